@@ -1,0 +1,370 @@
+import Database from 'better-sqlite3';
+import { Signal } from '../signal.js';
+import {
+  IdempotencyViolationError,
+  WrongExpectedVersionError,
+  type AppendResult,
+  type EventStore,
+  type EventSubscription,
+  type EventToAppend,
+  type ExpectedRevision,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeToAllOptions,
+} from './event-store.js';
+
+/**
+ * The embedded event store: one SQLite file in WAL mode with `synchronous=FULL`, so an
+ * acknowledged append survives a power cut.
+ *
+ * Group commit: appends that arrive while the event loop is busy are queued and written
+ * by one transaction (one fsync) on the next turn of the loop. Each append runs inside
+ * its own savepoint, so one append's failure (a wrong expected revision) never touches
+ * its neighbours in the batch.
+ */
+
+export type SqliteEventStoreOptions = {
+  /** A file path, or ':memory:' for tests that need no durability. */
+  path: string;
+  /** How often to look for appends made by other processes (ms). Appends in this process wake subscribers at once. */
+  crossProcessPollMs?: number;
+  /** Upper bound of appends committed by one transaction. */
+  maxBatch?: number;
+};
+
+type EventRow = {
+  position: number;
+  stream_name: string;
+  revision: number;
+  event_id: string;
+  type: string;
+  data: string;
+  metadata: string;
+  recorded_at: string;
+};
+
+type PendingAppend = {
+  streamName: string;
+  events: readonly EventToAppend[];
+  expected: ExpectedRevision;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+};
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS events (
+    position    INTEGER PRIMARY KEY,
+    stream_name TEXT    NOT NULL,
+    revision    INTEGER NOT NULL,
+    event_id    TEXT    NOT NULL,
+    type        TEXT    NOT NULL,
+    data        TEXT    NOT NULL,
+    metadata    TEXT    NOT NULL,
+    recorded_at TEXT    NOT NULL
+  );
+  CREATE UNIQUE INDEX IF NOT EXISTS events_by_stream ON events (stream_name, revision);
+  CREATE UNIQUE INDEX IF NOT EXISTS events_by_stream_event_id ON events (stream_name, event_id);
+`;
+
+const PAGE = 512;
+
+export class SqliteEventStore implements EventStore {
+  private readonly db: Database.Database;
+  private readonly statements;
+  private queue: PendingAppend[] = [];
+  private flushScheduled = false;
+  private readonly appended = new Signal();
+  private readonly subscriptions = new Set<SqliteSubscription>();
+  private poller: NodeJS.Timeout | undefined;
+  private dataVersion = 0;
+  private closed = false;
+  private readonly maxBatch: number;
+  /** Transactions committed by the group commit: appends per commit is the batching factor. */
+  commitCount = 0;
+
+  constructor(private readonly options: SqliteEventStoreOptions) {
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.exec(SCHEMA);
+    this.maxBatch = options.maxBatch ?? 1000;
+    this.statements = {
+      insert: this.db.prepare(
+        `INSERT INTO events (stream_name, revision, event_id, type, data, metadata, recorded_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      ),
+      lastRevision: this.db
+        .prepare<[string], { revision: number }>(
+          'SELECT revision FROM events WHERE stream_name = ? ORDER BY revision DESC LIMIT 1',
+        ),
+      revisionOfEventId: this.db.prepare<[string, string], { revision: number }>(
+        'SELECT revision FROM events WHERE stream_name = ? AND event_id = ?',
+      ),
+      eventIdsFrom: this.db.prepare<[string, number, number], { event_id: string; position: number; revision: number }>(
+        'SELECT event_id, position, revision FROM events WHERE stream_name = ? AND revision >= ? ORDER BY revision LIMIT ?',
+      ),
+      streamForwards: this.db.prepare<[string, number, number], EventRow>(
+        'SELECT * FROM events WHERE stream_name = ? AND revision >= ? ORDER BY revision ASC LIMIT ?',
+      ),
+      streamBackwards: this.db.prepare<[string, number, number], EventRow>(
+        'SELECT * FROM events WHERE stream_name = ? AND revision <= ? ORDER BY revision DESC LIMIT ?',
+      ),
+      allForwards: this.db.prepare<[number, number], EventRow>(
+        'SELECT * FROM events WHERE position >= ? ORDER BY position ASC LIMIT ?',
+      ),
+      allBackwards: this.db.prepare<[number, number], EventRow>(
+        'SELECT * FROM events WHERE position <= ? ORDER BY position DESC LIMIT ?',
+      ),
+      head: this.db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
+    };
+    this.dataVersion = this.readDataVersion();
+  }
+
+  // ---------------------------------------------------------------- append
+
+  appendToStream(
+    streamName: string,
+    events: readonly EventToAppend[],
+    options: { expectedRevision?: ExpectedRevision } = {},
+  ): Promise<AppendResult> {
+    if (this.closed) return Promise.reject(new Error('event store is closed'));
+    if (events.length === 0) return Promise.reject(new RangeError('an append needs at least one event'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ streamName, events, expected: options.expectedRevision ?? 'any', resolve, reject });
+      if (this.queue.length >= this.maxBatch) this.flush();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  /** Writes every queued append in one transaction: one fsync for the whole batch. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    const outcomes: Array<{ ok: AppendResult } | { error: unknown }> = [];
+    const recordedAt = new Date().toISOString();
+    try {
+      this.db.transaction(() => {
+        for (const pending of batch) {
+          try {
+            // A nested transaction is a savepoint: a failed append rolls back alone.
+            outcomes.push({ ok: this.db.transaction(() => this.appendNow(pending, recordedAt))() });
+          } catch (error) {
+            outcomes.push({ error });
+          }
+        }
+      })();
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+      return;
+    }
+    this.commitCount += 1;
+    batch.forEach((pending, i) => {
+      const outcome = outcomes[i]!;
+      if ('ok' in outcome) pending.resolve(outcome.ok);
+      else pending.reject(outcome.error);
+    });
+    this.appended.notify();
+  }
+
+  private appendNow({ streamName, events, expected }: PendingAppend, recordedAt: string): AppendResult {
+    const current = this.statements.lastRevision.get(streamName)?.revision ?? -1;
+    const alreadyWritten = this.findIdempotentWrite(streamName, events, expected, current);
+    if (alreadyWritten) return alreadyWritten;
+    this.checkExpected(streamName, expected, current);
+    let revision = current;
+    let position = 0;
+    for (const event of events) {
+      revision += 1;
+      const info = this.statements.insert.run(
+        streamName,
+        revision,
+        event.id,
+        event.type,
+        JSON.stringify(event.data),
+        JSON.stringify(event.metadata),
+        recordedAt,
+      );
+      position = Number(info.lastInsertRowid);
+    }
+    return { nextExpectedRevision: revision, position };
+  }
+
+  private checkExpected(streamName: string, expected: ExpectedRevision, current: number): void {
+    const actual = current < 0 ? 'no_stream' : current;
+    const ok =
+      expected === 'any' ||
+      (expected === 'no_stream' && current < 0) ||
+      (expected === 'stream_exists' && current >= 0) ||
+      expected === current;
+    if (!ok) throw new WrongExpectedVersionError(streamName, expected, actual);
+  }
+
+  /**
+   * EventStoreDB's idempotency: when the events at the position the append targets (for an
+   * exact or no_stream expectation) or wherever the first id sits (for any/stream_exists)
+   * carry the same ids, the append already happened and succeeds without writing.
+   * A partial match is a reuse of ids for a different batch.
+   */
+  private findIdempotentWrite(
+    streamName: string,
+    events: readonly EventToAppend[],
+    expected: ExpectedRevision,
+    current: number,
+  ): AppendResult | undefined {
+    let start: number | undefined;
+    if (typeof expected === 'number' || expected === 'no_stream') {
+      const after = expected === 'no_stream' ? -1 : expected;
+      if (after >= current) return undefined;
+      start = after + 1;
+    } else {
+      start = this.statements.revisionOfEventId.get(streamName, events[0]!.id)?.revision;
+      if (start === undefined) return undefined;
+    }
+    const stored = this.statements.eventIdsFrom.all(streamName, start, events.length);
+    if (stored[0]?.event_id !== events[0]!.id) return undefined;
+    const matches = stored.length === events.length && stored.every((row, i) => row.event_id === events[i]!.id);
+    if (!matches) throw new IdempotencyViolationError(streamName);
+    const last = stored[stored.length - 1]!;
+    return { nextExpectedRevision: last.revision, position: last.position };
+  }
+
+  // ---------------------------------------------------------------- read
+
+  async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    return this.readStreamSync(streamName, options);
+  }
+
+  readStreamSync(streamName: string, options: ReadStreamOptions = {}): RecordedEvent[] {
+    const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
+    const rows =
+      options.direction === 'backwards'
+        ? this.statements.streamBackwards.all(streamName, options.fromRevision ?? Number.MAX_SAFE_INTEGER, maxCount)
+        : this.statements.streamForwards.all(streamName, options.fromRevision ?? 0, maxCount);
+    return rows.map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    return this.readAllSync(options);
+  }
+
+  readAllSync(options: ReadAllOptions = {}): RecordedEvent[] {
+    const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
+    const rows =
+      options.direction === 'backwards'
+        ? this.statements.allBackwards.all(options.fromPosition ?? Number.MAX_SAFE_INTEGER, maxCount)
+        : this.statements.allForwards.all(options.fromPosition ?? 0, maxCount);
+    return rows.map(toRecorded);
+  }
+
+  async headPosition(): Promise<number> {
+    return this.statements.head.get()?.position ?? 0;
+  }
+
+  // ---------------------------------------------------------------- subscribe
+
+  subscribeToAll(options: SubscribeToAllOptions = {}): EventSubscription {
+    const subscription = new SqliteSubscription(this, options.fromPosition ?? 0, () =>
+      this.subscriptions.delete(subscription),
+    );
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  /** Resolves on the next append in this process or, through the poller, in another one. */
+  waitForAppend(): Promise<void> {
+    this.startPoller();
+    return this.appended.wait();
+  }
+
+  wake(): void {
+    this.appended.notify();
+  }
+
+  private startPoller(): void {
+    if (this.poller || this.closed) return;
+    this.poller = setInterval(() => {
+      if (this.appended.waiting === 0) return;
+      const version = this.readDataVersion();
+      if (version !== this.dataVersion) {
+        this.dataVersion = version;
+        this.appended.notify();
+      }
+    }, this.options.crossProcessPollMs ?? 100);
+    this.poller.unref();
+  }
+
+  /** Changes whenever another connection commits to the file. */
+  private readDataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  /** Reads a pragma's value (for diagnostics and tests). */
+  pragma(name: string): unknown {
+    return this.db.pragma(name, { simple: true });
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.flush();
+    this.closed = true;
+    if (this.poller) clearInterval(this.poller);
+    await Promise.all([...this.subscriptions].map((s) => s.close()));
+    this.db.close();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+}
+
+class SqliteSubscription implements EventSubscription {
+  private closed = false;
+
+  constructor(
+    private readonly store: SqliteEventStore,
+    private after: number,
+    private readonly onClose: () => void,
+  ) {}
+
+  async *[Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
+    while (!this.closed && !this.store.isClosed) {
+      const page = this.store.readAllSync({ fromPosition: this.after + 1, maxCount: PAGE });
+      if (page.length === 0) {
+        await this.store.waitForAppend();
+        continue;
+      }
+      for (const event of page) {
+        if (this.closed) return;
+        this.after = event.position;
+        yield event;
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.onClose();
+    this.store.wake();
+  }
+}
+
+const toRecorded = (row: EventRow): RecordedEvent => ({
+  id: row.event_id,
+  type: row.type,
+  streamName: row.stream_name,
+  revision: row.revision,
+  position: row.position,
+  data: JSON.parse(row.data) as Record<string, unknown>,
+  metadata: JSON.parse(row.metadata) as RecordedEvent['metadata'],
+  recordedAt: row.recorded_at,
+});

@@ -1,0 +1,280 @@
+import { expect } from 'chai';
+import { v4 as uuid } from 'uuid';
+import {
+  IdempotencyViolationError,
+  WrongExpectedVersionError,
+  type EventStore,
+  type EventToAppend,
+  type RecordedEvent,
+} from '../../src/infrastructure/event-store/event-store.js';
+
+/**
+ * The one contract every event-store adapter keeps. Stream names are unique per test so
+ * that the suite also runs against a long-lived EventStoreDB.
+ */
+export const eventStoreContract = (adapter: string, open: () => Promise<EventStore>, dispose: () => Promise<void>) => {
+  describe(`event store contract: ${adapter}`, () => {
+    let store: EventStore;
+    beforeEach(async () => {
+      store = await open();
+    });
+    afterEach(async () => {
+      await dispose();
+    });
+
+    describe('appending with an expected revision', () => {
+      it('creates a stream with no_stream and starts at revision 0', async () => {
+        const stream = streamName();
+        const result = await store.appendToStream(stream, [event('A')], { expectedRevision: 'no_stream' });
+        expect(result.nextExpectedRevision).to.equal(0);
+        expect(result.position).to.be.greaterThan(0);
+      });
+
+      it('rejects no_stream when the stream exists, naming the actual revision', async () => {
+        const stream = streamName();
+        await store.appendToStream(stream, [event('A'), event('B')], { expectedRevision: 'no_stream' });
+        const error = await rejection(store.appendToStream(stream, [event('C')], { expectedRevision: 'no_stream' }));
+        expect(error).to.be.instanceOf(WrongExpectedVersionError);
+        expect((error as WrongExpectedVersionError).actual).to.equal(1);
+        expect(await types(store, stream)).to.deep.equal(['A', 'B']);
+      });
+
+      it('rejects stream_exists on a missing stream and accepts it on an existing one', async () => {
+        const stream = streamName();
+        const error = await rejection(store.appendToStream(stream, [event('A')], { expectedRevision: 'stream_exists' }));
+        expect(error).to.be.instanceOf(WrongExpectedVersionError);
+        expect((error as WrongExpectedVersionError).actual).to.equal('no_stream');
+        await store.appendToStream(stream, [event('A')], { expectedRevision: 'no_stream' });
+        const result = await store.appendToStream(stream, [event('B')], { expectedRevision: 'stream_exists' });
+        expect(result.nextExpectedRevision).to.equal(1);
+      });
+
+      it('accepts the exact current revision and rejects any other', async () => {
+        const stream = streamName();
+        await store.appendToStream(stream, [event('A')], { expectedRevision: 'no_stream' });
+        const ok = await store.appendToStream(stream, [event('B')], { expectedRevision: 0 });
+        expect(ok.nextExpectedRevision).to.equal(1);
+        for (const stale of [0, 2, 5]) {
+          const error = await rejection(store.appendToStream(stream, [event('X')], { expectedRevision: stale }));
+          expect(error).to.be.instanceOf(WrongExpectedVersionError);
+          expect((error as WrongExpectedVersionError).actual).to.equal(1);
+        }
+        expect(await types(store, stream)).to.deep.equal(['A', 'B']);
+      });
+
+      it('rejects an exact revision on a missing stream', async () => {
+        const error = await rejection(store.appendToStream(streamName(), [event('A')], { expectedRevision: 0 }));
+        expect(error).to.be.instanceOf(WrongExpectedVersionError);
+      });
+
+      it('appends with any whatever the stream holds', async () => {
+        const stream = streamName();
+        await store.appendToStream(stream, [event('A')], { expectedRevision: 'any' });
+        const result = await store.appendToStream(stream, [event('B'), event('C')]);
+        expect(result.nextExpectedRevision).to.equal(2);
+        expect(await types(store, stream)).to.deep.equal(['A', 'B', 'C']);
+      });
+
+      it('gives one winner among concurrent appends with the same expected revision', async () => {
+        const stream = streamName();
+        await store.appendToStream(stream, [event('A')], { expectedRevision: 'no_stream' });
+        const outcomes = await Promise.allSettled(
+          Array.from({ length: 8 }, (_, i) => store.appendToStream(stream, [event(`B${i}`)], { expectedRevision: 0 })),
+        );
+        const won = outcomes.filter((o) => o.status === 'fulfilled');
+        const lost = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected');
+        expect(won).to.have.length(1);
+        expect(lost).to.have.length(7);
+        for (const loss of lost) expect(loss.reason).to.be.instanceOf(WrongExpectedVersionError);
+        expect(await store.readStream(stream)).to.have.length(2);
+      });
+    });
+
+    describe('appending the same event ids again', () => {
+      it('is idempotent with an exact or no_stream expectation', async () => {
+        const stream = streamName();
+        const first = [event('A'), event('B')];
+        const created = await store.appendToStream(stream, first, { expectedRevision: 'no_stream' });
+        const again = await store.appendToStream(stream, first, { expectedRevision: 'no_stream' });
+        expect(again).to.deep.equal(created);
+        const next = [event('C')];
+        const appended = await store.appendToStream(stream, next, { expectedRevision: 1 });
+        const repeated = await store.appendToStream(stream, next, { expectedRevision: 1 });
+        expect(repeated).to.deep.equal(appended);
+        expect(await types(store, stream)).to.deep.equal(['A', 'B', 'C']);
+      });
+
+      it('is idempotent with any', async () => {
+        const stream = streamName();
+        const batch = [event('A'), event('B')];
+        const first = await store.appendToStream(stream, batch);
+        await store.appendToStream(stream, [event('C')]);
+        const again = await store.appendToStream(stream, batch);
+        expect(again).to.deep.equal(first);
+        expect(await types(store, stream)).to.deep.equal(['A', 'B', 'C']);
+      });
+
+      it('rejects a batch that reuses only some of the ids', async () => {
+        const stream = streamName();
+        const a = event('A');
+        await store.appendToStream(stream, [a, event('B')], { expectedRevision: 'no_stream' });
+        const error = await rejection(store.appendToStream(stream, [a, event('Z')], { expectedRevision: 'no_stream' }));
+        // The server reports a wrong expected version; the embedded store names the reuse precisely.
+        const rejected = error instanceof IdempotencyViolationError || error instanceof WrongExpectedVersionError;
+        expect(rejected, String(error)).to.equal(true);
+        expect(await types(store, stream)).to.deep.equal(['A', 'B']);
+      });
+
+      it('treats the same id in another stream as another event', async () => {
+        const shared = event('A');
+        const [one, two] = [streamName(), streamName()];
+        await store.appendToStream(one, [shared]);
+        await store.appendToStream(two, [shared]);
+        expect(await store.readStream(one)).to.have.length(1);
+        expect(await store.readStream(two)).to.have.length(1);
+      });
+    });
+
+    describe('reading a stream', () => {
+      it('returns nothing for a stream that does not exist', async () => {
+        expect(await store.readStream(streamName())).to.deep.equal([]);
+      });
+
+      it('reads forwards and backwards, from a revision, with a limit', async () => {
+        const stream = streamName();
+        await store.appendToStream(stream, ['A', 'B', 'C', 'D'].map((t) => event(t)));
+        expect(await types(store, stream)).to.deep.equal(['A', 'B', 'C', 'D']);
+        const backwards = await store.readStream(stream, { direction: 'backwards' });
+        expect(backwards.map((e) => e.type)).to.deep.equal(['D', 'C', 'B', 'A']);
+        const middle = await store.readStream(stream, { fromRevision: 1, maxCount: 2 });
+        expect(middle.map((e) => [e.type, e.revision])).to.deep.equal([['B', 1], ['C', 2]]);
+        const lastTwo = await store.readStream(stream, { direction: 'backwards', fromRevision: 2, maxCount: 2 });
+        expect(lastTwo.map((e) => e.type)).to.deep.equal(['C', 'B']);
+      });
+
+      it('returns the data, metadata, id, stream and positions that were appended', async () => {
+        const stream = streamName();
+        const appended = event('Created', { total: { amount: 1250, currency: 'USD' }, tags: ['a'] });
+        const result = await store.appendToStream(stream, [appended]);
+        const [read] = await store.readStream(stream);
+        expect(read).to.include({ id: appended.id, type: 'Created', streamName: stream, revision: 0 });
+        expect(read!.position).to.equal(result.position);
+        expect(read!.data).to.deep.equal(appended.data);
+        expect(read!.metadata).to.deep.equal(appended.metadata);
+        expect(Date.parse(read!.recordedAt)).to.not.be.NaN;
+      });
+    });
+
+    describe('reading $all', () => {
+      it('orders events of every stream by a growing global position', async () => {
+        const [one, two] = [streamName(), streamName()];
+        const first = await store.appendToStream(one, [event('A')]);
+        await store.appendToStream(two, [event('B')]);
+        await store.appendToStream(one, [event('C')]);
+        const all = ours(await store.readAll({ fromPosition: first.position }), [one, two]);
+        expect(all.map((e) => e.type)).to.deep.equal(['A', 'B', 'C']);
+        const positions = all.map((e) => e.position);
+        expect([...positions].sort((a, b) => a - b)).to.deep.equal(positions);
+        expect(new Set(positions).size).to.equal(3);
+      });
+
+      it('reads from a position inclusively, backwards from the end, and knows its head', async () => {
+        const stream = streamName();
+        await store.appendToStream(stream, [event('A')]);
+        const second = await store.appendToStream(stream, [event('B')]);
+        await store.appendToStream(stream, [event('C')]);
+        const fromSecond = ours(await store.readAll({ fromPosition: second.position }), [stream]);
+        expect(fromSecond.map((e) => e.type)).to.deep.equal(['B', 'C']);
+        const latest = await store.readAll({ direction: 'backwards', maxCount: 1 });
+        expect(latest[0]!.type).to.equal('C');
+        expect(await store.headPosition()).to.equal(latest[0]!.position);
+      });
+    });
+
+    describe('subscribing to $all', () => {
+      it('catches up from a checkpoint, then delivers live appends as they happen', async () => {
+        const stream = streamName();
+        const before = await store.appendToStream(stream, [event('Old')]);
+        await store.appendToStream(stream, [event('A'), event('B')]);
+        const subscription = store.subscribeToAll({ fromPosition: before.position });
+        const seen: RecordedEvent[] = [];
+        const done = (async () => {
+          for await (const e of subscription) {
+            if (e.streamName !== stream) continue;
+            seen.push(e);
+            if (e.type === 'Live') break;
+          }
+        })();
+        await until(() => seen.length === 2);
+        expect(seen.map((e) => e.type)).to.deep.equal(['A', 'B']);
+        await store.appendToStream(stream, [event('Live')]);
+        await done;
+        await subscription.close();
+        expect(seen.map((e) => e.type)).to.deep.equal(['A', 'B', 'Live']);
+      });
+
+      it('ends the iteration when closed while waiting for events', async () => {
+        const subscription = store.subscribeToAll({ fromPosition: await store.headPosition() });
+        const finished = (async () => {
+          let count = 0;
+          for await (const _ of subscription) count += 1;
+          return count;
+        })();
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        await subscription.close();
+        expect(await finished).to.be.a('number');
+      });
+
+      it('delivers every one of many concurrent appends exactly once, in position order', async () => {
+        const from = await store.headPosition();
+        const streams = Array.from({ length: 50 }, () => streamName());
+        const subscription = store.subscribeToAll({ fromPosition: from });
+        const seen: RecordedEvent[] = [];
+        const done = (async () => {
+          for await (const e of subscription) {
+            if (!streams.includes(e.streamName)) continue;
+            seen.push(e);
+            if (seen.length === streams.length) break;
+          }
+        })();
+        const results = await Promise.all(streams.map((s) => store.appendToStream(s, [event('Concurrent')])));
+        await done;
+        await subscription.close();
+        expect(new Set(results.map((r) => r.position)).size).to.equal(50);
+        const positions = seen.map((e) => e.position);
+        expect([...positions].sort((a, b) => a - b)).to.deep.equal(positions);
+        expect(new Set(seen.map((e) => e.streamName)).size).to.equal(50);
+      });
+    });
+  });
+};
+
+const streamName = () => `contract-${uuid()}`;
+
+const event = (type: string, data: Record<string, unknown> = { n: 1 }): EventToAppend => ({
+  id: uuid(),
+  type,
+  data,
+  metadata: { correlationId: uuid(), causationId: uuid(), actor: 'test', occurredAt: new Date().toISOString(), schemaVersion: 1 },
+});
+
+const types = async (store: EventStore, stream: string) => (await store.readStream(stream)).map((e) => e.type);
+
+const ours = (events: RecordedEvent[], streams: string[]) => events.filter((e) => streams.includes(e.streamName));
+
+const rejection = async (promise: Promise<unknown>): Promise<unknown> => {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the promise to be rejected');
+};
+
+const until = async (condition: () => boolean, timeoutMs = 5000) => {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+};

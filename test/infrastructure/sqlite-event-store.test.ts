@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import { join } from 'node:path';
+import { v4 as uuid } from 'uuid';
+import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
+import { tempDir } from '../support/temp-dir.js';
+import { eventStoreContract } from './event-store.contract.js';
+
+let dir: ReturnType<typeof tempDir>;
+let store: SqliteEventStore | undefined;
+
+eventStoreContract(
+  'embedded SQLite',
+  async () => {
+    dir = tempDir();
+    store = new SqliteEventStore({ path: join(dir.path, 'events.db') });
+    return store;
+  },
+  async () => {
+    await store?.close();
+    dir.remove();
+  },
+);
+
+describe('embedded SQLite event store', () => {
+  it('keeps appended events across a reopen of the file', async () => {
+    const dir = tempDir();
+    const path = join(dir.path, 'events.db');
+    const first = new SqliteEventStore({ path });
+    await first.appendToStream('durable-1', [{ id: uuid(), type: 'A', data: {}, metadata: {} }]);
+    await first.close();
+    const second = new SqliteEventStore({ path });
+    expect((await second.readStream('durable-1')).map((e) => e.type)).to.deep.equal(['A']);
+    await second.close();
+    dir.remove();
+  });
+
+  it('runs durable: WAL journal with synchronous=FULL', async () => {
+    const dir = tempDir();
+    const path = join(dir.path, 'events.db');
+    const opened = new SqliteEventStore({ path });
+    expect(opened.pragma('journal_mode')).to.equal('wal');
+    expect(opened.pragma('synchronous')).to.equal(2); // FULL
+    await opened.close();
+    dir.remove();
+  });
+
+  it('commits appends queued in the same turn of the event loop in one transaction', async () => {
+    const dir = tempDir();
+    const opened = new SqliteEventStore({ path: join(dir.path, 'events.db') });
+    const before = opened.commitCount;
+    await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        opened.appendToStream(`group-${i}`, [{ id: uuid(), type: 'A', data: {}, metadata: {} }]),
+      ),
+    );
+    expect(opened.commitCount - before).to.equal(1);
+    await opened.close();
+    dir.remove();
+  });
+
+  it('wakes a subscriber when another process (connection) appends to the file', async () => {
+    const dir = tempDir();
+    const path = join(dir.path, 'events.db');
+    const reader = new SqliteEventStore({ path, crossProcessPollMs: 10 });
+    const writer = new SqliteEventStore({ path });
+    const subscription = reader.subscribeToAll();
+    const received = (async () => {
+      for await (const e of subscription) return e.type;
+      return undefined;
+    })();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await writer.appendToStream('other-1', [{ id: uuid(), type: 'FromElsewhere', data: {}, metadata: {} }]);
+    expect(await received).to.equal('FromElsewhere');
+    await subscription.close();
+    await writer.close();
+    await reader.close();
+    dir.remove();
+  });
+});
