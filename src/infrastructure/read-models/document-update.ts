@@ -1,0 +1,59 @@
+import { update as mingoUpdate } from 'mingo';
+import type { Document, Filter, Update } from './read-model-store.js';
+
+/**
+ * MongoDB update semantics on top of mingo's updater: only operator documents are
+ * accepted, and `$setOnInsert` applies when (and only when) an upsert inserts.
+ */
+export const applyUpdate = (doc: Document, update: Update, inserting: boolean): Document => {
+  const operators = Object.keys(update);
+  if (operators.length === 0 || operators.some((key) => !key.startsWith('$'))) {
+    throw new TypeError('an update document may only contain update operators ($set, $inc, ...)');
+  }
+  const { $setOnInsert, ...rest } = update as { $setOnInsert?: Record<string, unknown> } & Update;
+  const modifier: Record<string, unknown> = { ...rest };
+  if (inserting && $setOnInsert) modifier.$set = { ...(modifier.$set as object | undefined), ...$setOnInsert };
+  const next = structuredClone(doc);
+  if (Object.keys(modifier).length > 0) mingoUpdate(next, modifier, undefined, undefined, { cloneMode: 'deep' });
+  if (next._id !== doc._id) throw new TypeError("an update may not change a document's _id");
+  return next;
+};
+
+/** The document an upsert starts from: the filter's equality conditions, as MongoDB builds it. */
+export const seedFromFilter = (filter: Filter): Record<string, unknown> => {
+  const seed: Record<string, unknown> = {};
+  collectEqualities(filter, seed);
+  return seed;
+};
+
+const collectEqualities = (filter: Filter, seed: Record<string, unknown>): void => {
+  for (const [key, condition] of Object.entries(filter)) {
+    if (key === '$and' && Array.isArray(condition)) {
+      for (const part of condition) collectEqualities(part as Filter, seed);
+    } else if (!key.startsWith('$')) {
+      const value = equalityOf(condition);
+      if (value.found) setPath(seed, key, structuredClone(value.value));
+    }
+  }
+};
+
+const equalityOf = (condition: unknown): { found: true; value: unknown } | { found: false } => {
+  if (!isPlainObject(condition)) return { found: true, value: condition };
+  const keys = Object.keys(condition);
+  if (keys.length === 0 || !keys.some((k) => k.startsWith('$'))) return { found: true, value: condition };
+  if (keys.length === 1 && keys[0] === '$eq') return { found: true, value: condition.$eq };
+  return { found: false };
+};
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value);
+
+const setPath = (target: Record<string, unknown>, path: string, value: unknown): void => {
+  const parts = path.split('.');
+  let node = target;
+  for (const part of parts.slice(0, -1)) {
+    if (!isPlainObject(node[part])) node[part] = {};
+    node = node[part] as Record<string, unknown>;
+  }
+  node[parts[parts.length - 1]!] = value;
+};

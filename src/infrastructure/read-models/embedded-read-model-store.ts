@@ -1,0 +1,469 @@
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { Aggregator, Query } from 'mingo';
+import { DocumentIndex } from './document-index.js';
+import { applyUpdate, seedFromFilter } from './document-update.js';
+import {
+  DuplicateKeyError,
+  type DeleteResult,
+  type Document,
+  type Filter,
+  type FindOptions,
+  type IndexSpec,
+  type ReadModelCollection,
+  type ReadModelStore,
+  type Update,
+  type UpdateOptions,
+  type UpdateResult,
+  type WriteOperation,
+} from './read-model-store.js';
+
+/**
+ * The embedded read-model store: documents persisted as JSON in one SQLite file
+ * (`synchronous=FULL`) and served from memory, with MongoDB's query and update language
+ * evaluated by mingo.
+ *
+ * Several processes may share the file (the server and the command-line tools): every
+ * write transaction stamps the collections it touched with a new version, and a reader
+ * that sees the file change (`PRAGMA data_version`) reloads the collections whose
+ * version moved. Writes take SQLite's write lock first (BEGIN IMMEDIATE), so a write
+ * is always computed against the latest documents.
+ */
+
+export type EmbeddedReadModelStoreOptions = { path: string };
+
+type Cached = {
+  version: number;
+  docs: Map<string, Document>;
+  indexes: DocumentIndex[];
+};
+
+/** The documents a bulk write is about to change, by collection: a new document or null (deleted). */
+type Staging = Map<string, Map<string, Document | null>>;
+
+const QUERY_OPTIONS = { scriptEnabled: false } as const;
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS documents (
+    collection TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    doc        TEXT NOT NULL,
+    PRIMARY KEY (collection, id)
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS collections (
+    name    TEXT PRIMARY KEY,
+    version INTEGER NOT NULL,
+    indexes TEXT NOT NULL DEFAULT '[]'
+  );
+  CREATE TABLE IF NOT EXISTS sequence (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+  INSERT OR IGNORE INTO sequence (id, value) VALUES (1, 0);
+`;
+
+export class EmbeddedReadModelStore implements ReadModelStore {
+  private readonly db: Database.Database;
+  private readonly sql;
+  private readonly cache = new Map<string, Cached>();
+  private dataVersion: number;
+
+  constructor(options: EmbeddedReadModelStoreOptions) {
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('busy_timeout = 10000');
+    this.db.exec(SCHEMA);
+    this.sql = {
+      load: this.db.prepare<[string], { id: string; doc: string }>('SELECT id, doc FROM documents WHERE collection = ?'),
+      collection: this.db.prepare<[string], { version: number; indexes: string }>(
+        'SELECT version, indexes FROM collections WHERE name = ?',
+      ),
+      versions: this.db.prepare<[], { name: string; version: number }>('SELECT name, version FROM collections'),
+      nextVersion: this.db.prepare<[], { value: number }>(
+        'UPDATE sequence SET value = value + 1 WHERE id = 1 RETURNING value',
+      ),
+      touch: this.db.prepare<[string, number]>(
+        `INSERT INTO collections (name, version) VALUES (?, ?)
+         ON CONFLICT (name) DO UPDATE SET version = excluded.version`,
+      ),
+      setIndexes: this.db.prepare<[string, string]>('UPDATE collections SET indexes = ? WHERE name = ?'),
+      upsert: this.db.prepare<[string, string, string]>(
+        `INSERT INTO documents (collection, id, doc) VALUES (?, ?, ?)
+         ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc`,
+      ),
+      delete: this.db.prepare<[string, string]>('DELETE FROM documents WHERE collection = ? AND id = ?'),
+      dropDocs: this.db.prepare<[string]>('DELETE FROM documents WHERE collection = ?'),
+      dropCollection: this.db.prepare<[string]>('DELETE FROM collections WHERE name = ?'),
+      renameDocs: this.db.prepare<[string, string]>('UPDATE documents SET collection = ? WHERE collection = ?'),
+      renameCollection: this.db.prepare<[string, number, string]>(
+        'UPDATE collections SET name = ?, version = ? WHERE name = ?',
+      ),
+      names: this.db.prepare<[], { name: string }>('SELECT name FROM collections ORDER BY name'),
+    };
+    this.dataVersion = this.readDataVersion();
+  }
+
+  collection<T extends Document = Document>(name: string): ReadModelCollection<T> {
+    return new EmbeddedCollection<T>(this, name);
+  }
+
+  async bulkWrite(operations: readonly WriteOperation[]): Promise<void> {
+    this.write((staging) => {
+      for (const operation of operations) this.stage(staging, operation);
+    });
+  }
+
+  async listCollections(): Promise<string[]> {
+    this.sync();
+    return this.sql.names.all().map((row) => row.name);
+  }
+
+  async dropCollection(name: string): Promise<void> {
+    this.db
+      .transaction(() => {
+        this.sql.dropDocs.run(name);
+        this.sql.dropCollection.run(name);
+      })
+      .immediate();
+    this.cache.delete(name);
+  }
+
+  async renameCollection(from: string, to: string): Promise<void> {
+    this.db
+      .transaction(() => {
+        this.sql.dropDocs.run(to);
+        this.sql.dropCollection.run(to);
+        this.sql.renameDocs.run(to, from);
+        const version = this.sql.nextVersion.get()!.value;
+        if (this.sql.renameCollection.run(to, version, from).changes === 0) this.sql.touch.run(to, version);
+      })
+      .immediate();
+    this.cache.delete(from);
+    this.cache.delete(to);
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  // ---------------------------------------------------------------- reads
+
+  /** The live documents of a collection (never hand these out: callers get clones). */
+  documents(name: string): Cached {
+    this.sync();
+    let cached = this.cache.get(name);
+    if (!cached) {
+      cached = this.load(name);
+      this.cache.set(name, cached);
+    }
+    return cached;
+  }
+
+  /** The documents that may match `filter`, narrowed by `_id` or a single-field index. */
+  candidates(cached: Cached, filter: Filter): Iterable<Document> {
+    const ids = idCandidates(filter) ?? firstDefined(cached.indexes, (index) => index.candidates(filter));
+    if (!ids) return cached.docs.values();
+    const docs: Document[] = [];
+    for (const id of ids) {
+      const doc = cached.docs.get(id);
+      if (doc) docs.push(doc);
+    }
+    return docs;
+  }
+
+  private load(name: string): Cached {
+    const row = this.sql.collection.get(name);
+    const specs = row ? (JSON.parse(row.indexes) as Array<IndexSpec & { name: string }>) : [];
+    const docs = new Map<string, Document>();
+    for (const { id, doc } of this.sql.load.iterate(name)) docs.set(id, JSON.parse(doc) as Document);
+    const indexes = specs.map((spec) => new DocumentIndex(spec));
+    for (const index of indexes) for (const doc of docs.values()) index.add(doc);
+    return { version: row?.version ?? 0, docs, indexes };
+  }
+
+  /** Drops cached collections that another process changed since we last looked. */
+  private sync(): void {
+    const version = this.readDataVersion();
+    if (version === this.dataVersion) return;
+    this.dataVersion = version;
+    const current = new Map(this.sql.versions.all().map((row) => [row.name, row.version]));
+    for (const [name, cached] of this.cache) if (current.get(name) !== cached.version) this.cache.delete(name);
+  }
+
+  private readDataVersion(): number {
+    return this.db.pragma('data_version', { simple: true }) as number;
+  }
+
+  // ---------------------------------------------------------------- writes
+
+  /** Runs `stageAll` under the write lock, persists what it staged, then publishes it to the cache. */
+  write<R>(stageAll: (staging: Staging) => R): R {
+    const staging: Staging = new Map();
+    const result = this.db
+      .transaction(() => {
+        this.sync();
+        const out = stageAll(staging);
+        this.persist(staging);
+        return out;
+      })
+      .immediate();
+    this.publish(staging);
+    return result;
+  }
+
+  private persist(staging: Staging): void {
+    if (staging.size === 0) return;
+    const version = this.sql.nextVersion.get()!.value;
+    for (const [name, docs] of staging) {
+      this.sql.touch.run(name, version);
+      for (const [id, doc] of docs) {
+        if (doc) this.sql.upsert.run(name, id, JSON.stringify(doc));
+        else this.sql.delete.run(name, id);
+      }
+      this.documents(name).version = version;
+    }
+  }
+
+  private publish(staging: Staging): void {
+    for (const [name, changes] of staging) {
+      const cached = this.cache.get(name);
+      if (!cached) continue;
+      for (const [id, doc] of changes) {
+        const previous = cached.docs.get(id);
+        if (previous) for (const index of cached.indexes) index.remove(previous);
+        if (doc) {
+          cached.docs.set(id, doc);
+          for (const index of cached.indexes) index.add(doc);
+        } else cached.docs.delete(id);
+      }
+    }
+  }
+
+  /** The current view of a document inside a write: staged if it was changed, else cached. */
+  private view(staging: Staging, name: string, id: string): Document | undefined {
+    const staged = staging.get(name);
+    if (staged?.has(id)) return staged.get(id) ?? undefined;
+    return this.documents(name).docs.get(id);
+  }
+
+  /** Documents of `name` matching `filter` as the write currently sees them. */
+  matching(staging: Staging, name: string, filter: Filter, limit = Infinity): Document[] {
+    const query = new Query(filter, QUERY_OPTIONS);
+    const staged = staging.get(name);
+    const found: Document[] = [];
+    for (const doc of this.candidates(this.documents(name), filter)) {
+      if (found.length >= limit) return found;
+      if (staged?.has(doc._id)) continue;
+      if (query.test(doc)) found.push(doc);
+    }
+    for (const doc of staged?.values() ?? []) {
+      if (found.length >= limit) break;
+      if (doc && query.test(doc)) found.push(doc);
+    }
+    return found;
+  }
+
+  /** Stages a document version after checking `_id` and unique indexes against the write's view. */
+  put(staging: Staging, name: string, doc: Document, replacing: string | undefined): void {
+    if (replacing === undefined && this.view(staging, name, doc._id)) {
+      throw new DuplicateKeyError(name, { _id: doc._id });
+    }
+    for (const index of this.documents(name).indexes) {
+      if (!index.spec.unique) continue;
+      for (const key of index.keysOf(doc)) this.checkUnique(staging, name, index, key, doc._id);
+    }
+    let staged = staging.get(name);
+    if (!staged) staging.set(name, (staged = new Map()));
+    staged.set(doc._id, doc);
+  }
+
+  private checkUnique(staging: Staging, name: string, index: DocumentIndex, key: string, id: string): void {
+    const clash = (otherId: string) => {
+      if (otherId === id) return false;
+      const other = this.view(staging, name, otherId);
+      return other !== undefined && index.keysOf(other).includes(key);
+    };
+    const stagedIds = [...(staging.get(name)?.keys() ?? [])];
+    if ([...index.owners(key)].some(clash) || stagedIds.some(clash)) {
+      throw new DuplicateKeyError(name, Object.fromEntries(index.fields.map((f, i) => [f, JSON.parse(key)[i]])));
+    }
+  }
+
+  remove(staging: Staging, name: string, id: string): void {
+    let staged = staging.get(name);
+    if (!staged) staging.set(name, (staged = new Map()));
+    staged.set(id, null);
+  }
+
+  private stage(staging: Staging, operation: WriteOperation): void {
+    const collection = this.collection(operation.collection) as EmbeddedCollection<Document>;
+    if ('insertOne' in operation) collection.stageInsert(staging, operation.insertOne.document);
+    else if ('replaceOne' in operation) {
+      const { filter, replacement, upsert } = operation.replaceOne;
+      collection.stageReplace(staging, filter, replacement, { upsert });
+    } else if ('updateOne' in operation) {
+      const { filter, update, upsert } = operation.updateOne;
+      collection.stageUpdate(staging, filter, update, { upsert }, 1);
+    } else if ('updateMany' in operation) {
+      const { filter, update, upsert } = operation.updateMany;
+      collection.stageUpdate(staging, filter, update, { upsert }, Infinity);
+    } else if ('deleteOne' in operation) collection.stageDelete(staging, operation.deleteOne.filter, 1);
+    else collection.stageDelete(staging, operation.deleteMany.filter, Infinity);
+  }
+
+  /** Persists a new index spec and builds it; fails like MongoDB when existing documents break uniqueness. */
+  addIndex(name: string, spec: IndexSpec & { name: string }): void {
+    this.write((staging) => {
+      const cached = this.documents(name);
+      if (cached.indexes.some((index) => index.spec.name === spec.name)) return;
+      const index = new DocumentIndex(spec);
+      for (const doc of cached.docs.values()) {
+        if (spec.unique && index.keysOf(doc).some((key) => index.owners(key).size > 0)) {
+          throw new DuplicateKeyError(name, { index: spec.name });
+        }
+        index.add(doc);
+      }
+      const specs = [...cached.indexes.map((i) => i.spec), spec];
+      this.sql.touch.run(name, cached.version);
+      this.sql.setIndexes.run(JSON.stringify(specs), name);
+      cached.indexes.push(index);
+      staging.set(name, new Map()); // stamps a new version so other processes rebuild their indexes
+    });
+  }
+}
+
+class EmbeddedCollection<T extends Document> implements ReadModelCollection<T> {
+  constructor(
+    private readonly store: EmbeddedReadModelStore,
+    readonly name: string,
+  ) {}
+
+  async findOne(filter: Filter, options: Pick<FindOptions, 'sort' | 'projection'> = {}): Promise<T | null> {
+    return (await this.find(filter, { ...options, limit: 1 }))[0] ?? null;
+  }
+
+  async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
+    const cached = this.store.documents(this.name);
+    const candidates = [...this.store.candidates(cached, filter)];
+    const cursor = new Query(filter, QUERY_OPTIONS).find<Record<string, unknown>>(candidates, options.projection);
+    if (options.sort) cursor.sort(options.sort);
+    if (options.skip) cursor.skip(options.skip);
+    if (options.limit) cursor.limit(options.limit);
+    return cursor.all().map((doc) => structuredClone(doc) as T);
+  }
+
+  async countDocuments(filter: Filter = {}): Promise<number> {
+    const cached = this.store.documents(this.name);
+    const query = new Query(filter, QUERY_OPTIONS);
+    let count = 0;
+    for (const doc of this.store.candidates(cached, filter)) if (query.test(doc)) count += 1;
+    return count;
+  }
+
+  async aggregate<R = Document>(pipeline: Record<string, unknown>[]): Promise<R[]> {
+    const cached = this.store.documents(this.name);
+    const first = pipeline[0]?.$match as Filter | undefined;
+    const source = first ? [...this.store.candidates(cached, first)] : [...cached.docs.values()];
+    const results = new Aggregator(pipeline, QUERY_OPTIONS).run(source) as R[];
+    return results.map((doc) => structuredClone(doc));
+  }
+
+  async insertOne(document: T): Promise<void> {
+    this.store.write((staging) => this.stageInsert(staging, document));
+  }
+
+  async replaceOne(filter: Filter, replacement: T, options: UpdateOptions = {}): Promise<UpdateResult> {
+    return this.store.write((staging) => this.stageReplace(staging, filter, replacement, options));
+  }
+
+  async updateOne(filter: Filter, update: Update, options: UpdateOptions = {}): Promise<UpdateResult> {
+    return this.store.write((staging) => this.stageUpdate(staging, filter, update, options, 1));
+  }
+
+  async updateMany(filter: Filter, update: Update, options: UpdateOptions = {}): Promise<UpdateResult> {
+    return this.store.write((staging) => this.stageUpdate(staging, filter, update, options, Infinity));
+  }
+
+  async deleteOne(filter: Filter): Promise<DeleteResult> {
+    return this.store.write((staging) => this.stageDelete(staging, filter, 1));
+  }
+
+  async deleteMany(filter: Filter): Promise<DeleteResult> {
+    return this.store.write((staging) => this.stageDelete(staging, filter, Infinity));
+  }
+
+  async createIndex(index: IndexSpec): Promise<string> {
+    const name = index.name ?? Object.entries(index.keys).map(([k, v]) => `${k}_${v}`).join('_');
+    this.store.addIndex(this.name, { ...index, name });
+    return name;
+  }
+
+  // ------------------------------------------------ staged forms, shared with bulkWrite
+
+  stageInsert(staging: Staging, document: Document): void {
+    this.store.put(staging, this.name, clone(document), undefined);
+  }
+
+  stageReplace(staging: Staging, filter: Filter, replacement: Document, options: UpdateOptions): UpdateResult {
+    const [target] = this.store.matching(staging, this.name, filter, 1);
+    if (target) {
+      const next = { ...clone(replacement), _id: target._id };
+      this.store.put(staging, this.name, next, target._id);
+      return { matchedCount: 1, modifiedCount: sameJson(target, next) ? 0 : 1, upsertedId: null };
+    }
+    if (!options.upsert) return { matchedCount: 0, modifiedCount: 0, upsertedId: null };
+    const seededId = seedFromFilter(filter)._id;
+    const _id = replacement._id ?? (typeof seededId === 'string' ? seededId : randomUUID());
+    this.store.put(staging, this.name, { ...clone(replacement), _id }, undefined);
+    return { matchedCount: 0, modifiedCount: 0, upsertedId: _id };
+  }
+
+  stageUpdate(staging: Staging, filter: Filter, update: Update, options: UpdateOptions, limit: number): UpdateResult {
+    const targets = this.store.matching(staging, this.name, filter, limit);
+    let modifiedCount = 0;
+    for (const target of targets) {
+      const next = applyUpdate(target, update, false);
+      if (sameJson(target, next)) continue;
+      this.store.put(staging, this.name, next, target._id);
+      modifiedCount += 1;
+    }
+    if (targets.length > 0 || !options.upsert) return { matchedCount: targets.length, modifiedCount, upsertedId: null };
+    const seed = seedFromFilter(filter);
+    const inserted = applyUpdate({ ...seed, _id: typeof seed._id === 'string' ? seed._id : randomUUID() }, update, true);
+    this.store.put(staging, this.name, inserted, undefined);
+    return { matchedCount: 0, modifiedCount: 0, upsertedId: inserted._id };
+  }
+
+  stageDelete(staging: Staging, filter: Filter, limit: number): DeleteResult {
+    const targets = this.store.matching(staging, this.name, filter, limit);
+    for (const target of targets) this.store.remove(staging, this.name, target._id);
+    return { deletedCount: targets.length };
+  }
+}
+
+const clone = <D>(doc: D): D => structuredClone(doc);
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+const idCandidates = (filter: Filter): string[] | undefined => {
+  const id = filter._id;
+  if (typeof id === 'string') return [id];
+  if (id && typeof id === 'object' && !Array.isArray(id)) {
+    const ops = id as Record<string, unknown>;
+    if (Object.keys(ops).length === 1 && typeof ops.$eq === 'string') return [ops.$eq];
+    if (Object.keys(ops).length === 1 && Array.isArray(ops.$in) && ops.$in.every((v) => typeof v === 'string')) {
+      return ops.$in as string[];
+    }
+  }
+  return undefined;
+};
+
+const firstDefined = <A, B>(items: readonly A[], pick: (item: A) => B | undefined): B | undefined => {
+  for (const item of items) {
+    const value = pick(item);
+    if (value !== undefined) return value;
+  }
+  return undefined;
+};

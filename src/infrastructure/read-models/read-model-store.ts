@@ -1,0 +1,95 @@
+/**
+ * The read-model store port: a subset of MongoDB's collection API with MongoDB's
+ * semantics (query language, update operators, upsert, sort/skip/limit, unique indexes,
+ * aggregation). The embedded adapter evaluates the very same filters and updates with
+ * mingo; the MongoDB adapter hands them to the server.
+ *
+ * Conventions that keep both adapters equal:
+ * - `_id` is always a string chosen by the caller;
+ * - documents hold JSON values only (dates are ISO strings, money is integer minor units);
+ * - `bulkWrite` is atomic across collections (a MongoDB transaction, one SQLite transaction),
+ *   which is what lets a projection write its documents and its checkpoint together.
+ */
+
+export type Document = { _id: string; [key: string]: unknown };
+
+/** A MongoDB query filter. */
+export type Filter = Record<string, unknown>;
+
+/** MongoDB update operators: $set, $unset, $inc, $push, $pull, $addToSet, $min, $max, $setOnInsert, ... */
+export type Update = Record<string, unknown>;
+
+export type Sort = Record<string, 1 | -1>;
+
+export type FindOptions = {
+  sort?: Sort;
+  skip?: number;
+  limit?: number;
+  /** Inclusion (1) or exclusion (0) of fields, MongoDB style. */
+  projection?: Record<string, 0 | 1>;
+};
+
+export type UpdateOptions = { upsert?: boolean };
+
+export type UpdateResult = { matchedCount: number; modifiedCount: number; upsertedId: string | null };
+
+export type DeleteResult = { deletedCount: number };
+
+export type IndexSpec = {
+  keys: Record<string, 1 | -1>;
+  unique?: boolean;
+  name?: string;
+};
+
+/** One write of a `bulkWrite`, MongoDB's shape plus the collection it targets. */
+export type WriteOperation = { collection: string } & (
+  | { insertOne: { document: Document } }
+  | { replaceOne: { filter: Filter; replacement: Document; upsert?: boolean } }
+  | { updateOne: { filter: Filter; update: Update; upsert?: boolean } }
+  | { updateMany: { filter: Filter; update: Update; upsert?: boolean } }
+  | { deleteOne: { filter: Filter } }
+  | { deleteMany: { filter: Filter } }
+);
+
+export interface ReadModelCollection<T extends Document = Document> {
+  readonly name: string;
+  findOne(filter: Filter, options?: Pick<FindOptions, 'sort' | 'projection'>): Promise<T | null>;
+  find(filter: Filter, options?: FindOptions): Promise<T[]>;
+  countDocuments(filter?: Filter): Promise<number>;
+  /** Runs a MongoDB aggregation pipeline ($match, $group, $sort, $facet, $project, ...). */
+  aggregate<R = Document>(pipeline: Record<string, unknown>[]): Promise<R[]>;
+  /** Throws DuplicateKeyError when `_id` or a unique index is taken. */
+  insertOne(document: T): Promise<void>;
+  replaceOne(filter: Filter, replacement: T, options?: UpdateOptions): Promise<UpdateResult>;
+  updateOne(filter: Filter, update: Update, options?: UpdateOptions): Promise<UpdateResult>;
+  updateMany(filter: Filter, update: Update, options?: UpdateOptions): Promise<UpdateResult>;
+  deleteOne(filter: Filter): Promise<DeleteResult>;
+  deleteMany(filter: Filter): Promise<DeleteResult>;
+  /** Idempotent: creating an index that exists with the same spec does nothing. */
+  createIndex(index: IndexSpec): Promise<string>;
+}
+
+export interface ReadModelStore {
+  collection<T extends Document = Document>(name: string): ReadModelCollection<T>;
+  /** All or nothing, across collections. Throws DuplicateKeyError and writes nothing on a unique-key clash. */
+  bulkWrite(operations: readonly WriteOperation[]): Promise<void>;
+  listCollections(): Promise<string[]>;
+  dropCollection(name: string): Promise<void>;
+  /** Atomically replaces `to` with `from` (MongoDB's renameCollection with dropTarget). */
+  renameCollection(from: string, to: string): Promise<void>;
+  /** Throws when the store cannot be reached. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** MongoDB's E11000. */
+export class DuplicateKeyError extends Error {
+  readonly code = 11000;
+  constructor(
+    readonly collection: string,
+    readonly key: Record<string, unknown>,
+  ) {
+    super(`E11000 duplicate key error collection: ${collection} dup key: ${JSON.stringify(key)}`);
+    this.name = 'DuplicateKeyError';
+  }
+}

@@ -1,0 +1,91 @@
+import { expect } from 'chai';
+import { join } from 'node:path';
+import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
+import { tempDir } from '../support/temp-dir.js';
+import { readModelStoreContract } from './read-model-store.contract.js';
+
+let dir: ReturnType<typeof tempDir>;
+let store: EmbeddedReadModelStore | undefined;
+
+readModelStoreContract(
+  'embedded',
+  async () => {
+    dir = tempDir();
+    store = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
+    return store;
+  },
+  async () => {
+    await store?.close();
+    dir.remove();
+  },
+);
+
+describe('embedded read-model store', () => {
+  let dir: ReturnType<typeof tempDir>;
+  beforeEach(() => (dir = tempDir()));
+  afterEach(() => dir.remove());
+
+  it('keeps documents and indexes across a reopen', async () => {
+    const path = join(dir.path, 'rm.db');
+    const first = new EmbeddedReadModelStore({ path });
+    await first.collection('users').createIndex({ keys: { email: 1 }, unique: true });
+    await first.collection('users').insertOne({ _id: 'u1', email: 'a@example.com' });
+    await first.close();
+    const second = new EmbeddedReadModelStore({ path });
+    expect(await second.collection('users').findOne({ email: 'a@example.com' })).to.deep.equal({
+      _id: 'u1',
+      email: 'a@example.com',
+    });
+    const duplicate = await second.collection('users').insertOne({ _id: 'u2', email: 'a@example.com' }).catch((e) => e);
+    expect(duplicate).to.have.property('code', 11000);
+    await second.close();
+  });
+
+  it('shows one process the writes, renames and drops of another sharing the file', async () => {
+    const path = join(dir.path, 'rm.db');
+    const server = new EmbeddedReadModelStore({ path });
+    const tool = new EmbeddedReadModelStore({ path });
+    await server.collection('products').insertOne({ _id: 'p1', v: 1 });
+    expect(await server.collection('products').countDocuments()).to.equal(1); // cached now
+    await tool.collection('products').updateOne({ _id: 'p1' }, { $set: { v: 2 } });
+    expect(await server.collection('products').findOne({ _id: 'p1' })).to.deep.equal({ _id: 'p1', v: 2 });
+    await tool.collection('products_next').insertOne({ _id: 'p9', v: 9 });
+    await tool.renameCollection('products_next', 'products');
+    expect(await server.collection('products').find({})).to.deep.equal([{ _id: 'p9', v: 9 }]);
+    await tool.dropCollection('products');
+    expect(await server.collection('products').countDocuments()).to.equal(0);
+    await tool.close();
+    await server.close();
+  });
+
+  it('computes a write against the latest documents even when another process wrote last', async () => {
+    const path = join(dir.path, 'rm.db');
+    const one = new EmbeddedReadModelStore({ path });
+    const two = new EmbeddedReadModelStore({ path });
+    await one.collection('counters').insertOne({ _id: 'c', n: 0 });
+    await one.collection('counters').findOne({ _id: 'c' });
+    await two.collection('counters').findOne({ _id: 'c' });
+    for (let i = 0; i < 10; i += 1) {
+      await one.collection('counters').updateOne({ _id: 'c' }, { $inc: { n: 1 } });
+      await two.collection('counters').updateOne({ _id: 'c' }, { $inc: { n: 1 } });
+    }
+    expect(await one.collection('counters').findOne({ _id: 'c' })).to.deep.equal({ _id: 'c', n: 20 });
+    await one.close();
+    await two.close();
+  });
+
+  it('narrows equality queries with a single-field index and still applies the whole filter', async () => {
+    const products = new EmbeddedReadModelStore({ path: join(dir.path, 'rm.db') }).collection('products');
+    await products.createIndex({ keys: { category: 1 } });
+    await products.insertOne({ _id: 'a', category: 'tools', price: 5, tags: ['x'] });
+    await products.insertOne({ _id: 'b', category: 'tools', price: 50 });
+    await products.insertOne({ _id: 'c', category: 'toys', price: 5 });
+    const found = await products.find({ category: 'tools', price: { $lt: 10 } });
+    expect(found.map((p) => p._id)).to.deep.equal(['a']);
+    await products.updateOne({ _id: 'a' }, { $set: { category: 'toys' } });
+    expect((await products.find({ category: { $in: ['toys'] } }, { sort: { _id: 1 } })).map((p) => p._id)).to.deep.equal([
+      'a',
+      'c',
+    ]);
+  });
+});

@@ -1,0 +1,262 @@
+import { expect } from 'chai';
+import { DuplicateKeyError, type Document, type ReadModelStore } from '../../src/infrastructure/read-models/read-model-store.js';
+
+type Product = Document & {
+  name: string;
+  brand: string;
+  price: number;
+  tags?: string[];
+  stock?: { onHand: number };
+  views?: number;
+  createdAt?: string;
+};
+
+/** The one contract every read-model adapter keeps: MongoDB's semantics. */
+export const readModelStoreContract = (
+  adapter: string,
+  open: () => Promise<ReadModelStore>,
+  dispose: () => Promise<void>,
+) => {
+  describe(`read-model store contract: ${adapter}`, () => {
+    let store: ReadModelStore;
+    beforeEach(async () => {
+      store = await open();
+    });
+    afterEach(async () => {
+      await dispose();
+    });
+
+    const seeded = async () => {
+      const products = store.collection<Product>('products');
+      for (const product of catalog) await products.insertOne(structuredClone(product));
+      return products;
+    };
+
+    describe('querying', () => {
+      it('finds one document by _id and returns null for an unknown one', async () => {
+        const products = await seeded();
+        expect(await products.findOne({ _id: 'p2' })).to.deep.equal(catalog[1]);
+        expect(await products.findOne({ _id: 'nope' })).to.equal(null);
+      });
+
+      it('filters with equality, ranges, $in, $or, dotted paths and array membership', async () => {
+        const products = await seeded();
+        const ids = async (filter: Record<string, unknown>) =>
+          (await products.find(filter, { sort: { _id: 1 } })).map((p) => p._id);
+        expect(await ids({ brand: 'Acme' })).to.deep.equal(['p1', 'p3']);
+        expect(await ids({ price: { $gte: 1000, $lt: 3000 } })).to.deep.equal(['p2', 'p3']);
+        expect(await ids({ brand: { $in: ['Zeta', 'Nova'] } })).to.deep.equal(['p2', 'p4']);
+        expect(await ids({ $or: [{ price: { $lt: 600 } }, { brand: 'Nova' }] })).to.deep.equal(['p1', 'p4']);
+        expect(await ids({ 'stock.onHand': { $gt: 0 } })).to.deep.equal(['p1', 'p2']);
+        expect(await ids({ tags: 'sale' })).to.deep.equal(['p1', 'p4']);
+        expect(await ids({ name: { $regex: '^c', $options: 'i' } })).to.deep.equal(['p3']);
+        expect(await ids({ views: { $exists: false } })).to.deep.equal(['p2', 'p3', 'p4']);
+      });
+
+      it('sorts on several keys, skips, limits and projects', async () => {
+        const products = await seeded();
+        const page = await products.find({}, { sort: { brand: 1, price: -1 }, skip: 1, limit: 2 });
+        expect(page.map((p) => p._id)).to.deep.equal(['p1', 'p4']);
+        const named = await products.find({ brand: 'Acme' }, { sort: { _id: 1 }, projection: { name: 1 } });
+        expect(named).to.deep.equal([
+          { _id: 'p1', name: 'Anvil' },
+          { _id: 'p3', name: 'Catapult' },
+        ]);
+      });
+
+      it('counts matching documents', async () => {
+        const products = await seeded();
+        expect(await products.countDocuments()).to.equal(4);
+        expect(await products.countDocuments({ price: { $gt: 1000 } })).to.equal(3);
+        expect(await products.countDocuments({ brand: 'Nobody' })).to.equal(0);
+      });
+
+      it('aggregates with $match, $group and $sort', async () => {
+        const products = await seeded();
+        const byBrand = await products.aggregate<{ _id: string; count: number; total: number }>([
+          { $match: { price: { $gt: 100 } } },
+          { $group: { _id: '$brand', count: { $sum: 1 }, total: { $sum: '$price' } } },
+          { $sort: { _id: 1 } },
+        ]);
+        expect(byBrand).to.deep.equal([
+          { _id: 'Acme', count: 2, total: 2999 + 500 },
+          { _id: 'Nova', count: 1, total: 3500 },
+          { _id: 'Zeta', count: 1, total: 1500 },
+        ]);
+      });
+
+      it('hands out copies: changing a returned document changes nothing stored', async () => {
+        const products = await seeded();
+        const found = (await products.findOne({ _id: 'p1' }))!;
+        found.name = 'changed';
+        found.tags!.push('mutated');
+        expect(await products.findOne({ _id: 'p1' })).to.deep.equal(catalog[0]);
+      });
+    });
+
+    describe('writing', () => {
+      it('rejects a second document with the same _id', async () => {
+        const products = await seeded();
+        const error = await rejection(products.insertOne({ ...catalog[0]!, name: 'again' }));
+        expect(error).to.be.instanceOf(DuplicateKeyError);
+        expect((await products.findOne({ _id: 'p1' }))!.name).to.equal('Anvil');
+      });
+
+      it('updates with $set, $inc, $push and $unset and reports matched and modified counts', async () => {
+        const products = await seeded();
+        const result = await products.updateOne(
+          { _id: 'p1' },
+          { $set: { name: 'Big anvil' }, $inc: { price: 100, views: 1 }, $push: { tags: 'new' }, $unset: { stock: '' } },
+        );
+        expect(result).to.deep.equal({ matchedCount: 1, modifiedCount: 1, upsertedId: null });
+        expect(await products.findOne({ _id: 'p1' })).to.deep.equal({
+          _id: 'p1',
+          name: 'Big anvil',
+          brand: 'Acme',
+          price: 600,
+          tags: ['sale', 'new'],
+          views: 4,
+        });
+        const unchanged = await products.updateOne({ _id: 'p1' }, { $set: { name: 'Big anvil' } });
+        expect(unchanged).to.deep.equal({ matchedCount: 1, modifiedCount: 0, upsertedId: null });
+        const missing = await products.updateOne({ _id: 'zz' }, { $set: { name: 'x' } });
+        expect(missing).to.deep.equal({ matchedCount: 0, modifiedCount: 0, upsertedId: null });
+      });
+
+      it('upserts from the filter equalities, $set and $setOnInsert, and ignores $setOnInsert on update', async () => {
+        const counters = store.collection('counters');
+        const inserted = await counters.updateOne(
+          { _id: 'c1', kind: 'visits' },
+          { $inc: { value: 1 }, $setOnInsert: { createdAt: '2026-01-01T00:00:00.000Z' } },
+          { upsert: true },
+        );
+        expect(inserted).to.deep.equal({ matchedCount: 0, modifiedCount: 0, upsertedId: 'c1' });
+        await counters.updateOne(
+          { _id: 'c1', kind: 'visits' },
+          { $inc: { value: 1 }, $setOnInsert: { createdAt: '2027-01-01T00:00:00.000Z' } },
+          { upsert: true },
+        );
+        expect(await counters.findOne({ _id: 'c1' })).to.deep.equal({
+          _id: 'c1',
+          kind: 'visits',
+          value: 2,
+          createdAt: '2026-01-01T00:00:00.000Z',
+        });
+      });
+
+      it('replaces a whole document, and upserts a replacement', async () => {
+        const products = await seeded();
+        await products.replaceOne({ _id: 'p2' }, { _id: 'p2', name: 'Replaced', brand: 'Zeta', price: 1 });
+        expect(await products.findOne({ _id: 'p2' })).to.deep.equal({ _id: 'p2', name: 'Replaced', brand: 'Zeta', price: 1 });
+        const result = await products.replaceOne(
+          { _id: 'p9' },
+          { _id: 'p9', name: 'New', brand: 'Nova', price: 9 },
+          { upsert: true },
+        );
+        expect(result.upsertedId).to.equal('p9');
+        expect(await products.countDocuments()).to.equal(5);
+      });
+
+      it('updates and deletes many, reporting counts', async () => {
+        const products = await seeded();
+        const updated = await products.updateMany({ brand: 'Acme' }, { $set: { brand: 'ACME' } });
+        expect(updated).to.deep.equal({ matchedCount: 2, modifiedCount: 2, upsertedId: null });
+        expect(await products.countDocuments({ brand: 'ACME' })).to.equal(2);
+        expect(await products.deleteOne({ brand: 'ACME' })).to.deep.equal({ deletedCount: 1 });
+        expect(await products.deleteMany({ price: { $gte: 0 } })).to.deep.equal({ deletedCount: 3 });
+        expect(await products.countDocuments()).to.equal(0);
+      });
+    });
+
+    describe('unique indexes', () => {
+      it('rejects an insert or an update that would duplicate a unique key', async () => {
+        const users = store.collection('users');
+        await users.createIndex({ keys: { email: 1 }, unique: true, name: 'email_unique' });
+        await users.createIndex({ keys: { email: 1 }, unique: true, name: 'email_unique' }); // idempotent
+        await users.insertOne({ _id: 'u1', email: 'a@example.com' });
+        await users.insertOne({ _id: 'u2', email: 'b@example.com' });
+        expect(await rejection(users.insertOne({ _id: 'u3', email: 'a@example.com' }))).to.be.instanceOf(
+          DuplicateKeyError,
+        );
+        expect(await rejection(users.updateOne({ _id: 'u2' }, { $set: { email: 'a@example.com' } }))).to.be.instanceOf(
+          DuplicateKeyError,
+        );
+        await users.updateOne({ _id: 'u1' }, { $set: { email: 'c@example.com' } });
+        await users.insertOne({ _id: 'u3', email: 'a@example.com' });
+        expect(await users.countDocuments()).to.equal(3);
+        expect((await users.findOne({ email: 'a@example.com' }))!._id).to.equal('u3');
+      });
+    });
+
+    describe('bulk writes', () => {
+      it('apply across collections all together', async () => {
+        await store.bulkWrite([
+          { collection: 'a', insertOne: { document: { _id: '1', n: 1 } } },
+          { collection: 'b', updateOne: { filter: { _id: 'x' }, update: { $set: { n: 2 } }, upsert: true } },
+          { collection: 'a', updateOne: { filter: { _id: '1' }, update: { $inc: { n: 10 } } } },
+          { collection: 'b', replaceOne: { filter: { _id: 'y' }, replacement: { _id: 'y', n: 3 }, upsert: true } },
+        ]);
+        expect(await store.collection('a').find({})).to.deep.equal([{ _id: '1', n: 11 }]);
+        expect(await store.collection('b').find({}, { sort: { _id: 1 } })).to.deep.equal([
+          { _id: 'x', n: 2 },
+          { _id: 'y', n: 3 },
+        ]);
+      });
+
+      it('write nothing at all when one operation fails', async () => {
+        await store.collection('a').insertOne({ _id: 'taken', n: 0 });
+        const error = await rejection(
+          store.bulkWrite([
+            { collection: 'b', insertOne: { document: { _id: 'first', n: 1 } } },
+            { collection: 'a', updateOne: { filter: { _id: 'taken' }, update: { $set: { n: 5 } } } },
+            { collection: 'a', insertOne: { document: { _id: 'taken', n: 2 } } },
+          ]),
+        );
+        expect(error).to.be.instanceOf(DuplicateKeyError);
+        expect(await store.collection('b').countDocuments()).to.equal(0);
+        expect(await store.collection('a').find({})).to.deep.equal([{ _id: 'taken', n: 0 }]);
+      });
+    });
+
+    describe('collections', () => {
+      it('renames a collection over an existing one, atomically replacing it', async () => {
+        await store.collection('live').insertOne({ _id: 'old', v: 1 });
+        await store.collection('next').insertOne({ _id: 'new', v: 2 });
+        await store.renameCollection('next', 'live');
+        expect(await store.collection('live').find({})).to.deep.equal([{ _id: 'new', v: 2 }]);
+        expect(await store.collection('next').countDocuments()).to.equal(0);
+        const names = await store.listCollections();
+        expect(names).to.include('live');
+        expect(names).to.not.include('next');
+      });
+
+      it('drops a collection and its documents', async () => {
+        await store.collection('gone').insertOne({ _id: '1' });
+        await store.dropCollection('gone');
+        await store.dropCollection('never-existed');
+        expect(await store.collection('gone').countDocuments()).to.equal(0);
+        expect(await store.listCollections()).to.not.include('gone');
+      });
+
+      it('answers a ping', async () => {
+        await store.ping();
+      });
+    });
+  });
+};
+
+const catalog: Product[] = [
+  { _id: 'p1', name: 'Anvil', brand: 'Acme', price: 500, tags: ['sale'], stock: { onHand: 3 }, views: 3 },
+  { _id: 'p2', name: 'Bolt', brand: 'Zeta', price: 1500, tags: [], stock: { onHand: 9 } },
+  { _id: 'p3', name: 'Catapult', brand: 'Acme', price: 2999, stock: { onHand: 0 } },
+  { _id: 'p4', name: 'Drone', brand: 'Nova', price: 3500, tags: ['sale', 'new'] },
+];
+
+const rejection = async (promise: Promise<unknown>): Promise<unknown> => {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  throw new Error('expected the promise to be rejected');
+};
