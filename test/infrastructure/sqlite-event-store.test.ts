@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { v4 as uuid } from 'uuid';
+import { IdempotencyViolationError } from '../../src/infrastructure/event-store/event-store.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { tempDir } from '../support/temp-dir.js';
 import { eventStoreContract } from './event-store.contract.js';
@@ -54,6 +55,21 @@ describe('embedded SQLite event store', () => {
       ),
     );
     expect(opened.commitCount - before).to.equal(1);
+    await opened.close();
+    dir.remove();
+  });
+
+  // Stricter than EventStoreDB, which writes such a batch with the duplicate id in it.
+  it('rejects a batch that repeats an id of the stream after a new first id, writing nothing', async () => {
+    const dir = tempDir();
+    const opened = new SqliteEventStore({ path: join(dir.path, 'events.db') });
+    const a = { id: uuid(), type: 'A', data: {}, metadata: {} };
+    await opened.appendToStream('dup-1', [a], { expectedRevision: 'no_stream' });
+    const error = await opened
+      .appendToStream('dup-1', [{ id: uuid(), type: 'B', data: {}, metadata: {} }, a], { expectedRevision: 0 })
+      .catch((e: unknown) => e);
+    expect(error).to.be.instanceOf(IdempotencyViolationError);
+    expect((await opened.readStream('dup-1')).map((e) => e.type)).to.deep.equal(['A']);
     await opened.close();
     dir.remove();
   });

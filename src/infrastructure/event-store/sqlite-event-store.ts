@@ -182,18 +182,22 @@ export class SqliteEventStore implements EventStore {
     let position = 0;
     for (const event of events) {
       revision += 1;
-      const info = this.statements.insert.run(
-        streamName,
-        revision,
-        event.id,
-        event.type,
-        JSON.stringify(event.data),
-        JSON.stringify(event.metadata),
-        recordedAt,
-      );
-      position = Number(info.lastInsertRowid);
+      position = this.insert(streamName, revision, event, recordedAt);
     }
     return { nextExpectedRevision: revision, position };
+  }
+
+  private insert(streamName: string, revision: number, event: EventToAppend, recordedAt: string): number {
+    try {
+      const data = JSON.stringify(event.data);
+      const metadata = JSON.stringify(event.metadata);
+      const info = this.statements.insert.run(streamName, revision, event.id, event.type, data, metadata, recordedAt);
+      return Number(info.lastInsertRowid);
+    } catch (error) {
+      // An id already in the stream, past the first of the batch: ids reused for a different batch.
+      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new IdempotencyViolationError(streamName);
+      throw error;
+    }
   }
 
   private checkExpected(streamName: string, expected: ExpectedRevision, current: number): void {

@@ -1,0 +1,253 @@
+import {
+  MongoClient,
+  MongoServerError,
+  type AnyBulkWriteOperation,
+  type Collection,
+  type CreateIndexesOptions,
+  type Db,
+  type TransactionOptions,
+  type UpdateResult as MongoUpdateResult,
+} from 'mongodb';
+import {
+  DuplicateKeyError,
+  type DeleteResult,
+  type Document,
+  type Filter,
+  type FindOptions,
+  type IndexSpec,
+  type ReadModelCollection,
+  type ReadModelStore,
+  type Update,
+  type UpdateOptions,
+  type UpdateResult,
+  type WriteOperation,
+} from './read-model-store.js';
+
+/**
+ * The read-model port on a MongoDB server, straight through the official driver.
+ * `bulkWrite` needs multi-document transactions, so the server must be a replica set
+ * (docker-compose runs a single-node one) at MongoDB 4.4 or later, which creates
+ * collections implicitly inside a transaction.
+ */
+
+const DUPLICATE_KEY = 11000;
+const NAMESPACE_NOT_FOUND = 26;
+const NAMESPACE_EXISTS = 48;
+
+/** A projection's documents and its checkpoint must survive a primary failover together. */
+const TRANSACTION_OPTIONS: TransactionOptions = { writeConcern: { w: 'majority' } };
+
+export class MongoReadModelStore implements ReadModelStore {
+  private constructor(
+    private readonly client: MongoClient,
+    private readonly db: Db,
+  ) {}
+
+  /** The database is `options.database`, else the one in the URL path, else 'shop'. */
+  static async connect(url: string, options: { database?: string } = {}): Promise<MongoReadModelStore> {
+    // Documents are JSON: a field set to undefined is left out, as JSON.stringify does, not stored as null.
+    const client = new MongoClient(url, { ignoreUndefined: true });
+    await client.connect();
+    return new MongoReadModelStore(client, client.db(options.database ?? databaseNameOf(url)));
+  }
+
+  collection<T extends Document = Document>(name: string): ReadModelCollection<T> {
+    return new MongoReadModelCollection<T>(this.db.collection<Document>(name));
+  }
+
+  async bulkWrite(operations: readonly WriteOperation[]): Promise<void> {
+    if (operations.length === 0) return;
+    const batches = batchesByCollection(operations);
+    await this.client.withSession((session) =>
+      session.withTransaction(async () => {
+        // One after the other: the driver does not support parallel operations in a transaction.
+        for (const { collection, models } of batches) {
+          await this.db
+            .collection<Document>(collection)
+            .bulkWrite(models, { session, ordered: true })
+            .catch(rethrowDuplicateKey(collection));
+        }
+      }, TRANSACTION_OPTIONS),
+    );
+  }
+
+  async listCollections(): Promise<string[]> {
+    const infos = await this.db.listCollections({}, { nameOnly: true }).toArray();
+    return infos.map((info) => info.name).filter((name) => !name.startsWith('system.')).sort();
+  }
+
+  async dropCollection(name: string): Promise<void> {
+    // The driver already answers false, instead of throwing, on "ns not found".
+    await this.db.dropCollection(name);
+  }
+
+  /**
+   * A missing `from` counts as an empty collection: `to` ends up existing and empty. That case
+   * renames a freshly created empty `from` too, so readers of `to` never see a half-done swap.
+   */
+  async renameCollection(from: string, to: string): Promise<void> {
+    if (from === to) return; // the server refuses a rename onto itself (IllegalOperation)
+    try {
+      await this.db.renameCollection(from, to, { dropTarget: true });
+    } catch (error) {
+      if (!hasCode(error, NAMESPACE_NOT_FOUND)) throw error;
+      await this.db.createCollection(from).catch(ignoreCode(NAMESPACE_EXISTS));
+      await this.db.renameCollection(from, to, { dropTarget: true });
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.client.db('admin').command({ ping: 1 });
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+class MongoReadModelCollection<T extends Document> implements ReadModelCollection<T> {
+  readonly name: string;
+  private readonly duplicateKey: (error: unknown) => never;
+
+  constructor(private readonly collection: Collection<Document>) {
+    this.name = collection.collectionName;
+    this.duplicateKey = rethrowDuplicateKey(this.name);
+  }
+
+  // The driver cannot type a generic T's filters, so it sees every collection as holding
+  // port Documents (string _id); results are cast back to the caller's T.
+  async findOne(filter: Filter, options: Pick<FindOptions, 'sort' | 'projection'> = {}): Promise<T | null> {
+    return (await this.collection.findOne(filter, options)) as T | null;
+  }
+
+  async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
+    return (await this.collection.find(filter, options).toArray()) as T[];
+  }
+
+  countDocuments(filter: Filter = {}): Promise<number> {
+    return this.collection.countDocuments(filter);
+  }
+
+  async aggregate<R = Document>(pipeline: Record<string, unknown>[]): Promise<R[]> {
+    return (await this.collection.aggregate(pipeline).toArray()) as R[];
+  }
+
+  async insertOne(document: T): Promise<void> {
+    await this.collection.insertOne(document).catch(this.duplicateKey);
+  }
+
+  async replaceOne(filter: Filter, replacement: T, options: UpdateOptions = {}): Promise<UpdateResult> {
+    return updateResult(await this.collection.replaceOne(filter, replacement, options).catch(this.duplicateKey));
+  }
+
+  async updateOne(filter: Filter, update: Update, options: UpdateOptions = {}): Promise<UpdateResult> {
+    return updateResult(await this.collection.updateOne(filter, update, options).catch(this.duplicateKey));
+  }
+
+  async updateMany(filter: Filter, update: Update, options: UpdateOptions = {}): Promise<UpdateResult> {
+    return updateResult(await this.collection.updateMany(filter, update, options).catch(this.duplicateKey));
+  }
+
+  async deleteOne(filter: Filter): Promise<DeleteResult> {
+    const { deletedCount } = await this.collection.deleteOne(filter);
+    return { deletedCount };
+  }
+
+  async deleteMany(filter: Filter): Promise<DeleteResult> {
+    const { deletedCount } = await this.collection.deleteMany(filter);
+    return { deletedCount };
+  }
+
+  /** A unique index over documents that already clash fails with E11000 too. */
+  createIndex({ keys, unique, name }: IndexSpec): Promise<string> {
+    const options: CreateIndexesOptions = {};
+    if (unique) options.unique = true;
+    if (name) options.name = name;
+    return this.collection.createIndex(keys, options).catch(this.duplicateKey);
+  }
+}
+
+const updateResult = ({ matchedCount, modifiedCount, upsertedId }: MongoUpdateResult<Document>): UpdateResult => ({
+  matchedCount,
+  modifiedCount,
+  // An upsert whose filter and update name no _id gets a server-made ObjectId: hand back its hex.
+  upsertedId: upsertedId == null ? null : String(upsertedId),
+});
+
+/** Consecutive operations on one collection become one ordered `collection.bulkWrite`. */
+export type CollectionBatch = { collection: string; models: AnyBulkWriteOperation<Document>[] };
+
+export const batchesByCollection = (operations: readonly WriteOperation[]): CollectionBatch[] =>
+  operations.reduce<CollectionBatch[]>((batches, { collection, ...model }) => {
+    const last = batches.at(-1);
+    if (last?.collection === collection) last.models.push(model);
+    else batches.push({ collection, models: [model] });
+    return batches;
+  }, []);
+
+/** The database named by the URL path (`mongodb://host/shop?...`), else `fallback`. */
+export const databaseNameOf = (url: string, fallback = 'shop'): string => {
+  const path = /^mongodb(?:\+srv)?:\/\/[^/?]*\/([^?]*)/.exec(url)?.[1];
+  return path ? decodeURIComponent(path) : fallback;
+};
+
+type ServerErrorLike = { code?: unknown; keyValue?: unknown; message?: unknown; writeErrors?: unknown };
+type WriteErrorLike = { code?: unknown; errmsg?: unknown };
+
+/**
+ * The clashing key of an E11000, or undefined for any other error. A single write's
+ * MongoServerError carries the server's `keyValue`; a MongoBulkWriteError keeps only
+ * code and errmsg per write error, so there the key is read back from the message.
+ */
+export const duplicateKeyOf = (error: unknown): Record<string, unknown> | undefined => {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { code, keyValue, message, writeErrors } = error as ServerErrorLike;
+  const clash = ([writeErrors ?? []].flat() as WriteErrorLike[]).find((w) => w?.code === DUPLICATE_KEY);
+  if (code !== DUPLICATE_KEY && !clash) return undefined;
+  if (isRecord(keyValue)) return keyValue;
+  return keyOfMessage(String(clash?.errmsg ?? message ?? '')) ?? {};
+};
+
+const DUP_KEY = /dup key: \{ (.*) \}\s*$/;
+// A quoted string, or a bare scalar; a nested object or array does not match, so gives up.
+const FIELD = /([^\s:]+): ("(?:[^"\\]|\\.)*"|[^,{}[\]]*)(?:, |$)/y;
+
+/** Reads `... dup key: { sku: "A-1", shop: 7 }`; undefined when the text is not that shape. */
+export const keyOfMessage = (message: string): Record<string, unknown> | undefined => {
+  const body = DUP_KEY.exec(message)?.[1];
+  if (body === undefined) return undefined;
+  const key: Record<string, unknown> = {};
+  FIELD.lastIndex = 0;
+  for (let match = FIELD.exec(body); match; match = FIELD.exec(body)) {
+    key[match[1]] = jsonOrText(match[2]);
+    if (FIELD.lastIndex === body.length) return key;
+  }
+  return undefined;
+};
+
+const jsonOrText = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // ObjectId('…'), new Date(…): not JSON values, kept as the server wrote them.
+    return text.startsWith('"') ? text.slice(1, -1) : text;
+  }
+};
+
+const rethrowDuplicateKey =
+  (collection: string) =>
+  (error: unknown): never => {
+    const key = error instanceof DuplicateKeyError ? undefined : duplicateKeyOf(error);
+    throw key ? new DuplicateKeyError(collection, key) : error;
+  };
+
+const hasCode = (error: unknown, code: number): boolean => error instanceof MongoServerError && error.code === code;
+
+const ignoreCode =
+  (code: number) =>
+  (error: unknown): void => {
+    if (!hasCode(error, code)) throw error;
+  };
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
