@@ -1,0 +1,47 @@
+import express, { type Express, type RequestHandler } from 'express';
+import { authenticate } from './auth.js';
+import type { AppDeps } from './deps.js';
+import { requestLogging } from './observability.js';
+import { errorHandler, notFoundRoute, problem, sendProblem } from './problems.js';
+import { clientRateLimit } from './rate-limits.js';
+import { accountRoutes } from './routes/accounts.js';
+import { catalogRoutes } from './routes/catalog.js';
+import { inventoryRoutes } from './routes/inventory.js';
+import { operationsRoutes } from './routes/operations.js';
+
+/** The HTTP edge: gateway concerns first, then one router per context under /api/v1. */
+export const createApp = (deps: AppDeps): Express => {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', deps.config.trustProxy);
+  app.set('query parser', 'simple');
+
+  app.use(requestLogging(deps.logger));
+  app.use(deps.metrics.middleware());
+  app.use(operationsRoutes(deps));
+
+  const api = express.Router();
+  api.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  api.use(jsonBodiesOnly);
+  api.use(authenticate(deps.tokens));
+  api.use(clientRateLimit(deps.config.rateLimitPerMinute));
+  api.use(deps.idempotency.middleware());
+  api.use(deps.sessions.middleware());
+  api.use('/account', accountRoutes(deps));
+  api.use('/products', catalogRoutes(deps));
+  api.use('/inventory', inventoryRoutes(deps));
+  app.use('/api/v1', api);
+
+  app.use(notFoundRoute);
+  app.use(errorHandler(deps.logger));
+  return app;
+};
+
+/** A body that is there but is not JSON would otherwise reach the routes as "no body". */
+const jsonBodiesOnly: RequestHandler = (req, res, next) => {
+  const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
+  if (hasBody && !req.is(['application/json', 'application/*+json'])) {
+    return sendProblem(res, problem(415, 'unsupported-media-type', 'Send the request body as application/json.'));
+  }
+  next();
+};

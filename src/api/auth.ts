@@ -1,0 +1,81 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import type { CustomerRole } from '../domain/customer/customer.js';
+import { ForbiddenError, UnauthorizedError } from '../domain/shared/errors.js';
+
+/** Signed bearer tokens (HS256 JWT): the subject is the customer id, the role rides along. */
+
+export type Principal = { customerId: string; role: CustomerRole };
+
+const ISSUER = 'shop-backend';
+const AUDIENCE = 'shop-api';
+
+export class TokenIssuer {
+  private readonly key: Uint8Array;
+
+  constructor(
+    secret: string,
+    private readonly ttlSeconds: number,
+  ) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  issue(principal: Principal): Promise<string> {
+    return new SignJWT({ role: principal.role })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(principal.customerId)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime(`${this.ttlSeconds}s`)
+      .sign(this.key);
+  }
+
+  async verify(token: string): Promise<Principal> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
+      const role = payload.role;
+      if (typeof payload.sub !== 'string' || (role !== 'customer' && role !== 'admin')) throw new UnauthorizedError('malformed token');
+      return { customerId: payload.sub, role };
+    } catch (error) {
+      if (error instanceof joseErrors.JWTExpired) throw new UnauthorizedError('the token has expired');
+      if (error instanceof UnauthorizedError) throw error;
+      throw new UnauthorizedError('the token is not valid');
+    }
+  }
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    principal?: Principal;
+  }
+}
+
+/** Reads the bearer token when there is one; a bad token is a 401 even on public routes. */
+export const authenticate =
+  (tokens: TokenIssuer): RequestHandler =>
+  async (req: Request, _res: Response, next: NextFunction) => {
+    const header = req.get('authorization');
+    if (!header) return next();
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw new UnauthorizedError('expected "Authorization: Bearer <token>"');
+    req.principal = await tokens.verify(match[1]!);
+    next();
+  };
+
+export const requireCustomer: RequestHandler = (req, _res, next) => {
+  if (!req.principal) throw new UnauthorizedError('sign in first: this route needs a bearer token');
+  next();
+};
+
+export const requireAdmin: RequestHandler = (req, _res, next) => {
+  if (!req.principal) throw new UnauthorizedError('sign in first: this route needs a bearer token');
+  if (req.principal.role !== 'admin') throw new ForbiddenError('this route is for admins');
+  next();
+};
+
+/** The signed-in principal (routes behind requireCustomer / requireAdmin only). */
+export const principalOf = (req: Request): Principal => {
+  if (!req.principal) throw new UnauthorizedError('sign in first: this route needs a bearer token');
+  return req.principal;
+};

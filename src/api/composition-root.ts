@@ -1,0 +1,186 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { instanceCachingFactory, type DependencyContainer, container as rootContainer } from 'tsyringe';
+import { v4 as uuidv4 } from 'uuid';
+import { ensureAdmin } from '../commands/accounts.js';
+import { CommandHandler, type CommandContext } from '../commands/command-handler.js';
+import { seedDemoCatalog } from '../commands/demo-catalog.js';
+import type { Config } from '../config.js';
+import { eventSchema } from '../domain/shared/event-schema.js';
+import { UPCASTERS } from '../domain/upcasters.js';
+import { EsdbEventStore } from '../infrastructure/event-store/esdb-event-store.js';
+import type { EventStore } from '../infrastructure/event-store/event-store.js';
+import { SqliteEventStore } from '../infrastructure/event-store/sqlite-event-store.js';
+import { EmbeddedReadModelStore } from '../infrastructure/read-models/embedded-read-model-store.js';
+import { MongoReadModelStore } from '../infrastructure/read-models/mongo-read-model-store.js';
+import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
+import { PasswordHasher } from '../infrastructure/security/passwords.js';
+import { ALL_PROJECTIONS } from '../projections/index.js';
+import { ProjectionRunner } from '../projections/runner.js';
+import { createApp } from './app.js';
+import { TokenIssuer } from './auth.js';
+import { SessionPositions } from './consistency.js';
+import type { AppDeps } from './deps.js';
+import { IdempotencyKeys } from './idempotency.js';
+import { Metrics } from './observability.js';
+import { LoginThrottle } from './rate-limits.js';
+
+/**
+ * The composition root: the only place that knows which adapter backs which port, and
+ * the only user of tsyringe. Every dependency is registered under an explicit token, so
+ * nothing depends on decorator metadata.
+ */
+
+const T = {
+  config: Symbol('Config'),
+  logger: Symbol('Logger'),
+  clock: Symbol('Clock'),
+  eventStore: Symbol('EventStore'),
+  readModels: Symbol('ReadModelStore'),
+  schema: Symbol('EventSchema'),
+  commands: Symbol('CommandHandler'),
+  projections: Symbol('ProjectionRunner'),
+  passwords: Symbol('PasswordHasher'),
+  tokens: Symbol('TokenIssuer'),
+  loginThrottle: Symbol('LoginThrottle'),
+  idempotency: Symbol('IdempotencyKeys'),
+  sessions: Symbol('SessionPositions'),
+  metrics: Symbol('Metrics'),
+} as const;
+
+export type System = {
+  deps: AppDeps;
+  /** Starts projections, bootstraps the admin and demo data, then listens. Resolves with the bound port. */
+  start(): Promise<number>;
+  stop(): Promise<void>;
+};
+
+export const compose = async (config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<System> => {
+  mkdirSync(config.dataDir, { recursive: true });
+  const scope = rootContainer.createChildContainer();
+  scope.register(T.config, { useValue: config });
+  scope.register(T.logger, { useValue: logger });
+  scope.register(T.clock, { useValue: () => new Date() });
+  scope.register(T.eventStore, { useValue: await openEventStore(config) });
+  scope.register(T.readModels, { useValue: await openReadModels(config) });
+  registerServices(scope, config);
+  const deps = resolveDeps(scope);
+  registerGauges(deps);
+  return lifecycle(config, deps);
+};
+
+const openEventStore = async (config: Config): Promise<EventStore> =>
+  config.eventStoreUrl
+    ? new EsdbEventStore(config.eventStoreUrl)
+    : new SqliteEventStore({ path: join(config.dataDir, 'events.db') });
+
+const openReadModels = async (config: Config): Promise<ReadModelStore> =>
+  config.mongodbUrl
+    ? MongoReadModelStore.connect(config.mongodbUrl)
+    : new EmbeddedReadModelStore({ path: join(config.dataDir, 'read-models.db') });
+
+const registerServices = (scope: DependencyContainer, config: Config) => {
+  const once = <V>(make: (c: DependencyContainer) => V) => ({ useFactory: instanceCachingFactory(make) });
+  scope.register(T.schema, once(() => eventSchema(UPCASTERS)));
+  scope.register(T.commands, once((c) => new CommandHandler(c.resolve(T.eventStore), { schema: c.resolve(T.schema) })));
+  scope.register(
+    T.projections,
+    once(
+      (c) =>
+        new ProjectionRunner(
+          { eventStore: c.resolve(T.eventStore), readModels: c.resolve(T.readModels), schema: c.resolve(T.schema), logger: c.resolve(T.logger) },
+          ALL_PROJECTIONS,
+        ),
+    ),
+  );
+  scope.register(T.passwords, once(() => new PasswordHasher(config.passwordHashCost)));
+  scope.register(T.tokens, once(() => new TokenIssuer(jwtSecret(config), config.tokenTtlSeconds)));
+  scope.register(T.loginThrottle, once(() => new LoginThrottle(config.loginMaxFailures, config.loginLockoutSeconds)));
+  scope.register(T.idempotency, once((c) => new IdempotencyKeys(c.resolve(T.readModels))));
+  scope.register(T.sessions, once((c) => new SessionPositions(c.resolve(T.projections), config.readWaitMs)));
+  scope.register(T.metrics, once(() => new Metrics()));
+};
+
+const resolveDeps = (scope: DependencyContainer): AppDeps => ({
+  config: scope.resolve(T.config),
+  logger: scope.resolve(T.logger),
+  clock: scope.resolve(T.clock),
+  eventStore: scope.resolve(T.eventStore),
+  readModels: scope.resolve(T.readModels),
+  commands: scope.resolve(T.commands),
+  projections: scope.resolve(T.projections),
+  passwords: scope.resolve(T.passwords),
+  tokens: scope.resolve(T.tokens),
+  loginThrottle: scope.resolve(T.loginThrottle),
+  idempotency: scope.resolve(T.idempotency),
+  sessions: scope.resolve(T.sessions),
+  metrics: scope.resolve(T.metrics),
+});
+
+const registerGauges = (deps: AppDeps) => {
+  deps.metrics.gauge('eventstore_head_position', 'Position of the last event in the log', [], async (set) =>
+    set({}, await deps.eventStore.headPosition()),
+  );
+  deps.metrics.gauge('projection_checkpoint', 'Position each projection has processed', ['projection'], async (set) => {
+    for (const { name } of deps.projections.projections) set({ projection: name }, deps.projections.checkpointOf(name) ?? 0);
+  });
+  deps.metrics.gauge('projection_lag_events', 'How far (in log position) each projection trails the log', ['projection'], async (set) => {
+    const head = await deps.eventStore.headPosition();
+    for (const { name } of deps.projections.projections) set({ projection: name }, head - (deps.projections.checkpointOf(name) ?? 0));
+  });
+};
+
+/** The signing key: configured, or generated once and kept in DATA_DIR (readable by the owner only). */
+const jwtSecret = (config: Config): string => {
+  if (config.jwtSecret) return config.jwtSecret;
+  const path = join(config.dataDir, 'jwt-secret');
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(path, secret, { mode: 0o600, flag: 'wx' });
+  return secret;
+};
+
+const lifecycle = (config: Config, deps: AppDeps): System => {
+  let server: Server | undefined;
+  let purge: NodeJS.Timeout | undefined;
+  const systemContext = (what: string): CommandContext => {
+    const id = `${what}-${uuidv4()}`;
+    return { correlationId: id, causationId: id, actor: 'system', now: deps.clock().toISOString() };
+  };
+  return {
+    deps,
+    async start() {
+      const empty = (await deps.eventStore.headPosition()) === 0;
+      await deps.projections.start();
+      if (config.adminEmail && config.adminPassword) {
+        await ensureAdmin(deps, config.adminEmail, config.adminPassword, systemContext('bootstrap-admin'));
+      } else deps.logger.warn('ADMIN_EMAIL / ADMIN_PASSWORD are not set: no admin account is created');
+      if (empty && config.seedDemo) {
+        const count = await seedDemoCatalog(deps.commands, config.currency, systemContext('seed-demo'));
+        deps.logger.info({ products: count }, 'empty store: demo catalog created');
+      }
+      purge = setInterval(() => void deps.idempotency.purgeExpired().catch(() => undefined), 3600_000).unref();
+      const app = createApp(deps);
+      server = await new Promise<Server>((resolve, reject) => {
+        const listening = app.listen(config.port, config.host, () => resolve(listening)).once('error', reject);
+      });
+      const port = (server.address() as AddressInfo).port;
+      deps.logger.info({ port, host: config.host, dataDir: config.dataDir }, 'listening');
+      return port;
+    },
+    async stop() {
+      clearInterval(purge);
+      if (server) {
+        server.closeIdleConnections();
+        await new Promise<void>((resolve) => server!.close(() => resolve()));
+      }
+      await deps.projections.stop();
+      await deps.eventStore.close();
+      await deps.readModels.close();
+    },
+  };
+};

@@ -1,0 +1,29 @@
+import type { Logger } from 'pino';
+import type { CommandHandler } from '../commands/command-handler.js';
+import type { Config } from '../config.js';
+import type { EventStore } from '../infrastructure/event-store/event-store.js';
+import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
+import type { PasswordHasher } from '../infrastructure/security/passwords.js';
+import type { ProjectionRunner } from '../projections/runner.js';
+import type { TokenIssuer } from './auth.js';
+import type { SessionPositions } from './consistency.js';
+import type { IdempotencyKeys } from './idempotency.js';
+import type { Metrics } from './observability.js';
+import type { LoginThrottle } from './rate-limits.js';
+
+/** Everything the HTTP edge needs, as plain objects: the composition root builds it, tests build it by hand. */
+export type AppDeps = {
+  config: Pick<Config, 'currency' | 'rateLimitPerMinute' | 'trustProxy'>;
+  logger: Logger;
+  clock: () => Date;
+  eventStore: EventStore;
+  readModels: ReadModelStore;
+  commands: CommandHandler;
+  projections: ProjectionRunner;
+  passwords: PasswordHasher;
+  tokens: TokenIssuer;
+  loginThrottle: LoginThrottle;
+  idempotency: IdempotencyKeys;
+  sessions: SessionPositions;
+  metrics: Metrics;
+};

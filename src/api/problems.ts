@@ -1,0 +1,102 @@
+import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
+import type {} from 'pino-http'; // brings req.log into Request
+import {
+  ConcurrencyError,
+  ConflictError,
+  ForbiddenError,
+  IllegalStateError,
+  NotFoundError,
+  PreconditionFailedError,
+  TooManyRequestsError,
+  UnauthorizedError,
+  UnprocessableError,
+  ValidationError,
+  type FieldError,
+} from '../domain/shared/errors.js';
+
+/** RFC 9457 problem details: what every failure answers. */
+export type Problem = { type: string; title: string; status: number; detail: string; errors?: FieldError[] };
+
+type ErrorClass = abstract new (...args: never[]) => Error;
+
+/** THE table from domain error to HTTP status. */
+const STATUS_OF: ReadonlyArray<[ErrorClass, number, string]> = [
+  [ValidationError, 400, 'validation-failed'],
+  [UnauthorizedError, 401, 'unauthorized'],
+  [ForbiddenError, 403, 'forbidden'],
+  [NotFoundError, 404, 'not-found'],
+  [ConflictError, 409, 'conflict'],
+  [IllegalStateError, 409, 'illegal-state'],
+  [ConcurrencyError, 409, 'concurrent-modification'],
+  [PreconditionFailedError, 412, 'precondition-failed'],
+  [UnprocessableError, 422, 'unprocessable'],
+  [TooManyRequestsError, 429, 'too-many-requests'],
+];
+
+/** body-parser's error types. */
+const PARSER_ERRORS: Record<string, [number, string, string]> = {
+  'entity.parse.failed': [400, 'malformed-json', 'The request body is not valid JSON.'],
+  'entity.too.large': [413, 'payload-too-large', 'The request body is larger than 1 MiB.'],
+  'encoding.unsupported': [415, 'unsupported-encoding', 'The request body encoding is not supported.'],
+  'charset.unsupported': [415, 'unsupported-charset', 'The request body charset is not supported.'],
+  'request.aborted': [400, 'request-aborted', 'The request body was not received completely.'],
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  412: 'Precondition Failed',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+export const problem = (status: number, slug: string, detail: string, errors?: FieldError[]): Problem => ({
+  type: `urn:shop:problem:${slug}`,
+  title: TITLES[status] ?? 'Error',
+  status,
+  detail,
+  ...(errors ? { errors } : {}),
+});
+
+export const sendProblem = (res: Response, body: Problem): void => {
+  res.status(body.status).type('application/problem+json').json(body);
+};
+
+export const toProblem = (error: unknown): Problem | undefined => {
+  for (const [errorClass, status, slug] of STATUS_OF) {
+    if (error instanceof errorClass) {
+      return problem(status, slug, error.message, error instanceof ValidationError ? error.errors : undefined);
+    }
+  }
+  const parserType = (error as { type?: unknown } | null)?.type;
+  if (typeof parserType === 'string' && PARSER_ERRORS[parserType]) {
+    const [status, slug, detail] = PARSER_ERRORS[parserType];
+    return problem(status, slug, detail);
+  }
+  return undefined;
+};
+
+export const notFoundRoute: RequestHandler = (req, res) => {
+  sendProblem(res, problem(404, 'route-not-found', `No route ${req.method} ${req.path}`));
+};
+
+export const errorHandler =
+  (logger: Logger): ErrorRequestHandler =>
+  (error, req, res, _next) => {
+    const known = toProblem(error);
+    if (error instanceof TooManyRequestsError) res.set('Retry-After', String(error.retryAfterSeconds));
+    if (error instanceof PreconditionFailedError && error.currentRevision !== null) {
+      res.set('ETag', `"${error.currentRevision}"`);
+    }
+    if (!known) (req.log ?? logger).error({ err: error }, 'unhandled error');
+    if (res.headersSent) return;
+    sendProblem(res, known ?? problem(500, 'internal', 'Something went wrong on our side; it has been logged.'));
+  };

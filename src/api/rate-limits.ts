@@ -1,0 +1,57 @@
+import type { RequestHandler } from 'express';
+import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
+import { TooManyRequestsError } from '../domain/shared/errors.js';
+
+/**
+ * Two limits, both in memory of this process:
+ * - per client (the token's subject when signed in, else the address): generous, for abuse only;
+ * - failed logins per ACCOUNT, not per address: guessing one account's password is throttled,
+ *   while many shoppers behind one NAT signing in are not.
+ */
+
+export const clientRateLimit = (perMinute: number): RequestHandler => {
+  if (perMinute === 0) return (_req, _res, next) => next();
+  const limiter = new RateLimiterMemory({ points: perMinute, duration: 60 });
+  return async (req, res, next) => {
+    const key = req.principal ? `customer:${req.principal.customerId}` : `address:${req.ip}`;
+    try {
+      const result = await limiter.consume(key);
+      res.set('RateLimit-Remaining', String(result.remainingPoints));
+    } catch (rejection) {
+      throw new TooManyRequestsError('too many requests from this client', retryAfter(rejection));
+    }
+    next();
+  };
+};
+
+export class LoginThrottle {
+  private readonly failures: RateLimiterMemory;
+
+  constructor(
+    private readonly maxFailures: number,
+    lockoutSeconds: number,
+  ) {
+    this.failures = new RateLimiterMemory({ points: maxFailures, duration: lockoutSeconds, blockDuration: lockoutSeconds });
+  }
+
+  /** Throws 429 while the account is locked after too many failures. */
+  async check(account: string): Promise<void> {
+    const state = await this.failures.get(account);
+    if (state && state.consumedPoints >= this.maxFailures) {
+      throw new TooManyRequestsError('too many failed sign-ins for this account; try again later', retryAfter(state));
+    }
+  }
+
+  async failed(account: string): Promise<void> {
+    await this.failures.consume(account).catch((rejection: unknown) => {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+    });
+  }
+
+  async succeeded(account: string): Promise<void> {
+    await this.failures.delete(account);
+  }
+}
+
+const retryAfter = (rejection: unknown) =>
+  rejection instanceof RateLimiterRes ? Math.max(1, Math.ceil(rejection.msBeforeNext / 1000)) : 60;

@@ -1,0 +1,63 @@
+import { resolve } from 'node:path';
+
+/** Every setting comes from the environment (API.md has the table); nothing else is read. */
+export type Config = {
+  port: number;
+  host: string;
+  dataDir: string;
+  eventStoreUrl: string | undefined;
+  mongodbUrl: string | undefined;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  jwtSecret: string | undefined;
+  tokenTtlSeconds: number;
+  paymentTimeoutMs: number;
+  smtpUrl: string | undefined;
+  logLevel: string;
+  /** Requests per minute per client (token subject, else address); 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  loginMaxFailures: number;
+  loginLockoutSeconds: number;
+  /** log2 of scrypt's cost parameter N. */
+  passwordHashCost: number;
+  /** How long a read waits for the read models to include the reader's own writes. */
+  readWaitMs: number;
+  seedDemo: boolean;
+  currency: string;
+  trustProxy: boolean;
+};
+
+export class ConfigError extends Error {}
+
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
+  port: integer(env, 'PORT', 3000, 0, 65535),
+  host: env.HOST ?? '0.0.0.0',
+  dataDir: resolve(env.DATA_DIR ?? './data'),
+  eventStoreUrl: env.EVENTSTORE_URL || undefined,
+  mongodbUrl: env.MONGODB_URL || undefined,
+  adminEmail: env.ADMIN_EMAIL || undefined,
+  adminPassword: env.ADMIN_PASSWORD || undefined,
+  jwtSecret: env.JWT_SECRET || undefined,
+  tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 12 * 3600, 60, 30 * 24 * 3600),
+  paymentTimeoutMs: integer(env, 'PAYMENT_TIMEOUT_MS', 30_000, 1, 24 * 3600 * 1000),
+  smtpUrl: env.SMTP_URL || undefined,
+  logLevel: env.LOG_LEVEL ?? 'info',
+  rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 3000, 0, 10_000_000),
+  loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
+  loginLockoutSeconds: integer(env, 'LOGIN_LOCKOUT_SECONDS', 900, 1, 7 * 24 * 3600),
+  passwordHashCost: integer(env, 'PASSWORD_HASH_COST', 15, 10, 20),
+  readWaitMs: integer(env, 'READ_WAIT_MS', 2000, 0, 60_000),
+  seedDemo: (env.SEED_DEMO ?? 'true') !== 'false',
+  currency: (env.CURRENCY ?? 'USD').toUpperCase(),
+  trustProxy: env.TRUST_PROXY === 'true',
+});
+
+const integer = (env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+};

@@ -1,0 +1,127 @@
+import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../shared/errors.js';
+import type { Decider, DomainEvent } from '../shared/types.js';
+
+// ------------------------------------------------------------------ events
+
+export type CustomerRole = 'customer' | 'admin';
+
+export type Address = {
+  addressId: string;
+  line1: string;
+  city: string;
+  postalCode: string;
+  country: string;
+};
+
+export type CustomerRegistered = DomainEvent<
+  'CustomerRegistered',
+  { customerId: string; email: string; name: string; passwordHash: string; role: CustomerRole; registeredAt: string }
+>;
+export type CustomerAddressAdded = DomainEvent<'CustomerAddressAdded', { customerId: string; address: Address; addedAt: string }>;
+export type CustomerRoleChanged = DomainEvent<'CustomerRoleChanged', { customerId: string; role: CustomerRole; changedAt: string }>;
+
+export type CustomerEvent = CustomerRegistered | CustomerAddressAdded | CustomerRoleChanged;
+
+// ------------------------------------------------------------------ state
+
+export type Customer =
+  | { status: 'None' }
+  | {
+      status: 'Registered';
+      customerId: string;
+      email: string;
+      name: string;
+      passwordHash: string;
+      role: CustomerRole;
+      addresses: Address[];
+    };
+
+export const MAX_ADDRESSES = 20;
+
+export const initialState = (): Customer => ({ status: 'None' });
+
+export const evolve = (state: Customer, event: CustomerEvent): Customer => {
+  switch (event.type) {
+    case 'CustomerRegistered': {
+      const { customerId, email, name, passwordHash, role } = event.data;
+      return { status: 'Registered', customerId, email, name, passwordHash, role, addresses: [] };
+    }
+    case 'CustomerAddressAdded':
+      return state.status === 'Registered' ? { ...state, addresses: [...state.addresses, event.data.address] } : state;
+    case 'CustomerRoleChanged':
+      return state.status === 'Registered' ? { ...state, role: event.data.role } : state;
+  }
+};
+
+// ------------------------------------------------------------------ commands
+
+export type RegisterCustomer = {
+  type: 'RegisterCustomer';
+  customerId: string;
+  email: string;
+  name: string;
+  passwordHash: string;
+  role: CustomerRole;
+  now: string;
+};
+export type AddCustomerAddress = { type: 'AddCustomerAddress'; address: Address; now: string };
+export type ChangeCustomerRole = { type: 'ChangeCustomerRole'; role: CustomerRole; now: string };
+
+export type CustomerCommand = RegisterCustomer | AddCustomerAddress | ChangeCustomerRole;
+
+export const decide = (command: CustomerCommand, state: Customer): CustomerEvent[] => {
+  switch (command.type) {
+    case 'RegisterCustomer':
+      return register(command, state);
+    case 'AddCustomerAddress':
+      return addAddress(command, registered(state));
+    case 'ChangeCustomerRole': {
+      const customer = registered(state);
+      if (customer.role === command.role) return [];
+      return [{ type: 'CustomerRoleChanged', data: { customerId: customer.customerId, role: command.role, changedAt: command.now } }];
+    }
+    default: {
+      const _exhaustive: never = command;
+      throw _exhaustive;
+    }
+  }
+};
+
+const register = (command: RegisterCustomer, state: Customer): CustomerEvent[] => {
+  if (state.status !== 'None') throw new ConflictError('the customer is already registered');
+  const name = command.name.trim();
+  if (name.length === 0) throw new ValidationError('name must not be blank', [{ field: 'name', message: 'must not be blank' }]);
+  const { customerId, passwordHash, role, now } = command;
+  return [
+    {
+      type: 'CustomerRegistered',
+      data: { customerId, email: normalizeEmail(command.email), name, passwordHash, role, registeredAt: now },
+    },
+  ];
+};
+
+const addAddress = (command: AddCustomerAddress, customer: Registered): CustomerEvent[] => {
+  const same = customer.addresses.find((a) => sameAddress(a, command.address));
+  if (same) return [];
+  if (customer.addresses.length >= MAX_ADDRESSES) {
+    throw new UnprocessableError(`a customer keeps at most ${MAX_ADDRESSES} addresses`);
+  }
+  return [{ type: 'CustomerAddressAdded', data: { customerId: customer.customerId, address: command.address, addedAt: command.now } }];
+};
+
+type Registered = Extract<Customer, { status: 'Registered' }>;
+
+const registered = (state: Customer): Registered => {
+  if (state.status !== 'Registered') throw new NotFoundError('customer not found');
+  return state;
+};
+
+const sameAddress = (a: Address, b: Address) =>
+  a.line1 === b.line1 && a.city === b.city && a.postalCode === b.postalCode && a.country === b.country;
+
+/** Emails compare case-insensitively: one account per mailbox. */
+export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
+
+export const customerDecider: Decider<Customer, CustomerCommand, CustomerEvent> = { initialState, evolve, decide };
+
+export const customerStream = (customerId: string) => `customer-${customerId}`;

@@ -1,0 +1,48 @@
+import { ConflictError } from '../shared/errors.js';
+import type { Decider, DomainEvent } from '../shared/types.js';
+
+/**
+ * One stream per email address (`customeremail-<email>`), appended with `no_stream`:
+ * the event store's optimistic concurrency is what makes an email unique.
+ * Registering writes the claim first and the customer second; a claim whose customer
+ * never appeared (the process died between the two appends) is released after a grace
+ * period, so a crash never locks an address out for good.
+ */
+
+export type CustomerEmailClaimed = DomainEvent<'CustomerEmailClaimed', { email: string; customerId: string; claimedAt: string }>;
+
+export type EmailClaimEvent = CustomerEmailClaimed;
+
+export type EmailClaim = { status: 'Unclaimed' } | { status: 'Claimed'; customerId: string; claimedAt: string };
+
+export type ClaimEmail = {
+  type: 'ClaimEmail';
+  email: string;
+  customerId: string;
+  now: string;
+  /** Whether the current owner's customer stream exists (outside data, read by the handler). */
+  ownerRegistered: boolean;
+};
+
+export const ORPHANED_CLAIM_GRACE_MS = 30_000;
+
+export const initialState = (): EmailClaim => ({ status: 'Unclaimed' });
+
+export const evolve = (_state: EmailClaim, event: EmailClaimEvent): EmailClaim => ({
+  status: 'Claimed',
+  customerId: event.data.customerId,
+  claimedAt: event.data.claimedAt,
+});
+
+export const decide = (command: ClaimEmail, state: EmailClaim): EmailClaimEvent[] => {
+  if (state.status === 'Claimed') {
+    if (state.customerId === command.customerId) return [];
+    const orphaned = !command.ownerRegistered && Date.parse(command.now) - Date.parse(state.claimedAt) > ORPHANED_CLAIM_GRACE_MS;
+    if (!orphaned) throw new ConflictError('the email address is already registered');
+  }
+  return [{ type: 'CustomerEmailClaimed', data: { email: command.email, customerId: command.customerId, claimedAt: command.now } }];
+};
+
+export const emailClaimDecider: Decider<EmailClaim, ClaimEmail, EmailClaimEvent> = { initialState, evolve, decide };
+
+export const emailClaimStream = (normalizedEmail: string) => `customeremail-${normalizedEmail}`;

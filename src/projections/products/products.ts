@@ -1,0 +1,163 @@
+import type { ProductCreated, ProductPriceChanged, ProductUpdated } from '../../domain/catalog/product.js';
+import type { InventoryItemRegistered, StockAdjusted, StockReceived } from '../../domain/inventory/inventory.js';
+import type { Money } from '../../domain/shared/types.js';
+import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
+import type { Document, Filter, ReadModelCollection, Sort } from '../../infrastructure/read-models/read-model-store.js';
+import type { Projection } from '../projection.js';
+
+/** The catalog as shoppers see it: product details, price and availability in one document. */
+export type ProductView = Document & {
+  productId: string;
+  sku: string;
+  name: string;
+  description: string;
+  brand: string;
+  category: string;
+  /** Lower-cased brand and category: filters match whatever the shopper's casing. */
+  brandKey: string;
+  categoryKey: string;
+  price: Money;
+  onHand: number;
+  reserved: number;
+  available: number;
+  rating: { average: number; count: number };
+  /** False until ProductCreated: stock events of a SKU may land first. */
+  listed: boolean;
+  /** Revision of the product stream: the ETag of the product. */
+  revision: number;
+  createdAt: string;
+  updatedAt: string;
+};
+
+type Handled = ProductCreated | ProductUpdated | ProductPriceChanged | InventoryItemRegistered | StockReceived | StockAdjusted;
+
+const EVENT_TYPES: Handled['type'][] = [
+  'ProductCreated',
+  'ProductUpdated',
+  'ProductPriceChanged',
+  'InventoryItemRegistered',
+  'StockReceived',
+  'StockAdjusted',
+];
+
+const blank = (productId: string): ProductView => ({
+  _id: productId,
+  productId,
+  sku: '',
+  name: '',
+  description: '',
+  brand: '',
+  category: '',
+  brandKey: '',
+  categoryKey: '',
+  price: { amount: 0, currency: 'USD' },
+  onHand: 0,
+  reserved: 0,
+  available: 0,
+  rating: { average: 0, count: 0 },
+  listed: false,
+  revision: -1,
+  createdAt: '',
+  updatedAt: '',
+});
+
+const withStock = (doc: ProductView, onHand: number, reserved = doc.reserved): ProductView => ({
+  ...doc,
+  onHand,
+  reserved,
+  available: onHand - reserved,
+});
+
+export const evolve = (current: ProductView | null, recorded: RecordedEvent): ProductView => {
+  const event = recorded as unknown as Handled & { revision: number };
+  const doc = current ?? blank(event.data.productId);
+  switch (event.type) {
+    case 'ProductCreated': {
+      const { sku, name, description, brand, category, price, createdAt } = event.data;
+      const keys = { brandKey: brand.toLowerCase(), categoryKey: category.toLowerCase() };
+      return { ...doc, sku, name, description, brand, category, ...keys, price, listed: true, revision: event.revision, createdAt, updatedAt: createdAt };
+    }
+    case 'ProductUpdated': {
+      const { changes, updatedAt } = event.data;
+      const next = { ...doc, ...changes, revision: event.revision, updatedAt };
+      return { ...next, brandKey: next.brand.toLowerCase(), categoryKey: next.category.toLowerCase() };
+    }
+    case 'ProductPriceChanged':
+      return { ...doc, price: event.data.price, revision: event.revision, updatedAt: event.data.changedAt };
+    case 'InventoryItemRegistered':
+      return { ...doc, sku: event.data.sku };
+    case 'StockReceived':
+      return withStock(doc, doc.onHand + event.data.quantity);
+    case 'StockAdjusted':
+      return withStock(doc, doc.onHand + event.data.delta);
+  }
+};
+
+export const productsProjection: Projection<ProductView> = {
+  name: 'products',
+  collection: 'products',
+  eventTypes: EVENT_TYPES,
+  documentIds: (event) => [String(event.data.productId)],
+  evolve,
+  indexes: [{ keys: { categoryKey: 1 } }, { keys: { brandKey: 1 } }, { keys: { sku: 1 } }],
+};
+
+// ------------------------------------------------------------------ queries
+
+export type ProductSort = 'newest' | 'price' | '-price' | 'name';
+
+export type ProductQuery = {
+  category?: string;
+  brand?: string;
+  minPrice?: number;
+  maxPrice?: number;
+  page: number;
+  pageSize: number;
+  sort?: ProductSort;
+};
+
+const SORTS: Record<ProductSort, Sort> = {
+  newest: { createdAt: -1, _id: 1 },
+  price: { 'price.amount': 1, _id: 1 },
+  '-price': { 'price.amount': -1, _id: 1 },
+  name: { name: 1, _id: 1 },
+};
+
+export const toProduct = (doc: ProductView) => ({
+  productId: doc.productId,
+  sku: doc.sku,
+  name: doc.name,
+  description: doc.description,
+  brand: doc.brand,
+  category: doc.category,
+  price: doc.price,
+  available: Math.max(0, doc.available),
+  inStock: doc.available > 0,
+  rating: doc.rating,
+  createdAt: doc.createdAt,
+  updatedAt: doc.updatedAt,
+});
+
+export const listProducts = async (products: ReadModelCollection<ProductView>, query: ProductQuery) => {
+  const filter: Filter = { listed: true };
+  if (query.category) filter.categoryKey = query.category.toLowerCase();
+  if (query.brand) filter.brandKey = query.brand.toLowerCase();
+  const price: Record<string, number> = {};
+  if (query.minPrice !== undefined) price.$gte = query.minPrice;
+  if (query.maxPrice !== undefined) price.$lte = query.maxPrice;
+  if (Object.keys(price).length > 0) filter['price.amount'] = price;
+  const [docs, total] = await Promise.all([
+    products.find(filter, {
+      sort: SORTS[query.sort ?? 'newest'],
+      skip: (query.page - 1) * query.pageSize,
+      limit: query.pageSize,
+    }),
+    products.countDocuments(filter),
+  ]);
+  return { items: docs.map(toProduct), total, page: query.page, pageSize: query.pageSize };
+};
+
+export const getProduct = async (products: ReadModelCollection<ProductView>, productId: string) => {
+  const doc = await products.findOne({ _id: productId, listed: true });
+  return doc ? { product: toProduct(doc), revision: doc.revision } : undefined;
+};

@@ -1,0 +1,26 @@
+import type { RecordedEvent } from '../infrastructure/event-store/event-store.js';
+import type { Document, IndexSpec } from '../infrastructure/read-models/read-model-store.js';
+
+/**
+ * A projection folds events into documents of one collection. It is pure: which
+ * documents an event touches, and what each becomes (null deletes it). The runner owns
+ * reading, writing, checkpoints and idempotency (each document remembers the position
+ * of the last event applied to it).
+ */
+export type Projection<D extends Document = Document> = {
+  name: string;
+  collection: string;
+  eventTypes: readonly string[];
+  documentIds: (event: RecordedEvent) => string[];
+  evolve: (doc: D | null, event: RecordedEvent) => D | null;
+  indexes?: IndexSpec[];
+};
+
+/** Every projected document carries the position of the last event folded into it. */
+export type Projected<D> = D & { _position: number };
+
+/** A document as the query API hands it out: no bookkeeping fields. */
+export const withoutBookkeeping = <D extends Document>(doc: D): Omit<D, '_id' | '_position'> => {
+  const { _id, _position, ...rest } = doc as D & { _position?: number };
+  return rest;
+};

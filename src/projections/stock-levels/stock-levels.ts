@@ -1,0 +1,78 @@
+import type { InventoryItemRegistered, StockAdjusted, StockReceived } from '../../domain/inventory/inventory.js';
+import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
+import type { Document, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
+import type { Projection } from '../projection.js';
+
+/** Stock per SKU for the back office. */
+export type StockLevel = Document & {
+  sku: string;
+  productId: string;
+  onHand: number;
+  reserved: number;
+  available: number;
+  /** Revision of the inventory stream: the ETag of the SKU. */
+  revision: number;
+  updatedAt: string;
+};
+
+type Handled = InventoryItemRegistered | StockReceived | StockAdjusted;
+
+const evolve = (current: StockLevel | null, recorded: RecordedEvent): StockLevel => {
+  const event = recorded as unknown as Handled & { revision: number; recordedAt: string };
+  const doc: StockLevel = current ?? {
+    _id: event.data.sku,
+    sku: event.data.sku,
+    productId: event.data.productId,
+    onHand: 0,
+    reserved: 0,
+    available: 0,
+    revision: -1,
+    updatedAt: '',
+  };
+  const onHand = (() => {
+    switch (event.type) {
+      case 'InventoryItemRegistered':
+        return doc.onHand;
+      case 'StockReceived':
+        return doc.onHand + event.data.quantity;
+      case 'StockAdjusted':
+        return doc.onHand + event.data.delta;
+    }
+  })();
+  const updatedAt = String(recorded.metadata.occurredAt ?? event.recordedAt);
+  return { ...doc, onHand, available: onHand - doc.reserved, revision: event.revision, updatedAt };
+};
+
+export const stockLevelsProjection: Projection<StockLevel> = {
+  name: 'stock-levels',
+  collection: 'stock_levels',
+  eventTypes: ['InventoryItemRegistered', 'StockReceived', 'StockAdjusted'],
+  documentIds: (event) => [String(event.data.sku)],
+  evolve,
+  indexes: [{ keys: { available: 1 } }],
+};
+
+export const toStockLevel = (doc: StockLevel) => ({
+  sku: doc.sku,
+  productId: doc.productId,
+  onHand: doc.onHand,
+  reserved: doc.reserved,
+  available: doc.available,
+});
+
+export const getStockLevel = async (levels: ReadModelCollection<StockLevel>, sku: string) => {
+  const doc = await levels.findOne({ _id: sku });
+  return doc ? { level: toStockLevel(doc), revision: doc.revision } : undefined;
+};
+
+export const listStockLevels = async (
+  levels: ReadModelCollection<StockLevel>,
+  query: { lowStockBelow?: number; page: number; pageSize: number },
+) => {
+  const filter = query.lowStockBelow === undefined ? {} : { available: { $lt: query.lowStockBelow } };
+  const [docs, total] = await Promise.all([
+    levels.find(filter, { sort: { available: 1, _id: 1 }, skip: (query.page - 1) * query.pageSize, limit: query.pageSize }),
+    levels.countDocuments(filter),
+  ]);
+  return { items: docs.map(toStockLevel), total, page: query.page, pageSize: query.pageSize };
+};
