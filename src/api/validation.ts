@@ -12,7 +12,7 @@ export const parseDto = async <T extends object>(dto: ClassConstructor<T>, input
     throw new ValidationError(`the ${what} must be a JSON object`, [{ field: what, message: 'must be a JSON object' }]);
   }
   const instance = plainToInstance(dto, input, { enableImplicitConversion: false, exposeDefaultValues: true });
-  const problems = await validate(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true });
+  const problems = await validate(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, stopAtFirstError: true });
   if (problems.length > 0) throw new ValidationError(`the ${what} is invalid`, flatten(problems));
   return instance;
 };
@@ -24,14 +24,16 @@ const flatten = (problems: ClassValidatorError[], prefix = ''): FieldError[] =>
     return [...own, ...flatten(problem.children ?? [], field)];
   });
 
-/** class-validator says "property x should not exist"; keep its words but not the property name twice. */
-const unquoted = (message: string, property: string) =>
-  message.startsWith(`property ${property} `) ? message.slice(`property ${property} `.length) : message.replace(`${property} `, '');
+/** class-validator prefixes its own messages with the property name (or "property x"); the field says it already. */
+const unquoted = (message: string, property: string) => {
+  for (const prefix of [`property ${property} `, `${property} `]) if (message.startsWith(prefix)) return message.slice(prefix.length);
+  return message;
+};
 
 /** Query strings are text: numbers are converted from their declared types, then validated like a body. */
 export const parseQuery = async <T extends object>(dto: ClassConstructor<T>, query: unknown): Promise<T> => {
   const instance = plainToInstance(dto, query ?? {}, { enableImplicitConversion: true, exposeDefaultValues: true });
-  const problems = await validate(instance, { whitelist: true, forbidNonWhitelisted: true });
+  const problems = await validate(instance, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true });
   if (problems.length > 0) throw new ValidationError('the query string is invalid', flatten(problems));
   return instance;
 };

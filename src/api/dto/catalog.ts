@@ -1,8 +1,10 @@
 import { Type } from 'class-transformer';
 import {
+  IsDefined,
   IsIn,
   IsInt,
   IsISO4217CurrencyCode,
+  IsObject,
   IsOptional,
   IsString,
   Length,
@@ -13,102 +15,116 @@ import {
   ValidateNested,
 } from 'class-validator';
 
+// Decorators run bottom-up and stop at the first failure: presence, then type, then rules.
+
 export const MAX_PRICE = 100_000_000;
+export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 export class MoneyBody {
-  @IsInt({ message: 'must be an integer number of minor units' })
-  @Min(0)
   @Max(MAX_PRICE)
+  @Min(0)
+  @IsInt({ message: 'must be an integer number of minor units' })
+  @IsDefined({ message: 'is required' })
   amount!: number;
 
   @IsISO4217CurrencyCode({ message: 'must be an ISO 4217 currency code' })
+  @IsDefined({ message: 'is required' })
   currency!: string;
 }
 
 export class CreateProductBody {
-  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, { message: 'must be 1-64 letters, digits, ".", "_" or "-"' })
+  @Matches(SKU_PATTERN, { message: 'must be 1-64 letters, digits, ".", "_" or "-"' })
+  @IsString()
+  @IsDefined({ message: 'is required' })
   sku!: string;
 
-  @IsString()
   @Length(1, 200)
+  @IsString()
+  @IsDefined({ message: 'is required' })
   name!: string;
 
-  @IsString()
   @MaxLength(5000)
+  @IsString()
+  @IsDefined({ message: 'is required' })
   description!: string;
 
-  @IsString()
   @Length(1, 100)
+  @IsString()
+  @IsDefined({ message: 'is required' })
   brand!: string;
 
-  @IsString()
   @Length(1, 100)
+  @IsString()
+  @IsDefined({ message: 'is required' })
   category!: string;
 
   @ValidateNested()
   @Type(() => MoneyBody)
+  @IsObject({ message: 'must be an object { amount, currency }' })
+  @IsDefined({ message: 'is required' })
   price!: MoneyBody;
 }
 
 export class UpdateProductBody {
-  @IsOptional()
-  @IsString()
   @Length(1, 200)
+  @IsString()
+  @IsOptional()
   name?: string;
 
-  @IsOptional()
-  @IsString()
   @MaxLength(5000)
+  @IsString()
+  @IsOptional()
   description?: string;
 
-  @IsOptional()
-  @IsString()
   @Length(1, 100)
+  @IsString()
+  @IsOptional()
   brand?: string;
 
-  @IsOptional()
-  @IsString()
   @Length(1, 100)
+  @IsString()
+  @IsOptional()
   category?: string;
 
-  @IsOptional()
   @ValidateNested()
   @Type(() => MoneyBody)
+  @IsObject({ message: 'must be an object { amount, currency }' })
+  @IsOptional()
   price?: MoneyBody;
 }
 
 export class ListProductsQuery {
-  @IsOptional()
-  @IsString()
   @MaxLength(100)
+  @IsString()
+  @IsOptional()
   category?: string;
 
-  @IsOptional()
-  @IsString()
   @MaxLength(100)
+  @IsString()
+  @IsOptional()
   brand?: string;
 
-  @IsOptional()
-  @IsInt()
   @Min(0)
+  @IsInt({ message: 'must be an integer number of minor units' })
+  @IsOptional()
   minPrice?: number;
 
-  @IsOptional()
-  @IsInt()
   @Min(0)
+  @IsInt({ message: 'must be an integer number of minor units' })
+  @IsOptional()
   maxPrice?: number;
 
-  @IsInt()
-  @Min(1)
   @Max(10_000)
+  @Min(1)
+  @IsInt()
   page: number = 1;
 
-  @IsInt()
-  @Min(1)
   @Max(100)
+  @Min(1)
+  @IsInt()
   pageSize: number = 20;
 
-  @IsOptional()
   @IsIn(['newest', 'price', '-price', 'name'])
+  @IsOptional()
   sort?: 'newest' | 'price' | '-price' | 'name';
 }

@@ -1,37 +1,42 @@
-import { IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsDefined, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
 import { MAX_QUANTITY } from '../../domain/inventory/inventory.js';
 
+// Decorators run bottom-up and stop at the first failure: presence, then type, then rules.
+
 export class ReceiptBody {
-  @IsInt({ message: 'must be an integer' })
-  @Min(1)
   @Max(MAX_QUANTITY)
+  @Min(1)
+  @IsInt({ message: 'must be an integer' })
+  @IsDefined({ message: 'is required' })
   quantity!: number;
 }
 
 export class AdjustmentBody {
-  @IsInt({ message: 'must be an integer' })
-  @Min(-MAX_QUANTITY)
   @Max(MAX_QUANTITY)
+  @Min(-MAX_QUANTITY)
+  @IsInt({ message: 'must be an integer' })
+  @IsDefined({ message: 'is required' })
   delta!: number;
 
-  @IsString()
   @Length(1, 200)
+  @IsString()
+  @IsDefined({ message: 'is required' })
   reason!: string;
 }
 
 export class ListStockQuery {
-  @IsOptional()
-  @IsInt()
   @Min(0)
+  @IsInt()
+  @IsOptional()
   lowStockBelow?: number;
 
-  @IsInt()
-  @Min(1)
   @Max(10_000)
+  @Min(1)
+  @IsInt()
   page: number = 1;
 
-  @IsInt()
-  @Min(1)
   @Max(100)
+  @Min(1)
+  @IsInt()
   pageSize: number = 20;
 }

@@ -4,15 +4,15 @@ import { NotFoundError } from '../../domain/shared/errors.js';
 import { getStockLevel, listStockLevels, type StockLevel } from '../../projections/stock-levels/stock-levels.js';
 import { requireAdmin } from '../auth.js';
 import type { AppDeps } from '../deps.js';
+import { SKU_PATTERN } from '../dto/catalog.js';
 import { AdjustmentBody, ListStockQuery, ReceiptBody } from '../dto/inventory.js';
 import { answerWrite, commandContext, setEtag } from '../http.js';
 import { parseDto, parseQuery } from '../validation.js';
 
-const SKU = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
 const skuParam = (req: Request): string => {
   const sku = req.params.sku;
-  if (typeof sku !== 'string' || !SKU.test(sku)) throw new NotFoundError('unknown SKU');
+  if (typeof sku !== 'string' || !SKU_PATTERN.test(sku)) throw new NotFoundError('unknown SKU');
   return sku;
 };
 

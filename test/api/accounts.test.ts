@@ -1,0 +1,138 @@
+import { expect } from 'chai';
+import { ADMIN, appendsNothing, expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
+
+describe('HTTP accounts', () => {
+  let app: TestApp;
+  beforeEach(async () => (app = await startTestApp({ loginMaxFailures: 3 })));
+  afterEach(async () => app.close());
+
+  describe('registering', () => {
+    it('creates the customer and claims the email (201), never storing the password in clear', async () => {
+      const res = await app.http().post('/api/v1/account/register').send({ email: 'Ann@Example.com', password: 'long enough', name: ' Ann ' });
+      expect(res.status).to.equal(201);
+      expect(res.body.customerId).to.match(/^[0-9a-f-]{36}$/);
+      const events = (await app.events()).filter((e) => e.streamName.endsWith(res.body.customerId) || e.streamName.startsWith('customeremail-ann'));
+      expect(events.map((e) => e.type)).to.deep.equal(['CustomerEmailClaimed', 'CustomerRegistered']);
+      const registered = events[1]!;
+      expect(registered.data).to.include({ email: 'ann@example.com', name: 'Ann', role: 'customer' });
+      expect(JSON.stringify(registered.data)).to.not.include('long enough');
+      expect(String(registered.data.passwordHash)).to.match(/^scrypt\$/);
+    });
+
+    it('refuses an email that is taken, whatever its case (409), appending nothing', async () => {
+      await app.http().post('/api/v1/account/register').send({ email: 'bob@example.com', password: 'long enough', name: 'Bob' });
+      const res = await appendsNothing(app, () =>
+        app.http().post('/api/v1/account/register').send({ email: 'BOB@example.com', password: 'other password', name: 'Bob 2' }),
+      );
+      expectProblem(res, 409);
+    });
+
+    it('lists every invalid and unknown field (400), appending nothing', async () => {
+      const res = await appendsNothing(app, () =>
+        app.http().post('/api/v1/account/register').send({ email: 'not-an-email', password: 'short', name: '', admin: true }),
+      );
+      expectProblem(res, 400);
+      const fields = (res.body.errors as Array<{ field: string }>).map((e) => e.field);
+      expect(fields).to.include.members(['email', 'password', 'name', 'admin']);
+    });
+
+    it('rejects a mistyped field (400)', async () => {
+      const res = await appendsNothing(app, () =>
+        app.http().post('/api/v1/account/register').send({ email: 'c@example.com', password: 12345678, name: 'C' }),
+      );
+      expectProblem(res, 400);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).to.deep.equal(['password']);
+    });
+  });
+
+  describe('signing in', () => {
+    it('answers a token, the customer id and the role (200)', async () => {
+      const res = await app.http().post('/api/v1/account/login').send(ADMIN);
+      expect(res.status).to.equal(200);
+      expect(res.body).to.have.keys(['token', 'customerId', 'role']);
+      expect(res.body.role).to.equal('admin');
+    });
+
+    it('refuses a wrong password and an unknown account alike (401)', async () => {
+      const wrong = await app.http().post('/api/v1/account/login').send({ email: ADMIN.email, password: 'nope' });
+      const unknown = await app.http().post('/api/v1/account/login').send({ email: 'ghost@example.com', password: 'nope' });
+      expectProblem(wrong, 401);
+      expectProblem(unknown, 401);
+      expect(wrong.body.detail).to.equal(unknown.body.detail);
+    });
+
+    it('throttles an account after repeated failures (429 with Retry-After), even with the right password', async () => {
+      const { email } = await app.customer();
+      for (let i = 0; i < 3; i += 1) {
+        expectProblem(await app.http().post('/api/v1/account/login').send({ email, password: 'wrong' }), 401);
+      }
+      const locked = await app.http().post('/api/v1/account/login').send({ email, password: 'correct-horse' });
+      expectProblem(locked, 429);
+      expect(Number(locked.headers['retry-after'])).to.be.greaterThan(0);
+    });
+
+    it('does not throttle other accounts signing in from the same address', async () => {
+      const victim = await app.customer();
+      for (let i = 0; i < 4; i += 1) await app.http().post('/api/v1/account/login').send({ email: victim.email, password: 'wrong' });
+      const others = await Promise.all([app.customer(), app.customer(), app.customer(), app.customer()]);
+      for (const other of others) {
+        const res = await app.http().post('/api/v1/account/login').send({ email: other.email, password: 'correct-horse' });
+        expect(res.status).to.equal(200);
+      }
+    });
+  });
+
+  describe('the signed-in customer', () => {
+    it('reads their profile with no password hash in it (200)', async () => {
+      const { token, customerId, email } = await app.customer('Dora');
+      const res = await app.http().get('/api/v1/account/me').set('Authorization', `Bearer ${token}`);
+      expect(res.status).to.equal(200);
+      expect(res.body).to.deep.include({ customerId, email, name: 'Dora', addresses: [] });
+      expect(JSON.stringify(res.body)).to.not.include('scrypt');
+    });
+
+    it('needs a token (401) and a valid one (401)', async () => {
+      expectProblem(await app.http().get('/api/v1/account/me'), 401);
+      expectProblem(await app.http().get('/api/v1/account/me').set('Authorization', 'Bearer forged.token.value'), 401);
+      expectProblem(await app.http().get('/api/v1/account/me').set('Authorization', 'Basic abc'), 401);
+    });
+
+    it('adds an address (201) that the profile then shows, and the same address twice only once', async () => {
+      const { token } = await app.customer();
+      const address = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'us' };
+      const added = await app.http().post('/api/v1/account/me/addresses').set('Authorization', `Bearer ${token}`).send(address);
+      expect(added.status).to.equal(201);
+      expect(added.body).to.include({ line1: '1 Main St', country: 'US' });
+      expect(added.headers.etag).to.equal('"1"');
+      const again = await appendsNothing(app, () =>
+        app.http().post('/api/v1/account/me/addresses').set('Authorization', `Bearer ${token}`).send(address),
+      );
+      expect(again.body.addressId).to.equal(added.body.addressId);
+      const me = await app.http().get('/api/v1/account/me').set('Authorization', `Bearer ${token}`);
+      expect(me.body.addresses).to.have.length(1);
+    });
+
+    it('rejects an address with a bad country code (400), appending nothing', async () => {
+      const { token } = await app.customer();
+      const res = await appendsNothing(app, () =>
+        app.http().post('/api/v1/account/me/addresses').set('Authorization', `Bearer ${token}`).send({ line1: 'x', city: 'y', postalCode: '1', country: 'Narnia' }),
+      );
+      expectProblem(res, 400);
+      expect(res.body.errors[0].field).to.equal('country');
+    });
+
+    it('refuses a stale If-Match on an address (412), appending nothing', async () => {
+      const { token } = await app.customer();
+      const res = await appendsNothing(app, () =>
+        app
+          .http()
+          .post('/api/v1/account/me/addresses')
+          .set('Authorization', `Bearer ${token}`)
+          .set('If-Match', '"7"')
+          .send({ line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' }),
+      );
+      expectProblem(res, 412);
+      expect(res.headers.etag).to.equal('"0"');
+    });
+  });
+});

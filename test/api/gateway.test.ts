@@ -1,0 +1,172 @@
+import { expect } from 'chai';
+import { appendsNothing, createProduct, expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
+
+describe('HTTP gateway behaviour', () => {
+  let app: TestApp;
+  let admin: string;
+  beforeEach(async () => {
+    app = await startTestApp();
+    admin = await app.adminToken();
+  });
+  afterEach(async () => app.close());
+
+  it('answers an unknown route with 404 problem+json', async () => {
+    expectProblem(await app.http().get('/api/v1/nowhere'), 404);
+    expectProblem(await app.http().delete('/api/v1/products'), 404);
+  });
+
+  it('answers malformed JSON with 400, appending nothing', async () => {
+    const res = await appendsNothing(app, () =>
+      app.http().post('/api/v1/account/register').set('Content-Type', 'application/json').send('{"email": "x@y.z",'),
+    );
+    expectProblem(res, 400);
+  });
+
+  it('answers a body over 1 MiB with 413, appending nothing', async () => {
+    const res = await appendsNothing(app, () =>
+      app.http().post('/api/v1/account/register').send({ email: 'big@example.com', password: 'long enough', name: 'x'.repeat(1_100_000) }),
+    );
+    expectProblem(res, 413);
+  });
+
+  it('answers a body that is not JSON with 415, appending nothing', async () => {
+    const res = await appendsNothing(app, () =>
+      app.http().post('/api/v1/account/register').set('Content-Type', 'text/plain').send('email=x'),
+    );
+    expectProblem(res, 415);
+  });
+
+  it('answers a JSON body that is not an object with 400', async () => {
+    expectProblem(await app.http().post('/api/v1/account/register').send([1, 2]), 400);
+  });
+
+  it('echoes X-Request-Id and makes it the correlation id of the events it causes', async () => {
+    const res = await app.http().post('/api/v1/account/register').set('X-Request-Id', 'req-42').send({ email: 'rid@example.com', password: 'long enough', name: 'R' });
+    expect(res.headers['x-request-id']).to.equal('req-42');
+    const caused = (await app.events()).filter((e) => e.metadata.correlationId === 'req-42');
+    expect(caused.map((e) => e.type)).to.deep.equal(['CustomerEmailClaimed', 'CustomerRegistered']);
+    for (const event of caused) {
+      expect(event.metadata).to.include({ causationId: 'req-42', actor: 'anonymous', schemaVersion: 1 });
+      expect(Date.parse(String(event.metadata.occurredAt))).to.not.be.NaN;
+    }
+  });
+
+  it('generates a request id when there is none or it is unusable', async () => {
+    const res = await app.http().get('/health').set('X-Request-Id', 'bad id with spaces');
+    expect(res.headers['x-request-id']).to.match(/^[0-9a-f-]{36}$/);
+  });
+
+  describe('Idempotency-Key', () => {
+    const register = (key: string, email: string) =>
+      app.http().post('/api/v1/account/register').set('Idempotency-Key', key).send({ email, password: 'long enough', name: 'I' });
+
+    it('returns the first answer to a repeat and appends nothing', async () => {
+      const first = await register('key-1', 'idem@example.com');
+      expect(first.status).to.equal(201);
+      const again = await appendsNothing(app, () => register('key-1', 'idem@example.com'));
+      expect(again.status).to.equal(201);
+      expect(again.body).to.deep.equal(first.body);
+      expect(again.headers['idempotent-replayed']).to.equal('true');
+    });
+
+    it('answers concurrent repeats once', async () => {
+      const [a, b, c] = await Promise.all([1, 2, 3].map(() => register('key-2', 'race@example.com')));
+      expect([a!.status, b!.status, c!.status]).to.deep.equal([201, 201, 201]);
+      expect(new Set([a!.body.customerId, b!.body.customerId, c!.body.customerId]).size).to.equal(1);
+      const registered = (await app.events()).filter((e) => e.type === 'CustomerRegistered' && e.data.email === 'race@example.com');
+      expect(registered).to.have.length(1);
+    });
+
+    it('refuses the same key with a different body (422), appending nothing', async () => {
+      await register('key-3', 'one@example.com');
+      expectProblem(await appendsNothing(app, () => register('key-3', 'two@example.com')), 422);
+    });
+
+    it('replays a refusal too: the first answer stands', async () => {
+      await createProduct(app, admin, { sku: 'IDEM-1' });
+      const create = () =>
+        app.http().post('/api/v1/products').set('Authorization', `Bearer ${admin}`).set('Idempotency-Key', 'key-4')
+          .send({ sku: 'IDEM-1', name: 'Dup', description: '', brand: 'b', category: 'c', price: { amount: 1, currency: 'USD' } });
+      expectProblem(await create(), 409);
+      expectProblem(await appendsNothing(app, create), 409);
+    });
+
+    it('appends nothing on a repeat even when the first answer was never stored (a crash in between)', async () => {
+      const first = await register('key-5', 'crash@example.com');
+      await app.deps.readModels.collection('idempotency_keys').deleteMany({});
+      const again = await appendsNothing(app, () => register('key-5', 'crash@example.com'));
+      expect(again.status).to.equal(201);
+      expect(again.body).to.deep.equal(first.body);
+    });
+
+    it('scopes keys to the caller: the same key from two customers are two requests', async () => {
+      const [one, two] = [await app.customer(), await app.customer()];
+      const address = { line1: '1 Main', city: 'X', postalCode: '1', country: 'US' };
+      const a = await app.http().post('/api/v1/account/me/addresses').set('Authorization', `Bearer ${one.token}`).set('Idempotency-Key', 'same').send(address);
+      const b = await app.http().post('/api/v1/account/me/addresses').set('Authorization', `Bearer ${two.token}`).set('Idempotency-Key', 'same').send(address);
+      expect(a.status).to.equal(201);
+      expect(b.status).to.equal(201);
+      expect(b.headers['idempotent-replayed']).to.equal(undefined);
+    });
+
+    it('refuses an unusable key (400)', async () => {
+      expectProblem(await appendsNothing(app, () => register('x'.repeat(300), 'long@example.com')), 400);
+    });
+  });
+
+  describe('read-your-writes', () => {
+    it('answers a write with X-Position, and a later read by the same caller includes that write', async () => {
+      const { productId } = await createProduct(app, admin);
+      const patched = await app.http().patch(`/api/v1/products/${productId}`).set('Authorization', `Bearer ${admin}`).send({ name: 'Renamed' });
+      expect(Number(patched.headers['x-position'])).to.be.greaterThan(0);
+      const read = await app.http().get(`/api/v1/products/${productId}`).set('Authorization', `Bearer ${admin}`);
+      expect(read.body.name).to.equal('Renamed');
+    });
+
+    it('waits for a position named in X-Min-Position, and refuses a malformed one (400)', async () => {
+      const { productId } = await createProduct(app, admin);
+      const patched = await app.http().patch(`/api/v1/products/${productId}`).set('Authorization', `Bearer ${admin}`).send({ name: 'Seen' });
+      const read = await app.http().get(`/api/v1/products/${productId}`).set('X-Min-Position', patched.headers['x-position']!);
+      expect(read.body.name).to.equal('Seen');
+      expectProblem(await app.http().get('/api/v1/products').set('X-Min-Position', 'soon'), 400);
+    });
+  });
+
+  describe('operations', () => {
+    it('answers /health, /ready and /metrics', async () => {
+      expect((await app.http().get('/health')).body).to.deep.equal({ status: 'ok' });
+      await app.settled();
+      const ready = await app.http().get('/ready');
+      expect(ready.status).to.equal(200);
+      expect(ready.body.checks).to.deep.equal({ eventStore: 'ok', readModels: 'ok', projections: 'ok' });
+      await app.http().get('/api/v1/products');
+      const metrics = await app.http().get('/metrics');
+      expect(metrics.headers['content-type']).to.match(/^text\/plain/);
+      expect(metrics.text).to.match(/http_requests_total\{method="GET",route="\/api\/v1\/products\/",status="200"\} 1/);
+      expect(metrics.text).to.include('process_cpu_user_seconds_total');
+    });
+
+    it('is not ready while the read models are stopped', async () => {
+      await app.deps.projections.stop();
+      const res = await app.http().get('/ready');
+      expect(res.status).to.equal(503);
+      expect(res.body.checks.projections).to.equal('stopped');
+    });
+  });
+});
+
+describe('HTTP per-client rate limit', () => {
+  let app: TestApp;
+  beforeEach(async () => (app = await startTestApp({ rateLimitPerMinute: 5 })));
+  afterEach(async () => app.close());
+
+  it('answers 429 with Retry-After past the limit, and counts clients separately', async () => {
+    const token = await app.adminToken(); // one request of this address's budget
+    for (let i = 0; i < 4; i += 1) expect((await app.http().get('/api/v1/products')).status).to.equal(200);
+    const limited = await app.http().get('/api/v1/products');
+    expectProblem(limited, 429);
+    expect(Number(limited.headers['retry-after'])).to.be.greaterThan(0);
+    expect((await app.http().get('/api/v1/products').set('Authorization', `Bearer ${token}`)).status).to.equal(200);
+    expect((await app.http().get('/health')).status).to.equal(200);
+  });
+});

@@ -1,0 +1,124 @@
+import { expect } from 'chai';
+import {
+  getStockLevel,
+  listStockLevels,
+  stockLevelsProjection,
+  type StockLevel,
+} from '../../src/projections/stock-levels/stock-levels.js';
+import { projectionFixture, recorded, runnerOn, untyped } from './projection-fixture.js';
+
+const { evolve } = stockLevelsProjection;
+
+describe('Stock levels projection', () => {
+  describe('evolve', () => {
+    it('starts a registered SKU at zero', () =>
+      expect(evolve(null, recorded('InventoryItemRegistered', registered('SKU-1'), { revision: 0, occurredAt: T1 }))).to.deep.equal({
+        _id: 'SKU-1',
+        sku: 'SKU-1',
+        productId: 'product-SKU-1',
+        onHand: 0,
+        reserved: 0,
+        available: 0,
+        revision: 0,
+        updatedAt: T1,
+      }));
+
+    it('adds receipts and adjustments up and down, following the stream revision', () => {
+      const doc = fold([
+        recorded('InventoryItemRegistered', registered('SKU-1'), { revision: 0, occurredAt: T1 }),
+        recorded('StockReceived', received('SKU-1', 10), { revision: 1, occurredAt: T1 }),
+        recorded('StockAdjusted', adjusted('SKU-1', -4), { revision: 2, occurredAt: T2 }),
+        recorded('StockAdjusted', adjusted('SKU-1', 1), { revision: 3, occurredAt: T2 }),
+      ]);
+      expect(doc).to.deep.include({ onHand: 7, reserved: 0, available: 7, revision: 3, updatedAt: T2 });
+    });
+
+    it('falls back to the recording time when the event carries no occurrence time', () =>
+      expect(evolve(null, recorded('InventoryItemRegistered', registered('SKU-1'), { recordedAt: T2 }))?.updatedAt).to.equal(T2));
+
+    it('keeps one document per SKU', () =>
+      expect(stockLevelsProjection.documentIds(recorded('StockReceived', received('SKU-7', 1)))).to.deep.equal(['SKU-7']));
+  });
+
+  describe('when projected by the runner', () => {
+    let fixture: ReturnType<typeof projectionFixture>;
+    beforeEach(() => (fixture = projectionFixture([untyped(stockLevelsProjection)])));
+    afterEach(() => fixture.close());
+
+    it('applying the same events twice changes nothing', async () => {
+      await stock(fixture, 'SKU-1', [5, 3]);
+      await fixture.project();
+      const once = await fixture.readModels.collection('stock_levels').find({});
+      await runnerOn(fixture.events, fixture.readModels, [untyped(stockLevelsProjection)], { checkpoints: 'other' }).apply(
+        await fixture.events.readAll(),
+      );
+      expect(await fixture.readModels.collection('stock_levels').find({})).to.deep.equal(once);
+      expect(once[0]).to.deep.include({ onHand: 8, available: 8 });
+    });
+  });
+
+  describe('queries', () => {
+    let fixture: ReturnType<typeof projectionFixture>;
+    const levels = () => fixture.readModels.collection<StockLevel>('stock_levels');
+
+    beforeEach(async () => {
+      fixture = projectionFixture([untyped(stockLevelsProjection)]);
+      await stock(fixture, 'SKU-A', [12]);
+      await stock(fixture, 'SKU-B', [2]);
+      await stock(fixture, 'SKU-C', []);
+      await stock(fixture, 'SKU-D', [5]);
+      await fixture.project();
+    });
+    afterEach(() => fixture.close());
+
+    it('getStockLevel returns the level and the inventory stream revision', async () =>
+      expect(await getStockLevel(levels(), 'SKU-A')).to.deep.equal({
+        level: { sku: 'SKU-A', productId: 'product-SKU-A', onHand: 12, reserved: 0, available: 12 },
+        revision: 1,
+      }));
+
+    it('getStockLevel finds nothing for an unknown SKU', async () => expect(await getStockLevel(levels(), 'SKU-Z')).to.equal(undefined));
+
+    it('listStockLevels lists every SKU, least available first', async () => {
+      const page = await listStockLevels(levels(), { page: 1, pageSize: 10 });
+      expect(page.items.map((l) => [l.sku, l.available])).to.deep.equal([
+        ['SKU-C', 0],
+        ['SKU-B', 2],
+        ['SKU-D', 5],
+        ['SKU-A', 12],
+      ]);
+      expect(page).to.deep.include({ total: 4, page: 1, pageSize: 10 });
+    });
+
+    it('listStockLevels keeps only SKUs below the low-stock mark (strictly)', async () => {
+      const page = await listStockLevels(levels(), { lowStockBelow: 5, page: 1, pageSize: 10 });
+      expect(page.items.map((l) => l.sku)).to.deep.equal(['SKU-C', 'SKU-B']);
+      expect(page.total).to.equal(2);
+    });
+
+    it('listStockLevels pages, counting every match in total', async () => {
+      const page = await listStockLevels(levels(), { lowStockBelow: 100, page: 2, pageSize: 3 });
+      expect(page.items.map((l) => l.sku)).to.deep.equal(['SKU-A']);
+      expect(page.total).to.equal(4);
+    });
+  });
+});
+
+// ------------------------------------------------------------------ fixtures
+
+const T1 = '2024-05-01T09:00:00.000Z';
+const T2 = '2024-05-02T10:00:00.000Z';
+
+const fold = (events: ReturnType<typeof recorded>[]) => events.reduce<StockLevel | null>((doc, event) => evolve(doc, event), null);
+
+const registered = (sku: string) => ({ sku, productId: `product-${sku}`, registeredAt: T1 });
+
+const received = (sku: string, quantity: number) => ({ sku, productId: `product-${sku}`, quantity, receivedAt: T1 });
+
+const adjusted = (sku: string, delta: number) => ({ sku, productId: `product-${sku}`, delta, reason: 'count', adjustedAt: T2 });
+
+/** Registers the SKU, then receives each quantity. */
+const stock = async (fixture: ReturnType<typeof projectionFixture>, sku: string, receipts: number[]) => {
+  await fixture.append(`inventory-${sku}`, 'InventoryItemRegistered', registered(sku), { occurredAt: T1 });
+  for (const quantity of receipts) await fixture.append(`inventory-${sku}`, 'StockReceived', received(sku, quantity), { occurredAt: T1 });
+};

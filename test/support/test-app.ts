@@ -1,0 +1,136 @@
+import { expect } from 'chai';
+import type { Express } from 'express';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import supertest from 'supertest';
+import { createApp } from '../../src/api/app.js';
+import { TokenIssuer } from '../../src/api/auth.js';
+import { SessionPositions } from '../../src/api/consistency.js';
+import type { AppDeps } from '../../src/api/deps.js';
+import { IdempotencyKeys } from '../../src/api/idempotency.js';
+import { Metrics } from '../../src/api/observability.js';
+import { LoginThrottle } from '../../src/api/rate-limits.js';
+import { registerCustomer } from '../../src/commands/accounts.js';
+import { CommandHandler } from '../../src/commands/command-handler.js';
+import { eventSchema } from '../../src/domain/shared/event-schema.js';
+import { UPCASTERS } from '../../src/domain/upcasters.js';
+import type { RecordedEvent } from '../../src/infrastructure/event-store/event-store.js';
+import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
+import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
+import { PasswordHasher } from '../../src/infrastructure/security/passwords.js';
+import { ALL_PROJECTIONS } from '../../src/projections/index.js';
+import { ProjectionRunner } from '../../src/projections/runner.js';
+import { tempDir } from './temp-dir.js';
+
+/**
+ * The whole HTTP app on the embedded stores in a temp dir, wired with plain objects
+ * (no container), plus helpers to sign in and to look at the log.
+ */
+
+export type TestAppOptions = { rateLimitPerMinute?: number; loginMaxFailures?: number; now?: () => Date };
+
+export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
+
+export const ADMIN = { email: 'admin@test.local', password: 'admin-password' };
+
+export const startTestApp = async (options: TestAppOptions = {}) => {
+  const dir = tempDir();
+  const logger = pino({ level: 'silent' });
+  const eventStore = new SqliteEventStore({ path: join(dir.path, 'events.db') });
+  const readModels = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
+  const schema = eventSchema(UPCASTERS);
+  const commands = new CommandHandler(eventStore, { schema });
+  const projections = new ProjectionRunner({ eventStore, readModels, schema, logger }, ALL_PROJECTIONS);
+  const deps: AppDeps = {
+    config: { currency: 'USD', rateLimitPerMinute: options.rateLimitPerMinute ?? 0, trustProxy: false },
+    logger,
+    clock: options.now ?? (() => new Date()),
+    eventStore,
+    readModels,
+    commands,
+    projections,
+    passwords: new PasswordHasher(10),
+    tokens: new TokenIssuer('test-secret-of-enough-length-0123456789', 3600),
+    loginThrottle: new LoginThrottle(options.loginMaxFailures ?? 5, 900),
+    idempotency: new IdempotencyKeys(readModels),
+    sessions: new SessionPositions(projections, 5000),
+    metrics: new Metrics(),
+  };
+  await projections.start();
+  const app: Express = createApp(deps);
+  const system = { commands, passwords: deps.passwords };
+  const context = { correlationId: 'test-setup', causationId: 'test-setup', actor: 'system', now: new Date().toISOString() };
+  await registerCustomer(system, { ...ADMIN, name: 'Admin', role: 'admin' }, context);
+
+  const http = () => supertest(app);
+  const tokenFor = async (email: string, password: string): Promise<string> => {
+    const res = await http().post('/api/v1/account/login').send({ email, password });
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    return res.body.token as string;
+  };
+  let customers = 0;
+
+  return {
+    app,
+    deps,
+    http,
+    adminToken: () => tokenFor(ADMIN.email, ADMIN.password),
+    /** Registers a fresh customer and signs in. */
+    customer: async (name = 'Shopper') => {
+      customers += 1;
+      const email = `shopper${customers}-${Date.now()}@test.local`;
+      const res = await http().post('/api/v1/account/register').send({ email, password: 'correct-horse', name });
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      return { customerId: res.body.customerId as string, email, token: await tokenFor(email, 'correct-horse') };
+    },
+    /** Every event in the log, oldest first. */
+    events: (): Promise<RecordedEvent[]> => eventStore.readAll(),
+    head: () => eventStore.headPosition(),
+    /** Waits until the read models include everything appended so far. */
+    settled: async () => expect(await projections.waitFor(await eventStore.headPosition(), 5000)).to.equal(true),
+    close: async () => {
+      await projections.stop();
+      await eventStore.close();
+      await readModels.close();
+      dir.remove();
+    },
+  };
+};
+
+/** Runs `act` and asserts that it appended nothing to the log. */
+export const appendsNothing = async <T>(app: TestApp, act: () => Promise<T>): Promise<T> => {
+  const before = await app.head();
+  const result = await act();
+  expect(await app.head(), 'a rejected request appended events').to.equal(before);
+  return result;
+};
+
+/** Creates a product through the API and returns its id. */
+export const createProduct = async (
+  app: TestApp,
+  token: string,
+  overrides: Partial<{ sku: string; name: string; brand: string; category: string; price: number; description: string }> = {},
+) => {
+  const { price, ...rest } = overrides;
+  const body = {
+    sku: `SKU-${Math.random().toString(36).slice(2, 10)}`,
+    name: 'Widget',
+    description: 'A widget',
+    brand: 'Acme',
+    category: 'Tools',
+    ...rest,
+    price: { amount: price ?? 1999, currency: 'USD' },
+  };
+  const res = await app.http().post('/api/v1/products').set('Authorization', `Bearer ${token}`).send(body);
+  expect(res.status, JSON.stringify(res.body)).to.equal(201);
+  return { productId: res.body.productId as string, sku: body.sku };
+};
+
+export const expectProblem = (res: supertest.Response, status: number) => {
+  expect(res.status, JSON.stringify(res.body)).to.equal(status);
+  expect(res.headers['content-type']).to.match(/^application\/problem\+json/);
+  expect(res.body).to.include({ status });
+  expect(res.body.type).to.be.a('string');
+  expect(res.body.title).to.be.a('string');
+  expect(res.body.detail).to.be.a('string');
+};
