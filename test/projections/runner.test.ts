@@ -1,0 +1,353 @@
+import { expect } from 'chai';
+import { join } from 'node:path';
+import type { EventStore } from '../../src/infrastructure/event-store/event-store.js';
+import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
+import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
+import type { Document, ReadModelStore, WriteOperation } from '../../src/infrastructure/read-models/read-model-store.js';
+import { customerProfilesProjection, getCustomerProfile, type CustomerProfile } from '../../src/projections/customer-profiles/customer-profiles.js';
+import type { Projection } from '../../src/projections/projection.js';
+import { getProduct, productsProjection, type ProductView } from '../../src/projections/products/products.js';
+import { CHECKPOINTS, type ProjectionRunner } from '../../src/projections/runner.js';
+import { getStockLevel, stockLevelsProjection, type StockLevel } from '../../src/projections/stock-levels/stock-levels.js';
+import { tempDir } from '../support/temp-dir.js';
+import { appendOne, runnerOn, untyped } from './projection-fixture.js';
+
+describe('Projection runner', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let events: SqliteEventStore;
+  let readModels: EmbeddedReadModelStore;
+  let started: ProjectionRunner[];
+
+  const open = () => {
+    events = new SqliteEventStore({ path: join(dir.path, 'events.db') });
+    readModels = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
+  };
+  const close = async () => {
+    await Promise.all(started.map((runner) => runner.stop()));
+    started = [];
+    await events.close();
+    await readModels.close();
+  };
+  /** A runner over the shop's projections (plus any extra), not started. */
+  const runner = (extra: Projection[] = [], store: ReadModelStore = readModels, options = {}) =>
+    runnerOn(events, store, [...SHOP_PROJECTIONS(), ...extra], options);
+  const start = async (r: ProjectionRunner) => {
+    started.push(r);
+    await r.start();
+    return r;
+  };
+  const caughtUp = async (r: ProjectionRunner) => expect(await r.waitFor(await events.headPosition(), 10_000)).to.equal(true);
+  const documents = async (store: ReadModelStore = readModels) => ({
+    products: await store.collection('products').find({}, { sort: { _id: 1 } }),
+    stockLevels: await store.collection('stock_levels').find({}, { sort: { _id: 1 } }),
+    customers: await store.collection('customers').find({}, { sort: { _id: 1 } }),
+  });
+  const checkpoints = async () => (await readModels.collection(CHECKPOINTS).find({}, { sort: { _id: 1 } })).map((c) => [c._id, c.position]);
+
+  beforeEach(() => {
+    dir = tempDir();
+    started = [];
+    open();
+  });
+
+  afterEach(async () => {
+    await close();
+    dir.remove();
+  });
+
+  describe('when started', () => {
+    it('projects events into products, stock levels and customer profiles', async () => {
+      const r = await start(runner());
+      await shopHistory(events);
+      await caughtUp(r);
+      expect((await getProduct(readModels.collection<ProductView>('products'), 'p-1'))?.product).to.deep.include({
+        name: 'Tea Pot',
+        sku: 'SKU-1',
+        available: 7,
+        inStock: true,
+      });
+      expect((await getStockLevel(readModels.collection<StockLevel>('stock_levels'), 'SKU-1'))?.level).to.deep.equal({
+        sku: 'SKU-1',
+        productId: 'p-1',
+        onHand: 7,
+        reserved: 0,
+        available: 7,
+      });
+      expect(await getCustomerProfile(readModels.collection<CustomerProfile>('customers'), 'c-1')).to.deep.include({
+        email: 'ada@example.com',
+        role: 'admin',
+      });
+    });
+
+    it('catches up on events appended before it started', async () => {
+      await shopHistory(events);
+      const r = await start(runner());
+      await caughtUp(r);
+      expect((await documents()).stockLevels.map((l) => [l._id, l.onHand])).to.deep.equal([['SKU-1', 7]]);
+    });
+
+    it('writes the checkpoint of every projection at the last event it handled', async () => {
+      const r = await start(runner());
+      await shopHistory(events);
+      await appendOne(events, 'audit-1', 'SomethingNobodyProjects', {});
+      const head = await events.headPosition();
+      await caughtUp(r);
+      expect(r.checkpoint).to.equal(head);
+      expect(await checkpoints()).to.deep.equal([
+        ['customer-profiles', head],
+        ['products', head],
+        ['stock-levels', head],
+      ]);
+      expect(SHOP_PROJECTIONS().map((p) => r.checkpointOf(p.name))).to.deep.equal([head, head, head]);
+    });
+
+  });
+
+  describe('waitFor', () => {
+    it('resolves true once the runner has processed the position', async () => {
+      const r = await start(runner());
+      const target = (await events.headPosition()) + 1;
+      const waiting = r.waitFor(target, 10_000);
+      await appendOne(events, 'product-p-1', 'ProductCreated', created('p-1'));
+      expect(await waiting).to.equal(true);
+      expect(r.checkpoint).to.be.at.least(target);
+      expect((await documents()).products.map((p) => p._id)).to.deep.equal(['p-1']);
+    });
+
+    it('resolves true at once for a position already processed', async () => {
+      await shopHistory(events);
+      const r = await start(runner());
+      await caughtUp(r);
+      expect(await r.waitFor(1, 0)).to.equal(true);
+    });
+
+    it('resolves false when the position is not reached in time', async () => {
+      await shopHistory(events);
+      const r = await start(runner());
+      await caughtUp(r);
+      expect(await r.waitFor((await events.headPosition()) + 1, 50)).to.equal(false);
+    });
+
+    it('resolves false once the runner is stopped', async () => {
+      const r = await start(runner());
+      const waiting = r.waitFor(1_000, 10_000);
+      await r.stop();
+      expect(await waiting).to.equal(false);
+    });
+  });
+
+  describe('applying events', () => {
+    it('changes nothing when the same event is applied twice', async () => {
+      await shopHistory(events);
+      const all = await events.readAll();
+      const r = runner();
+      await r.apply(all);
+      const once = await documents();
+      const checkpointsOnce = await checkpoints();
+      await r.apply([all[2]!]);
+      await r.apply(all);
+      expect(await documents()).to.deep.equal(once);
+      expect(await checkpoints()).to.deep.equal(checkpointsOnce);
+    });
+
+    it('changes nothing when events reach the projections again past the checkpoint (documents remember their position)', async () => {
+      await shopHistory(events);
+      const all = await events.readAll();
+      await runner().apply(all);
+      const once = await documents();
+      // Checkpoints of its own: to this runner every event is new.
+      await runner([], readModels, { checkpoints: 'replay-checkpoints' }).apply(all);
+      expect(await documents()).to.deep.equal(once);
+    });
+
+    it('ends up as if each event were applied once when an overlapping batch is replayed', async () => {
+      await shopHistory(events);
+      const all = await events.readAll();
+      const reference = new EmbeddedReadModelStore({ path: ':memory:' });
+      try {
+        await runner([], reference).apply(all);
+        await runner().apply(all.slice(0, 3));
+        await runner([], readModels, { checkpoints: 'replay-checkpoints' }).apply(all);
+        expect(await documents()).to.deep.equal(await documents(reference));
+      } finally {
+        await reference.close();
+      }
+    });
+  });
+
+  describe('after a restart', () => {
+    it('resumes from its checkpoint and applies no event twice', async () => {
+      const firstSeen: number[] = [];
+      const first = await start(runner([spy(firstSeen)]));
+      await shopHistory(events);
+      await caughtUp(first);
+      const stoppedAt = await events.headPosition();
+      await first.stop();
+
+      const secondSeen: number[] = [];
+      const second = await start(runner([spy(secondSeen)]));
+      expect(second.checkpoint).to.equal(stoppedAt);
+      await appendOne(events, 'inventory-SKU-1', 'StockReceived', received('p-1', 'SKU-1', 3));
+      await caughtUp(second);
+
+      const all = (await events.readAll()).map((e) => e.position);
+      expect(firstSeen).to.deep.equal(all.slice(0, -1));
+      expect(secondSeen).to.deep.equal(all.slice(-1));
+      expect((await readModels.collection('spy').findOne({ _id: 'log' }))?.positions).to.deep.equal(all);
+      expect((await documents()).stockLevels.map((l) => [l._id, l.onHand])).to.deep.equal([['SKU-1', 10]]);
+    });
+
+    it('resumes from its checkpoint when the stores are reopened from their files', async () => {
+      const first = await start(runner());
+      await shopHistory(events);
+      await caughtUp(first);
+      const before = await documents();
+      await close();
+      open();
+
+      const second = await start(runner());
+      expect(second.checkpoint).to.equal(await events.headPosition());
+      await caughtUp(second);
+      expect(await documents()).to.deep.equal(before);
+      await appendOne(events, 'inventory-SKU-1', 'StockAdjusted', adjusted('p-1', 'SKU-1', -2));
+      await caughtUp(second);
+      expect((await documents()).stockLevels.map((l) => [l._id, l.onHand])).to.deep.equal([['SKU-1', 5]]);
+    });
+  });
+
+  describe('when a projection is added', () => {
+    it('catches the new one up from the start while the others apply nothing twice', async () => {
+      const first = await start(runner());
+      await shopHistory(events);
+      await caughtUp(first);
+      const before = await documents();
+      await first.stop();
+
+      const seen: number[] = [];
+      const second = await start(runner([spy(seen)]));
+      await caughtUp(second);
+      expect(seen).to.deep.equal((await events.readAll()).map((e) => e.position));
+      expect(await documents()).to.deep.equal(before);
+    });
+  });
+
+  describe('when the write of a batch fails', () => {
+    it('moves neither the documents nor the checkpoint, and writes both on retry', async () => {
+      const flaky = new FlakyReadModels(readModels, 1);
+      const r = runner([], flaky);
+      const event = await appendOne(events, 'product-p-1', 'ProductCreated', created('p-1'));
+
+      const failure = await r.apply([event]).catch((e: unknown) => e);
+      expect(failure).to.be.instanceOf(Error);
+      expect(await documents()).to.deep.equal({ products: [], stockLevels: [], customers: [] });
+      expect(await checkpoints()).to.deep.equal([]);
+      expect(r.checkpoint).to.equal(0);
+
+      await r.apply([event]);
+      expect((await documents()).products.map((p) => [p._id, p._position])).to.deep.equal([['p-1', event.position]]);
+      expect(await checkpoints()).to.deep.equal([
+        ['customer-profiles', event.position],
+        ['products', event.position],
+        ['stock-levels', event.position],
+      ]);
+      expect(r.checkpoint).to.equal(event.position);
+    });
+
+    it('retries by itself when running, and catches up', async () => {
+      const flaky = new FlakyReadModels(readModels, 1);
+      await shopHistory(events);
+      const r = await start(runner([], flaky));
+      await caughtUp(r);
+      expect(flaky.failed).to.equal(1);
+      expect(r.lastError).to.be.a('string');
+      expect((await documents()).stockLevels.map((l) => [l._id, l.onHand])).to.deep.equal([['SKU-1', 7]]);
+    });
+  });
+});
+
+// ------------------------------------------------------------------ fixtures
+
+const T1 = '2024-05-01T09:00:00.000Z';
+
+const SHOP_PROJECTIONS = () => [untyped(productsProjection), untyped(stockLevelsProjection), untyped(customerProfilesProjection)];
+
+const created = (productId: string) => ({
+  productId,
+  sku: 'SKU-1',
+  name: 'Tea Pot',
+  description: 'Holds tea.',
+  brand: 'Brewster',
+  category: 'Kitchen',
+  price: { amount: 1_250, currency: 'EUR' },
+  createdAt: T1,
+});
+
+const received = (productId: string, sku: string, quantity: number) => ({ sku, productId, quantity, receivedAt: T1 });
+
+const adjusted = (productId: string, sku: string, delta: number) => ({ sku, productId, delta, reason: 'count', adjustedAt: T1 });
+
+/** A product with stock, and a customer who became an admin: 7 events over 3 streams. */
+const shopHistory = async (store: EventStore) => {
+  await appendOne(store, 'product-p-1', 'ProductCreated', created('p-1'), { occurredAt: T1 });
+  await appendOne(store, 'inventory-SKU-1', 'InventoryItemRegistered', { sku: 'SKU-1', productId: 'p-1', registeredAt: T1 }, { occurredAt: T1 });
+  await appendOne(store, 'inventory-SKU-1', 'StockReceived', received('p-1', 'SKU-1', 10), { occurredAt: T1 });
+  await appendOne(store, 'inventory-SKU-1', 'StockAdjusted', adjusted('p-1', 'SKU-1', -3), { occurredAt: T1 });
+  const customer = { customerId: 'c-1', email: 'ada@example.com', name: 'Ada', passwordHash: 'x', role: 'customer', registeredAt: T1 };
+  await appendOne(store, 'customer-c-1', 'CustomerRegistered', customer, { occurredAt: T1 });
+  const address = { addressId: 'a-1', line1: '1 Main St', city: 'London', postalCode: 'N1', country: 'GB' };
+  await appendOne(store, 'customer-c-1', 'CustomerAddressAdded', { customerId: 'c-1', address, addedAt: T1 }, { occurredAt: T1 });
+  await appendOne(store, 'customer-c-1', 'CustomerRoleChanged', { customerId: 'c-1', role: 'admin', changedAt: T1 }, { occurredAt: T1 });
+};
+
+const EVERY_TYPE = [
+  'ProductCreated',
+  'InventoryItemRegistered',
+  'StockReceived',
+  'StockAdjusted',
+  'CustomerRegistered',
+  'CustomerAddressAdded',
+  'CustomerRoleChanged',
+];
+
+/** Records every position it folds, in memory and in one document. */
+const spy = (seen: number[]): Projection => ({
+  name: 'spy',
+  collection: 'spy',
+  eventTypes: EVERY_TYPE,
+  documentIds: () => ['log'],
+  evolve: (doc, event) => {
+    seen.push(event.position);
+    return { _id: 'log', positions: [...((doc?.positions as number[] | undefined) ?? []), event.position] };
+  },
+});
+
+/**
+ * The real store, whose next `failures` bulk writes fail inside the store's own
+ * transaction, after the documents and checkpoints were staged.
+ */
+class FlakyReadModels implements ReadModelStore {
+  failed = 0;
+
+  constructor(
+    private readonly inner: ReadModelStore,
+    private failures: number,
+  ) {}
+
+  async bulkWrite(operations: readonly WriteOperation[]): Promise<void> {
+    if (this.failures === 0) return this.inner.bulkWrite(operations);
+    this.failures -= 1;
+    this.failed += 1;
+    // Not an operator document: the store throws while staging this last write.
+    const poison: WriteOperation = { collection: 'products', updateOne: { filter: { _id: 'poison' }, update: { not: 'an operator' }, upsert: true } };
+    return this.inner.bulkWrite([...operations, poison]);
+  }
+
+  collection<T extends Document = Document>(name: string) {
+    return this.inner.collection<T>(name);
+  }
+  listCollections = () => this.inner.listCollections();
+  dropCollection = (name: string) => this.inner.dropCollection(name);
+  renameCollection = (from: string, to: string) => this.inner.renameCollection(from, to);
+  ping = () => this.inner.ping();
+  close = () => this.inner.close();
+}

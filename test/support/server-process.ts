@@ -1,0 +1,50 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+/** The real server (`dist/src/main.js`) as a child process on 127.0.0.1 and a free port. */
+
+const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+
+export type ServerProcess = { port: number; url: string; child: ChildProcess; logs: string[]; exited: Promise<number | null> };
+
+export const startServer = (env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--enable-source-maps', MAIN], {
+      env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', PASSWORD_HASH_COST: '10', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const logs: string[] = [];
+    const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start:\n${logs.join('\n')}`));
+    }, timeoutMs);
+    createInterface({ input: child.stderr! }).on('line', (line) => logs.push(line));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      logs.push(line);
+      const entry = parse(line);
+      if (entry?.msg === 'listening' && typeof entry.port === 'number') {
+        clearTimeout(timer);
+        resolve({ port: entry.port, url: `http://127.0.0.1:${entry.port}`, child, logs, exited });
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${logs.join('\n')}`));
+    });
+  });
+
+export const killServer = async (server: ServerProcess | undefined, signal: NodeJS.Signals = 'SIGKILL') => {
+  if (!server || server.child.exitCode !== null || server.child.signalCode !== null) return;
+  server.child.kill(signal);
+  await server.exited;
+};
+
+const parse = (line: string): Record<string, unknown> | undefined => {
+  try {
+    return JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+};
