@@ -3,6 +3,7 @@ import { ConcurrencyError, PreconditionFailedError } from '../domain/shared/erro
 import type { EventSchema } from '../domain/shared/event-schema.js';
 import type { Decider, DomainEvent } from '../domain/shared/types.js';
 import {
+  IdempotencyViolationError,
   WrongExpectedVersionError,
   type EventMetadata,
   type EventStore,
@@ -40,21 +41,30 @@ export type Handled<State> = {
   /** Global position of the last appended event, when something was appended. */
   position?: number;
   appended: EventToAppend[];
-  /** True when this idempotency key had already been handled: nothing was appended. */
+  /**
+   * True when the handler found this idempotency key already handled: nothing was appended.
+   * (Two processes racing with one key both see success; the store keeps the events once.)
+   */
   replayed: boolean;
 };
 
 type Loaded = { decider: unknown; state: unknown; revision: number; recentIds: string[] };
 
 const IDEMPOTENCY_NAMESPACE = '0b7f3c5e-2f5e-4c1e-9a53-6a0c2d1f4e8b';
-const RECENT_IDS = 256;
 
-export type CommandHandlerOptions = { schema: EventSchema; maxAttempts?: number; cachedStreams?: number };
+export type CommandHandlerOptions = {
+  schema: EventSchema;
+  maxAttempts?: number;
+  cachedStreams?: number;
+  /** Event ids remembered per cached stream, to recognise a repeated request without reading the stream again. */
+  rememberedIds?: number;
+};
 
 export class CommandHandler {
   private readonly lock = new KeyedLock();
   private readonly cache: LruCache<string, Loaded>;
   private readonly maxAttempts: number;
+  private readonly rememberedIds: number;
 
   constructor(
     private readonly store: EventStore,
@@ -62,6 +72,7 @@ export class CommandHandler {
   ) {
     this.cache = new LruCache(options.cachedStreams ?? 10_000);
     this.maxAttempts = options.maxAttempts ?? 20;
+    this.rememberedIds = options.rememberedIds ?? 4096;
   }
 
   handle<State, Command, Event extends DomainEvent>(
@@ -91,12 +102,11 @@ export class CommandHandler {
     for (let attempt = 1; ; attempt += 1) {
       const loaded = await this.read(decider, streamName);
       const state = loaded.state as State;
+      const idOf = eventIds(streamName, context.idempotencyKey);
+      // A repeat is recognised before If-Match: the retry of a request that succeeded carries the old revision.
+      if (context.idempotencyKey && loaded.recentIds.includes(idOf(0))) return replayed(state, loaded.revision);
       if (context.ifMatch !== undefined && context.ifMatch !== loaded.revision) {
         throw preconditionFailed(streamName, context.ifMatch, loaded.revision);
-      }
-      const idOf = eventIds(streamName, context.idempotencyKey);
-      if (context.idempotencyKey && loaded.recentIds.includes(idOf(0))) {
-        return { state, revision: loaded.revision, appended: [], replayed: true };
       }
       const events = decider.decide(command, state);
       if (events.length === 0) return { state, revision: loaded.revision, appended: [], replayed: false };
@@ -109,6 +119,11 @@ export class CommandHandler {
         this.remember(streamName, decider, next, result.nextExpectedRevision, loaded.recentIds, appended);
         return { state: next, revision: result.nextExpectedRevision, position: result.position, appended, replayed: false };
       } catch (error) {
+        // Ids derived from this key are already in the stream, further back than the ids we keep: a repeat.
+        if (error instanceof IdempotencyViolationError && context.idempotencyKey) {
+          const current = await this.read(decider, streamName);
+          return replayed(current.state as State, current.revision);
+        }
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         if (context.ifMatch !== undefined) throw preconditionFailed(streamName, context.ifMatch, error.actual);
         if (attempt >= this.maxAttempts) throw new ConcurrencyError(streamName, String(loaded.revision), String(error.actual));
@@ -131,7 +146,7 @@ export class CommandHandler {
       state = decider.evolve(state, { type, data } as unknown as Event);
     }
     const revision = events.length > 0 ? events[events.length - 1]!.revision : (start?.revision ?? -1);
-    const recentIds = [...(start?.recentIds ?? []), ...events.map((e) => e.id)].slice(-RECENT_IDS);
+    const recentIds = [...(start?.recentIds ?? []), ...events.map((e) => e.id)].slice(-this.rememberedIds);
     const loaded = { decider, state, revision, recentIds };
     this.cache.set(streamName, loaded);
     return loaded;
@@ -145,7 +160,7 @@ export class CommandHandler {
     previousIds: string[],
     appended: EventToAppend[],
   ): void {
-    const recentIds = [...previousIds, ...appended.map((e) => e.id)].slice(-RECENT_IDS);
+    const recentIds = [...previousIds, ...appended.map((e) => e.id)].slice(-this.rememberedIds);
     this.cache.set(streamName, { decider, state, revision, recentIds });
   }
 
@@ -165,11 +180,14 @@ export class CommandHandler {
 /** Event ids for one command: derived from the idempotency key when there is one, random otherwise. */
 const eventIds = (streamName: string, idempotencyKey: string | undefined) => {
   if (!idempotencyKey) return () => uuidv4();
-  return (index: number) => uuidv5(`${idempotencyKey}|${streamName}|${index}`, IDEMPOTENCY_NAMESPACE);
+  return (index: number) => uuidv5(JSON.stringify(['event', idempotencyKey, streamName, index]), IDEMPOTENCY_NAMESPACE);
 };
 
 /** A deterministic id for something created by a request with an idempotency key (e.g. a new order id). */
-export const derivedId = (seed: string, purpose: string): string => uuidv5(`${purpose}|${seed}`, IDEMPOTENCY_NAMESPACE);
+export const derivedId = (seed: string, purpose: string): string =>
+  uuidv5(JSON.stringify([purpose, seed]), IDEMPOTENCY_NAMESPACE);
+
+const replayed = <State>(state: State, revision: number): Handled<State> => ({ state, revision, appended: [], replayed: true });
 
 const preconditionFailed = (streamName: string, expected: number, actual: number | 'no_stream') =>
   new PreconditionFailedError(

@@ -36,6 +36,7 @@ export const CHECKPOINTS = 'checkpoints';
 export class ProjectionRunner {
   private readonly checkpoints = new Map<string, number>();
   private readonly progressed = new Signal();
+  private readonly stopping = new Signal();
   private subscription: EventSubscription | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -70,6 +71,7 @@ export class ProjectionRunner {
     this.status = 'stopped';
     await this.subscription?.close();
     this.progressed.notify();
+    this.stopping.notify();
     await this.running;
   }
 
@@ -112,9 +114,16 @@ export class ProjectionRunner {
         this.status = 'failing';
         this.lastError = error instanceof Error ? error.message : String(error);
         this.deps.logger.error({ err: error, failures: this.failures }, 'projection batch failed; retrying');
-        await new Promise((resolve) => setTimeout(resolve, Math.min(30_000, 100 * 2 ** Math.min(this.failures, 9))));
+        await this.pause(Math.min(30_000, 100 * 2 ** Math.min(this.failures, 9)));
       }
     }
+  }
+
+  /** Waits before a retry; stop() cuts it short. */
+  private async pause(ms: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.stopping.wait(), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
   }
 
   private async catchUp(): Promise<void> {

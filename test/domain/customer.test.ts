@@ -68,6 +68,16 @@ describe('Customer', () => {
     it('does not get the same address twice, even under a new address id', () =>
       given([registered(), addressAdded(home())]).when(addAddress({ ...home(), addressId: 'address-99' })).then([]));
 
+    it('does not get the same address spelt with other spaces and case', () =>
+      given([registered(), addressAdded(home())])
+        .when(addAddress({ ...home(), addressId: 'address-98', line1: ' 12  st james square ', postalCode: 'sw1y 4jh' }))
+        .then([]));
+
+    it('cannot get a different address under an id already in use', () =>
+      given([registered(), addressAdded(home())])
+        .when(addAddress({ ...work(), addressId: home().addressId }))
+        .thenThrows(ConflictError, /already has this id/));
+
     it('becomes an admin', () => given([registered()]).when(changeRole('admin')).then([roleChanged('admin')]));
 
     it('does not change to the role it already has', () =>

@@ -90,6 +90,17 @@ describe('Event schema', () => {
   });
 });
 
+describe('building an event schema', () => {
+  it('refuses two upcasters reading the same version of a type', () =>
+    expect(() => eventSchema([...chain(), chain()[0]!])).to.throw(TypeError, /two upcasters of StockReceived read version 1/));
+
+  it('refuses a chain with a gap', () =>
+    expect(() => eventSchema([chain()[0]!, { ...chain()[1]!, fromVersion: 3 }])).to.throw(TypeError, /without a gap/));
+
+  it('refuses a chain that does not start at version 1', () =>
+    expect(() => eventSchema([{ ...chain()[1]!, fromVersion: 2 }])).to.throw(TypeError, /without a gap/));
+});
+
 // ------------------------------------------------------------------ fixtures
 
 /** StockReceived v1 `{ qty }` -> v2 `{ quantity }` -> v3 `{ quantity, unit }`. */

@@ -96,7 +96,7 @@ describe('Product', () => {
     it('keeps its currency', () =>
       given([created()]).when(update({}, money(PRICE.amount, 'USD'))).thenThrows(ValidationError, /keeps its currency/));
 
-    it('keeps its currency, and appends no detail change either', () =>
+    it('rejects a currency change even alongside detail changes', () =>
       given([created()]).when(update({ name: 'Kettle' }, money(1_500, 'USD'))).thenThrows(ValidationError, /keeps its currency/));
 
     for (const [label, amount] of [

@@ -56,11 +56,13 @@ describe('Customer profiles projection', () => {
       expect(JSON.stringify(stored)).to.not.include(HASH);
     });
 
-    it('applying the same events twice changes nothing', async () => {
+    it('applying the same event twice changes nothing', async () => {
       const once = await customers().find({});
-      await runnerOn(fixture.events, fixture.readModels, [untyped(customerProfilesProjection)], { checkpoints: 'other' }).apply(
-        await fixture.events.readAll(),
-      );
+      const [, addressEvent] = await fixture.events.readAll();
+      // Checkpoints of its own: to this runner the address event is new.
+      await runnerOn(fixture.events, fixture.readModels, [untyped(customerProfilesProjection)], { checkpoints: 'other' }).apply([
+        addressEvent!,
+      ]);
       expect(await customers().find({})).to.deep.equal(once);
       expect(once[0]?.addresses).to.deep.equal([home()]);
     });

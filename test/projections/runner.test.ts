@@ -100,7 +100,6 @@ describe('Projection runner', () => {
       ]);
       expect(SHOP_PROJECTIONS().map((p) => r.checkpointOf(p.name))).to.deep.equal([head, head, head]);
     });
-
   });
 
   describe('waitFor', () => {
@@ -251,6 +250,24 @@ describe('Projection runner', () => {
         ['stock-levels', event.position],
       ]);
       expect(r.checkpoint).to.equal(event.position);
+    });
+
+    it('holds the checkpoint back when one document cannot be written', async () => {
+      const products = readModels.collection('products');
+      await products.createIndex({ keys: { sku: 1 }, unique: true, name: 'one_product_per_sku' });
+      await products.insertOne({ _id: 'squatter', sku: 'SKU-1' });
+      const r = runner();
+      const event = await appendOne(events, 'product-p-1', 'ProductCreated', created('p-1'));
+
+      const failure = await r.apply([event]).catch((e: unknown) => e);
+      expect(failure).to.have.property('code', 11000);
+      expect((await products.find({})).map((p) => p._id)).to.deep.equal(['squatter']);
+      expect(await checkpoints()).to.deep.equal([]);
+
+      await products.deleteOne({ _id: 'squatter' });
+      await r.apply([event]);
+      expect((await products.find({})).map((p) => p._id)).to.deep.equal(['p-1']);
+      expect(await checkpoints()).to.have.length(3);
     });
 
     it('retries by itself when running, and catches up', async () => {

@@ -62,6 +62,7 @@ export const decide = (command: ProductCommand, state: Product): ProductEvent[] 
 const create = (command: CreateProduct, state: Product): ProductEvent[] => {
   if (state.status !== 'None') throw new ConflictError('the product already exists');
   const { productId, sku, price, now } = command;
+  if (sku.trim().length === 0) throw new ValidationError('a SKU is required', [{ field: 'sku', message: 'must not be blank' }]);
   const details = trimmed(command);
   checkDetails(details);
   checkPrice(price);
@@ -106,6 +107,9 @@ const checkDetails = (details: Partial<ProductDetails>) => {
 const checkPrice = (price: Money) => {
   if (!Number.isSafeInteger(price.amount) || price.amount < 0) {
     throw new ValidationError('invalid price', [{ field: 'price.amount', message: 'must be a non-negative integer of minor units' }]);
+  }
+  if (!/^[A-Z]{3}$/.test(price.currency)) {
+    throw new ValidationError('invalid price', [{ field: 'price.currency', message: 'must be an ISO 4217 code' }]);
   }
 };
 

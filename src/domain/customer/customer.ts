@@ -103,6 +103,9 @@ const register = (command: RegisterCustomer, state: Customer): CustomerEvent[] =
 const addAddress = (command: AddCustomerAddress, customer: Registered): CustomerEvent[] => {
   const same = customer.addresses.find((a) => sameAddress(a, command.address));
   if (same) return [];
+  if (customer.addresses.some((a) => a.addressId === command.address.addressId)) {
+    throw new ConflictError('another address already has this id');
+  }
   if (customer.addresses.length >= MAX_ADDRESSES) {
     throw new UnprocessableError(`a customer keeps at most ${MAX_ADDRESSES} addresses`);
   }
@@ -116,8 +119,11 @@ const registered = (state: Customer): Registered => {
   return state;
 };
 
+/** Two spellings of one address are one address: compare trimmed, case-folded and with single spaces. */
 const sameAddress = (a: Address, b: Address) =>
-  a.line1 === b.line1 && a.city === b.city && a.postalCode === b.postalCode && a.country === b.country;
+  (['line1', 'city', 'postalCode', 'country'] as const).every((field) => canonical(a[field]) === canonical(b[field]));
+
+const canonical = (text: string) => text.trim().replace(/\s+/g, ' ').toLowerCase();
 
 /** Emails compare case-insensitively: one account per mailbox. */
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();

@@ -1,5 +1,6 @@
 import { ConflictError } from '../shared/errors.js';
 import type { Decider, DomainEvent } from '../shared/types.js';
+import { normalizeEmail } from './customer.js';
 
 /**
  * One stream per email address (`customeremail-<email>`), appended with `no_stream`:
@@ -40,7 +41,8 @@ export const decide = (command: ClaimEmail, state: EmailClaim): EmailClaimEvent[
     const orphaned = !command.ownerRegistered && Date.parse(command.now) - Date.parse(state.claimedAt) > ORPHANED_CLAIM_GRACE_MS;
     if (!orphaned) throw new ConflictError('the email address is already registered');
   }
-  return [{ type: 'CustomerEmailClaimed', data: { email: command.email, customerId: command.customerId, claimedAt: command.now } }];
+  const email = normalizeEmail(command.email);
+  return [{ type: 'CustomerEmailClaimed', data: { email, customerId: command.customerId, claimedAt: command.now } }];
 };
 
 export const emailClaimDecider: Decider<EmailClaim, ClaimEmail, EmailClaimEvent> = { initialState, evolve, decide };

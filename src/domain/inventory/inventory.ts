@@ -98,6 +98,7 @@ const adjust = (command: AdjustStock, state: Tracked): InventoryEvent[] => {
     throw new ValidationError('invalid delta', [{ field: 'delta', message: `must be a non-zero integer within ±${MAX_QUANTITY}` }]);
   }
   if (reason.length === 0) throw new ValidationError('a reason is required', [{ field: 'reason', message: 'must not be blank' }]);
+  if (state.onHand + delta > Number.MAX_SAFE_INTEGER) throw new IllegalStateError('stock level overflow');
   if (state.onHand + delta < state.reserved) {
     throw new IllegalStateError(
       `adjusting by ${delta} would leave ${state.onHand + delta} on hand, below the ${state.reserved} reserved`,

@@ -21,8 +21,18 @@ export const eventSchema = (upcasters: readonly Upcaster[]): EventSchema => {
   const byType = new Map<string, Map<number, Upcaster>>();
   for (const upcaster of upcasters) {
     const versions = byType.get(upcaster.type) ?? new Map<number, Upcaster>();
+    if (versions.has(upcaster.fromVersion)) {
+      throw new TypeError(`two upcasters of ${upcaster.type} read version ${upcaster.fromVersion}`);
+    }
     versions.set(upcaster.fromVersion, upcaster);
     byType.set(upcaster.type, versions);
+  }
+  // Every chain starts at version 1 and has no gap, so every old event reaches the current shape.
+  for (const [type, versions] of byType) {
+    const sorted = [...versions.keys()].sort((a, b) => a - b);
+    if (sorted.some((version, i) => version !== i + 1)) {
+      throw new TypeError(`the upcasters of ${type} must read versions 1, 2, ... without a gap (got ${sorted.join(', ')})`);
+    }
   }
   const currentVersion = (type: string) => {
     const versions = byType.get(type);
