@@ -1,0 +1,45 @@
+import { expect } from 'chai';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { killServer, startServer, type ServerProcess } from '../support/server-process.js';
+import { eventually, tempDir } from '../support/temp-dir.js';
+
+/** The real entry point, wired by the composition root, as `npm start` runs it. */
+describe('the server process', function () {
+  this.timeout(60_000);
+  let dir: ReturnType<typeof tempDir>;
+  let server: ServerProcess | undefined;
+  beforeEach(() => (dir = tempDir()));
+  afterEach(async () => {
+    await killServer(server);
+    dir.remove();
+  });
+
+  const ready = async () => eventually(async () => ((await fetch(`${server!.url}/ready`)).status === 200 ? true : undefined));
+  const products = async () => (await (await fetch(`${server!.url}/api/v1/products?pageSize=100`)).json()) as { total: number };
+
+  it('seeds a demo catalog into an empty DATA_DIR once, keeps its signing key, and stops cleanly on SIGTERM', async () => {
+    server = await startServer({ DATA_DIR: dir.path });
+    await ready();
+    expect((await products()).total).to.equal(8);
+    expect(statSync(join(dir.path, 'jwt-secret')).mode & 0o777).to.equal(0o600);
+    server.child.kill('SIGTERM');
+    expect(await server.exited).to.equal(0);
+
+    server = await startServer({ DATA_DIR: dir.path, ADMIN_EMAIL: 'boss@test.local', ADMIN_PASSWORD: 'boss-password' });
+    await ready();
+    expect((await products()).total).to.equal(8);
+    const login = await fetch(`${server.url}/api/v1/account/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'boss@test.local', password: 'boss-password' }),
+    });
+    expect(((await login.json()) as { role: string }).role).to.equal('admin');
+  });
+
+  it('refuses to start on a bad setting, naming it', async () => {
+    const error = await startServer({ DATA_DIR: dir.path, PAYMENT_TIMEOUT_MS: 'soon' }).catch((e: Error) => e);
+    expect(String(error)).to.match(/PAYMENT_TIMEOUT_MS must be an integer/);
+    server = undefined;
+  });
+});
