@@ -166,6 +166,10 @@ describe('HTTP per-client rate limit', () => {
     const limited = await app.http().get('/api/v1/products');
     expectProblem(limited, 429);
     expect(Number(limited.headers['retry-after'])).to.be.greaterThan(0);
+    const write = await appendsNothing(app, () =>
+      app.http().post('/api/v1/account/register').send({ email: 'late@example.com', password: 'long enough', name: 'L' }),
+    );
+    expectProblem(write, 429);
     expect((await app.http().get('/api/v1/products').set('Authorization', `Bearer ${token}`)).status).to.equal(200);
     expect((await app.http().get('/health')).status).to.equal(200);
   });
