@@ -1,20 +1,17 @@
 import type { Logger } from 'pino';
 import type { EventSchema } from '../domain/shared/event-schema.js';
-import { inBatches } from '../infrastructure/event-store/batches.js';
-import type { EventStore, EventSubscription, RecordedEvent } from '../infrastructure/event-store/event-store.js';
+import type { EventStore, RecordedEvent } from '../infrastructure/event-store/event-store.js';
+import { LogFollower, type FollowerStatus } from '../infrastructure/event-store/log-follower.js';
 import type { Document, ReadModelStore, WriteOperation } from '../infrastructure/read-models/read-model-store.js';
-import { Signal } from '../infrastructure/signal.js';
 import type { Projection } from './projection.js';
 
 /**
- * Runs projections from their stored checkpoints: pages through `$all` to catch up,
- * then follows the live subscription. Each batch writes the changed documents and every
- * projection's checkpoint in ONE atomic bulk write, so a crash can neither skip an event
- * nor apply one twice; and each document remembers the position of the last event
- * applied to it, so an event that does reach a projection twice changes nothing.
+ * Runs projections from their stored checkpoints (see LogFollower for catch-up and live).
+ * Each batch writes the changed documents and every projection's checkpoint in ONE atomic
+ * bulk write, so a crash can neither skip an event nor apply one twice; and each document
+ * remembers the position of the last event applied to it, so an event that does reach a
+ * projection twice changes nothing.
  */
-
-export type RunnerStatus = 'starting' | 'catching-up' | 'live' | 'failing' | 'stopped';
 
 export type RunnerDeps = {
   eventStore: EventStore;
@@ -35,21 +32,16 @@ export const CHECKPOINTS = 'checkpoints';
 
 export class ProjectionRunner {
   private readonly checkpoints = new Map<string, number>();
-  private readonly progressed = new Signal();
-  private readonly stopping = new Signal();
-  private subscription: EventSubscription | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly follower: LogFollower;
   private position = 0;
-  private failures = 0;
-  status: RunnerStatus = 'starting';
-  lastError: string | undefined;
 
   constructor(
     private readonly deps: RunnerDeps,
     readonly projections: readonly Projection[],
     private readonly options: RunnerOptions = {},
-  ) {}
+  ) {
+    this.follower = new LogFollower(deps.eventStore, deps.logger, options.batchSize ?? 500);
+  }
 
   /** Creates indexes, loads checkpoints and starts following the log in the background. */
   async start(): Promise<void> {
@@ -63,16 +55,11 @@ export class ProjectionRunner {
       this.checkpoints.set(projection.name, stored.find((c) => c._id === projection.name)?.position ?? 0);
     }
     this.position = Math.min(...this.checkpoints.values());
-    this.running = this.loop();
+    this.follower.start(this.position, (events) => this.apply(events));
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.status = 'stopped';
-    await this.subscription?.close();
-    this.progressed.notify();
-    this.stopping.notify();
-    await this.running;
+  stop(): Promise<void> {
+    return this.follower.stop();
   }
 
   /** The position every projection of this runner has reached. */
@@ -80,8 +67,16 @@ export class ProjectionRunner {
     return this.position;
   }
 
+  get status(): FollowerStatus {
+    return this.follower.status;
+  }
+
   get caughtUp(): boolean {
-    return this.status === 'live';
+    return this.follower.caughtUp;
+  }
+
+  get lastError(): string | undefined {
+    return this.follower.lastError;
   }
 
   checkpointOf(name: string): number | undefined {
@@ -89,64 +84,8 @@ export class ProjectionRunner {
   }
 
   /** Resolves true once every projection has processed `position`, false after `timeoutMs`. */
-  async waitFor(position: number, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.position < position) {
-      const left = deadline - Date.now();
-      if (left <= 0 || this.stopped) return false;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([this.progressed.wait(), new Promise((resolve) => (timer = setTimeout(resolve, left)))]);
-      clearTimeout(timer);
-    }
-    return true;
-  }
-
-  private async loop(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        this.status = 'catching-up';
-        await this.catchUp();
-        this.status = 'live';
-        await this.follow();
-      } catch (error) {
-        if (this.stopped) break;
-        this.failures += 1;
-        this.status = 'failing';
-        this.lastError = error instanceof Error ? error.message : String(error);
-        this.deps.logger.error({ err: error, failures: this.failures }, 'projection batch failed; retrying');
-        await this.pause(Math.min(30_000, 100 * 2 ** Math.min(this.failures, 9)));
-      }
-    }
-  }
-
-  /** Waits before a retry; stop() cuts it short. */
-  private async pause(ms: number): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.stopping.wait(), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
-    clearTimeout(timer);
-  }
-
-  private async catchUp(): Promise<void> {
-    const batchSize = this.options.batchSize ?? 500;
-    for (;;) {
-      const page = await this.deps.eventStore.readAll({ fromPosition: this.position, maxCount: batchSize });
-      const fresh = page.filter((event) => event.position > this.position);
-      if (fresh.length === 0) return;
-      await this.apply(fresh);
-      if (this.stopped) return;
-    }
-  }
-
-  private async follow(): Promise<void> {
-    this.subscription = this.deps.eventStore.subscribeToAll({ fromPosition: this.position });
-    try {
-      for await (const batch of inBatches(this.subscription, this.options.batchSize ?? 500)) {
-        if (this.stopped) break;
-        await this.apply(batch);
-      }
-    } finally {
-      await this.subscription.close();
-    }
+  waitFor(position: number, timeoutMs: number): Promise<boolean> {
+    return this.position >= position ? Promise.resolve(true) : this.follower.waitFor(position, timeoutMs);
   }
 
   /** Folds a batch into documents and writes them with every checkpoint, atomically. */
@@ -174,8 +113,6 @@ export class ProjectionRunner {
     await this.deps.readModels.bulkWrite([...this.documentWrites(documents, changed), ...this.checkpointWrites(last)]);
     for (const projection of this.projections) this.checkpoints.set(projection.name, last);
     this.position = last;
-    this.failures = 0;
-    this.progressed.notify();
   }
 
   /** Loads, in one query per collection, every document the batch will touch. */

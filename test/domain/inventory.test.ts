@@ -155,6 +155,7 @@ const tracked = (): Extract<Inventory, { status: 'Tracked' }> => ({
   registeredAt: REGISTERED_AT,
   onHand: 0,
   reserved: 0,
+  orders: {},
 });
 
 const register = (overrides: Partial<RegisterInventoryItem> = {}): RegisterInventoryItem => ({

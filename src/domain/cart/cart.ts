@@ -1,0 +1,168 @@
+import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../shared/errors.js';
+import type { Decider, DomainEvent, Money } from '../shared/types.js';
+
+/**
+ * One open cart per customer (`cart-<customerId>`): checking out empties it and the
+ * next item starts a new one on the same stream. Prices are taken from the catalog
+ * when an item is added; availability is outside data the handler reads first.
+ */
+
+// ------------------------------------------------------------------ events
+
+export type CartLine = { productId: string; sku: string; name: string; quantity: number; unitPrice: Money };
+
+export type CartItemAdded = DomainEvent<
+  'CartItemAdded',
+  { customerId: string; productId: string; sku: string; name: string; quantity: number; unitPrice: Money; addedAt: string }
+>;
+export type CartItemQuantityChanged = DomainEvent<
+  'CartItemQuantityChanged',
+  { customerId: string; productId: string; quantity: number; changedAt: string }
+>;
+export type CartItemRemoved = DomainEvent<'CartItemRemoved', { customerId: string; productId: string; removedAt: string }>;
+export type CartCheckedOut = DomainEvent<
+  'CartCheckedOut',
+  { customerId: string; orderId: string; lines: CartLine[]; checkedOutAt: string }
+>;
+
+export type CartEvent = CartItemAdded | CartItemQuantityChanged | CartItemRemoved | CartCheckedOut;
+
+// ------------------------------------------------------------------ state
+
+export type Cart = {
+  lines: CartLine[];
+  /** Orders this cart was checked out into, most recent last (a few are enough to recognise a repeat). */
+  checkedOutInto: string[];
+};
+
+export const MAX_LINES = 50;
+export const MAX_QUANTITY_PER_LINE = 100;
+
+export const initialState = (): Cart => ({ lines: [], checkedOutInto: [] });
+
+const setLine = (cart: Cart, productId: string, change: (line: CartLine) => CartLine | null): Cart => ({
+  ...cart,
+  lines: cart.lines.flatMap((line) => (line.productId === productId ? (change(line) ?? []) : [line])),
+});
+
+export const evolve = (cart: Cart, event: CartEvent): Cart => {
+  switch (event.type) {
+    case 'CartItemAdded': {
+      const { productId, sku, name, quantity, unitPrice } = event.data;
+      const existing = cart.lines.find((line) => line.productId === productId);
+      if (!existing) return { ...cart, lines: [...cart.lines, { productId, sku, name, quantity, unitPrice }] };
+      return setLine(cart, productId, (line) => ({ ...line, name, unitPrice, quantity: line.quantity + quantity }));
+    }
+    case 'CartItemQuantityChanged':
+      return setLine(cart, event.data.productId, (line) => ({ ...line, quantity: event.data.quantity }));
+    case 'CartItemRemoved':
+      return setLine(cart, event.data.productId, () => null);
+    case 'CartCheckedOut':
+      return { lines: [], checkedOutInto: [...cart.checkedOutInto, event.data.orderId].slice(-20) };
+  }
+};
+
+export const cartTotal = (lines: readonly CartLine[], currency: string): Money => ({
+  amount: lines.reduce((sum, line) => sum + line.unitPrice.amount * line.quantity, 0),
+  currency: lines[0]?.unitPrice.currency ?? currency,
+});
+
+// ------------------------------------------------------------------ commands
+
+/** `available` is what the catalog shows as sellable now (outside data). */
+export type AddCartItem = {
+  type: 'AddCartItem';
+  customerId: string;
+  productId: string;
+  sku: string;
+  name: string;
+  quantity: number;
+  unitPrice: Money;
+  available: number;
+  now: string;
+};
+export type ChangeCartItemQuantity = {
+  type: 'ChangeCartItemQuantity';
+  customerId: string;
+  productId: string;
+  quantity: number;
+  available: number;
+  now: string;
+};
+export type RemoveCartItem = { type: 'RemoveCartItem'; customerId: string; productId: string; now: string };
+/** `ensure` (from the saga) completes a checkout interrupted by a crash, and never fails. */
+export type CheckOutCart = { type: 'CheckOutCart'; customerId: string; orderId: string; ensure?: boolean; now: string };
+
+export type CartCommand = AddCartItem | ChangeCartItemQuantity | RemoveCartItem | CheckOutCart;
+
+export const decide = (command: CartCommand, cart: Cart): CartEvent[] => {
+  switch (command.type) {
+    case 'AddCartItem':
+      return add(command, cart);
+    case 'ChangeCartItemQuantity':
+      return changeQuantity(command, cart);
+    case 'RemoveCartItem': {
+      const { customerId, productId, now } = command;
+      lineOf(cart, productId);
+      return [{ type: 'CartItemRemoved', data: { customerId, productId, removedAt: now } }];
+    }
+    case 'CheckOutCart':
+      return checkOut(command, cart);
+    default: {
+      const _exhaustive: never = command;
+      throw _exhaustive;
+    }
+  }
+};
+
+const add = (command: AddCartItem, cart: Cart): CartEvent[] => {
+  const { customerId, productId, sku, name, quantity, unitPrice, available, now } = command;
+  checkQuantity(quantity);
+  const existing = cart.lines.find((line) => line.productId === productId);
+  if (!existing && cart.lines.length >= MAX_LINES) throw new UnprocessableError(`a cart holds at most ${MAX_LINES} different products`);
+  const other = cart.lines.find((line) => line.unitPrice.currency !== unitPrice.currency);
+  if (other) throw new ValidationError('a cart holds one currency', [{ field: 'productId', message: `is priced in ${unitPrice.currency}` }]);
+  const wanted = (existing?.quantity ?? 0) + quantity;
+  checkQuantity(wanted);
+  checkAvailable(wanted, available);
+  return [{ type: 'CartItemAdded', data: { customerId, productId, sku, name, quantity, unitPrice, addedAt: now } }];
+};
+
+const changeQuantity = (command: ChangeCartItemQuantity, cart: Cart): CartEvent[] => {
+  const { customerId, productId, quantity, available, now } = command;
+  const line = lineOf(cart, productId);
+  checkQuantity(quantity);
+  if (line.quantity === quantity) return [];
+  if (quantity > line.quantity) checkAvailable(quantity, available);
+  return [{ type: 'CartItemQuantityChanged', data: { customerId, productId, quantity, changedAt: now } }];
+};
+
+const checkOut = (command: CheckOutCart, cart: Cart): CartEvent[] => {
+  if (cart.checkedOutInto.includes(command.orderId)) return [];
+  if (cart.lines.length === 0) {
+    if (command.ensure) return [];
+    throw new UnprocessableError('the cart is empty');
+  }
+  const { customerId, orderId, now } = command;
+  return [{ type: 'CartCheckedOut', data: { customerId, orderId, lines: cart.lines, checkedOutAt: now } }];
+};
+
+const lineOf = (cart: Cart, productId: string): CartLine => {
+  const line = cart.lines.find((l) => l.productId === productId);
+  if (!line) throw new NotFoundError('this product is not in the cart');
+  return line;
+};
+
+const checkQuantity = (quantity: number) => {
+  if (!Number.isSafeInteger(quantity) || quantity < 1 || quantity > MAX_QUANTITY_PER_LINE) {
+    throw new ValidationError('invalid quantity', [{ field: 'quantity', message: `must be an integer from 1 to ${MAX_QUANTITY_PER_LINE}` }]);
+  }
+};
+
+const checkAvailable = (wanted: number, available: number) => {
+  if (wanted > available) throw new ConflictError(`not enough available: ${Math.max(0, available)} left, ${wanted} wanted`);
+};
+
+export const cartDecider: Decider<Cart, CartCommand, CartEvent> = { initialState, evolve, decide };
+
+export const cartStream = (customerId: string) => `cart-${customerId}`;

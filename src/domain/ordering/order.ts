@@ -1,0 +1,194 @@
+import type { Address } from '../customer/customer.js';
+import { ConflictError, IllegalStateError, NotFoundError, ValidationError } from '../shared/errors.js';
+import type { Decider, DomainEvent, Money } from '../shared/types.js';
+
+/**
+ * The order's lifecycle (`order-<uuid>`): Pending → Paid → Confirmed → Shipped → Delivered,
+ * or Failed, or Cancelled. The order stream decides everything that must not race:
+ * shipping, cancelling and amending, so a cancelled order can never be shipped.
+ * Commands the saga sends twice, or too late, decide nothing instead of failing.
+ */
+
+// ------------------------------------------------------------------ events
+
+export type OrderLine = { productId: string; sku: string; name: string; quantity: number; unitPrice: Money };
+export type ShippingAddress = Omit<Address, 'addressId'>;
+export type FailureReason = 'payment-declined' | 'payment-timeout' | 'out-of-stock';
+
+export type OrderCreated = DomainEvent<
+  'OrderCreated',
+  {
+    orderId: string;
+    customerId: string;
+    paymentId: string;
+    shipmentId: string;
+    lines: OrderLine[];
+    total: Money;
+    shippingAddress: ShippingAddress;
+    paymentMethod: { token: string };
+    createdAt: string;
+  }
+>;
+export type OrderPaid = DomainEvent<'OrderPaid', { orderId: string; customerId: string; paymentId: string; paidAt: string }>;
+export type OrderConfirmed = DomainEvent<'OrderConfirmed', { orderId: string; customerId: string; confirmedAt: string }>;
+export type OrderShipped = DomainEvent<
+  'OrderShipped',
+  { orderId: string; customerId: string; shipmentId: string; trackingNumber: string; lines: OrderLine[]; shippedAt: string }
+>;
+export type OrderDelivered = DomainEvent<
+  'OrderDelivered',
+  { orderId: string; customerId: string; shipmentId: string; lines: OrderLine[]; deliveredAt: string }
+>;
+export type OrderFailed = DomainEvent<'OrderFailed', { orderId: string; customerId: string; reason: FailureReason; failedAt: string }>;
+export type OrderCancelled = DomainEvent<
+  'OrderCancelled',
+  { orderId: string; customerId: string; shipmentId: string; cancelledBy: string; previousStatus: OrderStatus; cancelledAt: string }
+>;
+export type OrderAmended = DomainEvent<
+  'OrderAmended',
+  { orderId: string; customerId: string; shipmentId: string; shippingAddress: ShippingAddress; amendedAt: string }
+>;
+
+export type OrderEvent =
+  | OrderCreated
+  | OrderPaid
+  | OrderConfirmed
+  | OrderShipped
+  | OrderDelivered
+  | OrderFailed
+  | OrderCancelled
+  | OrderAmended;
+
+// ------------------------------------------------------------------ state
+
+export type OrderStatus = 'Pending' | 'Paid' | 'Confirmed' | 'Shipped' | 'Delivered' | 'Failed' | 'Cancelled';
+
+export type Order =
+  | { status: 'None' }
+  | {
+      status: OrderStatus;
+      orderId: string;
+      customerId: string;
+      shipmentId: string;
+      lines: OrderLine[];
+      shippingAddress: ShippingAddress;
+    };
+
+export const initialState = (): Order => ({ status: 'None' });
+
+export const evolve = (state: Order, event: OrderEvent): Order => {
+  if (event.type === 'OrderCreated') {
+    const { orderId, customerId, shipmentId, lines, shippingAddress } = event.data;
+    return { status: 'Pending', orderId, customerId, shipmentId, lines, shippingAddress };
+  }
+  if (state.status === 'None') return state;
+  switch (event.type) {
+    case 'OrderPaid':
+      return { ...state, status: 'Paid' };
+    case 'OrderConfirmed':
+      return { ...state, status: 'Confirmed' };
+    case 'OrderShipped':
+      return { ...state, status: 'Shipped' };
+    case 'OrderDelivered':
+      return { ...state, status: 'Delivered' };
+    case 'OrderFailed':
+      return { ...state, status: 'Failed' };
+    case 'OrderCancelled':
+      return { ...state, status: 'Cancelled' };
+    case 'OrderAmended':
+      return { ...state, shippingAddress: event.data.shippingAddress };
+  }
+};
+
+// ------------------------------------------------------------------ commands
+
+export type CreateOrder = {
+  type: 'CreateOrder';
+  orderId: string;
+  customerId: string;
+  paymentId: string;
+  shipmentId: string;
+  lines: OrderLine[];
+  shippingAddress: ShippingAddress;
+  paymentMethod: { token: string };
+  now: string;
+};
+export type MarkOrderPaid = { type: 'MarkOrderPaid'; paymentId: string; now: string };
+export type ConfirmOrder = { type: 'ConfirmOrder'; now: string };
+export type ShipOrder = { type: 'ShipOrder'; trackingNumber: string; now: string };
+export type DeliverOrder = { type: 'DeliverOrder'; now: string };
+export type FailOrder = { type: 'FailOrder'; reason: FailureReason; now: string };
+export type CancelOrder = { type: 'CancelOrder'; by: string; now: string };
+export type AmendOrder = { type: 'AmendOrder'; shippingAddress: ShippingAddress; now: string };
+
+export type OrderCommand = CreateOrder | MarkOrderPaid | ConfirmOrder | ShipOrder | DeliverOrder | FailOrder | CancelOrder | AmendOrder;
+
+const OPEN: readonly OrderStatus[] = ['Pending', 'Paid', 'Confirmed'];
+
+export const decide = (command: OrderCommand, state: Order): OrderEvent[] => {
+  if (command.type === 'CreateOrder') return create(command, state);
+  if (state.status === 'None') throw new NotFoundError('order not found');
+  const { orderId, customerId } = state;
+  const now = command.now;
+  switch (command.type) {
+    case 'MarkOrderPaid':
+      return state.status === 'Pending' ? [{ type: 'OrderPaid', data: { orderId, customerId, paymentId: command.paymentId, paidAt: now } }] : [];
+    case 'ConfirmOrder':
+      return state.status === 'Paid' ? [{ type: 'OrderConfirmed', data: { orderId, customerId, confirmedAt: now } }] : [];
+    case 'FailOrder':
+      return OPEN.includes(state.status) ? [{ type: 'OrderFailed', data: { orderId, customerId, reason: command.reason, failedAt: now } }] : [];
+    case 'ShipOrder': {
+      if (state.status === 'Shipped') return [];
+      if (state.status !== 'Confirmed') throw new IllegalStateError(`a ${state.status.toLowerCase()} order cannot be shipped`);
+      const { shipmentId, lines } = state;
+      return [{ type: 'OrderShipped', data: { orderId, customerId, shipmentId, trackingNumber: command.trackingNumber, lines, shippedAt: now } }];
+    }
+    case 'DeliverOrder': {
+      if (state.status === 'Delivered') return [];
+      if (state.status !== 'Shipped') throw new IllegalStateError(`a ${state.status.toLowerCase()} order cannot be delivered`);
+      return [{ type: 'OrderDelivered', data: { orderId, customerId, shipmentId: state.shipmentId, lines: state.lines, deliveredAt: now } }];
+    }
+    case 'CancelOrder':
+      return cancel(command, state);
+    case 'AmendOrder':
+      return amend(command, state);
+    default: {
+      const _exhaustive: never = command;
+      throw _exhaustive;
+    }
+  }
+};
+
+type Placed = Exclude<Order, { status: 'None' }>;
+
+const create = (command: CreateOrder, state: Order): OrderEvent[] => {
+  if (state.status !== 'None') throw new ConflictError('the order already exists');
+  const { orderId, customerId, paymentId, shipmentId, lines, shippingAddress, paymentMethod, now } = command;
+  if (lines.length === 0) throw new ValidationError('an order needs at least one line', [{ field: 'lines', message: 'must not be empty' }]);
+  const currency = lines[0]!.unitPrice.currency;
+  if (lines.some((line) => line.unitPrice.currency !== currency)) throw new ValidationError('an order has one currency');
+  const total = { amount: lines.reduce((sum, line) => sum + line.unitPrice.amount * line.quantity, 0), currency };
+  return [
+    { type: 'OrderCreated', data: { orderId, customerId, paymentId, shipmentId, lines, total, shippingAddress, paymentMethod, createdAt: now } },
+  ];
+};
+
+const cancel = (command: CancelOrder, state: Placed): OrderEvent[] => {
+  if (state.status === 'Cancelled') return [];
+  if (!OPEN.includes(state.status)) throw new IllegalStateError(`a ${state.status.toLowerCase()} order cannot be cancelled`);
+  const { orderId, customerId, shipmentId } = state;
+  const data = { orderId, customerId, shipmentId, cancelledBy: command.by, previousStatus: state.status, cancelledAt: command.now };
+  return [{ type: 'OrderCancelled', data }];
+};
+
+const amend = (command: AmendOrder, state: Placed): OrderEvent[] => {
+  if (!OPEN.includes(state.status)) throw new IllegalStateError(`a ${state.status.toLowerCase()} order cannot be amended`);
+  const same = JSON.stringify(state.shippingAddress) === JSON.stringify(command.shippingAddress);
+  if (same) return [];
+  const { orderId, customerId, shipmentId } = state;
+  return [{ type: 'OrderAmended', data: { orderId, customerId, shipmentId, shippingAddress: command.shippingAddress, amendedAt: command.now } }];
+};
+
+export const orderDecider: Decider<Order, OrderCommand, OrderEvent> = { initialState, evolve, decide };
+
+export const orderStream = (orderId: string) => `order-${orderId}`;

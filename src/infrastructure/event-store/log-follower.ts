@@ -1,0 +1,122 @@
+import type { Logger } from 'pino';
+import { Signal } from '../signal.js';
+import { inBatches } from './batches.js';
+import type { EventStore, EventSubscription, RecordedEvent } from './event-store.js';
+
+/**
+ * Follows `$all` from a checkpoint and hands batches of events to a handler, in order:
+ * pages through the log to catch up, then follows the live subscription. When the handler
+ * throws, the same events are offered again after a back-off, so nothing is skipped.
+ * The handler decides what "done" means (and stores its own checkpoint); the follower
+ * only tracks the position it reached.
+ */
+
+export type FollowerStatus = 'starting' | 'catching-up' | 'live' | 'failing' | 'stopped';
+
+export type BatchHandler = (events: RecordedEvent[]) => Promise<void>;
+
+export class LogFollower {
+  private readonly progressed = new Signal();
+  private readonly stopping = new Signal();
+  private subscription: EventSubscription | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+  private failures = 0;
+  status: FollowerStatus = 'starting';
+  lastError: string | undefined;
+
+  private position = 0;
+
+  constructor(
+    private readonly eventStore: EventStore,
+    private readonly logger: Logger,
+    private readonly batchSize = 500,
+  ) {}
+
+  get checkpoint(): number {
+    return this.position;
+  }
+
+  get caughtUp(): boolean {
+    return this.status === 'live';
+  }
+
+  /** Follows the log from just after `fromPosition` (a checkpoint), in the background. */
+  start(fromPosition: number, handle: BatchHandler): void {
+    this.position = fromPosition;
+    this.running = this.loop(handle);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.status = 'stopped';
+    await this.subscription?.close();
+    this.progressed.notify();
+    this.stopping.notify();
+    await this.running;
+  }
+
+  /** Resolves true once `position` has been handled, false after `timeoutMs` or on stop. */
+  async waitFor(position: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.position < position) {
+      const left = deadline - Date.now();
+      if (left <= 0 || this.stopped) return false;
+      await this.sleep(left, this.progressed);
+    }
+    return true;
+  }
+
+  private async loop(handle: BatchHandler): Promise<void> {
+    while (!this.stopped) {
+      try {
+        this.status = 'catching-up';
+        await this.catchUp(handle);
+        this.status = 'live';
+        await this.follow(handle);
+      } catch (error) {
+        if (this.stopped) break;
+        this.failures += 1;
+        this.status = 'failing';
+        this.lastError = error instanceof Error ? error.message : String(error);
+        this.logger.error({ err: error, failures: this.failures }, 'handling a batch of events failed; retrying');
+        await this.sleep(Math.min(30_000, 100 * 2 ** Math.min(this.failures, 9)), this.stopping);
+      }
+    }
+  }
+
+  private async catchUp(handle: BatchHandler): Promise<void> {
+    for (;;) {
+      const page = await this.eventStore.readAll({ fromPosition: this.position, maxCount: this.batchSize });
+      const fresh = page.filter((event) => event.position > this.position);
+      if (fresh.length === 0 || this.stopped) return;
+      await this.handled(handle, fresh);
+    }
+  }
+
+  private async follow(handle: BatchHandler): Promise<void> {
+    this.subscription = this.eventStore.subscribeToAll({ fromPosition: this.position });
+    try {
+      for await (const batch of inBatches(this.subscription, this.batchSize)) {
+        if (this.stopped) break;
+        const fresh = batch.filter((event) => event.position > this.position);
+        if (fresh.length > 0) await this.handled(handle, fresh);
+      }
+    } finally {
+      await this.subscription.close();
+    }
+  }
+
+  private async handled(handle: BatchHandler, events: RecordedEvent[]): Promise<void> {
+    await handle(events);
+    this.position = events[events.length - 1]!.position;
+    this.failures = 0;
+    this.progressed.notify();
+  }
+
+  private async sleep(ms: number, wake: Signal): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([wake.wait(), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,268 @@
+import type { CartCommand } from '../domain/cart/cart.js';
+import type {
+  OrderCancelled,
+  OrderCreated,
+  OrderLine,
+  OrderShipped,
+  ShippingAddress,
+} from '../domain/ordering/order.js';
+import type {
+  PaymentFailed,
+  PaymentProcessed,
+  PaymentRefundRequested,
+  PaymentRequested,
+} from '../domain/payment/payment.js';
+import type { StockReleased, StockReservationFailed, StockReserved } from '../domain/inventory/inventory.js';
+import type { RecordedEvent } from '../infrastructure/event-store/event-store.js';
+import { nothing, occurredAt, type Job, type ProcessManager, type Reaction, type SagaCommand } from './process-manager.js';
+
+/**
+ * The order saga (seed 003): OrderCreated → payment → stock reservation of every line
+ * (all or none) → shipment; refunds and releases as compensation; cancellation before
+ * shipping. One saga per order, keyed by order id.
+ */
+
+export type ReservationOutcome = 'reserved' | 'failed' | 'released' | 'dispatched';
+
+export type OrderSagaState = {
+  phase: 'New' | 'AwaitingPayment' | 'Reserving' | 'Confirmed' | 'Compensating' | 'Shipped' | 'Failed' | 'Cancelled' | 'Delivered';
+  orderId: string;
+  customerId: string;
+  paymentId: string;
+  shipmentId: string;
+  lines: OrderLine[];
+  shippingAddress: ShippingAddress | null;
+  payment: 'none' | 'pending' | 'captured' | 'failed' | 'refund-requested' | 'refunded';
+  reservations: Record<string, ReservationOutcome>;
+};
+
+export const ORDER_SAGA_EVENTS = [
+  'OrderCreated',
+  'PaymentRequested',
+  'PaymentProcessed',
+  'PaymentFailed',
+  'PaymentRefundRequested',
+  'PaymentRefunded',
+  'StockReserved',
+  'StockReservationFailed',
+  'StockReleased',
+  'StockDispatched',
+  'OrderConfirmed',
+  'OrderAmended',
+  'OrderCancelled',
+  'OrderShipped',
+  'OrderDelivered',
+  'OrderFailed',
+] as const;
+
+export const initialState = (): OrderSagaState => ({
+  phase: 'New',
+  orderId: '',
+  customerId: '',
+  paymentId: '',
+  shipmentId: '',
+  lines: [],
+  shippingAddress: null,
+  payment: 'none',
+  reservations: {},
+});
+
+type Saga = OrderSagaState;
+
+export const orderSaga = (paymentTimeoutMs: number): ProcessManager<Saga> => ({
+  name: 'order-saga',
+  eventTypes: ORDER_SAGA_EVENTS,
+  sagaId: (event) => String(event.data.orderId),
+  initialState,
+  react: (state, event) => react(state, event, paymentTimeoutMs),
+});
+
+export const react = (saga: Saga, event: RecordedEvent, paymentTimeoutMs: number): Reaction<Saga> => {
+  const now = occurredAt(event);
+  const data = event.data as never;
+  switch (event.type) {
+    case 'OrderCreated':
+      return created(saga, data as OrderCreated['data'], now, paymentTimeoutMs);
+    case 'PaymentRequested':
+      return paymentRequested(saga, data as PaymentRequested['data'], now);
+    case 'PaymentProcessed':
+      return paymentProcessed(saga, data as PaymentProcessed['data'], now);
+    case 'PaymentFailed':
+      return paymentFailed(saga, data as PaymentFailed['data'], now);
+    case 'PaymentRefundRequested':
+      return refundRequested(saga, data as PaymentRefundRequested['data'], now);
+    case 'PaymentRefunded':
+      return refunded(saga, now);
+    case 'StockReserved':
+      return stockReserved(saga, data as StockReserved['data'], now);
+    case 'StockReservationFailed':
+      return reservationFailed(saga, data as StockReservationFailed['data'], now);
+    case 'StockReleased':
+      return reservation(saga, (data as StockReleased['data']).sku, 'released');
+    case 'StockDispatched':
+      return reservation(saga, (data as StockReleased['data']).sku, 'dispatched');
+    case 'OrderConfirmed':
+      return confirmed(saga, now);
+    case 'OrderAmended':
+      return nothing({ ...saga, shippingAddress: (event.data as { shippingAddress: ShippingAddress }).shippingAddress });
+    case 'OrderCancelled':
+      return cancelled(saga, data as OrderCancelled['data'], now);
+    case 'OrderShipped':
+      return shipped(saga, data as OrderShipped['data'], now);
+    case 'OrderDelivered':
+      return nothing({ ...saga, phase: 'Delivered' });
+    case 'OrderFailed':
+      return nothing({ ...saga, phase: 'Failed' });
+    default:
+      return nothing(saga);
+  }
+};
+
+// ------------------------------------------------------------------ steps
+
+const created = (saga: Saga, data: OrderCreated['data'], now: string, timeoutMs: number): Reaction<Saga> => {
+  if (saga.phase !== 'New') return nothing(saga);
+  const { orderId, customerId, paymentId, shipmentId, lines, shippingAddress, total, paymentMethod } = data;
+  const expiresAt = new Date(Date.parse(now) + timeoutMs).toISOString();
+  const next: Saga = { ...saga, phase: 'AwaitingPayment', orderId, customerId, paymentId, shipmentId, lines, shippingAddress, payment: 'pending' };
+  const checkout: CartCommand = { type: 'CheckOutCart', customerId, orderId, ensure: true, now };
+  return {
+    state: next,
+    commands: [
+      { aggregate: 'payment', id: paymentId, command: { type: 'RequestPayment', paymentId, orderId, customerId, amount: total, token: paymentMethod.token, expiresAt, now } },
+      { aggregate: 'cart', id: customerId, command: checkout },
+    ],
+    jobs: [],
+  };
+};
+
+/** The provider is called by a job, and a timer fails the payment if it never answers. */
+const paymentRequested = (saga: Saga, data: PaymentRequested['data'], now: string): Reaction<Saga> => ({
+  state: saga,
+  commands: [],
+  jobs: [
+    job('charge-payment', data.paymentId, now),
+    job('expire-payment', data.paymentId, data.expiresAt),
+  ],
+});
+
+const paymentProcessed = (saga: Saga, data: PaymentProcessed['data'], now: string): Reaction<Saga> => {
+  const next: Saga = { ...saga, payment: 'captured' };
+  // Paid for an order that is already over (cancelled while the provider was busy): give it back.
+  if (saga.phase === 'Cancelled' || saga.phase === 'Failed') {
+    return { state: next, commands: [refund(saga, 'cancelled', now)], jobs: [] };
+  }
+  const reserve: SagaCommand[] = saga.lines.map((line) => ({
+    aggregate: 'inventory',
+    id: line.sku,
+    command: { type: 'ReserveStock', orderId: saga.orderId, quantity: line.quantity, now },
+  }));
+  return {
+    state: { ...next, phase: 'Reserving' },
+    commands: [{ aggregate: 'order', id: saga.orderId, command: { type: 'MarkOrderPaid', paymentId: data.paymentId, now } }, ...reserve],
+    jobs: [],
+  };
+};
+
+const paymentFailed = (saga: Saga, data: PaymentFailed['data'], now: string): Reaction<Saga> => {
+  const next: Saga = { ...saga, payment: 'failed' };
+  if (saga.phase === 'Cancelled' || saga.phase === 'Failed') return nothing(next);
+  const reason = data.reason === 'timeout' ? 'payment-timeout' : 'payment-declined';
+  return {
+    state: { ...next, phase: 'Failed' },
+    commands: [{ aggregate: 'order', id: saga.orderId, command: { type: 'FailOrder', reason, now } }],
+    jobs: [],
+  };
+};
+
+const refundRequested = (saga: Saga, data: PaymentRefundRequested['data'], now: string): Reaction<Saga> => ({
+  state: { ...saga, payment: 'refund-requested' },
+  commands: [],
+  jobs: [job('refund-payment', data.paymentId, now)],
+});
+
+const refunded = (saga: Saga, now: string): Reaction<Saga> => {
+  const next: Saga = { ...saga, payment: 'refunded' };
+  if (saga.phase !== 'Compensating') return nothing(next);
+  return {
+    state: { ...next, phase: 'Failed' },
+    commands: [{ aggregate: 'order', id: saga.orderId, command: { type: 'FailOrder', reason: 'out-of-stock', now } }],
+    jobs: [],
+  };
+};
+
+const stockReserved = (saga: Saga, data: StockReserved['data'], now: string): Reaction<Saga> => {
+  const next = { ...saga, reservations: { ...saga.reservations, [data.sku]: 'reserved' as const } };
+  // The order is going nowhere: what was reserved goes back on the shelf.
+  if (saga.phase !== 'Reserving') {
+    return { state: next, commands: [release(saga, data.sku, now)], jobs: [] };
+  }
+  const allReserved = saga.lines.every((line) => next.reservations[line.sku] === 'reserved');
+  if (!allReserved) return nothing(next);
+  return {
+    state: { ...next, phase: 'Confirmed' },
+    commands: [{ aggregate: 'order', id: saga.orderId, command: { type: 'ConfirmOrder', now } }],
+    jobs: [],
+  };
+};
+
+/** All lines or none: release what was reserved, refund, and fail the order once refunded. */
+const reservationFailed = (saga: Saga, data: StockReservationFailed['data'], now: string): Reaction<Saga> => {
+  const next: Saga = { ...saga, reservations: { ...saga.reservations, [data.sku]: 'failed' } };
+  if (saga.phase !== 'Reserving') return nothing(next);
+  const releases = reservedSkus(saga).map((sku) => release(saga, sku, now));
+  const refunds = saga.payment === 'captured' ? [refund(saga, 'out-of-stock', now)] : [];
+  return { state: { ...next, phase: 'Compensating' }, commands: [...releases, ...refunds], jobs: [] };
+};
+
+const confirmed = (saga: Saga, now: string): Reaction<Saga> => {
+  const { shipmentId, orderId, customerId, lines, shippingAddress } = saga;
+  if (!shippingAddress) return nothing(saga);
+  return {
+    state: { ...saga, phase: saga.phase === 'Reserving' ? 'Confirmed' : saga.phase },
+    commands: [{ aggregate: 'shipment', id: shipmentId, command: { type: 'PrepareShipment', shipmentId, orderId, customerId, lines, shippingAddress, now } }],
+    jobs: [],
+  };
+};
+
+const cancelled = (saga: Saga, _data: OrderCancelled['data'], now: string): Reaction<Saga> => {
+  const releases = reservedSkus(saga).map((sku) => release(saga, sku, now));
+  const refunds = saga.payment === 'captured' ? [refund(saga, 'cancelled', now)] : [];
+  return { state: { ...saga, phase: 'Cancelled' }, commands: [...releases, ...refunds], jobs: [] };
+};
+
+const shipped = (saga: Saga, data: OrderShipped['data'], now: string): Reaction<Saga> => ({
+  state: { ...saga, phase: 'Shipped' },
+  commands: data.lines.map((line) => ({
+    aggregate: 'inventory',
+    id: line.sku,
+    command: { type: 'DispatchStock', orderId: saga.orderId, now },
+  })),
+  jobs: [],
+});
+
+const reservation = (saga: Saga, sku: string, outcome: ReservationOutcome): Reaction<Saga> =>
+  nothing({ ...saga, reservations: { ...saga.reservations, [sku]: outcome } });
+
+// ------------------------------------------------------------------ helpers
+
+const reservedSkus = (saga: Saga) => Object.keys(saga.reservations).filter((sku) => saga.reservations[sku] === 'reserved');
+
+const release = (saga: Saga, sku: string, now: string): SagaCommand => ({
+  aggregate: 'inventory',
+  id: sku,
+  command: { type: 'ReleaseStock', orderId: saga.orderId, now },
+});
+
+const refund = (saga: Saga, reason: 'cancelled' | 'out-of-stock', now: string): SagaCommand => ({
+  aggregate: 'payment',
+  id: saga.paymentId,
+  command: { type: 'RequestRefund', reason, now },
+});
+
+const job = (kind: Job['kind'], paymentId: string, runAt: string): Job => ({
+  id: `${kind}:${paymentId}`,
+  kind,
+  runAt,
+  payload: { paymentId },
+});
