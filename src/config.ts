@@ -13,6 +13,8 @@ export type Config = {
   tokenTtlSeconds: number;
   paymentTimeoutMs: number;
   smtpUrl: string | undefined;
+  /** The sender of notification emails. */
+  mailFrom: string;
   logLevel: string;
   /** Requests per minute per client (token subject, else address); 0 turns the limit off. */
   rateLimitPerMinute: number;
@@ -41,6 +43,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 12 * 3600, 60, 30 * 24 * 3600),
   paymentTimeoutMs: integer(env, 'PAYMENT_TIMEOUT_MS', 30_000, 1, 24 * 3600 * 1000),
   smtpUrl: env.SMTP_URL || undefined,
+  mailFrom: env.MAIL_FROM ?? 'Shop <no-reply@shop.local>',
   logLevel: env.LOG_LEVEL ?? 'info',
   rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 3000, 0, 10_000_000),
   loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),

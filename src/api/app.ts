@@ -5,9 +5,13 @@ import { requestLogging } from './observability.js';
 import { errorHandler, notFoundRoute, problem, sendProblem } from './problems.js';
 import { clientRateLimit } from './rate-limits.js';
 import { accountRoutes } from './routes/accounts.js';
+import { adminRoutes } from './routes/admin.js';
+import { cartRoutes } from './routes/cart.js';
 import { catalogRoutes } from './routes/catalog.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { operationsRoutes } from './routes/operations.js';
+import { checkoutRoutes, orderRoutes, paymentRoutes } from './routes/orders.js';
+import { shipmentRoutes } from './routes/shipments.js';
 
 /** The HTTP edge: gateway concerns first, then one router per context under /api/v1. */
 export const createApp = (deps: AppDeps): Express => {
@@ -30,6 +34,12 @@ export const createApp = (deps: AppDeps): Express => {
   api.use('/account', accountRoutes(deps));
   api.use('/products', catalogRoutes(deps));
   api.use('/inventory', inventoryRoutes(deps));
+  api.use('/cart', cartRoutes(deps));
+  api.use('/checkout', checkoutRoutes(deps));
+  api.use('/orders', orderRoutes(deps));
+  api.use('/payments', paymentRoutes(deps));
+  api.use('/shipments', shipmentRoutes(deps));
+  api.use('/admin', adminRoutes(deps));
   app.use('/api/v1', api);
 
   app.use(notFoundRoute);

@@ -18,7 +18,15 @@ import { SqliteEventStore } from '../infrastructure/event-store/sqlite-event-sto
 import { EmbeddedReadModelStore } from '../infrastructure/read-models/embedded-read-model-store.js';
 import { MongoReadModelStore } from '../infrastructure/read-models/mongo-read-model-store.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
+import { OutboxMailer, SmtpMailer, type Mailer } from '../infrastructure/mail/mailer.js';
+import type { PaymentProvider } from '../infrastructure/payments/payment-provider.js';
+import { SimulatedPaymentProvider } from '../infrastructure/payments/simulated-provider.js';
 import { PasswordHasher } from '../infrastructure/security/passwords.js';
+import { jobHandlers } from '../processes/job-handlers.js';
+import { JobRunner } from '../processes/jobs.js';
+import { notificationsManager } from '../processes/notifications.js';
+import { orderSaga } from '../processes/order-saga.js';
+import { ProcessManagerRunner, type ProcessRunnerDeps } from '../processes/runner.js';
 import { ALL_PROJECTIONS } from '../projections/index.js';
 import { ProjectionRunner } from '../projections/runner.js';
 import { createApp } from './app.js';
@@ -50,6 +58,10 @@ const T = {
   idempotency: Symbol('IdempotencyKeys'),
   sessions: Symbol('SessionPositions'),
   metrics: Symbol('Metrics'),
+  provider: Symbol('PaymentProvider'),
+  mailer: Symbol('Mailer'),
+  jobs: Symbol('JobRunner'),
+  processes: Symbol('ProcessManagerRunners'),
 } as const;
 
 export type System = {
@@ -70,7 +82,7 @@ export const compose = async (config: Config, logger: Logger = pino({ level: con
   registerServices(scope, config);
   const deps = resolveDeps(scope);
   registerGauges(deps);
-  return lifecycle(config, deps);
+  return lifecycle(config, deps, scope.resolve<Mailer>(T.mailer));
 };
 
 const openEventStore = async (config: Config): Promise<EventStore> =>
@@ -83,8 +95,10 @@ const openReadModels = async (config: Config): Promise<ReadModelStore> =>
     ? MongoReadModelStore.connect(config.mongodbUrl)
     : new EmbeddedReadModelStore({ path: join(config.dataDir, 'read-models.db') });
 
+/** A singleton within the scope, built on first use. */
+const once = <V>(make: (c: DependencyContainer) => V) => ({ useFactory: instanceCachingFactory(make) });
+
 const registerServices = (scope: DependencyContainer, config: Config) => {
-  const once = <V>(make: (c: DependencyContainer) => V) => ({ useFactory: instanceCachingFactory(make) });
   scope.register(T.schema, once(() => eventSchema(UPCASTERS)));
   scope.register(T.commands, once((c) => new CommandHandler(c.resolve(T.eventStore), { schema: c.resolve(T.schema) })));
   scope.register(
@@ -103,6 +117,41 @@ const registerServices = (scope: DependencyContainer, config: Config) => {
   scope.register(T.idempotency, once((c) => new IdempotencyKeys(c.resolve(T.readModels))));
   scope.register(T.sessions, once((c) => new SessionPositions(c.resolve(T.projections), config.readWaitMs)));
   scope.register(T.metrics, once(() => new Metrics()));
+  registerProcesses(scope, config);
+};
+
+/** The order saga and notifications, and the jobs they schedule (provider calls, timers, emails). */
+const registerProcesses = (scope: DependencyContainer, config: Config) => {
+  scope.register(T.provider, once((c): PaymentProvider => new SimulatedPaymentProvider(c.resolve(T.readModels))));
+  scope.register(T.mailer, once((): Mailer => (config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new OutboxMailer())));
+  scope.register(
+    T.jobs,
+    once((c) => {
+      const base = { commands: c.resolve<CommandHandler>(T.commands), clock: c.resolve<() => Date>(T.clock) };
+      const handlers = jobHandlers(
+        { ...base, provider: c.resolve(T.provider) },
+        { readModels: c.resolve(T.readModels), mailer: c.resolve(T.mailer), clock: base.clock, logger: c.resolve(T.logger) },
+      );
+      const leaseMs = Math.max(120_000, config.paymentTimeoutMs * 2);
+      return new JobRunner({ readModels: c.resolve(T.readModels), logger: c.resolve(T.logger), clock: base.clock }, handlers, { leaseMs });
+    }),
+  );
+  scope.register(
+    T.processes,
+    once((c) => {
+      const jobs = c.resolve<JobRunner>(T.jobs);
+      const deps: ProcessRunnerDeps = {
+        eventStore: c.resolve(T.eventStore),
+        readModels: c.resolve(T.readModels),
+        schema: c.resolve(T.schema),
+        commands: c.resolve(T.commands),
+        logger: c.resolve(T.logger),
+        clock: c.resolve(T.clock),
+        jobsScheduled: () => jobs.wake(),
+      };
+      return [new ProcessManagerRunner(deps, orderSaga(config.paymentTimeoutMs)), new ProcessManagerRunner(deps, notificationsManager)];
+    }),
+  );
 };
 
 const resolveDeps = (scope: DependencyContainer): AppDeps => ({
@@ -119,6 +168,8 @@ const resolveDeps = (scope: DependencyContainer): AppDeps => ({
   idempotency: scope.resolve(T.idempotency),
   sessions: scope.resolve(T.sessions),
   metrics: scope.resolve(T.metrics),
+  processes: scope.resolve(T.processes),
+  jobs: scope.resolve(T.jobs),
 });
 
 const registerGauges = (deps: AppDeps) => {
@@ -144,7 +195,7 @@ const jwtSecret = (config: Config): string => {
   return secret;
 };
 
-const lifecycle = (config: Config, deps: AppDeps): System => {
+const lifecycle = (config: Config, deps: AppDeps, mailer: Mailer): System => {
   let server: Server | undefined;
   let purge: NodeJS.Timeout | undefined;
   const systemContext = (what: string): CommandContext => {
@@ -156,6 +207,8 @@ const lifecycle = (config: Config, deps: AppDeps): System => {
     async start() {
       const empty = (await deps.eventStore.headPosition()) === 0;
       await deps.projections.start();
+      for (const process of deps.processes) await process.start();
+      deps.jobs.start();
       if (config.adminEmail && config.adminPassword) {
         await ensureAdmin(deps, config.adminEmail, config.adminPassword, systemContext('bootstrap-admin'));
       } else deps.logger.warn('ADMIN_EMAIL / ADMIN_PASSWORD are not set: no admin account is created');
@@ -178,7 +231,10 @@ const lifecycle = (config: Config, deps: AppDeps): System => {
         server.closeIdleConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
+      for (const process of deps.processes) await process.stop();
+      await deps.jobs.stop();
       await deps.projections.stop();
+      await mailer.close();
       await deps.eventStore.close();
       await deps.readModels.close();
     },

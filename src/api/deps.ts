@@ -4,12 +4,17 @@ import type { Config } from '../config.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import type { PasswordHasher } from '../infrastructure/security/passwords.js';
+import type { JobRunner } from '../processes/jobs.js';
+import type { ProcessManagerRunner } from '../processes/runner.js';
 import type { ProjectionRunner } from '../projections/runner.js';
 import type { TokenIssuer } from './auth.js';
 import type { SessionPositions } from './consistency.js';
 import type { IdempotencyKeys } from './idempotency.js';
 import type { Metrics } from './observability.js';
 import type { LoginThrottle } from './rate-limits.js';
+
+/** What the edge needs of a process manager's runner. */
+export type RunningProcess = Pick<ProcessManagerRunner<unknown>, 'name' | 'caughtUp' | 'status' | 'checkpoint' | 'start' | 'stop' | 'waitFor'>;
 
 /** Everything the HTTP edge needs, as plain objects: the composition root builds it, tests build it by hand. */
 export type AppDeps = {
@@ -20,6 +25,8 @@ export type AppDeps = {
   readModels: ReadModelStore;
   commands: CommandHandler;
   projections: ProjectionRunner;
+  processes: RunningProcess[];
+  jobs: JobRunner;
   passwords: PasswordHasher;
   tokens: TokenIssuer;
   loginThrottle: LoginThrottle;

@@ -138,7 +138,7 @@ describe('HTTP gateway behaviour', () => {
       await app.settled();
       const ready = await app.http().get('/ready');
       expect(ready.status).to.equal(200);
-      expect(ready.body.checks).to.deep.equal({ eventStore: 'ok', readModels: 'ok', projections: 'ok' });
+      expect(ready.body.checks).to.deep.equal({ eventStore: 'ok', readModels: 'ok', projections: 'ok', processManagers: 'ok' });
       await app.http().get('/api/v1/products');
       const metrics = await app.http().get('/metrics');
       expect(metrics.headers['content-type']).to.match(/^text\/plain/);

@@ -17,7 +17,14 @@ import { UPCASTERS } from '../../src/domain/upcasters.js';
 import type { RecordedEvent } from '../../src/infrastructure/event-store/event-store.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
+import { OutboxMailer, type Mailer } from '../../src/infrastructure/mail/mailer.js';
+import { SimulatedPaymentProvider } from '../../src/infrastructure/payments/simulated-provider.js';
 import { PasswordHasher } from '../../src/infrastructure/security/passwords.js';
+import { jobHandlers } from '../../src/processes/job-handlers.js';
+import { JobRunner } from '../../src/processes/jobs.js';
+import { notificationsManager } from '../../src/processes/notifications.js';
+import { orderSaga } from '../../src/processes/order-saga.js';
+import { ProcessManagerRunner } from '../../src/processes/runner.js';
 import { ALL_PROJECTIONS } from '../../src/projections/index.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
 import { tempDir } from './temp-dir.js';
@@ -27,7 +34,13 @@ import { tempDir } from './temp-dir.js';
  * (no container), plus helpers to sign in and to look at the log.
  */
 
-export type TestAppOptions = { rateLimitPerMinute?: number; loginMaxFailures?: number; now?: () => Date };
+export type TestAppOptions = {
+  rateLimitPerMinute?: number;
+  loginMaxFailures?: number;
+  now?: () => Date;
+  paymentTimeoutMs?: number;
+  mailer?: Mailer;
+};
 
 export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
 
@@ -41,10 +54,23 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
   const schema = eventSchema(UPCASTERS);
   const commands = new CommandHandler(eventStore, { schema });
   const projections = new ProjectionRunner({ eventStore, readModels, schema, logger }, ALL_PROJECTIONS);
+  const clock = options.now ?? (() => new Date());
+  const provider = new SimulatedPaymentProvider(readModels);
+  const mailer = options.mailer ?? new OutboxMailer();
+  const jobs = new JobRunner(
+    { readModels, logger, clock },
+    jobHandlers({ commands, provider, clock }, { readModels, mailer, clock, logger }),
+    { pollMs: 50, maxAttempts: 5 },
+  );
+  const processDeps = { eventStore, readModels, schema, commands, logger, clock, jobsScheduled: () => jobs.wake() };
+  const processes = [
+    new ProcessManagerRunner(processDeps, orderSaga(options.paymentTimeoutMs ?? 30_000), { retryDelayMs: 10 }),
+    new ProcessManagerRunner(processDeps, notificationsManager, { retryDelayMs: 10 }),
+  ];
   const deps: AppDeps = {
     config: { currency: 'USD', rateLimitPerMinute: options.rateLimitPerMinute ?? 0, trustProxy: false },
     logger,
-    clock: options.now ?? (() => new Date()),
+    clock,
     eventStore,
     readModels,
     commands,
@@ -55,8 +81,12 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     idempotency: new IdempotencyKeys(readModels),
     sessions: new SessionPositions(projections, 5000),
     metrics: new Metrics(),
+    processes,
+    jobs,
   };
   await projections.start();
+  for (const process of processes) await process.start();
+  jobs.start();
   const app: Express = createApp(deps);
   const system = { commands, passwords: deps.passwords };
   const context = { correlationId: 'test-setup', causationId: 'test-setup', actor: 'system', now: new Date().toISOString() };
@@ -73,6 +103,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
   return {
     app,
     deps,
+    provider,
     http,
     adminToken: () => tokenFor(ADMIN.email, ADMIN.password),
     /** Registers a fresh customer and signs in. */
@@ -89,6 +120,8 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     /** Waits until the read models include everything appended so far. */
     settled: async () => expect(await projections.waitFor(await eventStore.headPosition(), 5000)).to.equal(true),
     close: async () => {
+      for (const process of processes) await process.stop();
+      await jobs.stop();
       await projections.stop();
       await eventStore.close();
       await readModels.close();

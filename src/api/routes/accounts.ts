@@ -1,13 +1,15 @@
 import { Router } from 'express';
 import { addAddress, registerCustomer, verifyCredentials } from '../../commands/accounts.js';
+import { listNotifications } from '../../commands/notifications.js';
 import { normalizeEmail } from '../../domain/customer/customer.js';
 import { NotFoundError, UnauthorizedError } from '../../domain/shared/errors.js';
 import { getCustomerProfile, type CustomerProfile } from '../../projections/customer-profiles/customer-profiles.js';
 import { principalOf, requireCustomer } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { AddressBody, LoginBody, RegisterBody } from '../dto/accounts.js';
+import { PageQuery } from '../dto/orders.js';
 import { answerWrite, commandContext } from '../http.js';
-import { parseDto } from '../validation.js';
+import { parseDto, parseQuery } from '../validation.js';
 
 export const accountRoutes = (deps: AppDeps): Router => {
   const router = Router();
@@ -50,6 +52,12 @@ export const accountRoutes = (deps: AppDeps): Router => {
     const context = commandContext(req, deps.clock());
     const result = await addAddress(accounts, customerId, { ...body, country: body.country.toUpperCase() }, context);
     answerWrite(res, deps.sessions, 201, result.address, result);
+  });
+
+  // Emails sent to the signed-in customer, newest first (one per fact).
+  router.get('/me/notifications', requireCustomer, async (req, res) => {
+    const page = await parseQuery(PageQuery, req.query);
+    res.json(await listNotifications(deps.readModels, principalOf(req).customerId, page));
   });
 
   return router;

@@ -16,6 +16,7 @@ export const operationsRoutes = (deps: AppDeps): Router => {
       eventStore: await reachable(() => deps.eventStore.headPosition()),
       readModels: await reachable(() => deps.readModels.ping()),
       projections: deps.projections.caughtUp ? 'ok' : deps.projections.status,
+      processManagers: deps.processes.find((p) => !p.caughtUp)?.status ?? 'ok',
     };
     const ready = Object.values(checks).every((value) => value === 'ok');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks });

@@ -72,6 +72,7 @@ export type Order =
       shipmentId: string;
       lines: OrderLine[];
       shippingAddress: ShippingAddress;
+      trackingNumber?: string;
     };
 
 export const initialState = (): Order => ({ status: 'None' });
@@ -88,7 +89,7 @@ export const evolve = (state: Order, event: OrderEvent): Order => {
     case 'OrderConfirmed':
       return { ...state, status: 'Confirmed' };
     case 'OrderShipped':
-      return { ...state, status: 'Shipped' };
+      return { ...state, status: 'Shipped', trackingNumber: event.data.trackingNumber };
     case 'OrderDelivered':
       return { ...state, status: 'Delivered' };
     case 'OrderFailed':

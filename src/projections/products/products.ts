@@ -1,5 +1,12 @@
 import type { ProductCreated, ProductPriceChanged, ProductUpdated } from '../../domain/catalog/product.js';
-import type { InventoryItemRegistered, StockAdjusted, StockReceived } from '../../domain/inventory/inventory.js';
+import type {
+  InventoryItemRegistered,
+  StockAdjusted,
+  StockDispatched,
+  StockReceived,
+  StockReleased,
+  StockReserved,
+} from '../../domain/inventory/inventory.js';
 import type { Money } from '../../domain/shared/types.js';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
 import type { Document, Filter, ReadModelCollection, Sort } from '../../infrastructure/read-models/read-model-store.js';
@@ -29,7 +36,16 @@ export type ProductView = Document & {
   updatedAt: string;
 };
 
-type Handled = ProductCreated | ProductUpdated | ProductPriceChanged | InventoryItemRegistered | StockReceived | StockAdjusted;
+type Handled =
+  | ProductCreated
+  | ProductUpdated
+  | ProductPriceChanged
+  | InventoryItemRegistered
+  | StockReceived
+  | StockAdjusted
+  | StockReserved
+  | StockReleased
+  | StockDispatched;
 
 const EVENT_TYPES: Handled['type'][] = [
   'ProductCreated',
@@ -38,6 +54,9 @@ const EVENT_TYPES: Handled['type'][] = [
   'InventoryItemRegistered',
   'StockReceived',
   'StockAdjusted',
+  'StockReserved',
+  'StockReleased',
+  'StockDispatched',
 ];
 
 const blank = (productId: string): ProductView => ({
@@ -90,6 +109,12 @@ export const evolve = (current: ProductView | null, recorded: RecordedEvent): Pr
       return withStock(doc, doc.onHand + event.data.quantity);
     case 'StockAdjusted':
       return withStock(doc, doc.onHand + event.data.delta);
+    case 'StockReserved':
+      return withStock(doc, doc.onHand, doc.reserved + event.data.quantity);
+    case 'StockReleased':
+      return withStock(doc, doc.onHand, doc.reserved - event.data.quantity);
+    case 'StockDispatched':
+      return withStock(doc, doc.onHand - event.data.quantity, doc.reserved - event.data.quantity);
   }
 };
 

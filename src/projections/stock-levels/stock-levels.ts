@@ -1,4 +1,4 @@
-import type { InventoryItemRegistered, StockAdjusted, StockReceived } from '../../domain/inventory/inventory.js';
+import type { InventoryEvent } from '../../domain/inventory/inventory.js';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
 import type { Document, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
 import type { Projection } from '../projection.js';
@@ -15,7 +15,7 @@ export type StockLevel = Document & {
   updatedAt: string;
 };
 
-type Handled = InventoryItemRegistered | StockReceived | StockAdjusted;
+type Handled = Exclude<InventoryEvent, { type: 'StockReservationFailed' }>;
 
 const evolve = (current: StockLevel | null, recorded: RecordedEvent): StockLevel => {
   const event = recorded as unknown as Handled & { revision: number; recordedAt: string };
@@ -29,24 +29,30 @@ const evolve = (current: StockLevel | null, recorded: RecordedEvent): StockLevel
     revision: -1,
     updatedAt: '',
   };
-  const onHand = (() => {
+  const [onHand, reserved] = ((): [number, number] => {
     switch (event.type) {
       case 'InventoryItemRegistered':
-        return doc.onHand;
+        return [doc.onHand, doc.reserved];
       case 'StockReceived':
-        return doc.onHand + event.data.quantity;
+        return [doc.onHand + event.data.quantity, doc.reserved];
       case 'StockAdjusted':
-        return doc.onHand + event.data.delta;
+        return [doc.onHand + event.data.delta, doc.reserved];
+      case 'StockReserved':
+        return [doc.onHand, doc.reserved + event.data.quantity];
+      case 'StockReleased':
+        return [doc.onHand, doc.reserved - event.data.quantity];
+      case 'StockDispatched':
+        return [doc.onHand - event.data.quantity, doc.reserved - event.data.quantity];
     }
   })();
   const updatedAt = String(recorded.metadata.occurredAt ?? event.recordedAt);
-  return { ...doc, onHand, available: onHand - doc.reserved, revision: event.revision, updatedAt };
+  return { ...doc, onHand, reserved, available: onHand - reserved, revision: event.revision, updatedAt };
 };
 
 export const stockLevelsProjection: Projection<StockLevel> = {
   name: 'stock-levels',
   collection: 'stock_levels',
-  eventTypes: ['InventoryItemRegistered', 'StockReceived', 'StockAdjusted'],
+  eventTypes: ['InventoryItemRegistered', 'StockReceived', 'StockAdjusted', 'StockReserved', 'StockReleased', 'StockDispatched'],
   documentIds: (event) => [String(event.data.sku)],
   evolve,
   indexes: [{ keys: { available: 1 } }],

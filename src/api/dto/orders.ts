@@ -1,0 +1,102 @@
+import { Type } from 'class-transformer';
+import { IsDefined, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { MAX_QUANTITY_PER_LINE } from '../../domain/cart/cart.js';
+import { AddressBody } from './accounts.js';
+
+// Decorators run bottom-up and stop at the first failure: presence, then type, then rules.
+
+export class AddCartItemBody {
+  @IsUUID(undefined, { message: 'must be a product id' })
+  @IsDefined({ message: 'is required' })
+  productId!: string;
+
+  @Max(MAX_QUANTITY_PER_LINE)
+  @Min(1)
+  @IsInt({ message: 'must be an integer' })
+  @IsDefined({ message: 'is required' })
+  quantity!: number;
+}
+
+export class ChangeQuantityBody {
+  @Max(MAX_QUANTITY_PER_LINE)
+  @Min(1)
+  @IsInt({ message: 'must be an integer' })
+  @IsDefined({ message: 'is required' })
+  quantity!: number;
+}
+
+export class PaymentMethodBody {
+  @Length(1, 100)
+  @IsString()
+  @IsDefined({ message: 'is required' })
+  token!: string;
+}
+
+export class CheckoutBody {
+  @ValidateNested()
+  @Type(() => AddressBody)
+  @IsObject({ message: 'must be an address { line1, city, postalCode, country }' })
+  @IsDefined({ message: 'is required' })
+  shippingAddress!: AddressBody;
+
+  @ValidateNested()
+  @Type(() => PaymentMethodBody)
+  @IsObject({ message: 'must be { token }' })
+  @IsDefined({ message: 'is required' })
+  paymentMethod!: PaymentMethodBody;
+}
+
+export class AmendOrderBody {
+  @ValidateNested()
+  @Type(() => AddressBody)
+  @IsObject({ message: 'must be an address { line1, city, postalCode, country }' })
+  @IsDefined({ message: 'is required' })
+  shippingAddress!: AddressBody;
+}
+
+export const ORDER_STATUSES = ['Pending', 'Paid', 'Confirmed', 'Shipped', 'Delivered', 'Failed', 'Cancelled'] as const;
+
+export class ListOrdersQuery {
+  @IsIn(ORDER_STATUSES)
+  @IsOptional()
+  status?: (typeof ORDER_STATUSES)[number];
+
+  @IsUUID()
+  @IsOptional()
+  customerId?: string;
+
+  @Max(10_000)
+  @Min(1)
+  @IsInt()
+  page: number = 1;
+
+  @Max(100)
+  @Min(1)
+  @IsInt()
+  pageSize: number = 20;
+}
+
+export class PageQuery {
+  @Max(10_000)
+  @Min(1)
+  @IsInt()
+  page: number = 1;
+
+  @Max(100)
+  @Min(1)
+  @IsInt()
+  pageSize: number = 20;
+}
+
+export class ListShipmentsQuery extends PageQuery {
+  @IsIn(['Preparing', 'Shipped', 'Delivered', 'Cancelled'])
+  @IsOptional()
+  status?: 'Preparing' | 'Shipped' | 'Delivered' | 'Cancelled';
+}
+
+export class DispatchBody {
+  @Matches(/^[A-Za-z0-9-]{4,40}$/, { message: 'must be 4-40 letters, digits or "-"' })
+  @IsString()
+  @IsOptional()
+  trackingNumber?: string;
+}

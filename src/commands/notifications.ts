@@ -1,0 +1,69 @@
+import type { Logger } from 'pino';
+import type { Mailer } from '../infrastructure/mail/mailer.js';
+import type { Document, ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
+import type { NotificationPayload } from '../processes/notifications.js';
+import type { CustomerProfile } from '../projections/customer-profiles/customer-profiles.js';
+
+/**
+ * Delivers one notification, never two. Without SMTP the notifications collection is the
+ * outbox: recording the message IS sending it, in one write. With SMTP, the message is
+ * marked `sending` before it leaves and `sent` after; if the process dies in between, the
+ * outcome is unknown and the message is marked `uncertain` rather than sent again.
+ */
+
+export const NOTIFICATIONS = 'notifications';
+
+export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'uncertain';
+
+export type StoredNotification = Document &
+  Omit<NotificationPayload, 'notificationId'> & {
+    to: string;
+    transport: 'smtp' | 'outbox';
+    status: NotificationStatus;
+    sentAt?: string;
+  };
+
+export type NotificationDeps = { readModels: ReadModelStore; mailer: Mailer; clock: () => Date; logger: Logger };
+
+export const deliverNotification = async (deps: NotificationDeps, payload: NotificationPayload) => {
+  const notifications = deps.readModels.collection<StoredNotification>(NOTIFICATIONS);
+  const existing = await notifications.findOne({ _id: payload.notificationId });
+  if (existing?.status === 'sent' || existing?.status === 'uncertain') return;
+  if (existing?.status === 'sending') {
+    deps.logger.warn({ notificationId: payload.notificationId }, 'a send was interrupted: not sending again');
+    await notifications.updateOne({ _id: payload.notificationId }, { $set: { status: 'uncertain' } });
+    return;
+  }
+  const customer = await deps.readModels.collection<CustomerProfile>('customers').findOne({ _id: payload.customerId });
+  if (!customer) throw new Error(`customer ${payload.customerId} is not in the read models yet`);
+  const { notificationId, ...content } = payload;
+  const base = { _id: notificationId, ...content, to: customer.email, transport: deps.mailer.transport };
+  const now = () => deps.clock().toISOString();
+  if (deps.mailer.transport === 'outbox') {
+    await notifications.replaceOne({ _id: notificationId }, { ...base, status: 'sent', sentAt: now() }, { upsert: true });
+    return;
+  }
+  await notifications.replaceOne({ _id: notificationId }, { ...base, status: 'sending' }, { upsert: true });
+  try {
+    await deps.mailer.send({ id: notificationId, to: customer.email, subject: payload.subject, text: payload.text });
+  } catch (error) {
+    await notifications.updateOne({ _id: notificationId }, { $set: { status: 'pending' } });
+    throw error;
+  }
+  await notifications.updateOne({ _id: notificationId }, { $set: { status: 'sent', sentAt: now() } });
+};
+
+export const listNotifications = async (
+  readModels: ReadModelStore,
+  customerId: string,
+  page: { page: number; pageSize: number },
+) => {
+  const notifications = readModels.collection<StoredNotification>(NOTIFICATIONS);
+  const filter = { customerId, status: { $in: ['sent', 'uncertain'] } };
+  const [docs, total] = await Promise.all([
+    notifications.find(filter, { sort: { sentAt: -1, _id: 1 }, skip: (page.page - 1) * page.pageSize, limit: page.pageSize }),
+    notifications.countDocuments(filter),
+  ]);
+  const items = docs.map(({ type, orderId, subject, sentAt, status }) => ({ type, orderId, subject, sentAt: sentAt ?? null, status }));
+  return { items, total, page: page.page, pageSize: page.pageSize };
+};

@@ -1,0 +1,67 @@
+import { paymentDecider, paymentStream } from '../domain/payment/payment.js';
+import type { PaymentProvider } from '../infrastructure/payments/payment-provider.js';
+import type { CommandContext, CommandHandler } from './command-handler.js';
+
+/**
+ * The payment jobs: call the provider with an idempotency key, then record its answer
+ * on the payment stream. Each is safe to run again after a crash: the provider answers a
+ * repeated key with its first answer, and the payment decides nothing twice.
+ */
+
+export type PaymentDeps = { commands: CommandHandler; provider: PaymentProvider; clock: () => Date };
+
+export type JobOrigin = { correlationId?: unknown; causationId?: unknown };
+
+const contextOf = (deps: PaymentDeps, job: string, paymentId: string, origin: JobOrigin): CommandContext => ({
+  correlationId: String(origin.correlationId ?? paymentId),
+  causationId: String(origin.causationId ?? paymentId),
+  actor: `job:${job}`,
+  now: deps.clock().toISOString(),
+  idempotencyKey: `${job}:${paymentId}`,
+});
+
+/** Charges a pending payment; a provider that does not answer before the deadline is left to the expiry job. */
+export const chargePayment = async (deps: PaymentDeps, paymentId: string, origin: JobOrigin = {}) => {
+  const { state } = await deps.commands.load(paymentDecider, paymentStream(paymentId));
+  if (state.status !== 'Pending') return;
+  const left = Date.parse(state.expiresAt) - deps.clock().getTime();
+  if (left <= 0) return;
+  const signal = AbortSignal.timeout(left);
+  let result;
+  try {
+    result = await deps.provider.charge({ idempotencyKey: `charge:${paymentId}`, amount: state.amount, token: state.token, signal });
+  } catch (error) {
+    if (signal.aborted) return;
+    throw error;
+  }
+  const context = contextOf(deps, 'charge-payment', paymentId, origin);
+  const command =
+    result.outcome === 'captured'
+      ? { type: 'RecordCharge' as const, outcome: 'captured' as const, providerReference: result.reference, now: context.now }
+      : { type: 'RecordCharge' as const, outcome: 'declined' as const, reason: result.reason, now: context.now };
+  await deps.commands.handle(paymentDecider, paymentStream(paymentId), command, context);
+};
+
+/** Fails a payment still pending at its deadline. */
+export const expirePayment = async (deps: PaymentDeps, paymentId: string, origin: JobOrigin = {}) => {
+  const { state } = await deps.commands.load(paymentDecider, paymentStream(paymentId));
+  if (state.status !== 'Pending') return;
+  const now = deps.clock().toISOString();
+  // Run a little early (clock skew between processes)? Then try again later.
+  if (now < state.expiresAt) throw new Error(`payment ${paymentId} expires at ${state.expiresAt}, not yet`);
+  const context = contextOf(deps, 'expire-payment', paymentId, origin);
+  await deps.commands.handle(paymentDecider, paymentStream(paymentId), { type: 'ExpirePayment', now }, context);
+};
+
+/** Gives the money back for a payment whose refund was requested. */
+export const refundPayment = async (deps: PaymentDeps, paymentId: string, origin: JobOrigin = {}) => {
+  const { state } = await deps.commands.load(paymentDecider, paymentStream(paymentId));
+  if (state.status !== 'RefundPending' || !state.providerReference) return;
+  const { reference } = await deps.provider.refund({
+    idempotencyKey: `refund:${paymentId}`,
+    chargeReference: state.providerReference,
+    amount: state.amount,
+  });
+  const context = contextOf(deps, 'refund-payment', paymentId, origin);
+  await deps.commands.handle(paymentDecider, paymentStream(paymentId), { type: 'RecordRefund', providerReference: reference, now: context.now }, context);
+};

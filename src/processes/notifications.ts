@@ -1,0 +1,78 @@
+import type { OrderCancelled, OrderCreated, OrderShipped } from '../domain/ordering/order.js';
+import type { PaymentFailed, PaymentRefunded } from '../domain/payment/payment.js';
+import type { Money } from '../domain/shared/types.js';
+import type { RecordedEvent } from '../infrastructure/event-store/event-store.js';
+import { nothing, occurredAt, type ProcessManager, type Reaction } from './process-manager.js';
+
+/**
+ * One email per fact: each notifying event schedules exactly one job, whose id is the
+ * event's; a redelivered event cannot schedule a second one.
+ */
+
+export const NOTIFYING_EVENTS = ['OrderCreated', 'PaymentFailed', 'OrderShipped', 'OrderCancelled', 'PaymentRefunded'] as const;
+
+export type NotificationPayload = {
+  notificationId: string;
+  type: string;
+  customerId: string;
+  orderId: string;
+  subject: string;
+  text: string;
+};
+
+export const notificationsManager: ProcessManager<Record<string, never>> = {
+  name: 'notifications',
+  eventTypes: NOTIFYING_EVENTS,
+  sagaId: (event) => String(event.data.customerId),
+  initialState: () => ({}),
+  react: (state, event) => react(state, event),
+};
+
+export const react = (state: Record<string, never>, event: RecordedEvent): Reaction<Record<string, never>> => {
+  const message = messageFor(event);
+  if (!message) return nothing(state);
+  const orderId = String(event.data.orderId);
+  const payload: NotificationPayload = {
+    notificationId: event.id,
+    type: event.type,
+    customerId: String(event.data.customerId),
+    orderId,
+    ...message,
+  };
+  return { state, commands: [], jobs: [{ id: `send-notification:${event.id}`, kind: 'send-notification', runAt: occurredAt(event), payload }] };
+};
+
+const messageFor = (event: RecordedEvent): { subject: string; text: string } | undefined => {
+  const order = shortId(String(event.data.orderId));
+  switch (event.type) {
+    case 'OrderCreated': {
+      const { lines, total } = event.data as OrderCreated['data'];
+      const items = lines.map((line) => `  ${line.quantity} × ${line.name} (${line.sku})`).join('\n');
+      return { subject: `We received your order ${order}`, text: `Thank you! Your order ${order}:\n${items}\nTotal: ${format(total)}` };
+    }
+    case 'PaymentFailed': {
+      const { reason } = event.data as PaymentFailed['data'];
+      const why = reason === 'timeout' ? 'the payment provider did not answer in time' : 'the payment was declined';
+      return { subject: `Payment failed for order ${order}`, text: `We could not take payment for order ${order}: ${why}.` };
+    }
+    case 'OrderShipped': {
+      const { trackingNumber } = event.data as OrderShipped['data'];
+      return { subject: `Your order ${order} has shipped`, text: `Your order ${order} is on its way. Tracking number: ${trackingNumber}.` };
+    }
+    case 'OrderCancelled': {
+      const { cancelledBy } = event.data as OrderCancelled['data'];
+      const by = cancelledBy.startsWith('admin') ? 'by our team' : 'as you asked';
+      return { subject: `Order ${order} was cancelled`, text: `Your order ${order} was cancelled ${by}. Any payment will be refunded.` };
+    }
+    case 'PaymentRefunded': {
+      const { amount } = event.data as PaymentRefunded['data'];
+      return { subject: `Refund for order ${order}`, text: `We refunded ${format(amount)} for order ${order}.` };
+    }
+    default:
+      return undefined;
+  }
+};
+
+const shortId = (orderId: string) => orderId.slice(0, 8).toUpperCase();
+
+const format = (money: Money) => `${(money.amount / 100).toFixed(2)} ${money.currency}`;

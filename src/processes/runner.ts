@@ -1,0 +1,269 @@
+import type { Logger } from 'pino';
+import type { CommandContext, CommandHandler } from '../commands/command-handler.js';
+import { cartDecider, cartStream } from '../domain/cart/cart.js';
+import { inventoryDecider, inventoryStream } from '../domain/inventory/inventory.js';
+import { orderDecider, orderStream } from '../domain/ordering/order.js';
+import { paymentDecider, paymentStream } from '../domain/payment/payment.js';
+import type { EventSchema } from '../domain/shared/event-schema.js';
+import { shipmentDecider, shipmentStream } from '../domain/shipping/shipment.js';
+import type { EventStore, RecordedEvent } from '../infrastructure/event-store/event-store.js';
+import { LogFollower, type FollowerStatus } from '../infrastructure/event-store/log-follower.js';
+import type { Document, ReadModelStore, WriteOperation } from '../infrastructure/read-models/read-model-store.js';
+import { CHECKPOINTS } from '../projections/runner.js';
+import { JOBS, jobDocument } from './jobs.js';
+import type { Job, ProcessManager, SagaCommand } from './process-manager.js';
+
+/**
+ * Feeds a process manager from its checkpoint and carries out its reactions.
+ * - Commands get event ids derived from the triggering event (idempotency key
+ *   `<manager>:<event id>:<n>`), so a redelivered event appends nothing new.
+ * - Saga state, new jobs, parked events and the checkpoint are written in one atomic
+ *   bulk write after the batch's commands; a crash before it means the batch is
+ *   delivered again, and its commands find their events already there.
+ * - Sagas (e.g. orders) are independent: a batch runs them concurrently, each one's
+ *   events in log order.
+ * - An event whose handling keeps failing while both stores answer is parked with its
+ *   error and the events behind it go on. When a store does not answer, nothing is
+ *   parked: the batch is retried until it does.
+ */
+
+export type ProcessRunnerDeps = {
+  eventStore: EventStore;
+  readModels: ReadModelStore;
+  schema: EventSchema;
+  commands: CommandHandler;
+  logger: Logger;
+  clock: () => Date;
+  /** Called when a batch scheduled jobs, to wake the job runner. */
+  jobsScheduled?: () => void;
+};
+
+export type ProcessRunnerOptions = {
+  batchSize?: number;
+  /** Sagas handled at once within a batch. */
+  concurrency?: number;
+  /** Attempts at one event before it is parked. */
+  maxAttempts?: number;
+  retryDelayMs?: number;
+};
+
+export const PARKED_EVENTS = 'parked_events';
+
+export type ParkedEvent = Document & {
+  processManager: string;
+  eventId: string;
+  eventType: string;
+  streamName: string;
+  position: number;
+  sagaId: string;
+  error: string;
+  attempts: number;
+  parkedAt: string;
+};
+
+type SagaDocument<S> = Document & { state: S; _position: number; updatedAt: string };
+
+type Outcome<S> = { sagaId: string; state: S; position: number; jobs: Job[]; parked: ParkedEvent[] };
+
+export class ProcessManagerRunner<S> {
+  private readonly follower: LogFollower;
+  private position = 0;
+
+  constructor(
+    private readonly deps: ProcessRunnerDeps,
+    readonly manager: ProcessManager<S>,
+    private readonly options: ProcessRunnerOptions = {},
+  ) {
+    this.follower = new LogFollower(deps.eventStore, deps.logger.child({ processManager: manager.name }), options.batchSize ?? 200);
+  }
+
+  get name(): string {
+    return this.manager.name;
+  }
+
+  get checkpoint(): number {
+    return this.position;
+  }
+
+  get status(): FollowerStatus {
+    return this.follower.status;
+  }
+
+  get caughtUp(): boolean {
+    return this.follower.caughtUp;
+  }
+
+  async start(): Promise<void> {
+    const stored = await this.deps.readModels.collection<Document & { position: number }>(CHECKPOINTS).findOne({ _id: this.checkpointId });
+    this.position = stored?.position ?? 0;
+    this.follower.start(this.position, (events) => this.apply(events));
+  }
+
+  stop(): Promise<void> {
+    return this.follower.stop();
+  }
+
+  waitFor(position: number, timeoutMs: number): Promise<boolean> {
+    return this.position >= position ? Promise.resolve(true) : this.follower.waitFor(position, timeoutMs);
+  }
+
+  /** Reacts to a batch of events and records the outcome atomically. */
+  async apply(recorded: readonly RecordedEvent[]): Promise<void> {
+    const fresh = recorded.filter((e) => e.position > this.position);
+    if (fresh.length === 0) return;
+    const relevant = fresh.filter((e) => this.manager.eventTypes.includes(e.type)).map((e) => this.deps.schema.upcast(e));
+    const groups = groupBy(relevant, (event) => this.manager.sagaId(event));
+    const states = await this.loadStates([...groups.keys()]);
+    const outcomes = await inParallel([...groups], this.options.concurrency ?? 16, ([sagaId, events]) =>
+      this.react(sagaId, states.get(sagaId), events),
+    );
+    const last = fresh[fresh.length - 1]!.position;
+    await this.deps.readModels.bulkWrite(this.writes(outcomes, last));
+    this.position = last;
+    if (outcomes.some((o) => o.jobs.length > 0)) this.deps.jobsScheduled?.();
+  }
+
+  private async react(sagaId: string, stored: SagaDocument<S> | undefined, events: RecordedEvent[]): Promise<Outcome<S>> {
+    const outcome: Outcome<S> = { sagaId, state: stored?.state ?? this.manager.initialState(), position: stored?._position ?? 0, jobs: [], parked: [] };
+    for (const event of events) {
+      if (event.position <= outcome.position) continue;
+      const handled = await this.handle(outcome.state, event);
+      if ('parked' in handled) outcome.parked.push(handled.parked);
+      else {
+        outcome.state = handled.state;
+        outcome.jobs.push(...handled.jobs.map((job) => withOrigin(job, event)));
+      }
+      outcome.position = event.position;
+    }
+    return outcome;
+  }
+
+  /** Runs one event's reaction, retrying; parks it when it keeps failing while the stores are up. */
+  private async handle(state: S, event: RecordedEvent): Promise<{ state: S; jobs: Job[] } | { parked: ParkedEvent }> {
+    const maxAttempts = this.options.maxAttempts ?? 5;
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const reaction = this.manager.react(state, event);
+        for (const [index, command] of reaction.commands.entries()) await this.execute(command, event, index);
+        return reaction;
+      } catch (error) {
+        if (attempt < maxAttempts) {
+          await new Promise((resolve) => setTimeout(resolve, (this.options.retryDelayMs ?? 100) * attempt));
+          continue;
+        }
+        if (!(await this.storesAnswer())) throw error;
+        this.deps.logger.error({ err: error, eventId: event.id, processManager: this.name }, 'event parked');
+        return { parked: this.parked(event, error, attempt) };
+      }
+    }
+  }
+
+  private execute(saga: SagaCommand, event: RecordedEvent, index: number) {
+    const context: CommandContext = {
+      correlationId: String(event.metadata.correlationId ?? event.id),
+      causationId: event.id,
+      actor: `process:${this.name}`,
+      now: this.deps.clock().toISOString(),
+      idempotencyKey: `${this.name}:${event.id}:${index}`,
+    };
+    const { commands } = this.deps;
+    switch (saga.aggregate) {
+      case 'order':
+        return commands.handle(orderDecider, orderStream(saga.id), saga.command, context);
+      case 'payment':
+        return commands.handle(paymentDecider, paymentStream(saga.id), saga.command, context);
+      case 'inventory':
+        return commands.handle(inventoryDecider, inventoryStream(saga.id), saga.command, context);
+      case 'shipment':
+        return commands.handle(shipmentDecider, shipmentStream(saga.id), saga.command, context);
+      case 'cart':
+        return commands.handle(cartDecider, cartStream(saga.id), saga.command, context);
+    }
+  }
+
+  private async storesAnswer(): Promise<boolean> {
+    try {
+      await Promise.all([this.deps.eventStore.headPosition(), this.deps.readModels.ping()]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private parked(event: RecordedEvent, error: unknown, attempts: number): ParkedEvent {
+    return {
+      _id: `${this.name}:${event.id}`,
+      processManager: this.name,
+      eventId: event.id,
+      eventType: event.type,
+      streamName: event.streamName,
+      position: event.position,
+      sagaId: this.manager.sagaId(event),
+      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      attempts,
+      parkedAt: this.deps.clock().toISOString(),
+    };
+  }
+
+  private async loadStates(ids: string[]): Promise<Map<string, SagaDocument<S>>> {
+    if (ids.length === 0) return new Map();
+    const docs = await this.deps.readModels.collection<SagaDocument<S>>(this.sagaCollection).find({ _id: { $in: ids } });
+    return new Map(docs.map((doc) => [doc._id, doc]));
+  }
+
+  private writes(outcomes: Outcome<S>[], position: number): WriteOperation[] {
+    const now = this.deps.clock().toISOString();
+    const writes: WriteOperation[] = [];
+    for (const { sagaId, state, position: at, jobs, parked } of outcomes) {
+      const doc: SagaDocument<S> = { _id: sagaId, state, _position: at, updatedAt: now };
+      writes.push({ collection: this.sagaCollection, replaceOne: { filter: { _id: sagaId }, replacement: doc, upsert: true } });
+      for (const job of jobs) {
+        // One job per id, ever: a redelivered event cannot schedule a second charge or email.
+        writes.push({ collection: JOBS, updateOne: { filter: { _id: job.id }, update: { $setOnInsert: jobDocument(job, now) }, upsert: true } });
+      }
+      for (const p of parked) writes.push({ collection: PARKED_EVENTS, replaceOne: { filter: { _id: p._id }, replacement: p, upsert: true } });
+    }
+    const checkpoint = { _id: this.checkpointId, position, updatedAt: now };
+    writes.push({ collection: CHECKPOINTS, replaceOne: { filter: { _id: this.checkpointId }, replacement: checkpoint, upsert: true } });
+    return writes;
+  }
+
+  private get checkpointId(): string {
+    return `process:${this.name}`;
+  }
+
+  private get sagaCollection(): string {
+    return `saga_${this.name.replace(/-/g, '_')}`;
+  }
+}
+
+/** Jobs carry the correlation of the event that scheduled them, for the audit trail. */
+const withOrigin = (job: Job, event: RecordedEvent): Job => ({
+  ...job,
+  payload: { ...job.payload, correlationId: String(event.metadata.correlationId ?? event.id), causationId: event.id },
+});
+
+const groupBy = <T>(items: T[], key: (item: T) => string): Map<string, T[]> => {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const group = groups.get(k);
+    if (group) group.push(item);
+    else groups.set(k, [item]);
+  }
+  return groups;
+};
+
+/** Maps with at most `limit` promises in flight; results keep the input order. */
+export const inParallel = async <T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> => {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+};

@@ -1,0 +1,50 @@
+import { cartTotal, type CartEvent, type CartLine } from '../../domain/cart/cart.js';
+import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
+import type { Document, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
+import type { Projection } from '../projection.js';
+
+/** A customer's open cart, as the cart page shows it. */
+export type CartView = Document & { cartId: string; customerId: string; items: CartLine[]; updatedAt: string };
+
+const evolve = (current: CartView | null, recorded: RecordedEvent): CartView => {
+  const event = recorded as unknown as CartEvent;
+  const customerId = event.data.customerId;
+  const doc: CartView = current ?? { _id: customerId, cartId: customerId, customerId, items: [], updatedAt: '' };
+  const at = String(recorded.metadata.occurredAt ?? recorded.recordedAt);
+  const items = (() => {
+    switch (event.type) {
+      case 'CartItemAdded': {
+        const { productId, sku, name, quantity, unitPrice } = event.data;
+        const existing = doc.items.find((item) => item.productId === productId);
+        if (!existing) return [...doc.items, { productId, sku, name, quantity, unitPrice }];
+        return doc.items.map((item) => (item.productId === productId ? { ...item, name, unitPrice, quantity: item.quantity + quantity } : item));
+      }
+      case 'CartItemQuantityChanged':
+        return doc.items.map((item) => (item.productId === event.data.productId ? { ...item, quantity: event.data.quantity } : item));
+      case 'CartItemRemoved':
+        return doc.items.filter((item) => item.productId !== event.data.productId);
+      case 'CartCheckedOut':
+        return [];
+    }
+  })();
+  return { ...doc, items, updatedAt: at };
+};
+
+export const cartsProjection: Projection<CartView> = {
+  name: 'carts',
+  collection: 'carts',
+  eventTypes: ['CartItemAdded', 'CartItemQuantityChanged', 'CartItemRemoved', 'CartCheckedOut'],
+  documentIds: (event) => [String(event.data.customerId)],
+  evolve,
+};
+
+export const toCart = (customerId: string, items: CartLine[], currency: string) => ({
+  cartId: customerId,
+  items: items.map(({ productId, sku, name, quantity, unitPrice }) => ({ productId, sku, name, quantity, unitPrice })),
+  total: cartTotal(items, currency),
+});
+
+export const getCart = async (carts: ReadModelCollection<CartView>, customerId: string, currency: string) => {
+  const doc = await carts.findOne({ _id: customerId });
+  return toCart(customerId, doc?.items ?? [], currency);
+};

@@ -1,0 +1,135 @@
+import type { OrderEvent, OrderLine, OrderStatus, ShippingAddress } from '../../domain/ordering/order.js';
+import type { PaymentEvent } from '../../domain/payment/payment.js';
+import type { Money } from '../../domain/shared/types.js';
+import type { ShipmentPrepared } from '../../domain/shipping/shipment.js';
+import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
+import type { Document, Filter, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
+import type { Projection } from '../projection.js';
+
+/** An order as its owner and the back office see it, with payment, shipment and status history. */
+export type OrderView = Document & {
+  orderId: string;
+  customerId: string;
+  status: OrderStatus;
+  lines: OrderLine[];
+  total: Money;
+  shippingAddress: ShippingAddress;
+  payment: { paymentId: string; status: 'Pending' | 'Captured' | 'Failed' | 'Refunded' };
+  shipment: { shipmentId: string; status: 'Preparing' | 'Shipped' | 'Delivered'; trackingNumber: string | null } | null;
+  failureReason: string | null;
+  history: Array<{ status: OrderStatus; at: string }>;
+  /** Revision of the order stream: the ETag of the order. */
+  revision: number;
+  createdAt: string;
+  updatedAt: string;
+};
+
+type Handled = OrderEvent | PaymentEvent | ShipmentPrepared;
+
+const STATUS_OF: Partial<Record<OrderEvent['type'], OrderStatus>> = {
+  OrderPaid: 'Paid',
+  OrderConfirmed: 'Confirmed',
+  OrderShipped: 'Shipped',
+  OrderDelivered: 'Delivered',
+  OrderFailed: 'Failed',
+  OrderCancelled: 'Cancelled',
+};
+
+const evolve = (current: OrderView | null, recorded: RecordedEvent): OrderView | null => {
+  const event = recorded as unknown as Handled;
+  const at = String(recorded.metadata.occurredAt ?? recorded.recordedAt);
+  if (event.type === 'OrderCreated') {
+    const { orderId, customerId, paymentId, lines, total, shippingAddress, createdAt } = event.data;
+    return {
+      _id: orderId, orderId, customerId, status: 'Pending', lines, total, shippingAddress,
+      payment: { paymentId, status: 'Pending' }, shipment: null, failureReason: null,
+      history: [{ status: 'Pending', at: createdAt }], revision: recorded.revision, createdAt, updatedAt: createdAt,
+    };
+  }
+  if (!current) return null;
+  const doc = { ...current, updatedAt: at };
+  switch (event.type) {
+    case 'PaymentProcessed':
+      return { ...doc, payment: { ...doc.payment, status: 'Captured' } };
+    case 'PaymentFailed':
+      return { ...doc, payment: { ...doc.payment, status: 'Failed' } };
+    case 'PaymentRefunded':
+      return { ...doc, payment: { ...doc.payment, status: 'Refunded' } };
+    case 'ShipmentPrepared':
+      return { ...doc, shipment: { shipmentId: event.data.shipmentId, status: 'Preparing', trackingNumber: null } };
+    case 'OrderAmended':
+      return { ...doc, shippingAddress: event.data.shippingAddress, revision: recorded.revision };
+    case 'OrderShipped':
+    case 'OrderDelivered': {
+      const shipment = event.type === 'OrderShipped'
+        ? { shipmentId: event.data.shipmentId, status: 'Shipped' as const, trackingNumber: event.data.trackingNumber }
+        : { ...doc.shipment!, status: 'Delivered' as const };
+      return withStatus({ ...doc, shipment }, event.type, at, recorded.revision);
+    }
+    case 'OrderFailed':
+      return withStatus({ ...doc, failureReason: event.data.reason }, event.type, at, recorded.revision);
+    case 'OrderPaid':
+    case 'OrderConfirmed':
+    case 'OrderCancelled':
+      return withStatus(doc, event.type, at, recorded.revision);
+    default:
+      return doc;
+  }
+};
+
+const withStatus = (doc: OrderView, type: OrderEvent['type'], at: string, revision: number): OrderView => {
+  const status = STATUS_OF[type]!;
+  return { ...doc, status, history: [...doc.history, { status, at }], revision };
+};
+
+const EVENT_TYPES: Handled['type'][] = [
+  'OrderCreated', 'OrderPaid', 'OrderConfirmed', 'OrderShipped', 'OrderDelivered', 'OrderFailed', 'OrderCancelled', 'OrderAmended',
+  'PaymentProcessed', 'PaymentFailed', 'PaymentRefunded', 'ShipmentPrepared',
+];
+
+export const ordersProjection: Projection<OrderView> = {
+  name: 'orders',
+  collection: 'orders',
+  eventTypes: EVENT_TYPES,
+  documentIds: (event) => [String(event.data.orderId)],
+  evolve,
+  indexes: [{ keys: { customerId: 1 } }, { keys: { status: 1 } }],
+};
+
+// ------------------------------------------------------------------ queries
+
+export const toOrder = (doc: OrderView) => ({
+  orderId: doc.orderId,
+  customerId: doc.customerId,
+  status: doc.status,
+  lines: doc.lines,
+  total: doc.total,
+  shippingAddress: doc.shippingAddress,
+  payment: doc.payment,
+  shipment: doc.shipment,
+  failureReason: doc.failureReason,
+  history: doc.history,
+  createdAt: doc.createdAt,
+  updatedAt: doc.updatedAt,
+});
+
+/** An order, only for its owner or an admin: anybody else is told it does not exist. */
+export const getOrder = async (orders: ReadModelCollection<OrderView>, orderId: string, viewer: { customerId: string; admin: boolean }) => {
+  const doc = await orders.findOne({ _id: orderId });
+  if (!doc || (!viewer.admin && doc.customerId !== viewer.customerId)) return undefined;
+  return { order: toOrder(doc), revision: doc.revision };
+};
+
+export const listOrders = async (
+  orders: ReadModelCollection<OrderView>,
+  query: { customerId?: string; status?: OrderStatus; page: number; pageSize: number },
+) => {
+  const filter: Filter = {};
+  if (query.customerId) filter.customerId = query.customerId;
+  if (query.status) filter.status = query.status;
+  const [docs, total] = await Promise.all([
+    orders.find(filter, { sort: { createdAt: -1, _id: 1 }, skip: (query.page - 1) * query.pageSize, limit: query.pageSize }),
+    orders.countDocuments(filter),
+  ]);
+  return { items: docs.map(toOrder), total, page: query.page, pageSize: query.pageSize };
+};

@@ -1,0 +1,56 @@
+import type { PaymentEvent } from '../../domain/payment/payment.js';
+import type { Money } from '../../domain/shared/types.js';
+import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
+import type { Document, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
+import type { Projection } from '../projection.js';
+
+export type PaymentView = Document & {
+  paymentId: string;
+  orderId: string;
+  customerId: string;
+  status: 'Pending' | 'Captured' | 'Failed' | 'Refunded';
+  amount: Money;
+  refunded: boolean;
+  refundPending: boolean;
+  failureReason: string | null;
+  refundReason: string | null;
+  updatedAt: string;
+};
+
+const evolve = (current: PaymentView | null, recorded: RecordedEvent): PaymentView | null => {
+  const event = recorded as unknown as PaymentEvent;
+  const at = String(recorded.metadata.occurredAt ?? recorded.recordedAt);
+  if (event.type === 'PaymentRequested') {
+    const { paymentId, orderId, customerId, amount } = event.data;
+    return { _id: paymentId, paymentId, orderId, customerId, status: 'Pending', amount, refunded: false, refundPending: false, failureReason: null, refundReason: null, updatedAt: at };
+  }
+  if (!current) return null;
+  const doc = { ...current, updatedAt: at };
+  switch (event.type) {
+    case 'PaymentProcessed':
+      return { ...doc, status: 'Captured' };
+    case 'PaymentFailed':
+      return { ...doc, status: 'Failed', failureReason: event.data.reason };
+    case 'PaymentCapturedLate':
+      return doc;
+    case 'PaymentRefundRequested':
+      return { ...doc, refundPending: true, refundReason: event.data.reason };
+    case 'PaymentRefunded':
+      return { ...doc, status: 'Refunded', refunded: true, refundPending: false };
+  }
+};
+
+export const paymentsProjection: Projection<PaymentView> = {
+  name: 'payments',
+  collection: 'payments',
+  eventTypes: ['PaymentRequested', 'PaymentProcessed', 'PaymentFailed', 'PaymentCapturedLate', 'PaymentRefundRequested', 'PaymentRefunded'],
+  documentIds: (event) => [String(event.data.paymentId)],
+  evolve,
+};
+
+export const getPayment = async (payments: ReadModelCollection<PaymentView>, paymentId: string, viewer: { customerId: string; admin: boolean }) => {
+  const doc = await payments.findOne({ _id: paymentId });
+  if (!doc || (!viewer.admin && doc.customerId !== viewer.customerId)) return undefined;
+  const { orderId, status, amount, refunded, failureReason, refundReason } = doc;
+  return { paymentId, orderId, status, amount, refunded, failureReason, refundReason };
+};
