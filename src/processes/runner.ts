@@ -219,7 +219,8 @@ export class ProcessManagerRunner<S> {
       writes.push({ collection: this.sagaCollection, replaceOne: { filter: { _id: sagaId }, replacement: doc, upsert: true } });
       for (const job of jobs) {
         // One job per id, ever: a redelivered event cannot schedule a second charge or email.
-        writes.push({ collection: JOBS, updateOne: { filter: { _id: job.id }, update: { $setOnInsert: jobDocument(job, now) }, upsert: true } });
+        const { _id, ...fields } = jobDocument(job, now);
+        writes.push({ collection: JOBS, updateOne: { filter: { _id }, update: { $setOnInsert: fields }, upsert: true } });
       }
       for (const p of parked) writes.push({ collection: PARKED_EVENTS, replaceOne: { filter: { _id: p._id }, replacement: p, upsert: true } });
     }

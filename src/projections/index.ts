@@ -1,11 +1,21 @@
+import { cartsProjection } from './carts/carts.js';
 import { customerProfilesProjection } from './customer-profiles/customer-profiles.js';
+import { ordersProjection } from './orders/orders.js';
+import { paymentsProjection } from './payments/payments.js';
 import type { Projection } from './projection.js';
 import { productsProjection } from './products/products.js';
+import { shipmentsProjection } from './shipments/shipments.js';
 import { stockLevelsProjection } from './stock-levels/stock-levels.js';
+
+const untyped = <P>(projection: P) => projection as unknown as Projection;
 
 /** Every read model the query API serves. */
 export const ALL_PROJECTIONS: readonly Projection[] = [
-  productsProjection as unknown as Projection,
-  stockLevelsProjection as unknown as Projection,
-  customerProfilesProjection as unknown as Projection,
+  untyped(productsProjection),
+  untyped(stockLevelsProjection),
+  untyped(customerProfilesProjection),
+  untyped(cartsProjection),
+  untyped(ordersProjection),
+  untyped(paymentsProjection),
+  untyped(shipmentsProjection),
 ];

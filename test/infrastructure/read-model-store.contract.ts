@@ -144,6 +144,15 @@ export const readModelStoreContract = (
         });
       });
 
+      it('accepts _id in $setOnInsert and $set when it is the document\'s own, and upserts once', async () => {
+        const jobs = store.collection('jobs');
+        for (let i = 0; i < 2; i += 1) {
+          await jobs.updateOne({ _id: 'j1' }, { $setOnInsert: { _id: 'j1', kind: 'charge', attempt: i } }, { upsert: true });
+        }
+        await jobs.updateOne({ _id: 'j1' }, { $set: { _id: 'j1', state: 'done' } });
+        expect(await jobs.find({})).to.deep.equal([{ _id: 'j1', kind: 'charge', attempt: 0, state: 'done' }]);
+      });
+
       it('replaces a whole document, and upserts a replacement', async () => {
         const products = await seeded();
         await products.replaceOne({ _id: 'p2' }, { _id: 'p2', name: 'Replaced', brand: 'Zeta', price: 1 });

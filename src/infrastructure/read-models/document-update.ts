@@ -13,6 +13,14 @@ export const applyUpdate = (doc: Document, update: Update, inserting: boolean): 
   const { $setOnInsert, ...rest } = update as { $setOnInsert?: Record<string, unknown> } & Update;
   const modifier: Record<string, unknown> = { ...rest };
   if (inserting && $setOnInsert) modifier.$set = { ...(modifier.$set as object | undefined), ...$setOnInsert };
+  // Like MongoDB: setting _id to the value it has is allowed (and does nothing); mingo refuses any mention.
+  const set = modifier.$set as Record<string, unknown> | undefined;
+  if (set && '_id' in set) {
+    if (set._id !== doc._id) throw new TypeError("an update may not change a document's _id");
+    const { _id: _same, ...others } = set;
+    modifier.$set = others;
+    if (Object.keys(others).length === 0) delete modifier.$set;
+  }
   const next = structuredClone(doc);
   if (Object.keys(modifier).length > 0) mingoUpdate(next, modifier, undefined, undefined, { cloneMode: 'deep' });
   if (next._id !== doc._id) throw new TypeError("an update may not change a document's _id");
