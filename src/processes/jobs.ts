@@ -62,6 +62,7 @@ export class JobRunner {
   ) {}
 
   start(): void {
+    this.stopped = false;
     this.loop = this.run();
   }
 
