@@ -43,6 +43,7 @@ export class LogFollower {
 
   /** Follows the log from just after `fromPosition` (a checkpoint), in the background. */
   start(fromPosition: number, handle: BatchHandler): void {
+    this.stopped = false;
     this.position = fromPosition;
     this.running = this.loop(handle);
   }
