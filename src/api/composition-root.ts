@@ -23,10 +23,10 @@ import type { PaymentProvider } from '../infrastructure/payments/payment-provide
 import { SimulatedPaymentProvider } from '../infrastructure/payments/simulated-provider.js';
 import { PasswordHasher } from '../infrastructure/security/passwords.js';
 import { jobHandlers } from '../processes/job-handlers.js';
-import { JobRunner } from '../processes/jobs.js';
+import { JOBS, JobRunner, PARKED_JOBS } from '../processes/jobs.js';
 import { notificationsManager } from '../processes/notifications.js';
 import { orderSaga } from '../processes/order-saga.js';
-import { ProcessManagerRunner, type ProcessRunnerDeps } from '../processes/runner.js';
+import { PARKED_EVENTS, ProcessManagerRunner, type ProcessRunnerDeps } from '../processes/runner.js';
 import { ALL_PROJECTIONS } from '../projections/index.js';
 import { ProjectionRunner } from '../projections/runner.js';
 import { createApp } from './app.js';
@@ -182,6 +182,17 @@ const registerGauges = (deps: AppDeps) => {
   deps.metrics.gauge('projection_lag_events', 'How far (in log position) each projection trails the log', ['projection'], async (set) => {
     const head = await deps.eventStore.headPosition();
     for (const { name } of deps.projections.projections) set({ projection: name }, head - (deps.projections.checkpointOf(name) ?? 0));
+  });
+  deps.metrics.gauge('process_manager_lag_events', 'How far (in log position) each process manager trails the log', ['process_manager'], async (set) => {
+    const head = await deps.eventStore.headPosition();
+    for (const process of deps.processes) set({ process_manager: process.name }, head - process.checkpoint);
+  });
+  deps.metrics.gauge('jobs_waiting', 'Scheduled jobs (provider calls, timers, emails) not yet done', [], async (set) =>
+    set({}, await deps.readModels.collection(JOBS).countDocuments({})),
+  );
+  deps.metrics.gauge('parked_total', 'Events and jobs parked after failing repeatedly', ['kind'], async (set) => {
+    set({ kind: 'event' }, await deps.readModels.collection(PARKED_EVENTS).countDocuments({}));
+    set({ kind: 'job' }, await deps.readModels.collection(PARKED_JOBS).countDocuments({}));
   });
 };
 
