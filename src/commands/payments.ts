@@ -48,7 +48,7 @@ export const expirePayment = async (deps: PaymentDeps, paymentId: string, origin
   if (state.status !== 'Pending') return;
   const now = deps.clock().toISOString();
   // Run a little early (clock skew between processes)? Then try again later.
-  if (now < state.expiresAt) throw new Error(`payment ${paymentId} expires at ${state.expiresAt}, not yet`);
+  if (Date.parse(now) < Date.parse(state.expiresAt)) throw new Error(`payment ${paymentId} expires at ${state.expiresAt}, not yet`);
   const context = contextOf(deps, 'expire-payment', paymentId, origin);
   await deps.commands.handle(paymentDecider, paymentStream(paymentId), { type: 'ExpirePayment', now }, context);
 };

@@ -52,6 +52,8 @@ const messageFor = (event: RecordedEvent): { subject: string; text: string } | u
     }
     case 'PaymentFailed': {
       const { reason } = event.data as PaymentFailed['data'];
+      // A payment voided by a cancellation is not news: the cancellation email says it all.
+      if (reason === 'voided') return undefined;
       const why = reason === 'timeout' ? 'the payment provider did not answer in time' : 'the payment was declined';
       return { subject: `Payment failed for order ${order}`, text: `We could not take payment for order ${order}: ${why}.` };
     }
@@ -75,4 +77,8 @@ const messageFor = (event: RecordedEvent): { subject: string; text: string } | u
 
 const shortId = (orderId: string) => orderId.slice(0, 8).toUpperCase();
 
-const format = (money: Money) => `${(money.amount / 100).toFixed(2)} ${money.currency}`;
+/** Minor units to a display amount, with the currency's own number of decimals (JPY 0, USD 2, KWD 3). */
+const format = (money: Money) => {
+  const style = new Intl.NumberFormat('en', { style: 'currency', currency: money.currency });
+  return style.format(money.amount / 10 ** (style.resolvedOptions().maximumFractionDigits ?? 2));
+};

@@ -125,7 +125,7 @@ const created = (saga: Saga, data: OrderCreated['data'], now: string, timeoutMs:
   const { orderId, customerId, paymentId, shipmentId, lines, shippingAddress, total, paymentMethod } = data;
   const expiresAt = new Date(Date.parse(now) + timeoutMs).toISOString();
   const next: Saga = { ...saga, phase: 'AwaitingPayment', orderId, customerId, paymentId, shipmentId, lines, shippingAddress, payment: 'pending' };
-  const checkout: CartCommand = { type: 'CheckOutCart', customerId, orderId, ensure: true, now };
+  const checkout: CartCommand = { type: 'CheckOutCart', customerId, orderId, ensure: true, lines, now };
   return {
     state: next,
     commands: [
@@ -137,21 +137,19 @@ const created = (saga: Saga, data: OrderCreated['data'], now: string, timeoutMs:
 };
 
 /** The provider is called by a job, and a timer fails the payment if it never answers. */
-const paymentRequested = (saga: Saga, data: PaymentRequested['data'], now: string): Reaction<Saga> => ({
-  state: saga,
-  commands: [],
-  jobs: [
-    job('charge-payment', data.paymentId, now),
-    job('expire-payment', data.paymentId, data.expiresAt),
-  ],
-});
+const paymentRequested = (saga: Saga, data: PaymentRequested['data'], now: string): Reaction<Saga> => {
+  // Cancelled before the payment was even requested: void it rather than charge and refund.
+  if (saga.phase === 'Cancelled') {
+    return { state: saga, commands: [{ aggregate: 'payment', id: data.paymentId, command: { type: 'VoidPayment', now } }], jobs: [] };
+  }
+  return { state: saga, commands: [], jobs: [job('charge-payment', data.paymentId, now), job('expire-payment', data.paymentId, data.expiresAt)] };
+};
 
 const paymentProcessed = (saga: Saga, data: PaymentProcessed['data'], now: string): Reaction<Saga> => {
+  if (saga.payment !== 'pending') return nothing(saga);
   const next: Saga = { ...saga, payment: 'captured' };
   // Paid for an order that is already over (cancelled while the provider was busy): give it back.
-  if (saga.phase === 'Cancelled' || saga.phase === 'Failed') {
-    return { state: next, commands: [refund(saga, 'cancelled', now)], jobs: [] };
-  }
+  if (saga.phase === 'Cancelled') return { state: next, commands: [refund(saga, 'cancelled', now)], jobs: [] };
   const reserve: SagaCommand[] = saga.lines.map((line) => ({
     aggregate: 'inventory',
     id: line.sku,
@@ -192,6 +190,7 @@ const refunded = (saga: Saga, now: string): Reaction<Saga> => {
 };
 
 const stockReserved = (saga: Saga, data: StockReserved['data'], now: string): Reaction<Saga> => {
+  if (saga.reservations[data.sku] !== undefined) return nothing(saga);
   const next = { ...saga, reservations: { ...saga.reservations, [data.sku]: 'reserved' as const } };
   // The order is going nowhere: what was reserved goes back on the shelf.
   if (saga.phase !== 'Reserving') {
@@ -227,8 +226,13 @@ const confirmed = (saga: Saga, now: string): Reaction<Saga> => {
 
 const cancelled = (saga: Saga, _data: OrderCancelled['data'], now: string): Reaction<Saga> => {
   const releases = reservedSkus(saga).map((sku) => release(saga, sku, now));
-  const refunds = saga.payment === 'captured' ? [refund(saga, 'cancelled', now)] : [];
-  return { state: { ...saga, phase: 'Cancelled' }, commands: [...releases, ...refunds], jobs: [] };
+  const payment: SagaCommand[] =
+    saga.payment === 'captured'
+      ? [refund(saga, 'cancelled', now)]
+      : saga.payment === 'pending'
+        ? [{ aggregate: 'payment', id: saga.paymentId, command: { type: 'VoidPayment', now } }]
+        : [];
+  return { state: { ...saga, phase: 'Cancelled' }, commands: [...releases, ...payment], jobs: [] };
 };
 
 const shipped = (saga: Saga, data: OrderShipped['data'], now: string): Reaction<Saga> => ({

@@ -120,14 +120,18 @@ describe('the order saga over HTTP', () => {
       await eventually(async () => ((await notifications(shopper)).some((n) => n.type === 'OrderCancelled') ? true : undefined));
     });
 
-    it('refunds a payment that is captured after the order was cancelled, and reserves nothing', async () => {
+    it('voids a payment still pending when the order is cancelled: it is never charged', async () => {
       const { productId } = await stockedProduct(app, admin, 5);
-      await app.deps.jobs.stop(); // the provider is busy: the charge has not happened yet
+      await app.deps.jobs.stop(); // the provider has not been called yet
       const orderId = await buy(app, shopper, productId, 1);
       await orderReaches(app, shopper.token, orderId, ['Pending']);
       expect((await app.http().post(`/api/v1/orders/${orderId}/cancel`).set('Authorization', `Bearer ${admin}`)).status).to.equal(202);
+      const voided = await eventually(async () => (await eventsOf(app, 'PaymentFailed', ofOrder(orderId)))[0]);
+      expect(voided.data.reason).to.equal('voided');
       app.deps.jobs.start();
-      await orderReaches(app, shopper.token, orderId, ['Cancelled'], 'Refunded');
+      await orderReaches(app, shopper.token, orderId, ['Cancelled'], 'Failed');
+      await eventually(async () => ((await app.deps.readModels.collection('jobs').countDocuments({ kind: 'charge-payment' })) === 0 ? true : undefined));
+      expect((await app.provider.entries()).filter((e) => e.kind === 'charge')).to.deep.equal([]);
       expect(await eventsOf(app, 'StockReserved', ofOrder(orderId))).to.deep.equal([]);
     });
 
@@ -154,6 +158,29 @@ describe('the order saga over HTTP', () => {
       await app.http().post(`/api/v1/orders/${orderId}/cancel`).set('Authorization', `Bearer ${shopper.token}`);
       expectProblem(await appendsNothing(app, () => adminPost(`/api/v1/shipments/${shipmentId}/dispatch`)), 409);
     });
+  });
+
+  it('refunds money captured by a charge that was already under way when the order was cancelled', async () => {
+    await app.close();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    app = await startTestApp({
+      provider: (simulated) => ({ charge: async (request) => (await gate, simulated.charge(request)), refund: (request) => simulated.refund(request) }),
+    });
+    admin = await app.adminToken();
+    shopper = await app.customer();
+    const { productId } = await stockedProduct(app, admin, 5);
+    const orderId = await buy(app, shopper, productId, 1);
+    await eventually(async () => ((await app.deps.readModels.collection('jobs').countDocuments({ kind: 'charge-payment', lockedUntil: { $gt: '' } })) === 1 ? true : undefined));
+    await app.http().post(`/api/v1/orders/${orderId}/cancel`).set('Authorization', `Bearer ${shopper.token}`);
+    await eventually(async () => (await eventsOf(app, 'PaymentFailed', ofOrder(orderId)))[0]);
+    release();
+    const order = await orderReaches(app, shopper.token, orderId, ['Cancelled'], 'Refunded');
+    expect(order.history.map((h: { status: string }) => h.status)).to.deep.equal(['Pending', 'Cancelled']);
+    const late = await eventsOf(app, 'PaymentRefundRequested', ofOrder(orderId));
+    expect(late.map((e) => e.data.reason)).to.deep.equal(['captured-after-failure']);
+    expect(await eventsOf(app, 'PaymentCapturedLate', ofOrder(orderId))).to.have.length(1);
+    expect(await eventsOf(app, 'StockReserved', ofOrder(orderId))).to.deep.equal([]);
   });
 
   it('amends the shipping address before shipping (200): the order and its shipment show it', async () => {

@@ -18,6 +18,7 @@ import type { RecordedEvent } from '../../src/infrastructure/event-store/event-s
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
 import { OutboxMailer, type Mailer } from '../../src/infrastructure/mail/mailer.js';
+import type { PaymentProvider } from '../../src/infrastructure/payments/payment-provider.js';
 import { SimulatedPaymentProvider } from '../../src/infrastructure/payments/simulated-provider.js';
 import { PasswordHasher } from '../../src/infrastructure/security/passwords.js';
 import { jobHandlers } from '../../src/processes/job-handlers.js';
@@ -40,6 +41,8 @@ export type TestAppOptions = {
   now?: () => Date;
   paymentTimeoutMs?: number;
   mailer?: Mailer;
+  /** Wraps the simulated provider (e.g. to hold its answers back). */
+  provider?: (simulated: PaymentProvider) => PaymentProvider;
 };
 
 export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
@@ -59,7 +62,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
   const mailer = options.mailer ?? new OutboxMailer();
   const jobs = new JobRunner(
     { readModels, logger, clock },
-    jobHandlers({ commands, provider, clock }, { readModels, mailer, clock, logger }),
+    jobHandlers({ commands, provider: options.provider ? options.provider(provider) : provider, clock }, { readModels, mailer, clock, logger }),
     { pollMs: 50, maxAttempts: 5 },
   );
   const processDeps = { eventStore, readModels, schema, commands, logger, clock, jobsScheduled: () => jobs.wake() };

@@ -58,9 +58,16 @@ export const evolve = (cart: Cart, event: CartEvent): Cart => {
     case 'CartItemRemoved':
       return setLine(cart, event.data.productId, () => null);
     case 'CartCheckedOut':
-      return { lines: [], checkedOutInto: [...cart.checkedOutInto, event.data.orderId].slice(-20) };
+      return { lines: withoutOrdered(cart.lines, event.data.lines), checkedOutInto: [...cart.checkedOutInto, event.data.orderId].slice(-20) };
   }
 };
+
+/** What stays in a cart once `ordered` lines went into an order (all of it, at a normal checkout). */
+export const withoutOrdered = (lines: readonly CartLine[], ordered: readonly CartLine[]): CartLine[] =>
+  lines.flatMap((line) => {
+    const quantity = line.quantity - (ordered.find((o) => o.productId === line.productId)?.quantity ?? 0);
+    return quantity > 0 ? [{ ...line, quantity }] : [];
+  });
 
 export const cartTotal = (lines: readonly CartLine[], currency: string): Money => ({
   amount: lines.reduce((sum, line) => sum + line.unitPrice.amount * line.quantity, 0),
@@ -90,8 +97,11 @@ export type ChangeCartItemQuantity = {
   now: string;
 };
 export type RemoveCartItem = { type: 'RemoveCartItem'; customerId: string; productId: string; now: string };
-/** `ensure` (from the saga) completes a checkout interrupted by a crash, and never fails. */
-export type CheckOutCart = { type: 'CheckOutCart'; customerId: string; orderId: string; ensure?: boolean; now: string };
+/**
+ * `ensure` (from the saga) completes a checkout interrupted by a crash and never fails; it
+ * takes out only the order's `lines`, leaving whatever the customer added since.
+ */
+export type CheckOutCart = { type: 'CheckOutCart'; customerId: string; orderId: string; ensure?: boolean; lines?: CartLine[]; now: string };
 
 export type CartCommand = AddCartItem | ChangeCartItemQuantity | RemoveCartItem | CheckOutCart;
 
@@ -139,12 +149,14 @@ const changeQuantity = (command: ChangeCartItemQuantity, cart: Cart): CartEvent[
 
 const checkOut = (command: CheckOutCart, cart: Cart): CartEvent[] => {
   if (cart.checkedOutInto.includes(command.orderId)) return [];
-  if (cart.lines.length === 0) {
+  const ordered = command.lines ?? cart.lines;
+  const inCart = ordered.filter((line) => cart.lines.some((l) => l.productId === line.productId));
+  if (inCart.length === 0) {
     if (command.ensure) return [];
     throw new UnprocessableError('the cart is empty');
   }
   const { customerId, orderId, now } = command;
-  return [{ type: 'CartCheckedOut', data: { customerId, orderId, lines: cart.lines, checkedOutAt: now } }];
+  return [{ type: 'CartCheckedOut', data: { customerId, orderId, lines: inCart, checkedOutAt: now } }];
 };
 
 const lineOf = (cart: Cart, productId: string): CartLine => {

@@ -120,7 +120,7 @@ const registered = (state: Customer): Registered => {
 };
 
 /** Two spellings of one address are one address: compare trimmed, case-folded and with single spaces. */
-const sameAddress = (a: Address, b: Address) =>
+export const sameAddress = (a: Omit<Address, 'addressId'>, b: Omit<Address, 'addressId'>) =>
   (['line1', 'city', 'postalCode', 'country'] as const).every((field) => canonical(a[field]) === canonical(b[field]));
 
 const canonical = (text: string) => text.trim().replace(/\s+/g, ' ').toLowerCase();

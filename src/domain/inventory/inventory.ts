@@ -98,7 +98,7 @@ const withOrder = (state: Tracked, orderId: string, status: ReservationStatus, q
   const { [orderId]: _previous, ...others } = state.orders;
   const orders = { ...others, [orderId]: { status, quantity } };
   const ids = Object.keys(orders);
-  let excess = ids.length - SETTLED_ORDERS_KEPT;
+  let excess = ids.filter((id) => orders[id]!.status !== 'reserved').length - SETTLED_ORDERS_KEPT;
   for (const id of ids) {
     if (excess <= 0) break;
     if (orders[id]!.status !== 'reserved') {

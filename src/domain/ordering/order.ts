@@ -1,4 +1,4 @@
-import type { Address } from '../customer/customer.js';
+import { sameAddress, type Address } from '../customer/customer.js';
 import { ConflictError, IllegalStateError, NotFoundError, ValidationError } from '../shared/errors.js';
 import type { Decider, DomainEvent, Money } from '../shared/types.js';
 
@@ -139,7 +139,7 @@ export const decide = (command: OrderCommand, state: Order): OrderEvent[] => {
     case 'FailOrder':
       return OPEN.includes(state.status) ? [{ type: 'OrderFailed', data: { orderId, customerId, reason: command.reason, failedAt: now } }] : [];
     case 'ShipOrder': {
-      if (state.status === 'Shipped') return [];
+      if (state.status === 'Shipped' || state.status === 'Delivered') return [];
       if (state.status !== 'Confirmed') throw new IllegalStateError(`a ${state.status.toLowerCase()} order cannot be shipped`);
       const { shipmentId, lines } = state;
       return [{ type: 'OrderShipped', data: { orderId, customerId, shipmentId, trackingNumber: command.trackingNumber, lines, shippedAt: now } }];
@@ -166,6 +166,9 @@ const create = (command: CreateOrder, state: Order): OrderEvent[] => {
   if (state.status !== 'None') throw new ConflictError('the order already exists');
   const { orderId, customerId, paymentId, shipmentId, lines, shippingAddress, paymentMethod, now } = command;
   if (lines.length === 0) throw new ValidationError('an order needs at least one line', [{ field: 'lines', message: 'must not be empty' }]);
+  if (new Set(lines.map((line) => line.sku)).size !== lines.length) {
+    throw new ValidationError('one line per SKU', [{ field: 'lines', message: 'must not repeat a SKU' }]);
+  }
   const currency = lines[0]!.unitPrice.currency;
   if (lines.some((line) => line.unitPrice.currency !== currency)) throw new ValidationError('an order has one currency');
   const total = { amount: lines.reduce((sum, line) => sum + line.unitPrice.amount * line.quantity, 0), currency };
@@ -184,8 +187,7 @@ const cancel = (command: CancelOrder, state: Placed): OrderEvent[] => {
 
 const amend = (command: AmendOrder, state: Placed): OrderEvent[] => {
   if (!OPEN.includes(state.status)) throw new IllegalStateError(`a ${state.status.toLowerCase()} order cannot be amended`);
-  const same = JSON.stringify(state.shippingAddress) === JSON.stringify(command.shippingAddress);
-  if (same) return [];
+  if (sameAddress(state.shippingAddress, command.shippingAddress)) return [];
   const { orderId, customerId, shipmentId } = state;
   return [{ type: 'OrderAmended', data: { orderId, customerId, shipmentId, shippingAddress: command.shippingAddress, amendedAt: command.now } }];
 };

@@ -45,8 +45,8 @@ export type PaymentEvent =
   | PaymentRefundRequested
   | PaymentRefunded;
 
-export type PaymentFailure = 'declined' | 'insufficient-funds' | 'invalid-token' | 'timeout';
-export type RefundReason = 'out-of-stock' | 'cancelled' | 'captured-after-timeout';
+export type PaymentFailure = 'declined' | 'insufficient-funds' | 'invalid-token' | 'timeout' | 'voided';
+export type RefundReason = 'out-of-stock' | 'cancelled' | 'captured-after-timeout' | 'captured-after-failure';
 
 // ------------------------------------------------------------------ state
 
@@ -63,6 +63,7 @@ export type Payment =
       token: string;
       expiresAt: string;
       providerReference?: string;
+      failureReason?: PaymentFailure;
       refundReason?: RefundReason;
     };
 
@@ -78,7 +79,7 @@ export const evolve = (state: Payment, event: PaymentEvent): Payment => {
     case 'PaymentProcessed':
       return { ...state, status: 'Captured', providerReference: event.data.providerReference };
     case 'PaymentFailed':
-      return { ...state, status: 'Failed' };
+      return { ...state, status: 'Failed', failureReason: event.data.reason };
     case 'PaymentCapturedLate':
       return { ...state, providerReference: event.data.providerReference };
     case 'PaymentRefundRequested':
@@ -104,10 +105,12 @@ export type RecordCharge =
   | { type: 'RecordCharge'; outcome: 'captured'; providerReference: string; now: string }
   | { type: 'RecordCharge'; outcome: 'declined'; reason: Exclude<PaymentFailure, 'timeout'>; now: string };
 export type ExpirePayment = { type: 'ExpirePayment'; now: string };
+/** The order was cancelled before the provider answered: nothing must be charged any more. */
+export type VoidPayment = { type: 'VoidPayment'; now: string };
 export type RequestRefund = { type: 'RequestRefund'; reason: RefundReason; now: string };
 export type RecordRefund = { type: 'RecordRefund'; providerReference: string; now: string };
 
-export type PaymentCommand = RequestPayment | RecordCharge | ExpirePayment | RequestRefund | RecordRefund;
+export type PaymentCommand = RequestPayment | RecordCharge | ExpirePayment | VoidPayment | RequestRefund | RecordRefund;
 
 export const decide = (command: PaymentCommand, state: Payment): PaymentEvent[] => {
   if (command.type === 'RequestPayment') return request(command, state);
@@ -116,9 +119,14 @@ export const decide = (command: PaymentCommand, state: Payment): PaymentEvent[] 
     case 'RecordCharge':
       return recordCharge(command, state);
     case 'ExpirePayment': {
-      if (state.status !== 'Pending' || command.now < state.expiresAt) return [];
+      if (state.status !== 'Pending' || Date.parse(command.now) < Date.parse(state.expiresAt)) return [];
       const { paymentId, orderId, customerId } = state;
       return [{ type: 'PaymentFailed', data: { paymentId, orderId, customerId, reason: 'timeout', failedAt: command.now } }];
+    }
+    case 'VoidPayment': {
+      if (state.status !== 'Pending') return [];
+      const { paymentId, orderId, customerId } = state;
+      return [{ type: 'PaymentFailed', data: { paymentId, orderId, customerId, reason: 'voided', failedAt: command.now } }];
     }
     case 'RequestRefund':
       return state.status === 'Captured' ? [refundRequested(state, command.reason, command.now)] : [];
@@ -155,12 +163,13 @@ const recordCharge = (command: RecordCharge, state: Requested): PaymentEvent[] =
       ? [{ type: 'PaymentProcessed', data: { paymentId, orderId, customerId, amount, providerReference: command.providerReference, processedAt: command.now } }]
       : [{ type: 'PaymentFailed', data: { paymentId, orderId, customerId, reason: command.reason, failedAt: command.now } }];
   }
-  // Too late: the deadline failed the payment (and the order) already; give the money back.
+  // Too late: the payment failed already (deadline, void); money was taken all the same, so give it back.
   if (state.status === 'Failed' && command.outcome === 'captured' && !state.providerReference) {
     const late = { ...state, providerReference: command.providerReference };
+    const reason = state.failureReason === 'timeout' ? 'captured-after-timeout' : 'captured-after-failure';
     return [
       { type: 'PaymentCapturedLate', data: { paymentId, orderId, customerId, amount, providerReference: command.providerReference, capturedAt: command.now } },
-      refundRequested(late, 'captured-after-timeout', command.now),
+      refundRequested(late, reason, command.now),
     ];
   }
   return [];

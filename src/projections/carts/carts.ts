@@ -1,4 +1,4 @@
-import { cartTotal, type CartEvent, type CartLine } from '../../domain/cart/cart.js';
+import { cartTotal, withoutOrdered, type CartEvent, type CartLine } from '../../domain/cart/cart.js';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
 import type { Document, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
 import type { Projection } from '../projection.js';
@@ -24,7 +24,7 @@ const evolve = (current: CartView | null, recorded: RecordedEvent): CartView => 
       case 'CartItemRemoved':
         return doc.items.filter((item) => item.productId !== event.data.productId);
       case 'CartCheckedOut':
-        return [];
+        return withoutOrdered(doc.items, event.data.lines);
     }
   })();
   return { ...doc, items, updatedAt: at };

@@ -1,0 +1,176 @@
+import { expect } from 'chai';
+import type { RecordedEvent } from '../../src/infrastructure/event-store/event-store.js';
+import { NOTIFYING_EVENTS, notificationsManager, react, type NotificationPayload } from '../../src/processes/notifications.js';
+import type { Job } from '../../src/processes/process-manager.js';
+import { HOME, LINES, TOTAL } from '../domain/order-fixtures.js';
+import { recorded } from '../projections/projection-fixture.js';
+
+describe('Notifications', () => {
+  describe('when an order is created', () => {
+    it('sends the order with its lines and total', () =>
+      expect(jobsFor(orderCreated())).to.deep.equal([
+        notification('OrderCreated', {
+          subject: 'We received your order A1B2C3D4',
+          text: 'Thank you! Your order A1B2C3D4:\n  2 × Mug (MUG-1)\n  3 × Tea (TEA-1)\nTotal: $37.50',
+        }),
+      ]));
+  });
+
+  describe('when a payment fails', () => {
+    for (const reason of ['declined', 'insufficient-funds', 'invalid-token'] as const) {
+      it(`says the payment was declined when it is ${reason}`, () =>
+        expect(jobsFor(paymentFailed(reason))).to.deep.equal([
+          notification('PaymentFailed', {
+            subject: 'Payment failed for order A1B2C3D4',
+            text: 'We could not take payment for order A1B2C3D4: the payment was declined.',
+          }),
+        ]));
+    }
+
+    it('says the provider did not answer in time when it timed out', () =>
+      expect(jobsFor(paymentFailed('timeout'))).to.deep.equal([
+        notification('PaymentFailed', {
+          subject: 'Payment failed for order A1B2C3D4',
+          text: 'We could not take payment for order A1B2C3D4: the payment provider did not answer in time.',
+        }),
+      ]));
+  });
+
+  describe('when an order ships', () => {
+    it('sends the tracking number', () =>
+      expect(jobsFor(orderShipped())).to.deep.equal([
+        notification('OrderShipped', {
+          subject: 'Your order A1B2C3D4 has shipped',
+          text: 'Your order A1B2C3D4 is on its way. Tracking number: TRK9B2F4C1E3D5A4E6F.',
+        }),
+      ]));
+  });
+
+  describe('when an order is cancelled', () => {
+    it('says it was cancelled as the customer asked', () =>
+      expect(jobsFor(orderCancelled(`customer:${CUSTOMER}`))).to.deep.equal([
+        notification('OrderCancelled', {
+          subject: 'Order A1B2C3D4 was cancelled',
+          text: 'Your order A1B2C3D4 was cancelled as you asked. Any payment will be refunded.',
+        }),
+      ]));
+
+    it('says it was cancelled by the shop when an admin did it', () =>
+      expect(jobsFor(orderCancelled('admin:admin-1'))).to.deep.equal([
+        notification('OrderCancelled', {
+          subject: 'Order A1B2C3D4 was cancelled',
+          text: 'Your order A1B2C3D4 was cancelled by our team. Any payment will be refunded.',
+        }),
+      ]));
+  });
+
+  describe('when a payment is refunded', () => {
+    it('sends the amount refunded', () =>
+      expect(jobsFor(paymentRefunded({ amount: 3750, currency: 'USD' }))).to.deep.equal([
+        notification('PaymentRefunded', { subject: 'Refund for order A1B2C3D4', text: 'We refunded $37.50 for order A1B2C3D4.' }),
+      ]));
+
+    it('writes small amounts with their cents', () =>
+      expect(jobsFor(paymentRefunded({ amount: 5, currency: 'EUR' }))[0]!.payload).to.include({
+        text: 'We refunded €0.05 for order A1B2C3D4.',
+      }));
+  });
+
+  describe('for any notifying event', () => {
+    it('schedules the email for when the event occurred, or else when it was recorded', () => {
+      const unstamped = { ...orderShipped(), metadata: {}, recordedAt: RECORDED_AT };
+      expect(jobsFor(unstamped).map((job) => job.runAt)).to.deep.equal([RECORDED_AT]);
+    });
+
+    it('schedules the same job for the same event delivered again', () =>
+      expect(jobsFor(orderShipped())).to.deep.equal(jobsFor(orderShipped())));
+
+    it('schedules another job for another event of the same kind', () =>
+      expect(jobsFor({ ...orderShipped(), id: OTHER_EVENT_ID }).map((job) => job.id)).to.deep.equal([`send-notification:${OTHER_EVENT_ID}`]));
+
+    it('sends no command and keeps no state', () => {
+      const reaction = react({}, orderCreated());
+      expect(reaction.commands).to.deep.equal([]);
+      expect(reaction.state).to.deep.equal({});
+    });
+  });
+
+  describe('for other events', () => {
+    for (const type of ['OrderPaid', 'OrderConfirmed', 'OrderDelivered', 'OrderFailed', 'OrderAmended', 'PaymentProcessed', 'StockReserved'] as const) {
+      it(`sends nothing on ${type}`, () => {
+        const reaction = react({}, event(type, { orderId: ORDER, customerId: CUSTOMER }));
+        expect(reaction).to.deep.equal({ state: {}, commands: [], jobs: [] });
+      });
+    }
+  });
+
+  describe('as a process manager', () => {
+    it('listens to the notifying events', () =>
+      expect(notificationsManager.eventTypes).to.have.members(['OrderCreated', 'PaymentFailed', 'OrderShipped', 'OrderCancelled', 'PaymentRefunded']));
+
+    it('groups the events by customer', () => expect(notificationsManager.sagaId(orderShipped())).to.equal(CUSTOMER));
+
+    it('reacts as react does', () =>
+      expect(notificationsManager.react(notificationsManager.initialState(), orderCreated())).to.deep.equal(react({}, orderCreated())));
+
+    it('notifies on every event it listens to', () =>
+      expect(NOTIFYING_EVENTS.filter((type) => jobsFor(sample(type)).length !== 1)).to.deep.equal([]));
+  });
+});
+
+// ------------------------------------------------------------------ fixtures
+
+const EVENT_ID = '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b';
+const OTHER_EVENT_ID = '4e3b2c5d-6e7f-4a81-9bac-1d2e3f4a5b6c';
+const ORDER = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
+const CUSTOMER = 'customer-7';
+const PAYMENT = 'payment-1';
+const SHIPMENT = '9b2f4c1e-3d5a-4e6f-8a7b-1c2d3e4f5a6b';
+const OCCURRED_AT = '2024-05-02T10:00:00.000Z';
+const RECORDED_AT = '2024-05-02T10:00:00.250Z';
+
+
+const jobsFor = (event: RecordedEvent): Job[] => react({}, event).jobs;
+
+/** The one job a notifying event schedules: its id, payload ids and time come from the event. */
+const notification = (type: string, message: Pick<NotificationPayload, 'subject' | 'text'>): Job => ({
+  id: `send-notification:${EVENT_ID}`,
+  kind: 'send-notification',
+  runAt: OCCURRED_AT,
+  payload: { notificationId: EVENT_ID, type, customerId: CUSTOMER, orderId: ORDER, ...message },
+});
+
+const event = (type: string, data: Record<string, unknown>): RecordedEvent => ({
+  ...recorded(type, data, { occurredAt: OCCURRED_AT, recordedAt: RECORDED_AT, streamName: `order-${ORDER}` }),
+  id: EVENT_ID,
+});
+
+const ids = { orderId: ORDER, customerId: CUSTOMER };
+
+const orderCreated = () =>
+  event('OrderCreated', {
+    ...ids,
+    paymentId: PAYMENT,
+    shipmentId: SHIPMENT,
+    lines: LINES,
+    total: TOTAL,
+    shippingAddress: HOME,
+    paymentMethod: { token: 'tok_visa' },
+    createdAt: OCCURRED_AT,
+  });
+const paymentFailed = (reason: string) => event('PaymentFailed', { ...ids, paymentId: PAYMENT, reason, failedAt: OCCURRED_AT });
+const orderShipped = () =>
+  event('OrderShipped', { ...ids, shipmentId: SHIPMENT, trackingNumber: 'TRK9B2F4C1E3D5A4E6F', lines: LINES, shippedAt: OCCURRED_AT });
+const orderCancelled = (cancelledBy: string) =>
+  event('OrderCancelled', { ...ids, shipmentId: SHIPMENT, cancelledBy, previousStatus: 'Pending', cancelledAt: OCCURRED_AT });
+const paymentRefunded = (amount: { amount: number; currency: string }) =>
+  event('PaymentRefunded', { ...ids, paymentId: PAYMENT, amount, providerReference: 're_1', reason: 'cancelled', refundedAt: OCCURRED_AT });
+
+const sample = (type: (typeof NOTIFYING_EVENTS)[number]): RecordedEvent =>
+  ({
+    OrderCreated: orderCreated,
+    PaymentFailed: () => paymentFailed('declined'),
+    OrderShipped: orderShipped,
+    OrderCancelled: () => orderCancelled(`customer:${CUSTOMER}`),
+    PaymentRefunded: () => paymentRefunded(TOTAL),
+  })[type]();
