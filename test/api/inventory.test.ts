@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { buy, orderReaches } from '../support/shop.js';
 import { appendsNothing, createProduct, expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
 
 describe('HTTP inventory', () => {
@@ -32,10 +33,21 @@ describe('HTTP inventory', () => {
     expect(adjusted.map((e) => [e.data.delta, e.data.reason])).to.deep.equal([[-3, 'damaged'], [2, 'stocktake']]);
   });
 
-  it('never takes stock below what is reserved, here nothing reserved: below zero (409), appending nothing', async () => {
+  it('never takes stock below zero (409), appending nothing', async () => {
     await receipt(2);
-    const res = await appendsNothing(app, () => adjustment(-3));
+    expectProblem(await appendsNothing(app, () => adjustment(-3)), 409);
+  });
+
+  it('never takes stock below what orders have reserved (409), appending nothing', async () => {
+    await receipt(5);
+    const shopper = await app.customer();
+    const productId = (await app.http().get('/api/v1/products').set('Authorization', `Bearer ${admin}`)).body.items[0].productId;
+    const orderId = await buy(app, shopper, productId, 3);
+    await orderReaches(app, shopper.token, orderId, ['Confirmed']);
+    const res = await appendsNothing(app, () => adjustment(-3, 'stocktake'));
     expectProblem(res, 409);
+    expect(res.body.detail).to.match(/below the 3 reserved/);
+    expect((await adjustment(-2)).body).to.deep.equal({ sku, onHand: 3, reserved: 3, available: 0 });
   });
 
   it('refuses bad quantities and deltas (400), appending nothing', async () => {
