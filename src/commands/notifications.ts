@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Mailer } from '../infrastructure/mail/mailer.js';
 import type { Document, ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import type { NotificationPayload } from '../processes/notifications.js';
+import { paged, type Page } from '../projections/paging.js';
 import type { CustomerProfile } from '../projections/customer-profiles/customer-profiles.js';
 
 /**
@@ -56,14 +57,15 @@ export const deliverNotification = async (deps: NotificationDeps, payload: Notif
 export const listNotifications = async (
   readModels: ReadModelStore,
   customerId: string,
-  page: { page: number; pageSize: number },
+  page: Page,
 ) => {
   const notifications = readModels.collection<StoredNotification>(NOTIFICATIONS);
   const filter = { customerId, status: { $in: ['sent', 'uncertain'] } };
-  const [docs, total] = await Promise.all([
-    notifications.find(filter, { sort: { sentAt: -1, _id: 1 }, skip: (page.page - 1) * page.pageSize, limit: page.pageSize }),
-    notifications.countDocuments(filter),
-  ]);
-  const items = docs.map(({ type, orderId, subject, sentAt, status }) => ({ type, orderId, subject, sentAt: sentAt ?? null, status }));
-  return { items, total, page: page.page, pageSize: page.pageSize };
+  return paged(notifications, filter, { sentAt: -1 }, page, ({ type, orderId, subject, sentAt, status }) => ({
+    type,
+    orderId,
+    subject,
+    sentAt: sentAt ?? null,
+    status,
+  }));
 };

@@ -14,6 +14,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
+import { PageQuery } from './paging.js';
 
 // Decorators run bottom-up and stop at the first failure: presence, then type, then rules.
 
@@ -93,7 +94,7 @@ export class UpdateProductBody {
   price?: MoneyBody;
 }
 
-export class ListProductsQuery {
+export class ListProductsQuery extends PageQuery {
   @MaxLength(100)
   @IsString()
   @IsOptional()
@@ -113,16 +114,6 @@ export class ListProductsQuery {
   @IsInt({ message: 'must be an integer number of minor units' })
   @IsOptional()
   maxPrice?: number;
-
-  @Max(10_000)
-  @Min(1)
-  @IsInt()
-  page: number = 1;
-
-  @Max(100)
-  @Min(1)
-  @IsInt()
-  pageSize: number = 20;
 
   @IsIn(['newest', 'price', '-price', 'name'])
   @IsOptional()

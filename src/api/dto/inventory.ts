@@ -1,4 +1,5 @@
 import { IsDefined, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { PageQuery } from './paging.js';
 import { MAX_QUANTITY } from '../../domain/inventory/inventory.js';
 
 // Decorators run bottom-up and stop at the first failure: presence, then type, then rules.
@@ -24,19 +25,9 @@ export class AdjustmentBody {
   reason!: string;
 }
 
-export class ListStockQuery {
+export class ListStockQuery extends PageQuery {
   @Min(0)
   @IsInt()
   @IsOptional()
   lowStockBelow?: number;
-
-  @Max(10_000)
-  @Min(1)
-  @IsInt()
-  page: number = 1;
-
-  @Max(100)
-  @Min(1)
-  @IsInt()
-  pageSize: number = 20;
 }

@@ -2,6 +2,7 @@ import { Type } from 'class-transformer';
 import { IsDefined, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { MAX_QUANTITY_PER_LINE } from '../../domain/cart/cart.js';
 import { AddressBody } from './accounts.js';
+import { PageQuery } from './paging.js';
 
 // Decorators run bottom-up and stop at the first failure: presence, then type, then rules.
 
@@ -56,7 +57,7 @@ export class AmendOrderBody {
 
 export const ORDER_STATUSES = ['Pending', 'Paid', 'Confirmed', 'Shipped', 'Delivered', 'Failed', 'Cancelled'] as const;
 
-export class ListOrdersQuery {
+export class ListOrdersQuery extends PageQuery {
   @IsIn(ORDER_STATUSES)
   @IsOptional()
   status?: (typeof ORDER_STATUSES)[number];
@@ -64,28 +65,6 @@ export class ListOrdersQuery {
   @IsUUID()
   @IsOptional()
   customerId?: string;
-
-  @Max(10_000)
-  @Min(1)
-  @IsInt()
-  page: number = 1;
-
-  @Max(100)
-  @Min(1)
-  @IsInt()
-  pageSize: number = 20;
-}
-
-export class PageQuery {
-  @Max(10_000)
-  @Min(1)
-  @IsInt()
-  page: number = 1;
-
-  @Max(100)
-  @Min(1)
-  @IsInt()
-  pageSize: number = 20;
 }
 
 export class ListShipmentsQuery extends PageQuery {

@@ -7,7 +7,7 @@ import { getCustomerProfile, type CustomerProfile } from '../../projections/cust
 import { principalOf, requireCustomer } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { AddressBody, LoginBody, RegisterBody } from '../dto/accounts.js';
-import { PageQuery } from '../dto/orders.js';
+import { PageQuery } from '../dto/paging.js';
 import { answerWrite, commandContext } from '../http.js';
 import { parseDto, parseQuery } from '../validation.js';
 

@@ -4,6 +4,7 @@ import type { Money } from '../../domain/shared/types.js';
 import type { ShipmentPrepared } from '../../domain/shipping/shipment.js';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
 import type { Document, Filter, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
+import { paged } from '../paging.js';
 import type { Projection } from '../projection.js';
 
 /** An order as its owner and the back office see it, with payment, shipment and status history. */
@@ -127,9 +128,5 @@ export const listOrders = async (
   const filter: Filter = {};
   if (query.customerId) filter.customerId = query.customerId;
   if (query.status) filter.status = query.status;
-  const [docs, total] = await Promise.all([
-    orders.find(filter, { sort: { createdAt: -1, _id: 1 }, skip: (query.page - 1) * query.pageSize, limit: query.pageSize }),
-    orders.countDocuments(filter),
-  ]);
-  return { items: docs.map(toOrder), total, page: query.page, pageSize: query.pageSize };
+  return paged(orders, filter, { createdAt: -1 }, query, toOrder);
 };

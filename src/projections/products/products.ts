@@ -10,6 +10,7 @@ import type {
 import type { Money } from '../../domain/shared/types.js';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
 import type { Document, Filter, ReadModelCollection, Sort } from '../../infrastructure/read-models/read-model-store.js';
+import { paged } from '../paging.js';
 import type { Projection } from '../projection.js';
 
 /** The catalog as shoppers see it: product details, price and availability in one document. */
@@ -142,10 +143,10 @@ export type ProductQuery = {
 };
 
 const SORTS: Record<ProductSort, Sort> = {
-  newest: { createdAt: -1, _id: 1 },
-  price: { 'price.amount': 1, _id: 1 },
-  '-price': { 'price.amount': -1, _id: 1 },
-  name: { name: 1, _id: 1 },
+  newest: { createdAt: -1 },
+  price: { 'price.amount': 1 },
+  '-price': { 'price.amount': -1 },
+  name: { name: 1 },
 };
 
 export const toProduct = (doc: ProductView) => ({
@@ -171,15 +172,7 @@ export const listProducts = async (products: ReadModelCollection<ProductView>, q
   if (query.minPrice !== undefined) price.$gte = query.minPrice;
   if (query.maxPrice !== undefined) price.$lte = query.maxPrice;
   if (Object.keys(price).length > 0) filter['price.amount'] = price;
-  const [docs, total] = await Promise.all([
-    products.find(filter, {
-      sort: SORTS[query.sort ?? 'newest'],
-      skip: (query.page - 1) * query.pageSize,
-      limit: query.pageSize,
-    }),
-    products.countDocuments(filter),
-  ]);
-  return { items: docs.map(toProduct), total, page: query.page, pageSize: query.pageSize };
+  return paged(products, filter, SORTS[query.sort ?? 'newest'], query, toProduct);
 };
 
 export const getProduct = async (products: ReadModelCollection<ProductView>, productId: string) => {

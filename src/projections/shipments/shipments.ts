@@ -2,6 +2,7 @@ import type { OrderAmended, OrderCancelled, OrderDelivered, OrderLine, OrderShip
 import type { ShipmentPrepared } from '../../domain/shipping/shipment.js';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
 import type { Document, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
+import { paged } from '../paging.js';
 import type { Projection } from '../projection.js';
 
 /** The warehouse's view: what to ship where, and how far it got. */
@@ -63,9 +64,5 @@ export const listShipments = async (
   query: { status?: ShipmentView['status']; page: number; pageSize: number },
 ) => {
   const filter = query.status ? { status: query.status } : {};
-  const [docs, total] = await Promise.all([
-    shipments.find(filter, { sort: { updatedAt: 1, _id: 1 }, skip: (query.page - 1) * query.pageSize, limit: query.pageSize }),
-    shipments.countDocuments(filter),
-  ]);
-  return { items: docs.map(toShipment), total, page: query.page, pageSize: query.pageSize };
+  return paged(shipments, filter, { updatedAt: 1 }, query, toShipment);
 };

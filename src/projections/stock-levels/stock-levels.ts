@@ -1,6 +1,7 @@
 import type { InventoryEvent } from '../../domain/inventory/inventory.js';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
 import type { Document, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
+import { paged } from '../paging.js';
 import type { Projection } from '../projection.js';
 
 /** Stock per SKU for the back office. */
@@ -76,9 +77,5 @@ export const listStockLevels = async (
   query: { lowStockBelow?: number; page: number; pageSize: number },
 ) => {
   const filter = query.lowStockBelow === undefined ? {} : { available: { $lt: query.lowStockBelow } };
-  const [docs, total] = await Promise.all([
-    levels.find(filter, { sort: { available: 1, _id: 1 }, skip: (query.page - 1) * query.pageSize, limit: query.pageSize }),
-    levels.countDocuments(filter),
-  ]);
-  return { items: docs.map(toStockLevel), total, page: query.page, pageSize: query.pageSize };
+  return paged(levels, filter, { available: 1 }, query, toStockLevel);
 };

@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { Aggregator, Query } from 'mingo';
+import { applyUpdate, seedFromFilter } from './document-update.js';
+import type { EmbeddedReadModelStore, Staging } from './embedded-read-model-store.js';
+import type {
+  DeleteResult,
+  Document,
+  Filter,
+  FindOptions,
+  IndexSpec,
+  ReadModelCollection,
+  Update,
+  UpdateOptions,
+  UpdateResult,
+} from './read-model-store.js';
+
+/** MongoDB's language without server-side JavaScript ($where, $function). */
+export const QUERY_OPTIONS = { scriptEnabled: false } as const;
+
+/**
+ * One collection of the embedded store. Reads evaluate mingo over the store's in-memory
+ * documents (narrowed by an index where one applies) and hand out copies; every write,
+ * alone or within a bulk write, goes through the store's staging, so that it is checked
+ * against unique keys and persisted atomically.
+ */
+export class EmbeddedCollection<T extends Document> implements ReadModelCollection<T> {
+  constructor(
+    private readonly store: EmbeddedReadModelStore,
+    readonly name: string,
+  ) {}
+
+  async findOne(filter: Filter, options: Pick<FindOptions, 'sort' | 'projection'> = {}): Promise<T | null> {
+    return (await this.find(filter, { ...options, limit: 1 }))[0] ?? null;
+  }
+
+  async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
+    const cached = this.store.documents(this.name);
+    const candidates = [...this.store.candidates(cached, filter)];
+    const cursor = new Query(filter, QUERY_OPTIONS).find<Record<string, unknown>>(candidates, options.projection);
+    if (options.sort) cursor.sort(options.sort);
+    if (options.skip) cursor.skip(options.skip);
+    if (options.limit) cursor.limit(options.limit);
+    return cursor.all().map((doc) => structuredClone(doc) as T);
+  }
+
+  async countDocuments(filter: Filter = {}): Promise<number> {
+    const cached = this.store.documents(this.name);
+    const query = new Query(filter, QUERY_OPTIONS);
+    let count = 0;
+    for (const doc of this.store.candidates(cached, filter)) if (query.test(doc)) count += 1;
+    return count;
+  }
+
+  async aggregate<R = Document>(pipeline: Record<string, unknown>[]): Promise<R[]> {
+    const cached = this.store.documents(this.name);
+    const first = pipeline[0]?.$match as Filter | undefined;
+    const source = first ? [...this.store.candidates(cached, first)] : [...cached.docs.values()];
+    const results = new Aggregator(pipeline, QUERY_OPTIONS).run(source) as R[];
+    return results.map((doc) => structuredClone(doc));
+  }
+
+  async insertOne(document: T): Promise<void> {
+    this.store.write((staging) => this.stageInsert(staging, document));
+  }
+
+  async replaceOne(filter: Filter, replacement: T, options: UpdateOptions = {}): Promise<UpdateResult> {
+    return this.store.write((staging) => this.stageReplace(staging, filter, replacement, options));
+  }
+
+  async updateOne(filter: Filter, update: Update, options: UpdateOptions = {}): Promise<UpdateResult> {
+    return this.store.write((staging) => this.stageUpdate(staging, filter, update, options, 1));
+  }
+
+  async updateMany(filter: Filter, update: Update, options: UpdateOptions = {}): Promise<UpdateResult> {
+    return this.store.write((staging) => this.stageUpdate(staging, filter, update, options, Infinity));
+  }
+
+  async deleteOne(filter: Filter): Promise<DeleteResult> {
+    return this.store.write((staging) => this.stageDelete(staging, filter, 1));
+  }
+
+  async deleteMany(filter: Filter): Promise<DeleteResult> {
+    return this.store.write((staging) => this.stageDelete(staging, filter, Infinity));
+  }
+
+  async createIndex(index: IndexSpec): Promise<string> {
+    const name = index.name ?? Object.entries(index.keys).map(([k, v]) => `${k}_${v}`).join('_');
+    this.store.addIndex(this.name, { ...index, name });
+    return name;
+  }
+
+  // ------------------------------------------------ staged forms, shared with bulkWrite
+
+  stageInsert(staging: Staging, document: Document): void {
+    this.store.put(staging, this.name, clone(document), undefined);
+  }
+
+  stageReplace(staging: Staging, filter: Filter, replacement: Document, options: UpdateOptions): UpdateResult {
+    const [target] = this.store.matching(staging, this.name, filter, 1);
+    if (target) {
+      const next = { ...clone(replacement), _id: target._id };
+      this.store.put(staging, this.name, next, target._id);
+      return { matchedCount: 1, modifiedCount: sameJson(target, next) ? 0 : 1, upsertedId: null };
+    }
+    if (!options.upsert) return { matchedCount: 0, modifiedCount: 0, upsertedId: null };
+    const seededId = seedFromFilter(filter)._id;
+    const _id = replacement._id ?? (typeof seededId === 'string' ? seededId : randomUUID());
+    this.store.put(staging, this.name, { ...clone(replacement), _id }, undefined);
+    return { matchedCount: 0, modifiedCount: 0, upsertedId: _id };
+  }
+
+  stageUpdate(staging: Staging, filter: Filter, update: Update, options: UpdateOptions, limit: number): UpdateResult {
+    const targets = this.store.matching(staging, this.name, filter, limit);
+    let modifiedCount = 0;
+    for (const target of targets) {
+      const next = applyUpdate(target, update, false);
+      if (sameJson(target, next)) continue;
+      this.store.put(staging, this.name, next, target._id);
+      modifiedCount += 1;
+    }
+    if (targets.length > 0 || !options.upsert) return { matchedCount: targets.length, modifiedCount, upsertedId: null };
+    const seed = seedFromFilter(filter);
+    const inserted = applyUpdate({ ...seed, _id: typeof seed._id === 'string' ? seed._id : randomUUID() }, update, true);
+    this.store.put(staging, this.name, inserted, undefined);
+    return { matchedCount: 0, modifiedCount: 0, upsertedId: inserted._id };
+  }
+
+  stageDelete(staging: Staging, filter: Filter, limit: number): DeleteResult {
+    const targets = this.store.matching(staging, this.name, filter, limit);
+    for (const target of targets) this.store.remove(staging, this.name, target._id);
+    return { deletedCount: targets.length };
+  }
+}
+
+const clone = <D>(doc: D): D => structuredClone(doc);
+
+const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
