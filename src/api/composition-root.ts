@@ -10,7 +10,7 @@ import { ensureAdmin } from '../commands/accounts.js';
 import { CommandHandler, type CommandContext } from '../commands/command-handler.js';
 import { seedDemoCatalog } from '../commands/demo-catalog.js';
 import type { Config } from '../config.js';
-import { eventSchema } from '../domain/shared/event-schema.js';
+import { eventSchema, type EventSchema } from '../domain/shared/event-schema.js';
 import { UPCASTERS } from '../domain/upcasters.js';
 import { EsdbEventStore } from '../infrastructure/event-store/esdb-event-store.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
@@ -83,6 +83,41 @@ export const compose = async (config: Config, logger: Logger = pino({ level: con
   const deps = resolveDeps(scope);
   registerGauges(deps);
   return lifecycle(config, deps, scope.resolve<Mailer>(T.mailer));
+};
+
+/** What the command-line tools need: the stores of this environment and the domain's schema, no HTTP. */
+export type Tools = {
+  config: Config;
+  logger: Logger;
+  eventStore: EventStore;
+  readModels: ReadModelStore;
+  schema: EventSchema;
+  commands: CommandHandler;
+  close(): Promise<void>;
+};
+
+export const composeTools = async (config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Tools> => {
+  mkdirSync(config.dataDir, { recursive: true });
+  const scope = rootContainer.createChildContainer();
+  scope.register(T.config, { useValue: config });
+  scope.register(T.logger, { useValue: logger });
+  scope.register(T.eventStore, { useValue: await openEventStore(config) });
+  scope.register(T.readModels, { useValue: await openReadModels(config) });
+  registerServices(scope, config);
+  const eventStore = scope.resolve<EventStore>(T.eventStore);
+  const readModels = scope.resolve<ReadModelStore>(T.readModels);
+  return {
+    config,
+    logger,
+    eventStore,
+    readModels,
+    schema: scope.resolve(T.schema),
+    commands: scope.resolve(T.commands),
+    close: async () => {
+      await eventStore.close();
+      await readModels.close();
+    },
+  };
 };
 
 const openEventStore = async (config: Config): Promise<EventStore> =>
@@ -159,6 +194,7 @@ const resolveDeps = (scope: DependencyContainer): AppDeps => ({
   logger: scope.resolve(T.logger),
   clock: scope.resolve(T.clock),
   eventStore: scope.resolve(T.eventStore),
+  schema: scope.resolve(T.schema),
   readModels: scope.resolve(T.readModels),
   commands: scope.resolve(T.commands),
   projections: scope.resolve(T.projections),

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { CommandHandler } from '../commands/command-handler.js';
 import type { Config } from '../config.js';
+import type { EventSchema } from '../domain/shared/event-schema.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import type { PasswordHasher } from '../infrastructure/security/passwords.js';
@@ -22,6 +23,7 @@ export type AppDeps = {
   logger: Logger;
   clock: () => Date;
   eventStore: EventStore;
+  schema: EventSchema;
   readModels: ReadModelStore;
   commands: CommandHandler;
   projections: ProjectionRunner;

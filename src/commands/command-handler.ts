@@ -1,6 +1,7 @@
-import { v4 as uuidv4, v5 as uuidv5 } from 'uuid';
+import { v4 as uuidv4 } from 'uuid';
 import { ConcurrencyError, PreconditionFailedError } from '../domain/shared/errors.js';
 import type { EventSchema } from '../domain/shared/event-schema.js';
+import { derivedEventId, derivedId } from '../domain/shared/ids.js';
 import type { Decider, DomainEvent } from '../domain/shared/types.js';
 import {
   IdempotencyViolationError,
@@ -50,7 +51,6 @@ export type Handled<State> = {
 
 type Loaded = { decider: unknown; state: unknown; revision: number; recentIds: string[] };
 
-const IDEMPOTENCY_NAMESPACE = '0b7f3c5e-2f5e-4c1e-9a53-6a0c2d1f4e8b';
 
 export type CommandHandlerOptions = {
   schema: EventSchema;
@@ -180,12 +180,11 @@ export class CommandHandler {
 /** Event ids for one command: derived from the idempotency key when there is one, random otherwise. */
 const eventIds = (streamName: string, idempotencyKey: string | undefined) => {
   if (!idempotencyKey) return () => uuidv4();
-  return (index: number) => uuidv5(JSON.stringify(['event', idempotencyKey, streamName, index]), IDEMPOTENCY_NAMESPACE);
+  return (index: number) => derivedEventId(idempotencyKey, streamName, index);
 };
 
 /** A deterministic id for something created by a request with an idempotency key (e.g. a new order id). */
-export const derivedId = (seed: string, purpose: string): string =>
-  uuidv5(JSON.stringify([purpose, seed]), IDEMPOTENCY_NAMESPACE);
+export { derivedId };
 
 const replayed = <State>(state: State, revision: number): Handled<State> => ({ state, revision, appended: [], replayed: true });
 

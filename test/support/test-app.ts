@@ -75,6 +75,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     logger,
     clock,
     eventStore,
+    schema,
     readModels,
     commands,
     projections,

@@ -3,9 +3,11 @@ import type { Document } from '../../infrastructure/read-models/read-model-store
 import { PARKED_JOBS } from '../../processes/jobs.js';
 import { PARKED_EVENTS } from '../../processes/runner.js';
 import { paged } from '../../projections/paging.js';
+import { auditOrder, auditStream, parseAsOf } from '../../operations/audit.js';
 import { requireAdmin } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { PageQuery } from '../dto/paging.js';
+import { uuidParam } from '../http.js';
 import { parseQuery } from '../validation.js';
 
 /** The back office's view of what needs a human: events and jobs that kept failing. */
@@ -24,6 +26,18 @@ export const adminRoutes = (deps: AppDeps): Router => {
   // Jobs (provider calls, emails) that kept failing.
   router.get('/parked-jobs', async (req, res) => {
     res.json(await page(PARKED_JOBS, 'parkedAt')(await parseQuery(PageQuery, req.query)));
+  });
+
+  // A stream's events with metadata and the state after each; `?asOf=<revision|time>` adds the state then.
+  router.get('/audit/streams/:stream', async (req, res) => {
+    const asOf = parseAsOf(typeof req.query.asOf === 'string' ? req.query.asOf : undefined);
+    res.json(await auditStream(deps, String(req.params.stream), asOf));
+  });
+
+  // An order's state (as of `?asOf=`) and its timeline across every stream its saga touched.
+  router.get('/audit/orders/:id', async (req, res) => {
+    const asOf = parseAsOf(typeof req.query.asOf === 'string' ? req.query.asOf : undefined);
+    res.json(await auditOrder(deps, uuidParam(req, 'id', 'order'), asOf));
   });
 
   return router;

@@ -1,0 +1,74 @@
+import 'reflect-metadata';
+import { Command } from 'commander';
+import { validate as isUuid } from 'uuid';
+import { composeTools } from '../api/composition-root.js';
+import { loadConfig } from '../config.js';
+import { auditOrder, auditStream, parseAsOf, type OrderAudit, type StreamAudit } from '../operations/audit.js';
+import { compact, run, short, table } from './output.js';
+
+/**
+ * `npm run audit -- <stream | order id> [--as-of <time|revision>] [--json]`
+ * A stream: every event with its metadata and the state after it. An order id: the
+ * order's state and its timeline across every stream its saga touched.
+ */
+
+const program = new Command('audit')
+  .description('Replay the audit trail of a stream or an order')
+  .argument('<target>', 'a stream name (order-<id>, inventory-<sku>, customer-<id>, ...) or an order id')
+  .option('--as-of <time|revision>', 'the state as of an ISO time or a stream revision')
+  .option('--json', 'print JSON instead of tables')
+  .showHelpAfterError();
+
+run(async () => {
+  program.parse();
+  const [target] = program.args as [string];
+  const options = program.opts<{ asOf?: string; json?: boolean }>();
+  const tools = await composeTools(loadConfig(), undefined);
+  try {
+    const asOf = parseAsOf(options.asOf);
+    const result = isUuid(target) ? await auditOrder(tools, target.toLowerCase(), asOf) : await auditStream(tools, target, asOf);
+    console.log(options.json ? JSON.stringify(result, null, 2) : 'timeline' in result ? orderTables(result) : streamTables(result));
+  } finally {
+    await tools.close();
+  }
+});
+
+const streamTables = (audit: StreamAudit) => {
+  const rows = audit.events.map((e) => [
+    String(e.revision),
+    String(e.position),
+    e.occurredAt,
+    e.type + (e.storedSchemaVersion < Number(e.metadata.schemaVersion ?? 1) ? ` (stored v${e.storedSchemaVersion})` : ''),
+    String(e.metadata.actor ?? ''),
+    `${short(e.metadata.correlationId)} / ${short(e.metadata.causationId)}`,
+    compact(e.data),
+    compact(e.stateAfter),
+  ]);
+  const heading = `${audit.streamName}: ${audit.events.length} events`;
+  const when = audit.asOf ? `as of ${'revision' in audit.asOf ? `revision ${audit.asOf.revision}` : audit.asOf.time}` : 'now';
+  return [
+    heading,
+    table(['rev', 'pos', 'occurred at', 'type', 'actor', 'correlation / causation', 'data', 'state after'], rows, [4, 5, 14, 12, 11, 11, 20, 20]),
+    `state ${when}:`,
+    JSON.stringify(audit.state, null, 2),
+  ].join('\n');
+};
+
+const orderTables = (audit: OrderAudit) => {
+  const rows = audit.timeline.map((e) => [
+    String(e.position),
+    e.occurredAt,
+    e.streamName,
+    e.type,
+    String(e.metadata.actor ?? ''),
+    `${short(e.metadata.correlationId)} / ${short(e.metadata.causationId)}`,
+    compact(e.data),
+  ]);
+  const when = audit.asOf ? `as of ${'revision' in audit.asOf ? `revision ${audit.asOf.revision}` : audit.asOf.time}` : 'now';
+  return [
+    `order ${audit.orderId}: ${audit.timeline.length} events across ${new Set(audit.timeline.map((e) => e.streamName)).size} streams`,
+    table(['pos', 'occurred at', 'stream', 'type', 'actor', 'correlation / causation', 'data'], rows, [6, 15, 18, 14, 12, 12, 23]),
+    `order ${when}:`,
+    JSON.stringify(audit.state, null, 2),
+  ].join('\n');
+};

@@ -1,0 +1,140 @@
+import { DECIDERS } from '../domain/registry.js';
+import { NotFoundError, ValidationError } from '../domain/shared/errors.js';
+import type { EventSchema } from '../domain/shared/event-schema.js';
+import type { DomainEvent } from '../domain/shared/types.js';
+import { streamCategory, type EventStore, type RecordedEvent } from '../infrastructure/event-store/event-store.js';
+
+/**
+ * The audit trail: any stream's events with their metadata and the state after each one
+ * (folded with the domain's own evolve, through the same upcasters as everything else),
+ * the state as of a time or revision, and an order's timeline across every stream its
+ * saga touched, gathered by correlation and causation ids.
+ */
+
+export type AuditDeps = { eventStore: EventStore; schema: EventSchema };
+
+/** A point in a stream's history: a revision, or an ISO time (inclusive). */
+export type AsOf = { revision: number } | { time: string };
+
+export type AuditedEvent = {
+  streamName: string;
+  revision: number;
+  position: number;
+  type: string;
+  occurredAt: string;
+  recordedAt: string;
+  /** The schema version the event was stored with (it is read in the current one). */
+  storedSchemaVersion: number;
+  data: Record<string, unknown>;
+  metadata: Record<string, unknown>;
+};
+
+export type StreamAudit = {
+  streamName: string;
+  events: Array<AuditedEvent & { stateAfter: unknown }>;
+  asOf: AsOf | null;
+  /** The state as of `asOf`, or after the last event. */
+  state: unknown;
+};
+
+/** Parses `--as-of` / `?asOf=`: a non-negative integer is a revision, anything else an ISO time. */
+export const parseAsOf = (raw: string | undefined): AsOf | null => {
+  if (raw === undefined || raw === '') return null;
+  if (/^\d+$/.test(raw)) return { revision: Number(raw) };
+  const time = Date.parse(raw);
+  if (Number.isNaN(time)) throw new ValidationError('invalid as-of', [{ field: 'asOf', message: 'must be a revision or an ISO 8601 time' }]);
+  return { time: new Date(time).toISOString() };
+};
+
+const SECRETS = new Set(['passwordHash']);
+
+/** Secrets never leave through the audit trail, even to admins. */
+const redacted = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(redacted);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, SECRETS.has(key) ? '[redacted]' : redacted(v)]));
+};
+
+const occurredAtOf = (event: RecordedEvent) => String(event.metadata.occurredAt ?? event.recordedAt);
+
+const within = (asOf: AsOf | null) => (event: RecordedEvent) => {
+  if (!asOf) return true;
+  return 'revision' in asOf ? event.revision <= asOf.revision : Date.parse(occurredAtOf(event)) <= Date.parse(asOf.time);
+};
+
+const audited = (stored: RecordedEvent, current: RecordedEvent): AuditedEvent => ({
+  streamName: current.streamName,
+  revision: current.revision,
+  position: current.position,
+  type: current.type,
+  occurredAt: occurredAtOf(current),
+  recordedAt: current.recordedAt,
+  storedSchemaVersion: Number(stored.metadata.schemaVersion ?? 1),
+  data: redacted(current.data) as Record<string, unknown>,
+  metadata: current.metadata,
+});
+
+const read = async (deps: AuditDeps, streamName: string) => {
+  const stored = await deps.eventStore.readStream(streamName);
+  return stored.map((event) => ({ stored, event, current: deps.schema.upcast(event) }));
+};
+
+export const auditStream = async (deps: AuditDeps, streamName: string, asOf: AsOf | null = null): Promise<StreamAudit> => {
+  const events = await read(deps, streamName);
+  if (events.length === 0) throw new NotFoundError(`stream ${streamName} not found`);
+  const decider = DECIDERS[streamCategory(streamName)];
+  let state: unknown = decider?.initialState() ?? null;
+  let stateAsOf: unknown = asOf ? (decider?.initialState() ?? null) : undefined;
+  const entries = events.map(({ event, current }) => {
+    if (decider) state = decider.evolve(state, { type: current.type, data: current.data } as DomainEvent);
+    if (asOf && within(asOf)(current)) stateAsOf = state;
+    return { ...audited(event, current), stateAfter: redacted(state) };
+  });
+  return { streamName, events: entries, asOf, state: redacted(asOf ? stateAsOf : state) };
+};
+
+export type OrderAudit = {
+  orderId: string;
+  asOf: AsOf | null;
+  /** The order (its own stream folded) as of `asOf`, or now. */
+  state: unknown;
+  /** Every event of the saga, from every stream it touched, in log order. */
+  timeline: AuditedEvent[];
+};
+
+/**
+ * An order's timeline: its own stream, and from every stream its saga touched (payment,
+ * shipment, the SKUs of its lines, the cart) the events caused by it: those sharing the
+ * correlation id of one of the order's events, or caused (transitively) by an event
+ * already in the timeline.
+ */
+export const auditOrder = async (deps: AuditDeps, orderId: string, asOf: AsOf | null = null): Promise<OrderAudit> => {
+  const own = (await auditStream(deps, `order-${orderId}`, asOf)) as StreamAudit;
+  const created = own.events[0]!;
+  if (created.type !== 'OrderCreated') throw new NotFoundError(`order ${orderId} not found`);
+  const { paymentId, shipmentId, customerId, lines } = created.data as { paymentId: string; shipmentId: string; customerId: string; lines: Array<{ sku: string }> };
+  const touched = [`payment-${paymentId}`, `shipment-${shipmentId}`, `cart-${customerId}`, ...new Set(lines.map((l) => `inventory-${l.sku}`))];
+  const candidates = (await Promise.all(touched.map((stream) => read(deps, stream))))
+    .flat()
+    .filter(({ current }) => current.position > created.position)
+    .sort((a, b) => a.current.position - b.current.position);
+  const correlations = new Set(own.events.map((e) => String(e.metadata.correlationId)));
+  const ids = new Set((await deps.eventStore.readStream(`order-${orderId}`)).map((e) => e.id));
+  const timeline: AuditedEvent[] = own.events.map(({ stateAfter: _state, ...event }) => event);
+  for (const { event, current } of candidates) {
+    const caused = ids.has(String(current.metadata.causationId)) || correlations.has(String(current.metadata.correlationId));
+    if (!caused) continue;
+    ids.add(current.id);
+    timeline.push(audited(event, current));
+  }
+  timeline.sort((a, b) => a.position - b.position);
+  return { orderId, asOf, state: own.state, timeline: timeline.filter(until(asOf, own)) };
+};
+
+/** The timeline up to a time, or up to where the order's own stream stood at a revision. */
+const until = (asOf: AsOf | null, own: StreamAudit) => {
+  if (!asOf) return () => true;
+  if ('time' in asOf) return (event: AuditedEvent) => Date.parse(event.occurredAt) <= Date.parse(asOf.time);
+  const next = own.events.find((e) => e.revision > asOf.revision);
+  return (event: AuditedEvent) => !next || event.position < next.position;
+};
