@@ -29,6 +29,8 @@ import { orderSaga } from '../processes/order-saga.js';
 import { PARKED_EVENTS, ProcessManagerRunner, type ProcessRunnerDeps } from '../processes/runner.js';
 import { ALL_PROJECTIONS } from '../projections/index.js';
 import { ProjectionRunner } from '../projections/runner.js';
+import { ProjectionViews } from '../projections/views.js';
+import { Rebuilds } from '../operations/rebuild.js';
 import { createApp } from './app.js';
 import { TokenIssuer } from './auth.js';
 import { SessionPositions } from './consistency.js';
@@ -58,6 +60,8 @@ const T = {
   idempotency: Symbol('IdempotencyKeys'),
   sessions: Symbol('SessionPositions'),
   metrics: Symbol('Metrics'),
+  views: Symbol('ProjectionViews'),
+  rebuilds: Symbol('Rebuilds'),
   provider: Symbol('PaymentProvider'),
   mailer: Symbol('Mailer'),
   jobs: Symbol('JobRunner'),
@@ -93,6 +97,7 @@ export type Tools = {
   readModels: ReadModelStore;
   schema: EventSchema;
   commands: CommandHandler;
+  rebuilds: Rebuilds;
   close(): Promise<void>;
 };
 
@@ -113,6 +118,7 @@ export const composeTools = async (config: Config, logger: Logger = pino({ level
     readModels,
     schema: scope.resolve(T.schema),
     commands: scope.resolve(T.commands),
+    rebuilds: scope.resolve(T.rebuilds),
     close: async () => {
       await eventStore.close();
       await readModels.close();
@@ -135,6 +141,21 @@ const once = <V>(make: (c: DependencyContainer) => V) => ({ useFactory: instance
 
 const registerServices = (scope: DependencyContainer, config: Config) => {
   scope.register(T.schema, once(() => eventSchema(UPCASTERS)));
+  scope.register(T.views, once((c) => new ProjectionViews(c.resolve(T.readModels))));
+  scope.register(
+    T.rebuilds,
+    once(
+      (c) =>
+        new Rebuilds({
+          eventStore: c.resolve(T.eventStore),
+          store: c.resolve(T.readModels),
+          schema: c.resolve(T.schema),
+          logger: c.resolve(T.logger),
+          projections: ALL_PROJECTIONS,
+          views: c.resolve(T.views),
+        }),
+    ),
+  );
   scope.register(T.commands, once((c) => new CommandHandler(c.resolve(T.eventStore), { schema: c.resolve(T.schema) })));
   scope.register(
     T.projections,
@@ -165,7 +186,7 @@ const registerProcesses = (scope: DependencyContainer, config: Config) => {
       const base = { commands: c.resolve<CommandHandler>(T.commands), clock: c.resolve<() => Date>(T.clock) };
       const handlers = jobHandlers(
         { ...base, provider: c.resolve(T.provider) },
-        { readModels: c.resolve(T.readModels), mailer: c.resolve(T.mailer), clock: base.clock, logger: c.resolve(T.logger) },
+        { readModels: c.resolve(T.views), mailer: c.resolve(T.mailer), clock: base.clock, logger: c.resolve(T.logger) },
       );
       const leaseMs = Math.max(120_000, config.paymentTimeoutMs * 2);
       return new JobRunner({ readModels: c.resolve(T.readModels), logger: c.resolve(T.logger), clock: base.clock }, handlers, { leaseMs });
@@ -195,7 +216,7 @@ const resolveDeps = (scope: DependencyContainer): AppDeps => ({
   clock: scope.resolve(T.clock),
   eventStore: scope.resolve(T.eventStore),
   schema: scope.resolve(T.schema),
-  readModels: scope.resolve(T.readModels),
+  readModels: scope.resolve(T.views),
   commands: scope.resolve(T.commands),
   projections: scope.resolve(T.projections),
   passwords: scope.resolve(T.passwords),
@@ -206,6 +227,7 @@ const resolveDeps = (scope: DependencyContainer): AppDeps => ({
   metrics: scope.resolve(T.metrics),
   processes: scope.resolve(T.processes),
   jobs: scope.resolve(T.jobs),
+  rebuilds: scope.resolve(T.rebuilds),
 });
 
 const registerGauges = (deps: AppDeps) => {

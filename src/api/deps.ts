@@ -5,6 +5,7 @@ import type { EventSchema } from '../domain/shared/event-schema.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import type { PasswordHasher } from '../infrastructure/security/passwords.js';
+import type { Rebuilds } from '../operations/rebuild.js';
 import type { JobRunner } from '../processes/jobs.js';
 import type { ProcessManagerRunner } from '../processes/runner.js';
 import type { ProjectionRunner } from '../projections/runner.js';
@@ -24,10 +25,12 @@ export type AppDeps = {
   clock: () => Date;
   eventStore: EventStore;
   schema: EventSchema;
+  /** The read models as queries see them (a projection's current collection by its logical name). */
   readModels: ReadModelStore;
   commands: CommandHandler;
   projections: ProjectionRunner;
   processes: RunningProcess[];
+  rebuilds: Rebuilds;
   jobs: JobRunner;
   passwords: PasswordHasher;
   tokens: TokenIssuer;

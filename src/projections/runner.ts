@@ -1,16 +1,21 @@
 import type { Logger } from 'pino';
 import type { EventSchema } from '../domain/shared/event-schema.js';
 import type { EventStore, RecordedEvent } from '../infrastructure/event-store/event-store.js';
-import { LogFollower, type FollowerStatus } from '../infrastructure/event-store/log-follower.js';
-import type { Document, ReadModelStore, WriteOperation } from '../infrastructure/read-models/read-model-store.js';
+import { LogFollower, RewindTo, type FollowerStatus } from '../infrastructure/event-store/log-follower.js';
+import { DuplicateKeyError, type Document, type ReadModelStore, type WriteOperation } from '../infrastructure/read-models/read-model-store.js';
 import type { Projection } from './projection.js';
 
 /**
  * Runs projections from their stored checkpoints (see LogFollower for catch-up and live).
- * Each batch writes the changed documents and every projection's checkpoint in ONE atomic
- * bulk write, so a crash can neither skip an event nor apply one twice; and each document
- * remembers the position of the last event applied to it, so an event that does reach a
- * projection twice changes nothing.
+ * - Each batch writes the changed documents and every projection's checkpoint in ONE
+ *   atomic bulk write, so a crash can neither skip an event nor apply one twice; and each
+ *   document remembers the position of the last event applied to it, so an event that does
+ *   reach a projection twice changes nothing.
+ * - A projection's checkpoint also names the collection it writes (`products`,
+ *   `products__v2`, ...). A rebuild fills a new collection and swaps it in by rewriting that
+ *   checkpoint; every write of this runner is guarded on its checkpoint still naming its
+ *   collection, so after a swap its next write fails as a whole, and it reloads its
+ *   checkpoints and follows the log again from where the rebuilt collection stands.
  */
 
 export type RunnerDeps = {
@@ -24,16 +29,25 @@ export type RunnerOptions = {
   batchSize?: number;
   /** Collection holding the checkpoints (one document per projection). */
   checkpoints?: string;
+  /** Collections to write instead of the ones the checkpoints name (rebuilds, verification). */
+  targets?: Readonly<Record<string, string>>;
+  /** Ignore events after this position (rebuilds and verification stop there). */
+  until?: number;
+  /** Called after every batch with the position reached and the events read so far. */
+  onProgress?: (position: number, events: number) => void;
 };
 
-type Checkpoint = Document & { position: number; updatedAt: string };
+export type Checkpoint = Document & { position: number; logical: string; collection: string; updatedAt: string };
 
 export const CHECKPOINTS = 'checkpoints';
 
+type Target = { projection: Projection; collection: string; position: number };
+
 export class ProjectionRunner {
-  private readonly checkpoints = new Map<string, number>();
+  private targets = new Map<string, Target>();
   private readonly follower: LogFollower;
   private position = 0;
+  private read = 0;
 
   constructor(
     private readonly deps: RunnerDeps,
@@ -41,20 +55,18 @@ export class ProjectionRunner {
     private readonly options: RunnerOptions = {},
   ) {
     this.follower = new LogFollower(deps.eventStore, deps.logger, options.batchSize ?? 500);
+    for (const projection of projections) {
+      const collection = options.targets?.[projection.name] ?? projection.collection;
+      this.targets.set(projection.name, { projection, collection, position: 0 });
+    }
   }
 
-  /** Creates indexes, loads checkpoints and starts following the log in the background. */
+  /** Loads checkpoints, creates indexes and starts following the log in the background. */
   async start(): Promise<void> {
-    for (const projection of this.projections) {
-      for (const index of projection.indexes ?? []) await this.collection(projection.collection).createIndex(index);
+    await this.loadCheckpoints();
+    for (const { projection, collection } of this.targets.values()) {
+      for (const index of projection.indexes ?? []) await this.deps.readModels.collection(collection).createIndex(index);
     }
-    const stored = await this.deps.readModels
-      .collection<Checkpoint>(this.checkpointCollection)
-      .find({ _id: { $in: this.projections.map((p) => p.name) } });
-    for (const projection of this.projections) {
-      this.checkpoints.set(projection.name, stored.find((c) => c._id === projection.name)?.position ?? 0);
-    }
-    this.position = Math.min(...this.checkpoints.values());
     this.follower.start(this.position, (events) => this.apply(events));
   }
 
@@ -79,8 +91,18 @@ export class ProjectionRunner {
     return this.follower.lastError;
   }
 
+  /** Events read from the log by this runner (for progress reports). */
+  get eventsRead(): number {
+    return this.read;
+  }
+
   checkpointOf(name: string): number | undefined {
-    return this.checkpoints.get(name);
+    return this.targets.get(name)?.position;
+  }
+
+  /** The collection a projection writes now. */
+  collectionOf(name: string): string | undefined {
+    return this.targets.get(name)?.collection;
   }
 
   /** Resolves true once every projection has processed `position`, false after `timeoutMs`. */
@@ -90,13 +112,13 @@ export class ProjectionRunner {
 
   /** Folds a batch into documents and writes them with every checkpoint, atomically. */
   async apply(recorded: readonly RecordedEvent[]): Promise<void> {
-    const events = recorded.filter((e) => e.position > this.position).map((e) => this.deps.schema.upcast(e));
+    const until = this.options.until ?? Number.MAX_SAFE_INTEGER;
+    const events = recorded.filter((e) => e.position > this.position && e.position <= until).map((e) => this.deps.schema.upcast(e));
     if (events.length === 0) return;
     const documents = await this.prefetch(events);
     const changed = new Map<string, Set<string>>();
-    for (const projection of this.projections) {
-      const from = this.checkpoints.get(projection.name) ?? 0;
-      const docs = documents.get(projection.collection)!;
+    for (const { projection, collection, position: from } of this.targets.values()) {
+      const docs = documents.get(collection)!;
       for (const event of events) {
         if (event.position <= from || !projection.eventTypes.includes(event.type)) continue;
         for (const id of projection.documentIds(event)) {
@@ -104,30 +126,56 @@ export class ProjectionRunner {
           if (current && (current._position as number) >= event.position) continue;
           const next = projection.evolve(current, event);
           docs.set(id, next ? { ...next, _id: id, _position: event.position } : null);
-          const ids = changed.get(projection.collection) ?? new Set<string>();
-          changed.set(projection.collection, ids.add(id));
+          const ids = changed.get(collection) ?? new Set<string>();
+          changed.set(collection, ids.add(id));
         }
       }
     }
     const last = events[events.length - 1]!.position;
-    await this.deps.readModels.bulkWrite([...this.documentWrites(documents, changed), ...this.checkpointWrites(last)]);
-    for (const projection of this.projections) this.checkpoints.set(projection.name, last);
+    await this.write([...this.documentWrites(documents, changed), ...this.checkpointWrites(last)]);
+    for (const target of this.targets.values()) target.position = Math.max(target.position, last);
     this.position = last;
+    this.read += events.length;
+    this.options.onProgress?.(last, this.read);
+  }
+
+  /** Writes a batch; when a rebuild swapped a collection in meanwhile, reloads and rewinds instead. */
+  private async write(operations: WriteOperation[]): Promise<void> {
+    try {
+      await this.deps.readModels.bulkWrite(operations);
+    } catch (error) {
+      if (!(error instanceof DuplicateKeyError && error.collection === this.checkpointCollection)) throw error;
+      await this.loadCheckpoints();
+      this.deps.logger.info({ position: this.position }, 'a rebuilt read model was swapped in: following the log again from its position');
+      throw new RewindTo(this.position);
+    }
+  }
+
+  private async loadCheckpoints(): Promise<void> {
+    const stored = await this.deps.readModels
+      .collection<Checkpoint>(this.checkpointCollection)
+      .find({ _id: { $in: [...this.targets.keys()] } });
+    for (const target of this.targets.values()) {
+      const checkpoint = stored.find((c) => c._id === target.projection.name);
+      target.position = checkpoint?.position ?? 0;
+      if (!this.options.targets) target.collection = checkpoint?.collection ?? target.projection.collection;
+    }
+    this.position = Math.min(...[...this.targets.values()].map((t) => t.position));
   }
 
   /** Loads, in one query per collection, every document the batch will touch. */
   private async prefetch(events: RecordedEvent[]): Promise<Map<string, Map<string, Document | null>>> {
     const wanted = new Map<string, Set<string>>();
-    for (const projection of this.projections) {
-      const ids = wanted.get(projection.collection) ?? new Set<string>();
-      wanted.set(projection.collection, ids);
+    for (const { projection, collection } of this.targets.values()) {
+      const ids = wanted.get(collection) ?? new Set<string>();
+      wanted.set(collection, ids);
       for (const event of events) {
         if (projection.eventTypes.includes(event.type)) for (const id of projection.documentIds(event)) ids.add(id);
       }
     }
     const documents = new Map<string, Map<string, Document | null>>();
     for (const [collection, ids] of wanted) {
-      const found = ids.size > 0 ? await this.collection(collection).find({ _id: { $in: [...ids] } }) : [];
+      const found = ids.size > 0 ? await this.deps.readModels.collection(collection).find({ _id: { $in: [...ids] } }) : [];
       documents.set(collection, new Map(found.map((doc) => [doc._id, doc])));
     }
     return documents;
@@ -151,23 +199,20 @@ export class ProjectionRunner {
     return writes;
   }
 
+  /** One guarded write per projection: it only lands while the checkpoint still names this collection. */
   private checkpointWrites(position: number): WriteOperation[] {
     const updatedAt = new Date().toISOString();
-    return this.projections.map((projection) => ({
-      collection: this.checkpointCollection,
-      replaceOne: {
-        filter: { _id: projection.name },
-        replacement: { _id: projection.name, position, updatedAt },
-        upsert: true,
-      },
-    }));
+    return [...this.targets.values()].map(({ projection, collection, position: own }) => {
+      const at = Math.max(own, position);
+      const replacement: Checkpoint = { _id: projection.name, logical: projection.collection, collection, position: at, updatedAt };
+      return {
+        collection: this.checkpointCollection,
+        replaceOne: { filter: { _id: projection.name, collection }, replacement, upsert: true },
+      };
+    });
   }
 
   private get checkpointCollection(): string {
     return this.options.checkpoints ?? CHECKPOINTS;
-  }
-
-  private collection(name: string) {
-    return this.deps.readModels.collection(name);
   }
 }

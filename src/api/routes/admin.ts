@@ -2,6 +2,8 @@ import { Router } from 'express';
 import type { Document } from '../../infrastructure/read-models/read-model-store.js';
 import { PARKED_JOBS } from '../../processes/jobs.js';
 import { PARKED_EVENTS } from '../../processes/runner.js';
+
+const withoutId = <D extends { _id: string }>({ _id, ...rest }: D) => rest;
 import { paged } from '../../projections/paging.js';
 import { auditOrder, auditStream, parseAsOf } from '../../operations/audit.js';
 import { requireAdmin } from '../auth.js';
@@ -26,6 +28,41 @@ export const adminRoutes = (deps: AppDeps): Router => {
   // Jobs (provider calls, emails) that kept failing.
   router.get('/parked-jobs', async (req, res) => {
     res.json(await page(PARKED_JOBS, 'parkedAt')(await parseQuery(PageQuery, req.query)));
+  });
+
+  // Every projection and process manager: where it stands in the log, how far behind, and its state.
+  router.get('/projections', async (_req, res) => {
+    const head = await deps.eventStore.headPosition();
+    const rebuilds = new Map((await deps.rebuilds.statuses()).map((r) => [r._id, r]));
+    const projections = deps.projections.projections.map(({ name }) => {
+      const position = deps.projections.checkpointOf(name) ?? 0;
+      const rebuild = rebuilds.get(name);
+      const status = rebuild?.status === 'running' ? 'rebuilding' : deps.projections.status;
+      return {
+        name,
+        kind: 'projection',
+        collection: deps.projections.collectionOf(name),
+        position,
+        lag: Math.max(0, head - position),
+        status,
+        ...(rebuild ? { lastRebuild: withoutId(rebuild) } : {}),
+      };
+    });
+    const processes = deps.processes.map((p) => ({
+      name: p.name,
+      kind: 'process-manager',
+      position: p.checkpoint,
+      lag: Math.max(0, head - p.checkpoint),
+      status: p.status,
+    }));
+    res.json([...projections, ...processes]);
+  });
+
+  // Rebuild one projection (or `all`) from the log into a new collection, swapped in when caught up (202).
+  router.post('/projections/:name/rebuild', async (req, res) => {
+    const name = String(req.params.name);
+    await deps.rebuilds.start([name]);
+    res.status(202).location('/api/v1/admin/projections').json({ name, status: 'rebuilding' });
   });
 
   // A stream's events with metadata and the state after each; `?asOf=<revision|time>` adds the state then.

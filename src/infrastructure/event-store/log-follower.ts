@@ -15,6 +15,14 @@ export type FollowerStatus = 'starting' | 'catching-up' | 'live' | 'failing' | '
 
 export type BatchHandler = (events: RecordedEvent[]) => Promise<void>;
 
+/** Thrown by a handler whose checkpoint was moved back (a rebuild swapped its read model in): follow again from there. */
+export class RewindTo extends Error {
+  constructor(readonly position: number) {
+    super(`rewinding to position ${position}`);
+    this.name = 'RewindTo';
+  }
+}
+
 export class LogFollower {
   private readonly progressed = new Signal();
   private readonly stopping = new Signal();
@@ -77,6 +85,10 @@ export class LogFollower {
         await this.follow(handle);
       } catch (error) {
         if (this.stopped) break;
+        if (error instanceof RewindTo) {
+          this.position = error.position;
+          continue;
+        }
         this.failures += 1;
         this.status = 'failing';
         this.lastError = error instanceof Error ? error.message : String(error);

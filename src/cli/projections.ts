@@ -1,0 +1,112 @@
+import 'reflect-metadata';
+import cliProgress from 'cli-progress';
+import { Command } from 'commander';
+import { composeTools, type Tools } from '../api/composition-root.js';
+import { loadConfig } from '../config.js';
+import type { Progress } from '../operations/rebuild.js';
+import { verify } from '../operations/verify.js';
+import { ALL_PROJECTIONS } from '../projections/index.js';
+import { CHECKPOINTS, type Checkpoint } from '../projections/runner.js';
+import { compact, run, table } from './output.js';
+
+/**
+ * `npm run projections:rebuild -- <name|all>...`  rebuild without downtime, then swap
+ * `npm run projections:verify [-- <name>...]`     compare the read models with the log; exit 1 on divergence
+ * `npm run projections:list`                       every projection, its collection and position
+ */
+
+const program = new Command('projections').description('Rebuild and verify the read models').showHelpAfterError();
+
+program
+  .command('rebuild')
+  .argument('<names...>', `projection names, or all (${ALL_PROJECTIONS.map((p) => p.name).join(', ')})`)
+  .description('rebuild read models from the log into new collections and swap them in')
+  .action((names: string[]) => run(() => withTools((tools) => rebuild(tools, names))));
+
+program
+  .command('verify')
+  .argument('[names...]', 'projection names (default: all)')
+  .option('--json', 'print the divergences as JSON')
+  .description('rebuild into scratch collections and compare with the live read models')
+  .action((names: string[], options: { json?: boolean }) => run(() => withTools((tools) => check(tools, names, options.json ?? false))));
+
+program
+  .command('list')
+  .description('every projection with its collection and position in the log')
+  .action(() => run(() => withTools(list)));
+
+const withTools = async (work: (tools: Tools) => Promise<number | void>) => {
+  const tools = await composeTools(loadConfig());
+  try {
+    return await work(tools);
+  } finally {
+    await tools.close();
+  }
+};
+
+const rebuild = async (tools: Tools, names: string[]) => {
+  const selected = tools.rebuilds.select(names).map((p) => p.name);
+  const report = progressReporter(`rebuilding ${selected.join(', ')}`);
+  const result = await tools.rebuilds.run(selected, report.update).finally(report.stop);
+  const rate = Math.round(result.events / Math.max(0.001, result.elapsedMs / 1000));
+  console.log(`rebuilt ${result.events} events in ${(result.elapsedMs / 1000).toFixed(1)} s (${rate} events/s)`);
+  console.log(table(['projection', 'now served from', 'was', 'position'], result.projections.map((p) => [p.name, p.collection, p.previous, String(p.position)])));
+  console.log('dropping the previous collections once running queries are done with them...');
+  await result.retired;
+};
+
+const check = async (tools: Tools, names: string[], json: boolean) => {
+  const selected = tools.rebuilds.select(names.length > 0 ? names : ['all']);
+  const { position, divergences } = await verify({ ...tools, store: tools.readModels }, selected);
+  if (json) console.log(JSON.stringify({ position, divergences }, null, 2));
+  else if (divergences.length === 0) console.log(`no divergence: ${selected.length} read models agree with the log up to position ${position}`);
+  else {
+    console.log(`${divergences.length} divergences up to position ${position}:`);
+    const rows = divergences.map((d) => [d.projection, d.collection, d.id, d.kind, (d.fields ?? []).map((f) => `${f.field}: live ${compact(f.live)}, log ${compact(f.rebuilt)}`).join('\n')]);
+    console.log(table(['projection', 'collection', 'document', 'divergence', 'fields'], rows, [12, 12, 20, 10, 46]));
+  }
+  return divergences.length === 0 ? 0 : 1;
+};
+
+const list = async (tools: Tools) => {
+  const head = await tools.eventStore.headPosition();
+  const checkpoints = await tools.readModels.collection<Checkpoint>(CHECKPOINTS).find({});
+  const rows = ALL_PROJECTIONS.map((p) => {
+    const c = checkpoints.find((x) => x._id === p.name);
+    return [p.name, c?.collection ?? p.collection, String(c?.position ?? 0), String(head - (c?.position ?? 0))];
+  });
+  console.log(table(['projection', 'collection', 'position', 'lag'], rows));
+};
+
+/** A progress bar with events/s and ETA on a terminal; a plain line every few seconds otherwise. */
+const progressReporter = (title: string) => {
+  const terminal = Boolean(process.stderr.isTTY);
+  const bar = new cliProgress.SingleBar(
+    {
+      format: `${title} |{bar}| {percentage}% | {events} events | {rate} events/s | ETA {eta_formatted}`,
+      stream: process.stderr,
+      noTTYOutput: !terminal,
+      notTTYSchedule: 2000,
+      etaBuffer: 50,
+      hideCursor: terminal,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  let started = false;
+  return {
+    update: ({ position, head, events, elapsedMs }: Progress) => {
+      const payload = { events, rate: Math.round(events / Math.max(0.001, elapsedMs / 1000)) };
+      if (!started) {
+        bar.start(Math.max(head, 1), 0, payload);
+        started = true;
+      }
+      bar.setTotal(Math.max(head, position, 1));
+      bar.update(position, payload);
+    },
+    stop: () => {
+      if (started) bar.stop();
+    },
+  };
+};
+
+await program.parseAsync();

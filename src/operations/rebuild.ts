@@ -1,0 +1,243 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { ConflictError, NotFoundError } from '../domain/shared/errors.js';
+import type { EventSchema } from '../domain/shared/event-schema.js';
+import type { EventStore } from '../infrastructure/event-store/event-store.js';
+import { DuplicateKeyError, type Document, type ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
+import type { Projection } from '../projections/projection.js';
+import { CHECKPOINTS, ProjectionRunner, type Checkpoint } from '../projections/runner.js';
+import type { ProjectionViews } from '../projections/views.js';
+
+/**
+ * Rebuilds read models from the log without taking them down: each selected projection
+ * is folded from the start into the next version of its collection (`products__v3`) while
+ * the current one keeps serving; once it has caught up with the log, one atomic write
+ * points the projections' checkpoints at the new collections, and the live runner (in this
+ * process or another) carries on there. The previous collections are dropped after a
+ * grace period; leftovers of an interrupted rebuild are dropped by the next one.
+ */
+
+export type RebuildDeps = {
+  eventStore: EventStore;
+  /** The raw store: rebuilds write physical collections. */
+  store: ReadModelStore;
+  schema: EventSchema;
+  logger: Logger;
+  projections: readonly Projection[];
+  views?: ProjectionViews;
+};
+
+export type Progress = { position: number; head: number; events: number; elapsedMs: number };
+
+export type RebuildResult = {
+  projections: Array<{ name: string; collection: string; previous: string; position: number }>;
+  events: number;
+  elapsedMs: number;
+  /** Resolves once the previous collections are dropped, after the grace period. */
+  retired: Promise<void>;
+};
+
+export type RebuildStatus = Document & {
+  status: 'running' | 'done' | 'failed';
+  startedAt: string;
+  heartbeatAt: string;
+  finishedAt?: string;
+  position: number;
+  head: number;
+  events: number;
+  collection?: string;
+  error?: string;
+  owner: string;
+};
+
+export const REBUILDS = 'rebuilds';
+const REBUILD_CHECKPOINTS = 'rebuild_checkpoints';
+/** A rebuild whose heartbeat is older than this was interrupted (its process died). */
+const STALE_MS = 60_000;
+
+export class Rebuilds {
+  private readonly owner = randomUUID();
+
+  constructor(
+    private readonly deps: RebuildDeps,
+    private readonly options: { graceMs?: number } = {},
+  ) {}
+
+  /** The projections named (or all of them for `all`); unknown names are a 404. */
+  select(names: readonly string[]): Projection[] {
+    if (names.includes('all')) return [...this.deps.projections];
+    const known = new Map(this.deps.projections.map((p) => [p.name, p]));
+    return names.map((name) => {
+      const projection = known.get(name);
+      if (!projection) throw new NotFoundError(`no projection ${name}; known: ${[...known.keys()].join(', ')}`);
+      return projection;
+    });
+  }
+
+  /** Rebuilds and swaps; resolves once the new collections serve (the old ones are dropped later). */
+  async run(names: readonly string[], onProgress?: (progress: Progress) => void): Promise<RebuildResult> {
+    const selected = this.select(names);
+    await this.claim(selected);
+    return this.runClaimed(selected, onProgress);
+  }
+
+  /** Starts a rebuild in the background (the admin API); a rebuild of the same projection already running is a 409. */
+  async start(names: readonly string[]): Promise<void> {
+    const selected = this.select(names);
+    await this.claim(selected);
+    void this.runClaimed(selected).catch((error: unknown) => this.deps.logger.error({ err: error }, 'rebuild failed'));
+  }
+
+  private async runClaimed(selected: Projection[], onProgress?: (progress: Progress) => void): Promise<RebuildResult> {
+    try {
+      const result = await this.rebuild(selected, onProgress);
+      await this.finish(selected, { status: 'done', position: Math.min(...result.projections.map((p) => p.position)) });
+      const retired = this.dropLater(result.projections.filter((p) => p.previous !== p.collection).map((p) => p.previous));
+      return { ...result, retired };
+    } catch (error) {
+      await this.finish(selected, { status: 'failed', error: error instanceof Error ? error.message : String(error) });
+      throw error;
+    }
+  }
+
+  async statuses(): Promise<RebuildStatus[]> {
+    return this.deps.store.collection<RebuildStatus>(REBUILDS).find({});
+  }
+
+  private async rebuild(selected: Projection[], onProgress?: (progress: Progress) => void): Promise<RebuildResult> {
+    const started = Date.now();
+    const current = await this.currentCollections(selected);
+    const targets = Object.fromEntries(selected.map((p) => [p.name, nextVersion(p.collection, current.get(p.name)!)]));
+    await this.dropLeftovers(selected, current, targets);
+    await this.deps.store.collection(REBUILD_CHECKPOINTS).deleteMany({ _id: { $in: selected.map((p) => p.name) } });
+    let head = await this.deps.eventStore.headPosition();
+    const report = (position: number, events: number) => {
+      onProgress?.({ position, head, events, elapsedMs: Date.now() - started });
+      void this.heartbeat(selected, { position, head, events });
+    };
+    const runner = new ProjectionRunner(
+      { eventStore: this.deps.eventStore, readModels: this.deps.store, schema: this.deps.schema, logger: this.deps.logger },
+      selected,
+      { checkpoints: REBUILD_CHECKPOINTS, targets, batchSize: 2000, onProgress: report },
+    );
+    await runner.start();
+    try {
+      // Catch up with the log as it was, then with what was appended meanwhile.
+      await this.reach(runner, head);
+      head = await this.deps.eventStore.headPosition();
+      await this.reach(runner, head);
+    } finally {
+      await runner.stop();
+    }
+    const projections = selected.map((p) => ({
+      name: p.name,
+      collection: targets[p.name]!,
+      previous: current.get(p.name)!,
+      position: runner.checkpointOf(p.name) ?? 0,
+    }));
+    await this.swap(selected, projections);
+    return { projections, events: runner.eventsRead, elapsedMs: Date.now() - started, retired: Promise.resolve() };
+  }
+
+  /** Waits until the runner has read up to `position`; gives up when it keeps failing. */
+  private async reach(runner: ProjectionRunner, position: number): Promise<void> {
+    let failingSince: number | undefined;
+    while (!(await runner.waitFor(position, 1000))) {
+      if (runner.status !== 'failing') failingSince = undefined;
+      else if ((failingSince ??= Date.now()) < Date.now() - 30_000) throw new Error(`the rebuild keeps failing: ${runner.lastError}`);
+    }
+  }
+
+  /** One atomic write: the checkpoints now name the rebuilt collections, at the positions they reached. */
+  private async swap(selected: Projection[], rebuilt: RebuildResult['projections']): Promise<void> {
+    const updatedAt = new Date().toISOString();
+    await this.deps.store.bulkWrite(
+      rebuilt.map(({ name, collection, position }) => {
+        const logical = selected.find((p) => p.name === name)!.collection;
+        const replacement: Checkpoint = { _id: name, logical, collection, position, updatedAt };
+        return { collection: CHECKPOINTS, replaceOne: { filter: { _id: name }, replacement, upsert: true } };
+      }),
+    );
+    this.deps.views?.invalidate();
+    this.deps.logger.info({ projections: rebuilt }, 'rebuilt read models swapped in');
+  }
+
+  private async currentCollections(selected: Projection[]): Promise<Map<string, string>> {
+    const checkpoints = await this.deps.store.collection<Checkpoint>(CHECKPOINTS).find({ _id: { $in: selected.map((p) => p.name) } });
+    return new Map(selected.map((p) => [p.name, checkpoints.find((c) => c._id === p.name)?.collection ?? p.collection]));
+  }
+
+  /** Versions of a collection that no checkpoint names: what an interrupted rebuild left. */
+  private async dropLeftovers(selected: Projection[], current: Map<string, string>, targets: Record<string, string>) {
+    const existing = await this.deps.store.listCollections();
+    for (const projection of selected) {
+      const keep = current.get(projection.name);
+      for (const name of existing) {
+        if (isVersionOf(projection.collection, name) && name !== keep) await this.deps.store.dropCollection(name);
+      }
+      if (targets[projection.name] !== keep) await this.deps.store.dropCollection(targets[projection.name]!);
+    }
+  }
+
+  /** Queries (in other processes too) may use the old mapping for a moment: drop after a grace period. */
+  private async dropLater(collections: string[]): Promise<void> {
+    if (collections.length === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, this.options.graceMs ?? 5000).unref());
+    for (const name of collections) {
+      await this.deps.store.dropCollection(name).catch((error: unknown) => this.deps.logger.warn({ err: error, name }, 'could not drop an old read model'));
+    }
+  }
+
+  /** Marks the projections as being rebuilt by this process; one still running elsewhere is a conflict. */
+  private async claim(selected: Projection[]): Promise<void> {
+    const now = new Date();
+    const claimed: Projection[] = [];
+    for (const projection of selected) {
+      const stale = new Date(now.getTime() - STALE_MS).toISOString();
+      const fresh = { status: 'running', startedAt: now.toISOString(), heartbeatAt: now.toISOString(), position: 0, head: 0, events: 0, owner: this.owner };
+      try {
+        await this.deps.store.collection(REBUILDS).updateOne(
+          { _id: projection.name, $or: [{ status: { $ne: 'running' } }, { heartbeatAt: { $lt: stale } }] },
+          { $set: fresh, $unset: { finishedAt: '', error: '' } },
+          { upsert: true },
+        );
+        claimed.push(projection);
+      } catch (error) {
+        if (!(error instanceof DuplicateKeyError)) throw error;
+        await this.release(claimed);
+        throw new ConflictError(`a rebuild of ${projection.name} is already running`);
+      }
+    }
+  }
+
+  private async release(selected: Projection[]): Promise<void> {
+    if (selected.length === 0) return;
+    await this.deps.store.collection(REBUILDS).updateMany({ _id: { $in: selected.map((p) => p.name) }, owner: this.owner }, { $set: { status: 'done' } });
+  }
+
+  private async heartbeat(selected: Projection[], progress: { position: number; head: number; events: number }) {
+    await this.deps.store
+      .collection(REBUILDS)
+      .updateMany({ _id: { $in: selected.map((p) => p.name) }, owner: this.owner }, { $set: { ...progress, heartbeatAt: new Date().toISOString() } })
+      .catch(() => undefined);
+  }
+
+  private async finish(selected: Projection[], outcome: Record<string, unknown>) {
+    await this.deps.store
+      .collection(REBUILDS)
+      .updateMany({ _id: { $in: selected.map((p) => p.name) }, owner: this.owner }, { $set: { ...outcome, finishedAt: new Date().toISOString() } });
+  }
+}
+
+/** `products` is version 1 of itself; `products__v7` is version 7. */
+const versionOf = (logical: string, collection: string): number => {
+  if (collection === logical) return 1;
+  const match = /__v(\d+)$/.exec(collection);
+  return match && collection.startsWith(`${logical}__v`) ? Number(match[1]) : 1;
+};
+
+export const nextVersion = (logical: string, current: string): string => `${logical}__v${versionOf(logical, current) + 1}`;
+
+const isVersionOf = (logical: string, name: string) => name === logical || new RegExp(`^${escape(logical)}__v\\d+$`).test(name);
+
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -1,0 +1,128 @@
+import type {
+  Document,
+  Filter,
+  FindOptions,
+  IndexSpec,
+  ReadModelCollection,
+  ReadModelStore,
+  Update,
+  UpdateOptions,
+  WriteOperation,
+} from '../infrastructure/read-models/read-model-store.js';
+import { CHECKPOINTS, type Checkpoint } from './runner.js';
+
+/**
+ * The read-model store as queries see it: a projection's collection is looked up by its
+ * logical name (`products`) and served from the collection its checkpoint names now
+ * (`products__v2` after a rebuild). The mapping is cached briefly; a swap by another
+ * process is seen within `ttlMs`, and the previous collection is kept long enough for it.
+ */
+export class ProjectionViews implements ReadModelStore {
+  private mapping = new Map<string, string>();
+  private loadedAt = 0;
+  private loading: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: ReadModelStore,
+    private readonly ttlMs = 1000,
+  ) {}
+
+  collection<T extends Document = Document>(name: string): ReadModelCollection<T> {
+    return new ViewCollection<T>(name, () => this.resolve(name), this.store);
+  }
+
+  /** The physical collection behind a logical name. */
+  async resolve(name: string): Promise<string> {
+    if (Date.now() - this.loadedAt > this.ttlMs) await this.refresh();
+    return this.mapping.get(name) ?? name;
+  }
+
+  /** Forget the mapping (after a swap in this process). */
+  invalidate(): void {
+    this.loadedAt = 0;
+  }
+
+  private refresh(): Promise<void> {
+    this.loading ??= (async () => {
+      try {
+        const checkpoints = await this.store.collection<Checkpoint>(CHECKPOINTS).find({ logical: { $exists: true } });
+        this.mapping = new Map(checkpoints.map((c) => [c.logical, c.collection]));
+        this.loadedAt = Date.now();
+      } finally {
+        this.loading = undefined;
+      }
+    })();
+    return this.loading;
+  }
+
+  bulkWrite(operations: readonly WriteOperation[]): Promise<void> {
+    return this.store.bulkWrite(operations);
+  }
+
+  listCollections(): Promise<string[]> {
+    return this.store.listCollections();
+  }
+
+  dropCollection(name: string): Promise<void> {
+    return this.store.dropCollection(name);
+  }
+
+  renameCollection(from: string, to: string): Promise<void> {
+    return this.store.renameCollection(from, to);
+  }
+
+  ping(): Promise<void> {
+    return this.store.ping();
+  }
+
+  close(): Promise<void> {
+    return this.store.close();
+  }
+}
+
+/** A collection handle that finds its physical collection at every call. */
+class ViewCollection<T extends Document> implements ReadModelCollection<T> {
+  constructor(
+    readonly name: string,
+    private readonly resolve: () => Promise<string>,
+    private readonly store: ReadModelStore,
+  ) {}
+
+  private async target() {
+    return this.store.collection<T>(await this.resolve());
+  }
+
+  async findOne(filter: Filter, options?: Pick<FindOptions, 'sort' | 'projection'>) {
+    return (await this.target()).findOne(filter, options);
+  }
+  async find(filter: Filter, options?: FindOptions) {
+    return (await this.target()).find(filter, options);
+  }
+  async countDocuments(filter?: Filter) {
+    return (await this.target()).countDocuments(filter);
+  }
+  async aggregate<R = Document>(pipeline: Record<string, unknown>[]) {
+    return (await this.target()).aggregate<R>(pipeline);
+  }
+  async insertOne(document: T) {
+    return (await this.target()).insertOne(document);
+  }
+  async replaceOne(filter: Filter, replacement: T, options?: UpdateOptions) {
+    return (await this.target()).replaceOne(filter, replacement, options);
+  }
+  async updateOne(filter: Filter, update: Update, options?: UpdateOptions) {
+    return (await this.target()).updateOne(filter, update, options);
+  }
+  async updateMany(filter: Filter, update: Update, options?: UpdateOptions) {
+    return (await this.target()).updateMany(filter, update, options);
+  }
+  async deleteOne(filter: Filter) {
+    return (await this.target()).deleteOne(filter);
+  }
+  async deleteMany(filter: Filter) {
+    return (await this.target()).deleteMany(filter);
+  }
+  async createIndex(index: IndexSpec) {
+    return (await this.target()).createIndex(index);
+  }
+}
