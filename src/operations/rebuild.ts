@@ -182,7 +182,7 @@ export class Rebuilds {
   /** Queries (in other processes too) may use the old mapping for a moment: drop after a grace period. */
   private async dropLater(collections: string[]): Promise<void> {
     if (collections.length === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, this.options.graceMs ?? 5000).unref());
+    await new Promise((resolve) => setTimeout(resolve, this.options.graceMs ?? 5000));
     for (const name of collections) {
       await this.deps.store.dropCollection(name).catch((error: unknown) => this.deps.logger.warn({ err: error, name }, 'could not drop an old read model'));
     }

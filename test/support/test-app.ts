@@ -27,7 +27,9 @@ import { notificationsManager } from '../../src/processes/notifications.js';
 import { orderSaga } from '../../src/processes/order-saga.js';
 import { ProcessManagerRunner } from '../../src/processes/runner.js';
 import { ALL_PROJECTIONS } from '../../src/projections/index.js';
+import { Rebuilds } from '../../src/operations/rebuild.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
+import { ProjectionViews } from '../../src/projections/views.js';
 import { tempDir } from './temp-dir.js';
 
 /**
@@ -53,10 +55,12 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
   const dir = tempDir();
   const logger = pino({ level: 'silent' });
   const eventStore = new SqliteEventStore({ path: join(dir.path, 'events.db') });
-  const readModels = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
+  const store = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
+  const readModels = new ProjectionViews(store);
   const schema = eventSchema(UPCASTERS);
   const commands = new CommandHandler(eventStore, { schema });
-  const projections = new ProjectionRunner({ eventStore, readModels, schema, logger }, ALL_PROJECTIONS);
+  const projections = new ProjectionRunner({ eventStore, readModels: store, schema, logger }, ALL_PROJECTIONS);
+  const rebuilds = new Rebuilds({ eventStore, store, schema, logger, projections: ALL_PROJECTIONS, views: readModels }, { graceMs: 200 });
   const clock = options.now ?? (() => new Date());
   const provider = new SimulatedPaymentProvider(readModels);
   const mailer = options.mailer ?? new OutboxMailer();
@@ -87,6 +91,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     metrics: new Metrics(),
     processes,
     jobs,
+    rebuilds,
   };
   await projections.start();
   for (const process of processes) await process.start();
@@ -107,6 +112,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
   return {
     app,
     deps,
+    store,
     provider,
     http,
     adminToken: () => tokenFor(ADMIN.email, ADMIN.password),
