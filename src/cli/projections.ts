@@ -61,9 +61,12 @@ const check = async (tools: Tools, names: string[], json: boolean) => {
   if (json) console.log(JSON.stringify({ position, divergences }, null, 2));
   else if (divergences.length === 0) console.log(`no divergence: ${selected.length} read models agree with the log up to position ${position}`);
   else {
+    // One line per divergence (and one per field): easy to read, and to grep at night.
     console.log(`${divergences.length} divergences up to position ${position}:`);
-    const rows = divergences.map((d) => [d.projection, d.collection, d.id, d.kind, (d.fields ?? []).map((f) => `${f.field}: live ${compact(f.live)}, log ${compact(f.rebuilt)}`).join('\n')]);
-    console.log(table(['projection', 'collection', 'document', 'divergence', 'fields'], rows, [12, 12, 20, 10, 46]));
+    for (const d of divergences) {
+      console.log(`${d.projection}  ${d.collection}  ${d.id}  ${d.kind}`);
+      for (const f of d.fields ?? []) console.log(`    ${f.field}: live ${compact(f.live)}, from the log ${compact(f.rebuilt)}`);
+    }
   }
   return divergences.length === 0 ? 0 : 1;
 };

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { Document } from '../../infrastructure/read-models/read-model-store.js';
 import { PARKED_JOBS } from '../../processes/jobs.js';
 import { PARKED_EVENTS } from '../../processes/runner.js';
+import { CHECKPOINTS, type Checkpoint } from '../../projections/runner.js';
 
 const withoutId = <D extends { _id: string }>({ _id, ...rest }: D) => rest;
 import { paged } from '../../projections/paging.js';
@@ -34,14 +35,16 @@ export const adminRoutes = (deps: AppDeps): Router => {
   router.get('/projections', async (_req, res) => {
     const head = await deps.eventStore.headPosition();
     const rebuilds = new Map((await deps.rebuilds.statuses()).map((r) => [r._id, r]));
-    const projections = deps.projections.projections.map(({ name }) => {
-      const position = deps.projections.checkpointOf(name) ?? 0;
+    // The stored checkpoints are the truth: a rebuild in another process moves them.
+    const checkpoints = new Map((await deps.readModels.collection<Checkpoint>(CHECKPOINTS).find({})).map((c) => [c._id, c]));
+    const projections = deps.projections.projections.map(({ name, collection }) => {
+      const position = checkpoints.get(name)?.position ?? 0;
       const rebuild = rebuilds.get(name);
       const status = rebuild?.status === 'running' ? 'rebuilding' : deps.projections.status;
       return {
         name,
         kind: 'projection',
-        collection: deps.projections.collectionOf(name),
+        collection: checkpoints.get(name)?.collection ?? collection,
         position,
         lag: Math.max(0, head - position),
         status,

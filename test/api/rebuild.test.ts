@@ -1,0 +1,164 @@
+import { expect } from 'chai';
+import { verify } from '../../src/operations/verify.js';
+import { ALL_PROJECTIONS } from '../../src/projections/index.js';
+import { CHECKPOINTS } from '../../src/projections/runner.js';
+import { addToCart, buy, getOrder, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
+import { eventually } from '../support/temp-dir.js';
+import { expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
+
+/** A shop with some history: products, stock, customers, carts, and orders in every state. */
+const shopWithHistory = async (app: TestApp) => {
+  const admin = await app.adminToken();
+  const products = [await stockedProduct(app, admin, 20, 1500), await stockedProduct(app, admin, 3, 990), await stockedProduct(app, admin, 0, 4500)];
+  const shoppers: Shopper[] = [];
+  for (let i = 0; i < 4; i += 1) shoppers.push(await app.customer(`Customer ${i}`));
+  const orders = [
+    await buy(app, shoppers[0]!, products[0]!.productId, 2),
+    await buy(app, shoppers[1]!, products[1]!.productId, 1, 'tok_declined'),
+    await buy(app, shoppers[2]!, products[0]!.productId, 1),
+  ];
+  for (const [i, orderId] of orders.entries()) await orderReaches(app, shoppers[i]!.token, orderId, ['Confirmed', 'Failed']);
+  const { shipmentId } = (await eventually(async () => (await getOrder(app, shoppers[0]!.token, orders[0]!)).body.shipment ?? undefined)) as { shipmentId: string };
+  await app.http().post(`/api/v1/shipments/${shipmentId}/dispatch`).set('Authorization', `Bearer ${admin}`);
+  await orderReaches(app, shoppers[0]!.token, orders[0]!, ['Shipped']);
+  await addToCart(app, shoppers[3]!, products[1]!.productId, 2);
+  await app.settled();
+  return { admin, products, shoppers, orders };
+};
+
+describe('rebuilding projections', function () {
+  this.timeout(60_000);
+  let app: TestApp;
+  beforeEach(async () => (app = await startTestApp()));
+  afterEach(async () => app.close());
+
+  it('rebuilds every projection while queries run: none fails, and the answers after the swap equal those before', async () => {
+    const { admin, products, shoppers, orders } = await shopWithHistory(app);
+    const queries: Array<[string, string]> = [
+      ['/api/v1/products?sort=price', admin],
+      ...products.map((p): [string, string] => [`/api/v1/products/${p.productId}`, admin]),
+      ...products.map((p): [string, string] => [`/api/v1/inventory/${p.sku}`, admin]),
+      ['/api/v1/orders?pageSize=50', admin],
+      ...orders.map((id, i): [string, string] => [`/api/v1/orders/${id}`, shoppers[i]!.token]),
+      ['/api/v1/shipments', admin],
+      ['/api/v1/cart', shoppers[3]!.token],
+      ['/api/v1/account/me', shoppers[2]!.token],
+    ];
+    const ask = async ([path, token]: [string, string]) => app.http().get(path).set('Authorization', `Bearer ${token}`);
+    const before = new Map<string, unknown>();
+    for (const query of queries) before.set(query[0], (await ask(query)).body);
+
+    let running = true;
+    const outcomes = { asked: 0, failed: [] as string[], different: [] as string[] };
+    const load = Array.from({ length: 4 }, async (_, worker) => {
+      for (let i = worker; running; i += 1) {
+        const query = queries[i % queries.length]!;
+        const res = await ask(query);
+        outcomes.asked += 1;
+        if (res.status !== 200) outcomes.failed.push(`${query[0]} → ${res.status}`);
+        else if (JSON.stringify(res.body) !== JSON.stringify(before.get(query[0]))) outcomes.different.push(query[0]);
+      }
+    });
+    const result = await app.deps.rebuilds.run(['all']);
+    await result.retired;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    running = false;
+    await Promise.all(load);
+
+    expect(outcomes.failed).to.deep.equal([]);
+    expect(outcomes.different).to.deep.equal([]);
+    expect(outcomes.asked).to.be.greaterThan(queries.length * 2);
+    expect(result.projections.map((p) => p.collection).sort()).to.deep.equal(ALL_PROJECTIONS.map((p) => `${p.collection}__v2`).sort());
+    for (const query of queries) expect((await ask(query)).body, query[0]).to.deep.equal(before.get(query[0]));
+    const collections = await app.store.listCollections();
+    expect(collections).to.include('products__v2');
+    expect(collections).to.not.include('products');
+  });
+
+  it('keeps projecting new events into the rebuilt read models after the swap', async () => {
+    const { admin, products } = await shopWithHistory(app);
+    await (await app.deps.rebuilds.run(['products', 'stock-levels'])).retired;
+    await app.http().post(`/api/v1/inventory/${products[2]!.sku}/receipts`).set('Authorization', `Bearer ${admin}`).send({ quantity: 9 });
+    const level = await app.http().get(`/api/v1/inventory/${products[2]!.sku}`).set('Authorization', `Bearer ${admin}`);
+    expect(level.body).to.include({ onHand: 9, available: 9 });
+    const product = await app.http().get(`/api/v1/products/${products[2]!.productId}`).set('Authorization', `Bearer ${admin}`);
+    expect(product.body.available).to.equal(9);
+    const checkpoint = await app.store.collection(CHECKPOINTS).findOne({ _id: 'products' });
+    expect(checkpoint).to.include({ collection: 'products__v2', logical: 'products' });
+  });
+
+  it('drops the leftovers of an interrupted rebuild and takes over its stale claim', async () => {
+    await shopWithHistory(app);
+    await app.store.collection('orders__v5').insertOne({ _id: 'half-built' });
+    const stale = new Date(Date.now() - 10 * 60_000).toISOString();
+    await app.store.collection('rebuilds').insertOne({ _id: 'orders', status: 'running', heartbeatAt: stale, startedAt: stale, owner: 'dead-process', position: 3, head: 9, events: 3 });
+    const result = await app.deps.rebuilds.run(['orders']);
+    expect(result.projections[0]).to.include({ collection: 'orders__v2', previous: 'orders' });
+    expect(await app.store.listCollections()).to.not.include('orders__v5');
+    expect(await app.store.collection('rebuilds').findOne({ _id: 'orders' })).to.include({ status: 'done' });
+  });
+
+  describe('verification', () => {
+    it('finds no divergence in read models built from the log', async () => {
+      await shopWithHistory(app);
+      const report = await verify({ ...app.deps, store: app.store }, ALL_PROJECTIONS);
+      expect(report.divergences).to.deep.equal([]);
+      expect(report.position).to.equal(await app.head());
+    });
+
+    it('finds a divergence planted in a read model: a changed field, a missing and an unexpected document', async () => {
+      const { products, shoppers } = await shopWithHistory(app);
+      await app.store.collection('products').updateOne({ _id: products[0]!.productId }, { $set: { name: 'Tampered' } });
+      await app.store.collection('customers').deleteOne({ _id: shoppers[1]!.customerId });
+      await app.store.collection('payments').insertOne({ _id: 'ghost-payment', _position: 1 });
+      const { divergences } = await verify({ ...app.deps, store: app.store }, ALL_PROJECTIONS);
+      expect(divergences).to.deep.include({
+        projection: 'products',
+        collection: 'products',
+        id: products[0]!.productId,
+        kind: 'different',
+        fields: [{ field: 'name', live: 'Tampered', rebuilt: 'Widget' }],
+      });
+      expect(divergences).to.deep.include({ projection: 'customer-profiles', collection: 'customers', id: shoppers[1]!.customerId, kind: 'missing' });
+      expect(divergences).to.deep.include({ projection: 'payments', collection: 'payments', id: 'ghost-payment', kind: 'unexpected' });
+      expect(divergences).to.have.length(3);
+    });
+  });
+
+  describe('over the admin API', () => {
+    it('lists every projection and process manager with its position, lag and status', async () => {
+      const { admin } = await shopWithHistory(app);
+      const res = await app.http().get('/api/v1/admin/projections').set('Authorization', `Bearer ${admin}`);
+      expect(res.status).to.equal(200);
+      const names = res.body.map((p: { name: string }) => p.name);
+      expect(names).to.deep.equal([...ALL_PROJECTIONS.map((p) => p.name), 'order-saga', 'notifications']);
+      const head = await app.head();
+      for (const entry of res.body) {
+        expect(entry).to.include.keys('name', 'kind', 'position', 'lag', 'status');
+        expect(entry.position + entry.lag).to.equal(head);
+      }
+    });
+
+    it('rebuilds a projection (202) and shows it served from the new collection', async () => {
+      const { admin } = await shopWithHistory(app);
+      const res = await app.http().post('/api/v1/admin/projections/orders/rebuild').set('Authorization', `Bearer ${admin}`);
+      expect(res.status).to.equal(202);
+      const listed = await eventually(async () => {
+        const all = (await app.http().get('/api/v1/admin/projections').set('Authorization', `Bearer ${admin}`)).body as Array<Record<string, any>>;
+        const orders = all.find((p) => p.name === 'orders')!;
+        return orders.collection === 'orders__v2' && orders.lastRebuild?.status === 'done' ? orders : undefined;
+      });
+      expect(listed.status).to.be.oneOf(['live', 'catching-up']);
+    });
+
+    it('refuses a second rebuild of a projection being rebuilt (409), an unknown one (404) and customers (403)', async () => {
+      const { admin, shoppers } = await shopWithHistory(app);
+      const now = new Date().toISOString();
+      await app.store.collection('rebuilds').insertOne({ _id: 'carts', status: 'running', heartbeatAt: now, startedAt: now, owner: 'another-process', position: 0, head: 1, events: 0 });
+      expectProblem(await app.http().post('/api/v1/admin/projections/carts/rebuild').set('Authorization', `Bearer ${admin}`), 409);
+      expectProblem(await app.http().post('/api/v1/admin/projections/nope/rebuild').set('Authorization', `Bearer ${admin}`), 404);
+      expectProblem(await app.http().post('/api/v1/admin/projections/orders/rebuild').set('Authorization', `Bearer ${shoppers[0]!.token}`), 403);
+      expectProblem(await app.http().get('/api/v1/admin/projections').set('Authorization', `Bearer ${shoppers[0]!.token}`), 403);
+    });
+  });
+});
