@@ -98,16 +98,22 @@ export type Tools = {
   schema: EventSchema;
   commands: CommandHandler;
   rebuilds: Rebuilds;
+  /** The process managers' runners, not started: for replaying parked events. */
+  processes: ProcessManagerRunner<unknown>[];
   close(): Promise<void>;
 };
 
 export const composeTools = async (config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Tools> => {
-  mkdirSync(config.dataDir, { recursive: true });
+  // The tools work on an existing shop: a mistyped DATA_DIR must not become an empty new one.
+  if (!config.eventStoreUrl && !existsSync(join(config.dataDir, 'events.db'))) {
+    throw new Error(`no shop data in DATA_DIR ${config.dataDir} (set DATA_DIR, or EVENTSTORE_URL and MONGODB_URL)`);
+  }
   const scope = rootContainer.createChildContainer();
   scope.register(T.config, { useValue: config });
   scope.register(T.logger, { useValue: logger });
   scope.register(T.eventStore, { useValue: await openEventStore(config) });
   scope.register(T.readModels, { useValue: await openReadModels(config) });
+  scope.register(T.clock, { useValue: () => new Date() });
   registerServices(scope, config);
   const eventStore = scope.resolve<EventStore>(T.eventStore);
   const readModels = scope.resolve<ReadModelStore>(T.readModels);
@@ -119,6 +125,7 @@ export const composeTools = async (config: Config, logger: Logger = pino({ level
     schema: scope.resolve(T.schema),
     commands: scope.resolve(T.commands),
     rebuilds: scope.resolve(T.rebuilds),
+    processes: scope.resolve(T.processes),
     close: async () => {
       await eventStore.close();
       await readModels.close();

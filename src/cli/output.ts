@@ -1,16 +1,23 @@
 import Table from 'cli-table3';
 
-/** Terminal output for the operator tools: tables on a terminal, JSON when asked or piped. */
+/** Terminal output for the operator tools: tables, or JSON with --json. */
 
 export const compact = (value: unknown): string => (value === undefined ? '' : JSON.stringify(value));
 
+/**
+ * A table as wide as the terminal (160 columns when piped). A width > 0 is that many
+ * characters, for columns that must not break (types, times, ids); 0 shares what is left.
+ */
 export const table = (head: string[], rows: string[][], widths?: number[]): string => {
-  const total = Math.max(80, process.stdout.columns ?? 160);
+  const total = Math.max(100, process.stdout.columns ?? 160);
+  const fixed = (widths ?? []).reduce((sum, w) => sum + w, 0);
+  const flexible = (widths ?? []).filter((w) => w === 0).length;
+  const share = flexible > 0 ? Math.max(20, Math.floor((total - fixed - head.length - 1) / flexible)) : 0;
   const table = new Table({
     head,
     wordWrap: true,
     wrapOnWordBoundary: false,
-    ...(widths ? { colWidths: widths.map((w) => Math.max(6, Math.floor((w / 100) * total))) } : {}),
+    ...(widths ? { colWidths: widths.map((w) => (w > 0 ? w : share)) } : {}),
     style: { head: [], border: [] },
   });
   table.push(...rows);
@@ -18,6 +25,13 @@ export const table = (head: string[], rows: string[][], widths?: number[]): stri
 };
 
 export const short = (id: unknown): string => (typeof id === 'string' ? id.slice(0, 8) : '');
+
+/** `customer:826ac056-...` → `customer:826ac056`: who, without the whole id. */
+export const actor = (value: unknown): string => {
+  const text = String(value ?? '');
+  const [kind, id] = text.split(/:(.*)/);
+  return id && /^[0-9a-f-]{36}$/.test(id) ? `${kind}:${id.slice(0, 8)}` : text;
+};
 
 /** Runs a tool's main function: its error, if any, is printed without a stack and exits 1. */
 export const run = (main: () => Promise<number | void>) => {

@@ -37,12 +37,16 @@ export type StreamAudit = {
   state: unknown;
 };
 
-/** Parses `--as-of` / `?asOf=`: a non-negative integer is a revision, anything else an ISO time. */
-export const parseAsOf = (raw: string | undefined): AsOf | null => {
+const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+/** Parses `--as-of` / `?asOf=`: a non-negative integer is a revision, an ISO 8601 time a time; nothing else. */
+export const parseAsOf = (raw: unknown): AsOf | null => {
   if (raw === undefined || raw === '') return null;
-  if (/^\d+$/.test(raw)) return { revision: Number(raw) };
+  const invalid = () => new ValidationError('invalid as-of', [{ field: 'asOf', message: 'must be a revision or an ISO 8601 time' }]);
+  if (typeof raw !== 'string') throw invalid();
+  if (/^\d{1,15}$/.test(raw)) return { revision: Number(raw) };
   const time = Date.parse(raw);
-  if (Number.isNaN(time)) throw new ValidationError('invalid as-of', [{ field: 'asOf', message: 'must be a revision or an ISO 8601 time' }]);
+  if (!ISO_8601.test(raw) || Number.isNaN(time)) throw invalid();
   return { time: new Date(time).toISOString() };
 };
 
@@ -74,22 +78,26 @@ const audited = (stored: RecordedEvent, current: RecordedEvent): AuditedEvent =>
   metadata: current.metadata,
 });
 
-const read = async (deps: AuditDeps, streamName: string) => {
-  const stored = await deps.eventStore.readStream(streamName);
-  return stored.map((event) => ({ stored, event, current: deps.schema.upcast(event) }));
-};
+const read = async (deps: AuditDeps, streamName: string) =>
+  (await deps.eventStore.readStream(streamName)).map((event) => ({ event, current: deps.schema.upcast(event) }));
 
-export const auditStream = async (deps: AuditDeps, streamName: string, asOf: AsOf | null = null): Promise<StreamAudit> => {
+/** Which events of a long stream to list (the state is always folded from the start). */
+export type Window = { fromRevision?: number; limit?: number };
+
+export const auditStream = async (deps: AuditDeps, streamName: string, asOf: AsOf | null = null, window: Window = {}): Promise<StreamAudit> => {
   const events = await read(deps, streamName);
   if (events.length === 0) throw new NotFoundError(`stream ${streamName} not found`);
   const decider = DECIDERS[streamCategory(streamName)];
   let state: unknown = decider?.initialState() ?? null;
   let stateAsOf: unknown = asOf ? (decider?.initialState() ?? null) : undefined;
-  const entries = events.map(({ event, current }) => {
+  const from = window.fromRevision ?? 0;
+  const to = from + (window.limit ?? Number.MAX_SAFE_INTEGER);
+  const entries: StreamAudit['events'] = [];
+  for (const { event, current } of events) {
     if (decider) state = decider.evolve(state, { type: current.type, data: current.data } as DomainEvent);
     if (asOf && within(asOf)(current)) stateAsOf = state;
-    return { ...audited(event, current), stateAfter: redacted(state) };
-  });
+    if (current.revision >= from && current.revision < to) entries.push({ ...audited(event, current), stateAfter: redacted(state) });
+  }
   return { streamName, events: entries, asOf, state: redacted(asOf ? stateAsOf : state) };
 };
 
@@ -104,9 +112,10 @@ export type OrderAudit = {
 
 /**
  * An order's timeline: its own stream, and from every stream its saga touched (payment,
- * shipment, the SKUs of its lines, the cart) the events caused by it: those sharing the
- * correlation id of one of the order's events, or caused (transitively) by an event
- * already in the timeline.
+ * shipment, the SKUs of its lines, the cart) the events caused by it: those caused
+ * (transitively) by an event already in the timeline, and those sharing the correlation
+ * id of one of the order's events and naming this order. (Correlation ids come from the
+ * client's X-Request-Id, so they alone cannot pull another order's events in.)
  */
 export const auditOrder = async (deps: AuditDeps, orderId: string, asOf: AsOf | null = null): Promise<OrderAudit> => {
   const own = (await auditStream(deps, `order-${orderId}`, asOf)) as StreamAudit;
@@ -118,12 +127,14 @@ export const auditOrder = async (deps: AuditDeps, orderId: string, asOf: AsOf | 
     .flat()
     .filter(({ current }) => current.position > created.position)
     .sort((a, b) => a.current.position - b.current.position);
-  const correlations = new Set(own.events.map((e) => String(e.metadata.correlationId)));
+  const correlations = new Set(own.events.map((e) => e.metadata.correlationId).filter((id) => typeof id === 'string'));
   const ids = new Set((await deps.eventStore.readStream(`order-${orderId}`)).map((e) => e.id));
   const timeline: AuditedEvent[] = own.events.map(({ stateAfter: _state, ...event }) => event);
   for (const { event, current } of candidates) {
-    const caused = ids.has(String(current.metadata.causationId)) || correlations.has(String(current.metadata.correlationId));
-    if (!caused) continue;
+    const { causationId, correlationId } = current.metadata;
+    const causedByTimeline = typeof causationId === 'string' && ids.has(causationId);
+    const sameRequest = typeof correlationId === 'string' && correlations.has(correlationId) && current.data.orderId === orderId;
+    if (!causedByTimeline && !sameRequest) continue;
     ids.add(current.id);
     timeline.push(audited(event, current));
   }

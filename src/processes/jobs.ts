@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { Document, ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
+import { ConflictError, NotFoundError } from '../domain/shared/errors.js';
+import { DuplicateKeyError, type Document, type ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { Signal } from '../infrastructure/signal.js';
 import type { Job, JobKind } from './process-manager.js';
 
@@ -29,6 +30,23 @@ export type JobDocument = Document & {
 export type JobHandler = (payload: Record<string, unknown>) => Promise<void>;
 export type JobHandlers = Record<JobKind, JobHandler>;
 
+/** Puts a parked job back in the queue, to run now with fresh attempts. */
+export const requeueParkedJob = async (store: ReadModelStore, id: string, now: Date): Promise<void> => {
+  const parked = await store.collection<JobDocument>(PARKED_JOBS).findOne({ _id: id });
+  if (!parked) throw new NotFoundError(`no parked job ${id}`);
+  const { parkedAt: _parkedAt, ...job } = parked as JobDocument & { parkedAt?: string };
+  const requeued: JobDocument = { ...job, attempts: 0, runAt: now.toISOString(), lockedUntil: '' };
+  try {
+    await store.bulkWrite([
+      { collection: JOBS, insertOne: { document: requeued } },
+      { collection: PARKED_JOBS, deleteOne: { filter: { _id: id } } },
+    ]);
+  } catch (error) {
+    if (error instanceof DuplicateKeyError) throw new ConflictError(`job ${id} is queued already`);
+    throw error;
+  }
+};
+
 export const jobDocument = (job: Job, now: string): JobDocument => ({
   _id: job.id,
   kind: job.kind,
@@ -46,6 +64,8 @@ export type JobRunnerOptions = {
   leaseMs?: number;
   /** How often to look for jobs scheduled by other processes. */
   pollMs?: number;
+  /** First retry delay; it doubles with every attempt, up to a minute. */
+  retryBaseMs?: number;
 };
 
 export class JobRunner {
@@ -146,7 +166,7 @@ export class JobRunner {
       return;
     }
     this.deps.logger.warn({ err: error, jobId: job._id, attempts }, 'job failed; will retry');
-    const runAt = new Date(now.getTime() + Math.min(60_000, 200 * 2 ** attempts)).toISOString();
+    const runAt = new Date(now.getTime() + Math.min(60_000, (this.options.retryBaseMs ?? 200) * 2 ** attempts)).toISOString();
     await this.collection.updateOne({ _id: job._id }, { $set: { attempts, lastError, runAt, lockedUntil: '' } });
   }
 

@@ -6,9 +6,10 @@ import { orderDecider, orderStream } from '../domain/ordering/order.js';
 import { paymentDecider, paymentStream } from '../domain/payment/payment.js';
 import type { EventSchema } from '../domain/shared/event-schema.js';
 import { shipmentDecider, shipmentStream } from '../domain/shipping/shipment.js';
+import { NotFoundError } from '../domain/shared/errors.js';
 import type { EventStore, RecordedEvent } from '../infrastructure/event-store/event-store.js';
 import { LogFollower, type FollowerStatus } from '../infrastructure/event-store/log-follower.js';
-import type { Document, ReadModelStore, WriteOperation } from '../infrastructure/read-models/read-model-store.js';
+import { DuplicateKeyError, type Document, type ReadModelStore, type WriteOperation } from '../infrastructure/read-models/read-model-store.js';
 import { CHECKPOINTS } from '../projections/runner.js';
 import { JOBS, jobDocument } from './jobs.js';
 import type { Job, ProcessManager, SagaCommand } from './process-manager.js';
@@ -59,6 +60,7 @@ export type ParkedEvent = Document & {
   error: string;
   attempts: number;
   parkedAt: string;
+  lastReplayAt?: string;
 };
 
 type SagaDocument<S> = Document & { state: S; _position: number; updatedAt: string };
@@ -121,6 +123,51 @@ export class ProcessManagerRunner<S> {
     await this.deps.readModels.bulkWrite(this.writes(outcomes, last));
     this.position = last;
     if (outcomes.some((o) => o.jobs.length > 0)) this.deps.jobsScheduled?.();
+  }
+
+  /**
+   * Replays a parked event on the saga as it stands now. Its commands keep the ids derived
+   * from the event, so whatever an earlier attempt did append is not appended again.
+   * Resolves false (and records the new error) when it fails again.
+   */
+  async replay(parked: ParkedEvent): Promise<{ replayed: boolean; error?: string }> {
+    const [stored] = await this.deps.eventStore.readAll({ fromPosition: parked.position, maxCount: 1 });
+    if (!stored || stored.id !== parked.eventId) throw new NotFoundError(`event ${parked.eventId} is not in the log`);
+    const event = this.deps.schema.upcast(stored);
+    const sagaId = this.manager.sagaId(event);
+    for (;;) {
+      const saga = (await this.loadStates([sagaId])).get(sagaId);
+      const handled = await this.handle(saga?.state ?? this.manager.initialState(), event);
+      if ('parked' in handled) {
+        const again = { ...parked, error: handled.parked.error, attempts: parked.attempts + handled.parked.attempts, lastReplayAt: this.deps.clock().toISOString() };
+        await this.deps.readModels.collection<ParkedEvent>(PARKED_EVENTS).replaceOne({ _id: parked._id }, again);
+        return { replayed: false, error: again.error };
+      }
+      try {
+        await this.deps.readModels.bulkWrite(this.replayWrites(sagaId, saga, handled, event, parked));
+      } catch (error) {
+        if (error instanceof DuplicateKeyError && error.collection === this.sagaCollection) continue; // the saga moved meanwhile
+        throw error;
+      }
+      if (handled.jobs.length > 0) this.deps.jobsScheduled?.();
+      return { replayed: true };
+    }
+  }
+
+  private replayWrites(sagaId: string, saga: SagaDocument<S> | undefined, handled: { state: S; jobs: Job[] }, event: RecordedEvent, parked: ParkedEvent): WriteOperation[] {
+    const now = this.deps.clock().toISOString();
+    const position = saga?._position ?? 0;
+    // Guarded on the saga as read: a concurrent change makes this write fail as a whole.
+    const guard = saga ? { _id: sagaId, _position: position, updatedAt: saga.updatedAt } : { _id: sagaId, _position: -1 };
+    const doc: SagaDocument<S> = { _id: sagaId, state: handled.state, _position: position, updatedAt: now };
+    return [
+      { collection: this.sagaCollection, replaceOne: { filter: guard, replacement: doc, upsert: true } },
+      ...handled.jobs.map((job) => withOrigin(job, event)).map((job): WriteOperation => {
+        const { _id, ...fields } = jobDocument(job, now);
+        return { collection: JOBS, updateOne: { filter: { _id }, update: { $setOnInsert: fields }, upsert: true } };
+      }),
+      { collection: PARKED_EVENTS, deleteOne: { filter: { _id: parked._id } } },
+    ];
   }
 
   private async react(sagaId: string, stored: SagaDocument<S> | undefined, events: RecordedEvent[]): Promise<Outcome<S>> {

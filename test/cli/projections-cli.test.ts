@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
@@ -99,11 +100,17 @@ describe('npm run projections:rebuild / projections:verify', function () {
     expect(tampered.code).to.equal(1);
     expect(tampered.stdout).to.include(inStock[0]!.productId);
     expect(tampered.stdout).to.include('Counterfeit');
+
+    const unknown = await cli(['rebuild', 'nope'], env);
+    expect(unknown.code).to.equal(1);
+    expect(unknown.stderr).to.match(/no projection nope; known: products, stock-levels/);
   });
 
-  it('refuses an unknown projection, naming the known ones', async () => {
-    const result = await cli(['rebuild', 'nope'], { DATA_DIR: dir.path });
+  it('refuses a DATA_DIR without shop data rather than making an empty one', async () => {
+    const missing = join(dir.path, 'typo');
+    const result = await cli(['verify'], { DATA_DIR: missing });
     expect(result.code).to.equal(1);
-    expect(result.stderr).to.match(/no projection nope; known: products, stock-levels/);
+    expect(result.stderr).to.match(/no shop data in DATA_DIR/);
+    expect(existsSync(missing)).to.equal(false);
   });
 });

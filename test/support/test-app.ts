@@ -67,7 +67,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
   const jobs = new JobRunner(
     { readModels, logger, clock },
     jobHandlers({ commands, provider: options.provider ? options.provider(provider) : provider, clock }, { readModels, mailer, clock, logger }),
-    { pollMs: 50, maxAttempts: 5 },
+    { pollMs: 50, maxAttempts: 5, retryBaseMs: 5 },
   );
   const processDeps = { eventStore, readModels, schema, commands, logger, clock, jobsScheduled: () => jobs.wake() };
   const processes = [

@@ -1,6 +1,8 @@
 import { Router } from 'express';
 import type { Document } from '../../infrastructure/read-models/read-model-store.js';
-import { PARKED_JOBS } from '../../processes/jobs.js';
+import { ConflictError } from '../../domain/shared/errors.js';
+import { replayParkedEvent } from '../../operations/parked.js';
+import { PARKED_JOBS, requeueParkedJob } from '../../processes/jobs.js';
 import { PARKED_EVENTS } from '../../processes/runner.js';
 import { CHECKPOINTS, type Checkpoint } from '../../projections/runner.js';
 
@@ -9,6 +11,7 @@ import { paged } from '../../projections/paging.js';
 import { auditOrder, auditStream, parseAsOf } from '../../operations/audit.js';
 import { requireAdmin } from '../auth.js';
 import type { AppDeps } from '../deps.js';
+import { AuditOrderQuery, AuditStreamQuery } from '../dto/audit.js';
 import { PageQuery } from '../dto/paging.js';
 import { uuidParam } from '../http.js';
 import { parseQuery } from '../validation.js';
@@ -68,16 +71,30 @@ export const adminRoutes = (deps: AppDeps): Router => {
     res.status(202).location('/api/v1/admin/projections').json({ name, status: 'rebuilding' });
   });
 
+  // Replay a parked event on its saga as it stands now; 409 when it fails again.
+  router.post('/parked-events/:id/replay', async (req, res) => {
+    const result = await replayParkedEvent(deps.readModels, deps.processes, String(req.params.id));
+    if (!result.replayed) throw new ConflictError(`the event still fails: ${result.error}`);
+    res.json({ id: req.params.id, replayed: true });
+  });
+
+  // Put a parked job back in the queue (202): it runs again shortly.
+  router.post('/parked-jobs/:id/replay', async (req, res) => {
+    await requeueParkedJob(deps.readModels, String(req.params.id), deps.clock());
+    deps.jobs.wake();
+    res.status(202).json({ id: req.params.id, status: 'queued' });
+  });
+
   // A stream's events with metadata and the state after each; `?asOf=<revision|time>` adds the state then.
   router.get('/audit/streams/:stream', async (req, res) => {
-    const asOf = parseAsOf(typeof req.query.asOf === 'string' ? req.query.asOf : undefined);
-    res.json(await auditStream(deps, String(req.params.stream), asOf));
+    const { asOf, fromRevision, limit } = await parseQuery(AuditStreamQuery, req.query);
+    res.json(await auditStream(deps, String(req.params.stream), parseAsOf(asOf), { fromRevision, limit }));
   });
 
   // An order's state (as of `?asOf=`) and its timeline across every stream its saga touched.
   router.get('/audit/orders/:id', async (req, res) => {
-    const asOf = parseAsOf(typeof req.query.asOf === 'string' ? req.query.asOf : undefined);
-    res.json(await auditOrder(deps, uuidParam(req, 'id', 'order'), asOf));
+    const { asOf } = await parseQuery(AuditOrderQuery, req.query);
+    res.json(await auditOrder(deps, uuidParam(req, 'id', 'order'), parseAsOf(asOf)));
   });
 
   return router;

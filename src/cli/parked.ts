@@ -1,0 +1,68 @@
+import 'reflect-metadata';
+import { Command } from 'commander';
+import { composeTools, type Tools } from '../api/composition-root.js';
+import { loadConfig } from '../config.js';
+import type { Document } from '../infrastructure/read-models/read-model-store.js';
+import { replayParkedEvent } from '../operations/parked.js';
+import { PARKED_JOBS, requeueParkedJob } from '../processes/jobs.js';
+import { PARKED_EVENTS } from '../processes/runner.js';
+import { run, table } from './output.js';
+
+/**
+ * `npm run parked -- list [--jobs] [--json]`      events (or jobs) that kept failing, with their errors
+ * `npm run parked -- replay <id...|all> [--jobs]`   replay parked events on their sagas (or requeue jobs)
+ */
+
+const program = new Command('parked').description('Parked events and jobs: list and replay').showHelpAfterError();
+
+program
+  .command('list')
+  .option('--jobs', 'parked jobs instead of parked events')
+  .option('--json', 'print JSON')
+  .action((options: { jobs?: boolean; json?: boolean }) => run(() => withTools((tools) => list(tools, options))));
+
+program
+  .command('replay')
+  .argument('<ids...>', 'parked ids, or all')
+  .option('--jobs', 'requeue parked jobs instead of replaying parked events')
+  .action((ids: string[], options: { jobs?: boolean }) => run(() => withTools((tools) => replay(tools, ids, options.jobs ?? false))));
+
+const withTools = async (work: (tools: Tools) => Promise<number | void>) => {
+  const tools = await composeTools(loadConfig());
+  try {
+    return await work(tools);
+  } finally {
+    await tools.close();
+  }
+};
+
+const list = async (tools: Tools, options: { jobs?: boolean; json?: boolean }) => {
+  const parked = await tools.readModels.collection<Document>(options.jobs ? PARKED_JOBS : PARKED_EVENTS).find({}, { sort: { parkedAt: 1 } });
+  if (options.json) return console.log(JSON.stringify(parked, null, 2));
+  if (parked.length === 0) return console.log(`no parked ${options.jobs ? 'jobs' : 'events'}`);
+  const rows = parked.map((p) =>
+    options.jobs
+      ? [p._id, String(p.kind), String(p.attempts), String(p.parkedAt), String(p.lastError)]
+      : [p._id, `${String(p.eventType)} @ ${String(p.streamName)}`, String(p.attempts), String(p.parkedAt), String(p.error)],
+  );
+  console.log(table(['id', options.jobs ? 'kind' : 'event', 'attempts', 'parked at', 'error'], rows, [28, 22, 8, 14, 28]));
+};
+
+const replay = async (tools: Tools, ids: string[], jobs: boolean) => {
+  const collection = jobs ? PARKED_JOBS : PARKED_EVENTS;
+  const all = ids.includes('all') ? (await tools.readModels.collection<Document>(collection).find({}, { sort: { parkedAt: 1 } })).map((p) => p._id) : ids;
+  let failed = 0;
+  for (const id of all) {
+    if (jobs) {
+      await requeueParkedJob(tools.readModels, id, new Date());
+      console.log(`${id}: queued again`);
+      continue;
+    }
+    const result = await replayParkedEvent(tools.readModels, tools.processes, id);
+    if (!result.replayed) failed += 1;
+    console.log(result.replayed ? `${id}: replayed` : `${id}: still fails: ${result.error}`);
+  }
+  return failed === 0 ? 0 : 1;
+};
+
+await program.parseAsync();
