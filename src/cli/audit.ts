@@ -1,10 +1,8 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { validate as isUuid } from 'uuid';
-import { composeTools } from '../api/composition-root.js';
-import { loadConfig } from '../config.js';
 import { auditOrder, auditStream, parseAsOf, type OrderAudit, type StreamAudit } from '../operations/audit.js';
-import { actor, compact, run, short, table } from './output.js';
+import { actor, compact, run, short, table, withTools } from './output.js';
 
 /**
  * `npm run audit -- <stream | order id> [--as-of <time|revision>] [--json]`
@@ -26,14 +24,11 @@ run(async () => {
   const [target] = program.args as [string];
   const options = program.opts<{ asOf?: string; json?: boolean; from: string; limit: string }>();
   const window = { fromRevision: wholeNumber(options.from, '--from'), limit: wholeNumber(options.limit, '--limit') };
-  const tools = await composeTools(loadConfig(), undefined);
-  try {
+  return withTools(async (tools) => {
     const asOf = parseAsOf(options.asOf);
     const result = isUuid(target) ? await auditOrder(tools, target.toLowerCase(), asOf) : await auditStream(tools, target, asOf, window);
     console.log(options.json ? JSON.stringify(result, null, 2) : 'timeline' in result ? orderTables(result) : streamTables(result));
-  } finally {
-    await tools.close();
-  }
+  });
 });
 
 function wholeNumber(raw: string, option: string): number {

@@ -1,4 +1,6 @@
 import Table from 'cli-table3';
+import { composeTools, type Tools } from '../api/composition-root.js';
+import { loadConfig } from '../config.js';
 
 /** Terminal output for the operator tools: tables, or JSON with --json. */
 
@@ -42,4 +44,14 @@ export const run = (main: () => Promise<number | void>) => {
       process.exit(1);
     },
   );
+};
+
+/** Opens this environment's stores for a tool, and closes them whatever happens. */
+export const withTools = async (work: (tools: Tools) => Promise<number | void>): Promise<number | void> => {
+  const tools = await composeTools(loadConfig());
+  try {
+    return await work(tools);
+  } finally {
+    await tools.close();
+  }
 };

@@ -1,12 +1,11 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
-import { composeTools, type Tools } from '../api/composition-root.js';
-import { loadConfig } from '../config.js';
+import type { Tools } from '../api/composition-root.js';
 import type { Document } from '../infrastructure/read-models/read-model-store.js';
 import { replayParkedEvent } from '../operations/parked.js';
 import { PARKED_JOBS, requeueParkedJob } from '../processes/jobs.js';
 import { PARKED_EVENTS } from '../processes/runner.js';
-import { run } from './output.js';
+import { run, withTools } from './output.js';
 
 /**
  * `npm run parked -- list [--jobs] [--json]`      events (or jobs) that kept failing, with their errors
@@ -26,15 +25,6 @@ program
   .argument('<ids...>', 'parked ids, or all')
   .option('--jobs', 'requeue parked jobs instead of replaying parked events')
   .action((ids: string[], options: { jobs?: boolean }) => run(() => withTools((tools) => replay(tools, ids, options.jobs ?? false))));
-
-const withTools = async (work: (tools: Tools) => Promise<number | void>) => {
-  const tools = await composeTools(loadConfig());
-  try {
-    return await work(tools);
-  } finally {
-    await tools.close();
-  }
-};
 
 const list = async (tools: Tools, options: { jobs?: boolean; json?: boolean }) => {
   const parked = await tools.readModels.collection<Document>(options.jobs ? PARKED_JOBS : PARKED_EVENTS).find({}, { sort: { parkedAt: 1 } });

@@ -1,13 +1,12 @@
 import 'reflect-metadata';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
-import { composeTools, type Tools } from '../api/composition-root.js';
-import { loadConfig } from '../config.js';
+import type { Tools } from '../api/composition-root.js';
 import type { Progress } from '../operations/rebuild.js';
 import { verify } from '../operations/verify.js';
 import { ALL_PROJECTIONS } from '../projections/index.js';
 import { CHECKPOINTS, type Checkpoint } from '../projections/runner.js';
-import { compact, run, table } from './output.js';
+import { compact, run, table, withTools } from './output.js';
 
 /**
  * `npm run projections:rebuild -- <name|all>...`  rebuild without downtime, then swap
@@ -34,15 +33,6 @@ program
   .command('list')
   .description('every projection with its collection and position in the log')
   .action(() => run(() => withTools(list)));
-
-const withTools = async (work: (tools: Tools) => Promise<number | void>) => {
-  const tools = await composeTools(loadConfig());
-  try {
-    return await work(tools);
-  } finally {
-    await tools.close();
-  }
-};
 
 const rebuild = async (tools: Tools, names: string[]) => {
   const selected = tools.rebuilds.select(names).map((p) => p.name);
