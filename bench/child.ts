@@ -1,0 +1,13 @@
+import 'reflect-metadata';
+import { BENCHMARKS } from './benchmarks/index.js';
+
+/** Runs one benchmark in this (fresh) process and prints its metrics as the last line of stdout. */
+const [name, ...flags] = process.argv.slice(2);
+const benchmark = name ? BENCHMARKS[name] : undefined;
+if (!benchmark) {
+  console.error(`unknown benchmark ${name}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+  process.exit(2);
+}
+const metrics = await benchmark({ quick: flags.includes('--quick') });
+console.log(JSON.stringify(Array.isArray(metrics) ? metrics : [metrics]));
+process.exit(0);
