@@ -1,5 +1,6 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { LruCache } from '../infrastructure/lru-cache.js';
 import type { CustomerRole } from '../domain/customer/customer.js';
 import { ForbiddenError, UnauthorizedError } from '../domain/shared/errors.js';
 
@@ -12,6 +13,8 @@ const AUDIENCE = 'shop-api';
 
 export class TokenIssuer {
   private readonly key: Uint8Array;
+  /** Tokens already verified, until they expire: a client sends the same token with every request. */
+  private readonly verified = new LruCache<string, { principal: Principal; expiresAt: number }>(10_000);
 
   constructor(
     secret: string,
@@ -32,11 +35,15 @@ export class TokenIssuer {
   }
 
   async verify(token: string): Promise<Principal> {
+    const known = this.verified.get(token);
+    if (known && known.expiresAt > Date.now()) return known.principal;
     try {
       const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
       const role = payload.role;
       if (typeof payload.sub !== 'string' || (role !== 'customer' && role !== 'admin')) throw new UnauthorizedError('malformed token');
-      return { customerId: payload.sub, role };
+      const principal: Principal = { customerId: payload.sub, role };
+      this.verified.set(token, { principal, expiresAt: (payload.exp ?? 0) * 1000 });
+      return principal;
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw new UnauthorizedError('the token has expired');
       if (error instanceof UnauthorizedError) throw error;

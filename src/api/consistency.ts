@@ -1,5 +1,5 @@
 import type { RequestHandler, Response } from 'express';
-import { LruCache } from '../commands/keyed-lock.js';
+import { LruCache } from '../infrastructure/lru-cache.js';
 import { ValidationError } from '../domain/shared/errors.js';
 
 /**

@@ -10,7 +10,8 @@ import {
   type EventStore,
   type EventToAppend,
 } from '../infrastructure/event-store/event-store.js';
-import { KeyedLock, LruCache } from './keyed-lock.js';
+import { LruCache } from '../infrastructure/lru-cache.js';
+import { KeyedLock } from './keyed-lock.js';
 
 /**
  * The generic command handler: read the stream, fold it, decide, append with the

@@ -8,9 +8,9 @@ const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
 export type ServerProcess = { port: number; url: string; child: ChildProcess; logs: string[]; exited: Promise<number | null> };
 
-export const startServer = (env: Record<string, string>, timeoutMs = 20_000): Promise<ServerProcess> =>
+export const startServer = (env: Record<string, string>, timeoutMs = 20_000, nodeArgs: string[] = []): Promise<ServerProcess> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--enable-source-maps', MAIN], {
+    const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, MAIN], {
       env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', PASSWORD_HASH_COST: '10', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -20,9 +20,14 @@ export const startServer = (env: Record<string, string>, timeoutMs = 20_000): Pr
       child.kill('SIGKILL');
       reject(new Error(`server did not start:\n${logs.join('\n')}`));
     }, timeoutMs);
-    createInterface({ input: child.stderr! }).on('line', (line) => logs.push(line));
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    // The last lines only: a server under load logs every request.
+    const keep = (line: string) => {
       logs.push(line);
+      if (logs.length > 500) logs.splice(0, logs.length - 500);
+    };
+    createInterface({ input: child.stderr! }).on('line', keep);
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      keep(line);
       const entry = parse(line);
       if (entry?.msg === 'listening' && typeof entry.port === 'number') {
         clearTimeout(timer);

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { Signal } from '../signal.js';
+import { LocalTail } from './local-tail.js';
 import {
   IdempotencyViolationError,
   WrongExpectedVersionError,
@@ -50,6 +51,8 @@ type PendingAppend = {
   expected: ExpectedRevision;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
+  /** The events as stored, once written (for the local tail). */
+  recorded?: RecordedEvent[];
 };
 
 const SCHEMA = `
@@ -78,6 +81,10 @@ export class SqliteEventStore implements EventStore {
   private readonly subscriptions = new Set<SqliteSubscription>();
   private poller: NodeJS.Timeout | undefined;
   private dataVersion = 0;
+  private readonly tail = new LocalTail();
+  /** The data_version the local tail is valid for: another process's commit changes it. */
+  private tailDataVersion = 0;
+  private readonly dataVersionStatement: Database.Statement;
   private closed = false;
   private readonly maxBatch: number;
   /** Transactions committed by the group commit: appends per commit is the batching factor. */
@@ -119,7 +126,9 @@ export class SqliteEventStore implements EventStore {
       ),
       head: this.db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
     };
+    this.dataVersionStatement = this.db.prepare('PRAGMA data_version').pluck();
     this.dataVersion = this.readDataVersion();
+    this.tailDataVersion = this.dataVersion;
   }
 
   // ---------------------------------------------------------------- append
@@ -165,6 +174,7 @@ export class SqliteEventStore implements EventStore {
       return;
     }
     this.commitCount += 1;
+    for (const [i, pending] of batch.entries()) if ('ok' in outcomes[i]! && pending.recorded) this.tail.appended(pending.recorded);
     batch.forEach((pending, i) => {
       const outcome = outcomes[i]!;
       if ('ok' in outcome) pending.resolve(outcome.ok);
@@ -173,26 +183,30 @@ export class SqliteEventStore implements EventStore {
     this.appended.notify();
   }
 
-  private appendNow({ streamName, events, expected }: PendingAppend, recordedAt: string): AppendResult {
+  private appendNow(pending: PendingAppend, recordedAt: string): AppendResult {
+    const { streamName, events, expected } = pending;
     const current = this.statements.lastRevision.get(streamName)?.revision ?? -1;
     const alreadyWritten = this.findIdempotentWrite(streamName, events, expected, current);
     if (alreadyWritten) return alreadyWritten;
     this.checkExpected(streamName, expected, current);
     let revision = current;
-    let position = 0;
+    const recorded: RecordedEvent[] = [];
     for (const event of events) {
       revision += 1;
-      position = this.insert(streamName, revision, event, recordedAt);
+      recorded.push(this.insert(streamName, revision, event, recordedAt));
     }
-    return { nextExpectedRevision: revision, position };
+    pending.recorded = recorded;
+    return { nextExpectedRevision: revision, position: recorded[recorded.length - 1]!.position };
   }
 
-  private insert(streamName: string, revision: number, event: EventToAppend, recordedAt: string): number {
+  /** Inserts one event; returns it as stored (a copy: the caller's objects may change after this). */
+  private insert(streamName: string, revision: number, event: EventToAppend, recordedAt: string): RecordedEvent {
     try {
       const data = JSON.stringify(event.data);
       const metadata = JSON.stringify(event.metadata);
       const info = this.statements.insert.run(streamName, revision, event.id, event.type, data, metadata, recordedAt);
-      return Number(info.lastInsertRowid);
+      const position = Number(info.lastInsertRowid);
+      return toRecorded({ position, stream_name: streamName, revision, event_id: event.id, type: event.type, data, metadata, recorded_at: recordedAt });
     } catch (error) {
       // An id already in the stream, past the first of the batch: ids reused for a different batch.
       if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new IdempotencyViolationError(streamName);
@@ -247,6 +261,11 @@ export class SqliteEventStore implements EventStore {
 
   readStreamSync(streamName: string, options: ReadStreamOptions = {}): RecordedEvent[] {
     const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
+    // "Anything after revision r?" about a stream this process wrote last: no, without asking SQLite.
+    if (options.direction !== 'backwards' && options.fromRevision !== undefined && this.localTail()) {
+      const known = this.tail.revisionOf(streamName);
+      if (known !== undefined && options.fromRevision > known) return [];
+    }
     const rows =
       options.direction === 'backwards'
         ? this.statements.streamBackwards.all(streamName, options.fromRevision ?? Number.MAX_SAFE_INTEGER, maxCount)
@@ -260,6 +279,10 @@ export class SqliteEventStore implements EventStore {
 
   readAllSync(options: ReadAllOptions = {}): RecordedEvent[] {
     const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
+    if (options.direction !== 'backwards' && this.localTail()) {
+      const recent = this.tail.readAll(options.fromPosition ?? 0, maxCount);
+      if (recent) return recent;
+    }
     const rows =
       options.direction === 'backwards'
         ? this.statements.allBackwards.all(options.fromPosition ?? Number.MAX_SAFE_INTEGER, maxCount)
@@ -304,9 +327,19 @@ export class SqliteEventStore implements EventStore {
     this.poller.unref();
   }
 
+  /** The local tail, cleared first if another process wrote to the file since it was built. */
+  private localTail(): LocalTail {
+    const version = this.readDataVersion();
+    if (version !== this.tailDataVersion) {
+      this.tail.clear();
+      this.tailDataVersion = version;
+    }
+    return this.tail;
+  }
+
   /** Changes whenever another connection commits to the file. */
   private readDataVersion(): number {
-    return this.db.pragma('data_version', { simple: true }) as number;
+    return this.dataVersionStatement.get() as number;
   }
 
   /** Reads a pragma's value (for diagnostics and tests). */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Aggregator, Query } from 'mingo';
+import { compileFilter, QUERY_OPTIONS } from './document-filter.js';
 import { applyUpdate, seedFromFilter } from './document-update.js';
 import type { EmbeddedReadModelStore, Staging } from './embedded-read-model-store.js';
 import type {
@@ -13,9 +14,6 @@ import type {
   UpdateOptions,
   UpdateResult,
 } from './read-model-store.js';
-
-/** MongoDB's language without server-side JavaScript ($where, $function). */
-export const QUERY_OPTIONS = { scriptEnabled: false } as const;
 
 /**
  * One collection of the embedded store. Reads evaluate mingo over the store's in-memory
@@ -35,19 +33,24 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
 
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
     const cached = this.store.documents(this.name);
-    const candidates = [...this.store.candidates(cached, filter)];
-    const cursor = new Query(filter, QUERY_OPTIONS).find<Record<string, unknown>>(candidates, options.projection);
+    const test = compileFilter(filter);
+    const matched: Document[] = [];
+    for (const doc of this.store.candidates(cached, filter)) if (test(doc)) matched.push(doc);
+    if (!options.sort && !options.skip && !options.projection) {
+      return matched.slice(0, options.limit || undefined).map((doc) => clone(doc) as T);
+    }
+    const cursor = new Query({}, QUERY_OPTIONS).find<Record<string, unknown>>(matched, options.projection);
     if (options.sort) cursor.sort(options.sort);
     if (options.skip) cursor.skip(options.skip);
     if (options.limit) cursor.limit(options.limit);
-    return cursor.all().map((doc) => structuredClone(doc) as T);
+    return cursor.all().map((doc) => clone(doc) as T);
   }
 
   async countDocuments(filter: Filter = {}): Promise<number> {
     const cached = this.store.documents(this.name);
-    const query = new Query(filter, QUERY_OPTIONS);
+    const test = compileFilter(filter);
     let count = 0;
-    for (const doc of this.store.candidates(cached, filter)) if (query.test(doc)) count += 1;
+    for (const doc of this.store.candidates(cached, filter)) if (test(doc)) count += 1;
     return count;
   }
 
@@ -92,20 +95,22 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
   // ------------------------------------------------ staged forms, shared with bulkWrite
 
   stageInsert(staging: Staging, document: Document): void {
-    this.store.put(staging, this.name, clone(document), undefined);
+    const json = JSON.stringify(document);
+    this.store.put(staging, this.name, JSON.parse(json) as Document, undefined, json);
   }
 
   stageReplace(staging: Staging, filter: Filter, replacement: Document, options: UpdateOptions): UpdateResult {
     const [target] = this.store.matching(staging, this.name, filter, 1);
     if (target) {
-      const next = { ...clone(replacement), _id: target._id };
-      this.store.put(staging, this.name, next, target._id);
-      return { matchedCount: 1, modifiedCount: sameJson(target, next) ? 0 : 1, upsertedId: null };
+      const json = JSON.stringify({ ...replacement, _id: target._id });
+      const unchanged = json === JSON.stringify(target);
+      if (!unchanged) this.store.put(staging, this.name, JSON.parse(json) as Document, target._id, json);
+      return { matchedCount: 1, modifiedCount: unchanged ? 0 : 1, upsertedId: null };
     }
     if (!options.upsert) return { matchedCount: 0, modifiedCount: 0, upsertedId: null };
     const seededId = seedFromFilter(filter)._id;
     const _id = replacement._id ?? (typeof seededId === 'string' ? seededId : randomUUID());
-    this.store.put(staging, this.name, { ...clone(replacement), _id }, undefined);
+    this.stageInsert(staging, { ...replacement, _id });
     return { matchedCount: 0, modifiedCount: 0, upsertedId: _id };
   }
 
@@ -114,8 +119,9 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
     let modifiedCount = 0;
     for (const target of targets) {
       const next = applyUpdate(target, update, false);
-      if (sameJson(target, next)) continue;
-      this.store.put(staging, this.name, next, target._id);
+      const json = JSON.stringify(next);
+      if (json === JSON.stringify(target)) continue;
+      this.store.put(staging, this.name, next, target._id, json);
       modifiedCount += 1;
     }
     if (targets.length > 0 || !options.upsert) return { matchedCount: targets.length, modifiedCount, upsertedId: null };
@@ -133,5 +139,3 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
 }
 
 const clone = <D>(doc: D): D => structuredClone(doc);
-
-const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
-import { Query } from 'mingo';
 import { DocumentIndex } from './document-index.js';
-import { EmbeddedCollection, QUERY_OPTIONS } from './embedded-collection.js';
+import { compileFilter } from './document-filter.js';
+import { EmbeddedCollection } from './embedded-collection.js';
 import {
   DuplicateKeyError,
   type Document,
@@ -32,8 +32,11 @@ type Cached = {
   indexes: DocumentIndex[];
 };
 
-/** The documents a bulk write is about to change, by collection: a new document or null (deleted). */
-export type Staging = Map<string, Map<string, Document | null>>;
+/** A document about to be written, with its JSON (computed once: it is compared, persisted and copied from). */
+export type Staged = { doc: Document; json: string };
+
+/** The documents a bulk write is about to change, by collection: a new version, or null (deleted). */
+export type Staging = Map<string, Map<string, Staged | null>>;
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS documents (
@@ -56,6 +59,8 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   private readonly sql;
   private readonly cache = new Map<string, Cached>();
   private dataVersion: number;
+  /** Prepared once: better-sqlite3's pragma() prepares a statement at every call. */
+  private readonly dataVersionStatement: Database.Statement;
 
   constructor(options: EmbeddedReadModelStoreOptions) {
     this.db = new Database(options.path);
@@ -90,6 +95,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
       ),
       names: this.db.prepare<[], { name: string }>('SELECT name FROM collections ORDER BY name'),
     };
+    this.dataVersionStatement = this.db.prepare('PRAGMA data_version').pluck();
     this.dataVersion = this.readDataVersion();
   }
 
@@ -185,7 +191,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   }
 
   private readDataVersion(): number {
-    return this.db.pragma('data_version', { simple: true }) as number;
+    return this.dataVersionStatement.get() as number;
   }
 
   // ---------------------------------------------------------------- writes
@@ -210,8 +216,8 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     const version = this.sql.nextVersion.get()!.value;
     for (const [name, docs] of staging) {
       this.sql.touch.run(name, version);
-      for (const [id, doc] of docs) {
-        if (doc) this.sql.upsert.run(name, id, JSON.stringify(doc));
+      for (const [id, staged] of docs) {
+        if (staged) this.sql.upsert.run(name, id, staged.json);
         else this.sql.delete.run(name, id);
       }
       this.documents(name).version = version;
@@ -222,12 +228,12 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     for (const [name, changes] of staging) {
       const cached = this.cache.get(name);
       if (!cached) continue;
-      for (const [id, doc] of changes) {
+      for (const [id, staged] of changes) {
         const previous = cached.docs.get(id);
         if (previous) for (const index of cached.indexes) index.remove(previous);
-        if (doc) {
-          cached.docs.set(id, doc);
-          for (const index of cached.indexes) index.add(doc);
+        if (staged) {
+          cached.docs.set(id, staged.doc);
+          for (const index of cached.indexes) index.add(staged.doc);
         } else cached.docs.delete(id);
       }
     }
@@ -236,29 +242,29 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   /** The current view of a document inside a write: staged if it was changed, else cached. */
   private view(staging: Staging, name: string, id: string): Document | undefined {
     const staged = staging.get(name);
-    if (staged?.has(id)) return staged.get(id) ?? undefined;
+    if (staged?.has(id)) return staged.get(id)?.doc;
     return this.documents(name).docs.get(id);
   }
 
   /** Documents of `name` matching `filter` as the write currently sees them. */
   matching(staging: Staging, name: string, filter: Filter, limit = Infinity): Document[] {
-    const query = new Query(filter, QUERY_OPTIONS);
+    const test = compileFilter(filter);
     const staged = staging.get(name);
     const found: Document[] = [];
     for (const doc of this.candidates(this.documents(name), filter)) {
       if (found.length >= limit) return found;
       if (staged?.has(doc._id)) continue;
-      if (query.test(doc)) found.push(doc);
+      if (test(doc)) found.push(doc);
     }
-    for (const doc of staged?.values() ?? []) {
+    for (const version of staged?.values() ?? []) {
       if (found.length >= limit) break;
-      if (doc && query.test(doc)) found.push(doc);
+      if (version && test(version.doc)) found.push(version.doc);
     }
     return found;
   }
 
   /** Stages a document version after checking `_id` and unique indexes against the write's view. */
-  put(staging: Staging, name: string, doc: Document, replacing: string | undefined): void {
+  put(staging: Staging, name: string, doc: Document, replacing: string | undefined, json = JSON.stringify(doc)): void {
     if (replacing === undefined && this.view(staging, name, doc._id)) {
       throw new DuplicateKeyError(name, { _id: doc._id });
     }
@@ -268,7 +274,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     }
     let staged = staging.get(name);
     if (!staged) staging.set(name, (staged = new Map()));
-    staged.set(doc._id, doc);
+    staged.set(doc._id, { doc, json });
   }
 
   private checkUnique(staging: Staging, name: string, index: DocumentIndex, key: string, id: string): void {
