@@ -6,18 +6,24 @@ import { loadConfig } from './config.js';
 /** Entry point: `npm start`. Configuration comes from the environment (see README). */
 const main = async () => {
   const config = loadConfig();
-  const logger = pino({ level: config.logLevel });
+  // Logs are written asynchronously (a request does not wait for stdout) and flushed on shutdown.
+  const destination = pino.destination({ sync: false });
+  const logger = pino({ level: config.logLevel }, destination);
   const system = await compose(config, logger);
   let stopping = false;
+  const exit = (code: number) => {
+    destination.flushSync();
+    process.exit(code);
+  };
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
     system.stop().then(
-      () => process.exit(0),
+      () => exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
+        exit(1);
       },
     );
   };

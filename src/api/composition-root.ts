@@ -177,7 +177,7 @@ const registerServices = (scope: DependencyContainer, config: Config) => {
   scope.register(T.passwords, once(() => new PasswordHasher(config.passwordHashCost)));
   scope.register(T.tokens, once(() => new TokenIssuer(jwtSecret(config), config.tokenTtlSeconds)));
   scope.register(T.loginThrottle, once(() => new LoginThrottle(config.loginMaxFailures, config.loginLockoutSeconds)));
-  scope.register(T.idempotency, once((c) => new IdempotencyKeys(c.resolve(T.readModels))));
+  scope.register(T.idempotency, once((c) => new IdempotencyKeys(c.resolve(T.views), undefined, c.resolve(T.logger))));
   scope.register(T.sessions, once((c) => new SessionPositions(c.resolve(T.projections), config.readWaitMs)));
   scope.register(T.metrics, once(() => new Metrics()));
   registerProcesses(scope, config);
@@ -298,7 +298,8 @@ const lifecycle = (config: Config, deps: AppDeps, mailer: Mailer): System => {
         const listening = app.listen(config.port, config.host, () => resolve(listening)).once('error', reject);
       });
       const port = (server.address() as AddressInfo).port;
-      deps.logger.info({ port, host: config.host, dataDir: config.dataDir }, 'listening');
+      // Where the server listens is always logged, whatever LOG_LEVEL says: tools and operators need it.
+      deps.logger.child({}, { level: 'info' }).info({ port, host: config.host, dataDir: config.dataDir }, 'listening');
       return port;
     },
     async stop() {

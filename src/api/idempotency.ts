@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
 import { KeyedLock } from '../commands/keyed-lock.js';
 import { ValidationError } from '../domain/shared/errors.js';
 import type { Document, ReadModelCollection, ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
@@ -41,6 +42,7 @@ export class IdempotencyKeys {
   constructor(
     store: ReadModelStore,
     private readonly ttlMs = 24 * 3600 * 1000,
+    private readonly logger?: Logger,
   ) {
     this.answers = store.collection<StoredAnswer>(IDEMPOTENCY_COLLECTION);
   }
@@ -87,7 +89,7 @@ export class IdempotencyKeys {
         };
         this.answers
           .replaceOne({ _id: id }, answer, { upsert: true })
-          .catch((error: unknown) => res.req.log?.error({ err: error }, 'could not store an idempotent answer'))
+          .catch((error: unknown) => this.logger?.error({ err: error, reqId: res.req.id }, 'could not store an idempotent answer'))
           .finally(() => send(body));
         return res;
       };

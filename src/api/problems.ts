@@ -1,6 +1,5 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import type {} from 'pino-http'; // brings req.log into Request
 import {
   ConcurrencyError,
   ConflictError,
@@ -96,7 +95,7 @@ export const errorHandler =
     if (error instanceof PreconditionFailedError && error.currentRevision !== null) {
       res.set('ETag', `"${error.currentRevision}"`);
     }
-    if (!known) (req.log ?? logger).error({ err: error }, 'unhandled error');
+    if (!known) logger.error({ err: error, reqId: req.id, method: req.method, url: req.originalUrl }, 'unhandled error');
     if (res.headersSent) return;
     sendProblem(res, known ?? problem(500, 'internal', 'Something went wrong on our side; it has been logged.'));
   };

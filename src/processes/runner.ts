@@ -8,6 +8,7 @@ import type { EventSchema } from '../domain/shared/event-schema.js';
 import { shipmentDecider, shipmentStream } from '../domain/shipping/shipment.js';
 import { NotFoundError } from '../domain/shared/errors.js';
 import type { EventStore, RecordedEvent } from '../infrastructure/event-store/event-store.js';
+import { CheckpointPacer } from '../infrastructure/event-store/checkpoint-pacer.js';
 import { LogFollower, type FollowerStatus } from '../infrastructure/event-store/log-follower.js';
 import { DuplicateKeyError, type Document, type ReadModelStore, type WriteOperation } from '../infrastructure/read-models/read-model-store.js';
 import { CHECKPOINTS } from '../projections/runner.js';
@@ -69,6 +70,7 @@ type Outcome<S> = { sagaId: string; state: S; position: number; jobs: Job[]; par
 
 export class ProcessManagerRunner<S> {
   private readonly follower: LogFollower;
+  private readonly pacer = new CheckpointPacer();
   private position = 0;
 
   constructor(
@@ -120,7 +122,12 @@ export class ProcessManagerRunner<S> {
       this.react(sagaId, states.get(sagaId), events),
     );
     const last = fresh[fresh.length - 1]!.position;
+    if (outcomes.length === 0 && this.pacer.mayDefer(fresh.length)) {
+      this.position = last;
+      return;
+    }
     await this.deps.readModels.bulkWrite(this.writes(outcomes, last));
+    this.pacer.written();
     this.position = last;
     if (outcomes.some((o) => o.jobs.length > 0)) this.deps.jobsScheduled?.();
   }
@@ -254,7 +261,7 @@ export class ProcessManagerRunner<S> {
 
   private async loadStates(ids: string[]): Promise<Map<string, SagaDocument<S>>> {
     if (ids.length === 0) return new Map();
-    const docs = await this.deps.readModels.collection<SagaDocument<S>>(this.sagaCollection).find({ _id: { $in: ids } });
+    const docs = await this.deps.readModels.collection<SagaDocument<S>>(this.sagaCollection).find({ _id: { $in: ids } }, { readonly: true });
     return new Map(docs.map((doc) => [doc._id, doc]));
   }
 

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { EventSchema } from '../domain/shared/event-schema.js';
 import type { EventStore, RecordedEvent } from '../infrastructure/event-store/event-store.js';
+import { CheckpointPacer } from '../infrastructure/event-store/checkpoint-pacer.js';
 import { LogFollower, RewindTo, type FollowerStatus } from '../infrastructure/event-store/log-follower.js';
 import { DuplicateKeyError, type Document, type ReadModelStore, type WriteOperation } from '../infrastructure/read-models/read-model-store.js';
 import type { Projection } from './projection.js';
@@ -46,6 +47,7 @@ type Target = { projection: Projection; collection: string; position: number };
 export class ProjectionRunner {
   private targets = new Map<string, Target>();
   private readonly follower: LogFollower;
+  private readonly pacer = new CheckpointPacer();
   private position = 0;
   private read = 0;
 
@@ -132,7 +134,10 @@ export class ProjectionRunner {
       }
     }
     const last = events[events.length - 1]!.position;
-    await this.write([...this.documentWrites(documents, changed), ...this.checkpointWrites(last)]);
+    if (changed.size > 0 || !this.pacer.mayDefer(events.length)) {
+      await this.write([...this.documentWrites(documents, changed), ...this.checkpointWrites(last)]);
+      this.pacer.written();
+    }
     for (const target of this.targets.values()) target.position = Math.max(target.position, last);
     this.position = last;
     this.read += events.length;
@@ -175,7 +180,7 @@ export class ProjectionRunner {
     }
     const documents = new Map<string, Map<string, Document | null>>();
     for (const [collection, ids] of wanted) {
-      const found = ids.size > 0 ? await this.deps.readModels.collection(collection).find({ _id: { $in: [...ids] } }) : [];
+      const found = ids.size > 0 ? await this.deps.readModels.collection(collection).find({ _id: { $in: [...ids] } }, { readonly: true }) : [];
       documents.set(collection, new Map(found.map((doc) => [doc._id, doc])));
     }
     return documents;

@@ -37,7 +37,8 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
     const matched: Document[] = [];
     for (const doc of this.store.candidates(cached, filter)) if (test(doc)) matched.push(doc);
     if (!options.sort && !options.skip && !options.projection) {
-      return matched.slice(0, options.limit || undefined).map((doc) => clone(doc) as T);
+      const page = matched.slice(0, options.limit || undefined) as T[];
+      return options.readonly ? page : page.map(clone);
     }
     const cursor = new Query({}, QUERY_OPTIONS).find<Record<string, unknown>>(matched, options.projection);
     if (options.sort) cursor.sort(options.sort);
@@ -99,11 +100,12 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
     this.store.put(staging, this.name, JSON.parse(json) as Document, undefined, json);
   }
 
-  stageReplace(staging: Staging, filter: Filter, replacement: Document, options: UpdateOptions): UpdateResult {
+  /** `counted`: whether the caller wants modifiedCount (bulk writes do not; they skip the comparison). */
+  stageReplace(staging: Staging, filter: Filter, replacement: Document, options: UpdateOptions, counted = true): UpdateResult {
     const [target] = this.store.matching(staging, this.name, filter, 1);
     if (target) {
       const json = JSON.stringify({ ...replacement, _id: target._id });
-      const unchanged = json === JSON.stringify(target);
+      const unchanged = counted && json === JSON.stringify(target);
       if (!unchanged) this.store.put(staging, this.name, JSON.parse(json) as Document, target._id, json);
       return { matchedCount: 1, modifiedCount: unchanged ? 0 : 1, upsertedId: null };
     }

@@ -300,7 +300,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     if ('insertOne' in operation) collection.stageInsert(staging, operation.insertOne.document);
     else if ('replaceOne' in operation) {
       const { filter, replacement, upsert } = operation.replaceOne;
-      collection.stageReplace(staging, filter, replacement, { upsert });
+      collection.stageReplace(staging, filter, replacement, { upsert }, false);
     } else if ('updateOne' in operation) {
       const { filter, update, upsert } = operation.updateOne;
       collection.stageUpdate(staging, filter, update, { upsert }, 1);

@@ -121,7 +121,9 @@ class MongoReadModelCollection<T extends Document> implements ReadModelCollectio
   }
 
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
-    return (await this.collection.find(filter, options).toArray()) as T[];
+    // `readonly` is a hint for the embedded store; the driver hands out fresh documents anyway.
+    const { readonly: _hint, ...driverOptions } = options;
+    return (await this.collection.find(filter, driverOptions).toArray()) as T[];
   }
 
   countDocuments(filter: Filter = {}): Promise<number> {

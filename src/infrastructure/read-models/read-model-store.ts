@@ -27,6 +27,11 @@ export type FindOptions = {
   limit?: number;
   /** Inclusion (1) or exclusion (0) of fields, MongoDB style. */
   projection?: Record<string, 0 | 1>;
+  /**
+   * The caller will not change the documents it gets (projections and sagas build new ones):
+   * the embedded store then hands out its own instead of copies. MongoDB ignores it.
+   */
+  readonly?: boolean;
 };
 
 export type UpdateOptions = { upsert?: boolean };
