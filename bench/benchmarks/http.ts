@@ -3,19 +3,21 @@ import { round, type BenchOptions, type Metric } from '../support/metrics.js';
 import { client, startBare, startShop, type Running } from '../support/processes.js';
 
 /**
- * http_command: POST /api/v1/cart/items at 50 connections (each a signed-in customer adding
- * products in turn), req/s and p99; http_query: GET /api/v1/products/:id. Anchors: a bare
+ * http_command: POST /api/v1/cart/items at 50 connections, req/s and p99. The requests go
+ * round-robin to 200 signed-in customers (no two in flight for one cart), each filling a
+ * cart of 5 products, as shoppers do. http_query: GET /api/v1/products/:id. Anchors: a bare
  * express app and a bare node:http server giving the same JSON answer, hit by the same
  * client with the same requests.
  */
 
 const CONNECTIONS = 50;
+const CUSTOMERS = 200;
+const LINES_PER_CART = 5;
 
-type Load = { method: 'GET' | 'POST'; path: (i: number) => string; body?: (i: number) => unknown; tokens?: string[] };
+type Load = { method: 'GET' | 'POST'; path: (i: number) => string; body?: (i: number) => unknown; token?: (i: number) => string };
 
-/** autocannon with one token per connection and a path/body that changes with every request. */
+/** autocannon with a path, body and token that change with every request. */
 const load = async (url: string, spec: Load, seconds: number) => {
-  let connection = 0;
   let request = 0;
   const result = await autocannon({
     url,
@@ -23,11 +25,11 @@ const load = async (url: string, spec: Load, seconds: number) => {
     duration: seconds,
     requests: [
       {
-        // Called for every request; `context` lives as long as the connection.
-        setupRequest: (req, context: { token?: string }) => {
-          if (spec.tokens && !context.token) context.token = spec.tokens[connection++ % spec.tokens.length];
+        // Called for every request (autocannon resets its per-connection context after each).
+        setupRequest: (req) => {
           const i = request++;
-          const headers = { 'content-type': 'application/json', ...(context.token ? { authorization: `Bearer ${context.token}` } : {}) };
+          const token = spec.token?.(i);
+          const headers = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
           const body = spec.body ? JSON.stringify(spec.body(i)) : undefined;
           return { ...req, method: spec.method, path: spec.path(i), headers, ...(body ? { body } : {}) };
         },
@@ -43,12 +45,14 @@ export const httpBenchmarks = async ({ quick }: BenchOptions): Promise<Metric[]>
   const shop = await startShop();
   const stops: Running[] = [shop];
   try {
-    const { products, tokens } = await setUp(shop.url, quick ? 40 : 50);
+    const { products, tokens } = await setUp(shop.url, 40);
+    const customerOf = (i: number) => i % CUSTOMERS;
     const command: Load = {
       method: 'POST',
       path: () => '/api/v1/cart/items',
-      body: (i) => ({ productId: products[Math.floor(i / CONNECTIONS) % products.length]!, quantity: 1 }),
-      tokens,
+      // Customer c fills a cart with 5 products of its own choosing, one unit at a time.
+      body: (i) => ({ productId: products[(customerOf(i) * 7 + (Math.floor(i / CUSTOMERS) % LINES_PER_CART)) % products.length]!, quantity: 1 }),
+      token: (i) => tokens[customerOf(i)]!,
     };
     const query: Load = { method: 'GET', path: (i) => `/api/v1/products/${products[i % products.length]}` };
     const sampleCart = await client(shop.url)('POST', '/api/v1/cart/items', tokens[0], { productId: products[0], quantity: 1 });
@@ -71,7 +75,7 @@ export const httpBenchmarks = async ({ quick }: BenchOptions): Promise<Metric[]>
         anchors: { express_bare: round(anchors.expressCommand.rate), node_http_bare: round(anchors.nodeCommand.rate) },
         target: '>= 35% of express_bare',
         met: ours.command.rate >= 0.35 * anchors.expressCommand.rate,
-        params: { connections: CONNECTIONS, seconds, route: 'POST /api/v1/cart/items' },
+        params: { connections: CONNECTIONS, seconds, route: 'POST /api/v1/cart/items', customers: CUSTOMERS, cart_lines: LINES_PER_CART },
       },
       {
         id: 'http_command_p99_ms',
@@ -96,7 +100,7 @@ export const httpBenchmarks = async ({ quick }: BenchOptions): Promise<Metric[]>
   }
 };
 
-/** Products with plenty of stock, and signed-in customers: one per connection. */
+/** Products with plenty of stock, and signed-in customers. */
 const setUp = async (url: string, productCount: number) => {
   const call = client(url);
   const admin = (await call('POST', '/api/v1/account/login', undefined, { email: 'bench@shop.local', password: 'bench-password' })).token as string;
@@ -108,7 +112,7 @@ const setUp = async (url: string, productCount: number) => {
     products.push(productId as string);
   }
   const tokens: string[] = [];
-  for (let i = 0; i < CONNECTIONS; i += 1) {
+  for (let i = 0; i < CUSTOMERS; i += 1) {
     const email = `bench${i}@shop.local`;
     await call('POST', '/api/v1/account/register', undefined, { email, password: 'bench-password', name: `Bench ${i}` });
     tokens.push((await call('POST', '/api/v1/account/login', undefined, { email, password: 'bench-password' })).token as string);
