@@ -59,6 +59,10 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   private readonly sql;
   private readonly cache = new Map<string, Cached>();
   private dataVersion: number;
+  private checkedThisTurn = false;
+  private commitsSeen = 0;
+  /** Commits by any embedded store of this process (other instances' caches must look again). */
+  private static commitsInProcess = 0;
   /** Prepared once: better-sqlite3's pragma() prepares a statement at every call. */
   private readonly dataVersionStatement: Database.Statement;
 
@@ -121,6 +125,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
         this.sql.dropCollection.run(name);
       })
       .immediate();
+    this.committed();
     this.cache.delete(name);
   }
 
@@ -134,6 +139,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
         if (this.sql.renameCollection.run(to, version, from).changes === 0) this.sql.touch.run(to, version);
       })
       .immediate();
+    this.committed();
     this.cache.delete(from);
     this.cache.delete(to);
   }
@@ -182,12 +188,27 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   }
 
   /** Drops cached collections that another process changed since we last looked. */
-  private sync(): void {
+  private sync(force = false): void {
+    // Once per turn of the event loop is enough for reads: another process's commit can only
+    // become known here through an I/O event, which comes in a later turn. Writes always check,
+    // under the write lock; a commit by another store in this process always counts.
+    if (!force && this.checkedThisTurn && this.commitsSeen === EmbeddedReadModelStore.commitsInProcess) return;
+    this.commitsSeen = EmbeddedReadModelStore.commitsInProcess;
+    if (!this.checkedThisTurn) {
+      this.checkedThisTurn = true;
+      setImmediate(() => (this.checkedThisTurn = false));
+    }
     const version = this.readDataVersion();
     if (version === this.dataVersion) return;
     this.dataVersion = version;
     const current = new Map(this.sql.versions.all().map((row) => [row.name, row.version]));
     for (const [name, cached] of this.cache) if (current.get(name) !== cached.version) this.cache.delete(name);
+  }
+
+  /** After a commit of ours: our cache has it; other stores of this process must look again. */
+  private committed(): void {
+    EmbeddedReadModelStore.commitsInProcess += 1;
+    this.commitsSeen = EmbeddedReadModelStore.commitsInProcess;
   }
 
   private readDataVersion(): number {
@@ -201,12 +222,13 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     const staging: Staging = new Map();
     const result = this.db
       .transaction(() => {
-        this.sync();
+        this.sync(true);
         const out = stageAll(staging);
         this.persist(staging);
         return out;
       })
       .immediate();
+    this.committed();
     this.publish(staging);
     return result;
   }
