@@ -3,6 +3,12 @@ import { BENCHMARKS } from './benchmarks/index.js';
 
 /** Runs one benchmark in this (fresh) process and prints its metrics as the last line of stdout. */
 const [name, ...flags] = process.argv.slice(2);
+if (name === 'history') {
+  // A helper process of the rebuild benchmark: writes the shop's history.
+  const { history } = await import('./benchmarks/rebuild.js');
+  await history(flags[0]!, Number(flags[1]));
+  process.exit(0);
+}
 const benchmark = name ? BENCHMARKS[name] : undefined;
 if (!benchmark) {
   console.error(`unknown benchmark ${name}; known: ${Object.keys(BENCHMARKS).join(', ')}`);

@@ -17,6 +17,8 @@ import { shipmentRoutes } from './routes/shipments.js';
 export const createApp = (deps: AppDeps): Express => {
   const app = express();
   app.disable('x-powered-by');
+  // ETags here are stream revisions, set by the routes; express's body hashes would only cost.
+  app.set('etag', false);
   app.set('trust proxy', deps.config.trustProxy);
   app.set('query parser', 'simple');
 

@@ -17,7 +17,7 @@ export const compileFilter = (filter: Filter): ((doc: Document) => boolean) => {
     const query = new Query(filter, QUERY_OPTIONS);
     return (doc) => query.test(doc);
   }
-  return (doc) => conditions.every(([path, values]) => matches(valueAt(doc, path), values!));
+  return (doc) => conditions.every(([path, values]) => matches(path.includes('.') ? valueAt(doc, path) : doc[path], values!));
 };
 
 const matches = (value: unknown, wanted: ReadonlyArray<string | number | boolean | null>): boolean =>

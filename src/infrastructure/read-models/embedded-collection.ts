@@ -32,10 +32,9 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
   }
 
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
-    const cached = this.store.documents(this.name);
     const test = compileFilter(filter);
     const matched: Document[] = [];
-    for (const doc of this.store.candidates(cached, filter)) if (test(doc)) matched.push(doc);
+    for (const doc of this.store.candidates(this.name, filter)) if (test(doc)) matched.push(doc);
     if (!options.sort && !options.skip && !options.projection) {
       const page = matched.slice(0, options.limit || undefined) as T[];
       return options.readonly ? page : page.map(clone);
@@ -48,17 +47,15 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
   }
 
   async countDocuments(filter: Filter = {}): Promise<number> {
-    const cached = this.store.documents(this.name);
     const test = compileFilter(filter);
     let count = 0;
-    for (const doc of this.store.candidates(cached, filter)) if (test(doc)) count += 1;
+    for (const doc of this.store.candidates(this.name, filter)) if (test(doc)) count += 1;
     return count;
   }
 
   async aggregate<R = Document>(pipeline: Record<string, unknown>[]): Promise<R[]> {
-    const cached = this.store.documents(this.name);
     const first = pipeline[0]?.$match as Filter | undefined;
-    const source = first ? [...this.store.candidates(cached, first)] : [...cached.docs.values()];
+    const source = first ? [...this.store.candidates(this.name, first)] : [...this.store.documents(this.name).docs.values()];
     const results = new Aggregator(pipeline, QUERY_OPTIONS).run(source) as R[];
     return results.map((doc) => structuredClone(doc));
   }
@@ -102,6 +99,14 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
 
   /** `counted`: whether the caller wants modifiedCount (bulk writes do not; they skip the comparison). */
   stageReplace(staging: Staging, filter: Filter, replacement: Document, options: UpdateOptions, counted = true): UpdateResult {
+    // An upsert by _id ends with the replacement stored whether or not the document existed:
+    // in a bulk write (no counts to report) there is nothing to look up.
+    const onlyId = Object.keys(filter).length === 1 && typeof filter._id === 'string';
+    if (!counted && options.upsert && onlyId && (replacement._id === undefined || replacement._id === filter._id)) {
+      const json = JSON.stringify({ ...replacement, _id: filter._id });
+      this.store.put(staging, this.name, JSON.parse(json) as Document, filter._id as string, json);
+      return { matchedCount: 0, modifiedCount: 0, upsertedId: null };
+    }
     const [target] = this.store.matching(staging, this.name, filter, 1);
     if (target) {
       const json = JSON.stringify({ ...replacement, _id: target._id });

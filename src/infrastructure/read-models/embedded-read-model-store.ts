@@ -58,6 +58,8 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   private readonly db: Database.Database;
   private readonly sql;
   private readonly cache = new Map<string, Cached>();
+  /** Index specs of collections not in memory. */
+  private readonly specs = new Map<string, Array<IndexSpec & { name: string }>>();
   private dataVersion: number;
   private checkedThisTurn = false;
   private commitsSeen = 0;
@@ -74,6 +76,9 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     this.db.exec(SCHEMA);
     this.sql = {
       load: this.db.prepare<[string], { id: string; doc: string }>('SELECT id, doc FROM documents WHERE collection = ?'),
+      byIds: this.db.prepare<[string, string], { doc: string }>(
+        'SELECT doc FROM documents WHERE collection = ? AND id IN (SELECT value FROM json_each(?))',
+      ),
       collection: this.db.prepare<[string], { version: number; indexes: string }>(
         'SELECT version, indexes FROM collections WHERE name = ?',
       ),
@@ -154,7 +159,11 @@ export class EmbeddedReadModelStore implements ReadModelStore {
 
   // ---------------------------------------------------------------- reads
 
-  /** The live documents of a collection (never hand these out: callers get clones). */
+  /**
+   * A collection loaded into memory, for queries that scan it (never hand its documents out:
+   * callers get clones). `_id` lookups and writes do not load a collection: a rebuild writing
+   * a million documents keeps none of them in memory.
+   */
   documents(name: string): Cached {
     this.sync();
     let cached = this.cache.get(name);
@@ -165,9 +174,12 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     return cached;
   }
 
-  /** The documents that may match `filter`, narrowed by `_id` or a single-field index. */
-  candidates(cached: Cached, filter: Filter): Iterable<Document> {
-    const ids = idCandidates(filter) ?? firstDefined(cached.indexes, (index) => index.candidates(filter));
+  /** The documents that may match `filter`, narrowed by `_id` (without loading) or a single-field index. */
+  candidates(name: string, filter: Filter): Iterable<Document> {
+    const byId = idCandidates(filter);
+    if (byId) return this.byIds(name, byId);
+    const cached = this.documents(name);
+    const ids = firstDefined(cached.indexes, (index) => index.candidates(filter));
     if (!ids) return cached.docs.values();
     const docs: Document[] = [];
     for (const id of ids) {
@@ -175,6 +187,28 @@ export class EmbeddedReadModelStore implements ReadModelStore {
       if (doc) docs.push(doc);
     }
     return docs;
+  }
+
+  /** Documents by id: from memory when the collection is loaded, else straight from SQLite. */
+  byIds(name: string, ids: readonly string[]): Document[] {
+    this.sync();
+    const cached = this.cache.get(name);
+    if (cached) return ids.flatMap((id) => cached.docs.get(id) ?? []);
+    if (ids.length === 0) return [];
+    return this.sql.byIds.all(name, JSON.stringify(ids)).map((row) => JSON.parse(row.doc) as Document);
+  }
+
+  /** Index specs of a collection, without loading its documents (remembered until the file changes). */
+  private indexSpecs(name: string): Array<IndexSpec & { name: string }> {
+    const cached = this.cache.get(name);
+    if (cached) return cached.indexes.map((index) => index.spec);
+    let specs = this.specs.get(name);
+    if (!specs) {
+      const row = this.sql.collection.get(name);
+      specs = row ? (JSON.parse(row.indexes) as Array<IndexSpec & { name: string }>) : [];
+      this.specs.set(name, specs);
+    }
+    return specs;
   }
 
   private load(name: string): Cached {
@@ -201,6 +235,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     const version = this.readDataVersion();
     if (version === this.dataVersion) return;
     this.dataVersion = version;
+    this.specs.clear();
     const current = new Map(this.sql.versions.all().map((row) => [row.name, row.version]));
     for (const [name, cached] of this.cache) if (current.get(name) !== cached.version) this.cache.delete(name);
   }
@@ -242,7 +277,8 @@ export class EmbeddedReadModelStore implements ReadModelStore {
         if (staged) this.sql.upsert.run(name, id, staged.json);
         else this.sql.delete.run(name, id);
       }
-      this.documents(name).version = version;
+      const cached = this.cache.get(name);
+      if (cached) cached.version = version;
     }
   }
 
@@ -265,7 +301,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   private view(staging: Staging, name: string, id: string): Document | undefined {
     const staged = staging.get(name);
     if (staged?.has(id)) return staged.get(id)?.doc;
-    return this.documents(name).docs.get(id);
+    return this.byIds(name, [id])[0];
   }
 
   /** Documents of `name` matching `filter` as the write currently sees them. */
@@ -273,7 +309,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     const test = compileFilter(filter);
     const staged = staging.get(name);
     const found: Document[] = [];
-    for (const doc of this.candidates(this.documents(name), filter)) {
+    for (const doc of this.candidates(name, filter)) {
       if (found.length >= limit) return found;
       if (staged?.has(doc._id)) continue;
       if (test(doc)) found.push(doc);
@@ -290,9 +326,12 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     if (replacing === undefined && this.view(staging, name, doc._id)) {
       throw new DuplicateKeyError(name, { _id: doc._id });
     }
-    for (const index of this.documents(name).indexes) {
-      if (!index.spec.unique) continue;
-      for (const key of index.keysOf(doc)) this.checkUnique(staging, name, index, key, doc._id);
+    // Unique keys are checked in memory: only a collection with a unique index is loaded for it.
+    if (this.indexSpecs(name).some((spec) => spec.unique)) {
+      for (const index of this.documents(name).indexes) {
+        if (!index.spec.unique) continue;
+        for (const key of index.keysOf(doc)) this.checkUnique(staging, name, index, key, doc._id);
+      }
     }
     let staged = staging.get(name);
     if (!staged) staging.set(name, (staged = new Map()));
@@ -335,6 +374,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
 
   /** Persists a new index spec and builds it; fails like MongoDB when existing documents break uniqueness. */
   addIndex(name: string, spec: IndexSpec & { name: string }): void {
+    const wasLoaded = this.cache.has(name);
     this.write((staging) => {
       const cached = this.documents(name);
       if (cached.indexes.some((index) => index.spec.name === spec.name)) return;
@@ -351,6 +391,9 @@ export class EmbeddedReadModelStore implements ReadModelStore {
       cached.indexes.push(index);
       staging.set(name, new Map()); // stamps a new version so other processes rebuild their indexes
     });
+    // Building the index needed the documents; keeping them is for queries to decide.
+    this.specs.delete(name);
+    if (!wasLoaded) this.cache.delete(name);
   }
 }
 

@@ -1,0 +1,83 @@
+import Database from 'better-sqlite3';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { pino } from 'pino';
+import { eventSchema } from '../../src/domain/shared/event-schema.js';
+import { UPCASTERS } from '../../src/domain/upcasters.js';
+import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
+import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
+import { Rebuilds } from '../../src/operations/rebuild.js';
+import { ALL_PROJECTIONS } from '../../src/projections/index.js';
+import { tempDir } from '../../test/support/temp-dir.js';
+import { writeHistory } from '../support/history.js';
+import { round, type BenchOptions, type Metric } from '../support/metrics.js';
+
+/**
+ * rebuild: events/s rebuilding every read model from a shop's history (1M events; quick:
+ * 200k) on the embedded stores, and the peak RSS of the process doing it. Anchor: a raw
+ * scan of the same events with better-sqlite3 (read and parse, no handler).
+ */
+
+const CHILD = fileURLToPath(new URL('../child.js', import.meta.url));
+
+export const rebuildBenchmark = async ({ quick }: BenchOptions): Promise<Metric[]> => {
+  const events = quick ? 200_000 : 1_000_000;
+  const dir = tempDir('bench-rebuild-');
+  try {
+    // Written by another process, so that this one's peak RSS is the rebuild's alone.
+    execFileSync(process.execPath, [CHILD, 'history', dir.path, String(events)], { stdio: 'inherit' });
+    const scan = rawScan(join(dir.path, 'events.db'));
+    const { rate, seconds } = await rebuildAll(dir.path);
+    const rssMb = process.resourceUsage().maxRSS / 1024;
+    return [
+      {
+        id: 'rebuild',
+        value: round(rate),
+        unit: 'events/s',
+        anchors: { sqlite_raw_scan: round(scan) },
+        target: '>= 50,000 events/s and >= 25% of sqlite_raw_scan',
+        met: rate >= 50_000 && rate >= 0.25 * scan,
+        params: { events, projections: ALL_PROJECTIONS.length, seconds: round(seconds, 2) },
+      },
+      { id: 'rebuild_rss_mb', value: round(rssMb), unit: 'MB', anchors: {}, target: '<= 300 MB', met: rssMb <= 300, params: { events } },
+    ];
+  } finally {
+    dir.remove();
+  }
+};
+
+/** Writes the history (run as its own process by the benchmark). */
+export const history = async (dataDir: string, events: number) => {
+  writeHistory(dataDir, events);
+};
+
+const rawScan = (path: string) => {
+  const db = new Database(path, { readonly: true });
+  const started = performance.now();
+  let count = 0;
+  for (const row of db.prepare<[], { data: string; metadata: string }>('SELECT * FROM events ORDER BY position').iterate()) {
+    JSON.parse(row.data);
+    JSON.parse(row.metadata);
+    count += 1;
+  }
+  const rate = count / ((performance.now() - started) / 1000);
+  db.close();
+  return rate;
+};
+
+const rebuildAll = async (dataDir: string) => {
+  const eventStore = new SqliteEventStore({ path: join(dataDir, 'events.db') });
+  const store = new EmbeddedReadModelStore({ path: join(dataDir, 'read-models.db') });
+  const rebuilds = new Rebuilds(
+    { eventStore, store, schema: eventSchema(UPCASTERS), logger: pino({ level: 'warn' }), projections: ALL_PROJECTIONS },
+    { graceMs: 0 },
+  );
+  const started = performance.now();
+  const result = await rebuilds.run(['all']);
+  const seconds = (performance.now() - started) / 1000;
+  await result.retired;
+  await eventStore.close();
+  await store.close();
+  return { rate: result.events / seconds, seconds };
+};
