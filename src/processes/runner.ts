@@ -126,7 +126,8 @@ export class ProcessManagerRunner<S> {
       this.position = last;
       return;
     }
-    await this.deps.readModels.bulkWrite(this.writes(outcomes, last));
+    // Saga state, jobs and checkpoint go back together after a power cut, and the events come again.
+    await this.deps.readModels.bulkWrite(this.writes(outcomes, last), { durable: false });
     this.pacer.written();
     this.position = last;
     if (outcomes.some((o) => o.jobs.length > 0)) this.deps.jobsScheduled?.();

@@ -147,7 +147,8 @@ export class ProjectionRunner {
   /** Writes a batch; when a rebuild swapped a collection in meanwhile, reloads and rewinds instead. */
   private async write(operations: WriteOperation[]): Promise<void> {
     try {
-      await this.deps.readModels.bulkWrite(operations);
+      // Documents and checkpoint are derived from the log: consistent, not each one fsynced.
+      await this.deps.readModels.bulkWrite(operations, { durable: false });
     } catch (error) {
       if (!(error instanceof DuplicateKeyError && error.collection === this.checkpointCollection)) throw error;
       await this.loadCheckpoints();

@@ -55,8 +55,8 @@ export class ProjectionViews implements ReadModelStore {
     return this.loading;
   }
 
-  bulkWrite(operations: readonly WriteOperation[]): Promise<void> {
-    return this.store.bulkWrite(operations);
+  bulkWrite(operations: readonly WriteOperation[], options?: { durable?: boolean }): Promise<void> {
+    return this.store.bulkWrite(operations, options);
   }
 
   listCollections(): Promise<string[]> {

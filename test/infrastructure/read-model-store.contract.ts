@@ -225,6 +225,27 @@ export const readModelStoreContract = (
         expect(await store.collection('b').countDocuments()).to.equal(0);
         expect(await store.collection('a').find({})).to.deep.equal([{ _id: 'taken', n: 0 }]);
       });
+
+      it('that need no fsync are still all or nothing, and later durable writes go on as before', async () => {
+        await store.collection('a').insertOne({ _id: 'taken', n: 0 });
+        const error = await rejection(
+          store.bulkWrite(
+            [
+              { collection: 'b', insertOne: { document: { _id: 'first', n: 1 } } },
+              { collection: 'a', insertOne: { document: { _id: 'taken', n: 2 } } },
+            ],
+            { durable: false },
+          ),
+        );
+        expect(error).to.be.instanceOf(DuplicateKeyError);
+        expect(await store.collection('b').countDocuments()).to.equal(0);
+        await store.bulkWrite([{ collection: 'b', insertOne: { document: { _id: 'second', n: 2 } } }], { durable: false });
+        await store.bulkWrite([{ collection: 'b', insertOne: { document: { _id: 'third', n: 3 } } }]);
+        expect(await store.collection('b').find({}, { sort: { _id: 1 } })).to.deep.equal([
+          { _id: 'second', n: 2 },
+          { _id: 'third', n: 3 },
+        ]);
+      });
     });
 
     describe('collections', () => {

@@ -103,6 +103,8 @@ export class EmbeddedReadModelStore implements ReadModelStore {
         'UPDATE collections SET name = ?, version = ? WHERE name = ?',
       ),
       names: this.db.prepare<[], { name: string }>('SELECT name FROM collections ORDER BY name'),
+      syncNormal: this.db.prepare('PRAGMA synchronous = NORMAL'),
+      syncFull: this.db.prepare('PRAGMA synchronous = FULL'),
     };
     this.dataVersionStatement = this.db.prepare('PRAGMA data_version').pluck();
     this.dataVersion = this.readDataVersion();
@@ -112,10 +114,19 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     return new EmbeddedCollection<T>(this, name);
   }
 
-  async bulkWrite(operations: readonly WriteOperation[]): Promise<void> {
-    this.write((staging) => {
+  async bulkWrite(operations: readonly WriteOperation[], options: { durable?: boolean } = {}): Promise<void> {
+    const stageAll = (staging: Staging) => {
       for (const operation of operations) this.stage(staging, operation);
-    });
+    };
+    if (options.durable !== false) return this.write(stageAll);
+    // WAL with synchronous=NORMAL: atomic and consistent, without the fsync. The next durable
+    // commit syncs the whole WAL, so whatever was written before it is durable from then on.
+    this.sql.syncNormal.run();
+    try {
+      this.write(stageAll);
+    } finally {
+      this.sql.syncFull.run();
+    }
   }
 
   async listCollections(): Promise<string[]> {

@@ -55,7 +55,8 @@ export class MongoReadModelStore implements ReadModelStore {
     return new MongoReadModelCollection<T>(this.db.collection<Document>(name));
   }
 
-  async bulkWrite(operations: readonly WriteOperation[]): Promise<void> {
+  // `durable: false` changes nothing here: the transaction keeps its majority write concern.
+  async bulkWrite(operations: readonly WriteOperation[], _options: { durable?: boolean } = {}): Promise<void> {
     if (operations.length === 0) return;
     const batches = batchesByCollection(operations);
     await this.client.withSession((session) =>

@@ -76,8 +76,13 @@ export interface ReadModelCollection<T extends Document = Document> {
 
 export interface ReadModelStore {
   collection<T extends Document = Document>(name: string): ReadModelCollection<T>;
-  /** All or nothing, across collections. Throws DuplicateKeyError and writes nothing on a unique-key clash. */
-  bulkWrite(operations: readonly WriteOperation[]): Promise<void>;
+  /**
+   * All or nothing, across collections. Throws DuplicateKeyError and writes nothing on a unique-key clash.
+   * `durable: false` is for writes that can be derived again from the log (projections, saga state
+   * with their checkpoints): the write stays atomic and consistent, but a power cut may take it back,
+   * and its checkpoint with it. The embedded store then skips the fsync; MongoDB keeps its write concern.
+   */
+  bulkWrite(operations: readonly WriteOperation[], options?: { durable?: boolean }): Promise<void>;
   listCollections(): Promise<string[]>;
   dropCollection(name: string): Promise<void>;
   /** Atomically replaces `to` with `from` (MongoDB's renameCollection with dropTarget). */
