@@ -1,6 +1,8 @@
 import type { BenchOptions, Metric } from '../support/metrics.js';
 import { appendDurable } from './append.js';
+import { hotSku } from './hot-sku.js';
 import { httpBenchmarks } from './http.js';
+import { longStream } from './long-stream.js';
 import { rebuildBenchmark } from './rebuild.js';
 
 /** Every benchmark, by name; each runs in a process of its own. */
@@ -8,4 +10,6 @@ export const BENCHMARKS: Record<string, (options: BenchOptions) => Promise<Metri
   append: appendDurable,
   http: httpBenchmarks,
   rebuild: rebuildBenchmark,
+  'hot-sku': hotSku,
+  'long-stream': longStream,
 };

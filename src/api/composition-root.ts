@@ -14,6 +14,7 @@ import { eventSchema, type EventSchema } from '../domain/shared/event-schema.js'
 import { UPCASTERS } from '../domain/upcasters.js';
 import { EsdbEventStore } from '../infrastructure/event-store/esdb-event-store.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
+import { ReadModelSnapshots } from '../infrastructure/snapshots/read-model-snapshots.js';
 import { SqliteEventStore } from '../infrastructure/event-store/sqlite-event-store.js';
 import { EmbeddedReadModelStore } from '../infrastructure/read-models/embedded-read-model-store.js';
 import { MongoReadModelStore } from '../infrastructure/read-models/mongo-read-model-store.js';
@@ -163,7 +164,17 @@ const registerServices = (scope: DependencyContainer, config: Config) => {
         }),
     ),
   );
-  scope.register(T.commands, once((c) => new CommandHandler(c.resolve(T.eventStore), { schema: c.resolve(T.schema) })));
+  scope.register(
+    T.commands,
+    once((c) => {
+      const logger = c.resolve<Logger>(T.logger);
+      return new CommandHandler(c.resolve(T.eventStore), {
+        schema: c.resolve(T.schema),
+        snapshots: new ReadModelSnapshots(c.resolve(T.readModels)),
+        onSnapshotError: (error, streamName) => logger.warn({ err: error, streamName }, 'could not save a snapshot'),
+      });
+    }),
+  );
   scope.register(
     T.projections,
     once(

@@ -11,6 +11,7 @@ import {
   type EventToAppend,
 } from '../infrastructure/event-store/event-store.js';
 import { LruCache } from '../infrastructure/lru-cache.js';
+import type { SnapshotStore } from '../infrastructure/snapshots/snapshot-store.js';
 import { KeyedLock } from './keyed-lock.js';
 
 /**
@@ -22,7 +23,9 @@ import { KeyedLock } from './keyed-lock.js';
  *   own events already in the stream and appends nothing.
  * Commands on one stream queue behind each other in this process (no wasted conflicts), and
  * the folded state of recently used streams is kept, so a command reads only the events
- * appended since.
+ * appended since. Aggregates with a `snapshotVersion` are also snapshotted every
+ * `snapshotEvery` events, so loading a long stream anew (after a restart, or once it left
+ * the cache) reads its snapshot and the events after it, not its whole history.
  */
 
 export type CommandContext = {
@@ -50,7 +53,10 @@ export type Handled<State> = {
   replayed: boolean;
 };
 
-type Loaded = { decider: unknown; state: unknown; revision: number; recentIds: string[] };
+/** What the handler needs to know of a decider to snapshot its state. */
+type Snapshotted = Pick<Decider<unknown, never, DomainEvent>, 'snapshotVersion'>;
+
+type Loaded = { decider: unknown; state: unknown; revision: number; recentIds: string[]; snapshotRevision: number };
 
 
 export type CommandHandlerOptions = {
@@ -59,6 +65,11 @@ export type CommandHandlerOptions = {
   cachedStreams?: number;
   /** Event ids remembered per cached stream, to recognise a repeated request without reading the stream again. */
   rememberedIds?: number;
+  snapshots?: SnapshotStore;
+  /** Events between two snapshots of a stream (default 500). */
+  snapshotEvery?: number;
+  /** Told when saving a snapshot failed (the command itself never fails for it). */
+  onSnapshotError?: (error: unknown, streamName: string) => void;
 };
 
 export class CommandHandler {
@@ -66,6 +77,7 @@ export class CommandHandler {
   private readonly cache: LruCache<string, Loaded>;
   private readonly maxAttempts: number;
   private readonly rememberedIds: number;
+  private readonly snapshotEvery: number;
 
   constructor(
     private readonly store: EventStore,
@@ -74,6 +86,7 @@ export class CommandHandler {
     this.cache = new LruCache(options.cachedStreams ?? 10_000);
     this.maxAttempts = options.maxAttempts ?? 20;
     this.rememberedIds = options.rememberedIds ?? 4096;
+    this.snapshotEvery = options.snapshotEvery ?? 500;
   }
 
   handle<State, Command, Event extends DomainEvent>(
@@ -117,7 +130,7 @@ export class CommandHandler {
           expectedRevision: loaded.revision < 0 ? 'no_stream' : loaded.revision,
         });
         const next = events.reduce(decider.evolve, state);
-        this.remember(streamName, decider, next, result.nextExpectedRevision, loaded.recentIds, appended);
+        this.remember(streamName, decider, next, result.nextExpectedRevision, loaded, appended);
         return { state: next, revision: result.nextExpectedRevision, position: result.position, appended, replayed: false };
       } catch (error) {
         // Ids derived from this key are already in the stream, further back than the ids we keep: a repeat.
@@ -138,9 +151,12 @@ export class CommandHandler {
     streamName: string,
   ): Promise<Loaded> {
     const cached = this.cache.get(streamName);
-    const start = cached?.decider === decider ? cached : undefined;
+    const start = cached?.decider === decider ? cached : await this.fromSnapshot(decider, streamName);
     const events = await this.store.readStream(streamName, { fromRevision: start ? start.revision + 1 : 0 });
-    if (start && events.length === 0) return start;
+    if (start && events.length === 0) {
+      if (start !== cached) this.cache.set(streamName, start);
+      return start;
+    }
     let state = (start?.state as State | undefined) ?? decider.initialState();
     for (const recorded of events) {
       const { type, data } = this.options.schema.upcast(recorded);
@@ -148,21 +164,44 @@ export class CommandHandler {
     }
     const revision = events.length > 0 ? events[events.length - 1]!.revision : (start?.revision ?? -1);
     const recentIds = [...(start?.recentIds ?? []), ...events.map((e) => e.id)].slice(-this.rememberedIds);
-    const loaded = { decider, state, revision, recentIds };
+    const loaded = { decider, state, revision, recentIds, snapshotRevision: start?.snapshotRevision ?? -1 };
+    this.snapshotIfDue(streamName, decider, loaded);
     this.cache.set(streamName, loaded);
     return loaded;
   }
 
   private remember(
     streamName: string,
-    decider: unknown,
+    decider: Snapshotted,
     state: unknown,
     revision: number,
-    previousIds: string[],
+    previous: Loaded,
     appended: EventToAppend[],
   ): void {
-    const recentIds = [...previousIds, ...appended.map((e) => e.id)].slice(-this.rememberedIds);
-    this.cache.set(streamName, { decider, state, revision, recentIds });
+    const recentIds = [...previous.recentIds, ...appended.map((e) => e.id)].slice(-this.rememberedIds);
+    const loaded = { decider, state, revision, recentIds, snapshotRevision: previous.snapshotRevision };
+    this.snapshotIfDue(streamName, decider, loaded);
+    this.cache.set(streamName, loaded);
+  }
+
+  /** The stream's snapshot as a starting point, when there is one of this decider's version. */
+  private async fromSnapshot(decider: Snapshotted, streamName: string): Promise<Loaded | undefined> {
+    const { snapshots } = this.options;
+    if (!snapshots || decider.snapshotVersion === undefined) return undefined;
+    // A snapshot is a shortcut: when it cannot be read, the stream is folded from its start.
+    const snapshot = await snapshots.load(streamName).catch(() => undefined);
+    if (!snapshot || snapshot.version !== decider.snapshotVersion) return undefined;
+    return { decider, state: snapshot.state, revision: snapshot.revision, recentIds: [], snapshotRevision: snapshot.revision };
+  }
+
+  /** Saves a snapshot once `snapshotEvery` events were folded since the last one (in the background). */
+  private snapshotIfDue(streamName: string, decider: Snapshotted, loaded: Loaded): void {
+    const { snapshots } = this.options;
+    if (!snapshots || decider.snapshotVersion === undefined) return;
+    if (loaded.revision - loaded.snapshotRevision < this.snapshotEvery) return;
+    loaded.snapshotRevision = loaded.revision;
+    const snapshot = { streamName, revision: loaded.revision, version: decider.snapshotVersion, state: loaded.state };
+    snapshots.save(snapshot).catch((error: unknown) => this.options.onSnapshotError?.(error, streamName));
   }
 
   private toAppend(event: DomainEvent, id: string, context: CommandContext): EventToAppend {

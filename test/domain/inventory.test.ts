@@ -1,9 +1,11 @@
 import { expect } from 'chai';
 import {
   MAX_QUANTITY,
+  SETTLED_BATCH,
   SETTLED_ORDERS_KEPT,
   inventoryDecider,
   levels,
+  reservationOf,
   type AdjustStock,
   type DispatchStock,
   type Inventory,
@@ -11,7 +13,6 @@ import {
   type ReceiveStock,
   type RegisterInventoryItem,
   type ReleaseStock,
-  type ReservationStatus,
   type ReserveStock,
   type StockAdjusted,
   type StockDispatched,
@@ -205,46 +206,71 @@ describe('Inventory', () => {
   });
 
   describe('remembering orders', () => {
-    it('keeps what happened to each order', () =>
-      expect(stateOf([registered(), received(10), reserved(ORDER_A, 4), reservationFailed(ORDER_B, 20, 6), released(ORDER_A, 4)])).to.deep.equal({
-        ...tracked(),
-        onHand: 10,
-        orders: { [ORDER_B]: { status: 'failed', quantity: 20 }, [ORDER_A]: { status: 'released', quantity: 4 } },
-      }));
+    it('keeps what happened to each order', () => {
+      const state = stateOf([registered(), received(10), reserved(ORDER_A, 4), reservationFailed(ORDER_B, 20, 6), reserved(ORDER_C, 2), released(ORDER_A, 4)]);
+      expect(reservationOf(state, ORDER_A)).to.deep.equal({ status: 'released', quantity: 4 });
+      expect(reservationOf(state, ORDER_B)).to.deep.equal({ status: 'failed', quantity: 20 });
+      expect(reservationOf(state, ORDER_C)).to.deep.equal({ status: 'reserved', quantity: 2 });
+      expect(reservationOf(state, NEW_ORDER)).to.equal(undefined);
+      expect(levels(state)).to.deep.equal({ sku: SKU, onHand: 10, reserved: 2, available: 8 });
+    });
 
-    it(`forgets the oldest settled order beyond ${SETTLED_ORDERS_KEPT}`, () => {
-      const state = afterNewFailure(remembering(settled(SETTLED_ORDERS_KEPT)));
-      expect(Object.keys(orders(state))).to.have.length(SETTLED_ORDERS_KEPT);
+    it(`always remembers the latest ${SETTLED_ORDERS_KEPT} settled orders, forgetting older ones a batch of ${SETTLED_BATCH} at a time`, () => {
+      let state = stateOf([registered(), received(10)]);
+      const total = SETTLED_ORDERS_KEPT + 2 * SETTLED_BATCH;
+      for (let i = 0; i < total; i += 1) {
+        state = inventoryDecider.evolve(state, reservationFailed(`settled-${i}`, 1000, 10));
+        expect(reservationOf(state, `settled-${Math.max(0, i - SETTLED_ORDERS_KEPT + 1)}`), `after ${i + 1}`).to.deep.equal({ status: 'failed', quantity: 1000 });
+      }
+      expect(rememberedSettled(state)).to.be.within(SETTLED_ORDERS_KEPT, SETTLED_ORDERS_KEPT + SETTLED_BATCH - 1);
+      expect(reservationOf(state, 'settled-0')).to.equal(undefined);
       expect(inventoryDecider.decide(reserve('settled-0', 1), state)).to.deep.equal([reserved('settled-0', 1)]);
-      expect(inventoryDecider.decide(reserve('settled-1', 1), state)).to.deep.equal([]);
-      expect(inventoryDecider.decide(reserve(NEW_ORDER, 1), state)).to.deep.equal([]);
+      expect(inventoryDecider.decide(reserve(`settled-${total - SETTLED_ORDERS_KEPT}`, 1), state)).to.deep.equal([]);
     });
 
     it('never forgets an open reservation, however old', () => {
-      const state = afterNewFailure(remembering([['open-0', 'reserved'], ...settled(SETTLED_ORDERS_KEPT)]));
-      expect(orders(state)['open-0']).to.deep.equal({ status: 'reserved', quantity: 1 });
+      const state = settledAfter([registered(), received(10), reserved('open-0', 1)], SETTLED_ORDERS_KEPT + 2 * SETTLED_BATCH);
+      expect(reservationOf(state, 'open-0')).to.deep.equal({ status: 'reserved', quantity: 1 });
       expect(inventoryDecider.decide(release('open-0'), state)).to.deep.equal([released('open-0', 1)]);
     });
 
     it('counts a reservation settled just now as recent', () => {
-      const start = remembering([[ORDER_A, 'reserved'], ...settled(SETTLED_ORDERS_KEPT - 1)]);
-      const state = afterNewFailure(inventoryDecider.evolve(start, dispatched(ORDER_A, 1)));
-      expect(orders(state)[ORDER_A]).to.deep.equal({ status: 'dispatched', quantity: 1 });
-      expect(orders(state)).not.to.have.property('settled-0');
+      const start = settledAfter([registered(), received(10), reserved(ORDER_A, 1)], SETTLED_ORDERS_KEPT + SETTLED_BATCH - 1);
+      const state = inventoryDecider.evolve(start, dispatched(ORDER_A, 1));
+      expect(reservationOf(state, ORDER_A)).to.deep.equal({ status: 'dispatched', quantity: 1 });
+      expect(reservationOf(state, 'settled-0')).to.equal(undefined);
+      expect(inventoryDecider.decide(dispatch(ORDER_A), state)).to.deep.equal([]);
     });
 
-    // BUG: src/domain/inventory/inventory.ts withOrder() counts open reservations against
-    // SETTLED_ORDERS_KEPT, so every open reservation makes it forget one more settled order.
     it(`keeps ${SETTLED_ORDERS_KEPT} settled orders besides the open ones`, () => {
-      const state = afterNewFailure(remembering([['open-0', 'reserved'], ...settled(SETTLED_ORDERS_KEPT)]));
+      const state = settledAfter([registered(), received(10), reserved('open-0', 1)], SETTLED_ORDERS_KEPT + 1);
       expect(inventoryDecider.decide(reserve('settled-1', 1), state)).to.deep.equal([]);
     });
 
-    // BUG: same cause; with SETTLED_ORDERS_KEPT open reservations, the failure just recorded
-    // is the one forgotten, so the order's repeated ReserveStock reserves after all.
     it('remembers a failure however many reservations are open', () => {
-      const state = afterNewFailure(remembering(Array.from({ length: SETTLED_ORDERS_KEPT }, (_, i) => [`open-${i}`, 'reserved'] as const)));
+      const open = Array.from({ length: SETTLED_ORDERS_KEPT }, (_, i) => reserved(`open-${i}`, 1));
+      const state = stateOf([registered(), received(SETTLED_ORDERS_KEPT), ...open, reservationFailed(NEW_ORDER, 1000, 0)]);
       expect(inventoryDecider.decide(reserve(NEW_ORDER, 1), state)).to.deep.equal([]);
+      expect(reservationOf(state, 'open-0')).to.deep.equal({ status: 'reserved', quantity: 1 });
+    });
+
+    it('shares what an event does not touch with the state before it', () => {
+      const before = settledAfter([registered(), received(1000), ...Array.from({ length: 500 }, (_, i) => reserved(`open-${i}`, 1))], 600) as Tracked;
+      const after = inventoryDecider.evolve(before, reserved(NEW_ORDER, 1)) as Tracked;
+      const changedBuckets = Object.keys(after.open).filter((b) => after.open[b] !== before.open[b]);
+      expect(changedBuckets).to.have.length(1);
+      expect(after.settled).to.equal(before.settled);
+      const settledNow = inventoryDecider.evolve(after, released(NEW_ORDER, 1)) as Tracked;
+      expect(settledNow.settled.slice(0, -1).every((batch, i) => batch === after.settled[i])).to.equal(true);
+    });
+
+    it('reads the same from a snapshot (its JSON) as from the fold', () => {
+      const state = settledAfter([registered(), received(10), reserved(ORDER_A, 3)], 700);
+      const revived = JSON.parse(JSON.stringify(state)) as Inventory;
+      expect(revived).to.deep.equal(state);
+      expect(inventoryDecider.decide(reserve(ORDER_A, 3), revived)).to.deep.equal([]);
+      expect(inventoryDecider.decide(release(ORDER_A), revived)).to.deep.equal([released(ORDER_A, 3)]);
+      expect(inventoryDecider.decide(reserve('settled-699', 1), revived)).to.deep.equal([]);
     });
   });
 
@@ -295,6 +321,7 @@ const PRODUCT = 'product-1';
 const OTHER_PRODUCT = 'product-2';
 const ORDER_A = 'order-a';
 const ORDER_B = 'order-b';
+const ORDER_C = 'order-c';
 const NEW_ORDER = 'order-new';
 const REGISTERED_AT = '2024-05-01T09:00:00.000Z';
 const NOW = '2024-05-02T10:00:00.000Z';
@@ -308,7 +335,8 @@ const tracked = (): Extract<Inventory, { status: 'Tracked' }> => ({
   registeredAt: REGISTERED_AT,
   onHand: 0,
   reserved: 0,
-  orders: {},
+  open: {},
+  settled: [],
 });
 
 const register = (overrides: Partial<RegisterInventoryItem> = {}): RegisterInventoryItem => ({
@@ -364,26 +392,14 @@ const dispatched = (orderId: string, quantity: number): StockDispatched => ({
   data: { sku: SKU, productId: PRODUCT, orderId, quantity, dispatchedAt: NOW },
 });
 
-type Remembered = readonly (readonly [string, ReservationStatus])[];
+type Tracked = Extract<Inventory, { status: 'Tracked' }>;
 
-/** `count` settled orders, oldest first (settled-0 is the oldest). */
-const settled = (count: number): Remembered => Array.from({ length: count }, (_, i) => [`settled-${i}`, 'dispatched'] as const);
+/** The state after these events and then `count` orders refused for lack of stock (settled-0 is the oldest). */
+const settledAfter = (events: Parameters<typeof given>[0], count: number): Inventory =>
+  Array.from({ length: count }, (_, i) => reservationFailed(`settled-${i}`, 1000, 10)).reduce(inventoryDecider.evolve, stateOf(events));
 
-/** A SKU that remembers these orders, oldest first, each for one unit, with plenty of stock: folding thousands of events is slow. */
-const remembering = (entries: Remembered): Inventory => {
-  const open = entries.filter(([, status]) => status === 'reserved').length;
-  return {
-    ...tracked(),
-    onHand: open + 100,
-    reserved: open,
-    orders: Object.fromEntries(entries.map(([orderId, status]) => [orderId, { status, quantity: 1 }])),
-  };
-};
-
-/** The state once one more order (NEW_ORDER) failed to reserve. */
-const afterNewFailure = (state: Inventory) => inventoryDecider.evolve(state, reservationFailed(NEW_ORDER, 1000, 100));
-
-const orders = (state: Inventory) => (state.status === 'Tracked' ? state.orders : {});
+const rememberedSettled = (state: Inventory) =>
+  state.status === 'Tracked' ? state.settled.reduce((sum, batch) => sum + Object.keys(batch).length, 0) : 0;
 
 const catchError = (fn: () => unknown): unknown => {
   try {

@@ -175,6 +175,6 @@ const checkAvailable = (wanted: number, available: number) => {
   if (wanted > available) throw new ConflictError(`not enough available: ${Math.max(0, available)} left, ${wanted} wanted`);
 };
 
-export const cartDecider: Decider<Cart, CartCommand, CartEvent> = { initialState, evolve, decide };
+export const cartDecider: Decider<Cart, CartCommand, CartEvent> = { initialState, evolve, decide, snapshotVersion: 1 };
 
 export const cartStream = (customerId: string) => `cart-${customerId}`;

@@ -113,6 +113,6 @@ const checkPrice = (price: Money) => {
   }
 };
 
-export const productDecider: Decider<Product, ProductCommand, ProductEvent> = { initialState, evolve, decide };
+export const productDecider: Decider<Product, ProductCommand, ProductEvent> = { initialState, evolve, decide, snapshotVersion: 1 };
 
 export const productStream = (productId: string) => `product-${productId}`;

@@ -128,6 +128,6 @@ const canonical = (text: string) => text.trim().replace(/\s+/g, ' ').toLowerCase
 /** Emails compare case-insensitively: one account per mailbox. */
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
 
-export const customerDecider: Decider<Customer, CustomerCommand, CustomerEvent> = { initialState, evolve, decide };
+export const customerDecider: Decider<Customer, CustomerCommand, CustomerEvent> = { initialState, evolve, decide, snapshotVersion: 1 };
 
 export const customerStream = (customerId: string) => `customer-${customerId}`;

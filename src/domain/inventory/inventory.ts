@@ -1,4 +1,5 @@
 import { ConflictError, IllegalStateError, NotFoundError, ValidationError } from '../shared/errors.js';
+import { bucketDelete, bucketGet, bucketSet, emptyBuckets, type Buckets } from '../shared/buckets.js';
 import type { Decider, DomainEvent } from '../shared/types.js';
 
 /**
@@ -6,7 +7,10 @@ import type { Decider, DomainEvent } from '../shared/types.js';
  * the SKU (`no_stream`), which is also what keeps SKUs unique.
  * available = onHand - reserved; no adjustment takes onHand below reserved, and a
  * reservation never takes available below zero. Each order reserves, releases or ships
- * a SKU at most once: the state remembers what it did for every recent order.
+ * a SKU at most once: the state remembers every open reservation and the most recent
+ * settled ones. A hot SKU remembers thousands of orders, so the state is built for that:
+ * open reservations in buckets, settled orders in batches, and folding one event copies a
+ * bucket or a batch, never every order.
  */
 
 // ------------------------------------------------------------------ events
@@ -49,6 +53,8 @@ export type InventoryEvent =
 // ------------------------------------------------------------------ state
 
 export type ReservationStatus = 'reserved' | 'failed' | 'released' | 'dispatched';
+export type SettledStatus = Exclude<ReservationStatus, 'reserved'>;
+export type Reservation = { status: ReservationStatus; quantity: number };
 
 export type Inventory =
   | { status: 'None' }
@@ -59,20 +65,26 @@ export type Inventory =
       registeredAt: string;
       onHand: number;
       reserved: number;
-      /** What happened to each recent order's reservation, oldest first. Open reservations are never forgotten. */
-      orders: Record<string, { status: ReservationStatus; quantity: number }>;
+      /** The quantity each order holds reserved, until it is released or dispatched. Never forgotten. */
+      open: Buckets<number>;
+      /** What became of recently settled orders, in batches, oldest first. */
+      settled: ReadonlyArray<Readonly<Record<string, { status: SettledStatus; quantity: number }>>>;
     };
 
 export const MAX_QUANTITY = 1_000_000;
-/** Settled reservations remembered per SKU, so that a late repeat of a saga command decides nothing. */
+/**
+ * Settled orders remembered per SKU (at least this many, the most recent), so that a late
+ * repeat of a saga command decides nothing. They are forgotten a batch at a time.
+ */
 export const SETTLED_ORDERS_KEPT = 5000;
+export const SETTLED_BATCH = 250;
 
 export const initialState = (): Inventory => ({ status: 'None' });
 
 export const evolve = (state: Inventory, event: InventoryEvent): Inventory => {
   if (event.type === 'InventoryItemRegistered') {
     const { sku, productId, registeredAt } = event.data;
-    return { status: 'Tracked', sku, productId, registeredAt, onHand: 0, reserved: 0, orders: {} };
+    return { status: 'Tracked', sku, productId, registeredAt, onHand: 0, reserved: 0, open: emptyBuckets(), settled: [] };
   }
   if (state.status !== 'Tracked') return state;
   switch (event.type) {
@@ -80,33 +92,48 @@ export const evolve = (state: Inventory, event: InventoryEvent): Inventory => {
       return { ...state, onHand: state.onHand + event.data.quantity };
     case 'StockAdjusted':
       return { ...state, onHand: state.onHand + event.data.delta };
-    case 'StockReserved':
-      return withOrder({ ...state, reserved: state.reserved + event.data.quantity }, event.data.orderId, 'reserved', event.data.quantity);
+    case 'StockReserved': {
+      const { orderId, quantity } = event.data;
+      return { ...state, reserved: state.reserved + quantity, open: bucketSet(state.open, orderId, quantity) };
+    }
     case 'StockReservationFailed':
-      return withOrder(state, event.data.orderId, 'failed', event.data.requested);
-    case 'StockReleased':
-      return withOrder({ ...state, reserved: state.reserved - event.data.quantity }, event.data.orderId, 'released', event.data.quantity);
+      return settled(state, event.data.orderId, 'failed', event.data.requested);
+    case 'StockReleased': {
+      const { orderId, quantity } = event.data;
+      return settled({ ...state, reserved: state.reserved - quantity }, orderId, 'released', quantity);
+    }
     case 'StockDispatched': {
-      const { quantity, orderId } = event.data;
-      return withOrder({ ...state, onHand: state.onHand - quantity, reserved: state.reserved - quantity }, orderId, 'dispatched', quantity);
+      const { orderId, quantity } = event.data;
+      return settled({ ...state, onHand: state.onHand - quantity, reserved: state.reserved - quantity }, orderId, 'dispatched', quantity);
     }
   }
 };
 
-/** Records an order's reservation status, forgetting the oldest settled ones beyond the limit. */
-const withOrder = (state: Tracked, orderId: string, status: ReservationStatus, quantity: number): Tracked => {
-  const { [orderId]: _previous, ...others } = state.orders;
-  const orders = { ...others, [orderId]: { status, quantity } };
-  const ids = Object.keys(orders);
-  let excess = ids.filter((id) => orders[id]!.status !== 'reserved').length - SETTLED_ORDERS_KEPT;
-  for (const id of ids) {
-    if (excess <= 0) break;
-    if (orders[id]!.status !== 'reserved') {
-      delete orders[id];
-      excess -= 1;
-    }
+/**
+ * Records an order as settled (no longer open), in the newest batch. The oldest batch is
+ * forgotten once the others alone hold SETTLED_ORDERS_KEPT orders.
+ */
+const settled = (state: Tracked, orderId: string, status: SettledStatus, quantity: number): Tracked => {
+  const batches = state.settled.slice();
+  const newest = batches[batches.length - 1];
+  if (newest && Object.keys(newest).length < SETTLED_BATCH) batches[batches.length - 1] = { ...newest, [orderId]: { status, quantity } };
+  else batches.push({ [orderId]: { status, quantity } });
+  // Every batch but the newest is full: what the others remember without the oldest, counted cheaply.
+  const newestSize = Object.keys(batches[batches.length - 1]!).length;
+  while (batches.length > 1 && (batches.length - 2) * SETTLED_BATCH + newestSize >= SETTLED_ORDERS_KEPT) batches.shift();
+  return { ...state, open: bucketDelete(state.open, orderId), settled: batches };
+};
+
+/** What the SKU remembers of an order's reservation: open, settled recently, or nothing. */
+export const reservationOf = (state: Inventory, orderId: string): Reservation | undefined => {
+  if (state.status !== 'Tracked') return undefined;
+  const quantity = bucketGet(state.open, orderId);
+  if (quantity !== undefined) return { status: 'reserved', quantity };
+  for (let i = state.settled.length - 1; i >= 0; i -= 1) {
+    const batch = state.settled[i]!;
+    if (Object.prototype.hasOwnProperty.call(batch, orderId)) return batch[orderId];
   }
-  return { ...state, orders };
+  return undefined;
 };
 
 export const levels = (state: Inventory) =>
@@ -188,7 +215,7 @@ const adjust = (command: AdjustStock, state: Tracked): InventoryEvent[] => {
 
 const reserve = (command: ReserveStock, state: Tracked): InventoryEvent[] => {
   const { orderId, quantity, now } = command;
-  if (state.orders[orderId]) return [];
+  if (reservationOf(state, orderId)) return [];
   if (!Number.isSafeInteger(quantity) || quantity < 1) {
     throw new ValidationError('invalid quantity', [{ field: 'quantity', message: 'must be a positive integer' }]);
   }
@@ -206,11 +233,11 @@ const settle = (
   state: Tracked,
   event: (data: { sku: string; productId: string; orderId: string; quantity: number }) => InventoryEvent,
 ): InventoryEvent[] => {
-  const reservation = state.orders[orderId];
+  const reservation = reservationOf(state, orderId);
   if (reservation?.status !== 'reserved') return [];
   return [event({ sku: state.sku, productId: state.productId, orderId, quantity: reservation.quantity })];
 };
 
-export const inventoryDecider: Decider<Inventory, InventoryCommand, InventoryEvent> = { initialState, evolve, decide };
+export const inventoryDecider: Decider<Inventory, InventoryCommand, InventoryEvent> = { initialState, evolve, decide, snapshotVersion: 1 };
 
 export const inventoryStream = (sku: string) => `inventory-${sku}`;

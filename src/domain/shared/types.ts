@@ -9,6 +9,13 @@ export type Decider<State, Command, Event extends DomainEvent> = {
   initialState: () => State;
   evolve: (state: State, event: Event) => State;
   decide: (command: Command, state: State) => Event[];
+  /**
+   * Set on aggregates whose streams grow long (a SKU, a product, a cart): their folded state
+   * (plain JSON) may then be snapshotted, so that loading one reads the snapshot and the events
+   * after it, not the whole history. Bump it whenever the state's shape or `evolve` changes:
+   * snapshots of another version are ignored and the stream is folded from the start again.
+   */
+  snapshotVersion?: number;
 };
 
 /** Money is integer minor units plus an ISO 4217 code. Never floats. */

@@ -1,0 +1,114 @@
+import { Command } from 'commander';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem, type as osType, release } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { BENCHMARKS } from './benchmarks/index.js';
+import type { Metric } from './support/metrics.js';
+
+/**
+ * `npm run bench [-- --quick] [-- --only append,http]`: runs every benchmark, each in a
+ * fresh process of its own (so one's heap, caches and peak RSS never colour another's),
+ * and writes bench/results/latest.json and latest.md. Every figure is measured next to
+ * its anchors in the same process run, with the same workload.
+ */
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CHILD = fileURLToPath(new URL('./child.js', import.meta.url));
+const RESULTS = `${ROOT}bench/results`;
+const ANCHORS = `${ROOT}bench/anchors`;
+
+const program = new Command()
+  .name('bench')
+  .option('--quick', 'smaller sizes (the whole run in under 5 minutes)', false)
+  .option('--only <names>', `comma-separated benchmarks to run (${Object.keys(BENCHMARKS).join(', ')})`)
+  .parse();
+const options = program.opts<{ quick: boolean; only?: string }>();
+
+const names = options.only ? options.only.split(',').map((n) => n.trim()) : Object.keys(BENCHMARKS);
+const unknown = names.filter((n) => !(n in BENCHMARKS));
+if (unknown.length > 0) program.error(`unknown benchmark(s): ${unknown.join(', ')}`);
+
+/** The third-party anchors live in their own npm project; installed on first use from its lockfile. */
+const ensureAnchors = () => {
+  if (existsSync(`${ANCHORS}/node_modules/@event-driven-io/emmett-sqlite/package.json`)) return;
+  console.error('installing the anchors of bench/anchors (first run only) ...');
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--prefix', ANCHORS], { stdio: ['ignore', 'inherit', 'inherit'] });
+};
+
+const runOne = (name: string): Promise<Metric[]> =>
+  new Promise((resolve, reject) => {
+    const args = ['--enable-source-maps', CHILD, name, ...(options.quick ? ['--quick'] : [])];
+    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.once('exit', (code) => {
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code !== 0) return reject(new Error(`benchmark ${name} exited with ${code}`));
+      try {
+        resolve(JSON.parse(last) as Metric[]);
+      } catch {
+        reject(new Error(`benchmark ${name} printed no metrics:\n${out}`));
+      }
+    });
+  });
+
+const cell = (value: number | string) => (typeof value === 'number' ? value.toLocaleString('en-US', { maximumFractionDigits: 2 }) : value);
+
+const markdown = (metrics: Metric[], header: string) =>
+  [
+    header,
+    '',
+    '| id | value | unit | anchors | target | met |',
+    '|---|---:|---|---|---|---|',
+    ...metrics.map((m) => {
+      const anchors = Object.entries(m.anchors).map(([id, v]) => `${id}: ${cell(v)}`).join('<br>') || '-';
+      return `| \`${m.id}\` | ${cell(m.value)} | ${m.unit} | ${anchors} | ${m.target ?? '-'} | ${m.met === undefined ? '-' : m.met ? 'yes' : '**no**'} |`;
+    }),
+    '',
+  ].join('\n');
+
+const main = async () => {
+  if (names.includes('append')) ensureAnchors();
+  const started = Date.now();
+  const metrics: Metric[] = [];
+  const failures: string[] = [];
+  for (const name of names) {
+    console.error(`\n== ${name}${options.quick ? ' (quick)' : ''}`);
+    const t0 = Date.now();
+    try {
+      const found = await runOne(name);
+      metrics.push(...found);
+      for (const m of found) console.error(`   ${m.id}: ${cell(m.value)} ${m.unit} ${JSON.stringify(m.anchors)}${m.met === false ? '  (target not met)' : ''}`);
+    } catch (error) {
+      failures.push(`${name}: ${(error as Error).message}`);
+      console.error(`   failed: ${(error as Error).message}`);
+    }
+    console.error(`   (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  }
+  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), os: `${osType()} ${release()}` };
+  const result = {
+    node: process.version,
+    quick: options.quick,
+    machine,
+    date: new Date().toISOString(),
+    seconds: Math.round((Date.now() - started) / 1000),
+    metrics,
+    ...(failures.length > 0 ? { failures } : {}),
+  };
+  mkdirSync(RESULTS, { recursive: true });
+  // Written whole or not at all: a half-written latest.json would read as a result.
+  writeFileSync(`${RESULTS}/latest.json.tmp`, `${JSON.stringify(result, null, 2)}\n`);
+  renameSync(`${RESULTS}/latest.json.tmp`, `${RESULTS}/latest.json`);
+  const header = `Node ${process.version}, ${machine.cpus} × ${machine.cpu}, ${machine.memoryGb} GB, ${machine.os}; ${options.quick ? 'quick' : 'full'} run of ${result.date.slice(0, 10)}, ${result.seconds} s.`;
+  const table = markdown(metrics, header);
+  writeFileSync(`${RESULTS}/latest.md.tmp`, table);
+  renameSync(`${RESULTS}/latest.md.tmp`, `${RESULTS}/latest.md`);
+  console.log(`\n${table}`);
+  if (failures.length > 0) {
+    console.error(`failed: ${failures.join('; ')}`);
+    process.exitCode = 1;
+  }
+};
+
+await main();
