@@ -66,7 +66,7 @@ export type CommandHandlerOptions = {
   /** Event ids remembered per cached stream, to recognise a repeated request without reading the stream again. */
   rememberedIds?: number;
   snapshots?: SnapshotStore;
-  /** Events between two snapshots of a stream (default 500). */
+  /** Events between two snapshots of a stream (default 250). */
   snapshotEvery?: number;
   /** Told when saving a snapshot failed (the command itself never fails for it). */
   onSnapshotError?: (error: unknown, streamName: string) => void;
@@ -86,7 +86,7 @@ export class CommandHandler {
     this.cache = new LruCache(options.cachedStreams ?? 10_000);
     this.maxAttempts = options.maxAttempts ?? 20;
     this.rememberedIds = options.rememberedIds ?? 4096;
-    this.snapshotEvery = options.snapshotEvery ?? 500;
+    this.snapshotEvery = options.snapshotEvery ?? 250;
   }
 
   handle<State, Command, Event extends DomainEvent>(

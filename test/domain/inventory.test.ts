@@ -254,6 +254,15 @@ describe('Inventory', () => {
       expect(reservationOf(state, 'open-0')).to.deep.equal({ status: 'reserved', quantity: 1 });
     });
 
+    it('tells apart order ids that contain one another or the characters its batches are written with', () => {
+      const ids = ['a', 'ba', 'a=b', 'x;y=z', '100%', 'a;b'];
+      const state = stateOf([registered(), received(10), ...ids.map((id, i) => reservationFailed(id, i + 1, 0))]);
+      for (const [i, id] of ids.entries()) expect(reservationOf(state, id), id).to.deep.equal({ status: 'failed', quantity: i + 1 });
+      expect(reservationOf(state, 'b')).to.equal(undefined);
+      expect(reservationOf(state, 'x')).to.equal(undefined);
+      expect(reservationOf(state, 'y=z')).to.equal(undefined);
+    });
+
     it('shares what an event does not touch with the state before it', () => {
       const before = settledAfter([registered(), received(1000), ...Array.from({ length: 500 }, (_, i) => reserved(`open-${i}`, 1))], 600) as Tracked;
       const after = inventoryDecider.evolve(before, reserved(NEW_ORDER, 1)) as Tracked;
@@ -398,8 +407,7 @@ type Tracked = Extract<Inventory, { status: 'Tracked' }>;
 const settledAfter = (events: Parameters<typeof given>[0], count: number): Inventory =>
   Array.from({ length: count }, (_, i) => reservationFailed(`settled-${i}`, 1000, 10)).reduce(inventoryDecider.evolve, stateOf(events));
 
-const rememberedSettled = (state: Inventory) =>
-  state.status === 'Tracked' ? state.settled.reduce((sum, batch) => sum + Object.keys(batch).length, 0) : 0;
+const rememberedSettled = (state: Inventory) => (state.status === 'Tracked' ? state.settled.reduce((sum, batch) => sum + batch.count, 0) : 0);
 
 const catchError = (fn: () => unknown): unknown => {
   try {

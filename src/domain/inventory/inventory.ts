@@ -9,8 +9,9 @@ import type { Decider, DomainEvent } from '../shared/types.js';
  * reservation never takes available below zero. Each order reserves, releases or ships
  * a SKU at most once: the state remembers every open reservation and the most recent
  * settled ones. A hot SKU remembers thousands of orders, so the state is built for that:
- * open reservations in buckets, settled orders in batches, and folding one event copies a
- * bucket or a batch, never every order.
+ * open reservations in buckets, settled orders in batches of compact text, and folding one
+ * event copies a bucket or a batch, never every order (nor does reading a snapshot of it
+ * build an object per settled order).
  */
 
 // ------------------------------------------------------------------ events
@@ -55,6 +56,12 @@ export type InventoryEvent =
 export type ReservationStatus = 'reserved' | 'failed' | 'released' | 'dispatched';
 export type SettledStatus = Exclude<ReservationStatus, 'reserved'>;
 export type Reservation = { status: ReservationStatus; quantity: number };
+/**
+ * Settled orders as text, one `;<orderId>=<f|r|d><quantity>` entry each (failed, released,
+ * dispatched; `%`, `;` and `=` in the id escaped), so thousands of them are a few strings
+ * in a snapshot rather than thousands of objects.
+ */
+export type SettledBatch = Readonly<{ count: number; entries: string }>;
 
 export type Inventory =
   | { status: 'None' }
@@ -67,8 +74,8 @@ export type Inventory =
       reserved: number;
       /** The quantity each order holds reserved, until it is released or dispatched. Never forgotten. */
       open: Buckets<number>;
-      /** What became of recently settled orders, in batches, oldest first. */
-      settled: ReadonlyArray<Readonly<Record<string, { status: SettledStatus; quantity: number }>>>;
+      /** What became of recently settled orders, in batches, oldest first (read them with `reservationOf`). */
+      settled: readonly SettledBatch[];
     };
 
 export const MAX_QUANTITY = 1_000_000;
@@ -78,6 +85,9 @@ export const MAX_QUANTITY = 1_000_000;
  */
 export const SETTLED_ORDERS_KEPT = 5000;
 export const SETTLED_BATCH = 250;
+
+const CODES: Readonly<Record<SettledStatus, string>> = { failed: 'f', released: 'r', dispatched: 'd' };
+const STATUSES: Readonly<Record<string, SettledStatus>> = { f: 'failed', r: 'released', d: 'dispatched' };
 
 export const initialState = (): Inventory => ({ status: 'None' });
 
@@ -114,24 +124,32 @@ export const evolve = (state: Inventory, event: InventoryEvent): Inventory => {
  * forgotten once the others alone hold SETTLED_ORDERS_KEPT orders.
  */
 const settled = (state: Tracked, orderId: string, status: SettledStatus, quantity: number): Tracked => {
+  const entry = `;${escapeId(orderId)}=${CODES[status]}${quantity}`;
   const batches = state.settled.slice();
   const newest = batches[batches.length - 1];
-  if (newest && Object.keys(newest).length < SETTLED_BATCH) batches[batches.length - 1] = { ...newest, [orderId]: { status, quantity } };
-  else batches.push({ [orderId]: { status, quantity } });
-  // Every batch but the newest is full: what the others remember without the oldest, counted cheaply.
-  const newestSize = Object.keys(batches[batches.length - 1]!).length;
-  while (batches.length > 1 && (batches.length - 2) * SETTLED_BATCH + newestSize >= SETTLED_ORDERS_KEPT) batches.shift();
+  if (newest && newest.count < SETTLED_BATCH) batches[batches.length - 1] = { count: newest.count + 1, entries: newest.entries + entry };
+  else batches.push({ count: 1, entries: entry });
+  let remembered = batches.reduce((sum, batch) => sum + batch.count, 0);
+  while (batches.length > 1 && remembered - batches[0]!.count >= SETTLED_ORDERS_KEPT) remembered -= batches.shift()!.count;
   return { ...state, open: bucketDelete(state.open, orderId), settled: batches };
 };
+
+/** An order id as it is written in a settled batch: its `%`, `;` and `=` escaped. */
+const escapeId = (orderId: string) => orderId.replace(/[%;=]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 /** What the SKU remembers of an order's reservation: open, settled recently, or nothing. */
 export const reservationOf = (state: Inventory, orderId: string): Reservation | undefined => {
   if (state.status !== 'Tracked') return undefined;
   const quantity = bucketGet(state.open, orderId);
   if (quantity !== undefined) return { status: 'reserved', quantity };
+  const key = `;${escapeId(orderId)}=`;
   for (let i = state.settled.length - 1; i >= 0; i -= 1) {
-    const batch = state.settled[i]!;
-    if (Object.prototype.hasOwnProperty.call(batch, orderId)) return batch[orderId];
+    const { entries } = state.settled[i]!;
+    const at = entries.lastIndexOf(key);
+    if (at < 0) continue;
+    const from = at + key.length;
+    const end = entries.indexOf(';', from);
+    return { status: STATUSES[entries[from]!]!, quantity: Number(entries.slice(from + 1, end < 0 ? undefined : end)) };
   }
   return undefined;
 };
