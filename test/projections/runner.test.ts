@@ -127,6 +127,31 @@ describe('Projection runner', () => {
       expect(await r.waitFor((await events.headPosition()) + 1, 50)).to.equal(false);
     });
 
+    it('answers many waiters, each once its own position is processed', async () => {
+      const r = await start(runner());
+      const head = await events.headPosition();
+      const waiting = [1, 2, 3].map((n) => r.waitFor(head + n, 10_000).then((reached) => ({ n, reached, checkpoint: r.checkpoint })));
+      const late = r.waitFor(head + 100, 100);
+      for (let i = 1; i <= 3; i += 1) await appendOne(events, `product-p-${i}`, 'ProductCreated', created(`p-${i}`));
+      for (const { n, reached, checkpoint } of await Promise.all(waiting)) {
+        expect(reached).to.equal(true);
+        expect(checkpoint).to.be.at.least(head + n);
+      }
+      expect(await late).to.equal(false);
+    });
+
+    it('stops as soon as it has reached the position waited for, while still catching up', async () => {
+      const positions: number[] = [];
+      for (let i = 0; i < 50; i += 1) positions.push((await appendOne(events, `product-p-${i}`, 'ProductCreated', created(`p-${i}`))).position);
+      const until = positions[44]!;
+      const r = runner([], readModels, { until, batchSize: 2000 });
+      await r.start();
+      expect(await r.waitFor(until, 10_000)).to.equal(true);
+      await r.stop();
+      expect(r.status).to.equal('stopped');
+      expect((await documents()).products).to.have.length(45);
+    });
+
     it('resolves false once the runner is stopped', async () => {
       const r = await start(runner());
       const waiting = r.waitFor(1_000, 10_000);

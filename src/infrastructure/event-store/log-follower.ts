@@ -23,9 +23,12 @@ export class RewindTo extends Error {
   }
 }
 
+type Waiter = { position: number; done: (reached: boolean) => void };
+
 export class LogFollower {
-  private readonly progressed = new Signal();
   private readonly stopping = new Signal();
+  /** Callers of waitFor: each is answered once, by the batch that reaches its position, its timeout, or stop. */
+  private waiters: Waiter[] = [];
   private subscription: EventSubscription | undefined;
   private running: Promise<void> | undefined;
   private stopped = false;
@@ -60,20 +63,31 @@ export class LogFollower {
     this.stopped = true;
     this.status = 'stopped';
     await this.subscription?.close();
-    this.progressed.notify();
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter.done(false);
     this.stopping.notify();
     await this.running;
   }
 
   /** Resolves true once `position` has been handled, false after `timeoutMs` or on stop. */
-  async waitFor(position: number, timeoutMs: number): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.position < position) {
-      const left = deadline - Date.now();
-      if (left <= 0 || this.stopped) return false;
-      await this.sleep(left, this.progressed);
-    }
-    return true;
+  waitFor(position: number, timeoutMs: number): Promise<boolean> {
+    if (this.position >= position) return Promise.resolve(true);
+    if (this.stopped || timeoutMs <= 0) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(false);
+      }, timeoutMs);
+      const waiter: Waiter = {
+        position,
+        done: (reached) => {
+          clearTimeout(timer);
+          resolve(reached);
+        },
+      };
+      this.waiters.push(waiter);
+    });
   }
 
   private async loop(handle: BatchHandler): Promise<void> {
@@ -81,6 +95,8 @@ export class LogFollower {
       try {
         this.status = 'catching-up';
         await this.catchUp(handle);
+        // Stopped while catching up: stop() closed what subscription there was, so open none.
+        if (this.stopped) break;
         this.status = 'live';
         await this.follow(handle);
       } catch (error) {
@@ -124,7 +140,16 @@ export class LogFollower {
     await handle(events);
     this.position = events[events.length - 1]!.position;
     this.failures = 0;
-    this.progressed.notify();
+    if (this.waiters.length > 0) this.release();
+  }
+
+  /** Answers every waiter whose position is now reached; the others keep waiting. */
+  private release(): void {
+    const reached: Waiter[] = [];
+    const waiting: Waiter[] = [];
+    for (const waiter of this.waiters) (waiter.position <= this.position ? reached : waiting).push(waiter);
+    this.waiters = waiting;
+    for (const waiter of reached) waiter.done(true);
   }
 
   private async sleep(ms: number, wake: Signal): Promise<void> {
