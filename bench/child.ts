@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import { BENCHMARKS } from './benchmarks/index.js';
+import { BENCHMARK_NAMES, type BenchmarkName } from './benchmarks/names.js';
 
 /** Runs one benchmark in this (fresh) process and prints its metrics as the last line of stdout. */
 const [name, ...flags] = process.argv.slice(2);
@@ -9,9 +10,9 @@ if (name === 'history') {
   await history(flags[0]!, Number(flags[1]));
   process.exit(0);
 }
-const benchmark = name ? BENCHMARKS[name] : undefined;
+const benchmark = (BENCHMARK_NAMES as readonly string[]).includes(name ?? '') ? BENCHMARKS[name as BenchmarkName] : undefined;
 if (!benchmark) {
-  console.error(`unknown benchmark ${name}; known: ${Object.keys(BENCHMARKS).join(', ')}`);
+  console.error(`unknown benchmark ${name}; known: ${BENCHMARK_NAMES.join(', ')}`);
   process.exit(2);
 }
 const metrics = await benchmark({ quick: flags.includes('--quick') });

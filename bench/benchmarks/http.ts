@@ -1,6 +1,6 @@
-import autocannon from 'autocannon';
 import { round, type BenchOptions, type Metric } from '../support/metrics.js';
 import { client, startBare, startShop, type Running } from '../support/processes.js';
+import { CONNECTIONS, CUSTOMERS, LINES_PER_CART, cartCommand, load, productQuery, setUpShop } from '../support/shop-load.js';
 
 /**
  * http_command: POST /api/v1/cart/items at 50 connections, req/s and p99. The requests go
@@ -10,51 +10,14 @@ import { client, startBare, startShop, type Running } from '../support/processes
  * client with the same requests.
  */
 
-const CONNECTIONS = 50;
-const CUSTOMERS = 200;
-const LINES_PER_CART = 5;
-
-type Load = { method: 'GET' | 'POST'; path: (i: number) => string; body?: (i: number) => unknown; token?: (i: number) => string };
-
-/** autocannon with a path, body and token that change with every request. */
-const load = async (url: string, spec: Load, seconds: number) => {
-  let request = 0;
-  const result = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration: seconds,
-    requests: [
-      {
-        // Called for every request (autocannon resets its per-connection context after each).
-        setupRequest: (req) => {
-          const i = request++;
-          const token = spec.token?.(i);
-          const headers = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
-          const body = spec.body ? JSON.stringify(spec.body(i)) : undefined;
-          return { ...req, method: spec.method, path: spec.path(i), headers, ...(body ? { body } : {}) };
-        },
-      },
-    ],
-  });
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx answers, ${result.errors} errors at ${url}`);
-  return { rate: result.requests.average, p99: result.latency.p99 };
-};
-
 export const httpBenchmarks = async ({ quick }: BenchOptions): Promise<Metric[]> => {
   const seconds = quick ? 5 : 15;
   const shop = await startShop();
   const stops: Running[] = [shop];
   try {
-    const { products, tokens } = await setUp(shop.url, 40);
-    const customerOf = (i: number) => i % CUSTOMERS;
-    const command: Load = {
-      method: 'POST',
-      path: () => '/api/v1/cart/items',
-      // Customer c fills a cart with 5 products of its own choosing, one unit at a time.
-      body: (i) => ({ productId: products[(customerOf(i) * 7 + (Math.floor(i / CUSTOMERS) % LINES_PER_CART)) % products.length]!, quantity: 1 }),
-      token: (i) => tokens[customerOf(i)]!,
-    };
-    const query: Load = { method: 'GET', path: (i) => `/api/v1/products/${products[i % products.length]}` };
+    const { products, tokens } = await setUpShop(shop.url, 40);
+    const command = cartCommand(products, tokens);
+    const query = productQuery(products);
     const sampleCart = await client(shop.url)('POST', '/api/v1/cart/items', tokens[0], { productId: products[0], quantity: 1 });
     const sampleProduct = await client(shop.url)('GET', `/api/v1/products/${products[0]}`);
 
@@ -100,22 +63,3 @@ export const httpBenchmarks = async ({ quick }: BenchOptions): Promise<Metric[]>
   }
 };
 
-/** Products with plenty of stock, and signed-in customers. */
-const setUp = async (url: string, productCount: number) => {
-  const call = client(url);
-  const admin = (await call('POST', '/api/v1/account/login', undefined, { email: 'bench@shop.local', password: 'bench-password' })).token as string;
-  const products: string[] = [];
-  for (let i = 0; i < productCount; i += 1) {
-    const sku = `BENCH-${i}`;
-    const { productId } = await call('POST', '/api/v1/products', admin, { sku, name: `Bench product ${i}`, description: 'A product for the benchmark', brand: 'Bench', category: 'Bench', price: { amount: 1000 + i, currency: 'USD' } });
-    await call('POST', `/api/v1/inventory/${sku}/receipts`, admin, { quantity: 1_000_000 });
-    products.push(productId as string);
-  }
-  const tokens: string[] = [];
-  for (let i = 0; i < CUSTOMERS; i += 1) {
-    const email = `bench${i}@shop.local`;
-    await call('POST', '/api/v1/account/register', undefined, { email, password: 'bench-password', name: `Bench ${i}` });
-    tokens.push((await call('POST', '/api/v1/account/login', undefined, { email, password: 'bench-password' })).token as string);
-  }
-  return { products, tokens };
-};

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { killServer, startServer, type ServerProcess } from '../../test/support/server-process.js';
@@ -9,19 +10,24 @@ import { tempDir } from '../../test/support/temp-dir.js';
 
 export type Running = { url: string; stop: () => Promise<void> };
 
-/** The shop, on the embedded stores in a temp dir, tuned for load (no rate limit, quiet logs). */
+/** How the benchmarks configure the shop: embedded stores in a temp dir, no rate limit, production logging. */
+export const shopEnv = (dataDir: string, env: Record<string, string>): Record<string, string> => ({
+  DATA_DIR: dataDir,
+  SEED_DEMO: 'false',
+  ADMIN_EMAIL: 'bench@shop.local',
+  ADMIN_PASSWORD: 'bench-password',
+  RATE_LIMIT_PER_MINUTE: '0',
+  LOG_LEVEL: 'info',
+  PASSWORD_HASH_COST: '10',
+  ...env,
+});
+
+/** The shop as `npm start` runs it (dist/src/main.js), in a process of its own. */
 export const startShop = async (env: Record<string, string> = {}, nodeArgs: string[] = []): Promise<Running & { server: ServerProcess; dataDir: string }> => {
   const dir = tempDir('bench-shop-');
-  const server = await startServer({
-    DATA_DIR: dir.path,
-    SEED_DEMO: 'false',
-    ADMIN_EMAIL: 'bench@shop.local',
-    ADMIN_PASSWORD: 'bench-password',
-    RATE_LIMIT_PER_MINUTE: '0',
-    LOG_LEVEL: 'info',
-    PASSWORD_HASH_COST: '10',
-    ...env,
-  }, 20_000, nodeArgs);
+  // BENCH_CPU_PROF=<dir>: the server writes a CPU profile there when it stops (node --cpu-prof).
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const server = await startServer(shopEnv(dir.path, env), 20_000, [...profile, ...nodeArgs]);
   return {
     server,
     dataDir: dir.path,
@@ -57,14 +63,38 @@ export const startBare = (kind: 'express' | 'node', answer: unknown): Promise<Ru
   });
 };
 
-/** A small JSON client for setting a shop up. */
-export const client = (base: string) => async (method: string, path: string, token?: string, body?: unknown) => {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  if (res.status >= 400) throw new Error(`${method} ${path} → ${res.status} ${text}`);
-  return (text ? JSON.parse(text) : undefined) as any;
+/**
+ * A small JSON client over node:http with keep-alive connections: light enough to run next
+ * to the server on a 2-core machine without being the bottleneck (fetch costs several
+ * times more CPU per request).
+ */
+export const client = (base: string) => {
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  return (method: string, path: string, token?: string, body?: unknown): Promise<any> =>
+    new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = request(
+        `${base}${path}`,
+        {
+          agent,
+          method,
+          headers: {
+            'content-type': 'application/json',
+            ...(payload ? { 'content-length': Buffer.byteLength(payload) } : {}),
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            if ((res.statusCode ?? 500) >= 400) return reject(new Error(`${method} ${path} → ${res.statusCode} ${text}`));
+            resolve(text ? JSON.parse(text) : undefined);
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
 };

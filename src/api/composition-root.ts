@@ -221,7 +221,7 @@ const registerProcesses = (scope: DependencyContainer, config: Config) => {
         commands: c.resolve(T.commands),
         logger: c.resolve(T.logger),
         clock: c.resolve(T.clock),
-        jobsScheduled: () => jobs.wake(),
+        jobsScheduled: (scheduled) => jobs.wake(scheduled),
       };
       return [new ProcessManagerRunner(deps, orderSaga(config.paymentTimeoutMs)), new ProcessManagerRunner(deps, notificationsManager)];
     }),

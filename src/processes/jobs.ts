@@ -62,18 +62,31 @@ export type JobRunnerOptions = {
   maxAttempts?: number;
   /** How long a claimed job stays claimed: longer than any handler runs. */
   leaseMs?: number;
-  /** How often to look for jobs scheduled by other processes. */
+  /** How often to search the store for jobs this process was not told about (other processes', after a restart). */
   pollMs?: number;
   /** First retry delay; it doubles with every attempt, up to a minute. */
   retryBaseMs?: number;
 };
 
+/**
+ * Runs jobs as they fall due. Jobs this process schedules are handed to `wake(jobs)` and
+ * kept in a local due-queue: each is fetched and claimed by id when its time comes, with
+ * no search of the store. The store is searched every `pollMs` as well, for jobs scheduled
+ * by other processes, left by a crash, or put back by an admin.
+ *
+ * Claims and completions are written without an fsync (WriteOptions.durable): a power cut
+ * can only make a job run again, which every handler must bear anyway.
+ */
 export class JobRunner {
   private readonly wakeUp = new Signal();
   private readonly running = new Map<string, Promise<void>>();
+  private readonly due = new DueQueue();
   private readonly owner = randomUUID();
   private loop: Promise<void> | undefined;
   private stopped = false;
+  private lastSearch = Number.NEGATIVE_INFINITY;
+  /** When the earliest job found by the last search that was not yet due falls due. */
+  private nextFound = Number.POSITIVE_INFINITY;
 
   constructor(
     private readonly deps: { readModels: ReadModelStore; logger: Logger; clock: () => Date },
@@ -83,11 +96,14 @@ export class JobRunner {
 
   start(): void {
     this.stopped = false;
+    this.lastSearch = Number.NEGATIVE_INFINITY;
     this.loop = this.run();
   }
 
-  /** Looks for due jobs now (new jobs were scheduled, or one finished). */
-  wake(): void {
+  /** New jobs were scheduled: those passed in run when due without a search; a call without any searches the store now. */
+  wake(jobs?: ReadonlyArray<Pick<Job, 'id' | 'runAt'>>): void {
+    if (jobs) for (const job of jobs) this.due.add(job.id, Date.parse(job.runAt));
+    else this.lastSearch = Number.NEGATIVE_INFINITY;
     this.wakeUp.notify();
   }
 
@@ -102,35 +118,75 @@ export class JobRunner {
     return this.deps.readModels.collection<JobDocument>(JOBS);
   }
 
+  private get concurrency(): number {
+    return this.options.concurrency ?? 16;
+  }
+
+  private get pollMs(): number {
+    return this.options.pollMs ?? 1000;
+  }
+
   private async run(): Promise<void> {
+    // MongoDB finds due jobs by this index; the embedded store keeps it as a hash index.
+    await this.collection.createIndex({ keys: { runAt: 1 } }).catch(() => undefined);
     while (!this.stopped) {
       try {
-        await this.startDueJobs();
+        await this.startKnownJobs();
+        if (this.deps.clock().getTime() - this.lastSearch >= this.pollMs) await this.search();
       } catch (error) {
         this.deps.logger.error({ err: error }, 'looking for due jobs failed');
       }
-      const full = this.running.size >= (this.options.concurrency ?? 16);
-      // When every slot is busy, a finishing job wakes the loop.
-      await this.sleep(full ? (this.options.pollMs ?? 1000) : await this.msUntilNextJob());
+      await this.sleep(this.msUntilNextLook());
     }
   }
 
-  private async startDueJobs(): Promise<void> {
-    const free = (this.options.concurrency ?? 16) - this.running.size;
-    if (free <= 0) return;
-    const now = this.deps.clock().toISOString();
-    const due = await this.collection.find(
-      { runAt: { $lte: now }, lockedUntil: { $lte: now }, _id: { $nin: [...this.running.keys()] } },
-      { sort: { runAt: 1 }, limit: free },
-    );
-    for (const job of due) {
-      if (!(await this.claim(job, now))) continue;
-      const run = this.execute(job).finally(() => {
-        this.running.delete(job._id);
-        this.wakeUp.notify();
-      });
-      this.running.set(job._id, run);
+  private free(): number {
+    return this.concurrency - this.running.size;
+  }
+
+  /** Starts the due jobs of the local queue, each fetched and claimed by its id. */
+  private async startKnownJobs(): Promise<void> {
+    const now = this.deps.clock();
+    while (this.free() > 0) {
+      const id = this.due.takeDue(now.getTime());
+      if (id === undefined) return;
+      if (this.running.has(id)) continue;
+      const job = await this.collection.findOne({ _id: id });
+      if (!job) continue; // done already, or parked
+      const at = Math.max(Date.parse(job.runAt), Date.parse(job.lockedUntil || job.runAt));
+      if (at > now.getTime()) {
+        this.due.add(id, at); // rescheduled, or leased by another process: look again then
+        continue;
+      }
+      await this.begin(job, now.toISOString());
     }
+  }
+
+  /** Searches the store for due jobs (and notes when the next one falls due). */
+  private async search(): Promise<void> {
+    const now = this.deps.clock();
+    this.lastSearch = now.getTime();
+    const iso = now.toISOString();
+    const free = this.free();
+    if (free > 0) {
+      const due = await this.collection.find(
+        { runAt: { $lte: iso }, lockedUntil: { $lte: iso }, _id: { $nin: [...this.running.keys()] } },
+        { sort: { runAt: 1 }, limit: free },
+      );
+      for (const job of due) await this.begin(job, iso);
+    }
+    const [next] = await this.collection.find({ runAt: { $gt: iso } }, { sort: { runAt: 1 }, limit: 1, projection: { runAt: 1 } });
+    this.nextFound = next ? Date.parse(next.runAt) : Number.POSITIVE_INFINITY;
+  }
+
+  /** Claims a job and runs it in the background; false when another process claimed it first. */
+  private async begin(job: JobDocument, now: string): Promise<void> {
+    if (this.running.has(job._id) || !(await this.claim(job, now))) return;
+    const run = this.execute(job).finally(() => {
+      this.running.delete(job._id);
+      this.wakeUp.notify();
+    });
+    this.running.set(job._id, run);
   }
 
   /** Takes the lease; false when another process took it first. */
@@ -139,6 +195,7 @@ export class JobRunner {
     const result = await this.collection.updateOne(
       { _id: job._id, lockedUntil: job.lockedUntil },
       { $set: { lockedUntil, owner: this.owner } },
+      { durable: false },
     );
     return result.modifiedCount === 1;
   }
@@ -146,7 +203,7 @@ export class JobRunner {
   private async execute(job: JobDocument): Promise<void> {
     try {
       await this.handlers[job.kind](job.payload);
-      await this.collection.deleteOne({ _id: job._id });
+      await this.collection.deleteOne({ _id: job._id }, { durable: false });
     } catch (error) {
       await this.failed(job, error).catch((e: unknown) => this.deps.logger.error({ err: e }, 'could not record a job failure'));
     }
@@ -166,18 +223,18 @@ export class JobRunner {
       return;
     }
     this.deps.logger.warn({ err: error, jobId: job._id, attempts }, 'job failed; will retry');
-    const runAt = new Date(now.getTime() + Math.min(60_000, (this.options.retryBaseMs ?? 200) * 2 ** attempts)).toISOString();
-    await this.collection.updateOne({ _id: job._id }, { $set: { attempts, lastError, runAt, lockedUntil: '' } });
+    const runAt = new Date(now.getTime() + Math.min(60_000, (this.options.retryBaseMs ?? 200) * 2 ** attempts));
+    await this.collection.updateOne({ _id: job._id }, { $set: { attempts, lastError, runAt: runAt.toISOString(), lockedUntil: '' } });
+    this.due.add(job._id, runAt.getTime());
   }
 
-  private async msUntilNextJob(): Promise<number> {
-    const poll = this.options.pollMs ?? 1000;
-    const [next] = await this.collection
-      .find({ _id: { $nin: [...this.running.keys()] } }, { sort: { runAt: 1 }, limit: 1 })
-      .catch(() => []);
-    if (!next) return poll;
-    const at = Math.max(Date.parse(next.runAt), Date.parse(next.lockedUntil || next.runAt));
-    return Math.max(0, Math.min(poll, at - this.deps.clock().getTime()));
+  /** Until the next local job falls due, the next search, or (when every slot is busy) a job finishing. */
+  private msUntilNextLook(): number {
+    const now = this.deps.clock().getTime();
+    const nextSearch = this.lastSearch + this.pollMs;
+    if (this.free() <= 0) return Math.max(0, nextSearch - now);
+    const next = Math.min(this.due.next(), nextSearch, this.nextFound);
+    return Math.max(0, Math.min(this.pollMs, next - now));
   }
 
   private async sleep(ms: number): Promise<void> {
@@ -185,5 +242,66 @@ export class JobRunner {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.wakeUp.wait(), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
     clearTimeout(timer);
+  }
+}
+
+/** Job ids by the time they fall due (a binary min-heap); an id added again keeps its latest time. */
+export class DueQueue {
+  private readonly heap: Array<{ at: number; id: string }> = [];
+  private readonly latest = new Map<string, number>();
+
+  add(id: string, at: number): void {
+    this.latest.set(id, at);
+    this.heap.push({ at, id });
+    let i = this.heap.length - 1;
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (this.heap[parent]!.at <= this.heap[i]!.at) break;
+      [this.heap[parent], this.heap[i]] = [this.heap[i]!, this.heap[parent]!];
+      i = parent;
+    }
+  }
+
+  /** The earliest time anything falls due (Infinity when empty). */
+  next(): number {
+    this.dropStale();
+    return this.heap[0]?.at ?? Number.POSITIVE_INFINITY;
+  }
+
+  /** Removes and returns an id due at `now`, if any. */
+  takeDue(now: number): string | undefined {
+    if (this.next() > now) return undefined;
+    const { id } = this.pop()!;
+    this.latest.delete(id);
+    return id;
+  }
+
+  get size(): number {
+    return this.latest.size;
+  }
+
+  /** Entries superseded by a later add of the same id. */
+  private dropStale(): void {
+    while (this.heap.length > 0 && this.latest.get(this.heap[0]!.id) !== this.heap[0]!.at) this.pop();
+  }
+
+  private pop(): { at: number; id: string } | undefined {
+    const top = this.heap[0];
+    const last = this.heap.pop();
+    if (this.heap.length > 0 && last) {
+      this.heap[0] = last;
+      let i = 0;
+      for (;;) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let smallest = i;
+        if (l < this.heap.length && this.heap[l]!.at < this.heap[smallest]!.at) smallest = l;
+        if (r < this.heap.length && this.heap[r]!.at < this.heap[smallest]!.at) smallest = r;
+        if (smallest === i) break;
+        [this.heap[smallest], this.heap[i]] = [this.heap[i]!, this.heap[smallest]!];
+        i = smallest;
+      }
+    }
+    return top;
   }
 }

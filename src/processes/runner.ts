@@ -37,7 +37,8 @@ export type ProcessRunnerDeps = {
   logger: Logger;
   clock: () => Date;
   /** Called when a batch scheduled jobs, to wake the job runner. */
-  jobsScheduled?: () => void;
+  /** Told of the jobs written with each batch, so the job runner can run them without searching for them. */
+  jobsScheduled?: (jobs: Job[]) => void;
 };
 
 export type ProcessRunnerOptions = {
@@ -130,7 +131,8 @@ export class ProcessManagerRunner<S> {
     await this.deps.readModels.bulkWrite(this.writes(outcomes, last), { durable: false });
     this.pacer.written();
     this.position = last;
-    if (outcomes.some((o) => o.jobs.length > 0)) this.deps.jobsScheduled?.();
+    const jobs = outcomes.flatMap((o) => o.jobs);
+    if (jobs.length > 0) this.deps.jobsScheduled?.(jobs);
   }
 
   /**
@@ -157,7 +159,7 @@ export class ProcessManagerRunner<S> {
         if (error instanceof DuplicateKeyError && error.collection === this.sagaCollection) continue; // the saga moved meanwhile
         throw error;
       }
-      if (handled.jobs.length > 0) this.deps.jobsScheduled?.();
+      if (handled.jobs.length > 0) this.deps.jobsScheduled?.(handled.jobs);
       return { replayed: true };
     }
   }

@@ -7,6 +7,7 @@ import type {
   ReadModelStore,
   Update,
   UpdateOptions,
+  WriteOptions,
   WriteOperation,
 } from '../infrastructure/read-models/read-model-store.js';
 import { CHECKPOINTS, type Checkpoint } from './runner.js';
@@ -55,7 +56,7 @@ export class ProjectionViews implements ReadModelStore {
     return this.loading;
   }
 
-  bulkWrite(operations: readonly WriteOperation[], options?: { durable?: boolean }): Promise<void> {
+  bulkWrite(operations: readonly WriteOperation[], options?: WriteOptions): Promise<void> {
     return this.store.bulkWrite(operations, options);
   }
 
@@ -116,11 +117,11 @@ class ViewCollection<T extends Document> implements ReadModelCollection<T> {
   async updateMany(filter: Filter, update: Update, options?: UpdateOptions) {
     return (await this.target()).updateMany(filter, update, options);
   }
-  async deleteOne(filter: Filter) {
-    return (await this.target()).deleteOne(filter);
+  async deleteOne(filter: Filter, options?: WriteOptions) {
+    return (await this.target()).deleteOne(filter, options);
   }
-  async deleteMany(filter: Filter) {
-    return (await this.target()).deleteMany(filter);
+  async deleteMany(filter: Filter, options?: WriteOptions) {
+    return (await this.target()).deleteMany(filter, options);
   }
   async createIndex(index: IndexSpec) {
     return (await this.target()).createIndex(index);

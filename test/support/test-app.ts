@@ -25,6 +25,7 @@ import { jobHandlers } from '../../src/processes/job-handlers.js';
 import { JobRunner } from '../../src/processes/jobs.js';
 import { notificationsManager } from '../../src/processes/notifications.js';
 import { orderSaga } from '../../src/processes/order-saga.js';
+import type { Job } from '../../src/processes/process-manager.js';
 import { ProcessManagerRunner } from '../../src/processes/runner.js';
 import { ALL_PROJECTIONS } from '../../src/projections/index.js';
 import { Rebuilds } from '../../src/operations/rebuild.js';
@@ -69,7 +70,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     jobHandlers({ commands, provider: options.provider ? options.provider(provider) : provider, clock }, { readModels, mailer, clock, logger }),
     { pollMs: 50, maxAttempts: 5, retryBaseMs: 5 },
   );
-  const processDeps = { eventStore, readModels, schema, commands, logger, clock, jobsScheduled: () => jobs.wake() };
+  const processDeps = { eventStore, readModels, schema, commands, logger, clock, jobsScheduled: (scheduled: Job[]) => jobs.wake(scheduled) };
   const processes = [
     new ProcessManagerRunner(processDeps, orderSaga(options.paymentTimeoutMs ?? 30_000), { retryDelayMs: 10 }),
     new ProcessManagerRunner(processDeps, notificationsManager, { retryDelayMs: 10 }),

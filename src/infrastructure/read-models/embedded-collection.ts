@@ -12,6 +12,7 @@ import type {
   ReadModelCollection,
   Update,
   UpdateOptions,
+  WriteOptions,
   UpdateResult,
 } from './read-model-store.js';
 
@@ -65,23 +66,23 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
   }
 
   async replaceOne(filter: Filter, replacement: T, options: UpdateOptions = {}): Promise<UpdateResult> {
-    return this.store.write((staging) => this.stageReplace(staging, filter, replacement, options));
+    return this.store.write((staging) => this.stageReplace(staging, filter, replacement, options), options);
   }
 
   async updateOne(filter: Filter, update: Update, options: UpdateOptions = {}): Promise<UpdateResult> {
-    return this.store.write((staging) => this.stageUpdate(staging, filter, update, options, 1));
+    return this.store.write((staging) => this.stageUpdate(staging, filter, update, options, 1), options);
   }
 
   async updateMany(filter: Filter, update: Update, options: UpdateOptions = {}): Promise<UpdateResult> {
-    return this.store.write((staging) => this.stageUpdate(staging, filter, update, options, Infinity));
+    return this.store.write((staging) => this.stageUpdate(staging, filter, update, options, Infinity), options);
   }
 
-  async deleteOne(filter: Filter): Promise<DeleteResult> {
-    return this.store.write((staging) => this.stageDelete(staging, filter, 1));
+  async deleteOne(filter: Filter, options: WriteOptions = {}): Promise<DeleteResult> {
+    return this.store.write((staging) => this.stageDelete(staging, filter, 1), options);
   }
 
-  async deleteMany(filter: Filter): Promise<DeleteResult> {
-    return this.store.write((staging) => this.stageDelete(staging, filter, Infinity));
+  async deleteMany(filter: Filter, options: WriteOptions = {}): Promise<DeleteResult> {
+    return this.store.write((staging) => this.stageDelete(staging, filter, Infinity), options);
   }
 
   async createIndex(index: IndexSpec): Promise<string> {

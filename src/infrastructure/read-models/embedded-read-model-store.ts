@@ -10,6 +10,7 @@ import {
   type ReadModelCollection,
   type ReadModelStore,
   type WriteOperation,
+  type WriteOptions,
 } from './read-model-store.js';
 
 /**
@@ -114,19 +115,10 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     return new EmbeddedCollection<T>(this, name);
   }
 
-  async bulkWrite(operations: readonly WriteOperation[], options: { durable?: boolean } = {}): Promise<void> {
-    const stageAll = (staging: Staging) => {
+  async bulkWrite(operations: readonly WriteOperation[], options: WriteOptions = {}): Promise<void> {
+    this.write((staging) => {
       for (const operation of operations) this.stage(staging, operation);
-    };
-    if (options.durable !== false) return this.write(stageAll);
-    // WAL with synchronous=NORMAL: atomic and consistent, without the fsync. The next durable
-    // commit syncs the whole WAL, so whatever was written before it is durable from then on.
-    this.sql.syncNormal.run();
-    try {
-      this.write(stageAll);
-    } finally {
-      this.sql.syncFull.run();
-    }
+    }, options);
   }
 
   async listCollections(): Promise<string[]> {
@@ -264,16 +256,27 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   // ---------------------------------------------------------------- writes
 
   /** Runs `stageAll` under the write lock, persists what it staged, then publishes it to the cache. */
-  write<R>(stageAll: (staging: Staging) => R): R {
+  /** One transaction: stages every change, checks it, persists it; then shows it to readers. */
+  write<R>(stageAll: (staging: Staging) => R, options: WriteOptions = {}): R {
     const staging: Staging = new Map();
-    const result = this.db
-      .transaction(() => {
-        this.sync(true);
-        const out = stageAll(staging);
-        this.persist(staging);
-        return out;
-      })
-      .immediate();
+    const transaction = this.db.transaction(() => {
+      this.sync(true);
+      const out = stageAll(staging);
+      this.persist(staging);
+      return out;
+    });
+    let result: R;
+    if (options.durable !== false) result = transaction.immediate();
+    else {
+      // WAL with synchronous=NORMAL: atomic and consistent, without the fsync. The next durable
+      // commit syncs the whole WAL, so whatever was written before it is durable from then on.
+      this.sql.syncNormal.run();
+      try {
+        result = transaction.immediate();
+      } finally {
+        this.sql.syncFull.run();
+      }
+    }
     this.committed();
     this.publish(staging);
     return result;

@@ -19,6 +19,7 @@ import {
   type ReadModelStore,
   type Update,
   type UpdateOptions,
+  type WriteOptions,
   type UpdateResult,
   type WriteOperation,
 } from './read-model-store.js';
@@ -56,7 +57,7 @@ export class MongoReadModelStore implements ReadModelStore {
   }
 
   // `durable: false` changes nothing here: the transaction keeps its majority write concern.
-  async bulkWrite(operations: readonly WriteOperation[], _options: { durable?: boolean } = {}): Promise<void> {
+  async bulkWrite(operations: readonly WriteOperation[], _options: WriteOptions = {}): Promise<void> {
     if (operations.length === 0) return;
     const batches = batchesByCollection(operations);
     await this.client.withSession((session) =>
@@ -139,24 +140,25 @@ class MongoReadModelCollection<T extends Document> implements ReadModelCollectio
     await this.collection.insertOne(document).catch(this.duplicateKey);
   }
 
-  async replaceOne(filter: Filter, replacement: T, options: UpdateOptions = {}): Promise<UpdateResult> {
-    return updateResult(await this.collection.replaceOne(filter, replacement, options).catch(this.duplicateKey));
+  // `durable` is the embedded store's business: MongoDB keeps the client's write concern.
+  async replaceOne(filter: Filter, replacement: T, { upsert }: UpdateOptions = {}): Promise<UpdateResult> {
+    return updateResult(await this.collection.replaceOne(filter, replacement, upsert === undefined ? {} : { upsert }).catch(this.duplicateKey));
   }
 
-  async updateOne(filter: Filter, update: Update, options: UpdateOptions = {}): Promise<UpdateResult> {
-    return updateResult(await this.collection.updateOne(filter, update, options).catch(this.duplicateKey));
+  async updateOne(filter: Filter, update: Update, { upsert }: UpdateOptions = {}): Promise<UpdateResult> {
+    return updateResult(await this.collection.updateOne(filter, update, upsert === undefined ? {} : { upsert }).catch(this.duplicateKey));
   }
 
-  async updateMany(filter: Filter, update: Update, options: UpdateOptions = {}): Promise<UpdateResult> {
-    return updateResult(await this.collection.updateMany(filter, update, options).catch(this.duplicateKey));
+  async updateMany(filter: Filter, update: Update, { upsert }: UpdateOptions = {}): Promise<UpdateResult> {
+    return updateResult(await this.collection.updateMany(filter, update, upsert === undefined ? {} : { upsert }).catch(this.duplicateKey));
   }
 
-  async deleteOne(filter: Filter): Promise<DeleteResult> {
+  async deleteOne(filter: Filter, _options: WriteOptions = {}): Promise<DeleteResult> {
     const { deletedCount } = await this.collection.deleteOne(filter);
     return { deletedCount };
   }
 
-  async deleteMany(filter: Filter): Promise<DeleteResult> {
+  async deleteMany(filter: Filter, _options: WriteOptions = {}): Promise<DeleteResult> {
     const { deletedCount } = await this.collection.deleteMany(filter);
     return { deletedCount };
   }

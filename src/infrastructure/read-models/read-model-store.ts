@@ -34,7 +34,15 @@ export type FindOptions = {
   readonly?: boolean;
 };
 
-export type UpdateOptions = { upsert?: boolean };
+/**
+ * `durable: false` is for writes that may be lost to a power cut without harm: what can be
+ * derived again, or bookkeeping whose loss only makes work run again (an idempotent job's
+ * lease). The write stays atomic and ordered; the embedded store skips its fsync, and a
+ * later durable write makes it durable too. MongoDB keeps its write concern regardless.
+ */
+export type WriteOptions = { durable?: boolean };
+
+export type UpdateOptions = WriteOptions & { upsert?: boolean };
 
 export type UpdateResult = { matchedCount: number; modifiedCount: number; upsertedId: string | null };
 
@@ -68,8 +76,8 @@ export interface ReadModelCollection<T extends Document = Document> {
   replaceOne(filter: Filter, replacement: T, options?: UpdateOptions): Promise<UpdateResult>;
   updateOne(filter: Filter, update: Update, options?: UpdateOptions): Promise<UpdateResult>;
   updateMany(filter: Filter, update: Update, options?: UpdateOptions): Promise<UpdateResult>;
-  deleteOne(filter: Filter): Promise<DeleteResult>;
-  deleteMany(filter: Filter): Promise<DeleteResult>;
+  deleteOne(filter: Filter, options?: WriteOptions): Promise<DeleteResult>;
+  deleteMany(filter: Filter, options?: WriteOptions): Promise<DeleteResult>;
   /** Idempotent: creating an index that exists with the same spec does nothing. */
   createIndex(index: IndexSpec): Promise<string>;
 }
@@ -78,11 +86,10 @@ export interface ReadModelStore {
   collection<T extends Document = Document>(name: string): ReadModelCollection<T>;
   /**
    * All or nothing, across collections. Throws DuplicateKeyError and writes nothing on a unique-key clash.
-   * `durable: false` is for writes that can be derived again from the log (projections, saga state
-   * with their checkpoints): the write stays atomic and consistent, but a power cut may take it back,
-   * and its checkpoint with it. The embedded store then skips the fsync; MongoDB keeps its write concern.
+   * `durable: false` (see WriteOptions) suits projections and saga state written with their
+   * checkpoints: a power cut takes the checkpoint back with them, and the events come again.
    */
-  bulkWrite(operations: readonly WriteOperation[], options?: { durable?: boolean }): Promise<void>;
+  bulkWrite(operations: readonly WriteOperation[], options?: WriteOptions): Promise<void>;
   listCollections(): Promise<string[]>;
   dropCollection(name: string): Promise<void>;
   /** Atomically replaces `to` with `from` (MongoDB's renameCollection with dropTarget). */

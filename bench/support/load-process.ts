@@ -1,0 +1,68 @@
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { histogram } from './metrics.js';
+import { cartCommand, load, type Load, type LoadResult } from './shop-load.js';
+
+/**
+ * The cart load in a process of its own, for benchmarks whose server runs in the
+ * benchmark's process: `node load-process.js <spec.json>` prints the LoadResult as JSON.
+ * Without `steadyRate`: autocannon, 50 connections, as fast as answers come (closed loop).
+ * With it: one request every 1/steadyRate s on schedule, whatever the answers are doing
+ * (open loop). autocannon's own rate limit sends each second's quota in a burst at the
+ * start of the second, which is not a steady load.
+ */
+type Spec = { url: string; products: string[]; tokens: string[]; seconds: number; steadyRate?: number };
+
+const steady = async (url: string, spec: Load, seconds: number, rate: number): Promise<LoadResult> => {
+  const latency = histogram();
+  // Keep-alive connections, as many as the requests in flight need (what a fleet of clients opens).
+  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  const total = Math.round(seconds * rate);
+  const inFlight: Promise<void>[] = [];
+  let failed = 0;
+  const start = performance.now();
+  for (let i = 0; i < total; i += 1) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    const token = spec.token?.(i);
+    const sent = performance.now();
+    inFlight.push(
+      new Promise<void>((resolve, reject) => {
+        const body = spec.body ? JSON.stringify(spec.body(i)) : undefined;
+        const req = request(
+          `${url}${spec.path(i)}`,
+          {
+            agent,
+            method: spec.method,
+            headers: {
+              'content-type': 'application/json',
+              ...(body ? { 'content-length': Buffer.byteLength(body) } : {}),
+              ...(token ? { authorization: `Bearer ${token}` } : {}),
+            },
+          },
+          (res) => {
+            res.resume();
+            res.on('end', () => {
+              if ((res.statusCode ?? 500) >= 300) failed += 1;
+              latency.recordMs(performance.now() - sent);
+              resolve();
+            });
+          },
+        );
+        req.on('error', reject);
+        req.end(body);
+      }),
+    );
+  }
+  const elapsed = (performance.now() - start) / 1000;
+  await Promise.all(inFlight);
+  agent.destroy();
+  if (failed > 0) throw new Error(`${failed} requests failed at ${url}`);
+  return { rate: total / elapsed, p50: latency.percentileMs(50), p99: latency.percentileMs(99), requests: total };
+};
+
+const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Spec;
+const command = cartCommand(spec.products, spec.tokens);
+const result = spec.steadyRate ? await steady(spec.url, command, spec.seconds, spec.steadyRate) : await load(spec.url, command, spec.seconds);
+console.log(JSON.stringify(result));

@@ -1,0 +1,78 @@
+import autocannon from 'autocannon';
+import { client } from './processes.js';
+
+/**
+ * The shop's load, shared by the benchmarks: a shop set up over HTTP (products with
+ * plenty of stock, signed-in customers), and autocannon runs whose path, body and token
+ * change with every request.
+ */
+
+export const CONNECTIONS = 50;
+export const CUSTOMERS = 200;
+export const LINES_PER_CART = 5;
+
+export type Load = { method: 'GET' | 'POST'; path: (i: number) => string; body?: (i: number) => unknown; token?: (i: number) => string };
+
+export type LoadResult = { rate: number; p50: number; p99: number; requests: number };
+
+/** autocannon at `connections` (50), for `seconds`, as fast as the answers come. */
+export const load = async (url: string, spec: Load, seconds: number, options: { connections?: number } = {}): Promise<LoadResult> => {
+  let request = 0;
+  const result = await autocannon({
+    url,
+    connections: options.connections ?? CONNECTIONS,
+    duration: seconds,
+    requests: [
+      {
+        // Called for every request (autocannon resets its per-connection context after each).
+        setupRequest: (req) => {
+          const i = request++;
+          const token = spec.token?.(i);
+          const headers = { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) };
+          const body = spec.body ? JSON.stringify(spec.body(i)) : undefined;
+          return { ...req, method: spec.method, path: spec.path(i), headers, ...(body ? { body } : {}) };
+        },
+      },
+    ],
+  });
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx answers, ${result.errors} errors at ${url}`);
+  return { rate: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, requests: result.requests.total };
+};
+
+/**
+ * POST /api/v1/cart/items, round-robin over the customers (no two requests in flight for
+ * one cart at 50 connections), each filling a cart of 5 products, one unit at a time.
+ */
+export const cartCommand = (products: readonly string[], tokens: readonly string[]): Load => {
+  const customerOf = (i: number) => i % tokens.length;
+  return {
+    method: 'POST',
+    path: () => '/api/v1/cart/items',
+    body: (i) => ({ productId: products[(customerOf(i) * 7 + (Math.floor(i / tokens.length) % LINES_PER_CART)) % products.length]!, quantity: 1 }),
+    token: (i) => tokens[customerOf(i)]!,
+  };
+};
+
+export const productQuery = (products: readonly string[]): Load => ({ method: 'GET', path: (i) => `/api/v1/products/${products[i % products.length]}` });
+
+export type Shop = { admin: string; products: string[]; tokens: string[] };
+
+/** Products with plenty of stock, and signed-in customers (the shop runs with ADMIN_EMAIL bench@shop.local). */
+export const setUpShop = async (url: string, productCount: number, customers = CUSTOMERS): Promise<Shop> => {
+  const call = client(url);
+  const admin = (await call('POST', '/api/v1/account/login', undefined, { email: 'bench@shop.local', password: 'bench-password' })).token as string;
+  const products: string[] = [];
+  for (let i = 0; i < productCount; i += 1) {
+    const sku = `BENCH-${i}`;
+    const { productId } = await call('POST', '/api/v1/products', admin, { sku, name: `Bench product ${i}`, description: 'A product for the benchmark', brand: 'Bench', category: 'Bench', price: { amount: 1000 + i, currency: 'USD' } });
+    await call('POST', `/api/v1/inventory/${sku}/receipts`, admin, { quantity: 1_000_000 });
+    products.push(productId as string);
+  }
+  const tokens: string[] = [];
+  for (let i = 0; i < customers; i += 1) {
+    const email = `bench${i}@shop.local`;
+    await call('POST', '/api/v1/account/register', undefined, { email, password: 'bench-password', name: `Bench ${i}` });
+    tokens.push((await call('POST', '/api/v1/account/login', undefined, { email, password: 'bench-password' })).token as string);
+  }
+  return { admin, products, tokens };
+};
