@@ -132,7 +132,9 @@ export class JobRunner {
     while (!this.stopped) {
       try {
         await this.startKnownJobs();
-        if (this.deps.clock().getTime() - this.lastSearch >= this.pollMs) await this.search();
+        const now = this.deps.clock().getTime();
+        // Every pollMs, and when a job found by the last search falls due.
+        if (now - this.lastSearch >= this.pollMs || this.nextFound <= now) await this.search();
       } catch (error) {
         this.deps.logger.error({ err: error }, 'looking for due jobs failed');
       }

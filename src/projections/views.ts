@@ -93,7 +93,7 @@ class ViewCollection<T extends Document> implements ReadModelCollection<T> {
     return this.store.collection<T>(await this.resolve());
   }
 
-  async findOne(filter: Filter, options?: Pick<FindOptions, 'sort' | 'projection'>) {
+  async findOne(filter: Filter, options?: Pick<FindOptions, 'sort' | 'projection' | 'readonly'>) {
     return (await this.target()).findOne(filter, options);
   }
   async find(filter: Filter, options?: FindOptions) {

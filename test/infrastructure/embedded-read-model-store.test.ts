@@ -58,6 +58,29 @@ describe('embedded read-model store', () => {
     await server.close();
   });
 
+  it("answers repeated id lookups from memory, never stale: our writes, and another process's, show at once", async () => {
+    const path = join(dir.path, 'rm.db');
+    const server = new EmbeddedReadModelStore({ path });
+    const tool = new EmbeddedReadModelStore({ path });
+    const products = server.collection('products');
+    await tool.collection('products').insertOne({ _id: 'p1', v: 1, tags: ['a'] });
+    const first = (await products.findOne({ _id: 'p1' }))!;
+    (first.tags as string[]).push('changed by the caller');
+    expect(await products.findOne({ _id: 'p1' })).to.deep.equal({ _id: 'p1', v: 1, tags: ['a'] });
+    await products.updateOne({ _id: 'p1' }, { $set: { v: 2 } });
+    expect(await products.findOne({ _id: 'p1' })).to.deep.equal({ _id: 'p1', v: 2, tags: ['a'] });
+    await tool.collection('products').updateOne({ _id: 'p1' }, { $set: { v: 3 } });
+    expect(await products.findOne({ _id: 'p1' })).to.deep.equal({ _id: 'p1', v: 3, tags: ['a'] });
+    await server.bulkWrite([{ collection: 'products', deleteOne: { filter: { _id: 'p1' } } }], { durable: false });
+    expect(await products.findOne({ _id: 'p1' })).to.equal(null);
+    await tool.collection('products').insertOne({ _id: 'p1', v: 4 });
+    expect(await products.findOne({ _id: 'p1' })).to.deep.equal({ _id: 'p1', v: 4 });
+    await tool.dropCollection('products');
+    expect(await products.findOne({ _id: 'p1' })).to.equal(null);
+    await tool.close();
+    await server.close();
+  });
+
   it('computes a write against the latest documents even when another process wrote last', async () => {
     const path = join(dir.path, 'rm.db');
     const one = new EmbeddedReadModelStore({ path });

@@ -28,7 +28,7 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
     readonly name: string,
   ) {}
 
-  async findOne(filter: Filter, options: Pick<FindOptions, 'sort' | 'projection'> = {}): Promise<T | null> {
+  async findOne(filter: Filter, options: Pick<FindOptions, 'sort' | 'projection' | 'readonly'> = {}): Promise<T | null> {
     return (await this.find(filter, { ...options, limit: 1 }))[0] ?? null;
   }
 

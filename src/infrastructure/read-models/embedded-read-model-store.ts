@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { LruCache } from '../lru-cache.js';
 import { DocumentIndex } from './document-index.js';
 import { compileFilter } from './document-filter.js';
 import { EmbeddedCollection } from './embedded-collection.js';
@@ -25,7 +26,11 @@ import {
  * is always computed against the latest documents.
  */
 
-export type EmbeddedReadModelStoreOptions = { path: string };
+export type EmbeddedReadModelStoreOptions = {
+  path: string;
+  /** Documents of collections not loaded in memory kept after an `_id` lookup (a product page, a cart). */
+  cachedDocuments?: number;
+};
 
 type Cached = {
   version: number;
@@ -59,6 +64,12 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   private readonly db: Database.Database;
   private readonly sql;
   private readonly cache = new Map<string, Cached>();
+  /**
+   * Recently read documents of collections that are not loaded, by `collection\0id`: what
+   * `_id` lookups hit again and again. Kept current by our writes; emptied when another
+   * connection commits (or a collection is dropped or renamed).
+   */
+  private readonly docCache: LruCache<string, Document>;
   /** Index specs of collections not in memory. */
   private readonly specs = new Map<string, Array<IndexSpec & { name: string }>>();
   private dataVersion: number;
@@ -71,6 +82,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
 
   constructor(options: EmbeddedReadModelStoreOptions) {
     this.db = new Database(options.path);
+    this.docCache = new LruCache(options.cachedDocuments ?? 10_000);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 10000');
@@ -135,6 +147,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
       .immediate();
     this.committed();
     this.cache.delete(name);
+    this.docCache.clear();
   }
 
   async renameCollection(from: string, to: string): Promise<void> {
@@ -150,6 +163,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     this.committed();
     this.cache.delete(from);
     this.cache.delete(to);
+    this.docCache.clear();
   }
 
   async ping(): Promise<void> {
@@ -192,13 +206,29 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     return docs;
   }
 
-  /** Documents by id: from memory when the collection is loaded, else straight from SQLite. */
+  /**
+   * Documents by id: from memory when the collection is loaded or the document was read
+   * lately, else from SQLite. Like a loaded collection's, they are never handed out as
+   * they are: callers get clones.
+   */
   byIds(name: string, ids: readonly string[]): Document[] {
     this.sync();
     const cached = this.cache.get(name);
     if (cached) return ids.flatMap((id) => cached.docs.get(id) ?? []);
-    if (ids.length === 0) return [];
-    return this.sql.byIds.all(name, JSON.stringify(ids)).map((row) => JSON.parse(row.doc) as Document);
+    const found: Document[] = [];
+    const missing: string[] = [];
+    for (const id of ids) {
+      const hit = this.docCache.get(docKey(name, id));
+      if (hit) found.push(hit);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return found;
+    for (const row of this.sql.byIds.all(name, JSON.stringify(missing))) {
+      const doc = JSON.parse(row.doc) as Document;
+      this.docCache.set(docKey(name, doc._id), doc);
+      found.push(doc);
+    }
+    return found;
   }
 
   /** Index specs of a collection, without loading its documents (remembered until the file changes). */
@@ -239,6 +269,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     if (version === this.dataVersion) return;
     this.dataVersion = version;
     this.specs.clear();
+    this.docCache.clear();
     const current = new Map(this.sql.versions.all().map((row) => [row.name, row.version]));
     for (const [name, cached] of this.cache) if (current.get(name) !== cached.version) this.cache.delete(name);
   }
@@ -299,7 +330,14 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   private publish(staging: Staging): void {
     for (const [name, changes] of staging) {
       const cached = this.cache.get(name);
-      if (!cached) continue;
+      if (!cached) {
+        for (const [id, staged] of changes) {
+          const key = docKey(name, id);
+          if (!staged) this.docCache.delete(key);
+          else if (this.docCache.get(key)) this.docCache.set(key, staged.doc);
+        }
+        continue;
+      }
       for (const [id, staged] of changes) {
         const previous = cached.docs.get(id);
         if (previous) for (const index of cached.indexes) index.remove(previous);
@@ -431,3 +469,5 @@ const firstDefined = <A, B>(items: readonly A[], pick: (item: A) => B | undefine
   }
   return undefined;
 };
+
+const docKey = (collection: string, id: string) => `${collection}\u0000${id}`;

@@ -118,8 +118,9 @@ class MongoReadModelCollection<T extends Document> implements ReadModelCollectio
 
   // The driver cannot type a generic T's filters, so it sees every collection as holding
   // port Documents (string _id); results are cast back to the caller's T.
-  async findOne(filter: Filter, options: Pick<FindOptions, 'sort' | 'projection'> = {}): Promise<T | null> {
-    return (await this.collection.findOne(filter, options)) as T | null;
+  async findOne(filter: Filter, options: Pick<FindOptions, 'sort' | 'projection' | 'readonly'> = {}): Promise<T | null> {
+    const { readonly: _hint, ...driverOptions } = options;
+    return (await this.collection.findOne(filter, driverOptions)) as T | null;
   }
 
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {

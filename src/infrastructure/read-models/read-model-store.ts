@@ -66,7 +66,7 @@ export type WriteOperation = { collection: string } & (
 
 export interface ReadModelCollection<T extends Document = Document> {
   readonly name: string;
-  findOne(filter: Filter, options?: Pick<FindOptions, 'sort' | 'projection'>): Promise<T | null>;
+  findOne(filter: Filter, options?: Pick<FindOptions, 'sort' | 'projection' | 'readonly'>): Promise<T | null>;
   find(filter: Filter, options?: FindOptions): Promise<T[]>;
   countDocuments(filter?: Filter): Promise<number>;
   /** Runs a MongoDB aggregation pipeline ($match, $group, $sort, $facet, $project, ...). */

@@ -176,6 +176,7 @@ export const listProducts = async (products: ReadModelCollection<ProductView>, q
 };
 
 export const getProduct = async (products: ReadModelCollection<ProductView>, productId: string) => {
-  const doc = await products.findOne({ _id: productId, listed: true });
+  // toProduct copies what it answers with: the stored document itself is not needed as a copy.
+  const doc = await products.findOne({ _id: productId, listed: true }, { readonly: true });
   return doc ? { product: toProduct(doc), revision: doc.revision } : undefined;
 };
