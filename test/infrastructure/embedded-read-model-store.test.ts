@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
@@ -24,6 +25,38 @@ describe('embedded read-model store', () => {
   let dir: ReturnType<typeof tempDir>;
   beforeEach(() => (dir = tempDir()));
   afterEach(() => dir.remove());
+
+  it('moves the documents of a file written in the first layout (WITHOUT ROWID) into the current one', async () => {
+    const path = join(dir.path, 'old.db');
+    const old = new Database(path);
+    old.exec(`
+      CREATE TABLE documents (collection TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, PRIMARY KEY (collection, id)) WITHOUT ROWID;
+      CREATE TABLE collections (name TEXT PRIMARY KEY, version INTEGER NOT NULL, indexes TEXT NOT NULL DEFAULT '[]');
+      CREATE TABLE sequence (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+      INSERT INTO sequence (id, value) VALUES (1, 7);
+      INSERT INTO collections (name, version, indexes) VALUES ('users', 7, '[{"keys":{"email":1},"unique":true,"name":"email_1"}]');
+      INSERT INTO documents VALUES ('users', 'u1', '{"_id":"u1","email":"a@example.com"}'), ('users', 'u2', '{"_id":"u2","email":"b@example.com"}');
+    `);
+    old.close();
+    const store = new EmbeddedReadModelStore({ path });
+    const users = store.collection('users');
+    expect(await users.find({}, { sort: { _id: 1 } })).to.deep.equal([
+      { _id: 'u1', email: 'a@example.com' },
+      { _id: 'u2', email: 'b@example.com' },
+    ]);
+    expect(await rejection(users.insertOne({ _id: 'u3', email: 'a@example.com' }))).to.have.property('code', 11000);
+    await users.updateOne({ _id: 'u2' }, { $set: { email: 'c@example.com' } });
+    await store.close();
+    const file = new Database(path, { readonly: true });
+    expect(file.pragma('user_version', { simple: true })).to.equal(2);
+    const table = file.prepare("SELECT sql FROM sqlite_master WHERE name = 'documents'").get() as { sql: string };
+    expect(table.sql).to.not.match(/WITHOUT ROWID/i);
+    expect(file.prepare("SELECT doc FROM documents WHERE collection = 'users' AND id = 'u2'").pluck().get()).to.equal('{"_id":"u2","email":"c@example.com"}');
+    file.close();
+    const reopened = new EmbeddedReadModelStore({ path });
+    expect(await reopened.collection('users').countDocuments()).to.equal(2);
+    await reopened.close();
+  });
 
   it('keeps documents and indexes across a reopen', async () => {
     const path = join(dir.path, 'rm.db');
@@ -112,3 +145,5 @@ describe('embedded read-model store', () => {
     ]);
   });
 });
+
+const rejection = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => undefined, (error: unknown) => error);

@@ -140,6 +140,20 @@ describe('Projection runner', () => {
       expect(await late).to.equal(false);
     });
 
+    it('lets the event loop answer other work while it catches up on a long log', async () => {
+      const store = events;
+      for (let i = 0; i < 20; i += 1) {
+        await store.appendToStream(`product-bulk-${i}`, Array.from({ length: 100 }, (_, k) => ({ id: `e-${i}-${k}`, type: 'ProductCreated', data: created(`p-${i}-${k}`), metadata: {} })));
+      }
+      const head = await store.headPosition();
+      const r = runner([], readModels, { batchSize: 1 });
+      let seenAt: number | undefined;
+      setImmediate(() => (seenAt = r.checkpoint));
+      await start(r);
+      await caughtUp(r);
+      expect(seenAt, 'a callback queued when the runner started ran before it had caught up').to.be.below(head);
+    });
+
     it('stops as soon as it has reached the position waited for, while still catching up', async () => {
       const positions: number[] = [];
       for (let i = 0; i < 50; i += 1) positions.push((await appendOne(events, `product-p-${i}`, 'ProductCreated', created(`p-${i}`))).position);

@@ -23,6 +23,8 @@ export class RewindTo extends Error {
   }
 }
 
+const YIELD_AFTER_MS = 10;
+
 type Waiter = { position: number; done: (reached: boolean) => void };
 
 export class LogFollower {
@@ -37,6 +39,7 @@ export class LogFollower {
   lastError: string | undefined;
 
   private position = 0;
+  private lastYield = performance.now();
 
   constructor(
     private readonly eventStore: EventStore,
@@ -137,6 +140,12 @@ export class LogFollower {
   }
 
   private async handled(handle: BatchHandler, events: RecordedEvent[]): Promise<void> {
+    // The embedded stores answer synchronously, so catching up on a long log would otherwise
+    // run as one unbroken chain of promises: after ~10 ms of it, let the server answer requests.
+    if (performance.now() - this.lastYield > YIELD_AFTER_MS) {
+      await new Promise((resolve) => setImmediate(resolve));
+      this.lastYield = performance.now();
+    }
     await handle(events);
     this.position = events[events.length - 1]!.position;
     this.failures = 0;
