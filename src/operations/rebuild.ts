@@ -52,6 +52,11 @@ export type RebuildStatus = Document & {
 
 export const REBUILDS = 'rebuilds';
 const REBUILD_CHECKPOINTS = 'rebuild_checkpoints';
+/**
+ * Changed documents a rebuild holds in memory between batches (see RunnerOptions.writeBehind):
+ * an interrupted rebuild starts over, so what it wrote needs no checkpoint. About 30 MB.
+ */
+export const WRITE_BEHIND = 10_000;
 /** A rebuild whose heartbeat is older than this was interrupted (its process died). */
 const STALE_MS = 60_000;
 
@@ -118,7 +123,7 @@ export class Rebuilds {
     const runner = new ProjectionRunner(
       { eventStore: this.deps.eventStore, readModels: this.deps.store, schema: this.deps.schema, logger: this.deps.logger },
       selected,
-      { checkpoints: REBUILD_CHECKPOINTS, targets, batchSize: 2000, onProgress: report },
+      { checkpoints: REBUILD_CHECKPOINTS, targets, batchSize: 2000, writeBehind: WRITE_BEHIND, onProgress: report },
     );
     await runner.start();
     try {

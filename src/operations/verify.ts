@@ -4,6 +4,7 @@ import type { EventStore } from '../infrastructure/event-store/event-store.js';
 import type { Document, ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import type { Projection } from '../projections/projection.js';
 import { CHECKPOINTS, ProjectionRunner, type Checkpoint } from '../projections/runner.js';
+import { WRITE_BEHIND } from './rebuild.js';
 
 /**
  * Verifies read models against the log: folds the selected projections from the start
@@ -48,7 +49,7 @@ const fold = async (deps: VerifyDeps, selected: readonly Projection[], scratch: 
   const runner = new ProjectionRunner(
     { eventStore: deps.eventStore, readModels: deps.store, schema: deps.schema, logger: deps.logger },
     selected,
-    { checkpoints: VERIFY_CHECKPOINTS, targets: scratch, until, batchSize: 2000 },
+    { checkpoints: VERIFY_CHECKPOINTS, targets: scratch, until, batchSize: 2000, writeBehind: WRITE_BEHIND },
   );
   await runner.start();
   try {

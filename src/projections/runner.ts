@@ -36,6 +36,15 @@ export type RunnerOptions = {
   until?: number;
   /** Called after every batch with the position reached and the events read so far. */
   onProgress?: (position: number, events: number) => void;
+  /**
+   * Rebuilds and verification only: keep up to this many changed documents in memory
+   * between batches, writing the least recently changed when there are more, and all of
+   * them with the checkpoints on stop(). A SKU's stock level changes in every batch of a
+   * shop's history: it is then written once, not once per batch. What is written before
+   * stop() has no checkpoint to match it, so a live runner must never use this (an
+   * interrupted rebuild starts over).
+   */
+  writeBehind?: number;
 };
 
 export type Checkpoint = Document & { position: number; logical: string; collection: string; updatedAt: string };
@@ -50,6 +59,8 @@ export class ProjectionRunner {
   private readonly pacer = new CheckpointPacer();
   private position = 0;
   private read = 0;
+  /** writeBehind: changed documents not written yet (null: deleted), least recently changed first. */
+  private readonly dirty = new Map<string, { collection: string; id: string; doc: Document | null }>();
 
   constructor(
     private readonly deps: RunnerDeps,
@@ -72,8 +83,10 @@ export class ProjectionRunner {
     this.follower.start(this.position, (events) => this.apply(events));
   }
 
-  stop(): Promise<void> {
-    return this.follower.stop();
+  /** Stops following the log; with writeBehind, then writes what is held and the checkpoints. */
+  async stop(): Promise<void> {
+    await this.follower.stop();
+    if (this.options.writeBehind !== undefined && this.position > 0) await this.flush(this.dirty.size, true);
   }
 
   /** The position every projection of this runner has reached. */
@@ -134,7 +147,8 @@ export class ProjectionRunner {
       }
     }
     const last = events[events.length - 1]!.position;
-    if (changed.size > 0 || !this.pacer.mayDefer(events.length)) {
+    if (this.options.writeBehind !== undefined) await this.holdBack(documents, changed);
+    else if (changed.size > 0 || !this.pacer.mayDefer(events.length)) {
       await this.write([...this.documentWrites(documents, changed), ...this.checkpointWrites(last)]);
       this.pacer.written();
     }
@@ -142,6 +156,36 @@ export class ProjectionRunner {
     this.position = last;
     this.read += events.length;
     this.options.onProgress?.(last, this.read);
+  }
+
+  /** writeBehind: keeps the batch's changes in memory, writing out the oldest beyond the limit. */
+  private async holdBack(documents: Map<string, Map<string, Document | null>>, changed: Map<string, Set<string>>): Promise<void> {
+    for (const [collection, ids] of changed) {
+      for (const id of ids) {
+        const key = heldKey(collection, id);
+        this.dirty.delete(key); // to the back: changed just now
+        this.dirty.set(key, { collection, id, doc: documents.get(collection)!.get(id) ?? null });
+      }
+    }
+    const limit = this.options.writeBehind!;
+    // Down to three quarters of the limit, so that writes go out in batches.
+    if (this.dirty.size > limit) await this.flush(this.dirty.size - Math.floor(limit * 0.75), false);
+  }
+
+  /** Writes the `count` least recently changed held documents; `withCheckpoints`: then every checkpoint, durably. */
+  private async flush(count: number, withCheckpoints: boolean): Promise<void> {
+    let writes: WriteOperation[] = [];
+    for (const [key, { collection, id, doc }] of this.dirty) {
+      if (count-- <= 0) break;
+      writes.push(doc ? { collection, replaceOne: { filter: { _id: id }, replacement: doc, upsert: true } } : { collection, deleteOne: { filter: { _id: id } } });
+      this.dirty.delete(key);
+      if (writes.length >= 5000) {
+        await this.deps.readModels.bulkWrite(writes, { durable: false });
+        writes = [];
+      }
+    }
+    if (withCheckpoints) await this.deps.readModels.bulkWrite([...writes, ...this.checkpointWrites(this.position)]);
+    else if (writes.length > 0) await this.deps.readModels.bulkWrite(writes, { durable: false });
   }
 
   /** Writes a batch; when a rebuild swapped a collection in meanwhile, reloads and rewinds instead. */
@@ -181,8 +225,18 @@ export class ProjectionRunner {
     }
     const documents = new Map<string, Map<string, Document | null>>();
     for (const [collection, ids] of wanted) {
-      const found = ids.size > 0 ? await this.deps.readModels.collection(collection).find({ _id: { $in: [...ids] } }, { readonly: true }) : [];
-      documents.set(collection, new Map(found.map((doc) => [doc._id, doc])));
+      const known = new Map<string, Document | null>();
+      // Held back (writeBehind): newer than what the store has.
+      if (this.dirty.size > 0) {
+        for (const id of ids) {
+          const held = this.dirty.get(heldKey(collection, id));
+          if (held) known.set(id, held.doc);
+        }
+      }
+      const missing = [...ids].filter((id) => !known.has(id));
+      const found = missing.length > 0 ? await this.deps.readModels.collection(collection).find({ _id: { $in: missing } }, { readonly: true }) : [];
+      for (const doc of found) known.set(doc._id, doc);
+      documents.set(collection, known);
     }
     return documents;
   }
@@ -222,3 +276,5 @@ export class ProjectionRunner {
     return this.options.checkpoints ?? CHECKPOINTS;
   }
 }
+
+const heldKey = (collection: string, id: string) => `${collection}\u0000${id}`;

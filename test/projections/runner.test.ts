@@ -174,6 +174,39 @@ describe('Projection runner', () => {
     });
   });
 
+  describe('holding changed documents back (writeBehind, for rebuilds)', () => {
+    /** 30 products, each created then repriced twice, each step in its own batch (batchSize 1). */
+    const busyHistory = async () => {
+      for (let round = 0; round < 3; round += 1) {
+        for (let i = 0; i < 30; i += 1) {
+          const productId = `p-${i}`;
+          if (round === 0) await appendOne(events, `product-${productId}`, 'ProductCreated', created(productId));
+          else await appendOne(events, `product-${productId}`, 'ProductPriceChanged', { productId, price: { amount: 1000 + round, currency: 'EUR' }, previousPrice: { amount: 1250, currency: 'EUR' }, changedAt: T1 });
+        }
+      }
+    };
+
+    it('ends, once stopped, with the same documents and checkpoints as a runner writing every batch', async () => {
+      await busyHistory();
+      const head = await events.headPosition();
+      const held = runner([], readModels, { batchSize: 1, writeBehind: 8, targets: { products: 'products__held' }, checkpoints: 'held_checkpoints' });
+      const plain = runner([], readModels, { batchSize: 1, targets: { products: 'products__plain' }, checkpoints: 'plain_checkpoints' });
+      for (const r of [held, plain]) {
+        await r.start();
+        expect(await r.waitFor(head, 10_000)).to.equal(true);
+      }
+      const heldBeforeStop = await readModels.collection('products__held').countDocuments();
+      expect(heldBeforeStop, 'some documents are written before stop, never more than the 30').to.be.within(1, 30);
+      await held.stop();
+      await plain.stop();
+      const sorted = { sort: { _id: 1 as const } };
+      expect(await readModels.collection('products__held').find({}, sorted)).to.deep.equal(await readModels.collection('products__plain').find({}, sorted));
+      expect((await readModels.collection('products__held').find({}, sorted)).map((p) => p.price)).to.deep.equal(Array(30).fill({ amount: 1002, currency: 'EUR' }));
+      const positions = async (name: string) => (await readModels.collection(name).find({}, sorted)).map((c) => [c._id, c.position]);
+      expect(await positions('held_checkpoints')).to.deep.equal(await positions('plain_checkpoints'));
+    });
+  });
+
   describe('applying events', () => {
     it('changes nothing when the same event is applied twice', async () => {
       await shopHistory(events);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Aggregator, Query } from 'mingo';
 import { compileFilter, QUERY_OPTIONS } from './document-filter.js';
 import { applyUpdate, seedFromFilter } from './document-update.js';
-import type { EmbeddedReadModelStore, Staging } from './embedded-read-model-store.js';
+import { Staged, type EmbeddedReadModelStore, type Staging } from './embedded-read-model-store.js';
 import type {
   DeleteResult,
   Document,
@@ -95,7 +95,7 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
 
   stageInsert(staging: Staging, document: Document): void {
     const json = JSON.stringify(document);
-    this.store.put(staging, this.name, JSON.parse(json) as Document, undefined, json);
+    this.store.put(staging, this.name, new Staged(json, document._id), undefined);
   }
 
   /** `counted`: whether the caller wants modifiedCount (bulk writes do not; they skip the comparison). */
@@ -104,15 +104,15 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
     // in a bulk write (no counts to report) there is nothing to look up.
     const onlyId = Object.keys(filter).length === 1 && typeof filter._id === 'string';
     if (!counted && options.upsert && onlyId && (replacement._id === undefined || replacement._id === filter._id)) {
-      const json = JSON.stringify({ ...replacement, _id: filter._id });
-      this.store.put(staging, this.name, JSON.parse(json) as Document, filter._id as string, json);
+      const json = JSON.stringify(replacement._id === undefined ? { ...replacement, _id: filter._id } : replacement);
+      this.store.put(staging, this.name, new Staged(json, filter._id as string), filter._id as string);
       return { matchedCount: 0, modifiedCount: 0, upsertedId: null };
     }
     const [target] = this.store.matching(staging, this.name, filter, 1);
     if (target) {
       const json = JSON.stringify({ ...replacement, _id: target._id });
       const unchanged = counted && json === JSON.stringify(target);
-      if (!unchanged) this.store.put(staging, this.name, JSON.parse(json) as Document, target._id, json);
+      if (!unchanged) this.store.put(staging, this.name, new Staged(json, target._id), target._id);
       return { matchedCount: 1, modifiedCount: unchanged ? 0 : 1, upsertedId: null };
     }
     if (!options.upsert) return { matchedCount: 0, modifiedCount: 0, upsertedId: null };
@@ -129,13 +129,13 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
       const next = applyUpdate(target, update, false);
       const json = JSON.stringify(next);
       if (json === JSON.stringify(target)) continue;
-      this.store.put(staging, this.name, next, target._id, json);
+      this.store.put(staging, this.name, new Staged(json, target._id, next), target._id);
       modifiedCount += 1;
     }
     if (targets.length > 0 || !options.upsert) return { matchedCount: targets.length, modifiedCount, upsertedId: null };
     const seed = seedFromFilter(filter);
     const inserted = applyUpdate({ ...seed, _id: typeof seed._id === 'string' ? seed._id : randomUUID() }, update, true);
-    this.store.put(staging, this.name, inserted, undefined);
+    this.store.put(staging, this.name, new Staged(JSON.stringify(inserted), inserted._id, inserted), undefined);
     return { matchedCount: 0, modifiedCount: 0, upsertedId: inserted._id };
   }
 

@@ -38,8 +38,26 @@ type Cached = {
   indexes: DocumentIndex[];
 };
 
-/** A document about to be written, with its JSON (computed once: it is compared, persisted and copied from). */
-export type Staged = { doc: Document; json: string };
+/**
+ * A document about to be written, as JSON (computed once: it is compared, persisted and
+ * copied from). Most staged documents are only persisted (a rebuild writes a million that
+ * nobody reads back), so the document object is parsed from the JSON on first use only.
+ */
+export class Staged {
+  #doc: Document | undefined;
+
+  constructor(
+    readonly json: string,
+    readonly id: string,
+    doc?: Document,
+  ) {
+    this.#doc = doc;
+  }
+
+  get doc(): Document {
+    return (this.#doc ??= JSON.parse(this.json) as Document);
+  }
+}
 
 /** The documents a bulk write is about to change, by collection: a new version, or null (deleted). */
 export type Staging = Map<string, Map<string, Staged | null>>;
@@ -114,6 +132,11 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 10000');
+    // A 16 MB page cache (SQLite's default is 2 MB) and a WAL of up to 40 MB between
+    // checkpoints (default 4 MB): a rebuild writing a million documents copies each hot
+    // index page to the file far fewer times, and runs a fifth faster.
+    this.db.pragma('cache_size = -16000');
+    this.db.pragma('wal_autocheckpoint = 10000');
     openSchema(this.db);
     this.sql = {
       load: this.db.prepare<[string], { id: string; doc: string }>('SELECT id, doc FROM documents WHERE collection = ?'),
@@ -402,20 +425,20 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   }
 
   /** Stages a document version after checking `_id` and unique indexes against the write's view. */
-  put(staging: Staging, name: string, doc: Document, replacing: string | undefined, json = JSON.stringify(doc)): void {
-    if (replacing === undefined && this.view(staging, name, doc._id)) {
-      throw new DuplicateKeyError(name, { _id: doc._id });
+  put(staging: Staging, name: string, version: Staged, replacing: string | undefined): void {
+    if (replacing === undefined && this.view(staging, name, version.id)) {
+      throw new DuplicateKeyError(name, { _id: version.id });
     }
     // Unique keys are checked in memory: only a collection with a unique index is loaded for it.
     if (this.indexSpecs(name).some((spec) => spec.unique)) {
       for (const index of this.documents(name).indexes) {
         if (!index.spec.unique) continue;
-        for (const key of index.keysOf(doc)) this.checkUnique(staging, name, index, key, doc._id);
+        for (const key of index.keysOf(version.doc)) this.checkUnique(staging, name, index, key, version.id);
       }
     }
     let staged = staging.get(name);
     if (!staged) staging.set(name, (staged = new Map()));
-    staged.set(doc._id, { doc, json });
+    staged.set(version.id, version);
   }
 
   private checkUnique(staging: Staging, name: string, index: DocumentIndex, key: string, id: string): void {
