@@ -84,6 +84,10 @@ export class SqliteEventStore implements EventStore {
   private readonly tail = new LocalTail();
   /** The data_version the local tail is valid for: another process's commit changes it. */
   private tailDataVersion = 0;
+  private tailCheckedThisTurn = false;
+  private commitsSeen = 0;
+  /** Commits by any embedded event store of this process. */
+  private static commitsInProcess = 0;
   private readonly dataVersionStatement: Database.Statement;
   private closed = false;
   private readonly maxBatch: number;
@@ -174,7 +178,11 @@ export class SqliteEventStore implements EventStore {
       return;
     }
     this.commitCount += 1;
+    SqliteEventStore.commitsInProcess += 1;
+    this.commitsSeen = SqliteEventStore.commitsInProcess;
     for (const [i, pending] of batch.entries()) if ('ok' in outcomes[i]! && pending.recorded) this.tail.appended(pending.recorded);
+    // A refused append may have decided on a tail another process had moved: look again.
+    if (outcomes.some((outcome) => 'error' in outcome)) this.tailCheckedThisTurn = false;
     batch.forEach((pending, i) => {
       const outcome = outcomes[i]!;
       if ('ok' in outcome) pending.resolve(outcome.ok);
@@ -327,8 +335,20 @@ export class SqliteEventStore implements EventStore {
     this.poller.unref();
   }
 
-  /** The local tail, cleared first if another process wrote to the file since it was built. */
+  /**
+   * The local tail, cleared first if another process wrote to the file since it was built.
+   * Looked at once per turn of the event loop: another process's commit can only become
+   * known here through an I/O event, in a later turn. (A command deciding on a tail a turn
+   * old still appends with its expected revision, which SQLite checks.)
+   */
   private localTail(): LocalTail {
+    // Another store of this process committing counts at once (tests and tools open several).
+    if (this.tailCheckedThisTurn && this.commitsSeen === SqliteEventStore.commitsInProcess) return this.tail;
+    this.commitsSeen = SqliteEventStore.commitsInProcess;
+    if (!this.tailCheckedThisTurn) {
+      this.tailCheckedThisTurn = true;
+      setImmediate(() => (this.tailCheckedThisTurn = false));
+    }
     const version = this.readDataVersion();
     if (version !== this.tailDataVersion) {
       this.tail.clear();
