@@ -8,6 +8,7 @@ import { accountRoutes } from './routes/accounts.js';
 import { adminRoutes } from './routes/admin.js';
 import { cartRoutes } from './routes/cart.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { recommendationRoutes, reviewRoutes, searchRoutes } from './routes/discovery.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { operationsRoutes } from './routes/operations.js';
 import { checkoutRoutes, orderRoutes, paymentRoutes } from './routes/orders.js';
@@ -35,6 +36,9 @@ export const createApp = (deps: AppDeps): Express => {
   api.use(deps.sessions.middleware());
   api.use('/account', accountRoutes(deps));
   api.use('/products', catalogRoutes(deps));
+  api.use('/search', searchRoutes(deps));
+  api.use('/reviews', reviewRoutes(deps));
+  api.use('/recommendations', recommendationRoutes(deps));
   api.use('/inventory', inventoryRoutes(deps));
   api.use('/cart', cartRoutes(deps));
   api.use('/checkout', checkoutRoutes(deps));

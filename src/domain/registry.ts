@@ -5,6 +5,7 @@ import { emailClaimDecider } from './customer/email-claim.js';
 import { inventoryDecider } from './inventory/inventory.js';
 import { orderDecider } from './ordering/order.js';
 import { paymentDecider } from './payment/payment.js';
+import { reviewDecider } from './reviews/review.js';
 import type { Decider, DomainEvent } from './shared/types.js';
 import { shipmentDecider } from './shipping/shipment.js';
 
@@ -20,4 +21,5 @@ export const DECIDERS: Readonly<Record<string, AnyDecider>> = {
   order: orderDecider as unknown as AnyDecider,
   payment: paymentDecider as unknown as AnyDecider,
   shipment: shipmentDecider as unknown as AnyDecider,
+  review: reviewDecider as unknown as AnyDecider,
 };

@@ -1,4 +1,4 @@
-import type { OrderCancelled, OrderCreated, OrderShipped } from '../domain/ordering/order.js';
+import type { OrderCancelled, OrderCreated, OrderDelivered, OrderShipped } from '../domain/ordering/order.js';
 import type { PaymentFailed, PaymentRefunded } from '../domain/payment/payment.js';
 import type { Money } from '../domain/shared/types.js';
 import type { RecordedEvent } from '../infrastructure/event-store/event-store.js';
@@ -9,7 +9,8 @@ import { nothing, occurredAt, type ProcessManager, type Reaction } from './proce
  * event's; a redelivered event cannot schedule a second one.
  */
 
-export const NOTIFYING_EVENTS = ['OrderCreated', 'PaymentFailed', 'OrderShipped', 'OrderCancelled', 'PaymentRefunded'] as const;
+/** OrderDelivered asks for a review of what was delivered (seed 003: reviews react to fulfilment). */
+export const NOTIFYING_EVENTS = ['OrderCreated', 'PaymentFailed', 'OrderShipped', 'OrderDelivered', 'OrderCancelled', 'PaymentRefunded'] as const;
 
 export type NotificationPayload = {
   notificationId: string;
@@ -60,6 +61,15 @@ const messageFor = (event: RecordedEvent): { subject: string; text: string } | u
     case 'OrderShipped': {
       const { trackingNumber } = event.data as OrderShipped['data'];
       return { subject: `Your order ${order} has shipped`, text: `Your order ${order} is on its way. Tracking number: ${trackingNumber}.` };
+    }
+    case 'OrderDelivered': {
+      const { lines } = event.data as OrderDelivered['data'];
+      const products = [...new Map(lines.map((line) => [line.productId, line])).values()];
+      const items = products.map((line) => `  ${line.name} (${line.sku})`).join('\n');
+      return {
+        subject: `Your order ${order} was delivered: how was it?`,
+        text: `Your order ${order} has been delivered. Other shoppers would love to hear what you think; rate and review what you received:\n${items}`,
+      };
     }
     case 'OrderCancelled': {
       const { cancelledBy } = event.data as OrderCancelled['data'];

@@ -4,6 +4,9 @@ import { ordersProjection } from './orders/orders.js';
 import { paymentsProjection } from './payments/payments.js';
 import type { Projection } from './projection.js';
 import { productsProjection } from './products/products.js';
+import { purchasesProjection } from './purchases/purchases.js';
+import { reviewsProjection } from './reviews/reviews.js';
+import { searchProjection } from './search/search.js';
 import { shipmentsProjection } from './shipments/shipments.js';
 import { stockLevelsProjection } from './stock-levels/stock-levels.js';
 
@@ -18,4 +21,7 @@ export const ALL_PROJECTIONS: readonly Projection[] = [
   untyped(ordersProjection),
   untyped(paymentsProjection),
   untyped(shipmentsProjection),
+  untyped(searchProjection),
+  untyped(reviewsProjection),
+  untyped(purchasesProjection),
 ];

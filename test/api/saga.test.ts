@@ -49,9 +49,9 @@ describe('the order saga over HTTP', () => {
 
     const sent = await eventually(async () => {
       const items = await notifications(shopper);
-      return items.length === 2 ? items : undefined;
+      return items.length === 3 ? items : undefined;
     });
-    expect(sent.map((n) => n.type).sort()).to.deep.equal(['OrderCreated', 'OrderShipped']);
+    expect(sent.map((n) => n.type).sort()).to.deep.equal(['OrderCreated', 'OrderDelivered', 'OrderShipped']);
     expect(sent.every((n) => n.orderId === orderId && n.subject.length > 0 && Date.parse(n.sentAt) > 0)).to.equal(true);
     expect(await eventsOf(app, 'PaymentProcessed', ofOrder(orderId))).to.have.length(1);
   });

@@ -46,6 +46,23 @@ describe('Notifications', () => {
       ]));
   });
 
+  describe('when an order is delivered', () => {
+    it('asks for a review of each product delivered', () =>
+      expect(jobsFor(orderDelivered())).to.deep.equal([
+        notification('OrderDelivered', {
+          subject: 'Your order A1B2C3D4 was delivered: how was it?',
+          text:
+            'Your order A1B2C3D4 has been delivered. Other shoppers would love to hear what you think; rate and review what you received:\n' +
+            '  Mug (MUG-1)\n  Tea (TEA-1)',
+        }),
+      ]));
+
+    it('names a product once even when it came on two lines', () => {
+      const [job] = jobsFor(orderDelivered([...LINES, LINES[0]!]));
+      expect((job!.payload as NotificationPayload).text.match(/Mug/g)).to.have.length(1);
+    });
+  });
+
   describe('when an order is cancelled', () => {
     it('says it was cancelled as the customer asked', () =>
       expect(jobsFor(orderCancelled(`customer:${CUSTOMER}`))).to.deep.equal([
@@ -96,7 +113,7 @@ describe('Notifications', () => {
   });
 
   describe('for other events', () => {
-    for (const type of ['OrderPaid', 'OrderConfirmed', 'OrderDelivered', 'OrderFailed', 'OrderAmended', 'PaymentProcessed', 'StockReserved'] as const) {
+    for (const type of ['OrderPaid', 'OrderConfirmed', 'OrderFailed', 'OrderAmended', 'PaymentProcessed', 'StockReserved'] as const) {
       it(`sends nothing on ${type}`, () => {
         const reaction = react({}, event(type, { orderId: ORDER, customerId: CUSTOMER }));
         expect(reaction).to.deep.equal({ state: {}, commands: [], jobs: [] });
@@ -106,7 +123,7 @@ describe('Notifications', () => {
 
   describe('as a process manager', () => {
     it('listens to the notifying events', () =>
-      expect(notificationsManager.eventTypes).to.have.members(['OrderCreated', 'PaymentFailed', 'OrderShipped', 'OrderCancelled', 'PaymentRefunded']));
+      expect(notificationsManager.eventTypes).to.have.members(['OrderCreated', 'PaymentFailed', 'OrderShipped', 'OrderDelivered', 'OrderCancelled', 'PaymentRefunded']));
 
     it('groups the events by customer', () => expect(notificationsManager.sagaId(orderShipped())).to.equal(CUSTOMER));
 
@@ -161,6 +178,7 @@ const orderCreated = () =>
 const paymentFailed = (reason: string) => event('PaymentFailed', { ...ids, paymentId: PAYMENT, reason, failedAt: OCCURRED_AT });
 const orderShipped = () =>
   event('OrderShipped', { ...ids, shipmentId: SHIPMENT, trackingNumber: 'TRK9B2F4C1E3D5A4E6F', lines: LINES, shippedAt: OCCURRED_AT });
+const orderDelivered = (lines = LINES) => event('OrderDelivered', { ...ids, shipmentId: SHIPMENT, lines, deliveredAt: OCCURRED_AT });
 const orderCancelled = (cancelledBy: string) =>
   event('OrderCancelled', { ...ids, shipmentId: SHIPMENT, cancelledBy, previousStatus: 'Pending', cancelledAt: OCCURRED_AT });
 const paymentRefunded = (amount: { amount: number; currency: string }) =>
@@ -171,6 +189,7 @@ const sample = (type: (typeof NOTIFYING_EVENTS)[number]): RecordedEvent =>
     OrderCreated: orderCreated,
     PaymentFailed: () => paymentFailed('declined'),
     OrderShipped: orderShipped,
+    OrderDelivered: orderDelivered,
     OrderCancelled: () => orderCancelled(`customer:${CUSTOMER}`),
     PaymentRefunded: () => paymentRefunded(TOTAL),
   })[type]();

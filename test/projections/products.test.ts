@@ -29,6 +29,7 @@ describe('Products projection', () => {
         reserved: 0,
         available: 0,
         rating: { average: 0, count: 0 },
+        ratingSum: 0,
         listed: true,
         revision: 0,
         createdAt: CREATED_AT,

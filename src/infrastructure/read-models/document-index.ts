@@ -43,16 +43,43 @@ export class DocumentIndex {
   }
 
   /**
+   * At most how many ids `candidates` would give, or undefined when this index cannot narrow
+   * `filter`: the store asks every index and uses the most selective one.
+   */
+  estimate(filter: Filter): number | undefined {
+    const condition = this.condition(filter);
+    if (!condition) return undefined;
+    const sizes = condition.values.map((value) => this.owners(JSON.stringify([value])).size);
+    return condition.all ? Math.min(...sizes) : sizes.reduce((a, b) => a + b, 0);
+  }
+
+  /**
    * Ids that may match `filter`, or undefined when this index cannot narrow it
-   * (only single-field indexes under a top-level equality or $in are used).
+   * (only single-field indexes under a top-level equality, $in, or $all of values are used).
    */
   candidates(filter: Filter): Set<string> | undefined {
-    if (this.fields.length !== 1) return undefined;
-    const values = equalityValues(filter[this.fields[0]!]);
-    if (!values) return undefined;
+    const condition = this.condition(filter);
+    if (!condition) return undefined;
+    const sets = condition.values.map((value) => this.owners(JSON.stringify([value])));
+    if (condition.all) {
+      // Every value must be there: start from the rarest and keep what the others also hold.
+      sets.sort((a, b) => a.size - b.size);
+      const ids = new Set<string>();
+      for (const id of sets[0]!) if (sets.every((set) => set.has(id))) ids.add(id);
+      return ids;
+    }
     const ids = new Set<string>();
-    for (const value of values) for (const id of this.owners(JSON.stringify([value]))) ids.add(id);
+    for (const set of sets) for (const id of set) ids.add(id);
     return ids;
+  }
+
+  private condition(filter: Filter): { values: Scalar[]; all: boolean } | undefined {
+    if (this.fields.length !== 1) return undefined;
+    const condition = filter[this.fields[0]!];
+    const values = equalityValues(condition);
+    if (values) return { values, all: false };
+    const all = allValues(condition);
+    return all ? { values: all, all: true } : undefined;
   }
 }
 
@@ -73,6 +100,15 @@ export const equalityValues = (condition: unknown): Scalar[] | undefined => {
   if (keys[0] === '$eq' && isScalar(operators.$eq)) return [operators.$eq];
   if (keys[0] === '$in' && Array.isArray(operators.$in) && operators.$in.every(isScalar)) return operators.$in;
   return undefined;
+};
+
+/** `{ $all: [v1, v2, ...] }` of values: an array field must hold each of them. */
+const allValues = (condition: unknown): Scalar[] | undefined => {
+  if (!condition || typeof condition !== 'object' || Array.isArray(condition)) return undefined;
+  const operators = condition as Record<string, unknown>;
+  if (Object.keys(operators).length !== 1 || !Array.isArray(operators.$all)) return undefined;
+  const values = operators.$all as unknown[];
+  return values.length > 0 && values.every(isScalar) ? values : undefined;
 };
 
 /** Resolves a dotted path, descending through arrays of sub-documents like MongoDB does. */

@@ -7,6 +7,7 @@ import type {
   StockReleased,
   StockReserved,
 } from '../../domain/inventory/inventory.js';
+import type { ReviewRevised, ReviewSubmitted } from '../../domain/reviews/review.js';
 import type { Money } from '../../domain/shared/types.js';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
 import type { Document, Filter, ReadModelCollection, Sort } from '../../infrastructure/read-models/read-model-store.js';
@@ -29,6 +30,8 @@ export type ProductView = Document & {
   reserved: number;
   available: number;
   rating: { average: number; count: number };
+  /** Sum of the ratings: the average is kept exact as reviews come and change. */
+  ratingSum: number;
   /** False until ProductCreated: stock events of a SKU may land first. */
   listed: boolean;
   /** Revision of the product stream: the ETag of the product. */
@@ -46,7 +49,9 @@ type Handled =
   | StockAdjusted
   | StockReserved
   | StockReleased
-  | StockDispatched;
+  | StockDispatched
+  | ReviewSubmitted
+  | ReviewRevised;
 
 const EVENT_TYPES: Handled['type'][] = [
   'ProductCreated',
@@ -58,6 +63,8 @@ const EVENT_TYPES: Handled['type'][] = [
   'StockReserved',
   'StockReleased',
   'StockDispatched',
+  'ReviewSubmitted',
+  'ReviewRevised',
 ];
 
 const blank = (productId: string): ProductView => ({
@@ -75,6 +82,7 @@ const blank = (productId: string): ProductView => ({
   reserved: 0,
   available: 0,
   rating: { average: 0, count: 0 },
+  ratingSum: 0,
   listed: false,
   revision: -1,
   createdAt: '',
@@ -86,6 +94,12 @@ const withStock = (doc: ProductView, onHand: number, reserved = doc.reserved): P
   onHand,
   reserved,
   available: onHand - reserved,
+});
+
+const withRating = (doc: ProductView, sum: number, count: number): ProductView => ({
+  ...doc,
+  ratingSum: sum,
+  rating: { average: count === 0 ? 0 : Math.round((sum / count) * 100) / 100, count },
 });
 
 export const evolve = (current: ProductView | null, recorded: RecordedEvent): ProductView => {
@@ -116,6 +130,10 @@ export const evolve = (current: ProductView | null, recorded: RecordedEvent): Pr
       return withStock(doc, doc.onHand, doc.reserved - event.data.quantity);
     case 'StockDispatched':
       return withStock(doc, doc.onHand - event.data.quantity, doc.reserved - event.data.quantity);
+    case 'ReviewSubmitted':
+      return withRating(doc, (doc.ratingSum ?? 0) + event.data.rating, doc.rating.count + 1);
+    case 'ReviewRevised':
+      return withRating(doc, (doc.ratingSum ?? 0) - event.data.previousRating + event.data.rating, doc.rating.count);
   }
 };
 

@@ -1,0 +1,29 @@
+import { stemmer } from 'stemmer';
+import stopword from 'stopword';
+
+/**
+ * How product text and queries become search terms, the same way on both sides: Unicode
+ * folded (accents dropped), lower-cased, split into words, English stop words dropped,
+ * each word reduced to its stem (Porter), so "Running Shoes" and "run shoe" meet.
+ * Terms are computed here, not by the database, so MongoDB and the embedded store match
+ * exactly the same documents for the same query.
+ */
+
+const STOP_WORDS: ReadonlySet<string> = new Set(stopword.eng);
+/** Longer "words" are codes or noise, not what shoppers type. */
+const MAX_WORD = 40;
+
+export const wordsOf = (text: string): string[] =>
+  text
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((word) => word.length > 0 && word.length <= MAX_WORD);
+
+/** The distinct stems of a text, in order of first appearance. */
+export const termsOf = (text: string): string[] => {
+  const terms = new Set<string>();
+  for (const word of wordsOf(text)) if (!STOP_WORDS.has(word)) terms.add(/^[a-z]+$/.test(word) ? stemmer(word) : word);
+  return [...terms];
+};
