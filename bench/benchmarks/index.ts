@@ -15,4 +15,5 @@ export const BENCHMARKS: Record<BenchmarkName, () => Promise<Benchmark>> = {
   'projection-lag': async () => (await import('./projection-lag.js')).projectionLag,
   'hot-sku': async () => (await import('./hot-sku.js')).hotSku,
   'long-stream': async () => (await import('./long-stream.js')).longStream,
+  search: async () => (await import('./search.js')).searchBenchmark,
 };

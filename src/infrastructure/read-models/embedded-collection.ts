@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Aggregator, Query } from 'mingo';
 import { compileFilter, QUERY_OPTIONS } from './document-filter.js';
 import { applyUpdate, seedFromFilter } from './document-update.js';
+import { runNative } from './native-aggregate.js';
 import { Staged, type EmbeddedReadModelStore, type Staging } from './embedded-read-model-store.js';
 import type {
   DeleteResult,
@@ -57,7 +58,8 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
   async aggregate<R = Document>(pipeline: Record<string, unknown>[]): Promise<R[]> {
     const first = pipeline[0]?.$match as Filter | undefined;
     const source = first ? [...this.store.candidates(this.name, first)] : [...this.store.documents(this.name).docs.values()];
-    const results = new Aggregator(pipeline, QUERY_OPTIONS).run(source) as R[];
+    // The common stages natively; a pipeline that goes beyond them runs on mingo as a whole.
+    const results = (runNative(source, pipeline) ?? new Aggregator(pipeline, QUERY_OPTIONS).run(source)) as R[];
     return results.map((doc) => structuredClone(doc));
   }
 

@@ -252,7 +252,8 @@ export class EmbeddedReadModelStore implements ReadModelStore {
       const size = index.estimate(filter);
       if (size !== undefined && (!best || size < best.size)) best = { index, size };
     }
-    const ids = best?.index.candidates(filter);
+    // An index that keeps most of the collection narrows nothing worth a set of ids.
+    const ids = best && best.size * 2 < cached.docs.size ? best.index.candidates(filter) : undefined;
     if (!ids) return cached.docs.values();
     const docs: Document[] = [];
     for (const id of ids) {

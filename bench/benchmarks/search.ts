@@ -1,0 +1,160 @@
+import { join } from 'node:path';
+import { v4 as uuid } from 'uuid';
+import type { EventToAppend } from '../../src/infrastructure/event-store/event-store.js';
+import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
+import { tempDir } from '../../test/support/temp-dir.js';
+import { histogram, round, sleep, type BenchOptions, type Metric } from '../support/metrics.js';
+import { client, startShop } from '../support/processes.js';
+
+/**
+ * search_p99_ms: GET /api/v1/search on a catalog of 50,000 products (quick runs too: the
+ * target is about that size), answered by the shop as `npm start` runs it, on the embedded
+ * store. The catalog is written to the log before the server starts; the server projects
+ * it (the time until /ready is a parameter). Then one query at a time (so the figure is
+ * the service time, not queueing), a mix of what shoppers send: one word, two words, words
+ * and a category, a category browsed by price, words with a price range and in-stock only,
+ * and the whole catalog newest first (facets over all 50,000).
+ */
+
+const PRODUCTS = 50_000;
+const TARGET_MS = 50;
+
+const ADJECTIVES = ['classic', 'compact', 'wireless', 'organic', 'ultra', 'vintage', 'modern', 'rugged', 'slim', 'deluxe', 'portable', 'smart', 'quiet', 'heavy', 'light', 'premium', 'eco', 'pro', 'mini', 'giant', 'soft', 'waterproof', 'foldable', 'electric', 'handmade', 'digital', 'outdoor', 'travel', 'kids', 'studio'];
+const MATERIALS = ['leather', 'cotton', 'steel', 'bamboo', 'ceramic', 'wool', 'glass', 'oak', 'aluminium', 'linen', 'copper', 'silicone', 'walnut', 'canvas', 'titanium', 'marble', 'denim', 'rubber', 'carbon', 'velvet'];
+const NOUNS = ['shoe', 'jacket', 'lamp', 'mug', 'kettle', 'backpack', 'headphones', 'chair', 'desk', 'watch', 'wallet', 'belt', 'scarf', 'tent', 'stove', 'bottle', 'blender', 'speaker', 'keyboard', 'mouse', 'monitor', 'pillow', 'blanket', 'towel', 'knife', 'pan', 'bowl', 'plate', 'glove', 'hat', 'sock', 'boot', 'sandal', 'umbrella', 'bicycle', 'helmet', 'camera', 'tripod', 'charger', 'cable', 'drill', 'hammer', 'ladder', 'mirror', 'clock', 'vase', 'candle', 'rug', 'curtain', 'sofa', 'table', 'shelf', 'basket', 'bag', 'jersey', 'hoodie', 'skirt', 'dress', 'shirt', 'trousers'];
+const CATEGORIES = ['Footwear', 'Apparel', 'Kitchen', 'Outdoor', 'Electronics', 'Furniture', 'Home', 'Tools', 'Sports', 'Travel', 'Garden', 'Office', 'Toys', 'Beauty', 'Books', 'Music', 'Pets', 'Baby', 'Automotive', 'Crafts', 'Lighting', 'Bath', 'Bedding', 'Storage', 'Photo', 'Audio', 'Gaming', 'Health', 'Jewellery', 'Watches', 'Bags', 'Hats', 'Cycling', 'Camping', 'Fitness', 'Party', 'Stationery', 'Decor', 'Tableware', 'Cleaning'];
+const SYLLABLES = ['ka', 'lo', 'mi', 'ra', 'ven', 'tor', 'sil', 'qua', 'der', 'pho', 'lin', 'gar', 'bex', 'ful', 'nor', 'ste', 'vi', 'zan', 'cor', 'mel'];
+
+/** A small seeded generator: the same catalog and queries on every run. */
+const random = (seed: number) => () => {
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+};
+
+type Catalog = { brands: string[]; words: string[] };
+
+const makeCatalog = (next: () => number): Catalog => {
+  const word = (syllables: number) => Array.from({ length: syllables }, () => SYLLABLES[Math.floor(next() * SYLLABLES.length)]).join('');
+  const brands = [...new Set(Array.from({ length: 260 }, () => word(2)))].slice(0, 200).map((b) => b[0]!.toUpperCase() + b.slice(1));
+  const words = [...new Set(Array.from({ length: 5000 }, () => word(3)))].slice(0, 3000);
+  return { brands, words };
+};
+
+const pick = <T>(next: () => number, list: readonly T[]) => list[Math.floor(next() * list.length)]!;
+/** Zipf-like: the first words of the list come up far more often than the last ones. */
+const zipf = <T>(next: () => number, list: readonly T[]) => list[Math.floor(list.length ** next()) - 1]!;
+
+const metadata = () => ({ correlationId: uuid(), causationId: uuid(), actor: 'bench', occurredAt: new Date().toISOString(), schemaVersion: 1 });
+
+/** ProductCreated, the SKU's registration and (for 4 products in 5) a stock receipt, per product. */
+const writeCatalog = async (store: SqliteEventStore, catalog: Catalog, next: () => number) => {
+  const started = Date.now();
+  let batch: Array<Promise<unknown>> = [];
+  for (let i = 0; i < PRODUCTS; i += 1) {
+    const productId = uuid();
+    const sku = `SKU-${i}`;
+    const name = `${pick(next, ADJECTIVES)} ${pick(next, MATERIALS)} ${pick(next, NOUNS)} ${100 + (i % 900)}`;
+    const description = Array.from({ length: 15 + Math.floor(next() * 20) }, () => zipf(next, catalog.words)).join(' ');
+    const createdAt = new Date(started - (PRODUCTS - i) * 1000).toISOString();
+    const price = { amount: 500 + Math.floor(next() * 50_000), currency: 'USD' };
+    const product: ProductEvent = {
+      id: uuid(),
+      type: 'ProductCreated',
+      data: { productId, sku, name, description, brand: zipf(next, catalog.brands), category: pick(next, CATEGORIES), price, createdAt },
+      metadata: metadata(),
+    };
+    const inventory: EventToAppend[] = [{ id: uuid(), type: 'InventoryItemRegistered', data: { sku, productId, registeredAt: createdAt }, metadata: metadata() }];
+    if (next() < 0.8) inventory.push({ id: uuid(), type: 'StockReceived', data: { sku, productId, quantity: 1 + Math.floor(next() * 100), receivedAt: createdAt }, metadata: metadata() });
+    batch.push(store.appendToStream(`inventory-${sku}`, inventory, { expectedRevision: 'no_stream' }));
+    batch.push(store.appendToStream(`product-${productId}`, [product], { expectedRevision: 'no_stream' }));
+    if (batch.length >= 2000) {
+      await Promise.all(batch);
+      batch = [];
+    }
+  }
+  await Promise.all(batch);
+};
+
+type ProductEvent = EventToAppend;
+
+type Shape = { name: string; share: number; query: (next: () => number, catalog: Catalog) => string };
+
+const q = (words: string[]) => `q=${encodeURIComponent(words.join(' '))}`;
+
+const SHAPES: Shape[] = [
+  { name: 'one_word', share: 0.3, query: (next) => q([pick(next, [...NOUNS, ...ADJECTIVES])]) },
+  { name: 'two_words', share: 0.2, query: (next) => q([pick(next, ADJECTIVES), pick(next, NOUNS)]) },
+  { name: 'description_word', share: 0.1, query: (next, catalog) => q([zipf(next, catalog.words)]) },
+  { name: 'word_and_category', share: 0.15, query: (next) => `${q([pick(next, MATERIALS)])}&category=${pick(next, CATEGORIES)}` },
+  { name: 'category_by_price', share: 0.1, query: (next) => `category=${pick(next, CATEGORIES)}&sort=price&page=${1 + Math.floor(next() * 3)}` },
+  {
+    name: 'words_price_in_stock',
+    share: 0.1,
+    query: (next) => {
+      const min = Math.floor(next() * 20_000);
+      return `${q([pick(next, NOUNS)])}&minPrice=${min}&maxPrice=${min + 15_000}&inStock=true&sort=-price`;
+    },
+  },
+  { name: 'whole_catalog', share: 0.05, query: () => 'sort=newest' },
+];
+
+const shapeFor = (next: () => number) => {
+  let roll = next();
+  for (const shape of SHAPES) {
+    roll -= shape.share;
+    if (roll < 0) return shape;
+  }
+  return SHAPES[0]!;
+};
+
+export const searchBenchmark = async ({ quick }: BenchOptions): Promise<Metric> => {
+  const samples = quick ? 600 : 2000;
+  const next = random(20261121);
+  const catalog = makeCatalog(next);
+  const dir = tempDir('bench-search-');
+  const store = new SqliteEventStore({ path: join(dir.path, 'events.db') });
+  await writeCatalog(store, catalog, next);
+  await store.close();
+
+  const started = performance.now();
+  const shop = await startShop({ DATA_DIR: dir.path });
+  try {
+    const http = client(shop.url);
+    for (;;) {
+      const ready = await http('GET', '/ready').then(() => true, () => false);
+      if (ready) break;
+      await sleep(100);
+    }
+    const projectedMs = performance.now() - started;
+    const overall = histogram();
+    const byShape = new Map(SHAPES.map((shape) => [shape.name, histogram()]));
+    let matched = 0;
+    for (let i = 0; i < 50; i += 1) await http('GET', `/api/v1/search?${shapeFor(next).query(next, catalog)}`); // warm-up
+    for (let i = 0; i < samples; i += 1) {
+      const shape = shapeFor(next);
+      const path = `/api/v1/search?${shape.query(next, catalog)}`;
+      const t0 = performance.now();
+      const answer = (await http('GET', path)) as { total: number };
+      const ms = performance.now() - t0;
+      overall.recordMs(ms);
+      byShape.get(shape.name)!.recordMs(ms);
+      matched += answer.total;
+    }
+    const p99 = overall.percentileMs(99);
+    const params: Record<string, number | string> = {
+      products: PRODUCTS,
+      queries: samples,
+      concurrency: 1,
+      p50_ms: round(overall.percentileMs(50), 2),
+      mean_matches: Math.round(matched / samples),
+      ready_after_projecting_ms: Math.round(projectedMs),
+    };
+    for (const [name, h] of byShape) params[`${name}_p99_ms`] = round(h.percentileMs(99), 2);
+    return { id: 'search_p99_ms', value: round(p99, 2), unit: 'ms', anchors: {}, target: `<= ${TARGET_MS} ms`, met: p99 <= TARGET_MS, params };
+  } finally {
+    await shop.stop();
+    dir.remove();
+  }
+};

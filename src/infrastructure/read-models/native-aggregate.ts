@@ -1,0 +1,303 @@
+import { compileFilter } from './document-filter.js';
+import { valueAt } from './document-index.js';
+import type { Document, Filter } from './read-model-store.js';
+
+/**
+ * The aggregation stages a shop's read queries use most ($match, $sort, $skip, $limit,
+ * $count, $group by a field with $sum/$first, $addFields with $add/$ifNull, $facet), run
+ * natively over the embedded store's documents: mingo evaluates each expression through
+ * generic machinery, which costs tens of microseconds a document, too slow for facets over
+ * a whole catalog. `runNative` answers undefined when a stage, an operator or a value is
+ * outside this subset (e.g. sorting on an array or an object), and the store then runs the
+ * whole pipeline with mingo: the native path is an optimisation, never a dialect.
+ */
+
+type Stage = Record<string, unknown>;
+type Row = Record<string, unknown>;
+
+class Unsupported extends Error {}
+
+const unsupported = (): never => {
+  throw new Unsupported();
+};
+
+export const runNative = (docs: readonly Document[], pipeline: readonly Stage[]): Row[] | undefined => {
+  try {
+    return run(docs as unknown as Row[], pipeline);
+  } catch (error) {
+    if (error instanceof Unsupported) return undefined;
+    throw error;
+  }
+};
+
+const run = (input: Row[], pipeline: readonly Stage[]): Row[] => {
+  let rows = input;
+  for (let i = 0; i < pipeline.length; i += 1) {
+    const stage = pipeline[i]!;
+    const keys = Object.keys(stage);
+    if (keys.length !== 1) unsupported();
+    const [name] = keys as [string];
+    const spec = stage[name];
+    switch (name) {
+      case '$match': {
+        const test = compileFilter(spec as Filter);
+        rows = rows.filter((row) => test(row as Document));
+        break;
+      }
+      case '$sort': {
+        // $sort then $skip/$limit: only the first skip + limit rows need ordering.
+        const bounded = boundsAfter(pipeline, i + 1);
+        const order = sorted(rows, spec as Record<string, number>, bounded.keep);
+        rows = (bounded.keep === undefined ? order : order.slice(bounded.skip, bounded.keep)).map((index) => rows[index]!);
+        i = bounded.end - 1;
+        break;
+      }
+      case '$skip':
+        if (typeof spec !== 'number' || spec < 0) unsupported();
+        rows = rows.slice(spec as number);
+        break;
+      case '$limit':
+        if (typeof spec !== 'number' || spec <= 0) unsupported();
+        rows = rows.slice(0, spec as number);
+        break;
+      case '$count':
+        if (typeof spec !== 'string' || spec.length === 0 || spec.startsWith('$') || spec.includes('.')) unsupported();
+        // Like MongoDB: no document at all when nothing came in.
+        rows = rows.length === 0 ? [] : [{ [spec as string]: rows.length }];
+        break;
+      case '$group':
+        rows = group(rows, spec as Record<string, unknown>);
+        break;
+      case '$addFields':
+      case '$set': {
+        const next = pipeline[i + 1];
+        if (next && Object.keys(next).length === 1 && next.$sort) {
+          // Added fields that only decide an order: computed beside each row, and only the
+          // rows that survive the $sort (and its $skip/$limit) get a copy with them.
+          const extras = computeFields(rows, spec as Record<string, unknown>);
+          const bounded = boundsAfter(pipeline, i + 2);
+          const order = sorted(rows, next.$sort as Record<string, number>, bounded.keep, extras);
+          const kept = bounded.keep === undefined ? order : order.slice(bounded.skip, bounded.keep);
+          rows = kept.map((index) => ({ ...rows[index], ...extras.values[index] }));
+          i = bounded.end - 1;
+          break;
+        }
+        const extras = computeFields(rows, spec as Record<string, unknown>);
+        rows = rows.map((row, index) => ({ ...row, ...extras.values[index] }));
+        break;
+      }
+      case '$facet': {
+        const facets = Object.entries(spec as Record<string, Stage[]>).map(([field, sub]) => [field, run(rows, sub)] as const);
+        rows = [Object.fromEntries(facets)];
+        break;
+      }
+      default:
+        unsupported();
+    }
+  }
+  return rows;
+};
+
+// ------------------------------------------------------------------ sorting
+
+/** The $skip/$limit stages from `from` on: how many rows to skip, how many to keep in all, where they end. */
+const boundsAfter = (pipeline: readonly Stage[], from: number) => {
+  let skip = 0;
+  let limit: number | undefined;
+  let end = from;
+  for (; end < pipeline.length; end += 1) {
+    const stage = pipeline[end]!;
+    if (Object.keys(stage).length !== 1) break;
+    if (typeof stage.$skip === 'number' && stage.$skip >= 0 && limit === undefined) skip += stage.$skip;
+    else if (typeof stage.$limit === 'number' && stage.$limit > 0) limit = Math.min(limit ?? Infinity, stage.$limit);
+    else break;
+  }
+  // Without a $limit, the $skip stages are left to run as stages.
+  if (limit === undefined) return { skip: 0, keep: undefined, end: from };
+  return { skip, keep: skip + limit, end };
+};
+
+/** MongoDB's order across the types we sort natively: null (and missing) < numbers < strings < booleans. */
+const rankOf = (value: unknown): number => {
+  if (value === null || value === undefined) return 0;
+  switch (typeof value) {
+    case 'number':
+      return 1;
+    case 'string':
+      return 2;
+    case 'boolean':
+      return 3;
+    default:
+      return unsupported();
+  }
+};
+
+const compareValues = (a: unknown, b: unknown): number => {
+  const ra = rankOf(a);
+  const rb = rankOf(b);
+  if (ra !== rb) return ra - rb;
+  if (ra === 0 || a === b) return 0;
+  return (a as number | string) < (b as number | string) ? -1 : 1;
+};
+
+/** Fields added by $addFields, kept beside each row until the rows that survive are copied. */
+type Extras = { names: ReadonlySet<string>; values: Row[] };
+
+/** The indexes of the rows in order (the first `keep` of them, when given). */
+const sorted = (rows: Row[], spec: Record<string, number>, keep: number | undefined, extras?: Extras): number[] => {
+  const fields = Object.entries(spec).map(([path, direction]) => {
+    if (direction !== 1 && direction !== -1) unsupported();
+    const reader = compilePath(path);
+    const read = extras?.names.has(path) ? (_row: Row, index: number) => extras.values[index]![path] : (row: Row) => reader(row);
+    return { direction, read };
+  });
+  if (fields.length === 0) unsupported();
+  type Item = { row: Row; index: number; keys: unknown[] };
+  const keysOf = (row: Row, index: number) =>
+    fields.map((field) => {
+      const value = field.read(row, index);
+      rankOf(value);
+      return value;
+    });
+  const compareKeys = (a: unknown[], ai: number, b: unknown[], bi: number) => {
+    for (let k = 0; k < fields.length; k += 1) {
+      const order = compareValues(a[k], b[k]);
+      if (order !== 0) return order * fields[k]!.direction;
+    }
+    return ai - bi;
+  };
+  const compare = (a: Item, b: Item) => compareKeys(a.keys, a.index, b.keys, b.index);
+  if (keep === undefined || keep * 4 >= rows.length) {
+    return rows.map((row, index) => ({ row, index, keys: keysOf(row, index) })).sort(compare).map((item) => item.index);
+  }
+  // The best `keep` rows, kept in order as the rest stream past: n log(keep), not n log(n).
+  const best: Item[] = [];
+  for (let index = 0; index < rows.length; index += 1) {
+    const keys = keysOf(rows[index]!, index);
+    if (best.length === keep && compareKeys(keys, index, best[keep - 1]!.keys, best[keep - 1]!.index) >= 0) continue;
+    const item = { row: rows[index]!, index, keys };
+    let low = 0;
+    let high = best.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (compare(best[mid]!, item) <= 0) low = mid + 1;
+      else high = mid;
+    }
+    best.splice(low, 0, item);
+    if (best.length > keep) best.pop();
+  }
+  return best.map((item) => item.index);
+};
+
+/**
+ * A reader of a field path. Plain objects are walked directly; an array on the way (MongoDB
+ * descends into arrays) goes through valueAt, and an array as the value (MongoDB would pick
+ * an element to sort or group by) is outside the subset.
+ */
+const compilePath = (path: string): ((row: Row) => unknown) => {
+  const parts = path.split('.');
+  return (row) => {
+    let value: unknown = row;
+    for (const part of parts) {
+      if (value === null || value === undefined) return undefined;
+      if (Array.isArray(value)) {
+        value = valueAt(row, path);
+        break;
+      }
+      if (typeof value !== 'object') return undefined;
+      // Own fields only: a document's prototype is no field of it ("constructor", "toString").
+      value = Object.prototype.hasOwnProperty.call(value, part) ? (value as Row)[part] : undefined;
+    }
+    if (Array.isArray(value)) unsupported();
+    return value;
+  };
+};
+
+// ------------------------------------------------------------------ $group
+
+type Accumulator = { field: string; kind: '$sum' | '$first'; of: Expression };
+
+const group = (rows: Row[], spec: Record<string, unknown>): Row[] => {
+  const { _id: key, ...fields } = spec;
+  const keyOf = compile(key ?? null);
+  const accumulators: Accumulator[] = Object.entries(fields).map(([field, accumulator]) => {
+    const entries = accumulator && typeof accumulator === 'object' ? Object.entries(accumulator) : [];
+    if (entries.length !== 1) unsupported();
+    const [kind, of] = entries[0]!;
+    if (kind !== '$sum' && kind !== '$first') unsupported();
+    return { field, kind: kind as Accumulator['kind'], of: compile(of) };
+  });
+  const groups = new Map<unknown, Row>();
+  for (const row of rows) {
+    const id = keyOf(row) ?? null;
+    if (id !== null && typeof id === 'object') unsupported();
+    let out = groups.get(id);
+    const first = !out;
+    if (!out) groups.set(id, (out = { _id: id }));
+    for (const { field, kind, of } of accumulators) {
+      const value = of(row);
+      if (kind === '$sum') out[field] = ((out[field] as number | undefined) ?? 0) + (typeof value === 'number' ? value : 0);
+      else if (first) out[field] = value ?? null;
+    }
+  }
+  return [...groups.values()];
+};
+
+// ------------------------------------------------------------------ expressions
+
+type Expression = (row: Row) => unknown;
+
+/** Field paths ("$a.b"), literals, { $add: [...] } and { $ifNull: [...] }. */
+const compile = (expression: unknown): Expression => {
+  if (typeof expression === 'string') {
+    if (!expression.startsWith('$')) return () => expression;
+    const path = expression.slice(1);
+    if (path.length === 0 || path.startsWith('$')) unsupported();
+    return compilePath(path);
+  }
+  if (expression === null || typeof expression === 'number' || typeof expression === 'boolean') return () => expression;
+  if (typeof expression !== 'object' || Array.isArray(expression)) return unsupported();
+  const entries = Object.entries(expression);
+  if (entries.length !== 1 || !Array.isArray(entries[0]![1])) unsupported();
+  const [operator, args] = entries[0] as [string, unknown[]];
+  const operands = args.map(compile);
+  switch (operator) {
+    case '$add':
+      return (row) => {
+        let total = 0;
+        for (const operand of operands) {
+          const value = operand(row);
+          if (value === null || value === undefined) return null;
+          if (typeof value !== 'number') unsupported();
+          total += value as number;
+        }
+        return total;
+      };
+    case '$ifNull':
+      if (operands.length < 2) unsupported();
+      return (row) => {
+        for (const operand of operands.slice(0, -1)) {
+          const value = operand(row);
+          if (value !== null && value !== undefined) return value;
+        }
+        return operands[operands.length - 1]!(row);
+      };
+    default:
+      return unsupported();
+  }
+};
+
+/** The added fields of each row, beside it. */
+const computeFields = (rows: Row[], spec: Record<string, unknown>): Extras => {
+  const fields = Object.entries(spec).map(([field, expression]) => {
+    if (field.includes('.') || field.startsWith('$')) unsupported();
+    return [field, compile(expression)] as const;
+  });
+  const values = rows.map((row) => {
+    const added: Row = {};
+    for (const [field, expression] of fields) added[field] = expression(row);
+    return added;
+  });
+  return { names: new Set(fields.map(([field]) => field)), values };
+};
+

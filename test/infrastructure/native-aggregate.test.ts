@@ -1,0 +1,135 @@
+import { expect } from 'chai';
+import { Aggregator, Query } from 'mingo';
+import { compileFilter, QUERY_OPTIONS } from '../../src/infrastructure/read-models/document-filter.js';
+import { runNative } from '../../src/infrastructure/read-models/native-aggregate.js';
+import type { Document } from '../../src/infrastructure/read-models/read-model-store.js';
+
+/**
+ * The embedded store's native filters and aggregation stages must answer exactly what
+ * mingo (MongoDB's semantics) answers: each case runs both over the same documents,
+ * including missing fields, nulls, arrays and mixed types.
+ */
+
+const seeded = (seed: number) => () => {
+  seed = (seed * 1103515245 + 12345) % 2147483648;
+  return seed / 2147483648;
+};
+
+const makeDocs = (count: number): Document[] => {
+  const next = seeded(42);
+  const pick = <T>(list: T[]) => list[Math.floor(next() * list.length)]!;
+  return Array.from({ length: count }, (_, i) => {
+    const doc: Document = { _id: `d${String(i).padStart(3, '0')}` };
+    if (next() < 0.9) doc.brand = pick(['Acme', 'Globex', 'Initech', null]);
+    doc.price = { amount: Math.floor(next() * 100), currency: 'USD' };
+    if (next() < 0.85) doc.stock = pick([0, 1, 5, 10, -2, 7.5]);
+    doc.tags = [pick(['red', 'blue', 'green']), pick(['small', 'large'])];
+    if (next() < 0.1) doc.tags = 'red';
+    doc.rank = next() < 0.5 ? { t_red: 10, t_blue: 3 } : {};
+    doc.created = `2024-01-${String(1 + Math.floor(next() * 28)).padStart(2, '0')}`;
+    if (next() < 0.05) doc.created = 7;
+    return doc;
+  });
+};
+
+const DOCS = makeDocs(300);
+
+const viaMingo = (pipeline: Record<string, unknown>[]) => new Aggregator(pipeline, QUERY_OPTIONS).run(DOCS.map((d) => structuredClone(d)));
+
+describe('native filters and aggregation (embedded store)', () => {
+  describe('filters match what mingo matches', () => {
+    const filters: Record<string, unknown>[] = [
+      { brand: 'Acme' },
+      { brand: null },
+      { brand: { $in: ['Acme', null] } },
+      { 'price.amount': { $gte: 20, $lte: 60 } },
+      { 'price.amount': { $gt: 20, $lt: 25 } },
+      { stock: { $gt: 0 } },
+      { stock: { $lte: 0 } },
+      { tags: { $all: ['red', 'small'] } },
+      { tags: 'red', stock: { $gte: 5 } },
+      { brand: 'Globex', 'price.amount': { $lt: 50 }, tags: { $all: ['blue'] } },
+    ];
+    for (const filter of filters) {
+      it(JSON.stringify(filter), () => {
+        const query = new Query(filter, QUERY_OPTIONS);
+        const test = compileFilter(filter);
+        const expected = DOCS.filter((doc) => query.test(doc)).map((doc) => doc._id);
+        expect(DOCS.filter(test).map((doc) => doc._id)).to.deep.equal(expected);
+        expect(expected.length, 'a case that matches nothing proves little').to.be.greaterThan(0);
+      });
+    }
+
+    it('matches $all on a single value like MongoDB ($all is an $and of equalities), where mingo does not', () => {
+      const docs: Document[] = [{ _id: 'a', tags: 'red' }, { _id: 'b', tags: ['red', 'x'] }, { _id: 'c', tags: ['blue'] }, { _id: 'd' }];
+      expect(docs.filter(compileFilter({ tags: { $all: ['red'] } })).map((d) => d._id)).to.deep.equal(['a', 'b']);
+      expect(docs.filter(compileFilter({ tags: { $all: ['red', 'x'] } })).map((d) => d._id)).to.deep.equal(['b']);
+    });
+
+    it('matches a range on an array field when each bound is met by some element, like MongoDB', () => {
+      const docs: Document[] = [{ _id: 'a', n: [1, 10] }, { _id: 'b', n: [5] }, { _id: 'c', n: ['x'] }];
+      const filter = { n: { $gt: 3, $lt: 6 } };
+      const query = new Query(filter, QUERY_OPTIONS);
+      expect(docs.filter(compileFilter(filter)).map((d) => d._id)).to.deep.equal(docs.filter((d) => query.test(d)).map((d) => d._id));
+    });
+  });
+
+  describe('pipelines give what mingo gives', () => {
+    const pipelines: Record<string, Record<string, unknown>[]> = {
+      'sort on two keys with missing and null values, then skip and limit': [
+        { $sort: { brand: 1, 'price.amount': -1, _id: 1 } },
+        { $skip: 5 },
+        { $limit: 20 },
+      ],
+      'sort on a field of mixed types (numbers before strings)': [{ $sort: { created: -1, _id: 1 } }, { $limit: 15 }],
+      'a large page of a sort': [{ $sort: { stock: 1, _id: 1 } }, { $skip: 100 }, { $limit: 150 }],
+      'match, count': [{ $match: { stock: { $gt: 0 } } }, { $count: 'n' }],
+      'group with $sum and $first, sorted': [
+        { $group: { _id: '$brand', name: { $first: '$brand' }, count: { $sum: 1 }, stock: { $sum: '$stock' } } },
+        { $sort: { count: -1, _id: 1 } },
+      ],
+      'relevance score with $add and $ifNull, sorted': [
+        { $match: { tags: 'red' } },
+        { $addFields: { score: { $add: [{ $ifNull: ['$rank.t_red', 1] }, { $ifNull: ['$rank.t_blue', 1] }] } } },
+        { $sort: { score: -1, _id: 1 } },
+        { $skip: 3 },
+        { $limit: 10 },
+      ],
+      'a facet of items, total and groups': [
+        { $match: { 'price.amount': { $gte: 10 } } },
+        {
+          $facet: {
+            items: [{ $sort: { 'price.amount': 1, _id: 1 } }, { $limit: 5 }],
+            total: [{ $count: 'n' }],
+            brand: [{ $group: { _id: '$brand', count: { $sum: 1 } } }, { $sort: { count: -1, _id: 1 } }, { $limit: 2 }],
+          },
+        },
+      ],
+    };
+    for (const [name, pipeline] of Object.entries(pipelines)) {
+      it(name, () => {
+        const native = runNative(DOCS, pipeline);
+        expect(native, 'runs natively').not.to.equal(undefined);
+        expect(native).to.deep.equal(viaMingo(pipeline));
+      });
+    }
+
+    it('counts nothing as no document at all, like MongoDB (mingo answers { n: 0 })', () =>
+      expect(runNative(DOCS, [{ $match: { brand: 'Nobody' } }, { $count: 'n' }])).to.deep.equal([]));
+
+    it('leaves to mingo what is outside its subset: other stages, operators, array sort keys', () => {
+      expect(runNative(DOCS, [{ $unwind: '$tags' }])).to.equal(undefined);
+      expect(runNative(DOCS, [{ $group: { _id: '$brand', top: { $max: '$stock' } } }])).to.equal(undefined);
+      expect(runNative(DOCS, [{ $addFields: { x: { $multiply: ['$stock', 2] } } }])).to.equal(undefined);
+      expect(runNative(DOCS, [{ $sort: { tags: 1 } }])).to.equal(undefined);
+      expect(runNative(DOCS, [{ $sort: { price: 1 } }])).to.equal(undefined);
+    });
+
+    it('does not modify the documents it reads', () => {
+      const before = structuredClone(DOCS);
+      runNative(DOCS, [{ $addFields: { score: 1 } }, { $sort: { score: 1 } }]);
+      runNative(DOCS, [{ $addFields: { stock: 0 } }]);
+      expect(DOCS).to.deep.equal(before);
+    });
+  });
+});
