@@ -74,16 +74,16 @@ const run = (input: Row[], pipeline: readonly Stage[]): Row[] => {
         if (next && Object.keys(next).length === 1 && next.$sort) {
           // Added fields that only decide an order: computed beside each row, and only the
           // rows that survive the $sort (and its $skip/$limit) get a copy with them.
-          const extras = computeFields(rows, spec as Record<string, unknown>);
+          const added = compileFields(spec as Record<string, unknown>);
           const bounded = boundsAfter(pipeline, i + 2);
-          const order = sorted(rows, next.$sort as Record<string, number>, bounded.keep, extras);
+          const order = sorted(rows, next.$sort as Record<string, number>, bounded.keep, added);
           const kept = bounded.keep === undefined ? order : order.slice(bounded.skip, bounded.keep);
-          rows = kept.map((index) => ({ ...rows[index], ...extras.values[index] }));
+          rows = kept.map((index) => withFields(rows[index]!, added));
           i = bounded.end - 1;
           break;
         }
-        const extras = computeFields(rows, spec as Record<string, unknown>);
-        rows = rows.map((row, index) => ({ ...row, ...extras.values[index] }));
+        const added = compileFields(spec as Record<string, unknown>);
+        rows = rows.map((row) => withFields(row, added));
         break;
       }
       case '$facet': {
@@ -140,25 +140,25 @@ const compareValues = (a: unknown, b: unknown): number => {
   return (a as number | string) < (b as number | string) ? -1 : 1;
 };
 
-/** Fields added by $addFields, kept beside each row until the rows that survive are copied. */
-type Extras = { names: ReadonlySet<string>; values: Row[] };
+/** Fields added by $addFields: a sort right after reads them as expressions, and only the rows that survive get a copy with them. */
+type Added = ReadonlyMap<string, Expression>;
 
 /** The indexes of the rows in order (the first `keep` of them, when given). */
-const sorted = (rows: Row[], spec: Record<string, number>, keep: number | undefined, extras?: Extras): number[] => {
+const sorted = (rows: Row[], spec: Record<string, number>, keep: number | undefined, added?: Added): number[] => {
   const fields = Object.entries(spec).map(([path, direction]) => {
     if (direction !== 1 && direction !== -1) unsupported();
-    const reader = compilePath(path);
-    const read = extras?.names.has(path) ? (_row: Row, index: number) => extras.values[index]![path] : (row: Row) => reader(row);
-    return { direction, read };
+    return { direction, read: added?.get(path) ?? compilePath(path) };
   });
   if (fields.length === 0) unsupported();
   type Item = { row: Row; index: number; keys: unknown[] };
-  const keysOf = (row: Row, index: number) =>
-    fields.map((field) => {
-      const value = field.read(row, index);
+  const keysOf = (row: Row, into: unknown[] = new Array(fields.length)) => {
+    for (let k = 0; k < fields.length; k += 1) {
+      const value = fields[k]!.read(row);
       rankOf(value);
-      return value;
-    });
+      into[k] = value;
+    }
+    return into;
+  };
   const compareKeys = (a: unknown[], ai: number, b: unknown[], bi: number) => {
     for (let k = 0; k < fields.length; k += 1) {
       const order = compareValues(a[k], b[k]);
@@ -168,14 +168,15 @@ const sorted = (rows: Row[], spec: Record<string, number>, keep: number | undefi
   };
   const compare = (a: Item, b: Item) => compareKeys(a.keys, a.index, b.keys, b.index);
   if (keep === undefined || keep * 4 >= rows.length) {
-    return rows.map((row, index) => ({ row, index, keys: keysOf(row, index) })).sort(compare).map((item) => item.index);
+    return rows.map((row, index) => ({ row, index, keys: keysOf(row) })).sort(compare).map((item) => item.index);
   }
   // The best `keep` rows, kept in order as the rest stream past: n log(keep), not n log(n).
   const best: Item[] = [];
+  const scratch: unknown[] = new Array(fields.length);
   for (let index = 0; index < rows.length; index += 1) {
-    const keys = keysOf(rows[index]!, index);
+    const keys = keysOf(rows[index]!, scratch);
     if (best.length === keep && compareKeys(keys, index, best[keep - 1]!.keys, best[keep - 1]!.index) >= 0) continue;
-    const item = { row: rows[index]!, index, keys };
+    const item = { row: rows[index]!, index, keys: [...keys] };
     let low = 0;
     let high = best.length;
     while (low < high) {
@@ -287,17 +288,17 @@ const compile = (expression: unknown): Expression => {
   }
 };
 
-/** The added fields of each row, beside it. */
-const computeFields = (rows: Row[], spec: Record<string, unknown>): Extras => {
-  const fields = Object.entries(spec).map(([field, expression]) => {
-    if (field.includes('.') || field.startsWith('$')) unsupported();
-    return [field, compile(expression)] as const;
-  });
-  const values = rows.map((row) => {
-    const added: Row = {};
-    for (const [field, expression] of fields) added[field] = expression(row);
-    return added;
-  });
-  return { names: new Set(fields.map(([field]) => field)), values };
-};
+/** The expressions of an $addFields stage, by field. */
+const compileFields = (spec: Record<string, unknown>): Added =>
+  new Map(
+    Object.entries(spec).map(([field, expression]) => {
+      if (field.includes('.') || field.startsWith('$')) unsupported();
+      return [field, compile(expression)] as const;
+    }),
+  );
 
+const withFields = (row: Row, added: Added): Row => {
+  const out = { ...row };
+  for (const [field, expression] of added) out[field] = expression(row);
+  return out;
+};
