@@ -94,7 +94,8 @@ export class UpdateProductBody {
   price?: MoneyBody;
 }
 
-export class ListProductsQuery extends PageQuery {
+/** The catalog filters that the product list and search share. */
+export class CatalogFilterQuery extends PageQuery {
   @MaxLength(100)
   @IsString()
   @IsOptional()
@@ -114,7 +115,9 @@ export class ListProductsQuery extends PageQuery {
   @IsInt({ message: 'must be an integer number of minor units' })
   @IsOptional()
   maxPrice?: number;
+}
 
+export class ListProductsQuery extends CatalogFilterQuery {
   @IsIn(['newest', 'price', '-price', 'name'])
   @IsOptional()
   sort?: 'newest' | 'price' | '-price' | 'name';

@@ -1,34 +1,15 @@
 import { IsDefined, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
 import { MAX_RATING, MAX_REVIEW_TEXT, MIN_RATING } from '../../domain/reviews/review.js';
+import { CatalogFilterQuery } from './catalog.js';
 import { PageQuery } from './paging.js';
 
 // Decorators run bottom-up and stop at the first failure: presence, then type, then rules.
 
-export class SearchQueryDto extends PageQuery {
+export class SearchQueryDto extends CatalogFilterQuery {
   @MaxLength(200)
   @IsString()
   @IsOptional()
   q?: string;
-
-  @MaxLength(100)
-  @IsString()
-  @IsOptional()
-  category?: string;
-
-  @MaxLength(100)
-  @IsString()
-  @IsOptional()
-  brand?: string;
-
-  @Min(0)
-  @IsInt({ message: 'must be an integer number of minor units' })
-  @IsOptional()
-  minPrice?: number;
-
-  @Min(0)
-  @IsInt({ message: 'must be an integer number of minor units' })
-  @IsOptional()
-  maxPrice?: number;
 
   /** Query strings are text: "true" or "false", nothing else. */
   @IsIn(['true', 'false'])
