@@ -1,21 +1,12 @@
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
-import { killServer, startServer, type ServerProcess } from '../support/server-process.js';
+import { killServer, runCli, startServer, type ServerProcess } from '../support/server-process.js';
 import { ADDRESS } from '../support/shop.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
 
-const CLI = fileURLToPath(new URL('../../src/cli/projections.js', import.meta.url));
-
-const cli = (args: string[], env: Record<string, string>) =>
-  new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env: { ...process.env, LOG_LEVEL: 'silent', ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
-    );
-  });
+const cli = (args: string[], env: Record<string, string>) => runCli('projections', args, env);
 
 /** The operator's tools against a live server's data, from another process. */
 describe('npm run projections:rebuild / projections:verify', function () {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -53,3 +53,14 @@ const parse = (line: string): Record<string, unknown> | undefined => {
     return undefined;
   }
 };
+
+export type CliRun = { code: number; stdout: string; stderr: string };
+
+/** Runs one of the operator tools (`dist/src/cli/<tool>.js`) as a child process, as npm run would. */
+export const runCli = (tool: string, args: string[], env: Record<string, string>): Promise<CliRun> =>
+  new Promise((resolve) => {
+    const script = fileURLToPath(new URL(`../../src/cli/${tool}.js`, import.meta.url));
+    execFile(process.execPath, [script, ...args], { env: { ...process.env, LOG_LEVEL: 'silent', ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
