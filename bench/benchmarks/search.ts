@@ -26,16 +26,16 @@ const CATEGORIES = ['Footwear', 'Apparel', 'Kitchen', 'Outdoor', 'Electronics', 
 const SYLLABLES = ['ka', 'lo', 'mi', 'ra', 'ven', 'tor', 'sil', 'qua', 'der', 'pho', 'lin', 'gar', 'bex', 'ful', 'nor', 'ste', 'vi', 'zan', 'cor', 'mel'];
 
 /** A small seeded generator: the same catalog and queries on every run. */
-const random = (seed: number) => () => {
+export const random = (seed: number) => () => {
   seed = (seed + 0x6d2b79f5) | 0;
   let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
   t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
   return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
 };
 
-type Catalog = { brands: string[]; words: string[] };
+export type Catalog = { brands: string[]; words: string[] };
 
-const makeCatalog = (next: () => number): Catalog => {
+export const makeCatalog = (next: () => number): Catalog => {
   const word = (syllables: number) => Array.from({ length: syllables }, () => SYLLABLES[Math.floor(next() * SYLLABLES.length)]).join('');
   const brands = [...new Set(Array.from({ length: 260 }, () => word(2)))].slice(0, 200).map((b) => b[0]!.toUpperCase() + b.slice(1));
   const words = [...new Set(Array.from({ length: 5000 }, () => word(3)))].slice(0, 3000);
@@ -49,7 +49,7 @@ const zipf = <T>(next: () => number, list: readonly T[]) => list[Math.floor(list
 const metadata = () => ({ correlationId: uuid(), causationId: uuid(), actor: 'bench', occurredAt: new Date().toISOString(), schemaVersion: 1 });
 
 /** ProductCreated, the SKU's registration and (for 4 products in 5) a stock receipt, per product. */
-const writeCatalog = async (store: SqliteEventStore, catalog: Catalog, next: () => number) => {
+export const writeCatalog = async (store: SqliteEventStore, catalog: Catalog, next: () => number) => {
   const started = Date.now();
   let batch: Array<Promise<unknown>> = [];
   for (let i = 0; i < PRODUCTS; i += 1) {
@@ -83,7 +83,7 @@ type Shape = { name: string; share: number; query: (next: () => number, catalog:
 
 const q = (words: string[]) => `q=${encodeURIComponent(words.join(' '))}`;
 
-const SHAPES: Shape[] = [
+export const SHAPES: Shape[] = [
   { name: 'one_word', share: 0.3, query: (next) => q([pick(next, [...NOUNS, ...ADJECTIVES])]) },
   { name: 'two_words', share: 0.2, query: (next) => q([pick(next, ADJECTIVES), pick(next, NOUNS)]) },
   { name: 'description_word', share: 0.1, query: (next, catalog) => q([zipf(next, catalog.words)]) },
@@ -100,7 +100,7 @@ const SHAPES: Shape[] = [
   { name: 'whole_catalog', share: 0.05, query: () => 'sort=newest' },
 ];
 
-const shapeFor = (next: () => number) => {
+export const shapeFor = (next: () => number) => {
   let roll = next();
   for (const shape of SHAPES) {
     roll -= shape.share;

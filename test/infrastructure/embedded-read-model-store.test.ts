@@ -144,6 +144,53 @@ describe('embedded read-model store', () => {
       'c',
     ]);
   });
+
+  it('answers with its indexes exactly what it answers without them, after writes too', async () => {
+    const store = new EmbeddedReadModelStore({ path: join(dir.path, 'rm.db') });
+    const indexed = store.collection('indexed');
+    const plain = store.collection('plain');
+    for (const field of ['tags', 'brand', 'price.amount']) await indexed.createIndex({ keys: { [field]: 1 } });
+    const docs = [
+      { _id: 'a', brand: 'acme', tags: ['red', 'small'], price: { amount: 5 } },
+      { _id: 'b', brand: 'acme', tags: ['red'], price: { amount: 7 } },
+      { _id: 'c', brand: null, tags: [], price: { amount: 5 } },
+      { _id: 'd', tags: 'red', price: [{ amount: 5 }, { amount: 9 }] },
+      { _id: 'e', brand: 'globex', tags: [1, '1', null], price: { amount: 9 } },
+      { _id: 'f', brand: 'globex', tags: [['red']] },
+    ];
+    for (const collection of [indexed, plain]) {
+      for (const doc of docs) await collection.insertOne(doc);
+      await collection.updateOne({ _id: 'b' }, { $set: { tags: ['blue', 'small'], brand: 'globex' } });
+      await collection.deleteOne({ _id: 'a' });
+      await collection.insertOne({ _id: 'g', brand: 'acme', tags: ['red', 'blue'], price: { amount: 7 } });
+      await collection.updateMany({ tags: 'red', brand: 'acme' }, { $set: { seen: true } });
+    }
+    const filters = [
+      { tags: 'red' },
+      { tags: { $all: ['red', 'blue'] } },
+      { tags: { $all: ['small'] }, brand: 'globex' },
+      { tags: { $in: ['blue', 1] } },
+      { tags: '1' },
+      { tags: null },
+      { brand: null },
+      { brand: { $in: ['acme', null] } },
+      { brand: 'acme', seen: true },
+      { 'price.amount': 5 },
+      { 'price.amount': { $in: [9] } },
+      { tags: { $all: ['red'] }, brand: { $in: ['acme', 'globex'] }, 'price.amount': 7 },
+    ];
+    const ids = (found: Array<{ _id: string }>) => found.map((doc) => doc._id);
+    for (const filter of filters) {
+      const expected = ids(await plain.find(filter, { sort: { _id: 1 } }));
+      expect(ids(await indexed.find(filter, { sort: { _id: 1 } })), JSON.stringify(filter)).to.deep.equal(expected);
+      expect(await indexed.countDocuments(filter), JSON.stringify(filter)).to.equal(expected.length);
+      const pipeline = [{ $match: filter }, { $sort: { _id: 1 } }, { $project: { _id: 1 } }];
+      expect(ids(await indexed.aggregate<{ _id: string }>(pipeline)), JSON.stringify(filter)).to.deep.equal(expected);
+    }
+    expect(ids(await indexed.find({ tags: 'red' }, { sort: { _id: 1 } }))).to.deep.equal(['d', 'g']);
+    expect(ids(await indexed.find({ brand: null }, { sort: { _id: 1 } }))).to.deep.equal(['c', 'd']);
+    await store.close();
+  });
 });
 
 const rejection = (promise: Promise<unknown>): Promise<unknown> => promise.then(() => undefined, (error: unknown) => error);

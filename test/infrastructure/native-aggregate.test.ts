@@ -114,6 +114,28 @@ describe('native filters and aggregation (embedded store)', () => {
       });
     }
 
+    it('keeps the same top rows whatever order the rows arrive in (sorted either way, or not)', () => {
+      const pipeline = [{ $sort: { created: -1, _id: 1 } }, { $skip: 2 }, { $limit: 12 }];
+      const byCreated = [...DOCS].sort((a, b) => String(a.created).localeCompare(String(b.created)));
+      for (const docs of [DOCS, byCreated, [...byCreated].reverse()]) {
+        const expected = new Aggregator(pipeline, QUERY_OPTIONS).run(docs.map((d) => structuredClone(d)));
+        expect(runNative(docs, pipeline)).to.deep.equal(expected);
+      }
+    });
+
+    it("reads only a document's own fields, never its prototype's (constructor, toString)", () => {
+      const docs: Document[] = [{ _id: 'a', constructor: 'x' }, { _id: 'b' }, { _id: 'c', nested: { toString: 2 } }, { _id: 'd', nested: {} }];
+      const pipelines = [
+        [{ $sort: { constructor: -1, _id: 1 } }, { $limit: 3 }],
+        [{ $group: { _id: '$toString', n: { $sum: 1 }, first: { $first: '$constructor' } } }],
+        [{ $sort: { 'nested.toString': -1, _id: 1 } }],
+      ];
+      for (const pipeline of pipelines) {
+        const expected = new Aggregator(pipeline, QUERY_OPTIONS).run(docs.map((d) => structuredClone(d)));
+        expect(runNative(docs, pipeline), JSON.stringify(pipeline)).to.deep.equal(expected);
+      }
+    });
+
     it('counts nothing as no document at all, like MongoDB (mingo answers { n: 0 })', () =>
       expect(runNative(DOCS, [{ $match: { brand: 'Nobody' } }, { $count: 'n' }])).to.deep.equal([]));
 

@@ -1,14 +1,16 @@
 import type { Document, Filter, IndexSpec } from './read-model-store.js';
 
 /**
- * Hash indexes for the embedded document store: they enforce unique keys and narrow an
- * equality filter to a small candidate set. They never decide a match: mingo evaluates
- * the full filter on the candidates, so an index can only make a query faster.
- * Like MongoDB, a missing field indexes as null and an array indexes each element (multikey).
+ * Hash indexes for the embedded document store: they enforce unique keys and narrow a
+ * filter to the documents holding the values it asks for. Like MongoDB, a missing field
+ * indexes as null and an array indexes each element (multikey). An index on a top-level
+ * field answers an equality, `$in` or `$all` of non-null values exactly: the store then
+ * leaves that condition out of what it tests on each document.
  */
 export class DocumentIndex {
   readonly fields: string[];
-  private readonly entries = new Map<string, Set<string>>();
+  /** key → the documents holding it, by id. */
+  private readonly entries = new Map<string, Map<string, Document>>();
 
   constructor(readonly spec: IndexSpec & { name: string }) {
     this.fields = Object.keys(spec.keys);
@@ -24,27 +26,28 @@ export class DocumentIndex {
 
   add(doc: Document): void {
     for (const key of this.keysOf(doc)) {
-      let ids = this.entries.get(key);
-      if (!ids) this.entries.set(key, (ids = new Set()));
-      ids.add(doc._id);
+      let docs = this.entries.get(key);
+      if (!docs) this.entries.set(key, (docs = new Map()));
+      docs.set(doc._id, doc);
     }
   }
 
   remove(doc: Document): void {
     for (const key of this.keysOf(doc)) {
-      const ids = this.entries.get(key);
-      ids?.delete(doc._id);
-      if (ids?.size === 0) this.entries.delete(key);
+      const docs = this.entries.get(key);
+      docs?.delete(doc._id);
+      if (docs?.size === 0) this.entries.delete(key);
     }
   }
 
-  owners(key: string): ReadonlySet<string> {
+  /** The documents holding `key`, by id. */
+  owners(key: string): ReadonlyMap<string, Document> {
     return this.entries.get(key) ?? EMPTY;
   }
 
   /**
-   * At most how many ids `candidates` would give, or undefined when this index cannot narrow
-   * `filter`: the store asks every index and uses the most selective one.
+   * At most how many documents `candidates` would give, or undefined when this index cannot
+   * narrow `filter`: the store asks every index and uses the most selective one.
    */
   estimate(filter: Filter): number | undefined {
     const condition = this.condition(filter);
@@ -54,23 +57,36 @@ export class DocumentIndex {
   }
 
   /**
-   * Ids that may match `filter`, or undefined when this index cannot narrow it
+   * Documents that may match `filter`, or undefined when this index cannot narrow it
    * (only single-field indexes under a top-level equality, $in, or $all of values are used).
+   * Live views of the index for one value: iterate before the next write.
    */
-  candidates(filter: Filter): Set<string> | undefined {
+  candidates(filter: Filter): Iterable<Document> | undefined {
     const condition = this.condition(filter);
     if (!condition) return undefined;
     const sets = condition.values.map((value) => this.owners(JSON.stringify([value])));
+    if (sets.length === 1) return sets[0]!.values();
     if (condition.all) {
       // Every value must be there: start from the rarest and keep what the others also hold.
       sets.sort((a, b) => a.size - b.size);
-      const ids = new Set<string>();
-      for (const id of sets[0]!) if (sets.every((set) => set.has(id))) ids.add(id);
-      return ids;
+      const [rarest, ...others] = sets as [ReadonlyMap<string, Document>, ...Array<ReadonlyMap<string, Document>>];
+      const docs: Document[] = [];
+      for (const [id, doc] of rarest) if (others.every((set) => set.has(id))) docs.push(doc);
+      return docs;
     }
-    const ids = new Set<string>();
-    for (const set of sets) for (const id of set) ids.add(id);
-    return ids;
+    const docs = new Map<string, Document>();
+    for (const set of sets) for (const [id, doc] of set) docs.set(id, doc);
+    return docs.values();
+  }
+
+  /**
+   * Whether `candidates(filter)` holds exactly the documents that meet this index's field
+   * condition, so that it need not be tested again: a top-level field (a dotted path may
+   * cross arrays of arrays) asked for non-null values (null also matches a missing field).
+   */
+  exact(filter: Filter): boolean {
+    const condition = this.condition(filter);
+    return condition !== undefined && !this.fields[0]!.includes('.') && condition.values.every((value) => value !== null);
   }
 
   private condition(filter: Filter): { values: Scalar[]; all: boolean } | undefined {
@@ -83,7 +99,7 @@ export class DocumentIndex {
   }
 }
 
-const EMPTY: ReadonlySet<string> = new Set();
+const EMPTY: ReadonlyMap<string, Document> = new Map();
 
 type Scalar = string | number | boolean | null;
 

@@ -34,9 +34,10 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
   }
 
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
-    const test = compileFilter(filter);
+    const { docs, residual } = this.store.candidates(this.name, filter);
+    const test = compileFilter(residual);
     const matched: Document[] = [];
-    for (const doc of this.store.candidates(this.name, filter)) if (test(doc)) matched.push(doc);
+    for (const doc of docs) if (test(doc)) matched.push(doc);
     if (!options.sort && !options.skip && !options.projection) {
       const page = matched.slice(0, options.limit || undefined) as T[];
       return options.readonly ? page : page.map(clone);
@@ -49,15 +50,22 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
   }
 
   async countDocuments(filter: Filter = {}): Promise<number> {
-    const test = compileFilter(filter);
+    const { docs, residual } = this.store.candidates(this.name, filter);
+    const test = compileFilter(residual);
     let count = 0;
-    for (const doc of this.store.candidates(this.name, filter)) if (test(doc)) count += 1;
+    for (const doc of docs) if (test(doc)) count += 1;
     return count;
   }
 
   async aggregate<R = Document>(pipeline: Record<string, unknown>[]): Promise<R[]> {
     const first = pipeline[0]?.$match as Filter | undefined;
-    const source = first ? [...this.store.candidates(this.name, first)] : [...this.store.documents(this.name).docs.values()];
+    let source: Document[];
+    if (first && typeof first === 'object' && Object.keys(pipeline[0]!).length === 1) {
+      // The first $match narrowed by an index: what the index answers exactly is not matched again.
+      const { docs, residual } = this.store.candidates(this.name, first);
+      source = [...docs];
+      pipeline = Object.keys(residual).length > 0 ? [{ $match: residual }, ...pipeline.slice(1)] : pipeline.slice(1);
+    } else source = [...this.store.documents(this.name).docs.values()];
     // The common stages natively; a pipeline that goes beyond them runs on mingo as a whole.
     const results = (runNative(source, pipeline) ?? new Aggregator(pipeline, QUERY_OPTIONS).run(source)) as R[];
     return results.map((doc) => structuredClone(doc));

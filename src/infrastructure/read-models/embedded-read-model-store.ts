@@ -242,25 +242,30 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     return cached;
   }
 
-  /** The documents that may match `filter`, narrowed by `_id` (without loading) or a single-field index. */
-  candidates(name: string, filter: Filter): Iterable<Document> {
+  /**
+   * The documents that may match `filter`, narrowed by `_id` (without loading) or a
+   * single-field index, and what of `filter` is left to test on them: an index that answers
+   * its field's condition exactly takes that condition out.
+   */
+  candidates(name: string, filter: Filter): { docs: Iterable<Document>; residual: Filter } {
     const byId = idCandidates(filter);
-    if (byId) return this.byIds(name, byId);
+    if (byId) return { docs: this.byIds(name, byId), residual: filter };
     const cached = this.documents(name);
-    let best: { index: DocumentIndex; size: number } | undefined;
+    let best: { index: DocumentIndex; size: number; exact: boolean } | undefined;
     for (const index of cached.indexes) {
       const size = index.estimate(filter);
-      if (size !== undefined && (!best || size < best.size)) best = { index, size };
+      if (size === undefined) continue;
+      const exact = index.exact(filter);
+      // An exact index is worth more than a merely smaller one: its condition is not tested again.
+      if (!best || (exact && !best.exact) || (exact === best.exact && size < best.size)) best = { index, size, exact };
     }
-    // An index that keeps most of the collection narrows nothing worth a set of ids.
-    const ids = best && best.size * 2 < cached.docs.size ? best.index.candidates(filter) : undefined;
-    if (!ids) return cached.docs.values();
-    const docs: Document[] = [];
-    for (const id of ids) {
-      const doc = cached.docs.get(id);
-      if (doc) docs.push(doc);
+    if (best?.exact) {
+      const { [best.index.fields[0]!]: _answered, ...residual } = filter;
+      return { docs: best.index.candidates(filter)!, residual };
     }
-    return docs;
+    // An inexact index that keeps most of the collection narrows nothing worth a detour.
+    if (best && best.size * 2 < cached.docs.size) return { docs: best.index.candidates(filter)!, residual: filter };
+    return { docs: cached.docs.values(), residual: filter };
   }
 
   /**
@@ -415,17 +420,19 @@ export class EmbeddedReadModelStore implements ReadModelStore {
 
   /** Documents of `name` matching `filter` as the write currently sees them. */
   matching(staging: Staging, name: string, filter: Filter, limit = Infinity): Document[] {
-    const test = compileFilter(filter);
+    const { docs, residual } = this.candidates(name, filter);
+    const test = compileFilter(residual);
+    const whole = residual === filter ? test : compileFilter(filter);
     const staged = staging.get(name);
     const found: Document[] = [];
-    for (const doc of this.candidates(name, filter)) {
+    for (const doc of docs) {
       if (found.length >= limit) return found;
       if (staged?.has(doc._id)) continue;
       if (test(doc)) found.push(doc);
     }
     for (const version of staged?.values() ?? []) {
       if (found.length >= limit) break;
-      if (version && test(version.doc)) found.push(version.doc);
+      if (version && whole(version.doc)) found.push(version.doc);
     }
     return found;
   }
@@ -454,7 +461,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
       return other !== undefined && index.keysOf(other).includes(key);
     };
     const stagedIds = [...(staging.get(name)?.keys() ?? [])];
-    if ([...index.owners(key)].some(clash) || stagedIds.some(clash)) {
+    if ([...index.owners(key).keys()].some(clash) || stagedIds.some(clash)) {
       throw new DuplicateKeyError(name, Object.fromEntries(index.fields.map((f, i) => [f, JSON.parse(key)[i]])));
     }
   }

@@ -133,6 +133,9 @@ const rankOf = (value: unknown): number => {
 };
 
 const compareValues = (a: unknown, b: unknown): number => {
+  // The common case first: two numbers or two strings.
+  const type = typeof a;
+  if (type === typeof b && (type === 'number' || type === 'string')) return a === b ? 0 : (a as number | string) < (b as number | string) ? -1 : 1;
   const ra = rankOf(a);
   const rb = rankOf(b);
   if (ra !== rb) return ra - rb;
@@ -143,48 +146,83 @@ const compareValues = (a: unknown, b: unknown): number => {
 /** Fields added by $addFields: a sort right after reads them as expressions, and only the rows that survive get a copy with them. */
 type Added = ReadonlyMap<string, Expression>;
 
+type SortField = { direction: 1 | -1; read: Expression };
+
+/** The sort key of one row: read and type-checked once, the fields after the first only when a tie asks for them. */
+class Keyed {
+  private rest: unknown[] | undefined;
+
+  constructor(
+    readonly row: Row,
+    readonly index: number,
+    readonly first: unknown,
+  ) {}
+
+  key(fields: readonly SortField[], k: number): unknown {
+    if (k === 0) return this.first;
+    if (!this.rest) {
+      this.rest = new Array<unknown>(fields.length);
+      for (let f = 1; f < fields.length; f += 1) {
+        const value = fields[f]!.read(this.row);
+        rankOf(value);
+        this.rest[f] = value;
+      }
+    }
+    return this.rest[k];
+  }
+}
+
+const compareKeyed = (fields: readonly SortField[], a: Keyed, b: Keyed): number => {
+  for (let k = 0; k < fields.length; k += 1) {
+    const order = compareValues(a.key(fields, k), b.key(fields, k));
+    if (order !== 0) return order * fields[k]!.direction;
+  }
+  return a.index - b.index;
+};
+
 /** The indexes of the rows in order (the first `keep` of them, when given). */
 const sorted = (rows: Row[], spec: Record<string, number>, keep: number | undefined, added?: Added): number[] => {
-  const fields = Object.entries(spec).map(([path, direction]) => {
+  const fields: SortField[] = Object.entries(spec).map(([path, direction]) => {
     if (direction !== 1 && direction !== -1) unsupported();
-    return { direction, read: added?.get(path) ?? compilePath(path) };
+    return { direction: direction as 1 | -1, read: added?.get(path) ?? compilePath(path) };
   });
   if (fields.length === 0) unsupported();
-  type Item = { row: Row; index: number; keys: unknown[] };
-  const keysOf = (row: Row, into: unknown[] = new Array(fields.length)) => {
-    for (let k = 0; k < fields.length; k += 1) {
-      const value = fields[k]!.read(row);
-      rankOf(value);
-      into[k] = value;
-    }
-    return into;
+  const first = fields[0]!;
+  const compare = (a: Keyed, b: Keyed) => compareKeyed(fields, a, b);
+  const valueOf = (row: Row) => {
+    const value = first.read(row);
+    rankOf(value);
+    return value;
   };
-  const compareKeys = (a: unknown[], ai: number, b: unknown[], bi: number) => {
-    for (let k = 0; k < fields.length; k += 1) {
-      const order = compareValues(a[k], b[k]);
-      if (order !== 0) return order * fields[k]!.direction;
-    }
-    return ai - bi;
-  };
-  const compare = (a: Item, b: Item) => compareKeys(a.keys, a.index, b.keys, b.index);
   if (keep === undefined || keep * 4 >= rows.length) {
-    return rows.map((row, index) => ({ row, index, keys: keysOf(row) })).sort(compare).map((item) => item.index);
+    return rows.map((row, index) => new Keyed(row, index, valueOf(row))).sort(compare).map((item) => item.index);
   }
   // The best `keep` rows, kept in order as the rest stream past: n log(keep), not n log(n).
-  const best: Item[] = [];
-  const scratch: unknown[] = new Array(fields.length);
+  // Most rows lose to the last one kept on the first field alone; rows that arrive in order
+  // (the newest documents last, sorted newest first) beat the first one kept and go first.
+  const best: Keyed[] = [];
   for (let index = 0; index < rows.length; index += 1) {
-    const keys = keysOf(rows[index]!, scratch);
-    if (best.length === keep && compareKeys(keys, index, best[keep - 1]!.keys, best[keep - 1]!.index) >= 0) continue;
-    const item = { row: rows[index]!, index, keys: [...keys] };
-    let low = 0;
-    let high = best.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (compare(best[mid]!, item) <= 0) low = mid + 1;
-      else high = mid;
+    const row = rows[index]!;
+    const value = valueOf(row);
+    let item: Keyed;
+    if (best.length === keep) {
+      const last = best[keep - 1]!;
+      const order = compareValues(value, last.first) * first.direction;
+      if (order > 0) continue;
+      item = new Keyed(row, index, value);
+      if (order === 0 && compare(item, last) >= 0) continue;
+    } else item = new Keyed(row, index, value);
+    if (best.length > 0 && compare(item, best[0]!) < 0) best.unshift(item);
+    else {
+      let low = 0;
+      let high = best.length;
+      while (low < high) {
+        const mid = (low + high) >> 1;
+        if (compare(best[mid]!, item) <= 0) low = mid + 1;
+        else high = mid;
+      }
+      best.splice(low, 0, item);
     }
-    best.splice(low, 0, item);
     if (best.length > keep) best.pop();
   }
   return best.map((item) => item.index);
@@ -197,6 +235,17 @@ const sorted = (rows: Row[], spec: Record<string, number>, keep: number | undefi
  */
 const compilePath = (path: string): ((row: Row) => unknown) => {
   const parts = path.split('.');
+  // Own fields only: a document's prototype is no field of it ("constructor", "toString").
+  // (The check also costs less than reading a missing field of objects of many shapes.)
+  const own = Object.prototype.hasOwnProperty;
+  if (parts.length === 1) {
+    const [field] = parts as [string];
+    return (row) => {
+      const value = own.call(row, field) ? row[field] : undefined;
+      if (Array.isArray(value)) unsupported();
+      return value;
+    };
+  }
   return (row) => {
     let value: unknown = row;
     for (const part of parts) {
@@ -206,8 +255,7 @@ const compilePath = (path: string): ((row: Row) => unknown) => {
         break;
       }
       if (typeof value !== 'object') return undefined;
-      // Own fields only: a document's prototype is no field of it ("constructor", "toString").
-      value = Object.prototype.hasOwnProperty.call(value, part) ? (value as Row)[part] : undefined;
+      value = own.call(value, part) ? (value as Row)[part] : undefined;
     }
     if (Array.isArray(value)) unsupported();
     return value;
@@ -228,20 +276,27 @@ const group = (rows: Row[], spec: Record<string, unknown>): Row[] => {
     if (kind !== '$sum' && kind !== '$first') unsupported();
     return { field, kind: kind as Accumulator['kind'], of: compile(of) };
   });
-  const groups = new Map<unknown, Row>();
+  const sums = accumulators.filter((accumulator) => accumulator.kind === '$sum').map((accumulator) => accumulator.of);
+  const firsts = accumulators.filter((accumulator) => accumulator.kind === '$first').map((accumulator) => accumulator.of);
+  // Per group: the $first values, taken from its first row, and the running $sum totals.
+  const groups = new Map<unknown, { firsts: unknown[]; sums: number[] }>();
   for (const row of rows) {
     const id = keyOf(row) ?? null;
     if (id !== null && typeof id === 'object') unsupported();
-    let out = groups.get(id);
-    const first = !out;
-    if (!out) groups.set(id, (out = { _id: id }));
-    for (const { field, kind, of } of accumulators) {
-      const value = of(row);
-      if (kind === '$sum') out[field] = ((out[field] as number | undefined) ?? 0) + (typeof value === 'number' ? value : 0);
-      else if (first) out[field] = value ?? null;
+    let state = groups.get(id);
+    if (!state) groups.set(id, (state = { firsts: firsts.map((of) => of(row) ?? null), sums: sums.map(() => 0) }));
+    for (let s = 0; s < sums.length; s += 1) {
+      const value = sums[s]!(row);
+      if (typeof value === 'number') state.sums[s]! += value;
     }
   }
-  return [...groups.values()];
+  return [...groups].map(([id, state]) => {
+    const out: Row = { _id: id };
+    let s = 0;
+    let f = 0;
+    for (const { field, kind } of accumulators) out[field] = kind === '$sum' ? state.sums[s++] : state.firsts[f++];
+    return out;
+  });
 };
 
 // ------------------------------------------------------------------ expressions
