@@ -294,6 +294,7 @@ const lifecycle = (config: Config, deps: AppDeps, mailer: Mailer): System => {
     async start() {
       const empty = (await deps.eventStore.headPosition()) === 0;
       await deps.projections.start();
+      await deps.rebuilds.startOutdated(deps.projections.outdated);
       for (const process of deps.processes) await process.start();
       deps.jobs.start();
       if (config.adminEmail && config.adminPassword) {
@@ -320,6 +321,7 @@ const lifecycle = (config: Config, deps: AppDeps, mailer: Mailer): System => {
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
       for (const process of deps.processes) await process.stop();
+      await deps.rebuilds.stop();
       await deps.jobs.stop();
       await deps.projections.stop();
       await mailer.close();

@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError } from '../domain/shared/errors.js';
 import type { EventSchema } from '../domain/shared/event-schema.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
 import { DuplicateKeyError, type Document, type ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
-import type { Projection } from '../projections/projection.js';
+import { projectionVersion, type Projection } from '../projections/projection.js';
 import { CHECKPOINTS, ProjectionRunner, type Checkpoint } from '../projections/runner.js';
 import type { ProjectionViews } from '../projections/views.js';
 
@@ -62,6 +62,9 @@ const STALE_MS = 60_000;
 
 export class Rebuilds {
   private readonly owner = randomUUID();
+  /** Rebuilds started in the background (start()), until they end. */
+  private readonly background = new Set<Promise<unknown>>();
+  private stopping = false;
 
   constructor(
     private readonly deps: RebuildDeps,
@@ -90,7 +93,30 @@ export class Rebuilds {
   async start(names: readonly string[]): Promise<void> {
     const selected = this.select(names);
     await this.claim(selected);
-    void this.runClaimed(selected).catch((error: unknown) => this.deps.logger.error({ err: error }, 'rebuild failed'));
+    const running = this.runClaimed(selected).catch((error: unknown) => this.deps.logger.error({ err: error }, 'rebuild failed'));
+    this.background.add(running);
+    void running.finally(() => this.background.delete(running));
+  }
+
+  /**
+   * Rebuilds the projections whose read model another version of them folded (see
+   * Projection.version), in the background; one already running elsewhere is left to finish.
+   */
+  async startOutdated(names: readonly string[]): Promise<void> {
+    if (names.length === 0) return;
+    this.deps.logger.warn({ projections: names }, 'read models folded by another version of their projection: rebuilding them');
+    try {
+      await this.start(names);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      this.deps.logger.info({ projections: names }, 'a rebuild of these read models is already running');
+    }
+  }
+
+  /** Interrupts the background rebuilds (each marked failed; the next one starts over) and waits for them. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.allSettled([...this.background]);
   }
 
   private async runClaimed(selected: Projection[], onProgress?: (progress: Progress) => void): Promise<RebuildResult> {
@@ -148,6 +174,7 @@ export class Rebuilds {
   private async reach(runner: ProjectionRunner, position: number): Promise<void> {
     let failingSince: number | undefined;
     while (!(await runner.waitFor(position, 1000))) {
+      if (this.stopping) throw new Error('interrupted: the process is stopping');
       if (runner.status !== 'failing') failingSince = undefined;
       else if ((failingSince ??= Date.now()) < Date.now() - 30_000) throw new Error(`the rebuild keeps failing: ${runner.lastError}`);
     }
@@ -158,8 +185,8 @@ export class Rebuilds {
     const updatedAt = new Date().toISOString();
     await this.deps.store.bulkWrite(
       rebuilt.map(({ name, collection, position }) => {
-        const logical = selected.find((p) => p.name === name)!.collection;
-        const replacement: Checkpoint = { _id: name, logical, collection, position, updatedAt };
+        const projection = selected.find((p) => p.name === name)!;
+        const replacement: Checkpoint = { _id: name, logical: projection.collection, collection, position, updatedAt, version: projectionVersion(projection) };
         return { collection: CHECKPOINTS, replaceOne: { filter: { _id: name }, replacement, upsert: true } };
       }),
     );

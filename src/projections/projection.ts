@@ -14,7 +14,15 @@ export type Projection<D extends Document = Document> = {
   documentIds: (event: RecordedEvent) => string[];
   evolve: (doc: D | null, event: RecordedEvent) => D | null;
   indexes?: IndexSpec[];
+  /**
+   * The version of this definition (1 when absent). Bump it when `evolve` or the documents'
+   * shape changes: a read model folded by another version is rebuilt from the log when the
+   * server starts, while the old one keeps serving until the new one is swapped in.
+   */
+  version?: number;
 };
+
+export const projectionVersion = (projection: Projection): number => projection.version ?? 1;
 
 /** Every projected document carries the position of the last event folded into it. */
 export type Projected<D> = D & { _position: number };

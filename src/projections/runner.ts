@@ -4,7 +4,7 @@ import type { EventStore, RecordedEvent } from '../infrastructure/event-store/ev
 import { CheckpointPacer } from '../infrastructure/event-store/checkpoint-pacer.js';
 import { LogFollower, RewindTo, type FollowerStatus } from '../infrastructure/event-store/log-follower.js';
 import { DuplicateKeyError, type Document, type ReadModelStore, type WriteOperation } from '../infrastructure/read-models/read-model-store.js';
-import type { Projection } from './projection.js';
+import { projectionVersion, type Projection } from './projection.js';
 
 /**
  * Runs projections from their stored checkpoints (see LogFollower for catch-up and live).
@@ -47,11 +47,19 @@ export type RunnerOptions = {
   writeBehind?: number;
 };
 
-export type Checkpoint = Document & { position: number; logical: string; collection: string; updatedAt: string };
+export type Checkpoint = Document & {
+  position: number;
+  logical: string;
+  collection: string;
+  updatedAt: string;
+  /** The projection's version that folded this collection (absent: 1). */
+  version?: number;
+};
 
 export const CHECKPOINTS = 'checkpoints';
 
-type Target = { projection: Projection; collection: string; position: number };
+/** `version`: the projection's version that folded the collection this target writes. */
+type Target = { projection: Projection; collection: string; position: number; version: number };
 
 export class ProjectionRunner {
   private targets = new Map<string, Target>();
@@ -70,7 +78,7 @@ export class ProjectionRunner {
     this.follower = new LogFollower(deps.eventStore, deps.logger, options.batchSize ?? 500);
     for (const projection of projections) {
       const collection = options.targets?.[projection.name] ?? projection.collection;
-      this.targets.set(projection.name, { projection, collection, position: 0 });
+      this.targets.set(projection.name, { projection, collection, position: 0, version: projectionVersion(projection) });
     }
   }
 
@@ -113,6 +121,14 @@ export class ProjectionRunner {
 
   checkpointOf(name: string): number | undefined {
     return this.targets.get(name)?.position;
+  }
+
+  /**
+   * Projections whose collection was folded by another version of them (after start): their
+   * documents may lack what this version's queries read, until a rebuild replaces them.
+   */
+  get outdated(): string[] {
+    return [...this.targets.values()].filter((t) => t.version !== projectionVersion(t.projection)).map((t) => t.projection.name);
   }
 
   /** The collection a projection writes now. */
@@ -208,6 +224,8 @@ export class ProjectionRunner {
     for (const target of this.targets.values()) {
       const checkpoint = stored.find((c) => c._id === target.projection.name);
       target.position = checkpoint?.position ?? 0;
+      // A collection started from scratch is folded by this version; else the checkpoint says which.
+      target.version = checkpoint && checkpoint.position > 0 ? (checkpoint.version ?? 1) : projectionVersion(target.projection);
       if (!this.options.targets) target.collection = checkpoint?.collection ?? target.projection.collection;
     }
     this.position = Math.min(...[...this.targets.values()].map((t) => t.position));
@@ -262,9 +280,9 @@ export class ProjectionRunner {
   /** One guarded write per projection: it only lands while the checkpoint still names this collection. */
   private checkpointWrites(position: number): WriteOperation[] {
     const updatedAt = new Date().toISOString();
-    return [...this.targets.values()].map(({ projection, collection, position: own }) => {
+    return [...this.targets.values()].map(({ projection, collection, position: own, version }) => {
       const at = Math.max(own, position);
-      const replacement: Checkpoint = { _id: projection.name, logical: projection.collection, collection, position: at, updatedAt };
+      const replacement: Checkpoint = { _id: projection.name, logical: projection.collection, collection, position: at, updatedAt, version };
       return {
         collection: this.checkpointCollection,
         replaceOne: { filter: { _id: projection.name, collection }, replacement, upsert: true },

@@ -50,6 +50,7 @@ export const searchProjection: Projection<SearchView> = {
   documentIds: productsProjection.documentIds,
   evolve,
   indexes: [{ keys: { terms: 1 } }, { keys: { boosted: 1 } }, { keys: { categoryKey: 1 } }, { keys: { brandKey: 1 } }],
+  version: 2, // 2: `boosted`
 };
 
 // ------------------------------------------------------------------ queries
