@@ -68,7 +68,15 @@ export class ProjectionRunner {
   private position = 0;
   private read = 0;
   /** writeBehind: changed documents not written yet (null: deleted), least recently changed first. */
-  private readonly dirty = new Map<string, { collection: string; id: string; doc: Document | null }>();
+  private readonly dirty = new Map<string, Held>();
+  /**
+   * writeBehind: documents changed again after they were written out (a product, touched by
+   * order after order, unlike an order's own documents, busy for a while and then done): held
+   * apart, least recently changed first, and written out only beyond 60% of writeBehind.
+   */
+  private readonly recurring = new Map<string, Held>();
+  /** writeBehind: keys written out lately, oldest first (about writeBehind of them). */
+  private ghosts = new Set<string>();
 
   constructor(
     private readonly deps: RunnerDeps,
@@ -94,7 +102,7 @@ export class ProjectionRunner {
   /** Stops following the log; with writeBehind, then writes what is held and the checkpoints. */
   async stop(): Promise<void> {
     await this.follower.stop();
-    if (this.options.writeBehind !== undefined && this.position > 0) await this.flush(this.dirty.size, true);
+    if (this.options.writeBehind !== undefined && this.position > 0) await this.flush(this.dirty.size + this.recurring.size, true);
   }
 
   /** The position every projection of this runner has reached. */
@@ -179,27 +187,46 @@ export class ProjectionRunner {
     for (const [collection, ids] of changed) {
       for (const id of ids) {
         const key = heldKey(collection, id);
-        this.dirty.delete(key); // to the back: changed just now
-        this.dirty.set(key, { collection, id, doc: documents.get(collection)!.get(id) ?? null });
+        const held: Held = { collection, id, doc: documents.get(collection)!.get(id) ?? null };
+        // To the back of its map: changed just now.
+        if (this.recurring.delete(key) || this.ghosts.delete(key)) this.recurring.set(key, held);
+        else {
+          this.dirty.delete(key);
+          this.dirty.set(key, held);
+        }
       }
     }
     const limit = this.options.writeBehind!;
+    const size = this.dirty.size + this.recurring.size;
     // Down to three quarters of the limit, so that writes go out in batches.
-    if (this.dirty.size > limit) await this.flush(this.dirty.size - Math.floor(limit * 0.75), false);
+    if (size > limit) await this.flush(size - Math.floor(limit * 0.75), false);
   }
 
-  /** Writes the `count` least recently changed held documents; `withCheckpoints`: then every checkpoint, durably. */
+  /**
+   * Writes the `count` least recently changed held documents, recurring ones last (unless
+   * they fill more than 60% of writeBehind); `withCheckpoints`: then every checkpoint, durably.
+   */
   private async flush(count: number, withCheckpoints: boolean): Promise<void> {
+    const limit = this.options.writeBehind ?? 0;
     let writes: WriteOperation[] = [];
-    for (const [key, { collection, id, doc }] of this.dirty) {
-      if (count-- <= 0) break;
-      writes.push(doc ? { collection, replaceOne: { filter: { _id: id }, replacement: doc, upsert: true } } : { collection, deleteOne: { filter: { _id: id } } });
-      this.dirty.delete(key);
-      if (writes.length >= 5000) {
-        await this.deps.readModels.bulkWrite(writes, { durable: false });
-        writes = [];
+    const writeOut = async (from: Map<string, Held>, n: number) => {
+      for (const [key, { collection, id, doc }] of from) {
+        if (n-- <= 0) break;
+        writes.push(doc ? { collection, replaceOne: { filter: { _id: id }, replacement: doc, upsert: true } } : { collection, deleteOne: { filter: { _id: id } } });
+        from.delete(key);
+        this.ghosts.add(key);
+        count -= 1;
+        if (writes.length >= 5000) {
+          await this.deps.readModels.bulkWrite(writes, { durable: false });
+          writes = [];
+        }
       }
-    }
+    };
+    await writeOut(this.recurring, Math.min(count, this.recurring.size - Math.floor(limit * 0.6)));
+    await writeOut(this.dirty, count);
+    await writeOut(this.recurring, count);
+    // Forget the oldest keys written out, a batch at a time.
+    if (this.ghosts.size > 2 * limit) this.ghosts = new Set([...this.ghosts].slice(-limit));
     if (withCheckpoints) await this.deps.readModels.bulkWrite([...writes, ...this.checkpointWrites(this.position)]);
     else if (writes.length > 0) await this.deps.readModels.bulkWrite(writes, { durable: false });
   }
@@ -245,9 +272,9 @@ export class ProjectionRunner {
     for (const [collection, ids] of wanted) {
       const known = new Map<string, Document | null>();
       // Held back (writeBehind): newer than what the store has.
-      if (this.dirty.size > 0) {
+      if (this.dirty.size > 0 || this.recurring.size > 0) {
         for (const id of ids) {
-          const held = this.dirty.get(heldKey(collection, id));
+          const held = this.dirty.get(heldKey(collection, id)) ?? this.recurring.get(heldKey(collection, id));
           if (held) known.set(id, held.doc);
         }
       }
@@ -294,5 +321,8 @@ export class ProjectionRunner {
     return this.options.checkpoints ?? CHECKPOINTS;
   }
 }
+
+/** writeBehind: a changed document not written yet (doc null: deleted). */
+type Held = { collection: string; id: string; doc: Document | null };
 
 const heldKey = (collection: string, id: string) => `${collection}\u0000${id}`;

@@ -207,6 +207,28 @@ describe('Projection runner', () => {
       const positions = async (name: string) => (await readModels.collection(name).find({}, sorted)).map((c) => [c._id, c.position]);
       expect(await positions('held_checkpoints')).to.deep.equal(await positions('plain_checkpoints'));
     });
+    it('keeps a document that keeps coming back held, writing it out far less often than plain LRU would', async () => {
+      // 120 products created one after the other; every 12th creation also reprices p-hot:
+      // more documents than the 8 held come and go between two changes of p-hot.
+      const history = async () => {
+        await appendOne(events, 'product-p-hot', 'ProductCreated', created('p-hot'));
+        for (let i = 0; i < 120; i += 1) {
+          await appendOne(events, `product-p-${i}`, 'ProductCreated', created(`p-${i}`));
+          if (i % 12 === 11) await appendOne(events, 'product-p-hot', 'ProductPriceChanged', { productId: 'p-hot', price: { amount: 2000 + i, currency: 'EUR' }, previousPrice: { amount: 1250, currency: 'EUR' }, changedAt: T1 });
+        }
+      };
+      await history();
+      const counting = new CountingReadModels(readModels);
+      const held = runner([], counting, { batchSize: 1, writeBehind: 8, targets: { products: 'products__held' }, checkpoints: 'held_checkpoints' });
+      await held.start();
+      expect(await held.waitFor(await events.headPosition(), 10_000)).to.equal(true);
+      await held.stop();
+      // Written out once before it came back, then held to the end: 2 writes, not one per change (11).
+      expect(counting.writesOf('products__held', 'p-hot')).to.equal(2);
+      expect(counting.writesOf('products__held', 'p-0')).to.equal(1);
+      expect((await readModels.collection('products__held').findOne({ _id: 'p-hot' }))?.price).to.deep.equal({ amount: 2119, currency: 'EUR' });
+      expect(await readModels.collection('products__held').countDocuments()).to.equal(121);
+    });
   });
 
   describe('applying events', () => {
@@ -519,4 +541,27 @@ class FlakyReadModels implements ReadModelStore {
   renameCollection = (from: string, to: string) => this.inner.renameCollection(from, to);
   ping = () => this.inner.ping();
   close = () => this.inner.close();
+}
+
+/** Counts the documents each bulk write replaces, by collection and id. */
+class CountingReadModels extends FlakyReadModels {
+  private readonly writes = new Map<string, number>();
+
+  constructor(inner: ReadModelStore) {
+    super(inner, 0);
+  }
+
+  override async bulkWrite(operations: readonly WriteOperation[]): Promise<void> {
+    for (const operation of operations) {
+      if ('replaceOne' in operation) {
+        const key = `${operation.collection}/${String(operation.replaceOne.filter._id)}`;
+        this.writes.set(key, (this.writes.get(key) ?? 0) + 1);
+      }
+    }
+    return super.bulkWrite(operations);
+  }
+
+  writesOf(collection: string, id: string): number {
+    return this.writes.get(`${collection}/${id}`) ?? 0;
+  }
 }
