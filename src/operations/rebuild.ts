@@ -59,6 +59,8 @@ const REBUILD_CHECKPOINTS = 'rebuild_checkpoints';
 export const WRITE_BEHIND = 10_000;
 /** A rebuild whose heartbeat is older than this was interrupted (its process died). */
 const STALE_MS = 60_000;
+/** A running rebuild records its progress at most this often (each record is a write, a batch lasts a few ms). */
+const HEARTBEAT_MS = 1000;
 
 export class Rebuilds {
   private readonly owner = randomUUID();
@@ -142,14 +144,17 @@ export class Rebuilds {
     await this.dropLeftovers(selected, current, targets);
     await this.deps.store.collection(REBUILD_CHECKPOINTS).deleteMany({ _id: { $in: selected.map((p) => p.name) } });
     let head = await this.deps.eventStore.headPosition();
+    let beatAt = 0;
     const report = (position: number, events: number) => {
       onProgress?.({ position, head, events, elapsedMs: Date.now() - started });
+      if (Date.now() - beatAt < HEARTBEAT_MS) return;
+      beatAt = Date.now();
       void this.heartbeat(selected, { position, head, events });
     };
     const runner = new ProjectionRunner(
       { eventStore: this.deps.eventStore, readModels: this.deps.store, schema: this.deps.schema, logger: this.deps.logger },
       selected,
-      { checkpoints: REBUILD_CHECKPOINTS, targets, batchSize: 2000, writeBehind: WRITE_BEHIND, onProgress: report },
+      { checkpoints: REBUILD_CHECKPOINTS, targets, batchSize: 2000, writeBehind: WRITE_BEHIND, fresh: true, onProgress: report },
     );
     await runner.start();
     try {
@@ -250,7 +255,8 @@ export class Rebuilds {
   private async heartbeat(selected: Projection[], progress: { position: number; head: number; events: number }) {
     await this.deps.store
       .collection(REBUILDS)
-      .updateMany({ _id: { $in: selected.map((p) => p.name) }, owner: this.owner }, { $set: { ...progress, heartbeatAt: new Date().toISOString() } })
+      // Not fsynced: a heartbeat lost to a power cut is one that the next one replaces.
+      .updateMany({ _id: { $in: selected.map((p) => p.name) }, owner: this.owner }, { $set: { ...progress, heartbeatAt: new Date().toISOString() } }, { durable: false })
       .catch(() => undefined);
   }
 

@@ -49,7 +49,7 @@ const fold = async (deps: VerifyDeps, selected: readonly Projection[], scratch: 
   const runner = new ProjectionRunner(
     { eventStore: deps.eventStore, readModels: deps.store, schema: deps.schema, logger: deps.logger },
     selected,
-    { checkpoints: VERIFY_CHECKPOINTS, targets: scratch, until, batchSize: 2000, writeBehind: WRITE_BEHIND },
+    { checkpoints: VERIFY_CHECKPOINTS, targets: scratch, until, batchSize: 2000, writeBehind: WRITE_BEHIND, fresh: true },
   );
   await runner.start();
   try {

@@ -45,6 +45,13 @@ export type RunnerOptions = {
    * interrupted rebuild starts over).
    */
   writeBehind?: number;
+  /**
+   * With writeBehind: the targets start empty when every checkpoint is at 0, and nothing but
+   * this runner writes them, so a document it never wrote out is known not to exist and is
+   * not looked up. Rebuilds and verification fill collections of their own; a live runner
+   * must not say so.
+   */
+  fresh?: boolean;
 };
 
 export type Checkpoint = Document & {
@@ -77,6 +84,12 @@ export class ProjectionRunner {
   private readonly recurring = new Map<string, Held>();
   /** writeBehind: keys written out lately, oldest first (about writeBehind of them). */
   private ghosts = new Set<string>();
+  /** writeBehind: documents handed to the store's load() and not written yet. */
+  private readonly loading = new Map<string, Held>();
+  /** writeBehind: loads on their way, oldest first. */
+  private loads: Array<Promise<void>> = [];
+  /** fresh: the keys of every document written out (a document not in it does not exist). */
+  private writtenOut: KeyFilter | undefined;
 
   constructor(
     private readonly deps: RunnerDeps,
@@ -93,6 +106,8 @@ export class ProjectionRunner {
   /** Loads checkpoints, creates indexes and starts following the log in the background. */
   async start(): Promise<void> {
     await this.loadCheckpoints();
+    const fromScratch = [...this.targets.values()].every((t) => t.position === 0);
+    if (this.options.fresh && this.options.writeBehind !== undefined && fromScratch) this.writtenOut = new KeyFilter();
     for (const { projection, collection } of this.targets.values()) {
       for (const index of projection.indexes ?? []) await this.deps.readModels.collection(collection).createIndex(index);
     }
@@ -203,32 +218,67 @@ export class ProjectionRunner {
   }
 
   /**
-   * Writes the `count` least recently changed held documents, recurring ones last (unless
-   * they fill more than 60% of writeBehind); `withCheckpoints`: then every checkpoint, durably.
+   * Hands the `count` least recently changed held documents to the store's load(), recurring
+   * ones last (unless they fill more than 60% of writeBehind); `withCheckpoints`: then waits
+   * for every load and writes every checkpoint, durably.
    */
   private async flush(count: number, withCheckpoints: boolean): Promise<void> {
     const limit = this.options.writeBehind ?? 0;
-    let writes: WriteOperation[] = [];
-    const writeOut = async (from: Map<string, Held>, n: number) => {
-      for (const [key, { collection, id, doc }] of from) {
-        if (n-- <= 0) break;
-        writes.push(doc ? { collection, replaceOne: { filter: { _id: id }, replacement: doc, upsert: true } } : { collection, deleteOne: { filter: { _id: id } } });
-        from.delete(key);
-        this.ghosts.add(key);
+    // The store writes one load while the next waits; a load that failed fails this flush
+    // before it takes anything out of the maps.
+    await this.settleLoads(1);
+    const batch: Array<[string, Held]> = [];
+    const take = (from: Map<string, Held>, n: number) => {
+      for (const entry of from) {
+        if (n-- <= 0 || count <= 0) break;
+        batch.push(entry);
+        from.delete(entry[0]);
         count -= 1;
-        if (writes.length >= 5000) {
-          await this.deps.readModels.bulkWrite(writes, { durable: false });
-          writes = [];
-        }
       }
     };
-    await writeOut(this.recurring, Math.min(count, this.recurring.size - Math.floor(limit * 0.6)));
-    await writeOut(this.dirty, count);
-    await writeOut(this.recurring, count);
+    take(this.recurring, this.recurring.size - Math.floor(limit * 0.6));
+    take(this.dirty, count);
+    take(this.recurring, count);
+    for (let i = 0; i < batch.length; i += LOAD_SIZE) this.send(batch.slice(i, i + LOAD_SIZE));
     // Forget the oldest keys written out, a batch at a time.
     if (this.ghosts.size > 2 * limit) this.ghosts = new Set([...this.ghosts].slice(-limit));
-    if (withCheckpoints) await this.deps.readModels.bulkWrite([...writes, ...this.checkpointWrites(this.position)]);
-    else if (writes.length > 0) await this.deps.readModels.bulkWrite(writes, { durable: false });
+    if (withCheckpoints) {
+      await this.settleLoads(0);
+      await this.deps.readModels.bulkWrite(this.checkpointWrites(this.position));
+    }
+  }
+
+  /**
+   * Hands documents to the store's load() and goes on folding while it writes them; they are
+   * read from memory until written. A load that fails gives its documents back to `dirty`
+   * (unless changed since), and the batch that is folding fails with it, to be retried.
+   */
+  private send(chunk: Array<[string, Held]>): void {
+    for (const [key, held] of chunk) {
+      this.loading.set(key, held);
+      this.ghosts.add(key);
+      this.writtenOut?.add(key);
+    }
+    const load = this.deps.readModels.load(chunk.map(([, held]) => held)).then(
+      () => {
+        for (const [key, held] of chunk) if (this.loading.get(key) === held) this.loading.delete(key);
+      },
+      (error: unknown) => {
+        for (const [key, held] of chunk) {
+          if (this.loading.get(key) !== held) continue;
+          this.loading.delete(key);
+          if (!this.dirty.has(key) && !this.recurring.has(key)) this.dirty.set(key, held);
+        }
+        throw error;
+      },
+    );
+    load.catch(() => undefined); // the failure is thrown where the load is awaited: settleLoads
+    this.loads.push(load);
+  }
+
+  /** Waits until at most `pending` loads are on their way; throws the failure of a load that failed. */
+  private async settleLoads(pending: number): Promise<void> {
+    while (this.loads.length > pending) await this.loads.shift();
   }
 
   /** Writes a batch; when a rebuild swapped a collection in meanwhile, reloads and rewinds instead. */
@@ -272,13 +322,15 @@ export class ProjectionRunner {
     for (const [collection, ids] of wanted) {
       const known = new Map<string, Document | null>();
       // Held back (writeBehind): newer than what the store has.
-      if (this.dirty.size > 0 || this.recurring.size > 0) {
+      if (this.dirty.size > 0 || this.recurring.size > 0 || this.loading.size > 0) {
         for (const id of ids) {
-          const held = this.dirty.get(heldKey(collection, id)) ?? this.recurring.get(heldKey(collection, id));
+          const key = heldKey(collection, id);
+          const held = this.dirty.get(key) ?? this.recurring.get(key) ?? this.loading.get(key);
           if (held) known.set(id, held.doc);
         }
       }
-      const missing = [...ids].filter((id) => !known.has(id));
+      const missing: string[] = [];
+      for (const id of ids) if (!known.has(id) && (!this.writtenOut || this.writtenOut.mayHave(heldKey(collection, id)))) missing.push(id);
       const found = missing.length > 0 ? await this.deps.readModels.collection(collection).find({ _id: { $in: missing } }, { readonly: true }) : [];
       for (const doc of found) known.set(doc._id, doc);
       documents.set(collection, known);
@@ -322,7 +374,55 @@ export class ProjectionRunner {
   }
 }
 
+/** writeBehind: documents per load (a transaction of the embedded store). */
+const LOAD_SIZE = 5000;
+
 /** writeBehind: a changed document not written yet (doc null: deleted). */
 type Held = { collection: string; id: string; doc: Document | null };
 
 const heldKey = (collection: string, id: string) => `${collection}\u0000${id}`;
+
+/**
+ * A Bloom filter of 8 Mbit (1 MB, whatever the number of keys): `mayHave` is true for every
+ * key added, and for about 0.25% of the others at 500,000 keys (they are merely looked up).
+ */
+export class KeyFilter {
+  private readonly bits = new Uint32Array(KEY_FILTER_BITS / 32);
+
+  add(key: string): void {
+    const [a, b] = hashPair(key);
+    for (let i = 0; i < 4; i += 1) {
+      const bit = (a + Math.imul(i, b)) & (KEY_FILTER_BITS - 1);
+      this.bits[bit >>> 5]! |= 1 << (bit & 31);
+    }
+  }
+
+  mayHave(key: string): boolean {
+    const [a, b] = hashPair(key);
+    for (let i = 0; i < 4; i += 1) {
+      const bit = (a + Math.imul(i, b)) & (KEY_FILTER_BITS - 1);
+      if ((this.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
+    }
+    return true;
+  }
+}
+
+const KEY_FILTER_BITS = 1 << 23;
+
+/** Two 32-bit hashes of a key (FNV-1a from two offsets, each mixed by MurmurHash3's finalizer), for double hashing. */
+const hashPair = (key: string): [number, number] => {
+  let a = 0x811c9dc5;
+  let b = 0x3c6ef372;
+  for (let i = 0; i < key.length; i += 1) {
+    const c = key.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193);
+  }
+  return [mix(a), mix(b) | 1];
+};
+
+const mix = (h: number): number => {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+};

@@ -3,6 +3,7 @@ import type {
   Filter,
   FindOptions,
   IndexSpec,
+  LoadedDocument,
   ReadModelCollection,
   ReadModelStore,
   Update,
@@ -58,6 +59,10 @@ export class ProjectionViews implements ReadModelStore {
 
   bulkWrite(operations: readonly WriteOperation[], options?: WriteOptions): Promise<void> {
     return this.store.bulkWrite(operations, options);
+  }
+
+  load(documents: readonly LoadedDocument[]): Promise<void> {
+    return this.store.load(documents);
   }
 
   listCollections(): Promise<string[]> {

@@ -91,6 +91,42 @@ describe('embedded read-model store', () => {
     await server.close();
   });
 
+  it('loads from a thread of its own: the store (its collections in memory too) and another process see the documents once the load resolves', async () => {
+    const path = join(dir.path, 'rm.db');
+    const server = new EmbeddedReadModelStore({ path });
+    const tool = new EmbeddedReadModelStore({ path });
+    await server.collection('products').insertOne({ _id: 'p1', v: 1 });
+    expect(await server.collection('products').countDocuments()).to.equal(1); // in memory now
+    expect(await server.collection('products').findOne({ _id: 'p1' })).to.deep.equal({ _id: 'p1', v: 1 });
+    await server.load([
+      { collection: 'products', id: 'p1', doc: { _id: 'p1', v: 2 } },
+      { collection: 'products', id: 'p2', doc: { _id: 'p2', v: 1 } },
+    ]);
+    const expected = [{ _id: 'p1', v: 2 }, { _id: 'p2', v: 1 }];
+    expect(await server.collection('products').find({}, { sort: { _id: 1 } })).to.deep.equal(expected);
+    expect(await server.collection('products').findOne({ _id: 'p1' })).to.deep.equal({ _id: 'p1', v: 2 });
+    expect(await tool.collection('products').find({}, { sort: { _id: 1 } })).to.deep.equal(expected);
+    await tool.close();
+    await server.close();
+  });
+
+  it('writes none of a load that fails in its thread, rejects it, and loads again afterwards', async () => {
+    const path = join(dir.path, 'rm.db');
+    const store = new EmbeddedReadModelStore({ path });
+    // An id SQLite cannot bind: the loader thread's transaction fails after the first document.
+    const broken = store.load([
+      { collection: 'products', id: 'p1', doc: { _id: 'p1', v: 1 } },
+      { collection: 'products', id: undefined as unknown as string, doc: { _id: 'p2', v: 1 } },
+    ]);
+    const error = await broken.then(() => undefined, (e: unknown) => e);
+    expect(error).to.be.instanceOf(Error);
+    expect((error as Error).message).to.match(/^loading documents failed/);
+    expect(await store.collection('products').countDocuments()).to.equal(0);
+    await store.load([{ collection: 'products', id: 'p3', doc: { _id: 'p3', v: 1 } }]);
+    expect(await store.collection('products').find({})).to.deep.equal([{ _id: 'p3', v: 1 }]);
+    await store.close();
+  });
+
   it("answers repeated id lookups from memory, never stale: our writes, and another process's, show at once", async () => {
     const path = join(dir.path, 'rm.db');
     const server = new EmbeddedReadModelStore({ path });

@@ -248,6 +248,39 @@ export const readModelStoreContract = (
       });
     });
 
+    describe('loads (rebuilds)', () => {
+      it('store documents by id, replacing or deleting them, in the order of the calls', async () => {
+        await store.collection('a').insertOne({ _id: '1', n: 0, old: true });
+        await store.collection('a').insertOne({ _id: '2', n: 0 });
+        expect(await store.collection('a').countDocuments()).to.equal(2);
+        // Not awaited one by one: the second comes after the first all the same.
+        const first = store.load([
+          { collection: 'a', id: '1', doc: { _id: '1', n: 1 } },
+          { collection: 'b', id: 'x', doc: { _id: 'x', n: 1 } },
+          { collection: 'a', id: '2', doc: null },
+        ]);
+        const second = store.load([
+          { collection: 'a', id: '1', doc: { _id: '1', n: 2 } },
+          { collection: 'a', id: '3', doc: { _id: 'ignored', n: 3 } },
+        ]);
+        await Promise.all([first, second]);
+        expect(await store.collection('a').find({}, { sort: { _id: 1 } })).to.deep.equal([
+          { _id: '1', n: 2 },
+          { _id: '3', n: 3 },
+        ]);
+        expect(await store.collection('b').find({})).to.deep.equal([{ _id: 'x', n: 1 }]);
+        expect(await store.collection('a').findOne({ _id: '2' })).to.equal(null);
+      });
+
+      it('reject a document that breaks a unique index', async () => {
+        await store.collection('users').createIndex({ keys: { email: 1 }, unique: true });
+        await store.collection('users').insertOne({ _id: 'u1', email: 'a@example.com' });
+        const error = await rejection(store.load([{ collection: 'users', id: 'u2', doc: { _id: 'u2', email: 'a@example.com' } }]));
+        expect(error).to.be.instanceOf(DuplicateKeyError);
+        expect((await store.collection('users').find({})).map((u) => u._id)).to.deep.equal(['u1']);
+      });
+    });
+
     describe('collections', () => {
       it('renames a collection over an existing one, atomically replacing it', async () => {
         await store.collection('live').insertOne({ _id: 'old', v: 1 });

@@ -4,12 +4,12 @@ import type { EventStore } from '../../src/infrastructure/event-store/event-stor
 import { eventSchema } from '../../src/domain/shared/event-schema.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
-import type { Document, ReadModelStore, WriteOperation } from '../../src/infrastructure/read-models/read-model-store.js';
+import type { Document, LoadedDocument, ReadModelStore, WriteOperation } from '../../src/infrastructure/read-models/read-model-store.js';
 import { customerProfilesProjection, getCustomerProfile, type CustomerProfile } from '../../src/projections/customer-profiles/customer-profiles.js';
 import type { Projection } from '../../src/projections/projection.js';
 import { getProduct, productsProjection, type ProductView } from '../../src/projections/products/products.js';
 import { Rebuilds } from '../../src/operations/rebuild.js';
-import { CHECKPOINTS, type Checkpoint, type ProjectionRunner } from '../../src/projections/runner.js';
+import { CHECKPOINTS, KeyFilter, type Checkpoint, type ProjectionRunner } from '../../src/projections/runner.js';
 import { getStockLevel, stockLevelsProjection, type StockLevel } from '../../src/projections/stock-levels/stock-levels.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
 import { appendOne, runnerOn, silentLogger, untyped } from './projection-fixture.js';
@@ -228,6 +228,73 @@ describe('Projection runner', () => {
       expect(counting.writesOf('products__held', 'p-0')).to.equal(1);
       expect((await readModels.collection('products__held').findOne({ _id: 'p-hot' }))?.price).to.deep.equal({ amount: 2119, currency: 'EUR' });
       expect(await readModels.collection('products__held').countDocuments()).to.equal(121);
+    });
+  });
+
+  describe('writing out through loads (writeBehind)', () => {
+    /** 30 products, each created then repriced twice, each step in its own batch; every projection to collections of its own. */
+    const history = async () => {
+      for (let round = 0; round < 3; round += 1) {
+        for (let i = 0; i < 30; i += 1) {
+          const productId = `p-${i}`;
+          if (round === 0) await appendOne(events, `product-${productId}`, 'ProductCreated', created(productId));
+          else await appendOne(events, `product-${productId}`, 'ProductPriceChanged', { productId, price: { amount: 1000 + round, currency: 'EUR' }, previousPrice: { amount: 1250, currency: 'EUR' }, changedAt: T1 });
+        }
+      }
+    };
+    const targets = (suffix: string) => ({ products: `products__${suffix}`, 'stock-levels': `stock_levels__${suffix}`, 'customer-profiles': `customers__${suffix}` });
+    const folded = async (suffix: string) => {
+      const products = await readModels.collection(targets(suffix).products).find({}, { sort: { _id: 1 } });
+      expect(products).to.have.length(30);
+      return products;
+    };
+    const runTo = async (...runners: ProjectionRunner[]) => {
+      const head = await events.headPosition();
+      for (const r of runners) {
+        await r.start();
+        expect(await r.waitFor(head, 10_000)).to.equal(true);
+        await r.stop();
+      }
+    };
+
+    it('looks up, when told its targets start empty, only documents it wrote out before; told nothing, every one', async () => {
+      await history();
+      const fresh = new WatchingReadModels(readModels);
+      const told = new WatchingReadModels(readModels);
+      await runTo(
+        runner([], fresh, { batchSize: 1, writeBehind: 8, fresh: true, targets: targets('fresh'), checkpoints: 'fresh_checkpoints' }),
+        runner([], told, { batchSize: 1, writeBehind: 8, targets: targets('told'), checkpoints: 'told_checkpoints' }),
+        runner([], readModels, { batchSize: 1, targets: targets('plain'), checkpoints: 'plain_checkpoints' }),
+      );
+      // Products come back after they were written out: those are looked up, and only those.
+      expect(fresh.lookedUp.length).to.be.greaterThan(0);
+      expect(fresh.lookedUpUnwritten).to.deep.equal([]);
+      // Each creation looks its product up first, though nothing can be there yet.
+      expect(told.lookedUpUnwritten).to.include.members(['products__told/p-0', 'products__told/p-29']);
+      expect(await folded('fresh')).to.deep.equal(await folded('plain'));
+      expect(await folded('told')).to.deep.equal(await folded('plain'));
+    });
+
+    it('keeps the keys written out in a Bloom filter: every one is found, and few others', () => {
+      const filter = new KeyFilter();
+      const key = (i: number) => `orders__v2\u0000order-${i.toString(16).padStart(8, '0')}`;
+      for (let i = 0; i < 200_000; i += 1) filter.add(key(i));
+      let missed = 0;
+      for (let i = 0; i < 200_000; i += 1) if (!filter.mayHave(key(i))) missed += 1;
+      let others = 0;
+      for (let i = 200_000; i < 300_000; i += 1) if (filter.mayHave(key(i))) others += 1;
+      expect(missed).to.equal(0);
+      expect(others, 'keys never added that it may have').to.be.below(300);
+    });
+
+    it('gives the documents of a failed load back, retries the batch, and ends with every document all the same', async () => {
+      await history();
+      const failing = new WatchingReadModels(readModels, 1);
+      const held = runner([], failing, { batchSize: 1, writeBehind: 8, fresh: true, targets: targets('held'), checkpoints: 'held_checkpoints' });
+      await runTo(held, runner([], readModels, { batchSize: 1, targets: targets('plain'), checkpoints: 'plain_checkpoints' }));
+      expect(failing.failedLoads).to.equal(1);
+      expect(held.lastError).to.equal('disk full');
+      expect(await folded('held')).to.deep.equal(await folded('plain'));
     });
   });
 
@@ -536,11 +603,62 @@ class FlakyReadModels implements ReadModelStore {
   collection<T extends Document = Document>(name: string) {
     return this.inner.collection<T>(name);
   }
+  load(documents: readonly LoadedDocument[]): Promise<void> {
+    return this.inner.load(documents);
+  }
   listCollections = () => this.inner.listCollections();
   dropCollection = (name: string) => this.inner.dropCollection(name);
   renameCollection = (from: string, to: string) => this.inner.renameCollection(from, to);
   ping = () => this.inner.ping();
   close = () => this.inner.close();
+}
+
+/**
+ * Records the ids looked up by `_id` and those written out (bulk writes and loads), and fails
+ * the first `loadFailures` loads (after a moment, as a write would).
+ */
+class WatchingReadModels extends FlakyReadModels {
+  readonly lookedUp: string[] = [];
+  /** Ids looked up that no write had stored yet. */
+  readonly lookedUpUnwritten: string[] = [];
+  failedLoads = 0;
+  private readonly written = new Set<string>();
+
+  constructor(
+    inner: ReadModelStore,
+    private loadFailures = 0,
+  ) {
+    super(inner, 0);
+  }
+
+  override collection<T extends Document = Document>(name: string) {
+    const inner = super.collection<T>(name);
+    const find: typeof inner.find = (filter, options) => {
+      const ids = (filter._id as { $in?: string[] } | undefined)?.$in ?? [];
+      for (const id of name.endsWith('checkpoints') ? [] : ids) {
+        this.lookedUp.push(`${name}/${id}`);
+        if (!this.written.has(`${name}/${id}`)) this.lookedUpUnwritten.push(`${name}/${id}`);
+      }
+      return inner.find(filter, options);
+    };
+    return Object.assign(Object.create(inner) as typeof inner, { find });
+  }
+
+  override async bulkWrite(operations: readonly WriteOperation[]): Promise<void> {
+    await super.bulkWrite(operations);
+    for (const operation of operations) if ('replaceOne' in operation) this.written.add(`${operation.collection}/${String(operation.replaceOne.filter._id)}`);
+  }
+
+  override async load(documents: readonly LoadedDocument[]): Promise<void> {
+    if (this.loadFailures > 0) {
+      this.loadFailures -= 1;
+      this.failedLoads += 1;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      throw new Error('disk full');
+    }
+    await super.load(documents);
+    for (const { collection, id } of documents) this.written.add(`${collection}/${id}`);
+  }
 }
 
 /** Counts the documents each bulk write replaces, by collection and id. */
@@ -559,6 +677,11 @@ class CountingReadModels extends FlakyReadModels {
       }
     }
     return super.bulkWrite(operations);
+  }
+
+  override async load(documents: readonly LoadedDocument[]): Promise<void> {
+    for (const { collection, id } of documents) this.writes.set(`${collection}/${id}`, (this.writes.get(`${collection}/${id}`) ?? 0) + 1);
+    return super.load(documents);
   }
 
   writesOf(collection: string, id: string): number {

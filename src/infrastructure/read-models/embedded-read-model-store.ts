@@ -3,11 +3,15 @@ import { LruCache } from '../lru-cache.js';
 import { DocumentIndex } from './document-index.js';
 import { compileFilter } from './document-filter.js';
 import { EmbeddedCollection } from './embedded-collection.js';
+import { EmbeddedLoader } from './embedded-loader.js';
+import { STATEMENTS } from './embedded-statements.js';
 import {
   DuplicateKeyError,
+  loadOperation,
   type Document,
   type Filter,
   type IndexSpec,
+  type LoadedDocument,
   type ReadModelCollection,
   type ReadModelStore,
   type WriteOperation,
@@ -125,9 +129,12 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   private static commitsInProcess = 0;
   /** Prepared once: better-sqlite3's pragma() prepares a statement at every call. */
   private readonly dataVersionStatement: Database.Statement;
+  /** Writes load()'s documents from a thread of its own. */
+  private readonly loader: EmbeddedLoader;
 
   constructor(options: EmbeddedReadModelStoreOptions) {
     this.db = new Database(options.path);
+    this.loader = new EmbeddedLoader(options.path);
     this.docCache = new LruCache(options.cachedDocuments ?? 10_000);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
@@ -147,19 +154,11 @@ export class EmbeddedReadModelStore implements ReadModelStore {
         'SELECT version, indexes FROM collections WHERE name = ?',
       ),
       versions: this.db.prepare<[], { name: string; version: number }>('SELECT name, version FROM collections'),
-      nextVersion: this.db.prepare<[], { value: number }>(
-        'UPDATE sequence SET value = value + 1 WHERE id = 1 RETURNING value',
-      ),
-      touch: this.db.prepare<[string, number]>(
-        `INSERT INTO collections (name, version) VALUES (?, ?)
-         ON CONFLICT (name) DO UPDATE SET version = excluded.version`,
-      ),
+      nextVersion: this.db.prepare<[], { value: number }>(STATEMENTS.nextVersion),
+      touch: this.db.prepare<[string, number]>(STATEMENTS.touch),
       setIndexes: this.db.prepare<[string, string]>('UPDATE collections SET indexes = ? WHERE name = ?'),
-      upsert: this.db.prepare<[string, string, string]>(
-        `INSERT INTO documents (collection, id, doc) VALUES (?, ?, ?)
-         ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc`,
-      ),
-      delete: this.db.prepare<[string, string]>('DELETE FROM documents WHERE collection = ? AND id = ?'),
+      upsert: this.db.prepare<[string, string, string]>(STATEMENTS.upsert),
+      delete: this.db.prepare<[string, string]>(STATEMENTS.delete),
       dropDocs: this.db.prepare<[string]>('DELETE FROM documents WHERE collection = ?'),
       dropCollection: this.db.prepare<[string]>('DELETE FROM collections WHERE name = ?'),
       renameDocs: this.db.prepare<[string, string]>('UPDATE documents SET collection = ? WHERE collection = ?'),
@@ -182,6 +181,22 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     this.write((staging) => {
       for (const operation of operations) this.stage(staging, operation);
     }, options);
+  }
+
+  /**
+   * From the loader thread (see EmbeddedLoader), which commits through a connection of its
+   * own: to this store its commits are another process's, seen through `data_version` like
+   * theirs. A collection with a unique index is written here instead, where the index is
+   * checked.
+   */
+  async load(documents: readonly LoadedDocument[]): Promise<void> {
+    if (documents.length === 0) return;
+    if (documents.some(({ collection }) => this.indexSpecs(collection).some((spec) => spec.unique))) {
+      return this.bulkWrite(documents.map(loadOperation), { durable: false });
+    }
+    await this.loader.load(documents.map(({ collection, id, doc }) => [collection, id, doc && JSON.stringify(doc._id === id ? doc : { ...doc, _id: id })]));
+    // Every store of this process (this one included) looks at data_version again before its next read.
+    EmbeddedReadModelStore.commitsInProcess += 1;
   }
 
   async listCollections(): Promise<string[]> {
@@ -222,6 +237,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   }
 
   async close(): Promise<void> {
+    await this.loader.close();
     if (this.db.open) this.db.close();
   }
 
@@ -236,7 +252,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     this.sync();
     let cached = this.cache.get(name);
     if (!cached) {
-      cached = this.load(name);
+      cached = this.loadCollection(name);
       this.cache.set(name, cached);
     }
     return cached;
@@ -306,7 +322,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     return specs;
   }
 
-  private load(name: string): Cached {
+  private loadCollection(name: string): Cached {
     const row = this.sql.collection.get(name);
     const specs = row ? (JSON.parse(row.indexes) as Array<IndexSpec & { name: string }>) : [];
     const docs = new Map<string, Document>();

@@ -10,11 +10,13 @@ import {
 } from 'mongodb';
 import {
   DuplicateKeyError,
+  loadOperation,
   type DeleteResult,
   type Document,
   type Filter,
   type FindOptions,
   type IndexSpec,
+  type LoadedDocument,
   type ReadModelCollection,
   type ReadModelStore,
   type Update,
@@ -39,6 +41,9 @@ const NAMESPACE_EXISTS = 48;
 const TRANSACTION_OPTIONS: TransactionOptions = { writeConcern: { w: 'majority' } };
 
 export class MongoReadModelStore implements ReadModelStore {
+  /** The last load on its way: the next one starts after it (loads are applied in call order). */
+  private loading: Promise<void> = Promise.resolve();
+
   private constructor(
     private readonly client: MongoClient,
     private readonly db: Db,
@@ -71,6 +76,22 @@ export class MongoReadModelStore implements ReadModelStore {
         }
       }, TRANSACTION_OPTIONS),
     );
+  }
+
+  /**
+   * One ordered bulk write per collection, outside any transaction (a load is not atomic),
+   * with the client's write concern; after the previous load, whatever became of it.
+   */
+  load(documents: readonly LoadedDocument[]): Promise<void> {
+    const previous = this.loading;
+    const current = (async () => {
+      await previous.catch(() => undefined);
+      for (const { collection, models } of batchesByCollection(documents.map(loadOperation))) {
+        await this.db.collection<Document>(collection).bulkWrite(models, { ordered: true }).catch(rethrowDuplicateKey(collection));
+      }
+    })();
+    this.loading = current;
+    return current;
   }
 
   async listCollections(): Promise<string[]> {

@@ -64,6 +64,15 @@ export type WriteOperation = { collection: string } & (
   | { deleteMany: { filter: Filter } }
 );
 
+/** A document `load` stores under `id` (its `_id` becomes `id`), or deletes (`doc: null`). */
+export type LoadedDocument = { collection: string; id: string; doc: Document | null };
+
+/** A loaded document as the bulk write that stores it. */
+export const loadOperation = ({ collection, id, doc }: LoadedDocument): WriteOperation =>
+  doc
+    ? { collection, replaceOne: { filter: { _id: id }, replacement: doc._id === id ? doc : { ...doc, _id: id }, upsert: true } }
+    : { collection, deleteOne: { filter: { _id: id } } };
+
 export interface ReadModelCollection<T extends Document = Document> {
   readonly name: string;
   findOne(filter: Filter, options?: Pick<FindOptions, 'sort' | 'projection' | 'readonly'>): Promise<T | null>;
@@ -90,6 +99,16 @@ export interface ReadModelStore {
    * checkpoints: a power cut takes the checkpoint back with them, and the events come again.
    */
   bulkWrite(operations: readonly WriteOperation[], options?: WriteOptions): Promise<void>;
+  /**
+   * Rebuilds: stores documents by `_id` (replacing what is there), or deletes them, in
+   * collections that nothing else writes meanwhile. Not durable (see WriteOptions) and not
+   * atomic: an interrupted rebuild starts over. The promise settles once the documents are
+   * written; until then reads may or may not see them, and the caller writes those
+   * documents no other way. Loads are applied in the order of the calls, and may be done
+   * off the calling thread (the embedded store) or the calling process (MongoDB), so the
+   * caller goes on folding meanwhile.
+   */
+  load(documents: readonly LoadedDocument[]): Promise<void>;
   listCollections(): Promise<string[]>;
   dropCollection(name: string): Promise<void>;
   /** Atomically replaces `to` with `from` (MongoDB's renameCollection with dropTarget). */
