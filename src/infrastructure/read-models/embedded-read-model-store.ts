@@ -194,7 +194,11 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     if (documents.some(({ collection }) => this.indexSpecs(collection).some((spec) => spec.unique))) {
       return this.bulkWrite(documents.map(loadOperation), { durable: false });
     }
-    await this.loader.load(documents.map(({ collection, id, doc }) => [collection, id, doc && JSON.stringify(doc._id === id ? doc : { ...doc, _id: id })]));
+    const rows = documents.map(({ collection, id, doc }): [string, string, string | null] => [collection, id, doc && JSON.stringify(doc._id === id ? doc : { ...doc, _id: id })]);
+    // A transaction per few thousand: the loader thread's heap is kept small.
+    const loads: Array<Promise<void>> = [];
+    for (let i = 0; i < rows.length; i += LOAD_ROWS) loads.push(this.loader.load(rows.slice(i, i + LOAD_ROWS)));
+    await Promise.all(loads);
     // Every store of this process (this one included) looks at data_version again before its next read.
     EmbeddedReadModelStore.commitsInProcess += 1;
   }
@@ -542,5 +546,8 @@ const idCandidates = (filter: Filter): string[] | undefined => {
   return undefined;
 };
 
+
+/** Documents per transaction of the loader thread. */
+const LOAD_ROWS = 5000;
 
 const docKey = (collection: string, id: string) => `${collection}\u0000${id}`;
