@@ -118,6 +118,17 @@ export class ProjectionRunner {
   async stop(): Promise<void> {
     await this.follower.stop();
     if (this.options.writeBehind !== undefined && this.position > 0) await this.flush(this.dirty.size + this.recurring.size, true);
+    else if (this.pacer.behind) await this.writeDeferredCheckpoints();
+  }
+
+  /** A clean stop writes the checkpoint the pacer left behind (unless a rebuild swapped a collection in meanwhile). */
+  private async writeDeferredCheckpoints(): Promise<void> {
+    try {
+      await this.deps.readModels.bulkWrite(this.checkpointWrites(this.position), { durable: false });
+      this.pacer.written();
+    } catch (error) {
+      if (!(error instanceof DuplicateKeyError && error.collection === this.checkpointCollection)) throw error;
+    }
   }
 
   /** The position every projection of this runner has reached. */

@@ -20,6 +20,11 @@ export class CheckpointPacer {
     return true;
   }
 
+  /** Whether a checkpoint was left unwritten since the last write. */
+  get behind(): boolean {
+    return this.deferred > 0;
+  }
+
   written(): void {
     this.lastWrite = Date.now();
     this.deferred = 0;

@@ -69,6 +69,12 @@ export type SubscribeToAllOptions = {
 /** Catch-up then live, in order, until closed. */
 export interface EventSubscription extends AsyncIterable<RecordedEvent> {
   close(): Promise<void>;
+  /**
+   * The same events in batches: each one what is there to read at once, up to `maxSize`.
+   * Optional: without it, `inBatches` makes the batches, waiting a turn of the loop to see
+   * whether more comes. A subscription is read one way or the other, never both.
+   */
+  batches?(maxSize: number): AsyncIterable<RecordedEvent[]>;
 }
 
 export interface EventStore {

@@ -129,7 +129,8 @@ export class LogFollower {
   private async follow(handle: BatchHandler): Promise<void> {
     this.subscription = this.eventStore.subscribeToAll({ fromPosition: this.position });
     try {
-      for await (const batch of inBatches(this.subscription, this.batchSize)) {
+      const batches = this.subscription.batches?.(this.batchSize) ?? inBatches(this.subscription, this.batchSize);
+      for await (const batch of batches) {
         if (this.stopped) break;
         const fresh = batch.filter((event) => event.position > this.position);
         if (fresh.length > 0) await this.handled(handle, fresh);

@@ -393,17 +393,28 @@ class SqliteSubscription implements EventSubscription {
   ) {}
 
   async *[Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
+    for await (const page of this.batches(PAGE)) {
+      for (const event of page) {
+        if (this.closed) return;
+        yield event;
+      }
+    }
+  }
+
+  /**
+   * Pages as they are read: a batch is handed on as soon as an append wakes it, in the same
+   * turn of the loop (batching single events would wait for the next turn, after whatever
+   * I/O the loop has queued meanwhile, to learn that nothing more came).
+   */
+  async *batches(maxSize: number): AsyncGenerator<RecordedEvent[]> {
     while (!this.closed && !this.store.isClosed) {
-      const page = this.store.readAllSync({ fromPosition: this.after + 1, maxCount: PAGE });
+      const page = this.store.readAllSync({ fromPosition: this.after + 1, maxCount: maxSize });
       if (page.length === 0) {
         await this.store.waitForAppend();
         continue;
       }
-      for (const event of page) {
-        if (this.closed) return;
-        this.after = event.position;
-        yield event;
-      }
+      this.after = page[page.length - 1]!.position;
+      yield page;
     }
   }
 
