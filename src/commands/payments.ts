@@ -1,5 +1,5 @@
 import { paymentDecider, paymentStream } from '../domain/payment/payment.js';
-import type { PaymentProvider } from '../infrastructure/payments/payment-provider.js';
+import type { ChargeResult, PaymentProvider } from '../infrastructure/payments/payment-provider.js';
 import type { CommandContext, CommandHandler } from './command-handler.js';
 
 /**
@@ -23,17 +23,25 @@ const contextOf = (deps: PaymentDeps, job: string, paymentId: string, origin: Jo
 /** Charges a pending payment; a provider that does not answer before the deadline is left to the expiry job. */
 export const chargePayment = async (deps: PaymentDeps, paymentId: string, origin: JobOrigin = {}) => {
   const { state } = await deps.commands.load(paymentDecider, paymentStream(paymentId));
-  if (state.status !== 'Pending') return;
-  const left = Date.parse(state.expiresAt) - deps.clock().getTime();
-  if (left <= 0) return;
-  const signal = AbortSignal.timeout(left);
-  let result;
-  try {
-    result = await deps.provider.charge({ idempotencyKey: `charge:${paymentId}`, amount: state.amount, token: state.token, signal });
-  } catch (error) {
-    if (signal.aborted) return;
-    throw error;
+  const idempotencyKey = `charge:${paymentId}`;
+  // Failed without a charge on record (its deadline, a void) while this job was being retried:
+  // an earlier attempt may have been captured before a crash kept it from being recorded.
+  const failedUnpaid = state.status === 'Failed' && !state.providerReference;
+  if (state.status !== 'Pending' && !failedUnpaid) return;
+  const left = state.status === 'Pending' ? Date.parse(state.expiresAt) - deps.clock().getTime() : 0;
+  let result: ChargeResult | undefined;
+  if (left > 0) {
+    const signal = AbortSignal.timeout(left);
+    try {
+      result = await deps.provider.charge({ idempotencyKey, amount: state.amount, token: state.token, signal });
+    } catch (error) {
+      if (!signal.aborted) throw error; // retried (the same key moves no money twice)
+    }
   }
+  // Too late to charge, or no answer by the deadline: only find out what the provider did
+  // (the decider turns a capture after the payment failed into a refund).
+  result ??= await deps.provider.findCharge(idempotencyKey);
+  if (!result) return;
   const context = contextOf(deps, 'charge-payment', paymentId, origin);
   const command =
     result.outcome === 'captured'

@@ -18,4 +18,10 @@ export interface PaymentProvider {
   /** Rejects with an AbortError when `signal` aborts before the provider answers. */
   charge(request: ChargeRequest): Promise<ChargeResult>;
   refund(request: RefundRequest): Promise<{ reference: string }>;
+  /**
+   * What the provider answered to a charge with this idempotency key, or undefined when it
+   * never took one; moves no money. How a charge job finds out, once it is too late to
+   * charge, whether an attempt cut short by a crash went through.
+   */
+  findCharge(idempotencyKey: string): Promise<ChargeResult | undefined>;
 }

@@ -48,6 +48,11 @@ export class SimulatedPaymentProvider implements PaymentProvider {
     return (await this.record(entry)) as { reference: string };
   }
 
+  async findCharge(idempotencyKey: string): Promise<ChargeResult | undefined> {
+    const seen = await this.ledger.findOne({ _id: idempotencyKey, kind: 'charge' });
+    return seen ? (seen.result as ChargeResult) : undefined;
+  }
+
   /** Everything the provider did, for tests and the crash checks. */
   entries(): Promise<LedgerEntry[]> {
     return this.ledger.find({}, { sort: { at: 1 } });
