@@ -20,7 +20,11 @@ const contextOf = (deps: PaymentDeps, job: string, paymentId: string, origin: Jo
   idempotencyKey: `${job}:${paymentId}`,
 });
 
-/** Charges a pending payment; a provider that does not answer before the deadline is left to the expiry job. */
+/**
+ * Charges a pending payment. A provider that does not answer before the deadline is asked
+ * what became of the charge (the expiry job fails a payment that nothing came of); so is
+ * one whose payment failed meanwhile, when this job runs again after a crash.
+ */
 export const chargePayment = async (deps: PaymentDeps, paymentId: string, origin: JobOrigin = {}) => {
   const { state } = await deps.commands.load(paymentDecider, paymentStream(paymentId));
   const idempotencyKey = `charge:${paymentId}`;
@@ -41,8 +45,25 @@ export const chargePayment = async (deps: PaymentDeps, paymentId: string, origin
   // Too late to charge, or no answer by the deadline: only find out what the provider did
   // (the decider turns a capture after the payment failed into a refund).
   result ??= await deps.provider.findCharge(idempotencyKey);
-  if (!result) return;
-  const context = contextOf(deps, 'charge-payment', paymentId, origin);
+  if (result) await recordCharge(deps, 'charge-payment', paymentId, result, origin);
+};
+
+/**
+ * Asks the provider what became of the charge of a payment that failed without one (its
+ * deadline, a void): a capture whose answer a crash kept from being recorded is recorded
+ * now, late, and the payment decider asks for its refund. Scheduled by the saga when a
+ * payment fails so; the charge job, whose lease may keep it from running again for a while
+ * after a crash, would find the same later.
+ */
+export const reconcilePayment = async (deps: PaymentDeps, paymentId: string, origin: JobOrigin = {}) => {
+  const { state } = await deps.commands.load(paymentDecider, paymentStream(paymentId));
+  if (state.status !== 'Failed' || state.providerReference) return;
+  const result = await deps.provider.findCharge(`charge:${paymentId}`);
+  if (result?.outcome === 'captured') await recordCharge(deps, 'reconcile-payment', paymentId, result, origin);
+};
+
+const recordCharge = async (deps: PaymentDeps, job: string, paymentId: string, result: ChargeResult, origin: JobOrigin) => {
+  const context = contextOf(deps, job, paymentId, origin);
   const command =
     result.outcome === 'captured'
       ? { type: 'RecordCharge' as const, outcome: 'captured' as const, providerReference: result.reference, now: context.now }

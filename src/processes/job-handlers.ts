@@ -1,5 +1,5 @@
 import { deliverNotification, type NotificationDeps } from '../commands/notifications.js';
-import { chargePayment, expirePayment, refundPayment, type PaymentDeps } from '../commands/payments.js';
+import { chargePayment, expirePayment, reconcilePayment, refundPayment, type PaymentDeps } from '../commands/payments.js';
 import type { JobHandlers } from './jobs.js';
 import type { NotificationPayload } from './notifications.js';
 
@@ -7,6 +7,7 @@ import type { NotificationPayload } from './notifications.js';
 export const jobHandlers = (payments: PaymentDeps, notifications: NotificationDeps): JobHandlers => ({
   'charge-payment': (payload) => chargePayment(payments, String(payload.paymentId), payload),
   'expire-payment': (payload) => expirePayment(payments, String(payload.paymentId), payload),
+  'reconcile-payment': (payload) => reconcilePayment(payments, String(payload.paymentId), payload),
   'refund-payment': (payload) => refundPayment(payments, String(payload.paymentId), payload),
   'send-notification': (payload) => deliverNotification(notifications, payload as unknown as NotificationPayload),
 });

@@ -164,12 +164,15 @@ const paymentProcessed = (saga: Saga, data: PaymentProcessed['data'], now: strin
 
 const paymentFailed = (saga: Saga, data: PaymentFailed['data'], now: string): Reaction<Saga> => {
   const next: Saga = { ...saga, payment: 'failed' };
-  if (saga.phase === 'Cancelled' || saga.phase === 'Failed') return nothing(next);
+  // Failed without the provider's answer (its deadline, a void): a charge it took all the same,
+  // whose answer a crash kept from being recorded, is found at once and refunded.
+  const jobs = data.reason === 'timeout' || data.reason === 'voided' ? [job('reconcile-payment', data.paymentId, now)] : [];
+  if (saga.phase === 'Cancelled' || saga.phase === 'Failed') return { ...nothing(next), jobs };
   const reason = data.reason === 'timeout' ? 'payment-timeout' : 'payment-declined';
   return {
     state: { ...next, phase: 'Failed' },
     commands: [{ aggregate: 'order', id: saga.orderId, command: { type: 'FailOrder', reason, now } }],
-    jobs: [],
+    jobs,
   };
 };
 

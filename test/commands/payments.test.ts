@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { CommandHandler, type CommandContext } from '../../src/commands/command-handler.js';
-import { chargePayment, expirePayment } from '../../src/commands/payments.js';
+import { chargePayment, expirePayment, reconcilePayment } from '../../src/commands/payments.js';
 import { paymentDecider, paymentStream } from '../../src/domain/payment/payment.js';
 import { eventSchema } from '../../src/domain/shared/event-schema.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
@@ -117,6 +117,20 @@ describe('Payment jobs', () => {
     await chargePayment(deps(), PAYMENT);
     expect(provider.charges).to.equal(1);
     expect(await types()).to.deep.equal(['PaymentRequested', 'PaymentProcessed']);
+  });
+
+  it('reconciles a payment failed at its deadline: a capture the provider has on record is recorded late and its refund asked; none, nothing', async () => {
+    await requested(30_000);
+    now += 31_000;
+    await expirePayment(deps(), PAYMENT);
+    await reconcilePayment(deps(), PAYMENT);
+    expect(await types()).to.deep.equal(['PaymentRequested', 'PaymentFailed']);
+    provider.capture(KEY);
+    await reconcilePayment(deps(), PAYMENT);
+    await reconcilePayment(deps(), PAYMENT); // again: done already
+    await chargePayment(deps(), PAYMENT); // the charge job, once its lease is over: done already
+    expect(provider.charges).to.equal(0);
+    expect(await types()).to.deep.equal(['PaymentRequested', 'PaymentFailed', 'PaymentCapturedLate', 'PaymentRefundRequested']);
   });
 
   it('retries (throws) when the provider fails before the deadline', async () => {

@@ -28,6 +28,7 @@ describe('Job runner', () => {
   const handlers = (charge: JobHandlers['charge-payment'] = async (payload) => void ran.push(String(payload.n))): JobHandlers => ({
     'charge-payment': charge,
     'expire-payment': charge,
+    'reconcile-payment': charge,
     'refund-payment': charge,
     'send-notification': charge,
   });

@@ -63,11 +63,11 @@ describe('Order saga', () => {
         given(awaitingPayment()).when(paymentFailed(reason)).then([failOrder('payment-declined')]));
     }
 
-    it('fails the order, payment timed out, when the payment times out', () =>
-      given(awaitingPayment()).when(paymentFailed('timeout')).then([failOrder('payment-timeout')]));
+    it('fails the order, payment timed out, when the payment times out, and has the provider asked what became of the charge', () =>
+      given(awaitingPayment()).when(paymentFailed('timeout')).then([failOrder('payment-timeout')], [reconcileJob()]));
 
     it('acts at the time the payment answer occurred', () =>
-      given(awaitingPayment()).when(paymentFailed('timeout', LATER)).then([failOrder('payment-timeout', LATER)]));
+      given(awaitingPayment()).when(paymentFailed('timeout', LATER)).then([failOrder('payment-timeout', LATER)], [reconcileJob(LATER)]));
   });
 
   describe('while reserving stock', () => {
@@ -161,6 +161,9 @@ describe('Order saga', () => {
 
     it('does nothing when the payment fails after the cancellation', () =>
       given([...awaitingPayment(), orderCancelled('Pending')]).when(paymentFailed('declined')).thenNothing());
+
+    it('has the provider asked what became of the charge once the payment is voided', () =>
+      given([...awaitingPayment(), orderCancelled('Pending')]).when(paymentFailed('voided')).then([], [reconcileJob()]));
   });
 
   describe('when the payment timed out', () => {
@@ -340,3 +343,4 @@ const job = (kind: Job['kind'], runAt: string): Job => ({ id: `${kind}:${PAYMENT
 const chargeJob = (runAt: string) => job('charge-payment', runAt);
 const expireJob = () => job('expire-payment', EXPIRES_AT);
 const refundJob = (runAt = NOW) => job('refund-payment', runAt);
+const reconcileJob = (runAt = NOW) => job('reconcile-payment', runAt);
