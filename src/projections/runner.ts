@@ -3,8 +3,16 @@ import type { EventSchema } from '../domain/shared/event-schema.js';
 import type { EventStore, RecordedEvent } from '../infrastructure/event-store/event-store.js';
 import { CheckpointPacer } from '../infrastructure/event-store/checkpoint-pacer.js';
 import { LogFollower, RewindTo, type FollowerStatus } from '../infrastructure/event-store/log-follower.js';
-import { DuplicateKeyError, type Document, type ReadModelStore, type WriteOperation } from '../infrastructure/read-models/read-model-store.js';
+import {
+  DuplicateKeyError,
+  loadOperation,
+  type Document,
+  type LoadedDocument,
+  type ReadModelStore,
+  type WriteOperation,
+} from '../infrastructure/read-models/read-model-store.js';
 import { projectionVersion, type Projection } from './projection.js';
+import { WriteBehind } from './write-behind.js';
 
 /**
  * Runs projections from their stored checkpoints (see LogFollower for catch-up and live).
@@ -38,11 +46,9 @@ export type RunnerOptions = {
   onProgress?: (position: number, events: number) => void;
   /**
    * Rebuilds and verification only: keep up to this many changed documents in memory
-   * between batches, writing the least recently changed when there are more, and all of
-   * them with the checkpoints on stop(). A SKU's stock level changes in every batch of a
-   * shop's history: it is then written once, not once per batch. What is written before
-   * stop() has no checkpoint to match it, so a live runner must never use this (an
-   * interrupted rebuild starts over).
+   * between batches (see WriteBehind), and write the checkpoints on stop(), after every
+   * document. What is written before stop() has no checkpoint to match it, so a live runner
+   * must never use this (an interrupted rebuild starts over).
    */
   writeBehind?: number;
   /**
@@ -74,22 +80,8 @@ export class ProjectionRunner {
   private readonly pacer = new CheckpointPacer();
   private position = 0;
   private read = 0;
-  /** writeBehind: changed documents not written yet (null: deleted), least recently changed first. */
-  private readonly dirty = new Map<string, Held>();
-  /**
-   * writeBehind: documents changed again after they were written out (a product, touched by
-   * order after order, unlike an order's own documents, busy for a while and then done): held
-   * apart, least recently changed first, and written out only beyond 60% of writeBehind.
-   */
-  private readonly recurring = new Map<string, Held>();
-  /** writeBehind: keys written out lately, oldest first (about writeBehind of them). */
-  private ghosts = new Set<string>();
-  /** writeBehind: documents handed to the store's load() and not written yet. */
-  private readonly loading = new Map<string, Held>();
-  /** writeBehind: loads on their way, oldest first. */
-  private loads: Array<Promise<void>> = [];
-  /** fresh: the keys of every document written out (a document not in it does not exist). */
-  private writtenOut: KeyFilter | undefined;
+  /** writeBehind (rebuilds, verification): what is held back, from start(). */
+  private held: WriteBehind | undefined;
 
   constructor(
     private readonly deps: RunnerDeps,
@@ -106,8 +98,10 @@ export class ProjectionRunner {
   /** Loads checkpoints, creates indexes and starts following the log in the background. */
   async start(): Promise<void> {
     await this.loadCheckpoints();
-    const fromScratch = [...this.targets.values()].every((t) => t.position === 0);
-    if (this.options.fresh && this.options.writeBehind !== undefined && fromScratch) this.writtenOut = new KeyFilter();
+    if (this.options.writeBehind !== undefined) {
+      const fromScratch = [...this.targets.values()].every((t) => t.position === 0);
+      this.held = new WriteBehind(this.deps.readModels, this.options.writeBehind, this.options.fresh === true && fromScratch);
+    }
     for (const { projection, collection } of this.targets.values()) {
       for (const index of projection.indexes ?? []) await this.deps.readModels.collection(collection).createIndex(index);
     }
@@ -117,8 +111,10 @@ export class ProjectionRunner {
   /** Stops following the log; with writeBehind, then writes what is held and the checkpoints. */
   async stop(): Promise<void> {
     await this.follower.stop();
-    if (this.options.writeBehind !== undefined && this.position > 0) await this.flush(this.dirty.size + this.recurring.size, true);
-    else if (this.pacer.behind) await this.writeDeferredCheckpoints();
+    if (this.held && this.position > 0) {
+      await this.held.drain();
+      await this.deps.readModels.bulkWrite(this.checkpointWrites(this.position));
+    } else if (this.pacer.behind) await this.writeDeferredCheckpoints();
   }
 
   /** A clean stop writes the checkpoint the pacer left behind (unless a rebuild swapped a collection in meanwhile). */
@@ -197,7 +193,7 @@ export class ProjectionRunner {
       }
     }
     const last = events[events.length - 1]!.position;
-    if (this.options.writeBehind !== undefined) await this.holdBack(documents, changed);
+    if (this.held) await this.held.hold(changedDocuments(documents, changed));
     else if (changed.size > 0 || !this.pacer.mayDefer(events.length)) {
       await this.write([...this.documentWrites(documents, changed), ...this.checkpointWrites(last)]);
       this.pacer.written();
@@ -206,90 +202,6 @@ export class ProjectionRunner {
     this.position = last;
     this.read += events.length;
     this.options.onProgress?.(last, this.read);
-  }
-
-  /** writeBehind: keeps the batch's changes in memory, writing out the oldest beyond the limit. */
-  private async holdBack(documents: Map<string, Map<string, Document | null>>, changed: Map<string, Set<string>>): Promise<void> {
-    for (const [collection, ids] of changed) {
-      for (const id of ids) {
-        const key = heldKey(collection, id);
-        const held: Held = { collection, id, doc: documents.get(collection)!.get(id) ?? null };
-        // To the back of its map: changed just now.
-        if (this.recurring.delete(key) || this.ghosts.delete(key)) this.recurring.set(key, held);
-        else {
-          this.dirty.delete(key);
-          this.dirty.set(key, held);
-        }
-      }
-    }
-    const limit = this.options.writeBehind!;
-    const size = this.dirty.size + this.recurring.size;
-    // Down to three quarters of the limit, so that writes go out in batches.
-    if (size > limit) await this.flush(size - Math.floor(limit * 0.75), false);
-  }
-
-  /**
-   * Hands the `count` least recently changed held documents to the store's load(), recurring
-   * ones last (unless they fill more than 60% of writeBehind); `withCheckpoints`: then waits
-   * for every load and writes every checkpoint, durably.
-   */
-  private async flush(count: number, withCheckpoints: boolean): Promise<void> {
-    const limit = this.options.writeBehind ?? 0;
-    // The store writes one load while the next waits; a load that failed fails this flush
-    // before it takes anything out of the maps.
-    await this.settleLoads(1);
-    const batch: Array<[string, Held]> = [];
-    const take = (from: Map<string, Held>, n: number) => {
-      for (const entry of from) {
-        if (n-- <= 0 || count <= 0) break;
-        batch.push(entry);
-        from.delete(entry[0]);
-        count -= 1;
-      }
-    };
-    take(this.recurring, this.recurring.size - Math.floor(limit * 0.6));
-    take(this.dirty, count);
-    take(this.recurring, count);
-    for (let i = 0; i < batch.length; i += LOAD_SIZE) this.send(batch.slice(i, i + LOAD_SIZE));
-    // Forget the oldest keys written out, a batch at a time.
-    if (this.ghosts.size > 2 * limit) this.ghosts = new Set([...this.ghosts].slice(-limit));
-    if (withCheckpoints) {
-      await this.settleLoads(0);
-      await this.deps.readModels.bulkWrite(this.checkpointWrites(this.position));
-    }
-  }
-
-  /**
-   * Hands documents to the store's load() and goes on folding while it writes them; they are
-   * read from memory until written. A load that fails gives its documents back to `dirty`
-   * (unless changed since), and the batch that is folding fails with it, to be retried.
-   */
-  private send(chunk: Array<[string, Held]>): void {
-    for (const [key, held] of chunk) {
-      this.loading.set(key, held);
-      this.ghosts.add(key);
-      this.writtenOut?.add(key);
-    }
-    const load = this.deps.readModels.load(chunk.map(([, held]) => held)).then(
-      () => {
-        for (const [key, held] of chunk) if (this.loading.get(key) === held) this.loading.delete(key);
-      },
-      (error: unknown) => {
-        for (const [key, held] of chunk) {
-          if (this.loading.get(key) !== held) continue;
-          this.loading.delete(key);
-          if (!this.dirty.has(key) && !this.recurring.has(key)) this.dirty.set(key, held);
-        }
-        throw error;
-      },
-    );
-    load.catch(() => undefined); // the failure is thrown where the load is awaited: settleLoads
-    this.loads.push(load);
-  }
-
-  /** Waits until at most `pending` loads are on their way; throws the failure of a load that failed. */
-  private async settleLoads(pending: number): Promise<void> {
-    while (this.loads.length > pending) await this.loads.shift();
   }
 
   /** Writes a batch; when a rebuild swapped a collection in meanwhile, reloads and rewinds instead. */
@@ -332,16 +244,13 @@ export class ProjectionRunner {
     const documents = new Map<string, Map<string, Document | null>>();
     for (const [collection, ids] of wanted) {
       const known = new Map<string, Document | null>();
-      // Held back (writeBehind): newer than what the store has.
-      if (this.dirty.size > 0 || this.recurring.size > 0 || this.loading.size > 0) {
-        for (const id of ids) {
-          const key = heldKey(collection, id);
-          const held = this.dirty.get(key) ?? this.recurring.get(key) ?? this.loading.get(key);
-          if (held) known.set(id, held.doc);
-        }
-      }
       const missing: string[] = [];
-      for (const id of ids) if (!known.has(id) && (!this.writtenOut || this.writtenOut.mayHave(heldKey(collection, id)))) missing.push(id);
+      for (const id of ids) {
+        // Held back (writeBehind): newer than what the store has.
+        const held = this.held?.get(collection, id);
+        if (held !== undefined) known.set(id, held);
+        else if (this.held?.mayBeStored(collection, id) ?? true) missing.push(id);
+      }
       const found = missing.length > 0 ? await this.deps.readModels.collection(collection).find({ _id: { $in: missing } }, { readonly: true }) : [];
       for (const doc of found) known.set(doc._id, doc);
       documents.set(collection, known);
@@ -353,18 +262,7 @@ export class ProjectionRunner {
     documents: Map<string, Map<string, Document | null>>,
     changed: Map<string, Set<string>>,
   ): WriteOperation[] {
-    const writes: WriteOperation[] = [];
-    for (const [collection, ids] of changed) {
-      for (const id of ids) {
-        const doc = documents.get(collection)!.get(id);
-        writes.push(
-          doc
-            ? { collection, replaceOne: { filter: { _id: id }, replacement: doc, upsert: true } }
-            : { collection, deleteOne: { filter: { _id: id } } },
-        );
-      }
-    }
-    return writes;
+    return [...changedDocuments(documents, changed)].map(loadOperation);
   }
 
   /** One guarded write per projection: it only lands while the checkpoint still names this collection. */
@@ -385,55 +283,13 @@ export class ProjectionRunner {
   }
 }
 
-/** writeBehind: documents per load (a transaction of the embedded store). */
-const LOAD_SIZE = 5000;
-
-/** writeBehind: a changed document not written yet (doc null: deleted). */
-type Held = { collection: string; id: string; doc: Document | null };
-
-const heldKey = (collection: string, id: string) => `${collection}\u0000${id}`;
-
-/**
- * A Bloom filter of 8 Mbit (1 MB, whatever the number of keys): `mayHave` is true for every
- * key added, and for about 0.25% of the others at 500,000 keys (they are merely looked up).
- */
-export class KeyFilter {
-  private readonly bits = new Uint32Array(KEY_FILTER_BITS / 32);
-
-  add(key: string): void {
-    const [a, b] = hashPair(key);
-    for (let i = 0; i < 4; i += 1) {
-      const bit = (a + Math.imul(i, b)) & (KEY_FILTER_BITS - 1);
-      this.bits[bit >>> 5]! |= 1 << (bit & 31);
-    }
-  }
-
-  mayHave(key: string): boolean {
-    const [a, b] = hashPair(key);
-    for (let i = 0; i < 4; i += 1) {
-      const bit = (a + Math.imul(i, b)) & (KEY_FILTER_BITS - 1);
-      if ((this.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
-    }
-    return true;
+/** The documents a batch changed (null: deleted). */
+function* changedDocuments(
+  documents: Map<string, Map<string, Document | null>>,
+  changed: Map<string, Set<string>>,
+): Generator<LoadedDocument> {
+  for (const [collection, ids] of changed) {
+    const docs = documents.get(collection)!;
+    for (const id of ids) yield { collection, id, doc: docs.get(id) ?? null };
   }
 }
-
-const KEY_FILTER_BITS = 1 << 23;
-
-/** Two 32-bit hashes of a key (FNV-1a from two offsets, each mixed by MurmurHash3's finalizer), for double hashing. */
-const hashPair = (key: string): [number, number] => {
-  let a = 0x811c9dc5;
-  let b = 0x3c6ef372;
-  for (let i = 0; i < key.length; i += 1) {
-    const c = key.charCodeAt(i);
-    a = Math.imul(a ^ c, 0x01000193);
-    b = Math.imul(b ^ c, 0x01000193);
-  }
-  return [mix(a), mix(b) | 1];
-};
-
-const mix = (h: number): number => {
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-};

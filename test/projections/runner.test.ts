@@ -9,7 +9,8 @@ import { customerProfilesProjection, getCustomerProfile, type CustomerProfile } 
 import type { Projection } from '../../src/projections/projection.js';
 import { getProduct, productsProjection, type ProductView } from '../../src/projections/products/products.js';
 import { Rebuilds } from '../../src/operations/rebuild.js';
-import { CHECKPOINTS, KeyFilter, type Checkpoint, type ProjectionRunner } from '../../src/projections/runner.js';
+import { CHECKPOINTS, type Checkpoint, type ProjectionRunner } from '../../src/projections/runner.js';
+import { KeyFilter } from '../../src/projections/write-behind.js';
 import { getStockLevel, stockLevelsProjection, type StockLevel } from '../../src/projections/stock-levels/stock-levels.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
 import { appendOne, runnerOn, silentLogger, untyped } from './projection-fixture.js';
