@@ -92,4 +92,26 @@ describe('embedded SQLite event store', () => {
     await reader.close();
     dir.remove();
   });
+
+  it('hands a subscription batches of what is there at once, up to the size asked, and the next one in the turn an append wakes it', async () => {
+    const dir = tempDir();
+    const store = new SqliteEventStore({ path: join(dir.path, 'events.db') });
+    const append = (n: number) => store.appendToStream(`batch-${n}`, [{ id: uuid(), type: `E${n}`, data: {}, metadata: {} }]);
+    for (let n = 1; n <= 5; n += 1) await append(n);
+    const subscription = store.subscribeToAll();
+    const batches = subscription.batches!(3)[Symbol.asyncIterator]();
+    const types = async () => ((await batches.next()).value as Array<{ type: string }>).map((e) => e.type);
+    expect(await types()).to.deep.equal(['E1', 'E2', 'E3']);
+    expect(await types()).to.deep.equal(['E4', 'E5']);
+    const next = types();
+    await append(6);
+    // Resolved before the loop comes round (setImmediate): no turn is waited for to see whether more comes.
+    let turned = false;
+    setImmediate(() => (turned = true));
+    expect(await next).to.deep.equal(['E6']);
+    expect(turned, 'a turn of the loop went by first').to.equal(false);
+    await subscription.close();
+    await store.close();
+    dir.remove();
+  });
 });
