@@ -178,18 +178,18 @@ describe('Projection runner', () => {
     });
   });
 
-  describe('holding changed documents back (writeBehind, for rebuilds)', () => {
-    /** 30 products, each created then repriced twice, each step in its own batch (batchSize 1). */
-    const busyHistory = async () => {
-      for (let round = 0; round < 3; round += 1) {
-        for (let i = 0; i < 30; i += 1) {
-          const productId = `p-${i}`;
-          if (round === 0) await appendOne(events, `product-${productId}`, 'ProductCreated', created(productId));
-          else await appendOne(events, `product-${productId}`, 'ProductPriceChanged', { productId, price: { amount: 1000 + round, currency: 'EUR' }, previousPrice: { amount: 1250, currency: 'EUR' }, changedAt: T1 });
-        }
+  /** 30 products, each created then repriced twice, each step in its own batch (batchSize 1). */
+  const busyHistory = async () => {
+    for (let round = 0; round < 3; round += 1) {
+      for (let i = 0; i < 30; i += 1) {
+        const productId = `p-${i}`;
+        if (round === 0) await appendOne(events, `product-${productId}`, 'ProductCreated', created(productId));
+        else await appendOne(events, `product-${productId}`, 'ProductPriceChanged', { productId, price: { amount: 1000 + round, currency: 'EUR' }, previousPrice: { amount: 1250, currency: 'EUR' }, changedAt: T1 });
       }
-    };
+    }
+  };
 
+  describe('holding changed documents back (writeBehind, for rebuilds)', () => {
     it('ends, once stopped, with the same documents and checkpoints as a runner writing every batch', async () => {
       await busyHistory();
       const head = await events.headPosition();
@@ -234,16 +234,7 @@ describe('Projection runner', () => {
   });
 
   describe('writing out through loads (writeBehind)', () => {
-    /** 30 products, each created then repriced twice, each step in its own batch; every projection to collections of its own. */
-    const history = async () => {
-      for (let round = 0; round < 3; round += 1) {
-        for (let i = 0; i < 30; i += 1) {
-          const productId = `p-${i}`;
-          if (round === 0) await appendOne(events, `product-${productId}`, 'ProductCreated', created(productId));
-          else await appendOne(events, `product-${productId}`, 'ProductPriceChanged', { productId, price: { amount: 1000 + round, currency: 'EUR' }, previousPrice: { amount: 1250, currency: 'EUR' }, changedAt: T1 });
-        }
-      }
-    };
+    /** Every projection to collections of its own. */
     const targets = (suffix: string) => ({ products: `products__${suffix}`, 'stock-levels': `stock_levels__${suffix}`, 'customer-profiles': `customers__${suffix}` });
     const folded = async (suffix: string) => {
       const products = await readModels.collection(targets(suffix).products).find({}, { sort: { _id: 1 } });
@@ -260,7 +251,7 @@ describe('Projection runner', () => {
     };
 
     it('looks up, when told its targets start empty, only documents it wrote out before; told nothing, every one', async () => {
-      await history();
+      await busyHistory();
       const fresh = new WatchingReadModels(readModels);
       const told = new WatchingReadModels(readModels);
       await runTo(
@@ -290,7 +281,7 @@ describe('Projection runner', () => {
     });
 
     it('gives the documents of a failed load back, retries the batch, and ends with every document all the same', async () => {
-      await history();
+      await busyHistory();
       const failing = new WatchingReadModels(readModels, 1);
       const held = runner([], failing, { batchSize: 1, writeBehind: 8, fresh: true, targets: targets('held'), checkpoints: 'held_checkpoints' });
       await runTo(held, runner([], readModels, { batchSize: 1, targets: targets('plain'), checkpoints: 'plain_checkpoints' }));
