@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { Signal } from '../signal.js';
 import { LocalTail } from './local-tail.js';
+import { SqliteSubscription } from './sqlite-subscription.js';
 import {
   IdempotencyViolationError,
   WrongExpectedVersionError,
@@ -69,8 +70,6 @@ const SCHEMA = `
   CREATE UNIQUE INDEX IF NOT EXISTS events_by_stream ON events (stream_name, revision);
   CREATE UNIQUE INDEX IF NOT EXISTS events_by_stream_event_id ON events (stream_name, event_id);
 `;
-
-const PAGE = 512;
 
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
@@ -380,49 +379,6 @@ export class SqliteEventStore implements EventStore {
 
   get isClosed(): boolean {
     return this.closed;
-  }
-}
-
-class SqliteSubscription implements EventSubscription {
-  private closed = false;
-
-  constructor(
-    private readonly store: SqliteEventStore,
-    private after: number,
-    private readonly onClose: () => void,
-  ) {}
-
-  async *[Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
-    for await (const page of this.batches(PAGE)) {
-      for (const event of page) {
-        if (this.closed) return;
-        yield event;
-      }
-    }
-  }
-
-  /**
-   * Pages as they are read: a batch is handed on as soon as an append wakes it, in the same
-   * turn of the loop (batching single events would wait for the next turn, after whatever
-   * I/O the loop has queued meanwhile, to learn that nothing more came).
-   */
-  async *batches(maxSize: number): AsyncGenerator<RecordedEvent[]> {
-    while (!this.closed && !this.store.isClosed) {
-      const page = this.store.readAllSync({ fromPosition: this.after + 1, maxCount: maxSize });
-      if (page.length === 0) {
-        await this.store.waitForAppend();
-        continue;
-      }
-      this.after = page[page.length - 1]!.position;
-      yield page;
-    }
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.onClose();
-    this.store.wake();
   }
 }
 

@@ -4,7 +4,7 @@ import { DocumentIndex } from './document-index.js';
 import { compileFilter } from './document-filter.js';
 import { EmbeddedCollection } from './embedded-collection.js';
 import { EmbeddedLoader } from './embedded-loader.js';
-import { STATEMENTS } from './embedded-statements.js';
+import { openSchema, STATEMENTS } from './embedded-statements.js';
 import {
   DuplicateKeyError,
   loadOperation,
@@ -65,50 +65,6 @@ export class Staged {
 
 /** The documents a bulk write is about to change, by collection: a new version, or null (deleted). */
 export type Staging = Map<string, Map<string, Staged | null>>;
-
-/**
- * Layout 2. Documents live in a rowid table with a unique index on (collection, id): a
- * document of a few hundred bytes is appended to the table's B-tree and only its small key
- * goes into the index. (Layout 1 kept them in a WITHOUT ROWID table keyed by (collection,
- * id), which moves whole documents around on every page split: rebuilds wrote a third slower.)
- */
-const LAYOUT = 2;
-
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS documents (
-    collection TEXT NOT NULL,
-    id         TEXT NOT NULL,
-    doc        TEXT NOT NULL
-  );
-  CREATE UNIQUE INDEX IF NOT EXISTS documents_by_key ON documents (collection, id);
-  CREATE TABLE IF NOT EXISTS collections (
-    name    TEXT PRIMARY KEY,
-    version INTEGER NOT NULL,
-    indexes TEXT NOT NULL DEFAULT '[]'
-  );
-  CREATE TABLE IF NOT EXISTS sequence (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
-  INSERT OR IGNORE INTO sequence (id, value) VALUES (1, 0);
-`;
-
-/** Moves layout 1's documents into layout 2, in one transaction (another process may be opening the file too). */
-const MIGRATE_FROM_1 = `
-  CREATE TABLE documents_layout2 (collection TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL);
-  INSERT INTO documents_layout2 (collection, id, doc) SELECT collection, id, doc FROM documents ORDER BY collection, id;
-  DROP TABLE documents;
-  ALTER TABLE documents_layout2 RENAME TO documents;
-`;
-
-const openSchema = (db: Database.Database): void => {
-  if ((db.pragma('user_version', { simple: true }) as number) >= LAYOUT) return;
-  db.transaction(() => {
-    const version = db.pragma('user_version', { simple: true }) as number;
-    if (version >= LAYOUT) return;
-    const table = db.prepare<[], { sql: string }>("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'documents'").get();
-    if (table && /WITHOUT\s+ROWID/i.test(table.sql)) db.exec(MIGRATE_FROM_1);
-    db.exec(SCHEMA);
-    db.pragma(`user_version = ${LAYOUT}`);
-  }).immediate();
-};
 
 export class EmbeddedReadModelStore implements ReadModelStore {
   private readonly db: Database.Database;
