@@ -4,16 +4,16 @@ import type { EventStore } from '../../src/infrastructure/event-store/event-stor
 import { eventSchema } from '../../src/domain/shared/event-schema.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
-import type { Document, LoadedDocument, ReadModelStore, WriteOperation } from '../../src/infrastructure/read-models/read-model-store.js';
-import { customerProfilesProjection, getCustomerProfile, type CustomerProfile } from '../../src/projections/customer-profiles/customer-profiles.js';
+import type { ReadModelStore } from '../../src/infrastructure/read-models/read-model-store.js';
+import { getCustomerProfile, type CustomerProfile } from '../../src/projections/customer-profiles/customer-profiles.js';
 import type { Projection } from '../../src/projections/projection.js';
-import { getProduct, productsProjection, type ProductView } from '../../src/projections/products/products.js';
+import { getProduct, type ProductView } from '../../src/projections/products/products.js';
 import { Rebuilds } from '../../src/operations/rebuild.js';
 import { CHECKPOINTS, type Checkpoint, type ProjectionRunner } from '../../src/projections/runner.js';
-import { KeyFilter } from '../../src/projections/write-behind.js';
-import { getStockLevel, stockLevelsProjection, type StockLevel } from '../../src/projections/stock-levels/stock-levels.js';
+import { getStockLevel, type StockLevel } from '../../src/projections/stock-levels/stock-levels.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
-import { appendOne, runnerOn, silentLogger, untyped } from './projection-fixture.js';
+import { appendOne, runnerOn, silentLogger } from './projection-fixture.js';
+import { created, FlakyReadModels, SHOP_PROJECTIONS, T1 } from './runner-fixture.js';
 
 describe('Projection runner', () => {
   let dir: ReturnType<typeof tempDir>;
@@ -175,119 +175,6 @@ describe('Projection runner', () => {
       const waiting = r.waitFor(1_000, 10_000);
       await r.stop();
       expect(await waiting).to.equal(false);
-    });
-  });
-
-  /** 30 products, each created then repriced twice, each step in its own batch (batchSize 1). */
-  const busyHistory = async () => {
-    for (let round = 0; round < 3; round += 1) {
-      for (let i = 0; i < 30; i += 1) {
-        const productId = `p-${i}`;
-        if (round === 0) await appendOne(events, `product-${productId}`, 'ProductCreated', created(productId));
-        else await appendOne(events, `product-${productId}`, 'ProductPriceChanged', { productId, price: { amount: 1000 + round, currency: 'EUR' }, previousPrice: { amount: 1250, currency: 'EUR' }, changedAt: T1 });
-      }
-    }
-  };
-
-  describe('holding changed documents back (writeBehind, for rebuilds)', () => {
-    it('ends, once stopped, with the same documents and checkpoints as a runner writing every batch', async () => {
-      await busyHistory();
-      const head = await events.headPosition();
-      const held = runner([], readModels, { batchSize: 1, writeBehind: 8, targets: { products: 'products__held' }, checkpoints: 'held_checkpoints' });
-      const plain = runner([], readModels, { batchSize: 1, targets: { products: 'products__plain' }, checkpoints: 'plain_checkpoints' });
-      for (const r of [held, plain]) {
-        await r.start();
-        expect(await r.waitFor(head, 10_000)).to.equal(true);
-      }
-      const heldBeforeStop = await readModels.collection('products__held').countDocuments();
-      expect(heldBeforeStop, 'some documents are written before stop, never more than the 30').to.be.within(1, 30);
-      await held.stop();
-      await plain.stop();
-      const sorted = { sort: { _id: 1 as const } };
-      expect(await readModels.collection('products__held').find({}, sorted)).to.deep.equal(await readModels.collection('products__plain').find({}, sorted));
-      expect((await readModels.collection('products__held').find({}, sorted)).map((p) => p.price)).to.deep.equal(Array(30).fill({ amount: 1002, currency: 'EUR' }));
-      const positions = async (name: string) => (await readModels.collection(name).find({}, sorted)).map((c) => [c._id, c.position]);
-      expect(await positions('held_checkpoints')).to.deep.equal(await positions('plain_checkpoints'));
-    });
-    it('keeps a document that keeps coming back held, writing it out far less often than plain LRU would', async () => {
-      // 120 products created one after the other; every 12th creation also reprices p-hot:
-      // more documents than the 8 held come and go between two changes of p-hot.
-      const history = async () => {
-        await appendOne(events, 'product-p-hot', 'ProductCreated', created('p-hot'));
-        for (let i = 0; i < 120; i += 1) {
-          await appendOne(events, `product-p-${i}`, 'ProductCreated', created(`p-${i}`));
-          if (i % 12 === 11) await appendOne(events, 'product-p-hot', 'ProductPriceChanged', { productId: 'p-hot', price: { amount: 2000 + i, currency: 'EUR' }, previousPrice: { amount: 1250, currency: 'EUR' }, changedAt: T1 });
-        }
-      };
-      await history();
-      const counting = new CountingReadModels(readModels);
-      const held = runner([], counting, { batchSize: 1, writeBehind: 8, targets: { products: 'products__held' }, checkpoints: 'held_checkpoints' });
-      await held.start();
-      expect(await held.waitFor(await events.headPosition(), 10_000)).to.equal(true);
-      await held.stop();
-      // Written out once before it came back, then held to the end: 2 writes, not one per change (11).
-      expect(counting.writesOf('products__held', 'p-hot')).to.equal(2);
-      expect(counting.writesOf('products__held', 'p-0')).to.equal(1);
-      expect((await readModels.collection('products__held').findOne({ _id: 'p-hot' }))?.price).to.deep.equal({ amount: 2119, currency: 'EUR' });
-      expect(await readModels.collection('products__held').countDocuments()).to.equal(121);
-    });
-  });
-
-  describe('writing out through loads (writeBehind)', () => {
-    /** Every projection to collections of its own. */
-    const targets = (suffix: string) => ({ products: `products__${suffix}`, 'stock-levels': `stock_levels__${suffix}`, 'customer-profiles': `customers__${suffix}` });
-    const folded = async (suffix: string) => {
-      const products = await readModels.collection(targets(suffix).products).find({}, { sort: { _id: 1 } });
-      expect(products).to.have.length(30);
-      return products;
-    };
-    const runTo = async (...runners: ProjectionRunner[]) => {
-      const head = await events.headPosition();
-      for (const r of runners) {
-        await r.start();
-        expect(await r.waitFor(head, 10_000)).to.equal(true);
-        await r.stop();
-      }
-    };
-
-    it('looks up, when told its targets start empty, only documents it wrote out before; told nothing, every one', async () => {
-      await busyHistory();
-      const fresh = new WatchingReadModels(readModels);
-      const told = new WatchingReadModels(readModels);
-      await runTo(
-        runner([], fresh, { batchSize: 1, writeBehind: 8, fresh: true, targets: targets('fresh'), checkpoints: 'fresh_checkpoints' }),
-        runner([], told, { batchSize: 1, writeBehind: 8, targets: targets('told'), checkpoints: 'told_checkpoints' }),
-        runner([], readModels, { batchSize: 1, targets: targets('plain'), checkpoints: 'plain_checkpoints' }),
-      );
-      // Products come back after they were written out: those are looked up, and only those.
-      expect(fresh.lookedUp.length).to.be.greaterThan(0);
-      expect(fresh.lookedUpUnwritten).to.deep.equal([]);
-      // Each creation looks its product up first, though nothing can be there yet.
-      expect(told.lookedUpUnwritten).to.include.members(['products__told/p-0', 'products__told/p-29']);
-      expect(await folded('fresh')).to.deep.equal(await folded('plain'));
-      expect(await folded('told')).to.deep.equal(await folded('plain'));
-    });
-
-    it('keeps the keys written out in a Bloom filter: every one is found, and few others', () => {
-      const filter = new KeyFilter();
-      const key = (i: number) => `orders__v2\u0000order-${i.toString(16).padStart(8, '0')}`;
-      for (let i = 0; i < 200_000; i += 1) filter.add(key(i));
-      let missed = 0;
-      for (let i = 0; i < 200_000; i += 1) if (!filter.mayHave(key(i))) missed += 1;
-      let others = 0;
-      for (let i = 200_000; i < 300_000; i += 1) if (filter.mayHave(key(i))) others += 1;
-      expect(missed).to.equal(0);
-      expect(others, 'keys never added that it may have').to.be.below(300);
-    });
-
-    it('gives the documents of a failed load back, retries the batch, and ends with every document all the same', async () => {
-      await busyHistory();
-      const failing = new WatchingReadModels(readModels, 1);
-      const held = runner([], failing, { batchSize: 1, writeBehind: 8, fresh: true, targets: targets('held'), checkpoints: 'held_checkpoints' });
-      await runTo(held, runner([], readModels, { batchSize: 1, targets: targets('plain'), checkpoints: 'plain_checkpoints' }));
-      expect(failing.failedLoads).to.equal(1);
-      expect(held.lastError).to.equal('disk full');
-      expect(await folded('held')).to.deep.equal(await folded('plain'));
     });
   });
 
@@ -518,21 +405,6 @@ describe('Projection runner', () => {
 
 // ------------------------------------------------------------------ fixtures
 
-const T1 = '2024-05-01T09:00:00.000Z';
-
-const SHOP_PROJECTIONS = () => [untyped(productsProjection), untyped(stockLevelsProjection), untyped(customerProfilesProjection)];
-
-const created = (productId: string) => ({
-  productId,
-  sku: 'SKU-1',
-  name: 'Tea Pot',
-  description: 'Holds tea.',
-  brand: 'Brewster',
-  category: 'Kitchen',
-  price: { amount: 1_250, currency: 'EUR' },
-  createdAt: T1,
-});
-
 const received = (productId: string, sku: string, quantity: number) => ({ sku, productId, quantity, receivedAt: T1 });
 
 const adjusted = (productId: string, sku: string, delta: number) => ({ sku, productId, delta, reason: 'count', adjustedAt: T1 });
@@ -571,113 +443,3 @@ const spy = (seen: number[]): Projection => ({
     return { _id: 'log', positions: [...((doc?.positions as number[] | undefined) ?? []), event.position] };
   },
 });
-
-/**
- * The real store, whose next `failures` bulk writes fail inside the store's own
- * transaction, after the documents and checkpoints were staged.
- */
-class FlakyReadModels implements ReadModelStore {
-  failed = 0;
-
-  constructor(
-    private readonly inner: ReadModelStore,
-    private failures: number,
-  ) {}
-
-  async bulkWrite(operations: readonly WriteOperation[]): Promise<void> {
-    if (this.failures === 0) return this.inner.bulkWrite(operations);
-    this.failures -= 1;
-    this.failed += 1;
-    // Not an operator document: the store throws while staging this last write.
-    const poison: WriteOperation = { collection: 'products', updateOne: { filter: { _id: 'poison' }, update: { not: 'an operator' }, upsert: true } };
-    return this.inner.bulkWrite([...operations, poison]);
-  }
-
-  collection<T extends Document = Document>(name: string) {
-    return this.inner.collection<T>(name);
-  }
-  load(documents: readonly LoadedDocument[]): Promise<void> {
-    return this.inner.load(documents);
-  }
-  listCollections = () => this.inner.listCollections();
-  dropCollection = (name: string) => this.inner.dropCollection(name);
-  renameCollection = (from: string, to: string) => this.inner.renameCollection(from, to);
-  ping = () => this.inner.ping();
-  close = () => this.inner.close();
-}
-
-/**
- * Records the ids looked up by `_id` and those written out (bulk writes and loads), and fails
- * the first `loadFailures` loads (after a moment, as a write would).
- */
-class WatchingReadModels extends FlakyReadModels {
-  readonly lookedUp: string[] = [];
-  /** Ids looked up that no write had stored yet. */
-  readonly lookedUpUnwritten: string[] = [];
-  failedLoads = 0;
-  private readonly written = new Set<string>();
-
-  constructor(
-    inner: ReadModelStore,
-    private loadFailures = 0,
-  ) {
-    super(inner, 0);
-  }
-
-  override collection<T extends Document = Document>(name: string) {
-    const inner = super.collection<T>(name);
-    const find: typeof inner.find = (filter, options) => {
-      const ids = (filter._id as { $in?: string[] } | undefined)?.$in ?? [];
-      for (const id of name.endsWith('checkpoints') ? [] : ids) {
-        this.lookedUp.push(`${name}/${id}`);
-        if (!this.written.has(`${name}/${id}`)) this.lookedUpUnwritten.push(`${name}/${id}`);
-      }
-      return inner.find(filter, options);
-    };
-    return Object.assign(Object.create(inner) as typeof inner, { find });
-  }
-
-  override async bulkWrite(operations: readonly WriteOperation[]): Promise<void> {
-    await super.bulkWrite(operations);
-    for (const operation of operations) if ('replaceOne' in operation) this.written.add(`${operation.collection}/${String(operation.replaceOne.filter._id)}`);
-  }
-
-  override async load(documents: readonly LoadedDocument[]): Promise<void> {
-    if (this.loadFailures > 0) {
-      this.loadFailures -= 1;
-      this.failedLoads += 1;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      throw new Error('disk full');
-    }
-    await super.load(documents);
-    for (const { collection, id } of documents) this.written.add(`${collection}/${id}`);
-  }
-}
-
-/** Counts the documents each bulk write replaces, by collection and id. */
-class CountingReadModels extends FlakyReadModels {
-  private readonly writes = new Map<string, number>();
-
-  constructor(inner: ReadModelStore) {
-    super(inner, 0);
-  }
-
-  override async bulkWrite(operations: readonly WriteOperation[]): Promise<void> {
-    for (const operation of operations) {
-      if ('replaceOne' in operation) {
-        const key = `${operation.collection}/${String(operation.replaceOne.filter._id)}`;
-        this.writes.set(key, (this.writes.get(key) ?? 0) + 1);
-      }
-    }
-    return super.bulkWrite(operations);
-  }
-
-  override async load(documents: readonly LoadedDocument[]): Promise<void> {
-    for (const { collection, id } of documents) this.writes.set(`${collection}/${id}`, (this.writes.get(`${collection}/${id}`) ?? 0) + 1);
-    return super.load(documents);
-  }
-
-  writesOf(collection: string, id: string): number {
-    return this.writes.get(`${collection}/${id}`) ?? 0;
-  }
-}
