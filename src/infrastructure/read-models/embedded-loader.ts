@@ -32,9 +32,14 @@ export class EmbeddedLoader {
     return waiter.done;
   }
 
+  /** Resolves once every batch sent so far is committed or failed. */
+  async settled(): Promise<void> {
+    await Promise.allSettled([...this.waiting.values()].map((w) => w.done));
+  }
+
   /** Waits for the batches on their way, then stops the thread. */
   async close(): Promise<void> {
-    await Promise.allSettled([...this.waiting.values()].map((w) => w.done));
+    await this.settled();
     const worker = this.worker;
     this.worker = undefined;
     await worker?.terminate();

@@ -148,6 +148,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   async load(documents: readonly LoadedDocument[]): Promise<void> {
     if (documents.length === 0) return;
     if (documents.some(({ collection }) => this.indexSpecs(collection).some((spec) => spec.unique))) {
+      await this.loader.settled(); // after the loads before it, as loads go
       return this.bulkWrite(documents.map(loadOperation), { durable: false });
     }
     const rows = documents.map(({ collection, id, doc }): [string, string, string | null] => [collection, id, doc && JSON.stringify(doc._id === id ? doc : { ...doc, _id: id })]);
