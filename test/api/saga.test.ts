@@ -160,69 +160,6 @@ describe('the order saga over HTTP', () => {
     });
   });
 
-  it('refunds money captured by a charge that was already under way when the order was cancelled', async () => {
-    await app.close();
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    app = await startTestApp({
-      provider: (simulated) => ({
-        charge: async (request) => (await gate, simulated.charge(request)),
-        refund: (request) => simulated.refund(request),
-        findCharge: (key) => simulated.findCharge(key),
-      }),
-    });
-    admin = await app.adminToken();
-    shopper = await app.customer();
-    const { productId } = await stockedProduct(app, admin, 5);
-    const orderId = await buy(app, shopper, productId, 1);
-    await eventually(async () => ((await app.deps.readModels.collection('jobs').countDocuments({ kind: 'charge-payment', lockedUntil: { $gt: '' } })) === 1 ? true : undefined));
-    await app.http().post(`/api/v1/orders/${orderId}/cancel`).set('Authorization', `Bearer ${shopper.token}`);
-    await eventually(async () => (await eventsOf(app, 'PaymentFailed', ofOrder(orderId)))[0]);
-    release();
-    const order = await orderReaches(app, shopper.token, orderId, ['Cancelled'], 'Refunded');
-    expect(order.history.map((h: { status: string }) => h.status)).to.deep.equal(['Pending', 'Cancelled']);
-    const late = await eventsOf(app, 'PaymentRefundRequested', ofOrder(orderId));
-    expect(late.map((e) => e.data.reason)).to.deep.equal(['captured-after-failure']);
-    expect(await eventsOf(app, 'PaymentCapturedLate', ofOrder(orderId))).to.have.length(1);
-    expect(await eventsOf(app, 'StockReserved', ofOrder(orderId))).to.deep.equal([]);
-  });
-
-  it('refunds a capture whose answer was lost until the payment had failed: it asks the provider, it does not charge again', async () => {
-    await app.close();
-    let charges = 0;
-    app = await startTestApp({
-      paymentTimeoutMs: 300,
-      provider: (simulated) => ({
-        // The first attempt is captured, but its answer is lost until the payment has timed out.
-        charge: async (request) => {
-          charges += 1;
-          await simulated.charge(request);
-          if (charges === 1) {
-            await eventually(async () => (await eventsOf(app, 'PaymentFailed'))[0], 5_000);
-            throw new Error('connection reset before the answer arrived');
-          }
-          return simulated.charge(request);
-        },
-        refund: (request) => simulated.refund(request),
-        findCharge: (key) => simulated.findCharge(key),
-      }),
-    });
-    admin = await app.adminToken();
-    shopper = await app.customer();
-    const { productId, sku } = await stockedProduct(app, admin, 5);
-    const orderId = await buy(app, shopper, productId, 1);
-    const order = await orderReaches(app, shopper.token, orderId, ['Failed'], 'Refunded');
-    expect(order.failureReason).to.equal('payment-timeout');
-    expect(charges, 'charge calls').to.equal(1);
-    expect((await eventsOf(app, 'PaymentRefundRequested', ofOrder(orderId))).map((e) => e.data.reason)).to.deep.equal(['captured-after-timeout']);
-    expect(await eventsOf(app, 'PaymentCapturedLate', ofOrder(orderId))).to.have.length(1);
-    expect(await eventsOf(app, 'PaymentRefunded', ofOrder(orderId))).to.have.length(1);
-    const ledger = await app.provider.entries();
-    expect(ledger.map((e) => e.kind).sort()).to.deep.equal(['charge', 'refund']);
-    await app.settled();
-    expect(await levelsOf(app, admin, sku)).to.include({ onHand: 5, reserved: 0 });
-  });
-
   it('amends the shipping address before shipping (200): the order and its shipment show it', async () => {
     const { productId } = await stockedProduct(app, admin, 5);
     const orderId = await buy(app, shopper, productId, 1);
