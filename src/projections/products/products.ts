@@ -182,7 +182,8 @@ export const toProduct = (doc: ProductView) => ({
   updatedAt: doc.updatedAt,
 });
 
-export const listProducts = async (products: ReadModelCollection<ProductView>, query: ProductQuery) => {
+/** Listed products of a category and a brand (any case) in a price range (minor units): the catalog's filters, shared with search. */
+export const catalogFilter = (query: Pick<ProductQuery, 'category' | 'brand' | 'minPrice' | 'maxPrice'>): Filter => {
   const filter: Filter = { listed: true };
   if (query.category) filter.categoryKey = query.category.toLowerCase();
   if (query.brand) filter.brandKey = query.brand.toLowerCase();
@@ -190,8 +191,11 @@ export const listProducts = async (products: ReadModelCollection<ProductView>, q
   if (query.minPrice !== undefined) price.$gte = query.minPrice;
   if (query.maxPrice !== undefined) price.$lte = query.maxPrice;
   if (Object.keys(price).length > 0) filter['price.amount'] = price;
-  return paged(products, filter, SORTS[query.sort ?? 'newest'], query, toProduct);
+  return filter;
 };
+
+export const listProducts = async (products: ReadModelCollection<ProductView>, query: ProductQuery) =>
+  paged(products, catalogFilter(query), SORTS[query.sort ?? 'newest'], query, toProduct);
 
 export const getProduct = async (products: ReadModelCollection<ProductView>, productId: string) => {
   // toProduct copies what it answers with: the stored document itself is not needed as a copy.

@@ -2,7 +2,7 @@ import type { RecordedEvent } from '../../infrastructure/event-store/event-store
 import type { Filter, ReadModelCollection, Sort } from '../../infrastructure/read-models/read-model-store.js';
 import type { Page } from '../paging.js';
 import type { Projection } from '../projection.js';
-import { evolve as evolveProduct, productsProjection, toProduct, type ProductView } from '../products/products.js';
+import { catalogFilter, evolve as evolveProduct, productsProjection, toProduct, type ProductView } from '../products/products.js';
 import { termsOf } from './text.js';
 
 /**
@@ -97,14 +97,8 @@ const page = (query: Page) => [{ $skip: (query.page - 1) * query.pageSize }, { $
  */
 export const searchProducts = async (search: ReadModelCollection<SearchView>, query: SearchQuery) => {
   const terms = termsOf(query.q ?? '');
-  const filter: Filter = { listed: true };
+  const filter = catalogFilter(query);
   if (terms.length > 0) filter.terms = { $all: terms };
-  if (query.category) filter.categoryKey = query.category.toLowerCase();
-  if (query.brand) filter.brandKey = query.brand.toLowerCase();
-  const price: Record<string, number> = {};
-  if (query.minPrice !== undefined) price.$gte = query.minPrice;
-  if (query.maxPrice !== undefined) price.$lte = query.maxPrice;
-  if (Object.keys(price).length > 0) filter['price.amount'] = price;
   if (query.inStock) filter.available = { $gt: 0 };
 
   const sort = query.sort ?? (terms.length > 0 ? 'relevance' : 'newest');
