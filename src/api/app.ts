@@ -8,6 +8,7 @@ import { accountRoutes } from './routes/accounts.js';
 import { adminRoutes } from './routes/admin.js';
 import { cartRoutes } from './routes/cart.js';
 import { catalogRoutes } from './routes/catalog.js';
+import { customerAdminRoutes } from './routes/customers.js';
 import { recommendationRoutes, reviewRoutes, searchRoutes } from './routes/discovery.js';
 import { inventoryRoutes } from './routes/inventory.js';
 import { operationsRoutes } from './routes/operations.js';
@@ -30,7 +31,7 @@ export const createApp = (deps: AppDeps): Express => {
   const api = express.Router();
   api.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   api.use(jsonBodiesOnly);
-  api.use(authenticate(deps.tokens));
+  api.use(authenticate(deps.tokens, deps.accounts));
   api.use(clientRateLimit(deps.config.rateLimitPerMinute));
   api.use(deps.idempotency.middleware());
   api.use(deps.sessions.middleware());
@@ -45,6 +46,7 @@ export const createApp = (deps: AppDeps): Express => {
   api.use('/orders', orderRoutes(deps));
   api.use('/payments', paymentRoutes(deps));
   api.use('/shipments', shipmentRoutes(deps));
+  api.use('/admin/customers', customerAdminRoutes(deps));
   api.use('/admin', adminRoutes(deps));
   app.use('/api/v1', api);
 

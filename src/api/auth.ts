@@ -1,10 +1,16 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
+import { validate as isUuid } from 'uuid';
 import { LruCache } from '../infrastructure/lru-cache.js';
 import type { CustomerRole } from '../domain/customer/customer.js';
 import { ForbiddenError, UnauthorizedError } from '../domain/shared/errors.js';
+import type { AccountRoles } from './account-roles.js';
 
-/** Signed bearer tokens (HS256 JWT): the subject is the customer id, the role rides along. */
+/**
+ * Signed bearer tokens (HS256 JWT). The subject is the customer id; the role rides along
+ * for the client's benefit only: what a request may do is decided by the account's
+ * current role (AccountRoles), never by the token's claim. Expiry is required.
+ */
 
 export type Principal = { customerId: string; role: CustomerRole };
 
@@ -14,7 +20,7 @@ const AUDIENCE = 'shop-api';
 export class TokenIssuer {
   private readonly key: Uint8Array;
   /** Tokens already verified, until they expire: a client sends the same token with every request. */
-  private readonly verified = new LruCache<string, { principal: Principal; expiresAt: number }>(10_000);
+  private readonly verified = new LruCache<string, { customerId: string; expiresAt: number }>(10_000);
 
   constructor(
     secret: string,
@@ -34,16 +40,23 @@ export class TokenIssuer {
       .sign(this.key);
   }
 
-  async verify(token: string): Promise<Principal> {
+  /** The customer id a valid, unexpired token was issued to. */
+  async verify(token: string): Promise<string> {
     const known = this.verified.get(token);
-    if (known && known.expiresAt > Date.now()) return known.principal;
+    if (known && known.expiresAt > Date.now()) return known.customerId;
     try {
-      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
-      const role = payload.role;
-      if (typeof payload.sub !== 'string' || (role !== 'customer' && role !== 'admin')) throw new UnauthorizedError('malformed token');
-      const principal: Principal = { customerId: payload.sub, role };
-      this.verified.set(token, { principal, expiresAt: (payload.exp ?? 0) * 1000 });
-      return principal;
+      const { payload } = await jwtVerify(token, this.key, {
+        algorithms: ['HS256'],
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        requiredClaims: ['sub', 'exp'],
+      });
+      if (typeof payload.sub !== 'string' || !isUuid(payload.sub) || typeof payload.exp !== 'number') {
+        throw new UnauthorizedError('malformed token');
+      }
+      const customerId = payload.sub.toLowerCase();
+      this.verified.set(token, { customerId, expiresAt: payload.exp * 1000 });
+      return customerId;
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw new UnauthorizedError('the token has expired');
       if (error instanceof UnauthorizedError) throw error;
@@ -58,15 +71,21 @@ declare module 'express-serve-static-core' {
   }
 }
 
-/** Reads the bearer token when there is one; a bad token is a 401 even on public routes. */
+/**
+ * Reads the bearer token when there is one; a bad token is a 401 even on public routes.
+ * The token must name an existing account, whose current role is the principal's.
+ */
 export const authenticate =
-  (tokens: TokenIssuer): RequestHandler =>
+  (tokens: TokenIssuer, accounts: AccountRoles): RequestHandler =>
   async (req: Request, _res: Response, next: NextFunction) => {
     const header = req.get('authorization');
     if (!header) return next();
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw new UnauthorizedError('expected "Authorization: Bearer <token>"');
-    req.principal = await tokens.verify(match[1]!);
+    const customerId = await tokens.verify(match[1]!);
+    const role = await accounts.roleOf(customerId);
+    if (!role) throw new UnauthorizedError('the token names no account');
+    req.principal = { customerId, role };
     next();
   };
 

@@ -33,6 +33,7 @@ import { ProjectionRunner } from '../projections/runner.js';
 import { ProjectionViews } from '../projections/views.js';
 import { Rebuilds } from '../operations/rebuild.js';
 import { createApp } from './app.js';
+import { accountRoles } from './account-roles.js';
 import { TokenIssuer } from './auth.js';
 import { SessionPositions } from './consistency.js';
 import type { AppDeps } from './deps.js';
@@ -57,6 +58,7 @@ const T = {
   projections: Symbol('ProjectionRunner'),
   passwords: Symbol('PasswordHasher'),
   tokens: Symbol('TokenIssuer'),
+  accounts: Symbol('AccountRoles'),
   loginThrottle: Symbol('LoginThrottle'),
   idempotency: Symbol('IdempotencyKeys'),
   sessions: Symbol('SessionPositions'),
@@ -187,6 +189,7 @@ const registerServices = (scope: DependencyContainer, config: Config) => {
   );
   scope.register(T.passwords, once(() => new PasswordHasher(config.passwordHashCost)));
   scope.register(T.tokens, once(() => new TokenIssuer(jwtSecret(config), config.tokenTtlSeconds)));
+  scope.register(T.accounts, once((c) => accountRoles(c.resolve(T.views), c.resolve(T.commands))));
   scope.register(T.loginThrottle, once(() => new LoginThrottle(config.loginMaxFailures, config.loginLockoutSeconds)));
   scope.register(T.idempotency, once((c) => new IdempotencyKeys(c.resolve(T.views), undefined, c.resolve(T.logger))));
   scope.register(T.sessions, once((c) => new SessionPositions(c.resolve(T.projections), config.readWaitMs)));
@@ -239,6 +242,7 @@ const resolveDeps = (scope: DependencyContainer): AppDeps => ({
   projections: scope.resolve(T.projections),
   passwords: scope.resolve(T.passwords),
   tokens: scope.resolve(T.tokens),
+  accounts: scope.resolve(T.accounts),
   loginThrottle: scope.resolve(T.loginThrottle),
   idempotency: scope.resolve(T.idempotency),
   sessions: scope.resolve(T.sessions),

@@ -9,6 +9,7 @@ import type { Rebuilds } from '../operations/rebuild.js';
 import type { JobRunner } from '../processes/jobs.js';
 import type { ProcessManagerRunner } from '../processes/runner.js';
 import type { ProjectionRunner } from '../projections/runner.js';
+import type { AccountRoles } from './account-roles.js';
 import type { TokenIssuer } from './auth.js';
 import type { SessionPositions } from './consistency.js';
 import type { IdempotencyKeys } from './idempotency.js';
@@ -34,6 +35,8 @@ export type AppDeps = {
   jobs: JobRunner;
   passwords: PasswordHasher;
   tokens: TokenIssuer;
+  /** The current role of a token's account (or none). */
+  accounts: AccountRoles;
   loginThrottle: LoginThrottle;
   idempotency: IdempotencyKeys;
   sessions: SessionPositions;

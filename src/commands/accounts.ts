@@ -7,6 +7,7 @@ import {
   type CustomerRole,
 } from '../domain/customer/customer.js';
 import { emailClaimDecider, emailClaimStream } from '../domain/customer/email-claim.js';
+import { UnprocessableError } from '../domain/shared/errors.js';
 import type { PasswordHasher } from '../infrastructure/security/passwords.js';
 import { derivedId, type CommandContext, type CommandHandler } from './command-handler.js';
 
@@ -94,4 +95,12 @@ export const ensureAdmin = async (deps: AccountDeps, email: string, password: st
     context,
   );
   return { customerId: existing.customerId, position: undefined };
+};
+
+/** An admin gives an account another role; an admin cannot change their own (no one locks themselves out). */
+export const changeRole = async (deps: AccountDeps, customerId: string, role: CustomerRole, context: CommandContext & { by: string }) => {
+  if (customerId === context.by) throw new UnprocessableError('an admin cannot change their own role');
+  const { by: _by, ...commandContext } = context;
+  const handled = await deps.commands.handle(customerDecider, customerStream(customerId), { type: 'ChangeCustomerRole', role, now: context.now }, commandContext);
+  return { customerId, role, revision: handled.revision, position: handled.position };
 };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import supertest from 'supertest';
 import { createApp } from '../../src/api/app.js';
+import { accountRoles } from '../../src/api/account-roles.js';
 import { TokenIssuer } from '../../src/api/auth.js';
 import { SessionPositions } from '../../src/api/consistency.js';
 import type { AppDeps } from '../../src/api/deps.js';
@@ -86,6 +87,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     projections,
     passwords: new PasswordHasher(10),
     tokens: new TokenIssuer('test-secret-of-enough-length-0123456789', 3600),
+    accounts: accountRoles(readModels, commands),
     loginThrottle: new LoginThrottle(options.loginMaxFailures ?? 5, 900),
     idempotency: new IdempotencyKeys(readModels),
     sessions: new SessionPositions(projections, 5000),

@@ -3,7 +3,8 @@ import type { Decider, DomainEvent } from '../shared/types.js';
 
 // ------------------------------------------------------------------ events
 
-export type CustomerRole = 'customer' | 'admin';
+export const CUSTOMER_ROLES = ['customer', 'admin'] as const;
+export type CustomerRole = (typeof CUSTOMER_ROLES)[number];
 
 export type Address = {
   addressId: string;
