@@ -3,10 +3,13 @@ import { validate as isUuid } from 'uuid';
 import type { CommandContext } from '../commands/command-handler.js';
 import { NotFoundError, PreconditionFailedError, ValidationError } from '../domain/shared/errors.js';
 import type { SessionPositions } from './consistency.js';
+import { executionStarted } from './idempotency.js';
 
 /** Small helpers every route uses to turn a request into a command context and a result into an answer. */
 
+/** The command context of a request, called once its input is valid: from here on the command executes. */
 export const commandContext = (req: Request, now: Date): CommandContext => {
+  executionStarted(req);
   const requestId = String(req.id);
   const principal = req.principal;
   const context: CommandContext = {

@@ -1,18 +1,25 @@
 import { createHash } from 'node:crypto';
-import type { RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { stringify as canonicalJson } from 'safe-stable-stringify';
 import { KeyedLock } from '../commands/keyed-lock.js';
 import { ValidationError } from '../domain/shared/errors.js';
 import type { Document, ReadModelCollection, ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { problem, sendProblem } from './problems.js';
 
 /**
- * `Idempotency-Key` on POST routes. The first answer to a key is stored before it is
- * sent; a repeat with the same key and body gets that answer back and appends nothing,
- * a repeat with another body is refused (422). Repeats that race the first request wait
- * for it. If the process dies after appending but before storing the answer, the
- * command handler still recognises the request by its derived event ids and appends
- * nothing (see CommandHandler).
+ * `Idempotency-Key` on POST routes, as the common contract has it (the IETF draft
+ * "The Idempotency-Key HTTP Header Field", and the payment APIs before it):
+ * - the answer to a key is stored only when the request STARTED EXECUTING (its command
+ *   ran: the route called `commandContext`, or `executionStarted` for operations), and
+ *   only when it is final: a 400, 401, 403, 429 or 5xx is not stored, so the corrected
+ *   retry with the same key is executed, not answered with the old rejection;
+ * - a repeat with the same key and the same body (compared canonically: the order of an
+ *   object's fields does not matter) gets the stored answer back and appends nothing;
+ *   a repeat with another body is refused (422);
+ * - repeats that race the first request wait for it.
+ * If the process dies after appending but before storing the answer, the command handler
+ * still recognises the request by its derived event ids and appends nothing (see CommandHandler).
  */
 
 type StoredAnswer = Document & {
@@ -28,8 +35,15 @@ declare module 'express-serve-static-core' {
   interface Request {
     /** Scoped idempotency key: the seed of derived ids and event ids. */
     idempotencyKey?: string;
+    /** Set once the request's command started executing: only then is its answer worth keeping. */
+    executing?: boolean;
   }
 }
+
+/** Marks a request as executing (its validation passed, its effect may happen from here on). */
+export const executionStarted = (req: Request): void => {
+  req.executing = true;
+};
 
 export const IDEMPOTENCY_COLLECTION = 'idempotency_keys';
 const REPLAYED_HEADERS = ['location', 'etag', 'x-position'];
@@ -56,7 +70,7 @@ export class IdempotencyKeys {
       }
       const scope = req.principal?.customerId ?? 'anonymous';
       const id = sha256(`${scope}\n${req.method}\n${req.originalUrl}\n${key}`);
-      const fingerprint = sha256(JSON.stringify(req.body ?? null));
+      const fingerprint = sha256(canonicalJson(req.body ?? null) ?? 'null');
       await this.lock.run(id, async () => {
         const stored = await this.answers.findOne({ _id: id });
         if (stored && stored.expiresAt > new Date().toISOString()) return replay(res, stored, fingerprint);
@@ -73,7 +87,7 @@ export class IdempotencyKeys {
       res.once('close', resolve);
       const send = res.json.bind(res);
       res.json = (body: unknown) => {
-        if (!isFinal(res.statusCode)) return send(body);
+        if (!res.req.executing || !isFinal(res.statusCode)) return send(body);
         const now = new Date();
         const headers = Object.fromEntries(
           REPLAYED_HEADERS.filter((h) => res.get(h) !== undefined).map((h) => [h, String(res.get(h))]),
@@ -114,7 +128,10 @@ const replay = (res: Response, stored: StoredAnswer, fingerprint: string) => {
   res.send(JSON.stringify(stored.body));
 };
 
-/** Answers worth replaying: not server failures, not rate limiting, not missing credentials. */
-const isFinal = (status: number) => status < 500 && status !== 429 && status !== 401;
+/**
+ * Answers worth replaying: not server failures, not rate limiting, not missing rights, and
+ * not a refusal of the input (a 400 appended nothing; the retry may correct it).
+ */
+const isFinal = (status: number) => status < 500 && ![400, 401, 403, 429].includes(status);
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');

@@ -109,6 +109,42 @@ describe('HTTP gateway behaviour', () => {
       expect(b.headers['idempotent-replayed']).to.equal(undefined);
     });
 
+    it('keeps no answer for a request refused before it executed: the corrected retry with the same key runs', async () => {
+      const refused = await appendsNothing(app, () =>
+        app.http().post('/api/v1/account/register').set('Idempotency-Key', 'key-6').send({ email: 'fix@example.com', password: 'short', name: 'F' }),
+      );
+      expectProblem(refused, 400);
+      const corrected = await register('key-6', 'fix@example.com');
+      expect(corrected.status, JSON.stringify(corrected.body)).to.equal(201);
+      expect(corrected.headers['idempotent-replayed']).to.equal(undefined);
+      const again = await appendsNothing(app, () => register('key-6', 'fix@example.com'));
+      expect(again.headers['idempotent-replayed']).to.equal('true');
+      expect(again.body).to.deep.equal(corrected.body);
+    });
+
+    it('keeps no answer for a request without the rights to run (403), nor for a sign-in (no token is ever stored)', async () => {
+      const customer = await app.customer();
+      const body = { sku: 'IDEM-2', name: 'N', description: '', brand: 'b', category: 'c', price: { amount: 1, currency: 'USD' } };
+      const asCustomer = await app.http().post('/api/v1/products').set('Authorization', `Bearer ${customer.token}`).set('Idempotency-Key', 'key-7').send(body);
+      expectProblem(asCustomer, 403);
+      const login = await app.http().post('/api/v1/account/login').set('Idempotency-Key', 'key-8').send({ email: customer.email, password: 'correct-horse' });
+      expect(login.status).to.equal(200);
+      const stored = await app.deps.readModels.collection('idempotency_keys').find({});
+      expect(JSON.stringify(stored)).to.not.include(login.body.token);
+      expect(stored.map((answer) => (answer as { status?: number }).status)).to.not.include.members([403, 200]);
+    });
+
+    it('compares bodies canonically: the same fields in another order are the same request', async () => {
+      const first = await app.http().post('/api/v1/account/register').set('Idempotency-Key', 'key-9').send({ email: 'order@example.com', password: 'long enough', name: 'O' });
+      expect(first.status).to.equal(201);
+      const reordered = await appendsNothing(app, () =>
+        app.http().post('/api/v1/account/register').set('Idempotency-Key', 'key-9').send({ name: 'O', password: 'long enough', email: 'order@example.com' }),
+      );
+      expect(reordered.status).to.equal(201);
+      expect(reordered.headers['idempotent-replayed']).to.equal('true');
+      expect(reordered.body).to.deep.equal(first.body);
+    });
+
     it('refuses an unusable key (400)', async () => {
       expectProblem(await appendsNothing(app, () => register('x'.repeat(300), 'long@example.com')), 400);
     });

@@ -14,6 +14,7 @@ import type { AppDeps } from '../deps.js';
 import { AuditOrderQuery, AuditStreamQuery } from '../dto/audit.js';
 import { PageQuery } from '../dto/paging.js';
 import { uuidParam } from '../http.js';
+import { executionStarted } from '../idempotency.js';
 import { parseQuery } from '../validation.js';
 
 /** The back office's view of what needs a human: events and jobs that kept failing. */
@@ -67,12 +68,14 @@ export const adminRoutes = (deps: AppDeps): Router => {
   // Rebuild one projection (or `all`) from the log into a new collection, swapped in when caught up (202).
   router.post('/projections/:name/rebuild', async (req, res) => {
     const name = String(req.params.name);
+    executionStarted(req);
     await deps.rebuilds.start([name]);
     res.status(202).location('/api/v1/admin/projections').json({ name, status: 'rebuilding' });
   });
 
   // Replay a parked event on its saga as it stands now; 409 when it fails again.
   router.post('/parked-events/:id/replay', async (req, res) => {
+    executionStarted(req);
     const result = await replayParkedEvent(deps.readModels, deps.processes, String(req.params.id));
     if (!result.replayed) throw new ConflictError(`the event still fails: ${result.error}`);
     res.json({ id: req.params.id, replayed: true });
@@ -80,6 +83,7 @@ export const adminRoutes = (deps: AppDeps): Router => {
 
   // Put a parked job back in the queue (202): it runs again shortly.
   router.post('/parked-jobs/:id/replay', async (req, res) => {
+    executionStarted(req);
     await requeueParkedJob(deps.readModels, String(req.params.id), deps.clock());
     deps.jobs.wake();
     res.status(202).json({ id: req.params.id, status: 'queued' });
