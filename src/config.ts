@@ -27,6 +27,8 @@ export type Config = {
   seedDemo: boolean;
   currency: string;
   trustProxy: boolean;
+  /** Origins whose browser pages may call the API (CORS); `*` allows any. None by default. */
+  corsOrigins: string[];
 };
 
 export class ConfigError extends Error {}
@@ -53,7 +55,19 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   seedDemo: (env.SEED_DEMO ?? 'true') !== 'false',
   currency: (env.CURRENCY ?? 'USD').toUpperCase(),
   trustProxy: env.TRUST_PROXY === 'true',
+  corsOrigins: origins(env.CORS_ORIGINS),
 });
+
+/** `CORS_ORIGINS=https://shop.example.com,https://admin.example.com` (scheme, host and port; no path), or `*`. */
+const origins = (raw: string | undefined): string[] => {
+  const list = (raw ?? '').split(',').map((origin) => origin.trim()).filter((origin) => origin !== '');
+  for (const origin of list) {
+    if (origin !== '*' && !/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(origin)) {
+      throw new ConfigError(`CORS_ORIGINS must list origins such as https://shop.example.com, got "${origin}"`);
+    }
+  }
+  return list;
+};
 
 const integer = (env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number => {
   const raw = env[name];

@@ -1,3 +1,4 @@
+import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
 import { authenticate } from './auth.js';
 import type { AppDeps } from './deps.js';
@@ -26,6 +27,7 @@ export const createApp = (deps: AppDeps): Express => {
 
   app.use(requestLogging(deps.logger));
   app.use(deps.metrics.middleware());
+  app.use(crossOrigin(deps.config.corsOrigins));
   app.use(operationsRoutes(deps));
 
   const api = express.Router();
@@ -63,3 +65,23 @@ const jsonBodiesOnly: RequestHandler = (req, res, next) => {
   }
   next();
 };
+
+/** Headers a browser client sends and reads beyond the simple ones. */
+const REQUEST_HEADERS = ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key', 'X-Request-Id', 'X-Min-Position'];
+const RESPONSE_HEADERS = ['ETag', 'Location', 'X-Request-Id', 'X-Position', 'Idempotent-Replayed', 'Retry-After', 'RateLimit-Remaining'];
+
+/**
+ * CORS for browser clients on the origins configured (CORS_ORIGINS; none by default).
+ * Preflights are answered here, before authentication: a browser never sends credentials
+ * with them. An origin not on the list gets no Access-Control-Allow-Origin, so its page
+ * cannot read the answer. Tokens travel in a header, never cookies: no credentials mode.
+ */
+const crossOrigin = (origins: string[]): RequestHandler =>
+  cors({
+    origin: origins.includes('*') ? '*' : origins,
+    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    allowedHeaders: REQUEST_HEADERS,
+    exposedHeaders: RESPONSE_HEADERS,
+    maxAge: 600,
+    optionsSuccessStatus: 204,
+  });

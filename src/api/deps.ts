@@ -21,7 +21,7 @@ export type RunningProcess = Pick<ProcessManagerRunner<unknown>, 'name' | 'caugh
 
 /** Everything the HTTP edge needs, as plain objects: the composition root builds it, tests build it by hand. */
 export type AppDeps = {
-  config: Pick<Config, 'currency' | 'rateLimitPerMinute' | 'trustProxy'>;
+  config: Pick<Config, 'currency' | 'rateLimitPerMinute' | 'trustProxy' | 'corsOrigins'>;
   logger: Logger;
   clock: () => Date;
   eventStore: EventStore;

@@ -41,6 +41,7 @@ import { tempDir } from './temp-dir.js';
 
 export type TestAppOptions = {
   rateLimitPerMinute?: number;
+  corsOrigins?: string[];
   loginMaxFailures?: number;
   now?: () => Date;
   paymentTimeoutMs?: number;
@@ -77,7 +78,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     new ProcessManagerRunner(processDeps, notificationsManager, { retryDelayMs: 10 }),
   ];
   const deps: AppDeps = {
-    config: { currency: 'USD', rateLimitPerMinute: options.rateLimitPerMinute ?? 0, trustProxy: false },
+    config: { currency: 'USD', rateLimitPerMinute: options.rateLimitPerMinute ?? 0, trustProxy: false, corsOrigins: options.corsOrigins ?? [] },
     logger,
     clock,
     eventStore,
