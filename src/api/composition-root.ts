@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { eventSchema, type EventSchema } from '../domain/shared/event-schema.js'
 import { UPCASTERS } from '../domain/upcasters.js';
 import { EsdbEventStore } from '../infrastructure/event-store/esdb-event-store.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
+import { privateDirectory } from '../infrastructure/private-files.js';
 import { ReadModelSnapshots } from '../infrastructure/snapshots/read-model-snapshots.js';
 import { SqliteEventStore } from '../infrastructure/event-store/sqlite-event-store.js';
 import { EmbeddedReadModelStore } from '../infrastructure/read-models/embedded-read-model-store.js';
@@ -79,7 +80,7 @@ export type System = {
 };
 
 export const compose = async (config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<System> => {
-  mkdirSync(config.dataDir, { recursive: true });
+  if (privateDirectory(config.dataDir)) logger.warn({ dataDir: config.dataDir }, 'DATA_DIR could be read by other users: narrowed to 0700');
   const scope = rootContainer.createChildContainer();
   scope.register(T.config, { useValue: config });
   scope.register(T.logger, { useValue: logger });

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { killServer, startServer, type ServerProcess } from '../support/server-process.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
@@ -35,6 +35,16 @@ describe('the server process', function () {
       body: JSON.stringify({ email: 'boss@test.local', password: 'boss-password' }),
     });
     expect(((await login.json()) as { role: string }).role).to.equal('admin');
+  });
+
+  it('creates DATA_DIR 0700 and every file in it 0600 (databases, their WAL and shared memory, the signing key)', async () => {
+    const dataDir = join(dir.path, 'shop');
+    server = await startServer({ DATA_DIR: dataDir });
+    await ready();
+    expect(statSync(dataDir).mode & 0o777).to.equal(0o700);
+    const files = readdirSync(dataDir);
+    expect(files).to.include.members(['events.db', 'events.db-wal', 'events.db-shm', 'read-models.db', 'read-models.db-wal', 'jwt-secret']);
+    expect(files.filter((file) => (statSync(join(dataDir, file)).mode & 0o777) !== 0o600)).to.deep.equal([]);
   });
 
   it('refuses to start on a bad setting, naming it', async () => {

@@ -15,6 +15,7 @@ import {
   type RecordedEvent,
   type SubscribeToAllOptions,
 } from './event-store.js';
+import { privateDatabaseFile } from '../private-files.js';
 
 /**
  * The embedded event store: one SQLite file in WAL mode with `synchronous=FULL`, so an
@@ -94,6 +95,7 @@ export class SqliteEventStore implements EventStore {
   commitCount = 0;
 
   constructor(private readonly options: SqliteEventStoreOptions) {
+    privateDatabaseFile(options.path);
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');

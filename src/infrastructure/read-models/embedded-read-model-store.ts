@@ -17,6 +17,7 @@ import {
   type WriteOperation,
   type WriteOptions,
 } from './read-model-store.js';
+import { privateDatabaseFile } from '../private-files.js';
 
 /**
  * The embedded read-model store: documents persisted as JSON in one SQLite file
@@ -89,6 +90,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   private readonly loader: EmbeddedLoader;
 
   constructor(options: EmbeddedReadModelStoreOptions) {
+    privateDatabaseFile(options.path);
     this.db = new Database(options.path);
     this.loader = new EmbeddedLoader(options.path);
     this.docCache = new LruCache(options.cachedDocuments ?? 10_000);
