@@ -12,15 +12,13 @@ import { seedDemoCatalog } from '../commands/demo-catalog.js';
 import type { Config } from '../config.js';
 import { eventSchema, type EventSchema } from '../domain/shared/event-schema.js';
 import { UPCASTERS } from '../domain/upcasters.js';
-import { EsdbEventStore } from '../infrastructure/event-store/esdb-event-store.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
 import { privateDirectory } from '../infrastructure/private-files.js';
 import { ReadModelSnapshots } from '../infrastructure/snapshots/read-model-snapshots.js';
 import { SqliteEventStore } from '../infrastructure/event-store/sqlite-event-store.js';
 import { EmbeddedReadModelStore } from '../infrastructure/read-models/embedded-read-model-store.js';
-import { MongoReadModelStore } from '../infrastructure/read-models/mongo-read-model-store.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
-import { OutboxMailer, SmtpMailer, type Mailer } from '../infrastructure/mail/mailer.js';
+import { OutboxMailer, type Mailer } from '../infrastructure/mail/mailer.js';
 import type { PaymentProvider } from '../infrastructure/payments/payment-provider.js';
 import { SimulatedPaymentProvider } from '../infrastructure/payments/simulated-provider.js';
 import { PasswordHasher } from '../infrastructure/security/passwords.js';
@@ -33,14 +31,9 @@ import { ALL_PROJECTIONS } from '../projections/index.js';
 import { ProjectionRunner } from '../projections/runner.js';
 import { ProjectionViews } from '../projections/views.js';
 import { Rebuilds } from '../operations/rebuild.js';
-import { createApp } from './app.js';
-import { accountRoles } from './account-roles.js';
-import { TokenIssuer } from './auth.js';
-import { SessionPositions } from './consistency.js';
 import type { AppDeps } from './deps.js';
-import { IdempotencyKeys } from './idempotency.js';
-import { Metrics } from './observability.js';
-import { LoginThrottle } from './rate-limits.js';
+
+type Edge = typeof import('./edge.js');
 
 /**
  * The composition root: the only place that knows which adapter backs which port, and
@@ -87,10 +80,13 @@ export const compose = async (config: Config, logger: Logger = pino({ level: con
   scope.register(T.clock, { useValue: () => new Date() });
   scope.register(T.eventStore, { useValue: await openEventStore(config) });
   scope.register(T.readModels, { useValue: await openReadModels(config) });
+  scope.register(T.mailer, { useValue: await openMailer(config) });
   registerServices(scope, config);
+  const edge = await import('./edge.js');
+  registerEdge(scope, config, edge);
   const deps = resolveDeps(scope);
   registerGauges(deps);
-  return lifecycle(config, deps, scope.resolve<Mailer>(T.mailer));
+  return lifecycle(config, deps, scope.resolve<Mailer>(T.mailer), edge);
 };
 
 /** What the command-line tools need: the stores of this environment and the domain's schema, no HTTP. */
@@ -118,6 +114,8 @@ export const composeTools = async (config: Config, logger: Logger = pino({ level
   scope.register(T.eventStore, { useValue: await openEventStore(config) });
   scope.register(T.readModels, { useValue: await openReadModels(config) });
   scope.register(T.clock, { useValue: () => new Date() });
+  // The tools run no jobs: nothing is ever mailed from them.
+  scope.register(T.mailer, { useValue: new OutboxMailer() });
   registerServices(scope, config);
   const eventStore = scope.resolve<EventStore>(T.eventStore);
   const readModels = scope.resolve<ReadModelStore>(T.readModels);
@@ -137,15 +135,26 @@ export const composeTools = async (config: Config, logger: Logger = pino({ level
   };
 };
 
-const openEventStore = async (config: Config): Promise<EventStore> =>
-  config.eventStoreUrl
-    ? new EsdbEventStore(config.eventStoreUrl)
-    : new SqliteEventStore({ path: join(config.dataDir, 'events.db') });
+// The production adapters and SMTP are loaded only when configured: their clients take
+// a good part of a second to load, which every operator tool would otherwise pay.
 
-const openReadModels = async (config: Config): Promise<ReadModelStore> =>
-  config.mongodbUrl
-    ? MongoReadModelStore.connect(config.mongodbUrl)
-    : new EmbeddedReadModelStore({ path: join(config.dataDir, 'read-models.db') });
+const openEventStore = async (config: Config): Promise<EventStore> => {
+  if (!config.eventStoreUrl) return new SqliteEventStore({ path: join(config.dataDir, 'events.db') });
+  const { EsdbEventStore } = await import('../infrastructure/event-store/esdb-event-store.js');
+  return new EsdbEventStore(config.eventStoreUrl);
+};
+
+const openReadModels = async (config: Config): Promise<ReadModelStore> => {
+  if (!config.mongodbUrl) return new EmbeddedReadModelStore({ path: join(config.dataDir, 'read-models.db') });
+  const { MongoReadModelStore } = await import('../infrastructure/read-models/mongo-read-model-store.js');
+  return MongoReadModelStore.connect(config.mongodbUrl);
+};
+
+const openMailer = async (config: Config): Promise<Mailer> => {
+  if (!config.smtpUrl) return new OutboxMailer();
+  const { SmtpMailer } = await import('../infrastructure/mail/smtp-mailer.js');
+  return new SmtpMailer(config.smtpUrl, config.mailFrom);
+};
 
 /** A singleton within the scope, built on first use. */
 const once = <V>(make: (c: DependencyContainer) => V) => ({ useFactory: instanceCachingFactory(make) });
@@ -188,20 +197,23 @@ const registerServices = (scope: DependencyContainer, config: Config) => {
         ),
     ),
   );
-  scope.register(T.passwords, once(() => new PasswordHasher(config.passwordHashCost)));
-  scope.register(T.tokens, once(() => new TokenIssuer(jwtSecret(config), config.tokenTtlSeconds)));
-  scope.register(T.accounts, once((c) => accountRoles(c.resolve(T.views), c.resolve(T.commands))));
-  scope.register(T.loginThrottle, once(() => new LoginThrottle(config.loginMaxFailures, config.loginLockoutSeconds)));
-  scope.register(T.idempotency, once((c) => new IdempotencyKeys(c.resolve(T.views), undefined, c.resolve(T.logger))));
-  scope.register(T.sessions, once((c) => new SessionPositions(c.resolve(T.projections), config.readWaitMs)));
-  scope.register(T.metrics, once(() => new Metrics()));
   registerProcesses(scope, config);
+};
+
+/** What serves HTTP: tokens, accounts, limits, idempotency keys, read-your-writes, metrics. */
+const registerEdge = (scope: DependencyContainer, config: Config, edge: Edge) => {
+  scope.register(T.passwords, once(() => new PasswordHasher(config.passwordHashCost)));
+  scope.register(T.tokens, once(() => new edge.TokenIssuer(jwtSecret(config), config.tokenTtlSeconds)));
+  scope.register(T.accounts, once((c) => edge.accountRoles(c.resolve(T.views), c.resolve(T.commands))));
+  scope.register(T.loginThrottle, once(() => new edge.LoginThrottle(config.loginMaxFailures, config.loginLockoutSeconds)));
+  scope.register(T.idempotency, once((c) => new edge.IdempotencyKeys(c.resolve(T.views), undefined, c.resolve(T.logger))));
+  scope.register(T.sessions, once((c) => new edge.SessionPositions(c.resolve(T.projections), config.readWaitMs)));
+  scope.register(T.metrics, once(() => new edge.Metrics()));
 };
 
 /** The order saga and notifications, and the jobs they schedule (provider calls, timers, emails). */
 const registerProcesses = (scope: DependencyContainer, config: Config) => {
   scope.register(T.provider, once((c): PaymentProvider => new SimulatedPaymentProvider(c.resolve(T.readModels))));
-  scope.register(T.mailer, once((): Mailer => (config.smtpUrl ? new SmtpMailer(config.smtpUrl, config.mailFrom) : new OutboxMailer())));
   scope.register(
     T.jobs,
     once((c) => {
@@ -287,7 +299,7 @@ const jwtSecret = (config: Config): string => {
   return secret;
 };
 
-const lifecycle = (config: Config, deps: AppDeps, mailer: Mailer): System => {
+const lifecycle = (config: Config, deps: AppDeps, mailer: Mailer, edge: Edge): System => {
   let server: Server | undefined;
   let purge: NodeJS.Timeout | undefined;
   const systemContext = (what: string): CommandContext => {
@@ -303,14 +315,19 @@ const lifecycle = (config: Config, deps: AppDeps, mailer: Mailer): System => {
       for (const process of deps.processes) await process.start();
       deps.jobs.start();
       if (config.adminEmail && config.adminPassword) {
-        await ensureAdmin(deps, config.adminEmail, config.adminPassword, systemContext('bootstrap-admin'));
+        const admin = await ensureAdmin(deps, config.adminEmail, config.adminPassword, systemContext('bootstrap-admin'));
+        // Always logged, whatever LOG_LEVEL says: the operator needs to know the admin can sign in.
+        deps.logger.child({}, { level: 'info' }).info(
+          { email: config.adminEmail, customerId: admin.customerId, created: admin.position !== undefined },
+          'admin account ready',
+        );
       } else deps.logger.warn('ADMIN_EMAIL / ADMIN_PASSWORD are not set: no admin account is created');
       if (empty && config.seedDemo) {
         const count = await seedDemoCatalog(deps.commands, config.currency, systemContext('seed-demo'));
         deps.logger.info({ products: count }, 'empty store: demo catalog created');
       }
       purge = setInterval(() => void deps.idempotency.purgeExpired().catch(() => undefined), 3600_000).unref();
-      const app = createApp(deps);
+      const app = edge.createApp(deps);
       server = await new Promise<Server>((resolve, reject) => {
         const listening = app.listen(config.port, config.host, () => resolve(listening)).once('error', reject);
       });

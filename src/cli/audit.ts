@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { validate as isUuid } from 'uuid';
 import { auditOrder, auditStream, parseAsOf, type OrderAudit, type StreamAudit } from '../operations/audit.js';
-import { actor, compact, run, short, table, withTools } from './output.js';
+import { actor, compact, records, run, short, withTools } from './output.js';
 
 /**
  * `npm run audit -- <stream | order id> [--as-of <time|revision>] [--json]`
@@ -36,42 +36,39 @@ function wholeNumber(raw: string, option: string): number {
   return Number(raw);
 }
 
+/** `2026-12-02T04:17:51.123Z` → `2026-12-02 04:17:51.123` (UTC, as stored). */
+const time = (iso: string) => iso.replace('T', ' ').replace(/Z$/, '');
+
+const causes = (metadata: Record<string, unknown>) =>
+  `actor ${actor(metadata.actor)} · correlation ${short(metadata.correlationId)} · causation ${short(metadata.causationId)}`;
+
+const asOfText = (asOf: StreamAudit['asOf']) => (asOf ? `as of ${'revision' in asOf ? `revision ${asOf.revision}` : asOf.time}` : 'now');
+
 const streamTables = (audit: StreamAudit) => {
-  const rows = audit.events.map((e) => [
-    String(e.revision),
-    String(e.position),
-    e.occurredAt,
-    e.type + (e.storedSchemaVersion < Number(e.metadata.schemaVersion ?? 1) ? ` (stored v${e.storedSchemaVersion})` : ''),
-    actor(e.metadata.actor),
-    `${short(e.metadata.correlationId)} / ${short(e.metadata.causationId)}`,
-    compact(e.data),
-    compact(e.stateAfter),
-  ]);
-  const heading = `${audit.streamName}: ${audit.events.length} events`;
-  const when = audit.asOf ? `as of ${'revision' in audit.asOf ? `revision ${audit.asOf.revision}` : audit.asOf.time}` : 'now';
+  const rows = audit.events.map((e) => {
+    const upcast = e.storedSchemaVersion < Number(e.metadata.schemaVersion ?? 1) ? ` (stored v${e.storedSchemaVersion})` : '';
+    return {
+      key: String(e.revision),
+      lines: [`${e.type}${upcast} · ${time(e.occurredAt)} · position ${e.position}`, causes(e.metadata), `data  ${compact(e.data)}`, `state ${compact(e.stateAfter)}`],
+    };
+  });
   return [
-    heading,
-    table(['rev', 'pos', 'occurred at', 'type', 'actor', 'correlation / causation', 'data', 'state after'], rows, [6, 8, 26, 27, 24, 21, 0, 0]),
-    `state ${when}:`,
+    `${audit.streamName}: ${audit.events.length} events`,
+    records('rev', rows),
+    `state ${asOfText(audit.asOf)}:`,
     JSON.stringify(audit.state, null, 2),
   ].join('\n');
 };
 
 const orderTables = (audit: OrderAudit) => {
-  const rows = audit.timeline.map((e) => [
-    String(e.position),
-    e.occurredAt,
-    e.streamName,
-    e.type,
-    actor(e.metadata.actor),
-    `${short(e.metadata.correlationId)} / ${short(e.metadata.causationId)}`,
-    compact(e.data),
-  ]);
-  const when = audit.asOf ? `as of ${'revision' in audit.asOf ? `revision ${audit.asOf.revision}` : audit.asOf.time}` : 'now';
+  const rows = audit.timeline.map((e) => ({
+    key: String(e.position),
+    lines: [`${e.type} · ${e.streamName} · ${time(e.occurredAt)}`, causes(e.metadata), `data  ${compact(e.data)}`],
+  }));
   return [
     `order ${audit.orderId}: ${audit.timeline.length} events across ${new Set(audit.timeline.map((e) => e.streamName)).size} streams`,
-    table(['pos', 'occurred at', 'stream', 'type', 'actor', 'correlation / causation', 'data'], rows, [8, 26, 44, 27, 24, 21, 0]),
-    `order ${when}:`,
+    records('pos', rows),
+    `order ${asOfText(audit.asOf)}:`,
     JSON.stringify(audit.state, null, 2),
   ].join('\n');
 };

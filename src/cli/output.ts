@@ -6,23 +6,36 @@ import { loadConfig } from '../config.js';
 
 export const compact = (value: unknown): string => (value === undefined ? '' : JSON.stringify(value));
 
+/** The terminal's width; when piped, `COLUMNS` or 100. Never under 60: below that nothing reads well. */
+export const terminalWidth = (): number => {
+  const columns = process.stdout.columns || Number(process.env.COLUMNS) || 100;
+  return Math.max(60, columns);
+};
+
+const STYLE = { head: [], border: [] };
+
+/** A table sized by its content (short values: names, positions, counts). */
+export const table = (head: string[], rows: string[][]): string => {
+  const table = new Table({ head, style: STYLE });
+  table.push(...rows);
+  return table.toString();
+};
+
 /**
- * A table as wide as the terminal (160 columns when piped). A width > 0 is that many
- * characters, for columns that must not break (types, times, ids); 0 shares what is left.
+ * Records as wide as the terminal and no wider: a narrow key column (a revision or a
+ * position, searchable as the first cell of a row) and one column of lines, where long
+ * values (event data, states as JSON) wrap at the edge instead of widening the table.
  */
-export const table = (head: string[], rows: string[][], widths?: number[]): string => {
-  const total = Math.max(100, process.stdout.columns ?? 160);
-  const fixed = (widths ?? []).reduce((sum, w) => sum + w, 0);
-  const flexible = (widths ?? []).filter((w) => w === 0).length;
-  const share = flexible > 0 ? Math.max(20, Math.floor((total - fixed - head.length - 1) / flexible)) : 0;
+export const records = (keyHead: string, rows: Array<{ key: string; lines: string[] }>): string => {
+  const keyWidth = Math.max(keyHead.length, ...rows.map((row) => row.key.length)) + 2;
   const table = new Table({
-    head,
+    head: [keyHead, 'event'],
+    colWidths: [keyWidth, terminalWidth() - keyWidth - 3],
     wordWrap: true,
     wrapOnWordBoundary: false,
-    ...(widths ? { colWidths: widths.map((w) => (w > 0 ? w : share)) } : {}),
-    style: { head: [], border: [] },
+    style: STYLE,
   });
-  table.push(...rows);
+  table.push(...rows.map((row) => [row.key, row.lines.join('\n')]));
   return table.toString();
 };
 

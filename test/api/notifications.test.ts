@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
-import { SmtpMailer } from '../../src/infrastructure/mail/mailer.js';
+import { SmtpMailer } from '../../src/infrastructure/mail/smtp-mailer.js';
 import { CHECKPOINTS } from '../../src/projections/runner.js';
 import { buy, getOrder, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
 import { eventually } from '../support/temp-dir.js';

@@ -35,6 +35,8 @@ describe('the server process', function () {
       body: JSON.stringify({ email: 'boss@test.local', password: 'boss-password' }),
     });
     expect(((await login.json()) as { role: string }).role).to.equal('admin');
+    const confirmed = server.logs.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.msg === 'admin account ready');
+    expect(confirmed).to.deep.include({ email: 'boss@test.local', created: true });
   });
 
   it('creates DATA_DIR 0700 and every file in it 0600 (databases, their WAL and shared memory, the signing key)', async () => {

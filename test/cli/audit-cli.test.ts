@@ -119,6 +119,19 @@ describe('the audit CLI', function () {
     expect(created, 'the audit created the data dir and empty stores in it').to.equal(false);
   });
 
+  for (const columns of [80, 120]) {
+    it(`fits a terminal ${columns} columns wide: no line is wider, and the data wraps instead of being cut`, async () => {
+      for (const target of [`inventory-${SKU}`, orderId]) {
+        const run = await cli(dir.path, [target], { COLUMNS: String(columns) });
+        expect(run.code, run.stderr).to.equal(0);
+        const wide = run.stdout.split('\n').filter((line) => [...line].length > columns);
+        expect(wide, target).to.deep.equal([]);
+        const cells = run.stdout.split('\n').filter((line) => line.startsWith('│')).map((line) => line.split('│')[2]!.trim()).join('');
+        expect(cells).to.include(`"sku":"${SKU}"`);
+      }
+    });
+  }
+
   it('exits 1 for an as-of that is neither a revision nor a time', async () => {
     const run = await audit(`inventory-${SKU}`, '--as-of', 'yesterday');
     expect(run.code).to.equal(1);
@@ -127,12 +140,12 @@ describe('the audit CLI', function () {
 });
 
 /** Runs the CLI on the embedded stores in `dataDir` (never on a configured EventStoreDB or MongoDB). */
-const cli = (dataDir: string, args: string[]): Promise<Run> =>
+const cli = (dataDir: string, args: string[], env: Record<string, string> = {}): Promise<Run> =>
   new Promise((resolve) => {
     execFile(
       process.execPath,
       [CLI, ...args],
-      { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', EVENTSTORE_URL: '', MONGODB_URL: '' }, timeout: 30_000, maxBuffer: 16 * 1024 * 1024 },
+      { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', EVENTSTORE_URL: '', MONGODB_URL: '', ...env }, timeout: 30_000, maxBuffer: 16 * 1024 * 1024 },
       (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? -1) : 0, stdout, stderr }),
     );
   });
