@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { EventToAppend } from '../../src/infrastructure/event-store/event-store.js';
 import { appendOf, byRequest, failingOnce } from '../support/failing-store.js';
-import { addToCart, ADDRESS, checkout, stockedProduct, type Shopper } from '../support/shop.js';
+import { addToCart, ADDRESS, checkout, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
 import { appendsNothing, expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
 
 /**
@@ -219,6 +219,29 @@ describe('Commands that write several streams', () => {
         const cart = await app.http().get('/api/v1/cart').set('Authorization', `Bearer ${shopper.token}`);
         expect(cart.body.items).to.deep.equal([]);
       });
+    }
+  });
+});
+
+describe('The order saga: one event, commands to several streams', () => {
+  let app: TestApp;
+  afterEach(async () => app.close());
+
+  it('finishes a reaction whose second stream failed once (paid, then stock): retried, each command appends once', async () => {
+    let store!: ReturnType<typeof failingOnce>;
+    app = await startTestApp({ eventStore: (embedded) => (store = failingOnce(embedded, appendOf('StockReserved', (e) => !byRequest(e)))) });
+    const admin = await app.adminToken();
+    const [one, two] = [await stockedProduct(app, admin, 5), await stockedProduct(app, admin, 5)];
+    const shopper = await app.customer();
+    await addToCart(app, shopper, one.productId, 1);
+    await addToCart(app, shopper, two.productId, 2);
+    const placed = await checkout(app, shopper);
+    expect(placed.status, JSON.stringify(placed.body)).to.equal(202);
+    await orderReaches(app, shopper.token, placed.body.orderId, ['Confirmed']);
+    expect(store.failed()).to.equal(true);
+    const ofOrder = (await app.events()).filter((e) => e.data.orderId === placed.body.orderId).map((e) => e.type);
+    for (const [type, count] of [['OrderCreated', 1], ['PaymentRequested', 1], ['PaymentProcessed', 1], ['OrderPaid', 1], ['StockReserved', 2], ['OrderConfirmed', 1]] as const) {
+      expect(ofOrder.filter((t) => t === type), type).to.have.length(count);
     }
   });
 });
