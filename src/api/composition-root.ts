@@ -8,7 +8,7 @@ import { instanceCachingFactory, type DependencyContainer, container as rootCont
 import { v4 as uuidv4 } from 'uuid';
 import { ensureAdmin } from '../commands/accounts.js';
 import { CommandHandler, type CommandContext } from '../commands/command-handler.js';
-import { seedDemoCatalog } from '../commands/demo-catalog.js';
+import { demoCatalogUnfinished, seedDemoCatalog } from '../commands/demo-catalog.js';
 import type { Config } from '../config.js';
 import { eventSchema, type EventSchema } from '../domain/shared/event-schema.js';
 import { UPCASTERS } from '../domain/upcasters.js';
@@ -322,7 +322,8 @@ const lifecycle = (config: Config, deps: AppDeps, mailer: Mailer, edge: Edge): S
           'admin account ready',
         );
       } else deps.logger.warn('ADMIN_EMAIL / ADMIN_PASSWORD are not set: no admin account is created');
-      if (empty && config.seedDemo) {
+      // A seed interrupted by a crash is finished at the next start.
+      if (config.seedDemo && (empty || (await demoCatalogUnfinished(deps.commands)))) {
         const count = await seedDemoCatalog(deps.commands, config.currency, systemContext('seed-demo'));
         deps.logger.info({ products: count }, 'empty store: demo catalog created');
       }

@@ -5,49 +5,67 @@ import {
   normalizeEmail,
   type Address,
   type CustomerRole,
+  type RegisterCustomer,
 } from '../domain/customer/customer.js';
 import { emailClaimDecider, emailClaimStream } from '../domain/customer/email-claim.js';
 import { UnprocessableError } from '../domain/shared/errors.js';
 import type { PasswordHasher } from '../infrastructure/security/passwords.js';
-import { derivedId, type CommandContext, type CommandHandler } from './command-handler.js';
+import { ConflictError } from '../domain/shared/errors.js';
+import { derivedId, refuseIfMatch, type CommandContext, type CommandHandler } from './command-handler.js';
 
-/** Customer accounts: registration guards email uniqueness with a claim stream, then creates the customer. */
+/**
+ * Customer accounts. Registration writes two streams: the email claim (which keeps
+ * addresses unique), then the customer. Everything the customer decider could refuse is
+ * refused before the claim, so a rejected registration appends nothing. A claim left
+ * without its customer (a crash, the store failing between the two appends) is completed
+ * by the next registration of that address, at once and under the claim's customer id:
+ * a retry, with or without its Idempotency-Key, finishes the work instead of waiting.
+ */
 
 export type AccountDeps = { commands: CommandHandler; passwords: PasswordHasher };
 
 export type Registration = { email: string; password: string; name: string; role?: CustomerRole };
 
 export const registerCustomer = async (deps: AccountDeps, input: Registration, context: CommandContext) => {
+  refuseIfMatch(context, 'a new account');
   const email = normalizeEmail(input.email);
-  const customerId = context.idempotencyKey ? derivedId(context.idempotencyKey, 'customer') : uuidv4();
+  const registration = (customerId: string, passwordHash: string): RegisterCustomer => ({
+    type: 'RegisterCustomer',
+    customerId,
+    email,
+    name: input.name,
+    passwordHash,
+    role: input.role ?? 'customer',
+    now: context.now,
+  });
+  // A dry run on a new customer: the decider's own rules, checked before anything is written.
+  customerDecider.decide(registration('', ''), customerDecider.initialState());
   const passwordHash = await deps.passwords.hash(input.password);
-  await claimEmail(deps, email, customerId, context);
-  const handled = await deps.commands.handle(
-    customerDecider,
-    customerStream(customerId),
-    { type: 'RegisterCustomer', customerId, email, name: input.name, passwordHash, role: input.role ?? 'customer', now: context.now },
-    context,
-  );
+  const customerId = await claimEmail(deps, email, context);
+  const handled = await deps.commands
+    .handle(customerDecider, customerStream(customerId), registration(customerId, passwordHash), context)
+    .catch(taken);
   return { customerId, position: handled.position };
 };
 
-const claimEmail = async (deps: AccountDeps, email: string, customerId: string, context: CommandContext) => {
+/** Claims the address, or adopts the claim already there; returns the customer id the address belongs to. */
+const claimEmail = async (deps: AccountDeps, email: string, context: CommandContext) => {
   const stream = emailClaimStream(email);
   const claim = await deps.commands.load(emailClaimDecider, stream);
-  const owner = claim.state.status === 'Claimed' ? claim.state.customerId : undefined;
-  const ownerRegistered = owner !== undefined && owner !== customerId && (await isRegistered(deps, owner));
-  // The claim carries no If-Match of the client: it is its own aggregate.
-  const { ifMatch: _ignored, ...claimContext } = context;
-  await deps.commands.handle(
-    emailClaimDecider,
-    stream,
-    { type: 'ClaimEmail', email, customerId, now: context.now, ownerRegistered },
-    claimContext,
-  );
+  // A claim's customer id is the address's for good: an existing customer makes the next
+  // step refuse (409), a missing one is created by it (a crash between the two appends).
+  if (claim.state.status === 'Claimed') return claim.state.customerId;
+  const customerId = context.idempotencyKey ? derivedId(context.idempotencyKey, 'customer') : uuidv4();
+  // Another registration of the address may claim it first: the decider refuses this one then (409).
+  await deps.commands.handle(emailClaimDecider, stream, { type: 'ClaimEmail', email, customerId, now: context.now }, context);
+  return customerId;
 };
 
-const isRegistered = async (deps: AccountDeps, customerId: string) =>
-  (await deps.commands.load(customerDecider, customerStream(customerId))).state.status === 'Registered';
+/** The customer of a claim exists already: another registration of the address got there first. */
+const taken = (error: unknown): never => {
+  if (error instanceof ConflictError) throw new ConflictError('the email address is already registered');
+  throw error;
+};
 
 /** The account behind an email, read from the write side so a fresh registration can log in at once. */
 export const findAccount = async (deps: AccountDeps, rawEmail: string) => {

@@ -1,45 +1,44 @@
 import { v4 as uuidv4 } from 'uuid';
-import { productDecider, productStream, type ProductDetails } from '../domain/catalog/product.js';
+import { productDecider, productStream, type CreateProduct, type ProductDetails } from '../domain/catalog/product.js';
 import { inventoryDecider, inventoryStream } from '../domain/inventory/inventory.js';
 import { ConflictError } from '../domain/shared/errors.js';
 import type { Money } from '../domain/shared/types.js';
-import { derivedId, type CommandContext, type CommandHandler } from './command-handler.js';
+import { derivedId, refuseIfMatch, type CommandContext, type CommandHandler } from './command-handler.js';
 
 /**
- * Creating a product claims its SKU first (the `inventory-<sku>` stream, appended with
- * `no_stream`), then writes the product. If the process dies between the two, the SKU's
- * inventory names a product that does not exist; the next creation with that SKU
- * completes the abandoned one after a grace period instead of refusing forever.
+ * Creating a product writes two streams: the SKU claim (`inventory-<sku>`, appended with
+ * `no_stream`, which keeps SKUs unique), then the product. Everything the product decider
+ * could refuse is refused before the claim, so a rejected creation appends nothing. A claim
+ * names the product id it was made for, and that id stays the SKU's: a claim whose product
+ * never appeared (a crash, the store failing between the two appends) is completed by the
+ * next creation with that SKU, at once and under the claim's product id. Two creations
+ * completing one claim at once make one product; the product's `no_stream` refuses the other.
  */
-
-export const ABANDONED_CLAIM_GRACE_MS = 30_000;
 
 export type NewProduct = ProductDetails & { sku: string; price: Money };
 
 export const createProduct = async (commands: CommandHandler, input: NewProduct, context: CommandContext) => {
-  const wanted = context.idempotencyKey ? derivedId(context.idempotencyKey, 'product') : uuidv4();
-  const productId = await claimSku(commands, input.sku, wanted, context);
+  refuseIfMatch(context, 'a new product');
   const { sku, price, name, description, brand, category } = input;
-  const handled = await commands.handle(
-    productDecider,
-    productStream(productId),
-    { type: 'CreateProduct', productId, sku, price, name, description, brand, category, now: context.now },
-    context,
-  );
+  const creation = (productId: string): CreateProduct => ({ type: 'CreateProduct', productId, sku, price, name, description, brand, category, now: context.now });
+  // A dry run on a new product: the decider's own rules, checked before anything is written.
+  productDecider.decide(creation(''), productDecider.initialState());
+  const productId = await claimSku(commands, sku, context);
+  const handled = await commands.handle(productDecider, productStream(productId), creation(productId), context).catch((error: unknown) => {
+    // The claim's product exists already: another creation with this SKU got there first.
+    if (error instanceof ConflictError) throw new ConflictError(`SKU ${sku} is already taken`);
+    throw error;
+  });
   return { productId, revision: handled.revision, position: handled.position };
 };
 
-/** Returns the product id that owns the SKU from now on. */
-const claimSku = async (commands: CommandHandler, sku: string, productId: string, context: CommandContext) => {
+/** Claims the SKU, or adopts the claim already there; returns the product id the SKU belongs to. */
+const claimSku = async (commands: CommandHandler, sku: string, context: CommandContext) => {
   const stream = inventoryStream(sku);
   const inventory = await commands.load(inventoryDecider, stream);
-  if (inventory.state.status === 'Tracked' && inventory.state.productId !== productId) {
-    const owner = inventory.state.productId;
-    const ownerExists = (await commands.load(productDecider, productStream(owner))).state.status === 'Listed';
-    const abandoned = Date.parse(context.now) - Date.parse(inventory.state.registeredAt) > ABANDONED_CLAIM_GRACE_MS;
-    if (ownerExists || !abandoned) throw new ConflictError(`SKU ${sku} is already taken`);
-    return owner;
-  }
+  if (inventory.state.status === 'Tracked') return inventory.state.productId;
+  const productId = context.idempotencyKey ? derivedId(context.idempotencyKey, 'product') : uuidv4();
+  // Another creation may claim the SKU first: the decider refuses this one then (409).
   await commands.handle(inventoryDecider, stream, { type: 'RegisterInventoryItem', sku, productId, now: context.now }, context);
   return productId;
 };

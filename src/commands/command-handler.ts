@@ -74,6 +74,7 @@ export type CommandHandlerOptions = {
 
 export class CommandHandler {
   private readonly lock = new KeyedLock();
+  private readonly sections = new KeyedLock();
   private readonly cache: LruCache<string, Loaded>;
   private readonly maxAttempts: number;
   private readonly rememberedIds: number;
@@ -96,6 +97,15 @@ export class CommandHandler {
     context: CommandContext,
   ): Promise<Handled<State>> {
     return this.lock.run(streamName, () => this.attempt(decider, streamName, command, context));
+  }
+
+  /**
+   * Runs a command that decides on one stream and then writes others (a checkout reads the
+   * cart, places an order, then empties the cart) one at a time per key in this process, so
+   * that a second one decides on what the first is done with, not on what it is about to change.
+   */
+  exclusive<T>(key: string, task: () => Promise<T>): Promise<T> {
+    return this.sections.run(key, task);
   }
 
   /** The current state of a stream, folded with the decider (no command). */
@@ -225,6 +235,14 @@ const eventIds = (streamName: string, idempotencyKey: string | undefined) => {
 
 /** A deterministic id for something created by a request with an idempotency key (e.g. a new order id). */
 export { derivedId };
+
+/**
+ * A creation has no revision for If-Match to name, so the condition never holds (RFC 9110):
+ * refused before a command that writes several streams writes the first.
+ */
+export const refuseIfMatch = (context: CommandContext, what: string) => {
+  if (context.ifMatch !== undefined) throw new PreconditionFailedError(`${what} has no revision yet to match`, null);
+};
 
 const replayed = <State>(state: State, revision: number): Handled<State> => ({ state, revision, appended: [], replayed: true });
 

@@ -5,18 +5,27 @@ import { derivedId, type CommandContext, type CommandHandler } from './command-h
 
 /**
  * Checkout turns the cart into a Pending order and answers at once: payment, stock and
- * shipping follow in the order saga. The order id derives from the Idempotency-Key, or
- * else from the cart's revision, so the same request repeated, even after a crash
- * between the two appends, finds the order it already placed.
+ * shipping follow in the order saga. It writes two streams, the order and then the cart,
+ * and everything that can refuse it is decided before the first: once the order exists,
+ * taking its lines out of the cart cannot fail for want of them (the saga does the same on
+ * OrderCreated, so a crash between the two appends leaves an order whose cart is emptied
+ * all the same). The order id derives from the Idempotency-Key, or else from the cart's
+ * revision, so the same request repeated finds the order it already placed. A customer's
+ * checkouts run one at a time in this process: a second one sent at once, under another
+ * key, finds the cart emptied by the first and places nothing.
  */
 
 export type Checkout = { shippingAddress: ShippingAddress; paymentToken: string };
 
-export const checkout = async (commands: CommandHandler, customerId: string, input: Checkout, context: CommandContext) => {
+export const checkout = (commands: CommandHandler, customerId: string, input: Checkout, context: CommandContext) =>
+  commands.exclusive(`checkout:${customerId}`, () => placeOrder(commands, customerId, input, context));
+
+const placeOrder = async (commands: CommandHandler, customerId: string, input: Checkout, context: CommandContext) => {
   const cart = await commands.load(cartDecider, cartStream(customerId));
   const orderId = derivedId(context.idempotencyKey ?? `${customerId}@${cart.revision}`, 'order');
   const { ifMatch: _cartRevisionIsNotTheOrders, ...orderContext } = context;
   const placed = await commands.load(orderDecider, orderStream(orderId));
+  const lines = placed.state.status === 'None' ? cart.state.lines : placed.state.lines;
   let position: number | undefined;
   if (placed.state.status === 'None') {
     if (cart.state.lines.length === 0) throw new UnprocessableError('the cart is empty');
@@ -29,7 +38,7 @@ export const checkout = async (commands: CommandHandler, customerId: string, inp
         customerId,
         paymentId: derivedId(orderId, 'payment'),
         shipmentId: derivedId(orderId, 'shipment'),
-        lines: cart.state.lines,
+        lines,
         shippingAddress: input.shippingAddress,
         paymentMethod: { token: input.paymentToken },
         now: context.now,
@@ -41,7 +50,7 @@ export const checkout = async (commands: CommandHandler, customerId: string, inp
   const handled = await commands.handle(
     cartDecider,
     cartStream(customerId),
-    { type: 'CheckOutCart', customerId, orderId, ensure: placed.state.status !== 'None', now: context.now },
+    { type: 'CheckOutCart', customerId, orderId, ensure: true, lines, now: context.now },
     orderContext,
   );
   return { orderId, position: handled.position ?? position };

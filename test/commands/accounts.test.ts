@@ -2,11 +2,12 @@ import { expect } from 'chai';
 import { ensureAdmin, findAccount, registerCustomer, verifyCredentials } from '../../src/commands/accounts.js';
 import { CommandHandler, type CommandContext } from '../../src/commands/command-handler.js';
 import { customerStream } from '../../src/domain/customer/customer.js';
-import { emailClaimStream, ORPHANED_CLAIM_GRACE_MS } from '../../src/domain/customer/email-claim.js';
-import { ConflictError } from '../../src/domain/shared/errors.js';
+import { emailClaimStream } from '../../src/domain/customer/email-claim.js';
+import { ConflictError, PreconditionFailedError, ValidationError } from '../../src/domain/shared/errors.js';
 import { eventSchema } from '../../src/domain/shared/event-schema.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { PasswordHasher } from '../../src/infrastructure/security/passwords.js';
+import { appendOf, failingOnce, InjectedFailure } from '../support/failing-store.js';
 
 describe('Account commands', () => {
   let store: SqliteEventStore;
@@ -26,20 +27,67 @@ describe('Account commands', () => {
       expect(await verifyCredentials(deps, 'nobody@example.com', 'secret-pass')).to.equal(false);
     });
 
-    it('takes over an email claim whose customer never appeared (a crash between the two appends), after the grace period', async () => {
+    for (const [label, input] of [
+      ['a blank name', { email: 'blank@example.com', name: ' \t ' }],
+      ['an email that is no address', { email: 'not an address', name: 'N' }],
+      ['a blank email', { email: '  ', name: 'N' }],
+    ] as const) {
+      it(`refuses ${label} before the email claim: nothing is appended`, async () => {
+        const error = await registerCustomer(deps, { ...input, password: 'secret-pass' }, at(0)).catch((e) => e);
+        expect(error).to.be.instanceOf(ValidationError);
+        expect(await store.headPosition()).to.equal(0);
+      });
+    }
+
+    it('registers an address at once after a registration of it was refused', async () => {
+      await registerCustomer(deps, { email: 'fix@example.com', password: 'secret-pass', name: '  ' }, at(0)).catch(() => undefined);
+      const { customerId } = await registerCustomer(deps, { email: 'fix@example.com', password: 'secret-pass', name: 'Fixed' }, at(1));
+      expect((await findAccount(deps, 'fix@example.com'))?.customerId).to.equal(customerId);
+    });
+
+    it('refuses If-Match before the email claim (412): nothing is appended', async () => {
+      const error = await registerCustomer(deps, { email: 'if@example.com', password: 'secret-pass', name: 'I' }, { ...at(0), ifMatch: 0 }).catch((e) => e);
+      expect(error).to.be.instanceOf(PreconditionFailedError);
+      expect(await store.headPosition()).to.equal(0);
+    });
+
+    it('completes at once an email claim whose customer never appeared (a crash between the two appends), under its customer id', async () => {
       await abandonedEmailClaim('lost@example.com', 'ghost-customer', at(0));
-      const refused = await registerCustomer(deps, { email: 'lost@example.com', password: 'secret-pass', name: 'L' }, at(1000)).catch((e) => e);
-      expect(refused).to.be.instanceOf(ConflictError);
-      const later = at(ORPHANED_CLAIM_GRACE_MS + 1000);
-      const { customerId } = await registerCustomer(deps, { email: 'lost@example.com', password: 'secret-pass', name: 'L' }, later);
+      const { customerId } = await registerCustomer(deps, { email: 'lost@example.com', password: 'secret-pass', name: 'L' }, at(1000));
+      expect(customerId).to.equal('ghost-customer');
       expect((await findAccount(deps, 'lost@example.com'))?.customerId).to.equal(customerId);
+      expect((await store.readStream(emailClaimStream('lost@example.com'))).map((e) => e.data.customerId)).to.deep.equal(['ghost-customer']);
+    });
+
+    it('finishes when retried after the customer could not be appended, with no second claim', async () => {
+      const failing = failingOnce(store, appendOf('CustomerRegistered'));
+      const commands = new CommandHandler(failing, { schema: eventSchema([]) });
+      const flaky = { commands, passwords: deps.passwords };
+      const input = { email: 'flaky@example.com', password: 'secret-pass', name: 'F' };
+      expect(await registerCustomer(flaky, input, at(0)).catch((e) => e)).to.be.instanceOf(InjectedFailure);
+      const { customerId } = await registerCustomer(flaky, input, at(1));
+      const events = await store.readAll();
+      expect(events.map((e) => [e.type, e.data.customerId])).to.deep.equal([
+        ['CustomerEmailClaimed', customerId],
+        ['CustomerRegistered', customerId],
+      ]);
     });
 
     it('never takes over the claim of a customer who exists', async () => {
       await registerCustomer(deps, { email: 'kept@example.com', password: 'secret-pass', name: 'K' }, at(0));
-      const late = at(ORPHANED_CLAIM_GRACE_MS * 10);
-      const error = await registerCustomer(deps, { email: 'kept@example.com', password: 'other-pass', name: 'K2' }, late).catch((e) => e);
+      const head = await store.headPosition();
+      const error = await registerCustomer(deps, { email: 'kept@example.com', password: 'other-pass', name: 'K2' }, at(365 * 24 * 3_600_000)).catch((e) => e);
       expect(error).to.be.instanceOf(ConflictError);
+      expect(error.message).to.equal('the email address is already registered');
+      expect(await store.headPosition()).to.equal(head);
+    });
+
+    it('gives one account and one refusal to two registrations of one address at once', async () => {
+      const register = (name: string) => registerCustomer(deps, { email: 'twice@example.com', password: 'secret-pass', name }, at(0));
+      const outcomes = await Promise.allSettled([register('One'), register('Two')]);
+      expect(outcomes.map((o) => o.status).sort()).to.deep.equal(['fulfilled', 'rejected']);
+      expect((outcomes.find((o) => o.status === 'rejected') as PromiseRejectedResult).reason).to.be.instanceOf(ConflictError);
+      expect((await store.readAll()).filter((e) => e.type === 'CustomerRegistered')).to.have.length(1);
     });
   });
 
@@ -50,6 +98,12 @@ describe('Account commands', () => {
       await ensureAdmin(deps, 'root@example.com', 'root-password', at(1));
       expect(await store.headPosition()).to.equal(head);
       expect(await findAccount(deps, 'root@example.com')).to.include({ role: 'admin' });
+    });
+
+    it('creates the admin at the next start after a crash between the claim and the customer', async () => {
+      await abandonedEmailClaim('root@example.com', 'ghost-admin', at(0));
+      await ensureAdmin(deps, 'root@example.com', 'root-password', at(1000));
+      expect(await verifyCredentials(deps, 'root@example.com', 'root-password')).to.include({ customerId: 'ghost-admin', role: 'admin' });
     });
 
     it('promotes an existing customer without touching the password', async () => {

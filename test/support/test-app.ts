@@ -15,7 +15,7 @@ import { registerCustomer } from '../../src/commands/accounts.js';
 import { CommandHandler } from '../../src/commands/command-handler.js';
 import { eventSchema } from '../../src/domain/shared/event-schema.js';
 import { UPCASTERS } from '../../src/domain/upcasters.js';
-import type { RecordedEvent } from '../../src/infrastructure/event-store/event-store.js';
+import type { EventStore, RecordedEvent } from '../../src/infrastructure/event-store/event-store.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
 import { OutboxMailer, type Mailer } from '../../src/infrastructure/mail/mailer.js';
@@ -48,6 +48,8 @@ export type TestAppOptions = {
   mailer?: Mailer;
   /** Wraps the simulated provider (e.g. to hold its answers back). */
   provider?: (simulated: PaymentProvider) => PaymentProvider;
+  /** Wraps the embedded log (e.g. to make an append fail). */
+  eventStore?: (embedded: EventStore) => EventStore;
 };
 
 export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
@@ -57,7 +59,8 @@ export const ADMIN = { email: 'admin@test.local', password: 'admin-password' };
 export const startTestApp = async (options: TestAppOptions = {}) => {
   const dir = tempDir();
   const logger = pino({ level: 'silent' });
-  const eventStore = new SqliteEventStore({ path: join(dir.path, 'events.db') });
+  const embedded = new SqliteEventStore({ path: join(dir.path, 'events.db') });
+  const eventStore = options.eventStore ? options.eventStore(embedded) : embedded;
   const store = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
   const readModels = new ProjectionViews(store);
   const schema = eventSchema(UPCASTERS);

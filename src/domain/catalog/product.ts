@@ -62,7 +62,7 @@ export const decide = (command: ProductCommand, state: Product): ProductEvent[] 
 const create = (command: CreateProduct, state: Product): ProductEvent[] => {
   if (state.status !== 'None') throw new ConflictError('the product already exists');
   const { productId, sku, price, now } = command;
-  if (sku.trim().length === 0) throw new ValidationError('a SKU is required', [{ field: 'sku', message: 'must not be blank' }]);
+  checkSku(sku);
   const details = trimmed(command);
   checkDetails(details);
   checkPrice(price);
@@ -102,6 +102,16 @@ const checkDetails = (details: Partial<ProductDetails>) => {
     .filter((field) => details[field] !== undefined && details[field]!.length === 0)
     .map((field) => ({ field, message: 'must not be blank' }));
   if (errors.length > 0) throw new ValidationError('invalid product details', errors);
+};
+
+/** A SKU names its `inventory-<sku>` stream and appears in URLs: letters, digits and a few separators. */
+export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+const checkSku = (sku: string) => {
+  if (sku.trim().length === 0) throw new ValidationError('a SKU is required', [{ field: 'sku', message: 'must not be blank' }]);
+  if (!SKU_PATTERN.test(sku)) {
+    throw new ValidationError('invalid SKU', [{ field: 'sku', message: 'must be 1-64 letters, digits, ".", "_" or "-"' }]);
+  }
 };
 
 const checkPrice = (price: Money) => {

@@ -1,4 +1,4 @@
-import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../shared/errors.js';
+import { ConflictError, NotFoundError, UnprocessableError, ValidationError, type FieldError } from '../shared/errors.js';
 import type { Decider, DomainEvent } from '../shared/types.js';
 
 // ------------------------------------------------------------------ events
@@ -91,15 +91,17 @@ export const decide = (command: CustomerCommand, state: Customer): CustomerEvent
 const register = (command: RegisterCustomer, state: Customer): CustomerEvent[] => {
   if (state.status !== 'None') throw new ConflictError('the customer is already registered');
   const name = command.name.trim();
-  if (name.length === 0) throw new ValidationError('name must not be blank', [{ field: 'name', message: 'must not be blank' }]);
+  const email = normalizeEmail(command.email);
+  const errors: FieldError[] = [];
+  if (name.length === 0) errors.push({ field: 'name', message: 'must not be blank' });
+  if (!EMAIL_SHAPE.test(email)) errors.push({ field: 'email', message: 'must be an email address' });
+  if (errors.length > 0) throw new ValidationError(errors.map((e) => `${e.field} ${e.message}`).join(', '), errors);
   const { customerId, passwordHash, role, now } = command;
-  return [
-    {
-      type: 'CustomerRegistered',
-      data: { customerId, email: normalizeEmail(command.email), name, passwordHash, role, registeredAt: now },
-    },
-  ];
+  return [{ type: 'CustomerRegistered', data: { customerId, email, name, passwordHash, role, registeredAt: now } }];
 };
+
+/** The least an address must be to name a mailbox (and the claim stream `customeremail-<email>`). */
+const EMAIL_SHAPE = /^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+$/u;
 
 const addAddress = (command: AddCustomerAddress, customer: Registered): CustomerEvent[] => {
   const same = customer.addresses.find((a) => sameAddress(a, command.address));

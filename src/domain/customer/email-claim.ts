@@ -5,9 +5,13 @@ import { normalizeEmail } from './customer.js';
 /**
  * One stream per email address (`customeremail-<email>`), appended with `no_stream`:
  * the event store's optimistic concurrency is what makes an email unique.
- * Registering writes the claim first and the customer second; a claim whose customer
- * never appeared (the process died between the two appends) is released after a grace
- * period, so a crash never locks an address out for good.
+ * Registering writes the claim first and the customer second. A claim names the customer
+ * id it was made for, and that id stays the address's: a claim whose customer never
+ * appeared (the process died between the two appends) is completed by the next
+ * registration of the address, which creates that very customer. Whoever completes it
+ * first wins; the customer stream's own `no_stream` refuses the others.
+ * (Logs written before this rule may hold a second claim that took over an orphaned one:
+ * the latest claim is the one that counts.)
  */
 
 export type CustomerEmailClaimed = DomainEvent<'CustomerEmailClaimed', { email: string; customerId: string; claimedAt: string }>;
@@ -16,16 +20,7 @@ export type EmailClaimEvent = CustomerEmailClaimed;
 
 export type EmailClaim = { status: 'Unclaimed' } | { status: 'Claimed'; customerId: string; claimedAt: string };
 
-export type ClaimEmail = {
-  type: 'ClaimEmail';
-  email: string;
-  customerId: string;
-  now: string;
-  /** Whether the current owner's customer stream exists (outside data, read by the handler). */
-  ownerRegistered: boolean;
-};
-
-export const ORPHANED_CLAIM_GRACE_MS = 30_000;
+export type ClaimEmail = { type: 'ClaimEmail'; email: string; customerId: string; now: string };
 
 export const initialState = (): EmailClaim => ({ status: 'Unclaimed' });
 
@@ -38,8 +33,7 @@ export const evolve = (_state: EmailClaim, event: EmailClaimEvent): EmailClaim =
 export const decide = (command: ClaimEmail, state: EmailClaim): EmailClaimEvent[] => {
   if (state.status === 'Claimed') {
     if (state.customerId === command.customerId) return [];
-    const orphaned = !command.ownerRegistered && Date.parse(command.now) - Date.parse(state.claimedAt) > ORPHANED_CLAIM_GRACE_MS;
-    if (!orphaned) throw new ConflictError('the email address is already registered');
+    throw new ConflictError('the email address is already registered');
   }
   const email = normalizeEmail(command.email);
   return [{ type: 'CustomerEmailClaimed', data: { email, customerId: command.customerId, claimedAt: command.now } }];
