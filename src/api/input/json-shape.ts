@@ -60,7 +60,7 @@ const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 /** Throws the 400 for a value out of bounds. */
 export const assertJsonShape = (value: unknown, root: string, what: string): void => {
   const problem = jsonShapeProblem(value, root);
-  if (problem) throw new ValidationError(`the ${what} is out of bounds`, [problem]);
+  if (problem) throw new ValidationError(`the ${what} is invalid`, [problem]);
 };
 
 /** Right after JSON parsing, on every route and method: nothing after it sees an unbounded body. */
