@@ -2,6 +2,7 @@ import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
 import { authenticate } from './auth.js';
 import type { AppDeps } from './deps.js';
+import { boundedJsonBodies } from './input/json-shape.js';
 import { requestLogging } from './observability.js';
 import { errorHandler, notFoundRoute, problem, sendProblem } from './problems.js';
 import { clientRateLimit } from './rate-limits.js';
@@ -32,6 +33,7 @@ export const createApp = (deps: AppDeps): Express => {
 
   const api = express.Router();
   api.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  api.use(boundedJsonBodies);
   api.use(jsonBodiesOnly);
   api.use(authenticate(deps.tokens, deps.accounts));
   api.use(clientRateLimit(deps.config.rateLimitPerMinute));

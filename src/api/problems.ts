@@ -80,7 +80,18 @@ export const toProblem = (error: unknown): Problem | undefined => {
     const [status, slug, detail] = PARSER_ERRORS[parserType];
     return problem(status, slug, detail);
   }
-  return undefined;
+  return clientErrorOfExpress(error);
+};
+
+/**
+ * Other client errors raised inside express and body-parser (http-errors with a 4xx status):
+ * a body that does not decompress (Content-Encoding: gzip over plain text), a path segment
+ * that does not percent-decode. They are the client's, not a failure of ours.
+ */
+const clientErrorOfExpress = (error: unknown): Problem | undefined => {
+  const { status, expose } = (error ?? {}) as { status?: unknown; expose?: unknown };
+  if (typeof status !== 'number' || status < 400 || status > 499 || expose === false) return undefined;
+  return problem(status, 'unreadable-request', 'The request could not be read: check its encoding and its URL.');
 };
 
 export const notFoundRoute: RequestHandler = (req, res) => {

@@ -1,19 +1,43 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validate, type ValidationError as ClassValidatorError } from 'class-validator';
 import { ValidationError, type FieldError } from '../domain/shared/errors.js';
+import { assertJsonShape } from './input/json-shape.js';
 
 /**
  * The edge's only door for input: a plain JSON value becomes a validated DTO instance,
  * or a ValidationError listing every offending field. Unknown fields are errors, not
- * silently dropped, and nothing is coerced: "5" is not a number.
+ * silently dropped, and nothing is coerced: "5" is not a number. The rules each field
+ * follows (trimming, control characters, blanks...) are the house decorators of
+ * ./input/text-rules.ts.
  */
 export const parseDto = async <T extends object>(dto: ClassConstructor<T>, input: unknown, what = 'body'): Promise<T> => {
   if (input === null || typeof input !== 'object' || Array.isArray(input)) {
     throw new ValidationError(`the ${what} must be a JSON object`, [{ field: what, message: 'must be a JSON object' }]);
   }
+  // The JSON edge checked the body already; checked again here so that no caller can hand the transformer an unbounded value.
+  assertJsonShape(input, what, what);
   const instance = plainToInstance(dto, input, { enableImplicitConversion: false, exposeDefaultValues: true });
+  return validated(instance, `the ${what} is invalid`);
+};
+
+/**
+ * Query strings are text: each field is given at most once, and numbers are read by the
+ * fields' own rules (QueryInt: plain decimals only), never by Number() ("0x10" is not 16).
+ */
+export const parseQuery = async <T extends object>(dto: ClassConstructor<T>, query: unknown): Promise<T> => {
+  const input = (query ?? {}) as Record<string, unknown>;
+  assertJsonShape(input, 'query', 'query string');
+  const repeated = Object.keys(input).filter((key) => Array.isArray(input[key]));
+  if (repeated.length > 0) {
+    throw new ValidationError('the query string is invalid', repeated.map((field) => ({ field, message: 'must be given once' })));
+  }
+  const instance = plainToInstance(dto, input, { enableImplicitConversion: false, exposeDefaultValues: true });
+  return validated(instance, 'the query string is invalid');
+};
+
+const validated = async <T extends object>(instance: T, detail: string): Promise<T> => {
   const problems = await validate(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, stopAtFirstError: true });
-  if (problems.length > 0) throw new ValidationError(`the ${what} is invalid`, flatten(problems));
+  if (problems.length > 0) throw new ValidationError(detail, flatten(problems));
   return instance;
 };
 
@@ -28,12 +52,4 @@ const flatten = (problems: ClassValidatorError[], prefix = ''): FieldError[] =>
 const unquoted = (message: string, property: string) => {
   for (const prefix of [`property ${property} `, `${property} `]) if (message.startsWith(prefix)) return message.slice(prefix.length);
   return message;
-};
-
-/** Query strings are text: numbers are converted from their declared types, then validated like a body. */
-export const parseQuery = async <T extends object>(dto: ClassConstructor<T>, query: unknown): Promise<T> => {
-  const instance = plainToInstance(dto, query ?? {}, { enableImplicitConversion: true, exposeDefaultValues: true });
-  const problems = await validate(instance, { whitelist: true, forbidNonWhitelisted: true, stopAtFirstError: true });
-  if (problems.length > 0) throw new ValidationError('the query string is invalid', flatten(problems));
-  return instance;
 };

@@ -1,55 +1,40 @@
-import { IsDefined, IsEmail, IsISO31661Alpha2, IsString, Length, MaxLength, MinLength } from 'class-validator';
+import { IsEmail, IsISO31661Alpha2 } from 'class-validator';
+import { Password, Text } from '../input/text-rules.js';
 
 // class-validator checks the decorators of a property bottom-up and stops at the first
-// failure: so presence comes last, the type just above it, and the finer rules on top.
+// failure: so the house rule (presence, type, hygiene, length) comes last, finer rules on top.
 
 export class RegisterBody {
-  @MaxLength(254)
   @IsEmail({}, { message: 'must be an email address' })
-  @IsDefined({ message: 'is required' })
+  @Text({ max: 254 })
   email!: string;
 
-  @MaxLength(128)
-  @MinLength(8, { message: 'must be at least 8 characters' })
-  @IsString()
-  @IsDefined({ message: 'is required' })
+  @Password({ min: 8, max: 128 })
   password!: string;
 
-  @Length(1, 100)
-  @IsString()
-  @IsDefined({ message: 'is required' })
+  @Text({ max: 100 })
   name!: string;
 }
 
 export class LoginBody {
-  @Length(1, 254)
-  @IsString()
-  @IsDefined({ message: 'is required' })
+  @Text({ max: 254 })
   email!: string;
 
-  @Length(1, 128)
-  @IsString()
-  @IsDefined({ message: 'is required' })
+  @Password({ max: 128 })
   password!: string;
 }
 
 export class AddressBody {
-  @Length(1, 200)
-  @IsString()
-  @IsDefined({ message: 'is required' })
+  @Text({ max: 200 })
   line1!: string;
 
-  @Length(1, 100)
-  @IsString()
-  @IsDefined({ message: 'is required' })
+  @Text({ max: 100 })
   city!: string;
 
-  @Length(1, 20)
-  @IsString()
-  @IsDefined({ message: 'is required' })
+  @Text({ max: 20 })
   postalCode!: string;
 
   @IsISO31661Alpha2({ message: 'must be an ISO 3166-1 alpha-2 country code' })
-  @IsDefined({ message: 'is required' })
+  @Text({ max: 10 })
   country!: string;
 }

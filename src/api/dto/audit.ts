@@ -1,22 +1,17 @@
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { Text, QueryInt } from '../input/text-rules.js';
 
-// Decorators run bottom-up and stop at the first failure: presence, then type, then rules.
+// Decorators run bottom-up and stop at the first failure: the house rule last, finer rules on top.
 
 export class AuditOrderQuery {
   /** A time (ISO 8601) or a revision of the order stream; checked by parseAsOf. */
-  @IsString({ message: 'must be given once' })
-  @IsOptional()
+  @Text({ max: 64, optional: true, blank: 'absent' })
   asOf?: string;
 }
 
 export class AuditStreamQuery extends AuditOrderQuery {
-  @Min(0)
-  @IsInt()
-  @IsOptional()
+  @QueryInt({ min: 0, max: Number.MAX_SAFE_INTEGER, optional: true })
   fromRevision?: number;
 
-  @Max(5000)
-  @Min(1)
-  @IsInt()
+  @QueryInt({ min: 1, max: 5000 })
   limit: number = 1000;
 }

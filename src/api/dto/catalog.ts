@@ -1,22 +1,10 @@
 import { Type } from 'class-transformer';
-import {
-  IsDefined,
-  IsIn,
-  IsInt,
-  IsISO4217CurrencyCode,
-  IsObject,
-  IsOptional,
-  IsString,
-  Length,
-  Matches,
-  Max,
-  MaxLength,
-  Min,
-  ValidateNested,
-} from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsISO4217CurrencyCode, IsObject, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { QueryInt, Text } from '../input/text-rules.js';
 import { PageQuery } from './paging.js';
 
-// Decorators run bottom-up and stop at the first failure: presence, then type, then rules.
+// Decorators run bottom-up and stop at the first failure: presence, then type, then rules
+// (for texts the house rule, last, does presence, type and hygiene).
 
 export const MAX_PRICE = 100_000_000;
 export const SKU_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -29,34 +17,26 @@ export class MoneyBody {
   amount!: number;
 
   @IsISO4217CurrencyCode({ message: 'must be an ISO 4217 currency code' })
-  @IsDefined({ message: 'is required' })
+  @Text({ max: 10 })
   currency!: string;
 }
 
 export class CreateProductBody {
   @Matches(SKU_PATTERN, { message: 'must be 1-64 letters, digits, ".", "_" or "-"' })
-  @IsString()
-  @IsDefined({ message: 'is required' })
+  @Text({ max: 64 })
   sku!: string;
 
-  @Length(1, 200)
-  @IsString()
-  @IsDefined({ message: 'is required' })
+  @Text({ max: 200 })
   name!: string;
 
-  @MaxLength(5000)
-  @IsString()
-  @IsDefined({ message: 'is required' })
+  /** Free text that may be empty, as the catalog allows. */
+  @Text({ max: 5000, multiline: true, blank: 'empty' })
   description!: string;
 
-  @Length(1, 100)
-  @IsString()
-  @IsDefined({ message: 'is required' })
+  @Text({ max: 100 })
   brand!: string;
 
-  @Length(1, 100)
-  @IsString()
-  @IsDefined({ message: 'is required' })
+  @Text({ max: 100 })
   category!: string;
 
   @ValidateNested()
@@ -67,58 +47,42 @@ export class CreateProductBody {
 }
 
 export class UpdateProductBody {
-  @Length(1, 200)
-  @IsString()
-  @IsOptional()
+  @Text({ max: 200, optional: true })
   name?: string;
 
-  @MaxLength(5000)
-  @IsString()
-  @IsOptional()
+  @Text({ max: 5000, multiline: true, optional: true, blank: 'empty' })
   description?: string;
 
-  @Length(1, 100)
-  @IsString()
-  @IsOptional()
+  @Text({ max: 100, optional: true })
   brand?: string;
 
-  @Length(1, 100)
-  @IsString()
-  @IsOptional()
+  @Text({ max: 100, optional: true })
   category?: string;
 
   @ValidateNested()
   @Type(() => MoneyBody)
   @IsObject({ message: 'must be an object { amount, currency }' })
-  @IsOptional()
+  @ValidateIf((_object: unknown, value: unknown) => value !== undefined)
   price?: MoneyBody;
 }
 
-/** The catalog filters that the product list and search share. */
+/** The catalog filters that the product list and search share; a blank filter is no filter. */
 export class CatalogFilterQuery extends PageQuery {
-  @MaxLength(100)
-  @IsString()
-  @IsOptional()
+  @Text({ max: 100, optional: true, blank: 'absent' })
   category?: string;
 
-  @MaxLength(100)
-  @IsString()
-  @IsOptional()
+  @Text({ max: 100, optional: true, blank: 'absent' })
   brand?: string;
 
-  @Min(0)
-  @IsInt({ message: 'must be an integer number of minor units' })
-  @IsOptional()
+  @QueryInt({ min: 0, max: MAX_PRICE, optional: true })
   minPrice?: number;
 
-  @Min(0)
-  @IsInt({ message: 'must be an integer number of minor units' })
-  @IsOptional()
+  @QueryInt({ min: 0, max: MAX_PRICE, optional: true })
   maxPrice?: number;
 }
 
 export class ListProductsQuery extends CatalogFilterQuery {
   @IsIn(['newest', 'price', '-price', 'name'])
-  @IsOptional()
+  @Text({ max: 20, optional: true, blank: 'absent' })
   sort?: 'newest' | 'price' | '-price' | 'name';
 }

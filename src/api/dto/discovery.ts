@@ -1,30 +1,30 @@
-import { IsDefined, IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsUUID, Max, Min } from 'class-validator';
 import { MAX_RATING, MAX_REVIEW_TEXT, MIN_RATING } from '../../domain/reviews/review.js';
+import { QueryInt, Text } from '../input/text-rules.js';
 import { CatalogFilterQuery } from './catalog.js';
 import { PageQuery } from './paging.js';
 
-// Decorators run bottom-up and stop at the first failure: presence, then type, then rules.
+// Decorators run bottom-up and stop at the first failure: presence, then type, then rules
+// (for texts the house rule, last, does presence, type and hygiene).
 
 export class SearchQueryDto extends CatalogFilterQuery {
-  @MaxLength(200)
-  @IsString()
-  @IsOptional()
+  /** Blank is no query at all, as when it is left out. */
+  @Text({ max: 200, optional: true, blank: 'absent' })
   q?: string;
 
   /** Query strings are text: "true" or "false", nothing else. */
   @IsIn(['true', 'false'])
-  @IsOptional()
+  @Text({ max: 20, optional: true, blank: 'absent' })
   inStock?: 'true' | 'false';
 
   @IsIn(['relevance', 'price', '-price', 'newest', 'rating'])
-  @IsOptional()
+  @Text({ max: 20, optional: true, blank: 'absent' })
   sort?: 'relevance' | 'price' | '-price' | 'newest' | 'rating';
 }
 
 export class SubmitReviewBody {
   @IsUUID('all', { message: 'must be a product id (UUID)' })
-  @IsString()
-  @IsDefined({ message: 'is required' })
+  @Text({ max: 100 })
   productId!: string;
 
   @Max(MAX_RATING, { message: `must be from ${MIN_RATING} to ${MAX_RATING}` })
@@ -33,37 +33,29 @@ export class SubmitReviewBody {
   @IsDefined({ message: 'is required' })
   rating!: number;
 
-  @MaxLength(MAX_REVIEW_TEXT)
-  @IsString()
-  @IsOptional()
+  /** A rating may come without words. */
+  @Text({ max: MAX_REVIEW_TEXT, optional: true, blank: 'empty', multiline: true })
   text: string = '';
 }
 
 export class ListReviewsQuery extends PageQuery {
   @IsUUID('all', { message: 'must be a product id (UUID)' })
-  @IsString()
-  @IsDefined({ message: 'is required' })
+  @Text({ max: 100 })
   productId!: string;
 
-  @Max(MAX_RATING)
-  @Min(MIN_RATING)
-  @IsInt()
-  @IsOptional()
+  @QueryInt({ min: MIN_RATING, max: MAX_RATING, optional: true })
   rating?: number;
 
   @IsIn(['newest', 'highest', 'lowest'])
-  @IsOptional()
+  @Text({ max: 20, optional: true, blank: 'absent' })
   sort?: 'newest' | 'highest' | 'lowest';
 }
 
 export class RecommendationsQuery {
   @IsUUID('all', { message: 'must be a product id (UUID)' })
-  @IsString()
-  @IsOptional()
+  @Text({ max: 100, optional: true, blank: 'absent' })
   productId?: string;
 
-  @Max(50)
-  @Min(1)
-  @IsInt()
+  @QueryInt({ min: 1, max: 50 })
   limit: number = 10;
 }

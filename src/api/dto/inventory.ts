@@ -1,6 +1,7 @@
-import { IsDefined, IsInt, IsOptional, IsString, Length, Max, Min } from 'class-validator';
+import { IsDefined, IsInt, Max, Min } from 'class-validator';
 import { PageQuery } from './paging.js';
 import { MAX_QUANTITY } from '../../domain/inventory/inventory.js';
+import { QueryInt, Text } from '../input/text-rules.js';
 
 // Decorators run bottom-up and stop at the first failure: presence, then type, then rules.
 
@@ -19,15 +20,11 @@ export class AdjustmentBody {
   @IsDefined({ message: 'is required' })
   delta!: number;
 
-  @Length(1, 200)
-  @IsString()
-  @IsDefined({ message: 'is required' })
+  @Text({ max: 200 })
   reason!: string;
 }
 
 export class ListStockQuery extends PageQuery {
-  @Min(0)
-  @IsInt()
-  @IsOptional()
+  @QueryInt({ min: 0, max: Number.MAX_SAFE_INTEGER, optional: true })
   lowStockBelow?: number;
 }

@@ -1,14 +1,16 @@
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsInt, IsObject, IsOptional, IsString, IsUUID, Length, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsObject, IsUUID, Matches, Max, Min, ValidateNested } from 'class-validator';
 import { MAX_QUANTITY_PER_LINE } from '../../domain/cart/cart.js';
+import { Text } from '../input/text-rules.js';
 import { AddressBody } from './accounts.js';
 import { PageQuery } from './paging.js';
 
-// Decorators run bottom-up and stop at the first failure: presence, then type, then rules.
+// Decorators run bottom-up and stop at the first failure: presence, then type, then rules
+// (for texts the house rule, last, does presence, type and hygiene).
 
 export class AddCartItemBody {
   @IsUUID(undefined, { message: 'must be a product id' })
-  @IsDefined({ message: 'is required' })
+  @Text({ max: 100 })
   productId!: string;
 
   @Max(MAX_QUANTITY_PER_LINE)
@@ -27,9 +29,7 @@ export class ChangeQuantityBody {
 }
 
 export class PaymentMethodBody {
-  @Length(1, 100)
-  @IsString()
-  @IsDefined({ message: 'is required' })
+  @Text({ max: 100 })
   token!: string;
 }
 
@@ -59,23 +59,22 @@ export const ORDER_STATUSES = ['Pending', 'Paid', 'Confirmed', 'Shipped', 'Deliv
 
 export class ListOrdersQuery extends PageQuery {
   @IsIn(ORDER_STATUSES)
-  @IsOptional()
+  @Text({ max: 20, optional: true, blank: 'absent' })
   status?: (typeof ORDER_STATUSES)[number];
 
   @IsUUID()
-  @IsOptional()
+  @Text({ max: 100, optional: true, blank: 'absent' })
   customerId?: string;
 }
 
 export class ListShipmentsQuery extends PageQuery {
   @IsIn(['Preparing', 'Shipped', 'Delivered', 'Cancelled'])
-  @IsOptional()
+  @Text({ max: 20, optional: true, blank: 'absent' })
   status?: 'Preparing' | 'Shipped' | 'Delivered' | 'Cancelled';
 }
 
 export class DispatchBody {
   @Matches(/^[A-Za-z0-9-]{4,40}$/, { message: 'must be 4-40 letters, digits or "-"' })
-  @IsString()
-  @IsOptional()
+  @Text({ max: 40, optional: true })
   trackingNumber?: string;
 }

@@ -1,14 +1,10 @@
-import { IsInt, Max, Min } from 'class-validator';
+import { QueryInt } from '../input/text-rules.js';
 
 /** `?page&pageSize` of every list route: pages from 1, at most 100 items a page. */
 export class PageQuery {
-  @Max(10_000)
-  @Min(1)
-  @IsInt()
+  @QueryInt({ min: 1, max: 10_000 })
   page: number = 1;
 
-  @Max(100)
-  @Min(1)
-  @IsInt()
+  @QueryInt({ min: 1, max: 100 })
   pageSize: number = 20;
 }

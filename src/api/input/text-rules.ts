@@ -1,0 +1,104 @@
+import { Transform } from 'class-transformer';
+import { IsDefined, IsInt, IsString, Max, MaxLength, Min, MinLength, ValidateBy, ValidateIf } from 'class-validator';
+
+/**
+ * The house rules for every field a request carries, as decorators: a DTO field gets them
+ * by using one of these, and test/api/input/dto-rules.test.ts fails for a string field that does not.
+ *
+ * Text (every string but passwords): trimmed, then Unicode NFC, so that "é" typed either way
+ * is one name; refused when it holds a control character (C0, DEL, C1, U+2028/U+2029), a
+ * bidirectional control (U+061C, U+200E/F, U+202A-E, U+2066-9: they make a name display as
+ * another), or a lone surrogate; a required text must not be blank. Only multi-line texts
+ * (a product's description, a review's text) keep line feeds and tabs, with CR LF and CR
+ * turned into LF.
+ *
+ * Passwords are opaque: never trimmed (spaces are legitimate) and not normalized here, since
+ * PasswordHasher already derives from the NFKC form, for the accounts of before as for new
+ * ones. They are refused when blank or holding a control character or a lone surrogate.
+ *
+ * Query numbers are plain decimal integers: no hex, exponent, sign "+", spaces or fraction.
+ */
+
+/** Class-validator runs a property's rules in the order they were registered; this applies them in the order given. */
+const compose =
+  (...decorators: PropertyDecorator[]): PropertyDecorator =>
+  (target, key) => {
+    for (const decorate of decorators) decorate(target, key);
+    Reflect.defineMetadata(INPUT_RULE, true, target, key);
+  };
+
+/** Marks a property as governed by these rules (see the test that checks every DTO). */
+export const INPUT_RULE = 'shop:input-rule';
+
+const CONTROL = /[\p{Cc}\u2028\u2029]/u;
+const CONTROL_BUT_LINES = /(?![\n\t])[\p{Cc}\u2028\u2029]/u;
+const BIDI = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/u;
+const LONE_SURROGATE = /\p{Cs}/u;
+const DECIMAL = /^-?\d+$/;
+
+const rule = (name: string, message: string, validate: (value: string) => boolean): PropertyDecorator =>
+  ValidateBy({ name, validator: { validate: (value: unknown) => typeof value !== 'string' || validate(value), defaultMessage: () => message } });
+
+const noControlCharacters = (multiline: boolean) =>
+  rule('noControlCharacters', 'must not contain control characters', (v) => !(multiline ? CONTROL_BUT_LINES : CONTROL).test(v));
+const noBidiControls = rule('noBidiControls', 'must not contain bidirectional control characters', (v) => !BIDI.test(v));
+const wellFormed = rule('wellFormedUnicode', 'must be well-formed Unicode', (v) => !LONE_SURROGATE.test(v));
+const notBlank = rule('notBlank', 'must not be blank', (v) => v.trim().length > 0);
+
+/** Absent is allowed; null is not (it is a value, and not a string). */
+const mayBeAbsent = ValidateIf((_object: unknown, value: unknown) => value !== undefined);
+const presence = (optional: boolean | undefined) => (optional ? mayBeAbsent : IsDefined({ message: 'is required' }));
+const lengths = (min: number | undefined, max: number) => [
+  ...(min !== undefined ? [MinLength(min, { message: `must be at least ${min} characters` })] : []),
+  MaxLength(max, { message: `must be at most ${max} characters` }),
+];
+
+export type TextOptions = {
+  /** Most characters, counted after trimming. */
+  max: number;
+  min?: number;
+  /** May be left out (but not null). */
+  optional?: boolean;
+  /**
+   * What a value that is empty after trimming means: refused (the default); an empty text
+   * (a review without words); or, for query filters, the same as leaving it out.
+   */
+  blank?: 'refused' | 'empty' | 'absent';
+  /** Line feeds and tabs allowed. */
+  multiline?: boolean;
+};
+
+const cleaned = (value: unknown, { multiline, blank }: TextOptions): unknown => {
+  if (typeof value !== 'string') return value;
+  const text = multiline ? value.replace(/\r\n?/g, '\n') : value;
+  const clean = text.normalize('NFC').trim();
+  return clean === '' && blank === 'absent' ? undefined : clean;
+};
+
+/** A text field: put it last (lowest), finer rules (IsEmail, IsIn, Matches...) above it run after it. */
+export const Text = (options: TextOptions): PropertyDecorator =>
+  compose(
+    Transform(({ value }) => cleaned(value, options), { toClassOnly: true }),
+    presence(options.optional),
+    IsString({ message: 'must be a string' }),
+    noControlCharacters(options.multiline ?? false),
+    noBidiControls,
+    wellFormed,
+    ...((options.blank ?? 'refused') === 'refused' ? [notBlank] : []),
+    ...lengths(options.min, options.max),
+  );
+
+/** A password as typed: see above. */
+export const Password = ({ min, max }: { min?: number; max: number }): PropertyDecorator =>
+  compose(IsDefined({ message: 'is required' }), IsString({ message: 'must be a string' }), noControlCharacters(false), wellFormed, notBlank, ...lengths(min, max));
+
+/** An integer in a query string; a class default (`page = 1`) stands for an absent one. */
+export const QueryInt = ({ min, max, optional }: { min: number; max: number; optional?: boolean }): PropertyDecorator =>
+  compose(
+    // Only plain decimals become numbers; anything else stays text and fails IsInt. "+ 0" folds -0 into 0.
+    Transform(({ value }) => (typeof value === 'string' && DECIMAL.test(value) ? Number(value) + 0 : value), { toClassOnly: true }),
+    ...(optional ? [mayBeAbsent] : []),
+    IsInt({ message: 'must be a whole number in decimal digits' }),
+    Min(min, { message: `must be at least ${min}` }),
+    Max(max, { message: `must be at most ${max}` }),
+  );

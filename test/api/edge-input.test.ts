@@ -1,0 +1,229 @@
+import { expect } from 'chai';
+import { ADDRESS, addToCart } from '../support/shop.js';
+import { appendsNothing, createProduct, expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
+
+/**
+ * The HTTP edge against the examples of issue 12: bodies of any shape answer 4xx, never 5xx
+ * (item 1), and one set of input rules holds on every route (item 5).
+ */
+
+const nest = (depth: number, leaf = '"x"') => `${'['.repeat(depth)}${leaf}${']'.repeat(depth)}`;
+const fields = (res: { body: { errors?: { field: string }[] } }) => (res.body.errors ?? []).map((e) => e.field);
+
+describe('HTTP edge input', () => {
+  let app: TestApp;
+  let admin: string;
+  let shopper: { customerId: string; token: string; email: string };
+  let product: { productId: string; sku: string };
+  before(async () => {
+    app = await startTestApp();
+    admin = await app.adminToken();
+    shopper = await app.customer();
+    product = await createProduct(app, admin);
+    await app.http().post(`/api/v1/inventory/${product.sku}/receipts`).set('Authorization', `Bearer ${admin}`).send({ quantity: 10 });
+  });
+  after(async () => app.close());
+
+  const as = (token: string) => ({
+    post: (url: string) => app.http().post(url).set('Authorization', `Bearer ${token}`),
+    patch: (url: string) => app.http().patch(url).set('Authorization', `Bearer ${token}`),
+    get: (url: string) => app.http().get(url).set('Authorization', `Bearer ${token}`),
+  });
+  const json = (req: ReturnType<ReturnType<typeof as>['post']>, body: string) => req.set('Content-Type', 'application/json').send(body);
+
+  describe('a body of any shape (item 1)', () => {
+    it('answers a login whose email is 1,300 nested arrays with 400 naming the email, not 500', async () => {
+      const res = await app.http().post('/api/v1/account/login').set('Content-Type', 'application/json').send(`{"email":${nest(1_300)},"password":"x"}`);
+      expectProblem(res, 400);
+      expect(fields(res)).to.have.length(1);
+      expect(fields(res)[0]).to.match(/^email(\[0\])+$/);
+    });
+
+    it('answers a checkout whose shippingAddress is nested 10,000 deep with 400, appending nothing', async () => {
+      await addToCart(app, shopper, product.productId, 1);
+      const deep = `${'{"line1":'.repeat(10_000)}"x"${'}'.repeat(10_000)}`;
+      const res = await appendsNothing(app, () =>
+        json(as(shopper.token).post('/api/v1/checkout'), `{"shippingAddress":${deep},"paymentMethod":{"token":"tok_visa"}}`),
+      );
+      expectProblem(res, 400);
+      expect(fields(res)[0]).to.match(/^shippingAddress(\.line1)+$/);
+    });
+
+    it('refuses a deep body before its Idempotency-Key is looked at: the corrected request with that key goes through', async () => {
+      const key = 'deep-then-fixed';
+      const deep = await json(as(admin).post(`/api/v1/inventory/${product.sku}/receipts`).set('Idempotency-Key', key), `{"quantity":${nest(5_000, '1')}}`);
+      expectProblem(deep, 400);
+      const fixed = await as(admin).post(`/api/v1/inventory/${product.sku}/receipts`).set('Idempotency-Key', key).send({ quantity: 1 });
+      expect(fixed.status, JSON.stringify(fixed.body)).to.equal(200);
+    });
+
+    it('answers a GET with a deep body with 400 too: a body is read whatever the method', async () => {
+      expectProblem(await app.http().get('/api/v1/products').set('Content-Type', 'application/json').send(nest(10_000)), 400);
+    });
+
+    it('answers numbers JSON cannot carry back (1e400) with 400', async () => {
+      const res = await appendsNothing(app, () => json(as(admin).post(`/api/v1/inventory/${product.sku}/receipts`), '{"quantity":1e400}'));
+      expectProblem(res, 400);
+      expect(res.body.errors).to.deep.equal([{ field: 'quantity', message: 'must be a finite number' }]);
+    });
+
+    it('answers a body that says gzip but is not, and a path that does not percent-decode, with 400, not 500', async () => {
+      const notGzip = await json(as(admin).post(`/api/v1/inventory/${product.sku}/receipts`).set('Content-Encoding', 'gzip'), '{"quantity":1}');
+      expectProblem(notGzip, 400);
+      expectProblem(await app.http().get('/api/v1/products/%E0%A4%A'), 400);
+      expectProblem(await app.http().get('/api/v1/inventory/%FF').set('Authorization', `Bearer ${admin}`), 400);
+    });
+
+    it('answers null, a string, an array and an empty body with 400, and a charset other than UTF-8 with 415', async () => {
+      for (const body of ['null', '"login"', '[{"email":"a@b.c"}]', '', '  ']) {
+        expectProblem(await app.http().post('/api/v1/account/login').set('Content-Type', 'application/json').send(body), 400);
+      }
+      expectProblem(await app.http().post('/api/v1/account/login').set('Content-Type', 'application/json; charset=latin1').send('{}'), 415);
+    });
+
+    it('answers odd query strings with 400: a field given twice, 1e400, NaN', async () => {
+      const twice = await app.http().get('/api/v1/products?page=1&page=2');
+      expectProblem(twice, 400);
+      expect(twice.body.errors).to.deep.equal([{ field: 'page', message: 'must be given once' }]);
+      for (const page of ['1e400', 'NaN', '-1', '1.5']) expectProblem(await app.http().get(`/api/v1/products?page=${page}`), 400);
+    });
+
+    it('answers odd headers with 4xx problems: If-Match, Idempotency-Key, Authorization', async () => {
+      const url = `/api/v1/products/${product.productId}`;
+      for (const ifMatch of ['"1", "2"', '"99999999999999999999"', 'W/"1"', '"-1"', 'garbage']) {
+        const res = await appendsNothing(app, () => as(admin).patch(url).set('If-Match', ifMatch).send({ name: 'Odd' }));
+        expect(res.status, ifMatch).to.be.oneOf([400, 412]);
+      }
+      for (const key of ['', ' ', 'k'.repeat(256), 'a b']) {
+        const res = await as(admin).post(`/api/v1/inventory/${product.sku}/receipts`).set('Idempotency-Key', key).send({ quantity: 1 });
+        expectProblem(res, 400);
+      }
+      for (const auth of ['Bearer', 'Bearer a b', 'Basic Zm9vOmJhcg==', `Bearer ${'a'.repeat(5_000)}`, 'Bearer a.b.c']) {
+        expectProblem(await app.http().get('/api/v1/cart').set('Authorization', auth), 401);
+      }
+    });
+  });
+
+  describe('one set of input rules (item 5)', () => {
+    it('refuses NUL and other control characters in names, address lines, reasons and payment tokens, appending nothing', async () => {
+      const cases = [
+        () => app.http().post('/api/v1/account/register').send({ email: 'ctl@test.local', password: 'correct-horse', name: 'Zoe\u0000' }),
+        () => as(shopper.token).post('/api/v1/account/me/addresses').send({ ...ADDRESS, line1: '1 Main\u0007 St' }),
+        () => as(shopper.token).post('/api/v1/checkout').send({ shippingAddress: { ...ADDRESS, line1: '1 Main St\u001b[2J' }, paymentMethod: { token: 'tok_visa' } }),
+        () => as(shopper.token).post('/api/v1/checkout').send({ shippingAddress: ADDRESS, paymentMethod: { token: 'tok_visa\u0000' } }),
+        () => as(admin).post(`/api/v1/inventory/${product.sku}/adjustments`).send({ delta: -1, reason: 'damaged\u0085' }),
+        () => as(admin).patch(`/api/v1/products/${product.productId}`).send({ name: 'Widget\u007f' }),
+      ];
+      const expected = ['name', 'line1', 'shippingAddress.line1', 'paymentMethod.token', 'reason', 'name'];
+      for (const [i, act] of cases.entries()) {
+        const res = await appendsNothing(app, act);
+        expectProblem(res, 400);
+        expect(res.body.errors).to.deep.equal([{ field: expected[i], message: 'must not contain control characters' }]);
+      }
+    });
+
+    it('refuses address lines and cities that are blank after trimming', async () => {
+      const blank = { ...ADDRESS, line1: ' \t ', city: '\u00a0 ' };
+      for (const act of [
+        () => as(shopper.token).post('/api/v1/account/me/addresses').send(blank),
+        () => as(shopper.token).post('/api/v1/checkout').send({ shippingAddress: blank, paymentMethod: { token: 'tok_visa' } }),
+      ]) {
+        const res = await appendsNothing(app, act);
+        expectProblem(res, 400);
+        expect(fields(res).map((f) => f.replace('shippingAddress.', ''))).to.deep.equal(['line1', 'city']);
+      }
+    });
+
+    it('refuses a password of eight spaces', async () => {
+      const res = await appendsNothing(app, () => app.http().post('/api/v1/account/register').send({ email: 'spaces@test.local', password: ' '.repeat(8), name: 'S' }));
+      expectProblem(res, 400);
+      expect(res.body.errors).to.deep.equal([{ field: 'password', message: 'must not be blank' }]);
+    });
+
+    it('refuses bidirectional override and mark characters in names', async () => {
+      for (const char of ['\u202e', '\u202a', '\u2066', '\u2069', '\u200e', '\u200f']) {
+        const res = await appendsNothing(app, () => app.http().post('/api/v1/account/register').send({ email: 'bidi@test.local', password: 'correct-horse', name: `Ann${char}gpj.exe` }));
+        expectProblem(res, 400);
+        expect(res.body.errors, JSON.stringify(char)).to.deep.equal([{ field: 'name', message: 'must not contain bidirectional control characters' }]);
+      }
+      const product = await appendsNothing(app, () => as(admin).post('/api/v1/products').send({ sku: 'BIDI-1', name: 'Mug\u202e', description: '', brand: 'b', category: 'c', price: { amount: 1, currency: 'USD' } }));
+      expect(product.body.errors).to.deep.equal([{ field: 'name', message: 'must not contain bidirectional control characters' }]);
+    });
+
+    it('refuses __proto__, constructor and prototype keys like any unknown key, in bodies and query strings', async () => {
+      for (const key of ['__proto__', 'constructor', 'prototype']) {
+        const register = `{"email":"proto@test.local","password":"correct-horse","name":"P","${key}":{"role":"admin"}}`;
+        const res = await appendsNothing(app, () => app.http().post('/api/v1/account/register').set('Content-Type', 'application/json').send(register));
+        expectProblem(res, 400);
+        expect(res.body.errors).to.deep.equal([{ field: key, message: 'should not exist' }]);
+        const nested = `{"shippingAddress":{"line1":"1 Main","city":"X","postalCode":"1","country":"US","${key}":{}},"paymentMethod":{"token":"tok_visa"}}`;
+        const checkout = await appendsNothing(app, () => json(as(shopper.token).post('/api/v1/checkout'), nested));
+        expect(checkout.body.errors).to.deep.equal([{ field: `shippingAddress.${key}`, message: 'should not exist' }]);
+        const query = await app.http().get(`/api/v1/products?${key}=1`);
+        expectProblem(query, 400);
+        expect(query.body.errors).to.deep.equal([{ field: key, message: 'should not exist' }]);
+      }
+    });
+
+    it('refuses query numbers that are not plain decimals: minPrice=0x10 is not 16', async () => {
+      for (const path of ['/api/v1/products', '/api/v1/search']) {
+        for (const minPrice of ['0x10', '1e1', '%2B16', '%2016', '16.0', '0b1']) {
+          const res = await app.http().get(`${path}?minPrice=${minPrice}`);
+          expectProblem(res, 400);
+          expect(res.body.errors).to.deep.equal([{ field: 'minPrice', message: 'must be a whole number in decimal digits' }]);
+        }
+        expect((await app.http().get(`${path}?minPrice=16`)).status).to.equal(200);
+      }
+    });
+
+    it('stores texts trimmed and in Unicode NFC, so an email typed either way is one account', async () => {
+      const email = 'zoe\u0301@test.local';
+      const registered = await app.http().post('/api/v1/account/register').send({ email, password: 'correct-horse', name: '  Zoe\u0301  ' });
+      expect(registered.status, JSON.stringify(registered.body)).to.equal(201);
+      const event = (await app.events()).find((e) => e.type === 'CustomerRegistered' && e.data.customerId === registered.body.customerId)!;
+      expect(event.data).to.include({ name: 'Zo\u00e9', email: 'zo\u00e9@test.local' });
+      const login = await app.http().post('/api/v1/account/login').send({ email: 'zo\u00e9@test.local', password: 'correct-horse' });
+      expect(login.status).to.equal(200);
+      expectProblem(await app.http().post('/api/v1/account/register').send({ email: 'zo\u00e9@test.local', password: 'correct-horse', name: 'Z' }), 409);
+    });
+
+    it('keeps line feeds and tabs in a description (CR LF becomes LF) but no other control character', async () => {
+      const body = { sku: 'MULTI-1', name: 'Lamp', description: 'Bright.\r\n\tWarm.', brand: 'b', category: 'c', price: { amount: 1, currency: 'USD' } };
+      const created = await as(admin).post('/api/v1/products').send(body);
+      expect(created.status).to.equal(201);
+      const event = (await app.events()).find((e) => e.type === 'ProductCreated' && e.data.productId === created.body.productId)!;
+      expect(event.data.description).to.equal('Bright.\n\tWarm.');
+      const refused = await appendsNothing(app, () => as(admin).post('/api/v1/products').send({ ...body, sku: 'MULTI-2', description: 'Bright.\u0000' }));
+      expect(refused.body.errors).to.deep.equal([{ field: 'description', message: 'must not contain control characters' }]);
+    });
+
+    it('takes a password exactly as typed, spaces included, and lets one typed in another Unicode form sign in', async () => {
+      const password = '  e\u0301te\u0301 horse  ';
+      const registered = await app.http().post('/api/v1/account/register').send({ email: 'spaced@test.local', password, name: 'S' });
+      expect(registered.status).to.equal(201);
+      expect((await app.http().post('/api/v1/account/login').send({ email: 'spaced@test.local', password })).status).to.equal(200);
+      expectProblem(await app.http().post('/api/v1/account/login').send({ email: 'spaced@test.local', password: password.trim() }), 401);
+      // The hasher derives from the NFKC form: the same password typed precomposed signs in (accounts of before too).
+      const precomposed = password.normalize('NFC');
+      expect(precomposed).to.not.equal(password);
+      expect((await app.http().post('/api/v1/account/login').send({ email: 'spaced@test.local', password: precomposed })).status).to.equal(200);
+    });
+
+    it('takes a blank q as no query, and refuses one with a control character', async () => {
+      const all = await app.http().get('/api/v1/search');
+      const blank = await app.http().get('/api/v1/search?q=%20%20');
+      expect(blank.status).to.equal(200);
+      expect(blank.body.total).to.equal(all.body.total);
+      const res = await app.http().get('/api/v1/search?q=%00');
+      expectProblem(res, 400);
+      expect(res.body.errors).to.deep.equal([{ field: 'q', message: 'must not contain control characters' }]);
+    });
+
+    it('keeps answering 404 to route ids that cannot name a resource', async () => {
+      for (const url of ['/api/v1/products/not-a-uuid', '/api/v1/products/%00', '/api/v1/orders/%E2%80%AE']) {
+        expectProblem(await as(shopper.token).get(url), 404);
+      }
+      expectProblem(await as(admin).get('/api/v1/inventory/bad%20sku'), 404);
+    });
+  });
+});
