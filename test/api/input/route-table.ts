@@ -168,6 +168,7 @@ export const ROUTES: RouteCase[] = [
   { route: 'GET /api/v1/admin/projections', as: 'admin', url: () => '/api/v1/admin/projections' },
   { route: 'POST /api/v1/admin/projections/:name/rebuild', as: 'admin', url: () => '/api/v1/admin/projections/no-such-projection/rebuild' },
   { route: 'POST /api/v1/admin/parked-events/:id/replay', as: 'admin', url: (ids) => `/api/v1/admin/parked-events/${ids.unknownId}/replay` },
+  { route: 'PUT /api/v1/admin/customers/:id/role', as: 'admin', url: (ids) => `/api/v1/admin/customers/${ids.unknownId}/role`, body: () => ({ role: 'customer' }) },
   { route: 'POST /api/v1/admin/parked-jobs/:id/replay', as: 'admin', url: (ids) => `/api/v1/admin/parked-jobs/${ids.unknownId}/replay` },
   {
     route: 'GET /api/v1/admin/audit/streams/:stream',
