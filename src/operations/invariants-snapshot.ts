@@ -21,7 +21,7 @@ import { emptyFacts, foldFacts, readLog, type LogFacts, type PaymentFacts } from
  * jobs in the queue. Nothing of an in-flight order is reported: a busy shop raises no false alarm.
  */
 
-export type SnapshotDeps = { eventStore: EventStore; store: ReadModelStore; schema: EventSchema };
+export type SnapshotDeps = { eventStore: EventStore; store: ReadModelStore; schema: EventSchema; clock?: () => Date };
 
 /** A read model's documents as they were at the snapshot's position. */
 export class View<D extends Document = Document> {
@@ -57,6 +57,10 @@ export type Snapshot = {
   log: LogFacts;
   /** Orders whose saga still has work to do. */
   inFlight: ReadonlySet<string>;
+  /** SKUs (`sku:<sku>`) and products (`product:<id>`) the log changes after the snapshot's position. */
+  changedAfter: ReadonlySet<string>;
+  /** When the snapshot was taken (ms since the epoch). */
+  now: number;
   /** By projection name. */
   views: ReadonlyMap<string, View>;
 };
@@ -82,16 +86,23 @@ export const takeSnapshot = async (deps: SnapshotDeps, projections: readonly Pro
 
   const log = emptyFacts();
   const touched = new Set<string>();
+  const changedAfter = new Set<string>();
   for await (const event of readLog(deps.eventStore, deps.schema, 0, head)) {
     if (event.position <= position) foldFacts(log, event);
-    else if (event.data.orderId !== undefined) touched.add(String(event.data.orderId));
+    else {
+      const { orderId, sku, productId } = event.data;
+      if (orderId !== undefined) touched.add(String(orderId));
+      if (sku !== undefined) changedAfter.add(`sku:${String(sku)}`);
+      if (productId !== undefined) changedAfter.add(`product:${String(productId)}`);
+    }
   }
   const views = new Map<string, View>();
   for (const projection of projections) {
     const docs = await deps.store.collection(checkpointOf(projection.name)?.collection ?? projection.collection).find({});
     views.set(projection.name, new View(docs, position));
   }
-  return { position, log, inFlight: inFlight(log, touched, jobs), views };
+  const now = (deps.clock ?? (() => new Date()))().getTime();
+  return { position, log, inFlight: inFlight(log, touched, jobs), changedAfter, now, views };
 };
 
 /**
@@ -136,6 +147,9 @@ const inFlight = (log: LogFacts, touched: Set<string>, jobs: readonly JobDocumen
 
 /** An invariant that does not hold: for one order, SKU, product... (`id`), and how. */
 export type Violation = { invariant: string; id: string; detail: string };
+
+/** The violations of one invariant, made one at a time. */
+export const violation = (invariant: string) => (id: string, detail: string): Violation => ({ invariant, id, detail });
 
 export type Invariant = {
   name: string;

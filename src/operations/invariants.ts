@@ -1,5 +1,6 @@
 import type { Projection } from '../projections/projection.js';
 import { ORDER_INVARIANTS } from './invariants-orders.js';
+import { PAYMENT_INVARIANTS } from './invariants-payments.js';
 import { takeSnapshot, type Invariant, type SnapshotDeps, type Violation } from './invariants-snapshot.js';
 import { STOCK_INVARIANTS } from './invariants-stock.js';
 
@@ -12,7 +13,7 @@ export type { Invariant, Violation } from './invariants-snapshot.js';
  * models as they were there, orders whose saga is still at work left out of the rules about
  * outcomes. The README lists them with their `rule`.
  */
-export const INVARIANTS: readonly Invariant[] = [...ORDER_INVARIANTS, ...STOCK_INVARIANTS];
+export const INVARIANTS: readonly Invariant[] = [...ORDER_INVARIANTS, ...PAYMENT_INVARIANTS, ...STOCK_INVARIANTS];
 
 export type InvariantsReport = {
   /** The position of the log the read models were checked at. */
