@@ -122,6 +122,35 @@ describe('invariants across read models and the log', function () {
     expect((await settledReport()).violations).to.deep.equal([]);
   });
 
+  it('raises no false alarm while orders go through every path of the saga', async () => {
+    const shoppers = await Promise.all(Array.from({ length: 6 }, (_, i) => app.customer(`Busy ${i}`)));
+    const plenty = [await stockedProduct(app, admin, 100), await stockedProduct(app, admin, 100)];
+    const tokens = ['tok_visa', 'tok_declined', 'tok_visa', 'tok_timeout', 'tok_visa', 'tok_visa'];
+    let busy = true;
+    const seen: InvariantsReport[] = [];
+    const checking = (async () => {
+      while (busy) {
+        seen.push(await check());
+        await new Promise((resolve) => setTimeout(resolve, 20)); // the embedded stores answer without a turn of the event loop
+      }
+    })();
+    await Promise.all(
+      shoppers.map(async (shopper, i) => {
+        for (let round = 0; round < 3; round += 1) {
+          const orderId = await buy(app, shopper, plenty[round % 2]!.productId, 1, tokens[i]);
+          if (i === 4) await app.http().post(`/api/v1/orders/${orderId}/cancel`).set('Authorization', `Bearer ${shopper.token}`);
+          await orderReaches(app, shopper.token, orderId, ['Confirmed', 'Failed', 'Cancelled'], undefined, 15_000);
+        }
+      }),
+    );
+    const settled = await settledReport();
+    busy = false;
+    await checking;
+    expect(seen.filter((report) => report.inFlight.length > 0).length, 'checked while orders were in flight').to.be.greaterThan(0);
+    expect(seen.flatMap((report) => report.violations)).to.deep.equal([]);
+    expect(settled.violations).to.deep.equal([]);
+  });
+
   describe('reports a read model corrupted on purpose', () => {
     /** Corrupts one document, checks, and puts the document back. */
     const corrupted = async (collection: string, id: string, update: Update, later = 0): Promise<InvariantsReport['violations']> => {
