@@ -8,7 +8,7 @@ import type { SearchView } from '../projections/search/search.js';
 import type { StockLevel } from '../projections/stock-levels/stock-levels.js';
 import { same, shown, viewOf, violation, type Invariant, type Snapshot, type Violation } from './invariants-snapshot.js';
 
-/** Invariants of stock, the catalog built on it (products, search, ratings) and carts. */
+/** Invariants of stock, the catalog built on it (products, search, reviews and ratings) and carts. */
 
 const levels = (s: Snapshot) => viewOf<StockLevel>(s, 'stock-levels');
 const products = (s: Snapshot) => viewOf<ProductView>(s, 'products');
@@ -175,6 +175,26 @@ const productRating: Invariant = {
   },
 };
 
+const reviewDelivered: Invariant = {
+  name: 'review-delivered',
+  rule: 'A review ("verified purchase") names a Delivered order of its author that holds the product reviewed.',
+  reads: ['reviews', 'orders'],
+  check: (s) => {
+    const found = violation('review-delivered');
+    const orders = viewOf<OrderView>(s, 'orders');
+    const out: Violation[] = [];
+    for (const review of viewOf<ReviewView>(s, 'reviews').docs()) {
+      if (orders.later(review.orderId)) continue;
+      const order = orders.get(review.orderId);
+      const holds = order?.lines.some((line) => line.productId === review.productId);
+      if (!order || order.customerId !== review.customerId || order.status !== 'Delivered' || !holds) {
+        out.push(found(review._id, `names order ${review.orderId}: ${order ? `${order.status}, of ${order.customerId === review.customerId ? 'its author' : 'another customer'}, ${holds ? 'with' : 'without'} the product` : 'unknown'}`));
+      }
+    }
+    return out;
+  },
+};
+
 const cartLog: Invariant = {
   name: 'cart-log',
   rule: "A customer's cart shows the lines of their cart stream: the products, quantities, names and prices checkout will order.",
@@ -194,5 +214,5 @@ const cartLog: Invariant = {
 };
 
 export const STOCK_INVARIANTS: readonly Invariant[] = [
-  stockLevelLog, stockLevelBounds, stockReserved, stockLevelProduct, productStock, searchProduct, productRating, cartLog,
+  stockLevelLog, stockLevelBounds, stockReserved, stockLevelProduct, productStock, searchProduct, productRating, reviewDelivered, cartLog,
 ];

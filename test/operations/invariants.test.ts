@@ -185,13 +185,17 @@ describe('invariants across read models and the log', function () {
       ['product-stock', () => ['products', skus.a.productId, { $inc: { available: 3 } }, skus.a.productId]],
       ['search-product', () => ['search', skus.b.productId, { $set: { 'price.amount': 1 } }, skus.b.productId]],
       ['product-rating', () => ['products', skus.a.productId, { $set: { rating: { average: 5, count: 1 } } }, skus.a.productId]],
+      ['review-delivered', () => ['reviews', reviewOf(skus.a.productId), { $set: { orderId: orders.confirmed } }]],
       ['cart-log', () => ['carts', browsing.customerId, { $set: { 'items.0.quantity': 9 } }, browsing.customerId]],
     ];
     let placed: Map<string, OrderView>;
+    let reviewIds: Map<string, string>;
+    const reviewOf = (productId: string) => reviewIds.get(productId)!;
     const paymentOf = (orderId: string) => placed.get(orderId)!.payment.paymentId;
     const shipmentOf = (orderId: string) => placed.get(orderId)!.shipment!.shipmentId;
     before(async () => {
       placed = new Map((await app.store.collection<OrderView>('orders').find({})).map((doc) => [doc._id, doc]));
+      reviewIds = new Map((await app.store.collection<{ _id: string; productId: string }>('reviews').find({})).map((doc) => [doc.productId, doc._id]));
     });
 
     for (const [invariant, corruption] of cases) {
