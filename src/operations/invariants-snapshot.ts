@@ -83,19 +83,7 @@ export const takeSnapshot = async (deps: SnapshotDeps, projections: readonly Pro
   const jobs = await deps.store.collection<JobDocument>(JOBS).find({ kind: { $in: PAYMENT_JOBS } });
   const head = await deps.eventStore.headPosition();
   const position = await sagaBound(deps, checkpointOf(SAGA_CHECKPOINT)?.position ?? 0, caughtUp);
-
-  const log = emptyFacts();
-  const touched = new Set<string>();
-  const changedAfter = new Set<string>();
-  for await (const event of readLog(deps.eventStore, deps.schema, 0, head)) {
-    if (event.position <= position) foldFacts(log, event);
-    else {
-      const { orderId, sku, productId } = event.data;
-      if (orderId !== undefined) touched.add(String(orderId));
-      if (sku !== undefined) changedAfter.add(`sku:${String(sku)}`);
-      if (productId !== undefined) changedAfter.add(`product:${String(productId)}`);
-    }
-  }
+  const { log, touched, changedAfter } = await readFacts(deps, position, head);
   const views = new Map<string, View>();
   for (const projection of projections) {
     const docs = await deps.store.collection(checkpointOf(projection.name)?.collection ?? projection.collection).find({});
@@ -103,6 +91,24 @@ export const takeSnapshot = async (deps: SnapshotDeps, projections: readonly Pro
   }
   const now = (deps.clock ?? (() => new Date()))().getTime();
   return { position, log, inFlight: inFlight(log, touched, jobs), changedAfter, now, views };
+};
+
+/** The log folded up to `position`, and what it changes after, up to `head`. */
+const readFacts = async (deps: SnapshotDeps, position: number, head: number) => {
+  const log = emptyFacts();
+  const touched = new Set<string>(); // orders
+  const changedAfter = new Set<string>();
+  for await (const event of readLog(deps.eventStore, deps.schema, 0, head)) {
+    if (event.position <= position) {
+      foldFacts(log, event);
+      continue;
+    }
+    const { orderId, sku, productId } = event.data;
+    if (orderId !== undefined) touched.add(String(orderId));
+    if (sku !== undefined) changedAfter.add(`sku:${String(sku)}`);
+    if (productId !== undefined) changedAfter.add(`product:${String(productId)}`);
+  }
+  return { log, touched, changedAfter };
 };
 
 /**

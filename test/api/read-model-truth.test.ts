@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { ALL_PROJECTIONS } from '../../src/projections/index.js';
+import { ProjectionRunner } from '../../src/projections/runner.js';
 import { addToCart, buy, checkout, eventsOf, getOrder, levelsOf, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
 import { eventually } from '../support/temp-dir.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -34,6 +36,30 @@ describe('read models tell the truth over HTTP', () => {
     expect(order.shipment).to.deep.equal({ shipmentId, status: shipment.body.status, trackingNumber: null });
     const adminView = (await asAdmin(`/api/v1/orders/${orderId}`)).body;
     expect(adminView.shipment.status).to.equal('Cancelled');
+  });
+
+  it('rebuilds, at the next start, an orders read model folded before the fix', async () => {
+    const { productId } = await stockedProduct(app, admin, 5);
+    const orderId = await buy(app, shopper, productId, 1);
+    await orderReaches(app, shopper.token, orderId, ['Confirmed']);
+    await eventually(async () => (await getOrder(app, shopper.token, orderId)).body.shipment ?? undefined);
+    await app.http().post(`/api/v1/orders/${orderId}/cancel`).set('Authorization', `Bearer ${shopper.token}`);
+    await orderReaches(app, shopper.token, orderId, ['Cancelled'], 'Refunded');
+    await app.settled();
+    // What version 1 of the projection folded, and says it folded.
+    await app.store.collection('orders').updateOne({ _id: orderId }, { $set: { 'shipment.status': 'Preparing' } });
+    await app.store.collection('checkpoints').updateOne({ _id: 'orders' }, { $unset: { version: '' } });
+
+    const restarted = new ProjectionRunner({ eventStore: app.deps.eventStore, readModels: app.store, schema: app.deps.schema, logger: app.deps.logger }, ALL_PROJECTIONS);
+    await restarted.start();
+    await restarted.stop();
+    expect(restarted.outdated).to.deep.equal(['orders']);
+    await app.deps.rebuilds.startOutdated(restarted.outdated);
+    const order = await eventually(async () => {
+      const body = (await getOrder(app, shopper.token, orderId)).body;
+      return body.shipment.status === 'Cancelled' ? body : undefined;
+    });
+    expect(order.shipment.status).to.equal('Cancelled');
   });
 
   it("keeps a SKU's ETag current through a refused reservation: If-Match with it is not refused", async () => {
