@@ -1,4 +1,3 @@
-import { ABANDONED_CLAIM_GRACE_MS } from '../commands/catalog.js';
 import type { Document } from '../infrastructure/read-models/read-model-store.js';
 import type { CartView } from '../projections/carts/carts.js';
 import type { OrderView } from '../projections/orders/orders.js';
@@ -78,17 +77,20 @@ const stockReserved: Invariant = {
   },
 };
 
+/** Longer than any request takes to write a product and its SKU. */
+export const CREATION_GRACE_MS = 30_000;
+
 /**
  * A product and its SKU are written by one request, one stream after the other: for a moment
- * one is there without the other, and a claim a crash abandoned is completed by the next
- * creation of that SKU within ABANDONED_CLAIM_GRACE_MS. Past that, the pair is incomplete.
+ * one is there without the other. Past that, the pair is incomplete (a creation a crash cut
+ * short, until the next creation of that SKU completes it).
  */
 const registering = (s: Snapshot, sku: string, productId: string, since: string | undefined) =>
-  s.changedAfter.has(`sku:${sku}`) || s.changedAfter.has(`product:${productId}`) || s.now - Date.parse(since ?? '') < ABANDONED_CLAIM_GRACE_MS;
+  s.changedAfter.has(`sku:${sku}`) || s.changedAfter.has(`product:${productId}`) || s.now - Date.parse(since ?? '') < CREATION_GRACE_MS;
 
 const stockLevelProduct: Invariant = {
   name: 'stock-level-product',
-  rule: `Every SKU in stock levels belongs to a listed product of that SKU (past ${ABANDONED_CLAIM_GRACE_MS / 1000} s after its registration, when a claim a crash abandoned is taken over).`,
+  rule: `Every SKU in stock levels belongs to a listed product of that SKU (once ${CREATION_GRACE_MS / 1000} s have passed since its registration: the product's creation is over).`,
   reads: ['stock-levels', 'products'],
   check: (s) => {
     const found = violation('stock-level-product');

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { ABANDONED_CLAIM_GRACE_MS } from '../../src/commands/catalog.js';
 import { money } from '../../src/domain/shared/types.js';
 import type { RecordedEvent } from '../../src/infrastructure/event-store/event-store.js';
 import type { Update } from '../../src/infrastructure/read-models/read-model-store.js';
 import { emptyFacts, foldFacts } from '../../src/operations/invariants-log.js';
+import { CREATION_GRACE_MS } from '../../src/operations/invariants-stock.js';
 import { checkInvariants, INVARIANTS, type InvariantsReport } from '../../src/operations/invariants.js';
 import { verify } from '../../src/operations/verify.js';
 import { JOBS, type JobDocument } from '../../src/processes/jobs.js';
@@ -180,8 +180,8 @@ describe('invariants across read models and the log', function () {
       ['stock-level-log', () => ['stock_levels', skus.a.sku, { $inc: { onHand: 5, available: 5 } }, skus.a.sku]],
       ['stock-level-bounds', () => ['stock_levels', skus.b.sku, { $set: { reserved: 2, available: -1 } }, skus.b.sku]],
       ['stock-reserved', () => ['orders', orders.confirmed, { $set: { status: 'Cancelled' } }, skus.a.sku]],
-      // (Once a claim of the SKU without its product could no longer be the product's creation under way.)
-      ['stock-level-product', () => ['products', skus.c.productId, { $set: { listed: false } }, skus.c.sku, ABANDONED_CLAIM_GRACE_MS]],
+      // (Once a claim of the SKU without its product can no longer be the product's creation under way.)
+      ['stock-level-product', () => ['products', skus.c.productId, { $set: { listed: false } }, skus.c.sku, CREATION_GRACE_MS]],
       ['product-stock', () => ['products', skus.a.productId, { $inc: { available: 3 } }, skus.a.productId]],
       ['search-product', () => ['search', skus.b.productId, { $set: { 'price.amount': 1 } }, skus.b.productId]],
       ['product-rating', () => ['products', skus.a.productId, { $set: { rating: { average: 5, count: 1 } } }, skus.a.productId]],
