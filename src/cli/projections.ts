@@ -3,14 +3,15 @@ import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import type { Tools } from '../api/composition-root.js';
 import type { Progress } from '../operations/rebuild.js';
-import { verify } from '../operations/verify.js';
+import { verify, type Verification } from '../operations/verify.js';
 import { ALL_PROJECTIONS } from '../projections/index.js';
 import { CHECKPOINTS, type Checkpoint } from '../projections/runner.js';
 import { compact, run, table, withTools } from './output.js';
 
 /**
  * `npm run projections:rebuild -- <name|all>...`  rebuild without downtime, then swap
- * `npm run projections:verify [-- <name>...]`     compare the read models with the log; exit 1 on divergence
+ * `npm run projections:verify [-- <name>...]`     compare the read models with the log and check the
+ *                                                  invariants across them; exit 1 on a divergence or a violation
  * `npm run projections:list`                       every projection, its collection and position
  */
 
@@ -25,8 +26,8 @@ program
 program
   .command('verify')
   .argument('[names...]', 'projection names (default: all)')
-  .option('--json', 'print the divergences as JSON')
-  .description('rebuild into scratch collections and compare with the live read models')
+  .option('--json', 'print the divergences and invariant violations as JSON')
+  .description('rebuild into scratch collections and compare with the live read models; check the invariants across them')
   .action((names: string[], options: { json?: boolean }) => run(() => withTools((tools) => check(tools, names, options.json ?? false))));
 
 program
@@ -47,18 +48,37 @@ const rebuild = async (tools: Tools, names: string[]) => {
 
 const check = async (tools: Tools, names: string[], json: boolean) => {
   const selected = tools.rebuilds.select(names.length > 0 ? names : ['all']);
-  const { position, divergences } = await verify({ ...tools, store: tools.readModels }, selected);
-  if (json) console.log(JSON.stringify({ position, divergences }, null, 2));
-  else if (divergences.length === 0) console.log(`no divergence: ${selected.length} read models agree with the log up to position ${position}`);
+  const result = await verify({ ...tools, store: tools.readModels }, selected);
+  const { position, divergences, invariants } = result;
+  if (json) console.log(JSON.stringify(result, null, 2));
   else {
-    // One line per divergence (and one per field): easy to read, and to grep at night.
-    console.log(`${divergences.length} divergences up to position ${position}:`);
-    for (const d of divergences) {
-      console.log(`${d.projection}  ${d.collection}  ${d.id}  ${d.kind}`);
-      for (const f of d.fields ?? []) console.log(`    ${f.field}: live ${compact(f.live)}, from the log ${compact(f.rebuilt)}`);
-    }
+    printDivergences(selected.length, position, divergences);
+    printInvariants(invariants);
   }
-  return divergences.length === 0 ? 0 : 1;
+  return divergences.length === 0 && invariants.violations.length === 0 ? 0 : 1;
+};
+
+// One line per divergence, field or violation: easy to read, and to grep at night.
+const printDivergences = (count: number, position: number, divergences: Verification['divergences']) => {
+  if (divergences.length === 0) {
+    console.log(`no divergence: ${count} read models agree with the log up to position ${position}`);
+    return;
+  }
+  console.log(`${divergences.length} divergences up to position ${position}:`);
+  for (const d of divergences) {
+    console.log(`${d.projection}  ${d.collection}  ${d.id}  ${d.kind}`);
+    for (const f of d.fields ?? []) console.log(`    ${f.field}: live ${compact(f.live)}, from the log ${compact(f.rebuilt)}`);
+  }
+};
+
+const printInvariants = ({ position, checked, violations, inFlight }: Verification['invariants']) => {
+  if (checked.length === 0) return;
+  const busy = inFlight.length === 0 ? '' : ` (${inFlight.length} orders in flight left out of the rules about outcomes)`;
+  if (violations.length === 0) console.log(`no violation: ${checked.length} invariants hold at position ${position}${busy}`);
+  else {
+    console.log(`${violations.length} invariant violations at position ${position}${busy}:`);
+    for (const v of violations) console.log(`invariant ${v.invariant}  ${v.id}  ${v.detail}`);
+  }
 };
 
 const list = async (tools: Tools) => {

@@ -4,13 +4,18 @@ import type { EventStore } from '../infrastructure/event-store/event-store.js';
 import type { Document, ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import type { Projection } from '../projections/projection.js';
 import { CHECKPOINTS, ProjectionRunner, type Checkpoint } from '../projections/runner.js';
+import { checkInvariants, type InvariantsReport } from './invariants.js';
+import { canonical } from './invariants-snapshot.js';
 import { WRITE_BEHIND } from './rebuild.js';
 
 /**
- * Verifies read models against the log: folds the selected projections from the start
- * into scratch collections, up to where the live ones stand, and compares document by
- * document. Documents the live projection changed after that point are left out, so a
- * verification can run while the server writes.
+ * Verifies read models against the log, two ways:
+ * - divergences: folds the selected projections from the start into scratch collections,
+ *   up to where the live ones stand, and compares document by document. Documents the live
+ *   projection changed after that point are left out, so a verification can run while the
+ *   server writes. A fold that is wrong is wrong the same way twice: this cannot see it.
+ * - invariants (see invariants.ts): what must hold across read models and the log, which a
+ *   wrong fold breaks.
  */
 
 export type Divergence = {
@@ -26,7 +31,9 @@ export type VerifyDeps = { eventStore: EventStore; store: ReadModelStore; schema
 
 const VERIFY_CHECKPOINTS = 'verify_checkpoints';
 
-export const verify = async (deps: VerifyDeps, selected: readonly Projection[]): Promise<{ position: number; divergences: Divergence[] }> => {
+export type Verification = { position: number; divergences: Divergence[]; invariants: InvariantsReport };
+
+export const verify = async (deps: VerifyDeps, selected: readonly Projection[]): Promise<Verification> => {
   const live = await deps.store.collection<Checkpoint>(CHECKPOINTS).find({ _id: { $in: selected.map((p) => p.name) } });
   const liveOf = (p: Projection) => live.find((c) => c._id === p.name);
   const position = Math.min(...selected.map((p) => liveOf(p)?.position ?? 0));
@@ -39,7 +46,7 @@ export const verify = async (deps: VerifyDeps, selected: readonly Projection[]):
       const collection = liveOf(projection)?.collection ?? projection.collection;
       divergences.push(...(await compare(deps.store, projection.name, collection, scratch[projection.name]!, position)));
     }
-    return { position, divergences };
+    return { position, divergences, invariants: await checkInvariants(deps, selected) };
   } finally {
     await clean(deps, selected, scratch);
   }
@@ -80,17 +87,11 @@ const compare = async (store: ReadModelStore, projection: string, collection: st
   return divergences;
 };
 
+/** The same document stored by another path compares equal (canonical: sorted keys). */
 const differences = (live: Document, rebuilt: Document) =>
   [...new Set([...Object.keys(live), ...Object.keys(rebuilt)])]
     .filter((field) => canonical(live[field]) !== canonical(rebuilt[field]))
     .map((field) => ({ field, live: live[field], rebuilt: rebuilt[field] }));
-
-/** JSON with sorted keys: the same document stored by another path compares equal. */
-const canonical = (value: unknown): string => {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'undefined';
-  return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`).join(',')}}`;
-};
 
 const clean = async (deps: VerifyDeps, selected: readonly Projection[], scratch: Record<string, string>) => {
   for (const name of Object.values(scratch)) await deps.store.dropCollection(name);

@@ -83,6 +83,7 @@ describe('npm run projections:rebuild / projections:verify', function () {
     const clean = await cli(['verify'], env);
     expect(clean.code, clean.stdout + clean.stderr).to.equal(0);
     expect(clean.stdout).to.match(/no divergence/);
+    expect(clean.stdout).to.match(/no violation: \d+ invariants hold at position \d+/);
 
     const store = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
     await store.collection('products__v2').updateOne({ _id: inStock[0]!.productId }, { $set: { brand: 'Counterfeit' } });
@@ -95,6 +96,41 @@ describe('npm run projections:rebuild / projections:verify', function () {
     const unknown = await cli(['rebuild', 'nope'], env);
     expect(unknown.code).to.equal(1);
     expect(unknown.stderr).to.match(/no projection nope; known: products, stock-levels/);
+  });
+
+  it('prints invariant violations like divergences and exits 1: an order showing its cancelled shipment as Preparing', async () => {
+    const env = { DATA_DIR: dir.path };
+    server = await startServer({ ...env, ADMIN_EMAIL: 'ops@test.local', ADMIN_PASSWORD: 'ops-password', RATE_LIMIT_PER_MINUTE: '0', PAYMENT_TIMEOUT_MS: '500' });
+    await call('POST', '/api/v1/account/register', undefined, { email: 'buyer@test.local', password: 'buyer-password', name: 'Buyer' });
+    const buyer = String((await call('POST', '/api/v1/account/login', undefined, { email: 'buyer@test.local', password: 'buyer-password' })).body.token);
+    const catalog = (await call('GET', '/api/v1/products?pageSize=100')).body.items as Array<{ productId: string; available: number }>;
+    await call('POST', '/api/v1/cart/items', buyer, { productId: catalog.find((p) => p.available > 0)!.productId, quantity: 1 });
+    const { orderId } = (await call('POST', '/api/v1/checkout', buyer, { shippingAddress: ADDRESS, paymentMethod: { token: 'tok_visa' } })).body;
+    const order = () => call('GET', `/api/v1/orders/${orderId}`, buyer);
+    await eventually(async () => ((await order()).body.shipment ? true : undefined));
+    expect((await call('POST', `/api/v1/orders/${orderId}/cancel`, buyer)).status).to.equal(202);
+    const cancelled = await eventually(async () => {
+      const body = (await order()).body;
+      return body.status === 'Cancelled' && body.payment.status === 'Refunded' ? body : undefined;
+    });
+    expect(cancelled.shipment.status).to.equal('Cancelled');
+    const clean = await eventually(async () => {
+      const run = await cli(['verify', '--json'], env);
+      const report = JSON.parse(run.stdout);
+      return report.invariants.inFlight.length === 0 ? { run, report } : undefined;
+    }, 30_000);
+    expect(clean.run.code, clean.run.stdout).to.equal(0);
+    expect(clean.report.invariants.violations).to.deep.equal([]);
+
+    const store = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
+    const [{ collection }] = await store.collection<{ _id: string; collection: string }>('checkpoints').find({ _id: 'orders' });
+    await store.collection(collection).updateOne({ _id: orderId }, { $set: { 'shipment.status': 'Preparing' } });
+    await store.close();
+    const broken = await cli(['verify', 'orders', 'shipments'], env);
+    expect(broken.code, broken.stdout + broken.stderr).to.equal(1);
+    expect(broken.stdout).to.include(`orders  ${collection}  ${orderId}  different`); // the tampering, as a divergence
+    expect(broken.stdout).to.match(/^1 invariant violations at position \d+:$/m);
+    expect(broken.stdout).to.include(`invariant order-shipment  ${orderId}  the order shows its shipment Preparing, the shipment is Cancelled`);
   });
 
   it('refuses a DATA_DIR without shop data rather than making an empty one', async () => {

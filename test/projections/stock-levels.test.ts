@@ -33,6 +33,15 @@ describe('Stock levels projection', () => {
       expect(doc).to.deep.include({ onHand: 7, reserved: 0, available: 7, revision: 3, updatedAt: T2 });
     });
 
+    it("follows the stream's revision through a refused reservation, which moves no stock: the SKU's ETag stays current", () => {
+      const doc = fold([
+        recorded('InventoryItemRegistered', registered('SKU-1'), { revision: 0, occurredAt: T1 }),
+        recorded('StockReceived', received('SKU-1', 1), { revision: 1, occurredAt: T1 }),
+        recorded('StockReservationFailed', { sku: 'SKU-1', productId: 'product-SKU-1', orderId: 'o-1', requested: 3, available: 1, failedAt: T2 }, { revision: 2, occurredAt: T2 }),
+      ]);
+      expect(doc).to.deep.include({ onHand: 1, reserved: 0, available: 1, revision: 2, updatedAt: T2 });
+    });
+
     it('falls back to the recording time when the event carries no occurrence time', () =>
       expect(evolve(null, recorded('InventoryItemRegistered', registered('SKU-1'), { recordedAt: T2 }))?.updatedAt).to.equal(T2));
 
@@ -47,13 +56,14 @@ describe('Stock levels projection', () => {
 
     it('applying the same events twice changes nothing', async () => {
       await stock(fixture, 'SKU-1', [5, 3]);
+      await fixture.append('inventory-SKU-1', 'StockReservationFailed', { sku: 'SKU-1', productId: 'product-SKU-1', orderId: 'o-1', requested: 9, available: 8, failedAt: T2 });
       await fixture.project();
       const once = await fixture.readModels.collection('stock_levels').find({});
       await runnerOn(fixture.events, fixture.readModels, [untyped(stockLevelsProjection)], { checkpoints: 'other' }).apply(
         await fixture.events.readAll(),
       );
       expect(await fixture.readModels.collection('stock_levels').find({})).to.deep.equal(once);
-      expect(once[0]).to.deep.include({ onHand: 8, available: 8 });
+      expect(once[0]).to.deep.include({ onHand: 8, available: 8, revision: 3 });
     });
   });
 

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { deliverShipment, dispatchShipment } from '../../commands/shipments.js';
 import { NotFoundError } from '../../domain/shared/errors.js';
-import { listShipments, toShipment, type ShipmentView } from '../../projections/shipments/shipments.js';
+import { getShipment, listShipments, type ShipmentView } from '../../projections/shipments/shipments.js';
 import { requireAdmin } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { DispatchBody, ListShipmentsQuery } from '../dto/orders.js';
@@ -19,9 +19,9 @@ export const shipmentRoutes = (deps: AppDeps): Router => {
   });
 
   router.get('/:id', async (req, res) => {
-    const doc = await shipments.findOne({ _id: uuidParam(req, 'id', 'shipment') });
-    if (!doc) throw new NotFoundError('shipment not found');
-    res.json(toShipment(doc));
+    const shipment = await getShipment(shipments, uuidParam(req, 'id', 'shipment'));
+    if (!shipment) throw new NotFoundError('shipment not found');
+    res.json(shipment);
   });
 
   // Hand over to the carrier; 409 unless the order is confirmed (e.g. it was cancelled).

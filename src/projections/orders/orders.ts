@@ -1,4 +1,4 @@
-import type { OrderEvent, OrderLine, OrderStatus, ShippingAddress } from '../../domain/ordering/order.js';
+import type { OrderCancelled, OrderEvent, OrderLine, OrderStatus, ShippingAddress } from '../../domain/ordering/order.js';
 import type { PaymentEvent } from '../../domain/payment/payment.js';
 import type { Money } from '../../domain/shared/types.js';
 import type { ShipmentPrepared } from '../../domain/shipping/shipment.js';
@@ -6,8 +6,13 @@ import type { RecordedEvent } from '../../infrastructure/event-store/event-store
 import type { Document, Filter, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
 import { paged } from '../paging.js';
 import type { Projection } from '../projection.js';
+import type { ShipmentView } from '../shipments/shipments.js';
 
-/** An order as its owner and the back office see it, with payment, shipment and status history. */
+/**
+ * An order as its owner and the back office see it, with payment, shipment and status history.
+ * `payment` and `shipment` copy the payments and shipments read models: every event that
+ * changes the status there changes it here, folded the same way (see operations/invariants).
+ */
 export type OrderView = Document & {
   orderId: string;
   customerId: string;
@@ -16,7 +21,7 @@ export type OrderView = Document & {
   total: Money;
   shippingAddress: ShippingAddress;
   payment: { paymentId: string; status: 'Pending' | 'Captured' | 'Failed' | 'Refunded' };
-  shipment: { shipmentId: string; status: 'Preparing' | 'Shipped' | 'Delivered'; trackingNumber: string | null } | null;
+  shipment: { shipmentId: string; status: ShipmentView['status']; trackingNumber: string | null } | null;
   failureReason: string | null;
   history: Array<{ status: OrderStatus; at: string }>;
   /** Revision of the order stream: the ETag of the order. */
@@ -56,8 +61,11 @@ const evolve = (current: OrderView | null, recorded: RecordedEvent): OrderView |
       return { ...doc, payment: { ...doc.payment, status: 'Failed' } };
     case 'PaymentRefunded':
       return { ...doc, payment: { ...doc.payment, status: 'Refunded' } };
-    case 'ShipmentPrepared':
-      return { ...doc, shipment: { shipmentId: event.data.shipmentId, status: 'Preparing', trackingNumber: null } };
+    case 'ShipmentPrepared': {
+      // Prepared after the order was cancelled (the saga had confirmed it first): cancelled all the same.
+      const status = doc.shipment?.status === 'Cancelled' ? 'Cancelled' : 'Preparing';
+      return { ...doc, shipment: { shipmentId: event.data.shipmentId, status, trackingNumber: null } };
+    }
     case 'OrderAmended':
       return { ...doc, shippingAddress: event.data.shippingAddress, revision: recorded.revision };
     case 'OrderShipped':
@@ -69,9 +77,10 @@ const evolve = (current: OrderView | null, recorded: RecordedEvent): OrderView |
     }
     case 'OrderFailed':
       return withStatus({ ...doc, failureReason: event.data.reason }, event.type, at, recorded.revision);
+    case 'OrderCancelled':
+      return withStatus({ ...doc, shipment: cancelledShipment(doc, event.data) }, event.type, at, recorded.revision);
     case 'OrderPaid':
     case 'OrderConfirmed':
-    case 'OrderCancelled':
       return withStatus(doc, event.type, at, recorded.revision);
     default:
       return doc;
@@ -81,6 +90,15 @@ const evolve = (current: OrderView | null, recorded: RecordedEvent): OrderView |
 const withStatus = (doc: OrderView, type: OrderEvent['type'], at: string, revision: number): OrderView => {
   const status = STATUS_OF[type]!;
   return { ...doc, status, history: [...doc.history, { status, at }], revision };
+};
+
+/**
+ * A confirmed order has a shipment on its way to being prepared, prepared or not yet: the
+ * cancellation cancels it, as the shipments read model shows. An order cancelled earlier has none.
+ */
+const cancelledShipment = (doc: OrderView, cancelled: OrderCancelled['data']): OrderView['shipment'] => {
+  if (!doc.shipment && cancelled.previousStatus !== 'Confirmed') return doc.shipment;
+  return { shipmentId: cancelled.shipmentId, status: 'Cancelled', trackingNumber: doc.shipment?.trackingNumber ?? null };
 };
 
 const EVENT_TYPES: Handled['type'][] = [
@@ -95,6 +113,7 @@ export const ordersProjection: Projection<OrderView> = {
   documentIds: (event) => [String(event.data.orderId)],
   evolve,
   indexes: [{ keys: { customerId: 1 } }, { keys: { status: 1 } }],
+  version: 2, // 2: a cancellation cancels the order's shipment
 };
 
 // ------------------------------------------------------------------ queries

@@ -1,4 +1,4 @@
-import type { OrderConfirmed, OrderCreated } from '../../domain/ordering/order.js';
+import type { OrderCancelled, OrderConfirmed, OrderCreated, OrderFailed } from '../../domain/ordering/order.js';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
 import type { Document, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
 import type { Projection } from '../projection.js';
@@ -6,7 +6,8 @@ import type { ProductView } from '../products/products.js';
 
 /**
  * What was bought together: one document per order with the products in it, marked once
- * the order is confirmed (paid and its stock reserved). Recommendations count, over the
+ * the order is confirmed (paid and its stock reserved), unmarked if it is cancelled (or
+ * failed) after all: an order given up was not bought. Recommendations count, over the
  * confirmed orders holding a product, how often each other product was in them; the
  * multikey index on `productIds` keeps that to the orders concerned.
  */
@@ -18,7 +19,7 @@ export type PurchaseView = Document & {
   createdAt: string;
 };
 
-type Handled = OrderCreated | OrderConfirmed;
+type Handled = OrderCreated | OrderConfirmed | OrderCancelled | OrderFailed;
 
 const evolve = (current: PurchaseView | null, recorded: RecordedEvent): PurchaseView | null => {
   const event = recorded as unknown as Handled;
@@ -28,16 +29,17 @@ const evolve = (current: PurchaseView | null, recorded: RecordedEvent): Purchase
     const productIds = [...new Set((Array.isArray(lines) ? lines : []).map((line) => line.productId))];
     return { _id: orderId, orderId, customerId, productIds, confirmed: current?.confirmed ?? false, createdAt };
   }
-  return current && { ...current, confirmed: true };
+  return current && { ...current, confirmed: event.type === 'OrderConfirmed' };
 };
 
 export const purchasesProjection: Projection<PurchaseView> = {
   name: 'purchases',
   collection: 'purchases',
-  eventTypes: ['OrderCreated', 'OrderConfirmed'],
+  eventTypes: ['OrderCreated', 'OrderConfirmed', 'OrderCancelled', 'OrderFailed'],
   documentIds: (event) => [String(event.data.orderId)],
   evolve,
   indexes: [{ keys: { productIds: 1 } }, { keys: { customerId: 1 } }],
+  version: 2, // 2: a cancelled order is no purchase
 };
 
 // ------------------------------------------------------------------ queries

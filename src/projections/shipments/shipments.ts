@@ -1,11 +1,17 @@
 import type { OrderAmended, OrderCancelled, OrderDelivered, OrderLine, OrderShipped, ShippingAddress } from '../../domain/ordering/order.js';
 import type { ShipmentPrepared } from '../../domain/shipping/shipment.js';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
-import type { Document, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
+import type { Document, Filter, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
 import { paged } from '../paging.js';
 import type { Projection } from '../projection.js';
 
-/** The warehouse's view: what to ship where, and how far it got. */
+/**
+ * The warehouse's view: what to ship where, and how far it got. Dispatch, delivery,
+ * cancellation and a new address are decided by the order, and the saga prepares the
+ * shipment a moment after the order's confirmation: an order may be cancelled or amended
+ * in between. What the order decided first is kept in a document not yet `prepared`
+ * (hidden unless cancelled), and the preparation does not undo it.
+ */
 export type ShipmentView = Document & {
   shipmentId: string;
   orderId: string;
@@ -14,35 +20,54 @@ export type ShipmentView = Document & {
   trackingNumber: string | null;
   lines: OrderLine[];
   shippingAddress: ShippingAddress;
+  /** False until ShipmentPrepared. */
+  prepared: boolean;
+  /** When the order's address last changed: an amendment before the preparation outranks the address it carries. */
+  amendedAt: string | null;
   updatedAt: string;
 };
 
 type Handled = ShipmentPrepared | OrderShipped | OrderDelivered | OrderAmended | OrderCancelled;
 
+const NO_ADDRESS: ShippingAddress = { line1: '', city: '', postalCode: '', country: '' };
+
+/** A document for a shipment the saga has not prepared yet. */
+const awaiting = (data: { shipmentId: string; orderId: string; customerId: string }, at: string): ShipmentView => {
+  const { shipmentId, orderId, customerId } = data;
+  return { _id: shipmentId, shipmentId, orderId, customerId, status: 'Preparing', trackingNumber: null, lines: [], shippingAddress: NO_ADDRESS, prepared: false, amendedAt: null, updatedAt: at };
+};
+
+const prepare = (current: ShipmentView | null, event: ShipmentPrepared, at: string): ShipmentView => {
+  const { shipmentId, orderId, customerId, lines, shippingAddress } = event.data;
+  // The saga took the address at the confirmation: an amendment recorded before this event is newer.
+  const address = current?.amendedAt ? current.shippingAddress : shippingAddress;
+  return {
+    _id: shipmentId, shipmentId, orderId, customerId, status: current?.status === 'Cancelled' ? 'Cancelled' : 'Preparing',
+    trackingNumber: null, lines, shippingAddress: address, prepared: true, amendedAt: current?.amendedAt ?? null, updatedAt: at,
+  };
+};
+
+const cancel = (current: ShipmentView | null, event: OrderCancelled, at: string): ShipmentView | null => {
+  // Only a confirmed order has a shipment on its way to being prepared (or prepared; documents of version 1 all were).
+  const prepared = current !== null && current.prepared !== false;
+  if (event.data.previousStatus !== 'Confirmed' && !prepared) return null;
+  return { ...(current ?? awaiting(event.data, at)), status: 'Cancelled', updatedAt: at };
+};
+
 const evolve = (current: ShipmentView | null, recorded: RecordedEvent): ShipmentView | null => {
   const event = recorded as unknown as Handled;
   const at = String(recorded.metadata.occurredAt ?? recorded.recordedAt);
-  if (event.type === 'ShipmentPrepared') {
-    const { shipmentId, orderId, customerId, lines, shippingAddress } = event.data;
-    // The order may have been cancelled between its confirmation and this preparation.
-    const status = current?.status === 'Cancelled' ? 'Cancelled' : 'Preparing';
-    return { _id: shipmentId, shipmentId, orderId, customerId, status, trackingNumber: null, lines, shippingAddress, updatedAt: at };
-  }
-  if (!current) {
-    // Only a confirmed order can have a shipment on its way to being prepared.
-    if (event.type !== 'OrderCancelled' || event.data.previousStatus !== 'Confirmed') return null;
-    const { shipmentId, orderId, customerId } = event.data;
-    return { _id: shipmentId, shipmentId, orderId, customerId, status: 'Cancelled', trackingNumber: null, lines: [], shippingAddress: { line1: '', city: '', postalCode: '', country: '' }, updatedAt: at };
-  }
   switch (event.type) {
-    case 'OrderShipped':
-      return { ...current, status: 'Shipped', trackingNumber: event.data.trackingNumber, updatedAt: at };
-    case 'OrderDelivered':
-      return { ...current, status: 'Delivered', updatedAt: at };
-    case 'OrderAmended':
-      return { ...current, shippingAddress: event.data.shippingAddress, updatedAt: at };
+    case 'ShipmentPrepared':
+      return prepare(current, event, at);
     case 'OrderCancelled':
-      return { ...current, status: 'Cancelled', updatedAt: at };
+      return cancel(current, event, at);
+    case 'OrderAmended':
+      return { ...(current ?? awaiting(event.data, at)), shippingAddress: event.data.shippingAddress, amendedAt: event.data.amendedAt, updatedAt: at };
+    case 'OrderShipped':
+      return current && { ...current, status: 'Shipped', trackingNumber: event.data.trackingNumber, updatedAt: at };
+    case 'OrderDelivered':
+      return current && { ...current, status: 'Delivered', updatedAt: at };
   }
 };
 
@@ -53,16 +78,27 @@ export const shipmentsProjection: Projection<ShipmentView> = {
   documentIds: (event) => [String(event.data.shipmentId)],
   evolve,
   indexes: [{ keys: { status: 1 } }],
+  version: 2, // 2: an amendment or a cancellation before the preparation is kept
 };
+
+// ------------------------------------------------------------------ queries
+
+/** Shipments the warehouse sees: prepared ones, and cancelled ones (prepared or not). Documents of version 1 have no `prepared`. */
+export const VISIBLE: Filter = { $or: [{ prepared: { $ne: false } }, { status: 'Cancelled' }] };
 
 export const toShipment = ({ shipmentId, orderId, customerId, status, trackingNumber, lines, shippingAddress }: ShipmentView) => ({
   shipmentId, orderId, customerId, status, trackingNumber, lines, shippingAddress,
 });
 
+export const getShipment = async (shipments: ReadModelCollection<ShipmentView>, shipmentId: string) => {
+  const doc = await shipments.findOne({ _id: shipmentId, ...VISIBLE });
+  return doc ? toShipment(doc) : undefined;
+};
+
 export const listShipments = async (
   shipments: ReadModelCollection<ShipmentView>,
   query: { status?: ShipmentView['status']; page: number; pageSize: number },
 ) => {
-  const filter = query.status ? { status: query.status } : {};
+  const filter = query.status ? { ...VISIBLE, status: query.status } : VISIBLE;
   return paged(shipments, filter, { updatedAt: 1 }, query, toShipment);
 };

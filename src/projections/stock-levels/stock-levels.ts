@@ -16,7 +16,7 @@ export type StockLevel = Document & {
   updatedAt: string;
 };
 
-type Handled = Exclude<InventoryEvent, { type: 'StockReservationFailed' }>;
+type Handled = InventoryEvent;
 
 const evolve = (current: StockLevel | null, recorded: RecordedEvent): StockLevel => {
   const event = recorded as unknown as Handled & { revision: number; recordedAt: string };
@@ -33,6 +33,7 @@ const evolve = (current: StockLevel | null, recorded: RecordedEvent): StockLevel
   const [onHand, reserved] = ((): [number, number] => {
     switch (event.type) {
       case 'InventoryItemRegistered':
+      case 'StockReservationFailed': // moves no stock, but it is a revision of the stream: the SKU's ETag
         return [doc.onHand, doc.reserved];
       case 'StockReceived':
         return [doc.onHand + event.data.quantity, doc.reserved];
@@ -53,10 +54,11 @@ const evolve = (current: StockLevel | null, recorded: RecordedEvent): StockLevel
 export const stockLevelsProjection: Projection<StockLevel> = {
   name: 'stock-levels',
   collection: 'stock_levels',
-  eventTypes: ['InventoryItemRegistered', 'StockReceived', 'StockAdjusted', 'StockReserved', 'StockReleased', 'StockDispatched'],
+  eventTypes: ['InventoryItemRegistered', 'StockReceived', 'StockAdjusted', 'StockReserved', 'StockReservationFailed', 'StockReleased', 'StockDispatched'],
   documentIds: (event) => [String(event.data.sku)],
   evolve,
   indexes: [{ keys: { available: 1 } }],
+  version: 2, // 2: the revision follows every event of the stream
 };
 
 export const toStockLevel = (doc: StockLevel) => ({

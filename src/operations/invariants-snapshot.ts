@@ -1,0 +1,179 @@
+import type { EventSchema } from '../domain/shared/event-schema.js';
+import type { EventStore } from '../infrastructure/event-store/event-store.js';
+import type { Document, ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
+import { JOBS, type JobDocument } from '../processes/jobs.js';
+import { ORDER_SAGA_EVENTS, orderSaga } from '../processes/order-saga.js';
+import type { JobKind } from '../processes/process-manager.js';
+import type { Projection } from '../projections/projection.js';
+import { CHECKPOINTS, type Checkpoint } from '../projections/runner.js';
+import { emptyFacts, foldFacts, readLog, type LogFacts, type PaymentFacts } from './invariants-log.js';
+
+/**
+ * One consistent moment of the shop for the invariants: the log folded up to a position P,
+ * and the read models as they were at P. Every read model has caught up with P (P is at most
+ * the lowest checkpoint), so a document last changed at or before P is what it was at P; one
+ * changed since is left out (`later`). The server may go on writing meanwhile.
+ *
+ * Invariants across aggregates hold once the order saga is done with an order. An order is
+ * in flight, and left out of those, when the log holds events of it after P, or when a
+ * payment job that can still move its payment is queued. P is also at most the order saga's
+ * checkpoint, so the saga has reacted to everything up to P: its commands are in the log, its
+ * jobs in the queue. Nothing of an in-flight order is reported: a busy shop raises no false alarm.
+ */
+
+export type SnapshotDeps = { eventStore: EventStore; store: ReadModelStore; schema: EventSchema; clock?: () => Date };
+
+/** A read model's documents as they were at the snapshot's position. */
+export class View<D extends Document = Document> {
+  private readonly at = new Map<string, D>();
+  private readonly changed = new Map<string, D>();
+
+  constructor(docs: readonly D[], position: number) {
+    for (const doc of docs) (Number(doc._position ?? 0) > position ? this.changed : this.at).set(doc._id, doc);
+  }
+
+  /** The document as it was at the snapshot (undefined: there was none, or see `later`). */
+  get(id: string): D | undefined {
+    return this.at.get(id);
+  }
+
+  /** Changed since the snapshot: not comparable with it. */
+  later(id: string): boolean {
+    return this.changed.has(id);
+  }
+
+  docs(): IterableIterator<D> {
+    return this.at.values();
+  }
+
+  /** The documents changed since the snapshot, as they are now. */
+  laterDocs(): IterableIterator<D> {
+    return this.changed.values();
+  }
+}
+
+export type Snapshot = {
+  position: number;
+  log: LogFacts;
+  /** Orders whose saga still has work to do. */
+  inFlight: ReadonlySet<string>;
+  /** SKUs (`sku:<sku>`) and products (`product:<id>`) the log changes after the snapshot's position. */
+  changedAfter: ReadonlySet<string>;
+  /** When the snapshot was taken (ms since the epoch). */
+  now: number;
+  /** By projection name. */
+  views: ReadonlyMap<string, View>;
+};
+
+export const viewOf = <D extends Document>(snapshot: Snapshot, projection: string): View<D> => {
+  const view = snapshot.views.get(projection);
+  if (!view) throw new Error(`the snapshot has no ${projection} read model`);
+  return view as unknown as View<D>;
+};
+
+const SAGA_CHECKPOINT = `process:${orderSaga(0).name}`;
+const SAGA_EVENTS = new Set<string>(ORDER_SAGA_EVENTS);
+const PAYMENT_JOBS: JobKind[] = ['charge-payment', 'expire-payment', 'reconcile-payment', 'refund-payment'];
+
+export const takeSnapshot = async (deps: SnapshotDeps, projections: readonly Projection[]): Promise<Snapshot> => {
+  // Order matters: checkpoints, then jobs, then the head (see the header).
+  const checkpoints = await deps.store.collection<Checkpoint>(CHECKPOINTS).find({ _id: { $in: [...projections.map((p) => p.name), SAGA_CHECKPOINT] } });
+  const checkpointOf = (id: string) => checkpoints.find((c) => c._id === id);
+  const caughtUp = Math.min(...projections.map((p) => checkpointOf(p.name)?.position ?? 0));
+  const jobs = await deps.store.collection<JobDocument>(JOBS).find({ kind: { $in: PAYMENT_JOBS } });
+  const head = await deps.eventStore.headPosition();
+  const position = await sagaBound(deps, checkpointOf(SAGA_CHECKPOINT)?.position ?? 0, caughtUp);
+  const { log, touched, changedAfter } = await readFacts(deps, position, head);
+  const views = new Map<string, View>();
+  for (const projection of projections) {
+    const docs = await deps.store.collection(checkpointOf(projection.name)?.collection ?? projection.collection).find({});
+    views.set(projection.name, new View(docs, position));
+  }
+  const now = (deps.clock ?? (() => new Date()))().getTime();
+  return { position, log, inFlight: inFlight(log, touched, jobs), changedAfter, now, views };
+};
+
+/** The log folded up to `position`, and what it changes after, up to `head`. */
+const readFacts = async (deps: SnapshotDeps, position: number, head: number) => {
+  const log = emptyFacts();
+  const touched = new Set<string>(); // orders
+  const changedAfter = new Set<string>();
+  for await (const event of readLog(deps.eventStore, deps.schema, 0, head)) {
+    if (event.position <= position) {
+      foldFacts(log, event);
+      continue;
+    }
+    const { orderId, sku, productId } = event.data;
+    if (orderId !== undefined) touched.add(String(orderId));
+    if (sku !== undefined) changedAfter.add(`sku:${String(sku)}`);
+    if (productId !== undefined) changedAfter.add(`product:${String(productId)}`);
+  }
+  return { log, touched, changedAfter };
+};
+
+/**
+ * The saga writes its checkpoint only when a batch concerns it (or now and then): on a quiet
+ * shop it stands before the last events, that it has nothing to do with. Up to the first
+ * event of its own after its checkpoint, it has reacted to everything.
+ */
+const sagaBound = async (deps: SnapshotDeps, saga: number, caughtUp: number): Promise<number> => {
+  if (saga >= caughtUp) return caughtUp;
+  let reacted = saga;
+  for await (const event of readLog(deps.eventStore, deps.schema, saga, caughtUp)) {
+    if (SAGA_EVENTS.has(event.type)) return reacted;
+    reacted = event.position;
+  }
+  return caughtUp;
+};
+
+/** Which queued payment jobs can still move a payment in each state (see commands/payments.ts). */
+const canMove = (kind: string, payment: PaymentFacts['state']): boolean => {
+  switch (payment.status) {
+    case 'Pending':
+      return kind === 'charge-payment' || kind === 'expire-payment';
+    case 'RefundPending':
+      return kind === 'refund-payment';
+    case 'Failed': // a capture the provider made after all may still be found, and refunded
+      return !payment.providerReference && (kind === 'charge-payment' || kind === 'reconcile-payment');
+    default:
+      return false;
+  }
+};
+
+const inFlight = (log: LogFacts, touched: Set<string>, jobs: readonly JobDocument[]): Set<string> => {
+  const orders = new Set(touched);
+  for (const job of jobs) {
+    const payment = log.payments.get(String(job.payload.paymentId));
+    if (payment && payment.state.status !== 'None' && canMove(job.kind, payment.state)) orders.add(payment.state.orderId);
+  }
+  return orders;
+};
+
+// ------------------------------------------------------------------ invariants
+
+/** An invariant that does not hold: for one order, SKU, product... (`id`), and how. */
+export type Violation = { invariant: string; id: string; detail: string };
+
+/** The violations of one invariant, made one at a time. */
+export const violation = (invariant: string) => (id: string, detail: string): Violation => ({ invariant, id, detail });
+
+export type Invariant = {
+  name: string;
+  /** What must always hold, in one sentence: the operator's documentation. */
+  rule: string;
+  /** The read models (projection names) it reads: it runs when all of them are verified. */
+  reads: readonly string[];
+  check: (snapshot: Snapshot) => Violation[];
+};
+
+/** JSON with sorted keys: equal values compare equal, however their keys were written. */
+export const canonical = (value: unknown): string => {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'undefined';
+  return `{${Object.keys(value).sort().map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`).join(',')}}`;
+};
+
+export const same = (a: unknown, b: unknown): boolean => canonical(a) === canonical(b);
+
+/** A value as a violation's detail shows it. */
+export const shown = (value: unknown): string => (typeof value === 'string' ? value : canonical(value));

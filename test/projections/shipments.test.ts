@@ -1,0 +1,82 @@
+import { expect } from 'chai';
+import type { RecordedEvent } from '../../src/infrastructure/event-store/event-store.js';
+import { getShipment, listShipments, shipmentsProjection, type ShipmentView } from '../../src/projections/shipments/shipments.js';
+import { projectionFixture, recorded, runnerOn, untyped } from './projection-fixture.js';
+
+const fold = (events: RecordedEvent[]) => events.reduce<ShipmentView | null>((doc, event) => shipmentsProjection.evolve(doc, event), null);
+
+describe('Shipments projection', () => {
+  describe('evolve', () => {
+    it('ships to the address the order was amended to between its confirmation and the preparation', () => {
+      // The saga took the address when it saw the confirmation; the amendment came before its preparation.
+      const doc = fold([amended(MOVED), prepared(ADDRESS)]);
+      expect(doc).to.deep.include({ shippingAddress: MOVED, status: 'Preparing', prepared: true, lines: LINES });
+    });
+
+    it('ships to the address of a later amendment', () =>
+      expect(fold([prepared(ADDRESS), amended(MOVED)])).to.deep.include({ shippingAddress: MOVED, prepared: true }));
+
+    it('keeps the prepared address when nothing was amended', () =>
+      expect(fold([prepared(ADDRESS)])).to.deep.include({ shippingAddress: ADDRESS, prepared: true, amendedAt: null }));
+
+    it('keeps an amendment before the preparation hidden, not as a shipment', () =>
+      expect(fold([amended(MOVED)])).to.deep.include({ prepared: false, status: 'Preparing', shippingAddress: MOVED }));
+
+    it('forgets that amendment when the order is cancelled before its confirmation', () => expect(fold([amended(MOVED), cancelled('Paid')])).to.equal(null));
+
+    it('cancels a shipment not prepared yet when a confirmed order is cancelled, and the preparation keeps it cancelled', () => {
+      expect(fold([cancelled('Confirmed')])).to.deep.include({ status: 'Cancelled', prepared: false });
+      expect(fold([amended(MOVED), cancelled('Confirmed'), prepared(ADDRESS)])).to.deep.include({ status: 'Cancelled', prepared: true, shippingAddress: MOVED });
+    });
+  });
+
+  describe('when projected by the runner', () => {
+    let fixture: ReturnType<typeof projectionFixture>;
+    const shipments = () => fixture.readModels.collection<ShipmentView>('shipments');
+    beforeEach(() => (fixture = projectionFixture([untyped(shipmentsProjection)])));
+    afterEach(() => fixture.close());
+
+    const append = async (events: RecordedEvent[]) => {
+      for (const event of events) await fixture.append(event.streamName, event.type, event.data, event.metadata);
+      await fixture.project();
+    };
+
+    it('applying the same events twice changes nothing', async () => {
+      await append([amended(MOVED), prepared(ADDRESS)]);
+      const once = await shipments().find({});
+      await runnerOn(fixture.events, fixture.readModels, [untyped(shipmentsProjection)], { checkpoints: 'other' }).apply(await fixture.events.readAll());
+      expect(await shipments().find({})).to.deep.equal(once);
+      expect(once[0]).to.deep.include({ shippingAddress: MOVED, prepared: true });
+    });
+
+    it('shows the warehouse neither the hidden amendment nor anything of it, until the shipment is prepared', async () => {
+      await append([amended(MOVED)]);
+      expect(await getShipment(shipments(), SHIPMENT)).to.equal(undefined);
+      expect((await listShipments(shipments(), { page: 1, pageSize: 10 })).total).to.equal(0);
+      await append([prepared(ADDRESS)]);
+      expect(await getShipment(shipments(), SHIPMENT)).to.deep.include({ shipmentId: SHIPMENT, status: 'Preparing', shippingAddress: MOVED });
+      expect((await listShipments(shipments(), { page: 1, pageSize: 10, status: 'Preparing' })).total).to.equal(1);
+    });
+
+    it('shows a cancelled shipment, prepared or not', async () => {
+      await append([cancelled('Confirmed')]);
+      expect(await getShipment(shipments(), SHIPMENT)).to.deep.include({ status: 'Cancelled' });
+      expect((await listShipments(shipments(), { page: 1, pageSize: 10, status: 'Cancelled' })).total).to.equal(1);
+    });
+  });
+});
+
+// ------------------------------------------------------------------ fixtures
+
+const SHIPMENT = 'shipment-1';
+const ids = { orderId: 'order-1', customerId: 'customer-1', shipmentId: SHIPMENT };
+const AT = '2024-05-01T10:00:00.000Z';
+const ADDRESS = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
+const MOVED = { line1: '742 Evergreen Terrace', city: 'Springfield', postalCode: '49007', country: 'US' };
+const LINES = [{ productId: 'p-1', sku: 'SKU-1', name: 'Widget', quantity: 2, unitPrice: { amount: 500, currency: 'USD' } }];
+
+const onOrder = (type: string, data: Record<string, unknown>) => recorded(type, { ...ids, ...data }, { occurredAt: AT, streamName: 'order-order-1' });
+const amended = (shippingAddress: typeof ADDRESS) => onOrder('OrderAmended', { shippingAddress, amendedAt: AT });
+const cancelled = (previousStatus: string) => onOrder('OrderCancelled', { cancelledBy: 'customer-1', previousStatus, cancelledAt: AT });
+const prepared = (shippingAddress: typeof ADDRESS) =>
+  recorded('ShipmentPrepared', { ...ids, lines: LINES, shippingAddress, preparedAt: AT }, { occurredAt: AT, streamName: `shipment-${SHIPMENT}` });
