@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { v4 as uuid } from 'uuid';
-import type { Document, ReadModelCollection } from '../../src/infrastructure/read-models/read-model-store.js';
 import { rankKey, searchProducts, searchProjection, WEIGHTS, type SearchQuery, type SearchView } from '../../src/projections/search/search.js';
 import { termsOf } from '../../src/projections/search/text.js';
+import { recorded, recording } from '../support/recording-collection.js';
 import { projectionFixture, untyped } from './projection-fixture.js';
 
 /**
@@ -22,24 +22,6 @@ const seeded = (seed: number) => () => {
   seed = (seed * 1103515245 + 12345) % 2147483648;
   return seed / 2147483648;
 };
-
-type Call = { pipeline: Record<string, unknown>[]; results: unknown[] };
-
-/** The collection as search sees it, recording each aggregation it runs and its answer. */
-const recording = <T extends Document>(inner: ReadModelCollection<T>, calls: Call[]): ReadModelCollection<T> =>
-  new Proxy(inner, {
-    get(target, property) {
-      if (property === 'aggregate') {
-        return async (pipeline: Record<string, unknown>[]) => {
-          const results = await target.aggregate(pipeline);
-          calls.push({ pipeline: structuredClone(pipeline), results: structuredClone(results) });
-          return results;
-        };
-      }
-      const value = Reflect.get(target, property, target) as unknown;
-      return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-  });
 
 /** Every object inside a value (the value too). */
 const objectsIn = (value: unknown): Record<string, unknown>[] => {
@@ -122,11 +104,11 @@ describe('search queries (embedded store)', () => {
     for (const query of [{ q: 'lamp' }, { q: 'lamp', sort: 'price' as const }, { q: 'oak travel', sort: 'rating' as const }, {}]) {
       const { total } = await expected({ ...query, page: 1, pageSize });
       for (const page of [1, Math.ceil(total / pageSize)]) {
-        const calls: Call[] = [];
+        const calls = recorded();
         const answer = await searchProducts(recording(collection(), calls), { ...query, page, pageSize });
         expect(answer.items, JSON.stringify({ query, page })).to.have.length.greaterThan(0);
-        expect(calls).to.have.length.greaterThan(0);
-        for (const { pipeline, results } of calls) {
+        expect(calls.aggregations).to.have.length.greaterThan(0);
+        for (const { pipeline, results } of calls.aggregations) {
           const facetAt = pipeline.findIndex((stage) => '$facet' in stage);
           expect(facetAt, 'a $facet stage').to.be.greaterThan(0);
           expect(pipeline.slice(0, facetAt).some((stage) => '$project' in stage), 'a $project before $facet').to.equal(true);
