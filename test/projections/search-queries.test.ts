@@ -99,6 +99,19 @@ describe('search queries (embedded store)', () => {
     }
   }
 
+  it('answers any string as q: nothing for one without a searchable word, naming what it ignored', async () => {
+    const next = seeded(5);
+    const randomText = () => String.fromCharCode(...Array.from({ length: 1 + Math.floor(next() * 12) }, () => Math.floor(next() * 0x10000)));
+    const strange = ['\u0000', '\uD800', '\uDFFF lamp', 'lamp\u0301', '\u202Elamp', '\uFDFD', 'ß İ ǅ', '\u0000'.repeat(200), 'x'.repeat(10_000), '$where', '{"$gt":""}', 'rank.t_lamp', '__proto__ constructor'];
+    for (const q of [...strange, ...Array.from({ length: 60 }, randomText)]) {
+      const answer = await searchProducts(collection(), { q, page: 1, pageSize: 5 });
+      if (termsOf(q).length === 0 && q.trim().length > 0) {
+        expect(answer, JSON.stringify(q)).to.deep.include({ items: [], total: 0, facets: { brand: {}, category: {} } });
+        expect(answer.ignoredWords, JSON.stringify(q)).not.to.be.empty;
+      } else expect(answer.total, JSON.stringify(q)).to.be.at.least(0);
+    }
+  });
+
   it('hands whole products to no $facet, and gets at most a page of ids back, however deep the page', async () => {
     const pageSize = 5;
     for (const query of [{ q: 'lamp' }, { q: 'lamp', sort: 'price' as const }, { q: 'oak travel', sort: 'rating' as const }, {}]) {

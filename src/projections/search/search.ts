@@ -197,13 +197,18 @@ const rankedHits = async (search: ReadModelCollection<SearchView>, filter: Filte
   return { hits: [...(boosted?.items ?? []), ...rest], counted };
 };
 
-/** The page's products by id, in the order of the hits: a product changed since shows as it is now, one gone is left out. */
+/**
+ * The page's products by id, in the order of the hits: a product changed since shows as it
+ * is now, one gone is left out, and one that changed tier between the two aggregations
+ * (boosted by an edit) shows once.
+ */
 const productsOf = async (search: ReadModelCollection<SearchView>, hits: readonly Hit[]) => {
   if (hits.length === 0) return [];
   const docs = await search.find({ _id: { $in: hits.map((hit) => hit._id) } }, { readonly: true });
   const byId = new Map(docs.map((doc) => [doc._id, doc]));
   return hits.flatMap(({ _id, score }) => {
     const doc = byId.get(_id);
+    byId.delete(_id);
     return doc ? [{ doc, score }] : [];
   });
 };
