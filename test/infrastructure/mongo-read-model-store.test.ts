@@ -7,9 +7,8 @@ import {
   databaseNameOf,
   duplicateKeyOf,
   keyOfMessage,
-  redacted,
-  transactionsUnavailable,
 } from '../../src/infrastructure/read-models/mongo-read-model-store.js';
+import { redacted, transactionsUnavailable } from '../../src/infrastructure/read-models/mongo-server.js';
 import type { WriteOperation } from '../../src/infrastructure/read-models/read-model-store.js';
 import { readModelStoreContract } from './read-model-store.contract.js';
 
