@@ -119,6 +119,26 @@ describe('native filters and aggregation (embedded store)', () => {
           },
         },
       ],
+      'project before a facet whose sub-pipelines add fields: a score from what it kept, a field from what it dropped': [
+        { $project: { 'rank.t_red': 1, 'rank.t_blue': 1, created: 1, brand: 1 } },
+        {
+          $facet: {
+            ranked: [
+              { $addFields: { score: { $add: [{ $ifNull: ['$rank.t_red', 1] }, { $ifNull: ['$rank.t_blue', 1] }] } } },
+              { $sort: { score: -1, created: -1, _id: 1 } },
+              { $skip: 4 },
+              { $limit: 6 },
+              { $project: { score: 1 } },
+            ],
+            dropped: [{ $addFields: { amount: '$price.amount' } }, { $group: { _id: '$amount', count: { $sum: 1 } } }],
+            spellings: [
+              { $group: { _id: '$brand', key: { $first: '$brand' }, count: { $sum: 1 } } },
+              { $group: { _id: '$key', name: { $min: '$_id' }, count: { $sum: '$count' } } },
+              { $sort: { count: -1, _id: 1 } },
+            ],
+          },
+        },
+      ],
       'a facet of items, total and groups': [
         { $match: { 'price.amount': { $gte: 10 } } },
         {

@@ -95,7 +95,11 @@ export const readModelStoreContract = (
           {
             $facet: {
               total: [{ $count: 'n' }],
-              brand: [{ $group: { _id: '$key', name: { $min: '$brand' }, count: { $sum: 1 } } }, { $sort: { count: -1, _id: 1 } }],
+              brand: [
+                { $group: { _id: '$brand', key: { $first: '$key' }, count: { $sum: 1 } } },
+                { $group: { _id: '$key', name: { $min: '$_id' }, count: { $sum: '$count' } } },
+                { $sort: { count: -1, _id: 1 } },
+              ],
               ids: [{ $sort: { score: -1, 'stock.onHand': -1, _id: 1 } }, { $limit: 4 }, { $match: { tags: { $nin: ['sale'] } } }, { $skip: 1 }, { $limit: 2 }, { $project: { _id: 1 } }],
               rows: [{ $sort: { _id: 1 } }, { $limit: 2 }],
             },

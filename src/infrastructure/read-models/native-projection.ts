@@ -80,14 +80,18 @@ const MAKES_NEW_ROWS = new Set(['$group', '$count', '$project']);
 
 /**
  * Whether `stages` can run on rows `projection` has not projected: up to the first stage
- * that makes new rows, every stage reads only what the projection keeps (and one does).
+ * that makes new rows, every stage reads only what the projection keeps or what an
+ * $addFields before it set (and one does make new rows).
  */
 export const runsUnprojected = (projection: Projection, stages: readonly Stage[]): boolean => {
+  const added = new Set<string>();
+  const readable = (path: string) => projection.keeps(path) || added.has(path.split('.')[0]!);
   for (const stage of stages) {
     const [name] = Object.keys(stage);
     const reads = Object.keys(stage).length === 1 ? readsOf(name!, stage[name!]) : undefined;
-    if (!reads?.every(projection.keeps)) return false;
+    if (!reads?.every(readable)) return false;
     if (MAKES_NEW_ROWS.has(name!)) return true;
+    if (name === '$addFields' || name === '$set') for (const field of Object.keys(stage[name] as object)) added.add(field);
   }
   return false;
 };
@@ -103,6 +107,9 @@ const readsOf = (name: string, spec: unknown): string[] | undefined => {
     }
     case '$group':
       return fieldPaths(spec);
+    case '$addFields':
+    case '$set':
+      return Object.keys(spec).some((field) => field.startsWith('$')) ? undefined : fieldPaths(spec);
     case '$project':
       return projectionReads(spec as Record<string, unknown>);
     default:

@@ -95,18 +95,21 @@ type Facet = Array<{ _id: string; name: string; count: number }>;
 type Hit = { _id: string; score?: number };
 type Counted = { total: Array<{ n: number }>; brand: Facet; category: Facet; items?: Hit[] };
 
-/** What a pipeline carries past its `$match`: these fields, and `computed` ones. */
-const carrying = (fields: readonly string[], computed: Record<string, unknown> = {}) => ({
-  $project: { ...Object.fromEntries(fields.map((field) => [field, 1])), ...computed },
-});
+/** What a pipeline carries past its `$match`: these fields (and `_id`). */
+const carrying = (fields: readonly string[]) => ({ $project: Object.fromEntries(fields.map((field) => [field, 1])) });
 
 const FACETED = ['brandKey', 'brand', 'categoryKey', 'category'];
 
-// A value's spellings (one brand as `Swift` and `SWIFT`) all have the key: the least of them,
-// in the stores' binary order, names it. `$first` would name it after whichever document
-// the server reads first, which changes with the plan, a rebuild or a write.
+/**
+ * The most frequent values of a facet. A value's spellings (one brand as `Swift` and `SWIFT`)
+ * share its key: the least of them, in the stores' binary order, names it. (`$first` of the
+ * spelling per key named it after whichever document the server read first, which changes
+ * with the plan, a rebuild or a write.) Counted per spelling first, whose key is one (the
+ * key is the spelling lower-cased), then per key over those few: each match is read once.
+ */
 const facet = (key: string, display: string) => [
-  { $group: { _id: `$${key}`, name: { $min: `$${display}` }, count: { $sum: 1 } } },
+  { $group: { _id: `$${display}`, key: { $first: `$${key}` }, count: { $sum: 1 } } },
+  { $group: { _id: '$key', name: { $min: '$_id' }, count: { $sum: '$count' } } },
   { $sort: { count: -1, _id: 1 } },
   { $limit: MAX_FACET_VALUES },
 ];
@@ -168,11 +171,17 @@ const sortedHits = async (search: ReadModelCollection<SearchView>, filter: Filte
  * thousands a common word matches.
  */
 const rankedHits = async (search: ReadModelCollection<SearchView>, filter: Filter, terms: string[], query: Page) => {
-  const score = { $add: terms.map((term) => ({ $ifNull: [`$rank.${rankKey(term)}`, WEIGHTS.description] })) };
+  const weights = terms.map((term) => `rank.${rankKey(term)}`);
+  const score = { $add: weights.map((weight) => ({ $ifNull: [`$${weight}`, WEIGHTS.description] })) };
   const [boosted] = await search.aggregate<{ items: Hit[]; n: Array<{ n: number }> }>([
     { $match: { ...filter, boosted: { $in: terms } } },
-    carrying(['createdAt'], { score }),
-    { $facet: { items: [{ $sort: { score: -1, createdAt: -1, _id: 1 } }, ...page(query), { $project: { score: 1 } }], n: [{ $count: 'n' }] } },
+    carrying(['createdAt', ...weights]),
+    {
+      $facet: {
+        items: [{ $addFields: { score } }, { $sort: { score: -1, createdAt: -1, _id: 1 } }, ...page(query), { $project: { score: 1 } }],
+        n: [{ $count: 'n' }],
+      },
+    },
   ]);
   const boostedCount = boosted?.n[0]?.n ?? 0;
   const offset = (query.page - 1) * query.pageSize;
