@@ -34,7 +34,14 @@ describe('search', () => {
   const search = async (query: string) => {
     const res = await app.http().get(`/api/v1/search${query}`);
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
-    return res.body as { items: Item[]; total: number; page: number; pageSize: number; facets: { brand: Record<string, number>; category: Record<string, number> } };
+    return res.body as {
+      items: Item[];
+      total: number;
+      page: number;
+      pageSize: number;
+      facets: { brand: Record<string, number>; category: Record<string, number> };
+      ignoredWords?: string[];
+    };
   };
   const keysOf = (items: Item[]) => items.map((item) => Object.keys(ids).find((key) => ids[key] === item.productId));
 
@@ -95,6 +102,55 @@ describe('search', () => {
     await app.settled();
     expect((await search('?q=tote')).total).to.equal(0);
     expect((await search('?q=shopper')).items.map((item) => item.name)).to.deep.equal(['Canvas Shopper']);
+  });
+
+  describe('with words it cannot search for', () => {
+    const q = (text: string) => `?q=${encodeURIComponent(text)}`;
+    const NOTHING = { items: [], total: 0, page: 1, pageSize: 20, facets: { brand: {}, category: {} } };
+
+    // Each of these used to answer the whole catalog: no term left meant "no query".
+    const IGNORED: Array<[string, string[]]> = [
+      ['the', ['the']],
+      ['The AND of', ['The', 'AND', 'of']],
+      ['!!!', ['!!!']],
+      ['🙂', ['🙂']],
+      ['¿? --- ...', ['¿?', '---', '...']],
+      ['the the', ['the']],
+      ['x'.repeat(41), ['x'.repeat(41)]],
+      ['© + €', ['©', '+', '€']],
+    ];
+    for (const [text, ignoredWords] of IGNORED) {
+      it(`finds nothing for ${JSON.stringify(text)} and names the ignored words`, async () => {
+        expect(await search(q(text))).to.deep.equal({ ...NOTHING, ignoredWords });
+      });
+    }
+
+    it('finds nothing whatever the sort, filters and page, when every word is ignored', async () => {
+      for (const rest of ['&sort=price', '&sort=-price', '&sort=rating', '&sort=newest', '&sort=relevance', '&category=footwear', '&inStock=true&page=2&pageSize=3']) {
+        const found = await search(`${q('the')}${rest}`);
+        expect(found, rest).to.deep.include({ items: [], total: 0, facets: { brand: {}, category: {} }, ignoredWords: ['the'] });
+      }
+    });
+
+    it('searches the words that remain and names the ones it ignored', async () => {
+      const shoes = await search(q('shoes'));
+      expect(shoes.total).to.equal(1);
+      expect(shoes).not.to.have.property('ignoredWords');
+      for (const [text, ignoredWords] of [['the shoes', ['the']], ['shoes !!!', ['!!!']], ['🙂 the  shoes', ['🙂', 'the']]] as const) {
+        const found = await search(q(text));
+        expect(found, text).to.deep.equal({ ...shoes, ignoredWords });
+      }
+      const byPrice = await search(`${q('the running')}&sort=price`);
+      expect(keysOf(byPrice.items)).to.deep.equal(['socks', 'trail', 'boots']);
+      expect(byPrice.ignoredWords).to.deep.equal(['the']);
+      expect(byPrice.facets).to.deep.equal({ brand: { Swift: 2, Oakridge: 1 }, category: { Footwear: 2, Apparel: 1 } });
+    });
+
+    it('still lists the newest when q is blank', async () => {
+      const newest = await search('');
+      expect(newest.total).to.be.greaterThan(0);
+      for (const text of ['', '   ']) expect(await search(q(text)), JSON.stringify(text)).to.deep.equal(newest);
+    });
   });
 
   it('answers 400 to a bad query, 200 to words that match nothing', async () => {

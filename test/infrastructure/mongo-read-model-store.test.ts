@@ -8,6 +8,7 @@ import {
   duplicateKeyOf,
   keyOfMessage,
 } from '../../src/infrastructure/read-models/mongo-read-model-store.js';
+import { redacted, transactionsUnavailable } from '../../src/infrastructure/read-models/mongo-server.js';
 import type { WriteOperation } from '../../src/infrastructure/read-models/read-model-store.js';
 import { readModelStoreContract } from './read-model-store.contract.js';
 
@@ -32,6 +33,13 @@ if (url) {
       await client.close();
     },
   );
+
+  describe('MongoDB adapter: connecting', () => {
+    it('connects to a server that can run transactions (the replica set the contract suite uses)', async () => {
+      const connected = await MongoReadModelStore.connect(url, { database: `shop_test_${randomBytes(6).toString('hex')}` });
+      await connected.close();
+    });
+  });
 }
 
 describe('MongoDB adapter mapping', () => {
@@ -94,6 +102,34 @@ describe('MongoDB adapter mapping', () => {
       expect(keyOfMessage(message('{ a: { b: 1 } }'))).to.equal(undefined);
       expect(keyOfMessage(message('{ : "x" }'))).to.equal(undefined);
       expect(keyOfMessage('Document failed validation')).to.equal(undefined);
+    });
+  });
+
+  describe('transactionsUnavailable (what connect refuses, from the hello answer)', () => {
+    it('refuses a standalone mongod, naming the fix: a single-node replica set and ?replicaSet=rs0', () => {
+      const problem = transactionsUnavailable({ isWritablePrimary: true, maxWireVersion: 21, ok: 1 });
+      expect(problem).to.match(/standalone/).and.match(/--replSet rs0/).and.match(/rs\.initiate\(\)/).and.match(/\?replicaSet=rs0/);
+    });
+
+    it('refuses a member whose replica set is not initiated yet', () => {
+      expect(transactionsUnavailable({ isreplicaset: true, isWritablePrimary: false })).to.match(/not initiated: run rs\.initiate\(\)/);
+    });
+
+    it('refuses a secondary reached directly, naming the set to connect to', () => {
+      const problem = transactionsUnavailable({ setName: 'shopset', isWritablePrimary: false, secondary: true });
+      expect(problem).to.match(/not the primary/).and.match(/\?replicaSet=shopset/).and.match(/directConnection/);
+    });
+
+    it('accepts a replica-set primary (hello, or isMaster before 4.4.2) and a mongos', () => {
+      expect(transactionsUnavailable({ setName: 'rs0', isWritablePrimary: true })).to.equal(undefined);
+      expect(transactionsUnavailable({ setName: 'rs0', ismaster: true })).to.equal(undefined);
+      expect(transactionsUnavailable({ msg: 'isdbgrid', isWritablePrimary: true })).to.equal(undefined);
+    });
+
+    it('names the server in its message without the password', () => {
+      expect(redacted('mongodb://shop:s3cr%40t@db1:27017,db2/shop?replicaSet=rs0')).to.equal('mongodb://shop:***@db1:27017,db2/shop?replicaSet=rs0');
+      expect(redacted('mongodb+srv://u:p@cluster.example.net/')).to.equal('mongodb+srv://u:***@cluster.example.net/');
+      expect(redacted('mongodb://localhost:27017/shop')).to.equal('mongodb://localhost:27017/shop');
     });
   });
 

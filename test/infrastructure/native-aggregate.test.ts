@@ -49,6 +49,9 @@ describe('native filters and aggregation (embedded store)', () => {
       { tags: { $all: ['red', 'small'] } },
       { tags: 'red', stock: { $gte: 5 } },
       { brand: 'Globex', 'price.amount': { $lt: 50 }, tags: { $all: ['blue'] } },
+      { tags: { $nin: ['red', 'small'] } },
+      { brand: { $nin: ['Acme', null] } },
+      { stock: { $nin: [0, 5] }, tags: 'blue' },
     ];
     for (const filter of filters) {
       it(JSON.stringify(filter), () => {
@@ -94,6 +97,47 @@ describe('native filters and aggregation (embedded store)', () => {
         { $sort: { score: -1, _id: 1 } },
         { $skip: 3 },
         { $limit: 10 },
+      ],
+      'group with $min of strings (missing and null left out) and of numbers and strings mixed': [
+        { $group: { _id: '$brand', name: { $min: '$brand' }, low: { $min: '$stock' }, created: { $min: '$created' }, count: { $sum: 1 } } },
+        { $sort: { count: -1, _id: 1 } },
+      ],
+      'project fields, dotted paths (through missing fields and scalars) and a computed score': [
+        { $project: { brand: 1, 'price.amount': 1, 'rank.t_red': 1, 'stock.x': 1, tags: 1, score: { $add: [{ $ifNull: ['$rank.t_red', 1] }, 2] } } },
+      ],
+      'project without _id, then sort on what it kept': [{ $project: { _id: 0, created: 1, stock: 1 } }, { $sort: { stock: 1, created: 1 } }, { $limit: 30 }],
+      'project before a facet: groups and pages of ids read what it kept, rows handed out as they are get projected': [
+        { $match: { 'price.amount': { $gte: 10 } } },
+        { $project: { brand: 1, stock: 1, 'price.amount': 1, tags: 1 } },
+        {
+          $facet: {
+            total: [{ $count: 'n' }],
+            brand: [{ $group: { _id: '$brand', name: { $min: '$brand' }, count: { $sum: 1 } } }, { $sort: { count: -1, _id: 1 } }],
+            ids: [{ $sort: { 'price.amount': 1, _id: 1 } }, { $limit: 8 }, { $match: { tags: { $nin: ['red'] } } }, { $skip: 1 }, { $limit: 4 }, { $project: { _id: 1 } }],
+            rows: [{ $sort: { stock: -1, _id: 1 } }, { $limit: 5 }],
+            more: [{ $group: { _id: '$created', count: { $sum: 1 } } }, { $sort: { _id: 1 } }],
+          },
+        },
+      ],
+      'project before a facet whose sub-pipelines add fields: a score from what it kept, a field from what it dropped': [
+        { $project: { 'rank.t_red': 1, 'rank.t_blue': 1, created: 1, brand: 1 } },
+        {
+          $facet: {
+            ranked: [
+              { $addFields: { score: { $add: [{ $ifNull: ['$rank.t_red', 1] }, { $ifNull: ['$rank.t_blue', 1] }] } } },
+              { $sort: { score: -1, created: -1, _id: 1 } },
+              { $skip: 4 },
+              { $limit: 6 },
+              { $project: { score: 1 } },
+            ],
+            dropped: [{ $addFields: { amount: '$price.amount' } }, { $group: { _id: '$amount', count: { $sum: 1 } } }],
+            spellings: [
+              { $group: { _id: '$brand', key: { $first: '$brand' }, count: { $sum: 1 } } },
+              { $group: { _id: '$key', name: { $min: '$_id' }, count: { $sum: '$count' } } },
+              { $sort: { count: -1, _id: 1 } },
+            ],
+          },
+        },
       ],
       'a facet of items, total and groups': [
         { $match: { 'price.amount': { $gte: 10 } } },
@@ -145,6 +189,20 @@ describe('native filters and aggregation (embedded store)', () => {
       expect(runNative(DOCS, [{ $addFields: { x: { $multiply: ['$stock', 2] } } }])).to.equal(undefined);
       expect(runNative(DOCS, [{ $sort: { tags: 1 } }])).to.equal(undefined);
       expect(runNative(DOCS, [{ $sort: { price: 1 } }])).to.equal(undefined);
+    });
+
+    it('projects like MongoDB: a path through an object that lacks the rest leaves it empty, one through a scalar or a missing field leaves it out', () => {
+      const docs: Document[] = [{ _id: 'a', p: { q: 1, r: 2 } }, { _id: 'b', p: { r: 2 } }, { _id: 'c', p: 5 }, { _id: 'd' }, { _id: 'e', p: null }];
+      expect(runNative(docs, [{ $project: { 'p.q': 1 } }])).to.deep.equal([{ _id: 'a', p: { q: 1 } }, { _id: 'b', p: {} }, { _id: 'c' }, { _id: 'd' }, { _id: 'e' }]);
+      // A computed field that reads a missing one is left out (mingo sets it to undefined).
+      expect(runNative(docs, [{ $project: { _id: 0, q: '$p.q' } }])).to.deep.equal([{ q: 1 }, {}, {}, {}, {}]);
+    });
+
+    it('leaves to mingo projections outside its subset: exclusions, literals, paths through arrays', () => {
+      expect(runNative(DOCS, [{ $project: { brand: 0 } }])).to.equal(undefined);
+      expect(runNative(DOCS, [{ $project: { brand: 1, five: 5 } }])).to.equal(undefined);
+      expect(runNative([{ _id: 'a', list: [{ x: 1 }] }], [{ $project: { 'list.x': 1 } }])).to.equal(undefined);
+      expect(runNative(DOCS, [{ $group: { _id: '$brand', low: { $min: '$tags' } } }])).to.equal(undefined);
     });
 
     it('does not modify the documents it reads', () => {

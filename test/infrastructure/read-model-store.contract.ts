@@ -85,6 +85,42 @@ export const readModelStoreContract = (
         ]);
       });
 
+      it("runs search's shapes: $project of paths and a score, then $facet with $min names, $nin and pages of ids", async () => {
+        const products = await seeded();
+        await products.insertOne({ _id: 'p5', name: 'Emu', brand: 'ACME', price: 700, tags: ['new'], stock: { onHand: 1 } });
+        for (const brand of ['Acme', 'ACME', 'Nova', 'Zeta']) await products.updateMany({ brand }, { $set: { key: brand.toLowerCase() } });
+        const [answer] = await products.aggregate<Record<string, unknown>>([
+          { $match: { price: { $gt: 100 } } },
+          { $project: { brand: 1, key: 1, 'stock.onHand': 1, tags: 1, score: { $add: [{ $ifNull: ['$views', 1] }, 2] } } },
+          {
+            $facet: {
+              total: [{ $count: 'n' }],
+              brand: [
+                { $group: { _id: '$brand', key: { $first: '$key' }, count: { $sum: 1 } } },
+                { $group: { _id: '$key', name: { $min: '$_id' }, count: { $sum: '$count' } } },
+                { $sort: { count: -1, _id: 1 } },
+              ],
+              ids: [{ $sort: { score: -1, 'stock.onHand': -1, _id: 1 } }, { $limit: 4 }, { $match: { tags: { $nin: ['sale'] } } }, { $skip: 1 }, { $limit: 2 }, { $project: { _id: 1 } }],
+              rows: [{ $sort: { _id: 1 } }, { $limit: 2 }],
+            },
+          },
+        ]);
+        expect(answer).to.deep.equal({
+          total: [{ n: 5 }],
+          brand: [
+            { _id: 'acme', name: 'ACME', count: 3 },
+            { _id: 'nova', name: 'Nova', count: 1 },
+            { _id: 'zeta', name: 'Zeta', count: 1 },
+          ],
+          // By score (views + 2, else 3), then stock: p1 (5), p2 (3, 9), p5 (3, 1), p3 (3, 0); p1 has "sale".
+          ids: [{ _id: 'p5' }, { _id: 'p3' }],
+          rows: [
+            { _id: 'p1', brand: 'Acme', key: 'acme', stock: { onHand: 3 }, tags: ['sale'], score: 5 },
+            { _id: 'p2', brand: 'Zeta', key: 'zeta', stock: { onHand: 9 }, tags: [], score: 3 },
+          ],
+        });
+      });
+
       it('hands out copies: changing a returned document changes nothing stored', async () => {
         const products = await seeded();
         const found = (await products.findOne({ _id: 'p1' }))!;

@@ -10,7 +10,7 @@ export const QUERY_OPTIONS = { scriptEnabled: false } as const;
  * semantics: equality (`{ _id: id, listed: true }`, `$eq`, `$in`: a missing field equals
  * null; an array field matches an element), `$all` of values, and numeric ranges (`$gt`,
  * `$gte`, `$lt`, `$lte` with number bounds: only numbers compare; an array field matches
- * when one element does). Anything else is compiled by mingo.
+ * when one element does), `$nin` of values. Anything else is compiled by mingo.
  */
 export const compileFilter = (filter: Filter): ((doc: Document) => boolean) => {
   const tests: Array<(doc: Document) => boolean> = [];
@@ -50,6 +50,9 @@ const nativeCondition = (condition: unknown): ((value: unknown) => boolean) | un
       return wanted.every((w) => matches(value, w));
     };
   }
+  const nin = (condition as Record<string, unknown>).$nin;
+  // Not one of the values: a missing field, and an array none of whose elements is one.
+  if (operators.length === 1 && Array.isArray(nin) && nin.every(isScalar)) return (value) => !matches(value, nin);
   const bounds: Array<[(value: number, bound: number) => boolean, number]> = [];
   for (const [operator, bound] of operators) {
     const compare = RANGES[operator];

@@ -25,6 +25,7 @@ import {
   type UpdateResult,
   type WriteOperation,
 } from './read-model-store.js';
+import { helloOf, redacted, transactionsUnavailable } from './mongo-server.js';
 
 /**
  * The read-model port on a MongoDB server, straight through the official driver.
@@ -49,11 +50,22 @@ export class MongoReadModelStore implements ReadModelStore {
     private readonly db: Db,
   ) {}
 
-  /** The database is `options.database`, else the one in the URL path, else 'shop'. */
+  /**
+   * The database is `options.database`, else the one in the URL path, else 'shop'. Refuses a
+   * server that cannot run transactions: every projection write would fail there while
+   * pings, and so `/ready`, stayed green.
+   */
   static async connect(url: string, options: { database?: string } = {}): Promise<MongoReadModelStore> {
     // Documents are JSON: a field set to undefined is left out, as JSON.stringify does, not stored as null.
     const client = new MongoClient(url, { ignoreUndefined: true });
     await client.connect();
+    try {
+      const problem = transactionsUnavailable(await helloOf(client));
+      if (problem) throw new Error(`MongoDB at ${redacted(url)}: ${problem}`);
+    } catch (error) {
+      await client.close().catch(() => undefined);
+      throw error;
+    }
     return new MongoReadModelStore(client, client.db(options.database ?? databaseNameOf(url)));
   }
 

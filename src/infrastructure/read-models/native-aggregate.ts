@@ -1,25 +1,18 @@
 import { compileFilter } from './document-filter.js';
-import { valueAt } from './document-index.js';
+import { compile, compilePath, Unsupported, unsupported, type Expression, type Row, type Stage } from './native-expressions.js';
+import { compileProjection, runsUnprojected, type Projection } from './native-projection.js';
 import type { Document, Filter } from './read-model-store.js';
 
 /**
  * The aggregation stages a shop's read queries use most ($match, $sort, $skip, $limit,
- * $count, $group by a field with $sum/$first, $addFields with $add/$ifNull, $facet), run
+ * $count, $group by a field with $sum/$first/$min, $addFields with $add/$ifNull, $project
+ * of fields and such expressions, $facet), run
  * natively over the embedded store's documents: mingo evaluates each expression through
  * generic machinery, which costs tens of microseconds a document, too slow for facets over
  * a whole catalog. `runNative` answers undefined when a stage, an operator or a value is
  * outside this subset (e.g. sorting on an array or an object), and the store then runs the
  * whole pipeline with mingo: the native path is an optimisation, never a dialect.
  */
-
-type Stage = Record<string, unknown>;
-type Row = Record<string, unknown>;
-
-class Unsupported extends Error {}
-
-const unsupported = (): never => {
-  throw new Unsupported();
-};
 
 export const runNative = (docs: readonly Document[], pipeline: readonly Stage[]): Row[] | undefined => {
   try {
@@ -32,6 +25,7 @@ export const runNative = (docs: readonly Document[], pipeline: readonly Stage[])
 
 const run = (input: Row[], pipeline: readonly Stage[]): Row[] => {
   let rows = input;
+  let deferred: Projection | undefined;
   for (let i = 0; i < pipeline.length; i += 1) {
     const stage = pipeline[i]!;
     const keys = Object.keys(stage);
@@ -86,16 +80,34 @@ const run = (input: Row[], pipeline: readonly Stage[]): Row[] => {
         rows = rows.map((row) => withFields(row, added));
         break;
       }
-      case '$facet': {
-        const facets = Object.entries(spec as Record<string, Stage[]>).map(([field, sub]) => [field, run(rows, sub)] as const);
-        rows = [Object.fromEntries(facets)];
+      case '$project': {
+        const projection = compileProjection(spec as Record<string, unknown>);
+        const next = pipeline[i + 1];
+        // Before a $facet, only the sub-pipelines that need projected rows get them.
+        if (projection.inclusionOnly && next && Object.keys(next).length === 1 && next.$facet) deferred = projection;
+        else rows = rows.map(projection.apply);
         break;
       }
+      case '$facet':
+        rows = [facet(rows, spec as Record<string, Stage[]>, deferred)];
+        deferred = undefined;
+        break;
       default:
         unsupported();
     }
   }
   return rows;
+};
+
+/** Each sub-pipeline over the rows, projected by `deferred` (once, if any needs it) first. */
+const facet = (rows: Row[], spec: Record<string, Stage[]>, deferred: Projection | undefined): Row => {
+  let projected: Row[] | undefined = deferred ? undefined : rows;
+  const out: Row = {};
+  for (const [field, sub] of Object.entries(spec)) {
+    if (!Array.isArray(sub)) unsupported();
+    out[field] = deferred && runsUnprojected(deferred, sub) ? run(rows, sub) : run((projected ??= rows.map(deferred!.apply)), sub);
+  }
+  return out;
 };
 
 // ------------------------------------------------------------------ sorting
@@ -228,43 +240,14 @@ const sorted = (rows: Row[], spec: Record<string, number>, keep: number | undefi
   return best.map((item) => item.index);
 };
 
-/**
- * A reader of a field path. Plain objects are walked directly; an array on the way (MongoDB
- * descends into arrays) goes through valueAt, and an array as the value (MongoDB would pick
- * an element to sort or group by) is outside the subset.
- */
-const compilePath = (path: string): ((row: Row) => unknown) => {
-  const parts = path.split('.');
-  // Own fields only: a document's prototype is no field of it ("constructor", "toString").
-  // (The check also costs less than reading a missing field of objects of many shapes.)
-  const own = Object.prototype.hasOwnProperty;
-  if (parts.length === 1) {
-    const [field] = parts as [string];
-    return (row) => {
-      const value = own.call(row, field) ? row[field] : undefined;
-      if (Array.isArray(value)) unsupported();
-      return value;
-    };
-  }
-  return (row) => {
-    let value: unknown = row;
-    for (const part of parts) {
-      if (value === null || value === undefined) return undefined;
-      if (Array.isArray(value)) {
-        value = valueAt(row, path);
-        break;
-      }
-      if (typeof value !== 'object') return undefined;
-      value = own.call(value, part) ? (value as Row)[part] : undefined;
-    }
-    if (Array.isArray(value)) unsupported();
-    return value;
-  };
-};
-
 // ------------------------------------------------------------------ $group
 
-type Accumulator = { field: string; kind: '$sum' | '$first'; of: Expression };
+type Accumulator = { field: string; kind: '$sum' | '$first' | '$min'; of: Expression };
+
+const ACCUMULATORS = new Set(['$sum', '$first', '$min']);
+
+const indexesOf = (accumulators: readonly Accumulator[], kind: Accumulator['kind']): number[] =>
+  accumulators.flatMap((accumulator, a) => (accumulator.kind === kind ? [a] : []));
 
 const group = (rows: Row[], spec: Record<string, unknown>): Row[] => {
   const { _id: key, ...fields } = spec;
@@ -273,75 +256,40 @@ const group = (rows: Row[], spec: Record<string, unknown>): Row[] => {
     const entries = accumulator && typeof accumulator === 'object' ? Object.entries(accumulator) : [];
     if (entries.length !== 1) unsupported();
     const [kind, of] = entries[0]!;
-    if (kind !== '$sum' && kind !== '$first') unsupported();
+    if (!ACCUMULATORS.has(kind)) unsupported();
     return { field, kind: kind as Accumulator['kind'], of: compile(of) };
   });
-  const sums = accumulators.filter((accumulator) => accumulator.kind === '$sum').map((accumulator) => accumulator.of);
-  const firsts = accumulators.filter((accumulator) => accumulator.kind === '$first').map((accumulator) => accumulator.of);
-  // Per group: the $first values, taken from its first row, and the running $sum totals.
-  const groups = new Map<unknown, { firsts: unknown[]; sums: number[] }>();
+  const reads = accumulators.map((accumulator) => accumulator.of);
+  const sums = indexesOf(accumulators, '$sum');
+  const mins = indexesOf(accumulators, '$min');
+  // Per group, one value per accumulator: its first row's value, a running total, the least so far.
+  const groups = new Map<unknown, unknown[]>();
   for (const row of rows) {
     const id = keyOf(row) ?? null;
     if (id !== null && typeof id === 'object') unsupported();
-    let state = groups.get(id);
-    if (!state) groups.set(id, (state = { firsts: firsts.map((of) => of(row) ?? null), sums: sums.map(() => 0) }));
+    let values = groups.get(id);
+    if (!values) groups.set(id, (values = accumulators.map(({ kind, of }) => (kind === '$sum' ? 0 : kind === '$first' ? (of(row) ?? null) : null))));
     for (let s = 0; s < sums.length; s += 1) {
-      const value = sums[s]!(row);
-      if (typeof value === 'number') state.sums[s]! += value;
+      const value = reads[sums[s]!]!(row);
+      if (typeof value === 'number') (values[sums[s]!] as number) += value;
+    }
+    for (let m = 0; m < mins.length; m += 1) {
+      const a = mins[m]!;
+      const value = reads[a]!(row);
+      // Like MongoDB, $min leaves out null and missing values; arrays and objects are outside the subset.
+      if (value === values[a] || value === null || value === undefined) continue;
+      rankOf(value);
+      if (values[a] === null || compareValues(value, values[a]) < 0) values[a] = value;
     }
   }
-  return [...groups].map(([id, state]) => {
+  return [...groups].map(([id, values]) => {
     const out: Row = { _id: id };
-    let s = 0;
-    let f = 0;
-    for (const { field, kind } of accumulators) out[field] = kind === '$sum' ? state.sums[s++] : state.firsts[f++];
+    accumulators.forEach(({ field }, a) => (out[field] = values[a]));
     return out;
   });
 };
 
-// ------------------------------------------------------------------ expressions
-
-type Expression = (row: Row) => unknown;
-
-/** Field paths ("$a.b"), literals, { $add: [...] } and { $ifNull: [...] }. */
-const compile = (expression: unknown): Expression => {
-  if (typeof expression === 'string') {
-    if (!expression.startsWith('$')) return () => expression;
-    const path = expression.slice(1);
-    if (path.length === 0 || path.startsWith('$')) unsupported();
-    return compilePath(path);
-  }
-  if (expression === null || typeof expression === 'number' || typeof expression === 'boolean') return () => expression;
-  if (typeof expression !== 'object' || Array.isArray(expression)) return unsupported();
-  const entries = Object.entries(expression);
-  if (entries.length !== 1 || !Array.isArray(entries[0]![1])) unsupported();
-  const [operator, args] = entries[0] as [string, unknown[]];
-  const operands = args.map(compile);
-  switch (operator) {
-    case '$add':
-      return (row) => {
-        let total = 0;
-        for (const operand of operands) {
-          const value = operand(row);
-          if (value === null || value === undefined) return null;
-          if (typeof value !== 'number') unsupported();
-          total += value as number;
-        }
-        return total;
-      };
-    case '$ifNull':
-      if (operands.length < 2) unsupported();
-      return (row) => {
-        for (const operand of operands.slice(0, -1)) {
-          const value = operand(row);
-          if (value !== null && value !== undefined) return value;
-        }
-        return operands[operands.length - 1]!(row);
-      };
-    default:
-      return unsupported();
-  }
-};
+// ------------------------------------------------------------------ $addFields
 
 /** The expressions of an $addFields stage, by field. */
 const compileFields = (spec: Record<string, unknown>): Added =>

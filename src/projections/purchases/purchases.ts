@@ -63,7 +63,8 @@ const boughtWith = async (
   if (basis.length === 0) return [];
   const counts = await purchases.aggregate<{ _id: string; score: number }>([
     { $match: { productIds: { $in: basis }, confirmed: true } },
-    { $sort: { createdAt: -1 } },
+    // Ties by id: which orders make the cut must not change from one call (or store) to the next.
+    { $sort: { createdAt: -1, _id: 1 } },
     { $limit: MAX_BASKETS },
     { $unwind: '$productIds' },
     { $match: { productIds: { $nin: basis } } },
@@ -100,7 +101,7 @@ export const recommendForCustomer = async (
   customerId: string,
   limit = MAX_RECOMMENDATIONS,
 ) => {
-  const own = await purchases.find({ customerId, confirmed: true }, { projection: { productIds: 1 }, sort: { createdAt: -1 }, limit: 100, readonly: true });
+  const own = await purchases.find({ customerId, confirmed: true }, { projection: { productIds: 1 }, sort: { createdAt: -1, _id: 1 }, limit: 100, readonly: true });
   const bought = [...new Set(own.flatMap((order) => order.productIds))];
   return boughtWith(purchases, products, bought, limit);
 };

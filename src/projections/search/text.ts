@@ -27,3 +27,21 @@ export const termsOf = (text: string): string[] => {
   for (const word of wordsOf(text)) if (!STOP_WORDS.has(word)) terms.add(/^[a-z]+$/.test(word) ? stemmer(word) : word);
   return [...terms];
 };
+
+/**
+ * A shopper's query: its terms (what termsOf gives for the whole text) and the words, as
+ * typed and separated by white space, that give none: stop words, punctuation, emoji,
+ * overlong "words". Splitting on white space first changes no term: white space separates
+ * words anyway, and NFKD decomposes each character on its own, never across a space.
+ */
+export const queryTermsOf = (query: string): { terms: string[]; ignored: string[] } => {
+  const terms = new Set<string>();
+  const ignored = new Set<string>();
+  for (const word of query.split(/\s+/u)) {
+    if (word.length === 0) continue;
+    const found = termsOf(word);
+    if (found.length === 0) ignored.add(word);
+    for (const term of found) terms.add(term);
+  }
+  return { terms: [...terms], ignored: [...ignored] };
+};
