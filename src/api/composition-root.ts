@@ -14,6 +14,7 @@ import { eventSchema, type EventSchema } from '../domain/shared/event-schema.js'
 import { UPCASTERS } from '../domain/upcasters.js';
 import { EsdbEventStore } from '../infrastructure/event-store/esdb-event-store.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
+import { LAG_COUNT_LIMIT, lagCounter } from '../infrastructure/event-store/lag.js';
 import { ReadModelSnapshots } from '../infrastructure/snapshots/read-model-snapshots.js';
 import { SqliteEventStore } from '../infrastructure/event-store/sqlite-event-store.js';
 import { EmbeddedReadModelStore } from '../infrastructure/read-models/embedded-read-model-store.js';
@@ -82,7 +83,7 @@ export const compose = async (config: Config, logger: Logger = pino({ level: con
   scope.register(T.config, { useValue: config });
   scope.register(T.logger, { useValue: logger });
   scope.register(T.clock, { useValue: () => new Date() });
-  scope.register(T.eventStore, { useValue: await openEventStore(config) });
+  scope.register(T.eventStore, { useValue: await openEventStore(config, logger) });
   scope.register(T.readModels, { useValue: await openReadModels(config) });
   registerServices(scope, config);
   const deps = resolveDeps(scope);
@@ -112,7 +113,7 @@ export const composeTools = async (config: Config, logger: Logger = pino({ level
   const scope = rootContainer.createChildContainer();
   scope.register(T.config, { useValue: config });
   scope.register(T.logger, { useValue: logger });
-  scope.register(T.eventStore, { useValue: await openEventStore(config) });
+  scope.register(T.eventStore, { useValue: await openEventStore(config, logger) });
   scope.register(T.readModels, { useValue: await openReadModels(config) });
   scope.register(T.clock, { useValue: () => new Date() });
   registerServices(scope, config);
@@ -134,9 +135,9 @@ export const composeTools = async (config: Config, logger: Logger = pino({ level
   };
 };
 
-const openEventStore = async (config: Config): Promise<EventStore> =>
+const openEventStore = async (config: Config, logger: Logger): Promise<EventStore> =>
   config.eventStoreUrl
-    ? new EsdbEventStore(config.eventStoreUrl)
+    ? new EsdbEventStore(config.eventStoreUrl, { logger: logger.child({ eventStore: 'esdb' }) })
     : new SqliteEventStore({ path: join(config.dataDir, 'events.db') });
 
 const openReadModels = async (config: Config): Promise<ReadModelStore> =>
@@ -249,19 +250,22 @@ const resolveDeps = (scope: DependencyContainer): AppDeps => ({
 });
 
 const registerGauges = (deps: AppDeps) => {
-  deps.metrics.gauge('eventstore_head_position', 'Position of the last event in the log', [], async (set) =>
+  // Positions are the store's: event numbers on the embedded store, byte offsets on EventStoreDB. Lags are counted events.
+  const position = 'embedded store: event number; EventStoreDB: byte offset in its log';
+  deps.metrics.gauge('eventstore_head_position', `Position of the last event in the log (${position})`, [], async (set) =>
     set({}, await deps.eventStore.headPosition()),
   );
-  deps.metrics.gauge('projection_checkpoint', 'Position each projection has processed', ['projection'], async (set) => {
+  deps.metrics.gauge('projection_checkpoint', `Position each projection has processed (${position})`, ['projection'], async (set) => {
     for (const { name } of deps.projections.projections) set({ projection: name }, deps.projections.checkpointOf(name) ?? 0);
   });
-  deps.metrics.gauge('projection_lag_events', 'How far (in log position) each projection trails the log', ['projection'], async (set) => {
-    const head = await deps.eventStore.headPosition();
-    for (const { name } of deps.projections.projections) set({ projection: name }, head - (deps.projections.checkpointOf(name) ?? 0));
+  const counted = `counted up to ${LAG_COUNT_LIMIT}`;
+  deps.metrics.gauge('projection_lag_events', `Events each projection has still to read (${counted})`, ['projection'], async (set) => {
+    const lagOf = lagCounter(deps.eventStore);
+    for (const { name } of deps.projections.projections) set({ projection: name }, (await lagOf(deps.projections.checkpointOf(name) ?? 0)).events);
   });
-  deps.metrics.gauge('process_manager_lag_events', 'How far (in log position) each process manager trails the log', ['process_manager'], async (set) => {
-    const head = await deps.eventStore.headPosition();
-    for (const process of deps.processes) set({ process_manager: process.name }, head - process.checkpoint);
+  deps.metrics.gauge('process_manager_lag_events', `Events each process manager has still to read (${counted})`, ['process_manager'], async (set) => {
+    const lagOf = lagCounter(deps.eventStore);
+    for (const process of deps.processes) set({ process_manager: process.name }, (await lagOf(process.checkpoint)).events);
   });
   deps.metrics.gauge('jobs_waiting', 'Scheduled jobs (provider calls, timers, emails) not yet done', [], async (set) =>
     set({}, await deps.readModels.collection(JOBS).countDocuments({})),

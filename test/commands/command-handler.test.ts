@@ -17,6 +17,7 @@ import {
   type EventStore,
   type EventToAppend,
   type ExpectedRevision,
+  type LookBack,
 } from '../../src/infrastructure/event-store/event-store.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import type { Snapshot, SnapshotStore } from '../../src/infrastructure/snapshots/snapshot-store.js';
@@ -483,7 +484,7 @@ const adjust = (delta: number): AdjustStock => ({ type: 'AdjustStock', delta, re
 const schemaWithStockReceivedV2 = (): EventSchema =>
   eventSchema([{ type: 'StockReceived', fromVersion: 1, upcast: ({ qty, ...rest }) => ({ ...rest, quantity: qty }) }]);
 
-type AppendOptions = { expectedRevision?: ExpectedRevision };
+type AppendOptions = { expectedRevision?: ExpectedRevision; lookBack?: LookBack };
 type BeforeAppend = (streamName: string, options: AppendOptions | undefined, call: number) => Promise<void>;
 
 /** On the first append only, another writer appends to the same stream first (a receipt, or an adjustment by `delta`). */
@@ -539,5 +540,6 @@ class SpyStore implements EventStore {
   readAll: EventStore['readAll'] = (...args) => this.inner.readAll(...args);
   subscribeToAll: EventStore['subscribeToAll'] = (...args) => this.inner.subscribeToAll(...args);
   headPosition: EventStore['headPosition'] = () => this.inner.headPosition();
+  countEventsAfter: EventStore['countEventsAfter'] = (...args) => this.inner.countEventsAfter(...args);
   close: EventStore['close'] = () => this.inner.close();
 }
