@@ -249,7 +249,7 @@ const resolveDeps = (scope: DependencyContainer): AppDeps => ({
   rebuilds: scope.resolve(T.rebuilds),
 });
 
-const registerGauges = (deps: AppDeps) => {
+export const registerGauges = (deps: AppDeps) => {
   // Positions are the store's: event numbers on the embedded store, byte offsets on EventStoreDB. Lags are counted events.
   const position = 'embedded store: event number; EventStoreDB: byte offset in its log';
   deps.metrics.gauge('eventstore_head_position', `Position of the last event in the log (${position})`, [], async (set) =>

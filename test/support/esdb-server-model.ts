@@ -58,13 +58,19 @@ export class EsdbServerModel {
   private wake = new Set<() => void>();
   /** Stream reads carry no `$all` position, as from servers before 22.6. */
   legacyStreamReads = false;
-  /** Set: new subscriptions fail with it (e.g. the server unreachable, or access denied). */
-  subscriptionError: Error | undefined;
+  /** Subscriptions fail with it, new and live ones (the server unreachable, access denied...), until cleared. */
+  private subscriptionError: Error | undefined;
   /** Every subscription opened, with where it started. */
   readonly subscriptionsOpened: Array<ReadPosition | undefined> = [];
 
   constructor(private readonly clock: () => Date = () => new Date()) {
     this.write('$epoch', '$epoch', {});
+  }
+
+  /** Fails every subscription with `error` (a live one at once) until called with undefined. */
+  failSubscriptions(error: Error | undefined): void {
+    this.subscriptionError = error;
+    for (const wake of [...this.wake]) wake();
   }
 
   /** What a server restart loses: the committed-events cache. */
@@ -189,7 +195,6 @@ export class EsdbServerModel {
 
   private subscribe(from: ReadPosition | undefined) {
     this.subscriptionsOpened.push(from);
-    const failure = this.subscriptionError;
     const model = this;
     let ended = false;
     let wakeUp = () => {};
@@ -209,10 +214,11 @@ export class EsdbServerModel {
       },
       async *[Symbol.asyncIterator](): AsyncGenerator<AllStreamResolvedEvent> {
         await Promise.resolve();
-        if (failure) throw failure;
+        if (model.subscriptionError) throw model.subscriptionError;
         let i = from === undefined || from === START ? 0 : model.indexOf(from) + 1;
         for (const listener of confirmed) listener();
         while (!ended) {
+          if (model.subscriptionError) throw model.subscriptionError;
           if (i < model.log.length) {
             yield fromAll(model.log[i++]!);
             continue;

@@ -11,12 +11,13 @@ import { IdempotencyKeys } from '../../src/api/idempotency.js';
 import { Metrics } from '../../src/api/observability.js';
 import { LoginThrottle } from '../../src/api/rate-limits.js';
 import { registerCustomer } from '../../src/commands/accounts.js';
-import { CommandHandler } from '../../src/commands/command-handler.js';
+import { CommandHandler, type CommandHandlerOptions } from '../../src/commands/command-handler.js';
 import { eventSchema } from '../../src/domain/shared/event-schema.js';
 import { UPCASTERS } from '../../src/domain/upcasters.js';
-import type { RecordedEvent } from '../../src/infrastructure/event-store/event-store.js';
+import type { EventStore, RecordedEvent } from '../../src/infrastructure/event-store/event-store.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
+import type { ReadModelStore } from '../../src/infrastructure/read-models/read-model-store.js';
 import { OutboxMailer, type Mailer } from '../../src/infrastructure/mail/mailer.js';
 import type { PaymentProvider } from '../../src/infrastructure/payments/payment-provider.js';
 import { SimulatedPaymentProvider } from '../../src/infrastructure/payments/simulated-provider.js';
@@ -46,6 +47,10 @@ export type TestAppOptions = {
   mailer?: Mailer;
   /** Wraps the simulated provider (e.g. to hold its answers back). */
   provider?: (simulated: PaymentProvider) => PaymentProvider;
+  /** Another event store than the embedded one (e.g. the EventStoreDB adapter on a model of its server). */
+  eventStore?: () => EventStore;
+  /** Command handler settings (snapshots, cache size...), given the read-model store. */
+  commandOptions?: (store: ReadModelStore) => Omit<CommandHandlerOptions, 'schema'>;
 };
 
 export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
@@ -55,11 +60,11 @@ export const ADMIN = { email: 'admin@test.local', password: 'admin-password' };
 export const startTestApp = async (options: TestAppOptions = {}) => {
   const dir = tempDir();
   const logger = pino({ level: 'silent' });
-  const eventStore = new SqliteEventStore({ path: join(dir.path, 'events.db') });
+  const eventStore = options.eventStore?.() ?? new SqliteEventStore({ path: join(dir.path, 'events.db') });
   const store = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
   const readModels = new ProjectionViews(store);
   const schema = eventSchema(UPCASTERS);
-  const commands = new CommandHandler(eventStore, { schema });
+  const commands = new CommandHandler(eventStore, { ...options.commandOptions?.(store), schema });
   const projections = new ProjectionRunner({ eventStore, readModels: store, schema, logger }, ALL_PROJECTIONS);
   const rebuilds = new Rebuilds({ eventStore, store, schema, logger, projections: ALL_PROJECTIONS, views: readModels }, { graceMs: 200 });
   const clock = options.now ?? (() => new Date());
