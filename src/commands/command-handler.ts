@@ -146,8 +146,8 @@ export class CommandHandler {
       const events = decider.decide(command, state);
       if (events.length === 0) return { state, revision: loaded.revision, appended: [], replayed: false };
       const appended = events.map((event, i) => this.toAppend(event, idOf(i), context));
-      // (A batch straddling the oldest id remembered: what `lookBack` tells the store is checked here.)
-      if (context.idempotencyKey && appended.some((event) => loaded.recentIds.includes(event.id))) return replayed(state, loaded.revision);
+      // The rest of a batch straddling the oldest id remembered (what `lookBack` tells the store is checked here).
+      if (context.idempotencyKey && appended.slice(1).some((event) => loaded.recentIds.includes(event.id))) return replayed(state, loaded.revision);
       try {
         const result = await this.store.appendToStream(streamName, appended, {
           expectedRevision: loaded.revision < 0 ? 'no_stream' : loaded.revision,

@@ -67,6 +67,16 @@ describe('Followers of the log on EventStoreDB (a model of its server)', () => {
     expect((await ready()).status).to.equal(503);
   });
 
+  it('end a rebuild whose reads cannot succeed as failed, with the reason, instead of waiting for it forever', async () => {
+    server.forwardReadError = Object.assign(new UnknownError(undefined, 'Trying to read from an invalid position.'), { code: 3 });
+    const res = await app.http().post('/api/v1/admin/projections/orders/rebuild').set('Authorization', `Bearer ${admin}`);
+    expect(res.status).to.equal(202);
+    const rebuild = await eventually(async () => (await app.deps.rebuilds.statuses()).find((r) => r._id === 'orders' && r.status !== 'running'));
+    expect(rebuild).to.include({ status: 'failed' });
+    expect(String((rebuild as { error?: unknown }).error)).to.match(/the rebuild failed: reading \$all failed for good: UnknownError: Trying to read from an invalid position/);
+    server.forwardReadError = undefined;
+  });
+
   it('report their lag in events, in the list and the metrics, not in byte positions', async () => {
     registerGauges(app.deps);
     const { sku } = await createProduct(app, admin);

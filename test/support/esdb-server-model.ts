@@ -67,6 +67,9 @@ export class EsdbServerModel {
     this.write('$epoch', '$epoch', {});
   }
 
+  /** Reads of `$all` forwards (catching up) fail with it until cleared. */
+  forwardReadError: Error | undefined;
+
   /** Fails every subscription with `error` (a live one at once) until called with undefined. */
   failSubscriptions(error: Error | undefined): void {
     this.subscriptionError = error;
@@ -175,6 +178,7 @@ export class EsdbServerModel {
 
   private *readAll(options: { direction?: string; fromPosition?: ReadPosition; maxCount?: number | bigint }) {
     const backwards = options.direction === BACKWARDS;
+    if (!backwards && this.forwardReadError) throw this.forwardReadError;
     const at = this.indexOf(options.fromPosition ?? (backwards ? END : START));
     let i = backwards ? at - 1 : at;
     for (let left = Number(options.maxCount ?? Infinity); left > 0 && i >= 0 && i < this.log.length; left -= 1) {
