@@ -72,7 +72,14 @@ type Snapshotted = Pick<Decider<unknown, never, DomainEvent>, 'snapshotVersion'>
  * A folded stream. `recentIds` are the ids of its last events, up to `revision`;
  * `recentPositions` their positions (at most: an appended batch's events all get the last one's).
  */
-type Loaded = { decider: unknown; state: unknown; revision: number; recentIds: string[]; recentPositions: number[]; snapshotRevision: number };
+type Loaded = {
+  decider: unknown;
+  state: unknown;
+  revision: number;
+  recentIds: string[];
+  recentPositions: number[];
+  snapshotRevision: number;
+};
 
 
 export type CommandHandlerOptions = {
@@ -147,7 +154,8 @@ export class CommandHandler {
       if (events.length === 0) return { state, revision: loaded.revision, appended: [], replayed: false };
       const appended = events.map((event, i) => this.toAppend(event, idOf(i), context));
       // The rest of a batch straddling the oldest id remembered (what `lookBack` tells the store is checked here).
-      if (context.idempotencyKey && appended.slice(1).some((event) => loaded.recentIds.includes(event.id))) return replayed(state, loaded.revision);
+      const known = (event: EventToAppend) => loaded.recentIds.includes(event.id);
+      if (context.idempotencyKey && appended.slice(1).some(known)) return replayed(state, loaded.revision);
       try {
         const result = await this.store.appendToStream(streamName, appended, {
           expectedRevision: loaded.revision < 0 ? 'no_stream' : loaded.revision,
@@ -169,7 +177,10 @@ export class CommandHandler {
     }
   }
 
-  private async replayedNow<State, Event extends DomainEvent>(decider: Decider<State, never, Event>, streamName: string): Promise<Handled<State>> {
+  private async replayedNow<State, Event extends DomainEvent>(
+    decider: Decider<State, never, Event>,
+    streamName: string,
+  ): Promise<Handled<State>> {
     const current = await this.read(decider, streamName);
     return replayed(current.state as State, current.revision);
   }

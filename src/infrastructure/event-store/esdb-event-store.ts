@@ -97,8 +97,7 @@ export class EsdbEventStore implements EventStore {
     const outside = (event: RecordedEvent) =>
       (bounds.afterPosition !== undefined && event.position <= bounds.afterPosition) ||
       (since !== undefined && Date.parse(event.recordedAt) < since);
-    // Only an exact expectation lets the search skip what the caller knows: what came after it fails the version check.
-    let from = bounds.belowRevision === undefined || typeof expected !== 'number' ? undefined : Math.min(bounds.belowRevision, expected + 1) - 1;
+    let from = searchFrom(bounds, expected);
     for (let size = FIRST_PAGE; from === undefined || from >= 0; size = Math.min(size * 4, LARGEST_PAGE)) {
       const page = await this.readStream(streamName, { direction: 'backwards', fromRevision: from, maxCount: size });
       for (const event of page) {
@@ -192,6 +191,13 @@ export class EsdbEventStore implements EventStore {
     await this.client.dispose();
   }
 }
+
+/**
+ * The revision the search starts at (undefined: the end). Only an exact expectation lets it
+ * skip what the caller knows: whatever came after that revision fails the version check.
+ */
+const searchFrom = ({ belowRevision }: LookBack, expected: ExpectedRevision): number | undefined =>
+  belowRevision === undefined || typeof expected !== 'number' ? undefined : Math.min(belowRevision, expected + 1) - 1;
 
 /** A `$all` read that would fail the same way again is named so: followers stop on it instead of retrying. */
 const unrecoverable = (error: unknown): never => {
