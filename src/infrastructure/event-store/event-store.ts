@@ -10,7 +10,7 @@
  *   (a checkpoint is the position of the last event handled).
  *
  * Appending ids that are already in the stream (a retried request whose ids derive from
- * its idempotency key):
+ * its idempotency key), with `lookBack` on any adapter, and always on the embedded one:
  * - when the batch's ids are there as consecutive events, in the batch's order, starting
  *   with the batch's first id (the batch, or its beginning, was appended before), nothing
  *   is written and the append resolves with the earlier write: `repeated: true`, the
@@ -18,14 +18,17 @@
  * - when only some are there, or not so, it throws IdempotencyViolationError and writes nothing;
  * - both whatever the expected revision (`any`, `no_stream`, `stream_exists`, or a number
  *   equal to, below or above the current revision): the earlier write passed its own check.
- * Which ids an adapter finds: the embedded store finds any id of the stream (an index).
- * EventStoreDB has no index by event id; the server itself finds a batch only at the
- * expected revision + 1 when that is below the current revision, or through an in-memory
- * cache (lost on restart) for `any` and `stream_exists`. Everything else it writes again.
- * So an append whose ids may repeat says so with `lookBack`, and the adapter reads the
- * stream backwards (in pages) within those bounds before writing. An id further back than
- * the bounds is not found there: the bounds must cover every place an earlier attempt can
- * have written to (the command handler's bounds are documented there).
+ * Without `lookBack`, EventStoreDB (no index by event id) finds only what its server finds:
+ * the batch right after an exact or no_stream expectation below the current revision, or
+ * the batch's ids in an in-memory cache (about 8 MB, lost on restart) for `any` and
+ * `stream_exists`. It answers such a batch like a write (`repeated: false`, the earlier
+ * write's revision and position), a partial one with WrongExpectedVersionError (an exact
+ * expectation) or IdempotencyViolationError, and writes everything else again: with an
+ * exact expectation equal to the current revision, a batch further back is written twice.
+ * So an append whose ids may repeat says so with `lookBack`: the EventStoreDB adapter
+ * reads the stream backwards (in pages) within its bounds before writing. An id further
+ * back than the bounds is not found there: the bounds must cover every place an earlier
+ * attempt can have written to (the command handler's are documented there).
  */
 
 export type ExpectedRevision = 'any' | 'no_stream' | 'stream_exists' | number;
