@@ -13,6 +13,7 @@ import type { Config } from '../config.js';
 import { eventSchema, type EventSchema } from '../domain/shared/event-schema.js';
 import { UPCASTERS } from '../domain/upcasters.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
+import { LAG_COUNT_LIMIT, lagCounter } from '../infrastructure/event-store/lag.js';
 import { privateDirectory } from '../infrastructure/private-files.js';
 import { ReadModelSnapshots } from '../infrastructure/snapshots/read-model-snapshots.js';
 import { SqliteEventStore } from '../infrastructure/event-store/sqlite-event-store.js';
@@ -78,7 +79,7 @@ export const compose = async (config: Config, logger: Logger = pino({ level: con
   scope.register(T.config, { useValue: config });
   scope.register(T.logger, { useValue: logger });
   scope.register(T.clock, { useValue: () => new Date() });
-  scope.register(T.eventStore, { useValue: await openEventStore(config) });
+  scope.register(T.eventStore, { useValue: await openEventStore(config, logger) });
   scope.register(T.readModels, { useValue: await openReadModels(config) });
   scope.register(T.mailer, { useValue: await openMailer(config) });
   registerServices(scope, config);
@@ -111,7 +112,7 @@ export const composeTools = async (config: Config, logger: Logger = pino({ level
   const scope = rootContainer.createChildContainer();
   scope.register(T.config, { useValue: config });
   scope.register(T.logger, { useValue: logger });
-  scope.register(T.eventStore, { useValue: await openEventStore(config) });
+  scope.register(T.eventStore, { useValue: await openEventStore(config, logger) });
   scope.register(T.readModels, { useValue: await openReadModels(config) });
   scope.register(T.clock, { useValue: () => new Date() });
   // The tools run no jobs: nothing is ever mailed from them.
@@ -138,10 +139,10 @@ export const composeTools = async (config: Config, logger: Logger = pino({ level
 // The production adapters and SMTP are loaded only when configured: their clients take
 // a good part of a second to load, which every operator tool would otherwise pay.
 
-const openEventStore = async (config: Config): Promise<EventStore> => {
+const openEventStore = async (config: Config, logger: Logger): Promise<EventStore> => {
   if (!config.eventStoreUrl) return new SqliteEventStore({ path: join(config.dataDir, 'events.db') });
   const { EsdbEventStore } = await import('../infrastructure/event-store/esdb-event-store.js');
-  return new EsdbEventStore(config.eventStoreUrl);
+  return new EsdbEventStore(config.eventStoreUrl, { logger: logger.child({ eventStore: 'esdb' }) });
 };
 
 const openReadModels = async (config: Config): Promise<ReadModelStore> => {
@@ -265,20 +266,23 @@ const resolveDeps = (scope: DependencyContainer): AppDeps => ({
   rebuilds: scope.resolve(T.rebuilds),
 });
 
-const registerGauges = (deps: AppDeps) => {
-  deps.metrics.gauge('eventstore_head_position', 'Position of the last event in the log', [], async (set) =>
+export const registerGauges = (deps: AppDeps) => {
+  // Positions are the store's: event numbers on the embedded store, byte offsets on EventStoreDB. Lags are counted events.
+  const position = 'embedded store: event number; EventStoreDB: byte offset in its log';
+  deps.metrics.gauge('eventstore_head_position', `Position of the last event in the log (${position})`, [], async (set) =>
     set({}, await deps.eventStore.headPosition()),
   );
-  deps.metrics.gauge('projection_checkpoint', 'Position each projection has processed', ['projection'], async (set) => {
+  deps.metrics.gauge('projection_checkpoint', `Position each projection has processed (${position})`, ['projection'], async (set) => {
     for (const { name } of deps.projections.projections) set({ projection: name }, deps.projections.checkpointOf(name) ?? 0);
   });
-  deps.metrics.gauge('projection_lag_events', 'How far (in log position) each projection trails the log', ['projection'], async (set) => {
-    const head = await deps.eventStore.headPosition();
-    for (const { name } of deps.projections.projections) set({ projection: name }, head - (deps.projections.checkpointOf(name) ?? 0));
+  const counted = `counted up to ${LAG_COUNT_LIMIT}`;
+  deps.metrics.gauge('projection_lag_events', `Events each projection has still to read (${counted})`, ['projection'], async (set) => {
+    const lagOf = lagCounter(deps.eventStore);
+    for (const { name } of deps.projections.projections) set({ projection: name }, (await lagOf(deps.projections.checkpointOf(name) ?? 0)).events);
   });
-  deps.metrics.gauge('process_manager_lag_events', 'How far (in log position) each process manager trails the log', ['process_manager'], async (set) => {
-    const head = await deps.eventStore.headPosition();
-    for (const process of deps.processes) set({ process_manager: process.name }, head - process.checkpoint);
+  deps.metrics.gauge('process_manager_lag_events', `Events each process manager has still to read (${counted})`, ['process_manager'], async (set) => {
+    const lagOf = lagCounter(deps.eventStore);
+    for (const process of deps.processes) set({ process_manager: process.name }, (await lagOf(process.checkpoint)).events);
   });
   deps.metrics.gauge('jobs_waiting', 'Scheduled jobs (provider calls, timers, emails) not yet done', [], async (set) =>
     set({}, await deps.readModels.collection(JOBS).countDocuments({})),

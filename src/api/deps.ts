@@ -17,7 +17,7 @@ import type { Metrics } from './observability.js';
 import type { LoginThrottle } from './rate-limits.js';
 
 /** What the edge needs of a process manager's runner. */
-export type RunningProcess = Pick<ProcessManagerRunner<unknown>, 'name' | 'caughtUp' | 'status' | 'checkpoint' | 'start' | 'stop' | 'waitFor' | 'replay'>;
+export type RunningProcess = Pick<ProcessManagerRunner<unknown>, 'name' | 'caughtUp' | 'status' | 'lastError' | 'checkpoint' | 'start' | 'stop' | 'waitFor' | 'replay'>;
 
 /** Everything the HTTP edge needs, as plain objects: the composition root builds it, tests build it by hand. */
 export type AppDeps = {

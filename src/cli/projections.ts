@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import type { Tools } from '../api/composition-root.js';
+import { lagCounter } from '../infrastructure/event-store/lag.js';
 import type { Progress } from '../operations/rebuild.js';
 import { verify, type Verification } from '../operations/verify.js';
 import { ALL_PROJECTIONS } from '../projections/index.js';
@@ -81,14 +82,18 @@ const printInvariants = ({ position, checked, violations, inFlight }: Verificati
   }
 };
 
+/** Lag in events (positions are byte offsets on EventStoreDB), counted up to a limit: `1000+` past it. */
 const list = async (tools: Tools) => {
-  const head = await tools.eventStore.headPosition();
+  const lagOf = lagCounter(tools.eventStore);
   const checkpoints = await tools.readModels.collection<Checkpoint>(CHECKPOINTS).find({});
-  const rows = ALL_PROJECTIONS.map((p) => {
-    const c = checkpoints.find((x) => x._id === p.name);
-    return [p.name, c?.collection ?? p.collection, String(c?.position ?? 0), String(head - (c?.position ?? 0))];
-  });
-  console.log(table(['projection', 'collection', 'position', 'lag'], rows));
+  const rows = await Promise.all(
+    ALL_PROJECTIONS.map(async (p) => {
+      const c = checkpoints.find((x) => x._id === p.name);
+      const lag = await lagOf(c?.position ?? 0);
+      return [p.name, c?.collection ?? p.collection, String(c?.position ?? 0), `${lag.events}${lag.exact ? '' : '+'}`];
+    }),
+  );
+  console.log(table(['projection', 'collection', 'position', 'lag (events)'], rows));
 };
 
 /** A progress bar with events/s and ETA on a terminal; a plain line every few seconds otherwise. */

@@ -9,6 +9,7 @@ import {
   type EventMetadata,
   type EventStore,
   type EventToAppend,
+  type LookBack,
 } from '../infrastructure/event-store/event-store.js';
 import { LruCache } from '../infrastructure/lru-cache.js';
 import type { SnapshotStore } from '../infrastructure/snapshots/snapshot-store.js';
@@ -20,7 +21,13 @@ import { KeyedLock } from './keyed-lock.js';
  * - If-Match (`ifMatch`) pins the revision the client saw: a mismatch is a 412 and is never retried.
  * - Without it a version conflict (another writer got in first) is retried on fresh state.
  * - With an idempotency key the event ids derive from it, so a repeated request finds its
- *   own events already in the stream and appends nothing.
+ *   own events already in the stream and appends nothing. The handler remembers the ids of
+ *   the last events of each cached stream; for the part of the stream it does not remember
+ *   (before a snapshot, or further back) it asks the store to look back (`LookBack`), as
+ *   far as an earlier attempt can have written: after the event that caused the command
+ *   (`causationPosition`, a process manager's commands), else within the key's retention
+ *   (24 h by default, as the stored answers) before `now`, less 5 minutes for clock skew.
+ *   A key repeated after its retention on such a stream may be executed again on EventStoreDB.
  * Commands on one stream queue behind each other in this process (no wasted conflicts), and
  * the folded state of recently used streams is kept, so a command reads only the events
  * appended since. Aggregates with a `snapshotVersion` are also snapshotted every
@@ -37,6 +44,11 @@ export type CommandContext = {
   idempotencyKey?: string;
   /** The stream revision the caller expects (If-Match). */
   ifMatch?: number;
+  /**
+   * The log position of the event that caused the command (a process manager's reaction):
+   * an earlier attempt with the same idempotency key can only have appended after it.
+   */
+  causationPosition?: number;
 };
 
 export type Handled<State> = {
@@ -56,7 +68,18 @@ export type Handled<State> = {
 /** What the handler needs to know of a decider to snapshot its state. */
 type Snapshotted = Pick<Decider<unknown, never, DomainEvent>, 'snapshotVersion'>;
 
-type Loaded = { decider: unknown; state: unknown; revision: number; recentIds: string[]; snapshotRevision: number };
+/**
+ * A folded stream. `recentIds` are the ids of its last events, up to `revision`;
+ * `recentPositions` their positions (at most: an appended batch's events all get the last one's).
+ */
+type Loaded = {
+  decider: unknown;
+  state: unknown;
+  revision: number;
+  recentIds: string[];
+  recentPositions: number[];
+  snapshotRevision: number;
+};
 
 
 export type CommandHandlerOptions = {
@@ -70,7 +93,12 @@ export type CommandHandlerOptions = {
   snapshotEvery?: number;
   /** Told when saving a snapshot failed (the command itself never fails for it). */
   onSnapshotError?: (error: unknown, streamName: string) => void;
+  /** How long a repeated idempotency key is recognised at least (default 24 h, as the stored answers). */
+  idempotencyKeyRetentionMs?: number;
 };
+
+/** Between the request's clock and the store's `recordedAt`. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 
 export class CommandHandler {
   private readonly lock = new KeyedLock();
@@ -135,25 +163,54 @@ export class CommandHandler {
       const events = decider.decide(command, state);
       if (events.length === 0) return { state, revision: loaded.revision, appended: [], replayed: false };
       const appended = events.map((event, i) => this.toAppend(event, idOf(i), context));
+      // The rest of a batch straddling the oldest id remembered (what `lookBack` tells the store is checked here).
+      const known = (event: EventToAppend) => loaded.recentIds.includes(event.id);
+      if (context.idempotencyKey && appended.slice(1).some(known)) return replayed(state, loaded.revision);
       try {
         const result = await this.store.appendToStream(streamName, appended, {
           expectedRevision: loaded.revision < 0 ? 'no_stream' : loaded.revision,
+          lookBack: this.lookBack(loaded, context),
         });
+        // Written before (the state here may not be the one it was decided on): report the stream as it is.
+        if (result.repeated) return this.replayedNow(decider, streamName);
         const next = events.reduce(decider.evolve, state);
-        this.remember(streamName, decider, next, result.nextExpectedRevision, loaded, appended);
+        this.remember(streamName, decider, next, result.nextExpectedRevision, loaded, appended, result.position);
         return { state: next, revision: result.nextExpectedRevision, position: result.position, appended, replayed: false };
       } catch (error) {
         // Ids derived from this key are already in the stream, further back than the ids we keep: a repeat.
-        if (error instanceof IdempotencyViolationError && context.idempotencyKey) {
-          const current = await this.read(decider, streamName);
-          return replayed(current.state as State, current.revision);
-        }
+        if (error instanceof IdempotencyViolationError && context.idempotencyKey) return this.replayedNow(decider, streamName);
         if (!(error instanceof WrongExpectedVersionError)) throw error;
         if (context.ifMatch !== undefined) throw preconditionFailed(streamName, context.ifMatch, error.actual);
         if (attempt >= this.maxAttempts) throw new ConcurrencyError(streamName, String(loaded.revision), String(error.actual));
         await backoff(attempt);
       }
     }
+  }
+
+  private async replayedNow<State, Event extends DomainEvent>(
+    decider: Decider<State, never, Event>,
+    streamName: string,
+  ): Promise<Handled<State>> {
+    const current = await this.read(decider, streamName);
+    return replayed(current.state as State, current.revision);
+  }
+
+  /**
+   * Where the store must look for this key's ids, besides the ids remembered here: below
+   * them, back to the command's cause or the key's retention. Nothing when no earlier
+   * attempt can be further back than what is remembered.
+   */
+  private lookBack(loaded: Loaded, context: CommandContext): LookBack | undefined {
+    if (!context.idempotencyKey) return undefined;
+    const belowRevision = loaded.revision + 1 - loaded.recentIds.length;
+    if (belowRevision <= 0) return undefined;
+    const { causationPosition } = context;
+    if (causationPosition !== undefined) {
+      const oldest = loaded.recentPositions[0];
+      return oldest !== undefined && oldest <= causationPosition ? undefined : { belowRevision, afterPosition: causationPosition };
+    }
+    const retention = this.options.idempotencyKeyRetentionMs ?? 24 * 3600_000;
+    return { belowRevision, since: new Date(Date.parse(context.now) - retention - CLOCK_SKEW_MS).toISOString() };
   }
 
   private async read<State, Event extends DomainEvent>(
@@ -174,7 +231,8 @@ export class CommandHandler {
     }
     const revision = events.length > 0 ? events[events.length - 1]!.revision : (start?.revision ?? -1);
     const recentIds = [...(start?.recentIds ?? []), ...events.map((e) => e.id)].slice(-this.rememberedIds);
-    const loaded = { decider, state, revision, recentIds, snapshotRevision: start?.snapshotRevision ?? -1 };
+    const recentPositions = [...(start?.recentPositions ?? []), ...events.map((e) => e.position)].slice(-this.rememberedIds);
+    const loaded = { decider, state, revision, recentIds, recentPositions, snapshotRevision: start?.snapshotRevision ?? -1 };
     this.snapshotIfDue(streamName, decider, loaded);
     this.cache.set(streamName, loaded);
     return loaded;
@@ -187,9 +245,11 @@ export class CommandHandler {
     revision: number,
     previous: Loaded,
     appended: EventToAppend[],
+    position: number,
   ): void {
     const recentIds = [...previous.recentIds, ...appended.map((e) => e.id)].slice(-this.rememberedIds);
-    const loaded = { decider, state, revision, recentIds, snapshotRevision: previous.snapshotRevision };
+    const recentPositions = [...previous.recentPositions, ...appended.map(() => position)].slice(-this.rememberedIds);
+    const loaded = { decider, state, revision, recentIds, recentPositions, snapshotRevision: previous.snapshotRevision };
     this.snapshotIfDue(streamName, decider, loaded);
     this.cache.set(streamName, loaded);
   }
@@ -201,7 +261,7 @@ export class CommandHandler {
     // A snapshot is a shortcut: when it cannot be read, the stream is folded from its start.
     const snapshot = await snapshots.load(streamName).catch(() => undefined);
     if (!snapshot || snapshot.version !== decider.snapshotVersion) return undefined;
-    return { decider, state: snapshot.state, revision: snapshot.revision, recentIds: [], snapshotRevision: snapshot.revision };
+    return { decider, state: snapshot.state, revision: snapshot.revision, recentIds: [], recentPositions: [], snapshotRevision: snapshot.revision };
   }
 
   /** Saves a snapshot once `snapshotEvery` events were folded since the last one (in the background). */

@@ -180,6 +180,7 @@ export class Rebuilds {
     let failingSince: number | undefined;
     while (!(await runner.waitFor(position, 1000))) {
       if (this.stopping) throw new Error('interrupted: the process is stopping');
+      if (runner.status === 'failed') throw new Error(`the rebuild failed: ${runner.lastError}`);
       if (runner.status !== 'failing') failingSince = undefined;
       else if ((failingSince ??= Date.now()) < Date.now() - 30_000) throw new Error(`the rebuild keeps failing: ${runner.lastError}`);
     }

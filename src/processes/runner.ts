@@ -98,6 +98,11 @@ export class ProcessManagerRunner<S> {
     return this.follower.caughtUp;
   }
 
+  /** Why the runner is retrying, failing or failed (see LogFollower). */
+  get lastError(): string | undefined {
+    return this.follower.lastError;
+  }
+
   async start(): Promise<void> {
     const stored = await this.deps.readModels.collection<Document & { position: number }>(CHECKPOINTS).findOne({ _id: this.checkpointId });
     this.position = stored?.position ?? 0;
@@ -222,6 +227,7 @@ export class ProcessManagerRunner<S> {
       actor: `process:${this.name}`,
       now: this.deps.clock().toISOString(),
       idempotencyKey: `${this.name}:${event.id}:${index}`,
+      causationPosition: event.position,
     };
     const { commands } = this.deps;
     switch (saga.aggregate) {

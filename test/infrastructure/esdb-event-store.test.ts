@@ -1,19 +1,18 @@
 import {
-  AccessDeniedError,
   UnavailableError,
   WrongExpectedVersionError as EsdbWrongExpectedVersionError,
   type AllStreamResolvedEvent,
-  type Position,
 } from '@eventstore/db-client';
 import { expect } from 'chai';
-import { Readable } from 'node:stream';
+import { v4 as uuid } from 'uuid';
 import {
   IdempotencyViolationError,
   WrongExpectedVersionError,
+  type EventToAppend,
 } from '../../src/infrastructure/event-store/event-store.js';
+import { EsdbEventStore, type EsdbClient } from '../../src/infrastructure/event-store/esdb-event-store.js';
 import {
-  EsdbEventStore,
-  EsdbSubscription,
+  UNKNOWN_POSITION,
   UnreadableEventError,
   isApplicationEvent,
   toAppendResult,
@@ -22,8 +21,8 @@ import {
   toPortAppendError,
   toRecordedEvent,
   toSafeNumber,
-  type ClientSubscription,
-} from '../../src/infrastructure/event-store/esdb-event-store.js';
+} from '../../src/infrastructure/event-store/esdb-mapping.js';
+import { EsdbServerModel } from '../support/esdb-server-model.js';
 import { eventStoreContract } from './event-store.contract.js';
 
 // Runs only against a live server, e.g. EVENTSTORE_URL='esdb://localhost:2113?tls=false'.
@@ -33,6 +32,19 @@ if (process.env.EVENTSTORE_URL) {
   eventStoreContract(
     'EventStoreDB',
     async () => (store = new EsdbEventStore(url)),
+    async () => {
+      await store?.close();
+      store = undefined;
+    },
+  );
+}
+
+// Always: the adapter's logic on an in-memory model of the server (see EsdbServerModel).
+{
+  let store: EsdbEventStore | undefined;
+  eventStoreContract(
+    'EventStoreDB adapter on a model of the server',
+    async () => (store = new EsdbEventStore(new EsdbServerModel().client())),
     async () => {
       await store?.close();
       store = undefined;
@@ -57,15 +69,6 @@ const fromAll = (position: number, overrides: { type?: string; streamId?: string
   },
   commitPosition: BigInt(position),
 });
-
-const rejection = async (promise: Promise<unknown>): Promise<unknown> => {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected a rejection');
-};
 
 describe('EventStoreDB adapter mapping', () => {
   describe('expected revision', () => {
@@ -106,7 +109,7 @@ describe('EventStoreDB adapter mapping', () => {
   describe('append result', () => {
     it('returns the revision and the commit position as numbers', () => {
       const result = toAppendResult({ success: true, nextExpectedRevision: 2n, position: { commit: 900n, prepare: 900n } });
-      expect(result).to.deep.equal({ nextExpectedRevision: 2, position: 900 });
+      expect(result).to.deep.equal({ nextExpectedRevision: 2, position: 900, repeated: false });
     });
 
     it('throws when the position is missing or unsafe, or the client hid a failure', () => {
@@ -166,13 +169,20 @@ describe('EventStoreDB adapter mapping', () => {
       expect(toRecordedEvent(resolved).metadata).to.deep.equal({});
     });
 
-    it('takes the position of a stream read from the resolved event when the record has none', () => {
-      // Servers before 22.6 leave the record position at 0 on stream reads.
+    it("takes the resolved event's position when the record's is the server's unknown one (Int64 -1 as uint64)", () => {
       const resolved: AllStreamResolvedEvent = { ...fromAll(10), commitPosition: 777n };
-      resolved.event!.position = { commit: 0n, prepare: 0n };
+      resolved.event!.position = { commit: UNKNOWN_POSITION, prepare: UNKNOWN_POSITION };
+      expect(UNKNOWN_POSITION).to.equal(18_446_744_073_709_551_615n);
       expect(toRecordedEvent(resolved).position).to.equal(777);
-      resolved.commitPosition = undefined;
-      expect(() => toRecordedEvent(resolved)).to.throw(UnreadableEventError, /position/);
+    });
+
+    it('names an event read with no known position unreadable, never a RangeError (stream reads before 22.6)', () => {
+      // Such a server sends Int64 -1 as the record's positions and no position beside it.
+      const resolved: AllStreamResolvedEvent = { ...fromAll(10), commitPosition: undefined };
+      resolved.event!.position = { commit: UNKNOWN_POSITION, prepare: UNKNOWN_POSITION };
+      expect(() => toRecordedEvent(resolved)).to.throw(UnreadableEventError, /no \$all position.*22\.6/);
+      resolved.event!.position = { commit: 0n, prepare: 0n };
+      expect(() => toRecordedEvent(resolved)).to.throw(UnreadableEventError, /no \$all position/);
     });
 
     it('refuses events that are not JSON objects', () => {
@@ -194,112 +204,134 @@ describe('EventStoreDB adapter mapping', () => {
   });
 });
 
-/** A scripted client subscription: yields its events, then fails, or waits until unsubscribed. */
-const scripted = (events: AllStreamResolvedEvent[], ending: Error | 'wait') => {
-  let release = () => {};
-  const source = {
-    unsubscribed: false,
-    async unsubscribe() {
-      source.unsubscribed = true;
-      release();
-    },
-    destroy() {
-      release();
-    },
-    async *[Symbol.asyncIterator]() {
-      yield* events;
-      if (ending !== 'wait') throw ending;
-      await new Promise<void>((resolve) => (release = resolve));
-    },
+
+describe('EventStoreDB adapter on a model of the server', () => {
+  let server: EsdbServerModel;
+  let now: Date;
+  let store: EsdbEventStore;
+  let reads: Array<{ fromRevision?: unknown; maxCount?: unknown; direction?: unknown }>;
+
+  beforeEach(() => {
+    now = new Date('2024-05-01T10:00:00.000Z');
+    server = new EsdbServerModel(() => now);
+    const client = server.client();
+    reads = [];
+    const spied: EsdbClient = Object.assign(Object.create(null) as EsdbClient, client, {
+      readStream: ((name: string, options: (typeof reads)[number]) => {
+        reads.push({ fromRevision: options.fromRevision, maxCount: options.maxCount, direction: options.direction });
+        return client.readStream(name, options as never);
+      }) as EsdbClient['readStream'],
+    });
+    store = new EsdbEventStore(spied);
+  });
+  afterEach(() => store.close());
+
+  const later = (ms: number) => (now = new Date(now.getTime() + ms));
+  const types = () => server.stored('inventory-1').map((e) => e.type);
+
+  /** The batch of a first attempt, then other events after it. */
+  const retried = async (after = 2) => {
+    const batch = [event('StockReceived')];
+    const first = await store.appendToStream('inventory-1', batch, { expectedRevision: 'no_stream' });
+    for (let i = 0; i < after; i += 1) await store.appendToStream('inventory-1', [event(`Later${i}`)], { expectedRevision: i });
+    return { batch, first };
   };
-  return source;
-};
 
-const fast = { initialMs: 1, maxMs: 4 };
+  describe('when a retried batch is further back than the expected revision', () => {
+    it('is written again by the server alone when expected is the current revision (the reason for lookBack)', async () => {
+      const { batch } = await retried();
+      await store.appendToStream('inventory-1', batch, { expectedRevision: 2 });
+      expect(types()).to.deep.equal(['StockReceived', 'Later0', 'Later1', 'StockReceived']);
+    });
 
-describe('EventStoreDB adapter subscription', () => {
-  it('resubscribes after a drop from the last delivered position, without gaps or repeats', async () => {
-    const opened: Array<Position | undefined> = [];
-    const sources = [
-      scripted([fromAll(10), fromAll(20)], new UnavailableError()),
-      // A server that repeats the last event must not make the subscriber see it twice.
-      scripted([fromAll(20), fromAll(30)], 'wait'),
-    ];
-    const subscription = new EsdbSubscription(
-      (after) => {
-        opened.push(after);
-        return sources[opened.length - 1]!;
-      },
-      5,
-      fast,
-    );
-    const seen: number[] = [];
-    for await (const event of subscription) {
-      seen.push(event.position);
-      if (seen.length === 3) break;
-    }
-    await subscription.close();
-    expect(seen).to.deep.equal([10, 20, 30]);
-    expect(opened).to.deep.equal([
-      { commit: 5n, prepare: 5n },
-      { commit: 20n, prepare: 20n },
-    ]);
-    expect(sources.every((s) => s.unsubscribed)).to.equal(true);
+    it('is found with lookBack and not written, expecting the current revision', async () => {
+      const { batch, first } = await retried();
+      expect(await store.appendToStream('inventory-1', batch, { expectedRevision: 2, lookBack: {} })).to.deep.equal({ ...first, repeated: true });
+      expect(types()).to.deep.equal(['StockReceived', 'Later0', 'Later1']);
+    });
+
+    it('is found with lookBack after a server restart (its id cache lost), expecting any or stream_exists', async () => {
+      const { batch, first } = await retried();
+      server.restart();
+      for (const expectedRevision of ['any', 'stream_exists'] as const) {
+        expect(await store.appendToStream('inventory-1', batch, { expectedRevision, lookBack: {} })).to.deep.equal({ ...first, repeated: true });
+      }
+      await store.appendToStream('inventory-1', batch, { expectedRevision: 'any' });
+      expect(types(), 'without lookBack, the restarted server writes it again').to.deep.equal(['StockReceived', 'Later0', 'Later1', 'StockReceived']);
+    });
   });
 
-  it('starts at the beginning of $all without a checkpoint and skips what is not an application event', async () => {
-    const opened: Array<Position | undefined> = [];
-    const source = scripted([fromAll(1, { type: '$statsCollected' }), { commitPosition: 2n }, fromAll(3)], 'wait');
-    const subscription = new EsdbSubscription((after) => (opened.push(after), source), undefined, fast);
-    for await (const event of subscription) {
-      expect(event.position).to.equal(3);
-      break;
-    }
-    await subscription.close();
-    expect(opened).to.deep.equal([undefined]);
+  describe('the look-back search', () => {
+    it('reads backwards in growing pages, from below what the caller knows', async () => {
+      const { batch, first } = await retried(100);
+      reads = [];
+      const again = await store.appendToStream('inventory-1', batch, { expectedRevision: 100, lookBack: { belowRevision: 90 } });
+      expect(again).to.deep.equal({ ...first, repeated: true });
+      const backwards = reads.filter((r) => r.direction === 'backwards');
+      expect(backwards.map((r) => [r.fromRevision, r.maxCount])).to.deep.equal([
+        [89n, 16],
+        [73n, 64],
+        [9n, 256],
+      ]);
+    });
+
+    it('stops at the first event at or before afterPosition, finding nothing older', async () => {
+      const { batch } = await retried(40);
+      const [cause] = await store.readStream('inventory-1', { fromRevision: 30, maxCount: 1 });
+      reads = [];
+      const result = await store.appendToStream('inventory-1', batch, { expectedRevision: 40, lookBack: { afterPosition: cause!.position } });
+      expect(result.repeated).to.equal(false);
+      expect(reads.filter((r) => r.direction === 'backwards')).to.have.length(1);
+      expect(server.stored('inventory-1')).to.have.length(42);
+    });
+
+    it('stops at the first event recorded before since, finding nothing older', async () => {
+      const { batch } = await retried(40);
+      later(25 * 3600_000);
+      await store.appendToStream('inventory-1', [event('Recent')], { expectedRevision: 40 });
+      const since = new Date(now.getTime() - 24 * 3600_000).toISOString();
+      reads = [];
+      const result = await store.appendToStream('inventory-1', batch, { expectedRevision: 41, lookBack: { since } });
+      expect(result.repeated).to.equal(false);
+      expect(reads.filter((r) => r.direction === 'backwards')).to.have.length(1);
+      expect(server.stored('inventory-1').map((e) => e.type).at(-1)).to.equal('StockReceived');
+    });
+
+    it('finds a batch recorded just inside since', async () => {
+      const { batch, first } = await retried(0);
+      later(23 * 3600_000);
+      await store.appendToStream('inventory-1', [event('Recent')], { expectedRevision: 0 });
+      const since = new Date(now.getTime() - 24 * 3600_000).toISOString();
+      expect(await store.appendToStream('inventory-1', batch, { expectedRevision: 1, lookBack: { since } })).to.deep.equal({ ...first, repeated: true });
+    });
+
+    it('searches the whole stream when the expectation is not exact, whatever belowRevision says', async () => {
+      const { batch, first } = await retried(3);
+      server.restart();
+      expect(await store.appendToStream('inventory-1', batch, { expectedRevision: 'any', lookBack: { belowRevision: 0 } })).to.deep.equal({
+        ...first,
+        repeated: true,
+      });
+    });
   });
 
-  it('ends the iteration when closed while the client subscription is silent', async () => {
-    const readable = Object.assign(new Readable({ objectMode: true, read() {} }), { unsubscribe: async () => {} });
-    const subscription = new EsdbSubscription(() => readable, undefined, fast);
-    const finished = (async () => {
-      let count = 0;
-      for await (const _ of subscription) count += 1;
-      return count;
-    })();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    await subscription.close();
-    expect(await finished).to.equal(0);
-    expect(readable.destroyed).to.equal(true);
-  });
+  describe('reading', () => {
+    it('reads a stream on a server before 22.6 as unreadable (no $all position), not as a RangeError', async () => {
+      await store.appendToStream('inventory-1', [event('A')]);
+      server.legacyStreamReads = true;
+      const error = await store.readStream('inventory-1').catch((e: unknown) => e);
+      expect(error).to.be.instanceOf(UnreadableEventError);
+      expect((error as Error).message).to.match(/22\.6/);
+    });
 
-  it('ends the iteration when closed while waiting to resubscribe', async () => {
-    let opens = 0;
-    const subscription = new EsdbSubscription(
-      () => (opens++, scripted([], new UnavailableError())),
-      undefined,
-      { initialMs: 60_000, maxMs: 60_000 },
-    );
-    const finished = (async () => {
-      for await (const _ of subscription) return 'event';
-      return 'ended';
-    })();
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    await subscription.close();
-    expect(await finished).to.equal('ended');
-    expect(opens).to.equal(1);
-  });
-
-  it('surfaces a refused subscription instead of retrying it', async () => {
-    let opens = 0;
-    const source: ClientSubscription = scripted([], new AccessDeniedError());
-    const subscription = new EsdbSubscription(() => (opens++, source), undefined, fast);
-    const error = await rejection(
-      (async () => {
-        for await (const _ of subscription) continue;
-      })(),
-    );
-    expect(error).to.be.instanceOf(AccessDeniedError);
-    expect(opens).to.equal(1);
+    it('counts application events after a position, up to a limit, skipping system events', async () => {
+      const first = await store.appendToStream('inventory-1', [event('A')]);
+      for (let i = 0; i < 12; i += 1) await store.appendToStream(`other-${i}`, [event('B')]);
+      expect(await store.countEventsAfter(first.position, 100)).to.equal(12);
+      expect(await store.countEventsAfter(first.position, 5)).to.equal(5);
+      expect(await store.countEventsAfter(0, 100)).to.equal(13);
+    });
   });
 });
+
+const event = (type: string): EventToAppend => ({ id: uuid(), type, data: { n: 1 }, metadata: {} });

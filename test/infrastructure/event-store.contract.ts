@@ -28,6 +28,7 @@ export const eventStoreContract = (adapter: string, open: () => Promise<EventSto
         const result = await store.appendToStream(stream, [event('A')], { expectedRevision: 'no_stream' });
         expect(result.nextExpectedRevision).to.equal(0);
         expect(result.position).to.be.greaterThan(0);
+        expect(result.repeated).to.equal(false);
       });
 
       it('rejects no_stream when the stream exists, naming the actual revision', async () => {
@@ -96,11 +97,12 @@ export const eventStoreContract = (adapter: string, open: () => Promise<EventSto
         const first = [event('A'), event('B')];
         const created = await store.appendToStream(stream, first, { expectedRevision: 'no_stream' });
         const again = await store.appendToStream(stream, first, { expectedRevision: 'no_stream' });
-        expect(again).to.deep.equal(created);
+        // Without lookBack EventStoreDB answers these like writes: `repeated` is not told (see the port).
+        expect({ ...again, repeated: false }).to.deep.equal(created);
         const next = [event('C')];
         const appended = await store.appendToStream(stream, next, { expectedRevision: 1 });
         const repeated = await store.appendToStream(stream, next, { expectedRevision: 1 });
-        expect(repeated).to.deep.equal(appended);
+        expect({ ...repeated, repeated: false }).to.deep.equal(appended);
         expect(await types(store, stream)).to.deep.equal(['A', 'B', 'C']);
       });
 
@@ -110,7 +112,7 @@ export const eventStoreContract = (adapter: string, open: () => Promise<EventSto
         const first = await store.appendToStream(stream, batch);
         await store.appendToStream(stream, [event('C')]);
         const again = await store.appendToStream(stream, batch);
-        expect(again).to.deep.equal(first);
+        expect({ ...again, repeated: false }).to.deep.equal(first);
         expect(await types(store, stream)).to.deep.equal(['A', 'B', 'C']);
       });
 
@@ -132,6 +134,88 @@ export const eventStoreContract = (adapter: string, open: () => Promise<EventSto
         await store.appendToStream(two, [shared]);
         expect(await store.readStream(one)).to.have.length(1);
         expect(await store.readStream(two)).to.have.length(1);
+      });
+    });
+
+    // What a retried request whose ids derive from its idempotency key meets: its batch
+    // written before, other events after it. The server alone would write it again.
+    describe('appending ids that are further back in the stream (with lookBack)', () => {
+      const written = async () => {
+        const stream = streamName();
+        const batch = [event('A'), event('B')];
+        const first = await store.appendToStream(stream, batch, { expectedRevision: 'no_stream' });
+        await store.appendToStream(stream, [event('C')], { expectedRevision: 1 });
+        await store.appendToStream(stream, [event('D')], { expectedRevision: 2 });
+        return { stream, batch, first };
+      };
+
+      for (const expectedRevision of [3, 'any', 'stream_exists', 2, 0, 'no_stream', 9] as const) {
+        it(`finds the batch and writes nothing, expecting ${expectedRevision}${expectedRevision === 3 ? ' (the current revision)' : ''}`, async () => {
+          const { stream, batch, first } = await written();
+          const again = await store.appendToStream(stream, batch, { expectedRevision, lookBack: {} });
+          expect(again).to.deep.equal({ ...first, repeated: true });
+          expect(await types(store, stream)).to.deep.equal(['A', 'B', 'C', 'D']);
+        });
+      }
+
+      it('finds a batch that is the beginning of the one written before', async () => {
+        const { stream, batch, first } = await written();
+        const again = await store.appendToStream(stream, [batch[0]!], { expectedRevision: 3, lookBack: {} });
+        const [a] = await store.readStream(stream);
+        expect(again).to.deep.equal({ nextExpectedRevision: 0, position: a!.position, repeated: true });
+        expect(first.nextExpectedRevision).to.equal(1);
+        expect(await types(store, stream)).to.deep.equal(['A', 'B', 'C', 'D']);
+      });
+
+      it('rejects a batch that repeats only some of those ids, or not in their order, writing nothing', async () => {
+        const { stream, batch } = await written();
+        const [a, b] = batch as [EventToAppend, EventToAppend];
+        for (const reused of [[a, event('Z')], [event('Z'), a], [b, a], [a, b, event('Z')]]) {
+          const error = await rejection(store.appendToStream(stream, reused, { expectedRevision: 3, lookBack: {} }));
+          expect(error, reused.map((e) => e.type).join()).to.be.instanceOf(IdempotencyViolationError);
+        }
+        expect(await types(store, stream)).to.deep.equal(['A', 'B', 'C', 'D']);
+      });
+
+      it('finds a batch far back, past many events (the search reads in pages)', async () => {
+        const stream = streamName();
+        const batch = [event('Old')];
+        const first = await store.appendToStream(stream, batch, { expectedRevision: 'no_stream' });
+        await store.appendToStream(stream, Array.from({ length: 150 }, (_, i) => event(`E${i}`)), { expectedRevision: 0 });
+        const again = await store.appendToStream(stream, batch, { expectedRevision: 150, lookBack: { afterPosition: 0 } });
+        expect(again).to.deep.equal({ ...first, repeated: true });
+        expect(await store.readStream(stream)).to.have.length(151);
+      });
+
+      it('looks in the stream appended to only', async () => {
+        const shared = event('A');
+        const [one, two] = [streamName(), streamName()];
+        await store.appendToStream(one, [shared]);
+        const result = await store.appendToStream(two, [shared], { expectedRevision: 'no_stream', lookBack: {} });
+        expect(result.repeated).to.equal(false);
+        expect(await store.readStream(two)).to.have.length(1);
+      });
+
+      it('writes new ids as usual, checking the expected revision', async () => {
+        const { stream } = await written();
+        const result = await store.appendToStream(stream, [event('E')], { expectedRevision: 3, lookBack: { belowRevision: 2 } });
+        expect(result).to.include({ nextExpectedRevision: 4, repeated: false });
+        const stale = await rejection(store.appendToStream(stream, [event('F')], { expectedRevision: 3, lookBack: {} }));
+        expect(stale).to.be.instanceOf(WrongExpectedVersionError);
+        expect(await types(store, stream)).to.deep.equal(['A', 'B', 'C', 'D', 'E']);
+      });
+    });
+
+    describe('counting events', () => {
+      it('counts the events after a position, up to a limit', async () => {
+        const stream = streamName();
+        const first = await store.appendToStream(stream, [event('A')]);
+        await store.appendToStream(stream, [event('B'), event('C')]);
+        const last = await store.appendToStream(streamName(), [event('D')]);
+        expect(await store.countEventsAfter(last.position, 10)).to.equal(0);
+        expect(await store.countEventsAfter(first.position, 1000)).to.equal(3);
+        expect(await store.countEventsAfter(first.position, 2)).to.equal(2);
+        expect(await store.countEventsAfter(first.position, 0)).to.equal(0);
       });
     });
 

@@ -74,6 +74,21 @@ describe('embedded SQLite event store', () => {
     dir.remove();
   });
 
+  // Stricter than EventStoreDB, which finds it only when told where to look (lookBack).
+  it('finds a batch written before anywhere in the stream, without being told where to look, and writes nothing', async () => {
+    const dir = tempDir();
+    const opened = new SqliteEventStore({ path: join(dir.path, 'events.db') });
+    const batch = [{ id: uuid(), type: 'A', data: {}, metadata: {} }, { id: uuid(), type: 'B', data: {}, metadata: {} }];
+    const first = await opened.appendToStream('again-1', batch, { expectedRevision: 'no_stream' });
+    await opened.appendToStream('again-1', [{ id: uuid(), type: 'C', data: {}, metadata: {} }], { expectedRevision: 1 });
+    for (const expectedRevision of [2, 'any', 'stream_exists'] as const) {
+      expect(await opened.appendToStream('again-1', batch, { expectedRevision })).to.deep.equal({ ...first, repeated: true });
+    }
+    expect((await opened.readStream('again-1')).map((e) => e.type)).to.deep.equal(['A', 'B', 'C']);
+    await opened.close();
+    dir.remove();
+  });
+
   it('wakes a subscriber when another process (connection) appends to the file', async () => {
     const dir = tempDir();
     const path = join(dir.path, 'events.db');

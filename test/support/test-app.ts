@@ -12,12 +12,13 @@ import { IdempotencyKeys } from '../../src/api/idempotency.js';
 import { Metrics } from '../../src/api/observability.js';
 import { LoginThrottle } from '../../src/api/rate-limits.js';
 import { registerCustomer } from '../../src/commands/accounts.js';
-import { CommandHandler } from '../../src/commands/command-handler.js';
+import { CommandHandler, type CommandHandlerOptions } from '../../src/commands/command-handler.js';
 import { eventSchema } from '../../src/domain/shared/event-schema.js';
 import { UPCASTERS } from '../../src/domain/upcasters.js';
 import type { EventStore, RecordedEvent } from '../../src/infrastructure/event-store/event-store.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
+import type { ReadModelStore } from '../../src/infrastructure/read-models/read-model-store.js';
 import { OutboxMailer, type Mailer } from '../../src/infrastructure/mail/mailer.js';
 import type { PaymentProvider } from '../../src/infrastructure/payments/payment-provider.js';
 import { SimulatedPaymentProvider } from '../../src/infrastructure/payments/simulated-provider.js';
@@ -48,8 +49,13 @@ export type TestAppOptions = {
   mailer?: Mailer;
   /** Wraps the simulated provider (e.g. to hold its answers back). */
   provider?: (simulated: PaymentProvider) => PaymentProvider;
-  /** Wraps the embedded log (e.g. to make an append fail). */
+  /**
+   * The event store, given the embedded one: a wrapper of it (e.g. to make an append fail), or
+   * another store altogether (e.g. the EventStoreDB adapter on a model of its server).
+   */
   eventStore?: (embedded: EventStore) => EventStore;
+  /** Command handler settings (snapshots, cache size...), given the read-model store. */
+  commandOptions?: (store: ReadModelStore) => Omit<CommandHandlerOptions, 'schema'>;
 };
 
 export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
@@ -64,7 +70,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
   const store = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
   const readModels = new ProjectionViews(store);
   const schema = eventSchema(UPCASTERS);
-  const commands = new CommandHandler(eventStore, { schema });
+  const commands = new CommandHandler(eventStore, { ...options.commandOptions?.(store), schema });
   const projections = new ProjectionRunner({ eventStore, readModels: store, schema, logger }, ALL_PROJECTIONS);
   const rebuilds = new Rebuilds({ eventStore, store, schema, logger, projections: ALL_PROJECTIONS, views: readModels }, { graceMs: 200 });
   const clock = options.now ?? (() => new Date());
@@ -141,6 +147,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
       await jobs.stop();
       await projections.stop();
       await eventStore.close();
+      await embedded.close();
       await readModels.close();
       dir.remove();
     },

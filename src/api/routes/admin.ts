@@ -1,4 +1,6 @@
 import { Router } from 'express';
+import { lagCounter } from '../../infrastructure/event-store/lag.js';
+import { statusLine } from '../../infrastructure/event-store/log-follower.js';
 import type { Document } from '../../infrastructure/read-models/read-model-store.js';
 import { ConflictError } from '../../domain/shared/errors.js';
 import { replayParkedEvent } from '../../operations/parked.js';
@@ -35,34 +37,33 @@ export const adminRoutes = (deps: AppDeps): Router => {
     res.json(await page(PARKED_JOBS, 'parkedAt')(await parseQuery(PageQuery, req.query)));
   });
 
-  // Every projection and process manager: where it stands in the log, how far behind, and its state.
+  // Every projection and process manager: where it stands in the log, how many events behind (`lag`,
+  // counted up to 1000: `lagExact` false past that) and its status (`retrying: <error>`, `failed: <error>`...).
   router.get('/projections', async (_req, res) => {
-    const head = await deps.eventStore.headPosition();
+    const lagOf = lagCounter(deps.eventStore);
     const rebuilds = new Map((await deps.rebuilds.statuses()).map((r) => [r._id, r]));
     // The stored checkpoints are the truth: a rebuild in another process moves them.
     const checkpoints = new Map((await deps.readModels.collection<Checkpoint>(CHECKPOINTS).find({})).map((c) => [c._id, c]));
-    const projections = deps.projections.projections.map(({ name, collection }) => {
+    const projections = deps.projections.projections.map(async ({ name, collection }) => {
       const position = checkpoints.get(name)?.position ?? 0;
       const rebuild = rebuilds.get(name);
-      const status = rebuild?.status === 'running' ? 'rebuilding' : deps.projections.status;
+      const lag = await lagOf(position);
       return {
         name,
         kind: 'projection',
         collection: checkpoints.get(name)?.collection ?? collection,
         position,
-        lag: Math.max(0, head - position),
-        status,
+        lag: lag.events,
+        lagExact: lag.exact,
+        status: rebuild?.status === 'running' ? 'rebuilding' : statusLine(deps.projections),
         ...(rebuild ? { lastRebuild: withoutId(rebuild) } : {}),
       };
     });
-    const processes = deps.processes.map((p) => ({
-      name: p.name,
-      kind: 'process-manager',
-      position: p.checkpoint,
-      lag: Math.max(0, head - p.checkpoint),
-      status: p.status,
-    }));
-    res.json([...projections, ...processes]);
+    const processes = deps.processes.map(async (p) => {
+      const lag = await lagOf(p.checkpoint);
+      return { name: p.name, kind: 'process-manager', position: p.checkpoint, lag: lag.events, lagExact: lag.exact, status: statusLine(p) };
+    });
+    res.json(await Promise.all([...projections, ...processes]));
   });
 
   // Rebuild one projection (or `all`) from the log into a new collection, swapped in when caught up (202).

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { statusLine } from '../../infrastructure/event-store/log-follower.js';
 import type { AppDeps } from '../deps.js';
 
 /** Liveness, readiness and metrics: no authentication, no rate limit. */
@@ -10,13 +11,14 @@ export const operationsRoutes = (deps: AppDeps): Router => {
     res.json({ status: 'ok' });
   });
 
-  // Both stores answer and the read models have caught up with the log.
+  // Both stores answer and the read models follow the log live; else what each is doing (`retrying: <error>`...).
   router.get('/ready', async (_req, res) => {
+    const behind = deps.processes.find((p) => !p.caughtUp);
     const checks = {
       eventStore: await reachable(() => deps.eventStore.headPosition()),
       readModels: await reachable(() => deps.readModels.ping()),
-      projections: deps.projections.caughtUp ? 'ok' : deps.projections.status,
-      processManagers: deps.processes.find((p) => !p.caughtUp)?.status ?? 'ok',
+      projections: deps.projections.caughtUp ? 'ok' : statusLine(deps.projections),
+      processManagers: behind ? `${behind.name}: ${statusLine(behind)}` : 'ok',
     };
     const ready = Object.values(checks).every((value) => value === 'ok');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks });

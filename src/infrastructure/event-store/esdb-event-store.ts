@@ -1,82 +1,123 @@
 import {
-  ANY,
-  AccessDeniedError,
   BACKWARDS,
   END,
   EventStoreDBClient,
   FORWARDS,
-  NO_STREAM,
   START,
-  STREAM_EXISTS,
   StreamNotFoundError,
-  WrongExpectedVersionError as EsdbWrongExpectedVersionError,
   excludeSystemEvents,
-  jsonEvent,
-  type AllStreamResolvedEvent,
-  type AppendExpectedRevision,
-  type AppendResult as EsdbAppendResult,
-  type Position,
-  type ResolvedEvent,
-  type StreamingRead,
 } from '@eventstore/db-client';
 import {
   IdempotencyViolationError,
-  WrongExpectedVersionError,
+  UnrecoverableReadError,
+  type AppendOptions,
   type AppendResult,
-  type EventMetadata,
   type EventStore,
   type EventSubscription,
   type EventToAppend,
   type ExpectedRevision,
+  type LookBack,
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeToAllOptions,
 } from './event-store.js';
+import {
+  collect,
+  isApplicationEvent,
+  scan,
+  toAppendResult,
+  toClientExpectedRevision,
+  toClientPosition,
+  toEventData,
+  toPortAppendError,
+  toRevision,
+} from './esdb-mapping.js';
+import { EsdbSubscription, isUnrecoverable, type Backoff, type SubscriptionLogger } from './esdb-subscription.js';
 
 /**
  * The EventStoreDB adapter of the event-store port, over the official gRPC client.
- *
- * A port position is the commit position of an event in `$all`. EventStoreDB (20+) writes every
- * event as an implicitly committed prepare, so its commit and prepare positions are equal and
- * `{ commit: p, prepare: p }` names the event again. Positions must come from this store: the
- * server rejects a position that is not the start of a record.
+ * Needs EventStoreDB 22.6 or later: older servers send no `$all` position on stream reads.
  */
-
-export type Backoff = { initialMs: number; maxMs: number };
 
 export type EsdbEventStoreOptions = {
   /** Delay before resubscribing after a dropped subscription; doubles up to `maxMs`. */
   resubscribeBackoff?: Backoff;
+  /** Told of every dropped or failed subscription. */
+  logger?: SubscriptionLogger;
 };
 
-type ClientResolvedEvent = ResolvedEvent | AllStreamResolvedEvent;
+/** The calls of the client this adapter makes (a test gives a model of the server instead). */
+export type EsdbClient = Pick<EventStoreDBClient, 'appendToStream' | 'readStream' | 'readAll' | 'subscribeToAll' | 'dispose'>;
+
+/** The look-back reads pages backwards, small first: most searches end at the first event past the bounds. */
+const FIRST_PAGE = 16;
+const LARGEST_PAGE = 1024;
 
 export class EsdbEventStore implements EventStore {
-  private readonly client: EventStoreDBClient;
+  private readonly client: EsdbClient;
   private readonly backoff: Backoff;
   private readonly subscriptions = new Set<EsdbSubscription>();
   private closed = false;
 
-  /** @param connectionString e.g. `esdb://localhost:2113?tls=false` */
-  constructor(connectionString: string, options: EsdbEventStoreOptions = {}) {
-    this.client = EventStoreDBClient.connectionString(connectionString);
+  /** @param connection e.g. `esdb://localhost:2113?tls=false`, or a client */
+  constructor(connection: string | EsdbClient, private readonly options: EsdbEventStoreOptions = {}) {
+    this.client = typeof connection === 'string' ? EventStoreDBClient.connectionString(connection) : connection;
     this.backoff = options.resubscribeBackoff ?? { initialMs: 250, maxMs: 5000 };
   }
 
-  async appendToStream(
-    streamName: string,
-    events: readonly EventToAppend[],
-    options: { expectedRevision?: ExpectedRevision } = {},
-  ): Promise<AppendResult> {
+  /**
+   * With `lookBack`, first searches the stream for the batch's ids: the server would find
+   * them only right after a lower expected revision or in its id cache (see the port).
+   */
+  async appendToStream(streamName: string, events: readonly EventToAppend[], options: AppendOptions = {}): Promise<AppendResult> {
     if (events.length === 0) throw new RangeError('an append needs at least one event');
     const expected = options.expectedRevision ?? 'any';
+    if (options.lookBack) {
+      const repeat = await this.findRepeat(streamName, events, options.lookBack, expected);
+      if (repeat) return repeat;
+    }
     const result = await this.client
       .appendToStream(streamName, events.map(toEventData), { expectedRevision: toClientExpectedRevision(expected) })
       .catch((error: unknown) => {
         throw toPortAppendError(error, streamName, expected);
       });
     return toAppendResult(result);
+  }
+
+  /** Reads the stream backwards within the bounds until it meets one of the batch's ids. */
+  private async findRepeat(
+    streamName: string,
+    events: readonly EventToAppend[],
+    bounds: LookBack,
+    expected: ExpectedRevision,
+  ): Promise<AppendResult | undefined> {
+    const indexOf = new Map(events.map((event, i) => [event.id, i]));
+    const since = bounds.since === undefined ? undefined : Date.parse(bounds.since);
+    const outside = (event: RecordedEvent) =>
+      (bounds.afterPosition !== undefined && event.position <= bounds.afterPosition) ||
+      (since !== undefined && Date.parse(event.recordedAt) < since);
+    let from = searchFrom(bounds, expected);
+    for (let size = FIRST_PAGE; from === undefined || from >= 0; size = Math.min(size * 4, LARGEST_PAGE)) {
+      const page = await this.readStream(streamName, { direction: 'backwards', fromRevision: from, maxCount: size });
+      for (const event of page) {
+        const index = indexOf.get(event.id);
+        if (index !== undefined) return this.earlierWrite(streamName, events, event.revision - index);
+        if (outside(event)) return undefined;
+      }
+      if (page.length < size) return undefined;
+      from = page[page.length - 1]!.revision - 1;
+    }
+    return undefined;
+  }
+
+  /** The batch as written from `start`, or IdempotencyViolationError when the stream holds something else there. */
+  private async earlierWrite(streamName: string, events: readonly EventToAppend[], start: number): Promise<AppendResult> {
+    const stored = start < 0 ? [] : await this.readStream(streamName, { fromRevision: start, maxCount: events.length });
+    const same = stored.length === events.length && stored.every((event, i) => event.id === events[i]!.id);
+    if (!same) throw new IdempotencyViolationError(streamName);
+    const last = stored[stored.length - 1]!;
+    return { nextExpectedRevision: last.revision, position: last.position, repeated: true };
   }
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -106,7 +147,7 @@ export class EsdbEventStore implements EventStore {
       direction: backwards ? BACKWARDS : FORWARDS,
       fromPosition: from === undefined ? (backwards ? END : START) : toClientPosition(from),
     });
-    const events = await collect(read, maxCount, isApplicationEvent);
+    const events = await collect(read, maxCount, isApplicationEvent).catch(unrecoverable);
     if (!backwards || from === undefined) return events;
     // The server reads backwards from a position exclusively; the port includes the event at it.
     const [atFrom] = await this.readAll({ fromPosition: from, maxCount: 1 });
@@ -119,6 +160,7 @@ export class EsdbEventStore implements EventStore {
       options.fromPosition,
       this.backoff,
       () => this.subscriptions.delete(subscription),
+      this.options.logger,
     );
     this.subscriptions.add(subscription);
     return subscription;
@@ -129,6 +171,19 @@ export class EsdbEventStore implements EventStore {
     return last?.position ?? 0;
   }
 
+  /** Reads the events to count them (no payload is parsed): the server keeps no count. */
+  async countEventsAfter(position: number, limit: number): Promise<number> {
+    let count = 0;
+    if (limit <= 0) return count;
+    const after = BigInt(position);
+    const read = this.client.readAll({ direction: FORWARDS, fromPosition: position === 0 ? START : toClientPosition(position) });
+    await scan(read, (resolved) => {
+      if (isApplicationEvent(resolved) && resolved.event.position.commit > after) count += 1;
+      return count < limit;
+    }).catch(unrecoverable);
+    return count;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -137,221 +192,14 @@ export class EsdbEventStore implements EventStore {
   }
 }
 
-// ---------------------------------------------------------------- subscription
-
-/** The part of the client's `$all` subscription the adapter relies on (a Node Readable). */
-export type ClientSubscription = AsyncIterable<AllStreamResolvedEvent> & {
-  unsubscribe(): Promise<void>;
-  destroy(): unknown;
-};
-
-/** Opens a client subscription that starts after `after`, or at the start of `$all`. */
-export type OpenSubscription = (after: Position | undefined) => ClientSubscription;
-
 /**
- * A catch-up subscription that survives drops: it resubscribes from the last delivered
- * position, which the server treats as exclusive, so no event is skipped or repeated.
+ * The revision the search starts at (undefined: the end). Only an exact expectation lets it
+ * skip what the caller knows: whatever came after that revision fails the version check.
  */
-export class EsdbSubscription implements EventSubscription {
-  private after: Position | undefined;
-  private current: ClientSubscription | undefined;
-  private wake: (() => void) | undefined;
-  private closed = false;
+const searchFrom = ({ belowRevision }: LookBack, expected: ExpectedRevision): number | undefined =>
+  belowRevision === undefined || typeof expected !== 'number' ? undefined : Math.min(belowRevision, expected + 1) - 1;
 
-  constructor(
-    private readonly open: OpenSubscription,
-    fromPosition: number | undefined,
-    private readonly backoff: Backoff,
-    private readonly onClose: () => void = () => {},
-  ) {
-    this.after = fromPosition === undefined ? undefined : toClientPosition(fromPosition);
-  }
-
-  async *[Symbol.asyncIterator](): AsyncIterator<RecordedEvent> {
-    let delay = this.backoff.initialMs;
-    while (!this.closed) {
-      try {
-        for await (const event of this.untilDropped()) {
-          delay = this.backoff.initialMs;
-          yield event;
-        }
-      } catch (error) {
-        if (this.closed) return;
-        if (!isTransient(error)) throw error;
-      }
-      if (this.closed) return;
-      await this.sleep(delay);
-      delay = Math.min(delay * 2, this.backoff.maxMs);
-    }
-  }
-
-  private async *untilDropped(): AsyncGenerator<RecordedEvent> {
-    const subscription = this.open(this.after);
-    this.current = subscription;
-    try {
-      for await (const resolved of subscription) {
-        if (!isApplicationEvent(resolved)) continue;
-        const position = resolved.event.position;
-        // The server should never repeat an event after a resubscription; make sure of it.
-        if (this.after && !isAfter(position, this.after)) continue;
-        const event = toRecordedEvent(resolved);
-        this.after = position;
-        yield event;
-      }
-    } finally {
-      this.current = undefined;
-      await subscription.unsubscribe().catch(() => undefined);
-    }
-  }
-
-  private sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-  }
-
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    this.onClose();
-    this.wake?.();
-    const current = this.current;
-    if (!current) return;
-    await current.unsubscribe().catch(() => undefined);
-    // Unsubscribing ends the iteration once the server acknowledges; destroying ends it now.
-    current.destroy();
-  }
-}
-
-// ---------------------------------------------------------------- mapping
-
-/** A stored event this adapter cannot turn into a port event (not JSON, no position). */
-export class UnreadableEventError extends Error {
-  constructor(eventId: string, reason: string) {
-    super(`event ${eventId}: ${reason}`);
-    this.name = 'UnreadableEventError';
-  }
-}
-
-export const toSafeNumber = (value: bigint, what: string): number => {
-  const number = Number(value);
-  if (!Number.isSafeInteger(number)) throw new RangeError(`${what} ${value} is not a safe integer`);
-  return number;
-};
-
-const toUnsignedBigInt = (value: number, what: string): bigint => {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${what} must be a non-negative integer: ${value}`);
-  return BigInt(value);
-};
-
-export const toRevision = (revision: number): bigint => toUnsignedBigInt(revision, 'revision');
-
-export const toClientPosition = (position: number): Position => {
-  const p = toUnsignedBigInt(position, 'position');
-  return { commit: p, prepare: p };
-};
-
-export const toClientExpectedRevision = (expected: ExpectedRevision): AppendExpectedRevision => {
-  switch (expected) {
-    case 'any':
-      return ANY;
-    case 'no_stream':
-      return NO_STREAM;
-    case 'stream_exists':
-      return STREAM_EXISTS;
-    default:
-      return toRevision(expected);
-  }
-};
-
-const toEventData = ({ id, type, data, metadata }: EventToAppend) => jsonEvent({ id, type, data, metadata });
-
-export const toAppendResult = (result: EsdbAppendResult): AppendResult => {
-  // `success: false` only comes with `throwOnAppendFailure=false`, which hides the actual revision.
-  if (!result.success) throw new Error('unsupported connection setting: throwOnAppendFailure=false');
-  if (!result.position) throw new Error('EventStoreDB returned no position for the append');
-  return {
-    nextExpectedRevision: toSafeNumber(result.nextExpectedRevision, 'revision'),
-    position: toSafeNumber(result.position.commit, 'commit position'),
-  };
-};
-
-export const toPortAppendError = (error: unknown, streamName: string, expected: ExpectedRevision): unknown => {
-  if (!(error instanceof EsdbWrongExpectedVersionError)) return error;
-  const actual = error.actualVersion === NO_STREAM ? 'no_stream' : toSafeNumber(error.actualVersion, 'revision');
-  // `any`, and `stream_exists` on an existing stream, pass every version check: the server
-  // reports a wrong version only when the batch repeats some, not all, of the written ids.
-  if (expected === 'any' || (expected === 'stream_exists' && actual !== 'no_stream')) {
-    return new IdempotencyViolationError(streamName);
-  }
-  return new WrongExpectedVersionError(streamName, expected, actual);
-};
-
-type WithEvent<R extends ClientResolvedEvent> = R & { event: NonNullable<R['event']> };
-
-/** Application events only: no system events, no links, no links to deleted events. */
-export const isApplicationEvent = <R extends ClientResolvedEvent>(resolved: R): resolved is WithEvent<R> =>
-  resolved.event !== undefined &&
-  resolved.link === undefined &&
-  !resolved.event.type.startsWith('$') &&
-  !resolved.event.streamId.startsWith('$');
-
-export const toRecordedEvent = (resolved: ClientResolvedEvent): RecordedEvent => {
-  const event = resolved.event;
-  if (!event) throw new TypeError('a resolved event without an event (a link to a deleted event)');
-  const data = event.data;
-  if (!isJsonObject(data)) throw new UnreadableEventError(event.id, 'data is not a JSON object');
-  const metadata = event.metadata ?? {};
-  if (!isJsonObject(metadata)) throw new UnreadableEventError(event.id, 'metadata is not a JSON object');
-  return {
-    id: event.id,
-    type: event.type,
-    streamName: event.streamId,
-    revision: toSafeNumber(event.revision, 'revision'),
-    position: toSafeNumber(commitPositionOf(resolved, event.id), 'commit position'),
-    data,
-    metadata: metadata as EventMetadata,
-    recordedAt: event.created.toISOString(),
-  };
-};
-
-/** $all reads carry the position twice; stream reads carry it only from EventStoreDB 22.6 (0 before). */
-const commitPositionOf = (resolved: ClientResolvedEvent, eventId: string): bigint => {
-  const commit = [resolved.event?.position?.commit, resolved.commitPosition].find((p) => p !== undefined && p > 0n);
-  if (commit === undefined) throw new UnreadableEventError(eventId, 'the server sent no $all position');
-  return commit;
-};
-
-const isJsonObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Uint8Array);
-
-const isAfter = (a: Position, b: Position): boolean => a.commit > b.commit || (a.commit === b.commit && a.prepare > b.prepare);
-
-/** Drops worth a resubscription; a refused subscription or an unreadable event would only repeat. */
-const isTransient = (error: unknown): boolean =>
-  !(error instanceof AccessDeniedError || error instanceof UnreadableEventError || error instanceof RangeError);
-
-/** Reads until `maxCount` kept events; a read stopped early is cancelled so the server stops sending. */
-const collect = async <R extends ClientResolvedEvent>(
-  read: StreamingRead<R>,
-  maxCount: number,
-  keep: (resolved: R) => boolean,
-): Promise<RecordedEvent[]> => {
-  const events: RecordedEvent[] = [];
-  let exhausted = false;
-  try {
-    for await (const resolved of read) {
-      if (!keep(resolved)) continue;
-      events.push(toRecordedEvent(resolved));
-      if (events.length >= maxCount) return events;
-    }
-    exhausted = true;
-    return events;
-  } finally {
-    if (!exhausted) await read.cancel().catch(() => undefined);
-  }
+/** A `$all` read that would fail the same way again is named so: followers stop on it instead of retrying. */
+const unrecoverable = (error: unknown): never => {
+  throw isUnrecoverable(error) ? new UnrecoverableReadError(error) : error;
 };

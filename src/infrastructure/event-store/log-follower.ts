@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { Signal } from '../signal.js';
 import { inBatches } from './batches.js';
-import type { EventStore, EventSubscription, RecordedEvent } from './event-store.js';
+import { UnrecoverableReadError, type EventStore, type EventSubscription, type RecordedEvent } from './event-store.js';
 
 /**
  * Follows `$all` from a checkpoint and hands batches of events to a handler, in order:
@@ -9,9 +9,19 @@ import type { EventStore, EventSubscription, RecordedEvent } from './event-store
  * throws, the same events are offered again after a back-off, so nothing is skipped.
  * The handler decides what "done" means (and stores its own checkpoint); the follower
  * only tracks the position it reached.
+ *
+ * Status: `live` only while the subscription delivers; `retrying` while it resubscribes
+ * after losing its server; `failing` while a batch keeps failing and is offered again;
+ * `failed` after an error that trying again cannot mend (UnrecoverableReadError: the
+ * server refuses the read, an event cannot be read): the follower stops there, logs it,
+ * and `lastError` says why until a restart.
  */
 
-export type FollowerStatus = 'starting' | 'catching-up' | 'live' | 'failing' | 'stopped';
+export type FollowerStatus = 'starting' | 'catching-up' | 'live' | 'retrying' | 'failing' | 'failed' | 'stopped';
+
+/** `live`, or e.g. `retrying: UnavailableError: ...`: the status with the error behind it, for operators. */
+export const statusLine = ({ status, lastError }: { status: FollowerStatus; lastError?: string | undefined }): string =>
+  (status === 'retrying' || status === 'failing' || status === 'failed') && lastError ? `${status}: ${lastError}` : status;
 
 export type BatchHandler = (events: RecordedEvent[]) => Promise<void>;
 
@@ -35,8 +45,8 @@ export class LogFollower {
   private running: Promise<void> | undefined;
   private stopped = false;
   private failures = 0;
-  status: FollowerStatus = 'starting';
-  lastError: string | undefined;
+  private state: FollowerStatus = 'starting';
+  private error: string | undefined;
 
   private position = 0;
   private lastYield = performance.now();
@@ -49,6 +59,15 @@ export class LogFollower {
 
   get checkpoint(): number {
     return this.position;
+  }
+
+  get status(): FollowerStatus {
+    return this.state === 'live' && this.subscription?.retrying !== undefined ? 'retrying' : this.state;
+  }
+
+  /** What went wrong last: the subscription's drop while retrying, else the last failure. */
+  get lastError(): string | undefined {
+    return this.status === 'retrying' ? this.subscription?.retrying : this.error;
   }
 
   get caughtUp(): boolean {
@@ -64,7 +83,7 @@ export class LogFollower {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    this.status = 'stopped';
+    this.state = 'stopped';
     await this.subscription?.close();
     const waiters = this.waiters;
     this.waiters = [];
@@ -96,11 +115,11 @@ export class LogFollower {
   private async loop(handle: BatchHandler): Promise<void> {
     while (!this.stopped) {
       try {
-        this.status = 'catching-up';
+        this.state = 'catching-up';
         await this.catchUp(handle);
         // Stopped while catching up: stop() closed what subscription there was, so open none.
         if (this.stopped) break;
-        this.status = 'live';
+        this.state = 'live';
         await this.follow(handle);
       } catch (error) {
         if (this.stopped) break;
@@ -108,9 +127,14 @@ export class LogFollower {
           this.position = error.position;
           continue;
         }
+        this.error = error instanceof Error ? error.message : String(error);
+        if (error instanceof UnrecoverableReadError) {
+          this.state = 'failed';
+          this.logger.fatal({ err: error, position: this.position }, 'following the log failed for good; stopped (restart once mended)');
+          break;
+        }
         this.failures += 1;
-        this.status = 'failing';
-        this.lastError = error instanceof Error ? error.message : String(error);
+        this.state = 'failing';
         this.logger.error({ err: error, failures: this.failures }, 'handling a batch of events failed; retrying');
         await this.sleep(Math.min(30_000, 100 * 2 ** Math.min(this.failures, 9)), this.stopping);
       }

@@ -5,6 +5,7 @@ import { SqliteSubscription } from './sqlite-subscription.js';
 import {
   IdempotencyViolationError,
   WrongExpectedVersionError,
+  type AppendOptions,
   type AppendResult,
   type EventStore,
   type EventSubscription,
@@ -111,11 +112,8 @@ export class SqliteEventStore implements EventStore {
         .prepare<[string], { revision: number }>(
           'SELECT revision FROM events WHERE stream_name = ? ORDER BY revision DESC LIMIT 1',
         ),
-      revisionOfEventId: this.db.prepare<[string, string], { revision: number }>(
-        'SELECT revision FROM events WHERE stream_name = ? AND event_id = ?',
-      ),
-      eventIdsFrom: this.db.prepare<[string, number, number], { event_id: string; position: number; revision: number }>(
-        'SELECT event_id, position, revision FROM events WHERE stream_name = ? AND revision >= ? ORDER BY revision LIMIT ?',
+      eventById: this.db.prepare<[string, string], { revision: number; position: number }>(
+        'SELECT revision, position FROM events WHERE stream_name = ? AND event_id = ?',
       ),
       streamForwards: this.db.prepare<[string, number, number], EventRow>(
         'SELECT * FROM events WHERE stream_name = ? AND revision >= ? ORDER BY revision ASC LIMIT ?',
@@ -130,6 +128,9 @@ export class SqliteEventStore implements EventStore {
         'SELECT * FROM events WHERE position <= ? ORDER BY position DESC LIMIT ?',
       ),
       head: this.db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
+      countAfter: this.db
+        .prepare<[number, number], number>('SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE position > ? LIMIT ?)')
+        .pluck(),
     };
     this.dataVersionStatement = this.db.prepare('PRAGMA data_version').pluck();
     this.dataVersion = this.readDataVersion();
@@ -138,11 +139,8 @@ export class SqliteEventStore implements EventStore {
 
   // ---------------------------------------------------------------- append
 
-  appendToStream(
-    streamName: string,
-    events: readonly EventToAppend[],
-    options: { expectedRevision?: ExpectedRevision } = {},
-  ): Promise<AppendResult> {
+  /** Ids already in the stream are found wherever they are (an index): `lookBack` is not needed here. */
+  appendToStream(streamName: string, events: readonly EventToAppend[], options: AppendOptions = {}): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('event store is closed'));
     if (events.length === 0) return Promise.reject(new RangeError('an append needs at least one event'));
     return new Promise((resolve, reject) => {
@@ -194,9 +192,9 @@ export class SqliteEventStore implements EventStore {
 
   private appendNow(pending: PendingAppend, recordedAt: string): AppendResult {
     const { streamName, events, expected } = pending;
-    const current = this.statements.lastRevision.get(streamName)?.revision ?? -1;
-    const alreadyWritten = this.findIdempotentWrite(streamName, events, expected, current);
+    const alreadyWritten = this.findRepeat(streamName, events);
     if (alreadyWritten) return alreadyWritten;
+    const current = this.statements.lastRevision.get(streamName)?.revision ?? -1;
     this.checkExpected(streamName, expected, current);
     let revision = current;
     const recorded: RecordedEvent[] = [];
@@ -205,7 +203,7 @@ export class SqliteEventStore implements EventStore {
       recorded.push(this.insert(streamName, revision, event, recordedAt));
     }
     pending.recorded = recorded;
-    return { nextExpectedRevision: revision, position: recorded[recorded.length - 1]!.position };
+    return { nextExpectedRevision: revision, position: recorded[recorded.length - 1]!.position, repeated: false };
   }
 
   /** Inserts one event; returns it as stored (a copy: the caller's objects may change after this). */
@@ -234,32 +232,16 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
-   * EventStoreDB's idempotency: when the events at the position the append targets (for an
-   * exact or no_stream expectation) or wherever the first id sits (for any/stream_exists)
-   * carry the same ids, the append already happened and succeeds without writing.
-   * A partial match is a reuse of ids for a different batch.
+   * The batch written before (see the port): its ids consecutive in the stream, in order,
+   * from its first. Some ids there but not so: ids reused for another batch. None: undefined.
    */
-  private findIdempotentWrite(
-    streamName: string,
-    events: readonly EventToAppend[],
-    expected: ExpectedRevision,
-    current: number,
-  ): AppendResult | undefined {
-    let start: number | undefined;
-    if (typeof expected === 'number' || expected === 'no_stream') {
-      const after = expected === 'no_stream' ? -1 : expected;
-      if (after >= current) return undefined;
-      start = after + 1;
-    } else {
-      start = this.statements.revisionOfEventId.get(streamName, events[0]!.id)?.revision;
-      if (start === undefined) return undefined;
-    }
-    const stored = this.statements.eventIdsFrom.all(streamName, start, events.length);
-    if (stored[0]?.event_id !== events[0]!.id) return undefined;
-    const matches = stored.length === events.length && stored.every((row, i) => row.event_id === events[i]!.id);
-    if (!matches) throw new IdempotencyViolationError(streamName);
-    const last = stored[stored.length - 1]!;
-    return { nextExpectedRevision: last.revision, position: last.position };
+  private findRepeat(streamName: string, events: readonly EventToAppend[]): AppendResult | undefined {
+    const found = events.map((event) => this.statements.eventById.get(streamName, event.id));
+    if (found.every((row) => row === undefined)) return undefined;
+    const start = found[0]?.revision;
+    if (start === undefined || found.some((row, i) => row?.revision !== start + i)) throw new IdempotencyViolationError(streamName);
+    const last = found[found.length - 1]!;
+    return { nextExpectedRevision: last.revision, position: last.position, repeated: true };
   }
 
   // ---------------------------------------------------------------- read
@@ -301,6 +283,10 @@ export class SqliteEventStore implements EventStore {
 
   async headPosition(): Promise<number> {
     return this.statements.head.get()?.position ?? 0;
+  }
+
+  async countEventsAfter(position: number, limit: number): Promise<number> {
+    return this.statements.countAfter.get(position, limit)!;
   }
 
   // ---------------------------------------------------------------- subscribe
