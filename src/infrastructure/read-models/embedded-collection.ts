@@ -3,7 +3,8 @@ import { Aggregator, Query } from 'mingo';
 import { compileFilter, QUERY_OPTIONS } from './document-filter.js';
 import { applyUpdate, seedFromFilter } from './document-update.js';
 import { runNative } from './native-aggregate.js';
-import { Staged, type EmbeddedReadModelStore, type Staging } from './embedded-read-model-store.js';
+import type { EmbeddedReadModelStore } from './embedded-read-model-store.js';
+import { Staged, type Staging } from './embedded-staging.js';
 import type {
   DeleteResult,
   Document,

@@ -5,6 +5,7 @@ import { compileFilter } from './document-filter.js';
 import { EmbeddedCollection } from './embedded-collection.js';
 import { EmbeddedLoader } from './embedded-loader.js';
 import { openSchema, STATEMENTS } from './embedded-statements.js';
+import { Staged, type Staging } from './embedded-staging.js';
 import {
   DuplicateKeyError,
   loadOperation,
@@ -42,30 +43,6 @@ type Cached = {
   docs: Map<string, Document>;
   indexes: DocumentIndex[];
 };
-
-/**
- * A document about to be written, as JSON (computed once: it is compared, persisted and
- * copied from). Most staged documents are only persisted (a rebuild writes a million that
- * nobody reads back), so the document object is parsed from the JSON on first use only.
- */
-export class Staged {
-  #doc: Document | undefined;
-
-  constructor(
-    readonly json: string,
-    readonly id: string,
-    doc?: Document,
-  ) {
-    this.#doc = doc;
-  }
-
-  get doc(): Document {
-    return (this.#doc ??= JSON.parse(this.json) as Document);
-  }
-}
-
-/** The documents a bulk write is about to change, by collection: a new version, or null (deleted). */
-export type Staging = Map<string, Map<string, Staged | null>>;
 
 export class EmbeddedReadModelStore implements ReadModelStore {
   private readonly db: Database.Database;
