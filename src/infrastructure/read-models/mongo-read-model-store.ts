@@ -25,7 +25,7 @@ import {
   type UpdateResult,
   type WriteOperation,
 } from './read-model-store.js';
-import { helloOf, redacted, transactionsUnavailable } from './mongo-server.js';
+import { connectFailure, helloOf, redacted, transactionsUnavailable } from './mongo-server.js';
 
 /**
  * The read-model port on a MongoDB server, straight through the official driver.
@@ -58,9 +58,11 @@ export class MongoReadModelStore implements ReadModelStore {
   static async connect(url: string, options: { database?: string } = {}): Promise<MongoReadModelStore> {
     // Documents are JSON: a field set to undefined is left out, as JSON.stringify does, not stored as null.
     const client = new MongoClient(url, { ignoreUndefined: true });
-    await client.connect();
     try {
-      const problem = transactionsUnavailable(await helloOf(client));
+      await client.connect().catch((error: unknown) => {
+        throw connectFailure(url, error);
+      });
+      const problem = transactionsUnavailable(await helloOf(client), client.options);
       if (problem) throw new Error(`MongoDB at ${redacted(url)}: ${problem}`);
     } catch (error) {
       await client.close().catch(() => undefined);
