@@ -7,11 +7,13 @@ import {
   MongoServerError,
   MongoServerSelectionError,
   type BulkWriteResult,
+  type Collection,
   type ServerDescription,
   type TopologyDescription,
   type WriteError,
 } from 'mongodb';
 import {
+  MongoReadModelCollection,
   MongoReadModelStore,
   batchesByCollection,
   databaseNameOf,
@@ -19,7 +21,7 @@ import {
   keyOfMessage,
 } from '../../src/infrastructure/read-models/mongo-read-model-store.js';
 import { connectFailure, redacted, transactionsUnavailable } from '../../src/infrastructure/read-models/mongo-server.js';
-import type { WriteOperation } from '../../src/infrastructure/read-models/read-model-store.js';
+import type { Document, WriteOperation } from '../../src/infrastructure/read-models/read-model-store.js';
 import { readModelStoreContract } from './read-model-store.contract.js';
 
 // Runs only against a real server: `docker compose up -d mongo`, then MONGODB_URL=... npm run test:integration.
@@ -185,6 +187,31 @@ describe('MongoDB adapter mapping', () => {
       expect(redacted('mongodb://shop:s3cr%40t@db1:27017,db2/shop?replicaSet=rs0')).to.equal('mongodb://shop:***@db1:27017,db2/shop?replicaSet=rs0');
       expect(redacted('mongodb+srv://u:p@cluster.example.net/')).to.equal('mongodb+srv://u:***@cluster.example.net/');
       expect(redacted('mongodb://localhost:27017/shop')).to.equal('mongodb://localhost:27017/shop');
+    });
+  });
+
+  describe('queries sent to the driver', () => {
+    /** The driver's collection as far as reads go: records each call's options, answers nothing. */
+    const driverCollection = () => {
+      const calls: Array<{ method: string; options: unknown }> = [];
+      const answer = (method: string) => (_query: unknown, options?: unknown) => {
+        calls.push({ method, options });
+        return { toArray: async () => [] };
+      };
+      const fake = { collectionName: 'search', find: answer('find'), aggregate: answer('aggregate') };
+      return { calls, collection: new MongoReadModelCollection(fake as unknown as Collection<Document>) };
+    };
+
+    it('lets aggregations and sorted finds spill to disk past 100 MB (deep pages), as MongoDB 4.4 and 5.0 need to be told', async () => {
+      const { calls, collection } = driverCollection();
+      await collection.aggregate([{ $match: {} }, { $facet: { items: [{ $sort: { createdAt: -1 } }, { $skip: 999_900 }, { $limit: 100 }] } }]);
+      await collection.find({}, { sort: { createdAt: -1 }, skip: 999_900, limit: 100, readonly: true });
+      await collection.find({ _id: { $in: ['a'] } }, { readonly: true });
+      expect(calls).to.deep.equal([
+        { method: 'aggregate', options: { allowDiskUse: true } },
+        { method: 'find', options: { sort: { createdAt: -1 }, skip: 999_900, limit: 100, allowDiskUse: true } },
+        { method: 'find', options: {} },
+      ]);
     });
   });
 

@@ -142,7 +142,14 @@ export class MongoReadModelStore implements ReadModelStore {
   }
 }
 
-class MongoReadModelCollection<T extends Document> implements ReadModelCollection<T> {
+/**
+ * A sort or a group that holds more than 100 MB (a deep page: page × pageSize rows, up to a
+ * million) spills to disk instead of failing. MongoDB 6.0+ does so by default; 4.4 and 5.0,
+ * which this store also serves, fail the query without it ("Sort exceeded memory limit").
+ */
+const SPILL = { allowDiskUse: true } as const;
+
+export class MongoReadModelCollection<T extends Document> implements ReadModelCollection<T> {
   readonly name: string;
   private readonly duplicateKey: (error: unknown) => never;
 
@@ -161,7 +168,7 @@ class MongoReadModelCollection<T extends Document> implements ReadModelCollectio
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
     // `readonly` is a hint for the embedded store; the driver hands out fresh documents anyway.
     const { readonly: _hint, ...driverOptions } = options;
-    return (await this.collection.find(filter, driverOptions).toArray()) as T[];
+    return (await this.collection.find(filter, driverOptions.sort ? { ...driverOptions, ...SPILL } : driverOptions).toArray()) as T[];
   }
 
   countDocuments(filter: Filter = {}): Promise<number> {
@@ -169,7 +176,7 @@ class MongoReadModelCollection<T extends Document> implements ReadModelCollectio
   }
 
   async aggregate<R = Document>(pipeline: Record<string, unknown>[]): Promise<R[]> {
-    return (await this.collection.aggregate(pipeline).toArray()) as R[];
+    return (await this.collection.aggregate(pipeline, SPILL).toArray()) as R[];
   }
 
   async insertOne(document: T): Promise<void> {
