@@ -59,14 +59,12 @@ export class MongoReadModelStore implements ReadModelStore {
     // Documents are JSON: a field set to undefined is left out, as JSON.stringify does, not stored as null.
     const client = new MongoClient(url, { ignoreUndefined: true });
     try {
-      await client.connect().catch((error: unknown) => {
-        throw connectFailure(url, error);
-      });
+      await client.connect();
       const problem = transactionsUnavailable(await helloOf(client), client.options);
       if (problem) throw new Error(`MongoDB at ${redacted(url)}: ${problem}`);
     } catch (error) {
       await client.close().catch(() => undefined);
-      throw error;
+      throw connectFailure(url, error);
     }
     return new MongoReadModelStore(client, client.db(options.database ?? databaseNameOf(url)));
   }
