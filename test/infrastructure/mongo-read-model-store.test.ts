@@ -20,7 +20,7 @@ import {
   duplicateKeyOf,
   keyOfMessage,
 } from '../../src/infrastructure/read-models/mongo-read-model-store.js';
-import { connectFailure, redacted, transactionsUnavailable } from '../../src/infrastructure/read-models/mongo-server.js';
+import { connectFailure, redacted, serverTooOld, transactionsUnavailable } from '../../src/infrastructure/read-models/mongo-server.js';
 import type { Document, WriteOperation } from '../../src/infrastructure/read-models/read-model-store.js';
 import { readModelStoreContract } from './read-model-store.contract.js';
 
@@ -151,6 +151,13 @@ describe('MongoDB adapter mapping', () => {
     });
   });
 
+  describe('serverTooOld', () => {
+    it('refuses MongoDB before 5.0, which refuses dotted field names in replacements (a SKU as a key)', () => {
+      expect(serverTooOld({ setName: 'rs0', isWritablePrimary: true, maxWireVersion: 9 })).to.match(/older than MongoDB 5\.0 \(wire version 9\)/);
+      for (const maxWireVersion of [13, 17, 21, 25]) expect(serverTooOld({ setName: 'rs0', maxWireVersion })).to.equal(undefined);
+    });
+  });
+
   describe('connectFailure (a connect that found no server to use)', () => {
     /** The driver's own view of a server from its hello answer (SDAM's server description). */
     const seen = (address: string, hello: Record<string, unknown>) =>
@@ -202,7 +209,7 @@ describe('MongoDB adapter mapping', () => {
       return { calls, collection: new MongoReadModelCollection(fake as unknown as Collection<Document>) };
     };
 
-    it('lets aggregations and sorted finds spill to disk past 100 MB (deep pages), as MongoDB 4.4 and 5.0 need to be told', async () => {
+    it('lets aggregations and sorted finds spill to disk past 100 MB (deep pages), as MongoDB 5.0 needs to be told', async () => {
       const { calls, collection } = driverCollection();
       await collection.aggregate([{ $match: {} }, { $facet: { items: [{ $sort: { createdAt: -1 } }, { $skip: 999_900 }, { $limit: 100 }] } }]);
       await collection.find({}, { sort: { createdAt: -1 }, skip: 999_900, limit: 100, readonly: true });

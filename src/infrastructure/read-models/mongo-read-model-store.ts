@@ -25,13 +25,14 @@ import {
   type UpdateResult,
   type WriteOperation,
 } from './read-model-store.js';
-import { connectFailure, helloOf, redacted, transactionsUnavailable } from './mongo-server.js';
+import { connectFailure, helloOf, redacted, serverTooOld, transactionsUnavailable } from './mongo-server.js';
 
 /**
  * The read-model port on a MongoDB server, straight through the official driver.
  * `bulkWrite` needs multi-document transactions, so the server must be a replica set
- * (docker-compose runs a single-node one) at MongoDB 4.4 or later, which creates
- * collections implicitly inside a transaction.
+ * (docker-compose runs a single-node one) or a sharded cluster, at MongoDB 5.0 or later:
+ * collections are created implicitly inside a transaction (4.4+), and documents may hold
+ * field names with dots (5.0+; see serverTooOld).
  */
 
 const DUPLICATE_KEY = 11000;
@@ -60,7 +61,8 @@ export class MongoReadModelStore implements ReadModelStore {
     const client = new MongoClient(url, { ignoreUndefined: true });
     try {
       await client.connect();
-      const problem = transactionsUnavailable(await helloOf(client), client.options);
+      const hello = await helloOf(client);
+      const problem = serverTooOld(hello) ?? transactionsUnavailable(hello, client.options);
       if (problem) throw new Error(`MongoDB at ${redacted(url)}: ${problem}`);
     } catch (error) {
       await client.close().catch(() => undefined);
@@ -142,8 +144,8 @@ export class MongoReadModelStore implements ReadModelStore {
 
 /**
  * A sort or a group that holds more than 100 MB (a deep page: page × pageSize rows, up to a
- * million) spills to disk instead of failing. MongoDB 6.0+ does so by default; 4.4 and 5.0,
- * which this store also serves, fail the query without it ("Sort exceeded memory limit").
+ * million) spills to disk instead of failing. MongoDB 6.0+ does so by default; 5.0, which
+ * this store also serves, fails the query without it ("Sort exceeded memory limit").
  */
 const SPILL = { allowDiskUse: true } as const;
 

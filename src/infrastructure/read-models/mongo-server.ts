@@ -53,6 +53,20 @@ export const transactionsUnavailable = (hello: HelloAnswer, { directConnection }
   return undefined;
 };
 
+/** MongoDB 5.0 speaks wire version 13 (4.4: 9, 6.0: 17, 7.0: 21). */
+const WIRE_VERSION_5_0 = 13;
+
+/**
+ * Why the server is too old for the read models, or undefined. Documents keep data as keys
+ * (the order saga's reservations by SKU, and a SKU may hold a dot): before 5.0 a replacement
+ * or an upsert refuses a field name with a dot ("The dotted field ... is not valid for
+ * storage"), and the saga would stop at the first such order.
+ */
+export const serverTooOld = (hello: HelloAnswer): string | undefined =>
+  typeof hello.maxWireVersion === 'number' && hello.maxWireVersion < WIRE_VERSION_5_0
+    ? `it is older than MongoDB 5.0 (wire version ${hello.maxWireVersion}), which the read models need (field names holding dots)`
+    : undefined;
+
 /** The part of the driver's TopologyDescription (a selection error's `reason`) read here. */
 export type ServersSeen = { servers: ReadonlyMap<string, { type: string; setName?: string | null }> };
 

@@ -89,7 +89,7 @@ const SORTS: Record<Exclude<SearchSort, 'relevance'>, Sort> = {
  * whatever the page. The page's products are then read by id. A sort deep in a huge
  * catalog still holds page × pageSize small rows (about 100 MB at the last page of a
  * million matches): MongoDB spills such a sort to disk past its 100 MB limit (the adapter
- * allows disk use, which 4.4 and 5.0 need to be told).
+ * allows disk use, which 5.0 needs to be told).
  */
 
 type Facet = Array<{ _id: string; name: string; count: number }>;
