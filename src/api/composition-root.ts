@@ -278,11 +278,18 @@ export const registerGauges = (deps: AppDeps) => {
   const counted = `counted up to ${LAG_COUNT_LIMIT}`;
   deps.metrics.gauge('projection_lag_events', `Events each projection has still to read (${counted})`, ['projection'], async (set) => {
     const lagOf = lagCounter(deps.eventStore);
-    for (const { name } of deps.projections.projections) set({ projection: name }, (await lagOf(deps.projections.checkpointOf(name) ?? 0)).events);
+    for (const { name } of deps.projections.projections) {
+      const { events } = await lagOf(deps.projections.checkpointOf(name) ?? 0);
+      // Not counted (the store is down): left out, so the scrape of every other metric still answers.
+      if (events !== null) set({ projection: name }, events);
+    }
   });
   deps.metrics.gauge('process_manager_lag_events', `Events each process manager has still to read (${counted})`, ['process_manager'], async (set) => {
     const lagOf = lagCounter(deps.eventStore);
-    for (const process of deps.processes) set({ process_manager: process.name }, (await lagOf(process.checkpoint)).events);
+    for (const process of deps.processes) {
+      const { events } = await lagOf(process.checkpoint);
+      if (events !== null) set({ process_manager: process.name }, events);
+    }
   });
   deps.metrics.gauge('jobs_waiting', 'Scheduled jobs (provider calls, timers, emails) not yet done', [], async (set) =>
     set({}, await deps.readModels.collection(JOBS).countDocuments({})),

@@ -82,18 +82,25 @@ const printInvariants = ({ position, checked, violations, inFlight }: Verificati
   }
 };
 
-/** Lag in events (positions are byte offsets on EventStoreDB), counted up to a limit: `1000+` past it. */
+/**
+ * Lag in events (positions are byte offsets on EventStoreDB), counted up to a limit: `1000+`
+ * past it, `?` when the store could not count it (why is printed below the table).
+ */
 const list = async (tools: Tools) => {
   const lagOf = lagCounter(tools.eventStore);
   const checkpoints = await tools.readModels.collection<Checkpoint>(CHECKPOINTS).find({});
+  const problems = new Set<string>();
   const rows = await Promise.all(
     ALL_PROJECTIONS.map(async (p) => {
       const c = checkpoints.find((x) => x._id === p.name);
       const lag = await lagOf(c?.position ?? 0);
-      return [p.name, c?.collection ?? p.collection, String(c?.position ?? 0), `${lag.events}${lag.exact ? '' : '+'}`];
+      if (lag.events === null) problems.add(`lag of position ${c?.position ?? 0} not counted: ${lag.error}`);
+      const counted = lag.events === null ? '?' : `${lag.events}${lag.exact ? '' : '+'}`;
+      return [p.name, c?.collection ?? p.collection, String(c?.position ?? 0), counted];
     }),
   );
   console.log(table(['projection', 'collection', 'position', 'lag (events)'], rows));
+  for (const problem of problems) console.log(problem);
 };
 
 /** A progress bar with events/s and ETA on a terminal; a plain line every few seconds otherwise. */

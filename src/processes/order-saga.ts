@@ -193,7 +193,8 @@ const refunded = (saga: Saga, now: string): Reaction<Saga> => {
 };
 
 const stockReserved = (saga: Saga, data: StockReserved['data'], now: string): Reaction<Saga> => {
-  if (saga.reservations[data.sku] !== undefined) return nothing(saga);
+  // Own keys only: a SKU may be named `constructor` or `toString`, which every object inherits.
+  if (Object.hasOwn(saga.reservations, data.sku)) return nothing(saga);
   const next = { ...saga, reservations: { ...saga.reservations, [data.sku]: 'reserved' as const } };
   // The order is going nowhere: what was reserved goes back on the shelf.
   if (saga.phase !== 'Reserving') {

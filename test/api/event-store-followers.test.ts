@@ -2,7 +2,8 @@ import { UnavailableError, UnknownError } from '@eventstore/db-client';
 import { expect } from 'chai';
 import { registerGauges } from '../../src/api/composition-root.js';
 import { EsdbEventStore } from '../../src/infrastructure/event-store/esdb-event-store.js';
-import { EsdbServerModel } from '../support/esdb-server-model.js';
+import { CHECKPOINTS } from '../../src/projections/runner.js';
+import { EsdbServerModel, refusedPosition } from '../support/esdb-server-model.js';
 import { eventually } from '../support/temp-dir.js';
 import { createProduct, startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -67,13 +68,40 @@ describe('Followers of the log on EventStoreDB (a model of its server)', () => {
     expect((await ready()).status).to.equal(503);
   });
 
+  it('stop when the server refuses the checkpoint they catch up from, and say why in /ready and the list', async () => {
+    // Checkpoints kept from another store (the embedded one numbers events 1, 2, 3...): on
+    // EventStoreDB such a position is inside a record, and its `$all` read answers UNKNOWN.
+    await app.deps.projections.stop();
+    const inside = (await app.head()) - 1;
+    await app.store.collection(CHECKPOINTS).updateMany({}, { $set: { position: inside } });
+    await app.deps.projections.start();
+    const failed = 'failed: reading $all failed for good: UnknownError: 2 UNKNOWN: Unexpected ReadAllResult: InvalidPosition';
+    const res = await eventually(async () => {
+      const r = await ready();
+      return r.body.checks.projections === failed ? r : undefined;
+    });
+    expect(res.status).to.equal(503);
+    const list = await app.http().get('/api/v1/admin/projections').set('Authorization', `Bearer ${admin}`);
+    expect(list.status, JSON.stringify(list.body)).to.equal(200);
+    const projections = (list.body as Array<Record<string, unknown>>).filter((p) => p.kind === 'projection');
+    for (const projection of projections) {
+      expect(projection, String(projection.name)).to.include({ status: failed, position: inside, lag: null, lagExact: false });
+      expect(projection.lagError).to.match(/InvalidPosition/);
+    }
+    // The metrics still answer (without the lags they cannot count).
+    registerGauges(app.deps);
+    const metrics = await app.http().get('/metrics');
+    expect(metrics.status).to.equal(200);
+    expect(metrics.text).to.match(/eventstore_head_position \d+/).and.not.match(/projection_lag_events\{/);
+  });
+
   it('end a rebuild whose reads cannot succeed as failed, with the reason, instead of waiting for it forever', async () => {
-    server.forwardReadError = Object.assign(new UnknownError(undefined, 'Trying to read from an invalid position.'), { code: 3 });
+    server.forwardReadError = refusedPosition('read');
     const res = await app.http().post('/api/v1/admin/projections/orders/rebuild').set('Authorization', `Bearer ${admin}`);
     expect(res.status).to.equal(202);
     const rebuild = await eventually(async () => (await app.deps.rebuilds.statuses()).find((r) => r._id === 'orders' && r.status !== 'running'));
     expect(rebuild).to.include({ status: 'failed' });
-    expect(String((rebuild as { error?: unknown }).error)).to.match(/the rebuild failed: reading \$all failed for good: UnknownError: Trying to read from an invalid position/);
+    expect(String((rebuild as { error?: unknown }).error)).to.match(/the rebuild failed: reading \$all failed for good: UnknownError: 2 UNKNOWN: Unexpected ReadAllResult: InvalidPosition/);
     server.forwardReadError = undefined;
   });
 

@@ -15,6 +15,7 @@ import { expect } from 'chai';
 import { Readable } from 'node:stream';
 import { UnrecoverableReadError } from '../../src/infrastructure/event-store/event-store.js';
 import { EsdbSubscription, isUnrecoverable } from '../../src/infrastructure/event-store/esdb-subscription.js';
+import { clientError, refusedPosition } from '../support/esdb-server-model.js';
 
 /** A client event as the client hands it over from `$all`. */
 const fromAll = (position: number, overrides: { type?: string } = {}): AllStreamResolvedEvent => ({
@@ -234,6 +235,11 @@ describe('EventStoreDB adapter subscription', () => {
 
   it('classifies errors as the client hands them over', () => {
     expect(isUnrecoverable(unknownError(3, 'x'))).to.equal(true);
+    // A $all read from no record's start: the server has no status for it but UNKNOWN.
+    expect(isUnrecoverable(refusedPosition('read'))).to.equal(true);
+    expect(isUnrecoverable(refusedPosition('subscription'))).to.equal(true);
+    expect(isUnrecoverable(clientError(2, 'UNKNOWN', 'Unexpected ReadAllResult: Expired'))).to.equal(false);
+    expect(isUnrecoverable(clientError(2, 'UNKNOWN', 'Unexpected ReadAllResult: Error'))).to.equal(false);
     expect(isUnrecoverable(unknownError(14, 'x'))).to.equal(false);
     expect(isUnrecoverable(notLeader())).to.equal(false);
     expect(isUnrecoverable(new StreamDeletedError(undefined, '$all'))).to.equal(true);

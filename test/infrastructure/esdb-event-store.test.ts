@@ -7,6 +7,7 @@ import { expect } from 'chai';
 import { v4 as uuid } from 'uuid';
 import {
   IdempotencyViolationError,
+  UnrecoverableReadError,
   WrongExpectedVersionError,
   type EventToAppend,
 } from '../../src/infrastructure/event-store/event-store.js';
@@ -322,6 +323,17 @@ describe('EventStoreDB adapter on a model of the server', () => {
       const error = await store.readStream('inventory-1').catch((e: unknown) => e);
       expect(error).to.be.instanceOf(UnreadableEventError);
       expect((error as Error).message).to.match(/22\.6/);
+    });
+
+    it('names a $all read from a position that is no record\'s start unrecoverable, as the server answers it (UNKNOWN, not INVALID_ARGUMENT)', async () => {
+      // E.g. checkpoints kept from the embedded store (positions 1, 2, 3...) or from another server.
+      const first = await store.appendToStream('inventory-1', [event('A')]);
+      await store.appendToStream('inventory-1', [event('B')]);
+      for (const read of [() => store.readAll({ fromPosition: first.position + 1, maxCount: 10 }), () => store.countEventsAfter(first.position + 1, 10)]) {
+        const error = await read().catch((e: unknown) => e);
+        expect(error).to.be.instanceOf(UnrecoverableReadError);
+        expect((error as Error).message).to.match(/2 UNKNOWN: Unexpected ReadAllResult: InvalidPosition/);
+      }
     });
 
     it('counts application events after a position, up to a limit, skipping system events', async () => {

@@ -273,6 +273,17 @@ export const eventStoreContract = (adapter: string, open: () => Promise<EventSto
         expect(latest[0]!.type).to.equal('C');
         expect(await store.headPosition()).to.equal(latest[0]!.position);
       });
+
+      it('reads backwards from a position inclusively (EventStoreDB reads before it), with a limit', async () => {
+        const stream = streamName();
+        await store.appendToStream(stream, [event('A')]);
+        const second = await store.appendToStream(stream, [event('B')]);
+        await store.appendToStream(stream, [event('C')]);
+        const back = await store.readAll({ direction: 'backwards', fromPosition: second.position, maxCount: 2 });
+        expect(back.map((e) => [e.type, e.streamName])).to.deep.equal([['B', stream], ['A', stream]]);
+        const one = await store.readAll({ direction: 'backwards', fromPosition: second.position, maxCount: 1 });
+        expect(one.map((e) => e.position)).to.deep.equal([second.position]);
+      });
     });
 
     describe('subscribing to $all', () => {

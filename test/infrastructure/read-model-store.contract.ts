@@ -202,6 +202,16 @@ export const readModelStoreContract = (
         expect(await products.countDocuments()).to.equal(5);
       });
 
+      it('keeps nested keys that hold dots (data as keys: a saga\'s reservations by SKU) through replacements, upserts, bulk writes and loads', async () => {
+        type Saga = Document & { state: { reservations: Record<string, string> } };
+        const sagas = store.collection<Saga>('sagas');
+        const saga = (_id: string, outcome: string): Saga => ({ _id, state: { reservations: { 'A.1': outcome, 'B-2.x.y': 'reserved' } } });
+        await sagas.replaceOne({ _id: 's1' }, saga('s1', 'reserved'), { upsert: true });
+        await store.bulkWrite([{ collection: 'sagas', replaceOne: { filter: { _id: 's1' }, replacement: saga('s1', 'released'), upsert: true } }]);
+        await store.load([{ collection: 'sagas', id: 's2', doc: saga('s2', 'failed') }]);
+        expect(await sagas.find({}, { sort: { _id: 1 } })).to.deep.equal([saga('s1', 'released'), saga('s2', 'failed')]);
+      });
+
       it('updates and deletes many, reporting counts', async () => {
         const products = await seeded();
         const updated = await products.updateMany({ brand: 'Acme' }, { $set: { brand: 'ACME' } });

@@ -86,6 +86,20 @@ describe('Order saga', () => {
       given([...reserving(), stockReserved(MUG)]).when(reservationFailed(TEA)).then([releaseStock(MUG), requestRefund('out-of-stock')]));
   });
 
+  describe('with SKUs named like built-in properties of an object', () => {
+    // SKU_PATTERN accepts them; the saga keeps its reservations in an object keyed by SKU.
+    for (const sku of ['constructor', 'toString', 'valueOf', 'hasOwnProperty']) {
+      it(`records the reservation of SKU ${sku} and confirms the order`, () => {
+        const line = { ...MUG, sku };
+        const reservingOne = stateAfter(reserving());
+        const saga = { ...reservingOne, lines: [line] };
+        const reaction = react(saga, stockReserved(line), TIMEOUT_MS);
+        expect(reaction.commands).to.deep.equal([confirmOrder()]);
+        expect(reaction.state.reservations).to.deep.equal({ [sku]: 'reserved' });
+      });
+    }
+  });
+
   describe('after a line failed to reserve', () => {
     const failedTea = () => [...reserving(), reservationFailed(TEA)];
 

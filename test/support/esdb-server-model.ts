@@ -28,8 +28,11 @@ import type { EsdbClient } from '../../src/infrastructure/event-store/esdb-event
  *   revision below the current one the ids are compared after it; an expected revision
  *   equal to the current one is written whatever ids it repeats;
  * - positions are byte offsets (commit = prepare), the log starts with a system record and
- *   system events come between appends; a `$all` read from a position that is no record's
- *   start is refused with INVALID_ARGUMENT (an UnknownError with code 3 in the client);
+ *   system events come between appends; a position that is no record's start is refused:
+ *   by a subscription with INVALID_ARGUMENT "Trying to read from an invalid position."
+ *   (Enumerator.AllSubscription*), by a `$all` read with UNKNOWN "Unexpected ReadAllResult:
+ *   InvalidPosition" (Enumerator.ReadAll* has no case for it); the client makes both an
+ *   UnknownError carrying the gRPC code and grpc-js's message `<code> <NAME>: <details>`;
  * - `$all` reads forwards start at the position, backwards before it; stream reads carry
  *   the `$all` position (22.6+), or Int64 -1 as uint64 with `legacyStreamReads` (before 22.6).
  */
@@ -179,7 +182,7 @@ export class EsdbServerModel {
   private *readAll(options: { direction?: string; fromPosition?: ReadPosition; maxCount?: number | bigint }) {
     const backwards = options.direction === BACKWARDS;
     if (!backwards && this.forwardReadError) throw this.forwardReadError;
-    const at = this.indexOf(options.fromPosition ?? (backwards ? END : START));
+    const at = this.indexOf(options.fromPosition ?? (backwards ? END : START), 'read');
     let i = backwards ? at - 1 : at;
     for (let left = Number(options.maxCount ?? Infinity); left > 0 && i >= 0 && i < this.log.length; left -= 1) {
       yield fromAll(this.log[i]!);
@@ -188,10 +191,10 @@ export class EsdbServerModel {
   }
 
   /** The index in the log of the record at a position (the log's length for its end). */
-  private indexOf(position: ReadPosition): number {
+  private indexOf(position: ReadPosition, by: 'read' | 'subscription'): number {
     if (position === START) return 0;
     if (position === END || position.commit === this.nextPosition) return this.log.length;
-    if (!this.starts.has(position.commit)) throw Object.assign(new UnknownError(undefined, 'Trying to read from an invalid position.'), { code: 3 });
+    if (!this.starts.has(position.commit)) throw refusedPosition(by);
     return this.log.findIndex((r) => r.position === position.commit);
   }
 
@@ -219,7 +222,7 @@ export class EsdbServerModel {
       async *[Symbol.asyncIterator](): AsyncGenerator<AllStreamResolvedEvent> {
         await Promise.resolve();
         if (model.subscriptionError) throw model.subscriptionError;
-        let i = from === undefined || from === START ? 0 : model.indexOf(from) + 1;
+        let i = from === undefined || from === START ? 0 : model.indexOf(from, 'subscription') + 1;
         for (const listener of confirmed) listener();
         while (!ended) {
           if (model.subscriptionError) throw model.subscriptionError;
@@ -254,6 +257,16 @@ const fromAll = (r: StoredRecord): AllStreamResolvedEvent => ({
   event: { ...fromRecord(r), position: { commit: r.position, prepare: r.position } } as AllStreamResolvedEvent['event'],
   commitPosition: r.position,
 });
+
+/** What the client throws for a position that is no record's start (see the notes above). */
+export const refusedPosition = (by: 'read' | 'subscription') =>
+  by === 'read'
+    ? clientError(2, 'UNKNOWN', 'Unexpected ReadAllResult: InvalidPosition')
+    : clientError(3, 'INVALID_ARGUMENT', 'Trying to read from an invalid position.');
+
+/** An error as the client makes it of a gRPC status it has no class for (convertToCommandError). */
+export const clientError = (code: number, name: string, details: string) =>
+  new UnknownError(Object.assign(new Error(`${code} ${name}: ${details}`), { code, details, metadata: undefined as never }));
 
 const result = (last: StoredRecord): AppendResult => ({
   success: true,

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { lagCounter } from '../../infrastructure/event-store/lag.js';
+import { lagCounter, lagFields } from '../../infrastructure/event-store/lag.js';
 import { statusLine } from '../../infrastructure/event-store/log-follower.js';
 import type { Document } from '../../infrastructure/read-models/read-model-store.js';
 import { ConflictError } from '../../domain/shared/errors.js';
@@ -53,15 +53,14 @@ export const adminRoutes = (deps: AppDeps): Router => {
         kind: 'projection',
         collection: checkpoints.get(name)?.collection ?? collection,
         position,
-        lag: lag.events,
-        lagExact: lag.exact,
+        ...lagFields(lag),
         status: rebuild?.status === 'running' ? 'rebuilding' : statusLine(deps.projections),
         ...(rebuild ? { lastRebuild: withoutId(rebuild) } : {}),
       };
     });
     const processes = deps.processes.map(async (p) => {
       const lag = await lagOf(p.checkpoint);
-      return { name: p.name, kind: 'process-manager', position: p.checkpoint, lag: lag.events, lagExact: lag.exact, status: statusLine(p) };
+      return { name: p.name, kind: 'process-manager', position: p.checkpoint, ...lagFields(lag), status: statusLine(p) };
     });
     res.json(await Promise.all([...projections, ...processes]));
   });

@@ -138,11 +138,20 @@ const LASTING_STATUS = new Set([
 ]);
 
 /**
+ * A `$all` read (not a subscription) from a position that is no record's start: the server
+ * (v24.10 Enumerator.ReadAll*) has no status for ReadAllResult.InvalidPosition and sends
+ * UNKNOWN "Unexpected ReadAllResult: InvalidPosition" (RpcExceptions.UnknownError), which
+ * reads as transient by its code alone. A subscription sends INVALID_ARGUMENT instead.
+ */
+const REFUSED_READ_POSITION = /\b(?:Filtered)?ReadAllResult: InvalidPosition\b/;
+const UNKNOWN = 2;
+
+/**
  * Errors that resubscribing cannot mend. The client turns a gRPC error into a typed one
  * only when the server names it (`exception` metadata) or for a few status codes; the
  * rest (INVALID_ARGUMENT, PERMISSION_DENIED without metadata...) arrive as UnknownError
- * carrying the status `code`, so the code decides. NotLeaderError comes with NOT_FOUND
- * but heals: the client reconnects to the new leader.
+ * carrying the status `code`, so the code decides, and for UNKNOWN the server's words.
+ * NotLeaderError comes with NOT_FOUND but heals: the client reconnects to the new leader.
  * Everything else (unavailable, timeouts, a cancelled call, unknown) is worth another try.
  */
 export const isUnrecoverable = (error: unknown): boolean => {
@@ -160,6 +169,7 @@ export const isUnrecoverable = (error: unknown): boolean => {
   ) {
     return true;
   }
-  const code = (error as { code?: unknown } | null)?.code;
+  const { code, message } = (error ?? {}) as { code?: unknown; message?: unknown };
+  if (code === UNKNOWN) return typeof message === 'string' && REFUSED_READ_POSITION.test(message);
   return typeof code === 'number' && LASTING_STATUS.has(code);
 };

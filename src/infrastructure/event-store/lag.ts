@@ -1,4 +1,4 @@
-import type { EventStore } from './event-store.js';
+import { describeError, type EventStore } from './event-store.js';
 
 /**
  * A follower's lag, in events: positions are no count of events on EventStoreDB (they are
@@ -8,7 +8,11 @@ import type { EventStore } from './event-store.js';
  */
 export const LAG_COUNT_LIMIT = 1000;
 
-export type Lag = { events: number; exact: boolean };
+/**
+ * `events: null` when the store could not count (it is down, or refuses the checkpoint): the
+ * status lists and metrics that show the lag must still answer, since that is when they matter.
+ */
+export type Lag = { events: number; exact: boolean } | { events: null; exact: false; error: string };
 
 /** Counts once per distinct checkpoint (the runners often share one). */
 export const lagCounter = (eventStore: EventStore) => {
@@ -16,9 +20,15 @@ export const lagCounter = (eventStore: EventStore) => {
   return (checkpoint: number): Promise<Lag> => {
     let lag = counted.get(checkpoint);
     if (!lag) {
-      lag = eventStore.countEventsAfter(checkpoint, LAG_COUNT_LIMIT).then((events) => ({ events, exact: events < LAG_COUNT_LIMIT }));
+      lag = eventStore.countEventsAfter(checkpoint, LAG_COUNT_LIMIT).then(
+        (events): Lag => ({ events, exact: events < LAG_COUNT_LIMIT }),
+        (error: unknown): Lag => ({ events: null, exact: false, error: describeError(error) }),
+      );
       counted.set(checkpoint, lag);
     }
     return lag;
   };
 };
+
+/** The lag's fields in a status list: `lag`, `lagExact`, and `lagError` when it could not be counted. */
+export const lagFields = (lag: Lag) => ({ lag: lag.events, lagExact: lag.exact, ...(lag.events === null ? { lagError: lag.error } : {}) });

@@ -25,13 +25,14 @@ import {
   type UpdateResult,
   type WriteOperation,
 } from './read-model-store.js';
-import { helloOf, redacted, transactionsUnavailable } from './mongo-server.js';
+import { connectFailure, helloOf, redacted, serverTooOld, transactionsUnavailable } from './mongo-server.js';
 
 /**
  * The read-model port on a MongoDB server, straight through the official driver.
  * `bulkWrite` needs multi-document transactions, so the server must be a replica set
- * (docker-compose runs a single-node one) at MongoDB 4.4 or later, which creates
- * collections implicitly inside a transaction.
+ * (docker-compose runs a single-node one) or a sharded cluster, at MongoDB 5.0 or later:
+ * collections are created implicitly inside a transaction (4.4+), and documents may hold
+ * field names with dots (5.0+; see serverTooOld).
  */
 
 const DUPLICATE_KEY = 11000;
@@ -58,13 +59,14 @@ export class MongoReadModelStore implements ReadModelStore {
   static async connect(url: string, options: { database?: string } = {}): Promise<MongoReadModelStore> {
     // Documents are JSON: a field set to undefined is left out, as JSON.stringify does, not stored as null.
     const client = new MongoClient(url, { ignoreUndefined: true });
-    await client.connect();
     try {
-      const problem = transactionsUnavailable(await helloOf(client));
+      await client.connect();
+      const hello = await helloOf(client);
+      const problem = serverTooOld(hello) ?? transactionsUnavailable(hello, client.options);
       if (problem) throw new Error(`MongoDB at ${redacted(url)}: ${problem}`);
     } catch (error) {
       await client.close().catch(() => undefined);
-      throw error;
+      throw connectFailure(url, error);
     }
     return new MongoReadModelStore(client, client.db(options.database ?? databaseNameOf(url)));
   }
@@ -140,7 +142,14 @@ export class MongoReadModelStore implements ReadModelStore {
   }
 }
 
-class MongoReadModelCollection<T extends Document> implements ReadModelCollection<T> {
+/**
+ * A sort or a group that holds more than 100 MB (a deep page: page × pageSize rows, up to a
+ * million) spills to disk instead of failing. MongoDB 6.0+ does so by default; 5.0, which
+ * this store also serves, fails the query without it ("Sort exceeded memory limit").
+ */
+const SPILL = { allowDiskUse: true } as const;
+
+export class MongoReadModelCollection<T extends Document> implements ReadModelCollection<T> {
   readonly name: string;
   private readonly duplicateKey: (error: unknown) => never;
 
@@ -159,7 +168,7 @@ class MongoReadModelCollection<T extends Document> implements ReadModelCollectio
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
     // `readonly` is a hint for the embedded store; the driver hands out fresh documents anyway.
     const { readonly: _hint, ...driverOptions } = options;
-    return (await this.collection.find(filter, driverOptions).toArray()) as T[];
+    return (await this.collection.find(filter, driverOptions.sort ? { ...driverOptions, ...SPILL } : driverOptions).toArray()) as T[];
   }
 
   countDocuments(filter: Filter = {}): Promise<number> {
@@ -167,7 +176,7 @@ class MongoReadModelCollection<T extends Document> implements ReadModelCollectio
   }
 
   async aggregate<R = Document>(pipeline: Record<string, unknown>[]): Promise<R[]> {
-    return (await this.collection.aggregate(pipeline).toArray()) as R[];
+    return (await this.collection.aggregate(pipeline, SPILL).toArray()) as R[];
   }
 
   async insertOne(document: T): Promise<void> {

@@ -88,7 +88,8 @@ const SORTS: Record<Exclude<SearchSort, 'relevance'>, Sort> = {
  * one page of ids (and scores), a count and at most 2 × MAX_FACET_VALUES names: a few KB
  * whatever the page. The page's products are then read by id. A sort deep in a huge
  * catalog still holds page × pageSize small rows (about 100 MB at the last page of a
- * million matches): MongoDB 6.0+ spills such a sort to disk past its 100 MB limit.
+ * million matches): MongoDB spills such a sort to disk past its 100 MB limit (the adapter
+ * allows disk use, which 5.0 needs to be told).
  */
 
 type Facet = Array<{ _id: string; name: string; count: number }>;
