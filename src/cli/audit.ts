@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { validate as isUuid } from 'uuid';
 import { auditOrder, auditStream, parseAsOf, type OrderAudit, type StreamAudit } from '../operations/audit.js';
-import { actor, compact, records, run, short, withTools } from './output.js';
+import { actor, compact, pretty, records, run, short, visible, withTools, wrapped } from './output.js';
 
 /**
  * `npm run audit -- <stream | order id> [--as-of <time|revision>] [--json]`
@@ -27,7 +27,7 @@ run(async () => {
   return withTools(async (tools) => {
     const asOf = parseAsOf(options.asOf);
     const result = isUuid(target) ? await auditOrder(tools, target.toLowerCase(), asOf) : await auditStream(tools, target, asOf, window);
-    console.log(options.json ? JSON.stringify(result, null, 2) : 'timeline' in result ? orderTables(result) : streamTables(result));
+    console.log(options.json ? pretty(result) : 'timeline' in result ? orderTables(result) : streamTables(result));
   });
 });
 
@@ -53,10 +53,10 @@ const streamTables = (audit: StreamAudit) => {
     };
   });
   return [
-    `${audit.streamName}: ${audit.events.length} events`,
+    wrapped(visible(`${audit.streamName}: ${audit.events.length} events`)),
     records('rev', rows),
     `state ${asOfText(audit.asOf)}:`,
-    JSON.stringify(audit.state, null, 2),
+    wrapped(pretty(audit.state)),
   ].join('\n');
 };
 
@@ -66,9 +66,9 @@ const orderTables = (audit: OrderAudit) => {
     lines: [`${e.type} · ${e.streamName} · ${time(e.occurredAt)}`, causes(e.metadata), `data  ${compact(e.data)}`],
   }));
   return [
-    `order ${audit.orderId}: ${audit.timeline.length} events across ${new Set(audit.timeline.map((e) => e.streamName)).size} streams`,
+    wrapped(`order ${audit.orderId}: ${audit.timeline.length} events across ${new Set(audit.timeline.map((e) => e.streamName)).size} streams`),
     records('pos', rows),
     `order ${asOfText(audit.asOf)}:`,
-    JSON.stringify(audit.state, null, 2),
+    wrapped(pretty(audit.state)),
   ].join('\n');
 };
