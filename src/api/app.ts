@@ -70,7 +70,7 @@ const jsonBodiesOnly: RequestHandler = (req, res, next) => {
 
 /** Headers a browser client sends and reads beyond the simple ones. */
 const REQUEST_HEADERS = ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key', 'X-Request-Id', 'X-Min-Position'];
-const RESPONSE_HEADERS = ['ETag', 'Location', 'X-Request-Id', 'X-Position', 'Idempotent-Replayed', 'Retry-After', 'RateLimit-Remaining'];
+const RESPONSE_HEADERS = ['ETag', 'Location', 'X-Request-Id', 'X-Position', 'Idempotent-Replayed', 'Retry-After', 'RateLimit-Remaining', 'WWW-Authenticate'];
 
 /**
  * CORS for browser clients on the origins configured (CORS_ORIGINS; none by default).
