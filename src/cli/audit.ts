@@ -23,7 +23,7 @@ run(async () => {
   program.parse();
   const [target] = program.args as [string];
   const options = program.opts<{ asOf?: string; json?: boolean; from: string; limit: string }>();
-  const window = { fromRevision: wholeNumber(options.from, '--from'), limit: wholeNumber(options.limit, '--limit') };
+  const window = { fromRevision: wholeNumber(options.from, '--from', 0), limit: wholeNumber(options.limit, '--limit', 1) };
   return withTools(async (tools) => {
     const asOf = parseAsOf(options.asOf);
     const result = isUuid(target) ? await auditOrder(tools, target.toLowerCase(), asOf) : await auditStream(tools, target, asOf, window);
@@ -31,8 +31,8 @@ run(async () => {
   });
 });
 
-function wholeNumber(raw: string, option: string): number {
-  if (!/^\d{1,9}$/.test(raw)) throw new Error(`${option} must be a whole number`);
+function wholeNumber(raw: string, option: string, least: number): number {
+  if (!/^\d{1,9}$/.test(raw) || Number(raw) < least) throw new Error(`${option} must be a whole number from ${least}`);
   return Number(raw);
 }
 
