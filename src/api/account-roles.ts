@@ -11,8 +11,9 @@ import type { CustomerProfile } from '../projections/customer-profiles/customer-
  *
  * Answers come from the `customers` read model and are kept for `ttlMs` (so a role change
  * made in another process is seen within that time; in this process `roleChanged` makes it
- * immediate, also while the read model has not caught up with it). An account the read model has not seen yet (registered a moment ago) is
- * looked up on the write side before it is refused.
+ * immediate, also while the read model has not caught up with it). An account the read
+ * model has not seen yet (registered a moment ago) is looked up on the write side before
+ * it is refused.
  */
 export type WriteSideRole = (customerId: string) => Promise<CustomerRole | undefined>;
 
