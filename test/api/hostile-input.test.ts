@@ -83,6 +83,14 @@ describe('Hostile input on every route', () => {
           await refused(() => request(c, { body: '['.repeat(DEEP) + ']'.repeat(DEEP) }), 'body');
         }));
 
+      if (!c.route.startsWith('GET ')) {
+        it('refuses a query string, which no write reads (?dryRun=true must not run the write), appending nothing', () =>
+          headStays(async () => {
+            const body = c.body ? JSON.stringify(c.body(ids)) : undefined;
+            await refused(() => request(c, { query: 'dryRun=true', ...(body === undefined ? {} : { body }) }), 'dryRun');
+          }));
+      }
+
       const body = c.body;
       if (body) {
         it('answers each body field set to a control character, to blank, or to a value no field takes, with 400 naming it', () =>
