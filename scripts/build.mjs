@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // Compiles the project with tsc (`npm run build`), or, with --if-stale, only when a source
-// changed since the last successful build: the operator tools run through this and start
-// in well under a second when nothing changed, instead of waiting for tsc every time.
+// changed since the last successful build, this script's or tsc's own (`npx tsc -p .`): the
+// operator tools run through this and start in well under a second when nothing changed,
+// instead of waiting for tsc every time.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,7 +26,27 @@ const newest = (path) => {
   return latest;
 };
 
-const stale = () => !existsSync(stamp) || inputs.some((input) => newest(join(root, input)) > statSync(stamp).mtimeMs);
+const stampedAt = () => (existsSync(stamp) ? statSync(stamp).mtimeMs : 0);
+
+/**
+ * When tsc itself last built without errors (`npx tsc -p .` leaves no stamp): the time of its
+ * build info, unless that records diagnostics or work left pending (a failed build).
+ */
+const buildInfo = join(root, 'dist', '.tsbuildinfo');
+const UNFINISHED = ['semanticDiagnosticsPerFile', 'emitDiagnosticsPerFile', 'affectedFilesPendingEmit', 'changeFileSet', 'errors', 'checkPending', 'pendingEmit'];
+const tscBuiltAt = () => {
+  try {
+    const info = JSON.parse(readFileSync(buildInfo, 'utf8'));
+    return UNFINISHED.some((key) => key in info) ? 0 : statSync(buildInfo).mtimeMs;
+  } catch {
+    return 0;
+  }
+};
+
+const stale = () => {
+  const builtAt = Math.max(stampedAt(), tscBuiltAt());
+  return builtAt === 0 || inputs.some((input) => newest(join(root, input)) > builtAt);
+};
 
 if (process.argv.includes('--if-stale') && !stale()) process.exit(0);
 const startedAt = new Date();

@@ -1,7 +1,7 @@
 import type { CommandHandler } from '../commands/command-handler.js';
 import { customerDecider, customerStream, type CustomerRole } from '../domain/customer/customer.js';
 import { LruCache } from '../infrastructure/lru-cache.js';
-import type { ReadModelCollection, ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
+import type { Document, ReadModelCollection, ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import type { CustomerProfile } from '../projections/customer-profiles/customer-profiles.js';
 
 /**
@@ -10,16 +10,20 @@ import type { CustomerProfile } from '../projections/customer-profiles/customer-
  * so a demoted admin would otherwise stay admin until the token expires.
  *
  * Answers come from the `customers` read model and are kept for `ttlMs` (so a role change
- * made in another process is seen within that time; in this process `forget` makes it
- * immediate). An account the read model has not seen yet (registered a moment ago) is
- * looked up on the write side before it is refused.
+ * made in another process is seen within that time; in this process `roleChanged` makes it
+ * immediate, also while the read model has not caught up with it). An account the read
+ * model has not seen yet (registered a moment ago) is looked up on the write side before
+ * it is refused.
  */
 export type WriteSideRole = (customerId: string) => Promise<CustomerRole | undefined>;
 
 type Known = { role: CustomerRole | null; until: number };
+type Changed = { role: CustomerRole; position: number };
 
 export class AccountRoles {
   private readonly known = new LruCache<string, Known>(50_000);
+  /** Roles this process changed, kept until the read model shows the change (it follows the log a moment behind). */
+  private readonly changed = new LruCache<string, Changed>(10_000);
 
   constructor(
     private readonly profiles: ReadModelCollection<CustomerProfile>,
@@ -31,15 +35,31 @@ export class AccountRoles {
   async roleOf(customerId: string): Promise<CustomerRole | undefined> {
     const cached = this.known.get(customerId);
     if (cached && cached.until > this.now()) return cached.role ?? undefined;
-    const profile = await this.profiles.findOne({ _id: customerId }, { projection: { role: 1 }, readonly: true });
-    const role = profile?.role ?? (await this.writeSide(customerId));
+    const profile = await this.profiles.findOne({ _id: customerId }, { projection: { role: 1, _position: 1 }, readonly: true });
+    const role = this.newerThan(customerId, profile) ?? profile?.role ?? (await this.writeSide(customerId));
     this.known.set(customerId, { role: role ?? null, until: this.now() + this.ttlMs });
     return role;
   }
 
-  /** Drops what is known of an account whose role this process just changed. */
-  forget(customerId: string): void {
+  /**
+   * An account whose role this process just changed (at `position` in the log): its next
+   * request has the new role, even before the read model shows it. Without a position
+   * (nothing was appended: it had that role already) what is known of it is dropped.
+   */
+  roleChanged(customerId: string, role: CustomerRole, position: number | undefined): void {
     this.known.delete(customerId);
+    if (position !== undefined) this.changed.set(customerId, { role, position });
+  }
+
+  /** The role this process changed, while the read model's profile is older than the change. */
+  private newerThan(customerId: string, profile: Document | null): CustomerRole | undefined {
+    const change = this.changed.get(customerId);
+    if (!change) return undefined;
+    if (typeof profile?._position === 'number' && profile._position >= change.position) {
+      this.changed.delete(customerId);
+      return undefined;
+    }
+    return change.role;
   }
 }
 

@@ -4,6 +4,7 @@ import { authenticate } from './auth.js';
 import type { AppDeps } from './deps.js';
 import { boundedJsonBodies } from './input/json-shape.js';
 import { requestLogging } from './observability.js';
+import { ValidationError } from '../domain/shared/errors.js';
 import { errorHandler, notFoundRoute, problem, sendProblem } from './problems.js';
 import { clientRateLimit } from './rate-limits.js';
 import { accountRoutes } from './routes/accounts.js';
@@ -35,6 +36,7 @@ export const createApp = (deps: AppDeps): Express => {
   api.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
   api.use(boundedJsonBodies);
   api.use(jsonBodiesOnly);
+  api.use(noQueryOnWrites);
   api.use(authenticate(deps.tokens, deps.accounts));
   api.use(clientRateLimit(deps.config.rateLimitPerMinute));
   api.use(deps.idempotency.middleware());
@@ -68,9 +70,20 @@ const jsonBodiesOnly: RequestHandler = (req, res, next) => {
   next();
 };
 
+/**
+ * Writes read no query string. One sent with a write (`?dryRun=true`) would be ignored while
+ * the write goes ahead, so it is refused like any field the route does not take.
+ */
+const noQueryOnWrites: RequestHandler = (req, _res, next) => {
+  if (req.method === 'GET' || req.method === 'HEAD') return next();
+  const fields = Object.keys(req.query ?? {});
+  if (fields.length > 0) throw new ValidationError('this route reads no query string', fields.map((field) => ({ field, message: 'should not exist' })));
+  next();
+};
+
 /** Headers a browser client sends and reads beyond the simple ones. */
 const REQUEST_HEADERS = ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key', 'X-Request-Id', 'X-Min-Position'];
-const RESPONSE_HEADERS = ['ETag', 'Location', 'X-Request-Id', 'X-Position', 'Idempotent-Replayed', 'Retry-After', 'RateLimit-Remaining'];
+const RESPONSE_HEADERS = ['ETag', 'Location', 'X-Request-Id', 'X-Position', 'Idempotent-Replayed', 'Retry-After', 'RateLimit-Remaining', 'WWW-Authenticate'];
 
 /**
  * CORS for browser clients on the origins configured (CORS_ORIGINS; none by default).

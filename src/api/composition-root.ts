@@ -74,7 +74,7 @@ export type System = {
 };
 
 export const compose = async (config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<System> => {
-  if (privateDirectory(config.dataDir)) logger.warn({ dataDir: config.dataDir }, 'DATA_DIR could be read by other users: narrowed to 0700');
+  if (privateDirectory(config.dataDir)) logger.warn({ dataDir: config.dataDir }, 'DATA_DIR or its files could be read by other users: narrowed to 0700 and 0600');
   const scope = rootContainer.createChildContainer();
   scope.register(T.config, { useValue: config });
   scope.register(T.logger, { useValue: logger });

@@ -12,8 +12,9 @@ import { problem, sendProblem } from './problems.js';
  * "The Idempotency-Key HTTP Header Field", and the payment APIs before it):
  * - the answer to a key is stored only when the request STARTED EXECUTING (its command
  *   ran: the route called `commandContext`, or `executionStarted` for operations), and
- *   only when it is final: a 400, 401, 403, 429 or 5xx is not stored, so the corrected
- *   retry with the same key is executed, not answered with the old rejection;
+ *   only when it is final: a 400, 401, 403, 412, 429, a 409 concurrent-modification or a 5xx
+ *   is not stored, so the corrected retry with the same key is executed, not answered with
+ *   the old rejection;
  * - a repeat with the same key and the same body (compared canonically: the order of an
  *   object's fields does not matter) gets the stored answer back and appends nothing;
  *   a repeat with another body is refused (422);
@@ -87,7 +88,7 @@ export class IdempotencyKeys {
       res.once('close', resolve);
       const send = res.json.bind(res);
       res.json = (body: unknown) => {
-        if (!res.req.executing || !isFinal(res.statusCode)) return send(body);
+        if (!res.req.executing || !isFinal(res.statusCode, body)) return send(body);
         const now = new Date();
         const headers = Object.fromEntries(
           REPLAYED_HEADERS.filter((h) => res.get(h) !== undefined).map((h) => [h, String(res.get(h))]),
@@ -130,8 +131,14 @@ const replay = (res: Response, stored: StoredAnswer, fingerprint: string) => {
 
 /**
  * Answers worth replaying: not server failures, not rate limiting, not missing rights, and
- * not a refusal of the input (a 400 appended nothing; the retry may correct it).
+ * none that says nothing was done and a retry may go otherwise: a refusal of the input (a
+ * 400 appended nothing; the retry may correct it), a precondition that did not hold (412:
+ * the retry may name the current revision), or a write that kept losing to concurrent
+ * writers (409 concurrent-modification, a transient failure like a 503).
  */
-const isFinal = (status: number) => status < 500 && ![400, 401, 403, 429].includes(status);
+const isFinal = (status: number, body: unknown) =>
+  status < 500 && ![400, 401, 403, 412, 429].includes(status) && !TRANSIENT_PROBLEMS.has(String((body as { type?: unknown } | null)?.type));
+
+const TRANSIENT_PROBLEMS: ReadonlySet<string> = new Set([problem(409, 'concurrent-modification', '').type]);
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');

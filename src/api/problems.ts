@@ -98,11 +98,15 @@ export const notFoundRoute: RequestHandler = (req, res) => {
   sendProblem(res, problem(404, 'route-not-found', `No route ${req.method} ${req.path}`));
 };
 
+/** A 401 says how to authenticate (RFC 9110 §11.6.1, RFC 6750 §3): with a bearer token, and whether the one sent was refused. */
+const challenge = (tokenSent: boolean) => `Bearer realm="shop-api"${tokenSent ? ', error="invalid_token"' : ''}`;
+
 export const errorHandler =
   (logger: Logger): ErrorRequestHandler =>
   (error, req, res, _next) => {
     const known = toProblem(error);
     if (error instanceof TooManyRequestsError) res.set('Retry-After', String(error.retryAfterSeconds));
+    if (error instanceof UnauthorizedError) res.set('WWW-Authenticate', challenge(req.get('authorization') !== undefined));
     if (error instanceof PreconditionFailedError && error.currentRevision !== null) {
       res.set('ETag', `"${error.currentRevision}"`);
     }

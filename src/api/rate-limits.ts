@@ -27,27 +27,25 @@ export const clientRateLimit = (perMinute: number): RequestHandler => {
 export class LoginThrottle {
   private readonly failures: RateLimiterMemory;
 
-  constructor(
-    private readonly maxFailures: number,
-    lockoutSeconds: number,
-  ) {
+  constructor(maxFailures: number, lockoutSeconds: number) {
     this.failures = new RateLimiterMemory({ points: maxFailures, duration: lockoutSeconds, blockDuration: lockoutSeconds });
   }
 
-  /** Throws 429 while the account is locked after too many failures. */
-  async check(account: string): Promise<void> {
-    const state = await this.failures.get(account);
-    if (state && state.consumedPoints >= this.maxFailures) {
-      throw new TooManyRequestsError('too many failed sign-ins for this account; try again later', retryAfter(state));
+  /**
+   * Takes one of the account's attempts before its password is checked, or throws 429 when
+   * none is left. Taken before, not counted after a failure: guesses sent at once would
+   * otherwise all pass the check before the first failure is counted.
+   */
+  async attempt(account: string): Promise<void> {
+    try {
+      await this.failures.consume(account);
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      throw new TooManyRequestsError('too many failed sign-ins for this account; try again later', retryAfter(rejection));
     }
   }
 
-  async failed(account: string): Promise<void> {
-    await this.failures.consume(account).catch((rejection: unknown) => {
-      if (!(rejection instanceof RateLimiterRes)) throw rejection;
-    });
-  }
-
+  /** A right password gives the attempts back. */
   async succeeded(account: string): Promise<void> {
     await this.failures.delete(account);
   }

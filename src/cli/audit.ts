@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Command } from 'commander';
 import { validate as isUuid } from 'uuid';
 import { auditOrder, auditStream, parseAsOf, type OrderAudit, type StreamAudit } from '../operations/audit.js';
-import { actor, compact, records, run, short, withTools } from './output.js';
+import { actor, compact, pretty, records, run, short, visible, withTools, wrapped } from './output.js';
 
 /**
  * `npm run audit -- <stream | order id> [--as-of <time|revision>] [--json]`
@@ -23,16 +23,16 @@ run(async () => {
   program.parse();
   const [target] = program.args as [string];
   const options = program.opts<{ asOf?: string; json?: boolean; from: string; limit: string }>();
-  const window = { fromRevision: wholeNumber(options.from, '--from'), limit: wholeNumber(options.limit, '--limit') };
+  const window = { fromRevision: wholeNumber(options.from, '--from', 0), limit: wholeNumber(options.limit, '--limit', 1) };
   return withTools(async (tools) => {
     const asOf = parseAsOf(options.asOf);
     const result = isUuid(target) ? await auditOrder(tools, target.toLowerCase(), asOf) : await auditStream(tools, target, asOf, window);
-    console.log(options.json ? JSON.stringify(result, null, 2) : 'timeline' in result ? orderTables(result) : streamTables(result));
+    console.log(options.json ? pretty(result) : 'timeline' in result ? orderTables(result) : streamTables(result));
   });
 });
 
-function wholeNumber(raw: string, option: string): number {
-  if (!/^\d{1,9}$/.test(raw)) throw new Error(`${option} must be a whole number`);
+function wholeNumber(raw: string, option: string, least: number): number {
+  if (!/^\d{1,9}$/.test(raw) || Number(raw) < least) throw new Error(`${option} must be a whole number from ${least}`);
   return Number(raw);
 }
 
@@ -53,10 +53,10 @@ const streamTables = (audit: StreamAudit) => {
     };
   });
   return [
-    `${audit.streamName}: ${audit.events.length} events`,
+    wrapped(visible(`${audit.streamName}: ${audit.events.length} events`)),
     records('rev', rows),
     `state ${asOfText(audit.asOf)}:`,
-    JSON.stringify(audit.state, null, 2),
+    wrapped(pretty(audit.state)),
   ].join('\n');
 };
 
@@ -66,9 +66,9 @@ const orderTables = (audit: OrderAudit) => {
     lines: [`${e.type} · ${e.streamName} · ${time(e.occurredAt)}`, causes(e.metadata), `data  ${compact(e.data)}`],
   }));
   return [
-    `order ${audit.orderId}: ${audit.timeline.length} events across ${new Set(audit.timeline.map((e) => e.streamName)).size} streams`,
+    wrapped(`order ${audit.orderId}: ${audit.timeline.length} events across ${new Set(audit.timeline.map((e) => e.streamName)).size} streams`),
     records('pos', rows),
     `order ${asOfText(audit.asOf)}:`,
-    JSON.stringify(audit.state, null, 2),
+    wrapped(pretty(audit.state)),
   ].join('\n');
 };

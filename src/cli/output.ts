@@ -1,10 +1,58 @@
 import Table from 'cli-table3';
+import stringWidth from 'string-width';
 import { composeTools, type Tools } from '../api/composition-root.js';
 import { loadConfig } from '../config.js';
 
 /** Terminal output for the operator tools: tables, or JSON with --json. */
 
-export const compact = (value: unknown): string => (value === undefined ? '' : JSON.stringify(value));
+/**
+ * Characters printed as `\uXXXX` escapes: C1 controls (some terminals act on them, as on
+ * ESC), bidirectional controls and line separators (they reorder or hide text). The log
+ * may hold them from before the input rules; an auditor must see them, not be fooled by
+ * them. JSON.stringify escapes C0 controls itself; `visible` also escapes those, for plain text.
+ */
+const HIDDEN = /[\u0080-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const HIDDEN_OR_CONTROL = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const escape = (char: string) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/** One line of JSON, as an auditor should see it. */
+export const compact = (value: unknown): string => (value === undefined ? '' : JSON.stringify(value).replace(HIDDEN, escape));
+
+/** Indented JSON (`--json`, states), likewise; still JSON, and equal to what it shows. */
+export const pretty = (value: unknown): string => (JSON.stringify(value, null, 2) ?? 'undefined').replace(HIDDEN, escape);
+
+/** Plain text from the stores (an error message, an id) with its control characters shown as escapes. */
+export const visible = (text: string): string => text.replace(HIDDEN_OR_CONTROL, escape);
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+
+/**
+ * A line cut into pieces at most `width` columns wide, by display width (a CJK character
+ * or an emoji takes two columns, a combining accent none), keeping every character, spaces
+ * included. cli-table3's own wrapping counts UTF-16 units and then cuts off what overflows.
+ */
+const cut = (line: string, width: number): string[] => {
+  const pieces: string[] = [];
+  let piece = '';
+  let used = 0;
+  for (const { segment } of graphemes.segment(line)) {
+    const columns = stringWidth(segment);
+    if (used + columns > width && piece !== '') {
+      pieces.push(piece);
+      [piece, used] = ['', 0];
+    }
+    piece += segment;
+    used += columns;
+  }
+  return [...pieces, piece];
+};
+
+/** Text whose lines are wrapped at `width` columns (the terminal's by default). */
+export const wrapped = (text: string, width = terminalWidth()): string =>
+  text
+    .split('\n')
+    .flatMap((line) => cut(line, width))
+    .join('\n');
 
 /** The terminal's width; when piped, `COLUMNS` or 100. Never under 60: below that nothing reads well. */
 export const terminalWidth = (): number => {
@@ -26,16 +74,12 @@ export const table = (head: string[], rows: string[][]): string => {
  * position, searchable as the first cell of a row) and one column of lines, where long
  * values (event data, states as JSON) wrap at the edge instead of widening the table.
  */
-export const records = (keyHead: string, rows: Array<{ key: string; lines: string[] }>): string => {
+export const records = (keyHead: string, rows: Array<{ key: string; lines: string[] }>, width = terminalWidth()): string => {
   const keyWidth = Math.max(keyHead.length, ...rows.map((row) => row.key.length)) + 2;
-  const table = new Table({
-    head: [keyHead, 'event'],
-    colWidths: [keyWidth, terminalWidth() - keyWidth - 3],
-    wordWrap: true,
-    wrapOnWordBoundary: false,
-    style: STYLE,
-  });
-  table.push(...rows.map((row) => [row.key, row.lines.join('\n')]));
+  const lineWidth = width - keyWidth - 3;
+  const table = new Table({ head: [keyHead, 'event'], colWidths: [keyWidth, lineWidth], wordWrap: false, style: STYLE });
+  // Cut here, by display width, to fit the column less its padding: nothing is left for the table to cut off.
+  table.push(...rows.map((row) => [row.key, row.lines.flatMap((line) => cut(line, lineWidth - 2)).join('\n')]));
   return table.toString();
 };
 

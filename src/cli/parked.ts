@@ -5,7 +5,7 @@ import type { Document } from '../infrastructure/read-models/read-model-store.js
 import { replayParkedEvent } from '../operations/parked.js';
 import { PARKED_JOBS, requeueParkedJob } from '../processes/jobs.js';
 import { PARKED_EVENTS } from '../processes/runner.js';
-import { run, withTools } from './output.js';
+import { pretty, run, visible, withTools } from './output.js';
 
 /**
  * `npm run parked -- list [--jobs] [--json]`      events (or jobs) that kept failing, with their errors
@@ -28,13 +28,13 @@ program
 
 const list = async (tools: Tools, options: { jobs?: boolean; json?: boolean }) => {
   const parked = await tools.readModels.collection<Document>(options.jobs ? PARKED_JOBS : PARKED_EVENTS).find({}, { sort: { parkedAt: 1 } });
-  if (options.json) return console.log(JSON.stringify(parked, null, 2));
+  if (options.json) return console.log(pretty(parked));
   if (parked.length === 0) return console.log(`no parked ${options.jobs ? 'jobs' : 'events'}`);
   // One entry per line with its whole id (to copy into `replay`), the error indented below.
   for (const p of parked) {
     const what = options.jobs ? String(p.kind) : `${String(p.eventType)} @ ${String(p.streamName)}`;
-    console.log(`${p._id}  ${what}  attempts ${String(p.attempts)}  parked ${String(p.parkedAt)}`);
-    console.log(`    ${String(options.jobs ? p.lastError : p.error)}`);
+    console.log(visible(`${p._id}  ${what}  attempts ${String(p.attempts)}  parked ${String(p.parkedAt)}`));
+    console.log(`    ${visible(String(options.jobs ? p.lastError : p.error))}`);
   }
 };
 

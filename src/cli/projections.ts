@@ -7,7 +7,7 @@ import type { Progress } from '../operations/rebuild.js';
 import { verify, type Verification } from '../operations/verify.js';
 import { ALL_PROJECTIONS } from '../projections/index.js';
 import { CHECKPOINTS, type Checkpoint } from '../projections/runner.js';
-import { compact, run, table, withTools } from './output.js';
+import { compact, pretty, run, table, withTools } from './output.js';
 
 /**
  * `npm run projections:rebuild -- <name|all>...`  rebuild without downtime, then swap
@@ -51,7 +51,7 @@ const check = async (tools: Tools, names: string[], json: boolean) => {
   const selected = tools.rebuilds.select(names.length > 0 ? names : ['all']);
   const result = await verify({ ...tools, store: tools.readModels }, selected);
   const { position, divergences, invariants } = result;
-  if (json) console.log(JSON.stringify(result, null, 2));
+  if (json) console.log(pretty(result));
   else {
     printDivergences(selected.length, position, divergences);
     printInvariants(invariants);

@@ -55,7 +55,8 @@ const claimEmail = async (deps: AccountDeps, email: string, context: CommandCont
   // A claim's customer id is the address's for good: an existing customer makes the next
   // step refuse (409), a missing one is created by it (a crash between the two appends).
   if (claim.state.status === 'Claimed') return claim.state.customerId;
-  const customerId = context.idempotencyKey ? derivedId(context.idempotencyKey, 'customer') : uuidv4();
+  // Derived from the key AND the address: two registrations under one key (anonymous clients share a scope) are two accounts.
+  const customerId = context.idempotencyKey ? derivedId(`${context.idempotencyKey}\n${email}`, 'customer') : uuidv4();
   // Another registration of the address may claim it first: the decider refuses this one then (409).
   await deps.commands.handle(emailClaimDecider, stream, { type: 'ClaimEmail', email, customerId, now: context.now }, context);
   return customerId;

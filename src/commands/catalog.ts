@@ -32,12 +32,15 @@ export const createProduct = async (commands: CommandHandler, input: NewProduct,
   return { productId, revision: handled.revision, position: handled.position };
 };
 
+/** The id of a product created under an idempotency key: from the key AND the SKU, so two creations under one key are two products. */
+export const keyedProductId = (idempotencyKey: string, sku: string) => derivedId(`${idempotencyKey}\n${sku}`, 'product');
+
 /** Claims the SKU, or adopts the claim already there; returns the product id the SKU belongs to. */
 const claimSku = async (commands: CommandHandler, sku: string, context: CommandContext) => {
   const stream = inventoryStream(sku);
   const inventory = await commands.load(inventoryDecider, stream);
   if (inventory.state.status === 'Tracked') return inventory.state.productId;
-  const productId = context.idempotencyKey ? derivedId(context.idempotencyKey, 'product') : uuidv4();
+  const productId = context.idempotencyKey ? keyedProductId(context.idempotencyKey, sku) : uuidv4();
   // Another creation may claim the SKU first: the decider refuses this one then (409).
   await commands.handle(inventoryDecider, stream, { type: 'RegisterInventoryItem', sku, productId, now: context.now }, context);
   return productId;

@@ -154,7 +154,7 @@ export class CommandHandler {
     for (let attempt = 1; ; attempt += 1) {
       const loaded = await this.read(decider, streamName);
       const state = loaded.state as State;
-      const idOf = eventIds(streamName, context.idempotencyKey);
+      const idOf = eventIds(streamName, commandTypeOf(command), context.idempotencyKey);
       // A repeat is recognised before If-Match: the retry of a request that succeeded carries the old revision.
       if (context.idempotencyKey && loaded.recentIds.includes(idOf(0))) return replayed(state, loaded.revision);
       if (context.ifMatch !== undefined && context.ifMatch !== loaded.revision) {
@@ -287,10 +287,20 @@ export class CommandHandler {
   }
 }
 
-/** Event ids for one command: derived from the idempotency key when there is one, random otherwise. */
-const eventIds = (streamName: string, idempotencyKey: string | undefined) => {
+/**
+ * Event ids for one command: derived from the idempotency key when there is one, random otherwise.
+ * The command's type is part of them: a key names one request, and a request sends each stream
+ * one kind of command, so another command on that stream under the same key (a key reused on
+ * another route: a stock adjustment after a receipt) is another request, not a repeat.
+ */
+const eventIds = (streamName: string, commandType: string, idempotencyKey: string | undefined) => {
   if (!idempotencyKey) return () => uuidv4();
-  return (index: number) => derivedEventId(idempotencyKey, streamName, index);
+  return (index: number) => derivedEventId(idempotencyKey, `${streamName}/${commandType}`, index);
+};
+
+const commandTypeOf = (command: unknown): string => {
+  const type = (command as { type?: unknown } | null)?.type;
+  return typeof type === 'string' ? type : '';
 };
 
 /** A deterministic id for something created by a request with an idempotency key (e.g. a new order id). */

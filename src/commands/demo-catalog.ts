@@ -1,8 +1,8 @@
 import { productDecider, productStream } from '../domain/catalog/product.js';
 import { inventoryDecider, inventoryStream } from '../domain/inventory/inventory.js';
 import { ConflictError, PreconditionFailedError } from '../domain/shared/errors.js';
-import { derivedId, type CommandContext, type CommandHandler } from './command-handler.js';
-import { createProduct, type NewProduct } from './catalog.js';
+import type { CommandContext, CommandHandler } from './command-handler.js';
+import { createProduct, keyedProductId, type NewProduct } from './catalog.js';
 import { receiveStock } from './inventory.js';
 
 /** A small catalog with stock, so that a fresh `npm start` has something to sell. */
@@ -39,7 +39,7 @@ export const demoCatalogUnfinished = async (commands: CommandHandler) => {
 };
 
 const keyOf = (item: DemoItem, step: 'product' | 'stock') => `demo-catalog:${item.sku}:${step}`;
-const demoProductId = (item: DemoItem) => derivedId(keyOf(item, 'product'), 'product');
+const demoProductId = (item: DemoItem) => keyedProductId(keyOf(item, 'product'), item.sku);
 
 const seeded = async (commands: CommandHandler, item: DemoItem) => {
   const product = await commands.load(productDecider, productStream(demoProductId(item)));

@@ -1,4 +1,5 @@
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * A shop's files hold password hashes, addresses, orders and the token signing key: only
@@ -10,10 +11,16 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, statSync } from 
 const PRIVATE_DIRECTORY = 0o700;
 const PRIVATE_FILE = 0o600;
 
-/** Creates the directory 0700, or narrows an existing one to 0700. Returns true when it had to narrow it. */
+/**
+ * Creates the directory 0700, or narrows an existing one to 0700 and the files in it to 0600
+ * (an older version left them 0644: the signing key as much as the databases). Returns true
+ * when it had to narrow anything.
+ */
 export const privateDirectory = (path: string): boolean => {
   mkdirSync(path, { recursive: true, mode: PRIVATE_DIRECTORY });
-  return narrow(path, PRIVATE_DIRECTORY);
+  const files = readdirSync(path, { withFileTypes: true }).filter((entry) => entry.isFile());
+  const narrowed = [narrow(path, PRIVATE_DIRECTORY), ...files.map((file) => narrow(join(path, file.name), PRIVATE_FILE))];
+  return narrowed.includes(true);
 };
 
 /** Creates a database file 0600 (empty: SQLite takes an empty file as a new database), or narrows it and its companions. */

@@ -37,7 +37,8 @@ export type StreamAudit = {
   state: unknown;
 };
 
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+/** Date, then optionally time of day and zone: [, year, month, day, hours, minutes, seconds, fraction, zone, offset hours, offset minutes]. */
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))?)?$/;
 
 /** Parses `--as-of` / `?asOf=`: a non-negative integer is a revision, an ISO 8601 time a time; nothing else. */
 export const parseAsOf = (raw: unknown): AsOf | null => {
@@ -45,9 +46,24 @@ export const parseAsOf = (raw: unknown): AsOf | null => {
   const invalid = () => new ValidationError('invalid as-of', [{ field: 'asOf', message: 'must be a revision or an ISO 8601 time' }]);
   if (typeof raw !== 'string') throw invalid();
   if (/^\d{1,15}$/.test(raw)) return { revision: Number(raw) };
-  const time = Date.parse(raw);
-  if (!ISO_8601.test(raw) || Number.isNaN(time)) throw invalid();
+  const parts = ISO_8601.exec(raw);
+  if (!parts || !exists(parts)) throw invalid();
+  // Date.parse reads a date-time without a zone in the machine's zone; the log's times are UTC.
+  const time = Date.parse(parts[4] !== undefined && parts[8] === undefined ? `${raw}Z` : raw);
+  if (Number.isNaN(time)) throw invalid();
   return { time: new Date(time).toISOString() };
+};
+
+/**
+ * The day is one of the calendar (Date.parse rolls 2026-02-30 over into March) and the time
+ * one of the day (it takes 24:00 as the next day's midnight); an offset is under 24 hours.
+ */
+const exists = (parts: RegExpExecArray) => {
+  const [year, month, day, hours, minutes, seconds, offsetHours, offsetMinutes] = [1, 2, 3, 4, 5, 6, 9, 10].map((i) => Number(parts[i] ?? 0));
+  const date = new Date(0);
+  date.setUTCFullYear(year!, month! - 1, day!);
+  const isDay = date.getUTCFullYear() === year && date.getUTCMonth() === month! - 1 && date.getUTCDate() === day;
+  return isDay && hours! < 24 && minutes! < 60 && seconds! < 60 && offsetHours! < 24 && offsetMinutes! < 60;
 };
 
 const SECRETS = new Set(['passwordHash']);

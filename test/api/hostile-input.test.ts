@@ -14,6 +14,8 @@ import { fieldPaths, registeredRoutes, ROUTES, withField, type Caller, type Ids,
 const DEEP = 10_000;
 const CONTROL = 'ok\u0000ok';
 const BLANK = '   ';
+/** Blank to the eye: zero-width space, Hangul filler, soft hyphen. */
+const INVISIBLE = '\u200b\u3164\u00ad';
 /** Values that no body field accepts (bidirectional marks aside, no password). */
 const BODY_FUZZ: unknown[] = [null, true, 1.5, [], {}, [['x']], 'x'.repeat(10_001), '\ud800', '\u0085', '\u007f', '\u001b[31m'];
 const BIDI_FUZZ = ['\u202e', '\u2066', '\u200f'];
@@ -81,6 +83,14 @@ describe('Hostile input on every route', () => {
           await refused(() => request(c, { body: '['.repeat(DEEP) + ']'.repeat(DEEP) }), 'body');
         }));
 
+      if (!c.route.startsWith('GET ')) {
+        it('refuses a query string, which no write reads (?dryRun=true must not run the write), appending nothing', () =>
+          headStays(async () => {
+            const body = c.body ? JSON.stringify(c.body(ids)) : undefined;
+            await refused(() => request(c, { query: 'dryRun=true', ...(body === undefined ? {} : { body }) }), 'dryRun');
+          }));
+      }
+
       const body = c.body;
       if (body) {
         it('answers each body field set to a control character, to blank, or to a value no field takes, with 400 naming it', () =>
@@ -89,6 +99,7 @@ describe('Hostile input on every route', () => {
               const spoiled = (value: unknown) => () => request(c, { body: JSON.stringify(withField(body(ids), path, value)) });
               await refused(spoiled(CONTROL), path);
               if (!c.blankAllowed?.includes(path)) await refused(spoiled(BLANK), path);
+              if (!c.blankAllowed?.includes(path)) await refused(spoiled(INVISIBLE), path);
               for (const value of BODY_FUZZ) await refused(spoiled(value), path);
               if (!c.opaque?.includes(path)) for (const value of BIDI_FUZZ) await refused(spoiled(`a${value}b`), path);
             }

@@ -38,6 +38,17 @@ describe('HTTP bearer tokens', () => {
     });
   });
 
+  describe('a 401', () => {
+    it('says how to authenticate (WWW-Authenticate: Bearer), and that a token sent was refused', async () => {
+      const none = await app.http().get('/api/v1/account/me');
+      expectProblem(none, 401);
+      expect(none.headers['www-authenticate']).to.equal('Bearer realm="shop-api"');
+      const forged = await app.http().get('/api/v1/account/me').set(bearer(await forge({ sub: uuidv4() })));
+      expectProblem(forged, 401);
+      expect(forged.headers['www-authenticate']).to.equal('Bearer realm="shop-api", error="invalid_token"');
+    });
+  });
+
   describe('a token without an expiry', () => {
     it('is refused (401), even for a real account', async () => {
       const customer = await app.customer();

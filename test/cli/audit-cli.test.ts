@@ -132,6 +132,14 @@ describe('the audit CLI', function () {
     });
   }
 
+  it('exits 1 for a window that lists nothing or is no whole number (--limit 0, --from -1)', async () => {
+    for (const args of [['--limit', '0'], ['--limit', '1e3'], ['--from', '-1']]) {
+      const run = await audit(`inventory-${SKU}`, ...args);
+      expect(run.code, args.join(' ')).to.equal(1);
+      expect(run.stderr).to.match(/^error: --(limit|from) must be a whole number/);
+    }
+  });
+
   it('exits 1 for an as-of that is neither a revision nor a time', async () => {
     const run = await audit(`inventory-${SKU}`, '--as-of', 'yesterday');
     expect(run.code).to.equal(1);

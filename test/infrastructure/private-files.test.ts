@@ -24,6 +24,19 @@ describe('private files', () => {
     expect(modeOf(open)).to.equal(0o700);
   });
 
+  it('narrows the files an existing directory holds to 0600, the signing key as much as the databases', () => {
+    const open = join(dir.path, 'shop');
+    mkdirSync(open, { mode: 0o700 });
+    chmodSync(open, 0o700);
+    for (const file of ['jwt-secret', 'events.db', 'events.db-wal']) {
+      writeFileSync(join(open, file), 'x', { mode: 0o644 });
+      chmodSync(join(open, file), 0o644);
+    }
+    expect(privateDirectory(open)).to.equal(true);
+    expect(['jwt-secret', 'events.db', 'events.db-wal'].map((file) => modeOf(join(open, file)))).to.deep.equal([0o600, 0o600, 0o600]);
+    expect(privateDirectory(open)).to.equal(false);
+  });
+
   it('narrows an existing database file and its companions to 0600', () => {
     const db = join(dir.path, 'old.db');
     for (const file of [db, `${db}-wal`, `${db}-shm`]) writeFileSync(file, '', { mode: 0o644 });

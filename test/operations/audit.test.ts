@@ -155,6 +155,25 @@ describe('Audit trail', () => {
       expect(parseAsOf('2024-05-01T10:00:00Z')).to.deep.equal({ time: '2024-05-01T10:00:00.000Z' });
     });
 
+    it('reads a time without a zone as UTC, as the log stores and the audit prints times, whatever zone the machine is in', () => {
+      const zone = process.env.TZ;
+      process.env.TZ = 'America/New_York';
+      try {
+        expect(parseAsOf('2024-05-01T10:00')).to.deep.equal({ time: '2024-05-01T10:00:00.000Z' });
+        expect(parseAsOf('2024-05-01T10:00:30.5')).to.deep.equal({ time: '2024-05-01T10:00:30.500Z' });
+      } finally {
+        if (zone === undefined) delete process.env.TZ;
+        else process.env.TZ = zone;
+      }
+    });
+
+    it('refuses a day or a time of day that does not exist, rather than reading the next one', () => {
+      for (const raw of ['2026-02-30', '2026-02-29T00:00:00Z', '2026-04-31T10:00:00+02:00', '2026-12-02T24:00:00Z', '2026-00-10', '2026-12-02T10:00:00+24:00']) {
+        expect(catching(() => parseAsOf(raw)), raw).to.be.instanceOf(ValidationError);
+      }
+      expect(parseAsOf('2024-02-29')).to.deep.equal({ time: '2024-02-29T00:00:00.000Z' });
+    });
+
     it('reads nothing as no as-of', () => {
       expect(parseAsOf(undefined)).to.equal(null);
       expect(parseAsOf('')).to.equal(null);

@@ -8,7 +8,8 @@ import { IsDefined, IsInt, IsString, Max, MaxLength, Min, MinLength, ValidateBy,
  * Text (every string but passwords): trimmed, then Unicode NFC, so that "é" typed either way
  * is one name; refused when it holds a control character (C0, DEL, C1, U+2028/U+2029), a
  * bidirectional control (U+061C, U+200E/F, U+202A-E, U+2066-9: they make a name display as
- * another), or a lone surrogate; a required text must not be blank. Only multi-line texts
+ * another), or a lone surrogate; a required text must not be blank (nothing visible in it:
+ * white space, zero-width characters and fillers are blank too). Only multi-line texts
  * (a product's description, a review's text) keep line feeds and tabs, with CR LF and CR
  * turned into LF.
  *
@@ -43,7 +44,13 @@ const noControlCharacters = (multiline: boolean) =>
   rule('noControlCharacters', 'must not contain control characters', (v) => !(multiline ? CONTROL_BUT_LINES : CONTROL).test(v));
 const noBidiControls = rule('noBidiControls', 'must not contain bidirectional control characters', (v) => !BIDI.test(v));
 const wellFormed = rule('wellFormedUnicode', 'must be well-formed Unicode', (v) => !LONE_SURROGATE.test(v));
-const notBlank = rule('notBlank', 'must not be blank', (v) => v.trim().length > 0);
+/**
+ * A character that shows: a letter, digit, punctuation or symbol, but not one drawn as
+ * nothing (the Hangul fillers, the blank braille pattern). A text made only of white space,
+ * zero-width and other format characters (U+200B, U+00AD, tags...) or marks alone is blank.
+ */
+const VISIBLE = /(?![\u115f\u1160\u3164\uffa0\u2800])[\p{L}\p{N}\p{P}\p{S}]/u;
+const notBlank = rule('notBlank', 'must not be blank', (v) => VISIBLE.test(v));
 
 /** Absent is allowed; null is not (it is a value, and not a string). */
 const mayBeAbsent = ValidateIf((_object: unknown, value: unknown) => value !== undefined);

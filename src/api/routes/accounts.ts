@@ -23,16 +23,13 @@ export const accountRoutes = (deps: AppDeps): Router => {
     answerWrite(res, deps.sessions, 201, { customerId }, { position, location: '/api/v1/account/me' });
   });
 
-  // Exchange credentials for a bearer token; failures are counted per account.
+  // Exchange credentials for a bearer token; attempts are counted per account, a success gives them back.
   router.post('/login', async (req, res) => {
     const { email, password } = await parseDto(LoginBody, req.body);
     const account = normalizeEmail(email);
-    await deps.loginThrottle.check(account);
+    await deps.loginThrottle.attempt(account);
     const customer = await verifyCredentials(accounts, account, password);
-    if (!customer) {
-      await deps.loginThrottle.failed(account);
-      throw new UnauthorizedError('wrong email or password');
-    }
+    if (!customer) throw new UnauthorizedError('wrong email or password');
     await deps.loginThrottle.succeeded(account);
     const token = await deps.tokens.issue({ customerId: customer.customerId, role: customer.role });
     res.json({ token, customerId: customer.customerId, role: customer.role });

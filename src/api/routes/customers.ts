@@ -18,7 +18,7 @@ export const customerAdminRoutes = (deps: AppDeps): Router => {
     const { role } = await parseDto(ChangeRoleBody, req.body);
     const context = { ...commandContext(req, deps.clock()), by: principalOf(req).customerId };
     const result = await changeRole(accounts, customerId, role, context);
-    deps.accounts.forget(customerId);
+    deps.accounts.roleChanged(customerId, result.role, result.position);
     answerWrite(res, deps.sessions, 200, { customerId, role: result.role }, result);
   });
 

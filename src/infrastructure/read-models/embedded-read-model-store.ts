@@ -192,7 +192,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     this.sync();
     let cached = this.cache.get(name);
     if (!cached) {
-      cached = this.loadCollection(name);
+      cached = this.fromFile(() => this.loadCollection(name));
       this.cache.set(name, cached);
     }
     return cached;
@@ -241,12 +241,15 @@ export class EmbeddedReadModelStore implements ReadModelStore {
       else missing.push(id);
     }
     if (missing.length === 0) return found;
-    for (const row of this.sql.byIds.all(name, JSON.stringify(missing))) {
+    const { rows, changed } = this.fromFile((changed) => ({ changed, rows: this.sql.byIds.all(name, JSON.stringify(changed ? ids : missing)) }));
+    // The file changed since those hits were cached: all of them were read anew, at one moment.
+    const read = changed ? [] : found;
+    for (const row of rows) {
       const doc = JSON.parse(row.doc) as Document;
       this.docCache.set(docKey(name, doc._id), doc);
-      found.push(doc);
+      read.push(doc);
     }
-    return found;
+    return read;
   }
 
   /** Index specs of a collection, without loading its documents (remembered until the file changes). */
@@ -270,6 +273,28 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     const indexes = specs.map((spec) => new DocumentIndex(spec));
     for (const index of indexes) for (const doc of docs.values()) index.add(doc);
     return { version: row?.version ?? 0, docs, indexes };
+  }
+
+  /**
+   * Reads from the file in one read transaction that first checks what is in memory against
+   * the same state of the file: a read from the file may be newer than this turn's check
+   * (another process committed since), and a caller reading a checkpoint and then a cached
+   * read model would otherwise get the read model older than the checkpoint says it is.
+   */
+  private fromFile<T>(read: (changed: boolean) => T): T {
+    return this.db.transaction(() => {
+      // data_version before the versions: a commit between them is seen again at the next check.
+      const dataVersion = this.readDataVersion();
+      const current = new Map(this.sql.versions.all().map((row) => [row.name, row.version]));
+      const changed = dataVersion !== this.dataVersion;
+      if (changed) {
+        this.dataVersion = dataVersion;
+        this.specs.clear();
+        this.docCache.clear();
+      }
+      for (const [name, cached] of this.cache) if (current.get(name) !== cached.version) this.cache.delete(name);
+      return read(changed);
+    })();
   }
 
   /** Drops cached collections that another process changed since we last looked. */

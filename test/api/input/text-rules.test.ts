@@ -88,6 +88,15 @@ describe('The house input rules', () => {
       expect(await bodyErrors({ title: undefined })).to.deep.equal([{ field: 'title', message: 'is required' }]);
     });
 
+    it('refuses a required or optional text with nothing visible in it: zero-width and other format characters, fillers, marks alone', async () => {
+      for (const invisible of ['\u200b', '\u200c\u200d', '\u2060', '\u00ad', '\u3164', '\u115f', '\u2800', '\u{e0041}', '\ufff9', '\u0301', '\u180e', ' \u200b \u3164 ']) {
+        expect(await bodyErrors({ title: invisible }), JSON.stringify(invisible)).to.deep.equal([{ field: 'title', message: 'must not be blank' }]);
+        expect(await bodyErrors({ subtitle: invisible }), JSON.stringify(invisible)).to.deep.equal([{ field: 'subtitle', message: 'must not be blank' }]);
+      }
+      // Visible text keeps the format characters it needs (joiners in emoji and in scripts that use them).
+      expect((await parseDto(NoteBody, { ...valid, title: '\u{1f469}\u200d\u{1f467}', subtitle: '\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645' })).title).to.equal('\u{1f469}\u200d\u{1f467}');
+    });
+
     it('counts its length after trimming', async () => {
       expect((await parseDto(NoteBody, { ...valid, title: `  ${'x'.repeat(20)}  ` })).title).to.have.length(20);
       expect(await bodyErrors({ title: 'x'.repeat(21) })).to.deep.equal([{ field: 'title', message: 'must be at most 20 characters' }]);
@@ -117,6 +126,7 @@ describe('The house input rules', () => {
 
     it('refuses one that is blank, holds a control character or a lone surrogate', async () => {
       expect(await bodyErrors({ secret: ' '.repeat(8) })).to.deep.equal([{ field: 'secret', message: 'must not be blank' }]);
+      expect(await bodyErrors({ secret: '\u200b'.repeat(8) })).to.deep.equal([{ field: 'secret', message: 'must not be blank' }]);
       expect(await bodyErrors({ secret: 'correct\u0000horse' })).to.deep.equal([{ field: 'secret', message: 'must not contain control characters' }]);
       expect(await bodyErrors({ secret: 'correct\thorse' })).to.deep.equal([{ field: 'secret', message: 'must not contain control characters' }]);
       expect(await bodyErrors({ secret: 'correct\ud800horse' })).to.deep.equal([{ field: 'secret', message: 'must be well-formed Unicode' }]);
