@@ -13,7 +13,6 @@ import type { Config } from '../config.js';
 import { eventSchema, type EventSchema } from '../domain/shared/event-schema.js';
 import { UPCASTERS } from '../domain/upcasters.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
-import { LAG_COUNT_LIMIT, lagCounter } from '../infrastructure/event-store/lag.js';
 import { privateDirectory } from '../infrastructure/private-files.js';
 import { ReadModelSnapshots } from '../infrastructure/snapshots/read-model-snapshots.js';
 import { SqliteEventStore } from '../infrastructure/event-store/sqlite-event-store.js';
@@ -24,15 +23,16 @@ import type { PaymentProvider } from '../infrastructure/payments/payment-provide
 import { SimulatedPaymentProvider } from '../infrastructure/payments/simulated-provider.js';
 import { PasswordHasher } from '../infrastructure/security/passwords.js';
 import { jobHandlers } from '../processes/job-handlers.js';
-import { JOBS, JobRunner, PARKED_JOBS } from '../processes/jobs.js';
+import { JobRunner } from '../processes/jobs.js';
 import { notificationsManager } from '../processes/notifications.js';
 import { orderSaga } from '../processes/order-saga.js';
-import { PARKED_EVENTS, ProcessManagerRunner, type ProcessRunnerDeps } from '../processes/runner.js';
+import { ProcessManagerRunner, type ProcessRunnerDeps } from '../processes/runner.js';
 import { ALL_PROJECTIONS } from '../projections/index.js';
 import { ProjectionRunner } from '../projections/runner.js';
 import { ProjectionViews } from '../projections/views.js';
 import { Rebuilds } from '../operations/rebuild.js';
 import type { AppDeps } from './deps.js';
+import { registerGauges } from './gauges.js';
 
 type Edge = typeof import('./edge.js');
 
@@ -266,39 +266,6 @@ const resolveDeps = (scope: DependencyContainer): AppDeps => ({
   rebuilds: scope.resolve(T.rebuilds),
 });
 
-export const registerGauges = (deps: AppDeps) => {
-  // Positions are the store's: event numbers on the embedded store, byte offsets on EventStoreDB. Lags are counted events.
-  const position = 'embedded store: event number; EventStoreDB: byte offset in its log';
-  deps.metrics.gauge('eventstore_head_position', `Position of the last event in the log (${position})`, [], async (set) =>
-    set({}, await deps.eventStore.headPosition()),
-  );
-  deps.metrics.gauge('projection_checkpoint', `Position each projection has processed (${position})`, ['projection'], async (set) => {
-    for (const { name } of deps.projections.projections) set({ projection: name }, deps.projections.checkpointOf(name) ?? 0);
-  });
-  const counted = `counted up to ${LAG_COUNT_LIMIT}`;
-  deps.metrics.gauge('projection_lag_events', `Events each projection has still to read (${counted})`, ['projection'], async (set) => {
-    const lagOf = lagCounter(deps.eventStore);
-    for (const { name } of deps.projections.projections) {
-      const { events } = await lagOf(deps.projections.checkpointOf(name) ?? 0);
-      // Not counted (the store is down): left out, so the scrape of every other metric still answers.
-      if (events !== null) set({ projection: name }, events);
-    }
-  });
-  deps.metrics.gauge('process_manager_lag_events', `Events each process manager has still to read (${counted})`, ['process_manager'], async (set) => {
-    const lagOf = lagCounter(deps.eventStore);
-    for (const process of deps.processes) {
-      const { events } = await lagOf(process.checkpoint);
-      if (events !== null) set({ process_manager: process.name }, events);
-    }
-  });
-  deps.metrics.gauge('jobs_waiting', 'Scheduled jobs (provider calls, timers, emails) not yet done', [], async (set) =>
-    set({}, await deps.readModels.collection(JOBS).countDocuments({})),
-  );
-  deps.metrics.gauge('parked_total', 'Events and jobs parked after failing repeatedly', ['kind'], async (set) => {
-    set({ kind: 'event' }, await deps.readModels.collection(PARKED_EVENTS).countDocuments({}));
-    set({ kind: 'job' }, await deps.readModels.collection(PARKED_JOBS).countDocuments({}));
-  });
-};
 
 /** The signing key: configured, or generated once and kept in DATA_DIR (readable by the owner only). */
 const jwtSecret = (config: Config): string => {

@@ -1,6 +1,6 @@
 import { UnavailableError, UnknownError } from '@eventstore/db-client';
 import { expect } from 'chai';
-import { registerGauges } from '../../src/api/composition-root.js';
+import { registerGauges } from '../../src/api/gauges.js';
 import { EsdbEventStore } from '../../src/infrastructure/event-store/esdb-event-store.js';
 import { CHECKPOINTS } from '../../src/projections/runner.js';
 import { EsdbServerModel, refusedPosition } from '../support/esdb-server-model.js';
