@@ -58,15 +58,19 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   corsOrigins: origins(env.CORS_ORIGINS),
 });
 
-/** `CORS_ORIGINS=https://shop.example.com,https://admin.example.com` (scheme, host and port; no path), or `*`. */
+/**
+ * `CORS_ORIGINS=https://shop.example.com,https://admin.example.com` (scheme, host and port; no path), or `*`.
+ * Each is kept as a browser sends its `Origin` (host in lower case, no default port), which is
+ * compared with them as it is: `https://Shop.Example.com:443` would otherwise match no page.
+ */
 const origins = (raw: string | undefined): string[] => {
   const list = (raw ?? '').split(',').map((origin) => origin.trim()).filter((origin) => origin !== '');
-  for (const origin of list) {
-    if (origin !== '*' && !/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(origin)) {
-      throw new ConfigError(`CORS_ORIGINS must list origins such as https://shop.example.com, got "${origin}"`);
-    }
-  }
-  return list;
+  return list.map((origin) => {
+    if (origin === '*') return origin;
+    const parsed = /^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(origin) ? URL.parse(origin) : null;
+    if (!parsed) throw new ConfigError(`CORS_ORIGINS must list origins such as https://shop.example.com, got "${origin}"`);
+    return parsed.origin;
+  });
 };
 
 const integer = (env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number => {

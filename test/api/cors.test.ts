@@ -63,9 +63,19 @@ describe('HTTP cross-origin requests (CORS)', () => {
       expect(loadConfig({}).corsOrigins).to.deep.equal([]);
     });
 
+    it('lists each origin as a browser sends it (host in lower case, no default port), else no page would ever match', () => {
+      expect(loadConfig({ CORS_ORIGINS: 'https://Shop.Example.com,https://admin.example.com:443,http://localhost:80,http://localhost:5173' }).corsOrigins).to.deep.equal([
+        'https://shop.example.com',
+        'https://admin.example.com',
+        'http://localhost',
+        'http://localhost:5173',
+      ]);
+    });
+
     it('refuses what is not an origin (a path, a missing scheme)', () => {
       expect(() => loadConfig({ CORS_ORIGINS: 'https://a.example.com/shop' })).to.throw(ConfigError);
       expect(() => loadConfig({ CORS_ORIGINS: 'a.example.com' })).to.throw(ConfigError);
+      expect(() => loadConfig({ CORS_ORIGINS: 'https://a.example.com:99999' })).to.throw(ConfigError);
     });
   });
 });
