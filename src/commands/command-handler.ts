@@ -1,7 +1,6 @@
-import { v4 as uuidv4 } from 'uuid';
 import { ConcurrencyError, PreconditionFailedError } from '../domain/shared/errors.js';
 import type { EventSchema } from '../domain/shared/event-schema.js';
-import { derivedEventId, derivedId } from '../domain/shared/ids.js';
+import { derivedId } from '../domain/shared/ids.js';
 import type { Decider, DomainEvent } from '../domain/shared/types.js';
 import {
   IdempotencyViolationError,
@@ -9,11 +8,11 @@ import {
   type EventMetadata,
   type EventStore,
   type EventToAppend,
-  type LookBack,
 } from '../infrastructure/event-store/event-store.js';
 import { LruCache } from '../infrastructure/lru-cache.js';
 import type { SnapshotStore } from '../infrastructure/snapshots/snapshot-store.js';
 import { KeyedLock } from './keyed-lock.js';
+import { eventIds, lookBackFor } from './repeats.js';
 
 /**
  * The generic command handler: read the stream, fold it, decide, append with the
@@ -27,7 +26,8 @@ import { KeyedLock } from './keyed-lock.js';
  *   far as an earlier attempt can have written: after the event that caused the command
  *   (`causationPosition`, a process manager's commands), else within the key's retention
  *   (24 h by default, as the stored answers) before `now`, less 5 minutes for clock skew.
- *   A key repeated after its retention on such a stream may be executed again on EventStoreDB.
+ *   A key repeated after its retention on such a stream may be executed again on EventStoreDB
+ *   (ids and look-back bounds: ./repeats.ts).
  * Commands on one stream queue behind each other in this process (no wasted conflicts), and
  * the folded state of recently used streams is kept, so a command reads only the events
  * appended since. Aggregates with a `snapshotVersion` are also snapshotted every
@@ -81,7 +81,6 @@ type Loaded = {
   snapshotRevision: number;
 };
 
-
 export type CommandHandlerOptions = {
   schema: EventSchema;
   maxAttempts?: number;
@@ -96,9 +95,6 @@ export type CommandHandlerOptions = {
   /** How long a repeated idempotency key is recognised at least (default 24 h, as the stored answers). */
   idempotencyKeyRetentionMs?: number;
 };
-
-/** Between the request's clock and the store's `recordedAt`. */
-const CLOCK_SKEW_MS = 5 * 60_000;
 
 export class CommandHandler {
   private readonly lock = new KeyedLock();
@@ -154,7 +150,7 @@ export class CommandHandler {
     for (let attempt = 1; ; attempt += 1) {
       const loaded = await this.read(decider, streamName);
       const state = loaded.state as State;
-      const idOf = eventIds(streamName, commandTypeOf(command), context.idempotencyKey);
+      const idOf = eventIds(streamName, command, context.idempotencyKey);
       // A repeat is recognised before If-Match: the retry of a request that succeeded carries the old revision.
       if (context.idempotencyKey && loaded.recentIds.includes(idOf(0))) return replayed(state, loaded.revision);
       if (context.ifMatch !== undefined && context.ifMatch !== loaded.revision) {
@@ -169,7 +165,7 @@ export class CommandHandler {
       try {
         const result = await this.store.appendToStream(streamName, appended, {
           expectedRevision: loaded.revision < 0 ? 'no_stream' : loaded.revision,
-          lookBack: this.lookBack(loaded, context),
+          lookBack: lookBackFor(loaded, context, this.options.idempotencyKeyRetentionMs),
         });
         // Written before (the state here may not be the one it was decided on): report the stream as it is.
         if (result.repeated) return this.replayedNow(decider, streamName);
@@ -193,24 +189,6 @@ export class CommandHandler {
   ): Promise<Handled<State>> {
     const current = await this.read(decider, streamName);
     return replayed(current.state as State, current.revision);
-  }
-
-  /**
-   * Where the store must look for this key's ids, besides the ids remembered here: below
-   * them, back to the command's cause or the key's retention. Nothing when no earlier
-   * attempt can be further back than what is remembered.
-   */
-  private lookBack(loaded: Loaded, context: CommandContext): LookBack | undefined {
-    if (!context.idempotencyKey) return undefined;
-    const belowRevision = loaded.revision + 1 - loaded.recentIds.length;
-    if (belowRevision <= 0) return undefined;
-    const { causationPosition } = context;
-    if (causationPosition !== undefined) {
-      const oldest = loaded.recentPositions[0];
-      return oldest !== undefined && oldest <= causationPosition ? undefined : { belowRevision, afterPosition: causationPosition };
-    }
-    const retention = this.options.idempotencyKeyRetentionMs ?? 24 * 3600_000;
-    return { belowRevision, since: new Date(Date.parse(context.now) - retention - CLOCK_SKEW_MS).toISOString() };
   }
 
   private async read<State, Event extends DomainEvent>(
@@ -286,22 +264,6 @@ export class CommandHandler {
     return { id, type: event.type, data: event.data as Record<string, unknown>, metadata };
   }
 }
-
-/**
- * Event ids for one command: derived from the idempotency key when there is one, random otherwise.
- * The command's type is part of them: a key names one request, and a request sends each stream
- * one kind of command, so another command on that stream under the same key (a key reused on
- * another route: a stock adjustment after a receipt) is another request, not a repeat.
- */
-const eventIds = (streamName: string, commandType: string, idempotencyKey: string | undefined) => {
-  if (!idempotencyKey) return () => uuidv4();
-  return (index: number) => derivedEventId(idempotencyKey, `${streamName}/${commandType}`, index);
-};
-
-const commandTypeOf = (command: unknown): string => {
-  const type = (command as { type?: unknown } | null)?.type;
-  return typeof type === 'string' ? type : '';
-};
 
 /** A deterministic id for something created by a request with an idempotency key (e.g. a new order id). */
 export { derivedId };
