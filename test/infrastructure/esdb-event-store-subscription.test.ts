@@ -16,6 +16,7 @@ import { Readable } from 'node:stream';
 import { UnrecoverableReadError } from '../../src/infrastructure/event-store/event-store.js';
 import { EsdbSubscription, isUnrecoverable } from '../../src/infrastructure/event-store/esdb-subscription.js';
 import { clientError, refusedPosition } from '../support/esdb-server-model.js';
+import { eventually } from '../support/temp-dir.js';
 
 /** A client event as the client hands it over from `$all`. */
 const fromAll = (position: number, overrides: { type?: string } = {}): AllStreamResolvedEvent => ({
@@ -155,7 +156,7 @@ describe('EventStoreDB adapter subscription', () => {
       logger,
     );
     const iterating = drain(subscription);
-    await until(() => confirmations.length === 1);
+    await eventually(() => (confirmations.length === 1 ? true : undefined));
     expect(logger.lines.filter((l) => l.level === 'warn')).to.have.length(3);
     expect(logger.lines[0]!.msg).to.match(/dropped; resubscribing/);
     expect(subscription.retrying).to.equal('UnknownError: Unexpected ReadAllResult: Error');
@@ -262,11 +263,3 @@ class RecordingLogger {
   error = (_: unknown, msg: string) => void this.lines.push({ level: 'error', msg });
   info = (_: unknown, msg: string) => void this.lines.push({ level: 'info', msg });
 }
-
-const until = async (condition: () => boolean, timeoutMs = 5000) => {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-};

@@ -3,17 +3,13 @@ import { Aggregator, Query } from 'mingo';
 import { compileFilter, QUERY_OPTIONS } from '../../src/infrastructure/read-models/document-filter.js';
 import { runNative } from '../../src/infrastructure/read-models/native-aggregate.js';
 import type { Document } from '../../src/infrastructure/read-models/read-model-store.js';
+import { seeded } from '../support/seeded-random.js';
 
 /**
  * The embedded store's native filters and aggregation stages must answer exactly what
  * mingo (MongoDB's semantics) answers: each case runs both over the same documents,
  * including missing fields, nulls, arrays and mixed types.
  */
-
-const seeded = (seed: number) => () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-};
 
 const makeDocs = (count: number): Document[] => {
   const next = seeded(42);

@@ -4,6 +4,7 @@ import { rankKey, searchProducts, searchProjection, WEIGHTS, type SearchQuery, t
 import { termsOf } from '../../src/projections/search/text.js';
 import { recorded, recording } from '../support/recording-collection.js';
 import { projectionFixture, untyped } from './projection-fixture.js';
+import { seeded } from '../support/seeded-random.js';
 
 /**
  * What search sends to the read-model store. On MongoDB a `$facet` stage answers ONE
@@ -17,11 +18,6 @@ const BRANDS = ['Oak', 'Nordlys', 'Steel', 'Kettle'];
 const CATEGORIES = ['Travel', 'Kitchen', 'Lighting'];
 /** Fields of a whole product that a query never needs to carry through a pipeline. */
 const BULKY = ['description', 'name', 'terms', 'rank', 'sku', 'productId'];
-
-const seeded = (seed: number) => () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-};
 
 /** Every object inside a value (the value too). */
 const objectsIn = (value: unknown): Record<string, unknown>[] => {

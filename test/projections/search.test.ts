@@ -3,6 +3,7 @@ import { v4 as uuid } from 'uuid';
 import { rankKey, searchProducts, searchProjection, WEIGHTS, type SearchView } from '../../src/projections/search/search.js';
 import { termsOf } from '../../src/projections/search/text.js';
 import { projectionFixture, untyped } from './projection-fixture.js';
+import { seeded } from '../support/seeded-random.js';
 
 /**
  * Relevance order is answered in two parts (the products a query's words boost, then the
@@ -14,11 +15,6 @@ import { projectionFixture, untyped } from './projection-fixture.js';
 const WORDS = ['lamp', 'oak', 'steel', 'blue', 'travel', 'mug', 'quiet', 'smart'];
 const BRANDS = ['Oak', 'Nordlys', 'Steel', 'Kettle'];
 const CATEGORIES = ['Travel', 'Kitchen', 'Lighting'];
-
-const seeded = (seed: number) => () => {
-  seed = (seed * 1103515245 + 12345) % 2147483648;
-  return seed / 2147483648;
-};
 
 describe('search read model: relevance order', () => {
   const fixture = projectionFixture([untyped(searchProjection)]);
