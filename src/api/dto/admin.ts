@@ -1,8 +1,11 @@
-import { IsDefined, IsIn } from 'class-validator';
+import { IsIn } from 'class-validator';
 import { CUSTOMER_ROLES, type CustomerRole } from '../../domain/customer/customer.js';
+import { Text } from '../input/text-rules.js';
+
+// Decorators run bottom-up and stop at the first failure: the house rule last, finer rules on top.
 
 export class ChangeRoleBody {
   @IsIn(CUSTOMER_ROLES, { message: `must be one of ${CUSTOMER_ROLES.join(', ')}` })
-  @IsDefined({ message: 'is required' })
+  @Text({ max: 20 })
   role!: CustomerRole;
 }
