@@ -8,9 +8,8 @@ import {
   type RegisterCustomer,
 } from '../domain/customer/customer.js';
 import { emailClaimDecider, emailClaimStream } from '../domain/customer/email-claim.js';
-import { UnprocessableError } from '../domain/shared/errors.js';
+import { ConflictError, UnprocessableError } from '../domain/shared/errors.js';
 import type { PasswordHasher } from '../infrastructure/security/passwords.js';
-import { ConflictError } from '../domain/shared/errors.js';
 import { derivedId, refuseIfMatch, type CommandContext, type CommandHandler } from './command-handler.js';
 
 /**

@@ -12,7 +12,6 @@ import { same, shown, viewOf, violation, type Invariant, type Snapshot, type Vio
 const levels = (s: Snapshot) => viewOf<StockLevel>(s, 'stock-levels');
 const products = (s: Snapshot) => viewOf<ProductView>(s, 'products');
 
-
 /** The fields of `expected` whose value differs in `actual`, as details. */
 const differing = (actual: Document, expected: Record<string, unknown>, source: string): string[] =>
   Object.entries(expected)
