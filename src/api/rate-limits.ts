@@ -45,6 +45,11 @@ export class LoginThrottle {
     }
   }
 
+  /** An attempt whose password could not be checked (the store failed) is given back: it guessed nothing. */
+  async unchecked(account: string): Promise<void> {
+    await this.failures.reward(account, 1);
+  }
+
   /** A right password gives the attempts back. */
   async succeeded(account: string): Promise<void> {
     await this.failures.delete(account);

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { EventStore } from '../../src/infrastructure/event-store/event-store.js';
 import { expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
 
 /**
@@ -28,5 +29,32 @@ describe('HTTP sign-in throttle under concurrent guesses', () => {
     expect((await login(email, 'correct-horse')).status).to.equal(200);
     const again = await Promise.all([login(email, 'wrong-three'), login(email, 'wrong-four'), login(email, 'correct-horse')]);
     expect(again.map((res) => res.status)).to.deep.equal([401, 401, 200]);
+  });
+});
+
+describe('HTTP sign-in throttle while the store fails', () => {
+  let app: TestApp;
+  /** While set, every stream read fails: no password can be checked. */
+  let failing = false;
+  const flaky = (store: EventStore): EventStore =>
+    new Proxy(store, {
+      get(target, property) {
+        if (property === 'readStream' && failing) return async () => Promise.reject(new Error('injected: the store is down'));
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+  before(async () => (app = await startTestApp({ loginMaxFailures: 3, eventStore: flaky })));
+  after(async () => app.close());
+
+  it('counts no attempt whose password could not be checked: the owner signs in once the store is back', async () => {
+    const { email } = await app.customer();
+    failing = true;
+    try {
+      for (let i = 0; i < 3; i += 1) expectProblem(await app.http().post('/api/v1/account/login').send({ email, password: 'correct-horse' }), 500);
+    } finally {
+      failing = false;
+    }
+    expect((await app.http().post('/api/v1/account/login').send({ email, password: 'correct-horse' })).status).to.equal(200);
   });
 });

@@ -28,7 +28,10 @@ export const accountRoutes = (deps: AppDeps): Router => {
     const { email, password } = await parseDto(LoginBody, req.body);
     const account = normalizeEmail(email);
     await deps.loginThrottle.attempt(account);
-    const customer = await verifyCredentials(accounts, account, password);
+    const customer = await verifyCredentials(accounts, account, password).catch(async (error: unknown) => {
+      await deps.loginThrottle.unchecked(account);
+      throw error;
+    });
     if (!customer) throw new UnauthorizedError('wrong email or password');
     await deps.loginThrottle.succeeded(account);
     const token = await deps.tokens.issue({ customerId: customer.customerId, role: customer.role });
