@@ -160,5 +160,17 @@ describe('rebuilding projections', function () {
       expectProblem(await app.http().post('/api/v1/admin/projections/orders/rebuild').set('Authorization', `Bearer ${shoppers[0]!.token}`), 403);
       expectProblem(await app.http().get('/api/v1/admin/projections').set('Authorization', `Bearer ${shoppers[0]!.token}`), 403);
     });
+
+    it('keeps no refused rebuild as the answer to its Idempotency-Key: once the other rebuild is over, the same key starts one', async () => {
+      const admin = await app.adminToken();
+      const now = new Date().toISOString();
+      await app.store.collection('rebuilds').insertOne({ _id: 'carts', status: 'running', heartbeatAt: now, startedAt: now, owner: 'another-process', position: 0, head: 1, events: 0 });
+      const rebuild = () => app.http().post('/api/v1/admin/projections/carts/rebuild').set('Authorization', `Bearer ${admin}`).set('Idempotency-Key', 'rebuild-carts');
+      expectProblem(await rebuild(), 409);
+      await app.store.collection('rebuilds').deleteMany({ _id: 'carts' });
+      const started = await rebuild();
+      expect(started.status, JSON.stringify(started.body)).to.equal(202);
+      expect(started.headers['idempotent-replayed']).to.equal(undefined);
+    });
   });
 });

@@ -68,8 +68,9 @@ export const adminRoutes = (deps: AppDeps): Router => {
   // Rebuild one projection (or `all`) from the log into a new collection, swapped in when caught up (202).
   router.post('/projections/:name/rebuild', async (req, res) => {
     const name = String(req.params.name);
-    executionStarted(req);
     await deps.rebuilds.start([name]);
+    // Only a rebuild that started is this key's answer: an unknown name (404) or one already running (409) is not.
+    executionStarted(req);
     res.status(202).location('/api/v1/admin/projections').json({ name, status: 'rebuilding' });
   });
 
