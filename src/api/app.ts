@@ -6,7 +6,6 @@ import { boundedJsonBodies } from './input/json-shape.js';
 import { requestLogging } from './observability.js';
 import { ValidationError } from '../domain/shared/errors.js';
 import { errorHandler, notFoundRoute, problem, sendProblem } from './problems.js';
-import { clientRateLimit } from './rate-limits.js';
 import { accountRoutes } from './routes/accounts.js';
 import { adminRoutes } from './routes/admin.js';
 import { cartRoutes } from './routes/cart.js';
@@ -38,7 +37,7 @@ export const createApp = (deps: AppDeps): Express => {
   api.use(jsonBodiesOnly);
   api.use(noQueryOnWrites);
   api.use(authenticate(deps.tokens, deps.accounts));
-  api.use(clientRateLimit(deps.config.rateLimitPerMinute));
+  api.use(deps.clientLimit.middleware());
   api.use(deps.idempotency.middleware());
   api.use(deps.sessions.middleware());
   api.use('/account', accountRoutes(deps));

@@ -13,6 +13,7 @@ import type { Config } from '../config.js';
 import { eventSchema, type EventSchema } from '../domain/shared/event-schema.js';
 import { UPCASTERS } from '../domain/upcasters.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
+import type { LimitStore } from '../infrastructure/limits/limit-store.js';
 import { privateDirectory } from '../infrastructure/private-files.js';
 import { ReadModelSnapshots } from '../infrastructure/snapshots/read-model-snapshots.js';
 import { SqliteEventStore } from '../infrastructure/event-store/sqlite-event-store.js';
@@ -55,6 +56,8 @@ const T = {
   tokens: Symbol('TokenIssuer'),
   accounts: Symbol('AccountRoles'),
   loginThrottle: Symbol('LoginThrottle'),
+  limits: Symbol('LimitStore'),
+  clientLimit: Symbol('ClientRateLimit'),
   idempotency: Symbol('IdempotencyKeys'),
   sessions: Symbol('SessionPositions'),
   metrics: Symbol('Metrics'),
@@ -82,12 +85,13 @@ export const compose = async (config: Config, logger: Logger = pino({ level: con
   scope.register(T.eventStore, { useValue: await openEventStore(config, logger) });
   scope.register(T.readModels, { useValue: await openReadModels(config) });
   scope.register(T.mailer, { useValue: await openMailer(config) });
+  scope.register(T.limits, { useValue: await openLimits(config, scope.resolve(T.readModels), logger) });
   registerServices(scope, config);
   const edge = await import('./edge.js');
   registerEdge(scope, config, edge);
   const deps = resolveDeps(scope);
   registerGauges(deps);
-  return lifecycle(config, deps, scope.resolve<Mailer>(T.mailer), edge);
+  return lifecycle(config, deps, scope.resolve<Mailer>(T.mailer), edge, scope.resolve<LimitStore>(T.limits));
 };
 
 /** What the command-line tools need: the stores of this environment and the domain's schema, no HTTP. */
@@ -151,6 +155,21 @@ const openReadModels = async (config: Config): Promise<ReadModelStore> => {
   return MongoReadModelStore.connect(config.mongodbUrl);
 };
 
+/** Limits count in the shared store (limits.db in DATA_DIR, or the read models' MongoDB database), failing safe to memory. */
+const openLimits = async (config: Config, readModels: ReadModelStore, logger: Logger): Promise<LimitStore> => {
+  const { FailSafeLimitStore } = await import('../infrastructure/limits/fail-safe-limit-store.js');
+  if (!config.mongodbUrl) {
+    const { SqliteLimitStore } = await import('../infrastructure/limits/sqlite-limit-store.js');
+    return new FailSafeLimitStore(new SqliteLimitStore(join(config.dataDir, 'limits.db')), logger);
+  }
+  const [{ MongoLimitStore }, { MongoReadModelStore }] = await Promise.all([
+    import('../infrastructure/limits/mongo-limit-store.js'),
+    import('../infrastructure/read-models/mongo-read-model-store.js'),
+  ]);
+  if (!(readModels instanceof MongoReadModelStore)) throw new Error('MONGODB_URL is set but the read models are not on MongoDB');
+  return new FailSafeLimitStore(await MongoLimitStore.open(readModels.database()), logger);
+};
+
 const openMailer = async (config: Config): Promise<Mailer> => {
   if (!config.smtpUrl) return new OutboxMailer();
   const { SmtpMailer } = await import('../infrastructure/mail/smtp-mailer.js');
@@ -206,7 +225,8 @@ const registerEdge = (scope: DependencyContainer, config: Config, edge: Edge) =>
   scope.register(T.passwords, once(() => new PasswordHasher(config.passwordHashCost)));
   scope.register(T.tokens, once(() => new edge.TokenIssuer(jwtSecret(config), config.tokenTtlSeconds)));
   scope.register(T.accounts, once((c) => edge.accountRoles(c.resolve(T.views), c.resolve(T.commands))));
-  scope.register(T.loginThrottle, once(() => new edge.LoginThrottle(config.loginMaxFailures, config.loginLockoutSeconds)));
+  scope.register(T.loginThrottle, once((c) => new edge.LoginThrottle(config.loginMaxFailures, config.loginLockoutSeconds, c.resolve(T.limits))));
+  scope.register(T.clientLimit, once((c) => new edge.ClientRateLimit(config.rateLimitPerMinute, c.resolve(T.limits))));
   scope.register(T.idempotency, once((c) => new edge.IdempotencyKeys(c.resolve(T.views), undefined, c.resolve(T.logger))));
   scope.register(T.sessions, once((c) => new edge.SessionPositions(c.resolve(T.projections), config.readWaitMs)));
   scope.register(T.metrics, once(() => new edge.Metrics()));
@@ -258,6 +278,7 @@ const resolveDeps = (scope: DependencyContainer): AppDeps => ({
   tokens: scope.resolve(T.tokens),
   accounts: scope.resolve(T.accounts),
   loginThrottle: scope.resolve(T.loginThrottle),
+  clientLimit: scope.resolve(T.clientLimit),
   idempotency: scope.resolve(T.idempotency),
   sessions: scope.resolve(T.sessions),
   metrics: scope.resolve(T.metrics),
@@ -277,7 +298,7 @@ const jwtSecret = (config: Config): string => {
   return secret;
 };
 
-const lifecycle = (config: Config, deps: AppDeps, mailer: Mailer, edge: Edge): System => {
+const lifecycle = (config: Config, deps: AppDeps, mailer: Mailer, edge: Edge, limits: LimitStore): System => {
   let server: Server | undefined;
   let purge: NodeJS.Timeout | undefined;
   const systemContext = (what: string): CommandContext => {
@@ -326,6 +347,7 @@ const lifecycle = (config: Config, deps: AppDeps, mailer: Mailer, edge: Edge): S
       await deps.jobs.stop();
       await deps.projections.stop();
       await mailer.close();
+      await limits.close();
       await deps.eventStore.close();
       await deps.readModels.close();
     },

@@ -14,7 +14,7 @@ import type { TokenIssuer } from './auth.js';
 import type { SessionPositions } from './consistency.js';
 import type { IdempotencyKeys } from './idempotency.js';
 import type { Metrics } from './observability.js';
-import type { LoginThrottle } from './rate-limits.js';
+import type { ClientRateLimit, LoginThrottle } from './rate-limits.js';
 
 /** What the edge needs of a process manager's runner. */
 export type RunningProcess = Pick<ProcessManagerRunner<unknown>, 'name' | 'caughtUp' | 'status' | 'lastError' | 'checkpoint' | 'start' | 'stop' | 'waitFor' | 'replay'>;
@@ -38,6 +38,7 @@ export type AppDeps = {
   /** The current role of a token's account (or none). */
   accounts: AccountRoles;
   loginThrottle: LoginThrottle;
+  clientLimit: ClientRateLimit;
   idempotency: IdempotencyKeys;
   sessions: SessionPositions;
   metrics: Metrics;

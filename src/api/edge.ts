@@ -9,4 +9,4 @@ export { TokenIssuer } from './auth.js';
 export { SessionPositions } from './consistency.js';
 export { IdempotencyKeys } from './idempotency.js';
 export { Metrics } from './observability.js';
-export { LoginThrottle } from './rate-limits.js';
+export { ClientRateLimit, LoginThrottle } from './rate-limits.js';

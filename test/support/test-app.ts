@@ -10,7 +10,7 @@ import { SessionPositions } from '../../src/api/consistency.js';
 import type { AppDeps } from '../../src/api/deps.js';
 import { IdempotencyKeys } from '../../src/api/idempotency.js';
 import { Metrics } from '../../src/api/observability.js';
-import { LoginThrottle } from '../../src/api/rate-limits.js';
+import { ClientRateLimit, LoginThrottle } from '../../src/api/rate-limits.js';
 import { registerCustomer } from '../../src/commands/accounts.js';
 import { CommandHandler, type CommandHandlerOptions } from '../../src/commands/command-handler.js';
 import { eventSchema } from '../../src/domain/shared/event-schema.js';
@@ -99,6 +99,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     tokens: new TokenIssuer('test-secret-of-enough-length-0123456789', 3600),
     accounts: accountRoles(readModels, commands),
     loginThrottle: new LoginThrottle(options.loginMaxFailures ?? 5, 900),
+    clientLimit: new ClientRateLimit(options.rateLimitPerMinute ?? 0),
     idempotency: new IdempotencyKeys(readModels),
     sessions: new SessionPositions(projections, 5000),
     metrics: new Metrics(),

@@ -75,6 +75,11 @@ export class MongoReadModelStore implements ReadModelStore {
     return new MongoReadModelCollection<T>(this.db.collection<Document>(name));
   }
 
+  /** The database itself, for what keeps documents there through the driver, outside the port (the rate limits). */
+  database(): Db {
+    return this.db;
+  }
+
   // `durable: false` changes nothing here: the transaction keeps its majority write concern.
   async bulkWrite(operations: readonly WriteOperation[], _options: WriteOptions = {}): Promise<void> {
     if (operations.length === 0) return;
