@@ -18,16 +18,18 @@ export class MongoLimitStore implements LimitStore {
 
   /** Creates the indexes (the unique key, the TTL) first: a failure there stops the start, where it is seen. */
   static async open(db: Db): Promise<MongoLimitStore> {
-    const store = new MongoLimitStore(db);
-    await (store.limiter({ keyPrefix: 'indexes', points: 1, duration: 1 }) as RateLimiterMongo).createIndexes();
-    return store;
+    await limiterOn(db, { keyPrefix: 'indexes', points: 1, duration: 1 }).createIndexes();
+    return new MongoLimitStore(db);
   }
 
   limiter(options: LimitOptions): Limiter {
-    // The Db itself, not the client: RateLimiterMongo then uses it as it is (no dbName of its own).
-    return new RateLimiterMongo({ ...options, storeClient: this.db, tableName: COLLECTION, disableIndexesCreation: true });
+    return limiterOn(this.db, options);
   }
 
   /** The read-model store owns the client. */
   async close(): Promise<void> {}
 }
+
+// The Db itself, not the client: RateLimiterMongo then uses it as it is (no dbName of its own).
+const limiterOn = (db: Db, options: LimitOptions) =>
+  new RateLimiterMongo({ ...options, storeClient: db, tableName: COLLECTION, disableIndexesCreation: true });
