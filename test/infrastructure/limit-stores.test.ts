@@ -19,12 +19,13 @@ describe('SQLite limit store (limits.db)', () => {
   it('adds up the counts of processes spending at once in one file', async () => {
     const path = join(dir.path, 'limits.db');
     const counter = fileURLToPath(new URL('../support/limit-counter.js', import.meta.url));
-    const run = () => promisify(execFile)(process.execPath, [counter, path, 'k', '300']);
+    const startAt = String(Date.now() + 1000);
+    const run = () => promisify(execFile)(process.execPath, [counter, path, 'k', '1000', startAt]);
     await Promise.all([run(), run(), run()]);
     const store = new SqliteLimitStore(path);
     const total = await store.limiter({ keyPrefix: 'counter', points: 1_000_000, duration: 600 }).penalty('k', 0);
     await store.close();
-    expect(total.consumedPoints).to.equal(900);
+    expect(total.consumedPoints).to.equal(3000);
   });
 
   it('creates its file, WAL and shared memory readable by the owner only', async () => {
