@@ -1,11 +1,34 @@
-import { update as mingoUpdate } from 'mingo';
-import type { Document, Filter, Update } from './read-model-store.js';
+import { Aggregator, update as mingoUpdate } from 'mingo';
+import { QUERY_OPTIONS } from './document-filter.js';
+import type { Document, Filter, Update, UpdateOperators, UpdatePipeline } from './read-model-store.js';
 
 /**
  * MongoDB update semantics on top of mingo's updater: only operator documents are
- * accepted, and `$setOnInsert` applies when (and only when) an upsert inserts.
+ * accepted, and `$setOnInsert` applies when (and only when) an upsert inserts. A pipeline
+ * (see UpdatePipeline) runs on mingo's aggregation, whose `$$NOW` is this host's clock: the
+ * processes sharing an embedded store share that clock.
  */
-export const applyUpdate = (doc: Document, update: Update, inserting: boolean): Document => {
+export const applyUpdate = (doc: Document, update: Update, inserting: boolean): Document =>
+  Array.isArray(update) ? applyPipeline(doc, update) : applyOperators(doc, update, inserting);
+
+/** The stages MongoDB allows in an update pipeline. */
+const PIPELINE_STAGES = new Set(['$addFields', '$set', '$project', '$unset', '$replaceRoot', '$replaceWith']);
+
+const applyPipeline = (doc: Document, pipeline: UpdatePipeline): Document => {
+  for (const stage of pipeline) {
+    const names = Object.keys(stage);
+    if (names.length !== 1 || !PIPELINE_STAGES.has(names[0]!)) {
+      throw new TypeError(`an update pipeline may only hold ${[...PIPELINE_STAGES].join(', ')} stages, got ${names.join(', ') || 'an empty stage'}`);
+    }
+  }
+  const [next] = new Aggregator(pipeline, QUERY_OPTIONS).run([structuredClone(doc)]) as Document[];
+  if (!next || typeof next !== 'object') throw new TypeError('an update pipeline must leave a document');
+  if (next._id === undefined) return { ...next, _id: doc._id };
+  if (next._id !== doc._id) throw new TypeError("an update may not change a document's _id");
+  return next;
+};
+
+const applyOperators = (doc: Document, update: UpdateOperators, inserting: boolean): Document => {
   const operators = Object.keys(update);
   if (operators.length === 0 || operators.some((key) => !key.startsWith('$'))) {
     throw new TypeError('an update document may only contain update operators ($set, $inc, ...)');
