@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { instanceCachingFactory, type DependencyContainer, container as rootContainer } from 'tsyringe';
 import { v4 as uuidv4 } from 'uuid';
+import { Cluster } from '../cluster/cluster.js';
+import { ConflictError } from '../domain/shared/errors.js';
+import { ProcessHost, ProjectionHost } from '../cluster/hosts.js';
+import { RunnerBoard, type ClusterView } from '../cluster/view.js';
 import { ensureAdmin } from '../commands/accounts.js';
 import { CommandHandler, type CommandContext } from '../commands/command-handler.js';
 import { demoCatalogUnfinished, seedDemoCatalog } from '../commands/demo-catalog.js';
@@ -28,7 +33,6 @@ import { notificationsManager } from '../processes/notifications.js';
 import { orderSaga } from '../processes/order-saga.js';
 import { ProcessManagerRunner, type ProcessRunnerDeps } from '../processes/runner.js';
 import { ALL_PROJECTIONS } from '../projections/index.js';
-import { ProjectionRunner } from '../projections/runner.js';
 import { ProjectionViews } from '../projections/views.js';
 import { Rebuilds } from '../operations/rebuild.js';
 import type { AppDeps } from './deps.js';
@@ -50,7 +54,10 @@ const T = {
   readModels: Symbol('ReadModelStore'),
   schema: Symbol('EventSchema'),
   commands: Symbol('CommandHandler'),
-  projections: Symbol('ProjectionRunner'),
+  cluster: Symbol('Cluster'),
+  clusterView: Symbol('ClusterView'),
+  projectionHost: Symbol('ProjectionHost'),
+  processHost: Symbol('ProcessHost'),
   passwords: Symbol('PasswordHasher'),
   tokens: Symbol('TokenIssuer'),
   accounts: Symbol('AccountRoles'),
@@ -85,9 +92,10 @@ export const compose = async (config: Config, logger: Logger = pino({ level: con
   registerServices(scope, config);
   const edge = await import('./edge.js');
   registerEdge(scope, config, edge);
+  registerCluster(scope, config);
   const deps = resolveDeps(scope);
   registerGauges(deps);
-  return lifecycle(config, deps, scope.resolve<Mailer>(T.mailer), edge);
+  return lifecycle(config, deps, { mailer: scope.resolve<Mailer>(T.mailer), cluster: scope.resolve<Cluster>(T.cluster) }, edge);
 };
 
 /** What the command-line tools need: the stores of this environment and the domain's schema, no HTTP. */
@@ -188,17 +196,45 @@ const registerServices = (scope: DependencyContainer, config: Config) => {
       });
     }),
   );
+  registerProcesses(scope, config);
+};
+
+/**
+ * This process's part in the shop: leases for the projections and process managers, the
+ * hosts that run what it holds, and the view of every runner wherever it runs.
+ */
+const registerCluster = (scope: DependencyContainer, config: Config) => {
   scope.register(
-    T.projections,
+    T.projectionHost,
+    once((c) => {
+      const rebuilds = c.resolve<Rebuilds>(T.rebuilds);
+      const deps = { eventStore: c.resolve<EventStore>(T.eventStore), readModels: c.resolve<ReadModelStore>(T.readModels), schema: c.resolve<EventSchema>(T.schema), logger: c.resolve<Logger>(T.logger) };
+      // Read models another version of their projection folded are rebuilt by the process that runs them.
+      return new ProjectionHost(deps, ALL_PROJECTIONS, (runner) => rebuilds.startOutdated(runner.outdated));
+    }),
+  );
+  scope.register(T.processHost, once((c) => new ProcessHost(c.resolve(T.processes))));
+  scope.register(
+    T.cluster,
     once(
       (c) =>
-        new ProjectionRunner(
-          { eventStore: c.resolve(T.eventStore), readModels: c.resolve(T.readModels), schema: c.resolve(T.schema), logger: c.resolve(T.logger) },
-          ALL_PROJECTIONS,
+        new Cluster(
+          { store: c.resolve(T.readModels), logger: c.resolve(T.logger) },
+          { leaseMs: config.leaseMs, heartbeatMs: config.leaseHeartbeatMs, pid: process.pid, host: hostname() },
+          [c.resolve(T.projectionHost), c.resolve(T.processHost)],
         ),
     ),
   );
-  registerProcesses(scope, config);
+  scope.register(
+    T.clusterView,
+    once((c) => {
+      const projections = c.resolve<ProjectionHost>(T.projectionHost);
+      const processes = c.resolve<ProcessHost>(T.processHost);
+      const local = { projections: () => projections.current(), process: (name: string) => processes.current(name) };
+      const deps = { store: c.resolve<ReadModelStore>(T.readModels), eventStore: c.resolve<EventStore>(T.eventStore), schema: c.resolve<EventSchema>(T.schema) };
+      return new RunnerBoard(deps, c.resolve(T.cluster), local, ALL_PROJECTIONS, processes.names);
+    }),
+  );
 };
 
 /** What serves HTTP: tokens, accounts, limits, idempotency keys, read-your-writes, metrics. */
@@ -208,7 +244,7 @@ const registerEdge = (scope: DependencyContainer, config: Config, edge: Edge) =>
   scope.register(T.accounts, once((c) => edge.accountRoles(c.resolve(T.views), c.resolve(T.commands))));
   scope.register(T.loginThrottle, once(() => new edge.LoginThrottle(config.loginMaxFailures, config.loginLockoutSeconds)));
   scope.register(T.idempotency, once((c) => new edge.IdempotencyKeys(c.resolve(T.views), undefined, c.resolve(T.logger))));
-  scope.register(T.sessions, once((c) => new edge.SessionPositions(c.resolve(T.projections), config.readWaitMs)));
+  scope.register(T.sessions, once((c) => new edge.SessionPositions(c.resolve<ClusterView>(T.clusterView), config.readWaitMs)));
   scope.register(T.metrics, once(() => new edge.Metrics()));
 };
 
@@ -253,7 +289,7 @@ const resolveDeps = (scope: DependencyContainer): AppDeps => ({
   schema: scope.resolve(T.schema),
   readModels: scope.resolve(T.views),
   commands: scope.resolve(T.commands),
-  projections: scope.resolve(T.projections),
+  cluster: scope.resolve(T.clusterView),
   passwords: scope.resolve(T.passwords),
   tokens: scope.resolve(T.tokens),
   accounts: scope.resolve(T.accounts),
@@ -267,17 +303,41 @@ const resolveDeps = (scope: DependencyContainer): AppDeps => ({
 });
 
 
-/** The signing key: configured, or generated once and kept in DATA_DIR (readable by the owner only). */
+/**
+ * The signing key: configured, or generated once and kept in DATA_DIR (readable by the owner
+ * only). Processes starting together on one DATA_DIR agree on one: the key is written whole
+ * to a file of its own, then linked into place, which only the first can do.
+ */
 const jwtSecret = (config: Config): string => {
   if (config.jwtSecret) return config.jwtSecret;
   const path = join(config.dataDir, 'jwt-secret');
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
-  const secret = randomBytes(32).toString('hex');
-  writeFileSync(path, secret, { mode: 0o600, flag: 'wx' });
-  return secret;
+  const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(draft, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  try {
+    linkSync(draft, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    rmSync(draft, { force: true });
+  }
+  return readFileSync(path, 'utf8').trim();
 };
 
-const lifecycle = (config: Config, deps: AppDeps, mailer: Mailer, edge: Edge): System => {
+/**
+ * Makes the admin account. Processes starting together on one shop may register it at the
+ * same moment: the one whose registration loses (409) finds the account made and promotes it.
+ */
+const bootstrapAdmin = async (deps: AppDeps, email: string, password: string, context: CommandContext) => {
+  try {
+    return await ensureAdmin(deps, email, password, context);
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    return ensureAdmin(deps, email, password, context);
+  }
+};
+
+const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster }: { mailer: Mailer; cluster: Cluster }, edge: Edge): System => {
   let server: Server | undefined;
   let purge: NodeJS.Timeout | undefined;
   const systemContext = (what: string): CommandContext => {
@@ -288,12 +348,11 @@ const lifecycle = (config: Config, deps: AppDeps, mailer: Mailer, edge: Edge): S
     deps,
     async start() {
       const empty = (await deps.eventStore.headPosition()) === 0;
-      await deps.projections.start();
-      await deps.rebuilds.startOutdated(deps.projections.outdated);
-      for (const process of deps.processes) await process.start();
+      // Takes every lease that is free (all of them when alone) and runs those runners.
+      await cluster.start();
       deps.jobs.start();
       if (config.adminEmail && config.adminPassword) {
-        const admin = await ensureAdmin(deps, config.adminEmail, config.adminPassword, systemContext('bootstrap-admin'));
+        const admin = await bootstrapAdmin(deps, config.adminEmail, config.adminPassword, systemContext('bootstrap-admin'));
         // Always logged, whatever LOG_LEVEL says: the operator needs to know the admin can sign in.
         deps.logger.child({}, { level: 'info' }).info(
           { email: config.adminEmail, customerId: admin.customerId, created: admin.position !== undefined },
@@ -312,7 +371,8 @@ const lifecycle = (config: Config, deps: AppDeps, mailer: Mailer, edge: Edge): S
       });
       const port = (server.address() as AddressInfo).port;
       // Where the server listens is always logged, whatever LOG_LEVEL says: tools and operators need it.
-      deps.logger.child({}, { level: 'info' }).info({ port, host: config.host, dataDir: config.dataDir }, 'listening');
+      deps.logger.child({}, { level: 'info' }).info({ port, host: config.host, dataDir: config.dataDir, process: cluster.id }, 'listening');
+      cluster.listening(port);
       return port;
     },
     async stop() {
@@ -321,10 +381,10 @@ const lifecycle = (config: Config, deps: AppDeps, mailer: Mailer, edge: Edge): S
         server.closeIdleConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
-      for (const process of deps.processes) await process.stop();
+      // Every runner stops and every lease is given back at once: the other processes take over now.
+      await cluster.stop();
       await deps.rebuilds.stop();
       await deps.jobs.stop();
-      await deps.projections.stop();
       await mailer.close();
       await deps.eventStore.close();
       await deps.readModels.close();
