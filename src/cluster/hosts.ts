@@ -16,7 +16,11 @@ export interface RunnerHost {
   report(name: string): RunnerReport | undefined;
 }
 
-const reportOf = (runner: Parameters<typeof statusLine>[0] & { caughtUp: boolean }): RunnerReport => ({ status: statusLine(runner), caughtUp: runner.caughtUp });
+const reportOf = (runner: Parameters<typeof statusLine>[0] & { caughtUp: boolean }, position: number): RunnerReport => ({
+  status: statusLine(runner),
+  caughtUp: runner.caughtUp,
+  position,
+});
 
 /** Same runners under the same epochs. */
 const sameLeases = (running: ReadonlyMap<string, number>, held: readonly Lease[]) =>
@@ -63,7 +67,7 @@ export class ProjectionHost implements RunnerHost {
   }
 
   report(name: string): RunnerReport | undefined {
-    return this.running.has(name) && this.runner ? reportOf(this.runner) : undefined;
+    return this.running.has(name) && this.runner ? reportOf(this.runner, this.runner.checkpointOf(name) ?? 0) : undefined;
   }
 }
 
@@ -98,6 +102,6 @@ export class ProcessHost implements RunnerHost {
 
   report(name: string): RunnerReport | undefined {
     const runner = this.current(name);
-    return runner ? reportOf(runner) : undefined;
+    return runner ? reportOf(runner, runner.checkpoint) : undefined;
   }
 }

@@ -26,6 +26,8 @@ export type LeaseRecord = Document & {
   /** How the holder's runner is doing, as it said at its last renewal (`live`, `catching-up`, `failing: ...`). */
   status?: string;
   caughtUp?: boolean;
+  /** Where the holder's runner stood then: ahead of its stored checkpoint while there was nothing for it to write. */
+  position?: number;
   /** Writes made under this epoch (each guarded write counts one). */
   writes?: number;
 };
@@ -33,7 +35,7 @@ export type LeaseRecord = Document & {
 /** A lease as read, with whether it is held now by the store's clock. */
 export type LeaseState = LeaseRecord & { held: boolean };
 
-export type RunnerReport = { status: string; caughtUp: boolean };
+export type RunnerReport = { status: string; caughtUp: boolean; position: number };
 
 const NOW = { $toLong: '$$NOW' };
 const EXPIRED = { $expr: { $lte: ['$expiresAt', NOW] } };

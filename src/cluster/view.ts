@@ -23,7 +23,11 @@ export type RunnerState = {
   owner: string | null;
   /** Its lease's epoch (null: never leased). */
   epoch: number | null;
-  /** A projection: its stored checkpoint. A process manager: its position here, else its stored checkpoint. */
+  /**
+   * Where it stands: here, a process manager's own position; else its stored checkpoint, or
+   * the position its holder reported at its last renewal when that is further (a checkpoint
+   * is not written while there is nothing to write).
+   */
   position: number;
   /** A projection's collection, as its checkpoint names it. */
   collection?: string;
@@ -68,6 +72,9 @@ export type LocalRunners = {
 };
 
 export type BoardDeps = { store: ReadModelStore; eventStore: EventStore; schema: EventSchema };
+
+/** The position a lease's holder reported, while it holds it. */
+const reported = (lease: LeaseState | undefined): number => (lease?.held ? (lease.position ?? 0) : 0);
 
 /** Events read at a time when looking for a projection's next event. */
 const SCAN_PAGE = 256;
@@ -170,13 +177,13 @@ export class RunnerBoard implements ClusterView {
     const projections = this.projections.map((p): RunnerState => {
       const checkpoint = checkpoints.get(p.name);
       const here = local && local.checkpointOf(p.name) !== undefined ? local : undefined;
-      // The stored checkpoint is the truth for a projection: a rebuild (in any process) moves it.
-      const position = checkpoint?.position ?? 0;
+      // The stored checkpoint is the truth for a projection (a rebuild, in any process, moves it), or what its holder reported.
+      const position = Math.max(checkpoint?.position ?? 0, here ? 0 : reported(byRunner.get(p.name)));
       return { name: p.name, kind: 'projection', ...this.holder(p.name, byRunner.get(p.name), here), position, collection: checkpoint?.collection ?? p.collection };
     });
     const processes = this.processNames.map((name): RunnerState => {
       const here = this.local.process(name);
-      const position = here ? here.checkpoint : (checkpoints.get(`process:${name}`)?.position ?? 0);
+      const position = here ? here.checkpoint : Math.max(checkpoints.get(`process:${name}`)?.position ?? 0, reported(byRunner.get(name)));
       return { name, kind: 'process-manager', ...this.holder(name, byRunner.get(name), here), position };
     });
     return [...projections, ...processes];

@@ -29,7 +29,7 @@ class RecordingHost implements RunnerHost {
   }
 
   report(name: string) {
-    return this.running.some((lease) => lease.runner === name) ? { status: 'live', caughtUp: true } : undefined;
+    return this.running.some((lease) => lease.runner === name) ? { status: 'live', caughtUp: true, position: 0 } : undefined;
   }
 }
 

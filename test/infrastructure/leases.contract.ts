@@ -44,14 +44,14 @@ export const leaseContract = (adapter: string, open: () => Promise<TwoProcesses>
       const lease = (await leases.claim('notifications', 'process-a', 0))!;
       const first = (await state(stores.a, 'notifications'))!.expiresAt;
       await new Promise((resolve) => setTimeout(resolve, 20));
-      expect(await leases.renew(lease, { status: 'live', caughtUp: true })).to.equal(true);
+      expect(await leases.renew(lease, { status: 'live', caughtUp: true, position: 7 })).to.equal(true);
       const renewed = (await state(stores.b, 'notifications'))!;
-      expect(renewed).to.include({ status: 'live', caughtUp: true, epoch: 1 });
+      expect(renewed).to.include({ status: 'live', caughtUp: true, position: 7, epoch: 1 });
       expect(renewed.expiresAt).to.be.greaterThan(first);
 
       await eventually(async () => ((await state(stores.b, 'notifications'))?.held === false ? true : undefined));
       const taken = (await leasesOf(stores.b).claim('notifications', 'process-b', 1))!;
-      expect(await leases.renew(lease, { status: 'live', caughtUp: true })).to.equal(false);
+      expect(await leases.renew(lease, { status: 'live', caughtUp: true, position: 7 })).to.equal(false);
       expect(await state(stores.b, 'notifications')).to.include({ owner: 'process-b', epoch: taken.epoch, status: 'starting' });
     });
 
