@@ -84,6 +84,8 @@ type Scan = { from: number; quietTo: number; next?: number };
 
 export class RunnerBoard implements ClusterView {
   private readonly scans = new Map<string, Scan>();
+  /** The end of the log as last found, and when: a position past it is not looked for again within a poll. */
+  private end = { position: 0, at: 0 };
   private stored: { at: number; checkpoints: Promise<Map<string, Checkpoint>> } | undefined;
 
   constructor(
@@ -143,9 +145,14 @@ export class RunnerBoard implements ClusterView {
     let scan = this.scans.get(projection.name);
     if (!scan || scan.from !== from) this.scans.set(projection.name, (scan = { from, quietTo: from }));
     while (scan.next === undefined && scan.quietTo < to) {
+      // A position past the end of the log (X-Min-Position is the client's) is looked for once a poll, not once a projection.
+      if (scan.quietTo >= this.end.position && Date.now() - this.end.at < this.pollMs) break;
       const page = await this.deps.eventStore.readAll({ fromPosition: scan.quietTo, maxCount: SCAN_PAGE });
       const fresh = page.filter((event) => event.position > scan!.quietTo);
-      if (fresh.length === 0) break;
+      if (fresh.length === 0) {
+        this.end = { position: scan.quietTo, at: Date.now() };
+        break;
+      }
       for (const event of fresh) {
         if (projection.eventTypes.includes(this.deps.schema.upcast(event).type)) {
           scan.next = event.position;

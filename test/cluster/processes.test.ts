@@ -42,8 +42,8 @@ describe('one shop, many processes (real servers on one DATA_DIR)', function () 
   const stockUp = async (shoppers: number) => {
     const servers = shop!.live;
     const admin = await shop!.admin();
-    const scarce = await product(servers[0]!, admin, 'SCARCE-1', 8);
-    const plenty = await product(servers[1 % servers.length]!, admin, 'PLENTY-1', 500);
+    const scarce = await product(servers[0]!, admin, 'SCARCE-1', 8, servers);
+    const plenty = await product(servers[1 % servers.length]!, admin, 'PLENTY-1', 500, servers);
     return Promise.all(
       Array.from({ length: shoppers }, (_, i) => {
         const lines = [{ productId: scarce, quantity: 1 }, ...(i % 2 === 0 ? [{ productId: plenty, quantity: 2 }] : [])];

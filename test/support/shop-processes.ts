@@ -98,11 +98,20 @@ export const shopperWithCart = async (via: ServerProcess, cartVia: ServerProcess
 export const checkoutVia = (server: ServerProcess, token: string, card = 'tok_visa') =>
   call(server, 'POST', '/api/v1/checkout', token, { shippingAddress: ADDRESS, paymentMethod: { token: card } });
 
-export const product = async (via: ServerProcess, admin: string, sku: string, stock: number): Promise<string> => {
+/** Creates a product with stock through one process, and waits until every process in `visibleThrough` shows it in stock. */
+export const product = async (via: ServerProcess, admin: string, sku: string, stock: number, visibleThrough: ServerProcess[] = [via]): Promise<string> => {
   const created = await call(via, 'POST', '/api/v1/products', admin, { sku, name: sku, description: '', brand: 'b', category: 'c', price: { amount: 1000, currency: 'USD' } });
   expect(created.status, JSON.stringify(created.body)).to.equal(201);
-  expect((await call(via, 'POST', `/api/v1/inventory/${sku}/receipts`, admin, { quantity: stock })).status).to.equal(200);
-  return String(created.body.productId);
+  const received = await call(via, 'POST', `/api/v1/inventory/${sku}/receipts`, admin, { quantity: stock });
+  expect(received.status).to.equal(200);
+  const productId = String(created.body.productId);
+  // A cart checks products against the read model, and other shoppers' reads do not wait for the admin's writes.
+  const position = received.headers.get('x-position')!;
+  for (const server of visibleThrough) {
+    const seen = await call(server, 'GET', `/api/v1/products/${productId}`, undefined, undefined, { 'x-min-position': position });
+    expect(seen.body.available, JSON.stringify(seen.body)).to.equal(stock);
+  }
+  return productId;
 };
 
 /** The log and some collections, read from a DATA_DIR's files. */
