@@ -210,7 +210,7 @@ const registerCluster = (scope: DependencyContainer, config: Config) => {
       const rebuilds = c.resolve<Rebuilds>(T.rebuilds);
       const deps = { eventStore: c.resolve<EventStore>(T.eventStore), readModels: c.resolve<ReadModelStore>(T.readModels), schema: c.resolve<EventSchema>(T.schema), logger: c.resolve<Logger>(T.logger) };
       // Read models another version of their projection folded are rebuilt by the process that runs them.
-      return new ProjectionHost(deps, ALL_PROJECTIONS, (runner) => rebuilds.startOutdated(runner.outdated));
+      return new ProjectionHost(deps, ALL_PROJECTIONS, (names) => rebuilds.startOutdated(names));
     }),
   );
   scope.register(T.processHost, once((c) => new ProcessHost(c.resolve(T.processes))));
@@ -232,7 +232,10 @@ const registerCluster = (scope: DependencyContainer, config: Config) => {
       const processes = c.resolve<ProcessHost>(T.processHost);
       const local = { projections: () => projections.current(), process: (name: string) => processes.current(name) };
       const deps = { store: c.resolve<ReadModelStore>(T.readModels), eventStore: c.resolve<EventStore>(T.eventStore), schema: c.resolve<EventSchema>(T.schema) };
-      return new RunnerBoard(deps, c.resolve(T.cluster), local, ALL_PROJECTIONS, processes.names);
+      const views = c.resolve<ProjectionViews>(T.views);
+      return new RunnerBoard(deps, c.resolve(T.cluster), local, ALL_PROJECTIONS, processes.names, {
+        checkpointsRead: (checkpoints, readAt) => views.adopt(checkpoints, readAt),
+      });
     }),
   );
 };

@@ -126,6 +126,7 @@ export class Cluster {
     const decided = plan({ me: this.id, runners: this.runners, live: members.map((m) => m._id), holders });
     if (decided.release.length > 0) await this.giveBack(decided.release);
     else if (decided.take > 0) await this.claim(decided.claim, decided.take, leases);
+    for (const host of this.hosts) await host.tend?.();
     if (this.ticks % FORGET_EVERY === 0) await this.membership.forgetGone();
   }
 

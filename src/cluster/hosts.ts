@@ -1,7 +1,7 @@
 import { statusLine } from '../infrastructure/event-store/log-follower.js';
 import type { ProcessManagerRunner } from '../processes/runner.js';
-import type { Projection } from '../projections/projection.js';
-import { ProjectionRunner, type RunnerDeps } from '../projections/runner.js';
+import { projectionVersion, type Projection } from '../projections/projection.js';
+import { CHECKPOINTS, ProjectionRunner, type Checkpoint, type RunnerDeps } from '../projections/runner.js';
 import type { Fence, Lease, RunnerReport } from './leases.js';
 
 /**
@@ -12,6 +12,8 @@ import type { Fence, Lease, RunnerReport } from './leases.js';
 export interface RunnerHost {
   readonly names: readonly string[];
   hold(held: readonly Lease[], fence: (leases: readonly Lease[]) => Fence): Promise<void>;
+  /** Called at every heartbeat, for what must be looked after now and then. */
+  tend?(): Promise<void>;
   /** How a runner running here is doing (for its lease record); undefined when it does not run here. */
   report(name: string): RunnerReport | undefined;
 }
@@ -26,21 +28,27 @@ const reportOf = (runner: Parameters<typeof statusLine>[0] & { caughtUp: boolean
 const sameLeases = (running: ReadonlyMap<string, number>, held: readonly Lease[]) =>
   running.size === held.length && held.every((lease) => running.get(lease.runner) === lease.epoch);
 
+/** How often a holder looks again for read models another version folded (a rebuild cut short by a dead process). */
+const OUTDATED_EVERY_MS = 60_000;
+
 /**
  * The projections whose leases this process holds, in ONE ProjectionRunner (one follower of
  * the log, one write per batch), replaced by another when the set changes. A process that
- * holds every projection runs them as a single process always did.
+ * holds every projection runs them as a single process always did. Read models another
+ * version of their projection folded are rebuilt by the process that holds them: asked when
+ * it starts running them, and again now and then while they stay so.
  */
 export class ProjectionHost implements RunnerHost {
   readonly names: readonly string[];
   private runner: ProjectionRunner | undefined;
   private running = new Map<string, number>();
+  private askedAt = 0;
 
   constructor(
     private readonly deps: RunnerDeps,
     private readonly projections: readonly Projection[],
-    /** Told of each runner started (the composition root rebuilds read models another version folded). */
-    private readonly started: (runner: ProjectionRunner) => Promise<void> = async () => undefined,
+    private readonly rebuildOutdated: (names: string[]) => Promise<void> = async () => undefined,
+    private readonly outdatedEveryMs = OUTDATED_EVERY_MS,
   ) {
     this.names = projections.map((p) => p.name);
   }
@@ -63,7 +71,20 @@ export class ProjectionHost implements RunnerHost {
     await runner.start();
     this.runner = runner;
     this.running = new Map(mine.map((lease) => [lease.runner, lease.epoch]));
-    await this.started(runner);
+    this.askedAt = Date.now();
+    await this.rebuildOutdated(runner.outdated);
+  }
+
+  /** Asks again for the rebuild of what is still outdated by its stored checkpoint (the runner's own view waits for its next write). */
+  async tend(): Promise<void> {
+    if (this.running.size === 0 || Date.now() - this.askedAt < this.outdatedEveryMs) return;
+    this.askedAt = Date.now();
+    const stored = await this.deps.readModels.collection<Checkpoint>(CHECKPOINTS).find({ _id: { $in: [...this.running.keys()] } });
+    const outdated = stored.filter((c) => {
+      const projection = this.projections.find((p) => p.name === c._id);
+      return projection !== undefined && c.position > 0 && (c.version ?? 1) !== projectionVersion(projection);
+    });
+    if (outdated.length > 0) await this.rebuildOutdated(outdated.map((c) => c._id));
   }
 
   report(name: string): RunnerReport | undefined {

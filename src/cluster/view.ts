@@ -94,9 +94,17 @@ export class RunnerBoard implements ClusterView {
     private readonly local: LocalRunners,
     private readonly projections: readonly Projection[],
     private readonly processNames: readonly string[],
-    /** How often a wait for other processes' projections looks at their checkpoints again. */
-    private readonly pollMs = 5,
+    private readonly options: {
+      /** How often a wait for other processes' projections looks at their checkpoints again. */
+      pollMs?: number;
+      /** Told of the checkpoints read, and when (the query views follow the collections they name). */
+      checkpointsRead?: (checkpoints: Checkpoint[], readAt: number) => void;
+    } = {},
   ) {}
+
+  private get pollMs(): number {
+    return this.options.pollMs ?? 5;
+  }
 
   get processId(): string {
     return this.source.id;
@@ -167,11 +175,15 @@ export class RunnerBoard implements ClusterView {
   /** The stored checkpoints, read at most once per poll for every waiting reader together. */
   private checkpoints(fresh = false): Promise<Map<string, Checkpoint>> {
     if (fresh || !this.stored || Date.now() - this.stored.at >= this.pollMs) {
+      const readAt = Date.now();
       const checkpoints = this.deps.store
         .collection<Checkpoint>(CHECKPOINTS)
         .find({})
-        .then((all) => new Map(all.map((c) => [c._id, c])));
-      this.stored = { at: Date.now(), checkpoints };
+        .then((all) => {
+          this.options.checkpointsRead?.(all, readAt);
+          return new Map(all.map((c) => [c._id, c]));
+        });
+      this.stored = { at: readAt, checkpoints };
       checkpoints.catch(() => (this.stored = undefined));
     }
     return this.stored.checkpoints;

@@ -199,6 +199,20 @@ describe('one shop, many processes (real servers on one DATA_DIR)', function () 
       expect(read.body.name, `read through ${server.port}`).to.equal('Seen everywhere');
     }
 
+    // A rebuild run by a process that does not hold the read model: its holder carries on in the rebuilt collection.
+    const rebuilder = shop.live.find((s) => s.port !== owner.port)!;
+    expect((await call(rebuilder, 'POST', '/api/v1/admin/projections/products/rebuild', admin)).status).to.equal(202);
+    await eventually(async () => {
+      const list = (await call(rebuilder, 'GET', '/api/v1/admin/projections', admin)).body as Array<Record<string, any>>;
+      const products = list.find((r) => r.name === 'products')!;
+      return products.collection === 'products__v2' && products.status === 'live' ? products : undefined;
+    }, 20_000);
+    const again = await call(rebuilder, 'PATCH', `/api/v1/products/${productId}`, admin, { name: 'Seen after the rebuild' });
+    for (const server of shop.live) {
+      const read = await call(server, 'GET', `/api/v1/products/${productId}`, undefined, undefined, { 'x-min-position': again.headers.get('x-position')! });
+      expect(read.body.name, `read through ${server.port}`).to.equal('Seen after the rebuild');
+    }
+
     await killServer(fourth!, 'SIGTERM');
     const three = await shop.balanced(3, shop.live[0]);
     expect(three.map((p) => p.holds.length)).to.deep.equal([4, 4, 4]);
