@@ -329,14 +329,17 @@ const jwtSecret = (config: Config): string => {
 
 /**
  * Makes the admin account. Processes starting together on one shop may register it at the
- * same moment: the one whose registration loses (409) finds the account made and promotes it.
+ * same moment: one whose registration loses (409) looks again, and finds the account made
+ * (to promote) once the winner's registration is complete.
  */
 const bootstrapAdmin = async (deps: AppDeps, email: string, password: string, context: CommandContext) => {
-  try {
-    return await ensureAdmin(deps, email, password, context);
-  } catch (error) {
-    if (!(error instanceof ConflictError)) throw error;
-    return ensureAdmin(deps, email, password, context);
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await ensureAdmin(deps, email, password, context);
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt === 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    }
   }
 };
 

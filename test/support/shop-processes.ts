@@ -39,9 +39,17 @@ export class ShopProcesses {
 
   /** Starts `count` processes at once on the shop's DATA_DIR. */
   async start(count: number, env: Record<string, string> = {}): Promise<ServerProcess[]> {
-    const started = await Promise.all(Array.from({ length: count }, () => startServer({ ...this.env, ...env })));
-    this.servers.push(...started);
-    return started;
+    // Each one kept as soon as it runs: when another fails to start, stop() still stops it.
+    const started = await Promise.allSettled(
+      Array.from({ length: count }, async () => {
+        const server = await startServer({ ...this.env, ...env });
+        this.servers.push(server);
+        return server;
+      }),
+    );
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) throw failed.reason;
+    return started.map((s) => (s as PromiseFulfilledResult<ServerProcess>).value);
   }
 
   get live(): ServerProcess[] {
@@ -80,8 +88,9 @@ export class ShopProcesses {
     return { process, server: this.serverOf(process) };
   }
 
+  /** Stops every process (one stopped by SIGSTOP is woken first, so that it can stop cleanly). */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    for (const server of this.servers) if (server.child.signalCode === 'SIGSTOP' as NodeJS.Signals) server.child.kill('SIGCONT');
+    for (const server of this.live) server.child.kill('SIGCONT');
     await Promise.all(this.servers.map((s) => killServer(s, signal)));
   }
 }
