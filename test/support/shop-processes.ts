@@ -73,12 +73,13 @@ export class ShopProcesses {
     return server;
   }
 
-  /** Waits until every runner is held and each of `count` live processes holds one at least; answers who holds what. */
+  /** Waits until every runner is held once and each of `count` live processes holds its share (12 / count, rounded either way). */
   async balanced(count: number, via?: ServerProcess): Promise<ClusterProcess[]> {
+    const fair = (n: number) => n === Math.floor(12 / count) || n === Math.ceil(12 / count);
     return eventually(async () => {
       const processes = await this.cluster(via);
       const held = processes.flatMap((p) => p.holds);
-      return processes.length === count && held.length === 12 && new Set(held).size === 12 && processes.every((p) => p.holds.length > 0) ? processes : undefined;
+      return processes.length === count && held.length === 12 && new Set(held).size === 12 && processes.every((p) => fair(p.holds.length)) ? processes : undefined;
     }, 20_000);
   }
 
