@@ -29,6 +29,14 @@ export type Config = {
   trustProxy: boolean;
   /** Origins whose browser pages may call the API (CORS); `*` allows any. None by default. */
   corsOrigins: string[];
+  /**
+   * How long a runner's lease lasts without a renewal: a process that dies or stalls is taken
+   * over this long after its last renewal. Shorter fails over sooner; longer lets a process
+   * pause (GC, a busy disk) for longer without losing its runners.
+   */
+  leaseMs: number;
+  /** How often leases are renewed and the processes balanced: a third of LEASE_MS unless set. */
+  leaseHeartbeatMs: number;
 };
 
 export class ConfigError extends Error {}
@@ -56,7 +64,15 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   currency: (env.CURRENCY ?? 'USD').toUpperCase(),
   trustProxy: env.TRUST_PROXY === 'true',
   corsOrigins: origins(env.CORS_ORIGINS),
+  ...leases(env),
 });
+
+const leases = (env: NodeJS.ProcessEnv) => {
+  const leaseMs = integer(env, 'LEASE_MS', 5000, 300, 600_000);
+  // At least two renewals within a lease: one lost to a slow turn must not lose the lease.
+  const leaseHeartbeatMs = integer(env, 'LEASE_HEARTBEAT_MS', Math.floor(leaseMs / 3), 50, Math.floor(leaseMs / 2));
+  return { leaseMs, leaseHeartbeatMs };
+};
 
 /**
  * `CORS_ORIGINS=https://shop.example.com,https://admin.example.com` (scheme, host and port; no path), or `*`.

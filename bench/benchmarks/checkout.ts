@@ -34,7 +34,7 @@ export const checkoutToConfirmed = async ({ quick }: BenchOptions): Promise<Metr
     // Orders confirmed and visible, by order id: resolved from inside the shop.
     const visible = new Map<string, (at: number) => void>();
     const confirmedAt = new Map<string, number>();
-    const { eventStore, projections } = shop.deps;
+    const { eventStore, cluster: projections } = shop.deps;
     const append = eventStore.appendToStream.bind(eventStore);
     eventStore.appendToStream = async (...args: Parameters<EventStore['appendToStream']>): Promise<AppendResult> => {
       const result = await append(...args);

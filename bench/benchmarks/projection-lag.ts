@@ -22,7 +22,7 @@ export const projectionLag = async ({ quick }: BenchOptions): Promise<Metric> =>
     const lag = histogram();
     let unseen = 0;
     const pending: Promise<void>[] = [];
-    const { eventStore, projections } = shop.deps;
+    const { eventStore, cluster: projections } = shop.deps;
     const append = eventStore.appendToStream.bind(eventStore);
     eventStore.appendToStream = async (...args: Parameters<EventStore['appendToStream']>): Promise<AppendResult> => {
       const result = await append(...args);

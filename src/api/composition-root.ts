@@ -1,14 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { instanceCachingFactory, type DependencyContainer, container as rootContainer } from 'tsyringe';
-import { v4 as uuidv4 } from 'uuid';
-import { ensureAdmin } from '../commands/accounts.js';
-import { CommandHandler, type CommandContext } from '../commands/command-handler.js';
-import { demoCatalogUnfinished, seedDemoCatalog } from '../commands/demo-catalog.js';
+import { Cluster } from '../cluster/cluster.js';
+import { ProcessHost, ProjectionHost } from '../cluster/hosts.js';
+import { RunnerBoard, type ClusterView } from '../cluster/view.js';
+import { CommandHandler } from '../commands/command-handler.js';
 import type { Config } from '../config.js';
 import { eventSchema, type EventSchema } from '../domain/shared/event-schema.js';
 import { UPCASTERS } from '../domain/upcasters.js';
@@ -29,11 +27,13 @@ import { notificationsManager } from '../processes/notifications.js';
 import { orderSaga } from '../processes/order-saga.js';
 import { ProcessManagerRunner, type ProcessRunnerDeps } from '../processes/runner.js';
 import { ALL_PROJECTIONS } from '../projections/index.js';
-import { ProjectionRunner } from '../projections/runner.js';
 import { ProjectionViews } from '../projections/views.js';
 import { Rebuilds } from '../operations/rebuild.js';
 import type { AppDeps } from './deps.js';
 import { registerGauges } from './gauges.js';
+import { jwtSecret, lifecycle, type System } from './lifecycle.js';
+
+export type { System } from './lifecycle.js';
 
 type Edge = typeof import('./edge.js');
 
@@ -51,7 +51,10 @@ const T = {
   readModels: Symbol('ReadModelStore'),
   schema: Symbol('EventSchema'),
   commands: Symbol('CommandHandler'),
-  projections: Symbol('ProjectionRunner'),
+  cluster: Symbol('Cluster'),
+  clusterView: Symbol('ClusterView'),
+  projectionHost: Symbol('ProjectionHost'),
+  processHost: Symbol('ProcessHost'),
   passwords: Symbol('PasswordHasher'),
   tokens: Symbol('TokenIssuer'),
   accounts: Symbol('AccountRoles'),
@@ -69,13 +72,6 @@ const T = {
   processes: Symbol('ProcessManagerRunners'),
 } as const;
 
-export type System = {
-  deps: AppDeps;
-  /** Starts projections, bootstraps the admin and demo data, then listens. Resolves with the bound port. */
-  start(): Promise<number>;
-  stop(): Promise<void>;
-};
-
 export const compose = async (config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<System> => {
   if (privateDirectory(config.dataDir)) logger.warn({ dataDir: config.dataDir }, 'DATA_DIR or its files could be read by other users: narrowed to 0700 and 0600');
   const scope = rootContainer.createChildContainer();
@@ -89,9 +85,11 @@ export const compose = async (config: Config, logger: Logger = pino({ level: con
   registerServices(scope, config);
   const edge = await import('./edge.js');
   registerEdge(scope, config, edge);
+  registerCluster(scope, config);
   const deps = resolveDeps(scope);
   registerGauges(deps);
-  return lifecycle(config, deps, scope.resolve<Mailer>(T.mailer), edge, scope.resolve<LimitStore>(T.limits));
+  const parts = { mailer: scope.resolve<Mailer>(T.mailer), cluster: scope.resolve<Cluster>(T.cluster), limits: scope.resolve<LimitStore>(T.limits) };
+  return lifecycle(config, deps, parts, edge);
 };
 
 /** What the command-line tools need: the stores of this environment and the domain's schema, no HTTP. */
@@ -207,17 +205,48 @@ const registerServices = (scope: DependencyContainer, config: Config) => {
       });
     }),
   );
+  registerProcesses(scope, config);
+};
+
+/**
+ * This process's part in the shop: leases for the projections and process managers, the
+ * hosts that run what it holds, and the view of every runner wherever it runs.
+ */
+const registerCluster = (scope: DependencyContainer, config: Config) => {
   scope.register(
-    T.projections,
+    T.projectionHost,
+    once((c) => {
+      const rebuilds = c.resolve<Rebuilds>(T.rebuilds);
+      const deps = { eventStore: c.resolve<EventStore>(T.eventStore), readModels: c.resolve<ReadModelStore>(T.readModels), schema: c.resolve<EventSchema>(T.schema), logger: c.resolve<Logger>(T.logger) };
+      // Read models another version of their projection folded are rebuilt by the process that runs them.
+      return new ProjectionHost(deps, ALL_PROJECTIONS, (names) => rebuilds.startOutdated(names));
+    }),
+  );
+  scope.register(T.processHost, once((c) => new ProcessHost(c.resolve(T.processes))));
+  scope.register(
+    T.cluster,
     once(
       (c) =>
-        new ProjectionRunner(
-          { eventStore: c.resolve(T.eventStore), readModels: c.resolve(T.readModels), schema: c.resolve(T.schema), logger: c.resolve(T.logger) },
-          ALL_PROJECTIONS,
+        new Cluster(
+          { store: c.resolve(T.readModels), logger: c.resolve(T.logger) },
+          { leaseMs: config.leaseMs, heartbeatMs: config.leaseHeartbeatMs, pid: process.pid, host: hostname() },
+          [c.resolve(T.projectionHost), c.resolve(T.processHost)],
         ),
     ),
   );
-  registerProcesses(scope, config);
+  scope.register(
+    T.clusterView,
+    once((c) => {
+      const projections = c.resolve<ProjectionHost>(T.projectionHost);
+      const processes = c.resolve<ProcessHost>(T.processHost);
+      const local = { projections: () => projections.current(), process: (name: string) => processes.current(name) };
+      const deps = { store: c.resolve<ReadModelStore>(T.readModels), eventStore: c.resolve<EventStore>(T.eventStore), schema: c.resolve<EventSchema>(T.schema) };
+      const views = c.resolve<ProjectionViews>(T.views);
+      return new RunnerBoard(deps, c.resolve(T.cluster), local, ALL_PROJECTIONS, processes.names, {
+        checkpointsRead: (checkpoints, readAt) => views.adopt(checkpoints, readAt),
+      });
+    }),
+  );
 };
 
 /** What serves HTTP: tokens, accounts, limits, idempotency keys, read-your-writes, metrics. */
@@ -228,7 +257,7 @@ const registerEdge = (scope: DependencyContainer, config: Config, edge: Edge) =>
   scope.register(T.loginThrottle, once((c) => new edge.LoginThrottle(config.loginMaxFailures, config.loginLockoutSeconds, c.resolve(T.limits))));
   scope.register(T.clientLimit, once((c) => new edge.ClientRateLimit(config.rateLimitPerMinute, c.resolve(T.limits))));
   scope.register(T.idempotency, once((c) => new edge.IdempotencyKeys(c.resolve(T.views), undefined, c.resolve(T.logger))));
-  scope.register(T.sessions, once((c) => new edge.SessionPositions(c.resolve(T.projections), config.readWaitMs)));
+  scope.register(T.sessions, once((c) => new edge.SessionPositions(c.resolve<ClusterView>(T.clusterView), config.readWaitMs)));
   scope.register(T.metrics, once(() => new edge.Metrics()));
 };
 
@@ -273,7 +302,7 @@ const resolveDeps = (scope: DependencyContainer): AppDeps => ({
   schema: scope.resolve(T.schema),
   readModels: scope.resolve(T.views),
   commands: scope.resolve(T.commands),
-  projections: scope.resolve(T.projections),
+  cluster: scope.resolve(T.clusterView),
   passwords: scope.resolve(T.passwords),
   tokens: scope.resolve(T.tokens),
   accounts: scope.resolve(T.accounts),
@@ -286,70 +315,3 @@ const resolveDeps = (scope: DependencyContainer): AppDeps => ({
   jobs: scope.resolve(T.jobs),
   rebuilds: scope.resolve(T.rebuilds),
 });
-
-
-/** The signing key: configured, or generated once and kept in DATA_DIR (readable by the owner only). */
-const jwtSecret = (config: Config): string => {
-  if (config.jwtSecret) return config.jwtSecret;
-  const path = join(config.dataDir, 'jwt-secret');
-  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
-  const secret = randomBytes(32).toString('hex');
-  writeFileSync(path, secret, { mode: 0o600, flag: 'wx' });
-  return secret;
-};
-
-const lifecycle = (config: Config, deps: AppDeps, mailer: Mailer, edge: Edge, limits: LimitStore): System => {
-  let server: Server | undefined;
-  let purge: NodeJS.Timeout | undefined;
-  const systemContext = (what: string): CommandContext => {
-    const id = `${what}-${uuidv4()}`;
-    return { correlationId: id, causationId: id, actor: 'system', now: deps.clock().toISOString() };
-  };
-  return {
-    deps,
-    async start() {
-      const empty = (await deps.eventStore.headPosition()) === 0;
-      await deps.projections.start();
-      await deps.rebuilds.startOutdated(deps.projections.outdated);
-      for (const process of deps.processes) await process.start();
-      deps.jobs.start();
-      if (config.adminEmail && config.adminPassword) {
-        const admin = await ensureAdmin(deps, config.adminEmail, config.adminPassword, systemContext('bootstrap-admin'));
-        // Always logged, whatever LOG_LEVEL says: the operator needs to know the admin can sign in.
-        deps.logger.child({}, { level: 'info' }).info(
-          { email: config.adminEmail, customerId: admin.customerId, created: admin.position !== undefined },
-          'admin account ready',
-        );
-      } else deps.logger.warn('ADMIN_EMAIL / ADMIN_PASSWORD are not set: no admin account is created');
-      // A seed interrupted by a crash is finished at the next start.
-      if (config.seedDemo && (empty || (await demoCatalogUnfinished(deps.commands)))) {
-        const count = await seedDemoCatalog(deps.commands, config.currency, systemContext('seed-demo'));
-        deps.logger.info({ products: count }, 'empty store: demo catalog created');
-      }
-      purge = setInterval(() => void deps.idempotency.purgeExpired().catch(() => undefined), 3600_000).unref();
-      const app = edge.createApp(deps);
-      server = await new Promise<Server>((resolve, reject) => {
-        const listening = app.listen(config.port, config.host, () => resolve(listening)).once('error', reject);
-      });
-      const port = (server.address() as AddressInfo).port;
-      // Where the server listens is always logged, whatever LOG_LEVEL says: tools and operators need it.
-      deps.logger.child({}, { level: 'info' }).info({ port, host: config.host, dataDir: config.dataDir }, 'listening');
-      return port;
-    },
-    async stop() {
-      clearInterval(purge);
-      if (server) {
-        server.closeIdleConnections();
-        await new Promise<void>((resolve) => server!.close(() => resolve()));
-      }
-      for (const process of deps.processes) await process.stop();
-      await deps.rebuilds.stop();
-      await deps.jobs.stop();
-      await deps.projections.stop();
-      await mailer.close();
-      await limits.close();
-      await deps.eventStore.close();
-      await deps.readModels.close();
-    },
-  };
-};

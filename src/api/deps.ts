@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { ClusterView } from '../cluster/view.js';
 import type { CommandHandler } from '../commands/command-handler.js';
 import type { Config } from '../config.js';
 import type { EventSchema } from '../domain/shared/event-schema.js';
@@ -8,7 +9,6 @@ import type { PasswordHasher } from '../infrastructure/security/passwords.js';
 import type { Rebuilds } from '../operations/rebuild.js';
 import type { JobRunner } from '../processes/jobs.js';
 import type { ProcessManagerRunner } from '../processes/runner.js';
-import type { ProjectionRunner } from '../projections/runner.js';
 import type { AccountRoles } from './account-roles.js';
 import type { TokenIssuer } from './auth.js';
 import type { SessionPositions } from './consistency.js';
@@ -29,7 +29,9 @@ export type AppDeps = {
   /** The read models as queries see them (a projection's current collection by its logical name). */
   readModels: ReadModelStore;
   commands: CommandHandler;
-  projections: ProjectionRunner;
+  /** The shop's runners wherever they run: read-your-writes, readiness, the admin lists. */
+  cluster: ClusterView;
+  /** The process managers' runners (running here or not): parked events are replayed through them. */
   processes: RunningProcess[];
   rebuilds: Rebuilds;
   jobs: JobRunner;

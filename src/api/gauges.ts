@@ -3,32 +3,32 @@ import { JOBS, PARKED_JOBS } from '../processes/jobs.js';
 import { PARKED_EVENTS } from '../processes/runner.js';
 import type { AppDeps } from './deps.js';
 
-/** The shop's own gauges in /metrics: the log's head, where each follower stands and how far behind, waiting and parked work. */
+/**
+ * The shop's own gauges in /metrics: the log's head, where each follower stands and how far
+ * behind (wherever it runs), what this process holds, waiting and parked work.
+ */
 export const registerGauges = (deps: AppDeps) => {
   // Positions are the store's: event numbers on the embedded store, byte offsets on EventStoreDB. Lags are counted events.
   const position = 'embedded store: event number; EventStoreDB: byte offset in its log';
   deps.metrics.gauge('eventstore_head_position', `Position of the last event in the log (${position})`, [], async (set) =>
     set({}, await deps.eventStore.headPosition()),
   );
+  const ofKind = async (kind: string) => (await deps.cluster.runners()).filter((r) => r.kind === kind);
   deps.metrics.gauge('projection_checkpoint', `Position each projection has processed (${position})`, ['projection'], async (set) => {
-    for (const { name } of deps.projections.projections) set({ projection: name }, deps.projections.checkpointOf(name) ?? 0);
+    for (const { name, position: at } of await ofKind('projection')) set({ projection: name }, at);
   });
   const counted = `counted up to ${LAG_COUNT_LIMIT}`;
-  deps.metrics.gauge('projection_lag_events', `Events each projection has still to read (${counted})`, ['projection'], async (set) => {
+  const lags = (kind: string, label: string) => async (set: (labels: Record<string, string>, value: number) => void) => {
     const lagOf = lagCounter(deps.eventStore);
-    for (const { name } of deps.projections.projections) {
-      const { events } = await lagOf(deps.projections.checkpointOf(name) ?? 0);
+    for (const runner of await ofKind(kind)) {
+      const { events } = await lagOf(runner.position);
       // Not counted (the store is down): left out, so the scrape of every other metric still answers.
-      if (events !== null) set({ projection: name }, events);
+      if (events !== null) set({ [label]: runner.name }, events);
     }
-  });
-  deps.metrics.gauge('process_manager_lag_events', `Events each process manager has still to read (${counted})`, ['process_manager'], async (set) => {
-    const lagOf = lagCounter(deps.eventStore);
-    for (const process of deps.processes) {
-      const { events } = await lagOf(process.checkpoint);
-      if (events !== null) set({ process_manager: process.name }, events);
-    }
-  });
+  };
+  deps.metrics.gauge('projection_lag_events', `Events each projection has still to read (${counted})`, ['projection'], lags('projection', 'projection'));
+  deps.metrics.gauge('process_manager_lag_events', `Events each process manager has still to read (${counted})`, ['process_manager'], lags('process-manager', 'process_manager'));
+  registerClusterGauges(deps);
   deps.metrics.gauge('jobs_waiting', 'Scheduled jobs (provider calls, timers, emails) not yet done', [], async (set) =>
     set({}, await deps.readModels.collection(JOBS).countDocuments({})),
   );
@@ -36,4 +36,21 @@ export const registerGauges = (deps: AppDeps) => {
     set({ kind: 'event' }, await deps.readModels.collection(PARKED_EVENTS).countDocuments({}));
     set({ kind: 'job' }, await deps.readModels.collection(PARKED_JOBS).countDocuments({}));
   });
+};
+
+/** What this process holds (labelled with its id, so a scrape of every instance says who runs what), and its lease history. */
+const registerClusterGauges = (deps: AppDeps) => {
+  deps.metrics.gauge('cluster_runner_held', 'Runners (projections, process managers): 1 when this process holds its lease', ['runner', 'process'], async (set) => {
+    const holds = new Set(deps.cluster.holds());
+    for (const { name } of await deps.cluster.runners()) set({ runner: name, process: deps.cluster.processId }, holds.has(name) ? 1 : 0);
+  });
+  deps.metrics.gauge('cluster_processes', 'Live processes of the shop', [], async (set) => set({}, (await deps.cluster.processes()).length));
+  deps.metrics.gauge(
+    'cluster_lease_events',
+    'Leases claimed, taken over, released and lost, and writes refused under an old epoch, by this process since it started',
+    ['runner', 'event', 'process'],
+    async (set) => {
+      for (const { runner, event, count } of deps.cluster.leaseEvents()) set({ runner, event, process: deps.cluster.processId }, count);
+    },
+  );
 };

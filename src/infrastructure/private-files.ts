@@ -30,8 +30,14 @@ export const privateDatabaseFile = (path: string): void => {
   for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) if (existsSync(file)) narrow(file, PRIVATE_FILE);
 };
 
+/** A file gone meanwhile (SQLite's journal of another process starting on the same DATA_DIR) needs nothing. */
 const narrow = (path: string, mode: number): boolean => {
-  if ((statSync(path).mode & 0o777) === mode) return false;
-  chmodSync(path, mode);
-  return true;
+  try {
+    if ((statSync(path).mode & 0o777) === mode) return false;
+    chmodSync(path, mode);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw error;
+  }
 };

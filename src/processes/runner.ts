@@ -9,7 +9,8 @@ import { shipmentDecider, shipmentStream } from '../domain/shipping/shipment.js'
 import { NotFoundError } from '../domain/shared/errors.js';
 import type { EventStore, RecordedEvent } from '../infrastructure/event-store/event-store.js';
 import { CheckpointPacer } from '../infrastructure/event-store/checkpoint-pacer.js';
-import { LogFollower, type FollowerStatus } from '../infrastructure/event-store/log-follower.js';
+import { refusedByLease, type Fence } from '../cluster/leases.js';
+import { LogFollower, StopFollowing, type FollowerStatus } from '../infrastructure/event-store/log-follower.js';
 import { DuplicateKeyError, type Document, type ReadModelStore, type WriteOperation } from '../infrastructure/read-models/read-model-store.js';
 import { CHECKPOINTS } from '../projections/runner.js';
 import { JOBS, jobDocument } from './jobs.js';
@@ -27,6 +28,10 @@ import type { Job, ProcessManager, SagaCommand } from './process-manager.js';
  * - An event whose handling keeps failing while both stores answer is parked with its
  *   error and the events behind it go on. When a store does not answer, nothing is
  *   parked: the batch is retried until it does.
+ * - Under a lease (several processes), that write also carries the lease's guard (see
+ *   Fence): once another process has taken the lease over, it fails as a whole and the
+ *   runner stops. Commands already sent for the batch find their events there when the new
+ *   holder sends them again (their ids derive from the triggering event).
  */
 
 export type ProcessRunnerDeps = {
@@ -73,6 +78,7 @@ export class ProcessManagerRunner<S> {
   private readonly follower: LogFollower;
   private readonly pacer = new CheckpointPacer();
   private position = 0;
+  private fence: Fence | undefined;
 
   constructor(
     private readonly deps: ProcessRunnerDeps,
@@ -103,7 +109,9 @@ export class ProcessManagerRunner<S> {
     return this.follower.lastError;
   }
 
-  async start(): Promise<void> {
+  /** Starts following from the stored checkpoint; under a lease, with its fence. */
+  async start(fence?: Fence): Promise<void> {
+    this.fence = fence;
     const stored = await this.deps.readModels.collection<Document & { position: number }>(CHECKPOINTS).findOne({ _id: this.checkpointId });
     this.position = stored?.position ?? 0;
     this.follower.start(this.position, (events) => this.apply(events));
@@ -132,12 +140,24 @@ export class ProcessManagerRunner<S> {
       this.position = last;
       return;
     }
-    // Saga state, jobs and checkpoint go back together after a power cut, and the events come again.
-    await this.deps.readModels.bulkWrite(this.writes(outcomes, last), { durable: false });
+    await this.record(this.writes(outcomes, last));
     this.pacer.written();
     this.position = last;
     const jobs = outcomes.flatMap((o) => o.jobs);
     if (jobs.length > 0) this.deps.jobsScheduled?.(jobs);
+  }
+
+  /** Saga state, jobs and checkpoint go back together after a power cut, and the events come again. */
+  private async record(writes: WriteOperation[]): Promise<void> {
+    const fence = this.fence;
+    try {
+      // The lease's guard first: a refused write stops before staging anything else.
+      await this.deps.readModels.bulkWrite(fence ? [...fence.guards(), ...writes] : writes, { durable: false });
+    } catch (error) {
+      if (!fence || !refusedByLease(error)) throw error;
+      fence.refused(error);
+      throw new StopFollowing(`a write was refused: ${error.message} (another process took the lease over)`);
+    }
   }
 
   /**

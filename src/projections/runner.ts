@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import type { EventSchema } from '../domain/shared/event-schema.js';
 import type { EventStore, RecordedEvent } from '../infrastructure/event-store/event-store.js';
 import { CheckpointPacer } from '../infrastructure/event-store/checkpoint-pacer.js';
-import { LogFollower, RewindTo, type FollowerStatus } from '../infrastructure/event-store/log-follower.js';
+import { refusedByLease, type Fence } from '../cluster/leases.js';
+import { LogFollower, RewindTo, StopFollowing, type FollowerStatus } from '../infrastructure/event-store/log-follower.js';
 import {
   DuplicateKeyError,
   loadOperation,
@@ -25,6 +26,9 @@ import { WriteBehind } from './write-behind.js';
  *   checkpoint; every write of this runner is guarded on its checkpoint still naming its
  *   collection, so after a swap its next write fails as a whole, and it reloads its
  *   checkpoints and follows the log again from where the rebuilt collection stands.
+ * - Under leases (several processes), every write also carries the guards of the leases it
+ *   runs under (see Fence): once another process has taken one over, the write fails as a
+ *   whole and the runner stops.
  */
 
 export type RunnerDeps = {
@@ -58,6 +62,8 @@ export type RunnerOptions = {
    * must not say so.
    */
   fresh?: boolean;
+  /** The leases this runner runs under: every write carries their guards (see Fence). */
+  fence?: Fence;
 };
 
 export type Checkpoint = Document & {
@@ -120,11 +126,18 @@ export class ProjectionRunner {
   /** A clean stop writes the checkpoint the pacer left behind (unless a rebuild swapped a collection in meanwhile). */
   private async writeDeferredCheckpoints(): Promise<void> {
     try {
-      await this.deps.readModels.bulkWrite(this.checkpointWrites(this.position), { durable: false });
+      await this.deps.readModels.bulkWrite(this.guarded(this.checkpointWrites(this.position)), { durable: false });
       this.pacer.written();
     } catch (error) {
+      // A lease taken over meanwhile: the checkpoint is the new holder's to write.
+      if (this.options.fence && refusedByLease(error)) return;
       if (!(error instanceof DuplicateKeyError && error.collection === this.checkpointCollection)) throw error;
     }
+  }
+
+  /** The leases' guards first: a write refused by one stops before staging anything else. */
+  private guarded(operations: WriteOperation[]): WriteOperation[] {
+    return this.options.fence ? [...this.options.fence.guards(), ...operations] : operations;
   }
 
   /** The position every projection of this runner has reached. */
@@ -204,12 +217,19 @@ export class ProjectionRunner {
     this.options.onProgress?.(last, this.read);
   }
 
-  /** Writes a batch; when a rebuild swapped a collection in meanwhile, reloads and rewinds instead. */
+  /**
+   * Writes a batch; when a rebuild swapped a collection in meanwhile, reloads and rewinds
+   * instead; when a lease was taken over, stops (its new holder carries on).
+   */
   private async write(operations: WriteOperation[]): Promise<void> {
     try {
       // Documents and checkpoint are derived from the log: consistent, not each one fsynced.
-      await this.deps.readModels.bulkWrite(operations, { durable: false });
+      await this.deps.readModels.bulkWrite(this.guarded(operations), { durable: false });
     } catch (error) {
+      if (this.options.fence && refusedByLease(error)) {
+        this.options.fence.refused(error);
+        throw new StopFollowing(`a write was refused: ${error.message} (another process took the lease over)`);
+      }
       if (!(error instanceof DuplicateKeyError && error.collection === this.checkpointCollection)) throw error;
       await this.loadCheckpoints();
       this.deps.logger.info({ position: this.position }, 'a rebuilt read model was swapped in: following the log again from its position');

@@ -44,12 +44,22 @@ export class ProjectionViews implements ReadModelStore {
     this.loadedAt = 0;
   }
 
+  /**
+   * Takes the mapping from checkpoints read at `readAt` when that is more recent than its own:
+   * a reader that waited for the checkpoints to reach its position then reads the collections
+   * they name, even right after a swap.
+   */
+  adopt(checkpoints: Iterable<Checkpoint>, readAt: number): void {
+    if (readAt <= this.loadedAt) return;
+    this.mapping = mappingOf(checkpoints);
+    this.loadedAt = readAt;
+  }
+
   private refresh(): Promise<void> {
     this.loading ??= (async () => {
       try {
-        const checkpoints = await this.store.collection<Checkpoint>(CHECKPOINTS).find({ logical: { $exists: true } });
-        this.mapping = new Map(checkpoints.map((c) => [c.logical, c.collection]));
-        this.loadedAt = Date.now();
+        const readAt = Date.now();
+        this.adopt(await this.store.collection<Checkpoint>(CHECKPOINTS).find({ logical: { $exists: true } }), readAt);
       } finally {
         this.loading = undefined;
       }
@@ -85,6 +95,9 @@ export class ProjectionViews implements ReadModelStore {
     return this.store.close();
   }
 }
+
+const mappingOf = (checkpoints: Iterable<Checkpoint>) =>
+  new Map([...checkpoints].filter((c) => typeof c.logical === 'string').map((c) => [c.logical, c.collection]));
 
 /** A collection handle that finds its physical collection at every call. */
 class ViewCollection<T extends Document> implements ReadModelCollection<T> {

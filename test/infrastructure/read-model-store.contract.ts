@@ -212,6 +212,33 @@ export const readModelStoreContract = (
         expect(await sagas.find({}, { sort: { _id: 1 } })).to.deep.equal([saga('s1', 'released'), saga('s2', 'failed')]);
       });
 
+      it('updates with a pipeline whose expressions read the document as it was, and upserts through one from the filter', async () => {
+        const leases = store.collection('pipelined');
+        const claim = [{ $set: { epoch: { $add: [{ $ifNull: ['$epoch', 0] }, 1] }, previous: { $ifNull: ['$owner', 'nobody'] }, owner: 'b' } }, { $unset: 'stale' }];
+        expect(await leases.updateOne({ _id: 'l1', kind: 'lease' }, claim, { upsert: true })).to.deep.equal({ matchedCount: 0, modifiedCount: 0, upsertedId: 'l1' });
+        expect(await leases.findOne({ _id: 'l1' })).to.deep.equal({ _id: 'l1', kind: 'lease', epoch: 1, previous: 'nobody', owner: 'b' });
+        await leases.replaceOne({ _id: 'l1' }, { _id: 'l1', kind: 'lease', epoch: 4, owner: 'a', stale: true });
+        expect(await leases.updateOne({ _id: 'l1' }, claim)).to.deep.equal({ matchedCount: 1, modifiedCount: 1, upsertedId: null });
+        expect(await leases.findOne({ _id: 'l1' })).to.deep.equal({ _id: 'l1', kind: 'lease', epoch: 5, previous: 'a', owner: 'b' });
+        await store.bulkWrite([{ collection: 'pipelined', updateOne: { filter: { _id: 'l1' }, update: [{ $set: { epoch: { $add: ['$epoch', 10] } } }] } }]);
+        expect(await leases.findOne({ _id: 'l1' }, { projection: { epoch: 1 } })).to.deep.equal({ _id: 'l1', epoch: 15 });
+      });
+
+      it("compares with the store's clock ($$NOW as milliseconds) in filters and in pipeline updates", async () => {
+        const leases = store.collection<Document & { expiresAt: number }>('clocked');
+        const before = Date.now();
+        await leases.updateOne({ _id: 'l1' }, [{ $set: { expiresAt: { $add: [{ $toLong: '$$NOW' }, 60_000] } } }], { upsert: true });
+        await leases.updateOne({ _id: 'l2' }, [{ $set: { expiresAt: { $subtract: [{ $toLong: '$$NOW' }, 1] } } }], { upsert: true });
+        const stored = await leases.findOne({ _id: 'l1' });
+        // The server's clock is not this host's: only roughly a minute from now.
+        expect(stored!.expiresAt).to.be.a('number').and.be.greaterThan(before + 30_000);
+        const expired = { $expr: { $lte: ['$expiresAt', { $toLong: '$$NOW' }] } };
+        expect((await leases.find(expired)).map((l) => l._id)).to.deep.equal(['l2']);
+        expect(await leases.countDocuments({ $or: [{ owner: 'x' }, expired] })).to.equal(1);
+        const [withNow] = await leases.aggregate<{ now: number }>([{ $match: { _id: 'l1' } }, { $project: { now: { $toLong: '$$NOW' } } }]);
+        expect(withNow!.now).to.be.a('number').and.be.lessThan(stored!.expiresAt);
+      });
+
       it('updates and deletes many, reporting counts', async () => {
         const products = await seeded();
         const updated = await products.updateMany({ brand: 'Acme' }, { $set: { brand: 'ACME' } });

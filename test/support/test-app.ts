@@ -33,6 +33,8 @@ import { ALL_PROJECTIONS } from '../../src/projections/index.js';
 import { Rebuilds } from '../../src/operations/rebuild.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
 import { ProjectionViews } from '../../src/projections/views.js';
+import { RunnerBoard } from '../../src/cluster/view.js';
+import { soloCluster } from './solo-cluster.js';
 import { tempDir } from './temp-dir.js';
 
 /**
@@ -86,7 +88,11 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     new ProcessManagerRunner(processDeps, orderSaga(options.paymentTimeoutMs ?? 30_000), { retryDelayMs: 10 }),
     new ProcessManagerRunner(processDeps, notificationsManager, { retryDelayMs: 10 }),
   ];
-  const deps: AppDeps = {
+  const names = [...ALL_PROJECTIONS.map((p) => p.name), ...processes.map((p) => p.name)];
+  const local = { projections: () => projections, process: (name: string) => processes.find((p) => p.name === name) };
+  const cluster = new RunnerBoard({ store, eventStore, schema }, soloCluster(names), local, ALL_PROJECTIONS, processes.map((p) => p.name));
+  // The projection runner too: tests stop and start it to make the read models lag.
+  const deps: AppDeps & { projections: ProjectionRunner } = {
     config: { currency: 'USD', rateLimitPerMinute: options.rateLimitPerMinute ?? 0, trustProxy: false, corsOrigins: options.corsOrigins ?? [] },
     logger,
     clock,
@@ -94,6 +100,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     schema,
     readModels,
     commands,
+    cluster,
     projections,
     passwords: new PasswordHasher(10),
     tokens: new TokenIssuer('test-secret-of-enough-length-0123456789', 3600),
@@ -101,7 +108,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     loginThrottle: new LoginThrottle(options.loginMaxFailures ?? 5, 900),
     clientLimit: new ClientRateLimit(options.rateLimitPerMinute ?? 0),
     idempotency: new IdempotencyKeys(readModels),
-    sessions: new SessionPositions(projections, 5000),
+    sessions: new SessionPositions(cluster, 5000),
     metrics: new Metrics(),
     processes,
     jobs,

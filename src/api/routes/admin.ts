@@ -1,12 +1,10 @@
 import { Router } from 'express';
 import { lagCounter, lagFields } from '../../infrastructure/event-store/lag.js';
-import { statusLine } from '../../infrastructure/event-store/log-follower.js';
 import type { Document } from '../../infrastructure/read-models/read-model-store.js';
 import { ConflictError } from '../../domain/shared/errors.js';
 import { replayParkedEvent } from '../../operations/parked.js';
 import { PARKED_JOBS, requeueParkedJob } from '../../processes/jobs.js';
 import { PARKED_EVENTS } from '../../processes/runner.js';
-import { CHECKPOINTS, type Checkpoint } from '../../projections/runner.js';
 
 const withoutId = <D extends { _id: string }>({ _id, ...rest }: D) => rest;
 import { paged } from '../../projections/paging.js';
@@ -37,32 +35,25 @@ export const adminRoutes = (deps: AppDeps): Router => {
     res.json(await page(PARKED_JOBS, 'parkedAt')(await parseQuery(PageQuery, req.query)));
   });
 
-  // Every projection and process manager: where it stands in the log, how many events behind (`lag`,
-  // counted up to 1000: `lagExact` false past that) and its status (`retrying: <error>`, `failed: <error>`...).
+  // Every projection and process manager, wherever it runs: where it stands in the log, how many events behind
+  // (`lag`, counted up to 1000: `lagExact` false past that), its status (`retrying: <error>`, `failed: <error>`,
+  // `unassigned` while no process runs it...), and the process holding its lease (`owner`) under which `epoch`.
   router.get('/projections', async (_req, res) => {
     const lagOf = lagCounter(deps.eventStore);
     const rebuilds = new Map((await deps.rebuilds.statuses()).map((r) => [r._id, r]));
-    // The stored checkpoints are the truth: a rebuild in another process moves them.
-    const checkpoints = new Map((await deps.readModels.collection<Checkpoint>(CHECKPOINTS).find({})).map((c) => [c._id, c]));
-    const projections = deps.projections.projections.map(async ({ name, collection }) => {
-      const position = checkpoints.get(name)?.position ?? 0;
+    const runners = (await deps.cluster.runners()).map(async ({ name, kind, collection, position, status, owner, epoch }) => {
+      const lag = lagFields(await lagOf(position));
+      if (kind === 'process-manager') return { name, kind, position, ...lag, status, owner, epoch };
       const rebuild = rebuilds.get(name);
-      const lag = await lagOf(position);
-      return {
-        name,
-        kind: 'projection',
-        collection: checkpoints.get(name)?.collection ?? collection,
-        position,
-        ...lagFields(lag),
-        status: rebuild?.status === 'running' ? 'rebuilding' : statusLine(deps.projections),
-        ...(rebuild ? { lastRebuild: withoutId(rebuild) } : {}),
-      };
+      const shown = rebuild?.status === 'running' ? 'rebuilding' : status;
+      return { name, kind, collection, position, ...lag, status: shown, owner, epoch, ...(rebuild ? { lastRebuild: withoutId(rebuild) } : {}) };
     });
-    const processes = deps.processes.map(async (p) => {
-      const lag = await lagOf(p.checkpoint);
-      return { name: p.name, kind: 'process-manager', position: p.checkpoint, ...lagFields(lag), status: statusLine(p) };
-    });
-    res.json(await Promise.all([...projections, ...processes]));
+    res.json(await Promise.all(runners));
+  });
+
+  // The shop's live processes, and the runners each holds.
+  router.get('/cluster', async (_req, res) => {
+    res.json({ processes: await deps.cluster.processes() });
   });
 
   // Rebuild one projection (or `all`) from the log into a new collection, swapped in when caught up (202).

@@ -37,7 +37,7 @@ export const reviewRoutes = (deps: AppDeps): Router => {
     commands: deps.commands,
     products: deps.readModels.collection<ProductView>('products'),
     orders: deps.readModels.collection<OrderView>('orders'),
-    catchUp: async () => void (await deps.projections.waitFor(await deps.eventStore.headPosition(), CATCH_UP_MS)),
+    catchUp: async () => void (await deps.cluster.waitFor(await deps.eventStore.headPosition(), CATCH_UP_MS)),
   };
 
   // Review a product received in a delivered order: 201 the first time, 200 when it replaces the customer's earlier review.

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { statusLine } from '../../infrastructure/event-store/log-follower.js';
+import type { RunnerState } from '../../cluster/view.js';
 import type { AppDeps } from '../deps.js';
 
 /** Liveness, readiness and metrics: no authentication, no rate limit. */
@@ -11,14 +11,15 @@ export const operationsRoutes = (deps: AppDeps): Router => {
     res.json({ status: 'ok' });
   });
 
-  // Both stores answer and the read models follow the log live; else what each is doing (`retrying: <error>`...).
+  // Both stores answer and the shop's read models and process managers follow the log live, in whichever
+  // process runs them; else what each is doing (`retrying: <error>`, `unassigned`...).
   router.get('/ready', async (_req, res) => {
-    const behind = deps.processes.find((p) => !p.caughtUp);
+    const runners = await deps.cluster.runners().catch((error: unknown): RunnerState[] | string => (error instanceof Error ? error.message : 'unreachable'));
     const checks = {
       eventStore: await reachable(() => deps.eventStore.headPosition()),
       readModels: await reachable(() => deps.readModels.ping()),
-      projections: deps.projections.caughtUp ? 'ok' : statusLine(deps.projections),
-      processManagers: behind ? `${behind.name}: ${statusLine(behind)}` : 'ok',
+      projections: typeof runners === 'string' ? runners : projectionsCheck(runners.filter((r) => r.kind === 'projection')),
+      processManagers: typeof runners === 'string' ? runners : processCheck(runners.filter((r) => r.kind === 'process-manager')),
     };
     const ready = Object.values(checks).every((value) => value === 'ok');
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks });
@@ -30,6 +31,18 @@ export const operationsRoutes = (deps: AppDeps): Router => {
   });
 
   return router;
+};
+
+/** One status when the projections that lag share it (they run together), else the first one's with its name. */
+const projectionsCheck = (projections: RunnerState[]): string => {
+  const behind = projections.filter((p) => !p.caughtUp);
+  if (behind.length === 0) return 'ok';
+  return behind.every((p) => p.status === behind[0]!.status) ? behind[0]!.status : `${behind[0]!.name}: ${behind[0]!.status}`;
+};
+
+const processCheck = (processes: RunnerState[]): string => {
+  const behind = processes.find((p) => !p.caughtUp);
+  return behind ? `${behind.name}: ${behind.status}` : 'ok';
 };
 
 const reachable = async (probe: () => Promise<unknown>): Promise<string> => {

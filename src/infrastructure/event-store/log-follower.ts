@@ -33,6 +33,17 @@ export class RewindTo extends Error {
   }
 }
 
+/**
+ * Thrown by a handler that may not go on (another process took its lease over): the follower
+ * stops where it is, as if stopped, and `lastError` says why.
+ */
+export class StopFollowing extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StopFollowing';
+  }
+}
+
 const YIELD_AFTER_MS = 10;
 
 type Waiter = { position: number; done: (reached: boolean) => void };
@@ -92,6 +103,16 @@ export class LogFollower {
     await this.running;
   }
 
+  /** Stopped from inside (see StopFollowing): whoever waits is answered now. */
+  private halt(reason: string): void {
+    this.stopped = true;
+    this.state = 'stopped';
+    this.error = reason;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiters) waiter.done(false);
+  }
+
   /** Resolves true once `position` has been handled, false after `timeoutMs` or on stop. */
   waitFor(position: number, timeoutMs: number): Promise<boolean> {
     if (this.position >= position) return Promise.resolve(true);
@@ -126,6 +147,10 @@ export class LogFollower {
         if (error instanceof RewindTo) {
           this.position = error.position;
           continue;
+        }
+        if (error instanceof StopFollowing) {
+          this.halt(error.message);
+          break;
         }
         this.error = error instanceof Error ? error.message : String(error);
         if (error instanceof UnrecoverableReadError) {

@@ -171,7 +171,7 @@ export class SqliteEventStore implements EventStore {
             outcomes.push({ error });
           }
         }
-      })();
+      }).immediate(); // The write lock first: another process's commit makes a read turned write fail at once (SQLITE_BUSY).
     } catch (error) {
       for (const pending of batch) pending.reject(error);
       return;

@@ -13,11 +13,25 @@
 
 export type Document = { _id: string; [key: string]: unknown };
 
-/** A MongoDB query filter. */
+/**
+ * A MongoDB query filter. `$expr` may compare with the store's clock, in milliseconds:
+ * `{ $expr: { $lte: ['$expiresAt', { $toLong: '$$NOW' }] } }` (times are numbers here: a
+ * document holds JSON values, and MongoDB's `$$NOW` is a date).
+ */
 export type Filter = Record<string, unknown>;
 
 /** MongoDB update operators: $set, $unset, $inc, $push, $pull, $addToSet, $min, $max, $setOnInsert, ... */
-export type Update = Record<string, unknown>;
+export type UpdateOperators = Record<string, unknown>;
+
+/**
+ * An update as an aggregation pipeline (MongoDB 4.2+): `$set`/`$addFields`, `$unset`,
+ * `$project`, `$replaceWith`/`$replaceRoot` stages whose expressions read the document as it
+ * was and the store's clock (`$$NOW`). An upsert applies it to the filter's equality fields.
+ * What a write computes from the store's clock does not depend on the writer's.
+ */
+export type UpdatePipeline = Array<Record<string, unknown>>;
+
+export type Update = UpdateOperators | UpdatePipeline;
 
 export type Sort = Record<string, 1 | -1>;
 

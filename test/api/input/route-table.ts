@@ -166,6 +166,7 @@ export const ROUTES: RouteCase[] = [
   { route: 'GET /api/v1/admin/parked-events', as: 'admin', url: () => '/api/v1/admin/parked-events', query: () => page, numbers: PAGING },
   { route: 'GET /api/v1/admin/parked-jobs', as: 'admin', url: () => '/api/v1/admin/parked-jobs', query: () => page, numbers: PAGING },
   { route: 'GET /api/v1/admin/projections', as: 'admin', url: () => '/api/v1/admin/projections' },
+  { route: 'GET /api/v1/admin/cluster', as: 'admin', url: () => '/api/v1/admin/cluster' },
   { route: 'POST /api/v1/admin/projections/:name/rebuild', as: 'admin', url: () => '/api/v1/admin/projections/no-such-projection/rebuild' },
   { route: 'POST /api/v1/admin/parked-events/:id/replay', as: 'admin', url: (ids) => `/api/v1/admin/parked-events/${ids.unknownId}/replay` },
   { route: 'PUT /api/v1/admin/customers/:id/role', as: 'admin', url: (ids) => `/api/v1/admin/customers/${ids.unknownId}/role`, body: () => ({ role: 'customer' }) },

@@ -1,0 +1,121 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { v4 as uuidv4 } from 'uuid';
+import type { Cluster } from '../cluster/cluster.js';
+import { ensureAdmin } from '../commands/accounts.js';
+import type { CommandContext } from '../commands/command-handler.js';
+import { demoCatalogUnfinished, seedDemoCatalog } from '../commands/demo-catalog.js';
+import type { Config } from '../config.js';
+import { ConflictError } from '../domain/shared/errors.js';
+import type { LimitStore } from '../infrastructure/limits/limit-store.js';
+import type { Mailer } from '../infrastructure/mail/mailer.js';
+import type { AppDeps } from './deps.js';
+
+/** A composed process's start and stop: its part in the cluster, the admin and demo data, the HTTP server. */
+
+type Edge = typeof import('./edge.js');
+
+export type System = {
+  deps: AppDeps;
+  /** Starts projections, bootstraps the admin and demo data, then listens. Resolves with the bound port. */
+  start(): Promise<number>;
+  stop(): Promise<void>;
+};
+
+/**
+ * The signing key: configured, or generated once and kept in DATA_DIR (readable by the owner
+ * only). Processes starting together on one DATA_DIR agree on one: the key is written whole
+ * to a file of its own, then linked into place, which only the first can do.
+ */
+export const jwtSecret = (config: Config): string => {
+  if (config.jwtSecret) return config.jwtSecret;
+  const path = join(config.dataDir, 'jwt-secret');
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  writeFileSync(draft, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
+  try {
+    linkSync(draft, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  } finally {
+    rmSync(draft, { force: true });
+  }
+  return readFileSync(path, 'utf8').trim();
+};
+
+/**
+ * Makes the admin account. Processes starting together on one shop may register it at the
+ * same moment: one whose registration loses (409) looks again, and finds the account made
+ * (to promote) once the winner's registration is complete.
+ */
+const bootstrapAdmin = async (deps: AppDeps, email: string, password: string, context: CommandContext) => {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await ensureAdmin(deps, email, password, context);
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt === 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
+    }
+  }
+};
+
+export type Parts = { mailer: Mailer; cluster: Cluster; limits: LimitStore };
+
+export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limits }: Parts, edge: Edge): System => {
+  let server: Server | undefined;
+  let purge: NodeJS.Timeout | undefined;
+  const systemContext = (what: string): CommandContext => {
+    const id = `${what}-${uuidv4()}`;
+    return { correlationId: id, causationId: id, actor: 'system', now: deps.clock().toISOString() };
+  };
+  return {
+    deps,
+    async start() {
+      const empty = (await deps.eventStore.headPosition()) === 0;
+      // Takes every lease that is free (all of them when alone) and runs those runners.
+      await cluster.start();
+      deps.jobs.start();
+      if (config.adminEmail && config.adminPassword) {
+        const admin = await bootstrapAdmin(deps, config.adminEmail, config.adminPassword, systemContext('bootstrap-admin'));
+        // Always logged, whatever LOG_LEVEL says: the operator needs to know the admin can sign in.
+        deps.logger.child({}, { level: 'info' }).info(
+          { email: config.adminEmail, customerId: admin.customerId, created: admin.position !== undefined },
+          'admin account ready',
+        );
+      } else deps.logger.warn('ADMIN_EMAIL / ADMIN_PASSWORD are not set: no admin account is created');
+      // A seed interrupted by a crash is finished at the next start.
+      if (config.seedDemo && (empty || (await demoCatalogUnfinished(deps.commands)))) {
+        const count = await seedDemoCatalog(deps.commands, config.currency, systemContext('seed-demo'));
+        deps.logger.info({ products: count }, 'empty store: demo catalog created');
+      }
+      purge = setInterval(() => void deps.idempotency.purgeExpired().catch(() => undefined), 3600_000).unref();
+      const app = edge.createApp(deps);
+      server = await new Promise<Server>((resolve, reject) => {
+        const listening = app.listen(config.port, config.host, () => resolve(listening)).once('error', reject);
+      });
+      const port = (server.address() as AddressInfo).port;
+      // Where the server listens is always logged, whatever LOG_LEVEL says: tools and operators need it.
+      deps.logger.child({}, { level: 'info' }).info({ port, host: config.host, dataDir: config.dataDir, process: cluster.id }, 'listening');
+      cluster.listening(port);
+      return port;
+    },
+    async stop() {
+      clearInterval(purge);
+      if (server) {
+        server.closeIdleConnections();
+        await new Promise<void>((resolve) => server!.close(() => resolve()));
+      }
+      // Every runner stops and every lease is given back at once: the other processes take over now.
+      await cluster.stop();
+      await deps.rebuilds.stop();
+      await deps.jobs.stop();
+      await mailer.close();
+      await limits.close();
+      await deps.eventStore.close();
+      await deps.readModels.close();
+    },
+  };
+};

@@ -1,0 +1,68 @@
+import type { Document, ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
+
+/**
+ * The processes of a shop: each registers itself and beats (by the store's clock) as often as
+ * it renews its leases; one not seen for a lease's length is gone. Balancing counts the live
+ * ones; `GET /api/v1/admin/cluster` lists them.
+ */
+
+export const MEMBERS = 'cluster_processes';
+
+export type Member = Document & {
+  pid: number;
+  host: string;
+  /** The HTTP port, once listening. */
+  port: number | null;
+  startedAt: string;
+  /** Milliseconds, by the store's clock. */
+  lastSeenAt: number;
+  expiresAt: number;
+};
+
+export type Self = { id: string; pid: number; host: string; startedAt: string };
+
+const NOW = { $toLong: '$$NOW' };
+/** Members gone for this long are forgotten (each restart registers a new one). */
+const FORGET_AFTER_MS = 3600_000;
+
+export class Membership {
+  private port: number | null = null;
+
+  constructor(
+    private readonly store: ReadModelStore,
+    private readonly ttlMs: number,
+    readonly self: Self,
+  ) {}
+
+  private get members() {
+    return this.store.collection<Member>(MEMBERS);
+  }
+
+  listening(port: number): void {
+    this.port = port;
+  }
+
+  /** Registers this process, or says it is still alive, until a lease's length from now. */
+  async beat(): Promise<void> {
+    const { id, ...fields } = this.self;
+    await this.members.updateOne(
+      { _id: id },
+      [{ $set: { ...fields, port: this.port, lastSeenAt: NOW, expiresAt: { $add: [NOW, this.ttlMs] } } }],
+      { upsert: true, durable: false },
+    );
+  }
+
+  /** The processes seen within a lease's length, this one included once it has beaten. */
+  live(): Promise<Member[]> {
+    return this.members.find({ $expr: { $gt: ['$expiresAt', NOW] } }, { sort: { startedAt: 1, _id: 1 } });
+  }
+
+  /** A clean stop: gone at once, not a lease's length later. */
+  async leave(): Promise<void> {
+    await this.members.deleteOne({ _id: this.self.id });
+  }
+
+  async forgetGone(): Promise<void> {
+    await this.members.deleteMany({ $expr: { $lt: ['$expiresAt', { $subtract: [NOW, FORGET_AFTER_MS] }] } }, { durable: false });
+  }
+}
