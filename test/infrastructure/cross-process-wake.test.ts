@@ -5,6 +5,7 @@ import { v4 as uuid } from 'uuid';
 import type { RecordedEvent } from '../../src/infrastructure/event-store/event-store.js';
 import { SqliteEventStore, type SqliteEventStoreOptions } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { storeProcess, type StoreProcess } from '../support/event-store-process.js';
+import { killServer, startServer, type ServerProcess } from '../support/server-process.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
 
 /**
@@ -106,6 +107,31 @@ describe('embedded event store across processes', () => {
     const quiet = await writer({ crossProcessWake: false });
     await quiet.append('there-1', 'Unannounced');
     await r.sees('Unannounced');
+  });
+
+  it("wakes a subscriber in another process with the real server's appends (the composition root's store rings)", async function () {
+    this.timeout(60_000);
+    let server: ServerProcess | undefined;
+    try {
+      server = await startServer({ DATA_DIR: dir.path, SEED_DEMO: 'false', RATE_LIMIT_PER_MINUTE: '0' });
+      const store = new SqliteEventStore({ path, crossProcessPollMs: A_MINUTE });
+      opened.push(store);
+      const seen: string[] = [];
+      const subscription = store.subscribeToAll({ fromPosition: await store.headPosition() });
+      void (async () => {
+        for await (const event of subscription) seen.push(event.type);
+      })();
+      await new Promise((resolve) => setTimeout(resolve, 100)); // it reads what is there, then waits
+      const registered = await fetch(`${server.url}/api/v1/account/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: 'far@shop.test', password: 'far-away-password', name: 'Far Away' }),
+      });
+      expect(registered.status).to.equal(201);
+      await eventually(() => (seen.includes('CustomerRegistered') ? true : undefined), 5000);
+    } finally {
+      await killServer(server, 'SIGTERM');
+    }
   });
 
   it('keeps the bell file private (0600), beside the database', async () => {
