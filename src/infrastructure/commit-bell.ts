@@ -87,7 +87,8 @@ export class CommitBell {
   private heardRing(event: string): void {
     if (this.closed) return;
     this.everHeard = true;
-    // Moved or deleted (kqueue says so at once; inotify only once no one has it open): the bell is elsewhere now.
+    // Moved or deleted (kqueue says so at once; inotify says so for a move, and for a deletion only once no
+    // process has the file open): the bell is elsewhere now. A deletion inotify does not report waits for check().
     if (event === 'rename') this.check();
     this.onRing();
   }

@@ -30,12 +30,12 @@ export class CrossProcessWake {
       dataVersion: () => number;
       /** What the subscribers wait on. */
       appended: Signal;
-      /** Called before they are woken by another process's commit. */
+      /** Another process may have committed: whatever the store knows of the file, it must look at it again. */
       changedElsewhere: () => void;
     },
   ) {
     this.dataVersion = deps.dataVersion();
-    if (options.bell) this.bell = new CommitBell(`${options.path}-wake`, () => this.look());
+    if (options.bell) this.bell = new CommitBell(`${options.path}-wake`, () => this.rang());
   }
 
   /** After a commit of this process: tells the others. */
@@ -67,6 +67,12 @@ export class CrossProcessWake {
     this.dataVersion = version;
     this.deps.changedElsewhere();
     this.deps.appended.notify();
+  }
+
+  /** Even when no one waits: a subscriber busy now reads next, and must not trust what it read before this commit. */
+  private rang(): void {
+    this.deps.changedElsewhere();
+    this.look();
   }
 
   private tick(): void {

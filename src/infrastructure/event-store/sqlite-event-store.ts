@@ -329,8 +329,10 @@ export class SqliteEventStore implements EventStore {
   /**
    * The local tail, cleared first if another process wrote to the file since it was built.
    * Looked at once per turn of the event loop: another process's commit can only become
-   * known here through an I/O event, in a later turn. (A command deciding on a tail a turn
-   * old still appends with its expected revision, which SQLite checks.)
+   * known here through an I/O event, in a later turn. A turn here ends at the next
+   * setImmediate, which an I/O callback can come before: the commit bell's ring (or the
+   * poll finding a commit) has the tail looked at again at once. (A command deciding on a
+   * tail a turn old still appends with its expected revision, which SQLite checks.)
    */
   private localTail(): LocalTail {
     // Another store of this process committing counts at once (tests and tools open several).
