@@ -13,6 +13,7 @@ export const BENCHMARKS: Record<BenchmarkName, () => Promise<Benchmark>> = {
   rebuild: async () => (await import('./rebuild.js')).rebuildBenchmark,
   checkout: async () => (await import('./checkout.js')).checkoutToConfirmed,
   'projection-lag': async () => (await import('./projection-lag.js')).projectionLag,
+  'cross-process-lag': async () => (await import('./cross-process-lag.js')).crossProcessLag,
   'hot-sku': async () => (await import('./hot-sku.js')).hotSku,
   'long-stream': async () => (await import('./long-stream.js')).longStream,
   search: async () => (await import('./search.js')).searchBenchmark,

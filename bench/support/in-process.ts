@@ -14,7 +14,7 @@ import type { LoadResult } from './shop-load.js';
  * The shop composed in this process, exactly as main.js composes it (its logs go to a file
  * asynchronously, as main.js writes them to stdout), for benchmarks that watch it from inside.
  */
-export const startShopHere = async (env: Record<string, string> = {}): Promise<Running & { deps: AppDeps }> => {
+export const startShopHere = async (env: Record<string, string> = {}): Promise<Running & { deps: AppDeps; dataDir: string }> => {
   const dir = tempDir('bench-shop-here-');
   const config = loadConfig({ ...shopEnv(dir.path, env), HOST: '127.0.0.1', PORT: '0' });
   const destination = pino.destination({ dest: join(dir.path, 'server.log'), sync: false });
@@ -23,6 +23,7 @@ export const startShopHere = async (env: Record<string, string> = {}): Promise<R
   return {
     url: `http://127.0.0.1:${port}`,
     deps: system.deps,
+    dataDir: dir.path,
     stop: async () => {
       await system.stop();
       destination.flushSync();

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { Signal } from '../signal.js';
+import { CrossProcessWake } from './cross-process-wake.js';
 import { LocalTail } from './local-tail.js';
 import { SqliteSubscription } from './sqlite-subscription.js';
 import {
@@ -31,8 +32,15 @@ import { privateDatabaseFile } from '../private-files.js';
 export type SqliteEventStoreOptions = {
   /** A file path, or ':memory:' for tests that need no durability. */
   path: string;
-  /** How often to look for appends made by other processes (ms). Appends in this process wake subscribers at once. */
+  /**
+   * How often a waiting subscriber looks for appends made by other processes (ms): the
+   * fallback behind the commit bell (see CrossProcessWake), which wakes it at once. Default
+   * 1000 once the bell is heard here, 100 until then (or when it cannot be). Appends in this
+   * process wake subscribers at once.
+   */
   crossProcessPollMs?: number;
+  /** Ring and listen to the commit bell (`<path>-wake`, see CommitBell). Default true; false leaves other processes to the poll. */
+  crossProcessWake?: boolean;
   /** Upper bound of appends committed by one transaction. */
   maxBatch?: number;
 };
@@ -80,8 +88,7 @@ export class SqliteEventStore implements EventStore {
   private flushScheduled = false;
   private readonly appended = new Signal();
   private readonly subscriptions = new Set<SqliteSubscription>();
-  private poller: NodeJS.Timeout | undefined;
-  private dataVersion = 0;
+  private readonly elsewhere: CrossProcessWake;
   private readonly tail = new LocalTail();
   /** The data_version the local tail is valid for: another process's commit changes it. */
   private tailDataVersion = 0;
@@ -95,7 +102,7 @@ export class SqliteEventStore implements EventStore {
   /** Transactions committed by the group commit: appends per commit is the batching factor. */
   commitCount = 0;
 
-  constructor(private readonly options: SqliteEventStoreOptions) {
+  constructor(options: SqliteEventStoreOptions) {
     privateDatabaseFile(options.path);
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
@@ -133,8 +140,16 @@ export class SqliteEventStore implements EventStore {
         .pluck(),
     };
     this.dataVersionStatement = this.db.prepare('PRAGMA data_version').pluck();
-    this.dataVersion = this.readDataVersion();
-    this.tailDataVersion = this.dataVersion;
+    this.tailDataVersion = this.readDataVersion();
+    this.elsewhere = new CrossProcessWake(
+      { path: options.path, bell: options.crossProcessWake !== false && isFile(options.path), pollMs: options.crossProcessPollMs },
+      {
+        dataVersion: () => this.readDataVersion(),
+        appended: this.appended,
+        // The local tail may have been checked earlier in this turn, before that commit was known.
+        changedElsewhere: () => (this.tailCheckedThisTurn = false),
+      },
+    );
   }
 
   // ---------------------------------------------------------------- append
@@ -179,6 +194,8 @@ export class SqliteEventStore implements EventStore {
     this.commitCount += 1;
     SqliteEventStore.commitsInProcess += 1;
     this.commitsSeen = SqliteEventStore.commitsInProcess;
+    // Before any append is answered: whoever learns of it (and then kills this process) finds the others told.
+    if (outcomes.some((outcome) => 'ok' in outcome && !outcome.ok.repeated)) this.elsewhere.committed();
     for (const [i, pending] of batch.entries()) if ('ok' in outcomes[i]! && pending.recorded) this.tail.appended(pending.recorded);
     // A refused append may have decided on a tail another process had moved: look again.
     if (outcomes.some((outcome) => 'error' in outcome)) this.tailCheckedThisTurn = false;
@@ -299,9 +316,9 @@ export class SqliteEventStore implements EventStore {
     return subscription;
   }
 
-  /** Resolves on the next append in this process or, through the poller, in another one. */
+  /** Resolves on the next append in this process or, through the commit bell or the poll, in another one. */
   waitForAppend(): Promise<void> {
-    this.startPoller();
+    if (!this.closed) this.elsewhere.waiting();
     return this.appended.wait();
   }
 
@@ -309,24 +326,13 @@ export class SqliteEventStore implements EventStore {
     this.appended.notify();
   }
 
-  private startPoller(): void {
-    if (this.poller || this.closed) return;
-    this.poller = setInterval(() => {
-      if (this.appended.waiting === 0) return;
-      const version = this.readDataVersion();
-      if (version !== this.dataVersion) {
-        this.dataVersion = version;
-        this.appended.notify();
-      }
-    }, this.options.crossProcessPollMs ?? 100);
-    this.poller.unref();
-  }
-
   /**
    * The local tail, cleared first if another process wrote to the file since it was built.
    * Looked at once per turn of the event loop: another process's commit can only become
-   * known here through an I/O event, in a later turn. (A command deciding on a tail a turn
-   * old still appends with its expected revision, which SQLite checks.)
+   * known here through an I/O event, in a later turn. A turn here ends at the next
+   * setImmediate, which an I/O callback can come before: the commit bell's ring (or the
+   * poll finding a commit) has the tail looked at again at once. (A command deciding on a
+   * tail a turn old still appends with its expected revision, which SQLite checks.)
    */
   private localTail(): LocalTail {
     // Another store of this process committing counts at once (tests and tools open several).
@@ -360,7 +366,7 @@ export class SqliteEventStore implements EventStore {
     if (this.closed) return;
     this.flush();
     this.closed = true;
-    if (this.poller) clearInterval(this.poller);
+    this.elsewhere.close();
     await Promise.all([...this.subscriptions].map((s) => s.close()));
     this.db.close();
   }
@@ -369,6 +375,8 @@ export class SqliteEventStore implements EventStore {
     return this.closed;
   }
 }
+
+const isFile = (path: string) => path !== '' && path !== ':memory:' && !path.startsWith('file:');
 
 const toRecorded = (row: EventRow): RecordedEvent => ({
   id: row.event_id,

@@ -4,7 +4,7 @@ import type { EventSubscription, ReadAllOptions, RecordedEvent } from './event-s
 export interface SubscriptionSource {
   readonly isClosed: boolean;
   readAllSync(options: ReadAllOptions): RecordedEvent[];
-  /** Resolves on the next append (in this process at once, from another one through polling). */
+  /** Resolves on the next append: in this process at once, from another one through the commit bell (or, failing that, the poll). */
   waitForAppend(): Promise<void>;
   /** Wakes whatever waits for an append (a subscription being closed). */
   wake(): void;
