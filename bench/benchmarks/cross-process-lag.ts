@@ -36,7 +36,7 @@ export const crossProcessLag = async ({ quick }: BenchOptions): Promise<Metric[]
     const load = (seconds: number) => cartLoadElsewhere({ url: shop.url, products, tokens, seconds, steadyRate: max.rate / 2 });
     const events = join(shop.dataDir, 'events.db');
 
-    const answered = acknowledgements(shop.deps.eventStore, shop.deps.projections);
+    const answered = acknowledgements(shop.deps.eventStore, shop.deps.cluster);
     const bell = await follower(events, join(dir.path, 'bell.db'), {});
     const held = await load(quick ? 10 : 30);
     const crossBell = lags(answered.take(), await bell.stop(await shop.deps.eventStore.headPosition()));
