@@ -37,6 +37,8 @@ export type Config = {
   leaseMs: number;
   /** How often leases are renewed and the processes balanced: a third of LEASE_MS unless set. */
   leaseHeartbeatMs: number;
+  /** Server processes started by `npm start` on this host, sharing PORT (node:cluster). 1 runs the shop in the started process itself. */
+  workers: number;
 };
 
 export class ConfigError extends Error {}
@@ -65,6 +67,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   trustProxy: env.TRUST_PROXY === 'true',
   corsOrigins: origins(env.CORS_ORIGINS),
   ...leases(env),
+  workers: integer(env, 'WORKERS', 1, 1, 256),
 });
 
 const leases = (env: NodeJS.ProcessEnv) => {

@@ -1,14 +1,23 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { pino } from 'pino';
-import { compose } from './api/composition-root.js';
+import { superviseWorkers } from './cluster/workers.js';
 import { loadConfig } from './config.js';
 
-/** Entry point: `npm start`. Configuration comes from the environment (see README). */
+/** Entry point: `npm start` (with WORKERS=n, the primary of n of these). Configuration comes from the environment (see README). */
 const main = async () => {
   const config = loadConfig();
   // Logs are written asynchronously (a request does not wait for stdout) and flushed on shutdown.
   const destination = pino.destination({ sync: false });
   const logger = pino({ level: config.logLevel }, destination);
+  if (config.workers > 1 && cluster.isPrimary) {
+    // WORKERS=n: this process only starts and watches n shop processes (see cluster/workers.ts).
+    const code = await superviseWorkers(logger.child({ role: 'primary' }), { count: config.workers });
+    destination.flushSync();
+    process.exit(code);
+  }
+  // Loaded here, not above: the primary of WORKERS=n needs none of the shop.
+  const { compose } = await import('./api/composition-root.js');
   const system = await compose(config, logger);
   let stopping = false;
   const exit = (code: number) => {

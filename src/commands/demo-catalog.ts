@@ -6,7 +6,7 @@ import { createProduct, keyedProductId, type NewProduct } from './catalog.js';
 import { receiveStock } from './inventory.js';
 
 /** A small catalog with stock, so that a fresh `npm start` has something to sell. */
-const DEMO: ReadonlyArray<Omit<NewProduct, 'price'> & { price: number; stock: number }> = [
+export const DEMO: ReadonlyArray<Omit<NewProduct, 'price'> & { price: number; stock: number }> = [
   { sku: 'TEE-BLK-M', name: 'Organic cotton tee, black, M', description: 'Heavyweight tee in organic cotton.', brand: 'Northwind', category: 'Apparel', price: 2400, stock: 120 },
   { sku: 'TEE-WHT-L', name: 'Organic cotton tee, white, L', description: 'Heavyweight tee in organic cotton.', brand: 'Northwind', category: 'Apparel', price: 2400, stock: 80 },
   { sku: 'HOOD-GRY-M', name: 'Zip hoodie, grey, M', description: 'Brushed fleece, two pockets.', brand: 'Northwind', category: 'Apparel', price: 5900, stock: 40 },

@@ -1,0 +1,86 @@
+import cluster, { type Worker } from 'node:cluster';
+import type { Logger } from 'pino';
+
+/**
+ * `WORKERS=<n> npm start`: n server processes on one host, sharing one port through
+ * node:cluster, each of them a whole shop process (see main.ts) that takes its share of the
+ * runners through the leases like any other. This primary serves nothing itself: it starts
+ * the workers, starts again one that dies (after a pause that grows while they keep dying
+ * young), and on SIGTERM or SIGINT stops them all cleanly, so their leases are given back
+ * at once. A worker that dies before the shop first listened is a shop that cannot start
+ * (a port in use, a DATA_DIR it cannot open): the primary stops the others and exits 1.
+ */
+
+export type WorkersOptions = {
+  count: number;
+  /** First pause before a dead worker is started again; doubles while workers keep dying within `youngMs`. */
+  restartDelayMs?: number;
+  maxRestartDelayMs?: number;
+  /** A worker that lived longer than this before dying resets the pause. */
+  youngMs?: number;
+  /** How long a stopping worker may take before it is killed. */
+  stopTimeoutMs?: number;
+};
+
+export const superviseWorkers = (logger: Logger, options: WorkersOptions): Promise<number> => {
+  const { count, restartDelayMs = 500, maxRestartDelayMs = 30_000, youngMs = 10_000, stopTimeoutMs = 30_000 } = options;
+  const startedAt = new Map<Worker, number>();
+  let delay = restartDelayMs;
+  let everListened = false;
+  let stopping = false;
+  let exitCode = 0;
+  let done!: (code: number) => void;
+  const finished = new Promise<number>((resolve) => (done = resolve));
+
+  const fork = (slot: number) => {
+    const worker = cluster.fork({ WORKER_SLOT: String(slot) });
+    startedAt.set(worker, Date.now());
+    worker.once('listening', () => {
+      if (!everListened) logger.info({ workers: count }, 'workers listening');
+      everListened = true;
+    });
+    worker.once('exit', (code, signal) => {
+      const lived = Date.now() - (startedAt.get(worker) ?? Date.now());
+      startedAt.delete(worker);
+      if (stopping) {
+        if (code !== 0) exitCode = 1;
+        if (startedAt.size === 0) done(exitCode);
+        return;
+      }
+      if (!everListened) {
+        logger.error({ pid: worker.process.pid, code, signal }, 'a worker died before the shop listened: stopping');
+        exitCode = 1;
+        stop();
+        return;
+      }
+      delay = lived > youngMs ? restartDelayMs : delay;
+      logger.error({ pid: worker.process.pid, code, signal, livedMs: lived, restartInMs: delay }, 'a worker died: starting another');
+      setTimeout(() => {
+        if (!stopping) fork(slot);
+      }, delay).unref();
+      delay = Math.min(delay * 2, maxRestartDelayMs);
+    });
+  };
+
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    if (startedAt.size === 0) return done(exitCode);
+    for (const worker of startedAt.keys()) {
+      worker.process.kill('SIGTERM');
+      setTimeout(() => worker.process.kill('SIGKILL'), stopTimeoutMs).unref();
+    }
+  };
+
+  process.on('SIGTERM', () => {
+    logger.info({ signal: 'SIGTERM' }, 'stopping the workers');
+    stop();
+  });
+  process.on('SIGINT', () => {
+    logger.info({ signal: 'SIGINT' }, 'stopping the workers');
+    stop();
+  });
+  logger.info({ workers: count, pid: process.pid }, 'starting workers');
+  for (let slot = 1; slot <= count; slot += 1) fork(slot);
+  return finished;
+};

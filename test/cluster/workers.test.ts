@@ -1,0 +1,102 @@
+import { expect } from 'chai';
+import { createServer, type Server } from 'node:net';
+import { DEMO } from '../../src/commands/demo-catalog.js';
+import { LEASES } from '../../src/cluster/leases.js';
+import { killServer, startServer, type ServerProcess } from '../support/server-process.js';
+import { ADMIN_LOGIN, call, readShop, type ClusterProcess } from '../support/shop-processes.js';
+import { eventually, tempDir } from '../support/temp-dir.js';
+
+/**
+ * `WORKERS=n npm start`: one primary that serves nothing, n shop processes on one port
+ * (node:cluster), each one a member of the shop with its share of the runners.
+ */
+describe('WORKERS=n (node:cluster on one port)', function () {
+  this.timeout(120_000);
+  let dir: ReturnType<typeof tempDir>;
+  let primary: ServerProcess | undefined;
+  beforeEach(() => (dir = tempDir()));
+  afterEach(async () => {
+    await killServer(primary, 'SIGKILL');
+    primary = undefined;
+    dir.remove();
+  });
+
+  const env = (more: Record<string, string> = {}) => ({
+    DATA_DIR: dir.path,
+    ADMIN_EMAIL: ADMIN_LOGIN.email,
+    ADMIN_PASSWORD: ADMIN_LOGIN.password,
+    RATE_LIMIT_PER_MINUTE: '0',
+    LEASE_MS: '1000',
+    WORKERS: '2',
+    ...more,
+  });
+  const adminToken = async (server: ServerProcess) => String((await call(server, 'POST', '/api/v1/account/login', undefined, ADMIN_LOGIN)).body.token);
+  const members = async (server: ServerProcess, token: string) => {
+    const res = await call(server, 'GET', '/api/v1/admin/cluster', token);
+    expect(res.status).to.equal(200);
+    return res.body.processes as ClusterProcess[];
+  };
+  const balancedPair = (server: ServerProcess, token: string) =>
+    eventually(async () => {
+      const processes = await members(server, token);
+      const held = processes.flatMap((p) => p.holds);
+      return processes.length === 2 && new Set(held).size === 12 && processes.every((p) => p.holds.length === 6) ? processes : undefined;
+    }, 30_000);
+
+  it('starts two shop processes on one port from a fresh DATA_DIR: both serve, the runners are shared 6 and 6, the demo catalog is made once', async () => {
+    primary = await startServer(env(), 60_000);
+    const token = await adminToken(primary);
+    const processes = await balancedPair(primary, token);
+    expect(new Set(processes.map((p) => p.pid)).size).to.equal(2);
+    expect(processes.map((p) => p.pid)).not.to.include(primary.child.pid);
+    expect(processes.every((p) => p.port === primary!.port)).to.equal(true);
+
+    const listed = await eventually(async () => {
+      const res = await call(primary!, 'GET', `/api/v1/products?pageSize=100`);
+      return res.body.items?.length === DEMO.length ? res.body.items : undefined;
+    });
+    expect(listed).to.have.length(DEMO.length);
+    await killServer(primary, 'SIGTERM');
+    const { log } = await readShop(dir.path, []);
+    const created = log.filter((e) => e.type === 'ProductCreated');
+    expect(created).to.have.length(DEMO.length);
+    expect(log.filter((e) => e.type === 'CustomerRegistered')).to.have.length(1);
+  });
+
+  it('starts another worker in place of one that dies, which takes its share back; SIGTERM stops them all and gives every lease back', async () => {
+    primary = await startServer(env({ SEED_DEMO: 'false' }), 60_000);
+    const token = await adminToken(primary);
+    const before = await balancedPair(primary, token);
+    const victim = before[0]!.pid;
+    process.kill(victim, 'SIGKILL');
+    const after = await eventually(async () => {
+      const processes = await balancedPair(primary!, token);
+      return processes.some((p) => p.pid === victim) ? undefined : processes;
+    }, 60_000);
+    expect(after.map((p) => p.pid)).to.include(before[1]!.pid);
+    expect(primary.logs.some((line) => line.includes('a worker died: starting another'))).to.equal(true);
+
+    primary.child.kill('SIGTERM');
+    expect(await primary.exited).to.equal(0);
+    for (const p of after) expect(() => process.kill(p.pid, 0), `worker ${p.pid} still runs`).to.throw();
+    const { docs } = await readShop(dir.path, [LEASES]);
+    expect(docs[LEASES]).to.have.length(12);
+    expect(docs[LEASES]!.every((lease) => lease.owner === null)).to.equal(true);
+  });
+
+  it('exits 1 when the workers cannot listen (the port is taken), naming why', async () => {
+    const taken: Server = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const error = await startServer(env({ PORT: String(port), SEED_DEMO: 'false' }), 60_000).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(error?.message).to.match(/server exited with 1/);
+      expect(error?.message).to.include('a worker died before the shop listened');
+    } finally {
+      taken.close();
+    }
+  });
+});
