@@ -14,6 +14,8 @@ export const BENCHMARKS: Record<BenchmarkName, () => Promise<Benchmark>> = {
   checkout: async () => (await import('./checkout.js')).checkoutToConfirmed,
   'projection-lag': async () => (await import('./projection-lag.js')).projectionLag,
   'cross-process-lag': async () => (await import('./cross-process-lag.js')).crossProcessLag,
+  workers: async () => (await import('./workers.js')).workersBenchmark,
+  failover: async () => (await import('./failover.js')).failover,
   'hot-sku': async () => (await import('./hot-sku.js')).hotSku,
   'long-stream': async () => (await import('./long-stream.js')).longStream,
   search: async () => (await import('./search.js')).searchBenchmark,
