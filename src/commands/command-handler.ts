@@ -132,6 +132,12 @@ export class CommandHandler {
     return this.sections.run(key, task);
   }
 
+  /** The metadata of a stream's first event (the request that created it, its key); undefined when there is no such stream. */
+  async creation(streamName: string): Promise<EventMetadata | undefined> {
+    const [first] = await this.store.readStream(streamName, { maxCount: 1 });
+    return first?.metadata;
+  }
+
   /** The current state of a stream, folded with the decider (no command). */
   async load<State, Event extends DomainEvent>(
     decider: Decider<State, never, Event>,

@@ -1,4 +1,4 @@
-import { cartDecider, cartStream } from '../domain/cart/cart.js';
+import { cartDecider, cartStream, type Cart } from '../domain/cart/cart.js';
 import { orderDecider, orderStream, type Order, type ShippingAddress } from '../domain/ordering/order.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../domain/shared/errors.js';
 import { derivedId, type CommandContext, type CommandHandler } from './command-handler.js';
@@ -9,10 +9,17 @@ import { derivedId, type CommandContext, type CommandHandler } from './command-h
  * and everything that can refuse it is decided before the first: once the order exists,
  * taking its lines out of the cart cannot fail for want of them (the saga does the same on
  * OrderCreated, so a crash between the two appends leaves an order whose cart is emptied
- * all the same). The order id derives from the Idempotency-Key, or else from the cart's
- * revision, so the same request repeated finds the order it already placed. A customer's
- * checkouts run one at a time in this process: a second one sent at once, under another
- * key, finds the cart emptied by the first and places nothing.
+ * all the same).
+ *
+ * The cart's revision names the order: the order id derives from the customer and the
+ * revision of the cart it was made from, so two checkouts of one cart at one revision,
+ * sent at once to two processes, both write to one order stream and only the first
+ * creates it. The other finds it: the same request again (the same Idempotency-Key, or no
+ * key both times) carries on and answers that order; another request is refused (409).
+ * A request repeated with its key after the cart moved on (its stored answer lost in a
+ * crash) finds its order among the last ones the cart went into, by the key its creation
+ * recorded. In this process a customer's checkouts also run one at a time, so a second
+ * one sent at once finds the cart emptied by the first and places nothing.
  */
 
 export type Checkout = { shippingAddress: ShippingAddress; paymentToken: string };
@@ -20,33 +27,34 @@ export type Checkout = { shippingAddress: ShippingAddress; paymentToken: string 
 export const checkout = (commands: CommandHandler, customerId: string, input: Checkout, context: CommandContext) =>
   commands.exclusive(`checkout:${customerId}`, () => placeOrder(commands, customerId, input, context));
 
+/** How many of the cart's last orders a keyed repeat looks through for the one its key placed. */
+const RECENT_ORDERS = 5;
+
 const placeOrder = async (commands: CommandHandler, customerId: string, input: Checkout, context: CommandContext) => {
   const cart = await commands.load(cartDecider, cartStream(customerId));
-  const orderId = derivedId(context.idempotencyKey ?? `${customerId}@${cart.revision}`, 'order');
   const { ifMatch: _cartRevisionIsNotTheOrders, ...orderContext } = context;
-  const placed = await commands.load(orderDecider, orderStream(orderId));
-  const lines = placed.state.status === 'None' ? cart.state.lines : placed.state.lines;
+  const repeated = context.idempotencyKey ? await placedWithKey(commands, cart.state.checkedOutInto.slice(-RECENT_ORDERS), context.idempotencyKey) : undefined;
+  if (repeated) return { orderId: repeated, position: undefined };
+  const orderId = derivedId(`${customerId}@${cart.revision}`, 'order');
+  let placed = await commands.load(orderDecider, orderStream(orderId));
   let position: number | undefined;
   if (placed.state.status === 'None') {
     if (cart.state.lines.length === 0) throw new UnprocessableError('the cart is empty');
-    const created = await commands.handle(
-      orderDecider,
-      orderStream(orderId),
-      {
-        type: 'CreateOrder',
-        orderId,
-        customerId,
-        paymentId: derivedId(orderId, 'payment'),
-        shipmentId: derivedId(orderId, 'shipment'),
-        lines,
-        shippingAddress: input.shippingAddress,
-        paymentMethod: { token: input.paymentToken },
-        now: context.now,
-      },
-      orderContext,
-    );
-    position = created.position;
-  } else if (placed.state.customerId !== customerId) throw new ConflictError('this checkout belongs to another customer');
+    try {
+      const created = await commands.handle(orderDecider, orderStream(orderId), createOrder(orderId, customerId, cart.state.lines, input, context.now), orderContext);
+      position = created.position;
+    } catch (error) {
+      // Another process's checkout of this cart got there first: looked at below, as an order found.
+      if (!(error instanceof ConflictError)) throw error;
+      placed = await commands.load(orderDecider, orderStream(orderId));
+    }
+  }
+  if (placed.state.status !== 'None') {
+    if (placed.state.customerId !== customerId) throw new ConflictError('this checkout belongs to another customer');
+    const creator = await commands.creation(orderStream(orderId));
+    if (creator?.idempotencyKey !== context.idempotencyKey) throw new ConflictError('the cart was checked out by another request at the same moment');
+  }
+  const lines = placed.state.status === 'None' ? cart.state.lines : placed.state.lines;
   const handled = await commands.handle(
     cartDecider,
     cartStream(customerId),
@@ -54,6 +62,24 @@ const placeOrder = async (commands: CommandHandler, customerId: string, input: C
     orderContext,
   );
   return { orderId, position: handled.position ?? position };
+};
+
+const createOrder = (orderId: string, customerId: string, lines: Cart['lines'], input: Checkout, now: string) => ({
+  type: 'CreateOrder' as const,
+  orderId,
+  customerId,
+  paymentId: derivedId(orderId, 'payment'),
+  shipmentId: derivedId(orderId, 'shipment'),
+  lines,
+  shippingAddress: input.shippingAddress,
+  paymentMethod: { token: input.paymentToken },
+  now,
+});
+
+/** The order among `orderIds` whose creation recorded this Idempotency-Key. */
+const placedWithKey = async (commands: CommandHandler, orderIds: readonly string[], key: string): Promise<string | undefined> => {
+  for (const orderId of [...orderIds].reverse()) if ((await commands.creation(orderStream(orderId)))?.idempotencyKey === key) return orderId;
+  return undefined;
 };
 
 /** An order the viewer may act on: the owner's or, for an admin, any. Anyone else: not found. */
