@@ -126,6 +126,9 @@ export class Cluster {
     const decided = plan({ me: this.id, runners: this.runners, live: members.map((m) => m._id), holders });
     if (decided.release.length > 0) await this.giveBack(decided.release);
     else if (decided.take > 0) await this.claim(decided.claim, decided.take, leases);
+    // Every heartbeat, not only after a change: a runner whose start failed (a store that did not
+    // answer) would otherwise stay down under a lease held and renewed here. Hosts change only what differs.
+    await this.applyToHosts();
     for (const host of this.hosts) await host.tend?.();
     if (this.ticks % FORGET_EVERY === 0) await this.membership.forgetGone();
   }
@@ -157,7 +160,6 @@ export class Cluster {
       if (before?.owner) this.note('taken-over', lease, { from: before.owner });
       else this.note('claimed', lease);
     }
-    if (taken > 0) await this.applyToHosts();
   }
 
   /** Surplus: stopped here first, then given back (its runner's last writes are still under the lease). */

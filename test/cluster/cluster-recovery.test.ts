@@ -1,0 +1,64 @@
+import { expect } from 'chai';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { Cluster } from '../../src/cluster/cluster.js';
+import type { RunnerHost } from '../../src/cluster/hosts.js';
+import type { Lease } from '../../src/cluster/leases.js';
+import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
+import { eventually, tempDir } from '../support/temp-dir.js';
+
+const RUNNERS = ['products', 'stock-levels', 'customer-profiles', 'carts', 'orders', 'payments', 'shipments', 'search', 'reviews', 'purchases', 'order-saga', 'notifications'];
+
+/** Runs what it is told to, except that it can be made to fail the next time it is told (a store that did not answer). */
+class FlakyHost implements RunnerHost {
+  running: Lease[] = [];
+  failures = 0;
+
+  constructor(readonly names: readonly string[]) {}
+
+  async hold(held: readonly Lease[]): Promise<void> {
+    if (this.failures > 0) {
+      this.failures -= 1;
+      this.running = [];
+      throw new Error('the store did not answer while the runners started');
+    }
+    this.running = held.filter((lease) => this.names.includes(lease.runner));
+  }
+
+  report(name: string) {
+    return this.running.some((lease) => lease.runner === name) ? { status: 'live', caughtUp: true, position: 0 } : undefined;
+  }
+}
+
+describe('Cluster: runners of the leases held', function () {
+  this.timeout(20_000);
+  let dir: ReturnType<typeof tempDir>;
+  const started: Array<{ cluster: Cluster; store: EmbeddedReadModelStore }> = [];
+  beforeEach(() => (dir = tempDir()));
+  afterEach(async () => {
+    for (const { cluster, store } of started.splice(0)) {
+      await cluster.stop().catch(() => undefined);
+      await store.close();
+    }
+    dir.remove();
+  });
+
+  const join_ = async () => {
+    const store = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
+    const host = new FlakyHost(RUNNERS);
+    const cluster = new Cluster({ store, logger: pino({ level: 'silent' }) }, { leaseMs: 600, heartbeatMs: 50, pid: process.pid, host: 'test' }, [host]);
+    await cluster.start();
+    started.push({ cluster, store });
+    return { cluster, host };
+  };
+
+  it('starts again, at a later heartbeat, the runners of leases it holds whose start failed (they are not left held and never run)', async () => {
+    const a = await join_();
+    const b = await join_();
+    b.host.failures = 1; // the claims of its share succeed, starting their runners does not
+    await eventually(() => (b.cluster.heldLeases().length === 6 ? true : undefined));
+    const running = await eventually(() => (b.host.running.length === 6 ? b.host.running : undefined));
+    expect(running.map((l) => l.runner).sort()).to.deep.equal(b.cluster.heldLeases().map((l) => l.runner).sort());
+    expect(a.host.running).to.have.length(6);
+  });
+});
