@@ -64,7 +64,8 @@ export class Cluster {
   /** The port to show in the list of processes. */
   listening(port: number): void {
     this.membership.listening(port);
-    void this.serially(() => this.membership.beat()).catch(() => undefined);
+    // A stop asked for while the server was still starting has left the list already: it must not come back in.
+    void this.serially(async () => (this.stopping ? undefined : this.membership.beat())).catch(() => undefined);
   }
 
   /** Stops every runner here, then gives every lease back in one write and leaves: others take over at once. */

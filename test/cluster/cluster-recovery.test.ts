@@ -61,4 +61,14 @@ describe('Cluster: runners of the leases held', function () {
     expect(running.map((l) => l.runner).sort()).to.deep.equal(b.cluster.heldLeases().map((l) => l.runner).sort());
     expect(a.host.running).to.have.length(6);
   });
+
+  it('does not come back in the list of processes when it starts listening after a stop asked for while it was starting', async () => {
+    const a = await join_();
+    await a.cluster.stop(); // the stop does not wait for the rest of the start: the server listens after it
+    a.cluster.listening(8080);
+    await new Promise((resolve) => setImmediate(resolve));
+    const b = await join_();
+    expect((await b.cluster.liveMembers()).map((m) => m._id)).to.deep.equal([b.cluster.id]);
+    await eventually(() => (b.cluster.heldLeases().length === 12 ? true : undefined));
+  });
 });
