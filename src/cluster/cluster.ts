@@ -68,7 +68,12 @@ export class Cluster {
     void this.serially(async () => (this.stopping ? undefined : this.membership.beat())).catch(() => undefined);
   }
 
-  /** Stops every runner here, then gives every lease back in one write and leaves: others take over at once. */
+  /**
+   * Stops every runner here, leaves, then gives every lease back in one write: others take over
+   * at once. Leaving first: a process seen live while it holds nothing would count as one
+   * starving for work, and the others would give it runners back, to take them again a
+   * heartbeat later.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake.notify();
@@ -78,9 +83,9 @@ export class Cluster {
       this.held.clear();
       await this.applyToHosts();
       try {
+        await this.membership.leave();
         await this.leases.release(all);
         for (const lease of all) this.note('released', lease, { reason: 'stopping' });
-        await this.membership.leave();
       } catch (error) {
         // The runners are stopped: their leases run out by themselves.
         this.deps.logger.warn({ err: error }, 'could not give the leases back; they run out in a lease\'s length');

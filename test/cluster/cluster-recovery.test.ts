@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { Cluster } from '../../src/cluster/cluster.js';
 import type { RunnerHost } from '../../src/cluster/hosts.js';
-import type { Lease } from '../../src/cluster/leases.js';
+import { LEASES, type Lease } from '../../src/cluster/leases.js';
+import { MEMBERS, type Member } from '../../src/cluster/members.js';
+import type { ReadModelStore, WriteOperation, WriteOptions } from '../../src/infrastructure/read-models/read-model-store.js';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
 
@@ -49,7 +51,7 @@ describe('Cluster: runners of the leases held', function () {
     const cluster = new Cluster({ store, logger: pino({ level: 'silent' }) }, { leaseMs: 600, heartbeatMs: 50, pid: process.pid, host: 'test' }, [host]);
     await cluster.start();
     started.push({ cluster, store });
-    return { cluster, host };
+    return { cluster, host, store };
   };
 
   it('starts again, at a later heartbeat, the runners of leases it holds whose start failed (they are not left held and never run)', async () => {
@@ -70,5 +72,23 @@ describe('Cluster: runners of the leases held', function () {
     const b = await join_();
     expect((await b.cluster.liveMembers()).map((m) => m._id)).to.deep.equal([b.cluster.id]);
     await eventually(() => (b.cluster.heldLeases().length === 12 ? true : undefined));
+  });
+
+  it('leaves the list of processes before it gives its leases back on a clean stop: never seen live and holding nothing (the others would give it work back)', async () => {
+    const a = await join_();
+    // Who is live by the store's clock at the moment a's leases are given back.
+    let liveAtRelease: string[] | undefined;
+    const store: ReadModelStore = a.store;
+    const bulkWrite = store.bulkWrite.bind(store);
+    store.bulkWrite = async (operations: readonly WriteOperation[], options?: WriteOptions) => {
+      await bulkWrite(operations, options);
+      if (operations.some((op) => op.collection === LEASES && 'updateOne' in op && JSON.stringify(op.updateOne.update).includes('"owner":null'))) {
+        const live = await store.collection<Member>(MEMBERS).find({ $expr: { $gt: ['$expiresAt', { $toLong: '$$NOW' }] } });
+        liveAtRelease = live.map((m) => m._id);
+      }
+    };
+    await a.cluster.stop();
+    expect(liveAtRelease).to.deep.equal([]);
+    expect((await a.cluster.listLeases()).every((l) => !l.held)).to.equal(true);
   });
 });
