@@ -64,10 +64,16 @@ export class Cluster {
   /** The port to show in the list of processes. */
   listening(port: number): void {
     this.membership.listening(port);
-    void this.serially(() => this.membership.beat()).catch(() => undefined);
+    // A stop asked for while the server was still starting has left the list already: it must not come back in.
+    void this.serially(async () => (this.stopping ? undefined : this.membership.beat())).catch(() => undefined);
   }
 
-  /** Stops every runner here, then gives every lease back in one write and leaves: others take over at once. */
+  /**
+   * Stops every runner here, leaves, then gives every lease back in one write: others take over
+   * at once. Leaving first: a process seen live while it holds nothing would count as one
+   * starving for work, and the others would give it runners back, to take them again a
+   * heartbeat later.
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     this.wake.notify();
@@ -77,9 +83,9 @@ export class Cluster {
       this.held.clear();
       await this.applyToHosts();
       try {
+        await this.membership.leave();
         await this.leases.release(all);
         for (const lease of all) this.note('released', lease, { reason: 'stopping' });
-        await this.membership.leave();
       } catch (error) {
         // The runners are stopped: their leases run out by themselves.
         this.deps.logger.warn({ err: error }, 'could not give the leases back; they run out in a lease\'s length');
@@ -126,6 +132,9 @@ export class Cluster {
     const decided = plan({ me: this.id, runners: this.runners, live: members.map((m) => m._id), holders });
     if (decided.release.length > 0) await this.giveBack(decided.release);
     else if (decided.take > 0) await this.claim(decided.claim, decided.take, leases);
+    // Every heartbeat, not only after a change: a runner whose start failed (a store that did not
+    // answer) would otherwise stay down under a lease held and renewed here. Hosts change only what differs.
+    await this.applyToHosts();
     for (const host of this.hosts) await host.tend?.();
     if (this.ticks % FORGET_EVERY === 0) await this.membership.forgetGone();
   }
@@ -157,7 +166,6 @@ export class Cluster {
       if (before?.owner) this.note('taken-over', lease, { from: before.owner });
       else this.note('claimed', lease);
     }
-    if (taken > 0) await this.applyToHosts();
   }
 
   /** Surplus: stopped here first, then given back (its runner's last writes are still under the lease). */

@@ -22,6 +22,13 @@ export type WorkersOptions = {
   stopTimeoutMs?: number;
 };
 
+/**
+ * A worker ended by the stop's own signal (or the terminal's Ctrl-C) was still starting: it
+ * had no handler yet, and nothing of the shop ran there to be stopped. One killed after
+ * `stopTimeoutMs` (SIGKILL) did not stop: that is a failure.
+ */
+const stoppedBySignal = (signal: string | null): boolean => signal === 'SIGTERM' || signal === 'SIGINT';
+
 export const superviseWorkers = (logger: Logger, options: WorkersOptions): Promise<number> => {
   const { count, restartDelayMs = 500, maxRestartDelayMs = 30_000, youngMs = 10_000, stopTimeoutMs = 30_000 } = options;
   const startedAt = new Map<Worker, number>();
@@ -43,7 +50,7 @@ export const superviseWorkers = (logger: Logger, options: WorkersOptions): Promi
       const lived = Date.now() - (startedAt.get(worker) ?? Date.now());
       startedAt.delete(worker);
       if (stopping) {
-        if (code !== 0) exitCode = 1;
+        if (code !== 0 && !stoppedBySignal(signal)) exitCode = 1;
         if (startedAt.size === 0) done(exitCode);
         return;
       }

@@ -34,8 +34,19 @@ export class CommitBell {
     this.open();
   }
 
-  /** Tells every listener, in every process, to look at the database again. Never throws: the poll covers a failed ring. */
+  /**
+   * Tells every listener, in every process, to look at the database again. Never throws: the
+   * poll covers a failed ring. Rings the file now at the path: one deleted or replaced under
+   * the bell is looked for at every ring (a stat), not only at a check, which only a process
+   * with a subscriber waiting makes; the others listen to the file now there.
+   */
   ring(): void {
+    if (this.closed) return;
+    if (this.fd === undefined || inodeAt(this.path) !== this.inode) this.check(); // opening rings
+    else this.strike();
+  }
+
+  private strike(): void {
     if (this.fd === undefined) return;
     try {
       writeSync(this.fd, BYTE, 0, 1, 0);
@@ -81,7 +92,7 @@ export class CommitBell {
       // Out of inotify watches, or a file system without notifications: ring for the others, poll for ourselves.
       this.watcher = undefined;
     }
-    this.ring();
+    this.strike();
   }
 
   private heardRing(event: string): void {

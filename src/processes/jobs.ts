@@ -27,6 +27,9 @@ export type JobDocument = Document & {
   lastError?: string;
 };
 
+/** A job as this runner claimed it: `owner` and `lockedUntil` are what its claim wrote. */
+type ClaimedJob = JobDocument & { owner: string };
+
 export type JobHandler = (payload: Record<string, unknown>) => Promise<void>;
 export type JobHandlers = Record<JobKind, JobHandler>;
 
@@ -181,53 +184,81 @@ export class JobRunner {
     this.nextFound = next ? Date.parse(next.runAt) : Number.POSITIVE_INFINITY;
   }
 
-  /** Claims a job and runs it in the background; false when another process claimed it first. */
+  /** Claims a job and runs it in the background; nothing when another process claimed it first. */
   private async begin(job: JobDocument, now: string): Promise<void> {
-    if (this.running.has(job._id) || !(await this.claim(job, now))) return;
-    const run = this.execute(job).finally(() => {
+    if (this.running.has(job._id)) return;
+    const claimed = await this.claim(job, now);
+    if (!claimed) return;
+    const run = this.execute(claimed).finally(() => {
       this.running.delete(job._id);
       this.wakeUp.notify();
     });
     this.running.set(job._id, run);
   }
 
-  /** Takes the lease; false when another process took it first. */
-  private async claim(job: JobDocument, now: string): Promise<boolean> {
+  /** Takes the lease: the job as claimed (its `lockedUntil` and owner are the claim), or undefined when another process took it first. */
+  private async claim(job: JobDocument, now: string): Promise<ClaimedJob | undefined> {
     const lockedUntil = new Date(Date.parse(now) + (this.options.leaseMs ?? 120_000)).toISOString();
     const result = await this.collection.updateOne(
       { _id: job._id, lockedUntil: job.lockedUntil },
       { $set: { lockedUntil, owner: this.owner } },
       { durable: false },
     );
-    return result.modifiedCount === 1;
+    return result.modifiedCount === 1 ? { ...job, lockedUntil, owner: this.owner } : undefined;
   }
 
-  private async execute(job: JobDocument): Promise<void> {
+  /** Still this runner's claim: not run out and taken by another runner (this one stalled past it) since. */
+  private claimOf(job: ClaimedJob) {
+    return { _id: job._id, owner: job.owner, lockedUntil: job.lockedUntil };
+  }
+
+  private async execute(job: ClaimedJob): Promise<void> {
     try {
       await this.handlers[job.kind](job.payload);
+      // Done is done, whoever holds the claim now: a runner that took it over meanwhile finds the effect made (handlers are idempotent).
       await this.collection.deleteOne({ _id: job._id }, { durable: false });
     } catch (error) {
       await this.failed(job, error).catch((e: unknown) => this.deps.logger.error({ err: e }, 'could not record a job failure'));
     }
   }
 
-  private async failed(job: JobDocument, error: unknown): Promise<void> {
+  /**
+   * Records a failure, only while the claim is still this runner's: one that stalled past its
+   * claim must not put back in the queue (or park) a job another runner is running now, which
+   * would let a third run it at the same time.
+   */
+  private async failed(job: ClaimedJob, error: unknown): Promise<void> {
     const attempts = job.attempts + 1;
     const lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     const now = this.deps.clock();
-    if (attempts >= (this.options.maxAttempts ?? 10)) {
-      this.deps.logger.error({ err: error, jobId: job._id }, 'job parked');
-      const parked = { ...job, attempts, lastError, parkedAt: now.toISOString(), lockedUntil: '' };
-      await this.deps.readModels.bulkWrite([
-        { collection: PARKED_JOBS, replaceOne: { filter: { _id: job._id }, replacement: parked, upsert: true } },
-        { collection: JOBS, deleteOne: { filter: { _id: job._id } } },
-      ]);
-      return;
-    }
-    this.deps.logger.warn({ err: error, jobId: job._id, attempts }, 'job failed; will retry');
+    if (attempts >= (this.options.maxAttempts ?? 10)) return this.park(job, attempts, lastError, error, now);
     const runAt = new Date(now.getTime() + Math.min(60_000, (this.options.retryBaseMs ?? 200) * 2 ** attempts));
-    await this.collection.updateOne({ _id: job._id }, { $set: { attempts, lastError, runAt: runAt.toISOString(), lockedUntil: '' } });
+    const result = await this.collection.updateOne(this.claimOf(job), { $set: { attempts, lastError, runAt: runAt.toISOString(), lockedUntil: '' } });
+    if (result.matchedCount === 0) return this.claimLost(job, error);
+    this.deps.logger.warn({ err: error, jobId: job._id, attempts }, 'job failed; will retry');
     this.due.add(job._id, runAt.getTime());
+  }
+
+  /**
+   * Parked first, then taken out of the queue under the claim; a claim lost meanwhile takes the
+   * parked copy back. A crash in between leaves the job both queued and parked: it runs again,
+   * which handlers bear; it is never lost.
+   */
+  private async park(job: ClaimedJob, attempts: number, lastError: string, error: unknown, now: Date): Promise<void> {
+    const parkedAt = now.toISOString();
+    const { owner: _owner, ...fields } = job;
+    const parked = { ...fields, attempts, lastError, parkedAt, lockedUntil: '' };
+    await this.deps.readModels.collection(PARKED_JOBS).replaceOne({ _id: job._id }, parked, { upsert: true });
+    const { deletedCount } = await this.collection.deleteOne(this.claimOf(job));
+    if (deletedCount === 0) {
+      await this.deps.readModels.collection(PARKED_JOBS).deleteOne({ _id: job._id, parkedAt });
+      return this.claimLost(job, error);
+    }
+    this.deps.logger.error({ err: error, jobId: job._id }, 'job parked');
+  }
+
+  private claimLost(job: ClaimedJob, error: unknown): void {
+    this.deps.logger.warn({ err: error, jobId: job._id }, 'job failed after its claim ran out: left to the runner that holds it now');
   }
 
   /** Until the next local job falls due, the next search, or (when every slot is busy) a job finishing. */

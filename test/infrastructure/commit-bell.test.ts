@@ -65,6 +65,14 @@ describe('commit bell', () => {
     await hears(a, () => b.bell.ring());
   });
 
+  it('rings the file made anew after the one it rang was deleted, though it never checked (a process with nobody waiting rings, and does not poll)', async () => {
+    const a = bell();
+    unlinkSync(path);
+    const b = bell(); // listens to the file made anew: another inode
+    await eventually(() => (b.bell.heard ? true : undefined), 5000);
+    await hears(b, () => a.bell.ring());
+  });
+
   it('never throws where the file cannot be made: nothing is rung, nothing heard', () => {
     const nowhere = bell(join(dir.path, 'missing', 'events.db-wake'));
     expect(() => nowhere.bell.ring()).not.to.throw();

@@ -67,6 +67,43 @@ export const leaseContract = (adapter: string, open: () => Promise<TwoProcesses>
       expect(await state(stores.b, 'products')).to.include({ owner: 'process-b', epoch: 2, held: true });
     });
 
+    it('never hands out an epoch twice or goes back: a claim that saw an older epoch is refused, even once the lease is free', async () => {
+      const a = leasesOf(stores.a);
+      const first = (await a.claim('payments', 'process-a', 0))!;
+      await a.release([first]);
+      const second = (await leasesOf(stores.b).claim('payments', 'process-b', 1))!;
+      await leasesOf(stores.b).release([second]);
+      expect(await a.claim('payments', 'process-a', 0)).to.equal(null);
+      expect(await a.claim('payments', 'process-a', 1)).to.equal(null);
+      expect(await state(stores.b, 'payments')).to.include({ owner: null, epoch: 2 });
+      const third = (await a.claim('payments', 'process-a', 2))!;
+      expect([first.epoch, second.epoch, third.epoch]).to.deep.equal([1, 2, 3]);
+    });
+
+    it('fences the writes of its own earlier epoch when a holder claims its lease again', async () => {
+      const a = leasesOf(stores.a);
+      const first = (await a.claim('shipments', 'process-a', 0))!;
+      const again = (await a.claim('shipments', 'process-a', first.epoch))!;
+      expect(again.epoch).to.equal(first.epoch + 1);
+      const refused = await stores.b.bulkWrite([leaseGuard(first), { collection: 'shipments', insertOne: { document: { _id: 's1' } } }]).then(() => undefined, (error: unknown) => error);
+      expect(refusedByLease(refused), String(refused)).to.equal(true);
+      expect(await stores.a.collection('shipments').countDocuments()).to.equal(0);
+      expect(await leasesOf(stores.a).renew(first)).to.equal(false);
+      expect(await leasesOf(stores.a).renew(again)).to.equal(true);
+    });
+
+    it('lets exactly one of concurrent claims of a lease that ran out win, at the next epoch', async () => {
+      await leasesOf(stores.a, 200).claim('reviews', 'process-old', 0);
+      await eventually(async () => ((await state(stores.b, 'reviews'))?.held === false ? true : undefined));
+      const claims = await Promise.all(
+        ['a', 'b', 'a', 'b'].map((which, i) => leasesOf(which === 'a' ? stores.a : stores.b).claim('reviews', `process-${i}`, 1)),
+      );
+      const won = claims.filter((c) => c !== null);
+      expect(won).to.have.length(1);
+      expect(won[0]!.epoch).to.equal(2);
+      expect(await state(stores.a, 'reviews')).to.include({ owner: won[0]!.owner, epoch: 2, held: true });
+    });
+
     it('lets exactly one of concurrent claims win', async () => {
       const claims = await Promise.all(
         ['a', 'b', 'a', 'b', 'a', 'b'].map((which, i) => leasesOf(which === 'a' ? stores.a : stores.b).claim('search', `process-${i}`, 0)),
