@@ -20,6 +20,7 @@ const main = async () => {
   const { compose } = await import('./api/composition-root.js');
   const system = await compose(config, logger);
   let stopping = false;
+  let started: Promise<unknown> = Promise.resolve();
   const exit = (code: number) => {
     destination.flushSync();
     process.exit(code);
@@ -28,7 +29,9 @@ const main = async () => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    system.stop().then(
+    // A stop asked for while starting waits for the start (bounded), so that nothing it claims is left held.
+    const startSettled = Promise.race([started.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 30_000).unref())]);
+    startSettled.then(() => system.stop()).then(
       () => exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
@@ -38,7 +41,8 @@ const main = async () => {
   };
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-  await system.start();
+  started = system.start();
+  await started;
 };
 
 main().catch((error: unknown) => {
