@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { Signal } from '../signal.js';
+import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS, isBusy } from '../sqlite-write-lock.js';
 import { CrossProcessWake } from './cross-process-wake.js';
 import { LocalTail } from './local-tail.js';
 import { SqliteSubscription } from './sqlite-subscription.js';
@@ -43,6 +44,8 @@ export type SqliteEventStoreOptions = {
   crossProcessWake?: boolean;
   /** Upper bound of appends committed by one transaction. */
   maxBatch?: number;
+  /** How long appends wait for another process to let go of the file's write lock before they fail (SQLITE_BUSY). */
+  lockWaitMs?: number;
 };
 
 type EventRow = {
@@ -89,6 +92,10 @@ export class SqliteEventStore implements EventStore {
   private readonly appended = new Signal();
   private readonly subscriptions = new Set<SqliteSubscription>();
   private readonly elsewhere: CrossProcessWake;
+  /** Set while the pending appends wait for another process to let go of the file's write lock. */
+  private lockWait: { since: number; pause: number } | undefined;
+  private lockTimer: NodeJS.Timeout | undefined;
+  private closing = false;
   private readonly tail = new LocalTail();
   /** The data_version the local tail is valid for: another process's commit changes it. */
   private tailDataVersion = 0;
@@ -99,6 +106,7 @@ export class SqliteEventStore implements EventStore {
   private readonly dataVersionStatement: Database.Statement;
   private closed = false;
   private readonly maxBatch: number;
+  private readonly lockWaitMs: number;
   /** Transactions committed by the group commit: appends per commit is the batching factor. */
   commitCount = 0;
 
@@ -107,9 +115,11 @@ export class SqliteEventStore implements EventStore {
     this.db = new Database(options.path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 10000');
+    // A short wait inside SQLite only: a longer one is waited for off the event loop (see flush).
+    this.db.pragma(`busy_timeout = ${BUSY_SLICE_MS}`);
     this.db.exec(SCHEMA);
     this.maxBatch = options.maxBatch ?? 1000;
+    this.lockWaitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
     this.statements = {
       insert: this.db.prepare(
         `INSERT INTO events (stream_name, revision, event_id, type, data, metadata, recorded_at)
@@ -161,16 +171,14 @@ export class SqliteEventStore implements EventStore {
     return new Promise((resolve, reject) => {
       this.queue.push({ streamName, events, expected: options.expectedRevision ?? 'any', resolve, reject });
       if (this.queue.length >= this.maxBatch) this.flush();
-      else if (!this.flushScheduled) {
-        this.flushScheduled = true;
-        setImmediate(() => this.flush());
-      }
+      else this.flushSoon();
     });
   }
 
   /** Writes every queued append in one transaction: one fsync for the whole batch. */
   private flush(): void {
     this.flushScheduled = false;
+    if (this.lockTimer) return; // the batch waiting for the lock goes first; these follow it
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
@@ -188,8 +196,16 @@ export class SqliteEventStore implements EventStore {
         }
       }).immediate(); // The write lock first: another process's commit makes a read turned write fail at once (SQLITE_BUSY).
     } catch (error) {
+      if (isBusy(error) && this.waitForLock(batch)) return;
+      this.lockWait = undefined;
       for (const pending of batch) pending.reject(error);
+      this.flushSoon();
       return;
+    }
+    if (this.lockWait) {
+      // Appends queued while the lock was waited for, beyond what this batch took.
+      this.lockWait = undefined;
+      this.flushSoon();
     }
     this.commitCount += 1;
     SqliteEventStore.commitsInProcess += 1;
@@ -205,6 +221,31 @@ export class SqliteEventStore implements EventStore {
       else pending.reject(outcome.error);
     });
     this.appended.notify();
+  }
+
+  /**
+   * Another process holds the file's write lock (for a moment, or stopped inside a write):
+   * the batch is tried again from a timer, with a growing pause, for up to
+   * `lockWaitMs` in all (10 s by default), rather than waited for in SQLite's busy handler, which
+   * would stop this whole process meanwhile. Appends made in the meantime queue behind it.
+   * False once it has waited that long.
+   */
+  private waitForLock(batch: PendingAppend[]): boolean {
+    const wait = (this.lockWait ??= { since: Date.now(), pause: 1 });
+    if (this.closing || Date.now() - wait.since >= this.lockWaitMs) return false;
+    wait.pause = Math.min(wait.pause * 2, 100);
+    this.queue = [...batch, ...this.queue];
+    this.lockTimer = setTimeout(() => {
+      this.lockTimer = undefined;
+      this.flush();
+    }, wait.pause);
+    return true;
+  }
+
+  private flushSoon(): void {
+    if (this.flushScheduled || this.queue.length === 0) return;
+    this.flushScheduled = true;
+    setImmediate(() => this.flush());
   }
 
   private appendNow(pending: PendingAppend, recordedAt: string): AppendResult {
@@ -364,6 +405,10 @@ export class SqliteEventStore implements EventStore {
 
   async close(): Promise<void> {
     if (this.closed) return;
+    // Appends still waiting for another process's lock get one last try, then fail: nothing waits past the close.
+    clearTimeout(this.lockTimer);
+    this.lockTimer = undefined;
+    this.closing = true;
     this.flush();
     this.closed = true;
     this.elsewhere.close();

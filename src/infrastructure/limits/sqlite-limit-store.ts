@@ -31,8 +31,9 @@ export class SqliteLimitStore implements LimitStore {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    // Other processes hold the lock for one statement: waiting long would only stall this event loop.
-    this.db.pragma('busy_timeout = 1000');
+    // Other processes hold the lock for one statement: waiting long would only stall this event loop. One stopped
+    // while it holds it stalls each request for this long at most; the fail-safe then counts in memory for a while.
+    this.db.pragma('busy_timeout = 100');
     this.db.exec(CREATE_TABLE);
     // Expired windows are dead rows (a count ignores them): dropped now and then, as a TTL index would.
     this.purge = setInterval(() => this.purgeExpired(), PURGE_EVERY_MS).unref();

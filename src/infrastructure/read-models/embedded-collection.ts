@@ -73,7 +73,7 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
   }
 
   async insertOne(document: T): Promise<void> {
-    this.store.write((staging) => this.stageInsert(staging, document));
+    await this.store.write((staging) => this.stageInsert(staging, document));
   }
 
   async replaceOne(filter: Filter, replacement: T, options: UpdateOptions = {}): Promise<UpdateResult> {
@@ -98,7 +98,7 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
 
   async createIndex(index: IndexSpec): Promise<string> {
     const name = index.name ?? Object.entries(index.keys).map(([k, v]) => `${k}_${v}`).join('_');
-    this.store.addIndex(this.name, { ...index, name });
+    await this.store.addIndex(this.name, { ...index, name });
     return name;
   }
 

@@ -19,6 +19,7 @@ import {
   type WriteOptions,
 } from './read-model-store.js';
 import { privateDatabaseFile } from '../private-files.js';
+import { BUSY_SLICE_MS, WriteLockQueue } from '../sqlite-write-lock.js';
 
 /**
  * The embedded read-model store: documents persisted as JSON in one SQLite file
@@ -36,6 +37,8 @@ export type EmbeddedReadModelStoreOptions = {
   path: string;
   /** Documents of collections not loaded in memory kept after an `_id` lookup (a product page, a cart). */
   cachedDocuments?: number;
+  /** How long a write waits for another process to let go of the file's write lock before it fails (SQLITE_BUSY). */
+  lockWaitMs?: number;
 };
 
 type Cached = {
@@ -54,6 +57,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
    * connection commits (or a collection is dropped or renamed).
    */
   private readonly docCache: LruCache<string, Document>;
+  private readonly lock: WriteLockQueue;
   /** Index specs of collections not in memory. */
   private readonly specs = new Map<string, Array<IndexSpec & { name: string }>>();
   private dataVersion: number;
@@ -71,9 +75,11 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     this.db = new Database(options.path);
     this.loader = new EmbeddedLoader(options.path);
     this.docCache = new LruCache(options.cachedDocuments ?? 10_000);
+    this.lock = new WriteLockQueue(options.lockWaitMs);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 10000');
+    // A short wait inside SQLite only: a longer one is waited for off the event loop (see WriteLockQueue).
+    this.db.pragma(`busy_timeout = ${BUSY_SLICE_MS}`);
     // A 16 MB page cache (SQLite's default is 2 MB). The WAL is checkpointed at SQLite's
     // default 1000 pages (4 MB): 10,000 made rebuilds a few percent faster but doubled the
     // projection lag of a server reading the file.
@@ -113,7 +119,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   }
 
   async bulkWrite(operations: readonly WriteOperation[], options: WriteOptions = {}): Promise<void> {
-    this.write((staging) => {
+    await this.write((staging) => {
       for (const operation of operations) this.stage(staging, operation);
     }, options);
   }
@@ -329,9 +335,16 @@ export class EmbeddedReadModelStore implements ReadModelStore {
 
   // ---------------------------------------------------------------- writes
 
-  /** Runs `stageAll` under the write lock, persists what it staged, then publishes it to the cache. */
-  /** One transaction: stages every change, checks it, persists it; then shows it to readers. */
-  write<R>(stageAll: (staging: Staging) => R, options: WriteOptions = {}): R {
+  /**
+   * One transaction: stages every change under the write lock, checks it, persists it; then
+   * shows it to readers. At once when the file is free; else once another process lets go of
+   * its lock, waited for off the event loop (see WriteLockQueue).
+   */
+  write<R>(stageAll: (staging: Staging) => R, options: WriteOptions = {}): Promise<R> {
+    return this.lock.run(() => this.writeNow(stageAll, options));
+  }
+
+  private writeNow<R>(stageAll: (staging: Staging) => R, options: WriteOptions): R {
     const staging: Staging = new Map();
     const transaction = this.db.transaction(() => {
       this.sync(true);
@@ -470,9 +483,9 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   }
 
   /** Persists a new index spec and builds it; fails like MongoDB when existing documents break uniqueness. */
-  addIndex(name: string, spec: IndexSpec & { name: string }): void {
+  async addIndex(name: string, spec: IndexSpec & { name: string }): Promise<void> {
     const wasLoaded = this.cache.has(name);
-    this.write((staging) => {
+    await this.write((staging) => {
       const cached = this.documents(name);
       if (cached.indexes.some((index) => index.spec.name === spec.name)) return;
       const index = new DocumentIndex(spec);

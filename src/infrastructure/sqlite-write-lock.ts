@@ -1,0 +1,59 @@
+/**
+ * Writing to a SQLite file that other processes write to, without waiting for its lock on
+ * the event loop. better-sqlite3 is synchronous: a write that finds the file locked waits in
+ * SQLite's busy handler, and with a long busy_timeout the whole process waits with it (no
+ * request answered, not even /health). A process of the shop stopped while it holds the lock
+ * (SIGSTOP, a frozen VM, a long GC pause in a transaction) would freeze every other one.
+ *
+ * So a connection waits in the busy handler for a short slice only (BUSY_SLICE_MS); a write
+ * that still finds the file locked is tried again later, from a timer, with a growing pause,
+ * until `maxWaitMs` have passed: then it fails with SQLite's own SQLITE_BUSY error. While a
+ * write of this connection waits, the ones after it queue behind it, so this process's writes
+ * keep their order. When nothing waits, a write runs at once, in the caller's turn.
+ */
+
+/** How long one attempt may wait for the lock inside SQLite (the connection's busy_timeout). */
+export const BUSY_SLICE_MS = 25;
+
+/** How long a write waits for the lock in all, by default (the busy_timeout these files had). */
+export const DEFAULT_LOCK_WAIT_MS = 10_000;
+
+/** Whether SQLite refused because another connection holds the lock (SQLITE_BUSY and its extended codes). */
+export const isBusy = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+};
+
+export class WriteLockQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+  private waiting = 0;
+
+  constructor(private readonly maxWaitMs = DEFAULT_LOCK_WAIT_MS) {}
+
+  /** Runs `write` (one transaction) now if the file is free and nothing of ours waits; else once the lock comes free. */
+  run<R>(write: () => R): Promise<R> {
+    if (this.waiting === 0) {
+      try {
+        return Promise.resolve(write());
+      } catch (error) {
+        if (!isBusy(error)) return Promise.reject(error);
+      }
+    }
+    this.waiting += 1;
+    const turn = this.tail.then(() => this.whenFree(write));
+    this.tail = turn.catch(() => undefined);
+    return turn.finally(() => (this.waiting -= 1));
+  }
+
+  private async whenFree<R>(write: () => R): Promise<R> {
+    const deadline = Date.now() + this.maxWaitMs;
+    for (let pause = 2; ; pause = Math.min(pause * 2, 100)) {
+      try {
+        return write();
+      } catch (error) {
+        if (!isBusy(error) || Date.now() >= deadline) throw error;
+      }
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
