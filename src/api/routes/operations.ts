@@ -11,18 +11,21 @@ export const operationsRoutes = (deps: AppDeps): Router => {
     res.json({ status: 'ok' });
   });
 
-  // Both stores answer and the shop's read models and process managers follow the log live, in whichever
-  // process runs them; else what each is doing (`retrying: <error>`, `unassigned`...).
+  // Ready to serve: both stores answer and the runners THIS process holds follow the log live
+  // (else what each is doing: `retrying: <error>`, `catching-up`...). Runners held elsewhere, or
+  // by nobody during a takeover, never make this process unready: a load balancer would otherwise
+  // take every process of the shop out of rotation because one of them stopped or died. `shop`
+  // says how the whole shop's runners stand, wherever they run (as GET /api/v1/admin/projections).
   router.get('/ready', async (_req, res) => {
     const runners = await deps.cluster.runners().catch((error: unknown): RunnerState[] | string => (error instanceof Error ? error.message : 'unreachable'));
+    const mine = typeof runners === 'string' ? runners : runners.filter((r) => r.owner === deps.cluster.processId);
     const checks = {
       eventStore: await reachable(() => deps.eventStore.headPosition()),
       readModels: await reachable(() => deps.readModels.ping()),
-      projections: typeof runners === 'string' ? runners : projectionsCheck(runners.filter((r) => r.kind === 'projection')),
-      processManagers: typeof runners === 'string' ? runners : processCheck(runners.filter((r) => r.kind === 'process-manager')),
+      ...runnerChecks(mine),
     };
     const ready = Object.values(checks).every((value) => value === 'ok');
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks });
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks, shop: runnerChecks(runners) });
   });
 
   // Prometheus text format.
@@ -32,6 +35,11 @@ export const operationsRoutes = (deps: AppDeps): Router => {
 
   return router;
 };
+
+const runnerChecks = (runners: RunnerState[] | string) => ({
+  projections: typeof runners === 'string' ? runners : projectionsCheck(runners.filter((r) => r.kind === 'projection')),
+  processManagers: typeof runners === 'string' ? runners : processCheck(runners.filter((r) => r.kind === 'process-manager')),
+});
 
 /** One status when the projections that lag share it (they run together), else the first one's with its name. */
 const projectionsCheck = (projections: RunnerState[]): string => {
