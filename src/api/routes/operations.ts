@@ -11,20 +11,25 @@ export const operationsRoutes = (deps: AppDeps): Router => {
     res.json({ status: 'ok' });
   });
 
-  // Ready to serve: both stores answer and the runners THIS process holds follow the log live
-  // (else what each is doing: `retrying: <error>`, `catching-up`...). Runners held elsewhere, or
-  // by nobody during a takeover, never make this process unready: a load balancer would otherwise
-  // take every process of the shop out of rotation because one of them stopped or died. `shop`
-  // says how the whole shop's runners stand, wherever they run (as GET /api/v1/admin/projections).
+  // Ready to serve: both stores answer, and the read models and process managers follow the log
+  // live (else what each is doing: `retrying: <error>`, `catching-up`, `unassigned`...). Until this
+  // process has first been ready, that is every runner of the shop, wherever it runs: a process
+  // (re)started does not take traffic before the read models have caught up with the log. From
+  // then on it is the runners THIS process holds: one that another process gave back, or that a
+  // successor is taking over, does not make every process of the shop unready at once (a load
+  // balancer would take them all out of rotation because one stopped or died). `shop` always says
+  // how the whole shop's runners stand (as GET /api/v1/admin/projections does in detail).
+  let beenReady = false;
   router.get('/ready', async (_req, res) => {
     const runners = await deps.cluster.runners().catch((error: unknown): RunnerState[] | string => (error instanceof Error ? error.message : 'unreachable'));
-    const mine = typeof runners === 'string' ? runners : runners.filter((r) => r.owner === deps.cluster.processId);
+    const mine = typeof runners === 'string' || !beenReady ? runners : runners.filter((r) => r.owner === deps.cluster.processId);
     const checks = {
       eventStore: await reachable(() => deps.eventStore.headPosition()),
       readModels: await reachable(() => deps.readModels.ping()),
       ...runnerChecks(mine),
     };
     const ready = Object.values(checks).every((value) => value === 'ok');
+    beenReady ||= ready;
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks, shop: runnerChecks(runners) });
   });
 
