@@ -12,7 +12,6 @@ import { eventSchema, type EventSchema } from '../domain/shared/event-schema.js'
 import { UPCASTERS } from '../domain/upcasters.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
 import type { LimitStore } from '../infrastructure/limits/limit-store.js';
-import { privateDirectory } from '../infrastructure/private-files.js';
 import { ReadModelSnapshots } from '../infrastructure/snapshots/read-model-snapshots.js';
 import { SqliteEventStore } from '../infrastructure/event-store/sqlite-event-store.js';
 import { EmbeddedReadModelStore } from '../infrastructure/read-models/embedded-read-model-store.js';
@@ -30,6 +29,7 @@ import { ALL_PROJECTIONS } from '../projections/index.js';
 import { ProjectionViews } from '../projections/views.js';
 import { Rebuilds } from '../operations/rebuild.js';
 import type { AppDeps } from './deps.js';
+import { openDataDir } from './data-dir.js';
 import { registerGauges } from './gauges.js';
 import { jwtSecret, lifecycle, type System } from './lifecycle.js';
 
@@ -73,7 +73,7 @@ const T = {
 } as const;
 
 export const compose = async (config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<System> => {
-  if (privateDirectory(config.dataDir)) logger.warn({ dataDir: config.dataDir }, 'DATA_DIR or its files could be read by other users: narrowed to 0700 and 0600');
+  openDataDir(config.dataDir, logger);
   const scope = rootContainer.createChildContainer();
   scope.register(T.config, { useValue: config });
   scope.register(T.logger, { useValue: logger });
@@ -257,7 +257,7 @@ const registerEdge = (scope: DependencyContainer, config: Config, edge: Edge) =>
   scope.register(T.loginThrottle, once((c) => new edge.LoginThrottle(config.loginMaxFailures, config.loginLockoutSeconds, c.resolve(T.limits))));
   scope.register(T.clientLimit, once((c) => new edge.ClientRateLimit(config.rateLimitPerMinute, c.resolve(T.limits))));
   scope.register(T.idempotency, once((c) => new edge.IdempotencyKeys(c.resolve(T.views), undefined, c.resolve(T.logger))));
-  scope.register(T.sessions, once((c) => new edge.SessionPositions(c.resolve<ClusterView>(T.clusterView), config.readWaitMs)));
+  scope.register(T.sessions, once((c) => new edge.SessionPositions(c.resolve<ClusterView>(T.clusterView), config.readWaitMs, c.resolve(T.readModels), c.resolve(T.logger))));
   scope.register(T.metrics, once(() => new edge.Metrics()));
 };
 

@@ -1,5 +1,7 @@
 import type { RequestHandler, Response } from 'express';
+import type { Logger } from 'pino';
 import { LruCache } from '../infrastructure/lru-cache.js';
+import type { Document, ReadModelCollection, ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { ValidationError } from '../domain/shared/errors.js';
 
 /**
@@ -8,37 +10,90 @@ import { ValidationError } from '../domain/shared/errors.js';
  * the read models have processed the position its caller last wrote, or the one it names
  * in `X-Min-Position`. So a client never reads a state older than its own writes, while
  * anonymous traffic never waits.
+ *
+ * A shop runs as several processes behind one load balancer, so a caller's write and its
+ * next read may reach different processes: the caller's last position is kept in the shared
+ * read-model store (`session_positions`, one small document per principal, raised with
+ * `$max`) before the write is answered, and a read looks it up there.
  */
 
 export type PositionWaiter = { waitFor(position: number, timeoutMs: number): Promise<boolean> };
 
+export const SESSION_POSITIONS = 'session_positions';
+
+type SessionPosition = Document & { position: number };
+
+declare module 'express-serve-static-core' {
+  interface Locals {
+    /** The position a write of the caller's reached, to keep in the shared store before the answer leaves. */
+    sessionPosition?: { principal: string; position: number };
+  }
+}
+
 export class SessionPositions {
   private readonly latest = new LruCache<string, number>(100_000);
+  private readonly shared: ReadModelCollection<SessionPosition> | undefined;
 
   constructor(
     private readonly projections: PositionWaiter,
     private readonly waitMs: number,
-  ) {}
+    store?: ReadModelStore,
+    private readonly logger?: Logger,
+  ) {
+    this.shared = store?.collection<SessionPosition>(SESSION_POSITIONS);
+  }
 
   /** Records a write's position for its principal and tells the client. */
   wrote(res: Response, position: number | undefined): void {
     if (position === undefined) return;
     res.set('X-Position', String(position));
     const principal = res.req.principal?.customerId;
-    if (principal) this.latest.set(principal, Math.max(position, this.latest.get(principal) ?? 0));
+    if (!principal) return;
+    this.latest.set(principal, Math.max(position, this.latest.get(principal) ?? 0));
+    res.locals.sessionPosition = { principal, position };
   }
 
   middleware(): RequestHandler {
-    return async (req, _res, next) => {
-      if (req.method !== 'GET') return next();
+    return async (req, res, next) => {
+      if (req.method !== 'GET') {
+        this.keepBeforeAnswering(res);
+        return next();
+      }
       const header = req.get('x-min-position');
       if (header !== undefined && !/^\d{1,16}$/.test(header)) {
         throw new ValidationError('invalid X-Min-Position', [{ field: 'X-Min-Position', message: 'must be a log position' }]);
       }
-      const own = req.principal ? (this.latest.get(req.principal.customerId) ?? 0) : 0;
+      const own = req.principal ? await this.lastWrite(req.principal.customerId) : 0;
       const target = Math.max(own, header === undefined ? 0 : Number(header));
       if (target > 0) await this.projections.waitFor(target, this.waitMs);
       next();
+    };
+  }
+
+  /** The caller's last write, as this process saw it or as any process of the shop stored it. */
+  private async lastWrite(principal: string): Promise<number> {
+    const here = this.latest.get(principal) ?? 0;
+    if (!this.shared) return here;
+    const stored = await this.shared.findOne({ _id: principal }, { projection: { position: 1 } }).catch(() => null);
+    return Math.max(here, stored?.position ?? 0);
+  }
+
+  /**
+   * Stores the position a write reached before its answer leaves, so that the caller's next
+   * read finds it whichever process it reaches. A failure to store it costs only that wait: logged.
+   */
+  private keepBeforeAnswering(res: Response): void {
+    const shared = this.shared;
+    if (!shared) return;
+    const send = res.json.bind(res);
+    res.json = (body: unknown) => {
+      const write = res.locals.sessionPosition;
+      if (!write) return send(body);
+      shared
+        .updateOne({ _id: write.principal }, { $max: { position: write.position } }, { upsert: true, durable: false })
+        .catch((error: unknown) => this.logger?.warn({ err: error, reqId: res.req.id }, 'could not keep the position of a write for read-your-writes'))
+        .finally(() => send(body));
+      return res;
     };
   }
 }

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { stringify as canonicalJson } from 'safe-stable-stringify';
 import { KeyedLock } from '../commands/keyed-lock.js';
 import { ValidationError } from '../domain/shared/errors.js';
-import type { Document, ReadModelCollection, ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
+import { DuplicateKeyError, type Document, type ReadModelCollection, type ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { problem, sendProblem } from './problems.js';
 
 /**
@@ -18,7 +18,10 @@ import { problem, sendProblem } from './problems.js';
  * - a repeat with the same key and the same body (compared canonically: the order of an
  *   object's fields does not matter) gets the stored answer back and appends nothing;
  *   a repeat with another body is refused (422);
- * - repeats that race the first request wait for it.
+ * - repeats that race the first request wait for it, in any process of the shop: before it
+ *   runs, a request claims its key in the shared store (one conditional write), and a repeat
+ *   that finds the key claimed waits for the answer stored under it (or for the claim to be
+ *   given back, or to run out when its process died), then is answered as above.
  * If the process dies after appending but before storing the answer, the command handler
  * still recognises the request by its derived event ids and appends nothing (see CommandHandler).
  */
@@ -31,6 +34,13 @@ type StoredAnswer = Document & {
   createdAt: string;
   expiresAt: string;
 };
+
+/** A key claimed by a request still running (in this process or another), until its answer replaces the claim. */
+type Claim = Document & { fingerprint: string; claim: string; claimedUntil: string; createdAt: string; expiresAt: string };
+
+type KeyRecord = StoredAnswer | Claim;
+
+const isClaim = (record: KeyRecord): record is Claim => typeof record.claimedUntil === 'string';
 
 declare module 'express-serve-static-core' {
   interface Request {
@@ -48,18 +58,22 @@ export const executionStarted = (req: Request): void => {
 
 export const IDEMPOTENCY_COLLECTION = 'idempotency_keys';
 const REPLAYED_HEADERS = ['location', 'etag', 'x-position'];
+/** How often a request waits, for a key another process's request holds, looks at it again. */
+const CLAIM_POLL_MS = 10;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 export class IdempotencyKeys {
   private readonly lock = new KeyedLock();
-  private readonly answers: ReadModelCollection<StoredAnswer>;
+  private readonly answers: ReadModelCollection<KeyRecord>;
 
   constructor(
     store: ReadModelStore,
     private readonly ttlMs = 24 * 3600 * 1000,
     private readonly logger?: Logger,
+    /** How long a claim holds a key for a request that neither answers nor gives it back (its process died). */
+    private readonly claimMs = 30_000,
   ) {
-    this.answers = store.collection<StoredAnswer>(IDEMPOTENCY_COLLECTION);
+    this.answers = store.collection<KeyRecord>(IDEMPOTENCY_COLLECTION);
   }
 
   middleware(): RequestHandler {
@@ -73,43 +87,87 @@ export class IdempotencyKeys {
       const id = sha256(`${scope}\n${req.method}\n${req.originalUrl}\n${key}`);
       const fingerprint = sha256(canonicalJson(req.body ?? null) ?? 'null');
       await this.lock.run(id, async () => {
-        const stored = await this.answers.findOne({ _id: id });
-        if (stored && stored.expiresAt > new Date().toISOString()) return replay(res, stored, fingerprint);
+        const stored = await this.claimOrAnswer(id, fingerprint);
+        if (typeof stored !== 'string') return replay(res, stored, fingerprint);
         req.idempotencyKey = `${scope}:${key}`;
-        await this.answerAndStore(res, id, fingerprint, next);
+        await this.answerAndStore(res, id, fingerprint, next, stored);
       });
     };
   }
 
+  /**
+   * The answer stored under the key, or this request's claim on it (its token). A key another
+   * process's request holds is waited for: its answer, or its claim given back or run out.
+   */
+  private async claimOrAnswer(id: string, fingerprint: string): Promise<StoredAnswer | string> {
+    for (;;) {
+      const now = new Date().toISOString();
+      const stored = await this.answers.findOne({ _id: id });
+      if (stored && stored.expiresAt > now && !isClaim(stored)) return stored;
+      if (stored && stored.expiresAt > now && isClaim(stored) && stored.claimedUntil > now) {
+        await new Promise((resolve) => setTimeout(resolve, CLAIM_POLL_MS));
+        continue;
+      }
+      const token = await this.claim(id, fingerprint, now);
+      if (token) return token;
+    }
+  }
+
+  /** Claims a key that is free, expired, or whose claim ran out; undefined when another request claimed it first. */
+  private async claim(id: string, fingerprint: string, now: string): Promise<string | undefined> {
+    const token = randomUUID();
+    const until = (ms: number) => new Date(Date.parse(now) + ms).toISOString();
+    const claim: Claim = { _id: id, fingerprint, claim: token, claimedUntil: until(this.claimMs), createdAt: now, expiresAt: until(this.ttlMs) };
+    try {
+      await this.answers.replaceOne({ _id: id, $or: [{ expiresAt: { $lte: now } }, { claimedUntil: { $lte: now } }] }, claim, { upsert: true, durable: false });
+      return token;
+    } catch (error) {
+      if (error instanceof DuplicateKeyError) return undefined;
+      throw error;
+    }
+  }
+
   /** Lets the route answer, storing a final answer before it leaves; resolves once it has been sent. */
-  private answerAndStore(res: Response, id: string, fingerprint: string, next: () => void): Promise<void> {
+  private answerAndStore(res: Response, id: string, fingerprint: string, next: () => void, claim: string): Promise<void> {
     return new Promise((resolve) => {
-      res.once('finish', resolve);
-      res.once('close', resolve);
+      let answered = false;
+      const giveBack = () => this.giveBack(id, claim, res.req.id);
+      // A request that ends without an answer through res.json (a dropped connection) gives its key back too.
+      res.once('finish', () => (answered ? resolve() : void giveBack().finally(resolve)));
+      res.once('close', () => (answered ? resolve() : void giveBack().finally(resolve)));
       const send = res.json.bind(res);
       res.json = (body: unknown) => {
-        if (!res.req.executing || !isFinal(res.statusCode, body)) return send(body);
-        const now = new Date();
-        const headers = Object.fromEntries(
-          REPLAYED_HEADERS.filter((h) => res.get(h) !== undefined).map((h) => [h, String(res.get(h))]),
-        );
-        const answer: StoredAnswer = {
-          _id: id,
-          fingerprint,
-          status: res.statusCode,
-          body,
-          headers: { ...headers, 'content-type': String(res.get('content-type') ?? 'application/json') },
-          createdAt: now.toISOString(),
-          expiresAt: new Date(now.getTime() + this.ttlMs).toISOString(),
-        };
-        this.answers
-          .replaceOne({ _id: id }, answer, { upsert: true })
-          .catch((error: unknown) => this.logger?.error({ err: error, reqId: res.req.id }, 'could not store an idempotent answer'))
-          .finally(() => send(body));
+        answered = true;
+        // Nothing kept: the key is given back, and a repeat waiting for it (here or in another process) runs.
+        const kept = res.req.executing && isFinal(res.statusCode, body) ? this.store(res, id, fingerprint, body) : giveBack();
+        void kept.finally(() => send(body));
         return res;
       };
       next();
     });
+  }
+
+  private store(res: Response, id: string, fingerprint: string, body: unknown): Promise<unknown> {
+    const now = new Date();
+    const headers = Object.fromEntries(REPLAYED_HEADERS.filter((h) => res.get(h) !== undefined).map((h) => [h, String(res.get(h))]));
+    const answer: StoredAnswer = {
+      _id: id,
+      fingerprint,
+      status: res.statusCode,
+      body,
+      headers: { ...headers, 'content-type': String(res.get('content-type') ?? 'application/json') },
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + this.ttlMs).toISOString(),
+    };
+    return this.answers
+      .replaceOne({ _id: id }, answer, { upsert: true })
+      .catch((error: unknown) => this.logger?.error({ err: error, reqId: res.req.id }, 'could not store an idempotent answer'));
+  }
+
+  private giveBack(id: string, claim: string, reqId: unknown): Promise<unknown> {
+    return this.answers
+      .deleteOne({ _id: id, claim }, { durable: false })
+      .catch((error: unknown) => this.logger?.error({ err: error, reqId }, 'could not give back an idempotency key'));
   }
 
   /** Forgets answers older than the retention period. */

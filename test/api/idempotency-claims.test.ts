@@ -1,0 +1,80 @@
+import { expect } from 'chai';
+import express, { type Express } from 'express';
+import { join } from 'node:path';
+import request from 'supertest';
+import { executionStarted, IdempotencyKeys } from '../../src/api/idempotency.js';
+import { errorHandler } from '../../src/api/problems.js';
+import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
+import { tempDir } from '../support/temp-dir.js';
+
+/**
+ * The claim a keyed request takes on its key in the shared store, seen from two processes of
+ * one shop (two IdempotencyKeys over one store): a repeat in the other process waits for the
+ * claim to end, whether by an answer kept, a key given back, or a claim that ran out.
+ */
+describe('Idempotency-Key claims shared by processes', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let store: EmbeddedReadModelStore;
+  let runs: string[];
+  let hold: Promise<void>;
+  beforeEach(() => {
+    dir = tempDir();
+    store = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
+    runs = [];
+    hold = Promise.resolve();
+  });
+  afterEach(async () => {
+    await store.close();
+    dir.remove();
+  });
+
+  /** A process: its route runs once `hold` resolves, and answers 201, or 400 for `{ bad: true }`. */
+  const shopProcess = (name: string, claimMs?: number): Express => {
+    const app = express().use(express.json());
+    app.use(new IdempotencyKeys(store, undefined, undefined, claimMs).middleware());
+    app.post('/things', async (req, res) => {
+      if (req.body.bad) return void res.status(400).json({ type: 'urn:shop:problem:validation-failed', status: 400 });
+      executionStarted(req);
+      runs.push(name);
+      await hold;
+      res.status(201).json({ madeBy: name });
+    });
+    return app.use(errorHandler(undefined as never));
+  };
+  const post = (app: Express, body: object) => request(app).post('/things').set('Idempotency-Key', 'k-1').send(body);
+
+  it('answers a repeat that reached another process while the first ran with the first answer, running it once', async () => {
+    let release!: () => void;
+    hold = new Promise((resolve) => (release = resolve));
+    const [a, b] = [shopProcess('a'), shopProcess('b')];
+    const first = post(a, { n: 1 }).then((res) => res);
+    while (runs.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const repeat = post(b, { n: 1 }).then((res) => res);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    release();
+    const [one, two] = await Promise.all([first, repeat]);
+    expect([one.status, one.body, two.status, two.body, two.headers['idempotent-replayed']]).to.deep.equal([201, { madeBy: 'a' }, 201, { madeBy: 'a' }, 'true']);
+    expect(runs).to.deep.equal(['a']);
+  });
+
+  it('runs the repeat in the other process once the first gives the key back (an answer not kept)', async () => {
+    const [a, b] = [shopProcess('a'), shopProcess('b')];
+    expect((await post(a, { bad: true })).status).to.equal(400);
+    const res = await post(b, { n: 1 });
+    expect([res.status, res.body]).to.deep.equal([201, { madeBy: 'b' }]);
+  });
+
+  it('runs the repeat once the claim of a request that never answered (its process died) has run out', async () => {
+    let revive!: () => void;
+    hold = new Promise((resolve) => (revive = resolve)); // process a does not answer (as if it had died)
+    const [a, b] = [shopProcess('a', 100), shopProcess('b')];
+    const stalled = post(a, { n: 1 }).then(() => undefined);
+    while (runs.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    hold = Promise.resolve();
+    const res = await post(b, { n: 1 });
+    expect([res.status, res.body]).to.deep.equal([201, { madeBy: 'b' }]);
+    expect(runs).to.deep.equal(['a', 'b']);
+    revive();
+    await stalled;
+  });
+});
