@@ -6,15 +6,13 @@ import { call } from '../support/shop-processes.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
 
 /**
- * PROBE (issue 13, left for the owner of src/infrastructure): on the embedded stores, a process
- * of the shop stopped (SIGSTOP, a frozen VM) while it holds SQLite's write lock on the shared
- * read-model file freezes every other process: their synchronous writes (a lease renewal at the
- * next heartbeat) wait in SQLite's busy handler (busy_timeout 10 s) on the event loop, so they
- * answer no HTTP at all, not even /health, until the lock comes free; their leases run out meanwhile
- * and the stalled process, once awake, takes every runner over. Here the test process stands for
- * the stopped one: it holds the write lock while it asks the server for /health.
+ * On the embedded stores, a process of the shop stopped (SIGSTOP, a frozen VM) while it holds
+ * SQLite's write lock on the shared read-model file must not freeze the others: their writes
+ * (a lease renewal at the next heartbeat) wait for the lock off the event loop, so they keep
+ * answering HTTP (it froze them all for up to 10 s, in SQLite's busy handler, before). Here the
+ * test process stands for the stopped one: it holds the write lock while it asks the server for /health.
  */
-describe('PROBE: a process stopped inside a write on the embedded stores', function () {
+describe('a process stopped inside a write on the embedded stores', function () {
   this.timeout(60_000);
   let dir: ReturnType<typeof tempDir>;
   let server: ServerProcess | undefined;
