@@ -45,8 +45,8 @@ export const docsRoutes = defineRoutes({
     docsAsset: {
       method: 'get', path: '/:asset', role: 'anonymous', summary: "The page's scripts and styles, from swagger-ui-dist",
       params: { asset: str() },
-      success: { status: 200, description: 'The file.', schema: str(), contentType: 'application/javascript' },
-      problems: [404], example: {},
+      success: { status: 200, description: 'The file (script, style sheet or icon).', schema: str(), contentType: '*/*' },
+      problems: [404], headers: ['ETag'], example: {},
     },
   },
   handlers: () => {

@@ -86,15 +86,17 @@ const responses = (group: RouteGroup, spec: RouteSpec): Record<string, JsonSchem
     const content = spec.success.schema ? { content: { [type]: { schema: spec.success.schema, ...(spec.example.response !== undefined ? { example: spec.example.response } : {}) } } } : {};
     answers[String(status)] = { description: spec.success.description, headers, ...content };
   }
-  for (const status of problemStatuses(group, spec)) answers[String(status)] = problemResponse(status);
+  for (const status of problemStatuses(group, spec)) answers[String(status)] = problemResponse(status, group.edge === 'api' && spec.method === 'post');
   return answers;
 };
 
-const problemResponse = (status: number): JsonSchema => {
+/** A problem answer; `replayable`: a final one is stored under an Idempotency-Key and replayed. */
+const problemResponse = (status: number, replayable: boolean): JsonSchema => {
   const headers: Record<string, JsonSchema> = { 'X-Request-Id': { schema: { type: 'string' } } };
   if (status === 429) headers['Retry-After'] = { description: 'Seconds to wait.', schema: { type: 'string', pattern: '^\\d+$' } };
   if (status === 401) headers['WWW-Authenticate'] = { description: 'How to authenticate.', schema: { type: 'string' } };
   if (status === 412) headers.ETag = { description: 'The current revision.', schema: { type: 'string' } };
+  if (replayable) headers['Idempotent-Replayed'] = { description: 'Present on the stored answer to a repeated Idempotency-Key.', schema: { type: 'string', enum: ['true'] } };
   return {
     description: PROBLEM_MEANINGS[status] ?? 'A problem.',
     headers,

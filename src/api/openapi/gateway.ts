@@ -68,7 +68,8 @@ export const requestHeaders = (group: RouteGroup, spec: RouteSpec): HeaderUse[] 
 export const successHeaders = (group: RouteGroup, spec: RouteSpec): HeaderUse[] => {
   const headers = [REQUEST_ID];
   const own = spec.headers ?? [];
-  if (own.includes('ETag')) headers.push({ name: 'ETag', schema: str({ pattern: '^"\\d+"$' }), description: 'The revision of the resource, for If-Match.' });
+  // A command's answer carries its aggregate's revision.
+  if (own.includes('ETag') || runsCommand(group, spec)) headers.push({ name: 'ETag', schema: str({ pattern: '^"\\d+"$' }), description: 'The revision of the resource, for If-Match.' });
   if (own.includes('Location')) headers.push({ name: 'Location', schema: str(), description: 'Where the resource is.' });
   if (group.edge !== 'api') return headers;
   headers.push({ name: 'RateLimit-Remaining', schema: str({ pattern: '^\\d+$' }), description: 'Requests left in this client\'s window (when a limit is configured).' });

@@ -31,11 +31,11 @@ export const customerAdminRoutes = defineRoutes({
   tag: 'Back office',
   routes: {
     assignRole: {
-      method: 'put', path: '/:id/role', role: 'admin', summary: "Give an account the customer or admin role (not one's own)",
+      method: 'put', path: '/:id/role', role: 'admin', summary: "Give an account the customer or admin role (not one's own: 422)",
       description: 'Takes effect from the next request in this process (even while the read model lags), within 2 s in the others.',
       params: { id: uuid() }, body: ChangeRoleBody,
       success: { status: 200, description: 'The role now.', schema: obj({ customerId: uuid(), role: oneOf('customer', 'admin') }) },
-      problems: [404, 409], headers: ['If-Match', 'ETag'],
+      problems: [404, 409, 422], headers: ['If-Match', 'ETag'],
       example: { body: { role: 'admin' }, response: { customerId: '5b0c7e1a-2f4d-4c8e-9a6b-1d3f5e7a9c2b', role: 'admin' } },
     },
   },
