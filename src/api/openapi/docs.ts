@@ -40,7 +40,7 @@ export const docsRoutes = defineRoutes({
       method: 'get', path: '/', role: 'anonymous', summary: 'The API reference for people (Swagger UI over /openapi.json)',
       description: '`/docs` redirects (301) to `/docs/`: the page loads its assets relative to itself.',
       success: { status: [200, 301], description: 'The page (200), or where it is (301).', schema: str(), contentType: 'text/html' },
-      problems: [], example: {},
+      problems: [], headers: ['Location'], example: {},
     },
     docsAsset: {
       method: 'get', path: '/:asset', role: 'anonymous', summary: "The page's scripts and styles, from swagger-ui-dist",
@@ -54,7 +54,7 @@ export const docsRoutes = defineRoutes({
     const [init, assets] = swaggerUi.serveFiles(undefined, UI_OPTIONS) as RequestHandler[];
     const page = swaggerUi.setup(undefined, UI_OPTIONS);
     const docsPage: RequestHandler = (req, res, next) => {
-      if (!req.originalUrl.split('?')[0]!.endsWith('/')) return res.redirect(301, '/docs/');
+      if (!req.originalUrl.split('?')[0]!.endsWith('/')) return res.status(301).location('/docs/').type('html').send('<a href="/docs/">/docs/</a>');
       return page(req, res, next);
     };
     const docsAsset: RequestHandler = (req, res, next) => init!(req, res, (error?: unknown) => (error ? next(error) : assets!(req, res, next)));
