@@ -6,16 +6,8 @@ import { boundedJsonBodies } from './input/json-shape.js';
 import { requestLogging } from './observability.js';
 import { ValidationError } from '../domain/shared/errors.js';
 import { errorHandler, notFoundRoute, problem, sendProblem } from './problems.js';
-import { accountRoutes } from './routes/accounts.js';
-import { adminRoutes } from './routes/admin.js';
-import { cartRoutes } from './routes/cart.js';
-import { catalogRoutes } from './routes/catalog.js';
-import { customerAdminRoutes } from './routes/customers.js';
-import { recommendationRoutes, reviewRoutes, searchRoutes } from './routes/discovery.js';
-import { inventoryRoutes } from './routes/inventory.js';
-import { operationsRoutes } from './routes/operations.js';
-import { checkoutRoutes, orderRoutes, paymentRoutes } from './routes/orders.js';
-import { shipmentRoutes } from './routes/shipments.js';
+import { routerOf } from './openapi/route-table.js';
+import { ROUTE_TABLE } from './routes/index.js';
 
 /** The HTTP edge: gateway concerns first, then one router per context under /api/v1. */
 export const createApp = (deps: AppDeps): Express => {
@@ -29,7 +21,7 @@ export const createApp = (deps: AppDeps): Express => {
   app.use(requestLogging(deps.logger));
   app.use(deps.metrics.middleware());
   app.use(crossOrigin(deps.config.corsOrigins));
-  app.use(operationsRoutes(deps));
+  for (const group of ROUTE_TABLE.filter((g) => g.edge === 'root')) app.use(group.prefix || '/', routerOf(group, deps));
 
   const api = express.Router();
   api.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
@@ -40,19 +32,7 @@ export const createApp = (deps: AppDeps): Express => {
   api.use(deps.clientLimit.middleware());
   api.use(deps.idempotency.middleware());
   api.use(deps.sessions.middleware());
-  api.use('/account', accountRoutes(deps));
-  api.use('/products', catalogRoutes(deps));
-  api.use('/search', searchRoutes(deps));
-  api.use('/reviews', reviewRoutes(deps));
-  api.use('/recommendations', recommendationRoutes(deps));
-  api.use('/inventory', inventoryRoutes(deps));
-  api.use('/cart', cartRoutes(deps));
-  api.use('/checkout', checkoutRoutes(deps));
-  api.use('/orders', orderRoutes(deps));
-  api.use('/payments', paymentRoutes(deps));
-  api.use('/shipments', shipmentRoutes(deps));
-  api.use('/admin/customers', customerAdminRoutes(deps));
-  api.use('/admin', adminRoutes(deps));
+  for (const group of ROUTE_TABLE.filter((g) => g.edge === 'api')) api.use(group.prefix, routerOf(group, deps));
   app.use('/api/v1', api);
 
   app.use(notFoundRoute);

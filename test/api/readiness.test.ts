@@ -4,6 +4,7 @@ import request from 'supertest';
 import type { RunnerState } from '../../src/cluster/view.js';
 import type { AppDeps } from '../../src/api/deps.js';
 import { Metrics } from '../../src/api/observability.js';
+import { routerOf } from '../../src/api/openapi/route-table.js';
 import { operationsRoutes } from '../../src/api/routes/operations.js';
 
 /**
@@ -17,7 +18,7 @@ describe('/ready of one process among several', () => {
   const deps = { cluster, eventStore: { headPosition: async () => 10 }, readModels: { ping: async () => undefined }, metrics: new Metrics() };
   let app: express.Express;
   beforeEach(() => {
-    app = express().use(operationsRoutes(deps as unknown as AppDeps));
+    app = express().use(routerOf(operationsRoutes, deps as unknown as AppDeps));
     runners = [projection('products', 'me'), projection('orders', 'other'), manager('order-saga', 'other'), manager('notifications', 'me')];
   });
   const ready = () => request(app).get('/ready');

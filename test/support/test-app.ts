@@ -34,6 +34,7 @@ import { Rebuilds } from '../../src/operations/rebuild.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
 import { ProjectionViews } from '../../src/projections/views.js';
 import { RunnerBoard } from '../../src/cluster/view.js';
+import { checkedAgent } from './contract.js';
 import { soloCluster } from './solo-cluster.js';
 import { tempDir } from './temp-dir.js';
 
@@ -122,7 +123,8 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
   const context = { correlationId: 'test-setup', causationId: 'test-setup', actor: 'system', now: new Date().toISOString() };
   await registerCustomer(system, { ...ADMIN, name: 'Admin', role: 'admin' }, context);
 
-  const http = () => supertest(app);
+  // Every answer is checked against the OpenAPI document (./contract.ts).
+  const http = () => checkedAgent(supertest(app));
   const tokenFor = async (email: string, password: string): Promise<string> => {
     const res = await http().post('/api/v1/account/login').send({ email, password });
     expect(res.status, JSON.stringify(res.body)).to.equal(200);

@@ -1,30 +1,36 @@
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import { addAddress, registerCustomer, verifyCredentials } from '../../commands/accounts.js';
 import { listNotifications } from '../../commands/notifications.js';
+import { notificationPageSchema } from '../../commands/notification-schemas.js';
 import { normalizeEmail } from '../../domain/customer/customer.js';
 import { NotFoundError, UnauthorizedError } from '../../domain/shared/errors.js';
 import { getCustomerProfile, type CustomerProfile } from '../../projections/customer-profiles/customer-profiles.js';
-import { principalOf, requireCustomer } from '../auth.js';
+import { customerProfileSchema, savedAddressSchema } from '../../projections/customer-profiles/schemas.js';
+import { obj, oneOf, str, uuid } from '../../projections/json-schema.js';
+import { principalOf } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { AddressBody, LoginBody, RegisterBody } from '../dto/accounts.js';
 import { PageQuery } from '../dto/paging.js';
 import { answerWrite, commandContext } from '../http.js';
+import { defineRoutes } from '../openapi/route-table.js';
 import { parseDto, parseQuery } from '../validation.js';
 
-export const accountRoutes = (deps: AppDeps): Router => {
-  const router = Router();
+const ADDRESS = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
+const CUSTOMER_ID = '5b0c7e1a-2f4d-4c8e-9a6b-1d3f5e7a9c2b';
+
+const handlers = (deps: AppDeps) => {
   const accounts = { commands: deps.commands, passwords: deps.passwords };
   const profiles = deps.readModels.collection<CustomerProfile>('customers');
 
   // Register a customer account.
-  router.post('/register', async (req, res) => {
+  const register: RequestHandler = async (req, res) => {
     const body = await parseDto(RegisterBody, req.body);
     const { customerId, position } = await registerCustomer(accounts, body, commandContext(req, deps.clock()));
     answerWrite(res, deps.sessions, 201, { customerId }, { position, location: '/api/v1/account/me' });
-  });
+  };
 
   // Exchange credentials for a bearer token; attempts are counted per account, a success gives them back.
-  router.post('/login', async (req, res) => {
+  const login: RequestHandler = async (req, res) => {
     const { email, password } = await parseDto(LoginBody, req.body);
     const account = normalizeEmail(email);
     await deps.loginThrottle.attempt(account);
@@ -36,29 +42,76 @@ export const accountRoutes = (deps: AppDeps): Router => {
     await deps.loginThrottle.succeeded(account);
     const token = await deps.tokens.issue({ customerId: customer.customerId, role: customer.role });
     res.json({ token, customerId: customer.customerId, role: customer.role });
-  });
+  };
 
   // The signed-in customer's profile.
-  router.get('/me', requireCustomer, async (req, res) => {
+  const me: RequestHandler = async (req, res) => {
     const profile = await getCustomerProfile(profiles, principalOf(req).customerId);
     if (!profile) throw new NotFoundError('customer not found');
     res.json(profile);
-  });
+  };
 
   // Add a shipping address to the signed-in customer's profile.
-  router.post('/me/addresses', requireCustomer, async (req, res) => {
+  const addShippingAddress: RequestHandler = async (req, res) => {
     const body = await parseDto(AddressBody, req.body);
     const { customerId } = principalOf(req);
     const context = commandContext(req, deps.clock());
     const result = await addAddress(accounts, customerId, { ...body, country: body.country.toUpperCase() }, context);
     answerWrite(res, deps.sessions, 201, result.address, result);
-  });
+  };
 
   // Emails sent to the signed-in customer, newest first (one per fact).
-  router.get('/me/notifications', requireCustomer, async (req, res) => {
+  const notifications: RequestHandler = async (req, res) => {
     const page = await parseQuery(PageQuery, req.query);
     res.json(await listNotifications(deps.readModels, principalOf(req).customerId, page));
-  });
+  };
 
-  return router;
+  return { register, login, me, addShippingAddress, notifications };
 };
+
+export const accountRoutes = defineRoutes({
+  prefix: '/account',
+  edge: 'api',
+  tag: 'Accounts',
+  routes: {
+    register: {
+      method: 'post', path: '/register', role: 'anonymous', summary: 'Register a customer account',
+      body: RegisterBody,
+      success: { status: 201, description: 'Registered; sign in with the same email and password.', schema: obj({ customerId: uuid() }) },
+      problems: [409], headers: ['Location'],
+      example: { body: { email: 'zoe@example.com', password: 'correct-horse', name: 'Zoe' }, response: { customerId: CUSTOMER_ID } },
+    },
+    login: {
+      method: 'post', path: '/login', role: 'anonymous', summary: 'Exchange credentials for a bearer token',
+      description: 'Failed attempts are counted per account (429 with Retry-After past the limit); a success gives them back. Never stored under an Idempotency-Key.',
+      body: LoginBody,
+      success: { status: 200, description: 'The bearer token for `Authorization: Bearer <token>`.', schema: obj({ token: str(), customerId: uuid(), role: oneOf('customer', 'admin') }) },
+      problems: [],
+      example: { body: { email: 'zoe@example.com', password: 'correct-horse' }, response: { token: 'eyJhbGciOiJIUzI1NiJ9...', customerId: CUSTOMER_ID, role: 'customer' } },
+    },
+    me: {
+      method: 'get', path: '/me', role: 'customer', summary: "The signed-in customer's profile",
+      success: { status: 200, description: 'The profile.', schema: customerProfileSchema },
+      problems: [404],
+      example: { response: { customerId: CUSTOMER_ID, email: 'zoe@example.com', name: 'Zoe', role: 'customer', addresses: [], registeredAt: '2025-01-01T10:00:00.000Z' } },
+    },
+    addShippingAddress: {
+      method: 'post', path: '/me/addresses', role: 'customer', summary: "Add a shipping address to the signed-in customer's profile",
+      body: AddressBody,
+      success: { status: 201, description: 'The address as saved.', schema: savedAddressSchema },
+      problems: [404, 409, 412], headers: ['If-Match', 'ETag'],
+      example: { body: ADDRESS, response: { addressId: '9d1e2f3a-4b5c-4d6e-8f7a-0b1c2d3e4f5a', ...ADDRESS } },
+    },
+    notifications: {
+      method: 'get', path: '/me/notifications', role: 'customer', summary: 'Emails sent to the signed-in customer, newest first',
+      query: PageQuery,
+      success: { status: 200, description: 'One page of notifications.', schema: notificationPageSchema },
+      problems: [],
+      example: {
+        query: { page: '1', pageSize: '20' },
+        response: { items: [{ type: 'OrderShipped', orderId: '0e6f3a8b-1c2d-4e5f-9a0b-7c8d9e0f1a2b', subject: 'Your order is on its way', sentAt: '2025-01-02T09:00:00.000Z', status: 'sent' }], total: 1, page: 1, pageSize: 20 },
+      },
+    },
+  },
+  handlers,
+});

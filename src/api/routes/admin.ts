@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import { lagCounter, lagFields } from '../../infrastructure/event-store/lag.js';
 import type { Document } from '../../infrastructure/read-models/read-model-store.js';
 import { ConflictError } from '../../domain/shared/errors.js';
@@ -9,36 +9,36 @@ import { PARKED_EVENTS } from '../../processes/runner.js';
 const withoutId = <D extends { _id: string }>({ _id, ...rest }: D) => rest;
 import { paged } from '../../projections/paging.js';
 import { auditOrder, auditStream, parseAsOf } from '../../operations/audit.js';
-import { requireAdmin } from '../auth.js';
+import { orderAuditSchema, streamAuditSchema } from '../../operations/audit-schemas.js';
+import { clusterSchema, parkedPageSchema, runnersSchema } from '../../operations/admin-schemas.js';
+import { obj, oneOf, str, uuid } from '../../projections/json-schema.js';
 import type { AppDeps } from '../deps.js';
 import { AuditOrderQuery, AuditStreamQuery } from '../dto/audit.js';
 import { PageQuery } from '../dto/paging.js';
 import { uuidParam } from '../http.js';
+import { defineRoutes } from '../openapi/route-table.js';
 import { executionStarted } from '../idempotency.js';
 import { parseQuery } from '../validation.js';
 
 /** The back office's view of what needs a human: events and jobs that kept failing. */
-export const adminRoutes = (deps: AppDeps): Router => {
-  const router = Router();
-  router.use(requireAdmin);
-
+const handlers = (deps: AppDeps) => {
   const page = (collection: string, sortBy: string) => (query: PageQuery) =>
     paged(deps.readModels.collection<Document>(collection), {}, { [sortBy]: -1 }, query, ({ _id, ...rest }) => ({ id: _id, ...rest }));
 
   // Events a process manager gave up on, with their errors.
-  router.get('/parked-events', async (req, res) => {
+  const listParkedEvents: RequestHandler = async (req, res) => {
     res.json(await page(PARKED_EVENTS, 'parkedAt')(await parseQuery(PageQuery, req.query)));
-  });
+  };
 
   // Jobs (provider calls, emails) that kept failing.
-  router.get('/parked-jobs', async (req, res) => {
+  const listParkedJobs: RequestHandler = async (req, res) => {
     res.json(await page(PARKED_JOBS, 'parkedAt')(await parseQuery(PageQuery, req.query)));
-  });
+  };
 
   // Every projection and process manager, wherever it runs: where it stands in the log, how many events behind
   // (`lag`, counted up to 1000: `lagExact` false past that), its status (`retrying: <error>`, `failed: <error>`,
   // `unassigned` while no process runs it...), and the process holding its lease (`owner`) under which `epoch`.
-  router.get('/projections', async (_req, res) => {
+  const listProjections: RequestHandler = async (_req, res) => {
     const lagOf = lagCounter(deps.eventStore);
     const rebuilds = new Map((await deps.rebuilds.statuses()).map((r) => [r._id, r]));
     const runners = (await deps.cluster.runners()).map(async ({ name, kind, collection, position, status, owner, epoch }) => {
@@ -49,49 +49,115 @@ export const adminRoutes = (deps: AppDeps): Router => {
       return { name, kind, collection, position, ...lag, status: shown, owner, epoch, ...(rebuild ? { lastRebuild: withoutId(rebuild) } : {}) };
     });
     res.json(await Promise.all(runners));
-  });
+  };
 
   // The shop's live processes, and the runners each holds.
-  router.get('/cluster', async (_req, res) => {
+  const viewCluster: RequestHandler = async (_req, res) => {
     res.json({ processes: await deps.cluster.processes() });
-  });
+  };
 
   // Rebuild one projection (or `all`) from the log into a new collection, swapped in when caught up (202).
-  router.post('/projections/:name/rebuild', async (req, res) => {
+  const rebuildProjection: RequestHandler = async (req, res) => {
     const name = String(req.params.name);
     await deps.rebuilds.start([name]);
     // Only a rebuild that started is this key's answer: an unknown name (404) or one already running (409) is not.
     executionStarted(req);
     res.status(202).location('/api/v1/admin/projections').json({ name, status: 'rebuilding' });
-  });
+  };
 
   // Replay a parked event on its saga as it stands now; 409 when it fails again.
-  router.post('/parked-events/:id/replay', async (req, res) => {
+  const replayEvent: RequestHandler = async (req, res) => {
     executionStarted(req);
     const result = await replayParkedEvent(deps.readModels, deps.processes, String(req.params.id));
     if (!result.replayed) throw new ConflictError(`the event still fails: ${result.error}`);
     res.json({ id: req.params.id, replayed: true });
-  });
+  };
 
   // Put a parked job back in the queue (202): it runs again shortly.
-  router.post('/parked-jobs/:id/replay', async (req, res) => {
+  const replayJob: RequestHandler = async (req, res) => {
     executionStarted(req);
     await requeueParkedJob(deps.readModels, String(req.params.id), deps.clock());
     deps.jobs.wake();
     res.status(202).json({ id: req.params.id, status: 'queued' });
-  });
+  };
 
   // A stream's events with metadata and the state after each; `?asOf=<revision|time>` adds the state then.
-  router.get('/audit/streams/:stream', async (req, res) => {
+  const auditStreamEvents: RequestHandler = async (req, res) => {
     const { asOf, fromRevision, limit } = await parseQuery(AuditStreamQuery, req.query);
     res.json(await auditStream(deps, String(req.params.stream), parseAsOf(asOf), { fromRevision, limit }));
-  });
+  };
 
   // An order's state (as of `?asOf=`) and its timeline across every stream its saga touched.
-  router.get('/audit/orders/:id', async (req, res) => {
+  const auditOrderTimeline: RequestHandler = async (req, res) => {
     const { asOf } = await parseQuery(AuditOrderQuery, req.query);
     res.json(await auditOrder(deps, uuidParam(req, 'id', 'order'), parseAsOf(asOf)));
-  });
+  };
 
-  return router;
+  return { listParkedEvents, listParkedJobs, listProjections, viewCluster, rebuildProjection, replayEvent, replayJob, auditStreamEvents, auditOrderTimeline };
 };
+
+const ORDER_ID = '0e6f3a8b-1c2d-4e5f-9a0b-7c8d9e0f1a2b';
+const PAGE = { page: '1', pageSize: '20' };
+const EMPTY_PAGE = { items: [], total: 0, page: 1, pageSize: 20 };
+
+export const adminRoutes = defineRoutes({
+  prefix: '/admin',
+  edge: 'api',
+  tag: 'Back office',
+  routes: {
+    listParkedEvents: {
+      method: 'get', path: '/parked-events', role: 'admin', summary: 'Events a process manager gave up on, with their errors', query: PageQuery,
+      success: { status: 200, description: 'One page, most recently parked first.', schema: parkedPageSchema },
+      problems: [], example: { query: PAGE, response: EMPTY_PAGE },
+    },
+    listParkedJobs: {
+      method: 'get', path: '/parked-jobs', role: 'admin', summary: 'Jobs (provider calls, emails) that kept failing', query: PageQuery,
+      success: { status: 200, description: 'One page, most recently parked first.', schema: parkedPageSchema },
+      problems: [], example: { query: PAGE, response: EMPTY_PAGE },
+    },
+    listProjections: {
+      method: 'get', path: '/projections', role: 'admin', summary: 'Every projection and process manager: position, lag, status, lease holder',
+      success: { status: 200, description: 'The runners.', schema: runnersSchema },
+      problems: [],
+      example: { response: [{ name: 'orders', kind: 'projection', collection: 'orders', position: 42, lag: 0, lagExact: true, status: 'live', owner: 'host-1:4242', epoch: 1 }] },
+    },
+    viewCluster: {
+      method: 'get', path: '/cluster', role: 'admin', summary: "The shop's live processes and the runners each holds",
+      success: { status: 200, description: 'The processes.', schema: clusterSchema },
+      problems: [],
+      example: { response: { processes: [{ id: 'host-1:4242', pid: 4242, host: 'host-1', port: 3000, startedAt: '2025-01-01T10:00:00.000Z', lastSeenAt: '2025-01-01T10:05:00.000Z', holds: ['orders'] }] } },
+    },
+    rebuildProjection: {
+      method: 'post', path: '/projections/:name/rebuild', role: 'admin', summary: 'Rebuild one projection (or `all`) from the log into a new collection, swapped in when caught up',
+      params: { name: str() },
+      success: { status: 202, description: 'The rebuild started.', schema: obj({ name: str(), status: oneOf('rebuilding') }) },
+      problems: [404, 409], headers: ['Location'],
+      example: { response: { name: 'orders', status: 'rebuilding' } },
+    },
+    replayEvent: {
+      method: 'post', path: '/parked-events/:id/replay', role: 'admin', summary: 'Replay a parked event on its saga as it stands now; 409 when it fails again',
+      params: { id: str() },
+      success: { status: 200, description: 'Replayed.', schema: obj({ id: str(), replayed: { const: true } }) },
+      problems: [404, 409], example: { response: { id: 'order-saga:42', replayed: true } },
+    },
+    replayJob: {
+      method: 'post', path: '/parked-jobs/:id/replay', role: 'admin', summary: 'Put a parked job back in the queue: it runs again shortly',
+      params: { id: str() },
+      success: { status: 202, description: 'Queued.', schema: obj({ id: str(), status: oneOf('queued') }) },
+      problems: [404], example: { response: { id: 'charge:1b2c', status: 'queued' } },
+    },
+    auditStreamEvents: {
+      method: 'get', path: '/audit/streams/:stream', role: 'admin', summary: "A stream's events with metadata and the state after each; `asOf` (revision or time) adds the state then",
+      params: { stream: str() }, query: AuditStreamQuery,
+      success: { status: 200, description: 'The audit of the stream.', schema: streamAuditSchema },
+      problems: [404], example: { query: { limit: '100' }, response: { streamName: `order-${ORDER_ID}`, events: [], asOf: null, state: null } },
+    },
+    auditOrderTimeline: {
+      method: 'get', path: '/audit/orders/:id', role: 'admin', summary: "An order's state (as of `asOf`) and its timeline across every stream its saga touched",
+      params: { id: uuid() }, query: AuditOrderQuery,
+      success: { status: 200, description: 'The order then and its timeline.', schema: orderAuditSchema },
+      problems: [404], example: { query: { asOf: '2025-01-01T12:00:00Z' }, response: { orderId: ORDER_ID, asOf: { time: '2025-01-01T12:00:00Z' }, state: { status: 'Paid' }, timeline: [] } },
+    },
+  },
+  handlers,
+});

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import { submitReview, type ReviewDeps } from '../../commands/reviews.js';
 import type { OrderView } from '../../projections/orders/orders.js';
 import type { ProductView } from '../../projections/products/products.js';
@@ -6,8 +6,13 @@ import { recommendForCustomer, recommendForProduct, type PurchaseView } from '..
 import { listReviews, toReview, type ReviewView } from '../../projections/reviews/reviews.js';
 import { searchProducts, type SearchView } from '../../projections/search/search.js';
 import { NotFoundError, ValidationError } from '../../domain/shared/errors.js';
-import { principalOf, requireCustomer } from '../auth.js';
+import { principalOf } from '../auth.js';
 import type { AppDeps } from '../deps.js';
+import { searchResultSchema } from '../../projections/search/schemas.js';
+import { reviewPageSchema, reviewSchema, submittedReviewSchema } from '../../projections/reviews/schemas.js';
+import { recommendationsSchema } from '../../projections/purchases/schemas.js';
+import { uuid } from '../../projections/json-schema.js';
+import { defineRoutes } from '../openapi/route-table.js';
 import { ListReviewsQuery, RecommendationsQuery, SearchQueryDto, SubmitReviewBody } from '../dto/discovery.js';
 import { answerWrite, commandContext, setEtag, uuidParam } from '../http.js';
 import { parseDto, parseQuery } from '../validation.js';
@@ -16,22 +21,20 @@ import { parseDto, parseQuery } from '../validation.js';
 const CATCH_UP_MS = 2_000;
 
 // Full-text search with filters, sorting, paging and facets.
-export const searchRoutes = (deps: AppDeps): Router => {
-  const router = Router();
+const searchHandlers = (deps: AppDeps) => {
   const search = deps.readModels.collection<SearchView>('search');
-  router.get('/', async (req, res) => {
+  const searchCatalog: RequestHandler = async (req, res) => {
     const query = await parseQuery(SearchQueryDto, req.query);
     if (query.minPrice !== undefined && query.maxPrice !== undefined && query.minPrice > query.maxPrice) {
       throw new ValidationError('empty price range', [{ field: 'minPrice', message: 'must not exceed maxPrice' }]);
     }
     const { inStock, ...rest } = query;
     res.json(await searchProducts(search, { ...rest, inStock: inStock === 'true' }));
-  });
-  return router;
+  };
+  return { searchCatalog };
 };
 
-export const reviewRoutes = (deps: AppDeps): Router => {
-  const router = Router();
+const reviewHandlers = (deps: AppDeps) => {
   const reviews = deps.readModels.collection<ReviewView>('reviews');
   const reviewDeps: ReviewDeps = {
     commands: deps.commands,
@@ -41,37 +44,36 @@ export const reviewRoutes = (deps: AppDeps): Router => {
   };
 
   // Review a product received in a delivered order: 201 the first time, 200 when it replaces the customer's earlier review.
-  router.post('/', requireCustomer, async (req, res) => {
+  const postReview: RequestHandler = async (req, res) => {
     const body = await parseDto(SubmitReviewBody, req.body);
     const { customerId } = principalOf(req);
     const result = await submitReview(reviewDeps, customerId, body, commandContext(req, deps.clock()));
     const state = result.state;
     const review = state.status === 'Published' ? { reviewId: result.reviewId, productId: state.productId, rating: state.rating, text: state.text } : { reviewId: result.reviewId };
     answerWrite(res, deps.sessions, result.created ? 201 : 200, review, { ...result, location: `/api/v1/reviews/${result.reviewId}` });
-  });
+  };
 
   // A product's reviews, newest first, with their average and count.
-  router.get('/', async (req, res) => {
+  const browseReviews: RequestHandler = async (req, res) => {
     const query = await parseQuery(ListReviewsQuery, req.query);
     res.json(await listReviews(reviews, query));
-  });
+  };
 
   // One review.
-  router.get('/:id', async (req, res) => {
+  const viewReview: RequestHandler = async (req, res) => {
     const doc = await reviews.findOne({ _id: uuidParam(req, 'id', 'review') }, { readonly: true });
     if (!doc) throw new NotFoundError('review not found');
     setEtag(res, doc.revision);
     res.json(toReview(doc));
-  });
-  return router;
+  };
+  return { postReview, browseReviews, viewReview };
 };
 
 // Bought together with a product; or, for a signed-in customer without one, picked from their own orders.
-export const recommendationRoutes = (deps: AppDeps): Router => {
-  const router = Router();
+const recommendationHandlers = (deps: AppDeps) => {
   const purchases = deps.readModels.collection<PurchaseView>('purchases');
   const products = deps.readModels.collection<ProductView>('products');
-  router.get('/', async (req, res) => {
+  const recommend: RequestHandler = async (req, res) => {
     const query = await parseQuery(RecommendationsQuery, req.query);
     if (query.productId) {
       return res.json({ items: await recommendForProduct(purchases, products, query.productId.toLowerCase(), query.limit) });
@@ -80,6 +82,74 @@ export const recommendationRoutes = (deps: AppDeps): Router => {
       throw new ValidationError('what to recommend for?', [{ field: 'productId', message: 'is required unless you are signed in' }]);
     }
     res.json({ items: await recommendForCustomer(purchases, products, req.principal.customerId, query.limit) });
-  });
-  return router;
+  };
+  return { recommend };
 };
+
+const PRODUCT_ID = '7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
+const REVIEW_ID = '6f7a8b9c-0d1e-4f2a-8b3c-4d5e6f7a8b9c';
+const PRODUCT = {
+  productId: PRODUCT_ID, sku: 'MUG-1', name: 'Mug', description: 'Stoneware, 350 ml', brand: 'Acme', category: 'Kitchen', price: { amount: 1500, currency: 'USD' },
+  available: 12, inStock: true, rating: { average: 4.5, count: 2 }, createdAt: '2025-01-01T10:00:00.000Z', updatedAt: '2025-01-01T10:00:00.000Z',
+};
+const REVIEW = { reviewId: REVIEW_ID, productId: PRODUCT_ID, authorName: 'Zoe', rating: 5, text: 'Keeps tea hot.', verifiedPurchase: true, createdAt: '2025-01-03T10:00:00.000Z', updatedAt: '2025-01-03T10:00:00.000Z' };
+
+export const searchRoutes = defineRoutes({
+  prefix: '/search',
+  edge: 'api',
+  tag: 'Discovery',
+  routes: {
+    searchCatalog: {
+      method: 'get', path: '/', role: 'anonymous', summary: 'Full-text search with filters, sorting, paging and facets',
+      description: 'Words that give no term (stop words, punctuation) are named in `ignoredWords`.',
+      query: SearchQueryDto,
+      success: { status: 200, description: 'One page of hits with brand and category facet counts.', schema: searchResultSchema },
+      problems: [],
+      example: { query: { q: 'mug', sort: 'relevance' }, response: { items: [{ ...PRODUCT, score: 3 }], total: 1, page: 1, pageSize: 20, facets: { brand: { Acme: 1 }, category: { Kitchen: 1 } } } },
+    },
+  },
+  handlers: searchHandlers,
+});
+
+export const reviewRoutes = defineRoutes({
+  prefix: '/reviews',
+  edge: 'api',
+  tag: 'Discovery',
+  routes: {
+    postReview: {
+      method: 'post', path: '/', role: 'customer', summary: "Review a product received in a delivered order: 201 the first time, 200 when it replaces the customer's earlier review",
+      body: SubmitReviewBody,
+      success: { status: [201, 200], description: 'The review.', schema: submittedReviewSchema },
+      problems: [403, 404, 409], headers: ['Location', 'ETag'],
+      example: { body: { productId: PRODUCT_ID, rating: 5, text: 'Keeps tea hot.' }, response: { reviewId: REVIEW_ID, productId: PRODUCT_ID, rating: 5, text: 'Keeps tea hot.' } },
+    },
+    browseReviews: {
+      method: 'get', path: '/', role: 'anonymous', summary: "A product's reviews, newest first, with their average and count",
+      query: ListReviewsQuery,
+      success: { status: 200, description: 'One page of reviews.', schema: reviewPageSchema },
+      problems: [], example: { query: { productId: PRODUCT_ID }, response: { items: [REVIEW], total: 1, page: 1, pageSize: 20, average: 5, count: 1 } },
+    },
+    viewReview: {
+      method: 'get', path: '/:id', role: 'anonymous', summary: 'One review', params: { id: uuid() },
+      success: { status: 200, description: 'The review.', schema: reviewSchema },
+      problems: [404], headers: ['ETag'], example: { response: REVIEW },
+    },
+  },
+  handlers: reviewHandlers,
+});
+
+export const recommendationRoutes = defineRoutes({
+  prefix: '/recommendations',
+  edge: 'api',
+  tag: 'Discovery',
+  routes: {
+    recommend: {
+      method: 'get', path: '/', role: 'anonymous', summary: 'Bought together with a product; signed in without one, picked from your own orders',
+      query: RecommendationsQuery,
+      success: { status: 200, description: 'Products, best first.', schema: recommendationsSchema },
+      problems: [],
+      example: { query: { productId: PRODUCT_ID }, response: { items: [{ productId: '8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e', score: 3, name: 'Teapot', price: { amount: 3500, currency: 'USD' }, rating: { average: 4, count: 1 } }] } },
+    },
+  },
+  handlers: recommendationHandlers,
+});

@@ -1,15 +1,15 @@
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
+import { healthSchema, readinessSchema } from '../../operations/admin-schemas.js';
 import type { RunnerState } from '../../cluster/view.js';
 import type { AppDeps } from '../deps.js';
+import { defineRoutes } from '../openapi/route-table.js';
 
 /** Liveness, readiness and metrics: no authentication, no rate limit. */
-export const operationsRoutes = (deps: AppDeps): Router => {
-  const router = Router();
-
+const handlers = (deps: AppDeps) => {
   // The process is up and serving.
-  router.get('/health', (_req, res) => {
+  const health: RequestHandler = (_req, res) => {
     res.json({ status: 'ok' });
-  });
+  };
 
   // Ready to serve: both stores answer, and the read models and process managers follow the log
   // live (else what each is doing: `retrying: <error>`, `catching-up`, `unassigned`...). Until this
@@ -20,7 +20,7 @@ export const operationsRoutes = (deps: AppDeps): Router => {
   // balancer would take them all out of rotation because one stopped or died). `shop` always says
   // how the whole shop's runners stand (as GET /api/v1/admin/projections does in detail).
   let beenReady = false;
-  router.get('/ready', async (_req, res) => {
+  const readiness: RequestHandler = async (_req, res) => {
     const runners = await deps.cluster.runners().catch((error: unknown): RunnerState[] | string => (error instanceof Error ? error.message : 'unreachable'));
     const mine = typeof runners === 'string' || !beenReady ? runners : runners.filter((r) => r.owner === deps.cluster.processId);
     const checks = {
@@ -31,14 +31,14 @@ export const operationsRoutes = (deps: AppDeps): Router => {
     const ready = Object.values(checks).every((value) => value === 'ok');
     beenReady ||= ready;
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not-ready', checks, shop: runnerChecks(runners) });
-  });
+  };
 
   // Prometheus text format.
-  router.get('/metrics', async (_req, res) => {
+  const metrics: RequestHandler = async (_req, res) => {
     res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
-  });
+  };
 
-  return router;
+  return { health, readiness, metrics };
 };
 
 const runnerChecks = (runners: RunnerState[] | string) => ({
@@ -66,3 +66,29 @@ const reachable = async (probe: () => Promise<unknown>): Promise<string> => {
     return error instanceof Error ? error.message : 'unreachable';
   }
 };
+
+export const operationsRoutes = defineRoutes({
+  prefix: '',
+  edge: 'root',
+  tag: 'Operations',
+  routes: {
+    health: {
+      method: 'get', path: '/health', role: 'anonymous', summary: 'Liveness: the process is up and serving',
+      success: { status: 200, description: 'Up.', schema: healthSchema },
+      problems: [], example: { response: { status: 'ok' } },
+    },
+    readiness: {
+      method: 'get', path: '/ready', role: 'anonymous', summary: 'Readiness: the stores answer and the read models and process managers follow the log live',
+      description: 'Answers 503 (same shape, `status: not-ready`) while a check fails; each check is `ok` or what it is doing. Until the process has first been ready the runner checks cover every runner of the shop; from then on those this process holds. `shop` gives the whole shop\'s runners.',
+      success: { status: [200, 503], description: 'Ready (200) or not yet (503).', schema: readinessSchema },
+      problems: [],
+      example: { response: { status: 'ready', checks: { eventStore: 'ok', readModels: 'ok', projections: 'ok', processManagers: 'ok' }, shop: { projections: 'ok', processManagers: 'ok' } } },
+    },
+    metrics: {
+      method: 'get', path: '/metrics', role: 'anonymous', summary: 'Prometheus metrics (text exposition format)',
+      success: { status: 200, description: 'The metrics.', schema: { type: 'string' }, contentType: 'text/plain' },
+      problems: [], example: { response: '# HELP http_requests_total ...' },
+    },
+  },
+  handlers,
+});

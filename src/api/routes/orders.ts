@@ -1,10 +1,14 @@
-import { Router, type Request } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { amendOrder, cancelOrder, checkout } from '../../commands/orders.js';
 import { NotFoundError } from '../../domain/shared/errors.js';
 import { getOrder, listOrders, type OrderView } from '../../projections/orders/orders.js';
 import { getPayment, type PaymentView } from '../../projections/payments/payments.js';
-import { principalOf, requireCustomer } from '../auth.js';
+import { principalOf } from '../auth.js';
 import type { AppDeps } from '../deps.js';
+import { orderPageSchema, orderSchema, orderSummarySchema, placedOrderSchema } from '../../projections/orders/schemas.js';
+import { paymentSchema } from '../../projections/payments/schemas.js';
+import { uuid } from '../../projections/json-schema.js';
+import { defineRoutes } from '../openapi/route-table.js';
 import { AmendOrderBody, CheckoutBody, ListOrdersQuery } from '../dto/orders.js';
 import { answerWrite, commandContext, setEtag, uuidParam } from '../http.js';
 import { parseDto, parseQuery } from '../validation.js';
@@ -20,63 +24,142 @@ const address = (body: { shippingAddress: { line1: string; city: string; postalC
 };
 
 /** Checkout: the cart becomes a Pending order at once (202); the saga does the rest. */
-export const checkoutRoutes = (deps: AppDeps): Router => {
-  const router = Router();
-  router.post('/', requireCustomer, async (req, res) => {
+const checkoutHandlers = (deps: AppDeps) => {
+  const placeOrder: RequestHandler = async (req, res) => {
     const body = await parseDto(CheckoutBody, req.body);
     const context = commandContext(req, deps.clock());
     const placed = await checkout(deps.commands, principalOf(req).customerId, { shippingAddress: address(body), paymentToken: body.paymentMethod.token }, context);
     answerWrite(res, deps.sessions, 202, { orderId: placed.orderId, status: 'Pending' }, { ...placed, location: `/api/v1/orders/${placed.orderId}` });
-  });
-  return router;
+  };
+  return { placeOrder };
 };
 
-export const orderRoutes = (deps: AppDeps): Router => {
-  const router = Router();
+const orderHandlers = (deps: AppDeps) => {
   const orders = deps.readModels.collection<OrderView>('orders');
-  router.use(requireCustomer);
 
   // A customer's own orders; admins see all, filtered by status and customer.
-  router.get('/', async (req, res) => {
+  const browseOrders: RequestHandler = async (req, res) => {
     const query = await parseQuery(ListOrdersQuery, req.query);
     const viewer = viewerOf(req);
     res.json(await listOrders(orders, { ...query, customerId: viewer.admin ? query.customerId : viewer.customerId }));
-  });
+  };
 
   // One order with payment, shipment and status history (owner or admin; anyone else: 404).
-  router.get('/:id', async (req, res) => {
+  const viewOrder: RequestHandler = async (req, res) => {
     const found = await getOrder(orders, uuidParam(req, 'id', 'order'), viewerOf(req));
     if (!found) throw new NotFoundError('order not found');
     setEtag(res, found.revision);
     res.json(found.order);
-  });
+  };
 
   // Cancel before shipping: stock is released and the payment refunded by the saga (202).
-  router.post('/:id/cancel', async (req, res) => {
+  const cancel: RequestHandler = async (req, res) => {
     const orderId = uuidParam(req, 'id', 'order');
     const result = await cancelOrder(deps.commands, orderId, viewerOf(req), commandContext(req, deps.clock()));
     answerWrite(res, deps.sessions, 202, result.order, result);
-  });
+  };
 
   // Change the shipping address before shipping.
-  router.patch('/:id', async (req, res) => {
+  const amend: RequestHandler = async (req, res) => {
     const orderId = uuidParam(req, 'id', 'order');
     const body = await parseDto(AmendOrderBody, req.body);
     const result = await amendOrder(deps.commands, orderId, viewerOf(req), address(body), commandContext(req, deps.clock()));
     answerWrite(res, deps.sessions, 200, result.order, result);
-  });
+  };
 
-  return router;
+  return { browseOrders, viewOrder, cancel, amend };
 };
 
-export const paymentRoutes = (deps: AppDeps): Router => {
-  const router = Router();
+const paymentHandlers = (deps: AppDeps) => {
   const payments = deps.readModels.collection<PaymentView>('payments');
   // A payment of the viewer's order (owner or admin).
-  router.get('/:id', requireCustomer, async (req, res) => {
+  const viewPayment: RequestHandler = async (req, res) => {
     const found = await getPayment(payments, uuidParam(req, 'id', 'payment'), viewerOf(req));
     if (!found) throw new NotFoundError('payment not found');
     res.json(found);
-  });
-  return router;
+  };
+  return { viewPayment };
 };
+
+const ORDER_ID = '0e6f3a8b-1c2d-4e5f-9a0b-7c8d9e0f1a2b';
+const PAYMENT_ID = '4d5e6f7a-8b9c-4d0e-8f1a-2b3c4d5e6f7a';
+const ADDRESS = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
+const ORDER = {
+  orderId: ORDER_ID, customerId: '5b0c7e1a-2f4d-4c8e-9a6b-1d3f5e7a9c2b', status: 'Confirmed',
+  lines: [{ productId: '7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', sku: 'MUG-1', name: 'Mug', quantity: 2, unitPrice: { amount: 1500, currency: 'USD' } }],
+  total: { amount: 3000, currency: 'USD' }, shippingAddress: ADDRESS,
+  payment: { paymentId: PAYMENT_ID, status: 'Captured' },
+  shipment: { shipmentId: '2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f', status: 'Preparing', trackingNumber: null },
+  failureReason: null,
+  history: [{ status: 'Pending', at: '2025-01-01T10:00:00.000Z' }, { status: 'Paid', at: '2025-01-01T10:00:01.000Z' }, { status: 'Confirmed', at: '2025-01-01T10:00:01.500Z' }],
+  createdAt: '2025-01-01T10:00:00.000Z', updatedAt: '2025-01-01T10:00:01.500Z',
+};
+const id = { id: uuid() };
+
+export const checkoutRoutes = defineRoutes({
+  prefix: '/checkout',
+  edge: 'api',
+  tag: 'Orders',
+  routes: {
+    placeOrder: {
+      method: 'post', path: '/', role: 'customer', summary: 'Check out: the cart becomes a Pending order at once; the saga does the rest',
+      description: 'Watch the order at its `Location` until it is `Confirmed` (or `Failed`). Tokens of the simulated provider: `tok_visa` succeeds, `tok_declined` and `tok_insufficient_funds` are declined, `tok_timeout` never answers.',
+      body: CheckoutBody,
+      success: { status: 202, description: 'The order is placed.', schema: placedOrderSchema },
+      problems: [409, 422], headers: ['Location'],
+      example: { body: { shippingAddress: ADDRESS, paymentMethod: { token: 'tok_visa' } }, response: { orderId: ORDER_ID, status: 'Pending' } },
+    },
+  },
+  handlers: checkoutHandlers,
+});
+
+export const orderRoutes = defineRoutes({
+  prefix: '/orders',
+  edge: 'api',
+  tag: 'Orders',
+  routes: {
+    browseOrders: {
+      method: 'get', path: '/', role: 'customer', summary: "The customer's own orders; admins see all, filtered by status and customer",
+      query: ListOrdersQuery,
+      success: { status: 200, description: 'One page of orders, newest first.', schema: orderPageSchema },
+      problems: [], example: { query: { status: 'Confirmed' }, response: { items: [ORDER], total: 1, page: 1, pageSize: 20 } },
+    },
+    viewOrder: {
+      method: 'get', path: '/:id', role: 'customer', summary: 'One order with payment, shipment and status history (owner or admin; anyone else: 404)',
+      params: id,
+      success: { status: 200, description: 'The order.', schema: orderSchema },
+      problems: [404], headers: ['ETag'], example: { response: ORDER },
+    },
+    cancel: {
+      method: 'post', path: '/:id/cancel', role: 'customer', summary: 'Cancel before shipping: the saga releases the stock and refunds the payment',
+      params: id,
+      success: { status: 202, description: 'Cancelled; the refund follows.', schema: orderSummarySchema },
+      problems: [404, 409], headers: ['If-Match', 'ETag'],
+      example: { response: { orderId: ORDER_ID, status: 'Cancelled', shippingAddress: ADDRESS } },
+    },
+    amend: {
+      method: 'patch', path: '/:id', role: 'customer', summary: 'Change the shipping address before shipping',
+      params: id, body: AmendOrderBody,
+      success: { status: 200, description: 'The order with its new address.', schema: orderSummarySchema },
+      problems: [404, 409], headers: ['If-Match', 'ETag'],
+      example: { body: { shippingAddress: { ...ADDRESS, line1: '2 Elm St' } }, response: { orderId: ORDER_ID, status: 'Confirmed', shippingAddress: { ...ADDRESS, line1: '2 Elm St' } } },
+    },
+  },
+  handlers: orderHandlers,
+});
+
+export const paymentRoutes = defineRoutes({
+  prefix: '/payments',
+  edge: 'api',
+  tag: 'Orders',
+  routes: {
+    viewPayment: {
+      method: 'get', path: '/:id', role: 'customer', summary: "A payment of the viewer's order (owner or admin; anyone else: 404)",
+      params: id,
+      success: { status: 200, description: 'The payment.', schema: paymentSchema },
+      problems: [404],
+      example: { response: { paymentId: PAYMENT_ID, orderId: ORDER_ID, status: 'Captured', amount: { amount: 3000, currency: 'USD' }, refunded: false, failureReason: null, refundReason: null } },
+    },
+  },
+  handlers: paymentHandlers,
+});

@@ -1,41 +1,84 @@
-import { Router } from 'express';
+import type { RequestHandler } from 'express';
 import { deliverShipment, dispatchShipment } from '../../commands/shipments.js';
 import { NotFoundError } from '../../domain/shared/errors.js';
 import { getShipment, listShipments, type ShipmentView } from '../../projections/shipments/shipments.js';
-import { requireAdmin } from '../auth.js';
 import type { AppDeps } from '../deps.js';
+import { deliveredSchema, dispatchedSchema, shipmentPageSchema, shipmentSchema } from '../../projections/shipments/schemas.js';
+import { uuid } from '../../projections/json-schema.js';
+import { defineRoutes } from '../openapi/route-table.js';
 import { DispatchBody, ListShipmentsQuery } from '../dto/orders.js';
 import { answerWrite, commandContext, uuidParam } from '../http.js';
 import { parseDto, parseQuery } from '../validation.js';
 
 /** The warehouse (admins): what to ship, dispatch with a tracking number, confirm delivery. */
-export const shipmentRoutes = (deps: AppDeps): Router => {
-  const router = Router();
+const handlers = (deps: AppDeps) => {
   const shipments = deps.readModels.collection<ShipmentView>('shipments');
-  router.use(requireAdmin);
 
-  router.get('/', async (req, res) => {
+  const listShipmentsToShip: RequestHandler = async (req, res) => {
     res.json(await listShipments(shipments, await parseQuery(ListShipmentsQuery, req.query)));
-  });
+  };
 
-  router.get('/:id', async (req, res) => {
+  const viewShipment: RequestHandler = async (req, res) => {
     const shipment = await getShipment(shipments, uuidParam(req, 'id', 'shipment'));
     if (!shipment) throw new NotFoundError('shipment not found');
     res.json(shipment);
-  });
+  };
 
   // Hand over to the carrier; 409 unless the order is confirmed (e.g. it was cancelled).
-  router.post('/:id/dispatch', async (req, res) => {
+  const dispatch: RequestHandler = async (req, res) => {
     const shipmentId = uuidParam(req, 'id', 'shipment');
     const { trackingNumber } = await parseDto(DispatchBody, req.body ?? {});
     const result = await dispatchShipment(deps.commands, shipmentId, trackingNumber, commandContext(req, deps.clock()));
     answerWrite(res, deps.sessions, 200, { shipmentId, orderId: result.orderId, trackingNumber: result.trackingNumber }, result);
-  });
+  };
 
-  router.post('/:id/deliver', async (req, res) => {
+  const deliver: RequestHandler = async (req, res) => {
     const result = await deliverShipment(deps.commands, uuidParam(req, 'id', 'shipment'), commandContext(req, deps.clock()));
     answerWrite(res, deps.sessions, 200, { shipmentId: result.shipmentId, orderId: result.orderId, status: result.status }, result);
-  });
+  };
 
-  return router;
+  return { listShipmentsToShip, viewShipment, dispatch, deliver };
 };
+
+const SHIPMENT_ID = '2c3d4e5f-6a7b-4c8d-9e0f-1a2b3c4d5e6f';
+const ORDER_ID = '0e6f3a8b-1c2d-4e5f-9a0b-7c8d9e0f1a2b';
+const SHIPMENT = {
+  shipmentId: SHIPMENT_ID, orderId: ORDER_ID, customerId: '5b0c7e1a-2f4d-4c8e-9a6b-1d3f5e7a9c2b', status: 'Preparing', trackingNumber: null,
+  lines: [{ productId: '7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', sku: 'MUG-1', name: 'Mug', quantity: 2, unitPrice: { amount: 1500, currency: 'USD' } }],
+  shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' },
+};
+const id = { id: uuid() };
+
+export const shipmentRoutes = defineRoutes({
+  prefix: '/shipments',
+  edge: 'api',
+  tag: 'Shipping',
+  routes: {
+    listShipmentsToShip: {
+      method: 'get', path: '/', role: 'admin', summary: 'Shipments, oldest change first, by status',
+      query: ListShipmentsQuery,
+      success: { status: 200, description: 'One page of shipments.', schema: shipmentPageSchema },
+      problems: [], example: { query: { status: 'Preparing' }, response: { items: [SHIPMENT], total: 1, page: 1, pageSize: 20 } },
+    },
+    viewShipment: {
+      method: 'get', path: '/:id', role: 'admin', summary: 'One shipment', params: id,
+      success: { status: 200, description: 'The shipment.', schema: shipmentSchema },
+      problems: [404], example: { response: SHIPMENT },
+    },
+    dispatch: {
+      method: 'post', path: '/:id/dispatch', role: 'admin', summary: 'Hand over to the carrier; 409 unless the order is confirmed',
+      description: 'Without a tracking number the shop makes one up.',
+      params: id, body: DispatchBody, bodyOptional: true,
+      success: { status: 200, description: 'Dispatched.', schema: dispatchedSchema },
+      problems: [404, 409], headers: ['If-Match', 'ETag'],
+      example: { body: { trackingNumber: 'TRACK-1234' }, response: { shipmentId: SHIPMENT_ID, orderId: ORDER_ID, trackingNumber: 'TRACK-1234' } },
+    },
+    deliver: {
+      method: 'post', path: '/:id/deliver', role: 'admin', summary: 'Confirm delivery', params: id,
+      success: { status: 200, description: 'Delivered.', schema: deliveredSchema },
+      problems: [404, 409], headers: ['If-Match', 'ETag'],
+      example: { response: { shipmentId: SHIPMENT_ID, orderId: ORDER_ID, status: 'Delivered' } },
+    },
+  },
+  handlers,
+});

@@ -39,6 +39,9 @@ export const ROUTES: RouteCase[] = [
   { route: 'GET /health', as: 'anyone', url: () => '/health', readsNoBody: true },
   { route: 'GET /ready', as: 'anyone', url: () => '/ready', readsNoBody: true },
   { route: 'GET /metrics', as: 'anyone', url: () => '/metrics', readsNoBody: true },
+  { route: 'GET /openapi.json', as: 'anyone', url: () => '/openapi.json', readsNoBody: true },
+  { route: 'GET /docs', as: 'anyone', url: () => '/docs/', readsNoBody: true },
+  { route: 'GET /docs/:asset', as: 'anyone', url: () => '/docs/swagger-ui.css', readsNoBody: true },
 
   {
     route: 'POST /api/v1/account/register',

@@ -1,0 +1,63 @@
+import type { RequestHandler } from 'express';
+import swaggerUi from 'swagger-ui-express';
+import { str } from '../../projections/json-schema.js';
+import type { OpenApiDocument } from './document.js';
+import { defineRoutes } from './route-table.js';
+
+/**
+ * The contract for machines (`/openapi.json`) and for people (`/docs/`: Swagger UI served
+ * from swagger-ui-dist in node_modules; no CDN, nothing fetched at run time, not even the
+ * online validator's badge). Public, outside /api/v1 and its limits, like /health. The
+ * document is the table's own, these routes included.
+ */
+
+const UI_OPTIONS = { swaggerUrl: '/openapi.json', swaggerOptions: { validatorUrl: null }, customSiteTitle: 'Shop API reference' };
+
+export const contractRoutes = (document: () => OpenApiDocument) =>
+  defineRoutes({
+    prefix: '',
+    edge: 'root',
+    tag: 'Reference',
+    routes: {
+      openApiDocument: {
+        method: 'get', path: '/openapi.json', role: 'anonymous', summary: 'This document: the contract as OpenAPI 3.1',
+        success: { status: 200, description: 'The document.', schema: { type: 'object', required: ['openapi', 'info', 'paths'] } },
+        problems: [], example: {},
+      },
+    },
+    handlers: () => {
+      const json = JSON.stringify(document());
+      return { openApiDocument: (_req, res) => void res.type('application/json').send(json) };
+    },
+  });
+
+export const docsRoutes = defineRoutes({
+  prefix: '/docs',
+  edge: 'root',
+  tag: 'Reference',
+  routes: {
+    docsPage: {
+      method: 'get', path: '/', role: 'anonymous', summary: 'The API reference for people (Swagger UI over /openapi.json)',
+      description: '`/docs` redirects (301) to `/docs/`: the page loads its assets relative to itself.',
+      success: { status: [200, 301], description: 'The page (200), or where it is (301).', schema: str(), contentType: 'text/html' },
+      problems: [], headers: ['Location'], example: {},
+    },
+    docsAsset: {
+      method: 'get', path: '/:asset', role: 'anonymous', summary: "The page's scripts and styles, from swagger-ui-dist",
+      params: { asset: str() },
+      success: { status: 200, description: 'The file (script, style sheet or icon).', schema: str(), contentType: '*/*' },
+      problems: [404], headers: ['ETag'], example: {},
+    },
+  },
+  handlers: () => {
+    // serveFiles, not serve: serve keeps its settings in a module-level variable shared by every app.
+    const [init, assets] = swaggerUi.serveFiles(undefined, UI_OPTIONS) as RequestHandler[];
+    const page = swaggerUi.setup(undefined, UI_OPTIONS);
+    const docsPage: RequestHandler = (req, res, next) => {
+      if (!req.originalUrl.split('?')[0]!.endsWith('/')) return res.status(301).location('/docs/').type('html').send('<a href="/docs/">/docs/</a>');
+      return page(req, res, next);
+    };
+    const docsAsset: RequestHandler = (req, res, next) => init!(req, res, (error?: unknown) => (error ? next(error) : assets!(req, res, next)));
+    return { docsPage, docsAsset };
+  },
+});

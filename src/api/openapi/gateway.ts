@@ -1,0 +1,79 @@
+import { arr, obj, str } from '../../projections/json-schema.js';
+import type { JsonSchema } from '../../projections/json-schema.js';
+import type { RouteGroup, RouteSpec } from './route-table.js';
+
+/**
+ * What the gateway (src/api/app.ts) adds to every route of an edge: the problems it can
+ * answer before or around any handler, and the headers it reads and answers.
+ */
+
+/** RFC 9457 problem details, as src/api/problems.ts sends them. */
+export const problemSchema = obj(
+  {
+    type: str({ pattern: '^urn:shop:problem:[a-z-]+$' }),
+    title: str(),
+    status: { type: 'integer', minimum: 400, maximum: 599 },
+    detail: str(),
+    errors: arr(obj({ field: str(), message: str() })),
+  },
+  ['errors'],
+);
+
+/** What each status means, wherever it is answered. */
+export const PROBLEM_MEANINGS: Record<number, string> = {
+  400: 'Malformed JSON, an unknown or mistyped field (`errors[]` names each), a bad header value (If-Match, Idempotency-Key, X-Min-Position) or a query string on a write.',
+  401: 'No bearer token where one is needed, or one that is expired, invalid or names no account (`WWW-Authenticate` says which).',
+  403: 'The token is valid but its account may not do this (an admin route, a review of a product not received).',
+  404: 'No such resource, or not the caller\'s (another customer\'s order answers 404).',
+  409: 'The state forbids it (already shipped, not enough available, the SKU or email taken) or a concurrent write won.',
+  412: 'If-Match names another revision than the current one (`ETag` carries the current one), or a creation was sent with If-Match.',
+  413: 'The body is larger than 1 MiB.',
+  415: 'The body is not application/json, or its charset or encoding is not supported.',
+  422: 'The request is well-formed but cannot be done (an empty cart), or its Idempotency-Key was used with another body.',
+  429: 'Too many requests from this client, or too many failed sign-ins for this account; `Retry-After` says when to try again.',
+  500: 'A failure on our side; it has been logged.',
+  503: 'Not ready.',
+};
+
+const isWrite = (spec: RouteSpec) => spec.method !== 'get';
+const runsCommand = (group: RouteGroup, spec: RouteSpec) => group.edge === 'api' && isWrite(spec) && spec.path !== '/login';
+
+/** Every problem status a route can answer: its own and the gateway's. */
+export const problemStatuses = (group: RouteGroup, spec: RouteSpec): number[] => {
+  const statuses = new Set<number>([...spec.problems, 500]);
+  if (group.edge === 'api') [400, 401, 413, 415, 429].forEach((s) => statuses.add(s));
+  if (spec.role === 'admin') statuses.add(403);
+  // Every command reads If-Match (412 on mismatch) and may lose a race (409).
+  if (runsCommand(group, spec)) [409, 412].forEach((s) => statuses.add(s));
+  // A repeat of an Idempotency-Key with another body.
+  if (group.edge === 'api' && spec.method === 'post') statuses.add(422);
+  return [...statuses].sort();
+};
+
+export type HeaderUse = { name: string; schema: JsonSchema; description: string };
+
+export const REQUEST_ID: HeaderUse = { name: 'X-Request-Id', schema: str({ maxLength: 200 }), description: 'Echoed, or generated; the correlation id of the events the request appends.' };
+
+/** The request headers an operation reads beyond Authorization. */
+export const requestHeaders = (group: RouteGroup, spec: RouteSpec): HeaderUse[] => {
+  const headers = [REQUEST_ID];
+  if (group.edge !== 'api') return headers;
+  if (spec.method === 'get') headers.push({ name: 'X-Min-Position', schema: str({ pattern: '^\\d{1,16}$' }), description: 'Wait (boundedly) until the read models have processed this log position (from an `X-Position`).' });
+  if (spec.method === 'post') headers.push({ name: 'Idempotency-Key', schema: str({ minLength: 1, maxLength: 255 }), description: 'A repeat with the same key and body answers the first answer (`Idempotent-Replayed: true`) and appends nothing.' });
+  if (runsCommand(group, spec)) headers.push({ name: 'If-Match', schema: str({ examples: ['"3"'] }), description: 'The revision (a strong ETag) the change is based on; 412 if it moved on.' });
+  return headers;
+};
+
+/** The headers a success answer carries. */
+export const successHeaders = (group: RouteGroup, spec: RouteSpec): HeaderUse[] => {
+  const headers = [REQUEST_ID];
+  const own = spec.headers ?? [];
+  // A command's answer carries its aggregate's revision.
+  if (own.includes('ETag') || runsCommand(group, spec)) headers.push({ name: 'ETag', schema: str({ pattern: '^"\\d+"$' }), description: 'The revision of the resource, for If-Match.' });
+  if (own.includes('Location')) headers.push({ name: 'Location', schema: str(), description: 'Where the resource is.' });
+  if (group.edge !== 'api') return headers;
+  headers.push({ name: 'RateLimit-Remaining', schema: str({ pattern: '^\\d+$' }), description: 'Requests left in this client\'s window (when a limit is configured).' });
+  if (runsCommand(group, spec)) headers.push({ name: 'X-Position', schema: str({ pattern: '^\\d+$' }), description: 'The log position of the write: send it as X-Min-Position to read your own write from anywhere.' });
+  if (spec.method === 'post') headers.push({ name: 'Idempotent-Replayed', schema: { type: 'string', enum: ['true'] }, description: 'Present on the stored answer to a repeated Idempotency-Key.' });
+  return headers;
+};

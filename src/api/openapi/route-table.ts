@@ -1,0 +1,72 @@
+import { Router, type RequestHandler } from 'express';
+import type { JsonSchema } from '../../projections/json-schema.js';
+import { requireAdmin, requireCustomer } from '../auth.js';
+import type { AppDeps } from '../deps.js';
+
+/**
+ * THE route table: each route's method, path, role, input DTOs, answers and headers, next to
+ * its handler. The routers are registered from it and the OpenAPI document is built from it,
+ * so what is served and what is described are one list.
+ */
+
+export type Role = 'anonymous' | 'customer' | 'admin';
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+/** A class-validator DTO: its JSON Schema comes from its decorators. */
+export type DtoClass = new () => object;
+
+/** Headers a route reads or answers beyond those every route of its edge does (see ./gateway.ts). */
+export type RouteHeader = 'If-Match' | 'ETag' | 'Location';
+
+export type RouteSpec = {
+  method: Method;
+  /** Express path inside its group (`/:id/cancel`). */
+  path: string;
+  role: Role;
+  summary: string;
+  description?: string;
+  body?: DtoClass;
+  /** The body may be left out altogether (every field is optional). */
+  bodyOptional?: boolean;
+  query?: DtoClass;
+  /** Path parameters by name (`:id` → `{ id: uuid() }`). */
+  params?: Record<string, JsonSchema>;
+  /** The success answer; more than one status when the route has several (a review created or replaced). */
+  success: { status: number | number[]; description: string; schema?: JsonSchema; contentType?: string };
+  /** The problem+json statuses of this route beyond the gateway's (400 for bad input is the gateway's). */
+  problems: number[];
+  headers?: RouteHeader[];
+  /** One example: the request's body or query, and the answer. */
+  example: { body?: unknown; query?: Record<string, string>; response?: unknown };
+};
+
+export type RouteGroup<K extends string = string> = {
+  /** Where the group's router is mounted under its edge (`/orders`). */
+  prefix: string;
+  /** `api`: under /api/v1, behind the gateway (auth, limits, idempotency); `root`: outside it. */
+  edge: 'api' | 'root';
+  tag: string;
+  routes: Record<K, RouteSpec>;
+  /** One handler per route, made once per app with its dependencies. */
+  handlers: (deps: AppDeps) => Record<K, RequestHandler>;
+};
+
+/** Keeps the keys of a group's routes and its handlers the same at compile time. */
+export const defineRoutes = <K extends string>(group: RouteGroup<K>): RouteGroup<K> => group;
+
+const GUARDS: Record<Role, RequestHandler[]> = { anonymous: [], customer: [requireCustomer], admin: [requireAdmin] };
+
+/** A group's express router, registered from its table in table order (express matches in that order). */
+export const routerOf = (group: RouteGroup, deps: AppDeps): Router => {
+  const router = Router();
+  const handlers = group.handlers(deps);
+  for (const [id, spec] of Object.entries(group.routes)) {
+    router[spec.method](spec.path, ...GUARDS[spec.role], handlers[id]!);
+  }
+  return router;
+};
+
+/** `/:id/cancel` → `/{id}/cancel`. */
+export const openApiPath = (path: string): string => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
+
+export const fullPath = (group: RouteGroup, spec: RouteSpec): string =>
+  `${group.edge === 'api' ? '/api/v1' : ''}${group.prefix}${spec.path}`.replace(/(.)\/$/, '$1');

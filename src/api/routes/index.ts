@@ -1,0 +1,36 @@
+import { buildDocument } from '../openapi/document.js';
+import { contractRoutes, docsRoutes } from '../openapi/docs.js';
+import type { RouteGroup } from '../openapi/route-table.js';
+import { accountRoutes } from './accounts.js';
+import { adminRoutes } from './admin.js';
+import { cartRoutes } from './cart.js';
+import { catalogRoutes } from './catalog.js';
+import { customerAdminRoutes } from './customers.js';
+import { recommendationRoutes, reviewRoutes, searchRoutes } from './discovery.js';
+import { inventoryRoutes } from './inventory.js';
+import { operationsRoutes } from './operations.js';
+import { checkoutRoutes, orderRoutes, paymentRoutes } from './orders.js';
+import { shipmentRoutes } from './shipments.js';
+
+/** The contract's version: its major is the /api/v1 of the paths. */
+export const API_VERSION = '1.0.0';
+
+/** Every route of the app, in the order express matches them (/admin/customers before /admin). */
+export const ROUTE_TABLE: readonly RouteGroup[] = [
+  operationsRoutes,
+  contractRoutes(() => buildDocument(ROUTE_TABLE, API_VERSION)),
+  docsRoutes,
+  accountRoutes,
+  catalogRoutes,
+  searchRoutes,
+  reviewRoutes,
+  recommendationRoutes,
+  inventoryRoutes,
+  cartRoutes,
+  checkoutRoutes,
+  orderRoutes,
+  paymentRoutes,
+  shipmentRoutes,
+  customerAdminRoutes,
+  adminRoutes,
+];

@@ -1,0 +1,27 @@
+import { anyJson, arr, dict, int, nullable, obj, str, time, uuid, withFields } from '../projections/json-schema.js';
+
+const asOf = nullable({ oneOf: [obj({ revision: int({ minimum: 0 }) }), obj({ time: str() })] });
+
+/** An event as the audit trail shows it (audited): data and metadata are the event's own, secrets redacted. */
+export const auditedEventSchema = obj({
+  streamName: str(),
+  revision: int({ minimum: 0 }),
+  position: int({ minimum: 0 }),
+  type: str(),
+  occurredAt: str(),
+  recordedAt: time(),
+  storedSchemaVersion: int({ minimum: 1 }),
+  data: dict(anyJson()),
+  metadata: dict(anyJson()),
+});
+
+/** What auditStream answers: the window of events asked for, each with the state after it, and the state (as of `asOf`). */
+export const streamAuditSchema = obj({
+  streamName: str(),
+  events: arr(withFields(auditedEventSchema, { stateAfter: anyJson() })),
+  asOf,
+  state: anyJson(),
+});
+
+/** What auditOrder answers. */
+export const orderAuditSchema = obj({ orderId: uuid(), asOf, state: anyJson(), timeline: arr(auditedEventSchema) });

@@ -1,0 +1,13 @@
+import { address, arr, obj, withFields, oneOf, str, time, uuid } from '../json-schema.js';
+
+export const savedAddressSchema = withFields(address(), { addressId: uuid() });
+
+/** What getCustomerProfile answers. */
+export const customerProfileSchema = obj({
+  customerId: uuid(),
+  email: str({ format: 'email' }),
+  name: str(),
+  role: oneOf('customer', 'admin'),
+  addresses: arr(savedAddressSchema),
+  registeredAt: time(),
+});

@@ -1,0 +1,9 @@
+import { int, obj, paged, str, uuid } from '../json-schema.js';
+
+const levels = { sku: str(), onHand: int({ minimum: 0 }), reserved: int({ minimum: 0 }), available: int() };
+
+/** One SKU's levels, as a stock write or GET /inventory/:sku answers them. */
+export const stockLevelsSchema = obj(levels);
+/** What toStockLevel answers (the list). */
+export const stockLevelSchema = obj({ ...levels, productId: uuid() });
+export const stockLevelPageSchema = paged(stockLevelSchema);

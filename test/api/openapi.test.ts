@@ -1,0 +1,108 @@
+import { Validator } from '@seriousme/openapi-schema-validator';
+import { expect } from 'chai';
+import type supertest from 'supertest';
+import { contractCheck } from '../support/contract.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import { registeredRoutes } from './input/route-table.js';
+
+type Operation = { operationId: string; tags: string[]; summary: string; 'x-role': string; security: unknown[]; responses: Record<string, { content?: Record<string, { example?: unknown }> }>; requestBody?: { content: Record<string, { example?: unknown }> } };
+
+describe('The API contract (OpenAPI 3.1)', () => {
+  let app: TestApp;
+  let document: { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, any> } };
+
+  before(async () => {
+    app = await startTestApp();
+    const res = await app.http().get('/openapi.json');
+    expect(res.status).to.equal(200);
+    document = res.body;
+  });
+  after(async () => app.close());
+
+  const operations = () => Object.entries(document.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ method, path, op })));
+
+  it('is a valid OpenAPI 3.1 document', async () => {
+    const result = await new Validator().validate(document);
+    expect(result.errors ?? [], JSON.stringify(result.errors, null, 1)).to.deep.equal([]);
+    expect(result.valid).to.equal(true);
+    expect(document.openapi).to.match(/^3\.1\./);
+  });
+
+  it('describes every route the app registers, and no route it does not', () => {
+    const described = operations().map(({ method, path }) => `${method.toUpperCase()} ${path.replace(/\{([^}]+)\}/g, ':$1')}`);
+    expect([...new Set(registeredRoutes(app.app))].sort()).to.deep.equal(described.sort());
+  });
+
+  it('gives every operation an id, a tag, a summary, a role, its security and an example of its success', () => {
+    for (const { method, path, op } of operations()) {
+      const where = `${method} ${path}`;
+      expect(op.operationId, where).to.be.a('string');
+      expect(op.tags, where).to.have.length(1);
+      expect(op.summary, where).to.be.a('string').and.not.equal('');
+      expect(['anonymous', 'customer', 'admin'], where).to.include(op['x-role']);
+      if (path.startsWith('/api/v1') && op['x-role'] !== 'anonymous') expect(op.security, where).to.deep.equal([{ bearer: [] }]);
+      if (path.startsWith('/api/v1')) expect(Object.keys(op.responses), where).to.include.members(['400', '401', '429', '500']);
+      if (op['x-role'] === 'admin') expect(Object.keys(op.responses), where).to.include('403');
+      const json = Object.values(op.responses).flatMap((r) => Object.entries(r.content ?? {})).filter(([type]) => type === 'application/json');
+      if (path.startsWith('/api/v1')) expect(json.some(([, c]) => c.example !== undefined), `${where} has an example answer`).to.equal(true);
+      if (op.requestBody) expect(Object.values(op.requestBody.content)[0]!.example, `${where} has an example body`).to.not.equal(undefined);
+    }
+  });
+
+  it('takes the request schemas from the DTOs: closed, required fields, nested DTOs referenced, defaults documented', () => {
+    const { CheckoutBody, AddressBody, ListProductsQuery } = document.components.schemas;
+    expect(CheckoutBody.additionalProperties).to.equal(false);
+    expect(CheckoutBody.required).to.have.members(['shippingAddress', 'paymentMethod']);
+    expect(CheckoutBody.properties.shippingAddress.$ref).to.equal('#/components/schemas/AddressBody');
+    expect(AddressBody.properties.line1.maxLength).to.equal(200);
+    expect(ListProductsQuery.properties.page).to.include({ type: 'integer', minimum: 1, default: 1 });
+    expect(ListProductsQuery.required ?? []).to.not.include('page');
+  });
+
+  it('checks answers: an undocumented status, a missing or extra field, a wrong type all fail', () => {
+    const check = (status: number, body: unknown) => () =>
+      contractCheck().check('GET', '/api/v1/payments/4d5e6f7a-8b9c-4d0e-8f1a-2b3c4d5e6f7a', { status, body, headers: { 'content-type': 'application/json' } } as unknown as supertest.Response);
+    const payment = { paymentId: '4d5e6f7a-8b9c-4d0e-8f1a-2b3c4d5e6f7a', orderId: '0e6f3a8b-1c2d-4e5f-9a0b-7c8d9e0f1a2b', status: 'Captured', amount: { amount: 100, currency: 'USD' }, refunded: false, failureReason: null, refundReason: null };
+    expect(check(200, payment)).to.not.throw();
+    expect(check(418, payment)).to.throw(/not documented/);
+    const { refunded: _gone, ...missing } = payment;
+    expect(check(200, missing)).to.throw(/refunded/);
+    expect(check(200, { ...payment, secret: 1 })).to.throw(/additional/);
+    expect(check(200, { ...payment, amount: { amount: '100', currency: 'USD' } })).to.throw(/integer/);
+  });
+
+  describe('/docs', () => {
+    it('redirects /docs to /docs/, a page whose scripts and styles the app itself serves', async () => {
+      const redirect = await app.http().get('/docs');
+      expect(redirect.status).to.equal(301);
+      expect(redirect.headers.location).to.equal('/docs/');
+      const page = await app.http().get('/docs/');
+      expect(page.status).to.equal(200);
+      expect(page.headers['content-type']).to.match(/^text\/html/);
+      const assets = [...page.text.matchAll(/(?:src|href)=["']([^"']+)["']/g)].map((m) => m[1]!).filter((url) => !url.startsWith('#') && !url.startsWith('data:'));
+      expect(assets.filter((url) => /^(https?:)?\/\//.test(url)), 'nothing from elsewhere').to.deep.equal([]);
+      expect(assets).to.include.members(['./swagger-ui.css', './swagger-ui-bundle.js', './swagger-ui-init.js']);
+      for (const asset of assets) expect((await app.http().get(`/docs/${asset.replace(/^\.\//, '')}`)).status, asset).to.equal(200);
+    });
+
+    it('points the page at /openapi.json, with the online validator off', async () => {
+      const init = await app.http().get('/docs/swagger-ui-init.js');
+      expect(init.text).to.include('"swaggerUrl": "/openapi.json"');
+      expect(init.text).to.include('"validatorUrl": null');
+    });
+
+    it('answers /openapi.json and /docs outside the rate limit of /api/v1', async () => {
+      const limited = await startTestApp({ rateLimitPerMinute: 1 });
+      try {
+        await limited.http().get('/api/v1/products');
+        expect((await limited.http().get('/api/v1/products')).status).to.equal(429);
+        for (let i = 0; i < 3; i += 1) {
+          expect((await limited.http().get('/openapi.json')).status).to.equal(200);
+          expect((await limited.http().get('/docs/')).status).to.equal(200);
+        }
+      } finally {
+        await limited.close();
+      }
+    });
+  });
+});
