@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Mailer } from '../infrastructure/mail/mailer.js';
-import type { Document, ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
+import { DuplicateKeyError, type Document, type ReadModelCollection, type ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import type { NotificationPayload } from '../processes/notifications.js';
 import { paged, type Page } from '../projections/paging.js';
 import type { CustomerProfile } from '../projections/customer-profiles/customer-profiles.js';
@@ -9,7 +9,9 @@ import type { CustomerProfile } from '../projections/customer-profiles/customer-
  * Delivers one notification, never two. Without SMTP the notifications collection is the
  * outbox: recording the message IS sending it, in one write. With SMTP, the message is
  * marked `sending` before it leaves and `sent` after; if the process dies in between, the
- * outcome is unknown and the message is marked `uncertain` rather than sent again.
+ * outcome is unknown and the message is marked `uncertain` rather than sent again. Marking
+ * it `sending` is conditional on what was read, so of two runners of one delivery (one that
+ * stalled past its job's claim) only one sends.
  */
 
 export const NOTIFICATIONS = 'notifications';
@@ -44,7 +46,8 @@ export const deliverNotification = async (deps: NotificationDeps, payload: Notif
     await notifications.replaceOne({ _id: notificationId }, { ...base, status: 'sent', sentAt: now() }, { upsert: true });
     return;
   }
-  await notifications.replaceOne({ _id: notificationId }, { ...base, status: 'sending' }, { upsert: true });
+  // Taken for sending by one conditional write: two runners of one job (one stalled past its claim) never both send.
+  if (!(await markSending(notifications, { ...base, status: 'sending' }, existing))) return;
   try {
     await deps.mailer.send({ id: notificationId, to: customer.email, subject: payload.subject, text: payload.text });
   } catch (error) {
@@ -52,6 +55,22 @@ export const deliverNotification = async (deps: NotificationDeps, payload: Notif
     throw error;
   }
   await notifications.updateOne({ _id: notificationId }, { $set: { status: 'sent', sentAt: now() } });
+};
+
+/** Marks the message `sending` only if it is still as this runner read it (absent, or `pending`); false when another got there first. */
+const markSending = async (notifications: ReadModelCollection<StoredNotification>, sending: StoredNotification, existing: StoredNotification | null) => {
+  if (!existing) {
+    try {
+      await notifications.insertOne(sending);
+      return true;
+    } catch (error) {
+      if (error instanceof DuplicateKeyError) return false;
+      throw error;
+    }
+  }
+  const { _id, ...fields } = sending;
+  const result = await notifications.updateOne({ _id, status: existing.status }, { $set: fields });
+  return result.matchedCount === 1;
 };
 
 export const listNotifications = async (
