@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +52,7 @@ const T = {
   readModels: Symbol('ReadModelStore'),
   schema: Symbol('EventSchema'),
   commands: Symbol('CommandHandler'),
+  processId: Symbol('ProcessId'),
   cluster: Symbol('Cluster'),
   clusterView: Symbol('ClusterView'),
   projectionHost: Symbol('ProjectionHost'),
@@ -229,7 +231,7 @@ const registerCluster = (scope: DependencyContainer, config: Config) => {
       (c) =>
         new Cluster(
           { store: c.resolve(T.readModels), logger: c.resolve(T.logger) },
-          { leaseMs: config.leaseMs, heartbeatMs: config.leaseHeartbeatMs, pid: process.pid, host: hostname() },
+          { leaseMs: config.leaseMs, heartbeatMs: config.leaseHeartbeatMs, pid: process.pid, host: hostname(), id: c.resolve<string>(T.processId) },
           [c.resolve(T.projectionHost), c.resolve(T.processHost)],
         ),
     ),
@@ -263,6 +265,7 @@ const registerEdge = (scope: DependencyContainer, config: Config, edge: Edge) =>
 
 /** The order saga and notifications, and the jobs they schedule (provider calls, timers, emails). */
 const registerProcesses = (scope: DependencyContainer, config: Config) => {
+  scope.register(T.processId, once(() => randomUUID()));
   scope.register(T.provider, once((c): PaymentProvider => new SimulatedPaymentProvider(c.resolve(T.readModels))));
   scope.register(
     T.jobs,
@@ -273,7 +276,10 @@ const registerProcesses = (scope: DependencyContainer, config: Config) => {
         { readModels: c.resolve(T.views), mailer: c.resolve(T.mailer), clock: base.clock, logger: c.resolve(T.logger) },
       );
       const leaseMs = Math.max(120_000, config.paymentTimeoutMs * 2);
-      return new JobRunner({ readModels: c.resolve(T.readModels), logger: c.resolve(T.logger), clock: base.clock }, handlers, { leaseMs });
+      // Claims of a process that died are taken again once it leaves the shop's live processes (a lease's length), not a job lease later.
+      const liveOwners = async () => (await c.resolve<Cluster>(T.cluster).liveMembers()).map((member) => member._id);
+      const owner = c.resolve<string>(T.processId);
+      return new JobRunner({ readModels: c.resolve(T.readModels), logger: c.resolve(T.logger), clock: base.clock }, handlers, { leaseMs, owner, liveOwners });
     }),
   );
   scope.register(

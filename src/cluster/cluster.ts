@@ -21,6 +21,8 @@ export type ClusterOptions = {
   heartbeatMs: number;
   pid: number;
   host: string;
+  /** This process's id in the shop (the owner of its leases and job claims); random unless given. */
+  id?: string;
 };
 
 export type LeaseEvent = 'claimed' | 'taken-over' | 'released' | 'lost' | 'write-refused';
@@ -29,7 +31,7 @@ export type LeaseEvent = 'claimed' | 'taken-over' | 'released' | 'lost' | 'write
 const FORGET_EVERY = 100;
 
 export class Cluster {
-  readonly id = randomUUID();
+  readonly id: string;
   private readonly leases: LeaseStore;
   private readonly membership: Membership;
   private readonly held = new Map<string, Lease>();
@@ -45,6 +47,7 @@ export class Cluster {
     private readonly options: ClusterOptions,
     private readonly hosts: readonly RunnerHost[],
   ) {
+    this.id = options.id ?? randomUUID();
     this.leases = new LeaseStore(deps.store, options.leaseMs);
     const self: Self = { id: this.id, pid: options.pid, host: options.host, startedAt: new Date().toISOString() };
     this.membership = new Membership(deps.store, options.leaseMs, self);

@@ -69,6 +69,13 @@ export type JobRunnerOptions = {
   pollMs?: number;
   /** First retry delay; it doubles with every attempt, up to a minute. */
   retryBaseMs?: number;
+  /** This process's id in the shop: the owner its claims record (random unless given). */
+  owner?: string;
+  /**
+   * The processes of the shop alive now (their ids). A job claimed by a process no longer
+   * among them (it died) is claimed again at the next search, not a whole lease later.
+   */
+  liveOwners?: () => Promise<string[]>;
 };
 
 /**
@@ -84,7 +91,7 @@ export class JobRunner {
   private readonly wakeUp = new Signal();
   private readonly running = new Map<string, Promise<void>>();
   private readonly due = new DueQueue();
-  private readonly owner = randomUUID();
+  private readonly owner: string;
   private loop: Promise<void> | undefined;
   private stopped = false;
   private lastSearch = Number.NEGATIVE_INFINITY;
@@ -95,7 +102,9 @@ export class JobRunner {
     private readonly deps: { readModels: ReadModelStore; logger: Logger; clock: () => Date },
     private readonly handlers: JobHandlers,
     private readonly options: JobRunnerOptions = {},
-  ) {}
+  ) {
+    this.owner = options.owner ?? randomUUID();
+  }
 
   start(): void {
     this.stopped = false;
@@ -180,8 +189,27 @@ export class JobRunner {
       );
       for (const job of due) await this.begin(job, iso);
     }
+    await this.reclaimOrphans(iso);
     const [next] = await this.collection.find({ runAt: { $gt: iso } }, { sort: { runAt: 1 }, limit: 1, projection: { runAt: 1 } });
     this.nextFound = next ? Date.parse(next.runAt) : Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Jobs still claimed by a process that is no longer alive: claimed again now (the claim is
+   * conditional as any, so one process gets each). A process is alive while it beats; one
+   * only stalled finds its claim gone when it wakes, as after a claim that ran out.
+   */
+  private async reclaimOrphans(iso: string): Promise<void> {
+    const free = this.free();
+    if (!this.options.liveOwners || free <= 0) return;
+    const live = await this.options.liveOwners();
+    // Not seen ourselves: the list is not to be trusted (the store answered partly, or we have not beaten yet).
+    if (!live.includes(this.owner)) return;
+    const orphans = await this.collection.find(
+      { lockedUntil: { $gt: iso }, owner: { $nin: live }, _id: { $nin: [...this.running.keys()] } },
+      { sort: { runAt: 1 }, limit: free },
+    );
+    for (const job of orphans) await this.begin(job, iso);
   }
 
   /** Claims a job and runs it in the background; nothing when another process claimed it first. */
