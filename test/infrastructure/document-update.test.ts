@@ -3,7 +3,7 @@ import { update as mingoUpdate } from 'mingo';
 import { applyUpdate } from '../../src/infrastructure/read-models/document-update.js';
 import type { Document } from '../../src/infrastructure/read-models/read-model-store.js';
 
-/** The embedded store's own $set/$inc/$unset of top-level fields answers what mingo's updater does. */
+/** The embedded store's own $set/$inc/$unset/$max of top-level fields answers what mingo's updater does. */
 describe('Plain updates done without mingo', () => {
   const doc: Document = { _id: 'd1', owner: 'a', epoch: 3, writes: 7, nested: { a: 1, list: [1, 2] }, tags: ['x'], gone: null };
   const cases: Array<Record<string, unknown>> = [
@@ -13,6 +13,10 @@ describe('Plain updates done without mingo', () => {
     { $set: { owner: 'a' } },
     { $unset: { gone: '', missing: '' } },
     { $set: { status: 'live' }, $inc: { writes: 1 }, $unset: { tags: '' } },
+    { $max: { writes: 9 } },
+    { $max: { writes: 2 } },
+    { $max: { position: 12 } },
+    { $max: { epoch: 3, writes: 8 }, $set: { owner: 'c' } },
   ];
   for (const update of cases) {
     it(`${JSON.stringify(update)} as mingo does it`, () => {

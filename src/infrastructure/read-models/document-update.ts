@@ -53,13 +53,14 @@ const applyOperators = (doc: Document, update: UpdateOperators, inserting: boole
   return next;
 };
 
-const PLAIN_OPERATORS = new Set(['$set', '$inc', '$unset']);
+const PLAIN_OPERATORS = new Set(['$set', '$inc', '$unset', '$max']);
 /** Fields a plain assignment would not simply set (the prototype's). */
 const SPECIAL_FIELDS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /**
- * `$set`, `$inc` and `$unset` of top-level fields, done here with MongoDB's semantics: the
- * commonest updates (a job's claim, a lease's guard on every batch of a runner), for which
+ * `$set`, `$inc`, `$unset` and `$max` (of numbers) of top-level fields, done here with
+ * MongoDB's semantics: the commonest updates (a job's claim, a lease's guard on every batch
+ * of a runner, a caller's last write position), for which
  * mingo's general updater costs over a hundred microseconds a call. Anything else (paths,
  * arrays, a field named twice, a non-number `$inc`) is left to mingo: undefined.
  */
@@ -69,7 +70,7 @@ const plainUpdate = (doc: Document, modifier: Record<string, unknown>): Document
     if (!PLAIN_OPERATORS.has(operator) || fields === null || typeof fields !== 'object' || Array.isArray(fields)) return undefined;
     for (const [field, value] of Object.entries(fields as Record<string, unknown>)) {
       if (field === '' || field === '_id' || field.includes('.') || field.startsWith('$') || SPECIAL_FIELDS.has(field) || named.has(field)) return undefined;
-      if (operator === '$inc' && (typeof value !== 'number' || !Number.isFinite(value) || !['number', 'undefined'].includes(typeof doc[field]))) return undefined;
+      if ((operator === '$inc' || operator === '$max') && (typeof value !== 'number' || !Number.isFinite(value) || !['number', 'undefined'].includes(typeof doc[field]))) return undefined;
       named.add(field);
     }
   }
@@ -78,6 +79,7 @@ const plainUpdate = (doc: Document, modifier: Record<string, unknown>): Document
     for (const [field, value] of Object.entries(fields as Record<string, unknown>)) {
       if (operator === '$set') next[field] = structuredClone(value);
       else if (operator === '$unset') delete next[field];
+      else if (operator === '$max') next[field] = next[field] === undefined ? value : Math.max(next[field] as number, value as number);
       else next[field] = ((next[field] as number | undefined) ?? 0) + (value as number);
     }
   }
