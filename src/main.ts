@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { pino } from 'pino';
 import { superviseWorkers } from './cluster/workers.js';
-import { loadConfig } from './config.js';
+import { ConfigError, loadConfig } from './config.js';
 
 /** Entry point: `npm start` (with WORKERS=n, the primary of n of these). Configuration comes from the environment (see README). */
 const main = async () => {
@@ -46,6 +46,7 @@ const main = async () => {
 };
 
 main().catch((error: unknown) => {
-  console.error(error);
+  // A setting refused names itself: the operator needs the message, not a stack trace.
+  console.error(error instanceof ConfigError ? `configuration: ${error.message}` : error);
   process.exit(1);
 });
