@@ -3,6 +3,7 @@ import { Signal } from '../signal.js';
 import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS, isBusy } from '../sqlite-write-lock.js';
 import { CrossProcessWake } from './cross-process-wake.js';
 import { LocalTail } from './local-tail.js';
+import { SCHEMA, prepareStatements, toRecorded, type Statements } from './sqlite-event-statements.js';
 import { SqliteSubscription } from './sqlite-subscription.js';
 import {
   IdempotencyViolationError,
@@ -48,16 +49,6 @@ export type SqliteEventStoreOptions = {
   lockWaitMs?: number;
 };
 
-type EventRow = {
-  position: number;
-  stream_name: string;
-  revision: number;
-  event_id: string;
-  type: string;
-  data: string;
-  metadata: string;
-  recorded_at: string;
-};
 
 type PendingAppend = {
   streamName: string;
@@ -69,24 +60,10 @@ type PendingAppend = {
   recorded?: RecordedEvent[];
 };
 
-const SCHEMA = `
-  CREATE TABLE IF NOT EXISTS events (
-    position    INTEGER PRIMARY KEY,
-    stream_name TEXT    NOT NULL,
-    revision    INTEGER NOT NULL,
-    event_id    TEXT    NOT NULL,
-    type        TEXT    NOT NULL,
-    data        TEXT    NOT NULL,
-    metadata    TEXT    NOT NULL,
-    recorded_at TEXT    NOT NULL
-  );
-  CREATE UNIQUE INDEX IF NOT EXISTS events_by_stream ON events (stream_name, revision);
-  CREATE UNIQUE INDEX IF NOT EXISTS events_by_stream_event_id ON events (stream_name, event_id);
-`;
 
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
-  private readonly statements;
+  private readonly statements: Statements;
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
   private readonly appended = new Signal();
@@ -120,35 +97,7 @@ export class SqliteEventStore implements EventStore {
     this.db.exec(SCHEMA);
     this.maxBatch = options.maxBatch ?? 1000;
     this.lockWaitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
-    this.statements = {
-      insert: this.db.prepare(
-        `INSERT INTO events (stream_name, revision, event_id, type, data, metadata, recorded_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      lastRevision: this.db
-        .prepare<[string], { revision: number }>(
-          'SELECT revision FROM events WHERE stream_name = ? ORDER BY revision DESC LIMIT 1',
-        ),
-      eventById: this.db.prepare<[string, string], { revision: number; position: number }>(
-        'SELECT revision, position FROM events WHERE stream_name = ? AND event_id = ?',
-      ),
-      streamForwards: this.db.prepare<[string, number, number], EventRow>(
-        'SELECT * FROM events WHERE stream_name = ? AND revision >= ? ORDER BY revision ASC LIMIT ?',
-      ),
-      streamBackwards: this.db.prepare<[string, number, number], EventRow>(
-        'SELECT * FROM events WHERE stream_name = ? AND revision <= ? ORDER BY revision DESC LIMIT ?',
-      ),
-      allForwards: this.db.prepare<[number, number], EventRow>(
-        'SELECT * FROM events WHERE position >= ? ORDER BY position ASC LIMIT ?',
-      ),
-      allBackwards: this.db.prepare<[number, number], EventRow>(
-        'SELECT * FROM events WHERE position <= ? ORDER BY position DESC LIMIT ?',
-      ),
-      head: this.db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
-      countAfter: this.db
-        .prepare<[number, number], number>('SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE position > ? LIMIT ?)')
-        .pluck(),
-    };
+    this.statements = prepareStatements(this.db);
     this.dataVersionStatement = this.db.prepare('PRAGMA data_version').pluck();
     this.tailDataVersion = this.readDataVersion();
     this.elsewhere = new CrossProcessWake(
@@ -422,14 +371,3 @@ export class SqliteEventStore implements EventStore {
 }
 
 const isFile = (path: string) => path !== '' && path !== ':memory:' && !path.startsWith('file:');
-
-const toRecorded = (row: EventRow): RecordedEvent => ({
-  id: row.event_id,
-  type: row.type,
-  streamName: row.stream_name,
-  revision: row.revision,
-  position: row.position,
-  data: JSON.parse(row.data) as Record<string, unknown>,
-  metadata: JSON.parse(row.metadata) as RecordedEvent['metadata'],
-  recordedAt: row.recorded_at,
-});
