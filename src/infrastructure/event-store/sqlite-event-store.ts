@@ -90,11 +90,13 @@ export class SqliteEventStore implements EventStore {
   constructor(options: SqliteEventStoreOptions) {
     privateDatabaseFile(options.path);
     this.db = new Database(options.path);
+    // Opening may wait for processes opening the file at the same moment (WAL mode, the schema): blocking is fine here.
+    this.db.pragma(`busy_timeout = ${DEFAULT_LOCK_WAIT_MS}`);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
-    // A short wait inside SQLite only: a longer one is waited for off the event loop (see flush).
-    this.db.pragma(`busy_timeout = ${BUSY_SLICE_MS}`);
     this.db.exec(SCHEMA);
+    // From now on a short wait inside SQLite only: a longer one is waited for off the event loop (see sqlite-write-lock.ts).
+    this.db.pragma(`busy_timeout = ${BUSY_SLICE_MS}`);
     this.maxBatch = options.maxBatch ?? 1000;
     this.lockWaitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
     this.statements = prepareStatements(this.db);

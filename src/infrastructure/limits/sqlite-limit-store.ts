@@ -29,12 +29,14 @@ export class SqliteLimitStore implements LimitStore {
   constructor(path: string) {
     privateDatabaseFile(path);
     this.db = new Database(path);
+    // Opening may wait for processes opening the file at the same moment: blocking is fine here.
+    this.db.pragma('busy_timeout = 10000');
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    this.db.exec(CREATE_TABLE);
     // Other processes hold the lock for one statement: waiting long would only stall this event loop. One stopped
     // while it holds it stalls each request for this long at most; the fail-safe then counts in memory for a while.
     this.db.pragma('busy_timeout = 100');
-    this.db.exec(CREATE_TABLE);
     // Expired windows are dead rows (a count ignores them): dropped now and then, as a TTL index would.
     this.purge = setInterval(() => this.purgeExpired(), PURGE_EVERY_MS).unref();
   }

@@ -19,7 +19,7 @@ import {
   type WriteOptions,
 } from './read-model-store.js';
 import { privateDatabaseFile } from '../private-files.js';
-import { BUSY_SLICE_MS, WriteLockQueue } from '../sqlite-write-lock.js';
+import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS, WriteLockQueue } from '../sqlite-write-lock.js';
 
 /**
  * The embedded read-model store: documents persisted as JSON in one SQLite file
@@ -73,19 +73,21 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   constructor(options: EmbeddedReadModelStoreOptions) {
     privateDatabaseFile(options.path);
     this.db = new Database(options.path);
+    // Opening may wait for processes opening the file at the same moment (WAL mode, the schema): blocking is fine here.
+    this.db.pragma(`busy_timeout = ${DEFAULT_LOCK_WAIT_MS}`);
     this.loader = new EmbeddedLoader(options.path);
     this.docCache = new LruCache(options.cachedDocuments ?? 10_000);
     this.lock = new WriteLockQueue(options.lockWaitMs);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
-    // A short wait inside SQLite only: a longer one is waited for off the event loop (see WriteLockQueue).
-    this.db.pragma(`busy_timeout = ${BUSY_SLICE_MS}`);
     // A 16 MB page cache (SQLite's default is 2 MB). The WAL is checkpointed at SQLite's
     // default 1000 pages (4 MB): 10,000 made rebuilds a few percent faster but doubled the
     // projection lag of a server reading the file.
     this.db.pragma('cache_size = -16000');
     this.db.pragma('wal_autocheckpoint = 1000');
     openSchema(this.db);
+    // From now on a short wait inside SQLite only: a longer one is waited for off the event loop (see sqlite-write-lock.ts).
+    this.db.pragma(`busy_timeout = ${BUSY_SLICE_MS}`);
     this.sql = {
       load: this.db.prepare<[string], { id: string; doc: string }>('SELECT id, doc FROM documents WHERE collection = ?'),
       byIds: this.db.prepare<[string, string], { doc: string }>(
@@ -151,27 +153,31 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   }
 
   async dropCollection(name: string): Promise<void> {
-    this.db
-      .transaction(() => {
-        this.sql.dropDocs.run(name);
-        this.sql.dropCollection.run(name);
-      })
-      .immediate();
+    await this.lock.run(() =>
+      this.db
+        .transaction(() => {
+          this.sql.dropDocs.run(name);
+          this.sql.dropCollection.run(name);
+        })
+        .immediate(),
+    );
     this.committed();
     this.cache.delete(name);
     this.docCache.clear();
   }
 
   async renameCollection(from: string, to: string): Promise<void> {
-    this.db
-      .transaction(() => {
-        this.sql.dropDocs.run(to);
-        this.sql.dropCollection.run(to);
-        this.sql.renameDocs.run(to, from);
-        const version = this.sql.nextVersion.get()!.value;
-        if (this.sql.renameCollection.run(to, version, from).changes === 0) this.sql.touch.run(to, version);
-      })
-      .immediate();
+    await this.lock.run(() =>
+      this.db
+        .transaction(() => {
+          this.sql.dropDocs.run(to);
+          this.sql.dropCollection.run(to);
+          this.sql.renameDocs.run(to, from);
+          const version = this.sql.nextVersion.get()!.value;
+          if (this.sql.renameCollection.run(to, version, from).changes === 0) this.sql.touch.run(to, version);
+        })
+        .immediate(),
+    );
     this.committed();
     this.cache.delete(from);
     this.cache.delete(to);
