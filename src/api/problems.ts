@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
+import { isBusy } from '../infrastructure/sqlite-write-lock.js';
 import {
   ConcurrencyError,
   ConflictError,
@@ -109,6 +110,13 @@ export const errorHandler =
     if (error instanceof UnauthorizedError) res.set('WWW-Authenticate', challenge(req.get('authorization') !== undefined));
     if (error instanceof PreconditionFailedError && error.currentRevision !== null) {
       res.set('ETag', `"${error.currentRevision}"`);
+    }
+    if (!known && isBusy(error)) {
+      // Another process of the shop held the store's write lock for as long as a write may wait (a process stopped mid-write).
+      logger.warn({ err: error, reqId: req.id, method: req.method, url: req.originalUrl }, 'store busy: another process holds its write lock');
+      if (res.headersSent) return;
+      res.set('Retry-After', '1');
+      return sendProblem(res, problem(503, 'store-busy', 'The store is busy: another process of the shop holds its write lock. Nothing was done; try again shortly.'));
     }
     if (!known) logger.error({ err: error, reqId: req.id, method: req.method, url: req.originalUrl }, 'unhandled error');
     if (res.headersSent) return;

@@ -93,7 +93,7 @@ const responses = (group: RouteGroup, spec: RouteSpec): Record<string, JsonSchem
 /** A problem answer; `replayable`: a final one is stored under an Idempotency-Key and replayed. */
 const problemResponse = (status: number, replayable: boolean): JsonSchema => {
   const headers: Record<string, JsonSchema> = { 'X-Request-Id': { schema: { type: 'string' } } };
-  if (status === 429) headers['Retry-After'] = { description: 'Seconds to wait.', schema: { type: 'string', pattern: '^\\d+$' } };
+  if (status === 429 || status === 503) headers['Retry-After'] = { description: 'Seconds to wait.', schema: { type: 'string', pattern: '^\\d+$' } };
   if (status === 401) headers['WWW-Authenticate'] = { description: 'How to authenticate.', schema: { type: 'string' } };
   if (status === 412) headers.ETag = { description: 'The current revision.', schema: { type: 'string' } };
   if (replayable) headers['Idempotent-Replayed'] = { description: 'Present on the stored answer to a repeated Idempotency-Key.', schema: { type: 'string', enum: ['true'] } };

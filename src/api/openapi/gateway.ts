@@ -32,7 +32,7 @@ export const PROBLEM_MEANINGS: Record<number, string> = {
   422: 'The request is well-formed but cannot be done (an empty cart), or its Idempotency-Key was used with another body.',
   429: 'Too many requests from this client, or too many failed sign-ins for this account; `Retry-After` says when to try again.',
   500: 'A failure on our side; it has been logged.',
-  503: 'Not ready.',
+  503: 'The store is busy (another process of the shop holds its write lock): nothing was done; `Retry-After` says when to try again.',
 };
 
 const isWrite = (spec: RouteSpec) => spec.method !== 'get';
@@ -41,7 +41,7 @@ const runsCommand = (group: RouteGroup, spec: RouteSpec) => group.edge === 'api'
 /** Every problem status a route can answer: its own and the gateway's. */
 export const problemStatuses = (group: RouteGroup, spec: RouteSpec): number[] => {
   const statuses = new Set<number>([...spec.problems, 500]);
-  if (group.edge === 'api') [400, 401, 413, 415, 429].forEach((s) => statuses.add(s));
+  if (group.edge === 'api') [400, 401, 413, 415, 429, 503].forEach((s) => statuses.add(s));
   if (spec.role === 'admin') statuses.add(403);
   // Every command reads If-Match (412 on mismatch) and may lose a race (409).
   if (runsCommand(group, spec)) [409, 412].forEach((s) => statuses.add(s));
