@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { ADMIN_LOGIN, call, product, readShop, ShopProcesses } from '../support/shop-processes.js';
+import { call, product, readShop, ShopProcesses, processEnv } from '../support/shop-processes.js';
 import { tempDir } from '../support/temp-dir.js';
 
 /**
@@ -19,16 +19,7 @@ describe('the HTTP edge of one shop, many processes (real servers on one DATA_DI
   });
 
   // Leases and heartbeats of minutes: nothing moves unless a test moves it.
-  const env = (more: Record<string, string> = {}) => ({
-    DATA_DIR: dir.path,
-    ADMIN_EMAIL: ADMIN_LOGIN.email,
-    ADMIN_PASSWORD: ADMIN_LOGIN.password,
-    SEED_DEMO: 'false',
-    RATE_LIMIT_PER_MINUTE: '0',
-    LEASE_MS: '600000',
-    LEASE_HEARTBEAT_MS: '300000',
-    ...more,
-  });
+  const env = (more: Record<string, string> = {}) => processEnv(dir.path, { LEASE_MS: '600000', LEASE_HEARTBEAT_MS: '300000', ...more });
   it('shows a customer their own write through another process, without X-Min-Position', async () => {
     shop = new ShopProcesses(env({ READ_WAIT_MS: '20000' }));
     await shop.start(3);

@@ -7,7 +7,7 @@ import { SIMULATED_LEDGER } from '../../src/infrastructure/payments/simulated-pr
 import { JOBS } from '../../src/processes/jobs.js';
 import { NOTIFYING_EVENTS } from '../../src/processes/notifications.js';
 import { killServer, runCli, type ServerProcess } from '../support/server-process.js';
-import { ADMIN_LOGIN, call, checkoutVia, leaseLog, product, readShop, shopperWithCart, ShopProcesses } from '../support/shop-processes.js';
+import { call, checkoutVia, leaseLog, product, readShop, shopperWithCart, ShopProcesses, processEnv } from '../support/shop-processes.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
 
 const FINAL = ['Confirmed', 'Failed', 'Cancelled'];
@@ -28,16 +28,7 @@ describe('one shop, many processes (real servers on one DATA_DIR)', function () 
     dir.remove();
   });
 
-  const env = (more: Record<string, string> = {}) => ({
-    DATA_DIR: dir.path,
-    ADMIN_EMAIL: ADMIN_LOGIN.email,
-    ADMIN_PASSWORD: ADMIN_LOGIN.password,
-    SEED_DEMO: 'false',
-    RATE_LIMIT_PER_MINUTE: '0',
-    PAYMENT_TIMEOUT_MS: '3000',
-    LEASE_MS: '1000',
-    ...more,
-  });
+  const env = (more: Record<string, string> = {}) => processEnv(dir.path, { PAYMENT_TIMEOUT_MS: '3000', LEASE_MS: '1000', ...more });
 
   /** Two products, one scarce; shoppers registered through one process, their carts filled through the next. */
   const stockUp = async (shoppers: number) => {

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { DEMO } from '../../src/commands/demo-catalog.js';
 import { LEASES } from '../../src/cluster/leases.js';
 import { killServer, startServer, type ServerProcess } from '../support/server-process.js';
-import { ADMIN_LOGIN, call, readShop, type ClusterProcess } from '../support/shop-processes.js';
+import { ADMIN_LOGIN, call, readShop, type ClusterProcess, processEnv } from '../support/shop-processes.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
 
 /**
@@ -21,15 +21,8 @@ describe('WORKERS=n (node:cluster on one port)', function () {
     dir.remove();
   });
 
-  const env = (more: Record<string, string> = {}) => ({
-    DATA_DIR: dir.path,
-    ADMIN_EMAIL: ADMIN_LOGIN.email,
-    ADMIN_PASSWORD: ADMIN_LOGIN.password,
-    RATE_LIMIT_PER_MINUTE: '0',
-    LEASE_MS: '1000',
-    WORKERS: '2',
-    ...more,
-  });
+  // The demo catalog as `npm start` makes it, unless a test turns it off.
+  const env = (more: Record<string, string> = {}) => processEnv(dir.path, { SEED_DEMO: 'true', LEASE_MS: '1000', WORKERS: '2', ...more });
   const adminToken = async (server: ServerProcess) => String((await call(server, 'POST', '/api/v1/account/login', undefined, ADMIN_LOGIN)).body.token);
   const members = async (server: ServerProcess, token: string) => {
     const res = await call(server, 'GET', '/api/v1/admin/cluster', token);

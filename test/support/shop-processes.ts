@@ -17,6 +17,16 @@ import { eventually } from './temp-dir.js';
 
 export const ADMIN_LOGIN = { email: 'ops@test.local', password: 'ops-password' };
 
+/** The environment of a shop's server processes in the tests: one DATA_DIR, the test admin, no rate limit, no demo data; `more` adds or overrides. */
+export const processEnv = (dataDir: string, more: Record<string, string> = {}): Record<string, string> => ({
+  DATA_DIR: dataDir,
+  ADMIN_EMAIL: ADMIN_LOGIN.email,
+  ADMIN_PASSWORD: ADMIN_LOGIN.password,
+  SEED_DEMO: 'false',
+  RATE_LIMIT_PER_MINUTE: '0',
+  ...more,
+});
+
 export type Reply = { status: number; body: any; headers: Headers };
 
 export const call = async (server: ServerProcess, method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> => {
