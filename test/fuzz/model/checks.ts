@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { derivedId } from '../../../src/domain/shared/ids.js';
+import { SIMULATED_LEDGER, type LedgerEntry } from '../../../src/infrastructure/payments/simulated-provider.js';
 import { available, cartBody, illegalStep, total, type Customer, type Order, type Product, type ShopModel } from './model.js';
 import { describe, type Shop } from './system.js';
 
@@ -52,7 +54,19 @@ export const checkOrder = async (shop: Shop, model: ShopModel, order: Order) => 
   };
   const { status, payment, shipment, failureReason, trackingNumber, address, lines } = order;
   const expected = { status, history: order.history, payment, shipment, failureReason, trackingNumber, address, lines, total: { amount: total(lines), currency: 'USD' } };
-  expect(seen, `${order.label} as its owner sees it`).to.deep.equal(expected);
+  expect(seen, `${order.label} as its owner sees it: ${JSON.stringify(seen)}, the model: ${JSON.stringify(expected)}`).to.deep.equal(expected);
+  const kept = ['Confirmed', 'Shipped', 'Delivered'].includes(order.status) ? total(lines) : 0;
+  expect(await moneyKept(shop, order), `${order.label} (${order.status}): money the provider kept`).to.equal(kept);
+};
+
+/** What the payment provider's ledger kept of the order's money: charged and not refunded. */
+const moneyKept = async (shop: Shop, order: Order) => {
+  const paymentId = derivedId(order.orderId, 'payment');
+  const ledger = shop.app.deps.readModels.collection<LedgerEntry>(SIMULATED_LEDGER);
+  const charge = await ledger.findOne({ _id: `charge:${paymentId}` });
+  const refund = await ledger.findOne({ _id: `refund:${paymentId}` });
+  const charged = charge && 'outcome' in charge.result && charge.result.outcome === 'captured' ? charge.amount.amount : 0;
+  return charged - (refund?.amount.amount ?? 0);
 };
 
 export const checkOrderList = async (shop: Shop, model: ShopModel, index: number) => {

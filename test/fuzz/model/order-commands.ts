@@ -127,3 +127,21 @@ export class Adjust implements ShopCommand {
   }
   toString = () => `adjust(${this.p}, ${this.delta > 0 ? '+' : ''}${this.delta})`;
 }
+
+/** A new price: lines already in carts keep theirs until more of the product is added. */
+export class Reprice implements ShopCommand {
+  private readonly p: Pick;
+  constructor(p: number, private readonly price: number) {
+    this.p = new Pick('p', p);
+  }
+  check = () => true;
+  async run(model: ShopModel, shop: Shop) {
+    const product = this.p.of(model.products);
+    const outcome = product.price === this.price ? { status: 200 } : { status: 200, apply: () => (product.price = this.price) };
+    const body = { price: { amount: this.price, currency: 'USD' } };
+    const res = await perform(shop, outcome, () => shop.request('patch', `/api/v1/products/${product.productId}`, shop.admin, body));
+    expect(res.body, describe(res)).to.deep.include({ productId: product.productId, sku: product.sku, price: body.price });
+    await checkAll(shop, model);
+  }
+  toString = () => `reprice(${this.p}, ${this.price})`;
+}

@@ -3,7 +3,8 @@ import { createProduct, startTestApp } from '../../support/test-app.js';
 import { AddLine, ChangeLine, Checkout, Register, RemoveLine, signIn, type ShopCommand } from './cart-commands.js';
 import { checkAll } from './checks.js';
 import { TOKENS, type ShopModel } from './model.js';
-import { Adjust, Amend, Cancel, Deliver, Dispatch, Receive, type Actor } from './order-commands.js';
+import { Adjust, Amend, Cancel, Deliver, Dispatch, Receive, Reprice, type Actor } from './order-commands.js';
+import { CancelBeforePayment, CheckoutThenCancel, DispatchVersusCancel, DoubleCheckout } from './race-commands.js';
 import { Shop, describe } from './system.js';
 
 /**
@@ -40,12 +41,17 @@ const COMMANDS: fc.Arbitrary<ShopCommand>[] = [
   fc.tuple(customer, product, quantity).map(([c, p, q]) => new ChangeLine(c, p, q)),
   fc.tuple(customer, product).map(([c, p]) => new RemoveLine(c, p)),
   fc.tuple(customer, token, address).map(([c, t, a]) => new Checkout(c, t, a)),
+  fc.tuple(customer, token, fc.constantFrom(0, 1, 3, 10)).map(([c, t, ms]) => new CheckoutThenCancel(c, t, ms)),
+  fc.tuple(customer, token).map(([c, t]) => new DoubleCheckout(c, t)),
+  fc.tuple(customer, token).map(([c, t]) => new CancelBeforePayment(c, t)),
   fc.tuple(order, actor).map(([o, a]) => new Cancel(o, a)),
   fc.tuple(order, actor, address).map(([o, a, ad]) => new Amend(o, a, ad)),
   fc.tuple(order, fc.option(fc.constantFrom('UPS-123456', 'DHL-0042'), { nil: null })).map(([o, t]) => new Dispatch(o, t)),
   fc.tuple(order, fc.option(fc.constantFrom('UPS-123456', 'DHL-0042'), { nil: null })).map(([o, t]) => new Dispatch(o, t)),
   order.map((o) => new Deliver(o)),
+  fc.tuple(order, fc.boolean()).map(([o, first]) => new DispatchVersusCancel(o, first)),
   fc.tuple(product, fc.oneof(fc.integer({ min: 1, max: 5 }), fc.integer({ min: 50, max: 100 }))).map(([p, q]) => new Receive(p, q)),
+  fc.tuple(product, fc.constantFrom(250, 999, 1500, 0)).map(([p, price]) => new Reprice(p, price)),
   fc.tuple(product, fc.integer({ min: -5, max: 5 }).filter((d) => d !== 0)).map(([p, d]) => new Adjust(p, d)),
 ];
 

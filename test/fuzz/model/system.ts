@@ -52,12 +52,23 @@ export class Shop {
     }
   }
 
+  /** Waits until every projection and process manager has handled the log and appends no more (jobs aside). */
+  async logSettled(timeoutMs = 10_000): Promise<void> {
+    const { deps } = this.app;
+    for (let head = await this.app.head(); ; ) {
+      const caughtUp = await Promise.all([deps.projections.waitFor(head, timeoutMs), ...deps.processes.map((p) => p.waitFor(head, timeoutMs))]);
+      if (!caughtUp.every(Boolean)) throw new Error(`the runners did not reach ${head} within ${timeoutMs} ms`);
+      const now = await this.app.head();
+      if (now === head) return;
+      head = now;
+    }
+  }
+
   /** Runs a write and waits for quiet; when `nothing` is set, the write must have appended no event. */
   async write(act: () => Promise<supertest.Response>, nothing: boolean): Promise<supertest.Response> {
     const before = await this.app.head();
     const res = await act();
-    const key = `${describe(res).split(' → ')[0]!.replace(/[0-9a-f]{8}-[0-9a-f-]{27}|MODEL-[0-9-]+/g, ':id')} ${res.status}`;
-    this.outcomes.set(key, (this.outcomes.get(key) ?? 0) + 1);
+    this.tally(`${describe(res).split(' → ')[0]!.replace(/[0-9a-f]{8}-[0-9a-f-]{27}|MODEL-[0-9-]+/g, ':id')} ${res.status}`);
     await this.quiesce();
     if (nothing) await this.expectNoEventsSince(before, res);
     return res;
@@ -68,6 +79,10 @@ export class Shop {
     const appended = (await this.app.events()).filter((event) => event.position > before);
     const what = appended.map((event) => `${event.type} (${event.streamName})`).join(', ');
     throw new Error(`${describe(res)} should have appended nothing, but the log grew by: ${what}`);
+  }
+
+  tally(key: string): void {
+    this.outcomes.set(key, (this.outcomes.get(key) ?? 0) + 1);
   }
 
   async startRun(): Promise<void> {
