@@ -97,7 +97,7 @@ export class AddLine implements ShopCommand {
     const customer = this.c.of(model.customers);
     const product = this.p.of(model.products);
     const body = { productId: product.productId, quantity: this.quantity };
-    const res = await perform(shop, predictAdd(model, customer, product, this.quantity), () => shop.request('post', '/api/v1/cart/items', customer.token, body));
+    const res = await perform(shop, predictAdd(customer, product, this.quantity), () => shop.request('post', '/api/v1/cart/items', customer.token, body));
     expectCart(res, customer);
     await checkAll(shop, model);
   }
@@ -141,10 +141,16 @@ export class RemoveLine implements ShopCommand {
   toString = () => `remove(${this.c}, ${this.p})`;
 }
 
-/** Checkout: 422 on an empty cart; else 202 Pending, and the saga settles it as the model says. */
+let keys = 0;
+
+/**
+ * Checkout: 422 on an empty cart; else 202 Pending, and the saga settles it as the model says.
+ * With `repeat`, the request is sent again with the same Idempotency-Key: the first answer
+ * comes back (Idempotent-Replayed) and nothing is appended.
+ */
 export class Checkout implements ShopCommand {
   private readonly c: Pick;
-  constructor(c: number, private readonly token: Token, private readonly address: number) {
+  constructor(c: number, private readonly token: Token, private readonly address: number, private readonly repeat = false) {
     this.c = new Pick('c', c);
   }
   check = () => true;
@@ -157,7 +163,13 @@ export class Checkout implements ShopCommand {
       shipment: null, failureReason: null, trackingNumber: null, address: ADDRESSES[this.address]!,
     });
     const outcome: Outcome = customer.cart.length === 0 ? { status: 422 } : { status: 202, apply: () => undefined };
-    const res = await perform(shop, outcome, () => shop.request('post', '/api/v1/checkout', customer.token, body));
+    const key = this.repeat ? { 'Idempotency-Key': `model-${process.pid}-${(keys += 1)}` } : undefined;
+    const send = () => shop.request('post', '/api/v1/checkout', customer.token, body, key);
+    const res = await perform(shop, outcome, send);
+    if (this.repeat) {
+      const again = await perform(shop, { status: res.status }, send);
+      expect({ body: again.body, replayed: again.headers['idempotent-replayed'] }, describe(again)).to.deep.equal({ body: res.body, replayed: 'true' });
+    }
     if (res.status === 202) {
       expect(res.body, describe(res)).to.deep.equal({ orderId: res.body.orderId, status: 'Pending' });
       expect(res.headers.location).to.equal(`/api/v1/orders/${res.body.orderId}`);
@@ -168,5 +180,5 @@ export class Checkout implements ShopCommand {
     }
     await checkAll(shop, model);
   }
-  toString = () => `checkout(${this.c}, ${this.token}${this.address ? ', address 1' : ''})`;
+  toString = () => `checkout(${this.c}, ${this.token}${this.address ? ', address 1' : ''}${this.repeat ? ', sent twice with one Idempotency-Key' : ''})`;
 }

@@ -79,14 +79,15 @@ export type Outcome = { status: number; apply?: () => void };
 const ok = (status: number, apply?: () => void): Outcome => (apply ? { status, apply } : { status });
 
 /** Adding: the quantity in the cart after it may not pass 100 (400) nor what is available (409). */
-export const predictAdd = (model: ShopModel, customer: Customer, product: Product, quantity: number): Outcome => {
+export const predictAdd = (customer: Customer, product: Product, quantity: number): Outcome => {
   const existing = lineOf(customer, product.productId);
   const wanted = (existing?.quantity ?? 0) + quantity;
   if (wanted > MAX_QUANTITY_PER_LINE) return ok(400);
   if (wanted > available(product)) return ok(409);
+  // The line takes the catalog's price of now, for all of its quantity (the cart's rule).
   return ok(200, () => {
-    if (existing) existing.quantity = wanted;
-    else customer.cart.push({ productId: product.productId, sku: product.sku, quantity, unitPrice: productOf(model, product.productId).price });
+    if (existing) Object.assign(existing, { quantity: wanted, unitPrice: product.price });
+    else customer.cart.push({ productId: product.productId, sku: product.sku, quantity, unitPrice: product.price });
   });
 };
 

@@ -25,9 +25,9 @@ export class Shop {
     readonly admin: string,
   ) {}
 
-  request(method: Method, path: string, token?: string, body?: object): Promise<supertest.Response> {
+  request(method: Method, path: string, token?: string, body?: object, headers: Record<string, string> = {}): Promise<supertest.Response> {
     this.requests += 1;
-    let req = this.app.http()[method](path);
+    let req = this.app.http()[method](path).set(headers);
     if (token) req = req.set('Authorization', `Bearer ${token}`);
     return body === undefined ? req : req.send(body);
   }
