@@ -53,6 +53,15 @@ describe('HTTP cart and checkout', () => {
       expectProblem(await appendsNothing(app, () => add('not-a-uuid', 1)), 400);
     });
 
+    it('refuses an add that takes a line past 100 with 409 naming what it holds (the request itself is valid), appending nothing', async () => {
+      const plenty = await stockedProduct(app, admin, 500);
+      await addToCart(app, shopper, plenty.productId, 60);
+      const res = await appendsNothing(app, () => add(plenty.productId, 41));
+      expectProblem(res, 409);
+      expect(res.body.detail).to.equal('a line holds at most 100: 60 in the cart, 41 more wanted');
+      expect((await add(plenty.productId, 40)).status).to.equal(200);
+    });
+
     it('changes a quantity (200), within availability (409 beyond), and only of a line it has (404)', async () => {
       await addToCart(app, shopper, product.productId, 1);
       const changed = await patch(product.productId, 4);

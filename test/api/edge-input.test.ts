@@ -219,6 +219,26 @@ describe('HTTP edge input', () => {
       expect(res.body.errors).to.deep.equal([{ field: 'q', message: 'must not contain control characters' }]);
     });
 
+    it('refuses a query string on every read that takes none (400 naming it), where it was ignored before', async () => {
+      const reads = ['/api/v1/cart', '/api/v1/account/me', `/api/v1/products/${product.productId}`, `/api/v1/inventory/${product.sku}`, '/api/v1/admin/projections', '/api/v1/admin/cluster'];
+      for (const url of reads) {
+        const res = await as(admin).get(`${url}?status=Failed`);
+        expectProblem(res, 400);
+        expect(res.body.errors, url).to.deep.equal([{ field: 'status', message: 'should not exist' }]);
+      }
+    });
+
+    it('refuses If-Match on a write that is no command (sign-in, rebuild, replays) instead of ignoring the condition, starting nothing', async () => {
+      const login = await app.http().post('/api/v1/account/login').set('If-Match', '"3"').send({ email: shopper.email, password: 'correct-horse' });
+      expectProblem(login, 400);
+      expect(login.body.errors).to.deep.equal([{ field: 'If-Match', message: 'should not be sent: this route changes no resource revision' }]);
+      const rebuild = await appendsNothing(app, () => as(admin).post('/api/v1/admin/projections/products/rebuild').set('If-Match', '"3"'));
+      expectProblem(rebuild, 400);
+      const projections = await as(admin).get('/api/v1/admin/projections');
+      expect(projections.body.find((p: { name: string }) => p.name === 'products').status).to.equal('live');
+      expectProblem(await as(admin).post('/api/v1/admin/parked-jobs/x/replay').set('If-Match', '"1"'), 400);
+    });
+
     it('keeps answering 404 to route ids that cannot name a resource', async () => {
       for (const url of ['/api/v1/products/not-a-uuid', '/api/v1/products/%00', '/api/v1/orders/%E2%80%AE']) {
         expectProblem(await as(shopper.token).get(url), 404);

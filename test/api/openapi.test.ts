@@ -71,6 +71,28 @@ describe('The API contract (OpenAPI 3.1)', () => {
     expect(check(200, { ...payment, amount: { amount: '100', currency: 'USD' } })).to.throw(/integer/);
   });
 
+  it('says what the server checks beyond types: text rules, country codes, the shop currency, as-of forms, cross-field rules', () => {
+    const { AddressBody, MoneyBody, CreateProductBody, ListProductsQuery, AuditOrderQuery, RecommendationsQuery } = document.components.schemas;
+    expect((document as unknown as Record<string, unknown>)['x-text-rules']).to.have.keys('noControlCharacters', 'noControlCharactersButLines', 'noBidiControls', 'wellFormedUnicode', 'notBlank');
+    expect(CreateProductBody.properties.name['x-text-rules']).to.include({ noControlCharacters: true, notBlank: true });
+    expect(CreateProductBody.properties.description['x-text-rules']).to.include({ noControlCharactersButLines: true });
+    expect(AddressBody.properties.country.enum).to.include.members(['US', 'DE', 'JP']).and.not.include('XX');
+    expect(MoneyBody.properties.currency.enum, 'the currency this shop sells in').to.deep.equal(['USD']);
+    expect(AuditOrderQuery.properties.asOf.anyOf).to.deep.equal([{ pattern: '^\\d{1,15}$' }, { format: 'date-time' }, { format: 'date' }]);
+    expect(ListProductsQuery.properties.minPrice['x-at-most']).to.equal('maxPrice');
+    expect(RecommendationsQuery.properties.productId['x-required-unless-signed-in']).to.equal(true);
+  });
+
+  it('lists If-Match, ETag and X-Position only on writes that run a command', () => {
+    const write = (path: string) => document.paths[path]!.post as unknown as { parameters: { name: string }[]; responses: Record<string, { headers?: object }> };
+    for (const path of ['/api/v1/account/login', '/api/v1/admin/projections/{name}/rebuild', '/api/v1/admin/parked-jobs/{id}/replay']) {
+      expect(write(path).parameters.map((p) => p.name), path).not.to.include('If-Match');
+      for (const answer of Object.values(write(path).responses)) expect(answer.headers ?? {}, path).not.to.have.any.keys('ETag', 'X-Position');
+    }
+    expect(write('/api/v1/cart/items').parameters.map((p) => p.name)).to.include('If-Match');
+    expect(write('/api/v1/cart/items').responses['200']!.headers).to.include.keys('ETag', 'X-Position', 'Idempotent-Replayed');
+  });
+
   describe('/docs', () => {
     it('redirects /docs to /docs/, a page whose scripts and styles the app itself serves', async () => {
       const redirect = await app.http().get('/docs');

@@ -153,6 +153,8 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     /** Waits until the read models include everything appended so far. */
     settled: async () => expect(await projections.waitFor(await eventStore.headPosition(), 5000)).to.equal(true),
     close: async () => {
+      // A rebuild a request started keeps its own timers; stopped first, or it outlives the app.
+      await rebuilds.stop();
       for (const process of processes) await process.stop();
       await jobs.stop();
       await projections.stop();

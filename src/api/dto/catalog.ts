@@ -1,4 +1,5 @@
 import { Type } from 'class-transformer';
+import { JSONSchema } from 'class-validator-jsonschema';
 import { IsDefined, IsIn, IsInt, IsISO4217CurrencyCode, IsObject, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { QueryInt, Text } from '../input/text-rules.js';
 import { PageQuery } from './paging.js';
@@ -74,6 +75,7 @@ export class CatalogFilterQuery extends PageQuery {
   @Text({ max: 100, optional: true, blank: 'absent' })
   brand?: string;
 
+  @JSONSchema({ description: 'In minor units; at most `maxPrice` when both are given (400 otherwise).', 'x-at-most': 'maxPrice' })
   @QueryInt({ min: 0, max: MAX_PRICE, optional: true })
   minPrice?: number;
 

@@ -1,3 +1,4 @@
+import { JSONSchema } from 'class-validator-jsonschema';
 import { IsDefined, IsIn, IsInt, IsUUID, Max, Min } from 'class-validator';
 import { MAX_RATING, MAX_REVIEW_TEXT, MIN_RATING } from '../../domain/reviews/review.js';
 import { QueryInt, Text } from '../input/text-rules.js';
@@ -52,6 +53,10 @@ export class ListReviewsQuery extends PageQuery {
 }
 
 export class RecommendationsQuery {
+  @JSONSchema({
+    description: 'Bought together with this product. Required unless signed in: a customer without it gets picks from their own orders; anyone else gets 400.',
+    'x-required-unless-signed-in': true,
+  })
   @IsUUID('all', { message: 'must be a product id (UUID)' })
   @Text({ max: 100, optional: true, blank: 'absent' })
   productId?: string;

@@ -40,8 +40,19 @@ const DECIMAL = /^-?\d+$/;
 const rule = (name: string, message: string, validate: (value: string) => boolean): PropertyDecorator =>
   ValidateBy({ name, validator: { validate: (value: unknown) => typeof value !== 'string' || validate(value), defaultMessage: () => message } });
 
+/** The rules' names: the OpenAPI document states each one on the fields it governs (../openapi/dto-schemas.ts). */
+export const TEXT_RULES = {
+  noControlCharacters: 'no control characters (C0, DEL, C1, U+2028, U+2029)',
+  noControlCharactersButLines: 'no control characters but line feeds and tabs',
+  noBidiControls: 'no bidirectional controls (U+061C, U+200E, U+200F, U+202A-U+202E, U+2066-U+2069)',
+  wellFormedUnicode: 'well-formed Unicode (no lone surrogates)',
+  notBlank: 'not blank: at least one visible letter, digit, punctuation mark or symbol after trimming',
+} as const;
+
 const noControlCharacters = (multiline: boolean) =>
-  rule('noControlCharacters', 'must not contain control characters', (v) => !(multiline ? CONTROL_BUT_LINES : CONTROL).test(v));
+  multiline
+    ? rule('noControlCharactersButLines', 'must not contain control characters', (v) => !CONTROL_BUT_LINES.test(v))
+    : rule('noControlCharacters', 'must not contain control characters', (v) => !CONTROL.test(v));
 const noBidiControls = rule('noBidiControls', 'must not contain bidirectional control characters', (v) => !BIDI.test(v));
 const wellFormed = rule('wellFormedUnicode', 'must be well-formed Unicode', (v) => !LONE_SURROGATE.test(v));
 /**

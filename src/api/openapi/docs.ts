@@ -1,7 +1,7 @@
 import type { RequestHandler } from 'express';
 import swaggerUi from 'swagger-ui-express';
 import { str } from '../../projections/json-schema.js';
-import type { OpenApiDocument } from './document.js';
+import type { DocumentOptions, OpenApiDocument } from './document.js';
 import { defineRoutes } from './route-table.js';
 
 /**
@@ -13,7 +13,7 @@ import { defineRoutes } from './route-table.js';
 
 const UI_OPTIONS = { swaggerUrl: '/openapi.json', swaggerOptions: { validatorUrl: null }, customSiteTitle: 'Shop API reference' };
 
-export const contractRoutes = (document: () => OpenApiDocument) =>
+export const contractRoutes = (document: (options: DocumentOptions) => OpenApiDocument) =>
   defineRoutes({
     prefix: '',
     edge: 'root',
@@ -25,8 +25,8 @@ export const contractRoutes = (document: () => OpenApiDocument) =>
         problems: [], example: {},
       },
     },
-    handlers: () => {
-      const json = JSON.stringify(document());
+    handlers: (deps) => {
+      const json = JSON.stringify(document({ currency: deps.config.currency }));
       return { openApiDocument: (_req, res) => void res.type('application/json').send(json) };
     },
   });

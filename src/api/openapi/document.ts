@@ -1,5 +1,6 @@
 import type { JsonSchema } from '../../projections/json-schema.js';
-import { dtoSchemas, SCHEMA_PREFIX } from './dto-schemas.js';
+import { TEXT_RULES } from '../input/text-rules.js';
+import { dtoSchemas, SCHEMA_PREFIX, SHOP_CURRENCY } from './dto-schemas.js';
 import { PROBLEM_MEANINGS, problemSchema, problemStatuses, requestHeaders, successHeaders, type HeaderUse } from './gateway.js';
 import { fullPath, openApiPath, type DtoClass, type Role, type RouteGroup, type RouteSpec } from './route-table.js';
 
@@ -14,10 +15,14 @@ const ROLE_TEXT: Record<Role, string> = {
   admin: 'An admin: a customer token gets 403.',
 };
 
-export const buildDocument = (table: readonly RouteGroup[], version: string): OpenApiDocument => {
+/** What the served document says of this shop in particular: the one currency it sells in. */
+export type DocumentOptions = { currency?: string };
+
+export const buildDocument = (table: readonly RouteGroup[], version: string, options: DocumentOptions = {}): OpenApiDocument => {
   const specs = table.flatMap((group) => Object.values(group.routes));
   const dtos = specs.flatMap((spec) => [spec.body, spec.query]).filter((dto): dto is DtoClass => dto !== undefined);
   const schemas = dtoSchemas(dtos);
+  if (options.currency) narrowCurrency(schemas, options.currency);
   const paths: OpenApiDocument['paths'] = {};
   for (const group of table) {
     for (const [operationId, spec] of Object.entries(group.routes)) {
@@ -30,9 +35,10 @@ export const buildDocument = (table: readonly RouteGroup[], version: string): Op
     info: {
       title: 'Shop API',
       version,
-      description: 'An event-sourced shop. Money is `{ amount: integer minor units, currency }`; errors are `application/problem+json`. Writes answer `X-Position`; send it back as `X-Min-Position` to read your own writes.',
+      description: 'An event-sourced shop. Money is `{ amount: integer minor units, currency }`; errors are `application/problem+json`. Writes answer `X-Position`; send it back as `X-Min-Position` to read your own writes. Text fields are trimmed and NFC-normalised, then checked against the rules their `x-text-rules` names (defined under `x-text-rules` at the top of this document).',
     },
     servers: [{ url: '/', description: 'This server' }],
+    'x-text-rules': TEXT_RULES,
     tags: [...new Set(table.map((group) => group.tag))].map((name) => ({ name })),
     paths,
     components: {
@@ -40,6 +46,15 @@ export const buildDocument = (table: readonly RouteGroup[], version: string): Op
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'The token from POST /api/v1/account/login.' } },
     },
   };
+};
+
+/** Every field marked as the shop's currency takes that one code. */
+const narrowCurrency = (schemas: Record<string, JsonSchema>, currency: string) => {
+  for (const schema of Object.values(schemas)) {
+    for (const property of Object.values((schema.properties ?? {}) as Record<string, JsonSchema>)) {
+      if (property[SHOP_CURRENCY]) property.enum = [currency];
+    }
+  }
 };
 
 const operation = (group: RouteGroup, operationId: string, spec: RouteSpec, schemas: Record<string, JsonSchema>): Operation => ({

@@ -1,5 +1,6 @@
 import { Router, type RequestHandler } from 'express';
 import type { JsonSchema } from '../../projections/json-schema.js';
+import { ValidationError } from '../../domain/shared/errors.js';
 import { requireAdmin, requireCustomer } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 
@@ -35,6 +36,12 @@ export type RouteSpec = {
   /** The problem+json statuses of this route beyond the gateway's (400 for bad input is the gateway's). */
   problems: number[];
   headers?: RouteHeader[];
+  /**
+   * `false`: a write that runs no command on a stream (a sign-in, an operation on the runners).
+   * It takes no If-Match (400 when one is sent, rather than a precondition silently ignored)
+   * and answers no ETag or X-Position.
+   */
+  command?: false;
   /** One example: the request's body or query, and the answer. */
   example: { body?: unknown; query?: Record<string, string>; response?: unknown };
 };
@@ -55,12 +62,36 @@ export const defineRoutes = <K extends string>(group: RouteGroup<K>): RouteGroup
 
 const GUARDS: Record<Role, RequestHandler[]> = { anonymous: [], customer: [requireCustomer], admin: [requireAdmin] };
 
+/**
+ * What a route does not read is refused, not ignored: a query string on a read that takes
+ * none (`?status=Failed` on a route without filters would answer everything), If-Match on a
+ * write that is no command (the client asked for a condition nobody checks). Writes refuse
+ * query strings at the gateway (../app.ts).
+ */
+const refuseUnread = (group: RouteGroup, spec: RouteSpec): RequestHandler[] => {
+  if (group.edge !== 'api') return [];
+  if (spec.method === 'get' && !spec.query) return [noQueryString];
+  if (spec.method !== 'get' && spec.command === false) return [noIfMatch];
+  return [];
+};
+
+const noQueryString: RequestHandler = (req, _res, next) => {
+  const fields = Object.keys(req.query ?? {});
+  if (fields.length > 0) throw new ValidationError('this route reads no query string', fields.map((field) => ({ field, message: 'should not exist' })));
+  next();
+};
+
+const noIfMatch: RequestHandler = (req, _res, next) => {
+  if (req.get('if-match') !== undefined) throw new ValidationError('this route takes no If-Match', [{ field: 'If-Match', message: 'should not be sent: this route changes no resource revision' }]);
+  next();
+};
+
 /** A group's express router, registered from its table in table order (express matches in that order). */
 export const routerOf = (group: RouteGroup, deps: AppDeps): Router => {
   const router = Router();
   const handlers = group.handlers(deps);
   for (const [id, spec] of Object.entries(group.routes)) {
-    router[spec.method](spec.path, ...GUARDS[spec.role], handlers[id]!);
+    router[spec.method](spec.path, ...GUARDS[spec.role], ...refuseUnread(group, spec), handlers[id]!);
   }
   return router;
 };

@@ -82,7 +82,7 @@ export const accountRoutes = defineRoutes({
       example: { body: { email: 'zoe@example.com', password: 'correct-horse', name: 'Zoe' }, response: { customerId: CUSTOMER_ID } },
     },
     login: {
-      method: 'post', path: '/login', role: 'anonymous', summary: 'Exchange credentials for a bearer token',
+      method: 'post', path: '/login', role: 'anonymous', command: false, summary: 'Exchange credentials for a bearer token',
       description: 'Failed attempts are counted per account (429 with Retry-After past the limit); a success gives them back. Never stored under an Idempotency-Key.',
       body: LoginBody,
       success: { status: 200, description: 'The bearer token for `Authorization: Bearer <token>`.', schema: obj({ token: str(), customerId: uuid(), role: oneOf('customer', 'admin') }) },

@@ -128,20 +128,20 @@ export const adminRoutes = defineRoutes({
       example: { response: { processes: [{ id: 'host-1:4242', pid: 4242, host: 'host-1', port: 3000, startedAt: '2025-01-01T10:00:00.000Z', lastSeenAt: '2025-01-01T10:05:00.000Z', holds: ['orders'] }] } },
     },
     rebuildProjection: {
-      method: 'post', path: '/projections/:name/rebuild', role: 'admin', summary: 'Rebuild one projection (or `all`) from the log into a new collection, swapped in when caught up',
+      method: 'post', path: '/projections/:name/rebuild', role: 'admin', command: false, summary: 'Rebuild one projection (or `all`) from the log into a new collection, swapped in when caught up',
       params: { name: str() },
       success: { status: 202, description: 'The rebuild started.', schema: obj({ name: str(), status: oneOf('rebuilding') }) },
       problems: [404, 409], headers: ['Location'],
       example: { response: { name: 'orders', status: 'rebuilding' } },
     },
     replayEvent: {
-      method: 'post', path: '/parked-events/:id/replay', role: 'admin', summary: 'Replay a parked event on its saga as it stands now; 409 when it fails again',
+      method: 'post', path: '/parked-events/:id/replay', role: 'admin', command: false, summary: 'Replay a parked event on its saga as it stands now; 409 when it fails again',
       params: { id: str() },
       success: { status: 200, description: 'Replayed.', schema: obj({ id: str(), replayed: { const: true } }) },
       problems: [404, 409], example: { response: { id: 'order-saga:42', replayed: true } },
     },
     replayJob: {
-      method: 'post', path: '/parked-jobs/:id/replay', role: 'admin', summary: 'Put a parked job back in the queue: it runs again shortly',
+      method: 'post', path: '/parked-jobs/:id/replay', role: 'admin', command: false, summary: 'Put a parked job back in the queue: it runs again shortly',
       params: { id: str() },
       success: { status: 202, description: 'Queued.', schema: obj({ id: str(), status: oneOf('queued') }) },
       problems: [404], example: { response: { id: 'charge:1b2c', status: 'queued' } },

@@ -18,7 +18,7 @@ export const API_VERSION = '1.0.0';
 /** Every route of the app, in the order express matches them (/admin/customers before /admin). */
 export const ROUTE_TABLE: readonly RouteGroup[] = [
   operationsRoutes,
-  contractRoutes(() => buildDocument(ROUTE_TABLE, API_VERSION)),
+  contractRoutes((options) => buildDocument(ROUTE_TABLE, API_VERSION, options)),
   docsRoutes,
   accountRoutes,
   catalogRoutes,

@@ -133,7 +133,8 @@ const add = (command: AddCartItem, cart: Cart): CartEvent[] => {
   const other = cart.lines.find((line) => line.unitPrice.currency !== unitPrice.currency);
   if (other) throw new ValidationError('a cart holds one currency', [{ field: 'productId', message: `is priced in ${unitPrice.currency}` }]);
   const wanted = (existing?.quantity ?? 0) + quantity;
-  checkQuantity(wanted);
+  // The request is well-formed; what the line holds already is what refuses it: a conflict with the state, not bad input.
+  if (wanted > MAX_QUANTITY_PER_LINE) throw new ConflictError(`a line holds at most ${MAX_QUANTITY_PER_LINE}: ${existing?.quantity ?? 0} in the cart, ${quantity} more wanted`);
   checkAvailable(wanted, available);
   return [{ type: 'CartItemAdded', data: { customerId, productId, sku, name, quantity, unitPrice, addedAt: now } }];
 };

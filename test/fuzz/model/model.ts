@@ -78,11 +78,11 @@ export type Outcome = { status: number; apply?: () => void };
 
 const ok = (status: number, apply?: () => void): Outcome => (apply ? { status, apply } : { status });
 
-/** Adding: the quantity in the cart after it may not pass 100 (400) nor what is available (409). */
+/** Adding: the quantity in the cart after it may not pass 100 nor what is available (409 both). */
 export const predictAdd = (customer: Customer, product: Product, quantity: number): Outcome => {
   const existing = lineOf(customer, product.productId);
   const wanted = (existing?.quantity ?? 0) + quantity;
-  if (wanted > MAX_QUANTITY_PER_LINE) return ok(400);
+  if (wanted > MAX_QUANTITY_PER_LINE) return ok(409);
   if (wanted > available(product)) return ok(409);
   // The line takes the catalog's price of now, for all of its quantity (the cart's rule).
   return ok(200, () => {

@@ -1,0 +1,118 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import type { EventStore } from '../../src/infrastructure/event-store/event-store.js';
+import { ALL_PROJECTIONS } from '../../src/projections/index.js';
+import { ADDRESS, addToCart, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+import type { Hints } from './json-values.js';
+
+/**
+ * The shop the fuzzer talks to: an admin, two customers, stocked products, a confirmed order
+ * of customer A with its payment and shipment, and every id of them, so that generated
+ * requests name things that exist as well as things that do not. The event store records
+ * which request (by its correlation id, the request's X-Request-Id) appended what.
+ */
+
+export type Tokens = { admin: string; customer: string; other: string };
+
+export type World = {
+  app: TestApp;
+  tokens: Tokens;
+  customerA: Shopper;
+  customerB: Shopper;
+  /** Ids that exist, by kind (path ids take customers: only Cy, whose role may change); and A's own, which B must not reach. */
+  ids: { products: string[]; skus: string[]; orders: string[]; payments: string[]; shipments: string[]; customers: string[]; streams: string[] };
+  ownedByA: { orders: string[]; payments: string[] };
+  /** Events appended under a request id (a correlation id). */
+  appendedBy: (requestId: string) => number;
+  hints: Hints;
+  pathValues: (name: string) => fc.Arbitrary<string>;
+  close: () => Promise<void>;
+};
+
+/** Remembers, per correlation id, how many events were appended under it. */
+const recording = (store: EventStore, counts: Map<string, number>): EventStore =>
+  new Proxy(store, {
+    get(target, property) {
+      const value: unknown = Reflect.get(target, property, target);
+      if (property !== 'appendToStream' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+      const append: EventStore['appendToStream'] = async (streamName, events, options) => {
+        const result = await target.appendToStream(streamName, events, options);
+        for (const event of events) {
+          const id = String(event.metadata.correlationId ?? '');
+          counts.set(id, (counts.get(id) ?? 0) + 1);
+        }
+        return result;
+      };
+      return append;
+    },
+  });
+
+export const startWorld = async (): Promise<World> => {
+  const counts = new Map<string, number>();
+  const app = await startTestApp({ eventStore: (embedded) => recording(embedded, counts), loginMaxFailures: 1_000_000 });
+  const admin = await app.adminToken();
+  const customerA = await app.customer('Ann');
+  const customerB = await app.customer('Bob');
+  // Role changes land on Cy: Ann and Bob stay customers, whose tokens the caller spoilers rely on.
+  const customerC = await app.customer('Cy');
+  const products = [await stockedProduct(app, admin, 1_000, 1500), await stockedProduct(app, admin, 0, 999), await stockedProduct(app, admin, 3, 250)];
+  await addToCart(app, customerA, products[0]!.productId, 2);
+  const placed = await app.http().post('/api/v1/checkout').set('Authorization', `Bearer ${customerA.token}`).send({ shippingAddress: ADDRESS, paymentMethod: { token: 'tok_visa' } });
+  expect(placed.status, JSON.stringify(placed.body)).to.equal(202);
+  const order = await orderReaches(app, customerA.token, placed.body.orderId as string, ['Confirmed']);
+  await addToCart(app, customerB, products[2]!.productId, 1);
+  await app.settled();
+  const orderId = placed.body.orderId as string;
+  const paymentId = order.payment.paymentId as string;
+  const shipmentId = order.shipment.shipmentId as string;
+  const ids = {
+    products: products.map((p) => p.productId),
+    skus: products.map((p) => p.sku),
+    orders: [orderId],
+    payments: [paymentId],
+    shipments: [shipmentId],
+    customers: [customerC.customerId],
+    streams: [`order-${orderId}`, `payment-${paymentId}`, `shipment-${shipmentId}`, `customer-${customerA.customerId}`, `inventory-${products[0]!.sku}`],
+  };
+  const anyId = fc.constantFrom(...ids.products, ...ids.orders, ...ids.payments, ...ids.shipments, ...ids.customers);
+  const hints: Hints = {
+    productId: fc.constantFrom(...ids.products),
+    sku: fc.constantFrom(...ids.skus),
+    customerId: fc.constantFrom(customerA.customerId, customerB.customerId),
+    currency: fc.constant('USD'),
+    token: fc.constantFrom('tok_visa', 'tok_declined', 'tok_insufficient_funds', 'tok_unknown'),
+    email: fc.constantFrom(customerA.email, customerB.email),
+    password: fc.constant('correct-horse'),
+    shippingAddress: fc.constant(ADDRESS),
+    asOf: fc.date({ min: new Date('2020-01-01'), max: new Date('2030-01-01'), noInvalidDate: true }).map((d) => d.toISOString()),
+  };
+  const pathValues = (name: string): fc.Arbitrary<string> => {
+    switch (name) {
+      case 'sku':
+        return fc.oneof(fc.constantFrom(...ids.skus), fc.stringMatching(/^[A-Z0-9][A-Z0-9-]{0,12}$/));
+      case 'productId':
+        return fc.oneof(fc.constantFrom(...ids.products), fc.uuid());
+      case 'name':
+        return fc.oneof(fc.constantFrom(...ALL_PROJECTIONS.map((p) => p.name)), fc.stringMatching(/^[a-z-]{1,20}$/));
+      case 'stream':
+        return fc.oneof(fc.constantFrom(...ids.streams), fc.stringMatching(/^[a-z]{1,10}-[a-z0-9-]{1,36}$/));
+      case 'asset':
+        return fc.constantFrom('swagger-ui.css', 'swagger-ui-bundle.js', 'index.html', 'missing.js');
+      default:
+        return fc.oneof(anyId, fc.uuid());
+    }
+  };
+  return {
+    app,
+    tokens: { admin, customer: customerA.token, other: customerB.token },
+    customerA,
+    customerB,
+    ids,
+    ownedByA: { orders: [orderId], payments: [paymentId] },
+    appendedBy: (requestId) => counts.get(requestId) ?? 0,
+    hints,
+    pathValues,
+    close: () => app.close(),
+  };
+};
