@@ -41,6 +41,7 @@ export class Cluster {
   private loop: Promise<void> | undefined;
   private stopping = false;
   private ticks = 0;
+  private readonly warnedOf = new Set<string>();
 
   constructor(
     private readonly deps: { store: ReadModelStore; logger: Logger },
@@ -130,6 +131,7 @@ export class Cluster {
     await this.renewAll();
     await this.membership.beat();
     const [members, leases] = await Promise.all([this.membership.live(), this.leases.list()]);
+    this.warnOfMismatch(members);
     const holders = new Map(leases.flatMap((l) => (l.held && l.owner ? [[l._id, l.owner] as const] : [])));
     for (const runner of this.held.keys()) holders.set(runner, this.id);
     const decided = plan({ me: this.id, runners: this.runners, live: members.map((m) => m._id), holders });
@@ -140,6 +142,18 @@ export class Cluster {
     await this.applyToHosts();
     for (const host of this.hosts) await host.tend?.();
     if (this.ticks % FORGET_EVERY === 0) await this.membership.forgetGone();
+  }
+
+  /** Says once per process met that it runs with another LEASE_MS: every process of a shop must use the same one. */
+  private warnOfMismatch(members: readonly Member[]): void {
+    for (const other of this.membership.mismatched(members)) {
+      if (this.warnedOf.has(other._id)) continue;
+      this.warnedOf.add(other._id);
+      this.deps.logger.warn(
+        { process: other._id, theirLeaseMs: other.leaseMs, ourLeaseMs: this.options.leaseMs },
+        'another process of this shop runs with a different LEASE_MS: give every process the same one, or work moves back and forth between them',
+      );
+    }
   }
 
   /** Renews every lease held here; one refused was taken over (this process stalled past it). */

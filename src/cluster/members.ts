@@ -14,6 +14,8 @@ export type Member = Document & {
   /** The HTTP port, once listening. */
   port: number | null;
   startedAt: string;
+  /** The LEASE_MS it runs with (absent for processes of older versions). */
+  leaseMs?: number;
   /** Milliseconds, by the store's clock. */
   lastSeenAt: number;
   expiresAt: number;
@@ -47,7 +49,7 @@ export class Membership {
     const { id, ...fields } = this.self;
     await this.members.updateOne(
       { _id: id },
-      [{ $set: { ...fields, port: this.port, lastSeenAt: NOW, expiresAt: { $add: [NOW, this.ttlMs] } } }],
+      [{ $set: { ...fields, port: this.port, leaseMs: this.ttlMs, lastSeenAt: NOW, expiresAt: { $add: [NOW, this.ttlMs] } } }],
       { upsert: true, durable: false },
     );
   }
@@ -60,6 +62,15 @@ export class Membership {
   /** A clean stop: gone at once, not a lease's length later. */
   async leave(): Promise<void> {
     await this.members.deleteOne({ _id: this.self.id });
+  }
+
+  /**
+   * Live processes that run with another LEASE_MS than this one. The shop still works, but a
+   * process with a shorter one counts the others' leases as expired early and takes their work
+   * over while they still hold it (each takeover fences the holder: work moves back and forth).
+   */
+  mismatched(members: readonly Member[]): Member[] {
+    return members.filter((m) => m._id !== this.self.id && m.leaseMs !== undefined && m.leaseMs !== this.ttlMs);
   }
 
   async forgetGone(): Promise<void> {

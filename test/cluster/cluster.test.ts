@@ -98,4 +98,16 @@ describe('Cluster: leases over processes sharing one store', function () {
     expect(takeovers).to.have.length(12);
     expect(takeovers.every((l) => l.from === a.cluster.id)).to.equal(true);
   });
+
+  it('warns once, in each process, of another process of the shop that runs with a different LEASE_MS', async () => {
+    const a = await join_({ leaseMs: 600 });
+    const b = await join_({ leaseMs: 900 });
+    const c = await join_({ leaseMs: 600 });
+    const mismatch = (logs: Array<Record<string, unknown>>) => logs.filter((l) => String(l.msg).startsWith('another process of this shop runs with a different LEASE_MS'));
+    await eventually(() => (mismatch(a.logs).length > 0 && mismatch(b.logs).length === 2 ? true : undefined), 5000);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // a few more heartbeats: still once per process met
+    expect(mismatch(a.logs).map((l) => [l.process, l.theirLeaseMs, l.ourLeaseMs])).to.deep.equal([[b.cluster.id, 900, 600]]);
+    expect(mismatch(b.logs).map((l) => l.process).sort()).to.deep.equal([a.cluster.id, c.cluster.id].sort());
+    expect(mismatch(c.logs).map((l) => l.process)).to.deep.equal([b.cluster.id]);
+  });
 });
