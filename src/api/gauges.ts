@@ -45,12 +45,12 @@ const registerClusterGauges = (deps: AppDeps) => {
     for (const { name } of await deps.cluster.runners()) set({ runner: name, process: deps.cluster.processId }, holds.has(name) ? 1 : 0);
   });
   deps.metrics.gauge('cluster_processes', 'Live processes of the shop', [], async (set) => set({}, (await deps.cluster.processes()).length));
-  deps.metrics.gauge(
-    'cluster_lease_events',
+  deps.metrics.counter(
+    'cluster_lease_events_total',
     'Leases claimed, taken over, released and lost, and writes refused under an old epoch, by this process since it started',
     ['runner', 'event', 'process'],
-    async (set) => {
-      for (const { runner, event, count } of deps.cluster.leaseEvents()) set({ runner, event, process: deps.cluster.processId }, count);
+    (add) => {
+      for (const { runner, event, count } of deps.cluster.leaseEvents()) add({ runner, event, process: deps.cluster.processId }, count);
     },
   );
 };

@@ -68,6 +68,23 @@ export class Metrics {
     });
   }
 
+  /**
+   * A counter whose running totals are kept elsewhere (counts since this process started) and
+   * read when scraped: typed as a counter, so rate() and increase() apply to it.
+   */
+  counter(name: string, help: string, labelNames: string[], collect: (set: (labels: Record<string, string>, total: number) => void) => void) {
+    new Counter({
+      name,
+      help,
+      labelNames,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        collect((labels, total) => this.inc(labels, total));
+      },
+    });
+  }
+
   middleware(): RequestHandler {
     return (req, res, next) => {
       const stop = this.latency.startTimer();

@@ -154,7 +154,8 @@ describe('one shop, many processes (real servers on one DATA_DIR)', function () 
     await eventually(() => lines.slice(woke).find((l) => l.runner === 'order-saga' && l.msg === 'lease lost: its runner stops here'));
     // The refusal shows in the woken process's metrics too.
     const scraped = await (await fetch(`${sleeper.url}/metrics`)).text();
-    expect(scraped).to.match(new RegExp(`cluster_lease_events\\{runner="order-saga",event="write-refused",process="${holder.id}"\\} [1-9]`));
+    expect(scraped).to.include('# TYPE cluster_lease_events_total counter');
+    expect(scraped).to.match(new RegExp(`cluster_lease_events_total\\{runner="order-saga",event="write-refused",process="${holder.id}"\\} [1-9]`));
 
     // The woken process serves again, and the saga goes on wherever it runs now.
     await storm(tokens.slice(9), shop.live, acknowledged, 9);
