@@ -122,11 +122,14 @@ export const refusedByLease = (error: unknown): error is DuplicateKeyError => er
 export type Fence = {
   /** Guards to add to every write: each fails the whole write once its lease is no longer this epoch's. */
   guards(): WriteOperation[];
+  /** Whether a failed write was refused by one of these guards (rather than failing for another reason). */
+  refuses(error: unknown): error is DuplicateKeyError;
   /** A write was refused by a guard: the runner stops, and the holder gives up what it lost. */
   refused(error: DuplicateKeyError): void;
 };
 
 export const fenceOf = (leases: readonly Lease[], refused: (error: DuplicateKeyError) => void): Fence => ({
   guards: () => leases.map(leaseGuard),
+  refuses: refusedByLease,
   refused,
 });

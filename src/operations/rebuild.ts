@@ -3,10 +3,11 @@ import type { Logger } from 'pino';
 import { ConflictError, NotFoundError } from '../domain/shared/errors.js';
 import type { EventSchema } from '../domain/shared/event-schema.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
-import { DuplicateKeyError, type Document, type ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
+import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { projectionVersion, type Projection } from '../projections/projection.js';
 import { CHECKPOINTS, ProjectionRunner, type Checkpoint } from '../projections/runner.js';
 import type { ProjectionViews } from '../projections/views.js';
+import { RebuildClaims, REBUILDS, TakenOver, type Claim, type RebuildStatus } from './rebuild-claims.js';
 
 /**
  * Rebuilds read models from the log without taking them down: each selected projection
@@ -37,33 +38,18 @@ export type RebuildResult = {
   retired: Promise<void>;
 };
 
-export type RebuildStatus = Document & {
-  status: 'running' | 'done' | 'failed';
-  startedAt: string;
-  heartbeatAt: string;
-  finishedAt?: string;
-  position: number;
-  head: number;
-  events: number;
-  collection?: string;
-  error?: string;
-  owner: string;
-};
-
-export const REBUILDS = 'rebuilds';
+export { REBUILDS, type RebuildStatus } from './rebuild-claims.js';
 const REBUILD_CHECKPOINTS = 'rebuild_checkpoints';
 /**
  * Changed documents a rebuild holds in memory between batches (see RunnerOptions.writeBehind):
  * an interrupted rebuild starts over, so what it wrote needs no checkpoint. About 30 MB.
  */
 export const WRITE_BEHIND = 10_000;
-/** A rebuild whose heartbeat is older than this was interrupted (its process died). */
-const STALE_MS = 60_000;
 /** A running rebuild records its progress at most this often (each record is a write, a batch lasts a few ms). */
 const HEARTBEAT_MS = 1000;
 
 export class Rebuilds {
-  private readonly owner = randomUUID();
+  private readonly claims: RebuildClaims;
   /** Rebuilds started in the background (start()), until they end. */
   private readonly background = new Set<Promise<unknown>>();
   private stopping = false;
@@ -71,7 +57,9 @@ export class Rebuilds {
   constructor(
     private readonly deps: RebuildDeps,
     private readonly options: { graceMs?: number } = {},
-  ) {}
+  ) {
+    this.claims = new RebuildClaims(deps.store, randomUUID());
+  }
 
   /** The projections named (or all of them for `all`); unknown names are a 404. */
   select(names: readonly string[]): Projection[] {
@@ -87,15 +75,14 @@ export class Rebuilds {
   /** Rebuilds and swaps; resolves once the new collections serve (the old ones are dropped later). */
   async run(names: readonly string[], onProgress?: (progress: Progress) => void): Promise<RebuildResult> {
     const selected = this.select(names);
-    await this.claim(selected);
-    return this.runClaimed(selected, onProgress);
+    return this.runClaimed(selected, await this.claims.claim(selected.map((p) => p.name)), onProgress);
   }
 
   /** Starts a rebuild in the background (the admin API); a rebuild of the same projection already running is a 409. */
   async start(names: readonly string[]): Promise<void> {
     const selected = this.select(names);
-    await this.claim(selected);
-    const running = this.runClaimed(selected).catch((error: unknown) => this.deps.logger.error({ err: error }, 'rebuild failed'));
+    const claim = await this.claims.claim(selected.map((p) => p.name));
+    const running = this.runClaimed(selected, claim).catch((error: unknown) => this.deps.logger.error({ err: error }, 'rebuild failed'));
     this.background.add(running);
     void running.finally(() => this.background.delete(running));
   }
@@ -121,14 +108,15 @@ export class Rebuilds {
     await Promise.allSettled([...this.background]);
   }
 
-  private async runClaimed(selected: Projection[], onProgress?: (progress: Progress) => void): Promise<RebuildResult> {
+  private async runClaimed(selected: Projection[], claim: Claim, onProgress?: (progress: Progress) => void): Promise<RebuildResult> {
     try {
-      const result = await this.rebuild(selected, onProgress);
-      await this.finish(selected, { status: 'done', position: Math.min(...result.projections.map((p) => p.position)) });
+      const result = await this.rebuild(selected, claim, onProgress);
+      await this.claims.finish(claim, { status: 'done', position: Math.min(...result.projections.map((p) => p.position)) });
       const retired = this.dropLater(result.projections.filter((p) => p.previous !== p.collection).map((p) => p.previous));
       return { ...result, retired };
-    } catch (error) {
-      await this.finish(selected, { status: 'failed', error: error instanceof Error ? error.message : String(error) });
+    } catch (caught) {
+      const error = claim.fence.refuses(caught) ? new TakenOver(claim.names) : caught;
+      await this.claims.finish(claim, { status: 'failed', error: error instanceof Error ? error.message : String(error) });
       throw error;
     }
   }
@@ -137,10 +125,16 @@ export class Rebuilds {
     return this.deps.store.collection<RebuildStatus>(REBUILDS).find({});
   }
 
-  private async rebuild(selected: Projection[], onProgress?: (progress: Progress) => void): Promise<RebuildResult> {
+  private async rebuild(selected: Projection[], claim: Claim, onProgress?: (progress: Progress) => void): Promise<RebuildResult> {
     const started = Date.now();
     const current = await this.currentCollections(selected);
-    const targets = Object.fromEntries(selected.map((p) => [p.name, nextVersion(p.collection, current.get(p.name)!)]));
+    const existing = await this.deps.store.listCollections();
+    // Past every version there is and every one an earlier holder of the claim recorded, not only
+    // the current one: a rebuild that stalled and lost its claim may still write into its own
+    // (through load(), which carries no guard); never into ours.
+    const taken = [...existing, ...claim.previousTargets];
+    const targets = Object.fromEntries(selected.map((p) => [p.name, nextVersion(p.collection, latestVersion(p.collection, current.get(p.name)!, taken))]));
+    await this.claims.record(claim, targets);
     await this.dropLeftovers(selected, current, targets);
     await this.deps.store.collection(REBUILD_CHECKPOINTS).deleteMany({ _id: { $in: selected.map((p) => p.name) } });
     let head = await this.deps.eventStore.headPosition();
@@ -149,19 +143,19 @@ export class Rebuilds {
       onProgress?.({ position, head, events, elapsedMs: Date.now() - started });
       if (Date.now() - beatAt < HEARTBEAT_MS) return;
       beatAt = Date.now();
-      void this.heartbeat(selected, { position, head, events });
+      void this.claims.heartbeat(claim, { position, head, events });
     };
     const runner = new ProjectionRunner(
       { eventStore: this.deps.eventStore, readModels: this.deps.store, schema: this.deps.schema, logger: this.deps.logger },
       selected,
-      { checkpoints: REBUILD_CHECKPOINTS, targets, batchSize: 2000, writeBehind: WRITE_BEHIND, fresh: true, onProgress: report },
+      { checkpoints: REBUILD_CHECKPOINTS, targets, batchSize: 2000, writeBehind: WRITE_BEHIND, fresh: true, onProgress: report, fence: claim.fence },
     );
     await runner.start();
     try {
       // Catch up with the log as it was, then with what was appended meanwhile.
-      await this.reach(runner, head);
+      await this.reach(runner, head, claim);
       head = await this.deps.eventStore.headPosition();
-      await this.reach(runner, head);
+      await this.reach(runner, head, claim);
     } finally {
       await runner.stop();
     }
@@ -171,14 +165,15 @@ export class Rebuilds {
       previous: current.get(p.name)!,
       position: runner.checkpointOf(p.name) ?? 0,
     }));
-    await this.swap(selected, projections);
+    await this.swap(selected, projections, claim);
     return { projections, events: runner.eventsRead, elapsedMs: Date.now() - started, retired: Promise.resolve() };
   }
 
   /** Waits until the runner has read up to `position`; gives up when it keeps failing. */
-  private async reach(runner: ProjectionRunner, position: number): Promise<void> {
+  private async reach(runner: ProjectionRunner, position: number, claim: Claim): Promise<void> {
     let failingSince: number | undefined;
     while (!(await runner.waitFor(position, 1000))) {
+      if (claim.lost()) throw new TakenOver(claim.names);
       if (this.stopping) throw new Error('interrupted: the process is stopping');
       if (runner.status === 'failed') throw new Error(`the rebuild failed: ${runner.lastError}`);
       if (runner.status !== 'failing') failingSince = undefined;
@@ -186,16 +181,19 @@ export class Rebuilds {
     }
   }
 
-  /** One atomic write: the checkpoints now name the rebuilt collections, at the positions they reached. */
-  private async swap(selected: Projection[], rebuilt: RebuildResult['projections']): Promise<void> {
+  /** One atomic write, under the claims' guards: the checkpoints now name the rebuilt collections, at the positions they reached. */
+  private async swap(selected: Projection[], rebuilt: RebuildResult['projections'], claim: Claim): Promise<void> {
     const updatedAt = new Date().toISOString();
-    await this.deps.store.bulkWrite(
-      rebuilt.map(({ name, collection, position }) => {
-        const projection = selected.find((p) => p.name === name)!;
-        const replacement: Checkpoint = { _id: name, logical: projection.collection, collection, position, updatedAt, version: projectionVersion(projection) };
-        return { collection: CHECKPOINTS, replaceOne: { filter: { _id: name }, replacement, upsert: true } };
-      }),
-    );
+    const checkpoints = rebuilt.map(({ name, collection, position }) => {
+      const projection = selected.find((p) => p.name === name)!;
+      const replacement: Checkpoint = { _id: name, logical: projection.collection, collection, position, updatedAt, version: projectionVersion(projection) };
+      return { collection: CHECKPOINTS, replaceOne: { filter: { _id: name }, replacement, upsert: true } };
+    });
+    try {
+      await this.deps.store.bulkWrite([...claim.fence.guards(), ...checkpoints]);
+    } catch (error) {
+      throw claim.fence.refuses(error) ? new TakenOver(claim.names) : error;
+    }
     this.deps.views?.invalidate();
     this.deps.logger.info({ projections: rebuilt }, 'rebuilt read models swapped in');
   }
@@ -225,47 +223,6 @@ export class Rebuilds {
       await this.deps.store.dropCollection(name).catch((error: unknown) => this.deps.logger.warn({ err: error, name }, 'could not drop an old read model'));
     }
   }
-
-  /** Marks the projections as being rebuilt by this process; one still running elsewhere is a conflict. */
-  private async claim(selected: Projection[]): Promise<void> {
-    const now = new Date();
-    const claimed: Projection[] = [];
-    for (const projection of selected) {
-      const stale = new Date(now.getTime() - STALE_MS).toISOString();
-      const fresh = { status: 'running', startedAt: now.toISOString(), heartbeatAt: now.toISOString(), position: 0, head: 0, events: 0, owner: this.owner };
-      try {
-        await this.deps.store.collection(REBUILDS).updateOne(
-          { _id: projection.name, $or: [{ status: { $ne: 'running' } }, { heartbeatAt: { $lt: stale } }] },
-          { $set: fresh, $unset: { finishedAt: '', error: '' } },
-          { upsert: true },
-        );
-        claimed.push(projection);
-      } catch (error) {
-        if (!(error instanceof DuplicateKeyError)) throw error;
-        await this.release(claimed);
-        throw new ConflictError(`a rebuild of ${projection.name} is already running`);
-      }
-    }
-  }
-
-  private async release(selected: Projection[]): Promise<void> {
-    if (selected.length === 0) return;
-    await this.deps.store.collection(REBUILDS).updateMany({ _id: { $in: selected.map((p) => p.name) }, owner: this.owner }, { $set: { status: 'done' } });
-  }
-
-  private async heartbeat(selected: Projection[], progress: { position: number; head: number; events: number }) {
-    await this.deps.store
-      .collection(REBUILDS)
-      // Not fsynced: a heartbeat lost to a power cut is one that the next one replaces.
-      .updateMany({ _id: { $in: selected.map((p) => p.name) }, owner: this.owner }, { $set: { ...progress, heartbeatAt: new Date().toISOString() } }, { durable: false })
-      .catch(() => undefined);
-  }
-
-  private async finish(selected: Projection[], outcome: Record<string, unknown>) {
-    await this.deps.store
-      .collection(REBUILDS)
-      .updateMany({ _id: { $in: selected.map((p) => p.name) }, owner: this.owner }, { $set: { ...outcome, finishedAt: new Date().toISOString() } });
-  }
 }
 
 /** `products` is version 1 of itself; `products__v7` is version 7. */
@@ -276,6 +233,10 @@ const versionOf = (logical: string, collection: string): number => {
 };
 
 export const nextVersion = (logical: string, current: string): string => `${logical}__v${versionOf(logical, current) + 1}`;
+
+/** The latest of `current` and every version of `logical` among `existing` collections. */
+const latestVersion = (logical: string, current: string, existing: readonly string[]): string =>
+  [current, ...existing.filter((name) => isVersionOf(logical, name))].reduce((latest, name) => (versionOf(logical, name) > versionOf(logical, latest) ? name : latest));
 
 const isVersionOf = (logical: string, name: string) => name === logical || new RegExp(`^${escape(logical)}__v\\d+$`).test(name);
 

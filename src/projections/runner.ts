@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { EventSchema } from '../domain/shared/event-schema.js';
 import type { EventStore, RecordedEvent } from '../infrastructure/event-store/event-store.js';
 import { CheckpointPacer } from '../infrastructure/event-store/checkpoint-pacer.js';
-import { refusedByLease, type Fence } from '../cluster/leases.js';
+import type { Fence } from '../cluster/leases.js';
 import { LogFollower, RewindTo, StopFollowing, type FollowerStatus } from '../infrastructure/event-store/log-follower.js';
 import {
   DuplicateKeyError,
@@ -119,7 +119,7 @@ export class ProjectionRunner {
     await this.follower.stop();
     if (this.held && this.position > 0) {
       await this.held.drain();
-      await this.deps.readModels.bulkWrite(this.checkpointWrites(this.position));
+      await this.deps.readModels.bulkWrite(this.guarded(this.checkpointWrites(this.position)));
     } else if (this.pacer.behind) await this.writeDeferredCheckpoints();
   }
 
@@ -130,7 +130,7 @@ export class ProjectionRunner {
       this.pacer.written();
     } catch (error) {
       // A lease taken over meanwhile: the checkpoint is the new holder's to write.
-      if (this.options.fence && refusedByLease(error)) return;
+      if (this.options.fence?.refuses(error)) return;
       if (!(error instanceof DuplicateKeyError && error.collection === this.checkpointCollection)) throw error;
     }
   }
@@ -226,7 +226,7 @@ export class ProjectionRunner {
       // Documents and checkpoint are derived from the log: consistent, not each one fsynced.
       await this.deps.readModels.bulkWrite(this.guarded(operations), { durable: false });
     } catch (error) {
-      if (this.options.fence && refusedByLease(error)) {
+      if (this.options.fence?.refuses(error)) {
         this.options.fence.refused(error);
         throw new StopFollowing(`a write was refused: ${error.message} (another process took the lease over)`);
       }
