@@ -10,7 +10,7 @@ import {
   assertPositiveNumber,
 } from '@event-driven-io/emmett';
 import { NoContent, getApplication, on, startAPI } from '@event-driven-io/emmett-expressjs';
-import { getSQLiteEventStore, sqliteConnection } from '@event-driven-io/emmett-sqlite';
+import { SQLiteConnectionPool, getSQLiteEventStore, sqliteConnection } from '@event-driven-io/emmett-sqlite';
 
 const fileName = process.argv[2];
 if (!fileName) throw new Error('usage: node server.js <database file>');
@@ -24,7 +24,7 @@ const writer = sqliteConnection({ fileName });
 await writer.command('PRAGMA busy_timeout = 5000');
 await writer.command('PRAGMA synchronous = FULL');
 let tail = Promise.resolve();
-const pool = {
+const onlyWriter = {
   connection: () => Promise.resolve(writer),
   withConnection: (handle) => {
     const run = tail.then(() => handle(writer));
@@ -33,8 +33,21 @@ const pool = {
   },
   close: () => Promise.resolve(writer.close()),
 };
+// For comparison by hand (`node server.js <file> per-call|default`): emmett-sqlite's own pool,
+// a connection per call, with the same pragmas on each, or left as it comes.
+const perCall = (own) => ({
+  ...own,
+  withConnection: (handle) =>
+    own.withConnection(async (connection) => {
+      await connection.command('PRAGMA busy_timeout = 5000');
+      await connection.command('PRAGMA synchronous = FULL');
+      return handle(connection);
+    }),
+});
+const mode = process.argv[3] ?? 'writer';
+const pool = { writer: onlyWriter, 'per-call': perCall(SQLiteConnectionPool({ fileName })), default: undefined }[mode];
 
-const eventStore = getSQLiteEventStore({ fileName, pool, schema: { autoMigration: 'CreateOrUpdate' } });
+const eventStore = getSQLiteEventStore({ fileName, ...(pool ? { pool } : {}), schema: { autoMigration: 'CreateOrUpdate' } });
 await eventStore.schema.migrate();
 
 // shoppingCart.ts: evolve and initialState, as in the sample
