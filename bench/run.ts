@@ -36,6 +36,13 @@ const ensureAnchors = () => {
   execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--prefix', ANCHORS], { stdio: ['ignore', 'inherit', 'inherit'] });
 };
 
+/** Emmett's web stack (express 4, sqlite3) for emmett-http: a project of its own likewise, its peers overridden (see its package.json). */
+const ensureAnchorsWeb = () => {
+  if (existsSync(`${ROOT}bench/anchors-web/node_modules/@event-driven-io/emmett-expressjs/package.json`)) return;
+  console.error('installing the anchors of bench/anchors-web (first run only) ...');
+  execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--prefix', `${ROOT}bench/anchors-web`], { stdio: ['ignore', 'inherit', 'inherit'] });
+};
+
 const runOne = (name: string): Promise<Metric[]> =>
   new Promise((resolve, reject) => {
     const args = ['--enable-source-maps', CHILD, name, ...(options.quick ? ['--quick'] : [])];
@@ -70,6 +77,7 @@ const markdown = (metrics: Metric[], header: string) =>
 
 const main = async () => {
   if (names.includes('append')) ensureAnchors();
+  if (names.includes('emmett-http')) ensureAnchorsWeb();
   const started = Date.now();
   const metrics: Metric[] = [];
   const failures: string[] = [];

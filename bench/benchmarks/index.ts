@@ -19,4 +19,5 @@ export const BENCHMARKS: Record<BenchmarkName, () => Promise<Benchmark>> = {
   'hot-sku': async () => (await import('./hot-sku.js')).hotSku,
   'long-stream': async () => (await import('./long-stream.js')).longStream,
   search: async () => (await import('./search.js')).searchBenchmark,
+  'emmett-http': async () => (await import('./emmett-http.js')).emmettHttp,
 };
