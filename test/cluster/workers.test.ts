@@ -21,8 +21,9 @@ describe('WORKERS=n (node:cluster on one port)', function () {
     dir.remove();
   });
 
-  // The demo catalog as `npm start` makes it, unless a test turns it off.
-  const env = (more: Record<string, string> = {}) => processEnv(dir.path, { SEED_DEMO: 'true', LEASE_MS: '1000', WORKERS: '2', ...more });
+  // The demo catalog as `npm start` makes it, unless a test turns it off. A lease of 2.5 s: short enough for a quick
+  // takeover, long enough that a loaded machine (a heartbeat late by a second) does not make the leases flap.
+  const env = (more: Record<string, string> = {}) => processEnv(dir.path, { SEED_DEMO: 'true', LEASE_MS: '2500', WORKERS: '2', ...more });
   const adminToken = async (server: ServerProcess) => String((await call(server, 'POST', '/api/v1/account/login', undefined, ADMIN_LOGIN)).body.token);
   const members = async (server: ServerProcess, token: string) => {
     const res = await call(server, 'GET', '/api/v1/admin/cluster', token);
