@@ -8,6 +8,7 @@ import { SIMULATED_LEDGER, type LedgerEntry } from '../../src/infrastructure/pay
 import { killServer, startServer, type ServerProcess } from '../support/server-process.js';
 import { ADDRESS } from '../support/shop.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
+import { checkedFetch } from '../support/contract.js';
 
 /** The real server, killed with SIGKILL in the middle of the saga, then restarted. */
 describe('the order saga across a crash', function () {
@@ -30,7 +31,7 @@ describe('the order saga across a crash', function () {
   });
 
   const call = async (method: string, path: string, token?: string, body?: unknown) => {
-    const res = await fetch(`${server!.url}${path}`, {
+    const res = await checkedFetch(`${server!.url}${path}`, {
       method,
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -38,7 +39,7 @@ describe('the order saga across a crash', function () {
     return { status: res.status, body: (await res.json()) as Record<string, any> };
   };
   const login = async (email: string, password: string) => String((await call('POST', '/api/v1/account/login', undefined, { email, password })).body.token);
-  const ready = () => eventually(async () => ((await fetch(`${server!.url}/ready`)).status === 200 ? true : undefined), 20_000);
+  const ready = () => eventually(async () => ((await checkedFetch(`${server!.url}/ready`)).status === 200 ? true : undefined), 20_000);
 
   const product = async (admin: string, sku: string, stock: number) => {
     const created = await call('POST', '/api/v1/products', admin, { sku, name: sku, description: '', brand: 'b', category: 'c', price: { amount: 1000, currency: 'USD' } });

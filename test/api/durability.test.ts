@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { killServer, startServer, type ServerProcess } from '../support/server-process.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
+import { checkedFetch } from '../support/contract.js';
 
 /**
  * The server process is killed with SIGKILL right after it acknowledged writes (and while
@@ -22,7 +23,7 @@ describe('durability across SIGKILL', function () {
   });
 
   const call = async (path: string, init: { method?: string; token?: string; body?: unknown; requestId?: string } = {}) => {
-    const res = await fetch(`${server!.url}${path}`, {
+    const res = await checkedFetch(`${server!.url}${path}`, {
       method: init.method ?? 'GET',
       headers: {
         'content-type': 'application/json',
@@ -61,8 +62,14 @@ describe('durability across SIGKILL', function () {
     expect(acknowledgedBeforeKill.length).to.be.at.least(50);
 
     server = await startServer(env());
-    await eventually(async () => ((await fetch(`${server!.url}/ready`)).status === 200 ? true : undefined));
-    const level = await call('/api/v1/inventory/DUR-1', { token });
+    await eventually(async () => ((await checkedFetch(`${server!.url}/ready`)).status === 200 ? true : undefined));
+    // Ready means serving, not caught up: the stock level follows the log within moments of the start.
+    const audit = await call('/api/v1/admin/audit/streams/inventory-DUR-1?limit=5000', { token });
+    const inLog = (audit.body.events as Array<{ type: string }>).filter((e) => e.type === 'StockReceived').length;
+    const level = await eventually(async () => {
+      const res = await call('/api/v1/inventory/DUR-1', { token });
+      return res.body.onHand === inLog ? res : undefined;
+    });
     await killServer(server, 'SIGTERM');
 
     const store = new SqliteEventStore({ path: join(dir.path, 'events.db') });
@@ -70,6 +77,7 @@ describe('durability across SIGKILL', function () {
     await store.close();
     const landed = new Set(received.map((e) => String(e.metadata.correlationId)));
     for (const requestId of acknowledged) expect(landed.has(requestId), `${requestId} was acknowledged but lost`).to.equal(true);
+    expect(received.length).to.equal(inLog);
     expect(level.body.onHand).to.equal(received.length);
   });
 });

@@ -3,6 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { killServer, startServer, type ServerProcess } from '../support/server-process.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
+import { checkedFetch } from '../support/contract.js';
 
 /** The real entry point, wired by the composition root, as `npm start` runs it. */
 describe('the server process', function () {
@@ -15,8 +16,8 @@ describe('the server process', function () {
     dir.remove();
   });
 
-  const ready = async () => eventually(async () => ((await fetch(`${server!.url}/ready`)).status === 200 ? true : undefined));
-  const products = async () => (await (await fetch(`${server!.url}/api/v1/products?pageSize=100`)).json()) as { total: number };
+  const ready = async () => eventually(async () => ((await checkedFetch(`${server!.url}/ready`)).status === 200 ? true : undefined));
+  const products = async () => (await (await checkedFetch(`${server!.url}/api/v1/products?pageSize=100`)).json()) as { total: number };
 
   it('seeds a demo catalog into an empty DATA_DIR once, keeps its signing key, and stops cleanly on SIGTERM', async () => {
     server = await startServer({ DATA_DIR: dir.path });
@@ -29,7 +30,7 @@ describe('the server process', function () {
     server = await startServer({ DATA_DIR: dir.path, ADMIN_EMAIL: 'boss@test.local', ADMIN_PASSWORD: 'boss-password' });
     await ready();
     expect((await products()).total).to.equal(8);
-    const login = await fetch(`${server.url}/api/v1/account/login`, {
+    const login = await checkedFetch(`${server.url}/api/v1/account/login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: 'boss@test.local', password: 'boss-password' }),

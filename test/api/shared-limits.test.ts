@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { killServer, startServer, type ServerProcess } from '../support/server-process.js';
 import { tempDir } from '../support/temp-dir.js';
+import { checkedFetch } from '../support/contract.js';
 
 /**
  * Two real server processes on one DATA_DIR are one shop: a client's requests and an
@@ -39,7 +40,7 @@ describe('limits shared by the server processes of one DATA_DIR', function () {
   });
 
   const call = (server: ServerProcess, from: string, path: string, body?: unknown) =>
-    fetch(`${server.url}/api/v1${path}`, {
+    checkedFetch(`${server.url}/api/v1${path}`, {
       method: body === undefined ? 'GET' : 'POST',
       headers: { 'content-type': 'application/json', 'x-forwarded-for': from },
       body: body === undefined ? undefined : JSON.stringify(body),

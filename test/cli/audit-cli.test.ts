@@ -6,6 +6,7 @@ import { v4 as uuid } from 'uuid';
 import { killServer, startServer, type ServerProcess } from '../support/server-process.js';
 import { ADDRESS } from '../support/shop.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
+import { checkedFetch } from '../support/contract.js';
 
 /** The audit CLI (`npm run audit -- ...`), run on the data dir the real server left behind. */
 
@@ -169,7 +170,7 @@ const revisionsIn = (table: string) =>
 /** Registers a shopper, buys one demo mug with a good card and waits until the order is confirmed. */
 const confirmedOrder = async (url: string): Promise<string> => {
   const call = async (method: string, path: string, token?: string, body?: unknown) => {
-    const res = await fetch(`${url}${path}`, {
+    const res = await checkedFetch(`${url}${path}`, {
       method,
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

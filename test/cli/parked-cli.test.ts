@@ -5,6 +5,7 @@ import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-ev
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
 import { killServer, runCli, startServer, type ServerProcess } from '../support/server-process.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
+import { checkedFetch } from '../support/contract.js';
 
 const cli = (args: string[], env: Record<string, string>) => runCli('parked', args, env);
 
@@ -25,7 +26,7 @@ describe('npm run parked', function () {
     await events.appendToStream(`order-${poison}`, [{ id: uuid(), type: 'OrderCreated', data: { orderId: poison, customerId: 'c-1' }, metadata: {} }]);
     await events.close();
     server = await startServer(env);
-    await eventually(async () => ((await fetch(`${server!.url}/ready`)).status === 200 ? true : undefined), 20_000);
+    await eventually(async () => ((await checkedFetch(`${server!.url}/ready`)).status === 200 ? true : undefined), 20_000);
     await killServer(server, 'SIGTERM');
 
     const listed = await cli(['list', '--json'], env);

@@ -5,6 +5,7 @@ import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/emb
 import { killServer, runCli, startServer, type ServerProcess } from '../support/server-process.js';
 import { ADDRESS } from '../support/shop.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
+import { checkedFetch } from '../support/contract.js';
 
 const cli = (args: string[], env: Record<string, string>) => runCli('projections', args, env);
 
@@ -20,7 +21,7 @@ describe('npm run projections:rebuild / projections:verify', function () {
   });
 
   const call = async (method: string, path: string, token?: string, body?: unknown) => {
-    const res = await fetch(`${server!.url}${path}`, {
+    const res = await checkedFetch(`${server!.url}${path}`, {
       method,
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -9,6 +9,7 @@ import { NOTIFYING_EVENTS } from '../../src/processes/notifications.js';
 import { killServer, runCli, type ServerProcess } from '../support/server-process.js';
 import { call, checkoutVia, leaseLog, product, readShop, shopperWithCart, ShopProcesses, processEnv } from '../support/shop-processes.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
+import { checkedFetch } from '../support/contract.js';
 
 const FINAL = ['Confirmed', 'Failed', 'Cancelled'];
 
@@ -153,7 +154,7 @@ describe('one shop, many processes (real servers on one DATA_DIR)', function () 
     expect(refused).to.include({ epoch: before.epoch, process: holder.id });
     await eventually(() => lines.slice(woke).find((l) => l.runner === 'order-saga' && l.msg === 'lease lost: its runner stops here'));
     // The refusal shows in the woken process's metrics too.
-    const scraped = await (await fetch(`${sleeper.url}/metrics`)).text();
+    const scraped = await (await checkedFetch(`${sleeper.url}/metrics`)).text();
     expect(scraped).to.include('# TYPE cluster_lease_events_total counter');
     expect(scraped).to.match(new RegExp(`cluster_lease_events_total\\{runner="order-saga",event="write-refused",process="${holder.id}"\\} [1-9]`));
 

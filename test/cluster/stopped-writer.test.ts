@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { killServer, startServer, type ServerProcess } from '../support/server-process.js';
 import { call } from '../support/shop-processes.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
+import { checkedFetch } from '../support/contract.js';
 
 /**
  * On the embedded stores, a process of the shop stopped (SIGSTOP, a frozen VM) while it holds
@@ -32,7 +33,7 @@ describe('a process stopped inside a write on the embedded stores', function () 
     try {
       // Long enough for the server's next heartbeat (every 300 ms) to try to renew its leases.
       await new Promise((resolve) => setTimeout(resolve, 1000));
-      const health = fetch(`${server.url}/health`).then((res) => ({ status: res.status, whileHeld: held }));
+      const health = checkedFetch(`${server.url}/health`).then((res) => ({ status: res.status, whileHeld: held }));
       const answer = await Promise.race([health, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 4000))]);
       expect(answer, 'no answer to /health while the lock was held').to.deep.equal({ status: 200, whileHeld: true });
     } finally {

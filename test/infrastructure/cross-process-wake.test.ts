@@ -7,6 +7,7 @@ import { SqliteEventStore, type SqliteEventStoreOptions } from '../../src/infras
 import { storeProcess, type StoreProcess } from '../support/event-store-process.js';
 import { killServer, startServer, type ServerProcess } from '../support/server-process.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
+import { checkedFetch } from '../support/contract.js';
 
 /**
  * One events.db, several processes: an append by one wakes the subscribers of the others
@@ -122,7 +123,7 @@ describe('embedded event store across processes', () => {
         for await (const event of subscription) seen.push(event.type);
       })();
       await new Promise((resolve) => setTimeout(resolve, 100)); // it reads what is there, then waits
-      const registered = await fetch(`${server.url}/api/v1/account/register`, {
+      const registered = await checkedFetch(`${server.url}/api/v1/account/register`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ email: 'far@shop.test', password: 'far-away-password', name: 'Far Away' }),

@@ -16,6 +16,9 @@ const DOC_ID = 'https://shop.local/openapi.json';
 /** Headers that only some answers may carry: present where undocumented, they fail. */
 const CONTRACT_HEADERS = ['etag', 'location', 'x-position', 'idempotent-replayed', 'retry-after'];
 
+/** What the check reads of an answer: supertest's response has it, and checkedFetch builds it. */
+export type Answer = { status: number; body: unknown; headers: Record<string, string | string[] | undefined> };
+
 type Response = { description: string; headers?: Record<string, { schema: object }>; content?: Record<string, { schema: object }> };
 type Operation = { operationId: string; responses: Record<string, Response> };
 type Matcher = { method: string; pattern: RegExp; path: string; operation: Operation };
@@ -35,7 +38,7 @@ export class ContractCheck {
   }
 
   /** Throws (failing the test) when `res` is not an answer the document allows for `method url`. */
-  check(method: string, url: string, res: supertest.Response): void {
+  check(method: string, url: string, res: Answer): void {
     const verb = method.toLowerCase();
     if (verb === 'options' || verb === 'head') return;
     const pathname = new URL(url, 'http://localhost').pathname;
@@ -54,7 +57,7 @@ export class ContractCheck {
     this.validate(pointer, res.body, where);
   }
 
-  private checkHeaders(found: Matcher, res: supertest.Response, answer: Response, where: string) {
+  private checkHeaders(found: Matcher, res: Answer, answer: Response, where: string) {
     const documented = new Set(Object.keys(answer.headers ?? {}).map((h) => h.toLowerCase()));
     for (const header of CONTRACT_HEADERS) {
       if (res.headers[header] !== undefined && !documented.has(header)) {
@@ -94,3 +97,16 @@ export const checkedAgent = <T extends object>(agent: T): T =>
       };
     },
   });
+
+/**
+ * fetch() for the tests that talk to a server process, its answer checked against the
+ * document like a supertest agent's (the body is read from a clone: the caller reads its own).
+ */
+export const checkedFetch = async (url: string, init: RequestInit = {}): Promise<globalThis.Response> => {
+  const res = await fetch(url, init);
+  const text = await res.clone().text();
+  const json = (res.headers.get('content-type') ?? '').includes('json') && text !== '';
+  const answer: Answer = { status: res.status, body: json ? (JSON.parse(text) as unknown) : text, headers: Object.fromEntries(res.headers) };
+  contractCheck().check(init.method ?? 'GET', new URL(url).pathname + new URL(url).search, answer);
+  return res;
+};

@@ -8,6 +8,7 @@ import type { Document } from '../../src/infrastructure/read-models/read-model-s
 import { killServer, startServer, type ServerProcess } from './server-process.js';
 import { ADDRESS } from './shop.js';
 import { eventually } from './temp-dir.js';
+import { checkedFetch } from './contract.js';
 
 /**
  * Several real server processes (`dist/src/main.js`) forming one shop on one DATA_DIR, and
@@ -30,7 +31,7 @@ export const processEnv = (dataDir: string, more: Record<string, string> = {}): 
 export type Reply = { status: number; body: any; headers: Headers };
 
 export const call = async (server: ServerProcess, method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> => {
-  const res = await fetch(`${server.url}${path}`, {
+  const res = await checkedFetch(`${server.url}${path}`, {
     method,
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
