@@ -11,7 +11,7 @@ export const BENCHMARKS: Record<BenchmarkName, () => Promise<Benchmark>> = {
   append: async () => (await import('./append.js')).appendDurable,
   http: async () => (await import('./http.js')).httpBenchmarks,
   rebuild: async () => (await import('./rebuild.js')).rebuildBenchmark,
-  checkout: async () => (await import('./checkout.js')).checkoutToConfirmed,
+  saga: async () => (await import('./saga.js')).sagaBenchmark,
   'projection-lag': async () => (await import('./projection-lag.js')).projectionLag,
   'cross-process-lag': async () => (await import('./cross-process-lag.js')).crossProcessLag,
   workers: async () => (await import('./workers.js')).workersBenchmark,

@@ -43,7 +43,9 @@ export const deliverNotification = async (deps: NotificationDeps, payload: Notif
   const base = { _id: notificationId, ...content, to: customer.email, transport: deps.mailer.transport };
   const now = () => deps.clock().toISOString();
   if (deps.mailer.transport === 'outbox') {
-    await notifications.replaceOne({ _id: notificationId }, { ...base, status: 'sent', sentAt: now() }, { upsert: true });
+    // No fsync of its own (WriteOptions.durable): the job's deletion is written after it, so a
+    // power cut that loses this record loses the deletion too, and the job records it again.
+    await notifications.replaceOne({ _id: notificationId }, { ...base, status: 'sent', sentAt: now() }, { upsert: true, durable: false });
     return;
   }
   // Taken for sending by one conditional write: two runners of one job (one stalled past its claim) never both send.

@@ -19,7 +19,8 @@ import type { Job, ProcessManager, SagaCommand } from './process-manager.js';
 /**
  * Feeds a process manager from its checkpoint and carries out its reactions.
  * - Commands get event ids derived from the triggering event (idempotency key
- *   `<manager>:<event id>:<n>`), so a redelivered event appends nothing new.
+ *   `<manager>:<event id>:<n>`), so a redelivered event appends nothing new. A reaction's
+ *   commands are sent at once (one group commit), not one after the other.
  * - Saga state, new jobs, parked events and the checkpoint are written in one atomic
  *   bulk write after the batch's commands; a crash before it means the batch is
  *   delivered again, and its commands find their events already there.
@@ -226,7 +227,7 @@ export class ProcessManagerRunner<S> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         const reaction = this.manager.react(state, event);
-        for (const [index, command] of reaction.commands.entries()) await this.execute(command, event, index);
+        await allSettledOrThrow(reaction.commands.map((command, index) => this.execute(command, event, index)));
         return reaction;
       } catch (error) {
         if (attempt < maxAttempts) {
@@ -320,6 +321,18 @@ export class ProcessManagerRunner<S> {
     return `saga_${this.name.replace(/-/g, '_')}`;
   }
 }
+
+/**
+ * A reaction's commands go to different aggregates and decide on their own streams alone, so
+ * they are sent together: their appends share one group commit (one fsync) instead of one
+ * each in turn. All of them settle before a failure is thrown, so a retry of the reaction
+ * never runs beside a command of the attempt before it (their ids make the retry append
+ * nothing that was appended).
+ */
+const allSettledOrThrow = async (work: Promise<unknown>[]): Promise<void> => {
+  const failed = (await Promise.allSettled(work)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+};
 
 /** Jobs carry the correlation of the event that scheduled them, for the audit trail. */
 const withOrigin = (job: Job, event: RecordedEvent): Job => ({
