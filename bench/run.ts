@@ -20,7 +20,7 @@ const ANCHORS = `${ROOT}bench/anchors`;
 
 const program = new Command()
   .name('bench')
-  .option('--quick', 'smaller sizes (the whole run in under 5 minutes)', false)
+  .option('--quick', 'smaller sizes (the whole run in under 8 minutes)', false)
   .option('--only <names>', `comma-separated benchmarks to run (${BENCHMARK_NAMES.join(', ')})`)
   .parse();
 const options = program.opts<{ quick: boolean; only?: string }>();
@@ -62,16 +62,21 @@ const runOne = (name: string): Promise<Metric[]> =>
 
 const cell = (value: number | string) => (typeof value === 'number' ? value.toLocaleString('en-US', { maximumFractionDigits: 2 }) : value);
 
+const ratios = (m: Metric) =>
+  m.ratios?.map((r) => `/ ${r.anchor}: **${cell(r.median)}** (${cell(r.min)}-${cell(r.max)}, ${r.pairs.length})`).join('<br>') || '-';
+
 const markdown = (metrics: Metric[], header: string) =>
   [
     header,
     '',
-    '| id | value | unit | anchors | target | met |',
-    '|---|---:|---|---|---|---|',
+    '| id | value | unit | anchors | ratio: median of the pairs (min-max, pairs) | target | met |',
+    '|---|---:|---|---|---|---|---|',
     ...metrics.map((m) => {
       const anchors = Object.entries(m.anchors).map(([id, v]) => `${id}: ${cell(v)}`).join('<br>') || '-';
-      return `| \`${m.id}\` | ${cell(m.value)} | ${m.unit} | ${anchors} | ${m.target ?? '-'} | ${m.met === undefined ? '-' : m.met ? 'yes' : '**no**'} |`;
+      return `| \`${m.id}\` | ${cell(m.value)} | ${m.unit} | ${anchors} | ${ratios(m)} | ${m.target ?? '-'} | ${m.met === undefined ? '-' : m.met ? 'yes' : '**no**'} |`;
     }),
+    '',
+    'Values are the medians of their side over the pairs; each ratio is the median of ours / anchor over interleaved pairs (ours and the anchor measured one right after the other).',
     '',
   ].join('\n');
 
@@ -87,7 +92,7 @@ const main = async () => {
     try {
       const found = await runOne(name);
       metrics.push(...found);
-      for (const m of found) console.error(`   ${m.id}: ${cell(m.value)} ${m.unit} ${JSON.stringify(m.anchors)}${m.met === false ? '  (target not met)' : ''}`);
+      for (const m of found) console.error(`   ${m.id}: ${cell(m.value)} ${m.unit} ${JSON.stringify(m.anchors)} ${ratios(m)}${m.met === false ? '  (target not met)' : ''}`);
     } catch (error) {
       failures.push(`${name}: ${(error as Error).message}`);
       console.error(`   failed: ${(error as Error).message}`);

@@ -1,13 +1,11 @@
-import { execFile } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { compose } from '../../src/api/composition-root.js';
 import type { AppDeps } from '../../src/api/deps.js';
 import { loadConfig } from '../../src/config.js';
 import { tempDir } from '../../test/support/temp-dir.js';
 import { shopEnv, type Running } from './processes.js';
+import { loadElsewhere } from './load-elsewhere.js';
 import type { LoadResult } from './shop-load.js';
 
 /**
@@ -32,19 +30,5 @@ export const startShopHere = async (env: Record<string, string> = {}): Promise<R
   };
 };
 
-const LOAD = fileURLToPath(new URL('./load-process.js', import.meta.url));
-
 /** Runs the cart load (shop-load.ts) from a process of its own, so it takes no time from this one's event loop. */
-export const cartLoadElsewhere = (spec: { url: string; products: string[]; tokens: string[]; seconds: number; steadyRate?: number }): Promise<LoadResult> => {
-  const dir = tempDir('bench-load-');
-  const file = join(dir.path, 'spec.json');
-  writeFileSync(file, JSON.stringify(spec));
-  return new Promise((resolve, reject) =>
-    execFile(process.execPath, [LOAD, file], { maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
-      dir.remove();
-      if (error) return reject(new Error(`load process failed: ${stderr || error.message}`));
-      resolve(JSON.parse(stdout.trim().split('\n').pop()!) as LoadResult);
-    }),
-  );
-};
-
+export const cartLoadElsewhere = (spec: { url: string; products: string[]; tokens: string[]; seconds: number; steadyRate?: number }): Promise<LoadResult> => loadElsewhere(spec);

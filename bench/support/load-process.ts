@@ -1,24 +1,25 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { histogram } from './metrics.js';
-import { cartCommand, load, type Load, type LoadResult } from './shop-load.js';
+import { cartCommand, load, productQuery, type Load, type LoadResult } from './shop-load.js';
 
 /**
- * The cart load in a process of its own, for benchmarks whose server runs in the
- * benchmark's process: `node load-process.js <spec.json>` prints the LoadResult as JSON.
+ * The shop's load (the cart command, or the product query with `route: 'query'`) in a
+ * process of its own, so that it takes no time from the event loop of a server running in
+ * the benchmark's process: `node load-process.js <spec.json>` prints the LoadResult as JSON.
  * Without `steadyRate`: autocannon, 50 connections, as fast as answers come (closed loop).
  * With it: one request every 1/steadyRate s on schedule, whatever the answers are doing
- * (open loop). autocannon's own rate limit sends each second's quota in a burst at the
- * start of the second, which is not a steady load.
+ * (open loop), on at most `connections` sockets (default 256). autocannon's own rate limit
+ * sends each second's quota in a burst at the start of the second, which is not a steady load.
  */
-type Spec = { url: string; products: string[]; tokens: string[]; seconds: number; steadyRate?: number };
+export type LoadSpec = { url: string; products: string[]; tokens: string[]; seconds: number; steadyRate?: number; route?: 'command' | 'query'; connections?: number };
 
-const steady = async (url: string, spec: Load, seconds: number, rate: number): Promise<LoadResult> => {
+const steady = async (url: string, spec: Load, seconds: number, rate: number, connections = 256): Promise<LoadResult> => {
   const latency = histogram();
   // Keep-alive connections, as many as the requests in flight need (what a fleet of clients
   // opens). Idle ones are closed after 4 s, before the server's 5 s keep-alive timeout: else a
   // request can go out on a socket the server is closing that very moment (ECONNRESET).
-  const agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: 4000 });
+  const agent = new Agent({ keepAlive: true, maxSockets: connections, timeout: 4000 });
   const total = Math.round(seconds * rate);
   const inFlight: Promise<void>[] = [];
   let failed = 0;
@@ -69,7 +70,9 @@ const steady = async (url: string, spec: Load, seconds: number, rate: number): P
   return { rate: total / elapsed, p50: latency.percentileMs(50), p99: latency.percentileMs(99), requests: total };
 };
 
-const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Spec;
-const command = cartCommand(spec.products, spec.tokens);
-const result = spec.steadyRate ? await steady(spec.url, command, spec.seconds, spec.steadyRate) : await load(spec.url, command, spec.seconds);
+const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadSpec;
+const requests = spec.route === 'query' ? productQuery(spec.products) : cartCommand(spec.products, spec.tokens);
+const result = spec.steadyRate
+  ? await steady(spec.url, requests, spec.seconds, spec.steadyRate, spec.connections)
+  : await load(spec.url, requests, spec.seconds, spec.connections ? { connections: spec.connections } : {});
 console.log(JSON.stringify(result));

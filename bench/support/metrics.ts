@@ -11,7 +11,15 @@ export type Metric = {
   met?: boolean;
   /** How it was measured (sizes, concurrency), for the record. */
   params?: Record<string, number | string>;
+  /** The figure over each anchor it is judged against, from interleaved pairs (support/interleave.ts). */
+  ratios?: Ratio[];
 };
+
+/**
+ * ours / anchor in each of `pairs` interleaved pairs (measured one right after the other),
+ * their median (what the target is judged on) and their spread (min and max).
+ */
+export type Ratio = { anchor: string; median: number; pairs: number[]; min: number; max: number };
 
 export type BenchOptions = { quick: boolean };
 

@@ -69,7 +69,9 @@ export const startBare = (kind: 'express' | 'node', answer: unknown): Promise<Ru
  * times more CPU per request).
  */
 export const client = (base: string) => {
-  const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+  // Idle sockets are closed after 4 s, before the server's 5 s keep-alive timeout: else a
+  // request after a pause can go out on a socket the server is closing (EPIPE, ECONNRESET).
+  const agent = new Agent({ keepAlive: true, maxSockets: 256, timeout: 4000 });
   return (method: string, path: string, token?: string, body?: unknown): Promise<any> =>
     new Promise((resolve, reject) => {
       const payload = body === undefined ? undefined : JSON.stringify(body);

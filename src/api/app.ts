@@ -6,10 +6,10 @@ import { boundedJsonBodies } from './input/json-shape.js';
 import { requestLogging } from './observability.js';
 import { ValidationError } from '../domain/shared/errors.js';
 import { errorHandler, notFoundRoute, problem, sendProblem } from './problems.js';
-import { routerOf } from './openapi/route-table.js';
+import { mountRoutes, routerOf } from './openapi/route-table.js';
 import { ROUTE_TABLE } from './routes/index.js';
 
-/** The HTTP edge: gateway concerns first, then one router per context under /api/v1. */
+/** The HTTP edge: gateway concerns first, then every context's routes under /api/v1. */
 export const createApp = (deps: AppDeps): Express => {
   const app = express();
   app.disable('x-powered-by');
@@ -21,7 +21,11 @@ export const createApp = (deps: AppDeps): Express => {
   app.use(requestLogging(deps.logger));
   app.use(deps.metrics.middleware());
   app.use(crossOrigin(deps.config.corsOrigins));
-  for (const group of ROUTE_TABLE.filter((g) => g.edge === 'root')) app.use(group.prefix || '/', routerOf(group, deps));
+  // A root group under a prefix keeps a router there: the docs serve static files by req.url under it.
+  for (const group of ROUTE_TABLE.filter((g) => g.edge === 'root')) {
+    if (group.prefix) app.use(group.prefix, routerOf(group, deps));
+    else mountRoutes(app, [group], deps);
+  }
 
   const api = express.Router();
   api.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
@@ -32,7 +36,7 @@ export const createApp = (deps: AppDeps): Express => {
   api.use(deps.clientLimit.middleware());
   api.use(deps.idempotency.middleware());
   api.use(deps.sessions.middleware());
-  for (const group of ROUTE_TABLE.filter((g) => g.edge === 'api')) api.use(group.prefix, routerOf(group, deps));
+  mountRoutes(api, ROUTE_TABLE.filter((g) => g.edge === 'api'), deps);
   app.use('/api/v1', api);
 
   app.use(notFoundRoute);

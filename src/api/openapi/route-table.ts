@@ -1,4 +1,4 @@
-import { Router, type RequestHandler } from 'express';
+import { Router, type Express, type RequestHandler } from 'express';
 import type { JsonSchema } from '../../projections/json-schema.js';
 import { ValidationError } from '../../domain/shared/errors.js';
 import { requireAdmin, requireCustomer } from '../auth.js';
@@ -87,11 +87,22 @@ const noIfMatch: RequestHandler = (req, _res, next) => {
 };
 
 /** A group's express router, registered from its table in table order (express matches in that order). */
-export const routerOf = (group: RouteGroup, deps: AppDeps): Router => {
-  const router = Router();
-  const handlers = group.handlers(deps);
-  for (const [id, spec] of Object.entries(group.routes)) {
-    router[spec.method](spec.path, ...GUARDS[spec.role], ...refuseUnread(group, spec), handlers[id]!);
+export const routerOf = (group: RouteGroup, deps: AppDeps): Router => mountRoutes(Router(), [{ ...group, prefix: '' }], deps);
+
+/**
+ * Registers the groups' routes on one router (or the app), each at its prefix and path
+ * (`/cart` + `/items`), in table order, rather than a router per group mounted at its
+ * prefix: express walks into and out of every router whose prefix matches a request (a
+ * prefix `''` matches them all), which was a tenth of the time of a command. A path and its
+ * trailing slash match alike either way, and metrics name a route as before (base URL +
+ * `/cart/`). Only for handlers that do not read `req.url` (static files do: see app.ts).
+ */
+export const mountRoutes = <R extends Router | Express>(router: R, groups: readonly RouteGroup[], deps: AppDeps): R => {
+  for (const group of groups) {
+    const handlers = group.handlers(deps);
+    for (const [id, spec] of Object.entries(group.routes)) {
+      (router as Router)[spec.method](`${group.prefix}${spec.path}`, ...GUARDS[spec.role], ...refuseUnread(group, spec), handlers[id]!);
+    }
   }
   return router;
 };
