@@ -1,10 +1,9 @@
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
-import { v4 as uuid } from 'uuid';
-import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { tempDir } from '../../test/support/temp-dir.js';
+import { APPEND_CONCURRENCY, appendDurableRate, appendEvent } from '../support/durable-append.js';
 import { interleaved, medianOf, ratioOf } from '../support/interleave.js';
-import { round, sleep, throughput, type BenchOptions, type Metric } from '../support/metrics.js';
+import { round, sleep, type BenchOptions, type Metric } from '../support/metrics.js';
 
 /**
  * append_durable: events/s through the event-store port, one event per append, each to its
@@ -16,14 +15,9 @@ import { round, sleep, throughput, type BenchOptions, type Metric } from '../sup
  * concurrency it completes without errors.
  */
 
-const CONCURRENCY = 50;
-
-const event = (i: number) => ({
-  id: uuid(),
-  type: 'StockReceived',
-  data: { sku: `SKU-${i}`, productId: uuid(), quantity: 1 + (i % 7), receivedAt: new Date().toISOString() },
-  metadata: { correlationId: uuid(), causationId: uuid(), actor: 'bench', occurredAt: new Date().toISOString(), schemaVersion: 1 },
-});
+const CONCURRENCY = APPEND_CONCURRENCY;
+const event = appendEvent;
+const ourAppends = appendDurableRate;
 
 export const appendDurable = async ({ quick }: BenchOptions): Promise<Metric> => {
   const count = quick ? 3 : 5;
@@ -54,18 +48,6 @@ export const appendDurable = async ({ quick }: BenchOptions): Promise<Metric> =>
     met: overBatch.median >= 0.5 && overSingle.median >= 5 && (!overEmmett || overEmmett.median >= 10),
     params: { events: total, concurrency: CONCURRENCY, batch: CONCURRENCY, per_commit_events: perCommit, ...(emmett?.anchor ? { emmett_sqlite_concurrency: 1, emmett_sqlite_errors_retried: emmett.anchor.errors } : { emmett_sqlite: 'not installed or failing' }) },
   };
-};
-
-const ourAppends = async (total: number) => {
-  const dir = tempDir('bench-append-');
-  const store = new SqliteEventStore({ path: join(dir.path, 'events.db') });
-  const events = Array.from({ length: total }, (_, i) => event(i));
-  const rate = await throughput(total, CONCURRENCY, async (i) => {
-    await store.appendToStream(`inventory-B${i}`, [events[i]!], { expectedRevision: 'no_stream' });
-  });
-  await store.close();
-  dir.remove();
-  return rate;
 };
 
 /** better-sqlite3 alone, into a table shaped like ours: `perTransaction` inserts to a commit (1: each on its own). */
