@@ -1,6 +1,6 @@
 import { LAG_COUNT_LIMIT, lagCounter } from '../infrastructure/event-store/lag.js';
 import { JOBS, PARKED_JOBS } from '../processes/jobs.js';
-import { PARKED_EVENTS } from '../processes/runner.js';
+import { PARKED_EVENTS } from '../processes/parked-events.js';
 import type { AppDeps } from './deps.js';
 
 /**

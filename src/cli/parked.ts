@@ -4,7 +4,7 @@ import type { Tools } from '../api/composition-root.js';
 import type { Document } from '../infrastructure/read-models/read-model-store.js';
 import { replayParkedEvent } from '../operations/parked.js';
 import { PARKED_JOBS, requeueParkedJob } from '../processes/jobs.js';
-import { PARKED_EVENTS } from '../processes/runner.js';
+import { PARKED_EVENTS } from '../processes/parked-events.js';
 import { pretty, run, visible, withTools } from './output.js';
 
 /**

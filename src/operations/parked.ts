@@ -1,6 +1,7 @@
 import { NotFoundError } from '../domain/shared/errors.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
-import { PARKED_EVENTS, type ParkedEvent, type ProcessManagerRunner } from '../processes/runner.js';
+import { PARKED_EVENTS, type ParkedEvent } from '../processes/parked-events.js';
+import type { ProcessManagerRunner } from '../processes/runner.js';
 
 /** Finds a parked event and replays it with the runner of the process manager that parked it. */
 export const replayParkedEvent = async (

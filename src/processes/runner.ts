@@ -1,11 +1,6 @@
 import type { Logger } from 'pino';
-import type { CommandContext, CommandHandler } from '../commands/command-handler.js';
-import { cartDecider, cartStream } from '../domain/cart/cart.js';
-import { inventoryDecider, inventoryStream } from '../domain/inventory/inventory.js';
-import { orderDecider, orderStream } from '../domain/ordering/order.js';
-import { paymentDecider, paymentStream } from '../domain/payment/payment.js';
+import type { CommandHandler } from '../commands/command-handler.js';
 import type { EventSchema } from '../domain/shared/event-schema.js';
-import { shipmentDecider, shipmentStream } from '../domain/shipping/shipment.js';
 import { NotFoundError } from '../domain/shared/errors.js';
 import type { EventStore, RecordedEvent } from '../infrastructure/event-store/event-store.js';
 import { CheckpointPacer } from '../infrastructure/event-store/checkpoint-pacer.js';
@@ -14,7 +9,10 @@ import { LogFollower, StopFollowing, type FollowerStatus } from '../infrastructu
 import { DuplicateKeyError, type Document, type ReadModelStore, type WriteOperation } from '../infrastructure/read-models/read-model-store.js';
 import { CHECKPOINTS } from '../projections/runner.js';
 import { JOBS, jobDocument } from './jobs.js';
-import type { Job, ProcessManager, SagaCommand } from './process-manager.js';
+import { allSettledOrThrow, groupBy, inParallel } from './concurrency.js';
+import { parkedEvent, PARKED_EVENTS, type ParkedEvent } from './parked-events.js';
+import type { Job, ProcessManager } from './process-manager.js';
+import { sendSagaCommand } from './saga-commands.js';
 
 /**
  * Feeds a process manager from its checkpoint and carries out its reactions.
@@ -54,21 +52,6 @@ export type ProcessRunnerOptions = {
   /** Attempts at one event before it is parked. */
   maxAttempts?: number;
   retryDelayMs?: number;
-};
-
-export const PARKED_EVENTS = 'parked_events';
-
-export type ParkedEvent = Document & {
-  processManager: string;
-  eventId: string;
-  eventType: string;
-  streamName: string;
-  position: number;
-  sagaId: string;
-  error: string;
-  attempts: number;
-  parkedAt: string;
-  lastReplayAt?: string;
 };
 
 type SagaDocument<S> = Document & { state: S; _position: number; updatedAt: string };
@@ -227,7 +210,7 @@ export class ProcessManagerRunner<S> {
     for (let attempt = 1; ; attempt += 1) {
       try {
         const reaction = this.manager.react(state, event);
-        await allSettledOrThrow(reaction.commands.map((command, index) => this.execute(command, event, index)));
+        await allSettledOrThrow(reaction.commands.map((command, index) => sendSagaCommand(this.deps, this.name, command, event, index)));
         return reaction;
       } catch (error) {
         if (attempt < maxAttempts) {
@@ -236,32 +219,8 @@ export class ProcessManagerRunner<S> {
         }
         if (!(await this.storesAnswer())) throw error;
         this.deps.logger.error({ err: error, eventId: event.id, processManager: this.name }, 'event parked');
-        return { parked: this.parked(event, error, attempt) };
+        return { parked: parkedEvent(this.name, this.manager.sagaId(event), event, error, attempt, this.deps.clock()) };
       }
-    }
-  }
-
-  private execute(saga: SagaCommand, event: RecordedEvent, index: number) {
-    const context: CommandContext = {
-      correlationId: String(event.metadata.correlationId ?? event.id),
-      causationId: event.id,
-      actor: `process:${this.name}`,
-      now: this.deps.clock().toISOString(),
-      idempotencyKey: `${this.name}:${event.id}:${index}`,
-      causationPosition: event.position,
-    };
-    const { commands } = this.deps;
-    switch (saga.aggregate) {
-      case 'order':
-        return commands.handle(orderDecider, orderStream(saga.id), saga.command, context);
-      case 'payment':
-        return commands.handle(paymentDecider, paymentStream(saga.id), saga.command, context);
-      case 'inventory':
-        return commands.handle(inventoryDecider, inventoryStream(saga.id), saga.command, context);
-      case 'shipment':
-        return commands.handle(shipmentDecider, shipmentStream(saga.id), saga.command, context);
-      case 'cart':
-        return commands.handle(cartDecider, cartStream(saga.id), saga.command, context);
     }
   }
 
@@ -272,21 +231,6 @@ export class ProcessManagerRunner<S> {
     } catch {
       return false;
     }
-  }
-
-  private parked(event: RecordedEvent, error: unknown, attempts: number): ParkedEvent {
-    return {
-      _id: `${this.name}:${event.id}`,
-      processManager: this.name,
-      eventId: event.id,
-      eventType: event.type,
-      streamName: event.streamName,
-      position: event.position,
-      sagaId: this.manager.sagaId(event),
-      error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-      attempts,
-      parkedAt: this.deps.clock().toISOString(),
-    };
   }
 
   private async loadStates(ids: string[]): Promise<Map<string, SagaDocument<S>>> {
@@ -322,45 +266,8 @@ export class ProcessManagerRunner<S> {
   }
 }
 
-/**
- * A reaction's commands go to different aggregates and decide on their own streams alone, so
- * they are sent together: their appends share one group commit (one fsync) instead of one
- * each in turn. All of them settle before a failure is thrown, so a retry of the reaction
- * never runs beside a command of the attempt before it (their ids make the retry append
- * nothing that was appended).
- */
-const allSettledOrThrow = async (work: Promise<unknown>[]): Promise<void> => {
-  const failed = (await Promise.allSettled(work)).find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-};
-
 /** Jobs carry the correlation of the event that scheduled them, for the audit trail. */
 const withOrigin = (job: Job, event: RecordedEvent): Job => ({
   ...job,
   payload: { ...job.payload, correlationId: String(event.metadata.correlationId ?? event.id), causationId: event.id },
 });
-
-const groupBy = <T>(items: T[], key: (item: T) => string): Map<string, T[]> => {
-  const groups = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const group = groups.get(k);
-    if (group) group.push(item);
-    else groups.set(k, [item]);
-  }
-  return groups;
-};
-
-/** Maps with at most `limit` promises in flight; results keep the input order. */
-export const inParallel = async <T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> => {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-};

@@ -4,7 +4,7 @@ import type { Document } from '../../infrastructure/read-models/read-model-store
 import { ConflictError } from '../../domain/shared/errors.js';
 import { replayParkedEvent } from '../../operations/parked.js';
 import { PARKED_JOBS, requeueParkedJob } from '../../processes/jobs.js';
-import { PARKED_EVENTS } from '../../processes/runner.js';
+import { PARKED_EVENTS } from '../../processes/parked-events.js';
 
 const withoutId = <D extends { _id: string }>({ _id, ...rest }: D) => rest;
 import { paged } from '../../projections/paging.js';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type supertest from 'supertest';
 import { JOBS, PARKED_JOBS } from '../../../src/processes/jobs.js';
-import { PARKED_EVENTS } from '../../../src/processes/runner.js';
+import { PARKED_EVENTS } from '../../../src/processes/parked-events.js';
 import { expectProblem, type TestApp } from '../../support/test-app.js';
 
 /**
