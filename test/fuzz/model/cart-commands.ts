@@ -11,6 +11,7 @@ import {
   type Customer,
   type Order,
   type Outcome,
+  type Product,
   type ShopModel,
   type Token,
 } from './model.js';
@@ -85,60 +86,55 @@ const expectCart = (res: import('supertest').Response, customer: Customer) => {
   expect(res.body, describe(res)).to.deep.equal({ ...cartBody(customer), items });
 };
 
-export class AddLine implements ShopCommand {
-  private readonly c: Pick;
-  private readonly p: Pick;
-  constructor(c: number, p: number, private readonly quantity: number) {
-    this.c = new Pick('c', c);
-    this.p = new Pick('p', p);
-  }
-  check = () => true;
-  async run(model: ShopModel, shop: Shop) {
-    const customer = this.c.of(model.customers);
-    const product = this.p.of(model.products);
-    const body = { productId: product.productId, quantity: this.quantity };
-    const res = await perform(shop, predictAdd(customer, product, this.quantity), () => shop.request('post', '/api/v1/cart/items', customer.token, body));
-    expectCart(res, customer);
-    await checkAll(shop, model);
-  }
-  toString = () => `add(${this.c}, ${this.p}, ${this.quantity})`;
-}
-
-export class ChangeLine implements ShopCommand {
-  private readonly c: Pick;
-  private readonly p: Pick;
-  constructor(c: number, p: number, private readonly quantity: number) {
-    this.c = new Pick('c', c);
-    this.p = new Pick('p', p);
-  }
-  check = () => true;
-  async run(model: ShopModel, shop: Shop) {
-    const customer = this.c.of(model.customers);
-    const product = this.p.of(model.products);
-    const path = `/api/v1/cart/items/${product.productId}`;
-    const res = await perform(shop, predictChange(customer, product, this.quantity), () => shop.request('patch', path, customer.token, { quantity: this.quantity }));
-    expectCart(res, customer);
-    await checkAll(shop, model);
-  }
-  toString = () => `change(${this.c}, ${this.p}, ${this.quantity})`;
-}
-
-export class RemoveLine implements ShopCommand {
-  private readonly c: Pick;
-  private readonly p: Pick;
+/**
+ * A change to one line of a customer's cart: the request, what the model predicts for it,
+ * then the cart answered and every read model checked against the model.
+ */
+abstract class LineCommand implements ShopCommand {
+  protected readonly c: Pick;
+  protected readonly p: Pick;
   constructor(c: number, p: number) {
     this.c = new Pick('c', c);
     this.p = new Pick('p', p);
   }
   check = () => true;
+  protected abstract send(shop: Shop, customer: Customer, product: Product): { outcome: Outcome; act: () => Promise<import('supertest').Response> };
   async run(model: ShopModel, shop: Shop) {
     const customer = this.c.of(model.customers);
     const product = this.p.of(model.products);
-    const res = await perform(shop, predictRemove(customer, product), () => shop.request('delete', `/api/v1/cart/items/${product.productId}`, customer.token));
-    expectCart(res, customer);
+    const { outcome, act } = this.send(shop, customer, product);
+    expectCart(await perform(shop, outcome, act), customer);
     await checkAll(shop, model);
   }
-  toString = () => `remove(${this.c}, ${this.p})`;
+}
+
+export class AddLine extends LineCommand {
+  constructor(c: number, p: number, private readonly quantity: number) {
+    super(c, p);
+  }
+  protected send(shop: Shop, customer: Customer, product: Product) {
+    const body = { productId: product.productId, quantity: this.quantity };
+    return { outcome: predictAdd(customer, product, this.quantity), act: () => shop.request('post', '/api/v1/cart/items', customer.token, body) };
+  }
+  override toString = () => `add(${this.c}, ${this.p}, ${this.quantity})`;
+}
+
+export class ChangeLine extends LineCommand {
+  constructor(c: number, p: number, private readonly quantity: number) {
+    super(c, p);
+  }
+  protected send(shop: Shop, customer: Customer, product: Product) {
+    const path = `/api/v1/cart/items/${product.productId}`;
+    return { outcome: predictChange(customer, product, this.quantity), act: () => shop.request('patch', path, customer.token, { quantity: this.quantity }) };
+  }
+  override toString = () => `change(${this.c}, ${this.p}, ${this.quantity})`;
+}
+
+export class RemoveLine extends LineCommand {
+  protected send(shop: Shop, customer: Customer, product: Product) {
+    return { outcome: predictRemove(customer, product), act: () => shop.request('delete', `/api/v1/cart/items/${product.productId}`, customer.token) };
+  }
+  override toString = () => `remove(${this.c}, ${this.p})`;
 }
 
 let keys = 0;
