@@ -3,17 +3,16 @@ import { Signal } from '../signal.js';
 import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS, isBusy } from '../sqlite-write-lock.js';
 import { CrossProcessWake } from './cross-process-wake.js';
 import { LocalTail } from './local-tail.js';
+import { CommitThread } from './commit-thread.js';
+import { commitAppends, failureError, type AppendOutcome, type AppendRequest } from './sqlite-commit.js';
 import { SCHEMA, prepareStatements, toRecorded, type Statements } from './sqlite-event-statements.js';
 import { SqliteSubscription } from './sqlite-subscription.js';
 import {
-  IdempotencyViolationError,
-  WrongExpectedVersionError,
   type AppendOptions,
   type AppendResult,
   type EventStore,
   type EventSubscription,
   type EventToAppend,
-  type ExpectedRevision,
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
@@ -25,10 +24,12 @@ import { privateDatabaseFile } from '../private-files.js';
  * The embedded event store: one SQLite file in WAL mode with `synchronous=FULL`, so an
  * acknowledged append survives a power cut.
  *
- * Group commit: appends that arrive while the event loop is busy are queued and written
- * by one transaction (one fsync) on the next turn of the loop. Each append runs inside
- * its own savepoint, so one append's failure (a wrong expected revision) never touches
- * its neighbours in the batch.
+ * Group commit: appends that arrive while the event loop is busy, or while the last batch
+ * is being committed, are queued and written by one transaction (one fsync). Each append
+ * runs inside its own savepoint, so one append's failure (a wrong expected revision) never
+ * touches its neighbours in the batch (see sqlite-commit.ts). A file's batches are committed
+ * by a thread of its own (CommitThread), so the event loop goes on during the fsync; reads
+ * stay on this connection, which then writes nothing.
  */
 
 export type SqliteEventStoreOptions = {
@@ -47,17 +48,24 @@ export type SqliteEventStoreOptions = {
   maxBatch?: number;
   /** How long appends wait for another process to let go of the file's write lock before they fail (SQLITE_BUSY). */
   lockWaitMs?: number;
+  /** Commit from a thread of its own (default for a file; a `:memory:` store commits on its connection). */
+  commitThread?: boolean;
 };
 
 
 type PendingAppend = {
-  streamName: string;
-  events: readonly EventToAppend[];
-  expected: ExpectedRevision;
+  request: AppendRequest;
   resolve: (result: AppendResult) => void;
   reject: (error: unknown) => void;
-  /** The events as stored, once written (for the local tail). */
-  recorded?: RecordedEvent[];
+};
+
+/** The events an append wrote, as stored (none when it failed or was written before). */
+const recordedOf = (request: AppendRequest, outcome: AppendOutcome, recordedAt: string): RecordedEvent[] => {
+  if (!('ok' in outcome) || !outcome.positions) return [];
+  const { positions, firstRevision } = outcome;
+  return request.events.map((event, i) =>
+    toRecorded({ position: positions[i]!, stream_name: request.streamName, revision: firstRevision! + i, event_id: event.id, type: event.type, data: event.data, metadata: event.metadata, recorded_at: recordedAt }),
+  );
 };
 
 
@@ -73,15 +81,20 @@ export class SqliteEventStore implements EventStore {
   private lockWait: { since: number; pause: number } | undefined;
   private lockTimer: NodeJS.Timeout | undefined;
   private closing = false;
+  /** The batch on its way (committed by the commit thread, or on this connection). */
+  private committing: Promise<void> | undefined;
+  private readonly thread: CommitThread | undefined;
   private readonly tail = new LocalTail();
   /** The data_version the local tail is valid for: another process's commit changes it. */
   private tailDataVersion = 0;
   private tailCheckedThisTurn = false;
+  private tailUsable = true;
   private commitsSeen = 0;
   /** Commits by any embedded event store of this process. */
   private static commitsInProcess = 0;
   private readonly dataVersionStatement: Database.Statement;
   private closed = false;
+  private closeDone: Promise<void> | undefined;
   private readonly maxBatch: number;
   private readonly lockWaitMs: number;
   /** Transactions committed by the group commit: appends per commit is the batching factor. */
@@ -102,6 +115,8 @@ export class SqliteEventStore implements EventStore {
     this.statements = prepareStatements(this.db);
     this.dataVersionStatement = this.db.prepare('PRAGMA data_version').pluck();
     this.tailDataVersion = this.readDataVersion();
+    this.tail.clear(this.readHead());
+    this.thread = (options.commitThread ?? isFile(options.path)) ? new CommitThread(options.path) : undefined;
     this.elsewhere = new CrossProcessWake(
       { path: options.path, bell: options.crossProcessWake !== false && isFile(options.path), pollMs: options.crossProcessPollMs },
       {
@@ -117,69 +132,81 @@ export class SqliteEventStore implements EventStore {
 
   /** Ids already in the stream are found wherever they are (an index): `lookBack` is not needed here. */
   appendToStream(streamName: string, events: readonly EventToAppend[], options: AppendOptions = {}): Promise<AppendResult> {
-    if (this.closed) return Promise.reject(new Error('event store is closed'));
+    if (this.closed || this.closing) return Promise.reject(new Error('event store is closed'));
     if (events.length === 0) return Promise.reject(new RangeError('an append needs at least one event'));
+    let request: AppendRequest;
+    try {
+      // As JSON now: the caller's objects may change once this returns, and strings cross to the commit thread as they are.
+      request = { streamName, expected: options.expectedRevision ?? 'any', events: events.map((e) => ({ id: e.id, type: e.type, data: JSON.stringify(e.data), metadata: JSON.stringify(e.metadata) })) };
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return new Promise((resolve, reject) => {
-      this.queue.push({ streamName, events, expected: options.expectedRevision ?? 'any', resolve, reject });
+      this.queue.push({ request, resolve, reject });
       if (this.queue.length >= this.maxBatch) this.flush();
       else this.flushSoon();
     });
   }
 
-  /** Writes every queued append in one transaction: one fsync for the whole batch. */
+  /** Writes the queued appends (up to maxBatch) in one transaction: one fsync for the whole batch. */
   private flush(): void {
     this.flushScheduled = false;
-    if (this.lockTimer) return; // the batch waiting for the lock goes first; these follow it
-    const batch = this.queue;
-    this.queue = [];
+    // A batch on its way, or waiting for the lock, goes first; these follow it.
+    if (this.lockTimer || this.committing) return;
+    const batch = this.queue.splice(0, this.maxBatch);
     if (batch.length === 0) return;
-    const outcomes: Array<{ ok: AppendResult } | { error: unknown }> = [];
     const recordedAt = new Date().toISOString();
+    const requests = batch.map((pending) => pending.request);
+    this.committing = (this.thread ? this.thread.commit(requests, recordedAt) : this.commitHere(requests, recordedAt))
+      .then(
+        (outcomes) => this.committed(batch, outcomes, recordedAt),
+        (error: unknown) => this.notCommitted(batch, error),
+      )
+      .finally(() => {
+        this.committing = undefined;
+        this.flushSoon();
+      });
+  }
+
+  private commitHere(requests: AppendRequest[], recordedAt: string): Promise<AppendOutcome[]> {
     try {
-      this.db.transaction(() => {
-        for (const pending of batch) {
-          try {
-            // A nested transaction is a savepoint: a failed append rolls back alone.
-            outcomes.push({ ok: this.db.transaction(() => this.appendNow(pending, recordedAt))() });
-          } catch (error) {
-            outcomes.push({ error });
-          }
-        }
-      }).immediate(); // The write lock first: another process's commit makes a read turned write fail at once (SQLITE_BUSY).
+      return Promise.resolve(commitAppends(this.db, this.statements, requests, recordedAt));
     } catch (error) {
-      if (isBusy(error) && this.waitForLock(batch)) return;
-      this.lockWait = undefined;
-      for (const pending of batch) pending.reject(error);
-      this.flushSoon();
-      return;
+      return Promise.reject(error);
     }
-    if (this.lockWait) {
-      // Appends queued while the lock was waited for, beyond what this batch took.
-      this.lockWait = undefined;
-      this.flushSoon();
-    }
+  }
+
+  private committed(batch: PendingAppend[], outcomes: AppendOutcome[], recordedAt: string): void {
+    this.lockWait = undefined;
     this.commitCount += 1;
     SqliteEventStore.commitsInProcess += 1;
     this.commitsSeen = SqliteEventStore.commitsInProcess;
+    const written = batch.map((pending, i) => recordedOf(pending.request, outcomes[i]!, recordedAt)).filter((events) => events.length > 0);
     // Before any append is answered: whoever learns of it (and then kills this process) finds the others told.
-    if (outcomes.some((outcome) => 'ok' in outcome && !outcome.ok.repeated)) this.elsewhere.committed();
-    for (const [i, pending] of batch.entries()) if ('ok' in outcomes[i]! && pending.recorded) this.tail.appended(pending.recorded);
+    if (written.length > 0) this.elsewhere.committed();
+    for (const events of written) this.tail.appended(events);
     // A refused append may have decided on a tail another process had moved: look again.
-    if (outcomes.some((outcome) => 'error' in outcome)) this.tailCheckedThisTurn = false;
+    this.tailCheckedThisTurn = false;
     batch.forEach((pending, i) => {
       const outcome = outcomes[i]!;
       if ('ok' in outcome) pending.resolve(outcome.ok);
-      else pending.reject(outcome.error);
+      else pending.reject(failureError(outcome.failed));
     });
     this.appended.notify();
+  }
+
+  private notCommitted(batch: PendingAppend[], error: unknown): void {
+    if (isBusy(error) && this.waitForLock(batch)) return;
+    this.lockWait = undefined;
+    for (const pending of batch) pending.reject(error);
   }
 
   /**
    * Another process holds the file's write lock (for a moment, or stopped inside a write):
    * the batch is tried again from a timer, with a growing pause, for up to
    * `lockWaitMs` in all (10 s by default), rather than waited for in SQLite's busy handler, which
-   * would stop this whole process meanwhile. Appends made in the meantime queue behind it.
-   * False once it has waited that long.
+   * would stop this whole process (or the commit thread, and with it the close) meanwhile.
+   * Appends made in the meantime queue behind it. False once it has waited that long.
    */
   private waitForLock(batch: PendingAppend[]): boolean {
     const wait = (this.lockWait ??= { since: Date.now(), pause: 1 });
@@ -199,60 +226,6 @@ export class SqliteEventStore implements EventStore {
     setImmediate(() => this.flush());
   }
 
-  private appendNow(pending: PendingAppend, recordedAt: string): AppendResult {
-    const { streamName, events, expected } = pending;
-    const alreadyWritten = this.findRepeat(streamName, events);
-    if (alreadyWritten) return alreadyWritten;
-    const current = this.statements.lastRevision.get(streamName)?.revision ?? -1;
-    this.checkExpected(streamName, expected, current);
-    let revision = current;
-    const recorded: RecordedEvent[] = [];
-    for (const event of events) {
-      revision += 1;
-      recorded.push(this.insert(streamName, revision, event, recordedAt));
-    }
-    pending.recorded = recorded;
-    return { nextExpectedRevision: revision, position: recorded[recorded.length - 1]!.position, repeated: false };
-  }
-
-  /** Inserts one event; returns it as stored (a copy: the caller's objects may change after this). */
-  private insert(streamName: string, revision: number, event: EventToAppend, recordedAt: string): RecordedEvent {
-    try {
-      const data = JSON.stringify(event.data);
-      const metadata = JSON.stringify(event.metadata);
-      const info = this.statements.insert.run(streamName, revision, event.id, event.type, data, metadata, recordedAt);
-      const position = Number(info.lastInsertRowid);
-      return toRecorded({ position, stream_name: streamName, revision, event_id: event.id, type: event.type, data, metadata, recorded_at: recordedAt });
-    } catch (error) {
-      // An id already in the stream, past the first of the batch: ids reused for a different batch.
-      if ((error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new IdempotencyViolationError(streamName);
-      throw error;
-    }
-  }
-
-  private checkExpected(streamName: string, expected: ExpectedRevision, current: number): void {
-    const actual = current < 0 ? 'no_stream' : current;
-    const ok =
-      expected === 'any' ||
-      (expected === 'no_stream' && current < 0) ||
-      (expected === 'stream_exists' && current >= 0) ||
-      expected === current;
-    if (!ok) throw new WrongExpectedVersionError(streamName, expected, actual);
-  }
-
-  /**
-   * The batch written before (see the port): its ids consecutive in the stream, in order,
-   * from its first. Some ids there but not so: ids reused for another batch. None: undefined.
-   */
-  private findRepeat(streamName: string, events: readonly EventToAppend[]): AppendResult | undefined {
-    const found = events.map((event) => this.statements.eventById.get(streamName, event.id));
-    if (found.every((row) => row === undefined)) return undefined;
-    const start = found[0]?.revision;
-    if (start === undefined || found.some((row, i) => row?.revision !== start + i)) throw new IdempotencyViolationError(streamName);
-    const last = found[found.length - 1]!;
-    return { nextExpectedRevision: last.revision, position: last.position, repeated: true };
-  }
-
   // ---------------------------------------------------------------- read
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
@@ -262,8 +235,9 @@ export class SqliteEventStore implements EventStore {
   readStreamSync(streamName: string, options: ReadStreamOptions = {}): RecordedEvent[] {
     const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
     // "Anything after revision r?" about a stream this process wrote last: no, without asking SQLite.
-    if (options.direction !== 'backwards' && options.fromRevision !== undefined && this.localTail()) {
-      const known = this.tail.revisionOf(streamName);
+    const tail = options.direction !== 'backwards' && options.fromRevision !== undefined ? this.localTail() : undefined;
+    if (tail && options.fromRevision !== undefined) {
+      const known = tail.revisionOf(streamName);
       if (known !== undefined && options.fromRevision > known) return [];
     }
     const rows =
@@ -279,8 +253,9 @@ export class SqliteEventStore implements EventStore {
 
   readAllSync(options: ReadAllOptions = {}): RecordedEvent[] {
     const maxCount = options.maxCount ?? Number.MAX_SAFE_INTEGER;
-    if (options.direction !== 'backwards' && this.localTail()) {
-      const recent = this.tail.readAll(options.fromPosition ?? 0, maxCount);
+    const tail = options.direction !== 'backwards' ? this.localTail() : undefined;
+    if (tail) {
+      const recent = tail.readAll(options.fromPosition ?? 0, maxCount);
       if (recent) return recent;
     }
     const rows =
@@ -291,6 +266,10 @@ export class SqliteEventStore implements EventStore {
   }
 
   async headPosition(): Promise<number> {
+    return this.readHead();
+  }
+
+  private readHead(): number {
     return this.statements.head.get()?.position ?? 0;
   }
 
@@ -319,27 +298,38 @@ export class SqliteEventStore implements EventStore {
   }
 
   /**
-   * The local tail, cleared first if another process wrote to the file since it was built.
+   * The local tail, cleared first if another process wrote to the file since it was built;
+   * undefined while that cannot be told (a batch of ours is on its way: the file's head may
+   * be past the tail because of it), when the file must be read instead.
    * Looked at once per turn of the event loop: another process's commit can only become
    * known here through an I/O event, in a later turn. A turn here ends at the next
    * setImmediate, which an I/O callback can come before: the commit bell's ring (or the
    * poll finding a commit) has the tail looked at again at once. (A command deciding on a
    * tail a turn old still appends with its expected revision, which SQLite checks.)
+   * This connection's data_version changes with the commit thread's commits as much as with
+   * another process's: the file's head tells them apart (the tail holds every position this
+   * process wrote, and knows when another one wrote in between: see LocalTail.appended).
    */
-  private localTail(): LocalTail {
+  private localTail(): LocalTail | undefined {
     // Another store of this process committing counts at once (tests and tools open several).
-    if (this.tailCheckedThisTurn && this.commitsSeen === SqliteEventStore.commitsInProcess) return this.tail;
+    if (this.tailCheckedThisTurn && this.commitsSeen === SqliteEventStore.commitsInProcess) return this.tailUsable ? this.tail : undefined;
     this.commitsSeen = SqliteEventStore.commitsInProcess;
     if (!this.tailCheckedThisTurn) {
       this.tailCheckedThisTurn = true;
       setImmediate(() => (this.tailCheckedThisTurn = false));
     }
+    this.tailUsable = true;
     const version = this.readDataVersion();
-    if (version !== this.tailDataVersion) {
-      this.tail.clear();
+    if (version === this.tailDataVersion) return this.tail;
+    // The version first, then the head: a commit between the two shows in the head, and the tail is cleared for it.
+    const head = this.readHead();
+    if (head === this.tail.head) this.tailDataVersion = version;
+    else if (this.committing) this.tailUsable = false;
+    else {
+      this.tail.clear(head);
       this.tailDataVersion = version;
     }
-    return this.tail;
+    return this.tailUsable ? this.tail : undefined;
   }
 
   /** Changes whenever another connection commits to the file. */
@@ -354,16 +344,25 @@ export class SqliteEventStore implements EventStore {
 
   // ---------------------------------------------------------------- lifecycle
 
-  async close(): Promise<void> {
-    if (this.closed) return;
+  close(): Promise<void> {
+    return (this.closeDone ??= this.closeNow());
+  }
+
+  private async closeNow(): Promise<void> {
     // Appends still waiting for another process's lock get one last try, then fail: nothing waits past the close.
     clearTimeout(this.lockTimer);
     this.lockTimer = undefined;
     this.closing = true;
-    this.flush();
+    await this.committing;
+    // The appends queued meanwhile, in batches of maxBatch.
+    while (this.queue.length > 0) {
+      this.flush();
+      await this.committing;
+    }
     this.closed = true;
     this.elsewhere.close();
     await Promise.all([...this.subscriptions].map((s) => s.close()));
+    await this.thread?.close();
     this.db.close();
   }
 

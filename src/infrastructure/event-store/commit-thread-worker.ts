@@ -1,0 +1,30 @@
+import Database from 'better-sqlite3';
+import { parentPort, workerData } from 'node:worker_threads';
+import { BUSY_SLICE_MS } from '../sqlite-write-lock.js';
+import { commitAppends, describe } from './sqlite-commit.js';
+import { prepareStatements } from './sqlite-event-statements.js';
+import type { CommitReply, CommitRequest } from './commit-thread.js';
+
+/**
+ * The embedded event store's commit thread (see CommitThread): commits each batch it is sent
+ * on a connection of its own (WAL, synchronous=FULL), in the order sent, and answers once
+ * the batch is durable or has failed as a whole.
+ */
+
+const { path } = workerData as { path: string };
+const db = new Database(path);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = FULL');
+// A short wait inside SQLite only: the store waits longer for another process's lock from a timer (see sqlite-write-lock.ts).
+db.pragma(`busy_timeout = ${BUSY_SLICE_MS}`);
+const statements = prepareStatements(db);
+
+parentPort!.on('message', ({ id, requests, recordedAt }: CommitRequest) => {
+  let reply: CommitReply;
+  try {
+    reply = { id, outcomes: commitAppends(db, statements, requests, recordedAt) };
+  } catch (error) {
+    reply = { id, failure: describe(error) };
+  }
+  parentPort!.postMessage(reply);
+});

@@ -1,0 +1,72 @@
+import { Worker } from 'node:worker_threads';
+import { failureError, type AppendFailure, type AppendOutcome, type AppendRequest } from './sqlite-commit.js';
+
+export type CommitRequest = { id: number; requests: AppendRequest[]; recordedAt: string };
+export type CommitReply = { id: number; outcomes?: AppendOutcome[]; failure?: AppendFailure };
+
+type Waiter = { resolve: (outcomes: AppendOutcome[]) => void; reject: (error: Error) => void };
+
+/**
+ * The embedded event store's group commits, made by a thread of its own with a connection of
+ * its own to the file. better-sqlite3 is synchronous: a commit on the store's connection
+ * holds the event loop for the whole fsync (about a millisecond on a good disk, several on a
+ * slow one), when no request is answered, no projection folds and no saga reacts. Here the
+ * event loop goes on meanwhile, and the appends made in the meantime form the next batch.
+ * Batches are committed in the order sent, one after the other. The thread starts with the
+ * first batch and keeps the process alive only while a batch is on its way.
+ */
+export class CommitThread {
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private readonly waiting = new Map<number, Waiter>();
+
+  constructor(private readonly path: string) {}
+
+  /** The outcome of each append, once the batch is durable; rejects when the transaction failed as a whole (nothing of it written). */
+  commit(requests: AppendRequest[], recordedAt: string): Promise<AppendOutcome[]> {
+    const worker = (this.worker ??= this.spawn());
+    const id = this.nextId++;
+    return new Promise<AppendOutcome[]>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject });
+      if (this.waiting.size === 1) worker.ref();
+      worker.postMessage({ id, requests, recordedAt } satisfies CommitRequest);
+    });
+  }
+
+  /** Stops the thread (the store waits for its batch on the way first). */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    await worker?.terminate();
+  }
+
+  private spawn(): Worker {
+    const worker = new Worker(new URL('./commit-thread-worker.js', import.meta.url), {
+      workerData: { path: this.path },
+      // It holds a batch of events at a time: a small heap keeps the process's memory down.
+      resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 },
+    });
+    worker.unref();
+    worker.on('message', ({ id, outcomes, failure }: CommitReply) => {
+      const waiter = this.take(id);
+      if (!waiter) return;
+      if (outcomes) waiter.resolve(outcomes);
+      else waiter.reject(failureError(failure!));
+    });
+    const failAll = (error: Error) => {
+      if (this.worker === worker) this.worker = undefined;
+      // Whether such a batch was committed is unknown: its appends fail, and trying them again finds them (their ids) if it was.
+      for (const id of [...this.waiting.keys()]) this.take(id)?.reject(error);
+    };
+    worker.on('error', failAll);
+    worker.on('exit', (code) => failAll(new Error(`the event store's commit thread stopped (exit code ${code})`)));
+    return worker;
+  }
+
+  private take(id: number): Waiter | undefined {
+    const waiter = this.waiting.get(id);
+    this.waiting.delete(id);
+    if (this.waiting.size === 0) this.worker?.unref();
+    return waiter;
+  }
+}
