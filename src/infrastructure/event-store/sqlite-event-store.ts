@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
 import { Signal } from '../signal.js';
-import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS, isBusy } from '../sqlite-write-lock.js';
+import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS } from '../sqlite-write-lock.js';
 import { CrossProcessWake } from './cross-process-wake.js';
 import { LocalTail } from './local-tail.js';
 import { CommitThread } from './commit-thread.js';
-import { commitAppends, failureError, type AppendOutcome, type AppendRequest } from './sqlite-commit.js';
+import { GroupCommit } from './group-commit.js';
+import { commitAppends, type AppendOutcome, type AppendRequest } from './sqlite-commit.js';
 import { SCHEMA, prepareStatements, toRecorded, type Statements } from './sqlite-event-statements.js';
 import { SqliteSubscription } from './sqlite-subscription.js';
 import {
@@ -53,37 +54,14 @@ export type SqliteEventStoreOptions = {
 };
 
 
-type PendingAppend = {
-  request: AppendRequest;
-  resolve: (result: AppendResult) => void;
-  reject: (error: unknown) => void;
-};
-
-/** The events an append wrote, as stored (none when it failed or was written before). */
-const recordedOf = (request: AppendRequest, outcome: AppendOutcome, recordedAt: string): RecordedEvent[] => {
-  if (!('ok' in outcome) || !outcome.positions) return [];
-  const { positions, firstRevision } = outcome;
-  return request.events.map((event, i) =>
-    toRecorded({ position: positions[i]!, stream_name: request.streamName, revision: firstRevision! + i, event_id: event.id, type: event.type, data: event.data, metadata: event.metadata, recorded_at: recordedAt }),
-  );
-};
-
-
 export class SqliteEventStore implements EventStore {
   private readonly db: Database.Database;
   private readonly statements: Statements;
-  private queue: PendingAppend[] = [];
-  private flushScheduled = false;
   private readonly appended = new Signal();
   private readonly subscriptions = new Set<SqliteSubscription>();
   private readonly elsewhere: CrossProcessWake;
-  /** Set while the pending appends wait for another process to let go of the file's write lock. */
-  private lockWait: { since: number; pause: number } | undefined;
-  private lockTimer: NodeJS.Timeout | undefined;
-  private closing = false;
-  /** The batch on its way (committed by the commit thread, or on this connection). */
-  private committing: Promise<void> | undefined;
   private readonly thread: CommitThread | undefined;
+  private readonly group: GroupCommit;
   private readonly tail = new LocalTail();
   /** The data_version the local tail is valid for: another process's commit changes it. */
   private tailDataVersion = 0;
@@ -95,10 +73,6 @@ export class SqliteEventStore implements EventStore {
   private readonly dataVersionStatement: Database.Statement;
   private closed = false;
   private closeDone: Promise<void> | undefined;
-  private readonly maxBatch: number;
-  private readonly lockWaitMs: number;
-  /** Transactions committed by the group commit: appends per commit is the batching factor. */
-  commitCount = 0;
 
   constructor(options: SqliteEventStoreOptions) {
     privateDatabaseFile(options.path);
@@ -110,13 +84,18 @@ export class SqliteEventStore implements EventStore {
     this.db.exec(SCHEMA);
     // From now on a short wait inside SQLite only: a longer one is waited for off the event loop (see sqlite-write-lock.ts).
     this.db.pragma(`busy_timeout = ${BUSY_SLICE_MS}`);
-    this.maxBatch = options.maxBatch ?? 1000;
-    this.lockWaitMs = options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS;
     this.statements = prepareStatements(this.db);
     this.dataVersionStatement = this.db.prepare('PRAGMA data_version').pluck();
     this.tailDataVersion = this.readDataVersion();
     this.tail.clear(this.readHead());
-    this.thread = (options.commitThread ?? isFile(options.path)) ? new CommitThread(options.path) : undefined;
+    const thread = (this.thread = (options.commitThread ?? isFile(options.path)) ? new CommitThread(options.path) : undefined);
+    this.group = new GroupCommit({
+      commit: thread ? (requests, recordedAt) => thread.commit(requests, recordedAt) : (requests, recordedAt) => this.commitHere(requests, recordedAt),
+      committed: (written) => this.committed(written),
+      answered: () => this.appended.notify(),
+      maxBatch: options.maxBatch ?? 1000,
+      ...(options.lockWaitMs !== undefined ? { lockWaitMs: options.lockWaitMs } : {}),
+    });
     this.elsewhere = new CrossProcessWake(
       { path: options.path, bell: options.crossProcessWake !== false && isFile(options.path), pollMs: options.crossProcessPollMs },
       {
@@ -132,7 +111,7 @@ export class SqliteEventStore implements EventStore {
 
   /** Ids already in the stream are found wherever they are (an index): `lookBack` is not needed here. */
   appendToStream(streamName: string, events: readonly EventToAppend[], options: AppendOptions = {}): Promise<AppendResult> {
-    if (this.closed || this.closing) return Promise.reject(new Error('event store is closed'));
+    if (this.closed) return Promise.reject(new Error('event store is closed'));
     if (events.length === 0) return Promise.reject(new RangeError('an append needs at least one event'));
     let request: AppendRequest;
     try {
@@ -141,31 +120,12 @@ export class SqliteEventStore implements EventStore {
     } catch (error) {
       return Promise.reject(error);
     }
-    return new Promise((resolve, reject) => {
-      this.queue.push({ request, resolve, reject });
-      if (this.queue.length >= this.maxBatch) this.flush();
-      else this.flushSoon();
-    });
+    return this.group.append(request);
   }
 
-  /** Writes the queued appends (up to maxBatch) in one transaction: one fsync for the whole batch. */
-  private flush(): void {
-    this.flushScheduled = false;
-    // A batch on its way, or waiting for the lock, goes first; these follow it.
-    if (this.lockTimer || this.committing) return;
-    const batch = this.queue.splice(0, this.maxBatch);
-    if (batch.length === 0) return;
-    const recordedAt = new Date().toISOString();
-    const requests = batch.map((pending) => pending.request);
-    this.committing = (this.thread ? this.thread.commit(requests, recordedAt) : this.commitHere(requests, recordedAt))
-      .then(
-        (outcomes) => this.committed(batch, outcomes, recordedAt),
-        (error: unknown) => this.notCommitted(batch, error),
-      )
-      .finally(() => {
-        this.committing = undefined;
-        this.flushSoon();
-      });
+  /** Transactions committed by the group commit: appends per commit is the batching factor. */
+  get commitCount(): number {
+    return this.group.commitCount;
   }
 
   private commitHere(requests: AppendRequest[], recordedAt: string): Promise<AppendOutcome[]> {
@@ -176,54 +136,15 @@ export class SqliteEventStore implements EventStore {
     }
   }
 
-  private committed(batch: PendingAppend[], outcomes: AppendOutcome[], recordedAt: string): void {
-    this.lockWait = undefined;
-    this.commitCount += 1;
+  /** A batch is committed: the others are told and the local tail learns of it, before any append is answered. */
+  private committed(written: RecordedEvent[][]): void {
     SqliteEventStore.commitsInProcess += 1;
     this.commitsSeen = SqliteEventStore.commitsInProcess;
-    const written = batch.map((pending, i) => recordedOf(pending.request, outcomes[i]!, recordedAt)).filter((events) => events.length > 0);
     // Before any append is answered: whoever learns of it (and then kills this process) finds the others told.
     if (written.length > 0) this.elsewhere.committed();
     for (const events of written) this.tail.appended(events);
     // A refused append may have decided on a tail another process had moved: look again.
     this.tailCheckedThisTurn = false;
-    batch.forEach((pending, i) => {
-      const outcome = outcomes[i]!;
-      if ('ok' in outcome) pending.resolve(outcome.ok);
-      else pending.reject(failureError(outcome.failed));
-    });
-    this.appended.notify();
-  }
-
-  private notCommitted(batch: PendingAppend[], error: unknown): void {
-    if (isBusy(error) && this.waitForLock(batch)) return;
-    this.lockWait = undefined;
-    for (const pending of batch) pending.reject(error);
-  }
-
-  /**
-   * Another process holds the file's write lock (for a moment, or stopped inside a write):
-   * the batch is tried again from a timer, with a growing pause, for up to
-   * `lockWaitMs` in all (10 s by default), rather than waited for in SQLite's busy handler, which
-   * would stop this whole process (or the commit thread, and with it the close) meanwhile.
-   * Appends made in the meantime queue behind it. False once it has waited that long.
-   */
-  private waitForLock(batch: PendingAppend[]): boolean {
-    const wait = (this.lockWait ??= { since: Date.now(), pause: 1 });
-    if (this.closing || Date.now() - wait.since >= this.lockWaitMs) return false;
-    wait.pause = Math.min(wait.pause * 2, 100);
-    this.queue = [...batch, ...this.queue];
-    this.lockTimer = setTimeout(() => {
-      this.lockTimer = undefined;
-      this.flush();
-    }, wait.pause);
-    return true;
-  }
-
-  private flushSoon(): void {
-    if (this.flushScheduled || this.queue.length === 0) return;
-    this.flushScheduled = true;
-    setImmediate(() => this.flush());
   }
 
   // ---------------------------------------------------------------- read
@@ -324,7 +245,7 @@ export class SqliteEventStore implements EventStore {
     // The version first, then the head: a commit between the two shows in the head, and the tail is cleared for it.
     const head = this.readHead();
     if (head === this.tail.head) this.tailDataVersion = version;
-    else if (this.committing) this.tailUsable = false;
+    else if (this.group.busy) this.tailUsable = false;
     else {
       this.tail.clear(head);
       this.tailDataVersion = version;
@@ -350,15 +271,7 @@ export class SqliteEventStore implements EventStore {
 
   private async closeNow(): Promise<void> {
     // Appends still waiting for another process's lock get one last try, then fail: nothing waits past the close.
-    clearTimeout(this.lockTimer);
-    this.lockTimer = undefined;
-    this.closing = true;
-    await this.committing;
-    // The appends queued meanwhile, in batches of maxBatch.
-    while (this.queue.length > 0) {
-      this.flush();
-      await this.committing;
-    }
+    await this.group.close();
     this.closed = true;
     this.elsewhere.close();
     await Promise.all([...this.subscriptions].map((s) => s.close()));
