@@ -126,6 +126,13 @@ describe('HTTP stock alerts', () => {
       expect(low.metadata).to.include({ correlationId: crossing.headers['x-request-id'], causationId: crossing.headers['x-request-id'] });
       for (const delta of [-1, -1]) expect(await appendedBy(await adjustment(sku, delta))).to.deep.equal(['InventoryAdjusted']);
       expect(await alertsOf(sku)).to.deep.equal(['StockLevelLow']);
+
+      // The audit trail shows the alert with its metadata, and the SKU's state after it.
+      const audit = await app.http().get(`/api/v1/admin/audit/streams/inventory-${sku}`).set(as(admin));
+      expect(audit.status, JSON.stringify(audit.body)).to.equal(200);
+      const audited = (audit.body.events as Array<{ type: string; metadata: Record<string, unknown>; stateAfter: Record<string, unknown> }>).find((e) => e.type === 'StockLevelLow')!;
+      expect(audited.metadata).to.include({ actor: `admin:${(await app.http().get('/api/v1/account/me').set(as(admin))).body.customerId}` });
+      expect(audited.stateAfter).to.include({ onHand: 4, threshold: null, stockedOut: false });
     });
 
     it('lists what is low with ?low=true (the threshold in force, out of stock included)', async () => {
