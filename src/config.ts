@@ -37,6 +37,8 @@ export type Config = {
   leaseMs: number;
   /** How often leases are renewed and the processes balanced: a third of LEASE_MS unless set. */
   leaseHeartbeatMs: number;
+  /** Available quantity below which a SKU without a threshold of its own is low on stock (its admins are emailed once per crossing). */
+  lowStockThreshold: number;
   /** Server processes started by `npm start` on this host, sharing PORT (node:cluster). 1 runs the shop in the started process itself. */
   workers: number;
 };
@@ -68,6 +70,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   corsOrigins: origins(env.CORS_ORIGINS),
   ...leases(env),
   workers: integer(env, 'WORKERS', 1, 1, 256),
+  lowStockThreshold: integer(env, 'LOW_STOCK_THRESHOLD', 5, 0, 1_000_000),
 });
 
 const leases = (env: NodeJS.ProcessEnv) => {

@@ -9,6 +9,7 @@ import { ProcessHost, ProjectionHost } from '../cluster/hosts.js';
 import { RunnerBoard, type ClusterView } from '../cluster/view.js';
 import { CommandHandler } from '../commands/command-handler.js';
 import type { Config } from '../config.js';
+import { inventoryDeciderFor } from '../domain/inventory/inventory.js';
 import { eventSchema, type EventSchema } from '../domain/shared/event-schema.js';
 import { UPCASTERS } from '../domain/upcasters.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
@@ -72,6 +73,7 @@ const T = {
   mailer: Symbol('Mailer'),
   jobs: Symbol('JobRunner'),
   processes: Symbol('ProcessManagerRunners'),
+  inventory: Symbol('InventoryDecider'),
 } as const;
 
 export const compose = async (config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<System> => {
@@ -181,6 +183,7 @@ const once = <V>(make: (c: DependencyContainer) => V) => ({ useFactory: instance
 
 const registerServices = (scope: DependencyContainer, config: Config) => {
   scope.register(T.schema, once(() => eventSchema(UPCASTERS)));
+  scope.register(T.inventory, once(() => inventoryDeciderFor(config.lowStockThreshold)));
   scope.register(T.views, once((c) => new ProjectionViews(c.resolve(T.readModels))));
   scope.register(
     T.rebuilds,
@@ -291,6 +294,7 @@ const registerProcesses = (scope: DependencyContainer, config: Config) => {
         readModels: c.resolve(T.readModels),
         schema: c.resolve(T.schema),
         commands: c.resolve(T.commands),
+        inventory: c.resolve(T.inventory),
         logger: c.resolve(T.logger),
         clock: c.resolve(T.clock),
         jobsScheduled: (scheduled) => jobs.wake(scheduled),
@@ -308,6 +312,7 @@ const resolveDeps = (scope: DependencyContainer): AppDeps => ({
   schema: scope.resolve(T.schema),
   readModels: scope.resolve(T.views),
   commands: scope.resolve(T.commands),
+  inventory: scope.resolve(T.inventory),
   cluster: scope.resolve(T.clusterView),
   passwords: scope.resolve(T.passwords),
   tokens: scope.resolve(T.tokens),

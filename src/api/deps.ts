@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { ClusterView } from '../cluster/view.js';
 import type { CommandHandler } from '../commands/command-handler.js';
 import type { Config } from '../config.js';
+import type { InventoryDecider } from '../domain/inventory/inventory.js';
 import type { EventSchema } from '../domain/shared/event-schema.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
@@ -22,6 +23,8 @@ export type RunningProcess = Pick<ProcessManagerRunner<unknown>, 'name' | 'caugh
 /** Everything the HTTP edge needs, as plain objects: the composition root builds it, tests build it by hand. */
 export type AppDeps = {
   config: Pick<Config, 'currency' | 'rateLimitPerMinute' | 'trustProxy' | 'corsOrigins'>;
+  /** The inventory decider with the shop's default low-stock threshold (LOW_STOCK_THRESHOLD): one instance, shared with the saga. */
+  inventory: InventoryDecider;
   logger: Logger;
   clock: () => Date;
   eventStore: EventStore;

@@ -58,7 +58,7 @@ const seedItem = async (commands: CommandHandler, item: DemoItem, currency: stri
   }
   // Received once, on a SKU nothing else happened to yet (If-Match 0): a receipt already made
   // is recognised by its key, or refused by its revision.
-  if (stock > 0) await receiveStock(commands, item.sku, stock, { ...context, idempotencyKey: keyOf(item, 'stock'), ifMatch: 0 }).catch(unless(PreconditionFailedError));
+  if (stock > 0) await receiveStock({ commands }, item.sku, stock, { ...context, idempotencyKey: keyOf(item, 'stock'), ifMatch: 0 }).catch(unless(PreconditionFailedError));
   return !listed;
 };
 

@@ -20,7 +20,7 @@ const differing = (actual: Document, expected: Record<string, unknown>, source: 
 
 const stockLevelLog: Invariant = {
   name: 'stock-level-log',
-  rule: "Every SKU of the log has a stock level (and no other), whose product, on hand, reserved, available and revision are those of its inventory stream.",
+  rule: "Every SKU of the log has a stock level (and no other), whose product, on hand, reserved, available, low-stock threshold, shoppers waiting and revision are those of its inventory stream.",
   reads: ['stock-levels'],
   check: (s) => {
     const found = violation('stock-level-log');
@@ -30,7 +30,10 @@ const stockLevelLog: Invariant = {
       const level = levels(s).get(sku);
       if (!level) out.push(found(sku, 'the log tracks this SKU, the read model not'));
       else {
-        const expected = { productId: state.productId, onHand: state.onHand, reserved: state.reserved, available: state.onHand - state.reserved, revision };
+        const expected = {
+          productId: state.productId, onHand: state.onHand, reserved: state.reserved, available: state.onHand - state.reserved,
+          threshold: state.threshold, waiting: state.watchers.length, revision,
+        };
         out.push(...differing(level, expected, 'the inventory stream says').map((detail) => found(sku, detail)));
       }
     }

@@ -1,4 +1,6 @@
 import { deliverNotification, type NotificationDeps } from '../commands/notifications.js';
+import { deliverStockNotice } from '../commands/stock-notifications.js';
+import type { StockNotice } from './stock-notifications.js';
 import { chargePayment, expirePayment, reconcilePayment, refundPayment, type PaymentDeps } from '../commands/payments.js';
 import type { JobHandlers } from './jobs.js';
 import type { NotificationPayload } from './notifications.js';
@@ -10,4 +12,5 @@ export const jobHandlers = (payments: PaymentDeps, notifications: NotificationDe
   'reconcile-payment': (payload) => reconcilePayment(payments, String(payload.paymentId), payload),
   'refund-payment': (payload) => refundPayment(payments, String(payload.paymentId), payload),
   'send-notification': (payload) => deliverNotification(notifications, payload as unknown as NotificationPayload),
+  'notify-stock': (payload) => deliverStockNotice(notifications, payload as unknown as StockNotice),
 });

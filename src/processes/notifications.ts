@@ -2,11 +2,14 @@ import type { OrderCancelled, OrderCreated, OrderDelivered, OrderShipped } from 
 import type { PaymentFailed, PaymentRefunded } from '../domain/payment/payment.js';
 import type { Money } from '../domain/shared/types.js';
 import type { RecordedEvent } from '../infrastructure/event-store/event-store.js';
+import { STOCK_ALERTS } from '../domain/inventory/stock-alerts.js';
 import { nothing, occurredAt, type ProcessManager, type Reaction } from './process-manager.js';
+import { isStockAlert, stockAlertJob } from './stock-notifications.js';
 
 /**
  * One email per fact: each notifying event schedules exactly one job, whose id is the
- * event's; a redelivered event cannot schedule a second one.
+ * event's; a redelivered event cannot schedule a second one. Stock alerts go to the admins
+ * (and back in stock to the shoppers waiting): ./stock-notifications.ts.
  */
 
 /** OrderDelivered asks for a review of what was delivered (seed 003: reviews react to fulfilment). */
@@ -16,20 +19,25 @@ export type NotificationPayload = {
   notificationId: string;
   type: string;
   customerId: string;
-  orderId: string;
+  /** The order it is about; null for a stock alert, which is about a product. */
+  orderId: string | null;
+  productId?: string;
+  sku?: string;
   subject: string;
   text: string;
 };
 
 export const notificationsManager: ProcessManager<Record<string, never>> = {
   name: 'notifications',
-  eventTypes: NOTIFYING_EVENTS,
-  sagaId: (event) => String(event.data.customerId),
+  eventTypes: [...NOTIFYING_EVENTS, ...STOCK_ALERTS],
+  // A stock alert is no customer's: its "saga" is its SKU's (the state is empty either way).
+  sagaId: (event) => (isStockAlert(event.type) ? `sku:${String(event.data.sku)}` : String(event.data.customerId)),
   initialState: () => ({}),
   react: (state, event) => react(state, event),
 };
 
 export const react = (state: Record<string, never>, event: RecordedEvent): Reaction<Record<string, never>> => {
+  if (isStockAlert(event.type)) return { state, commands: [], jobs: [stockAlertJob(event)] };
   const message = messageFor(event);
   if (!message) return nothing(state);
   const orderId = String(event.data.orderId);

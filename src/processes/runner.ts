@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { CommandHandler } from '../commands/command-handler.js';
+import type { InventoryDecider } from '../domain/inventory/inventory.js';
 import type { EventSchema } from '../domain/shared/event-schema.js';
 import { NotFoundError } from '../domain/shared/errors.js';
 import type { EventStore, RecordedEvent } from '../infrastructure/event-store/event-store.js';
@@ -38,6 +39,8 @@ export type ProcessRunnerDeps = {
   readModels: ReadModelStore;
   schema: EventSchema;
   commands: CommandHandler;
+  /** The shop's inventory decider (its default low-stock threshold); the default one when left out. */
+  inventory?: InventoryDecider;
   logger: Logger;
   clock: () => Date;
   /** Called when a batch scheduled jobs, to wake the job runner. */

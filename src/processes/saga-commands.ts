@@ -1,6 +1,6 @@
 import type { CommandContext, CommandHandler } from '../commands/command-handler.js';
 import { cartDecider, cartStream } from '../domain/cart/cart.js';
-import { inventoryDecider, inventoryStream } from '../domain/inventory/inventory.js';
+import { inventoryDecider, inventoryStream, type InventoryDecider } from '../domain/inventory/inventory.js';
 import { orderDecider, orderStream } from '../domain/ordering/order.js';
 import { paymentDecider, paymentStream } from '../domain/payment/payment.js';
 import { shipmentDecider, shipmentStream } from '../domain/shipping/shipment.js';
@@ -13,7 +13,7 @@ import type { SagaCommand } from './process-manager.js';
  * `<manager>:<event id>:<n>`), so a redelivered event appends nothing new; it carries the
  * triggering event's correlation and the process manager as its actor.
  */
-export const sendSagaCommand = (deps: { commands: CommandHandler; clock: () => Date }, manager: string, saga: SagaCommand, event: RecordedEvent, index: number) => {
+export const sendSagaCommand = (deps: { commands: CommandHandler; clock: () => Date; inventory?: InventoryDecider }, manager: string, saga: SagaCommand, event: RecordedEvent, index: number) => {
   const context: CommandContext = {
     correlationId: String(event.metadata.correlationId ?? event.id),
     causationId: event.id,
@@ -29,7 +29,7 @@ export const sendSagaCommand = (deps: { commands: CommandHandler; clock: () => D
     case 'payment':
       return commands.handle(paymentDecider, paymentStream(saga.id), saga.command, context);
     case 'inventory':
-      return commands.handle(inventoryDecider, inventoryStream(saga.id), saga.command, context);
+      return commands.handle(deps.inventory ?? inventoryDecider, inventoryStream(saga.id), saga.command, context);
     case 'shipment':
       return commands.handle(shipmentDecider, shipmentStream(saga.id), saga.command, context);
     case 'cart':

@@ -48,7 +48,7 @@ describe('the audit trail over HTTP', function () {
     let others: Array<{ orderId: string; sku: string; customerId: string }>;
 
     beforeEach(async () => {
-      const product = await stockedProduct(app, admin, 5, 1500);
+      const product = await stockedProduct(app, admin, 50, 1500);
       sku = product.sku;
       await addToCart(app, shopper, product.productId, 2);
       const placed = await app.http().post('/api/v1/checkout').set('Authorization', `Bearer ${shopper.token}`).set('X-Request-Id', checkoutRequest)
@@ -57,7 +57,7 @@ describe('the audit trail over HTTP', function () {
       orderId = placed.body.orderId;
 
       // Two other customers' orders: one of another SKU, one of the same SKU.
-      const otherProduct = await stockedProduct(app, admin, 5, 900);
+      const otherProduct = await stockedProduct(app, admin, 50, 900);
       others = [];
       for (const { productId, sku: bought } of [otherProduct, product]) {
         const other = await app.customer('Other');
@@ -173,14 +173,14 @@ describe('the audit trail over HTTP', function () {
         ['StockReserved', { status: 'reserved', quantity: 2 }],
         ['StockDispatched', { status: 'dispatched', quantity: 2 }],
       ]);
-      expect(res.body.state).to.include({ onHand: 3, reserved: 1 });
+      expect(res.body.state).to.include({ onHand: 48, reserved: 1 });
     });
   });
 
   describe('of orders placed under one request id', () => {
     // X-Request-Id comes from the client and becomes the correlation id: two clients may send the same one.
     it("keeps another customer's order of the same SKU out of the timeline", async () => {
-      const { productId, sku } = await stockedProduct(app, admin, 5);
+      const { productId, sku } = await stockedProduct(app, admin, 50);
       const other = await app.customer('Other');
       const orders: string[] = [];
       for (const who of [shopper, other]) {

@@ -49,6 +49,6 @@ describe('a hot SKU', function () {
     expect(state).to.deep.include({ onHand: 10, reserved: 10 });
     await app.settled();
     const level = await app.http().get(`/api/v1/inventory/${sku}`).set('Authorization', `Bearer ${admin}`);
-    expect(level.body).to.deep.equal({ sku, onHand: 10, reserved: 10, available: 0 });
+    expect(level.body).to.deep.equal({ sku, onHand: 10, reserved: 10, available: 0, threshold: 5, lowStock: true, outOfStock: true, waiting: 0 });
   });
 });

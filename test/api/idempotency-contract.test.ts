@@ -45,7 +45,7 @@ describe('HTTP Idempotency-Key: one key, one request', () => {
     expect(adjusted.status, JSON.stringify(adjusted.body)).to.equal(200);
     expect(adjusted.headers['idempotent-replayed']).to.equal(undefined);
     expect(adjusted.body).to.include({ onHand: 2 });
-    expect((await app.events()).filter((e) => e.type === 'StockAdjusted').map((e) => e.data.delta)).to.deep.equal([-3]);
+    expect((await app.events()).filter((e) => e.type === 'InventoryAdjusted').map((e) => e.data.delta)).to.deep.equal([-3]);
   });
 
   it('empties the cart on a checkout sent with the key that added its line', async () => {

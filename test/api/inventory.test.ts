@@ -21,15 +21,15 @@ describe('HTTP inventory', () => {
   it('receives stock and answers the levels (200)', async () => {
     const res = await receipt(10);
     expect(res.status).to.equal(200);
-    expect(res.body).to.deep.equal({ sku, onHand: 10, reserved: 0, available: 10 });
+    expect(res.body).to.deep.equal({ sku, onHand: 10, reserved: 0, available: 10, threshold: 5, lowStock: false, outOfStock: false, waiting: 0 });
     expect(res.headers.etag).to.equal('"1"');
   });
 
   it('adjusts stock down and up (200) with the reason in the event', async () => {
     await receipt(10);
-    expect((await adjustment(-3, 'damaged')).body).to.deep.equal({ sku, onHand: 7, reserved: 0, available: 7 });
+    expect((await adjustment(-3, 'damaged')).body).to.deep.equal({ sku, onHand: 7, reserved: 0, available: 7, threshold: 5, lowStock: false, outOfStock: false, waiting: 0 });
     expect((await adjustment(2)).body).to.include({ onHand: 9 });
-    const adjusted = (await app.events()).filter((e) => e.type === 'StockAdjusted');
+    const adjusted = (await app.events()).filter((e) => e.type === 'InventoryAdjusted');
     expect(adjusted.map((e) => [e.data.delta, e.data.reason])).to.deep.equal([[-3, 'damaged'], [2, 'stocktake']]);
   });
 
@@ -47,7 +47,7 @@ describe('HTTP inventory', () => {
     const res = await appendsNothing(app, () => adjustment(-3, 'stocktake'));
     expectProblem(res, 409);
     expect(res.body.detail).to.match(/below the 3 reserved/);
-    expect((await adjustment(-2)).body).to.deep.equal({ sku, onHand: 3, reserved: 3, available: 0 });
+    expect((await adjustment(-2)).body).to.deep.equal({ sku, onHand: 3, reserved: 3, available: 0, threshold: 5, lowStock: true, outOfStock: true, waiting: 0 });
   });
 
   it('refuses bad quantities and deltas (400), appending nothing', async () => {
@@ -71,7 +71,7 @@ describe('HTTP inventory', () => {
     const results = await Promise.all(Array.from({ length: 8 }, (_, i) => receipt(i + 1)));
     expect(results.map((r) => r.status)).to.deep.equal(Array(8).fill(200));
     const level = await app.http().get(`/api/v1/inventory/${sku}`).set('Authorization', `Bearer ${admin}`);
-    expect(level.body).to.deep.equal({ sku, onHand: 36, reserved: 0, available: 36 });
+    expect(level.body).to.deep.equal({ sku, onHand: 36, reserved: 0, available: 36, threshold: 5, lowStock: false, outOfStock: false, waiting: 0 });
     expect((await app.events()).filter((e) => e.type === 'StockReceived')).to.have.length(8);
   });
 

@@ -14,13 +14,14 @@ import {
   type RegisterInventoryItem,
   type ReleaseStock,
   type ReserveStock,
-  type StockAdjusted,
+  type InventoryAdjusted,
   type StockDispatched,
   type StockReceived,
   type StockReleased,
   type StockReservationFailed,
   type StockReserved,
 } from '../../src/domain/inventory/inventory.js';
+import type { InventoryOutOfStock, StockLevelLow } from '../../src/domain/inventory/stock-alerts.js';
 import { ConflictError, IllegalStateError, NotFoundError, ValidationError } from '../../src/domain/shared/errors.js';
 import { specFor } from '../support/given-when-then.js';
 
@@ -68,10 +69,10 @@ describe('Inventory', () => {
     it('is adjusted up', () => given([registered()]).when(adjust(4)).then([adjusted(4)]));
 
     it('is adjusted down to exactly nothing on hand', () =>
-      given([registered(), received(5)]).when(adjust(-5)).then([adjusted(-5)]));
+      given([registered(), received(5)]).when(adjust(-5)).then([adjusted(-5), outOfStock()]));
 
     it('keeps the reason trimmed', () =>
-      given([registered(), received(5)]).when(adjust(-2, '  damaged  ')).then([adjusted(-2, 'damaged')]));
+      given([registered(), received(5)]).when(adjust(-2, '  damaged  ')).then([adjusted(-2, 'damaged'), low(3, 5)]));
 
     it('cannot be adjusted below what is reserved (nothing reserved: below zero)', () =>
       given([registered(), received(5)]).when(adjust(-6)).thenThrows(IllegalStateError, /would leave -1 on hand, below the 0 reserved/));
@@ -99,7 +100,7 @@ describe('Inventory', () => {
     it('reserves for an order within what is available', () =>
       given(onHand()).when(reserve(ORDER_A, 4)).then([reserved(ORDER_A, 4)]));
 
-    it('reserves exactly what is available', () => given(onHand()).when(reserve(ORDER_A, 10)).then([reserved(ORDER_A, 10)]));
+    it('reserves exactly what is available', () => given(onHand()).when(reserve(ORDER_A, 10)).then([reserved(ORDER_A, 10), outOfStock()]));
 
     it('records a failed reservation, as a fact, for more than is available', () =>
       given(onHand()).when(reserve(ORDER_A, 11)).then([reservationFailed(ORDER_A, 11, 10)]));
@@ -108,7 +109,7 @@ describe('Inventory', () => {
       given([...onHand(), reserved(ORDER_A, 6)]).when(reserve(ORDER_B, 5)).then([reservationFailed(ORDER_B, 5, 4)]));
 
     it('counts what other orders released again', () =>
-      given([...onHand(), reserved(ORDER_A, 6), released(ORDER_A, 6)]).when(reserve(ORDER_B, 10)).then([reserved(ORDER_B, 10)]));
+      given([...onHand(), reserved(ORDER_A, 6), released(ORDER_A, 6)]).when(reserve(ORDER_B, 10)).then([reserved(ORDER_B, 10), outOfStock()]));
 
     for (const [label, quantity] of [
       ['zero', 0],
@@ -145,7 +146,7 @@ describe('Inventory', () => {
 
     it('releases nothing for another order', () => given(reservedStock()).when(release(ORDER_B)).then([]));
 
-    it('can be adjusted down to what is reserved', () => given(reservedStock()).when(adjust(-6)).then([adjusted(-6)]));
+    it('can be adjusted down to what is reserved', () => given(reservedStock()).when(adjust(-6)).then([adjusted(-6), outOfStock()]));
 
     it('cannot be adjusted below what is reserved', () =>
       given(reservedStock()).when(adjust(-7)).thenThrows(IllegalStateError, /would leave 3 on hand, below the 4 reserved/));
@@ -166,7 +167,7 @@ describe('Inventory', () => {
 
     it('dispatches nothing', () => given(failedReservation()).when(dispatch(ORDER_A)).then([]));
 
-    it('still reserves for other orders', () => given(failedReservation()).when(reserve(ORDER_B, 2)).then([reserved(ORDER_B, 2)]));
+    it('still reserves for other orders', () => given(failedReservation()).when(reserve(ORDER_B, 2)).then([reserved(ORDER_B, 2), outOfStock()]));
 
     it('leaves the levels as they were', () =>
       expect(levels(stateOf(failedReservation()))).to.deep.equal({ sku: SKU, onHand: 2, reserved: 0, available: 2 }));
@@ -181,7 +182,7 @@ describe('Inventory', () => {
 
     it('does not reserve again for that order', () => given(releasedStock()).when(reserve(ORDER_A, 4)).then([]));
 
-    it('can be adjusted down to nothing again', () => given(releasedStock()).when(adjust(-10)).then([adjusted(-10)]));
+    it('can be adjusted down to nothing again', () => given(releasedStock()).when(adjust(-10)).then([adjusted(-10), outOfStock()]));
 
     it('makes the stock available again', () =>
       expect(levels(stateOf(releasedStock()))).to.deep.equal({ sku: SKU, onHand: 10, reserved: 0, available: 10 }));
@@ -199,7 +200,7 @@ describe('Inventory', () => {
     it('has lowered both what is on hand and what is reserved', () =>
       expect(levels(stateOf(dispatchedStock()))).to.deep.equal({ sku: SKU, onHand: 6, reserved: 1, available: 5 }));
 
-    it('can be adjusted down to what other orders still reserve', () => given(dispatchedStock()).when(adjust(-5)).then([adjusted(-5)]));
+    it('can be adjusted down to what other orders still reserve', () => given(dispatchedStock()).when(adjust(-5)).then([adjusted(-5), outOfStock()]));
 
     it('cannot be adjusted below what other orders still reserve', () =>
       given(dispatchedStock()).when(adjust(-6)).thenThrows(IllegalStateError, /would leave 0 on hand, below the 1 reserved/));
@@ -346,6 +347,9 @@ const tracked = (): Extract<Inventory, { status: 'Tracked' }> => ({
   reserved: 0,
   open: {},
   settled: [],
+  threshold: null,
+  stockedOut: false,
+  watchers: [],
 });
 
 const register = (overrides: Partial<RegisterInventoryItem> = {}): RegisterInventoryItem => ({
@@ -370,9 +374,16 @@ const received = (quantity: number): StockReceived => ({
   data: { sku: SKU, productId: PRODUCT, quantity, receivedAt: NOW },
 });
 
-const adjusted = (delta: number, reason = 'stock count'): StockAdjusted => ({
-  type: 'StockAdjusted',
+const adjusted = (delta: number, reason = 'stock count'): InventoryAdjusted => ({
+  type: 'InventoryAdjusted',
   data: { sku: SKU, productId: PRODUCT, delta, reason, adjustedAt: NOW },
+});
+
+const outOfStock = (): InventoryOutOfStock => ({ type: 'InventoryOutOfStock', data: { sku: SKU, productId: PRODUCT, detectedAt: NOW } });
+
+const low = (available: number, threshold: number): StockLevelLow => ({
+  type: 'StockLevelLow',
+  data: { sku: SKU, productId: PRODUCT, available, threshold, detectedAt: NOW },
 });
 
 const reserve = (orderId: string, quantity: number): ReserveStock => ({ type: 'ReserveStock', orderId, quantity, now: NOW });

@@ -31,6 +31,7 @@ describe('Job runner', () => {
     'reconcile-payment': charge,
     'refund-payment': charge,
     'send-notification': charge,
+    'notify-stock': charge,
   });
 
   const runner = (options: JobRunnerOptions = {}, jobHandlers = handlers()) => {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { RecordedEvent } from '../../src/infrastructure/event-store/event-store.js';
 import { NOTIFYING_EVENTS, notificationsManager, react, type NotificationPayload } from '../../src/processes/notifications.js';
 import type { Job } from '../../src/processes/process-manager.js';
+import type { StockNotice } from '../../src/processes/stock-notifications.js';
 import { HOME, LINES, TOTAL } from '../domain/order-fixtures.js';
 import { recorded } from '../projections/projection-fixture.js';
 
@@ -121,9 +122,46 @@ describe('Notifications', () => {
     }
   });
 
+  describe('for a stock alert', () => {
+    const alert = (type: string, data: Record<string, unknown>) => ({
+      ...recorded(type, { sku: 'MUG-1', productId: PRODUCT, detectedAt: OCCURRED_AT, ...data }, { occurredAt: OCCURRED_AT, streamName: 'inventory-MUG-1' }),
+      id: EVENT_ID,
+    });
+    const notice = (type: string, fields: Partial<StockNotice>): Job => ({
+      id: `notify-stock:${EVENT_ID}`,
+      kind: 'notify-stock',
+      runAt: OCCURRED_AT,
+      payload: { alertId: EVENT_ID, type, sku: 'MUG-1', productId: PRODUCT, available: 0, threshold: null, customers: [], ...fields },
+    });
+
+    it('schedules one job for the admins on StockLevelLow, with the threshold crossed', () =>
+      expect(jobsFor(alert('StockLevelLow', { available: 3, threshold: 5 }))).to.deep.equal([notice('StockLevelLow', { available: 3, threshold: 5 })]));
+
+    it('schedules one job for the admins on InventoryOutOfStock', () =>
+      expect(jobsFor(alert('InventoryOutOfStock', {}))).to.deep.equal([notice('InventoryOutOfStock', {})]));
+
+    it('schedules one job on InventoryBackInStock for the admins and the shoppers it names', () =>
+      expect(jobsFor(alert('InventoryBackInStock', { available: 4, notify: ['c-1', 'c-2'] }))).to.deep.equal([
+        notice('InventoryBackInStock', { available: 4, customers: ['c-1', 'c-2'] }),
+      ]));
+
+    it('schedules the same job for the same alert delivered again', () =>
+      expect(jobsFor(alert('InventoryOutOfStock', {}))).to.deep.equal(jobsFor(alert('InventoryOutOfStock', {}))));
+
+    it("groups alerts by SKU, apart from any customer's events", () =>
+      expect(notificationsManager.sagaId(alert('StockLevelLow', { available: 3, threshold: 5 }))).to.equal('sku:MUG-1'));
+
+    for (const type of ['LowStockThresholdSet', 'BackInStockRequested', 'InventoryAdjusted'] as const) {
+      it(`sends nothing on ${type}`, () => expect(react({}, alert(type, { customerId: CUSTOMER })).jobs).to.deep.equal([]));
+    }
+  });
+
   describe('as a process manager', () => {
-    it('listens to the notifying events', () =>
-      expect(notificationsManager.eventTypes).to.have.members(['OrderCreated', 'PaymentFailed', 'OrderShipped', 'OrderDelivered', 'OrderCancelled', 'PaymentRefunded']));
+    it('listens to the notifying events and the stock alerts', () =>
+      expect(notificationsManager.eventTypes).to.have.members([
+        'OrderCreated', 'PaymentFailed', 'OrderShipped', 'OrderDelivered', 'OrderCancelled', 'PaymentRefunded',
+        'StockLevelLow', 'InventoryOutOfStock', 'InventoryBackInStock',
+      ]));
 
     it('groups the events by customer', () => expect(notificationsManager.sagaId(orderShipped())).to.equal(CUSTOMER));
 
@@ -141,6 +179,7 @@ const EVENT_ID = '3f2a1b4c-5d6e-4f70-8a9b-0c1d2e3f4a5b';
 const OTHER_EVENT_ID = '4e3b2c5d-6e7f-4a81-9bac-1d2e3f4a5b6c';
 const ORDER = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
 const CUSTOMER = 'customer-7';
+const PRODUCT = '5c4d3e2f-1a0b-4c9d-8e7f-6a5b4c3d2e1f';
 const PAYMENT = 'payment-1';
 const SHIPMENT = '9b2f4c1e-3d5a-4e6f-8a7b-1c2d3e4f5a6b';
 const OCCURRED_AT = '2024-05-02T10:00:00.000Z';

@@ -69,12 +69,16 @@ describe('Projection runner', () => {
         available: 7,
         inStock: true,
       });
-      expect((await getStockLevel(readModels.collection<StockLevel>('stock_levels'), 'SKU-1'))?.level).to.deep.equal({
+      expect((await getStockLevel(readModels.collection<StockLevel>('stock_levels'), 'SKU-1', 5))?.level).to.deep.equal({
         sku: 'SKU-1',
         productId: 'p-1',
         onHand: 7,
         reserved: 0,
         available: 7,
+        threshold: 5,
+        lowStock: false,
+        outOfStock: false,
+        waiting: 0,
       });
       expect(await getCustomerProfile(readModels.collection<CustomerProfile>('customers'), 'c-1')).to.deep.include({
         email: 'ada@example.com',

@@ -19,6 +19,8 @@ describe('Stock levels projection', () => {
         onHand: 0,
         reserved: 0,
         available: 0,
+        threshold: null,
+        waiting: 0,
         revision: 0,
         updatedAt: T1,
       }));
@@ -40,6 +42,40 @@ describe('Stock levels projection', () => {
         recorded('StockReservationFailed', { sku: 'SKU-1', productId: 'product-SKU-1', orderId: 'o-1', requested: 3, available: 1, failedAt: T2 }, { revision: 2, occurredAt: T2 }),
       ]);
       expect(doc).to.deep.include({ onHand: 1, reserved: 0, available: 1, revision: 2, updatedAt: T2 });
+    });
+
+    it('reads adjustments of either name alike (InventoryAdjusted, and StockAdjusted of older logs)', () => {
+      const doc = fold([
+        recorded('InventoryItemRegistered', registered('SKU-1'), { revision: 0, occurredAt: T1 }),
+        recorded('StockReceived', received('SKU-1', 10), { revision: 1, occurredAt: T1 }),
+        recorded('StockAdjusted', adjusted('SKU-1', -4), { revision: 2, occurredAt: T2 }),
+        recorded('InventoryAdjusted', adjusted('SKU-1', -1), { revision: 3, occurredAt: T2 }),
+      ]);
+      expect(doc).to.deep.include({ onHand: 5, available: 5, revision: 3 });
+    });
+
+    it("keeps the admin's threshold and counts the shoppers waiting until they are told; alerts move no stock but follow the revision", () => {
+      const sku = { sku: 'SKU-1', productId: 'product-SKU-1' };
+      const doc = fold([
+        recorded('InventoryItemRegistered', registered('SKU-1'), { revision: 0, occurredAt: T1 }),
+        recorded('LowStockThresholdSet', { ...sku, threshold: 8, setAt: T1 }, { revision: 1, occurredAt: T1 }),
+        recorded('BackInStockRequested', { ...sku, customerId: 'c-1', requestedAt: T1 }, { revision: 2, occurredAt: T1 }),
+        recorded('BackInStockRequested', { ...sku, customerId: 'c-2', requestedAt: T1 }, { revision: 3, occurredAt: T1 }),
+      ]);
+      expect(doc).to.deep.include({ threshold: 8, waiting: 2, revision: 3, onHand: 0 });
+      const told = [
+        recorded('StockReceived', received('SKU-1', 3), { revision: 4, occurredAt: T2 }),
+        recorded('InventoryBackInStock', { ...sku, available: 3, notify: ['c-1', 'c-2'], detectedAt: T2 }, { revision: 5, occurredAt: T2 }),
+        recorded('StockLevelLow', { ...sku, available: 3, threshold: 8, detectedAt: T2 }, { revision: 6, occurredAt: T2 }),
+      ].reduce<StockLevel | null>((current, event) => evolve(current, event), doc);
+      expect(told).to.deep.include({ threshold: 8, waiting: 0, onHand: 3, available: 3, revision: 6, updatedAt: T2 });
+    });
+
+    it('applying the same alert twice changes nothing', () => {
+      const doc = fold([recorded('InventoryItemRegistered', registered('SKU-1'), { revision: 0, occurredAt: T1 })]);
+      const low = recorded('LowStockThresholdSet', { sku: 'SKU-1', productId: 'product-SKU-1', threshold: 2, setAt: T2 }, { revision: 1, occurredAt: T2 });
+      const once = evolve(doc, low);
+      expect(evolve(once, low)).to.deep.equal(once);
     });
 
     it('falls back to the recording time when the event carries no occurrence time', () =>
@@ -82,15 +118,15 @@ describe('Stock levels projection', () => {
     afterEach(() => fixture.close());
 
     it('getStockLevel returns the level and the inventory stream revision', async () =>
-      expect(await getStockLevel(levels(), 'SKU-A')).to.deep.equal({
-        level: { sku: 'SKU-A', productId: 'product-SKU-A', onHand: 12, reserved: 0, available: 12 },
+      expect(await getStockLevel(levels(), 'SKU-A', 5)).to.deep.equal({
+        level: { sku: 'SKU-A', productId: 'product-SKU-A', onHand: 12, reserved: 0, available: 12, threshold: 5, lowStock: false, outOfStock: false, waiting: 0 },
         revision: 1,
       }));
 
-    it('getStockLevel finds nothing for an unknown SKU', async () => expect(await getStockLevel(levels(), 'SKU-Z')).to.equal(undefined));
+    it('getStockLevel finds nothing for an unknown SKU', async () => expect(await getStockLevel(levels(), 'SKU-Z', 5)).to.equal(undefined));
 
     it('listStockLevels lists every SKU, least available first', async () => {
-      const page = await listStockLevels(levels(), { page: 1, pageSize: 10 });
+      const page = await listStockLevels(levels(), { page: 1, pageSize: 10 }, 5);
       expect(page.items.map((l) => [l.sku, l.available])).to.deep.equal([
         ['SKU-C', 0],
         ['SKU-B', 2],
@@ -101,13 +137,27 @@ describe('Stock levels projection', () => {
     });
 
     it('listStockLevels keeps only SKUs below the low-stock mark (strictly)', async () => {
-      const page = await listStockLevels(levels(), { lowStockBelow: 5, page: 1, pageSize: 10 });
+      const page = await listStockLevels(levels(), { lowStockBelow: 5, page: 1, pageSize: 10 }, 5);
       expect(page.items.map((l) => l.sku)).to.deep.equal(['SKU-C', 'SKU-B']);
       expect(page.total).to.equal(2);
     });
 
+    it('listStockLevels with low keeps the SKUs below the threshold in force (the default where none is set), out of stock included', async () => {
+      await fixture.append('inventory-SKU-A', 'LowStockThresholdSet', { sku: 'SKU-A', productId: 'product-SKU-A', threshold: 20, setAt: T2 }, { occurredAt: T2 });
+      await fixture.append('inventory-SKU-B', 'LowStockThresholdSet', { sku: 'SKU-B', productId: 'product-SKU-B', threshold: 0, setAt: T2 }, { occurredAt: T2 });
+      await fixture.project();
+      const low = await listStockLevels(levels(), { low: true, page: 1, pageSize: 10 }, 5);
+      expect(low.items.map((l) => [l.sku, l.threshold, l.lowStock, l.outOfStock])).to.deep.equal([
+        ['SKU-C', 5, true, true],
+        ['SKU-A', 20, true, false],
+      ]);
+      expect(low.total).to.equal(2);
+      const fine = await listStockLevels(levels(), { low: false, page: 1, pageSize: 10 }, 5);
+      expect(fine.items.map((l) => [l.sku, l.lowStock])).to.deep.equal([['SKU-B', false], ['SKU-D', false]]);
+    });
+
     it('listStockLevels pages, counting every match in total', async () => {
-      const page = await listStockLevels(levels(), { lowStockBelow: 100, page: 2, pageSize: 3 });
+      const page = await listStockLevels(levels(), { lowStockBelow: 100, page: 2, pageSize: 3 }, 5);
       expect(page.items.map((l) => l.sku)).to.deep.equal(['SKU-A']);
       expect(page.total).to.equal(4);
     });

@@ -13,6 +13,7 @@ import { Metrics } from '../../src/api/observability.js';
 import { ClientRateLimit, LoginThrottle } from '../../src/api/rate-limits.js';
 import { registerCustomer } from '../../src/commands/accounts.js';
 import { CommandHandler, type CommandHandlerOptions } from '../../src/commands/command-handler.js';
+import { inventoryDeciderFor } from '../../src/domain/inventory/inventory.js';
 import { eventSchema } from '../../src/domain/shared/event-schema.js';
 import { UPCASTERS } from '../../src/domain/upcasters.js';
 import type { EventStore, RecordedEvent } from '../../src/infrastructure/event-store/event-store.js';
@@ -57,6 +58,8 @@ export type TestAppOptions = {
    * another store altogether (e.g. the EventStoreDB adapter on a model of its server).
    */
   eventStore?: (embedded: EventStore) => EventStore;
+  /** The shop's default low-stock threshold (LOW_STOCK_THRESHOLD; 5 unless set). */
+  lowStockThreshold?: number;
   /** Command handler settings (snapshots, cache size...), given the read-model store. */
   commandOptions?: (store: ReadModelStore) => Omit<CommandHandlerOptions, 'schema'>;
 };
@@ -84,7 +87,8 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     jobHandlers({ commands, provider: options.provider ? options.provider(provider) : provider, clock }, { readModels, mailer, clock, logger }),
     { pollMs: 50, maxAttempts: 5, retryBaseMs: 5 },
   );
-  const processDeps = { eventStore, readModels, schema, commands, logger, clock, jobsScheduled: (scheduled: Job[]) => jobs.wake(scheduled) };
+  const inventory = inventoryDeciderFor(options.lowStockThreshold ?? 5);
+  const processDeps = { eventStore, readModels, schema, commands, inventory, logger, clock, jobsScheduled: (scheduled: Job[]) => jobs.wake(scheduled) };
   const processes = [
     new ProcessManagerRunner(processDeps, orderSaga(options.paymentTimeoutMs ?? 30_000), { retryDelayMs: 10 }),
     new ProcessManagerRunner(processDeps, notificationsManager, { retryDelayMs: 10 }),
@@ -101,6 +105,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     schema,
     readModels,
     commands,
+    inventory,
     cluster,
     projections,
     passwords: new PasswordHasher(10),

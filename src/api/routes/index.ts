@@ -11,6 +11,7 @@ import { inventoryRoutes } from './inventory.js';
 import { operationsRoutes } from './operations.js';
 import { checkoutRoutes, orderRoutes, paymentRoutes } from './orders.js';
 import { shipmentRoutes } from './shipments.js';
+import { stockAlertRoutes } from './stock-alerts.js';
 
 /** The contract's version: its major is the /api/v1 of the paths. */
 export const API_VERSION = '1.0.0';
@@ -22,6 +23,7 @@ export const ROUTE_TABLE: readonly RouteGroup[] = [
   docsRoutes,
   accountRoutes,
   catalogRoutes,
+  stockAlertRoutes,
   searchRoutes,
   reviewRoutes,
   recommendationRoutes,

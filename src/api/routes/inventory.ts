@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { adjustStock, receiveStock } from '../../commands/inventory.js';
+import { adjustStock, receiveStock, setLowStockThreshold } from '../../commands/inventory.js';
 import { NotFoundError } from '../../domain/shared/errors.js';
 import { getStockLevel, listStockLevels, type StockLevel } from '../../projections/stock-levels/stock-levels.js';
 import type { AppDeps } from '../deps.js';
@@ -7,7 +7,7 @@ import { stockLevelPageSchema, stockLevelsSchema } from '../../projections/stock
 import { str } from '../../projections/json-schema.js';
 import { defineRoutes } from '../openapi/route-table.js';
 import { SKU_PATTERN } from '../dto/catalog.js';
-import { AdjustmentBody, ListStockQuery, ReceiptBody } from '../dto/inventory.js';
+import { AdjustmentBody, ListStockQuery, ReceiptBody, ThresholdBody } from '../dto/inventory.js';
 import { answerWrite, commandContext, setEtag } from '../http.js';
 import { parseDto, parseQuery } from '../validation.js';
 
@@ -20,12 +20,14 @@ const skuParam = (req: Request): string => {
 
 const handlers = (deps: AppDeps) => {
   const levels = deps.readModels.collection<StockLevel>('stock_levels');
+  const stock = { commands: deps.commands, inventory: deps.inventory };
+  const defaultThreshold = deps.inventory.lowStockThreshold;
 
   // Goods received into the warehouse.
   const recordReceipt: RequestHandler = async (req, res) => {
     const sku = skuParam(req);
     const { quantity } = await parseDto(ReceiptBody, req.body);
-    const result = await receiveStock(deps.commands, sku, quantity, commandContext(req, deps.clock()));
+    const result = await receiveStock(stock, sku, quantity, commandContext(req, deps.clock()));
     answerWrite(res, deps.sessions, 200, result.levels, result);
   };
 
@@ -33,28 +35,37 @@ const handlers = (deps: AppDeps) => {
   const recordAdjustment: RequestHandler = async (req, res) => {
     const sku = skuParam(req);
     const body = await parseDto(AdjustmentBody, req.body);
-    const result = await adjustStock(deps.commands, sku, body, commandContext(req, deps.clock()));
+    const result = await adjustStock(stock, sku, body, commandContext(req, deps.clock()));
     answerWrite(res, deps.sessions, 200, result.levels, result);
   };
 
-  // Stock levels, lowest availability first; `lowStockBelow` narrows to what needs reordering.
+  // The SKU's low-stock threshold; raising it above what is available is a crossing (StockLevelLow).
+  const setThreshold: RequestHandler = async (req, res) => {
+    const sku = skuParam(req);
+    const { threshold } = await parseDto(ThresholdBody, req.body);
+    const result = await setLowStockThreshold(stock, sku, threshold, commandContext(req, deps.clock()));
+    answerWrite(res, deps.sessions, 200, result.levels, result);
+  };
+
+  // Stock levels, lowest availability first; `low` or `lowStockBelow` narrow to what needs reordering.
   const listStock: RequestHandler = async (req, res) => {
-    res.json(await listStockLevels(levels, await parseQuery(ListStockQuery, req.query)));
+    const { low, ...query } = await parseQuery(ListStockQuery, req.query);
+    res.json(await listStockLevels(levels, { ...query, ...(low === undefined ? {} : { low: low === 'true' }) }, defaultThreshold));
   };
 
   // One SKU's levels.
   const viewStock: RequestHandler = async (req, res) => {
-    const found = await getStockLevel(levels, skuParam(req));
+    const found = await getStockLevel(levels, skuParam(req), defaultThreshold);
     if (!found) throw new NotFoundError('unknown SKU');
     setEtag(res, found.revision);
-    const { sku, onHand, reserved, available } = found.level;
-    res.json({ sku, onHand, reserved, available });
+    const { productId: _productId, ...level } = found.level;
+    res.json(level);
   };
 
-  return { recordReceipt, recordAdjustment, listStock, viewStock };
+  return { recordReceipt, recordAdjustment, setThreshold, listStock, viewStock };
 };
 
-const LEVELS = { sku: 'MUG-1', onHand: 12, reserved: 2, available: 10 };
+const LEVELS = { sku: 'MUG-1', onHand: 12, reserved: 2, available: 10, threshold: 5, lowStock: false, outOfStock: false, waiting: 0 };
 const sku = { sku: str({ pattern: SKU_PATTERN.source }) };
 
 export const inventoryRoutes = defineRoutes({
@@ -76,12 +87,20 @@ export const inventoryRoutes = defineRoutes({
       problems: [404, 409], headers: ['If-Match', 'ETag'],
       example: { body: { delta: -1, reason: 'damaged' }, response: { ...LEVELS, onHand: 11, available: 9 } },
     },
+    setThreshold: {
+      method: 'put', path: '/:sku/threshold', role: 'admin', summary: "The SKU's low-stock threshold (its admins are emailed once each time available falls below it)",
+      description: 'Without one, a SKU has the shop\'s default (LOW_STOCK_THRESHOLD). Setting the threshold in force appends nothing; raising it above what is available appends StockLevelLow.',
+      params: sku, body: ThresholdBody,
+      success: { status: 200, description: 'The levels now, with the threshold.', schema: stockLevelsSchema },
+      problems: [404], headers: ['If-Match', 'ETag'],
+      example: { body: { threshold: 20 }, response: { ...LEVELS, threshold: 20, lowStock: true } },
+    },
     listStock: {
-      method: 'get', path: '/', role: 'admin', summary: 'Stock levels, lowest availability first; `lowStockBelow` narrows to what needs reordering',
+      method: 'get', path: '/', role: 'admin', summary: 'Stock levels, lowest availability first; `low=true` (below the threshold in force) or `lowStockBelow` narrow to what needs reordering',
       query: ListStockQuery,
       success: { status: 200, description: 'One page of levels.', schema: stockLevelPageSchema },
       problems: [],
-      example: { query: { lowStockBelow: '5' }, response: { items: [{ ...LEVELS, productId: '7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d' }], total: 1, page: 1, pageSize: 20 } },
+      example: { query: { low: 'true' }, response: { items: [{ ...LEVELS, available: 3, onHand: 5, lowStock: true, productId: '7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d' }], total: 1, page: 1, pageSize: 20 } },
     },
     viewStock: {
       method: 'get', path: '/:sku', role: 'admin', summary: "One SKU's levels",

@@ -1,6 +1,16 @@
 import { ConflictError, IllegalStateError, NotFoundError, ValidationError } from '../shared/errors.js';
 import { bucketDelete, bucketGet, bucketSet, emptyBuckets, type Buckets } from '../shared/buckets.js';
 import type { Decider, DomainEvent } from '../shared/types.js';
+import {
+  crossings,
+  DEFAULT_LOW_STOCK_THRESHOLD,
+  evolveAlerts,
+  requestNotice,
+  setThreshold,
+  type RequestBackInStockNotice,
+  type SetLowStockThreshold,
+  type StockAlertEvent,
+} from './stock-alerts.js';
 
 /**
  * Stock of one SKU (`inventory-<sku>`). The stream is created when a product claims
@@ -18,10 +28,16 @@ import type { Decider, DomainEvent } from '../shared/types.js';
 
 export type InventoryItemRegistered = DomainEvent<'InventoryItemRegistered', { sku: string; productId: string; registeredAt: string }>;
 export type StockReceived = DomainEvent<'StockReceived', { sku: string; productId: string; quantity: number; receivedAt: string }>;
-export type StockAdjusted = DomainEvent<
-  'StockAdjusted',
+/** A correction (damage, stocktake) with its reason; seed 002's "Inventory adjusted". */
+export type InventoryAdjusted = DomainEvent<
+  'InventoryAdjusted',
   { sku: string; productId: string; delta: number; reason: string; adjustedAt: string }
 >;
+/**
+ * What adjustments were called before InventoryAdjusted took the seed's name: the same data.
+ * Logs keep them (events are never rewritten); every reader reads both alike; none is appended now.
+ */
+export type StockAdjusted = DomainEvent<'StockAdjusted', InventoryAdjusted['data']>;
 
 export type StockReserved = DomainEvent<
   'StockReserved',
@@ -45,11 +61,13 @@ export type StockDispatched = DomainEvent<
 export type InventoryEvent =
   | InventoryItemRegistered
   | StockReceived
+  | InventoryAdjusted
   | StockAdjusted
   | StockReserved
   | StockReservationFailed
   | StockReleased
-  | StockDispatched;
+  | StockDispatched
+  | StockAlertEvent;
 
 // ------------------------------------------------------------------ state
 
@@ -76,6 +94,12 @@ export type Inventory =
       open: Buckets<number>;
       /** What became of recently settled orders, in batches, oldest first (read them with `reservationOf`). */
       settled: readonly SettledBatch[];
+      /** The low-stock threshold an admin set; null: the shop's default. */
+      threshold: number | null;
+      /** Out of stock was announced, back in stock not yet. */
+      stockedOut: boolean;
+      /** Customers waiting for the back-in-stock email (notify-me). */
+      watchers: readonly string[];
     };
 
 export const MAX_QUANTITY = 1_000_000;
@@ -94,12 +118,16 @@ export const initialState = (): Inventory => ({ status: 'None' });
 export const evolve = (state: Inventory, event: InventoryEvent): Inventory => {
   if (event.type === 'InventoryItemRegistered') {
     const { sku, productId, registeredAt } = event.data;
-    return { status: 'Tracked', sku, productId, registeredAt, onHand: 0, reserved: 0, open: emptyBuckets(), settled: [] };
+    return {
+      status: 'Tracked', sku, productId, registeredAt, onHand: 0, reserved: 0, open: emptyBuckets(), settled: [],
+      threshold: null, stockedOut: false, watchers: [],
+    };
   }
   if (state.status !== 'Tracked') return state;
   switch (event.type) {
     case 'StockReceived':
       return { ...state, onHand: state.onHand + event.data.quantity };
+    case 'InventoryAdjusted':
     case 'StockAdjusted':
       return { ...state, onHand: state.onHand + event.data.delta };
     case 'StockReserved': {
@@ -116,6 +144,8 @@ export const evolve = (state: Inventory, event: InventoryEvent): Inventory => {
       const { orderId, quantity } = event.data;
       return settled({ ...state, onHand: state.onHand - quantity, reserved: state.reserved - quantity }, orderId, 'dispatched', quantity);
     }
+    default:
+      return evolveAlerts(state, event);
   }
 };
 
@@ -159,6 +189,14 @@ export const levels = (state: Inventory) =>
     ? { sku: state.sku, onHand: state.onHand, reserved: state.reserved, available: state.onHand - state.reserved }
     : undefined;
 
+/** The levels with the threshold in force and what it makes of them. */
+export const stockStatus = (state: Inventory, defaultThreshold: number) => {
+  const now = levels(state);
+  if (!now || state.status !== 'Tracked') return undefined;
+  const threshold = state.threshold ?? defaultThreshold;
+  return { ...now, threshold, lowStock: now.available < threshold, outOfStock: now.available <= 0, waiting: state.watchers.length };
+};
+
 // ------------------------------------------------------------------ commands
 
 export type RegisterInventoryItem = { type: 'RegisterInventoryItem'; sku: string; productId: string; now: string };
@@ -169,9 +207,28 @@ export type ReserveStock = { type: 'ReserveStock'; orderId: string; quantity: nu
 export type ReleaseStock = { type: 'ReleaseStock'; orderId: string; now: string };
 export type DispatchStock = { type: 'DispatchStock'; orderId: string; now: string };
 
-export type InventoryCommand = RegisterInventoryItem | ReceiveStock | AdjustStock | ReserveStock | ReleaseStock | DispatchStock;
+export type InventoryCommand =
+  | RegisterInventoryItem
+  | ReceiveStock
+  | AdjustStock
+  | ReserveStock
+  | ReleaseStock
+  | DispatchStock
+  | SetLowStockThreshold
+  | RequestBackInStockNotice;
 
-export const decide = (command: InventoryCommand, state: Inventory): InventoryEvent[] => {
+/**
+ * Decides a command, then the stock alerts its events cross (./stock-alerts.ts), with
+ * `defaultThreshold` for a SKU whose admins set none: the alerts go into the same append.
+ */
+export const decide = (command: InventoryCommand, state: Inventory, defaultThreshold = DEFAULT_LOW_STOCK_THRESHOLD): InventoryEvent[] => {
+  const events = decideOnly(command, state, defaultThreshold);
+  if (state.status !== 'Tracked' || events.length === 0 || command.type === 'SetLowStockThreshold') return events;
+  const after = events.reduce(evolve, state) as Tracked;
+  return [...events, ...crossings(state, after, defaultThreshold, command.now)];
+};
+
+const decideOnly = (command: InventoryCommand, state: Inventory, defaultThreshold: number): InventoryEvent[] => {
   switch (command.type) {
     case 'RegisterInventoryItem': {
       if (state.status === 'Tracked') {
@@ -191,6 +248,10 @@ export const decide = (command: InventoryCommand, state: Inventory): InventoryEv
       return settle(command.orderId, tracked(state), (data) => ({ type: 'StockReleased', data: { ...data, releasedAt: command.now } }));
     case 'DispatchStock':
       return settle(command.orderId, tracked(state), (data) => ({ type: 'StockDispatched', data: { ...data, dispatchedAt: command.now } }));
+    case 'SetLowStockThreshold':
+      return setThreshold(command, tracked(state), defaultThreshold);
+    case 'RequestBackInStockNotice':
+      return requestNotice(command, tracked(state));
     default: {
       const _exhaustive: never = command;
       throw _exhaustive;
@@ -228,7 +289,7 @@ const adjust = (command: AdjustStock, state: Tracked): InventoryEvent[] => {
     );
   }
   const { sku, productId } = state;
-  return [{ type: 'StockAdjusted', data: { sku, productId, delta, reason, adjustedAt: command.now } }];
+  return [{ type: 'InventoryAdjusted', data: { sku, productId, delta, reason, adjustedAt: command.now } }];
 };
 
 const reserve = (command: ReserveStock, state: Tracked): InventoryEvent[] => {
@@ -256,6 +317,27 @@ const settle = (
   return [event({ sku: state.sku, productId: state.productId, orderId, quantity: reservation.quantity })];
 };
 
-export const inventoryDecider: Decider<Inventory, InventoryCommand, InventoryEvent> = { initialState, evolve, decide, snapshotVersion: 1 };
+export type InventoryDecider = Decider<Inventory, InventoryCommand, InventoryEvent> & { lowStockThreshold: number };
+
+// 2: the state holds the threshold, the out-of-stock announcement and the shoppers waiting.
+const SNAPSHOT_VERSION = 2;
+
+/** The inventory decider with the shop's default low-stock threshold. */
+export const inventoryDecider: InventoryDecider = {
+  initialState,
+  evolve,
+  decide: (command, state) => decide(command, state, DEFAULT_LOW_STOCK_THRESHOLD),
+  snapshotVersion: SNAPSHOT_VERSION,
+  lowStockThreshold: DEFAULT_LOW_STOCK_THRESHOLD,
+};
+
+/**
+ * The decider with another default threshold (LOW_STOCK_THRESHOLD). Make one per shop and keep
+ * it: the command handler's cache knows a stream's state by the decider that folded it.
+ */
+export const inventoryDeciderFor = (lowStockThreshold: number): InventoryDecider =>
+  lowStockThreshold === DEFAULT_LOW_STOCK_THRESHOLD
+    ? inventoryDecider
+    : { ...inventoryDecider, decide: (command, state) => decide(command, state, lowStockThreshold), lowStockThreshold };
 
 export const inventoryStream = (sku: string) => `inventory-${sku}`;

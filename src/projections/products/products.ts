@@ -1,5 +1,6 @@
 import type { ProductCreated, ProductPriceChanged, ProductUpdated } from '../../domain/catalog/product.js';
 import type {
+  InventoryAdjusted,
   InventoryItemRegistered,
   StockAdjusted,
   StockDispatched,
@@ -46,6 +47,7 @@ type Handled =
   | ProductPriceChanged
   | InventoryItemRegistered
   | StockReceived
+  | InventoryAdjusted
   | StockAdjusted
   | StockReserved
   | StockReleased
@@ -59,6 +61,7 @@ const EVENT_TYPES: Handled['type'][] = [
   'ProductPriceChanged',
   'InventoryItemRegistered',
   'StockReceived',
+  'InventoryAdjusted',
   'StockAdjusted',
   'StockReserved',
   'StockReleased',
@@ -122,6 +125,7 @@ export const evolve = (current: ProductView | null, recorded: RecordedEvent): Pr
       return { ...doc, sku: event.data.sku };
     case 'StockReceived':
       return withStock(doc, doc.onHand + event.data.quantity);
+    case 'InventoryAdjusted':
     case 'StockAdjusted':
       return withStock(doc, doc.onHand + event.data.delta);
     case 'StockReserved':

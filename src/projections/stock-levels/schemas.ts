@@ -1,6 +1,17 @@
-import { int, obj, paged, str, uuid } from '../json-schema.js';
+import { bool, int, obj, paged, str, uuid } from '../json-schema.js';
 
-const levels = { sku: str(), onHand: int({ minimum: 0 }), reserved: int({ minimum: 0 }), available: int() };
+const levels = {
+  sku: str(),
+  onHand: int({ minimum: 0 }),
+  reserved: int({ minimum: 0 }),
+  available: int(),
+  /** In force: the SKU's own, else the shop's default (LOW_STOCK_THRESHOLD). */
+  threshold: int({ minimum: 0 }),
+  lowStock: bool(),
+  outOfStock: bool(),
+  /** Shoppers waiting for the back-in-stock email. */
+  waiting: int({ minimum: 0 }),
+};
 
 /** One SKU's levels, as a stock write or GET /inventory/:sku answers them. */
 export const stockLevelsSchema = obj(levels);

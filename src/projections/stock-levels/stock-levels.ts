@@ -1,6 +1,7 @@
 import type { InventoryEvent } from '../../domain/inventory/inventory.js';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
-import type { Document, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
+import { STOCK_ALERTS } from '../../domain/inventory/stock-alerts.js';
+import type { Document, Filter, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
 import { paged } from '../paging.js';
 import type { Projection } from '../projection.js';
 
@@ -11,6 +12,10 @@ export type StockLevel = Document & {
   onHand: number;
   reserved: number;
   available: number;
+  /** The threshold an admin set for this SKU; null: the shop's default (LOW_STOCK_THRESHOLD, applied when read). */
+  threshold: number | null;
+  /** Customers waiting for the back-in-stock email. */
+  waiting: number;
   /** Revision of the inventory stream: the ETag of the SKU. */
   revision: number;
   updatedAt: string;
@@ -27,16 +32,28 @@ const evolve = (current: StockLevel | null, recorded: RecordedEvent): StockLevel
     onHand: 0,
     reserved: 0,
     available: 0,
+    threshold: null,
+    waiting: 0,
     revision: -1,
     updatedAt: '',
   };
+  const updatedAt = String(recorded.metadata.occurredAt ?? event.recordedAt);
+  const next = { ...doc, revision: event.revision, updatedAt };
+  switch (event.type) {
+    case 'LowStockThresholdSet':
+      return { ...next, threshold: event.data.threshold };
+    case 'BackInStockRequested':
+      return { ...next, waiting: doc.waiting + 1 };
+    case 'InventoryBackInStock':
+      return { ...next, waiting: Math.max(0, doc.waiting - event.data.notify.length) };
+    default:
+      break;
+  }
   const [onHand, reserved] = ((): [number, number] => {
     switch (event.type) {
-      case 'InventoryItemRegistered':
-      case 'StockReservationFailed': // moves no stock, but it is a revision of the stream: the SKU's ETag
-        return [doc.onHand, doc.reserved];
       case 'StockReceived':
         return [doc.onHand + event.data.quantity, doc.reserved];
+      case 'InventoryAdjusted':
       case 'StockAdjusted':
         return [doc.onHand + event.data.delta, doc.reserved];
       case 'StockReserved':
@@ -45,39 +62,57 @@ const evolve = (current: StockLevel | null, recorded: RecordedEvent): StockLevel
         return [doc.onHand, doc.reserved - event.data.quantity];
       case 'StockDispatched':
         return [doc.onHand - event.data.quantity, doc.reserved - event.data.quantity];
+      default: // registration, a refused reservation, an alert: no stock moves, but each is a revision of the stream (the SKU's ETag)
+        return [doc.onHand, doc.reserved];
     }
   })();
-  const updatedAt = String(recorded.metadata.occurredAt ?? event.recordedAt);
-  return { ...doc, onHand, reserved, available: onHand - reserved, revision: event.revision, updatedAt };
+  return { ...next, onHand, reserved, available: onHand - reserved };
 };
 
 export const stockLevelsProjection: Projection<StockLevel> = {
   name: 'stock-levels',
   collection: 'stock_levels',
-  eventTypes: ['InventoryItemRegistered', 'StockReceived', 'StockAdjusted', 'StockReserved', 'StockReservationFailed', 'StockReleased', 'StockDispatched'],
+  eventTypes: [
+    'InventoryItemRegistered', 'StockReceived', 'InventoryAdjusted', 'StockAdjusted', 'StockReserved', 'StockReservationFailed', 'StockReleased', 'StockDispatched',
+    ...STOCK_ALERTS, 'LowStockThresholdSet', 'BackInStockRequested',
+  ],
   documentIds: (event) => [String(event.data.sku)],
   evolve,
   indexes: [{ keys: { available: 1 } }],
-  version: 2, // 2: the revision follows every event of the stream
+  version: 3, // 2: the revision follows every event of the stream; 3: threshold and shoppers waiting
 };
 
-export const toStockLevel = (doc: StockLevel) => ({
-  sku: doc.sku,
-  productId: doc.productId,
-  onHand: doc.onHand,
-  reserved: doc.reserved,
-  available: doc.available,
-});
+/** A level as answered, with the threshold in force (the SKU's, else the shop's default) and what it makes of it. */
+export const toStockLevel = (doc: StockLevel, defaultThreshold: number) => {
+  const threshold = doc.threshold ?? defaultThreshold;
+  return {
+    sku: doc.sku,
+    productId: doc.productId,
+    onHand: doc.onHand,
+    reserved: doc.reserved,
+    available: doc.available,
+    threshold,
+    lowStock: doc.available < threshold,
+    outOfStock: doc.available <= 0,
+    waiting: doc.waiting,
+  };
+};
 
-export const getStockLevel = async (levels: ReadModelCollection<StockLevel>, sku: string) => {
+export const getStockLevel = async (levels: ReadModelCollection<StockLevel>, sku: string, defaultThreshold: number) => {
   const doc = await levels.findOne({ _id: sku });
-  return doc ? { level: toStockLevel(doc), revision: doc.revision } : undefined;
+  return doc ? { level: toStockLevel(doc, defaultThreshold), revision: doc.revision } : undefined;
 };
 
 export const listStockLevels = async (
   levels: ReadModelCollection<StockLevel>,
-  query: { lowStockBelow?: number; page: number; pageSize: number },
+  query: { lowStockBelow?: number; low?: boolean; page: number; pageSize: number },
+  defaultThreshold: number,
 ) => {
-  const filter = query.lowStockBelow === undefined ? {} : { available: { $lt: query.lowStockBelow } };
-  return paged(levels, filter, { available: 1 }, query, toStockLevel);
+  const filters: Filter[] = [];
+  if (query.lowStockBelow !== undefined) filters.push({ available: { $lt: query.lowStockBelow } });
+  // Below the SKU's own threshold, or the default where none is set (out of stock included).
+  if (query.low === true) filters.push({ $expr: { $lt: ['$available', { $ifNull: ['$threshold', defaultThreshold] }] } });
+  if (query.low === false) filters.push({ $expr: { $gte: ['$available', { $ifNull: ['$threshold', defaultThreshold] }] } });
+  const filter = filters.length === 0 ? {} : filters.length === 1 ? filters[0]! : { $and: filters };
+  return paged(levels, filter, { available: 1 }, query, (doc) => toStockLevel(doc, defaultThreshold));
 };

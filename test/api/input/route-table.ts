@@ -83,6 +83,7 @@ export const ROUTES: RouteCase[] = [
     numbers: [...PAGING, 'minPrice', 'maxPrice'],
   },
   { route: 'GET /api/v1/products/:id', as: 'anyone', url: (ids) => `/api/v1/products/${ids.productId}` },
+  { route: 'POST /api/v1/products/:id/notify-me', as: 'customer', url: (ids) => `/api/v1/products/${ids.productId}/notify-me` },
 
   {
     route: 'GET /api/v1/search',
@@ -128,9 +129,10 @@ export const ROUTES: RouteCase[] = [
     route: 'GET /api/v1/inventory',
     as: 'admin',
     url: () => '/api/v1/inventory',
-    query: () => ({ ...page, lowStockBelow: '5' }),
+    query: () => ({ ...page, lowStockBelow: '5', low: 'true' }),
     numbers: [...PAGING, 'lowStockBelow'],
   },
+  { route: 'PUT /api/v1/inventory/:sku/threshold', as: 'admin', url: (ids) => `/api/v1/inventory/${ids.sku}/threshold`, body: () => ({ threshold: 3 }) },
   { route: 'GET /api/v1/inventory/:sku', as: 'admin', url: (ids) => `/api/v1/inventory/${ids.sku}` },
 
   { route: 'GET /api/v1/cart', as: 'customer', url: () => '/api/v1/cart' },
