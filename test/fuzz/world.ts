@@ -4,6 +4,7 @@ import type { EventStore } from '../../src/infrastructure/event-store/event-stor
 import { ALL_PROJECTIONS } from '../../src/projections/index.js';
 import { ADDRESS, addToCart, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { eventually } from '../support/temp-dir.js';
 import type { Hints } from './json-values.js';
 
 /**
@@ -60,7 +61,11 @@ export const startWorld = async (): Promise<World> => {
   await addToCart(app, customerA, products[0]!.productId, 2);
   const placed = await app.http().post('/api/v1/checkout').set('Authorization', `Bearer ${customerA.token}`).send({ shippingAddress: ADDRESS, paymentMethod: { token: 'tok_visa' } });
   expect(placed.status, JSON.stringify(placed.body)).to.equal(202);
-  const order = await orderReaches(app, customerA.token, placed.body.orderId as string, ['Confirmed']);
+  // The shipment is prepared after the confirmation: wait for both.
+  const order = await eventually(async () => {
+    const confirmed = await orderReaches(app, customerA.token, placed.body.orderId as string, ['Confirmed']);
+    return confirmed.shipment ? confirmed : undefined;
+  });
   await addToCart(app, customerB, products[2]!.productId, 1);
   await app.settled();
   const orderId = placed.body.orderId as string;
