@@ -8,10 +8,10 @@ import { refusedByLease, type Fence } from '../cluster/leases.js';
 import { LogFollower, StopFollowing, type FollowerStatus } from '../infrastructure/event-store/log-follower.js';
 import type { Document, ReadModelStore, WriteOperation } from '../infrastructure/read-models/read-model-store.js';
 import { CHECKPOINTS } from '../projections/runner.js';
-import { JOBS, jobDocument } from './jobs.js';
+import { dueIn, jobWrites, type ScheduledJob } from './job-documents.js';
 import { allSettledOrThrow, groupBy, inParallel } from './concurrency.js';
 import { parkedEvent, PARKED_EVENTS, type ParkedEvent } from './parked-events.js';
-import type { Job, ProcessManager } from './process-manager.js';
+import { occurredAt, type Job, type ProcessManager } from './process-manager.js';
 import { sendSagaCommand } from './saga-commands.js';
 import { sagaMoved, sagaWrite, sameSaga, type SagaDocument } from './saga-documents.js';
 
@@ -45,9 +45,8 @@ export type ProcessRunnerDeps = {
   commands: CommandHandler;
   logger: Logger;
   clock: () => Date;
-  /** Called when a batch scheduled jobs, to wake the job runner. */
   /** Told of the jobs written with each batch, so the job runner can run them without searching for them. */
-  jobsScheduled?: (jobs: Job[]) => void;
+  jobsScheduled?: (jobs: ScheduledJob[]) => void;
 };
 
 export type ProcessRunnerOptions = {
@@ -60,7 +59,7 @@ export type ProcessRunnerOptions = {
 };
 
 /** A saga's reaction to a batch, and the document it was loaded from (its write's guard). */
-type Outcome<S> = { sagaId: string; loaded: SagaDocument<S> | undefined; state: S; position: number; jobs: Job[]; parked: ParkedEvent[] };
+type Outcome<S> = { sagaId: string; loaded: SagaDocument<S> | undefined; state: S; position: number; jobs: ScheduledJob[]; parked: ParkedEvent[] };
 
 /** Times a batch reacts again on sagas that keep changing under it before it gives up (and is delivered again). */
 const MAX_REACTIONS = 10;
@@ -190,26 +189,24 @@ export class ProcessManagerRunner<S> {
         await this.deps.readModels.collection<ParkedEvent>(PARKED_EVENTS).replaceOne({ _id: parked._id }, again);
         return { replayed: false, error: again.error };
       }
+      const jobs = handled.jobs.map((job) => this.scheduled(job, event));
       try {
-        await this.deps.readModels.bulkWrite(this.replayWrites(sagaId, saga, handled, event, parked));
+        await this.deps.readModels.bulkWrite(this.replayWrites(sagaId, saga, handled.state, jobs, parked));
       } catch (error) {
         if (sagaMoved(error, this.sagaCollection)) continue; // the saga moved meanwhile
         throw error;
       }
-      if (handled.jobs.length > 0) this.deps.jobsScheduled?.(handled.jobs);
+      if (jobs.length > 0) this.deps.jobsScheduled?.(jobs);
       return { replayed: true };
     }
   }
 
-  private replayWrites(sagaId: string, saga: SagaDocument<S> | undefined, handled: { state: S; jobs: Job[] }, event: RecordedEvent, parked: ParkedEvent): WriteOperation[] {
+  private replayWrites(sagaId: string, saga: SagaDocument<S> | undefined, state: S, jobs: ScheduledJob[], parked: ParkedEvent): WriteOperation[] {
     const now = this.deps.clock().toISOString();
     return [
       // Guarded on the saga as read: a concurrent change makes this write fail as a whole.
-      sagaWrite(this.sagaCollection, sagaId, saga, handled.state, saga?._position ?? 0, now),
-      ...handled.jobs.map((job) => withOrigin(job, event)).map((job): WriteOperation => {
-        const { _id, ...fields } = jobDocument(job, now);
-        return { collection: JOBS, updateOne: { filter: { _id }, update: { $setOnInsert: fields }, upsert: true } };
-      }),
+      sagaWrite(this.sagaCollection, sagaId, saga, state, saga?._position ?? 0, now),
+      ...jobs.flatMap((job) => jobWrites(job, now)),
       { collection: PARKED_EVENTS, deleteOne: { filter: { _id: parked._id } } },
     ];
   }
@@ -222,7 +219,7 @@ export class ProcessManagerRunner<S> {
       if ('parked' in handled) outcome.parked.push(handled.parked);
       else {
         outcome.state = handled.state;
-        outcome.jobs.push(...handled.jobs.map((job) => withOrigin(job, event)));
+        outcome.jobs.push(...handled.jobs.map((job) => this.scheduled(job, event)));
       }
       outcome.position = event.position;
     }
@@ -269,16 +266,18 @@ export class ProcessManagerRunner<S> {
     const writes: WriteOperation[] = [];
     for (const { sagaId, loaded, state, position: at, jobs, parked } of outcomes) {
       writes.push(sagaWrite(this.sagaCollection, sagaId, loaded, state, at, now));
-      for (const job of jobs) {
-        // One job per id, ever: a redelivered event cannot schedule a second charge or email.
-        const { _id, ...fields } = jobDocument(job, now);
-        writes.push({ collection: JOBS, updateOne: { filter: { _id }, update: { $setOnInsert: fields }, upsert: true } });
-      }
+      // One job per id, ever: a redelivered event cannot schedule a second charge or email.
+      for (const job of jobs) writes.push(...jobWrites(job, now));
       for (const p of parked) writes.push({ collection: PARKED_EVENTS, replaceOne: { filter: { _id: p._id }, replacement: p, upsert: true } });
     }
     const checkpoint = { _id: this.checkpointId, position, updatedAt: now };
     writes.push({ collection: CHECKPOINTS, replaceOne: { filter: { _id: this.checkpointId }, replacement: checkpoint, upsert: true } });
     return writes;
+  }
+
+  /** A job of a reaction to `event`, with its origin, falling due as long after it is written as its runAt is after the event (see dueIn). */
+  private scheduled(job: Job, event: RecordedEvent): ScheduledJob {
+    return { ...withOrigin(job, event), dueInMs: dueIn(job.runAt, Date.parse(occurredAt(event))) };
   }
 
   private get checkpointId(): string {
