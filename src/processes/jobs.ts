@@ -1,9 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { ConflictError, NotFoundError } from '../domain/shared/errors.js';
-import { DuplicateKeyError, type Document, type ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
+import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { Signal } from '../infrastructure/signal.js';
-import type { Job, JobKind } from './process-manager.js';
+import { DueQueue } from './due-queue.js';
+import { claimOn, isOldShape, JOBS, literals, NOW, OLD_SHAPE, PARKED_JOBS, storeNow, untilFree, upgradeJobs, type JobDocument } from './job-documents.js';
+import type { JobKind } from './process-manager.js';
+
+export { DueQueue } from './due-queue.js';
+export { dueIn, JOBS, jobWrites, PARKED_JOBS, requeueParkedJob, type JobDocument, type ScheduledJob } from './job-documents.js';
 
 /**
  * Durable jobs: calls to the outside world (payment provider, mail) and timers, stored
@@ -12,53 +16,18 @@ import type { Job, JobKind } from './process-manager.js';
  * lease before it runs (several processes may share the store), deleted when its handler
  * succeeds, retried with back-off when it fails, and parked, visible to admins, when it
  * keeps failing. Handlers must be idempotent: a crash can run a job again.
+ * When a job falls due and until when a claim holds are times by the store's clock (see
+ * job-documents.ts): processes whose clocks disagree still agree on who may run a job.
  */
 
-export const JOBS = 'jobs';
-export const PARKED_JOBS = 'parked_jobs';
-
-export type JobDocument = Document & {
-  kind: JobKind;
-  runAt: string;
-  payload: Record<string, unknown>;
-  attempts: number;
-  createdAt: string;
-  lockedUntil: string;
-  lastError?: string;
-};
-
-/** A job as this runner claimed it: `owner` and `lockedUntil` are what its claim wrote. */
-type ClaimedJob = JobDocument & { owner: string };
+/** A job as this runner claimed it: `owner` and `claim` are what its claim wrote. */
+type ClaimedJob = JobDocument & { owner: string; claim: string };
 
 export type JobHandler = (payload: Record<string, unknown>) => Promise<void>;
 export type JobHandlers = Record<JobKind, JobHandler>;
 
-/** Puts a parked job back in the queue, to run now with fresh attempts. */
-export const requeueParkedJob = async (store: ReadModelStore, id: string, now: Date): Promise<void> => {
-  const parked = await store.collection<JobDocument>(PARKED_JOBS).findOne({ _id: id });
-  if (!parked) throw new NotFoundError(`no parked job ${id}`);
-  const { parkedAt: _parkedAt, ...job } = parked as JobDocument & { parkedAt?: string };
-  const requeued: JobDocument = { ...job, attempts: 0, runAt: now.toISOString(), lockedUntil: '' };
-  try {
-    await store.bulkWrite([
-      { collection: JOBS, insertOne: { document: requeued } },
-      { collection: PARKED_JOBS, deleteOne: { filter: { _id: id } } },
-    ]);
-  } catch (error) {
-    if (error instanceof DuplicateKeyError) throw new ConflictError(`job ${id} is queued already`);
-    throw error;
-  }
-};
-
-export const jobDocument = (job: Job, now: string): JobDocument => ({
-  _id: job.id,
-  kind: job.kind,
-  runAt: job.runAt,
-  payload: job.payload,
-  attempts: 0,
-  createdAt: now,
-  lockedUntil: '',
-});
+/** What a runner is told of a job just scheduled: its id, and when it falls due (in `dueInMs`, else at `runAt` by this process's clock). */
+export type WokenJob = { id: string; runAt: string; dueInMs?: number };
 
 export type JobRunnerOptions = {
   concurrency?: number;
@@ -113,8 +82,9 @@ export class JobRunner {
   }
 
   /** New jobs were scheduled: those passed in run when due without a search; a call without any searches the store now. */
-  wake(jobs?: ReadonlyArray<Pick<Job, 'id' | 'runAt'>>): void {
-    if (jobs) for (const job of jobs) this.due.add(job.id, Date.parse(job.runAt));
+  wake(jobs?: ReadonlyArray<WokenJob>): void {
+    const now = this.deps.clock().getTime();
+    if (jobs) for (const job of jobs) this.due.add(job.id, job.dueInMs === undefined ? Date.parse(job.runAt) : now + job.dueInMs);
     else this.lastSearch = Number.NEGATIVE_INFINITY;
     this.wakeUp.notify();
   }
@@ -139,8 +109,8 @@ export class JobRunner {
   }
 
   private async run(): Promise<void> {
-    // MongoDB finds due jobs by this index; the embedded store keeps it as a hash index.
-    await this.collection.createIndex({ keys: { runAt: 1 } }).catch(() => undefined);
+    // MongoDB finds due jobs (and those of the previous version's shape, without one) by this index.
+    await this.collection.createIndex({ keys: { dueAt: 1 } }).catch(() => undefined);
     while (!this.stopped) {
       try {
         await this.startKnownJobs();
@@ -158,40 +128,61 @@ export class JobRunner {
     return this.concurrency - this.running.size;
   }
 
-  /** Starts the due jobs of the local queue, each fetched and claimed by its id. */
+  /**
+   * Starts the due jobs of the local queue, each fetched and claimed by its id. One that is
+   * not due by the store's clock, or claimed by another process, is looked at again when the
+   * store says it will be (a wait measured by the store: this process's clock may disagree).
+   */
   private async startKnownJobs(): Promise<void> {
-    const now = this.deps.clock();
     while (this.free() > 0) {
-      const id = this.due.takeDue(now.getTime());
+      const now = this.deps.clock().getTime();
+      const id = this.due.takeDue(now);
       if (id === undefined) return;
       if (this.running.has(id)) continue;
-      const job = await this.collection.findOne({ _id: id });
-      if (!job) continue; // done already, or parked
-      const at = Math.max(Date.parse(job.runAt), Date.parse(job.lockedUntil || job.runAt));
-      if (at > now.getTime()) {
-        this.due.add(id, at); // rescheduled, or leased by another process: look again then
-        continue;
+      let job = await this.collection.findOne({ _id: id });
+      if (job && isOldShape(job)) {
+        await upgradeJobs(this.deps.readModels, [job], now);
+        job = await this.collection.findOne({ _id: id });
       }
-      await this.begin(job, now.toISOString());
+      if (!job) continue; // done already, or parked
+      if (await this.begin(job)) continue;
+      const wait = await this.waitFor(id);
+      if (wait !== undefined) this.due.add(id, now + Math.max(1, wait));
     }
   }
 
-  /** Searches the store for due jobs (and notes when the next one falls due). */
+  /** How long until a job is due and unclaimed, by the store's clock; undefined when it is gone. */
+  private async waitFor(id: string): Promise<number | undefined> {
+    const [row] = await this.collection.aggregate<{ wait: number }>([{ $match: { _id: id } }, { $project: { wait: untilFree } }]);
+    return row?.wait;
+  }
+
+  /**
+   * Searches the store for due jobs (and notes when the next one falls due), with a bound read
+   * from the store's clock just before: plain comparisons, which indexes serve. The claims
+   * themselves compare with the store's clock as they write.
+   */
   private async search(): Promise<void> {
-    const now = this.deps.clock();
-    this.lastSearch = now.getTime();
-    const iso = now.toISOString();
+    const now = this.deps.clock().getTime();
+    this.lastSearch = now;
+    const storeTime = await storeNow(this.collection);
+    if (storeTime === undefined) {
+      this.nextFound = Number.POSITIVE_INFINITY; // no jobs at all
+      return;
+    }
+    const old = await this.collection.find(OLD_SHAPE, { limit: 500 });
+    if (old.length > 0) await upgradeJobs(this.deps.readModels, old, now);
     const free = this.free();
     if (free > 0) {
       const due = await this.collection.find(
-        { runAt: { $lte: iso }, lockedUntil: { $lte: iso }, _id: { $nin: [...this.running.keys()] } },
-        { sort: { runAt: 1 }, limit: free },
+        { dueAt: { $lte: storeTime }, lockedUntil: { $lte: storeTime }, _id: { $nin: [...this.running.keys()] } },
+        { sort: { dueAt: 1 }, limit: free },
       );
-      for (const job of due) await this.begin(job, iso);
+      for (const job of due) await this.begin(job);
     }
-    await this.reclaimOrphans(iso);
-    const [next] = await this.collection.find({ runAt: { $gt: iso } }, { sort: { runAt: 1 }, limit: 1, projection: { runAt: 1 } });
-    this.nextFound = next ? Date.parse(next.runAt) : Number.POSITIVE_INFINITY;
+    await this.reclaimOrphans(storeTime);
+    const [next] = await this.collection.find({ dueAt: { $gt: storeTime } }, { sort: { dueAt: 1 }, limit: 1, projection: { dueAt: 1 } });
+    this.nextFound = next ? now + (next.dueAt - storeTime) : Number.POSITIVE_INFINITY;
   }
 
   /**
@@ -199,45 +190,43 @@ export class JobRunner {
    * conditional as any, so one process gets each). A process is alive while it beats; one
    * only stalled finds its claim gone when it wakes, as after a claim that ran out.
    */
-  private async reclaimOrphans(iso: string): Promise<void> {
+  private async reclaimOrphans(storeTime: number): Promise<void> {
     const free = this.free();
     if (!this.options.liveOwners || free <= 0) return;
     const live = await this.options.liveOwners();
     // Not seen ourselves: the list is not to be trusted (the store answered partly, or we have not beaten yet).
     if (!live.includes(this.owner)) return;
     const orphans = await this.collection.find(
-      { lockedUntil: { $gt: iso }, owner: { $nin: live }, _id: { $nin: [...this.running.keys()] } },
-      { sort: { runAt: 1 }, limit: free },
+      { lockedUntil: { $gt: storeTime }, owner: { $nin: live }, _id: { $nin: [...this.running.keys()] } },
+      { sort: { dueAt: 1 }, limit: free },
     );
-    for (const job of orphans) await this.begin(job, iso);
+    for (const job of orphans) await this.begin(job, true);
   }
 
-  /** Claims a job and runs it in the background; nothing when another process claimed it first. */
-  private async begin(job: JobDocument, now: string): Promise<void> {
-    if (this.running.has(job._id)) return;
-    const claimed = await this.claim(job, now);
-    if (!claimed) return;
+  /** Claims a job and runs it in the background; false when it could not claim it (not due, claimed by another process). */
+  private async begin(job: JobDocument, orphan = false): Promise<boolean> {
+    if (this.running.has(job._id)) return true;
+    const claimed = await this.claim(job, orphan);
+    if (!claimed) return false;
     const run = this.execute(claimed).finally(() => {
       this.running.delete(job._id);
       this.wakeUp.notify();
     });
     this.running.set(job._id, run);
+    return true;
   }
 
-  /** Takes the lease: the job as claimed (its `lockedUntil` and owner are the claim), or undefined when another process took it first. */
-  private async claim(job: JobDocument, now: string): Promise<ClaimedJob | undefined> {
-    const lockedUntil = new Date(Date.parse(now) + (this.options.leaseMs ?? 120_000)).toISOString();
-    const result = await this.collection.updateOne(
-      { _id: job._id, lockedUntil: job.lockedUntil },
-      { $set: { lockedUntil, owner: this.owner } },
-      { durable: false },
-    );
-    return result.modifiedCount === 1 ? { ...job, lockedUntil, owner: this.owner } : undefined;
+  /** Takes the lease (see claimOn): the job as claimed, or undefined when it is not due by the store's clock or another process holds it. */
+  private async claim(job: JobDocument, orphan: boolean): Promise<ClaimedJob | undefined> {
+    const claim = randomUUID();
+    const { filter, update } = claimOn(job, orphan, { owner: this.owner, claim }, this.options.leaseMs ?? 120_000);
+    const result = await this.collection.updateOne(filter, update, { durable: false });
+    return result.modifiedCount === 1 ? { ...job, owner: this.owner, claim } : undefined;
   }
 
   /** Still this runner's claim: not run out and taken by another runner (this one stalled past it) since. */
   private claimOf(job: ClaimedJob) {
-    return { _id: job._id, owner: job.owner, lockedUntil: job.lockedUntil };
+    return { _id: job._id, claim: job.claim };
   }
 
   private async execute(job: ClaimedJob): Promise<void> {
@@ -260,11 +249,13 @@ export class JobRunner {
     const lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     const now = this.deps.clock();
     if (attempts >= (this.options.maxAttempts ?? 10)) return this.park(job, attempts, lastError, error, now);
-    const runAt = new Date(now.getTime() + Math.min(60_000, (this.options.retryBaseMs ?? 200) * 2 ** attempts));
-    const result = await this.collection.updateOne(this.claimOf(job), { $set: { attempts, lastError, runAt: runAt.toISOString(), lockedUntil: '' } });
+    const delay = Math.min(60_000, (this.options.retryBaseMs ?? 200) * 2 ** attempts);
+    // Due again after the back-off by the store's clock; `runAt` says when by this process's, for people.
+    const retry = { attempts, lastError, runAt: new Date(now.getTime() + delay).toISOString() };
+    const result = await this.collection.updateOne(this.claimOf(job), [{ $set: { ...literals(retry), dueAt: { $add: [NOW, delay] }, lockedUntil: 0 } }]);
     if (result.matchedCount === 0) return this.claimLost(job, error);
     this.deps.logger.warn({ err: error, jobId: job._id, attempts }, 'job failed; will retry');
-    this.due.add(job._id, runAt.getTime());
+    this.due.add(job._id, now.getTime() + delay);
   }
 
   /**
@@ -274,8 +265,9 @@ export class JobRunner {
    */
   private async park(job: ClaimedJob, attempts: number, lastError: string, error: unknown, now: Date): Promise<void> {
     const parkedAt = now.toISOString();
-    const { owner: _owner, ...fields } = job;
-    const parked = { ...fields, attempts, lastError, parkedAt, lockedUntil: '' };
+    // Times by the store's clock and the claim mean nothing once parked (a requeue sets them anew).
+    const { owner: _owner, claim: _claim, dueAt: _dueAt, lockedUntil: _lockedUntil, ...fields } = job;
+    const parked = { ...fields, attempts, lastError, parkedAt };
     await this.deps.readModels.collection(PARKED_JOBS).replaceOne({ _id: job._id }, parked, { upsert: true });
     const { deletedCount } = await this.collection.deleteOne(this.claimOf(job));
     if (deletedCount === 0) {
@@ -303,66 +295,5 @@ export class JobRunner {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.wakeUp.wait(), new Promise((resolve) => (timer = setTimeout(resolve, ms)))]);
     clearTimeout(timer);
-  }
-}
-
-/** Job ids by the time they fall due (a binary min-heap); an id added again keeps its latest time. */
-export class DueQueue {
-  private readonly heap: Array<{ at: number; id: string }> = [];
-  private readonly latest = new Map<string, number>();
-
-  add(id: string, at: number): void {
-    this.latest.set(id, at);
-    this.heap.push({ at, id });
-    let i = this.heap.length - 1;
-    while (i > 0) {
-      const parent = (i - 1) >> 1;
-      if (this.heap[parent]!.at <= this.heap[i]!.at) break;
-      [this.heap[parent], this.heap[i]] = [this.heap[i]!, this.heap[parent]!];
-      i = parent;
-    }
-  }
-
-  /** The earliest time anything falls due (Infinity when empty). */
-  next(): number {
-    this.dropStale();
-    return this.heap[0]?.at ?? Number.POSITIVE_INFINITY;
-  }
-
-  /** Removes and returns an id due at `now`, if any. */
-  takeDue(now: number): string | undefined {
-    if (this.next() > now) return undefined;
-    const { id } = this.pop()!;
-    this.latest.delete(id);
-    return id;
-  }
-
-  get size(): number {
-    return this.latest.size;
-  }
-
-  /** Entries superseded by a later add of the same id. */
-  private dropStale(): void {
-    while (this.heap.length > 0 && this.latest.get(this.heap[0]!.id) !== this.heap[0]!.at) this.pop();
-  }
-
-  private pop(): { at: number; id: string } | undefined {
-    const top = this.heap[0];
-    const last = this.heap.pop();
-    if (this.heap.length > 0 && last) {
-      this.heap[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let smallest = i;
-        if (l < this.heap.length && this.heap[l]!.at < this.heap[smallest]!.at) smallest = l;
-        if (r < this.heap.length && this.heap[r]!.at < this.heap[smallest]!.at) smallest = r;
-        if (smallest === i) break;
-        [this.heap[smallest], this.heap[i]] = [this.heap[i]!, this.heap[smallest]!];
-        i = smallest;
-      }
-    }
-    return top;
   }
 }

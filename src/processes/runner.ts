@@ -7,13 +7,14 @@ import type { EventStore, RecordedEvent } from '../infrastructure/event-store/ev
 import { CheckpointPacer } from '../infrastructure/event-store/checkpoint-pacer.js';
 import { refusedByLease, type Fence } from '../cluster/leases.js';
 import { LogFollower, StopFollowing, type FollowerStatus } from '../infrastructure/event-store/log-follower.js';
-import { DuplicateKeyError, type Document, type ReadModelStore, type WriteOperation } from '../infrastructure/read-models/read-model-store.js';
+import type { Document, ReadModelStore, WriteOperation } from '../infrastructure/read-models/read-model-store.js';
 import { CHECKPOINTS } from '../projections/runner.js';
-import { JOBS, jobDocument } from './jobs.js';
+import { dueIn, jobWrites, type ScheduledJob } from './job-documents.js';
 import { allSettledOrThrow, groupBy, inParallel } from './concurrency.js';
 import { parkedEvent, PARKED_EVENTS, type ParkedEvent } from './parked-events.js';
-import type { Job, ProcessManager } from './process-manager.js';
+import { occurredAt, type Job, type ProcessManager } from './process-manager.js';
 import { sendSagaCommand } from './saga-commands.js';
+import { sagaMoved, sagaWrite, sameSaga, type SagaDocument } from './saga-documents.js';
 
 /**
  * Feeds a process manager from its checkpoint and carries out its reactions.
@@ -23,6 +24,10 @@ import { sendSagaCommand } from './saga-commands.js';
  * - Saga state, new jobs, parked events and the checkpoint are written in one atomic
  *   bulk write after the batch's commands; a crash before it means the batch is
  *   delivered again, and its commands find their events already there.
+ * - Each saga's state is written only if it is still as the batch loaded it (see
+ *   saga-documents.ts): when a replay of a parked event changed it meanwhile, the write
+ *   fails as a whole, and the batch reacts again on those sagas as they are now and writes
+ *   again. Commands sent again keep their ids, so they append nothing twice.
  * - Sagas (e.g. orders) are independent: a batch runs them concurrently, each one's
  *   events in log order.
  * - An event whose handling keeps failing while both stores answer is parked with its
@@ -43,9 +48,8 @@ export type ProcessRunnerDeps = {
   inventory?: InventoryDecider;
   logger: Logger;
   clock: () => Date;
-  /** Called when a batch scheduled jobs, to wake the job runner. */
   /** Told of the jobs written with each batch, so the job runner can run them without searching for them. */
-  jobsScheduled?: (jobs: Job[]) => void;
+  jobsScheduled?: (jobs: ScheduledJob[]) => void;
 };
 
 export type ProcessRunnerOptions = {
@@ -57,9 +61,11 @@ export type ProcessRunnerOptions = {
   retryDelayMs?: number;
 };
 
-type SagaDocument<S> = Document & { state: S; _position: number; updatedAt: string };
+/** A saga's reaction to a batch, and the document it was loaded from (its write's guard). */
+type Outcome<S> = { sagaId: string; loaded: SagaDocument<S> | undefined; state: S; position: number; jobs: ScheduledJob[]; parked: ParkedEvent[] };
 
-type Outcome<S> = { sagaId: string; state: S; position: number; jobs: Job[]; parked: ParkedEvent[] };
+/** Times a batch reacts again on sagas that keep changing under it before it gives up (and is delivered again). */
+const MAX_REACTIONS = 10;
 
 export class ProcessManagerRunner<S> {
   private readonly follower: LogFollower;
@@ -119,7 +125,7 @@ export class ProcessManagerRunner<S> {
     const relevant = fresh.filter((e) => this.manager.eventTypes.includes(e.type)).map((e) => this.deps.schema.upcast(e));
     const groups = groupBy(relevant, (event) => this.manager.sagaId(event));
     const states = await this.loadStates([...groups.keys()]);
-    const outcomes = await inParallel([...groups], this.options.concurrency ?? 16, ([sagaId, events]) =>
+    let outcomes = await inParallel([...groups], this.options.concurrency ?? 16, ([sagaId, events]) =>
       this.react(sagaId, states.get(sagaId), events),
     );
     const last = fresh[fresh.length - 1]!.position;
@@ -127,11 +133,32 @@ export class ProcessManagerRunner<S> {
       this.position = last;
       return;
     }
-    await this.record(this.writes(outcomes, last));
+    for (let reaction = 1; ; reaction += 1) {
+      try {
+        await this.record(this.writes(outcomes, last));
+        break;
+      } catch (error) {
+        if (!sagaMoved(error, this.sagaCollection) || reaction >= MAX_REACTIONS) throw error;
+        outcomes = await this.reactAgain(outcomes, groups);
+      }
+    }
     this.pacer.written();
     this.position = last;
     const jobs = outcomes.flatMap((o) => o.jobs);
     if (jobs.length > 0) this.deps.jobsScheduled?.(jobs);
+  }
+
+  /**
+   * A saga changed since the batch loaded it (a replay of a parked event wrote it): the sagas
+   * that did are loaded again and react again to the batch's events on what they are now.
+   */
+  private async reactAgain(outcomes: Outcome<S>[], groups: Map<string, RecordedEvent[]>): Promise<Outcome<S>[]> {
+    const now = await this.loadStates(outcomes.map((o) => o.sagaId));
+    const moved = outcomes.filter((o) => !sameSaga(o.loaded, now.get(o.sagaId))).map((o) => o.sagaId);
+    this.deps.logger.info({ processManager: this.name, sagas: moved }, 'saga state changed meanwhile (a replay): reacting again on it');
+    return inParallel(outcomes, this.options.concurrency ?? 16, (o) =>
+      moved.includes(o.sagaId) ? this.react(o.sagaId, now.get(o.sagaId), groups.get(o.sagaId)!) : Promise.resolve(o),
+    );
   }
 
   /** Saga state, jobs and checkpoint go back together after a power cut, and the events come again. */
@@ -165,42 +192,37 @@ export class ProcessManagerRunner<S> {
         await this.deps.readModels.collection<ParkedEvent>(PARKED_EVENTS).replaceOne({ _id: parked._id }, again);
         return { replayed: false, error: again.error };
       }
+      const jobs = handled.jobs.map((job) => this.scheduled(job, event));
       try {
-        await this.deps.readModels.bulkWrite(this.replayWrites(sagaId, saga, handled, event, parked));
+        await this.deps.readModels.bulkWrite(this.replayWrites(sagaId, saga, handled.state, jobs, parked));
       } catch (error) {
-        if (error instanceof DuplicateKeyError && error.collection === this.sagaCollection) continue; // the saga moved meanwhile
+        if (sagaMoved(error, this.sagaCollection)) continue; // the saga moved meanwhile
         throw error;
       }
-      if (handled.jobs.length > 0) this.deps.jobsScheduled?.(handled.jobs);
+      if (jobs.length > 0) this.deps.jobsScheduled?.(jobs);
       return { replayed: true };
     }
   }
 
-  private replayWrites(sagaId: string, saga: SagaDocument<S> | undefined, handled: { state: S; jobs: Job[] }, event: RecordedEvent, parked: ParkedEvent): WriteOperation[] {
+  private replayWrites(sagaId: string, saga: SagaDocument<S> | undefined, state: S, jobs: ScheduledJob[], parked: ParkedEvent): WriteOperation[] {
     const now = this.deps.clock().toISOString();
-    const position = saga?._position ?? 0;
-    // Guarded on the saga as read: a concurrent change makes this write fail as a whole.
-    const guard = saga ? { _id: sagaId, _position: position, updatedAt: saga.updatedAt } : { _id: sagaId, _position: -1 };
-    const doc: SagaDocument<S> = { _id: sagaId, state: handled.state, _position: position, updatedAt: now };
     return [
-      { collection: this.sagaCollection, replaceOne: { filter: guard, replacement: doc, upsert: true } },
-      ...handled.jobs.map((job) => withOrigin(job, event)).map((job): WriteOperation => {
-        const { _id, ...fields } = jobDocument(job, now);
-        return { collection: JOBS, updateOne: { filter: { _id }, update: { $setOnInsert: fields }, upsert: true } };
-      }),
+      // Guarded on the saga as read: a concurrent change makes this write fail as a whole.
+      sagaWrite(this.sagaCollection, sagaId, saga, state, saga?._position ?? 0, now),
+      ...jobs.flatMap((job) => jobWrites(job, now)),
       { collection: PARKED_EVENTS, deleteOne: { filter: { _id: parked._id } } },
     ];
   }
 
   private async react(sagaId: string, stored: SagaDocument<S> | undefined, events: RecordedEvent[]): Promise<Outcome<S>> {
-    const outcome: Outcome<S> = { sagaId, state: stored?.state ?? this.manager.initialState(), position: stored?._position ?? 0, jobs: [], parked: [] };
+    const outcome: Outcome<S> = { sagaId, loaded: stored, state: stored?.state ?? this.manager.initialState(), position: stored?._position ?? 0, jobs: [], parked: [] };
     for (const event of events) {
       if (event.position <= outcome.position) continue;
       const handled = await this.handle(outcome.state, event);
       if ('parked' in handled) outcome.parked.push(handled.parked);
       else {
         outcome.state = handled.state;
-        outcome.jobs.push(...handled.jobs.map((job) => withOrigin(job, event)));
+        outcome.jobs.push(...handled.jobs.map((job) => this.scheduled(job, event)));
       }
       outcome.position = event.position;
     }
@@ -245,19 +267,20 @@ export class ProcessManagerRunner<S> {
   private writes(outcomes: Outcome<S>[], position: number): WriteOperation[] {
     const now = this.deps.clock().toISOString();
     const writes: WriteOperation[] = [];
-    for (const { sagaId, state, position: at, jobs, parked } of outcomes) {
-      const doc: SagaDocument<S> = { _id: sagaId, state, _position: at, updatedAt: now };
-      writes.push({ collection: this.sagaCollection, replaceOne: { filter: { _id: sagaId }, replacement: doc, upsert: true } });
-      for (const job of jobs) {
-        // One job per id, ever: a redelivered event cannot schedule a second charge or email.
-        const { _id, ...fields } = jobDocument(job, now);
-        writes.push({ collection: JOBS, updateOne: { filter: { _id }, update: { $setOnInsert: fields }, upsert: true } });
-      }
+    for (const { sagaId, loaded, state, position: at, jobs, parked } of outcomes) {
+      writes.push(sagaWrite(this.sagaCollection, sagaId, loaded, state, at, now));
+      // One job per id, ever: a redelivered event cannot schedule a second charge or email.
+      for (const job of jobs) writes.push(...jobWrites(job, now));
       for (const p of parked) writes.push({ collection: PARKED_EVENTS, replaceOne: { filter: { _id: p._id }, replacement: p, upsert: true } });
     }
     const checkpoint = { _id: this.checkpointId, position, updatedAt: now };
     writes.push({ collection: CHECKPOINTS, replaceOne: { filter: { _id: this.checkpointId }, replacement: checkpoint, upsert: true } });
     return writes;
+  }
+
+  /** A job of a reaction to `event`, with its origin, falling due as long after it is written as its runAt is after the event (see dueIn). */
+  private scheduled(job: Job, event: RecordedEvent): ScheduledJob {
+    return { ...withOrigin(job, event), dueInMs: dueIn(job.runAt, Date.parse(occurredAt(event))) };
   }
 
   private get checkpointId(): string {

@@ -30,7 +30,7 @@ describe('the order saga over HTTP, when the provider answers late', () => {
     });
     const { productId } = await stockedProduct(app, admin, 5);
     const orderId = await buy(app, shopper, productId, 1);
-    await eventually(async () => ((await app.deps.readModels.collection('jobs').countDocuments({ kind: 'charge-payment', lockedUntil: { $gt: '' } })) === 1 ? true : undefined));
+    await eventually(async () => ((await app.deps.readModels.collection('jobs').countDocuments({ kind: 'charge-payment', lockedUntil: { $gt: 0 } })) === 1 ? true : undefined));
     await app.http().post(`/api/v1/orders/${orderId}/cancel`).set('Authorization', `Bearer ${shopper.token}`);
     await eventually(async () => (await eventsOf(app, 'PaymentFailed', ofOrder(orderId)))[0]);
     release();

@@ -239,6 +239,30 @@ export const readModelStoreContract = (
         expect(withNow!.now).to.be.a('number').and.be.lessThan(stored!.expiresAt);
       });
 
+      it("inserts once, then sets a time from the store's clock on the document just inserted, in one bulk write (a job scheduled once)", async () => {
+        const jobs = store.collection('scheduled');
+        const fields = { kind: 'charge', payload: { note: '$not-a-path' }, dueAt: -1, lockedUntil: 0 };
+        const schedule = (note: string) => store.bulkWrite([
+          { collection: 'scheduled', updateOne: { filter: { _id: 'j1' }, update: { $setOnInsert: { ...fields, note } }, upsert: true } },
+          { collection: 'scheduled', updateOne: { filter: { _id: 'j1', dueAt: -1 }, update: [{ $set: { dueAt: { $add: [{ $toLong: '$$NOW' }, 1000] } } }] } },
+        ]);
+        await schedule('first');
+        const first = await jobs.findOne({ _id: 'j1' });
+        expect(first).to.deep.include({ kind: 'charge', payload: { note: '$not-a-path' }, note: 'first', lockedUntil: 0 });
+        expect(first!.dueAt).to.be.a('number').and.be.greaterThan(0);
+        await jobs.updateOne({ _id: 'j1' }, { $set: { lockedUntil: 5, owner: 'me' } });
+        await schedule('again');
+        expect(await jobs.findOne({ _id: 'j1' })).to.deep.equal({ ...first, lockedUntil: 5, owner: 'me' });
+        // A claim: conditional on the store's clock; literal values set as they are.
+        const claimable = { _id: 'j1', $expr: { $and: [{ $lte: ['$dueAt', { $toLong: '$$NOW' }] }, { $lte: ['$lockedUntil', { $toLong: '$$NOW' }] }] } };
+        const claim = [{ $set: { owner: { $literal: '$other' }, lockedUntil: { $add: [{ $toLong: '$$NOW' }, 60_000] } } }];
+        expect(await jobs.updateOne(claimable, claim)).to.deep.include({ matchedCount: 0 });
+        await jobs.updateOne({ _id: 'j1' }, { $set: { dueAt: 0 } });
+        expect(await jobs.updateOne(claimable, claim)).to.deep.include({ matchedCount: 1, modifiedCount: 1 });
+        expect(await jobs.findOne({ _id: 'j1' })).to.deep.include({ owner: '$other' });
+        expect(await jobs.updateOne(claimable, claim)).to.deep.include({ matchedCount: 0 });
+      });
+
       it('updates and deletes many, reporting counts', async () => {
         const products = await seeded();
         const updated = await products.updateMany({ brand: 'Acme' }, { $set: { brand: 'ACME' } });

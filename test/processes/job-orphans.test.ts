@@ -2,8 +2,9 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
-import { JOBS, JobRunner, jobDocument, type JobDocument, type JobHandlers } from '../../src/processes/jobs.js';
+import { JOBS, JobRunner, type JobDocument, type JobHandlers } from '../../src/processes/jobs.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
+import { scheduleJobs } from './job-fixture.js';
 
 /**
  * A job claimed by a process that died (SIGKILL in the middle of a charge or an email) is
@@ -20,9 +21,9 @@ describe('Jobs claimed by a process that died', () => {
     dir = tempDir();
     store = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
     ran = [];
-    const job = jobDocument({ id: 'job-1', kind: 'send-notification', payload: {}, runAt: new Date(Date.now() - 1000).toISOString() }, new Date().toISOString());
-    // Claimed for two minutes by process "gone", which died right after.
-    await store.collection<JobDocument>(JOBS).insertOne({ ...job, lockedUntil: new Date(Date.now() + 120_000).toISOString(), owner: 'gone' } as JobDocument);
+    await scheduleJobs(store, [{ id: 'job-1', kind: 'send-notification', payload: {}, runAt: new Date(Date.now() - 1000).toISOString() }]);
+    // Claimed for two minutes (by the store's clock: this host's) by process "gone", which died right after.
+    await store.collection<JobDocument>(JOBS).updateOne({ _id: 'job-1' }, { $set: { lockedUntil: Date.now() + 120_000, owner: 'gone', claim: 'c-gone' } });
   });
   afterEach(async () => {
     await runner?.stop();

@@ -2,9 +2,10 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
-import { DueQueue, JOBS, JobRunner, PARKED_JOBS, jobDocument, type JobHandlers, type JobRunnerOptions } from '../../src/processes/jobs.js';
+import { DueQueue, JOBS, JobRunner, PARKED_JOBS, type JobHandlers, type JobRunnerOptions } from '../../src/processes/jobs.js';
 import type { Job } from '../../src/processes/process-manager.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
+import { scheduleJobs } from './job-fixture.js';
 
 describe('Job runner', () => {
   let dir: ReturnType<typeof tempDir>;
@@ -42,10 +43,7 @@ describe('Job runner', () => {
   };
 
   const job = (n: number, inMs = 0): Job => ({ id: `job-${n}`, kind: 'charge-payment', runAt: new Date(Date.now() + inMs).toISOString(), payload: { n } });
-  const schedule = async (...jobs: Job[]) => {
-    for (const j of jobs) await store.collection(JOBS).insertOne(jobDocument(j, new Date().toISOString()));
-    return jobs;
-  };
+  const schedule = (...jobs: Job[]) => scheduleJobs(store, jobs);
   const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
   it('runs a job it is told about when due, without searching the store for it, and deletes it', async () => {

@@ -10,11 +10,18 @@ export const QUERY_OPTIONS = { scriptEnabled: false } as const;
  * semantics: equality (`{ _id: id, listed: true }`, `$eq`, `$in`: a missing field equals
  * null; an array field matches an element), `$all` of values, and numeric ranges (`$gt`,
  * `$gte`, `$lt`, `$lte` with number bounds: only numbers compare; an array field matches
- * when one element does), `$nin` of values. Anything else is compiled by mingo.
+ * when one element does), `$nin` of values, and an `$expr` comparing fields that hold
+ * numbers with numbers or the store's clock (leases, job claims: see clockComparison).
+ * Anything else is compiled by mingo.
  */
 export const compileFilter = (filter: Filter): ((doc: Document) => boolean) => {
   const tests: Array<(doc: Document) => boolean> = [];
   for (const [path, condition] of Object.entries(filter)) {
+    const expr = path === '$expr' ? nativeExpr(condition) : undefined;
+    if (expr) {
+      tests.push(expr);
+      continue;
+    }
     const test = path.startsWith('$') ? undefined : nativeCondition(condition);
     if (!test) {
       const query = new Query(filter, QUERY_OPTIONS);
@@ -73,3 +80,67 @@ const matches = (value: unknown, wanted: ReadonlyArray<Scalar>): boolean =>
     if (Array.isArray(value)) return value.some((element) => element === w);
     return value === w;
   });
+
+/** `{ $toLong: '$$NOW' }`: the store's clock in milliseconds (the embedded store's is this host's). */
+export const isNow = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && Object.keys(value).length === 1 && (value as { $toLong?: unknown }).$toLong === '$$NOW';
+
+type Operand = (doc: Document, now: number) => unknown;
+
+/** A number, the store's clock, or a top-level field (`'$expiresAt'`). */
+const operand = (value: unknown): Operand | undefined => {
+  if (typeof value === 'number' && Number.isFinite(value)) return () => value;
+  if (isNow(value)) return (_doc, now) => now;
+  if (typeof value === 'string' && /^\$[A-Za-z_][A-Za-z0-9_]*$/.test(value)) {
+    const field = value.slice(1);
+    return (doc) => doc[field];
+  }
+  return undefined;
+};
+
+const COMPARISONS: Record<string, (a: number, b: number) => boolean> = {
+  $gt: (a, b) => a > b,
+  $gte: (a, b) => a >= b,
+  $lt: (a, b) => a < b,
+  $lte: (a, b) => a <= b,
+};
+
+/**
+ * An `$expr` of comparisons between operands (see operand), alone or joined by `$and`, as a
+ * test that answers undefined where an operand is not a number (a missing field, a string:
+ * MongoDB's order across types is left to mingo). Undefined when the expression is not that.
+ */
+const clockComparison = (expr: unknown): ((doc: Document, now: number) => boolean | undefined) | undefined => {
+  if (typeof expr !== 'object' || expr === null || Array.isArray(expr) || Object.keys(expr).length !== 1) return undefined;
+  const [operator, args] = Object.entries(expr)[0]!;
+  if (operator === '$and' && Array.isArray(args) && args.length > 0) {
+    const parts = args.map(clockComparison);
+    if (parts.some((part) => !part)) return undefined;
+    return (doc, now) => {
+      let answered = true;
+      for (const part of parts) {
+        const result = part!(doc, now);
+        if (result === false) return false; // comparisons never fail: one false decides
+        if (result === undefined) answered = false;
+      }
+      return answered ? true : undefined;
+    };
+  }
+  const compare = COMPARISONS[operator];
+  if (!compare || !Array.isArray(args) || args.length !== 2) return undefined;
+  const [left, right] = args.map(operand);
+  if (!left || !right) return undefined;
+  return (doc, now) => {
+    const a = left(doc, now);
+    const b = right(doc, now);
+    return typeof a === 'number' && typeof b === 'number' ? compare(a, b) : undefined;
+  };
+};
+
+/** An `$expr` answered natively where it can be (see clockComparison), by mingo where not. */
+const nativeExpr = (expr: unknown): ((doc: Document) => boolean) | undefined => {
+  const test = clockComparison(expr);
+  if (!test) return undefined;
+  let query: Query | undefined;
+  return (doc) => test(doc, Date.now()) ?? (query ??= new Query({ $expr: expr }, QUERY_OPTIONS)).test(doc);
+};
