@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { BUSY_SLICE_MS } from '../sqlite-write-lock.js';
-import { commitAppends, describe } from './sqlite-commit.js';
+import { commitAppends, describe, type AppendRequest } from './sqlite-commit.js';
 import { prepareStatements } from './sqlite-event-statements.js';
 import type { CommitReply, CommitRequest } from './commit-thread.js';
 
@@ -22,7 +22,7 @@ const statements = prepareStatements(db);
 parentPort!.on('message', ({ id, requests, recordedAt }: CommitRequest) => {
   let reply: CommitReply;
   try {
-    reply = { id, outcomes: commitAppends(db, statements, requests, recordedAt) };
+    reply = { id, outcomes: JSON.stringify(commitAppends(db, statements, JSON.parse(requests) as AppendRequest[], recordedAt)) };
   } catch (error) {
     reply = { id, failure: describe(error) };
   }

@@ -1,8 +1,9 @@
 import { Worker } from 'node:worker_threads';
 import { failureError, type AppendFailure, type AppendOutcome, type AppendRequest } from './sqlite-commit.js';
 
-export type CommitRequest = { id: number; requests: AppendRequest[]; recordedAt: string };
-export type CommitReply = { id: number; outcomes?: AppendOutcome[]; failure?: AppendFailure };
+/** A batch as sent: its appends as one JSON text (a string crosses to the thread as one copy; a structured clone of many small objects costs the event loop several times more). */
+export type CommitRequest = { id: number; requests: string; recordedAt: string };
+export type CommitReply = { id: number; outcomes?: string; failure?: AppendFailure };
 
 type Waiter = { resolve: (outcomes: AppendOutcome[]) => void; reject: (error: Error) => void };
 
@@ -29,7 +30,7 @@ export class CommitThread {
     return new Promise<AppendOutcome[]>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       if (this.waiting.size === 1) worker.ref();
-      worker.postMessage({ id, requests, recordedAt } satisfies CommitRequest);
+      worker.postMessage({ id, requests: JSON.stringify(requests), recordedAt } satisfies CommitRequest);
     });
   }
 
@@ -50,7 +51,7 @@ export class CommitThread {
     worker.on('message', ({ id, outcomes, failure }: CommitReply) => {
       const waiter = this.take(id);
       if (!waiter) return;
-      if (outcomes) waiter.resolve(outcomes);
+      if (outcomes !== undefined) waiter.resolve(JSON.parse(outcomes) as AppendOutcome[]);
       else waiter.reject(failureError(failure!));
     });
     const failAll = (error: Error) => {
