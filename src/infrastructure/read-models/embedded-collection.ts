@@ -35,7 +35,7 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
   }
 
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
-    const { docs, residual } = this.store.candidates(this.name, filter);
+    const { docs, residual } = this.store.memory.candidates(this.name, filter);
     const test = compileFilter(residual);
     const matched: Document[] = [];
     for (const doc of docs) if (test(doc)) matched.push(doc);
@@ -51,7 +51,7 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
   }
 
   async countDocuments(filter: Filter = {}): Promise<number> {
-    const { docs, residual } = this.store.candidates(this.name, filter);
+    const { docs, residual } = this.store.memory.candidates(this.name, filter);
     const test = compileFilter(residual);
     let count = 0;
     for (const doc of docs) if (test(doc)) count += 1;
@@ -63,10 +63,10 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
     let source: Document[];
     if (first && typeof first === 'object' && Object.keys(pipeline[0]!).length === 1) {
       // The first $match narrowed by an index: what the index answers exactly is not matched again.
-      const { docs, residual } = this.store.candidates(this.name, first);
+      const { docs, residual } = this.store.memory.candidates(this.name, first);
       source = [...docs];
       pipeline = Object.keys(residual).length > 0 ? [{ $match: residual }, ...pipeline.slice(1)] : pipeline.slice(1);
-    } else source = [...this.store.documents(this.name).docs.values()];
+    } else source = [...this.store.memory.documents(this.name).docs.values()];
     // The common stages natively; a pipeline that goes beyond them runs on mingo as a whole.
     const results = (runNative(source, pipeline) ?? new Aggregator(pipeline, QUERY_OPTIONS).run(source)) as R[];
     return results.map((doc) => structuredClone(doc));
@@ -106,7 +106,7 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
 
   stageInsert(staging: Staging, document: Document): void {
     const json = JSON.stringify(document);
-    this.store.put(staging, this.name, new Staged(json, document._id), undefined);
+    this.store.writes.put(staging, this.name, new Staged(json, document._id), undefined);
   }
 
   /** `counted`: whether the caller wants modifiedCount (bulk writes do not; they skip the comparison). */
@@ -116,14 +116,14 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
     const onlyId = Object.keys(filter).length === 1 && typeof filter._id === 'string';
     if (!counted && options.upsert && onlyId && (replacement._id === undefined || replacement._id === filter._id)) {
       const json = JSON.stringify(replacement._id === undefined ? { ...replacement, _id: filter._id } : replacement);
-      this.store.put(staging, this.name, new Staged(json, filter._id as string), filter._id as string);
+      this.store.writes.put(staging, this.name, new Staged(json, filter._id as string), filter._id as string);
       return { matchedCount: 0, modifiedCount: 0, upsertedId: null };
     }
-    const [target] = this.store.matching(staging, this.name, filter, 1);
+    const [target] = this.store.writes.matching(staging, this.name, filter, 1);
     if (target) {
       const json = JSON.stringify({ ...replacement, _id: target._id });
       const unchanged = counted && json === JSON.stringify(target);
-      if (!unchanged) this.store.put(staging, this.name, new Staged(json, target._id), target._id);
+      if (!unchanged) this.store.writes.put(staging, this.name, new Staged(json, target._id), target._id);
       return { matchedCount: 1, modifiedCount: unchanged ? 0 : 1, upsertedId: null };
     }
     if (!options.upsert) return { matchedCount: 0, modifiedCount: 0, upsertedId: null };
@@ -134,25 +134,25 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
   }
 
   stageUpdate(staging: Staging, filter: Filter, update: Update, options: UpdateOptions, limit: number): UpdateResult {
-    const targets = this.store.matching(staging, this.name, filter, limit);
+    const targets = this.store.writes.matching(staging, this.name, filter, limit);
     let modifiedCount = 0;
     for (const target of targets) {
       const next = applyUpdate(target, update, false);
       const json = JSON.stringify(next);
       if (json === JSON.stringify(target)) continue;
-      this.store.put(staging, this.name, new Staged(json, target._id, next), target._id);
+      this.store.writes.put(staging, this.name, new Staged(json, target._id, next), target._id);
       modifiedCount += 1;
     }
     if (targets.length > 0 || !options.upsert) return { matchedCount: targets.length, modifiedCount, upsertedId: null };
     const seed = seedFromFilter(filter);
     const inserted = applyUpdate({ ...seed, _id: typeof seed._id === 'string' ? seed._id : randomUUID() }, update, true);
-    this.store.put(staging, this.name, new Staged(JSON.stringify(inserted), inserted._id, inserted), undefined);
+    this.store.writes.put(staging, this.name, new Staged(JSON.stringify(inserted), inserted._id, inserted), undefined);
     return { matchedCount: 0, modifiedCount: 0, upsertedId: inserted._id };
   }
 
   stageDelete(staging: Staging, filter: Filter, limit: number): DeleteResult {
-    const targets = this.store.matching(staging, this.name, filter, limit);
-    for (const target of targets) this.store.remove(staging, this.name, target._id);
+    const targets = this.store.writes.matching(staging, this.name, filter, limit);
+    for (const target of targets) this.store.writes.remove(staging, this.name, target._id);
     return { deletedCount: targets.length };
   }
 }

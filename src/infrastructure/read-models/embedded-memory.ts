@@ -1,0 +1,232 @@
+import type Database from 'better-sqlite3';
+import { LruCache } from '../lru-cache.js';
+import { DocumentIndex } from './document-index.js';
+import type { Staging } from './embedded-staging.js';
+import type { Cached } from './embedded-write-view.js';
+import type { Document, Filter, IndexSpec } from './read-model-store.js';
+
+type Statements = {
+  load: Database.Statement<[string], { id: string; doc: string }>;
+  byIds: Database.Statement<[string, string], { doc: string }>;
+  collection: Database.Statement<[string], { version: number; indexes: string }>;
+  versions: Database.Statement<[], { name: string; version: number }>;
+};
+
+/**
+ * What the embedded read-model store holds of its file in memory: whole collections that
+ * queries scan (with their indexes), documents read lately by id, and index specs; each kept
+ * only while the file says it is current. Another process's commit (or the loader thread's)
+ * changes the file's `data_version` and the versions of the collections it wrote: what they
+ * changed is dropped and read again.
+ */
+export class EmbeddedMemory {
+  /** Collections loaded whole, at the version of the file they were read or written at. */
+  readonly cache = new Map<string, Cached>();
+  /** Documents of collections not loaded whole, read lately by id. */
+  readonly docCache: LruCache<string, Document>;
+  /** Index specs of collections not loaded, until the file changes. */
+  readonly specs = new Map<string, Array<IndexSpec & { name: string }>>();
+  private dataVersion: number;
+  private checkedThisTurn = false;
+  private commitsSeen = 0;
+  /** Commits by any embedded read-model store of this process (tests and tools open several on one file). */
+  static commitsInProcess = 0;
+  private readonly dataVersionStatement: Database.Statement;
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly sql: Statements,
+    cachedDocuments: number,
+  ) {
+    this.docCache = new LruCache(cachedDocuments);
+    this.dataVersionStatement = this.db.prepare('PRAGMA data_version').pluck();
+    this.dataVersion = this.readDataVersion();
+  }
+
+  /** Forgets a collection (dropped or renamed), and every document read by id. */
+  forget(...names: string[]): void {
+    for (const name of names) this.cache.delete(name);
+    this.docCache.clear();
+  }
+
+  /**
+   * A collection loaded into memory, for queries that scan it (never hand its documents out:
+   * callers get clones). `_id` lookups and writes do not load a collection: a rebuild writing
+   * a million documents keeps none of them in memory.
+   */
+  documents(name: string): Cached {
+    this.sync();
+    let cached = this.cache.get(name);
+    if (!cached) {
+      cached = this.fromFile(() => this.loadCollection(name));
+      this.cache.set(name, cached);
+    }
+    return cached;
+  }
+
+  /**
+   * The documents that may match `filter`, narrowed by `_id` (without loading) or a
+   * single-field index, and what of `filter` is left to test on them: an index that answers
+   * its field's condition exactly takes that condition out.
+   */
+  candidates(name: string, filter: Filter): { docs: Iterable<Document>; residual: Filter } {
+    const byId = idCandidates(filter);
+    if (byId) return { docs: this.byIds(name, byId), residual: filter };
+    const cached = this.documents(name);
+    let best: { index: DocumentIndex; size: number; exact: boolean } | undefined;
+    for (const index of cached.indexes) {
+      const size = index.estimate(filter);
+      if (size === undefined) continue;
+      const exact = index.exact(filter);
+      // An exact index is worth more than a merely smaller one: its condition is not tested again.
+      if (!best || (exact && !best.exact) || (exact === best.exact && size < best.size)) best = { index, size, exact };
+    }
+    if (best?.exact) {
+      const { [best.index.fields[0]!]: _answered, ...residual } = filter;
+      return { docs: best.index.candidates(filter)!, residual };
+    }
+    // An inexact index that keeps most of the collection narrows nothing worth a detour.
+    if (best && best.size * 2 < cached.docs.size) return { docs: best.index.candidates(filter)!, residual: filter };
+    return { docs: cached.docs.values(), residual: filter };
+  }
+
+  /**
+   * Documents by id: from memory when the collection is loaded or the document was read
+   * lately, else from SQLite. Like a loaded collection's, they are never handed out as
+   * they are: callers get clones.
+   */
+  byIds(name: string, ids: readonly string[]): Document[] {
+    this.sync();
+    const cached = this.cache.get(name);
+    if (cached) return ids.flatMap((id) => cached.docs.get(id) ?? []);
+    const found: Document[] = [];
+    const missing: string[] = [];
+    for (const id of ids) {
+      const hit = this.docCache.get(docKey(name, id));
+      if (hit) found.push(hit);
+      else missing.push(id);
+    }
+    if (missing.length === 0) return found;
+    const { rows, changed } = this.fromFile((changed) => ({ changed, rows: this.sql.byIds.all(name, JSON.stringify(changed ? ids : missing)) }));
+    // The file changed since those hits were cached: all of them were read anew, at one moment.
+    const read = changed ? [] : found;
+    for (const row of rows) {
+      const doc = JSON.parse(row.doc) as Document;
+      this.docCache.set(docKey(name, doc._id), doc);
+      read.push(doc);
+    }
+    return read;
+  }
+
+  /** Index specs of a collection, without loading its documents (remembered until the file changes). */
+  indexSpecs(name: string): Array<IndexSpec & { name: string }> {
+    const cached = this.cache.get(name);
+    if (cached) return cached.indexes.map((index) => index.spec);
+    let specs = this.specs.get(name);
+    if (!specs) {
+      const row = this.sql.collection.get(name);
+      specs = row ? (JSON.parse(row.indexes) as Array<IndexSpec & { name: string }>) : [];
+      this.specs.set(name, specs);
+    }
+    return specs;
+  }
+
+  private loadCollection(name: string): Cached {
+    const row = this.sql.collection.get(name);
+    const specs = row ? (JSON.parse(row.indexes) as Array<IndexSpec & { name: string }>) : [];
+    const docs = new Map<string, Document>();
+    for (const { id, doc } of this.sql.load.iterate(name)) docs.set(id, JSON.parse(doc) as Document);
+    const indexes = specs.map((spec) => new DocumentIndex(spec));
+    for (const index of indexes) for (const doc of docs.values()) index.add(doc);
+    return { version: row?.version ?? 0, docs, indexes };
+  }
+
+  /**
+   * Reads from the file in one read transaction that first checks what is in memory against
+   * the same state of the file: a read from the file may be newer than this turn's check
+   * (another process committed since), and a caller reading a checkpoint and then a cached
+   * read model would otherwise get the read model older than the checkpoint says it is.
+   */
+  private fromFile<T>(read: (changed: boolean) => T): T {
+    return this.db.transaction(() => {
+      // data_version before the versions: a commit between them is seen again at the next check.
+      const dataVersion = this.readDataVersion();
+      const current = new Map(this.sql.versions.all().map((row) => [row.name, row.version]));
+      const changed = dataVersion !== this.dataVersion;
+      if (changed) {
+        this.dataVersion = dataVersion;
+        this.specs.clear();
+        this.docCache.clear();
+      }
+      for (const [name, cached] of this.cache) if (current.get(name) !== cached.version) this.cache.delete(name);
+      return read(changed);
+    })();
+  }
+
+  /** Drops cached collections that another process changed since we last looked. */
+  sync(force = false): void {
+    // Once per turn of the event loop is enough for reads: another process's commit can only
+    // become known here through an I/O event, which comes in a later turn. Writes always check,
+    // under the write lock; a commit by another store in this process always counts.
+    if (!force && this.checkedThisTurn && this.commitsSeen === EmbeddedMemory.commitsInProcess) return;
+    this.commitsSeen = EmbeddedMemory.commitsInProcess;
+    if (!this.checkedThisTurn) {
+      this.checkedThisTurn = true;
+      setImmediate(() => (this.checkedThisTurn = false));
+    }
+    const version = this.readDataVersion();
+    if (version === this.dataVersion) return;
+    this.dataVersion = version;
+    this.specs.clear();
+    this.docCache.clear();
+    const current = new Map(this.sql.versions.all().map((row) => [row.name, row.version]));
+    for (const [name, cached] of this.cache) if (current.get(name) !== cached.version) this.cache.delete(name);
+  }
+
+  /** After a commit of ours: our cache has it; other stores of this process must look again. */
+  committed(): void {
+    EmbeddedMemory.commitsInProcess += 1;
+    this.commitsSeen = EmbeddedMemory.commitsInProcess;
+  }
+
+  private readDataVersion(): number {
+    return this.dataVersionStatement.get() as number;
+  }
+
+  publish(staging: Staging): void {
+    for (const [name, changes] of staging) {
+      const cached = this.cache.get(name);
+      if (!cached) {
+        for (const [id, staged] of changes) {
+          const key = docKey(name, id);
+          if (!staged) this.docCache.delete(key);
+          else if (this.docCache.get(key)) this.docCache.set(key, staged.doc);
+        }
+        continue;
+      }
+      for (const [id, staged] of changes) {
+        const previous = cached.docs.get(id);
+        if (previous) for (const index of cached.indexes) index.remove(previous);
+        if (staged) {
+          cached.docs.set(id, staged.doc);
+          for (const index of cached.indexes) index.add(staged.doc);
+        } else cached.docs.delete(id);
+      }
+    }
+  }
+}
+
+const idCandidates = (filter: Filter): string[] | undefined => {
+  const id = filter._id;
+  if (typeof id === 'string') return [id];
+  if (id && typeof id === 'object' && !Array.isArray(id)) {
+    const ops = id as Record<string, unknown>;
+    if (Object.keys(ops).length === 1 && typeof ops.$eq === 'string') return [ops.$eq];
+    if (Object.keys(ops).length === 1 && Array.isArray(ops.$in) && ops.$in.every((v) => typeof v === 'string')) {
+      return ops.$in as string[];
+    }
+  }
+  return undefined;
+};
+
+export const docKey = (collection: string, id: string) => `${collection}\u0000${id}`;
