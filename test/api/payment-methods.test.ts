@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type supertest from 'supertest';
+import { IDEMPOTENCY_COLLECTION } from '../../src/api/idempotency.js';
 import { verify } from '../../src/operations/verify.js';
 import { ALL_PROJECTIONS } from '../../src/projections/index.js';
 import type { Shopper } from '../support/shop.js';
@@ -136,6 +137,16 @@ describe('HTTP saved payment methods', () => {
       expect(again.status).to.equal(201);
       expect(again.headers['idempotent-replayed']).to.equal('true');
       expect(again.body).to.deep.equal(first.body);
+    });
+
+    it('saves once when a keyed request is sent again after its answer was lost (a crash before it was stored): same method, 201, nothing appended', async () => {
+      const first = await save({ token: 'tok_visa', label: 'Home' }).set('Idempotency-Key', 'save-visa-2');
+      await saved('tok_mastercard');
+      await app.deps.readModels.collection(IDEMPOTENCY_COLLECTION).deleteMany({});
+      const again = await appendsNothing(app, () => save({ token: 'tok_visa', label: 'Home' }).set('Idempotency-Key', 'save-visa-2'));
+      expect(again.status).to.equal(201);
+      expect(again.body).to.deep.equal(first.body);
+      expect((await app.events()).filter((e) => e.type === 'PaymentMethodSaved')).to.have.length(2);
     });
 
     it('honours If-Match on the wallet: a stale revision is 412 and appends nothing', async () => {
