@@ -130,6 +130,28 @@ describe('HTTP saved payment methods', () => {
       expect(await list()).to.have.length(20);
     });
 
+    it('answers 503 with Retry-After when the provider fails to describe the token, appending nothing; the retry with the same key saves', async () => {
+      await app.close();
+      let down = true;
+      await start({
+        provider: (simulated) =>
+          Object.assign(Object.create(simulated) as object, {
+            describeToken: async (token: string) => {
+              if (down) throw new Error('connect ECONNREFUSED');
+              return simulated.describeToken(token);
+            },
+          }) as typeof simulated,
+      });
+      const res = await appendsNothing(app, () => save({ token: 'tok_visa' }).set('Idempotency-Key', 'save-while-down'));
+      expectProblem(res, 503);
+      expect(res.headers['retry-after']).to.equal('5');
+      expect(res.body.detail).to.match(/payment provider did not answer/);
+      down = false;
+      const retried = await save({ token: 'tok_visa' }).set('Idempotency-Key', 'save-while-down');
+      expect(retried.status, JSON.stringify(retried.body)).to.equal(201);
+      expect(await appendedBy(retried)).to.deep.equal(['PaymentMethodSaved']);
+    });
+
     it('answers a repeated Idempotency-Key with the first answer, appending nothing', async () => {
       const first = await save({ token: 'tok_visa' }).set('Idempotency-Key', 'save-visa-1');
       expect(first.status).to.equal(201);
@@ -164,6 +186,13 @@ describe('HTTP saved payment methods', () => {
       const other = await app.customer('Other');
       expect(await list(other)).to.deep.equal([]);
       expect(await list()).to.have.length(1);
+    });
+
+    it('reads its own write at once (the read waits for the read model to reach it)', async () => {
+      const visa = await saved('tok_visa');
+      const res = await app.http().get('/api/v1/account/me/payment-methods').set(as(shopper));
+      expect(res.body.items.map((m: { paymentMethodId: string }) => m.paymentMethodId)).to.deep.equal([visa]);
+      expect(res.headers['cache-control']).to.equal('private, no-store');
     });
 
     it('is for signed-in customers: 401 without a token', async () => expectProblem(await app.http().get('/api/v1/account/me/payment-methods'), 401));
