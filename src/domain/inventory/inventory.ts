@@ -11,6 +11,9 @@ import {
   type SetLowStockThreshold,
   type StockAlertEvent,
 } from './stock-alerts.js';
+import { findSettled, withSettled, type SettledBatch, type SettledStatus } from './settled-orders.js';
+
+export { SETTLED_BATCH, SETTLED_ORDERS_KEPT, type SettledBatch, type SettledStatus } from './settled-orders.js';
 
 /**
  * Stock of one SKU (`inventory-<sku>`). The stream is created when a product claims
@@ -71,15 +74,8 @@ export type InventoryEvent =
 
 // ------------------------------------------------------------------ state
 
-export type ReservationStatus = 'reserved' | 'failed' | 'released' | 'dispatched';
-export type SettledStatus = Exclude<ReservationStatus, 'reserved'>;
+export type ReservationStatus = 'reserved' | SettledStatus;
 export type Reservation = { status: ReservationStatus; quantity: number };
-/**
- * Settled orders as text, one `;<orderId>=<f|r|d><quantity>` entry each (failed, released,
- * dispatched; `%`, `;` and `=` in the id escaped), so thousands of them are a few strings
- * in a snapshot rather than thousands of objects.
- */
-export type SettledBatch = Readonly<{ count: number; entries: string }>;
 
 export type Inventory =
   | { status: 'None' }
@@ -103,15 +99,6 @@ export type Inventory =
     };
 
 export const MAX_QUANTITY = 1_000_000;
-/**
- * Settled orders remembered per SKU (at least this many, the most recent), so that a late
- * repeat of a saga command decides nothing. They are forgotten a batch at a time.
- */
-export const SETTLED_ORDERS_KEPT = 5000;
-export const SETTLED_BATCH = 250;
-
-const CODES: Readonly<Record<SettledStatus, string>> = { failed: 'f', released: 'r', dispatched: 'd' };
-const STATUSES: Readonly<Record<string, SettledStatus>> = { f: 'failed', r: 'released', d: 'dispatched' };
 
 export const initialState = (): Inventory => ({ status: 'None' });
 
@@ -149,39 +136,18 @@ export const evolve = (state: Inventory, event: InventoryEvent): Inventory => {
   }
 };
 
-/**
- * Records an order as settled (no longer open), in the newest batch. The oldest batch is
- * forgotten once the others alone hold SETTLED_ORDERS_KEPT orders.
- */
-const settled = (state: Tracked, orderId: string, status: SettledStatus, quantity: number): Tracked => {
-  const entry = `;${escapeId(orderId)}=${CODES[status]}${quantity}`;
-  const batches = state.settled.slice();
-  const newest = batches[batches.length - 1];
-  if (newest && newest.count < SETTLED_BATCH) batches[batches.length - 1] = { count: newest.count + 1, entries: newest.entries + entry };
-  else batches.push({ count: 1, entries: entry });
-  let remembered = batches.reduce((sum, batch) => sum + batch.count, 0);
-  while (batches.length > 1 && remembered - batches[0]!.count >= SETTLED_ORDERS_KEPT) remembered -= batches.shift()!.count;
-  return { ...state, open: bucketDelete(state.open, orderId), settled: batches };
-};
-
-/** An order id as it is written in a settled batch: its `%`, `;` and `=` escaped. */
-const escapeId = (orderId: string) => orderId.replace(/[%;=]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+/** Records an order as settled (no longer open). */
+const settled = (state: Tracked, orderId: string, status: SettledStatus, quantity: number): Tracked => ({
+  ...state,
+  open: bucketDelete(state.open, orderId),
+  settled: withSettled(state.settled, orderId, status, quantity),
+});
 
 /** What the SKU remembers of an order's reservation: open, settled recently, or nothing. */
 export const reservationOf = (state: Inventory, orderId: string): Reservation | undefined => {
   if (state.status !== 'Tracked') return undefined;
   const quantity = bucketGet(state.open, orderId);
-  if (quantity !== undefined) return { status: 'reserved', quantity };
-  const key = `;${escapeId(orderId)}=`;
-  for (let i = state.settled.length - 1; i >= 0; i -= 1) {
-    const { entries } = state.settled[i]!;
-    const at = entries.lastIndexOf(key);
-    if (at < 0) continue;
-    const from = at + key.length;
-    const end = entries.indexOf(';', from);
-    return { status: STATUSES[entries[from]!]!, quantity: Number(entries.slice(from + 1, end < 0 ? undefined : end)) };
-  }
-  return undefined;
+  return quantity !== undefined ? { status: 'reserved', quantity } : findSettled(state.settled, orderId);
 };
 
 export const levels = (state: Inventory) =>
