@@ -3,7 +3,8 @@ import type { PaymentFailed, PaymentRefunded } from '../domain/payment/payment.j
 import type { Money } from '../domain/shared/types.js';
 import type { RecordedEvent } from '../infrastructure/event-store/event-store.js';
 import { STOCK_ALERTS } from '../domain/inventory/stock-alerts.js';
-import { nothing, occurredAt, type ProcessManager, type Reaction } from './process-manager.js';
+import type { ShipmentDeliveryFailed } from '../domain/shipping/shipment.js';
+import { nothing, occurredAt, type Job, type ProcessManager, type Reaction } from './process-manager.js';
 import { isStockAlert, stockAlertJob } from './stock-notifications.js';
 
 /**
@@ -12,8 +13,14 @@ import { isStockAlert, stockAlertJob } from './stock-notifications.js';
  * (and back in stock to the shoppers waiting): ./stock-notifications.ts.
  */
 
-/** OrderDelivered asks for a review of what was delivered (seed 003: reviews react to fulfilment). */
-export const NOTIFYING_EVENTS = ['OrderCreated', 'PaymentFailed', 'OrderShipped', 'OrderDelivered', 'OrderCancelled', 'PaymentRefunded'] as const;
+/**
+ * OrderDelivered asks for a review of what was delivered (seed 003: reviews react to fulfilment).
+ * A failed delivery (the carrier's report) is told to the customer and to every admin.
+ */
+export const NOTIFYING_EVENTS = ['OrderCreated', 'PaymentFailed', 'OrderShipped', 'OrderDelivered', 'OrderCancelled', 'PaymentRefunded', 'ShipmentDeliveryFailed'] as const;
+
+/** A message to every admin account (./admin-notices.ts), one job per event. */
+export type AdminNotice = { noticeId: string; type: string; orderId: string | null; subject: string; text: string };
 
 export type NotificationPayload = {
   notificationId: string;
@@ -48,7 +55,19 @@ export const react = (state: Record<string, never>, event: RecordedEvent): React
     orderId,
     ...message,
   };
-  return { state, commands: [], jobs: [{ id: `send-notification:${event.id}`, kind: 'send-notification', runAt: occurredAt(event), payload }] };
+  const jobs: Job[] = [{ id: `send-notification:${event.id}`, kind: 'send-notification', runAt: occurredAt(event), payload }];
+  const admins = forAdmins(event);
+  if (admins) jobs.push({ id: `notify-admins:${event.id}`, kind: 'notify-admins', runAt: occurredAt(event), payload: { noticeId: event.id, type: event.type, orderId, ...admins } });
+  return { state, commands: [], jobs };
+};
+
+const forAdmins = (event: RecordedEvent): { subject: string; text: string } | undefined => {
+  if (event.type !== 'ShipmentDeliveryFailed') return undefined;
+  const { orderId, shipmentId, carrierReference, reason } = event.data as ShipmentDeliveryFailed['data'];
+  return {
+    subject: `Delivery failed: order ${shortId(orderId)}`,
+    text: `The carrier could not deliver shipment ${shipmentId} of order ${orderId} (carrier reference ${carrierReference}): ${reason}. The customer has been told.`,
+  };
 };
 
 const messageFor = (event: RecordedEvent): { subject: string; text: string } | undefined => {
@@ -83,6 +102,13 @@ const messageFor = (event: RecordedEvent): { subject: string; text: string } | u
       const { cancelledBy } = event.data as OrderCancelled['data'];
       const by = cancelledBy.startsWith('admin') ? 'by our team' : 'as you asked';
       return { subject: `Order ${order} was cancelled`, text: `Your order ${order} was cancelled ${by}. Any payment will be refunded.` };
+    }
+    case 'ShipmentDeliveryFailed': {
+      const { reason } = event.data as ShipmentDeliveryFailed['data'];
+      return {
+        subject: `We could not deliver your order ${order}`,
+        text: `The carrier could not deliver your order ${order}: ${reason}. It will contact you to arrange another delivery; reply to this email if you need help.`,
+      };
     }
     case 'PaymentRefunded': {
       const { amount } = event.data as PaymentRefunded['data'];
