@@ -93,7 +93,7 @@ export const shipmentRoutes = defineRoutes({
       params: id, body: DispatchBody, bodyOptional: true,
       success: { status: [200, 202], description: 'Dispatched (200), or being booked (202).', schema: dispatchedSchema },
       problems: [404, 409, 422], headers: ['If-Match', 'ETag', 'Location'],
-      example: { response: { shipmentId: SHIPMENT_ID, orderId: ORDER_ID, trackingNumber: 'TRK0A1B2C3D4E5F6A7B', status: 'Shipped' } },
+      example: { body: {}, response: { shipmentId: SHIPMENT_ID, orderId: ORDER_ID, trackingNumber: 'TRK0A1B2C3D4E5F6A7B', status: 'Shipped' } },
     },
     deliver: {
       method: 'post', path: '/:id/deliver', role: 'admin', summary: 'Confirm delivery', params: id,
