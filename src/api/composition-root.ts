@@ -313,7 +313,7 @@ const registerCarrier = (scope: DependencyContainer, config: Config) => {
         commands: c.resolve(T.commands),
         clock: c.resolve(T.clock),
         timeoutMs: config.carrierTimeoutMs,
-        carrier: { book: (request) => carrier().book(request) },
+        carrier: { book: (request) => carrier().book(request), cancel: (request) => carrier().cancel(request) },
         sendReport: (report) => carrier().sendReport(report),
       };
     }),

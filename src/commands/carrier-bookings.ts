@@ -86,7 +86,14 @@ const book = async (deps: ShippingDeps, shipment: Prepared, order: Placed, origi
     return { outcome: 'refused', reason: result.reason };
   }
   const { reference, trackingNumber, labelUrl } = result;
-  const shipped = await deps.commands.handle(orderDecider, orderStream(order.orderId), { type: 'ShipOrder', trackingNumber, carrier: { reference, labelUrl }, now: context.now }, context);
+  let shipped;
+  try {
+    shipped = await deps.commands.handle(orderDecider, orderStream(order.orderId), { type: 'ShipOrder', trackingNumber, carrier: { reference, labelUrl }, now: context.now }, context);
+  } catch (error) {
+    // Cancelled while the carrier was booking: the parcel will not go, so the booking is called off.
+    if (error instanceof IllegalStateError) await deps.carrier.cancel({ idempotencyKey: `cancel:${shipment.shipmentId}:${shipment.attempt}`, reference });
+    throw error;
+  }
   return { outcome: 'shipped', trackingNumber: shipped.state.status === 'None' ? trackingNumber : (shipped.state.trackingNumber ?? trackingNumber), position: shipped.position };
 };
 

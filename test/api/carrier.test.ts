@@ -67,7 +67,8 @@ describe('the logistics carrier over HTTP', () => {
       const res = await dispatch(shipmentId);
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
       expect(res.body).to.deep.equal({ shipmentId, orderId, trackingNumber: res.body.trackingNumber, status: 'Shipped' });
-      expect(res.body.trackingNumber).to.match(/^TRK[0-9A-F]{16}$/);
+      // The simulated carrier numbers parcels by the shop's reference: TRK and its first 16 hex digits.
+      expect(res.body.trackingNumber).to.equal(`TRK${shipmentId.replace(/-/g, '').slice(0, 16).toUpperCase()}`);
 
       const [booking, ...more] = await app.carrier.bookings();
       expect(more).to.deep.equal([]);
@@ -117,6 +118,35 @@ describe('the logistics carrier over HTTP', () => {
       expect((await eventsOf(app, 'OrderShipped', ofOrder(orderId)))[0]!.data).not.to.have.property('carrierReference');
       const body = { eventId: 'evt_x', shipmentId, reference: 'SC-SOMETHING', trackingNumber: 'HAND-1234', status: 'Delivered', occurredAt: new Date().toISOString() };
       expectProblem(await appendsNothing(app, () => report(body)), 422);
+    });
+  });
+
+  describe('when the order is cancelled while the carrier books', () => {
+    it('answers the dispatch 409, ships nothing and calls the booking off, so the carrier reports nothing of it', async () => {
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const held = (simulated: Carrier): Carrier => ({
+        cancel: (request) => simulated.cancel(request),
+        book: async (request) => {
+          const answer = await simulated.book(request);
+          await gate;
+          return answer;
+        },
+      });
+      await start({ carrier: held });
+      const { orderId, shipmentId } = await confirmedOrder();
+      const dispatching = dispatch(shipmentId).then((res) => res);
+      await eventually(async () => ((await app.carrier.bookings()).length === 1 ? true : undefined));
+      const cancelled = await app.http().post(`/api/v1/orders/${orderId}/cancel`).set('Authorization', `Bearer ${shopper.token}`);
+      expect(cancelled.status).to.equal(202);
+      release();
+      expectProblem(await dispatching, 409);
+      expect(await eventsOf(app, 'OrderShipped', ofOrder(orderId))).to.deep.equal([]);
+      const [booking] = await app.carrier.bookings();
+      expect(booking!.cancelledAt).to.be.a('string');
+      const { reference, trackingNumber } = booking!.result as { reference: string; trackingNumber: string };
+      await app.carrier.sendReport({ eventId: 'evt_late', shipmentId, reference, trackingNumber, status: 'InTransit', occurredAt: new Date().toISOString() });
+      expect(await eventsOf(app, 'ShipmentInTransit', ofOrder(orderId))).to.deep.equal([]);
     });
   });
 
@@ -175,6 +205,7 @@ describe('the logistics carrier over HTTP', () => {
     it('books through the job once the carrier answers again: 202, then shipped once', async () => {
       let silent = 2;
       const waking = (simulated: Carrier): Carrier => ({
+        cancel: (request) => simulated.cancel(request),
         book: (request) => {
           if (silent <= 0) return simulated.book(request);
           silent -= 1;

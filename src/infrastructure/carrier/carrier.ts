@@ -25,6 +25,11 @@ export type BookingResult =
 export interface Carrier {
   /** Rejects with an AbortError when `signal` aborts before the carrier answers. */
   book(request: BookingRequest): Promise<BookingResult>;
+  /**
+   * Calls off a booking the shop will not ship (its order was cancelled while it was being
+   * booked); idempotent: calling off a booking called off changes nothing.
+   */
+  cancel(request: { idempotencyKey: string; reference: string }): Promise<void>;
 }
 
 /** The statuses a carrier reports by webhook. */

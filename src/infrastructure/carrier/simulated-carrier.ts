@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { trackingNumberOf } from '../../domain/shipping/shipment.js';
 import { DuplicateKeyError, type Document, type ReadModelStore } from '../read-models/read-model-store.js';
 import type { BookingRequest, BookingResult, Carrier, CarrierReport, CarrierStatus } from './carrier.js';
 import { signedHeaders } from './webhook-signature.js';
@@ -7,6 +8,7 @@ import { signedHeaders } from './webhook-signature.js';
  * The embedded carrier, the default. It keeps a ledger of bookings (in the read-model store,
  * so it outlives restarts) keyed by idempotency key, like a real carrier: the same key never
  * books twice. By the postal code of the address:
+ * A booking called off (cancel) is reported no further.
  *   00000 is refused (an address it does not serve) · 99999 never answers ·
  *   99998 goes in transit, then its delivery fails · anything else is delivered.
  * A booked parcel is reported by signed webhook (POST /api/v1/carrier/events): in transit
@@ -20,7 +22,7 @@ export const REFUSED_POSTAL_CODE = '00000';
 export const SILENT_POSTAL_CODE = '99999';
 export const FAILING_POSTAL_CODE = '99998';
 
-export type CarrierBooking = Document & { shipmentId: string; result: BookingResult; at: string };
+export type CarrierBooking = Document & { shipmentId: string; result: BookingResult; at: string; cancelledAt?: string };
 
 /** A report to send later, as a job of kind `carrier-webhook`. */
 export type WebhookJob = { id: string; kind: 'carrier-webhook'; runAt: string; dueInMs: number; payload: CarrierReport };
@@ -56,7 +58,8 @@ export class SimulatedCarrier implements Carrier {
     const result: BookingResult = {
       outcome: 'booked',
       reference: `SC-${digest.slice(0, 12).toUpperCase()}`,
-      trackingNumber: `TRK${digest.slice(12, 28).toUpperCase()}`,
+      // The carrier's numbering: TRK and the first 16 hex digits of the shipper's reference.
+      trackingNumber: trackingNumberOf(request.shipmentId),
       labelUrl: `https://carrier.local/labels/SC-${digest.slice(0, 12).toUpperCase()}.pdf`,
     };
     // The reports first (their ids derive from the booking: writing them again changes nothing), then the booking:
@@ -65,8 +68,17 @@ export class SimulatedCarrier implements Carrier {
     return this.record(request, result);
   }
 
-  /** Signs and posts one report; throws unless the shop answers 2xx, so the job is retried. */
+  async cancel(request: { idempotencyKey: string; reference: string }): Promise<void> {
+    await this.ledger.updateOne(
+      { 'result.reference': request.reference, cancelledAt: { $exists: false } },
+      { $set: { cancelledAt: this.options.clock().toISOString() } },
+    );
+  }
+
+  /** Signs and posts one report (none for a booking called off); throws unless the shop answers 2xx, so the job is retried. */
   async sendReport(report: CarrierReport): Promise<void> {
+    const booking = await this.ledger.findOne({ 'result.reference': report.reference });
+    if (booking?.cancelledAt) return;
     const body = JSON.stringify(report);
     const status = await this.options.send(body, signedHeaders(this.options.secret, body, this.options.clock()));
     if (status < 200 || status > 299) throw new Error(`the shop answered the carrier's ${report.status} report ${report.eventId} with ${status}`);
