@@ -54,7 +54,7 @@ export const carrierRoutes = defineRoutes({
         description: 'Recorded (or a repeat, recorded before).',
         schema: obj({ eventId: str(), shipmentId: uuid(), orderId: uuid(), status: oneOf('InTransit', 'Delivered', 'DeliveryFailed'), duplicate: bool() }),
       },
-      problems: [401, 404, 422],
+      problems: [401, 404, 422], headers: ['X-Carrier-Signature'],
       example: {
         body: { eventId: 'evt_0a1b2c3d', shipmentId: SHIPMENT_ID, reference: 'SC-0A1B2C3D4E5F', trackingNumber: 'TRK0A1B2C3D4E5F6A7B', status: 'Delivered', occurredAt: '2026-01-31T12:00:00Z' },
         response: { eventId: 'evt_0a1b2c3d', shipmentId: SHIPMENT_ID, orderId: ORDER_ID, status: 'Delivered', duplicate: false },

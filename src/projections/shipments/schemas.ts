@@ -19,6 +19,8 @@ export const shipmentSchema = obj({
     /** Why the carrier refused the booking, or why a delivery failed. */
     reason: nullable(str()),
     updatedAt: nullable(time()),
+    /** When the carrier says its latest report (the one shown) happened. */
+    reportedAt: nullable(str()),
   }),
 });
 export const shipmentPageSchema = paged(shipmentSchema);

@@ -35,11 +35,13 @@ export type CarrierView = {
   labelUrl: string | null;
   reason: string | null;
   updatedAt: string | null;
+  /** When the carrier says the latest report it applied happened: a report sent late that happened before it changes nothing. */
+  reportedAt: string | null;
 };
 
 type Handled = ShipmentPrepared | OrderShipped | OrderDelivered | OrderAmended | OrderCancelled | ShipmentBookingRequested | ShipmentBookingRefused | CarrierReported;
 
-const NO_CARRIER: CarrierView = { status: null, reference: null, labelUrl: null, reason: null, updatedAt: null };
+const NO_CARRIER: CarrierView = { status: null, reference: null, labelUrl: null, reason: null, updatedAt: null, reportedAt: null };
 
 const NO_ADDRESS: ShippingAddress = { line1: '', city: '', postalCode: '', country: '' };
 
@@ -90,7 +92,11 @@ const evolve = (current: ShipmentView | null, recorded: RecordedEvent): Shipment
 
 const withCarrier = (current: ShipmentView | null, change: Partial<CarrierView>, at: string): CarrierView => ({ ...(current?.carrier ?? NO_CARRIER), ...change, updatedAt: at });
 
-/** What the booking and the carrier's reports show; a parcel reported delivered stays so, whatever report comes late. */
+/**
+ * What the booking and the carrier's reports show. Reports may arrive out of order (one sent
+ * again after a failure): one that happened before the latest applied changes nothing, and a
+ * parcel reported delivered stays so.
+ */
 const carrierOf = (current: ShipmentView, event: ShipmentBookingRequested | ShipmentBookingRefused | CarrierReported, at: string): CarrierView => {
   const carrier = current.carrier ?? NO_CARRIER;
   switch (event.type) {
@@ -98,12 +104,14 @@ const carrierOf = (current: ShipmentView, event: ShipmentBookingRequested | Ship
       return withCarrier(current, { status: 'Booking', reason: null }, at);
     case 'ShipmentBookingRefused':
       return withCarrier(current, { status: 'Refused', reason: event.data.reason }, at);
-    case 'ShipmentDelivered':
-      return withCarrier(current, { status: 'Delivered', reason: null }, at);
-    case 'ShipmentInTransit':
-      return carrier.status === 'Delivered' ? carrier : withCarrier(current, { status: 'InTransit' }, at);
-    case 'ShipmentDeliveryFailed':
-      return carrier.status === 'Delivered' ? carrier : withCarrier(current, { status: 'DeliveryFailed', reason: event.data.reason }, at);
+    default: {
+      const reportedAt = event.data.occurredAt;
+      const stale = carrier.status === 'Delivered' || (carrier.reportedAt !== null && Date.parse(reportedAt) < Date.parse(carrier.reportedAt));
+      if (stale && event.type !== 'ShipmentDelivered') return carrier;
+      if (event.type === 'ShipmentDelivered') return withCarrier(current, { status: 'Delivered', reason: null, reportedAt }, at);
+      if (event.type === 'ShipmentInTransit') return withCarrier(current, { status: 'InTransit', reason: null, reportedAt }, at);
+      return withCarrier(current, { status: 'DeliveryFailed', reason: event.data.reason, reportedAt }, at);
+    }
   }
 };
 
