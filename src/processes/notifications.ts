@@ -3,7 +3,7 @@ import type { PaymentFailed, PaymentRefunded } from '../domain/payment/payment.j
 import type { Money } from '../domain/shared/types.js';
 import type { RecordedEvent } from '../infrastructure/event-store/event-store.js';
 import { STOCK_ALERTS } from '../domain/inventory/stock-alerts.js';
-import type { ShipmentDeliveryFailed } from '../domain/shipping/shipment.js';
+import type { ShipmentBookingRefused, ShipmentDeliveryFailed } from '../domain/shipping/shipment.js';
 import { nothing, occurredAt, type Job, type ProcessManager, type Reaction } from './process-manager.js';
 import { isStockAlert, stockAlertJob } from './stock-notifications.js';
 
@@ -18,6 +18,9 @@ import { isStockAlert, stockAlertJob } from './stock-notifications.js';
  * A failed delivery (the carrier's report) is told to the customer and to every admin.
  */
 export const NOTIFYING_EVENTS = ['OrderCreated', 'PaymentFailed', 'OrderShipped', 'OrderDelivered', 'OrderCancelled', 'PaymentRefunded', 'ShipmentDeliveryFailed'] as const;
+
+/** Told to the admins alone: a refusal may come from the booking job, long after the dispatch answered 202. */
+export const ADMIN_ONLY_EVENTS = ['ShipmentBookingRefused'] as const;
 
 /** A message to every admin account (./admin-notices.ts), one job per event. */
 export type AdminNotice = { noticeId: string; type: string; orderId: string | null; subject: string; text: string };
@@ -36,7 +39,7 @@ export type NotificationPayload = {
 
 export const notificationsManager: ProcessManager<Record<string, never>> = {
   name: 'notifications',
-  eventTypes: [...NOTIFYING_EVENTS, ...STOCK_ALERTS],
+  eventTypes: [...NOTIFYING_EVENTS, ...STOCK_ALERTS, ...ADMIN_ONLY_EVENTS],
   // A stock alert is no customer's: its "saga" is its SKU's (the state is empty either way).
   sagaId: (event) => (isStockAlert(event.type) ? `sku:${String(event.data.sku)}` : String(event.data.customerId)),
   initialState: () => ({}),
@@ -45,6 +48,7 @@ export const notificationsManager: ProcessManager<Record<string, never>> = {
 
 export const react = (state: Record<string, never>, event: RecordedEvent): Reaction<Record<string, never>> => {
   if (isStockAlert(event.type)) return { state, commands: [], jobs: [stockAlertJob(event)] };
+  if ((ADMIN_ONLY_EVENTS as readonly string[]).includes(event.type)) return { state, commands: [], jobs: [adminJob(event, forAdmins(event)!)] };
   const message = messageFor(event);
   if (!message) return nothing(state);
   const orderId = String(event.data.orderId);
@@ -57,11 +61,23 @@ export const react = (state: Record<string, never>, event: RecordedEvent): React
   };
   const jobs: Job[] = [{ id: `send-notification:${event.id}`, kind: 'send-notification', runAt: occurredAt(event), payload }];
   const admins = forAdmins(event);
-  if (admins) jobs.push({ id: `notify-admins:${event.id}`, kind: 'notify-admins', runAt: occurredAt(event), payload: { noticeId: event.id, type: event.type, orderId, ...admins } });
+  if (admins) jobs.push(adminJob(event, admins));
   return { state, commands: [], jobs };
 };
 
+const adminJob = (event: RecordedEvent, message: { subject: string; text: string }): Job => {
+  const payload: AdminNotice = { noticeId: event.id, type: event.type, orderId: String(event.data.orderId), ...message };
+  return { id: `notify-admins:${event.id}`, kind: 'notify-admins', runAt: occurredAt(event), payload };
+};
+
 const forAdmins = (event: RecordedEvent): { subject: string; text: string } | undefined => {
+  if (event.type === 'ShipmentBookingRefused') {
+    const { orderId, shipmentId, reason } = event.data as ShipmentBookingRefused['data'];
+    return {
+      subject: `Carrier refused shipment of order ${shortId(orderId)}`,
+      text: `The carrier refused to book shipment ${shipmentId} of order ${orderId}: ${reason}. Correct the address (or hand the parcel over another way) and dispatch it again.`,
+    };
+  }
   if (event.type !== 'ShipmentDeliveryFailed') return undefined;
   const { orderId, shipmentId, carrierReference, reason } = event.data as ShipmentDeliveryFailed['data'];
   return {

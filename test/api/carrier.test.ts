@@ -178,6 +178,10 @@ describe('the logistics carrier over HTTP', () => {
         'ShipmentBookingRequested', 'ShipmentBookingRefused',
       ]);
 
+      const told = await eventually(async () => (await notifications(admin)).find((n) => n.type === 'ShipmentBookingRefused'));
+      expect(told).to.include({ orderId, subject: `Carrier refused shipment of order ${orderId.slice(0, 8).toUpperCase()}` });
+      expect((await notifications(shopper.token)).filter((n) => n.type === 'ShipmentBookingRefused')).to.deep.equal([]);
+
       const amended = await app.http().patch(`/api/v1/orders/${orderId}`).set('Authorization', `Bearer ${shopper.token}`).send({ shippingAddress: ADDRESS });
       expect(amended.status, JSON.stringify(amended.body)).to.equal(200);
       const again = await dispatch(shipmentId);

@@ -160,7 +160,7 @@ describe('Notifications', () => {
     it('listens to the notifying events and the stock alerts', () =>
       expect(notificationsManager.eventTypes).to.have.members([
         'OrderCreated', 'PaymentFailed', 'OrderShipped', 'OrderDelivered', 'OrderCancelled', 'PaymentRefunded', 'ShipmentDeliveryFailed',
-        'StockLevelLow', 'InventoryOutOfStock', 'InventoryBackInStock',
+        'StockLevelLow', 'InventoryOutOfStock', 'InventoryBackInStock', 'ShipmentBookingRefused',
       ]));
 
     it('groups the events by customer', () => expect(notificationsManager.sagaId(orderShipped())).to.equal(CUSTOMER));
@@ -186,6 +186,17 @@ describe('Notifications', () => {
 
     it('schedules the same jobs when the event comes again (the runner keeps one per id)', () =>
       expect(jobsFor(deliveryFailed())).to.deep.equal(jobsFor(deliveryFailed())));
+  });
+
+  describe('when the carrier refused a booking', () => {
+    it('tells every admin (the refusal may come from the booking job, after the dispatch answered), not the customer', () => {
+      const refused = event('ShipmentBookingRefused', { ...ids, shipmentId: SHIPMENT, attempt: 1, reason: 'no service to 00000', refusedAt: OCCURRED_AT });
+      const [admins, ...more] = jobsFor(refused);
+      expect(more).to.deep.equal([]);
+      expect(admins).to.deep.include({ id: `notify-admins:${EVENT_ID}`, kind: 'notify-admins', runAt: OCCURRED_AT });
+      expect(admins!.payload).to.include({ noticeId: EVENT_ID, type: 'ShipmentBookingRefused', orderId: ORDER, subject: 'Carrier refused shipment of order A1B2C3D4' });
+      expect(admins!.payload.text).to.include('no service to 00000');
+    });
   });
 });
 
