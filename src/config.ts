@@ -41,6 +41,14 @@ export type Config = {
   lowStockThreshold: number;
   /** max-age (seconds) of the public GETs' `Cache-Control` answered to callers not signed in (catalog, search, reviews, recommendations). */
   cacheMaxAgeS: number;
+  /** The secret the carrier signs its webhooks with (HMAC-SHA256); unset: generated and kept in DATA_DIR (required with EVENTSTORE_URL / MONGODB_URL). */
+  carrierWebhookSecret: string | undefined;
+  /** The simulated carrier reports a booked parcel in transit this long after booking it... */
+  carrierTransitMs: number;
+  /** ...and delivered (or its delivery failed) this long after that. */
+  carrierDeliveryMs: number;
+  /** How long a dispatch (and each retry of its booking job) waits for the carrier's answer. */
+  carrierTimeoutMs: number;
   /** Server processes started by `npm start` on this host, sharing PORT (node:cluster). 1 runs the shop in the started process itself. */
   workers: number;
 };
@@ -74,7 +82,19 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   workers: integer(env, 'WORKERS', 1, 1, 256),
   lowStockThreshold: integer(env, 'LOW_STOCK_THRESHOLD', 5, 0, 1_000_000),
   cacheMaxAgeS: integer(env, 'CACHE_MAX_AGE_S', 5, 0, 31_536_000),
+  carrierWebhookSecret: secret(env, 'CARRIER_WEBHOOK_SECRET'),
+  carrierTransitMs: integer(env, 'CARRIER_TRANSIT_MS', 3000, 0, 30 * 24 * 3600 * 1000),
+  carrierDeliveryMs: integer(env, 'CARRIER_DELIVERY_MS', 5000, 0, 30 * 24 * 3600 * 1000),
+  carrierTimeoutMs: integer(env, 'CARRIER_TIMEOUT_MS', 5000, 10, 60_000),
 });
+
+/** A signing secret: unset, or long enough that guessing it is out of the question. */
+const secret = (env: NodeJS.ProcessEnv, name: string): string | undefined => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 16) throw new ConfigError(`${name} must be at least 16 characters long`);
+  return raw;
+};
 
 const leases = (env: NodeJS.ProcessEnv) => {
   const leaseMs = integer(env, 'LEASE_MS', 5000, 300, 600_000);

@@ -29,7 +29,8 @@ export const createApp = (deps: AppDeps): Express => {
   }
 
   const api = express.Router();
-  api.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  // The bytes are kept beside the parsed body (no copy): a webhook's signature covers them, not a re-serialisation.
+  api.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'], verify: (req, _res, buf) => void ((req as express.Request).rawBody = buf) }));
   api.use(noStoreByDefault);
   api.use(boundedJsonBodies);
   api.use(jsonBodiesOnly);

@@ -68,6 +68,8 @@ export class TokenIssuer {
 declare module 'express-serve-static-core' {
   interface Request {
     principal?: Principal;
+    /** The body's bytes as received (JSON bodies under /api/v1): what a webhook's signature covers. */
+    rawBody?: Buffer;
   }
 }
 

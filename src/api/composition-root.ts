@@ -22,8 +22,10 @@ import { OutboxMailer, type Mailer } from '../infrastructure/mail/mailer.js';
 import type { PaymentProvider } from '../infrastructure/payments/payment-provider.js';
 import { SimulatedPaymentProvider } from '../infrastructure/payments/simulated-provider.js';
 import { PasswordHasher } from '../infrastructure/security/passwords.js';
-import { jobHandlers } from '../processes/job-handlers.js';
-import { JobRunner } from '../processes/jobs.js';
+import { SimulatedCarrier } from '../infrastructure/carrier/simulated-carrier.js';
+import { SelfEndpoint } from '../infrastructure/carrier/self-endpoint.js';
+import { jobHandlers, type CarrierJobDeps } from '../processes/job-handlers.js';
+import { JobRunner, scheduleJobs, type ScheduledJob } from '../processes/jobs.js';
 import { notificationsManager } from '../processes/notifications.js';
 import { orderSaga } from '../processes/order-saga.js';
 import { ProcessManagerRunner, type ProcessRunnerDeps } from '../processes/runner.js';
@@ -33,7 +35,7 @@ import { Rebuilds } from '../operations/rebuild.js';
 import type { AppDeps } from './deps.js';
 import { openDataDir } from './data-dir.js';
 import { registerGauges } from './gauges.js';
-import { jwtSecret, lifecycle, type System } from './lifecycle.js';
+import { carrierWebhookSecret, jwtSecret, lifecycle, type System } from './lifecycle.js';
 
 export type { System } from './lifecycle.js';
 
@@ -74,6 +76,9 @@ const T = {
   jobs: Symbol('JobRunner'),
   processes: Symbol('ProcessManagerRunners'),
   inventory: Symbol('InventoryDecider'),
+  carrier: Symbol('Carrier'),
+  shipping: Symbol('ShippingDeps'),
+  selfEndpoint: Symbol('SelfEndpoint'),
 } as const;
 
 export const compose = async (config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<System> => {
@@ -93,7 +98,16 @@ export const compose = async (config: Config, logger: Logger = pino({ level: con
   const deps = resolveDeps(scope);
   registerGauges(deps);
   const parts = { mailer: scope.resolve<Mailer>(T.mailer), cluster: scope.resolve<Cluster>(T.cluster), limits: scope.resolve<LimitStore>(T.limits) };
-  return lifecycle(config, deps, parts, edge);
+  const system = lifecycle(config, deps, parts, edge);
+  // The simulated carrier posts its reports to this process's server once it listens.
+  const endpoint = scope.resolve<SelfEndpoint>(T.selfEndpoint);
+  const start = system.start.bind(system);
+  system.start = async () => {
+    const port = await start();
+    endpoint.listening(port);
+    return port;
+  };
+  return system;
 };
 
 /** What the command-line tools need: the stores of this environment and the domain's schema, no HTTP. */
@@ -266,9 +280,50 @@ const registerEdge = (scope: DependencyContainer, config: Config, edge: Edge) =>
   scope.register(T.metrics, once(() => new edge.Metrics()));
 };
 
-/** The order saga and notifications, and the jobs they schedule (provider calls, timers, emails). */
+/**
+ * The carrier: the simulated one (no real carrier API is named yet; an adapter of the Carrier
+ * port goes here). It is resolved on first use, so the operator tools never need its secret.
+ */
+const registerCarrier = (scope: DependencyContainer, config: Config) => {
+  scope.register(T.selfEndpoint, once(() => new SelfEndpoint(config.host)));
+  scope.register(
+    T.carrier,
+    once((c) => {
+      const readModels = c.resolve<ReadModelStore>(T.readModels);
+      const clock = c.resolve<() => Date>(T.clock);
+      const endpoint = c.resolve<SelfEndpoint>(T.selfEndpoint);
+      return new SimulatedCarrier(readModels, {
+        transitMs: config.carrierTransitMs,
+        deliveryMs: config.carrierDeliveryMs,
+        secret: carrierWebhookSecret(config),
+        clock,
+        schedule: async (jobs) => {
+          await scheduleJobs(readModels, jobs as unknown as ScheduledJob[], clock().toISOString());
+          c.resolve<JobRunner>(T.jobs).wake(jobs);
+        },
+        send: (body, headers) => endpoint.post('/api/v1/carrier/events', body, headers),
+      });
+    }),
+  );
+  scope.register(
+    T.shipping,
+    once((c): CarrierJobDeps => {
+      const carrier = () => c.resolve<SimulatedCarrier>(T.carrier);
+      return {
+        commands: c.resolve(T.commands),
+        clock: c.resolve(T.clock),
+        timeoutMs: config.carrierTimeoutMs,
+        carrier: { book: (request) => carrier().book(request), cancel: (request) => carrier().cancel(request) },
+        sendReport: (report) => carrier().sendReport(report),
+      };
+    }),
+  );
+};
+
+/** The order saga and notifications, and the jobs they schedule (provider calls, timers, emails, bookings). */
 const registerProcesses = (scope: DependencyContainer, config: Config) => {
   scope.register(T.processId, once(() => randomUUID()));
+  registerCarrier(scope, config);
   scope.register(T.provider, once((c): PaymentProvider => new SimulatedPaymentProvider(c.resolve(T.readModels))));
   scope.register(
     T.jobs,
@@ -277,6 +332,7 @@ const registerProcesses = (scope: DependencyContainer, config: Config) => {
       const handlers = jobHandlers(
         { ...base, provider: c.resolve(T.provider) },
         { readModels: c.resolve(T.views), mailer: c.resolve(T.mailer), clock: base.clock, logger: c.resolve(T.logger) },
+        c.resolve(T.shipping),
       );
       const leaseMs = Math.max(120_000, config.paymentTimeoutMs * 2);
       // Claims of a process that died are taken again once it leaves the shop's live processes (a lease's length), not a job lease later.
@@ -299,7 +355,7 @@ const registerProcesses = (scope: DependencyContainer, config: Config) => {
         clock: c.resolve(T.clock),
         jobsScheduled: (scheduled) => jobs.wake(scheduled),
       };
-      return [new ProcessManagerRunner(deps, orderSaga(config.paymentTimeoutMs)), new ProcessManagerRunner(deps, notificationsManager)];
+      return [new ProcessManagerRunner(deps, orderSaga(config.paymentTimeoutMs, config.carrierTimeoutMs)), new ProcessManagerRunner(deps, notificationsManager)];
     }),
   );
 };
@@ -313,6 +369,7 @@ const resolveDeps = (scope: DependencyContainer): AppDeps => ({
   readModels: scope.resolve(T.views),
   commands: scope.resolve(T.commands),
   provider: scope.resolve(T.provider),
+  shipping: { ...scope.resolve<CarrierJobDeps>(T.shipping), webhookSecret: carrierWebhookSecret(scope.resolve<Config>(T.config)) },
   inventory: scope.resolve(T.inventory),
   cluster: scope.resolve(T.clusterView),
   passwords: scope.resolve(T.passwords),

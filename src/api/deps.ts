@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ClusterView } from '../cluster/view.js';
+import type { ShippingDeps } from '../commands/carrier-bookings.js';
 import type { CommandHandler } from '../commands/command-handler.js';
 import type { Config } from '../config.js';
 import type { InventoryDecider } from '../domain/inventory/inventory.js';
@@ -35,6 +36,8 @@ export type AppDeps = {
   commands: CommandHandler;
   /** The payment provider: saving a payment method asks it to describe the token. */
   provider: PaymentProvider;
+  /** The carrier (booking at dispatch, how long a dispatch waits for it) and the secret its webhooks are signed with. */
+  shipping: ShippingDeps & { webhookSecret: string };
   /** The shop's runners wherever they run: read-your-writes, readiness, the admin lists. */
   cluster: ClusterView;
   /** The process managers' runners (running here or not): parked events are replayed through them. */

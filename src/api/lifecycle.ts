@@ -8,7 +8,7 @@ import type { Cluster } from '../cluster/cluster.js';
 import { ensureAdmin } from '../commands/accounts.js';
 import type { CommandContext } from '../commands/command-handler.js';
 import { demoCatalogUnfinished, seedDemoCatalog } from '../commands/demo-catalog.js';
-import type { Config } from '../config.js';
+import { ConfigError, type Config } from '../config.js';
 import { ConflictError } from '../domain/shared/errors.js';
 import type { LimitStore } from '../infrastructure/limits/limit-store.js';
 import type { Mailer } from '../infrastructure/mail/mailer.js';
@@ -30,9 +30,21 @@ export type System = {
  * only). Processes starting together on one DATA_DIR agree on one: the key is written whole
  * to a file of its own, then linked into place, which only the first can do.
  */
-export const jwtSecret = (config: Config): string => {
-  if (config.jwtSecret) return config.jwtSecret;
-  const path = join(config.dataDir, 'jwt-secret');
+export const jwtSecret = (config: Config): string => config.jwtSecret ?? keptSecret(config.dataDir, 'jwt-secret');
+
+/**
+ * The carrier's webhook secret: configured, or (on the embedded default, one host) generated
+ * once and kept in DATA_DIR as the JWT secret is. With EVENTSTORE_URL or MONGODB_URL (production)
+ * it must be configured: the real carrier is given the same secret.
+ */
+export const carrierWebhookSecret = (config: Config): string => {
+  if (config.carrierWebhookSecret) return config.carrierWebhookSecret;
+  if (config.eventStoreUrl || config.mongodbUrl) throw new ConfigError('CARRIER_WEBHOOK_SECRET must be set in production (EVENTSTORE_URL or MONGODB_URL set): the carrier signs its webhooks with it');
+  return keptSecret(config.dataDir, 'carrier-webhook-secret');
+};
+
+const keptSecret = (dataDir: string, name: string): string => {
+  const path = join(dataDir, name);
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
   const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
   writeFileSync(draft, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });

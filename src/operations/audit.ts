@@ -131,7 +131,9 @@ export type OrderAudit = {
  * shipment, the SKUs of its lines, the cart) the events caused by it: those caused
  * (transitively) by an event already in the timeline, and those sharing the correlation
  * id of one of the order's events and naming this order. (Correlation ids come from the
- * client's X-Request-Id, so they alone cannot pull another order's events in.)
+ * client's X-Request-Id, so they alone cannot pull another order's events in.) Its shipment's
+ * stream is the order's alone: all of it is in (the carrier's bookings and reports, each
+ * its own request).
  */
 export const auditOrder = async (deps: AuditDeps, orderId: string, asOf: AsOf | null = null): Promise<OrderAudit> => {
   const own = (await auditStream(deps, `order-${orderId}`, asOf)) as StreamAudit;
@@ -150,7 +152,8 @@ export const auditOrder = async (deps: AuditDeps, orderId: string, asOf: AsOf | 
     const { causationId, correlationId } = current.metadata;
     const causedByTimeline = typeof causationId === 'string' && ids.has(causationId);
     const sameRequest = typeof correlationId === 'string' && correlations.has(correlationId) && current.data.orderId === orderId;
-    if (!causedByTimeline && !sameRequest) continue;
+    const ofShipment = current.streamName === `shipment-${shipmentId}` && current.data.orderId === orderId;
+    if (!causedByTimeline && !sameRequest && !ofShipment) continue;
     ids.add(current.id);
     timeline.push(audited(event, current));
   }

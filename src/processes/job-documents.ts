@@ -148,3 +148,11 @@ export const requeueParkedJob = async (store: ReadModelStore, id: string, now: D
     throw error;
   }
 };
+
+/**
+ * Schedules jobs outside a process manager's write (the simulated carrier's reports): each
+ * once, ever, as jobWrites does; a job written again (a retry) changes nothing.
+ */
+export const scheduleJobs = async (store: ReadModelStore, jobs: readonly ScheduledJob[], createdAt: string): Promise<void> => {
+  if (jobs.length > 0) await store.bulkWrite(jobs.flatMap((job) => jobWrites(job, createdAt)));
+};

@@ -3,7 +3,8 @@ import type { PaymentFailed, PaymentRefunded } from '../domain/payment/payment.j
 import type { Money } from '../domain/shared/types.js';
 import type { RecordedEvent } from '../infrastructure/event-store/event-store.js';
 import { STOCK_ALERTS } from '../domain/inventory/stock-alerts.js';
-import { nothing, occurredAt, type ProcessManager, type Reaction } from './process-manager.js';
+import type { ShipmentBookingRefused, ShipmentDeliveryFailed } from '../domain/shipping/shipment.js';
+import { nothing, occurredAt, type Job, type ProcessManager, type Reaction } from './process-manager.js';
 import { isStockAlert, stockAlertJob } from './stock-notifications.js';
 
 /**
@@ -12,8 +13,17 @@ import { isStockAlert, stockAlertJob } from './stock-notifications.js';
  * (and back in stock to the shoppers waiting): ./stock-notifications.ts.
  */
 
-/** OrderDelivered asks for a review of what was delivered (seed 003: reviews react to fulfilment). */
-export const NOTIFYING_EVENTS = ['OrderCreated', 'PaymentFailed', 'OrderShipped', 'OrderDelivered', 'OrderCancelled', 'PaymentRefunded'] as const;
+/**
+ * OrderDelivered asks for a review of what was delivered (seed 003: reviews react to fulfilment).
+ * A failed delivery (the carrier's report) is told to the customer and to every admin.
+ */
+export const NOTIFYING_EVENTS = ['OrderCreated', 'PaymentFailed', 'OrderShipped', 'OrderDelivered', 'OrderCancelled', 'PaymentRefunded', 'ShipmentDeliveryFailed'] as const;
+
+/** Told to the admins alone: a refusal may come from the booking job, long after the dispatch answered 202. */
+export const ADMIN_ONLY_EVENTS = ['ShipmentBookingRefused'] as const;
+
+/** A message to every admin account (./admin-notices.ts), one job per event. */
+export type AdminNotice = { noticeId: string; type: string; orderId: string | null; subject: string; text: string };
 
 export type NotificationPayload = {
   notificationId: string;
@@ -29,7 +39,7 @@ export type NotificationPayload = {
 
 export const notificationsManager: ProcessManager<Record<string, never>> = {
   name: 'notifications',
-  eventTypes: [...NOTIFYING_EVENTS, ...STOCK_ALERTS],
+  eventTypes: [...NOTIFYING_EVENTS, ...STOCK_ALERTS, ...ADMIN_ONLY_EVENTS],
   // A stock alert is no customer's: its "saga" is its SKU's (the state is empty either way).
   sagaId: (event) => (isStockAlert(event.type) ? `sku:${String(event.data.sku)}` : String(event.data.customerId)),
   initialState: () => ({}),
@@ -38,6 +48,7 @@ export const notificationsManager: ProcessManager<Record<string, never>> = {
 
 export const react = (state: Record<string, never>, event: RecordedEvent): Reaction<Record<string, never>> => {
   if (isStockAlert(event.type)) return { state, commands: [], jobs: [stockAlertJob(event)] };
+  if ((ADMIN_ONLY_EVENTS as readonly string[]).includes(event.type)) return { state, commands: [], jobs: [adminJob(event, forAdmins(event)!)] };
   const message = messageFor(event);
   if (!message) return nothing(state);
   const orderId = String(event.data.orderId);
@@ -48,7 +59,31 @@ export const react = (state: Record<string, never>, event: RecordedEvent): React
     orderId,
     ...message,
   };
-  return { state, commands: [], jobs: [{ id: `send-notification:${event.id}`, kind: 'send-notification', runAt: occurredAt(event), payload }] };
+  const jobs: Job[] = [{ id: `send-notification:${event.id}`, kind: 'send-notification', runAt: occurredAt(event), payload }];
+  const admins = forAdmins(event);
+  if (admins) jobs.push(adminJob(event, admins));
+  return { state, commands: [], jobs };
+};
+
+const adminJob = (event: RecordedEvent, message: { subject: string; text: string }): Job => {
+  const payload: AdminNotice = { noticeId: event.id, type: event.type, orderId: String(event.data.orderId), ...message };
+  return { id: `notify-admins:${event.id}`, kind: 'notify-admins', runAt: occurredAt(event), payload };
+};
+
+const forAdmins = (event: RecordedEvent): { subject: string; text: string } | undefined => {
+  if (event.type === 'ShipmentBookingRefused') {
+    const { orderId, shipmentId, reason } = event.data as ShipmentBookingRefused['data'];
+    return {
+      subject: `Carrier refused shipment of order ${shortId(orderId)}`,
+      text: `The carrier refused to book shipment ${shipmentId} of order ${orderId}: ${reason}. Correct the address (or hand the parcel over another way) and dispatch it again.`,
+    };
+  }
+  if (event.type !== 'ShipmentDeliveryFailed') return undefined;
+  const { orderId, shipmentId, carrierReference, reason } = event.data as ShipmentDeliveryFailed['data'];
+  return {
+    subject: `Delivery failed: order ${shortId(orderId)}`,
+    text: `The carrier could not deliver shipment ${shipmentId} of order ${orderId} (carrier reference ${carrierReference}): ${reason}. The customer has been told.`,
+  };
 };
 
 const messageFor = (event: RecordedEvent): { subject: string; text: string } | undefined => {
@@ -83,6 +118,13 @@ const messageFor = (event: RecordedEvent): { subject: string; text: string } | u
       const { cancelledBy } = event.data as OrderCancelled['data'];
       const by = cancelledBy.startsWith('admin') ? 'by our team' : 'as you asked';
       return { subject: `Order ${order} was cancelled`, text: `Your order ${order} was cancelled ${by}. Any payment will be refunded.` };
+    }
+    case 'ShipmentDeliveryFailed': {
+      const { reason } = event.data as ShipmentDeliveryFailed['data'];
+      return {
+        subject: `We could not deliver your order ${order}`,
+        text: `The carrier could not deliver your order ${order}: ${reason}. It will contact you to arrange another delivery; reply to this email if you need help.`,
+      };
     }
     case 'PaymentRefunded': {
       const { amount } = event.data as PaymentRefunded['data'];

@@ -13,6 +13,7 @@ import type {
   PaymentRequested,
 } from '../domain/payment/payment.js';
 import type { StockReleased, StockReservationFailed, StockReserved } from '../domain/inventory/inventory.js';
+import type { ShipmentBookingRequested } from '../domain/shipping/shipment.js';
 import type { RecordedEvent } from '../infrastructure/event-store/event-store.js';
 import { nothing, occurredAt, type Job, type ProcessManager, type Reaction, type SagaCommand } from './process-manager.js';
 
@@ -53,6 +54,8 @@ export const ORDER_SAGA_EVENTS = [
   'OrderShipped',
   'OrderDelivered',
   'OrderFailed',
+  'ShipmentBookingRequested',
+  'ShipmentDelivered',
 ] as const;
 
 export const initialState = (): OrderSagaState => ({
@@ -69,15 +72,16 @@ export const initialState = (): OrderSagaState => ({
 
 type Saga = OrderSagaState;
 
-export const orderSaga = (paymentTimeoutMs: number): ProcessManager<Saga> => ({
+/** `carrierTimeoutMs`: how long a dispatch waits for the carrier itself before the booking job takes over (CARRIER_TIMEOUT_MS). */
+export const orderSaga = (paymentTimeoutMs: number, carrierTimeoutMs = 5000): ProcessManager<Saga> => ({
   name: 'order-saga',
   eventTypes: ORDER_SAGA_EVENTS,
   sagaId: (event) => String(event.data.orderId),
   initialState,
-  react: (state, event) => react(state, event, paymentTimeoutMs),
+  react: (state, event) => react(state, event, paymentTimeoutMs, carrierTimeoutMs),
 });
 
-export const react = (saga: Saga, event: RecordedEvent, paymentTimeoutMs: number): Reaction<Saga> => {
+export const react = (saga: Saga, event: RecordedEvent, paymentTimeoutMs: number, carrierTimeoutMs = 5000): Reaction<Saga> => {
   const now = occurredAt(event);
   const data = event.data as never;
   switch (event.type) {
@@ -113,6 +117,10 @@ export const react = (saga: Saga, event: RecordedEvent, paymentTimeoutMs: number
       return nothing({ ...saga, phase: 'Delivered' });
     case 'OrderFailed':
       return nothing({ ...saga, phase: 'Failed' });
+    case 'ShipmentBookingRequested':
+      return bookingRequested(saga, data as ShipmentBookingRequested['data'], now, carrierTimeoutMs);
+    case 'ShipmentDelivered':
+      return carrierDelivered(saga, now);
     default:
       return nothing(saga);
   }
@@ -248,6 +256,22 @@ const shipped = (saga: Saga, data: OrderShipped['data'], now: string): Reaction<
   })),
   jobs: [],
 });
+
+/**
+ * The booking job, due once the dispatch stopped waiting for the carrier: it books what the
+ * dispatch could not (no answer, a crash) and finds done what it could. One job per attempt.
+ */
+const bookingRequested = (saga: Saga, data: ShipmentBookingRequested['data'], now: string, timeoutMs: number): Reaction<Saga> => ({
+  state: saga,
+  commands: [],
+  jobs: [{ id: `book-shipment:${data.shipmentId}:${data.attempt}`, kind: 'book-shipment', runAt: new Date(Date.parse(now) + timeoutMs).toISOString(), payload: { shipmentId: data.shipmentId } }],
+});
+
+/** The carrier reported the parcel delivered: the order is delivered (once; a delivery by hand may have come first). */
+const carrierDelivered = (saga: Saga, now: string): Reaction<Saga> => {
+  if (saga.phase !== 'Shipped') return nothing(saga);
+  return { state: { ...saga, phase: 'Delivered' }, commands: [{ aggregate: 'order', id: saga.orderId, command: { type: 'DeliverOrder', now } }], jobs: [] };
+};
 
 const reservation = (saga: Saga, sku: string, outcome: ReservationOutcome): Reaction<Saga> =>
   nothing({ ...saga, reservations: { ...saga.reservations, [sku]: outcome } });

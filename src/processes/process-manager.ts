@@ -20,7 +20,16 @@ export type SagaCommand =
   | { aggregate: 'shipment'; id: string; command: ShipmentCommand }
   | { aggregate: 'cart'; id: string; command: CartCommand };
 
-export type JobKind = 'charge-payment' | 'expire-payment' | 'reconcile-payment' | 'refund-payment' | 'send-notification' | 'notify-stock';
+export type JobKind =
+  | 'charge-payment'
+  | 'expire-payment'
+  | 'reconcile-payment'
+  | 'refund-payment'
+  | 'send-notification'
+  | 'notify-stock'
+  | 'notify-admins'
+  | 'book-shipment'
+  | 'carrier-webhook';
 
 /** Work for the job runner: durable, run at or after `runAt`, at most one job per id. */
 export type Job = { id: string; kind: JobKind; runAt: string; payload: Record<string, unknown> };

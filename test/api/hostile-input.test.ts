@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type supertest from 'supertest';
-import { appendsNothing, createProduct, expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
+import { signedHeaders } from '../../src/infrastructure/carrier/webhook-signature.js';
+import { appendsNothing, CARRIER_SECRET, createProduct, expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
 import { fieldPaths, registeredRoutes, ROUTES, withField, type Caller, type Ids, type RouteCase } from './input/route-table.js';
 
 /**
@@ -43,6 +44,7 @@ describe('Hostile input on every route', () => {
     const url = c.url(ids) + (options.query ? `?${options.query}` : '');
     let req = app.http()[method!.toLowerCase() as 'get'](url);
     if (c.as !== 'anyone') req = req.set('Authorization', `Bearer ${tokens[c.as]}`);
+    if (c.signed) req = req.set(signedHeaders(CARRIER_SECRET, options.body ?? '', new Date()));
     return options.body === undefined ? req : req.set('Content-Type', 'application/json').send(options.body);
   };
 

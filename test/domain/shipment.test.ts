@@ -1,9 +1,12 @@
 import { expect } from 'chai';
+import { NotFoundError } from '../../src/domain/shared/errors.js';
 import {
   shipmentDecider,
   shipmentStream,
   trackingNumberOf,
   type PrepareShipment,
+  type RecordCarrierReport,
+  type ShipmentEvent,
   type ShipmentPrepared,
 } from '../../src/domain/shipping/shipment.js';
 import { specFor } from '../support/given-when-then.js';
@@ -24,9 +27,53 @@ describe('Shipment', () => {
 
   describe('state', () => {
     it('knows which order it carries', () =>
-      expect(given([prepared()]).state()).to.deep.equal({ status: 'Preparing', shipmentId: SHIPMENT, orderId: ORDER, customerId: CUSTOMER }));
+      expect(given([prepared()]).state()).to.deep.equal({
+        status: 'Preparing', shipmentId: SHIPMENT, orderId: ORDER, customerId: CUSTOMER, booking: 'none', attempt: 0, carrierEvents: [],
+      }));
+
+    it('reads a state cached before bookings existed as one without a booking', () =>
+      expect(shipmentDecider.evolve({ status: 'Preparing', shipmentId: SHIPMENT, orderId: ORDER, customerId: CUSTOMER } as never, requested(1))).to.deep.include({
+        booking: 'requested', attempt: 1, carrierEvents: [],
+      }));
 
     it('is nothing before it is prepared', () => expect(given([]).state()).to.deep.equal({ status: 'None' }));
+  });
+
+  describe('booking with the carrier', () => {
+    it('is asked for once: attempt 1', () => given([prepared()]).when(requestBooking()).then([requested(1)]));
+
+    it('is not asked for again while the carrier has not answered', () => given([prepared(), requested(1)]).when(requestBooking()).then([]));
+
+    it('records the refusal of the booking asked for, with its reason', () =>
+      given([prepared(), requested(1)]).when(refusal(1)).then([refused(1)]));
+
+    it('records a refusal once', () => given([prepared(), requested(1), refused(1)]).when(refusal(1)).then([]));
+
+    it('ignores a late answer to an earlier attempt', () => given([prepared(), requested(1), refused(1), requested(2)]).when(refusal(1)).then([]));
+
+    it('is asked for again after a refusal, as attempt 2 (a new idempotency key for the carrier)', () =>
+      given([prepared(), requested(1), refused(1)]).when(requestBooking()).then([requested(2)]));
+
+    it('cannot be asked for a shipment not prepared', () => given([]).when(requestBooking()).thenThrows(NotFoundError));
+  });
+
+  describe("the carrier's reports", () => {
+    for (const [status, type] of [['InTransit', 'ShipmentInTransit'], ['Delivered', 'ShipmentDelivered']] as const) {
+      it(`records ${status} as ${type}`, () => given([prepared()]).when(report('evt_1', status)).then([reported('evt_1', type)]));
+    }
+
+    it('records a failed delivery with its reason', () =>
+      given([prepared()]).when(report('evt_1', 'DeliveryFailed', 'nobody home')).then([{ ...reported('evt_1', 'ShipmentDeliveryFailed'), data: { ...reported('evt_1', 'ShipmentDeliveryFailed').data, reason: 'nobody home' } } as ShipmentEvent]));
+
+    it('records a repeated event id once', () => given([prepared(), reported('evt_1', 'ShipmentInTransit')]).when(report('evt_1', 'InTransit')).then([]));
+
+    it('records a repeated event id once, whatever status it claims now', () =>
+      given([prepared(), reported('evt_1', 'ShipmentInTransit')]).when(report('evt_1', 'Delivered')).then([]));
+
+    it('records another event id', () =>
+      given([prepared(), reported('evt_1', 'ShipmentInTransit')]).when(report('evt_2', 'Delivered')).then([reported('evt_2', 'ShipmentDelivered')]));
+
+    it('cannot be recorded for a shipment not prepared', () => given([]).when(report('evt_1', 'InTransit')).thenThrows(NotFoundError));
   });
 
   describe('helpers', () => {
@@ -58,6 +105,17 @@ const prepare = (overrides: Partial<PrepareShipment> = {}): PrepareShipment => (
   now: NOW,
   ...overrides,
 });
+
+const ids = { shipmentId: SHIPMENT, orderId: ORDER, customerId: CUSTOMER };
+const requestBooking = () => ({ type: 'RequestBooking' as const, now: NOW });
+const requested = (attempt: number): ShipmentEvent => ({ type: 'ShipmentBookingRequested', data: { ...ids, attempt, requestedAt: NOW } });
+const refusal = (attempt: number) => ({ type: 'RecordBookingRefusal' as const, attempt, reason: 'no service to 00000', now: NOW });
+const refused = (attempt: number): ShipmentEvent => ({ type: 'ShipmentBookingRefused', data: { ...ids, attempt, reason: 'no service to 00000', refusedAt: NOW } });
+const report = (carrierEventId: string, status: RecordCarrierReport['status'], reason?: string): RecordCarrierReport => ({
+  type: 'RecordCarrierReport', carrierEventId, carrierReference: 'SC-1', status, occurredAt: NOW, now: NOW, ...(reason ? { reason } : {}),
+});
+const reported = (carrierEventId: string, type: 'ShipmentInTransit' | 'ShipmentDelivered' | 'ShipmentDeliveryFailed') =>
+  ({ type, data: { ...ids, carrierEventId, carrierReference: 'SC-1', occurredAt: NOW } }) as ShipmentEvent;
 
 const prepared = (): ShipmentPrepared => ({
   type: 'ShipmentPrepared',

@@ -1,5 +1,7 @@
 import type supertest from 'supertest';
 import type { OpenApiDocument } from '../../src/api/openapi/document.js';
+import { signedHeaders } from '../../src/infrastructure/carrier/webhook-signature.js';
+import { CARRIER_SECRET } from '../support/test-app.js';
 import type { Schema } from './json-values.js';
 import type { World } from './world.js';
 
@@ -103,13 +105,17 @@ export const tokenOf = (world: World, caller: Caller): string | undefined => {
   }
 };
 
+const CARRIER_EVENTS = '/api/v1/carrier/events';
+
 /** Sends `request`; the app's agent checks the answer against the document (test/support/contract.ts). */
 export const send = (world: World, request: FuzzRequest): Promise<supertest.Response> => {
   let test = world.app.http()[request.method](request.url);
   const token = tokenOf(world, request.caller);
   if (token !== undefined) test = test.set('Authorization', `Bearer ${token}`);
   for (const [name, value] of Object.entries(request.headers)) test = test.set(name, value);
-  if (request.raw) return test.set('Content-Type', request.raw.contentType).send(request.raw.text);
-  if (request.body !== undefined) return test.set('Content-Type', 'application/json').send(JSON.stringify(request.body));
-  return test;
+  // The carrier's webhook is signed (with the test carrier's secret) over exactly the bytes sent: its input checks come after the signature's.
+  const sign = (text: string) => (request.url.startsWith(CARRIER_EVENTS) ? test.set(signedHeaders(CARRIER_SECRET, text, new Date())) : test);
+  if (request.raw) return sign(request.raw.text).set('Content-Type', request.raw.contentType).send(request.raw.text);
+  if (request.body !== undefined) return sign(JSON.stringify(request.body)).set('Content-Type', 'application/json').send(JSON.stringify(request.body));
+  return sign('');
 };

@@ -33,6 +33,9 @@ describe('Job runner', () => {
     'refund-payment': charge,
     'send-notification': charge,
     'notify-stock': charge,
+    'notify-admins': charge,
+    'book-shipment': charge,
+    'carrier-webhook': charge,
   });
 
   const runner = (options: JobRunnerOptions = {}, jobHandlers = handlers()) => {

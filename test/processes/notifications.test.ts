@@ -159,8 +159,8 @@ describe('Notifications', () => {
   describe('as a process manager', () => {
     it('listens to the notifying events and the stock alerts', () =>
       expect(notificationsManager.eventTypes).to.have.members([
-        'OrderCreated', 'PaymentFailed', 'OrderShipped', 'OrderDelivered', 'OrderCancelled', 'PaymentRefunded',
-        'StockLevelLow', 'InventoryOutOfStock', 'InventoryBackInStock',
+        'OrderCreated', 'PaymentFailed', 'OrderShipped', 'OrderDelivered', 'OrderCancelled', 'PaymentRefunded', 'ShipmentDeliveryFailed',
+        'StockLevelLow', 'InventoryOutOfStock', 'InventoryBackInStock', 'ShipmentBookingRefused',
       ]));
 
     it('groups the events by customer', () => expect(notificationsManager.sagaId(orderShipped())).to.equal(CUSTOMER));
@@ -169,7 +169,34 @@ describe('Notifications', () => {
       expect(notificationsManager.react(notificationsManager.initialState(), orderCreated())).to.deep.equal(react({}, orderCreated())));
 
     it('notifies on every event it listens to', () =>
-      expect(NOTIFYING_EVENTS.filter((type) => jobsFor(sample(type)).length !== 1)).to.deep.equal([]));
+      expect(NOTIFYING_EVENTS.filter((type) => jobsFor(sample(type)).filter((job) => job.kind === 'send-notification').length !== 1)).to.deep.equal([]));
+  });
+
+  describe('when the carrier could not deliver', () => {
+    it('tells the customer, and every admin in one job of its own, both with ids from the event', () => {
+      const [customer, admins, ...more] = jobsFor(deliveryFailed());
+      expect(more).to.deep.equal([]);
+      expect(customer).to.deep.include({ id: `send-notification:${EVENT_ID}`, kind: 'send-notification', runAt: OCCURRED_AT });
+      expect(customer!.payload).to.include({ type: 'ShipmentDeliveryFailed', customerId: CUSTOMER, orderId: ORDER, subject: 'We could not deliver your order A1B2C3D4' });
+      expect(customer!.payload.text).to.include('nobody was home');
+      expect(admins).to.deep.include({ id: `notify-admins:${EVENT_ID}`, kind: 'notify-admins', runAt: OCCURRED_AT });
+      expect(admins!.payload).to.include({ noticeId: EVENT_ID, type: 'ShipmentDeliveryFailed', orderId: ORDER, subject: 'Delivery failed: order A1B2C3D4' });
+      expect(admins!.payload.text).to.include('SC-REF').and.to.include('nobody was home');
+    });
+
+    it('schedules the same jobs when the event comes again (the runner keeps one per id)', () =>
+      expect(jobsFor(deliveryFailed())).to.deep.equal(jobsFor(deliveryFailed())));
+  });
+
+  describe('when the carrier refused a booking', () => {
+    it('tells every admin (the refusal may come from the booking job, after the dispatch answered), not the customer', () => {
+      const refused = event('ShipmentBookingRefused', { ...ids, shipmentId: SHIPMENT, attempt: 1, reason: 'no service to 00000', refusedAt: OCCURRED_AT });
+      const [admins, ...more] = jobsFor(refused);
+      expect(more).to.deep.equal([]);
+      expect(admins).to.deep.include({ id: `notify-admins:${EVENT_ID}`, kind: 'notify-admins', runAt: OCCURRED_AT });
+      expect(admins!.payload).to.include({ noticeId: EVENT_ID, type: 'ShipmentBookingRefused', orderId: ORDER, subject: 'Carrier refused shipment of order A1B2C3D4' });
+      expect(admins!.payload.text).to.include('no service to 00000');
+    });
   });
 });
 
@@ -223,6 +250,9 @@ const orderCancelled = (cancelledBy: string) =>
 const paymentRefunded = (amount: { amount: number; currency: string }) =>
   event('PaymentRefunded', { ...ids, paymentId: PAYMENT, amount, providerReference: 're_1', reason: 'cancelled', refundedAt: OCCURRED_AT });
 
+const deliveryFailed = () =>
+  event('ShipmentDeliveryFailed', { ...ids, shipmentId: SHIPMENT, carrierEventId: 'evt_1', carrierReference: 'SC-REF', occurredAt: OCCURRED_AT, reason: 'nobody was home' });
+
 const sample = (type: (typeof NOTIFYING_EVENTS)[number]): RecordedEvent =>
   ({
     OrderCreated: orderCreated,
@@ -231,4 +261,5 @@ const sample = (type: (typeof NOTIFYING_EVENTS)[number]): RecordedEvent =>
     OrderDelivered: orderDelivered,
     OrderCancelled: () => orderCancelled(`customer:${CUSTOMER}`),
     PaymentRefunded: () => paymentRefunded(TOTAL),
+    ShipmentDeliveryFailed: deliveryFailed,
   })[type]();

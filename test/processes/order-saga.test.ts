@@ -9,6 +9,23 @@ import { HOME, LINES, MUG, TEA, TOTAL, WORK } from '../domain/order-fixtures.js'
 import { recorded } from '../projections/projection-fixture.js';
 
 describe('Order saga', () => {
+  describe('when a booking with the carrier is asked for', () => {
+    it('schedules the booking job of that attempt, due once the dispatch stopped waiting for the carrier', () =>
+      given([...confirmed()]).when(bookingRequested(2)).then([], [
+        { id: `book-shipment:${SHIPMENT}:2`, kind: 'book-shipment', runAt: '2024-05-02T10:00:15.000Z', payload: { shipmentId: SHIPMENT } },
+      ]));
+  });
+
+  describe('when the carrier reports the parcel delivered', () => {
+    it('delivers the shipped order', () =>
+      given([...confirmed(), orderShipped()]).when(carrierDelivered()).then([toOrder({ type: 'DeliverOrder', now: NOW })]));
+
+    it('does nothing for an order delivered already (by hand, or a report before)', () =>
+      given([...confirmed(), orderShipped(), orderDelivered()]).when(carrierDelivered()).thenNothing());
+
+    it('does nothing for an order that is not shipped', () => given([...confirmed()]).when(carrierDelivered()).thenNothing());
+  });
+
   describe('when an order is created', () => {
     it('requests the payment, due when the timeout runs out, and makes sure the cart is checked out', () =>
       given([]).when(orderCreated()).then([requestPayment(EXPIRES_AT), checkOutCart()]));
@@ -225,12 +242,15 @@ describe('Order saga', () => {
     it('reacts with the payment timeout it was given', () =>
       expect(orderSaga(5_000).react(initialState(), orderCreated()).commands[0]).to.deep.equal(requestPayment('2024-05-02T10:00:05.000Z')));
 
+    it('waits for the carrier as long as it was told before the booking job is due', () =>
+      expect(orderSaga(5_000, 250).react(initialState(), bookingRequested(1)).jobs.map((job) => job.runAt)).to.deep.equal(['2024-05-02T10:00:10.250Z']));
+
     it('listens to every event it reacts to', () => {
       const reactedTo = [
         ...[orderCreated(), orderAmended(WORK), orderConfirmed(), orderShipped(), orderDelivered(), orderFailed('out-of-stock')],
         ...[orderCancelled('Pending'), paymentRequested(), paymentProcessed(), paymentFailed('declined')],
         ...[refundRequested('cancelled'), paymentRefunded('cancelled'), stockReserved(MUG), reservationFailed(MUG)],
-        ...[stockReleased(MUG), stockDispatched(MUG)],
+        ...[stockReleased(MUG), stockDispatched(MUG), bookingRequested(1), carrierDelivered()],
       ].map((e) => e.type);
       expect(saga().eventTypes).to.have.members(reactedTo);
     });
@@ -302,6 +322,10 @@ const orderConfirmed = () => event('OrderConfirmed', { ...ids, confirmedAt: NOW 
 const orderShipped = () =>
   event('OrderShipped', { ...ids, shipmentId: SHIPMENT, trackingNumber: 'TRKSHIPMENT1', lines: LINES, shippedAt: NOW });
 const orderDelivered = () => event('OrderDelivered', { ...ids, shipmentId: SHIPMENT, lines: LINES, deliveredAt: NOW });
+const shipmentStreamName = `shipment-${SHIPMENT}`;
+const bookingRequested = (attempt: number) => event('ShipmentBookingRequested', { ...ids, shipmentId: SHIPMENT, attempt, requestedAt: NOW }, NOW, shipmentStreamName);
+const carrierDelivered = () =>
+  event('ShipmentDelivered', { ...ids, shipmentId: SHIPMENT, carrierEventId: 'evt_1', carrierReference: 'SC-1', occurredAt: NOW }, NOW, shipmentStreamName);
 const orderFailed = (reason: FailureReason) => event('OrderFailed', { ...ids, reason, failedAt: NOW });
 const orderCancelled = (previousStatus: OrderStatus) =>
   event('OrderCancelled', { ...ids, shipmentId: SHIPMENT, cancelledBy: `customer:${CUSTOMER}`, previousStatus, cancelledAt: NOW });

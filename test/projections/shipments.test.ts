@@ -30,6 +30,39 @@ describe('Shipments projection', () => {
     });
   });
 
+  describe("the carrier's part", () => {
+    it('shows a booking asked for, then refused with its reason, then asked for again', () => {
+      expect(fold([prepared(ADDRESS), onShipment('ShipmentBookingRequested', { attempt: 1, requestedAt: AT })])!.carrier).to.deep.include({ status: 'Booking', reason: null });
+      const refused = fold([prepared(ADDRESS), onShipment('ShipmentBookingRequested', { attempt: 1 }), onShipment('ShipmentBookingRefused', { attempt: 1, reason: 'no service' })]);
+      expect(refused).to.deep.include({ status: 'Preparing', trackingNumber: null });
+      expect(refused!.carrier).to.deep.include({ status: 'Refused', reason: 'no service' });
+      const again = fold([prepared(ADDRESS), onShipment('ShipmentBookingRefused', { attempt: 1, reason: 'no service' }), onShipment('ShipmentBookingRequested', { attempt: 2 })]);
+      expect(again!.carrier).to.deep.include({ status: 'Booking', reason: null });
+    });
+
+    it("shows the carrier's reference and label once shipped under its booking", () => {
+      const doc = fold([prepared(ADDRESS), shipped({ carrierReference: 'SC-1', labelUrl: 'https://carrier.local/SC-1.pdf' })]);
+      expect(doc).to.deep.include({ status: 'Shipped', trackingNumber: 'TRK-1' });
+      expect(doc!.carrier).to.deep.include({ status: 'Booked', reference: 'SC-1', labelUrl: 'https://carrier.local/SC-1.pdf' });
+    });
+
+    it('shows no carrier for a parcel handed over by hand', () =>
+      expect(fold([prepared(ADDRESS), shipped()])!.carrier).to.deep.equal({ status: null, reference: null, labelUrl: null, reason: null, updatedAt: null, reportedAt: null }));
+
+    it('follows the reports: in transit, then a failed delivery with its reason', () => {
+      const doc = fold([prepared(ADDRESS), shipped({ carrierReference: 'SC-1' }), reported('ShipmentInTransit', T1), reported('ShipmentDeliveryFailed', T2, { reason: 'nobody home' })]);
+      expect(doc!.carrier).to.deep.include({ status: 'DeliveryFailed', reason: 'nobody home', reportedAt: T2, reference: 'SC-1' });
+    });
+
+    it('keeps the latest report when an earlier one arrives late', () =>
+      expect(fold([prepared(ADDRESS), reported('ShipmentDeliveryFailed', T2, { reason: 'nobody home' }), reported('ShipmentInTransit', T1)])!.carrier).to.deep.include({
+        status: 'DeliveryFailed', reportedAt: T2,
+      }));
+
+    it('stays delivered whatever report comes after', () =>
+      expect(fold([prepared(ADDRESS), reported('ShipmentDelivered', T1), reported('ShipmentDeliveryFailed', T2, { reason: 'x' })])!.carrier).to.deep.include({ status: 'Delivered' }));
+  });
+
   describe('when projected by the runner', () => {
     let fixture: ReturnType<typeof projectionFixture>;
     const shipments = () => fixture.readModels.collection<ShipmentView>('shipments');
@@ -78,5 +111,11 @@ const LINES = [{ productId: 'p-1', sku: 'SKU-1', name: 'Widget', quantity: 2, un
 const onOrder = (type: string, data: Record<string, unknown>) => recorded(type, { ...ids, ...data }, { occurredAt: AT, streamName: 'order-order-1' });
 const amended = (shippingAddress: typeof ADDRESS) => onOrder('OrderAmended', { shippingAddress, amendedAt: AT });
 const cancelled = (previousStatus: string) => onOrder('OrderCancelled', { cancelledBy: 'customer-1', previousStatus, cancelledAt: AT });
+const T1 = '2024-05-02T10:00:00.000Z';
+const T2 = '2024-05-02T11:00:00.000Z';
+const onShipment = (type: string, data: Record<string, unknown>) => recorded(type, { ...ids, ...data }, { occurredAt: AT, streamName: `shipment-${SHIPMENT}` });
+const reported = (type: string, occurredAt: string, extra: Record<string, unknown> = {}) =>
+  onShipment(type, { carrierEventId: `evt-${type}`, carrierReference: 'SC-1', occurredAt, ...extra });
+const shipped = (carrier: Record<string, unknown> = {}) => onOrder('OrderShipped', { trackingNumber: 'TRK-1', lines: LINES, shippedAt: AT, ...carrier });
 const prepared = (shippingAddress: typeof ADDRESS) =>
   recorded('ShipmentPrepared', { ...ids, lines: LINES, shippingAddress, preparedAt: AT }, { occurredAt: AT, streamName: `shipment-${SHIPMENT}` });

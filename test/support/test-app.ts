@@ -25,7 +25,9 @@ import type { PaymentProvider } from '../../src/infrastructure/payments/payment-
 import { SimulatedPaymentProvider } from '../../src/infrastructure/payments/simulated-provider.js';
 import { PasswordHasher } from '../../src/infrastructure/security/passwords.js';
 import { jobHandlers } from '../../src/processes/job-handlers.js';
-import { JobRunner } from '../../src/processes/jobs.js';
+import { JobRunner, scheduleJobs, type ScheduledJob } from '../../src/processes/jobs.js';
+import type { Carrier, CarrierReport } from '../../src/infrastructure/carrier/carrier.js';
+import { SimulatedCarrier } from '../../src/infrastructure/carrier/simulated-carrier.js';
 import { notificationsManager } from '../../src/processes/notifications.js';
 import { orderSaga } from '../../src/processes/order-saga.js';
 import type { Job } from '../../src/processes/process-manager.js';
@@ -62,6 +64,15 @@ export type TestAppOptions = {
   cacheMaxAgeS?: number;
   /** The shop's default low-stock threshold (LOW_STOCK_THRESHOLD; 5 unless set). */
   lowStockThreshold?: number;
+  /** How long a dispatch (and each try of its booking job) waits for the carrier (CARRIER_TIMEOUT_MS; 2 s unless set). */
+  carrierTimeoutMs?: number;
+  /** When the simulated carrier reports a booked parcel in transit, then delivered (CARRIER_TRANSIT_MS, CARRIER_DELIVERY_MS; a minute unless set). */
+  carrierTransitMs?: number;
+  carrierDeliveryMs?: number;
+  /** Wraps the simulated carrier (e.g. to keep it silent for a while). */
+  carrier?: (simulated: Carrier) => Carrier;
+  /** Job runner settings (attempts before parking, first retry delay). */
+  jobs?: { maxAttempts?: number; retryBaseMs?: number };
   /** Command handler settings (snapshots, cache size...), given the read-model store. */
   commandOptions?: (store: ReadModelStore) => Omit<CommandHandlerOptions, 'schema'>;
 };
@@ -69,6 +80,8 @@ export type TestAppOptions = {
 export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
 
 export const ADMIN = { email: 'admin@test.local', password: 'admin-password' };
+/** The secret the test carrier signs its webhooks with (CARRIER_WEBHOOK_SECRET). */
+export const CARRIER_SECRET = 'test-carrier-webhook-secret-0123456789';
 
 export const startTestApp = async (options: TestAppOptions = {}) => {
   const dir = tempDir();
@@ -85,15 +98,35 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
   const provider = new SimulatedPaymentProvider(readModels);
   const wrappedProvider = options.provider ? options.provider(provider) : provider;
   const mailer = options.mailer ?? new OutboxMailer();
-  const jobs = new JobRunner(
+  let app: Express | undefined;
+  const carrier = new SimulatedCarrier(readModels, {
+    transitMs: options.carrierTransitMs ?? 60_000,
+    deliveryMs: options.carrierDeliveryMs ?? 60_000,
+    secret: CARRIER_SECRET,
+    clock,
+    schedule: async (scheduled) => {
+      await scheduleJobs(readModels, scheduled as unknown as ScheduledJob[], clock().toISOString());
+      jobs.wake(scheduled);
+    },
+    // Posted through the app as any client would (the answer checked against the contract).
+    send: async (body, headers) => (await checkedAgent(supertest(app!)).post('/api/v1/carrier/events').set(headers).set('Content-Type', 'application/json').send(body)).status,
+  });
+  const shipping = {
+    commands,
+    carrier: options.carrier ? options.carrier(carrier) : carrier,
+    clock,
+    timeoutMs: options.carrierTimeoutMs ?? 2000,
+    sendReport: (report: CarrierReport) => carrier.sendReport(report),
+  };
+  const jobs: JobRunner = new JobRunner(
     { readModels, logger, clock },
-    jobHandlers({ commands, provider: wrappedProvider, clock }, { readModels, mailer, clock, logger }),
-    { pollMs: 50, maxAttempts: 5, retryBaseMs: 5 },
+    jobHandlers({ commands, provider: wrappedProvider, clock }, { readModels, mailer, clock, logger }, shipping),
+    { pollMs: 50, maxAttempts: options.jobs?.maxAttempts ?? 5, retryBaseMs: options.jobs?.retryBaseMs ?? 5 },
   );
   const inventory = inventoryDeciderFor(options.lowStockThreshold ?? 5);
   const processDeps = { eventStore, readModels, schema, commands, inventory, logger, clock, jobsScheduled: (scheduled: Job[]) => jobs.wake(scheduled) };
   const processes = [
-    new ProcessManagerRunner(processDeps, orderSaga(options.paymentTimeoutMs ?? 30_000), { retryDelayMs: 10 }),
+    new ProcessManagerRunner(processDeps, orderSaga(options.paymentTimeoutMs ?? 30_000, shipping.timeoutMs), { retryDelayMs: 10 }),
     new ProcessManagerRunner(processDeps, notificationsManager, { retryDelayMs: 10 }),
   ];
   const names = [...ALL_PROJECTIONS.map((p) => p.name), ...processes.map((p) => p.name)];
@@ -109,6 +142,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     readModels,
     commands,
     provider: wrappedProvider,
+    shipping: { ...shipping, webhookSecret: CARRIER_SECRET },
     inventory,
     cluster,
     projections,
@@ -127,7 +161,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
   await projections.start();
   for (const process of processes) await process.start();
   jobs.start();
-  const app: Express = createApp(deps);
+  app = createApp(deps);
   const system = { commands, passwords: deps.passwords };
   const context = { correlationId: 'test-setup', causationId: 'test-setup', actor: 'system', now: new Date().toISOString() };
   await registerCustomer(system, { ...ADMIN, name: 'Admin', role: 'admin' }, context);
@@ -146,6 +180,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     deps,
     store,
     provider,
+    carrier,
     http,
     adminToken: () => tokenFor(ADMIN.email, ADMIN.password),
     /** Registers a fresh customer and signs in. */

@@ -86,7 +86,7 @@ const queryParameters = (spec: RouteSpec, schemas: Record<string, JsonSchema>) =
   }));
 };
 
-const headerParameter = (header: HeaderUse) => ({ name: header.name, in: 'header', required: false, schema: header.schema, description: header.description });
+const headerParameter = (header: HeaderUse) => ({ name: header.name, in: 'header', required: header.required ?? false, schema: header.schema, description: header.description });
 
 const requestBody = (spec: RouteSpec) => ({
   required: !spec.bodyOptional,

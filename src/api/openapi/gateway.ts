@@ -50,7 +50,13 @@ export const problemStatuses = (group: RouteGroup, spec: RouteSpec): number[] =>
   return [...statuses].sort();
 };
 
-export type HeaderUse = { name: string; schema: JsonSchema; description: string };
+export type HeaderUse = { name: string; schema: JsonSchema; description: string; required?: boolean };
+
+/** The headers of a report signed by the carrier (../../infrastructure/carrier/webhook-signature.ts). */
+const CARRIER_SIGNATURE: HeaderUse[] = [
+  { name: 'X-Carrier-Timestamp', required: true, schema: str({ pattern: '^\\d{1,12}$' }), description: 'When the carrier signed the report, in Unix seconds; more than 5 minutes from now either way is refused (401).' },
+  { name: 'X-Carrier-Signature', required: true, schema: str({ pattern: '^sha256=[0-9a-f]{64}$' }), description: '`sha256=` and the hex HMAC-SHA256 of `<X-Carrier-Timestamp>.<raw body>` with CARRIER_WEBHOOK_SECRET; a wrong or missing one is refused (401).' },
+];
 
 export const REQUEST_ID: HeaderUse = { name: 'X-Request-Id', schema: str({ maxLength: 200 }), description: 'Echoed, or generated; the correlation id of the events the request appends.' };
 
@@ -59,6 +65,7 @@ export const requestHeaders = (group: RouteGroup, spec: RouteSpec): HeaderUse[] 
   const headers = [REQUEST_ID];
   if (group.edge !== 'api') return headers;
   if (spec.cache === 'public') headers.push({ name: 'If-None-Match', schema: str({ maxLength: 2000 }), description: 'ETags of answers kept (a list, weak or strong, or `*`): 304 and no body when one is the current answer\'s (callers not signed in).' });
+  if (spec.headers?.includes('X-Carrier-Signature')) headers.push(...CARRIER_SIGNATURE);
   if (spec.method === 'get') headers.push({ name: 'X-Min-Position', schema: str({ pattern: '^\\d{1,16}$' }), description: 'Wait (boundedly) until the read models have processed this log position (from an `X-Position`).' });
   if (spec.method === 'post') headers.push({ name: 'Idempotency-Key', schema: str({ minLength: 1, maxLength: 255 }), description: 'A repeat with the same key and body answers the first answer (`Idempotent-Replayed: true`) and appends nothing.' });
   if (runsCommand(group, spec)) headers.push({ name: 'If-Match', schema: str({ examples: ['"3"'] }), description: 'The revision (a strong ETag) the change is based on; 412 if it moved on.' });

@@ -4,6 +4,7 @@ import type { RouteGroup } from '../openapi/route-table.js';
 import { accountRoutes } from './accounts.js';
 import { adminRoutes } from './admin.js';
 import { cartRoutes } from './cart.js';
+import { carrierRoutes } from './carrier.js';
 import { catalogRoutes } from './catalog.js';
 import { customerAdminRoutes } from './customers.js';
 import { recommendationRoutes, reviewRoutes, searchRoutes } from './discovery.js';
@@ -35,6 +36,7 @@ export const ROUTE_TABLE: readonly RouteGroup[] = [
   orderRoutes,
   paymentRoutes,
   shipmentRoutes,
+  carrierRoutes,
   customerAdminRoutes,
   adminRoutes,
 ];

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { deliverShipment, dispatchShipment } from '../../commands/shipments.js';
-import { NotFoundError } from '../../domain/shared/errors.js';
+import { dispatchWithCarrier } from '../../commands/carrier-bookings.js';
+import { ConflictError, NotFoundError, UnprocessableError } from '../../domain/shared/errors.js';
 import { getShipment, listShipments, type ShipmentView } from '../../projections/shipments/shipments.js';
 import type { AppDeps } from '../deps.js';
 import { deliveredSchema, dispatchedSchema, shipmentPageSchema, shipmentSchema } from '../../projections/shipments/schemas.js';
@@ -24,12 +25,27 @@ const handlers = (deps: AppDeps) => {
     res.json(shipment);
   };
 
-  // Hand over to the carrier; 409 unless the order is confirmed (e.g. it was cancelled).
+  // Book with the carrier and ship (200), or 202 while the carrier has not answered (a job goes on booking); 422 when
+  // it refuses; 409 unless the order is confirmed. With a tracking number: handed over by hand, no booking.
   const dispatch: RequestHandler = async (req, res) => {
     const shipmentId = uuidParam(req, 'id', 'shipment');
     const { trackingNumber } = await parseDto(DispatchBody, req.body ?? {});
-    const result = await dispatchShipment(deps.commands, shipmentId, trackingNumber, commandContext(req, deps.clock()));
-    answerWrite(res, deps.sessions, 200, { shipmentId, orderId: result.orderId, trackingNumber: result.trackingNumber }, result);
+    const context = commandContext(req, deps.clock());
+    if (trackingNumber !== undefined) {
+      const result = await dispatchShipment(deps.commands, shipmentId, trackingNumber, context);
+      return answerWrite(res, deps.sessions, 200, { shipmentId, orderId: result.orderId, trackingNumber: result.trackingNumber, status: 'Shipped' }, result);
+    }
+    const { orderId, outcome, position } = await dispatchWithCarrier(deps.shipping, shipmentId, context);
+    switch (outcome.outcome) {
+      case 'shipped':
+        return answerWrite(res, deps.sessions, 200, { shipmentId, orderId, trackingNumber: outcome.trackingNumber, status: 'Shipped' }, { position: outcome.position ?? position });
+      case 'refused':
+        throw new UnprocessableError(`the carrier refused to book shipment ${shipmentId}: ${outcome.reason}`);
+      case 'pending':
+        return answerWrite(res, deps.sessions, 202, { shipmentId, orderId, trackingNumber: null, status: 'Booking' }, { position, location: `/api/v1/shipments/${shipmentId}` });
+      case 'settled':
+        throw new ConflictError(`shipment ${shipmentId} changed while it was being booked: look at it again`);
+    }
   };
 
   const deliver: RequestHandler = async (req, res) => {
@@ -66,12 +82,18 @@ export const shipmentRoutes = defineRoutes({
       problems: [404], example: { response: SHIPMENT },
     },
     dispatch: {
-      method: 'post', path: '/:id/dispatch', role: 'admin', summary: 'Hand over to the carrier; 409 unless the order is confirmed',
-      description: 'Without a tracking number the shop makes one up.',
+      method: 'post', path: '/:id/dispatch', role: 'admin', summary: 'Book with the carrier and ship; 409 unless the order is confirmed',
+      description:
+        'Without a body the shop books the shipment with the carrier (idempotently: a repeat books nothing more) and waits up to ' +
+        'CARRIER_TIMEOUT_MS for its answer: booked → 200 with the carrier\'s tracking number (OrderShipped); refused (an address it does ' +
+        'not serve) → 422 naming the reason, no OrderShipped (ShipmentBookingRefused; dispatch again after amending the address); no ' +
+        'answer in time → 202 `status: "Booking"`: a durable job goes on booking, retried with back-off, parked (GET /admin/parked-jobs) ' +
+        'after its limit; the order ships when the carrier answers. With `trackingNumber` the parcel was handed over by other means: no ' +
+        'booking, no carrier reports (deliver by hand). If-Match names the order\'s revision.',
       params: id, body: DispatchBody, bodyOptional: true,
-      success: { status: 200, description: 'Dispatched.', schema: dispatchedSchema },
-      problems: [404, 409], headers: ['If-Match', 'ETag'],
-      example: { body: { trackingNumber: 'TRACK-1234' }, response: { shipmentId: SHIPMENT_ID, orderId: ORDER_ID, trackingNumber: 'TRACK-1234' } },
+      success: { status: [200, 202], description: 'Dispatched (200), or being booked (202).', schema: dispatchedSchema },
+      problems: [404, 409, 422], headers: ['If-Match', 'ETag', 'Location'],
+      example: { body: {}, response: { shipmentId: SHIPMENT_ID, orderId: ORDER_ID, trackingNumber: 'TRK0A1B2C3D4E5F6A7B', status: 'Shipped' } },
     },
     deliver: {
       method: 'post', path: '/:id/deliver', role: 'admin', summary: 'Confirm delivery', params: id,

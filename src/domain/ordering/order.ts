@@ -36,7 +36,17 @@ export type OrderPaid = DomainEvent<'OrderPaid', { orderId: string; customerId: 
 export type OrderConfirmed = DomainEvent<'OrderConfirmed', { orderId: string; customerId: string; confirmedAt: string }>;
 export type OrderShipped = DomainEvent<
   'OrderShipped',
-  { orderId: string; customerId: string; shipmentId: string; trackingNumber: string; lines: OrderLine[]; shippedAt: string }
+  {
+    orderId: string;
+    customerId: string;
+    shipmentId: string;
+    trackingNumber: string;
+    lines: OrderLine[];
+    shippedAt: string;
+    /** The carrier's booking, when the carrier booked it (not a hand-over with a tracking number of the admin's). */
+    carrierReference?: string;
+    labelUrl?: string;
+  }
 >;
 export type OrderDelivered = DomainEvent<
   'OrderDelivered',
@@ -76,6 +86,8 @@ export type Order =
       lines: OrderLine[];
       shippingAddress: ShippingAddress;
       trackingNumber?: string;
+      /** The carrier's reference of the booking it shipped under: its reports name it. */
+      carrierReference?: string;
     };
 
 export const initialState = (): Order => ({ status: 'None' });
@@ -92,7 +104,7 @@ export const evolve = (state: Order, event: OrderEvent): Order => {
     case 'OrderConfirmed':
       return { ...state, status: 'Confirmed' };
     case 'OrderShipped':
-      return { ...state, status: 'Shipped', trackingNumber: event.data.trackingNumber };
+      return { ...state, status: 'Shipped', trackingNumber: event.data.trackingNumber, ...(event.data.carrierReference ? { carrierReference: event.data.carrierReference } : {}) };
     case 'OrderDelivered':
       return { ...state, status: 'Delivered' };
     case 'OrderFailed':
@@ -119,7 +131,7 @@ export type CreateOrder = {
 };
 export type MarkOrderPaid = { type: 'MarkOrderPaid'; paymentId: string; now: string };
 export type ConfirmOrder = { type: 'ConfirmOrder'; now: string };
-export type ShipOrder = { type: 'ShipOrder'; trackingNumber: string; now: string };
+export type ShipOrder = { type: 'ShipOrder'; trackingNumber: string; carrier?: { reference: string; labelUrl: string }; now: string };
 export type DeliverOrder = { type: 'DeliverOrder'; now: string };
 export type FailOrder = { type: 'FailOrder'; reason: FailureReason; now: string };
 export type CancelOrder = { type: 'CancelOrder'; by: string; now: string };
@@ -145,7 +157,8 @@ export const decide = (command: OrderCommand, state: Order): OrderEvent[] => {
       if (state.status === 'Shipped' || state.status === 'Delivered') return [];
       if (state.status !== 'Confirmed') throw new IllegalStateError(`a ${state.status.toLowerCase()} order cannot be shipped`);
       const { shipmentId, lines } = state;
-      return [{ type: 'OrderShipped', data: { orderId, customerId, shipmentId, trackingNumber: command.trackingNumber, lines, shippedAt: now } }];
+      const carrier = command.carrier ? { carrierReference: command.carrier.reference, labelUrl: command.carrier.labelUrl } : {};
+      return [{ type: 'OrderShipped', data: { orderId, customerId, shipmentId, trackingNumber: command.trackingNumber, lines, shippedAt: now, ...carrier } }];
     }
     case 'DeliverOrder': {
       if (state.status === 'Delivered') return [];

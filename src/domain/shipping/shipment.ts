@@ -1,44 +1,113 @@
 import type { OrderLine, ShippingAddress } from '../ordering/order.js';
+import { NotFoundError } from '../shared/errors.js';
 import type { Decider, DomainEvent } from '../shared/types.js';
 
 /**
  * A shipment (`shipment-<uuid>`) is prepared once an order is confirmed. Dispatch and
  * delivery are decided by the order itself (OrderShipped, OrderDelivered), so that they
- * can never race with a cancellation; the shipment knows which order it carries.
+ * can never race with a cancellation; the shipment knows which order it carries, and keeps
+ * its dealings with the carrier: the bookings asked for (each attempt has its own number,
+ * the carrier's idempotency key), the carrier's refusals, and the carrier's reports, each
+ * recorded once by its event id.
  */
 
-export type ShipmentPrepared = DomainEvent<
-  'ShipmentPrepared',
-  { shipmentId: string; orderId: string; customerId: string; lines: OrderLine[]; shippingAddress: ShippingAddress; preparedAt: string }
->;
+type Ids = { shipmentId: string; orderId: string; customerId: string };
 
-export type ShipmentEvent = ShipmentPrepared;
+export type ShipmentPrepared = DomainEvent<'ShipmentPrepared', Ids & { lines: OrderLine[]; shippingAddress: ShippingAddress; preparedAt: string }>;
+export type ShipmentBookingRequested = DomainEvent<'ShipmentBookingRequested', Ids & { attempt: number; requestedAt: string }>;
+export type ShipmentBookingRefused = DomainEvent<'ShipmentBookingRefused', Ids & { attempt: number; reason: string; refusedAt: string }>;
+type Reported = Ids & { carrierEventId: string; carrierReference: string; occurredAt: string };
+export type ShipmentInTransit = DomainEvent<'ShipmentInTransit', Reported>;
+export type ShipmentDelivered = DomainEvent<'ShipmentDelivered', Reported>;
+export type ShipmentDeliveryFailed = DomainEvent<'ShipmentDeliveryFailed', Reported & { reason: string }>;
 
-export type Shipment = { status: 'None' } | { status: 'Preparing'; shipmentId: string; orderId: string; customerId: string };
+export type CarrierReported = ShipmentInTransit | ShipmentDelivered | ShipmentDeliveryFailed;
+export type ShipmentEvent = ShipmentPrepared | ShipmentBookingRequested | ShipmentBookingRefused | CarrierReported;
 
-export type PrepareShipment = {
-  type: 'PrepareShipment';
-  shipmentId: string;
-  orderId: string;
-  customerId: string;
-  lines: OrderLine[];
-  shippingAddress: ShippingAddress;
+/** Where the booking with the carrier stands: none asked for, asked for (attempt n), refused. */
+export type Booking = 'none' | 'requested' | 'refused';
+
+export type Shipment =
+  | { status: 'None' }
+  | (Ids & { status: 'Preparing'; booking: Booking; attempt: number; carrierEvents: string[] });
+
+export type PrepareShipment = Ids & { type: 'PrepareShipment'; lines: OrderLine[]; shippingAddress: ShippingAddress; now: string };
+/** Ask the carrier for a booking (once at a time: again only after a refusal). */
+export type RequestBooking = { type: 'RequestBooking'; now: string };
+export type RecordBookingRefusal = { type: 'RecordBookingRefusal'; attempt: number; reason: string; now: string };
+export type RecordCarrierReport = {
+  type: 'RecordCarrierReport';
+  carrierEventId: string;
+  carrierReference: string;
+  status: 'InTransit' | 'Delivered' | 'DeliveryFailed';
+  reason?: string;
+  occurredAt: string;
   now: string;
 };
 
-export type ShipmentCommand = PrepareShipment;
+export type ShipmentCommand = PrepareShipment | RequestBooking | RecordBookingRefusal | RecordCarrierReport;
 
 export const initialState = (): Shipment => ({ status: 'None' });
 
-export const evolve = (_state: Shipment, event: ShipmentEvent): Shipment => {
-  const { shipmentId, orderId, customerId } = event.data;
-  return { status: 'Preparing', shipmentId, orderId, customerId };
+export const evolve = (state: Shipment, event: ShipmentEvent): Shipment => {
+  if (event.type === 'ShipmentPrepared') {
+    const { shipmentId, orderId, customerId } = event.data;
+    return { status: 'Preparing', shipmentId, orderId, customerId, booking: 'none', attempt: 0, carrierEvents: [] };
+  }
+  if (state.status === 'None') return state;
+  // Shipments recorded before bookings existed (snapshots, cached states) have none of these fields.
+  const current = { ...state, booking: state.booking ?? 'none', attempt: state.attempt ?? 0, carrierEvents: state.carrierEvents ?? [] };
+  switch (event.type) {
+    case 'ShipmentBookingRequested':
+      return { ...current, booking: 'requested', attempt: event.data.attempt };
+    case 'ShipmentBookingRefused':
+      return { ...current, booking: 'refused' };
+    default:
+      return { ...current, carrierEvents: [...current.carrierEvents, event.data.carrierEventId] };
+  }
 };
 
 export const decide = (command: ShipmentCommand, state: Shipment): ShipmentEvent[] => {
+  if (command.type === 'PrepareShipment') return prepare(command, state);
+  if (state.status === 'None') throw new NotFoundError('shipment not found');
+  const { shipmentId, orderId, customerId } = state;
+  const ids = { shipmentId, orderId, customerId };
+  switch (command.type) {
+    case 'RequestBooking':
+      if (state.booking === 'requested') return [];
+      return [{ type: 'ShipmentBookingRequested', data: { ...ids, attempt: (state.attempt ?? 0) + 1, requestedAt: command.now } }];
+    case 'RecordBookingRefusal':
+      // Only the answer to the booking asked for now: a late answer to an earlier attempt is old news.
+      if (state.booking !== 'requested' || state.attempt !== command.attempt) return [];
+      return [{ type: 'ShipmentBookingRefused', data: { ...ids, attempt: command.attempt, reason: command.reason, refusedAt: command.now } }];
+    case 'RecordCarrierReport':
+      return report(command, state);
+    default: {
+      const _exhaustive: never = command;
+      throw _exhaustive;
+    }
+  }
+};
+
+const prepare = (command: PrepareShipment, state: Shipment): ShipmentEvent[] => {
   if (state.status !== 'None') return [];
   const { shipmentId, orderId, customerId, lines, shippingAddress, now } = command;
   return [{ type: 'ShipmentPrepared', data: { shipmentId, orderId, customerId, lines, shippingAddress, preparedAt: now } }];
+};
+
+/** A report is recorded once: a repeated event id decides nothing. */
+const report = (command: RecordCarrierReport, state: Extract<Shipment, { status: 'Preparing' }>): ShipmentEvent[] => {
+  if ((state.carrierEvents ?? []).includes(command.carrierEventId)) return [];
+  const { shipmentId, orderId, customerId } = state;
+  const data = { shipmentId, orderId, customerId, carrierEventId: command.carrierEventId, carrierReference: command.carrierReference, occurredAt: command.occurredAt };
+  switch (command.status) {
+    case 'InTransit':
+      return [{ type: 'ShipmentInTransit', data }];
+    case 'Delivered':
+      return [{ type: 'ShipmentDelivered', data }];
+    case 'DeliveryFailed':
+      return [{ type: 'ShipmentDeliveryFailed', data: { ...data, reason: command.reason ?? 'not given' } }];
+  }
 };
 
 export const shipmentDecider: Decider<Shipment, ShipmentCommand, ShipmentEvent> = { initialState, evolve, decide };

@@ -1,5 +1,5 @@
 import type { OrderAmended, OrderCancelled, OrderDelivered, OrderLine, OrderShipped, ShippingAddress } from '../../domain/ordering/order.js';
-import type { ShipmentPrepared } from '../../domain/shipping/shipment.js';
+import type { CarrierReported, ShipmentBookingRefused, ShipmentBookingRequested, ShipmentPrepared } from '../../domain/shipping/shipment.js';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
 import type { Document, Filter, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
 import { paged } from '../paging.js';
@@ -20,6 +20,8 @@ export type ShipmentView = Document & {
   trackingNumber: string | null;
   lines: OrderLine[];
   shippingAddress: ShippingAddress;
+  /** Its dealings with the carrier: the booking, and how far the carrier reported the parcel. */
+  carrier: CarrierView;
   /** False until ShipmentPrepared. */
   prepared: boolean;
   /** When the order's address last changed: an amendment before the preparation outranks the address it carries. */
@@ -27,14 +29,26 @@ export type ShipmentView = Document & {
   updatedAt: string;
 };
 
-type Handled = ShipmentPrepared | OrderShipped | OrderDelivered | OrderAmended | OrderCancelled;
+export type CarrierView = {
+  status: 'Booking' | 'Refused' | 'Booked' | 'InTransit' | 'Delivered' | 'DeliveryFailed' | null;
+  reference: string | null;
+  labelUrl: string | null;
+  reason: string | null;
+  updatedAt: string | null;
+  /** When the carrier says the latest report it applied happened: a report sent late that happened before it changes nothing. */
+  reportedAt: string | null;
+};
+
+type Handled = ShipmentPrepared | OrderShipped | OrderDelivered | OrderAmended | OrderCancelled | ShipmentBookingRequested | ShipmentBookingRefused | CarrierReported;
+
+const NO_CARRIER: CarrierView = { status: null, reference: null, labelUrl: null, reason: null, updatedAt: null, reportedAt: null };
 
 const NO_ADDRESS: ShippingAddress = { line1: '', city: '', postalCode: '', country: '' };
 
 /** A document for a shipment the saga has not prepared yet. */
 const awaiting = (data: { shipmentId: string; orderId: string; customerId: string }, at: string): ShipmentView => {
   const { shipmentId, orderId, customerId } = data;
-  return { _id: shipmentId, shipmentId, orderId, customerId, status: 'Preparing', trackingNumber: null, lines: [], shippingAddress: NO_ADDRESS, prepared: false, amendedAt: null, updatedAt: at };
+  return { _id: shipmentId, shipmentId, orderId, customerId, status: 'Preparing', trackingNumber: null, lines: [], shippingAddress: NO_ADDRESS, carrier: NO_CARRIER, prepared: false, amendedAt: null, updatedAt: at };
 };
 
 const prepare = (current: ShipmentView | null, event: ShipmentPrepared, at: string): ShipmentView => {
@@ -43,7 +57,7 @@ const prepare = (current: ShipmentView | null, event: ShipmentPrepared, at: stri
   const address = current?.amendedAt ? current.shippingAddress : shippingAddress;
   return {
     _id: shipmentId, shipmentId, orderId, customerId, status: current?.status === 'Cancelled' ? 'Cancelled' : 'Preparing',
-    trackingNumber: null, lines, shippingAddress: address, prepared: true, amendedAt: current?.amendedAt ?? null, updatedAt: at,
+    trackingNumber: null, lines, shippingAddress: address, carrier: current?.carrier ?? NO_CARRIER, prepared: true, amendedAt: current?.amendedAt ?? null, updatedAt: at,
   };
 };
 
@@ -64,21 +78,54 @@ const evolve = (current: ShipmentView | null, recorded: RecordedEvent): Shipment
       return cancel(current, event, at);
     case 'OrderAmended':
       return { ...(current ?? awaiting(event.data, at)), shippingAddress: event.data.shippingAddress, amendedAt: event.data.amendedAt, updatedAt: at };
-    case 'OrderShipped':
-      return current && { ...current, status: 'Shipped', trackingNumber: event.data.trackingNumber, updatedAt: at };
+    case 'OrderShipped': {
+      const { trackingNumber, carrierReference, labelUrl } = event.data;
+      const carrier = carrierReference ? withCarrier(current, { status: 'Booked', reference: carrierReference, labelUrl: labelUrl ?? null, reason: null }, at) : current?.carrier;
+      return current && { ...current, status: 'Shipped', trackingNumber, carrier: carrier ?? NO_CARRIER, updatedAt: at };
+    }
     case 'OrderDelivered':
       return current && { ...current, status: 'Delivered', updatedAt: at };
+    default:
+      return current && { ...current, carrier: carrierOf(current, event, at), updatedAt: at };
+  }
+};
+
+const withCarrier = (current: ShipmentView | null, change: Partial<CarrierView>, at: string): CarrierView => ({ ...(current?.carrier ?? NO_CARRIER), ...change, updatedAt: at });
+
+/**
+ * What the booking and the carrier's reports show. Reports may arrive out of order (one sent
+ * again after a failure): one that happened before the latest applied changes nothing, and a
+ * parcel reported delivered stays so.
+ */
+const carrierOf = (current: ShipmentView, event: ShipmentBookingRequested | ShipmentBookingRefused | CarrierReported, at: string): CarrierView => {
+  const carrier = current.carrier ?? NO_CARRIER;
+  switch (event.type) {
+    case 'ShipmentBookingRequested':
+      return withCarrier(current, { status: 'Booking', reason: null }, at);
+    case 'ShipmentBookingRefused':
+      return withCarrier(current, { status: 'Refused', reason: event.data.reason }, at);
+    default: {
+      const reportedAt = event.data.occurredAt;
+      const stale = carrier.status === 'Delivered' || (carrier.reportedAt !== null && Date.parse(reportedAt) < Date.parse(carrier.reportedAt));
+      if (stale && event.type !== 'ShipmentDelivered') return carrier;
+      if (event.type === 'ShipmentDelivered') return withCarrier(current, { status: 'Delivered', reason: null, reportedAt }, at);
+      if (event.type === 'ShipmentInTransit') return withCarrier(current, { status: 'InTransit', reason: null, reportedAt }, at);
+      return withCarrier(current, { status: 'DeliveryFailed', reason: event.data.reason, reportedAt }, at);
+    }
   }
 };
 
 export const shipmentsProjection: Projection<ShipmentView> = {
   name: 'shipments',
   collection: 'shipments',
-  eventTypes: ['ShipmentPrepared', 'OrderShipped', 'OrderDelivered', 'OrderAmended', 'OrderCancelled'],
+  eventTypes: [
+    'ShipmentPrepared', 'OrderShipped', 'OrderDelivered', 'OrderAmended', 'OrderCancelled',
+    'ShipmentBookingRequested', 'ShipmentBookingRefused', 'ShipmentInTransit', 'ShipmentDelivered', 'ShipmentDeliveryFailed',
+  ],
   documentIds: (event) => [String(event.data.shipmentId)],
   evolve,
   indexes: [{ keys: { status: 1 } }],
-  version: 2, // 2: an amendment or a cancellation before the preparation is kept
+  version: 3, // 2: an amendment or a cancellation before the preparation is kept; 3: the carrier's booking and reports
 };
 
 // ------------------------------------------------------------------ queries
@@ -86,8 +133,8 @@ export const shipmentsProjection: Projection<ShipmentView> = {
 /** Shipments the warehouse sees: prepared ones, and cancelled ones (prepared or not). Documents of version 1 have no `prepared`. */
 export const VISIBLE: Filter = { $or: [{ prepared: { $ne: false } }, { status: 'Cancelled' }] };
 
-export const toShipment = ({ shipmentId, orderId, customerId, status, trackingNumber, lines, shippingAddress }: ShipmentView) => ({
-  shipmentId, orderId, customerId, status, trackingNumber, lines, shippingAddress,
+export const toShipment = ({ shipmentId, orderId, customerId, status, trackingNumber, lines, shippingAddress, carrier }: ShipmentView) => ({
+  shipmentId, orderId, customerId, status, trackingNumber, lines, shippingAddress, carrier: carrier ?? NO_CARRIER,
 });
 
 export const getShipment = async (shipments: ReadModelCollection<ShipmentView>, shipmentId: string) => {

@@ -26,6 +26,8 @@ export type RouteCase = {
   numbers?: string[];
   /** Query fields that are required texts (blank is refused). */
   required?: string[];
+  /** Signed as the carrier signs its webhooks (X-Carrier-Timestamp, X-Carrier-Signature over the body sent). */
+  signed?: boolean;
   /** Outside /api/v1: no body is read there at all. */
   readsNoBody?: boolean;
 };
@@ -171,6 +173,13 @@ export const ROUTES: RouteCase[] = [
     body: () => ({ trackingNumber: 'TRACK-1234' }),
   },
   { route: 'POST /api/v1/shipments/:id/deliver', as: 'admin', url: (ids) => `/api/v1/shipments/${ids.unknownId}/deliver` },
+  {
+    route: 'POST /api/v1/carrier/events',
+    as: 'anyone',
+    signed: true,
+    url: () => '/api/v1/carrier/events',
+    body: (ids) => ({ eventId: 'evt_1', shipmentId: ids.unknownId, reference: 'SC-1', trackingNumber: 'TRK-1234', status: 'InTransit', occurredAt: '2026-01-31T12:00:00Z', reason: 'none' }),
+  },
 
   { route: 'GET /api/v1/admin/parked-events', as: 'admin', url: () => '/api/v1/admin/parked-events', query: () => page, numbers: PAGING },
   { route: 'GET /api/v1/admin/parked-jobs', as: 'admin', url: () => '/api/v1/admin/parked-jobs', query: () => page, numbers: PAGING },

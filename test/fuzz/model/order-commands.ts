@@ -68,7 +68,7 @@ export class Dispatch implements ShopCommand {
     const outcome = predictDispatch(model, order, this.trackingNumber ?? trackingNumberOf(shipmentId));
     const body = this.trackingNumber === null ? {} : { trackingNumber: this.trackingNumber };
     const res = await perform(shop, outcome, () => shop.request('post', `/api/v1/shipments/${shipmentId}/dispatch`, shop.admin, body));
-    if (res.status === 200) expect(res.body, describe(res)).to.deep.equal({ shipmentId, orderId: order.orderId, trackingNumber: order.trackingNumber });
+    if (res.status === 200) expect(res.body, describe(res)).to.deep.equal({ shipmentId, orderId: order.orderId, trackingNumber: order.trackingNumber, status: 'Shipped' });
     await checkAll(shop, model);
   }
   toString = () => `dispatch(${this.o}${this.trackingNumber === null ? '' : `, ${this.trackingNumber}`})`;

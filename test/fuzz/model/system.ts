@@ -34,8 +34,10 @@ export class Shop {
 
   /**
    * Waits until nothing more will happen on its own: the log head is still, every projection
-   * and process manager has handled it, and no job is queued (payment expiry timers aside: the
-   * runner sets the timeout far beyond a run, and they decide nothing for a settled payment).
+   * and process manager has handled it, and no job is queued (timers aside: payment expiries,
+   * which the runner sets far beyond a run and which decide nothing for a settled payment; the
+   * booking jobs that follow a dispatch, which find its booking done; the simulated carrier's
+   * reports, due a minute after a booking, beyond a run).
    */
   async quiesce(timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -45,7 +47,7 @@ export class Shop {
       const head = await this.app.head();
       const left = Math.max(1, deadline - Date.now());
       const caughtUp = await Promise.all([deps.projections.waitFor(head, left), ...deps.processes.map((p) => p.waitFor(head, left))]);
-      const queued = await jobs.countDocuments({ kind: { $ne: 'expire-payment' } });
+      const queued = await jobs.countDocuments({ kind: { $nin: ['expire-payment', 'book-shipment', 'carrier-webhook'] } });
       if (caughtUp.every(Boolean) && queued === 0 && (await this.app.head()) === head) return;
       if (Date.now() > deadline) throw new Error(`the shop did not settle within ${timeoutMs} ms (head ${head}, ${queued} jobs queued)`);
       await new Promise((resolve) => setTimeout(resolve, 2));
