@@ -39,6 +39,8 @@ export type Config = {
   leaseHeartbeatMs: number;
   /** Available quantity below which a SKU without a threshold of its own is low on stock (its admins are emailed once per crossing). */
   lowStockThreshold: number;
+  /** max-age (seconds) of the public GETs' `Cache-Control` answered to callers not signed in (catalog, search, reviews, recommendations). */
+  cacheMaxAgeS: number;
   /** Server processes started by `npm start` on this host, sharing PORT (node:cluster). 1 runs the shop in the started process itself. */
   workers: number;
 };
@@ -71,6 +73,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   ...leases(env),
   workers: integer(env, 'WORKERS', 1, 1, 256),
   lowStockThreshold: integer(env, 'LOW_STOCK_THRESHOLD', 5, 0, 1_000_000),
+  cacheMaxAgeS: integer(env, 'CACHE_MAX_AGE_S', 5, 0, 31_536_000),
 });
 
 const leases = (env: NodeJS.ProcessEnv) => {

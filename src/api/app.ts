@@ -1,6 +1,7 @@
 import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
 import { authenticate } from './auth.js';
+import { noStoreByDefault } from './caching.js';
 import type { AppDeps } from './deps.js';
 import { boundedJsonBodies } from './input/json-shape.js';
 import { requestLogging } from './observability.js';
@@ -29,6 +30,7 @@ export const createApp = (deps: AppDeps): Express => {
 
   const api = express.Router();
   api.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'] }));
+  api.use(noStoreByDefault);
   api.use(boundedJsonBodies);
   api.use(jsonBodiesOnly);
   api.use(noQueryOnWrites);
@@ -65,7 +67,7 @@ const noQueryOnWrites: RequestHandler = (req, _res, next) => {
 };
 
 /** Headers a browser client sends and reads beyond the simple ones. */
-const REQUEST_HEADERS = ['Authorization', 'Content-Type', 'If-Match', 'Idempotency-Key', 'X-Request-Id', 'X-Min-Position'];
+const REQUEST_HEADERS = ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id', 'X-Min-Position'];
 const RESPONSE_HEADERS = ['ETag', 'Location', 'X-Request-Id', 'X-Position', 'Idempotent-Replayed', 'Retry-After', 'RateLimit-Remaining', 'WWW-Authenticate'];
 
 /**

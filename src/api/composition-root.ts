@@ -312,6 +312,7 @@ const resolveDeps = (scope: DependencyContainer): AppDeps => ({
   schema: scope.resolve(T.schema),
   readModels: scope.resolve(T.views),
   commands: scope.resolve(T.commands),
+  provider: scope.resolve(T.provider),
   inventory: scope.resolve(T.inventory),
   cluster: scope.resolve(T.clusterView),
   passwords: scope.resolve(T.passwords),

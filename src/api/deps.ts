@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import type { InventoryDecider } from '../domain/inventory/inventory.js';
 import type { EventSchema } from '../domain/shared/event-schema.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
+import type { PaymentProvider } from '../infrastructure/payments/payment-provider.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import type { PasswordHasher } from '../infrastructure/security/passwords.js';
 import type { Rebuilds } from '../operations/rebuild.js';
@@ -22,7 +23,7 @@ export type RunningProcess = Pick<ProcessManagerRunner<unknown>, 'name' | 'caugh
 
 /** Everything the HTTP edge needs, as plain objects: the composition root builds it, tests build it by hand. */
 export type AppDeps = {
-  config: Pick<Config, 'currency' | 'rateLimitPerMinute' | 'trustProxy' | 'corsOrigins'>;
+  config: Pick<Config, 'currency' | 'rateLimitPerMinute' | 'trustProxy' | 'corsOrigins' | 'cacheMaxAgeS'>;
   /** The inventory decider with the shop's default low-stock threshold (LOW_STOCK_THRESHOLD): one instance, shared with the saga. */
   inventory: InventoryDecider;
   logger: Logger;
@@ -32,6 +33,8 @@ export type AppDeps = {
   /** The read models as queries see them (a projection's current collection by its logical name). */
   readModels: ReadModelStore;
   commands: CommandHandler;
+  /** The payment provider: saving a payment method asks it to describe the token. */
+  provider: PaymentProvider;
   /** The shop's runners wherever they run: read-your-writes, readiness, the admin lists. */
   cluster: ClusterView;
   /** The process managers' runners (running here or not): parked events are replayed through them. */

@@ -66,8 +66,9 @@ export const problem = (status: number, slug: string, detail: string, errors?: F
   ...(errors ? { errors } : {}),
 });
 
+/** A problem is never stored by a cache: the next request may well succeed. */
 export const sendProblem = (res: Response, body: Problem): void => {
-  res.status(body.status).type('application/problem+json').json(body);
+  res.status(body.status).set('Cache-Control', 'no-store').type('application/problem+json').json(body);
 };
 
 export const toProblem = (error: unknown): Problem | undefined => {

@@ -1,7 +1,8 @@
 import { cartDecider, cartStream, type Cart } from '../domain/cart/cart.js';
-import { orderDecider, orderStream, type Order, type ShippingAddress } from '../domain/ordering/order.js';
+import { orderDecider, orderStream, type Order, type OrderPaymentMethod, type ShippingAddress } from '../domain/ordering/order.js';
 import { ConflictError, NotFoundError, UnprocessableError } from '../domain/shared/errors.js';
 import { derivedId, type CommandContext, type CommandHandler } from './command-handler.js';
+import { savedToken } from './payment-methods.js';
 
 /**
  * Checkout turns the cart into a Pending order and answers at once: payment, stock and
@@ -22,7 +23,9 @@ import { derivedId, type CommandContext, type CommandHandler } from './command-h
  * one sent at once finds the cart emptied by the first and places nothing.
  */
 
-export type Checkout = { shippingAddress: ShippingAddress; paymentToken: string };
+/** Pay with a provider token, or with one of the customer's saved methods (looked up when the order is created). */
+export type CheckoutPayment = { token: string } | { paymentMethodId: string };
+export type Checkout = { shippingAddress: ShippingAddress; payment: CheckoutPayment };
 
 export const checkout = (commands: CommandHandler, customerId: string, input: Checkout, context: CommandContext) =>
   commands.exclusive(`checkout:${customerId}`, () => placeOrder(commands, customerId, input, context));
@@ -40,8 +43,10 @@ const placeOrder = async (commands: CommandHandler, customerId: string, input: C
   let position: number | undefined;
   if (placed.state.status === 'None') {
     if (cart.state.lines.length === 0) throw new UnprocessableError('the cart is empty');
+    // Only now: a keyed repeat of a checkout whose method was removed since still finds its order above.
+    const paymentMethod = await paymentMethodOf(commands, customerId, input.payment);
     try {
-      const created = await commands.handle(orderDecider, orderStream(orderId), createOrder(orderId, customerId, cart.state.lines, input, context.now), orderContext);
+      const created = await commands.handle(orderDecider, orderStream(orderId), createOrder(orderId, customerId, cart.state.lines, input, paymentMethod, context.now), orderContext);
       position = created.position;
     } catch (error) {
       // Another process's checkout of this cart got there first: looked at below, as an order found.
@@ -64,7 +69,11 @@ const placeOrder = async (commands: CommandHandler, customerId: string, input: C
   return { orderId, position: handled.position ?? position };
 };
 
-const createOrder = (orderId: string, customerId: string, lines: Cart['lines'], input: Checkout, now: string) => ({
+/** The order records the token it is paid with and, for a saved method, which one (the audit trail shows it). */
+const paymentMethodOf = async (commands: CommandHandler, customerId: string, payment: CheckoutPayment) =>
+  'token' in payment ? { token: payment.token } : { token: await savedToken(commands, customerId, payment.paymentMethodId), paymentMethodId: payment.paymentMethodId };
+
+const createOrder = (orderId: string, customerId: string, lines: Cart['lines'], input: Checkout, paymentMethod: OrderPaymentMethod, now: string) => ({
   type: 'CreateOrder' as const,
   orderId,
   customerId,
@@ -72,7 +81,7 @@ const createOrder = (orderId: string, customerId: string, lines: Cart['lines'], 
   shipmentId: derivedId(orderId, 'shipment'),
   lines,
   shippingAddress: input.shippingAddress,
-  paymentMethod: { token: input.paymentToken },
+  paymentMethod,
   now,
 });
 

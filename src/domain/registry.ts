@@ -2,6 +2,7 @@ import { cartDecider } from './cart/cart.js';
 import { productDecider } from './catalog/product.js';
 import { customerDecider } from './customer/customer.js';
 import { emailClaimDecider } from './customer/email-claim.js';
+import { walletDecider } from './customer/wallet.js';
 import { inventoryDecider } from './inventory/inventory.js';
 import { orderDecider } from './ordering/order.js';
 import { paymentDecider } from './payment/payment.js';
@@ -15,6 +16,7 @@ type AnyDecider = Decider<unknown, never, DomainEvent>;
 export const DECIDERS: Readonly<Record<string, AnyDecider>> = {
   customer: customerDecider as unknown as AnyDecider,
   customeremail: emailClaimDecider as unknown as AnyDecider,
+  wallet: walletDecider as unknown as AnyDecider,
   product: productDecider as unknown as AnyDecider,
   inventory: inventoryDecider as unknown as AnyDecider,
   cart: cartDecider as unknown as AnyDecider,

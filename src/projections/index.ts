@@ -1,6 +1,7 @@
 import { cartsProjection } from './carts/carts.js';
 import { customerProfilesProjection } from './customer-profiles/customer-profiles.js';
 import { ordersProjection } from './orders/orders.js';
+import { paymentMethodsProjection } from './payment-methods/payment-methods.js';
 import { paymentsProjection } from './payments/payments.js';
 import type { Projection } from './projection.js';
 import { productsProjection } from './products/products.js';
@@ -24,4 +25,5 @@ export const ALL_PROJECTIONS: readonly Projection[] = [
   untyped(searchProjection),
   untyped(reviewsProjection),
   untyped(purchasesProjection),
+  untyped(paymentMethodsProjection),
 ];

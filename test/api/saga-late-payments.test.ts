@@ -26,6 +26,7 @@ describe('the order saga over HTTP, when the provider answers late', () => {
         charge: async (request) => (await gate, simulated.charge(request)),
         refund: (request) => simulated.refund(request),
         findCharge: (key) => simulated.findCharge(key),
+        describeToken: (token) => simulated.describeToken(token),
       }),
     });
     const { productId } = await stockedProduct(app, admin, 5);
@@ -59,6 +60,7 @@ describe('the order saga over HTTP, when the provider answers late', () => {
         },
         refund: (request) => simulated.refund(request),
         findCharge: (key) => simulated.findCharge(key),
+        describeToken: (token) => simulated.describeToken(token),
       }),
     });
     const { productId, sku } = await stockedProduct(app, admin, 5);

@@ -34,7 +34,7 @@ describe('checkout from two processes at once', () => {
     const id = randomUUID();
     return { correlationId: id, causationId: id, actor: 'customer', now: '2026-12-02T08:00:00.000Z', ...(idempotencyKey ? { idempotencyKey } : {}) };
   };
-  const input = { shippingAddress: ADDRESS, paymentToken: 'tok_visa' };
+  const input = { shippingAddress: ADDRESS, payment: { token: 'tok_visa' } };
   const fillCart = async (customerId: string, sku = 'TEE-1') =>
     processes[0]!.handle(
       cartDecider,

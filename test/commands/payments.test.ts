@@ -4,7 +4,7 @@ import { chargePayment, expirePayment, reconcilePayment } from '../../src/comman
 import { paymentDecider, paymentStream } from '../../src/domain/payment/payment.js';
 import { eventSchema } from '../../src/domain/shared/event-schema.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
-import type { ChargeRequest, ChargeResult, PaymentProvider } from '../../src/infrastructure/payments/payment-provider.js';
+import type { ChargeRequest, ChargeResult, PaymentProvider, TokenDescription } from '../../src/infrastructure/payments/payment-provider.js';
 
 const PAYMENT = '7d4f2c1e-5b3a-4e8f-9c6d-2a1b0e9f8d7c';
 const KEY = `charge:${PAYMENT}`;
@@ -33,6 +33,10 @@ class FakeProvider implements PaymentProvider {
 
   async findCharge(key: string): Promise<ChargeResult | undefined> {
     return this.ledger.get(key);
+  }
+
+  async describeToken(): Promise<TokenDescription> {
+    return { outcome: 'valid', brand: 'visa', last4: '4242' };
   }
 }
 

@@ -22,7 +22,7 @@ export type World = {
   customerA: Shopper;
   customerB: Shopper;
   /** Ids that exist, by kind (path ids take customers: only Cy, whose role may change); and A's own, which B must not reach. */
-  ids: { products: string[]; skus: string[]; orders: string[]; payments: string[]; shipments: string[]; customers: string[]; streams: string[] };
+  ids: { products: string[]; skus: string[]; orders: string[]; payments: string[]; shipments: string[]; customers: string[]; paymentMethods: string[]; streams: string[] };
   ownedByA: { orders: string[]; payments: string[] };
   /** Events appended under a request id (a correlation id). */
   appendedBy: (requestId: string) => number;
@@ -67,6 +67,10 @@ export const startWorld = async (): Promise<World> => {
     return confirmed.shipment ? confirmed : undefined;
   });
   await addToCart(app, customerB, products[2]!.productId, 1);
+  // A saved payment method of A's: checkouts by paymentMethodId and the wallet routes reach past the 404/422.
+  const method = await app.http().post('/api/v1/account/me/payment-methods').set('Authorization', `Bearer ${customerA.token}`).send({ token: 'tok_visa' });
+  expect(method.status, JSON.stringify(method.body)).to.equal(201);
+  const paymentMethodId = method.body.paymentMethodId as string;
   await app.settled();
   const orderId = placed.body.orderId as string;
   const paymentId = order.payment.paymentId as string;
@@ -78,15 +82,17 @@ export const startWorld = async (): Promise<World> => {
     payments: [paymentId],
     shipments: [shipmentId],
     customers: [customerC.customerId],
-    streams: [`order-${orderId}`, `payment-${paymentId}`, `shipment-${shipmentId}`, `customer-${customerA.customerId}`, `inventory-${products[0]!.sku}`],
+    paymentMethods: [paymentMethodId],
+    streams: [`order-${orderId}`, `payment-${paymentId}`, `shipment-${shipmentId}`, `customer-${customerA.customerId}`, `inventory-${products[0]!.sku}`, `wallet-${customerA.customerId}`],
   };
-  const anyId = fc.constantFrom(...ids.products, ...ids.orders, ...ids.payments, ...ids.shipments, ...ids.customers);
+  const anyId = fc.constantFrom(...ids.products, ...ids.orders, ...ids.payments, ...ids.shipments, ...ids.customers, ...ids.paymentMethods);
   const hints: Hints = {
     productId: fc.constantFrom(...ids.products),
     sku: fc.constantFrom(...ids.skus),
     customerId: fc.constantFrom(customerA.customerId, customerB.customerId),
     currency: fc.constant('USD'),
-    token: fc.constantFrom('tok_visa', 'tok_declined', 'tok_insufficient_funds', 'tok_unknown'),
+    token: fc.constantFrom('tok_visa', 'tok_mastercard', 'tok_declined', 'tok_insufficient_funds', 'tok_unknown'),
+    paymentMethodId: fc.constantFrom(paymentMethodId),
     email: fc.constantFrom(customerA.email, customerB.email),
     password: fc.constant('correct-horse'),
     shippingAddress: fc.constant(ADDRESS),

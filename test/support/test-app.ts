@@ -58,6 +58,8 @@ export type TestAppOptions = {
    * another store altogether (e.g. the EventStoreDB adapter on a model of its server).
    */
   eventStore?: (embedded: EventStore) => EventStore;
+  /** Cache-Control max-age of the public GETs (CACHE_MAX_AGE_S; 5 unless set). */
+  cacheMaxAgeS?: number;
   /** The shop's default low-stock threshold (LOW_STOCK_THRESHOLD; 5 unless set). */
   lowStockThreshold?: number;
   /** Command handler settings (snapshots, cache size...), given the read-model store. */
@@ -81,10 +83,11 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
   const rebuilds = new Rebuilds({ eventStore, store, schema, logger, projections: ALL_PROJECTIONS, views: readModels }, { graceMs: 200 });
   const clock = options.now ?? (() => new Date());
   const provider = new SimulatedPaymentProvider(readModels);
+  const wrappedProvider = options.provider ? options.provider(provider) : provider;
   const mailer = options.mailer ?? new OutboxMailer();
   const jobs = new JobRunner(
     { readModels, logger, clock },
-    jobHandlers({ commands, provider: options.provider ? options.provider(provider) : provider, clock }, { readModels, mailer, clock, logger }),
+    jobHandlers({ commands, provider: wrappedProvider, clock }, { readModels, mailer, clock, logger }),
     { pollMs: 50, maxAttempts: 5, retryBaseMs: 5 },
   );
   const inventory = inventoryDeciderFor(options.lowStockThreshold ?? 5);
@@ -98,13 +101,14 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
   const cluster = new RunnerBoard({ store, eventStore, schema }, soloCluster(names), local, ALL_PROJECTIONS, processes.map((p) => p.name));
   // The projection runner too: tests stop and start it to make the read models lag.
   const deps: AppDeps & { projections: ProjectionRunner } = {
-    config: { currency: 'USD', rateLimitPerMinute: options.rateLimitPerMinute ?? 0, trustProxy: false, corsOrigins: options.corsOrigins ?? [] },
+    config: { currency: 'USD', rateLimitPerMinute: options.rateLimitPerMinute ?? 0, trustProxy: false, corsOrigins: options.corsOrigins ?? [], cacheMaxAgeS: options.cacheMaxAgeS ?? 5 },
     logger,
     clock,
     eventStore,
     schema,
     readModels,
     commands,
+    provider: wrappedProvider,
     inventory,
     cluster,
     projections,

@@ -1,8 +1,11 @@
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsInt, IsObject, IsUUID, Matches, Max, Min, ValidateNested } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsObject, IsUUID, Matches, Max, Min, ValidateBy, ValidateNested } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
 import { MAX_QUANTITY_PER_LINE } from '../../domain/cart/cart.js';
 import { Text } from '../input/text-rules.js';
+import { SCHEMA_PREFIX } from '../openapi/dto-schemas.js';
 import { AddressBody } from './accounts.js';
+import { NotACardNumber } from './payment-methods.js';
 import { PageQuery } from './paging.js';
 
 // Decorators run bottom-up and stop at the first failure: presence, then type, then rules
@@ -28,10 +31,34 @@ export class ChangeQuantityBody {
   quantity!: number;
 }
 
+/**
+ * `{ token }` or `{ paymentMethodId }`, exactly one (the document states the two shapes:
+ * TokenPaymentBody, SavedPaymentMethodBody of ./payment-methods.ts).
+ */
 export class PaymentMethodBody {
-  @Text({ max: 100 })
-  token!: string;
+  @NotACardNumber()
+  @Text({ max: 100, optional: true })
+  token?: string;
+
+  @IsUUID(undefined, { message: 'must be a payment method id' })
+  @Text({ max: 100, optional: true })
+  paymentMethodId?: string;
 }
+
+const PAYMENT_METHOD_SHAPES = 'must be { token } or { paymentMethodId }, exactly one of them';
+
+const ExactlyOnePaymentMethod = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'exactlyOnePaymentMethod',
+    validator: {
+      validate: (value: unknown) => {
+        if (value === null || typeof value !== 'object') return true;
+        const given = ['token', 'paymentMethodId'].filter((field) => (value as Record<string, unknown>)[field] !== undefined);
+        return given.length === 1;
+      },
+      defaultMessage: () => PAYMENT_METHOD_SHAPES,
+    },
+  });
 
 export class CheckoutBody {
   @ValidateNested()
@@ -40,9 +67,14 @@ export class CheckoutBody {
   @IsDefined({ message: 'is required' })
   shippingAddress!: AddressBody;
 
+  @JSONSchema(() => ({
+    description: 'Exactly one of: a provider token, or one of your saved payment methods.',
+    anyOf: [{ $ref: `${SCHEMA_PREFIX}TokenPaymentBody` }, { $ref: `${SCHEMA_PREFIX}SavedPaymentMethodBody` }],
+  }))
+  @ExactlyOnePaymentMethod()
   @ValidateNested()
   @Type(() => PaymentMethodBody)
-  @IsObject({ message: 'must be { token }' })
+  @IsObject({ message: PAYMENT_METHOD_SHAPES })
   @IsDefined({ message: 'is required' })
   paymentMethod!: PaymentMethodBody;
 }

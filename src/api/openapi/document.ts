@@ -1,7 +1,7 @@
 import type { JsonSchema } from '../../projections/json-schema.js';
 import { TEXT_RULES } from '../input/text-rules.js';
 import { dtoSchemas, SCHEMA_PREFIX, SHOP_CURRENCY } from './dto-schemas.js';
-import { PROBLEM_MEANINGS, problemSchema, problemStatuses, requestHeaders, successHeaders, type HeaderUse } from './gateway.js';
+import { cacheControl, cacheEtag, PROBLEM_MEANINGS, problemSchema, problemStatuses, REQUEST_ID, requestHeaders, successHeaders, type HeaderUse } from './gateway.js';
 import { fullPath, openApiPath, type DtoClass, type Role, type RouteGroup, type RouteSpec } from './route-table.js';
 
 /** The OpenAPI 3.1 document of a route table: built once at start, served at /openapi.json. */
@@ -101,13 +101,20 @@ const responses = (group: RouteGroup, spec: RouteSpec): Record<string, JsonSchem
     const content = spec.success.schema ? { content: { [type]: { schema: spec.success.schema, ...(spec.example.response !== undefined ? { example: spec.example.response } : {}) } } } : {};
     answers[String(status)] = { description: spec.success.description, headers, ...content };
   }
+  if (spec.cache === 'public') answers['304'] = notModifiedResponse(spec);
   for (const status of problemStatuses(group, spec)) answers[String(status)] = problemResponse(status, group.edge === 'api' && spec.method === 'post');
   return answers;
 };
 
+/** A cacheable read's answer to an If-None-Match naming its current ETag: no body, the headers of the 200 it stands for. */
+const notModifiedResponse = (spec: RouteSpec): JsonSchema => ({
+  description: 'Not modified: the answer is still the one whose ETag If-None-Match named (callers not signed in). No body.',
+  headers: Object.fromEntries([REQUEST_ID, cacheEtag(false), cacheControl(spec)].map((h) => [h.name, { description: h.description, schema: h.schema }])),
+});
+
 /** A problem answer; `replayable`: a final one is stored under an Idempotency-Key and replayed. */
 const problemResponse = (status: number, replayable: boolean): JsonSchema => {
-  const headers: Record<string, JsonSchema> = { 'X-Request-Id': { schema: { type: 'string' } } };
+  const headers: Record<string, JsonSchema> = { 'X-Request-Id': { schema: { type: 'string' } }, 'Cache-Control': { description: 'Problems are never stored by caches.', schema: { type: 'string', enum: ['no-store'] } } };
   if (status === 429 || status === 503) headers['Retry-After'] = { description: 'Seconds to wait.', schema: { type: 'string', pattern: '^\\d+$' } };
   if (status === 401) headers['WWW-Authenticate'] = { description: 'How to authenticate.', schema: { type: 'string' } };
   if (status === 412) headers.ETag = { description: 'The current revision.', schema: { type: 'string' } };

@@ -58,6 +58,7 @@ export const REQUEST_ID: HeaderUse = { name: 'X-Request-Id', schema: str({ maxLe
 export const requestHeaders = (group: RouteGroup, spec: RouteSpec): HeaderUse[] => {
   const headers = [REQUEST_ID];
   if (group.edge !== 'api') return headers;
+  if (spec.cache === 'public') headers.push({ name: 'If-None-Match', schema: str({ maxLength: 2000 }), description: 'ETags of answers kept (a list, weak or strong, or `*`): 304 and no body when one is the current answer\'s (callers not signed in).' });
   if (spec.method === 'get') headers.push({ name: 'X-Min-Position', schema: str({ pattern: '^\\d{1,16}$' }), description: 'Wait (boundedly) until the read models have processed this log position (from an `X-Position`).' });
   if (spec.method === 'post') headers.push({ name: 'Idempotency-Key', schema: str({ minLength: 1, maxLength: 255 }), description: 'A repeat with the same key and body answers the first answer (`Idempotent-Replayed: true`) and appends nothing.' });
   if (runsCommand(group, spec)) headers.push({ name: 'If-Match', schema: str({ examples: ['"3"'] }), description: 'The revision (a strong ETag) the change is based on; 412 if it moved on.' });
@@ -68,12 +69,29 @@ export const requestHeaders = (group: RouteGroup, spec: RouteSpec): HeaderUse[] 
 export const successHeaders = (group: RouteGroup, spec: RouteSpec): HeaderUse[] => {
   const headers = [REQUEST_ID];
   const own = spec.headers ?? [];
-  // A command's answer carries its aggregate's revision.
-  if (own.includes('ETag') || runsCommand(group, spec)) headers.push({ name: 'ETag', schema: str({ pattern: '^"\\d+"$' }), description: 'The revision of the resource, for If-Match.' });
+  // A command's answer carries its aggregate's revision; a public read's, to a caller not signed in, a validator of the answer.
+  if (spec.cache === 'public') headers.push(cacheEtag(own.includes('ETag')));
+  else if (own.includes('ETag') || runsCommand(group, spec)) headers.push({ name: 'ETag', schema: str({ pattern: '^"\\d+"$' }), description: 'The revision of the resource, for If-Match.' });
   if (own.includes('Location')) headers.push({ name: 'Location', schema: str(), description: 'Where the resource is.' });
   if (group.edge !== 'api') return headers;
+  headers.push(cacheControl(spec));
   headers.push({ name: 'RateLimit-Remaining', schema: str({ pattern: '^\\d+$' }), description: 'Requests left in this client\'s window (when a limit is configured).' });
   if (runsCommand(group, spec)) headers.push({ name: 'X-Position', schema: str({ pattern: '^\\d+$' }), description: 'The log position of the write: send it as X-Min-Position to read your own write from anywhere.' });
   if (spec.method === 'post') headers.push({ name: 'Idempotent-Replayed', schema: { type: 'string', enum: ['true'] }, description: 'Present on the stored answer to a repeated Idempotency-Key.' });
   return headers;
 };
+
+/** What a cacheable read's answer (and its 304) says of its ETag. */
+export const cacheEtag = (revisioned: boolean): HeaderUse => ({
+  name: 'ETag',
+  schema: str({ pattern: revisioned ? '^("\\d+"|W/"[A-Za-z0-9_-]+")$' : '^W/"[A-Za-z0-9_-]+"$' }),
+  description: revisioned
+    ? 'Not signed in: a validator of this answer, for If-None-Match. Signed in: the revision of the resource, for If-Match.'
+    : 'Not signed in: a validator of this answer, for If-None-Match.',
+});
+
+/** `Cache-Control` of an /api/v1 answer (../caching.ts). */
+export const cacheControl = (spec: RouteSpec): HeaderUse =>
+  spec.cache === 'public'
+    ? { name: 'Cache-Control', schema: { type: 'string', pattern: '^(public, max-age=\\d+|private, no-store)$' }, description: 'Not signed in: `public, max-age=<CACHE_MAX_AGE_S>` (5 by default). Signed in (an Authorization header): `private, no-store`.' }
+    : { name: 'Cache-Control', schema: { type: 'string', enum: ['no-store', 'private, no-store'] }, description: 'Never stored: `private, no-store` when signed in, `no-store` otherwise.' };

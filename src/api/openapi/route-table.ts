@@ -2,6 +2,7 @@ import { Router, type Express, type RequestHandler } from 'express';
 import type { JsonSchema } from '../../projections/json-schema.js';
 import { ValidationError } from '../../domain/shared/errors.js';
 import { requireAdmin, requireCustomer } from '../auth.js';
+import { publicCache } from '../caching.js';
 import type { AppDeps } from '../deps.js';
 
 /**
@@ -42,6 +43,12 @@ export type RouteSpec = {
    * and answers no ETag or X-Position.
    */
   command?: false;
+  /**
+   * `public`: a read anyone may get the same way (../caching.ts). Its 200 answers to callers
+   * not signed in carry an ETag and `Cache-Control: public, max-age=CACHE_MAX_AGE_S`, and
+   * If-None-Match naming that ETag is answered 304.
+   */
+  cache?: 'public';
   /** One example: the request's body or query, and the answer. */
   example: { body?: unknown; query?: Record<string, string>; response?: unknown };
 };
@@ -101,7 +108,8 @@ export const mountRoutes = <R extends Router | Express>(router: R, groups: reado
   for (const group of groups) {
     const handlers = group.handlers(deps);
     for (const [id, spec] of Object.entries(group.routes)) {
-      (router as Router)[spec.method](`${group.prefix}${spec.path}`, ...GUARDS[spec.role], ...refuseUnread(group, spec), handlers[id]!);
+      const caching = spec.cache === 'public' ? [publicCache(deps.config.cacheMaxAgeS)] : [];
+      (router as Router)[spec.method](`${group.prefix}${spec.path}`, ...GUARDS[spec.role], ...refuseUnread(group, spec), ...caching, handlers[id]!);
     }
   }
   return router;

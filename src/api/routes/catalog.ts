@@ -89,13 +89,13 @@ export const catalogRoutes = defineRoutes({
       example: { body: { price: { amount: 1200, currency: 'USD' } }, response: { productId: PRODUCT_ID, sku: 'MUG-1', ...DETAILS, price: { amount: 1200, currency: 'USD' } } },
     },
     browseProducts: {
-      method: 'get', path: '/', role: 'anonymous', summary: 'Browse the catalog with filters and paging',
+      cache: 'public', method: 'get', path: '/', role: 'anonymous', summary: 'Browse the catalog with filters and paging',
       query: ListProductsQuery,
       success: { status: 200, description: 'One page of products.', schema: productPageSchema },
       problems: [], example: { query: { category: 'Kitchen', maxPrice: '2000' }, response: { items: [PRODUCT], total: 1, page: 1, pageSize: 20 } },
     },
     viewProduct: {
-      method: 'get', path: '/:id', role: 'anonymous', summary: 'One product with its availability',
+      cache: 'public', method: 'get', path: '/:id', role: 'anonymous', summary: 'One product with its availability',
       params: id,
       success: { status: 200, description: 'The product.', schema: productSchema },
       problems: [404], headers: ['ETag'], example: { response: PRODUCT },

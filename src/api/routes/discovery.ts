@@ -100,7 +100,7 @@ export const searchRoutes = defineRoutes({
   tag: 'Discovery',
   routes: {
     searchCatalog: {
-      method: 'get', path: '/', role: 'anonymous', summary: 'Full-text search with filters, sorting, paging and facets',
+      cache: 'public', method: 'get', path: '/', role: 'anonymous', summary: 'Full-text search with filters, sorting, paging and facets',
       description: 'Words that give no term (stop words, punctuation) are named in `ignoredWords`.',
       query: SearchQueryDto,
       success: { status: 200, description: 'One page of hits with brand and category facet counts.', schema: searchResultSchema },
@@ -124,13 +124,13 @@ export const reviewRoutes = defineRoutes({
       example: { body: { productId: PRODUCT_ID, rating: 5, text: 'Keeps tea hot.' }, response: { reviewId: REVIEW_ID, productId: PRODUCT_ID, rating: 5, text: 'Keeps tea hot.' } },
     },
     browseReviews: {
-      method: 'get', path: '/', role: 'anonymous', summary: "A product's reviews, newest first, with their average and count",
+      cache: 'public', method: 'get', path: '/', role: 'anonymous', summary: "A product's reviews, newest first, with their average and count",
       query: ListReviewsQuery,
       success: { status: 200, description: 'One page of reviews.', schema: reviewPageSchema },
       problems: [], example: { query: { productId: PRODUCT_ID }, response: { items: [REVIEW], total: 1, page: 1, pageSize: 20, average: 5, count: 1 } },
     },
     viewReview: {
-      method: 'get', path: '/:id', role: 'anonymous', summary: 'One review', params: { id: uuid() },
+      cache: 'public', method: 'get', path: '/:id', role: 'anonymous', summary: 'One review', params: { id: uuid() },
       success: { status: 200, description: 'The review.', schema: reviewSchema },
       problems: [404], headers: ['ETag'], example: { response: REVIEW },
     },
@@ -144,7 +144,7 @@ export const recommendationRoutes = defineRoutes({
   tag: 'Discovery',
   routes: {
     recommend: {
-      method: 'get', path: '/', role: 'anonymous', summary: 'Bought together with a product; signed in without one, picked from your own orders',
+      cache: 'public', method: 'get', path: '/', role: 'anonymous', summary: 'Bought together with a product; signed in without one, picked from your own orders',
       query: RecommendationsQuery,
       success: { status: 200, description: 'Products, best first.', schema: recommendationsSchema },
       problems: [],

@@ -10,6 +10,7 @@ import { recommendationRoutes, reviewRoutes, searchRoutes } from './discovery.js
 import { inventoryRoutes } from './inventory.js';
 import { operationsRoutes } from './operations.js';
 import { checkoutRoutes, orderRoutes, paymentRoutes } from './orders.js';
+import { paymentMethodRoutes } from './payment-methods.js';
 import { shipmentRoutes } from './shipments.js';
 import { stockAlertRoutes } from './stock-alerts.js';
 
@@ -22,6 +23,7 @@ export const ROUTE_TABLE: readonly RouteGroup[] = [
   contractRoutes((options) => buildDocument(ROUTE_TABLE, API_VERSION, options)),
   docsRoutes,
   accountRoutes,
+  paymentMethodRoutes,
   catalogRoutes,
   stockAlertRoutes,
   searchRoutes,

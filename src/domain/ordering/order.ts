@@ -25,10 +25,13 @@ export type OrderCreated = DomainEvent<
     lines: OrderLine[];
     total: Money;
     shippingAddress: ShippingAddress;
-    paymentMethod: { token: string };
+    paymentMethod: OrderPaymentMethod;
     createdAt: string;
   }
 >;
+/** The provider token the order is paid with; `paymentMethodId` when it is one of the customer's saved methods. */
+export type OrderPaymentMethod = { token: string; paymentMethodId?: string };
+
 export type OrderPaid = DomainEvent<'OrderPaid', { orderId: string; customerId: string; paymentId: string; paidAt: string }>;
 export type OrderConfirmed = DomainEvent<'OrderConfirmed', { orderId: string; customerId: string; confirmedAt: string }>;
 export type OrderShipped = DomainEvent<
@@ -111,7 +114,7 @@ export type CreateOrder = {
   shipmentId: string;
   lines: OrderLine[];
   shippingAddress: ShippingAddress;
-  paymentMethod: { token: string };
+  paymentMethod: OrderPaymentMethod;
   now: string;
 };
 export type MarkOrderPaid = { type: 'MarkOrderPaid'; paymentId: string; now: string };

@@ -14,6 +14,14 @@ export type ChargeResult =
 
 export type RefundRequest = { idempotencyKey: string; chargeReference: string; amount: Money; signal?: AbortSignal };
 
+/**
+ * What the provider knows of a token without moving money: the card's brand and last four
+ * digits, or that it refuses the token (unknown, or a card it will not take).
+ */
+export type TokenDescription =
+  | { outcome: 'valid'; brand: string; last4: string }
+  | { outcome: 'refused'; reason: 'declined' | 'invalid-token' };
+
 export interface PaymentProvider {
   /** Rejects with an AbortError when `signal` aborts before the provider answers. */
   charge(request: ChargeRequest): Promise<ChargeResult>;
@@ -24,4 +32,9 @@ export interface PaymentProvider {
    * charge, whether an attempt cut short by a crash went through.
    */
   findCharge(idempotencyKey: string): Promise<ChargeResult | undefined>;
+  /**
+   * Describes a token (a card saved by a customer) and moves no money. Rejects with an
+   * AbortError when `signal` aborts before the provider answers.
+   */
+  describeToken(token: string, signal?: AbortSignal): Promise<TokenDescription>;
 }

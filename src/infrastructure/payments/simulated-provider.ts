@@ -1,15 +1,25 @@
 import { createHash } from 'node:crypto';
 import type { Money } from '../../domain/shared/types.js';
 import { DuplicateKeyError, type Document, type ReadModelStore } from '../read-models/read-model-store.js';
-import type { ChargeRequest, ChargeResult, PaymentProvider, RefundRequest } from './payment-provider.js';
+import type { ChargeRequest, ChargeResult, PaymentProvider, RefundRequest, TokenDescription } from './payment-provider.js';
 
 /**
  * The embedded provider with the test tokens of API.md. It keeps a ledger (in the
  * read-model store, so it outlives restarts) keyed by idempotency key, like a real
  * provider: the same key never moves money twice.
- *   tok_visa succeeds · tok_declined and tok_insufficient_funds are declined ·
- *   tok_timeout never answers · anything else is an invalid token.
+ *   tok_visa and tok_mastercard succeed · tok_declined and tok_insufficient_funds are
+ *   declined · tok_timeout never answers · anything else is an invalid token.
+ * Described (a card being saved): the cards of CARDS below; tok_declined is a card it will
+ * not take and anything else an unknown token.
  */
+
+/** The test cards behind the tokens, as the provider reports them. tok_insufficient_funds and tok_timeout are cards whose charges fail. */
+export const SIMULATED_CARDS: Readonly<Record<string, { brand: string; last4: string }>> = {
+  tok_visa: { brand: 'visa', last4: '4242' },
+  tok_mastercard: { brand: 'mastercard', last4: '4444' },
+  tok_insufficient_funds: { brand: 'visa', last4: '9995' },
+  tok_timeout: { brand: 'visa', last4: '0341' },
+};
 
 export const SIMULATED_LEDGER = 'simulated_provider_ledger';
 
@@ -53,6 +63,12 @@ export class SimulatedPaymentProvider implements PaymentProvider {
     return seen ? (seen.result as ChargeResult) : undefined;
   }
 
+  async describeToken(token: string): Promise<TokenDescription> {
+    const card = Object.hasOwn(SIMULATED_CARDS, token) ? SIMULATED_CARDS[token] : undefined;
+    if (card) return { outcome: 'valid', ...card };
+    return { outcome: 'refused', reason: token === 'tok_declined' ? 'declined' : 'invalid-token' };
+  }
+
   /** Everything the provider did, for tests and the crash checks. */
   entries(): Promise<LedgerEntry[]> {
     return this.ledger.find({}, { sort: { at: 1 } });
@@ -61,6 +77,7 @@ export class SimulatedPaymentProvider implements PaymentProvider {
   private async decide(request: ChargeRequest): Promise<ChargeResult> {
     switch (request.token) {
       case 'tok_visa':
+      case 'tok_mastercard':
         return { outcome: 'captured', reference: `ch_${digest(request.idempotencyKey)}` };
       case 'tok_declined':
         return { outcome: 'declined', reason: 'declined' };

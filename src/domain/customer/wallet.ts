@@ -1,0 +1,162 @@
+import { ConflictError, NotFoundError, UnprocessableError, ValidationError } from '../shared/errors.js';
+import type { Decider, DomainEvent } from '../shared/types.js';
+
+/**
+ * A customer's saved payment methods (seed 003: user management holds "payment methods").
+ * What is kept is the payment provider's token for a card, with the brand and last four
+ * digits the provider reported for it: never a card number. A stream of its own per
+ * customer (`wallet-<customerId>`), beside `customer-<customerId>`: saving a card does not
+ * move the profile's revision (an If-Match on an address stays good), the profile that
+ * every sign-in folds does not grow with cards, and the wallet's rules (one default, at most
+ * MAX_PAYMENT_METHODS) need nothing of the profile.
+ */
+
+// ------------------------------------------------------------------ events
+
+export type PaymentMethodSaved = DomainEvent<
+  'PaymentMethodSaved',
+  { customerId: string; paymentMethodId: string; token: string; brand: string; last4: string; label: string | null; isDefault: boolean; savedAt: string }
+>;
+export type PaymentMethodRemoved = DomainEvent<'PaymentMethodRemoved', { customerId: string; paymentMethodId: string; removedAt: string }>;
+export type DefaultPaymentMethodChanged = DomainEvent<'DefaultPaymentMethodChanged', { customerId: string; paymentMethodId: string; changedAt: string }>;
+
+export type WalletEvent = PaymentMethodSaved | PaymentMethodRemoved | DefaultPaymentMethodChanged;
+
+export const WALLET_EVENT_TYPES = ['PaymentMethodSaved', 'PaymentMethodRemoved', 'DefaultPaymentMethodChanged'] as const;
+
+// ------------------------------------------------------------------ state
+
+export type SavedPaymentMethod = { paymentMethodId: string; token: string; brand: string; last4: string; label: string | null; savedAt: string };
+
+export type Wallet = {
+  /** Oldest first: the order they were saved in. */
+  methods: SavedPaymentMethod[];
+  defaultId: string | null;
+  /** Ids removed: never given to another method, and named as removed at checkout. */
+  removedIds: string[];
+};
+
+export const MAX_PAYMENT_METHODS = 20;
+
+export const initialState = (): Wallet => ({ methods: [], defaultId: null, removedIds: [] });
+
+export const evolve = (state: Wallet, event: WalletEvent): Wallet => {
+  switch (event.type) {
+    case 'PaymentMethodSaved': {
+      const { paymentMethodId, token, brand, last4, label, isDefault, savedAt } = event.data;
+      const methods = [...state.methods, { paymentMethodId, token, brand, last4, label, savedAt }];
+      return { ...state, methods, defaultId: isDefault ? paymentMethodId : state.defaultId };
+    }
+    case 'PaymentMethodRemoved': {
+      const { paymentMethodId } = event.data;
+      return {
+        methods: state.methods.filter((m) => m.paymentMethodId !== paymentMethodId),
+        defaultId: state.defaultId === paymentMethodId ? null : state.defaultId,
+        removedIds: [...state.removedIds, paymentMethodId],
+      };
+    }
+    case 'DefaultPaymentMethodChanged':
+      return { ...state, defaultId: event.data.paymentMethodId };
+  }
+};
+
+// ------------------------------------------------------------------ commands
+
+/** `brand` and `last4` are what the provider reported for `token` (the command layer asked it). */
+export type SavePaymentMethod = {
+  type: 'SavePaymentMethod';
+  customerId: string;
+  paymentMethodId: string;
+  token: string;
+  brand: string;
+  last4: string;
+  label: string | null;
+  now: string;
+};
+export type RemovePaymentMethod = { type: 'RemovePaymentMethod'; customerId: string; paymentMethodId: string; now: string };
+export type ChooseDefaultPaymentMethod = { type: 'ChooseDefaultPaymentMethod'; customerId: string; paymentMethodId: string; now: string };
+
+export type WalletCommand = SavePaymentMethod | RemovePaymentMethod | ChooseDefaultPaymentMethod;
+
+export const decide = (command: WalletCommand, state: Wallet): WalletEvent[] => {
+  switch (command.type) {
+    case 'SavePaymentMethod':
+      return save(command, state);
+    case 'RemovePaymentMethod':
+      return remove(command, state);
+    case 'ChooseDefaultPaymentMethod': {
+      const method = held(state, command.paymentMethodId);
+      if (state.defaultId === method.paymentMethodId) return [];
+      return [{ type: 'DefaultPaymentMethodChanged', data: { customerId: command.customerId, paymentMethodId: method.paymentMethodId, changedAt: command.now } }];
+    }
+    default: {
+      const _exhaustive: never = command;
+      throw _exhaustive;
+    }
+  }
+};
+
+/** The same token saved again is the method saved already (nothing appended); the first one saved is the default. */
+const save = (command: SavePaymentMethod, state: Wallet): WalletEvent[] => {
+  if (looksLikeCardNumber(command.token)) throw new ValidationError('a card number cannot be saved', [{ field: 'token', message: CARD_NUMBER_MESSAGE }]);
+  if (state.methods.some((m) => m.token === command.token)) return [];
+  if (state.methods.some((m) => m.paymentMethodId === command.paymentMethodId) || state.removedIds.includes(command.paymentMethodId)) {
+    throw new ConflictError('another payment method has this id');
+  }
+  if (state.methods.length >= MAX_PAYMENT_METHODS) throw new UnprocessableError(`a customer keeps at most ${MAX_PAYMENT_METHODS} payment methods: remove one first`);
+  const { customerId, paymentMethodId, token, brand, last4, label, now } = command;
+  return [{ type: 'PaymentMethodSaved', data: { customerId, paymentMethodId, token, brand, last4, label, isDefault: state.defaultId === null, savedAt: now } }];
+};
+
+/** Removing the default makes the oldest remaining method the default, so a wallet with methods always has one. */
+const remove = (command: RemovePaymentMethod, state: Wallet): WalletEvent[] => {
+  const method = held(state, command.paymentMethodId);
+  const removed: WalletEvent = { type: 'PaymentMethodRemoved', data: { customerId: command.customerId, paymentMethodId: method.paymentMethodId, removedAt: command.now } };
+  const next = state.methods.find((m) => m.paymentMethodId !== method.paymentMethodId);
+  if (state.defaultId !== method.paymentMethodId || !next) return [removed];
+  return [removed, { type: 'DefaultPaymentMethodChanged', data: { customerId: command.customerId, paymentMethodId: next.paymentMethodId, changedAt: command.now } }];
+};
+
+/** A method of this wallet; a removed or unknown id (or another customer's: it is in another wallet) is not found. */
+const held = (state: Wallet, paymentMethodId: string): SavedPaymentMethod => {
+  const method = state.methods.find((m) => m.paymentMethodId === paymentMethodId);
+  if (!method) throw new NotFoundError('payment method not found');
+  return method;
+};
+
+/** The token a checkout pays with: a removed method, or one this wallet never held, cannot pay (422: the body names it). */
+export const tokenToPayWith = (state: Wallet, paymentMethodId: string): string => {
+  const method = state.methods.find((m) => m.paymentMethodId === paymentMethodId);
+  if (method) return method.token;
+  if (state.removedIds.includes(paymentMethodId)) throw new UnprocessableError('this saved payment method was removed: choose another one');
+  throw new UnprocessableError('no saved payment method of yours has this id');
+};
+
+/** What a client may see of a saved method: never its token. */
+export const describeMethod = (state: Wallet, method: SavedPaymentMethod) => ({
+  paymentMethodId: method.paymentMethodId,
+  brand: method.brand,
+  last4: method.last4,
+  label: method.label,
+  isDefault: state.defaultId === method.paymentMethodId,
+});
+
+// ------------------------------------------------------------------ card numbers
+
+export const CARD_NUMBER_MESSAGE = "looks like a card number: send the payment provider's token for the card, never the card number";
+
+/**
+ * A value made of 12 to 19 digits, alone or grouped by spaces or dashes, is taken for a card
+ * number (a primary account number), Luhn-valid or not: a shop that never receives one
+ * never stores, logs or echoes one. Provider tokens have letters in them.
+ */
+export const looksLikeCardNumber = (value: string): boolean => {
+  const trimmed = value.trim();
+  if (!/^[0-9][0-9 -]*[0-9]$/.test(trimmed)) return false;
+  const digits = trimmed.replace(/[ -]/g, '');
+  return digits.length >= 12 && digits.length <= 19;
+};
+
+export const walletDecider: Decider<Wallet, WalletCommand, WalletEvent> = { initialState, evolve, decide, snapshotVersion: 1 };
+
+export const walletStream = (customerId: string) => `wallet-${customerId}`;

@@ -1,0 +1,237 @@
+import { expect } from 'chai';
+import type supertest from 'supertest';
+import { verify } from '../../src/operations/verify.js';
+import { ALL_PROJECTIONS } from '../../src/projections/index.js';
+import type { Shopper } from '../support/shop.js';
+import { appendsNothing, expectProblem, startTestApp, type TestApp, type TestAppOptions } from '../support/test-app.js';
+
+/**
+ * Saved payment methods end to end (issue 16, part 4): saving a provider token (never a card
+ * number), listing, removing, choosing the default, on the embedded stores, with the log
+ * showing what was appended and what was not.
+ */
+
+const CARD_NUMBERS = ['4242424242424242', '4242 4242 4242 4242', '4242-4242-4242-4242', '378282246310005', '1234567890123', ' 5555 5555 5555 4444 '];
+
+describe('HTTP saved payment methods', () => {
+  let app: TestApp;
+  let shopper: Shopper;
+  const start = async (options: TestAppOptions = {}) => {
+    app = await startTestApp(options);
+    shopper = await app.customer();
+  };
+  beforeEach(() => start());
+  afterEach(async () => app.close());
+
+  const as = (who: Shopper) => ({ Authorization: `Bearer ${who.token}` });
+  const save = (body: unknown, who = shopper) => app.http().post('/api/v1/account/me/payment-methods').set(as(who)).send(body as object);
+  const list = async (who = shopper) => {
+    await app.settled();
+    const res = await app.http().get('/api/v1/account/me/payment-methods').set(as(who));
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    return res.body.items as Array<Record<string, unknown>>;
+  };
+  const remove = (id: string, who = shopper) => app.http().delete(`/api/v1/account/me/payment-methods/${id}`).set(as(who));
+  const makeDefault = (id: string, who = shopper) => app.http().post(`/api/v1/account/me/payment-methods/${id}/default`).set(as(who));
+  /** What a request appended: the events carrying its request id. */
+  const appendedBy = async (res: supertest.Response) =>
+    (await app.events()).filter((e) => e.metadata.correlationId === res.headers['x-request-id']).map((e) => e.type);
+  const saved = async (token: string, label?: string) => {
+    const res = await save(label === undefined ? { token } : { token, label });
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    return res.body.paymentMethodId as string;
+  };
+
+  describe('saving', () => {
+    it('answers 201 with the brand and last four digits the provider reports, the first one the default; PaymentMethodSaved keeps the token on the wallet stream', async () => {
+      const res = await save({ token: 'tok_visa', label: '  Work card ' });
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      expect(res.body).to.deep.equal({ paymentMethodId: res.body.paymentMethodId, brand: 'visa', last4: '4242', label: 'Work card', isDefault: true });
+      expect(res.headers.location).to.equal(`/api/v1/account/me/payment-methods/${res.body.paymentMethodId}`);
+      expect(res.headers.etag).to.equal('"0"');
+      expect(await appendedBy(res)).to.deep.equal(['PaymentMethodSaved']);
+      const event = (await app.events()).find((e) => e.type === 'PaymentMethodSaved')!;
+      expect(event.streamName).to.equal(`wallet-${shopper.customerId}`);
+      expect(event.data).to.include({ customerId: shopper.customerId, token: 'tok_visa', brand: 'visa', last4: '4242', label: 'Work card', isDefault: true });
+      expect(event.metadata).to.include({ actor: `customer:${shopper.customerId}` });
+    });
+
+    it('saves a second one, not the default, and lists both, oldest first, without their tokens', async () => {
+      const visa = await saved('tok_visa');
+      const res = await save({ token: 'tok_mastercard' });
+      expect(res.body).to.include({ brand: 'mastercard', last4: '4444', label: null, isDefault: false });
+      expect(res.headers.etag).to.equal('"1"');
+      const items = await list();
+      expect(items).to.deep.equal([
+        { paymentMethodId: visa, brand: 'visa', last4: '4242', label: null, isDefault: true },
+        { paymentMethodId: res.body.paymentMethodId, brand: 'mastercard', last4: '4444', label: null, isDefault: false },
+      ]);
+      expect(JSON.stringify(items)).to.not.include('tok_');
+    });
+
+    it('answers 200 with the method saved already for the same token, appending nothing', async () => {
+      const visa = await saved('tok_visa');
+      const again = await appendsNothing(app, () => save({ token: 'tok_visa', label: 'Other' }));
+      expect(again.status).to.equal(200);
+      expect(again.body).to.include({ paymentMethodId: visa, isDefault: true });
+    });
+
+    for (const [index, value] of CARD_NUMBERS.entries()) {
+      it(`refuses a card number as a token (400 naming the problem, never echoing it), appending nothing: "${value}"`, async () => {
+        const res = await appendsNothing(app, () => save({ token: value, label: 'Mine' }).set('Idempotency-Key', `card-${index}`));
+        expectProblem(res, 400);
+        expect(res.body.errors).to.deep.equal([{ field: 'token', message: "looks like a card number: send the payment provider's token for the card, never the card number" }]);
+        const digits = value.replace(/\D/g, '');
+        const answer = JSON.stringify(res.body) + JSON.stringify(res.headers);
+        for (const echo of [value.trim(), digits, digits.slice(-4) + '"', digits.slice(0, 6)]) expect(answer).to.not.include(echo);
+        // Nor kept anywhere: the answer to the key is not stored (a 400 never is), no read model holds it.
+        expect(JSON.stringify(await app.store.collection('idempotency_keys').find({}))).to.not.include(digits);
+        expect(await list()).to.deep.equal([]);
+      });
+    }
+
+    it('refuses a token the provider does not know, and a card it refuses (422), appending nothing', async () => {
+      const unknown = await appendsNothing(app, () => save({ token: 'tok_unknown' }));
+      expectProblem(unknown, 422);
+      expect(unknown.body.detail).to.equal('the payment provider does not know this token');
+      const declined = await appendsNothing(app, () => save({ token: 'tok_declined' }));
+      expectProblem(declined, 422);
+      expect(declined.body.detail).to.equal('the payment provider refuses this card');
+    });
+
+    for (const [what, body, field] of [
+      ['without a token', { label: 'x' }, 'token'],
+      ['with a blank token', { token: '   ' }, 'token'],
+      ['with a token that is no string', { token: 4242 }, 'token'],
+      ['with a label holding a control character', { token: 'tok_visa', label: 'a\u0000b' }, 'label'],
+      ['with a label too long', { token: 'tok_visa', label: 'x'.repeat(51) }, 'label'],
+      ['with a blank label', { token: 'tok_visa', label: ' \u200b ' }, 'label'],
+      ['with an unknown field', { token: 'tok_visa', number: '4242' }, 'number'],
+    ] as const) {
+      it(`refuses a body ${what} (400 naming ${field}), appending nothing`, async () => {
+        const res = await appendsNothing(app, () => save(body));
+        expectProblem(res, 400);
+        expect(res.body.errors.map((e: { field: string }) => e.field)).to.include(field);
+      });
+    }
+
+    it('is for signed-in customers: 401 without a token, appending nothing', async () =>
+      expectProblem(await appendsNothing(app, () => app.http().post('/api/v1/account/me/payment-methods').send({ token: 'tok_visa' })), 401));
+
+    it('keeps at most 20 methods: the 21st is 422 and appends nothing', async () => {
+      await app.close();
+      // A provider that knows many cards (the simulated one knows four).
+      await start({ provider: (simulated) => Object.assign(Object.create(simulated) as object, { describeToken: async (token: string) => ({ outcome: 'valid' as const, brand: 'visa', last4: token.slice(-4).padStart(4, '0') }) }) as typeof simulated });
+      for (let i = 0; i < 20; i += 1) await saved(`tok_card_${String(i).padStart(4, '0')}`);
+      const res = await appendsNothing(app, () => save({ token: 'tok_card_0020' }));
+      expectProblem(res, 422);
+      expect(res.body.detail).to.match(/at most 20 payment methods/);
+      expect(await list()).to.have.length(20);
+    });
+
+    it('answers a repeated Idempotency-Key with the first answer, appending nothing', async () => {
+      const first = await save({ token: 'tok_visa' }).set('Idempotency-Key', 'save-visa-1');
+      expect(first.status).to.equal(201);
+      const again = await appendsNothing(app, () => save({ token: 'tok_visa' }).set('Idempotency-Key', 'save-visa-1'));
+      expect(again.status).to.equal(201);
+      expect(again.headers['idempotent-replayed']).to.equal('true');
+      expect(again.body).to.deep.equal(first.body);
+    });
+
+    it('honours If-Match on the wallet: a stale revision is 412 and appends nothing', async () => {
+      await saved('tok_visa');
+      const stale = await appendsNothing(app, () => save({ token: 'tok_mastercard' }).set('If-Match', '"3"'));
+      expectProblem(stale, 412);
+      expect(stale.headers.etag).to.equal('"0"');
+      expect((await save({ token: 'tok_mastercard' }).set('If-Match', '"0"')).status).to.equal(201);
+    });
+  });
+
+  describe('listing', () => {
+    it("shows only the caller's own methods", async () => {
+      await saved('tok_visa');
+      const other = await app.customer('Other');
+      expect(await list(other)).to.deep.equal([]);
+      expect(await list()).to.have.length(1);
+    });
+
+    it('is for signed-in customers: 401 without a token', async () => expectProblem(await app.http().get('/api/v1/account/me/payment-methods'), 401));
+  });
+
+  describe('removing', () => {
+    it('removes the default (200 with the methods left): the oldest left becomes the default', async () => {
+      const visa = await saved('tok_visa');
+      const mastercard = await saved('tok_mastercard');
+      const res = await remove(visa);
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      expect(res.body).to.deep.equal({ items: [{ paymentMethodId: mastercard, brand: 'mastercard', last4: '4444', label: null, isDefault: true }] });
+      expect(await appendedBy(res)).to.deep.equal(['PaymentMethodRemoved', 'DefaultPaymentMethodChanged']);
+      expect(await list()).to.deep.equal(res.body.items);
+    });
+
+    it('removes one that is not the default: PaymentMethodRemoved alone', async () => {
+      await saved('tok_visa');
+      const mastercard = await saved('tok_mastercard');
+      expect(await appendedBy(await remove(mastercard))).to.deep.equal(['PaymentMethodRemoved']);
+    });
+
+    it("answers 404 for another customer's method, an unknown one, one removed already and an id that is no UUID, appending nothing", async () => {
+      const visa = await saved('tok_visa');
+      const other = await app.customer('Other');
+      expectProblem(await appendsNothing(app, () => remove(visa, other)), 404);
+      expectProblem(await appendsNothing(app, () => remove('3f2b8c4e-9a7d-4e1f-8b6a-0c5d2e7f9a1b')), 404);
+      expect((await remove(visa)).status).to.equal(200);
+      expectProblem(await appendsNothing(app, () => remove(visa)), 404);
+      expectProblem(await appendsNothing(app, () => remove('not-an-id')), 404);
+      expect(await list()).to.deep.equal([]);
+    });
+  });
+
+  describe('choosing the default', () => {
+    it('makes another method the default (200); again changes nothing', async () => {
+      const visa = await saved('tok_visa');
+      const mastercard = await saved('tok_mastercard');
+      const res = await makeDefault(mastercard);
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      expect(res.body).to.include({ paymentMethodId: mastercard, isDefault: true });
+      expect(await appendedBy(res)).to.deep.equal(['DefaultPaymentMethodChanged']);
+      expect((await list()).map((m) => [m.paymentMethodId, m.isDefault])).to.deep.equal([[visa, false], [mastercard, true]]);
+      const again = await appendsNothing(app, () => makeDefault(mastercard));
+      expect(again.status).to.equal(200);
+    });
+
+    it("answers 404 for another customer's method and a removed one, appending nothing", async () => {
+      const visa = await saved('tok_visa');
+      const other = await app.customer('Other');
+      expectProblem(await appendsNothing(app, () => makeDefault(visa, other)), 404);
+      await remove(visa);
+      expectProblem(await appendsNothing(app, () => makeDefault(visa)), 404);
+    });
+  });
+
+  describe('the read model', () => {
+    it('is rebuilt from the log to the same list, and verifies without divergence', async () => {
+      const visa = await saved('tok_visa', 'Home');
+      const mastercard = await saved('tok_mastercard');
+      await makeDefault(mastercard);
+      await saved('tok_insufficient_funds');
+      await remove(visa);
+      const before = await list();
+      expect(before.map((m) => m.last4)).to.deep.equal(['4444', '9995']);
+      await (await app.deps.rebuilds.run(['payment-methods'])).retired;
+      expect(await list()).to.deep.equal(before);
+      const report = await verify({ ...app.deps, store: app.store }, ALL_PROJECTIONS);
+      expect(report.divergences).to.deep.equal([]);
+      expect(report.invariants.violations).to.deep.equal([]);
+    });
+
+    it('shows the wallet in the audit trail (admins) with its state after each event', async () => {
+      const admin = await app.adminToken();
+      await saved('tok_visa');
+      const audit = await app.http().get(`/api/v1/admin/audit/streams/wallet-${shopper.customerId}`).set('Authorization', `Bearer ${admin}`);
+      expect(audit.status, JSON.stringify(audit.body)).to.equal(200);
+      expect(audit.body.events.map((e: { type: string }) => e.type)).to.deep.equal(['PaymentMethodSaved']);
+      expect(audit.body.events[0].stateAfter.methods[0]).to.include({ brand: 'visa', last4: '4242' });
+    });
+  });
+});
