@@ -41,6 +41,8 @@ export type Config = {
   lowStockThreshold: number;
   /** max-age (seconds) of the public GETs' `Cache-Control` answered to callers not signed in (catalog, search, reviews, recommendations). */
   cacheMaxAgeS: number;
+  /** The length of a subscription "day" (ms): renewal intervals and the retries of a failed renewal count in them. */
+  subscriptionDayMs: number;
   /** Server processes started by `npm start` on this host, sharing PORT (node:cluster). 1 runs the shop in the started process itself. */
   workers: number;
 };
@@ -74,6 +76,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   workers: integer(env, 'WORKERS', 1, 1, 256),
   lowStockThreshold: integer(env, 'LOW_STOCK_THRESHOLD', 5, 0, 1_000_000),
   cacheMaxAgeS: integer(env, 'CACHE_MAX_AGE_S', 5, 0, 31_536_000),
+  subscriptionDayMs: integer(env, 'SUBSCRIPTION_DAY_MS', 86_400_000, 100, 86_400_000 * 7),
 });
 
 const leases = (env: NodeJS.ProcessEnv) => {

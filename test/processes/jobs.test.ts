@@ -33,6 +33,7 @@ describe('Job runner', () => {
     'refund-payment': charge,
     'send-notification': charge,
     'notify-stock': charge,
+    'renew-subscription': charge,
   });
 
   const runner = (options: JobRunnerOptions = {}, jobHandlers = handlers()) => {

@@ -28,6 +28,7 @@ import { jobHandlers } from '../../src/processes/job-handlers.js';
 import { JobRunner } from '../../src/processes/jobs.js';
 import { notificationsManager } from '../../src/processes/notifications.js';
 import { orderSaga } from '../../src/processes/order-saga.js';
+import { subscriptionsManager } from '../../src/processes/subscriptions.js';
 import type { Job } from '../../src/processes/process-manager.js';
 import { ProcessManagerRunner } from '../../src/processes/runner.js';
 import { ALL_PROJECTIONS } from '../../src/projections/index.js';
@@ -62,6 +63,8 @@ export type TestAppOptions = {
   cacheMaxAgeS?: number;
   /** The shop's default low-stock threshold (LOW_STOCK_THRESHOLD; 5 unless set). */
   lowStockThreshold?: number;
+  /** The length of a subscription day (SUBSCRIPTION_DAY_MS; a whole day unless set). */
+  subscriptionDayMs?: number;
   /** Command handler settings (snapshots, cache size...), given the read-model store. */
   commandOptions?: (store: ReadModelStore) => Omit<CommandHandlerOptions, 'schema'>;
 };
@@ -87,7 +90,11 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
   const mailer = options.mailer ?? new OutboxMailer();
   const jobs = new JobRunner(
     { readModels, logger, clock },
-    jobHandlers({ commands, provider: wrappedProvider, clock }, { readModels, mailer, clock, logger }),
+    jobHandlers(
+      { commands, provider: wrappedProvider, clock },
+      { readModels, mailer, clock, logger },
+      { commands, products: readModels.collection('products'), clock, dayMs: options.subscriptionDayMs ?? 86_400_000 },
+    ),
     { pollMs: 50, maxAttempts: 5, retryBaseMs: 5 },
   );
   const inventory = inventoryDeciderFor(options.lowStockThreshold ?? 5);
@@ -95,13 +102,14 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
   const processes = [
     new ProcessManagerRunner(processDeps, orderSaga(options.paymentTimeoutMs ?? 30_000), { retryDelayMs: 10 }),
     new ProcessManagerRunner(processDeps, notificationsManager, { retryDelayMs: 10 }),
+    new ProcessManagerRunner(processDeps, subscriptionsManager(options.subscriptionDayMs ?? 86_400_000), { retryDelayMs: 10 }),
   ];
   const names = [...ALL_PROJECTIONS.map((p) => p.name), ...processes.map((p) => p.name)];
   const local = { projections: () => projections, process: (name: string) => processes.find((p) => p.name === name) };
   const cluster = new RunnerBoard({ store, eventStore, schema }, soloCluster(names), local, ALL_PROJECTIONS, processes.map((p) => p.name));
   // The projection runner too: tests stop and start it to make the read models lag.
   const deps: AppDeps & { projections: ProjectionRunner } = {
-    config: { currency: 'USD', rateLimitPerMinute: options.rateLimitPerMinute ?? 0, trustProxy: false, corsOrigins: options.corsOrigins ?? [], cacheMaxAgeS: options.cacheMaxAgeS ?? 5 },
+    config: { currency: 'USD', rateLimitPerMinute: options.rateLimitPerMinute ?? 0, trustProxy: false, corsOrigins: options.corsOrigins ?? [], cacheMaxAgeS: options.cacheMaxAgeS ?? 5, subscriptionDayMs: options.subscriptionDayMs ?? 86_400_000 },
     logger,
     clock,
     eventStore,
