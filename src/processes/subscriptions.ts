@@ -28,7 +28,7 @@ export const SUBSCRIPTION_PROCESS_EVENTS = [
 type State = Record<string, never>;
 
 export const subscriptionsManager = (dayMs: number): ProcessManager<State> => ({
-  name: 'subscriptions',
+  name: 'subscription-renewals',
   eventTypes: SUBSCRIPTION_PROCESS_EVENTS,
   // A checkout's failed order is no subscription's: those share one empty "saga".
   sagaId: (event) => subscriptionOf(event) ?? 'checkouts',

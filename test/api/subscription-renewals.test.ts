@@ -110,10 +110,10 @@ describe('HTTP subscription renewals', function () {
 
     // Every event delivered again to the subscriptions process manager, its jobs gone.
     expect((await post(id, 'resume')).status).to.equal(200);
-    const subscriptions = app.deps.processes.find((p) => p.name === 'subscriptions')!;
+    const subscriptions = app.deps.processes.find((p) => p.name === 'subscription-renewals')!;
     await subscriptions.stop();
-    await app.deps.readModels.collection(CHECKPOINTS).deleteOne({ _id: 'process:subscriptions' });
-    await app.deps.readModels.collection('saga_subscriptions').deleteMany({});
+    await app.deps.readModels.collection(CHECKPOINTS).deleteOne({ _id: 'process:subscription-renewals' });
+    await app.deps.readModels.collection('saga_subscription_renewals').deleteMany({});
     await subscriptions.start();
     expect(await subscriptions.waitFor(await app.head(), 10_000)).to.equal(true);
     expect((await post(id, 'cancel')).status).to.equal(200);
