@@ -10,6 +10,7 @@ import {
   PreconditionFailedError,
   TooManyRequestsError,
   UnauthorizedError,
+  UnavailableError,
   UnprocessableError,
   ValidationError,
   type FieldError,
@@ -32,6 +33,7 @@ const STATUS_OF: ReadonlyArray<[ErrorClass, number, string]> = [
   [PreconditionFailedError, 412, 'precondition-failed'],
   [UnprocessableError, 422, 'unprocessable'],
   [TooManyRequestsError, 429, 'too-many-requests'],
+  [UnavailableError, 503, 'unavailable'],
 ];
 
 /** body-parser's error types. */
@@ -107,7 +109,7 @@ export const errorHandler =
   (logger: Logger): ErrorRequestHandler =>
   (error, req, res, _next) => {
     const known = toProblem(error);
-    if (error instanceof TooManyRequestsError) res.set('Retry-After', String(error.retryAfterSeconds));
+    if (error instanceof TooManyRequestsError || error instanceof UnavailableError) res.set('Retry-After', String(error.retryAfterSeconds));
     if (error instanceof UnauthorizedError) res.set('WWW-Authenticate', challenge(req.get('authorization') !== undefined));
     if (error instanceof PreconditionFailedError && error.currentRevision !== null) {
       res.set('ETag', `"${error.currentRevision}"`);

@@ -38,7 +38,9 @@ program
 
 const rebuild = async (tools: Tools, names: string[]) => {
   const selected = tools.rebuilds.select(names).map((p) => p.name);
-  const report = progressReporter(`rebuilding ${selected.join(', ')}`);
+  // The bar is cut at the terminal's width: a long list of names would push the rate and ETA off it.
+  const what = selected.length > 3 ? `${selected.length} read models` : selected.join(', ');
+  const report = progressReporter(`rebuilding ${what}`);
   const result = await tools.rebuilds.run(selected, report.update).finally(report.stop);
   const rate = Math.round(result.events / Math.max(0.001, result.elapsedMs / 1000));
   console.log(`rebuilt ${result.events} events in ${(result.elapsedMs / 1000).toFixed(1)} s (${rate} events/s)`);

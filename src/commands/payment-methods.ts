@@ -1,6 +1,6 @@
 import { v4 as uuidv4 } from 'uuid';
 import { describeMethod, tokenToPayWith, walletDecider, walletStream, type Wallet } from '../domain/customer/wallet.js';
-import { UnprocessableError } from '../domain/shared/errors.js';
+import { UnavailableError, UnprocessableError } from '../domain/shared/errors.js';
 import type { PaymentProvider } from '../infrastructure/payments/payment-provider.js';
 import { derivedId, type CommandContext, type CommandHandler } from './command-handler.js';
 
@@ -36,9 +36,9 @@ export const savePaymentMethod = async (deps: WalletDeps, customerId: string, in
 
 const describe = async (deps: WalletDeps, token: string) => {
   const signal = AbortSignal.timeout(deps.describeTimeoutMs ?? DESCRIBE_TIMEOUT_MS);
-  const description = await deps.provider.describeToken(token, signal).catch((error: unknown) => {
-    if (signal.aborted) throw new UnprocessableError('the payment provider did not answer: try again later');
-    throw error;
+  // Not answering, or failing, is the provider's state, not the request's fault: 503, so a retry (with its key) runs again.
+  const description = await deps.provider.describeToken(token, signal).catch(() => {
+    throw new UnavailableError('the payment provider did not answer: nothing was saved, try again shortly', 5);
   });
   if (description.outcome === 'refused') {
     throw new UnprocessableError(description.reason === 'declined' ? 'the payment provider refuses this card' : 'the payment provider does not know this token');

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type supertest from 'supertest';
+import { IDEMPOTENCY_COLLECTION } from '../../src/api/idempotency.js';
 import { ADDRESS, addToCart, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
 import { appendsNothing, expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -67,6 +68,19 @@ describe('HTTP checkout with a saved payment method', () => {
     expect(res.status).to.equal(202);
     const order = await orderReaches(app, shopper.token, res.body.orderId as string, ['Failed']);
     expect(order.payment.status).to.equal('Failed');
+  });
+
+  it('answers a keyed repeat whose answer was lost with its order, even once the method was removed since', async () => {
+    const visa = await saved('tok_visa');
+    await addToCart(app, shopper, productId, 1);
+    const first = await checkout({ paymentMethodId: visa }).set('Idempotency-Key', 'checkout-saved-1');
+    expect(first.status).to.equal(202);
+    expect((await app.http().delete(`/api/v1/account/me/payment-methods/${visa}`).set(as(shopper))).status).to.equal(200);
+    await app.deps.readModels.collection(IDEMPOTENCY_COLLECTION).deleteMany({});
+    const again = await appendsNothing(app, () => checkout({ paymentMethodId: visa }).set('Idempotency-Key', 'checkout-saved-1'));
+    expect(again.status, JSON.stringify(again.body)).to.equal(202);
+    expect(again.body.orderId).to.equal(first.body.orderId);
+    expect(await orderEvents()).to.have.length(1);
   });
 
   it('refuses a removed method (422), placing nothing', async () => {

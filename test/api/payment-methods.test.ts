@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import type supertest from 'supertest';
+import { IDEMPOTENCY_COLLECTION } from '../../src/api/idempotency.js';
 import { verify } from '../../src/operations/verify.js';
 import { ALL_PROJECTIONS } from '../../src/projections/index.js';
 import type { Shopper } from '../support/shop.js';
@@ -129,6 +130,28 @@ describe('HTTP saved payment methods', () => {
       expect(await list()).to.have.length(20);
     });
 
+    it('answers 503 with Retry-After when the provider fails to describe the token, appending nothing; the retry with the same key saves', async () => {
+      await app.close();
+      let down = true;
+      await start({
+        provider: (simulated) =>
+          Object.assign(Object.create(simulated) as object, {
+            describeToken: async (token: string) => {
+              if (down) throw new Error('connect ECONNREFUSED');
+              return simulated.describeToken(token);
+            },
+          }) as typeof simulated,
+      });
+      const res = await appendsNothing(app, () => save({ token: 'tok_visa' }).set('Idempotency-Key', 'save-while-down'));
+      expectProblem(res, 503);
+      expect(res.headers['retry-after']).to.equal('5');
+      expect(res.body.detail).to.match(/payment provider did not answer/);
+      down = false;
+      const retried = await save({ token: 'tok_visa' }).set('Idempotency-Key', 'save-while-down');
+      expect(retried.status, JSON.stringify(retried.body)).to.equal(201);
+      expect(await appendedBy(retried)).to.deep.equal(['PaymentMethodSaved']);
+    });
+
     it('answers a repeated Idempotency-Key with the first answer, appending nothing', async () => {
       const first = await save({ token: 'tok_visa' }).set('Idempotency-Key', 'save-visa-1');
       expect(first.status).to.equal(201);
@@ -136,6 +159,16 @@ describe('HTTP saved payment methods', () => {
       expect(again.status).to.equal(201);
       expect(again.headers['idempotent-replayed']).to.equal('true');
       expect(again.body).to.deep.equal(first.body);
+    });
+
+    it('saves once when a keyed request is sent again after its answer was lost (a crash before it was stored): same method, 201, nothing appended', async () => {
+      const first = await save({ token: 'tok_visa', label: 'Home' }).set('Idempotency-Key', 'save-visa-2');
+      await saved('tok_mastercard');
+      await app.deps.readModels.collection(IDEMPOTENCY_COLLECTION).deleteMany({});
+      const again = await appendsNothing(app, () => save({ token: 'tok_visa', label: 'Home' }).set('Idempotency-Key', 'save-visa-2'));
+      expect(again.status).to.equal(201);
+      expect(again.body).to.deep.equal(first.body);
+      expect((await app.events()).filter((e) => e.type === 'PaymentMethodSaved')).to.have.length(2);
     });
 
     it('honours If-Match on the wallet: a stale revision is 412 and appends nothing', async () => {
@@ -153,6 +186,13 @@ describe('HTTP saved payment methods', () => {
       const other = await app.customer('Other');
       expect(await list(other)).to.deep.equal([]);
       expect(await list()).to.have.length(1);
+    });
+
+    it('reads its own write at once (the read waits for the read model to reach it)', async () => {
+      const visa = await saved('tok_visa');
+      const res = await app.http().get('/api/v1/account/me/payment-methods').set(as(shopper));
+      expect(res.body.items.map((m: { paymentMethodId: string }) => m.paymentMethodId)).to.deep.equal([visa]);
+      expect(res.headers['cache-control']).to.equal('private, no-store');
     });
 
     it('is for signed-in customers: 401 without a token', async () => expectProblem(await app.http().get('/api/v1/account/me/payment-methods'), 401));

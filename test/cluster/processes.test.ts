@@ -8,7 +8,7 @@ import { SIMULATED_LEDGER } from '../../src/infrastructure/payments/simulated-pr
 import { JOBS } from '../../src/processes/jobs.js';
 import { NOTIFYING_EVENTS } from '../../src/processes/notifications.js';
 import { killServer, runCli, type ServerProcess } from '../support/server-process.js';
-import { call, checkoutVia, leaseLog, product, readShop, shopperWithCart, ShopProcesses, processEnv } from '../support/shop-processes.js';
+import { call, checkoutVia, fairShares, leaseLog, product, readShop, RUNNER_COUNT, sharesOf, shopperWithCart, ShopProcesses, processEnv } from '../support/shop-processes.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
 import { checkedFetch } from '../support/contract.js';
 
@@ -172,14 +172,14 @@ describe('one shop, many processes (real servers on one DATA_DIR)', function () 
     // Leases of a minute: whatever moves here moves because it was given back, not because it ran out.
     shop = new ShopProcesses(env({ LEASE_MS: '60000', LEASE_HEARTBEAT_MS: '200' }));
     await shop.start(3);
-    expect((await shop.balanced(3)).map((p) => p.holds.length)).to.deep.equal([4, 4, 4]);
+    expect(sharesOf(await shop.balanced(3))).to.deep.equal(fairShares(3));
 
     const [fourth] = await shop.start(1);
     const four = await eventually(async () => {
       const processes = await shop!.cluster(fourth);
-      return processes.length === 4 && processes.every((p) => p.holds.length === 3) ? processes : undefined;
+      return processes.length === 4 && processes.flatMap((p) => p.holds).length === RUNNER_COUNT && sharesOf(processes).join() === fairShares(4).join() ? processes : undefined;
     }, 20_000);
-    expect(new Set(four.flatMap((p) => p.holds)).size).to.equal(12);
+    expect(new Set(four.flatMap((p) => p.holds)).size).to.equal(RUNNER_COUNT);
     // Ready everywhere once the runners that moved are live again, wherever they run.
     for (const server of shop.live) await eventually(async () => ((await call(server, 'GET', '/ready')).status === 200 ? true : undefined));
 
@@ -211,7 +211,7 @@ describe('one shop, many processes (real servers on one DATA_DIR)', function () 
 
     await killServer(fourth!, 'SIGTERM');
     const three = await shop.balanced(3, shop.live[0]);
-    expect(three.map((p) => p.holds.length)).to.deep.equal([4, 4, 4]);
+    expect(sharesOf(three)).to.deep.equal(fairShares(3));
   });
 });
 

@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:net';
 import { DEMO } from '../../src/commands/demo-catalog.js';
 import { LEASES } from '../../src/cluster/leases.js';
 import { killServer, startServer, type ServerProcess } from '../support/server-process.js';
-import { ADMIN_LOGIN, call, readShop, type ClusterProcess, processEnv } from '../support/shop-processes.js';
+import { ADMIN_LOGIN, call, fairShares, readShop, RUNNER_COUNT, sharesOf, type ClusterProcess, processEnv } from '../support/shop-processes.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
 
 /**
@@ -34,10 +34,10 @@ describe('WORKERS=n (node:cluster on one port)', function () {
     eventually(async () => {
       const processes = await members(server, token);
       const held = processes.flatMap((p) => p.holds);
-      return processes.length === 2 && new Set(held).size === 12 && processes.every((p) => p.holds.length === 6) ? processes : undefined;
+      return processes.length === 2 && held.length === RUNNER_COUNT && new Set(held).size === RUNNER_COUNT && sharesOf(processes).join() === fairShares(2).join() ? processes : undefined;
     }, 30_000);
 
-  it('starts two shop processes on one port from a fresh DATA_DIR: both serve, the runners are shared 6 and 6, the demo catalog is made once', async () => {
+  it('starts two shop processes on one port from a fresh DATA_DIR: both serve, the runners are shared evenly, the demo catalog is made once', async () => {
     primary = await startServer(env(), 60_000);
     const token = await adminToken(primary);
     const processes = await balancedPair(primary, token);
@@ -74,7 +74,7 @@ describe('WORKERS=n (node:cluster on one port)', function () {
     expect(await primary.exited).to.equal(0);
     for (const p of after) expect(() => process.kill(p.pid, 0), `worker ${p.pid} still runs`).to.throw();
     const { docs } = await readShop(dir.path, [LEASES]);
-    expect(docs[LEASES]).to.have.length(12);
+    expect(docs[LEASES]).to.have.length(RUNNER_COUNT);
     expect(docs[LEASES]!.every((lease) => lease.owner === null)).to.equal(true);
   });
 

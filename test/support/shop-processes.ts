@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { RecordedEvent } from '../../src/infrastructure/event-store/event-store.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
+import { ALL_PROJECTIONS } from '../../src/projections/index.js';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
 import type { Document } from '../../src/infrastructure/read-models/read-model-store.js';
 import { killServer, startServer, type ServerProcess } from './server-process.js';
@@ -15,6 +16,16 @@ import { checkedFetch } from './contract.js';
  * the calls a test makes to them: who holds which runner, checkouts, the stores read from the
  * files once the processes are down.
  */
+
+/** The runners a shop spreads over its processes: every projection, the order saga and notifications. */
+export const RUNNER_COUNT = ALL_PROJECTIONS.length + 2;
+
+/** How many runners each of `count` processes holds once balanced, most first (13 over 3: 5, 4, 4). */
+export const fairShares = (count: number): number[] =>
+  Array.from({ length: count }, (_, i) => Math.floor(RUNNER_COUNT / count) + (i < RUNNER_COUNT % count ? 1 : 0));
+
+/** The runners held by each process, most first: to compare with fairShares. */
+export const sharesOf = (processes: Array<{ holds: string[] }>): number[] => processes.map((p) => p.holds.length).sort((a, b) => b - a);
 
 export const ADMIN_LOGIN = { email: 'ops@test.local', password: 'ops-password' };
 
@@ -84,13 +95,13 @@ export class ShopProcesses {
     return server;
   }
 
-  /** Waits until every runner is held once and each of `count` live processes holds its share (12 / count, rounded either way). */
+  /** Waits until every runner is held once and each of `count` live processes holds its share (RUNNER_COUNT / count, rounded either way). */
   async balanced(count: number, via?: ServerProcess): Promise<ClusterProcess[]> {
-    const fair = (n: number) => n === Math.floor(12 / count) || n === Math.ceil(12 / count);
+    const fair = (n: number) => n === Math.floor(RUNNER_COUNT / count) || n === Math.ceil(RUNNER_COUNT / count);
     return eventually(async () => {
       const processes = await this.cluster(via);
       const held = processes.flatMap((p) => p.holds);
-      return processes.length === count && held.length === 12 && new Set(held).size === 12 && processes.every((p) => fair(p.holds.length)) ? processes : undefined;
+      return processes.length === count && held.length === RUNNER_COUNT && new Set(held).size === RUNNER_COUNT && processes.every((p) => fair(p.holds.length)) ? processes : undefined;
     }, 20_000);
   }
 

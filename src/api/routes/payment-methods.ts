@@ -56,7 +56,7 @@ export const paymentMethodRoutes = defineRoutes({
   routes: {
     savePaymentMethod: {
       method: 'post', path: '/', role: 'customer', summary: 'Save a payment provider token as a payment method (the first one saved is the default)',
-      description: 'The provider describes the token (brand, last four digits); a token it refuses is 422. A card number is refused (400) and never echoed. At most 20 methods (422). The same token saved again answers the method saved already (200) and appends nothing.',
+      description: 'The provider describes the token (brand, last four digits); a token it refuses is 422, a provider that does not answer 503. A card number is refused (400) and never echoed. At most 20 methods (422). The same token saved again answers the method saved already (200) and appends nothing.',
       body: SavePaymentMethodBody,
       success: { status: [201, 200], description: 'The method: never its token.', schema: paymentMethodSchema },
       problems: [409, 412, 422], headers: ['Location', 'If-Match', 'ETag'],

@@ -63,4 +63,14 @@ export class TooManyRequestsError extends DomainError {
   }
 }
 
+/** Something the command needs outside the shop (the payment provider) did not answer: nothing was done, try again later. */
+export class UnavailableError extends DomainError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}
+
 export const isDomainError = (error: unknown): error is DomainError => error instanceof DomainError;
