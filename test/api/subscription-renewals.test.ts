@@ -56,8 +56,11 @@ describe('HTTP subscription renewals', function () {
     return orders;
   };
   /** Waits until no renewal job of the subscription is left (the due ones ran, whatever they decided). */
-  const renewalJobsDone = (id: string) =>
-    eventually(async () => ((await app.deps.readModels.collection('jobs').countDocuments({ kind: 'renew-subscription', 'payload.subscriptionId': id })) === 0 ? true : undefined));
+  const renewalJobsDone = async (id: string) => {
+    const renewals = app.deps.processes.find((p) => p.name === 'subscription-renewals')!;
+    expect(await renewals.waitFor(await app.head(), 10_000)).to.equal(true);
+    await eventually(async () => ((await app.deps.readModels.collection('jobs').countDocuments({ kind: 'renew-subscription', 'payload.subscriptionId': id })) === 0 ? true : undefined));
+  };
   const renewalDeps = () => ({ commands: app.deps.commands, products: app.deps.readModels.collection<ProductView>('products'), clock: app.deps.clock, dayMs: DAY });
 
   it("places the first renewal's order when due, at the day's prices, through the order saga to Confirmed, caused by the renewal; the cart is left alone", async () => {
@@ -128,29 +131,34 @@ describe('HTTP subscription renewals', function () {
 
   it('tries a declined renewal twice more, a day apart, then is PastDue and emails the customer; resumed with a good card, it renews at once', async () => {
     const poor = await saved('tok_insufficient_funds');
-    const id = await subscribe(poor, 5);
+    // The next renewal twenty days on: renewal 1 has its three tries well before.
+    const id = await subscribe(poor, 20);
     const pastDue = await eventually(async () => {
       const shown = await view(id);
       return shown.status === 'PastDue' ? shown : undefined;
-    }, 20_000);
+    }, 30_000);
     expect(pastDue.nextRenewalAt).to.equal(null);
-    expect(pastDue.renewals.map((r: Record<string, unknown>) => [r.renewal, r.attempt, r.failureReason])).to.deep.equal([
-      [1, 1, 'payment-declined'],
-      [1, 2, 'payment-declined'],
-      [1, 3, 'payment-declined'],
+    const first = pastDue.renewals.filter((r: { renewal: number }) => r.renewal === 1);
+    expect(first.map((r: Record<string, unknown>) => [r.attempt, r.failureReason])).to.deep.equal([
+      [1, 'payment-declined'],
+      [2, 'payment-declined'],
+      [3, 'payment-declined'],
     ]);
-    expect(pastDue.renewals.every((r: { order: { status: string } }) => r.order.status === 'Failed')).to.equal(true);
-    const failed = await events(id, 'SubscriptionRenewalFailed');
+    expect(first.every((r: { order: { status: string } }) => r.order.status === 'Failed')).to.equal(true);
+    const failed = (await events(id, 'SubscriptionRenewalFailed')).filter((e) => e.data.renewal === 1);
     expect(failed.map((e) => e.data.attempt)).to.deep.equal([1, 2, 3]);
     for (const event of failed.slice(0, 2)) expect(Date.parse(String(event.data.retryAt)) - Date.parse(String(event.data.failedAt)), 'a day later').to.equal(DAY);
     expect(failed[2]!.data.retryAt).to.equal(null);
-    const retries = (await events(id, 'SubscriptionRenewed')).slice(1);
+    const retries = (await events(id, 'SubscriptionRenewed')).filter((e) => e.data.renewal === 1).slice(1);
     retries.forEach((retry, i) => expect(Date.parse(String(retry.data.renewedAt))).to.be.at.least(Date.parse(String(failed[i]!.data.retryAt))));
-    expect(await events(id, 'SubscriptionPastDue')).to.have.length(1);
+    const [wentPastDue, ...again] = await events(id, 'SubscriptionPastDue');
+    expect(again).to.deep.equal([]);
     await oneOrderPerTry(id);
-    // Past due renews no more by itself.
+    // Past due renews no more by itself: the renewal jobs still due run and start nothing.
     await renewalJobsDone(id);
-    expect(await events(id, 'SubscriptionRenewed')).to.have.length(3);
+    expect((await events(id, 'SubscriptionRenewed')).filter((e) => e.position > wentPastDue!.position)).to.deep.equal([]);
+    const notifications = app.deps.processes.find((p) => p.name === 'notifications')!;
+    expect(await notifications.waitFor(await app.head(), 10_000)).to.equal(true);
     await eventually(async () => ((await app.deps.readModels.collection('jobs').countDocuments({ kind: 'send-notification' })) === 0 ? true : undefined));
     const inbox = (await app.http().get('/api/v1/account/me/notifications?pageSize=100').set(as(shopper))).body.items as Array<{ type: string; subscriptionId?: string }>;
     expect(inbox.filter((n) => n.type === 'SubscriptionPastDue').map((n) => n.subscriptionId)).to.deep.equal([id]);
@@ -160,8 +168,9 @@ describe('HTTP subscription renewals', function () {
     const resumed = await post(id, 'resume');
     expect(resumed.status, JSON.stringify(resumed.body)).to.equal(200);
     expect(resumed.body.status).to.equal('Active');
-    const next = await eventually(async () => (await view(id)).renewals.find((r: { renewal: number; order: { status: string } | null }) => r.renewal === 2 && r.order?.status === 'Confirmed'));
-    expect(next.attempt).to.equal(1);
+    const next = await eventually(async () => (await view(id)).renewals.find((r: { order: { status: string } | null }) => r.order?.status === 'Confirmed'));
+    expect(next).to.include({ attempt: 1 });
+    expect(next.renewal).to.be.greaterThan(1);
     expect((await post(id, 'cancel')).status).to.equal(200);
   });
 

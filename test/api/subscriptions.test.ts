@@ -47,7 +47,10 @@ describe('HTTP subscriptions', () => {
   const view = (id: string, who: Shopper | string = shopper) => app.http().get(`/api/v1/subscriptions/${id}`).set(as(who));
   const appendedBy = async (res: supertest.Response) =>
     (await app.events()).filter((e) => e.metadata.correlationId === res.headers['x-request-id']).map((e) => e.type);
+  /** The customer's emails once the notifications caught up with the log and every email job ran. */
   const inbox = async (who: Shopper) => {
+    const notifications = app.deps.processes.find((p) => p.name === 'notifications')!;
+    expect(await notifications.waitFor(await app.head(), 10_000)).to.equal(true);
     await eventually(async () => ((await app.deps.readModels.collection('jobs').countDocuments({ kind: 'send-notification' })) === 0 ? true : undefined));
     return ((await app.http().get('/api/v1/account/me/notifications').set(as(who))).body.items as Array<{ type: string; subscriptionId?: string }>);
   };

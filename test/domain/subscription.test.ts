@@ -84,6 +84,18 @@ describe('Subscription', () => {
       given([created(), renewed(), failed(1, at(7 * DAY), at(8 * DAY)), renewed(1, 2, at(8 * DAY)), failed(2, at(8 * DAY), at(9 * DAY)), renewed(1, 3, at(9 * DAY))])
         .when(failure(3, at(9 * DAY)))
         .then([failed(3, at(9 * DAY), null), { type: 'SubscriptionPastDue', data: { ...ids, renewal: 1, pastDueAt: at(9 * DAY) } }]));
+    it("records the failure of a renewal the next one overtook, without a retry", () =>
+      given([created(), renewed(), renewed(2, 1, at(14 * DAY), { nextRenewal: 3, nextRenewalAt: at(21 * DAY) })]).when(failure(1, at(15 * DAY))).then([
+        { type: 'SubscriptionRenewalFailed', data: { ...ids, renewal: 1, attempt: 1, orderId: 'o-1', reason: 'payment-declined', retryAt: null, failedAt: at(15 * DAY), nextRenewal: 3, nextRenewalAt: at(21 * DAY) } },
+      ]));
+    it('is past due when the last try of an overtaken renewal fails', () => {
+      const history = [created(), renewed(), failed(1, at(7 * DAY), at(8 * DAY)), renewed(1, 2, at(8 * DAY)), failed(2, at(8 * DAY), at(9 * DAY)), renewed(1, 3, at(9 * DAY)), renewed(2, 1, at(14 * DAY), { nextRenewal: 3, nextRenewalAt: at(21 * DAY) })];
+      given(history).when(failure(3, at(15 * DAY))).then([
+        { type: 'SubscriptionRenewalFailed', data: { ...ids, renewal: 1, attempt: 3, orderId: 'o-1', reason: 'payment-declined', retryAt: null, failedAt: at(15 * DAY), nextRenewal: 3, nextRenewalAt: at(21 * DAY) } },
+        { type: 'SubscriptionPastDue', data: { ...ids, renewal: 1, pastDueAt: at(15 * DAY) } },
+      ]);
+    });
+    it('ignores the failure of a try never placed', () => given([created(), renewed()]).when(failure(2, at(8 * DAY))).then([]));
     it('records nothing, and retries nothing, once cancelled', () =>
       given([created(), renewed(), { type: 'SubscriptionCancelled', data: { ...ids, previousStatus: 'Active', cancelledBy: 'c', cancelledAt: T0 } }]).when(failure(1, at(7 * DAY))).then([]));
   });

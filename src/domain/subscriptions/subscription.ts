@@ -1,11 +1,9 @@
 import { sameAddress } from '../customer/customer.js';
-import { MAX_QUANTITY_PER_LINE } from '../cart/cart.js';
 import type { OrderLine, OrderPaymentMethod, ShippingAddress } from '../ordering/order.js';
-import { ConflictError, IllegalStateError, NotFoundError, ValidationError } from '../shared/errors.js';
+import { ConflictError, IllegalStateError, NotFoundError } from '../shared/errors.js';
 import type { Decider } from '../shared/types.js';
+import { checkInterval, checkItems } from './rules.js';
 import {
-  MAX_INTERVAL_DAYS,
-  MAX_SUBSCRIPTION_ITEMS,
   RENEWAL_ATTEMPTS,
   type RenewalFailureReason,
   type SubscriptionEvent,
@@ -38,6 +36,8 @@ export type Subscription =
       next: { renewal: number; at: string };
       /** The last try: its order awaited (`placed`), or its retry due at `at` (`retrying`). */
       current: { renewal: number; attempt: number; state: 'placed' | 'retrying'; at: string } | null;
+      /** The tries whose order failed (`<renewal>:<attempt>`): each failure is recorded once. */
+      failed: string[];
     };
 
 type Held = Exclude<Subscription, { status: 'None' }>;
@@ -47,7 +47,7 @@ export const initialState = (): Subscription => ({ status: 'None' });
 export const evolve = (state: Subscription, event: SubscriptionEvent): Subscription => {
   if (event.type === 'SubscriptionCreated') {
     const { subscriptionId, customerId, items, intervalDays, shippingAddress, paymentMethodId, nextRenewal, nextRenewalAt } = event.data;
-    return { status: 'Active', subscriptionId, customerId, items, intervalDays, shippingAddress, paymentMethodId, next: { renewal: nextRenewal, at: nextRenewalAt }, current: null };
+    return { status: 'Active', subscriptionId, customerId, items, intervalDays, shippingAddress, paymentMethodId, next: { renewal: nextRenewal, at: nextRenewalAt }, current: null, failed: [] };
   }
   if (state.status === 'None') return state;
   switch (event.type) {
@@ -56,8 +56,12 @@ export const evolve = (state: Subscription, event: SubscriptionEvent): Subscript
       return { ...state, next: { renewal: nextRenewal, at: nextRenewalAt }, current: { renewal, attempt, state: 'placed', at: renewedAt } };
     }
     case 'SubscriptionRenewalFailed': {
-      const { renewal, attempt, retryAt } = event.data;
-      return { ...state, current: retryAt ? { renewal, attempt: attempt + 1, state: 'retrying', at: retryAt } : null };
+      const { renewal, attempt, retryAt, orderId } = event.data;
+      const failed = orderId ? [...state.failed, tryKey(renewal, attempt)] : state.failed;
+      // A superseded renewal's failure leaves the newer renewal's try as it is.
+      const superseded = state.current !== null && state.current.renewal > renewal;
+      const current = superseded ? state.current : retryAt ? { renewal, attempt: attempt + 1, state: 'retrying' as const, at: retryAt } : null;
+      return { ...state, current, failed };
     }
     case 'SubscriptionPastDue':
       return { ...state, status: 'PastDue' };
@@ -138,12 +142,8 @@ export const decide = (command: SubscriptionCommand, state: Subscription): Subsc
   switch (command.type) {
     case 'RenewSubscription':
       return renew(command, state);
-    case 'RecordRenewalFailure': {
-      const { current } = state;
-      // Only the failure of the try in flight counts: a repeat, or one overtaken by a later renewal, decides nothing.
-      if (current?.state !== 'placed' || current.renewal !== command.renewal || current.attempt !== command.attempt) return [];
-      return failure(state, command.renewal, command.attempt, command.orderId, command.reason, command);
-    }
+    case 'RecordRenewalFailure':
+      return renewalFailed(command, state);
     case 'ChangeSubscription':
       return change(command, state);
     case 'PauseSubscription':
@@ -201,11 +201,38 @@ const renew = (command: RenewSubscription, state: Held): SubscriptionEvent[] => 
   ];
 };
 
+/**
+ * The order of a try failed. The try in flight is retried (see failure). A try of a renewal
+ * the next one overtook meanwhile (a short interval, a slow payment) is recorded without a
+ * retry, the newer renewal being under way; its last try's failure still makes the
+ * subscription past due. A failure recorded already, or of a try never placed, decides nothing.
+ */
+const renewalFailed = (command: RecordRenewalFailure, state: Held): SubscriptionEvent[] => {
+  const { renewal, attempt, orderId, reason } = command;
+  const { current } = state;
+  if (state.failed.includes(tryKey(renewal, attempt)) || !current) return [];
+  if (current.renewal === renewal) {
+    if (current.state !== 'placed' || current.attempt !== attempt) return [];
+    return failure(state, renewal, attempt, orderId, reason, command);
+  }
+  if (current.renewal < renewal) return [];
+  return failure(state, renewal, attempt, orderId, reason, command, undefined, false);
+};
+
 /** A try failed: tried again a day later, unless it was the last try (PastDue) or the subscription is no longer active. */
-const failure = (state: Held, renewal: number, attempt: number, orderId: string | null, reason: RenewalFailureReason, clock: Clocked, next?: { nextRenewal: number; nextRenewalAt: string }): SubscriptionEvent[] => {
+const failure = (
+  state: Held,
+  renewal: number,
+  attempt: number,
+  orderId: string | null,
+  reason: RenewalFailureReason,
+  clock: Clocked,
+  next?: { nextRenewal: number; nextRenewalAt: string },
+  retry = true,
+): SubscriptionEvent[] => {
   const { subscriptionId, customerId } = state;
   const last = attempt >= RENEWAL_ATTEMPTS;
-  const retryAt = last || state.status !== 'Active' ? null : addMs(clock.now, clock.dayMs);
+  const retryAt = last || !retry || state.status !== 'Active' ? null : addMs(clock.now, clock.dayMs);
   const scheduled = next ?? { nextRenewal: state.next.renewal, nextRenewalAt: state.next.at };
   const events: SubscriptionEvent[] = [
     { type: 'SubscriptionRenewalFailed', data: { subscriptionId, customerId, renewal, attempt, orderId, reason, retryAt, failedAt: clock.now, ...scheduled } },
@@ -252,27 +279,9 @@ const resume = (command: ResumeSubscription, state: Held): SubscriptionEvent[] =
   return [{ type: 'SubscriptionResumed', data: { subscriptionId, customerId, nextRenewal: state.next.renewal, nextRenewalAt: at, resumedAt: now } }];
 };
 
-// ------------------------------------------------------------------ rules
-
-const checkItems = (items: SubscriptionItem[]) => {
-  if (items.length === 0) throw new ValidationError('a subscription needs at least one item', [{ field: 'items', message: 'must not be empty' }]);
-  if (items.length > MAX_SUBSCRIPTION_ITEMS) throw new ValidationError(`at most ${MAX_SUBSCRIPTION_ITEMS} items`, [{ field: 'items', message: `must hold at most ${MAX_SUBSCRIPTION_ITEMS} items` }]);
-  if (new Set(items.map((item) => item.productId)).size !== items.length) {
-    throw new ValidationError('one item per product', [{ field: 'items', message: 'must not repeat a product' }]);
-  }
-  if (items.some((item) => !Number.isInteger(item.quantity) || item.quantity < 1 || item.quantity > MAX_QUANTITY_PER_LINE)) {
-    throw new ValidationError('invalid quantity', [{ field: 'items', message: `quantities must be integers from 1 to ${MAX_QUANTITY_PER_LINE}` }]);
-  }
-};
-
-const checkInterval = (intervalDays: number) => {
-  if (!Number.isInteger(intervalDays) || intervalDays < 1 || intervalDays > MAX_INTERVAL_DAYS) {
-    throw new ValidationError('invalid interval', [{ field: 'intervalDays', message: `must be an integer from 1 to ${MAX_INTERVAL_DAYS}` }]);
-  }
-};
-
 const illegal = (state: Held, what: string) => new IllegalStateError(`a subscription that is ${state.status === 'PastDue' ? 'past due' : state.status.toLowerCase()} cannot be ${what}`);
 
+const tryKey = (renewal: number, attempt: number) => `${renewal}:${attempt}`;
 const days = (count: number, dayMs: number) => count * dayMs;
 const addMs = (iso: string, ms: number) => new Date(Date.parse(iso) + ms).toISOString();
 /** `at`, unless it is not after `now`: then `instead`. */
