@@ -69,8 +69,11 @@ describe('subscription renewals across a crash', function () {
 
   const renewalOf = (e: RecordedEvent) => (e.type === 'OrderCreated' ? (e.data.subscription as { subscriptionId: string; renewal: number; attempt: number } | undefined) : undefined);
 
-  /** Every renewal try of the log placed exactly one order, the one its renewal event named, caused by it. */
-  const oneOrderPerRenewal = (events: RecordedEvent[]) => {
+  /**
+   * Every renewal try of the log placed one order, the one its renewal event named, caused by
+   * it; killed half way (`complete` false), a renewal may not have placed its order yet, never two.
+   */
+  const oneOrderPerRenewal = (events: RecordedEvent[], complete = true) => {
     const renewed = events.filter((e) => e.type === 'SubscriptionRenewed');
     const created = events.filter((e) => renewalOf(e));
     const tries = created.map((e) => JSON.stringify(renewalOf(e)));
@@ -78,10 +81,12 @@ describe('subscription renewals across a crash', function () {
     expect(new Set(renewed.map((e) => `${e.data.subscriptionId}:${e.data.renewal}:${e.data.attempt}`)).size).to.equal(renewed.length);
     for (const renewal of renewed) {
       const orders = created.filter((e) => e.data.orderId === renewal.data.orderId);
-      expect(orders, `the order of ${renewal.data.subscriptionId} renewal ${renewal.data.renewal}`).to.have.length(1);
-      expect(orders[0]!.metadata.causationId).to.equal(renewal.id);
+      const what = `the orders of ${renewal.data.subscriptionId} renewal ${renewal.data.renewal}`;
+      if (complete) expect(orders.length, what).to.equal(1);
+      else expect(orders.length, what).to.be.at.most(1);
+      for (const order of orders) expect(order.metadata.causationId).to.equal(renewal.id);
     }
-    expect(created.length).to.equal(renewed.length);
+    if (complete) expect(created.length).to.equal(renewed.length);
   };
 
   const confirmed = (token: string, subscriptionId: string, renewal: number) =>
@@ -104,7 +109,8 @@ describe('subscription renewals across a crash', function () {
     }, 20_000);
     await killServer(server, 'SIGKILL');
     const before = await log();
-    oneOrderPerRenewal(before);
+    // Perhaps killed between a renewal and its order: that order is placed after the restart.
+    oneOrderPerRenewal(before, false);
     // Down past every first renewal's time.
     await new Promise((resolve) => setTimeout(resolve, 8 * DAY));
 
