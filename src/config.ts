@@ -49,6 +49,8 @@ export type Config = {
   carrierDeliveryMs: number;
   /** How long a dispatch (and each retry of its booking job) waits for the carrier's answer. */
   carrierTimeoutMs: number;
+  /** The length of a subscription "day" (ms): renewal intervals and the retries of a failed renewal count in them. */
+  subscriptionDayMs: number;
   /** Server processes started by `npm start` on this host, sharing PORT (node:cluster). 1 runs the shop in the started process itself. */
   workers: number;
 };
@@ -86,6 +88,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   carrierTransitMs: integer(env, 'CARRIER_TRANSIT_MS', 3000, 0, 30 * 24 * 3600 * 1000),
   carrierDeliveryMs: integer(env, 'CARRIER_DELIVERY_MS', 5000, 0, 30 * 24 * 3600 * 1000),
   carrierTimeoutMs: integer(env, 'CARRIER_TIMEOUT_MS', 5000, 10, 60_000),
+  subscriptionDayMs: integer(env, 'SUBSCRIPTION_DAY_MS', 86_400_000, 100, 86_400_000 * 7),
 });
 
 /** A signing secret: unset, or long enough that guessing it is out of the question. */

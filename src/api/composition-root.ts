@@ -28,6 +28,7 @@ import { jobHandlers, type CarrierJobDeps } from '../processes/job-handlers.js';
 import { JobRunner, scheduleJobs, type ScheduledJob } from '../processes/jobs.js';
 import { notificationsManager } from '../processes/notifications.js';
 import { orderSaga } from '../processes/order-saga.js';
+import { subscriptionsManager } from '../processes/subscriptions.js';
 import { ProcessManagerRunner, type ProcessRunnerDeps } from '../processes/runner.js';
 import { ALL_PROJECTIONS } from '../projections/index.js';
 import { ProjectionViews } from '../projections/views.js';
@@ -332,6 +333,7 @@ const registerProcesses = (scope: DependencyContainer, config: Config) => {
       const handlers = jobHandlers(
         { ...base, provider: c.resolve(T.provider) },
         { readModels: c.resolve(T.views), mailer: c.resolve(T.mailer), clock: base.clock, logger: c.resolve(T.logger) },
+        { ...base, products: c.resolve<ReadModelStore>(T.views).collection('products'), dayMs: config.subscriptionDayMs },
         c.resolve(T.shipping),
       );
       const leaseMs = Math.max(120_000, config.paymentTimeoutMs * 2);
@@ -355,7 +357,11 @@ const registerProcesses = (scope: DependencyContainer, config: Config) => {
         clock: c.resolve(T.clock),
         jobsScheduled: (scheduled) => jobs.wake(scheduled),
       };
-      return [new ProcessManagerRunner(deps, orderSaga(config.paymentTimeoutMs, config.carrierTimeoutMs)), new ProcessManagerRunner(deps, notificationsManager)];
+      return [
+        new ProcessManagerRunner(deps, orderSaga(config.paymentTimeoutMs, config.carrierTimeoutMs)),
+        new ProcessManagerRunner(deps, notificationsManager),
+        new ProcessManagerRunner(deps, subscriptionsManager(config.subscriptionDayMs)),
+      ];
     }),
   );
 };

@@ -24,7 +24,7 @@ export type RunningProcess = Pick<ProcessManagerRunner<unknown>, 'name' | 'caugh
 
 /** Everything the HTTP edge needs, as plain objects: the composition root builds it, tests build it by hand. */
 export type AppDeps = {
-  config: Pick<Config, 'currency' | 'rateLimitPerMinute' | 'trustProxy' | 'corsOrigins' | 'cacheMaxAgeS'>;
+  config: Pick<Config, 'currency' | 'rateLimitPerMinute' | 'trustProxy' | 'corsOrigins' | 'cacheMaxAgeS' | 'subscriptionDayMs'>;
   /** The inventory decider with the shop's default low-stock threshold (LOW_STOCK_THRESHOLD): one instance, shared with the saga. */
   inventory: InventoryDecider;
   logger: Logger;

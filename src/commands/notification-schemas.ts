@@ -7,7 +7,7 @@ import { nullable, obj, oneOf, paged, str, time, uuid } from '../projections/jso
  */
 export const notificationPageSchema = paged(
   obj(
-    { type: str(), orderId: nullable(uuid()), productId: uuid(), sku: str(), subject: str(), sentAt: nullable(time()), status: oneOf('sent', 'uncertain') },
-    ['productId', 'sku'],
+    { type: str(), orderId: nullable(uuid()), productId: uuid(), sku: str(), subscriptionId: uuid(), subject: str(), sentAt: nullable(time()), status: oneOf('sent', 'uncertain') },
+    ['productId', 'sku', 'subscriptionId'],
   ),
 );

@@ -82,12 +82,13 @@ export const listNotifications = async (
 ) => {
   const notifications = readModels.collection<StoredNotification>(NOTIFICATIONS);
   const filter = { customerId, status: { $in: ['sent', 'uncertain'] } };
-  return paged(notifications, filter, { sentAt: -1 }, page, ({ type, orderId, productId, sku, subject, sentAt, status }) => ({
+  return paged(notifications, filter, { sentAt: -1 }, page, ({ type, orderId, productId, sku, subscriptionId, subject, sentAt, status }) => ({
     type,
     orderId: orderId ?? null,
     // A stock alert's (admins) or a back-in-stock email's (notify-me): about a product, not an order.
     ...(productId === undefined ? {} : { productId }),
     ...(sku === undefined ? {} : { sku }),
+    ...(subscriptionId === undefined ? {} : { subscriptionId }),
     subject,
     sentAt: sentAt ?? null,
     status,

@@ -9,6 +9,7 @@ import { paymentDecider } from './payment/payment.js';
 import { reviewDecider } from './reviews/review.js';
 import type { Decider, DomainEvent } from './shared/types.js';
 import { shipmentDecider } from './shipping/shipment.js';
+import { subscriptionDecider } from './subscriptions/subscription.js';
 
 type AnyDecider = Decider<unknown, never, DomainEvent>;
 
@@ -24,4 +25,5 @@ export const DECIDERS: Readonly<Record<string, AnyDecider>> = {
   payment: paymentDecider as unknown as AnyDecider,
   shipment: shipmentDecider as unknown as AnyDecider,
   review: reviewDecider as unknown as AnyDecider,
+  subscription: subscriptionDecider as unknown as AnyDecider,
 };

@@ -128,26 +128,29 @@ export type OrderAudit = {
 
 /**
  * An order's timeline: its own stream, and from every stream its saga touched (payment,
- * shipment, the SKUs of its lines, the cart) the events caused by it: those caused
+ * shipment, the SKUs of its lines, the cart, a renewal's subscription) the events caused by it: those caused
  * (transitively) by an event already in the timeline, and those sharing the correlation
  * id of one of the order's events and naming this order. (Correlation ids come from the
  * client's X-Request-Id, so they alone cannot pull another order's events in.) Its shipment's
  * stream is the order's alone: all of it is in (the carrier's bookings and reports, each
- * its own request).
+ * its own request). A renewal's order starts with its cause, the renewal event of its
+ * subscription.
  */
 export const auditOrder = async (deps: AuditDeps, orderId: string, asOf: AsOf | null = null): Promise<OrderAudit> => {
   const own = (await auditStream(deps, `order-${orderId}`, asOf)) as StreamAudit;
   const created = own.events[0]!;
   if (created.type !== 'OrderCreated') throw new NotFoundError(`order ${orderId} not found`);
   const { paymentId, shipmentId, customerId, lines } = created.data as { paymentId: string; shipmentId: string; customerId: string; lines: Array<{ sku: string }> };
-  const touched = [`payment-${paymentId}`, `shipment-${shipmentId}`, `cart-${customerId}`, ...new Set(lines.map((l) => `inventory-${l.sku}`))];
+  const renewal = (created.data as { subscription?: { subscriptionId: string } }).subscription;
+  const subscription = renewal ? [`subscription-${renewal.subscriptionId}`] : [];
+  const touched = [`payment-${paymentId}`, `shipment-${shipmentId}`, `cart-${customerId}`, ...new Set(lines.map((l) => `inventory-${l.sku}`)), ...subscription];
   const candidates = (await Promise.all(touched.map((stream) => read(deps, stream))))
     .flat()
     .filter(({ current }) => current.position > created.position)
     .sort((a, b) => a.current.position - b.current.position);
   const correlations = new Set(own.events.map((e) => e.metadata.correlationId).filter((id) => typeof id === 'string'));
   const ids = new Set((await deps.eventStore.readStream(`order-${orderId}`)).map((e) => e.id));
-  const timeline: AuditedEvent[] = own.events.map(({ stateAfter: _state, ...event }) => event);
+  const timeline: AuditedEvent[] = [...(await causeOf(deps, created, subscription)), ...own.events.map(({ stateAfter: _state, ...event }) => event)];
   for (const { event, current } of candidates) {
     const { causationId, correlationId } = current.metadata;
     const causedByTimeline = typeof causationId === 'string' && ids.has(causationId);
@@ -159,6 +162,14 @@ export const auditOrder = async (deps: AuditDeps, orderId: string, asOf: AsOf | 
   }
   timeline.sort((a, b) => a.position - b.position);
   return { orderId, asOf, state: own.state, timeline: timeline.filter(until(asOf, own)) };
+};
+
+/** A renewal's order begins with its cause: the subscription's renewal event that placed it. */
+const causeOf = async (deps: AuditDeps, created: AuditedEvent, streams: string[]): Promise<AuditedEvent[]> => {
+  const causationId = created.metadata.causationId;
+  if (streams.length === 0 || typeof causationId !== 'string') return [];
+  const found = (await read(deps, streams[0]!)).find(({ event }) => event.id === causationId && event.position < created.position);
+  return found ? [audited(found.event, found.current)] : [];
 };
 
 /** The timeline up to a time, or up to where the order's own stream stood at a revision. */

@@ -1,6 +1,7 @@
 import { deliverAdminNotice } from '../commands/admin-notices.js';
 import { bookShipmentJob, type ShippingDeps } from '../commands/carrier-bookings.js';
 import { deliverNotification, type NotificationDeps } from '../commands/notifications.js';
+import { renewSubscription, type RenewalDeps, type RenewalPayload } from '../commands/renewals.js';
 import { deliverStockNotice } from '../commands/stock-notifications.js';
 import type { CarrierReport } from '../infrastructure/carrier/carrier.js';
 import type { StockNotice } from './stock-notifications.js';
@@ -16,7 +17,7 @@ const unconfigured = (kind: string) => async () => {
 };
 
 /** What each kind of job does. */
-export const jobHandlers = (payments: PaymentDeps, notifications: NotificationDeps, shipping?: CarrierJobDeps): JobHandlers => ({
+export const jobHandlers = (payments: PaymentDeps, notifications: NotificationDeps, renewals: RenewalDeps, shipping?: CarrierJobDeps): JobHandlers => ({
   'charge-payment': (payload) => chargePayment(payments, String(payload.paymentId), payload),
   'expire-payment': (payload) => expirePayment(payments, String(payload.paymentId), payload),
   'reconcile-payment': (payload) => reconcilePayment(payments, String(payload.paymentId), payload),
@@ -27,4 +28,5 @@ export const jobHandlers = (payments: PaymentDeps, notifications: NotificationDe
   'book-shipment': shipping ? (payload) => bookShipmentJob(shipping, String(payload.shipmentId), payload) : unconfigured('book-shipment'),
   // A report scheduled by the simulated carrier, of a shop no longer on it: nothing to send.
   'carrier-webhook': (payload) => shipping?.sendReport?.(payload as unknown as CarrierReport) ?? Promise.resolve(),
+  'renew-subscription': (payload) => renewSubscription(renewals, payload as unknown as RenewalPayload),
 });

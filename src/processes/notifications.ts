@@ -6,6 +6,7 @@ import { STOCK_ALERTS } from '../domain/inventory/stock-alerts.js';
 import type { ShipmentBookingRefused, ShipmentDeliveryFailed } from '../domain/shipping/shipment.js';
 import { nothing, occurredAt, type Job, type ProcessManager, type Reaction } from './process-manager.js';
 import { isStockAlert, stockAlertJob } from './stock-notifications.js';
+import { isSubscriptionNotice, subscriptionNoticeJob, SUBSCRIPTION_NOTICES } from './subscription-notifications.js';
 
 /**
  * One email per fact: each notifying event schedules exactly one job, whose id is the
@@ -33,13 +34,15 @@ export type NotificationPayload = {
   orderId: string | null;
   productId?: string;
   sku?: string;
+  /** The subscription it is about (its confirmation, past due, cancelled). */
+  subscriptionId?: string;
   subject: string;
   text: string;
 };
 
 export const notificationsManager: ProcessManager<Record<string, never>> = {
   name: 'notifications',
-  eventTypes: [...NOTIFYING_EVENTS, ...STOCK_ALERTS, ...ADMIN_ONLY_EVENTS],
+  eventTypes: [...NOTIFYING_EVENTS, ...STOCK_ALERTS, ...ADMIN_ONLY_EVENTS, ...SUBSCRIPTION_NOTICES],
   // A stock alert is no customer's: its "saga" is its SKU's (the state is empty either way).
   sagaId: (event) => (isStockAlert(event.type) ? `sku:${String(event.data.sku)}` : String(event.data.customerId)),
   initialState: () => ({}),
@@ -49,6 +52,7 @@ export const notificationsManager: ProcessManager<Record<string, never>> = {
 export const react = (state: Record<string, never>, event: RecordedEvent): Reaction<Record<string, never>> => {
   if (isStockAlert(event.type)) return { state, commands: [], jobs: [stockAlertJob(event)] };
   if ((ADMIN_ONLY_EVENTS as readonly string[]).includes(event.type)) return { state, commands: [], jobs: [adminJob(event, forAdmins(event)!)] };
+  if (isSubscriptionNotice(event.type)) return { state, commands: [], jobs: [subscriptionNoticeJob(event)] };
   const message = messageFor(event);
   if (!message) return nothing(state);
   const orderId = String(event.data.orderId);

@@ -134,14 +134,10 @@ const created = (saga: Saga, data: OrderCreated['data'], now: string, timeoutMs:
   const expiresAt = new Date(Date.parse(now) + timeoutMs).toISOString();
   const next: Saga = { ...saga, phase: 'AwaitingPayment', orderId, customerId, paymentId, shipmentId, lines, shippingAddress, payment: 'pending' };
   const checkout: CartCommand = { type: 'CheckOutCart', customerId, orderId, ensure: true, lines, now };
-  return {
-    state: next,
-    commands: [
-      { aggregate: 'payment', id: paymentId, command: { type: 'RequestPayment', paymentId, orderId, customerId, amount: total, token: paymentMethod.token, expiresAt, now } },
-      { aggregate: 'cart', id: customerId, command: checkout },
-    ],
-    jobs: [],
-  };
+  const payment: SagaCommand = { aggregate: 'payment', id: paymentId, command: { type: 'RequestPayment', paymentId, orderId, customerId, amount: total, token: paymentMethod.token, expiresAt, now } };
+  // A subscription's renewal comes from no cart: the customer's cart is left as it is.
+  const cart: SagaCommand[] = data.subscription ? [] : [{ aggregate: 'cart', id: customerId, command: checkout }];
+  return { state: next, commands: [payment, ...cart], jobs: [] };
 };
 
 /** The provider is called by a job, and a timer fails the payment if it never answers. */

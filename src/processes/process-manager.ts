@@ -3,6 +3,7 @@ import type { InventoryCommand } from '../domain/inventory/inventory.js';
 import type { OrderCommand } from '../domain/ordering/order.js';
 import type { PaymentCommand } from '../domain/payment/payment.js';
 import type { ShipmentCommand } from '../domain/shipping/shipment.js';
+import type { SubscriptionCommand } from '../domain/subscriptions/subscription.js';
 import type { RecordedEvent } from '../infrastructure/event-store/event-store.js';
 
 /**
@@ -18,7 +19,8 @@ export type SagaCommand =
   | { aggregate: 'payment'; id: string; command: PaymentCommand }
   | { aggregate: 'inventory'; id: string; command: InventoryCommand }
   | { aggregate: 'shipment'; id: string; command: ShipmentCommand }
-  | { aggregate: 'cart'; id: string; command: CartCommand };
+  | { aggregate: 'cart'; id: string; command: CartCommand }
+  | { aggregate: 'subscription'; id: string; command: SubscriptionCommand };
 
 export type JobKind =
   | 'charge-payment'
@@ -29,7 +31,8 @@ export type JobKind =
   | 'notify-stock'
   | 'notify-admins'
   | 'book-shipment'
-  | 'carrier-webhook';
+  | 'carrier-webhook'
+  | 'renew-subscription';
 
 /** Work for the job runner: durable, run at or after `runAt`, at most one job per id. */
 export type Job = { id: string; kind: JobKind; runAt: string; payload: Record<string, unknown> };

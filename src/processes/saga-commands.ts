@@ -4,6 +4,7 @@ import { inventoryDecider, inventoryStream, type InventoryDecider } from '../dom
 import { orderDecider, orderStream } from '../domain/ordering/order.js';
 import { paymentDecider, paymentStream } from '../domain/payment/payment.js';
 import { shipmentDecider, shipmentStream } from '../domain/shipping/shipment.js';
+import { subscriptionDecider, subscriptionStream } from '../domain/subscriptions/subscription.js';
 import type { RecordedEvent } from '../infrastructure/event-store/event-store.js';
 import type { SagaCommand } from './process-manager.js';
 
@@ -34,5 +35,7 @@ export const sendSagaCommand = (deps: { commands: CommandHandler; clock: () => D
       return commands.handle(shipmentDecider, shipmentStream(saga.id), saga.command, context);
     case 'cart':
       return commands.handle(cartDecider, cartStream(saga.id), saga.command, context);
+    case 'subscription':
+      return commands.handle(subscriptionDecider, subscriptionStream(saga.id), saga.command, context);
   }
 };

@@ -10,6 +10,7 @@ import { reviewsProjection } from './reviews/reviews.js';
 import { searchProjection } from './search/search.js';
 import { shipmentsProjection } from './shipments/shipments.js';
 import { stockLevelsProjection } from './stock-levels/stock-levels.js';
+import { subscriptionsProjection } from './subscriptions/subscriptions.js';
 
 const untyped = <P>(projection: P) => projection as unknown as Projection;
 
@@ -26,4 +27,5 @@ export const ALL_PROJECTIONS: readonly Projection[] = [
   untyped(reviewsProjection),
   untyped(purchasesProjection),
   untyped(paymentMethodsProjection),
+  untyped(subscriptionsProjection),
 ];

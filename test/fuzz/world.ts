@@ -22,7 +22,7 @@ export type World = {
   customerA: Shopper;
   customerB: Shopper;
   /** Ids that exist, by kind (path ids take customers: only Cy, whose role may change); and A's own, which B must not reach. */
-  ids: { products: string[]; skus: string[]; orders: string[]; payments: string[]; shipments: string[]; customers: string[]; paymentMethods: string[]; streams: string[] };
+  ids: { products: string[]; skus: string[]; orders: string[]; payments: string[]; shipments: string[]; customers: string[]; paymentMethods: string[]; subscriptions: string[]; streams: string[] };
   ownedByA: { orders: string[]; payments: string[] };
   /** Events appended under a request id (a correlation id). */
   appendedBy: (requestId: string) => number;
@@ -71,6 +71,11 @@ export const startWorld = async (): Promise<World> => {
   const method = await app.http().post('/api/v1/account/me/payment-methods').set('Authorization', `Bearer ${customerA.token}`).send({ token: 'tok_visa' });
   expect(method.status, JSON.stringify(method.body)).to.equal(201);
   const paymentMethodId = method.body.paymentMethodId as string;
+  // A subscription of A's (renewing once a year): the subscription routes reach past the 404.
+  const subscription = await app.http().post('/api/v1/subscriptions').set('Authorization', `Bearer ${customerA.token}`)
+    .send({ items: [{ productId: products[0]!.productId, quantity: 1 }], intervalDays: 365, shippingAddress: ADDRESS, paymentMethodId });
+  expect(subscription.status, JSON.stringify(subscription.body)).to.equal(201);
+  const subscriptionId = subscription.body.subscriptionId as string;
   await app.settled();
   const orderId = placed.body.orderId as string;
   const paymentId = order.payment.paymentId as string;
@@ -83,9 +88,10 @@ export const startWorld = async (): Promise<World> => {
     shipments: [shipmentId],
     customers: [customerC.customerId],
     paymentMethods: [paymentMethodId],
-    streams: [`order-${orderId}`, `payment-${paymentId}`, `shipment-${shipmentId}`, `customer-${customerA.customerId}`, `inventory-${products[0]!.sku}`, `wallet-${customerA.customerId}`],
+    subscriptions: [subscriptionId],
+    streams: [`order-${orderId}`, `payment-${paymentId}`, `shipment-${shipmentId}`, `customer-${customerA.customerId}`, `inventory-${products[0]!.sku}`, `wallet-${customerA.customerId}`, `subscription-${subscriptionId}`],
   };
-  const anyId = fc.constantFrom(...ids.products, ...ids.orders, ...ids.payments, ...ids.shipments, ...ids.customers, ...ids.paymentMethods);
+  const anyId = fc.constantFrom(...ids.products, ...ids.orders, ...ids.payments, ...ids.shipments, ...ids.customers, ...ids.paymentMethods, ...ids.subscriptions);
   const hints: Hints = {
     productId: fc.constantFrom(...ids.products),
     sku: fc.constantFrom(...ids.skus),

@@ -36,6 +36,7 @@ describe('Job runner', () => {
     'notify-admins': charge,
     'book-shipment': charge,
     'carrier-webhook': charge,
+    'renew-subscription': charge,
   });
 
   const runner = (options: JobRunnerOptions = {}, jobHandlers = handlers()) => {

@@ -157,10 +157,11 @@ describe('Notifications', () => {
   });
 
   describe('as a process manager', () => {
-    it('listens to the notifying events and the stock alerts', () =>
+    it('listens to the notifying events, the stock alerts and the subscription notices', () =>
       expect(notificationsManager.eventTypes).to.have.members([
         'OrderCreated', 'PaymentFailed', 'OrderShipped', 'OrderDelivered', 'OrderCancelled', 'PaymentRefunded', 'ShipmentDeliveryFailed',
         'StockLevelLow', 'InventoryOutOfStock', 'InventoryBackInStock', 'ShipmentBookingRefused',
+        'SubscriptionCreated', 'SubscriptionPastDue', 'SubscriptionCancelled',
       ]));
 
     it('groups the events by customer', () => expect(notificationsManager.sagaId(orderShipped())).to.equal(CUSTOMER));

@@ -30,6 +30,7 @@ import type { Carrier, CarrierReport } from '../../src/infrastructure/carrier/ca
 import { SimulatedCarrier } from '../../src/infrastructure/carrier/simulated-carrier.js';
 import { notificationsManager } from '../../src/processes/notifications.js';
 import { orderSaga } from '../../src/processes/order-saga.js';
+import { subscriptionsManager } from '../../src/processes/subscriptions.js';
 import type { Job } from '../../src/processes/process-manager.js';
 import { ProcessManagerRunner } from '../../src/processes/runner.js';
 import { ALL_PROJECTIONS } from '../../src/projections/index.js';
@@ -73,6 +74,8 @@ export type TestAppOptions = {
   carrier?: (simulated: Carrier) => Carrier;
   /** Job runner settings (attempts before parking, first retry delay). */
   jobs?: { maxAttempts?: number; retryBaseMs?: number };
+  /** The length of a subscription day (SUBSCRIPTION_DAY_MS; a whole day unless set). */
+  subscriptionDayMs?: number;
   /** Command handler settings (snapshots, cache size...), given the read-model store. */
   commandOptions?: (store: ReadModelStore) => Omit<CommandHandlerOptions, 'schema'>;
 };
@@ -120,7 +123,12 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
   };
   const jobs: JobRunner = new JobRunner(
     { readModels, logger, clock },
-    jobHandlers({ commands, provider: wrappedProvider, clock }, { readModels, mailer, clock, logger }, shipping),
+    jobHandlers(
+      { commands, provider: wrappedProvider, clock },
+      { readModels, mailer, clock, logger },
+      { commands, products: readModels.collection('products'), clock, dayMs: options.subscriptionDayMs ?? 86_400_000 },
+      shipping,
+    ),
     { pollMs: 50, maxAttempts: options.jobs?.maxAttempts ?? 5, retryBaseMs: options.jobs?.retryBaseMs ?? 5 },
   );
   const inventory = inventoryDeciderFor(options.lowStockThreshold ?? 5);
@@ -128,13 +136,14 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
   const processes = [
     new ProcessManagerRunner(processDeps, orderSaga(options.paymentTimeoutMs ?? 30_000, shipping.timeoutMs), { retryDelayMs: 10 }),
     new ProcessManagerRunner(processDeps, notificationsManager, { retryDelayMs: 10 }),
+    new ProcessManagerRunner(processDeps, subscriptionsManager(options.subscriptionDayMs ?? 86_400_000), { retryDelayMs: 10 }),
   ];
   const names = [...ALL_PROJECTIONS.map((p) => p.name), ...processes.map((p) => p.name)];
   const local = { projections: () => projections, process: (name: string) => processes.find((p) => p.name === name) };
   const cluster = new RunnerBoard({ store, eventStore, schema }, soloCluster(names), local, ALL_PROJECTIONS, processes.map((p) => p.name));
   // The projection runner too: tests stop and start it to make the read models lag.
   const deps: AppDeps & { projections: ProjectionRunner } = {
-    config: { currency: 'USD', rateLimitPerMinute: options.rateLimitPerMinute ?? 0, trustProxy: false, corsOrigins: options.corsOrigins ?? [], cacheMaxAgeS: options.cacheMaxAgeS ?? 5 },
+    config: { currency: 'USD', rateLimitPerMinute: options.rateLimitPerMinute ?? 0, trustProxy: false, corsOrigins: options.corsOrigins ?? [], cacheMaxAgeS: options.cacheMaxAgeS ?? 5, subscriptionDayMs: options.subscriptionDayMs ?? 86_400_000 },
     logger,
     clock,
     eventStore,

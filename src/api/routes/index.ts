@@ -14,6 +14,7 @@ import { checkoutRoutes, orderRoutes, paymentRoutes } from './orders.js';
 import { paymentMethodRoutes } from './payment-methods.js';
 import { shipmentRoutes } from './shipments.js';
 import { stockAlertRoutes } from './stock-alerts.js';
+import { subscriptionRoutes } from './subscriptions.js';
 
 /** The contract's version: its major is the /api/v1 of the paths. */
 export const API_VERSION = '1.0.0';
@@ -35,6 +36,7 @@ export const ROUTE_TABLE: readonly RouteGroup[] = [
   checkoutRoutes,
   orderRoutes,
   paymentRoutes,
+  subscriptionRoutes,
   shipmentRoutes,
   carrierRoutes,
   customerAdminRoutes,

@@ -27,8 +27,13 @@ export type OrderCreated = DomainEvent<
     shippingAddress: ShippingAddress;
     paymentMethod: OrderPaymentMethod;
     createdAt: string;
+    /** Set on an order placed by a subscription's renewal (absent on a checkout's). */
+    subscription?: RenewalOf;
   }
 >;
+/** The renewal of a subscription, and its try, that placed an order. */
+export type RenewalOf = { subscriptionId: string; renewal: number; attempt: number };
+
 /** The provider token the order is paid with; `paymentMethodId` when it is one of the customer's saved methods. */
 export type OrderPaymentMethod = { token: string; paymentMethodId?: string };
 
@@ -52,7 +57,7 @@ export type OrderDelivered = DomainEvent<
   'OrderDelivered',
   { orderId: string; customerId: string; shipmentId: string; lines: OrderLine[]; deliveredAt: string }
 >;
-export type OrderFailed = DomainEvent<'OrderFailed', { orderId: string; customerId: string; reason: FailureReason; failedAt: string }>;
+export type OrderFailed = DomainEvent<'OrderFailed', { orderId: string; customerId: string; reason: FailureReason; failedAt: string; subscription?: RenewalOf }>;
 export type OrderCancelled = DomainEvent<
   'OrderCancelled',
   { orderId: string; customerId: string; shipmentId: string; cancelledBy: string; previousStatus: OrderStatus; cancelledAt: string }
@@ -88,14 +93,15 @@ export type Order =
       trackingNumber?: string;
       /** The carrier's reference of the booking it shipped under: its reports name it. */
       carrierReference?: string;
+      subscription?: RenewalOf;
     };
 
 export const initialState = (): Order => ({ status: 'None' });
 
 export const evolve = (state: Order, event: OrderEvent): Order => {
   if (event.type === 'OrderCreated') {
-    const { orderId, customerId, shipmentId, lines, shippingAddress } = event.data;
-    return { status: 'Pending', orderId, customerId, shipmentId, lines, shippingAddress };
+    const { orderId, customerId, shipmentId, lines, shippingAddress, subscription } = event.data;
+    return { status: 'Pending', orderId, customerId, shipmentId, lines, shippingAddress, ...(subscription ? { subscription } : {}) };
   }
   if (state.status === 'None') return state;
   switch (event.type) {
@@ -127,6 +133,7 @@ export type CreateOrder = {
   lines: OrderLine[];
   shippingAddress: ShippingAddress;
   paymentMethod: OrderPaymentMethod;
+  subscription?: RenewalOf;
   now: string;
 };
 export type MarkOrderPaid = { type: 'MarkOrderPaid'; paymentId: string; now: string };
@@ -152,7 +159,9 @@ export const decide = (command: OrderCommand, state: Order): OrderEvent[] => {
     case 'ConfirmOrder':
       return state.status === 'Paid' ? [{ type: 'OrderConfirmed', data: { orderId, customerId, confirmedAt: now } }] : [];
     case 'FailOrder':
-      return OPEN.includes(state.status) ? [{ type: 'OrderFailed', data: { orderId, customerId, reason: command.reason, failedAt: now } }] : [];
+      if (!OPEN.includes(state.status)) return [];
+      // A renewal's order says so when it fails: the subscription tries again.
+      return [{ type: 'OrderFailed', data: { orderId, customerId, reason: command.reason, failedAt: now, ...(state.subscription ? { subscription: state.subscription } : {}) } }];
     case 'ShipOrder': {
       if (state.status === 'Shipped' || state.status === 'Delivered') return [];
       if (state.status !== 'Confirmed') throw new IllegalStateError(`a ${state.status.toLowerCase()} order cannot be shipped`);
@@ -180,7 +189,7 @@ type Placed = Exclude<Order, { status: 'None' }>;
 
 const create = (command: CreateOrder, state: Order): OrderEvent[] => {
   if (state.status !== 'None') throw new ConflictError('the order already exists');
-  const { orderId, customerId, paymentId, shipmentId, lines, shippingAddress, paymentMethod, now } = command;
+  const { orderId, customerId, paymentId, shipmentId, lines, shippingAddress, paymentMethod, subscription, now } = command;
   if (lines.length === 0) throw new ValidationError('an order needs at least one line', [{ field: 'lines', message: 'must not be empty' }]);
   if (new Set(lines.map((line) => line.sku)).size !== lines.length) {
     throw new ValidationError('one line per SKU', [{ field: 'lines', message: 'must not repeat a SKU' }]);
@@ -189,7 +198,7 @@ const create = (command: CreateOrder, state: Order): OrderEvent[] => {
   if (lines.some((line) => line.unitPrice.currency !== currency)) throw new ValidationError('an order has one currency');
   const total = { amount: lines.reduce((sum, line) => sum + line.unitPrice.amount * line.quantity, 0), currency };
   return [
-    { type: 'OrderCreated', data: { orderId, customerId, paymentId, shipmentId, lines, total, shippingAddress, paymentMethod, createdAt: now } },
+    { type: 'OrderCreated', data: { orderId, customerId, paymentId, shipmentId, lines, total, shippingAddress, paymentMethod, createdAt: now, ...(subscription ? { subscription } : {}) } },
   ];
 };
 

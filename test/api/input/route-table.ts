@@ -164,6 +164,31 @@ export const ROUTES: RouteCase[] = [
   { route: 'PATCH /api/v1/orders/:id', as: 'customer', url: (ids) => `/api/v1/orders/${ids.unknownId}`, body: () => ({ shippingAddress: { ...address } }) },
   { route: 'GET /api/v1/payments/:id', as: 'customer', url: (ids) => `/api/v1/payments/${ids.unknownId}` },
 
+  {
+    route: 'POST /api/v1/subscriptions',
+    as: 'customer',
+    url: () => '/api/v1/subscriptions',
+    body: (ids) => ({ items: [{ productId: ids.productId, quantity: 1 }], intervalDays: 30, shippingAddress: { ...address }, paymentMethodId: ids.unknownId }),
+  },
+  {
+    route: 'GET /api/v1/subscriptions',
+    as: 'admin',
+    url: () => '/api/v1/subscriptions',
+    query: (ids) => ({ ...page, status: 'Active', customerId: ids.unknownId }),
+    numbers: PAGING,
+  },
+  { route: 'GET /api/v1/subscriptions/:id', as: 'customer', url: (ids) => `/api/v1/subscriptions/${ids.unknownId}` },
+  {
+    route: 'PATCH /api/v1/subscriptions/:id',
+    as: 'customer',
+    url: (ids) => `/api/v1/subscriptions/${ids.unknownId}`,
+    body: (ids) => ({ items: [{ productId: ids.productId, quantity: 2 }], intervalDays: 14, shippingAddress: { ...address }, paymentMethodId: ids.unknownId }),
+  },
+  { route: 'POST /api/v1/subscriptions/:id/pause', as: 'customer', url: (ids) => `/api/v1/subscriptions/${ids.unknownId}/pause` },
+  { route: 'POST /api/v1/subscriptions/:id/resume', as: 'customer', url: (ids) => `/api/v1/subscriptions/${ids.unknownId}/resume` },
+  { route: 'POST /api/v1/subscriptions/:id/skip', as: 'customer', url: (ids) => `/api/v1/subscriptions/${ids.unknownId}/skip` },
+  { route: 'POST /api/v1/subscriptions/:id/cancel', as: 'customer', url: (ids) => `/api/v1/subscriptions/${ids.unknownId}/cancel` },
+
   { route: 'GET /api/v1/shipments', as: 'admin', url: () => '/api/v1/shipments', query: () => ({ ...page, status: 'Preparing' }), numbers: PAGING },
   { route: 'GET /api/v1/shipments/:id', as: 'admin', url: (ids) => `/api/v1/shipments/${ids.unknownId}` },
   {

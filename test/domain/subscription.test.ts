@@ -1,0 +1,133 @@
+import { ConflictError, IllegalStateError, NotFoundError, ValidationError } from '../../src/domain/shared/errors.js';
+import {
+  subscriptionDecider,
+  type RenewSubscription,
+  type SubscriptionEvent,
+} from '../../src/domain/subscriptions/subscription.js';
+import { specFor } from '../support/given-when-then.js';
+
+const { given } = specFor(subscriptionDecider);
+
+const DAY = 1000;
+const T0 = '2025-01-01T00:00:00.000Z';
+const at = (ms: number) => new Date(Date.parse(T0) + ms).toISOString();
+const SUB = 'sub-1';
+const CUSTOMER = 'cust-1';
+const ADDRESS = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
+const ITEMS = [{ productId: 'p-1', quantity: 2 }];
+const LINES = [{ productId: 'p-1', sku: 'TEA-1', name: 'Tea', quantity: 2, unitPrice: { amount: 900, currency: 'USD' } }];
+const METHOD = { token: 'tok_visa', paymentMethodId: 'pm-1' };
+const ORDER = { orderId: 'o-1', paymentId: 'pay-1', shipmentId: 'ship-1' };
+const ids = { subscriptionId: SUB, customerId: CUSTOMER };
+
+const created = (intervalDays = 7): SubscriptionEvent => ({
+  type: 'SubscriptionCreated',
+  data: { ...ids, items: ITEMS, intervalDays, shippingAddress: ADDRESS, paymentMethodId: 'pm-1', nextRenewal: 1, nextRenewalAt: at(intervalDays * DAY), createdAt: T0 },
+});
+const renew = (fields: Partial<RenewSubscription> = {}): RenewSubscription => ({
+  type: 'RenewSubscription', renewal: 1, attempt: 1, dueAt: at(7 * DAY), order: ORDER, lines: LINES, paymentMethod: METHOD, now: at(7 * DAY), dayMs: DAY, ...fields,
+});
+const renewed = (renewal = 1, attempt = 1, now = at(7 * DAY), next = { nextRenewal: 2, nextRenewalAt: at(14 * DAY) }): SubscriptionEvent => ({
+  type: 'SubscriptionRenewed',
+  data: { ...ids, renewal, attempt, ...ORDER, lines: LINES, shippingAddress: ADDRESS, paymentMethod: METHOD, ...next, renewedAt: now },
+});
+const failed = (attempt: number, now: string, retryAt: string | null): SubscriptionEvent => ({
+  type: 'SubscriptionRenewalFailed',
+  data: { ...ids, renewal: 1, attempt, orderId: 'o-1', reason: 'payment-declined', retryAt, failedAt: now, nextRenewal: 2, nextRenewalAt: at(14 * DAY) },
+});
+const failure = (attempt: number, now: string) => ({ type: 'RecordRenewalFailure' as const, renewal: 1, attempt, orderId: 'o-1', reason: 'payment-declined' as const, now, dayMs: DAY });
+
+describe('Subscription', () => {
+  describe('when created', () => {
+    it('is active with its first renewal an interval away', () =>
+      given([]).when({ type: 'CreateSubscription', ...ids, items: ITEMS, intervalDays: 7, shippingAddress: ADDRESS, paymentMethodId: 'pm-1', now: T0, dayMs: DAY }).then([created()]));
+    it('cannot be created twice', () =>
+      given([created()]).when({ type: 'CreateSubscription', ...ids, items: ITEMS, intervalDays: 7, shippingAddress: ADDRESS, paymentMethodId: 'pm-1', now: T0, dayMs: DAY }).thenThrows(ConflictError));
+    for (const [what, items, intervalDays] of [
+      ['no items', [], 7],
+      ['a product twice', [...ITEMS, ...ITEMS], 7],
+      ['a quantity of 0', [{ productId: 'p-1', quantity: 0 }], 7],
+      ['an interval of 0 days', ITEMS, 0],
+      ['an interval over a year', ITEMS, 366],
+    ] as const) {
+      it(`refuses ${what}`, () =>
+        given([]).when({ type: 'CreateSubscription', ...ids, items: [...items], intervalDays, shippingAddress: ADDRESS, paymentMethodId: 'pm-1', now: T0, dayMs: DAY }).thenThrows(ValidationError));
+    }
+    it('is not found before it exists', () => given([]).when({ type: 'PauseSubscription', now: T0 }).thenThrows(NotFoundError));
+  });
+
+  describe('when a renewal falls due', () => {
+    it('renews, naming its order and the next renewal an interval on', () => given([created()]).when(renew()).then([renewed()]));
+    it('decides nothing for a job run again', () => given([created(), renewed()]).when(renew()).then([]));
+    it('decides nothing for a job of a moved renewal', () => given([created()]).when(renew({ dueAt: at(6 * DAY) })).then([]));
+    it('after an outage longer than an interval, schedules the next an interval from now (one order, not one per period)', () =>
+      given([created()]).when(renew({ now: at(30 * DAY) })).then([renewed(1, 1, at(30 * DAY), { nextRenewal: 2, nextRenewalAt: at(37 * DAY) })]));
+    it('fails without an order when no product is sold any more, and retries a day later', () =>
+      given([created()]).when(renew({ lines: [] })).then([
+        { type: 'SubscriptionRenewalFailed', data: { ...ids, renewal: 1, attempt: 1, orderId: null, reason: 'products-unavailable', retryAt: at(8 * DAY), failedAt: at(7 * DAY), nextRenewal: 2, nextRenewalAt: at(14 * DAY) } },
+      ]));
+    it('fails without an order when the payment method was removed', () =>
+      given([created()]).when(renew({ paymentMethod: null })).then([
+        { type: 'SubscriptionRenewalFailed', data: { ...ids, renewal: 1, attempt: 1, orderId: null, reason: 'payment-method-removed', retryAt: at(8 * DAY), failedAt: at(7 * DAY), nextRenewal: 2, nextRenewalAt: at(14 * DAY) } },
+      ]));
+    it('decides nothing when paused', () => given([created(), { type: 'SubscriptionPaused', data: { ...ids, pausedAt: T0 } }]).when(renew()).then([]));
+  });
+
+  describe('when a renewal order fails', () => {
+    it('retries a day later', () => given([created(), renewed()]).when(failure(1, at(7 * DAY))).then([failed(1, at(7 * DAY), at(8 * DAY))]));
+    it('records a failure once', () => given([created(), renewed(), failed(1, at(7 * DAY), at(8 * DAY))]).when(failure(1, at(7 * DAY))).then([]));
+    it('places the retry when it falls due', () =>
+      given([created(), renewed(), failed(1, at(7 * DAY), at(8 * DAY))]).when(renew({ attempt: 2, dueAt: at(8 * DAY), now: at(8 * DAY) })).then([
+        renewed(1, 2, at(8 * DAY)),
+      ]));
+    it('is past due after the third try', () =>
+      given([created(), renewed(), failed(1, at(7 * DAY), at(8 * DAY)), renewed(1, 2, at(8 * DAY)), failed(2, at(8 * DAY), at(9 * DAY)), renewed(1, 3, at(9 * DAY))])
+        .when(failure(3, at(9 * DAY)))
+        .then([failed(3, at(9 * DAY), null), { type: 'SubscriptionPastDue', data: { ...ids, renewal: 1, pastDueAt: at(9 * DAY) } }]));
+    it("records the failure of a renewal the next one overtook, without a retry", () =>
+      given([created(), renewed(), renewed(2, 1, at(14 * DAY), { nextRenewal: 3, nextRenewalAt: at(21 * DAY) })]).when(failure(1, at(15 * DAY))).then([
+        { type: 'SubscriptionRenewalFailed', data: { ...ids, renewal: 1, attempt: 1, orderId: 'o-1', reason: 'payment-declined', retryAt: null, failedAt: at(15 * DAY), nextRenewal: 3, nextRenewalAt: at(21 * DAY) } },
+      ]));
+    it('is past due when the last try of an overtaken renewal fails', () => {
+      const history = [created(), renewed(), failed(1, at(7 * DAY), at(8 * DAY)), renewed(1, 2, at(8 * DAY)), failed(2, at(8 * DAY), at(9 * DAY)), renewed(1, 3, at(9 * DAY)), renewed(2, 1, at(14 * DAY), { nextRenewal: 3, nextRenewalAt: at(21 * DAY) })];
+      given(history).when(failure(3, at(15 * DAY))).then([
+        { type: 'SubscriptionRenewalFailed', data: { ...ids, renewal: 1, attempt: 3, orderId: 'o-1', reason: 'payment-declined', retryAt: null, failedAt: at(15 * DAY), nextRenewal: 3, nextRenewalAt: at(21 * DAY) } },
+        { type: 'SubscriptionPastDue', data: { ...ids, renewal: 1, pastDueAt: at(15 * DAY) } },
+      ]);
+    });
+    it('ignores the failure of a try never placed', () => given([created(), renewed()]).when(failure(2, at(8 * DAY))).then([]));
+    it('records nothing, and retries nothing, once cancelled', () =>
+      given([created(), renewed(), { type: 'SubscriptionCancelled', data: { ...ids, previousStatus: 'Active', cancelledBy: 'c', cancelledAt: T0 } }]).when(failure(1, at(7 * DAY))).then([]));
+  });
+
+  describe('transitions', () => {
+    const paused: SubscriptionEvent = { type: 'SubscriptionPaused', data: { ...ids, pausedAt: at(DAY) } };
+    const cancelled: SubscriptionEvent = { type: 'SubscriptionCancelled', data: { ...ids, previousStatus: 'Active', cancelledBy: 'customer:c', cancelledAt: at(DAY) } };
+    it('pauses an active one', () => given([created()]).when({ type: 'PauseSubscription', now: at(DAY) }).then([paused]));
+    it('cannot pause a paused one', () => given([created(), paused]).when({ type: 'PauseSubscription', now: at(DAY) }).thenThrows(IllegalStateError));
+    it('cannot resume an active one', () => given([created()]).when({ type: 'ResumeSubscription', now: at(DAY), dayMs: DAY }).thenThrows(IllegalStateError));
+    it('resumes on the same date while it is ahead', () =>
+      given([created(), paused]).when({ type: 'ResumeSubscription', now: at(2 * DAY), dayMs: DAY }).then([
+        { type: 'SubscriptionResumed', data: { ...ids, nextRenewal: 1, nextRenewalAt: at(7 * DAY), resumedAt: at(2 * DAY) } },
+      ]));
+    it('resumes an interval from now once the date is past', () =>
+      given([created(), paused]).when({ type: 'ResumeSubscription', now: at(10 * DAY), dayMs: DAY }).then([
+        { type: 'SubscriptionResumed', data: { ...ids, nextRenewal: 1, nextRenewalAt: at(17 * DAY), resumedAt: at(10 * DAY) } },
+      ]));
+    it('skips the next renewal', () =>
+      given([created()]).when({ type: 'SkipRenewal', now: at(DAY), dayMs: DAY }).then([
+        { type: 'SubscriptionRenewalSkipped', data: { ...ids, skippedRenewal: 1, nextRenewal: 2, nextRenewalAt: at(14 * DAY), skippedAt: at(DAY) } },
+      ]));
+    it('cancels', () => given([created()]).when({ type: 'CancelSubscription', by: 'customer:c', now: at(DAY) }).then([cancelled]));
+    it('cancels twice without a second event', () => given([created(), cancelled]).when({ type: 'CancelSubscription', by: 'customer:c', now: at(2 * DAY) }).then([]));
+    for (const command of [{ type: 'PauseSubscription', now: T0 }, { type: 'ResumeSubscription', now: T0, dayMs: DAY }, { type: 'SkipRenewal', now: T0, dayMs: DAY }, { type: 'ChangeSubscription', intervalDays: 3, now: T0, dayMs: DAY }] as const) {
+      it(`cannot ${command.type} once cancelled`, () => given([created(), cancelled]).when(command).thenThrows(IllegalStateError));
+    }
+    it('changes the interval from the last renewal', () =>
+      given([created()]).when({ type: 'ChangeSubscription', intervalDays: 10, now: at(DAY), dayMs: DAY }).then([
+        { type: 'SubscriptionChanged', data: { ...ids, items: ITEMS, intervalDays: 10, shippingAddress: ADDRESS, paymentMethodId: 'pm-1', nextRenewal: 1, nextRenewalAt: at(10 * DAY), changedAt: at(DAY) } },
+      ]));
+    it('changes nothing with the same values', () =>
+      given([created()]).when({ type: 'ChangeSubscription', intervalDays: 7, items: ITEMS, shippingAddress: ADDRESS, now: at(DAY), dayMs: DAY }).then([]));
+  });
+});
