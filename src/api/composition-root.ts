@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { instanceCachingFactory, type DependencyContainer, container as rootContainer } from 'tsyringe';
+import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { Cluster } from '../cluster/cluster.js';
 import { ProcessHost, ProjectionHost } from '../cluster/hosts.js';
 import { RunnerBoard, type ClusterView } from '../cluster/view.js';
@@ -12,29 +11,23 @@ import type { Config } from '../config.js';
 import { inventoryDeciderFor } from '../domain/inventory/inventory.js';
 import { eventSchema, type EventSchema } from '../domain/shared/event-schema.js';
 import { UPCASTERS } from '../domain/upcasters.js';
+import { SelfEndpoint } from '../infrastructure/carrier/self-endpoint.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
 import type { LimitStore } from '../infrastructure/limits/limit-store.js';
-import { ReadModelSnapshots } from '../infrastructure/snapshots/read-model-snapshots.js';
-import { SqliteEventStore } from '../infrastructure/event-store/sqlite-event-store.js';
-import { EmbeddedReadModelStore } from '../infrastructure/read-models/embedded-read-model-store.js';
-import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { OutboxMailer, type Mailer } from '../infrastructure/mail/mailer.js';
-import type { PaymentProvider } from '../infrastructure/payments/payment-provider.js';
-import { SimulatedPaymentProvider } from '../infrastructure/payments/simulated-provider.js';
+import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { PasswordHasher } from '../infrastructure/security/passwords.js';
-import { SimulatedCarrier } from '../infrastructure/carrier/simulated-carrier.js';
-import { SelfEndpoint } from '../infrastructure/carrier/self-endpoint.js';
-import { jobHandlers, type CarrierJobDeps } from '../processes/job-handlers.js';
-import { JobRunner, scheduleJobs, type ScheduledJob } from '../processes/jobs.js';
-import { notificationsManager } from '../processes/notifications.js';
-import { orderSaga } from '../processes/order-saga.js';
-import { subscriptionsManager } from '../processes/subscriptions.js';
-import { ProcessManagerRunner, type ProcessRunnerDeps } from '../processes/runner.js';
+import { ReadModelSnapshots } from '../infrastructure/snapshots/read-model-snapshots.js';
+import { Rebuilds } from '../operations/rebuild.js';
+import { type CarrierJobDeps } from '../processes/job-handlers.js';
+import { ProcessManagerRunner } from '../processes/runner.js';
 import { ALL_PROJECTIONS } from '../projections/index.js';
 import { ProjectionViews } from '../projections/views.js';
-import { Rebuilds } from '../operations/rebuild.js';
-import type { AppDeps } from './deps.js';
+import { registerProcesses } from './composition-processes.js';
+import { openEventStore, openLimits, openMailer, openReadModels } from './composition-stores.js';
+import { once, T } from './composition-tokens.js';
 import { openDataDir } from './data-dir.js';
+import type { AppDeps } from './deps.js';
 import { registerGauges } from './gauges.js';
 import { carrierWebhookSecret, jwtSecret, lifecycle, type System } from './lifecycle.js';
 
@@ -44,43 +37,12 @@ type Edge = typeof import('./edge.js');
 
 /**
  * The composition root: the only place that knows which adapter backs which port, and
- * the only user of tsyringe. Every dependency is registered under an explicit token, so
- * nothing depends on decorator metadata.
+ * the only user of tsyringe (with its parts: composition-tokens.ts, the tokens;
+ * composition-stores.ts, the stores of an environment; composition-processes.ts, the
+ * provider, the carrier, the jobs and the process managers). Every dependency is registered
+ * under an explicit token, so nothing depends on decorator metadata.
  */
 
-const T = {
-  config: Symbol('Config'),
-  logger: Symbol('Logger'),
-  clock: Symbol('Clock'),
-  eventStore: Symbol('EventStore'),
-  readModels: Symbol('ReadModelStore'),
-  schema: Symbol('EventSchema'),
-  commands: Symbol('CommandHandler'),
-  processId: Symbol('ProcessId'),
-  cluster: Symbol('Cluster'),
-  clusterView: Symbol('ClusterView'),
-  projectionHost: Symbol('ProjectionHost'),
-  processHost: Symbol('ProcessHost'),
-  passwords: Symbol('PasswordHasher'),
-  tokens: Symbol('TokenIssuer'),
-  accounts: Symbol('AccountRoles'),
-  loginThrottle: Symbol('LoginThrottle'),
-  limits: Symbol('LimitStore'),
-  clientLimit: Symbol('ClientRateLimit'),
-  idempotency: Symbol('IdempotencyKeys'),
-  sessions: Symbol('SessionPositions'),
-  metrics: Symbol('Metrics'),
-  views: Symbol('ProjectionViews'),
-  rebuilds: Symbol('Rebuilds'),
-  provider: Symbol('PaymentProvider'),
-  mailer: Symbol('Mailer'),
-  jobs: Symbol('JobRunner'),
-  processes: Symbol('ProcessManagerRunners'),
-  inventory: Symbol('InventoryDecider'),
-  carrier: Symbol('Carrier'),
-  shipping: Symbol('ShippingDeps'),
-  selfEndpoint: Symbol('SelfEndpoint'),
-} as const;
 
 export const compose = async (config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<System> => {
   openDataDir(config.dataDir, logger);
@@ -157,44 +119,6 @@ export const composeTools = async (config: Config, logger: Logger = pino({ level
   };
 };
 
-// The production adapters and SMTP are loaded only when configured: their clients take
-// a good part of a second to load, which every operator tool would otherwise pay.
-
-const openEventStore = async (config: Config, logger: Logger): Promise<EventStore> => {
-  if (!config.eventStoreUrl) return new SqliteEventStore({ path: join(config.dataDir, 'events.db') });
-  const { EsdbEventStore } = await import('../infrastructure/event-store/esdb-event-store.js');
-  return new EsdbEventStore(config.eventStoreUrl, { logger: logger.child({ eventStore: 'esdb' }) });
-};
-
-const openReadModels = async (config: Config): Promise<ReadModelStore> => {
-  if (!config.mongodbUrl) return new EmbeddedReadModelStore({ path: join(config.dataDir, 'read-models.db') });
-  const { MongoReadModelStore } = await import('../infrastructure/read-models/mongo-read-model-store.js');
-  return MongoReadModelStore.connect(config.mongodbUrl);
-};
-
-/** Limits count in the shared store (limits.db in DATA_DIR, or the read models' MongoDB database), failing safe to memory. */
-const openLimits = async (config: Config, readModels: ReadModelStore, logger: Logger): Promise<LimitStore> => {
-  const { FailSafeLimitStore } = await import('../infrastructure/limits/fail-safe-limit-store.js');
-  if (!config.mongodbUrl) {
-    const { SqliteLimitStore } = await import('../infrastructure/limits/sqlite-limit-store.js');
-    return new FailSafeLimitStore(new SqliteLimitStore(join(config.dataDir, 'limits.db')), logger);
-  }
-  const [{ MongoLimitStore }, { MongoReadModelStore }] = await Promise.all([
-    import('../infrastructure/limits/mongo-limit-store.js'),
-    import('../infrastructure/read-models/mongo-read-model-store.js'),
-  ]);
-  if (!(readModels instanceof MongoReadModelStore)) throw new Error('MONGODB_URL is set but the read models are not on MongoDB');
-  return new FailSafeLimitStore(await MongoLimitStore.open(readModels.database()), logger);
-};
-
-const openMailer = async (config: Config): Promise<Mailer> => {
-  if (!config.smtpUrl) return new OutboxMailer();
-  const { SmtpMailer } = await import('../infrastructure/mail/smtp-mailer.js');
-  return new SmtpMailer(config.smtpUrl, config.mailFrom);
-};
-
-/** A singleton within the scope, built on first use. */
-const once = <V>(make: (c: DependencyContainer) => V) => ({ useFactory: instanceCachingFactory(make) });
 
 const registerServices = (scope: DependencyContainer, config: Config) => {
   scope.register(T.schema, once(() => eventSchema(UPCASTERS)));
@@ -279,91 +203,6 @@ const registerEdge = (scope: DependencyContainer, config: Config, edge: Edge) =>
   scope.register(T.idempotency, once((c) => new edge.IdempotencyKeys(c.resolve(T.views), undefined, c.resolve(T.logger))));
   scope.register(T.sessions, once((c) => new edge.SessionPositions(c.resolve<ClusterView>(T.clusterView), config.readWaitMs, c.resolve(T.readModels), c.resolve(T.logger))));
   scope.register(T.metrics, once(() => new edge.Metrics()));
-};
-
-/**
- * The carrier: the simulated one (no real carrier API is named yet; an adapter of the Carrier
- * port goes here). It is resolved on first use, so the operator tools never need its secret.
- */
-const registerCarrier = (scope: DependencyContainer, config: Config) => {
-  scope.register(T.selfEndpoint, once(() => new SelfEndpoint(config.host)));
-  scope.register(
-    T.carrier,
-    once((c) => {
-      const readModels = c.resolve<ReadModelStore>(T.readModels);
-      const clock = c.resolve<() => Date>(T.clock);
-      const endpoint = c.resolve<SelfEndpoint>(T.selfEndpoint);
-      return new SimulatedCarrier(readModels, {
-        transitMs: config.carrierTransitMs,
-        deliveryMs: config.carrierDeliveryMs,
-        secret: carrierWebhookSecret(config),
-        clock,
-        schedule: async (jobs) => {
-          await scheduleJobs(readModels, jobs as unknown as ScheduledJob[], clock().toISOString());
-          c.resolve<JobRunner>(T.jobs).wake(jobs);
-        },
-        send: (body, headers) => endpoint.post('/api/v1/carrier/events', body, headers),
-      });
-    }),
-  );
-  scope.register(
-    T.shipping,
-    once((c): CarrierJobDeps => {
-      const carrier = () => c.resolve<SimulatedCarrier>(T.carrier);
-      return {
-        commands: c.resolve(T.commands),
-        clock: c.resolve(T.clock),
-        timeoutMs: config.carrierTimeoutMs,
-        carrier: { book: (request) => carrier().book(request), cancel: (request) => carrier().cancel(request) },
-        sendReport: (report) => carrier().sendReport(report),
-      };
-    }),
-  );
-};
-
-/** The order saga and notifications, and the jobs they schedule (provider calls, timers, emails, bookings). */
-const registerProcesses = (scope: DependencyContainer, config: Config) => {
-  scope.register(T.processId, once(() => randomUUID()));
-  registerCarrier(scope, config);
-  scope.register(T.provider, once((c): PaymentProvider => new SimulatedPaymentProvider(c.resolve(T.readModels))));
-  scope.register(
-    T.jobs,
-    once((c) => {
-      const base = { commands: c.resolve<CommandHandler>(T.commands), clock: c.resolve<() => Date>(T.clock) };
-      const handlers = jobHandlers(
-        { ...base, provider: c.resolve(T.provider) },
-        { readModels: c.resolve(T.views), mailer: c.resolve(T.mailer), clock: base.clock, logger: c.resolve(T.logger) },
-        { ...base, products: c.resolve<ReadModelStore>(T.views).collection('products'), dayMs: config.subscriptionDayMs },
-        c.resolve(T.shipping),
-      );
-      const leaseMs = Math.max(120_000, config.paymentTimeoutMs * 2);
-      // Claims of a process that died are taken again once it leaves the shop's live processes (a lease's length), not a job lease later.
-      const liveOwners = async () => (await c.resolve<Cluster>(T.cluster).liveMembers()).map((member) => member._id);
-      const owner = c.resolve<string>(T.processId);
-      return new JobRunner({ readModels: c.resolve(T.readModels), logger: c.resolve(T.logger), clock: base.clock }, handlers, { leaseMs, owner, liveOwners });
-    }),
-  );
-  scope.register(
-    T.processes,
-    once((c) => {
-      const jobs = c.resolve<JobRunner>(T.jobs);
-      const deps: ProcessRunnerDeps = {
-        eventStore: c.resolve(T.eventStore),
-        readModels: c.resolve(T.readModels),
-        schema: c.resolve(T.schema),
-        commands: c.resolve(T.commands),
-        inventory: c.resolve(T.inventory),
-        logger: c.resolve(T.logger),
-        clock: c.resolve(T.clock),
-        jobsScheduled: (scheduled) => jobs.wake(scheduled),
-      };
-      return [
-        new ProcessManagerRunner(deps, orderSaga(config.paymentTimeoutMs, config.carrierTimeoutMs)),
-        new ProcessManagerRunner(deps, notificationsManager),
-        new ProcessManagerRunner(deps, subscriptionsManager(config.subscriptionDayMs)),
-      ];
-    }),
-  );
 };
 
 const resolveDeps = (scope: DependencyContainer): AppDeps => ({
