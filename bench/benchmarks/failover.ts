@@ -1,3 +1,4 @@
+import { RUNNER_COUNT } from '../../test/support/shop-processes.js';
 import { performance } from 'node:perf_hooks';
 import { killServer, startServer, type ServerProcess } from '../../test/support/server-process.js';
 import { tempDir } from '../../test/support/temp-dir.js';
@@ -15,7 +16,6 @@ import { shopEnv } from '../support/processes.js';
  */
 
 const RUNNER = 'products';
-const RUNNERS = 12;
 
 type Proc = { id: string; pid: number; port: number | null; holds: string[] };
 
@@ -86,7 +86,7 @@ const balanced = async (via: ServerProcess, admin: string, count: number): Promi
     const processes = (res.body?.processes ?? []) as Proc[];
     const held = processes.flatMap((p) => p.holds);
     const shares = processes.map((p) => p.holds.length);
-    if (processes.length === count && held.length === RUNNERS && new Set(held).size === RUNNERS && Math.max(...shares) - Math.min(...shares) <= 1) return processes;
+    if (processes.length === count && held.length === RUNNER_COUNT && new Set(held).size === RUNNER_COUNT && Math.max(...shares) - Math.min(...shares) <= 1) return processes;
     await sleep(50);
   }
   throw new Error(`the runners were not spread over ${count} processes in time`);

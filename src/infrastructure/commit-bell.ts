@@ -27,9 +27,11 @@ export class CommitBell {
   /** Whether the watch has delivered anything since the bell was (re)opened: our own first ring proves it works here. */
   private everHeard = false;
 
+  /** `listen` false: a bell that only rings (the event store's commit thread, whose store listens). */
   constructor(
     private readonly path: string,
     private readonly onRing: () => void,
+    private readonly listen = true,
   ) {
     this.open();
   }
@@ -63,7 +65,7 @@ export class CommitBell {
   /** Opens the bell again when the file at its path is not the one rung and listened to (deleted, replaced, never opened). */
   check(): void {
     if (this.closed) return;
-    if (this.watcher && this.fd !== undefined && inodeAt(this.path) === this.inode) return;
+    if ((this.watcher || !this.listen) && this.fd !== undefined && inodeAt(this.path) === this.inode) return;
     this.shut();
     this.open();
   }
@@ -85,6 +87,7 @@ export class CommitBell {
       return;
     }
     this.everHeard = false;
+    if (!this.listen) return;
     try {
       this.watcher = watch(this.path, { persistent: false }, (event) => this.heardRing(event));
       this.watcher.on('error', () => this.stopListening());

@@ -5,12 +5,29 @@ import { v4 as uuid } from 'uuid';
 import { WrongExpectedVersionError } from '../../src/infrastructure/event-store/event-store.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { tempDir } from '../support/temp-dir.js';
+import { eventStoreContract } from './event-store.contract.js';
 
 /**
- * The embedded event store commits a file's batches from a thread of its own, while its own
- * connection only reads: what it knows of the log's tail (LocalTail) must tell its own
+ * With `commitThread`, the embedded event store commits a file's batches from a thread of its
+ * own, while its own connection only reads: what it knows of the log's tail (LocalTail) must tell its own
  * commits (made by the thread) from another process's.
  */
+
+let contractDir: ReturnType<typeof tempDir>;
+let contractStore: SqliteEventStore | undefined;
+
+eventStoreContract(
+  'embedded SQLite, committing from its thread',
+  async () => {
+    contractDir = tempDir();
+    contractStore = new SqliteEventStore({ path: join(contractDir.path, 'events.db'), commitThread: true });
+    return contractStore;
+  },
+  async () => {
+    await contractStore?.close();
+    contractDir.remove();
+  },
+);
 
 const event = (type = 'A') => ({ id: uuid(), type, data: { n: Math.random() }, metadata: {} });
 
@@ -18,7 +35,7 @@ describe('embedded event store: commits from a thread of its own', () => {
   let dir: ReturnType<typeof tempDir>;
   const opened: SqliteEventStore[] = [];
   const open = () => {
-    const store = new SqliteEventStore({ path: join(dir.path, 'events.db') });
+    const store = new SqliteEventStore({ path: join(dir.path, 'events.db'), commitThread: true });
     opened.push(store);
     return store;
   };

@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
+import { CommitBell } from '../commit-bell.js';
 import { BUSY_SLICE_MS } from '../sqlite-write-lock.js';
 import { commitAppends, describe, type AppendRequest } from './sqlite-commit.js';
 import { prepareStatements } from './sqlite-event-statements.js';
@@ -11,7 +12,9 @@ import type { CommitReply, CommitRequest } from './commit-thread.js';
  * the batch is durable or has failed as a whole.
  */
 
-const { path } = workerData as { path: string };
+const { path, bell: bellPath } = workerData as { path: string; bell?: string };
+// Rung here, as soon as a batch is committed: the store's event loop may be busy for a while before it hears of it.
+const bell = bellPath ? new CommitBell(bellPath, () => undefined, false) : undefined;
 const db = new Database(path);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
@@ -22,7 +25,9 @@ const statements = prepareStatements(db);
 parentPort!.on('message', ({ id, requests, recordedAt }: CommitRequest) => {
   let reply: CommitReply;
   try {
-    reply = { id, outcomes: JSON.stringify(commitAppends(db, statements, JSON.parse(requests) as AppendRequest[], recordedAt)) };
+    const outcomes = commitAppends(db, statements, JSON.parse(requests) as AppendRequest[], recordedAt);
+    if (outcomes.some((outcome) => 'ok' in outcome && !outcome.ok.repeated)) bell?.ring();
+    reply = { id, outcomes: JSON.stringify(outcomes) };
   } catch (error) {
     reply = { id, failure: describe(error) };
   }

@@ -21,7 +21,11 @@ export class CommitThread {
   private nextId = 1;
   private readonly waiting = new Map<number, Waiter>();
 
-  constructor(private readonly path: string) {}
+  /** `bell`: the commit bell's file, rung by the thread after each commit that wrote anything (see CommitBell). */
+  constructor(
+    private readonly path: string,
+    private readonly bell?: string,
+  ) {}
 
   /** The outcome of each append, once the batch is durable; rejects when the transaction failed as a whole (nothing of it written). */
   commit(requests: AppendRequest[], recordedAt: string): Promise<AppendOutcome[]> {
@@ -43,7 +47,7 @@ export class CommitThread {
 
   private spawn(): Worker {
     const worker = new Worker(new URL('./commit-thread-worker.js', import.meta.url), {
-      workerData: { path: this.path },
+      workerData: { path: this.path, ...(this.bell ? { bell: this.bell } : {}) },
       // It holds a batch of events at a time: a small heap keeps the process's memory down.
       resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 },
     });

@@ -28,9 +28,9 @@ import { privateDatabaseFile } from '../private-files.js';
  * Group commit: appends that arrive while the event loop is busy, or while the last batch
  * is being committed, are queued and written by one transaction (one fsync). Each append
  * runs inside its own savepoint, so one append's failure (a wrong expected revision) never
- * touches its neighbours in the batch (see sqlite-commit.ts). A file's batches are committed
- * by a thread of its own (CommitThread), so the event loop goes on during the fsync; reads
- * stay on this connection, which then writes nothing.
+ * touches its neighbours in the batch (see sqlite-commit.ts). With `commitThread`, a file's
+ * batches are committed by a thread of its own (CommitThread), so the event loop goes on
+ * during the fsync; reads stay on this connection, which then writes nothing.
  */
 
 export type SqliteEventStoreOptions = {
@@ -49,7 +49,12 @@ export type SqliteEventStoreOptions = {
   maxBatch?: number;
   /** How long appends wait for another process to let go of the file's write lock before they fail (SQLITE_BUSY). */
   lockWaitMs?: number;
-  /** Commit from a thread of its own (default for a file; a `:memory:` store commits on its connection). */
+  /**
+   * Commit a file's batches from a thread of its own (CommitThread). Off by default: the event
+   * loop then goes on during the fsync (more requests answered under load, a lower p99), but
+   * every batch pays two hops between threads, which appends that follow one another on one
+   * stream (a hot SKU) and a lone append's latency feel; see the README's performance section.
+   */
   commitThread?: boolean;
 };
 
@@ -88,7 +93,8 @@ export class SqliteEventStore implements EventStore {
     this.dataVersionStatement = this.db.prepare('PRAGMA data_version').pluck();
     this.tailDataVersion = this.readDataVersion();
     this.tail.clear(this.readHead());
-    const thread = (this.thread = (options.commitThread ?? isFile(options.path)) ? new CommitThread(options.path) : undefined);
+    const bell = options.crossProcessWake !== false && isFile(options.path);
+    const thread = (this.thread = options.commitThread && isFile(options.path) ? new CommitThread(options.path, bell ? `${options.path}-wake` : undefined) : undefined);
     this.group = new GroupCommit({
       commit: thread ? (requests, recordedAt) => thread.commit(requests, recordedAt) : (requests, recordedAt) => this.commitHere(requests, recordedAt),
       committed: (written) => this.committed(written),
@@ -97,7 +103,7 @@ export class SqliteEventStore implements EventStore {
       ...(options.lockWaitMs !== undefined ? { lockWaitMs: options.lockWaitMs } : {}),
     });
     this.elsewhere = new CrossProcessWake(
-      { path: options.path, bell: options.crossProcessWake !== false && isFile(options.path), pollMs: options.crossProcessPollMs },
+      { path: options.path, bell, pollMs: options.crossProcessPollMs },
       {
         dataVersion: () => this.readDataVersion(),
         appended: this.appended,
@@ -141,7 +147,8 @@ export class SqliteEventStore implements EventStore {
     SqliteEventStore.commitsInProcess += 1;
     this.commitsSeen = SqliteEventStore.commitsInProcess;
     // Before any append is answered: whoever learns of it (and then kills this process) finds the others told.
-    if (written.length > 0) this.elsewhere.committed();
+    // (The commit thread rang already, as soon as it had committed.)
+    if (written.length > 0 && !this.thread) this.elsewhere.committed();
     for (const events of written) this.tail.appended(events);
     // A refused append may have decided on a tail another process had moved: look again.
     this.tailCheckedThisTurn = false;
