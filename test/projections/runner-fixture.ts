@@ -1,10 +1,8 @@
-import type { EventStore } from '../../src/infrastructure/event-store/event-store.js';
 import type { Document, LoadedDocument, ReadModelStore, WriteOperation } from '../../src/infrastructure/read-models/read-model-store.js';
 import { customerProfilesProjection } from '../../src/projections/customer-profiles/customer-profiles.js';
 import { productsProjection } from '../../src/projections/products/products.js';
-import type { Projection } from '../../src/projections/projection.js';
 import { stockLevelsProjection } from '../../src/projections/stock-levels/stock-levels.js';
-import { appendOne, untyped } from './projection-fixture.js';
+import { untyped } from './projection-fixture.js';
 
 /** What the runner's tests share: the shop's projections, a product, and read-model stores that fail or watch. */
 
@@ -132,42 +130,3 @@ export class CountingReadModels extends FlakyReadModels {
     return this.writes.get(`${collection}/${id}`) ?? 0;
   }
 }
-
-export const received = (productId: string, sku: string, quantity: number) => ({ sku, productId, quantity, receivedAt: T1 });
-
-export const adjusted = (productId: string, sku: string, delta: number) => ({ sku, productId, delta, reason: 'count', adjustedAt: T1 });
-
-/** A product with stock, and a customer who became an admin: 7 events over 3 streams. */
-export const shopHistory = async (store: EventStore) => {
-  await appendOne(store, 'product-p-1', 'ProductCreated', created('p-1'), { occurredAt: T1 });
-  await appendOne(store, 'inventory-SKU-1', 'InventoryItemRegistered', { sku: 'SKU-1', productId: 'p-1', registeredAt: T1 }, { occurredAt: T1 });
-  await appendOne(store, 'inventory-SKU-1', 'StockReceived', received('p-1', 'SKU-1', 10), { occurredAt: T1 });
-  await appendOne(store, 'inventory-SKU-1', 'StockAdjusted', adjusted('p-1', 'SKU-1', -3), { occurredAt: T1 });
-  const customer = { customerId: 'c-1', email: 'ada@example.com', name: 'Ada', passwordHash: 'x', role: 'customer', registeredAt: T1 };
-  await appendOne(store, 'customer-c-1', 'CustomerRegistered', customer, { occurredAt: T1 });
-  const address = { addressId: 'a-1', line1: '1 Main St', city: 'London', postalCode: 'N1', country: 'GB' };
-  await appendOne(store, 'customer-c-1', 'CustomerAddressAdded', { customerId: 'c-1', address, addedAt: T1 }, { occurredAt: T1 });
-  await appendOne(store, 'customer-c-1', 'CustomerRoleChanged', { customerId: 'c-1', role: 'admin', changedAt: T1 }, { occurredAt: T1 });
-};
-
-export const EVERY_TYPE = [
-  'ProductCreated',
-  'InventoryItemRegistered',
-  'StockReceived',
-  'StockAdjusted',
-  'CustomerRegistered',
-  'CustomerAddressAdded',
-  'CustomerRoleChanged',
-];
-
-/** Records every position it folds, in memory and in one document. */
-export const spy = (seen: number[]): Projection => ({
-  name: 'spy',
-  collection: 'spy',
-  eventTypes: EVERY_TYPE,
-  documentIds: () => ['log'],
-  evolve: (doc, event) => {
-    seen.push(event.position);
-    return { _id: 'log', positions: [...((doc?.positions as number[] | undefined) ?? []), event.position] };
-  },
-});
