@@ -4,34 +4,6 @@ import { EsdbEventStore, type EsdbClient } from '../../src/infrastructure/event-
 import { UnreadableEventError } from '../../src/infrastructure/event-store/esdb-mapping.js';
 import { UnrecoverableReadError, type EventToAppend } from '../../src/infrastructure/event-store/event-store.js';
 import { EsdbServerModel } from '../support/esdb-server-model.js';
-import { eventStoreContract } from './event-store.contract.js';
-
-// Runs only against a live server, e.g. EVENTSTORE_URL='esdb://localhost:2113?tls=false'.
-if (process.env.EVENTSTORE_URL) {
-  const url = process.env.EVENTSTORE_URL;
-  let store: EsdbEventStore | undefined;
-  eventStoreContract(
-    'EventStoreDB',
-    async () => (store = new EsdbEventStore(url)),
-    async () => {
-      await store?.close();
-      store = undefined;
-    },
-  );
-}
-
-// Always: the adapter's logic on an in-memory model of the server (see EsdbServerModel).
-{
-  let store: EsdbEventStore | undefined;
-  eventStoreContract(
-    'EventStoreDB adapter on a model of the server',
-    async () => (store = new EsdbEventStore(new EsdbServerModel().client())),
-    async () => {
-      await store?.close();
-      store = undefined;
-    },
-  );
-}
 
 describe('EventStoreDB adapter on a model of the server', () => {
   let server: EsdbServerModel;
