@@ -3,7 +3,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RecordedEvent } from '../../src/infrastructure/event-store/event-store.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
-import { checkedFetch } from '../support/contract.js';
+import { serverClient } from '../support/server-client.js';
 import { killServer, startServer, type ServerProcess } from '../support/server-process.js';
 import { ADDRESS } from '../support/shop.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
@@ -34,15 +34,7 @@ describe('the simulated carrier across a restart', function () {
     CARRIER_DELIVERY_MS: '300',
   });
 
-  const call = async (method: string, path: string, token?: string, body?: unknown) => {
-    const res = await checkedFetch(`${server!.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  };
-  const login = async (email: string, password: string) => String((await call('POST', '/api/v1/account/login', undefined, { email, password })).body.token);
+  const { call, login } = serverClient(() => server!.url);
 
   it('delivers an order dispatched before a SIGKILL, by reports the next server sends, each recorded once', async () => {
     server = await startServer(env());

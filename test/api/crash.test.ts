@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { evolve, initialState, type InventoryEvent } from '../../src/domain/inventory/inventory.js';
 import type { RecordedEvent } from '../../src/infrastructure/event-store/event-store.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
-import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
 import { SIMULATED_LEDGER, type LedgerEntry } from '../../src/infrastructure/payments/simulated-provider.js';
+import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
+import { checkedFetch } from '../support/contract.js';
+import { serverClient } from '../support/server-client.js';
 import { killServer, startServer, type ServerProcess } from '../support/server-process.js';
 import { ADDRESS } from '../support/shop.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
-import { checkedFetch } from '../support/contract.js';
 
 /** The real server, killed with SIGKILL in the middle of the saga, then restarted. */
 describe('the order saga across a crash', function () {
@@ -30,15 +31,7 @@ describe('the order saga across a crash', function () {
     PAYMENT_TIMEOUT_MS: String(paymentTimeoutMs),
   });
 
-  const call = async (method: string, path: string, token?: string, body?: unknown) => {
-    const res = await checkedFetch(`${server!.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  };
-  const login = async (email: string, password: string) => String((await call('POST', '/api/v1/account/login', undefined, { email, password })).body.token);
+  const { call, login } = serverClient(() => server!.url);
   const ready = () => eventually(async () => ((await checkedFetch(`${server!.url}/ready`)).status === 200 ? true : undefined), 20_000);
 
   const product = async (admin: string, sku: string, stock: number) => {

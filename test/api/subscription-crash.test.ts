@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { RecordedEvent } from '../../src/infrastructure/event-store/event-store.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { checkedFetch } from '../support/contract.js';
+import { serverClient } from '../support/server-client.js';
 import { killServer, startServer, type ServerProcess } from '../support/server-process.js';
 import { ADDRESS } from '../support/shop.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
@@ -30,15 +31,7 @@ describe('subscription renewals across a crash', function () {
     RATE_LIMIT_PER_MINUTE: '0',
     SUBSCRIPTION_DAY_MS: String(dayMs),
   });
-  const call = async (method: string, path: string, token?: string, body?: unknown) => {
-    const res = await checkedFetch(`${server!.url}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, any> };
-  };
-  const login = async (email: string, password: string) => String((await call('POST', '/api/v1/account/login', undefined, { email, password })).body.token);
+  const { call, login } = serverClient(() => server!.url);
   const ready = () => eventually(async () => ((await checkedFetch(`${server!.url}/ready`)).status === 200 ? true : undefined), 30_000);
 
   /** A shopper with a saved card; a product with plenty of stock. */

@@ -1,35 +1,25 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsInt, IsObject, IsUUID, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
-import { MAX_QUANTITY_PER_LINE } from '../../domain/cart/cart.js';
 import { MAX_INTERVAL_DAYS, MAX_SUBSCRIPTION_ITEMS } from '../../domain/subscriptions/subscription.js';
 import { Text } from '../input/text-rules.js';
 import { AddressBody } from './accounts.js';
+import { AddCartItemBody } from './orders.js';
 import { PageQuery } from './paging.js';
 
 // Decorators run bottom-up and stop at the first failure: presence, then type, then rules.
 
 const given = ValidateIf((_object: unknown, value: unknown) => value !== undefined);
 
-export class SubscriptionItemBody {
-  @IsUUID(undefined, { message: 'must be a product id' })
-  @Text({ max: 100 })
-  productId!: string;
-
-  @Max(MAX_QUANTITY_PER_LINE)
-  @Min(1)
-  @IsInt({ message: 'must be an integer' })
-  @IsDefined({ message: 'is required' })
-  quantity!: number;
-}
 
 export class CreateSubscriptionBody {
   @ValidateNested({ each: true })
-  @Type(() => SubscriptionItemBody)
+  // Each item is a product and its quantity, validated as a cart line is.
+  @Type(() => AddCartItemBody)
   @ArrayMaxSize(MAX_SUBSCRIPTION_ITEMS)
   @ArrayMinSize(1, { message: 'must hold at least one item' })
   @IsArray({ message: 'must be a list of { productId, quantity }' })
   @IsDefined({ message: 'is required' })
-  items!: SubscriptionItemBody[];
+  items!: AddCartItemBody[];
 
   @Max(MAX_INTERVAL_DAYS)
   @Min(1)
@@ -51,12 +41,13 @@ export class CreateSubscriptionBody {
 /** Any of the subscription's items, interval, address and payment method. */
 export class ChangeSubscriptionBody {
   @ValidateNested({ each: true })
-  @Type(() => SubscriptionItemBody)
+  // Each item is a product and its quantity, validated as a cart line is.
+  @Type(() => AddCartItemBody)
   @ArrayMaxSize(MAX_SUBSCRIPTION_ITEMS)
   @ArrayMinSize(1, { message: 'must hold at least one item' })
   @IsArray({ message: 'must be a list of { productId, quantity }' })
   @given
-  items?: SubscriptionItemBody[];
+  items?: AddCartItemBody[];
 
   @Max(MAX_INTERVAL_DAYS)
   @Min(1)
