@@ -17,6 +17,7 @@ import type { LimitStore } from '../infrastructure/limits/limit-store.js';
 import { OutboxMailer, type Mailer } from '../infrastructure/mail/mailer.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { PasswordHasher } from '../infrastructure/security/passwords.js';
+import { KeyedEmailIndex } from '../privacy/email-index.js';
 import { ReadModelSnapshots } from '../infrastructure/snapshots/read-model-snapshots.js';
 import { Rebuilds } from '../operations/rebuild.js';
 import { type CarrierJobDeps } from '../processes/job-handlers.js';
@@ -24,7 +25,7 @@ import { ProcessManagerRunner } from '../processes/runner.js';
 import { ALL_PROJECTIONS } from '../projections/index.js';
 import { ProjectionViews } from '../projections/views.js';
 import { registerProcesses } from './composition-processes.js';
-import { openEventStore, openLimits, openMailer, openReadModels } from './composition-stores.js';
+import { openKeyStore, openLimits, openMailer, openPersonalEventStore, openReadModels } from './composition-stores.js';
 import { once, T } from './composition-tokens.js';
 import { openDataDir } from './data-dir.js';
 import type { AppDeps } from './deps.js';
@@ -50,8 +51,7 @@ export const compose = async (config: Config, logger: Logger = pino({ level: con
   scope.register(T.config, { useValue: config });
   scope.register(T.logger, { useValue: logger });
   scope.register(T.clock, { useValue: () => new Date() });
-  scope.register(T.eventStore, { useValue: await openEventStore(config, logger) });
-  scope.register(T.readModels, { useValue: await openReadModels(config) });
+  await registerStores(scope, config, logger);
   scope.register(T.mailer, { useValue: await openMailer(config) });
   scope.register(T.limits, { useValue: await openLimits(config, scope.resolve(T.readModels), logger) });
   registerServices(scope, config);
@@ -95,8 +95,7 @@ export const composeTools = async (config: Config, logger: Logger = pino({ level
   const scope = rootContainer.createChildContainer();
   scope.register(T.config, { useValue: config });
   scope.register(T.logger, { useValue: logger });
-  scope.register(T.eventStore, { useValue: await openEventStore(config, logger) });
-  scope.register(T.readModels, { useValue: await openReadModels(config) });
+  await registerStores(scope, config, logger);
   scope.register(T.clock, { useValue: () => new Date() });
   // The tools run no jobs: nothing is ever mailed from them.
   scope.register(T.mailer, { useValue: new OutboxMailer() });
@@ -119,6 +118,14 @@ export const composeTools = async (config: Config, logger: Logger = pino({ level
   };
 };
 
+/** The read models, the key store (beside them on MongoDB) and the log sealed with its keys. */
+const registerStores = async (scope: DependencyContainer, config: Config, logger: Logger) => {
+  const readModels = await openReadModels(config);
+  const keyStore = await openKeyStore(config, readModels);
+  scope.register(T.readModels, { useValue: readModels });
+  scope.register(T.keyStore, { useValue: keyStore });
+  scope.register(T.eventStore, { useValue: await openPersonalEventStore(config, logger, keyStore) });
+};
 
 const registerServices = (scope: DependencyContainer, config: Config) => {
   scope.register(T.schema, once(() => eventSchema(UPCASTERS)));
@@ -196,6 +203,7 @@ const registerCluster = (scope: DependencyContainer, config: Config) => {
 /** What serves HTTP: tokens, accounts, limits, idempotency keys, read-your-writes, metrics. */
 const registerEdge = (scope: DependencyContainer, config: Config, edge: Edge) => {
   scope.register(T.passwords, once(() => new PasswordHasher(config.passwordHashCost)));
+  scope.register(T.emails, once((c) => new KeyedEmailIndex(c.resolve(T.keyStore))));
   scope.register(T.tokens, once(() => new edge.TokenIssuer(jwtSecret(config), config.tokenTtlSeconds)));
   scope.register(T.accounts, once((c) => edge.accountRoles(c.resolve(T.views), c.resolve(T.commands))));
   scope.register(T.loginThrottle, once((c) => new edge.LoginThrottle(config.loginMaxFailures, config.loginLockoutSeconds, c.resolve(T.limits))));
@@ -218,6 +226,7 @@ const resolveDeps = (scope: DependencyContainer): AppDeps => ({
   inventory: scope.resolve(T.inventory),
   cluster: scope.resolve(T.clusterView),
   passwords: scope.resolve(T.passwords),
+  emails: scope.resolve(T.emails),
   tokens: scope.resolve(T.tokens),
   accounts: scope.resolve(T.accounts),
   loginThrottle: scope.resolve(T.loginThrottle),

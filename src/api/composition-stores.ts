@@ -7,6 +7,9 @@ import type { LimitStore } from '../infrastructure/limits/limit-store.js';
 import { OutboxMailer, type Mailer } from '../infrastructure/mail/mailer.js';
 import { EmbeddedReadModelStore } from '../infrastructure/read-models/embedded-read-model-store.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
+import type { KeyStore } from '../privacy/key-store.js';
+import { PersonalDataEventStore } from '../privacy/personal-data-event-store.js';
+import { SqliteKeyStore } from '../privacy/sqlite-key-store.js';
 
 /**
  * The stores the composition root opens for an environment: the embedded adapters in
@@ -21,6 +24,21 @@ export const openEventStore = async (config: Config, logger: Logger): Promise<Ev
   const { EsdbEventStore } = await import('../infrastructure/event-store/esdb-event-store.js');
   return new EsdbEventStore(config.eventStoreUrl, { logger: logger.child({ eventStore: 'esdb' }) });
 };
+
+/** The data keys of personal fields: keys.db in DATA_DIR, or a collection of the read models' MongoDB database. */
+export const openKeyStore = async (config: Config, readModels: ReadModelStore): Promise<KeyStore> => {
+  if (!config.mongodbUrl) return new SqliteKeyStore(join(config.dataDir, 'keys.db'));
+  const [{ MongoKeyStore }, { MongoReadModelStore }] = await Promise.all([
+    import('../privacy/mongo-key-store.js'),
+    import('../infrastructure/read-models/mongo-read-model-store.js'),
+  ]);
+  if (!(readModels instanceof MongoReadModelStore)) throw new Error('MONGODB_URL is set but the read models are not on MongoDB');
+  return new MongoKeyStore(readModels.database());
+};
+
+/** The log as every part of the shop sees it: personal fields sealed on the way in, opened on the way out. */
+export const openPersonalEventStore = async (config: Config, logger: Logger, keys: KeyStore): Promise<PersonalDataEventStore> =>
+  new PersonalDataEventStore(await openEventStore(config, logger), keys);
 
 export const openReadModels = async (config: Config): Promise<ReadModelStore> => {
   if (!config.mongodbUrl) return new EmbeddedReadModelStore({ path: join(config.dataDir, 'read-models.db') });

@@ -9,6 +9,7 @@ import type { EventStore } from '../infrastructure/event-store/event-store.js';
 import type { PaymentProvider } from '../infrastructure/payments/payment-provider.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import type { PasswordHasher } from '../infrastructure/security/passwords.js';
+import type { EmailIndex } from '../privacy/email-index.js';
 import type { Rebuilds } from '../operations/rebuild.js';
 import type { JobRunner } from '../processes/jobs.js';
 import type { ProcessManagerRunner } from '../processes/runner.js';
@@ -45,6 +46,8 @@ export type AppDeps = {
   rebuilds: Rebuilds;
   jobs: JobRunner;
   passwords: PasswordHasher;
+  /** Where an email address's claim stream is (a keyed hash of the address). */
+  emails: EmailIndex;
   tokens: TokenIssuer;
   /** The current role of a token's account (or none). */
   accounts: AccountRoles;

@@ -7,9 +7,10 @@ import {
   type CustomerRole,
   type RegisterCustomer,
 } from '../domain/customer/customer.js';
-import { emailClaimDecider, emailClaimStream } from '../domain/customer/email-claim.js';
+import { emailClaimDecider, legacyEmailClaimStream } from '../domain/customer/email-claim.js';
 import { ConflictError, UnprocessableError } from '../domain/shared/errors.js';
 import type { PasswordHasher } from '../infrastructure/security/passwords.js';
+import type { EmailIndex } from '../privacy/email-index.js';
 import { derivedId, refuseIfMatch, type CommandContext, type CommandHandler } from './command-handler.js';
 
 /**
@@ -21,7 +22,7 @@ import { derivedId, refuseIfMatch, type CommandContext, type CommandHandler } fr
  * a retry, with or without its Idempotency-Key, finishes the work instead of waiting.
  */
 
-export type AccountDeps = { commands: CommandHandler; passwords: PasswordHasher };
+export type AccountDeps = { commands: CommandHandler; passwords: PasswordHasher; emails: EmailIndex };
 
 export type Registration = { email: string; password: string; name: string; role?: CustomerRole };
 
@@ -49,8 +50,7 @@ export const registerCustomer = async (deps: AccountDeps, input: Registration, c
 
 /** Claims the address, or adopts the claim already there; returns the customer id the address belongs to. */
 const claimEmail = async (deps: AccountDeps, email: string, context: CommandContext) => {
-  const stream = emailClaimStream(email);
-  const claim = await deps.commands.load(emailClaimDecider, stream);
+  const { stream, claim } = await claimOf(deps, email);
   // A claim's customer id is the address's for good: an existing customer makes the next
   // step refuse (409), a missing one is created by it (a crash between the two appends).
   if (claim.state.status === 'Claimed') return claim.state.customerId;
@@ -61,6 +61,19 @@ const claimEmail = async (deps: AccountDeps, email: string, context: CommandCont
   return customerId;
 };
 
+/**
+ * The claim of an address: in its stream named by the email index, or, for an address
+ * claimed in a log written before the index, in the stream named by the address itself.
+ */
+const claimOf = async (deps: AccountDeps, email: string) => {
+  const stream = await deps.emails.claimStreamOf(email);
+  const claim = await deps.commands.load(emailClaimDecider, stream);
+  if (claim.state.status === 'Claimed') return { stream, claim };
+  const legacyStream = legacyEmailClaimStream(email);
+  const legacy = await deps.commands.load(emailClaimDecider, legacyStream);
+  return legacy.state.status === 'Claimed' ? { stream: legacyStream, claim: legacy } : { stream, claim };
+};
+
 /** The customer of a claim exists already: another registration of the address got there first. */
 const taken = (error: unknown): never => {
   if (error instanceof ConflictError) throw new ConflictError('the email address is already registered');
@@ -69,7 +82,7 @@ const taken = (error: unknown): never => {
 
 /** The account behind an email, read from the write side so a fresh registration can log in at once. */
 export const findAccount = async (deps: AccountDeps, rawEmail: string) => {
-  const claim = await deps.commands.load(emailClaimDecider, emailClaimStream(normalizeEmail(rawEmail)));
+  const { claim } = await claimOf(deps, normalizeEmail(rawEmail));
   if (claim.state.status !== 'Claimed') return undefined;
   const customer = await deps.commands.load(customerDecider, customerStream(claim.state.customerId));
   return customer.state.status === 'Registered' ? customer.state : undefined;

@@ -2,21 +2,29 @@ import { expect } from 'chai';
 import { ensureAdmin, findAccount, registerCustomer, verifyCredentials } from '../../src/commands/accounts.js';
 import { CommandHandler, type CommandContext } from '../../src/commands/command-handler.js';
 import { customerStream } from '../../src/domain/customer/customer.js';
-import { emailClaimStream } from '../../src/domain/customer/email-claim.js';
+import { legacyEmailClaimStream } from '../../src/domain/customer/email-claim.js';
 import { ConflictError, PreconditionFailedError, ValidationError } from '../../src/domain/shared/errors.js';
 import { eventSchema } from '../../src/domain/shared/event-schema.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { PasswordHasher } from '../../src/infrastructure/security/passwords.js';
+import { KeyedEmailIndex, type EmailIndex } from '../../src/privacy/email-index.js';
+import { SqliteKeyStore } from '../../src/privacy/sqlite-key-store.js';
 import { appendOf, failingOnce, InjectedFailure } from '../support/failing-store.js';
 
 describe('Account commands', () => {
   let store: SqliteEventStore;
-  let deps: { commands: CommandHandler; passwords: PasswordHasher };
+  let keys: SqliteKeyStore;
+  let deps: { commands: CommandHandler; passwords: PasswordHasher; emails: EmailIndex };
   beforeEach(() => {
     store = new SqliteEventStore({ path: ':memory:' });
-    deps = { commands: new CommandHandler(store, { schema: eventSchema([]) }), passwords: new PasswordHasher(10) };
+    keys = new SqliteKeyStore(':memory:');
+    deps = { commands: new CommandHandler(store, { schema: eventSchema([]) }), passwords: new PasswordHasher(10), emails: new KeyedEmailIndex(keys) };
   });
-  afterEach(async () => store.close());
+  afterEach(async () => {
+    await store.close();
+    await keys.close();
+  });
+  const emailClaimStream = (email: string) => deps.emails.claimStreamOf(email);
 
   describe('registering', () => {
     it('finds the account by any casing of its email, and checks its password', async () => {
@@ -56,13 +64,13 @@ describe('Account commands', () => {
       const { customerId } = await registerCustomer(deps, { email: 'lost@example.com', password: 'secret-pass', name: 'L' }, at(1000));
       expect(customerId).to.equal('ghost-customer');
       expect((await findAccount(deps, 'lost@example.com'))?.customerId).to.equal(customerId);
-      expect((await store.readStream(emailClaimStream('lost@example.com'))).map((e) => e.data.customerId)).to.deep.equal(['ghost-customer']);
+      expect((await store.readStream(await emailClaimStream('lost@example.com'))).map((e) => e.data.customerId)).to.deep.equal(['ghost-customer']);
     });
 
     it('finishes when retried after the customer could not be appended, with no second claim', async () => {
       const failing = failingOnce(store, appendOf('CustomerRegistered'));
       const commands = new CommandHandler(failing, { schema: eventSchema([]) });
-      const flaky = { commands, passwords: deps.passwords };
+      const flaky = { commands, passwords: deps.passwords, emails: deps.emails };
       const input = { email: 'flaky@example.com', password: 'secret-pass', name: 'F' };
       expect(await registerCustomer(flaky, input, at(0)).catch((e) => e)).to.be.instanceOf(InjectedFailure);
       const { customerId } = await registerCustomer(flaky, input, at(1));
@@ -115,9 +123,30 @@ describe('Account commands', () => {
     });
   });
 
+  describe('claims named before the email index', () => {
+    it('names new claims by a keyed hash: the address is in no stream name', async () => {
+      await registerCustomer(deps, { email: 'hidden@example.com', password: 'secret-pass', name: 'H' }, at(0));
+      const names = (await store.readAll()).map((e) => e.streamName);
+      expect(names.filter((name) => name.includes('hidden'))).to.deep.equal([]);
+      expect(names.filter((name) => name.startsWith('customeremail-'))).to.deep.equal([await emailClaimStream('hidden@example.com')]);
+    });
+
+    it('still finds an account whose claim a log of an older version named by the address, and refuses the address again (409)', async () => {
+      const legacyId = '0b6c3a52-1c1e-4c38-9a53-5d5b0f7d3c11';
+      await store.appendToStream(legacyEmailClaimStream('old@example.com'), [
+        { id: '6a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d', type: 'CustomerEmailClaimed', data: { email: 'old@example.com', customerId: legacyId, claimedAt: at(0).now }, metadata: {} },
+      ]);
+      const { customerId } = await registerCustomer(deps, { email: 'old@example.com', password: 'secret-pass', name: 'O' }, at(1));
+      expect(customerId, 'the legacy claim is completed under its own id').to.equal(legacyId);
+      expect(await verifyCredentials(deps, 'OLD@example.com', 'secret-pass')).to.include({ customerId: legacyId });
+      const again = await registerCustomer(deps, { email: 'old@example.com', password: 'other-pass', name: 'O2' }, at(2)).catch((e) => e);
+      expect(again).to.be.instanceOf(ConflictError);
+    });
+  });
+
   /** The first of the two appends of a registration, as a crash would leave it. */
-  const abandonedEmailClaim = (email: string, customerId: string, context: CommandContext) =>
-    store.appendToStream(emailClaimStream(email), [
+  const abandonedEmailClaim = async (email: string, customerId: string, context: CommandContext) =>
+    store.appendToStream(await emailClaimStream(email), [
       { id: '5b0f2c44-9a3e-4d1c-8f7a-2a1b3c4d5e6f', type: 'CustomerEmailClaimed', data: { email, customerId, claimedAt: context.now }, metadata: {} },
     ]);
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import {
   emailClaimDecider,
-  emailClaimStream,
+  legacyEmailClaimStream,
   type ClaimEmail,
   type CustomerEmailClaimed,
 } from '../../src/domain/customer/email-claim.js';
@@ -43,8 +43,8 @@ describe('Email claim', () => {
   });
 
   describe('stream', () => {
-    it('is named customeremail-<email>, a category without a dash', () =>
-      expect(emailClaimStream(EMAIL)).to.equal(`customeremail-${EMAIL}`));
+    it('was named customeremail-<email> in older logs, a category without a dash', () =>
+      expect(legacyEmailClaimStream(EMAIL)).to.equal(`customeremail-${EMAIL}`));
   });
 });
 

@@ -24,6 +24,9 @@ import { OutboxMailer, type Mailer } from '../../src/infrastructure/mail/mailer.
 import type { PaymentProvider } from '../../src/infrastructure/payments/payment-provider.js';
 import { SimulatedPaymentProvider } from '../../src/infrastructure/payments/simulated-provider.js';
 import { PasswordHasher } from '../../src/infrastructure/security/passwords.js';
+import { KeyedEmailIndex } from '../../src/privacy/email-index.js';
+import { PersonalDataEventStore } from '../../src/privacy/personal-data-event-store.js';
+import { SqliteKeyStore } from '../../src/privacy/sqlite-key-store.js';
 import { jobHandlers } from '../../src/processes/job-handlers.js';
 import { JobRunner, scheduleJobs, type ScheduledJob } from '../../src/processes/jobs.js';
 import type { Carrier, CarrierReport } from '../../src/infrastructure/carrier/carrier.js';
@@ -90,7 +93,9 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
   const dir = tempDir();
   const logger = pino({ level: 'silent' });
   const embedded = new SqliteEventStore({ path: join(dir.path, 'events.db') });
-  const eventStore = options.eventStore ? options.eventStore(embedded) : embedded;
+  // As the composition root does: personal fields sealed with keys kept apart from the log (keys.db).
+  const keyStore = new SqliteKeyStore(join(dir.path, 'keys.db'));
+  const eventStore = new PersonalDataEventStore(options.eventStore ? options.eventStore(embedded) : embedded, keyStore);
   const store = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
   const readModels = new ProjectionViews(store);
   const schema = eventSchema(UPCASTERS);
@@ -156,6 +161,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     cluster,
     projections,
     passwords: new PasswordHasher(10),
+    emails: new KeyedEmailIndex(keyStore),
     tokens: new TokenIssuer('test-secret-of-enough-length-0123456789', 3600),
     accounts: accountRoles(readModels, commands),
     loginThrottle: new LoginThrottle(options.loginMaxFailures ?? 5, 900),
@@ -171,7 +177,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
   for (const process of processes) await process.start();
   jobs.start();
   app = createApp(deps);
-  const system = { commands, passwords: deps.passwords };
+  const system = { commands, passwords: deps.passwords, emails: deps.emails };
   const context = { correlationId: 'test-setup', causationId: 'test-setup', actor: 'system', now: new Date().toISOString() };
   await registerCustomer(system, { ...ADMIN, name: 'Admin', role: 'admin' }, context);
 
@@ -200,8 +206,12 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
       expect(res.status, JSON.stringify(res.body)).to.equal(201);
       return { customerId: res.body.customerId as string, email, token: await tokenFor(email, 'correct-horse') };
     },
-    /** Every event in the log, oldest first. */
+    /** Every event in the log, oldest first (personal fields opened, as every reader sees them). */
     events: (): Promise<RecordedEvent[]> => eventStore.readAll(),
+    /** Every event as the log's file holds it: personal fields sealed. */
+    storedEvents: (): Promise<RecordedEvent[]> => embedded.readAll(),
+    keyStore,
+    dataDir: dir.path,
     head: () => eventStore.headPosition(),
     /** Waits until the read models include everything appended so far. */
     settled: async () => expect(await projections.waitFor(await eventStore.headPosition(), 5000)).to.equal(true),

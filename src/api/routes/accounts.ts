@@ -19,7 +19,7 @@ const ADDRESS = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', 
 const CUSTOMER_ID = '5b0c7e1a-2f4d-4c8e-9a6b-1d3f5e7a9c2b';
 
 const handlers = (deps: AppDeps) => {
-  const accounts = { commands: deps.commands, passwords: deps.passwords };
+  const accounts = { commands: deps.commands, passwords: deps.passwords, emails: deps.emails };
   const profiles = deps.readModels.collection<CustomerProfile>('customers');
 
   // Register a customer account.

@@ -10,7 +10,7 @@ import { parseDto } from '../validation.js';
 
 /** Admins manage accounts: the role decides what a token may do from the next request on. */
 const handlers = (deps: AppDeps) => {
-  const accounts = { commands: deps.commands, passwords: deps.passwords };
+  const accounts = { commands: deps.commands, passwords: deps.passwords, emails: deps.emails };
 
   // Give an account the customer or admin role (not one's own); 404 for an unknown account.
   const assignRole: RequestHandler = async (req, res) => {

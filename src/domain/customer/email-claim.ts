@@ -3,7 +3,7 @@ import type { Decider, DomainEvent } from '../shared/types.js';
 import { normalizeEmail } from './customer.js';
 
 /**
- * One stream per email address (`customeremail-<email>`), appended with `no_stream`:
+ * One stream per email address (`customeremail-<keyed hash of the email>`), appended with `no_stream`:
  * the event store's optimistic concurrency is what makes an email unique.
  * Registering writes the claim first and the customer second. A claim names the customer
  * id it was made for, and that id stays the address's: a claim whose customer never
@@ -41,4 +41,9 @@ export const decide = (command: ClaimEmail, state: EmailClaim): EmailClaimEvent[
 
 export const emailClaimDecider: Decider<EmailClaim, ClaimEmail, EmailClaimEvent> = { initialState, evolve, decide };
 
-export const emailClaimStream = (normalizedEmail: string) => `customeremail-${normalizedEmail}`;
+/**
+ * The claim stream of an address as logs written before version 2 of the shop named it, with
+ * the address itself in the name. Registration still finds claims there; new claims are
+ * named by the email index (src/privacy/email-index.ts), which keeps addresses out of names.
+ */
+export const legacyEmailClaimStream = (normalizedEmail: string) => `customeremail-${normalizedEmail}`;

@@ -1,0 +1,69 @@
+import { Binary, MongoServerError, type Collection, type Db } from 'mongodb';
+import type { KeyState, KeyStore } from './key-store.js';
+import { newDataKey } from './sealing.js';
+
+/**
+ * The key store of a shop on MongoDB: the `data_keys` collection of the read models'
+ * database (the log is in EventStoreDB: keys and ciphertexts never share a server).
+ * A key is created with an upsert that only sets it on insert, so concurrent creators
+ * agree on the first one written; destroying unsets it and keeps a tombstone. The
+ * deployment should run MongoDB with encryption at rest (WiredTiger keeps freed pages until
+ * they are reused): the README says so. Nothing is cached, as in the embedded store.
+ */
+
+type KeyDocument = { _id: string; key?: Binary; createdAt: string; destroyedAt?: string };
+
+const COLLECTION = 'data_keys';
+const DUPLICATE_KEY = 11000;
+
+export class MongoKeyStore implements KeyStore {
+  private readonly collection: Collection<KeyDocument>;
+
+  constructor(db: Db) {
+    this.collection = db.collection<KeyDocument>(COLLECTION);
+  }
+
+  async keys(ids: readonly string[], options: { create?: boolean } = {}): Promise<Map<string, KeyState>> {
+    let states = await this.read(ids);
+    const missing = ids.filter((id) => !states.has(id));
+    if (options.create && missing.length > 0) {
+      const now = new Date().toISOString();
+      const upserts = missing.map((id) => ({
+        updateOne: { filter: { _id: id }, update: { $setOnInsert: { key: new Binary(newDataKey()), createdAt: now } }, upsert: true },
+      }));
+      // Two upserts of one id racing may both insert: the server refuses the second with a
+      // duplicate key error, and the document the first wrote is the one both then read.
+      await this.collection.bulkWrite(upserts, { ordered: false, writeConcern: { w: 'majority', journal: true } }).catch((error: unknown) => {
+        if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY) && !isDuplicateOnly(error)) throw error;
+      });
+      states = await this.read(ids);
+    }
+    return states;
+  }
+
+  async destroy(id: string, at: string): Promise<void> {
+    await this.collection.updateOne(
+      { _id: id },
+      { $unset: { key: '' }, $min: { destroyedAt: at }, $setOnInsert: { createdAt: at } },
+      { upsert: true, writeConcern: { w: 'majority', journal: true } },
+    );
+  }
+
+  /** The read-model store owns the client. */
+  async close(): Promise<void> {}
+
+  private async read(ids: readonly string[]): Promise<Map<string, KeyState>> {
+    const states = new Map<string, KeyState>();
+    for (const doc of await this.collection.find({ _id: { $in: [...ids] } }, { readConcern: { level: 'majority' } }).toArray()) {
+      states.set(doc._id, doc.key ? { key: Buffer.from(doc.key.buffer) } : { destroyedAt: doc.destroyedAt ?? '' });
+    }
+    return states;
+  }
+}
+
+/** A bulk write whose every error is a duplicate key (concurrent upserts of the same ids). */
+const isDuplicateOnly = (error: unknown): boolean => {
+  const writeErrors = (error as { writeErrors?: { code?: number }[] | { code?: number } } | null)?.writeErrors;
+  const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
+  return list.length > 0 && list.every((e) => e.code === DUPLICATE_KEY);
+};

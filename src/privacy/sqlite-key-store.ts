@@ -1,0 +1,87 @@
+import Database from 'better-sqlite3';
+import { privateDatabaseFile } from '../infrastructure/private-files.js';
+import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS, WriteLockQueue } from '../infrastructure/sqlite-write-lock.js';
+import type { KeyState, KeyStore } from './key-store.js';
+import { newDataKey } from './sealing.js';
+
+/**
+ * The embedded key store: `keys.db` in DATA_DIR, a file of its own (0600) apart from the
+ * log, shared by every process of the DATA_DIR. Durable (WAL, synchronous=FULL): a key
+ * that sealed an appended value must never be lost. `secure_delete` zeroes a destroyed
+ * key's bytes in the database file, and a TRUNCATE checkpoint after each destruction
+ * empties the WAL, so no copy of the key stays in the store's files.
+ * Nothing is cached: every read asks the file, so a key destroyed by another process
+ * is gone for this one at once.
+ */
+
+const SCHEMA = `CREATE TABLE IF NOT EXISTS data_keys (
+  id TEXT PRIMARY KEY,
+  key BLOB,
+  created_at TEXT NOT NULL,
+  destroyed_at TEXT
+) WITHOUT ROWID`;
+
+type Row = { id: string; key: Buffer | null; destroyed_at: string | null };
+
+export class SqliteKeyStore implements KeyStore {
+  private readonly db: Database.Database;
+  private readonly writes = new WriteLockQueue();
+  private readonly select: Database.Statement<[string], Row>;
+  private readonly insert: Database.Statement<[string, Buffer, string]>;
+  private readonly tombstone: Database.Statement<[string, string]>;
+
+  constructor(path: string) {
+    privateDatabaseFile(path);
+    this.db = new Database(path);
+    this.db.pragma(`busy_timeout = ${DEFAULT_LOCK_WAIT_MS}`);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('secure_delete = ON');
+    this.db.exec(SCHEMA);
+    this.db.pragma(`busy_timeout = ${BUSY_SLICE_MS}`);
+    this.select = this.db.prepare('SELECT id, key, destroyed_at FROM data_keys WHERE id IN (SELECT value FROM json_each(?))');
+    this.insert = this.db.prepare('INSERT INTO data_keys (id, key, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING');
+    this.tombstone = this.db.prepare(
+      `INSERT INTO data_keys (id, key, created_at, destroyed_at) VALUES (?1, NULL, ?2, ?2)
+       ON CONFLICT (id) DO UPDATE SET key = NULL, destroyed_at = coalesce(destroyed_at, excluded.destroyed_at)`,
+    );
+  }
+
+  async keys(ids: readonly string[], options: { create?: boolean } = {}): Promise<Map<string, KeyState>> {
+    let states = this.read(ids);
+    const missing = ids.filter((id) => !states.has(id));
+    if (options.create && missing.length > 0) {
+      const now = new Date().toISOString();
+      await this.writes.run(this.db.transaction(() => missing.forEach((id) => this.insert.run(id, newDataKey(), now))).immediate);
+      states = this.read(ids);
+    }
+    return states;
+  }
+
+  async destroy(id: string, at: string): Promise<void> {
+    await this.writes.run(() => this.tombstone.run(id, at));
+    await this.checkpoint();
+  }
+
+  /** Empties the WAL into the file (whose freed bytes secure_delete zeroed); waits for readers of other processes a while. */
+  private async checkpoint(): Promise<void> {
+    for (let attempt = 0; ; attempt += 1) {
+      const [result] = this.db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      if (result && result.busy === 0) return;
+      if (attempt >= 200) throw new Error('keys.db: the WAL could not be emptied after a key was destroyed (another process keeps reading)');
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+
+  private read(ids: readonly string[]): Map<string, KeyState> {
+    const states = new Map<string, KeyState>();
+    for (const row of this.select.all(JSON.stringify(ids))) {
+      states.set(row.id, row.key ? { key: row.key } : { destroyedAt: row.destroyed_at ?? '' });
+    }
+    return states;
+  }
+}
