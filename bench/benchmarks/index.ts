@@ -20,4 +20,5 @@ export const BENCHMARKS: Record<BenchmarkName, () => Promise<Benchmark>> = {
   'long-stream': async () => (await import('./long-stream.js')).longStream,
   search: async () => (await import('./search.js')).searchBenchmark,
   'emmett-http': async () => (await import('./emmett-http.js')).emmettHttp,
+  privacy: async () => (await import('./privacy.js')).privacyBenchmark,
 };

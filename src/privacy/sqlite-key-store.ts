@@ -28,7 +28,7 @@ export class SqliteKeyStore implements KeyStore {
   private readonly writes = new WriteLockQueue();
   private readonly select: Database.Statement<[string], Row>;
   private readonly insert: Database.Statement<[string, Buffer, string]>;
-  private readonly tombstone: Database.Statement<[string, string]>;
+  private readonly tombstone: Database.Statement<[{ id: string; at: string }]>;
 
   constructor(path: string) {
     privateDatabaseFile(path);
@@ -42,7 +42,7 @@ export class SqliteKeyStore implements KeyStore {
     this.select = this.db.prepare('SELECT id, key, destroyed_at FROM data_keys WHERE id IN (SELECT value FROM json_each(?))');
     this.insert = this.db.prepare('INSERT INTO data_keys (id, key, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING');
     this.tombstone = this.db.prepare(
-      `INSERT INTO data_keys (id, key, created_at, destroyed_at) VALUES (?1, NULL, ?2, ?2)
+      `INSERT INTO data_keys (id, key, created_at, destroyed_at) VALUES (@id, NULL, @at, @at)
        ON CONFLICT (id) DO UPDATE SET key = NULL, destroyed_at = coalesce(destroyed_at, excluded.destroyed_at)`,
     );
   }
@@ -59,7 +59,7 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async destroy(id: string, at: string): Promise<void> {
-    await this.writes.run(() => this.tombstone.run(id, at));
+    await this.writes.run(() => this.tombstone.run({ id, at }));
     await this.checkpoint();
   }
 
