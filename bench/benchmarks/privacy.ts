@@ -18,6 +18,7 @@ import { round, throughput, type BenchOptions, type Metric } from '../support/me
  * appends, nothing sealed), in interleaved pairs. Then reading them back: `$all` in pages
  * of 1,000, opened (every value deciphered, keys fetched per page) against the raw read.
  * The customers' keys exist before the run: a customer's key is made once, at registration.
+ * The raw read is served from the store's cache of its tail: the anchor is the read without any opening.
  */
 
 const CUSTOMERS = 500;
@@ -45,10 +46,12 @@ const run = async (total: number, sealed: boolean): Promise<Run> => {
   const append = await throughput(total, APPEND_CONCURRENCY, async (i) => {
     await store.appendToStream(`customer-B${i}`, [events[i]!], { expectedRevision: 'no_stream' });
   });
+  // Read as a rebuild in another process reads: nothing opened before (a fresh layer over the same files).
+  const reader: EventStore = sealed ? new PersonalDataEventStore(raw, keys) : raw;
   const started = performance.now();
   let read = 0;
   for (let from = 1; ; ) {
-    const page = await store.readAll({ fromPosition: from, maxCount: 1000 });
+    const page = await reader.readAll({ fromPosition: from, maxCount: 1000 });
     read += page.length;
     if (page.length < 1000) break;
     from = page[page.length - 1]!.position + 1;
@@ -72,8 +75,7 @@ export const privacyBenchmark = async ({ quick }: BenchOptions): Promise<Metric[
       unit: 'events/s',
       anchors: { append_durable_unsealed: round(medianOf(pairs, (p) => p.anchor.append)) },
       ratios: [append],
-      target: '>= 0.8 x append_durable_unsealed (the same events, nothing sealed)',
-      met: append.median >= 0.8,
+      // No target of the issue's: the cost is reported (the README and the closing note give it).
       params: { events: total, concurrency: APPEND_CONCURRENCY, customers: CUSTOMERS, sealed_values_per_event: 4 },
     },
     {

@@ -9,9 +9,11 @@ import type {
   RecordedEvent,
   SubscribeToAllOptions,
 } from '../infrastructure/event-store/event-store.js';
-import { KeyDestroyedError, keyIds, type DataKey, type KeyPurpose, type KeyStore } from './key-store.js';
+import { LruCache } from '../infrastructure/lru-cache.js';
+import { KeyDestroyedError, keyIds, type DataKey, type KeyPurpose, type KeyState, type KeyStore } from './key-store.js';
+import { forgetKey } from './sealing.js';
 import { classificationOf } from './personal-data.js';
-import { holdsPersonal, openData, purposesToSeal, sealData, sealedKeyIds, UnclassifiedDataError } from './personal-fields.js';
+import { holdsPersonal, openData, sealedKeyIds, sealTaken, takePersonal, UnclassifiedDataError } from './personal-fields.js';
 
 /**
  * The event store every part of the shop uses: another event store (embedded or
@@ -26,6 +28,14 @@ import { holdsPersonal, openData, purposesToSeal, sealData, sealedKeyIds, Unclas
  */
 export class PersonalDataEventStore implements EventStore {
   private readonly personalTypes = new Map<string, boolean>();
+  /** What this process sealed or opened lately (see OpenedValues): about a few MB at most. */
+  private readonly opened = new LruCache<string, unknown[]>(20_000);
+  /**
+   * Keys this process sealed with lately. Sealing with a key that another process destroyed
+   * meanwhile is harmless (nobody can open the value: it reads as ERASED), so appends need
+   * not ask the store each time; opening always asks it.
+   */
+  private readonly sealing = new LruCache<string, DataKey>(10_000);
 
   constructor(
     private readonly inner: EventStore,
@@ -79,36 +89,59 @@ export class PersonalDataEventStore implements EventStore {
   }
 
   private async sealAll(events: readonly EventToAppend[]): Promise<EventToAppend[]> {
-    const needs = events.map((event) => ({ event, purposes: purposesToSeal(event.type, event.data) }));
+    const taken = events.map((event) => ({ event, ...takePersonal(event.type, event.data) }));
     const ids = new Set<string>();
-    for (const { event, purposes } of needs) {
-      if (purposes.size === 0) continue;
+    for (const { event, taken: values } of taken) {
+      if (values.size === 0) continue;
       const customerId = event.data.customerId;
       if (typeof customerId !== 'string' || customerId === '') throw new UnclassifiedDataError(event.type, 'customerId (an event with personal data names its customer)');
-      for (const purpose of purposes) ids.add(keyIds.of(purpose, customerId));
+      for (const purpose of values.keys()) ids.add(keyIds.of(purpose, customerId));
     }
     if (ids.size === 0) return [...events];
-    const states = await this.keys.keys([...ids], { create: true });
-    return needs.map(({ event, purposes }) => {
-      if (purposes.size === 0) return event;
+    const states = await this.sealingKeys([...ids]);
+    return taken.map(({ event, rest, taken: values }) => {
+      if (values.size === 0) return event;
       const customerId = event.data.customerId as string;
       const keys = new Map<KeyPurpose, DataKey>();
-      for (const purpose of purposes) {
+      for (const purpose of values.keys()) {
         const id = keyIds.of(purpose, customerId);
         const state = states.get(id);
         if (!state || !('key' in state)) throw new KeyDestroyedError(id);
         keys.set(purpose, state.key);
       }
-      return { ...event, data: sealData(event.type, event.data, customerId, keys) };
+      return { ...event, data: sealTaken(rest, values, customerId, keys, this.opened) };
     });
+  }
+
+  private async sealingKeys(ids: string[]): Promise<Map<string, KeyState>> {
+    const states = new Map<string, KeyState>();
+    const missing: string[] = [];
+    for (const id of ids) {
+      const key = this.sealing.get(id);
+      if (key) states.set(id, { key });
+      else missing.push(id);
+    }
+    if (missing.length === 0) return states;
+    for (const [id, state] of await this.keys.keys(missing, { create: true })) {
+      states.set(id, state);
+      if ('key' in state) this.sealing.set(id, state.key);
+    }
+    return states;
+  }
+
+  /** Destroys a key (the erasure's and the retention's way): this process forgets it at once too. */
+  async destroyKey(id: string, at: string): Promise<void> {
+    this.sealing.delete(id);
+    forgetKey(id);
+    await this.keys.destroy(id, at);
   }
 
   private async openAll(events: RecordedEvent[]): Promise<RecordedEvent[]> {
     const ids = new Set<string>();
-    for (const event of events) if (this.personal(event.type)) sealedKeyIds(event.type, event.data, ids);
+    for (const event of events) if (this.personal(event.type)) sealedKeyIds(event.data, ids);
     if (ids.size === 0) return events;
     const states = await this.keys.keys([...ids]);
-    return events.map((event) => (this.personal(event.type) ? { ...event, data: openData(event.type, event.data, states) } : event));
+    return events.map((event) => (this.personal(event.type) ? { ...event, data: openData(event.data, states, this.opened) } : event));
   }
 
   private personal(type: string): boolean {

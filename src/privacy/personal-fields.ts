@@ -5,9 +5,16 @@ import { classificationOf, type Classification } from './personal-data.js';
 import { open, seal, sealedParts } from './sealing.js';
 
 /**
- * Walks an event's data along its classification (personal-data.ts): which keys sealing
- * it needs, the data with every personal leaf sealed, and the data with every sealed leaf
- * opened (or read as ERASED when its key is gone). Pure apart from the IVs' randomness.
+ * How an event's personal values are stored: taken out of its data and sealed together,
+ * one sealed value per purpose, under `$sealed`:
+ *
+ *     { customerId, role, ..., $sealed: { profile: { paths: [["email"], ["name"], ...], value: "pd1:..." } } }
+ *
+ * `paths` (field names and list indexes, nothing personal) say where the values go back when
+ * the event is read; the sealed value is the JSON list of those values. A value whose key
+ * was destroyed reads as ERASED at each of its paths, so the data keeps its shape (an
+ * address keeps its fields, each one ERASED). One encryption per purpose and event, not one
+ * per value: sealing costs little beside the durable append.
  */
 
 /** Thrown when an event type, or a field of one, is not in the inventory of personal data: classify it there first. */
@@ -23,100 +30,117 @@ export class UnclassifiedDataError extends Error {
 }
 
 type Data = Record<string, unknown>;
+type Path = Array<string | number>;
+type Taken = Map<KeyPurpose, Array<{ path: Path; value: unknown }>>;
+type SealedPart = { paths: Path[]; value: string };
 
-/** Whether a classification holds any personal leaf (cached per event type by the caller). */
+/**
+ * Values already opened (or sealed) by this process, by sealed text: a projection runner,
+ * the saga and the command handler all read the same events, and each would decipher them
+ * again. Consulted only once the key store has answered that the key exists.
+ */
+export type OpenedValues = { get(sealed: string): unknown[] | undefined; set(sealed: string, values: unknown[]): void };
+
+/** Where sealed parts are kept in stored data (a name no event field has). */
+export const SEALED = '$sealed';
+
+/** Whether a classification holds any personal part (cached per event type by the caller). */
 export const holdsPersonal = (classification: Classification): boolean =>
   typeof classification === 'string' ? classification !== 'plain' : Object.values(classification).some(holdsPersonal);
 
-/** The purposes whose keys sealing this event's data takes (none for an event with no personal value). */
-export const purposesToSeal = (type: string, data: Data): Set<KeyPurpose> => {
+/**
+ * The data without its personal values, and those values by purpose with their paths.
+ * Throws UnclassifiedDataError for a type or field (at any depth) the inventory lacks.
+ */
+export const takePersonal = (type: string, data: Data): { rest: Data; taken: Taken } => {
   const classification = classificationOf(type);
   if (!classification) throw new UnclassifiedDataError(type);
-  const purposes = new Set<KeyPurpose>();
-  const visit = (value: unknown, c: Classification, path: string) => {
-    if (value === undefined || value === null) return;
+  const taken: Taken = new Map();
+  const visit = (value: unknown, c: Classification, path: Path): unknown => {
+    if (value === undefined || value === null) return value;
     if (typeof c === 'string') {
-      if (c !== 'plain' && hasLeaf(value)) purposes.add(c);
-      return;
+      if (c === 'plain') return value;
+      const list = taken.get(c) ?? [];
+      list.push({ path, value });
+      taken.set(c, list);
+      return undefined;
     }
-    if ('each' in c && typeof c.each !== 'undefined' && Object.keys(c).length === 1) {
-      if (Array.isArray(value)) value.forEach((item, i) => visit(item, c.each as Classification, `${path}[${i}]`));
-      return;
-    }
-    if (typeof value !== 'object' || Array.isArray(value)) return;
+    if (isEach(c)) return Array.isArray(value) ? value.map((item, i) => visit(item, c.each, [...path, i])) : value;
+    if (typeof value !== 'object' || Array.isArray(value)) return value;
+    const out: Data = {};
     for (const [field, inner] of Object.entries(value)) {
       const fieldClass = (c as Record<string, Classification>)[field];
-      if (fieldClass === undefined) throw new UnclassifiedDataError(type, `${path}${field}`);
-      visit(inner, fieldClass, `${path}${field}.`);
+      if (fieldClass === undefined) throw new UnclassifiedDataError(type, [...path, field].join('.'));
+      const kept = visit(inner, fieldClass, [...path, field]);
+      if (kept !== undefined || inner === undefined) out[field] = kept;
     }
+    return out;
   };
-  visit(data, classification, '');
-  return purposes;
+  return { rest: visit(data, classification, []) as Data, taken };
 };
 
-const hasLeaf = (value: unknown): boolean =>
-  typeof value === 'string' || typeof value === 'number' || (typeof value === 'object' && value !== null && Object.values(value).some(hasLeaf));
-
-/** The data with every personal leaf sealed with the customer's key of its purpose. */
-export const sealData = (type: string, data: Data, customerId: string, keys: ReadonlyMap<KeyPurpose, DataKey>): Data => {
-  const classification = classificationOf(type)!;
-  const sealLeaves = (value: unknown, purpose: KeyPurpose): unknown => {
-    if (typeof value === 'string' || typeof value === 'number') return seal(keyIds.of(purpose, customerId), keys.get(purpose)!, value);
-    if (Array.isArray(value)) return value.map((item) => sealLeaves(item, purpose));
-    if (typeof value === 'object' && value !== null) return mapValues(value as Data, (inner) => sealLeaves(inner, purpose));
-    return value;
-  };
-  return walk(data, classification, sealLeaves) as Data;
+/** The stored data: what `takePersonal` left, plus each purpose's values sealed with the customer's key. */
+export const sealTaken = (rest: Data, taken: Taken, customerId: string, keys: ReadonlyMap<KeyPurpose, DataKey>, opened?: OpenedValues): Data => {
+  const sealed: Record<string, SealedPart> = {};
+  for (const [purpose, values] of taken) {
+    const clear = values.map((v) => v.value);
+    const value = seal(keyIds.of(purpose, customerId), keys.get(purpose)!, clear);
+    sealed[purpose] = { paths: values.map((v) => v.path), value };
+    opened?.set(value, clear);
+  }
+  return { ...rest, [SEALED]: sealed };
 };
 
-/** The key ids of the sealed leaves of an event's data (to fetch before opening). */
-export const sealedKeyIds = (type: string, data: Data, into: Set<string>): void => {
-  const classification = classificationOf(type);
-  if (!classification) return;
-  const collect = (value: unknown): unknown => {
-    const parts = sealedParts(value);
+/** The key ids stored data was sealed with. */
+export const sealedKeyIds = (data: Data, into: Set<string>): void => {
+  const sealed = data[SEALED] as Record<string, SealedPart> | undefined;
+  if (!sealed) return;
+  for (const part of Object.values(sealed)) {
+    const parts = sealedParts(part.value);
     if (parts) into.add(parts.keyId);
-    else if (Array.isArray(value)) value.forEach(collect);
-    else if (typeof value === 'object' && value !== null) Object.values(value).forEach(collect);
-    return value;
-  };
-  walk(data, classification, collect);
+  }
 };
 
 /**
- * The data with every sealed leaf opened with its key, or ERASED when the key was destroyed
- * (or is unknown). Values stored in clear (by a version before sealing) are left as they are.
+ * The data as it was appended: each sealed part opened with its key and its values put back
+ * at their paths, or ERASED at each path when the key was destroyed (or is unknown). Data
+ * with nothing sealed (an event with no personal value, or stored by a version before
+ * sealing) is returned as it is. Throws when a sealed value was altered.
  */
-export const openData = (type: string, data: Data, keys: ReadonlyMap<string, KeyState>): Data => {
-  const classification = classificationOf(type);
-  if (!classification) return data;
-  const openLeaves = (value: unknown): unknown => {
-    const parts = sealedParts(value);
-    if (parts) {
-      const state = keys.get(parts.keyId);
-      return state && 'key' in state ? open(parts, state.key) : ERASED;
+export const openData = (data: Data, keys: ReadonlyMap<string, KeyState>, opened?: OpenedValues): Data => {
+  const sealed = data[SEALED] as Record<string, SealedPart> | undefined;
+  if (!sealed) return data;
+  const { [SEALED]: _sealed, ...out } = data;
+  // The stored data may be shared (the store's cache): only the containers on a path are copied.
+  const copied = new Set<unknown>([out]);
+  for (const part of Object.values(sealed)) {
+    const parts = sealedParts(part.value);
+    const state = parts ? keys.get(parts.keyId) : undefined;
+    let values: unknown[] | undefined;
+    if (parts && state && 'key' in state) {
+      values = opened?.get(part.value) ?? (open(parts, state.key) as unknown[]);
+      opened?.set(part.value, values);
     }
-    if (Array.isArray(value)) return value.map(openLeaves);
-    if (typeof value === 'object' && value !== null) return mapValues(value as Data, openLeaves);
-    return value;
-  };
-  return walk(data, classification, openLeaves) as Data;
-};
-
-/** The value with `leaf` applied to every part classified personal (a new object; the input is never changed). */
-const walk = (value: unknown, c: Classification, leaf: (value: unknown, purpose: KeyPurpose) => unknown): unknown => {
-  if (value === undefined || value === null) return value;
-  if (typeof c === 'string') return c === 'plain' ? value : leaf(value, c);
-  if ('each' in c && Object.keys(c).length === 1) {
-    return Array.isArray(value) ? value.map((item) => walk(item, c.each as Classification, leaf)) : value;
+    part.paths.forEach((path, i) => put(out, path, values ? values[i] : ERASED, copied));
   }
-  if (typeof value !== 'object' || Array.isArray(value)) return value;
-  const fields = c as Record<string, Classification>;
-  return mapValues(value as Data, (inner, field) => (fields[field] === undefined ? inner : walk(inner, fields[field]!, leaf)));
-};
-
-const mapValues = (value: Data, map: (inner: unknown, field: string) => unknown): Data => {
-  const out: Data = {};
-  for (const field of Object.keys(value)) out[field] = map(value[field], field);
   return out;
 };
+
+type Node = Record<string | number, unknown>;
+
+const put = (target: Data, path: Path, value: unknown, copied: Set<unknown>) => {
+  let node: Node = target;
+  for (let i = 0; i < path.length - 1; i += 1) {
+    const step = path[i]!;
+    let child = node[step] as Node | unknown[] | undefined;
+    if (child === undefined || child === null) child = typeof path[i + 1] === 'number' ? [] : {};
+    else if (!copied.has(child)) child = Array.isArray(child) ? [...child] : { ...child };
+    copied.add(child);
+    node[step] = child;
+    node = child as Node;
+  }
+  node[path[path.length - 1]!] = value;
+};
+
+const isEach = (c: Classification): c is { readonly each: Classification } =>
+  typeof c === 'object' && 'each' in c && Object.keys(c).length === 1;

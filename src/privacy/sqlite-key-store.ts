@@ -27,6 +27,7 @@ export class SqliteKeyStore implements KeyStore {
   private readonly db: Database.Database;
   private readonly writes = new WriteLockQueue();
   private readonly select: Database.Statement<[string], Row>;
+  private readonly selectOne: Database.Statement<[string], Row>;
   private readonly insert: Database.Statement<[string, Buffer, string]>;
   private readonly tombstone: Database.Statement<[{ id: string; at: string }]>;
 
@@ -40,6 +41,7 @@ export class SqliteKeyStore implements KeyStore {
     this.db.exec(SCHEMA);
     this.db.pragma(`busy_timeout = ${BUSY_SLICE_MS}`);
     this.select = this.db.prepare('SELECT id, key, destroyed_at FROM data_keys WHERE id IN (SELECT value FROM json_each(?))');
+    this.selectOne = this.db.prepare('SELECT id, key, destroyed_at FROM data_keys WHERE id = ?');
     this.insert = this.db.prepare('INSERT INTO data_keys (id, key, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING');
     this.tombstone = this.db.prepare(
       `INSERT INTO data_keys (id, key, created_at, destroyed_at) VALUES (@id, NULL, @at, @at)
@@ -79,7 +81,7 @@ export class SqliteKeyStore implements KeyStore {
 
   private read(ids: readonly string[]): Map<string, KeyState> {
     const states = new Map<string, KeyState>();
-    for (const row of this.select.all(JSON.stringify(ids))) {
+    for (const row of ids.length === 1 ? this.selectOne.all(ids[0]!) : this.select.all(JSON.stringify(ids))) {
       states.set(row.id, row.key ? { key: row.key } : { destroyedAt: row.destroyed_at ?? '' });
     }
     return states;

@@ -23,7 +23,8 @@ describe('HTTP accounts', () => {
       const stored = (await app.storedEvents()).filter((e) => events.some((o) => o.id === e.id));
       expect(JSON.stringify(stored.map((e) => e.data))).to.not.match(/ann|Ann|scrypt/);
       expect(stored[1]!.data).to.include({ customerId: res.body.customerId, role: 'customer' });
-      expect(String(stored[1]!.data.email)).to.match(/^pd1:profile-[0-9a-f-]{36}:/);
+      expect(stored[1]!.data).to.not.have.any.keys('email', 'name', 'passwordHash');
+      expect(JSON.stringify(stored[1]!.data.$sealed)).to.match(/"value":"pd1:profile-[0-9a-f-]{36}:/);
     });
 
     it('refuses an email that is taken, whatever its case (409), appending nothing', async () => {

@@ -33,6 +33,8 @@ const ordered = (customerId: string) =>
     createdAt: '2026-12-02T10:00:00.000Z',
   });
 
+const sealedValue = (stored: RecordedEvent) => (stored.data.$sealed as Record<string, { value: string }>).profile!.value;
+
 describe('The personal-data event store', () => {
   let raw: SqliteEventStore;
   let keys: SqliteKeyStore;
@@ -47,8 +49,13 @@ describe('The personal-data event store', () => {
   it('stores personal fields sealed and plain fields as they are', async () => {
     await store.appendToStream(`customer-${ANN}`, [registered(ANN, 'ann@example.com')]);
     const [stored] = await raw.readStream(`customer-${ANN}`);
-    expect(stored!.data).to.include({ customerId: ANN, role: 'customer', registeredAt: '2026-12-02T10:00:00.000Z' });
-    for (const field of ['email', 'name', 'passwordHash']) expect(stored!.data[field]).to.match(new RegExp(`^pd1:profile-${ANN}:`));
+    expect(stored!.data).to.deep.equal({
+      customerId: ANN,
+      role: 'customer',
+      registeredAt: '2026-12-02T10:00:00.000Z',
+      $sealed: { profile: { paths: [['email'], ['name'], ['passwordHash']], value: sealedValue(stored!) } },
+    });
+    expect(sealedValue(stored!)).to.match(new RegExp(`^pd1:profile-${ANN}:`));
     expect(JSON.stringify(stored)).to.not.match(/ann@example|Lovelace|scrypt/);
   });
 
@@ -56,7 +63,7 @@ describe('The personal-data event store', () => {
     await store.appendToStream(`customer-${ANN}`, [registered(ANN, 'same@example.com')]);
     await store.appendToStream(`customer-${BOB}`, [registered(BOB, 'same@example.com')]);
     const [a, b] = await raw.readAll();
-    expect(a!.data.name).to.not.equal(b!.data.name);
+    expect(sealedValue(a!).split(':').slice(2)).to.not.deep.equal(sealedValue(b!).split(':').slice(2));
   });
 
   it('opens them on every way out: a stream, $all, a subscription and its batches', async () => {
@@ -125,12 +132,13 @@ describe('The personal-data event store', () => {
     await store.appendToStream(`customer-${ANN}`, [registered(ANN, 'ann@example.com')]);
     await store.appendToStream(`customer-${BOB}`, [registered(BOB, 'bob@example.com')]);
     const [ann] = await raw.readStream(`customer-${ANN}`);
-    const sealed = String(ann!.data.email);
+    const sealed = sealedValue(ann!);
     const flipped = sealed.slice(0, -2) + (sealed.endsWith('A') ? 'B' : 'A') + sealed.slice(-1);
     const moved = sealed.replace(`profile-${ANN}`, `profile-${BOB}`);
-    for (const email of [flipped, moved]) {
+    for (const value of [flipped, moved]) {
       const forged = new SqliteEventStore({ path: ':memory:' });
-      await forged.appendToStream(`customer-${ANN}`, [{ ...registered(ANN, ''), data: { ...ann!.data, email } }]);
+      const $sealed = { profile: { ...(ann!.data.$sealed as { profile: object }).profile, value } };
+      await forged.appendToStream(`customer-${ANN}`, [{ ...registered(ANN, ''), data: { ...ann!.data, $sealed } }]);
       const reader = new PersonalDataEventStore(forged, keys);
       expect(await reader.readAll().catch((e) => e)).to.be.instanceOf(Error);
       await forged.close();
