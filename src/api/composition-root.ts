@@ -121,10 +121,11 @@ export const composeTools = async (config: Config, logger: Logger = pino({ level
 /** The read models, the key store (beside them on MongoDB) and the log sealed with its keys. */
 const registerStores = async (scope: DependencyContainer, config: Config, logger: Logger) => {
   const readModels = await openReadModels(config);
-  const keyStore = await openKeyStore(config, readModels);
+  const eventStore = await openPersonalEventStore(config, logger, await openKeyStore(config, readModels));
   scope.register(T.readModels, { useValue: readModels });
-  scope.register(T.keyStore, { useValue: keyStore });
-  scope.register(T.eventStore, { useValue: await openPersonalEventStore(config, logger, keyStore) });
+  // The keys as the sealing layer sees them: destroying one there is forgotten by the layer at once.
+  scope.register(T.keyStore, { useValue: eventStore.keys });
+  scope.register(T.eventStore, { useValue: eventStore });
 };
 
 const registerServices = (scope: DependencyContainer, config: Config) => {

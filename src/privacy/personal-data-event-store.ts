@@ -37,10 +37,27 @@ export class PersonalDataEventStore implements EventStore {
    */
   private readonly sealing = new LruCache<string, DataKey>(10_000);
 
+  /**
+   * The key store this layer reads, for everything else that needs it (the erasure destroys
+   * keys through it): a key destroyed here is forgotten by this layer at once. One destroyed
+   * by another process is forgotten for sealing when this process evicts it (see `sealing`).
+   */
+  readonly keys: KeyStore;
+
   constructor(
     private readonly inner: EventStore,
-    readonly keys: KeyStore,
-  ) {}
+    store: KeyStore,
+  ) {
+    this.keys = {
+      keys: (ids, options) => store.keys(ids, options),
+      destroy: async (id, at) => {
+        this.sealing.delete(id);
+        forgetKey(id);
+        await store.destroy(id, at);
+      },
+      close: () => store.close(),
+    };
+  }
 
   async appendToStream(streamName: string, events: readonly EventToAppend[], options?: AppendOptions): Promise<AppendResult> {
     return this.inner.appendToStream(streamName, await this.sealAll(events), options);
@@ -127,13 +144,6 @@ export class PersonalDataEventStore implements EventStore {
       if ('key' in state) this.sealing.set(id, state.key);
     }
     return states;
-  }
-
-  /** Destroys a key (the erasure's and the retention's way): this process forgets it at once too. */
-  async destroyKey(id: string, at: string): Promise<void> {
-    this.sealing.delete(id);
-    forgetKey(id);
-    await this.keys.destroy(id, at);
   }
 
   private async openAll(events: RecordedEvent[]): Promise<RecordedEvent[]> {

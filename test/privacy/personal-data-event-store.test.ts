@@ -93,7 +93,7 @@ describe('The personal-data event store', () => {
       event('CustomerAddressAdded', { customerId: ANN, address: { addressId: 'a-1', ...STREET }, addedAt: '2026-12-02T10:00:00.000Z' }),
     ]);
     await store.appendToStream('order-o-1', [ordered(ANN)]);
-    await keys.destroy(keyIds.profile(ANN), '2026-12-03T00:00:00.000Z');
+    await store.keys.destroy(keyIds.profile(ANN), '2026-12-03T00:00:00.000Z');
     const [reg, added] = await store.readStream(`customer-${ANN}`);
     expect(reg!.data).to.deep.equal({ customerId: ANN, email: ERASED, name: ERASED, passwordHash: ERASED, role: 'customer', registeredAt: '2026-12-02T10:00:00.000Z' });
     expect(added!.data.address).to.deep.equal({ addressId: 'a-1', line1: ERASED, city: ERASED, postalCode: ERASED, country: ERASED });
@@ -105,7 +105,7 @@ describe('The personal-data event store', () => {
 
   it('refuses personal data for a customer whose key was destroyed, appending nothing', async () => {
     await store.appendToStream(`customer-${ANN}`, [registered(ANN, 'ann@example.com')]);
-    await keys.destroy(keyIds.profile(ANN), '2026-12-03T00:00:00.000Z');
+    await store.keys.destroy(keyIds.profile(ANN), '2026-12-03T00:00:00.000Z');
     const head = await raw.headPosition();
     const error = await store
       .appendToStream(`customer-${ANN}`, [event('CustomerAddressAdded', { customerId: ANN, address: { addressId: 'a-2', ...STREET }, addedAt: 'x' })])
@@ -114,6 +114,17 @@ describe('The personal-data event store', () => {
     expect(await raw.headPosition()).to.equal(head);
     // Events without personal values still append for them (their orders go on).
     await store.appendToStream(`customer-${ANN}`, [event('CustomerRoleChanged', { customerId: ANN, role: 'admin', changedAt: 'x' })]);
+  });
+
+  it('reads as the placeholder what it sealed after another process destroyed the key (no value it cannot open is ever read)', async () => {
+    await store.appendToStream(`customer-${ANN}`, [registered(ANN, 'ann@example.com')]);
+    await keys.destroy(keyIds.profile(ANN), '2026-12-03T00:00:00.000Z'); // straight in the store: another process
+    await store.appendToStream(`customer-${ANN}`, [
+      event('CustomerAddressAdded', { customerId: ANN, address: { addressId: 'a-3', ...STREET }, addedAt: 'x' }),
+    ]);
+    const [reg, added] = await store.readStream(`customer-${ANN}`);
+    expect(reg!.data.email).to.equal(ERASED);
+    expect(added!.data.address).to.deep.equal({ addressId: 'a-3', line1: ERASED, city: ERASED, postalCode: ERASED, country: ERASED });
   });
 
   it('refuses an event type, or a field, the inventory does not classify, appending nothing', async () => {

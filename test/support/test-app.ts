@@ -94,8 +94,8 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
   const logger = pino({ level: 'silent' });
   const embedded = new SqliteEventStore({ path: join(dir.path, 'events.db') });
   // As the composition root does: personal fields sealed with keys kept apart from the log (keys.db).
-  const keyStore = new SqliteKeyStore(join(dir.path, 'keys.db'));
-  const eventStore = new PersonalDataEventStore(options.eventStore ? options.eventStore(embedded) : embedded, keyStore);
+  const eventStore = new PersonalDataEventStore(options.eventStore ? options.eventStore(embedded) : embedded, new SqliteKeyStore(join(dir.path, 'keys.db')));
+  const keyStore = eventStore.keys;
   const store = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
   const readModels = new ProjectionViews(store);
   const schema = eventSchema(UPCASTERS);
