@@ -1,7 +1,6 @@
-import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { tempDir } from '../../test/support/temp-dir.js';
-import { APPEND_CONCURRENCY, appendDurableRate, appendEvent } from '../support/durable-append.js';
+import { APPEND_CONCURRENCY, appendDurableRate, appendEvent, rawCommits } from '../support/durable-append.js';
 import { interleaved, medianOf, ratioOf } from '../support/interleave.js';
 import { round, sleep, type BenchOptions, type Metric } from '../support/metrics.js';
 
@@ -48,31 +47,6 @@ export const appendDurable = async ({ quick }: BenchOptions): Promise<Metric> =>
     met: overBatch.median >= 0.5 && overSingle.median >= 5 && (!overEmmett || overEmmett.median >= 10),
     params: { events: total, concurrency: CONCURRENCY, batch: CONCURRENCY, per_commit_events: perCommit, ...(emmett?.anchor ? { emmett_sqlite_concurrency: 1, emmett_sqlite_errors_retried: emmett.anchor.errors } : { emmett_sqlite: 'not installed or failing' }) },
   };
-};
-
-/** better-sqlite3 alone, into a table shaped like ours: `perTransaction` inserts to a commit (1: each on its own). */
-const rawCommits = (total: number, synchronous: 'FULL' | 'NORMAL', perTransaction: number) => {
-  const dir = tempDir('bench-raw-');
-  const db = new Database(join(dir.path, 'raw.db'));
-  db.pragma('journal_mode = WAL');
-  db.pragma(`synchronous = ${synchronous}`);
-  db.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY, stream_name TEXT NOT NULL, revision INTEGER NOT NULL, event_id TEXT NOT NULL,
-    type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, recorded_at TEXT NOT NULL);
-    CREATE UNIQUE INDEX by_stream ON events (stream_name, revision); CREATE UNIQUE INDEX by_id ON events (stream_name, event_id);`);
-  const insert = db.prepare('INSERT INTO events (stream_name, revision, event_id, type, data, metadata, recorded_at) VALUES (?, 0, ?, ?, ?, ?, ?)');
-  const commit = db.transaction((from: number, to: number, events: Array<ReturnType<typeof event>>) => {
-    for (let i = from; i < to; i += 1) {
-      const e = events[i]!;
-      insert.run(`inventory-R${i}`, e.id, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata), new Date().toISOString());
-    }
-  });
-  const events = Array.from({ length: total }, (_, i) => event(i));
-  const started = performance.now();
-  for (let i = 0; i < total; i += perTransaction) commit(i, Math.min(total, i + perTransaction), events);
-  const rate = total / ((performance.now() - started) / 1000);
-  db.close();
-  dir.remove();
-  return rate;
 };
 
 /**

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { v4 as uuid } from 'uuid';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
@@ -32,3 +33,29 @@ export const appendDurableRate = async (total: number): Promise<number> => {
   dir.remove();
   return rate;
 };
+
+/** better-sqlite3 alone, into a table shaped like the embedded store's: `perTransaction` inserts to a commit (1: each on its own). */
+export const rawCommits = (total: number, synchronous: 'FULL' | 'NORMAL', perTransaction: number) => {
+  const dir = tempDir('bench-raw-');
+  const db = new Database(join(dir.path, 'raw.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma(`synchronous = ${synchronous}`);
+  db.exec(`CREATE TABLE events (position INTEGER PRIMARY KEY, stream_name TEXT NOT NULL, revision INTEGER NOT NULL, event_id TEXT NOT NULL,
+    type TEXT NOT NULL, data TEXT NOT NULL, metadata TEXT NOT NULL, recorded_at TEXT NOT NULL);
+    CREATE UNIQUE INDEX by_stream ON events (stream_name, revision); CREATE UNIQUE INDEX by_id ON events (stream_name, event_id);`);
+  const insert = db.prepare('INSERT INTO events (stream_name, revision, event_id, type, data, metadata, recorded_at) VALUES (?, 0, ?, ?, ?, ?, ?)');
+  const commit = db.transaction((from: number, to: number, events: Array<ReturnType<typeof appendEvent>>) => {
+    for (let i = from; i < to; i += 1) {
+      const e = events[i]!;
+      insert.run(`inventory-R${i}`, e.id, e.type, JSON.stringify(e.data), JSON.stringify(e.metadata), new Date().toISOString());
+    }
+  });
+  const events = Array.from({ length: total }, (_, i) => appendEvent(i));
+  const started = performance.now();
+  for (let i = 0; i < total; i += perTransaction) commit(i, Math.min(total, i + perTransaction), events);
+  const rate = total / ((performance.now() - started) / 1000);
+  db.close();
+  dir.remove();
+  return rate;
+};
+
