@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -31,6 +31,9 @@ export type System = {
  * to a file of its own, then linked into place, which only the first can do.
  */
 export const jwtSecret = (config: Config): string => config.jwtSecret ?? keptSecret(config.dataDir, 'jwt-secret');
+
+/** The key the login throttle makes its pseudonyms of accounts with (see LoginThrottle): derived from the JWT secret, the same in every process. */
+export const loginPseudonymKey = (config: Config): string => createHmac('sha256', jwtSecret(config)).update('login-throttle pseudonyms').digest('base64url');
 
 /**
  * The carrier's webhook secret: configured, or (on the embedded default, one host) generated
