@@ -97,7 +97,8 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
         const admin = await bootstrapAdmin(deps, config.adminEmail, config.adminPassword, systemContext('bootstrap-admin'));
         // Always logged, whatever LOG_LEVEL says: the operator needs to know the admin can sign in.
         deps.logger.child({}, { level: 'info' }).info(
-          { email: config.adminEmail, customerId: admin.customerId, created: admin.position !== undefined },
+          // Not its email: no log line carries one (issue 17); the operator set ADMIN_EMAIL and knows it.
+          { customerId: admin.customerId, created: admin.position !== undefined },
           'admin account ready',
         );
       } else deps.logger.warn('ADMIN_EMAIL / ADMIN_PASSWORD are not set: no admin account is created');
@@ -106,7 +107,8 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
         const count = await seedDemoCatalog(deps.commands, config.currency, systemContext('seed-demo'));
         deps.logger.info({ products: count }, 'empty store: demo catalog created');
       }
-      purge = setInterval(() => void deps.idempotency.purgeExpired().catch(() => undefined), 3600_000).unref();
+      // Every 5 minutes: an answer holding personal fields lives 15 minutes (see IdempotencyKeys), and its bytes go with the purge.
+      purge = setInterval(() => void deps.idempotency.purgeExpired().catch(() => undefined), 300_000).unref();
       const app = edge.createApp(deps);
       server = await new Promise<Server>((resolve, reject) => {
         const listening = app.listen(config.port, config.host, () => resolve(listening)).once('error', reject);
