@@ -65,13 +65,13 @@ export type CustomerExport = { filename: string; chunks: () => AsyncGenerator<st
 export const prepareExport = async (deps: ExportDeps, customerId: string, now: Date): Promise<CustomerExport | null> => {
   const gathered = await gatherState(deps, customerId);
   if (!gathered) return null;
-  const { state, streams, inventory } = gathered;
+  const { state, streams, shared } = gathered;
   const head = { exportedAt: now.toISOString(), customerId, withheld: WITHHELD_FIELDS, ...state };
   async function* chunks(): AsyncGenerator<string> {
     // The whole document but its last field, then the events one by one.
     yield `${JSON.stringify(head).slice(0, -1)},"events":[`;
     let first = true;
-    for await (const event of customerEvents(deps, customerId, streams, inventory)) {
+    for await (const event of customerEvents(deps, customerId, streams, shared)) {
       yield `${first ? '' : ','}${JSON.stringify(event)}`;
       first = false;
     }
@@ -112,7 +112,6 @@ const gatherState = async (deps: ExportDeps, customerId: string) => {
   };
   const streams = [
     customerStream(customerId),
-    emailClaimStreamOf(profile.email),
     walletStream(customerId),
     cartStream(customerId),
     ...orders.map((o) => orderStream(o.orderId)),
@@ -121,7 +120,10 @@ const gatherState = async (deps: ExportDeps, customerId: string) => {
     ...subscriptions.map((s) => subscriptionStream(String(s.subscriptionId))),
     ...reviews.map((r) => reviewStream(String(r.reviewId))),
   ];
-  return { state, streams, inventory: inventory.skus };
+  // Streams shared with others, of which only the customer's events are theirs: the email's claim
+  // (claimed again by whoever registers the address after an erasure), the SKUs' notify-me requests.
+  const shared = [emailClaimStreamOf(profile.email), ...inventory.skus.map(inventoryStream)];
+  return { state, streams, shared };
 };
 
 /** The stream that claims the customer's email address (the one place that knows how it is named). */
@@ -166,14 +168,14 @@ const backInStockRequests = async (deps: ExportDeps, customerId: string) => {
   return { waiting, skus };
 };
 
-/** Every event of the customer's own streams, then their notify-me requests on the shared inventory streams. */
-async function* customerEvents(deps: ExportDeps, customerId: string, streams: readonly string[], skus: readonly string[]): AsyncGenerator<ExportedEvent> {
+/** Every event of the customer's own streams, then theirs of the streams they share with others. */
+async function* customerEvents(deps: ExportDeps, customerId: string, streams: readonly string[], shared: readonly string[]): AsyncGenerator<ExportedEvent> {
   for (const stream of streams) {
     for await (const event of pagesOf(deps, stream)) yield exported(event);
   }
-  for (const sku of skus) {
-    for await (const event of pagesOf(deps, inventoryStream(sku))) {
-      if (event.type === 'BackInStockRequested' && event.data.customerId === customerId) yield exported(event);
+  for (const stream of shared) {
+    for await (const event of pagesOf(deps, stream)) {
+      if (event.data.customerId === customerId) yield exported(event);
     }
   }
 }

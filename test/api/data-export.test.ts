@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import type supertest from 'supertest';
 import { registerCustomer } from '../../src/commands/accounts.js';
+import { normalizeEmail } from '../../src/domain/customer/customer.js';
+import { emailClaimStream } from '../../src/domain/customer/email-claim.js';
 import type { EventStore, ReadStreamOptions } from '../../src/infrastructure/event-store/event-store.js';
 import { prepareExport, WITHHELD_FIELDS } from '../../src/privacy/export.js';
 import { ADDRESS, addToCart, buy, getOrder, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
@@ -139,6 +141,17 @@ describe('HTTP data export', () => {
     for (const value of [other.customerId, other.email, 'Ottoline', '9 Elsewhere Row', theirs]) expect(text, value).not.to.include(value);
     const mine = JSON.stringify(ok(await exportOf(other)));
     for (const value of [shopper.customerId, shopper.email, NAME, STREET, LABEL, REVIEW]) expect(mine, value).not.to.include(value);
+  });
+
+  it("takes of the email's claim stream only the customer's own claim (the address is claimed again after an erasure)", async () => {
+    const shopper = await app.customer('Claimant');
+    const successor = '7d3e9f10-2b4c-4d6e-8f1a-3c5e7a9b1d2f';
+    const claim = { email: normalizeEmail(shopper.email), customerId: successor, claimedAt: new Date().toISOString() };
+    await app.deps.eventStore.appendToStream(emailClaimStream(normalizeEmail(shopper.email)), [{ id: '0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f', type: 'CustomerEmailClaimed', data: claim, metadata: {} }]);
+    const body = ok(await exportOf(shopper));
+    const claims = body.events.filter((e: { type: string }) => e.type === 'CustomerEmailClaimed');
+    expect(claims.map((e: { data: { customerId: string } }) => e.data.customerId)).to.deep.equal([shopper.customerId]);
+    expect(JSON.stringify(body)).not.to.include(successor);
   });
 
   it('answers a customer who has done nothing yet: the profile and the account events, empty lists', async () => {
