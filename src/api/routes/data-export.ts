@@ -1,5 +1,4 @@
-import { once } from 'node:events';
-import type { RequestHandler } from 'express';
+import type { RequestHandler, Response } from 'express';
 import { NotFoundError } from '../../domain/shared/errors.js';
 import { prepareExport } from '../../privacy/export.js';
 import { cartSchema } from '../../projections/carts/schemas.js';
@@ -31,7 +30,7 @@ const handlers = (deps: AppDeps) => {
       if (!first.done) res.write(first.value);
       for await (const chunk of chunks) {
         if (res.destroyed) return;
-        if (!res.write(chunk)) await once(res, 'drain');
+        if (!res.write(chunk)) await drainedOrClosed(res);
       }
       res.end();
     } catch (error) {
@@ -43,6 +42,16 @@ const handlers = (deps: AppDeps) => {
 
   return { exportMyData };
 };
+
+/** Resolves when the answer takes more (drain), or will never (the client went away). */
+const drainedOrClosed = (res: Response) =>
+  new Promise<void>((resolve) => {
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.on('drain', done).on('close', done);
+  });
 
 const event = obj({ stream: str(), revision: int({ minimum: 0 }), type: str(), recordedAt: time(), data: { type: 'object' } });
 const notification = obj(
