@@ -1,5 +1,7 @@
 import { expect } from 'chai';
+import { EventEmitter } from 'node:events';
 import type supertest from 'supertest';
+import { dataExportRoutes } from '../../src/api/routes/data-export.js';
 import { registerCustomer } from '../../src/commands/accounts.js';
 import { normalizeEmail } from '../../src/domain/customer/customer.js';
 import { emailClaimStream } from '../../src/domain/customer/email-claim.js';
@@ -205,6 +207,41 @@ describe('HTTP data export', () => {
         (error: Error) => ({ status: 0, complete: false, error }),
       );
       expect(failed.complete, 'the client must not take a truncated export for a whole one').to.equal(false);
+    } finally {
+      store.readStream = readStream;
+    }
+  });
+
+  it('stops reading the log when the client goes away while the answer waits to drain', async () => {
+    const { shopper } = await busyCustomer();
+    let reads = 0;
+    const store = app.deps.eventStore;
+    const readStream = store.readStream.bind(store);
+    store.readStream = async (name: string, options?: ReadStreamOptions) => {
+      reads += 1;
+      return readStream(name, options);
+    };
+    // An answer whose buffer is always full: every write waits for a drain that never comes.
+    const res = Object.assign(new EventEmitter(), {
+      destroyed: false,
+      written: [] as string[],
+      status() { return res; },
+      type() { return res; },
+      set() { return res; },
+      write(chunk: string) { res.written.push(chunk); return false; },
+      end() { throw new Error('a client that went away cannot be answered to the end'); },
+      destroy() { res.destroyed = true; },
+    });
+    try {
+      const handler = dataExportRoutes.handlers(app.deps).exportMyData;
+      const done = Promise.resolve(handler({ principal: { customerId: shopper.customerId, role: 'customer' } } as never, res as never, () => undefined));
+      await eventually(() => (res.written.length >= 2 ? true : undefined));
+      const readsThen = reads;
+      res.destroyed = true;
+      res.emit('close');
+      await done;
+      expect(res.written.length).to.equal(2);
+      expect(reads).to.equal(readsThen);
     } finally {
       store.readStream = readStream;
     }
