@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { pino } from 'pino';
 import { superviseWorkers } from './cluster/workers.js';
+import { loggerOptions } from './api/log-privacy.js';
 import { ConfigError, loadConfig } from './config.js';
 
 /** Entry point: `npm start` (with WORKERS=n, the primary of n of these). Configuration comes from the environment (see README). */
@@ -9,7 +10,7 @@ const main = async () => {
   const config = loadConfig();
   // Logs are written asynchronously (a request does not wait for stdout) and flushed on shutdown.
   const destination = pino.destination({ sync: false });
-  const logger = pino({ level: config.logLevel }, destination);
+  const logger = pino(loggerOptions(config.logLevel), destination);
   if (config.workers > 1 && cluster.isPrimary) {
     // WORKERS=n: this process only starts and watches n shop processes (see cluster/workers.ts).
     const code = await superviseWorkers(logger.child({ role: 'primary' }), { count: config.workers });

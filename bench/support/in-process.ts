@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { compose } from '../../src/api/composition-root.js';
+import { loggerOptions } from '../../src/api/log-privacy.js';
 import type { AppDeps } from '../../src/api/deps.js';
 import { loadConfig } from '../../src/config.js';
 import { tempDir } from '../../test/support/temp-dir.js';
@@ -16,7 +17,7 @@ export const startShopHere = async (env: Record<string, string> = {}): Promise<R
   const dir = tempDir('bench-shop-here-');
   const config = loadConfig({ ...shopEnv(dir.path, env), HOST: '127.0.0.1', PORT: '0' });
   const destination = pino.destination({ dest: join(dir.path, 'server.log'), sync: false });
-  const system = await compose(config, pino({ level: config.logLevel }, destination));
+  const system = await compose(config, pino(loggerOptions(config.logLevel), destination));
   const port = await system.start();
   return {
     url: `http://127.0.0.1:${port}`,

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
+import { loggerOptions } from './log-privacy.js';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
 import { Cluster } from '../cluster/cluster.js';
 import { ProcessHost, ProjectionHost } from '../cluster/hosts.js';
@@ -30,7 +31,7 @@ import { once, T } from './composition-tokens.js';
 import { openDataDir } from './data-dir.js';
 import type { AppDeps } from './deps.js';
 import { registerGauges } from './gauges.js';
-import { carrierWebhookSecret, jwtSecret, lifecycle, type System } from './lifecycle.js';
+import { carrierWebhookSecret, jwtSecret, lifecycle, loginPseudonymKey, type System } from './lifecycle.js';
 
 export type { System } from './lifecycle.js';
 
@@ -45,7 +46,7 @@ type Edge = typeof import('./edge.js');
  */
 
 
-export const compose = async (config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<System> => {
+export const compose = async (config: Config, logger: Logger = pino(loggerOptions(config.logLevel))): Promise<System> => {
   openDataDir(config.dataDir, logger);
   const scope = rootContainer.createChildContainer();
   scope.register(T.config, { useValue: config });
@@ -87,7 +88,7 @@ export type Tools = {
   close(): Promise<void>;
 };
 
-export const composeTools = async (config: Config, logger: Logger = pino({ level: config.logLevel })): Promise<Tools> => {
+export const composeTools = async (config: Config, logger: Logger = pino(loggerOptions(config.logLevel))): Promise<Tools> => {
   // The tools work on an existing shop: a mistyped DATA_DIR must not become an empty new one.
   if (!config.eventStoreUrl && !existsSync(join(config.dataDir, 'events.db'))) {
     throw new Error(`no shop data in DATA_DIR ${config.dataDir} (set DATA_DIR, or EVENTSTORE_URL and MONGODB_URL)`);
@@ -207,7 +208,7 @@ const registerEdge = (scope: DependencyContainer, config: Config, edge: Edge) =>
   scope.register(T.emails, once((c) => new KeyedEmailIndex(c.resolve(T.keyStore))));
   scope.register(T.tokens, once(() => new edge.TokenIssuer(jwtSecret(config), config.tokenTtlSeconds)));
   scope.register(T.accounts, once((c) => edge.accountRoles(c.resolve(T.views), c.resolve(T.commands))));
-  scope.register(T.loginThrottle, once((c) => new edge.LoginThrottle(config.loginMaxFailures, config.loginLockoutSeconds, c.resolve(T.limits))));
+  scope.register(T.loginThrottle, once((c) => new edge.LoginThrottle(config.loginMaxFailures, config.loginLockoutSeconds, c.resolve(T.limits), loginPseudonymKey(config))));
   scope.register(T.clientLimit, once((c) => new edge.ClientRateLimit(config.rateLimitPerMinute, c.resolve(T.limits))));
   scope.register(T.idempotency, once((c) => new edge.IdempotencyKeys(c.resolve(T.views), undefined, c.resolve(T.logger))));
   scope.register(T.sessions, once((c) => new edge.SessionPositions(c.resolve<ClusterView>(T.clusterView), config.readWaitMs, c.resolve(T.readModels), c.resolve(T.logger))));

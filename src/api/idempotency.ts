@@ -24,10 +24,21 @@ import { problem, sendProblem } from './problems.js';
  *   given back, or to run out when its process died), then is answered as above.
  * If the process dies after appending but before storing the answer, the command handler
  * still recognises the request by its derived event ids and appends nothing (see CommandHandler).
+ *
+ * Personal data (issue 17): a stored answer is the answer's body, and some bodies hold personal
+ * fields (an address saved, a payment method's label and last digits, a subscription's or an
+ * amended order's shipping address, a review's text). Those are kept for `personalTtlMs` (15
+ * minutes unless set: the retries of a client that lost an answer) instead of a day; a retry
+ * after that is still recognised by the command handler (its derived event ids) and appends
+ * nothing. Every record names the customer it belongs to (`customerId`: the signed-in
+ * customer, or the one a registration created), so an erasure deletes them all with
+ * `forgetCustomer`. The `_id` and `fingerprint` are hashes; the raw key is not stored.
  */
 
 type StoredAnswer = Document & {
   fingerprint: string;
+  /** The customer the answer is about (see the notes above); null for anonymous requests that created none. */
+  customerId: string | null;
   status: number;
   body: unknown;
   headers: Record<string, string>;
@@ -36,7 +47,7 @@ type StoredAnswer = Document & {
 };
 
 /** A key claimed by a request still running (in this process or another), until its answer replaces the claim. */
-type Claim = Document & { fingerprint: string; claim: string; claimedUntil: string; createdAt: string; expiresAt: string };
+type Claim = Document & { fingerprint: string; customerId: string | null; claim: string; claimedUntil: string; createdAt: string; expiresAt: string };
 
 type KeyRecord = StoredAnswer | Claim;
 
@@ -61,6 +72,8 @@ const REPLAYED_HEADERS = ['location', 'etag', 'x-position'];
 /** How often a request waits, for a key another process's request holds, looks at it again. */
 const CLAIM_POLL_MS = 10;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+/** Fields of an answer body that make it personal (at any depth): it is then kept for `personalTtlMs` only. */
+export const PERSONAL_ANSWER_FIELDS: ReadonlySet<string> = new Set(['email', 'line1', 'city', 'postalCode', 'shippingAddress', 'addresses', 'label', 'last4', 'text', 'authorName']);
 
 export class IdempotencyKeys {
   private readonly lock = new KeyedLock();
@@ -72,6 +85,8 @@ export class IdempotencyKeys {
     private readonly logger?: Logger,
     /** How long a claim holds a key for a request that neither answers nor gives it back (its process died). */
     private readonly claimMs = 30_000,
+    /** How long an answer holding personal fields is kept (see the notes above). */
+    private readonly personalTtlMs = 15 * 60_000,
   ) {
     this.answers = store.collection<KeyRecord>(IDEMPOTENCY_COLLECTION);
   }
@@ -87,7 +102,7 @@ export class IdempotencyKeys {
       const id = sha256(`${scope}\n${req.method}\n${req.originalUrl}\n${key}`);
       const fingerprint = sha256(canonicalJson(req.body ?? null) ?? 'null');
       await this.lock.run(id, async () => {
-        const stored = await this.claimOrAnswer(id, fingerprint);
+        const stored = await this.claimOrAnswer(id, fingerprint, req.principal?.customerId ?? null);
         if (typeof stored !== 'string') return replay(res, stored, fingerprint);
         req.idempotencyKey = `${scope}:${key}`;
         await this.answerAndStore(res, id, fingerprint, next, stored);
@@ -99,7 +114,7 @@ export class IdempotencyKeys {
    * The answer stored under the key, or this request's claim on it (its token). A key another
    * process's request holds is waited for: its answer, or its claim given back or run out.
    */
-  private async claimOrAnswer(id: string, fingerprint: string): Promise<StoredAnswer | string> {
+  private async claimOrAnswer(id: string, fingerprint: string, customerId: string | null): Promise<StoredAnswer | string> {
     for (;;) {
       const now = new Date().toISOString();
       const stored = await this.answers.findOne({ _id: id });
@@ -108,16 +123,16 @@ export class IdempotencyKeys {
         await new Promise((resolve) => setTimeout(resolve, CLAIM_POLL_MS));
         continue;
       }
-      const token = await this.claim(id, fingerprint, now);
+      const token = await this.claim(id, fingerprint, customerId, now);
       if (token) return token;
     }
   }
 
   /** Claims a key that is free, expired, or whose claim ran out; undefined when another request claimed it first. */
-  private async claim(id: string, fingerprint: string, now: string): Promise<string | undefined> {
+  private async claim(id: string, fingerprint: string, customerId: string | null, now: string): Promise<string | undefined> {
     const token = randomUUID();
     const until = (ms: number) => new Date(Date.parse(now) + ms).toISOString();
-    const claim: Claim = { _id: id, fingerprint, claim: token, claimedUntil: until(this.claimMs), createdAt: now, expiresAt: until(this.ttlMs) };
+    const claim: Claim = { _id: id, fingerprint, customerId, claim: token, claimedUntil: until(this.claimMs), createdAt: now, expiresAt: until(this.ttlMs) };
     try {
       await this.answers.replaceOne({ _id: id, $or: [{ expiresAt: { $lte: now } }, { claimedUntil: { $lte: now } }] }, claim, { upsert: true, durable: false });
       return token;
@@ -150,14 +165,16 @@ export class IdempotencyKeys {
   private store(res: Response, id: string, fingerprint: string, body: unknown): Promise<unknown> {
     const now = new Date();
     const headers = Object.fromEntries(REPLAYED_HEADERS.filter((h) => res.get(h) !== undefined).map((h) => [h, String(res.get(h))]));
+    const created = (body as { customerId?: unknown } | null)?.customerId;
     const answer: StoredAnswer = {
       _id: id,
       fingerprint,
+      customerId: res.req.principal?.customerId ?? (typeof created === 'string' ? created : null),
       status: res.statusCode,
       body,
       headers: { ...headers, 'content-type': String(res.get('content-type') ?? 'application/json') },
       createdAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + this.ttlMs).toISOString(),
+      expiresAt: new Date(now.getTime() + (holdsPersonalFields(body) ? this.personalTtlMs : this.ttlMs)).toISOString(),
     };
     return this.answers
       .replaceOne({ _id: id }, answer, { upsert: true })
@@ -168,6 +185,11 @@ export class IdempotencyKeys {
     return this.answers
       .deleteOne({ _id: id, claim }, { durable: false })
       .catch((error: unknown) => this.logger?.error({ err: error, reqId }, 'could not give back an idempotency key'));
+  }
+
+  /** Forgets every key and answer of a customer (an erasure); answers how many. */
+  async forgetCustomer(customerId: string): Promise<number> {
+    return (await this.answers.deleteMany({ customerId })).deletedCount;
   }
 
   /** Forgets answers older than the retention period. */
@@ -198,5 +220,12 @@ const isFinal = (status: number, body: unknown) =>
   status < 500 && ![400, 401, 403, 412, 429].includes(status) && !TRANSIENT_PROBLEMS.has(String((body as { type?: unknown } | null)?.type));
 
 const TRANSIENT_PROBLEMS: ReadonlySet<string> = new Set([problem(409, 'concurrent-modification', '').type]);
+
+/** Whether a body holds one of PERSONAL_ANSWER_FIELDS, at any depth. */
+const holdsPersonalFields = (value: unknown, depth = 0): boolean => {
+  if (value === null || typeof value !== 'object' || depth > 8) return false;
+  if (Array.isArray(value)) return value.some((item) => holdsPersonalFields(item, depth + 1));
+  return Object.entries(value).some(([key, item]) => PERSONAL_ANSWER_FIELDS.has(key) || holdsPersonalFields(item, depth + 1));
+};
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -31,6 +31,9 @@ export type System = {
  * to a file of its own, then linked into place, which only the first can do.
  */
 export const jwtSecret = (config: Config): string => config.jwtSecret ?? keptSecret(config.dataDir, 'jwt-secret');
+
+/** The key the login throttle makes its pseudonyms of accounts with (see LoginThrottle): derived from the JWT secret, the same in every process. */
+export const loginPseudonymKey = (config: Config): string => createHmac('sha256', jwtSecret(config)).update('login-throttle pseudonyms').digest('base64url');
 
 /**
  * The carrier's webhook secret: configured, or (on the embedded default, one host) generated
@@ -94,7 +97,8 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
         const admin = await bootstrapAdmin(deps, config.adminEmail, config.adminPassword, systemContext('bootstrap-admin'));
         // Always logged, whatever LOG_LEVEL says: the operator needs to know the admin can sign in.
         deps.logger.child({}, { level: 'info' }).info(
-          { email: config.adminEmail, customerId: admin.customerId, created: admin.position !== undefined },
+          // Not its email: no log line carries one (issue 17); the operator set ADMIN_EMAIL and knows it.
+          { customerId: admin.customerId, created: admin.position !== undefined },
           'admin account ready',
         );
       } else deps.logger.warn('ADMIN_EMAIL / ADMIN_PASSWORD are not set: no admin account is created');
@@ -103,7 +107,8 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
         const count = await seedDemoCatalog(deps.commands, config.currency, systemContext('seed-demo'));
         deps.logger.info({ products: count }, 'empty store: demo catalog created');
       }
-      purge = setInterval(() => void deps.idempotency.purgeExpired().catch(() => undefined), 3600_000).unref();
+      // Every 5 minutes: an answer holding personal fields lives 15 minutes (see IdempotencyKeys), and its bytes go with the purge.
+      purge = setInterval(() => void deps.idempotency.purgeExpired().catch(() => undefined), 300_000).unref();
       const app = edge.createApp(deps);
       server = await new Promise<Server>((resolve, reject) => {
         const listening = app.listen(config.port, config.host, () => resolve(listening)).once('error', reject);

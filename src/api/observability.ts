@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import type { Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { v4 as uuidv4 } from 'uuid';
+import { loggedUrl } from './log-privacy.js';
 
 /** Request ids, structured request logs and Prometheus metrics. */
 
@@ -29,7 +30,8 @@ export const requestLogging = (logger: Logger): RequestHandler => (req, res, nex
     const level = status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info';
     if (!logger.isLevelEnabled(level)) return;
     const responseTime = Math.round((performance.now() - started) * 10) / 10;
-    logger[level]({ req: { id: req.id, method: req.method, url: req.originalUrl }, res: { statusCode: status }, responseTime }, 'request completed');
+    // No email address, no query value reaches the log: see log-privacy.ts.
+    logger[level]({ req: { id: req.id, method: req.method, url: loggedUrl(req.originalUrl) }, res: { statusCode: status }, responseTime }, 'request completed');
   });
   next();
 };

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { isBusy } from '../infrastructure/sqlite-write-lock.js';
+import { loggedUrl } from './log-privacy.js';
 import {
   ConcurrencyError,
   ConflictError,
@@ -116,12 +117,12 @@ export const errorHandler =
     }
     if (!known && isBusy(error)) {
       // Another process of the shop held the store's write lock for as long as a write may wait (a process stopped mid-write).
-      logger.warn({ err: error, reqId: req.id, method: req.method, url: req.originalUrl }, 'store busy: another process holds its write lock');
+      logger.warn({ err: error, reqId: req.id, method: req.method, url: loggedUrl(req.originalUrl) }, 'store busy: another process holds its write lock');
       if (res.headersSent) return;
       res.set('Retry-After', '1');
       return sendProblem(res, problem(503, 'store-busy', 'The store is busy: another process of the shop holds its write lock. Nothing was done; try again shortly.'));
     }
-    if (!known) logger.error({ err: error, reqId: req.id, method: req.method, url: req.originalUrl }, 'unhandled error');
+    if (!known) logger.error({ err: error, reqId: req.id, method: req.method, url: loggedUrl(req.originalUrl) }, 'unhandled error');
     if (res.headersSent) return;
     sendProblem(res, known ?? problem(500, 'internal', 'Something went wrong on our side; it has been logged.'));
   };

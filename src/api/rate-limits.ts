@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { TooManyRequestsError } from '../domain/shared/errors.js';
@@ -41,11 +42,20 @@ export class ClientRateLimit {
   }
 }
 
+/**
+ * Failed sign-ins per account, counted under a pseudonym of the account (an HMAC of the
+ * email with `pseudonymKey`), never the email itself: the limit store (limits.db, a MongoDB
+ * collection) holds no address (issue 17). Every process of a shop must be given the same key.
+ */
 export class LoginThrottle {
   private readonly failures: Limiter;
 
-  constructor(maxFailures: number, lockoutSeconds: number, limits: LimitStore = new MemoryLimitStore()) {
+  constructor(maxFailures: number, lockoutSeconds: number, limits: LimitStore = new MemoryLimitStore(), private readonly pseudonymKey = 'login-throttle') {
     this.failures = limits.limiter({ keyPrefix: 'login', points: maxFailures, duration: lockoutSeconds, blockDuration: lockoutSeconds });
+  }
+
+  private keyOf(account: string): string {
+    return createHmac('sha256', this.pseudonymKey).update(account).digest('base64url');
   }
 
   /**
@@ -55,7 +65,7 @@ export class LoginThrottle {
    */
   async attempt(account: string): Promise<void> {
     try {
-      await this.failures.consume(account);
+      await this.failures.consume(this.keyOf(account));
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
       throw new TooManyRequestsError('too many failed sign-ins for this account; try again later', seconds(rejection.msBeforeNext));
@@ -64,12 +74,12 @@ export class LoginThrottle {
 
   /** An attempt whose password could not be checked (the store failed) is given back: it guessed nothing. */
   async unchecked(account: string): Promise<void> {
-    await this.failures.reward(account, 1);
+    await this.failures.reward(this.keyOf(account), 1);
   }
 
   /** A right password gives the attempts back. */
   async succeeded(account: string): Promise<void> {
-    await this.failures.delete(account);
+    await this.failures.delete(this.keyOf(account));
   }
 }
 

@@ -7,6 +7,7 @@ import { cartRoutes } from './cart.js';
 import { carrierRoutes } from './carrier.js';
 import { catalogRoutes } from './catalog.js';
 import { customerAdminRoutes } from './customers.js';
+import { dataExportRoutes } from './data-export.js';
 import { recommendationRoutes, reviewRoutes, searchRoutes } from './discovery.js';
 import { inventoryRoutes } from './inventory.js';
 import { operationsRoutes } from './operations.js';
@@ -26,6 +27,7 @@ export const ROUTE_TABLE: readonly RouteGroup[] = [
   docsRoutes,
   accountRoutes,
   paymentMethodRoutes,
+  dataExportRoutes,
   catalogRoutes,
   stockAlertRoutes,
   searchRoutes,

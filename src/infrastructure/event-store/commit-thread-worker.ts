@@ -18,6 +18,8 @@ const bell = bellPath ? new CommitBell(bellPath, () => undefined, false) : undef
 const db = new Database(path);
 db.pragma('journal_mode = WAL');
 db.pragma('synchronous = FULL');
+// As the store's own connection: nothing deleted is left in free pages (issue 17).
+db.pragma('secure_delete = ON');
 // A short wait inside SQLite only: the store waits longer for another process's lock from a timer (see sqlite-write-lock.ts).
 db.pragma(`busy_timeout = ${BUSY_SLICE_MS}`);
 const statements = prepareStatements(db);

@@ -14,6 +14,8 @@ const db = new Database(path);
 db.pragma('busy_timeout = 10000');
 // Loads are not durable (see ReadModelStore.load): WAL with NORMAL stays atomic and consistent.
 db.pragma('synchronous = NORMAL');
+// As the store's own connection: a replaced or deleted document is overwritten with zeros, not left in free pages (issue 17).
+db.pragma('secure_delete = ON');
 // Appends at the end of the documents table; the pages it revisits are those of the (collection, id) index.
 db.pragma('cache_size = -4000');
 const sql = {

@@ -65,6 +65,7 @@ export const ROUTES: RouteCase[] = [
   { route: 'GET /api/v1/account/me/payment-methods', as: 'customer', url: () => '/api/v1/account/me/payment-methods' },
   { route: 'DELETE /api/v1/account/me/payment-methods/:id', as: 'customer', url: (ids) => `/api/v1/account/me/payment-methods/${ids.unknownId}` },
   { route: 'POST /api/v1/account/me/payment-methods/:id/default', as: 'customer', url: (ids) => `/api/v1/account/me/payment-methods/${ids.unknownId}/default` },
+  { route: 'GET /api/v1/account/me/export', as: 'customer', url: () => '/api/v1/account/me/export' },
   { route: 'GET /api/v1/account/me/notifications', as: 'customer', url: () => '/api/v1/account/me/notifications', query: () => page, numbers: PAGING },
 
   {

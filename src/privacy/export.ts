@@ -1,0 +1,208 @@
+import { cartStream } from '../domain/cart/cart.js';
+import { customerStream, normalizeEmail } from '../domain/customer/customer.js';
+import { emailClaimStream } from '../domain/customer/email-claim.js';
+import { walletStream } from '../domain/customer/wallet.js';
+import { inventoryStream } from '../domain/inventory/inventory.js';
+import { orderStream } from '../domain/ordering/order.js';
+import { paymentStream } from '../domain/payment/payment.js';
+import { reviewStream } from '../domain/reviews/review.js';
+import type { EventSchema } from '../domain/shared/event-schema.js';
+import { shipmentStream } from '../domain/shipping/shipment.js';
+import { subscriptionStream } from '../domain/subscriptions/subscription.js';
+import type { EventStore, RecordedEvent } from '../infrastructure/event-store/event-store.js';
+import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
+import { NOTIFICATIONS, type StoredNotification } from '../commands/notifications.js';
+import { getCart, type CartView } from '../projections/carts/carts.js';
+import { getCustomerProfile, type CustomerProfile } from '../projections/customer-profiles/customer-profiles.js';
+import { toOrder, type OrderView } from '../projections/orders/orders.js';
+import { listPaymentMethods, type PaymentMethodsView } from '../projections/payment-methods/payment-methods.js';
+import type { PaymentView } from '../projections/payments/payments.js';
+import { toReview, type ReviewView } from '../projections/reviews/reviews.js';
+import { toShipment, type ShipmentView } from '../projections/shipments/shipments.js';
+import type { StockLevel } from '../projections/stock-levels/stock-levels.js';
+import { toSubscription, type SubscriptionView } from '../projections/subscriptions/subscriptions.js';
+
+/**
+ * The data export (GDPR art. 20): everything the shop holds about one customer, as one JSON
+ * document. A function of the ports: the read models give the current state of each thing
+ * (profile, orders, ...), the event store the history of every stream that is the customer's
+ * own, read through the EventStore port like every other reader (personal fields come out
+ * of it in clear). Erased values read as the store gives them ('[erased]').
+ *
+ * Withheld, on purpose: credentials, which are the shop's means of acting, not data about the
+ * customer: the payment provider's tokens (`token`, in the wallet, the order's payment method,
+ * the payment) and the password hash (`passwordHash`). They are removed at any depth of
+ * every event's data (WITHHELD_FIELDS); the export lists their names in `withheld`.
+ *
+ * Large histories are streamed, never capped: the read-model part is gathered first (small:
+ * one customer's documents), then the events are read a page at a time (`pageSize` events,
+ * one stream after another, each in revision order) and written as they come, so memory
+ * stays bounded by a page whatever the history's length.
+ */
+
+export const WITHHELD_FIELDS: readonly string[] = ['passwordHash', 'token'];
+
+/** Events read per page of a stream. */
+export const EXPORT_PAGE_SIZE = 500;
+
+export type ExportDeps = {
+  eventStore: EventStore;
+  readModels: ReadModelStore;
+  schema: EventSchema;
+  currency: string;
+  /** Events per read of a stream (EXPORT_PAGE_SIZE unless set). */
+  pageSize?: number;
+};
+
+export type ExportedEvent = { stream: string; revision: number; type: string; recordedAt: string; data: Record<string, unknown> };
+
+export type BackInStockRequest = { productId: string; sku: string; requestedAt: string; status: 'Waiting' };
+
+/** A prepared export: the file name to offer, and the document as JSON text in chunks. */
+export type CustomerExport = { filename: string; chunks: () => AsyncGenerator<string> };
+
+/** Null when the customer has no profile (unknown, or not yet in the read models). */
+export const prepareExport = async (deps: ExportDeps, customerId: string, now: Date): Promise<CustomerExport | null> => {
+  const gathered = await gatherState(deps, customerId);
+  if (!gathered) return null;
+  const { state, streams, shared } = gathered;
+  const head = { exportedAt: now.toISOString(), customerId, withheld: WITHHELD_FIELDS, ...state };
+  async function* chunks(): AsyncGenerator<string> {
+    // The whole document but its last field, then the events one by one.
+    yield `${JSON.stringify(head).slice(0, -1)},"events":[`;
+    let first = true;
+    for await (const event of customerEvents(deps, customerId, streams, shared)) {
+      yield `${first ? '' : ','}${JSON.stringify(event)}`;
+      first = false;
+    }
+    yield ']}';
+  }
+  return { filename: `export-${now.toISOString().slice(0, 10)}.json`, chunks };
+};
+
+/** The read models' part, and the names of the streams whose events are the customer's. */
+const gatherState = async (deps: ExportDeps, customerId: string) => {
+  const { readModels } = deps;
+  const profile = await getCustomerProfile(readModels.collection<CustomerProfile>('customers'), customerId);
+  if (!profile) return null;
+  const own = { customerId };
+  const byDate = { sort: { createdAt: 1 as const, _id: 1 as const }, readonly: true };
+  const [wallet, cart, orders, payments, shipments, reviews, subscriptions, notifications] = await Promise.all([
+    listPaymentMethods(readModels.collection<PaymentMethodsView>('payment_methods'), customerId),
+    getCart(readModels.collection<CartView>('carts'), customerId, deps.currency),
+    readModels.collection<OrderView>('orders').find(own, byDate),
+    readModels.collection<PaymentView>('payments').find(own, { sort: { _id: 1 }, readonly: true }),
+    readModels.collection<ShipmentView>('shipments').find(own, { sort: { _id: 1 }, readonly: true }),
+    readModels.collection<ReviewView>('reviews').find(own, byDate),
+    readModels.collection<SubscriptionView>('subscriptions').find(own, byDate),
+    readModels.collection<StoredNotification>(NOTIFICATIONS).find(own, { sort: { _id: 1 }, readonly: true }),
+  ]);
+  const inventory = await backInStockRequests(deps, customerId);
+  const state = {
+    profile,
+    paymentMethods: wallet.items,
+    cart,
+    orders: orders.map(toOrder),
+    payments: payments.map(({ paymentId, orderId, status, amount, refunded, failureReason, refundReason }) => ({ paymentId, orderId, status, amount, refunded, failureReason, refundReason })),
+    shipments: shipments.map(toShipment),
+    reviews: reviews.map((review) => ({ ...toReview(review), orderId: review.orderId })),
+    subscriptions: subscriptions.map(toSubscription),
+    notifications: notifications.map(toNotification),
+    backInStockRequests: inventory.waiting,
+  };
+  const streams = [
+    customerStream(customerId),
+    walletStream(customerId),
+    cartStream(customerId),
+    ...orders.map((o) => orderStream(o.orderId)),
+    ...payments.map((p) => paymentStream(String(p.paymentId))),
+    ...shipments.map((s) => shipmentStream(String(s.shipmentId))),
+    ...subscriptions.map((s) => subscriptionStream(String(s.subscriptionId))),
+    ...reviews.map((r) => reviewStream(String(r.reviewId))),
+  ];
+  // Streams shared with others, of which only the customer's events are theirs: the email's claim
+  // (claimed again by whoever registers the address after an erasure), the SKUs' notify-me requests.
+  const shared = [emailClaimStreamOf(profile.email), ...inventory.skus.map(inventoryStream)];
+  return { state, streams, shared };
+};
+
+/** The stream that claims the customer's email address (the one place that knows how it is named). */
+const emailClaimStreamOf = (email: string) => emailClaimStream(normalizeEmail(email));
+
+const toNotification = (doc: StoredNotification) => ({
+  notificationId: doc._id,
+  type: doc.type,
+  to: doc.to,
+  subject: doc.subject,
+  text: doc.text,
+  orderId: doc.orderId ?? null,
+  ...(doc.productId === undefined ? {} : { productId: doc.productId }),
+  ...(doc.sku === undefined ? {} : { sku: doc.sku }),
+  ...(doc.subscriptionId === undefined ? {} : { subscriptionId: doc.subscriptionId }),
+  status: doc.status,
+  sentAt: doc.sentAt ?? null,
+});
+
+/**
+ * Notify-me requests still waiting. They live on the SKUs' inventory streams, shared by every
+ * shopper: only the SKUs someone waits for (`waiting` > 0 in stock_levels) are read. A request
+ * that was answered is in the notifications (the back-in-stock email), not here.
+ */
+const backInStockRequests = async (deps: ExportDeps, customerId: string) => {
+  const levels = await deps.readModels.collection<StockLevel>('stock_levels').find({ waiting: { $gt: 0 } }, { sort: { _id: 1 }, readonly: true });
+  const waiting: BackInStockRequest[] = [];
+  const skus: string[] = [];
+  for (const level of levels) {
+    let request: BackInStockRequest | null = null;
+    let asked = false;
+    for await (const event of pagesOf(deps, inventoryStream(level.sku))) {
+      if (event.type === 'BackInStockRequested' && event.data.customerId === customerId) {
+        request = { productId: String(event.data.productId), sku: String(event.data.sku), requestedAt: String(event.data.requestedAt), status: 'Waiting' };
+        asked = true;
+      }
+      if (event.type === 'InventoryBackInStock' && (event.data.notify as unknown[]).includes(customerId)) request = null;
+    }
+    if (request) waiting.push(request);
+    if (asked) skus.push(level.sku);
+  }
+  return { waiting, skus };
+};
+
+/** Every event of the customer's own streams, then theirs of the streams they share with others. */
+async function* customerEvents(deps: ExportDeps, customerId: string, streams: readonly string[], shared: readonly string[]): AsyncGenerator<ExportedEvent> {
+  for (const stream of streams) {
+    for await (const event of pagesOf(deps, stream)) yield exported(event);
+  }
+  for (const stream of shared) {
+    for await (const event of pagesOf(deps, stream)) {
+      if (event.data.customerId === customerId) yield exported(event);
+    }
+  }
+}
+
+/** A stream's events, upcast, read `pageSize` at a time. */
+async function* pagesOf(deps: ExportDeps, stream: string): AsyncGenerator<RecordedEvent> {
+  const pageSize = deps.pageSize ?? EXPORT_PAGE_SIZE;
+  let fromRevision = 0;
+  for (;;) {
+    const page = await deps.eventStore.readStream(stream, { fromRevision, maxCount: pageSize });
+    for (const event of page) yield deps.schema.upcast(event);
+    if (page.length < pageSize) return;
+    fromRevision = page[page.length - 1]!.revision + 1;
+  }
+}
+
+const exported = (event: RecordedEvent): ExportedEvent => ({
+  stream: event.streamName,
+  revision: event.revision,
+  type: event.type,
+  recordedAt: event.recordedAt,
+  data: withoutCredentials(event.data) as Record<string, unknown>,
+});
+
+/** The data without the WITHHELD_FIELDS, at any depth. */
+export const withoutCredentials = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(withoutCredentials);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).filter(([key]) => !WITHHELD_FIELDS.includes(key)).map(([key, v]) => [key, withoutCredentials(v)]));
+};
