@@ -1,6 +1,6 @@
 import { cartStream } from '../domain/cart/cart.js';
 import { customerStream, normalizeEmail } from '../domain/customer/customer.js';
-import { emailClaimStream } from '../domain/customer/email-claim.js';
+import { legacyEmailClaimStream } from '../domain/customer/email-claim.js';
 import { walletStream } from '../domain/customer/wallet.js';
 import { inventoryStream } from '../domain/inventory/inventory.js';
 import { orderStream } from '../domain/ordering/order.js';
@@ -11,6 +11,7 @@ import { shipmentStream } from '../domain/shipping/shipment.js';
 import { subscriptionStream } from '../domain/subscriptions/subscription.js';
 import type { EventStore, RecordedEvent } from '../infrastructure/event-store/event-store.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
+import type { EmailIndex } from './email-index.js';
 import { NOTIFICATIONS, type StoredNotification } from '../commands/notifications.js';
 import { getCart, type CartView } from '../projections/carts/carts.js';
 import { getCustomerProfile, type CustomerProfile } from '../projections/customer-profiles/customer-profiles.js';
@@ -50,6 +51,8 @@ export type ExportDeps = {
   readModels: ReadModelStore;
   schema: EventSchema;
   currency: string;
+  /** Names the email's claim stream (a keyed hash of the address). */
+  emails: EmailIndex;
   /** Events per read of a stream (EXPORT_PAGE_SIZE unless set). */
   pageSize?: number;
 };
@@ -122,12 +125,11 @@ const gatherState = async (deps: ExportDeps, customerId: string) => {
   ];
   // Streams shared with others, of which only the customer's events are theirs: the email's claim
   // (claimed again by whoever registers the address after an erasure), the SKUs' notify-me requests.
-  const shared = [emailClaimStreamOf(profile.email), ...inventory.skus.map(inventoryStream)];
+  const email = normalizeEmail(profile.email);
+  // A claim made before the email index is named by the address itself.
+  const shared = [await deps.emails.claimStreamOf(email), legacyEmailClaimStream(email), ...inventory.skus.map(inventoryStream)];
   return { state, streams, shared };
 };
-
-/** The stream that claims the customer's email address (the one place that knows how it is named). */
-const emailClaimStreamOf = (email: string) => emailClaimStream(normalizeEmail(email));
 
 const toNotification = (doc: StoredNotification) => ({
   notificationId: doc._id,

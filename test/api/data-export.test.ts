@@ -4,7 +4,6 @@ import type supertest from 'supertest';
 import { dataExportRoutes } from '../../src/api/routes/data-export.js';
 import { registerCustomer } from '../../src/commands/accounts.js';
 import { normalizeEmail } from '../../src/domain/customer/customer.js';
-import { emailClaimStream } from '../../src/domain/customer/email-claim.js';
 import type { EventStore, ReadStreamOptions } from '../../src/infrastructure/event-store/event-store.js';
 import { prepareExport, WITHHELD_FIELDS } from '../../src/privacy/export.js';
 import { ADDRESS, addToCart, buy, getOrder, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
@@ -149,7 +148,7 @@ describe('HTTP data export', () => {
     const shopper = await app.customer('Claimant');
     const successor = '7d3e9f10-2b4c-4d6e-8f1a-3c5e7a9b1d2f';
     const claim = { email: normalizeEmail(shopper.email), customerId: successor, claimedAt: new Date().toISOString() };
-    await app.deps.eventStore.appendToStream(emailClaimStream(normalizeEmail(shopper.email)), [{ id: '0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f', type: 'CustomerEmailClaimed', data: claim, metadata: {} }]);
+    await app.deps.eventStore.appendToStream(await app.deps.emails.claimStreamOf(normalizeEmail(shopper.email)), [{ id: '0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f', type: 'CustomerEmailClaimed', data: claim, metadata: {} }]);
     const body = ok(await exportOf(shopper));
     const claims = body.events.filter((e: { type: string }) => e.type === 'CustomerEmailClaimed');
     expect(claims.map((e: { data: { customerId: string } }) => e.data.customerId)).to.deep.equal([shopper.customerId]);
@@ -173,7 +172,7 @@ describe('HTTP data export', () => {
   it('is 404 for an account the read models do not hold yet', async () => {
     await app.deps.projections.stop();
     const context = { correlationId: 'x', causationId: 'x', actor: 'system', now: new Date().toISOString() };
-    const { customerId } = await registerCustomer({ commands: app.deps.commands, passwords: app.deps.passwords }, { email: 'not-yet@test.local', password: 'correct-horse', name: 'Not Yet' }, context);
+    const { customerId } = await registerCustomer({ commands: app.deps.commands, passwords: app.deps.passwords, emails: app.deps.emails }, { email: 'not-yet@test.local', password: 'correct-horse', name: 'Not Yet' }, context);
     const token = await app.deps.tokens.issue({ customerId, role: 'customer' });
     expectProblem(await exportOf({ customerId, token, email: 'not-yet@test.local' }), 404);
     await app.deps.projections.start();
@@ -258,7 +257,7 @@ describe('HTTP data export', () => {
       reads.push({ name, maxCount: options?.maxCount });
       return store.readStream(name, options);
     };
-    const deps = { eventStore: counting, readModels: app.deps.readModels, schema: app.deps.schema, currency: 'USD', pageSize: 3 };
+    const deps = { eventStore: counting, readModels: app.deps.readModels, schema: app.deps.schema, currency: 'USD', emails: app.deps.emails, pageSize: 3 };
     const prepared = (await prepareExport(deps, shopper.customerId, new Date('2026-12-02T10:00:00Z')))!;
     expect(prepared.filename).to.equal('export-2026-12-02.json');
     let text = '';
@@ -283,7 +282,7 @@ describe('HTTP data export', () => {
   });
 
   it('is null for a customer the read models do not know', async () => {
-    const deps = { eventStore: app.deps.eventStore, readModels: app.deps.readModels, schema: app.deps.schema, currency: 'USD' };
+    const deps = { eventStore: app.deps.eventStore, readModels: app.deps.readModels, schema: app.deps.schema, currency: 'USD', emails: app.deps.emails };
     expect(await prepareExport(deps, '00000000-0000-4000-8000-000000000000', new Date())).to.equal(null);
   });
 });

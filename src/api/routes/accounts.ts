@@ -32,11 +32,9 @@ const handlers = (deps: AppDeps) => {
   // Exchange credentials for a bearer token; attempts are counted per account, a success gives them back.
   const login: RequestHandler = async (req, res) => {
     const { email, password } = await parseDto(LoginBody, req.body);
-    const address = normalizeEmail(email);
-    // Counted under the address's keyed hash (its claim stream's name): the limits' store never holds an address.
-    const account = await deps.emails.claimStreamOf(address);
+    const account = normalizeEmail(email);
     await deps.loginThrottle.attempt(account);
-    const customer = await verifyCredentials(accounts, address, password).catch(async (error: unknown) => {
+    const customer = await verifyCredentials(accounts, account, password).catch(async (error: unknown) => {
       await deps.loginThrottle.unchecked(account);
       throw error;
     });

@@ -16,7 +16,7 @@ import { defineRoutes } from '../openapi/route-table.js';
 
 /** The signed-in customer's data export (GDPR art. 20), as a JSON download streamed as it is read. */
 const handlers = (deps: AppDeps) => {
-  const exportDeps = { eventStore: deps.eventStore, readModels: deps.readModels, schema: deps.schema, currency: deps.config.currency };
+  const exportDeps = { eventStore: deps.eventStore, readModels: deps.readModels, schema: deps.schema, currency: deps.config.currency, emails: deps.emails };
 
   const exportMyData: RequestHandler = async (req, res) => {
     const { customerId } = principalOf(req);
