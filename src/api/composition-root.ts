@@ -24,7 +24,7 @@ import { ProcessManagerRunner } from '../processes/runner.js';
 import { ALL_PROJECTIONS } from '../projections/index.js';
 import { ProjectionViews } from '../projections/views.js';
 import { registerProcesses } from './composition-processes.js';
-import { openEventStore, openLimits, openMailer, openReadModels } from './composition-stores.js';
+import { openEventStore, openKeyStore, openLimits, openMailer, openReadModels } from './composition-stores.js';
 import { once, T } from './composition-tokens.js';
 import { openDataDir } from './data-dir.js';
 import type { AppDeps } from './deps.js';
@@ -54,6 +54,7 @@ export const compose = async (config: Config, logger: Logger = pino({ level: con
   scope.register(T.readModels, { useValue: await openReadModels(config) });
   scope.register(T.mailer, { useValue: await openMailer(config) });
   scope.register(T.limits, { useValue: await openLimits(config, scope.resolve(T.readModels), logger) });
+  scope.register(T.keyStore, { useValue: openKeyStore(config) });
   registerServices(scope, config);
   const edge = await import('./edge.js');
   registerEdge(scope, config, edge);
@@ -100,6 +101,7 @@ export const composeTools = async (config: Config, logger: Logger = pino({ level
   scope.register(T.clock, { useValue: () => new Date() });
   // The tools run no jobs: nothing is ever mailed from them.
   scope.register(T.mailer, { useValue: new OutboxMailer() });
+  scope.register(T.keyStore, { useValue: openKeyStore(config) });
   registerServices(scope, config);
   const eventStore = scope.resolve<EventStore>(T.eventStore);
   const readModels = scope.resolve<ReadModelStore>(T.readModels);

@@ -4,7 +4,9 @@ import type { Config } from '../config.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
 import { SqliteEventStore } from '../infrastructure/event-store/sqlite-event-store.js';
 import type { LimitStore } from '../infrastructure/limits/limit-store.js';
+import { MemoryKeyStore } from '../infrastructure/keys/memory-key-store.js';
 import { OutboxMailer, type Mailer } from '../infrastructure/mail/mailer.js';
+import type { KeyStore } from '../privacy/key-store.js';
 import { EmbeddedReadModelStore } from '../infrastructure/read-models/embedded-read-model-store.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 
@@ -42,6 +44,13 @@ export const openLimits = async (config: Config, readModels: ReadModelStore, log
   if (!(readModels instanceof MongoReadModelStore)) throw new Error('MONGODB_URL is set but the read models are not on MongoDB');
   return new FailSafeLimitStore(await MongoLimitStore.open(readModels.database()), logger);
 };
+
+/**
+ * The key store of personal data's keys. A stand-in in memory until the privacy core wires its
+ * adapters in (SqliteKeyStore in DATA_DIR/keys.db, MongoKeyStore): nothing is sealed with it yet,
+ * erasures destroy the (empty) keys of their customers in it.
+ */
+export const openKeyStore = (_config: Config): KeyStore => new MemoryKeyStore();
 
 export const openMailer = async (config: Config): Promise<Mailer> => {
   if (!config.smtpUrl) return new OutboxMailer();

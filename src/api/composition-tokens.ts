@@ -33,6 +33,7 @@ export const T = {
   carrier: Symbol('Carrier'),
   shipping: Symbol('ShippingDeps'),
   selfEndpoint: Symbol('SelfEndpoint'),
+  keyStore: Symbol('KeyStore'),
 } as const;
 
 /** A singleton within the scope, built on first use. */

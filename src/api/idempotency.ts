@@ -27,6 +27,8 @@ import { problem, sendProblem } from './problems.js';
  */
 
 type StoredAnswer = Document & {
+  /** Whose request it answered (a customer id, or `anonymous`): an erasure deletes a customer's. */
+  scope: string;
   fingerprint: string;
   status: number;
   body: unknown;
@@ -36,7 +38,7 @@ type StoredAnswer = Document & {
 };
 
 /** A key claimed by a request still running (in this process or another), until its answer replaces the claim. */
-type Claim = Document & { fingerprint: string; claim: string; claimedUntil: string; createdAt: string; expiresAt: string };
+type Claim = Document & { scope: string; fingerprint: string; claim: string; claimedUntil: string; createdAt: string; expiresAt: string };
 
 type KeyRecord = StoredAnswer | Claim;
 
@@ -87,7 +89,7 @@ export class IdempotencyKeys {
       const id = sha256(`${scope}\n${req.method}\n${req.originalUrl}\n${key}`);
       const fingerprint = sha256(canonicalJson(req.body ?? null) ?? 'null');
       await this.lock.run(id, async () => {
-        const stored = await this.claimOrAnswer(id, fingerprint);
+        const stored = await this.claimOrAnswer(id, fingerprint, scope);
         if (typeof stored !== 'string') return replay(res, stored, fingerprint);
         req.idempotencyKey = `${scope}:${key}`;
         await this.answerAndStore(res, id, fingerprint, next, stored);
@@ -99,7 +101,7 @@ export class IdempotencyKeys {
    * The answer stored under the key, or this request's claim on it (its token). A key another
    * process's request holds is waited for: its answer, or its claim given back or run out.
    */
-  private async claimOrAnswer(id: string, fingerprint: string): Promise<StoredAnswer | string> {
+  private async claimOrAnswer(id: string, fingerprint: string, scope: string): Promise<StoredAnswer | string> {
     for (;;) {
       const now = new Date().toISOString();
       const stored = await this.answers.findOne({ _id: id });
@@ -108,16 +110,16 @@ export class IdempotencyKeys {
         await new Promise((resolve) => setTimeout(resolve, CLAIM_POLL_MS));
         continue;
       }
-      const token = await this.claim(id, fingerprint, now);
+      const token = await this.claim(id, fingerprint, scope, now);
       if (token) return token;
     }
   }
 
   /** Claims a key that is free, expired, or whose claim ran out; undefined when another request claimed it first. */
-  private async claim(id: string, fingerprint: string, now: string): Promise<string | undefined> {
+  private async claim(id: string, fingerprint: string, scope: string, now: string): Promise<string | undefined> {
     const token = randomUUID();
     const until = (ms: number) => new Date(Date.parse(now) + ms).toISOString();
-    const claim: Claim = { _id: id, fingerprint, claim: token, claimedUntil: until(this.claimMs), createdAt: now, expiresAt: until(this.ttlMs) };
+    const claim: Claim = { _id: id, scope, fingerprint, claim: token, claimedUntil: until(this.claimMs), createdAt: now, expiresAt: until(this.ttlMs) };
     try {
       await this.answers.replaceOne({ _id: id, $or: [{ expiresAt: { $lte: now } }, { claimedUntil: { $lte: now } }] }, claim, { upsert: true, durable: false });
       return token;
@@ -152,6 +154,7 @@ export class IdempotencyKeys {
     const headers = Object.fromEntries(REPLAYED_HEADERS.filter((h) => res.get(h) !== undefined).map((h) => [h, String(res.get(h))]));
     const answer: StoredAnswer = {
       _id: id,
+      scope: res.req.principal?.customerId ?? 'anonymous',
       fingerprint,
       status: res.statusCode,
       body,

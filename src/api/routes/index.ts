@@ -7,6 +7,7 @@ import { cartRoutes } from './cart.js';
 import { carrierRoutes } from './carrier.js';
 import { catalogRoutes } from './catalog.js';
 import { customerAdminRoutes } from './customers.js';
+import { erasureRoutes } from './erasure.js';
 import { recommendationRoutes, reviewRoutes, searchRoutes } from './discovery.js';
 import { inventoryRoutes } from './inventory.js';
 import { operationsRoutes } from './operations.js';
@@ -39,6 +40,7 @@ export const ROUTE_TABLE: readonly RouteGroup[] = [
   subscriptionRoutes,
   shipmentRoutes,
   carrierRoutes,
+  erasureRoutes,
   customerAdminRoutes,
   adminRoutes,
 ];
