@@ -125,7 +125,8 @@ const deleteCopies = async (deps: ErasureDeps, customerId: string): Promise<void
   for (const collection of [JOBS, PARKED_JOBS]) {
     await deps.readModels.collection(collection).deleteMany({ kind: { $in: MESSAGES_TO_THEM }, 'payload.customerId': customerId });
   }
-  await deps.readModels.collection(IDEMPOTENCY_KEYS).deleteMany({ scope: customerId });
+  // Theirs, and the answer to their registration (anonymous): a retry of it with the same key registers a new account.
+  await deps.readModels.collection(IDEMPOTENCY_KEYS).deleteMany({ $or: [{ scope: customerId }, { scope: 'anonymous', 'body.customerId': customerId }] });
 };
 
 const deleteSnapshots = async (deps: ErasureDeps, customerId: string): Promise<void> => {

@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { emailClaimStream } from '../../src/domain/customer/email-claim.js';
 import { keyIds } from '../../src/privacy/key-store.js';
+import { accountRoles } from '../../src/api/account-roles.js';
+import { deliverNotification } from '../../src/commands/notifications.js';
+import { OutboxMailer } from '../../src/infrastructure/mail/mailer.js';
 import { ALL_PROJECTIONS } from '../../src/projections/index.js';
 import { verify } from '../../src/operations/verify.js';
 import { ERASED } from '../../src/domain/shared/erased.js';
@@ -112,6 +115,15 @@ describe('HTTP erasure', () => {
       expectProblem(await app.http().get('/api/v1/cart').set(bearer(shopper.token)), 401);
     });
 
+    it("is seen by another process's account lookup from the read model's tombstone: no role, 401", async () => {
+      const shopper = await app.customer();
+      expect((await eraseById(admin, shopper.customerId)).status).to.equal(202);
+      await app.settled();
+      const elsewhere = accountRoles(app.deps.readModels, app.deps.commands);
+      expect(await elsewhere.roleOf(shopper.customerId)).to.equal(undefined);
+      expect(await elsewhere.roleOf((await app.customer()).customerId)).to.equal('customer');
+    });
+
     it('is for admins only (403) and answers 404 for an unknown account, appending nothing', async () => {
       const shopper = await app.customer();
       const other = await app.customer();
@@ -207,6 +219,30 @@ describe('HTTP erasure', () => {
         ['CustomerEmailReleased', shopper.customerId],
         ['CustomerEmailClaimed', again.body.customerId],
       ]);
+    });
+
+    it('registers a new account on a retry of the first registration with its Idempotency-Key (not the stored answer naming the erased one)', async () => {
+      await start();
+      const body = { email: 'keyed@test.local', password: 'correct-horse', name: 'Keyed' };
+      const first = await app.http().post('/api/v1/account/register').set('Idempotency-Key', 'reg-1').send(body);
+      expect(first.status).to.equal(201);
+      const token = (await login(body.email, body.password)).body.token as string;
+      expect((await eraseMe(token)).status).to.equal(202);
+      await erasureDone(first.body.customerId as string);
+      const retry = await app.http().post('/api/v1/account/register').set('Idempotency-Key', 'reg-1').send(body);
+      expect(retry.status, JSON.stringify(retry.body)).to.equal(201);
+      expect(retry.headers['idempotent-replayed']).to.equal(undefined);
+      expect(retry.body.customerId).to.not.equal(first.body.customerId);
+    });
+
+    it('sends and stores no email to an erased customer (a notification due after the erasure is dropped)', async () => {
+      await start();
+      const shopper = await app.customer();
+      expect((await eraseMe(shopper.token)).status).to.equal(202);
+      await erasureDone(shopper.customerId);
+      const payload = { notificationId: 'late-1', type: 'OrderShipped', customerId: shopper.customerId, orderId: null, subject: 'Shipped', text: 'On its way' };
+      await deliverNotification({ readModels: app.deps.readModels, mailer: new OutboxMailer(), clock: () => new Date(), logger: app.deps.logger }, payload);
+      expect(await app.store.collection('notifications').findOne({ _id: 'late-1' })).to.equal(null);
     });
 
     it('ends the invoices\' retention by a durable job: the invoice key destroyed, CustomerInvoicesExpired once, the name and address on orders and shipments erased', async () => {
