@@ -54,10 +54,10 @@ export const erasureRoutes = defineRoutes({
   routes: {
     eraseMe: {
       method: 'delete', path: '/account/me', role: 'customer', summary: 'Erase the signed-in account (GDPR art. 17)',
-      description: `The password again in the body (a wrong one: 401, nothing appended). Refused (409) while an order of the account is between Pending and Shipped, or for the last admin account. The account's tokens are refused from the next request on. ${AFTER}`,
+      description: `The password again in the body (a wrong one: 401, nothing appended). Refused (409) while an order of the account is between Pending and Shipped, or for the last admin account. The account's tokens are refused (401) from the next request on (within 2 s by the shop's other processes). ${AFTER}`,
       body: EraseAccountBody,
       success: { status: 202, description: 'Erased: the account is closed; the rest of the erasure runs in the background.', schema: erasedSchema },
-      problems: [409], headers: ['ETag'],
+      problems: [409, 412], headers: ['If-Match', 'ETag'],
       example: { body: { password: 'correct-horse' }, response: ERASED },
     },
     eraseCustomer: {
@@ -65,7 +65,7 @@ export const erasureRoutes = defineRoutes({
       description: `404 for an unknown account; an account erased already is answered as it was erased (same erasedAt), appending nothing. Refused (409) while an order of the account is between Pending and Shipped, or for the last admin account. ${AFTER}`,
       params: { id: uuid() },
       success: { status: 202, description: 'Erased: the account is closed; the rest of the erasure runs in the background.', schema: erasedSchema },
-      problems: [404, 409], headers: ['ETag'],
+      problems: [404, 409, 412], headers: ['If-Match', 'ETag'],
       example: { response: ERASED },
     },
   },
