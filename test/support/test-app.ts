@@ -220,6 +220,8 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     provider,
     carrier,
     keys,
+    /** What the erasure jobs run with (to run a step again, or with a part replaced). */
+    erasure,
     http,
     adminToken: () => tokenFor(ADMIN.email, ADMIN.password),
     /** Registers a fresh customer and signs in. */
