@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { emailClaimStream } from '../../src/domain/customer/email-claim.js';
 import { keyIds } from '../../src/privacy/key-store.js';
+import { ConfigError, loadConfig } from '../../src/config.js';
 import { accountRoles } from '../../src/api/account-roles.js';
 import { deliverNotification } from '../../src/commands/notifications.js';
 import { OutboxMailer } from '../../src/infrastructure/mail/mailer.js';
@@ -28,6 +29,14 @@ const receive = async (app: TestApp, admin: string, shopper: Shopper, productId:
  * refusals, the account's tokens and email afterwards, and what the erasure process leaves
  * of the customer in every read model and store once it is done.
  */
+describe('INVOICE_RETENTION_DAYS', () => {
+  it('is 3650 days unless set, takes 0 (at once), and refuses what is not a whole number of days from 0 to 36500', () => {
+    expect(loadConfig({}).invoiceRetentionDays).to.equal(3650);
+    expect(loadConfig({ INVOICE_RETENTION_DAYS: '0' }).invoiceRetentionDays).to.equal(0);
+    for (const value of ['-1', '36501', '1.5', 'ten']) expect(() => loadConfig({ INVOICE_RETENTION_DAYS: value }), value).to.throw(ConfigError);
+  });
+});
+
 describe('HTTP erasure', () => {
   let app: TestApp;
   let admin: string;
@@ -233,6 +242,17 @@ describe('HTTP erasure', () => {
       expect(retry.status, JSON.stringify(retry.body)).to.equal(201);
       expect(retry.headers['idempotent-replayed']).to.equal(undefined);
       expect(retry.body.customerId).to.not.equal(first.body.customerId);
+    });
+
+    it('forgets the failed sign-ins counted against the email: the new account with it is not locked out', async () => {
+      await start();
+      const shopper = await app.customer();
+      for (let i = 0; i < 5; i += 1) expectProblem(await login(shopper.email, 'wrong-horse'), 401);
+      expectProblem(await login(shopper.email, 'correct-horse'), 429);
+      expect((await eraseById(admin, shopper.customerId)).status).to.equal(202);
+      await erasureDone(shopper.customerId);
+      expect((await register(shopper.email)).status).to.equal(201);
+      expect((await login(shopper.email, 'another-horse')).status).to.equal(200);
     });
 
     it('sends and stores no email to an erased customer (a notification due after the erasure is dropped)', async () => {
