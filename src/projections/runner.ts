@@ -13,6 +13,7 @@ import {
   type WriteOperation,
 } from '../infrastructure/read-models/read-model-store.js';
 import { projectionVersion, type Projection } from './projection.js';
+import { documentsTouched, prefetchSelected } from './selected-documents.js';
 import { WriteBehind } from './write-behind.js';
 
 /**
@@ -195,7 +196,7 @@ export class ProjectionRunner {
       const docs = documents.get(collection)!;
       for (const event of events) {
         if (event.position <= from || !projection.eventTypes.includes(event.type)) continue;
-        for (const id of this.idsOf(projection, event, docs)) {
+        for (const id of documentsTouched(projection, event, docs)) {
           const current = docs.get(id) ?? null;
           if (current && (current._position as number) >= event.position) continue;
           const next = projection.evolve(current, event);
@@ -251,15 +252,6 @@ export class ProjectionRunner {
     this.position = Math.min(...[...this.targets.values()].map((t) => t.position));
   }
 
-  /** The documents an event touches: those it names, and those its projection selects by a field (among the batch's, which prefetch loaded). */
-  private idsOf(projection: Projection, event: RecordedEvent, docs: Map<string, Document | null>): string[] {
-    const named = projection.documentIds(event);
-    const where = projection.documentsWhere?.(event);
-    if (!where) return named;
-    const selected = [...docs].filter(([, doc]) => doc?.[where.field] === where.value).map(([id]) => id);
-    return [...new Set([...named, ...selected])];
-  }
-
   /** Loads, in one query per collection, every document the batch will touch. */
   private async prefetch(events: RecordedEvent[]): Promise<Map<string, Map<string, Document | null>>> {
     const wanted = new Map<string, Set<string>>();
@@ -284,27 +276,8 @@ export class ProjectionRunner {
       for (const doc of found) known.set(doc._id, doc);
       documents.set(collection, known);
     }
-    await this.prefetchSelected(events, documents);
+    await prefetchSelected(this.deps.readModels, this.held, [...this.targets.values()], events, documents);
     return documents;
-  }
-
-  /** Adds the documents that projections select by a field (documentsWhere): from the store, unless held newer. */
-  private async prefetchSelected(events: RecordedEvent[], documents: Map<string, Map<string, Document | null>>): Promise<void> {
-    for (const { projection, collection } of this.targets.values()) {
-      if (!projection.documentsWhere) continue;
-      const known = documents.get(collection)!;
-      for (const event of events) {
-        const where = projection.eventTypes.includes(event.type) ? projection.documentsWhere(event) : undefined;
-        if (!where) continue;
-        const stored = await this.deps.readModels.collection(collection).find({ [where.field]: where.value }, { readonly: true });
-        for (const doc of stored) {
-          if (known.has(doc._id)) continue;
-          const held = this.held?.get(collection, doc._id);
-          known.set(doc._id, held === undefined ? doc : held);
-        }
-        for (const doc of this.held?.matching(collection, where.field, where.value) ?? []) if (!known.has(doc._id)) known.set(doc._id, doc);
-      }
-    }
   }
 
   private documentWrites(
