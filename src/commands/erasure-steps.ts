@@ -61,6 +61,9 @@ const READ_MODELS_WAIT_MS = 30_000;
 /** Where the stored idempotent answers are (src/api/idempotency.ts): each names the customer whose request it answered. */
 const IDEMPOTENCY_KEYS = 'idempotency_keys';
 
+/** Orders whose saga may still record invoice data (an address, a carrier's reason). */
+const UNFINISHED = ['Pending', 'Paid', 'Confirmed', 'Shipped'];
+
 /** Jobs whose payload is a message to the customer: pointless for an erased one, and holding their data. */
 const MESSAGES_TO_THEM = ['send-notification'];
 
@@ -78,10 +81,21 @@ export const eraseCustomer = async (deps: ErasureDeps, payload: ErasurePayload):
   await deps.schedule(invoiceExpiryJob(customerId, await invoicesExpireAt(deps, customerId, payload.erasedAt)));
 };
 
-/** The invoices' retention ended: the invoice key is destroyed, then `CustomerInvoicesExpired` says so (the read models erase names and addresses on it). */
+/**
+ * The invoices' retention ended: the invoice key is destroyed, then `CustomerInvoicesExpired`
+ * says so (the read models erase names and addresses on it). Put off by a day while an order
+ * of the customer is not finished (with the carrier, say): what is still to be recorded of it
+ * (a carrier's report) may hold invoice data, which needs the key (a short retention only).
+ */
 export const expireInvoices = async (deps: ErasureDeps, payload: InvoiceExpiryPayload): Promise<void> => {
   const { customerId } = payload;
   const now = deps.clock().toISOString();
+  const unfinished = await deps.readModels.collection('orders').countDocuments({ customerId, status: { $in: UNFINISHED } });
+  if (unfinished > 0) {
+    const postponed = (payload.postponed ?? 0) + 1;
+    deps.logger.info({ customerId, postponed }, "invoices' expiry put off a day: an order of the customer is not finished");
+    return deps.schedule(invoiceExpiryJob(customerId, new Date(Date.parse(now) + 86_400_000).toISOString(), postponed));
+  }
   await deps.keys.destroy(keyIds.invoice(customerId), now);
   const context: CommandContext = { correlationId: `expire-invoices:${customerId}`, causationId: `expire-invoices:${customerId}`, actor: 'system:erasure', now };
   const handled = await deps.commands.handle(customerDecider, customerStream(customerId), { type: 'ExpireCustomerInvoices', now }, context);

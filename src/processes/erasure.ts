@@ -14,8 +14,8 @@ import { nothing, occurredAt, type Job, type ProcessManager, type Reaction } fro
 
 export type ErasurePayload = { customerId: string; erasedAt: string; eventId: string; position: number; correlationId: string };
 
-/** The invoices' expiry, scheduled by the erasure job at the end of their retention. */
-export type InvoiceExpiryPayload = { customerId: string; dueAt: string };
+/** The invoices' expiry, scheduled by the erasure job at the end of their retention; `postponed`: how many times it was put off. */
+export type InvoiceExpiryPayload = { customerId: string; dueAt: string; postponed?: number };
 
 export const erasureManager: ProcessManager<Record<string, never>> = {
   name: 'erasures',
@@ -33,10 +33,10 @@ export const react = (state: Record<string, never>, event: RecordedEvent): React
   return { state, commands: [], jobs: [job] };
 };
 
-/** The job that destroys the invoice key at the end of the retention: one per customer. */
-export const invoiceExpiryJob = (customerId: string, dueAt: string): Job => ({
-  id: `expire-invoices:${customerId}`,
+/** The job that destroys the invoice key at the end of the retention: one per customer, and one per time it was put off. */
+export const invoiceExpiryJob = (customerId: string, dueAt: string, postponed = 0): Job => ({
+  id: postponed === 0 ? `expire-invoices:${customerId}` : `expire-invoices:${customerId}:${postponed}`,
   kind: 'expire-invoices',
   runAt: dueAt,
-  payload: { customerId, dueAt } satisfies InvoiceExpiryPayload,
+  payload: { customerId, dueAt, ...(postponed === 0 ? {} : { postponed }) } satisfies InvoiceExpiryPayload,
 });

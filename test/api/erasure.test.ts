@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { emailClaimStream } from '../../src/domain/customer/email-claim.js';
 import { keyIds } from '../../src/privacy/key-store.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { expireInvoices } from '../../src/commands/erasure-steps.js';
+import type { InvoiceExpiryPayload } from '../../src/processes/erasure.js';
 import { accountRoles } from '../../src/api/account-roles.js';
 import { deliverNotification } from '../../src/commands/notifications.js';
 import { OutboxMailer } from '../../src/infrastructure/mail/mailer.js';
@@ -253,6 +255,27 @@ describe('HTTP erasure', () => {
       await erasureDone(shopper.customerId);
       expect((await register(shopper.email)).status).to.equal(201);
       expect((await login(shopper.email, 'another-horse')).status).to.equal(200);
+    });
+
+    it("puts the invoices' expiry off by a day while an order is still with the carrier, and expires them once it is delivered", async () => {
+      await start({ invoiceRetentionDays: 0 });
+      const shopper = await app.customer();
+      const { productId } = await stockedProduct(app, admin, 5);
+      const orderId = await buy(app, shopper, productId);
+      const { shipmentId } = (await eventually(async () => (await getOrder(app, shopper.token, orderId)).body.shipment ?? undefined)) as { shipmentId: string };
+      expect((await app.http().post(`/api/v1/shipments/${shipmentId}/dispatch`).set(bearer(admin))).status).to.equal(200);
+      await orderReaches(app, shopper.token, orderId, ['Shipped']);
+      expect((await eraseMe(shopper.token)).status).to.equal(202);
+      const postponed = await eventually(() => app.store.collection('jobs').findOne({ _id: `expire-invoices:${shopper.customerId}:1` }).then((job) => job ?? undefined));
+      expect(Date.parse(String(postponed.runAt)) - Date.now()).to.be.greaterThan(23 * 3_600_000);
+      expect((await app.keys.keys([keyIds.invoice(shopper.customerId)])).get(keyIds.invoice(shopper.customerId))).to.equal(undefined);
+      expect(await eventsOf(app, 'CustomerInvoicesExpired', ofCustomer(shopper.customerId))).to.deep.equal([]);
+
+      expect((await app.http().post(`/api/v1/shipments/${shipmentId}/deliver`).set(bearer(admin))).status).to.equal(200);
+      await orderReaches(app, admin, orderId, ['Delivered']);
+      await expireInvoices(app.erasure, postponed.payload as InvoiceExpiryPayload);
+      expect(await eventsOf(app, 'CustomerInvoicesExpired', ofCustomer(shopper.customerId))).to.have.length(1);
+      expect((await app.keys.keys([keyIds.invoice(shopper.customerId)])).get(keyIds.invoice(shopper.customerId))).to.have.property('destroyedAt');
     });
 
     it('sends and stores no email to an erased customer (a notification due after the erasure is dropped)', async () => {
