@@ -51,6 +51,12 @@ export type Config = {
   carrierTimeoutMs: number;
   /** The length of a subscription "day" (ms): renewal intervals and the retries of a failed renewal count in them. */
   subscriptionDayMs: number;
+  /**
+   * How long after a customer's latest order their invoices (the name and address on orders and
+   * shipments) stay readable once the customer is erased: then the invoice key is destroyed.
+   * Tax law keeps invoices 8 to 10 years; 0 destroys it as soon as the erasure is done.
+   */
+  invoiceRetentionDays: number;
   /** Server processes started by `npm start` on this host, sharing PORT (node:cluster). 1 runs the shop in the started process itself. */
   workers: number;
 };
@@ -89,6 +95,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   carrierDeliveryMs: integer(env, 'CARRIER_DELIVERY_MS', 5000, 0, 30 * 24 * 3600 * 1000),
   carrierTimeoutMs: integer(env, 'CARRIER_TIMEOUT_MS', 5000, 10, 60_000),
   subscriptionDayMs: integer(env, 'SUBSCRIPTION_DAY_MS', 86_400_000, 100, 86_400_000 * 7),
+  invoiceRetentionDays: integer(env, 'INVOICE_RETENTION_DAYS', 3650, 0, 36_500),
 });
 
 /** A signing secret: unset, or long enough that guessing it is out of the question. */

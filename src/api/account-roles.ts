@@ -35,8 +35,9 @@ export class AccountRoles {
   async roleOf(customerId: string): Promise<CustomerRole | undefined> {
     const cached = this.known.get(customerId);
     if (cached && cached.until > this.now()) return cached.role ?? undefined;
-    const profile = await this.profiles.findOne({ _id: customerId }, { projection: { role: 1, _position: 1 }, readonly: true });
-    const role = this.newerThan(customerId, profile) ?? profile?.role ?? (await this.writeSide(customerId));
+    const profile = await this.profiles.findOne({ _id: customerId }, { projection: { role: 1, erasedAt: 1, _position: 1 }, readonly: true });
+    // An erased account's profile is a tombstone: no role, for good.
+    const role = profile?.erasedAt !== undefined ? undefined : (this.newerThan(customerId, profile) ?? profile?.role ?? (await this.writeSide(customerId)));
     this.known.set(customerId, { role: role ?? null, until: this.now() + this.ttlMs });
     return role;
   }
@@ -49,6 +50,12 @@ export class AccountRoles {
   roleChanged(customerId: string, role: CustomerRole, position: number | undefined): void {
     this.known.delete(customerId);
     if (position !== undefined) this.changed.set(customerId, { role, position });
+  }
+
+  /** An account this process erased: none from its next request on, here; within `ttlMs` in the others (the read model's tombstone). */
+  erased(customerId: string): void {
+    this.changed.delete(customerId);
+    this.known.set(customerId, { role: null, until: Number.POSITIVE_INFINITY });
   }
 
   /** The role this process changed, while the read model's profile is older than the change. */

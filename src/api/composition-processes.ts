@@ -8,14 +8,21 @@ import { SimulatedCarrier } from '../infrastructure/carrier/simulated-carrier.js
 import type { PaymentProvider } from '../infrastructure/payments/payment-provider.js';
 import { SimulatedPaymentProvider } from '../infrastructure/payments/simulated-provider.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
+import type { ClusterView } from '../cluster/view.js';
+import type { ErasureDeps } from '../commands/erasure-steps.js';
+import type { EventStore } from '../infrastructure/event-store/event-store.js';
+import type { LimitStore } from '../infrastructure/limits/limit-store.js';
+import type { KeyStore } from '../privacy/key-store.js';
+import { erasureManager } from '../processes/erasure.js';
 import { jobHandlers, type CarrierJobDeps } from '../processes/job-handlers.js';
-import { JobRunner, scheduleJobs, type ScheduledJob } from '../processes/jobs.js';
+import { dueIn, JobRunner, scheduleJobs, type ScheduledJob } from '../processes/jobs.js';
 import { notificationsManager } from '../processes/notifications.js';
 import { orderSaga } from '../processes/order-saga.js';
 import { ProcessManagerRunner, type ProcessRunnerDeps } from '../processes/runner.js';
 import { subscriptionsManager } from '../processes/subscriptions.js';
 import { once, T } from './composition-tokens.js';
 import { carrierWebhookSecret } from './lifecycle.js';
+import type { LoginThrottle } from './rate-limits.js';
 
 /** The composition root's process side: the payment provider, the carrier, the jobs and the process managers. */
 
@@ -59,6 +66,38 @@ const registerCarrier = (scope: DependencyContainer, config: Config) => {
   );
 };
 
+/**
+ * The erasure job's dependencies (src/commands/erasure-steps.ts). What only a server has (the
+ * cluster's view of the read models, the limits) is resolved when a job runs: the operator
+ * tools build the runners but run no jobs.
+ */
+const erasureDeps = (c: DependencyContainer, config: Config): ErasureDeps => {
+  const clock = c.resolve<() => Date>(T.clock);
+  const readModels = c.resolve<ReadModelStore>(T.views);
+  const eventStore = c.resolve<EventStore>(T.eventStore);
+  return {
+    commands: c.resolve(T.commands),
+    eventStore,
+    readModels,
+    keys: c.resolve<KeyStore>(T.keyStore),
+    emails: c.resolve(T.emails),
+    clock,
+    logger: c.resolve(T.logger),
+    retentionDays: config.invoiceRetentionDays,
+    readModelsReached: (position, timeoutMs) => c.resolve<ClusterView>(T.clusterView).waitFor(position, timeoutMs),
+    forgetEmail: (email) => c.resolve<LoginThrottle>(T.loginThrottle).forget(email),
+    truncateJournals: async () => {
+      await Promise.all([eventStore.truncateJournal(), readModels.truncateJournal(), c.resolve<LimitStore>(T.limits).truncateJournal()]);
+    },
+    schedule: async (job) => {
+      const now = clock();
+      const scheduled = { ...job, dueInMs: dueIn(job.runAt, now.getTime()) };
+      await scheduleJobs(readModels, [scheduled], now.toISOString());
+      c.resolve<JobRunner>(T.jobs).wake([scheduled]);
+    },
+  };
+};
+
 /** The order saga and notifications, and the jobs they schedule (provider calls, timers, emails, bookings). */
 export const registerProcesses = (scope: DependencyContainer, config: Config) => {
   scope.register(T.processId, once(() => randomUUID()));
@@ -73,6 +112,7 @@ export const registerProcesses = (scope: DependencyContainer, config: Config) =>
         { readModels: c.resolve(T.views), mailer: c.resolve(T.mailer), clock: base.clock, logger: c.resolve(T.logger) },
         { ...base, products: c.resolve<ReadModelStore>(T.views).collection('products'), dayMs: config.subscriptionDayMs },
         c.resolve(T.shipping),
+        erasureDeps(c, config),
       );
       const leaseMs = Math.max(120_000, config.paymentTimeoutMs * 2);
       // Claims of a process that died are taken again once it leaves the shop's live processes (a lease's length), not a job lease later.
@@ -99,6 +139,7 @@ export const registerProcesses = (scope: DependencyContainer, config: Config) =>
         new ProcessManagerRunner(deps, orderSaga(config.paymentTimeoutMs, config.carrierTimeoutMs)),
         new ProcessManagerRunner(deps, notificationsManager),
         new ProcessManagerRunner(deps, subscriptionsManager(config.subscriptionDayMs)),
+        new ProcessManagerRunner(deps, erasureManager),
       ];
     }),
   );

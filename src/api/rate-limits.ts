@@ -77,6 +77,11 @@ export class LoginThrottle {
     await this.failures.reward(this.keyOf(account), 1);
   }
 
+  /** The account is gone (erased): nothing is kept under its address. */
+  async forget(account: string): Promise<void> {
+    await this.failures.delete(account);
+  }
+
   /** A right password gives the attempts back. */
   async succeeded(account: string): Promise<void> {
     await this.failures.delete(this.keyOf(account));

@@ -55,7 +55,9 @@ const claimEmail = async (deps: AccountDeps, email: string, context: CommandCont
   // step refuse (409), a missing one is created by it (a crash between the two appends).
   if (claim.state.status === 'Claimed') return claim.state.customerId;
   // Derived from the key AND the address: two registrations under one key (anonymous clients share a scope) are two accounts.
-  const customerId = context.idempotencyKey ? derivedId(`${context.idempotencyKey}\n${email}`, 'customer') : uuidv4();
+  // A claim released by an erasure (the stream exists) adds its revision: the erased customer's id is never made again.
+  const seed = claim.revision < 0 ? `${context.idempotencyKey}\n${email}` : `${context.idempotencyKey}\n${email}\n${claim.revision}`;
+  const customerId = context.idempotencyKey ? derivedId(seed, 'customer') : uuidv4();
   // Another registration of the address may claim it first: the decider refuses this one then (409).
   await deps.commands.handle(emailClaimDecider, stream, { type: 'ClaimEmail', email, customerId, now: context.now }, context);
   return customerId;

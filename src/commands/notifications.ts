@@ -3,7 +3,7 @@ import type { Mailer } from '../infrastructure/mail/mailer.js';
 import { DuplicateKeyError, type Document, type ReadModelCollection, type ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import type { NotificationPayload } from '../processes/notifications.js';
 import { paged, type Page } from '../projections/paging.js';
-import type { CustomerProfile } from '../projections/customer-profiles/customer-profiles.js';
+import { isErasedProfile, type CustomerProfile } from '../projections/customer-profiles/customer-profiles.js';
 
 /**
  * Delivers one notification, never two. Without SMTP the notifications collection is the
@@ -39,6 +39,8 @@ export const deliverNotification = async (deps: NotificationDeps, payload: Notif
   }
   const customer = await deps.readModels.collection<CustomerProfile>('customers').findOne({ _id: payload.customerId });
   if (!customer) throw new Error(`customer ${payload.customerId} is not in the read models yet`);
+  // Erased: nobody to write to, and nothing of them is to be stored again.
+  if (isErasedProfile(customer)) return;
   const { notificationId, ...content } = payload;
   const base = { _id: notificationId, ...content, to: customer.email, transport: deps.mailer.transport };
   const now = () => deps.clock().toISOString();

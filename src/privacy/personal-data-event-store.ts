@@ -100,6 +100,10 @@ export class PersonalDataEventStore implements EventStore {
     return this.inner.countEventsAfter(position, limit);
   }
 
+  truncateJournal(): Promise<void> {
+    return this.inner.truncateJournal();
+  }
+
   async close(): Promise<void> {
     await this.inner.close();
     await this.keys.close();

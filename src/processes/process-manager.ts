@@ -32,7 +32,9 @@ export type JobKind =
   | 'notify-admins'
   | 'book-shipment'
   | 'carrier-webhook'
-  | 'renew-subscription';
+  | 'renew-subscription'
+  | 'erase-customer'
+  | 'expire-invoices';
 
 /** Work for the job runner: durable, run at or after `runAt`, at most one job per id. */
 export type Job = { id: string; kind: JobKind; runAt: string; payload: Record<string, unknown> };

@@ -12,6 +12,12 @@ export type Projection<D extends Document = Document> = {
   collection: string;
   eventTypes: readonly string[];
   documentIds: (event: RecordedEvent) => string[];
+  /**
+   * Documents an event touches besides `documentIds`, which the event cannot name: every
+   * document whose `field` equals `value` (all of a customer's orders, on their erasure). The
+   * runner finds them in the collection and among the documents it holds.
+   */
+  documentsWhere?: (event: RecordedEvent) => FieldIs | undefined;
   evolve: (doc: D | null, event: RecordedEvent) => D | null;
   indexes?: IndexSpec[];
   /**
@@ -21,6 +27,9 @@ export type Projection<D extends Document = Document> = {
    */
   version?: number;
 };
+
+/** A document's field equal to a value (a plain field of the document, compared with ===). */
+export type FieldIs = { field: string; value: string };
 
 export const projectionVersion = (projection: Projection): number => projection.version ?? 1;
 

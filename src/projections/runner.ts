@@ -13,6 +13,7 @@ import {
   type WriteOperation,
 } from '../infrastructure/read-models/read-model-store.js';
 import { projectionVersion, type Projection } from './projection.js';
+import { documentsTouched, prefetchSelected } from './selected-documents.js';
 import { WriteBehind } from './write-behind.js';
 
 /**
@@ -195,7 +196,7 @@ export class ProjectionRunner {
       const docs = documents.get(collection)!;
       for (const event of events) {
         if (event.position <= from || !projection.eventTypes.includes(event.type)) continue;
-        for (const id of projection.documentIds(event)) {
+        for (const id of documentsTouched(projection, event, docs)) {
           const current = docs.get(id) ?? null;
           if (current && (current._position as number) >= event.position) continue;
           const next = projection.evolve(current, event);
@@ -275,6 +276,7 @@ export class ProjectionRunner {
       for (const doc of found) known.set(doc._id, doc);
       documents.set(collection, known);
     }
+    await prefetchSelected(this.deps.readModels, this.held, [...this.targets.values()], events, documents);
     return documents;
   }
 

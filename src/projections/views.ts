@@ -91,6 +91,10 @@ export class ProjectionViews implements ReadModelStore {
     return this.store.ping();
   }
 
+  truncateJournal(): Promise<void> {
+    return this.store.truncateJournal();
+  }
+
   close(): Promise<void> {
     return this.store.close();
   }

@@ -45,6 +45,18 @@ export class WriteBehind {
     return (this.dirty.get(key) ?? this.recurring.get(key) ?? this.loading.get(key))?.doc;
   }
 
+  /** The documents held or on their way to the store whose `field` equals `value` (not the deleted ones). */
+  matching(collection: string, field: string, value: unknown): Document[] {
+    const found = new Map<string, Document>();
+    for (const held of [...this.loading.values(), ...this.dirty.values(), ...this.recurring.values()]) {
+      if (held.collection !== collection) continue;
+      // A later map holds the newer version: dirty and recurring are newer than what is loading.
+      if (held.doc && held.doc[field] === value) found.set(held.id, held.doc);
+      else found.delete(held.id);
+    }
+    return [...found.values()];
+  }
+
   /** False when the store cannot hold the document (fresh collections, never handed out): no need to look. */
   mayBeStored(collection: string, id: string): boolean {
     return this.handedOut?.mayHave(heldKey(collection, id)) ?? true;

@@ -12,7 +12,7 @@ describe('HTTP cluster views', () => {
   });
   afterEach(async () => app.close());
 
-  const runners = ['products', 'stock-levels', 'customer-profiles', 'carts', 'orders', 'payments', 'shipments', 'search', 'reviews', 'purchases', 'payment-methods', 'subscriptions', 'order-saga', 'notifications', 'subscription-renewals'];
+  const runners = ['products', 'stock-levels', 'customer-profiles', 'carts', 'orders', 'payments', 'shipments', 'search', 'reviews', 'purchases', 'payment-methods', 'subscriptions', 'order-saga', 'notifications', 'subscription-renewals', 'erasures'];
 
   it('lists the live processes with what each holds (admins only)', async () => {
     const res = await app.http().get('/api/v1/admin/cluster').set('Authorization', `Bearer ${admin}`);

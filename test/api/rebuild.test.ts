@@ -132,7 +132,7 @@ describe('rebuilding projections', function () {
       const res = await app.http().get('/api/v1/admin/projections').set('Authorization', `Bearer ${admin}`);
       expect(res.status).to.equal(200);
       const names = res.body.map((p: { name: string }) => p.name);
-      expect(names).to.deep.equal([...ALL_PROJECTIONS.map((p) => p.name), 'order-saga', 'notifications', 'subscription-renewals']);
+      expect(names).to.deep.equal([...ALL_PROJECTIONS.map((p) => p.name), 'order-saga', 'notifications', 'subscription-renewals', 'erasures']);
       const head = await app.head();
       for (const entry of res.body) {
         expect(entry).to.include.keys('name', 'kind', 'position', 'lag', 'status');

@@ -641,5 +641,6 @@ class SpyStore implements EventStore {
   subscribeToAll: EventStore['subscribeToAll'] = (...args) => this.inner.subscribeToAll(...args);
   headPosition: EventStore['headPosition'] = () => this.inner.headPosition();
   countEventsAfter: EventStore['countEventsAfter'] = (...args) => this.inner.countEventsAfter(...args);
+  truncateJournal: EventStore['truncateJournal'] = () => this.inner.truncateJournal();
   close: EventStore['close'] = () => this.inner.close();
 }

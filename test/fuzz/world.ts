@@ -66,6 +66,11 @@ export const startWorld = async (): Promise<World> => {
     const confirmed = await orderReaches(app, customerA.token, placed.body.orderId as string, ['Confirmed']);
     return confirmed.shipment ? confirmed : undefined;
   });
+  // B's order on its way too: an erasure of A or B (the password hint is theirs) is refused while one is (409), so both tokens stay good.
+  await addToCart(app, customerB, products[0]!.productId, 1);
+  const placedB = await app.http().post('/api/v1/checkout').set('Authorization', `Bearer ${customerB.token}`).send({ shippingAddress: ADDRESS, paymentMethod: { token: 'tok_visa' } });
+  expect(placedB.status, JSON.stringify(placedB.body)).to.equal(202);
+  await orderReaches(app, customerB.token, placedB.body.orderId as string, ['Confirmed']);
   await addToCart(app, customerB, products[2]!.productId, 1);
   // A saved payment method of A's: checkouts by paymentMethodId and the wallet routes reach past the 404/422.
   const method = await app.http().post('/api/v1/account/me/payment-methods').set('Authorization', `Bearer ${customerA.token}`).send({ token: 'tok_visa' });

@@ -27,6 +27,7 @@ class FlakyLimitStore implements LimitStore {
     };
   }
 
+  async truncateJournal(): Promise<void> {}
   async close(): Promise<void> {}
 }
 

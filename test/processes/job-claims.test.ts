@@ -50,7 +50,7 @@ describe('Job claims', () => {
   const runner = (gate: Gate, options: JobRunnerOptions) => {
     gates.push(gate);
     const h = gate.handler;
-    const handlers: JobHandlers = { 'charge-payment': h, 'expire-payment': h, 'reconcile-payment': h, 'refund-payment': h, 'send-notification': h, 'notify-stock': h, 'notify-admins': h, 'book-shipment': h, 'carrier-webhook': h, 'renew-subscription': h };
+    const handlers: JobHandlers = { 'charge-payment': h, 'expire-payment': h, 'reconcile-payment': h, 'refund-payment': h, 'send-notification': h, 'notify-stock': h, 'notify-admins': h, 'book-shipment': h, 'carrier-webhook': h, 'renew-subscription': h, 'erase-customer': h, 'expire-invoices': h };
     const r = new JobRunner({ readModels: store, logger: pino({ level: 'silent' }), clock: () => new Date() }, handlers, { retryBaseMs: 5, ...options });
     runners.push(r);
     r.start();

@@ -52,7 +52,7 @@ describe("Jobs on processes whose clocks disagree, by the store's clock", () => 
         entered.push(`${who}:${String(payload.n)}`);
         release.push(resolve);
       });
-    return { 'charge-payment': h, 'expire-payment': h, 'reconcile-payment': h, 'refund-payment': h, 'send-notification': h, 'notify-stock': h, 'notify-admins': h, 'book-shipment': h, 'carrier-webhook': h, 'renew-subscription': h };
+    return { 'charge-payment': h, 'expire-payment': h, 'reconcile-payment': h, 'refund-payment': h, 'send-notification': h, 'notify-stock': h, 'notify-admins': h, 'book-shipment': h, 'carrier-webhook': h, 'renew-subscription': h, 'erase-customer': h, 'expire-invoices': h };
   };
 
   /** The searches a runner made (its queries for due jobs), counted through its store. */

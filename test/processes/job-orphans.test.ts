@@ -33,7 +33,7 @@ describe('Jobs claimed by a process that died', () => {
 
   const start = (live: string[]) => {
     const h = async () => void ran.push('job-1');
-    const handlers: JobHandlers = { 'charge-payment': h, 'expire-payment': h, 'reconcile-payment': h, 'refund-payment': h, 'send-notification': h, 'notify-stock': h, 'notify-admins': h, 'book-shipment': h, 'carrier-webhook': h, 'renew-subscription': h };
+    const handlers: JobHandlers = { 'charge-payment': h, 'expire-payment': h, 'reconcile-payment': h, 'refund-payment': h, 'send-notification': h, 'notify-stock': h, 'notify-admins': h, 'book-shipment': h, 'carrier-webhook': h, 'renew-subscription': h, 'erase-customer': h, 'expire-invoices': h };
     runner = new JobRunner({ readModels: store, logger: pino({ level: 'silent' }), clock: () => new Date() }, handlers, { owner: 'me', liveOwners: async () => live, pollMs: 20 });
     runner.start();
   };

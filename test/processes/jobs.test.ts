@@ -37,6 +37,8 @@ describe('Job runner', () => {
     'book-shipment': charge,
     'carrier-webhook': charge,
     'renew-subscription': charge,
+    'erase-customer': charge,
+    'expire-invoices': charge,
   });
 
   const runner = (options: JobRunnerOptions = {}, jobHandlers = handlers()) => {

@@ -3,6 +3,7 @@ import {
   customerProfilesProjection,
   getCustomerProfile,
   type CustomerProfile,
+  type ErasedProfile,
 } from '../../src/projections/customer-profiles/customer-profiles.js';
 import { projectionFixture, recorded, runnerOn, untyped } from './projection-fixture.js';
 
@@ -27,7 +28,7 @@ describe('Customer profiles projection', () => {
         recorded('CustomerAddressAdded', addressAdded(home())),
         recorded('CustomerAddressAdded', addressAdded(work())),
         recorded('CustomerRoleChanged', { customerId: CUSTOMER, role: 'admin', changedAt: T2 }),
-      ].reduce<CustomerProfile | null>((current, event) => evolve(current, event), null);
+      ].reduce<CustomerProfile | ErasedProfile | null>((current, event) => evolve(current, event), null);
       expect(doc).to.deep.include({ role: 'admin', addresses: [home(), work()] });
     });
 

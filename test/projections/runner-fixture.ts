@@ -52,6 +52,7 @@ export class FlakyReadModels implements ReadModelStore {
   dropCollection = (name: string) => this.inner.dropCollection(name);
   renameCollection = (from: string, to: string) => this.inner.renameCollection(from, to);
   ping = () => this.inner.ping();
+  truncateJournal = () => this.inner.truncateJournal();
   close = () => this.inner.close();
 }
 

@@ -17,8 +17,8 @@ import { checkedFetch } from './contract.js';
  * files once the processes are down.
  */
 
-/** The runners a shop spreads over its processes: every projection, the order saga, notifications and subscription renewals. */
-export const RUNNER_COUNT = ALL_PROJECTIONS.length + 3;
+/** The runners a shop spreads over its processes: every projection, the order saga, notifications, subscription renewals and erasures. */
+export const RUNNER_COUNT = ALL_PROJECTIONS.length + 4;
 
 /** How many runners each of `count` processes holds once balanced, most first (13 over 3: 5, 4, 4). */
 export const fairShares = (count: number): number[] =>

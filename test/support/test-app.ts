@@ -34,6 +34,9 @@ import { SimulatedCarrier } from '../../src/infrastructure/carrier/simulated-car
 import { notificationsManager } from '../../src/processes/notifications.js';
 import { orderSaga } from '../../src/processes/order-saga.js';
 import { subscriptionsManager } from '../../src/processes/subscriptions.js';
+import { erasureManager } from '../../src/processes/erasure.js';
+import type { ErasureDeps } from '../../src/commands/erasure-steps.js';
+import { dueIn } from '../../src/processes/jobs.js';
 import type { Job } from '../../src/processes/process-manager.js';
 import { ProcessManagerRunner } from '../../src/processes/runner.js';
 import { ALL_PROJECTIONS } from '../../src/projections/index.js';
@@ -79,6 +82,8 @@ export type TestAppOptions = {
   jobs?: { maxAttempts?: number; retryBaseMs?: number };
   /** The length of a subscription day (SUBSCRIPTION_DAY_MS; a whole day unless set). */
   subscriptionDayMs?: number;
+  /** Days an erased customer's invoices stay readable after their latest order (INVOICE_RETENTION_DAYS; 3650 unless set). */
+  invoiceRetentionDays?: number;
   /** Command handler settings (snapshots, cache size...), given the read-model store. */
   commandOptions?: (store: ReadModelStore) => Omit<CommandHandlerOptions, 'schema'>;
 };
@@ -126,6 +131,29 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     timeoutMs: options.carrierTimeoutMs ?? 2000,
     sendReport: (report: CarrierReport) => carrier.sendReport(report),
   };
+  const keys = keyStore;
+  const emails = new KeyedEmailIndex(keyStore);
+  const loginThrottle = new LoginThrottle(options.loginMaxFailures ?? 5, 900);
+  const erasure: ErasureDeps = {
+    commands,
+    eventStore,
+    readModels,
+    keys,
+    emails,
+    clock,
+    logger,
+    retentionDays: options.invoiceRetentionDays ?? 3650,
+    readModelsReached: (position, timeoutMs) => cluster.waitFor(position, timeoutMs),
+    forgetEmail: (email) => loginThrottle.forget(email),
+    truncateJournals: async () => {
+      await Promise.all([eventStore.truncateJournal(), readModels.truncateJournal()]);
+    },
+    schedule: async (job) => {
+      const scheduled = { ...job, dueInMs: dueIn(job.runAt, clock().getTime()) };
+      await scheduleJobs(readModels, [scheduled], clock().toISOString());
+      jobs.wake([scheduled]);
+    },
+  };
   const jobs: JobRunner = new JobRunner(
     { readModels, logger, clock },
     jobHandlers(
@@ -133,6 +161,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
       { readModels, mailer, clock, logger },
       { commands, products: readModels.collection('products'), clock, dayMs: options.subscriptionDayMs ?? 86_400_000 },
       shipping,
+      erasure,
     ),
     { pollMs: 50, maxAttempts: options.jobs?.maxAttempts ?? 5, retryBaseMs: options.jobs?.retryBaseMs ?? 5 },
   );
@@ -142,6 +171,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     new ProcessManagerRunner(processDeps, orderSaga(options.paymentTimeoutMs ?? 30_000, shipping.timeoutMs), { retryDelayMs: 10 }),
     new ProcessManagerRunner(processDeps, notificationsManager, { retryDelayMs: 10 }),
     new ProcessManagerRunner(processDeps, subscriptionsManager(options.subscriptionDayMs ?? 86_400_000), { retryDelayMs: 10 }),
+    new ProcessManagerRunner(processDeps, erasureManager, { retryDelayMs: 10 }),
   ];
   const names = [...ALL_PROJECTIONS.map((p) => p.name), ...processes.map((p) => p.name)];
   const local = { projections: () => projections, process: (name: string) => processes.find((p) => p.name === name) };
@@ -161,10 +191,10 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     cluster,
     projections,
     passwords: new PasswordHasher(10),
-    emails: new KeyedEmailIndex(keyStore),
+    emails,
     tokens: new TokenIssuer('test-secret-of-enough-length-0123456789', 3600),
     accounts: accountRoles(readModels, commands),
-    loginThrottle: new LoginThrottle(options.loginMaxFailures ?? 5, 900),
+    loginThrottle,
     clientLimit: new ClientRateLimit(options.rateLimitPerMinute ?? 0),
     idempotency: new IdempotencyKeys(readModels),
     sessions: new SessionPositions(cluster, 5000),
@@ -196,6 +226,9 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     store,
     provider,
     carrier,
+    keys,
+    /** What the erasure jobs run with (to run a step again, or with a part replaced). */
+    erasure,
     http,
     adminToken: () => tokenFor(ADMIN.email, ADMIN.password),
     /** Registers a fresh customer and signs in. */

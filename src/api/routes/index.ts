@@ -8,6 +8,7 @@ import { carrierRoutes } from './carrier.js';
 import { catalogRoutes } from './catalog.js';
 import { customerAdminRoutes } from './customers.js';
 import { dataExportRoutes } from './data-export.js';
+import { erasureRoutes } from './erasure.js';
 import { recommendationRoutes, reviewRoutes, searchRoutes } from './discovery.js';
 import { inventoryRoutes } from './inventory.js';
 import { operationsRoutes } from './operations.js';
@@ -26,6 +27,8 @@ export const ROUTE_TABLE: readonly RouteGroup[] = [
   contractRoutes((options) => buildDocument(ROUTE_TABLE, API_VERSION, options)),
   docsRoutes,
   accountRoutes,
+  // Early in the document: the fuzzer (test/fuzz) erases with it before other operations could ship the orders that keep its world's accounts from erasure.
+  erasureRoutes,
   paymentMethodRoutes,
   dataExportRoutes,
   catalogRoutes,

@@ -21,7 +21,14 @@ export type CustomerRegistered = DomainEvent<
 export type CustomerAddressAdded = DomainEvent<'CustomerAddressAdded', { customerId: string; address: Address; addedAt: string }>;
 export type CustomerRoleChanged = DomainEvent<'CustomerRoleChanged', { customerId: string; role: CustomerRole; changedAt: string }>;
 
-export type CustomerEvent = CustomerRegistered | CustomerAddressAdded | CustomerRoleChanged;
+/** The customer was erased (GDPR art. 17): their account is gone for good; their orders stay, as a former customer's. No personal data in it. */
+export type CustomerErased = DomainEvent<'CustomerErased', { customerId: string; erasedAt: string; by: ErasedBy }>;
+/** The invoices' retention ended after an erasure: the invoice key was destroyed, names and addresses on orders read as erased. */
+export type CustomerInvoicesExpired = DomainEvent<'CustomerInvoicesExpired', { customerId: string; expiredAt: string }>;
+
+export type ErasedBy = 'customer' | 'admin';
+
+export type CustomerEvent = CustomerRegistered | CustomerAddressAdded | CustomerRoleChanged | CustomerErased | CustomerInvoicesExpired;
 
 // ------------------------------------------------------------------ state
 
@@ -35,7 +42,9 @@ export type Customer =
       passwordHash: string;
       role: CustomerRole;
       addresses: Address[];
-    };
+    }
+  /** Nothing personal is kept of an erased customer, in the state (nor in its snapshots). */
+  | { status: 'Erased'; customerId: string; erasedAt: string; invoicesExpiredAt: string | null };
 
 export const MAX_ADDRESSES = 20;
 
@@ -51,6 +60,10 @@ export const evolve = (state: Customer, event: CustomerEvent): Customer => {
       return state.status === 'Registered' ? { ...state, addresses: [...state.addresses, event.data.address] } : state;
     case 'CustomerRoleChanged':
       return state.status === 'Registered' ? { ...state, role: event.data.role } : state;
+    case 'CustomerErased':
+      return { status: 'Erased', customerId: event.data.customerId, erasedAt: event.data.erasedAt, invoicesExpiredAt: null };
+    case 'CustomerInvoicesExpired':
+      return state.status === 'Erased' ? { ...state, invoicesExpiredAt: event.data.expiredAt } : state;
   }
 };
 
@@ -67,8 +80,10 @@ export type RegisterCustomer = {
 };
 export type AddCustomerAddress = { type: 'AddCustomerAddress'; address: Address; now: string };
 export type ChangeCustomerRole = { type: 'ChangeCustomerRole'; role: CustomerRole; now: string };
+export type EraseCustomer = { type: 'EraseCustomer'; by: ErasedBy; now: string };
+export type ExpireCustomerInvoices = { type: 'ExpireCustomerInvoices'; now: string };
 
-export type CustomerCommand = RegisterCustomer | AddCustomerAddress | ChangeCustomerRole;
+export type CustomerCommand = RegisterCustomer | AddCustomerAddress | ChangeCustomerRole | EraseCustomer | ExpireCustomerInvoices;
 
 export const decide = (command: CustomerCommand, state: Customer): CustomerEvent[] => {
   switch (command.type) {
@@ -81,6 +96,10 @@ export const decide = (command: CustomerCommand, state: Customer): CustomerEvent
       if (customer.role === command.role) return [];
       return [{ type: 'CustomerRoleChanged', data: { customerId: customer.customerId, role: command.role, changedAt: command.now } }];
     }
+    case 'EraseCustomer':
+      return erase(command, state);
+    case 'ExpireCustomerInvoices':
+      return expireInvoices(command, state);
     default: {
       const _exhaustive: never = command;
       throw _exhaustive;
@@ -113,6 +132,21 @@ const addAddress = (command: AddCustomerAddress, customer: Registered): Customer
     throw new UnprocessableError(`a customer keeps at most ${MAX_ADDRESSES} addresses`);
   }
   return [{ type: 'CustomerAddressAdded', data: { customerId: customer.customerId, address: command.address, addedAt: command.now } }];
+};
+
+/** Erasing an erased customer appends nothing (the first erasure stands, with its time). */
+const erase = (command: EraseCustomer, state: Customer): CustomerEvent[] => {
+  if (state.status === 'Erased') return [];
+  const { customerId } = registered(state);
+  return [{ type: 'CustomerErased', data: { customerId, erasedAt: command.now, by: command.by } }];
+};
+
+/** Only an erased customer's invoices expire, once. */
+const expireInvoices = (command: ExpireCustomerInvoices, state: Customer): CustomerEvent[] => {
+  if (state.status === 'None') throw new NotFoundError('customer not found');
+  if (state.status === 'Registered') throw new ConflictError("the invoices of a customer who was not erased are kept with the account");
+  if (state.invoicesExpiredAt !== null) return [];
+  return [{ type: 'CustomerInvoicesExpired', data: { customerId: state.customerId, expiredAt: command.now } }];
 };
 
 type Registered = Extract<Customer, { status: 'Registered' }>;

@@ -184,6 +184,9 @@ export class EsdbEventStore implements EventStore {
     return count;
   }
 
+  /** EventStoreDB keeps its own files: nothing to empty here. */
+  async truncateJournal(): Promise<void> {}
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;

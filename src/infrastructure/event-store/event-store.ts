@@ -159,6 +159,12 @@ export interface EventStore {
    * a follower's lag in events. EventStoreDB has no count, so it reads them: keep `limit` small.
    */
   countEventsAfter(position: number, limit: number): Promise<number>;
+  /**
+   * Writes the journal (SQLite's write-ahead log) into the store's file and empties it, so that
+   * bytes just deleted or overwritten (with secure_delete) are gone from every file of it: called
+   * after an erasure's scrub. A no-op on a server (EventStoreDB, MongoDB), which keeps its own files.
+   */
+  truncateJournal(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -274,6 +274,10 @@ export class SqliteEventStore implements EventStore {
 
   // ---------------------------------------------------------------- lifecycle
 
+  async truncateJournal(): Promise<void> {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
   close(): Promise<void> {
     return (this.closeDone ??= this.closeNow());
   }

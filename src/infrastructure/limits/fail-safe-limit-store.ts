@@ -46,6 +46,10 @@ export class FailSafeLimitStore implements LimitStore {
     };
   }
 
+  truncateJournal(): Promise<void> {
+    return this.store.truncateJournal();
+  }
+
   close(): Promise<void> {
     return this.store.close();
   }

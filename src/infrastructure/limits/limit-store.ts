@@ -33,6 +33,12 @@ export interface LimitStore {
   /** For the log: what keeps the counts. */
   readonly kind: string;
   limiter(options: LimitOptions): Limiter;
+  /**
+   * Writes the journal (SQLite's write-ahead log) into the store's file and empties it, so that
+   * bytes just deleted or overwritten (with secure_delete) are gone from every file of it: called
+   * after an erasure's scrub. A no-op on a server (EventStoreDB, MongoDB), which keeps its own files.
+   */
+  truncateJournal(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,6 +49,8 @@ export class MemoryLimitStore implements LimitStore {
   limiter(options: LimitOptions): Limiter {
     return new RateLimiterMemory(options);
   }
+
+  async truncateJournal(): Promise<void> {}
 
   async close(): Promise<void> {}
 }

@@ -27,6 +27,9 @@ export class MongoLimitStore implements LimitStore {
   }
 
   /** The read-model store owns the client. */
+  /** MongoDB keeps its own files: nothing to empty here. */
+  async truncateJournal(): Promise<void> {}
+
   async close(): Promise<void> {}
 }
 

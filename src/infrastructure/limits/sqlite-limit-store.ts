@@ -56,6 +56,10 @@ export class SqliteLimitStore implements LimitStore {
     }
   }
 
+  async truncateJournal(): Promise<void> {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
   async close(): Promise<void> {
     clearInterval(this.purge);
     this.db.close();

@@ -168,6 +168,10 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     this.db.prepare('SELECT 1').get();
   }
 
+  async truncateJournal(): Promise<void> {
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+  }
+
   async close(): Promise<void> {
     await this.loader.close();
     if (this.db.open) this.db.close();

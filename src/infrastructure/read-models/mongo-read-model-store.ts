@@ -142,6 +142,9 @@ export class MongoReadModelStore implements ReadModelStore {
     await this.client.db('admin').command({ ping: 1 });
   }
 
+  /** MongoDB keeps its own files: nothing to empty here. */
+  async truncateJournal(): Promise<void> {}
+
   async close(): Promise<void> {
     await this.client.close();
   }

@@ -129,6 +129,12 @@ export interface ReadModelStore {
   renameCollection(from: string, to: string): Promise<void>;
   /** Throws when the store cannot be reached. */
   ping(): Promise<void>;
+  /**
+   * Writes the journal (SQLite's write-ahead log) into the store's file and empties it, so that
+   * bytes just deleted or overwritten (with secure_delete) are gone from every file of it: called
+   * after an erasure's scrub. A no-op on a server (EventStoreDB, MongoDB), which keeps its own files.
+   */
+  truncateJournal(): Promise<void>;
   close(): Promise<void>;
 }
 

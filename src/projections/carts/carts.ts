@@ -1,12 +1,15 @@
 import { cartTotal, withoutOrdered, type CartEvent, type CartLine } from '../../domain/cart/cart.js';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
 import type { Document, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
+import { CUSTOMER_ERASED } from '../erased-fields.js';
 import type { Projection } from '../projection.js';
 
 /** A customer's open cart, as the cart page shows it. */
 export type CartView = Document & { cartId: string; customerId: string; items: CartLine[]; updatedAt: string };
 
-const evolve = (current: CartView | null, recorded: RecordedEvent): CartView => {
+const evolve = (current: CartView | null, recorded: RecordedEvent): CartView | null => {
+  // An erased customer's cart is emptied: gone.
+  if (recorded.type === CUSTOMER_ERASED) return null;
   const event = recorded as unknown as CartEvent;
   const customerId = event.data.customerId;
   const doc: CartView = current ?? { _id: customerId, cartId: customerId, customerId, items: [], updatedAt: '' };
@@ -33,7 +36,7 @@ const evolve = (current: CartView | null, recorded: RecordedEvent): CartView => 
 export const cartsProjection: Projection<CartView> = {
   name: 'carts',
   collection: 'carts',
-  eventTypes: ['CartItemAdded', 'CartItemQuantityChanged', 'CartItemRemoved', 'CartCheckedOut'],
+  eventTypes: ['CartItemAdded', 'CartItemQuantityChanged', 'CartItemRemoved', 'CartCheckedOut', CUSTOMER_ERASED],
   documentIds: (event) => [String(event.data.customerId)],
   evolve,
 };

@@ -1,6 +1,7 @@
 import type {
   Address,
   CustomerAddressAdded,
+  CustomerErased,
   CustomerRegistered,
   CustomerRole,
   CustomerRoleChanged,
@@ -19,9 +20,17 @@ export type CustomerProfile = Document & {
   registeredAt: string;
 };
 
-type Handled = CustomerRegistered | CustomerAddressAdded | CustomerRoleChanged;
+/** What is left of an erased customer's profile: a tombstone, nothing personal (no email, no name, no role). */
+export type ErasedProfile = Document & { customerId: string; erasedAt: string };
 
-const evolve = (current: CustomerProfile | null, recorded: RecordedEvent): CustomerProfile | null => {
+/** A document of `customers` as read where tombstones may be met (the collection's type says profile). */
+export const isErasedProfile = (doc: CustomerProfile | ErasedProfile): doc is ErasedProfile => typeof (doc as ErasedProfile).erasedAt === 'string';
+
+type Handled = CustomerRegistered | CustomerAddressAdded | CustomerRoleChanged | CustomerErased;
+
+type CustomerDocument = CustomerProfile | ErasedProfile;
+
+const evolve = (current: CustomerDocument | null, recorded: RecordedEvent): CustomerDocument | null => {
   const event = recorded as unknown as Handled;
   switch (event.type) {
     case 'CustomerRegistered': {
@@ -29,24 +38,26 @@ const evolve = (current: CustomerProfile | null, recorded: RecordedEvent): Custo
       return { _id: customerId, customerId, email, name, role, addresses: [], registeredAt };
     }
     case 'CustomerAddressAdded':
-      return current && { ...current, addresses: [...current.addresses, event.data.address] };
+      return current && !isErasedProfile(current) ? { ...current, addresses: [...current.addresses, event.data.address] } : current;
     case 'CustomerRoleChanged':
-      return current && { ...current, role: event.data.role };
+      return current && !isErasedProfile(current) ? { ...current, role: event.data.role } : current;
+    case 'CustomerErased':
+      return { _id: event.data.customerId, customerId: event.data.customerId, erasedAt: event.data.erasedAt };
   }
 };
 
-export const customerProfilesProjection: Projection<CustomerProfile> = {
+export const customerProfilesProjection: Projection<CustomerDocument> = {
   name: 'customer-profiles',
   collection: 'customers',
-  eventTypes: ['CustomerRegistered', 'CustomerAddressAdded', 'CustomerRoleChanged'],
+  eventTypes: ['CustomerRegistered', 'CustomerAddressAdded', 'CustomerRoleChanged', 'CustomerErased'],
   documentIds: (event) => [String(event.data.customerId)],
   evolve,
   indexes: [{ keys: { email: 1 } }],
 };
 
-export const getCustomerProfile = async (customers: ReadModelCollection<CustomerProfile>, customerId: string) => {
+export const getCustomerProfile = async (customers: ReadModelCollection<CustomerDocument>, customerId: string) => {
   const doc = await customers.findOne({ _id: customerId });
-  if (!doc) return undefined;
+  if (!doc || isErasedProfile(doc)) return undefined;
   const { customerId: id, email, name, role, addresses, registeredAt } = doc;
   return { customerId: id, email, name, role, addresses, registeredAt };
 };

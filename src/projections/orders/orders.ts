@@ -5,6 +5,7 @@ import type { ShipmentPrepared } from '../../domain/shipping/shipment.js';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
 import type { Document, Filter, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
 import { paged } from '../paging.js';
+import { CUSTOMER_ERASED, customersDocuments, erasedLeaves, INVOICES_EXPIRED } from '../erased-fields.js';
 import type { Projection } from '../projection.js';
 import type { ShipmentView } from '../shipments/shipments.js';
 
@@ -28,6 +29,8 @@ export type OrderView = Document & {
   revision: number;
   createdAt: string;
   updatedAt: string;
+  /** Set when the customer was erased: the order stays, with its amounts, lines and statuses, as a former customer's. */
+  customerErased?: true;
 };
 
 type Handled = OrderEvent | PaymentEvent | ShipmentPrepared;
@@ -44,6 +47,12 @@ const STATUS_OF: Partial<Record<OrderEvent['type'], OrderStatus>> = {
 const evolve = (current: OrderView | null, recorded: RecordedEvent): OrderView | null => {
   const event = recorded as unknown as Handled;
   const at = String(recorded.metadata.occurredAt ?? recorded.recordedAt);
+  // Not the order's own events: neither its revision nor its updatedAt move.
+  // An erased customer's orders keep no copy of the address: the invoice is read from the log
+  // (the audit) under the invoice key until its retention ends; the read model holds none meanwhile.
+  if (recorded.type === CUSTOMER_ERASED) return current && { ...current, customerErased: true, shippingAddress: erasedLeaves(current.shippingAddress) };
+  // The invoice key is gone: the log itself now reads the address as erased.
+  if (recorded.type === INVOICES_EXPIRED) return current && { ...current, shippingAddress: erasedLeaves(current.shippingAddress) };
   if (event.type === 'OrderCreated') {
     const { orderId, customerId, paymentId, lines, total, shippingAddress, createdAt } = event.data;
     return {
@@ -109,8 +118,9 @@ const EVENT_TYPES: Handled['type'][] = [
 export const ordersProjection: Projection<OrderView> = {
   name: 'orders',
   collection: 'orders',
-  eventTypes: EVENT_TYPES,
-  documentIds: (event) => [String(event.data.orderId)],
+  eventTypes: [...EVENT_TYPES, CUSTOMER_ERASED, INVOICES_EXPIRED],
+  documentIds: (event) => (event.type === CUSTOMER_ERASED || event.type === INVOICES_EXPIRED ? [] : [String(event.data.orderId)]),
+  documentsWhere: customersDocuments(CUSTOMER_ERASED, INVOICES_EXPIRED),
   evolve,
   indexes: [{ keys: { customerId: 1 } }, { keys: { status: 1 } }],
   version: 2, // 2: a cancellation cancels the order's shipment
@@ -131,6 +141,7 @@ export const toOrder = (doc: OrderView) => ({
   history: doc.history,
   createdAt: doc.createdAt,
   updatedAt: doc.updatedAt,
+  ...(doc.customerErased ? { formerCustomer: true } : {}),
 });
 
 /** An order, only for its owner or an admin: anybody else is told it does not exist. */

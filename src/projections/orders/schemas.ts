@@ -17,7 +17,9 @@ export const orderSchema = obj({
   history: arr(obj({ status: ORDER_STATUS, at: time() })),
   createdAt: time(),
   updatedAt: time(),
-});
+  /** Present, true, on the orders of a customer who was erased. */
+  formerCustomer: { type: 'boolean', enum: [true] },
+}, ['formerCustomer']);
 
 export const orderPageSchema = paged(orderSchema);
 

@@ -2,6 +2,7 @@ import type { DefaultPaymentMethodChanged, PaymentMethodRemoved, PaymentMethodSa
 import { WALLET_EVENT_TYPES } from '../../domain/customer/wallet.js';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
 import type { Document, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
+import { CUSTOMER_ERASED } from '../erased-fields.js';
 import type { Projection } from '../projection.js';
 
 /** A customer's saved payment methods, one document per customer. The provider token never reaches a read model. */
@@ -15,6 +16,8 @@ export type PaymentMethodsView = Document & {
 type Handled = PaymentMethodSaved | PaymentMethodRemoved | DefaultPaymentMethodChanged;
 
 const evolve = (current: PaymentMethodsView | null, recorded: RecordedEvent): PaymentMethodsView | null => {
+  // An erased customer's payment methods are removed.
+  if (recorded.type === CUSTOMER_ERASED) return null;
   const event = recorded as unknown as Handled;
   const { customerId } = event.data;
   const wallet = current ?? { _id: customerId, customerId, defaultId: null, methods: [] };
@@ -38,7 +41,7 @@ const evolve = (current: PaymentMethodsView | null, recorded: RecordedEvent): Pa
 export const paymentMethodsProjection: Projection<PaymentMethodsView> = {
   name: 'payment-methods',
   collection: 'payment_methods',
-  eventTypes: WALLET_EVENT_TYPES,
+  eventTypes: [...WALLET_EVENT_TYPES, CUSTOMER_ERASED],
   documentIds: (event) => [String(event.data.customerId)],
   evolve,
 };

@@ -2,6 +2,7 @@ import type { ReviewRevised, ReviewSubmitted } from '../../domain/reviews/review
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
 import type { Document, ReadModelCollection, Sort } from '../../infrastructure/read-models/read-model-store.js';
 import { paged, type Page } from '../paging.js';
+import { CUSTOMER_ERASED, customersDocuments, erasedLeaves } from '../erased-fields.js';
 import type { Projection } from '../projection.js';
 
 /** Published reviews, one document per review (a revision replaces the text and rating). */
@@ -21,7 +22,9 @@ export type ReviewView = Document & {
 
 type Handled = ReviewSubmitted | ReviewRevised;
 
-const evolve = (current: ReviewView | null, recorded: RecordedEvent): ReviewView => {
+/** An erased customer's reviews keep their rating; the author's name and their own words are personal, and erased. */
+const evolve = (current: ReviewView | null, recorded: RecordedEvent): ReviewView | null => {
+  if (recorded.type === CUSTOMER_ERASED) return current && { ...current, authorName: erasedLeaves(current.authorName), text: erasedLeaves(current.text) };
   const event = recorded as unknown as Handled;
   const { reviewId, productId, customerId, authorName, rating, text, orderId } = event.data;
   const at = event.type === 'ReviewSubmitted' ? event.data.submittedAt : event.data.revisedAt;
@@ -32,8 +35,9 @@ const evolve = (current: ReviewView | null, recorded: RecordedEvent): ReviewView
 export const reviewsProjection: Projection<ReviewView> = {
   name: 'reviews',
   collection: 'reviews',
-  eventTypes: ['ReviewSubmitted', 'ReviewRevised'],
-  documentIds: (event) => [String(event.data.reviewId)],
+  eventTypes: ['ReviewSubmitted', 'ReviewRevised', CUSTOMER_ERASED],
+  documentIds: (event) => (event.type === CUSTOMER_ERASED ? [] : [String(event.data.reviewId)]),
+  documentsWhere: customersDocuments(CUSTOMER_ERASED),
   evolve,
   indexes: [{ keys: { productId: 1 } }, { keys: { customerId: 1 } }],
 };

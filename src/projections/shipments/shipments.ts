@@ -3,6 +3,7 @@ import type { CarrierReported, ShipmentBookingRefused, ShipmentBookingRequested,
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
 import type { Document, Filter, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
 import { paged } from '../paging.js';
+import { CUSTOMER_ERASED, customersDocuments, erasedLeaves, INVOICES_EXPIRED } from '../erased-fields.js';
 import type { Projection } from '../projection.js';
 
 /**
@@ -69,6 +70,9 @@ const cancel = (current: ShipmentView | null, event: OrderCancelled, at: string)
 };
 
 const evolve = (current: ShipmentView | null, recorded: RecordedEvent): ShipmentView | null => {
+  // The customer was erased (no read model keeps a copy of the invoice: the log has it under the
+  // invoice key), or the invoice key is gone: the address, and a carrier's reason that may quote it, read as erased.
+  if (recorded.type === CUSTOMER_ERASED || recorded.type === INVOICES_EXPIRED) return current && { ...current, shippingAddress: erasedLeaves(current.shippingAddress), carrier: { ...(current.carrier ?? NO_CARRIER), reason: erasedLeaves(current.carrier?.reason ?? null) } };
   const event = recorded as unknown as Handled;
   const at = String(recorded.metadata.occurredAt ?? recorded.recordedAt);
   switch (event.type) {
@@ -120,11 +124,12 @@ export const shipmentsProjection: Projection<ShipmentView> = {
   collection: 'shipments',
   eventTypes: [
     'ShipmentPrepared', 'OrderShipped', 'OrderDelivered', 'OrderAmended', 'OrderCancelled',
-    'ShipmentBookingRequested', 'ShipmentBookingRefused', 'ShipmentInTransit', 'ShipmentDelivered', 'ShipmentDeliveryFailed',
+    'ShipmentBookingRequested', 'ShipmentBookingRefused', 'ShipmentInTransit', 'ShipmentDelivered', 'ShipmentDeliveryFailed', CUSTOMER_ERASED, INVOICES_EXPIRED,
   ],
-  documentIds: (event) => [String(event.data.shipmentId)],
+  documentIds: (event) => (event.type === INVOICES_EXPIRED || event.type === CUSTOMER_ERASED ? [] : [String(event.data.shipmentId)]),
+  documentsWhere: customersDocuments(CUSTOMER_ERASED, INVOICES_EXPIRED),
   evolve,
-  indexes: [{ keys: { status: 1 } }],
+  indexes: [{ keys: { status: 1 } }, { keys: { customerId: 1 } }],
   version: 3, // 2: an amendment or a cancellation before the preparation is kept; 3: the carrier's booking and reports
 };
 

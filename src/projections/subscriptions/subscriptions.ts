@@ -10,6 +10,7 @@ import type { RecordedEvent } from '../../infrastructure/event-store/event-store
 import type { Document, Filter, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
 import type { OrderView } from '../orders/orders.js';
 import { paged, type Page } from '../paging.js';
+import { CUSTOMER_ERASED, customersDocuments, erasedLeaves } from '../erased-fields.js';
 import type { Projection } from '../projection.js';
 
 /**
@@ -39,6 +40,8 @@ export type SubscriptionView = Document & {
 export type RenewalView = { renewal: number; attempt: number; orderId: string | null; at: string; failureReason: RenewalFailureReason | null; retryAt: string | null };
 
 const evolve = (current: SubscriptionView | null, recorded: RecordedEvent): SubscriptionView | null => {
+  // An erased customer's subscriptions keep their ids, items and statuses (the erasure cancels them); their standing address is the customer's.
+  if (recorded.type === CUSTOMER_ERASED) return current && { ...current, shippingAddress: erasedLeaves(current.shippingAddress) };
   const event = recorded as unknown as SubscriptionEvent;
   const at = String(recorded.metadata.occurredAt ?? recorded.recordedAt);
   if (event.type === 'SubscriptionCreated') {
@@ -86,8 +89,9 @@ const withTry = (renewals: RenewalView[], entry: RenewalView) => [...renewals.fi
 export const subscriptionsProjection: Projection<SubscriptionView> = {
   name: 'subscriptions',
   collection: 'subscriptions',
-  eventTypes: SUBSCRIPTION_EVENT_TYPES,
-  documentIds: (event) => [String(event.data.subscriptionId)],
+  eventTypes: [...SUBSCRIPTION_EVENT_TYPES, CUSTOMER_ERASED],
+  documentIds: (event) => (event.type === CUSTOMER_ERASED ? [] : [String(event.data.subscriptionId)]),
+  documentsWhere: customersDocuments(CUSTOMER_ERASED),
   evolve,
   indexes: [{ keys: { customerId: 1 } }, { keys: { status: 1 } }],
 };

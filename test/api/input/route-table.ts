@@ -60,6 +60,7 @@ export const ROUTES: RouteCase[] = [
     opaque: ['password'],
   },
   { route: 'GET /api/v1/account/me', as: 'customer', url: () => '/api/v1/account/me' },
+  { route: 'DELETE /api/v1/account/me', as: 'customer', url: () => '/api/v1/account/me', body: () => ({ password: 'correct-horse' }), opaque: ['password'] },
   { route: 'POST /api/v1/account/me/addresses', as: 'customer', url: () => '/api/v1/account/me/addresses', body: () => ({ ...address }) },
   { route: 'POST /api/v1/account/me/payment-methods', as: 'customer', url: () => '/api/v1/account/me/payment-methods', body: () => ({ token: 'tok_visa', label: 'Work card' }) },
   { route: 'GET /api/v1/account/me/payment-methods', as: 'customer', url: () => '/api/v1/account/me/payment-methods' },
@@ -213,6 +214,7 @@ export const ROUTES: RouteCase[] = [
   { route: 'GET /api/v1/admin/cluster', as: 'admin', url: () => '/api/v1/admin/cluster' },
   { route: 'POST /api/v1/admin/projections/:name/rebuild', as: 'admin', url: () => '/api/v1/admin/projections/no-such-projection/rebuild' },
   { route: 'POST /api/v1/admin/parked-events/:id/replay', as: 'admin', url: (ids) => `/api/v1/admin/parked-events/${ids.unknownId}/replay` },
+  { route: 'POST /api/v1/admin/customers/:id/erase', as: 'admin', url: (ids) => `/api/v1/admin/customers/${ids.unknownId}/erase` },
   { route: 'PUT /api/v1/admin/customers/:id/role', as: 'admin', url: (ids) => `/api/v1/admin/customers/${ids.unknownId}/role`, body: () => ({ role: 'customer' }) },
   { route: 'POST /api/v1/admin/parked-jobs/:id/replay', as: 'admin', url: (ids) => `/api/v1/admin/parked-jobs/${ids.unknownId}/replay` },
   {

@@ -1,0 +1,73 @@
+import { customerDecider, customerStream, type Customer, type ErasedBy } from '../domain/customer/customer.js';
+import { ConflictError, NotFoundError, UnauthorizedError } from '../domain/shared/errors.js';
+import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
+import type { PasswordHasher } from '../infrastructure/security/passwords.js';
+import type { OrderStatus } from '../domain/ordering/order.js';
+import type { CommandContext, CommandHandler } from './command-handler.js';
+
+/**
+ * Erasing a customer (GDPR art. 17), the request's part: the checks, then `CustomerErased` on
+ * the customer's stream. From that event on the account is gone (its tokens stop working, it
+ * cannot sign in); the erasure process (src/processes/erasure.ts) does the rest in the
+ * background, durably: releases the email, scrubs every copy, destroys the profile key,
+ * schedules the invoices' expiry.
+ *
+ * Refused (409, nothing appended):
+ * - while one of the customer's orders is on its way between Pending and Shipped: paying,
+ *   reserving and booking it read the customer's payment token (sealed with the profile key),
+ *   which the erasure destroys; the customer cancels it or waits until it has shipped;
+ * - for the last admin account: the shop would have nobody to run it.
+ */
+
+export type ErasureRequestDeps = {
+  commands: CommandHandler;
+  passwords: PasswordHasher;
+  /** The read models as queries see them: the customer's orders, the admins. */
+  readModels: ReadModelStore;
+  /** Counts a password guess against the account's sign-in attempts (429 past the limit); a right one gives them back. */
+  throttle?: { attempt(account: string): Promise<void>; succeeded(account: string): Promise<void> };
+};
+
+export type Erasure = { customerId: string; erasedAt: string; position: number | undefined; revision: number };
+
+/** Order statuses between Pending and Shipped: the saga still reads the customer's payment token or address for them. */
+export const IN_FLIGHT: readonly OrderStatus[] = ['Pending', 'Paid', 'Confirmed'];
+
+/** The signed-in customer erases their own account, with their password again (401 when wrong). */
+export const eraseOwnAccount = async (deps: ErasureRequestDeps, customerId: string, password: string, context: CommandContext): Promise<Erasure> => {
+  const { state } = await deps.commands.load(customerDecider, customerStream(customerId));
+  if (state.status !== 'Registered') throw new UnauthorizedError('this account no longer exists');
+  await deps.throttle?.attempt(state.email);
+  if (!(await deps.passwords.verify(password, state.passwordHash))) throw new UnauthorizedError('wrong password');
+  await deps.throttle?.succeeded(state.email);
+  return erase(deps, customerId, state, 'customer', context);
+};
+
+/** An admin erases an account (404 when there is none; an erased one is answered as it was erased, nothing appended). */
+export const eraseAccount = async (deps: ErasureRequestDeps, customerId: string, context: CommandContext): Promise<Erasure> => {
+  const { state } = await deps.commands.load(customerDecider, customerStream(customerId));
+  if (state.status === 'None') throw new NotFoundError('customer not found');
+  return erase(deps, customerId, state, 'admin', context);
+};
+
+const erase = async (deps: ErasureRequestDeps, customerId: string, state: Customer, by: ErasedBy, context: CommandContext): Promise<Erasure> => {
+  if (state.status === 'Registered') {
+    if (state.role === 'admin') await refuseLastAdmin(deps.readModels, customerId);
+    await refuseWhileOrdersInFlight(deps.readModels, customerId);
+  }
+  const handled = await deps.commands.handle(customerDecider, customerStream(customerId), { type: 'EraseCustomer', by, now: context.now }, context);
+  if (handled.state.status !== 'Erased') throw new Error('unreachable: an erasure leaves the customer erased');
+  return { customerId, erasedAt: handled.state.erasedAt, position: handled.position, revision: handled.revision };
+};
+
+const refuseLastAdmin = async (readModels: ReadModelStore, customerId: string): Promise<void> => {
+  const others = await readModels.collection('customers').countDocuments({ role: 'admin', _id: { $ne: customerId } });
+  if (others === 0) throw new ConflictError('the last admin account cannot be erased: make another account admin first');
+};
+
+const refuseWhileOrdersInFlight = async (readModels: ReadModelStore, customerId: string): Promise<void> => {
+  const inFlight = await readModels.collection('orders').find({ customerId, status: { $in: [...IN_FLIGHT] } }, { projection: { _id: 1 }, limit: 1 });
+  if (inFlight.length > 0) {
+    throw new ConflictError('an order of this account is still being processed (not shipped yet): cancel it, or erase the account once it has shipped');
+  }
+};

@@ -1,0 +1,80 @@
+import { expect } from 'chai';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { eraseCustomer, expireInvoices } from '../../src/commands/erasure-steps.js';
+import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
+import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
+import { SqliteLimitStore } from '../../src/infrastructure/limits/sqlite-limit-store.js';
+import type { ErasurePayload } from '../../src/processes/erasure.js';
+import { eventually, tempDir } from '../support/temp-dir.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+/** The erasure job's steps run again, or before the read models are ready: each is safe to repeat, and none runs ahead of the read models. */
+describe('Erasure steps', () => {
+  let app: TestApp;
+  beforeEach(async () => (app = await startTestApp({ invoiceRetentionDays: 0 })));
+  afterEach(async () => app.close());
+
+  const erased = async () => {
+    const shopper = await app.customer();
+    const res = await app.http().delete('/api/v1/account/me').set('Authorization', `Bearer ${shopper.token}`).send({ password: 'correct-horse' });
+    expect(res.status).to.equal(202);
+    const [event] = (await app.events()).filter((e) => e.type === 'CustomerErased' && e.data.customerId === shopper.customerId);
+    const payload: ErasurePayload = { customerId: shopper.customerId, erasedAt: res.body.erasedAt as string, eventId: event!.id, position: event!.position, correlationId: 'test' };
+    return { shopper, payload };
+  };
+  const done = (customerId: string) =>
+    eventually(async () => ((await app.events()).some((e) => e.type === 'CustomerInvoicesExpired' && e.data.customerId === customerId) ? true : undefined));
+
+  it('appends nothing and changes nothing when the job runs again after it was done', async () => {
+    const { shopper, payload } = await erased();
+    await done(shopper.customerId);
+    await app.settled();
+    const head = await app.head();
+    await eraseCustomer(app.erasure, payload);
+    await expireInvoices(app.erasure, { customerId: shopper.customerId, dueAt: payload.erasedAt });
+    expect(await app.head()).to.equal(head);
+  });
+
+  it('fails (to be retried) before doing anything while the read models have not folded the erasure', async () => {
+    // The erasure process stopped: the job is run here by hand, with read models that lag.
+    await app.deps.processes.find((p) => p.name === 'erasures')!.stop();
+    const { shopper, payload } = await erased();
+    const head = await app.head();
+    const destroyed: string[] = [];
+    const behind = { ...app.erasure, readModelsReached: async () => false, keys: { keys: app.keys.keys.bind(app.keys), destroy: async (id: string) => void destroyed.push(id), close: async () => undefined } };
+    let failure: unknown;
+    await eraseCustomer(behind, payload).catch((error: unknown) => (failure = error));
+    expect(String(failure)).to.match(/have not folded position/);
+    expect(destroyed).to.deep.equal([]);
+    expect(await app.head(), 'no release, no cancellation').to.equal(head);
+    // Once they have: the same job does it all.
+    await eraseCustomer(app.erasure, payload);
+    expect((await app.events()).filter((e) => e.type === 'CustomerEmailReleased' && e.data.customerId === shopper.customerId)).to.have.length(1);
+    expect((await app.keys.keys([`profile-${shopper.customerId}`])).get(`profile-${shopper.customerId}`)).to.have.property('destroyedAt');
+  });
+});
+
+describe('truncateJournal of the embedded stores', () => {
+  const dir = tempDir();
+  after(() => dir.remove());
+  const walOf = (file: string) => (existsSync(`${file}-wal`) ? statSync(`${file}-wal`).size : 0);
+
+  it('empties the write-ahead log of the event store, the read models and the limits', async () => {
+    const events = new SqliteEventStore({ path: join(dir.path, 'events.db') });
+    const readModels = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
+    const limits = new SqliteLimitStore(join(dir.path, 'limits.db'));
+    try {
+      await events.appendToStream('thing-1', [{ id: '5b0c7e1a-2f4d-4c8e-9a6b-1d3f5e7a9c2b', type: 'ThingHappened', data: { secret: 'x'.repeat(5000) }, metadata: {} }]);
+      await readModels.collection('things').insertOne({ _id: 't1', secret: 'y'.repeat(5000) });
+      await limits.limiter({ keyPrefix: 'login', points: 5, duration: 60 }).penalty('someone@example.com');
+      for (const file of ['events.db', 'read-models.db', 'limits.db']) expect(walOf(join(dir.path, file)), file).to.be.greaterThan(0);
+      await Promise.all([events.truncateJournal(), readModels.truncateJournal(), limits.truncateJournal()]);
+      for (const file of ['events.db', 'read-models.db', 'limits.db']) expect(walOf(join(dir.path, file)), file).to.equal(0);
+    } finally {
+      await events.close();
+      await readModels.close();
+      await limits.close();
+    }
+  });
+});
