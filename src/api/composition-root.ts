@@ -131,6 +131,7 @@ const registerStores = async (scope: DependencyContainer, config: Config, logger
 
 const registerServices = (scope: DependencyContainer, config: Config) => {
   scope.register(T.schema, once(() => eventSchema(UPCASTERS)));
+  scope.register(T.emails, once((c) => new KeyedEmailIndex(c.resolve(T.keyStore))));
   scope.register(T.inventory, once(() => inventoryDeciderFor(config.lowStockThreshold)));
   scope.register(T.views, once((c) => new ProjectionViews(c.resolve(T.readModels))));
   scope.register(
@@ -205,7 +206,6 @@ const registerCluster = (scope: DependencyContainer, config: Config) => {
 /** What serves HTTP: tokens, accounts, limits, idempotency keys, read-your-writes, metrics. */
 const registerEdge = (scope: DependencyContainer, config: Config, edge: Edge) => {
   scope.register(T.passwords, once(() => new PasswordHasher(config.passwordHashCost)));
-  scope.register(T.emails, once((c) => new KeyedEmailIndex(c.resolve(T.keyStore))));
   scope.register(T.tokens, once(() => new edge.TokenIssuer(jwtSecret(config), config.tokenTtlSeconds)));
   scope.register(T.accounts, once((c) => edge.accountRoles(c.resolve(T.views), c.resolve(T.commands))));
   scope.register(T.loginThrottle, once((c) => new edge.LoginThrottle(config.loginMaxFailures, config.loginLockoutSeconds, c.resolve(T.limits), loginPseudonymKey(config))));

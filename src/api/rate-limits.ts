@@ -79,7 +79,7 @@ export class LoginThrottle {
 
   /** The account is gone (erased): nothing is kept under its address. */
   async forget(account: string): Promise<void> {
-    await this.failures.delete(account);
+    await this.failures.delete(this.keyOf(account));
   }
 
   /** A right password gives the attempts back. */

@@ -147,7 +147,16 @@ const deleteCopies = async (deps: ErasureDeps, customerId: string): Promise<void
   }
   // Theirs, and the answer to their registration (anonymous): a retry of it with the same key registers a new account.
   await deps.readModels.collection(IDEMPOTENCY_KEYS).deleteMany({ customerId });
+  // The order saga forgets an address once the order has shipped; an older version kept it:
+  // their orders have all shipped (erasure waits for that), so none of its sagas needs it. The
+  // version moves, so a saga write racing this one fails and reloads instead of putting it back.
+  await deps.readModels
+    .collection(ORDER_SAGAS)
+    .updateMany({ 'state.customerId': customerId, 'state.shippingAddress': { $ne: null } }, { $set: { 'state.shippingAddress': null }, $inc: { _version: 1 } });
 };
+
+/** The order saga's documents (src/processes/runner.ts names a manager's collection `saga_<name>`). */
+const ORDER_SAGAS = 'saga_order_saga';
 
 const deleteSnapshots = async (deps: ErasureDeps, customerId: string): Promise<void> => {
   const streams = [customerStream(customerId), walletStream(customerId), cartStream(customerId)];

@@ -82,6 +82,15 @@ export const orderSaga = (paymentTimeoutMs: number, carrierTimeoutMs = 5000): Pr
 });
 
 export const react = (saga: Saga, event: RecordedEvent, paymentTimeoutMs: number, carrierTimeoutMs = 5000): Reaction<Saga> => {
+  const reaction = reactTo(saga, event, paymentTimeoutMs, carrierTimeoutMs);
+  // The address is needed to prepare the shipment, and to prepare it again (a redelivered
+  // OrderConfirmed); once the order has left, or will never leave, the saga keeps no copy of it.
+  return ADDRESS_DONE.has(event.type) && reaction.state.shippingAddress ? { ...reaction, state: { ...reaction.state, shippingAddress: null } } : reaction;
+};
+
+const ADDRESS_DONE = new Set(['OrderShipped', 'OrderDelivered', 'OrderFailed', 'OrderCancelled']);
+
+const reactTo = (saga: Saga, event: RecordedEvent, paymentTimeoutMs: number, carrierTimeoutMs: number): Reaction<Saga> => {
   const now = occurredAt(event);
   const data = event.data as never;
   switch (event.type) {
