@@ -24,7 +24,7 @@ import { derivedId, refuseIfMatch, type CommandContext, type CommandHandler } fr
 
 export type AccountDeps = { commands: CommandHandler; passwords: PasswordHasher; emails: EmailIndex };
 
-export type Registration = { email: string; password: string; name: string; role?: CustomerRole };
+export type Registration = { email: string; password: string; name: string; phone?: string; role?: CustomerRole };
 
 export const registerCustomer = async (deps: AccountDeps, input: Registration, context: CommandContext) => {
   refuseIfMatch(context, 'a new account');
@@ -34,6 +34,7 @@ export const registerCustomer = async (deps: AccountDeps, input: Registration, c
     customerId,
     email,
     name: input.name,
+    ...(input.phone ? { phone: input.phone } : {}),
     passwordHash,
     role: input.role ?? 'customer',
     now: context.now,

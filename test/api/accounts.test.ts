@@ -27,6 +27,24 @@ describe('HTTP accounts', () => {
       expect(JSON.stringify(stored[1]!.data.$sealed)).to.match(/"value":"pd1:profile-[0-9a-f-]{36}:/);
     });
 
+    it('keeps a phone given at registration on the profile, sealed in the log; refuses one that is no number (400), appending nothing', async () => {
+      const bad = await appendsNothing(app, () =>
+        app.http().post('/api/v1/account/register').send({ email: 'pat@example.com', password: 'long enough', name: 'Pat', phone: 'call me' }),
+      );
+      expectProblem(bad, 400);
+      expect(JSON.stringify(bad.body.errors)).to.include('phone');
+      const res = await app.http().post('/api/v1/account/register').send({ email: 'pat@example.com', password: 'long enough', name: 'Pat', phone: ' +1 (555) 010-4477 ' });
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      const token = (await app.http().post('/api/v1/account/login').send({ email: 'pat@example.com', password: 'long enough' })).body.token;
+      const me = await app.http().get('/api/v1/account/me').set('Authorization', `Bearer ${token}`);
+      expect(me.body).to.include({ phone: '+1 (555) 010-4477' });
+      const stored = (await app.storedEvents()).find((e) => e.type === 'CustomerRegistered' && e.data.customerId === res.body.customerId)!;
+      expect(JSON.stringify(stored.data)).to.not.include('555');
+      const without = await app.customer();
+      const plain = await app.http().get('/api/v1/account/me').set('Authorization', `Bearer ${without.token}`);
+      expect(plain.body).to.include({ phone: null });
+    });
+
     it('refuses an email that is taken, whatever its case (409), appending nothing', async () => {
       await app.http().post('/api/v1/account/register').send({ email: 'bob@example.com', password: 'long enough', name: 'Bob' });
       const res = await appendsNothing(app, () =>

@@ -26,6 +26,7 @@ const ZELDA = {
   name: 'Zelda Quixotic-Erasable',
   street: '77 Xylophone Crescent',
   city: 'Quillhavenbury',
+  phone: '+44 7700 918273',
   label: "Zelda's Quillhaven Visa",
   review: 'Quixotically splendid kettle, Zelda approves wholeheartedly',
 };
@@ -78,7 +79,7 @@ describe('erasure leaves nothing behind', function () {
     expect((await call('POST', '/api/v1/inventory/KETTLE-1/receipts', admin, { quantity: 5 })).status).to.equal(200);
     await eventually(async () => ((await call('GET', `/api/v1/products/${productId}`)).body.available === 5 ? true : undefined));
 
-    expect((await call('POST', '/api/v1/account/register', undefined, { email: ZELDA.email, password: 'zelda-password', name: ZELDA.name })).status).to.equal(201);
+    expect((await call('POST', '/api/v1/account/register', undefined, { email: ZELDA.email, password: 'zelda-password', name: ZELDA.name, phone: ZELDA.phone })).status).to.equal(201);
     const token = await login(ZELDA.email, 'zelda-password');
     const address = { line1: ZELDA.street, city: ZELDA.city, postalCode: 'QX7 9ZZ', country: 'GB' };
     expect((await call('POST', '/api/v1/account/me/addresses', token, address)).status).to.equal(201);

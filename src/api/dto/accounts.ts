@@ -1,4 +1,4 @@
-import { IsEmail, IsISO31661Alpha2 } from 'class-validator';
+import { IsEmail, IsISO31661Alpha2, Matches } from 'class-validator';
 import { Password, Text } from '../input/text-rules.js';
 
 // class-validator checks the decorators of a property bottom-up and stops at the first
@@ -14,6 +14,11 @@ export class RegisterBody {
 
   @Text({ max: 100 })
   name!: string;
+
+  /** Optional: a contact number for deliveries. */
+  @Matches(/^\+?[0-9][0-9 ()./-]{4,28}[0-9]$/, { message: 'must be a phone number: digits, spaces and ( ) . / -, an optional leading +' })
+  @Text({ max: 30, optional: true })
+  phone?: string;
 }
 
 export class LoginBody {

@@ -16,7 +16,7 @@ export type Address = {
 
 export type CustomerRegistered = DomainEvent<
   'CustomerRegistered',
-  { customerId: string; email: string; name: string; passwordHash: string; role: CustomerRole; registeredAt: string }
+  { customerId: string; email: string; name: string; passwordHash: string; role: CustomerRole; registeredAt: string; /** Given at registration, or absent. */ phone?: string }
 >;
 export type CustomerAddressAdded = DomainEvent<'CustomerAddressAdded', { customerId: string; address: Address; addedAt: string }>;
 export type CustomerRoleChanged = DomainEvent<'CustomerRoleChanged', { customerId: string; role: CustomerRole; changedAt: string }>;
@@ -74,6 +74,8 @@ export type RegisterCustomer = {
   customerId: string;
   email: string;
   name: string;
+  /** A contact number for deliveries, optional. */
+  phone?: string;
   passwordHash: string;
   role: CustomerRole;
   now: string;
@@ -116,7 +118,8 @@ const register = (command: RegisterCustomer, state: Customer): CustomerEvent[] =
   if (!EMAIL_SHAPE.test(email)) errors.push({ field: 'email', message: 'must be an email address' });
   if (errors.length > 0) throw new ValidationError(errors.map((e) => `${e.field} ${e.message}`).join(', '), errors);
   const { customerId, passwordHash, role, now } = command;
-  return [{ type: 'CustomerRegistered', data: { customerId, email, name, passwordHash, role, registeredAt: now } }];
+  const phone = command.phone?.trim();
+  return [{ type: 'CustomerRegistered', data: { customerId, email, name, passwordHash, role, registeredAt: now, ...(phone ? { phone } : {}) } }];
 };
 
 /** The least an address must be to name a mailbox (and the claim stream `customeremail-<email>`). */

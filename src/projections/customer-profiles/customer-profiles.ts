@@ -15,6 +15,8 @@ export type CustomerProfile = Document & {
   customerId: string;
   email: string;
   name: string;
+  /** Null when none was given (and on profiles projected before phones were asked for). */
+  phone?: string | null;
   role: CustomerRole;
   addresses: Address[];
   registeredAt: string;
@@ -34,8 +36,8 @@ const evolve = (current: CustomerDocument | null, recorded: RecordedEvent): Cust
   const event = recorded as unknown as Handled;
   switch (event.type) {
     case 'CustomerRegistered': {
-      const { customerId, email, name, role, registeredAt } = event.data;
-      return { _id: customerId, customerId, email, name, role, addresses: [], registeredAt };
+      const { customerId, email, name, role, registeredAt, phone } = event.data;
+      return { _id: customerId, customerId, email, name, phone: phone ?? null, role, addresses: [], registeredAt };
     }
     case 'CustomerAddressAdded':
       return current && !isErasedProfile(current) ? { ...current, addresses: [...current.addresses, event.data.address] } : current;
@@ -53,11 +55,12 @@ export const customerProfilesProjection: Projection<CustomerDocument> = {
   documentIds: (event) => [String(event.data.customerId)],
   evolve,
   indexes: [{ keys: { email: 1 } }],
+  version: 2, // 2: the phone given at registration (null when none)
 };
 
 export const getCustomerProfile = async (customers: ReadModelCollection<CustomerDocument>, customerId: string) => {
   const doc = await customers.findOne({ _id: customerId });
   if (!doc || isErasedProfile(doc)) return undefined;
-  const { customerId: id, email, name, role, addresses, registeredAt } = doc;
-  return { customerId: id, email, name, role, addresses, registeredAt };
+  const { customerId: id, email, name, phone, role, addresses, registeredAt } = doc;
+  return { customerId: id, email, name, phone: phone ?? null, role, addresses, registeredAt };
 };

@@ -1,4 +1,4 @@
-import { address, arr, obj, withFields, oneOf, str, time, uuid } from '../json-schema.js';
+import { address, arr, nullable, obj, withFields, oneOf, str, time, uuid } from '../json-schema.js';
 
 export const savedAddressSchema = withFields(address(), { addressId: uuid() });
 
@@ -7,6 +7,7 @@ export const customerProfileSchema = obj({
   customerId: uuid(),
   email: str({ format: 'email' }),
   name: str(),
+  phone: nullable(str()),
   role: oneOf('customer', 'admin'),
   addresses: arr(savedAddressSchema),
   registeredAt: time(),
