@@ -19,6 +19,7 @@ import {
   type WriteOptions,
 } from './read-model-store.js';
 import { privateDatabaseFile } from '../private-files.js';
+import { inImmediateTransaction } from '../sqlite-transaction.js';
 import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS, WriteLockQueue } from '../sqlite-write-lock.js';
 
 /**
@@ -206,14 +207,12 @@ export class EmbeddedReadModelStore implements ReadModelStore {
 
   private writeNow<R>(stageAll: (staging: Staging) => R): R {
     const staging: Staging = new Map();
-    const result = this.db
-      .transaction(() => {
-        this.memory.sync(true);
-        const out = stageAll(staging);
-        this.persist(staging);
-        return out;
-      })
-      .immediate();
+    const result = inImmediateTransaction(this.db, () => {
+      this.memory.sync(true);
+      const out = stageAll(staging);
+      this.persist(staging);
+      return out;
+    });
     this.memory.committed();
     this.memory.publish(staging);
     return result;
