@@ -127,6 +127,15 @@ describe('embedded read-model store: durable writes in groups (one WAL sync per 
     await reopened.close();
   });
 
+  it('a store without a WAL (in memory) answers durable writes once committed, with no file to sync', async () => {
+    const store = new EmbeddedReadModelStore({ path: ':memory:' });
+    await store.collection('items').insertOne({ _id: 'a' });
+    await store.bulkWrite([{ collection: 'items', updateOne: { filter: { _id: 'a' }, update: { $set: { v: 1 } } } }]);
+    expect(await store.collection('items').findOne({ _id: 'a' })).to.deep.equal({ _id: 'a', v: 1 });
+    await store.ping();
+    await store.close();
+  });
+
   it('close waits for the syncs asked for: a durable write made just before it resolves', async () => {
     const path = join(dir.path, 'rm.db');
     const store = new EmbeddedReadModelStore({ path });

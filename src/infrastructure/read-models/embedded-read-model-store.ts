@@ -67,7 +67,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     this.db.pragma(`busy_timeout = ${DEFAULT_LOCK_WAIT_MS}`);
     this.loader = new EmbeddedLoader(options.path);
     this.lock = new WriteLockQueue(options.lockWaitMs);
-    this.db.pragma('journal_mode = WAL');
+    const wal = this.db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
     // Durable until the constructor returns (the schema); then writes are synced by WalSync.
     this.db.pragma('synchronous = FULL');
     // A 16 MB page cache (SQLite's default is 2 MB). The WAL is checkpointed at SQLite's
@@ -78,9 +78,10 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     openSchema(this.db);
     // From now on a short wait inside SQLite only: a longer one is waited for off the event loop (see sqlite-write-lock.ts).
     this.db.pragma(`busy_timeout = ${BUSY_SLICE_MS}`);
-    this.db.pragma('synchronous = NORMAL');
     this.walFile = new WalFile(options.path);
-    this.durability = new WalSync(options.syncWal ?? (() => this.walFile.sync()));
+    // Without a WAL (a `:memory:` store) every commit stays as durable as it can be, and there is nothing to sync.
+    if (wal) this.db.pragma('synchronous = NORMAL');
+    this.durability = new WalSync(options.syncWal ?? (wal ? () => this.walFile.sync() : async () => undefined));
     this.sql = {
       load: this.db.prepare<[string], { id: string; doc: string }>('SELECT id, doc FROM documents WHERE collection = ?'),
       byIds: this.db.prepare<[string, string], { doc: string }>(
