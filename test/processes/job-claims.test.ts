@@ -100,7 +100,11 @@ describe('Job claims', () => {
     r.wake([job!]);
     await eventually(() => (gate.entered === 1 ? true : undefined));
     gate.open(new Error('declined'));
-    const parked = await eventually(() => store.collection(PARKED_JOBS).findOne({ _id: 'charge-2' }).then((doc) => doc ?? undefined));
+    // Parked first, then taken out of the queue (see JobRunner.park): the two are two writes, and a reader may come between them.
+    const parked = await eventually(async () => {
+      const doc = await store.collection(PARKED_JOBS).findOne({ _id: 'charge-2' });
+      return doc && (await store.collection(JOBS).countDocuments()) === 0 ? doc : undefined;
+    });
     expect(parked).to.deep.include({ attempts: 1, lastError: 'Error: declined' });
     expect(parked).to.not.have.any.keys('dueAt', 'lockedUntil', 'owner', 'claim'); // times by the store's clock, and the claim, mean nothing once parked
     expect(await store.collection(JOBS).countDocuments()).to.equal(0);

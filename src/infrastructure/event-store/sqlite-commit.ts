@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { IdempotencyViolationError, WrongExpectedVersionError, type AppendResult, type ExpectedRevision } from './event-store.js';
 import type { Statements } from './sqlite-event-statements.js';
+import { inImmediateTransaction, inTransaction } from '../sqlite-transaction.js';
 
 /**
  * One group commit of the embedded event store: every append of a batch in one IMMEDIATE
@@ -28,16 +29,17 @@ export type AppendOutcome = { ok: AppendResult; positions?: number[]; firstRevis
 /** Commits the batch; throws only when the transaction as a whole failed (the file busy, the disk full), and then nothing of it is written. */
 export const commitAppends = (db: Database.Database, statements: Statements, requests: readonly AppendRequest[], recordedAt: string): AppendOutcome[] => {
   const outcomes: AppendOutcome[] = [];
-  db.transaction(() => {
+  // The write lock first: another process's commit makes a read turned write fail at once (SQLITE_BUSY).
+  inImmediateTransaction(db, () => {
     for (const request of requests) {
       try {
         // A nested transaction is a savepoint: a failed append rolls back alone.
-        outcomes.push(db.transaction(() => appendNow(statements, request, recordedAt))());
+        outcomes.push(inTransaction(db, () => appendNow(statements, request, recordedAt)));
       } catch (error) {
         outcomes.push({ failed: describe(error) });
       }
     }
-  }).immediate(); // The write lock first: another process's commit makes a read turned write fail at once (SQLITE_BUSY).
+  });
   return outcomes;
 };
 

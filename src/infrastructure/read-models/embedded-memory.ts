@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { LruCache } from '../lru-cache.js';
+import { inTransaction } from '../sqlite-transaction.js';
 import { DocumentIndex } from './document-index.js';
 import type { Staging } from './embedded-staging.js';
 import type { Cached } from './embedded-write-view.js';
@@ -148,7 +149,7 @@ export class EmbeddedMemory {
    * read model would otherwise get the read model older than the checkpoint says it is.
    */
   private fromFile<T>(read: (changed: boolean) => T): T {
-    return this.db.transaction(() => {
+    return inTransaction(this.db, () => {
       // data_version before the versions: a commit between them is seen again at the next check.
       const dataVersion = this.readDataVersion();
       const current = new Map(this.sql.versions.all().map((row) => [row.name, row.version]));
@@ -160,7 +161,7 @@ export class EmbeddedMemory {
       }
       for (const [name, cached] of this.cache) if (current.get(name) !== cached.version) this.cache.delete(name);
       return read(changed);
-    })();
+    });
   }
 
   /** Drops cached collections that another process changed since we last looked. */

@@ -5,6 +5,7 @@ import { EmbeddedLoader } from './embedded-loader.js';
 import { openSchema, STATEMENTS } from './embedded-statements.js';
 import type { Staging } from './embedded-staging.js';
 import { EmbeddedMemory } from './embedded-memory.js';
+import { WalFile, WalSync } from './embedded-wal-sync.js';
 import { WriteView } from './embedded-write-view.js';
 import {
   DuplicateKeyError,
@@ -18,12 +19,15 @@ import {
   type WriteOptions,
 } from './read-model-store.js';
 import { privateDatabaseFile } from '../private-files.js';
+import { inImmediateTransaction } from '../sqlite-transaction.js';
 import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS, WriteLockQueue } from '../sqlite-write-lock.js';
 
 /**
- * The embedded read-model store: documents persisted as JSON in one SQLite file
- * (`synchronous=FULL`) and served from memory, with MongoDB's query and update language
- * evaluated by mingo.
+ * The embedded read-model store: documents persisted as JSON in one SQLite file and served
+ * from memory, with MongoDB's query and update language evaluated by mingo. Writes commit at
+ * once, on the event loop, without an fsync (WAL, `synchronous = NORMAL`); a durable one
+ * resolves once the WAL is synced, off the event loop and in groups (see WalSync). Like
+ * MongoDB's default read concern, readers may see a durable write before it is on disk.
  *
  * Several processes may share the file (the server and the command-line tools): every
  * write transaction stamps the collections it touched with a new version, and a reader
@@ -38,6 +42,8 @@ export type EmbeddedReadModelStoreOptions = {
   cachedDocuments?: number;
   /** How long a write waits for another process to let go of the file's write lock before it fails (SQLITE_BUSY). */
   lockWaitMs?: number;
+  /** How the WAL is made durable (tests delay it or make it fail); by default an fdatasync of the WAL file (see WalFile). */
+  syncWal?: () => Promise<void>;
 };
 
 export class EmbeddedReadModelStore implements ReadModelStore {
@@ -50,6 +56,9 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   readonly memory: EmbeddedMemory;
   /** The documents as a write sees them while it stages (see WriteView). */
   readonly writes: WriteView;
+  /** Durable writes wait here for their fsync, in groups. */
+  readonly durability: WalSync;
+  private readonly walFile: WalFile;
 
   constructor(options: EmbeddedReadModelStoreOptions) {
     privateDatabaseFile(options.path);
@@ -58,7 +67,8 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     this.db.pragma(`busy_timeout = ${DEFAULT_LOCK_WAIT_MS}`);
     this.loader = new EmbeddedLoader(options.path);
     this.lock = new WriteLockQueue(options.lockWaitMs);
-    this.db.pragma('journal_mode = WAL');
+    const wal = this.db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
+    // Durable until the constructor returns (the schema); then writes are synced by WalSync.
     this.db.pragma('synchronous = FULL');
     // A deleted or replaced document is overwritten with zeros, not left in free pages (issue 17: an erased
     // customer's documents must leave no byte behind). Every connection to the file sets it (the loader thread too).
@@ -71,6 +81,10 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     openSchema(this.db);
     // From now on a short wait inside SQLite only: a longer one is waited for off the event loop (see sqlite-write-lock.ts).
     this.db.pragma(`busy_timeout = ${BUSY_SLICE_MS}`);
+    this.walFile = new WalFile(options.path);
+    // Without a WAL (a `:memory:` store) every commit stays as durable as it can be, and there is nothing to sync.
+    if (wal) this.db.pragma('synchronous = NORMAL');
+    this.durability = new WalSync(options.syncWal ?? (wal ? () => this.walFile.sync() : async () => undefined));
     this.sql = {
       load: this.db.prepare<[string], { id: string; doc: string }>('SELECT id, doc FROM documents WHERE collection = ?'),
       byIds: this.db.prepare<[string, string], { doc: string }>(
@@ -92,8 +106,6 @@ export class EmbeddedReadModelStore implements ReadModelStore {
         'UPDATE collections SET name = ?, version = ? WHERE name = ?',
       ),
       names: this.db.prepare<[], { name: string }>('SELECT name FROM collections ORDER BY name'),
-      syncNormal: this.db.prepare('PRAGMA synchronous = NORMAL'),
-      syncFull: this.db.prepare('PRAGMA synchronous = FULL'),
     };
     this.memory = new EmbeddedMemory(this.db, this.sql, options.cachedDocuments ?? 10_000);
     this.writes = new WriteView(this.memory);
@@ -136,6 +148,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   }
 
   async dropCollection(name: string): Promise<void> {
+    this.refuseIfNotDurable();
     await this.lock.run(() =>
       this.db
         .transaction(() => {
@@ -146,9 +159,11 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     );
     this.memory.committed();
     this.memory.forget(name);
+    await this.durability.durable();
   }
 
   async renameCollection(from: string, to: string): Promise<void> {
+    this.refuseIfNotDurable();
     await this.lock.run(() =>
       this.db
         .transaction(() => {
@@ -162,9 +177,11 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     );
     this.memory.committed();
     this.memory.forget(from, to);
+    await this.durability.durable();
   }
 
   async ping(): Promise<void> {
+    this.refuseIfNotDurable();
     this.db.prepare('SELECT 1').get();
   }
 
@@ -174,7 +191,9 @@ export class EmbeddedReadModelStore implements ReadModelStore {
 
   async close(): Promise<void> {
     await this.loader.close();
+    await this.durability.settled();
     if (this.db.open) this.db.close();
+    await this.walFile.close();
   }
 
   // ---------------------------------------------------------------- writes
@@ -182,35 +201,34 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   /**
    * One transaction: stages every change under the write lock, checks it, persists it; then
    * shows it to readers. At once when the file is free; else once another process lets go of
-   * its lock, waited for off the event loop (see WriteLockQueue).
+   * its lock, waited for off the event loop (see WriteLockQueue). A durable write then waits
+   * for the WAL's next sync, which makes every write committed before it durable too (a
+   * write that is not durable is made durable by the next one that is).
    */
-  write<R>(stageAll: (staging: Staging) => R, options: WriteOptions = {}): Promise<R> {
-    return this.lock.run(() => this.writeNow(stageAll, options));
+  async write<R>(stageAll: (staging: Staging) => R, options: WriteOptions = {}): Promise<R> {
+    const durable = options.durable !== false;
+    if (durable) this.refuseIfNotDurable();
+    const result = await this.lock.run(() => this.writeNow(stageAll));
+    if (durable) await this.durability.durable();
+    return result;
   }
 
-  private writeNow<R>(stageAll: (staging: Staging) => R, options: WriteOptions): R {
+  private writeNow<R>(stageAll: (staging: Staging) => R): R {
     const staging: Staging = new Map();
-    const transaction = this.db.transaction(() => {
+    const result = inImmediateTransaction(this.db, () => {
       this.memory.sync(true);
       const out = stageAll(staging);
       this.persist(staging);
       return out;
     });
-    let result: R;
-    if (options.durable !== false) result = transaction.immediate();
-    else {
-      // WAL with synchronous=NORMAL: atomic and consistent, without the fsync. The next durable
-      // commit syncs the whole WAL, so whatever was written before it is durable from then on.
-      this.sql.syncNormal.run();
-      try {
-        result = transaction.immediate();
-      } finally {
-        this.sql.syncFull.run();
-      }
-    }
     this.memory.committed();
     this.memory.publish(staging);
     return result;
+  }
+
+  /** After a failed sync the file may have lost what readers were shown: durable writes, and pings, fail until a restart. */
+  private refuseIfNotDurable(): void {
+    if (this.durability.failed !== undefined) throw this.durability.failed;
   }
 
   private persist(staging: Staging): void {
