@@ -55,9 +55,10 @@ const claimEmail = async (deps: AccountDeps, email: string, context: CommandCont
   // A claim's customer id is the address's for good: an existing customer makes the next
   // step refuse (409), a missing one is created by it (a crash between the two appends).
   if (claim.state.status === 'Claimed') return claim.state.customerId;
-  // Derived from the key AND the address: two registrations under one key (anonymous clients share a scope) are two accounts.
+  // Derived from the key AND the address (by its claim stream, a keyed hash: no id is a hash of
+  // the address itself): two registrations under one key (anonymous clients share a scope) are two accounts.
   // A claim released by an erasure (the stream exists) adds its revision: the erased customer's id is never made again.
-  const seed = claim.revision < 0 ? `${context.idempotencyKey}\n${email}` : `${context.idempotencyKey}\n${email}\n${claim.revision}`;
+  const seed = claim.revision < 0 ? `${context.idempotencyKey}\n${stream}` : `${context.idempotencyKey}\n${stream}\n${claim.revision}`;
   const customerId = context.idempotencyKey ? derivedId(seed, 'customer') : uuidv4();
   // Another registration of the address may claim it first: the decider refuses this one then (409).
   await deps.commands.handle(emailClaimDecider, stream, { type: 'ClaimEmail', email, customerId, now: context.now }, context);

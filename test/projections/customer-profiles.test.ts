@@ -17,10 +17,14 @@ describe('Customer profiles projection', () => {
         customerId: CUSTOMER,
         email: EMAIL,
         name: 'Ada Lovelace',
+        phone: null,
         role: 'customer',
         addresses: [],
         registeredAt: T1,
       }));
+
+    it('keeps the phone given at registration', () =>
+      expect(evolve(null, recorded('CustomerRegistered', { ...registered(), phone: '+44 20 7946 0000' }))).to.include({ phone: '+44 20 7946 0000' }));
 
     it('adds addresses in order and follows role changes', () => {
       const doc = [
@@ -73,6 +77,7 @@ describe('Customer profiles projection', () => {
         customerId: CUSTOMER,
         email: EMAIL,
         name: 'Ada Lovelace',
+        phone: null,
         role: 'customer',
         addresses: [home()],
         registeredAt: T1,

@@ -45,7 +45,8 @@ const erasedSchema = obj({ customerId: uuid(), erasedAt: time() });
 
 const AFTER = 'What follows in the background, surviving restarts: the email is released (it can be registered again, as a new account), '
   + "the customer's data is scrubbed from every read model, snapshot, queued email and stored answer, the profile key is destroyed, "
-  + 'and the invoices (name and address on orders) expire INVOICE_RETENTION_DAYS after the latest order. Orders stay, with their amounts, lines and statuses, as a former customer\'s.';
+  + 'and the invoices (name and address on orders) expire INVOICE_RETENTION_DAYS after the latest order. Orders stay, with their amounts, lines and statuses, as a former customer\'s. '
+  + 'Every personal value whose key is gone reads as the placeholder "[erased]" (each text or number of it: an address keeps its fields), in every answer and in the audit.';
 
 export const erasureRoutes = defineRoutes({
   prefix: '',
