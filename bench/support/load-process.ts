@@ -67,7 +67,7 @@ const steady = async (url: string, spec: Load, seconds: number, rate: number, co
   await Promise.all(inFlight);
   agent.destroy();
   if (failed > 0) throw new Error(`${failed} requests failed at ${url}${lastError ? ` (last error: ${lastError})` : ''}`);
-  return { rate: total / elapsed, p50: latency.percentileMs(50), p99: latency.percentileMs(99), requests: total };
+  return { rate: total / elapsed, p50: latency.percentileMs(50), p99: latency.percentileMs(99), requests: total, failed: 0 };
 };
 
 const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadSpec;
