@@ -82,9 +82,11 @@ describe('parked events and jobs over the admin API', function () {
     mailer.down = true;
     const { productId } = await stockedProduct(app, admin, 5);
     await buy(app, shopper, productId, 1, 'tok_declined');
+    // Parked, and out of the queue: a replay between the two answers 409 (see the next test).
     const parked = await eventually(async () => {
       const body = (await app.http().get('/api/v1/admin/parked-jobs').set('Authorization', `Bearer ${admin}`)).body;
-      return body.total === 2 ? body.items : undefined;
+      const queued = await app.store.collection('jobs').countDocuments({ _id: { $in: (body.items as Array<{ id: string }>).map((j) => j.id) } });
+      return body.total === 2 && queued === 0 ? body.items : undefined;
     });
     expect(parked.map((j: { kind: string }) => j.kind)).to.deep.equal(['send-notification', 'send-notification']);
     expect(parked[0].lastError).to.match(/ECONNREFUSED/);
@@ -98,5 +100,17 @@ describe('parked events and jobs over the admin API', function () {
     expect(mailer.sent.map((m) => m.to)).to.deep.equal([shopper.email, shopper.email]);
     expect((await app.http().get('/api/v1/admin/parked-jobs').set('Authorization', `Bearer ${admin}`)).body.total).to.equal(0);
     expectProblem(await app.http().post(`/api/v1/admin/parked-jobs/${encodeURIComponent(parked[0].id)}/replay`).set('Authorization', `Bearer ${admin}`), 404);
+  });
+
+  it('answers 409 to the replay of a parked job that is also still queued (parking not finished), changing nothing', async () => {
+    // Not due for an hour: no runner touches it while the test looks.
+    const later = Date.now() + 3_600_000;
+    const job = { _id: 'send-notification:in-between', kind: 'send-notification', runAt: new Date(later).toISOString(), dueAt: later, lockedUntil: 0, attempts: 5, payload: {} };
+    await app.store.collection('jobs').insertOne(job);
+    await app.store.collection('parked_jobs').insertOne({ ...job, lastError: 'ECONNREFUSED', parkedAt: new Date().toISOString() });
+    const res = await app.http().post(`/api/v1/admin/parked-jobs/${encodeURIComponent(job._id)}/replay`).set('Authorization', `Bearer ${admin}`);
+    expectProblem(res, 409);
+    expect(await app.store.collection('parked_jobs').countDocuments({ _id: job._id })).to.equal(1);
+    expect(await app.store.collection('jobs').countDocuments({ _id: job._id })).to.equal(1);
   });
 });

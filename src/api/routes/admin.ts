@@ -142,9 +142,10 @@ export const adminRoutes = defineRoutes({
     },
     replayJob: {
       method: 'post', path: '/parked-jobs/:id/replay', role: 'admin', command: false, summary: 'Put a parked job back in the queue: it runs again shortly',
+      description: 'Parking writes the parked job, then takes it out of the queue (a crash in between leaves it in both, never in neither): a replay in that moment, or of a job queued again already, answers 409; try again.',
       params: { id: str() },
       success: { status: 202, description: 'Queued.', schema: obj({ id: str(), status: oneOf('queued') }) },
-      problems: [404], example: { response: { id: 'charge:1b2c', status: 'queued' } },
+      problems: [404, 409], example: { response: { id: 'charge:1b2c', status: 'queued' } },
     },
     auditStreamEvents: {
       method: 'get', path: '/audit/streams/:stream', role: 'admin', summary: "A stream's events with metadata and the state after each; `asOf` (revision or time) adds the state then",
