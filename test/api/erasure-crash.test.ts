@@ -5,6 +5,7 @@ import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-ev
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
 import { checkedFetch } from '../support/contract.js';
 import { serverClient } from '../support/server-client.js';
+import { processEnv } from '../support/shop-processes.js';
 import { killServer, startServer, type ServerProcess } from '../support/server-process.js';
 import { ADDRESS } from '../support/shop.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
@@ -24,14 +25,7 @@ describe('erasure across a crash', function () {
     dir.remove();
   });
 
-  const env = () => ({
-    DATA_DIR: dir.path,
-    ADMIN_EMAIL: 'ops@test.local',
-    ADMIN_PASSWORD: 'ops-password',
-    SEED_DEMO: 'false',
-    RATE_LIMIT_PER_MINUTE: '0',
-    INVOICE_RETENTION_DAYS: '0',
-  });
+  const env = () => processEnv(dir.path, { INVOICE_RETENTION_DAYS: '0' });
   const { call, login } = serverClient(() => server!.url);
   const ready = () => eventually(async () => ((await checkedFetch(`${server!.url}/ready`)).status === 200 ? true : undefined), 30_000);
 

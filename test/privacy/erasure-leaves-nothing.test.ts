@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { serverClient } from '../support/server-client.js';
+import { ADMIN_LOGIN, processEnv } from '../support/shop-processes.js';
 import { killServer, startServer, type ServerProcess } from '../support/server-process.js';
 import { tracesIn } from '../support/byte-scan.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
@@ -60,20 +61,12 @@ describe('erasure leaves nothing behind', function () {
     dir.remove();
   });
 
-  const env = () => ({
-    DATA_DIR: dir.path,
-    ADMIN_EMAIL: 'ops@test.local',
-    ADMIN_PASSWORD: 'ops-password',
-    SEED_DEMO: 'false',
-    RATE_LIMIT_PER_MINUTE: '0',
-    CARRIER_TRANSIT_MS: '200',
-    CARRIER_DELIVERY_MS: '200',
-  });
+  const env = () => processEnv(dir.path, { CARRIER_TRANSIT_MS: '200', CARRIER_DELIVERY_MS: '200' });
   const { call, login } = serverClient(() => server!.url);
 
   it('finds none of an erased customer\'s values in any file of DATA_DIR, before or after a rebuild, and keeps their order', async () => {
     server = await startServer(env());
-    const admin = await login('ops@test.local', 'ops-password');
+    const admin = await login(ADMIN_LOGIN.email, ADMIN_LOGIN.password);
     const product = await call('POST', '/api/v1/products', admin, { sku: 'KETTLE-1', name: 'Kettle', description: 'Boils water.', brand: 'Brand', category: 'Kitchen', price: { amount: 2500, currency: 'USD' } });
     const productId = String(product.body.productId);
     expect((await call('POST', '/api/v1/inventory/KETTLE-1/receipts', admin, { quantity: 5 })).status).to.equal(200);
