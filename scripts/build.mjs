@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Compiles the project with tsc (`npm run build`), or, with --if-stale, only when a source
+// Compiles the project with tsc and builds the web pages (web/, with Vite) (`npm run build`), or, with --if-stale, only when a source
 // changed since the last successful build, this script's or tsc's own (`npx tsc -p .`): the
 // operator tools run through this and start in well under a second when nothing changed,
 // instead of waiting for tsc every time.
@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const stamp = join(root, 'dist', '.build-stamp');
-const inputs = ['src', 'test', 'bench', 'tsconfig.json', 'package.json', 'package-lock.json'];
+const inputs = ['src', 'test', 'bench', 'web', 'tsconfig.json', 'package.json', 'package-lock.json'];
 
 /** The newest modification time under a path (a file, or a directory walked recursively). */
 const newest = (path) => {
@@ -45,14 +45,21 @@ const tscBuiltAt = () => {
 
 const stale = () => {
   const builtAt = Math.max(stampedAt(), tscBuiltAt());
+  if (!existsSync(join(root, 'dist', 'web', 'index.html'))) return true; // tsc alone builds no pages
   return builtAt === 0 || inputs.some((input) => newest(join(root, input)) > builtAt);
 };
 
 if (process.argv.includes('--if-stale') && !stale()) process.exit(0);
 const startedAt = new Date();
 const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-const result = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
-if (result.status !== 0) process.exit(result.status ?? 1);
+for (const project of ['tsconfig.json', 'web/tsconfig.json']) {
+  // The web's own project only type-checks (noEmit): Vite bundles its sources below.
+  const result = spawnSync(process.execPath, [tsc, '-p', join(root, project)], { stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+// The storefront and the console into dist/web, served by the app (src/web/pages.ts).
+const { build } = await import('vite');
+await build({ configFile: join(root, 'web', 'vite.config.ts') });
 // Stamped with the time the build started: a file saved during the build makes the next check build again.
 writeFileSync(stamp, startedAt.toISOString());
 utimesSync(stamp, startedAt, startedAt);

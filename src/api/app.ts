@@ -9,6 +9,7 @@ import { ValidationError } from '../domain/shared/errors.js';
 import { errorHandler, notFoundRoute, problem, sendProblem } from './problems.js';
 import { mountRoutes, routerOf } from './openapi/route-table.js';
 import { ROUTE_TABLE } from './routes/index.js';
+import { webPages } from '../web/pages.js';
 
 /** The HTTP edge: gateway concerns first, then every context's routes under /api/v1. */
 export const createApp = (deps: AppDeps): Express => {
@@ -41,6 +42,8 @@ export const createApp = (deps: AppDeps): Express => {
   api.use(deps.sessions.middleware());
   mountRoutes(api, ROUTE_TABLE.filter((g) => g.edge === 'api'), deps);
   app.use('/api/v1', api);
+  // The storefront at / and the console at /console (web/, built into dist/web).
+  app.use(webPages());
 
   app.use(notFoundRoute);
   app.use(errorHandler(deps.logger));
@@ -68,7 +71,7 @@ const noQueryOnWrites: RequestHandler = (req, _res, next) => {
 };
 
 /** Headers a browser client sends and reads beyond the simple ones. */
-const REQUEST_HEADERS = ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id', 'X-Min-Position'];
+const REQUEST_HEADERS = ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id', 'X-Min-Position', 'Last-Event-ID'];
 const RESPONSE_HEADERS = ['ETag', 'Location', 'X-Request-Id', 'X-Position', 'Idempotent-Replayed', 'Retry-After', 'RateLimit-Remaining', 'WWW-Authenticate'];
 
 /**

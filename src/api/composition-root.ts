@@ -1,3 +1,4 @@
+import { LiveStreams } from './live-streams.js';
 import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -239,4 +240,5 @@ const resolveDeps = (scope: DependencyContainer): AppDeps => ({
   processes: scope.resolve(T.processes),
   jobs: scope.resolve(T.jobs),
   rebuilds: scope.resolve(T.rebuilds),
+  liveStreams: new LiveStreams(),
 });

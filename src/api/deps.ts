@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { LiveStreams } from './live-streams.js';
 import type { ClusterView } from '../cluster/view.js';
 import type { ShippingDeps } from '../commands/carrier-bookings.js';
 import type { CommandHandler } from '../commands/command-handler.js';
@@ -56,4 +57,6 @@ export type AppDeps = {
   idempotency: IdempotencyKeys;
   sessions: SessionPositions;
   metrics: Metrics;
+  /** The Server-Sent Events streams held open here: ended when the server stops. */
+  liveStreams: LiveStreams;
 };

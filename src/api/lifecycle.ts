@@ -122,6 +122,8 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
     async stop() {
       clearInterval(purge);
       if (server) {
+        // Live streams never end by themselves: their clients reconnect elsewhere and resume.
+        deps.liveStreams.closeAll();
         server.closeIdleConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }

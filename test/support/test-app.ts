@@ -6,6 +6,7 @@ import supertest from 'supertest';
 import { createApp } from '../../src/api/app.js';
 import { accountRoles } from '../../src/api/account-roles.js';
 import { TokenIssuer } from '../../src/api/auth.js';
+import { LiveStreams } from '../../src/api/live-streams.js';
 import { SessionPositions } from '../../src/api/consistency.js';
 import type { AppDeps } from '../../src/api/deps.js';
 import { IdempotencyKeys } from '../../src/api/idempotency.js';
@@ -202,6 +203,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     processes,
     jobs,
     rebuilds,
+    liveStreams: new LiveStreams(),
   };
   await projections.start();
   for (const process of processes) await process.start();

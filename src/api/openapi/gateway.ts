@@ -66,6 +66,7 @@ export const requestHeaders = (group: RouteGroup, spec: RouteSpec): HeaderUse[] 
   if (group.edge !== 'api') return headers;
   if (spec.cache === 'public') headers.push({ name: 'If-None-Match', schema: str({ maxLength: 2000 }), description: 'ETags of answers kept (a list, weak or strong, or `*`): 304 and no body when one is the current answer\'s (callers not signed in).' });
   if (spec.headers?.includes('X-Carrier-Signature')) headers.push(...CARRIER_SIGNATURE);
+  if (spec.headers?.includes('Last-Event-ID')) headers.push({ name: 'Last-Event-ID', schema: str({ pattern: '^\\d{1,9}$' }), description: 'Resume a stream of events after the event of this id (EventSource sends it when it reconnects).' });
   if (spec.method === 'get') headers.push({ name: 'X-Min-Position', schema: str({ pattern: '^\\d{1,16}$' }), description: 'Wait (boundedly) until the read models have processed this log position (from an `X-Position`).' });
   if (spec.method === 'post') headers.push({ name: 'Idempotency-Key', schema: str({ minLength: 1, maxLength: 255 }), description: 'A repeat with the same key and body answers the first answer (`Idempotent-Replayed: true`) and appends nothing.' });
   if (runsCommand(group, spec)) headers.push({ name: 'If-Match', schema: str({ examples: ['"3"'] }), description: 'The revision (a strong ETag) the change is based on; 412 if it moved on.' });

@@ -17,7 +17,7 @@ export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export type DtoClass = new () => object;
 
 /** Headers a route reads or answers beyond those every route of its edge does (see ./gateway.ts). */
-export type RouteHeader = 'If-Match' | 'ETag' | 'Location' | 'X-Carrier-Signature';
+export type RouteHeader = 'If-Match' | 'ETag' | 'Location' | 'X-Carrier-Signature' | 'Last-Event-ID';
 
 export type RouteSpec = {
   method: Method;

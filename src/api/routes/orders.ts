@@ -12,6 +12,7 @@ import { defineRoutes } from '../openapi/route-table.js';
 import { AmendOrderBody, CheckoutBody, ListOrdersQuery } from '../dto/orders.js';
 import { answerWrite, commandContext, setEtag, uuidParam } from '../http.js';
 import { parseDto, parseQuery } from '../validation.js';
+import { OrderFeed, orderEventsHandler } from '../order-events.js';
 
 const viewerOf = (req: Request) => {
   const principal = principalOf(req);
@@ -69,7 +70,10 @@ const orderHandlers = (deps: AppDeps) => {
     answerWrite(res, deps.sessions, 200, result.order, result);
   };
 
-  return { browseOrders, viewOrder, cancel, amend };
+  // The order's status changes as Server-Sent Events (see ../order-events.ts).
+  const orderEvents = orderEventsHandler(deps.readModels, new OrderFeed(deps.readModels), deps.liveStreams, viewerOf, (req) => uuidParam(req, 'id', 'order'));
+
+  return { browseOrders, viewOrder, cancel, amend, orderEvents };
 };
 
 const paymentHandlers = (deps: AppDeps) => {
@@ -131,6 +135,14 @@ export const orderRoutes = defineRoutes({
       params: id,
       success: { status: 200, description: 'The order.', schema: orderSchema },
       problems: [404], headers: ['ETag'], example: { response: ORDER },
+    },
+    orderEvents: {
+      method: 'get', path: '/:id/events', role: 'customer', summary: "The order's status changes, live, as Server-Sent Events (owner or admin; anyone else: 404)",
+      description: 'A `text/event-stream` that stays open. `event: status` with `id: n` is the order\'s n-th status (1 is `Pending`), data `{orderId, index, status, at}`: a new stream first sends every status the order has had, then each new one once, as the orders read model projects it. Send `Last-Event-ID: n` (EventSource does when it reconnects) to resume after the n-th. `event: changed` (no id, data `{orderId}`) says something else of the order changed (payment refunded, shipment booked or dispatched, address amended): read the order again. A comment line every 15 s keeps the stream alive through proxies; `retry: 2000` asks clients to reconnect after 2 s. 503 with `Retry-After` when the process holds its limit of streams or is stopping.',
+      params: id,
+      success: { status: 200, description: 'The stream of events.', schema: { type: 'string' }, contentType: 'text/event-stream' },
+      problems: [400, 404, 503], headers: ['Last-Event-ID'],
+      example: { response: 'id: 1\nevent: status\ndata: {"orderId":"0e6f3a8b-1c2d-4e5f-9a0b-7c8d9e0f1a2b","index":1,"status":"Pending","at":"2025-01-01T10:00:00.000Z"}\n\n' },
     },
     cancel: {
       method: 'post', path: '/:id/cancel', role: 'customer', summary: 'Cancel before shipping: the saga releases the stock and refunds the payment',

@@ -1,0 +1,113 @@
+import type { RequestHandler } from 'express';
+import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
+import { NotFoundError, ValidationError } from '../domain/shared/errors.js';
+import type { OrderView } from '../projections/orders/orders.js';
+import type { LiveStreams } from './live-streams.js';
+
+/**
+ * GET /api/v1/orders/:id/events: an order's status changes as Server-Sent Events, as the
+ * orders read model projects them (so on any process of the shop, whichever projects).
+ *
+ * - `event: status`, `id: n`: the order's n-th status (1 is Pending), `{orderId, index, status, at}`.
+ *   A new stream first sends every status the order has had, then each new one once.
+ * - `Last-Event-ID: n` (sent by EventSource when it reconnects) resumes after the n-th:
+ *   nothing is lost or repeated across a dropped connection.
+ * - `event: changed` (no id): something else of the order changed (payment refunded,
+ *   shipment booked or dispatched, address amended): read the order again.
+ * - A comment every 15 s keeps proxies from closing an idle stream.
+ */
+
+const POLL_MS = 150;
+const HEARTBEAT_MS = 15_000;
+
+type Watcher = (doc: OrderView) => void;
+
+/**
+ * One poll of the read model for every open stream of this process (one query per tick,
+ * whatever the number of streams), only while there is a stream.
+ */
+export class OrderFeed {
+  private readonly watchers = new Map<string, Set<Watcher>>();
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+
+  constructor(private readonly readModels: ReadModelStore, private readonly intervalMs = POLL_MS) {}
+
+  watch(orderId: string, watcher: Watcher): () => void {
+    let set = this.watchers.get(orderId);
+    if (!set) this.watchers.set(orderId, (set = new Set()));
+    set.add(watcher);
+    this.timer ??= setInterval(() => void this.poll(), this.intervalMs).unref();
+    return () => {
+      set.delete(watcher);
+      if (set.size === 0) this.watchers.delete(orderId);
+      if (this.watchers.size === 0 && this.timer) {
+        clearInterval(this.timer);
+        this.timer = undefined;
+      }
+    };
+  }
+
+  private async poll(): Promise<void> {
+    if (this.polling || this.watchers.size === 0) return; // a slow read is not stacked on
+    this.polling = true;
+    try {
+      // Looked up each time: a rebuild switches the logical name to a new collection.
+      const docs = await this.readModels.collection<OrderView>('orders').find({ _id: { $in: [...this.watchers.keys()] } });
+      for (const doc of docs) for (const watcher of this.watchers.get(doc._id) ?? []) watcher(doc);
+    } catch {
+      // The store did not answer this tick; the next one asks again.
+    } finally {
+      this.polling = false;
+    }
+  }
+}
+
+/** What, besides the status, makes a client read the order again. */
+const detailsOf = (doc: OrderView): string =>
+  JSON.stringify([doc.payment?.status, doc.shipment?.status, doc.shipment?.trackingNumber, doc.failureReason, doc.shippingAddress, doc.customerErased]);
+
+const lastEventId = (header: string | undefined): number => {
+  if (header === undefined || header === '') return 0;
+  if (!/^\d{1,9}$/.test(header)) throw new ValidationError('invalid Last-Event-ID', [{ field: 'Last-Event-ID', message: 'must be the id of an event of this stream (a number)' }]);
+  return Number(header);
+};
+
+export const orderEventsHandler =
+  (readModels: ReadModelStore, feed: OrderFeed, streams: LiveStreams, viewerOf: (req: Parameters<RequestHandler>[0]) => { customerId: string; admin: boolean }, orderIdOf: (req: Parameters<RequestHandler>[0]) => string): RequestHandler =>
+  async (req, res) => {
+    const orderId = orderIdOf(req);
+    const after = lastEventId(req.get('last-event-id'));
+    const viewer = viewerOf(req);
+    const doc = await readModels.collection<OrderView>('orders').findOne({ _id: orderId });
+    if (!doc || (!viewer.admin && doc.customerId !== viewer.customerId)) throw new NotFoundError('order not found');
+    const release = streams.add(res);
+
+    res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    res.flushHeaders();
+    res.write('retry: 2000\n\n');
+
+    let sent = Math.min(after, doc.history.length);
+    let details = detailsOf(doc);
+    const send = (current: OrderView) => {
+      for (; sent < current.history.length; sent += 1) {
+        const { status, at } = current.history[sent]!;
+        res.write(`id: ${sent + 1}\nevent: status\ndata: ${JSON.stringify({ orderId, index: sent + 1, status, at })}\n\n`);
+      }
+      const now = detailsOf(current);
+      if (now !== details) {
+        details = now;
+        res.write(`event: changed\ndata: ${JSON.stringify({ orderId })}\n\n`);
+      }
+    };
+    send(doc);
+
+    const unwatch = feed.watch(orderId, send);
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS).unref();
+    const end = () => {
+      clearInterval(heartbeat);
+      unwatch();
+      release();
+    };
+    res.on('close', end);
+  };

@@ -1,0 +1,189 @@
+import { expect } from 'chai';
+import { EventSource } from 'eventsource';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LiveStreams } from '../../src/api/live-streams.js';
+import { addToCart, buy, checkout, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+type Sse = { id?: string; event: string; data: string };
+
+/** Reads a stream of Server-Sent Events until `enough` says so (or the time is up), then hangs up. */
+const readEvents = async (url: string, headers: Record<string, string>, enough: (events: Sse[]) => boolean, timeoutMs = 10_000) => {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(), timeoutMs);
+  const response = await fetch(url, { headers, signal: abort.signal });
+  const events: Sse[] = [];
+  const comments: string[] = [];
+  if (response.status !== 200) {
+    clearTimeout(timer);
+    return { response, events, comments, body: (await response.json()) as { errors?: unknown } };
+  }
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  try {
+    while (!enough(events)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const event: Sse = { event: 'message', data: '' };
+        let hasData = false;
+        for (const line of block.split('\n')) {
+          if (line.startsWith(':')) comments.push(line);
+          else if (line.startsWith('id: ')) event.id = line.slice(4);
+          else if (line.startsWith('event: ')) event.event = line.slice(7);
+          else if (line.startsWith('data: ')) (event.data = line.slice(6)), (hasData = true);
+        }
+        if (hasData) events.push(event);
+      }
+    }
+  } catch (error) {
+    if (!abort.signal.aborted) throw error;
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
+  return { response, events, comments, body: undefined as { errors?: unknown } | undefined };
+};
+
+const statuses = (events: Sse[]) => events.filter((e) => e.event === 'status').map((e) => JSON.parse(e.data).status as string);
+
+describe('GET /api/v1/orders/:id/events (Server-Sent Events)', () => {
+  let app: TestApp;
+  let server: Server;
+  let base: string;
+  let admin: string;
+  let shopper: Shopper;
+  beforeEach(async () => {
+    app = await startTestApp({ paymentTimeoutMs: 400 });
+    server = await new Promise<Server>((resolve) => {
+      const listening = app.app.listen(0, '127.0.0.1', () => resolve(listening));
+    });
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    admin = await app.adminToken();
+    shopper = await app.customer();
+  });
+  afterEach(async () => {
+    app.deps.liveStreams.closeAll();
+    await new Promise((resolve) => server.close(resolve));
+    await app.close();
+  });
+
+  const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
+  const url = (orderId: string) => `${base}/api/v1/orders/${orderId}/events`;
+
+  it('sends every status of the order, in order, each once, as the read model projects it (EventSource)', async () => {
+    const { productId } = await stockedProduct(app, admin, 5);
+    await addToCart(app, shopper, productId, 1);
+    const placed = await checkout(app, shopper);
+    const orderId = placed.body.orderId as string;
+    const seen: Array<{ id: string; status: string; index: number; orderId: string }> = [];
+    const source = new EventSource(url(orderId), { fetch: (input, init) => fetch(input, { ...init, headers: { ...init?.headers, ...auth(shopper.token) } }) });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        source.addEventListener('status', (message) => {
+          seen.push({ id: message.lastEventId, ...JSON.parse(message.data) });
+          if (seen.at(-1)!.status === 'Confirmed') resolve();
+        });
+        source.addEventListener('error', (error) => reject(new Error(`stream failed: ${error.message ?? error.code}`)));
+      });
+    } finally {
+      source.close();
+    }
+    expect(seen.map((s) => s.status)).to.deep.equal(['Pending', 'Paid', 'Confirmed']);
+    expect(seen.map((s) => s.id)).to.deep.equal(['1', '2', '3']);
+    expect(seen.map((s) => s.index)).to.deep.equal([1, 2, 3]);
+    expect(seen.every((s) => s.orderId === orderId)).to.equal(true);
+    // The statuses are the order's history, with its times.
+    const order = await orderReaches(app, shopper.token, orderId, ['Confirmed']);
+    expect(order.history.map((h: { status: string }) => h.status)).to.deep.equal(seen.map((s) => s.status));
+  });
+
+  it('resumes after Last-Event-ID: nothing before it again, nothing lost', async () => {
+    const { productId } = await stockedProduct(app, admin, 5);
+    const orderId = await buy(app, shopper, productId, 1);
+    await orderReaches(app, shopper.token, orderId, ['Confirmed']);
+    const read = await readEvents(url(orderId), { ...auth(shopper.token), 'Last-Event-ID': '2' }, (events) => events.length >= 1, 2_000);
+    expect(read.response.status).to.equal(200);
+    expect(read.response.headers.get('content-type')).to.match(/^text\/event-stream/);
+    expect(read.response.headers.get('cache-control')).to.equal('no-store');
+    expect(read.events.map((e) => [e.id, e.event, JSON.parse(e.data).status])).to.deep.equal([['3', 'status', 'Confirmed']]);
+    // Resumed at the end: nothing is sent until something happens.
+    const atEnd = await readEvents(url(orderId), { ...auth(shopper.token), 'Last-Event-ID': '3' }, () => false, 600);
+    expect(atEnd.events).to.deep.equal([]);
+  });
+
+  it('shows a declined card as Failed', async () => {
+    const { productId } = await stockedProduct(app, admin, 5);
+    const orderId = await buy(app, shopper, productId, 1, 'tok_declined');
+    const read = await readEvents(url(orderId), auth(shopper.token), (events) => statuses(events).includes('Failed'));
+    expect(statuses(read.events)).to.deep.equal(['Pending', 'Failed']);
+  });
+
+  it('says `changed` when something else of the order changes: a cancelled order\'s refund', async () => {
+    const { productId } = await stockedProduct(app, admin, 5);
+    const orderId = await buy(app, shopper, productId, 1);
+    await orderReaches(app, shopper.token, orderId, ['Confirmed'], 'Captured');
+    const reading = readEvents(url(orderId), auth(admin), (events) => statuses(events).includes('Cancelled') && events.some((e) => e.event === 'changed' && !e.id));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const cancelled = await app.http().post(`/api/v1/orders/${orderId}/cancel`).set(auth(shopper.token));
+    expect(cancelled.status).to.equal(202);
+    const read = await reading;
+    expect(statuses(read.events)).to.deep.equal(['Pending', 'Paid', 'Confirmed', 'Cancelled']);
+    expect(read.events.filter((e) => e.event === 'changed').map((e) => JSON.parse(e.data))).to.deep.include({ orderId });
+    await orderReaches(app, shopper.token, orderId, ['Cancelled'], 'Refunded');
+  });
+
+  it('answers 404 to anyone but the owner or an admin, 401 without a token, 400 to a bad Last-Event-ID: as problem+json', async () => {
+    const { productId } = await stockedProduct(app, admin, 5);
+    const orderId = await buy(app, shopper, productId, 1);
+    const stranger = await app.customer('Stranger');
+    const notYours = await readEvents(url(orderId), auth(stranger.token), () => true);
+    expect(notYours.response.status).to.equal(404);
+    expect(notYours.response.headers.get('content-type')).to.match(/^application\/problem\+json/);
+    const anonymous = await fetch(url(orderId));
+    expect(anonymous.status).to.equal(401);
+    const badId = await readEvents(url(orderId), { ...auth(shopper.token), 'Last-Event-ID': 'x' }, () => true);
+    expect(badId.response.status).to.equal(400);
+    expect(badId.body?.errors).to.deep.equal([{ field: 'Last-Event-ID', message: 'must be the id of an event of this stream (a number)' }]);
+    const unknown = await readEvents(url('0e6f3a8b-1c2d-4e5f-9a0b-7c8d9e0f1a2b'), auth(admin), () => true);
+    expect(unknown.response.status).to.equal(404);
+    expect(app.deps.liveStreams.size).to.equal(0);
+  });
+
+  it('lets go of a stream when its client hangs up', async () => {
+    const { productId } = await stockedProduct(app, admin, 5);
+    const orderId = await buy(app, shopper, productId, 1);
+    await readEvents(url(orderId), auth(shopper.token), (events) => events.length >= 1);
+    for (let i = 0; i < 50 && app.deps.liveStreams.size > 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(app.deps.liveStreams.size).to.equal(0);
+  });
+});
+
+describe('LiveStreams', () => {
+  const fakeResponse = () => {
+    let ended = false;
+    return { res: { end: () => void (ended = true) } as never, ended: () => ended };
+  };
+
+  it('ends every stream when the server stops, and refuses new ones with 503', () => {
+    const streams = new LiveStreams(2);
+    const a = fakeResponse();
+    streams.add(a.res);
+    streams.closeAll();
+    expect(a.ended()).to.equal(true);
+    expect(() => streams.add(fakeResponse().res)).to.throw('stopping').with.property('retryAfterSeconds', 1);
+  });
+
+  it('holds at most its limit', () => {
+    const streams = new LiveStreams(1);
+    const release = streams.add(fakeResponse().res);
+    expect(() => streams.add(fakeResponse().res)).to.throw('holds 1 live streams');
+    release();
+    expect(() => streams.add(fakeResponse().res)).not.to.throw();
+  });
+});

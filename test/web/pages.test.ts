@@ -1,0 +1,58 @@
+import { expect } from 'chai';
+import type { Browser } from 'playwright-core';
+import { expectAccessible, launchBrowser, newPage, startWebApp, type WebApp } from '../support/browser.js';
+
+describe('the pages: served by the app', () => {
+  let app: WebApp;
+  let browser: Browser;
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(async () => browser.close());
+  beforeEach(async () => {
+    app = await startWebApp();
+  });
+  afterEach(async () => app.close());
+
+  it('serves the storefront at / and the console at /console, with a page policy, and their own paths in the browser', async () => {
+    for (const [path, title] of [['/', 'Shop'], ['/products/anything', 'Shop'], ['/console', 'Shop console'], ['/console/orders', 'Shop console']] as const) {
+      const res = await fetch(app.url(path), { headers: { Accept: 'text/html' } });
+      expect(res.status, path).to.equal(200);
+      expect(res.headers.get('content-type')).to.match(/^text\/html/);
+      expect(res.headers.get('content-security-policy')).to.contain("script-src 'self'");
+      expect(res.headers.get('cache-control')).to.equal('no-cache');
+      expect(await res.text()).to.contain(`<title>${title}</title>`);
+    }
+  });
+
+  it('keeps API clients on JSON: unknown paths and API paths are problem+json 404s, never the page', async () => {
+    for (const path of ['/nope', '/api/v1/nope', '/api/nope']) {
+      const res = await fetch(app.url(path), { headers: { Accept: path === '/nope' ? 'application/json' : 'text/html' } });
+      expect(res.status, path).to.equal(404);
+      expect(res.headers.get('content-type'), path).to.match(/^application\/problem\+json/);
+    }
+  });
+
+  it('serves the built scripts, cached for good (their names change with every build)', async () => {
+    const html = await (await fetch(app.url('/'), { headers: { Accept: 'text/html' } })).text();
+    const script = /src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).to.be.a('string');
+    const res = await fetch(app.url(script!));
+    expect(res.status).to.equal(200);
+    expect(res.headers.get('cache-control')).to.contain('immutable');
+  });
+
+  it('draws both apps in Chromium without a script error', async () => {
+    const { context, page, errors } = await newPage(browser);
+    try {
+      await page.goto(app.url('/'));
+      await page.getByRole('main').waitFor();
+      await expectAccessible(page, 'storefront');
+      await page.goto(app.url('/console'));
+      await page.getByRole('main').waitFor();
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+});

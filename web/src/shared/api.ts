@@ -1,0 +1,137 @@
+/**
+ * The pages' only way to the shop: the documented HTTP contract under /api/v1 (API.md,
+ * GET /openapi.json). Tokens travel in the Authorization header (never cookies), kept in
+ * localStorage under a key of each app's own, so a shopper and an operator can be signed in
+ * side by side. Every error arrives as application/problem+json and is raised as ApiError.
+ */
+
+export type Role = 'customer' | 'admin';
+export type Session = { token: string; customerId: string; role: Role; email: string };
+export type Money = { amount: number; currency: string };
+
+export type Problem = {
+  type?: string;
+  title?: string;
+  status: number;
+  detail?: string;
+  errors?: Array<{ field: string; message: string }>;
+};
+
+export class ApiError extends Error {
+  constructor(readonly status: number, readonly problem: Problem) {
+    super(problem.detail ?? problem.title ?? `HTTP ${status}`);
+  }
+  /** Field errors as one line each ("quantity: must be at least 1"), else the detail. */
+  get lines(): string[] {
+    const fields = this.problem.errors ?? [];
+    return fields.length > 0 ? fields.map((e) => `${e.field}: ${e.message}`) : [this.message];
+  }
+}
+
+export type Answer<T> = { status: number; data: T; etag: string | null; headers: Headers };
+
+export type RequestOptions = {
+  body?: unknown;
+  query?: Record<string, string | number | boolean | undefined | null>;
+  /** Optimistic concurrency: the ETag the caller read (412 when it moved on). */
+  ifMatch?: string | null;
+  /** Retry-safe writes: the same key answers the same result. */
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+};
+
+const BASE = '/api/v1';
+
+export const queryString = (query: RequestOptions['query']): string => {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query ?? {})) {
+    if (value !== undefined && value !== null && value !== '') params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `?${text}` : '';
+};
+
+export class Api {
+  private current: Session | null;
+  private readonly listeners = new Set<(session: Session | null) => void>();
+
+  constructor(private readonly storageKey: string) {
+    this.current = readSession(storageKey);
+  }
+
+  get session(): Session | null {
+    return this.current;
+  }
+
+  /** Calls the listener on every sign-in and sign-out; returns the unsubscribe. */
+  onSession(listener: (session: Session | null) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async signIn(email: string, password: string): Promise<Session> {
+    const { data } = await this.request<{ token: string; customerId: string; role: Role }>('POST', '/account/login', { body: { email, password } });
+    this.setSession({ ...data, email });
+    return this.current!;
+  }
+
+  signOut(): void {
+    this.setSession(null);
+  }
+
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<Answer<T>> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    if (this.current) headers.Authorization = `Bearer ${this.current.token}`;
+    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+    if (options.ifMatch) headers['If-Match'] = options.ifMatch;
+    if (options.idempotencyKey) headers['Idempotency-Key'] = options.idempotencyKey;
+    const init: RequestInit = { method, headers };
+    if (options.body !== undefined) init.body = JSON.stringify(options.body);
+    if (options.signal) init.signal = options.signal;
+    const response = await fetch(`${BASE}${path}${queryString(options.query)}`, init);
+    const type = response.headers.get('content-type') ?? '';
+    const data = type.includes('json') ? await response.json() : await response.text();
+    if (!response.ok) {
+      // A token that expired or whose account went away: signed out, the page asks again.
+      if (response.status === 401 && this.current) this.setSession(null);
+      const problem: Problem = typeof data === 'object' && data !== null ? { status: response.status, ...(data as object) } : { status: response.status, detail: String(data) };
+      throw new ApiError(response.status, problem);
+    }
+    return { status: response.status, data: data as T, etag: response.headers.get('etag'), headers: response.headers };
+  }
+
+  get<T>(path: string, query?: RequestOptions['query'], signal?: AbortSignal): Promise<T> {
+    return this.request<T>('GET', path, { query, ...(signal ? { signal } : {}) }).then((answer) => answer.data);
+  }
+  post<T>(path: string, body?: unknown, options: Omit<RequestOptions, 'body'> = {}): Promise<T> {
+    return this.request<T>('POST', path, { ...options, body }).then((answer) => answer.data);
+  }
+  patch<T>(path: string, body: unknown, options: Omit<RequestOptions, 'body'> = {}): Promise<T> {
+    return this.request<T>('PATCH', path, { ...options, body }).then((answer) => answer.data);
+  }
+  put<T>(path: string, body: unknown, options: Omit<RequestOptions, 'body'> = {}): Promise<T> {
+    return this.request<T>('PUT', path, { ...options, body }).then((answer) => answer.data);
+  }
+  delete<T>(path: string, body?: unknown, options: Omit<RequestOptions, 'body'> = {}): Promise<T> {
+    return this.request<T>('DELETE', path, { ...options, body }).then((answer) => answer.data);
+  }
+
+  private setSession(session: Session | null): void {
+    this.current = session;
+    if (session) localStorage.setItem(this.storageKey, JSON.stringify(session));
+    else localStorage.removeItem(this.storageKey);
+    for (const listener of this.listeners) listener(session);
+  }
+}
+
+const readSession = (key: string): Session | null => {
+  try {
+    const parsed = JSON.parse(localStorage.getItem(key) ?? 'null') as Session | null;
+    return parsed && typeof parsed.token === 'string' ? parsed : null;
+  } catch {
+    return null;
+  }
+};
+
+/** A fresh Idempotency-Key for one attempt of a write (a retry of the same attempt reuses it). */
+export const newIdempotencyKey = (): string => crypto.randomUUID();

@@ -1,0 +1,34 @@
+import { EventSource } from 'eventsource';
+import type { Api } from './api.js';
+
+/**
+ * Live order progress: GET /api/v1/orders/:id/events (Server-Sent Events). The browser's own
+ * EventSource cannot send an Authorization header, so the `eventsource` package's (the same
+ * API, with a fetch of our own that adds it); it reconnects by itself and resumes with
+ * Last-Event-ID, so no status change is lost across a dropped connection.
+ */
+
+export type OrderStatusEvent = { orderId: string; index: number; status: string; at: string };
+
+export type OrderEventHandlers = {
+  /** A status change, in order, each once (`index` is its place in the order's history). */
+  status: (event: OrderStatusEvent) => void;
+  /** Anything else of the order changed (payment refunded, shipment booked...): read it again. */
+  changed?: () => void;
+  /** The stream is (re)connected or lost. */
+  connection?: (open: boolean) => void;
+};
+
+export const watchOrder = (api: Api, orderId: string, handlers: OrderEventHandlers): (() => void) => {
+  const source = new EventSource(`/api/v1/orders/${encodeURIComponent(orderId)}/events`, {
+    fetch: (input, init) => {
+      const token = api.session?.token;
+      return fetch(input, { ...init, headers: { ...init?.headers, ...(token ? { Authorization: `Bearer ${token}` } : {}) } });
+    },
+  });
+  source.addEventListener('status', (message) => handlers.status(JSON.parse(message.data) as OrderStatusEvent));
+  source.addEventListener('changed', () => handlers.changed?.());
+  source.addEventListener('open', () => handlers.connection?.(true));
+  source.addEventListener('error', () => handlers.connection?.(false));
+  return () => source.close();
+};
