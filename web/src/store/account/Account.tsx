@@ -1,0 +1,6 @@
+/** My account */
+export const AccountPage = () => (
+  <section>
+    <h1>My account</h1>
+  </section>
+);

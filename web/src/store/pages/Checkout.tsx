@@ -1,0 +1,6 @@
+/** Checkout */
+export const CheckoutPage = () => (
+  <section>
+    <h1>Checkout</h1>
+  </section>
+);

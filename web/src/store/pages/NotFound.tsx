@@ -1,0 +1,6 @@
+/** Page not found */
+export const NotFound = () => (
+  <section>
+    <h1>Page not found</h1>
+  </section>
+);

@@ -1,0 +1,6 @@
+/** Order */
+export const OrderPage = () => (
+  <section>
+    <h1>Order</h1>
+  </section>
+);

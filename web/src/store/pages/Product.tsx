@@ -1,0 +1,6 @@
+/** Product */
+export const ProductPage = () => (
+  <section>
+    <h1>Product</h1>
+  </section>
+);
