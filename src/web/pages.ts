@@ -44,8 +44,9 @@ export const webPages = (root: string = WEB_ROOT): Router => {
   const built = existsSync(join(root, 'index.html'));
   // Hashed file names: a build never changes a file in place, so they are cached for good.
   router.use('/assets', express.static(join(root, 'assets'), { immutable: true, maxAge: '365d', index: false, fallthrough: true }));
-  router.get(/.*/, (req, res, next) => {
-    if (NOT_PAGES.test(req.path) || !wantsPage(req.get('accept'))) return next();
+  // A middleware, not a route: the pages are not operations of the API contract.
+  router.use((req, res, next) => {
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || NOT_PAGES.test(req.path) || !wantsPage(req.get('accept'))) return next();
     if (!built) return sendProblem(res, problem(503, 'pages-not-built', 'The web pages are not built: run `npm run build`.'));
     const page = req.path === '/console' || req.path.startsWith('/console/') ? join(root, 'console', 'index.html') : join(root, 'index.html');
     securityHeaders(req, res, () => undefined);

@@ -43,7 +43,8 @@ describe('The API contract (OpenAPI 3.1)', () => {
       if (path.startsWith('/api/v1') && op['x-role'] !== 'anonymous') expect(op.security, where).to.deep.equal([{ bearer: [] }]);
       if (path.startsWith('/api/v1')) expect(Object.keys(op.responses), where).to.include.members(['400', '401', '429', '500']);
       if (op['x-role'] === 'admin') expect(Object.keys(op.responses), where).to.include('403');
-      const json = Object.values(op.responses).flatMap((r) => Object.entries(r.content ?? {})).filter(([type]) => type === 'application/json');
+      // A stream of events (text/event-stream) has its example in its own type.
+      const json = Object.values(op.responses).flatMap((r) => Object.entries(r.content ?? {})).filter(([type]) => type === 'application/json' || type === 'text/event-stream');
       if (path.startsWith('/api/v1')) expect(json.some(([, c]) => c.example !== undefined), `${where} has an example answer`).to.equal(true);
       if (op.requestBody) expect(Object.values(op.requestBody.content)[0]!.example, `${where} has an example body`).to.not.equal(undefined);
     }

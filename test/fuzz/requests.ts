@@ -110,6 +110,8 @@ const CARRIER_EVENTS = '/api/v1/carrier/events';
 /** Sends `request`; the app's agent checks the answer against the document (test/support/contract.ts). */
 export const send = (world: World, request: FuzzRequest): Promise<supertest.Response> => {
   let test = world.app.http()[request.method](request.url);
+  // A stream of events never ends: its first events are read, then the client hangs up.
+  if (request.method === 'get' && /\/events(\?|$)/.test(request.url)) test = test.buffer(true).parse(firstEvents as unknown as Parameters<typeof test.parse>[0]);
   const token = tokenOf(world, request.caller);
   if (token !== undefined) test = test.set('Authorization', `Bearer ${token}`);
   for (const [name, value] of Object.entries(request.headers)) test = test.set(name, value);
@@ -118,4 +120,26 @@ export const send = (world: World, request: FuzzRequest): Promise<supertest.Resp
   if (request.raw) return sign(request.raw.text).set('Content-Type', request.raw.contentType).send(request.raw.text);
   if (request.body !== undefined) return sign(JSON.stringify(request.body)).set('Content-Type', 'application/json').send(JSON.stringify(request.body));
   return sign('');
+};
+
+/** Reads a text/event-stream answer up to its first event, then closes it; any other answer whole (JSON parsed). */
+const firstEvents = (res: NodeJS.ReadableStream & { headers: Record<string, string | undefined>; destroy: () => void }, done: (error: Error | null, body: unknown) => void) => {
+  let text = '';
+  let answered = false;
+  const answer = (body: unknown) => {
+    if (answered) return;
+    answered = true;
+    done(null, body);
+  };
+  const stream = (res.headers['content-type'] ?? '').startsWith('text/event-stream');
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => {
+    text += chunk;
+    if (stream && /\n\n(?!retry)/.test(text) && text.includes('event: ')) {
+      res.destroy();
+      answer(text);
+    }
+  });
+  res.on('end', () => answer(stream || text === '' ? text : JSON.parse(text)));
+  res.on('close', () => answer(text));
 };

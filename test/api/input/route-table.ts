@@ -162,6 +162,7 @@ export const ROUTES: RouteCase[] = [
     numbers: PAGING,
   },
   { route: 'GET /api/v1/orders/:id', as: 'customer', url: (ids) => `/api/v1/orders/${ids.unknownId}` },
+  { route: 'GET /api/v1/orders/:id/events', as: 'customer', url: (ids) => `/api/v1/orders/${ids.unknownId}/events` },
   { route: 'POST /api/v1/orders/:id/cancel', as: 'customer', url: (ids) => `/api/v1/orders/${ids.unknownId}/cancel` },
   { route: 'PATCH /api/v1/orders/:id', as: 'customer', url: (ids) => `/api/v1/orders/${ids.unknownId}`, body: () => ({ shippingAddress: { ...address } }) },
   { route: 'GET /api/v1/payments/:id', as: 'customer', url: (ids) => `/api/v1/payments/${ids.unknownId}` },
