@@ -6,7 +6,9 @@ COPY package.json package-lock.json ./
 RUN npm ci
 COPY tsconfig.json ./
 COPY src ./src
-RUN npx tsc -p tsconfig.json && npm prune --omit=dev
+COPY web ./web
+# The server, then the storefront and console (web/, built by Vite into dist/web).
+RUN npx tsc -p tsconfig.json && npx tsc -p web/tsconfig.json && npx vite build --config web/vite.config.ts && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 WORKDIR /app

@@ -5,50 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { LiveStreams } from '../../src/api/live-streams.js';
 import { addToCart, buy, checkout, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-
-type Sse = { id?: string; event: string; data: string };
-
-/** Reads a stream of Server-Sent Events until `enough` says so (or the time is up), then hangs up. */
-const readEvents = async (url: string, headers: Record<string, string>, enough: (events: Sse[]) => boolean, timeoutMs = 10_000) => {
-  const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), timeoutMs);
-  const response = await fetch(url, { headers, signal: abort.signal });
-  const events: Sse[] = [];
-  const comments: string[] = [];
-  if (response.status !== 200) {
-    clearTimeout(timer);
-    return { response, events, comments, body: (await response.json()) as { errors?: unknown } };
-  }
-  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  try {
-    while (!enough(events)) {
-      const { value, done } = await reader.read();
-      if (done) break;
-      buffer += value;
-      let end: number;
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const block = buffer.slice(0, end);
-        buffer = buffer.slice(end + 2);
-        const event: Sse = { event: 'message', data: '' };
-        let hasData = false;
-        for (const line of block.split('\n')) {
-          if (line.startsWith(':')) comments.push(line);
-          else if (line.startsWith('id: ')) event.id = line.slice(4);
-          else if (line.startsWith('event: ')) event.event = line.slice(7);
-          else if (line.startsWith('data: ')) (event.data = line.slice(6)), (hasData = true);
-        }
-        if (hasData) events.push(event);
-      }
-    }
-  } catch (error) {
-    if (!abort.signal.aborted) throw error;
-  } finally {
-    clearTimeout(timer);
-    abort.abort();
-  }
-  return { response, events, comments, body: undefined as { errors?: unknown } | undefined };
-};
+import { readEvents, type Sse } from '../support/sse.js';
 
 const statuses = (events: Sse[]) => events.filter((e) => e.event === 'status').map((e) => JSON.parse(e.data).status as string);
 
