@@ -82,7 +82,7 @@ describe('the operator console', function () {
       expect(await page.locator('svg[role="img"] path.arrow').count(), 'causation arrows').to.be.greaterThan(0);
       expect(await page.getByRole('table').filter({ hasText: 'Events of the timeline' }).getByRole('row').count()).to.be.greaterThan(6);
       const readout = page.locator('.as-of-readout');
-      await readout.getByText('Shipped').waitFor();
+      await readout.getByText('Shipped', { exact: true }).waitFor();
       await page.setViewportSize({ width: 1600, height: 1000 });
       await screenshot(page, 'order-timeline');
 
@@ -90,10 +90,10 @@ describe('the operator console', function () {
       const slider = page.getByRole('slider', { name: 'Show the order as of' });
       await slider.focus();
       await page.keyboard.press('Home');
-      await readout.getByText('Pending').waitFor();
+      await readout.getByText('Pending', { exact: true }).waitFor();
       expect(await page.locator('svg[role="img"] .mark[data-happened="no"]').count()).to.be.greaterThan(3);
       await page.keyboard.press('End');
-      await readout.getByText('Shipped').waitFor();
+      await readout.getByText('Shipped', { exact: true }).waitFor();
       expect(errors).to.deep.equal([]);
     } finally {
       await context.close();

@@ -21,12 +21,12 @@ export const Chart = ({ title, times, series, summary }: { title: string; times:
       legend: { show: false },
       cursor: { show: true, points: { show: false }, drag: { x: false, y: false } },
       focus: { alpha: 1 },
-      scales: { x: { time: true, range: (_u, min, max) => [Math.min(min ?? 0, (max ?? 0) - 60), max ?? 0] }, y: { range: (_u, _min, max) => [0, Math.max(1, max ?? 1) * 1.15] } },
+      scales: { x: { time: true, range: (_u, min, max) => [Math.min(min ?? 0, (max ?? 0) - 30), max ?? 0] }, y: { range: (_u, _min, max) => [0, Math.max(1, max ?? 1) * 1.15] } },
       axes: [
         { stroke: '#5a6475', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#d9dee7' }, font: '11px system-ui' },
         { stroke: '#5a6475', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#d9dee7' }, font: '11px system-ui', size: 44 },
       ],
-      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: true, fill: `${s.color}14`, ...(s.dash ? { dash: [6, 4] } : {}) }))],
+      series: [{}, ...series.map((s) => ({ label: s.label, stroke: s.color, width: 2, spanGaps: true, points: { show: true, size: 5 }, fill: `${s.color}14`, ...(s.dash ? { dash: [6, 4] } : {}) }))],
     };
     plot.current = new uPlot(options, [[], ...series.map(() => [])], element);
     const resize = new ResizeObserver(() => plot.current?.setSize({ width: Math.max(240, element.clientWidth), height: 170 }));

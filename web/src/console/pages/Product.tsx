@@ -100,7 +100,7 @@ export const ProductPage = () => {
           <h2 id="edit-title" class="row">
             <span>Details</span>
             <span class="muted small mono">
-              SKU {loaded.product.sku} · version {loaded.etag ?? '?'} · updated {dateTime(loaded.product.updatedAt)}
+              SKU {loaded.product.sku} · version {loaded.etag?.replace(/"/g, '') ?? '?'} · updated {dateTime(loaded.product.updatedAt)}
             </span>
           </h2>
           <div aria-live="assertive">

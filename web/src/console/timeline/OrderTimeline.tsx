@@ -62,7 +62,7 @@ export const OrderTimeline = ({ audit, loading, error }: { audit: OrderAudit | n
           onInput={(e) => setStop(Number(e.currentTarget.value))}
         />
         <div class="as-of-readout" aria-live="polite" aria-atomic="true">
-          <span class="muted">{isNow ? 'Now' : `As of ${time(chosen.at)}`}</span> <span class="muted">after {chosen.label}:</span> <span class="muted">order</span>{' '}
+          <strong>{isNow ? 'Now' : `As of ${time(chosen.at)}`}</strong> <span class="muted">· after {chosen.label} · the order is</span>{' '}
           {status ? <Badge status={status} /> : <span class="muted">…</span>}
           {!isNow && (
             <span class="muted">
