@@ -28,7 +28,7 @@ export const ProjectionsPage = () => {
   const action = useAction();
   const [tracked, setTracked] = useState<Tracked>(new Map());
   const [log, setLog] = useState<LogLine[]>([]);
-  const say = (text: string, tone: LogLine['tone'] = '') => setLog((lines) => [{ at: new Date().toISOString(), text, tone }, ...lines].slice(0, 12));
+  const say = (text: string, tone: LogLine['tone'] = '') => setLog((lines) => [{ at: new Date().toISOString(), text, tone }, ...lines].slice(0, 6));
   const trackedRef = useRef(tracked);
   trackedRef.current = tracked;
 
@@ -36,14 +36,18 @@ export const ProjectionsPage = () => {
   useEffect(() => {
     if (!data || trackedRef.current.size === 0) return;
     const still = new Map(trackedRef.current);
+    const done: Runner[] = [];
     for (const runner of data.runners) {
       const mark = still.get(runner.name);
       const last = runner.lastRebuild;
       if (!mark || !last || last.startedAt === mark.before || last.status === 'running') continue;
       still.delete(runner.name);
-      if (last.status === 'done') say(`${runner.name} rebuilt: ${last.events} events read, swapped in; now ${runner.status}.`, 'ok');
+      if (last.status === 'done') done.push(runner);
       else say(`${runner.name}: the rebuild failed: ${last.error ?? 'no reason given'}`, 'bad');
     }
+    const [one] = done;
+    if (done.length === 1 && one) say(`${one.name} rebuilt: ${one.lastRebuild!.events} events read, swapped in; now ${one.status}.`, 'ok');
+    else if (done.length > 1) say(`${done.length} projections rebuilt and swapped in (${done.map((r) => r.name).join(', ')}); now ${done.every((r) => r.status === 'live') ? 'live' : 'catching up'}.`, 'ok');
     if (still.size !== trackedRef.current.size) setTracked(still);
   }, [data]);
 

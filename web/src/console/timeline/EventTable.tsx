@@ -42,7 +42,7 @@ export const EventTable = ({ plan, moment, selected, onSelect }: { plan: Layout;
                       {mark.event.type}
                     </button>
                   </td>
-                  <td>{cause ? `#${cause.index + 1} ${cause.event.type}` : <span class="muted">outside the timeline</span>}</td>
+                  <td>{cause ? `#${cause.index + 1} ${cause.event.type}` : <span class="muted">{mark.event.metadata.causationId === mark.event.metadata.correlationId ? 'the request' : 'outside the timeline'}</span>}</td>
                   <td class="small">{actorOf(mark.event.metadata)}</td>
                   <td>{done ? <span class="badge ok">happened</span> : <span class="badge">not yet</span>}</td>
                 </tr>

@@ -78,7 +78,7 @@ export const OrderTimeline = ({ audit, loading, error }: { audit: OrderAudit | n
         )}
         <Errors lines={thenError} />
       </div>
-      <div class="timeline-scroll panel flush" tabIndex={0} aria-label="Timeline picture (scrolls sideways)">
+      <div class="timeline-scroll panel flush" tabIndex={0} role="region" aria-label="Timeline picture (scrolls sideways when wider than the page)">
         <TimelinePicture plan={plan} orderId={audit.orderId} moment={moment} selected={selected} onSelect={setSelected} />
       </div>
       <EventTable plan={plan} moment={moment} selected={selected} onSelect={setSelected} />
