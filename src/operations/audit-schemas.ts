@@ -4,6 +4,8 @@ const asOf = nullable({ oneOf: [obj({ revision: int({ minimum: 0 }) }), obj({ ti
 
 /** An event as the audit trail shows it (audited): data and metadata are the event's own, secrets redacted. */
 export const auditedEventSchema = obj({
+  /** The event's id: the `causationId` in the metadata of the events it caused. */
+  eventId: str(),
   streamName: str(),
   revision: int({ minimum: 0 }),
   position: int({ minimum: 0 }),

@@ -17,6 +17,8 @@ export type AuditDeps = { eventStore: EventStore; schema: EventSchema };
 export type AsOf = { revision: number } | { time: string };
 
 export type AuditedEvent = {
+  /** The event's own id: what the metadata's `causationId` of the events it caused names. */
+  eventId: string;
   streamName: string;
   revision: number;
   position: number;
@@ -83,6 +85,7 @@ const within = (asOf: AsOf | null) => (event: RecordedEvent) => {
 };
 
 const audited = (stored: RecordedEvent, current: RecordedEvent): AuditedEvent => ({
+  eventId: current.id,
   streamName: current.streamName,
   revision: current.revision,
   position: current.position,

@@ -6,6 +6,7 @@ import { eventually } from '../support/temp-dir.js';
 import { appendsNothing, expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
 
 type Audited = {
+  eventId: string;
   streamName: string;
   revision: number;
   position: number;
@@ -102,6 +103,18 @@ describe('the audit trail over HTTP', function () {
       expect(find('OrderCreated').metadata).to.include({ correlationId: checkoutRequest, actor: `customer:${shopper.customerId}` });
       expect(find('PaymentProcessed').metadata.correlationId).to.equal(checkoutRequest);
       expect(find('OrderShipped').metadata.actor).to.match(/^admin:/);
+    });
+
+    it("gives each event its id, which the events it caused name as their causationId (the console's causation arrows)", async () => {
+      const { timeline } = (await audit(`/orders/${orderId}`)).body as { timeline: Audited[] };
+      const ids = timeline.map((e) => e.eventId);
+      expect(ids.every((id) => typeof id === 'string' && id.length > 0)).to.equal(true);
+      expect(new Set(ids).size).to.equal(ids.length);
+      const logged = await app.deps.eventStore.readStream(`order-${orderId}`);
+      expect(timeline.filter((e) => e.streamName === `order-${orderId}`).map((e) => e.eventId)).to.deep.equal(logged.map((e) => e.id));
+      const byType = (type: string) => timeline.find((e) => e.type === type)!;
+      expect(byType('PaymentRequested').metadata.causationId).to.equal(byType('OrderCreated').eventId);
+      expect(byType('StockReserved').metadata.causationId).to.equal(byType('PaymentProcessed').eventId);
     });
 
     it('matches the log: every event of the order, its payment and its shipment, and the SKU events of this order', async () => {

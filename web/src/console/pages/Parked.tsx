@@ -1,0 +1,97 @@
+import { useState } from 'preact/hooks';
+import { dateTime } from '../../shared/format.js';
+import { Empty, Errors, Loading, PageHead, Pager } from '../components/ui.js';
+import { errorLines, useLoad, useTitle } from '../hooks.js';
+import { api } from '../session.js';
+import type { Paged, Parked } from '../types.js';
+
+const PAGE_SIZE = 20;
+
+/** What a parked document is about, in a few words: the event of a process manager, or a job of a kind. */
+const whatOf = (kind: 'event' | 'job', item: Parked) =>
+  kind === 'event'
+    ? `${String(item.eventType ?? 'event')} → ${String(item.processManager ?? '?')} (${String(item.streamName ?? '')})`
+    : `${String(item.kind ?? 'job')}${item.payload && typeof item.payload === 'object' && 'orderId' in item.payload ? ` for order ${String((item.payload as { orderId: unknown }).orderId).slice(0, 8)}` : ''}`;
+
+/** One list of parked work (GET /admin/parked-events or -jobs), each with its error and a Replay; a 409 (it still fails) is shown as it is. */
+const ParkedList = ({ kind, title, route }: { kind: 'event' | 'job'; title: string; route: string }) => {
+  const [page, setPage] = useState(1);
+  const { data, error, loading, reload } = useLoad((signal) => api.get<Paged<Parked>>(route, { page, pageSize: PAGE_SIZE }, signal), [page], 5000);
+  const [outcome, setOutcome] = useState<{ tone: 'success' | 'error'; lines: string[] } | null>(null);
+  const [busy, setBusy] = useState<string | null>(null);
+
+  const replay = async (id: string) => {
+    setBusy(id);
+    try {
+      await api.post(`${route}/${encodeURIComponent(id)}/replay`);
+      setOutcome({ tone: 'success', lines: [kind === 'event' ? `Replayed ${id}: the saga took it.` : `${id} is queued again: it runs shortly.`] });
+      reload();
+    } catch (caught) {
+      setOutcome({ tone: 'error', lines: [`Replay of ${id}:`, ...errorLines(caught)] });
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const headingId = `parked-${kind}-title`;
+  return (
+    <section class="panel flush" aria-labelledby={headingId}>
+      <h2 id={headingId} class="panel-title">
+        {title} <span class="muted small">({data?.total ?? '…'})</span>
+      </h2>
+      <Errors lines={error} />
+      <div aria-live="polite" class="notice">
+        {outcome && <p class={`alert ${outcome.tone}`}>{outcome.lines.join(' ')}</p>}
+      </div>
+      {!data && loading && <Loading what={title.toLowerCase()} />}
+      {data && data.items.length === 0 && <Empty>Nothing parked. Everything that failed was retried successfully.</Empty>}
+      {data && data.items.length > 0 && (
+        <table class="data">
+          <thead>
+            <tr>
+              <th scope="col">Parked</th>
+              <th scope="col">What</th>
+              <th scope="col">Error</th>
+              <th scope="col" class="num">Attempts</th>
+              <th scope="col">Replay</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.items.map((item) => (
+              <tr key={item.id}>
+                <td class="nowrap">{dateTime(item.parkedAt)}</td>
+                <td>
+                  {whatOf(kind, item)}
+                  <div class="muted small mono">{item.id}</div>
+                </td>
+                <td class="error-text">{String(item.error ?? item.lastError ?? '—')}</td>
+                <td class="num">{String(item.attempts ?? '—')}</td>
+                <td>
+                  <button type="button" class="secondary small" disabled={busy === item.id} onClick={() => replay(item.id)} aria-label={`Replay ${item.id}`}>
+                    Replay
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {data && <Pager label={title} page={data.page} pageSize={data.pageSize} total={data.total} onPage={setPage} />}
+    </section>
+  );
+};
+
+export const ParkedPage = () => {
+  useTitle('Parked work');
+  return (
+    <>
+      <PageHead title="Parked events and jobs" />
+      <p class="muted lead">
+        Work that kept failing is set aside here with its error instead of blocking the rest. Fix the cause, then replay: an event is replayed on its saga as it stands now (a conflict
+        means it still fails), a job goes back in the queue.
+      </p>
+      <ParkedList kind="event" title="Parked events" route="/admin/parked-events" />
+      <ParkedList kind="job" title="Parked jobs" route="/admin/parked-jobs" />
+    </>
+  );
+};
