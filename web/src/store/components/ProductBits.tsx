@@ -1,7 +1,7 @@
 import { money } from '../../shared/format.js';
 import type { Product, Rating } from '../types.js';
 
-/** A hue of its own for each category, so the tiles of a grid tell categories apart. */
+/** A hue for each category (varied a little by the name), so the tiles of a grid tell categories apart. */
 const hueOf = (text: string): number => {
   let hash = 0;
   for (const char of text) hash = (hash * 31 + char.charCodeAt(0)) % 360;
@@ -10,7 +10,7 @@ const hueOf = (text: string): number => {
 
 /** The product's picture: the catalog has no images, so a tile with its initials in its category's colour. */
 export const ProductVisual = ({ name, category, large = false }: { name: string; category: string; large?: boolean }) => {
-  const hue = hueOf(category);
+  const hue = (hueOf(category) + (hueOf(name) % 50)) % 360;
   const initials = name.split(/\s+/).filter(Boolean).slice(0, 2).map((word) => word[0]!.toUpperCase()).join('');
   return (
     <div class={`visual${large ? ' large' : ''}`} aria-hidden="true" style={{ background: `linear-gradient(135deg, hsl(${hue} 70% 92%), hsl(${(hue + 40) % 360} 60% 82%))`, color: `hsl(${hue} 45% 28%)` }}>
