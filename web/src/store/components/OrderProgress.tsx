@@ -16,6 +16,19 @@ const STEP_TEXT: Record<OrderStatus, string> = {
   Cancelled: 'The order was cancelled',
 };
 
+/** The order's failure reasons (FailureReason in the API) in words; an unknown one is shown as it is. */
+const REASONS: Record<string, string> = {
+  'payment-declined': 'the card was declined, so nothing was charged',
+  'payment-timeout': 'the payment provider did not answer in time',
+  'out-of-stock': 'an item ran out of stock after the payment; the payment is refunded',
+};
+
+export const FailureReason = ({ reason }: { reason: string }) => (
+  <p class="alert error failure">
+    <strong>Why it failed:</strong> {REASONS[reason] ? <>{REASONS[reason]} <span class="muted-inline">({reason})</span></> : reason}
+  </p>
+);
+
 /** One sentence for the status, as the live region announces it. */
 export const statusSentence = (order: Order): string => `Order status: ${order.status}. ${STEP_TEXT[order.status]}.`;
 

@@ -3,6 +3,7 @@ import { useEffect, useState } from 'preact/hooks';
 export type Loaded<T> = {
   data: T | null;
   error: unknown;
+  /** True from the moment `deps` change (not one frame later) until their answer. */
   loading: boolean;
   /** Reads again (keeping what is shown until the answer). */
   reload: () => void;
@@ -10,20 +11,29 @@ export type Loaded<T> = {
   set: (data: T) => void;
 };
 
+type State<T> = { data: T | null; error: unknown; loading: boolean; key: string };
+
 /** Reads once per change of `deps` (an older read in flight is abandoned) and on reload(). */
 export const useLoad = <T>(load: (signal: AbortSignal) => Promise<T>, deps: unknown[]): Loaded<T> => {
-  const [state, setState] = useState<{ data: T | null; error: unknown; loading: boolean }>({ data: null, error: null, loading: true });
+  const key = JSON.stringify(deps);
+  const [state, setState] = useState<State<T>>({ data: null, error: null, loading: true, key });
   const [tick, setTick] = useState(0);
   useEffect(() => {
     const controller = new AbortController();
     setState((s) => ({ ...s, loading: true }));
     load(controller.signal).then(
-      (data) => !controller.signal.aborted && setState({ data, error: null, loading: false }),
-      (error: unknown) => !controller.signal.aborted && setState((s) => ({ ...s, error, loading: false })),
+      (data) => !controller.signal.aborted && setState({ data, error: null, loading: false, key }),
+      (error: unknown) => !controller.signal.aborted && setState((s) => ({ ...s, error, loading: false, key })),
     );
     return () => controller.abort();
-  }, [...deps, tick]);
-  return { ...state, reload: () => setTick((t) => t + 1), set: (data) => setState({ data, error: null, loading: false }) };
+  }, [key, tick]);
+  return {
+    data: state.data,
+    error: state.error,
+    loading: state.loading || state.key !== key,
+    reload: () => setTick((t) => t + 1),
+    set: (data) => setState({ data, error: null, loading: false, key }),
+  };
 };
 
 /** The page's title in the tab and for screen readers' page announcements. */

@@ -48,39 +48,41 @@ export const Home = () => {
   useTitle(heading === 'All products' ? '' : heading);
   const data = result.data;
   return (
-    <div class="shop-layout">
-      <Facets filters={filters} result={data} go={route} />
-      <section class="results" aria-labelledby="results-heading" aria-busy={result.loading ? 'true' : 'false'}>
-        <div class="results-head">
-          <div>
-            <h1 id="results-heading">{heading}</h1>
-            <p class="muted" role="status">{data && !result.loading ? `${data.total} product${data.total === 1 ? '' : 's'}` : ''}</p>
-          </div>
-          <div class="field sort">
-            <label for="sort">Sort by</label>
-            <select id="sort" value={filters.sort} onChange={(e) => route(hrefWith(filters, { sort: e.currentTarget.value }))}>
-              {SORTS.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
-            </select>
-          </div>
+    <>
+      <div class="results-head">
+        <div>
+          <h1 id="results-heading">{heading}</h1>
+          <p class="muted" role="status">{data && !result.loading ? `${data.total} product${data.total === 1 ? '' : 's'}` : ''}</p>
         </div>
-        <ActiveFilters filters={filters} />
-        {data?.ignoredWords && data.ignoredWords.length > 0 && <p class="muted">Ignored: {data.ignoredWords.join(', ')}</p>}
-        <ErrorAlert error={result.error} title="The products could not be read." />
-        {result.loading && !data && <Loading what="products" />}
-        {data && data.items.length === 0 && !result.loading && (
-          <div class="empty panel">
-            <h2>No products match</h2>
-            <p class="muted">Try other words, or fewer filters.</p>
-            <a class="button secondary" href="/">See all products</a>
-          </div>
-        )}
-        {data && data.items.length > 0 && (
-          <ul class={`product-grid${result.loading ? ' stale' : ''}`} aria-label="Products">
-            {data.items.map((product) => <ProductCard key={product.productId} product={product} />)}
-          </ul>
-        )}
-        {data && <Pager page={page} pageSize={PAGE_SIZE} total={data.total} hrefOf={(p) => hrefWith(filters, { page: String(p) })} label="Result pages" />}
-      </section>
-    </div>
+        <div class="field sort">
+          <label for="sort">Sort by</label>
+          <select id="sort" value={filters.sort} onChange={(e) => route(hrefWith(filters, { sort: e.currentTarget.value }))}>
+            {SORTS.map(([value, label]) => <option key={value} value={value}>{label}</option>)}
+          </select>
+        </div>
+      </div>
+      <div class="shop-layout">
+        <Facets filters={filters} result={data} go={route} />
+        <section class="results" aria-labelledby="results-heading" aria-busy={result.loading ? 'true' : 'false'}>
+          <ActiveFilters filters={filters} />
+          {data?.ignoredWords && data.ignoredWords.length > 0 && <p class="muted">Ignored: {data.ignoredWords.join(', ')}</p>}
+          <ErrorAlert error={result.error} title="The products could not be read." />
+          {result.loading && !data && <Loading what="products" />}
+          {data && data.items.length === 0 && !result.loading && (
+            <div class="empty panel">
+              <h2>No products match</h2>
+              <p class="muted">Try other words, or fewer filters.</p>
+              <a class="button secondary" href="/">See all products</a>
+            </div>
+          )}
+          {data && data.items.length > 0 && (
+            <ul class={`product-grid${result.loading ? ' stale' : ''}`} aria-label="Products">
+              {data.items.map((product) => <ProductCard key={product.productId} product={product} />)}
+            </ul>
+          )}
+          {data && <Pager page={page} pageSize={PAGE_SIZE} total={data.total} hrefOf={(p) => hrefWith(filters, { page: String(p) })} label="Result pages" />}
+        </section>
+      </div>
+    </>
   );
 };

@@ -9,7 +9,7 @@ import type { Order } from '../types.js';
 import { useLoad, useTitle } from '../components/useLoad.js';
 import { ErrorAlert, Loading } from '../components/Errors.js';
 import { addressText } from '../components/AddressFields.js';
-import { OrderStepper, PaymentOutcome, statusSentence } from '../components/OrderProgress.js';
+import { FailureReason, OrderStepper, PaymentOutcome, statusSentence } from '../components/OrderProgress.js';
 import { OrderActions } from '../components/OrderActions.js';
 
 const readOrder = async (id: string, signal: AbortSignal) => {
@@ -74,7 +74,7 @@ export const OrderPage = () => {
           <span class={`live right ${live ? 'on' : ''}`}>{live ? 'Live' : 'Connecting…'}</span>
         </div>
         <OrderStepper order={order} />
-        {order.failureReason && <p class="alert error failure"><strong>Why it failed:</strong> {order.failureReason}</p>}
+        {order.failureReason && <FailureReason reason={order.failureReason} />}
         {ended && <PaymentOutcome order={order} />}
       </div>
       <ErrorAlert error={loaded.error} title="The order could not be read again." />
