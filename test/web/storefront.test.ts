@@ -242,6 +242,34 @@ describe('the storefront in Chromium', function () {
     }
   });
 
+  it('before it ships, the shopper changes the delivery address (If-Match) and cancels the order; the refund is shown', async () => {
+    const shopper = await app.customer('Changing Shopper');
+    const orderId = await buy(app, shopper, products.lamp, 1);
+    await orderReaches(app, shopper.token, orderId, ['Confirmed']);
+    const { context, page, errors } = await newPage(browser);
+    try {
+      await page.goto(app.url(`/signin?next=/orders/${orderId}`));
+      await signIn(page, shopper);
+      await orderStatus(page, 'Confirmed').waitFor();
+      await page.getByText('Change the delivery address', { exact: true }).click();
+      await page.getByLabel('Street address').fill('99 New Street');
+      await page.getByLabel('City').fill('Capital City');
+      await page.getByRole('button', { name: 'Save the new address' }).click();
+      await page.getByText('The delivery address was changed.').waitFor();
+      await page.getByText('99 New Street, 12345 Capital City, US').waitFor();
+      expect((await eventsOf(app, 'OrderAmended', (event) => event.data.orderId === orderId)).length).to.equal(1);
+
+      page.once('dialog', (dialog) => void dialog.accept());
+      await page.getByRole('button', { name: 'Cancel the order' }).click();
+      await orderStatus(page, 'Cancelled').waitFor({ timeout: 15_000 });
+      await page.getByText('Refunded (cancelled)').waitFor({ timeout: 15_000 });
+      expect(await page.getByRole('button', { name: 'Cancel the order' }).count()).to.equal(0);
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('the home page, a product, the cart, checkout and a confirmed order: no serious accessibility violation; screenshots', async () => {
     const shopper = await app.customer('Screenshot Shopper');
     const orderId = await buy(app, shopper, products.headphones, 1);

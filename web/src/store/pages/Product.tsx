@@ -115,7 +115,7 @@ export const ProductPage = () => {
           <p><a href="#reviews" class="rating-link"><Stars rating={data.rating} /></a></p>
           <p class="description">{data.description}</p>
           <p class="muted small">SKU {data.sku}</p>
-          <BuyBox product={data} reload={product.reload} />
+          <BuyBox key={data.productId} product={data} reload={product.reload} />
         </div>
       </article>
       <ErrorAlert error={product.error} title="The product could not be read again." />
