@@ -1,13 +1,116 @@
-/** Sign in. */
-export const SignInPage = () => (
-  <section>
-    <h1>Sign in</h1>
+import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
+import { useLocation } from 'preact-iso';
+import { ApiError } from '../../shared/api.js';
+import { api } from '../session.js';
+import { useTitle } from '../components/useLoad.js';
+import { ErrorAlert, fieldError } from '../components/Errors.js';
+
+/** Where to go once signed in: `?next=` when it is a path of this shop, else the home page. */
+const nextOf = (query: Record<string, string>): string => {
+  const next = query.next ?? '';
+  return next.startsWith('/') && !next.startsWith('//') ? next : '/';
+};
+
+type FieldProps = { name: string; label: string; type?: 'text' | 'email' | 'password' | 'tel'; autocomplete: string; value: string; set: (value: string) => void; error: unknown; hint?: string; required?: boolean };
+
+/** A labelled input with its hint and the API's error for it (announced through aria-describedby). Preact types an input's attributes by its type: the cast picks one for the checker. */
+const Field = ({ name, label, type = 'text', autocomplete, value, set, error, hint, required = true }: FieldProps) => {
+  const message = fieldError(error, name);
+  const described = [hint && `${name}-hint`, message && `${name}-error`].filter(Boolean).join(' ') || undefined;
+  return (
+    <div class="field">
+      <label for={name}>{label}{!required && <span class="muted"> (optional)</span>}</label>
+      <input id={name} name={name} type={type as 'text'} autocomplete={autocomplete} required={required} value={value}
+        aria-invalid={message ? 'true' : undefined} aria-describedby={described} onInput={(e) => set(e.currentTarget.value)} />
+      {hint && <p class="hint muted" id={`${name}-hint`}>{hint}</p>}
+      {message && <p class="field-error" id={`${name}-error`}>{message}</p>}
+    </div>
+  );
+};
+
+/** The whole-form error: field errors are beside their fields, so only a summary then. */
+const FormError = ({ error, title }: { error: unknown; title: string }) => {
+  if (!error) return null;
+  const fields = error instanceof ApiError ? (error.problem.errors ?? []) : [];
+  if (fields.length > 0) return <div class="alert error" role="alert"><strong>{title}</strong> Please correct the {fields.length === 1 ? 'field' : `${fields.length} fields`} marked below.</div>;
+  return <ErrorAlert error={error} title={title} />;
+};
+
+const AuthCard = ({ title, children, footer }: { title: string; children: ComponentChildren; footer: ComponentChildren }) => (
+  <section class="auth panel" aria-labelledby="auth-heading">
+    <h1 id="auth-heading">{title}</h1>
+    {children}
+    <p class="auth-footer muted">{footer}</p>
   </section>
 );
 
-/** Create an account. */
-export const SignUpPage = () => (
-  <section>
-    <h1>Create an account</h1>
-  </section>
-);
+/** Sign in, then back to where the shopper came from. */
+export const SignInPage = () => {
+  useTitle('Sign in');
+  const { query, route } = useLocation();
+  const next = nextOf(query);
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      await api.signIn(email.trim(), password);
+      route(next, true);
+    } catch (failure) {
+      setError(failure);
+      setBusy(false);
+    }
+  };
+  return (
+    <AuthCard title="Sign in" footer={<>New here? <a href={`/signup${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`}>Create an account</a></>}>
+      <form class="stack" onSubmit={submit}>
+        <FormError error={error} title="Not signed in." />
+        <Field name="email" label="Email" type="email" autocomplete="username" value={email} set={setEmail} error={error} />
+        <Field name="password" label="Password" type="password" autocomplete="current-password" value={password} set={setPassword} error={error} />
+        <button type="submit" class="block" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
+      </form>
+    </AuthCard>
+  );
+};
+
+/** Create an account (POST /account/register), sign in, then back to where the shopper came from. */
+export const SignUpPage = () => {
+  useTitle('Create an account');
+  const { query, route } = useLocation();
+  const next = nextOf(query);
+  const [form, setForm] = useState({ name: '', email: '', password: '', phone: '' });
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const set = (field: keyof typeof form) => (value: string) => setForm((f) => ({ ...f, [field]: value }));
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const email = form.email.trim();
+      await api.post('/account/register', { name: form.name.trim(), email, password: form.password, ...(form.phone.trim() ? { phone: form.phone.trim() } : {}) });
+      await api.signIn(email, form.password);
+      route(next, true);
+    } catch (failure) {
+      setError(failure);
+      setBusy(false);
+    }
+  };
+  return (
+    <AuthCard title="Create an account" footer={<>Already have one? <a href={`/signin${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`}>Sign in</a></>}>
+      <form class="stack" onSubmit={submit} noValidate>
+        <FormError error={error} title="The account was not created." />
+        <Field name="name" label="Name" autocomplete="name" value={form.name} set={set('name')} error={error} />
+        <Field name="email" label="Email" type="email" autocomplete="email" value={form.email} set={set('email')} error={error} />
+        <Field name="password" label="Password" type="password" autocomplete="new-password" value={form.password} set={set('password')} error={error} hint="At least 8 characters." />
+        <Field name="phone" label="Phone" type="tel" autocomplete="tel" value={form.phone} set={set('phone')} error={error} required={false} />
+        <button type="submit" class="block" disabled={busy}>{busy ? 'Creating your account…' : 'Create account'}</button>
+      </form>
+    </AuthCard>
+  );
+};

@@ -1,6 +1,128 @@
-/** Product */
-export const ProductPage = () => (
-  <section>
-    <h1>Product</h1>
-  </section>
-);
+import { useState } from 'preact/hooks';
+import { useLocation, useRoute } from 'preact-iso';
+import { ApiError } from '../../shared/api.js';
+import { money } from '../../shared/format.js';
+import { api, useSession } from '../session.js';
+import { cartChanged } from '../cart-count.js';
+import type { Cart, Product } from '../types.js';
+import { useLoad, useTitle } from '../components/useLoad.js';
+import { ErrorAlert, Loading } from '../components/Errors.js';
+import { Availability, ProductVisual, Stars } from '../components/ProductBits.js';
+import { BoughtTogether, ProductReviews } from '../components/ProductExtras.js';
+
+type Outcome = { kind: 'success'; text: string; cart?: boolean } | { kind: 'error'; error: unknown; title: string } | null;
+
+/** Add to cart with a quantity (or, out of stock, ask to be told when it is back). */
+const BuyBox = ({ product, reload }: { product: Product; reload: () => void }) => {
+  const session = useSession();
+  const { route, path } = useLocation();
+  const [quantity, setQuantity] = useState(1);
+  const [busy, setBusy] = useState(false);
+  const [outcome, setOutcome] = useState<Outcome>(null);
+  const inStock = product.inStock && product.available > 0;
+  const max = Math.max(1, Math.min(product.available, 100));
+
+  const addToCart = async (e: Event) => {
+    e.preventDefault();
+    if (!session) return route(`/signin?next=${encodeURIComponent(path)}`);
+    setBusy(true);
+    setOutcome(null);
+    try {
+      const cart = await api.post<Cart>('/cart/items', { productId: product.productId, quantity });
+      cartChanged(cart);
+      setOutcome({ kind: 'success', text: `Added ${quantity} × ${product.name} to your cart.`, cart: true });
+    } catch (error) {
+      const title = error instanceof ApiError && error.status === 409 ? 'Not enough stock.' : 'Could not add to the cart.';
+      setOutcome({ kind: 'error', error, title });
+      if (error instanceof ApiError && error.status === 409) reload();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const notifyMe = async () => {
+    setBusy(true);
+    setOutcome(null);
+    try {
+      await api.post(`/products/${product.productId}/notify-me`);
+      setOutcome({ kind: 'success', text: `We will email ${session?.email ?? 'you'} once ${product.name} is back in stock.` });
+    } catch (error) {
+      setOutcome({ kind: 'error', error, title: 'Could not sign you up for the alert.' });
+      if (error instanceof ApiError && error.status === 409) reload();
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <div class="buy-box">
+      <p class="price big">{money(product.price)}</p>
+      <p><Availability product={product} /></p>
+      {inStock ? (
+        <form class="add-form" onSubmit={addToCart}>
+          <div class="field qty">
+            <label for="quantity">Quantity</label>
+            <input id="quantity" type="number" min="1" max={max} required value={quantity} onInput={(e) => setQuantity(Math.max(1, Math.floor(Number(e.currentTarget.value)) || 1))} />
+          </div>
+          <button type="submit" class="primary-action" disabled={busy}>{busy ? 'Adding…' : 'Add to cart'}</button>
+        </form>
+      ) : session ? (
+        <button type="button" class="secondary" onClick={notifyMe} disabled={busy}>Notify me when it is back</button>
+      ) : (
+        <p><a href={`/signin?next=${encodeURIComponent(path)}`}>Sign in</a> to be emailed when it is back in stock.</p>
+      )}
+      <div aria-live="polite">
+        {outcome?.kind === 'success' && (
+          <p class="alert success">{outcome.text} {outcome.cart && <a href="/cart">View cart</a>}</p>
+        )}
+      </div>
+      {outcome?.kind === 'error' && <ErrorAlert error={outcome.error} title={outcome.title} />}
+    </div>
+  );
+};
+
+/** One product: price, description, availability, rating and reviews, bought together; add to cart. */
+export const ProductPage = () => {
+  const { params } = useRoute();
+  const id = params.id ?? '';
+  const product = useLoad((signal) => api.get<Product>(`/products/${encodeURIComponent(id)}`, undefined, signal), [id]);
+  const data = product.data?.productId === id ? product.data : null;
+  useTitle(data?.name ?? 'Product');
+  if (product.error instanceof ApiError && product.error.status === 404) {
+    return (
+      <section class="panel empty">
+        <h1>No such product</h1>
+        <p class="muted">It may have been removed from the catalog.</p>
+        <a class="button" href="/">Back to the shop</a>
+      </section>
+    );
+  }
+  if (!data) return product.error ? <ErrorAlert error={product.error} title="The product could not be read." /> : <Loading what="the product" />;
+  return (
+    <>
+      <nav aria-label="Breadcrumb" class="breadcrumb">
+        <ol>
+          <li><a href="/">Shop</a></li>
+          <li><a href={`/?category=${encodeURIComponent(data.category)}`}>{data.category}</a></li>
+          <li aria-current="page">{data.name}</li>
+        </ol>
+      </nav>
+      <article class="product-detail panel">
+        <ProductVisual name={data.name} category={data.category} large />
+        <div class="product-info">
+          <p class="brand-name muted">{data.brand}</p>
+          <h1>{data.name}</h1>
+          <p><a href="#reviews" class="rating-link"><Stars rating={data.rating} /></a></p>
+          <p class="description">{data.description}</p>
+          <p class="muted small">SKU {data.sku}</p>
+          <BuyBox key={data.productId} product={data} reload={product.reload} />
+        </div>
+      </article>
+      <ErrorAlert error={product.error} title="The product could not be read again." />
+      <div class="product-extras">
+        <ProductReviews productId={id} />
+        <BoughtTogether productId={id} />
+      </div>
+    </>
+  );
+};
