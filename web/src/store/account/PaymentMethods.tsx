@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { api } from '../session.js';
 import { AccountLayout } from './AccountLayout.js';
 import type { PaymentMethod } from './types.js';
-import { Empty, ErrorAlert, Loading, useAction } from './ui.js';
+import { Empty, ErrorAlert, Loading, brandName, useAction } from './ui.js';
 import { useLoad } from './use-load.js';
 
 type Methods = { items: PaymentMethod[] };
@@ -47,7 +47,7 @@ const MethodsPage = () => {
           <ul class="card-grid" aria-label="Saved cards">
             {items.map((method) => (
               <li key={method.paymentMethodId} class={`pay-card ${method.brand.toLowerCase()}`} aria-label={describe(method)}>
-                <span class="brand">{method.brand}</span>
+                <span class="brand">{brandName(method.brand)}</span>
                 {method.label && <span class="label">{method.label}</span>}
                 {method.isDefault && <span class="badge ok">Default</span>}
                 <span class="number" aria-hidden="true">•••• •••• •••• {method.last4}</span>
@@ -68,7 +68,7 @@ const MethodsPage = () => {
   );
 };
 
-const describe = (method: PaymentMethod) => `${method.brand} ending in ${method.last4}${method.label ? ` (${method.label})` : ''}`;
+const describe = (method: PaymentMethod) => `${brandName(method.brand)} ending in ${method.last4}${method.label ? ` (${method.label})` : ''}`;
 
 /** Remove asks once more on the same button ("Remove" → "Confirm remove"). */
 const RemoveButton = ({ method, busy, onRemove }: { method: PaymentMethod; busy: boolean; onRemove: (method: PaymentMethod) => void }) => {

@@ -5,7 +5,7 @@ import { api } from '../session.js';
 import { addressLine } from './AddressForm.js';
 import type { Catalog } from './Subscriptions.js';
 import type { Subscription, SubscriptionStatus } from './types.js';
-import { ErrorAlert, StatusBadge, shortId, useAction } from './ui.js';
+import { ErrorAlert, StatusBadge, brandName, shortId, useAction } from './ui.js';
 
 type Command = 'pause' | 'resume' | 'skip' | 'cancel';
 
@@ -54,7 +54,7 @@ export const SubscriptionCard = ({ subscription, catalog, onChange }: Props) => 
           <dt>Next delivery</dt>
           <dd>{status === 'Cancelled' ? '—' : status === 'Paused' ? 'Paused' : subscription.nextRenewalAt ? <time dateTime={subscription.nextRenewalAt}>{dateTime(subscription.nextRenewalAt)}</time> : '—'}</dd>
         </div>
-        <div><dt>Paid with</dt><dd>{method ? `${method.brand} •••• ${method.last4}` : 'A card no longer saved'}</dd></div>
+        <div><dt>Paid with</dt><dd>{method ? `${brandName(method.brand)} •••• ${method.last4}` : 'A card no longer saved'}</dd></div>
         <div><dt>Ships to</dt><dd>{addressLine(subscription.shippingAddress)}</dd></div>
         {lastOrder?.orderId && <div><dt>Last order</dt><dd><a href={`/orders/${lastOrder.orderId}`}>Order {shortId(lastOrder.orderId)}</a></dd></div>}
       </dl>

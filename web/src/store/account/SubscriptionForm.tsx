@@ -4,7 +4,7 @@ import { api } from '../session.js';
 import { AddressFields, EMPTY_ADDRESS, normalAddress } from './AddressForm.js';
 import type { Catalog } from './Subscriptions.js';
 import type { Address, Profile, Subscription } from './types.js';
-import { ErrorAlert, useAction } from './ui.js';
+import { ErrorAlert, brandName, useAction } from './ui.js';
 import { useLoad } from './use-load.js';
 
 const INTERVALS = [
@@ -65,7 +65,7 @@ export const SubscriptionForm = ({ catalog, onCreated }: { catalog: Catalog; onC
             <label>
               Pay with
               <select value={methodId} required onChange={(e) => setMethodId(e.currentTarget.value)}>
-                {catalog.methods.map((m) => <option key={m.paymentMethodId} value={m.paymentMethodId}>{m.brand} •••• {m.last4}{m.label ? ` (${m.label})` : ''}</option>)}
+                {catalog.methods.map((m) => <option key={m.paymentMethodId} value={m.paymentMethodId}>{brandName(m.brand)} •••• {m.last4}{m.label ? ` (${m.label})` : ''}</option>)}
               </select>
             </label>
             <label class="wide">

@@ -85,3 +85,6 @@ export const useAction = (): Action => {
 };
 
 export const shortId = (id: string): string => id.slice(0, 8).toUpperCase();
+
+/** A card's brand as people write it ("visa" → "Visa", "mastercard" → "Mastercard"). */
+export const brandName = (brand: string): string => (brand ? brand[0]!.toUpperCase() + brand.slice(1) : 'Card');
