@@ -38,7 +38,7 @@ export const AccountLayout = ({ title, intro, children }: Props) => {
       <aside class="account-side">
         <p class="account-who">
           <span class="muted">Signed in as</span>
-          <strong>{session.email}</strong>
+          <strong title={session.email}>{session.email}</strong>
         </p>
         <AccountNav />
       </aside>

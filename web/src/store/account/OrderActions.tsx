@@ -5,10 +5,18 @@ import { AddressForm } from './AddressForm.js';
 import type { Address, Order, OrderSummary } from './types.js';
 import { ErrorAlert, Loading, useAction } from './ui.js';
 
-type Props = { orderId: string; onDone: (summary: OrderSummary) => void; onClose: () => void };
+type Props = {
+  orderId: string;
+  onDone: (summary: OrderSummary) => void;
+  /** 409: the order shipped (or otherwise moved on) meanwhile; the card says so and reads it again. */
+  onRefused: (error: ApiError) => void;
+  onClose: () => void;
+};
+
+const refused = (error: unknown): error is ApiError => error instanceof ApiError && error.status === 409;
 
 /** What a refused change of an order means to the shopper: 409 it shipped, 412 it changed since it was read. */
-const OrderError = ({ error }: { error: unknown }) => {
+export const OrderError = ({ error }: { error: unknown }) => {
   if (!error) return null;
   const status = error instanceof ApiError ? error.status : 0;
   const title =
@@ -19,12 +27,19 @@ const OrderError = ({ error }: { error: unknown }) => {
 };
 
 /** Cancel, asked first: the stock is released and the payment refunded. */
-export const CancelOrder = ({ orderId, onDone, onClose }: Props) => {
+export const CancelOrder = ({ orderId, onDone, onRefused, onClose }: Props) => {
   const action = useAction();
   const keep = useRef<HTMLButtonElement>(null);
   useEffect(() => keep.current?.focus(), []);
   const cancel = () =>
-    action.run(async () => onDone(await api.post<OrderSummary>(`/orders/${orderId}/cancel`)));
+    action.run(async () => {
+      try {
+        onDone(await api.post<OrderSummary>(`/orders/${orderId}/cancel`));
+      } catch (error) {
+        if (refused(error)) onRefused(error);
+        else throw error;
+      }
+    });
   return (
     <div class="confirm" role="group" aria-label="Confirm cancellation">
       <p>
@@ -45,7 +60,7 @@ export const CancelOrder = ({ orderId, onDone, onClose }: Props) => {
  * A new shipping address: the order is read first (its ETag), and the change is sent with
  * If-Match, so a change made meanwhile elsewhere is not overwritten unseen (412).
  */
-export const ChangeAddress = ({ orderId, onDone, onClose }: Props) => {
+export const ChangeAddress = ({ orderId, onDone, onRefused, onClose }: Props) => {
   const [read, setRead] = useState<{ address: Address; etag: string | null } | null>(null);
   const loading = useAction();
   const saving = useAction();
@@ -57,8 +72,13 @@ export const ChangeAddress = ({ orderId, onDone, onClose }: Props) => {
   useEffect(() => void load(), [orderId]);
   const save = async (shippingAddress: Address) => {
     const ok = await saving.run(async () => {
-      const answer = await api.request<OrderSummary>('PATCH', `/orders/${orderId}`, { body: { shippingAddress }, ifMatch: read?.etag ?? null });
-      onDone(answer.data);
+      try {
+        const answer = await api.request<OrderSummary>('PATCH', `/orders/${orderId}`, { body: { shippingAddress }, ifMatch: read?.etag ?? null });
+        onDone(answer.data);
+      } catch (error) {
+        if (refused(error)) onRefused(error);
+        else throw error;
+      }
     });
     if (!ok) void reloadEtag();
   };

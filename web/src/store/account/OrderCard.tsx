@@ -3,13 +3,18 @@ import { dateTime, money } from '../../shared/format.js';
 import { watchOrder } from '../../shared/order-events.js';
 import { api } from '../session.js';
 import { addressLine } from './AddressForm.js';
-import { CancelOrder, ChangeAddress } from './OrderActions.js';
+import type { ApiError } from '../../shared/api.js';
+import { CancelOrder, ChangeAddress, OrderError } from './OrderActions.js';
 import { ReviewLine } from './ReviewForm.js';
 import { OPEN_STATUSES, type Order, type OrderStatus } from './types.js';
 import { StatusBadge, shortId } from './ui.js';
 
 /** `onChange` merges what a write (or the live stream) says into the order shown. */
 type Props = { order: Order; onChange: (patch: Partial<Order>) => void };
+
+const ADDRESS_LABEL: Record<OrderStatus, string> = {
+  Pending: 'Ships to', Paid: 'Ships to', Confirmed: 'Ships to', Shipped: 'On its way to', Delivered: 'Delivered to', Failed: 'Address', Cancelled: 'Address',
+};
 
 /** Statuses the saga moves on from by itself within seconds: followed live. */
 const MOVING: readonly OrderStatus[] = ['Pending', 'Paid'];
@@ -18,14 +23,24 @@ const MOVING: readonly OrderStatus[] = ['Pending', 'Paid'];
 export const OrderCard = ({ order, onChange }: Props) => {
   const [open, setOpen] = useState<'cancel' | 'address' | null>(null);
   const [notice, setNotice] = useState('');
+  const [refusal, setRefusal] = useState<ApiError | null>(null);
   useLive(order, onChange);
   const canChange = OPEN_STATUSES.includes(order.status);
   const delivered = order.status === 'Delivered';
   const titleId = `order-${order.orderId}`;
   const done = (patch: Partial<Order>, message: string) => {
     setOpen(null);
+    setRefusal(null);
     setNotice(message);
     onChange(patch);
+  };
+  // Refused because the order moved on (shipped): said so, and the order shown as it is now.
+  const refused = async (error: ApiError) => {
+    setOpen(null);
+    setNotice('');
+    setRefusal(error);
+    const now = await api.get<Order>(`/orders/${order.orderId}`).catch(() => null);
+    if (now) onChange(now);
   };
   return (
     <article class="order-card panel" aria-labelledby={titleId}>
@@ -54,8 +69,9 @@ export const OrderCard = ({ order, onChange }: Props) => {
         ))}
       </ul>
       <div role="status">{notice && <p class="alert success">{notice}</p>}</div>
+      <OrderError error={refusal} />
       <p class="order-address muted">
-        Ships to <span class="address">{addressLine(order.shippingAddress)}</span>
+        {ADDRESS_LABEL[order.status]} <span class="address">{addressLine(order.shippingAddress)}</span>
       </p>
       {canChange && (
         <div class="order-actions">
@@ -68,10 +84,10 @@ export const OrderCard = ({ order, onChange }: Props) => {
             </button>
           </div>
           {open === 'address' && (
-            <ChangeAddress orderId={order.orderId} onDone={(summary) => done(summary, 'The new address is saved.')} onClose={() => setOpen(null)} />
+            <ChangeAddress orderId={order.orderId} onDone={(summary) => done(summary, 'The new address is saved.')} onRefused={refused} onClose={() => setOpen(null)} />
           )}
           {open === 'cancel' && (
-            <CancelOrder orderId={order.orderId} onDone={(summary) => done(summary, 'The order is cancelled; your payment is refunded.')} onClose={() => setOpen(null)} />
+            <CancelOrder orderId={order.orderId} onDone={(summary) => done(summary, 'The order is cancelled; your payment is refunded.')} onRefused={refused} onClose={() => setOpen(null)} />
           )}
         </div>
       )}

@@ -89,7 +89,7 @@ export const DeleteAccount = () => {
           Your password, to confirm
           <input type="password" required autocomplete="current-password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} />
         </label>
-        <button type="submit" class="danger" disabled={action.busy || !password}>
+        <button type="submit" class="danger" disabled={action.busy}>
           {action.busy ? 'Deleting…' : 'Delete my account'}
         </button>
       </form>
