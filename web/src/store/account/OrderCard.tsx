@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { dateTime, money } from '../../shared/format.js';
 import { watchOrder } from '../../shared/order-events.js';
 import { api } from '../session.js';
@@ -24,6 +24,11 @@ export const OrderCard = ({ order, onChange }: Props) => {
   const [open, setOpen] = useState<'cancel' | 'address' | null>(null);
   const [notice, setNotice] = useState('');
   const [refusal, setRefusal] = useState<ApiError | null>(null);
+  // After a change the buttons may be gone: the keyboard's focus goes to what happened.
+  const outcome = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (notice || refusal) outcome.current?.focus();
+  }, [notice, refusal]);
   useLive(order, onChange);
   const canChange = OPEN_STATUSES.includes(order.status);
   const delivered = order.status === 'Delivered';
@@ -68,8 +73,10 @@ export const OrderCard = ({ order, onChange }: Props) => {
           </li>
         ))}
       </ul>
-      <div role="status">{notice && <p class="alert success">{notice}</p>}</div>
-      <OrderError error={refusal} />
+      <div ref={outcome} tabIndex={-1} class="outcome">
+        <div role="status">{notice && <p class="alert success">{notice}</p>}</div>
+        <OrderError error={refusal} />
+      </div>
       <p class="order-address muted">
         {ADDRESS_LABEL[order.status]} <span class="address">{addressLine(order.shippingAddress)}</span>
       </p>
