@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchBrowser, newPage, startWebApp, type WebApp } from '../support/browser.js';
+import type { TestAppOptions } from '../support/test-app.js';
 import { buy, getOrder, orderReaches, type Shopper } from '../support/shop.js';
 import { eventually } from '../support/temp-dir.js';
 import { createProduct } from '../support/test-app.js';
@@ -14,10 +15,10 @@ import { createProduct } from '../support/test-app.js';
 export type AccountWorld = { app: WebApp; browser: Browser; admin: string; contexts: BrowserContext[] };
 
 /** Registers the file's hooks; the world is filled in before the first test. */
-export const accountWorld = (): AccountWorld => {
+export const accountWorld = (options: TestAppOptions = {}): AccountWorld => {
   const world = { contexts: [] as BrowserContext[] } as AccountWorld;
   before(async () => {
-    [world.browser, world.app] = await Promise.all([launchBrowser(), startWebApp()]);
+    [world.browser, world.app] = await Promise.all([launchBrowser(), startWebApp(options)]);
     world.admin = await world.app.adminToken();
   });
   after(async () => {

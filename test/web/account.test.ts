@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { expectAccessible, screenshot } from '../support/browser.js';
-import { eventsOf, getOrder, orderReaches } from '../support/shop.js';
+import { buy, eventsOf, getOrder, orderReaches } from '../support/shop.js';
 import { eventually } from '../support/temp-dir.js';
 import { accountWorld, bearer, confirmedOrder, orderCard, product, ship, signedIn } from './account-helpers.js';
 
@@ -12,7 +12,19 @@ import { accountWorld, bearer, confirmedOrder, orderCard, product, ship, signedI
  */
 describe('the storefront: my orders and notifications', function () {
   this.timeout(60_000);
-  const world = accountWorld();
+  // Payments wait while `held` is pending: an order stays Pending until the test lets it go.
+  let held: Promise<void> = Promise.resolve();
+  const world = accountWorld({
+    provider: (simulated) => ({
+      charge: async (request) => {
+        await held;
+        return simulated.charge(request);
+      },
+      refund: (request) => simulated.refund(request),
+      findCharge: (key) => simulated.findCharge(key),
+      describeToken: (token, signal) => simulated.describeToken(token, signal),
+    }),
+  });
 
   it('lists an order bought through the API, and cancelling it from the page leads to Cancelled (one OrderCancelled in the log)', async () => {
     const shopper = await world.app.customer('Ada Lovelace');
@@ -110,6 +122,46 @@ describe('the storefront: my orders and notifications', function () {
       return res.body.count === 1 ? res.body : undefined;
     });
     expect(reviews.items[0]).to.include({ rating: 4, text: 'Boils fast, whistles politely.', authorName: 'Grace' });
+    expect(errors).to.deep.equal([]);
+  });
+
+  it('follows an order still in progress live: Pending turns Confirmed on the page without a reload', async () => {
+    let release = () => {};
+    held = new Promise((resolve) => (release = resolve));
+    try {
+      const shopper = await world.app.customer();
+      const { productId } = await product(world, 'Moka pot', 3500);
+      const orderId = await buy(world.app, shopper, productId);
+      await orderReaches(world.app, shopper.token, orderId, ['Pending']);
+      const { page, errors } = await signedIn(world, shopper, '/account/orders');
+      const card = orderCard(page, orderId);
+      await card.getByText('Pending', { exact: true }).waitFor();
+      release();
+      await card.getByText('Confirmed', { exact: true }).waitFor();
+      expect(errors).to.deep.equal([]);
+    } finally {
+      release();
+    }
+  });
+
+  it('pages through my orders, newest first, with the page in the address', async () => {
+    const shopper = await world.app.customer();
+    const { productId } = await product(world, 'Tea towel', 900);
+    const orders: string[] = [];
+    for (let i = 0; i < 11; i += 1) orders.push(await buy(world.app, shopper, productId));
+    await world.app.settled();
+    const { page, errors } = await signedIn(world, shopper, '/account/orders');
+    await orderCard(page, orders[10]!).waitFor();
+    expect(await page.getByRole('article').count()).to.equal(10);
+    expect(await orderCard(page, orders[0]!).count()).to.equal(0);
+    const pages = page.getByRole('navigation', { name: 'Pages' });
+    await pages.getByText('Page 1 of 2').waitFor();
+    await pages.getByRole('link', { name: /Next/ }).click();
+    await orderCard(page, orders[0]!).waitFor();
+    expect(page.url()).to.equal(world.app.url('/account/orders?page=2'));
+    expect(await page.getByRole('article').count()).to.equal(1);
+    await pages.getByRole('link', { name: /Previous/ }).click();
+    await orderCard(page, orders[10]!).waitFor();
     expect(errors).to.deep.equal([]);
   });
 

@@ -10,17 +10,22 @@ import { OPEN_STATUSES, type Order, type OrderStatus } from './types.js';
 import { StatusBadge, shortId } from './ui.js';
 
 /** `onChange` merges what a write (or the live stream) says into the order shown. */
-type Props = { order: Order; onChange: (patch: Partial<Order>) => void };
+type Props = {
+  order: Order;
+  onChange: (patch: Partial<Order>) => void;
+  /** Follow its status live while the saga moves it on (see MOVING; the list allows a few at a time). */
+  live: boolean;
+};
 
 const ADDRESS_LABEL: Record<OrderStatus, string> = {
   Pending: 'Ships to', Paid: 'Ships to', Confirmed: 'Ships to', Shipped: 'On its way to', Delivered: 'Delivered to', Failed: 'Address', Cancelled: 'Address',
 };
 
 /** Statuses the saga moves on from by itself within seconds: followed live. */
-const MOVING: readonly OrderStatus[] = ['Pending', 'Paid'];
+export const MOVING: readonly OrderStatus[] = ['Pending', 'Paid'];
 
 /** One order of the list: status, date, total, what is in it, and what can still be done with it. */
-export const OrderCard = ({ order, onChange }: Props) => {
+export const OrderCard = ({ order, onChange, live }: Props) => {
   const [open, setOpen] = useState<'cancel' | 'address' | null>(null);
   const [notice, setNotice] = useState('');
   const [refusal, setRefusal] = useState<ApiError | null>(null);
@@ -29,7 +34,7 @@ export const OrderCard = ({ order, onChange }: Props) => {
   useEffect(() => {
     if (notice || refusal) outcome.current?.focus();
   }, [notice, refusal]);
-  useLive(order, onChange);
+  useLive(order, onChange, live);
   const canChange = OPEN_STATUSES.includes(order.status);
   const delivered = order.status === 'Delivered';
   const titleId = `order-${order.orderId}`;
@@ -103,8 +108,8 @@ export const OrderCard = ({ order, onChange }: Props) => {
 };
 
 /** While the saga still moves the order on (Pending, Paid), its status changes are followed as they happen. */
-const useLive = (order: Order, onChange: (patch: Partial<Order>) => void) => {
-  const moving = MOVING.includes(order.status);
+const useLive = (order: Order, onChange: (patch: Partial<Order>) => void, live: boolean) => {
+  const moving = live && MOVING.includes(order.status);
   useEffect(() => {
     if (!moving) return undefined;
     // A new stream first replays the statuses the order had; those already shown are passed over.
@@ -114,6 +119,5 @@ const useLive = (order: Order, onChange: (patch: Partial<Order>) => void) => {
         if (event.index >= known) onChange({ status: event.status as OrderStatus });
       },
     });
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [order.orderId, moving]);
 };

@@ -1,12 +1,14 @@
 import { useLocation } from 'preact-iso';
 import { api } from '../session.js';
 import { AccountLayout } from './AccountLayout.js';
-import { OrderCard } from './OrderCard.js';
+import { MOVING, OrderCard } from './OrderCard.js';
 import type { Order, Page } from './types.js';
 import { Empty, ErrorAlert, Loading, Pager, pageOf } from './ui.js';
 import { useLoad } from './use-load.js';
 
 const PAGE_SIZE = 10;
+/** Each live order holds a connection open: a few at most, so the page's other requests are never queued behind them. */
+const MAX_LIVE = 3;
 
 /** My orders: newest first, a page at a time; each can be cancelled or readdressed until it ships, and reviewed once delivered. */
 export const MyOrders = () => (
@@ -25,6 +27,7 @@ const OrderList = () => {
   if (orders.error) return <ErrorAlert error={orders.error} title="Your orders could not be loaded." />;
   if (!orders.data) return <Loading what="your orders" />;
   const { items, total } = orders.data;
+  const live = new Set(items.filter((o) => MOVING.includes(o.status)).slice(0, MAX_LIVE).map((o) => o.orderId));
   if (items.length === 0) {
     return (
       <Empty>
@@ -41,7 +44,7 @@ const OrderList = () => {
       <ol class="order-list" aria-label="Orders, newest first">
         {items.map((order) => (
           <li key={order.orderId}>
-            <OrderCard order={order} onChange={change(order.orderId)} />
+            <OrderCard order={order} onChange={change(order.orderId)} live={live.has(order.orderId)} />
           </li>
         ))}
       </ol>
