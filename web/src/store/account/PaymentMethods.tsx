@@ -1,6 +1,134 @@
-/** Saved payment methods */
+import { useState } from 'preact/hooks';
+import { api } from '../session.js';
+import { AccountLayout } from './AccountLayout.js';
+import type { PaymentMethod } from './types.js';
+import { Empty, ErrorAlert, Loading, brandName, useAction } from './ui.js';
+import { useLoad } from './use-load.js';
+
+type Methods = { items: PaymentMethod[] };
+
+/** Saved payment methods: the provider's tokens, shown by brand and last four digits; one is the default. */
 export const PaymentMethods = () => (
-  <section>
-    <h1>Saved payment methods</h1>
-  </section>
+  <AccountLayout title="Payment methods" intro="Cards saved for checkout and subscriptions. The default one is offered first.">
+    {() => <MethodsPage />}
+  </AccountLayout>
 );
+
+const MethodsPage = () => {
+  const methods = useLoad((signal) => api.get<Methods>('/account/me/payment-methods', undefined, signal), []);
+  const action = useAction();
+  const [notice, setNotice] = useState('');
+  const items = methods.data?.items ?? [];
+  const makeDefault = (method: PaymentMethod) =>
+    action.run(async () => {
+      await api.post<PaymentMethod>(`/account/me/payment-methods/${method.paymentMethodId}/default`);
+      methods.set((current) => current && { items: current.items.map((m) => ({ ...m, isDefault: m.paymentMethodId === method.paymentMethodId })) });
+      setNotice(`${describe(method)} is now your default.`);
+    });
+  const remove = (method: PaymentMethod) =>
+    action.run(async () => {
+      const left = await api.delete<Methods>(`/account/me/payment-methods/${method.paymentMethodId}`);
+      methods.set(() => left);
+      setNotice(`${describe(method)} was removed.`);
+    });
+  const saved = (method: PaymentMethod) => {
+    methods.set((current) => ({ items: [...(current?.items ?? []).filter((m) => m.paymentMethodId !== method.paymentMethodId), method] }));
+    setNotice(`${describe(method)} was saved${method.isDefault ? ' as your default' : ''}.`);
+  };
+  return (
+    <>
+      <div role="status">{notice && <p class="alert success">{notice}</p>}</div>
+      <ErrorAlert error={action.error} />
+      <h2>Saved cards</h2>
+      {methods.error ? <ErrorAlert error={methods.error} title="Your payment methods could not be loaded." />
+        : !methods.data ? <Loading what="your payment methods" />
+        : items.length === 0 ? <Empty><p>No saved cards yet. Save one below to pay faster at checkout.</p></Empty>
+        : (
+          <ul class="card-grid" aria-label="Saved cards">
+            {items.map((method) => (
+              <li key={method.paymentMethodId} class={`pay-card ${method.brand.toLowerCase()}`} aria-label={describe(method)}>
+                <span class="brand">{brandName(method.brand)}</span>
+                {method.label && <span class="label">{method.label}</span>}
+                {method.isDefault && <span class="badge ok">Default</span>}
+                <span class="number" aria-hidden="true">•••• •••• •••• {method.last4}</span>
+                <div class="row">
+                  {!method.isDefault && (
+                    <button type="button" disabled={action.busy} onClick={() => makeDefault(method)}>
+                      Make default<span class="visually-hidden"> {describe(method)}</span>
+                    </button>
+                  )}
+                  <RemoveButton method={method} busy={action.busy} onRemove={remove} />
+                </div>
+              </li>
+            ))}
+          </ul>
+        )}
+      <SaveMethod onSaved={saved} />
+    </>
+  );
+};
+
+const describe = (method: PaymentMethod) => `${brandName(method.brand)} ending in ${method.last4}${method.label ? ` (${method.label})` : ''}`;
+
+/** Remove asks once more on the same button ("Remove" → "Confirm remove"). */
+const RemoveButton = ({ method, busy, onRemove }: { method: PaymentMethod; busy: boolean; onRemove: (method: PaymentMethod) => void }) => {
+  const [asking, setAsking] = useState(false);
+  if (!asking) {
+    return (
+      <button type="button" disabled={busy} onClick={() => setAsking(true)}>
+        Remove<span class="visually-hidden"> {describe(method)}</span>
+      </button>
+    );
+  }
+  return (
+    <>
+      <button type="button" disabled={busy} onClick={() => onRemove(method)}>
+        Confirm remove<span class="visually-hidden"> {describe(method)}</span>
+      </button>
+      <button type="button" onClick={() => setAsking(false)}>Keep</button>
+    </>
+  );
+};
+
+/** Save a card by the payment provider's token (this shop's provider is simulated: its test tokens are named on the form). */
+const SaveMethod = ({ onSaved }: { onSaved: (method: PaymentMethod) => void }) => {
+  const [token, setToken] = useState('tok_visa');
+  const [label, setLabel] = useState('');
+  const action = useAction();
+  const submit = (event: Event) => {
+    event.preventDefault();
+    void action.run(async () => {
+      const method = await api.post<PaymentMethod>('/account/me/payment-methods', { token: token.trim(), ...(label.trim() ? { label: label.trim() } : {}) });
+      onSaved(method);
+      setLabel('');
+    });
+  };
+  return (
+    <section class="panel" aria-labelledby="save-card-title">
+      <h2 id="save-card-title">Save a card</h2>
+      <div class="alert info token-help" id="token-help">
+        This shop's payment provider is simulated: instead of a card number you give it a <em>test token</em>.
+        <code>tok_visa</code> saves a Visa card and <code>tok_mastercard</code> a Mastercard, both of which pay.
+        Never enter a real card number here.
+      </div>
+      <form class="form-grid" onSubmit={submit}>
+        <label>
+          Card token
+          <input value={token} required maxLength={100} list="test-tokens" aria-describedby="token-help" autocomplete="off" onInput={(e) => setToken(e.currentTarget.value)} />
+          <datalist id="test-tokens">
+            <option value="tok_visa">Visa (pays)</option>
+            <option value="tok_mastercard">Mastercard (pays)</option>
+          </datalist>
+        </label>
+        <label>
+          Name it <span class="muted">(optional, e.g. “Work card”)</span>
+          <input value={label} maxLength={50} onInput={(e) => setLabel(e.currentTarget.value)} />
+        </label>
+        <div class="wide row">
+          <button type="submit" disabled={action.busy}>{action.busy ? 'Saving…' : 'Save card'}</button>
+        </div>
+      </form>
+      <ErrorAlert error={action.error} title="The card was not saved." />
+    </section>
+  );
+};
