@@ -14,6 +14,7 @@ import {
   UnavailableError,
   UnprocessableError,
   ValidationError,
+  WrongPasswordError,
   type FieldError,
 } from '../domain/shared/errors.js';
 
@@ -111,7 +112,8 @@ export const errorHandler =
   (error, req, res, _next) => {
     const known = toProblem(error);
     if (error instanceof TooManyRequestsError || error instanceof UnavailableError) res.set('Retry-After', String(error.retryAfterSeconds));
-    if (error instanceof UnauthorizedError) res.set('WWW-Authenticate', challenge(req.get('authorization') !== undefined));
+    // invalid_token only when the token is what was refused, not a password re-entered with a good one.
+    if (error instanceof UnauthorizedError) res.set('WWW-Authenticate', challenge(req.get('authorization') !== undefined && !(error instanceof WrongPasswordError)));
     if (error instanceof PreconditionFailedError && error.currentRevision !== null) {
       res.set('ETag', `"${error.currentRevision}"`);
     }

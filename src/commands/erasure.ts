@@ -1,5 +1,5 @@
 import { customerDecider, customerStream, type Customer, type ErasedBy } from '../domain/customer/customer.js';
-import { ConflictError, NotFoundError, UnauthorizedError } from '../domain/shared/errors.js';
+import { ConflictError, NotFoundError, UnauthorizedError, WrongPasswordError } from '../domain/shared/errors.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import type { PasswordHasher } from '../infrastructure/security/passwords.js';
 import type { OrderStatus } from '../domain/ordering/order.js';
@@ -38,7 +38,7 @@ export const eraseOwnAccount = async (deps: ErasureRequestDeps, customerId: stri
   const { state } = await deps.commands.load(customerDecider, customerStream(customerId));
   if (state.status !== 'Registered') throw new UnauthorizedError('this account no longer exists');
   await deps.throttle?.attempt(state.email);
-  if (!(await deps.passwords.verify(password, state.passwordHash))) throw new UnauthorizedError('wrong password');
+  if (!(await deps.passwords.verify(password, state.passwordHash))) throw new WrongPasswordError('wrong password');
   await deps.throttle?.succeeded(state.email);
   return erase(deps, customerId, state, 'customer', context);
 };

@@ -83,7 +83,10 @@ describe('HTTP erasure', () => {
 
     it('refuses a wrong password (401) and a missing one (400), appending nothing; the account still works', async () => {
       const shopper = await app.customer();
-      expectProblem(await appendsNothing(app, () => eraseMe(shopper.token, { password: 'wrong-horse' })), 401);
+      const wrong = await appendsNothing(app, () => eraseMe(shopper.token, { password: 'wrong-horse' }));
+      expectProblem(wrong, 401);
+      // The password is what was refused, not the token: a client keeps its session.
+      expect(wrong.headers['www-authenticate']).to.equal('Bearer realm="shop-api"');
       expectProblem(await appendsNothing(app, () => eraseMe(shopper.token, {})), 400);
       expectProblem(await appendsNothing(app, () => eraseMe(shopper.token, { password: 'correct-horse', also: 1 })), 400);
       expect(await eventsOf(app, 'CustomerErased')).to.deep.equal([]);

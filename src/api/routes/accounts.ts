@@ -3,7 +3,7 @@ import { addAddress, registerCustomer, verifyCredentials } from '../../commands/
 import { listNotifications } from '../../commands/notifications.js';
 import { notificationPageSchema } from '../../commands/notification-schemas.js';
 import { normalizeEmail } from '../../domain/customer/customer.js';
-import { NotFoundError, UnauthorizedError } from '../../domain/shared/errors.js';
+import { NotFoundError, WrongPasswordError } from '../../domain/shared/errors.js';
 import { getCustomerProfile, type CustomerProfile } from '../../projections/customer-profiles/customer-profiles.js';
 import { customerProfileSchema, savedAddressSchema } from '../../projections/customer-profiles/schemas.js';
 import { obj, oneOf, str, uuid } from '../../projections/json-schema.js';
@@ -38,7 +38,7 @@ const handlers = (deps: AppDeps) => {
       await deps.loginThrottle.unchecked(account);
       throw error;
     });
-    if (!customer) throw new UnauthorizedError('wrong email or password');
+    if (!customer) throw new WrongPasswordError('wrong email or password');
     await deps.loginThrottle.succeeded(account);
     const token = await deps.tokens.issue({ customerId: customer.customerId, role: customer.role });
     res.json({ token, customerId: customer.customerId, role: customer.role });

@@ -52,6 +52,9 @@ export class PreconditionFailedError extends DomainError {
 
 export class UnauthorizedError extends DomainError {}
 
+/** A password that does not match (at sign-in, or re-entered to confirm): the caller's token, if any, is not at fault. */
+export class WrongPasswordError extends UnauthorizedError {}
+
 export class ForbiddenError extends DomainError {}
 
 export class TooManyRequestsError extends DomainError {

@@ -92,8 +92,9 @@ export class Api {
     const type = response.headers.get('content-type') ?? '';
     const data = type.includes('json') ? await response.json() : await response.text();
     if (!response.ok) {
-      // A token that expired or whose account went away: signed out, the page asks again.
-      if (response.status === 401 && this.current) this.setSession(null);
+      // A token that expired or whose account went away (the challenge says invalid_token): signed
+      // out, the page asks again. Another 401 (a wrong password re-entered to confirm) keeps the session.
+      if (response.status === 401 && this.current && /invalid_token/.test(response.headers.get('www-authenticate') ?? '')) this.setSession(null);
       const problem: Problem = typeof data === 'object' && data !== null ? { status: response.status, ...(data as object) } : { status: response.status, detail: String(data) };
       throw new ApiError(response.status, problem);
     }

@@ -73,7 +73,7 @@ export const Header = () => {
       <div class="top-inner">
         <a class="brand" href="/"><span aria-hidden="true" class="brand-mark">◆</span> Shop</a>
         <SearchBox />
-        <nav aria-label="Your shop" class="account-nav">
+        <nav aria-label="Your shop" class="header-menu">
           <a href="/cart" class="cart-link" aria-current={path === '/cart' ? 'page' : undefined}>
             <CartIcon /> Cart <span class="count">{count}<span class="visually-hidden"> item{count === 1 ? '' : 's'}</span></span>
           </a>

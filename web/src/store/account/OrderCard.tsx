@@ -54,7 +54,7 @@ export const OrderCard = ({ order, onChange, live }: Props) => {
   };
   return (
     <article class="order-card panel" aria-labelledby={titleId}>
-      <header class="order-head">
+      <header class="account-order-head">
         <h2 id={titleId}>
           <a href={`/orders/${order.orderId}`}>Order {shortId(order.orderId)}</a>
         </h2>

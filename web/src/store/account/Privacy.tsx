@@ -5,9 +5,9 @@ import { api } from '../session.js';
 import { ErrorAlert, useAction } from './ui.js';
 
 /**
- * The two privacy requests: a copy of my data (GDPR art. 20) and erasure (art. 17). Both go
- * through fetch here rather than the shared client: the export is a file, not JSON to parse,
- * and a wrong password on erasure answers 401, which must not sign the shopper out.
+ * The two privacy requests: a copy of my data (GDPR art. 20) and erasure (art. 17). The export
+ * goes through fetch here rather than the shared client: it is a file to save, not JSON to parse.
+ * (A wrong password on erasure answers 401 without `invalid_token`: the shared client keeps the session.)
  */
 const call = async (method: string, path: string, body?: unknown): Promise<Response> => {
   const headers: Record<string, string> = { Accept: 'application/json', Authorization: `Bearer ${api.session?.token ?? ''}` };
@@ -69,7 +69,7 @@ export const DeleteAccount = () => {
   const submit = (event: Event) => {
     event.preventDefault();
     void action.run(async () => {
-      await call('DELETE', '/account/me', { password });
+      await api.delete('/account/me', { password });
       api.signOut();
       route('/');
     });

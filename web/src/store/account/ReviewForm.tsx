@@ -50,7 +50,7 @@ const ReviewForm = ({ line, onPosted }: { line: OrderLine; onPosted: (review: Re
   const forbidden = action.error instanceof ApiError && action.error.status === 403;
   return (
     <form class="review-form" onSubmit={submit} aria-label={`Review of ${line.name}`}>
-      <fieldset class="stars" aria-describedby={missing ? `${name}-missing` : undefined}>
+      <fieldset class="star-input" aria-describedby={missing ? `${name}-missing` : undefined}>
         <legend>Your rating</legend>
         {[1, 2, 3, 4, 5].map((n) => (
           <label key={n} class={n <= rating ? 'on' : ''}>

@@ -44,11 +44,11 @@ export const SubscriptionCard = ({ subscription, catalog, onChange }: Props) => 
     });
   return (
     <article class="panel sub-card" aria-labelledby={titleId}>
-      <header class="order-head">
+      <header class="account-order-head">
         <h2 id={titleId}>{subscription.items.map((item) => `${nameOf(item.productId)} × ${item.quantity}`).join(', ')}</h2>
         <StatusBadge status={status} />
       </header>
-      <dl class="facts">
+      <dl class="account-facts">
         <div><dt>How often</dt><dd>{every(subscription.intervalDays)}</dd></div>
         <div>
           <dt>Next delivery</dt>

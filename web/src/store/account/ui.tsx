@@ -40,7 +40,7 @@ export const Pager = ({ page, pageSize, total, path }: { page: number; pageSize:
   if (pages <= 1) return null;
   const href = (n: number) => (n <= 1 ? path : `${path}?page=${n}`);
   return (
-    <nav class="pager" aria-label="Pages">
+    <nav class="account-pager" aria-label="Pages">
       {page > 1 ? <a class="button secondary" href={href(page - 1)} rel="prev">← Previous</a> : <span />}
       <span class="muted">
         Page {page} of {pages}
