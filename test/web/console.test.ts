@@ -148,6 +148,41 @@ describe('the operator console', function () {
     }
   });
 
+  it('shows a parked event with its error; a replay that fails again is refused (409), one after the fix is taken', async () => {
+    const commands = app.deps.commands;
+    const handle = commands.handle.bind(commands);
+    // The warehouse system is down: preparing shipments fails, and the saga parks the event.
+    commands.handle = ((decider, stream, command, context) =>
+      stream.startsWith('shipment-') ? Promise.reject(new Error('warehouse system unavailable')) : handle(decider, stream, command, context)) as typeof commands.handle;
+    const { context, page } = await newPage(browser);
+    try {
+      const product = await stockedProduct(app, admin, 5, 1200);
+      const orderId = await buy(app, await app.customer(), product.productId, 1);
+      await orderReaches(app, admin, orderId, ['Confirmed']);
+      const parked = await eventually(async () => {
+        const body = (await app.http().get('/api/v1/admin/parked-events').set('Authorization', `Bearer ${admin}`)).body;
+        return body.items.find((item: { streamName: string }) => item.streamName === `order-${orderId}`) as { id: string } | undefined;
+      });
+      await signIn(page, '/console/parked');
+      const row = page.getByRole('row').filter({ hasText: parked.id });
+      await row.getByText('warehouse system unavailable').waitFor();
+
+      await row.getByRole('button', { name: `Replay ${parked.id}` }).click();
+      await page.getByText(`Replay of ${parked.id}:`).waitFor();
+      expect(await row.count(), 'still parked after the refused replay').to.equal(1);
+
+      commands.handle = handle;
+      await row.getByRole('button', { name: `Replay ${parked.id}` }).click();
+      await page.getByText(`Replayed ${parked.id}: the saga took it.`).waitFor();
+      await row.waitFor({ state: 'detached' });
+      const shipment = await eventually(async () => (await app.http().get(`/api/v1/orders/${orderId}`).set('Authorization', `Bearer ${admin}`)).body.shipment ?? undefined);
+      expect(shipment.status).to.equal('Preparing');
+    } finally {
+      commands.handle = handle;
+      await context.close();
+    }
+  });
+
   it('has no serious accessibility violation on its pages, and writes their screenshots', async () => {
     const { orderId } = await confirmedOrder();
     const { context, page, errors } = await newPage(browser);
