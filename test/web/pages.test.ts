@@ -42,6 +42,21 @@ describe('the pages: served by the app', () => {
     expect(res.headers.get('cache-control')).to.contain('immutable');
   });
 
+  it("takes keyboard users to the new page's heading after a navigation inside the app, not on the first load", async () => {
+    const { context, page } = await newPage(browser);
+    try {
+      await page.goto(app.url('/'));
+      await page.getByRole('main').waitFor();
+      expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { tagName: string } } }).document.activeElement.tagName)).to.equal('BODY');
+      await page.getByRole('banner').getByRole('link', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { level: 1, name: 'Sign in' }).waitFor();
+      await page.waitForFunction(() => (globalThis as unknown as { document: { activeElement: { tagName: string; textContent: string } } }).document.activeElement.tagName === 'H1');
+      expect(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { textContent: string } } }).document.activeElement.textContent)).to.equal('Sign in');
+    } finally {
+      await context.close();
+    }
+  });
+
   it('draws both apps in Chromium without a script error', async () => {
     const { context, page, errors } = await newPage(browser);
     try {

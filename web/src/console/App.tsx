@@ -1,3 +1,4 @@
+import { focusPageHeading } from '../shared/focus.js';
 import { ErrorBoundary, LocationProvider, Route, Router } from 'preact-iso';
 import { Nav } from './components/Nav.js';
 import { useMetricsSampler } from './metrics/sampler.js';
@@ -33,7 +34,7 @@ export const App = () => {
           <Nav session={session} />
           <main id="main" tabIndex={-1}>
             <ErrorBoundary>
-              <Router>
+              <Router onRouteChange={focusPageHeading}>
                 <Route path="/console" component={Dashboard} />
                 <Route path="/console/orders" component={OrdersPage} />
                 <Route path="/console/orders/:id" component={OrderPage} />

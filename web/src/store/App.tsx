@@ -1,3 +1,4 @@
+import { focusPageHeading } from '../shared/focus.js';
 import { ErrorBoundary, LocationProvider, Route, Router } from 'preact-iso';
 import { Header } from './Header.js';
 import { Home } from './pages/Home.js';
@@ -23,7 +24,7 @@ export const App = () => (
     <Header />
     <main id="main" tabIndex={-1}>
       <ErrorBoundary>
-        <Router>
+        <Router onRouteChange={focusPageHeading}>
           <Route path="/" component={Home} />
           <Route path="/products/:id" component={ProductPage} />
           <Route path="/cart" component={CartPage} />
