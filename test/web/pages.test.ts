@@ -57,15 +57,20 @@ describe('the pages: served by the app', () => {
     }
   });
 
-  it('draws both apps in Chromium without a script error', async () => {
+  it('draws both apps in Chromium without a script error or a missing file', async () => {
     const { context, page, errors } = await newPage(browser);
+    const failed: string[] = [];
+    page.on('response', (response) => void (response.status() >= 400 && failed.push(`${response.status()} ${response.url()}`)));
     try {
       await page.goto(app.url('/'));
       await page.getByRole('main').waitFor();
       await expectAccessible(page, 'storefront');
       await page.goto(app.url('/console'));
       await page.getByRole('main').waitFor();
+      await page.waitForLoadState('networkidle');
       expect(errors).to.deep.equal([]);
+      // Nothing the pages ask for is missing (a favicon included).
+      expect(failed).to.deep.equal([]);
     } finally {
       await context.close();
     }

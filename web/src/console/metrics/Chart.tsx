@@ -1,6 +1,12 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 
+/** At least the last 30 s, ending at the latest sample (now, before there is one). */
+const xRange = (min: number | null, max: number | null): [number, number] => {
+  const end = max || Date.now() / 1000;
+  return [Math.min(min || end, end - 30), end];
+};
+
 export type ChartSeries = { label: string; color: string; unit: string; values: Array<number | null>; dash?: boolean };
 
 /**
@@ -21,7 +27,7 @@ export const Chart = ({ title, times, series, summary }: { title: string; times:
       legend: { show: false },
       cursor: { show: true, points: { show: false }, drag: { x: false, y: false } },
       focus: { alpha: 1 },
-      scales: { x: { time: true, range: (_u, min, max) => [Math.min(min ?? 0, (max ?? 0) - 30), max ?? 0] }, y: { range: (_u, _min, max) => [0, Math.max(1, max ?? 1) * 1.15] } },
+      scales: { x: { time: true, range: (_u, min, max) => xRange(min, max) }, y: { range: (_u, _min, max) => [0, Math.max(1, max ?? 1) * 1.15] } },
       axes: [
         { stroke: '#5a6475', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#d9dee7' }, font: '11px system-ui' },
         { stroke: '#5a6475', grid: { stroke: '#eef0f4' }, ticks: { stroke: '#d9dee7' }, font: '11px system-ui', size: 44 },
@@ -39,6 +45,8 @@ export const Chart = ({ title, times, series, summary }: { title: string; times:
   }, [shape]);
 
   useEffect(() => {
+    // A time axis over one sample has no span to scale to: the chart waits for the second.
+    if (times.length < 2) return;
     plot.current?.setData([times, ...series.map((s) => s.values)] as uPlot.AlignedData);
   }, [times, series]);
 
