@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError } from '../shared/api.js';
+import { errorLines } from '../shared/errors.js';
 
 export type Loaded<T> = {
   data: T | null;
@@ -9,9 +9,8 @@ export type Loaded<T> = {
   reload: () => void;
 };
 
-/** The lines to show for a failure: the API's own words, or the error's message. */
-export const errorLines = (error: unknown): string[] =>
-  error instanceof ApiError ? error.lines : [error instanceof Error ? error.message : String(error)];
+/** The lines to show for a failure: the API's own words, or why the shop could not be reached. */
+export { errorLines };
 
 /**
  * Loads with `load` whenever `deps` change (an older answer never overwrites a newer one);

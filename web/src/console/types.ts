@@ -1,25 +1,9 @@
-import type { Money } from '../shared/api.js';
-
 /** The shapes the console reads, as the API contract (GET /openapi.json) gives them. */
 
-export type Paged<T> = { items: T[]; total: number; page: number; pageSize: number };
+import type { Order, OrderLine } from '../shared/types.js';
 
-export type OrderLine = { productId: string; sku: string; name: string; quantity: number; unitPrice: Money };
-
-export type Order = {
-  orderId: string;
-  customerId: string;
-  status: string;
-  lines: OrderLine[];
-  total: Money;
-  shippingAddress: { line1: string; city: string; postalCode: string; country: string };
-  payment: { paymentId: string; status: string } | null;
-  shipment: { shipmentId: string; status: string; trackingNumber: string | null } | null;
-  failureReason?: string | null;
-  history: Array<{ status: string; at: string }>;
-  createdAt: string;
-  updatedAt: string;
-};
+export type { Order, OrderLine, Product } from '../shared/types.js';
+export type { Page as Paged } from '../shared/types.js';
 
 export type Shipment = {
   shipmentId: string;
@@ -44,20 +28,6 @@ export type StockLevel = {
   waiting: number;
 };
 
-export type Product = {
-  productId: string;
-  sku: string;
-  name: string;
-  description: string;
-  brand: string;
-  category: string;
-  price: Money;
-  available: number;
-  inStock: boolean;
-  rating: { average: number; count: number };
-  createdAt: string;
-  updatedAt: string;
-};
 
 export type Rebuild = {
   status: 'running' | 'done' | 'failed';

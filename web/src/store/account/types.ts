@@ -1,27 +1,12 @@
-import type { Money } from '../../shared/api.js';
-
 /** The shapes of the API's answers these pages read (GET /openapi.json has them all). */
 
-export type Address = { line1: string; city: string; postalCode: string; country: string };
-export type SavedAddress = Address & { addressId: string };
+import type { Address, OrderStatus, SavedAddress } from '../../shared/types.js';
+export type { Address, Order, OrderLine, OrderStatus, Page, PaymentMethod, Product, SavedAddress } from '../../shared/types.js';
 
-export type Page<T> = { items: T[]; total: number; page: number; pageSize: number };
 
-export type OrderStatus = 'Pending' | 'Paid' | 'Confirmed' | 'Shipped' | 'Delivered' | 'Failed' | 'Cancelled';
 
-export type OrderLine = { productId: string; sku: string; name: string; quantity: number; unitPrice: Money };
 
-export type Order = {
-  orderId: string;
-  status: OrderStatus;
-  lines: OrderLine[];
-  total: Money;
-  shippingAddress: Address;
-  failureReason?: string | null;
-  history?: Array<{ status: OrderStatus; at: string }>;
-  createdAt: string;
-  updatedAt: string;
-};
+
 
 /** What a cancel or an address change answers. */
 export type OrderSummary = { orderId: string; status: OrderStatus; shippingAddress: Address };
@@ -49,7 +34,6 @@ export type Notification = {
   status: 'sent' | 'uncertain';
 };
 
-export type PaymentMethod = { paymentMethodId: string; brand: string; last4: string; label: string | null; isDefault: boolean };
 
 export type SubscriptionStatus = 'Active' | 'Paused' | 'PastDue' | 'Cancelled';
 
@@ -66,4 +50,3 @@ export type Subscription = {
   renewals?: Renewal[];
 };
 
-export type Product = { productId: string; sku: string; name: string; price: Money; available: number };

@@ -1,30 +1,11 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { ApiError } from '../../shared/api.js';
 import { statusTone } from '../../shared/status.js';
 
 /** Small pieces every account page uses: errors as the API words them, paging, badges, busy writes. */
 
-export const errorLines = (error: unknown): string[] =>
-  error instanceof ApiError ? error.lines : [error instanceof Error ? error.message : String(error)];
-
-/** An API error as it was said (each field error a line of its own); `title` leads when given. */
-export const ErrorAlert = ({ error, title }: { error: unknown; title?: string }) => {
-  if (!error) return null;
-  const lines = errorLines(error);
-  return (
-    <div class="alert error" role="alert">
-      {title && <strong>{title} </strong>}
-      {lines.length === 1 ? lines[0] : <ul>{lines.map((line) => <li key={line}>{line}</li>)}</ul>}
-    </div>
-  );
-};
-
-export const Loading = ({ what }: { what: string }) => (
-  <p class="muted loading" role="status">
-    <span class="spinner" aria-hidden="true" /> Loading {what}…
-  </p>
-);
+// Errors and loading as every page of the storefront shows them.
+export { errorLines, ErrorAlert, Loading } from '../../shared/errors.js';
 
 export const Empty = ({ children }: { children: ComponentChildren }) => <div class="empty panel">{children}</div>;
 

@@ -1,5 +1,5 @@
 import type { Address } from '../types.js';
-import { fieldError } from './Errors.js';
+import { fieldError } from '../../shared/errors.js';
 
 /** Countries to ship to (ISO 3166 codes, as the API takes them). */
 export const COUNTRIES: Array<[string, string]> = [

@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { ApiError, newIdempotencyKey } from '../../shared/api.js';
 import { api } from '../session.js';
 import type { Address, Order } from '../types.js';
-import { ErrorAlert } from './Errors.js';
+import { ErrorAlert } from '../../shared/errors.js';
 import { AddressFields } from './AddressFields.js';
 
 const OPEN: Order['status'][] = ['Pending', 'Paid', 'Confirmed'];

@@ -2,7 +2,7 @@ import { money, time } from '../../shared/format.js';
 import { api } from '../session.js';
 import type { Order, OrderStatus, Payment } from '../types.js';
 import { useLoad } from './useLoad.js';
-import { ErrorAlert } from './Errors.js';
+import { ErrorAlert } from '../../shared/errors.js';
 
 const STEPS: OrderStatus[] = ['Pending', 'Paid', 'Confirmed', 'Shipped', 'Delivered'];
 

@@ -1,7 +1,7 @@
 import { api } from '../session.js';
 import type { Recommendation, Reviews } from '../types.js';
 import { useLoad } from './useLoad.js';
-import { ErrorAlert, Loading } from './Errors.js';
+import { ErrorAlert, Loading } from '../../shared/errors.js';
 import { ProductVisual, Stars } from './ProductBits.js';
 import { dateTime, money } from '../../shared/format.js';
 

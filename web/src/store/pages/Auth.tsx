@@ -4,7 +4,7 @@ import { useLocation } from 'preact-iso';
 import { ApiError } from '../../shared/api.js';
 import { api } from '../session.js';
 import { useTitle } from '../components/useLoad.js';
-import { ErrorAlert, fieldError } from '../components/Errors.js';
+import { ErrorAlert, fieldError } from '../../shared/errors.js';
 
 /** Where to go once signed in: `?next=` when it is a path of this shop, else the home page. */
 const nextOf = (query: Record<string, string>): string => {

@@ -4,7 +4,7 @@ import { api, useSession } from '../session.js';
 import { cartChanged } from '../cart-count.js';
 import type { Cart, CartLine } from '../types.js';
 import { useLoad, useTitle } from '../components/useLoad.js';
-import { ErrorAlert, Loading } from '../components/Errors.js';
+import { ErrorAlert, Loading } from '../../shared/errors.js';
 import { ProductVisual } from '../components/ProductBits.js';
 
 const lineTotal = (line: CartLine) => ({ amount: line.unitPrice.amount * line.quantity, currency: line.unitPrice.currency });

@@ -6,7 +6,7 @@ import { api, useSession } from '../session.js';
 import { cartChanged } from '../cart-count.js';
 import type { Address, Cart, Me, PaymentMethod } from '../types.js';
 import { useLoad, useTitle } from '../components/useLoad.js';
-import { ErrorAlert, Loading } from '../components/Errors.js';
+import { ErrorAlert, Loading } from '../../shared/errors.js';
 import { AddressFields, EMPTY_ADDRESS, addressText } from '../components/AddressFields.js';
 import { PaymentChoice, type PaymentPick } from '../components/PaymentChoice.js';
 

@@ -2,7 +2,7 @@ import { useLocation } from 'preact-iso';
 import { api } from '../session.js';
 import type { SearchResult } from '../types.js';
 import { useLoad, useTitle } from '../components/useLoad.js';
-import { ErrorAlert, Loading } from '../components/Errors.js';
+import { ErrorAlert, Loading } from '../../shared/errors.js';
 import { ProductCard } from '../components/ProductBits.js';
 import { Pager } from '../components/Pager.js';
 import { Facets, filtersOf, hrefWith, type Filters } from '../components/Facets.js';

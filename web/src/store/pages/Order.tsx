@@ -7,7 +7,7 @@ import { statusTone } from '../../shared/status.js';
 import { api, useSession } from '../session.js';
 import type { Order } from '../types.js';
 import { useLoad, useTitle } from '../components/useLoad.js';
-import { ErrorAlert, Loading } from '../components/Errors.js';
+import { ErrorAlert, Loading } from '../../shared/errors.js';
 import { addressText } from '../components/AddressFields.js';
 import { FailureReason, OrderStepper, PaymentOutcome, statusSentence } from '../components/OrderProgress.js';
 import { OrderActions } from '../components/OrderActions.js';

@@ -6,7 +6,7 @@ import { api, useSession } from '../session.js';
 import { cartChanged } from '../cart-count.js';
 import type { Cart, Product } from '../types.js';
 import { useLoad, useTitle } from '../components/useLoad.js';
-import { ErrorAlert, Loading } from '../components/Errors.js';
+import { ErrorAlert, Loading } from '../../shared/errors.js';
 import { Availability, ProductVisual, Stars } from '../components/ProductBits.js';
 import { BoughtTogether, ProductReviews } from '../components/ProductExtras.js';
 

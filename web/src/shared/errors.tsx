@@ -1,4 +1,4 @@
-import { ApiError } from '../../shared/api.js';
+import { ApiError } from './api.js';
 
 /** What an error says, line by line: the API's problem (its field errors, else its detail), or why the shop could not be reached. */
 export const errorLines = (error: unknown): string[] => {
