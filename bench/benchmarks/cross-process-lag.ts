@@ -32,13 +32,13 @@ export const crossProcessLag = async ({ quick }: BenchOptions): Promise<Metric[]
   const dir = tempDir('bench-follower-');
   try {
     const { products, tokens } = await setUpShop(shop.url, 40);
-    const max = await cartLoadElsewhere({ url: shop.url, products, tokens, seconds: quick ? 5 : 10 });
+    const max = await cartLoadElsewhere({ url: shop.url, products, tokens, seconds: quick ? 3 : 10 });
     const load = (seconds: number) => cartLoadElsewhere({ url: shop.url, products, tokens, seconds, steadyRate: max.rate / 2 });
     const events = join(shop.dataDir, 'events.db');
 
     const answered = acknowledgements(shop.deps.eventStore, shop.deps.cluster);
     const bell = await follower(events, join(dir.path, 'bell.db'), {});
-    const held = await load(quick ? 10 : 30);
+    const held = await load(quick ? 6 : 30);
     const crossBell = lags(answered.take(), await bell.stop(await shop.deps.eventStore.headPosition()));
 
     const polled = await follower(events, join(dir.path, 'poll.db'), { crossProcessWake: false, crossProcessPollMs: 100 });

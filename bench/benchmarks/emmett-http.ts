@@ -28,8 +28,8 @@ type Pair = { ours: LoadResult; emmett: LoadResult };
 
 export const emmettHttp = async ({ quick }: BenchOptions): Promise<Metric[]> => {
   if (!existsSync(INSTALLED)) throw new Error('bench/anchors-web is not installed (npm run bench installs it on first use)');
-  const pairs = quick ? 5 : 7;
-  const window = quick ? 4 : 8;
+  const pairs = quick ? 3 : 7;
+  const window = quick ? 3 : 8;
   const stops: Running[] = [];
   try {
     const shop = await startShop();
@@ -43,7 +43,7 @@ export const emmettHttp = async ({ quick }: BenchOptions): Promise<Metric[]> => 
       (side === 'ours' ? load(shop.url, ours, seconds) : load(emmett.url, theirs, seconds, { tolerateFailures: true })).catch((error: Error) => {
         throw new Error(`${side === 'ours' ? 'our shop' : 'Emmett'}: ${error.message}`);
       });
-    for (const side of ['ours', 'emmett'] as const) await run(side, window);
+    for (const side of ['ours', 'emmett'] as const) await run(side, Math.min(window, 2)); // warm-up (the JIT), unmeasured
     const measured: Pair[] = [];
     for (let i = 0; i < pairs; i += 1) {
       const pair: Partial<Pair> = {};

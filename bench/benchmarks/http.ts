@@ -23,7 +23,7 @@ type Servers = { shop: string; express: { command: string; query: string } };
 type Route = { name: 'command' | 'query'; load: Load };
 
 export const httpBenchmarks = async ({ quick }: BenchOptions): Promise<Metric[]> => {
-  const sizes = { pairs: quick ? 3 : 5, window: quick ? 3 : 6, latencyWindow: quick ? 2 : 5, warmUp: quick ? 2 : 4 };
+  const sizes = { pairs: quick ? 3 : 5, window: quick ? 2.5 : 6, latencyWindow: quick ? 2 : 5, warmUp: quick ? 1.5 : 4 };
   const shop = await startShop();
   const stops: Running[] = [shop];
   try {

@@ -27,7 +27,7 @@ export const projectionLag = async ({ quick }: BenchOptions): Promise<Metric> =>
   const shop = await startShopHere();
   try {
     const { products, tokens } = await setUpShop(shop.url, 40);
-    const max = await cartLoadElsewhere({ url: shop.url, products, tokens, seconds: quick ? 5 : 10 });
+    const max = await cartLoadElsewhere({ url: shop.url, products, tokens, seconds: quick ? 3 : 10 });
     const watch = watchLag(shop.deps.eventStore, shop.deps.cluster);
     const window = () => watch.during(() => cartLoadElsewhere({ url: shop.url, products, tokens, seconds: sizes.window, steadyRate: max.rate / 2 }));
     const pairs = await interleaved(sizes.pairs, window, () => rawCommits(sizes.commits));

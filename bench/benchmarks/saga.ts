@@ -35,7 +35,7 @@ const PRODUCTS = 40;
 type Search = { rate: number; best: Window; windows: Window[]; appends: number[]; estimate: number };
 
 export const sagaBenchmark = async ({ quick }: BenchOptions): Promise<Metric[]> => {
-  const seconds = quick ? 4 : 8;
+  const seconds = quick ? 3 : 8;
   const costs = await countOrderCosts(quick ? 10 : 30);
   console.error(`   per order: ${JSON.stringify(costs)}`);
   const one = await withShop('1', (load) => searchAndLatency(load, seconds, quick, costs.criticalPathCommits));
@@ -135,7 +135,7 @@ const throughputMetric = (id: string, search: Search, costs: OrderCosts, quick: 
       log_share_spread: spread(shares, 3),
       append_durable_spread: spread(search.appends, 0),
       bound_ms: BOUND_MS,
-      window_s: quick ? 4 : 8,
+      window_s: quick ? 3 : 8,
       closed_loop_estimate: round(search.estimate),
       windows: search.windows.map((w) => `${round(w.offered)}${w.sustainable ? '✓' : '✗'}`).join(' '),
       p50_ms_at_rate: round(search.best.p50, 1),

@@ -120,7 +120,7 @@ export const shapeFor = (next: () => number) => {
 };
 
 export const searchBenchmark = async ({ quick }: BenchOptions): Promise<Metric> => {
-  const sizes = { pairs: 3, queries: quick ? 120 : 400 };
+  const sizes = { pairs: 3, queries: quick ? 90 : 400 };
   const next = random(20261121);
   const catalog = makeCatalog(next);
   const dir = tempDir('bench-search-');

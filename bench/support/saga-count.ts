@@ -1,5 +1,4 @@
-import type { EventStore } from '../../src/infrastructure/event-store/event-store.js';
-import type { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
+import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
 import { startShopHere } from './in-process.js';
 import { sleep } from './metrics.js';
@@ -35,27 +34,32 @@ export const countOrderCosts = async (orders: number): Promise<OrderCosts> => {
   try {
     const { products, tokens } = await setUpShop(shop.url, 4, 2);
     const call = client(shop.url);
-    const store = shop.deps.eventStore as EventStore & SqliteEventStore;
     const tally = { appends: 0, events: 0, durable: 0, other: 0 };
     // Event-store commit numbers of the appends of each correlation id, in order.
     const commitsOf = new Map<string, number[]>();
     // The order being placed: its correlation id (its checkout's request id), and what to call once it is confirmed.
     const current: { correlation?: string; confirmed?: () => void } = {};
-    const append = store.appendToStream.bind(store);
-    store.appendToStream = async (...args) => {
-      const result = await append(...args);
+    // The SQLite store under the privacy layer (its only instance in this process), on the prototype as for the writes below.
+    let store: SqliteEventStore | undefined;
+    const append = SqliteEventStore.prototype.appendToStream;
+    SqliteEventStore.prototype.appendToStream = async function (this: SqliteEventStore, ...args) {
+      store = this;
+      const result = await append.apply(this, args);
       if (result.repeated) return result;
       tally.appends += 1;
       tally.events += args[1].length;
       const correlation = String(args[1][0]!.metadata.correlationId);
-      commitsOf.set(correlation, [...(commitsOf.get(correlation) ?? []), store.commitCount]);
+      commitsOf.set(correlation, [...(commitsOf.get(correlation) ?? []), this.commitCount]);
       if (args[1].some((e) => e.type === 'OrderCreated')) current.correlation = correlation;
       if (correlation === current.correlation && args[1].some((e) => e.type === 'OrderConfirmed')) current.confirmed?.();
       return result;
-    };
+    } as typeof append;
     // Every write of the shop's read-model store (its only instance in this process), on the prototype: queries see it through views.
     const write = EmbeddedReadModelStore.prototype.write;
-    restore = () => (EmbeddedReadModelStore.prototype.write = write);
+    restore = () => {
+      EmbeddedReadModelStore.prototype.write = write;
+      SqliteEventStore.prototype.appendToStream = append;
+    };
     EmbeddedReadModelStore.prototype.write = function (this: EmbeddedReadModelStore, stage, options = {}) {
       if (options.durable === false) tally.other += 1;
       else tally.durable += 1;
@@ -65,13 +69,14 @@ export const countOrderCosts = async (orders: number): Promise<OrderCosts> => {
     await call('POST', '/api/v1/cart/items', tokens[0], { productId: products[0], quantity: 1 }); // warms every path once
     await call('POST', '/api/v1/checkout', tokens[0], { shippingAddress: ADDRESS, paymentMethod: { token: 'tok_visa' } });
     await sleep(300);
-    const before = { ...tally, commits: store.commitCount };
+    const commits = () => store?.commitCount ?? 0;
+    const before = { ...tally, commits: commits() };
     const paths: number[] = [];
     for (let i = 0; i < orders; i += 1) {
       const token = tokens[i % tokens.length]!;
       await call('POST', '/api/v1/cart/items', token, { productId: products[i % products.length], quantity: 1 });
       const durableBefore = tally.durable;
-      const commitsBefore = store.commitCount;
+      const commitsBefore = commits();
       const done = new Promise<void>((resolve) => (current.confirmed = resolve));
       await call('POST', '/api/v1/checkout', token, { shippingAddress: ADDRESS, paymentMethod: { token: 'tok_visa' } });
       await done;
@@ -84,7 +89,7 @@ export const countOrderCosts = async (orders: number): Promise<OrderCosts> => {
     return {
       appends: per(tally.appends - before.appends),
       events: per(tally.events - before.events),
-      eventStoreCommits: per(store.commitCount - before.commits),
+      eventStoreCommits: per(commits() - before.commits),
       durableReadModelWrites: per(tally.durable - before.durable),
       otherReadModelWrites: per(tally.other - before.other),
       criticalPathCommits: Math.max(...paths),
