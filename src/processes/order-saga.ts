@@ -35,6 +35,12 @@ export type OrderSagaState = {
   shippingAddress: ShippingAddress | null;
   payment: 'none' | 'pending' | 'captured' | 'failed' | 'refund-requested' | 'refunded';
   reservations: Record<string, ReservationOutcome>;
+  /**
+   * The payment's jobs (charge, expiry) were scheduled with the payment request, on
+   * OrderCreated. Absent from sagas that an earlier version created, which schedule them on
+   * PaymentRequested, as that version did.
+   */
+  paymentJobs?: boolean;
 };
 
 export const ORDER_SAGA_EVENTS = [
@@ -141,20 +147,26 @@ const created = (saga: Saga, data: OrderCreated['data'], now: string, timeoutMs:
   if (saga.phase !== 'New') return nothing(saga);
   const { orderId, customerId, paymentId, shipmentId, lines, shippingAddress, total, paymentMethod } = data;
   const expiresAt = new Date(Date.parse(now) + timeoutMs).toISOString();
-  const next: Saga = { ...saga, phase: 'AwaitingPayment', orderId, customerId, paymentId, shipmentId, lines, shippingAddress, payment: 'pending' };
+  const next: Saga = { ...saga, phase: 'AwaitingPayment', orderId, customerId, paymentId, shipmentId, lines, shippingAddress, payment: 'pending', paymentJobs: true };
   const checkout: CartCommand = { type: 'CheckOutCart', customerId, orderId, ensure: true, lines, now };
   const payment: SagaCommand = { aggregate: 'payment', id: paymentId, command: { type: 'RequestPayment', paymentId, orderId, customerId, amount: total, token: paymentMethod.token, expiresAt, now } };
   // A subscription's renewal comes from no cart: the customer's cart is left as it is.
   const cart: SagaCommand[] = data.subscription ? [] : [{ aggregate: 'cart', id: customerId, command: checkout }];
-  return { state: next, commands: [payment, ...cart], jobs: [] };
+  // The provider is called by a job, and a timer fails the payment if it never answers. Both are
+  // scheduled with the request: the runner writes them only once the request is in the log, so
+  // the charge need not wait for PaymentRequested to come round (one hop less on the way to
+  // Confirmed). A charge job that finds no pending payment (voided meanwhile) does nothing.
+  const jobs = [job('charge-payment', paymentId, now), job('expire-payment', paymentId, expiresAt)];
+  return { state: next, commands: [payment, ...cart], jobs };
 };
 
-/** The provider is called by a job, and a timer fails the payment if it never answers. */
 const paymentRequested = (saga: Saga, data: PaymentRequested['data'], now: string): Reaction<Saga> => {
   // Cancelled before the payment was even requested: void it rather than charge and refund.
   if (saga.phase === 'Cancelled') {
     return { state: saga, commands: [{ aggregate: 'payment', id: data.paymentId, command: { type: 'VoidPayment', now } }], jobs: [] };
   }
+  // A saga that an earlier version created: its jobs are scheduled now, as that version did.
+  if (saga.paymentJobs) return nothing(saga);
   return { state: saga, commands: [], jobs: [job('charge-payment', data.paymentId, now), job('expire-payment', data.paymentId, data.expiresAt)] };
 };
 

@@ -27,15 +27,20 @@ describe('Order saga', () => {
   });
 
   describe('when an order is created', () => {
-    it('requests the payment, due when the timeout runs out, and makes sure the cart is checked out', () =>
-      given([]).when(orderCreated()).then([requestPayment(EXPIRES_AT), checkOutCart()]));
+    it('requests the payment, due when the timeout runs out, makes sure the cart is checked out, and schedules the charge at once and the expiry at the deadline', () =>
+      given([]).when(orderCreated()).then([requestPayment(EXPIRES_AT), checkOutCart()], [chargeJob(CREATED_AT), expireJob()]));
 
     it('counts the timeout from when the order was created', () =>
-      given([]).when(orderCreated(LATER)).then([requestPayment('2024-05-02T10:01:30.000Z', LATER), checkOutCart(LATER)]));
+      given([]).when(orderCreated(LATER)).then([requestPayment(LATER_EXPIRY, LATER), checkOutCart(LATER)], [chargeJob(LATER), expireJob(LATER_EXPIRY)]));
 
     it('counts the timeout from when the store recorded the order, when the event does not say when it occurred', () => {
       const unstamped = recorded('OrderCreated', createdData(), { recordedAt: LATER, streamName: `order-${ORDER}` });
-      given([]).when(unstamped).then([requestPayment('2024-05-02T10:01:30.000Z', LATER), checkOutCart(LATER)]);
+      given([]).when(unstamped).then([requestPayment(LATER_EXPIRY, LATER), checkOutCart(LATER)], [chargeJob(LATER), expireJob(LATER_EXPIRY)]);
+    });
+
+    it('names its jobs after the payment, so that a redelivery schedules the same jobs', () => {
+      const jobs = react(initialState(), orderCreated(), TIMEOUT_MS).jobs;
+      expect(jobs.map((job) => job.id)).to.deep.equal([`charge-payment:${PAYMENT}`, `expire-payment:${PAYMENT}`]);
     });
 
     it('awaits the payment', () =>
@@ -49,6 +54,7 @@ describe('Order saga', () => {
         shippingAddress: HOME,
         payment: 'pending',
         reservations: {},
+        paymentJobs: true,
       }));
   });
 
@@ -62,12 +68,24 @@ describe('Order saga', () => {
   });
 
   describe('when the payment is requested', () => {
-    it('schedules the charge at once and the expiry at the deadline', () =>
-      given([orderCreated()]).when(paymentRequested(REQUESTED_AT)).then([], [chargeJob(REQUESTED_AT), expireJob()]));
+    it('does nothing: its jobs were scheduled with the request', () => given([orderCreated()]).when(paymentRequested(REQUESTED_AT)).thenNothing());
 
-    it('names its jobs after the payment, so that a redelivery schedules the same jobs', () => {
-      const jobs = react(stateAfter([orderCreated()]), paymentRequested(), TIMEOUT_MS).jobs;
-      expect(jobs.map((job) => job.id)).to.deep.equal([`charge-payment:${PAYMENT}`, `expire-payment:${PAYMENT}`]);
+    describe('for a saga that an earlier version created (its jobs not yet scheduled)', () => {
+      const earlier = (): OrderSagaState => {
+        const { paymentJobs: _, ...state } = stateAfter([orderCreated()]);
+        return state;
+      };
+
+      it('schedules the charge at once and the expiry at the deadline', () => {
+        const reaction = react(earlier(), paymentRequested(REQUESTED_AT), TIMEOUT_MS);
+        expect(reaction.commands).to.deep.equal([]);
+        expect(reaction.jobs).to.deep.equal([chargeJob(REQUESTED_AT), expireJob()]);
+      });
+
+      it('names its jobs after the payment, as the new version does, so that a redelivery schedules the same jobs', () => {
+        const jobs = react(earlier(), paymentRequested(), TIMEOUT_MS).jobs;
+        expect(jobs.map((job) => job.id)).to.deep.equal([`charge-payment:${PAYMENT}`, `expire-payment:${PAYMENT}`]);
+      });
     });
   });
 
@@ -288,6 +306,8 @@ const EXPIRES_AT = '2024-05-02T10:00:30.000Z';
 /** When the events under test occurred, unless a case says otherwise. */
 const NOW = '2024-05-02T10:00:10.000Z';
 const LATER = '2024-05-02T10:01:00.000Z';
+/** The payment's deadline for an order created LATER. */
+const LATER_EXPIRY = '2024-05-02T10:01:30.000Z';
 
 // ---- histories
 
@@ -379,6 +399,6 @@ const prepareShipment = (shippingAddress: ShippingAddress): SagaCommand => ({
 
 const job = (kind: Job['kind'], runAt: string): Job => ({ id: `${kind}:${PAYMENT}`, kind, runAt, payload: { paymentId: PAYMENT } });
 const chargeJob = (runAt: string) => job('charge-payment', runAt);
-const expireJob = () => job('expire-payment', EXPIRES_AT);
+const expireJob = (at = EXPIRES_AT) => job('expire-payment', at);
 const refundJob = (runAt = NOW) => job('refund-payment', runAt);
 const reconcileJob = (runAt = NOW) => job('reconcile-payment', runAt);
