@@ -95,6 +95,9 @@ export const jobWrites = (job: ScheduledJob, createdAt: string): WriteOperation[
   ];
 };
 
+/** Takes a job out of the queue (a process manager cancelled it): a job running now finishes as it would have. */
+export const cancelWrite = (id: string): WriteOperation => ({ collection: JOBS, deleteOne: { filter: { _id: id } } });
+
 /** A job document as the previous version wrote it (times as ISO strings, no `dueAt`). */
 export const isOldShape = (doc: Document): boolean => typeof doc.dueAt !== 'number';
 

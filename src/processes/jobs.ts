@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { Signal } from '../infrastructure/signal.js';
 import { DueQueue } from './due-queue.js';
+import { JobCompletions } from './job-completions.js';
 import { claimOn, isOldShape, JOBS, literals, NOW, OLD_SHAPE, PARKED_JOBS, storeNow, untilFree, upgradeJobs, type JobDocument } from './job-documents.js';
 import type { JobKind } from './process-manager.js';
 
@@ -60,6 +61,7 @@ export class JobRunner {
   private readonly wakeUp = new Signal();
   private readonly running = new Map<string, Promise<void>>();
   private readonly due = new DueQueue();
+  private readonly completions = new JobCompletions(() => this.collection);
   private readonly owner: string;
   private loop: Promise<void> | undefined;
   private stopped = false;
@@ -233,7 +235,7 @@ export class JobRunner {
     try {
       await this.handlers[job.kind](job.payload);
       // Done is done, whoever holds the claim now: a runner that took it over meanwhile finds the effect made (handlers are idempotent).
-      await this.collection.deleteOne({ _id: job._id }, { durable: false });
+      await this.completions.done(job._id);
     } catch (error) {
       await this.failed(job, error).catch((e: unknown) => this.deps.logger.error({ err: e }, 'could not record a job failure'));
     }

@@ -170,11 +170,15 @@ const paymentRequested = (saga: Saga, data: PaymentRequested['data'], now: strin
   return { state: saga, commands: [], jobs: [job('charge-payment', data.paymentId, now), job('expire-payment', data.paymentId, data.expiresAt)] };
 };
 
+/** A settled payment (captured, or failed) has nothing left to expire: its timer is taken out of the queue. */
+const expiry = (paymentId: string) => [`expire-payment:${paymentId}`];
+
 const paymentProcessed = (saga: Saga, data: PaymentProcessed['data'], now: string): Reaction<Saga> => {
   if (saga.payment !== 'pending') return nothing(saga);
   const next: Saga = { ...saga, payment: 'captured' };
+  const cancelled = expiry(data.paymentId);
   // Paid for an order that is already over (cancelled while the provider was busy): give it back.
-  if (saga.phase === 'Cancelled') return { state: next, commands: [refund(saga, 'cancelled', now)], jobs: [] };
+  if (saga.phase === 'Cancelled') return { state: next, commands: [refund(saga, 'cancelled', now)], jobs: [], cancelled };
   const reserve: SagaCommand[] = saga.lines.map((line) => ({
     aggregate: 'inventory',
     id: line.sku,
@@ -184,6 +188,7 @@ const paymentProcessed = (saga: Saga, data: PaymentProcessed['data'], now: strin
     state: { ...next, phase: 'Reserving' },
     commands: [{ aggregate: 'order', id: saga.orderId, command: { type: 'MarkOrderPaid', paymentId: data.paymentId, now } }, ...reserve],
     jobs: [],
+    cancelled,
   };
 };
 
@@ -192,12 +197,14 @@ const paymentFailed = (saga: Saga, data: PaymentFailed['data'], now: string): Re
   // Failed without the provider's answer (its deadline, a void): a charge it took all the same,
   // whose answer a crash kept from being recorded, is found at once and refunded.
   const jobs = data.reason === 'timeout' || data.reason === 'voided' ? [job('reconcile-payment', data.paymentId, now)] : [];
-  if (saga.phase === 'Cancelled' || saga.phase === 'Failed') return { ...nothing(next), jobs };
+  const cancelled = expiry(data.paymentId);
+  if (saga.phase === 'Cancelled' || saga.phase === 'Failed') return { ...nothing(next), jobs, cancelled };
   const reason = data.reason === 'timeout' ? 'payment-timeout' : 'payment-declined';
   return {
     state: { ...next, phase: 'Failed' },
     commands: [{ aggregate: 'order', id: saga.orderId, command: { type: 'FailOrder', reason, now } }],
     jobs,
+    cancelled,
   };
 };
 

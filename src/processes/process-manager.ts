@@ -39,7 +39,12 @@ export type JobKind =
 /** Work for the job runner: durable, run at or after `runAt`, at most one job per id. */
 export type Job = { id: string; kind: JobKind; runAt: string; payload: Record<string, unknown> };
 
-export type Reaction<State> = { state: State; commands: SagaCommand[]; jobs: Job[] };
+/**
+ * `cancelled`: ids of jobs scheduled earlier that can no longer do anything (a payment's
+ * expiry once the payment is settled): deleted with the reaction's write, so they never
+ * run. A job running at that moment finishes as it would have, with nothing to do.
+ */
+export type Reaction<State> = { state: State; commands: SagaCommand[]; jobs: Job[]; cancelled?: string[] };
 
 export type ProcessManager<State> = {
   name: string;

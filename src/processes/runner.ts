@@ -9,7 +9,7 @@ import { refusedByLease, type Fence } from '../cluster/leases.js';
 import { LogFollower, StopFollowing, type FollowerStatus } from '../infrastructure/event-store/log-follower.js';
 import type { Document, ReadModelStore, WriteOperation } from '../infrastructure/read-models/read-model-store.js';
 import { CHECKPOINTS } from '../projections/runner.js';
-import { dueIn, jobWrites, type ScheduledJob } from './job-documents.js';
+import { cancelWrite, dueIn, jobWrites, type ScheduledJob } from './job-documents.js';
 import { allSettledOrThrow, groupBy, inParallel } from './concurrency.js';
 import { parkedEvent, PARKED_EVENTS, type ParkedEvent } from './parked-events.js';
 import { occurredAt, type Job, type ProcessManager } from './process-manager.js';
@@ -21,7 +21,7 @@ import { sagaMoved, sagaWrite, sameSaga, type SagaDocument } from './saga-docume
  * - Commands get event ids derived from the triggering event (idempotency key
  *   `<manager>:<event id>:<n>`), so a redelivered event appends nothing new. A reaction's
  *   commands are sent at once (one group commit), not one after the other.
- * - Saga state, new jobs, parked events and the checkpoint are written in one atomic
+ * - Saga state, new and cancelled jobs, parked events and the checkpoint are written in one atomic
  *   bulk write after the batch's commands; a crash before it means the batch is
  *   delivered again, and its commands find their events already there.
  * - Each saga's state is written only if it is still as the batch loaded it (see
@@ -62,7 +62,7 @@ export type ProcessRunnerOptions = {
 };
 
 /** A saga's reaction to a batch, and the document it was loaded from (its write's guard). */
-type Outcome<S> = { sagaId: string; loaded: SagaDocument<S> | undefined; state: S; position: number; jobs: ScheduledJob[]; parked: ParkedEvent[] };
+type Outcome<S> = { sagaId: string; loaded: SagaDocument<S> | undefined; state: S; position: number; jobs: ScheduledJob[]; cancelled: string[]; parked: ParkedEvent[] };
 
 /** Times a batch reacts again on sagas that keep changing under it before it gives up (and is delivered again). */
 const MAX_REACTIONS = 10;
@@ -194,7 +194,7 @@ export class ProcessManagerRunner<S> {
       }
       const jobs = handled.jobs.map((job) => this.scheduled(job, event));
       try {
-        await this.deps.readModels.bulkWrite(this.replayWrites(sagaId, saga, handled.state, jobs, parked));
+        await this.deps.readModels.bulkWrite(this.replayWrites(sagaId, saga, handled.state, jobs, handled.cancelled ?? [], parked));
       } catch (error) {
         if (sagaMoved(error, this.sagaCollection)) continue; // the saga moved meanwhile
         throw error;
@@ -204,18 +204,19 @@ export class ProcessManagerRunner<S> {
     }
   }
 
-  private replayWrites(sagaId: string, saga: SagaDocument<S> | undefined, state: S, jobs: ScheduledJob[], parked: ParkedEvent): WriteOperation[] {
+  private replayWrites(sagaId: string, saga: SagaDocument<S> | undefined, state: S, jobs: ScheduledJob[], cancelled: string[], parked: ParkedEvent): WriteOperation[] {
     const now = this.deps.clock().toISOString();
     return [
       // Guarded on the saga as read: a concurrent change makes this write fail as a whole.
       sagaWrite(this.sagaCollection, sagaId, saga, state, saga?._position ?? 0, now),
       ...jobs.flatMap((job) => jobWrites(job, now)),
+      ...cancelled.map(cancelWrite),
       { collection: PARKED_EVENTS, deleteOne: { filter: { _id: parked._id } } },
     ];
   }
 
   private async react(sagaId: string, stored: SagaDocument<S> | undefined, events: RecordedEvent[]): Promise<Outcome<S>> {
-    const outcome: Outcome<S> = { sagaId, loaded: stored, state: stored?.state ?? this.manager.initialState(), position: stored?._position ?? 0, jobs: [], parked: [] };
+    const outcome: Outcome<S> = { sagaId, loaded: stored, state: stored?.state ?? this.manager.initialState(), position: stored?._position ?? 0, jobs: [], cancelled: [], parked: [] };
     for (const event of events) {
       if (event.position <= outcome.position) continue;
       const handled = await this.handle(outcome.state, event);
@@ -223,6 +224,12 @@ export class ProcessManagerRunner<S> {
       else {
         outcome.state = handled.state;
         outcome.jobs.push(...handled.jobs.map((job) => this.scheduled(job, event)));
+        // A job scheduled earlier in this batch and cancelled by a later event of it is never written.
+        for (const id of handled.cancelled ?? []) {
+          const index = outcome.jobs.findIndex((job) => job.id === id);
+          if (index >= 0) outcome.jobs.splice(index, 1);
+          else outcome.cancelled.push(id);
+        }
       }
       outcome.position = event.position;
     }
@@ -230,7 +237,7 @@ export class ProcessManagerRunner<S> {
   }
 
   /** Runs one event's reaction, retrying; parks it when it keeps failing while the stores are up. */
-  private async handle(state: S, event: RecordedEvent): Promise<{ state: S; jobs: Job[] } | { parked: ParkedEvent }> {
+  private async handle(state: S, event: RecordedEvent): Promise<{ state: S; jobs: Job[]; cancelled?: string[] } | { parked: ParkedEvent }> {
     const maxAttempts = this.options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt += 1) {
       try {
@@ -267,10 +274,11 @@ export class ProcessManagerRunner<S> {
   private writes(outcomes: Outcome<S>[], position: number): WriteOperation[] {
     const now = this.deps.clock().toISOString();
     const writes: WriteOperation[] = [];
-    for (const { sagaId, loaded, state, position: at, jobs, parked } of outcomes) {
+    for (const { sagaId, loaded, state, position: at, jobs, cancelled, parked } of outcomes) {
       writes.push(sagaWrite(this.sagaCollection, sagaId, loaded, state, at, now));
       // One job per id, ever: a redelivered event cannot schedule a second charge or email.
       for (const job of jobs) writes.push(...jobWrites(job, now));
+      for (const id of cancelled) writes.push(cancelWrite(id));
       for (const p of parked) writes.push({ collection: PARKED_EVENTS, replaceOne: { filter: { _id: p._id }, replacement: p, upsert: true } });
     }
     const checkpoint = { _id: this.checkpointId, position, updatedAt: now };

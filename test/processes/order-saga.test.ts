@@ -90,19 +90,19 @@ describe('Order saga', () => {
   });
 
   describe('while awaiting the payment', () => {
-    it('marks the order paid and reserves every line when the payment is captured', () =>
-      given(awaitingPayment()).when(paymentProcessed()).then([markOrderPaid(), reserveStock(MUG), reserveStock(TEA)]));
+    it('marks the order paid and reserves every line when the payment is captured, and takes the expiry out of the queue', () =>
+      given(awaitingPayment()).when(paymentProcessed()).then([markOrderPaid(), reserveStock(MUG), reserveStock(TEA)], [], [EXPIRY]));
 
     for (const reason of ['declined', 'insufficient-funds', 'invalid-token'] as const) {
-      it(`fails the order, payment declined, when the payment is ${reason}`, () =>
-        given(awaitingPayment()).when(paymentFailed(reason)).then([failOrder('payment-declined')]));
+      it(`fails the order, payment declined, when the payment is ${reason}, and takes the expiry out of the queue`, () =>
+        given(awaitingPayment()).when(paymentFailed(reason)).then([failOrder('payment-declined')], [], [EXPIRY]));
     }
 
     it('fails the order, payment timed out, when the payment times out, and has the provider asked what became of the charge', () =>
-      given(awaitingPayment()).when(paymentFailed('timeout')).then([failOrder('payment-timeout')], [reconcileJob()]));
+      given(awaitingPayment()).when(paymentFailed('timeout')).then([failOrder('payment-timeout')], [reconcileJob()], [EXPIRY]));
 
     it('acts at the time the payment answer occurred', () =>
-      given(awaitingPayment()).when(paymentFailed('timeout', LATER)).then([failOrder('payment-timeout', LATER)], [reconcileJob(LATER)]));
+      given(awaitingPayment()).when(paymentFailed('timeout', LATER)).then([failOrder('payment-timeout', LATER)], [reconcileJob(LATER)], [EXPIRY]));
   });
 
   describe('while reserving stock', () => {
@@ -206,13 +206,13 @@ describe('Order saga', () => {
       given(awaitingPayment()).when(orderCancelled('Pending')).then([toPayment({ type: 'VoidPayment', now: NOW })]));
 
     it('refunds a payment captured after the cancellation, and reserves nothing', () =>
-      given([...awaitingPayment(), orderCancelled('Pending')]).when(paymentProcessed()).then([requestRefund('cancelled')]));
+      given([...awaitingPayment(), orderCancelled('Pending')]).when(paymentProcessed()).then([requestRefund('cancelled')], [], [EXPIRY]));
 
-    it('does nothing when the payment fails after the cancellation', () =>
-      given([...awaitingPayment(), orderCancelled('Pending')]).when(paymentFailed('declined')).thenNothing());
+    it('does nothing when the payment fails after the cancellation but takes the expiry out of the queue', () =>
+      given([...awaitingPayment(), orderCancelled('Pending')]).when(paymentFailed('declined')).then([], [], [EXPIRY]));
 
     it('has the provider asked what became of the charge once the payment is voided', () =>
-      given([...awaitingPayment(), orderCancelled('Pending')]).when(paymentFailed('voided')).then([], [reconcileJob()]));
+      given([...awaitingPayment(), orderCancelled('Pending')]).when(paymentFailed('voided')).then([], [reconcileJob()], [EXPIRY]));
   });
 
   describe('when the payment timed out', () => {
@@ -281,12 +281,12 @@ const TIMEOUT_MS = 30_000;
 
 const stateAfter = (history: RecordedEvent[]) => history.reduce((saga, e) => react(saga, e, TIMEOUT_MS).state, initialState());
 
-/** given(earlier events).when(event).then(commands, jobs): the reaction to one event after a history. */
+/** given(earlier events).when(event).then(commands, jobs, cancelled job ids): the reaction to one event after a history. */
 const given = (history: RecordedEvent[]) => ({
   when: (event: RecordedEvent) => {
     const reaction = react(stateAfter(history), event, TIMEOUT_MS);
-    const then = (commands: SagaCommand[], jobs: Job[] = []) =>
-      expect({ commands: reaction.commands, jobs: reaction.jobs }).to.deep.equal({ commands, jobs });
+    const then = (commands: SagaCommand[], jobs: Job[] = [], cancelled: string[] = []) =>
+      expect({ commands: reaction.commands, jobs: reaction.jobs, cancelled: reaction.cancelled ?? [] }).to.deep.equal({ commands, jobs, cancelled });
     return { then, thenNothing: () => then([], []), state: () => reaction.state };
   },
   state: () => stateAfter(history),
@@ -401,4 +401,6 @@ const job = (kind: Job['kind'], runAt: string): Job => ({ id: `${kind}:${PAYMENT
 const chargeJob = (runAt: string) => job('charge-payment', runAt);
 const expireJob = (at = EXPIRES_AT) => job('expire-payment', at);
 const refundJob = (runAt = NOW) => job('refund-payment', runAt);
+/** The payment's expiry job, taken out of the queue once the payment is settled. */
+const EXPIRY = `expire-payment:${PAYMENT}`;
 const reconcileJob = (runAt = NOW) => job('reconcile-payment', runAt);
