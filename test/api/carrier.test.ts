@@ -99,9 +99,12 @@ describe('the logistics carrier over HTTP', () => {
       // The audit trail of the order shows the carrier's part, each report its own request.
       const audit = await asAdmin('get', `/api/v1/admin/audit/orders/${orderId}`);
       const timeline = (audit.body.timeline as Array<{ type: string }>).map((e) => e.type);
-      expect(timeline.filter((type) => type.startsWith('Shipment') || type === 'OrderShipped' || type === 'OrderDelivered')).to.deep.equal([
-        'ShipmentPrepared', 'ShipmentBookingRequested', 'OrderShipped', 'ShipmentInTransit', 'ShipmentDelivered', 'OrderDelivered',
-      ]);
+      const shipping = timeline.filter((type) => type.startsWith('Shipment') || type === 'OrderShipped' || type === 'OrderDelivered');
+      // The two reports are jobs of their own, each retried while it comes before the booking is recorded: on a busy
+      // machine the delivery can overtake the transit report (as a real carrier's webhooks may). Each is recorded as reported.
+      expect(shipping.slice(0, 3)).to.deep.equal(['ShipmentPrepared', 'ShipmentBookingRequested', 'OrderShipped']);
+      expect([...shipping.slice(3)].sort()).to.deep.equal(['OrderDelivered', 'ShipmentDelivered', 'ShipmentInTransit']);
+      expect(shipping.indexOf('OrderDelivered')).to.be.greaterThan(shipping.indexOf('ShipmentDelivered'));
       // The reports were jobs, done and gone.
       await eventually(async () => ((await app.store.collection('jobs').find({ kind: 'carrier-webhook' })).length === 0 ? true : undefined));
     });
