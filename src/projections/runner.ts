@@ -199,7 +199,13 @@ export class ProjectionRunner {
     const documents = await this.prefetch(routed);
     const changed = foldBatch(routed, documents);
     const last = events[events.length - 1]!.position;
-    if (this.held) await this.held.hold(changedDocuments(documents, changed));
+    if (this.held) {
+      for (const [collection, ids] of changed) {
+        const docs = documents.get(collection)!;
+        for (const id of ids) this.held.hold(collection, id, docs.get(id) ?? null);
+      }
+      await this.held.handOutExcess();
+    }
     else if (changed.size > 0 || !this.pacer.mayDefer(events.length)) {
       await this.write([...this.documentWrites(documents, changed), ...this.checkpointWrites(last)]);
       this.pacer.written();
