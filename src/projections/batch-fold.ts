@@ -12,8 +12,11 @@ import { documentsTouched } from './selected-documents.js';
 /** What a projection folds into, and the position it has reached. */
 export type FoldTarget = { projection: Projection; collection: string; position: number };
 
-/** A projection's share of a batch: the events of the types it handles, in log order. */
-export type Routed<T extends FoldTarget> = { target: T; events: RecordedEvent[] };
+/**
+ * A projection's share of a batch: the events of the types it handles, in log order, and the
+ * ids each one names (`documentIds`, asked once: by the prefetch, which fills `ids`).
+ */
+export type Routed<T extends FoldTarget> = { target: T; events: RecordedEvent[]; ids: string[][] };
 
 /** The projections handling each event type, in the order the targets are given. */
 export class EventRoutes<T extends FoldTarget> {
@@ -39,7 +42,7 @@ export class EventRoutes<T extends FoldTarget> {
     const routed: Array<Routed<T>> = [];
     for (let index = 0; index < shares.length; index += 1) {
       const share = shares[index];
-      if (share) routed.push({ target: this.targets[index]!, events: share });
+      if (share) routed.push({ target: this.targets[index]!, events: share, ids: [] });
     }
     return routed;
   }
@@ -56,13 +59,14 @@ export const foldBatch = <T extends FoldTarget>(
   documents: Map<string, Map<string, Document | null>>,
 ): Map<string, Set<string>> => {
   const changed = new Map<string, Set<string>>();
-  for (const { target, events } of routed) {
+  for (const { target, events, ids: named } of routed) {
     const { projection, collection, position: from } = target;
     const docs = documents.get(collection)!;
     let ids = changed.get(collection);
-    for (const event of events) {
+    for (let i = 0; i < events.length; i += 1) {
+      const event = events[i]!;
       if (event.position <= from) continue;
-      for (const id of documentsTouched(projection, event, docs)) {
+      for (const id of documentsTouched(projection, event, docs, named[i] ?? projection.documentIds(event))) {
         const current = docs.get(id) ?? null;
         if (current && (current._position as number) >= event.position) continue;
         const next = projection.evolve(current, event);

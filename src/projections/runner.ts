@@ -254,9 +254,13 @@ export class ProjectionRunner {
   private async prefetch(routed: ReadonlyArray<Routed<Target>>): Promise<Map<string, Map<string, Document | null>>> {
     const wanted = new Map<string, Set<string>>();
     for (const { collection } of this.targets.values()) wanted.set(collection, new Set<string>());
-    for (const { target, events } of routed) {
-      const ids = wanted.get(target.collection)!;
-      for (const event of events) for (const id of target.projection.documentIds(event)) ids.add(id);
+    for (const share of routed) {
+      const ids = wanted.get(share.target.collection)!;
+      for (const event of share.events) {
+        const named = share.target.projection.documentIds(event);
+        share.ids.push(named);
+        for (const id of named) ids.add(id);
+      }
     }
     const documents = new Map<string, Map<string, Document | null>>();
     for (const [collection, ids] of wanted) {

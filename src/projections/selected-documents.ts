@@ -11,8 +11,12 @@ import type { WriteBehind } from './write-behind.js';
  */
 
 /** The documents an event touches: those it names, and those its projection selects among the batch's (which prefetchSelected loaded). */
-export const documentsTouched = (projection: Projection, event: RecordedEvent, docs: Map<string, Document | null>): string[] => {
-  const named = projection.documentIds(event);
+export const documentsTouched = (
+  projection: Projection,
+  event: RecordedEvent,
+  docs: Map<string, Document | null>,
+  named: readonly string[] = projection.documentIds(event),
+): readonly string[] => {
   const where = projection.documentsWhere?.(event);
   if (!where) return named;
   const selected = [...docs].filter(([, doc]) => doc?.[where.field] === where.value).map(([id]) => id);
