@@ -45,6 +45,13 @@ const REBUILD_CHECKPOINTS = 'rebuild_checkpoints';
  * an interrupted rebuild starts over, so what it wrote needs no checkpoint. About 30 MB.
  */
 export const WRITE_BEHIND = 10_000;
+/**
+ * Events a rebuild reads and folds at a time. Small: a batch's events and documents are alive
+ * while it is folded, and each young-generation GC copies whatever is alive; with 2000, GC
+ * took about 14% more CPU (and the process 20 MB more) for the same history as with 250. The
+ * documents are written out in loads of thousands all the same (see WriteBehind).
+ */
+export const REBUILD_BATCH = 250;
 /** A running rebuild records its progress at most this often (each record is a write, a batch lasts a few ms). */
 const HEARTBEAT_MS = 1000;
 
@@ -148,7 +155,7 @@ export class Rebuilds {
     const runner = new ProjectionRunner(
       { eventStore: this.deps.eventStore, readModels: this.deps.store, schema: this.deps.schema, logger: this.deps.logger },
       selected,
-      { checkpoints: REBUILD_CHECKPOINTS, targets, batchSize: 2000, writeBehind: WRITE_BEHIND, fresh: true, onProgress: report, fence: claim.fence },
+      { checkpoints: REBUILD_CHECKPOINTS, targets, batchSize: REBUILD_BATCH, writeBehind: WRITE_BEHIND, fresh: true, onProgress: report, fence: claim.fence },
     );
     await runner.start();
     try {

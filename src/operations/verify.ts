@@ -6,7 +6,7 @@ import type { Projection } from '../projections/projection.js';
 import { CHECKPOINTS, ProjectionRunner, type Checkpoint } from '../projections/runner.js';
 import { checkInvariants, type InvariantsReport } from './invariants.js';
 import { canonical } from './invariants-snapshot.js';
-import { WRITE_BEHIND } from './rebuild.js';
+import { REBUILD_BATCH, WRITE_BEHIND } from './rebuild.js';
 
 /**
  * Verifies read models against the log, two ways:
@@ -56,7 +56,7 @@ const fold = async (deps: VerifyDeps, selected: readonly Projection[], scratch: 
   const runner = new ProjectionRunner(
     { eventStore: deps.eventStore, readModels: deps.store, schema: deps.schema, logger: deps.logger },
     selected,
-    { checkpoints: VERIFY_CHECKPOINTS, targets: scratch, until, batchSize: 2000, writeBehind: WRITE_BEHIND, fresh: true },
+    { checkpoints: VERIFY_CHECKPOINTS, targets: scratch, until, batchSize: REBUILD_BATCH, writeBehind: WRITE_BEHIND, fresh: true },
   );
   await runner.start();
   try {

@@ -13,7 +13,8 @@ import {
   type WriteOperation,
 } from '../infrastructure/read-models/read-model-store.js';
 import { projectionVersion, type Projection } from './projection.js';
-import { documentsTouched, prefetchSelected } from './selected-documents.js';
+import { EventRoutes, foldBatch, type Routed } from './batch-fold.js';
+import { prefetchSelected } from './selected-documents.js';
 import { WriteBehind } from './write-behind.js';
 
 /**
@@ -83,6 +84,8 @@ type Target = { projection: Projection; collection: string; position: number; ve
 
 export class ProjectionRunner {
   private targets = new Map<string, Target>();
+  /** Which targets handle each event type. */
+  private readonly routes: EventRoutes<Target>;
   private readonly follower: LogFollower;
   private readonly pacer = new CheckpointPacer();
   private position = 0;
@@ -100,6 +103,7 @@ export class ProjectionRunner {
       const collection = options.targets?.[projection.name] ?? projection.collection;
       this.targets.set(projection.name, { projection, collection, position: 0, version: projectionVersion(projection) });
     }
+    this.routes = new EventRoutes([...this.targets.values()]);
   }
 
   /** Loads checkpoints, creates indexes and starts following the log in the background. */
@@ -188,26 +192,20 @@ export class ProjectionRunner {
   /** Folds a batch into documents and writes them with every checkpoint, atomically. */
   async apply(recorded: readonly RecordedEvent[]): Promise<void> {
     const until = this.options.until ?? Number.MAX_SAFE_INTEGER;
-    const events = recorded.filter((e) => e.position > this.position && e.position <= until).map((e) => this.deps.schema.upcast(e));
+    const events: RecordedEvent[] = [];
+    for (const event of recorded) if (event.position > this.position && event.position <= until) events.push(this.deps.schema.upcast(event));
     if (events.length === 0) return;
-    const documents = await this.prefetch(events);
-    const changed = new Map<string, Set<string>>();
-    for (const { projection, collection, position: from } of this.targets.values()) {
-      const docs = documents.get(collection)!;
-      for (const event of events) {
-        if (event.position <= from || !projection.eventTypes.includes(event.type)) continue;
-        for (const id of documentsTouched(projection, event, docs)) {
-          const current = docs.get(id) ?? null;
-          if (current && (current._position as number) >= event.position) continue;
-          const next = projection.evolve(current, event);
-          docs.set(id, next ? { ...next, _id: id, _position: event.position } : null);
-          const ids = changed.get(collection) ?? new Set<string>();
-          changed.set(collection, ids.add(id));
-        }
-      }
-    }
+    const routed = this.routes.route(events);
+    const documents = await this.prefetch(routed);
+    const changed = foldBatch(routed, documents);
     const last = events[events.length - 1]!.position;
-    if (this.held) await this.held.hold(changedDocuments(documents, changed));
+    if (this.held) {
+      for (const [collection, ids] of changed) {
+        const docs = documents.get(collection)!;
+        for (const id of ids) this.held.hold(collection, id, docs.get(id) ?? null);
+      }
+      await this.held.handOutExcess();
+    }
     else if (changed.size > 0 || !this.pacer.mayDefer(events.length)) {
       await this.write([...this.documentWrites(documents, changed), ...this.checkpointWrites(last)]);
       this.pacer.written();
@@ -253,13 +251,15 @@ export class ProjectionRunner {
   }
 
   /** Loads, in one query per collection, every document the batch will touch. */
-  private async prefetch(events: RecordedEvent[]): Promise<Map<string, Map<string, Document | null>>> {
+  private async prefetch(routed: ReadonlyArray<Routed<Target>>): Promise<Map<string, Map<string, Document | null>>> {
     const wanted = new Map<string, Set<string>>();
-    for (const { projection, collection } of this.targets.values()) {
-      const ids = wanted.get(collection) ?? new Set<string>();
-      wanted.set(collection, ids);
-      for (const event of events) {
-        if (projection.eventTypes.includes(event.type)) for (const id of projection.documentIds(event)) ids.add(id);
+    for (const { collection } of this.targets.values()) wanted.set(collection, new Set<string>());
+    for (const share of routed) {
+      const ids = wanted.get(share.target.collection)!;
+      for (const event of share.events) {
+        const named = share.target.projection.documentIds(event);
+        share.ids.push(named);
+        for (const id of named) ids.add(id);
       }
     }
     const documents = new Map<string, Map<string, Document | null>>();
@@ -276,7 +276,7 @@ export class ProjectionRunner {
       for (const doc of found) known.set(doc._id, doc);
       documents.set(collection, known);
     }
-    await prefetchSelected(this.deps.readModels, this.held, [...this.targets.values()], events, documents);
+    await prefetchSelected(this.deps.readModels, this.held, routed, documents);
     return documents;
   }
 

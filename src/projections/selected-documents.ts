@@ -11,27 +11,30 @@ import type { WriteBehind } from './write-behind.js';
  */
 
 /** The documents an event touches: those it names, and those its projection selects among the batch's (which prefetchSelected loaded). */
-export const documentsTouched = (projection: Projection, event: RecordedEvent, docs: Map<string, Document | null>): string[] => {
-  const named = projection.documentIds(event);
+export const documentsTouched = (
+  projection: Projection,
+  event: RecordedEvent,
+  docs: Map<string, Document | null>,
+  named: readonly string[] = projection.documentIds(event),
+): readonly string[] => {
   const where = projection.documentsWhere?.(event);
   if (!where) return named;
   const selected = [...docs].filter(([, doc]) => doc?.[where.field] === where.value).map(([id]) => id);
   return [...new Set([...named, ...selected])];
 };
 
-/** Adds to each collection's documents of the batch those its projection selects for the batch's events. */
+/** Adds to each collection's documents of the batch those its projection selects for the batch's events (routed to it). */
 export const prefetchSelected = async (
   store: ReadModelStore,
   held: WriteBehind | undefined,
-  targets: ReadonlyArray<{ projection: Projection; collection: string }>,
-  events: readonly RecordedEvent[],
+  routed: ReadonlyArray<{ target: { projection: Projection; collection: string }; events: readonly RecordedEvent[] }>,
   documents: Map<string, Map<string, Document | null>>,
 ): Promise<void> => {
-  for (const { projection, collection } of targets) {
+  for (const { target: { projection, collection }, events } of routed) {
     if (!projection.documentsWhere) continue;
     const known = documents.get(collection)!;
     for (const event of events) {
-      const where = projection.eventTypes.includes(event.type) ? projection.documentsWhere(event) : undefined;
+      const where = projection.documentsWhere(event);
       if (!where) continue;
       for (const doc of await store.collection(collection).find({ [where.field]: where.value }, { readonly: true })) {
         if (known.has(doc._id)) continue;

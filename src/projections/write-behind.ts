@@ -9,18 +9,18 @@ import type { Document, LoadedDocument, ReadModelStore } from '../infrastructure
  * over when interrupted may use it.
  */
 export class WriteBehind {
-  /** Changed documents not handed out yet (null: deleted), least recently changed first. */
-  private readonly dirty = new Map<string, Held>();
+  /** A slot per document held, on its way to the store, or handed out lately, by collection and id. */
+  private readonly slots = new Map<string, Map<string, Slot>>();
+  /** Slots with a document not handed out yet, least recently changed first. */
+  private readonly dirty = new Set<Slot>();
   /**
-   * Documents changed again after they were handed out (a product, touched by order after
+   * Slots changed again after they were handed out (a product, touched by order after
    * order, unlike an order's own documents, busy for a while and then done): held apart,
    * least recently changed first, and handed out only beyond 60% of the limit.
    */
-  private readonly recurring = new Map<string, Held>();
-  /** Keys handed out lately, oldest first (about `limit` of them). */
-  private ghosts = new Set<string>();
-  /** Documents handed to load() and not written yet: read from memory meanwhile. */
-  private readonly loading = new Map<string, Held>();
+  private readonly recurring = new Set<Slot>();
+  /** Slots handed out lately, oldest first (about `limit` of them). */
+  private readonly ghosts = new Set<Slot>();
   /** Loads on their way, oldest first. */
   private loads: Array<Promise<void>> = [];
   /** `fresh`: the keys of every document handed out (a document not in it is not stored). */
@@ -40,39 +40,39 @@ export class WriteBehind {
 
   /** The document as held or on its way to the store (null: deleted), or undefined when neither. */
   get(collection: string, id: string): Document | null | undefined {
-    if (this.dirty.size === 0 && this.recurring.size === 0 && this.loading.size === 0) return undefined;
-    const key = heldKey(collection, id);
-    return (this.dirty.get(key) ?? this.recurring.get(key) ?? this.loading.get(key))?.doc;
+    const slot = this.slots.get(collection)?.get(id);
+    return slot && newest(slot);
   }
 
   /** The documents held or on their way to the store whose `field` equals `value` (not the deleted ones). */
   matching(collection: string, field: string, value: unknown): Document[] {
-    const found = new Map<string, Document>();
-    for (const held of [...this.loading.values(), ...this.dirty.values(), ...this.recurring.values()]) {
-      if (held.collection !== collection) continue;
-      // A later map holds the newer version: dirty and recurring are newer than what is loading.
-      if (held.doc && held.doc[field] === value) found.set(held.id, held.doc);
-      else found.delete(held.id);
+    const found: Document[] = [];
+    for (const slot of this.slots.get(collection)?.values() ?? []) {
+      const doc = newest(slot);
+      if (doc && doc[field] === value) found.push(doc);
     }
-    return [...found.values()];
+    return found;
   }
 
   /** False when the store cannot hold the document (fresh collections, never handed out): no need to look. */
   mayBeStored(collection: string, id: string): boolean {
-    return this.handedOut?.mayHave(heldKey(collection, id)) ?? true;
+    return this.handedOut?.mayHave(collection, id) ?? true;
   }
 
-  /** Keeps a batch's changes, handing the least recently changed out beyond the limit. */
-  async hold(changes: Iterable<LoadedDocument>): Promise<void> {
-    for (const held of changes) {
-      const key = heldKey(held.collection, held.id);
-      // To the back of its map: changed just now.
-      if (this.recurring.delete(key) || this.ghosts.delete(key)) this.recurring.set(key, held);
-      else {
-        this.dirty.delete(key);
-        this.dirty.set(key, held);
-      }
-    }
+  /** Keeps a document a batch changed (null: deleted); then handOutExcess() once the batch is held. */
+  hold(collection: string, id: string, doc: Document | null): void {
+    const slot = this.slotOf(collection, id);
+    // To the back of its order: changed just now.
+    if (slot.in === this.recurring || (slot.in === undefined && slot.ghost)) {
+      if (slot.ghost) this.ghosts.delete(slot);
+      slot.ghost = false;
+      this.moveToBack(this.recurring, slot);
+    } else this.moveToBack(this.dirty, slot);
+    slot.doc = doc;
+  }
+
+  /** Hands the least recently changed documents out when more than the limit are held. */
+  async handOutExcess(): Promise<void> {
     const size = this.dirty.size + this.recurring.size;
     // Down to three quarters of the limit, so that writes go out in batches.
     if (size > this.limit) await this.handOut(size - Math.floor(this.limit * 0.75));
@@ -84,17 +84,37 @@ export class WriteBehind {
     await this.settleLoads(0);
   }
 
+  private slotOf(collection: string, id: string): Slot {
+    let slots = this.slots.get(collection);
+    if (!slots) this.slots.set(collection, (slots = new Map()));
+    let slot = slots.get(id);
+    if (!slot) slots.set(id, (slot = { collection, id, doc: undefined, in: undefined, loading: undefined, ghost: false }));
+    return slot;
+  }
+
+  private moveToBack(order: Set<Slot>, slot: Slot): void {
+    order.delete(slot);
+    order.add(slot);
+    slot.in = order;
+  }
+
+  /** Forgets a slot nothing is held, loading or remembered of. */
+  private release(slot: Slot): void {
+    if (slot.doc === undefined && slot.loading === undefined && !slot.ghost) this.slots.get(slot.collection)?.delete(slot.id);
+  }
+
   /** Hands the `count` least recently changed documents to load(), recurring ones last (unless they fill more than 60%). */
   private async handOut(count: number): Promise<void> {
     // The store writes one load while the next waits; a load that failed fails this call
-    // before anything is taken out of the maps.
+    // before anything is taken out of the orders.
     await this.settleLoads(1);
-    const batch: Array<[string, Held]> = [];
-    const take = (from: Map<string, Held>, n: number) => {
-      for (const entry of from) {
+    const batch: Slot[] = [];
+    const take = (from: Set<Slot>, n: number) => {
+      for (const slot of from) {
         if (n-- <= 0 || count <= 0) break;
-        batch.push(entry);
-        from.delete(entry[0]);
+        batch.push(slot);
+        from.delete(slot);
+        slot.in = undefined;
         count -= 1;
       }
     };
@@ -103,7 +123,15 @@ export class WriteBehind {
     take(this.recurring, count);
     for (let i = 0; i < batch.length; i += LOAD_SIZE) this.send(batch.slice(i, i + LOAD_SIZE));
     // Forget the oldest keys handed out, a batch at a time.
-    if (this.ghosts.size > 2 * this.limit) this.ghosts = new Set([...this.ghosts].slice(-this.limit));
+    if (this.ghosts.size > 2 * this.limit) {
+      let excess = this.ghosts.size - this.limit;
+      for (const slot of this.ghosts) {
+        if (excess-- <= 0) break;
+        this.ghosts.delete(slot);
+        slot.ghost = false;
+        this.release(slot);
+      }
+    }
   }
 
   /**
@@ -111,22 +139,32 @@ export class WriteBehind {
    * gives its documents back to `dirty` (unless changed since), and the next call that
    * waits for it fails with it (the runner folds that batch again).
    */
-  private send(chunk: Array<[string, Held]>): void {
-    for (const [key, held] of chunk) {
-      this.loading.set(key, held);
-      this.ghosts.add(key);
-      this.handedOut?.add(key);
-    }
-    const load = this.store.load(chunk.map(([, held]) => held)).then(
+  private send(chunk: Slot[]): void {
+    const documents = chunk.map((slot): LoadedDocument => {
+      const loading = { collection: slot.collection, id: slot.id, doc: slot.doc ?? null };
+      slot.loading = loading;
+      slot.doc = undefined;
+      if (!slot.ghost) this.ghosts.add(slot);
+      slot.ghost = true;
+      this.handedOut?.add(slot.collection, slot.id);
+      return loading;
+    });
+    const load = this.store.load(documents).then(
       () => {
-        for (const [key, held] of chunk) if (this.loading.get(key) === held) this.loading.delete(key);
+        chunk.forEach((slot, i) => {
+          if (slot.loading !== documents[i]) return;
+          slot.loading = undefined;
+          this.release(slot);
+        });
       },
       (error: unknown) => {
-        for (const [key, held] of chunk) {
-          if (this.loading.get(key) !== held) continue;
-          this.loading.delete(key);
-          if (!this.dirty.has(key) && !this.recurring.has(key)) this.dirty.set(key, held);
-        }
+        chunk.forEach((slot, i) => {
+          if (slot.loading !== documents[i]) return;
+          slot.loading = undefined;
+          if (slot.doc !== undefined) return;
+          slot.doc = documents[i]!.doc;
+          this.moveToBack(this.dirty, slot);
+        });
         throw error;
       },
     );
@@ -140,13 +178,29 @@ export class WriteBehind {
   }
 }
 
+/**
+ * A document the write-behind knows of. Looked up by collection and id once per change; the
+ * orders (dirty, recurring, ghosts) hold the slot itself, so keeping them costs no key of
+ * collection and id put together (and hashed) per change.
+ */
+type Slot = {
+  readonly collection: string;
+  readonly id: string;
+  /** The newest version not handed out yet (null: deleted), undefined when none. */
+  doc: Document | null | undefined;
+  /** The order `doc` waits in: dirty or recurring. */
+  in: Set<Slot> | undefined;
+  /** The version handed to load() and not written yet: read from memory meanwhile. */
+  loading: LoadedDocument | undefined;
+  /** Handed out lately: changed again, it is recurring. */
+  ghost: boolean;
+};
+
+/** Held (newer) first, then what is on its way to the store. */
+const newest = (slot: Slot): Document | null | undefined => (slot.doc !== undefined ? slot.doc : slot.loading?.doc);
+
 /** Documents per load (a transaction of the embedded store). */
 const LOAD_SIZE = 5000;
-
-/** A changed document not written yet (doc null: deleted). */
-type Held = LoadedDocument;
-
-const heldKey = (collection: string, id: string) => `${collection}\u0000${id}`;
 
 /**
  * A Bloom filter of 8 Mbit (1 MB, whatever the number of keys): `mayHave` is true for every
@@ -155,16 +209,16 @@ const heldKey = (collection: string, id: string) => `${collection}\u0000${id}`;
 export class KeyFilter {
   private readonly bits = new Uint32Array(KEY_FILTER_BITS / 32);
 
-  add(key: string): void {
-    const [a, b] = hashPair(key);
+  add(collection: string, id: string): void {
+    const [a, b] = hashPair(collection, id);
     for (let i = 0; i < 4; i += 1) {
       const bit = (a + Math.imul(i, b)) & (KEY_FILTER_BITS - 1);
       this.bits[bit >>> 5]! |= 1 << (bit & 31);
     }
   }
 
-  mayHave(key: string): boolean {
-    const [a, b] = hashPair(key);
+  mayHave(collection: string, id: string): boolean {
+    const [a, b] = hashPair(collection, id);
     for (let i = 0; i < 4; i += 1) {
       const bit = (a + Math.imul(i, b)) & (KEY_FILTER_BITS - 1);
       if ((this.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
@@ -175,12 +229,20 @@ export class KeyFilter {
 
 const KEY_FILTER_BITS = 1 << 23;
 
-/** Two 32-bit hashes of a key (FNV-1a from two offsets, each mixed by MurmurHash3's finalizer), for double hashing. */
-const hashPair = (key: string): [number, number] => {
+/** Two 32-bit hashes of a key, collection and id (FNV-1a from two offsets, each mixed by MurmurHash3's finalizer), for double hashing. */
+const hashPair = (collection: string, id: string): [number, number] => {
   let a = 0x811c9dc5;
   let b = 0x3c6ef372;
-  for (let i = 0; i < key.length; i += 1) {
-    const c = key.charCodeAt(i);
+  for (let i = 0; i < collection.length; i += 1) {
+    const c = collection.charCodeAt(i);
+    a = Math.imul(a ^ c, 0x01000193);
+    b = Math.imul(b ^ c, 0x01000193);
+  }
+  // A separator (a character no collection name has): ("ab", "c") and ("a", "bc") differ.
+  a = Math.imul(a, 0x01000193);
+  b = Math.imul(b, 0x01000193);
+  for (let i = 0; i < id.length; i += 1) {
+    const c = id.charCodeAt(i);
     a = Math.imul(a ^ c, 0x01000193);
     b = Math.imul(b ^ c, 0x01000193);
   }

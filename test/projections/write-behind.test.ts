@@ -122,14 +122,16 @@ describe('Projection runner with writeBehind', () => {
 
     it('keeps the keys written out in a Bloom filter: every one is found, and few others', () => {
       const filter = new KeyFilter();
-      const key = (i: number) => `orders__v2\u0000order-${i.toString(16).padStart(8, '0')}`;
-      for (let i = 0; i < 200_000; i += 1) filter.add(key(i));
+      const id = (i: number) => `order-${i.toString(16).padStart(8, '0')}`;
+      for (let i = 0; i < 200_000; i += 1) filter.add('orders__v2', id(i));
       let missed = 0;
-      for (let i = 0; i < 200_000; i += 1) if (!filter.mayHave(key(i))) missed += 1;
+      for (let i = 0; i < 200_000; i += 1) if (!filter.mayHave('orders__v2', id(i))) missed += 1;
       let others = 0;
-      for (let i = 200_000; i < 300_000; i += 1) if (filter.mayHave(key(i))) others += 1;
+      for (let i = 200_000; i < 300_000; i += 1) if (filter.mayHave('orders__v2', id(i))) others += 1;
+      // The same ids in another collection are other keys.
+      for (let i = 0; i < 100_000; i += 1) if (filter.mayHave('payments__v2', id(i))) others += 1;
       expect(missed).to.equal(0);
-      expect(others, 'keys never added that it may have').to.be.below(300);
+      expect(others, 'keys never added that it may have').to.be.below(600);
     });
 
     it('gives the documents of a failed load back, retries the batch, and ends with every document all the same', async () => {

@@ -41,9 +41,11 @@ export const eventSchema = (upcasters: readonly Upcaster[]): EventSchema => {
   return {
     currentVersion,
     upcast: (event) => {
+      // Most types have no upcaster: those are handed back as they are, before anything else is looked at.
       const versions = byType.get(event.type);
+      if (!versions) return event;
       let version = event.metadata.schemaVersion ?? 1;
-      if (!versions || version >= currentVersion(event.type)) return event;
+      if (version >= currentVersion(event.type)) return event;
       let data = event.data;
       for (let step = versions.get(version); step; step = versions.get(version)) {
         data = step.upcast(data);

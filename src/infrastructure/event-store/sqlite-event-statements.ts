@@ -14,6 +14,20 @@ export type EventRow = {
   recorded_at: string;
 };
 
+/** A row as read (raw mode): the columns of EventRow, in COLUMNS' order. */
+export type EventColumns = [
+  position: number,
+  streamName: string,
+  revision: number,
+  eventId: string,
+  type: string,
+  data: string,
+  metadata: string,
+  recordedAt: string,
+];
+
+const COLUMNS = 'position, stream_name, revision, event_id, type, data, metadata, recorded_at';
+
 export const SCHEMA = `
   CREATE TABLE IF NOT EXISTS events (
     position    INTEGER PRIMARY KEY,
@@ -41,18 +55,19 @@ export const prepareStatements = (db: Database.Database) => ({
   eventById: db.prepare<[string, string], { revision: number; position: number }>(
     'SELECT revision, position FROM events WHERE stream_name = ? AND event_id = ?',
   ),
-  streamForwards: db.prepare<[string, number, number], EventRow>(
-    'SELECT * FROM events WHERE stream_name = ? AND revision >= ? ORDER BY revision ASC LIMIT ?',
-  ),
-  streamBackwards: db.prepare<[string, number, number], EventRow>(
-    'SELECT * FROM events WHERE stream_name = ? AND revision <= ? ORDER BY revision DESC LIMIT ?',
-  ),
-  allForwards: db.prepare<[number, number], EventRow>(
-    'SELECT * FROM events WHERE position >= ? ORDER BY position ASC LIMIT ?',
-  ),
-  allBackwards: db.prepare<[number, number], EventRow>(
-    'SELECT * FROM events WHERE position <= ? ORDER BY position DESC LIMIT ?',
-  ),
+  // Read in raw mode: a row comes as an array, and the event is made of it directly (no row object first).
+  streamForwards: db
+    .prepare<[string, number, number], EventColumns>(`SELECT ${COLUMNS} FROM events WHERE stream_name = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`)
+    .raw(true),
+  streamBackwards: db
+    .prepare<[string, number, number], EventColumns>(`SELECT ${COLUMNS} FROM events WHERE stream_name = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`)
+    .raw(true),
+  allForwards: db
+    .prepare<[number, number], EventColumns>(`SELECT ${COLUMNS} FROM events WHERE position >= ? ORDER BY position ASC LIMIT ?`)
+    .raw(true),
+  allBackwards: db
+    .prepare<[number, number], EventColumns>(`SELECT ${COLUMNS} FROM events WHERE position <= ? ORDER BY position DESC LIMIT ?`)
+    .raw(true),
   head: db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
   countAfter: db
     .prepare<[number, number], number>('SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE position > ? LIMIT ?)')
@@ -70,4 +85,16 @@ export const toRecorded = (row: EventRow): RecordedEvent => ({
   data: JSON.parse(row.data) as Record<string, unknown>,
   metadata: JSON.parse(row.metadata) as RecordedEvent['metadata'],
   recordedAt: row.recorded_at,
+});
+
+/** An event read in raw mode (see EventColumns). */
+export const fromColumns = (row: EventColumns): RecordedEvent => ({
+  id: row[3],
+  type: row[4],
+  streamName: row[1],
+  revision: row[2],
+  position: row[0],
+  data: JSON.parse(row[5]) as Record<string, unknown>,
+  metadata: JSON.parse(row[6]) as RecordedEvent['metadata'],
+  recordedAt: row[7],
 });

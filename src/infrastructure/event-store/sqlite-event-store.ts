@@ -6,7 +6,7 @@ import { LocalTail } from './local-tail.js';
 import { CommitThread } from './commit-thread.js';
 import { GroupCommit } from './group-commit.js';
 import { commitAppends, type AppendOutcome, type AppendRequest } from './sqlite-commit.js';
-import { SCHEMA, prepareStatements, toRecorded, type Statements } from './sqlite-event-statements.js';
+import { SCHEMA, fromColumns, prepareStatements, type Statements } from './sqlite-event-statements.js';
 import { SqliteSubscription } from './sqlite-subscription.js';
 import {
   type AppendOptions,
@@ -174,7 +174,7 @@ export class SqliteEventStore implements EventStore {
       options.direction === 'backwards'
         ? this.statements.streamBackwards.all(streamName, options.fromRevision ?? Number.MAX_SAFE_INTEGER, maxCount)
         : this.statements.streamForwards.all(streamName, options.fromRevision ?? 0, maxCount);
-    return rows.map(toRecorded);
+    return rows.map(fromColumns);
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
@@ -192,7 +192,7 @@ export class SqliteEventStore implements EventStore {
       options.direction === 'backwards'
         ? this.statements.allBackwards.all(options.fromPosition ?? Number.MAX_SAFE_INTEGER, maxCount)
         : this.statements.allForwards.all(options.fromPosition ?? 0, maxCount);
-    return rows.map(toRecorded);
+    return rows.map(fromColumns);
   }
 
   async headPosition(): Promise<number> {
