@@ -1,10 +1,11 @@
-import cors from 'cors';
 import express, { type Express, type RequestHandler } from 'express';
 import { authenticate } from './auth.js';
 import { noStoreByDefault } from './caching.js';
 import type { AppDeps } from './deps.js';
 import { boundedJsonBodies } from './input/json-shape.js';
-import { requestLogging } from './observability.js';
+import { requestObservation } from './observability.js';
+import { series } from './middleware-series.js';
+import { crossOrigin } from './cross-origin.js';
 import { ValidationError } from '../domain/shared/errors.js';
 import { errorHandler, notFoundRoute, problem, sendProblem } from './problems.js';
 import { mountRoutes, routerOf } from './openapi/route-table.js';
@@ -20,9 +21,7 @@ export const createApp = (deps: AppDeps): Express => {
   app.set('trust proxy', deps.config.trustProxy);
   app.set('query parser', 'simple');
 
-  app.use(requestLogging(deps.logger));
-  app.use(deps.metrics.middleware());
-  app.use(crossOrigin(deps.config.corsOrigins));
+  app.use(series(requestObservation(deps.logger, deps.metrics), crossOrigin(deps.config.corsOrigins)));
   // A root group under a prefix keeps a router there: the docs serve static files by req.url under it.
   for (const group of ROUTE_TABLE.filter((g) => g.edge === 'root')) {
     if (group.prefix) app.use(group.prefix, routerOf(group, deps));
@@ -31,15 +30,20 @@ export const createApp = (deps: AppDeps): Express => {
 
   const api = express.Router();
   // The bytes are kept beside the parsed body (no copy): a webhook's signature covers them, not a re-serialisation.
-  api.use(express.json({ limit: '1mb', type: ['application/json', 'application/*+json'], verify: (req, _res, buf) => void ((req as express.Request).rawBody = buf) }));
-  api.use(noStoreByDefault);
-  api.use(boundedJsonBodies);
-  api.use(jsonBodiesOnly);
-  api.use(noQueryOnWrites);
-  api.use(authenticate(deps.tokens, deps.accounts));
-  api.use(deps.clientLimit.middleware());
-  api.use(deps.idempotency.middleware());
-  api.use(deps.sessions.middleware());
+  // The gateway, in this order, as one layer of the router (see series()).
+  api.use(
+    series(
+      express.json({ limit: '1mb', type: ['application/json', 'application/*+json'], verify: (req, _res, buf) => void ((req as express.Request).rawBody = buf) }),
+      noStoreByDefault,
+      boundedJsonBodies,
+      jsonBodiesOnly,
+      noQueryOnWrites,
+      authenticate(deps.tokens, deps.accounts),
+      deps.clientLimit.middleware(),
+      deps.idempotency.middleware(),
+      deps.sessions.middleware(),
+    ),
+  );
   mountRoutes(api, ROUTE_TABLE.filter((g) => g.edge === 'api'), deps);
   app.use('/api/v1', api);
   // The storefront at / and the console at /console (web/, built into dist/web).
@@ -69,23 +73,3 @@ const noQueryOnWrites: RequestHandler = (req, _res, next) => {
   if (fields.length > 0) throw new ValidationError('this route reads no query string', fields.map((field) => ({ field, message: 'should not exist' })));
   next();
 };
-
-/** Headers a browser client sends and reads beyond the simple ones. */
-const REQUEST_HEADERS = ['Authorization', 'Content-Type', 'If-Match', 'If-None-Match', 'Idempotency-Key', 'X-Request-Id', 'X-Min-Position', 'Last-Event-ID'];
-const RESPONSE_HEADERS = ['ETag', 'Location', 'X-Request-Id', 'X-Position', 'Idempotent-Replayed', 'Retry-After', 'RateLimit-Remaining', 'WWW-Authenticate'];
-
-/**
- * CORS for browser clients on the origins configured (CORS_ORIGINS; none by default).
- * Preflights are answered here, before authentication: a browser never sends credentials
- * with them. An origin not on the list gets no Access-Control-Allow-Origin, so its page
- * cannot read the answer. Tokens travel in a header, never cookies: no credentials mode.
- */
-const crossOrigin = (origins: string[]): RequestHandler =>
-  cors({
-    origin: origins.includes('*') ? '*' : origins,
-    methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
-    allowedHeaders: REQUEST_HEADERS,
-    exposedHeaders: RESPONSE_HEADERS,
-    maxAge: 600,
-    optionsSuccessStatus: 204,
-  });

@@ -38,11 +38,16 @@ export const publicCache =
     const json = res.json.bind(res);
     res.json = (body: unknown) => {
       if (res.statusCode !== 200) return json(body);
-      const etag = hashEtag(body);
+      // Serialised once, for the hash and the answer (res.json would serialise it again).
+      const text = JSON.stringify(body) as string | undefined;
+      const etag = etagOf(text ?? '');
       res.set('ETag', etag);
       res.set('Cache-Control', publicMaxAge(maxAgeS));
-      if (!matches(req.get('if-none-match'), etag)) return json(body);
-      return notModified(res);
+      if (matches(req.get('if-none-match'), etag)) return notModified(res);
+      if (text === undefined) return json(body);
+      // What res.json does with the text it makes (this wrapper is the only one on a read).
+      if (!res.get('Content-Type')) res.set('Content-Type', 'application/json');
+      return res.send(text);
     };
     next();
   };
@@ -54,7 +59,9 @@ const notModified = (res: Response): Response => {
 };
 
 /** A weak ETag of a JSON answer: a hash of the JSON it is sent as. */
-export const hashEtag = (body: unknown): string => `W/"${createHash('sha256').update(JSON.stringify(body) ?? '').digest('base64url').slice(0, 27)}"`;
+export const hashEtag = (body: unknown): string => etagOf(JSON.stringify(body) ?? '');
+
+const etagOf = (json: string): string => `W/"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`;
 
 /**
  * If-None-Match against the current ETag (RFC 9110 §13.1.2): `*` matches any answer; else a

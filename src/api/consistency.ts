@@ -99,13 +99,16 @@ export class SessionPositions {
   }
 
   /**
-   * Keeps a position with those of every other answer leaving in this turn, in one write
-   * (a transaction per answer cost a third of the write routes' throughput); resolves once
-   * that write is done.
+   * Keeps a position with those of every other answer leaving now, in one write (a
+   * transaction per answer cost a third of the write routes' throughput); resolves once that
+   * write is done. The writes of one group commit are answered together, each at the end of
+   * a chain of promises: the batch is written once those have all run (a tick comes after the
+   * whole microtask queue), not on the next turn of the event loop, which would first take the
+   * newly arrived requests and so hold every answer back by their time.
    */
   private keep(principal: string, position: number): Promise<void> {
     this.pending.set(principal, Math.max(position, this.pending.get(principal) ?? 0));
-    this.batch ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.flush());
+    this.batch ??= new Promise<void>((resolve) => process.nextTick(resolve)).then(() => this.flush());
     return this.batch;
   }
 

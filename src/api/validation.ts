@@ -2,6 +2,9 @@ import { plainToInstance, type ClassConstructor } from 'class-transformer';
 import { validate, type ValidationError as ClassValidatorError } from 'class-validator';
 import { ValidationError, type FieldError } from '../domain/shared/errors.js';
 import { assertJsonShape } from './input/json-shape.js';
+import { memoizeValidationMetadata } from './input/validator-metadata.js';
+
+memoizeValidationMetadata();
 
 /**
  * The edge's only door for input: a plain JSON value becomes a validated DTO instance,

@@ -14,7 +14,8 @@ import type { CommandContext, CommandHandler } from './command-handler.js';
 export type CartDeps = { commands: CommandHandler; products: ReadModelCollection<ProductView>; currency: string };
 
 const productOf = async (deps: CartDeps, productId: string) => {
-  const product = await deps.products.findOne({ _id: productId, listed: true });
+  // Only read here (its price is copied into the command): the store's own document, not a copy of it.
+  const product = await deps.products.findOne({ _id: productId, listed: true }, { readonly: true });
   if (!product) throw new NotFoundError('product not found');
   return product;
 };
@@ -31,7 +32,7 @@ export const addToCart = async (deps: CartDeps, customerId: string, item: { prod
   const handled = await deps.commands.handle(
     cartDecider,
     cartStream(customerId),
-    { type: 'AddCartItem', customerId, productId, sku, name, quantity: item.quantity, unitPrice: price, available, now: context.now },
+    { type: 'AddCartItem', customerId, productId, sku, name, quantity: item.quantity, unitPrice: { amount: price.amount, currency: price.currency }, available, now: context.now },
     context,
   );
   return answer(deps, customerId, handled);

@@ -1,0 +1,32 @@
+import type { NextFunction, RequestHandler } from 'express';
+
+/**
+ * Middlewares run one after the other as ONE layer of express's router, as the router would
+ * run them as layers of their own: a handler's `next()` runs the following one, `next(error)`
+ * (or a throw, or a rejected promise) goes to the error handlers, `next('route')` goes on to
+ * the following one, `next('router')` leaves the router. Each layer the router walks costs a
+ * few microseconds (its path matched, req.url and req.baseUrl trimmed and restored, its
+ * parameters processed): for the gateway's ten or so every request passes, that was about a
+ * twentieth of a read's time. Only for middlewares mounted at the router's root (no path).
+ */
+export const series = (...handlers: RequestHandler[]): RequestHandler => {
+  for (const handler of handlers) if (handler.length > 3) throw new TypeError('series() takes request handlers, not error handlers');
+  return (req, res, done) => {
+    let index = 0;
+    const next: NextFunction = (error?: unknown) => {
+      if (error === 'router' || (error && error !== 'route')) return done(error);
+      const handler = handlers[index++];
+      if (!handler) return done();
+      try {
+        const result: unknown = handler(req, res, next);
+        if (isThenable(result)) result.then(undefined, (rejection: unknown) => done(rejection || new Error('Rejected promise')));
+      } catch (thrown) {
+        done(thrown);
+      }
+    };
+    next();
+  };
+};
+
+const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+  value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';
