@@ -4,6 +4,7 @@ import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS } from '../sqlite-write-lock.js';
 import { CrossProcessWake } from './cross-process-wake.js';
 import { LocalTail } from './local-tail.js';
 import { CommitThread } from './commit-thread.js';
+import { WalCheckpointer } from '../wal/wal-checkpointer.js';
 import { GroupCommit } from './group-commit.js';
 import { commitAppends, type AppendOutcome, type AppendRequest } from './sqlite-commit.js';
 import { SCHEMA, fromColumns, prepareStatements, type Statements } from './sqlite-event-statements.js';
@@ -67,6 +68,8 @@ export class SqliteEventStore implements EventStore {
   private readonly elsewhere: CrossProcessWake;
   private readonly thread: CommitThread | undefined;
   private readonly group: GroupCommit;
+  /** Checkpoints the WAL from a thread of its own, when this connection commits (see WalCheckpointer). */
+  private readonly checkpointer: WalCheckpointer | undefined;
   private readonly tail = new LocalTail();
   /** The data_version the local tail is valid for: another process's commit changes it. */
   private tailDataVersion = 0;
@@ -97,6 +100,9 @@ export class SqliteEventStore implements EventStore {
     this.tail.clear(this.readHead());
     const bell = options.crossProcessWake !== false && isFile(options.path);
     const thread = (this.thread = options.commitThread && isFile(options.path) ? new CommitThread(options.path, bell ? `${options.path}-wake` : undefined) : undefined);
+    // The commit thread's connection checkpoints as it commits, off the event loop already.
+    this.checkpointer = !thread && isFile(options.path) ? new WalCheckpointer({ path: options.path, synchronous: 'FULL', failed: () => this.checkpointHere() }) : undefined;
+    if (this.checkpointer) this.db.pragma('wal_autocheckpoint = 0');
     this.group = new GroupCommit({
       commit: thread ? (requests, recordedAt) => thread.commit(requests, recordedAt) : (requests, recordedAt) => this.commitHere(requests, recordedAt),
       committed: (written) => this.committed(written),
@@ -147,6 +153,7 @@ export class SqliteEventStore implements EventStore {
   /** A batch is committed: the others are told and the local tail learns of it, before any append is answered. */
   private committed(written: RecordedEvent[][]): void {
     SqliteEventStore.commitsInProcess += 1;
+    if (written.length > 0) this.checkpointer?.committed();
     this.commitsSeen = SqliteEventStore.commitsInProcess;
     // Before any append is answered: whoever learns of it (and then kills this process) finds the others told.
     // (The commit thread rang already, as soon as it had committed.)
@@ -289,7 +296,13 @@ export class SqliteEventStore implements EventStore {
     this.elsewhere.close();
     await Promise.all([...this.subscriptions].map((s) => s.close()));
     await this.thread?.close();
+    await this.checkpointer?.close();
     this.db.close();
+  }
+
+  /** The checkpoint thread failed: this connection checkpoints again itself, at SQLite's default 1000 pages. */
+  private checkpointHere(): void {
+    if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
   }
 
   get isClosed(): boolean {

@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { DocumentIndex } from './document-index.js';
 import { EmbeddedCollection } from './embedded-collection.js';
 import { EmbeddedLoader } from './embedded-loader.js';
+import { WalCheckpointer } from '../wal/wal-checkpointer.js';
 import { openSchema, STATEMENTS } from './embedded-statements.js';
 import type { Staging } from './embedded-staging.js';
 import { EmbeddedMemory } from './embedded-memory.js';
@@ -59,6 +60,8 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   /** Durable writes wait here for their fsync, in groups. */
   readonly durability: WalSync;
   private readonly walFile: WalFile;
+  /** Checkpoints the WAL from a thread of its own (see WalCheckpointer); none without a WAL. */
+  private readonly checkpointer: WalCheckpointer | undefined;
 
   constructor(options: EmbeddedReadModelStoreOptions) {
     privateDatabaseFile(options.path);
@@ -73,17 +76,19 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     // A deleted or replaced document is overwritten with zeros, not left in free pages (issue 17: an erased
     // customer's documents must leave no byte behind). Every connection to the file sets it (the loader thread too).
     this.db.pragma('secure_delete = ON');
-    // A 16 MB page cache (SQLite's default is 2 MB). The WAL is checkpointed at SQLite's
-    // default 1000 pages (4 MB): 10,000 made rebuilds a few percent faster but doubled the
-    // projection lag of a server reading the file.
+    // A 16 MB page cache (SQLite's default is 2 MB).
     this.db.pragma('cache_size = -16000');
-    this.db.pragma('wal_autocheckpoint = 1000');
     openSchema(this.db);
     // From now on a short wait inside SQLite only: a longer one is waited for off the event loop (see sqlite-write-lock.ts).
     this.db.pragma(`busy_timeout = ${BUSY_SLICE_MS}`);
     this.walFile = new WalFile(options.path);
     // Without a WAL (a `:memory:` store) every commit stays as durable as it can be, and there is nothing to sync.
     if (wal) this.db.pragma('synchronous = NORMAL');
+    // Checkpoints from a thread of its own, a moment after commits, not inside a commit on the event loop (see WalCheckpointer).
+    this.checkpointer = wal
+      ? new WalCheckpointer({ path: options.path, synchronous: 'NORMAL', failed: () => this.checkpointHere() })
+      : undefined;
+    if (this.checkpointer) this.db.pragma('wal_autocheckpoint = 0');
     this.durability = new WalSync(options.syncWal ?? (wal ? () => this.walFile.sync() : async () => undefined));
     this.sql = {
       load: this.db.prepare<[string], { id: string; doc: string }>('SELECT id, doc FROM documents WHERE collection = ?'),
@@ -158,6 +163,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
         .immediate(),
     );
     this.memory.committed();
+    this.checkpointer?.committed();
     this.memory.forget(name);
     await this.durability.durable();
   }
@@ -176,6 +182,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
         .immediate(),
     );
     this.memory.committed();
+    this.checkpointer?.committed();
     this.memory.forget(from, to);
     await this.durability.durable();
   }
@@ -192,8 +199,14 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   async close(): Promise<void> {
     await this.loader.close();
     await this.durability.settled();
+    await this.checkpointer?.close();
     if (this.db.open) this.db.close();
     await this.walFile.close();
+  }
+
+  /** The checkpoint thread failed: this connection checkpoints again itself, at SQLite's default 1000 pages. */
+  private checkpointHere(): void {
+    if (this.db.open) this.db.pragma('wal_autocheckpoint = 1000');
   }
 
   // ---------------------------------------------------------------- writes
@@ -222,6 +235,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
       return out;
     });
     this.memory.committed();
+    this.checkpointer?.committed();
     this.memory.publish(staging);
     return result;
   }

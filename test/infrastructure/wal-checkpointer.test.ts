@@ -1,0 +1,100 @@
+import { expect } from 'chai';
+import Database from 'better-sqlite3';
+import { copyFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { v4 as uuid } from 'uuid';
+import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
+import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
+import { WalCheckpointer } from '../../src/infrastructure/wal/wal-checkpointer.js';
+import { eventually, tempDir } from '../support/temp-dir.js';
+
+/** The database file as it is without its WAL: what a checkpoint has copied into it, and nothing else. */
+const withoutWal = (dir: string, file: string): Database.Database => {
+  const copy = join(dir, `copy-${uuid()}.db`);
+  copyFileSync(join(dir, file), copy);
+  return new Database(copy, { readonly: true });
+};
+
+describe('WAL checkpoints off the event loop', () => {
+  let dir: ReturnType<typeof tempDir>;
+
+  beforeEach(() => (dir = tempDir('wal-checkpoint-')));
+  afterEach(() => dir.remove());
+
+  it('copies the commits of the event store into its file from a thread of its own, long before the WAL reaches the 1000 pages at which its connection would have', async () => {
+    const store = new SqliteEventStore({ path: join(dir.path, 'events.db') });
+    try {
+      const meta = { correlationId: 'c', causationId: 'c', actor: 'test', occurredAt: new Date().toISOString(), schemaVersion: 1 };
+      for (let i = 0; i < 40; i += 1) await store.appendToStream(`item-${i}`, [{ id: uuid(), type: 'ItemAdded', data: { i, pad: 'x'.repeat(2000) }, metadata: meta }]);
+      const copied = await eventually(() => {
+        const db = withoutWal(dir.path, 'events.db');
+        try {
+          const { n } = db.prepare('SELECT count(*) AS n FROM events').get() as { n: number };
+          return n === 40 ? n : undefined;
+        } finally {
+          db.close();
+        }
+      }, 5_000);
+      expect(copied).to.equal(40);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('copies the read-model store\'s writes into its file, a moment after they commit', async () => {
+    const store = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
+    try {
+      for (let i = 0; i < 30; i += 1) await store.collection('things').insertOne({ _id: `t-${i}`, pad: 'y'.repeat(3000) });
+      const copied = await eventually(() => {
+        const db = withoutWal(dir.path, 'read-models.db');
+        try {
+          const { n } = db.prepare("SELECT count(*) AS n FROM documents WHERE collection = 'things'").get() as { n: number };
+          return n === 30 ? n : undefined;
+        } finally {
+          db.close();
+        }
+      }, 5_000);
+      expect(copied).to.equal(30);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('runs one checkpoint for the commits of a moment, and another for commits made while one ran', async () => {
+    const path = join(dir.path, 'plain.db');
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0');
+    db.exec('CREATE TABLE t (v TEXT)');
+    const checkpointer = new WalCheckpointer({ path, synchronous: 'FULL', delayMs: 20, failed: () => expect.fail('the thread failed') });
+    try {
+      for (let i = 0; i < 10; i += 1) {
+        db.prepare('INSERT INTO t (v) VALUES (?)').run('z'.repeat(500));
+        checkpointer.committed();
+      }
+      await eventually(() => (checkpointer.checkpoints >= 1 ? true : undefined), 5_000);
+      expect(checkpointer.checkpoints).to.equal(1);
+      expect(checkpointer.last).to.deep.include({ busy: 0 });
+      const last = checkpointer.last as { log: number; checkpointed: number };
+      expect(last.checkpointed).to.equal(last.log);
+      db.prepare('INSERT INTO t (v) VALUES (?)').run('after');
+      checkpointer.committed();
+      await eventually(() => (checkpointer.checkpoints >= 2 ? true : undefined), 5_000);
+    } finally {
+      await checkpointer.close();
+      db.close();
+    }
+  });
+
+  it('tells the store when its thread fails, so that the store checkpoints again itself', async () => {
+    const failures: Error[] = [];
+    const checkpointer = new WalCheckpointer({ path: join(dir.path, 'no-such-dir', 'x.db'), synchronous: 'FULL', delayMs: 1, failed: (error) => failures.push(error) });
+    checkpointer.committed();
+    await eventually(() => (failures.length > 0 ? true : undefined), 5_000);
+    expect(failures[0]!.message).to.match(/no-such-dir|unable to open|directory/i);
+    checkpointer.committed(); // stopped: nothing more happens
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(failures).to.have.length(1);
+    await checkpointer.close();
+  });
+});
