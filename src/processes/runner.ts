@@ -224,11 +224,11 @@ export class ProcessManagerRunner<S> {
       else {
         outcome.state = handled.state;
         outcome.jobs.push(...handled.jobs.map((job) => this.scheduled(job, event)));
-        // A job scheduled earlier in this batch and cancelled by a later event of it is never written.
+        // A job scheduled earlier in this batch and cancelled by a later event of it is never written;
+        // the delete still goes (a job of that id written before, which the schedule left as it was, goes too).
         for (const id of handled.cancelled ?? []) {
-          const index = outcome.jobs.findIndex((job) => job.id === id);
-          if (index >= 0) outcome.jobs.splice(index, 1);
-          else outcome.cancelled.push(id);
+          outcome.jobs = outcome.jobs.filter((job) => job.id !== id);
+          outcome.cancelled.push(id);
         }
       }
       outcome.position = event.position;

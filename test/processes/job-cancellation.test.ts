@@ -71,6 +71,17 @@ describe('A process manager cancelling a job it scheduled', () => {
     expect(told).to.deep.equal([]);
   });
 
+  it('deletes a job of that id written before, when one batch schedules it again (which leaves it as it was) and then cancels it', async () => {
+    const pm = runner();
+    await pm.apply([await appendOne(events, 'timer-1', 'TimerSet', {})]);
+    const again = await appendOne(events, 'timer-1', 'TimerSet', {});
+    const done = await appendOne(events, 'timer-1', 'TimerDone', {});
+
+    await pm.apply([again, done]);
+
+    expect(await queued()).to.deep.equal([]);
+  });
+
   it('cancels nothing else, and is harmless when the job is gone already (it ran, or was cancelled before)', async () => {
     await store.collection(JOBS).insertOne({ _id: 'send-notification:e-1', kind: 'send-notification', runAt: '2030-01-01T00:00:00.000Z', payload: {}, attempts: 0, dueAt: 0, lockedUntil: 0 });
     const pm = runner();
