@@ -162,6 +162,16 @@ describe('Projection runner', () => {
       expect(seenAt, 'a callback queued when the runner started ran before it had caught up').to.be.below(head);
     });
 
+    it('folds a live event in the turn it was committed in after being idle, not a turn later behind other work', async () => {
+      const r = await start(runner());
+      await caughtUp(r);
+      // Idle for longer than a catch-up runs before it yields: that must not count as a long chain.
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      const { position } = await appendOne(events, 'product-live', 'ProductCreated', created('live'));
+      const seenNextTurn = await new Promise<number>((resolve) => setImmediate(() => resolve(r.checkpoint)));
+      expect(seenNextTurn, 'the checkpoint when the loop came round after the commit').to.be.at.least(position);
+    });
+
     it('stops as soon as it has reached the position waited for, while still catching up', async () => {
       const positions: number[] = [];
       for (let i = 0; i < 50; i += 1) positions.push((await appendOne(events, `product-p-${i}`, 'ProductCreated', created(`p-${i}`))).position);

@@ -46,6 +46,32 @@ export class StopFollowing extends Error {
 
 const YIELD_AFTER_MS = 10;
 
+/**
+ * How long the current turn of the event loop has been running this follower's work: from
+ * its first batch in the turn (an unbroken chain of promises), not from the last time it
+ * yielded. A follower that was idle for a while must not take its next live batch for a
+ * long chain and wait a turn behind every request that came in meanwhile.
+ */
+class TurnClock {
+  private startedAt = 0;
+  private inTurn = false;
+
+  /** Ms this turn's chain has run so far (0 for the first batch of a turn). */
+  elapsed(): number {
+    const now = performance.now();
+    if (this.inTurn) return now - this.startedAt;
+    this.restart(now);
+    return 0;
+  }
+
+  /** A new chain starts (after a yield). */
+  restart(now = performance.now()): void {
+    this.inTurn = true;
+    this.startedAt = now;
+    setImmediate(() => (this.inTurn = false));
+  }
+}
+
 type Waiter = { position: number; done: (reached: boolean) => void };
 
 export class LogFollower {
@@ -60,7 +86,7 @@ export class LogFollower {
   private error: string | undefined;
 
   private position = 0;
-  private lastYield = performance.now();
+  private readonly turn = new TurnClock();
 
   constructor(
     private readonly eventStore: EventStore,
@@ -192,9 +218,9 @@ export class LogFollower {
   private async handled(handle: BatchHandler, events: RecordedEvent[]): Promise<void> {
     // The embedded stores answer synchronously, so catching up on a long log would otherwise
     // run as one unbroken chain of promises: after ~10 ms of it, let the server answer requests.
-    if (performance.now() - this.lastYield > YIELD_AFTER_MS) {
+    if (this.turn.elapsed() > YIELD_AFTER_MS) {
       await new Promise((resolve) => setImmediate(resolve));
-      this.lastYield = performance.now();
+      this.turn.restart();
     }
     await handle(events);
     this.position = events[events.length - 1]!.position;
