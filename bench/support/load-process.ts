@@ -9,8 +9,16 @@ import { cartCommand, load, productQuery, type Load, type LoadResult } from './s
  * the benchmark's process: `node load-process.js <spec.json>` prints the LoadResult as JSON.
  * Without `steadyRate`: autocannon, 50 connections, as fast as answers come (closed loop).
  * With it: one request every 1/steadyRate s on schedule, whatever the answers are doing
- * (open loop), on at most `connections` sockets (default 256). autocannon's own rate limit
- * sends each second's quota in a burst at the start of the second, which is not a steady load.
+ * (open loop), on `connections` sockets (default 256), opened before the window as
+ * autocannon and wrk open theirs. autocannon's own rate limit sends each second's quota in a
+ * burst at the start of the second, which is not a steady load.
+ *
+ * Why the sockets are opened first: a Node server accepts one new connection per turn of its
+ * event loop (libuv, seen with strace: one accept4 per epoll_wait), so a burst of sockets
+ * opened in the window's first milliseconds waits for as many turns. Against a server whose
+ * turns take milliseconds, that was most of the window's p99 (a second, for requests on
+ * new sockets; 30 ms on open ones), a figure of the client's connection pattern rather than
+ * of answering requests. Both sides of a pair get the same open sockets.
  */
 export type LoadSpec = { url: string; products: string[]; tokens: string[]; seconds: number; steadyRate?: number; route?: 'command' | 'query'; connections?: number };
 
@@ -20,6 +28,7 @@ const steady = async (url: string, spec: Load, seconds: number, rate: number, co
   // opens). Idle ones are closed after 4 s, before the server's 5 s keep-alive timeout: else a
   // request can go out on a socket the server is closing that very moment (ECONNRESET).
   const agent = new Agent({ keepAlive: true, maxSockets: connections, timeout: 4000 });
+  await openSockets(url, agent, connections);
   const total = Math.round(seconds * rate);
   const inFlight: Promise<void>[] = [];
   let failed = 0;
@@ -68,6 +77,22 @@ const steady = async (url: string, spec: Load, seconds: number, rate: number, co
   agent.destroy();
   if (failed > 0) throw new Error(`${failed} requests failed at ${url}${lastError ? ` (last error: ${lastError})` : ''}`);
   return { rate: total / elapsed, p50: latency.percentileMs(50), p99: latency.percentileMs(99), requests: total, failed: 0 };
+};
+
+/** Opens `count` keep-alive sockets in `agent` (each answers one request to /health, unmeasured) and leaves them free. */
+const openSockets = async (url: string, agent: Agent, count: number): Promise<void> => {
+  const one = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = request(`${url}/health`, { agent }, (res) => {
+        res.resume();
+        res.on('end', resolve);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+  await Promise.all(Array.from({ length: count }, one));
+  const free = Object.values(agent.freeSockets).reduce((sum, sockets) => sum + (sockets?.length ?? 0), 0);
+  if (free < count) throw new Error(`only ${free} of ${count} sockets stayed open to ${url}`);
 };
 
 const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadSpec;
