@@ -13,7 +13,7 @@ import { CONNECTIONS, CUSTOMERS, LINES_PER_CART, cartCommand, load, productQuery
  *
  * Capacity first: req/s as fast as the answers come (autocannon, closed loop). Then the
  * latency at half of OUR capacity, measured in this run: the same steady rate (open loop,
- * on at most 50 connections) offered to ours and to express in turn. A p99 taken at
+ * on 50 connections opened first) offered to ours and to express in turn. A p99 taken at
  * saturation measures the queue that a closed loop builds, and one taken at a fixed rate
  * how near a machine is to saturation; at half of the measured capacity both sides answer
  * the same load with room to spare, so the ratio of the p99s is the cost of our stack.
