@@ -24,6 +24,26 @@ export const isBusy = (error: unknown): boolean => {
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 };
 
+/**
+ * Runs `step`, a part of opening a file (its journal mode, its schema), again while another
+ * connection holds the file (SQLITE_BUSY), for up to `maxWaitMs`. SQLite answers some of
+ * these at once, without its busy handler (a change of journal mode, or a WAL index another
+ * process is building as it opens the file at the same moment), so a busy_timeout alone does
+ * not cover processes of one DATA_DIR starting together. `step` must be safe to run again
+ * (pragmas, CREATE ... IF NOT EXISTS). Blocks the thread meanwhile: for opening only.
+ */
+export const whileBusy = <T>(step: () => T, maxWaitMs = DEFAULT_LOCK_WAIT_MS): T => {
+  const deadline = Date.now() + maxWaitMs;
+  for (let pause = 5; ; pause = Math.min(pause * 2, 100)) {
+    try {
+      return step();
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= deadline) throw error;
+    }
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pause);
+  }
+};
+
 export class WriteLockQueue {
   private tail: Promise<unknown> = Promise.resolve();
   private waiting = 0;

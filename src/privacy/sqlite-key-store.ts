@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { privateDatabaseFile } from '../infrastructure/private-files.js';
-import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS, WriteLockQueue } from '../infrastructure/sqlite-write-lock.js';
+import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS, WriteLockQueue, whileBusy } from '../infrastructure/sqlite-write-lock.js';
 import type { KeyState, KeyStore } from './key-store.js';
 import { newDataKey } from './sealing.js';
 
@@ -35,10 +35,12 @@ export class SqliteKeyStore implements KeyStore {
     privateDatabaseFile(path);
     this.db = new Database(path);
     this.db.pragma(`busy_timeout = ${DEFAULT_LOCK_WAIT_MS}`);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('secure_delete = ON');
-    this.db.exec(SCHEMA);
+    whileBusy(() => {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      this.db.pragma('secure_delete = ON');
+      this.db.exec(SCHEMA);
+    });
     this.db.pragma(`busy_timeout = ${BUSY_SLICE_MS}`);
     this.select = this.db.prepare('SELECT id, key, destroyed_at FROM data_keys WHERE id IN (SELECT value FROM json_each(?))');
     this.selectOne = this.db.prepare('SELECT id, key, destroyed_at FROM data_keys WHERE id = ?');

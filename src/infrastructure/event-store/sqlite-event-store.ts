@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { Signal } from '../signal.js';
-import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS } from '../sqlite-write-lock.js';
+import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS, whileBusy } from '../sqlite-write-lock.js';
 import { CrossProcessWake } from './cross-process-wake.js';
 import { LocalTail } from './local-tail.js';
 import { CommitThread } from './commit-thread.js';
@@ -87,11 +87,13 @@ export class SqliteEventStore implements EventStore {
     this.db = new Database(options.path);
     // Opening may wait for processes opening the file at the same moment (WAL mode, the schema): blocking is fine here.
     this.db.pragma(`busy_timeout = ${DEFAULT_LOCK_WAIT_MS}`);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    // What is deleted or moved is overwritten with zeros, not left in free pages (issue 17; every connection sets it).
-    this.db.pragma('secure_delete = ON');
-    this.db.exec(SCHEMA);
+    whileBusy(() => {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = FULL');
+      // What is deleted or moved is overwritten with zeros, not left in free pages (issue 17; every connection sets it).
+      this.db.pragma('secure_delete = ON');
+      this.db.exec(SCHEMA);
+    });
     // From now on a short wait inside SQLite only: a longer one is waited for off the event loop (see sqlite-write-lock.ts).
     this.db.pragma(`busy_timeout = ${BUSY_SLICE_MS}`);
     this.statements = prepareStatements(this.db);

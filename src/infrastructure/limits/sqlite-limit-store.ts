@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import { privateDatabaseFile } from '../private-files.js';
+import { whileBusy } from '../sqlite-write-lock.js';
 import type { Limiter, LimitOptions, LimitStore } from './limit-store.js';
 
 /**
@@ -31,11 +32,13 @@ export class SqliteLimitStore implements LimitStore {
     this.db = new Database(path);
     // Opening may wait for processes opening the file at the same moment: blocking is fine here.
     this.db.pragma('busy_timeout = 10000');
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
-    // Deleted rows (a login throttle's account key) are overwritten with zeros, not left in free pages (issue 17).
-    this.db.pragma('secure_delete = ON');
-    this.db.exec(CREATE_TABLE);
+    whileBusy(() => {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      // Deleted rows (a login throttle's account key) are overwritten with zeros, not left in free pages (issue 17).
+      this.db.pragma('secure_delete = ON');
+      this.db.exec(CREATE_TABLE);
+    });
     // Other processes hold the lock for one statement: waiting long would only stall this event loop. One stopped
     // while it holds it stalls each request for this long at most; the fail-safe then counts in memory for a while.
     this.db.pragma('busy_timeout = 100');

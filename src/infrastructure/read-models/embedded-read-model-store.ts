@@ -21,7 +21,7 @@ import {
 } from './read-model-store.js';
 import { privateDatabaseFile } from '../private-files.js';
 import { inImmediateTransaction } from '../sqlite-transaction.js';
-import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS, WriteLockQueue } from '../sqlite-write-lock.js';
+import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS, WriteLockQueue, whileBusy } from '../sqlite-write-lock.js';
 
 /**
  * The embedded read-model store: documents persisted as JSON in one SQLite file and served
@@ -70,15 +70,18 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     this.db.pragma(`busy_timeout = ${DEFAULT_LOCK_WAIT_MS}`);
     this.loader = new EmbeddedLoader(options.path);
     this.lock = new WriteLockQueue(options.lockWaitMs);
-    const wal = this.db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
-    // Durable until the constructor returns (the schema); then writes are synced by WalSync.
-    this.db.pragma('synchronous = FULL');
-    // A deleted or replaced document is overwritten with zeros, not left in free pages (issue 17: an erased
-    // customer's documents must leave no byte behind). Every connection to the file sets it (the loader thread too).
-    this.db.pragma('secure_delete = ON');
-    // A 16 MB page cache (SQLite's default is 2 MB).
-    this.db.pragma('cache_size = -16000');
-    openSchema(this.db);
+    const wal = whileBusy(() => {
+      const inWal = this.db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
+      // Durable until the constructor returns (the schema); then writes are synced by WalSync.
+      this.db.pragma('synchronous = FULL');
+      // A deleted or replaced document is overwritten with zeros, not left in free pages (issue 17: an erased
+      // customer's documents must leave no byte behind). Every connection to the file sets it (the loader thread too).
+      this.db.pragma('secure_delete = ON');
+      // A 16 MB page cache (SQLite's default is 2 MB).
+      this.db.pragma('cache_size = -16000');
+      openSchema(this.db);
+      return inWal;
+    });
     // From now on a short wait inside SQLite only: a longer one is waited for off the event loop (see sqlite-write-lock.ts).
     this.db.pragma(`busy_timeout = ${BUSY_SLICE_MS}`);
     this.walFile = new WalFile(options.path);
