@@ -105,9 +105,13 @@ export class RebuildClaims {
 
   /** Records how the rebuild ended, where its claim still stands (a claim taken over is the new holder's to record). */
   async finish(claim: Claim, outcome: Record<string, unknown>): Promise<void> {
-    for (const name of claim.names) {
-      await this.rebuilds.updateOne(mineNow(name, this.owner, claim), { $set: { ...outcome, finishedAt: new Date().toISOString() } });
-    }
+    for (const operation of this.finishing(claim, outcome)) await this.rebuilds.updateOne(operation.updateOne.filter, operation.updateOne.update);
+  }
+
+  /** The writes of finish(), for a write that records the outcome together with what it did (the swap). */
+  finishing(claim: Claim, outcome: Record<string, unknown>) {
+    const finishedAt = new Date().toISOString();
+    return claim.names.map((name) => ({ collection: REBUILDS, updateOne: { filter: mineNow(name, this.owner, claim), update: { $set: { ...outcome, finishedAt } } } }));
   }
 }
 

@@ -117,8 +117,8 @@ export class Rebuilds {
 
   private async runClaimed(selected: Projection[], claim: Claim, onProgress?: (progress: Progress) => void): Promise<RebuildResult> {
     try {
+      // Recorded as done by the swap itself.
       const result = await this.rebuild(selected, claim, onProgress);
-      await this.claims.finish(claim, { status: 'done', position: Math.min(...result.projections.map((p) => p.position)) });
       const retired = this.dropLater(result.projections.filter((p) => p.previous !== p.collection).map((p) => p.previous));
       return { ...result, retired };
     } catch (caught) {
@@ -188,7 +188,11 @@ export class Rebuilds {
     }
   }
 
-  /** One atomic write, under the claims' guards: the checkpoints now name the rebuilt collections, at the positions they reached. */
+  /**
+   * One atomic write, under the claims' guards: the checkpoints now name the rebuilt
+   * collections, at the positions they reached, and the rebuilds are done. Nobody sees the
+   * new collections serving while the status still says running, or the other way round.
+   */
   private async swap(selected: Projection[], rebuilt: RebuildResult['projections'], claim: Claim): Promise<void> {
     const updatedAt = new Date().toISOString();
     const checkpoints = rebuilt.map(({ name, collection, position }) => {
@@ -197,7 +201,8 @@ export class Rebuilds {
       return { collection: CHECKPOINTS, replaceOne: { filter: { _id: name }, replacement, upsert: true } };
     });
     try {
-      await this.deps.store.bulkWrite([...claim.fence.guards(), ...checkpoints]);
+      const done = this.claims.finishing(claim, { status: 'done', position: Math.min(...rebuilt.map((p) => p.position)) });
+      await this.deps.store.bulkWrite([...claim.fence.guards(), ...checkpoints, ...done]);
     } catch (error) {
       throw claim.fence.refuses(error) ? new TakenOver(claim.names) : error;
     }
