@@ -47,6 +47,7 @@ export const whileBusy = <T>(step: () => T, maxWaitMs = DEFAULT_LOCK_WAIT_MS): T
 export class WriteLockQueue {
   private tail: Promise<unknown> = Promise.resolve();
   private waiting = 0;
+  private readonly gates: Array<() => void> = [];
 
   constructor(private readonly maxWaitMs = DEFAULT_LOCK_WAIT_MS) {}
 
@@ -63,6 +64,28 @@ export class WriteLockQueue {
     const turn = this.tail.then(() => this.whenFree(write));
     this.tail = turn.catch(() => undefined);
     return turn.finally(() => (this.waiting -= 1));
+  }
+
+  /**
+   * Holds the writes after those already queued (see WalRestart): they queue behind it as
+   * behind another process's lock. Resolves once the ones before it are done.
+   */
+  hold(): Promise<void> {
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const before = this.tail;
+    this.waiting += 1;
+    this.tail = before.then(() => gate);
+    this.gates.push(() => {
+      this.waiting -= 1;
+      open();
+    });
+    return before.then(() => undefined);
+  }
+
+  /** Lets the writes held by the oldest hold() go. */
+  release(): void {
+    this.gates.shift()?.();
   }
 
   private async whenFree<R>(write: () => R): Promise<R> {

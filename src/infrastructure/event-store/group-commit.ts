@@ -34,6 +34,8 @@ export class GroupCommit {
   private lockWait: { since: number; pause: number } | undefined;
   private lockTimer: NodeJS.Timeout | undefined;
   private closing = false;
+  /** Set while the WAL's checkpoint holds the batches (see WalRestart). */
+  private held = false;
   /** The batch on its way. */
   private committing: Promise<void> | undefined;
   /** Transactions committed: appends per commit is the batching factor. */
@@ -55,11 +57,27 @@ export class GroupCommit {
     });
   }
 
+  /**
+   * Holds the batches after the one on its way (see WalRestart): appends queue meanwhile, on
+   * no timer and with nothing of the event loop held. Resolves once none is on its way.
+   */
+  hold(): Promise<void> {
+    this.held = true;
+    return this.committing ?? Promise.resolve();
+  }
+
+  /** Lets the queued appends go, as one batch. */
+  release(): void {
+    this.held = false;
+    this.flushSoon();
+  }
+
   /** Refuses new appends, gives those still waiting for another process's lock one last try, and resolves once every queued one is answered. */
   async close(): Promise<void> {
     clearTimeout(this.lockTimer);
     this.lockTimer = undefined;
     this.closing = true;
+    this.held = false;
     await this.committing;
     while (this.queue.length > 0) {
       this.flush();
@@ -71,7 +89,7 @@ export class GroupCommit {
   private flush(): void {
     this.flushScheduled = false;
     // A batch on its way, or waiting for the lock, goes first; these follow it.
-    if (this.lockTimer || this.committing) return;
+    if (this.lockTimer || this.committing || this.held) return;
     const batch = this.queue.splice(0, this.options.maxBatch);
     if (batch.length === 0) return;
     const recordedAt = new Date().toISOString();

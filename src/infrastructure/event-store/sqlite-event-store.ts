@@ -4,7 +4,7 @@ import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS, whileBusy } from '../sqlite-write-
 import { CrossProcessWake } from './cross-process-wake.js';
 import { LocalTail } from './local-tail.js';
 import { CommitThread } from './commit-thread.js';
-import { WalCheckpointer } from '../wal/wal-checkpointer.js';
+import { WAL_RESTART_FRAMES, WalCheckpointer } from '../wal/wal-checkpointer.js';
 import { GroupCommit } from './group-commit.js';
 import { commitAppends, type AppendOutcome, type AppendRequest } from './sqlite-commit.js';
 import { SCHEMA, fromColumns, prepareStatements, type Statements } from './sqlite-event-statements.js';
@@ -57,6 +57,8 @@ export type SqliteEventStoreOptions = {
    * stream (a hot SKU) and a lone append's latency feel; see the README's performance section.
    */
   commitThread?: boolean;
+  /** Frames in the WAL at which a checkpoint holds the appends for a moment so that the WAL starts over (see WalRestart). */
+  walRestartFrames?: number;
 };
 
 
@@ -102,16 +104,24 @@ export class SqliteEventStore implements EventStore {
     this.tail.clear(this.readHead());
     const bell = options.crossProcessWake !== false && isFile(options.path);
     const thread = (this.thread = options.commitThread && isFile(options.path) ? new CommitThread(options.path, bell ? `${options.path}-wake` : undefined) : undefined);
-    // The commit thread's connection checkpoints as it commits, off the event loop already.
-    this.checkpointer = !thread && isFile(options.path) ? new WalCheckpointer({ path: options.path, synchronous: 'FULL', failed: () => this.checkpointHere() }) : undefined;
-    if (this.checkpointer) this.db.pragma('wal_autocheckpoint = 0');
-    this.group = new GroupCommit({
+    const group = (this.group = new GroupCommit({
       commit: thread ? (requests, recordedAt) => thread.commit(requests, recordedAt) : (requests, recordedAt) => this.commitHere(requests, recordedAt),
       committed: (written) => this.committed(written),
       answered: () => this.appended.notify(),
       maxBatch: options.maxBatch ?? 1000,
       ...(options.lockWaitMs !== undefined ? { lockWaitMs: options.lockWaitMs } : {}),
-    });
+    }));
+    // The commit thread's connection checkpoints as it commits, off the event loop already.
+    this.checkpointer =
+      !thread && isFile(options.path)
+        ? new WalCheckpointer({
+            path: options.path,
+            synchronous: 'FULL',
+            failed: () => this.checkpointHere(),
+            restart: { afterFrames: options.walRestartFrames ?? WAL_RESTART_FRAMES, hold: () => group.hold(), release: () => group.release() },
+          })
+        : undefined;
+    if (this.checkpointer) this.db.pragma('wal_autocheckpoint = 0');
     this.elsewhere = new CrossProcessWake(
       { path: options.path, bell, pollMs: options.crossProcessPollMs },
       {

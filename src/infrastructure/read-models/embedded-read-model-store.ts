@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { DocumentIndex } from './document-index.js';
 import { EmbeddedCollection } from './embedded-collection.js';
 import { EmbeddedLoader } from './embedded-loader.js';
-import { WalCheckpointer } from '../wal/wal-checkpointer.js';
+import { WAL_RESTART_FRAMES, WalCheckpointer } from '../wal/wal-checkpointer.js';
 import { openSchema, STATEMENTS } from './embedded-statements.js';
 import type { Staging } from './embedded-staging.js';
 import { EmbeddedMemory } from './embedded-memory.js';
@@ -45,6 +45,8 @@ export type EmbeddedReadModelStoreOptions = {
   lockWaitMs?: number;
   /** How the WAL is made durable (tests delay it or make it fail); by default an fdatasync of the WAL file (see WalFile). */
   syncWal?: () => Promise<void>;
+  /** Frames in the WAL at which a checkpoint holds the writes for a moment so that the WAL starts over (see WalRestart). */
+  walRestartFrames?: number;
 };
 
 export class EmbeddedReadModelStore implements ReadModelStore {
@@ -89,7 +91,12 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     if (wal) this.db.pragma('synchronous = NORMAL');
     // Checkpoints from a thread of its own, a moment after commits, not inside a commit on the event loop (see WalCheckpointer).
     this.checkpointer = wal
-      ? new WalCheckpointer({ path: options.path, synchronous: 'NORMAL', failed: () => this.checkpointHere() })
+      ? new WalCheckpointer({
+          path: options.path,
+          synchronous: 'NORMAL',
+          failed: () => this.checkpointHere(),
+          restart: { afterFrames: options.walRestartFrames ?? WAL_RESTART_FRAMES, hold: () => this.lock.hold(), release: () => this.lock.release() },
+        })
       : undefined;
     if (this.checkpointer) this.db.pragma('wal_autocheckpoint = 0');
     this.durability = new WalSync(options.syncWal ?? (wal ? () => this.walFile.sync() : async () => undefined));

@@ -12,6 +12,31 @@ export type WalCheckpointerOptions = {
   delayMs?: number;
   /** The thread failed: the store's connection checkpoints again itself (its wal_autocheckpoint), so the WAL cannot grow without end. */
   failed: (error: Error) => void;
+  /** Starting the WAL over under steady writes (see WalRestart); without it the WAL starts over only when writes pause. */
+  restart?: WalRestart;
+};
+
+/**
+ * The store's side of starting its WAL over. SQLite starts the WAL from its beginning when
+ * a write begins after a checkpoint copied every frame; under steady writes a checkpoint
+ * never catches up with them (frames are added while it copies), and the WAL grew by
+ * megabytes a second until the writes paused. A WAL that only grows costs every commit:
+ * each fsync also writes the file's new size to the file system's journal, and took twice
+ * as long as one that overwrites frames already in the file (ext4, under load). So once a
+ * checkpoint finds `afterFrames` frames in the WAL, the next one runs with the store's
+ * writes held: they queue (off the event loop) for that one checkpoint, which copies what
+ * was added since the last, and the first write after it starts the WAL over.
+ */
+/** Frames by default: about 4 MB of WAL (4 KB pages), where SQLite's own automatic checkpoint comes too. */
+export const WAL_RESTART_FRAMES = 1000;
+
+export type WalRestart = {
+  /** Frames in the WAL at which the next checkpoint holds the writes. */
+  afterFrames: number;
+  /** Holds the store's writes: they queue; resolves once none of them is on its way. */
+  hold: () => Promise<void>;
+  /** Lets the held writes go. */
+  release: () => void;
 };
 
 /**
@@ -33,11 +58,19 @@ export class WalCheckpointer {
   private running = false;
   private again = false;
   private stopped = false;
-  /** Checkpoints done, and the last one's figures (tests and diagnostics). */
+  /** The store's writes are held for the checkpoint on its way (see WalRestart). */
+  private holding = false;
+  /** Frames at which the next checkpoint holds the writes: further out after one that did not start the WAL over. */
+  private restartAt: number;
+  private lastLog = 0;
+  /** Checkpoints done, those run with the writes held, and the last one's figures (tests and diagnostics). */
   checkpoints = 0;
+  held = 0;
   last: CheckpointReply | undefined;
 
-  constructor(private readonly options: WalCheckpointerOptions) {}
+  constructor(private readonly options: WalCheckpointerOptions) {
+    this.restartAt = options.restart?.afterFrames ?? Infinity;
+  }
 
   /** The store's connection committed: a checkpoint follows shortly. */
   committed(): void {
@@ -56,6 +89,7 @@ export class WalCheckpointer {
     this.stopped = true;
     clearTimeout(this.timer);
     this.timer = undefined;
+    this.letGo();
     const worker = this.worker;
     this.worker = undefined;
     await worker?.terminate();
@@ -75,21 +109,61 @@ export class WalCheckpointer {
       resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 },
     });
     worker.unref();
-    worker.on('message', (reply: CheckpointReply) => {
-      this.running = false;
-      this.checkpoints += 1;
-      this.last = reply;
-      if ('error' in reply) return this.fail(new Error(`WAL checkpoint of ${this.options.path} failed: ${reply.error}`));
-      // Commits meanwhile, or frames a reader still needed: another checkpoint shortly.
-      if (this.again || reply.checkpointed < reply.log) this.committed();
-    });
+    worker.on('message', (reply: CheckpointReply) => this.replied(reply));
     worker.on('error', (error) => this.fail(error));
     worker.on('exit', (code) => this.fail(new Error(`the WAL checkpoint thread of ${this.options.path} stopped (exit code ${code})`)));
     return worker;
   }
 
+  private replied(reply: CheckpointReply): void {
+    this.running = false;
+    this.checkpoints += 1;
+    this.last = reply;
+    const wasHeld = this.letGo();
+    if ('error' in reply) return this.fail(new Error(`WAL checkpoint of ${this.options.path} failed: ${reply.error}`));
+    this.paceRestarts(reply, wasHeld);
+    if (!wasHeld && reply.log >= this.restartAt) return this.holdAndRun();
+    // Commits meanwhile, or frames a reader still needed: another checkpoint shortly.
+    if (this.again || reply.checkpointed < reply.log) this.committed();
+  }
+
+  /**
+   * The WAL only shrinks (in frames) when it started over. A held checkpoint after which it
+   * did not (a reader of another process still on the WAL) is tried again only once as many
+   * frames again were added, not at every checkpoint.
+   */
+  private paceRestarts(reply: { log: number }, wasHeld: boolean): void {
+    const afterFrames = this.options.restart?.afterFrames;
+    if (afterFrames === undefined) return;
+    if (reply.log < this.lastLog) this.restartAt = afterFrames;
+    else if (wasHeld) this.restartAt = reply.log + afterFrames;
+    this.lastLog = reply.log;
+  }
+
+  /** The next checkpoint, at once, with the store's writes held until it is done. */
+  private holdAndRun(): void {
+    const restart = this.options.restart!;
+    this.holding = true;
+    this.running = true;
+    this.again = false;
+    this.held += 1;
+    void restart.hold().then(() => {
+      if (this.stopped || !this.worker) return void this.letGo();
+      this.worker.postMessage('checkpoint');
+    });
+  }
+
+  /** Releases the store's writes if they are held; true if they were. */
+  private letGo(): boolean {
+    if (!this.holding) return false;
+    this.holding = false;
+    this.options.restart?.release();
+    return true;
+  }
+
   private fail(error: Error): void {
     if (this.stopped) return;
+    this.letGo();
     this.stopped = true;
     clearTimeout(this.timer);
     const worker = this.worker;
