@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 
 /**
@@ -61,7 +61,7 @@ const notModified = (res: Response): Response => {
 /** A weak ETag of a JSON answer: a hash of the JSON it is sent as. */
 export const hashEtag = (body: unknown): string => etagOf(JSON.stringify(body) ?? '');
 
-const etagOf = (json: string): string => `W/"${createHash('sha256').update(json).digest('base64url').slice(0, 27)}"`;
+const etagOf = (json: string): string => `W/"${hash('sha256', json, 'base64url').slice(0, 27)}"`;
 
 /**
  * If-None-Match against the current ETag (RFC 9110 §13.1.2): `*` matches any answer; else a

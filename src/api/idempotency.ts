@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { hash, randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { stringify as canonicalJson } from 'safe-stable-stringify';
@@ -228,4 +228,4 @@ const holdsPersonalFields = (value: unknown, depth = 0): boolean => {
   return Object.entries(value).some(([key, item]) => PERSONAL_ANSWER_FIELDS.has(key) || holdsPersonalFields(item, depth + 1));
 };
 
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+const sha256 = (text: string) => hash('sha256', text, 'hex');

@@ -26,10 +26,14 @@ export const startServer = (env: Record<string, string>, timeoutMs = 20_000, nod
       if (logs.length > 500) logs.splice(0, logs.length - 500);
     };
     createInterface({ input: child.stderr! }).on('line', keep);
+    let listening = false;
     createInterface({ input: child.stdout! }).on('line', (line) => {
       keep(line);
+      // Only until it listens: a server under load logs every request, and parsing each line cost the benchmarks' load generator.
+      if (listening) return;
       const entry = parse(line);
       if (entry?.msg === 'listening' && typeof entry.port === 'number') {
+        listening = true;
         clearTimeout(timer);
         resolve({ port: entry.port, url: `http://127.0.0.1:${entry.port}`, child, logs, exited });
       }

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { trackingNumberOf } from '../../domain/shipping/shipment.js';
 import { DuplicateKeyError, type Document, type ReadModelStore } from '../read-models/read-model-store.js';
 import type { BookingRequest, BookingResult, Carrier, CarrierReport, CarrierStatus } from './carrier.js';
@@ -121,4 +121,4 @@ const neverAnswers = (signal: AbortSignal | undefined): Promise<never> =>
     signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
   });
 
-const digestOf = (text: string) => createHash('sha256').update(text).digest('hex');
+const digestOf = (text: string) => hash('sha256', text, 'hex');

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Money } from '../../domain/shared/types.js';
 import { DuplicateKeyError, type Document, type ReadModelStore } from '../read-models/read-model-store.js';
 import type { ChargeRequest, ChargeResult, PaymentProvider, RefundRequest, TokenDescription } from './payment-provider.js';
@@ -107,4 +107,4 @@ const neverAnswers = (signal: AbortSignal | undefined): Promise<never> =>
     signal?.addEventListener('abort', () => reject(signal.reason), { once: true });
   });
 
-const digest = (text: string) => createHash('sha256').update(text).digest('hex').slice(0, 24);
+const digest = (text: string) => hash('sha256', text, 'hex').slice(0, 24);
