@@ -4,7 +4,7 @@ import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS, whileBusy } from '../sqlite-write-
 import { CrossProcessWake } from './cross-process-wake.js';
 import { LocalTail } from './local-tail.js';
 import { CommitThread } from './commit-thread.js';
-import { WAL_RESTART_FRAMES, WalCheckpointer } from '../wal/wal-checkpointer.js';
+import { WalCheckpointer, restartHolding } from '../wal/wal-checkpointer.js';
 import { GroupCommit } from './group-commit.js';
 import { commitAppends, type AppendOutcome, type AppendRequest } from './sqlite-commit.js';
 import { SCHEMA, fromColumns, prepareStatements, type Statements } from './sqlite-event-statements.js';
@@ -112,15 +112,8 @@ export class SqliteEventStore implements EventStore {
       ...(options.lockWaitMs !== undefined ? { lockWaitMs: options.lockWaitMs } : {}),
     }));
     // The commit thread's connection checkpoints as it commits, off the event loop already.
-    this.checkpointer =
-      !thread && isFile(options.path)
-        ? new WalCheckpointer({
-            path: options.path,
-            synchronous: 'FULL',
-            failed: () => this.checkpointHere(),
-            restart: { afterFrames: options.walRestartFrames ?? WAL_RESTART_FRAMES, hold: () => group.hold(), release: () => group.release() },
-          })
-        : undefined;
+    const restart = restartHolding(group, options.walRestartFrames);
+    this.checkpointer = !thread && isFile(options.path) ? new WalCheckpointer({ path: options.path, synchronous: 'FULL', failed: () => this.checkpointHere(), restart }) : undefined;
     if (this.checkpointer) this.db.pragma('wal_autocheckpoint = 0');
     this.elsewhere = new CrossProcessWake(
       { path: options.path, bell, pollMs: options.crossProcessPollMs },

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { DocumentIndex } from './document-index.js';
 import { EmbeddedCollection } from './embedded-collection.js';
 import { EmbeddedLoader } from './embedded-loader.js';
-import { WAL_RESTART_FRAMES, WalCheckpointer } from '../wal/wal-checkpointer.js';
+import { WalCheckpointer, restartHolding } from '../wal/wal-checkpointer.js';
 import { openSchema, STATEMENTS } from './embedded-statements.js';
 import type { Staging } from './embedded-staging.js';
 import { EmbeddedMemory } from './embedded-memory.js';
@@ -90,14 +90,8 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     // Without a WAL (a `:memory:` store) every commit stays as durable as it can be, and there is nothing to sync.
     if (wal) this.db.pragma('synchronous = NORMAL');
     // Checkpoints from a thread of its own, a moment after commits, not inside a commit on the event loop (see WalCheckpointer).
-    this.checkpointer = wal
-      ? new WalCheckpointer({
-          path: options.path,
-          synchronous: 'NORMAL',
-          failed: () => this.checkpointHere(),
-          restart: { afterFrames: options.walRestartFrames ?? WAL_RESTART_FRAMES, hold: () => this.lock.hold(), release: () => this.lock.release() },
-        })
-      : undefined;
+    const restart = restartHolding(this.lock, options.walRestartFrames);
+    this.checkpointer = wal ? new WalCheckpointer({ path: options.path, synchronous: 'NORMAL', failed: () => this.checkpointHere(), restart }) : undefined;
     if (this.checkpointer) this.db.pragma('wal_autocheckpoint = 0');
     this.durability = new WalSync(options.syncWal ?? (wal ? () => this.walFile.sync() : async () => undefined));
     this.sql = {

@@ -39,6 +39,13 @@ export type WalRestart = {
   release: () => void;
 };
 
+/** The restart of a store whose writes `writes` queues and can hold (GroupCommit, WriteLockQueue). */
+export const restartHolding = (writes: { hold(): Promise<void>; release(): void }, afterFrames = WAL_RESTART_FRAMES): WalRestart => ({
+  afterFrames,
+  hold: () => writes.hold(),
+  release: () => writes.release(),
+});
+
 /**
  * WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside the commit
  * that takes the WAL past 1000 pages, on the connection that commits: on the store's own
