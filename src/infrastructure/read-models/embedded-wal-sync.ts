@@ -62,7 +62,7 @@ export class WalSync {
    * started once they are all made: a tick, not a turn of the event loop. A turn would first
    * run every other callback of its poll phase (under load, the requests that came in), and
    * held each durable write about 3 ms more than its fdatasync took (the simulated provider's
-   * ledger write at 80 orders/s: 6.9-8.8 ms p50, 2.0-3.3 ms started on the tick).
+   * ledger write at 80 orders/s: 8.0-10.5 ms p50, 3.5-7.0 ms started on the tick).
    */
   private startSoon(): void {
     if (this.scheduled || this.inFlight) return;
