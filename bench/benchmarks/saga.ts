@@ -5,6 +5,7 @@ import { median, pairsOf, spread } from '../support/pairs.js';
 import { client, startShop, type Running } from '../support/processes.js';
 import { countOrderCosts, type OrderCosts } from '../support/saga-count.js';
 import { sagaFloorChains } from '../support/saga-floor.js';
+import { perOrder, usageOf } from '../support/process-usage.js';
 import { SagaLoad, type Window } from '../support/saga-load.js';
 import { SagaWatch } from '../support/saga-watch.js';
 import { setUpShop } from '../support/shop-load.js';
@@ -32,25 +33,28 @@ const BOUND_MS = 1000;
 const CUSTOMERS = 150;
 const PRODUCTS = 40;
 
-type Search = { rate: number; best: Window; windows: Window[]; appends: number[]; estimate: number };
+/** A window, with what its orders cost the shop (CPU and disk writes, per order; undefined without /proc). */
+type Measured = Window & { cost: Cost | undefined };
+type Cost = ReturnType<typeof perOrder>;
+type Search = { rate: number; best: Measured; windows: Measured[]; appends: number[]; estimate: number };
 
 export const sagaBenchmark = async ({ quick }: BenchOptions): Promise<Metric[]> => {
   const seconds = quick ? 3 : 8;
   const costs = await countOrderCosts(quick ? 10 : 30);
   console.error(`   per order: ${JSON.stringify(costs)}`);
-  const one = await withShop('1', (load) => searchAndLatency(load, seconds, quick, costs.criticalPathCommits));
-  const two = await withShop('2', (load) => searchAndLatency(load, seconds, quick));
+  const one = await withShop('1', (load, pid) => searchAndLatency(load, pid, seconds, quick, costs.criticalPathCommits));
+  const two = await withShop('2', (load, pid) => searchAndLatency(load, pid, seconds, quick));
   return [throughputMetric('orders_per_s', one.search, costs, quick), throughputMetric('orders_per_s_workers_2', two.search, costs, quick, one.search.rate), ...latencyMetrics(one.latency!, costs)];
 };
 
-const withShop = async <T>(workers: string, run: (load: SagaLoad) => Promise<T>): Promise<T> => {
+const withShop = async <T>(workers: string, run: (load: SagaLoad, pid: number) => Promise<T>): Promise<T> => {
   const shop = await startShop({ WORKERS: workers });
   let watch: SagaWatch | undefined;
   try {
     const { admin, products, tokens } = await setUpShop(shop.url, PRODUCTS, CUSTOMERS);
     await serving(shop, admin, Number(workers));
     watch = new SagaWatch(shop.dataDir);
-    return await run(new SagaLoad(shop.url, watch, products, tokens, BOUND_MS));
+    return await run(new SagaLoad(shop.url, watch, products, tokens, BOUND_MS), shop.server.child.pid!);
   } finally {
     watch?.close();
     await shop.stop();
@@ -58,30 +62,32 @@ const withShop = async <T>(workers: string, run: (load: SagaLoad) => Promise<T>)
 };
 
 /** The rate search, then (given the critical path's commit count) the latency at half the rate found. */
-const searchAndLatency = async (load: SagaLoad, seconds: number, quick: boolean, criticalPathCommits?: number) => {
-  const search = await searchRate(load, seconds, quick);
-  const latency = criticalPathCommits === undefined ? undefined : await measureLatency(load, search.rate / 2, criticalPathCommits, quick);
+const searchAndLatency = async (load: SagaLoad, pid: number, seconds: number, quick: boolean, criticalPathCommits?: number) => {
+  const search = await searchRate(load, pid, seconds, quick);
+  const latency = criticalPathCommits === undefined ? undefined : await measureLatency(load, pid, search.rate / 2, criticalPathCommits, quick);
   return { search, latency };
 };
 
 /** Step up by 1.3x from the closed-loop estimate until a window is not sustainable, then bisect. */
-const searchRate = async (load: SagaLoad, seconds: number, quick: boolean): Promise<Search> => {
+const searchRate = async (load: SagaLoad, pid: number, seconds: number, quick: boolean): Promise<Search> => {
   await load.closedLoop(16, 2); // every path compiled (the JIT) before anything is measured
   await load.drain();
   const estimate = await load.closedLoop(32, quick ? 3 : 5);
   await load.drain();
-  const windows: Window[] = [];
+  const windows: Measured[] = [];
   const appends: number[] = [];
   const trial = async (rate: number) => {
     appends.push(await appendDurableRate(quick ? 3000 : 6000));
-    const { latencies: _l, ...w } = await load.window(rate, seconds);
+    const before = usageOf(pid);
+    const { latencies: _l, ...measured } = await load.window(rate, seconds);
+    await load.drain(); // the window's orders have all ended (their shipments too)
+    const w: Measured = { ...measured, cost: perOrder(before, usageOf(pid), measured.confirmed) };
     windows.push(w);
-    console.error(`   ${round(rate)}/s offered: ${round(w.rate)}/s sent, p50 ${round(w.p50)} ms, p99 ${round(w.p99)} ms, late ${w.late}, ${w.sustainable ? 'sustainable' : 'not sustainable'}`);
-    await load.drain();
+    console.error(`   ${round(rate)}/s offered: ${round(w.rate)}/s sent, p50 ${round(w.p50)} ms, p99 ${round(w.p99)} ms, late ${w.late}, ${w.sustainable ? 'sustainable' : 'not sustainable'}${w.cost ? `, ${round(w.cost.cpuMs, 2)} ms CPU and ${round(w.cost.diskKb)} KB written per order` : ''}`);
     return w;
   };
-  let good: Window | undefined;
-  let bad: Window | undefined;
+  let good: Measured | undefined;
+  let bad: Measured | undefined;
   let rate = Math.max(5, estimate);
   for (let step = 0; step < 12 && !(good && bad); step += 1) {
     const w = await trial(rate);
@@ -99,21 +105,44 @@ const searchRate = async (load: SagaLoad, seconds: number, quick: boolean): Prom
   return { rate: good ? good.rate : 0, best, windows, appends, estimate };
 };
 
-type Latency = { all: ReturnType<typeof histogram>; floors: number[]; p50s: number[]; p99s: number[]; windows: Window[]; rate: number };
+type Latency = {
+  all: ReturnType<typeof histogram>;
+  floors: number[];
+  p50s: number[];
+  p99s: number[];
+  windows: Measured[];
+  rate: number;
+  /** Orders placed one at a time first: the latency and cost of the path itself, with no load. */
+  unloaded: { p50: number; orders: number; cost: Cost };
+};
 
-/** Latency windows at `rate`, each after a block of raw floor chains. */
-const measureLatency = async (load: SagaLoad, rate: number, commits: number, quick: boolean): Promise<Latency> => {
+/** Orders one at a time, then latency windows at `rate`, each after a block of raw floor chains. */
+const measureLatency = async (load: SagaLoad, pid: number, rate: number, commits: number, quick: boolean): Promise<Latency> => {
   const all = histogram();
-  const out: Latency = { all, floors: [], p50s: [], p99s: [], windows: [], rate };
+  const start = usageOf(pid);
+  const alone = await load.oneAtATime(quick ? 20 : 40);
+  const unloaded = { p50: median(alone), orders: alone.length, cost: perOrder(start, usageOf(pid), alone.length) };
+  const out: Latency = { all, floors: [], p50s: [], p99s: [], windows: [], rate, unloaded };
   for (let i = 0; i < 3; i += 1) {
     out.floors.push(median(sagaFloorChains(commits, quick ? 30 : 60)));
+    const before = usageOf(pid);
     const { latencies: _l, ...w } = await load.window(rate, quick ? 4 : 8, all);
-    out.windows.push(w);
+    await load.drain();
+    out.windows.push({ ...w, cost: perOrder(before, usageOf(pid), w.confirmed) });
     out.p50s.push(w.p50);
     out.p99s.push(w.p99);
-    await load.drain();
   }
   return out;
+};
+
+/** CPU ms and disk KB per order as params (none without /proc). */
+const costParams = (prefix: string, costs: readonly Cost[]): Record<string, number> => {
+  const known = costs.filter((c): c is NonNullable<Cost> => c !== undefined);
+  if (known.length === 0) return {};
+  return {
+    [`${prefix}cpu_ms_per_order`]: round(median(known.map((c) => c.cpuMs)), 2),
+    [`${prefix}disk_write_kb_per_order`]: round(median(known.map((c) => c.diskKb))),
+  };
 };
 
 const throughputMetric = (id: string, search: Search, costs: OrderCosts, quick: boolean, workers1?: number): Metric => {
@@ -144,6 +173,8 @@ const throughputMetric = (id: string, search: Search, costs: OrderCosts, quick: 
       event_store_commits_per_order_alone: round(costs.eventStoreCommits, 2),
       durable_read_model_writes_per_order: round(costs.durableReadModelWrites, 2),
       other_read_model_writes_per_order: round(costs.otherReadModelWrites, 2),
+      // What an order cost the shop's processes in the window at the rate found (all threads).
+      ...costParams('', [search.best.cost]),
       cores: availableParallelism(),
     },
   };
@@ -159,6 +190,12 @@ const latencyMetrics = (latency: Latency, costs: OrderCosts): Metric[] => {
     floor_spread_ms: spread(latency.floors),
     windows: latency.windows.length,
     not_confirmed: latency.windows.reduce((n, w) => n + w.late + w.failed + w.starved, 0),
+    ...costParams('', latency.windows.map((w) => w.cost)),
+    // The same path with nothing else in flight: how much of the ratio is the path itself, not load.
+    unloaded_p50_ms: round(latency.unloaded.p50, 2),
+    unloaded_ratio: round(latency.unloaded.p50 / floor, 2),
+    unloaded_orders: latency.unloaded.orders,
+    ...costParams('unloaded_', [latency.unloaded.cost]),
   };
   return [
     {

@@ -106,6 +106,22 @@ export class SagaLoad {
     return { offered: rate, sent, rate: sent / elapsed, confirmed: latencies.length, late, failed, starved, p50: at(50), p99: at(99), early, late4, sustainable, latencies };
   }
 
+  /**
+   * Orders one at a time, each once the last one's saga is over (nothing appended for 50 ms):
+   * checkout-to-confirmed with nothing else in flight. The ms of those confirmed.
+   */
+  async oneAtATime(count: number): Promise<number[]> {
+    const latencies: number[] = [];
+    for (let i = 0; i < count; i += 1) {
+      const token = this.ready.shift();
+      if (!token) break;
+      const ms = await this.order(token);
+      if (ms !== undefined) latencies.push(ms);
+      await this.drain(50);
+    }
+    return latencies;
+  }
+
   /** Waits until the shop has appended nothing for `quietMs` (a backlog left by an overloaded window has drained). */
   async drain(quietMs = 300, maxMs = 30_000): Promise<void> {
     const until = performance.now() + maxMs;
