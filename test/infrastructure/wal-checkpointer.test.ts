@@ -1,7 +1,10 @@
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
+import { execFile } from 'node:child_process';
 import { copyFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { v4 as uuid } from 'uuid';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
@@ -96,5 +99,20 @@ describe('WAL checkpoints off the event loop', () => {
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(failures).to.have.length(1);
     await checkpointer.close();
+  });
+
+  /** Runs test/support/checkpointer-exit.ts; fails if the process has not exited on its own within 5 s. */
+  const runUntilExit = async (mode: 'idle' | 'held'): Promise<string[]> => {
+    const script = fileURLToPath(new URL('../support/checkpointer-exit.js', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, [script, join(dir.path, `${mode}.db`), mode], { timeout: 5_000 });
+    return stdout.trim().split('\n');
+  };
+
+  it('does not keep the process alive once its checkpoint is done (a process that never closes its store still exits)', async () => {
+    expect(await runUntilExit('idle')).to.deep.equal(['checkpoints: 1']);
+  });
+
+  it('keeps the process alive while it holds the store\'s writes, until it lets them go', async () => {
+    expect(await runUntilExit('held')).to.deep.equal(['held', 'released']);
   });
 });

@@ -57,7 +57,8 @@ export const restartHolding = (writes: { hold(): Promise<void>; release(): void 
  * commits of that moment): it blocks neither the store's writes nor its reads, and the next
  * write starts the WAL over once every frame is copied. A crash at any point is SQLite's
  * ordinary recovery: the WAL holds every commit until a checkpoint has copied it.
- * The thread starts with the first checkpoint and never keeps the process alive.
+ * The thread starts with the first checkpoint and keeps the process alive only while it
+ * holds the store's writes (they wait for its reply).
  */
 export class WalCheckpointer {
   private worker: Worker | undefined;
@@ -115,10 +116,11 @@ export class WalCheckpointer {
       workerData: { path: this.options.path, synchronous: this.options.synchronous },
       resourceLimits: { maxOldGenerationSizeMb: 16, maxYoungGenerationSizeMb: 2 },
     });
-    worker.unref();
     worker.on('message', (reply: CheckpointReply) => this.replied(reply));
     worker.on('error', (error) => this.fail(error));
     worker.on('exit', (code) => this.fail(new Error(`the WAL checkpoint thread of ${this.options.path} stopped (exit code ${code})`)));
+    // After the listeners: a 'message' listener refs the worker's port again, and kept the process alive for good.
+    worker.unref();
     return worker;
   }
 
@@ -154,6 +156,8 @@ export class WalCheckpointer {
     this.running = true;
     this.again = false;
     this.held += 1;
+    // Writes wait for this checkpoint's reply: the process stays until they are let go (letGo unrefs it again).
+    this.worker?.ref();
     void restart.hold().then(() => {
       if (this.stopped || !this.worker) return void this.letGo();
       this.worker.postMessage('checkpoint');
@@ -164,6 +168,7 @@ export class WalCheckpointer {
   private letGo(): boolean {
     if (!this.holding) return false;
     this.holding = false;
+    this.worker?.unref();
     this.options.restart?.release();
     return true;
   }
