@@ -186,4 +186,31 @@ describe('Starting the WAL over under steady writes', function () {
     void lock.run(() => (now = true));
     expect(now).to.equal(true);
   });
+
+  it('read-model store: a close during a held checkpoint resolves only once the writes it let go are committed and synced', async () => {
+    let synced = 0;
+    // A WAL sync that takes a moment, as an fdatasync under load does.
+    const syncWal = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      synced += 1;
+    };
+    const store = new EmbeddedReadModelStore({ path: join(dir.path, 'close-held.db'), walRestartFrames: 1, syncWal });
+    const items = store.collection('items');
+    // Steady writes until one no longer runs at once: a checkpoint holds them.
+    let heldNow = false;
+    for (let n = 0; !heldNow; n += 1) {
+      await items.replaceOne({ _id: `i-${n % 5}` }, { _id: `i-${n % 5}`, n }, { upsert: true, durable: false });
+      await tick();
+      let ran = false;
+      const probe = store.write(() => (ran = true), { durable: false });
+      heldNow = !ran;
+      if (!heldNow) await probe;
+    }
+    let answered = false;
+    const held = items.insertOne({ _id: 'made while held' }).then(() => (answered = true));
+    await store.close();
+    expect(answered, 'the durable write let go by the close was answered before the close resolved').to.equal(true);
+    expect(synced).to.be.at.least(1);
+    await held;
+  });
 });

@@ -202,8 +202,9 @@ export class EmbeddedReadModelStore implements ReadModelStore {
 
   async close(): Promise<void> {
     await this.loader.close();
-    await this.durability.settled();
+    // First: it lets go of the writes a checkpoint holds, which commit meanwhile and are synced below (after it, they were not).
     await this.checkpointer?.close();
+    await this.durability.settled();
     if (this.db.open) this.db.close();
     await this.walFile.close();
   }
