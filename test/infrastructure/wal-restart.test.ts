@@ -160,6 +160,39 @@ describe('Starting the WAL over under steady writes', function () {
     await group.close();
   });
 
+  it('group commit: a hold asked for while it closes holds nothing, and the close still answers every queued append', async () => {
+    let finishFirst!: () => void;
+    const first = new Promise<void>((resolve) => (finishFirst = resolve));
+    let commits = 0;
+    const group = new GroupCommit({
+      commit: async (requests: AppendRequest[]): Promise<AppendOutcome[]> => {
+        if ((commits += 1) === 1) await first;
+        return requests.map(() => ({ ok: { nextExpectedRevision: 0, position: 0, repeated: false } }));
+      },
+      committed: () => undefined,
+      answered: () => undefined,
+      maxBatch: 100,
+    });
+    const request = (streamName: string): AppendRequest => ({ streamName, expected: 'any', events: [{ id: uuid(), type: 'T', data: '{}', metadata: '{}' }] });
+    const appends = [group.append(request('a'))];
+    await tick();
+    appends.push(group.append(request('b')));
+    let closed = false;
+    const closing = group.close().then(() => (closed = true));
+    const holding = group.hold(); // a checkpoint's hold, while the close waits for the batch on its way
+    finishFirst();
+    await holding;
+    try {
+      // Before, the close looped on the held queue in microtasks for good: no timer or I/O ran again.
+      for (let i = 0; i < 1_000 && !closed; i += 1) await Promise.resolve();
+      expect(closed, 'closed without waiting for a release').to.equal(true);
+    } finally {
+      group.release();
+    }
+    await closing;
+    await Promise.all(appends);
+  });
+
   it('write lock queue: hold() waits for the writes queued before it; those after it wait for release()', async () => {
     const lock = new WriteLockQueue();
     const done: string[] = [];

@@ -62,6 +62,8 @@ export class GroupCommit {
    * no timer and with nothing of the event loop held. Resolves once none is on its way.
    */
   hold(): Promise<void> {
+    // A closing queue is written out now: held, its close would loop on the queue until the release.
+    if (this.closing) return Promise.resolve();
     this.held = true;
     return this.committing ?? Promise.resolve();
   }
