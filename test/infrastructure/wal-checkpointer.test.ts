@@ -101,6 +101,21 @@ describe('WAL checkpoints off the event loop', () => {
     await checkpointer.close();
   });
 
+  it('does nothing with a checkpoint reply that comes after it was closed (no hold of the writes, no checkpoint after it)', async () => {
+    const holds: string[] = [];
+    const failures: Error[] = [];
+    const restart = { afterFrames: 10, hold: async () => void holds.push('hold'), release: () => void holds.push('release') };
+    const checkpointer = new WalCheckpointer({ path: join(dir.path, 'late.db'), synchronous: 'NORMAL', delayMs: 1, failed: (error) => failures.push(error), restart });
+    await checkpointer.close();
+    // As the thread's 'message' listener would call it: a reply already on its way when close() terminated the thread.
+    const late = checkpointer as unknown as { replied(reply: { busy: number; log: number; checkpointed: number } | { error: string }): void };
+    late.replied({ busy: 0, log: 50, checkpointed: 40 });
+    late.replied({ error: 'SQLITE_MISUSE' });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(holds).to.deep.equal([]);
+    expect(failures).to.deep.equal([]);
+  });
+
   /** Runs test/support/checkpointer-exit.ts; fails if the process has not exited on its own within 5 s. */
   const runUntilExit = async (mode: 'idle' | 'held'): Promise<string[]> => {
     const script = fileURLToPath(new URL('../support/checkpointer-exit.js', import.meta.url));

@@ -51,7 +51,6 @@ export class CommitThread {
       // It holds a batch of events at a time: a small heap keeps the process's memory down.
       resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 },
     });
-    worker.unref();
     worker.on('message', ({ id, outcomes, failure }: CommitReply) => {
       const waiter = this.take(id);
       if (!waiter) return;
@@ -65,6 +64,8 @@ export class CommitThread {
     };
     worker.on('error', failAll);
     worker.on('exit', (code) => failAll(new Error(`the event store's commit thread stopped (exit code ${code})`)));
+    // After the listeners: a 'message' listener refs the worker's port again (the batches ref it while they wait).
+    worker.unref();
     return worker;
   }
 

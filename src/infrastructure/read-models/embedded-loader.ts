@@ -51,7 +51,6 @@ export class EmbeddedLoader {
       // It holds a batch or two of JSON at a time: a small heap keeps the process's memory down.
       resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 },
     });
-    worker.unref();
     worker.on('message', ({ id, error }: LoadReply) => this.settle(id, error === undefined ? undefined : new Error(`loading documents failed: ${error}`)));
     const failAll = (error: Error) => {
       if (this.worker === worker) this.worker = undefined;
@@ -59,6 +58,8 @@ export class EmbeddedLoader {
     };
     worker.on('error', failAll);
     worker.on('exit', (code) => failAll(new Error(`the loader thread stopped (exit code ${code})`)));
+    // After the listeners: a 'message' listener refs the worker's port again (the batches ref it while they wait).
+    worker.unref();
     return worker;
   }
 

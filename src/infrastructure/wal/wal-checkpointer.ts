@@ -129,6 +129,8 @@ export class WalCheckpointer {
     this.checkpoints += 1;
     this.last = reply;
     const wasHeld = this.letGo();
+    // A reply can still come after close() (terminate() does not stop one on its way): it starts nothing.
+    if (this.stopped) return;
     if ('error' in reply) return this.fail(new Error(`WAL checkpoint of ${this.options.path} failed: ${reply.error}`));
     this.paceRestarts(reply, wasHeld);
     if (!wasHeld && reply.log >= this.restartAt) return this.holdAndRun();
