@@ -93,9 +93,21 @@ export class SessionPositions {
       if (!write) return send(body);
       this.keep(write.principal, write.position)
         .catch((error: unknown) => this.logger?.warn({ err: error, reqId: res.req.id }, 'could not keep the position of a write for read-your-writes'))
-        .finally(() => send(body));
+        .then(() => send(body))
+        .catch((error: unknown) => this.notSent(res, error));
       return res;
     };
+  }
+
+  /**
+   * The answer failed to leave after its wait (a body that is not JSON, an answer already
+   * sent): to the error handlers, as a throw of res.json would have gone, or logged and the
+   * connection closed once headers are out. Never a rejection nobody handles: that stops the process.
+   */
+  private notSent(res: Response, error: unknown): void {
+    if (!res.headersSent && res.req.next) return res.req.next(error);
+    this.logger?.error({ err: error, reqId: res.req.id }, 'could not send the answer of a write');
+    res.destroy();
   }
 
   /**

@@ -53,4 +53,34 @@ describe('Session positions (read-your-writes)', () => {
     );
     expect(answers.map((a) => a.sent)).to.deep.equal([[{ answer: 0 }], [{ answer: 1 }], [{ answer: 2 }]]);
   });
+
+  it('hands an answer that fails to leave after its wait to the error handlers, with no rejection left unhandled', async () => {
+    const store = { collection: () => ({}), bulkWrite: async () => undefined } as unknown as ReadModelStore;
+    const sessions = new SessionPositions({ waitFor: async () => true }, 1000, store);
+    const failure = new TypeError('Do not know how to serialize a BigInt');
+    const handled: unknown[] = [];
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const res = {
+        req: { principal: { customerId: 'a', role: 'customer' }, id: 'req-a', next: (error: unknown) => void handled.push(error) },
+        locals: {},
+        headersSent: false,
+        set: () => res,
+        json: () => {
+          throw failure;
+        },
+      } as unknown as Response;
+      await sessions.middleware()({ method: 'POST' } as Request, res, () => undefined);
+      sessions.wrote(res, 7);
+      res.json({ total: 1n });
+      for (let turn = 0; turn < 5 && handled.length === 0; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(handled).to.deep.equal([failure]);
+      expect(unhandled).to.deep.equal([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });
