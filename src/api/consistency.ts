@@ -1,6 +1,7 @@
 import type { RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { LruCache } from '../infrastructure/lru-cache.js';
+import { answerAfter } from './deferred-answer.js';
 import type { Document, ReadModelCollection, ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { ValidationError } from '../domain/shared/errors.js';
 
@@ -91,23 +92,12 @@ export class SessionPositions {
     res.json = (body: unknown) => {
       const write = res.locals.sessionPosition;
       if (!write) return send(body);
-      this.keep(write.principal, write.position)
-        .catch((error: unknown) => this.logger?.warn({ err: error, reqId: res.req.id }, 'could not keep the position of a write for read-your-writes'))
-        .then(() => send(body))
-        .catch((error: unknown) => this.notSent(res, error));
+      const kept = this.keep(write.principal, write.position).catch((error: unknown) =>
+        this.logger?.warn({ err: error, reqId: res.req.id }, 'could not keep the position of a write for read-your-writes'),
+      );
+      answerAfter(res, kept, () => send(body), this.logger);
       return res;
     };
-  }
-
-  /**
-   * The answer failed to leave after its wait (a body that is not JSON, an answer already
-   * sent): to the error handlers, as a throw of res.json would have gone, or logged and the
-   * connection closed once headers are out. Never a rejection nobody handles: that stops the process.
-   */
-  private notSent(res: Response, error: unknown): void {
-    if (!res.headersSent && res.req.next) return res.req.next(error);
-    this.logger?.error({ err: error, reqId: res.req.id }, 'could not send the answer of a write');
-    res.destroy();
   }
 
   /**

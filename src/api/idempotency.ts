@@ -6,6 +6,7 @@ import { KeyedLock } from '../commands/keyed-lock.js';
 import { ValidationError } from '../domain/shared/errors.js';
 import { DuplicateKeyError, type Document, type ReadModelCollection, type ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { problem, sendProblem } from './problems.js';
+import { answerAfter } from './deferred-answer.js';
 
 /**
  * `Idempotency-Key` on POST routes, as the common contract has it (the IETF draft
@@ -155,7 +156,7 @@ export class IdempotencyKeys {
         answered = true;
         // Nothing kept: the key is given back, and a repeat waiting for it (here or in another process) runs.
         const kept = res.req.executing && isFinal(res.statusCode, body) ? this.store(res, id, fingerprint, body) : giveBack();
-        void kept.finally(() => send(body));
+        answerAfter(res, kept, () => send(body), this.logger);
         return res;
       };
       next();

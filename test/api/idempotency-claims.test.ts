@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import express, { type Express } from 'express';
 import { join } from 'node:path';
+import { pino } from 'pino';
 import request from 'supertest';
 import { executionStarted, IdempotencyKeys } from '../../src/api/idempotency.js';
 import { errorHandler } from '../../src/api/problems.js';
@@ -76,5 +77,26 @@ describe('Idempotency-Key claims shared by processes', () => {
     expect(runs).to.deep.equal(['a', 'b']);
     revive();
     await stalled;
+  });
+
+  it('hands a kept answer that then fails to leave (a body that is not JSON) to the error handlers: a 500 problem, no rejection left unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const app = express().use(express.json());
+      app.use(new IdempotencyKeys(store).middleware());
+      app.post('/things', (req, res) => {
+        executionStarted(req);
+        res.status(201).json({ total: 10n });
+      });
+      app.use(errorHandler(pino({ level: 'silent' })));
+      const res = await post(app, { n: 1 });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect([res.status, res.headers['content-type']]).to.deep.equal([500, 'application/problem+json; charset=utf-8']);
+      expect(unhandled).to.deep.equal([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
   });
 });
