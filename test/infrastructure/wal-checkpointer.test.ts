@@ -116,6 +116,34 @@ describe('WAL checkpoints off the event loop', () => {
     expect(failures).to.deep.equal([]);
   });
 
+  it('runs the held checkpoint and lets the writes go even when the batch it waited for failed (hold() rejected)', async () => {
+    const path = join(dir.path, 'failed-batch.db');
+    const db = new Database(path);
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0');
+    db.exec('CREATE TABLE t (x TEXT)');
+    for (let i = 0; i < 20; i += 1) db.prepare('INSERT INTO t VALUES (?)').run('x'.repeat(3000));
+    const calls: string[] = [];
+    const restart = {
+      afterFrames: 5,
+      hold: async () => {
+        calls.push('hold');
+        throw new Error('the batch on its way failed');
+      },
+      release: () => void calls.push('release'),
+    };
+    const checkpointer = new WalCheckpointer({ path, synchronous: 'NORMAL', delayMs: 1, failed: (error) => calls.push(`failed: ${error.message}`), restart });
+    try {
+      checkpointer.committed();
+      await eventually(() => (calls.includes('release') ? true : undefined), 5_000);
+      expect(calls).to.deep.equal(['hold', 'release']);
+      expect(checkpointer.checkpoints).to.equal(2);
+    } finally {
+      await checkpointer.close();
+      db.close();
+    }
+  });
+
   /** Runs test/support/checkpointer-exit.ts; fails if the process has not exited on its own within 5 s. */
   const runUntilExit = async (mode: 'idle' | 'held'): Promise<string[]> => {
     const script = fileURLToPath(new URL('../support/checkpointer-exit.js', import.meta.url));

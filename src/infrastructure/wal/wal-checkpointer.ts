@@ -160,10 +160,13 @@ export class WalCheckpointer {
     this.held += 1;
     // Writes wait for this checkpoint's reply: the process stays until they are let go (letGo unrefs it again).
     this.worker?.ref();
-    void restart.hold().then(() => {
+    const checkpoint = () => {
       if (this.stopped || !this.worker) return void this.letGo();
       this.worker.postMessage('checkpoint');
-    });
+    };
+    // However the batch on its way ended (hold() waits for it, and rejects if it failed), none is
+    // on its way now: the checkpoint runs, and its reply lets the writes go. Else they stayed held.
+    void restart.hold().then(checkpoint, checkpoint);
   }
 
   /** Releases the store's writes if they are held; true if they were. */
