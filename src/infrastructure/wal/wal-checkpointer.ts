@@ -164,7 +164,7 @@ export class WalCheckpointer {
       if (this.stopped || !this.worker) return void this.letGo();
       this.worker.postMessage('checkpoint');
     };
-    // However the batch on its way ended (hold() waits for it, and rejects if it failed), none is
+    // However the wait for the batch on its way ended (hold() rejects if answering it threw), none is
     // on its way now: the checkpoint runs, and its reply lets the writes go. Else they stayed held.
     void restart.hold().then(checkpoint, checkpoint);
   }
