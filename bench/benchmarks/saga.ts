@@ -81,7 +81,7 @@ const searchRate = async (load: SagaLoad, pid: number, seconds: number, quick: b
     const before = usageOf(pid);
     const { latencies: _l, ...measured } = await load.window(rate, seconds);
     await load.drain(); // the window's orders have all ended (their shipments too)
-    const w: Measured = { ...measured, cost: perOrder(before, usageOf(pid), measured.confirmed) };
+    const w: Measured = { ...measured, cost: perOrder(before, usageOf(pid), measured.sent) };
     windows.push(w);
     console.error(`   ${round(rate)}/s offered: ${round(w.rate)}/s sent, p50 ${round(w.p50)} ms, p99 ${round(w.p99)} ms, late ${w.late}, ${w.sustainable ? 'sustainable' : 'not sustainable'}${w.cost ? `, ${round(w.cost.cpuMs, 2)} ms CPU and ${round(w.cost.diskKb)} KB written per order` : ''}`);
     return w;
@@ -120,15 +120,16 @@ type Latency = {
 const measureLatency = async (load: SagaLoad, pid: number, rate: number, commits: number, quick: boolean): Promise<Latency> => {
   const all = histogram();
   const start = usageOf(pid);
-  const alone = await load.oneAtATime(quick ? 20 : 40);
-  const unloaded = { p50: median(alone), orders: alone.length, cost: perOrder(start, usageOf(pid), alone.length) };
+  const placed = quick ? 20 : 40;
+  const alone = await load.oneAtATime(placed);
+  const unloaded = { p50: median(alone), orders: alone.length, cost: perOrder(start, usageOf(pid), placed) };
   const out: Latency = { all, floors: [], p50s: [], p99s: [], windows: [], rate, unloaded };
   for (let i = 0; i < 3; i += 1) {
     out.floors.push(median(sagaFloorChains(commits, quick ? 30 : 60)));
     const before = usageOf(pid);
     const { latencies: _l, ...w } = await load.window(rate, quick ? 4 : 8, all);
     await load.drain();
-    out.windows.push({ ...w, cost: perOrder(before, usageOf(pid), w.confirmed) });
+    out.windows.push({ ...w, cost: perOrder(before, usageOf(pid), w.sent) });
     out.p50s.push(w.p50);
     out.p99s.push(w.p99);
   }
