@@ -132,6 +132,9 @@ export class WalCheckpointer {
     // A reply can still come after close() (terminate() does not stop one on its way): it starts nothing.
     if (this.stopped) return;
     if ('error' in reply) return this.fail(new Error(`WAL checkpoint of ${this.options.path} failed: ${reply.error}`));
+    // Another process was checkpointing (busy, -1 frames): nothing is known of the WAL, so the
+    // restarts' pacing is left as it was (it read as a WAL started over, and undid the spacing).
+    if (reply.log < 0) return void (this.again && this.committed());
     this.paceRestarts(reply, wasHeld);
     if (!wasHeld && reply.log >= this.restartAt) return this.holdAndRun();
     // Commits meanwhile, or frames a reader still needed: another checkpoint shortly.
