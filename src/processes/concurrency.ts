@@ -23,16 +23,26 @@ export const groupBy = <T>(items: T[], key: (item: T) => string): Map<string, T[
   return groups;
 };
 
-/** Maps with at most `limit` promises in flight; results keep the input order. */
+/**
+ * Maps with at most `limit` promises in flight; results keep the input order. After a failure
+ * no item is started, and the first failure is thrown once those in flight have settled: a
+ * retry of the whole (a saga runner's batch) never runs beside work of the attempt before it.
+ */
 export const inParallel = async <T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> => {
   const results = new Array<R>(items.length);
   let next = 0;
+  let failure: { reason: unknown } | undefined;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && !failure) {
       const i = next++;
-      results[i] = await fn(items[i]!);
+      try {
+        results[i] = await fn(items[i]!);
+      } catch (reason) {
+        failure ??= { reason };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.reason;
   return results;
 };
