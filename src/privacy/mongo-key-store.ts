@@ -1,4 +1,4 @@
-import { Binary, MongoServerError, type Collection, type Db } from 'mongodb';
+import { Binary, MongoBulkWriteError, MongoServerError, type Collection, type Db } from 'mongodb';
 import type { KeyState, KeyStore } from './key-store.js';
 import { newDataKey } from './sealing.js';
 
@@ -34,7 +34,7 @@ export class MongoKeyStore implements KeyStore {
       // Two upserts of one id racing may both insert: the server refuses the second with a
       // duplicate key error, and the document the first wrote is the one both then read.
       await this.collection.bulkWrite(upserts, { ordered: false, writeConcern: { w: 'majority', journal: true } }).catch((error: unknown) => {
-        if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY) && !isDuplicateOnly(error)) throw error;
+        if (!duplicatesOnly(error)) throw error;
       });
       states = await this.read(ids);
     }
@@ -61,9 +61,17 @@ export class MongoKeyStore implements KeyStore {
   }
 }
 
-/** A bulk write whose every error is a duplicate key (concurrent upserts of the same ids). */
-const isDuplicateOnly = (error: unknown): boolean => {
-  const writeErrors = (error as { writeErrors?: { code?: number }[] | { code?: number } } | null)?.writeErrors;
-  const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
-  return list.length > 0 && list.every((e) => e.code === DUPLICATE_KEY);
+/**
+ * A bulk write that failed only on duplicate keys (concurrent upserts of the same ids): every
+ * other write went through, durably. The driver's MongoBulkWriteError takes the code of the
+ * first write error alone, and reports a write-concern error only in its result when there are
+ * write errors too (mongodb lib/bulk/common.js, handleWriteError): its code being E11000 says
+ * neither that the other writes are in nor that they are majority-written.
+ */
+const duplicatesOnly = (error: unknown): boolean => {
+  if (error instanceof MongoBulkWriteError) {
+    const writeErrors = [error.writeErrors].flat();
+    return writeErrors.length > 0 && writeErrors.every((e) => e.code === DUPLICATE_KEY) && error.result?.getWriteConcernError() === undefined;
+  }
+  return error instanceof MongoServerError && error.code === DUPLICATE_KEY;
 };

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { MongoClient } from 'mongodb';
+import { Binary, MongoBulkWriteError, MongoClient, type BulkWriteResult, type Db, type WriteConcernError, type WriteError } from 'mongodb';
 import { MongoKeyStore } from '../../src/privacy/mongo-key-store.js';
 import { SqliteKeyStore } from '../../src/privacy/sqlite-key-store.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -52,6 +52,42 @@ describe('SQLite key store (keys.db)', () => {
     },
   );
 }
+
+describe('MongoDB key store, creating keys (a faked driver)', () => {
+  const KEY = Buffer.alloc(32, 7);
+  /** What the driver throws from an unordered bulk write: the first write error's code, every write error, the result. */
+  const bulkError = (codes: number[], writeConcernError?: { code: number; errmsg: string }) =>
+    new MongoBulkWriteError(
+      {
+        message: 'write failed',
+        code: codes[0]!,
+        writeErrors: codes.map((code, index) => ({ code, index, errmsg: code === 11000 ? 'E11000 duplicate key error' : 'failed' })) as unknown as WriteError[],
+      },
+      { getWriteConcernError: () => writeConcernError as WriteConcernError | undefined } as unknown as BulkWriteResult,
+    );
+  /** A database whose bulk write fails with `error`, while another process's key for profile-a is there to read. */
+  const storeFailingWith = (error: Error) => {
+    const collection = {
+      bulkWrite: async () => Promise.reject(error),
+      find: () => ({ toArray: async () => [{ _id: 'profile-a', key: new Binary(KEY), createdAt: '2026-12-03T10:00:00.000Z' }] }),
+    };
+    return new MongoKeyStore({ collection: () => collection } as unknown as Db);
+  };
+
+  it('reads the keys another process created meanwhile when every failed upsert was a duplicate key', async () => {
+    const keys = await storeFailingWith(bulkError([11000])).keys(['profile-a'], { create: true });
+    expect(keys.get('profile-a')).to.deep.equal({ key: KEY });
+  });
+
+  it('fails when another upsert failed too, or the writes were not majority-written: keys may be missing or not durable', async () => {
+    for (const error of [bulkError([11000, 121]), bulkError([11000], { code: 64, errmsg: 'waiting for replication timed out' })]) {
+      const failure = await storeFailingWith(error)
+        .keys(['profile-a', 'profile-b'], { create: true })
+        .then(() => undefined, (reason: unknown) => reason);
+      expect(failure).to.equal(error);
+    }
+  });
+});
 
 // The production adapter runs the same contract against a real server when MONGODB_URL is set.
 if (process.env.MONGODB_URL) {
