@@ -20,7 +20,7 @@ import {
   duplicateKeyOf,
   keyOfMessage,
 } from '../../src/infrastructure/read-models/mongo-read-model-store.js';
-import { serverFilter } from '../../src/infrastructure/read-models/mongo-filter.js';
+import { serverFilter, serverPipeline } from '../../src/infrastructure/read-models/mongo-filter.js';
 import { connectFailure, redacted, serverTooOld, transactionsUnavailable } from '../../src/infrastructure/read-models/mongo-server.js';
 import type { Document, WriteOperation } from '../../src/infrastructure/read-models/read-model-store.js';
 import { readModelStoreContract } from './read-model-store.contract.js';
@@ -237,6 +237,7 @@ describe('MongoDB adapter mapping', () => {
       const fake = {
         collectionName: 'jobs',
         find: record('find', { toArray: async () => [] }),
+        aggregate: record('aggregate', { toArray: async () => [] }),
         findOne: record('findOne', Promise.resolve(null)),
         countDocuments: record('countDocuments', Promise.resolve(0)),
         replaceOne: record('replaceOne', updated),
@@ -259,6 +260,7 @@ describe('MongoDB adapter mapping', () => {
       await collection.updateMany({ $and: [{ claim: undefined }] }, { $set: { done: true } });
       await collection.deleteOne(claimed);
       await collection.deleteMany({ claim: { $not: { $eq: undefined } } });
+      await collection.aggregate([{ $match: claimed }, { $facet: { rest: [{ $match: { owner: undefined } }], all: [{ $count: 'n' }] } }]);
       const sent = { _id: 'j1', claim: null };
       expect(filters).to.deep.equal([
         ['find', sent],
@@ -269,12 +271,15 @@ describe('MongoDB adapter mapping', () => {
         ['updateMany', { $and: [{ claim: null }] }],
         ['deleteOne', sent],
         ['deleteMany', { claim: { $not: { $eq: null } } }],
+        ['aggregate', [{ $match: sent }, { $facet: { rest: [{ $match: { owner: null } }], all: [{ $count: 'n' }] } }]],
       ]);
     });
 
     it('leaves values, whole documents compared, arrays of values and $expr as they are', () => {
       const filter = { _id: { $in: ['a', undefined] }, address: { city: undefined }, $expr: { $eq: ['$a', undefined] }, n: 1 };
       expect(serverFilter(filter)).to.equal(filter);
+      const pipeline = [{ $match: { n: 1 } }, { $facet: { all: [{ $count: 'n' }] } }, { $project: { gone: undefined } }];
+      expect(serverPipeline(pipeline)).to.equal(pipeline);
     });
 
     it('maps the filters of bulk writes too', () => {

@@ -128,6 +128,11 @@ export const readModelStoreContract = (
         expect(await ids({ $or: [{ views: { $ne: undefined } }, { _id: 'p4' }] })).to.deep.equal(['p1', 'p4']);
         expect(await products.countDocuments({ _id: undefined })).to.equal(0);
         expect(await products.findOne({ _id: 'p1', views: undefined })).to.equal(null);
+        const matched = await products.aggregate<{ ids: Array<{ _id: string }> }>([
+          { $match: { brand: 'Acme', views: undefined } },
+          { $facet: { ids: [{ $match: { stock: { $ne: undefined } } }, { $project: { _id: 1 } }] } },
+        ]);
+        expect(matched).to.deep.equal([{ ids: [{ _id: 'p3' }] }]);
         // A conditional write whose condition is undefined (a claim not set) leaves a document that does not meet it alone.
         expect(await products.updateOne({ _id: 'p1', views: undefined }, { $set: { name: 'taken' } })).to.deep.equal({ matchedCount: 0, modifiedCount: 0, upsertedId: null });
         expect(await products.deleteOne({ _id: 'p1', views: undefined })).to.deep.equal({ deletedCount: 0 });

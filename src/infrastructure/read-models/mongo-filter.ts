@@ -9,7 +9,8 @@ import type { Filter } from './read-model-store.js';
  * `deleteOne({ _id, claim })` whose claim is undefined would delete the document whoever holds
  * it. The embedded store compares a field with undefined as with null (missing or null), so
  * undefined becomes null here: in field conditions, in operator objects (`$ne`, `$eq`, `$not`,
- * `$elemMatch`) and in the filters of `$and`, `$or` and `$nor`. Arrays of values (`$in`) and
+ * `$elemMatch`) and in the filters of `$and`, `$or` and `$nor`, in reads, writes, bulk writes and the
+ * `$match` stages of aggregations (in `$facet` too). Arrays of values (`$in`) and
  * `$expr` are sent as they are (the serializer writes an undefined array element as null).
  */
 export const serverFilter = (filter: Filter): Filter => {
@@ -53,4 +54,32 @@ export const serverModel = <M extends object>(model: M): M => {
     return filter === operation.filter ? model : ({ ...model, [kind]: { ...operation, filter } } as M);
   }
   return model;
+};
+
+type Stage = Record<string, unknown>;
+
+/** An aggregation with the filters of its `$match` stages (those in `$facet` too) as serverFilter sends them. */
+export const serverPipeline = (pipeline: Stage[]): Stage[] => {
+  const mapped = pipeline.map(serverStage);
+  return mapped.some((stage, i) => stage !== pipeline[i]) ? mapped : pipeline;
+};
+
+const serverStage = (stage: Stage): Stage => {
+  const { $match: match, $facet: facet } = stage;
+  if (isPlainObject(match)) {
+    const filter = serverFilter(match);
+    return filter === match ? stage : { ...stage, $match: filter };
+  }
+  if (isPlainObject(facet)) {
+    let changed = false;
+    const pipelines = Object.fromEntries(
+      Object.entries(facet).map(([name, inner]) => {
+        const sent = Array.isArray(inner) ? serverPipeline(inner as Stage[]) : inner;
+        changed ||= sent !== inner;
+        return [name, sent];
+      }),
+    );
+    return changed ? { ...stage, $facet: pipelines } : stage;
+  }
+  return stage;
 };

@@ -25,7 +25,7 @@ import {
   type UpdateResult,
   type WriteOperation,
 } from './read-model-store.js';
-import { serverFilter, serverModel } from './mongo-filter.js';
+import { serverFilter, serverModel, serverPipeline } from './mongo-filter.js';
 import { connectFailure, helloOf, redacted, serverTooOld, transactionsUnavailable } from './mongo-server.js';
 
 /**
@@ -185,7 +185,7 @@ export class MongoReadModelCollection<T extends Document> implements ReadModelCo
   }
 
   async aggregate<R = Document>(pipeline: Record<string, unknown>[]): Promise<R[]> {
-    return (await this.collection.aggregate(pipeline, SPILL).toArray()) as R[];
+    return (await this.collection.aggregate(serverPipeline(pipeline), SPILL).toArray()) as R[];
   }
 
   async insertOne(document: T): Promise<void> {
