@@ -65,14 +65,50 @@ describe('MongoDB key store, creating keys (a faked driver)', () => {
       },
       { getWriteConcernError: () => writeConcernError as WriteConcernError | undefined } as unknown as BulkWriteResult,
     );
-  /** A database whose bulk write fails with `error`, while another process's key for profile-a is there to read. */
-  const storeFailingWith = (error: Error) => {
+  /**
+   * A database whose bulk write answers `outcome` (an error to throw, or nothing), where a key
+   * for profile-a shows from the second read on (another process created it meanwhile);
+   * `calls` records each call's session and the sessions opened.
+   */
+  const storeAnswering = (outcome?: Error) => {
+    const calls: Array<[string, unknown]> = [];
+    let reads = 0;
     const collection = {
-      bulkWrite: async () => Promise.reject(error),
-      find: () => ({ toArray: async () => [{ _id: 'profile-a', key: new Binary(KEY), createdAt: '2026-12-03T10:00:00.000Z' }] }),
+      bulkWrite: async (_models: unknown, options: { session?: unknown }) => {
+        calls.push(['bulkWrite', options.session]);
+        if (outcome) throw outcome;
+        return {};
+      },
+      find: (_filter: unknown, options: { session?: unknown; readConcern?: unknown }) => {
+        calls.push(['find', options.session]);
+        const found = reads++ === 0 ? [] : [{ _id: 'profile-a', key: new Binary(KEY), createdAt: '2026-12-03T10:00:00.000Z' }];
+        return { toArray: async () => found };
+      },
     };
-    return new MongoKeyStore({ collection: () => collection } as unknown as Db);
+    const client = {
+      withSession: async (options: unknown, run: (session: unknown) => Promise<unknown>) => {
+        const session = { options };
+        calls.push(['withSession', session]);
+        return run(session);
+      },
+    };
+    return { calls, store: new MongoKeyStore({ collection: () => collection, client } as unknown as Db) };
   };
+  const storeFailingWith = (error: Error) => storeAnswering(error).store;
+
+  it('reads the keys it creates in the causally consistent session it wrote them in (the read waits for the write)', async () => {
+    const { calls, store } = storeAnswering();
+    expect((await store.keys(['profile-a'], { create: true })).get('profile-a')).to.deep.equal({ key: KEY });
+    const session = calls.find(([call]) => call === 'withSession')?.[1];
+    expect(session).to.deep.equal({ options: { causalConsistency: true } });
+    // The first read, which finds what is missing, needs no session; the write and the read after it share one.
+    expect(calls).to.deep.equal([
+      ['find', undefined],
+      ['withSession', session],
+      ['bulkWrite', session],
+      ['find', session],
+    ]);
+  });
 
   it('reads the keys another process created meanwhile when every failed upsert was a duplicate key', async () => {
     const keys = await storeFailingWith(bulkError([11000])).keys(['profile-a'], { create: true });
