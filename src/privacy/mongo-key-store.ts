@@ -1,4 +1,4 @@
-import { Binary, MongoServerError, type Collection, type Db } from 'mongodb';
+import { Binary, MongoBulkWriteError, MongoServerError, type ClientSession, type Collection, type Db, type MongoClient } from 'mongodb';
 import type { KeyState, KeyStore } from './key-store.js';
 import { newDataKey } from './sealing.js';
 
@@ -18,9 +18,11 @@ const DUPLICATE_KEY = 11000;
 
 export class MongoKeyStore implements KeyStore {
   private readonly collection: Collection<KeyDocument>;
+  private readonly client: MongoClient;
 
   constructor(db: Db) {
     this.collection = db.collection<KeyDocument>(COLLECTION);
+    this.client = db.client;
   }
 
   async keys(ids: readonly string[], options: { create?: boolean } = {}): Promise<Map<string, KeyState>> {
@@ -31,12 +33,18 @@ export class MongoKeyStore implements KeyStore {
       const upserts = missing.map((id) => ({
         updateOne: { filter: { _id: id }, update: { $setOnInsert: { key: new Binary(newDataKey()), createdAt: now } }, upsert: true },
       }));
-      // Two upserts of one id racing may both insert: the server refuses the second with a
-      // duplicate key error, and the document the first wrote is the one both then read.
-      await this.collection.bulkWrite(upserts, { ordered: false, writeConcern: { w: 'majority', journal: true } }).catch((error: unknown) => {
-        if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY) && !isDuplicateOnly(error)) throw error;
+      // In a causally consistent session: the read after the write then carries the write's
+      // operation time (afterClusterTime), and the server answers it once its majority snapshot
+      // holds the write. A majority read alone may not see a majority write yet (a primary elected
+      // meanwhile), and a key missing here fails the append as if its customer were erased.
+      states = await this.client.withSession({ causalConsistency: true }, async (session) => {
+        // Two upserts of one id racing may both insert: the server refuses the second with a
+        // duplicate key error, and the document the first wrote is the one both then read.
+        await this.collection.bulkWrite(upserts, { session, ordered: false, writeConcern: { w: 'majority', journal: true } }).catch((error: unknown) => {
+          if (!duplicatesOnly(error)) throw error;
+        });
+        return this.read(ids, session);
       });
-      states = await this.read(ids);
     }
     return states;
   }
@@ -52,18 +60,27 @@ export class MongoKeyStore implements KeyStore {
   /** The read-model store owns the client. */
   async close(): Promise<void> {}
 
-  private async read(ids: readonly string[]): Promise<Map<string, KeyState>> {
+  private async read(ids: readonly string[], session?: ClientSession): Promise<Map<string, KeyState>> {
     const states = new Map<string, KeyState>();
-    for (const doc of await this.collection.find({ _id: { $in: [...ids] } }, { readConcern: { level: 'majority' } }).toArray()) {
+    const options = { readConcern: { level: 'majority' as const }, ...(session ? { session } : {}) };
+    for (const doc of await this.collection.find({ _id: { $in: [...ids] } }, options).toArray()) {
       states.set(doc._id, doc.key ? { key: Buffer.from(doc.key.buffer) } : { destroyedAt: doc.destroyedAt ?? '' });
     }
     return states;
   }
 }
 
-/** A bulk write whose every error is a duplicate key (concurrent upserts of the same ids). */
-const isDuplicateOnly = (error: unknown): boolean => {
-  const writeErrors = (error as { writeErrors?: { code?: number }[] | { code?: number } } | null)?.writeErrors;
-  const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
-  return list.length > 0 && list.every((e) => e.code === DUPLICATE_KEY);
+/**
+ * A bulk write that failed only on duplicate keys (concurrent upserts of the same ids): every
+ * other write went through, durably. The driver's MongoBulkWriteError takes the code of the
+ * first write error alone, and reports a write-concern error only in its result when there are
+ * write errors too (mongodb lib/bulk/common.js, handleWriteError): its code being E11000 says
+ * neither that the other writes are in nor that they are majority-written.
+ */
+const duplicatesOnly = (error: unknown): boolean => {
+  if (error instanceof MongoBulkWriteError) {
+    const writeErrors = [error.writeErrors].flat();
+    return writeErrors.length > 0 && writeErrors.every((e) => e.code === DUPLICATE_KEY) && error.result?.getWriteConcernError() === undefined;
+  }
+  return error instanceof MongoServerError && error.code === DUPLICATE_KEY;
 };

@@ -20,6 +20,7 @@ import {
   duplicateKeyOf,
   keyOfMessage,
 } from '../../src/infrastructure/read-models/mongo-read-model-store.js';
+import { serverFilter, serverPipeline } from '../../src/infrastructure/read-models/mongo-filter.js';
 import { connectFailure, redacted, serverTooOld, transactionsUnavailable } from '../../src/infrastructure/read-models/mongo-server.js';
 import type { Document, WriteOperation } from '../../src/infrastructure/read-models/read-model-store.js';
 import { readModelStoreContract } from './read-model-store.contract.js';
@@ -218,6 +219,72 @@ describe('MongoDB adapter mapping', () => {
         { method: 'aggregate', options: { allowDiskUse: true } },
         { method: 'find', options: { sort: { createdAt: -1 }, skip: 999_900, limit: 100, allowDiskUse: true } },
         { method: 'find', options: {} },
+      ]);
+    });
+  });
+
+  describe('filters sent to the driver (whose ignoreUndefined would drop an undefined condition)', () => {
+    /** The driver's collection: records each call's filter, answers as a driver that matched nothing. */
+    const driverCollection = () => {
+      const filters: Array<[string, unknown]> = [];
+      const record =
+        (method: string, answer: unknown) =>
+        (filter: unknown): unknown => {
+          filters.push([method, filter]);
+          return answer;
+        };
+      const updated = Promise.resolve({ matchedCount: 0, modifiedCount: 0, upsertedId: null });
+      const fake = {
+        collectionName: 'jobs',
+        find: record('find', { toArray: async () => [] }),
+        aggregate: record('aggregate', { toArray: async () => [] }),
+        findOne: record('findOne', Promise.resolve(null)),
+        countDocuments: record('countDocuments', Promise.resolve(0)),
+        replaceOne: record('replaceOne', updated),
+        updateOne: record('updateOne', updated),
+        updateMany: record('updateMany', updated),
+        deleteOne: record('deleteOne', Promise.resolve({ deletedCount: 0 })),
+        deleteMany: record('deleteMany', Promise.resolve({ deletedCount: 0 })),
+      };
+      return { filters, collection: new MongoReadModelCollection(fake as unknown as Collection<Document>) };
+    };
+
+    it('sends a condition on undefined as one on null, as the embedded store reads it (missing or null)', async () => {
+      const { filters, collection } = driverCollection();
+      const claimed = { _id: 'j1', claim: undefined };
+      await collection.find(claimed);
+      await collection.findOne({ $or: [claimed, { owner: { $ne: undefined } }] });
+      await collection.countDocuments({ tags: { $elemMatch: { $eq: undefined } } });
+      await collection.replaceOne(claimed, { _id: 'j1' });
+      await collection.updateOne(claimed, { $set: { done: true } });
+      await collection.updateMany({ $and: [{ claim: undefined }] }, { $set: { done: true } });
+      await collection.deleteOne(claimed);
+      await collection.deleteMany({ claim: { $not: { $eq: undefined } } });
+      await collection.aggregate([{ $match: claimed }, { $facet: { rest: [{ $match: { owner: undefined } }], all: [{ $count: 'n' }] } }]);
+      const sent = { _id: 'j1', claim: null };
+      expect(filters).to.deep.equal([
+        ['find', sent],
+        ['findOne', { $or: [sent, { owner: { $ne: null } }] }],
+        ['countDocuments', { tags: { $elemMatch: { $eq: null } } }],
+        ['replaceOne', sent],
+        ['updateOne', sent],
+        ['updateMany', { $and: [{ claim: null }] }],
+        ['deleteOne', sent],
+        ['deleteMany', { claim: { $not: { $eq: null } } }],
+        ['aggregate', [{ $match: sent }, { $facet: { rest: [{ $match: { owner: null } }], all: [{ $count: 'n' }] } }]],
+      ]);
+    });
+
+    it('leaves values, whole documents compared, arrays of values and $expr as they are', () => {
+      const filter = { _id: { $in: ['a', undefined] }, address: { city: undefined }, $expr: { $eq: ['$a', undefined] }, n: 1 };
+      expect(serverFilter(filter)).to.equal(filter);
+      const pipeline = [{ $match: { n: 1 } }, { $facet: { all: [{ $count: 'n' }] } }, { $project: { gone: undefined } }];
+      expect(serverPipeline(pipeline)).to.equal(pipeline);
+    });
+
+    it('maps the filters of bulk writes too', () => {
+      expect(batchesByCollection([{ collection: 'jobs', deleteOne: { filter: { _id: 'j1', claim: undefined } } }])).to.deep.equal([
+        { collection: 'jobs', models: [{ deleteOne: { filter: { _id: 'j1', claim: null } } }] },
       ]);
     });
   });

@@ -121,6 +121,27 @@ export const readModelStoreContract = (
         });
       });
 
+      it('compares a field with undefined as with null (missing or null): an undefined value never drops its condition', async () => {
+        const products = await seeded();
+        const ids = async (filter: Record<string, unknown>) => (await products.find(filter, { sort: { _id: 1 } })).map((p) => p._id);
+        expect(await ids({ views: undefined })).to.deep.equal(['p2', 'p3', 'p4']);
+        expect(await ids({ $or: [{ views: { $ne: undefined } }, { _id: 'p4' }] })).to.deep.equal(['p1', 'p4']);
+        expect(await products.countDocuments({ _id: undefined })).to.equal(0);
+        expect(await products.findOne({ _id: 'p1', views: undefined })).to.equal(null);
+        const matched = await products.aggregate<{ ids: Array<{ _id: string }> }>([
+          { $match: { brand: 'Acme', views: undefined } },
+          { $facet: { ids: [{ $match: { stock: { $ne: undefined } } }, { $project: { _id: 1 } }] } },
+        ]);
+        expect(matched).to.deep.equal([{ ids: [{ _id: 'p3' }] }]);
+        // A conditional write whose condition is undefined (a claim not set) leaves a document that does not meet it alone.
+        expect(await products.updateOne({ _id: 'p1', views: undefined }, { $set: { name: 'taken' } })).to.deep.equal({ matchedCount: 0, modifiedCount: 0, upsertedId: null });
+        expect(await products.deleteOne({ _id: 'p1', views: undefined })).to.deep.equal({ deletedCount: 0 });
+        await store.bulkWrite([{ collection: 'products', deleteOne: { filter: { _id: 'p1', views: undefined } } }]);
+        expect(await products.deleteMany({ brand: 'Acme', views: undefined })).to.deep.equal({ deletedCount: 1 });
+        expect(await ids({})).to.deep.equal(['p1', 'p2', 'p4']);
+        expect((await products.findOne({ _id: 'p1' }))!.name).to.equal('Anvil');
+      });
+
       it('hands out copies: changing a returned document changes nothing stored', async () => {
         const products = await seeded();
         const found = (await products.findOne({ _id: 'p1' }))!;

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { MongoClient } from 'mongodb';
+import { Binary, MongoBulkWriteError, MongoClient, type BulkWriteResult, type Db, type WriteConcernError, type WriteError } from 'mongodb';
 import { MongoKeyStore } from '../../src/privacy/mongo-key-store.js';
 import { SqliteKeyStore } from '../../src/privacy/sqlite-key-store.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -52,6 +52,78 @@ describe('SQLite key store (keys.db)', () => {
     },
   );
 }
+
+describe('MongoDB key store, creating keys (a faked driver)', () => {
+  const KEY = Buffer.alloc(32, 7);
+  /** What the driver throws from an unordered bulk write: the first write error's code, every write error, the result. */
+  const bulkError = (codes: number[], writeConcernError?: { code: number; errmsg: string }) =>
+    new MongoBulkWriteError(
+      {
+        message: 'write failed',
+        code: codes[0]!,
+        writeErrors: codes.map((code, index) => ({ code, index, errmsg: code === 11000 ? 'E11000 duplicate key error' : 'failed' })) as unknown as WriteError[],
+      },
+      { getWriteConcernError: () => writeConcernError as WriteConcernError | undefined } as unknown as BulkWriteResult,
+    );
+  /**
+   * A database whose bulk write answers `outcome` (an error to throw, or nothing), where a key
+   * for profile-a shows from the second read on (another process created it meanwhile);
+   * `calls` records each call's session and the sessions opened.
+   */
+  const storeAnswering = (outcome?: Error) => {
+    const calls: Array<[string, unknown]> = [];
+    let reads = 0;
+    const collection = {
+      bulkWrite: async (_models: unknown, options: { session?: unknown }) => {
+        calls.push(['bulkWrite', options.session]);
+        if (outcome) throw outcome;
+        return {};
+      },
+      find: (_filter: unknown, options: { session?: unknown; readConcern?: unknown }) => {
+        calls.push(['find', options.session]);
+        const found = reads++ === 0 ? [] : [{ _id: 'profile-a', key: new Binary(KEY), createdAt: '2026-12-03T10:00:00.000Z' }];
+        return { toArray: async () => found };
+      },
+    };
+    const client = {
+      withSession: async (options: unknown, run: (session: unknown) => Promise<unknown>) => {
+        const session = { options };
+        calls.push(['withSession', session]);
+        return run(session);
+      },
+    };
+    return { calls, store: new MongoKeyStore({ collection: () => collection, client } as unknown as Db) };
+  };
+  const storeFailingWith = (error: Error) => storeAnswering(error).store;
+
+  it('reads the keys it creates in the causally consistent session it wrote them in (the read waits for the write)', async () => {
+    const { calls, store } = storeAnswering();
+    expect((await store.keys(['profile-a'], { create: true })).get('profile-a')).to.deep.equal({ key: KEY });
+    const session = calls.find(([call]) => call === 'withSession')?.[1];
+    expect(session).to.deep.equal({ options: { causalConsistency: true } });
+    // The first read, which finds what is missing, needs no session; the write and the read after it share one.
+    expect(calls).to.deep.equal([
+      ['find', undefined],
+      ['withSession', session],
+      ['bulkWrite', session],
+      ['find', session],
+    ]);
+  });
+
+  it('reads the keys another process created meanwhile when every failed upsert was a duplicate key', async () => {
+    const keys = await storeFailingWith(bulkError([11000])).keys(['profile-a'], { create: true });
+    expect(keys.get('profile-a')).to.deep.equal({ key: KEY });
+  });
+
+  it('fails when another upsert failed too, or the writes were not majority-written: keys may be missing or not durable', async () => {
+    for (const error of [bulkError([11000, 121]), bulkError([11000], { code: 64, errmsg: 'waiting for replication timed out' })]) {
+      const failure = await storeFailingWith(error)
+        .keys(['profile-a', 'profile-b'], { create: true })
+        .then(() => undefined, (reason: unknown) => reason);
+      expect(failure).to.equal(error);
+    }
+  });
+});
 
 // The production adapter runs the same contract against a real server when MONGODB_URL is set.
 if (process.env.MONGODB_URL) {

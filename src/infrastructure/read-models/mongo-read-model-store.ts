@@ -25,6 +25,7 @@ import {
   type UpdateResult,
   type WriteOperation,
 } from './read-model-store.js';
+import { serverFilter, serverModel, serverPipeline } from './mongo-filter.js';
 import { connectFailure, helloOf, redacted, serverTooOld, transactionsUnavailable } from './mongo-server.js';
 
 /**
@@ -170,21 +171,21 @@ export class MongoReadModelCollection<T extends Document> implements ReadModelCo
   // port Documents (string _id); results are cast back to the caller's T.
   async findOne(filter: Filter, options: Pick<FindOptions, 'sort' | 'projection' | 'readonly'> = {}): Promise<T | null> {
     const { readonly: _hint, ...driverOptions } = options;
-    return (await this.collection.findOne(filter, driverOptions)) as T | null;
+    return (await this.collection.findOne(serverFilter(filter), driverOptions)) as T | null;
   }
 
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
     // `readonly` is a hint for the embedded store; the driver hands out fresh documents anyway.
     const { readonly: _hint, ...driverOptions } = options;
-    return (await this.collection.find(filter, driverOptions.sort ? { ...driverOptions, ...SPILL } : driverOptions).toArray()) as T[];
+    return (await this.collection.find(serverFilter(filter), driverOptions.sort ? { ...driverOptions, ...SPILL } : driverOptions).toArray()) as T[];
   }
 
   countDocuments(filter: Filter = {}): Promise<number> {
-    return this.collection.countDocuments(filter);
+    return this.collection.countDocuments(serverFilter(filter));
   }
 
   async aggregate<R = Document>(pipeline: Record<string, unknown>[]): Promise<R[]> {
-    return (await this.collection.aggregate(pipeline, SPILL).toArray()) as R[];
+    return (await this.collection.aggregate(serverPipeline(pipeline), SPILL).toArray()) as R[];
   }
 
   async insertOne(document: T): Promise<void> {
@@ -193,24 +194,24 @@ export class MongoReadModelCollection<T extends Document> implements ReadModelCo
 
   // `durable` is the embedded store's business: MongoDB keeps the client's write concern.
   async replaceOne(filter: Filter, replacement: T, { upsert }: UpdateOptions = {}): Promise<UpdateResult> {
-    return updateResult(await this.collection.replaceOne(filter, replacement, upsert === undefined ? {} : { upsert }).catch(this.duplicateKey));
+    return updateResult(await this.collection.replaceOne(serverFilter(filter), replacement, upsert === undefined ? {} : { upsert }).catch(this.duplicateKey));
   }
 
   async updateOne(filter: Filter, update: Update, { upsert }: UpdateOptions = {}): Promise<UpdateResult> {
-    return updateResult(await this.collection.updateOne(filter, update, upsert === undefined ? {} : { upsert }).catch(this.duplicateKey));
+    return updateResult(await this.collection.updateOne(serverFilter(filter), update, upsert === undefined ? {} : { upsert }).catch(this.duplicateKey));
   }
 
   async updateMany(filter: Filter, update: Update, { upsert }: UpdateOptions = {}): Promise<UpdateResult> {
-    return updateResult(await this.collection.updateMany(filter, update, upsert === undefined ? {} : { upsert }).catch(this.duplicateKey));
+    return updateResult(await this.collection.updateMany(serverFilter(filter), update, upsert === undefined ? {} : { upsert }).catch(this.duplicateKey));
   }
 
   async deleteOne(filter: Filter, _options: WriteOptions = {}): Promise<DeleteResult> {
-    const { deletedCount } = await this.collection.deleteOne(filter);
+    const { deletedCount } = await this.collection.deleteOne(serverFilter(filter));
     return { deletedCount };
   }
 
   async deleteMany(filter: Filter, _options: WriteOptions = {}): Promise<DeleteResult> {
-    const { deletedCount } = await this.collection.deleteMany(filter);
+    const { deletedCount } = await this.collection.deleteMany(serverFilter(filter));
     return { deletedCount };
   }
 
@@ -230,14 +231,15 @@ const updateResult = ({ matchedCount, modifiedCount, upsertedId }: MongoUpdateRe
   upsertedId: upsertedId == null ? null : String(upsertedId),
 });
 
-/** Consecutive operations on one collection become one ordered `collection.bulkWrite`. */
+/** Consecutive operations on one collection become one ordered `collection.bulkWrite` (filters as serverFilter sends them). */
 export type CollectionBatch = { collection: string; models: AnyBulkWriteOperation<Document>[] };
 
 export const batchesByCollection = (operations: readonly WriteOperation[]): CollectionBatch[] =>
   operations.reduce<CollectionBatch[]>((batches, { collection, ...model }) => {
     const last = batches.at(-1);
-    if (last?.collection === collection) last.models.push(model);
-    else batches.push({ collection, models: [model] });
+    const sent = serverModel(model);
+    if (last?.collection === collection) last.models.push(sent);
+    else batches.push({ collection, models: [sent] });
     return batches;
   }, []);
 
