@@ -72,14 +72,14 @@ const GUARDS: Record<Role, RequestHandler[]> = { anonymous: [], customer: [requi
 /**
  * What a route does not read is refused, not ignored: a query string on a read that takes
  * none (`?status=Failed` on a route without filters would answer everything), If-Match on a
- * write that is no command (the client asked for a condition nobody checks). Writes refuse
- * query strings at the gateway (../app.ts).
+ * write that is no command (the client asked for a condition nobody checks), a body with
+ * fields on a write that reads none (`{"reason": "..."}` on a cancel would be dropped unread).
+ * Writes refuse query strings at the gateway (../app.ts).
  */
 const refuseUnread = (group: RouteGroup, spec: RouteSpec): RequestHandler[] => {
   if (group.edge !== 'api') return [];
-  if (spec.method === 'get' && !spec.query) return [noQueryString];
-  if (spec.method !== 'get' && spec.command === false) return [noIfMatch];
-  return [];
+  if (spec.method === 'get') return spec.query ? [] : [noQueryString];
+  return [...(spec.command === false ? [noIfMatch] : []), ...(spec.body ? [] : [noBody])];
 };
 
 const noQueryString: RequestHandler = (req, _res, next) => {
@@ -90,6 +90,18 @@ const noQueryString: RequestHandler = (req, _res, next) => {
 
 const noIfMatch: RequestHandler = (req, _res, next) => {
   if (req.get('if-match') !== undefined) throw new ValidationError('this route takes no If-Match', [{ field: 'If-Match', message: 'should not be sent: this route changes no resource revision' }]);
+  next();
+};
+
+/** No body and `{}` are one request (clients that always send JSON send `{}`); anything else names what is not read. */
+const noBody: RequestHandler = (req, _res, next) => {
+  const body: unknown = req.body;
+  if (body === undefined) return next();
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new ValidationError('this route reads no body', [{ field: 'body', message: 'should be left out (or {})' }]);
+  }
+  const fields = Object.keys(body);
+  if (fields.length > 0) throw new ValidationError('this route reads no body', fields.map((field) => ({ field, message: 'should not exist' })));
   next();
 };
 
