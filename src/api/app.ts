@@ -7,7 +7,7 @@ import { requestObservation } from './observability.js';
 import { series } from './middleware-series.js';
 import { crossOrigin } from './cross-origin.js';
 import { ValidationError } from '../domain/shared/errors.js';
-import { errorHandler, notFoundRoute, problem, sendProblem } from './problems.js';
+import { errorHandler, notFoundRoute, problem, sendProblem, unreadableRequest } from './problems.js';
 import { mountRoutes, routerOf } from './openapi/route-table.js';
 import { ROUTE_TABLE } from './routes/index.js';
 import { webPages } from '../web/pages.js';
@@ -33,6 +33,7 @@ export const createApp = (deps: AppDeps): Express => {
   // The gateway, in this order, as one layer of the router (see series()).
   api.use(
     series(
+      readableQuery,
       express.json({ limit: '1mb', type: ['application/json', 'application/*+json'], verify: (req, _res, buf) => void ((req as express.Request).rawBody = buf) }),
       noStoreByDefault,
       boundedJsonBodies,
@@ -59,6 +60,21 @@ const jsonBodiesOnly: RequestHandler = (req, res, next) => {
   const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
   if (hasBody && !req.is(['application/json', 'application/*+json'])) {
     return sendProblem(res, problem(415, 'unsupported-media-type', 'Send the request body as application/json.'));
+  }
+  next();
+};
+
+/**
+ * A query string that does not percent-decode (`?q=%ff`) is refused as such a path is: node's
+ * querystring would read it as U+FFFD and search for that.
+ */
+const readableQuery: RequestHandler = (req, res, next) => {
+  const at = req.originalUrl.indexOf('?');
+  if (at < 0) return next();
+  try {
+    for (const part of req.originalUrl.slice(at + 1).split(/[&=]/)) decodeURIComponent(part.replace(/\+/g, ' '));
+  } catch {
+    return sendProblem(res, unreadableRequest());
   }
   next();
 };
