@@ -34,6 +34,7 @@ export const createApp = (deps: AppDeps): Express => {
   api.use(
     series(
       readableQuery,
+      utf8BodiesOnly,
       express.json({ limit: '1mb', type: ['application/json', 'application/*+json'], verify: (req, _res, buf) => void ((req as express.Request).rawBody = buf) }),
       noStoreByDefault,
       boundedJsonBodies,
@@ -63,6 +64,23 @@ const jsonBodiesOnly: RequestHandler = (req, res, next) => {
   }
   next();
 };
+
+/**
+ * JSON travels as UTF-8 (RFC 8259 §8.1): a body whose Content-Type names another charset is
+ * refused (415), as latin1 was. body-parser decoded any `utf-*` (UTF-16 and UTF-7 went
+ * through, UTF-16BE and UTF-32 were "not JSON") yet refused `utf8`, the alias many clients
+ * send, which is read here as what it means.
+ */
+const utf8BodiesOnly: RequestHandler = (req, res, next) => {
+  const type = req.headers['content-type'];
+  const charset = type === undefined ? undefined : CHARSET.exec(type)?.[1]?.toLowerCase();
+  if (charset === undefined || charset === 'utf-8') return next();
+  if (charset !== 'utf8') return sendProblem(res, problem(415, 'unsupported-charset', 'Send the request body as UTF-8 (charset=utf-8, or none).'));
+  req.headers['content-type'] = type!.replace(CHARSET, '; charset=utf-8');
+  next();
+};
+
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)"?/i;
 
 /**
  * A query string that does not percent-decode (`?q=%ff`) is refused as such a path is: node's
