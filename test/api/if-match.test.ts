@@ -42,6 +42,13 @@ describe('If-Match', () => {
     expectProblem(await appendsNothing(app, () => rename(productId, '"0", "zz"', 'Again')), 412);
   });
 
+  it('answers an unknown product or SKU with 404 whatever revision If-Match names (RFC 9110 §13.2.1), appending nothing', async () => {
+    const unknown = '3f2b8c4e-9a7d-4e1f-8b6a-0c5d2e7f9a1b';
+    expectProblem(await appendsNothing(app, () => rename(unknown, '"0"')), 404);
+    const receipt = () => app.http().post('/api/v1/inventory/NO-SUCH-SKU/receipts').set('Authorization', `Bearer ${admin}`).set('If-Match', '"0"').send({ quantity: 1 });
+    expectProblem(await appendsNothing(app, receipt), 404);
+  });
+
   it('still answers what is no entity tag at all with 400', async () => {
     const { productId } = await createProduct(app, admin);
     for (const header of ['0', '"0', 'W/0', '"0" "1"', 'zero']) {
