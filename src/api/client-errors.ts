@@ -9,9 +9,10 @@ import { problem, type Problem } from './problems.js';
  * with no body, which a client reading `{type, title, status, detail}` cannot read.
  */
 export const answerUnparsableRequests = (server: Server): void => {
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-    // As node does: only on a connection still open that has not begun an answer (a pipelined one may have).
-    if (error.code === 'ECONNRESET' || !socket.writable || socket.bytesWritten > 0) {
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket & { _httpMessage?: { headersSent?: boolean } | null }) => {
+    // As node does: only on a connection still open whose answer in progress, if any, has not begun (an earlier
+    // answer on a kept-alive connection is done with). `_httpMessage` is that answer: node's own default reads it.
+    if (error.code === 'ECONNRESET' || !socket.writable || socket._httpMessage?.headersSent === true) {
       socket.destroy();
       return;
     }

@@ -10,15 +10,22 @@ import { tempDir } from '../support/temp-dir.js';
 
 type RawAnswer = { status: number; headers: Record<string, string>; body: string };
 
-/** Sends bytes as they are (no client would send these) and reads the one answer until the server closes. */
-const sendRaw = (port: number, bytes: string): Promise<RawAnswer> =>
+/** Sends bytes as they are (no client would send these) and reads until the server closes: the first answer's head, and all that follows it. */
+const sendRaw = (port: number, bytes: string, thenBytes?: string): Promise<RawAnswer> =>
   new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let received = '';
-    socket.on('data', (chunk) => (received += chunk.toString('utf8')));
+    let next = thenBytes;
+    socket.on('data', (chunk) => {
+      received += chunk.toString('utf8');
+      // A second request once the first is answered: on the connection kept alive, not pipelined.
+      if (next !== undefined) socket.write(next);
+      next = undefined;
+    });
     socket.on('error', reject);
     socket.on('close', () => {
-      const [head = '', body = ''] = received.split('\r\n\r\n', 2) as [string?, string?];
+      const end = received.indexOf('\r\n\r\n');
+      const [head, body] = end < 0 ? [received, ''] : [received.slice(0, end), received.slice(end + 4)];
       const [statusLine = '', ...lines] = head.split('\r\n');
       const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
       resolve({ status: Number(statusLine.split(' ')[1]), headers, body });
@@ -60,6 +67,14 @@ describe('Requests the HTTP parser refuses', function () {
     expectRawProblem(await sendRaw(server!.port, 'GET /api/v1/products HTTP/1.1\r\nHost: shop\r\nX-Request-Id: a\u0001b\r\n\r\n'), 400);
     const smuggled = 'POST /api/v1/account/login HTTP/1.1\r\nHost: shop\r\nContent-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n';
     expectRawProblem(await sendRaw(server!.port, smuggled), 400);
+  });
+
+  it('answers 431 problem+json on a kept-alive connection after a request answered on it', async () => {
+    const both = await sendRaw(server!.port, 'GET /health HTTP/1.1\r\nHost: shop\r\n\r\n', `GET /health HTTP/1.1\r\nHost: shop\r\nX-Pad: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(both.status).to.equal(200);
+    const second = both.body.slice(both.body.indexOf('HTTP/1.1 '));
+    expect(second, 'a second answer on the connection').to.match(/^HTTP\/1\.1 431 /);
+    expect(second).to.include('application/problem+json').and.include('"status":431');
   });
 
   it('still answers a well-formed request on the same server', async () => {
