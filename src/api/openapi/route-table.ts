@@ -105,6 +105,16 @@ const noBody: RequestHandler = (req, _res, next) => {
   next();
 };
 
+/**
+ * The route's metrics label, taken while the route runs: an error reaches the app's error handler
+ * outside the /api/v1 router, where express has taken its base URL off (a 409 of a registration
+ * was counted under `/account/register`, its 201s under `/api/v1/account/register`).
+ */
+const routeLabel: RequestHandler = (req, res, next) => {
+  res.locals.route = `${req.baseUrl}${String(req.route?.path)}`;
+  next();
+};
+
 /** A group's express router, registered from its table in table order (express matches in that order). */
 export const routerOf = (group: RouteGroup, deps: AppDeps): Router => mountRoutes(Router(), [{ ...group, prefix: '' }], deps);
 
@@ -121,7 +131,7 @@ export const mountRoutes = <R extends Router | Express>(router: R, groups: reado
     const handlers = group.handlers(deps);
     for (const [id, spec] of Object.entries(group.routes)) {
       const caching = spec.cache === 'public' ? [publicCache(deps.config.cacheMaxAgeS)] : [];
-      (router as Router)[spec.method](`${group.prefix}${spec.path}`, ...GUARDS[spec.role], ...refuseUnread(group, spec), ...caching, handlers[id]!);
+      (router as Router)[spec.method](`${group.prefix}${spec.path}`, routeLabel, ...GUARDS[spec.role], ...refuseUnread(group, spec), ...caching, handlers[id]!);
     }
   }
   return router;
