@@ -7,7 +7,7 @@ import { requestObservation } from './observability.js';
 import { series } from './middleware-series.js';
 import { crossOrigin } from './cross-origin.js';
 import { ValidationError } from '../domain/shared/errors.js';
-import { errorHandler, notFoundRoute, problem, sendProblem } from './problems.js';
+import { errorHandler, notFoundRoute, problem, sendProblem, unreadableRequest } from './problems.js';
 import { mountRoutes, routerOf } from './openapi/route-table.js';
 import { ROUTE_TABLE } from './routes/index.js';
 import { webPages } from '../web/pages.js';
@@ -33,6 +33,8 @@ export const createApp = (deps: AppDeps): Express => {
   // The gateway, in this order, as one layer of the router (see series()).
   api.use(
     series(
+      readableQuery,
+      utf8BodiesOnly,
       express.json({ limit: '1mb', type: ['application/json', 'application/*+json'], verify: (req, _res, buf) => void ((req as express.Request).rawBody = buf) }),
       noStoreByDefault,
       boundedJsonBodies,
@@ -59,6 +61,38 @@ const jsonBodiesOnly: RequestHandler = (req, res, next) => {
   const hasBody = Number(req.get('content-length') ?? 0) > 0 || req.get('transfer-encoding') !== undefined;
   if (hasBody && !req.is(['application/json', 'application/*+json'])) {
     return sendProblem(res, problem(415, 'unsupported-media-type', 'Send the request body as application/json.'));
+  }
+  next();
+};
+
+/**
+ * JSON travels as UTF-8 (RFC 8259 §8.1): a body whose Content-Type names another charset is
+ * refused (415), as latin1 was. body-parser decoded any `utf-*` (UTF-16 and UTF-7 went
+ * through, UTF-16BE and UTF-32 were "not JSON") yet refused `utf8`, the alias many clients
+ * send, which is read here as what it means.
+ */
+const utf8BodiesOnly: RequestHandler = (req, res, next) => {
+  const type = req.headers['content-type'];
+  const charset = type === undefined ? undefined : CHARSET.exec(type)?.[1]?.toLowerCase();
+  if (charset === undefined || charset === 'utf-8') return next();
+  if (charset !== 'utf8') return sendProblem(res, problem(415, 'unsupported-charset', 'Send the request body as UTF-8 (charset=utf-8, or none).'));
+  req.headers['content-type'] = type!.replace(CHARSET, '; charset=utf-8');
+  next();
+};
+
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)"?/i;
+
+/**
+ * A query string that does not percent-decode (`?q=%ff`) is refused as such a path is: node's
+ * querystring would read it as U+FFFD and search for that.
+ */
+const readableQuery: RequestHandler = (req, res, next) => {
+  const at = req.originalUrl.indexOf('?');
+  if (at < 0) return next();
+  try {
+    for (const part of req.originalUrl.slice(at + 1).split(/[&=]/)) decodeURIComponent(part.replace(/\+/g, ' '));
+  } catch {
+    return sendProblem(res, unreadableRequest());
   }
   next();
 };

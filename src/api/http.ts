@@ -24,15 +24,30 @@ export const commandContext = (req: Request, now: Date): CommandContext => {
   return context;
 };
 
-/** `If-Match: "<revision>"`; `*` asks for nothing more than existence, which every command checks anyway. */
+/**
+ * `If-Match: "<revision>"` (RFC 9110 §13.1.1): a list of entity tags, compared strongly. `*`
+ * asks for nothing more than existence, which every command checks anyway. A weak tag, or one
+ * that is no revision (the hash a cached public read carries), can never match: 412, as for a
+ * stale revision. Only text that is no entity tag at all (`5`, `"3`) is a 400. The commands
+ * check one revision, so a list naming two different ones is refused rather than half read.
+ */
 export const ifMatchOf = (req: Request): number | undefined => {
   const header = req.get('if-match');
   if (header === undefined || header.trim() === '*') return undefined;
-  const match = /^\s*(W\/)?"(\d{1,15})"\s*$/.exec(header);
-  if (!match) throw new ValidationError('invalid If-Match', [{ field: 'If-Match', message: 'must be an ETag such as "3"' }]);
-  if (match[1]) throw new PreconditionFailedError('If-Match needs a strong ETag', null);
-  return Number(match[2]);
+  if (!ENTITY_TAGS.test(header)) {
+    throw new ValidationError('invalid If-Match', [{ field: 'If-Match', message: 'must be an ETag such as "3", or a list of them' }]);
+  }
+  const strong = [...header.matchAll(ENTITY_TAG)].filter((tag) => !tag[1]).map((tag) => tag[2]!);
+  const revisions = new Set(strong.filter((opaque) => REVISION.test(opaque)).map(Number));
+  if (revisions.size === 0) throw new PreconditionFailedError('If-Match names no revision this resource can be at (a strong ETag such as "3")', null);
+  if (revisions.size > 1) throw new ValidationError('invalid If-Match', [{ field: 'If-Match', message: 'must name one revision' }]);
+  return [...revisions][0];
 };
+
+/** RFC 9110 §8.8.3: `[W/]"<etagc*>"`, etagc being any visible character but `"` (and obs-text); a list is comma-separated. */
+const ENTITY_TAG = /(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"/g;
+const ENTITY_TAGS = /^[\s,]*(?:W\/)?"[\x21\x23-\x7e\x80-\xff]*"(?:\s*,[\s,]*(?:W\/)?"[\x21\x23-\x7e\x80-\xff]*")*[\s,]*$/;
+const REVISION = /^\d{1,15}$/;
 
 export const setEtag = (res: Response, revision: number): void => {
   if (revision >= 0) res.set('ETag', `"${revision}"`);

@@ -12,6 +12,7 @@ import { ConfigError, type Config } from '../config.js';
 import { ConflictError } from '../domain/shared/errors.js';
 import type { LimitStore } from '../infrastructure/limits/limit-store.js';
 import type { Mailer } from '../infrastructure/mail/mailer.js';
+import { answerUnparsableRequests } from './client-errors.js';
 import type { AppDeps } from './deps.js';
 
 /** A composed process's start and stop: its part in the cluster, the admin and demo data, the HTTP server. */
@@ -112,6 +113,7 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
       const app = edge.createApp(deps);
       server = await new Promise<Server>((resolve, reject) => {
         const listening = app.listen(config.port, config.host, () => resolve(listening)).once('error', reject);
+        answerUnparsableRequests(listening);
       });
       const port = (server.address() as AddressInfo).port;
       // Where the server listens is always logged, whatever LOG_LEVEL says: tools and operators need it.

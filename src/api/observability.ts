@@ -99,8 +99,10 @@ export class Metrics {
 
   /** A finished request: its count by status and its latency, under the matched route pattern. */
   record(req: Request, status: number, seconds: number): void {
-    // The matched route pattern, not the raw path: ids would explode the label set.
-    const route = req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+    // The matched route pattern, not the raw path: ids would explode the label set. As the route saw it, if
+    // it said (an error is answered where express has taken the router's base URL off), else as it is now.
+    const labelled: unknown = req.res?.locals.route;
+    const route = typeof labelled === 'string' ? labelled : req.route ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
     this.requests.inc({ method: req.method, route, status: String(status) });
     this.latency.observe({ method: req.method, route }, seconds);
   }

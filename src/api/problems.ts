@@ -52,11 +52,13 @@ const TITLES: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
+  408: 'Request Timeout',
   409: 'Conflict',
   412: 'Precondition Failed',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
+  431: 'Request Header Fields Too Large',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
@@ -97,8 +99,11 @@ export const toProblem = (error: unknown): Problem | undefined => {
 const clientErrorOfExpress = (error: unknown): Problem | undefined => {
   const { status, expose } = (error ?? {}) as { status?: unknown; expose?: unknown };
   if (typeof status !== 'number' || status < 400 || status > 499 || expose === false) return undefined;
-  return problem(status, 'unreadable-request', 'The request could not be read: check its encoding and its URL.');
+  return unreadableRequest(status);
 };
+
+export const unreadableRequest = (status = 400): Problem =>
+  problem(status, 'unreadable-request', 'The request could not be read: check its encoding and its URL.');
 
 export const notFoundRoute: RequestHandler = (req, res) => {
   sendProblem(res, problem(404, 'route-not-found', `No route ${req.method} ${req.path}`));

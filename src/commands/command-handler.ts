@@ -160,6 +160,9 @@ export class CommandHandler {
       // A repeat is recognised before If-Match: the retry of a request that succeeded carries the old revision.
       if (context.idempotencyKey && loaded.recentIds.includes(idOf(0))) return replayed(state, loaded.revision);
       if (context.ifMatch !== undefined && context.ifMatch !== loaded.revision) {
+        // RFC 9110 §13.2.1: a precondition counts only where the request would otherwise succeed. On a stream that
+        // does not exist the command answers as it does without one (an unknown product: 404); a creation, 412.
+        if (loaded.revision < 0) decider.decide(command, state);
         throw preconditionFailed(streamName, context.ifMatch, loaded.revision);
       }
       const events = decider.decide(command, state);

@@ -1,6 +1,6 @@
 import { cartDecider, cartStream, type Cart } from '../domain/cart/cart.js';
 import { orderDecider, orderStream, type Order, type OrderPaymentMethod, type ShippingAddress } from '../domain/ordering/order.js';
-import { ConflictError, NotFoundError, UnprocessableError } from '../domain/shared/errors.js';
+import { ConflictError, NotFoundError, PreconditionFailedError, UnprocessableError } from '../domain/shared/errors.js';
 import { derivedId, type CommandContext, type CommandHandler } from './command-handler.js';
 import { savedToken } from './payment-methods.js';
 
@@ -35,9 +35,13 @@ const RECENT_ORDERS = 5;
 
 const placeOrder = async (commands: CommandHandler, customerId: string, input: Checkout, context: CommandContext) => {
   const cart = await commands.load(cartDecider, cartStream(customerId));
-  const { ifMatch: _cartRevisionIsNotTheOrders, ...orderContext } = context;
+  // If-Match names the cart's revision (the ETag its answers carry), not the new order's: checked here, then left out.
+  const { ifMatch, ...orderContext } = context;
   const repeated = context.idempotencyKey ? await placedWithKey(commands, cart.state.checkedOutInto.slice(-RECENT_ORDERS), context.idempotencyKey) : undefined;
   if (repeated) return { orderId: repeated, position: undefined };
+  if (ifMatch !== undefined && ifMatch !== cart.revision) {
+    throw new PreconditionFailedError(`the cart is at revision ${cart.revision < 0 ? 'none' : cart.revision}, not ${ifMatch}`, cart.revision < 0 ? null : cart.revision);
+  }
   const orderId = derivedId(`${customerId}@${cart.revision}`, 'order');
   let placed = await commands.load(orderDecider, orderStream(orderId));
   let position: number | undefined;

@@ -131,6 +131,23 @@ describe('the logistics carrier over HTTP', () => {
       const body = { eventId: 'evt_x', shipmentId, reference: 'SC-SOMETHING', trackingNumber: 'HAND-1234', status: 'Delivered', occurredAt: new Date().toISOString() };
       expectProblem(await appendsNothing(app, () => report(body)), 422);
     });
+
+    it('answers a hand-over repeated with its number 200, and one with another number 409, appending nothing', async () => {
+      await start();
+      const { orderId, shipmentId } = await confirmedOrder();
+      const handOver = (trackingNumber: string) => asAdmin('post', `/api/v1/shipments/${shipmentId}/dispatch`).send({ trackingNumber });
+      expect((await handOver('HAND-1111')).status).to.equal(200);
+      const repeat = await appendsNothing(app, () => handOver('HAND-1111'));
+      expect(repeat.status).to.equal(200);
+      expect(repeat.body).to.include({ trackingNumber: 'HAND-1111' });
+      const other = await appendsNothing(app, () => handOver('HAND-2222'));
+      expectProblem(other, 409);
+      expect(other.body.detail).to.include('HAND-1111');
+      const booked = await asAdmin('post', `/api/v1/shipments/${shipmentId}/dispatch`);
+      expect(booked.status, 'a dispatch without a number asks for none: the shipment as it is').to.equal(200);
+      expect(booked.body).to.include({ trackingNumber: 'HAND-1111' });
+      expect((await eventsOf(app, 'OrderShipped', ofOrder(orderId))).map((e) => e.data.trackingNumber)).to.deep.equal(['HAND-1111']);
+    });
   });
 
   describe('when the order is cancelled while the carrier books', () => {

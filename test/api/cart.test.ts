@@ -119,6 +119,20 @@ describe('HTTP cart and checkout', () => {
       expect(bad.body.errors[0].field).to.equal('shippingAddress.country');
     });
 
+    it('checks out the cart If-Match names: its revision moved on is 412 with the current ETag, appending nothing', async () => {
+      const first = await add(product.productId, 1);
+      const seen = first.headers.etag!;
+      const moved = await add(product.productId, 1);
+      const place = (ifMatch: string) =>
+        app.http().post('/api/v1/checkout').set('Authorization', `Bearer ${shopper.token}`).set('If-Match', ifMatch).send({ shippingAddress: ADDRESS, paymentMethod: { token: 'tok_visa' } });
+      const stale = await appendsNothing(app, () => place(seen));
+      expectProblem(stale, 412);
+      expect(stale.headers.etag).to.equal(moved.headers.etag);
+      expect((await cart()).body.items[0].quantity).to.equal(2);
+      const placed = await place(moved.headers.etag!);
+      expect(placed.status, JSON.stringify(placed.body)).to.equal(202);
+    });
+
     it('answers a repeated Idempotency-Key with the same order and appends nothing', async () => {
       await addToCart(app, shopper, product.productId, 1);
       const first = await checkout(app, shopper, 'tok_visa', 'checkout-1');

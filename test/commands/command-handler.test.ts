@@ -159,6 +159,12 @@ describe('Command handler', () => {
       expect(await stored()).to.deep.equal([]);
     });
 
+    it('answers as the command does on a stream that does not exist (an unknown SKU), not with a failed precondition', async () => {
+      const failure = await handler.handle(inventoryDecider, STREAM, receive(2), context({ ifMatch: 0 })).catch((e: unknown) => e);
+      expect(failure).to.be.instanceOf(NotFoundError);
+      expect(await stored()).to.deep.equal([]);
+    });
+
     it('fails the precondition, without retrying, when another writer gets in before the append', async () => {
       await handler.handle(inventoryDecider, STREAM, register(), context());
       const racing = new SpyStore(store, anotherWriterFirst(store));

@@ -136,11 +136,18 @@ const replaceQuery = (url: string, name: string, value: string): string => {
   return `${path}?${params.toString()}`;
 };
 
-/** Header values no rule accepts: If-Match that is no ETag, an Idempotency-Key too long or with a control character, an X-Min-Position that is no position. */
+/**
+ * Header values no rule accepts: If-Match that is no ETag (400) or an ETag that can be no revision (412: a
+ * precondition that fails, RFC 9110 §13.1.1), an Idempotency-Key too long or with a control character, an
+ * X-Min-Position that is no position.
+ */
 export const headerSpoilers = (op: Operation): Spoil[] => {
   const spoilers: Spoil[] = [];
-  const header = (name: string, values: string[]) => (r: FuzzRequest) => fc.constantFrom(...values).map((v) => spoiled(r, `header ${name}: invalid`, [400], { headers: { ...r.headers, [name]: v } }));
-  if (op.headers.includes('If-Match')) spoilers.push(header('If-Match', ['3', 'abc', '"x"', '"-1"', '"1234567890123456"']));
+  const header =
+    (name: string, values: string[], status = 400) =>
+    (r: FuzzRequest) =>
+      fc.constantFrom(...values).map((v) => spoiled(r, `header ${name}: invalid`, [status], { headers: { ...r.headers, [name]: v } }));
+  if (op.headers.includes('If-Match')) spoilers.push(header('If-Match', ['3', 'abc', '"x', '"1" "2"']), header('If-Match', ['"x"', '"-1"', '"1234567890123456"', 'W/"0"'], 412));
   if (op.headers.includes('Idempotency-Key')) spoilers.push(header('Idempotency-Key', ['k'.repeat(256), 'key with é', 'tab\tkey']));
   if (op.headers.includes('X-Min-Position')) spoilers.push(header('X-Min-Position', ['abc', '-1', '1.5', '12345678901234567']));
   return spoilers;

@@ -33,6 +33,11 @@ const handlers = (deps: AppDeps) => {
     const context = commandContext(req, deps.clock());
     if (trackingNumber !== undefined) {
       const result = await dispatchShipment(deps.commands, shipmentId, trackingNumber, context);
+      // A shipment ships once: its number again is a repeat (200); another number would be answered with the first
+      // one while the parcel under it goes untracked (the command appended nothing).
+      if (result.trackingNumber !== trackingNumber) {
+        throw new ConflictError(`shipment ${shipmentId} was shipped already, under tracking number ${result.trackingNumber}`);
+      }
       return answerWrite(res, deps.sessions, 200, { shipmentId, orderId: result.orderId, trackingNumber: result.trackingNumber, status: 'Shipped' }, result);
     }
     const { orderId, outcome, position } = await dispatchWithCarrier(deps.shipping, shipmentId, context);

@@ -146,10 +146,13 @@ export const predictAmend = (order: Order, address: Address): Outcome => {
   return ok(200, () => (order.address = address));
 };
 
-/** Dispatching ships a confirmed order's reserved stock; a shipment exists only once confirmed. */
-export const predictDispatch = (model: ShopModel, order: Order, trackingNumber: string): Outcome => {
+/**
+ * Dispatching ships a confirmed order's reserved stock; a shipment exists only once confirmed. Once shipped, a
+ * dispatch is a repeat, unless it names a tracking number other than the one the order shipped under (409).
+ */
+export const predictDispatch = (model: ShopModel, order: Order, trackingNumber: string, numberGiven = false): Outcome => {
   if (order.shipment === null) return ok(404);
-  if (order.status === 'Shipped' || order.status === 'Delivered') return ok(200);
+  if (order.status === 'Shipped' || order.status === 'Delivered') return ok(numberGiven && trackingNumber !== order.trackingNumber ? 409 : 200);
   if (order.status !== 'Confirmed') return ok(409);
   return ok(200, () => {
     for (const line of order.lines) {

@@ -65,7 +65,7 @@ export class Dispatch implements ShopCommand {
   async run(model: ShopModel, shop: Shop) {
     const order = this.o.of(model.orders);
     const shipmentId = shipmentOf(order);
-    const outcome = predictDispatch(model, order, this.trackingNumber ?? trackingNumberOf(shipmentId));
+    const outcome = predictDispatch(model, order, this.trackingNumber ?? trackingNumberOf(shipmentId), this.trackingNumber !== null);
     const body = this.trackingNumber === null ? {} : { trackingNumber: this.trackingNumber };
     const res = await perform(shop, outcome, () => shop.request('post', `/api/v1/shipments/${shipmentId}/dispatch`, shop.admin, body));
     if (res.status === 200) expect(res.body, describe(res)).to.deep.equal({ shipmentId, orderId: order.orderId, trackingNumber: order.trackingNumber, status: 'Shipped' });

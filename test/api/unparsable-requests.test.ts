@@ -1,0 +1,84 @@
+import { expect } from 'chai';
+import { connect } from 'node:net';
+import { killServer, startServer, type ServerProcess } from '../support/server-process.js';
+import { tempDir } from '../support/temp-dir.js';
+
+/**
+ * What node's HTTP parser refuses before express sees it is answered problem+json like every
+ * other refusal. Node's own answer was a bare `HTTP/1.1 431` or `400` with no body at all.
+ */
+
+type RawAnswer = { status: number; headers: Record<string, string>; body: string };
+
+/** Sends bytes as they are (no client would send these) and reads until the server closes: the first answer's head, and all that follows it. */
+const sendRaw = (port: number, bytes: string, thenBytes?: string): Promise<RawAnswer> =>
+  new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    let next = thenBytes;
+    socket.on('data', (chunk) => {
+      received += chunk.toString('utf8');
+      // A second request once the first is answered: on the connection kept alive, not pipelined.
+      if (next !== undefined) socket.write(next);
+      next = undefined;
+    });
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const end = received.indexOf('\r\n\r\n');
+      const [head, body] = end < 0 ? [received, ''] : [received.slice(0, end), received.slice(end + 4)];
+      const [statusLine = '', ...lines] = head.split('\r\n');
+      const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+      resolve({ status: Number(statusLine.split(' ')[1]), headers, body });
+    });
+    socket.write(bytes);
+  });
+
+const expectRawProblem = (answer: RawAnswer, status: number) => {
+  expect(answer.status, answer.body).to.equal(status);
+  expect(answer.headers['content-type']).to.match(/^application\/problem\+json/);
+  expect(Number(answer.headers['content-length'])).to.equal(Buffer.byteLength(answer.body));
+  const problem = JSON.parse(answer.body) as Record<string, unknown>;
+  expect(problem).to.include({ status });
+  expect(problem.type).to.be.a('string');
+  expect(problem.title).to.be.a('string');
+  expect(problem.detail).to.be.a('string');
+};
+
+describe('Requests the HTTP parser refuses', function () {
+  this.timeout(60_000);
+  const dir = tempDir();
+  let server: ServerProcess | undefined;
+  before(async () => (server = await startServer({ DATA_DIR: dir.path, SEED_DEMO: 'false' })));
+  after(async () => {
+    await killServer(server);
+    dir.remove();
+  });
+
+  it('answers headers over 16 KiB with 431 problem+json', async () => {
+    expectRawProblem(await sendRaw(server!.port, `GET /api/v1/products HTTP/1.1\r\nHost: shop\r\nX-Pad: ${'a'.repeat(20_000)}\r\n\r\n`), 431);
+  });
+
+  it('answers a URL over 16 KiB (a long search) with 431 problem+json', async () => {
+    expectRawProblem(await sendRaw(server!.port, `GET /api/v1/search?q=${'a'.repeat(20_000)} HTTP/1.1\r\nHost: shop\r\n\r\n`), 431);
+  });
+
+  it('answers a malformed header, a control character in one, and Content-Length beside Transfer-Encoding with 400 problem+json', async () => {
+    expectRawProblem(await sendRaw(server!.port, 'GET /api/v1/products HTTP/1.1\r\nHost: shop\r\nBad Header: x\r\n\r\n'), 400);
+    expectRawProblem(await sendRaw(server!.port, 'GET /api/v1/products HTTP/1.1\r\nHost: shop\r\nX-Request-Id: a\u0001b\r\n\r\n'), 400);
+    const smuggled = 'POST /api/v1/account/login HTTP/1.1\r\nHost: shop\r\nContent-Type: application/json\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n';
+    expectRawProblem(await sendRaw(server!.port, smuggled), 400);
+  });
+
+  it('answers 431 problem+json on a kept-alive connection after a request answered on it', async () => {
+    const both = await sendRaw(server!.port, 'GET /health HTTP/1.1\r\nHost: shop\r\n\r\n', `GET /health HTTP/1.1\r\nHost: shop\r\nX-Pad: ${'a'.repeat(20_000)}\r\n\r\n`);
+    expect(both.status).to.equal(200);
+    const second = both.body.slice(both.body.indexOf('HTTP/1.1 '));
+    expect(second, 'a second answer on the connection').to.match(/^HTTP\/1\.1 431 /);
+    expect(second).to.include('application/problem+json').and.include('"status":431');
+  });
+
+  it('still answers a well-formed request on the same server', async () => {
+    const answer = await sendRaw(server!.port, 'GET /health HTTP/1.1\r\nHost: shop\r\nConnection: close\r\n\r\n');
+    expect(answer.status).to.equal(200);
+  });
+});
