@@ -95,7 +95,12 @@ const bookOnce = async (deps: ShippingDeps, shipment: Prepared, order: Placed, o
   // with it): `book:<shipment>:<attempt>` for the address the attempt was asked for, with `:a<amendments>` for a later one.
   const bookedFor = order.amendments ?? 0;
   const asked = shipment.requestedFor ?? bookedFor;
-  const key = `book:${shipment.shipmentId}:${shipment.attempt}${bookedFor === asked ? '' : `:a${bookedFor}`}`;
+  const keyOf = (amendments: number) => `book:${shipment.shipmentId}:${shipment.attempt}${amendments === asked ? '' : `:a${amendments}`}`;
+  const key = keyOf(bookedFor);
+  // Bookings of this attempt's earlier addresses whose answer a crash kept from being acted on: called off by their keys.
+  for (let earlier = asked; earlier < bookedFor; earlier++) {
+    await deps.carrier.cancel({ idempotencyKey: `cancel:${keyOf(earlier).slice('book:'.length)}`, bookingKey: keyOf(earlier) });
+  }
   let result: BookingResult;
   try {
     result = await deps.carrier.book({ idempotencyKey: key, shipmentId: shipment.shipmentId, address: order.shippingAddress, lines: order.lines, signal });

@@ -74,6 +74,42 @@ describe('a carrier booking when the order is amended while the carrier books', 
     expect(res.body.trackingNumber).to.equal(shipped[0]!.data.trackingNumber);
   });
 
+  it("calls off a booking of the old address whose answer was lost, when the booking job books the amended one", async () => {
+    // The first booking is made but its answer never comes back (as when the process dies meanwhile): the request answers 202.
+    let first = true;
+    const losing = (simulated: Carrier): Carrier => ({
+      cancel: (request) => simulated.cancel(request),
+      book: async (request) => {
+        if (!first) return simulated.book(request);
+        first = false;
+        await simulated.book(request);
+        return new Promise((_resolve, reject) => request.signal?.addEventListener('abort', () => reject(request.signal?.reason), { once: true }));
+      },
+    });
+    app = await startTestApp({ carrier: losing, carrierTimeoutMs: 500, jobs: { retryBaseMs: 20 } });
+    const admin = await app.adminToken();
+    const shopper = await app.customer();
+    const { orderId, shipmentId } = await confirmedOrder(admin, shopper);
+    const dispatching = app.http().post(`/api/v1/shipments/${shipmentId}/dispatch`).set('Authorization', `Bearer ${admin}`).send().then((res) => res);
+    await eventually(async () => ((await app.carrier.bookings()).length === 1 ? true : undefined));
+    const amended = await app.http().patch(`/api/v1/orders/${orderId}`).set('Authorization', `Bearer ${shopper.token}`).send({ shippingAddress: NEW_ADDRESS });
+    expect(amended.status, JSON.stringify(amended.body)).to.equal(200);
+    const res = await dispatching;
+    expect(res.status, JSON.stringify(res.body)).to.equal(202);
+
+    const [shipped] = await eventually(async () => {
+      const found = await eventsOf(app, 'OrderShipped', (e) => e.data.orderId === orderId);
+      return found.length > 0 ? found : undefined;
+    });
+    const byKey = new Map((await app.carrier.bookings()).map((b) => [b._id, b]));
+    expect([...byKey.keys()].sort()).to.deep.equal([`book:${shipmentId}:1`, `book:${shipmentId}:1:a1`]);
+    expect(byKey.get(`book:${shipmentId}:1`)!.cancelledAt, 'the old address is called off').to.be.a('string');
+    const kept = byKey.get(`book:${shipmentId}:1:a1`)!;
+    expect(kept.cancelledAt).to.equal(undefined);
+    expect(shipped!.data.carrierReference).to.equal((kept.result as { reference: string }).reference);
+    expect(await eventsOf(app, 'OrderShipped', (e) => e.data.orderId === orderId)).to.have.length(1);
+  });
+
   it('an amendment after the order shipped is refused (409) and the booking stands', async () => {
     app = await startTestApp();
     const admin = await app.adminToken();
