@@ -89,18 +89,26 @@ type Attempt = BookingOutcome | { outcome: 'rebook' };
 
 const bookOnce = async (deps: ShippingDeps, shipment: Prepared, order: Placed, origin: Origin, signal: AbortSignal): Promise<Attempt> => {
   if (order.status === 'Shipped' || order.status === 'Delivered') return { outcome: 'shipped', trackingNumber: order.trackingNumber ?? '' };
-  // Refused already, or cancelled meanwhile: nothing to book.
-  if (shipment.booking !== 'requested' || order.status !== 'Confirmed') return { outcome: 'settled' };
+  // Refused already: nothing to book.
+  if (shipment.booking !== 'requested') return { outcome: 'settled' };
   // One key per attempt and address (a carrier answers a key with what it first booked under it, whatever address comes
   // with it): `book:<shipment>:<attempt>` for the address the attempt was asked for, with `:a<amendments>` for a later one.
   const bookedFor = order.amendments ?? 0;
   const asked = shipment.requestedFor ?? bookedFor;
   const keyOf = (amendments: number) => `book:${shipment.shipmentId}:${shipment.attempt}${amendments === asked ? '' : `:a${amendments}`}`;
+  const callOffKeys = async (upTo: number) => {
+    for (let amendments = asked; amendments < upTo; amendments++) {
+      await deps.carrier.cancel({ idempotencyKey: `cancel:${keyOf(amendments).slice('book:'.length)}`, bookingKey: keyOf(amendments) });
+    }
+  };
+  // Cancelled meanwhile: nothing to book, and what a booking cut short by a crash may have booked is called off.
+  if (order.status !== 'Confirmed') {
+    await callOffKeys(bookedFor + 1);
+    return { outcome: 'settled' };
+  }
   const key = keyOf(bookedFor);
   // Bookings of this attempt's earlier addresses whose answer a crash kept from being acted on: called off by their keys.
-  for (let earlier = asked; earlier < bookedFor; earlier++) {
-    await deps.carrier.cancel({ idempotencyKey: `cancel:${keyOf(earlier).slice('book:'.length)}`, bookingKey: keyOf(earlier) });
-  }
+  await callOffKeys(bookedFor);
   let result: BookingResult;
   try {
     result = await deps.carrier.book({ idempotencyKey: key, shipmentId: shipment.shipmentId, address: order.shippingAddress, lines: order.lines, signal });

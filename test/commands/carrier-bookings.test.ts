@@ -8,7 +8,7 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
  * A dispatch books the order's address with the carrier while the customer may still amend it:
  * whichever the order stream took first, the parcel goes where the order says.
  */
-describe('a carrier booking when the order is amended while the carrier books', () => {
+describe('a carrier booking when the order is amended or cancelled while the carrier books', () => {
   let app: TestApp;
   afterEach(async () => app?.close());
 
@@ -29,6 +29,20 @@ describe('a carrier booking when the order is amended while the carrier books', 
       },
     });
     return { wrap, asked, release };
+  };
+
+  /** The simulated carrier, whose first booking is made but whose answer never comes back (as when the process dies meanwhile): that request answers 202. */
+  const losingFirstAnswer = () => {
+    let first = true;
+    return (simulated: Carrier): Carrier => ({
+      cancel: (request) => simulated.cancel(request),
+      book: async (request) => {
+        if (!first) return simulated.book(request);
+        first = false;
+        await simulated.book(request);
+        return new Promise((_resolve, reject) => request.signal?.addEventListener('abort', () => reject(request.signal?.reason), { once: true }));
+      },
+    });
   };
 
   const confirmedOrder = async (admin: string, shopper: Shopper) => {
@@ -75,18 +89,7 @@ describe('a carrier booking when the order is amended while the carrier books', 
   });
 
   it("calls off a booking of the old address whose answer was lost, when the booking job books the amended one", async () => {
-    // The first booking is made but its answer never comes back (as when the process dies meanwhile): the request answers 202.
-    let first = true;
-    const losing = (simulated: Carrier): Carrier => ({
-      cancel: (request) => simulated.cancel(request),
-      book: async (request) => {
-        if (!first) return simulated.book(request);
-        first = false;
-        await simulated.book(request);
-        return new Promise((_resolve, reject) => request.signal?.addEventListener('abort', () => reject(request.signal?.reason), { once: true }));
-      },
-    });
-    app = await startTestApp({ carrier: losing, carrierTimeoutMs: 500, jobs: { retryBaseMs: 20 } });
+    app = await startTestApp({ carrier: losingFirstAnswer(), carrierTimeoutMs: 500, jobs: { retryBaseMs: 20 } });
     const admin = await app.adminToken();
     const shopper = await app.customer();
     const { orderId, shipmentId } = await confirmedOrder(admin, shopper);
@@ -108,6 +111,24 @@ describe('a carrier booking when the order is amended while the carrier books', 
     expect(kept.cancelledAt).to.equal(undefined);
     expect(shipped!.data.carrierReference).to.equal((kept.result as { reference: string }).reference);
     expect(await eventsOf(app, 'OrderShipped', (e) => e.data.orderId === orderId)).to.have.length(1);
+  });
+
+  it('calls off a booking whose answer was lost when the order was cancelled meanwhile: the booking job books nothing', async () => {
+    app = await startTestApp({ carrier: losingFirstAnswer(), carrierTimeoutMs: 500, jobs: { retryBaseMs: 20 } });
+    const admin = await app.adminToken();
+    const shopper = await app.customer();
+    const { orderId, shipmentId } = await confirmedOrder(admin, shopper);
+    const dispatching = app.http().post(`/api/v1/shipments/${shipmentId}/dispatch`).set('Authorization', `Bearer ${admin}`).send().then((res) => res);
+    await eventually(async () => ((await app.carrier.bookings()).length === 1 ? true : undefined));
+    const cancelled = await app.http().post(`/api/v1/orders/${orderId}/cancel`).set('Authorization', `Bearer ${shopper.token}`);
+    expect(cancelled.status).to.equal(202);
+    expect((await dispatching).status).to.equal(202);
+    const [booking] = await eventually(async () => {
+      const bookings = await app.carrier.bookings();
+      return bookings[0]?.cancelledAt ? bookings : undefined;
+    });
+    expect(booking!._id).to.equal(`book:${shipmentId}:1`);
+    expect(await eventsOf(app, 'OrderShipped', (e) => e.data.orderId === orderId)).to.deep.equal([]);
   });
 
   it('an amendment after the order shipped is refused (409) and the booking stands', async () => {
