@@ -1,4 +1,5 @@
 import { statusLine } from '../infrastructure/event-store/log-follower.js';
+import { interruptedRebuilds, REBUILDS, type RebuildStatus } from '../operations/rebuild-claims.js';
 import type { ProcessManagerRunner } from '../processes/runner.js';
 import { projectionVersion, type Projection } from '../projections/projection.js';
 import { CHECKPOINTS, ProjectionRunner, type Checkpoint, type RunnerDeps } from '../projections/runner.js';
@@ -28,7 +29,7 @@ const reportOf = (runner: Parameters<typeof statusLine>[0] & { caughtUp: boolean
 const sameLeases = (running: ReadonlyMap<string, number>, held: readonly Lease[]) =>
   running.size === held.length && held.every((lease) => running.get(lease.runner) === lease.epoch);
 
-/** How often a holder looks again for read models another version folded (a rebuild cut short by a dead process). */
+/** How often a holder looks again for read models another version folded (an upgrade's rebuild cut short by a dead process). */
 const OUTDATED_EVERY_MS = 60_000;
 
 /**
@@ -75,9 +76,17 @@ export class ProjectionHost implements RunnerHost {
     await this.rebuildOutdated(runner.outdated);
   }
 
-  /** Asks again for the rebuild of what is still outdated by its stored checkpoint (the runner's own view waits for its next write). */
+  /**
+   * Starts again the rebuilds of its projections that a process cut short (it died or stalled: the
+   * claim stays marked running, its heartbeat stopped), and asks again for the rebuild of what is
+   * still outdated by its stored checkpoint (the runner's own view waits for its next write).
+   */
   async tend(): Promise<void> {
-    if (this.running.size === 0 || Date.now() - this.askedAt < this.outdatedEveryMs) return;
+    if (this.running.size === 0) return;
+    const rebuilds = await this.deps.readModels.collection<RebuildStatus>(REBUILDS).find({ _id: { $in: [...this.running.keys()] }, status: 'running' });
+    const interrupted = interruptedRebuilds(rebuilds, new Date());
+    if (interrupted.length > 0) await this.rebuildOutdated(interrupted);
+    if (Date.now() - this.askedAt < this.outdatedEveryMs) return;
     this.askedAt = Date.now();
     const stored = await this.deps.readModels.collection<Checkpoint>(CHECKPOINTS).find({ _id: { $in: [...this.running.keys()] } });
     const outdated = stored.filter((c) => {

@@ -1,4 +1,4 @@
-import { orderDecider, orderStream, type Order } from '../domain/ordering/order.js';
+import { AddressChangedError, orderDecider, orderStream, type Order } from '../domain/ordering/order.js';
 import { IllegalStateError, NotFoundError, PreconditionFailedError, UnprocessableError } from '../domain/shared/errors.js';
 import { shipmentDecider, shipmentStream, type Shipment } from '../domain/shipping/shipment.js';
 import type { BookingResult, Carrier, CarrierReport } from '../infrastructure/carrier/carrier.js';
@@ -50,7 +50,7 @@ export const dispatchWithCarrier = async (deps: ShippingDeps, shipmentId: string
   }
   if (order.status !== 'Confirmed') throw new IllegalStateError(`a ${order.status.toLowerCase()} order cannot be shipped`);
   const { ifMatch: _ifMatch, ...unconditional } = context;
-  const requested = await deps.commands.handle(shipmentDecider, shipmentStream(shipmentId), { type: 'RequestBooking', now: context.now }, unconditional);
+  const requested = await deps.commands.handle(shipmentDecider, shipmentStream(shipmentId), { type: 'RequestBooking', amendments: order.amendments ?? 0, now: context.now }, unconditional);
   const origin = { correlationId: context.correlationId, causationId: context.causationId, actor: context.actor };
   const outcome = await book(deps, requested.state as Prepared, order, origin, AbortSignal.timeout(deps.timeoutMs));
   return { ...result, outcome, position: requested.position };
@@ -66,11 +66,49 @@ export const bookShipmentJob = async (deps: ShippingDeps, shipmentId: string, or
   if (outcome.outcome === 'pending') throw new Error(`the carrier did not answer the booking of shipment ${shipmentId} within ${deps.timeoutMs} ms`);
 };
 
+/** Address changes while the carrier books that a dispatch follows with new bookings before it leaves the rest to the job. */
+const REBOOKINGS = 3;
+
+/**
+ * Books the booking asked for, for the order's address as it is. If the address is amended while
+ * the carrier books, that booking is called off and the new address booked (a few times at most;
+ * then the answer is pending, and the booking job books what the address is by then).
+ */
 const book = async (deps: ShippingDeps, shipment: Prepared, order: Placed, origin: Origin, signal: AbortSignal): Promise<BookingOutcome> => {
+  for (let round = 0; ; round++) {
+    const outcome = await bookOnce(deps, shipment, order, origin, signal);
+    if (outcome.outcome !== 'rebook') return outcome;
+    if (round === REBOOKINGS) return { outcome: 'pending' };
+    const reloaded = await deps.commands.load(orderDecider, orderStream(order.orderId));
+    if (reloaded.state.status === 'None') return { outcome: 'settled' };
+    order = reloaded.state;
+  }
+};
+
+type Attempt = BookingOutcome | { outcome: 'rebook' };
+
+const bookOnce = async (deps: ShippingDeps, shipment: Prepared, order: Placed, origin: Origin, signal: AbortSignal): Promise<Attempt> => {
   if (order.status === 'Shipped' || order.status === 'Delivered') return { outcome: 'shipped', trackingNumber: order.trackingNumber ?? '' };
-  // Refused already, or cancelled meanwhile: nothing to book.
-  if (shipment.booking !== 'requested' || order.status !== 'Confirmed') return { outcome: 'settled' };
-  const key = `book:${shipment.shipmentId}:${shipment.attempt}`;
+  // Refused already: nothing to book.
+  if (shipment.booking !== 'requested') return { outcome: 'settled' };
+  // One key per attempt and address (a carrier answers a key with what it first booked under it, whatever address comes
+  // with it): `book:<shipment>:<attempt>` for the address the attempt was asked for, with `:a<amendments>` for a later one.
+  const bookedFor = order.amendments ?? 0;
+  const asked = shipment.requestedFor ?? bookedFor;
+  const keyOf = (amendments: number) => `book:${shipment.shipmentId}:${shipment.attempt}${amendments === asked ? '' : `:a${amendments}`}`;
+  const callOffKeys = async (upTo: number) => {
+    for (let amendments = asked; amendments < upTo; amendments++) {
+      await deps.carrier.cancel({ idempotencyKey: `cancel:${keyOf(amendments).slice('book:'.length)}`, bookingKey: keyOf(amendments) });
+    }
+  };
+  // Cancelled meanwhile: nothing to book, and what a booking cut short by a crash may have booked is called off.
+  if (order.status !== 'Confirmed') {
+    await callOffKeys(bookedFor + 1);
+    return { outcome: 'settled' };
+  }
+  const key = keyOf(bookedFor);
+  // Bookings of this attempt's earlier addresses whose answer a crash kept from being acted on: called off by their keys.
+  await callOffKeys(bookedFor);
   let result: BookingResult;
   try {
     result = await deps.carrier.book({ idempotencyKey: key, shipmentId: shipment.shipmentId, address: order.shippingAddress, lines: order.lines, signal });
@@ -86,15 +124,25 @@ const book = async (deps: ShippingDeps, shipment: Prepared, order: Placed, origi
     return { outcome: 'refused', reason: result.reason };
   }
   const { reference, trackingNumber, labelUrl } = result;
+  const callOff = () => deps.carrier.cancel({ idempotencyKey: `cancel:${key.slice('book:'.length)}`, reference });
   let shipped;
   try {
-    shipped = await deps.commands.handle(orderDecider, orderStream(order.orderId), { type: 'ShipOrder', trackingNumber, carrier: { reference, labelUrl }, now: context.now }, context);
+    const command = { type: 'ShipOrder' as const, trackingNumber, carrier: { reference, labelUrl }, bookedFor, now: context.now };
+    shipped = await deps.commands.handle(orderDecider, orderStream(order.orderId), command, context);
   } catch (error) {
     // Cancelled while the carrier was booking: the parcel will not go, so the booking is called off.
-    if (error instanceof IllegalStateError) await deps.carrier.cancel({ idempotencyKey: `cancel:${shipment.shipmentId}:${shipment.attempt}`, reference });
+    if (error instanceof IllegalStateError) await callOff();
+    // Amended: this parcel would go to the old address; called off, and the new address booked.
+    if (error instanceof AddressChangedError) {
+      await callOff();
+      return { outcome: 'rebook' };
+    }
     throw error;
   }
-  return { outcome: 'shipped', trackingNumber: shipped.state.status === 'None' ? trackingNumber : (shipped.state.trackingNumber ?? trackingNumber), position: shipped.position };
+  if (shipped.state.status === 'None') return { outcome: 'shipped', trackingNumber };
+  // Shipped meanwhile otherwise (another booking, of the address as amended; by hand): this booking is not needed.
+  if (shipped.state.carrierReference !== reference) await callOff();
+  return { outcome: 'shipped', trackingNumber: shipped.state.trackingNumber ?? trackingNumber, position: shipped.position };
 };
 
 /**

@@ -2,7 +2,9 @@ import { customerDecider, customerStream, type Customer, type ErasedBy } from '.
 import { ConflictError, NotFoundError, UnauthorizedError, WrongPasswordError } from '../domain/shared/errors.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import type { PasswordHasher } from '../infrastructure/security/passwords.js';
-import type { OrderStatus } from '../domain/ordering/order.js';
+import { cartDecider, cartStream } from '../domain/cart/cart.js';
+import { orderDecider, orderStream, type OrderStatus } from '../domain/ordering/order.js';
+import { checkoutLock, nextOrderId } from './orders.js';
 import type { CommandContext, CommandHandler } from './command-handler.js';
 
 /**
@@ -50,24 +52,34 @@ export const eraseAccount = async (deps: ErasureRequestDeps, customerId: string,
   return erase(deps, customerId, state, 'admin', context);
 };
 
-const erase = async (deps: ErasureRequestDeps, customerId: string, state: Customer, by: ErasedBy, context: CommandContext): Promise<Erasure> => {
-  if (state.status === 'Registered') {
-    if (state.role === 'admin') await refuseLastAdmin(deps.readModels, customerId);
-    await refuseWhileOrdersInFlight(deps.readModels, customerId);
-  }
-  const handled = await deps.commands.handle(customerDecider, customerStream(customerId), { type: 'EraseCustomer', by, now: context.now }, context);
-  if (handled.state.status !== 'Erased') throw new Error('unreachable: an erasure leaves the customer erased');
-  return { customerId, erasedAt: handled.state.erasedAt, position: handled.position, revision: handled.revision };
-};
+// In turn with the customer's checkouts: one under way is placed before the check, and one after finds the account erased.
+const erase = (deps: ErasureRequestDeps, customerId: string, state: Customer, by: ErasedBy, context: CommandContext): Promise<Erasure> =>
+  deps.commands.exclusive(checkoutLock(customerId), async () => {
+    if (state.status === 'Registered') {
+      if (state.role === 'admin') await refuseLastAdmin(deps.readModels, customerId);
+      await refuseWhileOrdersInFlight(deps, customerId);
+    }
+    const handled = await deps.commands.handle(customerDecider, customerStream(customerId), { type: 'EraseCustomer', by, now: context.now }, context);
+    if (handled.state.status !== 'Erased') throw new Error('unreachable: an erasure leaves the customer erased');
+    return { customerId, erasedAt: handled.state.erasedAt, position: handled.position, revision: handled.revision };
+  });
 
 const refuseLastAdmin = async (readModels: ReadModelStore, customerId: string): Promise<void> => {
   const others = await readModels.collection('customers').countDocuments({ role: 'admin', _id: { $ne: customerId } });
   if (others === 0) throw new ConflictError('the last admin account cannot be erased: make another account admin first');
 };
 
-const refuseWhileOrdersInFlight = async (readModels: ReadModelStore, customerId: string): Promise<void> => {
-  const inFlight = await readModels.collection('orders').find({ customerId, status: { $in: [...IN_FLIGHT] } }, { projection: { _id: 1 }, limit: 1 });
-  if (inFlight.length > 0) {
+/**
+ * The orders read model, and the log for the cart's latest orders (the read model may not show
+ * an order placed a moment ago, or through another process), and for the order a checkout of
+ * the cart as it stands would create (placed by a checkout cut short before it emptied the cart).
+ */
+const refuseWhileOrdersInFlight = async (deps: ErasureRequestDeps, customerId: string): Promise<void> => {
+  const projected = await deps.readModels.collection('orders').find({ customerId, status: { $in: [...IN_FLIGHT] } }, { projection: { _id: 1 }, limit: 1 });
+  const cart = await deps.commands.load(cartDecider, cartStream(customerId));
+  const recent = [...cart.state.checkedOutInto, nextOrderId(customerId, cart.revision)];
+  const logged = projected.length > 0 ? [] : await Promise.all(recent.map(async (orderId) => (await deps.commands.load(orderDecider, orderStream(orderId))).state.status));
+  if (projected.length > 0 || logged.some((status) => status !== 'None' && IN_FLIGHT.includes(status))) {
     throw new ConflictError('an order of this account is still being processed (not shipped yet): cancel it, or erase the account once it has shipped');
   }
 };

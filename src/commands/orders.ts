@@ -1,6 +1,7 @@
 import { cartDecider, cartStream, type Cart } from '../domain/cart/cart.js';
 import { orderDecider, orderStream, type Order, type OrderPaymentMethod, type ShippingAddress } from '../domain/ordering/order.js';
-import { ConflictError, NotFoundError, PreconditionFailedError, UnprocessableError } from '../domain/shared/errors.js';
+import { customerDecider, customerStream } from '../domain/customer/customer.js';
+import { ConflictError, NotFoundError, PreconditionFailedError, UnauthorizedError, UnprocessableError } from '../domain/shared/errors.js';
 import { derivedId, type CommandContext, type CommandHandler } from './command-handler.js';
 import { savedToken } from './payment-methods.js';
 
@@ -27,13 +28,21 @@ import { savedToken } from './payment-methods.js';
 export type CheckoutPayment = { token: string } | { paymentMethodId: string };
 export type Checkout = { shippingAddress: ShippingAddress; payment: CheckoutPayment };
 
+/** A customer's checkouts, and the erasure of the customer, run one at a time in a process. */
+export const checkoutLock = (customerId: string) => `checkout:${customerId}`;
+
 export const checkout = (commands: CommandHandler, customerId: string, input: Checkout, context: CommandContext) =>
-  commands.exclusive(`checkout:${customerId}`, () => placeOrder(commands, customerId, input, context));
+  commands.exclusive(checkoutLock(customerId), () => placeOrder(commands, customerId, input, context));
+
+/** The order a checkout of the cart as it stands would create. */
+export const nextOrderId = (customerId: string, cartRevision: number) => derivedId(`${customerId}@${cartRevision}`, 'order');
 
 /** How many of the cart's last orders a keyed repeat looks through for the one its key placed. */
 const RECENT_ORDERS = 5;
 
 const placeOrder = async (commands: CommandHandler, customerId: string, input: Checkout, context: CommandContext) => {
+  // Erased while this request waited its turn (its token was good when it came in): an order now would outlive the account.
+  if ((await commands.load(customerDecider, customerStream(customerId))).state.status === 'Erased') throw new UnauthorizedError('this account no longer exists');
   const cart = await commands.load(cartDecider, cartStream(customerId));
   // If-Match names the cart's revision (the ETag its answers carry), not the new order's: checked here, then left out.
   const { ifMatch, ...orderContext } = context;
@@ -42,7 +51,7 @@ const placeOrder = async (commands: CommandHandler, customerId: string, input: C
   if (ifMatch !== undefined && ifMatch !== cart.revision) {
     throw new PreconditionFailedError(`the cart is at revision ${cart.revision < 0 ? 'none' : cart.revision}, not ${ifMatch}`, cart.revision < 0 ? null : cart.revision);
   }
-  const orderId = derivedId(`${customerId}@${cart.revision}`, 'order');
+  const orderId = nextOrderId(customerId, cart.revision);
   let placed = await commands.load(orderDecider, orderStream(orderId));
   let position: number | undefined;
   if (placed.state.status === 'None') {

@@ -27,8 +27,12 @@ export type RebuildStatus = Document & {
 };
 
 export const REBUILDS = 'rebuilds';
-/** A rebuild whose heartbeat is older than this was interrupted (its process died). */
-const STALE_MS = 60_000;
+/** A rebuild whose heartbeat (every second while it runs) is older than this was interrupted: its process died or stalled. */
+const STALE_MS = 15_000;
+
+/** The projections whose rebuild is still marked running but was interrupted (its heartbeat stopped): to be started again. */
+export const interruptedRebuilds = (statuses: readonly RebuildStatus[], now: Date): string[] =>
+  statuses.filter((s) => s.status === 'running' && Date.parse(s.heartbeatAt) < now.getTime() - STALE_MS).map((s) => s._id);
 
 /**
  * The claims of one rebuild: its epochs, the fence for its writes, whether another process

@@ -52,7 +52,7 @@ export const WRITE_BEHIND = 10_000;
  * documents are written out in loads of thousands all the same (see WriteBehind).
  */
 export const REBUILD_BATCH = 250;
-/** A running rebuild records its progress at most this often (each record is a write, a batch lasts a few ms). */
+/** A running rebuild records its progress (and that it is alive) this often. */
 const HEARTBEAT_MS = 1000;
 
 export class Rebuilds {
@@ -96,11 +96,12 @@ export class Rebuilds {
 
   /**
    * Rebuilds the projections whose read model another version of them folded (see
-   * Projection.version), in the background; one already running elsewhere is left to finish.
+   * Projection.version), or whose rebuild was cut short (its process died), in the background;
+   * one already running elsewhere is left to finish.
    */
   async startOutdated(names: readonly string[]): Promise<void> {
     if (names.length === 0) return;
-    this.deps.logger.warn({ projections: names }, 'read models folded by another version of their projection: rebuilding them');
+    this.deps.logger.warn({ projections: names }, 'read models folded by another version of their projection, or whose rebuild was cut short: rebuilding them');
     try {
       await this.start(names);
     } catch (error) {
@@ -145,12 +146,10 @@ export class Rebuilds {
     await this.dropLeftovers(selected, current, targets);
     await this.deps.store.collection(REBUILD_CHECKPOINTS).deleteMany({ _id: { $in: selected.map((p) => p.name) } });
     let head = await this.deps.eventStore.headPosition();
-    let beatAt = 0;
+    let progress = { position: 0, head, events: 0 };
     const report = (position: number, events: number) => {
       onProgress?.({ position, head, events, elapsedMs: Date.now() - started });
-      if (Date.now() - beatAt < HEARTBEAT_MS) return;
-      beatAt = Date.now();
-      void this.claims.heartbeat(claim, { position, head, events });
+      progress = { position, head, events };
     };
     const runner = new ProjectionRunner(
       { eventStore: this.deps.eventStore, readModels: this.deps.store, schema: this.deps.schema, logger: this.deps.logger },
@@ -158,12 +157,16 @@ export class Rebuilds {
       { checkpoints: REBUILD_CHECKPOINTS, targets, batchSize: REBUILD_BATCH, writeBehind: WRITE_BEHIND, fresh: true, onProgress: report, fence: claim.fence },
     );
     await runner.start();
+    // On a timer, not on progress: a claim whose heartbeat stops is a rebuild cut short, which the holder of its projections starts again.
+    const beat = setInterval(() => void this.claims.heartbeat(claim, progress), HEARTBEAT_MS);
+    beat.unref();
     try {
       // Catch up with the log as it was, then with what was appended meanwhile.
       await this.reach(runner, head, claim);
       head = await this.deps.eventStore.headPosition();
       await this.reach(runner, head, claim);
     } finally {
+      clearInterval(beat);
       await runner.stop();
     }
     const projections = selected.map((p) => ({

@@ -119,7 +119,7 @@ export const PERSONAL_DATA_IN_EVENTS: Inventory = {
   PaymentRefundRequested: { paymentId: _, orderId: _, customerId: _, amount: _, reason: _, requestedAt: _ },
   PaymentRefunded: { paymentId: _, orderId: _, customerId: _, amount: _, providerReference: _, reason: _, refundedAt: _ },
   ShipmentPrepared: { shipmentId: _, orderId: _, customerId: _, lines: _, shippingAddress: address, preparedAt: _ },
-  ShipmentBookingRequested: { shipmentId: _, orderId: _, customerId: _, attempt: _, requestedAt: _ },
+  ShipmentBookingRequested: { shipmentId: _, orderId: _, customerId: _, attempt: _, amendments: _, requestedAt: _ },
   // A carrier's reason may quote the address it could not serve.
   ShipmentBookingRefused: { shipmentId: _, orderId: _, customerId: _, attempt: _, reason: invoice, refusedAt: _ },
   ShipmentInTransit: reported,

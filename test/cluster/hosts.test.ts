@@ -6,6 +6,7 @@ import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-ev
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
 import { productsProjection } from '../../src/projections/products/products.js';
 import { CHECKPOINTS } from '../../src/projections/runner.js';
+import { REBUILDS } from '../../src/operations/rebuild-claims.js';
 import { stockLevelsProjection } from '../../src/projections/stock-levels/stock-levels.js';
 import { silentLogger, untyped } from '../projections/projection-fixture.js';
 
@@ -57,6 +58,25 @@ describe('The projections a process holds', () => {
     await projections.tend();
     expect(asked).to.deep.equal([['products'], ['products']]);
     await store.collection(CHECKPOINTS).updateOne({ _id: 'products' }, { $set: { collection: 'products__v2', version: 3 } });
+    await projections.tend();
+    expect(asked).to.have.length(2);
+    await projections.hold([], fence);
+  });
+
+  it('starts again a rebuild of its projections that its process cut short (still marked running, its heartbeat stopped), and only that', async () => {
+    const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
+    const claim = (name: string, status: string, heartbeatAt: string) => ({ _id: name, status, startedAt: ago(120_000), heartbeatAt, position: 0, head: 9, events: 0, owner: 'gone', epoch: 1 });
+    for (const status of [claim('products', 'running', ago(60_000)), claim('stock-levels', 'running', ago(1_000)), claim('orders', 'running', ago(60_000))]) {
+      await store.collection(REBUILDS).insertOne(status);
+    }
+    const asked: string[][] = [];
+    const projections = host(asked, 60_000);
+    await projections.hold(await leases('products', 'stock-levels'), fence);
+    expect(asked, 'nothing outdated when it starts').to.deep.equal([[]]);
+    await projections.tend();
+    // Not stock-levels (its rebuild is alive elsewhere), not orders (not run here).
+    expect(asked).to.deep.equal([[], ['products']]);
+    await store.collection(REBUILDS).updateOne({ _id: 'products' }, { $set: { status: 'done' } });
     await projections.tend();
     expect(asked).to.have.length(2);
     await projections.hold([], fence);

@@ -1,5 +1,9 @@
 import { expect } from 'chai';
-import { addToCart } from '../../src/commands/cart.js';
+import { addToCart, changeCartQuantity } from '../../src/commands/cart.js';
+import { NotEnoughAvailableError } from '../../src/domain/cart/cart.js';
+import { productDecider, productStream } from '../../src/domain/catalog/product.js';
+import { inventoryDecider, inventoryStream } from '../../src/domain/inventory/inventory.js';
+import { NotFoundError } from '../../src/domain/shared/errors.js';
 import { CommandHandler, type CommandContext } from '../../src/commands/command-handler.js';
 import { eventSchema } from '../../src/domain/shared/event-schema.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
@@ -33,5 +37,47 @@ describe('Cart commands', () => {
     expect(cart.items[0]!.unitPrice).to.not.equal(stored.price);
     const [event] = await store.readStream(`cart-${customerId}`);
     expect(event?.data.unitPrice).to.deep.equal({ amount: 1500, currency: 'USD' });
+  });
+
+  describe('when the read models are behind the log (stock received, a product created a moment ago)', () => {
+    const price = { amount: 1500, currency: 'USD' };
+    /** The product and its stock in the log; the read model as it was before (absent, or showing `shown` available). */
+    const setUp = async (received: number, shown?: number) => {
+      const commands = new CommandHandler(store, { schema: eventSchema([]) });
+      await commands.handle(productDecider, productStream(productId), { type: 'CreateProduct', productId, sku: 'MUG-1', name: 'Mug', description: '', brand: 'B', category: 'C', price, now: context.now }, context);
+      await commands.handle(inventoryDecider, inventoryStream('MUG-1'), { type: 'RegisterInventoryItem', sku: 'MUG-1', productId, now: context.now }, context);
+      if (received > 0) await commands.handle(inventoryDecider, inventoryStream('MUG-1'), { type: 'ReceiveStock', quantity: received, now: context.now }, context);
+      const products = readModels.collection<ProductView>('products');
+      if (shown !== undefined) await products.insertOne({ _id: productId, productId, sku: 'MUG-1', name: 'Mug', listed: true, available: shown, price } as unknown as ProductView);
+      return { commands, products, currency: 'USD' };
+    };
+    const refusal = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error);
+
+    it('adds what the log has in stock though the read model shows none yet', async () => {
+      const deps = await setUp(10, 0);
+      const { cart } = await addToCart(deps, customerId, { productId, quantity: 3 }, context);
+      expect(cart.items.map((i) => i.quantity)).to.deep.equal([3]);
+    });
+
+    it('adds a product the read model does not show yet, at the price its stream has', async () => {
+      const deps = await setUp(10);
+      const { cart } = await addToCart(deps, customerId, { productId, quantity: 2 }, context);
+      expect(cart.items).to.deep.equal([{ productId, sku: 'MUG-1', name: 'Mug', quantity: 2, unitPrice: price }]);
+    });
+
+    it('raises a quantity to what the log has in stock though the read model shows less', async () => {
+      const deps = await setUp(10, 1);
+      await addToCart(deps, customerId, { productId, quantity: 1 }, context);
+      const { cart } = await changeCartQuantity(deps, customerId, { productId, quantity: 8 }, context);
+      expect(cart.items.map((i) => i.quantity)).to.deep.equal([8]);
+    });
+
+    it('still refuses (409) what the log has not in stock either, and a product no stream has (404), appending nothing', async () => {
+      const deps = await setUp(2, 0);
+      expect(await refusal(addToCart(deps, customerId, { productId, quantity: 3 }, context))).to.be.instanceOf(NotEnoughAvailableError);
+      const unknown = '0e6f3a8b-1c2d-4e5f-9a0b-7c8d9e0f1a2b';
+      expect(await refusal(addToCart(deps, customerId, { productId: unknown, quantity: 1 }, context))).to.be.instanceOf(NotFoundError);
+      expect(await store.readStream(`cart-${customerId}`)).to.deep.equal([]);
+    });
   });
 });

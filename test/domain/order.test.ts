@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import {
+  AddressChangedError,
   orderDecider,
   orderStream,
   type AmendOrder,
@@ -114,6 +115,15 @@ describe('Order', () => {
 
     it('cannot be delivered before it ships', () =>
       given(confirmedOrder()).when(deliver()).thenThrows(IllegalStateError, /a confirmed order cannot be delivered/));
+  
+    it('ships under a booking made for its address as it is', () =>
+      given([...confirmedOrder(), amended(WORK)]).when({ ...ship(), bookedFor: 1 }).then([shipped()]));
+
+    it('does not ship under a booking made before its address was amended', () =>
+      given([...confirmedOrder(), amended(WORK)]).when({ ...ship(), bookedFor: 0 }).thenThrows(AddressChangedError, /address changed while the carrier was booking/));
+
+    it('does not ship under a booking made before it was amended back to that address', () =>
+      given([...confirmedOrder(), amended(WORK), amended(HOME)]).when({ ...ship(), bookedFor: 1 }).thenThrows(AddressChangedError));
   });
 
   describe('when shipped', () => {

@@ -172,8 +172,11 @@ const checkQuantity = (quantity: number) => {
   }
 };
 
+/** More than the `available` the command was given: refused (409). */
+export class NotEnoughAvailableError extends ConflictError {}
+
 const checkAvailable = (wanted: number, available: number) => {
-  if (wanted > available) throw new ConflictError(`not enough available: ${Math.max(0, available)} left, ${wanted} wanted`);
+  if (wanted > available) throw new NotEnoughAvailableError(`not enough available: ${Math.max(0, available)} left, ${wanted} wanted`);
 };
 
 export const cartDecider: Decider<Cart, CartCommand, CartEvent> = { initialState, evolve, decide, snapshotVersion: 1 };

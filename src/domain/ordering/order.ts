@@ -94,6 +94,8 @@ export type Order =
       /** The carrier's reference of the booking it shipped under: its reports name it. */
       carrierReference?: string;
       subscription?: RenewalOf;
+      /** How many times the address was amended: names the address a carrier booking was made for. */
+      amendments?: number;
     };
 
 export const initialState = (): Order => ({ status: 'None' });
@@ -118,7 +120,7 @@ export const evolve = (state: Order, event: OrderEvent): Order => {
     case 'OrderCancelled':
       return { ...state, status: 'Cancelled' };
     case 'OrderAmended':
-      return { ...state, shippingAddress: event.data.shippingAddress };
+      return { ...state, shippingAddress: event.data.shippingAddress, amendments: (state.amendments ?? 0) + 1 };
   }
 };
 
@@ -138,7 +140,11 @@ export type CreateOrder = {
 };
 export type MarkOrderPaid = { type: 'MarkOrderPaid'; paymentId: string; now: string };
 export type ConfirmOrder = { type: 'ConfirmOrder'; now: string };
-export type ShipOrder = { type: 'ShipOrder'; trackingNumber: string; carrier?: { reference: string; labelUrl: string }; now: string };
+/**
+ * `bookedFor`: the order's `amendments` when the carrier was asked to book (its address then);
+ * the order ships under that booking only if its address has not been amended since.
+ */
+export type ShipOrder = { type: 'ShipOrder'; trackingNumber: string; carrier?: { reference: string; labelUrl: string }; bookedFor?: number; now: string };
 export type DeliverOrder = { type: 'DeliverOrder'; now: string };
 export type FailOrder = { type: 'FailOrder'; reason: FailureReason; now: string };
 export type CancelOrder = { type: 'CancelOrder'; by: string; now: string };
@@ -147,6 +153,9 @@ export type AmendOrder = { type: 'AmendOrder'; shippingAddress: ShippingAddress;
 export type OrderCommand = CreateOrder | MarkOrderPaid | ConfirmOrder | ShipOrder | DeliverOrder | FailOrder | CancelOrder | AmendOrder;
 
 const OPEN: readonly OrderStatus[] = ['Pending', 'Paid', 'Confirmed'];
+
+/** A carrier booking made for an address the order no longer ships to: it is called off and made again. */
+export class AddressChangedError extends ConflictError {}
 
 export const decide = (command: OrderCommand, state: Order): OrderEvent[] => {
   if (command.type === 'CreateOrder') return create(command, state);
@@ -165,6 +174,8 @@ export const decide = (command: OrderCommand, state: Order): OrderEvent[] => {
     case 'ShipOrder': {
       if (state.status === 'Shipped' || state.status === 'Delivered') return [];
       if (state.status !== 'Confirmed') throw new IllegalStateError(`a ${state.status.toLowerCase()} order cannot be shipped`);
+      // Amended while the carrier was booking: that parcel would go to the old address.
+      if (command.bookedFor !== undefined && command.bookedFor !== (state.amendments ?? 0)) throw new AddressChangedError('the shipping address changed while the carrier was booking');
       const { shipmentId, lines } = state;
       const carrier = command.carrier ? { carrierReference: command.carrier.reference, labelUrl: command.carrier.labelUrl } : {};
       return [{ type: 'OrderShipped', data: { orderId, customerId, shipmentId, trackingNumber: command.trackingNumber, lines, shippedAt: now, ...carrier } }];

@@ -14,7 +14,8 @@ import type { Decider, DomainEvent } from '../shared/types.js';
 type Ids = { shipmentId: string; orderId: string; customerId: string };
 
 export type ShipmentPrepared = DomainEvent<'ShipmentPrepared', Ids & { lines: OrderLine[]; shippingAddress: ShippingAddress; preparedAt: string }>;
-export type ShipmentBookingRequested = DomainEvent<'ShipmentBookingRequested', Ids & { attempt: number; requestedAt: string }>;
+/** `amendments`: the order's address amendments when the booking was asked for (absent from bookings asked for by earlier versions). */
+export type ShipmentBookingRequested = DomainEvent<'ShipmentBookingRequested', Ids & { attempt: number; amendments?: number; requestedAt: string }>;
 export type ShipmentBookingRefused = DomainEvent<'ShipmentBookingRefused', Ids & { attempt: number; reason: string; refusedAt: string }>;
 type Reported = Ids & { carrierEventId: string; carrierReference: string; occurredAt: string };
 export type ShipmentInTransit = DomainEvent<'ShipmentInTransit', Reported>;
@@ -29,11 +30,18 @@ export type Booking = 'none' | 'requested' | 'refused';
 
 export type Shipment =
   | { status: 'None' }
-  | (Ids & { status: 'Preparing'; booking: Booking; attempt: number; carrierEvents: string[] });
+  | (Ids & {
+      status: 'Preparing';
+      booking: Booking;
+      attempt: number;
+      carrierEvents: string[];
+      /** The order's address amendments when the booking asked for now was asked for: the address it books. */
+      requestedFor?: number;
+    });
 
 export type PrepareShipment = Ids & { type: 'PrepareShipment'; lines: OrderLine[]; shippingAddress: ShippingAddress; now: string };
 /** Ask the carrier for a booking (once at a time: again only after a refusal). */
-export type RequestBooking = { type: 'RequestBooking'; now: string };
+export type RequestBooking = { type: 'RequestBooking'; amendments?: number; now: string };
 export type RecordBookingRefusal = { type: 'RecordBookingRefusal'; attempt: number; reason: string; now: string };
 export type RecordCarrierReport = {
   type: 'RecordCarrierReport';
@@ -58,8 +66,11 @@ export const evolve = (state: Shipment, event: ShipmentEvent): Shipment => {
   // Shipments recorded before bookings existed (snapshots, cached states) have none of these fields.
   const current = { ...state, booking: state.booking ?? 'none', attempt: state.attempt ?? 0, carrierEvents: state.carrierEvents ?? [] };
   switch (event.type) {
-    case 'ShipmentBookingRequested':
-      return { ...current, booking: 'requested', attempt: event.data.attempt };
+    case 'ShipmentBookingRequested': {
+      const { requestedFor: _earlier, ...rest } = current;
+      const { attempt, amendments } = event.data;
+      return { ...rest, booking: 'requested', attempt, ...(amendments === undefined ? {} : { requestedFor: amendments }) };
+    }
     case 'ShipmentBookingRefused':
       return { ...current, booking: 'refused' };
     default:
@@ -75,7 +86,7 @@ export const decide = (command: ShipmentCommand, state: Shipment): ShipmentEvent
   switch (command.type) {
     case 'RequestBooking':
       if (state.booking === 'requested') return [];
-      return [{ type: 'ShipmentBookingRequested', data: { ...ids, attempt: (state.attempt ?? 0) + 1, requestedAt: command.now } }];
+      return [{ type: 'ShipmentBookingRequested', data: { ...ids, attempt: (state.attempt ?? 0) + 1, ...(command.amendments === undefined ? {} : { amendments: command.amendments }), requestedAt: command.now } }];
     case 'RecordBookingRefusal':
       // Only the answer to the booking asked for now: a late answer to an earlier attempt is old news.
       if (state.booking !== 'requested' || state.attempt !== command.attempt) return [];

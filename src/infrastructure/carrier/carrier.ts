@@ -22,14 +22,18 @@ export type BookingResult =
   | { outcome: 'booked'; reference: string; trackingNumber: string; labelUrl: string }
   | { outcome: 'refused'; reason: string };
 
+export type CancelRequest = { idempotencyKey: string } & ({ reference: string } | { bookingKey: string });
+
 export interface Carrier {
   /** Rejects with an AbortError when `signal` aborts before the carrier answers. */
   book(request: BookingRequest): Promise<BookingResult>;
   /**
-   * Calls off a booking the shop will not ship (its order was cancelled while it was being
-   * booked); idempotent: calling off a booking called off changes nothing.
+   * Calls off a booking the shop will not ship (its order was cancelled, or its address amended,
+   * while it was being booked), named by its reference or by the key it was booked under (when
+   * its answer was lost in a crash); idempotent: calling off a booking called off, or one never
+   * made, changes nothing.
    */
-  cancel(request: { idempotencyKey: string; reference: string }): Promise<void>;
+  cancel(request: CancelRequest): Promise<void>;
 }
 
 /** The statuses a carrier reports by webhook. */

@@ -1,7 +1,7 @@
 import { hash } from 'node:crypto';
 import { trackingNumberOf } from '../../domain/shipping/shipment.js';
 import { DuplicateKeyError, type Document, type ReadModelStore } from '../read-models/read-model-store.js';
-import type { BookingRequest, BookingResult, Carrier, CarrierReport, CarrierStatus } from './carrier.js';
+import type { BookingRequest, BookingResult, CancelRequest, Carrier, CarrierReport, CarrierStatus } from './carrier.js';
 import { signedHeaders } from './webhook-signature.js';
 
 /**
@@ -68,11 +68,9 @@ export class SimulatedCarrier implements Carrier {
     return this.record(request, result);
   }
 
-  async cancel(request: { idempotencyKey: string; reference: string }): Promise<void> {
-    await this.ledger.updateOne(
-      { 'result.reference': request.reference, cancelledAt: { $exists: false } },
-      { $set: { cancelledAt: this.options.clock().toISOString() } },
-    );
+  async cancel(request: CancelRequest): Promise<void> {
+    const booking = 'reference' in request ? { 'result.reference': request.reference } : { _id: request.bookingKey };
+    await this.ledger.updateOne({ ...booking, cancelledAt: { $exists: false } }, { $set: { cancelledAt: this.options.clock().toISOString() } });
   }
 
   /** Signs and posts one report (none for a booking called off); throws unless the shop answers 2xx, so the job is retried. */
