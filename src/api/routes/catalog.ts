@@ -9,6 +9,7 @@ import { defineRoutes } from '../openapi/route-table.js';
 import { CreateProductBody, ListProductsQuery, UpdateProductBody, type MoneyBody } from '../dto/catalog.js';
 import { answerWrite, commandContext, setEtag, uuidParam } from '../http.js';
 import { parseDto, parseQuery } from '../validation.js';
+import { findCaughtUp } from '../fresh-reads.js';
 
 const handlers = (deps: AppDeps) => {
   const products = deps.readModels.collection<ProductView>('products');
@@ -55,7 +56,8 @@ const handlers = (deps: AppDeps) => {
 
   // One product with its availability.
   const viewProduct: RequestHandler = async (req, res) => {
-    const found = await getProduct(products, uuidParam(req, 'id', 'product'));
+    const productId = uuidParam(req, 'id', 'product');
+    const found = await findCaughtUp(deps, () => getProduct(products, productId));
     if (!found) throw new NotFoundError('product not found');
     setEtag(res, found.revision);
     res.json(found.product);

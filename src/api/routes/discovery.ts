@@ -16,9 +16,7 @@ import { defineRoutes } from '../openapi/route-table.js';
 import { ListReviewsQuery, RecommendationsQuery, SearchQueryDto, SubmitReviewBody } from '../dto/discovery.js';
 import { answerWrite, commandContext, setEtag, uuidParam } from '../http.js';
 import { parseDto, parseQuery } from '../validation.js';
-
-/** How long a review waits for the read models to catch up before it is refused. */
-const CATCH_UP_MS = 2_000;
+import { CATCH_UP_MS, findCaughtUp } from '../fresh-reads.js';
 
 // Full-text search with filters, sorting, paging and facets.
 const searchHandlers = (deps: AppDeps) => {
@@ -61,7 +59,8 @@ const reviewHandlers = (deps: AppDeps) => {
 
   // One review.
   const viewReview: RequestHandler = async (req, res) => {
-    const doc = await reviews.findOne({ _id: uuidParam(req, 'id', 'review') }, { readonly: true });
+    const reviewId = uuidParam(req, 'id', 'review');
+    const doc = await findCaughtUp(deps, () => reviews.findOne({ _id: reviewId }, { readonly: true }));
     if (!doc) throw new NotFoundError('review not found');
     setEtag(res, doc.revision);
     res.json(toReview(doc));

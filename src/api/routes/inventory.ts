@@ -10,6 +10,7 @@ import { SKU_PATTERN } from '../dto/catalog.js';
 import { AdjustmentBody, ListStockQuery, ReceiptBody, ThresholdBody } from '../dto/inventory.js';
 import { answerWrite, commandContext, setEtag } from '../http.js';
 import { parseDto, parseQuery } from '../validation.js';
+import { findCaughtUp } from '../fresh-reads.js';
 
 
 const skuParam = (req: Request): string => {
@@ -55,7 +56,8 @@ const handlers = (deps: AppDeps) => {
 
   // One SKU's levels.
   const viewStock: RequestHandler = async (req, res) => {
-    const found = await getStockLevel(levels, skuParam(req), defaultThreshold);
+    const sku = skuParam(req);
+    const found = await findCaughtUp(deps, () => getStockLevel(levels, sku, defaultThreshold));
     if (!found) throw new NotFoundError('unknown SKU');
     setEtag(res, found.revision);
     const { productId: _productId, ...level } = found.level;

@@ -13,6 +13,7 @@ import { AmendOrderBody, CheckoutBody, ListOrdersQuery } from '../dto/orders.js'
 import { answerWrite, commandContext, setEtag, uuidParam } from '../http.js';
 import { parseDto, parseQuery } from '../validation.js';
 import { OrderFeed, orderEventsHandler } from '../order-events.js';
+import { findCaughtUp } from '../fresh-reads.js';
 
 const viewerOf = (req: Request) => {
   const principal = principalOf(req);
@@ -49,7 +50,8 @@ const orderHandlers = (deps: AppDeps) => {
 
   // One order with payment, shipment and status history (owner or admin; anyone else: 404).
   const viewOrder: RequestHandler = async (req, res) => {
-    const found = await getOrder(orders, uuidParam(req, 'id', 'order'), viewerOf(req));
+    const orderId = uuidParam(req, 'id', 'order');
+    const found = await findCaughtUp(deps, () => getOrder(orders, orderId, viewerOf(req)));
     if (!found) throw new NotFoundError('order not found');
     setEtag(res, found.revision);
     res.json(found.order);
@@ -80,7 +82,8 @@ const paymentHandlers = (deps: AppDeps) => {
   const payments = deps.readModels.collection<PaymentView>('payments');
   // A payment of the viewer's order (owner or admin).
   const viewPayment: RequestHandler = async (req, res) => {
-    const found = await getPayment(payments, uuidParam(req, 'id', 'payment'), viewerOf(req));
+    const paymentId = uuidParam(req, 'id', 'payment');
+    const found = await findCaughtUp(deps, () => getPayment(payments, paymentId, viewerOf(req)));
     if (!found) throw new NotFoundError('payment not found');
     res.json(found);
   };

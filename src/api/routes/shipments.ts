@@ -10,6 +10,7 @@ import { defineRoutes } from '../openapi/route-table.js';
 import { DispatchBody, ListShipmentsQuery } from '../dto/orders.js';
 import { answerWrite, commandContext, uuidParam } from '../http.js';
 import { parseDto, parseQuery } from '../validation.js';
+import { findCaughtUp } from '../fresh-reads.js';
 
 /** The warehouse (admins): what to ship, dispatch with a tracking number, confirm delivery. */
 const handlers = (deps: AppDeps) => {
@@ -20,7 +21,8 @@ const handlers = (deps: AppDeps) => {
   };
 
   const viewShipment: RequestHandler = async (req, res) => {
-    const shipment = await getShipment(shipments, uuidParam(req, 'id', 'shipment'));
+    const shipmentId = uuidParam(req, 'id', 'shipment');
+    const shipment = await findCaughtUp(deps, () => getShipment(shipments, shipmentId));
     if (!shipment) throw new NotFoundError('shipment not found');
     res.json(shipment);
   };

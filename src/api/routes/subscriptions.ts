@@ -11,6 +11,7 @@ import { ChangeSubscriptionBody, CreateSubscriptionBody, ListSubscriptionsQuery 
 import { answerWrite, commandContext, setEtag, uuidParam } from '../http.js';
 import { defineRoutes, type RouteSpec } from '../openapi/route-table.js';
 import { parseDto, parseQuery } from '../validation.js';
+import { findCaughtUp } from '../fresh-reads.js';
 
 const viewerOf = (req: Request) => {
   const principal = principalOf(req);
@@ -47,7 +48,8 @@ const handlers = (deps: AppDeps) => {
 
   // One subscription with its renewals and their orders (owner or admin; anyone else: 404).
   const viewSubscription: RequestHandler = async (req, res) => {
-    const found = await getSubscription({ subscriptions, orders }, uuidParam(req, 'id', 'subscription'), viewerOf(req));
+    const subscriptionId = uuidParam(req, 'id', 'subscription');
+    const found = await findCaughtUp(deps, () => getSubscription({ subscriptions, orders }, subscriptionId, viewerOf(req)));
     if (!found) throw new NotFoundError('subscription not found');
     setEtag(res, found.revision);
     res.json(found.subscription);
