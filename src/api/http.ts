@@ -49,8 +49,9 @@ const ENTITY_TAG = /(W\/)?"([\x21\x23-\x7e\x80-\xff]*)"/g;
 const ENTITY_TAGS = /^[\s,]*(?:W\/)?"[\x21\x23-\x7e\x80-\xff]*"(?:\s*,[\s,]*(?:W\/)?"[\x21\x23-\x7e\x80-\xff]*")*[\s,]*$/;
 const REVISION = /^\d{1,15}$/;
 
-export const setEtag = (res: Response, revision: number): void => {
-  if (revision >= 0) res.set('ETag', `"${revision}"`);
+/** `ETag: "<revision>"`: the aggregate's stream revision, what If-Match is compared with (none before its first event). */
+export const setEtag = (res: Response, revision: number | undefined): void => {
+  if (revision !== undefined && revision >= 0) res.set('ETag', `"${revision}"`);
 };
 
 /** Answers a write: status, ETag of the aggregate, and the log position for read-your-writes. */

@@ -21,6 +21,7 @@ describe('Customer profiles projection', () => {
         role: 'customer',
         addresses: [],
         registeredAt: T1,
+        revision: 0,
       }));
 
     it('keeps the phone given at registration', () =>

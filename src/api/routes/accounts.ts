@@ -4,14 +4,14 @@ import { listNotifications } from '../../commands/notifications.js';
 import { notificationPageSchema } from '../../commands/notification-schemas.js';
 import { normalizeEmail } from '../../domain/customer/customer.js';
 import { NotFoundError, WrongPasswordError } from '../../domain/shared/errors.js';
-import { getCustomerProfile, type CustomerProfile } from '../../projections/customer-profiles/customer-profiles.js';
+import { readCustomerProfile, type CustomerProfile } from '../../projections/customer-profiles/customer-profiles.js';
 import { customerProfileSchema, savedAddressSchema } from '../../projections/customer-profiles/schemas.js';
 import { obj, oneOf, str, uuid } from '../../projections/json-schema.js';
 import { principalOf } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { AddressBody, LoginBody, RegisterBody } from '../dto/accounts.js';
 import { PageQuery } from '../dto/paging.js';
-import { answerWrite, commandContext } from '../http.js';
+import { answerWrite, commandContext, setEtag } from '../http.js';
 import { defineRoutes } from '../openapi/route-table.js';
 import { parseDto, parseQuery } from '../validation.js';
 
@@ -44,11 +44,12 @@ const handlers = (deps: AppDeps) => {
     res.json({ token, customerId: customer.customerId, role: customer.role });
   };
 
-  // The signed-in customer's profile.
+  // The signed-in customer's profile; its ETag is the revision the account's writes take as If-Match.
   const me: RequestHandler = async (req, res) => {
-    const profile = await getCustomerProfile(profiles, principalOf(req).customerId);
-    if (!profile) throw new NotFoundError('customer not found');
-    res.json(profile);
+    const found = await readCustomerProfile(profiles, principalOf(req).customerId);
+    if (!found) throw new NotFoundError('customer not found');
+    setEtag(res, found.revision);
+    res.json(found.profile);
   };
 
   // Add a shipping address to the signed-in customer's profile.
@@ -91,8 +92,9 @@ export const accountRoutes = defineRoutes({
     },
     me: {
       method: 'get', path: '/me', role: 'customer', summary: "The signed-in customer's profile",
+      description: "The ETag is the account's revision, for If-Match on its writes (addresses, erasure, an admin's role change).",
       success: { status: 200, description: 'The profile.', schema: customerProfileSchema },
-      problems: [404],
+      problems: [404], headers: ['ETag'],
       example: { response: { customerId: CUSTOMER_ID, email: 'zoe@example.com', name: 'Zoe', role: 'customer', addresses: [], registeredAt: '2025-01-01T10:00:00.000Z' } },
     },
     addShippingAddress: {

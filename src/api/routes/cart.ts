@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { addToCart, changeCartQuantity, removeFromCart } from '../../commands/cart.js';
-import { getCart, type CartView } from '../../projections/carts/carts.js';
+import { readCart, type CartView } from '../../projections/carts/carts.js';
 import type { ProductView } from '../../projections/products/products.js';
 import { principalOf } from '../auth.js';
 import type { AppDeps } from '../deps.js';
@@ -8,16 +8,18 @@ import { cartSchema } from '../../projections/carts/schemas.js';
 import { uuid } from '../../projections/json-schema.js';
 import { defineRoutes } from '../openapi/route-table.js';
 import { AddCartItemBody, ChangeQuantityBody } from '../dto/orders.js';
-import { answerWrite, commandContext, uuidParam } from '../http.js';
+import { answerWrite, commandContext, setEtag, uuidParam } from '../http.js';
 import { parseDto } from '../validation.js';
 
 const handlers = (deps: AppDeps) => {
   const carts = deps.readModels.collection<CartView>('carts');
   const cart = { commands: deps.commands, products: deps.readModels.collection<ProductView>('products'), currency: deps.config.currency };
 
-  // The signed-in customer's cart with its total.
+  // The signed-in customer's cart with its total; its ETag is the revision the cart's writes and checkout take as If-Match.
   const viewCart: RequestHandler = async (req, res) => {
-    res.json(await getCart(carts, principalOf(req).customerId, deps.config.currency));
+    const { cart: view, revision } = await readCart(carts, principalOf(req).customerId, deps.config.currency);
+    setEtag(res, revision);
+    res.json(view);
   };
 
   // Add a product (409 if not enough is available); the price comes from the catalog.
@@ -60,8 +62,9 @@ export const cartRoutes = defineRoutes({
   routes: {
     viewCart: {
       method: 'get', path: '/', role: 'customer', summary: "The signed-in customer's cart with its total",
+      description: 'The ETag is the cart\'s revision, for If-Match on its writes and on checkout (none while nothing was ever added).',
       success: { status: 200, description: 'The cart (empty when nothing was added).', schema: cartSchema },
-      problems: [], example: { response: CART },
+      problems: [], headers: ['ETag'], example: { response: CART },
     },
     addCartItem: {
       method: 'post', path: '/items', role: 'customer', summary: 'Add a product; the price comes from the catalog',

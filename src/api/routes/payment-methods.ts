@@ -1,12 +1,12 @@
 import type { RequestHandler } from 'express';
 import { chooseDefaultPaymentMethod, removePaymentMethod, savePaymentMethod } from '../../commands/payment-methods.js';
 import { arr, obj, uuid } from '../../projections/json-schema.js';
-import { listPaymentMethods, type PaymentMethodsView } from '../../projections/payment-methods/payment-methods.js';
+import { readPaymentMethods, type PaymentMethodsView } from '../../projections/payment-methods/payment-methods.js';
 import { paymentMethodListSchema, paymentMethodSchema } from '../../projections/payment-methods/schemas.js';
 import { principalOf } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { SavePaymentMethodBody } from '../dto/payment-methods.js';
-import { answerWrite, commandContext, uuidParam } from '../http.js';
+import { answerWrite, commandContext, setEtag, uuidParam } from '../http.js';
 import { defineRoutes } from '../openapi/route-table.js';
 import { parseDto } from '../validation.js';
 
@@ -23,9 +23,11 @@ const handlers = (deps: AppDeps) => {
     answerWrite(res, deps.sessions, result.created ? 201 : 200, result.method, { ...result, location });
   };
 
-  // The signed-in customer's saved methods, oldest first.
+  // The signed-in customer's saved methods, oldest first; the ETag is the revision their writes take as If-Match.
   const listPaymentMethodsRoute: RequestHandler = async (req, res) => {
-    res.json(await listPaymentMethods(wallets, principalOf(req).customerId));
+    const { list, revision } = await readPaymentMethods(wallets, principalOf(req).customerId);
+    setEtag(res, revision);
+    res.json(list);
   };
 
   // Remove one (the oldest left becomes the default if it was the default); answers the methods left.
@@ -64,8 +66,9 @@ export const paymentMethodRoutes = defineRoutes({
     },
     listPaymentMethods: {
       method: 'get', path: '/', role: 'customer', summary: "The signed-in customer's saved payment methods, oldest first",
+      description: 'The ETag is the revision of the saved methods, for If-Match on their writes (none before the first save).',
       success: { status: 200, description: 'The methods (brand, last four digits, label, which is the default).', schema: paymentMethodListSchema },
-      problems: [],
+      problems: [], headers: ['ETag'],
       example: { response: { items: [METHOD] } },
     },
     removePaymentMethod: {

@@ -4,8 +4,13 @@ import type { Document, ReadModelCollection } from '../../infrastructure/read-mo
 import { CUSTOMER_ERASED } from '../erased-fields.js';
 import type { Projection } from '../projection.js';
 
-/** A customer's open cart, as the cart page shows it. */
-export type CartView = Document & { cartId: string; customerId: string; items: CartLine[]; updatedAt: string };
+/**
+ * A customer's open cart, as the cart page shows it. `revision` is the revision of the
+ * `cart-<customerId>` stream after the last event folded (every event of that stream is
+ * folded here), so it is what a write's If-Match is compared with: the cart's ETag. Absent
+ * in a document folded by version 1 (served until the rebuild replaces it).
+ */
+export type CartView = Document & { cartId: string; customerId: string; items: CartLine[]; revision?: number; updatedAt: string };
 
 const evolve = (current: CartView | null, recorded: RecordedEvent): CartView | null => {
   // An erased customer's cart is emptied: gone.
@@ -30,7 +35,7 @@ const evolve = (current: CartView | null, recorded: RecordedEvent): CartView | n
         return withoutOrdered(doc.items, event.data.lines);
     }
   })();
-  return { ...doc, items, updatedAt: at };
+  return { ...doc, items, revision: recorded.revision, updatedAt: at };
 };
 
 export const cartsProjection: Projection<CartView> = {
@@ -39,6 +44,7 @@ export const cartsProjection: Projection<CartView> = {
   eventTypes: ['CartItemAdded', 'CartItemQuantityChanged', 'CartItemRemoved', 'CartCheckedOut', CUSTOMER_ERASED],
   documentIds: (event) => [String(event.data.customerId)],
   evolve,
+  version: 2, // 2: the stream's revision (the cart's ETag)
 };
 
 export const toCart = (customerId: string, items: CartLine[], currency: string) => ({
@@ -47,7 +53,14 @@ export const toCart = (customerId: string, items: CartLine[], currency: string) 
   total: cartTotal(items, currency),
 });
 
-export const getCart = async (carts: ReadModelCollection<CartView>, customerId: string, currency: string) => {
+/**
+ * The cart and its stream's revision: undefined while the cart has no event yet (an empty
+ * cart nothing was ever added to) or in a document of an older version of this projection.
+ */
+export const readCart = async (carts: ReadModelCollection<CartView>, customerId: string, currency: string) => {
   const doc = await carts.findOne({ _id: customerId });
-  return toCart(customerId, doc?.items ?? [], currency);
+  return { cart: toCart(customerId, doc?.items ?? [], currency), revision: typeof doc?.revision === 'number' ? doc.revision : undefined };
 };
+
+export const getCart = async (carts: ReadModelCollection<CartView>, customerId: string, currency: string) =>
+  (await readCart(carts, customerId, currency)).cart;

@@ -20,6 +20,11 @@ export type CustomerProfile = Document & {
   role: CustomerRole;
   addresses: Address[];
   registeredAt: string;
+  /**
+   * The revision of the `customer-<id>` stream after the last event folded: what a write's
+   * If-Match is compared with (the profile's ETag). Absent in documents folded by version 2.
+   */
+  revision?: number;
 };
 
 /** What is left of an erased customer's profile: a tombstone, nothing personal (no email, no name, no role). */
@@ -37,12 +42,12 @@ const evolve = (current: CustomerDocument | null, recorded: RecordedEvent): Cust
   switch (event.type) {
     case 'CustomerRegistered': {
       const { customerId, email, name, role, registeredAt, phone } = event.data;
-      return { _id: customerId, customerId, email, name, phone: phone ?? null, role, addresses: [], registeredAt };
+      return { _id: customerId, customerId, email, name, phone: phone ?? null, role, addresses: [], registeredAt, revision: recorded.revision };
     }
     case 'CustomerAddressAdded':
-      return current && !isErasedProfile(current) ? { ...current, addresses: [...current.addresses, event.data.address] } : current;
+      return current && !isErasedProfile(current) ? { ...current, addresses: [...current.addresses, event.data.address], revision: recorded.revision } : current;
     case 'CustomerRoleChanged':
-      return current && !isErasedProfile(current) ? { ...current, role: event.data.role } : current;
+      return current && !isErasedProfile(current) ? { ...current, role: event.data.role, revision: recorded.revision } : current;
     case 'CustomerErased':
       return { _id: event.data.customerId, customerId: event.data.customerId, erasedAt: event.data.erasedAt };
   }
@@ -55,12 +60,18 @@ export const customerProfilesProjection: Projection<CustomerDocument> = {
   documentIds: (event) => [String(event.data.customerId)],
   evolve,
   indexes: [{ keys: { email: 1 } }],
-  version: 2, // 2: the phone given at registration (null when none)
+  // 2: the phone given at registration (null when none); 3: the stream's revision (the profile's ETag).
+  // The stream's other event after these, CustomerInvoicesExpired, follows an erasure: nobody reads that profile.
+  version: 3,
 };
 
-export const getCustomerProfile = async (customers: ReadModelCollection<CustomerDocument>, customerId: string) => {
+/** The profile and its stream's revision (undefined in a document of an older version of this projection). */
+export const readCustomerProfile = async (customers: ReadModelCollection<CustomerDocument>, customerId: string) => {
   const doc = await customers.findOne({ _id: customerId });
   if (!doc || isErasedProfile(doc)) return undefined;
-  const { customerId: id, email, name, phone, role, addresses, registeredAt } = doc;
-  return { customerId: id, email, name, phone: phone ?? null, role, addresses, registeredAt };
+  const { customerId: id, email, name, phone, role, addresses, registeredAt, revision } = doc;
+  return { profile: { customerId: id, email, name, phone: phone ?? null, role, addresses, registeredAt }, revision: typeof revision === 'number' ? revision : undefined };
 };
+
+export const getCustomerProfile = async (customers: ReadModelCollection<CustomerDocument>, customerId: string) =>
+  (await readCustomerProfile(customers, customerId))?.profile;

@@ -11,6 +11,11 @@ export type PaymentMethodsView = Document & {
   defaultId: string | null;
   /** Oldest first. */
   methods: Array<{ paymentMethodId: string; brand: string; last4: string; label: string | null; savedAt: string }>;
+  /**
+   * The revision of the `wallet-<customerId>` stream after the last event folded (every event
+   * of it is folded here): what a write's If-Match is compared with. Absent in documents folded by version 1.
+   */
+  revision?: number;
 };
 
 type Handled = PaymentMethodSaved | PaymentMethodRemoved | DefaultPaymentMethodChanged;
@@ -20,7 +25,7 @@ const evolve = (current: PaymentMethodsView | null, recorded: RecordedEvent): Pa
   if (recorded.type === CUSTOMER_ERASED) return null;
   const event = recorded as unknown as Handled;
   const { customerId } = event.data;
-  const wallet = current ?? { _id: customerId, customerId, defaultId: null, methods: [] };
+  const wallet = { ...(current ?? { _id: customerId, customerId, defaultId: null, methods: [] }), revision: recorded.revision };
   switch (event.type) {
     case 'PaymentMethodSaved': {
       const { paymentMethodId, brand, last4, label, isDefault, savedAt } = event.data;
@@ -44,11 +49,16 @@ export const paymentMethodsProjection: Projection<PaymentMethodsView> = {
   eventTypes: [...WALLET_EVENT_TYPES, CUSTOMER_ERASED],
   documentIds: (event) => [String(event.data.customerId)],
   evolve,
+  version: 2, // 2: the stream's revision (the saved methods' ETag)
 };
 
 /** The customer's saved methods, oldest first (none: an empty list). */
-export const listPaymentMethods = async (wallets: ReadModelCollection<PaymentMethodsView>, customerId: string) => {
+export const listPaymentMethods = async (wallets: ReadModelCollection<PaymentMethodsView>, customerId: string) =>
+  (await readPaymentMethods(wallets, customerId)).list;
+
+/** The saved methods and their stream's revision (undefined before the first save, or in a document of an older version). */
+export const readPaymentMethods = async (wallets: ReadModelCollection<PaymentMethodsView>, customerId: string) => {
   const wallet = await wallets.findOne({ _id: customerId });
   const items = (wallet?.methods ?? []).map(({ paymentMethodId, brand, last4, label }) => ({ paymentMethodId, brand, last4, label, isDefault: wallet!.defaultId === paymentMethodId }));
-  return { items };
+  return { list: { items }, revision: typeof wallet?.revision === 'number' ? wallet.revision : undefined };
 };
