@@ -110,8 +110,20 @@ export class ProcessManagerRunner<S> {
     this.follower.start(this.position, (events) => this.apply(events));
   }
 
-  stop(): Promise<void> {
-    return this.follower.stop();
+  /**
+   * Stops following the log, then writes the checkpoint the pacer left behind: the next holder
+   * would otherwise read again up to a second of events that changed nothing here. A write the
+   * lease refuses is the new holder's to make.
+   */
+  async stop(): Promise<void> {
+    await this.follower.stop();
+    if (!this.pacer.behind) return;
+    try {
+      await this.record(this.writes([], this.position));
+      this.pacer.written();
+    } catch (error) {
+      if (!(error instanceof StopFollowing)) throw error;
+    }
   }
 
   waitFor(position: number, timeoutMs: number): Promise<boolean> {

@@ -70,4 +70,17 @@ describe('A process manager reacting with several commands', () => {
     expect(await appendedAfter(trigger.position)).to.have.deep.members(SKUS.map((sku) => [`inventory-${sku}`, 'InventoryItemRegistered']));
     expect(await store.collection('parked_events').countDocuments({})).to.equal(0);
   });
+
+  it('writes, when it stops, the checkpoint it left unwritten after events that changed nothing', async () => {
+    const runner = runnerWith(new CommandHandler(events, { schema: eventSchema([]) }));
+    await runner.start();
+    const unrelated = await appendOne(events, 'shelf-1', 'ShelvesDusted', {});
+    expect(await runner.waitFor(unrelated.position, 5000)).to.equal(true);
+    const stored = () => store.collection<{ _id: string; position: number }>('checkpoints').findOne({ _id: 'process:shelving' });
+    expect(await stored()).to.equal(null); // paced: a batch that changed nothing writes no checkpoint at once
+
+    await runner.stop();
+
+    expect((await stored())?.position).to.equal(unrelated.position);
+  });
 });
