@@ -64,6 +64,47 @@ export const readModelStoreContract = (
         ]);
       });
 
+      it("sorts an array by its least element ascending and its greatest descending, an empty one below null, in BSON's order of types", async () => {
+        const values = store.collection('values');
+        const docs: Document[] = [
+          { _id: 'a', v: [1, 5] },
+          { _id: 'b', v: [3, 2] },
+          { _id: 'c', v: [] },
+          { _id: 'd' },
+          { _id: 'e', v: null },
+          { _id: 'f', v: 4 },
+          { _id: 'g', v: 'text' },
+          { _id: 'h', v: [[0]] },
+          { _id: 'i', v: { x: 1 } },
+          { _id: 'j', v: [true, 0] },
+        ];
+        for (const doc of docs) await values.insertOne(doc);
+        const ids = (found: Document[]) => found.map((doc) => doc._id).join(' ');
+        // Keys: a 1|5, b 2|3, c undefined (the empty array), d e null, h the array [0] (an array in an array is one element), j 0|true.
+        const ascending = 'c d e j a b f g i h';
+        const descending = 'j h i g a f b d e c';
+        expect(ids(await values.find({}, { sort: { v: 1, _id: 1 } }))).to.equal(ascending);
+        expect(ids(await values.find({}, { sort: { v: -1, _id: 1 } }))).to.equal(descending);
+        expect(ids(await values.find({}, { sort: { v: -1, _id: 1 }, skip: 3, limit: 3, projection: { _id: 1 } }))).to.equal('g a f');
+        expect(ids(await values.aggregate([{ $sort: { v: 1, _id: 1 } }]))).to.equal(ascending);
+        const [faceted] = await values.aggregate<{ down: Document[] }>([{ $facet: { down: [{ $sort: { v: -1, _id: 1 } }, { $limit: 4 }] } }]);
+        expect(ids(faceted!.down)).to.equal('j h i g');
+
+        // A path through an array of documents: each element's value, null for one without it or for an empty array.
+        const lines = store.collection('lines');
+        for (const doc of [
+          { _id: 'j', items: [{ p: 3 }, { p: 9 }] },
+          { _id: 'k', items: [{ p: 5 }] },
+          { _id: 'l', items: [{ q: 1 }, { p: 7 }] },
+          { _id: 'm', items: [] },
+        ]) {
+          await lines.insertOne(doc);
+        }
+        expect(ids(await lines.find({}, { sort: { 'items.p': 1, _id: 1 } }))).to.equal('l m j k');
+        expect(ids(await lines.find({}, { sort: { 'items.p': -1, _id: 1 } }))).to.equal('j l k m');
+        expect(ids(await lines.aggregate([{ $sort: { 'items.p': -1, _id: 1 } }]))).to.equal('j l k m');
+      });
+
       it('counts matching documents', async () => {
         const products = await seeded();
         expect(await products.countDocuments()).to.equal(4);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { Aggregator, Query } from 'mingo';
+import { Query } from 'mingo';
 import { compileFilter, QUERY_OPTIONS } from './document-filter.js';
+import { aggregator, sortDocuments } from './document-sort.js';
 import { applyUpdate, seedFromFilter } from './document-update.js';
 import { runNative } from './native-aggregate.js';
 import type { EmbeddedReadModelStore } from './embedded-read-model-store.js';
@@ -12,6 +13,7 @@ import type {
   FindOptions,
   IndexSpec,
   ReadModelCollection,
+  Sort,
   Update,
   UpdateOptions,
   WriteOptions,
@@ -43,11 +45,12 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
       const page = matched.slice(0, options.limit || undefined) as T[];
       return options.readonly ? page : page.map(clone);
     }
-    const cursor = new Query({}, QUERY_OPTIONS).find<Record<string, unknown>>(matched, options.projection);
-    if (options.sort) cursor.sort(options.sort);
-    if (options.skip) cursor.skip(options.skip);
-    if (options.limit) cursor.limit(options.limit);
-    return cursor.all().map((doc) => clone(doc) as T);
+    // Sorted by MongoDB's order (mingo's cursor orders arrays otherwise: see document-sort),
+    // paged, then projected: a field projected away still decides the order.
+    const skip = options.skip ?? 0;
+    const page = options.sort ? sortedPage(matched, options.sort, skip, options.limit) : matched.slice(skip, options.limit ? skip + options.limit : undefined);
+    if (!options.projection) return page.map((doc) => clone(doc) as T);
+    return new Query({}, QUERY_OPTIONS).find<Record<string, unknown>>(page, options.projection).all().map((doc) => clone(doc) as T);
   }
 
   async countDocuments(filter: Filter = {}): Promise<number> {
@@ -68,7 +71,7 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
       pipeline = Object.keys(residual).length > 0 ? [{ $match: residual }, ...pipeline.slice(1)] : pipeline.slice(1);
     } else source = [...this.store.memory.documents(this.name).docs.values()];
     // The common stages natively; a pipeline that goes beyond them runs on mingo as a whole.
-    const results = (runNative(source, pipeline) ?? new Aggregator(pipeline, QUERY_OPTIONS).run(source)) as R[];
+    const results = (runNative(source, pipeline) ?? aggregator(pipeline).run(source)) as R[];
     return results.map((doc) => structuredClone(doc));
   }
 
@@ -158,3 +161,16 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
 }
 
 const clone = <D>(doc: D): D => structuredClone(doc);
+
+/**
+ * The documents `skip` to `skip + limit` in the order of `sort`: natively (the best `skip + limit`
+ * kept as they stream past) where the sort keys are scalars, else by MongoDB's sort of arrays.
+ */
+const sortedPage = (docs: Document[], sort: Sort, skip: number, limit: number | undefined): Document[] => {
+  const pipeline: Array<Record<string, unknown>> = [{ $sort: sort }];
+  if (skip > 0) pipeline.push({ $skip: skip });
+  if (limit) pipeline.push({ $limit: limit });
+  const native = runNative(docs, pipeline) as Document[] | undefined;
+  if (native) return native;
+  return sortDocuments(docs, sort).slice(skip, limit ? skip + limit : undefined);
+};

@@ -11,7 +11,7 @@ import type { Document, Filter } from './read-model-store.js';
  * generic machinery, which costs tens of microseconds a document, too slow for facets over
  * a whole catalog. `runNative` answers undefined when a stage, an operator or a value is
  * outside this subset (e.g. sorting on an array or an object), and the store then runs the
- * whole pipeline with mingo: the native path is an optimisation, never a dialect.
+ * whole pipeline with mingo (with MongoDB's $sort: see document-sort): the native path is an optimisation, never a dialect.
  */
 
 export const runNative = (docs: readonly Document[], pipeline: readonly Stage[]): Row[] | undefined => {
