@@ -275,8 +275,18 @@ describe('MongoDB adapter mapping', () => {
       ]);
     });
 
-    it('leaves values, whole documents compared, arrays of values and $expr as they are', () => {
-      const filter = { _id: { $in: ['a', undefined] }, address: { city: undefined }, $expr: { $eq: ['$a', undefined] }, n: 1 };
+    it('sends undefined in the values of $in, $nin and $all as null, as the embedded store reads them', async () => {
+      const { filters, collection } = driverCollection();
+      await collection.find({ _id: { $in: ['a', undefined] }, $or: [{ tags: { $all: [undefined] } }, { owner: { $nin: [undefined, 'x'] } }] });
+      await collection.aggregate([{ $match: { claim: { $in: [undefined] } } }]);
+      expect(filters).to.deep.equal([
+        ['find', { _id: { $in: ['a', null] }, $or: [{ tags: { $all: [null] } }, { owner: { $nin: [null, 'x'] } }] }],
+        ['aggregate', [{ $match: { claim: { $in: [null] } } }]],
+      ]);
+    });
+
+    it('leaves values, whole documents compared, lists of defined values and $expr as they are', () => {
+      const filter = { _id: { $in: ['a', null] }, tags: { $nin: ['x'] }, address: { city: undefined }, $expr: { $eq: ['$a', undefined] }, n: 1 };
       expect(serverFilter(filter)).to.equal(filter);
       const pipeline = [{ $match: { n: 1 } }, { $facet: { all: [{ $count: 'n' }] } }, { $project: { gone: undefined } }];
       expect(serverPipeline(pipeline)).to.equal(pipeline);

@@ -183,6 +183,24 @@ export const readModelStoreContract = (
         expect((await products.findOne({ _id: 'p1' }))!.name).to.equal('Anvil');
       });
 
+      it('reads undefined in the values of $in, $nin and $all as null (missing or null)', async () => {
+        const products = await seeded();
+        const ids = async (filter: Record<string, unknown>) => (await products.find(filter, { sort: { _id: 1 } })).map((p) => p._id);
+        expect(await ids({ views: { $in: [undefined] } })).to.deep.equal(['p2', 'p3', 'p4']);
+        expect(await ids({ stock: { $in: [undefined] } })).to.deep.equal(['p4']);
+        expect(await ids({ views: { $in: [undefined, 3] } })).to.deep.equal(['p1', 'p2', 'p3', 'p4']);
+        expect(await ids({ views: { $nin: [undefined] } })).to.deep.equal(['p1']);
+        expect(await ids({ views: { $all: [undefined] } })).to.deep.equal(['p2', 'p3', 'p4']);
+        expect(await products.countDocuments({ $or: [{ stock: { $in: [undefined] } }, { _id: 'p1' }] })).to.equal(2);
+        const unwound = await products.aggregate([{ $match: { stock: { $in: [undefined] } } }, { $unwind: '$tags' }, { $project: { tags: 1 } }]);
+        expect(unwound).to.deep.equal([
+          { _id: 'p4', tags: 'sale' },
+          { _id: 'p4', tags: 'new' },
+        ]);
+        expect(await products.deleteMany({ views: { $nin: [undefined] } })).to.deep.equal({ deletedCount: 1 });
+        expect(await ids({})).to.deep.equal(['p2', 'p3', 'p4']);
+      });
+
       it('hands out copies: changing a returned document changes nothing stored', async () => {
         const products = await seeded();
         const found = (await products.findOne({ _id: 'p1' }))!;

@@ -4,6 +4,7 @@ import { compileFilter, QUERY_OPTIONS } from './document-filter.js';
 import { aggregator, sortDocuments } from './document-sort.js';
 import { applyUpdate, seedFromFilter } from './document-update.js';
 import { runNative } from './native-aggregate.js';
+import { undefinedAsNullInPipeline } from './undefined-filter.js';
 import type { EmbeddedReadModelStore } from './embedded-read-model-store.js';
 import { Staged, type Staging } from './embedded-staging.js';
 import type {
@@ -61,7 +62,9 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
     return count;
   }
 
-  async aggregate<R = Document>(pipeline: Record<string, unknown>[]): Promise<R[]> {
+  async aggregate<R = Document>(given: Record<string, unknown>[]): Promise<R[]> {
+    // Undefined in a $match reads as null, as MongoDB is sent it (see undefinedAsNull): mingo runs some of them.
+    let pipeline = undefinedAsNullInPipeline(given);
     const first = pipeline[0]?.$match as Filter | undefined;
     let source: Document[];
     if (first && typeof first === 'object' && Object.keys(pipeline[0]!).length === 1) {
