@@ -299,6 +299,54 @@ describe('MongoDB adapter mapping', () => {
     });
   });
 
+  describe('updates sent to the driver (whose ignoreUndefined would leave $set: { k: undefined } out and keep the old k)', () => {
+    const driverCollection = () => {
+      const updates: Array<[string, unknown]> = [];
+      const record = (method: string) => (_filter: unknown, update: unknown) => {
+        updates.push([method, update]);
+        return Promise.resolve({ matchedCount: 1, modifiedCount: 1, upsertedId: null });
+      };
+      const fake = { collectionName: 'docs', updateOne: record('updateOne'), updateMany: record('updateMany') };
+      return { updates, collection: new MongoReadModelCollection(fake as unknown as Collection<Document>) };
+    };
+
+    it('sends $set of undefined as $unset, and leaves other operators on undefined out, as the embedded store applies them', async () => {
+      const { updates, collection } = driverCollection();
+      await collection.updateOne({ _id: 'u1' }, { $set: { a: undefined, b: 2, 'n.m': undefined }, $inc: { c: undefined, d: 1 } });
+      await collection.updateMany({}, { $set: { a: undefined } });
+      await collection.updateOne({ _id: 'u2' }, { $setOnInsert: { kind: undefined }, $unset: { gone: undefined } }, { upsert: true });
+      await collection.updateOne({ _id: 'u3' }, { $inc: { n: undefined } });
+      expect(updates).to.deep.equal([
+        ['updateOne', { $set: { b: 2 }, $inc: { d: 1 }, $unset: { a: '', 'n.m': '' } }],
+        ['updateMany', { $unset: { a: '' } }],
+        ['updateOne', { $unset: { gone: '' } }],
+        // Nothing left to do: MongoDB 5.0+ takes an empty operator as a no-op.
+        ['updateOne', { $inc: {} }],
+      ]);
+    });
+
+    it('maps the updates of bulk writes too, and leaves updates without undefined and pipelines as they are', () => {
+      const pipeline = [{ $set: { at: { $toLong: '$$NOW' } } }];
+      const plain = { $set: { a: 1 } };
+      expect(
+        batchesByCollection([
+          { collection: 'docs', updateOne: { filter: { _id: 'u1' }, update: { $set: { a: undefined, b: 1 } } } },
+          { collection: 'docs', updateMany: { filter: {}, update: pipeline } },
+          { collection: 'docs', updateOne: { filter: { _id: 'u2' }, update: plain, upsert: true } },
+        ]),
+      ).to.deep.equal([
+        {
+          collection: 'docs',
+          models: [
+            { updateOne: { filter: { _id: 'u1' }, update: { $set: { b: 1 }, $unset: { a: '' } } } },
+            { updateMany: { filter: {}, update: pipeline } },
+            { updateOne: { filter: { _id: 'u2' }, update: plain, upsert: true } },
+          ],
+        },
+      ]);
+    });
+  });
+
   describe('batchesByCollection', () => {
     it('groups consecutive operations on one collection, in order, without the collection field', () => {
       const operations: WriteOperation[] = [

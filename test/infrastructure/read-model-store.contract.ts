@@ -218,6 +218,35 @@ export const readModelStoreContract = (
         expect((await products.findOne({ _id: 'p1' }))!.name).to.equal('Anvil');
       });
 
+      it('leaves a field set to undefined absent (JSON): in inserts, replacements, $set (as $unset), $setOnInsert and other operators, alone and in bulk writes', async () => {
+        const docs = store.collection('docs');
+        await docs.insertOne({ _id: 'u1', a: 1, gone: undefined, nested: { x: undefined, y: 2 }, list: [undefined, 1] });
+        expect(await docs.findOne({ _id: 'u1' })).to.deep.equal({ _id: 'u1', a: 1, nested: { y: 2 }, list: [null, 1] });
+        const updated = await docs.updateOne({ _id: 'u1' }, { $set: { a: undefined, b: 2, 'nested.y': undefined, 'deep.z': undefined } });
+        expect(updated).to.deep.equal({ matchedCount: 1, modifiedCount: 1, upsertedId: null });
+        expect(await docs.findOne({ _id: 'u1' })).to.deep.equal({ _id: 'u1', nested: {}, list: [null, 1], b: 2 });
+        expect(await docs.updateOne({ _id: 'u1' }, { $set: { b: undefined } })).to.deep.equal({ matchedCount: 1, modifiedCount: 1, upsertedId: null });
+        expect(await docs.updateOne({ _id: 'u1' }, { $set: { b: undefined } })).to.deep.equal({ matchedCount: 1, modifiedCount: 0, upsertedId: null });
+        expect(await docs.updateOne({ _id: 'u1' }, { $inc: { n: undefined } })).to.deep.equal({ matchedCount: 1, modifiedCount: 0, upsertedId: null });
+        await docs.updateMany({ _id: 'u1' }, { $inc: { n: undefined }, $push: { list: undefined }, $set: { c: 1 } });
+        expect(await docs.findOne({ _id: 'u1' })).to.deep.equal({ _id: 'u1', nested: {}, list: [null, 1], c: 1 });
+
+        await docs.updateOne({ _id: 'u2', kind: 'x' }, { $set: { v: 1 }, $setOnInsert: { kind: undefined, w: undefined } }, { upsert: true });
+        expect(await docs.findOne({ _id: 'u2' })).to.deep.equal({ _id: 'u2', kind: 'x', v: 1 });
+
+        await docs.replaceOne({ _id: 'u1' }, { _id: 'u1', r: 1, gone: undefined });
+        expect(await docs.findOne({ _id: 'u1' })).to.deep.equal({ _id: 'u1', r: 1 });
+        await store.bulkWrite([
+          { collection: 'docs', updateOne: { filter: { _id: 'u1' }, update: { $set: { r: undefined, s: 1 } } } },
+          { collection: 'docs', updateMany: { filter: { _id: 'u2' }, update: { $set: { v: undefined } } } },
+          { collection: 'docs', insertOne: { document: { _id: 'u3', t: undefined } } },
+        ]);
+        expect(await docs.find({}, { sort: { _id: 1 } })).to.deep.equal([{ _id: 'u1', s: 1 }, { _id: 'u2', kind: 'x' }, { _id: 'u3' }]);
+        // $unset unsets whatever value it is given (MongoDB ignores the value), undefined too.
+        await docs.updateMany({}, { $unset: { s: undefined, kind: '' } });
+        expect(await docs.find({}, { sort: { _id: 1 } })).to.deep.equal([{ _id: 'u1' }, { _id: 'u2' }, { _id: 'u3' }]);
+      });
+
       it('updates with $set, $inc, $push and $unset and reports matched and modified counts', async () => {
         const products = await seeded();
         const result = await products.updateOne(

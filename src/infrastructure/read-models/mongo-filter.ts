@@ -1,5 +1,6 @@
-import type { Filter } from './read-model-store.js';
+import type { Filter, Update } from './read-model-store.js';
 import { undefinedAsNull, undefinedAsNullInPipeline } from './undefined-filter.js';
+import { undefinedAsUnset } from './undefined-update.js';
 
 /**
  * A port filter as the server must be sent it to mean what it means on the embedded store.
@@ -15,15 +16,24 @@ export const serverFilter: (filter: Filter) => Filter = undefinedAsNull;
 /** An aggregation with the filters of its `$match` stages (those in `$facet` too) as serverFilter sends them. */
 export const serverPipeline: (pipeline: Array<Record<string, unknown>>) => Array<Record<string, unknown>> = undefinedAsNullInPipeline;
 
+/**
+ * An update as the server must be sent it: the client would leave `$set: { k: undefined }` out
+ * of the command and keep the old k, where the port (JSON: an undefined field is absent) and
+ * the embedded store remove it (see undefinedAsUnset).
+ */
+export const serverUpdate: <U extends Update>(update: U) => U = undefinedAsUnset;
+
 const FILTERED = ['replaceOne', 'updateOne', 'updateMany', 'deleteOne', 'deleteMany'] as const;
 
-/** A bulk write's model (`{ updateOne: { filter, ... } }`) with its filter as the server must be sent it. */
+/** A bulk write's model (`{ updateOne: { filter, update, ... } }`) with its filter and update as the server must be sent them. */
 export const serverModel = <M extends object>(model: M): M => {
   for (const kind of FILTERED) {
-    const operation = (model as Partial<Record<(typeof FILTERED)[number], { filter: Filter }>>)[kind];
+    const operation = (model as Partial<Record<(typeof FILTERED)[number], { filter: Filter; update?: Update }>>)[kind];
     if (!operation) continue;
     const filter = serverFilter(operation.filter);
-    return filter === operation.filter ? model : ({ ...model, [kind]: { ...operation, filter } } as M);
+    const update = operation.update === undefined ? undefined : serverUpdate(operation.update);
+    if (filter === operation.filter && update === operation.update) return model;
+    return { ...model, [kind]: update === undefined ? { ...operation, filter } : { ...operation, filter, update } } as M;
   }
   return model;
 };

@@ -25,7 +25,7 @@ import {
   type UpdateResult,
   type WriteOperation,
 } from './read-model-store.js';
-import { serverFilter, serverModel, serverPipeline } from './mongo-filter.js';
+import { serverFilter, serverModel, serverPipeline, serverUpdate } from './mongo-filter.js';
 import { connectFailure, helloOf, redacted, serverTooOld, transactionsUnavailable } from './mongo-server.js';
 
 /**
@@ -198,11 +198,11 @@ export class MongoReadModelCollection<T extends Document> implements ReadModelCo
   }
 
   async updateOne(filter: Filter, update: Update, { upsert }: UpdateOptions = {}): Promise<UpdateResult> {
-    return updateResult(await this.collection.updateOne(serverFilter(filter), update, upsert === undefined ? {} : { upsert }).catch(this.duplicateKey));
+    return updateResult(await this.collection.updateOne(serverFilter(filter), serverUpdate(update), upsert === undefined ? {} : { upsert }).catch(this.duplicateKey));
   }
 
   async updateMany(filter: Filter, update: Update, { upsert }: UpdateOptions = {}): Promise<UpdateResult> {
-    return updateResult(await this.collection.updateMany(serverFilter(filter), update, upsert === undefined ? {} : { upsert }).catch(this.duplicateKey));
+    return updateResult(await this.collection.updateMany(serverFilter(filter), serverUpdate(update), upsert === undefined ? {} : { upsert }).catch(this.duplicateKey));
   }
 
   async deleteOne(filter: Filter, _options: WriteOptions = {}): Promise<DeleteResult> {

@@ -6,7 +6,10 @@
  *
  * Conventions that keep both adapters equal:
  * - `_id` is always a string chosen by the caller;
- * - documents hold JSON values only (dates are ISO strings, money is integer minor units);
+ * - documents hold JSON values only (dates are ISO strings, money is integer minor units): a
+ *   field set to undefined is absent, in a document written and in an update (`$set` of
+ *   undefined unsets the field: undefined-update), and undefined in a filter reads as null
+ *   (missing or null: undefined-filter);
  * - `bulkWrite` is atomic across collections (a MongoDB transaction, one SQLite transaction),
  *   which is what lets a projection write its documents and its checkpoint together.
  */
