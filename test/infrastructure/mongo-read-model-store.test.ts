@@ -347,6 +347,61 @@ describe('MongoDB adapter mapping', () => {
     });
   });
 
+  describe('write concerns sent to the driver (without one a write takes the deployment default, which may be w: 1)', () => {
+    const durable = { w: 'majority', journal: true };
+    const majority = { w: 'majority' };
+
+    it('asks a majority to journal a durable single write, and a majority to have one that may be lost', async () => {
+      const calls: Array<[string, unknown]> = [];
+      const record = (method: string, answer: unknown) => (...args: unknown[]) => {
+        calls.push([method, args.at(-1)]);
+        return Promise.resolve(answer);
+      };
+      const updated = { matchedCount: 1, modifiedCount: 1, upsertedId: null };
+      const fake = {
+        collectionName: 'docs',
+        insertOne: record('insertOne', { insertedId: 'd1' }),
+        replaceOne: record('replaceOne', updated),
+        updateOne: record('updateOne', updated),
+        updateMany: record('updateMany', updated),
+        deleteOne: record('deleteOne', { deletedCount: 1 }),
+        deleteMany: record('deleteMany', { deletedCount: 1 }),
+      };
+      const collection = new MongoReadModelCollection(fake as unknown as Collection<Document>);
+      await collection.insertOne({ _id: 'd1' });
+      await collection.replaceOne({ _id: 'd1' }, { _id: 'd1', a: 1 }, { upsert: true });
+      await collection.updateOne({ _id: 'd1' }, { $set: { a: 2 } }, { durable: true });
+      await collection.updateMany({}, { $set: { a: 3 } }, { durable: false, upsert: false });
+      await collection.deleteOne({ _id: 'd1' }, { durable: false });
+      await collection.deleteMany({});
+      expect(calls).to.deep.equal([
+        ['insertOne', { writeConcern: durable }],
+        ['replaceOne', { upsert: true, writeConcern: durable }],
+        ['updateOne', { writeConcern: durable }],
+        ['updateMany', { upsert: false, writeConcern: majority }],
+        ['deleteOne', { writeConcern: majority }],
+        ['deleteMany', { writeConcern: durable }],
+      ]);
+    });
+
+    it('commits a durable bulk write with a majority journaling it, one that may be lost with a majority', async () => {
+      const transactions: unknown[] = [];
+      const session = {
+        withTransaction: async (work: () => Promise<void>, options: unknown) => {
+          transactions.push(options);
+          await work();
+        },
+      };
+      const client = { withSession: (work: (s: typeof session) => Promise<void>) => work(session) };
+      const db = { collection: () => ({ bulkWrite: async () => ({}) }) };
+      const store = new (MongoReadModelStore as unknown as new (client: unknown, db: unknown) => MongoReadModelStore)(client, db);
+      const write: WriteOperation[] = [{ collection: 'docs', insertOne: { document: { _id: 'd1' } } }];
+      await store.bulkWrite(write);
+      await store.bulkWrite(write, { durable: false });
+      expect(transactions).to.deep.equal([{ writeConcern: durable }, { writeConcern: majority }]);
+    });
+  });
+
   describe('batchesByCollection', () => {
     it('groups consecutive operations on one collection, in order, without the collection field', () => {
       const operations: WriteOperation[] = [

@@ -1,4 +1,5 @@
-import type { Filter, Update } from './read-model-store.js';
+import type { WriteConcernSettings } from 'mongodb';
+import type { Filter, Update, WriteOptions } from './read-model-store.js';
 import { undefinedAsNull, undefinedAsNullInPipeline } from './undefined-filter.js';
 import { undefinedAsUnset } from './undefined-update.js';
 
@@ -37,3 +38,17 @@ export const serverModel = <M extends object>(model: M): M => {
   }
   return model;
 };
+
+/**
+ * The write concern of a write, by the port's `durable` (see WriteOptions), asked for explicitly:
+ * without one a write takes the deployment's default, which an operator may have set below
+ * majority (setDefaultRWConcern), and a write acknowledged by the primary alone is rolled back
+ * when another member is elected before it replicated. A durable write waits until a majority
+ * has it in their journals (docs: "Write Concern", j and w: "majority"); one that may be lost
+ * without harm still waits for a majority, so that a failover does not take it back while a
+ * later write stands (the transactions of bulkWrite always did).
+ */
+export const writeConcernOf = ({ durable = true }: WriteOptions): WriteConcernSettings => (durable ? DURABLE : MAJORITY);
+
+const DURABLE: WriteConcernSettings = Object.freeze({ w: 'majority', journal: true });
+const MAJORITY: WriteConcernSettings = Object.freeze({ w: 'majority' });

@@ -7,6 +7,7 @@ import {
   type Db,
   type TransactionOptions,
   type UpdateResult as MongoUpdateResult,
+  type WriteConcernSettings,
 } from 'mongodb';
 import {
   DuplicateKeyError,
@@ -25,7 +26,7 @@ import {
   type UpdateResult,
   type WriteOperation,
 } from './read-model-store.js';
-import { serverFilter, serverModel, serverPipeline, serverUpdate } from './mongo-filter.js';
+import { serverFilter, serverModel, serverPipeline, serverUpdate, writeConcernOf } from './mongo-filter.js';
 import { connectFailure, helloOf, redacted, serverTooOld, transactionsUnavailable } from './mongo-server.js';
 
 /**
@@ -40,8 +41,6 @@ const DUPLICATE_KEY = 11000;
 const NAMESPACE_NOT_FOUND = 26;
 const NAMESPACE_EXISTS = 48;
 
-/** A projection's documents and its checkpoint must survive a primary failover together. */
-const TRANSACTION_OPTIONS: TransactionOptions = { writeConcern: { w: 'majority' } };
 
 export class MongoReadModelStore implements ReadModelStore {
   /** The last load on its way: the next one starts after it (loads are applied in call order). */
@@ -81,10 +80,11 @@ export class MongoReadModelStore implements ReadModelStore {
     return this.db;
   }
 
-  // `durable: false` changes nothing here: the transaction keeps its majority write concern.
-  async bulkWrite(operations: readonly WriteOperation[], _options: WriteOptions = {}): Promise<void> {
+  /** A projection's documents and its checkpoint survive a primary failover together: majority-written, journaled when durable (see writeConcernOf). */
+  async bulkWrite(operations: readonly WriteOperation[], options: WriteOptions = {}): Promise<void> {
     if (operations.length === 0) return;
     const batches = batchesByCollection(operations);
+    const transaction: TransactionOptions = { writeConcern: writeConcernOf(options) };
     await this.client.withSession((session) =>
       session.withTransaction(async () => {
         // One after the other: the driver does not support parallel operations in a transaction.
@@ -94,7 +94,7 @@ export class MongoReadModelStore implements ReadModelStore {
             .bulkWrite(models, { session, ordered: true })
             .catch(rethrowDuplicateKey(collection));
         }
-      }, TRANSACTION_OPTIONS),
+      }, transaction),
     );
   }
 
@@ -188,30 +188,30 @@ export class MongoReadModelCollection<T extends Document> implements ReadModelCo
     return (await this.collection.aggregate(serverPipeline(pipeline), SPILL).toArray()) as R[];
   }
 
+  // Every write names its write concern (see writeConcernOf); an insert is always durable.
   async insertOne(document: T): Promise<void> {
-    await this.collection.insertOne(document).catch(this.duplicateKey);
+    await this.collection.insertOne(document, { writeConcern: writeConcernOf({}) }).catch(this.duplicateKey);
   }
 
-  // `durable` is the embedded store's business: MongoDB keeps the client's write concern.
-  async replaceOne(filter: Filter, replacement: T, { upsert }: UpdateOptions = {}): Promise<UpdateResult> {
-    return updateResult(await this.collection.replaceOne(serverFilter(filter), replacement, upsert === undefined ? {} : { upsert }).catch(this.duplicateKey));
+  async replaceOne(filter: Filter, replacement: T, options: UpdateOptions = {}): Promise<UpdateResult> {
+    return updateResult(await this.collection.replaceOne(serverFilter(filter), replacement, updateOptions(options)).catch(this.duplicateKey));
   }
 
-  async updateOne(filter: Filter, update: Update, { upsert }: UpdateOptions = {}): Promise<UpdateResult> {
-    return updateResult(await this.collection.updateOne(serverFilter(filter), serverUpdate(update), upsert === undefined ? {} : { upsert }).catch(this.duplicateKey));
+  async updateOne(filter: Filter, update: Update, options: UpdateOptions = {}): Promise<UpdateResult> {
+    return updateResult(await this.collection.updateOne(serverFilter(filter), serverUpdate(update), updateOptions(options)).catch(this.duplicateKey));
   }
 
-  async updateMany(filter: Filter, update: Update, { upsert }: UpdateOptions = {}): Promise<UpdateResult> {
-    return updateResult(await this.collection.updateMany(serverFilter(filter), serverUpdate(update), upsert === undefined ? {} : { upsert }).catch(this.duplicateKey));
+  async updateMany(filter: Filter, update: Update, options: UpdateOptions = {}): Promise<UpdateResult> {
+    return updateResult(await this.collection.updateMany(serverFilter(filter), serverUpdate(update), updateOptions(options)).catch(this.duplicateKey));
   }
 
-  async deleteOne(filter: Filter, _options: WriteOptions = {}): Promise<DeleteResult> {
-    const { deletedCount } = await this.collection.deleteOne(serverFilter(filter));
+  async deleteOne(filter: Filter, options: WriteOptions = {}): Promise<DeleteResult> {
+    const { deletedCount } = await this.collection.deleteOne(serverFilter(filter), { writeConcern: writeConcernOf(options) });
     return { deletedCount };
   }
 
-  async deleteMany(filter: Filter, _options: WriteOptions = {}): Promise<DeleteResult> {
-    const { deletedCount } = await this.collection.deleteMany(serverFilter(filter));
+  async deleteMany(filter: Filter, options: WriteOptions = {}): Promise<DeleteResult> {
+    const { deletedCount } = await this.collection.deleteMany(serverFilter(filter), { writeConcern: writeConcernOf(options) });
     return { deletedCount };
   }
 
@@ -223,6 +223,9 @@ export class MongoReadModelCollection<T extends Document> implements ReadModelCo
     return this.collection.createIndex(keys, options).catch(this.duplicateKey);
   }
 }
+
+const updateOptions = ({ upsert, ...write }: UpdateOptions): { upsert?: boolean; writeConcern: WriteConcernSettings } =>
+  upsert === undefined ? { writeConcern: writeConcernOf(write) } : { upsert, writeConcern: writeConcernOf(write) };
 
 const updateResult = ({ matchedCount, modifiedCount, upsertedId }: MongoUpdateResult<Document>): UpdateResult => ({
   matchedCount,

@@ -55,7 +55,8 @@ export type FindOptions = {
  * `durable: false` is for writes that may be lost to a power cut without harm: what can be
  * derived again, or bookkeeping whose loss only makes work run again (an idempotent job's
  * lease). The write stays atomic and ordered; the embedded store skips its fsync, and a
- * later durable write makes it durable too. MongoDB keeps its write concern regardless.
+ * later durable write makes it durable too. MongoDB writes it to a majority either way, and
+ * has a majority journal a durable one (mongo-filter, writeConcernOf).
  */
 export type WriteOptions = { durable?: boolean };
 
