@@ -22,7 +22,7 @@ import {
 } from '../../src/infrastructure/read-models/mongo-read-model-store.js';
 import { serverFilter, serverPipeline } from '../../src/infrastructure/read-models/mongo-filter.js';
 import { connectFailure, redacted, serverTooOld, transactionsUnavailable } from '../../src/infrastructure/read-models/mongo-server.js';
-import type { Document, WriteOperation } from '../../src/infrastructure/read-models/read-model-store.js';
+import { DuplicateKeyError, IndexConflictError, type Document, type WriteOperation } from '../../src/infrastructure/read-models/read-model-store.js';
 import { readModelStoreContract } from './read-model-store.contract.js';
 
 // Runs only against a real server: `docker compose up -d mongo`, then MONGODB_URL=... npm run test:integration.
@@ -399,6 +399,30 @@ describe('MongoDB adapter mapping', () => {
       await store.bulkWrite(write);
       await store.bulkWrite(write, { durable: false });
       expect(transactions).to.deep.equal([{ writeConcern: durable }, { writeConcern: majority }]);
+    });
+  });
+
+  describe('createIndex', () => {
+    const refusing = (error: unknown) =>
+      new MongoReadModelCollection({ collectionName: 'users', createIndex: () => Promise.reject(error) } as unknown as Collection<Document>);
+
+    it("reports the server's IndexKeySpecsConflict and IndexOptionsConflict as the port's IndexConflictError, as the embedded store does", async () => {
+      for (const [code, codeName] of [
+        [86, 'IndexKeySpecsConflict'],
+        [85, 'IndexOptionsConflict'],
+      ] as const) {
+        const server = new MongoServerError({ message: 'An existing index has the same name as the requested index', code, codeName });
+        const error = await refusing(server).createIndex({ keys: { email: 1 }, name: 'email_unique' }).catch((e: unknown) => e);
+        expect(error).to.be.instanceOf(IndexConflictError);
+        expect(error).to.include({ code, collection: 'users', codeName, cause: server });
+      }
+    });
+
+    it('leaves other failures as they are, and reports a unique index over clashing documents as a duplicate key', async () => {
+      const other = new MongoServerError({ message: 'too many indexes', code: 67 });
+      expect(await refusing(other).createIndex({ keys: { a: 1 } }).catch((e: unknown) => e)).to.equal(other);
+      const clash = new MongoServerError({ message: 'E11000 duplicate key error', code: 11000, keyValue: { email: 'a@b.c' } });
+      expect(await refusing(clash).createIndex({ keys: { email: 1 }, unique: true }).catch((e: unknown) => e)).to.be.instanceOf(DuplicateKeyError);
     });
   });
 

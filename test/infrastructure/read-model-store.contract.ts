@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { DuplicateKeyError, type Document, type ReadModelStore } from '../../src/infrastructure/read-models/read-model-store.js';
+import { DuplicateKeyError, IndexConflictError, type Document, type IndexSpec, type ReadModelStore } from '../../src/infrastructure/read-models/read-model-store.js';
 
 type Product = Document & {
   name: string;
@@ -400,6 +400,30 @@ export const readModelStoreContract = (
         await users.insertOne({ _id: 'u3', email: 'a@example.com' });
         expect(await users.countDocuments()).to.equal(3);
         expect((await users.findOne({ email: 'a@example.com' }))!._id).to.equal('u3');
+      });
+
+      it("refuses an index whose name or keys another index has with another spec, as MongoDB does (IndexKeySpecsConflict 86, IndexOptionsConflict 85)", async () => {
+        const users = store.collection('users');
+        expect(await users.createIndex({ keys: { email: 1 }, unique: true, name: 'email_unique' })).to.equal('email_unique');
+        const conflict = async (spec: IndexSpec, code: number) => {
+          const error = await rejection(users.createIndex(spec));
+          expect(error, JSON.stringify(spec)).to.be.instanceOf(IndexConflictError);
+          expect((error as IndexConflictError).code).to.equal(code);
+        };
+        await conflict({ keys: { email: 1 }, name: 'email_unique' }, 86); // the name, without unique
+        await conflict({ keys: { name: 1 }, unique: true, name: 'email_unique' }, 86); // the name, other keys
+        await conflict({ keys: { email: 1 }, unique: true, name: 'other' }, 85); // the keys and unique, another name
+        await conflict({ keys: { email: 1 }, unique: true }, 85); // ... the default name (email_1)
+        expect(await users.createIndex({ keys: { email: 1, name: 1 } })).to.equal('email_1_name_1');
+        await conflict({ keys: { name: 1, email: 1 }, name: 'email_1_name_1' }, 86); // keys in another order are other keys
+        // unique is part of an index's identity: a plain index of the same keys is another index.
+        expect(await users.createIndex({ keys: { email: 1 } })).to.equal('email_1');
+        expect(await users.createIndex({ keys: { email: 1 } })).to.equal('email_1');
+        // What was refused was not created: the name is free, the unique index still holds.
+        expect(await users.createIndex({ keys: { name: 1 }, name: 'other' })).to.equal('other');
+        await users.insertOne({ _id: 'u1', email: 'a@example.com', name: 'A' });
+        expect(await rejection(users.insertOne({ _id: 'u2', email: 'a@example.com', name: 'B' }))).to.be.instanceOf(DuplicateKeyError);
+        expect(await users.countDocuments()).to.equal(1);
       });
     });
 

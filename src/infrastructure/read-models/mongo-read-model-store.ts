@@ -11,6 +11,7 @@ import {
 } from 'mongodb';
 import {
   DuplicateKeyError,
+  IndexConflictError,
   loadOperation,
   type DeleteResult,
   type Document,
@@ -40,6 +41,8 @@ import { connectFailure, helloOf, redacted, serverTooOld, transactionsUnavailabl
 const DUPLICATE_KEY = 11000;
 const NAMESPACE_NOT_FOUND = 26;
 const NAMESPACE_EXISTS = 48;
+const INDEX_OPTIONS_CONFLICT = 85;
+const INDEX_KEY_SPECS_CONFLICT = 86;
 
 
 export class MongoReadModelStore implements ReadModelStore {
@@ -220,7 +223,12 @@ export class MongoReadModelCollection<T extends Document> implements ReadModelCo
     const options: CreateIndexesOptions = {};
     if (unique) options.unique = true;
     if (name) options.name = name;
-    return this.collection.createIndex(keys, options).catch(this.duplicateKey);
+    return this.collection.createIndex(keys, options).catch((error: unknown) => {
+      if (hasCode(error, INDEX_OPTIONS_CONFLICT) || hasCode(error, INDEX_KEY_SPECS_CONFLICT)) {
+        throw new IndexConflictError((error as MongoServerError).code as 85 | 86, this.name, (error as MongoServerError).message, { cause: error });
+      }
+      return this.duplicateKey(error);
+    });
   }
 }
 

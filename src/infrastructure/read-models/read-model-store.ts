@@ -105,7 +105,10 @@ export interface ReadModelCollection<T extends Document = Document> {
   updateMany(filter: Filter, update: Update, options?: UpdateOptions): Promise<UpdateResult>;
   deleteOne(filter: Filter, options?: WriteOptions): Promise<DeleteResult>;
   deleteMany(filter: Filter, options?: WriteOptions): Promise<DeleteResult>;
-  /** Idempotent: creating an index that exists with the same spec does nothing. */
+  /**
+   * Idempotent: creating an index that exists with the same spec does nothing. Throws
+   * IndexConflictError for a name or keys an index has with another spec (see there).
+   */
   createIndex(index: IndexSpec): Promise<string>;
 }
 
@@ -151,5 +154,28 @@ export class DuplicateKeyError extends Error {
   ) {
     super(`E11000 duplicate key error collection: ${collection} dup key: ${JSON.stringify(key)}`);
     this.name = 'DuplicateKeyError';
+  }
+}
+
+/**
+ * MongoDB's refusal of a createIndex that clashes with an index the collection has:
+ * IndexKeySpecsConflict (86), an index of that name with other keys or another `unique`; or
+ * IndexOptionsConflict (85), an index of those keys and `unique` under another name. Changing an
+ * index is dropping it and creating the new one, deliberately (index_catalog_impl.cpp,
+ * _doesSpecConflictWithExisting; `unique` is part of an index's identity since MongoDB 4.9, SERVER-47657).
+ */
+export class IndexConflictError extends Error {
+  constructor(
+    readonly code: 85 | 86,
+    readonly collection: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'IndexConflictError';
+  }
+
+  get codeName(): string {
+    return this.code === 86 ? 'IndexKeySpecsConflict' : 'IndexOptionsConflict';
   }
 }
