@@ -400,6 +400,24 @@ describe('MongoDB adapter mapping', () => {
       await store.bulkWrite(write, { durable: false });
       expect(transactions).to.deep.equal([{ writeConcern: durable }, { writeConcern: majority }]);
     });
+
+    it('has a majority write the loads, drops and renames that later majority writes build on (a checkpoint, a rebuild swap)', async () => {
+      const calls: Array<[string, unknown]> = [];
+      const db = {
+        collection: () => ({ bulkWrite: async (_models: unknown, options: unknown) => calls.push(['bulkWrite', options]) }),
+        dropCollection: async (_name: string, options: unknown) => calls.push(['dropCollection', options]),
+        renameCollection: async (_from: string, _to: string, options: unknown) => calls.push(['renameCollection', options]),
+      };
+      const store = new (MongoReadModelStore as unknown as new (client: unknown, db: unknown) => MongoReadModelStore)({}, db);
+      await store.load([{ collection: 'docs', id: 'd1', doc: { _id: 'd1' } }]);
+      await store.dropCollection('old');
+      await store.renameCollection('docs_next', 'docs');
+      expect(calls).to.deep.equal([
+        ['bulkWrite', { ordered: true, writeConcern: majority }],
+        ['dropCollection', { writeConcern: majority }],
+        ['renameCollection', { dropTarget: true, writeConcern: majority }],
+      ]);
+    });
   });
 
   describe('createIndex', () => {

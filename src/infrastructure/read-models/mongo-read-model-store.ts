@@ -44,6 +44,12 @@ const NAMESPACE_EXISTS = 48;
 const INDEX_OPTIONS_CONFLICT = 85;
 const INDEX_KEY_SPECS_CONFLICT = 86;
 
+/**
+ * Loads (not durable), drops and renames: majority-written, so that a failover never takes back
+ * one that a later majority write (the checkpoint after a load, a rebuild's swap) builds on.
+ */
+const MAJORITY = writeConcernOf({ durable: false });
+
 
 export class MongoReadModelStore implements ReadModelStore {
   /** The last load on its way: the next one starts after it (loads are applied in call order). */
@@ -103,14 +109,14 @@ export class MongoReadModelStore implements ReadModelStore {
 
   /**
    * One ordered bulk write per collection, outside any transaction (a load is not atomic),
-   * with the client's write concern; after the previous load, whatever became of it.
+   * majority-written; after the previous load, whatever became of it.
    */
   load(documents: readonly LoadedDocument[]): Promise<void> {
     const previous = this.loading;
     const current = (async () => {
       await previous.catch(() => undefined);
       for (const { collection, models } of batchesByCollection(documents.map(loadOperation))) {
-        await this.db.collection<Document>(collection).bulkWrite(models, { ordered: true }).catch(rethrowDuplicateKey(collection));
+        await this.db.collection<Document>(collection).bulkWrite(models, { ordered: true, writeConcern: MAJORITY }).catch(rethrowDuplicateKey(collection));
       }
     })();
     this.loading = current;
@@ -124,7 +130,7 @@ export class MongoReadModelStore implements ReadModelStore {
 
   async dropCollection(name: string): Promise<void> {
     // The driver already answers false, instead of throwing, on "ns not found".
-    await this.db.dropCollection(name);
+    await this.db.dropCollection(name, { writeConcern: MAJORITY });
   }
 
   /**
@@ -134,11 +140,11 @@ export class MongoReadModelStore implements ReadModelStore {
   async renameCollection(from: string, to: string): Promise<void> {
     if (from === to) return; // the server refuses a rename onto itself (IllegalOperation)
     try {
-      await this.db.renameCollection(from, to, { dropTarget: true });
+      await this.db.renameCollection(from, to, { dropTarget: true, writeConcern: MAJORITY });
     } catch (error) {
       if (!hasCode(error, NAMESPACE_NOT_FOUND)) throw error;
-      await this.db.createCollection(from).catch(ignoreCode(NAMESPACE_EXISTS));
-      await this.db.renameCollection(from, to, { dropTarget: true });
+      await this.db.createCollection(from, { writeConcern: MAJORITY }).catch(ignoreCode(NAMESPACE_EXISTS));
+      await this.db.renameCollection(from, to, { dropTarget: true, writeConcern: MAJORITY });
     }
   }
 
