@@ -105,6 +105,26 @@ export const readModelStoreContract = (
         expect(ids(await lines.aggregate([{ $sort: { 'items.p': -1, _id: 1 } }]))).to.equal('j l k m');
       });
 
+      it('sorts strings by their code points (UTF-8 bytes), as MongoDB does: a character beyond U+FFFF after one below it', async () => {
+        const names = store.collection('names');
+        for (const [_id, name] of [['emoji', '\u{1F600}'], ['ligature', '\uFB01'], ['latin', 'z'], ['accented', '\u00E9']]) await names.insertOne({ _id, name });
+        const ids = (found: Document[]) => found.map((doc) => doc._id).join(' ');
+        expect(ids(await names.find({}, { sort: { name: 1 } }))).to.equal('latin accented ligature emoji');
+        expect(ids(await names.find({}, { sort: { name: -1 }, limit: 2 }))).to.equal('emoji ligature');
+        expect(ids(await names.aggregate([{ $sort: { name: 1 } }]))).to.equal('latin accented ligature emoji');
+        expect(ids(await names.aggregate([{ $sort: { name: -1 } }, { $unwind: '$name' }]))).to.equal('emoji ligature accented latin');
+        expect(await names.aggregate([{ $group: { _id: null, least: { $min: '$name' }, most: { $max: '$name' } } }])).to.deep.equal([{ _id: null, least: 'z', most: '\u{1F600}' }]);
+        expect(await names.aggregate([{ $group: { _id: null, least: { $min: '$name' } } }])).to.deep.equal([{ _id: null, least: 'z' }]);
+      });
+
+      it('projects { _id: 0 } alone as an exclusion: every other field is kept', async () => {
+        const products = await seeded();
+        const rows = await products.aggregate([{ $match: { _id: 'p3' } }, { $project: { _id: 0 } }]);
+        expect(rows).to.deep.equal([{ name: 'Catapult', brand: 'Acme', price: 2999, stock: { onHand: 0 } }]);
+        const grouped = await products.aggregate([{ $group: { _id: '$brand', n: { $sum: 1 } } }, { $sort: { _id: 1 } }, { $project: { _id: 0 } }]);
+        expect(grouped).to.deep.equal([{ n: 2 }, { n: 1 }, { n: 1 }]);
+      });
+
       it('counts matching documents', async () => {
         const products = await seeded();
         expect(await products.countDocuments()).to.equal(4);

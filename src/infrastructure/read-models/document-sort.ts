@@ -53,7 +53,10 @@ const rank = (value: unknown): number => {
 /** MongoDB's comparison of two values (of a document's JSON values, and a pipeline's dates). */
 export const compareBson = (a: unknown, b: unknown): number => {
   const type = typeof a;
-  if (type === typeof b && (type === 'number' || type === 'string')) return a === b ? 0 : (a as number | string) < (b as number | string) ? -1 : 1;
+  if (type === typeof b) {
+    if (type === 'number') return a === b ? 0 : (a as number) < (b as number) ? -1 : 1;
+    if (type === 'string') return compareStrings(a as string, b as string);
+  }
   const ra = rank(a);
   const rb = rank(b);
   if (ra !== rb) return ra - rb;
@@ -70,6 +73,29 @@ export const compareBson = (a: unknown, b: unknown): number => {
       return 0;
   }
 };
+
+/**
+ * MongoDB's order of strings (the simple collation): their UTF-8 bytes, that is their code
+ * points (docs: "Comparison/Sort Order", "simple binary comparison"). JavaScript's `<` compares
+ * UTF-16 units, which puts a character beyond U+FFFF (a surrogate pair: an emoji) before one
+ * from U+E000 to U+FFFF (a ligature, a full-width form); MongoDB puts it after.
+ */
+export const compareStrings = (a: string, b: string): number => {
+  if (a === b) return 0;
+  const length = Math.min(a.length, b.length);
+  for (let i = 0; i < length; i += 1) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // Only a surrogate against a unit at U+E000 or above orders otherwise than its code point.
+    if (x >= 0xd800 && y >= 0xd800) return codePointRank(x) - codePointRank(y);
+    return x - y;
+  }
+  return a.length - b.length;
+};
+
+/** Surrogates (U+D800 to U+DFFF, the start of a code point above U+FFFF) after every other unit. */
+const codePointRank = (unit: number): number => (unit >= 0xe000 ? unit - 0x800 : unit + 0x2000);
 
 const compareArrays = (a: readonly unknown[], b: readonly unknown[]): number => {
   for (let i = 0; i < Math.min(a.length, b.length); i += 1) {
@@ -88,7 +114,7 @@ const compareObjects = (a: Record<string, unknown>, b: Record<string, unknown>):
     const [kb, vb] = right[i]!;
     const byType = rank(va) - rank(vb);
     if (byType !== 0) return byType;
-    if (ka !== kb) return ka < kb ? -1 : 1;
+    if (ka !== kb) return compareStrings(ka, kb);
     const order = compareBson(va, vb);
     if (order !== 0) return order;
   }
@@ -155,11 +181,34 @@ const sortStage = (collection: Iterator, sort: unknown, _options: unknown): Iter
 };
 
 /**
- * mingo's operators with MongoDB's `$sort` stage (in `$facet` too). mingo's own Aggregator puts
+ * The `$min` (sign -1) or `$max` (1) accumulator of `$group` in MongoDB's order (compareBson):
+ * null and missing values left out, null when nothing is left; an array is one value, compared
+ * whole. mingo's compares strings by UTF-16 units and an array by its elements.
+ */
+function extreme(sign: 1 | -1) {
+  return (collection: Parameters<typeof accumulator.$push>[0], expr: Parameters<typeof accumulator.$push>[1], options: Parameters<typeof accumulator.$push>[2]): unknown => {
+    let best: unknown = null;
+    for (const value of accumulator.$push(collection, expr, options) as unknown[]) {
+      if (value === null || value === undefined) continue;
+      if (best === null || compareBson(value, best) * sign > 0) best = value;
+    }
+    return best;
+  };
+}
+
+/**
+ * mingo's operators with MongoDB's `$sort` stage (in `$facet` too) and `$min`/`$max` accumulators. mingo's own Aggregator puts
  * its operators before any given in the options (core Context.addOps keeps the first), so this
  * builds the whole set on the core Aggregator.
  */
-const CONTEXT = Context.init({ accumulator, expression, pipeline: { ...pipeline, $sort: sortStage }, projection, query, window });
+const CONTEXT = Context.init({
+  accumulator: { ...accumulator, $min: extreme(-1), $max: extreme(1) },
+  expression,
+  pipeline: { ...pipeline, $sort: sortStage },
+  projection,
+  query,
+  window,
+});
 
-/** An aggregation pipeline as mingo runs it, with MongoDB's sort. */
+/** An aggregation pipeline as mingo runs it, with MongoDB's sort and order of values. */
 export const aggregator = (stages: Array<Record<string, unknown>>): Aggregator => new Aggregator(stages, { ...QUERY_OPTIONS, context: CONTEXT });

@@ -1,4 +1,5 @@
 import { compileFilter } from './document-filter.js';
+import { compareStrings } from './document-sort.js';
 import { compile, compilePath, Unsupported, unsupported, type Expression, type Row, type Stage } from './native-expressions.js';
 import { compileProjection, runsUnprojected, type Projection } from './native-projection.js';
 import type { Document, Filter } from './read-model-store.js';
@@ -147,12 +148,16 @@ const rankOf = (value: unknown): number => {
 const compareValues = (a: unknown, b: unknown): number => {
   // The common case first: two numbers or two strings.
   const type = typeof a;
-  if (type === typeof b && (type === 'number' || type === 'string')) return a === b ? 0 : (a as number | string) < (b as number | string) ? -1 : 1;
+  if (type === typeof b) {
+    if (type === 'number') return a === b ? 0 : (a as number) < (b as number) ? -1 : 1;
+    // MongoDB's order of strings (code points), not JavaScript's (UTF-16 units).
+    if (type === 'string') return compareStrings(a as string, b as string);
+  }
   const ra = rankOf(a);
   const rb = rankOf(b);
   if (ra !== rb) return ra - rb;
   if (ra === 0 || a === b) return 0;
-  return (a as number | string) < (b as number | string) ? -1 : 1;
+  return (a as number | boolean) < (b as number | boolean) ? -1 : 1;
 };
 
 /** Fields added by $addFields: a sort right after reads them as expressions, and only the rows that survive get a copy with them. */
