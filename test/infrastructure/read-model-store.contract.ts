@@ -250,6 +250,16 @@ export const readModelStoreContract = (
         expect(await docs.updateOne({ _id: 'u1' }, { $inc: { n: undefined } })).to.deep.equal({ matchedCount: 1, modifiedCount: 0, upsertedId: null });
         await docs.updateMany({ _id: 'u1' }, { $inc: { n: undefined }, $push: { list: undefined }, $set: { c: 1 } });
         expect(await docs.findOne({ _id: 'u1' })).to.deep.equal({ _id: 'u1', nested: {}, list: [null, 1], c: 1 });
+        // Inside a value set, an undefined field is left out and an undefined element is null, read back by id or by a query.
+        await docs.updateOne({ _id: 'u1' }, { $set: { nested: { m: undefined, p: 1 }, list: [undefined, 2] } });
+        await docs.updateOne({ _id: 'u4' }, { $set: { o: { m: undefined } } }, { upsert: true });
+        expect(await docs.findOne({ _id: 'u1' })).to.deep.equal({ _id: 'u1', nested: { p: 1 }, list: [null, 2], c: 1 });
+        expect(await docs.find({ _id: { $in: ['u1', 'u4'] } }, { sort: { _id: 1 } })).to.deep.equal([
+          { _id: 'u1', nested: { p: 1 }, list: [null, 2], c: 1 },
+          { _id: 'u4', o: {} },
+        ]);
+        expect(await docs.findOne({ _id: 'u4' })).to.deep.equal({ _id: 'u4', o: {} });
+        await docs.deleteOne({ _id: 'u4' });
 
         await docs.updateOne({ _id: 'u2', kind: 'x' }, { $set: { v: 1 }, $setOnInsert: { kind: undefined, w: undefined } }, { upsert: true });
         expect(await docs.findOne({ _id: 'u2' })).to.deep.equal({ _id: 'u2', kind: 'x', v: 1 });

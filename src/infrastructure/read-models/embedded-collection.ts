@@ -146,13 +146,13 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
       const next = applyUpdate(target, update, false);
       const json = JSON.stringify(next);
       if (json === JSON.stringify(target)) continue;
-      this.store.writes.put(staging, this.name, new Staged(json, target._id, next), target._id);
+      this.store.writes.put(staging, this.name, new Staged(json, target._id, storable(next)), target._id);
       modifiedCount += 1;
     }
     if (targets.length > 0 || !options.upsert) return { matchedCount: targets.length, modifiedCount, upsertedId: null };
     const seed = seedFromFilter(filter);
     const inserted = applyUpdate({ ...seed, _id: typeof seed._id === 'string' ? seed._id : randomUUID() }, update, true);
-    this.store.writes.put(staging, this.name, new Staged(JSON.stringify(inserted), inserted._id, inserted), undefined);
+    this.store.writes.put(staging, this.name, new Staged(JSON.stringify(inserted), inserted._id, storable(inserted)), undefined);
     return { matchedCount: 0, modifiedCount: 0, upsertedId: inserted._id };
   }
 
@@ -164,6 +164,23 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
 }
 
 const clone = <D>(doc: D): D => structuredClone(doc);
+
+/**
+ * The document an update computed, when it is what its JSON reads back as; else undefined, and
+ * the store keeps the document parsed from its JSON (see Staged). An update may leave a value
+ * JSON has not (an undefined in an object or an array, a number that is not finite): read back
+ * by id from memory, it would differ from the same document read from the file, or from MongoDB.
+ */
+const storable = (doc: Document): Document | undefined => (isJson(doc) ? doc : undefined);
+
+const isJson = (value: unknown): boolean => {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(isJson);
+  if (typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const key in value) if (!isJson((value as Record<string, unknown>)[key])) return false;
+  return true;
+};
 
 /**
  * The documents `skip` to `skip + limit` in the order of `sort`: natively (the best `skip + limit`
