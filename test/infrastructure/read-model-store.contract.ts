@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { DuplicateKeyError, type Document, type ReadModelStore } from '../../src/infrastructure/read-models/read-model-store.js';
+import { DuplicateKeyError, IndexConflictError, type Document, type IndexSpec, type ReadModelStore } from '../../src/infrastructure/read-models/read-model-store.js';
 
 type Product = Document & {
   name: string;
@@ -62,6 +62,67 @@ export const readModelStoreContract = (
           { _id: 'p1', name: 'Anvil' },
           { _id: 'p3', name: 'Catapult' },
         ]);
+      });
+
+      it("sorts an array by its least element ascending and its greatest descending, an empty one below null, in BSON's order of types", async () => {
+        const values = store.collection('values');
+        const docs: Document[] = [
+          { _id: 'a', v: [1, 5] },
+          { _id: 'b', v: [3, 2] },
+          { _id: 'c', v: [] },
+          { _id: 'd' },
+          { _id: 'e', v: null },
+          { _id: 'f', v: 4 },
+          { _id: 'g', v: 'text' },
+          { _id: 'h', v: [[0]] },
+          { _id: 'i', v: { x: 1 } },
+          { _id: 'j', v: [true, 0] },
+        ];
+        for (const doc of docs) await values.insertOne(doc);
+        const ids = (found: Document[]) => found.map((doc) => doc._id).join(' ');
+        // Keys: a 1|5, b 2|3, c undefined (the empty array), d e null, h the array [0] (an array in an array is one element), j 0|true.
+        const ascending = 'c d e j a b f g i h';
+        const descending = 'j h i g a f b d e c';
+        expect(ids(await values.find({}, { sort: { v: 1, _id: 1 } }))).to.equal(ascending);
+        expect(ids(await values.find({}, { sort: { v: -1, _id: 1 } }))).to.equal(descending);
+        expect(ids(await values.find({}, { sort: { v: -1, _id: 1 }, skip: 3, limit: 3, projection: { _id: 1 } }))).to.equal('g a f');
+        expect(ids(await values.aggregate([{ $sort: { v: 1, _id: 1 } }]))).to.equal(ascending);
+        const [faceted] = await values.aggregate<{ down: Document[] }>([{ $facet: { down: [{ $sort: { v: -1, _id: 1 } }, { $limit: 4 }] } }]);
+        expect(ids(faceted!.down)).to.equal('j h i g');
+
+        // A path through an array of documents: each element's value, null for one without it or for an empty array.
+        const lines = store.collection('lines');
+        for (const doc of [
+          { _id: 'j', items: [{ p: 3 }, { p: 9 }] },
+          { _id: 'k', items: [{ p: 5 }] },
+          { _id: 'l', items: [{ q: 1 }, { p: 7 }] },
+          { _id: 'm', items: [] },
+        ]) {
+          await lines.insertOne(doc);
+        }
+        expect(ids(await lines.find({}, { sort: { 'items.p': 1, _id: 1 } }))).to.equal('l m j k');
+        expect(ids(await lines.find({}, { sort: { 'items.p': -1, _id: 1 } }))).to.equal('j l k m');
+        expect(ids(await lines.aggregate([{ $sort: { 'items.p': -1, _id: 1 } }]))).to.equal('j l k m');
+      });
+
+      it('sorts strings by their code points (UTF-8 bytes), as MongoDB does: a character beyond U+FFFF after one below it', async () => {
+        const names = store.collection('names');
+        for (const [_id, name] of [['emoji', '\u{1F600}'], ['ligature', '\uFB01'], ['latin', 'z'], ['accented', '\u00E9']]) await names.insertOne({ _id, name });
+        const ids = (found: Document[]) => found.map((doc) => doc._id).join(' ');
+        expect(ids(await names.find({}, { sort: { name: 1 } }))).to.equal('latin accented ligature emoji');
+        expect(ids(await names.find({}, { sort: { name: -1 }, limit: 2 }))).to.equal('emoji ligature');
+        expect(ids(await names.aggregate([{ $sort: { name: 1 } }]))).to.equal('latin accented ligature emoji');
+        expect(ids(await names.aggregate([{ $sort: { name: -1 } }, { $unwind: '$name' }]))).to.equal('emoji ligature accented latin');
+        expect(await names.aggregate([{ $group: { _id: null, least: { $min: '$name' }, most: { $max: '$name' } } }])).to.deep.equal([{ _id: null, least: 'z', most: '\u{1F600}' }]);
+        expect(await names.aggregate([{ $group: { _id: null, least: { $min: '$name' } } }])).to.deep.equal([{ _id: null, least: 'z' }]);
+      });
+
+      it('projects { _id: 0 } alone as an exclusion: every other field is kept', async () => {
+        const products = await seeded();
+        const rows = await products.aggregate([{ $match: { _id: 'p3' } }, { $project: { _id: 0 } }]);
+        expect(rows).to.deep.equal([{ name: 'Catapult', brand: 'Acme', price: 2999, stock: { onHand: 0 } }]);
+        const grouped = await products.aggregate([{ $group: { _id: '$brand', n: { $sum: 1 } } }, { $sort: { _id: 1 } }, { $project: { _id: 0 } }]);
+        expect(grouped).to.deep.equal([{ n: 2 }, { n: 1 }, { n: 1 }]);
       });
 
       it('counts matching documents', async () => {
@@ -142,6 +203,24 @@ export const readModelStoreContract = (
         expect((await products.findOne({ _id: 'p1' }))!.name).to.equal('Anvil');
       });
 
+      it('reads undefined in the values of $in, $nin and $all as null (missing or null)', async () => {
+        const products = await seeded();
+        const ids = async (filter: Record<string, unknown>) => (await products.find(filter, { sort: { _id: 1 } })).map((p) => p._id);
+        expect(await ids({ views: { $in: [undefined] } })).to.deep.equal(['p2', 'p3', 'p4']);
+        expect(await ids({ stock: { $in: [undefined] } })).to.deep.equal(['p4']);
+        expect(await ids({ views: { $in: [undefined, 3] } })).to.deep.equal(['p1', 'p2', 'p3', 'p4']);
+        expect(await ids({ views: { $nin: [undefined] } })).to.deep.equal(['p1']);
+        expect(await ids({ views: { $all: [undefined] } })).to.deep.equal(['p2', 'p3', 'p4']);
+        expect(await products.countDocuments({ $or: [{ stock: { $in: [undefined] } }, { _id: 'p1' }] })).to.equal(2);
+        const unwound = await products.aggregate([{ $match: { stock: { $in: [undefined] } } }, { $unwind: '$tags' }, { $project: { tags: 1 } }]);
+        expect(unwound).to.deep.equal([
+          { _id: 'p4', tags: 'sale' },
+          { _id: 'p4', tags: 'new' },
+        ]);
+        expect(await products.deleteMany({ views: { $nin: [undefined] } })).to.deep.equal({ deletedCount: 1 });
+        expect(await ids({})).to.deep.equal(['p2', 'p3', 'p4']);
+      });
+
       it('hands out copies: changing a returned document changes nothing stored', async () => {
         const products = await seeded();
         const found = (await products.findOne({ _id: 'p1' }))!;
@@ -157,6 +236,45 @@ export const readModelStoreContract = (
         const error = await rejection(products.insertOne({ ...catalog[0]!, name: 'again' }));
         expect(error).to.be.instanceOf(DuplicateKeyError);
         expect((await products.findOne({ _id: 'p1' }))!.name).to.equal('Anvil');
+      });
+
+      it('leaves a field set to undefined absent (JSON): in inserts, replacements, $set (as $unset), $setOnInsert and other operators, alone and in bulk writes', async () => {
+        const docs = store.collection('docs');
+        await docs.insertOne({ _id: 'u1', a: 1, gone: undefined, nested: { x: undefined, y: 2 }, list: [undefined, 1] });
+        expect(await docs.findOne({ _id: 'u1' })).to.deep.equal({ _id: 'u1', a: 1, nested: { y: 2 }, list: [null, 1] });
+        const updated = await docs.updateOne({ _id: 'u1' }, { $set: { a: undefined, b: 2, 'nested.y': undefined, 'deep.z': undefined } });
+        expect(updated).to.deep.equal({ matchedCount: 1, modifiedCount: 1, upsertedId: null });
+        expect(await docs.findOne({ _id: 'u1' })).to.deep.equal({ _id: 'u1', nested: {}, list: [null, 1], b: 2 });
+        expect(await docs.updateOne({ _id: 'u1' }, { $set: { b: undefined } })).to.deep.equal({ matchedCount: 1, modifiedCount: 1, upsertedId: null });
+        expect(await docs.updateOne({ _id: 'u1' }, { $set: { b: undefined } })).to.deep.equal({ matchedCount: 1, modifiedCount: 0, upsertedId: null });
+        expect(await docs.updateOne({ _id: 'u1' }, { $inc: { n: undefined } })).to.deep.equal({ matchedCount: 1, modifiedCount: 0, upsertedId: null });
+        await docs.updateMany({ _id: 'u1' }, { $inc: { n: undefined }, $push: { list: undefined }, $set: { c: 1 } });
+        expect(await docs.findOne({ _id: 'u1' })).to.deep.equal({ _id: 'u1', nested: {}, list: [null, 1], c: 1 });
+        // Inside a value set, an undefined field is left out and an undefined element is null, read back by id or by a query.
+        await docs.updateOne({ _id: 'u1' }, { $set: { nested: { m: undefined, p: 1 }, list: [undefined, 2] } });
+        await docs.updateOne({ _id: 'u4' }, { $set: { o: { m: undefined } } }, { upsert: true });
+        expect(await docs.findOne({ _id: 'u1' })).to.deep.equal({ _id: 'u1', nested: { p: 1 }, list: [null, 2], c: 1 });
+        expect(await docs.find({ _id: { $in: ['u1', 'u4'] } }, { sort: { _id: 1 } })).to.deep.equal([
+          { _id: 'u1', nested: { p: 1 }, list: [null, 2], c: 1 },
+          { _id: 'u4', o: {} },
+        ]);
+        expect(await docs.findOne({ _id: 'u4' })).to.deep.equal({ _id: 'u4', o: {} });
+        await docs.deleteOne({ _id: 'u4' });
+
+        await docs.updateOne({ _id: 'u2', kind: 'x' }, { $set: { v: 1 }, $setOnInsert: { kind: undefined, w: undefined } }, { upsert: true });
+        expect(await docs.findOne({ _id: 'u2' })).to.deep.equal({ _id: 'u2', kind: 'x', v: 1 });
+
+        await docs.replaceOne({ _id: 'u1' }, { _id: 'u1', r: 1, gone: undefined });
+        expect(await docs.findOne({ _id: 'u1' })).to.deep.equal({ _id: 'u1', r: 1 });
+        await store.bulkWrite([
+          { collection: 'docs', updateOne: { filter: { _id: 'u1' }, update: { $set: { r: undefined, s: 1 } } } },
+          { collection: 'docs', updateMany: { filter: { _id: 'u2' }, update: { $set: { v: undefined } } } },
+          { collection: 'docs', insertOne: { document: { _id: 'u3', t: undefined } } },
+        ]);
+        expect(await docs.find({}, { sort: { _id: 1 } })).to.deep.equal([{ _id: 'u1', s: 1 }, { _id: 'u2', kind: 'x' }, { _id: 'u3' }]);
+        // $unset unsets whatever value it is given (MongoDB ignores the value), undefined too.
+        await docs.updateMany({}, { $unset: { s: undefined, kind: '' } });
+        expect(await docs.find({}, { sort: { _id: 1 } })).to.deep.equal([{ _id: 'u1' }, { _id: 'u2' }, { _id: 'u3' }]);
       });
 
       it('updates with $set, $inc, $push and $unset and reports matched and modified counts', async () => {
@@ -312,6 +430,30 @@ export const readModelStoreContract = (
         await users.insertOne({ _id: 'u3', email: 'a@example.com' });
         expect(await users.countDocuments()).to.equal(3);
         expect((await users.findOne({ email: 'a@example.com' }))!._id).to.equal('u3');
+      });
+
+      it("refuses an index whose name or keys another index has with another spec, as MongoDB does (IndexKeySpecsConflict 86, IndexOptionsConflict 85)", async () => {
+        const users = store.collection('users');
+        expect(await users.createIndex({ keys: { email: 1 }, unique: true, name: 'email_unique' })).to.equal('email_unique');
+        const conflict = async (spec: IndexSpec, code: number) => {
+          const error = await rejection(users.createIndex(spec));
+          expect(error, JSON.stringify(spec)).to.be.instanceOf(IndexConflictError);
+          expect((error as IndexConflictError).code).to.equal(code);
+        };
+        await conflict({ keys: { email: 1 }, name: 'email_unique' }, 86); // the name, without unique
+        await conflict({ keys: { name: 1 }, unique: true, name: 'email_unique' }, 86); // the name, other keys
+        await conflict({ keys: { email: 1 }, unique: true, name: 'other' }, 85); // the keys and unique, another name
+        await conflict({ keys: { email: 1 }, unique: true }, 85); // ... the default name (email_1)
+        expect(await users.createIndex({ keys: { email: 1, name: 1 } })).to.equal('email_1_name_1');
+        await conflict({ keys: { name: 1, email: 1 }, name: 'email_1_name_1' }, 86); // keys in another order are other keys
+        // unique is part of an index's identity: a plain index of the same keys is another index.
+        expect(await users.createIndex({ keys: { email: 1 } })).to.equal('email_1');
+        expect(await users.createIndex({ keys: { email: 1 } })).to.equal('email_1');
+        // What was refused was not created: the name is free, the unique index still holds.
+        expect(await users.createIndex({ keys: { name: 1 }, name: 'other' })).to.equal('other');
+        await users.insertOne({ _id: 'u1', email: 'a@example.com', name: 'A' });
+        expect(await rejection(users.insertOne({ _id: 'u2', email: 'a@example.com', name: 'B' }))).to.be.instanceOf(DuplicateKeyError);
+        expect(await users.countDocuments()).to.equal(1);
       });
     });
 

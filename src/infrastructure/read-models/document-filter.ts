@@ -1,6 +1,7 @@
 import { Query } from 'mingo';
 import { equalityValues, valueAt } from './document-index.js';
 import type { Document, Filter } from './read-model-store.js';
+import { undefinedAsNull } from './undefined-filter.js';
 
 /** MongoDB's language without server-side JavaScript ($where, $function). */
 export const QUERY_OPTIONS = { scriptEnabled: false } as const;
@@ -14,7 +15,9 @@ export const QUERY_OPTIONS = { scriptEnabled: false } as const;
  * numbers with numbers or the store's clock (leases, job claims: see clockComparison).
  * Anything else is compiled by mingo.
  */
-export const compileFilter = (filter: Filter): ((doc: Document) => boolean) => {
+export const compileFilter = (given: Filter): ((doc: Document) => boolean) => {
+  // Undefined reads as null, as MongoDB is sent it (see undefinedAsNull).
+  const filter = undefinedAsNull(given);
   const tests: Array<(doc: Document) => boolean> = [];
   for (const [path, condition] of Object.entries(filter)) {
     const expr = path === '$expr' ? nativeExpr(condition) : undefined;

@@ -1,4 +1,4 @@
-import type { Document, Filter, IndexSpec } from './read-model-store.js';
+import { IndexConflictError, type Document, type Filter, type IndexSpec } from './read-model-store.js';
 
 /**
  * Hash indexes for the embedded document store: they enforce unique keys and narrow a
@@ -147,3 +147,30 @@ export const valueAt = (doc: unknown, path: string): unknown => {
 
 const cartesian = (lists: unknown[][]): unknown[][] =>
   lists.reduce<unknown[][]>((acc, list) => acc.flatMap((prefix) => list.map((item) => [...prefix, item])), [[]]);
+
+type NamedSpec = IndexSpec & { name: string };
+
+/**
+ * What MongoDB answers a createIndex of `wanted` on a collection with `existing` indexes:
+ * 'exists' (the same name, keys and `unique`: nothing to do), undefined (create it), or the
+ * error it refuses it with (see IndexConflictError). Keys compare in order, as the server's
+ * key patterns do; `unique` and the keys are what identifies an index.
+ */
+export const indexConflict = (collection: string, existing: readonly NamedSpec[], wanted: NamedSpec): 'exists' | IndexConflictError | undefined => {
+  const identity = (spec: IndexSpec) => JSON.stringify([Object.entries(spec.keys), spec.unique === true]);
+  const named = existing.find((spec) => spec.name === wanted.name);
+  if (named) {
+    if (identity(named) === identity(wanted)) return 'exists';
+    return new IndexConflictError(
+      86,
+      collection,
+      `An existing index has the same name as the requested index: ${collection}.${wanted.name} is ${describe(named)}, asked for ${describe(wanted)}. ` +
+        'Drop it first to change it, or give the new index another name.',
+    );
+  }
+  const same = existing.find((spec) => identity(spec) === identity(wanted));
+  if (same) return new IndexConflictError(85, collection, `Index already exists with a different name: ${collection}.${same.name} is ${describe(same)}, asked for it as ${wanted.name}.`);
+  return undefined;
+};
+
+const describe = (spec: IndexSpec): string => `${JSON.stringify(spec.keys)}${spec.unique ? ' unique' : ''}`;

@@ -1,6 +1,7 @@
 import { Aggregator, update as mingoUpdate } from 'mingo';
 import { isNow, QUERY_OPTIONS } from './document-filter.js';
 import type { Document, Filter, Update, UpdateOperators, UpdatePipeline } from './read-model-store.js';
+import { undefinedAsUnset } from './undefined-update.js';
 
 /**
  * MongoDB update semantics on top of mingo's updater: only operator documents are
@@ -30,7 +31,9 @@ const applyPipeline = (doc: Document, pipeline: UpdatePipeline): Document => {
   return next;
 };
 
-const applyOperators = (doc: Document, update: UpdateOperators, inserting: boolean): Document => {
+const applyOperators = (doc: Document, given: UpdateOperators, inserting: boolean): Document => {
+  // An undefined value leaves its field absent, as MongoDB is sent it (see undefinedAsUnset).
+  const update = undefinedAsUnset(given);
   const operators = Object.keys(update);
   if (operators.length === 0 || operators.some((key) => !key.startsWith('$'))) {
     throw new TypeError('an update document may only contain update operators ($set, $inc, ...)');

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Aggregator, Query } from 'mingo';
+import { Query } from 'mingo';
 import { compileFilter, QUERY_OPTIONS } from './document-filter.js';
+import { aggregator, sortDocuments } from './document-sort.js';
 import { applyUpdate, seedFromFilter } from './document-update.js';
 import { runNative } from './native-aggregate.js';
+import { undefinedAsNullInPipeline } from './undefined-filter.js';
 import type { EmbeddedReadModelStore } from './embedded-read-model-store.js';
 import { Staged, type Staging } from './embedded-staging.js';
 import type {
@@ -12,6 +14,7 @@ import type {
   FindOptions,
   IndexSpec,
   ReadModelCollection,
+  Sort,
   Update,
   UpdateOptions,
   WriteOptions,
@@ -43,11 +46,12 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
       const page = matched.slice(0, options.limit || undefined) as T[];
       return options.readonly ? page : page.map(clone);
     }
-    const cursor = new Query({}, QUERY_OPTIONS).find<Record<string, unknown>>(matched, options.projection);
-    if (options.sort) cursor.sort(options.sort);
-    if (options.skip) cursor.skip(options.skip);
-    if (options.limit) cursor.limit(options.limit);
-    return cursor.all().map((doc) => clone(doc) as T);
+    // Sorted by MongoDB's order (mingo's cursor orders arrays otherwise: see document-sort),
+    // paged, then projected: a field projected away still decides the order.
+    const skip = options.skip ?? 0;
+    const page = options.sort ? sortedPage(matched, options.sort, skip, options.limit) : matched.slice(skip, options.limit ? skip + options.limit : undefined);
+    if (!options.projection) return page.map((doc) => clone(doc) as T);
+    return new Query({}, QUERY_OPTIONS).find<Record<string, unknown>>(page, options.projection).all().map((doc) => clone(doc) as T);
   }
 
   async countDocuments(filter: Filter = {}): Promise<number> {
@@ -58,7 +62,9 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
     return count;
   }
 
-  async aggregate<R = Document>(pipeline: Record<string, unknown>[]): Promise<R[]> {
+  async aggregate<R = Document>(given: Record<string, unknown>[]): Promise<R[]> {
+    // Undefined in a $match reads as null, as MongoDB is sent it (see undefinedAsNull): mingo runs some of them.
+    let pipeline = undefinedAsNullInPipeline(given);
     const first = pipeline[0]?.$match as Filter | undefined;
     let source: Document[];
     if (first && typeof first === 'object' && Object.keys(pipeline[0]!).length === 1) {
@@ -68,7 +74,7 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
       pipeline = Object.keys(residual).length > 0 ? [{ $match: residual }, ...pipeline.slice(1)] : pipeline.slice(1);
     } else source = [...this.store.memory.documents(this.name).docs.values()];
     // The common stages natively; a pipeline that goes beyond them runs on mingo as a whole.
-    const results = (runNative(source, pipeline) ?? new Aggregator(pipeline, QUERY_OPTIONS).run(source)) as R[];
+    const results = (runNative(source, pipeline) ?? aggregator(pipeline).run(source)) as R[];
     return results.map((doc) => structuredClone(doc));
   }
 
@@ -140,13 +146,13 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
       const next = applyUpdate(target, update, false);
       const json = JSON.stringify(next);
       if (json === JSON.stringify(target)) continue;
-      this.store.writes.put(staging, this.name, new Staged(json, target._id, next), target._id);
+      this.store.writes.put(staging, this.name, new Staged(json, target._id, storable(next)), target._id);
       modifiedCount += 1;
     }
     if (targets.length > 0 || !options.upsert) return { matchedCount: targets.length, modifiedCount, upsertedId: null };
     const seed = seedFromFilter(filter);
     const inserted = applyUpdate({ ...seed, _id: typeof seed._id === 'string' ? seed._id : randomUUID() }, update, true);
-    this.store.writes.put(staging, this.name, new Staged(JSON.stringify(inserted), inserted._id, inserted), undefined);
+    this.store.writes.put(staging, this.name, new Staged(JSON.stringify(inserted), inserted._id, storable(inserted)), undefined);
     return { matchedCount: 0, modifiedCount: 0, upsertedId: inserted._id };
   }
 
@@ -158,3 +164,33 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
 }
 
 const clone = <D>(doc: D): D => structuredClone(doc);
+
+/**
+ * The document an update computed, when it is what its JSON reads back as; else undefined, and
+ * the store keeps the document parsed from its JSON (see Staged). An update may leave a value
+ * JSON has not (an undefined in an object or an array, a number that is not finite): read back
+ * by id from memory, it would differ from the same document read from the file, or from MongoDB.
+ */
+const storable = (doc: Document): Document | undefined => (isJson(doc) ? doc : undefined);
+
+const isJson = (value: unknown): boolean => {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true;
+  if (typeof value === 'number') return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every(isJson);
+  if (typeof value !== 'object' || Object.getPrototypeOf(value) !== Object.prototype) return false;
+  for (const key in value) if (!isJson((value as Record<string, unknown>)[key])) return false;
+  return true;
+};
+
+/**
+ * The documents `skip` to `skip + limit` in the order of `sort`: natively (the best `skip + limit`
+ * kept as they stream past) where the sort keys are scalars, else by MongoDB's sort of arrays.
+ */
+const sortedPage = (docs: Document[], sort: Sort, skip: number, limit: number | undefined): Document[] => {
+  const pipeline: Array<Record<string, unknown>> = [{ $sort: sort }];
+  if (skip > 0) pipeline.push({ $skip: skip });
+  if (limit) pipeline.push({ $limit: limit });
+  const native = runNative(docs, pipeline) as Document[] | undefined;
+  if (native) return native;
+  return sortDocuments(docs, sort).slice(skip, limit ? skip + limit : undefined);
+};

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { DocumentIndex } from './document-index.js';
+import { DocumentIndex, indexConflict } from './document-index.js';
 import { EmbeddedCollection } from './embedded-collection.js';
 import { EmbeddedLoader } from './embedded-loader.js';
 import { WalCheckpointer, restartHolding } from '../wal/wal-checkpointer.js';
@@ -280,12 +280,14 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     else collection.stageDelete(staging, operation.deleteMany.filter, Infinity);
   }
 
-  /** Persists a new index spec and builds it; fails like MongoDB when existing documents break uniqueness. */
+  /** Persists a new index spec and builds it; fails like MongoDB when existing documents break uniqueness, or another index has its name or keys (indexConflict). */
   async addIndex(name: string, spec: IndexSpec & { name: string }): Promise<void> {
     const wasLoaded = this.memory.cache.has(name);
     await this.write((staging) => {
       const cached = this.memory.documents(name);
-      if (cached.indexes.some((index) => index.spec.name === spec.name)) return;
+      const conflict = indexConflict(name, cached.indexes.map((index) => index.spec), spec);
+      if (conflict === 'exists') return;
+      if (conflict) throw conflict;
       const index = new DocumentIndex(spec);
       for (const doc of cached.docs.values()) {
         if (spec.unique && index.keysOf(doc).some((key) => index.owners(key).size > 0)) {

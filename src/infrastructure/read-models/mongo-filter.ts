@@ -1,4 +1,7 @@
-import type { Filter } from './read-model-store.js';
+import type { WriteConcernSettings } from 'mongodb';
+import type { Filter, Update, WriteOptions } from './read-model-store.js';
+import { undefinedAsNull, undefinedAsNullInPipeline } from './undefined-filter.js';
+import { undefinedAsUnset } from './undefined-update.js';
 
 /**
  * A port filter as the server must be sent it to mean what it means on the embedded store.
@@ -7,79 +10,45 @@ import type { Filter } from './read-model-store.js';
  * JSON leaves it out), and that option is the serializer's, for the whole command: a filter's
  * `{ claim: undefined }` would go out as `{}` and match every document, so a
  * `deleteOne({ _id, claim })` whose claim is undefined would delete the document whoever holds
- * it. The embedded store compares a field with undefined as with null (missing or null), so
- * undefined becomes null here: in field conditions, in operator objects (`$ne`, `$eq`, `$not`,
- * `$elemMatch`) and in the filters of `$and`, `$or` and `$nor`, in reads, writes, bulk writes and the
- * `$match` stages of aggregations (in `$facet` too). Arrays of values (`$in`) and
- * `$expr` are sent as they are (the serializer writes an undefined array element as null).
+ * it. Both adapters read undefined in a filter as null (see undefinedAsNull), so it is sent as null.
  */
-export const serverFilter = (filter: Filter): Filter => {
-  let mapped: Filter | undefined;
-  for (const [key, value] of Object.entries(filter)) {
-    const sent = key === '$expr' ? value : serverCondition(key, value);
-    if (sent !== value) (mapped ??= { ...filter })[key] = sent;
-  }
-  return mapped ?? filter;
-};
+export const serverFilter: (filter: Filter) => Filter = undefinedAsNull;
 
-const LOGICAL = new Set(['$and', '$or', '$nor']);
+/** An aggregation with the filters of its `$match` stages (those in `$facet` too) as serverFilter sends them. */
+export const serverPipeline: (pipeline: Array<Record<string, unknown>>) => Array<Record<string, unknown>> = undefinedAsNullInPipeline;
 
-const serverCondition = (key: string, value: unknown): unknown => {
-  if (value === undefined) return null;
-  if (LOGICAL.has(key) && Array.isArray(value)) {
-    const filters = value.map((inner: unknown) => (isPlainObject(inner) ? serverFilter(inner) : inner));
-    return filters.some((inner, i) => inner !== value[i]) ? filters : value;
-  }
-  // An operator object (`{ $ne: ... }`) or `$elemMatch`'s filter; a document compared whole is left alone.
-  if (isPlainObject(value) && (key === '$elemMatch' || key === '$not' || isOperatorObject(value))) return serverFilter(value);
-  return value;
-};
-
-const isOperatorObject = (value: Record<string, unknown>): boolean => {
-  const keys = Object.keys(value);
-  return keys.length > 0 && keys.every((key) => key.startsWith('$'));
-};
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value) && Object.getPrototypeOf(value) === Object.prototype;
+/**
+ * An update as the server must be sent it: the client would leave `$set: { k: undefined }` out
+ * of the command and keep the old k, where the port (JSON: an undefined field is absent) and
+ * the embedded store remove it (see undefinedAsUnset).
+ */
+export const serverUpdate: <U extends Update>(update: U) => U = undefinedAsUnset;
 
 const FILTERED = ['replaceOne', 'updateOne', 'updateMany', 'deleteOne', 'deleteMany'] as const;
 
-/** A bulk write's model (`{ updateOne: { filter, ... } }`) with its filter as the server must be sent it. */
+/** A bulk write's model (`{ updateOne: { filter, update, ... } }`) with its filter and update as the server must be sent them. */
 export const serverModel = <M extends object>(model: M): M => {
   for (const kind of FILTERED) {
-    const operation = (model as Partial<Record<(typeof FILTERED)[number], { filter: Filter }>>)[kind];
+    const operation = (model as Partial<Record<(typeof FILTERED)[number], { filter: Filter; update?: Update }>>)[kind];
     if (!operation) continue;
     const filter = serverFilter(operation.filter);
-    return filter === operation.filter ? model : ({ ...model, [kind]: { ...operation, filter } } as M);
+    const update = operation.update === undefined ? undefined : serverUpdate(operation.update);
+    if (filter === operation.filter && update === operation.update) return model;
+    return { ...model, [kind]: update === undefined ? { ...operation, filter } : { ...operation, filter, update } } as M;
   }
   return model;
 };
 
-type Stage = Record<string, unknown>;
+/**
+ * The write concern of a write, by the port's `durable` (see WriteOptions), asked for explicitly:
+ * without one a write takes the deployment's default, which an operator may have set below
+ * majority (setDefaultRWConcern), and a write acknowledged by the primary alone is rolled back
+ * when another member is elected before it replicated. A durable write waits until a majority
+ * has it in their journals (docs: "Write Concern", j and w: "majority"); one that may be lost
+ * without harm still waits for a majority, so that a failover does not take it back while a
+ * later write stands (the transactions of bulkWrite always did).
+ */
+export const writeConcernOf = ({ durable = true }: WriteOptions): WriteConcernSettings => (durable ? DURABLE : MAJORITY);
 
-/** An aggregation with the filters of its `$match` stages (those in `$facet` too) as serverFilter sends them. */
-export const serverPipeline = (pipeline: Stage[]): Stage[] => {
-  const mapped = pipeline.map(serverStage);
-  return mapped.some((stage, i) => stage !== pipeline[i]) ? mapped : pipeline;
-};
-
-const serverStage = (stage: Stage): Stage => {
-  const { $match: match, $facet: facet } = stage;
-  if (isPlainObject(match)) {
-    const filter = serverFilter(match);
-    return filter === match ? stage : { ...stage, $match: filter };
-  }
-  if (isPlainObject(facet)) {
-    let changed = false;
-    const pipelines = Object.fromEntries(
-      Object.entries(facet).map(([name, inner]) => {
-        const sent = Array.isArray(inner) ? serverPipeline(inner as Stage[]) : inner;
-        changed ||= sent !== inner;
-        return [name, sent];
-      }),
-    );
-    return changed ? { ...stage, $facet: pipelines } : stage;
-  }
-  return stage;
-};
+const DURABLE: WriteConcernSettings = Object.freeze({ w: 'majority', journal: true });
+const MAJORITY: WriteConcernSettings = Object.freeze({ w: 'majority' });

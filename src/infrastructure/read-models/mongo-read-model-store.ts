@@ -7,9 +7,10 @@ import {
   type Db,
   type TransactionOptions,
   type UpdateResult as MongoUpdateResult,
+  type WriteConcernSettings,
 } from 'mongodb';
 import {
-  DuplicateKeyError,
+  IndexConflictError,
   loadOperation,
   type DeleteResult,
   type Document,
@@ -25,7 +26,8 @@ import {
   type UpdateResult,
   type WriteOperation,
 } from './read-model-store.js';
-import { serverFilter, serverModel, serverPipeline } from './mongo-filter.js';
+import { duplicateKeyOf, keyOfMessage, rethrowDuplicateKey } from './mongo-errors.js';
+import { serverFilter, serverModel, serverPipeline, serverUpdate, writeConcernOf } from './mongo-filter.js';
 import { connectFailure, helloOf, redacted, serverTooOld, transactionsUnavailable } from './mongo-server.js';
 
 /**
@@ -36,12 +38,17 @@ import { connectFailure, helloOf, redacted, serverTooOld, transactionsUnavailabl
  * field names with dots (5.0+; see serverTooOld).
  */
 
-const DUPLICATE_KEY = 11000;
 const NAMESPACE_NOT_FOUND = 26;
 const NAMESPACE_EXISTS = 48;
+const INDEX_OPTIONS_CONFLICT = 85;
+const INDEX_KEY_SPECS_CONFLICT = 86;
 
-/** A projection's documents and its checkpoint must survive a primary failover together. */
-const TRANSACTION_OPTIONS: TransactionOptions = { writeConcern: { w: 'majority' } };
+/**
+ * Loads (not durable), drops and renames: majority-written, so that a failover never takes back
+ * one that a later majority write (the checkpoint after a load, a rebuild's swap) builds on.
+ */
+const MAJORITY = writeConcernOf({ durable: false });
+
 
 export class MongoReadModelStore implements ReadModelStore {
   /** The last load on its way: the next one starts after it (loads are applied in call order). */
@@ -81,10 +88,11 @@ export class MongoReadModelStore implements ReadModelStore {
     return this.db;
   }
 
-  // `durable: false` changes nothing here: the transaction keeps its majority write concern.
-  async bulkWrite(operations: readonly WriteOperation[], _options: WriteOptions = {}): Promise<void> {
+  /** A projection's documents and its checkpoint survive a primary failover together: majority-written, journaled when durable (see writeConcernOf). */
+  async bulkWrite(operations: readonly WriteOperation[], options: WriteOptions = {}): Promise<void> {
     if (operations.length === 0) return;
     const batches = batchesByCollection(operations);
+    const transaction: TransactionOptions = { writeConcern: writeConcernOf(options) };
     await this.client.withSession((session) =>
       session.withTransaction(async () => {
         // One after the other: the driver does not support parallel operations in a transaction.
@@ -94,20 +102,20 @@ export class MongoReadModelStore implements ReadModelStore {
             .bulkWrite(models, { session, ordered: true })
             .catch(rethrowDuplicateKey(collection));
         }
-      }, TRANSACTION_OPTIONS),
+      }, transaction),
     );
   }
 
   /**
    * One ordered bulk write per collection, outside any transaction (a load is not atomic),
-   * with the client's write concern; after the previous load, whatever became of it.
+   * majority-written; after the previous load, whatever became of it.
    */
   load(documents: readonly LoadedDocument[]): Promise<void> {
     const previous = this.loading;
     const current = (async () => {
       await previous.catch(() => undefined);
       for (const { collection, models } of batchesByCollection(documents.map(loadOperation))) {
-        await this.db.collection<Document>(collection).bulkWrite(models, { ordered: true }).catch(rethrowDuplicateKey(collection));
+        await this.db.collection<Document>(collection).bulkWrite(models, { ordered: true, writeConcern: MAJORITY }).catch(rethrowDuplicateKey(collection));
       }
     })();
     this.loading = current;
@@ -121,7 +129,7 @@ export class MongoReadModelStore implements ReadModelStore {
 
   async dropCollection(name: string): Promise<void> {
     // The driver already answers false, instead of throwing, on "ns not found".
-    await this.db.dropCollection(name);
+    await this.db.dropCollection(name, { writeConcern: MAJORITY });
   }
 
   /**
@@ -131,11 +139,11 @@ export class MongoReadModelStore implements ReadModelStore {
   async renameCollection(from: string, to: string): Promise<void> {
     if (from === to) return; // the server refuses a rename onto itself (IllegalOperation)
     try {
-      await this.db.renameCollection(from, to, { dropTarget: true });
+      await this.db.renameCollection(from, to, { dropTarget: true, writeConcern: MAJORITY });
     } catch (error) {
       if (!hasCode(error, NAMESPACE_NOT_FOUND)) throw error;
-      await this.db.createCollection(from).catch(ignoreCode(NAMESPACE_EXISTS));
-      await this.db.renameCollection(from, to, { dropTarget: true });
+      await this.db.createCollection(from, { writeConcern: MAJORITY }).catch(ignoreCode(NAMESPACE_EXISTS));
+      await this.db.renameCollection(from, to, { dropTarget: true, writeConcern: MAJORITY });
     }
   }
 
@@ -188,30 +196,30 @@ export class MongoReadModelCollection<T extends Document> implements ReadModelCo
     return (await this.collection.aggregate(serverPipeline(pipeline), SPILL).toArray()) as R[];
   }
 
+  // Every write names its write concern (see writeConcernOf); an insert is always durable.
   async insertOne(document: T): Promise<void> {
-    await this.collection.insertOne(document).catch(this.duplicateKey);
+    await this.collection.insertOne(document, { writeConcern: writeConcernOf({}) }).catch(this.duplicateKey);
   }
 
-  // `durable` is the embedded store's business: MongoDB keeps the client's write concern.
-  async replaceOne(filter: Filter, replacement: T, { upsert }: UpdateOptions = {}): Promise<UpdateResult> {
-    return updateResult(await this.collection.replaceOne(serverFilter(filter), replacement, upsert === undefined ? {} : { upsert }).catch(this.duplicateKey));
+  async replaceOne(filter: Filter, replacement: T, options: UpdateOptions = {}): Promise<UpdateResult> {
+    return updateResult(await this.collection.replaceOne(serverFilter(filter), replacement, updateOptions(options)).catch(this.duplicateKey));
   }
 
-  async updateOne(filter: Filter, update: Update, { upsert }: UpdateOptions = {}): Promise<UpdateResult> {
-    return updateResult(await this.collection.updateOne(serverFilter(filter), update, upsert === undefined ? {} : { upsert }).catch(this.duplicateKey));
+  async updateOne(filter: Filter, update: Update, options: UpdateOptions = {}): Promise<UpdateResult> {
+    return updateResult(await this.collection.updateOne(serverFilter(filter), serverUpdate(update), updateOptions(options)).catch(this.duplicateKey));
   }
 
-  async updateMany(filter: Filter, update: Update, { upsert }: UpdateOptions = {}): Promise<UpdateResult> {
-    return updateResult(await this.collection.updateMany(serverFilter(filter), update, upsert === undefined ? {} : { upsert }).catch(this.duplicateKey));
+  async updateMany(filter: Filter, update: Update, options: UpdateOptions = {}): Promise<UpdateResult> {
+    return updateResult(await this.collection.updateMany(serverFilter(filter), serverUpdate(update), updateOptions(options)).catch(this.duplicateKey));
   }
 
-  async deleteOne(filter: Filter, _options: WriteOptions = {}): Promise<DeleteResult> {
-    const { deletedCount } = await this.collection.deleteOne(serverFilter(filter));
+  async deleteOne(filter: Filter, options: WriteOptions = {}): Promise<DeleteResult> {
+    const { deletedCount } = await this.collection.deleteOne(serverFilter(filter), { writeConcern: writeConcernOf(options) });
     return { deletedCount };
   }
 
-  async deleteMany(filter: Filter, _options: WriteOptions = {}): Promise<DeleteResult> {
-    const { deletedCount } = await this.collection.deleteMany(serverFilter(filter));
+  async deleteMany(filter: Filter, options: WriteOptions = {}): Promise<DeleteResult> {
+    const { deletedCount } = await this.collection.deleteMany(serverFilter(filter), { writeConcern: writeConcernOf(options) });
     return { deletedCount };
   }
 
@@ -220,9 +228,17 @@ export class MongoReadModelCollection<T extends Document> implements ReadModelCo
     const options: CreateIndexesOptions = {};
     if (unique) options.unique = true;
     if (name) options.name = name;
-    return this.collection.createIndex(keys, options).catch(this.duplicateKey);
+    return this.collection.createIndex(keys, options).catch((error: unknown) => {
+      if (hasCode(error, INDEX_OPTIONS_CONFLICT) || hasCode(error, INDEX_KEY_SPECS_CONFLICT)) {
+        throw new IndexConflictError((error as MongoServerError).code as 85 | 86, this.name, (error as MongoServerError).message, { cause: error });
+      }
+      return this.duplicateKey(error);
+    });
   }
 }
+
+const updateOptions = ({ upsert, ...write }: UpdateOptions): { upsert?: boolean; writeConcern: WriteConcernSettings } =>
+  upsert === undefined ? { writeConcern: writeConcernOf(write) } : { upsert, writeConcern: writeConcernOf(write) };
 
 const updateResult = ({ matchedCount, modifiedCount, upsertedId }: MongoUpdateResult<Document>): UpdateResult => ({
   matchedCount,
@@ -243,61 +259,14 @@ export const batchesByCollection = (operations: readonly WriteOperation[]): Coll
     return batches;
   }, []);
 
+/** The duplicate-key readers, where the unit tests find them. */
+export { duplicateKeyOf, keyOfMessage };
+
 /** The database named by the URL path (`mongodb://host/shop?...`), else `fallback`. */
 export const databaseNameOf = (url: string, fallback = 'shop'): string => {
   const path = /^mongodb(?:\+srv)?:\/\/[^/?]*\/([^?]*)/.exec(url)?.[1];
   return path ? decodeURIComponent(path) : fallback;
 };
-
-type ServerErrorLike = { code?: unknown; keyValue?: unknown; message?: unknown; writeErrors?: unknown };
-type WriteErrorLike = { code?: unknown; errmsg?: unknown };
-
-/**
- * The clashing key of an E11000, or undefined for any other error. A single write's
- * MongoServerError carries the server's `keyValue`; a MongoBulkWriteError keeps only
- * code and errmsg per write error, so there the key is read back from the message.
- */
-export const duplicateKeyOf = (error: unknown): Record<string, unknown> | undefined => {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { code, keyValue, message, writeErrors } = error as ServerErrorLike;
-  const clash = ([writeErrors ?? []].flat() as WriteErrorLike[]).find((w) => w?.code === DUPLICATE_KEY);
-  if (code !== DUPLICATE_KEY && !clash) return undefined;
-  if (isRecord(keyValue)) return keyValue;
-  return keyOfMessage(String(clash?.errmsg ?? message ?? '')) ?? {};
-};
-
-const DUP_KEY = /dup key: \{ (.*) \}\s*$/;
-// A quoted string, or a bare scalar; a nested object or array does not match, so gives up.
-const FIELD = /([^\s:]+): ("(?:[^"\\]|\\.)*"|[^,{}[\]]*)(?:, |$)/y;
-
-/** Reads `... dup key: { sku: "A-1", shop: 7 }`; undefined when the text is not that shape. */
-export const keyOfMessage = (message: string): Record<string, unknown> | undefined => {
-  const body = DUP_KEY.exec(message)?.[1];
-  if (body === undefined) return undefined;
-  const key: Record<string, unknown> = {};
-  FIELD.lastIndex = 0;
-  for (let match = FIELD.exec(body); match; match = FIELD.exec(body)) {
-    key[match[1]] = jsonOrText(match[2]);
-    if (FIELD.lastIndex === body.length) return key;
-  }
-  return undefined;
-};
-
-const jsonOrText = (text: string): unknown => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    // ObjectId('…'), new Date(…): not JSON values, kept as the server wrote them.
-    return text.startsWith('"') ? text.slice(1, -1) : text;
-  }
-};
-
-const rethrowDuplicateKey =
-  (collection: string) =>
-  (error: unknown): never => {
-    const key = error instanceof DuplicateKeyError ? undefined : duplicateKeyOf(error);
-    throw key ? new DuplicateKeyError(collection, key) : error;
-  };
 
 const hasCode = (error: unknown, code: number): boolean => error instanceof MongoServerError && error.code === code;
 
@@ -306,6 +275,3 @@ const ignoreCode =
   (error: unknown): void => {
     if (!hasCode(error, code)) throw error;
   };
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);

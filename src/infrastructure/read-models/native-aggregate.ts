@@ -1,4 +1,5 @@
 import { compileFilter } from './document-filter.js';
+import { compareStrings } from './document-sort.js';
 import { compile, compilePath, Unsupported, unsupported, type Expression, type Row, type Stage } from './native-expressions.js';
 import { compileProjection, runsUnprojected, type Projection } from './native-projection.js';
 import type { Document, Filter } from './read-model-store.js';
@@ -11,7 +12,7 @@ import type { Document, Filter } from './read-model-store.js';
  * generic machinery, which costs tens of microseconds a document, too slow for facets over
  * a whole catalog. `runNative` answers undefined when a stage, an operator or a value is
  * outside this subset (e.g. sorting on an array or an object), and the store then runs the
- * whole pipeline with mingo: the native path is an optimisation, never a dialect.
+ * whole pipeline with mingo (with MongoDB's $sort: see document-sort): the native path is an optimisation, never a dialect.
  */
 
 export const runNative = (docs: readonly Document[], pipeline: readonly Stage[]): Row[] | undefined => {
@@ -147,12 +148,16 @@ const rankOf = (value: unknown): number => {
 const compareValues = (a: unknown, b: unknown): number => {
   // The common case first: two numbers or two strings.
   const type = typeof a;
-  if (type === typeof b && (type === 'number' || type === 'string')) return a === b ? 0 : (a as number | string) < (b as number | string) ? -1 : 1;
+  if (type === typeof b) {
+    if (type === 'number') return a === b ? 0 : (a as number) < (b as number) ? -1 : 1;
+    // MongoDB's order of strings (code points), not JavaScript's (UTF-16 units).
+    if (type === 'string') return compareStrings(a as string, b as string);
+  }
   const ra = rankOf(a);
   const rb = rankOf(b);
   if (ra !== rb) return ra - rb;
   if (ra === 0 || a === b) return 0;
-  return (a as number | string) < (b as number | string) ? -1 : 1;
+  return (a as number | boolean) < (b as number | boolean) ? -1 : 1;
 };
 
 /** Fields added by $addFields: a sort right after reads them as expressions, and only the rows that survive get a copy with them. */

@@ -34,6 +34,8 @@ export const compileProjection = (spec: Record<string, unknown>): Projection => 
     else if (field.includes('.') || !isExpression(value)) unsupported();
     else computed.push([field, compile(value)]);
   }
+  // `{ _id: 0 }` alone is an exclusion projection (every other field kept), outside the subset.
+  if (!withId && included.length === 0 && computed.length === 0) unsupported();
   const paths = included.map((path) => path.split('.'));
   const apply = (row: Row): Row => {
     const out: Row = {};

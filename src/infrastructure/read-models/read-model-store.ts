@@ -6,7 +6,10 @@
  *
  * Conventions that keep both adapters equal:
  * - `_id` is always a string chosen by the caller;
- * - documents hold JSON values only (dates are ISO strings, money is integer minor units);
+ * - documents hold JSON values only (dates are ISO strings, money is integer minor units): a
+ *   field set to undefined is absent, in a document written and in an update (`$set` of
+ *   undefined unsets the field: undefined-update), and undefined in a filter reads as null
+ *   (missing or null: undefined-filter);
  * - `bulkWrite` is atomic across collections (a MongoDB transaction, one SQLite transaction),
  *   which is what lets a projection write its documents and its checkpoint together.
  */
@@ -52,7 +55,8 @@ export type FindOptions = {
  * `durable: false` is for writes that may be lost to a power cut without harm: what can be
  * derived again, or bookkeeping whose loss only makes work run again (an idempotent job's
  * lease). The write stays atomic and ordered; the embedded store skips its fsync, and a
- * later durable write makes it durable too. MongoDB keeps its write concern regardless.
+ * later durable write makes it durable too. MongoDB writes it to a majority either way, and
+ * has a majority journal a durable one (mongo-filter, writeConcernOf).
  */
 export type WriteOptions = { durable?: boolean };
 
@@ -101,7 +105,10 @@ export interface ReadModelCollection<T extends Document = Document> {
   updateMany(filter: Filter, update: Update, options?: UpdateOptions): Promise<UpdateResult>;
   deleteOne(filter: Filter, options?: WriteOptions): Promise<DeleteResult>;
   deleteMany(filter: Filter, options?: WriteOptions): Promise<DeleteResult>;
-  /** Idempotent: creating an index that exists with the same spec does nothing. */
+  /**
+   * Idempotent: creating an index that exists with the same spec does nothing. Throws
+   * IndexConflictError for a name or keys an index has with another spec (see there).
+   */
   createIndex(index: IndexSpec): Promise<string>;
 }
 
@@ -147,5 +154,28 @@ export class DuplicateKeyError extends Error {
   ) {
     super(`E11000 duplicate key error collection: ${collection} dup key: ${JSON.stringify(key)}`);
     this.name = 'DuplicateKeyError';
+  }
+}
+
+/**
+ * MongoDB's refusal of a createIndex that clashes with an index the collection has:
+ * IndexKeySpecsConflict (86), an index of that name with other keys or another `unique`; or
+ * IndexOptionsConflict (85), an index of those keys and `unique` under another name. Changing an
+ * index is dropping it and creating the new one, deliberately (index_catalog_impl.cpp,
+ * _doesSpecConflictWithExisting; `unique` is part of an index's identity since MongoDB 4.9, SERVER-47657).
+ */
+export class IndexConflictError extends Error {
+  constructor(
+    readonly code: 85 | 86,
+    readonly collection: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'IndexConflictError';
+  }
+
+  get codeName(): string {
+    return this.code === 86 ? 'IndexKeySpecsConflict' : 'IndexOptionsConflict';
   }
 }
