@@ -4,7 +4,7 @@ import { customerDecider, customerStream, normalizeEmail, type CustomerRegistere
 import { emailClaimDecider, legacyEmailClaimStream } from '../domain/customer/email-claim.js';
 import { walletStream } from '../domain/customer/wallet.js';
 import type { EmailIndex } from '../privacy/email-index.js';
-import { isErased } from '../domain/shared/erased.js';
+import { ERASED, isErased } from '../domain/shared/erased.js';
 import { subscriptionDecider, subscriptionStream } from '../domain/subscriptions/subscription.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
@@ -147,6 +147,7 @@ const deleteCopies = async (deps: ErasureDeps, customerId: string): Promise<void
   }
   // Theirs, and the answer to their registration (anonymous): a retry of it with the same key registers a new account.
   await deps.readModels.collection(IDEMPOTENCY_KEYS).deleteMany({ customerId });
+  await scrubAdminNotices(deps, customerId);
   // The order saga forgets an address once the order has shipped; an older version kept it:
   // their orders have all shipped (erasure waits for that), so none of its sagas needs it. The
   // version moves, so a saga write racing this one fails and reloads instead of putting it back.
@@ -154,6 +155,29 @@ const deleteCopies = async (deps: ErasureDeps, customerId: string): Promise<void
     .collection(ORDER_SAGAS)
     .updateMany({ 'state.customerId': customerId, 'state.shippingAddress': { $ne: null } }, { $set: { 'state.shippingAddress': null }, $inc: { _version: 1 } });
 };
+
+/**
+ * The admins' copies of what the carrier said about the customer's shipments: a notice quotes
+ * the carrier's reason, which may quote the address (invoice data, kept in the log alone). The
+ * admins keep the notice (what happened to which order), its text reads as the placeholder;
+ * the same for such notices still to be sent.
+ */
+const scrubAdminNotices = async (deps: ErasureDeps, customerId: string): Promise<void> => {
+  const orders = await deps.readModels.collection('orders').find({ customerId }, { projection: { _id: 1 } });
+  if (orders.length === 0) return;
+  const orderId = { $in: orders.map((order) => order._id) };
+  await deps.readModels
+    .collection(NOTIFICATIONS)
+    .updateMany({ orderId, type: { $in: CARRIER_REPORTS }, text: { $ne: ERASED } }, { $set: { text: ERASED } });
+  for (const collection of [JOBS, PARKED_JOBS]) {
+    await deps.readModels
+      .collection(collection)
+      .updateMany({ kind: 'notify-admins', 'payload.orderId': orderId, 'payload.type': { $in: CARRIER_REPORTS }, 'payload.text': { $ne: ERASED } }, { $set: { 'payload.text': ERASED } });
+  }
+};
+
+/** The notices that quote a carrier's free-text reason (src/processes/notifications.ts). */
+const CARRIER_REPORTS = ['ShipmentBookingRefused', 'ShipmentDeliveryFailed'];
 
 /** The order saga's documents (src/processes/runner.ts names a manager's collection `saga_<name>`). */
 const ORDER_SAGAS = 'saga_order_saga';
