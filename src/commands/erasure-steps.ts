@@ -147,7 +147,9 @@ const deleteCopies = async (deps: ErasureDeps, customerId: string): Promise<void
   }
   // Theirs, and the answer to their registration (anonymous): a retry of it with the same key registers a new account.
   await deps.readModels.collection(IDEMPOTENCY_KEYS).deleteMany({ customerId });
-  await scrubAdminNotices(deps, customerId);
+  const orderIds = (await deps.readModels.collection('orders').find({ customerId }, { projection: { _id: 1 } })).map((order) => order._id);
+  await deleteAnswersAboutThem(deps, customerId, orderIds);
+  await scrubAdminNotices(deps, orderIds);
   // The order saga forgets an address once the order has shipped; an older version kept it:
   // their orders have all shipped (erasure waits for that), so none of its sagas needs it. The
   // version moves, so a saga write racing this one fails and reloads instead of putting it back.
@@ -162,10 +164,9 @@ const deleteCopies = async (deps: ErasureDeps, customerId: string): Promise<void
  * admins keep the notice (what happened to which order), its text reads as the placeholder;
  * the same for such notices still to be sent.
  */
-const scrubAdminNotices = async (deps: ErasureDeps, customerId: string): Promise<void> => {
-  const orders = await deps.readModels.collection('orders').find({ customerId }, { projection: { _id: 1 } });
-  if (orders.length === 0) return;
-  const orderId = { $in: orders.map((order) => order._id) };
+const scrubAdminNotices = async (deps: ErasureDeps, orderIds: string[]): Promise<void> => {
+  if (orderIds.length === 0) return;
+  const orderId = { $in: orderIds };
   await deps.readModels
     .collection(NOTIFICATIONS)
     .updateMany({ orderId, type: { $in: CARRIER_REPORTS }, text: { $ne: ERASED } }, { $set: { text: ERASED } });
@@ -174,6 +175,21 @@ const scrubAdminNotices = async (deps: ErasureDeps, customerId: string): Promise
       .collection(collection)
       .updateMany({ kind: 'notify-admins', 'payload.orderId': orderId, 'payload.type': { $in: CARRIER_REPORTS }, 'payload.text': { $ne: ERASED } }, { $set: { 'payload.text': ERASED } });
   }
+};
+
+/**
+ * Stored answers to others' requests about the customer's orders and subscriptions: an admin's
+ * cancellation or amendment answers with the order's shipping address, an admin's change of a
+ * subscription with its address. They name the admin who asked (the signed-in caller), so
+ * deleting the customer's own missed them, and a repeat of the request with the same key
+ * answered the erased customer's address. A repeat after this is recognised by the command
+ * handler (derived event ids) and appends nothing, as after an answer's expiry.
+ */
+const deleteAnswersAboutThem = async (deps: ErasureDeps, customerId: string, orderIds: string[]): Promise<void> => {
+  const subscriptionIds = (await deps.readModels.collection('subscriptions').find({ customerId }, { projection: { _id: 1 } })).map((subscription) => subscription._id);
+  await deps.readModels
+    .collection(IDEMPOTENCY_KEYS)
+    .deleteMany({ $or: [{ 'body.customerId': customerId }, { 'body.orderId': { $in: orderIds } }, { 'body.subscriptionId': { $in: subscriptionIds } }] });
 };
 
 /** The notices that quote a carrier's free-text reason (src/processes/notifications.ts). */
