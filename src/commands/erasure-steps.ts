@@ -4,6 +4,10 @@ import { customerDecider, customerStream, normalizeEmail, type CustomerRegistere
 import { emailClaimDecider, legacyEmailClaimStream } from '../domain/customer/email-claim.js';
 import { walletStream } from '../domain/customer/wallet.js';
 import type { EmailIndex } from '../privacy/email-index.js';
+import { orderStream } from '../domain/ordering/order.js';
+import { paymentStream } from '../domain/payment/payment.js';
+import { reviewStream } from '../domain/reviews/review.js';
+import { shipmentStream } from '../domain/shipping/shipment.js';
 import { ERASED, isErased } from '../domain/shared/erased.js';
 import { subscriptionDecider, subscriptionStream } from '../domain/subscriptions/subscription.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
@@ -78,6 +82,7 @@ export const eraseCustomer = async (deps: ErasureDeps, payload: ErasurePayload):
   await releaseEmail(deps, customerId, context);
   await deleteCopies(deps, customerId);
   await deps.keys.destroy(keyIds.profile(customerId), context.now);
+  await forgetStates(deps, customerId, 'profile');
   await deleteSnapshots(deps, customerId);
   await deps.truncateJournals();
   deps.logger.info({ customerId }, 'customer erased: email released, copies deleted, profile key destroyed');
@@ -100,6 +105,7 @@ export const expireInvoices = async (deps: ErasureDeps, payload: InvoiceExpiryPa
     return deps.schedule(invoiceExpiryJob(customerId, new Date(Date.parse(now) + 86_400_000).toISOString(), postponed));
   }
   await deps.keys.destroy(keyIds.invoice(customerId), now);
+  await forgetStates(deps, customerId, 'invoice');
   const context: CommandContext = { correlationId: `expire-invoices:${customerId}`, causationId: `expire-invoices:${customerId}`, actor: 'system:erasure', now };
   const handled = await deps.commands.handle(customerDecider, customerStream(customerId), { type: 'ExpireCustomerInvoices', now }, context);
   await readModelsFolded(deps, handled.position ?? (await deps.eventStore.headPosition()));
@@ -194,6 +200,27 @@ const deleteAnswersAboutThem = async (deps: ErasureDeps, customerId: string, ord
 
 /** The notices that quote a carrier's free-text reason (src/processes/notifications.ts). */
 const CARRIER_REPORTS = ['ShipmentBookingRefused', 'ShipmentDeliveryFailed'];
+
+/**
+ * The command handler of this process drops its states of the streams a destroyed key sealed
+ * values in (the profile key: the account, wallet, cart, subscriptions, reviews and the payment
+ * tokens on orders and payments; the invoice key: orders and shipments). Other processes drop
+ * theirs as their caches turn over (README, Limits).
+ */
+const forgetStates = async (deps: ErasureDeps, customerId: string, purpose: 'profile' | 'invoice'): Promise<void> => {
+  const orders = await deps.readModels.collection('orders').find({ customerId });
+  const streams = orders.flatMap((order) => {
+    const shipmentId = (order.shipment as { shipmentId?: string } | null | undefined)?.shipmentId;
+    const paymentId = (order.payment as { paymentId?: string } | null | undefined)?.paymentId;
+    return [orderStream(order._id), ...(shipmentId ? [shipmentStream(shipmentId)] : []), ...(paymentId && purpose === 'profile' ? [paymentStream(paymentId)] : [])];
+  });
+  if (purpose === 'profile') {
+    streams.push(customerStream(customerId), walletStream(customerId), cartStream(customerId));
+    for (const { _id } of await deps.readModels.collection('subscriptions').find({ customerId }, { projection: { _id: 1 } })) streams.push(subscriptionStream(_id));
+    for (const { _id } of await deps.readModels.collection('reviews').find({ customerId }, { projection: { _id: 1 } })) streams.push(reviewStream(_id));
+  }
+  deps.commands.forget(streams);
+};
 
 /** The order saga's documents (src/processes/runner.ts names a manager's collection `saga_<name>`). */
 const ORDER_SAGAS = 'saga_order_saga';

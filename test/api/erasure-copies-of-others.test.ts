@@ -100,3 +100,36 @@ describe('HTTP erasure and the admins\' notices about the customer', () => {
     }
   });
 });
+
+/**
+ * The command handler keeps the states it folded lately (an LRU of streams): an order's state
+ * held the address in clear after the erasure had destroyed the key that sealed it, so a
+ * command on that order (an admin cancelling it again) answered the address, while every read
+ * model and the audit read [erased].
+ */
+describe("HTTP erasure and the command handler's states of the customer's streams", () => {
+  let app: TestApp;
+  afterEach(async () => app?.close());
+
+  it('a command on an order of the erased customer answers [erased] once the invoices have expired', async () => {
+    app = await startTestApp({ invoiceRetentionDays: 0 });
+    const admin = await app.adminToken();
+    const shopper: Shopper = await app.customer('Viktor Cached');
+    const { productId } = await stockedProduct(app, admin, 5);
+    const orderId = await buy(app, shopper, productId);
+    await orderReaches(app, shopper.token, orderId, ['Confirmed']);
+    const cancel = () => app.http().post(`/api/v1/orders/${orderId}/cancel`).set(bearer(admin)).send();
+    const first = await cancel();
+    expect(first.status, JSON.stringify(first.body)).to.equal(202);
+    expect(first.body.shippingAddress).to.deep.equal(ADDRESS);
+    await app.settled();
+
+    expect((await app.http().delete('/api/v1/account/me').set(bearer(shopper.token)).send({ password: 'correct-horse' })).status).to.equal(202);
+    await erasureDone(app, shopper.customerId);
+    await eventually(async () => ((await eventsOf(app, 'CustomerInvoicesExpired', (e) => e.data.customerId === shopper.customerId)).length > 0 ? true : undefined), 15_000);
+
+    const again = await appendsNothing(app, cancel);
+    expect(again.status, JSON.stringify(again.body)).to.equal(202);
+    expect(again.body.shippingAddress).to.deep.equal({ line1: ERASED, city: ERASED, postalCode: ERASED, country: ERASED });
+  });
+});
