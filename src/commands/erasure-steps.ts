@@ -82,8 +82,7 @@ export const eraseCustomer = async (deps: ErasureDeps, payload: ErasurePayload):
   await releaseEmail(deps, customerId, context);
   await deleteCopies(deps, customerId);
   await deps.keys.destroy(keyIds.profile(customerId), context.now);
-  await forgetStates(deps, customerId, 'profile');
-  await deleteSnapshots(deps, customerId);
+  await forgetStates(deps, await streamsOf(deps, customerId, 'profile'));
   await deps.truncateJournals();
   deps.logger.info({ customerId }, 'customer erased: email released, copies deleted, profile key destroyed');
   await deps.schedule(invoiceExpiryJob(customerId, await invoicesExpireAt(deps, customerId, payload.erasedAt)));
@@ -105,7 +104,7 @@ export const expireInvoices = async (deps: ErasureDeps, payload: InvoiceExpiryPa
     return deps.schedule(invoiceExpiryJob(customerId, new Date(Date.parse(now) + 86_400_000).toISOString(), postponed));
   }
   await deps.keys.destroy(keyIds.invoice(customerId), now);
-  await forgetStates(deps, customerId, 'invoice');
+  await forgetStates(deps, await streamsOf(deps, customerId, 'invoice'));
   const context: CommandContext = { correlationId: `expire-invoices:${customerId}`, causationId: `expire-invoices:${customerId}`, actor: 'system:erasure', now };
   const handled = await deps.commands.handle(customerDecider, customerStream(customerId), { type: 'ExpireCustomerInvoices', now }, context);
   await readModelsFolded(deps, handled.position ?? (await deps.eventStore.headPosition()));
@@ -146,7 +145,7 @@ const releaseEmail = async (deps: ErasureDeps, customerId: string, context: Comm
 };
 
 const deleteCopies = async (deps: ErasureDeps, customerId: string): Promise<void> => {
-  await deleteSnapshots(deps, customerId);
+  await forgetStates(deps, await streamsOf(deps, customerId, 'profile'));
   await deps.readModels.collection(NOTIFICATIONS).deleteMany({ customerId });
   for (const collection of [JOBS, PARKED_JOBS]) {
     await deps.readModels.collection(collection).deleteMany({ kind: { $in: MESSAGES_TO_THEM }, 'payload.customerId': customerId });
@@ -202,12 +201,14 @@ const deleteAnswersAboutThem = async (deps: ErasureDeps, customerId: string, ord
 const CARRIER_REPORTS = ['ShipmentBookingRefused', 'ShipmentDeliveryFailed'];
 
 /**
- * The command handler of this process drops its states of the streams a destroyed key sealed
- * values in (the profile key: the account, wallet, cart, subscriptions, reviews and the payment
- * tokens on orders and payments; the invoice key: orders and shipments). Other processes drop
- * theirs as their caches turn over (README, Limits).
+ * The streams whose folded states hold values the key of `purpose` sealed (the profile key:
+ * the account, wallet, cart, subscriptions, reviews and the payment tokens on orders and
+ * payments; the invoice key: orders and shipments). Their snapshots (read-models.db) and this
+ * process's command handler's states of them hold those values in clear: the erasure deletes
+ * the snapshots and makes the handler read the streams again (other processes drop theirs as
+ * their caches turn over: README, Limits).
  */
-const forgetStates = async (deps: ErasureDeps, customerId: string, purpose: 'profile' | 'invoice'): Promise<void> => {
+const streamsOf = async (deps: ErasureDeps, customerId: string, purpose: 'profile' | 'invoice'): Promise<string[]> => {
   const orders = await deps.readModels.collection('orders').find({ customerId });
   const streams = orders.flatMap((order) => {
     const shipmentId = (order.shipment as { shipmentId?: string } | null | undefined)?.shipmentId;
@@ -219,16 +220,17 @@ const forgetStates = async (deps: ErasureDeps, customerId: string, purpose: 'pro
     for (const { _id } of await deps.readModels.collection('subscriptions').find({ customerId }, { projection: { _id: 1 } })) streams.push(subscriptionStream(_id));
     for (const { _id } of await deps.readModels.collection('reviews').find({ customerId }, { projection: { _id: 1 } })) streams.push(reviewStream(_id));
   }
+  return streams;
+};
+
+const forgetStates = async (deps: ErasureDeps, streams: string[]): Promise<void> => {
   deps.commands.forget(streams);
+  await deps.readModels.collection(SNAPSHOTS).deleteMany({ _id: { $in: streams } });
 };
 
 /** The order saga's documents (src/processes/runner.ts names a manager's collection `saga_<name>`). */
 const ORDER_SAGAS = 'saga_order_saga';
 
-const deleteSnapshots = async (deps: ErasureDeps, customerId: string): Promise<void> => {
-  const streams = [customerStream(customerId), walletStream(customerId), cartStream(customerId)];
-  await deps.readModels.collection(SNAPSHOTS).deleteMany({ _id: { $in: streams } });
-};
 
 /** INVOICE_RETENTION_DAYS after the latest order of the customer; the erasure's time when they never ordered (nothing to keep). */
 const invoicesExpireAt = async (deps: ErasureDeps, customerId: string, erasedAt: string): Promise<string> => {

@@ -133,3 +133,4 @@ describe("HTTP erasure and the command handler's states of the customer's stream
     expect(again.body.shippingAddress).to.deep.equal({ line1: ERASED, city: ERASED, postalCode: ERASED, country: ERASED });
   });
 });
+
