@@ -21,6 +21,7 @@ import {
   type SubscribeToAllOptions,
 } from './event-store.js';
 import { privateDatabaseFile } from '../private-files.js';
+import { truncateWal } from '../wal/truncate-wal.js';
 
 /**
  * The embedded event store: one SQLite file in WAL mode with `synchronous=FULL`, so an
@@ -287,7 +288,7 @@ export class SqliteEventStore implements EventStore {
   // ---------------------------------------------------------------- lifecycle
 
   async truncateJournal(): Promise<void> {
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    await truncateWal(this.db, 'events.db');
   }
 
   close(): Promise<void> {

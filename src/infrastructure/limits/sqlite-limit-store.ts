@@ -3,6 +3,7 @@ import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import { privateDatabaseFile } from '../private-files.js';
 import { whileBusy } from '../sqlite-write-lock.js';
 import type { Limiter, LimitOptions, LimitStore } from './limit-store.js';
+import { truncateWal } from '../wal/truncate-wal.js';
 
 /**
  * The limits of the embedded shop: one SQLite file in DATA_DIR (`limits.db`, 0600) that
@@ -60,7 +61,7 @@ export class SqliteLimitStore implements LimitStore {
   }
 
   async truncateJournal(): Promise<void> {
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    await truncateWal(this.db, 'limits.db');
   }
 
   async close(): Promise<void> {

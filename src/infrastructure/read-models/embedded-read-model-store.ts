@@ -22,6 +22,7 @@ import {
 import { privateDatabaseFile } from '../private-files.js';
 import { inImmediateTransaction } from '../sqlite-transaction.js';
 import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS, WriteLockQueue, whileBusy } from '../sqlite-write-lock.js';
+import { truncateWal } from '../wal/truncate-wal.js';
 
 /**
  * The embedded read-model store: documents persisted as JSON in one SQLite file and served
@@ -197,7 +198,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   }
 
   async truncateJournal(): Promise<void> {
-    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    await truncateWal(this.db, 'read-models.db');
   }
 
   async close(): Promise<void> {
