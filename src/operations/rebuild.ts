@@ -237,6 +237,9 @@ export class Rebuilds {
     for (const name of collections) {
       await this.deps.store.dropCollection(name).catch((error: unknown) => this.deps.logger.warn({ err: error, name }, 'could not drop an old read model'));
     }
+    // The rebuild wrote documents as they stood part-way (an order's address before its customer's erasure scrubbed it):
+    // the embedded store's journal keeps those pages, and the old collections', until it is emptied, as an erasure does.
+    await this.deps.store.truncateJournal().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'could not empty the read models\' journal after a rebuild'));
   }
 }
 

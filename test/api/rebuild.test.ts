@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { verify } from '../../src/operations/verify.js';
 import { ALL_PROJECTIONS } from '../../src/projections/index.js';
 import { CHECKPOINTS } from '../../src/projections/runner.js';
@@ -85,6 +87,19 @@ describe('rebuilding projections', function () {
     expect(product.body.available).to.equal(9);
     const checkpoint = await app.store.collection(CHECKPOINTS).findOne({ _id: 'products' });
     expect(checkpoint).to.include({ collection: 'products__v2', logical: 'products' });
+  });
+
+  it("empties the read models' journal once the old collections are dropped: no -wal file keeps what the rebuild wrote", async () => {
+    const { products } = await shopWithHistory(app);
+    await app.settled();
+    const wal = join(app.dataDir, 'read-models.db-wal');
+    const name = Buffer.from(products[0]!.sku);
+    expect(readFileSync(wal).includes(name)).to.equal(true); // the projections wrote it there, as the rebuild does again
+
+    await (await app.deps.rebuilds.run(['products'])).retired;
+
+    expect(readFileSync(wal).includes(name)).to.equal(false);
+    expect((await app.http().get(`/api/v1/products/${products[0]!.productId}`)).body.sku).to.equal(products[0]!.sku);
   });
 
   it('drops the leftovers of an interrupted rebuild and takes over its stale claim', async () => {
