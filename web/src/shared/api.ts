@@ -1,8 +1,8 @@
 /**
  * The pages' only way to the shop: the documented HTTP contract under /api/v1 (API.md,
  * GET /openapi.json). Tokens travel in the Authorization header (never cookies), kept in
- * localStorage under a key of each app's own, so a shopper and an operator can be signed in
- * side by side. Every error arrives as application/problem+json and is raised as ApiError.
+ * the Storage each app chooses under a key of its own, so a shopper and an operator can be
+ * signed in side by side. Every error arrives as application/problem+json and is raised as ApiError.
  */
 
 export type Role = 'customer' | 'admin';
@@ -51,12 +51,25 @@ export const queryString = (query: RequestOptions['query']): string => {
   return text ? `?${text}` : '';
 };
 
+export type ApiOptions = {
+  /** Where the session is kept: localStorage (the default) outlives the tab, sessionStorage ends with it. */
+  storage?: Storage;
+  /** Every call is for an admin (the console): a 403 means this session is none, and signs it out. */
+  adminOnly?: boolean;
+};
+
 export class Api {
   private current: Session | null;
   private readonly listeners = new Set<(session: Session | null) => void>();
+  private readonly storage: Storage;
+  private readonly adminOnly: boolean;
+  /** Why the shop signed this page out by itself (a token that ended, an account that is no admin), for the sign-in form to say. */
+  signedOutBecause: string | null = null;
 
-  constructor(private readonly storageKey: string) {
-    this.current = readSession(storageKey);
+  constructor(private readonly storageKey: string, options: ApiOptions = {}) {
+    this.storage = options.storage ?? localStorage;
+    this.adminOnly = options.adminOnly ?? false;
+    this.current = readSession(this.storage, storageKey);
   }
 
   get session(): Session | null {
@@ -76,6 +89,7 @@ export class Api {
   }
 
   signOut(): void {
+    this.signedOutBecause = null;
     this.setSession(null);
   }
 
@@ -94,7 +108,13 @@ export class Api {
     if (!response.ok) {
       // A token that expired or whose account went away (the challenge says invalid_token): signed
       // out, the page asks again. Another 401 (a wrong password re-entered to confirm) keeps the session.
-      if (response.status === 401 && this.current && /invalid_token/.test(response.headers.get('www-authenticate') ?? '')) this.setSession(null);
+      if (response.status === 401 && this.current && /invalid_token/.test(response.headers.get('www-authenticate') ?? '')) {
+        this.signOutBecause('Your session has ended: sign in again.');
+      }
+      // The console's calls are all an admin's: a 403 says the stored session is not one (whatever it claims).
+      if (response.status === 403 && this.current && this.adminOnly) {
+        this.signOutBecause(notAdmin(this.current.email));
+      }
       const problem: Problem = typeof data === 'object' && data !== null ? { status: response.status, ...(data as object) } : { status: response.status, detail: String(data) };
       throw new ApiError(response.status, problem);
     }
@@ -117,22 +137,32 @@ export class Api {
     return this.request<T>('DELETE', path, { ...options, body }).then((answer) => answer.data);
   }
 
+  /** Signs out and keeps why, for the sign-in form to say. */
+  signOutBecause(reason: string): void {
+    this.signedOutBecause = reason;
+    this.setSession(null);
+  }
+
   private setSession(session: Session | null): void {
     this.current = session;
-    if (session) localStorage.setItem(this.storageKey, JSON.stringify(session));
-    else localStorage.removeItem(this.storageKey);
+    if (session) {
+      this.signedOutBecause = null;
+      this.storage.setItem(this.storageKey, JSON.stringify(session));
+    } else this.storage.removeItem(this.storageKey);
     for (const listener of this.listeners) listener(session);
   }
 }
 
-const readSession = (key: string): Session | null => {
+const readSession = (storage: Storage, key: string): Session | null => {
   try {
-    const parsed = JSON.parse(localStorage.getItem(key) ?? 'null') as Session | null;
+    const parsed = JSON.parse(storage.getItem(key) ?? 'null') as Session | null;
     return parsed && typeof parsed.token === 'string' ? parsed : null;
   } catch {
     return null;
   }
 };
+
+export const notAdmin = (email: string): string => `${email} is not an admin: the console is for the shop's admin account only.`;
 
 /** A fresh Idempotency-Key for one attempt of a write (a retry of the same attempt reuses it). */
 export const newIdempotencyKey = (): string => crypto.randomUUID();
