@@ -115,7 +115,8 @@ export class Api {
       if (response.status === 403 && this.current && this.adminOnly) {
         this.signOutBecause(notAdmin(this.current.email));
       }
-      const problem: Problem = typeof data === 'object' && data !== null ? { status: response.status, ...(data as object) } : { status: response.status, detail: String(data) };
+      // Not a problem+json (a proxy's HTML error page, an empty body): its status in words, never its markup.
+      const problem: Problem = typeof data === 'object' && data !== null ? { status: response.status, ...(data as object) } : { status: response.status, detail: unreadable(response) };
       throw new ApiError(response.status, problem);
     }
     return { status: response.status, data: data as T, etag: response.headers.get('etag'), headers: response.headers };
@@ -161,6 +162,9 @@ const readSession = (storage: Storage, key: string): Session | null => {
     return null;
   }
 };
+
+const unreadable = (response: Response): string =>
+  `The shop answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}. Try again in a moment.`;
 
 export const notAdmin = (email: string): string => `${email} is not an admin: the console is for the shop's admin account only.`;
 

@@ -1,7 +1,7 @@
 import { useLocation } from 'preact-iso';
 import { useState } from 'preact/hooks';
 import { Badge, Empty, Errors, Loading, PageHead, Pager } from '../components/ui.js';
-import { useAction, useLoad, useTitle } from '../hooks.js';
+import { pageOf, useAction, useLoad, useTitle } from '../hooks.js';
 import { api, path } from '../session.js';
 import type { Paged, StockLevel } from '../types.js';
 
@@ -12,7 +12,7 @@ export const InventoryPage = () => {
   useTitle('Inventory');
   const { query, route } = useLocation();
   const low = query.low === 'true';
-  const page = Number(query.page ?? 1) || 1;
+  const page = pageOf(query.page);
   const { data, error, loading, reload } = useLoad((signal) => api.get<Paged<StockLevel>>('/inventory', { low: low ? 'true' : undefined, page, pageSize: PAGE_SIZE }, signal), [low, page]);
   const [said, setSaid] = useState<string | null>(null);
   const changed = (text: string) => {
