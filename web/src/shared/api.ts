@@ -170,3 +170,23 @@ export const notAdmin = (email: string): string => `${email} is not an admin: th
 
 /** A fresh Idempotency-Key for one attempt of a write (a retry of the same attempt reuses it). */
 export const newIdempotencyKey = (): string => crypto.randomUUID();
+
+/**
+ * The Idempotency-Key of one form's write, kept across a failure that got no answer (the
+ * connection dropped, the shop was unreachable: the write may have been applied), so pressing
+ * the button again repeats the same write and the shop answers it once (stock received once, one
+ * line added once). Any answer, success or problem, starts a new attempt. Keep one per form (useRef).
+ */
+export class Attempt {
+  private key = newIdempotencyKey();
+  async run<T>(write: (idempotencyKey: string) => Promise<T>): Promise<T> {
+    try {
+      const result = await write(this.key);
+      this.key = newIdempotencyKey();
+      return result;
+    } catch (failure) {
+      if (!(failure instanceof TypeError)) this.key = newIdempotencyKey();
+      throw failure;
+    }
+  }
+}
