@@ -105,4 +105,26 @@ describe('the pages: sessions', function () {
       }
     }
   });
+
+  it('signs the storefront out in every open tab when the shopper signs out in one', async () => {
+    const shopper = await app.customer();
+    const { context, page } = await newPage(browser);
+    try {
+      await page.goto(app.url('/signin'));
+      await page.getByLabel('Email').fill(shopper.email);
+      await page.getByLabel('Password').fill('correct-horse');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByText(shopper.email).waitFor();
+      const other = await context.newPage();
+      await other.goto(app.url('/account'));
+      await other.getByRole('banner').getByText(shopper.email).waitFor();
+      await page.getByRole('banner').getByText(shopper.email).click();
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      // The tab left open follows, without a reload: signed out, its account page asks to sign in.
+      await other.getByRole('banner').getByRole('link', { name: 'Sign in' }).waitFor();
+      expect(await other.getByRole('banner').getByText(shopper.email).count()).to.equal(0);
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -70,6 +70,13 @@ export class Api {
     this.storage = options.storage ?? localStorage;
     this.adminOnly = options.adminOnly ?? false;
     this.current = readSession(this.storage, storageKey);
+    // Another tab signed in or out (a 'storage' event fires only in the other tabs): follow it, so a
+    // shopper who signed out is not still signed in, token and all, in the tab left open.
+    addEventListener('storage', (event) => {
+      if (event.storageArea !== this.storage || (event.key !== storageKey && event.key !== null)) return;
+      this.current = readSession(this.storage, storageKey);
+      for (const listener of this.listeners) listener(this.current);
+    });
   }
 
   get session(): Session | null {
