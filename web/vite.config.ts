@@ -18,7 +18,7 @@ export default defineConfig({
   build: {
     outDir: here('../dist/web'),
     emptyOutDir: true,
-    sourcemap: true,
+    sourcemap: 'hidden',
     chunkSizeWarningLimit: 400,
     rolldownOptions: { input: { store: here('index.html'), console: here('console/index.html') } },
   },

@@ -20,7 +20,13 @@ describe('the pages: served by the app', () => {
       expect(res.status, path).to.equal(200);
       expect(res.headers.get('content-type')).to.match(/^text\/html/);
       expect(res.headers.get('content-security-policy')).to.contain("script-src 'self'");
-      expect(res.headers.get('cache-control')).to.equal('no-cache');
+      expect(res.headers.get('content-security-policy')).not.to.contain('unsafe-inline');
+      expect(res.headers.get('x-content-type-options')).to.equal('nosniff');
+      expect(res.headers.get('x-frame-options')).to.equal('DENY');
+      expect(res.headers.get('referrer-policy')).to.equal('no-referrer');
+      expect(res.headers.get('vary'), path).to.match(/\bAccept\b/);
+      // The storefront revalidates; the console is never stored, by a shared cache or the browser's.
+      expect(res.headers.get('cache-control'), path).to.equal(path.startsWith('/console') ? 'no-store' : 'no-cache');
       expect(await res.text()).to.contain(`<title>${title}</title>`);
     }
   });

@@ -86,3 +86,6 @@ export const useTitle = (title: string): void => {
     document.title = `${title} · Shop console`;
   }, [title]);
 };
+
+/** `?page=` as the API takes it (1 to 1000): a hand-typed 0, -3, 2.5 or 99999 asks for the nearest page it serves. */
+export const pageOf = (value: string | undefined): number => Math.min(1000, Math.max(1, Math.trunc(Number(value ?? 1)) || 1));

@@ -1,8 +1,8 @@
 /**
  * The pages' only way to the shop: the documented HTTP contract under /api/v1 (API.md,
  * GET /openapi.json). Tokens travel in the Authorization header (never cookies), kept in
- * localStorage under a key of each app's own, so a shopper and an operator can be signed in
- * side by side. Every error arrives as application/problem+json and is raised as ApiError.
+ * the Storage each app chooses under a key of its own, so a shopper and an operator can be
+ * signed in side by side. Every error arrives as application/problem+json and is raised as ApiError.
  */
 
 export type Role = 'customer' | 'admin';
@@ -51,12 +51,32 @@ export const queryString = (query: RequestOptions['query']): string => {
   return text ? `?${text}` : '';
 };
 
+export type ApiOptions = {
+  /** Where the session is kept: localStorage (the default) outlives the tab, sessionStorage ends with it. */
+  storage?: Storage;
+  /** Every call is for an admin (the console): a 403 means this session is none, and signs it out. */
+  adminOnly?: boolean;
+};
+
 export class Api {
   private current: Session | null;
   private readonly listeners = new Set<(session: Session | null) => void>();
+  private readonly storage: Storage;
+  private readonly adminOnly: boolean;
+  /** Why the shop signed this page out by itself (a token that ended, an account that is no admin), for the sign-in form to say. */
+  signedOutBecause: string | null = null;
 
-  constructor(private readonly storageKey: string) {
-    this.current = readSession(storageKey);
+  constructor(private readonly storageKey: string, options: ApiOptions = {}) {
+    this.storage = options.storage ?? localStorage;
+    this.adminOnly = options.adminOnly ?? false;
+    this.current = readSession(this.storage, storageKey);
+    // Another tab signed in or out (a 'storage' event fires only in the other tabs): follow it, so a
+    // shopper who signed out is not still signed in, token and all, in the tab left open.
+    addEventListener('storage', (event) => {
+      if (event.storageArea !== this.storage || (event.key !== storageKey && event.key !== null)) return;
+      this.current = readSession(this.storage, storageKey);
+      for (const listener of this.listeners) listener(this.current);
+    });
   }
 
   get session(): Session | null {
@@ -76,6 +96,7 @@ export class Api {
   }
 
   signOut(): void {
+    this.signedOutBecause = null;
     this.setSession(null);
   }
 
@@ -94,8 +115,15 @@ export class Api {
     if (!response.ok) {
       // A token that expired or whose account went away (the challenge says invalid_token): signed
       // out, the page asks again. Another 401 (a wrong password re-entered to confirm) keeps the session.
-      if (response.status === 401 && this.current && /invalid_token/.test(response.headers.get('www-authenticate') ?? '')) this.setSession(null);
-      const problem: Problem = typeof data === 'object' && data !== null ? { status: response.status, ...(data as object) } : { status: response.status, detail: String(data) };
+      if (response.status === 401 && this.current && /invalid_token/.test(response.headers.get('www-authenticate') ?? '')) {
+        this.signOutBecause('Your session has ended: sign in again.');
+      }
+      // The console's calls are all an admin's: a 403 says the stored session is not one (whatever it claims).
+      if (response.status === 403 && this.current && this.adminOnly) {
+        this.signOutBecause(notAdmin(this.current.email));
+      }
+      // Not a problem+json (a proxy's HTML error page, an empty body): its status in words, never its markup.
+      const problem: Problem = typeof data === 'object' && data !== null ? { status: response.status, ...(data as object) } : { status: response.status, detail: unreadable(response) };
       throw new ApiError(response.status, problem);
     }
     return { status: response.status, data: data as T, etag: response.headers.get('etag'), headers: response.headers };
@@ -117,22 +145,55 @@ export class Api {
     return this.request<T>('DELETE', path, { ...options, body }).then((answer) => answer.data);
   }
 
+  /** Signs out and keeps why, for the sign-in form to say. */
+  signOutBecause(reason: string): void {
+    this.signedOutBecause = reason;
+    this.setSession(null);
+  }
+
   private setSession(session: Session | null): void {
     this.current = session;
-    if (session) localStorage.setItem(this.storageKey, JSON.stringify(session));
-    else localStorage.removeItem(this.storageKey);
+    if (session) {
+      this.signedOutBecause = null;
+      this.storage.setItem(this.storageKey, JSON.stringify(session));
+    } else this.storage.removeItem(this.storageKey);
     for (const listener of this.listeners) listener(session);
   }
 }
 
-const readSession = (key: string): Session | null => {
+const readSession = (storage: Storage, key: string): Session | null => {
   try {
-    const parsed = JSON.parse(localStorage.getItem(key) ?? 'null') as Session | null;
+    const parsed = JSON.parse(storage.getItem(key) ?? 'null') as Session | null;
     return parsed && typeof parsed.token === 'string' ? parsed : null;
   } catch {
     return null;
   }
 };
 
+const unreadable = (response: Response): string =>
+  `The shop answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}. Try again in a moment.`;
+
+export const notAdmin = (email: string): string => `${email} is not an admin: the console is for the shop's admin account only.`;
+
 /** A fresh Idempotency-Key for one attempt of a write (a retry of the same attempt reuses it). */
 export const newIdempotencyKey = (): string => crypto.randomUUID();
+
+/**
+ * The Idempotency-Key of one form's write, kept across a failure that got no answer (the
+ * connection dropped, the shop was unreachable: the write may have been applied), so pressing
+ * the button again repeats the same write and the shop answers it once (stock received once, one
+ * line added once). Any answer, success or problem, starts a new attempt. Keep one per form (useRef).
+ */
+export class Attempt {
+  private key = newIdempotencyKey();
+  async run<T>(write: (idempotencyKey: string) => Promise<T>): Promise<T> {
+    try {
+      const result = await write(this.key);
+      this.key = newIdempotencyKey();
+      return result;
+    } catch (failure) {
+      if (!(failure instanceof TypeError)) this.key = newIdempotencyKey();
+      throw failure;
+    }
+  }
+}

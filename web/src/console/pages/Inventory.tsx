@@ -1,7 +1,8 @@
 import { useLocation } from 'preact-iso';
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
+import { Attempt } from '../../shared/api.js';
 import { Badge, Empty, Errors, Loading, PageHead, Pager } from '../components/ui.js';
-import { useAction, useLoad, useTitle } from '../hooks.js';
+import { pageOf, useAction, useLoad, useTitle } from '../hooks.js';
 import { api, path } from '../session.js';
 import type { Paged, StockLevel } from '../types.js';
 
@@ -12,7 +13,7 @@ export const InventoryPage = () => {
   useTitle('Inventory');
   const { query, route } = useLocation();
   const low = query.low === 'true';
-  const page = Number(query.page ?? 1) || 1;
+  const page = pageOf(query.page);
   const { data, error, loading, reload } = useLoad((signal) => api.get<Paged<StockLevel>>('/inventory', { low: low ? 'true' : undefined, page, pageSize: PAGE_SIZE }, signal), [low, page]);
   const [said, setSaid] = useState<string | null>(null);
   const changed = (text: string) => {
@@ -62,6 +63,7 @@ const StockRow = ({ level, onChanged }: { level: StockLevel; onChanged: (text: s
   const [threshold, setThreshold] = useState(String(level.threshold));
   const [quantity, setQuantity] = useState('');
   const action = useAction();
+  const receipt = useRef(new Attempt());
   const saveThreshold = async (event: Event) => {
     event.preventDefault();
     const saved = await action.run(() => api.put<StockLevel>(`/inventory/${encodeURIComponent(level.sku)}/threshold`, { threshold: Number(threshold) }));
@@ -69,7 +71,7 @@ const StockRow = ({ level, onChanged }: { level: StockLevel; onChanged: (text: s
   };
   const receive = async (event: Event) => {
     event.preventDefault();
-    const saved = await action.run(() => api.post<StockLevel>(`/inventory/${encodeURIComponent(level.sku)}/receipts`, { quantity: Number(quantity) }));
+    const saved = await action.run(() => receipt.current.run((idempotencyKey) => api.post<StockLevel>(`/inventory/${encodeURIComponent(level.sku)}/receipts`, { quantity: Number(quantity) }, { idempotencyKey })));
     if (!saved) return;
     setQuantity('');
     onChanged(`${level.sku}: received ${quantity}; ${saved.available} available.`);

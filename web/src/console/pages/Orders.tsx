@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { queryString } from '../../shared/api.js';
 import { dateTime, money } from '../../shared/format.js';
 import { Badge, Empty, Errors, Loading, PageHead, Pager, ShortId } from '../components/ui.js';
-import { useLoad, useTitle } from '../hooks.js';
+import { pageOf, useLoad, useTitle } from '../hooks.js';
 import { api, path } from '../session.js';
 import type { Order, Paged } from '../types.js';
 
@@ -17,7 +17,7 @@ export const OrdersPage = () => {
   const { query, route } = useLocation();
   const status = query.status ?? '';
   const customerId = query.customerId ?? '';
-  const page = Number(query.page ?? 1) || 1;
+  const page = pageOf(query.page);
   const [customerField, setCustomerField] = useState(customerId);
   const [fieldError, setFieldError] = useState<string | null>(null);
   const go = (next: Record<string, string | number | undefined>) => route(path(`/orders${queryString({ status, customerId, page, ...next })}`));

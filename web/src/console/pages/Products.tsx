@@ -3,7 +3,7 @@ import { useState } from 'preact/hooks';
 import { money } from '../../shared/format.js';
 import { ProductFields, minorUnits, type ProductDraft } from '../components/ProductFields.js';
 import { Badge, Empty, Errors, Loading, PageHead, Pager } from '../components/ui.js';
-import { useAction, useLoad, useTitle } from '../hooks.js';
+import { pageOf, useAction, useLoad, useTitle } from '../hooks.js';
 import { api, path } from '../session.js';
 import type { Paged, Product } from '../types.js';
 
@@ -14,7 +14,7 @@ const EMPTY: ProductDraft = { name: '', description: '', brand: '', category: ''
 export const ProductsPage = () => {
   useTitle('Products');
   const { query, route } = useLocation();
-  const page = Number(query.page ?? 1) || 1;
+  const page = pageOf(query.page);
   const { data, error, loading, reload } = useLoad((signal) => api.get<Paged<Product>>('/products', { sort: 'newest', page, pageSize: PAGE_SIZE }, signal), [page]);
   const [creating, setCreating] = useState(false);
   return (
@@ -27,7 +27,12 @@ export const ProductsPage = () => {
       {creating && <NewProduct onCreated={(id) => (reload(), route(path(`/products/${id}`)))} />}
       <Errors lines={error} />
       {!data && loading && <Loading what="products" />}
-      {data && data.items.length === 0 && <Empty>The catalog is empty: create the first product.</Empty>}
+      {data && data.items.length === 0 && data.total === 0 && <Empty>The catalog is empty: create the first product.</Empty>}
+      {data && data.items.length === 0 && data.total > 0 && (
+        <Empty>
+          Page {page} is past the end of the catalog ({data.total} products). <a href={path('/products')}>Go to the first page</a>.
+        </Empty>
+      )}
       {data && data.items.length > 0 && (
         <div class="panel flush">
           <table class="data clickable">

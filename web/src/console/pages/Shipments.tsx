@@ -2,7 +2,7 @@ import { useLocation } from 'preact-iso';
 import { useState } from 'preact/hooks';
 import { ShipmentActions } from '../components/ShipmentActions.js';
 import { Badge, Empty, Errors, Loading, PageHead, Pager, ShortId } from '../components/ui.js';
-import { useLoad, useTitle } from '../hooks.js';
+import { pageOf, useLoad, useTitle } from '../hooks.js';
 import { api, path } from '../session.js';
 import type { Paged, Shipment } from '../types.js';
 
@@ -14,7 +14,7 @@ export const ShipmentsPage = () => {
   useTitle('Shipments');
   const { query, route } = useLocation();
   const status = query.status ?? 'Preparing';
-  const page = Number(query.page ?? 1) || 1;
+  const page = pageOf(query.page);
   const { data, error, loading, reload } = useLoad((signal) => api.get<Paged<Shipment>>('/shipments', { status, page, pageSize: PAGE_SIZE }, signal), [status, page], 10_000);
   const [said, setSaid] = useState<string | null>(null);
   const done = (text: string) => {

@@ -1,4 +1,5 @@
 import { useState } from 'preact/hooks';
+import { notAdmin } from '../../shared/api.js';
 import { Errors } from '../components/ui.js';
 import { errorLines, useTitle } from '../hooks.js';
 import { api } from '../session.js';
@@ -12,7 +13,8 @@ export const SignIn = () => {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string[] | null>(null);
+  // Signed out by the shop itself (a token that ended, a 403): say why, once.
+  const [error, setError] = useState<string[] | null>(api.signedOutBecause ? [api.signedOutBecause] : null);
 
   const submit = async (event: Event) => {
     event.preventDefault();
@@ -22,7 +24,7 @@ export const SignIn = () => {
       const session = await api.signIn(email.trim(), password);
       if (session.role !== 'admin') {
         api.signOut();
-        setError([`${session.email} is not an admin: the console is for the shop's admin account only.`]);
+        setError([notAdmin(session.email)]);
       }
     } catch (caught) {
       setError(errorLines(caught));

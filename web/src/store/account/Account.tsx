@@ -1,4 +1,5 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
+import { Attempt } from '../../shared/api.js';
 import type { Session } from '../../shared/api.js';
 import { dateTime } from '../../shared/format.js';
 import { api } from '../session.js';
@@ -55,9 +56,10 @@ const Addresses = ({ addresses, onAdded }: { addresses: SavedAddress[]; onAdded:
   const [adding, setAdding] = useState(false);
   const [notice, setNotice] = useState('');
   const action = useAction();
+  const addition = useRef(new Attempt());
   const add = (address: Address) =>
     action.run(async () => {
-      onAdded(await api.post<SavedAddress>('/account/me/addresses', address));
+      onAdded(await addition.current.run((idempotencyKey) => api.post<SavedAddress>('/account/me/addresses', address, { idempotencyKey })));
       setAdding(false);
       setNotice('The address was added.');
     });

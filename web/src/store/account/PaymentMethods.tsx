@@ -1,4 +1,5 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
+import { Attempt } from '../../shared/api.js';
 import { api } from '../session.js';
 import { AccountLayout } from './AccountLayout.js';
 import type { PaymentMethod } from './types.js';
@@ -95,10 +96,11 @@ const SaveMethod = ({ onSaved }: { onSaved: (method: PaymentMethod) => void }) =
   const [token, setToken] = useState('tok_visa');
   const [label, setLabel] = useState('');
   const action = useAction();
+  const saving = useRef(new Attempt());
   const submit = (event: Event) => {
     event.preventDefault();
     void action.run(async () => {
-      const method = await api.post<PaymentMethod>('/account/me/payment-methods', { token: token.trim(), ...(label.trim() ? { label: label.trim() } : {}) });
+      const method = await saving.current.run((idempotencyKey) => api.post<PaymentMethod>('/account/me/payment-methods', { token: token.trim(), ...(label.trim() ? { label: label.trim() } : {}) }, { idempotencyKey }));
       onSaved(method);
       setLabel('');
     });

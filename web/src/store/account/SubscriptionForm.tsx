@@ -1,4 +1,5 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
+import { Attempt } from '../../shared/api.js';
 import { money } from '../../shared/format.js';
 import { api } from '../session.js';
 import { AddressFields, EMPTY_ADDRESS, normalAddress } from './AddressForm.js';
@@ -27,13 +28,14 @@ export const SubscriptionForm = ({ catalog, onCreated }: { catalog: Catalog; onC
   const [address, setAddress] = useState<Address>(EMPTY_ADDRESS);
   const [methodId, setMethodId] = useState(defaultMethod?.paymentMethodId ?? '');
   const action = useAction();
+  const creating = useRef(new Attempt());
   const choice = addressChoice || saved[0]?.addressId || 'new';
   const submit = (event: Event) => {
     event.preventDefault();
     const savedAddress = saved.find((a) => a.addressId === choice);
     const shippingAddress = savedAddress ? { line1: savedAddress.line1, city: savedAddress.city, postalCode: savedAddress.postalCode, country: savedAddress.country } : normalAddress(address);
     void action.run(async () =>
-      onCreated(await api.post<Subscription>('/subscriptions', { items: [{ productId, quantity }], intervalDays, shippingAddress, paymentMethodId: methodId })),
+      onCreated(await creating.current.run((idempotencyKey) => api.post<Subscription>('/subscriptions', { items: [{ productId, quantity }], intervalDays, shippingAddress, paymentMethodId: methodId }, { idempotencyKey }))),
     );
   };
   return (

@@ -5,9 +5,12 @@ export type Filters = { q: string; category: string; brand: string; minPrice: st
 
 /** The home page's state, all of it in the URL's query (so back, forward and reload keep it). */
 export const filtersOf = (query: Record<string, string>): Filters => ({
-  q: query.q ?? '', category: query.category ?? '', brand: query.brand ?? '', minPrice: query.minPrice ?? '', maxPrice: query.maxPrice ?? '',
-  inStock: query.inStock === 'true' ? 'true' : '', sort: query.sort ?? '', page: query.page ?? '',
+  q: query.q ?? '', category: query.category ?? '', brand: query.brand ?? '', minPrice: cents(query.minPrice), maxPrice: cents(query.maxPrice),
+  inStock: query.inStock === 'true' ? 'true' : '', sort: query.sort ?? '', page: /^[1-9][0-9]{0,8}$/.test(query.page ?? '') ? query.page! : '',
 });
+
+/** A price bound in the address is whole cents; anything else (`?minPrice=abc`, hand-typed) is no bound, not "from $NaN". */
+const cents = (value: string | undefined): string => (value !== undefined && /^[0-9]{1,12}$/.test(value) ? value : '');
 
 /** The URL of the home page with these filters changed; any change but the page's goes back to page 1. */
 export const hrefWith = (filters: Filters, changes: Partial<Filters>): string => {

@@ -6,10 +6,20 @@ import { api } from '../session.js';
 import { useTitle } from '../components/useLoad.js';
 import { ErrorAlert, fieldError } from '../../shared/errors.js';
 
-/** Where to go once signed in: `?next=` when it is a path of this shop, else the home page. */
+/**
+ * Where to go once signed in: `?next=` when it is a path of this shop, else the home page.
+ * Judged as the browser will read it: `/\\evil.example` or `/\t/evil.example` start with one
+ * slash but lead to another origin (and the router's history call then throws after sign-in).
+ */
 const nextOf = (query: Record<string, string>): string => {
   const next = query.next ?? '';
-  return next.startsWith('/') && !next.startsWith('//') ? next : '/';
+  if (!next.startsWith('/')) return '/';
+  try {
+    const url = new URL(next, location.origin);
+    return url.origin === location.origin ? `${url.pathname}${url.search}${url.hash}` : '/';
+  } catch {
+    return '/';
+  }
 };
 
 type FieldProps = { name: string; label: string; type?: 'text' | 'email' | 'password' | 'tel'; autocomplete: string; value: string; set: (value: string) => void; error: unknown; hint?: string; required?: boolean };

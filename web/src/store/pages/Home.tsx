@@ -34,12 +34,15 @@ const ActiveFilters = ({ filters }: { filters: Filters }) => {
   );
 };
 
+const MAX_PAGE = 1000;
+
 /** Search and browse: results as cards, facets beside, sorting and paging; everything in the URL. */
 export const Home = () => {
   const { query, route } = useLocation();
   const filters = filtersOf(query);
   const key = JSON.stringify(filters);
-  const page = Math.max(1, Number(filters.page) || 1);
+  // The API pages up to 1000: a page past that asks for the last one it serves (and is told it is past the end).
+  const page = Math.min(MAX_PAGE, Math.max(1, Number(filters.page) || 1));
   const result = useLoad(
     (signal) => api.get<SearchResult>('/search', { q: filters.q, category: filters.category, brand: filters.brand, minPrice: filters.minPrice, maxPrice: filters.maxPrice, inStock: filters.inStock, sort: filters.sort, page, pageSize: PAGE_SIZE }, signal),
     [key],
@@ -68,7 +71,14 @@ export const Home = () => {
           {data?.ignoredWords && data.ignoredWords.length > 0 && <p class="muted">Ignored: {data.ignoredWords.join(', ')}</p>}
           <ErrorAlert error={result.error} title="The products could not be read." />
           {result.loading && !data && <Loading what="products" />}
-          {data && data.items.length === 0 && !result.loading && (
+          {data && data.items.length === 0 && data.total > 0 && !result.loading && (
+            <div class="empty panel">
+              <h2>No products on this page</h2>
+              <p class="muted">Page {page} is past the last one.</p>
+              <a class="button secondary" href={hrefWith(filters, { page: '' })}>Go to the first page</a>
+            </div>
+          )}
+          {data && data.items.length === 0 && data.total === 0 && !result.loading && (
             <div class="empty panel">
               <h2>No products match</h2>
               <p class="muted">Try other words, or fewer filters.</p>

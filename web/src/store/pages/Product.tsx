@@ -1,6 +1,6 @@
-import { useState } from 'preact/hooks';
+import { useRef, useState } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso';
-import { ApiError } from '../../shared/api.js';
+import { ApiError, Attempt } from '../../shared/api.js';
 import { money } from '../../shared/format.js';
 import { api, useSession } from '../session.js';
 import { cartChanged } from '../cart-count.js';
@@ -18,6 +18,7 @@ const BuyBox = ({ product, reload }: { product: Product; reload: () => void }) =
   const { route, path } = useLocation();
   const [quantity, setQuantity] = useState(1);
   const [busy, setBusy] = useState(false);
+  const adding = useRef(new Attempt());
   const [outcome, setOutcome] = useState<Outcome>(null);
   const inStock = product.inStock && product.available > 0;
   const max = Math.max(1, Math.min(product.available, 100));
@@ -28,7 +29,7 @@ const BuyBox = ({ product, reload }: { product: Product; reload: () => void }) =
     setBusy(true);
     setOutcome(null);
     try {
-      const cart = await api.post<Cart>('/cart/items', { productId: product.productId, quantity });
+      const cart = await adding.current.run((idempotencyKey) => api.post<Cart>('/cart/items', { productId: product.productId, quantity }, { idempotencyKey }));
       cartChanged(cart);
       setOutcome({ kind: 'success', text: `Added ${quantity} × ${product.name} to your cart.`, cart: true });
     } catch (error) {

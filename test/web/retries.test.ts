@@ -1,0 +1,90 @@
+import { expect } from 'chai';
+import type { Browser, Page, Route } from 'playwright-core';
+import { eventsOf, levelsOf, stockedProduct } from '../support/shop.js';
+import { launchBrowser, newPage, startWebApp, type WebApp } from '../support/browser.js';
+import { ADMIN } from '../support/test-app.js';
+
+/**
+ * A write whose answer is lost (the connection drops after the shop applied it) and that the
+ * user sends again from the same form: the page repeats it with the same Idempotency-Key, so the
+ * shop applies it once.
+ */
+describe('the pages: a write sent again after its answer was lost', function () {
+  this.timeout(60_000);
+  let app: WebApp;
+  let browser: Browser;
+  let admin: string;
+  before(async () => {
+    [browser, app] = await Promise.all([launchBrowser(), startWebApp()]);
+    admin = await app.adminToken();
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  /** The first matching write reaches the shop, then its answer is lost; later ones pass. Returns the keys sent. */
+  const loseFirstAnswer = async (page: Page, pattern: string): Promise<string[]> => {
+    const keys: string[] = [];
+    await page.route(pattern, async (route: Route) => {
+      if (route.request().method() !== 'POST') return route.continue();
+      keys.push(route.request().headers()['idempotency-key'] ?? '(none)');
+      if (keys.length > 1) return route.continue();
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    return keys;
+  };
+
+  it('the console receives stock once', async () => {
+    const product = await stockedProduct(app, admin, 3);
+    await app.settled();
+    const { context, page } = await newPage(browser);
+    try {
+      await page.goto(app.url('/console'));
+      await page.getByLabel('Email').fill(ADMIN.email);
+      await page.getByLabel('Password').fill(ADMIN.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('navigation', { name: 'Console' }).waitFor();
+      const keys = await loseFirstAnswer(page, '**/api/v1/inventory/*/receipts');
+      await page.goto(app.url('/console/inventory'));
+      await page.getByLabel(`Quantity of ${product.sku} received`).fill('7');
+      await page.getByRole('button', { name: `Receive ${product.sku}` }).click();
+      await page.getByRole('alert').getByText('could not be reached').waitFor();
+      await page.getByRole('button', { name: `Receive ${product.sku}` }).click();
+      await page.getByText(`${product.sku}: received 7`).waitFor();
+      expect(keys).to.have.length(2);
+      expect(keys[0]).to.match(/^[0-9a-f-]{36}$/);
+      expect(keys[1]).to.equal(keys[0]);
+      expect((await levelsOf(app, admin, product.sku)).onHand).to.equal(10);
+      expect(await eventsOf(app, 'StockReceived', (e) => (e.data as { sku?: string }).sku === product.sku)).to.have.length(2); // 3 at setup, 7 once
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('the storefront adds to the cart once', async () => {
+    const product = await stockedProduct(app, admin, 20);
+    const shopper = await app.customer();
+    await app.settled();
+    const { context, page } = await newPage(browser);
+    try {
+      await page.goto(app.url('/'));
+      await page.evaluate((value) => (globalThis as unknown as { localStorage: { setItem: (k: string, v: string) => void } }).localStorage.setItem('shop.session', value),
+        JSON.stringify({ token: shopper.token, customerId: shopper.customerId, role: 'customer', email: shopper.email }));
+      const keys = await loseFirstAnswer(page, '**/api/v1/cart/items');
+      await page.goto(app.url(`/products/${product.productId}`));
+      const add = page.getByRole('button', { name: /add to cart/i });
+      await add.click();
+      await page.getByRole('alert').waitFor();
+      await add.click();
+      await page.getByText(/Added 1 ×/).waitFor();
+      expect(keys).to.have.length(2);
+      expect(keys[1]).to.equal(keys[0]);
+      const cart = await app.http().get('/api/v1/cart').set('Authorization', `Bearer ${shopper.token}`);
+      expect(cart.body.items.map((i: { productId: string; quantity: number }) => [i.productId, i.quantity])).to.deep.equal([[product.productId, 1]]);
+    } finally {
+      await context.close();
+    }
+  });
+});

@@ -1,0 +1,83 @@
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, newPage, startWebApp, type WebApp } from '../support/browser.js';
+import { ADMIN, createProduct } from '../support/test-app.js';
+
+/** Hand-typed addresses and a failing API: readable pages, never NaN, raw markup or a wrong empty state. */
+describe('the pages: odd addresses and failing answers', function () {
+  this.timeout(60_000);
+  let app: WebApp;
+  let browser: Browser;
+  before(async () => {
+    [browser, app] = await Promise.all([launchBrowser(), startWebApp()]);
+    const admin = await app.adminToken();
+    for (const name of ['Alpha lamp', 'Beta lamp']) await createProduct(app, admin, { name, price: 2500 });
+    await app.settled();
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  const visit = async (path: string, check: (page: Page) => Promise<unknown>, setUp?: (page: Page) => Promise<unknown>) => {
+    const { context, page, errors } = await newPage(browser);
+    try {
+      await setUp?.(page);
+      await page.goto(app.url(path));
+      await page.getByRole('main').waitFor();
+      await page.waitForLoadState('networkidle');
+      await check(page);
+      const text = await page.getByRole('main').innerText();
+      expect(text, path).not.to.match(/NaN|\[object Object\]|undefined|<html/i);
+      expect(errors, path).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
+  };
+  const noAlert = async (page: Page) => expect(await page.getByRole('alert').count(), page.url()).to.equal(0);
+
+  it('ignores price bounds in the address that are not whole cents (no "from $NaN", no error)', async () => {
+    await visit('/?minPrice=abc&maxPrice=1e3', async (page) => {
+      await page.getByRole('list', { name: 'Products' }).getByText('Alpha lamp').waitFor();
+      await noAlert(page);
+    });
+  });
+
+  it('says a storefront page past the last one is past it, with a way back, even past the API\'s page limit', async () => {
+    for (const path of ['/?page=50', '/?page=99999']) {
+      await visit(path, async (page) => {
+        await page.getByRole('heading', { name: 'No products on this page' }).waitFor();
+        await noAlert(page);
+        expect(await page.getByRole('link', { name: 'Go to the first page' }).getAttribute('href')).to.equal('/');
+      });
+    }
+  });
+
+  it('in the console, tells a page past the end of the catalog from an empty catalog, and takes any ?page=', async () => {
+    const signIn = async (page: Page) => {
+      await page.goto(app.url('/console'));
+      await page.getByLabel('Email').fill(ADMIN.email);
+      await page.getByLabel('Password').fill(ADMIN.password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('navigation', { name: 'Console' }).waitFor();
+    };
+    await visit('/console/products?page=999', async (page) => {
+      await page.getByText('past the end of the catalog').waitFor();
+      expect(await page.getByText('The catalog is empty').count()).to.equal(0);
+    }, signIn);
+    for (const path of ['/console/products?page=-2', '/console/orders?page=0', '/console/inventory?page=2.5', '/console/shipments?page=99999']) {
+      await visit(path, noAlert, signIn);
+    }
+  });
+
+  it('shows a failing answer that is not problem+json (a proxy\'s HTML page) as its status in words, and a problem as its detail', async () => {
+    await visit('/', async (page) => {
+      const alert = page.getByRole('alert');
+      await alert.waitFor();
+      expect(await alert.innerText()).to.contain('The shop answered 502 Bad Gateway');
+    }, (page) => page.route('**/api/v1/search**', (route) => route.fulfill({ status: 502, contentType: 'text/html', body: '<html><body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>' })));
+    await visit('/', async (page) => {
+      await page.getByRole('alert').getByText('the read models are rebuilding').waitFor();
+    }, (page) => page.route('**/api/v1/search**', (route) => route.fulfill({ status: 503, contentType: 'application/problem+json', body: JSON.stringify({ type: 'urn:shop:problem:unavailable', title: 'Service Unavailable', status: 503, detail: 'the read models are rebuilding' }) })));
+  });
+});

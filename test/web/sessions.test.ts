@@ -1,0 +1,130 @@
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { launchBrowser, newPage, startWebApp, type WebApp } from '../support/browser.js';
+import { ADMIN } from '../support/test-app.js';
+
+/** Where the pages keep the bearer token, and what they do when the API stops taking it. */
+describe('the pages: sessions', function () {
+  this.timeout(60_000);
+  let app: WebApp;
+  let browser: Browser;
+  before(async () => {
+    [browser, app] = await Promise.all([launchBrowser(), startWebApp()]);
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  type Stores = { local: string | null; session: string | null };
+  /** The console's session key in both storages (run in the page: this project's lib has no DOM types). */
+  const stored = (page: Page): Promise<Stores> =>
+    page.evaluate(() => {
+      const g = globalThis as unknown as Record<'localStorage' | 'sessionStorage', { getItem: (key: string) => string | null }>;
+      return { local: g.localStorage.getItem('shop.console.session'), session: g.sessionStorage.getItem('shop.console.session') };
+    });
+  const put = (page: Page, where: 'localStorage' | 'sessionStorage', value: string) =>
+    page.evaluate(([w, v]) => (globalThis as unknown as Record<string, { setItem: (key: string, value: string) => void }>)[w!]!.setItem('shop.console.session', v!), [where, value]);
+
+  const signInToConsole = async (page: Page) => {
+    await page.goto(app.url('/console'));
+    await page.getByLabel('Email').fill(ADMIN.email);
+    await page.getByLabel('Password').fill(ADMIN.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('navigation', { name: 'Console' }).waitFor();
+  };
+
+  it("keeps the admin's token in the tab's sessionStorage, never localStorage, and signing out clears it", async () => {
+    const { context, page } = await newPage(browser);
+    try {
+      // A token an earlier build left in localStorage is removed, not used.
+      await page.goto(app.url('/console'));
+      await put(page, 'localStorage', JSON.stringify({ token: await app.adminToken(), customerId: 'x', role: 'admin', email: ADMIN.email }));
+      await signInToConsole(page);
+      const signedIn = await stored(page);
+      expect(signedIn.local).to.equal(null);
+      expect(JSON.parse(signedIn.session ?? 'null')).to.include({ role: 'admin', email: ADMIN.email });
+      await page.reload();
+      await page.getByRole('navigation', { name: 'Console' }).waitFor();
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('heading', { name: 'Sign in as the admin' }).waitFor();
+      expect(await stored(page)).to.deep.equal({ local: null, session: null });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("takes a console whose session is no admin's (whatever it claims) back to the sign-in form, saying so, with the token gone", async () => {
+    const shopper = await app.customer();
+    const { context, page } = await newPage(browser);
+    try {
+      await page.goto(app.url('/console'));
+      // What the page holds claims admin; the API knows better.
+      const forged = JSON.stringify({ token: shopper.token, customerId: shopper.customerId, role: 'admin', email: shopper.email });
+      for (const where of ['localStorage', 'sessionStorage'] as const) await put(page, where, forged);
+      await page.goto(app.url('/console/orders'));
+      await page.getByRole('heading', { name: 'Sign in as the admin' }).waitFor();
+      await page.getByText(`${shopper.email} is not an admin`).waitFor();
+      expect(await page.getByRole('navigation', { name: 'Console' }).count()).to.equal(0);
+      expect(await stored(page)).to.deep.equal({ local: null, session: null });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('takes a console whose token the API refuses (401 invalid_token) back to the sign-in form, saying why', async () => {
+    const { context, page } = await newPage(browser);
+    try {
+      await page.goto(app.url('/console'));
+      await put(page, 'sessionStorage', JSON.stringify({ token: 'expired.or.forged', customerId: 'x', role: 'admin', email: ADMIN.email }));
+      await page.goto(app.url('/console/products'));
+      await page.getByRole('heading', { name: 'Sign in as the admin' }).waitFor();
+      await page.getByText('Your session has ended: sign in again.').waitFor();
+      expect(await stored(page)).to.deep.equal({ local: null, session: null });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("after the storefront's sign-in, follows ?next= only within the shop (a browser reads /\\host as //host)", async () => {
+    const shopper = await app.customer();
+    for (const [next, landing] of [['/\\evil.example/x', '/'], ['/%09/evil.example', '/%09/evil.example'], ['/cart?from=signin', '/cart?from=signin'], ['https://evil.example/', '/']] as const) {
+      const { context, page, errors } = await newPage(browser);
+      try {
+        await page.goto(app.url(`/signin?next=${encodeURIComponent(next)}`));
+        await page.getByLabel('Email').fill(shopper.email);
+        await page.getByLabel('Password').fill('correct-horse');
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.waitForURL((url) => url.pathname !== '/signin');
+        const url = new URL(page.url());
+        expect(url.origin, next).to.equal(new URL(app.url('/')).origin);
+        expect(`${url.pathname}${url.search}`, next).to.equal(landing);
+        expect(errors, next).to.deep.equal([]);
+      } finally {
+        await context.close();
+      }
+    }
+  });
+
+  it('signs the storefront out in every open tab when the shopper signs out in one', async () => {
+    const shopper = await app.customer();
+    const { context, page } = await newPage(browser);
+    try {
+      await page.goto(app.url('/signin'));
+      await page.getByLabel('Email').fill(shopper.email);
+      await page.getByLabel('Password').fill('correct-horse');
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByText(shopper.email).waitFor();
+      const other = await context.newPage();
+      await other.goto(app.url('/account'));
+      await other.getByRole('banner').getByText(shopper.email).waitFor();
+      await page.getByRole('banner').getByText(shopper.email).click();
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      // The tab left open follows, without a reload: signed out, its account page asks to sign in.
+      await other.getByRole('banner').getByRole('link', { name: 'Sign in' }).waitFor();
+      expect(await other.getByRole('banner').getByText(shopper.email).count()).to.equal(0);
+    } finally {
+      await context.close();
+    }
+  });
+});
