@@ -13,6 +13,29 @@ import { defineRoutes } from './route-table.js';
 
 const UI_OPTIONS = { swaggerUrl: '/openapi.json', swaggerOptions: { validatorUrl: null }, customSiteTitle: 'Shop API reference' };
 
+/**
+ * The reference page's headers: as the storefront's (src/web/pages.ts), except for styles.
+ * swagger-ui-express writes its page with `<style>` blocks and Swagger UI sets style
+ * attributes as it renders, so styles may be inline; scripts may not (the page's only script
+ * is swagger-ui-init.js, served here). Not framed anywhere, not sniffed.
+ */
+const DOCS_POLICY = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'self'",
+  "frame-ancestors 'none'",
+  "form-action 'self'",
+].join('; ');
+
+const docsHeaders: RequestHandler = (_req, res, next) => {
+  res.set({ 'Content-Security-Policy': DOCS_POLICY, 'X-Content-Type-Options': 'nosniff', 'Referrer-Policy': 'no-referrer', 'X-Frame-Options': 'DENY' });
+  next();
+};
+
 export const contractRoutes = (document: (options: DocumentOptions) => OpenApiDocument) =>
   defineRoutes({
     prefix: '',
@@ -54,10 +77,14 @@ export const docsRoutes = defineRoutes({
     const [init, assets] = swaggerUi.serveFiles(undefined, UI_OPTIONS) as RequestHandler[];
     const page = swaggerUi.setup(undefined, UI_OPTIONS);
     const docsPage: RequestHandler = (req, res, next) => {
+      docsHeaders(req, res, () => undefined);
       if (!req.originalUrl.split('?')[0]!.endsWith('/')) return res.status(301).location('/docs/').type('html').send('<a href="/docs/">/docs/</a>');
       return page(req, res, next);
     };
-    const docsAsset: RequestHandler = (req, res, next) => init!(req, res, (error?: unknown) => (error ? next(error) : assets!(req, res, next)));
+    const docsAsset: RequestHandler = (req, res, next) => {
+      docsHeaders(req, res, () => undefined);
+      init!(req, res, (error?: unknown) => (error ? next(error) : assets!(req, res, next)));
+    };
     return { docsPage, docsAsset };
   },
 });
