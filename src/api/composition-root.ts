@@ -27,6 +27,7 @@ import { ProcessManagerRunner } from '../processes/runner.js';
 import { ALL_PROJECTIONS } from '../projections/index.js';
 import { ProjectionViews } from '../projections/views.js';
 import { registerProcesses } from './composition-processes.js';
+import type { KeyStore } from '../privacy/key-store.js';
 import { openKeyStore, openLimits, openMailer, openPersonalEventStore, openReadModels } from './composition-stores.js';
 import { once, T } from './composition-tokens.js';
 import { openDataDir } from './data-dir.js';
@@ -153,8 +154,11 @@ const registerServices = (scope: DependencyContainer, config: Config) => {
     T.commands,
     once((c) => {
       const logger = c.resolve<Logger>(T.logger);
+      const keys = c.resolve<KeyStore>(T.keyStore);
       return new CommandHandler(c.resolve(T.eventStore), {
         schema: c.resolve(T.schema),
+        // A key destroyed by any process (an erasure) makes the states folded before it read again.
+        keyDestructions: () => keys.destructions(),
         snapshots: new ReadModelSnapshots(c.resolve(T.readModels)),
         onSnapshotError: (error, streamName) => logger.warn({ err: error, streamName }, 'could not save a snapshot'),
       });

@@ -79,6 +79,8 @@ type Loaded = {
   recentIds: string[];
   recentPositions: number[];
   snapshotRevision: number;
+  /** The key store's count of destructions when the stream was read (see `keyDestructions`). */
+  destructions: number;
 };
 
 export type CommandHandlerOptions = {
@@ -94,6 +96,12 @@ export type CommandHandlerOptions = {
   onSnapshotError?: (error: unknown, streamName: string) => void;
   /** How long a repeated idempotency key is recognised at least (default 24 h, as the stored answers). */
   idempotencyKeyRetentionMs?: number;
+  /**
+   * The key store's count of destructions (KeyStore.destructions): a state folded when it stood
+   * lower may hold values opened with a key destroyed since, by any process (an erasure), and is
+   * read from the log again, where they now read as erased. Asked before every use of the cache.
+   */
+  keyDestructions?: () => Promise<number>;
 };
 
 export class CommandHandler {
@@ -213,8 +221,9 @@ export class CommandHandler {
     decider: Decider<State, never, Event>,
     streamName: string,
   ): Promise<Loaded> {
+    const destructions = this.options.keyDestructions ? await this.options.keyDestructions() : 0;
     const cached = this.cache.get(streamName);
-    const start = cached?.decider === decider ? cached : await this.fromSnapshot(decider, streamName);
+    const start = cached?.decider === decider && cached.destructions === destructions ? cached : await this.fromSnapshot(decider, streamName, destructions);
     const events = await this.store.readStream(streamName, { fromRevision: start ? start.revision + 1 : 0 });
     if (start && events.length === 0) {
       if (start !== cached) this.cache.set(streamName, start);
@@ -228,7 +237,7 @@ export class CommandHandler {
     const revision = events.length > 0 ? events[events.length - 1]!.revision : (start?.revision ?? -1);
     const recentIds = [...(start?.recentIds ?? []), ...events.map((e) => e.id)].slice(-this.rememberedIds);
     const recentPositions = [...(start?.recentPositions ?? []), ...events.map((e) => e.position)].slice(-this.rememberedIds);
-    const loaded = { decider, state, revision, recentIds, recentPositions, snapshotRevision: start?.snapshotRevision ?? -1 };
+    const loaded = { decider, state, revision, recentIds, recentPositions, snapshotRevision: start?.snapshotRevision ?? -1, destructions };
     this.snapshotIfDue(streamName, decider, loaded);
     this.cache.set(streamName, loaded);
     return loaded;
@@ -245,19 +254,19 @@ export class CommandHandler {
   ): void {
     const recentIds = [...previous.recentIds, ...appended.map((e) => e.id)].slice(-this.rememberedIds);
     const recentPositions = [...previous.recentPositions, ...appended.map(() => position)].slice(-this.rememberedIds);
-    const loaded = { decider, state, revision, recentIds, recentPositions, snapshotRevision: previous.snapshotRevision };
+    const loaded = { decider, state, revision, recentIds, recentPositions, snapshotRevision: previous.snapshotRevision, destructions: previous.destructions };
     this.snapshotIfDue(streamName, decider, loaded);
     this.cache.set(streamName, loaded);
   }
 
   /** The stream's snapshot as a starting point, when there is one of this decider's version. */
-  private async fromSnapshot(decider: Snapshotted, streamName: string): Promise<Loaded | undefined> {
+  private async fromSnapshot(decider: Snapshotted, streamName: string, destructions: number): Promise<Loaded | undefined> {
     const { snapshots } = this.options;
     if (!snapshots || decider.snapshotVersion === undefined) return undefined;
     // A snapshot is a shortcut: when it cannot be read, the stream is folded from its start.
     const snapshot = await snapshots.load(streamName).catch(() => undefined);
     if (!snapshot || snapshot.version !== decider.snapshotVersion) return undefined;
-    return { decider, state: snapshot.state, revision: snapshot.revision, recentIds: [], recentPositions: [], snapshotRevision: snapshot.revision };
+    return { decider, state: snapshot.state, revision: snapshot.revision, recentIds: [], recentPositions: [], snapshotRevision: snapshot.revision, destructions };
   }
 
   /** Saves a snapshot once `snapshotEvery` events were folded since the last one (in the background). */

@@ -89,8 +89,9 @@ export const eraseCustomer = async (deps: ErasureDeps, payload: ErasurePayload):
 };
 
 /**
- * The invoices' retention ended: the invoice key is destroyed, then `CustomerInvoicesExpired`
- * says so (the read models erase names and addresses on it). Put off by a day while an order
+ * The invoices' retention ended: the invoice key is destroyed, the stored answers about the
+ * customer's orders deleted (a request repeated since the erasure answered the address again),
+ * then `CustomerInvoicesExpired` says so (the read models erase names and addresses on it). Put off by a day while an order
  * of the customer is not finished (with the carrier, say): what is still to be recorded of it
  * (a carrier's report) may hold invoice data, which needs the key (a short retention only).
  */
@@ -105,6 +106,9 @@ export const expireInvoices = async (deps: ErasureDeps, payload: InvoiceExpiryPa
   }
   await deps.keys.destroy(keyIds.invoice(customerId), now);
   await forgetStates(deps, await streamsOf(deps, customerId, 'invoice'));
+  // Answers stored since the erasure (an admin's repeated request about an order) quote what the key opened.
+  const orderIds = (await deps.readModels.collection('orders').find({ customerId }, { projection: { _id: 1 } })).map((order) => order._id);
+  await deleteAnswersAboutThem(deps, customerId, orderIds);
   const context: CommandContext = { correlationId: `expire-invoices:${customerId}`, causationId: `expire-invoices:${customerId}`, actor: 'system:erasure', now };
   const handled = await deps.commands.handle(customerDecider, customerStream(customerId), { type: 'ExpireCustomerInvoices', now }, context);
   await readModelsFolded(deps, handled.position ?? (await deps.eventStore.headPosition()));
@@ -205,8 +209,8 @@ const CARRIER_REPORTS = ['ShipmentBookingRefused', 'ShipmentDeliveryFailed'];
  * the account, wallet, cart, subscriptions, reviews and the payment tokens on orders and
  * payments; the invoice key: orders and shipments). Their snapshots (read-models.db) and this
  * process's command handler's states of them hold those values in clear: the erasure deletes
- * the snapshots and makes the handler read the streams again (other processes drop theirs as
- * their caches turn over: README, Limits).
+ * the snapshots and makes the handler read the streams again (other processes' handlers do so
+ * once they see the key store's count of destructions grow: CommandHandlerOptions.keyDestructions).
  */
 const streamsOf = async (deps: ErasureDeps, customerId: string, purpose: 'profile' | 'invoice'): Promise<string[]> => {
   const orders = await deps.readModels.collection('orders').find({ customerId });

@@ -43,6 +43,12 @@ export interface KeyStore {
    * becomes, or stays, a tombstone). The key's bytes are gone from the store's files when it resolves.
    */
   destroy(id: string, at: string): Promise<void>;
+  /**
+   * How many destructions the store has recorded, by any process: a number that only grows,
+   * by at least one once a destroy() resolves. Whoever keeps values opened with keys (the
+   * command handler's folded states) compares it to know that what it holds may be stale.
+   */
+  destructions(): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -12,16 +12,31 @@ import { newDataKey } from './sealing.js';
  */
 
 type KeyDocument = { _id: string; key?: Binary; createdAt: string; destroyedAt?: string };
+type CountDocument = { _id: 'destructions'; count: number };
 
 const COLLECTION = 'data_keys';
+const DESTRUCTIONS = 'data_key_destructions';
 const DUPLICATE_KEY = 11000;
+/**
+ * How long a process uses the count of destructions it read last: reading it is a round trip,
+ * and every command asks. A key destroyed by another process may so leave values opened with
+ * it in this process's command states for up to this long (README, Limits).
+ */
+export const DESTRUCTIONS_FRESH_MS = 1000;
 
 export class MongoKeyStore implements KeyStore {
   private readonly collection: Collection<KeyDocument>;
+  private readonly counts: Collection<CountDocument>;
   private readonly client: MongoClient;
+  private known: { count: number; readAt: number } | undefined;
+  private reading: Promise<number> | undefined;
 
-  constructor(db: Db) {
+  constructor(
+    db: Db,
+    private readonly freshMs = DESTRUCTIONS_FRESH_MS,
+  ) {
     this.collection = db.collection<KeyDocument>(COLLECTION);
+    this.counts = db.collection<CountDocument>(DESTRUCTIONS);
     this.client = db.client;
   }
 
@@ -55,6 +70,21 @@ export class MongoKeyStore implements KeyStore {
       { $unset: { key: '' }, $min: { destroyedAt: at }, $setOnInsert: { createdAt: at } },
       { upsert: true, writeConcern: { w: 'majority', journal: true } },
     );
+    await this.counts.updateOne({ _id: 'destructions' }, { $inc: { count: 1 } }, { upsert: true, writeConcern: { w: 'majority', journal: true } });
+    this.known = undefined;
+  }
+
+  /** Read at most every `freshMs` (one read at a time), majority-committed. */
+  async destructions(): Promise<number> {
+    if (this.known && Date.now() - this.known.readAt < this.freshMs) return this.known.count;
+    this.reading ??= this.counts
+      .findOne({ _id: 'destructions' }, { readConcern: { level: 'majority' } })
+      .then((doc) => {
+        this.known = { count: doc?.count ?? 0, readAt: Date.now() };
+        return this.known.count;
+      })
+      .finally(() => (this.reading = undefined));
+    return this.reading;
   }
 
   /** The read-model store owns the client. */

@@ -55,6 +55,7 @@ export class PersonalDataEventStore implements EventStore {
         forgetKey(id);
         await store.destroy(id, at);
       },
+      destructions: () => store.destructions(),
       close: () => store.close(),
     };
   }

@@ -19,7 +19,11 @@ const SCHEMA = `CREATE TABLE IF NOT EXISTS data_keys (
   key BLOB,
   created_at TEXT NOT NULL,
   destroyed_at TEXT
-) WITHOUT ROWID`;
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS data_key_destructions (
+  id INTEGER PRIMARY KEY CHECK (id = 0),
+  count INTEGER NOT NULL
+)`;
 
 type Row = { id: string; key: Buffer | null; destroyed_at: string | null };
 
@@ -30,6 +34,11 @@ export class SqliteKeyStore implements KeyStore {
   private readonly selectOne: Database.Statement<[string], Row>;
   private readonly insert: Database.Statement<[string, Buffer, string]>;
   private readonly tombstone: Database.Statement<[{ id: string; at: string }]>;
+  private readonly countDestruction: Database.Statement<[]>;
+  private readonly destructionCount: Database.Statement<[], number | undefined>;
+  private readonly dataVersion: Database.Statement<[], number>;
+  /** The count last read, and the file's data_version then: another connection's commit changes it, ours does not. */
+  private known: { count: number; version: number } | undefined;
 
   constructor(path: string) {
     privateDatabaseFile(path);
@@ -49,6 +58,9 @@ export class SqliteKeyStore implements KeyStore {
       `INSERT INTO data_keys (id, key, created_at, destroyed_at) VALUES (@id, NULL, @at, @at)
        ON CONFLICT (id) DO UPDATE SET key = NULL, destroyed_at = coalesce(destroyed_at, excluded.destroyed_at)`,
     );
+    this.countDestruction = this.db.prepare('INSERT INTO data_key_destructions (id, count) VALUES (0, 1) ON CONFLICT (id) DO UPDATE SET count = count + 1');
+    this.destructionCount = this.db.prepare<[], number | undefined>('SELECT count FROM data_key_destructions WHERE id = 0').pluck();
+    this.dataVersion = this.db.prepare<[], number>('PRAGMA data_version').pluck();
   }
 
   async keys(ids: readonly string[], options: { create?: boolean } = {}): Promise<Map<string, KeyState>> {
@@ -63,8 +75,23 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async destroy(id: string, at: string): Promise<void> {
-    await this.writes.run(() => this.tombstone.run({ id, at }));
+    await this.writes.run(
+      this.db.transaction(() => {
+        this.tombstone.run({ id, at });
+        this.countDestruction.run();
+      }).immediate,
+    );
+    this.known = undefined;
     await this.checkpoint();
+  }
+
+  /** Read again only when the file changed since (PRAGMA data_version, a microsecond): every command asks. */
+  async destructions(): Promise<number> {
+    const version = this.dataVersion.get()!;
+    if (this.known?.version === version) return this.known.count;
+    const count = this.destructionCount.get() ?? 0;
+    this.known = { count, version };
+    return count;
   }
 
   /** Empties the WAL into the file (whose freed bytes secure_delete zeroed); waits for readers of other processes a while. */

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { expireInvoices } from '../../src/commands/erasure-steps.js';
 import { ERASED } from '../../src/domain/shared/erased.js';
 import { ADDRESS, addToCart, buy, eventsOf, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
 import { eventually } from '../support/temp-dir.js';
@@ -51,6 +52,33 @@ describe("HTTP erasure and the stored answers to an admin's requests about the c
     // The repeat is recognised by the command handler: the order stays cancelled once.
     expect((await appendsNothing(app, cancel)).status).to.be.oneOf([202, 409]);
     expect(await eventsOf(app, 'OrderCancelled', (e) => e.data.orderId === orderId)).to.have.length(1);
+  });
+
+  it("deletes, when the invoices expire, what an admin's repeat stored after the erasure (the invoice key still open then)", async () => {
+    app = await startTestApp({ invoiceRetentionDays: 30 });
+    const admin = await app.adminToken();
+    const shopper: Shopper = await app.customer('Ursula Repeated');
+    const { productId } = await stockedProduct(app, admin, 5);
+    const orderId = await buy(app, shopper, productId);
+    await orderReaches(app, shopper.token, orderId, ['Confirmed']);
+    const cancel = () => app.http().post(`/api/v1/orders/${orderId}/cancel`).set(bearer(admin)).set('Idempotency-Key', 'admin-cancel-again').send();
+    expect((await cancel()).status).to.equal(202);
+    await app.settled();
+    expect((await app.http().delete('/api/v1/account/me').set(bearer(shopper.token)).send({ password: 'correct-horse' })).status).to.equal(202);
+    await erasureDone(app, shopper.customerId);
+
+    // The repeat after the erasure: the handler recognises it and answers the order, its address
+    // still readable (the invoices are kept 30 days); the answer is stored again under the admin.
+    const repeat = await appendsNothing(app, cancel);
+    expect(repeat.status, JSON.stringify(repeat.body)).to.equal(202);
+    expect(repeat.body.shippingAddress).to.deep.equal(ADDRESS);
+    const answers = app.store.collection('idempotency_keys');
+    const quoting = { 'body.shippingAddress.line1': ADDRESS.line1, 'body.orderId': orderId };
+    expect(await answers.countDocuments(quoting), 'stored again').to.equal(1);
+
+    await expireInvoices(app.erasure, { customerId: shopper.customerId, dueAt: new Date().toISOString() });
+    expect(await answers.countDocuments(quoting)).to.equal(0);
+    expect(await answers.countDocuments({ 'body.orderId': orderId }), 'nor any other answer about the order').to.equal(0);
   });
 });
 

@@ -42,7 +42,7 @@ describe('Erasure steps', () => {
     const { shopper, payload } = await erased();
     const head = await app.head();
     const destroyed: string[] = [];
-    const behind = { ...app.erasure, readModelsReached: async () => false, keys: { keys: app.keys.keys.bind(app.keys), destroy: async (id: string) => void destroyed.push(id), close: async () => undefined } };
+    const behind = { ...app.erasure, readModelsReached: async () => false, keys: { keys: app.keys.keys.bind(app.keys), destroy: async (id: string) => void destroyed.push(id), destructions: async () => 0, close: async () => undefined } };
     let failure: unknown;
     await eraseCustomer(behind, payload).catch((error: unknown) => (failure = error));
     expect(String(failure)).to.match(/have not folded position/);

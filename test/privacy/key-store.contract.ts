@@ -49,6 +49,18 @@ export const keyStoreContract = (adapter: string, open: () => Promise<KeyStore>,
       }
     });
 
+    it('counts destructions for every store on the same place: the count grows with each, never with a new key', async () => {
+      const before = await second.destructions();
+      await first.keys(['profile-counted'], { create: true });
+      expect(await second.destructions(), 'a key made is no destruction').to.equal(before);
+      await first.destroy('profile-counted', '2026-12-02T10:00:00.000Z');
+      const after = await second.destructions();
+      expect(after).to.be.greaterThan(before);
+      expect(await first.destructions()).to.equal(after);
+      await second.destroy('profile-other', '2026-12-02T10:00:00.000Z');
+      expect(await first.destructions()).to.be.greaterThan(after);
+    });
+
     it('destroys idempotently, keeping the first time, and tombstones an id it never had', async () => {
       await first.keys(['profile-twice'], { create: true });
       await first.destroy('profile-twice', '2026-12-02T10:00:00.000Z');

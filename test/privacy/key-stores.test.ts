@@ -125,6 +125,48 @@ describe('MongoDB key store, creating keys (a faked driver)', () => {
   });
 });
 
+describe('MongoDB key store, counting destructions (a faked driver)', () => {
+  /** A database whose counter document holds `count`; `reads` and `writes` record the calls. */
+  const counting = (freshMs?: number) => {
+    const calls = { reads: [] as unknown[], writes: [] as unknown[], count: 0 };
+    const counts = {
+      findOne: async (filter: unknown, options: unknown) => {
+        calls.reads.push([filter, options]);
+        return calls.count === 0 ? null : { _id: 'destructions', count: calls.count };
+      },
+      updateOne: async (filter: unknown, update: unknown, options: unknown) => {
+        calls.writes.push([filter, update, options]);
+        calls.count += 1;
+        return {};
+      },
+    };
+    const keys = { updateOne: async (filter: unknown, update: unknown, options: unknown) => void calls.writes.push([filter, update, options]) };
+    const db = { collection: (name: string) => (name === 'data_key_destructions' ? counts : keys), client: {} } as unknown as Db;
+    return { calls, store: new MongoKeyStore(db, freshMs) };
+  };
+
+  it('counts each destruction, majority-written and journaled, after the tombstone', async () => {
+    const { calls, store } = counting();
+    expect(await store.destructions()).to.equal(0);
+    await store.destroy('profile-a', '2026-12-03T10:00:00.000Z');
+    expect(calls.writes[1]).to.deep.equal([{ _id: 'destructions' }, { $inc: { count: 1 } }, { upsert: true, writeConcern: { w: 'majority', journal: true } }]);
+    expect(await store.destructions(), 'its own destruction is seen at once').to.equal(1);
+    expect(calls.reads.at(-1)).to.deep.equal([{ _id: 'destructions' }, { readConcern: { level: 'majority' } }]);
+  });
+
+  it("reads the count at most once per freshness window, one read at a time: another process's destruction shows after it", async () => {
+    const { calls, store } = counting(60_000);
+    expect(await Promise.all([store.destructions(), store.destructions()])).to.deep.equal([0, 0]);
+    calls.count = 5; // another process destroyed keys
+    expect(await store.destructions(), 'within the window').to.equal(0);
+    expect(calls.reads).to.have.length(1);
+    const { calls: fresh, store: always } = counting(0);
+    await always.destructions();
+    fresh.count = 5;
+    expect(await always.destructions()).to.equal(5);
+  });
+});
+
 // The production adapter runs the same contract against a real server when MONGODB_URL is set.
 if (process.env.MONGODB_URL) {
   const url = process.env.MONGODB_URL;
@@ -134,7 +176,8 @@ if (process.env.MONGODB_URL) {
     'MongoDB',
     async () => {
       client ??= await MongoClient.connect(url);
-      return new MongoKeyStore(client.db(dbName));
+      // Counts read afresh each time: the contract asks right after another store destroyed.
+      return new MongoKeyStore(client.db(dbName), 0);
     },
     async () => {
       await client?.db(dbName).dropDatabase();
