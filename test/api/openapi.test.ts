@@ -94,6 +94,13 @@ describe('The API contract (OpenAPI 3.1)', () => {
     expect(write('/api/v1/cart/items').responses['200']!.headers).to.include.keys('ETag', 'X-Position', 'Idempotent-Replayed');
   });
 
+  it('lists no If-Match, 412 or ETag on notify-me: it refuses If-Match (400), its stream has no revision a client knows', async () => {
+    const notifyMe = document.paths['/api/v1/products/{id}/notify-me']!.post as unknown as { parameters: { name: string }[]; responses: Record<string, { headers?: object }> };
+    expect(notifyMe.parameters.map((p) => p.name)).to.include('Idempotency-Key').and.not.include('If-Match');
+    expect(notifyMe.responses).to.not.have.property('412');
+    expect(notifyMe.responses['202']!.headers).to.include.keys('X-Position').and.not.have.property('ETag');
+  });
+
   describe('/docs', () => {
     it('redirects /docs to /docs/, a page whose scripts and styles the app itself serves', async () => {
       const redirect = await app.http().get('/docs');
