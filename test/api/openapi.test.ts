@@ -115,6 +115,23 @@ describe('The API contract (OpenAPI 3.1)', () => {
       for (const asset of assets) expect((await app.http().get(`/docs/${asset.replace(/^\.\//, '')}`)).status, asset).to.equal(200);
     });
 
+    it("answers an asset with the validators the document lists, 304 while unchanged, the whole file to a Range", async () => {
+      const documented = document.paths['/docs/{asset}']!.get!.responses as Record<string, { headers?: Record<string, { schema: { pattern?: string; enum?: string[] } }> }>;
+      const { ETag, 'Cache-Control': cacheControl } = documented['200']!.headers!;
+      const first = await app.http().get('/docs/swagger-ui.css');
+      expect(first.status).to.equal(200);
+      expect(first.headers.etag).to.match(new RegExp(ETag!.schema.pattern!));
+      expect(cacheControl!.schema.enum).to.include(first.headers['cache-control']);
+      // Each answer below is checked against the document by app.http(): 304 must be one of the asset's answers.
+      const unchanged = await app.http().get('/docs/swagger-ui.css').set('If-None-Match', first.headers.etag!);
+      expect(unchanged.status).to.equal(304);
+      expect((await app.http().get('/docs/swagger-ui.css').set('If-Modified-Since', first.headers['last-modified']!)).status).to.equal(304);
+      const ranged = await app.http().get('/docs/swagger-ui.css').set('Range', 'bytes=0-9');
+      expect(ranged.status).to.equal(200);
+      expect(ranged.text).to.equal(first.text);
+      expect((await app.http().get('/docs/swagger-ui.css').set('Range', 'bytes=999999999-')).status).to.equal(200);
+    });
+
     it('points the page at /openapi.json, with the online validator off', async () => {
       const init = await app.http().get('/docs/swagger-ui-init.js');
       expect(init.text).to.include('"swaggerUrl": "/openapi.json"');

@@ -66,6 +66,7 @@ export const REQUEST_ID: HeaderUse = { name: 'X-Request-Id', schema: str({ maxLe
 /** The request headers an operation reads beyond Authorization. */
 export const requestHeaders = (group: RouteGroup, spec: RouteSpec): HeaderUse[] => {
   const headers = [REQUEST_ID];
+  if (spec.cache === 'file') headers.push(...FILE_CONDITIONS);
   if (group.edge !== 'api') return headers;
   if (spec.cache === 'public') headers.push({ name: 'If-None-Match', schema: str({ maxLength: 2000 }), description: 'ETags of answers kept (a list, weak or strong, or `*`): 304 and no body when one is the current answer\'s (callers not signed in).' });
   if (spec.headers?.includes('X-Carrier-Signature')) headers.push(...CARRIER_SIGNATURE);
@@ -82,6 +83,7 @@ export const successHeaders = (group: RouteGroup, spec: RouteSpec): HeaderUse[] 
   const own = spec.headers ?? [];
   // A command's answer carries its aggregate's revision; a public read's, to a caller not signed in, a validator of the answer.
   if (spec.cache === 'public') headers.push(cacheEtag(own.includes('ETag')));
+  else if (spec.cache === 'file') headers.push(...FILE_VALIDATORS);
   else if (own.includes('ETag') || takesIfMatch(group, spec)) headers.push({ name: 'ETag', schema: str({ pattern: '^"\\d+"$' }), description: 'The revision of the resource, for If-Match.' });
   if (own.includes('Location')) headers.push({ name: 'Location', schema: str(), description: 'Where the resource is.' });
   if (group.edge !== 'api') return headers;
@@ -91,6 +93,18 @@ export const successHeaders = (group: RouteGroup, spec: RouteSpec): HeaderUse[] 
   if (spec.method === 'post') headers.push({ name: 'Idempotent-Replayed', schema: { type: 'string', enum: ['true'] }, description: 'Present on the stored answer to a repeated Idempotency-Key.' });
   return headers;
 };
+
+/** What a file's answer (and its 304) carries: validators of the file on disk (serve-static's), asked about each time. */
+export const FILE_VALIDATORS: HeaderUse[] = [
+  { name: 'ETag', schema: str({ pattern: '^W/"[0-9a-f]+-[0-9a-f]+"$' }), description: 'A validator of the file (its size and time), for If-None-Match.' },
+  { name: 'Last-Modified', schema: str(), description: 'When the file changed, for If-Modified-Since.' },
+  { name: 'Cache-Control', schema: { type: 'string', enum: ['public, max-age=0'] }, description: 'May be kept, but is asked about again each time (304 while unchanged).' },
+];
+
+const FILE_CONDITIONS: HeaderUse[] = [
+  { name: 'If-None-Match', schema: str({ maxLength: 2000 }), description: 'The ETag of the file kept: 304 and no body while it is the current one.' },
+  { name: 'If-Modified-Since', schema: str(), description: 'When the file kept was last modified: 304 and no body unless it changed since.' },
+];
 
 /** What a cacheable read's answer (and its 304) says of its ETag. */
 export const cacheEtag = (revisioned: boolean): HeaderUse => ({
