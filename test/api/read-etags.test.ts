@@ -94,6 +94,7 @@ describe('ETags of the reads whose writes take If-Match', () => {
       const emptied = await read('/cart');
       expect(emptied.body.items).to.deep.equal([]);
       expect(etagOf(emptied)).to.not.equal(current);
+      expect(placed.headers.etag, "the answer carries the cart's new revision").to.equal(emptied.headers.etag);
     });
 
     it('waits for the caller\'s own write before answering, so its ETag is never older than that write', async () => {

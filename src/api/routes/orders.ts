@@ -33,7 +33,7 @@ const checkoutHandlers = (deps: AppDeps) => {
     const { token, paymentMethodId } = body.paymentMethod;
     const payment = paymentMethodId !== undefined ? { paymentMethodId: paymentMethodId.toLowerCase() } : { token: token! };
     const placed = await checkout(deps.commands, principalOf(req).customerId, { shippingAddress: address(body), payment }, context);
-    answerWrite(res, deps.sessions, 202, { orderId: placed.orderId, status: 'Pending' }, { ...placed, location: `/api/v1/orders/${placed.orderId}` });
+    answerWrite(res, deps.sessions, 202, { orderId: placed.orderId, status: 'Pending' }, { revision: placed.cartRevision, position: placed.position, location: `/api/v1/orders/${placed.orderId}` });
   };
   return { placeOrder };
 };
@@ -112,7 +112,7 @@ export const checkoutRoutes = defineRoutes({
   routes: {
     placeOrder: {
       method: 'post', path: '/', role: 'customer', summary: 'Check out: the cart becomes a Pending order at once; the saga does the rest',
-      description: 'Watch the order at its `Location` until it is `Confirmed` (or `Failed`). Pay with a provider token (`{ token }`) or a saved payment method (`{ paymentMethodId }`): a method removed, or not one of yours, is 422 and places nothing. Tokens of the simulated provider: `tok_visa` and `tok_mastercard` succeed, `tok_declined` and `tok_insufficient_funds` are declined, `tok_timeout` never answers.',
+      description: 'Watch the order at its `Location` until it is `Confirmed` (or `Failed`). Pay with a provider token (`{ token }`) or a saved payment method (`{ paymentMethodId }`): a method removed, or not one of yours, is 422 and places nothing. Tokens of the simulated provider: `tok_visa` and `tok_mastercard` succeed, `tok_declined` and `tok_insufficient_funds` are declined, `tok_timeout` never answers. If-Match and the answer\'s ETag are the cart\'s revision (checking out empties it), as GET /cart answers it.',
       body: CheckoutBody,
       success: { status: 202, description: 'The order is placed.', schema: placedOrderSchema },
       problems: [409, 422], headers: ['Location'],
