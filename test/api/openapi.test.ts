@@ -73,7 +73,7 @@ describe('The API contract (OpenAPI 3.1)', () => {
   });
 
   it('says what the server checks beyond types: text rules, country codes, the shop currency, as-of forms, cross-field rules', () => {
-    const { AddressBody, MoneyBody, CreateProductBody, ListProductsQuery, AuditOrderQuery, RecommendationsQuery } = document.components.schemas;
+    const { AddressBody, MoneyBody, CreateProductBody, ListProductsQuery, AuditOrderQuery, RecommendationsQuery, ListOrdersQuery, ListSubscriptionsQuery } = document.components.schemas;
     expect((document as unknown as Record<string, unknown>)['x-text-rules']).to.have.keys('noControlCharacters', 'noControlCharactersButLines', 'noBidiControls', 'wellFormedUnicode', 'notBlank');
     expect(CreateProductBody.properties.name['x-text-rules']).to.include({ noControlCharacters: true, notBlank: true });
     expect(CreateProductBody.properties.description['x-text-rules']).to.include({ noControlCharactersButLines: true });
@@ -82,6 +82,8 @@ describe('The API contract (OpenAPI 3.1)', () => {
     expect(AuditOrderQuery.properties.asOf.anyOf).to.deep.equal([{ pattern: '^\\d{1,15}$' }, { format: 'date-time' }, { format: 'date' }]);
     expect(ListProductsQuery.properties.minPrice['x-at-most']).to.equal('maxPrice');
     expect(RecommendationsQuery.properties.productId['x-required-unless-signed-in']).to.equal(true);
+    expect(ListOrdersQuery.properties.customerId['x-admin-only']).to.equal(true);
+    expect(ListSubscriptionsQuery.properties.customerId['x-admin-only']).to.equal(true);
   });
 
   it('lists If-Match, ETag and X-Position only on writes that run a command', () => {

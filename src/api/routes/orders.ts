@@ -10,7 +10,7 @@ import { paymentSchema } from '../../projections/payments/schemas.js';
 import { uuid } from '../../projections/json-schema.js';
 import { defineRoutes } from '../openapi/route-table.js';
 import { AmendOrderBody, CheckoutBody, ListOrdersQuery } from '../dto/orders.js';
-import { answerWrite, commandContext, setEtag, uuidParam } from '../http.js';
+import { answerWrite, commandContext, listedCustomer, setEtag, uuidParam } from '../http.js';
 import { parseDto, parseQuery } from '../validation.js';
 import { OrderFeed, orderEventsHandler } from '../order-events.js';
 import { findCaughtUp } from '../fresh-reads.js';
@@ -45,7 +45,7 @@ const orderHandlers = (deps: AppDeps) => {
   const browseOrders: RequestHandler = async (req, res) => {
     const query = await parseQuery(ListOrdersQuery, req.query);
     const viewer = viewerOf(req);
-    res.json(await listOrders(orders, { ...query, customerId: viewer.admin ? query.customerId : viewer.customerId }));
+    res.json(await listOrders(orders, { ...query, customerId: listedCustomer(viewer, query.customerId) }));
   };
 
   // One order with payment, shipment and status history (owner or admin; anyone else: 404).
