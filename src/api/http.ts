@@ -74,3 +74,16 @@ export const uuidParam = (req: Request, name: string, what: string): string => {
   if (typeof value !== 'string' || !isUuid(value)) throw new NotFoundError(`${what} not found`);
   return value.toLowerCase();
 };
+
+/**
+ * Whose orders or subscriptions a list shows: an admin's `customerId` filter (none: everyone's),
+ * a customer's own. A customer's filter naming someone else is refused (400) rather than
+ * answered with their own list under a filter that says it is another customer's.
+ */
+export const listedCustomer = (viewer: { customerId: string; admin: boolean }, requested: string | undefined): string | undefined => {
+  if (viewer.admin) return requested;
+  if (requested !== undefined && requested.toLowerCase() !== viewer.customerId.toLowerCase()) {
+    throw new ValidationError('only an admin lists another customer\'s', [{ field: 'customerId', message: 'should be left out (or your own id): only admins filter by customer' }]);
+  }
+  return viewer.customerId;
+};

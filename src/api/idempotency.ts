@@ -7,6 +7,7 @@ import { ValidationError } from '../domain/shared/errors.js';
 import { DuplicateKeyError, type Document, type ReadModelCollection, type ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { problem, sendProblem } from './problems.js';
 import { answerAfter } from './deferred-answer.js';
+import { NO_STORE } from './caching.js';
 
 /**
  * `Idempotency-Key` on POST routes, as the common contract has it (the IETF draft
@@ -207,6 +208,8 @@ const replay = (res: Response, stored: StoredAnswer, fingerprint: string) => {
     );
   }
   res.status(stored.status).set(stored.headers).set('Idempotent-Replayed', 'true');
+  // A problem is never stored by caches, replayed or not (as sendProblem answers it the first time).
+  if (stored.status >= 400) res.set('Cache-Control', NO_STORE);
   res.send(JSON.stringify(stored.body));
 };
 

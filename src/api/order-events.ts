@@ -83,7 +83,8 @@ export const orderEventsHandler =
     if (!doc || (!viewer.admin && doc.customerId !== viewer.customerId)) throw new NotFoundError('order not found');
     const release = streams.add(res);
 
-    res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+    // Cache-Control stays the gateway's (`private, no-store`: the caller is signed in), as the document says of every personal read.
+    res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
     res.flushHeaders();
     res.write('retry: 2000\n\n');
 

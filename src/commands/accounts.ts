@@ -46,7 +46,7 @@ export const registerCustomer = async (deps: AccountDeps, input: Registration, c
   const handled = await deps.commands
     .handle(customerDecider, customerStream(customerId), registration(customerId, passwordHash), context)
     .catch(taken);
-  return { customerId, position: handled.position };
+  return { customerId, revision: handled.revision, position: handled.position };
 };
 
 /** Claims the address, or adopts the claim already there; returns the customer id the address belongs to. */

@@ -20,7 +20,8 @@ import type { CommandContext, CommandHandler } from './command-handler.js';
 export type ShippingDeps = { commands: CommandHandler; carrier: Carrier; clock: () => Date; timeoutMs: number };
 
 export type BookingOutcome =
-  | { outcome: 'shipped'; trackingNumber: string; position?: number | undefined }
+  /** `revision`: the order's, once shipped (for the answer's ETag), when known. */
+  | { outcome: 'shipped'; trackingNumber: string; revision?: number; position?: number | undefined }
   | { outcome: 'refused'; reason: string }
   | { outcome: 'pending' }
   | { outcome: 'settled' };
@@ -46,14 +47,15 @@ export const dispatchWithCarrier = async (deps: ShippingDeps, shipmentId: string
   const result = { shipmentId, orderId: shipment.orderId };
   // Shipped already (a second click, a repeat): answered as it is.
   if (order.status === 'Shipped' || order.status === 'Delivered') {
-    return { ...result, outcome: { outcome: 'shipped', trackingNumber: order.trackingNumber ?? '' } as BookingOutcome, position: undefined };
+    return { ...result, outcome: { outcome: 'shipped', trackingNumber: order.trackingNumber ?? '', revision } as BookingOutcome, orderRevision: revision, position: undefined };
   }
   if (order.status !== 'Confirmed') throw new IllegalStateError(`a ${order.status.toLowerCase()} order cannot be shipped`);
   const { ifMatch: _ifMatch, ...unconditional } = context;
   const requested = await deps.commands.handle(shipmentDecider, shipmentStream(shipmentId), { type: 'RequestBooking', amendments: order.amendments ?? 0, now: context.now }, unconditional);
   const origin = { correlationId: context.correlationId, causationId: context.causationId, actor: context.actor };
   const outcome = await book(deps, requested.state as Prepared, order, origin, AbortSignal.timeout(deps.timeoutMs));
-  return { ...result, outcome, position: requested.position };
+  // The order's revision as it was: the answer's ETag while the booking is pending (the order did not change).
+  return { ...result, outcome, orderRevision: revision, position: requested.position };
 };
 
 /** The `book-shipment` job: books a booking still asked for; throws when the carrier does not answer in time (retried). */
@@ -142,7 +144,7 @@ const bookOnce = async (deps: ShippingDeps, shipment: Prepared, order: Placed, o
   if (shipped.state.status === 'None') return { outcome: 'shipped', trackingNumber };
   // Shipped meanwhile otherwise (another booking, of the address as amended; by hand): this booking is not needed.
   if (shipped.state.carrierReference !== reference) await callOff();
-  return { outcome: 'shipped', trackingNumber: shipped.state.trackingNumber ?? trackingNumber, position: shipped.position };
+  return { outcome: 'shipped', trackingNumber: shipped.state.trackingNumber ?? trackingNumber, revision: shipped.revision, position: shipped.position };
 };
 
 /**

@@ -79,7 +79,8 @@ const placeOrder = async (commands: CommandHandler, customerId: string, input: C
     { type: 'CheckOutCart', customerId, orderId, ensure: true, lines, now: context.now },
     orderContext,
   );
-  return { orderId, position: handled.position ?? position };
+  // The cart's revision: what If-Match named, and what the next write to the cart names.
+  return { orderId, cartRevision: handled.revision, position: handled.position ?? position };
 };
 
 /** The order records the token it is paid with and, for a saved method, which one (the audit trail shows it). */

@@ -89,6 +89,17 @@ describe('HTTP Idempotency-Key: one key, one request', () => {
     expect((await app.http().get(`/api/v1/products/${second.body.productId}`)).body).to.include({ sku: 'KEY-TWO', name: 'Two' });
   });
 
+  it('replays a kept problem (409, the SKU taken) as it was first answered: problem+json that no cache stores', async () => {
+    const taken = () => post('/api/v1/products', { sku, name: 'Again', description: '', brand: 'b', category: 'c', price: { amount: 100, currency: 'USD' } }, 'taken-key');
+    const first = await taken();
+    expectProblem(first, 409);
+    expect(first.headers['cache-control']).to.equal('no-store');
+    const replayed = await taken();
+    expectProblem(replayed, 409);
+    expect(replayed.headers['idempotent-replayed']).to.equal('true');
+    expect(replayed.headers['cache-control'], 'as the document says of every problem').to.equal('no-store');
+  });
+
   it('keeps no answer for a precondition that failed (412): the retry with the right revision runs', async () => {
     const stale = await appendsNothing(app, () => receipt(2, 'if-match-key', '"7"'));
     expectProblem(stale, 412);

@@ -73,7 +73,7 @@ describe('The API contract (OpenAPI 3.1)', () => {
   });
 
   it('says what the server checks beyond types: text rules, country codes, the shop currency, as-of forms, cross-field rules', () => {
-    const { AddressBody, MoneyBody, CreateProductBody, ListProductsQuery, AuditOrderQuery, RecommendationsQuery } = document.components.schemas;
+    const { AddressBody, MoneyBody, CreateProductBody, ListProductsQuery, AuditOrderQuery, RecommendationsQuery, ListOrdersQuery, ListSubscriptionsQuery } = document.components.schemas;
     expect((document as unknown as Record<string, unknown>)['x-text-rules']).to.have.keys('noControlCharacters', 'noControlCharactersButLines', 'noBidiControls', 'wellFormedUnicode', 'notBlank');
     expect(CreateProductBody.properties.name['x-text-rules']).to.include({ noControlCharacters: true, notBlank: true });
     expect(CreateProductBody.properties.description['x-text-rules']).to.include({ noControlCharactersButLines: true });
@@ -82,6 +82,8 @@ describe('The API contract (OpenAPI 3.1)', () => {
     expect(AuditOrderQuery.properties.asOf.anyOf).to.deep.equal([{ pattern: '^\\d{1,15}$' }, { format: 'date-time' }, { format: 'date' }]);
     expect(ListProductsQuery.properties.minPrice['x-at-most']).to.equal('maxPrice');
     expect(RecommendationsQuery.properties.productId['x-required-unless-signed-in']).to.equal(true);
+    expect(ListOrdersQuery.properties.customerId['x-admin-only']).to.equal(true);
+    expect(ListSubscriptionsQuery.properties.customerId['x-admin-only']).to.equal(true);
   });
 
   it('lists If-Match, ETag and X-Position only on writes that run a command', () => {
@@ -92,6 +94,13 @@ describe('The API contract (OpenAPI 3.1)', () => {
     }
     expect(write('/api/v1/cart/items').parameters.map((p) => p.name)).to.include('If-Match');
     expect(write('/api/v1/cart/items').responses['200']!.headers).to.include.keys('ETag', 'X-Position', 'Idempotent-Replayed');
+  });
+
+  it('lists no If-Match, 412 or ETag on notify-me: it refuses If-Match (400), its stream has no revision a client knows', async () => {
+    const notifyMe = document.paths['/api/v1/products/{id}/notify-me']!.post as unknown as { parameters: { name: string }[]; responses: Record<string, { headers?: object }> };
+    expect(notifyMe.parameters.map((p) => p.name)).to.include('Idempotency-Key').and.not.include('If-Match');
+    expect(notifyMe.responses).to.not.have.property('412');
+    expect(notifyMe.responses['202']!.headers).to.include.keys('X-Position').and.not.have.property('ETag');
   });
 
   describe('/docs', () => {
@@ -106,6 +115,23 @@ describe('The API contract (OpenAPI 3.1)', () => {
       expect(assets.filter((url) => /^(https?:)?\/\//.test(url)), 'nothing from elsewhere').to.deep.equal([]);
       expect(assets).to.include.members(['./swagger-ui.css', './swagger-ui-bundle.js', './swagger-ui-init.js']);
       for (const asset of assets) expect((await app.http().get(`/docs/${asset.replace(/^\.\//, '')}`)).status, asset).to.equal(200);
+    });
+
+    it("answers an asset with the validators the document lists, 304 while unchanged, the whole file to a Range", async () => {
+      const documented = document.paths['/docs/{asset}']!.get!.responses as Record<string, { headers?: Record<string, { schema: { pattern?: string; enum?: string[] } }> }>;
+      const { ETag, 'Cache-Control': cacheControl } = documented['200']!.headers!;
+      const first = await app.http().get('/docs/swagger-ui.css');
+      expect(first.status).to.equal(200);
+      expect(first.headers.etag).to.match(new RegExp(ETag!.schema.pattern!));
+      expect(cacheControl!.schema.enum).to.include(first.headers['cache-control']);
+      // Each answer below is checked against the document by app.http(): 304 must be one of the asset's answers.
+      const unchanged = await app.http().get('/docs/swagger-ui.css').set('If-None-Match', first.headers.etag!);
+      expect(unchanged.status).to.equal(304);
+      expect((await app.http().get('/docs/swagger-ui.css').set('If-Modified-Since', first.headers['last-modified']!)).status).to.equal(304);
+      const ranged = await app.http().get('/docs/swagger-ui.css').set('Range', 'bytes=0-9');
+      expect(ranged.status).to.equal(200);
+      expect(ranged.text).to.equal(first.text);
+      expect((await app.http().get('/docs/swagger-ui.css').set('Range', 'bytes=999999999-')).status).to.equal(200);
     });
 
     it('points the page at /openapi.json, with the online validator off', async () => {

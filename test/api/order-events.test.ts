@@ -67,7 +67,8 @@ describe('GET /api/v1/orders/:id/events (Server-Sent Events)', () => {
     const read = await readEvents(url(orderId), { ...auth(shopper.token), 'Last-Event-ID': '2' }, (events) => events.length >= 1, 2_000);
     expect(read.response.status).to.equal(200);
     expect(read.response.headers.get('content-type')).to.match(/^text\/event-stream/);
-    expect(read.response.headers.get('cache-control')).to.equal('no-store');
+    // The document: `private, no-store` to a signed-in caller (it answered `no-store`).
+    expect(read.response.headers.get('cache-control')).to.equal('private, no-store');
     expect(read.events.map((e) => [e.id, e.event, JSON.parse(e.data).status])).to.deep.equal([['3', 'status', 'Confirmed']]);
     // Resumed at the end: nothing is sent until something happens.
     const atEnd = await readEvents(url(orderId), { ...auth(shopper.token), 'Last-Event-ID': '3' }, () => false, 600);

@@ -94,6 +94,7 @@ describe('ETags of the reads whose writes take If-Match', () => {
       const emptied = await read('/cart');
       expect(emptied.body.items).to.deep.equal([]);
       expect(etagOf(emptied)).to.not.equal(current);
+      expect(placed.headers.etag, "the answer carries the cart's new revision").to.equal(emptied.headers.etag);
     });
 
     it('waits for the caller\'s own write before answering, so its ETag is never older than that write', async () => {
@@ -132,6 +133,16 @@ describe('ETags of the reads whose writes take If-Match', () => {
       const promoted = await role(now);
       expect(promoted.status, JSON.stringify(promoted.body)).to.equal(200);
       expect(etagOf(await read('/account/me'))).to.equal(promoted.headers.etag);
+    });
+
+    it("is answered by the registration itself, as a product's creation answers its revision", async () => {
+      const email = 'etag@example.com';
+      const created = await app.http().post('/api/v1/account/register').send({ email, password: 'correct-horse', name: 'Eve' });
+      expect(created.status, JSON.stringify(created.body)).to.equal(201);
+      expect(created.headers.etag, 'registration answers an ETag').to.equal('"0"');
+      const login = await app.http().post('/api/v1/account/login').send({ email, password: 'correct-horse' });
+      const me = await app.http().get('/api/v1/account/me').set('Authorization', `Bearer ${login.body.token}`);
+      expect(etagOf(me)).to.equal(created.headers.etag);
     });
   });
 

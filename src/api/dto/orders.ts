@@ -94,6 +94,7 @@ export class ListOrdersQuery extends PageQuery {
   @Text({ max: 20, optional: true, blank: 'absent' })
   status?: (typeof ORDER_STATUSES)[number];
 
+  @JSONSchema({ description: 'Admins: the orders of this customer. A customer sees their own: another id is 400.', 'x-admin-only': true })
   @IsUUID()
   @Text({ max: 100, optional: true, blank: 'absent' })
   customerId?: string;

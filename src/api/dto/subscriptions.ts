@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsInt, IsObject, IsUUID, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
 import { MAX_INTERVAL_DAYS, MAX_SUBSCRIPTION_ITEMS } from '../../domain/subscriptions/subscription.js';
 import { Text } from '../input/text-rules.js';
 import { AddressBody } from './accounts.js';
@@ -73,6 +74,7 @@ export class ListSubscriptionsQuery extends PageQuery {
   @Text({ max: 20, optional: true, blank: 'absent' })
   status?: (typeof SUBSCRIPTION_STATUSES)[number];
 
+  @JSONSchema({ description: 'Admins: the subscriptions of this customer. A customer sees their own: another id is 400.', 'x-admin-only': true })
   @IsUUID()
   @Text({ max: 100, optional: true, blank: 'absent' })
   customerId?: string;

@@ -68,13 +68,16 @@ export const docsRoutes = defineRoutes({
     docsAsset: {
       method: 'get', path: '/:asset', role: 'anonymous', summary: "The page's scripts and styles, from swagger-ui-dist",
       params: { asset: str() },
+      description: 'Served whole (a Range is not honoured), with validators of the file: a kept copy is asked about again (304 while unchanged).',
       success: { status: 200, description: 'The file (script, style sheet or icon).', schema: str(), contentType: '*/*' },
-      problems: [404], headers: ['ETag'], example: {},
+      problems: [404], cache: 'file', example: {},
     },
   },
   handlers: () => {
     // serveFiles, not serve: serve keeps its settings in a module-level variable shared by every app.
-    const [init, assets] = swaggerUi.serveFiles(undefined, UI_OPTIONS) as RequestHandler[];
+    const [init] = swaggerUi.serveFiles(undefined, UI_OPTIONS) as RequestHandler[];
+    // The files whole: serve-static would answer a Range with 206 or 416, which the document does not describe (and Swagger UI never asks).
+    const [, assets] = swaggerUi.serveWithOptions({ acceptRanges: false }) as RequestHandler[];
     const page = swaggerUi.setup(undefined, UI_OPTIONS);
     const docsPage: RequestHandler = (req, res, next) => {
       docsHeaders(req, res, () => undefined);

@@ -1,7 +1,7 @@
 import type { JsonSchema } from '../../projections/json-schema.js';
 import { TEXT_RULES } from '../input/text-rules.js';
 import { dtoSchemas, SCHEMA_PREFIX, SHOP_CURRENCY } from './dto-schemas.js';
-import { cacheControl, cacheEtag, PROBLEM_MEANINGS, problemSchema, problemStatuses, REQUEST_ID, requestHeaders, successHeaders, type HeaderUse } from './gateway.js';
+import { cacheControl, cacheEtag, FILE_VALIDATORS, PROBLEM_MEANINGS, problemSchema, problemStatuses, REQUEST_ID, requestHeaders, successHeaders, type HeaderUse } from './gateway.js';
 import { fullPath, openApiPath, type DtoClass, type Role, type RouteGroup, type RouteSpec } from './route-table.js';
 
 /** The OpenAPI 3.1 document of a route table: built once at start, served at /openapi.json. */
@@ -102,6 +102,7 @@ const responses = (group: RouteGroup, spec: RouteSpec): Record<string, JsonSchem
     answers[String(status)] = { description: spec.success.description, headers, ...content };
   }
   if (spec.cache === 'public') answers['304'] = notModifiedResponse(spec);
+  if (spec.cache === 'file') answers['304'] = { description: 'Not modified: the file kept is the current one. No body.', headers: Object.fromEntries([REQUEST_ID, ...FILE_VALIDATORS].map((h) => [h.name, { description: h.description, schema: h.schema }])) };
   for (const status of problemStatuses(group, spec)) answers[String(status)] = problemResponse(status, group.edge === 'api' && spec.method === 'post');
   return answers;
 };

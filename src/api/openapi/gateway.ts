@@ -37,14 +37,17 @@ export const PROBLEM_MEANINGS: Record<number, string> = {
 
 const isWrite = (spec: RouteSpec) => spec.method !== 'get';
 const runsCommand = (group: RouteGroup, spec: RouteSpec) => group.edge === 'api' && isWrite(spec) && spec.command !== false;
+/** A command whose client may name the revision it saw (If-Match, 412) and is answered the new one (ETag). */
+const takesIfMatch = (group: RouteGroup, spec: RouteSpec) => runsCommand(group, spec) && spec.ifMatch !== false;
 
 /** Every problem status a route can answer: its own and the gateway's. */
 export const problemStatuses = (group: RouteGroup, spec: RouteSpec): number[] => {
   const statuses = new Set<number>([...spec.problems, 500]);
   if (group.edge === 'api') [400, 401, 413, 415, 429, 503].forEach((s) => statuses.add(s));
   if (spec.role === 'admin') statuses.add(403);
-  // Every command reads If-Match (412 on mismatch) and may lose a race (409).
-  if (runsCommand(group, spec)) [409, 412].forEach((s) => statuses.add(s));
+  // A command may lose a race (409); one that reads If-Match answers 412 on a mismatch.
+  if (runsCommand(group, spec)) statuses.add(409);
+  if (takesIfMatch(group, spec)) statuses.add(412);
   // A repeat of an Idempotency-Key with another body.
   if (group.edge === 'api' && spec.method === 'post') statuses.add(422);
   return [...statuses].sort();
@@ -63,13 +66,14 @@ export const REQUEST_ID: HeaderUse = { name: 'X-Request-Id', schema: str({ maxLe
 /** The request headers an operation reads beyond Authorization. */
 export const requestHeaders = (group: RouteGroup, spec: RouteSpec): HeaderUse[] => {
   const headers = [REQUEST_ID];
+  if (spec.cache === 'file') headers.push(...FILE_CONDITIONS);
   if (group.edge !== 'api') return headers;
   if (spec.cache === 'public') headers.push({ name: 'If-None-Match', schema: str({ maxLength: 2000 }), description: 'ETags of answers kept (a list, weak or strong, or `*`): 304 and no body when one is the current answer\'s (callers not signed in).' });
   if (spec.headers?.includes('X-Carrier-Signature')) headers.push(...CARRIER_SIGNATURE);
   if (spec.headers?.includes('Last-Event-ID')) headers.push({ name: 'Last-Event-ID', schema: str({ pattern: '^\\d{1,9}$' }), description: 'Resume a stream of events after the event of this id (EventSource sends it when it reconnects).' });
   if (spec.method === 'get') headers.push({ name: 'X-Min-Position', schema: str({ pattern: '^\\d{1,16}$' }), description: 'Wait (boundedly) until the read models have processed this log position (from an `X-Position`).' });
   if (spec.method === 'post') headers.push({ name: 'Idempotency-Key', schema: str({ minLength: 1, maxLength: 255 }), description: 'A repeat with the same key and body answers the first answer (`Idempotent-Replayed: true`) and appends nothing.' });
-  if (runsCommand(group, spec)) headers.push({ name: 'If-Match', schema: str({ examples: ['"3"'] }), description: 'The revision (a strong ETag) the change is based on; 412 if it moved on.' });
+  if (takesIfMatch(group, spec)) headers.push({ name: 'If-Match', schema: str({ examples: ['"3"'] }), description: 'The revision (a strong ETag) the change is based on; 412 if it moved on.' });
   return headers;
 };
 
@@ -79,7 +83,8 @@ export const successHeaders = (group: RouteGroup, spec: RouteSpec): HeaderUse[] 
   const own = spec.headers ?? [];
   // A command's answer carries its aggregate's revision; a public read's, to a caller not signed in, a validator of the answer.
   if (spec.cache === 'public') headers.push(cacheEtag(own.includes('ETag')));
-  else if (own.includes('ETag') || runsCommand(group, spec)) headers.push({ name: 'ETag', schema: str({ pattern: '^"\\d+"$' }), description: 'The revision of the resource, for If-Match.' });
+  else if (spec.cache === 'file') headers.push(...FILE_VALIDATORS);
+  else if (own.includes('ETag') || takesIfMatch(group, spec)) headers.push({ name: 'ETag', schema: str({ pattern: '^"\\d+"$' }), description: 'The revision of the resource, for If-Match.' });
   if (own.includes('Location')) headers.push({ name: 'Location', schema: str(), description: 'Where the resource is.' });
   if (group.edge !== 'api') return headers;
   headers.push(cacheControl(spec));
@@ -88,6 +93,18 @@ export const successHeaders = (group: RouteGroup, spec: RouteSpec): HeaderUse[] 
   if (spec.method === 'post') headers.push({ name: 'Idempotent-Replayed', schema: { type: 'string', enum: ['true'] }, description: 'Present on the stored answer to a repeated Idempotency-Key.' });
   return headers;
 };
+
+/** What a file's answer (and its 304) carries: validators of the file on disk (serve-static's), asked about each time. */
+export const FILE_VALIDATORS: HeaderUse[] = [
+  { name: 'ETag', schema: str({ pattern: '^W/"[0-9a-f]+-[0-9a-f]+"$' }), description: 'A validator of the file (its size and time), for If-None-Match.' },
+  { name: 'Last-Modified', schema: str(), description: 'When the file changed, for If-Modified-Since.' },
+  { name: 'Cache-Control', schema: { type: 'string', enum: ['public, max-age=0'] }, description: 'May be kept, but is asked about again each time (304 while unchanged).' },
+];
+
+const FILE_CONDITIONS: HeaderUse[] = [
+  { name: 'If-None-Match', schema: str({ maxLength: 2000 }), description: 'The ETag of the file kept: 304 and no body while it is the current one.' },
+  { name: 'If-Modified-Since', schema: str(), description: 'When the file kept was last modified: 304 and no body unless it changed since.' },
+];
 
 /** What a cacheable read's answer (and its 304) says of its ETag. */
 export const cacheEtag = (revisioned: boolean): HeaderUse => ({

@@ -44,11 +44,19 @@ export type RouteSpec = {
    */
   command?: false;
   /**
+   * `false`: a command on a stream whose revision its client cannot know (notify-me appends to the
+   * SKU's stock stream, which no answer names). It refuses If-Match (400) and answers no ETag; the
+   * document lists neither, nor 412.
+   */
+  ifMatch?: false;
+  /**
    * `public`: a read anyone may get the same way (../caching.ts). Its 200 answers to callers
    * not signed in carry an ETag and `Cache-Control: public, max-age=CACHE_MAX_AGE_S`, and
    * If-None-Match naming that ETag is answered 304.
+   * `file`: a file served as it lies on disk (express.static): a weak ETag and Last-Modified of
+   * the file, `Cache-Control: public, max-age=0`, 304 to If-None-Match or If-Modified-Since.
    */
-  cache?: 'public';
+  cache?: 'public' | 'file';
   /** One example: the request's body or query, and the answer. */
   example: { body?: unknown; query?: Record<string, string>; response?: unknown };
 };

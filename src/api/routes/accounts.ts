@@ -25,8 +25,9 @@ const handlers = (deps: AppDeps) => {
   // Register a customer account.
   const register: RequestHandler = async (req, res) => {
     const body = await parseDto(RegisterBody, req.body);
-    const { customerId, position } = await registerCustomer(accounts, body, commandContext(req, deps.clock()));
-    answerWrite(res, deps.sessions, 201, { customerId }, { position, location: '/api/v1/account/me' });
+    const { customerId, revision, position } = await registerCustomer(accounts, body, commandContext(req, deps.clock()));
+    // The new account's revision: the ETag GET /account/me answers, for If-Match on the account's first write.
+    answerWrite(res, deps.sessions, 201, { customerId }, { revision, position, location: '/api/v1/account/me' });
   };
 
   // Exchange credentials for a bearer token; attempts are counted per account, a success gives them back.

@@ -10,7 +10,7 @@ import { paymentSchema } from '../../projections/payments/schemas.js';
 import { uuid } from '../../projections/json-schema.js';
 import { defineRoutes } from '../openapi/route-table.js';
 import { AmendOrderBody, CheckoutBody, ListOrdersQuery } from '../dto/orders.js';
-import { answerWrite, commandContext, setEtag, uuidParam } from '../http.js';
+import { answerWrite, commandContext, listedCustomer, setEtag, uuidParam } from '../http.js';
 import { parseDto, parseQuery } from '../validation.js';
 import { OrderFeed, orderEventsHandler } from '../order-events.js';
 import { findCaughtUp } from '../fresh-reads.js';
@@ -33,7 +33,7 @@ const checkoutHandlers = (deps: AppDeps) => {
     const { token, paymentMethodId } = body.paymentMethod;
     const payment = paymentMethodId !== undefined ? { paymentMethodId: paymentMethodId.toLowerCase() } : { token: token! };
     const placed = await checkout(deps.commands, principalOf(req).customerId, { shippingAddress: address(body), payment }, context);
-    answerWrite(res, deps.sessions, 202, { orderId: placed.orderId, status: 'Pending' }, { ...placed, location: `/api/v1/orders/${placed.orderId}` });
+    answerWrite(res, deps.sessions, 202, { orderId: placed.orderId, status: 'Pending' }, { revision: placed.cartRevision, position: placed.position, location: `/api/v1/orders/${placed.orderId}` });
   };
   return { placeOrder };
 };
@@ -45,7 +45,7 @@ const orderHandlers = (deps: AppDeps) => {
   const browseOrders: RequestHandler = async (req, res) => {
     const query = await parseQuery(ListOrdersQuery, req.query);
     const viewer = viewerOf(req);
-    res.json(await listOrders(orders, { ...query, customerId: viewer.admin ? query.customerId : viewer.customerId }));
+    res.json(await listOrders(orders, { ...query, customerId: listedCustomer(viewer, query.customerId) }));
   };
 
   // One order with payment, shipment and status history (owner or admin; anyone else: 404).
@@ -112,7 +112,7 @@ export const checkoutRoutes = defineRoutes({
   routes: {
     placeOrder: {
       method: 'post', path: '/', role: 'customer', summary: 'Check out: the cart becomes a Pending order at once; the saga does the rest',
-      description: 'Watch the order at its `Location` until it is `Confirmed` (or `Failed`). Pay with a provider token (`{ token }`) or a saved payment method (`{ paymentMethodId }`): a method removed, or not one of yours, is 422 and places nothing. Tokens of the simulated provider: `tok_visa` and `tok_mastercard` succeed, `tok_declined` and `tok_insufficient_funds` are declined, `tok_timeout` never answers.',
+      description: 'Watch the order at its `Location` until it is `Confirmed` (or `Failed`). Pay with a provider token (`{ token }`) or a saved payment method (`{ paymentMethodId }`): a method removed, or not one of yours, is 422 and places nothing. Tokens of the simulated provider: `tok_visa` and `tok_mastercard` succeed, `tok_declined` and `tok_insufficient_funds` are declined, `tok_timeout` never answers. If-Match and the answer\'s ETag are the cart\'s revision (checking out empties it), as GET /cart answers it.',
       body: CheckoutBody,
       success: { status: 202, description: 'The order is placed.', schema: placedOrderSchema },
       problems: [409, 422], headers: ['Location'],

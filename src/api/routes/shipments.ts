@@ -42,14 +42,14 @@ const handlers = (deps: AppDeps) => {
       }
       return answerWrite(res, deps.sessions, 200, { shipmentId, orderId: result.orderId, trackingNumber: result.trackingNumber, status: 'Shipped' }, result);
     }
-    const { orderId, outcome, position } = await dispatchWithCarrier(deps.shipping, shipmentId, context);
+    const { orderId, outcome, orderRevision, position } = await dispatchWithCarrier(deps.shipping, shipmentId, context);
     switch (outcome.outcome) {
       case 'shipped':
-        return answerWrite(res, deps.sessions, 200, { shipmentId, orderId, trackingNumber: outcome.trackingNumber, status: 'Shipped' }, { position: outcome.position ?? position });
+        return answerWrite(res, deps.sessions, 200, { shipmentId, orderId, trackingNumber: outcome.trackingNumber, status: 'Shipped' }, { revision: outcome.revision, position: outcome.position ?? position });
       case 'refused':
         throw new UnprocessableError(`the carrier refused to book shipment ${shipmentId}: ${outcome.reason}`);
       case 'pending':
-        return answerWrite(res, deps.sessions, 202, { shipmentId, orderId, trackingNumber: null, status: 'Booking' }, { position, location: `/api/v1/shipments/${shipmentId}` });
+        return answerWrite(res, deps.sessions, 202, { shipmentId, orderId, trackingNumber: null, status: 'Booking' }, { revision: orderRevision, position, location: `/api/v1/shipments/${shipmentId}` });
       case 'settled':
         throw new ConflictError(`shipment ${shipmentId} changed while it was being booked: look at it again`);
     }

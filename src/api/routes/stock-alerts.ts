@@ -30,10 +30,10 @@ export const stockAlertRoutes = defineRoutes({
       method: 'post', path: '/:id/notify-me', role: 'customer', summary: 'Email me once when this out-of-stock product is back in stock',
       description:
         'One email per request, when the product is next back in stock; asking again before that changes nothing, and after it a new request is needed. ' +
-        '409 while the product is in stock (it can be ordered now).',
+        '409 while the product is in stock (it can be ordered now). If-Match is refused (400): the request changes no revision a client knows.',
       params: { id: uuid() },
       success: { status: 202, description: 'Waiting: the email goes out when the product is back in stock.', schema: notifyMeSchema },
-      problems: [404, 409],
+      problems: [404, 409], ifMatch: false,
       example: { response: { productId: '7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d', sku: 'MUG-1', status: 'Waiting' } },
     },
   },

@@ -8,7 +8,7 @@ import { getSubscription, listSubscriptions, type SubscriptionView } from '../..
 import { principalOf } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { ChangeSubscriptionBody, CreateSubscriptionBody, ListSubscriptionsQuery } from '../dto/subscriptions.js';
-import { answerWrite, commandContext, setEtag, uuidParam } from '../http.js';
+import { answerWrite, commandContext, listedCustomer, setEtag, uuidParam } from '../http.js';
 import { defineRoutes, type RouteSpec } from '../openapi/route-table.js';
 import { parseDto, parseQuery } from '../validation.js';
 import { findCaughtUp } from '../fresh-reads.js';
@@ -43,7 +43,7 @@ const handlers = (deps: AppDeps) => {
   const browseSubscriptions: RequestHandler = async (req, res) => {
     const query = await parseQuery(ListSubscriptionsQuery, req.query);
     const viewer = viewerOf(req);
-    res.json(await listSubscriptions(subscriptions, { ...query, customerId: viewer.admin ? query.customerId : viewer.customerId }));
+    res.json(await listSubscriptions(subscriptions, { ...query, customerId: listedCustomer(viewer, query.customerId) }));
   };
 
   // One subscription with its renewals and their orders (owner or admin; anyone else: 404).
