@@ -62,9 +62,11 @@ export const superviseWorkers = (logger: Logger, options: WorkersOptions): Promi
       }
       delay = lived > youngMs ? restartDelayMs : delay;
       logger.error({ pid: worker.process.pid, code, signal, livedMs: lived, restartInMs: delay }, 'a worker died: starting another');
+      // Not unref'd: when every worker died at once, this timer is all that keeps the primary alive (an unref'd
+      // one let it exit 0 with no worker left, the shop gone and nothing to start it again).
       setTimeout(() => {
         if (!stopping) fork(slot);
-      }, delay).unref();
+      }, delay);
       delay = Math.min(delay * 2, maxRestartDelayMs);
     });
   };

@@ -78,6 +78,23 @@ describe('WORKERS=n (node:cluster on one port)', function () {
     expect(docs[LEASES]!.every((lease) => lease.owner === null)).to.equal(true);
   });
 
+  it('starts the workers again when every one of them dies at once (the primary is not left with nothing to wait for)', async () => {
+    // A port of its own: with PORT=0 the workers started again would each be given a new one, the shop no longer where it was.
+    const port = await freePort();
+    primary = await startServer(env({ SEED_DEMO: 'false', PORT: String(port) }), 60_000);
+    const token = await adminToken(primary);
+    const before = await balancedPair(primary, token);
+    for (const p of before) process.kill(p.pid, 'SIGKILL');
+    const after = await eventually(async () => {
+      const processes = await balancedPair(primary!, token).catch(() => undefined);
+      return processes?.every((p) => !before.some((b) => b.pid === p.pid)) ? processes : undefined;
+    }, 60_000);
+    expect(after).to.have.length(2);
+    expect(primary.child.exitCode).to.equal(null);
+    primary.child.kill('SIGTERM');
+    expect(await primary.exited).to.equal(0);
+  });
+
   it('exits 1 when the workers cannot listen (the port is taken), naming why', async () => {
     const taken: Server = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
@@ -94,3 +111,12 @@ describe('WORKERS=n (node:cluster on one port)', function () {
     }
   });
 });
+
+const freePort = (): Promise<number> =>
+  new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
