@@ -9,8 +9,9 @@ import type { Config } from '../config.js';
  * not become an empty new shop, and a directory of something else (another program's SQLite
  * file named events.db) must not be given the shop's tables and files. Opening the stores does
  * both (CREATE TABLE IF NOT EXISTS, new files beside them), so this looks first and writes nothing.
+ * The log is the shop: the read models (read-models.db) may be gone, and are rebuilt from it.
  */
-export const shopDataProblem = (config: Pick<Config, 'dataDir' | 'eventStoreUrl' | 'mongodbUrl'>): string | undefined => {
+export const shopDataProblem = (config: Pick<Config, 'dataDir' | 'eventStoreUrl'>): string | undefined => {
   const { dataDir } = config;
   const where = '(set DATA_DIR, or EVENTSTORE_URL and MONGODB_URL)';
   if (!config.eventStoreUrl) {
@@ -18,7 +19,6 @@ export const shopDataProblem = (config: Pick<Config, 'dataDir' | 'eventStoreUrl'
     const log = logProblem(join(dataDir, 'events.db'));
     if (log) return `DATA_DIR ${dataDir} is not a shop's: its events.db ${log} ${where}`;
   }
-  if (!config.mongodbUrl && !existsSync(join(dataDir, 'read-models.db'))) return `DATA_DIR ${dataDir} is not a shop's: it has no read-models.db ${where}`;
   return undefined;
 };
 
