@@ -1,6 +1,8 @@
 import Table from 'cli-table3';
 import stringWidth from 'string-width';
+import { pino } from 'pino';
 import { composeTools, type Tools } from '../api/composition-root.js';
+import { loggerOptions } from '../api/log-privacy.js';
 import { loadConfig } from '../config.js';
 
 /** Terminal output for the operator tools: tables, or JSON with --json. */
@@ -103,9 +105,14 @@ export const run = (main: () => Promise<number | void>) => {
   );
 };
 
-/** Opens this environment's stores for a tool, and closes them whatever happens. */
+/**
+ * Opens this environment's stores for a tool, and closes them whatever happens. What the stores
+ * and runners log goes to stderr: stdout is the tool's answer (a table, JSON to parse), and a
+ * log line there (a replayed event failing again, with its stack) is read as part of it.
+ */
 export const withTools = async (work: (tools: Tools) => Promise<number | void>): Promise<number | void> => {
-  const tools = await composeTools(loadConfig());
+  const config = loadConfig();
+  const tools = await composeTools(config, pino(loggerOptions(config.logLevel), pino.destination(2)));
   try {
     return await work(tools);
   } finally {
