@@ -38,24 +38,38 @@ describe('npm run projections:rebuild, interrupted', function () {
     await events.close();
   };
 
+  /** Starts a rebuild of every read model, and resolves once it has begun folding (its progress is printed from the first batch on). */
+  const folding = async () => {
+    const child = spawn(process.execPath, [SCRIPT, 'rebuild', 'all'], { env: { ...process.env, DATA_DIR: dir.path, LOG_LEVEL: 'silent' } });
+    const output = { stderr: '' };
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise<void>((resolve) =>
+      child.stderr.on('data', (chunk: Buffer) => {
+        output.stderr += chunk.toString();
+        if (output.stderr.includes('rebuilding')) resolve();
+      }),
+    );
+    return { child, exited, output };
+  };
+
+  it('killed outright (kill -9), is refused again with when it was last heard from and when it can be claimed', async () => {
+    await longLog();
+    const { child, exited } = await folding();
+    child.kill('SIGKILL');
+    await exited;
+    const again = await runCli('projections', ['rebuild', 'products'], { DATA_DIR: dir.path });
+    expect(again.code).to.equal(1);
+    expect(again.stderr).to.match(/^error: a rebuild of products is already running \(started \S+, last heard from \d+ s ago\); one whose process was killed can be claimed again 15 s after/);
+  });
+
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     it(`on ${signal} ends the rebuild as failed, swapping nothing in, and it can be run again at once`, async () => {
       await longLog();
-      const env = { ...process.env, DATA_DIR: dir.path, LOG_LEVEL: 'silent' };
-      const child = spawn(process.execPath, [SCRIPT, 'rebuild', 'all'], { env });
-      let stderr = '';
-      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-      // Interrupted once it has begun folding (its progress is printed from the first batch on).
-      await new Promise<void>((resolve) =>
-        child.stderr.on('data', (chunk: Buffer) => {
-          stderr += chunk.toString();
-          if (stderr.includes('rebuilding')) resolve();
-        }),
-      );
+      const { child, exited, output } = await folding();
       child.kill(signal);
       const code = await exited;
-      expect(code, stderr).to.equal(1);
-      expect(stderr).to.match(/interrupted/);
+      expect(code, output.stderr).to.equal(1);
+      expect(output.stderr).to.match(/interrupted/);
 
       const store = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
       const statuses = await store.collection<RebuildStatus>(REBUILDS).find({});
