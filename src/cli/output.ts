@@ -96,14 +96,23 @@ export const actor = (value: unknown): string => {
 
 /** Runs a tool's main function: its error, if any, is printed without a stack and exits 1. */
 export const run = (main: () => Promise<number | void>) => {
+  // A reader that stops reading (`| head`) has had what it wanted: no EPIPE error with its stack.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' ? process.exit(0) : undefined));
   main().then(
-    (code) => process.exit(code ?? 0),
+    (code) => exit(code ?? 0),
     (error: unknown) => {
       console.error(error instanceof Error ? `error: ${error.message}` : error);
-      process.exit(1);
+      exit(1);
     },
   );
 };
+
+/**
+ * Exits once stdout and stderr have taken everything written to them. Into a pipe, Node writes
+ * asynchronously: process.exit() at once cut the answer off at 64 KiB (`audit --json | jq`
+ * read half a document). An empty write's callback runs once everything before it is out.
+ */
+const exit = (code: number) => process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
 
 /**
  * Opens this environment's stores for a tool, and closes them whatever happens. What the stores
