@@ -1,7 +1,5 @@
 import { LiveStreams } from './live-streams.js';
-import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { loggerOptions } from './log-privacy.js';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
@@ -31,6 +29,7 @@ import type { KeyStore } from '../privacy/key-store.js';
 import { openKeyStore, openLimits, openMailer, openPersonalEventStore, openReadModels } from './composition-stores.js';
 import { once, T } from './composition-tokens.js';
 import { openDataDir } from './data-dir.js';
+import { shopDataProblem } from './shop-data.js';
 import type { AppDeps } from './deps.js';
 import { registerGauges } from './gauges.js';
 import { carrierWebhookSecret, jwtSecret, lifecycle, loginPseudonymKey, type System } from './lifecycle.js';
@@ -92,9 +91,8 @@ export type Tools = {
 
 export const composeTools = async (config: Config, logger: Logger = pino(loggerOptions(config.logLevel))): Promise<Tools> => {
   // The tools work on an existing shop: a mistyped DATA_DIR must not become an empty new one.
-  if (!config.eventStoreUrl && !existsSync(join(config.dataDir, 'events.db'))) {
-    throw new Error(`no shop data in DATA_DIR ${config.dataDir} (set DATA_DIR, or EVENTSTORE_URL and MONGODB_URL)`);
-  }
+  const problem = shopDataProblem(config);
+  if (problem) throw new Error(problem);
   const scope = rootContainer.createChildContainer();
   scope.register(T.config, { useValue: config });
   scope.register(T.logger, { useValue: logger });

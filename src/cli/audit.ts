@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { validate as isUuid } from 'uuid';
-import { auditOrder, auditStream, parseAsOf, type OrderAudit, type StreamAudit } from '../operations/audit.js';
+import { auditOrder, auditStream, parseAsOf, type AsOf, type OrderAudit, type StreamAudit } from '../operations/audit.js';
 import { actor, compact, pretty, records, run, short, visible, withTools, wrapped } from './output.js';
 
 /**
@@ -24,12 +24,31 @@ run(async () => {
   const [target] = program.args as [string];
   const options = program.opts<{ asOf?: string; json?: boolean; from: string; limit: string }>();
   const window = { fromRevision: wholeNumber(options.from, '--from', 0), limit: wholeNumber(options.limit, '--limit', 1) };
+  const asOf = asOfOption(options.asOf);
   return withTools(async (tools) => {
-    const asOf = parseAsOf(options.asOf);
     const result = isUuid(target) ? await auditOrder(tools, target.toLowerCase(), asOf) : await auditStream(tools, target, asOf, window);
     console.log(options.json ? pretty(result) : 'timeline' in result ? orderTables(result) : streamTables(result));
   });
 });
+
+/**
+ * `--as-of`, said back with what it takes when it is wrong. An empty one (`--as-of "$WHEN"` with
+ * WHEN unset) is wrong too: read as no as-of, it would print the state now as the answer.
+ */
+function asOfOption(raw: string | undefined): AsOf | null {
+  if (raw === undefined) return null;
+  const asOf = raw.trim() === '' ? null : tryParse(raw);
+  if (!asOf) throw new Error(`--as-of must be a revision (0, 1, ...) or an ISO 8601 time (2026-11-21T10:00:00Z; UTC without a zone), not ${JSON.stringify(raw)}`);
+  return asOf;
+}
+
+function tryParse(raw: string): AsOf | null {
+  try {
+    return parseAsOf(raw);
+  } catch {
+    return null;
+  }
+}
 
 function wholeNumber(raw: string, option: string, least: number): number {
   if (!/^\d{1,9}$/.test(raw) || Number(raw) < least) throw new Error(`${option} must be a whole number from ${least}`);

@@ -16,12 +16,14 @@ const program = new Command('parked').description('Parked events and jobs: list 
 
 program
   .command('list')
+  .description('events (or jobs) that kept failing, with their errors')
   .option('--jobs', 'parked jobs instead of parked events')
   .option('--json', 'print JSON')
   .action((options: { jobs?: boolean; json?: boolean }) => run(() => withTools((tools) => list(tools, options))));
 
 program
   .command('replay')
+  .description('replay parked events on their sagas as they stand now (or requeue parked jobs)')
   .argument('<ids...>', 'parked ids, or all')
   .option('--jobs', 'requeue parked jobs instead of replaying parked events')
   .action((ids: string[], options: { jobs?: boolean }) => run(() => withTools((tools) => replay(tools, ids, options.jobs ?? false))));
@@ -41,6 +43,8 @@ const list = async (tools: Tools, options: { jobs?: boolean; json?: boolean }) =
 const replay = async (tools: Tools, ids: string[], jobs: boolean) => {
   const collection = jobs ? PARKED_JOBS : PARKED_EVENTS;
   const all = ids.includes('all') ? (await tools.readModels.collection<Document>(collection).find({}, { sort: { parkedAt: 1 } })).map((p) => p._id) : ids;
+  // Said, not left to an empty output that reads like a replay that did nothing.
+  if (all.length === 0) console.log(`no parked ${jobs ? 'jobs' : 'events'} to replay`);
   let failed = 0;
   for (const id of all) {
     if (jobs) {

@@ -41,7 +41,18 @@ const rebuild = async (tools: Tools, names: string[]) => {
   // The bar is cut at the terminal's width: a long list of names would push the rate and ETA off it.
   const what = selected.length > 3 ? `${selected.length} read models` : selected.join(', ');
   const report = progressReporter(`rebuilding ${what}`);
-  const result = await tools.rebuilds.run(selected, report.update).finally(report.stop);
+  // Ctrl-C or a stop ends the rebuild as failed and gives up its claim, so that it can be run again at
+  // once. Killed outright, its claim would stand as running for 15 s, refusing another rebuild
+  // ("already running"), and then be taken over and finished by the server the operator stopped it for.
+  const interrupt = () => {
+    console.error('\ninterrupted: ending the rebuild (the current read models keep serving); again to quit at once');
+    void tools.rebuilds.stop();
+  };
+  process.once('SIGINT', interrupt).once('SIGTERM', interrupt);
+  const result = await tools.rebuilds
+    .run(selected, report.update)
+    .finally(report.stop)
+    .finally(() => process.off('SIGINT', interrupt).off('SIGTERM', interrupt));
   const rate = Math.round(result.events / Math.max(0.001, result.elapsedMs / 1000));
   console.log(`rebuilt ${result.events} events in ${(result.elapsedMs / 1000).toFixed(1)} s (${rate} events/s)`);
   console.log(table(['projection', 'now served from', 'was', 'position'], result.projections.map((p) => [p.name, p.collection, p.previous, String(p.position)])));

@@ -1,7 +1,7 @@
 import type { Projection } from '../projections/projection.js';
 import { ORDER_INVARIANTS } from './invariants-orders.js';
 import { PAYMENT_INVARIANTS } from './invariants-payments.js';
-import { takeSnapshot, type Invariant, type SnapshotDeps, type Violation } from './invariants-snapshot.js';
+import { takeSnapshot, type Invariant, type Snapshot, type SnapshotDeps, type Violation } from './invariants-snapshot.js';
 import { STOCK_INVARIANTS } from './invariants-stock.js';
 
 export type { Invariant, Violation } from './invariants-snapshot.js';
@@ -35,7 +35,20 @@ export const checkInvariants = async (deps: SnapshotDeps, selected: readonly Pro
   return {
     position: snapshot.position,
     checked: invariants.map((invariant) => invariant.name),
-    violations: invariants.flatMap((invariant) => invariant.check(snapshot)),
+    violations: invariants.flatMap((invariant) => checked(invariant, snapshot)),
     inFlight: [...snapshot.inFlight].filter((orderId) => snapshot.log.orders.has(orderId)).sort(),
   };
+};
+
+/**
+ * An invariant's violations; one that cannot be checked (a document too damaged for its rule
+ * to read) is reported as a violation of it, and the others are still checked: verify is run
+ * to find damage, and must not end at the first it meets without saying what else it found.
+ */
+const checked = (invariant: Invariant, snapshot: Snapshot): Violation[] => {
+  try {
+    return invariant.check(snapshot);
+  } catch (error) {
+    return [{ invariant: invariant.name, id: '-', detail: `could not be checked: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}` }];
+  }
 };

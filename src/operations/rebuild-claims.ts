@@ -73,12 +73,25 @@ export class RebuildClaims {
       } catch (error) {
         if (!(error instanceof DuplicateKeyError)) throw error;
         await this.release(claimed);
-        throw new ConflictError(`a rebuild of ${name} is already running`);
+        throw new ConflictError(await this.runningElsewhere(name, now));
       }
     }
     const mine = await this.rebuilds.find({ _id: { $in: claimed }, owner: this.owner });
     const previousTargets = mine.flatMap((status) => (status.collection ? [status.collection] : []));
     return { ...fenced(claimed, new Map(mine.map((status) => [status._id, status.epoch ?? 0]))), previousTargets };
+  }
+
+  /**
+   * Why a claim is refused, with what tells a rebuild at work from one whose process was killed
+   * (kill -9, a crash) a moment ago: both are "running" until their claim goes stale.
+   */
+  private async runningElsewhere(name: string, now: Date): Promise<string> {
+    const holder = await this.rebuilds.findOne({ _id: name });
+    const silent = holder ? Math.max(0, Math.round((now.getTime() - Date.parse(holder.heartbeatAt)) / 1000)) : 0;
+    return (
+      `a rebuild of ${name} is already running (started ${holder?.startedAt ?? '?'}, last heard from ${silent} s ago); ` +
+      `one whose process was killed can be claimed again ${STALE_MS / 1000} s after it was last heard from (a running server then starts it again itself)`
+    );
   }
 
   /**

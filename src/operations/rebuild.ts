@@ -60,12 +60,16 @@ export class Rebuilds {
   /** Rebuilds started in the background (start()), until they end. */
   private readonly background = new Set<Promise<unknown>>();
   private stopping = false;
+  /** Resolves when stop() is called: a rebuild waiting for its runner ends then, not at its next check. */
+  private readonly stopped: Promise<false>;
+  private stopNow!: () => void;
 
   constructor(
     private readonly deps: RebuildDeps,
     private readonly options: { graceMs?: number } = {},
   ) {
     this.claims = new RebuildClaims(deps.store, randomUUID());
+    this.stopped = new Promise((resolve) => (this.stopNow = () => resolve(false)));
   }
 
   /** The projections named (or all of them for `all`); unknown names are a 404. */
@@ -113,6 +117,7 @@ export class Rebuilds {
   /** Interrupts the background rebuilds (each marked failed; the next one starts over) and waits for them. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.stopNow();
     await Promise.allSettled([...this.background]);
   }
 
@@ -182,13 +187,16 @@ export class Rebuilds {
   /** Waits until the runner has read up to `position`; gives up when it keeps failing. */
   private async reach(runner: ProjectionRunner, position: number, claim: Claim): Promise<void> {
     let failingSince: number | undefined;
-    while (!(await runner.waitFor(position, 1000))) {
+    const interrupted = () => new Error('interrupted: the process is stopping');
+    while (!(await Promise.race([runner.waitFor(position, 1000), this.stopped]))) {
       if (claim.lost()) throw new TakenOver(claim.names);
-      if (this.stopping) throw new Error('interrupted: the process is stopping');
+      if (this.stopping) throw interrupted();
       if (runner.status === 'failed') throw new Error(`the rebuild failed: ${runner.lastError}`);
       if (runner.status !== 'failing') failingSince = undefined;
       else if ((failingSince ??= Date.now()) < Date.now() - 30_000) throw new Error(`the rebuild keeps failing: ${runner.lastError}`);
     }
+    // Stopped while the last batch was folded: nothing is swapped in.
+    if (this.stopping) throw interrupted();
   }
 
   /**

@@ -141,10 +141,13 @@ describe('the audit CLI', function () {
     }
   });
 
-  it('exits 1 for an as-of that is neither a revision nor a time', async () => {
-    const run = await audit(`inventory-${SKU}`, '--as-of', 'yesterday');
-    expect(run.code).to.equal(1);
-    expect(run.stderr).to.match(/^error: invalid as-of/);
+  it('exits 1 for an as-of that is neither a revision nor a time, saying what it takes', async () => {
+    for (const asOf of ['yesterday', '2026-02-30', '-1', '']) {
+      const run = await audit(`inventory-${SKU}`, '--as-of', asOf);
+      expect(run.code, asOf).to.equal(1);
+      expect(run.stderr, asOf).to.match(/^error: --as-of must be a revision \(0, 1, \.\.\.\) or an ISO 8601 time/);
+      expect(run.stdout, asOf).to.equal('');
+    }
   });
 });
 

@@ -51,4 +51,14 @@ describe('the tools\' record tables', () => {
     expect(shown).to.equal('{"name":"a\\u009b31mb\\u202ec\\u2028d\\u2066e"}');
     expect(JSON.parse(shown)).to.deep.equal({ name: 'a\u009b31mb\u202ec\u2028d\u2066e' });
   });
+
+  // A stream's record holds its state after each event: a SKU's reservations make hundreds of lines.
+  // (cli-table3 drew such a cell in time growing with the square of its text: minutes, not milliseconds.)
+  it('draws records of thousands of lines, every line in its place', () => {
+    const lines = Array.from({ length: 3000 }, (_, i) => `${String(i).padStart(4, '0')} ${'x'.repeat(150)}`);
+    const drawn = records('rev', [{ key: '0', lines }, { key: '1', lines: ['last'] }], WIDTH).split('\n');
+    expect(drawn.filter((line) => stringWidth(line) !== WIDTH)).to.deep.equal([]);
+    expect(drawn.filter((line) => line.startsWith('│ 0   │ 0'))).to.have.length(1);
+    expect(cellsOf(drawn.join('\n'))).to.equal(lines.join('') + 'last');
+  });
 });

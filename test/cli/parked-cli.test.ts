@@ -52,4 +52,13 @@ describe('npm run parked', function () {
     expect(await after.collection('parked_jobs').countDocuments()).to.equal(0);
     await after.close();
   });
+
+  it('says so when there is nothing parked to replay', async () => {
+    await new SqliteEventStore({ path: join(dir.path, 'events.db') }).close();
+    for (const [args, nothing] of [[['replay', 'all'], 'no parked events to replay'], [['replay', '--jobs', 'all'], 'no parked jobs to replay']] as const) {
+      const run = await cli([...args], { DATA_DIR: dir.path });
+      expect(run.code, run.stderr).to.equal(0);
+      expect(run.stdout.trim()).to.equal(nothing);
+    }
+  });
 });

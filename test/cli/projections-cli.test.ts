@@ -1,6 +1,9 @@
 import { expect } from 'chai';
-import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { v4 as uuid } from 'uuid';
+import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
 import { killServer, runCli, startServer, type ServerProcess } from '../support/server-process.js';
 import { ADDRESS } from '../support/shop.js';
@@ -140,5 +143,36 @@ describe('npm run projections:rebuild / projections:verify', function () {
     expect(result.code).to.equal(1);
     expect(result.stderr).to.match(/no shop data in DATA_DIR/);
     expect(existsSync(missing)).to.equal(false);
+  });
+
+  it('refuses a DATA_DIR whose events.db is not a shop\'s log, and writes nothing into it', async () => {
+    // Another program's SQLite database, and a file that is no database at all.
+    const foreign = new Database(join(dir.path, 'events.db'));
+    foreign.exec('CREATE TABLE notes (text TEXT)');
+    foreign.close();
+    const result = await cli(['list'], { DATA_DIR: dir.path });
+    expect(result.code).to.equal(1);
+    expect(result.stderr).to.match(/DATA_DIR .* is not a shop's: its events\.db is a SQLite database without the shop's log in it/);
+    expect(readdirSync(dir.path)).to.deep.equal(['events.db']);
+    const after = new Database(join(dir.path, 'events.db'), { readonly: true });
+    expect(after.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all()).to.deep.equal(['notes']);
+    after.close();
+
+    writeFileSync(join(dir.path, 'events.db'), 'not a database');
+    const garbage = await cli(['verify'], { DATA_DIR: dir.path });
+    expect(garbage.code).to.equal(1);
+    expect(garbage.stderr).to.match(/its events\.db cannot be read as the shop's log \(file is not a database\)/);
+    expect(readdirSync(dir.path)).to.deep.equal(['events.db']);
+  });
+
+  it('logs to stderr, leaving stdout to the answer', async () => {
+    const events = new SqliteEventStore({ path: join(dir.path, 'events.db') });
+    await events.appendToStream('inventory-SKU-1', [{ id: uuid(), type: 'StockReceived', data: { sku: 'SKU-1', productId: uuid(), quantity: 1, receivedAt: '2026-01-01T00:00:00.000Z' }, metadata: {} }]);
+    await events.close();
+    const result = await cli(['rebuild', 'stock-levels'], { DATA_DIR: dir.path, LOG_LEVEL: 'info' });
+    expect(result.code, result.stderr).to.equal(0);
+    expect(result.stderr).to.include('rebuilt read models swapped in');
+    expect(result.stdout.split('\n').filter((line) => line.startsWith('{'))).to.deep.equal([]);
+    expect(result.stdout).to.match(/^rebuilt 1 events in/);
   });
 });

@@ -205,6 +205,12 @@ describe('invariants across read models and the log', function () {
       });
     }
 
+    it('reports an order that lost its lines, and still checks the other rules', async () => {
+      const violations = await corrupted('orders', orders.confirmed, { $unset: { lines: '' } });
+      expect(violations).to.deep.include({ invariant: 'order-total', id: orders.confirmed, detail: 'the order has no lines' });
+      expect(violations.filter((v) => v.id === orders.confirmed).map((v) => v.invariant)).to.include('order-log');
+    });
+
     it('leaves out a SKU whose product is being created', async () =>
       expect((await corrupted('products', skus.c.productId, { $set: { listed: false } })).filter((v) => v.invariant === 'stock-level-product')).to.deep.equal([]));
 
