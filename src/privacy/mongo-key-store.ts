@@ -30,6 +30,8 @@ export class MongoKeyStore implements KeyStore {
   private readonly client: MongoClient;
   private known: { count: number; readAt: number } | undefined;
   private reading: Promise<number> | undefined;
+  /** Destructions made here: a read begun before one must not stand for the count after it. */
+  private destroyedHere = 0;
 
   constructor(
     db: Db,
@@ -71,20 +73,26 @@ export class MongoKeyStore implements KeyStore {
       { upsert: true, writeConcern: { w: 'majority', journal: true } },
     );
     await this.counts.updateOne({ _id: 'destructions' }, { $inc: { count: 1 } }, { upsert: true, writeConcern: { w: 'majority', journal: true } });
+    this.destroyedHere += 1;
     this.known = undefined;
+    this.reading = undefined;
   }
 
   /** Read at most every `freshMs` (one read at a time), majority-committed. */
   async destructions(): Promise<number> {
     if (this.known && Date.now() - this.known.readAt < this.freshMs) return this.known.count;
-    this.reading ??= this.counts
+    const before = this.destroyedHere;
+    const reading = (this.reading ??= this.counts
       .findOne({ _id: 'destructions' }, { readConcern: { level: 'majority' } })
       .then((doc) => {
-        this.known = { count: doc?.count ?? 0, readAt: Date.now() };
-        return this.known.count;
+        const count = doc?.count ?? 0;
+        if (this.destroyedHere === before) this.known = { count, readAt: Date.now() };
+        return count;
       })
-      .finally(() => (this.reading = undefined));
-    return this.reading;
+      .finally(() => {
+        if (this.reading === reading) this.reading = undefined;
+      }));
+    return reading;
   }
 
   /** The read-model store owns the client. */

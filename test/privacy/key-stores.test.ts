@@ -130,9 +130,12 @@ describe('MongoDB key store, counting destructions (a faked driver)', () => {
   const counting = (freshMs?: number) => {
     const calls = { reads: [] as unknown[], writes: [] as unknown[], count: 0 };
     const counts = {
+      // Answers what the server held when asked, on a later turn (a round trip).
       findOne: async (filter: unknown, options: unknown) => {
         calls.reads.push([filter, options]);
-        return calls.count === 0 ? null : { _id: 'destructions', count: calls.count };
+        const held = calls.count;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        return held === 0 ? null : { _id: 'destructions', count: held };
       },
       updateOne: async (filter: unknown, update: unknown, options: unknown) => {
         calls.writes.push([filter, update, options]);
@@ -152,6 +155,15 @@ describe('MongoDB key store, counting destructions (a faked driver)', () => {
     expect(calls.writes[1]).to.deep.equal([{ _id: 'destructions' }, { $inc: { count: 1 } }, { upsert: true, writeConcern: { w: 'majority', journal: true } }]);
     expect(await store.destructions(), 'its own destruction is seen at once').to.equal(1);
     expect(calls.reads.at(-1)).to.deep.equal([{ _id: 'destructions' }, { readConcern: { level: 'majority' } }]);
+  });
+
+  it('sees its own destruction at once, even when a read of the count begun before it comes back after it', async () => {
+    const { calls, store } = counting(60_000);
+    const stale = store.destructions(); // its read is on its way (findOne answers on a later turn)
+    await store.destroy('profile-a', '2026-12-03T10:00:00.000Z');
+    expect(await stale, 'what the server held when it was asked').to.equal(0);
+    expect(await store.destructions(), 'not the stale answer kept for the window').to.equal(1);
+    expect(calls.count).to.equal(1);
   });
 
   it("reads the count at most once per freshness window, one read at a time: another process's destruction shows after it", async () => {
