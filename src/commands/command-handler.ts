@@ -1,5 +1,4 @@
 import { ConcurrencyError, PreconditionFailedError } from '../domain/shared/errors.js';
-import type { EventSchema } from '../domain/shared/event-schema.js';
 import { derivedId } from '../domain/shared/ids.js';
 import type { Decider, DomainEvent } from '../domain/shared/types.js';
 import {
@@ -10,9 +9,30 @@ import {
   type EventToAppend,
 } from '../infrastructure/event-store/event-store.js';
 import { LruCache } from '../infrastructure/lru-cache.js';
-import type { SnapshotStore } from '../infrastructure/snapshots/snapshot-store.js';
 import { KeyedLock } from './keyed-lock.js';
 import { eventIds, lookBackFor } from './repeats.js';
+import type { CommandContext, CommandHandlerOptions, Handled } from './command-types.js';
+
+export type { CommandContext, CommandHandlerOptions, Handled } from './command-types.js';
+
+/** What the handler needs to know of a decider to snapshot its state. */
+type Snapshotted = Pick<Decider<unknown, never, DomainEvent>, 'snapshotVersion'>;
+
+/**
+ * A folded stream. `recentIds` are the ids of its last events, up to `revision`;
+ * `recentPositions` their positions (at most: an appended batch's events all get the last one's).
+ */
+type Loaded = {
+  decider: unknown;
+  state: unknown;
+  revision: number;
+  recentIds: string[];
+  recentPositions: number[];
+  snapshotRevision: number;
+  /** The key store's count of destructions when the stream was read (see `keyDestructions`). */
+  destructions: number;
+};
+
 
 /**
  * The generic command handler: read the stream, fold it, decide, append with the
@@ -34,76 +54,6 @@ import { eventIds, lookBackFor } from './repeats.js';
  * `snapshotEvery` events, so loading a long stream anew (after a restart, or once it left
  * the cache) reads its snapshot and the events after it, not its whole history.
  */
-
-export type CommandContext = {
-  correlationId: string;
-  causationId: string;
-  actor: string;
-  /** ISO time of the command; the domain never reads a clock. */
-  now: string;
-  idempotencyKey?: string;
-  /** The stream revision the caller expects (If-Match). */
-  ifMatch?: number;
-  /**
-   * The log position of the event that caused the command (a process manager's reaction):
-   * an earlier attempt with the same idempotency key can only have appended after it.
-   */
-  causationPosition?: number;
-};
-
-export type Handled<State> = {
-  state: State;
-  /** The stream revision after the command, -1 when the stream does not exist. */
-  revision: number;
-  /** Global position of the last appended event, when something was appended. */
-  position?: number;
-  appended: EventToAppend[];
-  /**
-   * True when the handler found this idempotency key already handled: nothing was appended.
-   * (Two processes racing with one key both see success; the store keeps the events once.)
-   */
-  replayed: boolean;
-};
-
-/** What the handler needs to know of a decider to snapshot its state. */
-type Snapshotted = Pick<Decider<unknown, never, DomainEvent>, 'snapshotVersion'>;
-
-/**
- * A folded stream. `recentIds` are the ids of its last events, up to `revision`;
- * `recentPositions` their positions (at most: an appended batch's events all get the last one's).
- */
-type Loaded = {
-  decider: unknown;
-  state: unknown;
-  revision: number;
-  recentIds: string[];
-  recentPositions: number[];
-  snapshotRevision: number;
-  /** The key store's count of destructions when the stream was read (see `keyDestructions`). */
-  destructions: number;
-};
-
-export type CommandHandlerOptions = {
-  schema: EventSchema;
-  maxAttempts?: number;
-  cachedStreams?: number;
-  /** Event ids remembered per cached stream, to recognise a repeated request without reading the stream again. */
-  rememberedIds?: number;
-  snapshots?: SnapshotStore;
-  /** Events between two snapshots of a stream (default 250). */
-  snapshotEvery?: number;
-  /** Told when saving a snapshot failed (the command itself never fails for it). */
-  onSnapshotError?: (error: unknown, streamName: string) => void;
-  /** How long a repeated idempotency key is recognised at least (default 24 h, as the stored answers). */
-  idempotencyKeyRetentionMs?: number;
-  /**
-   * The key store's count of destructions (KeyStore.destructions): a state folded when it stood
-   * lower may hold values opened with a key destroyed since, by any process (an erasure), and is
-   * read from the log again, where they now read as erased. Asked before every use of the cache.
-   */
-  keyDestructions?: () => Promise<number>;
-};
-
 export class CommandHandler {
   private readonly lock = new KeyedLock();
   private readonly sections = new KeyedLock();
