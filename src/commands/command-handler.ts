@@ -90,15 +90,6 @@ export class CommandHandler {
     return this.sections.run(key, task);
   }
 
-  /**
-   * Drops the states this process holds of these streams, so that the next command reads them
-   * from the log again: an erasure destroyed a key, and a state folded before holds the values
-   * it sealed in clear (a command's answer would show them: an order's address, say).
-   */
-  forget(streamNames: readonly string[]): void {
-    for (const name of streamNames) this.cache.delete(name);
-  }
-
   /** The metadata of a stream's first event (the request that created it, its key); undefined when there is no such stream. */
   async creation(streamName: string): Promise<EventMetadata | undefined> {
     const [first] = await this.store.readStream(streamName, { maxCount: 1 });

@@ -82,7 +82,7 @@ export const eraseCustomer = async (deps: ErasureDeps, payload: ErasurePayload):
   await releaseEmail(deps, customerId, context);
   await deleteCopies(deps, customerId);
   await deps.keys.destroy(keyIds.profile(customerId), context.now);
-  await forgetStates(deps, await streamsOf(deps, customerId, 'profile'));
+  await deleteSnapshots(deps, await streamsOf(deps, customerId, 'profile'));
   await deps.truncateJournals();
   deps.logger.info({ customerId }, 'customer erased: email released, copies deleted, profile key destroyed');
   await deps.schedule(invoiceExpiryJob(customerId, await invoicesExpireAt(deps, customerId, payload.erasedAt)));
@@ -105,7 +105,7 @@ export const expireInvoices = async (deps: ErasureDeps, payload: InvoiceExpiryPa
     return deps.schedule(invoiceExpiryJob(customerId, new Date(Date.parse(now) + 86_400_000).toISOString(), postponed));
   }
   await deps.keys.destroy(keyIds.invoice(customerId), now);
-  await forgetStates(deps, await streamsOf(deps, customerId, 'invoice'));
+  await deleteSnapshots(deps, await streamsOf(deps, customerId, 'invoice'));
   // Answers stored since the erasure (an admin's repeated request about an order) quote what the key opened.
   const orderIds = (await deps.readModels.collection('orders').find({ customerId }, { projection: { _id: 1 } })).map((order) => order._id);
   await deleteAnswersAboutThem(deps, customerId, orderIds);
@@ -149,7 +149,7 @@ const releaseEmail = async (deps: ErasureDeps, customerId: string, context: Comm
 };
 
 const deleteCopies = async (deps: ErasureDeps, customerId: string): Promise<void> => {
-  await forgetStates(deps, await streamsOf(deps, customerId, 'profile'));
+  await deleteSnapshots(deps, await streamsOf(deps, customerId, 'profile'));
   await deps.readModels.collection(NOTIFICATIONS).deleteMany({ customerId });
   for (const collection of [JOBS, PARKED_JOBS]) {
     await deps.readModels.collection(collection).deleteMany({ kind: { $in: MESSAGES_TO_THEM }, 'payload.customerId': customerId });
@@ -209,8 +209,8 @@ const CARRIER_REPORTS = ['ShipmentBookingRefused', 'ShipmentDeliveryFailed'];
  * the account, wallet, cart, subscriptions, reviews and the payment tokens on orders and
  * payments; the invoice key: orders and shipments). Their snapshots (read-models.db) and this
  * process's command handler's states of them hold those values in clear: the erasure deletes
- * the snapshots and makes the handler read the streams again (other processes' handlers do so
- * once they see the key store's count of destructions grow: CommandHandlerOptions.keyDestructions).
+ * the snapshots; every process's handler reads the streams again once the key store's count of
+ * destructions has grown (CommandHandlerOptions.keyDestructions).
  */
 const streamsOf = async (deps: ErasureDeps, customerId: string, purpose: 'profile' | 'invoice'): Promise<string[]> => {
   const orders = await deps.readModels.collection('orders').find({ customerId });
@@ -227,8 +227,7 @@ const streamsOf = async (deps: ErasureDeps, customerId: string, purpose: 'profil
   return streams;
 };
 
-const forgetStates = async (deps: ErasureDeps, streams: string[]): Promise<void> => {
-  deps.commands.forget(streams);
+const deleteSnapshots = async (deps: ErasureDeps, streams: string[]): Promise<void> => {
   await deps.readModels.collection(SNAPSHOTS).deleteMany({ _id: { $in: streams } });
 };
 
