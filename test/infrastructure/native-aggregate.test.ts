@@ -154,6 +154,49 @@ describe('native filters and aggregation (embedded store)', () => {
       });
     }
 
+    it('keeps the top rows of strings in code-point order, as sorting them all does, surrogates and units from U+E000 on included', () => {
+      // JavaScript orders '\uE000' before '😀' (U+D83D first); MongoDB after (U+1F600 is the larger code point).
+      const next = seeded(7);
+      const units = ['a', 'b', 'é', '\uE000', '\uFFFD', '😀', '𝒜'];
+      const docs: Document[] = Array.from({ length: 400 }, (_, i) => ({
+        _id: `s${String(i).padStart(3, '0')}`,
+        name: Array.from({ length: 1 + Math.floor(next() * 3) }, () => units[Math.floor(next() * units.length)]).join(''),
+      }));
+      for (const direction of [1, -1]) {
+        const all = runNative(docs, [{ $sort: { name: direction, _id: 1 } }])!;
+        const top = runNative(docs, [{ $sort: { name: direction, _id: 1 } }, { $skip: 3 }, { $limit: 20 }]);
+        const faceted = runNative(docs, [{ $facet: { page: [{ $sort: { name: direction, _id: 1 } }, { $skip: 3 }, { $limit: 20 }] } }]);
+        expect(top, `direction ${direction}`).to.deep.equal(all.slice(3, 23));
+        expect(faceted).to.deep.equal([{ page: all.slice(3, 23) }]);
+      }
+      const names = runNative(docs, [{ $sort: { name: 1, _id: 1 } }])!.map((doc) => doc.name as string);
+      expect(names.indexOf('\uFFFD'), 'U+FFFD before an emoji, as MongoDB orders them').to.be.lessThan(names.indexOf('😀'));
+    });
+
+    it('answers a facet in the order of its spec, its sub-pipelines fed one row at a time or run whole', () => {
+      const pipeline = [
+        { $project: { brand: 1, stock: 1, created: 1 } },
+        {
+          $facet: {
+            rows: [{ $sort: { stock: 1, _id: 1 } }, { $limit: 200 }],
+            total: [{ $count: 'n' }],
+            dropped: [{ $group: { _id: '$price.amount', count: { $sum: 1 } } }, { $sort: { _id: 1 } }],
+            page: [{ $sort: { created: -1, _id: 1 } }, { $skip: 2 }, { $limit: 3 }],
+            brands: [{ $group: { _id: '$brand', count: { $sum: 1 } } }, { $sort: { _id: 1 } }],
+          },
+        },
+      ];
+      const [native] = runNative(DOCS, pipeline)!;
+      expect(Object.keys(native!)).to.deep.equal(['rows', 'total', 'dropped', 'page', 'brands']);
+      expect([native]).to.deep.equal(viaMingo(pipeline));
+    });
+
+    it('leaves a facet to mingo when a sub-pipeline fed one row at a time meets a value outside its subset', () => {
+      const docs: Document[] = [...DOCS, { _id: 'zz', created: ['2024-02-01'] }];
+      expect(runNative(docs, [{ $facet: { total: [{ $count: 'n' }], page: [{ $sort: { created: -1 } }, { $limit: 3 }] } }])).to.equal(undefined);
+      expect(runNative(docs, [{ $facet: { total: [{ $count: 'n' }], byTags: [{ $group: { _id: '$tags', n: { $sum: 1 } } }] } }])).to.equal(undefined);
+    });
+
     it('keeps the same top rows whatever order the rows arrive in (sorted either way, or not)', () => {
       const pipeline = [{ $sort: { created: -1, _id: 1 } }, { $skip: 2 }, { $limit: 12 }];
       const byCreated = [...DOCS].sort((a, b) => String(a.created).localeCompare(String(b.created)));

@@ -1,7 +1,8 @@
 import { compileFilter } from './document-filter.js';
-import { compareStrings } from './document-sort.js';
-import { compile, compilePath, Unsupported, unsupported, type Expression, type Row, type Stage } from './native-expressions.js';
+import { compile, Unsupported, unsupported, type Row, type Stage } from './native-expressions.js';
+import { Grouping, group } from './native-group.js';
 import { compileProjection, runsUnprojected, type Projection } from './native-projection.js';
+import { keepsFew, sorted, TopRows, type Added } from './native-sort.js';
 import type { Document, Filter } from './read-model-store.js';
 
 /**
@@ -36,7 +37,9 @@ const run = (input: Row[], pipeline: readonly Stage[]): Row[] => {
     switch (name) {
       case '$match': {
         const test = compileFilter(spec as Filter);
-        rows = rows.filter((row) => test(row as Document));
+        const kept: Row[] = [];
+        for (let r = 0; r < rows.length; r += 1) if (test(rows[r] as Document)) kept.push(rows[r]!);
+        rows = kept;
         break;
       }
       case '$sort': {
@@ -56,9 +59,7 @@ const run = (input: Row[], pipeline: readonly Stage[]): Row[] => {
         rows = rows.slice(0, spec as number);
         break;
       case '$count':
-        if (typeof spec !== 'string' || spec.length === 0 || spec.startsWith('$') || spec.includes('.')) unsupported();
-        // Like MongoDB: no document at all when nothing came in.
-        rows = rows.length === 0 ? [] : [{ [spec as string]: rows.length }];
+        rows = counted(countField(spec), rows.length);
         break;
       case '$group':
         rows = group(rows, spec as Record<string, unknown>);
@@ -100,16 +101,67 @@ const run = (input: Row[], pipeline: readonly Stage[]): Row[] => {
   return rows;
 };
 
-/** Each sub-pipeline over the rows, projected by `deferred` (once, if any needs it) first. */
+/**
+ * Each sub-pipeline over the rows, projected by `deferred` (once, if any needs it) first.
+ * The sub-pipelines that start by taking rows one at a time ($count, $group, $sort with a
+ * $limit: a catalog's facets and its page) are fed in one pass over the rows: over a large
+ * collection, reading each document once rather than once per sub-pipeline is most of the
+ * cost (the documents are spread over the heap; each visit is a trip to memory).
+ */
 const facet = (rows: Row[], spec: Record<string, Stage[]>, deferred: Projection | undefined): Row => {
   let projected: Row[] | undefined = deferred ? undefined : rows;
-  const out: Row = {};
+  const results = new Map<string, Row[]>();
+  const streams: Array<Streamed & { field: string }> = [];
   for (const [field, sub] of Object.entries(spec)) {
     if (!Array.isArray(sub)) unsupported();
-    out[field] = deferred && runsUnprojected(deferred, sub) ? run(rows, sub) : run((projected ??= rows.map(deferred!.apply)), sub);
+    const unprojected = !deferred || runsUnprojected(deferred, sub);
+    const stream = unprojected ? streamed(sub, rows) : undefined;
+    if (stream) streams.push({ ...stream, field });
+    else results.set(field, unprojected ? run(rows, sub) : run((projected ??= rows.map(deferred!.apply)), sub));
   }
+  if (streams.length > 0) {
+    for (let r = 0; r < rows.length; r += 1) {
+      const row = rows[r]!;
+      for (let s = 0; s < streams.length; s += 1) streams[s]!.add(row, r);
+    }
+    for (const stream of streams) results.set(stream.field, run(stream.rows(), stream.rest));
+  }
+  const out: Row = {};
+  for (const field of Object.keys(spec)) out[field] = results.get(field);
   return out;
 };
+
+/** A sub-pipeline's first stage, taking the rows one at a time (with their index, for a stable sort), and the stages after it. */
+type Streamed = { add: (row: Row, index: number) => void; rows: () => Row[]; rest: readonly Stage[] };
+
+const streamed = (sub: readonly Stage[], input: readonly Row[]): Streamed | undefined => {
+  const stage = sub[0];
+  if (!stage || Object.keys(stage).length !== 1) return undefined;
+  if ('$count' in stage) {
+    const field = countField(stage.$count);
+    let n = 0;
+    return { add: () => (n += 1), rows: () => counted(field, n), rest: sub.slice(1) };
+  }
+  if ('$group' in stage) {
+    const grouping = new Grouping(stage.$group as Record<string, unknown>);
+    return { add: (row) => grouping.add(row), rows: () => grouping.rows(), rest: sub.slice(1) };
+  }
+  if ('$sort' in stage) {
+    const bounded = boundsAfter(sub, 1);
+    if (!keepsFew(bounded.keep, input.length)) return undefined;
+    const top = new TopRows(stage.$sort as Record<string, number>, bounded.keep);
+    return { add: (row, index) => top.add(row, index), rows: () => top.indexes().slice(bounded.skip).map((index) => input[index]!), rest: sub.slice(bounded.end) };
+  }
+  return undefined;
+};
+
+const countField = (spec: unknown): string => {
+  if (typeof spec !== 'string' || spec.length === 0 || spec.startsWith('$') || spec.includes('.')) unsupported();
+  return spec as string;
+};
+
+/** Like MongoDB: no document at all when nothing came in. */
+const counted = (field: string, n: number): Row[] => (n === 0 ? [] : [{ [field]: n }]);
 
 // ------------------------------------------------------------------ sorting
 
@@ -128,170 +180,6 @@ const boundsAfter = (pipeline: readonly Stage[], from: number) => {
   // Without a $limit, the $skip stages are left to run as stages.
   if (limit === undefined) return { skip: 0, keep: undefined, end: from };
   return { skip, keep: skip + limit, end };
-};
-
-/** MongoDB's order across the types we sort natively: null (and missing) < numbers < strings < booleans. */
-const rankOf = (value: unknown): number => {
-  if (value === null || value === undefined) return 0;
-  switch (typeof value) {
-    case 'number':
-      return 1;
-    case 'string':
-      return 2;
-    case 'boolean':
-      return 3;
-    default:
-      return unsupported();
-  }
-};
-
-const compareValues = (a: unknown, b: unknown): number => {
-  // The common case first: two numbers or two strings.
-  const type = typeof a;
-  if (type === typeof b) {
-    if (type === 'number') return a === b ? 0 : (a as number) < (b as number) ? -1 : 1;
-    // MongoDB's order of strings (code points), not JavaScript's (UTF-16 units).
-    if (type === 'string') return compareStrings(a as string, b as string);
-  }
-  const ra = rankOf(a);
-  const rb = rankOf(b);
-  if (ra !== rb) return ra - rb;
-  if (ra === 0 || a === b) return 0;
-  return (a as number | boolean) < (b as number | boolean) ? -1 : 1;
-};
-
-/** Fields added by $addFields: a sort right after reads them as expressions, and only the rows that survive get a copy with them. */
-type Added = ReadonlyMap<string, Expression>;
-
-type SortField = { direction: 1 | -1; read: Expression };
-
-/** The sort key of one row: read and type-checked once, the fields after the first only when a tie asks for them. */
-class Keyed {
-  private rest: unknown[] | undefined;
-
-  constructor(
-    readonly row: Row,
-    readonly index: number,
-    readonly first: unknown,
-  ) {}
-
-  key(fields: readonly SortField[], k: number): unknown {
-    if (k === 0) return this.first;
-    if (!this.rest) {
-      this.rest = new Array<unknown>(fields.length);
-      for (let f = 1; f < fields.length; f += 1) {
-        const value = fields[f]!.read(this.row);
-        rankOf(value);
-        this.rest[f] = value;
-      }
-    }
-    return this.rest[k];
-  }
-}
-
-const compareKeyed = (fields: readonly SortField[], a: Keyed, b: Keyed): number => {
-  for (let k = 0; k < fields.length; k += 1) {
-    const order = compareValues(a.key(fields, k), b.key(fields, k));
-    if (order !== 0) return order * fields[k]!.direction;
-  }
-  return a.index - b.index;
-};
-
-/** The indexes of the rows in order (the first `keep` of them, when given). */
-const sorted = (rows: Row[], spec: Record<string, number>, keep: number | undefined, added?: Added): number[] => {
-  const fields: SortField[] = Object.entries(spec).map(([path, direction]) => {
-    if (direction !== 1 && direction !== -1) unsupported();
-    return { direction: direction as 1 | -1, read: added?.get(path) ?? compilePath(path) };
-  });
-  if (fields.length === 0) unsupported();
-  const first = fields[0]!;
-  const compare = (a: Keyed, b: Keyed) => compareKeyed(fields, a, b);
-  const valueOf = (row: Row) => {
-    const value = first.read(row);
-    rankOf(value);
-    return value;
-  };
-  if (keep === undefined || keep * 4 >= rows.length) {
-    return rows.map((row, index) => new Keyed(row, index, valueOf(row))).sort(compare).map((item) => item.index);
-  }
-  // The best `keep` rows, kept in order as the rest stream past: n log(keep), not n log(n).
-  // Most rows lose to the last one kept on the first field alone; rows that arrive in order
-  // (the newest documents last, sorted newest first) beat the first one kept and go first.
-  const best: Keyed[] = [];
-  for (let index = 0; index < rows.length; index += 1) {
-    const row = rows[index]!;
-    const value = valueOf(row);
-    let item: Keyed;
-    if (best.length === keep) {
-      const last = best[keep - 1]!;
-      const order = compareValues(value, last.first) * first.direction;
-      if (order > 0) continue;
-      item = new Keyed(row, index, value);
-      if (order === 0 && compare(item, last) >= 0) continue;
-    } else item = new Keyed(row, index, value);
-    if (best.length > 0 && compare(item, best[0]!) < 0) best.unshift(item);
-    else {
-      let low = 0;
-      let high = best.length;
-      while (low < high) {
-        const mid = (low + high) >> 1;
-        if (compare(best[mid]!, item) <= 0) low = mid + 1;
-        else high = mid;
-      }
-      best.splice(low, 0, item);
-    }
-    if (best.length > keep) best.pop();
-  }
-  return best.map((item) => item.index);
-};
-
-// ------------------------------------------------------------------ $group
-
-type Accumulator = { field: string; kind: '$sum' | '$first' | '$min'; of: Expression };
-
-const ACCUMULATORS = new Set(['$sum', '$first', '$min']);
-
-const indexesOf = (accumulators: readonly Accumulator[], kind: Accumulator['kind']): number[] =>
-  accumulators.flatMap((accumulator, a) => (accumulator.kind === kind ? [a] : []));
-
-const group = (rows: Row[], spec: Record<string, unknown>): Row[] => {
-  const { _id: key, ...fields } = spec;
-  const keyOf = compile(key ?? null);
-  const accumulators: Accumulator[] = Object.entries(fields).map(([field, accumulator]) => {
-    const entries = accumulator && typeof accumulator === 'object' ? Object.entries(accumulator) : [];
-    if (entries.length !== 1) unsupported();
-    const [kind, of] = entries[0]!;
-    if (!ACCUMULATORS.has(kind)) unsupported();
-    return { field, kind: kind as Accumulator['kind'], of: compile(of) };
-  });
-  const reads = accumulators.map((accumulator) => accumulator.of);
-  const sums = indexesOf(accumulators, '$sum');
-  const mins = indexesOf(accumulators, '$min');
-  // Per group, one value per accumulator: its first row's value, a running total, the least so far.
-  const groups = new Map<unknown, unknown[]>();
-  for (const row of rows) {
-    const id = keyOf(row) ?? null;
-    if (id !== null && typeof id === 'object') unsupported();
-    let values = groups.get(id);
-    if (!values) groups.set(id, (values = accumulators.map(({ kind, of }) => (kind === '$sum' ? 0 : kind === '$first' ? (of(row) ?? null) : null))));
-    for (let s = 0; s < sums.length; s += 1) {
-      const value = reads[sums[s]!]!(row);
-      if (typeof value === 'number') (values[sums[s]!] as number) += value;
-    }
-    for (let m = 0; m < mins.length; m += 1) {
-      const a = mins[m]!;
-      const value = reads[a]!(row);
-      // Like MongoDB, $min leaves out null and missing values; arrays and objects are outside the subset.
-      if (value === values[a] || value === null || value === undefined) continue;
-      rankOf(value);
-      if (values[a] === null || compareValues(value, values[a]) < 0) values[a] = value;
-    }
-  }
-  return [...groups].map(([id, values]) => {
-    const out: Row = { _id: id };
-    accumulators.forEach(({ field }, a) => (out[field] = values[a]));
-    return out;
-  });
 };
 
 // ------------------------------------------------------------------ $addFields

@@ -1,0 +1,173 @@
+import { compareStrings } from './document-sort.js';
+import { compilePath, unsupported, type Expression, type Row } from './native-expressions.js';
+
+/**
+ * $sort in the native subset (see native-aggregate.ts): MongoDB's order of the types it
+ * sorts natively, the whole input sorted, or only the first rows kept as the rest stream
+ * past (TopRows: a $sort followed by $limit, which a $facet's sub-pipeline feeds one row
+ * at a time while its siblings read the same row).
+ */
+
+/** MongoDB's order across the types we sort natively: null (and missing) < numbers < strings < booleans. */
+export const rankOf = (value: unknown): number => {
+  if (value === null || value === undefined) return 0;
+  switch (typeof value) {
+    case 'number':
+      return 1;
+    case 'string':
+      return 2;
+    case 'boolean':
+      return 3;
+    default:
+      return unsupported();
+  }
+};
+
+export const compareValues = (a: unknown, b: unknown): number => {
+  // The common case first: two numbers or two strings.
+  const type = typeof a;
+  if (type === typeof b) {
+    if (type === 'number') return a === b ? 0 : (a as number) < (b as number) ? -1 : 1;
+    // MongoDB's order of strings (code points), not JavaScript's (UTF-16 units).
+    if (type === 'string') return compareStrings(a as string, b as string);
+  }
+  const ra = rankOf(a);
+  const rb = rankOf(b);
+  if (ra !== rb) return ra - rb;
+  if (ra === 0 || a === b) return 0;
+  return (a as number | boolean) < (b as number | boolean) ? -1 : 1;
+};
+
+/** Fields added by $addFields: a sort right after reads them as expressions, and only the rows that survive get a copy with them. */
+export type Added = ReadonlyMap<string, Expression>;
+
+type SortField = { direction: 1 | -1; read: Expression };
+
+/** The sort key of one row: read and type-checked once, the fields after the first only when a tie asks for them. */
+class Keyed {
+  private rest: unknown[] | undefined;
+
+  constructor(
+    readonly row: Row,
+    readonly index: number,
+    readonly first: unknown,
+  ) {}
+
+  key(fields: readonly SortField[], k: number): unknown {
+    if (k === 0) return this.first;
+    if (!this.rest) {
+      this.rest = new Array<unknown>(fields.length);
+      for (let f = 1; f < fields.length; f += 1) {
+        const value = fields[f]!.read(this.row);
+        rankOf(value);
+        this.rest[f] = value;
+      }
+    }
+    return this.rest[k];
+  }
+}
+
+const compareKeyed = (fields: readonly SortField[], a: Keyed, b: Keyed): number => {
+  for (let k = 0; k < fields.length; k += 1) {
+    const order = compareValues(a.key(fields, k), b.key(fields, k));
+    if (order !== 0) return order * fields[k]!.direction;
+  }
+  return a.index - b.index;
+};
+
+const sortFields = (spec: Record<string, number>, added: Added | undefined): SortField[] => {
+  const fields: SortField[] = Object.entries(spec).map(([path, direction]) => {
+    if (direction !== 1 && direction !== -1) unsupported();
+    return { direction: direction as 1 | -1, read: added?.get(path) ?? compilePath(path) };
+  });
+  if (fields.length === 0) unsupported();
+  return fields;
+};
+
+/** A UTF-16 unit from U+D800 on: a surrogate, or a unit that JavaScript orders before one and MongoDB after. */
+const BEYOND_D7FF = /[\ud800-\uffff]/;
+
+/**
+ * The best `keep` rows of those added, in order: n log(keep), not n log(n), and a row that
+ * does not make it costs one read and one comparison. Rows come with their index in the
+ * input, which breaks ties (a stable sort). Most rows lose to the last one kept on the first
+ * field alone; rows that arrive in order (the newest documents last, sorted newest first)
+ * beat the first one kept and go first.
+ */
+export class TopRows {
+  private readonly fields: SortField[];
+  private readonly best: Keyed[] = [];
+  /** The first field of the last row kept, and whether JavaScript's order of strings is MongoDB's against it. */
+  private bar: unknown;
+  private barIsPlain = false;
+
+  constructor(
+    spec: Record<string, number>,
+    private readonly keep: number,
+    added?: Added,
+  ) {
+    this.fields = sortFields(spec, added);
+  }
+
+  add(row: Row, index: number): void {
+    const first = this.fields[0]!;
+    const value = first.read(row);
+    rankOf(value);
+    const best = this.best;
+    const keep = this.keep;
+    let item: Keyed;
+    if (best.length === keep) {
+      const last = best[keep - 1]!;
+      if (last.first !== this.bar) {
+        this.bar = last.first;
+        this.barIsPlain = typeof this.bar === 'string' && !BEYOND_D7FF.test(this.bar);
+      }
+      const bar = this.bar;
+      // Against a string with no unit from U+D800 on, JavaScript's order of two strings is
+      // MongoDB's (code points): they can differ only where both strings hold such a unit.
+      const order = (this.barIsPlain && typeof value === 'string' ? (value === bar ? 0 : value < (bar as string) ? -1 : 1) : compareValues(value, bar)) * first.direction;
+      if (order > 0) return;
+      item = new Keyed(row, index, value);
+      if (order === 0 && compareKeyed(this.fields, item, last) >= 0) return;
+    } else item = new Keyed(row, index, value);
+    if (best.length > 0 && compareKeyed(this.fields, item, best[0]!) < 0) best.unshift(item);
+    else {
+      let low = 0;
+      let high = best.length;
+      while (low < high) {
+        const mid = (low + high) >> 1;
+        if (compareKeyed(this.fields, best[mid]!, item) <= 0) low = mid + 1;
+        else high = mid;
+      }
+      best.splice(low, 0, item);
+    }
+    if (best.length > keep) best.pop();
+  }
+
+  /** The kept rows' indexes, in order. */
+  indexes(): number[] {
+    return this.best.map((item) => item.index);
+  }
+}
+
+/** Whether keeping the first `keep` of `rows` one at a time beats sorting them all. */
+export const keepsFew = (keep: number | undefined, rows: number): keep is number => keep !== undefined && keep * 4 < rows;
+
+/** The indexes of the rows in order (the first `keep` of them, when given). */
+export const sorted = (rows: Row[], spec: Record<string, number>, keep: number | undefined, added?: Added): number[] => {
+  if (keepsFew(keep, rows.length)) {
+    const top = new TopRows(spec, keep, added);
+    for (let index = 0; index < rows.length; index += 1) top.add(rows[index]!, index);
+    return top.indexes();
+  }
+  const fields = sortFields(spec, added);
+  const first = fields[0]!;
+  return rows
+    .map((row, index) => {
+      const value = first.read(row);
+      rankOf(value);
+      return new Keyed(row, index, value);
+    })
+    .sort((a, b) => compareKeyed(fields, a, b))
+    .map((item) => item.index);
+};
