@@ -96,7 +96,11 @@ export class IdempotencyKeys {
   middleware(): RequestHandler {
     return async (req, res, next) => {
       const key = req.get('idempotency-key');
-      if (req.method !== 'POST' || key === undefined) return next();
+      if (key === undefined) return next();
+      // Only POST routes take one (the contract): a key on a read, a PATCH or a DELETE would be a promise nobody keeps.
+      if (req.method !== 'POST') {
+        throw new ValidationError('this route takes no Idempotency-Key', [{ field: 'Idempotency-Key', message: 'should not be sent: only POST routes take one' }]);
+      }
       if (!KEY_PATTERN.test(key)) {
         throw new ValidationError('invalid Idempotency-Key', [{ field: 'Idempotency-Key', message: 'must be 1 to 255 visible ASCII characters' }]);
       }

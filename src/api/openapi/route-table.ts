@@ -86,7 +86,7 @@ const GUARDS: Record<Role, RequestHandler[]> = { anonymous: [], customer: [requi
  */
 const refuseUnread = (group: RouteGroup, spec: RouteSpec): RequestHandler[] => {
   if (group.edge !== 'api') return [];
-  if (spec.method === 'get') return spec.query ? [] : [noQueryString];
+  if (spec.method === 'get') return spec.query ? [noIfMatchOnRead] : [noIfMatchOnRead, noQueryString];
   return [...(spec.command === false ? [noIfMatch] : []), ...(spec.body ? [] : [noBody])];
 };
 
@@ -98,6 +98,16 @@ const noQueryString: RequestHandler = (req, _res, next) => {
 
 const noIfMatch: RequestHandler = (req, _res, next) => {
   if (req.get('if-match') !== undefined) throw new ValidationError('this route takes no If-Match', [{ field: 'If-Match', message: 'should not be sent: this route changes no resource revision' }]);
+  next();
+};
+
+/**
+ * If-Match is a condition on a write here (RFC 9110 makes it one on a read too, for range
+ * requests): a read is refused with it rather than answered as if it held. If-None-Match is
+ * what a read takes (the public ones).
+ */
+const noIfMatchOnRead: RequestHandler = (req, _res, next) => {
+  if (req.get('if-match') !== undefined) throw new ValidationError('a read takes no If-Match', [{ field: 'If-Match', message: 'should not be sent: If-Match is a condition on writes (reads take If-None-Match)' }]);
   next();
 };
 
