@@ -68,6 +68,7 @@ describe('the logistics carrier over HTTP', () => {
       const res = await dispatch(shipmentId);
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
       expect(res.body).to.deep.equal({ shipmentId, orderId, trackingNumber: res.body.trackingNumber, status: 'Shipped' });
+      expect(res.headers.location, 'where the shipment is read, as the contract says').to.equal(`/api/v1/shipments/${shipmentId}`);
       // The simulated carrier numbers parcels by the shop's reference: TRK and its first 16 hex digits.
       expect(res.body.trackingNumber).to.equal(`TRK${shipmentId.replace(/-/g, '').slice(0, 16).toUpperCase()}`);
 
@@ -126,6 +127,7 @@ describe('the logistics carrier over HTTP', () => {
       const res = await asAdmin('post', `/api/v1/shipments/${shipmentId}/dispatch`).send({ trackingNumber: 'HAND-1234' });
       expect(res.status).to.equal(200);
       expect(res.body).to.include({ trackingNumber: 'HAND-1234', status: 'Shipped' });
+      expect(res.headers.location).to.equal(`/api/v1/shipments/${shipmentId}`);
       expect(await app.carrier.bookings()).to.deep.equal([]);
       expect((await eventsOf(app, 'OrderShipped', ofOrder(orderId)))[0]!.data).not.to.have.property('carrierReference');
       const body = { eventId: 'evt_x', shipmentId, reference: 'SC-SOMETHING', trackingNumber: 'HAND-1234', status: 'Delivered', occurredAt: new Date().toISOString() };

@@ -27,6 +27,9 @@ const handlers = (deps: AppDeps) => {
     res.json(shipment);
   };
 
+  // Where the shipment is read (every dispatch answer names it, as the contract says).
+  const shipmentUrl = (shipmentId: string) => `/api/v1/shipments/${shipmentId}`;
+
   // Book with the carrier and ship (200), or 202 while the carrier has not answered (a job goes on booking); 422 when
   // it refuses; 409 unless the order is confirmed. With a tracking number: handed over by hand, no booking.
   const dispatch: RequestHandler = async (req, res) => {
@@ -40,16 +43,16 @@ const handlers = (deps: AppDeps) => {
       if (result.trackingNumber !== trackingNumber) {
         throw new ConflictError(`shipment ${shipmentId} was shipped already, under tracking number ${result.trackingNumber}`);
       }
-      return answerWrite(res, deps.sessions, 200, { shipmentId, orderId: result.orderId, trackingNumber: result.trackingNumber, status: 'Shipped' }, result);
+      return answerWrite(res, deps.sessions, 200, { shipmentId, orderId: result.orderId, trackingNumber: result.trackingNumber, status: 'Shipped' }, { ...result, location: shipmentUrl(shipmentId) });
     }
     const { orderId, outcome, orderRevision, position } = await dispatchWithCarrier(deps.shipping, shipmentId, context);
     switch (outcome.outcome) {
       case 'shipped':
-        return answerWrite(res, deps.sessions, 200, { shipmentId, orderId, trackingNumber: outcome.trackingNumber, status: 'Shipped' }, { revision: outcome.revision, position: outcome.position ?? position });
+        return answerWrite(res, deps.sessions, 200, { shipmentId, orderId, trackingNumber: outcome.trackingNumber, status: 'Shipped' }, { revision: outcome.revision, position: outcome.position ?? position, location: shipmentUrl(shipmentId) });
       case 'refused':
         throw new UnprocessableError(`the carrier refused to book shipment ${shipmentId}: ${outcome.reason}`);
       case 'pending':
-        return answerWrite(res, deps.sessions, 202, { shipmentId, orderId, trackingNumber: null, status: 'Booking' }, { revision: orderRevision, position, location: `/api/v1/shipments/${shipmentId}` });
+        return answerWrite(res, deps.sessions, 202, { shipmentId, orderId, trackingNumber: null, status: 'Booking' }, { revision: orderRevision, position, location: shipmentUrl(shipmentId) });
       case 'settled':
         throw new ConflictError(`shipment ${shipmentId} changed while it was being booked: look at it again`);
     }
