@@ -9,12 +9,13 @@ import { refusedByLease, type Fence } from '../cluster/leases.js';
 import { LogFollower, StopFollowing, type FollowerStatus } from '../infrastructure/event-store/log-follower.js';
 import type { Document, ReadModelStore, WriteOperation } from '../infrastructure/read-models/read-model-store.js';
 import { CHECKPOINTS } from '../projections/runner.js';
-import { cancelWrite, dueIn, jobWrites, type ScheduledJob } from './job-documents.js';
+import { dueIn, type ScheduledJob } from './job-documents.js';
 import { allSettledOrThrow, groupBy, inParallel } from './concurrency.js';
 import { parkedEvent, PARKED_EVENTS, type ParkedEvent } from './parked-events.js';
+import { batchWrites, replayWrites, type Outcome } from './runner-writes.js';
 import { occurredAt, type Job, type ProcessManager } from './process-manager.js';
 import { sendSagaCommand } from './saga-commands.js';
-import { sagaMoved, sagaWrite, sameSaga, type SagaDocument } from './saga-documents.js';
+import { sagaMoved, sameSaga, type SagaDocument } from './saga-documents.js';
 
 /**
  * Feeds a process manager from its checkpoint and carries out its reactions.
@@ -60,9 +61,6 @@ export type ProcessRunnerOptions = {
   maxAttempts?: number;
   retryDelayMs?: number;
 };
-
-/** A saga's reaction to a batch, and the document it was loaded from (its write's guard). */
-type Outcome<S> = { sagaId: string; loaded: SagaDocument<S> | undefined; state: S; position: number; jobs: ScheduledJob[]; cancelled: string[]; parked: ParkedEvent[] };
 
 /** Times a batch reacts again on sagas that keep changing under it before it gives up (and is delivered again). */
 const MAX_REACTIONS = 10;
@@ -205,8 +203,9 @@ export class ProcessManagerRunner<S> {
         return { replayed: false, error: again.error };
       }
       const jobs = handled.jobs.map((job) => this.scheduled(job, event));
+      const now = this.deps.clock().toISOString();
       try {
-        await this.deps.readModels.bulkWrite(this.replayWrites(sagaId, saga, handled.state, jobs, handled.cancelled ?? [], parked));
+        await this.deps.readModels.bulkWrite(replayWrites(this.sagaCollection, sagaId, saga, { state: handled.state, jobs, cancelled: handled.cancelled ?? [] }, parked, now));
       } catch (error) {
         if (sagaMoved(error, this.sagaCollection)) continue; // the saga moved meanwhile
         throw error;
@@ -214,17 +213,6 @@ export class ProcessManagerRunner<S> {
       if (jobs.length > 0) this.deps.jobsScheduled?.(jobs);
       return { replayed: true };
     }
-  }
-
-  private replayWrites(sagaId: string, saga: SagaDocument<S> | undefined, state: S, jobs: ScheduledJob[], cancelled: string[], parked: ParkedEvent): WriteOperation[] {
-    const now = this.deps.clock().toISOString();
-    return [
-      // Guarded on the saga as read: a concurrent change makes this write fail as a whole.
-      sagaWrite(this.sagaCollection, sagaId, saga, state, saga?._position ?? 0, now),
-      ...jobs.flatMap((job) => jobWrites(job, now)),
-      ...cancelled.map(cancelWrite),
-      { collection: PARKED_EVENTS, deleteOne: { filter: { _id: parked._id } } },
-    ];
   }
 
   private async react(sagaId: string, stored: SagaDocument<S> | undefined, events: RecordedEvent[]): Promise<Outcome<S>> {
@@ -284,18 +272,7 @@ export class ProcessManagerRunner<S> {
   }
 
   private writes(outcomes: Outcome<S>[], position: number): WriteOperation[] {
-    const now = this.deps.clock().toISOString();
-    const writes: WriteOperation[] = [];
-    for (const { sagaId, loaded, state, position: at, jobs, cancelled, parked } of outcomes) {
-      writes.push(sagaWrite(this.sagaCollection, sagaId, loaded, state, at, now));
-      // One job per id, ever: a redelivered event cannot schedule a second charge or email.
-      for (const job of jobs) writes.push(...jobWrites(job, now));
-      for (const id of cancelled) writes.push(cancelWrite(id));
-      for (const p of parked) writes.push({ collection: PARKED_EVENTS, replaceOne: { filter: { _id: p._id }, replacement: p, upsert: true } });
-    }
-    const checkpoint = { _id: this.checkpointId, position, updatedAt: now };
-    writes.push({ collection: CHECKPOINTS, replaceOne: { filter: { _id: this.checkpointId }, replacement: checkpoint, upsert: true } });
-    return writes;
+    return batchWrites(this.sagaCollection, this.checkpointId, outcomes, position, this.deps.clock().toISOString());
   }
 
   /** A job of a reaction to `event`, with its origin, falling due as long after it is written as its runAt is after the event (see dueIn). */
