@@ -2,18 +2,9 @@ import { expect } from 'chai';
 import { expireInvoices } from '../../src/commands/erasure-steps.js';
 import { ERASED } from '../../src/domain/shared/erased.js';
 import { ADDRESS, addToCart, buy, eventsOf, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
+import { bearer, erasureDone } from '../support/erasure.js';
 import { eventually } from '../support/temp-dir.js';
 import { appendsNothing, startTestApp, type TestApp } from '../support/test-app.js';
-
-/** Waits until the erasure process is done with the customer: the claim released and the job gone. */
-const erasureDone = (app: TestApp, customerId: string) =>
-  eventually(async () => {
-    const released = await eventsOf(app, 'CustomerEmailReleased', (e) => e.data.customerId === customerId);
-    const pending = await app.store.collection('jobs').countDocuments({ kind: 'erase-customer', 'payload.customerId': customerId });
-    return released.length > 0 && pending === 0 ? true : undefined;
-  }, 15_000);
-
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 /**
  * An admin's requests about a customer's order answer with its shipping address (a cancellation,

@@ -1,20 +1,8 @@
 import { expect } from 'chai';
 import { reviewIdOf } from '../../src/commands/reviews.js';
-import { buy, eventsOf, getOrder, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
+import { buy, eventsOf, orderReaches, receive, stockedProduct, type Shopper } from '../support/shop.js';
 import { eventually } from '../support/temp-dir.js';
 import { appendsNothing, expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
-
-/** Buys one unit, then the shop dispatches and delivers it; returns the order id. */
-export const receive = async (app: TestApp, admin: string, shopper: Shopper, productId: string) => {
-  const orderId = await buy(app, shopper, productId, 1);
-  await orderReaches(app, shopper.token, orderId, ['Confirmed']);
-  const { shipmentId } = (await eventually(async () => (await getOrder(app, shopper.token, orderId)).body.shipment ?? undefined)) as { shipmentId: string };
-  for (const step of ['dispatch', 'deliver']) {
-    const res = await app.http().post(`/api/v1/shipments/${shipmentId}/${step}`).set('Authorization', `Bearer ${admin}`);
-    expect(res.status, JSON.stringify(res.body)).to.equal(200);
-  }
-  return orderId;
-};
 
 describe('reviews and ratings', () => {
   let app: TestApp;

@@ -53,3 +53,15 @@ export const eventsOf = async (app: TestApp, type: string, where: (event: Record
 
 export const levelsOf = async (app: TestApp, admin: string, sku: string) =>
   (await app.http().get(`/api/v1/inventory/${sku}`).set('Authorization', `Bearer ${admin}`)).body as { onHand: number; reserved: number; available: number };
+
+/** Buys the product and has the order delivered (dispatched and delivered by the admin). */
+export const receive = async (app: TestApp, admin: string, shopper: Shopper, productId: string) => {
+  const orderId = await buy(app, shopper, productId, 1);
+  await orderReaches(app, shopper.token, orderId, ['Confirmed']);
+  const { shipmentId } = (await eventually(async () => (await getOrder(app, shopper.token, orderId)).body.shipment ?? undefined)) as { shipmentId: string };
+  for (const step of ['dispatch', 'deliver']) {
+    const res = await app.http().post(`/api/v1/shipments/${shipmentId}/${step}`).set('Authorization', `Bearer ${admin}`);
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+  }
+  return orderId;
+};
