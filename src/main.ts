@@ -13,7 +13,7 @@ const main = async () => {
   const logger = pino(loggerOptions(config.logLevel), destination);
   if (config.workers > 1 && cluster.isPrimary) {
     // WORKERS=n: this process only starts and watches n shop processes (see cluster/workers.ts).
-    const code = await superviseWorkers(logger.child({ role: 'primary' }), { count: config.workers });
+    const code = await superviseWorkers(logger.child({ role: 'primary' }), { count: config.workers, port: config.port, host: config.host });
     destination.flushSync();
     process.exit(code);
   }

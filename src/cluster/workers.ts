@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import { createServer } from 'node:net';
 import type { Logger } from 'pino';
 
 /**
@@ -20,6 +21,9 @@ export type WorkersOptions = {
   youngMs?: number;
   /** How long a stopping worker may take before it is killed. */
   stopTimeoutMs?: number;
+  /** PORT and HOST of the shop: with port 0, the primary picks the free port the workers share. */
+  port?: number;
+  host?: string;
 };
 
 /**
@@ -29,10 +33,15 @@ export type WorkersOptions = {
  */
 const stoppedBySignal = (signal: string | null): boolean => signal === 'SIGTERM' || signal === 'SIGINT';
 
-export const superviseWorkers = (logger: Logger, options: WorkersOptions): Promise<number> => {
+export const superviseWorkers = async (logger: Logger, options: WorkersOptions): Promise<number> => {
+  // PORT=0 (any free port): one picked here for all of them. node:cluster closes the shared port with its
+  // last worker, and workers started again on port 0 after they all died would be given a new one, the
+  // shop no longer where its clients know it.
+  const port = options.port === 0 ? await freePort(options.host) : undefined;
   const { count, restartDelayMs = 500, maxRestartDelayMs = 30_000, youngMs = 10_000, stopTimeoutMs = 30_000 } = options;
   const startedAt = new Map<Worker, number>();
-  let delay = restartDelayMs;
+  /** Each slot's pause before its next restart: two workers dying together each wait the first pause. */
+  const delays = new Map<number, number>();
   let everListened = false;
   let stopping = false;
   let exitCode = 0;
@@ -40,10 +49,10 @@ export const superviseWorkers = (logger: Logger, options: WorkersOptions): Promi
   const finished = new Promise<number>((resolve) => (done = resolve));
 
   const fork = (slot: number) => {
-    const worker = cluster.fork({ WORKER_SLOT: String(slot) });
+    const worker = cluster.fork({ WORKER_SLOT: String(slot), ...(port !== undefined ? { PORT: String(port) } : {}) });
     startedAt.set(worker, Date.now());
-    worker.once('listening', () => {
-      if (!everListened) logger.info({ workers: count }, 'workers listening');
+    worker.once('listening', (address) => {
+      if (!everListened) logger.info({ workers: count, port: address.port }, 'workers listening');
       everListened = true;
     });
     worker.once('exit', (code, signal) => {
@@ -60,14 +69,14 @@ export const superviseWorkers = (logger: Logger, options: WorkersOptions): Promi
         stop();
         return;
       }
-      delay = lived > youngMs ? restartDelayMs : delay;
-      logger.error({ pid: worker.process.pid, code, signal, livedMs: lived, restartInMs: delay }, 'a worker died: starting another');
+      const delay = lived > youngMs ? restartDelayMs : (delays.get(slot) ?? restartDelayMs);
+      logger.error({ pid: worker.process.pid, slot, code, signal, livedMs: lived, restartInMs: delay }, 'a worker died: starting another');
       // Not unref'd: when every worker died at once, this timer is all that keeps the primary alive (an unref'd
       // one let it exit 0 with no worker left, the shop gone and nothing to start it again).
       setTimeout(() => {
         if (!stopping) fork(slot);
       }, delay);
-      delay = Math.min(delay * 2, maxRestartDelayMs);
+      delays.set(slot, Math.min(delay * 2, maxRestartDelayMs));
     });
   };
 
@@ -93,3 +102,14 @@ export const superviseWorkers = (logger: Logger, options: WorkersOptions): Promi
   for (let slot = 1; slot <= count; slot += 1) fork(slot);
   return finished;
 };
+
+/** A port free on `host` now (the workers bind it a moment later). */
+const freePort = (host: string | undefined): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });

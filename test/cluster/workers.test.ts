@@ -78,10 +78,9 @@ describe('WORKERS=n (node:cluster on one port)', function () {
     expect(docs[LEASES]!.every((lease) => lease.owner === null)).to.equal(true);
   });
 
-  it('starts the workers again when every one of them dies at once (the primary is not left with nothing to wait for)', async () => {
-    // A port of its own: with PORT=0 the workers started again would each be given a new one, the shop no longer where it was.
-    const port = await freePort();
-    primary = await startServer(env({ SEED_DEMO: 'false', PORT: String(port) }), 60_000);
+  it('starts the workers again when every one of them dies at once, on the same port, each after the first pause (the primary is not left with nothing to wait for)', async () => {
+    // PORT=0: node:cluster closes the shared port with its last worker; the workers started again must not each be given a new one.
+    primary = await startServer(env({ SEED_DEMO: 'false' }), 60_000);
     const token = await adminToken(primary);
     const before = await balancedPair(primary, token);
     for (const p of before) process.kill(p.pid, 'SIGKILL');
@@ -90,6 +89,9 @@ describe('WORKERS=n (node:cluster on one port)', function () {
       return processes?.every((p) => !before.some((b) => b.pid === p.pid)) ? processes : undefined;
     }, 60_000);
     expect(after).to.have.length(2);
+    expect(after.map((p) => p.port), 'where the shop was').to.deep.equal([primary.port, primary.port]);
+    const pauses = primary.logs.filter((line) => line.includes('a worker died: starting another')).map((line) => (JSON.parse(line) as { restartInMs: number }).restartInMs);
+    expect(pauses, 'two slots, one pause each').to.deep.equal([500, 500]);
     expect(primary.child.exitCode).to.equal(null);
     primary.child.kill('SIGTERM');
     expect(await primary.exited).to.equal(0);
@@ -111,12 +113,3 @@ describe('WORKERS=n (node:cluster on one port)', function () {
     }
   });
 });
-
-const freePort = (): Promise<number> =>
-  new Promise((resolve) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
