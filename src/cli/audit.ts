@@ -14,19 +14,22 @@ const program = new Command('audit')
   .description('Replay the audit trail of a stream or an order')
   .argument('<target>', 'a stream name (order-<id>, inventory-<sku>, customer-<id>, ...) or an order id')
   .option('--as-of <time|revision>', 'the state as of an ISO time or a stream revision')
-  .option('--from <revision>', 'list events from this revision of the stream', '0')
-  .option('--limit <count>', 'list at most this many events', '1000')
+  .option('--from <revision>', 'list events from this revision of the stream (a stream only; default 0)')
+  .option('--limit <count>', 'list at most this many events (a stream only; default 1000)')
   .option('--json', 'print JSON instead of tables')
   .showHelpAfterError();
 
 run(async () => {
   program.parse();
   const [target] = program.args as [string];
-  const options = program.opts<{ asOf?: string; json?: boolean; from: string; limit: string }>();
-  const window = { fromRevision: wholeNumber(options.from, '--from', 0), limit: wholeNumber(options.limit, '--limit', 1) };
+  const options = program.opts<{ asOf?: string; json?: boolean; from?: string; limit?: string }>();
+  const order = isUuid(target);
+  // An order's timeline runs across streams: a revision window of one stream means nothing there, and would be ignored.
+  if (order && (options.from !== undefined || options.limit !== undefined)) throw new Error('--from and --limit list the events of a stream; an order\'s timeline is printed whole (audit its order-<id> stream for a window)');
+  const window = { fromRevision: wholeNumber(options.from ?? '0', '--from', 0), limit: wholeNumber(options.limit ?? '1000', '--limit', 1) };
   const asOf = asOfOption(options.asOf);
   return withTools(async (tools) => {
-    const result = isUuid(target) ? await auditOrder(tools, target.toLowerCase(), asOf) : await auditStream(tools, target, asOf, window);
+    const result = order ? await auditOrder(tools, target.toLowerCase(), asOf) : await auditStream(tools, target, asOf, window);
     console.log(options.json ? pretty(result) : 'timeline' in result ? orderTables(result) : streamTables(result));
   });
 });
@@ -61,6 +64,14 @@ const time = (iso: string) => iso.replace('T', ' ').replace(/Z$/, '');
 const causes = (metadata: Record<string, unknown>) =>
   `actor ${actor(metadata.actor)} · correlation ${short(metadata.correlationId)} · causation ${short(metadata.causationId)}`;
 
+/** `12 events`, or the window of a longer stream: `events 100-149 of 566`. */
+const shown = (audit: StreamAudit): string => {
+  const { events, total } = audit;
+  if (events.length === total) return `${total} event${total === 1 ? '' : 's'}`;
+  if (events.length === 0) return `no events in the window asked for, of ${total}`;
+  return `events ${events[0]!.revision}-${events[events.length - 1]!.revision} of ${total}`;
+};
+
 const asOfText = (asOf: StreamAudit['asOf']) => (asOf ? `as of ${'revision' in asOf ? `revision ${asOf.revision}` : asOf.time}` : 'now');
 
 const streamTables = (audit: StreamAudit) => {
@@ -72,7 +83,7 @@ const streamTables = (audit: StreamAudit) => {
     };
   });
   return [
-    wrapped(visible(`${audit.streamName}: ${audit.events.length} events`)),
+    wrapped(visible(`${audit.streamName}: ${shown(audit)}`)),
     records('rev', rows),
     `state ${asOfText(audit.asOf)}:`,
     wrapped(pretty(audit.state)),

@@ -20,6 +20,7 @@ export const auditedEventSchema = obj({
 /** What auditStream answers: the window of events asked for, each with the state after it, and the state (as of `asOf`). */
 export const streamAuditSchema = obj({
   streamName: str(),
+  total: int({ minimum: 1 }),
   events: arr(withFields(auditedEventSchema, { stateAfter: anyJson() })),
   asOf,
   state: anyJson(),

@@ -33,6 +33,8 @@ export type AuditedEvent = {
 
 export type StreamAudit = {
   streamName: string;
+  /** Events in the stream; `events` lists those of the window asked for. */
+  total: number;
   events: Array<AuditedEvent & { stateAfter: unknown }>;
   asOf: AsOf | null;
   /** The state as of `asOf`, or after the last event. */
@@ -106,6 +108,9 @@ export type Window = { fromRevision?: number; limit?: number };
 export const auditStream = async (deps: AuditDeps, streamName: string, asOf: AsOf | null = null, window: Window = {}): Promise<StreamAudit> => {
   const events = await read(deps, streamName);
   if (events.length === 0) throw new NotFoundError(`stream ${streamName} not found`);
+  // A revision the stream never reached has no state to show: answered, it would be the latest state under that revision's name.
+  const last = events[events.length - 1]!.current.revision;
+  if (asOf && 'revision' in asOf && asOf.revision > last) throw new NotFoundError(`stream ${streamName} has no revision ${asOf.revision}: its last is ${last}`);
   const decider = DECIDERS[streamCategory(streamName)];
   let state: unknown = decider?.initialState() ?? null;
   let stateAsOf: unknown = asOf ? (decider?.initialState() ?? null) : undefined;
@@ -117,7 +122,7 @@ export const auditStream = async (deps: AuditDeps, streamName: string, asOf: AsO
     if (asOf && within(asOf)(current)) stateAsOf = state;
     if (current.revision >= from && current.revision < to) entries.push({ ...audited(event, current), stateAfter: redacted(state) });
   }
-  return { streamName, events: entries, asOf, state: redacted(asOf ? stateAsOf : state) };
+  return { streamName, total: events.length, events: entries, asOf, state: redacted(asOf ? stateAsOf : state) };
 };
 
 export type OrderAudit = {

@@ -178,6 +178,18 @@ describe('the audit trail over HTTP', function () {
       expect(res.body.events).to.have.length(4);
     });
 
+    it('says how many events the stream holds beside a window of them, and answers 404 for a revision it never reached', async () => {
+      const window = await audit(`/streams/order-${orderId}?fromRevision=1&limit=2`);
+      expect(window.status, JSON.stringify(window.body)).to.equal(200);
+      expect(window.body.total).to.equal(4);
+      expect(window.body.events.map((e: { revision: number }) => e.revision)).to.deep.equal([1, 2]);
+      for (const path of [`/streams/order-${orderId}?asOf=4`, `/orders/${orderId}?asOf=4`]) {
+        const res = await audit(path);
+        expect(res.status, path).to.equal(404);
+        expect(res.body.detail).to.equal(`stream order-${orderId} has no revision 4: its last is 3`);
+      }
+    });
+
     it("shows the SKU's stock after each event of its stream", async () => {
       const res = await audit(`/streams/inventory-${sku}`);
       expect(res.status, JSON.stringify(res.body)).to.equal(200);

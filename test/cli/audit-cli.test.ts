@@ -141,6 +141,36 @@ describe('the audit CLI', function () {
     }
   });
 
+  it('says which events of how many a window shows, and what a window past the end holds', async () => {
+    const window = await audit(`inventory-${SKU}`, '--from', '1', '--limit', '1');
+    expect(window.code, window.stderr).to.equal(0);
+    expect(window.stdout).to.include(`inventory-${SKU}: events 1-1 of 3`);
+    expect(revisionsIn(window.stdout)).to.deep.equal(['1']);
+    expect(json(await audit(`inventory-${SKU}`, '--from', '1', '--json')).total).to.equal(3);
+    const past = await audit(`inventory-${SKU}`, '--from', '9');
+    expect(past.code, past.stderr).to.equal(0);
+    expect(past.stdout).to.include(`inventory-${SKU}: no events in the window asked for, of 3`);
+  });
+
+  it("exits 1 for a window on an order's timeline (it runs across streams), rather than printing it whole", async () => {
+    for (const args of [['--from', '1'], ['--limit', '2']]) {
+      const run = await audit(orderId, ...args);
+      expect(run.code, args.join(' ')).to.equal(1);
+      expect(run.stderr).to.match(/^error: --from and --limit list the events of a stream/);
+      expect(run.stdout).to.equal('');
+    }
+  });
+
+  it('exits 1 for an as-of revision the stream never reached, rather than answering its latest state under that name', async () => {
+    for (const target of [`inventory-${SKU}`, orderId]) {
+      const run = await audit(target, '--as-of', '99');
+      expect(run.code, target).to.equal(1);
+      expect(run.stderr, target).to.match(/has no revision 99: its last is \d+/);
+      expect(run.stdout).to.equal('');
+    }
+    expect(json(await audit(`inventory-${SKU}`, '--as-of', '2', '--json')).asOf).to.deep.equal({ revision: 2 });
+  });
+
   it('exits 1 for an as-of that is neither a revision nor a time, saying what it takes', async () => {
     for (const asOf of ['yesterday', '2026-02-30', '-1', '']) {
       const run = await audit(`inventory-${SKU}`, '--as-of', asOf);

@@ -92,8 +92,13 @@ describe('Audit trail', () => {
       expect(levels(audit.events[3]!.stateAfter)).to.deep.equal({ onHand: 8, reserved: 2 });
     });
 
-    it('as of a revision past the end, gives the latest state', async () =>
-      expect(levels((await auditStream(deps, stream, { revision: 99 })).state)).to.deep.equal({ onHand: 8, reserved: 2 }));
+    it('refuses a revision past the end (404 naming the last one) rather than answering the latest state under its name', async () => {
+      const error = await rejection(auditStream(deps, stream, { revision: 99 }));
+      expect(error).to.be.instanceOf(NotFoundError);
+      expect((error as Error).message).to.match(/has no revision 99: its last is \d+$/);
+      const last = (await auditStream(deps, stream)).total - 1;
+      expect(levels((await auditStream(deps, stream, { revision: last })).state)).to.deep.equal({ onHand: 8, reserved: 2 });
+    });
 
     it('as of a time, gives the state after the last event that had happened by then', async () => {
       const audit = await auditStream(deps, stream, { time: at('12:30') });
