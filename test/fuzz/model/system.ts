@@ -37,7 +37,7 @@ export class Shop {
    * and process manager has handled it, and no job is queued (timers aside: payment expiries,
    * which the runner sets far beyond a run and which decide nothing for a settled payment; the
    * booking jobs that follow a dispatch, which find its booking done; the simulated carrier's
-   * reports, due a minute after a booking, beyond a run).
+   * reports, which the runner sets a day after a booking, beyond a run).
    */
   async quiesce(timeoutMs = 10_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
