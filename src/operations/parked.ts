@@ -11,7 +11,7 @@ export const replayParkedEvent = async (
   id: string,
 ): Promise<{ replayed: boolean; error?: string }> => {
   const parked = await store.collection<ParkedEvent>(PARKED_EVENTS).findOne({ _id: id });
-  if (!parked) throw new NotFoundError(`no parked event ${id}`);
+  if (!parked) throw await notParked(store, EVENTS, id);
   const runner = runners.find((r) => r.name === parked.processManager);
   if (!runner) throw new NotFoundError(`no process manager ${parked.processManager}`);
   return runner.replay(parked);

@@ -70,8 +70,12 @@ describe('discarding parked events and jobs over the admin API', function () {
     }
     expect((await get('/api/v1/admin/parked-events')).total).to.equal(0);
     expect(await parkedGauge('event')).to.equal(0);
+    const discarded = await get('/api/v1/admin/discarded-events');
+    expect(discarded.total).to.equal(2);
+    expect(discarded.items.find((d: { id: string }) => d.id === parked[1]!.id)).to.include({ discardedBy: `admin:${adminId}`, discardReason: 'resolved by hand (1)', eventType: 'OrderCreated' });
     const replay = await post(`/api/v1/admin/parked-events/${encodeURIComponent(parked[0]!.id)}/replay`);
     expectProblem(replay, 404);
+    expect(replay.body.detail).to.include('no longer parked: discarded');
     // Discarded already: no longer parked, 404 as well, naming who discarded it; the record stays as it was.
     const again = await post(`/api/v1/admin/parked-events/${encodeURIComponent(parked[0]!.id)}/discard`, { reason: 'again' });
     expectProblem(again, 404);
@@ -94,6 +98,8 @@ describe('discarding parked events and jobs over the admin API', function () {
     expect(list.total).to.equal(1);
     expect(list.items.map((j: { id: string }) => j.id)).not.to.include(job._id);
     expect(await parkedGauge('job')).to.equal(1);
+    const { _id, ...kept } = (await app.store.collection('discarded_jobs').findOne({ _id: job._id }))!;
+    expect((await get('/api/v1/admin/discarded-jobs')).items).to.deep.equal([{ id: _id, ...kept }]);
     expectProblem(await post(`/api/v1/admin/parked-jobs/${encodeURIComponent(job._id)}/replay`), 404);
     expect(await app.store.collection('jobs').countDocuments({ _id: job._id })).to.equal(0);
     expectProblem(await post(`/api/v1/admin/parked-jobs/${encodeURIComponent(job._id)}/discard`, { reason: 'again' }), 404);

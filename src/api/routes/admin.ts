@@ -3,14 +3,14 @@ import { lagCounter, lagFields } from '../../infrastructure/event-store/lag.js';
 import type { Document } from '../../infrastructure/read-models/read-model-store.js';
 import { ConflictError } from '../../domain/shared/errors.js';
 import { discardParkedEvent, discardParkedJob, replayParkedEvent, type DiscardedWork } from '../../operations/parked.js';
-import { PARKED_JOBS, requeueParkedJob } from '../../processes/jobs.js';
-import { PARKED_EVENTS } from '../../processes/parked-events.js';
+import { DISCARDED_JOBS, PARKED_JOBS, requeueParkedJob } from '../../processes/jobs.js';
+import { DISCARDED_EVENTS, PARKED_EVENTS } from '../../processes/parked-events.js';
 
 const withoutId = <D extends { _id: string }>({ _id, ...rest }: D) => rest;
 import { paged } from '../../projections/paging.js';
 import { auditOrder, auditStream, parseAsOf } from '../../operations/audit.js';
 import { orderAuditSchema, streamAuditSchema } from '../../operations/audit-schemas.js';
-import { clusterSchema, parkedPageSchema, runnersSchema } from '../../operations/admin-schemas.js';
+import { clusterSchema, discardedPageSchema, parkedPageSchema, runnersSchema } from '../../operations/admin-schemas.js';
 import { obj, oneOf, str, time, uuid } from '../../projections/json-schema.js';
 import type { AppDeps } from '../deps.js';
 import { DiscardBody } from '../dto/admin.js';
@@ -35,6 +35,14 @@ const handlers = (deps: AppDeps) => {
   // Jobs (provider calls, emails) that kept failing.
   const listParkedJobs: RequestHandler = async (req, res) => {
     res.json(await page(PARKED_JOBS, 'parkedAt')(await parseQuery(PageQuery, req.query)));
+  };
+
+  // Parked events and jobs discarded, as they were parked, with who discarded them, when and why.
+  const listDiscardedEvents: RequestHandler = async (req, res) => {
+    res.json(await page(DISCARDED_EVENTS, 'discardedAt')(await parseQuery(PageQuery, req.query)));
+  };
+  const listDiscardedJobs: RequestHandler = async (req, res) => {
+    res.json(await page(DISCARDED_JOBS, 'discardedAt')(await parseQuery(PageQuery, req.query)));
   };
 
   // Every projection and process manager, wherever it runs: where it stands in the log, how many events behind
@@ -105,7 +113,7 @@ const handlers = (deps: AppDeps) => {
     res.json(await auditOrder(deps, uuidParam(req, 'id', 'order'), parseAsOf(asOf)));
   };
 
-  return { listParkedEvents, listParkedJobs, listProjections, viewCluster, rebuildProjection, replayEvent, replayJob, discardEvent, discardJob, auditStreamEvents, auditOrderTimeline };
+  return { listParkedEvents, listParkedJobs, listDiscardedEvents, listDiscardedJobs, listProjections, viewCluster, rebuildProjection, replayEvent, replayJob, discardEvent, discardJob, auditStreamEvents, auditOrderTimeline };
 };
 
 const discardedAnswer = ({ _id, discardedAt, discardedBy, discardReason }: DiscardedWork) => ({ id: _id, discarded: true, discardedAt, discardedBy, reason: discardReason });
@@ -133,6 +141,16 @@ export const adminRoutes = defineRoutes({
     listParkedJobs: {
       method: 'get', path: '/parked-jobs', role: 'admin', summary: 'Jobs (provider calls, emails) that kept failing', query: PageQuery,
       success: { status: 200, description: 'One page, most recently parked first.', schema: parkedPageSchema },
+      problems: [], example: { query: PAGE, response: EMPTY_PAGE },
+    },
+    listDiscardedEvents: {
+      method: 'get', path: '/discarded-events', role: 'admin', summary: 'Parked events an operator discarded, with who discarded them, when and why', query: PageQuery,
+      success: { status: 200, description: 'One page, most recently discarded first.', schema: discardedPageSchema },
+      problems: [], example: { query: PAGE, response: EMPTY_PAGE },
+    },
+    listDiscardedJobs: {
+      method: 'get', path: '/discarded-jobs', role: 'admin', summary: 'Parked jobs an operator discarded, with who discarded them, when and why', query: PageQuery,
+      success: { status: 200, description: 'One page, most recently discarded first.', schema: discardedPageSchema },
       problems: [], example: { query: PAGE, response: EMPTY_PAGE },
     },
     listProjections: {
