@@ -15,7 +15,7 @@ import type { ReadModelStore } from '../infrastructure/read-models/read-model-st
 import { SNAPSHOTS } from '../infrastructure/snapshots/read-model-snapshots.js';
 import { keyIds, type KeyStore } from '../privacy/key-store.js';
 import { invoiceExpiryJob, type ErasurePayload, type InvoiceExpiryPayload } from '../processes/erasure.js';
-import { JOBS, PARKED_JOBS } from '../processes/job-documents.js';
+import { DISCARDED_JOBS, JOBS, PARKED_JOBS } from '../processes/job-documents.js';
 import type { Job } from '../processes/process-manager.js';
 import type { CommandContext, CommandHandler } from './command-handler.js';
 import { NOTIFICATIONS } from './notifications.js';
@@ -151,7 +151,7 @@ const releaseEmail = async (deps: ErasureDeps, customerId: string, context: Comm
 const deleteCopies = async (deps: ErasureDeps, customerId: string): Promise<void> => {
   await deleteSnapshots(deps, await streamsOf(deps, customerId, 'profile'));
   await deps.readModels.collection(NOTIFICATIONS).deleteMany({ customerId });
-  for (const collection of [JOBS, PARKED_JOBS]) {
+  for (const collection of [JOBS, PARKED_JOBS, DISCARDED_JOBS]) {
     await deps.readModels.collection(collection).deleteMany({ kind: { $in: MESSAGES_TO_THEM }, 'payload.customerId': customerId });
   }
   // Theirs, and the answer to their registration (anonymous): a retry of it with the same key registers a new account.
@@ -179,7 +179,7 @@ const scrubAdminNotices = async (deps: ErasureDeps, orderIds: string[]): Promise
   await deps.readModels
     .collection(NOTIFICATIONS)
     .updateMany({ orderId, type: { $in: CARRIER_REPORTS }, text: { $ne: ERASED } }, { $set: { text: ERASED } });
-  for (const collection of [JOBS, PARKED_JOBS]) {
+  for (const collection of [JOBS, PARKED_JOBS, DISCARDED_JOBS]) {
     await deps.readModels
       .collection(collection)
       .updateMany({ kind: 'notify-admins', 'payload.orderId': orderId, 'payload.type': { $in: CARRIER_REPORTS }, 'payload.text': { $ne: ERASED } }, { $set: { 'payload.text': ERASED } });

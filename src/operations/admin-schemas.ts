@@ -5,6 +5,13 @@ import { anyJson, arr, bool, dict, int, nullable, obj, oneOf, paged, str, time, 
  * error, attempts, the event or job itself), open to the fields its runner records.
  */
 export const parkedPageSchema = paged({ type: 'object', properties: { id: str(), parkedAt: time(), error: str() }, required: ['id'], additionalProperties: true });
+/** A discarded one: the parked document as it was, with who discarded it (`admin:<customerId>`, `cli:<user>`), when and why. */
+export const discardedPageSchema = paged({
+  type: 'object',
+  properties: { id: str(), parkedAt: time(), discardedAt: time(), discardedBy: str(), discardReason: str() },
+  required: ['id', 'discardedAt', 'discardedBy', 'discardReason'],
+  additionalProperties: true,
+});
 
 const runner = obj({
   name: str(),

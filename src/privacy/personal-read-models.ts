@@ -27,7 +27,7 @@ export const PERSONAL_DATA_OUTSIDE_THE_LOG: readonly PersonalHolding[] = [
   { place: 'saga_order_saga', fields: ['state.shippingAddress'], purpose: 'invoice', erasure: 'dropped by the saga once the order has left; older sagas cleared by the erasure job' },
   { place: 'notifications', fields: ['to', 'subject', 'text'], purpose: 'profile', erasure: "the customer's deleted by the erasure job; none stored for an erased customer afterwards" },
   { place: 'notifications (the admins\')', fields: ['text (a carrier\'s reason)'], purpose: 'invoice', erasure: "the placeholder in the admins' notices about the customer's orders (the erasure job), and in such notices still to be sent" },
-  { place: 'jobs, parked_jobs', fields: ['payload of send-notification'], purpose: 'profile', erasure: "the customer's mails to send deleted by the erasure job" },
+  { place: 'jobs, parked_jobs, discarded_jobs', fields: ['payload of send-notification'], purpose: 'profile', erasure: "the customer's mails to send deleted by the erasure job" },
   { place: 'idempotency_keys', fields: ['stored answer'], purpose: 'profile', erasure: 'answers with personal fields live 15 minutes; the customer\'s deleted by the erasure job, and others\' (an admin\'s) about their orders and subscriptions' },
   { place: 'snapshots', fields: ['state (customer, wallet, cart)'], purpose: 'profile', erasure: "the customer's deleted by the erasure job (before and after the key is destroyed)" },
   { place: 'limits.db / rate_limits', fields: ['failed sign-ins'], purpose: 'transient', erasure: 'keyed by an HMAC pseudonym of the address, never the address; forgotten by the erasure job' },

@@ -22,6 +22,8 @@ import type { Job, JobKind } from './process-manager.js';
 
 export const JOBS = 'jobs';
 export const PARKED_JOBS = 'parked_jobs';
+/** Parked jobs an operator discarded: each as it was parked, with who discarded it, when and why (see src/operations/parked.ts). */
+export const DISCARDED_JOBS = 'discarded_jobs';
 
 export type JobDocument = Document & {
   kind: JobKind;
@@ -135,7 +137,20 @@ export const storeNow = async (collection: ReadModelCollection): Promise<number 
   return row?.now;
 };
 
-/** Puts a parked job back in the queue, due at once by any clock, with fresh attempts. */
+/**
+ * Two writes for a bulk write that make it fail as a whole (DuplicateKeyError on `collection`)
+ * when a document `id` is there, and change nothing when it is not: a guard that it is absent,
+ * checked at the write (a read before it could be out of date by then).
+ */
+export const absentGuard = (collection: string, id: string): WriteOperation[] => [
+  { collection, insertOne: { document: { _id: id, absentGuard: true } } },
+  { collection, deleteOne: { filter: { _id: id, absentGuard: true } } },
+];
+
+/**
+ * Puts a parked job back in the queue, due at once by any clock, with fresh attempts. Not one
+ * discarded meanwhile (between the read and the write): a discarded job must not run.
+ */
 export const requeueParkedJob = async (store: ReadModelStore, id: string, now: Date): Promise<void> => {
   const parked = await store.collection<JobDocument>(PARKED_JOBS).findOne({ _id: id });
   if (!parked) throw new NotFoundError(`no parked job ${id}`);
@@ -143,10 +158,12 @@ export const requeueParkedJob = async (store: ReadModelStore, id: string, now: D
   const requeued: JobDocument = { ...job, attempts: 0, runAt: now.toISOString(), dueAt: 0, lockedUntil: 0 };
   try {
     await store.bulkWrite([
+      ...absentGuard(DISCARDED_JOBS, id),
       { collection: JOBS, insertOne: { document: requeued } },
       { collection: PARKED_JOBS, deleteOne: { filter: { _id: id } } },
     ]);
   } catch (error) {
+    if (error instanceof DuplicateKeyError && error.collection === DISCARDED_JOBS) throw new NotFoundError(`no parked job ${id}: discarded`);
     if (error instanceof DuplicateKeyError) throw new ConflictError(`job ${id} is queued already`);
     throw error;
   }

@@ -8,7 +8,7 @@ import { claimOn, isOldShape, JOBS, literals, NOW, OLD_SHAPE, PARKED_JOBS, store
 import type { JobKind } from './process-manager.js';
 
 export { DueQueue } from './due-queue.js';
-export { dueIn, JOBS, jobWrites, PARKED_JOBS, requeueParkedJob, scheduleJobs, type JobDocument, type ScheduledJob } from './job-documents.js';
+export { DISCARDED_JOBS, dueIn, JOBS, jobWrites, PARKED_JOBS, requeueParkedJob, scheduleJobs, type JobDocument, type ScheduledJob } from './job-documents.js';
 
 /**
  * Durable jobs: calls to the outside world (payment provider, mail) and timers, stored

@@ -3,6 +3,8 @@ import type { Document } from '../infrastructure/read-models/read-model-store.js
 
 /** Events whose handling by a process manager kept failing while the stores answered: kept with their error, for replay. */
 export const PARKED_EVENTS = 'parked_events';
+/** Parked events an operator discarded: each as it was parked, with who discarded it, when and why (see src/operations/parked.ts). */
+export const DISCARDED_EVENTS = 'discarded_events';
 
 export type ParkedEvent = Document & {
   processManager: string;

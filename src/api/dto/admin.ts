@@ -9,3 +9,9 @@ export class ChangeRoleBody {
   @Text({ max: 20 })
   role!: CustomerRole;
 }
+
+/** Why parked work is discarded: required, since a discard nobody can explain is not auditable. */
+export class DiscardBody {
+  @Text({ max: 500 })
+  reason!: string;
+}

@@ -2,23 +2,25 @@ import type { RequestHandler } from 'express';
 import { lagCounter, lagFields } from '../../infrastructure/event-store/lag.js';
 import type { Document } from '../../infrastructure/read-models/read-model-store.js';
 import { ConflictError } from '../../domain/shared/errors.js';
-import { replayParkedEvent } from '../../operations/parked.js';
-import { PARKED_JOBS, requeueParkedJob } from '../../processes/jobs.js';
-import { PARKED_EVENTS } from '../../processes/parked-events.js';
+import { discardParkedEvent, discardParkedJob, replayParkedEvent, type DiscardedWork } from '../../operations/parked.js';
+import { DISCARDED_JOBS, PARKED_JOBS, requeueParkedJob } from '../../processes/jobs.js';
+import { DISCARDED_EVENTS, PARKED_EVENTS } from '../../processes/parked-events.js';
 
 const withoutId = <D extends { _id: string }>({ _id, ...rest }: D) => rest;
 import { paged } from '../../projections/paging.js';
 import { auditOrder, auditStream, parseAsOf } from '../../operations/audit.js';
 import { orderAuditSchema, streamAuditSchema } from '../../operations/audit-schemas.js';
-import { clusterSchema, parkedPageSchema, runnersSchema } from '../../operations/admin-schemas.js';
-import { obj, oneOf, str, uuid } from '../../projections/json-schema.js';
+import { clusterSchema, discardedPageSchema, parkedPageSchema, runnersSchema } from '../../operations/admin-schemas.js';
+import { obj, oneOf, str, time, uuid } from '../../projections/json-schema.js';
 import type { AppDeps } from '../deps.js';
+import { DiscardBody } from '../dto/admin.js';
 import { AuditOrderQuery, AuditStreamQuery } from '../dto/audit.js';
 import { PageQuery } from '../dto/paging.js';
 import { uuidParam } from '../http.js';
+import { principalOf } from '../auth.js';
 import { defineRoutes } from '../openapi/route-table.js';
 import { executionStarted } from '../idempotency.js';
-import { parseQuery } from '../validation.js';
+import { parseDto, parseQuery } from '../validation.js';
 
 /** The back office's view of what needs a human: events and jobs that kept failing. */
 const handlers = (deps: AppDeps) => {
@@ -33,6 +35,14 @@ const handlers = (deps: AppDeps) => {
   // Jobs (provider calls, emails) that kept failing.
   const listParkedJobs: RequestHandler = async (req, res) => {
     res.json(await page(PARKED_JOBS, 'parkedAt')(await parseQuery(PageQuery, req.query)));
+  };
+
+  // Parked events and jobs discarded, as they were parked, with who discarded them, when and why.
+  const listDiscardedEvents: RequestHandler = async (req, res) => {
+    res.json(await page(DISCARDED_EVENTS, 'discardedAt')(await parseQuery(PageQuery, req.query)));
+  };
+  const listDiscardedJobs: RequestHandler = async (req, res) => {
+    res.json(await page(DISCARDED_JOBS, 'discardedAt')(await parseQuery(PageQuery, req.query)));
   };
 
   // Every projection and process manager, wherever it runs: where it stands in the log, how many events behind
@@ -81,6 +91,16 @@ const handlers = (deps: AppDeps) => {
     res.status(202).json({ id: req.params.id, status: 'queued' });
   };
 
+  // Take a parked event or job out of the parked work for good, keeping it (and who, when, why) in discarded_events / discarded_jobs.
+  const discard = (discardParked: typeof discardParkedEvent): RequestHandler => async (req, res) => {
+    const { reason } = await parseDto(DiscardBody, req.body);
+    executionStarted(req);
+    const by = `admin:${principalOf(req).customerId}`;
+    res.json(discardedAnswer(await discardParked(deps.readModels, String(req.params.id), { reason, by, at: deps.clock().toISOString() })));
+  };
+  const discardEvent = discard(discardParkedEvent);
+  const discardJob = discard(discardParkedJob);
+
   // A stream's events with metadata and the state after each; `?asOf=<revision|time>` adds the state then.
   const auditStreamEvents: RequestHandler = async (req, res) => {
     const { asOf, fromRevision, limit } = await parseQuery(AuditStreamQuery, req.query);
@@ -93,8 +113,16 @@ const handlers = (deps: AppDeps) => {
     res.json(await auditOrder(deps, uuidParam(req, 'id', 'order'), parseAsOf(asOf)));
   };
 
-  return { listParkedEvents, listParkedJobs, listProjections, viewCluster, rebuildProjection, replayEvent, replayJob, auditStreamEvents, auditOrderTimeline };
+  return { listParkedEvents, listParkedJobs, listDiscardedEvents, listDiscardedJobs, listProjections, viewCluster, rebuildProjection, replayEvent, replayJob, discardEvent, discardJob, auditStreamEvents, auditOrderTimeline };
 };
+
+const discardedAnswer = ({ _id, discardedAt, discardedBy, discardReason }: DiscardedWork) => ({ id: _id, discarded: true, discardedAt, discardedBy, reason: discardReason });
+const discardedSchema = obj({ id: str(), discarded: { const: true }, discardedAt: time(), discardedBy: str(), reason: str() });
+const DISCARDED_EXAMPLE = { discarded: true, discardedAt: '2025-01-01T12:00:00.000Z', discardedBy: 'admin:5b0c7e1a-2f4d-4c8e-9a6b-1d3f5e7a9c2b', reason: 'the address no longer exists' };
+const DISCARD_NOTE =
+  'It leaves the parked list and the `parked_total` gauge for good, and is kept, as it was parked, with who discarded it, when and why ' +
+  '(discarded_events / discarded_jobs in the read-model store). Something no longer parked (discarded already, replayed, unknown) answers 404, ' +
+  'as its replay does then.';
 
 const ORDER_ID = '0e6f3a8b-1c2d-4e5f-9a0b-7c8d9e0f1a2b';
 const PAGE = { page: '1', pageSize: '20' };
@@ -113,6 +141,16 @@ export const adminRoutes = defineRoutes({
     listParkedJobs: {
       method: 'get', path: '/parked-jobs', role: 'admin', summary: 'Jobs (provider calls, emails) that kept failing', query: PageQuery,
       success: { status: 200, description: 'One page, most recently parked first.', schema: parkedPageSchema },
+      problems: [], example: { query: PAGE, response: EMPTY_PAGE },
+    },
+    listDiscardedEvents: {
+      method: 'get', path: '/discarded-events', role: 'admin', summary: 'Parked events an operator discarded, with who discarded them, when and why', query: PageQuery,
+      success: { status: 200, description: 'One page, most recently discarded first.', schema: discardedPageSchema },
+      problems: [], example: { query: PAGE, response: EMPTY_PAGE },
+    },
+    listDiscardedJobs: {
+      method: 'get', path: '/discarded-jobs', role: 'admin', summary: 'Parked jobs an operator discarded, with who discarded them, when and why', query: PageQuery,
+      success: { status: 200, description: 'One page, most recently discarded first.', schema: discardedPageSchema },
       problems: [], example: { query: PAGE, response: EMPTY_PAGE },
     },
     listProjections: {
@@ -146,6 +184,20 @@ export const adminRoutes = defineRoutes({
       params: { id: str() },
       success: { status: 202, description: 'Queued.', schema: obj({ id: str(), status: oneOf('queued') }) },
       problems: [404, 409], example: { response: { id: 'charge:1b2c', status: 'queued' } },
+    },
+    discardEvent: {
+      method: 'post', path: '/parked-events/:id/discard', role: 'admin', command: false, summary: 'Discard a parked event: it is not to be handled again (the operator resolved it by hand)',
+      description: DISCARD_NOTE,
+      params: { id: str() }, body: DiscardBody,
+      success: { status: 200, description: 'Discarded.', schema: discardedSchema },
+      problems: [404], example: { body: { reason: DISCARDED_EXAMPLE.reason }, response: { id: 'order-saga:42', ...DISCARDED_EXAMPLE } },
+    },
+    discardJob: {
+      method: 'post', path: '/parked-jobs/:id/discard', role: 'admin', command: false, summary: 'Discard a parked job: it is not to run again (an email to an address that no longer exists)',
+      description: `${DISCARD_NOTE} A job parked and still queued (parking not finished) or queued again answers 409, as it may still run; try again.`,
+      params: { id: str() }, body: DiscardBody,
+      success: { status: 200, description: 'Discarded.', schema: discardedSchema },
+      problems: [404, 409], example: { body: { reason: DISCARDED_EXAMPLE.reason }, response: { id: 'send-notification:1b2c', ...DISCARDED_EXAMPLE } },
     },
     auditStreamEvents: {
       method: 'get', path: '/audit/streams/:stream', role: 'admin', summary: "A stream's events with metadata and the state after each; `asOf` (revision or time) adds the state then",

@@ -211,6 +211,8 @@ export const ROUTES: RouteCase[] = [
 
   { route: 'GET /api/v1/admin/parked-events', as: 'admin', url: () => '/api/v1/admin/parked-events', query: () => page, numbers: PAGING },
   { route: 'GET /api/v1/admin/parked-jobs', as: 'admin', url: () => '/api/v1/admin/parked-jobs', query: () => page, numbers: PAGING },
+  { route: 'GET /api/v1/admin/discarded-events', as: 'admin', url: () => '/api/v1/admin/discarded-events', query: () => page, numbers: PAGING },
+  { route: 'GET /api/v1/admin/discarded-jobs', as: 'admin', url: () => '/api/v1/admin/discarded-jobs', query: () => page, numbers: PAGING },
   { route: 'GET /api/v1/admin/projections', as: 'admin', url: () => '/api/v1/admin/projections' },
   { route: 'GET /api/v1/admin/cluster', as: 'admin', url: () => '/api/v1/admin/cluster' },
   { route: 'POST /api/v1/admin/projections/:name/rebuild', as: 'admin', url: () => '/api/v1/admin/projections/no-such-projection/rebuild' },
@@ -218,6 +220,8 @@ export const ROUTES: RouteCase[] = [
   { route: 'POST /api/v1/admin/customers/:id/erase', as: 'admin', url: (ids) => `/api/v1/admin/customers/${ids.unknownId}/erase` },
   { route: 'PUT /api/v1/admin/customers/:id/role', as: 'admin', url: (ids) => `/api/v1/admin/customers/${ids.unknownId}/role`, body: () => ({ role: 'customer' }) },
   { route: 'POST /api/v1/admin/parked-jobs/:id/replay', as: 'admin', url: (ids) => `/api/v1/admin/parked-jobs/${ids.unknownId}/replay` },
+  { route: 'POST /api/v1/admin/parked-events/:id/discard', as: 'admin', url: (ids) => `/api/v1/admin/parked-events/${ids.unknownId}/discard`, body: () => ({ reason: 'resolved by hand' }) },
+  { route: 'POST /api/v1/admin/parked-jobs/:id/discard', as: 'admin', url: (ids) => `/api/v1/admin/parked-jobs/${ids.unknownId}/discard`, body: () => ({ reason: 'the address no longer exists' }) },
   {
     route: 'GET /api/v1/admin/audit/streams/:stream',
     as: 'admin',
