@@ -1,25 +1,15 @@
-import { expect } from 'chai';
-import { EventEmitter } from 'node:events';
-import type supertest from 'supertest';
-import { dataExportRoutes } from '../../src/api/routes/data-export.js';
-import { registerCustomer } from '../../src/commands/accounts.js';
-import { normalizeEmail } from '../../src/domain/customer/customer.js';
-import type { EventStore, ReadStreamOptions } from '../../src/infrastructure/event-store/event-store.js';
-import { prepareExport, WITHHELD_FIELDS } from '../../src/privacy/export.js';
-import { ADDRESS, addToCart, buy, getOrder, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
-import { eventually } from '../support/temp-dir.js';
-import { appendsNothing, expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
-
 /**
  * The data export (issue 17, part 4; GDPR art. 20): GET /api/v1/account/me/export on the
- * embedded stores: everything the shop holds about the signed-in customer, their events in
- * clear, nothing of anyone else's, no credential, streamed a page of events at a time.
+ * embedded stores, what it holds: everything the shop holds about the signed-in customer, their events in
+ * clear, nothing of anyone else's, no credential; and its refusals. How it streams and fails: data-export-streaming.test.ts.
  */
-
-const NAME = 'Zebulon Quixwright';
-const STREET = '77 Marmalade Crescent';
-const LABEL = 'Quixwright household card';
-const REVIEW = 'Splendidly quixotic widget';
+import { expect } from 'chai';
+import { registerCustomer } from '../../src/commands/accounts.js';
+import { normalizeEmail } from '../../src/domain/customer/customer.js';
+import { WITHHELD_FIELDS } from '../../src/privacy/export.js';
+import { ADDRESS, buy, stockedProduct } from '../support/shop.js';
+import { appendsNothing, expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
+import { LABEL, NAME, REVIEW, STREET, dataExportHelpers } from './data-export-fixture.js';
 
 describe('HTTP data export', () => {
   let app: TestApp;
@@ -30,43 +20,7 @@ describe('HTTP data export', () => {
   });
   afterEach(async () => app.close());
 
-  const as = (who: Shopper) => ({ Authorization: `Bearer ${who.token}` });
-  const exportOf = (who: Shopper) => app.http().get('/api/v1/account/me/export').set(as(who));
-  const ok = (res: supertest.Response) => {
-    expect(res.status, JSON.stringify(res.body).slice(0, 500)).to.equal(200);
-    return res.body as Record<string, any>;
-  };
-  const post = async (who: Shopper | string, url: string, body: object, status: number) => {
-    const res = await app.http().post(url).set('Authorization', `Bearer ${typeof who === 'string' ? who : who.token}`).send(body);
-    expect(res.status, `${url}: ${JSON.stringify(res.body)}`).to.equal(status);
-    return res.body as Record<string, any>;
-  };
-  /** Buys one unit, dispatched and delivered by the shop. */
-  const receive = async (shopper: Shopper, productId: string) => {
-    const orderId = await buy(app, shopper, productId, 1);
-    await orderReaches(app, shopper.token, orderId, ['Confirmed']);
-    const { shipmentId } = (await eventually(async () => (await getOrder(app, shopper.token, orderId)).body.shipment ?? undefined)) as { shipmentId: string };
-    for (const step of ['dispatch', 'deliver']) await post(admin, `/api/v1/shipments/${shipmentId}/${step}`, {}, 200);
-    return { orderId, shipmentId };
-  };
-
-  /** A customer with a bit of everything: address, payment method, a delivered order, a review, a subscription, a cart, a notify-me request. */
-  const busyCustomer = async () => {
-    const shopper = await app.customer(NAME);
-    const { productId } = await stockedProduct(app, admin, 20);
-    const soldOut = await stockedProduct(app, admin, 0);
-    await post(shopper, '/api/v1/account/me/addresses', { ...ADDRESS, line1: STREET }, 201);
-    const method = await post(shopper, '/api/v1/account/me/payment-methods', { token: 'tok_visa', label: LABEL }, 201);
-    const { orderId, shipmentId } = await receive(shopper, productId);
-    await post(shopper, '/api/v1/reviews', { productId, rating: 5, text: REVIEW }, 201);
-    const subscription = await post(shopper, '/api/v1/subscriptions', { items: [{ productId, quantity: 1 }], intervalDays: 30, shippingAddress: ADDRESS, paymentMethodId: method.paymentMethodId }, 201);
-    await post(shopper, `/api/v1/products/${soldOut.productId}/notify-me`, {}, 202);
-    await addToCart(app, shopper, productId, 2);
-    await app.settled();
-    // The notifications of the order (placed, shipped, delivered...) are sent by jobs: wait for some.
-    await eventually(async () => ((await app.http().get('/api/v1/account/me/notifications').set(as(shopper))).body.total >= 2 ? true : undefined));
-    return { shopper, productId, soldOut, orderId, shipmentId, paymentMethodId: method.paymentMethodId as string, subscriptionId: subscription.subscriptionId as string };
-  };
+  const { as, exportOf, ok, post, busyCustomer } = dataExportHelpers(() => ({ app, admin }));
 
   it('answers a JSON download of everything the shop holds about the customer, appending nothing', async () => {
     const { shopper, productId, soldOut, orderId, shipmentId, paymentMethodId, subscriptionId } = await busyCustomer();
@@ -176,113 +130,5 @@ describe('HTTP data export', () => {
     const token = await app.deps.tokens.issue({ customerId, role: 'customer' });
     expectProblem(await exportOf({ customerId, token, email: 'not-yet@test.local' }), 404);
     await app.deps.projections.start();
-  });
-
-  it('is a problem answer when the log fails before the answer begins', async () => {
-    const { shopper } = await busyCustomer();
-    const store = app.deps.eventStore;
-    const readStream = store.readStream.bind(store);
-    store.readStream = async () => {
-      throw new Error('the disk is on fire');
-    };
-    try {
-      expectProblem(await exportOf(shopper), 500);
-    } finally {
-      store.readStream = readStream;
-    }
-  });
-
-  it('cuts the connection, leaving the JSON unfinished, when the log fails once the answer has begun', async () => {
-    const { shopper, orderId } = await busyCustomer();
-    const store = app.deps.eventStore;
-    const readStream = store.readStream.bind(store);
-    store.readStream = async (name: string, options?: ReadStreamOptions) => {
-      if (name === `order-${orderId}`) throw new Error('the disk is on fire');
-      return readStream(name, options);
-    };
-    try {
-      const failed = await exportOf(shopper).then(
-        (res) => ({ status: res.status, complete: true }),
-        (error: Error) => ({ status: 0, complete: false, error }),
-      );
-      expect(failed.complete, 'the client must not take a truncated export for a whole one').to.equal(false);
-    } finally {
-      store.readStream = readStream;
-    }
-  });
-
-  it('stops reading the log when the client goes away while the answer waits to drain', async () => {
-    const { shopper } = await busyCustomer();
-    let reads = 0;
-    const store = app.deps.eventStore;
-    const readStream = store.readStream.bind(store);
-    store.readStream = async (name: string, options?: ReadStreamOptions) => {
-      reads += 1;
-      return readStream(name, options);
-    };
-    // An answer whose buffer is always full: every write waits for a drain that never comes.
-    const res = Object.assign(new EventEmitter(), {
-      destroyed: false,
-      written: [] as string[],
-      status() { return res; },
-      type() { return res; },
-      set() { return res; },
-      write(chunk: string) { res.written.push(chunk); return false; },
-      end() { throw new Error('a client that went away cannot be answered to the end'); },
-      destroy() { res.destroyed = true; },
-    });
-    try {
-      const handler = dataExportRoutes.handlers(app.deps).exportMyData;
-      const done = Promise.resolve(handler({ principal: { customerId: shopper.customerId, role: 'customer' } } as never, res as never, () => undefined));
-      await eventually(() => (res.written.length >= 2 ? true : undefined));
-      const readsThen = reads;
-      res.destroyed = true;
-      res.emit('close');
-      await done;
-      expect(res.written.length).to.equal(2);
-      expect(reads).to.equal(readsThen);
-    } finally {
-      store.readStream = readStream;
-    }
-  });
-
-  it('streams a long history a page of events at a time, every event once, in revision order', async () => {
-    const { shopper } = await busyCustomer();
-    for (let i = 0; i < 7; i += 1) await post(shopper, '/api/v1/account/me/addresses', { ...ADDRESS, line1: `${i} Page Street` }, 201);
-    await app.settled();
-    const reads: Array<{ name: string; maxCount: number | undefined }> = [];
-    const store = app.deps.eventStore;
-    const counting: EventStore = Object.create(store) as EventStore;
-    counting.readStream = async (name, options) => {
-      reads.push({ name, maxCount: options?.maxCount });
-      return store.readStream(name, options);
-    };
-    const deps = { eventStore: counting, readModels: app.deps.readModels, schema: app.deps.schema, currency: 'USD', emails: app.deps.emails, pageSize: 3 };
-    const prepared = (await prepareExport(deps, shopper.customerId, new Date('2026-12-02T10:00:00Z')))!;
-    expect(prepared.filename).to.equal('export-2026-12-02.json');
-    let text = '';
-    let chunks = 0;
-    for await (const chunk of prepared.chunks()) {
-      text += chunk;
-      chunks += 1;
-    }
-    const body = JSON.parse(text) as { events: Array<{ stream: string; revision: number }> };
-    const customer = `customer-${shopper.customerId}`;
-    const stored = (await store.readStream(customer)).map((e) => e.revision);
-    expect(stored.length).to.be.above(7);
-    expect(body.events.filter((e) => e.stream === customer).map((e) => e.revision)).to.deep.equal(stored);
-    expect(reads.every((r) => r.maxCount === 3), JSON.stringify(reads)).to.equal(true);
-    expect(reads.filter((r) => r.name === customer).length).to.equal(Math.floor(stored.length / 3) + 1);
-    expect(chunks).to.equal(body.events.length + 2);
-
-    // Over HTTP, the same document comes chunked, not as one buffered body.
-    const res = await exportOf(shopper);
-    expect(res.headers['transfer-encoding']).to.equal('chunked');
-    expect(ok(res).events.length).to.equal(body.events.length);
-  });
-
-  it('is null for a customer the read models do not know', async () => {
-    const deps = { eventStore: app.deps.eventStore, readModels: app.deps.readModels, schema: app.deps.schema, currency: 'USD', emails: app.deps.emails };
-    expect(await prepareExport(deps, '00000000-0000-4000-8000-000000000000', new Date())).to.equal(null);
   });
 });

@@ -1,12 +1,67 @@
+/**
+ * The order saga on the way to delivery: an order created, paid (or not), its stock reserved, confirmed,
+ * shipped, booked with the carrier and delivered; its state and its wiring as a process manager.
+ * What it undoes when a line fails to reserve, the order is cancelled or the payment timed out: order-saga-compensation.
+ */
 import { expect } from 'chai';
-import type { InventoryCommand } from '../../src/domain/inventory/inventory.js';
-import type { FailureReason, OrderCommand, OrderLine, OrderStatus, ShippingAddress } from '../../src/domain/ordering/order.js';
-import type { PaymentCommand, PaymentFailure, RefundReason } from '../../src/domain/payment/payment.js';
 import type { RecordedEvent } from '../../src/infrastructure/event-store/event-store.js';
 import { initialState, orderSaga, react, type OrderSagaState } from '../../src/processes/order-saga.js';
-import type { Job, SagaCommand } from '../../src/processes/process-manager.js';
-import { HOME, LINES, MUG, TEA, TOTAL, WORK } from '../domain/order-fixtures.js';
+import { HOME, LINES, MUG, TEA, WORK } from '../domain/order-fixtures.js';
 import { recorded } from '../projections/projection-fixture.js';
+import {
+  CREATED_AT,
+  CUSTOMER,
+  EXPIRES_AT,
+  EXPIRY,
+  LATER,
+  LATER_EXPIRY,
+  NOW,
+  ORDER,
+  PAYMENT,
+  REQUESTED_AT,
+  SHIPMENT,
+  TIMEOUT_MS,
+  awaitingPayment,
+  bookingRequested,
+  carrierDelivered,
+  chargeJob,
+  checkOutCart,
+  compensating,
+  confirmed,
+  confirmOrder,
+  createdData,
+  dispatchStock,
+  event,
+  expireJob,
+  failOrder,
+  given,
+  markOrderPaid,
+  orderAmended,
+  orderCancelled,
+  orderConfirmed,
+  orderCreated,
+  orderDelivered,
+  orderFailed,
+  orderShipped,
+  paymentFailed,
+  paymentProcessed,
+  paymentRefunded,
+  paymentRequested,
+  prepareShipment,
+  reconcileJob,
+  refundRequested,
+  releaseStock,
+  requestPayment,
+  requestRefund,
+  reservationFailed,
+  reserveStock,
+  reserving,
+  stateAfter,
+  stockDispatched,
+  stockReleased,
+  stockReserved,
+  toOrder,
+} from './order-saga-fixture.js';
 
 describe('Order saga', () => {
   describe('when a booking with the carrier is asked for', () => {
@@ -135,25 +190,6 @@ describe('Order saga', () => {
     }
   });
 
-  describe('after a line failed to reserve', () => {
-    const failedTea = () => [...reserving(), reservationFailed(TEA)];
-
-    it('releases a reservation that arrives after the failure', () => given(failedTea()).when(stockReserved(MUG)).then([releaseStock(MUG)]));
-
-    it('does nothing when another line fails too', () => given(failedTea()).when(reservationFailed(MUG)).thenNothing());
-
-    it('schedules the refund once it is requested', () =>
-      given(compensating()).when(refundRequested('out-of-stock', LATER)).then([], [refundJob(LATER)]));
-
-    it('does nothing when the released stock is reported', () => given(compensating()).when(stockReleased(MUG)).thenNothing());
-
-    it('fails the order, out of stock, once the payment is refunded', () =>
-      given([...compensating(), refundRequested('out-of-stock')]).when(paymentRefunded('out-of-stock')).then([failOrder('out-of-stock')]));
-
-    it('does nothing when the order has failed', () =>
-      given([...compensating(), refundRequested('out-of-stock'), paymentRefunded('out-of-stock')]).when(orderFailed('out-of-stock')).thenNothing());
-  });
-
   describe('when the order is confirmed', () => {
     it("prepares the shipment to the order's address", () =>
       given([...reserving(), stockReserved(MUG), stockReserved(TEA)]).when(orderConfirmed()).then([prepareShipment(HOME)]));
@@ -178,51 +214,6 @@ describe('Order saga', () => {
 
     it('does nothing when the order is delivered', () =>
       given([...confirmed(), orderShipped(), stockDispatched(MUG), stockDispatched(TEA)]).when(orderDelivered()).thenNothing());
-  });
-
-  describe('when the order is cancelled', () => {
-    it('releases every reserved line and refunds the payment once stock was reserved', () =>
-      given(confirmed()).when(orderCancelled('Confirmed')).then([releaseStock(MUG), releaseStock(TEA), requestRefund('cancelled')]));
-
-    it('releases the lines reserved so far and refunds the payment while reserving', () =>
-      given([...reserving(), stockReserved(MUG)]).when(orderCancelled('Paid')).then([releaseStock(MUG), requestRefund('cancelled')]));
-
-    it('releases a reservation that arrives after the cancellation', () =>
-      given([...reserving(), stockReserved(MUG), orderCancelled('Paid')]).when(stockReserved(TEA)).then([releaseStock(TEA)]));
-
-    it('does nothing when a reservation fails after the cancellation', () =>
-      given([...reserving(), orderCancelled('Paid')]).when(reservationFailed(TEA)).thenNothing());
-
-    it('schedules the refund once it is requested', () =>
-      given([...confirmed(), orderCancelled('Confirmed')]).when(refundRequested('cancelled')).then([], [refundJob()]));
-
-    it('does not fail the cancelled order once the payment is refunded', () =>
-      given([...confirmed(), orderCancelled('Confirmed'), refundRequested('cancelled')]).when(paymentRefunded('cancelled')).thenNothing());
-
-    it('neither releases nor refunds again when a stock failure already did', () =>
-      given([...compensating(), stockReleased(MUG), refundRequested('out-of-stock')]).when(orderCancelled('Paid')).thenNothing());
-
-    it('voids the payment while it is pending, so it is never charged', () =>
-      given(awaitingPayment()).when(orderCancelled('Pending')).then([toPayment({ type: 'VoidPayment', now: NOW })]));
-
-    it('refunds a payment captured after the cancellation, and reserves nothing', () =>
-      given([...awaitingPayment(), orderCancelled('Pending')]).when(paymentProcessed()).then([requestRefund('cancelled')], [], [EXPIRY]));
-
-    it('does nothing when the payment fails after the cancellation but takes the expiry out of the queue', () =>
-      given([...awaitingPayment(), orderCancelled('Pending')]).when(paymentFailed('declined')).then([], [], [EXPIRY]));
-
-    it('has the provider asked what became of the charge once the payment is voided', () =>
-      given([...awaitingPayment(), orderCancelled('Pending')]).when(paymentFailed('voided')).then([], [reconcileJob()], [EXPIRY]));
-  });
-
-  describe('when the payment timed out', () => {
-    const timedOut = () => [...awaitingPayment(), paymentFailed('timeout'), orderFailed('payment-timeout')];
-
-    it('schedules the refund of money the provider captured after all', () =>
-      given(timedOut()).when(refundRequested('captured-after-timeout', LATER)).then([], [refundJob(LATER)]));
-
-    it('does nothing more once that money is refunded', () =>
-      given([...timedOut(), refundRequested('captured-after-timeout')]).when(paymentRefunded('captured-after-timeout')).thenNothing());
   });
 
   describe('state', () => {
@@ -274,133 +265,3 @@ describe('Order saga', () => {
     });
   });
 });
-
-// ------------------------------------------------------------------ given / when / then
-
-const TIMEOUT_MS = 30_000;
-
-const stateAfter = (history: RecordedEvent[]) => history.reduce((saga, e) => react(saga, e, TIMEOUT_MS).state, initialState());
-
-/** given(earlier events).when(event).then(commands, jobs, cancelled job ids): the reaction to one event after a history. */
-const given = (history: RecordedEvent[]) => ({
-  when: (event: RecordedEvent) => {
-    const reaction = react(stateAfter(history), event, TIMEOUT_MS);
-    const then = (commands: SagaCommand[], jobs: Job[] = [], cancelled: string[] = []) =>
-      expect({ commands: reaction.commands, jobs: reaction.jobs, cancelled: reaction.cancelled ?? [] }).to.deep.equal({ commands, jobs, cancelled });
-    return { then, thenNothing: () => then([], []), state: () => reaction.state };
-  },
-  state: () => stateAfter(history),
-});
-
-// ------------------------------------------------------------------ fixtures
-
-const ORDER = 'order-1';
-const CUSTOMER = 'customer-7';
-const PAYMENT = 'payment-1';
-const SHIPMENT = 'shipment-1';
-const TOKEN = 'tok_visa';
-
-const CREATED_AT = '2024-05-02T10:00:00.000Z';
-const REQUESTED_AT = '2024-05-02T10:00:00.500Z';
-const EXPIRES_AT = '2024-05-02T10:00:30.000Z';
-/** When the events under test occurred, unless a case says otherwise. */
-const NOW = '2024-05-02T10:00:10.000Z';
-const LATER = '2024-05-02T10:01:00.000Z';
-/** The payment's deadline for an order created LATER. */
-const LATER_EXPIRY = '2024-05-02T10:01:30.000Z';
-
-// ---- histories
-
-const awaitingPayment = () => [orderCreated(), paymentRequested()];
-const reserving = () => [...awaitingPayment(), paymentProcessed()];
-const confirmed = () => [...reserving(), stockReserved(MUG), stockReserved(TEA), orderConfirmed()];
-/** MUG reserved, TEA out of stock. */
-const compensating = () => [...reserving(), stockReserved(MUG), reservationFailed(TEA)];
-
-// ---- events, as the store delivers them
-
-const event = (type: string, data: Record<string, unknown>, at = NOW, stream = `order-${ORDER}`): RecordedEvent =>
-  recorded(type, data, { occurredAt: at, streamName: stream });
-
-const ids = { orderId: ORDER, customerId: CUSTOMER };
-const paymentIds = { ...ids, paymentId: PAYMENT };
-
-const createdData = () => ({
-  ...ids,
-  paymentId: PAYMENT,
-  shipmentId: SHIPMENT,
-  lines: LINES,
-  total: TOTAL,
-  shippingAddress: HOME,
-  paymentMethod: { token: TOKEN },
-  createdAt: CREATED_AT,
-});
-const orderCreated = (at = CREATED_AT) => event('OrderCreated', createdData(), at);
-const orderAmended = (shippingAddress: ShippingAddress) =>
-  event('OrderAmended', { ...ids, shipmentId: SHIPMENT, shippingAddress, amendedAt: NOW });
-const orderConfirmed = () => event('OrderConfirmed', { ...ids, confirmedAt: NOW });
-const orderShipped = () =>
-  event('OrderShipped', { ...ids, shipmentId: SHIPMENT, trackingNumber: 'TRKSHIPMENT1', lines: LINES, shippedAt: NOW });
-const orderDelivered = () => event('OrderDelivered', { ...ids, shipmentId: SHIPMENT, lines: LINES, deliveredAt: NOW });
-const shipmentStreamName = `shipment-${SHIPMENT}`;
-const bookingRequested = (attempt: number) => event('ShipmentBookingRequested', { ...ids, shipmentId: SHIPMENT, attempt, requestedAt: NOW }, NOW, shipmentStreamName);
-const carrierDelivered = () =>
-  event('ShipmentDelivered', { ...ids, shipmentId: SHIPMENT, carrierEventId: 'evt_1', carrierReference: 'SC-1', occurredAt: NOW }, NOW, shipmentStreamName);
-const orderFailed = (reason: FailureReason) => event('OrderFailed', { ...ids, reason, failedAt: NOW });
-const orderCancelled = (previousStatus: OrderStatus) =>
-  event('OrderCancelled', { ...ids, shipmentId: SHIPMENT, cancelledBy: `customer:${CUSTOMER}`, previousStatus, cancelledAt: NOW });
-
-const paymentStreamName = `payment-${PAYMENT}`;
-const paymentRequested = (at = REQUESTED_AT) =>
-  event('PaymentRequested', { ...paymentIds, amount: TOTAL, token: TOKEN, requestedAt: at, expiresAt: EXPIRES_AT }, at, paymentStreamName);
-const paymentProcessed = () =>
-  event('PaymentProcessed', { ...paymentIds, amount: TOTAL, providerReference: 'ch_1', processedAt: NOW }, NOW, paymentStreamName);
-const paymentFailed = (reason: PaymentFailure, at = NOW) => event('PaymentFailed', { ...paymentIds, reason, failedAt: at }, at, paymentStreamName);
-const refundRequested = (reason: RefundReason, at = NOW) =>
-  event('PaymentRefundRequested', { ...paymentIds, amount: TOTAL, reason, requestedAt: at }, at, paymentStreamName);
-const paymentRefunded = (reason: RefundReason) =>
-  event('PaymentRefunded', { ...paymentIds, amount: TOTAL, providerReference: 're_1', reason, refundedAt: NOW }, NOW, paymentStreamName);
-
-const stockData = (line: OrderLine) => ({ sku: line.sku, productId: line.productId, orderId: ORDER });
-const stockReserved = (line: OrderLine) =>
-  event('StockReserved', { ...stockData(line), quantity: line.quantity, reservedAt: NOW }, NOW, `inventory-${line.sku}`);
-const reservationFailed = (line: OrderLine) =>
-  event('StockReservationFailed', { ...stockData(line), requested: line.quantity, available: 0, failedAt: NOW }, NOW, `inventory-${line.sku}`);
-const stockReleased = (line: OrderLine) =>
-  event('StockReleased', { ...stockData(line), quantity: line.quantity, releasedAt: NOW }, NOW, `inventory-${line.sku}`);
-const stockDispatched = (line: OrderLine) =>
-  event('StockDispatched', { ...stockData(line), quantity: line.quantity, dispatchedAt: NOW }, NOW, `inventory-${line.sku}`);
-
-// ---- commands and jobs the saga sends
-
-const toOrder = (command: OrderCommand): SagaCommand => ({ aggregate: 'order', id: ORDER, command });
-const toPayment = (command: PaymentCommand): SagaCommand => ({ aggregate: 'payment', id: PAYMENT, command });
-const toInventory = (line: OrderLine, command: InventoryCommand): SagaCommand => ({ aggregate: 'inventory', id: line.sku, command });
-
-const requestPayment = (expiresAt: string, now = CREATED_AT) =>
-  toPayment({ type: 'RequestPayment', ...paymentIds, amount: TOTAL, token: TOKEN, expiresAt, now });
-const checkOutCart = (now = CREATED_AT): SagaCommand => ({
-  aggregate: 'cart',
-  id: CUSTOMER,
-  command: { type: 'CheckOutCart', ...ids, ensure: true, lines: LINES, now },
-});
-const markOrderPaid = () => toOrder({ type: 'MarkOrderPaid', paymentId: PAYMENT, now: NOW });
-const confirmOrder = () => toOrder({ type: 'ConfirmOrder', now: NOW });
-const failOrder = (reason: FailureReason, now = NOW) => toOrder({ type: 'FailOrder', reason, now });
-const requestRefund = (reason: RefundReason) => toPayment({ type: 'RequestRefund', reason, now: NOW });
-const reserveStock = (line: OrderLine) => toInventory(line, { type: 'ReserveStock', orderId: ORDER, quantity: line.quantity, now: NOW });
-const releaseStock = (line: OrderLine) => toInventory(line, { type: 'ReleaseStock', orderId: ORDER, now: NOW });
-const dispatchStock = (line: OrderLine) => toInventory(line, { type: 'DispatchStock', orderId: ORDER, now: NOW });
-const prepareShipment = (shippingAddress: ShippingAddress): SagaCommand => ({
-  aggregate: 'shipment',
-  id: SHIPMENT,
-  command: { type: 'PrepareShipment', shipmentId: SHIPMENT, ...ids, lines: LINES, shippingAddress, now: NOW },
-});
-
-const job = (kind: Job['kind'], runAt: string): Job => ({ id: `${kind}:${PAYMENT}`, kind, runAt, payload: { paymentId: PAYMENT } });
-const chargeJob = (runAt: string) => job('charge-payment', runAt);
-const expireJob = (at = EXPIRES_AT) => job('expire-payment', at);
-const refundJob = (runAt = NOW) => job('refund-payment', runAt);
-/** The payment's expiry job, taken out of the queue once the payment is settled. */
-const EXPIRY = `expire-payment:${PAYMENT}`;
-const reconcileJob = (runAt = NOW) => job('reconcile-payment', runAt);

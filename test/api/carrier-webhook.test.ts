@@ -1,0 +1,120 @@
+/**
+ * The carrier's webhook through HTTP: a report recorded once, refused when not signed by the carrier (or signed
+ * too long ago), for an unknown shipment or status; a failed delivery told to the customer and admins; and the
+ * reports the simulated carrier sends itself.
+ */
+import { expect } from 'chai';
+import { signedHeaders, signatureOf } from '../../src/infrastructure/carrier/webhook-signature.js';
+import { ADDRESS, eventsOf, orderReaches, type Shopper } from '../support/shop.js';
+import { eventually } from '../support/temp-dir.js';
+import { appendsNothing, CARRIER_SECRET, expectProblem, startTestApp, type TestApp, type TestAppOptions } from '../support/test-app.js';
+import { carrierHelpers } from './carrier-fixture.js';
+
+describe('the logistics carrier over HTTP', () => {
+  let app: TestApp;
+  let admin: string;
+  let shopper: Shopper;
+  const start = async (options: TestAppOptions = {}) => {
+    app = await startTestApp(options);
+    admin = await app.adminToken();
+    shopper = await app.customer();
+  };
+  afterEach(async () => app?.close());
+  const { dispatch, shipmentView, notifications, ofOrder, confirmedOrder, report, shippedOrder } = carrierHelpers(() => ({ app, admin, shopper }));
+
+  describe('the webhook', () => {
+    it('records a report once: a repeated event id answers 200 duplicate and appends nothing', async () => {
+      await start();
+      const { orderId, shipmentId, reportOf } = await shippedOrder();
+      const body = reportOf('evt_transit_1', 'InTransit');
+      const first = await report(body);
+      expect(first.status, JSON.stringify(first.body)).to.equal(200);
+      expect(first.body).to.deep.equal({ eventId: 'evt_transit_1', shipmentId, orderId, status: 'InTransit', duplicate: false });
+      for (const repeat of [body, { ...body, status: 'Delivered' }]) {
+        const again = await appendsNothing(app, () => report(repeat));
+        expect(again.status).to.equal(200);
+        expect(again.body).to.include({ eventId: 'evt_transit_1', duplicate: true });
+      }
+      expect(await eventsOf(app, 'ShipmentInTransit', ofOrder(orderId))).to.have.length(1);
+      expect(await eventsOf(app, 'ShipmentDelivered', ofOrder(orderId))).to.deep.equal([]);
+      await app.settled();
+      expect((await shipmentView(shipmentId)).carrier).to.deep.include({ status: 'InTransit' });
+    });
+
+    it('answers 401 and appends nothing to a report not signed by the carrier, or signed too long ago or ahead', async () => {
+      await start();
+      const { orderId, reportOf } = await shippedOrder();
+      const text = JSON.stringify(reportOf('evt_forged', 'Delivered'));
+      const now = Math.floor(Date.now() / 1000);
+      const post = (headers: Record<string, string>, body = text) => app.http().post('/api/v1/carrier/events').set(headers).set('Content-Type', 'application/json').send(body);
+      const cases: Array<[string, () => Promise<import('supertest').Response>]> = [
+        ['no signature at all', () => post({})],
+        ['no timestamp', () => post({ 'X-Carrier-Signature': signatureOf(CARRIER_SECRET, String(now), text) })],
+        ['signed with another secret', () => post(signedHeaders('another-secret-of-enough-length', text, new Date()))],
+        ['a signature of another body', () => post(signedHeaders(CARRIER_SECRET, text, new Date()), text.replace('Delivered', 'InTransit'))],
+        ['a signature cut short', () => post({ 'X-Carrier-Timestamp': String(now), 'X-Carrier-Signature': signatureOf(CARRIER_SECRET, String(now), text).slice(0, -2) })],
+        ['a signature for another timestamp', () => post({ 'X-Carrier-Timestamp': String(now + 1), 'X-Carrier-Signature': signatureOf(CARRIER_SECRET, String(now), text) })],
+        ['signed 6 minutes ago', () => report(JSON.parse(text), new Date(Date.now() - 6 * 60_000))],
+        ['signed 6 minutes ahead', () => report(JSON.parse(text), new Date(Date.now() + 6 * 60_000))],
+      ];
+      for (const [what, act] of cases) {
+        const res = await appendsNothing(app, act);
+        expect(res.status, what).to.equal(401);
+        expectProblem(res, 401);
+      }
+      // Within the window is fine: a clock 4 minutes off still delivers.
+      expect((await report(JSON.parse(text), new Date(Date.now() - 4 * 60_000))).status).to.equal(200);
+      expect(await eventsOf(app, 'ShipmentDelivered', ofOrder(orderId))).to.have.length(1);
+    });
+
+    it('answers 404 for a shipment it does not know and 422 for a reference it was not shipped under, appending nothing', async () => {
+      await start();
+      const { reportOf } = await shippedOrder();
+      expectProblem(await appendsNothing(app, () => report(reportOf('evt_a', 'InTransit', { shipmentId: '3f2b8c4e-9a7d-4e1f-8b6a-0c5d2e7f9a1b' }))), 404);
+      expectProblem(await appendsNothing(app, () => report(reportOf('evt_b', 'InTransit', { reference: 'SC-NOT-OURS' }))), 422);
+    });
+
+    it('answers 400 naming the field for a signed report with a status it does not know, appending nothing', async () => {
+      await start();
+      const { reportOf } = await shippedOrder();
+      const res = await appendsNothing(app, () => report(reportOf('evt_c', 'Lost')));
+      expectProblem(res, 400);
+      expect(res.body.errors.map((e: { field: string }) => e.field)).to.deep.equal(['status']);
+    });
+
+    it('tells the customer and every admin when a delivery failed, once, and the shipment shows it; the order stays shipped', async () => {
+      await start();
+      const { orderId, shipmentId, reportOf } = await shippedOrder();
+      const body = reportOf('evt_failed_1', 'DeliveryFailed', { reason: 'nobody was home' });
+      expect((await report(body)).status).to.equal(200);
+      const [failed, ...more] = await eventsOf(app, 'ShipmentDeliveryFailed', ofOrder(orderId));
+      expect(more).to.deep.equal([]);
+      expect(failed!.data).to.include({ shipmentId, reason: 'nobody was home', carrierEventId: 'evt_failed_1' });
+
+      const customerEmail = await eventually(async () => (await notifications(shopper.token)).find((n) => n.type === 'ShipmentDeliveryFailed'));
+      expect(customerEmail).to.include({ orderId, subject: `We could not deliver your order ${orderId.slice(0, 8).toUpperCase()}` });
+      const adminEmail = await eventually(async () => (await notifications(admin)).find((n) => n.type === 'ShipmentDeliveryFailed'));
+      expect(adminEmail).to.include({ orderId, subject: `Delivery failed: order ${orderId.slice(0, 8).toUpperCase()}` });
+
+      await appendsNothing(app, () => report(body));
+      await app.settled();
+      expect((await shipmentView(shipmentId)).carrier).to.deep.include({ status: 'DeliveryFailed', reason: 'nobody was home' });
+      expect((await orderReaches(app, shopper.token, orderId, ['Shipped'])).status).to.equal('Shipped');
+      // Delivered at the second try: the order is delivered.
+      expect((await report(reportOf('evt_delivered_2', 'Delivered'))).status).to.equal(200);
+      await orderReaches(app, shopper.token, orderId, ['Delivered']);
+    });
+
+    it('is sent by the simulated carrier for postal code 99998: in transit, then the delivery fails', async () => {
+      await start({ carrierTransitMs: 10, carrierDeliveryMs: 10, jobs: { maxAttempts: 12, retryBaseMs: 20 } });
+      const { orderId } = await confirmedOrder({ ...ADDRESS, postalCode: '99998' });
+      const { shipmentId } = await eventually(async () => (await eventsOf(app, 'ShipmentPrepared', ofOrder(orderId)))[0]?.data as { shipmentId: string } | undefined);
+      expect((await dispatch(shipmentId)).status).to.equal(200);
+      await eventually(async () => ((await eventsOf(app, 'ShipmentDeliveryFailed', ofOrder(orderId))).length === 1 ? true : undefined), 30_000);
+      await eventually(async () => ((await eventsOf(app, 'ShipmentInTransit', ofOrder(orderId))).length === 1 ? true : undefined), 30_000);
+      await app.settled();
+      expect((await shipmentView(shipmentId)).carrier).to.deep.include({ status: 'DeliveryFailed', reason: 'nobody was home to take the parcel' });
+      expect(await eventsOf(app, 'OrderDelivered', ofOrder(orderId))).to.deep.equal([]);
+    });
+  });
+});

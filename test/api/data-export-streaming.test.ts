@@ -1,0 +1,133 @@
+/**
+ * The data export (issue 17, part 4; GDPR art. 20) streamed a page of events at a time: a failing log before and
+ * after the answer begins, a client that goes away, a long history read in pages, and prepareExport for an unknown customer.
+ */
+import { expect } from 'chai';
+import { EventEmitter } from 'node:events';
+import { dataExportRoutes } from '../../src/api/routes/data-export.js';
+import type { EventStore, ReadStreamOptions } from '../../src/infrastructure/event-store/event-store.js';
+import { prepareExport } from '../../src/privacy/export.js';
+import { ADDRESS } from '../support/shop.js';
+import { eventually } from '../support/temp-dir.js';
+import { expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
+import { dataExportHelpers } from './data-export-fixture.js';
+
+describe('HTTP data export', () => {
+  let app: TestApp;
+  let admin: string;
+  beforeEach(async () => {
+    app = await startTestApp();
+    admin = await app.adminToken();
+  });
+  afterEach(async () => app.close());
+
+  const { exportOf, ok, post, busyCustomer } = dataExportHelpers(() => ({ app, admin }));
+
+  it('is a problem answer when the log fails before the answer begins', async () => {
+    const { shopper } = await busyCustomer();
+    const store = app.deps.eventStore;
+    const readStream = store.readStream.bind(store);
+    store.readStream = async () => {
+      throw new Error('the disk is on fire');
+    };
+    try {
+      expectProblem(await exportOf(shopper), 500);
+    } finally {
+      store.readStream = readStream;
+    }
+  });
+
+  it('cuts the connection, leaving the JSON unfinished, when the log fails once the answer has begun', async () => {
+    const { shopper, orderId } = await busyCustomer();
+    const store = app.deps.eventStore;
+    const readStream = store.readStream.bind(store);
+    store.readStream = async (name: string, options?: ReadStreamOptions) => {
+      if (name === `order-${orderId}`) throw new Error('the disk is on fire');
+      return readStream(name, options);
+    };
+    try {
+      const failed = await exportOf(shopper).then(
+        (res) => ({ status: res.status, complete: true }),
+        (error: Error) => ({ status: 0, complete: false, error }),
+      );
+      expect(failed.complete, 'the client must not take a truncated export for a whole one').to.equal(false);
+    } finally {
+      store.readStream = readStream;
+    }
+  });
+
+  it('stops reading the log when the client goes away while the answer waits to drain', async () => {
+    const { shopper } = await busyCustomer();
+    let reads = 0;
+    const store = app.deps.eventStore;
+    const readStream = store.readStream.bind(store);
+    store.readStream = async (name: string, options?: ReadStreamOptions) => {
+      reads += 1;
+      return readStream(name, options);
+    };
+    // An answer whose buffer is always full: every write waits for a drain that never comes.
+    const res = Object.assign(new EventEmitter(), {
+      destroyed: false,
+      written: [] as string[],
+      status() { return res; },
+      type() { return res; },
+      set() { return res; },
+      write(chunk: string) { res.written.push(chunk); return false; },
+      end() { throw new Error('a client that went away cannot be answered to the end'); },
+      destroy() { res.destroyed = true; },
+    });
+    try {
+      const handler = dataExportRoutes.handlers(app.deps).exportMyData;
+      const done = Promise.resolve(handler({ principal: { customerId: shopper.customerId, role: 'customer' } } as never, res as never, () => undefined));
+      await eventually(() => (res.written.length >= 2 ? true : undefined));
+      const readsThen = reads;
+      res.destroyed = true;
+      res.emit('close');
+      await done;
+      expect(res.written.length).to.equal(2);
+      expect(reads).to.equal(readsThen);
+    } finally {
+      store.readStream = readStream;
+    }
+  });
+
+  it('streams a long history a page of events at a time, every event once, in revision order', async () => {
+    const { shopper } = await busyCustomer();
+    for (let i = 0; i < 7; i += 1) await post(shopper, '/api/v1/account/me/addresses', { ...ADDRESS, line1: `${i} Page Street` }, 201);
+    await app.settled();
+    const reads: Array<{ name: string; maxCount: number | undefined }> = [];
+    const store = app.deps.eventStore;
+    const counting: EventStore = Object.create(store) as EventStore;
+    counting.readStream = async (name, options) => {
+      reads.push({ name, maxCount: options?.maxCount });
+      return store.readStream(name, options);
+    };
+    const deps = { eventStore: counting, readModels: app.deps.readModels, schema: app.deps.schema, currency: 'USD', emails: app.deps.emails, pageSize: 3 };
+    const prepared = (await prepareExport(deps, shopper.customerId, new Date('2026-12-02T10:00:00Z')))!;
+    expect(prepared.filename).to.equal('export-2026-12-02.json');
+    let text = '';
+    let chunks = 0;
+    for await (const chunk of prepared.chunks()) {
+      text += chunk;
+      chunks += 1;
+    }
+    const body = JSON.parse(text) as { events: Array<{ stream: string; revision: number }> };
+    const customer = `customer-${shopper.customerId}`;
+    const stored = (await store.readStream(customer)).map((e) => e.revision);
+    expect(stored.length).to.be.above(7);
+    expect(body.events.filter((e) => e.stream === customer).map((e) => e.revision)).to.deep.equal(stored);
+    expect(reads.every((r) => r.maxCount === 3), JSON.stringify(reads)).to.equal(true);
+    expect(reads.filter((r) => r.name === customer).length).to.equal(Math.floor(stored.length / 3) + 1);
+    expect(chunks).to.equal(body.events.length + 2);
+
+    // Over HTTP, the same document comes chunked, not as one buffered body.
+    const res = await exportOf(shopper);
+    expect(res.headers['transfer-encoding']).to.equal('chunked');
+    expect(ok(res).events.length).to.equal(body.events.length);
+  });
+
+  it('is null for a customer the read models do not know', async () => {
+    const deps = { eventStore: app.deps.eventStore, readModels: app.deps.readModels, schema: app.deps.schema, currency: 'USD', emails: app.deps.emails };
+    expect(await prepareExport(deps, '00000000-0000-4000-8000-000000000000', new Date())).to.equal(null);
+  });
+});
