@@ -13,12 +13,19 @@ const whatOf = (kind: 'event' | 'job', item: Parked) =>
     ? `${String(item.eventType ?? 'event')} → ${String(item.processManager ?? '?')} (${String(item.streamName ?? '')})`
     : `${String(item.kind ?? 'job')}${item.payload && typeof item.payload === 'object' && 'orderId' in item.payload ? ` for order ${String((item.payload as { orderId: unknown }).orderId).slice(0, 8)}` : ''}`;
 
-/** One list of parked work (GET /admin/parked-events or -jobs), each with its error and a Replay; a 409 (it still fails) is shown as it is. */
+/**
+ * One list of parked work (GET /admin/parked-events or -jobs), each with its error, a Replay (a 409,
+ * it still fails, is shown as it is) and a Discard: never to run again, kept with the reason given
+ * (POST .../discard; the reason is required, as the route requires it).
+ */
 const ParkedList = ({ kind, title, route }: { kind: 'event' | 'job'; title: string; route: string }) => {
   const [page, setPage] = useState(1);
   const { data, error, loading, reload } = useLoad((signal) => api.get<Paged<Parked>>(route, { page, pageSize: PAGE_SIZE }, signal), [page], 5000);
   const [outcome, setOutcome] = useState<{ tone: 'success' | 'error'; lines: string[] } | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
+  /** The row whose discard form is open, and the reason typed into it. */
+  const [discarding, setDiscarding] = useState<string | null>(null);
+  const [reason, setReason] = useState('');
 
   const replay = async (id: string) => {
     setBusy(id);
@@ -28,6 +35,22 @@ const ParkedList = ({ kind, title, route }: { kind: 'event' | 'job'; title: stri
       reload();
     } catch (caught) {
       setOutcome({ tone: 'error', lines: [`Replay of ${id}:`, ...errorLines(caught)] });
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const discard = async (event: Event, id: string) => {
+    event.preventDefault();
+    setBusy(id);
+    try {
+      await api.post(`${route}/${encodeURIComponent(id)}/discard`, { reason: reason.trim() });
+      setOutcome({ tone: 'success', lines: [`Discarded ${id}: it will not run again (kept with your reason among the discarded ${kind}s).`] });
+      setDiscarding(null);
+      setReason('');
+      reload();
+    } catch (caught) {
+      setOutcome({ tone: 'error', lines: [`Discard of ${id}:`, ...errorLines(caught)] });
     } finally {
       setBusy(null);
     }
@@ -53,7 +76,7 @@ const ParkedList = ({ kind, title, route }: { kind: 'event' | 'job'; title: stri
               <th scope="col">What</th>
               <th scope="col">Error</th>
               <th scope="col" class="num">Attempts</th>
-              <th scope="col">Replay</th>
+              <th scope="col">Action</th>
             </tr>
           </thead>
           <tbody>
@@ -67,9 +90,33 @@ const ParkedList = ({ kind, title, route }: { kind: 'event' | 'job'; title: stri
                 <td class="error-text">{String(item.error ?? item.lastError ?? '—')}</td>
                 <td class="num">{String(item.attempts ?? '—')}</td>
                 <td>
-                  <button type="button" class="secondary small" disabled={busy === item.id} onClick={() => replay(item.id)} aria-label={`Replay ${item.id}`}>
-                    Replay
-                  </button>
+                  <div class="inline-form">
+                    <button type="button" class="secondary small" disabled={busy === item.id} onClick={() => replay(item.id)} aria-label={`Replay ${item.id}`}>
+                      Replay
+                    </button>
+                    {discarding !== item.id && (
+                      <button type="button" class="secondary small" disabled={busy === item.id} onClick={() => {
+                          setDiscarding(item.id);
+                          setReason('');
+                        }} aria-label={`Discard ${item.id}`}>
+                        Discard…
+                      </button>
+                    )}
+                  </div>
+                  {discarding === item.id && (
+                    <form class="inline-form" onSubmit={(event) => discard(event, item.id)} aria-label={`Discard ${item.id}`}>
+                      <label class="visually-hidden" for={`discard-${kind}-${item.id}`}>
+                        Why {item.id} is not to run again
+                      </label>
+                      <input id={`discard-${kind}-${item.id}`} required maxLength={500} placeholder="why (kept with it)" value={reason} onInput={(e) => setReason(e.currentTarget.value)} />
+                      <button type="submit" class="danger small" disabled={busy === item.id || reason.trim() === ''}>
+                        Discard for good
+                      </button>
+                      <button type="button" class="secondary small" onClick={() => setDiscarding(null)}>
+                        Keep
+                      </button>
+                    </form>
+                  )}
                 </td>
               </tr>
             ))}
@@ -88,7 +135,8 @@ export const ParkedPage = () => {
       <PageHead title="Parked events and jobs" />
       <p class="muted lead">
         Work that kept failing is set aside here with its error instead of blocking the rest. Fix the cause, then replay: an event is replayed on its saga as it stands now (a conflict
-        means it still fails), a job goes back in the queue.
+        means it still fails), a job goes back in the queue. What is not to run again (resolved by hand, an address gone for good) is discarded with the reason why: it leaves
+        this list and is kept, with who discarded it and when, among the discarded work.
       </p>
       <ParkedList kind="event" title="Parked events" route="/admin/parked-events" />
       <ParkedList kind="job" title="Parked jobs" route="/admin/parked-jobs" />
