@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type supertest from 'supertest';
-import { buy, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
+import { buy, getOrder, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
+import { eventually } from '../support/temp-dir.js';
 import { appendsNothing, expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
 
 /**
@@ -22,7 +23,9 @@ describe('ETags of dispatch and deliver', () => {
     shopper = await app.customer();
     const product = await stockedProduct(app, admin, 5);
     orderId = await buy(app, shopper, product.productId);
-    shipmentId = (await orderReaches(app, admin, orderId, ['Confirmed'])).shipment.shipmentId;
+    await orderReaches(app, admin, orderId, ['Confirmed']);
+    // The shipment is prepared after the confirmation (the saga's next step): the order may be read Confirmed before it has one.
+    shipmentId = (await eventually(async () => (await getOrder(app, admin, orderId)).body.shipment ?? undefined)).shipmentId;
     await app.settled();
   });
   afterEach(async () => app.close());
