@@ -7,8 +7,8 @@ import { API_VERSION, ROUTE_TABLE } from '../../src/api/routes/index.js';
 /**
  * Every answer the HTTP tests receive is checked against the OpenAPI document: the status
  * must be one its operation lists, the body must match that answer's schema (closed shapes:
- * a missing or extra field fails), and the headers the contract names must be documented
- * where they are sent. A request that matches no operation must answer problem+json.
+ * a missing or extra field fails), the headers the contract names must be documented
+ * where they are sent, and every documented header sent must hold what its schema says. A request that matches no operation must answer problem+json.
  */
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
@@ -63,6 +63,13 @@ export class ContractCheck {
       if (res.headers[header] !== undefined && !documented.has(header)) {
         throw new Error(`${where}: answers ${header} but ${found.operation.operationId} does not document it for ${res.status}`);
       }
+    }
+    // A documented header that is sent holds what the document says of it (an ETag's form, Cache-Control's value...).
+    for (const name of Object.keys(answer.headers ?? {})) {
+      const value = res.headers[name.toLowerCase()];
+      if (value === undefined) continue;
+      const pointer = `#/paths/${escape(found.path)}/${found.method}/responses/${res.status}/headers/${escape(name)}/schema`;
+      this.validate(pointer, Array.isArray(value) ? value.join(', ') : value, `${where}: header ${name}`);
     }
   }
 
