@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startTestApp, type TestAppOptions, type TestApp } from './test-app.js';
+import { ADMIN, startTestApp, type TestAppOptions, type TestApp } from './test-app.js';
 
 /**
  * Browser tests (test/web): Debian's Chromium (scripts/ensure-chromium.mjs installs it when
@@ -80,4 +80,13 @@ export const expectAccessible = async (page: Page, label: string): Promise<void>
   });
   const serious = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   expect(serious, `${label}: ${JSON.stringify(serious, null, 2)}`).to.deep.equal([]);
+};
+
+/** Signs in to the console through its own form as the test app's admin, at `path` (its page once signed in). */
+export const signInToConsole = async (page: Page, app: WebApp, path = '/console'): Promise<void> => {
+  await page.goto(app.url(path));
+  await page.getByLabel('Email').fill(ADMIN.email);
+  await page.getByLabel('Password').fill(ADMIN.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('navigation', { name: 'Console' }).waitFor();
 };

@@ -1,9 +1,8 @@
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { buy, orderReaches, stockedProduct } from '../support/shop.js';
 import { eventually } from '../support/temp-dir.js';
-import { launchBrowser, newPage, startWebApp, type WebApp } from '../support/browser.js';
-import { ADMIN } from '../support/test-app.js';
+import { launchBrowser, newPage, signInToConsole, startWebApp, type WebApp } from '../support/browser.js';
 
 /** The console's Parked page discards an event for good, with the reason the operator gives, which the shop keeps. */
 describe('the operator console: discarding parked work', function () {
@@ -20,13 +19,6 @@ describe('the operator console: discarding parked work', function () {
     await app?.close();
   });
 
-  const signIn = async (page: Page, path: string) => {
-    await page.goto(app.url(path));
-    await page.getByLabel('Email').fill(ADMIN.email);
-    await page.getByLabel('Password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Console' }).waitFor();
-  };
   const asAdmin = (path: string) => app.http().get(path).set('Authorization', `Bearer ${admin}`);
 
   it('asks why, then takes the event out of the parked work and keeps it with the reason, by whom and when', async () => {
@@ -44,7 +36,7 @@ describe('the operator console: discarding parked work', function () {
         const body = (await asAdmin('/api/v1/admin/parked-events')).body;
         return body.items.find((item: { streamName: string }) => item.streamName === `order-${orderId}`) as { id: string } | undefined;
       });
-      await signIn(page, '/console/parked');
+      await signInToConsole(page, app, '/console/parked');
       const row = page.getByRole('row').filter({ hasText: parked.id });
       await row.getByText('warehouse system retired').waitFor();
 

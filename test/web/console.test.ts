@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { buy, eventsOf, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
 import { eventually } from '../support/temp-dir.js';
-import { expectAccessible, launchBrowser, newPage, screenshot, startWebApp, type WebApp } from '../support/browser.js';
-import { ADMIN, createProduct } from '../support/test-app.js';
+import { expectAccessible, launchBrowser, newPage, screenshot, signInToConsole, startWebApp, type WebApp } from '../support/browser.js';
+import { createProduct } from '../support/test-app.js';
 
 /** The operator console (/console) in Chromium, signed in through its own form as the test app's admin. */
 describe('the operator console', function () {
@@ -20,13 +20,7 @@ describe('the operator console', function () {
     await app?.close();
   });
 
-  const signIn = async (page: Page, path = '/console') => {
-    await page.goto(app.url(path));
-    await page.getByLabel('Email').fill(ADMIN.email);
-    await page.getByLabel('Password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Console' }).waitFor();
-  };
+  const signIn = (page: Page, path?: string) => signInToConsole(page, app, path);
 
   /** An order bought through the API, confirmed, its shipment prepared. */
   const confirmedOrder = async () => {

@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import type { Browser, Page, Route } from 'playwright-core';
 import { eventsOf, levelsOf, stockedProduct } from '../support/shop.js';
-import { launchBrowser, newPage, startWebApp, type WebApp } from '../support/browser.js';
-import { ADMIN } from '../support/test-app.js';
+import { launchBrowser, newPage, signInToConsole, startWebApp, type WebApp } from '../support/browser.js';
 
 /**
  * A write whose answer is lost (the connection drops after the shop applied it) and that the
@@ -41,11 +40,7 @@ describe('the pages: a write sent again after its answer was lost', function () 
     await app.settled();
     const { context, page } = await newPage(browser);
     try {
-      await page.goto(app.url('/console'));
-      await page.getByLabel('Email').fill(ADMIN.email);
-      await page.getByLabel('Password').fill(ADMIN.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('navigation', { name: 'Console' }).waitFor();
+      await signInToConsole(page, app);
       const keys = await loseFirstAnswer(page, '**/api/v1/inventory/*/receipts');
       await page.goto(app.url('/console/inventory'));
       await page.getByLabel(`Quantity of ${product.sku} received`).fill('7');

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, newPage, startWebApp, type WebApp } from '../support/browser.js';
-import { ADMIN, createProduct } from '../support/test-app.js';
+import { launchBrowser, newPage, signInToConsole, startWebApp, type WebApp } from '../support/browser.js';
+import { createProduct } from '../support/test-app.js';
 
 /** Hand-typed addresses and a failing API: readable pages, never NaN, raw markup or a wrong empty state. */
 describe('the pages: odd addresses and failing answers', function () {
@@ -54,13 +54,7 @@ describe('the pages: odd addresses and failing answers', function () {
   });
 
   it('in the console, tells a page past the end of the catalog from an empty catalog, and takes any ?page=', async () => {
-    const signIn = async (page: Page) => {
-      await page.goto(app.url('/console'));
-      await page.getByLabel('Email').fill(ADMIN.email);
-      await page.getByLabel('Password').fill(ADMIN.password);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('navigation', { name: 'Console' }).waitFor();
-    };
+    const signIn = (page: Page) => signInToConsole(page, app);
     await visit('/console/products?page=999', async (page) => {
       await page.getByText('past the end of the catalog').waitFor();
       expect(await page.getByText('The catalog is empty').count()).to.equal(0);

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, newPage, startWebApp, type WebApp } from '../support/browser.js';
+import { launchBrowser, newPage, signInToConsole, startWebApp, type WebApp } from '../support/browser.js';
 import { ADMIN } from '../support/test-app.js';
 
 /** Where the pages keep the bearer token, and what they do when the API stops taking it. */
@@ -26,13 +26,6 @@ describe('the pages: sessions', function () {
   const put = (page: Page, where: 'localStorage' | 'sessionStorage', value: string) =>
     page.evaluate(([w, v]) => (globalThis as unknown as Record<string, { setItem: (key: string, value: string) => void }>)[w!]!.setItem('shop.console.session', v!), [where, value]);
 
-  const signInToConsole = async (page: Page) => {
-    await page.goto(app.url('/console'));
-    await page.getByLabel('Email').fill(ADMIN.email);
-    await page.getByLabel('Password').fill(ADMIN.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('navigation', { name: 'Console' }).waitFor();
-  };
 
   it("keeps the admin's token in the tab's sessionStorage, never localStorage, and signing out clears it", async () => {
     const { context, page } = await newPage(browser);
@@ -40,7 +33,7 @@ describe('the pages: sessions', function () {
       // A token an earlier build left in localStorage is removed, not used.
       await page.goto(app.url('/console'));
       await put(page, 'localStorage', JSON.stringify({ token: await app.adminToken(), customerId: 'x', role: 'admin', email: ADMIN.email }));
-      await signInToConsole(page);
+      await signInToConsole(page, app);
       const signedIn = await stored(page);
       expect(signedIn.local).to.equal(null);
       expect(JSON.parse(signedIn.session ?? 'null')).to.include({ role: 'admin', email: ADMIN.email });
