@@ -89,7 +89,12 @@ describe('WORKERS=n (node:cluster on one port)', function () {
       return processes?.every((p) => !before.some((b) => b.pid === p.pid)) ? processes : undefined;
     }, 60_000);
     expect(after).to.have.length(2);
-    expect(after.map((p) => p.port), 'where the shop was').to.deep.equal([primary.port, primary.port]);
+    // A worker records its port once it listens, a moment after it takes its share: wait for both (a new port never comes).
+    const ports = await eventually(async () => {
+      const listening = (await members(primary!, token)).map((p) => p.port);
+      return listening.length === 2 && listening.every((port) => port !== null) ? listening : undefined;
+    }, 30_000);
+    expect(ports, 'where the shop was').to.deep.equal([primary.port, primary.port]);
     const pauses = primary.logs.filter((line) => line.includes('a worker died: starting another')).map((line) => (JSON.parse(line) as { restartInMs: number }).restartInMs);
     expect(pauses, 'two slots, one pause each').to.deep.equal([500, 500]);
     expect(primary.child.exitCode).to.equal(null);
