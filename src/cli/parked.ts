@@ -73,9 +73,16 @@ const replay = async (tools: Tools, ids: string[], jobs: boolean) => {
       console.log(`${id}: queued again`);
       continue;
     }
-    const result = await replayParkedEvent(tools.readModels, tools.processes, id);
-    if (!result.replayed) failed += 1;
-    console.log(result.replayed ? `${id}: replayed` : `${id}: still fails: ${result.error}`);
+    try {
+      const result = await replayParkedEvent(tools.readModels, tools.processes, id);
+      if (!result.replayed) failed += 1;
+      console.log(result.replayed ? `${id}: replayed` : `${id}: still fails: ${result.error}`);
+    } catch (error) {
+      // One not parked any more, or held by a replay or discard under way elsewhere: the others still run.
+      if (!(error instanceof NotFoundError || error instanceof ConflictError)) throw error;
+      failed += 1;
+      console.log(visible(`${id}: not replayed: ${error.message}`));
+    }
   }
   return failed === 0 ? 0 : 1;
 };

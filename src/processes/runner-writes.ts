@@ -1,7 +1,7 @@
 import type { WriteOperation } from '../infrastructure/read-models/read-model-store.js';
 import { CHECKPOINTS } from '../projections/runner.js';
 import { cancelWrite, jobWrites, type ScheduledJob } from './job-documents.js';
-import { PARKED_EVENTS, type ParkedEvent } from './parked-events.js';
+import { PARKED_EVENTS, takeHeld, type ParkedEvent } from './parked-events.js';
 import { sagaWrite, type SagaDocument } from './saga-documents.js';
 
 /**
@@ -35,10 +35,12 @@ export const replayWrites = <S>(
   replayed: { state: S; jobs: ScheduledJob[]; cancelled: string[] },
   parked: ParkedEvent,
   now: string,
+  holder?: string,
 ): WriteOperation[] => [
   // Guarded on the saga as read: a concurrent change makes this write fail as a whole.
   sagaWrite(sagaCollection, sagaId, saga, replayed.state, saga?._position ?? 0, now),
   ...replayed.jobs.flatMap((job) => jobWrites(job, now)),
   ...replayed.cancelled.map(cancelWrite),
-  { collection: PARKED_EVENTS, deleteOne: { filter: { _id: parked._id } } },
+  // Held by an operator's replay: out of the parked events only while that hold stands.
+  ...(holder ? takeHeld(parked._id, holder) : [{ collection: PARKED_EVENTS, deleteOne: { filter: { _id: parked._id } } }]),
 ];

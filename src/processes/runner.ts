@@ -11,7 +11,7 @@ import type { Document, ReadModelStore, WriteOperation } from '../infrastructure
 import { CHECKPOINTS } from '../projections/runner.js';
 import { dueIn, type ScheduledJob } from './job-documents.js';
 import { allSettledOrThrow, groupBy, inParallel } from './concurrency.js';
-import { parkedEvent, PARKED_EVENTS, type ParkedEvent } from './parked-events.js';
+import { parkedEvent, PARKED_EVENTS, withoutHold, type ParkedEvent } from './parked-events.js';
 import { batchWrites, replayWrites, type Outcome } from './runner-writes.js';
 import { occurredAt, type Job, type ProcessManager } from './process-manager.js';
 import { sendSagaCommand } from './saga-commands.js';
@@ -187,9 +187,11 @@ export class ProcessManagerRunner<S> {
   /**
    * Replays a parked event on the saga as it stands now. Its commands keep the ids derived
    * from the event, so whatever an earlier attempt did append is not appended again.
-   * Resolves false (and records the new error) when it fails again.
+   * Resolves false (and records the new error) when it fails again. `holder`: the hold an
+   * operator's replay took on the parked event (see ParkedEventHold); its outcome is written
+   * only while that hold stands, and a failure again gives it up.
    */
-  async replay(parked: ParkedEvent): Promise<{ replayed: boolean; error?: string }> {
+  async replay(parked: ParkedEvent, holder?: string): Promise<{ replayed: boolean; error?: string }> {
     const [stored] = await this.deps.eventStore.readAll({ fromPosition: parked.position, maxCount: 1 });
     if (!stored || stored.id !== parked.eventId) throw new NotFoundError(`event ${parked.eventId} is not in the log`);
     const event = this.deps.schema.upcast(stored);
@@ -198,14 +200,14 @@ export class ProcessManagerRunner<S> {
       const saga = (await this.loadStates([sagaId])).get(sagaId);
       const handled = await this.handle(saga?.state ?? this.manager.initialState(), event);
       if ('parked' in handled) {
-        const again = { ...parked, error: handled.parked.error, attempts: parked.attempts + handled.parked.attempts, lastReplayAt: this.deps.clock().toISOString() };
-        await this.deps.readModels.collection<ParkedEvent>(PARKED_EVENTS).replaceOne({ _id: parked._id }, again);
+        const again = { ...withoutHold(parked), error: handled.parked.error, attempts: parked.attempts + handled.parked.attempts, lastReplayAt: this.deps.clock().toISOString() };
+        await this.deps.readModels.collection<ParkedEvent>(PARKED_EVENTS).replaceOne(holder ? { _id: parked._id, heldBy: holder } : { _id: parked._id }, again);
         return { replayed: false, error: again.error };
       }
       const jobs = handled.jobs.map((job) => this.scheduled(job, event));
       const now = this.deps.clock().toISOString();
       try {
-        await this.deps.readModels.bulkWrite(replayWrites(this.sagaCollection, sagaId, saga, { state: handled.state, jobs, cancelled: handled.cancelled ?? [] }, parked, now));
+        await this.deps.readModels.bulkWrite(replayWrites(this.sagaCollection, sagaId, saga, { state: handled.state, jobs, cancelled: handled.cancelled ?? [] }, parked, now, holder));
       } catch (error) {
         if (sagaMoved(error, this.sagaCollection)) continue; // the saga moved meanwhile
         throw error;

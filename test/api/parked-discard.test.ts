@@ -165,7 +165,7 @@ describe('discarding parked events and jobs over the admin API', function () {
       const post = paths[path]?.post;
       expect(post, path).to.be.an('object');
       expect(post.requestBody.required).to.equal(true);
-      expect(Object.keys(post.responses)).to.include.members(['200', '400', '403', '404']);
+      expect(Object.keys(post.responses)).to.include.members(['200', '400', '403', '404', '409']);
     }
   });
 });

@@ -32,9 +32,11 @@ describe('a rebuild cut short by a crash', function () {
     await eventually(async () => ((await projections(token)).find((p) => p.name === 'orders')?.lastRebuild?.status === 'done' ? true : undefined));
     await killServer(server, 'SIGKILL');
 
-    // The state kill -9 leaves mid-rebuild: the claim marked running, its heartbeat stopped a moment ago.
+    // The state kill -9 leaves mid-rebuild: the claim marked running, its heartbeat stopped 10 s
+    // ago (not yet stale: that takes 15 s, so the server first shows it rebuilding, then starts it again).
     const store = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
-    await store.collection(REBUILDS).updateOne({ _id: 'orders' }, { $set: { status: 'running', heartbeatAt: new Date().toISOString(), owner: 'killed' }, $unset: { finishedAt: '' } });
+    const heartbeatAt = new Date(Date.now() - 10_000).toISOString();
+    await store.collection(REBUILDS).updateOne({ _id: 'orders' }, { $set: { status: 'running', heartbeatAt, owner: 'killed' }, $unset: { finishedAt: '' } });
     await store.close();
 
     server = await startServer(env());

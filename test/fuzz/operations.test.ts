@@ -10,7 +10,7 @@ import { runOperationFuzz } from './operation-fuzz.js';
  */
 
 const SEED = 20261202;
-const RUNS = 6_000;
+const RUNS = 4_000;
 
 describe('Fuzzing every operation from the OpenAPI document', function () {
   this.timeout(180_000);

@@ -7,7 +7,7 @@ import { runShopModel, shopModelReport } from './model/runner.js';
  */
 
 const SEED = 1414;
-const RUNS = 25;
+const RUNS = 15;
 
 describe('the shop against its model (fc.commands)', function () {
   this.timeout(120_000);

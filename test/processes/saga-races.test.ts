@@ -1,19 +1,13 @@
 import { expect } from 'chai';
 import { fenceOf, LeaseStore } from '../../src/cluster/leases.js';
-import { CommandHandler } from '../../src/commands/command-handler.js';
-import { inventoryDecider, inventoryStream } from '../../src/domain/inventory/inventory.js';
-import { eventSchema } from '../../src/domain/shared/event-schema.js';
 import type { RecordedEvent } from '../../src/infrastructure/event-store/event-store.js';
 import { StopFollowing } from '../../src/infrastructure/event-store/log-follower.js';
-import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
-import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
 import type { DuplicateKeyError, WriteOperation } from '../../src/infrastructure/read-models/read-model-store.js';
-import { PARKED_EVENTS, type ParkedEvent } from '../../src/processes/parked-events.js';
-import type { ProcessManager } from '../../src/processes/process-manager.js';
-import { ProcessManagerRunner } from '../../src/processes/runner.js';
+import { PARKED_EVENTS } from '../../src/processes/parked-events.js';
+import type { ProcessManagerRunner } from '../../src/processes/runner.js';
 import { CHECKPOINTS } from '../../src/projections/runner.js';
-import { appendOne, silentLogger } from '../projections/projection-fixture.js';
 import { eventually } from '../support/temp-dir.js';
+import { SAGAS, TallyWorld } from './tally-fixture.js';
 
 /**
  * The runner that follows the log and a replay of a parked event (an operator, perhaps in
@@ -22,65 +16,19 @@ import { eventually } from '../support/temp-dir.js';
  * must append nothing twice.
  */
 describe('Saga state written by the runner and by a replay at once', () => {
-  const NOW = '2024-05-01T09:00:00.000Z';
-  /** Each event is one delivery: one unit received on `SKU-<label>`; the saga remembers the labels it handled. */
-  const tally: ProcessManager<{ seen: string[] }> = {
-    name: 'tally',
-    eventTypes: ['Tallied'],
-    sagaId: (event) => String(event.data.sagaId),
-    initialState: () => ({ seen: [] }),
-    react: (state, event) => {
-      const label = String(event.data.label);
-      return {
-        state: { seen: [...state.seen, label] },
-        commands: [{ aggregate: 'inventory', id: `SKU-${label}`, command: { type: 'ReceiveStock', quantity: 1, now: NOW } }],
-        jobs: [],
-      };
-    },
-  };
-  const SAGAS = 'saga_tally';
-
-  let events: SqliteEventStore;
-  let store: EmbeddedReadModelStore;
-  /** The inventory stream whose commands fail (the part of the system that is down). */
-  let down: string | undefined;
+  let world: TallyWorld;
+  let store: TallyWorld['store'];
 
   beforeEach(async () => {
-    events = new SqliteEventStore({ path: ':memory:' });
-    store = new EmbeddedReadModelStore({ path: ':memory:' });
-    down = undefined;
-    const commands = new CommandHandler(events, { schema: eventSchema([]) });
-    for (const sku of ['SKU-A', 'SKU-B', 'SKU-C']) {
-      await commands.handle(inventoryDecider, inventoryStream(sku), { type: 'RegisterInventoryItem', sku, productId: `p-${sku}`, now: NOW }, { correlationId: sku, causationId: sku, actor: 'test', now: NOW });
-    }
+    world = await TallyWorld.start();
+    ({ store } = world);
   });
 
-  afterEach(async () => {
-    await events.close();
-    await store.close();
-  });
+  afterEach(async () => world.close());
 
-  /** A runner as one process has it: its own command handler, on the shared stores. */
-  const runner = () => {
-    const commands = new CommandHandler(events, { schema: eventSchema([]) });
-    const handle = commands.handle.bind(commands);
-    commands.handle = ((...args: Parameters<typeof handle>) =>
-      args[1] === down ? Promise.reject(new Error(`${down} is down`)) : handle(...args)) as typeof handle;
-    const deps = { eventStore: events, readModels: store, schema: eventSchema([]), commands, logger: silentLogger(), clock: () => new Date() };
-    return new ProcessManagerRunner(deps, tally, { maxAttempts: 1, retryDelayMs: 1 });
-  };
-
-  const tallied = (sagaId: string, label: string) => appendOne(events, `tally-${sagaId}`, 'Tallied', { sagaId, label });
-
-  /** Parks `label`'s event on `live` (its inventory is down), then brings the inventory back. */
-  const parkedOn = async (live: ProcessManagerRunner<{ seen: string[] }>, sagaId: string, label: string): Promise<ParkedEvent> => {
-    down = inventoryStream(`SKU-${label}`);
-    await live.apply([await tallied(sagaId, label)]);
-    down = undefined;
-    const [parked] = await store.collection<ParkedEvent>(PARKED_EVENTS).find({});
-    expect(parked).to.include({ eventType: 'Tallied', sagaId });
-    return parked!;
-  };
+  const runner = () => world.runner();
+  const tallied = (sagaId: string, label: string) => world.tallied(sagaId, label);
+  const parkedOn = (live: ProcessManagerRunner<{ seen: string[] }>, sagaId: string, label: string) => world.parkedOn(live, sagaId, label);
 
   /** Runs `meanwhile` just before the live runner's next batch write (the one with its checkpoint) reaches the store. */
   const beforeNextBatchWrite = (meanwhile: () => Promise<unknown>) => {
@@ -95,8 +43,8 @@ describe('Saga state written by the runner and by a replay at once', () => {
     };
   };
 
-  const received = async (sku: string) => (await events.readStream(inventoryStream(sku))).filter((e) => e.type === 'StockReceived').length;
-  const seen = async (sagaId: string) => ((await store.collection(SAGAS).findOne({ _id: sagaId })) as { state: { seen: string[] } } | null)?.state.seen;
+  const received = (sku: string) => world.received(sku);
+  const seen = (sagaId: string) => world.seen(sagaId);
 
   it("loses no replay's change: the runner's write fails, it reacts again on the saga as the replay left it, and appends nothing twice", async () => {
     const live = runner();

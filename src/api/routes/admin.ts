@@ -116,6 +116,9 @@ const handlers = (deps: AppDeps) => {
   return { listParkedEvents, listParkedJobs, listDiscardedEvents, listDiscardedJobs, listProjections, viewCluster, rebuildProjection, replayEvent, replayJob, discardEvent, discardJob, auditStreamEvents, auditOrderTimeline };
 };
 
+const HOLD_NOTE =
+  'A replay or a discard of a parked event holds it while it runs (a replay runs its commands before it writes its outcome): ' +
+  'the other, or a second replay, answers 409 meanwhile; try again. A hold whose process died lapses after two minutes.';
 const discardedAnswer = ({ _id, discardedAt, discardedBy, discardReason }: DiscardedWork) => ({ id: _id, discarded: true, discardedAt, discardedBy, reason: discardReason });
 const discardedSchema = obj({ id: str(), discarded: { const: true }, discardedAt: time(), discardedBy: str(), reason: str() });
 const DISCARDED_EXAMPLE = { discarded: true, discardedAt: '2025-01-01T12:00:00.000Z', discardedBy: 'admin:5b0c7e1a-2f4d-4c8e-9a6b-1d3f5e7a9c2b', reason: 'the address no longer exists' };
@@ -174,6 +177,7 @@ export const adminRoutes = defineRoutes({
     },
     replayEvent: {
       method: 'post', path: '/parked-events/:id/replay', role: 'admin', command: false, summary: 'Replay a parked event on its saga as it stands now; 409 when it fails again',
+      description: `${HOLD_NOTE} 409 as well when the event fails again (its error recorded, the event still parked).`,
       params: { id: str() },
       success: { status: 200, description: 'Replayed.', schema: obj({ id: str(), replayed: { const: true } }) },
       problems: [404, 409], example: { response: { id: 'order-saga:42', replayed: true } },
@@ -187,10 +191,10 @@ export const adminRoutes = defineRoutes({
     },
     discardEvent: {
       method: 'post', path: '/parked-events/:id/discard', role: 'admin', command: false, summary: 'Discard a parked event: it is not to be handled again (the operator resolved it by hand)',
-      description: DISCARD_NOTE,
+      description: `${DISCARD_NOTE} ${HOLD_NOTE}`,
       params: { id: str() }, body: DiscardBody,
       success: { status: 200, description: 'Discarded.', schema: discardedSchema },
-      problems: [404], example: { body: { reason: DISCARDED_EXAMPLE.reason }, response: { id: 'order-saga:42', ...DISCARDED_EXAMPLE } },
+      problems: [404, 409], example: { body: { reason: DISCARDED_EXAMPLE.reason }, response: { id: 'order-saga:42', ...DISCARDED_EXAMPLE } },
     },
     discardJob: {
       method: 'post', path: '/parked-jobs/:id/discard', role: 'admin', command: false, summary: 'Discard a parked job: it is not to run again (an email to an address that no longer exists)',
