@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { v4 as uuid } from 'uuid';
@@ -55,6 +56,42 @@ describe('embedded SQLite event store', () => {
       ),
     );
     expect(opened.commitCount - before).to.equal(1);
+    await opened.close();
+    dir.remove();
+  });
+
+  it('takes back only the append whose write fails inside a batch, of one event (no savepoint) or several, and commits its neighbours', async () => {
+    const dir = tempDir();
+    const path = join(dir.path, 'events.db');
+    const opened = new SqliteEventStore({ path });
+    // The disk refusing one row (as SQLITE_FULL or an I/O error would): a trigger aborts that INSERT.
+    const db = new Database(path);
+    db.exec(`CREATE TRIGGER refuse BEFORE INSERT ON events WHEN NEW.type = 'Refused' BEGIN SELECT RAISE(ABORT, 'refused'); END`);
+    db.close();
+    const event = (type: string) => ({ id: uuid(), type, data: {}, metadata: {} });
+    const before = opened.commitCount;
+    const outcomes = await Promise.allSettled([
+      opened.appendToStream('batch-a', [event('A')]),
+      opened.appendToStream('batch-b', [event('Refused')]),
+      opened.appendToStream('batch-c', [event('C1'), event('C2')]),
+      opened.appendToStream('batch-d', [event('D1'), event('Refused')]),
+      opened.appendToStream('batch-e', [event('E')]),
+    ]);
+    expect(opened.commitCount - before).to.equal(1);
+    expect(outcomes.map((o) => o.status)).to.deep.equal(['fulfilled', 'rejected', 'fulfilled', 'rejected', 'fulfilled']);
+    expect(String((outcomes[1] as PromiseRejectedResult).reason)).to.match(/refused/);
+    const streams = new Map<string, string[]>();
+    for (const e of await opened.readAll()) streams.set(e.streamName, [...(streams.get(e.streamName) ?? []), e.type]);
+    expect(Object.fromEntries(streams)).to.deep.equal({ 'batch-a': ['A'], 'batch-c': ['C1', 'C2'], 'batch-e': ['E'] });
+    // Read again from the file, not from what this process remembers of its appends.
+    const reopened = new Database(path, { readonly: true });
+    expect(reopened.prepare('SELECT stream_name, type FROM events ORDER BY position').all()).to.deep.equal([
+      { stream_name: 'batch-a', type: 'A' },
+      { stream_name: 'batch-c', type: 'C1' },
+      { stream_name: 'batch-c', type: 'C2' },
+      { stream_name: 'batch-e', type: 'E' },
+    ]);
+    reopened.close();
     await opened.close();
     dir.remove();
   });

@@ -33,8 +33,10 @@ export const commitAppends = (db: Database.Database, statements: Statements, req
   inImmediateTransaction(db, () => {
     for (const request of requests) {
       try {
-        // A nested transaction is a savepoint: a failed append rolls back alone.
-        outcomes.push(inTransaction(db, () => appendNow(statements, request, recordedAt)));
+        // A nested transaction is a savepoint: a failed append rolls back alone. An append of one
+        // event needs none: it writes one row, by one INSERT, which SQLite takes back by itself
+        // when it fails (statement atomicity), and what runs before it only reads.
+        outcomes.push(request.events.length === 1 ? appendNow(statements, request, recordedAt) : inTransaction(db, () => appendNow(statements, request, recordedAt)));
       } catch (error) {
         outcomes.push({ failed: describe(error) });
       }
