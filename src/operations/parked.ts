@@ -102,7 +102,7 @@ const discardParked = async (store: ReadModelStore, kind: Kind, id: string, { re
       ...kind.guards(id),
       // Fails on the record of a discard that raced this one (and won).
       { collection: kind.discarded, insertOne: { document: record } },
-      ...(holder ? takeHeld(id, holder).slice(2) : [{ collection: kind.parked, deleteOne: { filter: { _id: id } } }]),
+      ...(holder ? takeHeld(id, holder) : [{ collection: kind.parked, deleteOne: { filter: { _id: id } } }]),
     ]);
   } catch (error) {
     if (holder) await release(store, id, holder);

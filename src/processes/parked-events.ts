@@ -37,14 +37,15 @@ export const withoutHold = (parked: ParkedEvent): ParkedEvent => {
 /**
  * Takes a parked event out of the parked ones in a bulk write only while `holder` holds it (or it
  * is gone): held by another (its hold lapsed and was taken) the whole write fails with a
- * DuplicateKeyError on parked_events, as a saga's guard does. A parked event discarded
- * meanwhile fails it too (on discarded_events).
+ * DuplicateKeyError on parked_events, as a saga's guard does.
  */
 export const takeHeld = (id: string, holder: string): WriteOperation[] => [
-  ...absentGuard(DISCARDED_EVENTS, id),
   { collection: PARKED_EVENTS, replaceOne: { filter: { _id: id, heldBy: holder }, replacement: { _id: id, heldBy: holder }, upsert: true } },
   { collection: PARKED_EVENTS, deleteOne: { filter: { _id: id } } },
 ];
+
+/** takeHeld for a replay's outcome: a parked event discarded meanwhile fails it too (on discarded_events). */
+export const takeHeldUndiscarded = (id: string, holder: string): WriteOperation[] => [...absentGuard(DISCARDED_EVENTS, id), ...takeHeld(id, holder)];
 
 export const parkedEvent = (manager: string, sagaId: string, event: RecordedEvent, error: unknown, attempts: number, now: Date): ParkedEvent => ({
   _id: `${manager}:${event.id}`,

@@ -1,7 +1,7 @@
 import type { WriteOperation } from '../infrastructure/read-models/read-model-store.js';
 import { CHECKPOINTS } from '../projections/runner.js';
 import { cancelWrite, jobWrites, type ScheduledJob } from './job-documents.js';
-import { PARKED_EVENTS, takeHeld, type ParkedEvent } from './parked-events.js';
+import { PARKED_EVENTS, takeHeldUndiscarded, type ParkedEvent } from './parked-events.js';
 import { sagaWrite, type SagaDocument } from './saga-documents.js';
 
 /**
@@ -42,5 +42,5 @@ export const replayWrites = <S>(
   ...replayed.jobs.flatMap((job) => jobWrites(job, now)),
   ...replayed.cancelled.map(cancelWrite),
   // Held by an operator's replay: out of the parked events only while that hold stands.
-  ...(holder ? takeHeld(parked._id, holder) : [{ collection: PARKED_EVENTS, deleteOne: { filter: { _id: parked._id } } }]),
+  ...(holder ? takeHeldUndiscarded(parked._id, holder) : [{ collection: PARKED_EVENTS, deleteOne: { filter: { _id: parked._id } } }]),
 ];

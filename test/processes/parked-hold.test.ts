@@ -134,6 +134,25 @@ describe('a parked event held by its replay or its discard', () => {
     expect(await discarded()).to.equal(0);
   });
 
+  it('writes nothing of a replay whose hold lapsed and which was discarded meanwhile: 409, the discard stands', async () => {
+    const parked = await world.parkedOn(world.runner(), 's8', 'A');
+    let discardedMeanwhile: unknown;
+    world.beforeCommand = async () => {
+      world.beforeCommand = undefined;
+      // The replay outlasted its hold: a discard after it lapsed takes the event.
+      discardedMeanwhile = await discard(parked._id, new Date(Date.now() + PARKED_HOLD_MS + 1));
+    };
+
+    const outcome = await failure(replay(parked._id));
+
+    expect(discardedMeanwhile).to.include({ _id: parked._id, discardReason: 'resolved by hand' });
+    expect(outcome).to.be.instanceOf(ConflictError);
+    expect((outcome as Error).message).to.match(/ran past its hold .* discarded meanwhile: its outcome was not written/);
+    expect(await parkedNow(parked._id)).to.equal(null);
+    expect(await discarded()).to.equal(1);
+    expect(await world.seen('s8')).to.deep.equal([]);
+  });
+
   it('answers 404 to either for an event not parked', async () => {
     expect(await failure(replay('tally:nope'))).to.be.instanceOf(NotFoundError);
     expect(await failure(discard('tally:nope'))).to.be.instanceOf(NotFoundError);
