@@ -1,6 +1,6 @@
 import { LAG_COUNT_LIMIT, lagCounter } from '../infrastructure/event-store/lag.js';
-import { JOBS, PARKED_JOBS } from '../processes/jobs.js';
-import { PARKED_EVENTS } from '../processes/parked-events.js';
+import { DISCARDED_JOBS, JOBS, PARKED_JOBS } from '../processes/jobs.js';
+import { DISCARDED_EVENTS, PARKED_EVENTS } from '../processes/parked-events.js';
 import type { AppDeps } from './deps.js';
 
 /**
@@ -35,6 +35,11 @@ export const registerGauges = (deps: AppDeps) => {
   deps.metrics.gauge('parked_total', 'Events and jobs parked after failing repeatedly', ['kind'], async (set) => {
     set({ kind: 'event' }, await deps.readModels.collection(PARKED_EVENTS).countDocuments({}));
     set({ kind: 'job' }, await deps.readModels.collection(PARKED_JOBS).countDocuments({}));
+  });
+  // Kept for good (src/operations/parked.ts): a count that only grows; its increase says how much work operators gave up on.
+  deps.metrics.gauge('discarded_total', 'Parked events and jobs an operator discarded (kept with who, when and why)', ['kind'], async (set) => {
+    set({ kind: 'event' }, await deps.readModels.collection(DISCARDED_EVENTS).countDocuments({}));
+    set({ kind: 'job' }, await deps.readModels.collection(DISCARDED_JOBS).countDocuments({}));
   });
 };
 

@@ -30,10 +30,12 @@ describe('discarding parked events and jobs over the admin API', function () {
     const req = app.http().post(path).set('Authorization', `Bearer ${token}`);
     return body === undefined ? req : req.send(body as object);
   };
-  const parkedGauge = async (kind: 'event' | 'job') => {
-    const line = (await app.http().get('/metrics')).text.split('\n').find((l) => l.includes('parked_total{') && l.includes(`kind="${kind}"`));
+  const gauge = async (name: string, kind: 'event' | 'job') => {
+    const line = (await app.http().get('/metrics')).text.split('\n').find((l) => l.startsWith(`${name}{`) && l.includes(`kind="${kind}"`));
     return Number(line?.split(' ').pop());
   };
+  const parkedGauge = (kind: 'event' | 'job') => gauge('parked_total', kind);
+  const discardedGauge = (kind: 'event' | 'job') => gauge('discarded_total', kind);
 
   /** A poison event: both the order saga and the notifications give up on it. */
   const poisonEvent = async () => {
@@ -58,6 +60,7 @@ describe('discarding parked events and jobs over the admin API', function () {
   it('discards a parked event: 200, kept with who, when and why, out of the list and the gauge, and no longer replayable', async () => {
     const parked = await poisonEvent();
     expect(await parkedGauge('event')).to.equal(2);
+    expect(await discardedGauge('event')).to.equal(0);
     const before = (await app.events()).length;
     for (const [i, { id }] of parked.entries()) {
       const res = await post(`/api/v1/admin/parked-events/${encodeURIComponent(id)}/discard`, { reason: `  resolved by hand (${i})  ` });
@@ -70,6 +73,7 @@ describe('discarding parked events and jobs over the admin API', function () {
     }
     expect((await get('/api/v1/admin/parked-events')).total).to.equal(0);
     expect(await parkedGauge('event')).to.equal(0);
+    expect(await discardedGauge('event')).to.equal(2);
     const discarded = await get('/api/v1/admin/discarded-events');
     expect(discarded.total).to.equal(2);
     expect(discarded.items.find((d: { id: string }) => d.id === parked[1]!.id)).to.include({ discardedBy: `admin:${adminId}`, discardReason: 'resolved by hand (1)', eventType: 'OrderCreated' });
@@ -98,6 +102,7 @@ describe('discarding parked events and jobs over the admin API', function () {
     expect(list.total).to.equal(1);
     expect(list.items.map((j: { id: string }) => j.id)).not.to.include(job._id);
     expect(await parkedGauge('job')).to.equal(1);
+    expect(await discardedGauge('job')).to.equal(1);
     const { _id, ...kept } = (await app.store.collection('discarded_jobs').findOne({ _id: job._id }))!;
     expect((await get('/api/v1/admin/discarded-jobs')).items).to.deep.equal([{ id: _id, ...kept }]);
     expectProblem(await post(`/api/v1/admin/parked-jobs/${encodeURIComponent(job._id)}/replay`), 404);
