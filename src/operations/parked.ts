@@ -44,7 +44,8 @@ const hold = async (store: ReadModelStore, id: string, purpose: ParkedEventHold[
   const parkedEvents = store.collection<ParkedEvent>(PARKED_EVENTS);
   const holder = randomUUID();
   const taken: ParkedEventHold = { heldBy: holder, heldFor: purpose, heldSince: now.toISOString(), heldUntil: new Date(now.getTime() + PARKED_HOLD_MS).toISOString() };
-  const free = { $or: [{ heldUntil: { $exists: false } }, { heldUntil: null }, { heldUntil: { $lte: taken.heldSince } }] };
+  // Never held, given up ($unset: null matches a missing field) or lapsed.
+  const free = { $or: [{ heldUntil: null }, { heldUntil: { $lte: taken.heldSince } }] };
   await parkedEvents.updateOne({ _id: id, ...free }, { $set: taken });
   const held = await parkedEvents.findOne({ _id: id });
   if (!held) throw await notParked(store, EVENTS, id);

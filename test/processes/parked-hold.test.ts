@@ -25,10 +25,9 @@ describe('a parked event held by its replay or its discard', () => {
   it('answers 409 to a discard while the replay runs its commands; the replay ends it, and nothing is recorded as discarded', async () => {
     const parked = await world.parkedOn(world.runner(), 's1', 'A');
     let refused: unknown;
-    world.beforeCommand = async () => {
-      world.beforeCommand = undefined;
+    world.beforeNextCommand(async () => {
       refused = await failure(discard(parked._id));
-    };
+    });
 
     expect(await replay(parked._id)).to.deep.equal({ replayed: true });
 
@@ -43,10 +42,9 @@ describe('a parked event held by its replay or its discard', () => {
   it('answers 409 to a second replay while the first runs, which sends its commands once', async () => {
     const parked = await world.parkedOn(world.runner(), 's2', 'A');
     let second: unknown;
-    world.beforeCommand = async () => {
-      world.beforeCommand = undefined;
+    world.beforeNextCommand(async () => {
       second = await failure(replay(parked._id));
-    };
+    });
 
     expect(await replay(parked._id)).to.deep.equal({ replayed: true });
 
@@ -119,11 +117,10 @@ describe('a parked event held by its replay or its discard', () => {
 
   it('writes nothing of a replay whose hold lapsed and was taken meanwhile: 409, the event stays parked with its new holder', async () => {
     const parked = await world.parkedOn(world.runner(), 's7', 'A');
-    world.beforeCommand = async () => {
-      world.beforeCommand = undefined;
+    world.beforeNextCommand(async () => {
       // The replay outlasted its hold; another replay took the event over.
       await world.store.collection(PARKED_EVENTS).updateOne({ _id: parked._id }, { $set: { heldBy: 'another', heldSince: new Date().toISOString() } });
-    };
+    });
 
     const outcome = await failure(replay(parked._id));
 
@@ -137,11 +134,10 @@ describe('a parked event held by its replay or its discard', () => {
   it('writes nothing of a replay whose hold lapsed and which was discarded meanwhile: 409, the discard stands', async () => {
     const parked = await world.parkedOn(world.runner(), 's8', 'A');
     let discardedMeanwhile: unknown;
-    world.beforeCommand = async () => {
-      world.beforeCommand = undefined;
+    world.beforeNextCommand(async () => {
       // The replay outlasted its hold: a discard after it lapsed takes the event.
       discardedMeanwhile = await discard(parked._id, new Date(Date.now() + PARKED_HOLD_MS + 1));
-    };
+    });
 
     const outcome = await failure(replay(parked._id));
 

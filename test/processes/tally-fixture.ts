@@ -38,8 +38,13 @@ export class TallyWorld {
   readonly store = new EmbeddedReadModelStore({ path: ':memory:' });
   /** The inventory stream whose commands fail (the part of the system that is down). */
   down: string | undefined;
-  /** Runs before each command a runner sends (once it is not down). */
-  beforeCommand: (() => Promise<void>) | undefined;
+  /** Runs once, before the next command a runner sends (once it is not down). */
+  private beforeCommand: (() => Promise<unknown>) | undefined;
+
+  /** `meanwhile` runs before the next command a runner sends: what lands while a saga's commands run. */
+  beforeNextCommand(meanwhile: () => Promise<unknown>): void {
+    this.beforeCommand = meanwhile;
+  }
 
   static async start(): Promise<TallyWorld> {
     const world = new TallyWorld();
@@ -61,7 +66,9 @@ export class TallyWorld {
     const handle = commands.handle.bind(commands);
     commands.handle = (async (...args: Parameters<typeof handle>) => {
       if (args[1] === this.down) throw new Error(`${this.down} is down`);
-      await this.beforeCommand?.();
+      const meanwhile = this.beforeCommand;
+      this.beforeCommand = undefined;
+      await meanwhile?.();
       return handle(...args);
     }) as typeof handle;
     const deps = { eventStore: this.events, readModels: this.store, schema: eventSchema([]), commands, logger: silentLogger(), clock: () => new Date() };
