@@ -27,7 +27,9 @@ export const startShop = async (env: Record<string, string> = {}, nodeArgs: stri
   const dir = tempDir('bench-shop-');
   // BENCH_CPU_PROF=<dir>: the server writes a CPU profile there when it stops (node --cpu-prof).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const server = await startServer(shopEnv(dir.path, env), 20_000, [...profile, ...nodeArgs]);
+  // BENCH_NODE_ARGS="--flag ...": node flags for the shop's server process only (a diagnostic: GC settings, tracing).
+  const extra = process.env.BENCH_NODE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const server = await startServer(shopEnv(dir.path, env), 20_000, [...profile, ...extra, ...nodeArgs]);
   return {
     server,
     dataDir: dir.path,

@@ -10,8 +10,12 @@ import { newDataKey } from './sealing.js';
  * that sealed an appended value must never be lost. `secure_delete` zeroes a destroyed
  * key's bytes in the database file, and a TRUNCATE checkpoint after each destruction
  * empties the WAL, so no copy of the key stays in the store's files.
- * Nothing is cached: every read asks the file, so a key destroyed by another process
- * is gone for this one at once.
+ * A key destroyed by another process is gone for this one at once: the live keys read lately
+ * are kept (copies, `LIVE_KEYS` at most) only while the count of destructions is the one they
+ * were read under, and every read looks at that count first (PRAGMA data_version, then the
+ * count itself only when another connection committed). A destruction writes its tombstone
+ * and the count in one transaction, so no read after it can take a cached key for live. A
+ * cleared or evicted copy is zeroed first.
  */
 
 const SCHEMA = `CREATE TABLE IF NOT EXISTS data_keys (
@@ -39,6 +43,9 @@ export class SqliteKeyStore implements KeyStore {
   private readonly dataVersion: Database.Statement<[], number>;
   /** The count last read, and the file's data_version then: another connection's commit changes it, ours does not. */
   private known: { count: number; version: number } | undefined;
+  /** Copies of live keys read lately, valid under the count of destructions `liveUnder`. */
+  private readonly live = new Map<string, Buffer>();
+  private liveUnder = -1;
 
   constructor(path: string) {
     privateDatabaseFile(path);
@@ -79,14 +86,20 @@ export class SqliteKeyStore implements KeyStore {
       this.db.transaction(() => {
         this.tombstone.run({ id, at });
         this.countDestruction.run();
+        // In the same synchronous run as the commit: no read of this process comes between them.
+        this.known = undefined;
+        this.forgetLive();
       }).immediate,
     );
-    this.known = undefined;
     await this.checkpoint();
   }
 
-  /** Read again only when the file changed since (PRAGMA data_version: 5 µs idle, up to 16 µs under load): every command asks. */
   async destructions(): Promise<number> {
+    return this.countNow();
+  }
+
+  /** Read again only when the file changed since (PRAGMA data_version: 5 µs idle, up to 16 µs under load): every command asks. */
+  private countNow(): number {
     const version = this.dataVersion.get()!;
     if (this.known?.version === version) return this.known.count;
     const count = this.destructionCount.get() ?? 0;
@@ -105,14 +118,52 @@ export class SqliteKeyStore implements KeyStore {
   }
 
   async close(): Promise<void> {
+    this.forgetLive();
     if (this.db.open) this.db.close();
   }
 
   private read(ids: readonly string[]): Map<string, KeyState> {
+    const count = this.countNow();
+    if (count !== this.liveUnder) {
+      this.forgetLive();
+      this.liveUnder = count;
+    }
     const states = new Map<string, KeyState>();
-    for (const row of ids.length === 1 ? this.selectOne.all(ids[0]!) : this.select.all(JSON.stringify(ids))) {
-      states.set(row.id, row.key ? { key: row.key } : { destroyedAt: row.destroyed_at ?? '' });
+    const unknown: string[] = [];
+    for (const id of ids) {
+      const key = this.live.get(id);
+      // A copy each time: what callers hold is theirs, and the cached copy can be zeroed.
+      if (key) states.set(id, { key: Buffer.from(key) });
+      else unknown.push(id);
+    }
+    if (unknown.length === 0) return states;
+    for (const row of unknown.length === 1 ? this.selectOne.all(unknown[0]!) : this.select.all(JSON.stringify(unknown))) {
+      if (!row.key) {
+        states.set(row.id, { destroyedAt: row.destroyed_at ?? '' });
+        continue;
+      }
+      states.set(row.id, { key: row.key });
+      // Read under `count` or later: a destruction after the count was read changed it, and the next read drops this.
+      this.remember(row.id, row.key);
     }
     return states;
   }
+
+  private remember(id: string, key: Buffer): void {
+    if (this.live.size >= LIVE_KEYS) {
+      const [oldest, raw] = this.live.entries().next().value!;
+      raw.fill(0);
+      this.live.delete(oldest);
+    }
+    this.live.set(id, Buffer.from(key));
+  }
+
+  /** Zeroes and drops every cached key. */
+  private forgetLive(): void {
+    for (const raw of this.live.values()) raw.fill(0);
+    this.live.clear();
+  }
 }
+
+/** Live keys kept per process: 32 bytes each. */
+const LIVE_KEYS = 10_000;

@@ -49,6 +49,22 @@ export const keyStoreContract = (adapter: string, open: () => Promise<KeyStore>,
       }
     });
 
+    it('answers a tombstone at once for a key it read before and another store destroyed, and the same keys for the rest', async () => {
+      await first.keys(['profile-read', 'profile-other'], { create: true });
+      const before = await second.keys(['profile-read', 'profile-other']);
+      await second.keys(['profile-read']); // read twice: a store that keeps what it read has it now
+      await first.destroy('profile-read', '2026-12-02T10:00:00.000Z');
+      const after = await second.keys(['profile-read', 'profile-other']);
+      expect(after.get('profile-read')).to.deep.equal({ destroyedAt: '2026-12-02T10:00:00.000Z' });
+      const key = (states: Map<string, unknown>) => (states.get('profile-other') as { key: Buffer }).key;
+      expect(key(after).equals(key(before))).to.equal(true);
+      expect(key(before).equals(Buffer.alloc(32)), 'a key handed out earlier stays the caller\'s, whatever the store forgets').to.equal(false);
+      // Destroyed by the store that read it: its own next read answers the tombstone too.
+      await second.destroy('profile-other', '2026-12-02T11:00:00.000Z');
+      expect((await second.keys(['profile-other'])).get('profile-other')).to.deep.equal({ destroyedAt: '2026-12-02T11:00:00.000Z' });
+      expect(key(before).equals(Buffer.alloc(32))).to.equal(false);
+    });
+
     it('counts destructions for every store on the same place: the count grows with each, never with a new key', async () => {
       const before = await second.destructions();
       await first.keys(['profile-counted'], { create: true });
