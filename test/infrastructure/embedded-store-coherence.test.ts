@@ -53,4 +53,54 @@ describe('embedded read-model store: reads that mix memory and the file', () => 
     expect(product.n).to.be.at.least(checkpoint.n as number);
     await reader.close();
   });
+
+  /** Another connection's change to a document that stamps no version: a write the store is never told of, to see what it reads again. */
+  const rewriteUnstamped = (path: string, collection: string, doc: { _id: string; n: number }) => {
+    const db = new Database(path);
+    db.prepare(STATEMENTS.upsert).run(collection, doc._id, JSON.stringify(doc));
+    db.close();
+  };
+  const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
+
+  it('reads again, after a commit elsewhere, the documents of the collections that commit changed, and keeps the others', async () => {
+    const path = join(dir.path, 'rm.db');
+    const reader = new EmbeddedReadModelStore({ path });
+    writeElsewhere(path, [{ collection: 'orders', _id: 'o', n: 1 }, { collection: 'carts', _id: 'c', n: 1 }, { collection: 'carts', _id: 'd', n: 1 }]);
+    expect(await reader.collection('orders').findOne({ _id: 'o' })).to.deep.equal({ _id: 'o', n: 1 });
+    expect(await reader.collection('carts').findOne({ _id: 'c' })).to.deep.equal({ _id: 'c', n: 1 });
+    expect(await reader.collection('carts').findOne({ _id: 'd' })).to.deep.equal({ _id: 'd', n: 1 });
+    await nextTurn();
+    writeElsewhere(path, [{ collection: 'carts', _id: 'c', n: 2 }]);
+    rewriteUnstamped(path, 'orders', { _id: 'o', n: 99 });
+    await nextTurn();
+    // carts' version moved: both of its documents are read again (d as well, unchanged by that commit but of its collection).
+    rewriteUnstamped(path, 'carts', { _id: 'd', n: 3 });
+    expect(await reader.collection('carts').findOne({ _id: 'c' })).to.deep.equal({ _id: 'c', n: 2 });
+    expect(await reader.collection('carts').findOne({ _id: 'd' })).to.deep.equal({ _id: 'd', n: 3 });
+    // orders' did not: its document is the one read before, from memory.
+    expect(await reader.collection('orders').findOne({ _id: 'o' })).to.deep.equal({ _id: 'o', n: 1 });
+    // A stamped change to orders, later: read again.
+    await nextTurn();
+    writeElsewhere(path, [{ collection: 'orders', _id: 'o', n: 4 }]);
+    await nextTurn();
+    expect(await reader.collection('orders').findOne({ _id: 'o' })).to.deep.equal({ _id: 'o', n: 4 });
+    await reader.close();
+  });
+
+  it('reads again the documents of a collection another connection dropped and made anew', async () => {
+    const path = join(dir.path, 'rm.db');
+    const reader = new EmbeddedReadModelStore({ path });
+    const writer = new EmbeddedReadModelStore({ path });
+    await writer.collection('views').insertOne({ _id: 'v', n: 1 });
+    await nextTurn();
+    expect(await reader.collection('views').findOne({ _id: 'v' })).to.deep.equal({ _id: 'v', n: 1 });
+    await writer.dropCollection('views');
+    await nextTurn();
+    expect(await reader.collection('views').findOne({ _id: 'v' })).to.equal(null);
+    await writer.collection('views').insertOne({ _id: 'v', n: 2 });
+    await nextTurn();
+    expect(await reader.collection('views').findOne({ _id: 'v' })).to.deep.equal({ _id: 'v', n: 2 });
+    await writer.close();
+    await reader.close();
+  });
 });

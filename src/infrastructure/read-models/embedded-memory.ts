@@ -17,14 +17,24 @@ type Statements = {
  * What the embedded read-model store holds of its file in memory: whole collections that
  * queries scan (with their indexes), documents read lately by id, and index specs; each kept
  * only while the file says it is current. Another process's commit (or the loader thread's)
- * changes the file's `data_version` and the versions of the collections it wrote: what they
- * changed is dropped and read again.
+ * changes the file's `data_version` and the versions of the collections it wrote: what it
+ * changed, and only that, is dropped and read again. (Dropping every document read by id at
+ * any commit elsewhere made two processes of one DATA_DIR read again from the file, at each of
+ * the other's commits, documents it had not touched: `WORKERS=2` spent twice the CPU per order.)
  */
 export class EmbeddedMemory {
   /** Collections loaded whole, at the version of the file they were read or written at. */
   readonly cache = new Map<string, Cached>();
-  /** Documents of collections not loaded whole, read lately by id. */
-  readonly docCache: LruCache<string, Document>;
+  /** Documents of collections not loaded whole, read lately by id (keyed by `docKey`). */
+  private readonly docCache: LruCache<string, Document>;
+  /** The collections' versions as this connection knows them: read from the file when another connection's commit shows, stamped by its own writes. */
+  private versions: Map<string, number>;
+  /**
+   * A generation per collection, part of its cached documents' keys: raised when another
+   * connection changed the collection, so that nothing cached of it before is found again
+   * (those entries age out of the LRU).
+   */
+  private readonly generations = new Map<string, number>();
   /** Index specs of collections not loaded, until the file changes. */
   readonly specs = new Map<string, Array<IndexSpec & { name: string }>>();
   private dataVersion: number;
@@ -42,12 +52,23 @@ export class EmbeddedMemory {
     this.docCache = new LruCache(cachedDocuments);
     this.dataVersionStatement = this.db.prepare('PRAGMA data_version').pluck();
     this.dataVersion = this.readDataVersion();
+    this.versions = this.readVersions();
   }
 
-  /** Forgets a collection (dropped or renamed), and every document read by id. */
+  /** Forgets collections (dropped or renamed): their loaded copies, documents read by id, and specs. */
   forget(...names: string[]): void {
-    for (const name of names) this.cache.delete(name);
-    this.docCache.clear();
+    for (const name of names) {
+      this.cache.delete(name);
+      this.versions.delete(name);
+      this.invalidate(name);
+    }
+  }
+
+  /** A write of this connection stamped `version` on the collection (the changed documents it publishes). */
+  stamped(name: string, version: number): void {
+    this.versions.set(name, version);
+    const cached = this.cache.get(name);
+    if (cached) cached.version = version;
   }
 
   /**
@@ -103,17 +124,20 @@ export class EmbeddedMemory {
     const found: Document[] = [];
     const missing: string[] = [];
     for (const id of ids) {
-      const hit = this.docCache.get(docKey(name, id));
+      const hit = this.docCache.get(this.docKey(name, id));
       if (hit) found.push(hit);
       else missing.push(id);
     }
     if (missing.length === 0) return found;
-    const { rows, changed } = this.fromFile((changed) => ({ changed, rows: this.sql.byIds.all(name, JSON.stringify(changed ? ids : missing)) }));
-    // The file changed since those hits were cached: all of them were read anew, at one moment.
+    const { rows, changed } = this.fromFile((changed) => {
+      const stale = changed.has(name);
+      return { changed: stale, rows: this.sql.byIds.all(name, JSON.stringify(stale ? ids : missing)) };
+    });
+    // Another connection changed the collection since those hits were cached: all of them were read anew, at one moment.
     const read = changed ? [] : found;
     for (const row of rows) {
       const doc = JSON.parse(row.doc) as Document;
-      this.docCache.set(docKey(name, doc._id), doc);
+      this.docCache.set(this.docKey(name, doc._id), doc);
       read.push(doc);
     }
     return read;
@@ -148,20 +172,44 @@ export class EmbeddedMemory {
    * (another process committed since), and a caller reading a checkpoint and then a cached
    * read model would otherwise get the read model older than the checkpoint says it is.
    */
-  private fromFile<T>(read: (changed: boolean) => T): T {
+  private fromFile<T>(read: (changed: ReadonlySet<string>) => T): T {
     return inTransaction(this.db, () => {
-      // data_version before the versions: a commit between them is seen again at the next check.
       const dataVersion = this.readDataVersion();
-      const current = new Map(this.sql.versions.all().map((row) => [row.name, row.version]));
-      const changed = dataVersion !== this.dataVersion;
-      if (changed) {
-        this.dataVersion = dataVersion;
-        this.specs.clear();
-        this.docCache.clear();
-      }
-      for (const [name, cached] of this.cache) if (current.get(name) !== cached.version) this.cache.delete(name);
-      return read(changed);
+      // No other connection committed since we looked: what is in memory is the file's state.
+      if (dataVersion === this.dataVersion) return read(NOTHING);
+      // data_version before the versions: a commit between them is seen again at the next check.
+      this.dataVersion = dataVersion;
+      return read(this.refresh());
     });
+  }
+
+  /**
+   * The versions in the file against those we knew: each collection another connection
+   * changed (or created, or dropped) has its loaded copy, its documents read by id and its
+   * specs dropped. Returns those collections.
+   */
+  private refresh(): Set<string> {
+    const current = this.readVersions();
+    const changed = new Set<string>();
+    for (const [name, version] of current) if (this.versions.get(name) !== version) changed.add(name);
+    for (const name of this.versions.keys()) if (!current.has(name)) changed.add(name);
+    this.versions = current;
+    for (const name of changed) this.invalidate(name);
+    for (const [name, cached] of this.cache) if (current.get(name) !== cached.version) this.cache.delete(name);
+    return changed;
+  }
+
+  private invalidate(name: string): void {
+    this.generations.set(name, (this.generations.get(name) ?? 0) + 1);
+    this.specs.delete(name);
+  }
+
+  private readVersions(): Map<string, number> {
+    return new Map(this.sql.versions.all().map((row) => [row.name, row.version]));
+  }
+
+  private docKey(collection: string, id: string): string {
+    return `${collection}\u0000${this.generations.get(collection) ?? 0}\u0000${id}`;
   }
 
   /** Drops cached collections that another process changed since we last looked. */
@@ -178,10 +226,7 @@ export class EmbeddedMemory {
     const version = this.readDataVersion();
     if (version === this.dataVersion) return;
     this.dataVersion = version;
-    this.specs.clear();
-    this.docCache.clear();
-    const current = new Map(this.sql.versions.all().map((row) => [row.name, row.version]));
-    for (const [name, cached] of this.cache) if (current.get(name) !== cached.version) this.cache.delete(name);
+    this.refresh();
   }
 
   /** After a commit of ours: our cache has it; other stores of this process must look again. */
@@ -199,7 +244,7 @@ export class EmbeddedMemory {
       const cached = this.cache.get(name);
       if (!cached) {
         for (const [id, staged] of changes) {
-          const key = docKey(name, id);
+          const key = this.docKey(name, id);
           if (!staged) this.docCache.delete(key);
           else if (this.docCache.get(key)) this.docCache.set(key, staged.doc);
         }
@@ -217,6 +262,8 @@ export class EmbeddedMemory {
   }
 }
 
+const NOTHING: ReadonlySet<string> = new Set();
+
 const idCandidates = (filter: Filter): string[] | undefined => {
   const id = filter._id;
   if (typeof id === 'string') return [id];
@@ -230,4 +277,3 @@ const idCandidates = (filter: Filter): string[] | undefined => {
   return undefined;
 };
 
-export const docKey = (collection: string, id: string) => `${collection}\u0000${id}`;

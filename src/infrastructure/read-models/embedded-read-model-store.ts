@@ -260,8 +260,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
         if (staged) this.sql.upsert.run(name, id, staged.json);
         else this.sql.delete.run(name, id);
       }
-      const cached = this.memory.cache.get(name);
-      if (cached) cached.version = version;
+      this.memory.stamped(name, version);
     }
   }
 
