@@ -3,12 +3,12 @@ import type { RecordedEvent } from './event-store.js';
 
 /**
  * What this process knows of the log's tail without asking SQLite: the last revision of
- * the streams it appended to, and the events it appended last, in log order. Commands ask
+ * the streams appended to lately, and the events appended last, in log order. Commands ask
  * "anything new on my stream?" and every follower asks "what came after position p?"
- * after every append; most of the time the answer is here. It holds only while no other
- * process writes to the file: the store clears it as soon as one does, and it clears itself
- * when the events this process appended are not next to those it knew of (another process
- * appended in between).
+ * after every append; most of the time the answer is here. When another process writes to
+ * the file, the store has the tail read its events (catchUp) before it answers again, and the
+ * tail clears itself when the events this process appended are not next to those it knew of
+ * (another process appended in between).
  *
  * The events handed out are shared between readers, who must not change them (nobody
  * does: upcasting and projections build new objects).
@@ -52,6 +52,23 @@ export class LocalTail {
     if (this.events.length > this.capacity) this.events = this.events.slice(-this.capacity / 2);
   }
 
+  /**
+   * Brings the tail to the file's `head` after another process appended: the events from the
+   * tail's head on, read once (`read`) rather than by every follower from the file, extend it,
+   * and commands learn those streams' last revisions. Positions have no gaps (an INTEGER
+   * PRIMARY KEY of an append-only table: a rolled-back insert's rowid is used again), so those
+   * events are all that happened meanwhile. A tail that knows no head, or a run longer than
+   * CATCH_UP_MAX events, is cleared at `head` instead.
+   */
+  catchUp(head: number, read: (fromPosition: number, count: number) => RecordedEvent[]): void {
+    const known = this.knownHead;
+    if (head === known) return;
+    if (known < 0 || head < known || head - known > CATCH_UP_MAX) return this.clear(head);
+    const events = read(known + 1, head - known);
+    if (events.length !== head - known || events[0]!.position !== known + 1) return this.clear(head);
+    this.appended(events);
+  }
+
   /** Events from `fromPosition` on, or undefined when the tail does not cover them. */
   readAll(fromPosition: number, maxCount: number): RecordedEvent[] | undefined {
     const first = this.events[0];
@@ -60,3 +77,6 @@ export class LocalTail {
     return this.events.slice(start, start + maxCount);
   }
 }
+
+/** The longest run of other processes' events a tail takes in at once. */
+const CATCH_UP_MAX = 2000;

@@ -269,7 +269,8 @@ export class SqliteEventStore implements EventStore {
     if (head === this.tail.head) this.tailDataVersion = version;
     else if (this.group.busy) this.tailUsable = false;
     else {
-      this.tail.clear(head);
+      // Another process appended: its events, read once, extend the tail (see LocalTail.catchUp).
+      this.tail.catchUp(head, (from, count) => this.statements.allForwards.all(from, count).map(fromColumns));
       this.tailDataVersion = version;
     }
     return this.tailUsable ? this.tail : undefined;
