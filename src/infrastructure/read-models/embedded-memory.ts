@@ -173,14 +173,17 @@ export class EmbeddedMemory {
    * read model would otherwise get the read model older than the checkpoint says it is.
    */
   private fromFile<T>(read: (changed: ReadonlySet<string>) => T): T {
-    return inTransaction(this.db, () => {
+    const checked = () => {
       const dataVersion = this.readDataVersion();
       // No other connection committed since we looked: what is in memory is the file's state.
       if (dataVersion === this.dataVersion) return read(NOTHING);
       // data_version before the versions: a commit between them is seen again at the next check.
       this.dataVersion = dataVersion;
       return read(this.refresh());
-    });
+    };
+    // Inside a write's transaction (a write reading what it changes) the reads are of one state
+    // already: a savepoint around them would cost two statements and guard nothing.
+    return this.db.inTransaction ? checked() : inTransaction(this.db, checked);
   }
 
   /**
