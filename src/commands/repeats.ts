@@ -23,7 +23,9 @@ const CLOCK_SKEW_MS = 5 * 60_000;
 export const eventIds = (streamName: string, command: unknown, idempotencyKey: string | undefined) => {
   if (!idempotencyKey) return () => uuidv4();
   const commandType = commandTypeOf(command);
-  return (index: number) => derivedEventId(idempotencyKey, `${streamName}/${commandType}`, index);
+  // The first is asked twice (the repeat check, then the first event): a hash made once.
+  let first: string | undefined;
+  return (index: number) => (index === 0 ? (first ??= derivedEventId(idempotencyKey, `${streamName}/${commandType}`, 0)) : derivedEventId(idempotencyKey, `${streamName}/${commandType}`, index));
 };
 
 const commandTypeOf = (command: unknown): string => {
