@@ -87,6 +87,28 @@ describe('embedded read-model store: reads that mix memory and the file', () => 
     await reader.close();
   });
 
+  it('starts its document cache over once a quarter of it may be documents of collections changed elsewhere', async () => {
+    const path = join(dir.path, 'rm.db');
+    // Room for 8 documents: past 2 left behind by changes elsewhere, the cache starts over.
+    const reader = new EmbeddedReadModelStore({ path, cachedDocuments: 8 });
+    writeElsewhere(path, [{ collection: 'a', _id: 'a1', n: 1 }, { collection: 'b', _id: 'b1', n: 1 }, { collection: 'b', _id: 'b2', n: 1 }]);
+    await nextTurn();
+    for (const [collection, id] of [['a', 'a1'], ['b', 'b1'], ['b', 'b2']] as const) await reader.collection(collection).findOne({ _id: id });
+    await nextTurn();
+    writeElsewhere(path, [{ collection: 'b', _id: 'b1', n: 2 }]);
+    rewriteUnstamped(path, 'a', { _id: 'a1', n: 9 });
+    await nextTurn();
+    // Two of b's left behind: a's document is still the one read before.
+    expect(await reader.collection('a').findOne({ _id: 'a1' })).to.deep.equal({ _id: 'a1', n: 1 });
+    for (const id of ['b1', 'b2']) await reader.collection('b').findOne({ _id: id });
+    await nextTurn();
+    writeElsewhere(path, [{ collection: 'b', _id: 'b2', n: 2 }]);
+    await nextTurn();
+    // Four left behind now: everything was dropped, a's document too.
+    expect(await reader.collection('a').findOne({ _id: 'a1' })).to.deep.equal({ _id: 'a1', n: 9 });
+    await reader.close();
+  });
+
   it('reads again the documents of a collection another connection dropped and made anew', async () => {
     const path = join(dir.path, 'rm.db');
     const reader = new EmbeddedReadModelStore({ path });

@@ -35,6 +35,9 @@ export class EmbeddedMemory {
    * (those entries age out of the LRU).
    */
   private readonly generations = new Map<string, number>();
+  /** Documents cached per collection since its generation last moved, and how many entries of older generations the cache may still hold. */
+  private readonly cachedSince = new Map<string, number>();
+  private stale = 0;
   /** Index specs of collections not loaded, until the file changes. */
   readonly specs = new Map<string, Array<IndexSpec & { name: string }>>();
   private dataVersion: number;
@@ -47,7 +50,7 @@ export class EmbeddedMemory {
   constructor(
     private readonly db: Database.Database,
     private readonly sql: Statements,
-    cachedDocuments: number,
+    private readonly cachedDocuments: number,
   ) {
     this.docCache = new LruCache(cachedDocuments);
     this.dataVersionStatement = this.db.prepare('PRAGMA data_version').pluck();
@@ -137,7 +140,7 @@ export class EmbeddedMemory {
     const read = changed ? [] : found;
     for (const row of rows) {
       const doc = JSON.parse(row.doc) as Document;
-      this.docCache.set(this.docKey(name, doc._id), doc);
+      this.remember(name, doc);
       read.push(doc);
     }
     return read;
@@ -205,6 +208,19 @@ export class EmbeddedMemory {
   private invalidate(name: string): void {
     this.generations.set(name, (this.generations.get(name) ?? 0) + 1);
     this.specs.delete(name);
+    this.stale += this.cachedSince.get(name) ?? 0;
+    this.cachedSince.delete(name);
+    // Entries of an older generation hold memory until the LRU drops them: past a quarter of it, the cache starts over.
+    if (this.stale > this.cachedDocuments / 4) {
+      this.docCache.clear();
+      this.cachedSince.clear();
+      this.stale = 0;
+    }
+  }
+
+  private remember(name: string, doc: Document): void {
+    this.docCache.set(this.docKey(name, doc._id), doc);
+    this.cachedSince.set(name, (this.cachedSince.get(name) ?? 0) + 1);
   }
 
   private readVersions(): Map<string, number> {
