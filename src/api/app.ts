@@ -23,10 +23,9 @@ export const createApp = (deps: AppDeps): Express => {
 
   app.use(series(requestObservation(deps.logger, deps.metrics), crossOrigin(deps.config.corsOrigins)));
   // A root group under a prefix keeps a router there: the docs serve static files by req.url under it.
-  for (const group of ROUTE_TABLE.filter((g) => g.edge === 'root')) {
-    if (group.prefix) app.use(group.prefix, routerOf(group, deps));
-    else mountRoutes(app, [group], deps);
-  }
+  const root = ROUTE_TABLE.filter((g) => g.edge === 'root');
+  mountRoutes(app, root.filter((g) => !g.prefix), deps);
+  for (const group of root.filter((g) => g.prefix)) app.use(group.prefix, routerOf(group, deps));
 
   const api = express.Router();
   // The bytes are kept beside the parsed body (no copy): a webhook's signature covers them, not a re-serialisation.

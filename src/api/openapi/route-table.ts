@@ -4,6 +4,7 @@ import { ValidationError } from '../../domain/shared/errors.js';
 import { requireAdmin, requireCustomer } from '../auth.js';
 import { publicCache } from '../caching.js';
 import type { AppDeps } from '../deps.js';
+import { dispatch, type DispatchedRoute } from '../route-dispatch.js';
 
 /**
  * THE route table: each route's method, path, role, input DTOs, answers and headers, next to
@@ -128,30 +129,35 @@ const noBody: RequestHandler = (req, _res, next) => {
  * outside the /api/v1 router, where express has taken its base URL off (a 409 of a registration
  * was counted under `/account/register`, its 201s under `/api/v1/account/register`).
  */
-const routeLabel: RequestHandler = (req, res, next) => {
-  res.locals.route = `${req.baseUrl}${String(req.route?.path)}`;
-  next();
-};
+const routeLabel =
+  (path: string): RequestHandler =>
+  (req, res, next) => {
+    res.locals.route = `${req.baseUrl}${path}`;
+    next();
+  };
 
 /** A group's express router, registered from its table in table order (express matches in that order). */
 export const routerOf = (group: RouteGroup, deps: AppDeps): Router => mountRoutes(Router(), [{ ...group, prefix: '' }], deps);
 
 /**
- * Registers the groups' routes on one router (or the app), each at its prefix and path
- * (`/cart` + `/items`), in table order, rather than a router per group mounted at its
- * prefix: express walks into and out of every router whose prefix matches a request (a
- * prefix `''` matches them all), which was a tenth of the time of a command. A path and its
- * trailing slash match alike either way, and metrics name a route as before (base URL +
+ * Registers the groups' routes on one router (or the app) as ONE middleware that finds the
+ * request's route (see ../route-dispatch.ts), each at its prefix and path (`/cart` +
+ * `/items`), matched in table order as express matched them: express walked into and out of
+ * every router whose prefix matched a request, then tried every route layer in turn. A path
+ * and its trailing slash match alike, and metrics name a route as before (base URL +
  * `/cart/`). Only for handlers that do not read `req.url` (static files do: see app.ts).
  */
 export const mountRoutes = <R extends Router | Express>(router: R, groups: readonly RouteGroup[], deps: AppDeps): R => {
+  const routes: DispatchedRoute[] = [];
   for (const group of groups) {
     const handlers = group.handlers(deps);
     for (const [id, spec] of Object.entries(group.routes)) {
       const caching = spec.cache === 'public' ? [publicCache(deps.config.cacheMaxAgeS)] : [];
-      (router as Router)[spec.method](`${group.prefix}${spec.path}`, routeLabel, ...GUARDS[spec.role], ...refuseUnread(group, spec), ...caching, handlers[id]!);
+      const path = `${group.prefix}${spec.path}`;
+      routes.push({ method: spec.method, path, handlers: [routeLabel(path), ...GUARDS[spec.role], ...refuseUnread(group, spec), ...caching, handlers[id]!] });
     }
   }
+  (router as Router).use(dispatch(routes));
   return router;
 };
 

@@ -241,11 +241,12 @@ export const ROUTES: RouteCase[] = [
 
 type Layer = {
   route?: { path: unknown; methods: Record<string, boolean> };
-  handle?: { stack?: Layer[] };
+  /** A router's layers, or the routes a dispatch middleware serves (src/api/route-dispatch.ts). */
+  handle?: { stack?: Layer[]; routes?: Array<{ method: string; path: string }> };
   rawPath?: unknown;
 };
 
-/** "METHOD /path" of every route registered on the app, read from its router stack (express 5). */
+/** "METHOD /path" of every route registered on the app, read from its router stack (express 5) and the dispatch middlewares in it. */
 export const registeredRoutes = (app: Express): string[] => {
   const found: string[] = [];
   const walk = (stack: Layer[], prefix: string) => {
@@ -253,6 +254,8 @@ export const registeredRoutes = (app: Express): string[] => {
       if (layer.route) {
         const path = `${prefix}${pathOf(layer.route.path)}`.replace(/(.)\/$/, '$1');
         for (const method of Object.keys(layer.route.methods)) found.push(`${method.toUpperCase()} ${path}`);
+      } else if (layer.handle?.routes) {
+        for (const route of layer.handle.routes) found.push(`${route.method} ${`${prefix}${route.path}`.replace(/(.)\/$/, '$1')}`);
       } else if (layer.handle?.stack) {
         const mount = pathOf(layer.rawPath);
         walk(layer.handle.stack, mount === '/' ? prefix : `${prefix}${mount}`);
