@@ -8,7 +8,7 @@ import { series } from './middleware-series.js';
 import { crossOrigin } from './cross-origin.js';
 import { ValidationError } from '../domain/shared/errors.js';
 import { errorHandler, notFoundRoute, problem, sendProblem, unreadableRequest } from './problems.js';
-import { mountRoutes, routerOf } from './openapi/route-table.js';
+import { routeDispatch, routerOf } from './openapi/route-table.js';
 import { ROUTE_TABLE } from './routes/index.js';
 import { webPages } from '../web/pages.js';
 
@@ -21,19 +21,19 @@ export const createApp = (deps: AppDeps): Express => {
   app.set('trust proxy', deps.config.trustProxy);
   app.set('query parser', 'simple');
 
-  app.use(series(requestObservation(deps.logger, deps.metrics), crossOrigin(deps.config.corsOrigins)));
-  // A root group under a prefix keeps a router there: the docs serve static files by req.url under it.
+  // The root routes (health, metrics, the contract) in the same layer as the gateway's first concerns.
   const root = ROUTE_TABLE.filter((g) => g.edge === 'root');
-  mountRoutes(app, root.filter((g) => !g.prefix), deps);
+  app.use(series(requestObservation(deps.logger, deps.metrics), crossOrigin(deps.config.corsOrigins), routeDispatch(root.filter((g) => !g.prefix), deps)));
+  // A root group under a prefix keeps a router there: the docs serve static files by req.url under it.
   for (const group of root.filter((g) => g.prefix)) app.use(group.prefix, routerOf(group, deps));
 
-  const api = express.Router();
-  // The bytes are kept beside the parsed body (no copy): a webhook's signature covers them, not a re-serialisation.
-  // The gateway, in this order, as one layer of the router (see series()).
-  api.use(
+  // The gateway, in this order, then the API's routes: one layer of the app's router, no router of its own (see series()).
+  app.use(
+    '/api/v1',
     series(
       readableQuery,
       utf8BodiesOnly,
+      // The bytes are kept beside the parsed body (no copy): a webhook's signature covers them, not a re-serialisation.
       express.json({ limit: '1mb', type: ['application/json', 'application/*+json'], verify: (req, _res, buf) => void ((req as express.Request).rawBody = buf) }),
       noStoreByDefault,
       boundedJsonBodies,
@@ -43,10 +43,9 @@ export const createApp = (deps: AppDeps): Express => {
       deps.clientLimit.middleware(),
       deps.idempotency.middleware(),
       deps.sessions.middleware(),
+      routeDispatch(ROUTE_TABLE.filter((g) => g.edge === 'api'), deps),
     ),
   );
-  mountRoutes(api, ROUTE_TABLE.filter((g) => g.edge === 'api'), deps);
-  app.use('/api/v1', api);
   // The storefront at / and the console at /console (web/, built into dist/web).
   app.use(webPages());
 

@@ -4,7 +4,7 @@ import { ValidationError } from '../../domain/shared/errors.js';
 import { requireAdmin, requireCustomer } from '../auth.js';
 import { publicCache } from '../caching.js';
 import type { AppDeps } from '../deps.js';
-import { dispatch, type DispatchedRoute } from '../route-dispatch.js';
+import { dispatch, type DispatchedRoute, type Dispatcher } from '../route-dispatch.js';
 
 /**
  * THE route table: each route's method, path, role, input DTOs, answers and headers, next to
@@ -148,6 +148,12 @@ export const routerOf = (group: RouteGroup, deps: AppDeps): Router => mountRoute
  * `/cart/`). Only for handlers that do not read `req.url` (static files do: see app.ts).
  */
 export const mountRoutes = <R extends Router | Express>(router: R, groups: readonly RouteGroup[], deps: AppDeps): R => {
+  (router as Router).use(routeDispatch(groups, deps));
+  return router;
+};
+
+/** The groups' routes as one middleware (see mountRoutes), for a series of the app's own. */
+export const routeDispatch = (groups: readonly RouteGroup[], deps: AppDeps): Dispatcher => {
   const routes: DispatchedRoute[] = [];
   for (const group of groups) {
     const handlers = group.handlers(deps);
@@ -157,8 +163,7 @@ export const mountRoutes = <R extends Router | Express>(router: R, groups: reado
       routes.push({ method: spec.method, path, handlers: [routeLabel(path), ...GUARDS[spec.role], ...refuseUnread(group, spec), ...caching, handlers[id]!] });
     }
   }
-  (router as Router).use(dispatch(routes));
-  return router;
+  return dispatch(routes);
 };
 
 /** `/:id/cancel` → `/{id}/cancel`. */

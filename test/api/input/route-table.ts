@@ -242,7 +242,7 @@ export const ROUTES: RouteCase[] = [
 type Layer = {
   route?: { path: unknown; methods: Record<string, boolean> };
   /** A router's layers, or the routes a dispatch middleware serves (src/api/route-dispatch.ts). */
-  handle?: { stack?: Layer[]; routes?: Array<{ method: string; path: string }> };
+  handle?: { stack?: Layer[]; routes?: Array<{ method: string; path: string }>; handlers?: Array<Layer['handle']> };
   rawPath?: unknown;
 };
 
@@ -256,6 +256,10 @@ export const registeredRoutes = (app: Express): string[] => {
         for (const method of Object.keys(layer.route.methods)) found.push(`${method.toUpperCase()} ${path}`);
       } else if (layer.handle?.routes) {
         for (const route of layer.handle.routes) found.push(`${route.method} ${`${prefix}${route.path}`.replace(/(.)\/$/, '$1')}`);
+      } else if (layer.handle?.handlers) {
+        // A series of middlewares (src/api/middleware-series.ts) in one layer: each read as a layer at the same place.
+        const mount = pathOf(layer.rawPath ?? '/');
+        walk(layer.handle.handlers.map((handle) => ({ handle })), mount === '/' ? prefix : `${prefix}${mount}`);
       } else if (layer.handle?.stack) {
         const mount = pathOf(layer.rawPath);
         walk(layer.handle.stack, mount === '/' ? prefix : `${prefix}${mount}`);
