@@ -125,6 +125,36 @@ export const readModelStoreContract = (
           { _id: 'third', n: 3 },
         ]);
       });
+      it('upsert by `_id` and another field: the document matching both is replaced or updated; one whose field differs is a duplicate key, as a guard', async () => {
+        await store.collection('a').insertOne({ _id: 'cp', collection: 'orders', position: 1 });
+        await store.collection('a').insertOne({ _id: 'tagged', tags: ['x', 'y'], n: 0 });
+        await store.bulkWrite([
+          { collection: 'a', replaceOne: { filter: { _id: 'cp', collection: 'orders' }, replacement: { _id: 'cp', collection: 'orders', position: 2 }, upsert: true } },
+          { collection: 'a', updateOne: { filter: { _id: 'cp', collection: 'orders', position: 2 }, update: { $inc: { position: 1 } }, upsert: true } },
+          // An array field holding the value matches it (MongoDB's equality on arrays).
+          { collection: 'a', updateOne: { filter: { _id: 'tagged', tags: 'y' }, update: { $inc: { n: 1 } }, upsert: true } },
+        ]);
+        expect(await store.collection('a').find({}, { sort: { _id: 1 } })).to.deep.equal([
+          { _id: 'cp', collection: 'orders', position: 3 },
+          { _id: 'tagged', tags: ['x', 'y'], n: 1 },
+        ]);
+        for (const operation of [
+          { collection: 'a', replaceOne: { filter: { _id: 'cp', collection: 'orders_v2' }, replacement: { _id: 'cp', collection: 'orders_v2', position: 9 }, upsert: true } },
+          { collection: 'a', updateOne: { filter: { _id: 'cp', position: 2 }, update: { $set: { position: 9 } }, upsert: true } },
+          { collection: 'a', updateOne: { filter: { _id: 'tagged', tags: 'z' }, update: { $inc: { n: 1 } }, upsert: true } },
+        ]) {
+          const error = await rejection(store.bulkWrite([{ collection: 'b', insertOne: { document: { _id: 'first', n: 1 } } }, operation], { durable: false }));
+          expect(error, JSON.stringify(operation)).to.be.instanceOf(DuplicateKeyError);
+        }
+        expect(await store.collection('b').countDocuments()).to.equal(0);
+        expect(await store.collection('a').find({}, { sort: { _id: 1 } })).to.deep.equal([
+          { _id: 'cp', collection: 'orders', position: 3 },
+          { _id: 'tagged', tags: ['x', 'y'], n: 1 },
+        ]);
+        // Without upsert, a field that differs matches nothing and changes nothing.
+        await store.bulkWrite([{ collection: 'a', updateOne: { filter: { _id: 'cp', collection: 'payments' }, update: { $set: { position: 0 } } } }]);
+        expect(await store.collection('a').findOne({ _id: 'cp' })).to.deep.equal({ _id: 'cp', collection: 'orders', position: 3 });
+      });
     });
 
     describe('loads (rebuilds)', () => {
