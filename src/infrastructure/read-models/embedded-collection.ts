@@ -125,7 +125,7 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
       this.store.writes.put(staging, this.name, new Staged(json, filter._id as string), filter._id as string);
       return { matchedCount: 0, modifiedCount: 0, upsertedId: null };
     }
-    const target = this.namedById(staging, filter) ?? this.store.writes.matching(staging, this.name, filter, 1)[0];
+    const [target] = this.store.writes.matching(staging, this.name, filter, 1);
     if (target) {
       const json = JSON.stringify({ ...replacement, _id: target._id });
       const unchanged = counted && json === JSON.stringify(target);
@@ -140,8 +140,7 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
   }
 
   stageUpdate(staging: Staging, filter: Filter, update: Update, options: UpdateOptions, limit: number): UpdateResult {
-    const named = this.namedById(staging, filter);
-    const targets = named ? [named] : this.store.writes.matching(staging, this.name, filter, limit);
+    const targets = this.store.writes.matching(staging, this.name, filter, limit);
     let modifiedCount = 0;
     for (const target of targets) {
       const next = applyUpdate(target, update, false);
@@ -155,28 +154,6 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
     const inserted = applyUpdate({ ...seed, _id: typeof seed._id === 'string' ? seed._id : randomUUID() }, update, true);
     this.store.writes.put(staging, this.name, new Staged(JSON.stringify(inserted), inserted._id, storable(inserted)), undefined);
     return { matchedCount: 0, modifiedCount: 0, upsertedId: inserted._id };
-  }
-
-  /**
-   * The document a filter of an `_id` and plain equalities names (`{ _id, collection }`: a
-   * projection's checkpoint; a lease's guard), as the write sees it, when it is there and
-   * matches: the one document `matching` would find (`_id` is unique), without compiling the
-   * filter, which every runner's batch paid for each of its checkpoints. Undefined for any other
-   * filter, or when the document is not there or does not match as plainly (an array holding
-   * the value, say): the general path then decides, upserts and duplicate keys included.
-   */
-  private namedById(staging: Staging, filter: Filter): Document | undefined {
-    const id = filter._id;
-    if (typeof id !== 'string') return undefined;
-    const doc = this.store.writes.view(staging, this.name, id);
-    if (!doc) return undefined;
-    for (const key of Object.keys(filter)) {
-      if (key === '_id') continue;
-      const value = filter[key];
-      if (key.startsWith('$') || key.includes('.') || !(typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) return undefined;
-      if (doc[key] !== value) return undefined;
-    }
-    return doc;
   }
 
   stageDelete(staging: Staging, filter: Filter, limit: number): DeleteResult {

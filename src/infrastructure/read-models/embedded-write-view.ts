@@ -36,6 +36,8 @@ export class WriteView {
 
   /** Documents of `name` matching `filter` as the write currently sees them. */
   matching(staging: Staging, name: string, filter: Filter, limit = Infinity): Document[] {
+    const named = limit > 0 ? this.namedById(staging, name, filter) : undefined;
+    if (named !== undefined) return named;
     const { docs, residual } = this.reads.candidates(name, filter);
     const test = compileFilter(residual);
     const whole = residual === filter ? test : compileFilter(filter);
@@ -51,6 +53,28 @@ export class WriteView {
       if (version && whole(version.doc)) found.push(version.doc);
     }
     return found;
+  }
+
+  /**
+   * What a filter of an `_id` and plain equalities (`{ _id, collection }`: a projection's
+   * checkpoint; a lease's guard) matches, read by id without compiling the filter, which every
+   * runner's batch paid for each of its checkpoints: the document when it is there and matches
+   * as plainly, none when it is not there (`_id` is unique). Undefined for any other filter, or
+   * a document that does not match as plainly (an array holding the value, say): the general
+   * path then decides.
+   */
+  private namedById(staging: Staging, name: string, filter: Filter): Document[] | undefined {
+    const id = filter._id;
+    if (typeof id !== 'string') return undefined;
+    for (const key of Object.keys(filter)) {
+      if (key === '_id') continue;
+      const value = filter[key];
+      if (key.startsWith('$') || key.includes('.') || !(typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) return undefined;
+    }
+    const doc = this.view(staging, name, id);
+    if (!doc) return [];
+    for (const key of Object.keys(filter)) if (key !== '_id' && doc[key] !== filter[key]) return undefined;
+    return [doc];
   }
 
   /** Stages a document version after checking `_id` and unique indexes against the write's view. */
