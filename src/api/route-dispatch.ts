@@ -8,10 +8,11 @@ import { series } from './middleware-series.js';
  * read was the 16th route of the API, a cart write the 29th: each layer tried costs its
  * path match and the router's bookkeeping around it, about a tenth of a read's CPU in all).
  *
- * The routes of one first segment (and those whose first segment is a parameter) are tried in table order, each matched as express's
- * router matches it (path-to-regexp, the library it uses, with its options: case-
- * insensitive, one trailing slash optional, parameters percent-decoded, a parameter that
- * does not decode is a 400 error), so a request gets the route it got before:
+ * The routes of one first segment (and those whose first segment is a parameter) are tried
+ * in table order, each matched as express's router matches it (path-to-regexp, the library
+ * it uses, with its options: case-insensitive, one trailing slash optional, parameters
+ * percent-decoded, a parameter that does not decode is a 400 error), so a request gets the
+ * route it got before:
  * - the first route in table order whose path matches and whose method is the request's
  *   (HEAD is answered by the GET route);
  * - a path that matches no route, or none of its method, goes on to what follows (the 404);

@@ -125,6 +125,7 @@ export const readModelStoreContract = (
           { _id: 'third', n: 3 },
         ]);
       });
+
       it('upsert by `_id` and another field: the document matching both is replaced or updated; one whose field differs is a duplicate key, as a guard', async () => {
         await store.collection('a').insertOne({ _id: 'cp', collection: 'orders', position: 1 });
         await store.collection('a').insertOne({ _id: 'tagged', tags: ['x', 'y'], n: 0 });

@@ -66,15 +66,14 @@ export class WriteView {
   private namedById(staging: Staging, name: string, filter: Filter): Document[] | undefined {
     const id = filter._id;
     if (typeof id !== 'string') return undefined;
-    for (const key of Object.keys(filter)) {
-      if (key === '_id') continue;
+    const others = Object.keys(filter).filter((key) => key !== '_id');
+    for (const key of others) {
       const value = filter[key];
       if (key.startsWith('$') || key.includes('.') || !(typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')) return undefined;
     }
     const doc = this.view(staging, name, id);
     if (!doc) return [];
-    for (const key of Object.keys(filter)) if (key !== '_id' && doc[key] !== filter[key]) return undefined;
-    return [doc];
+    return others.every((key) => doc[key] === filter[key]) ? [doc] : undefined;
   }
 
   /** Stages a document version after checking `_id` and unique indexes against the write's view. */
