@@ -1,10 +1,11 @@
-import express, { type Express, type RequestHandler } from 'express';
+import express, { type RequestHandler } from 'express';
 import { authenticate } from './auth.js';
 import { noStoreByDefault } from './caching.js';
 import type { AppDeps } from './deps.js';
 import { boundedJsonBodies } from './input/json-shape.js';
 import { requestObservation } from './observability.js';
 import { series } from './middleware-series.js';
+import { mount, serveThrough, type ChainedApp } from './request-chain.js';
 import { crossOrigin } from './cross-origin.js';
 import { ValidationError } from '../domain/shared/errors.js';
 import { errorHandler, notFoundRoute, problem, sendProblem, unreadableRequest } from './problems.js';
@@ -12,8 +13,8 @@ import { routeDispatch, routerOf } from './openapi/route-table.js';
 import { ROUTE_TABLE } from './routes/index.js';
 import { webPages } from '../web/pages.js';
 
-/** The HTTP edge: gateway concerns first, then every context's routes under /api/v1. */
-export const createApp = (deps: AppDeps): Express => {
+/** The HTTP edge: gateway concerns first, then every context's routes under /api/v1, as one chain (request-chain.ts). */
+export const createApp = (deps: AppDeps): ChainedApp => {
   const app = express();
   app.disable('x-powered-by');
   // ETags here are stream revisions, set by the routes; express's body hashes would only cost.
@@ -21,37 +22,38 @@ export const createApp = (deps: AppDeps): Express => {
   app.set('trust proxy', deps.config.trustProxy);
   app.set('query parser', 'simple');
 
-  // The root routes (health, metrics, the contract) in the same layer as the gateway's first concerns.
+  // The root routes (health, metrics, the contract) in the same stage as the gateway's first concerns.
   const root = ROUTE_TABLE.filter((g) => g.edge === 'root');
-  app.use(series(requestObservation(deps.logger, deps.metrics), crossOrigin(deps.config.corsOrigins), routeDispatch(root.filter((g) => !g.prefix), deps)));
-  // A root group under a prefix keeps a router there: the docs serve static files by req.url under it.
-  for (const group of root.filter((g) => g.prefix)) app.use(group.prefix, routerOf(group, deps));
-
-  // The gateway, in this order, then the API's routes: one layer of the app's router, no router of its own (see series()).
-  app.use(
-    '/api/v1',
-    series(
-      readableQuery,
-      utf8BodiesOnly,
-      // The bytes are kept beside the parsed body (no copy): a webhook's signature covers them, not a re-serialisation.
-      express.json({ limit: '1mb', type: ['application/json', 'application/*+json'], verify: (req, _res, buf) => void ((req as express.Request).rawBody = buf) }),
-      noStoreByDefault,
-      boundedJsonBodies,
-      jsonBodiesOnly,
-      noQueryOnWrites,
-      authenticate(deps.tokens, deps.accounts),
-      deps.clientLimit.middleware(),
-      deps.idempotency.middleware(),
-      deps.sessions.middleware(),
-      routeDispatch(ROUTE_TABLE.filter((g) => g.edge === 'api'), deps),
-    ),
-  );
-  // The storefront at / and the console at /console (web/, built into dist/web).
-  app.use(webPages());
-
-  app.use(notFoundRoute);
-  app.use(errorHandler(deps.logger));
-  return app;
+  return serveThrough(app, {
+    stages: [
+      series(requestObservation(deps.logger, deps.metrics), crossOrigin(deps.config.corsOrigins), routeDispatch(root.filter((g) => !g.prefix), deps)),
+      // A root group under a prefix keeps a router there: the docs serve static files by req.url under it.
+      ...root.filter((g) => g.prefix).map((group) => mount(group.prefix, routerOf(group, deps))),
+      // The gateway, in this order, then the API's routes.
+      mount(
+        '/api/v1',
+        series(
+          readableQuery,
+          utf8BodiesOnly,
+          // The bytes are kept beside the parsed body (no copy): a webhook's signature covers them, not a re-serialisation.
+          express.json({ limit: '1mb', type: ['application/json', 'application/*+json'], verify: (req, _res, buf) => void ((req as express.Request).rawBody = buf) }),
+          noStoreByDefault,
+          boundedJsonBodies,
+          jsonBodiesOnly,
+          noQueryOnWrites,
+          authenticate(deps.tokens, deps.accounts),
+          deps.clientLimit.middleware(),
+          deps.idempotency.middleware(),
+          deps.sessions.middleware(),
+          routeDispatch(ROUTE_TABLE.filter((g) => g.edge === 'api'), deps),
+        ),
+      ),
+      // The storefront at / and the console at /console (web/, built into dist/web).
+      webPages(),
+    ],
+    notFound: notFoundRoute,
+    onError: errorHandler(deps.logger),
+  });
 };
 
 /** A body that is there but is not JSON would otherwise reach the routes as "no body". */

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import type { Express } from 'express';
+import type { ChainedApp } from '../../src/api/request-chain.js';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import supertest from 'supertest';
@@ -112,7 +112,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
   const provider = new SimulatedPaymentProvider(readModels);
   const wrappedProvider = options.provider ? options.provider(provider) : provider;
   const mailer = options.mailer ?? new OutboxMailer();
-  let app: Express | undefined;
+  let app: ChainedApp | undefined;
   const carrier = new SimulatedCarrier(readModels, {
     transitMs: options.carrierTransitMs ?? 60_000,
     deliveryMs: options.carrierDeliveryMs ?? 60_000,

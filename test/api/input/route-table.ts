@@ -1,4 +1,4 @@
-import type { Express } from 'express';
+import type { ChainedApp } from '../../../src/api/request-chain.js';
 
 /**
  * Every route of the app with what it takes to reach its validation: who calls it, a URL
@@ -246,8 +246,8 @@ type Layer = {
   rawPath?: unknown;
 };
 
-/** "METHOD /path" of every route registered on the app, read from its router stack (express 5) and the dispatch middlewares in it. */
-export const registeredRoutes = (app: Express): string[] => {
+/** "METHOD /path" of every route the app serves, read from its chain's stages (src/api/request-chain.ts), the routers and dispatch middlewares in them. */
+export const registeredRoutes = (app: ChainedApp): string[] => {
   const found: string[] = [];
   const walk = (stack: Layer[], prefix: string) => {
     for (const layer of stack) {
@@ -266,7 +266,11 @@ export const registeredRoutes = (app: Express): string[] => {
       }
     }
   };
-  walk((app as unknown as { router: { stack: Layer[] } }).router.stack, '');
+  // A stage is read as the layer app.use(prefix, handler) made of it.
+  walk(
+    app.chain.stages.map((stage) => ({ handle: (stage.mounted ?? stage) as Layer['handle'], rawPath: stage.prefix ?? '/' })),
+    '',
+  );
   return found;
 };
 
