@@ -5,6 +5,7 @@
  */
 export { accountRoles } from './account-roles.js';
 export { createApp } from './app.js';
+export { serverFor } from './request-chain.js';
 export { TokenIssuer } from './auth.js';
 export { SessionPositions } from './consistency.js';
 export { IdempotencyKeys } from './idempotency.js';

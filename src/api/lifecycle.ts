@@ -112,7 +112,7 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
       purge = setInterval(() => void deps.idempotency.purgeExpired().catch(() => undefined), 300_000).unref();
       const app = edge.createApp(deps);
       server = await new Promise<Server>((resolve, reject) => {
-        const listening = app.listen(config.port, config.host, () => resolve(listening)).once('error', reject);
+        const listening = edge.serverFor(app).listen(config.port, config.host, () => resolve(listening)).once('error', reject);
         answerUnparsableRequests(listening);
       });
       const port = (server.address() as AddressInfo).port;

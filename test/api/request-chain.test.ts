@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { series } from '../../src/api/middleware-series.js';
-import { mount, serveThrough, type Stage } from '../../src/api/request-chain.js';
+import { mount, serverFor, serveThrough, type ChainedApp, type Stage } from '../../src/api/request-chain.js';
 
 type Answer = { status: number; body: string };
 type Traced = Request & { trace?: string[] };
@@ -74,6 +74,12 @@ const listen = (app: Express) =>
     const server = app.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port }));
   });
 
+/** The app's own server (serverFor: express's prototypes set by the request's class, not per request). */
+const serve = (app: ChainedApp) =>
+  new Promise<{ server: Server; port: number }>((resolve) => {
+    const server = serverFor(app).listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port }));
+  });
+
 /** The request target is sent as it is written (absolute form too), not normalised as a URL would be. */
 const send = (port: number, method: string, path: string) =>
   new Promise<Answer>((resolve, reject) => {
@@ -102,19 +108,22 @@ const targetArbitrary = fc
 
 describe("the app's request chain: what express's router gave each stage", () => {
   let ours: { server: Server; port: number };
+  let oursListened: { server: Server; port: number };
   let theirs: { server: Server; port: number };
   before(async () => {
-    ours = await listen(chainedApp());
+    ours = await serve(chainedApp());
+    oursListened = await listen(chainedApp());
     theirs = await listen(routerApp());
   });
   after(() => {
-    ours.server.close();
-    theirs.server.close();
+    for (const { server } of [ours, oursListened, theirs]) server.close();
   });
 
+  /** The chain on its own server and on app.listen's (supertest's way) answers as express's router does. */
   const same = async (method: string, path: string) => {
-    const [a, b] = await Promise.all([send(ours.port, method, path), send(theirs.port, method, path)]);
-    expect(a, `${method} ${path}`).to.deep.equal(b);
+    const [a, b, c] = await Promise.all([send(ours.port, method, path), send(oursListened.port, method, path), send(theirs.port, method, path)]);
+    expect(a, `${method} ${path}`).to.deep.equal(c);
+    expect(b, `${method} ${path} (app.listen)`).to.deep.equal(c);
     return a;
   };
 
