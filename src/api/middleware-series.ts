@@ -30,5 +30,6 @@ export const series = (...handlers: RequestHandler[]): RequestHandler & { readon
   return Object.assign(run, { handlers: [...handlers] });
 };
 
-const isThenable = (value: unknown): value is PromiseLike<unknown> =>
+/** Whether a handler returned a promise (or another thenable), whose rejection is then its failure. */
+export const isThenable = (value: unknown): value is PromiseLike<unknown> =>
   value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';

@@ -1,6 +1,7 @@
 import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandler, Response } from 'express';
 import { createServer, IncomingMessage, ServerResponse, type Server } from 'node:http';
 import { match } from 'path-to-regexp';
+import { isThenable } from './middleware-series.js';
 
 /**
  * The app's requests run through ONE fixed chain held here, not through express's router.
@@ -179,6 +180,3 @@ const protohostOf = (url: string): string => {
   const scheme = url.slice(0, query === -1 ? url.length : query).indexOf('://');
   return scheme === -1 ? '' : url.substring(0, url.indexOf('/', 3 + scheme));
 };
-
-const isThenable = (value: unknown): value is PromiseLike<unknown> =>
-  value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as { then?: unknown }).then === 'function';

@@ -10,12 +10,11 @@
 import { expect } from 'chai';
 import express, { type ErrorRequestHandler, type Express, type Request, type RequestHandler } from 'express';
 import fc from 'fast-check';
-import { request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import { series } from '../../src/api/middleware-series.js';
 import { mount, serverFor, serveThrough, type ChainedApp, type Stage } from '../../src/api/request-chain.js';
+import { listening, sendRaw as send, type RawAnswer as Answer } from '../support/raw-http.js';
 
-type Answer = { status: number; body: string };
 type Traced = Request & { trace?: string[] };
 
 /** What a stage sees of the request, added to its trace. */
@@ -69,29 +68,10 @@ const chainedApp = () =>
     onError,
   });
 
-const listen = (app: Express) =>
-  new Promise<{ server: Server; port: number }>((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port }));
-  });
+const listen = (app: Express) => listening(createServer(app));
 
 /** The app's own server (serverFor: express's prototypes set by the request's class, not per request). */
-const serve = (app: ChainedApp) =>
-  new Promise<{ server: Server; port: number }>((resolve) => {
-    const server = serverFor(app).listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port }));
-  });
-
-/** The request target is sent as it is written (absolute form too), not normalised as a URL would be. */
-const send = (port: number, method: string, path: string) =>
-  new Promise<Answer>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+const serve = (app: ChainedApp) => listening(serverFor(app));
 
 const BEHAVIOURS = ['answer', 'pass', 'fail', 'throw', 'reject', 'route', 'later', 'nothing', 'tail', 'page'];
 const PREFIXES = ['/api/v1', '/API/v1', '/Api/V1', '/api/v1/', '/api/v1//', '/api/v1x', '/api', '/docs', '/DOCS/', '/docsx', '', '/tail'];

@@ -9,12 +9,10 @@
 import { expect } from 'chai';
 import express, { type ErrorRequestHandler, type Express, type RequestHandler } from 'express';
 import fc from 'fast-check';
-import { request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
 import { dispatch, type DispatchedRoute } from '../../src/api/route-dispatch.js';
 import { ROUTE_TABLE } from '../../src/api/routes/index.js';
-
-type Answer = { status: number; body: string };
+import { listening, sendRaw as send } from '../support/raw-http.js';
 
 const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
@@ -50,23 +48,7 @@ const dispatchedApp = (table: DispatchedRoute[]) => {
   return finish(app);
 };
 
-const listen = (app: Express) =>
-  new Promise<{ server: Server; port: number }>((resolve) => {
-    const server = app.listen(0, '127.0.0.1', () => resolve({ server, port: (server.address() as AddressInfo).port }));
-  });
-
-/** The path is sent as it is written, not normalised as a URL would be. */
-const send = (port: number, method: string, path: string) =>
-  new Promise<Answer>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method, path, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode!, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+const listen = (app: Express) => listening(createServer(app));
 
 const API_ROUTES = ROUTE_TABLE.filter((g) => g.edge === 'api').flatMap((g) => Object.values(g.routes).map((r) => ({ method: r.method, path: `${g.prefix}${r.path}` })));
 /** Routes whose first segment is a parameter are tried for every path, in their place among the others. */
