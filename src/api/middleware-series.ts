@@ -1,13 +1,14 @@
 import type { NextFunction, RequestHandler } from 'express';
 
 /**
- * Middlewares run one after the other as ONE layer of express's router, as the router would
- * run them as layers of their own: a handler's `next()` runs the following one, `next(error)`
+ * Middlewares run one after the other as ONE middleware (a stage of the app's chain, see
+ * request-chain.ts, or a layer of a router), as express's router would run them as layers of
+ * their own: a handler's `next()` runs the following one, `next(error)`
  * (or a throw, or a rejected promise) goes to the error handlers, `next('route')` goes on to
  * the following one, `next('router')` leaves the router. Each layer the router walks costs a
  * few microseconds (its path matched, req.url and req.baseUrl trimmed and restored, its
  * parameters processed): for the gateway's ten or so every request passes, that was about a
- * twentieth of a read's time. Only for middlewares mounted at the router's root (no path).
+ * twentieth of a read's time. Only for middlewares that take the request where it stands (no path of their own).
  */
 export const series = (...handlers: RequestHandler[]): RequestHandler & { readonly handlers: readonly RequestHandler[] } => {
   for (const handler of handlers) if (handler.length > 3) throw new TypeError('series() takes request handlers, not error handlers');
