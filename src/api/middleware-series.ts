@@ -1,4 +1,4 @@
-import type { NextFunction, RequestHandler } from 'express';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 /**
  * Middlewares run one after the other as ONE middleware (a stage of the app's chain, see
@@ -18,17 +18,22 @@ export const series = (...handlers: RequestHandler[]): RequestHandler & { readon
       if (error === 'router' || (error && error !== 'route')) return done(error);
       const handler = handlers[index++];
       if (!handler) return done();
-      try {
-        const result: unknown = handler(req, res, next);
-        if (isThenable(result)) result.then(undefined, (rejection: unknown) => done(rejection || new Error('Rejected promise')));
-      } catch (thrown) {
-        done(thrown);
-      }
+      runHandler(handler, req, res, next, done);
     };
     next();
   };
   // Who lists what the app serves reads its middlewares through it (the routes of a dispatch among them).
   return Object.assign(run, { handlers: [...handlers] });
+};
+
+/** Runs a handler as express's router runs one: its throw, or its returned promise's rejection, goes to `failed`. */
+export const runHandler = (handler: RequestHandler, req: Request, res: Response, next: NextFunction, failed: (error: unknown) => void): void => {
+  try {
+    const result: unknown = handler(req, res, next);
+    if (isThenable(result)) result.then(undefined, (rejection: unknown) => failed(rejection || new Error('Rejected promise')));
+  } catch (thrown) {
+    failed(thrown);
+  }
 };
 
 /** Whether a handler returned a promise (or another thenable), whose rejection is then its failure. */

@@ -1,7 +1,7 @@
 import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandler, Response } from 'express';
 import { createServer, IncomingMessage, ServerResponse, type Server } from 'node:http';
 import { match } from 'path-to-regexp';
-import { isThenable } from './middleware-series.js';
+import { isThenable, runHandler as call } from './middleware-series.js';
 
 /**
  * The app's requests run through ONE fixed chain held here, not through express's router.
@@ -108,16 +108,6 @@ export const serverFor = (app: ChainedApp): Server => {
   return createServer({ IncomingMessage: AppRequest, ServerResponse: AppResponse }, app);
 };
 
-/** Runs a handler as the router ran one: its throw, or its returned promise's rejection, goes to `failed`. */
-const call = (handler: RequestHandler, req: Request, res: Response, next: NextFunction, failed: (error: unknown) => void): void => {
-  try {
-    const result: unknown = handler(req, res, next);
-    if (isThenable(result)) result.then(undefined, (rejection: unknown) => failed(rejection || new Error('Rejected promise')));
-  } catch (thrown) {
-    failed(thrown);
-  }
-};
-
 /** What is left when even the error handler passed an error on (or failed): the connection closed, or a bare 500. */
 const unhandled = (req: Request, res: Response, error: unknown): void => {
   if (res.headersSent) {
@@ -139,15 +129,14 @@ const unhandled = (req: Request, res: Response, error: unknown): void => {
  * the handler passes on or fails. Other requests go on untouched.
  */
 export const mount = (prefix: string, handler: RequestHandler): Stage => {
-  const under = match(prefix.replace(/\/+$/, ''), { sensitive: false, end: false, trailing: true });
+  const literal = prefix.replace(/\/+$/, '');
+  if (literal === '') throw new TypeError('mount() takes a prefix; a stage for every path is the handler itself');
+  // The match starts at the path's start and ends at a `/` or the path's end (path-to-regexp's lookahead).
+  const under = match(literal, { sensitive: false, end: false, trailing: true });
   const mounted: RequestHandler = (req, res, next) => {
-    const path = req.path;
-    const found = under(path);
+    const found = under(req.path);
     if (!found) return next();
     const removed = found.path;
-    if (removed.length === 0) return call(handler, req, res, next, next);
-    const after = path[removed.length];
-    if (removed !== path.slice(0, removed.length) || (after !== undefined && after !== '/')) return next();
     const parentUrl = req.baseUrl;
     const protohost = protohostOf(req.url);
     req.url = protohost + req.url.slice(protohost.length + removed.length);
