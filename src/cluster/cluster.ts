@@ -129,7 +129,6 @@ export class Cluster {
   private async tick(): Promise<void> {
     this.ticks += 1;
     await this.renewAll();
-    await this.membership.beat();
     const [members, leases] = await Promise.all([this.membership.live(), this.leases.list()]);
     this.warnOfMismatch(members);
     const holders = new Map(leases.flatMap((l) => (l.held && l.owner ? [[l._id, l.owner] as const] : [])));
@@ -156,17 +155,14 @@ export class Cluster {
     }
   }
 
-  /** Renews every lease held here; one refused was taken over (this process stalled past it). */
+  /**
+   * Renews every lease held here and says this process is alive, in one write; a lease whose
+   * renewal was refused was taken over (this process stalled past it).
+   */
   private async renewAll(): Promise<void> {
-    const refused: Lease[] = [];
-    await Promise.all(
-      [...this.held.values()].map(async (lease) => {
-        const report = this.hosts.map((host) => host.report(lease.runner)).find((r) => r !== undefined);
-        if (await this.leases.renew(lease, report)) return;
-        this.note('write-refused', lease, { write: 'renewal' });
-        refused.push(lease);
-      }),
-    );
+    const renewals = [...this.held.values()].map((lease) => ({ lease, report: this.hosts.map((host) => host.report(lease.runner)).find((r) => r !== undefined) }));
+    const refused = await this.leases.renewAll(renewals, [this.membership.beatOperation()]);
+    for (const lease of refused) this.note('write-refused', lease, { write: 'renewal' });
     await this.lose(refused, 'renewal refused');
   }
 

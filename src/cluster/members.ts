@@ -1,4 +1,4 @@
-import type { Document, ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
+import type { Document, ReadModelStore, WriteOperation } from '../infrastructure/read-models/read-model-store.js';
 
 /**
  * The processes of a shop: each registers itself and beats (by the store's clock) as often as
@@ -46,12 +46,16 @@ export class Membership {
 
   /** Registers this process, or says it is still alive, until a lease's length from now. */
   async beat(): Promise<void> {
+    await this.store.bulkWrite([this.beatOperation()], { durable: false });
+  }
+
+  /** The beat as a write of its own, to go with the heartbeat's renewals (see LeaseStore.renewAll). */
+  beatOperation(): WriteOperation {
     const { id, ...fields } = this.self;
-    await this.members.updateOne(
-      { _id: id },
-      [{ $set: { ...fields, port: this.port, leaseMs: this.ttlMs, lastSeenAt: NOW, expiresAt: { $add: [NOW, this.ttlMs] } } }],
-      { upsert: true, durable: false },
-    );
+    return {
+      collection: MEMBERS,
+      updateOne: { filter: { _id: id }, update: [{ $set: { ...fields, port: this.port, leaseMs: this.ttlMs, lastSeenAt: NOW, expiresAt: { $add: [NOW, this.ttlMs] } } }], upsert: true },
+    };
   }
 
   /** The processes seen within a lease's length, this one included once it has beaten. */

@@ -55,6 +55,30 @@ export const leaseContract = (adapter: string, open: () => Promise<TwoProcesses>
       expect(await state(stores.b, 'notifications')).to.include({ owner: 'process-b', epoch: taken.epoch, status: 'starting' });
     });
 
+    it('renews every lease of a heartbeat in one write with what goes along; names those taken over, renews the rest, and leaves the new holder\'s alone', async () => {
+      const leases = leasesOf(stores.a, 300);
+      const kept = (await leases.claim('carts', 'process-a', 0))!;
+      const lost = (await leases.claim('payments', 'process-a', 0))!;
+      await eventually(async () => ((await state(stores.b, 'payments'))?.held === false ? true : undefined));
+      const taken = (await leasesOf(stores.b).claim('payments', 'process-b', 1))!;
+      const before = (await state(stores.a, 'carts'))!.expiresAt;
+      const writes: number[] = [];
+      const bulkWrite = stores.a.bulkWrite.bind(stores.a);
+      stores.a.bulkWrite = (operations, options) => (writes.push(operations.length), bulkWrite(operations, options));
+      const beat = { collection: 'cluster_processes', updateOne: { filter: { _id: 'process-a' }, update: { $set: { seen: true } }, upsert: true } };
+
+      const refused = await leases.renewAll([{ lease: kept, report: { status: 'live', caughtUp: true, position: 3 } }, { lease: lost }], [beat]);
+
+      expect(refused).to.deep.equal([lost]);
+      expect(writes, 'one write: both renewals and the beat').to.deep.equal([3]);
+      const renewed = (await state(stores.b, 'carts'))!;
+      expect(renewed).to.include({ owner: 'process-a', epoch: 1, status: 'live', position: 3, held: true });
+      expect(renewed.expiresAt).to.be.greaterThan(before);
+      expect(await state(stores.b, 'payments')).to.include({ owner: 'process-b', epoch: taken.epoch, status: 'starting' });
+      expect(await stores.b.collection('cluster_processes').findOne({ _id: 'process-a' })).to.deep.equal({ _id: 'process-a', seen: true });
+      expect(await leases.renewAll([])).to.deep.equal([]);
+    });
+
     it('releases at once: another process claims at the next epoch with no wait; a release by a holder taken over changes nothing', async () => {
       const a = leasesOf(stores.a);
       const lease = (await a.claim('products', 'process-a', 0))!;
