@@ -36,7 +36,9 @@ const PRODUCTS = 40;
 /** A window, with what its orders cost the shop (CPU and disk writes, per order; undefined without /proc). */
 type Measured = Window & { cost: Cost | undefined };
 type Cost = ReturnType<typeof perOrder>;
-type Search = { rate: number; best: Measured; windows: Measured[]; appends: number[]; estimate: number };
+type Search = { rate: number; best: Measured; windows: Measured[]; appends: number[]; estimate: number; resting: Resting | undefined };
+/** What the shop costs with nothing to do, per second (all its processes and threads; undefined without /proc). */
+type Resting = { cpuMs: number; diskKb: number };
 
 export const sagaBenchmark = async ({ quick }: BenchOptions): Promise<Metric[]> => {
   const seconds = quick ? 3 : 8;
@@ -72,6 +74,7 @@ const searchAndLatency = async (load: SagaLoad, pid: number, seconds: number, qu
 const searchRate = async (load: SagaLoad, pid: number, seconds: number, quick: boolean): Promise<Search> => {
   await load.closedLoop(16, 2); // every path compiled (the JIT) before anything is measured
   await load.drain();
+  const resting = await restingCost(pid, quick ? 2 : 5);
   const estimate = await load.closedLoop(32, quick ? 3 : 5);
   await load.drain();
   const windows: Measured[] = [];
@@ -102,7 +105,15 @@ const searchRate = async (load: SagaLoad, pid: number, seconds: number, quick: b
   }
   while (appends.length < 3) appends.push(await appendDurableRate(quick ? 3000 : 6000));
   const best = good ?? windows[0]!;
-  return { rate: good ? good.rate : 0, best, windows, appends, estimate };
+  return { rate: good ? good.rate : 0, best, windows, appends, estimate, resting };
+};
+
+/** The shop's CPU and disk writes per second over `seconds` with nothing sent: what it spends at rest (heartbeats, polls). */
+const restingCost = async (pid: number, seconds: number): Promise<Resting | undefined> => {
+  const before = usageOf(pid);
+  await sleep(seconds * 1000);
+  const after = usageOf(pid);
+  return before && after ? { cpuMs: (after.cpuMs - before.cpuMs) / seconds, diskKb: (after.diskWriteBytes - before.diskWriteBytes) / 1024 / seconds } : undefined;
 };
 
 type Latency = {
@@ -176,6 +187,8 @@ const throughputMetric = (id: string, search: Search, costs: OrderCosts, quick: 
       other_read_model_writes_per_order: round(costs.otherReadModelWrites, 2),
       // What an order cost the shop's processes in the window at the rate found (all threads).
       ...costParams('', [search.best.cost]),
+      // The same processes at rest, before the windows (per second).
+      ...(search.resting ? { resting_cpu_ms_per_s: round(search.resting.cpuMs, 1), resting_disk_write_kb_per_s: round(search.resting.diskKb, 1) } : {}),
       cores: availableParallelism(),
     },
   };
