@@ -4,7 +4,7 @@ import type { DuplicateKeyError, ReadModelStore } from '../infrastructure/read-m
 import { Signal } from '../infrastructure/signal.js';
 import { plan } from './balance.js';
 import type { RunnerHost } from './hosts.js';
-import { fenceOf, LeaseStore, type Fence, type Lease, type LeaseState } from './leases.js';
+import { bearsToken, fenceOf, LeaseStore, type Fence, type Lease, type LeaseState } from './leases.js';
 import { Membership, type Member, type Self } from './members.js';
 
 /**
@@ -217,10 +217,7 @@ export class Cluster {
     for (const lease of named ? [named] : leases) this.note('write-refused', lease, { write: 'batch' });
     void this.serially(async () => {
       const stored = new Map((await this.leases.list()).map((l) => [l._id, l]));
-      const gone = leases.filter((lease) => {
-        const now = stored.get(lease.runner);
-        return now?.owner !== lease.owner || now.epoch !== lease.epoch;
-      });
+      const gone = leases.filter((lease) => !bearsToken(stored.get(lease.runner), lease));
       // A runner stopped by its refused write must not stay down under the leases still held: restart it.
       await this.lose(gone, 'write refused');
       if (gone.length === 0) await this.applyToHosts();

@@ -94,8 +94,8 @@ export class LeaseStore {
     await this.store.bulkWrite([...operations, ...alongside], { durable: false });
     if (renewals.length === 0) return [];
     const stored = await this.leases.find({ _id: { $in: renewals.map((r) => r.lease.runner) } }, { projection: { owner: 1, epoch: 1 } });
-    const bearing = new Set(stored.map((l) => `${l._id}\u0000${l.owner}\u0000${l.epoch}`));
-    return renewals.map((r) => r.lease).filter((l) => !bearing.has(`${l.runner}\u0000${l.owner}\u0000${l.epoch}`));
+    const byRunner = new Map(stored.map((l) => [l._id, l]));
+    return renewals.map((r) => r.lease).filter((lease) => !bearsToken(byRunner.get(lease.runner), lease));
   }
 
   /** Gives leases back at once (in one write); those taken over meanwhile are left alone. */
@@ -120,6 +120,10 @@ export class LeaseStore {
 }
 
 const token = (lease: Lease) => ({ _id: lease.runner, owner: lease.owner, epoch: lease.epoch });
+
+/** Whether a lease as stored is still `lease`'s epoch (its owner and epoch): false once released, taken over or gone. */
+export const bearsToken = (stored: Pick<LeaseRecord, 'owner' | 'epoch'> | undefined, lease: Lease): boolean =>
+  stored?.owner === lease.owner && stored.epoch === lease.epoch;
 
 /**
  * The guard a holder writes with each batch, inside the same atomic bulk write: an upsert
