@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
+import { DROP_SLICE, EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
 import { tempDir } from '../support/temp-dir.js';
 import { readModelStoreContract } from './read-model-store.contract.js';
 
@@ -124,6 +124,50 @@ describe('embedded read-model store', () => {
     expect(await store.collection('products').countDocuments()).to.equal(0);
     await store.load([{ collection: 'products', id: 'p3', doc: { _id: 'p3', v: 1 } }]);
     expect(await store.collection('products').find({})).to.deep.equal([{ _id: 'p3', v: 1 }]);
+    await store.close();
+  });
+
+  it('drops a collection a slice at a time from its loader thread: the event loop and other writes go on meanwhile, and the collection ends gone, for another process too', async () => {
+    const path = join(dir.path, 'rm.db');
+    const server = new EmbeddedReadModelStore({ path });
+    const tool = new EmbeddedReadModelStore({ path });
+    const size = Math.floor(DROP_SLICE * 2.5);
+    await server.load(Array.from({ length: size }, (_, i) => ({ collection: 'orders__v2', id: `o${i}`, doc: { _id: `o${i}`, filler: 'x'.repeat(200) } })));
+    await server.collection('orders').insertOne({ _id: 'kept', n: 0 });
+    expect(await server.collection('orders__v2').countDocuments()).to.equal(size); // in memory now
+    const seen: number[] = [];
+    let dropped = false;
+    const dropping = server.dropCollection('orders__v2').then(() => (dropped = true));
+    // Each turn of the event loop while it drops: a write to another collection, and what is left of the dropped one.
+    while (!dropped) {
+      await new Promise((resolve) => setImmediate(resolve));
+      await server.collection('orders').updateOne({ _id: 'kept' }, { $inc: { n: 1 } });
+      seen.push(await tool.collection('orders__v2').countDocuments());
+    }
+    await dropping;
+    expect(seen.some((left) => left > 0 && left < size), `left seen while dropping: ${[...new Set(seen)].join(', ')}`).to.equal(true);
+    expect((await server.collection('orders').findOne({ _id: 'kept' }))!.n).to.equal(seen.length);
+    for (const store of [server, tool]) {
+      expect(await store.listCollections()).to.deep.equal(['orders']);
+      expect(await store.collection('orders__v2').countDocuments()).to.equal(0);
+    }
+    await tool.close();
+    await server.close();
+    const file = new Database(path, { readonly: true });
+    expect(file.prepare("SELECT COUNT(*) FROM documents WHERE collection = 'orders__v2'").pluck().get()).to.equal(0);
+    file.close();
+  });
+
+  it('a store without a file (:memory:) loads and drops through its own connection', async () => {
+    const store = new EmbeddedReadModelStore({ path: ':memory:' });
+    await store.load([
+      { collection: 'products', id: 'p1', doc: { _id: 'p1', v: 1 } },
+      { collection: 'products', id: 'p2', doc: { _id: 'p2', v: 2 } },
+    ]);
+    expect(await store.collection('products').find({}, { sort: { _id: 1 } })).to.deep.equal([{ _id: 'p1', v: 1 }, { _id: 'p2', v: 2 }]);
+    await store.dropCollection('products');
+    expect(await store.listCollections()).to.deep.equal([]);
+    expect(await store.collection('products').countDocuments()).to.equal(0);
     await store.close();
   });
 

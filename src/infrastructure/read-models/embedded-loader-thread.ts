@@ -1,12 +1,12 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { STATEMENTS } from './embedded-statements.js';
-import type { LoadReply, LoadRequest } from './embedded-loader.js';
+import type { LoadReply, LoadRequest, LoadRow } from './embedded-loader.js';
 
 /**
  * The embedded store's loader thread (see EmbeddedLoader): stores each batch of documents it
- * is sent in one transaction of its own connection, in the order sent, and answers when
- * the batch is committed (or failed).
+ * is sent, or deletes a slice of a dropped collection, in one transaction of its own
+ * connection, in the order sent, and answers when it is committed (or failed).
  */
 
 const { path } = workerData as { path: string };
@@ -23,9 +23,11 @@ const sql = {
   touch: db.prepare<[string, number]>(STATEMENTS.touch),
   upsert: db.prepare<[string, string, string]>(STATEMENTS.upsert),
   delete: db.prepare<[string, string]>(STATEMENTS.delete),
+  dropSlice: db.prepare<[string, number]>(STATEMENTS.dropSlice),
+  dropCollection: db.prepare<[string]>(STATEMENTS.dropCollection),
 };
 
-const store = db.transaction((rows: LoadRequest['rows']) => {
+const store = db.transaction((rows: LoadRow[]) => {
   const version = sql.nextVersion.get()!.value;
   const touched = new Set<string>();
   for (const [collection, id, json] of rows) {
@@ -36,11 +38,23 @@ const store = db.transaction((rows: LoadRequest['rows']) => {
   }
 });
 
-parentPort!.on('message', ({ id, rows }: LoadRequest) => {
+/** A slice of a dropped collection's documents; the collection itself once fewer than `limit` were left. */
+const dropSlice = db.transaction((collection: string, limit: number) => {
+  const deleted = sql.dropSlice.run(collection, limit).changes;
+  if (deleted < limit) sql.dropCollection.run(collection);
+  else sql.touch.run(collection, sql.nextVersion.get()!.value);
+  return deleted;
+});
+
+parentPort!.on('message', (request: LoadRequest) => {
+  const { id } = request;
   let reply: LoadReply;
   try {
-    store.immediate(rows);
-    reply = { id };
+    if ('drop' in request) reply = { id, deleted: dropSlice.immediate(request.drop, request.limit) };
+    else {
+      store.immediate(request.rows);
+      reply = { id };
+    }
   } catch (error) {
     reply = { id, error: error instanceof Error ? error.message : String(error) };
   }

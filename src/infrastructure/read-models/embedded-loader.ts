@@ -1,10 +1,15 @@
 import { Worker } from 'node:worker_threads';
 
-/** A batch for the loader thread: `[collection, id, JSON of the document or null to delete]`. */
-export type LoadRequest = { id: number; rows: Array<[string, string, string | null]> };
-export type LoadReply = { id: number; error?: string };
+/**
+ * What the loader thread is asked: to store a batch (`[collection, id, JSON of the document or
+ * null to delete]`), or to delete up to `limit` documents of a collection being dropped.
+ */
+export type LoadRequest = { id: number; rows: LoadRow[] } | { id: number; drop: string; limit: number };
+export type LoadRow = [collection: string, id: string, json: string | null];
+/** `deleted`: the documents a drop's slice deleted. */
+export type LoadReply = { id: number; error?: string; deleted?: number };
 
-type Waiter = { resolve: () => void; reject: (error: Error) => void; done: Promise<void> };
+type Waiter = { resolve: (deleted: number) => void; reject: (error: Error) => void; done: Promise<number> };
 
 /**
  * Stores batches of documents from a thread of its own, with a connection of its own to the
@@ -21,14 +26,27 @@ export class EmbeddedLoader {
   constructor(private readonly path: string) {}
 
   /** Resolves once the batch is committed. */
-  load(rows: LoadRequest['rows']): Promise<void> {
+  async load(rows: LoadRow[]): Promise<void> {
+    await this.send((id) => ({ id, rows }));
+  }
+
+  /**
+   * Deletes up to `limit` documents of `collection` in one transaction, which stamps the
+   * collection with a new version, or deletes the collection itself when fewer were left.
+   * Resolves with the number deleted once committed.
+   */
+  dropSlice(collection: string, limit: number): Promise<number> {
+    return this.send((id) => ({ id, drop: collection, limit }));
+  }
+
+  private send(request: (id: number) => LoadRequest): Promise<number> {
     const worker = (this.worker ??= this.spawn());
     const id = this.nextId++;
     const waiter = {} as Waiter;
-    waiter.done = new Promise<void>((resolve, reject) => Object.assign(waiter, { resolve, reject }));
+    waiter.done = new Promise<number>((resolve, reject) => Object.assign(waiter, { resolve, reject }));
     this.waiting.set(id, waiter);
     if (this.waiting.size === 1) worker.ref();
-    worker.postMessage({ id, rows } satisfies LoadRequest);
+    worker.postMessage(request(id));
     return waiter.done;
   }
 
@@ -51,7 +69,7 @@ export class EmbeddedLoader {
       // It holds a batch or two of JSON at a time: a small heap keeps the process's memory down.
       resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 },
     });
-    worker.on('message', ({ id, error }: LoadReply) => this.settle(id, error === undefined ? undefined : new Error(`loading documents failed: ${error}`)));
+    worker.on('message', ({ id, error, deleted }: LoadReply) => this.settle(id, error === undefined ? undefined : new Error(`loading documents failed: ${error}`), deleted));
     const failAll = (error: Error) => {
       if (this.worker === worker) this.worker = undefined;
       for (const id of [...this.waiting.keys()]) this.settle(id, error);
@@ -63,12 +81,12 @@ export class EmbeddedLoader {
     return worker;
   }
 
-  private settle(id: number, error: Error | undefined): void {
+  private settle(id: number, error: Error | undefined, deleted = 0): void {
     const waiter = this.waiting.get(id);
     if (!waiter) return;
     this.waiting.delete(id);
     if (this.waiting.size === 0) this.worker?.unref();
     if (error) waiter.reject(error);
-    else waiter.resolve();
+    else waiter.resolve(deleted);
   }
 }

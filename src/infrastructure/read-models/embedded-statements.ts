@@ -12,6 +12,9 @@ export const STATEMENTS = {
   upsert: `INSERT INTO documents (collection, id, doc) VALUES (?, ?, ?)
            ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc`,
   delete: 'DELETE FROM documents WHERE collection = ? AND id = ?',
+  /** Up to `?2` documents of collection `?1` (dropCollection deletes a collection a slice at a time). */
+  dropSlice: 'DELETE FROM documents WHERE rowid IN (SELECT rowid FROM documents WHERE collection = ? LIMIT ?)',
+  dropCollection: 'DELETE FROM collections WHERE name = ?',
 } as const;
 
 /**

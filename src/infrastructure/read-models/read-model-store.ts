@@ -131,6 +131,12 @@ export interface ReadModelStore {
    */
   load(documents: readonly LoadedDocument[]): Promise<void>;
   listCollections(): Promise<string[]>;
+  /**
+   * Deletes a collection and its documents; durable once it resolves. For collections nobody
+   * reads or writes any more (a rebuild's retired versions, its leftovers, verify's scratch):
+   * the embedded store deletes the documents a slice at a time off the event loop, and a
+   * reader meanwhile sees what is left of them, where MongoDB drops the collection at once.
+   */
   dropCollection(name: string): Promise<void>;
   /** Atomically replaces `to` with `from` (MongoDB's renameCollection with dropTarget). */
   renameCollection(from: string, to: string): Promise<void>;
