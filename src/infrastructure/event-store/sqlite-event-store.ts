@@ -3,6 +3,7 @@ import { Signal } from '../signal.js';
 import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS, whileBusy } from '../sqlite-write-lock.js';
 import { CrossProcessWake } from './cross-process-wake.js';
 import { LocalTail } from './local-tail.js';
+import { SharedPages } from './shared-pages.js';
 import { CommitThread } from './commit-thread.js';
 import { WalCheckpointer, restartHolding } from '../wal/wal-checkpointer.js';
 import { GroupCommit } from './group-commit.js';
@@ -74,6 +75,8 @@ export class SqliteEventStore implements EventStore {
   /** Checkpoints the WAL from a thread of its own, when this connection commits (see WalCheckpointer). */
   private readonly checkpointer: WalCheckpointer | undefined;
   private readonly tail = new LocalTail();
+  /** Pages of `$all` that followers catching up at once read from the file once between them. */
+  private readonly pages = new SharedPages();
   /** The data_version the local tail is valid for: another process's commit changes it. */
   private tailDataVersion = 0;
   private tailCheckedThisTurn = false;
@@ -201,11 +204,8 @@ export class SqliteEventStore implements EventStore {
       const recent = tail.readAll(options.fromPosition ?? 0, maxCount);
       if (recent) return recent;
     }
-    const rows =
-      options.direction === 'backwards'
-        ? this.statements.allBackwards.all(options.fromPosition ?? Number.MAX_SAFE_INTEGER, maxCount)
-        : this.statements.allForwards.all(options.fromPosition ?? 0, maxCount);
-    return rows.map(fromColumns);
+    if (options.direction === 'backwards') return this.statements.allBackwards.all(options.fromPosition ?? Number.MAX_SAFE_INTEGER, maxCount).map(fromColumns);
+    return this.pages.read(options.fromPosition ?? 0, maxCount, (from, count) => this.statements.allForwards.all(from, count).map(fromColumns));
   }
 
   async headPosition(): Promise<number> {
