@@ -67,6 +67,19 @@ export class WriteLockQueue {
   }
 
   /**
+   * Runs a write that another connection of this process commits (the loader thread's), in
+   * this queue's order: the writes queued before it go first, and those that come meanwhile
+   * wait for it without trying the file (which it holds), then go in order, before anything
+   * queued after them.
+   */
+  runElsewhere<R>(write: () => Promise<R>): Promise<R> {
+    this.waiting += 1;
+    const turn = this.tail.then(write);
+    this.tail = turn.catch(() => undefined);
+    return turn.finally(() => (this.waiting -= 1));
+  }
+
+  /**
    * Holds the writes after those already queued (see WalRestart): they queue behind it as
    * behind another process's lock. Resolves once the ones before it are done.
    */

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
+import { WriteLockQueue } from '../../src/infrastructure/sqlite-write-lock.js';
 import { tempDir } from '../support/temp-dir.js';
 
 /**
@@ -129,5 +130,28 @@ describe('Writes to a file another process holds locked', function () {
         unlock();
       }
     });
+  });
+});
+
+describe("A write another connection of the process commits (the loader thread's), in the queue of writes", () => {
+  it('goes after the writes asked before it; those asked meanwhile are not tried until it is done, then go in order, before the next', async () => {
+    const queue = new WriteLockQueue();
+    const order: string[] = [];
+    let tried = 0;
+    let finishElsewhere!: () => void;
+    const before = queue.run(() => order.push('before'));
+    const elsewhere = queue.runElsewhere(() => new Promise<void>((resolve) => (finishElsewhere = () => resolve(void order.push('elsewhere')))));
+    const meanwhile = queue.run(() => {
+      tried += 1;
+      order.push('meanwhile');
+    });
+    const next = queue.runElsewhere(async () => void order.push('next elsewhere'));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(tried, 'not tried while the other connection writes').to.equal(0);
+    expect(order).to.deep.equal(['before']);
+    finishElsewhere();
+    await Promise.all([before, elsewhere, meanwhile, next]);
+    expect(order).to.deep.equal(['before', 'elsewhere', 'meanwhile', 'next elsewhere']);
+    expect(tried).to.equal(1);
   });
 });

@@ -9,7 +9,8 @@ export type LoadRow = [collection: string, id: string, json: string | null];
 /** `deleted`: the documents a drop's slice deleted. */
 export type LoadReply = { id: number; error?: string; deleted?: number };
 
-type Waiter = { resolve: (deleted: number) => void; reject: (error: Error) => void; done: Promise<number> };
+/** `what`: the request in words, for its failure ("loading documents failed: ..."). */
+type Waiter = { what: string; resolve: (deleted: number) => void; reject: (error: Error) => void; done: Promise<number> };
 
 /**
  * Stores batches of documents from a thread of its own, with a connection of its own to the
@@ -27,7 +28,7 @@ export class EmbeddedLoader {
 
   /** Resolves once the batch is committed. */
   async load(rows: LoadRow[]): Promise<void> {
-    await this.send((id) => ({ id, rows }));
+    await this.send('loading documents', (id) => ({ id, rows }));
   }
 
   /**
@@ -36,13 +37,13 @@ export class EmbeddedLoader {
    * Resolves with the number deleted once committed.
    */
   dropSlice(collection: string, limit: number): Promise<number> {
-    return this.send((id) => ({ id, drop: collection, limit }));
+    return this.send(`dropping ${collection}`, (id) => ({ id, drop: collection, limit }));
   }
 
-  private send(request: (id: number) => LoadRequest): Promise<number> {
+  private send(what: string, request: (id: number) => LoadRequest): Promise<number> {
     const worker = (this.worker ??= this.spawn());
     const id = this.nextId++;
-    const waiter = {} as Waiter;
+    const waiter = { what } as Waiter;
     waiter.done = new Promise<number>((resolve, reject) => Object.assign(waiter, { resolve, reject }));
     this.waiting.set(id, waiter);
     if (this.waiting.size === 1) worker.ref();
@@ -69,7 +70,7 @@ export class EmbeddedLoader {
       // It holds a batch or two of JSON at a time: a small heap keeps the process's memory down.
       resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 },
     });
-    worker.on('message', ({ id, error, deleted }: LoadReply) => this.settle(id, error === undefined ? undefined : new Error(`loading documents failed: ${error}`), deleted));
+    worker.on('message', ({ id, error, deleted }: LoadReply) => this.settle(id, error, deleted));
     const failAll = (error: Error) => {
       if (this.worker === worker) this.worker = undefined;
       for (const id of [...this.waiting.keys()]) this.settle(id, error);
@@ -81,12 +82,13 @@ export class EmbeddedLoader {
     return worker;
   }
 
-  private settle(id: number, error: Error | undefined, deleted = 0): void {
+  private settle(id: number, error: Error | string | undefined, deleted = 0): void {
     const waiter = this.waiting.get(id);
     if (!waiter) return;
     this.waiting.delete(id);
     if (this.waiting.size === 0) this.worker?.unref();
-    if (error) waiter.reject(error);
+    if (typeof error === 'string') waiter.reject(new Error(`${waiter.what} failed: ${error}`));
+    else if (error) waiter.reject(error);
     else waiter.resolve(deleted);
   }
 }
