@@ -3,7 +3,7 @@ import { DocumentIndex, indexConflict } from './document-index.js';
 import { EmbeddedCollection } from './embedded-collection.js';
 import { EmbeddedLoader } from './embedded-loader.js';
 import { WalCheckpointer, restartHolding } from '../wal/wal-checkpointer.js';
-import { openSchema, STATEMENTS } from './embedded-statements.js';
+import { openSchema, prepareStoreStatements, type StoreStatements } from './embedded-statements.js';
 import type { Staging } from './embedded-staging.js';
 import { EmbeddedMemory } from './embedded-memory.js';
 import { WalFile, WalSync } from './embedded-wal-sync.js';
@@ -52,7 +52,7 @@ export type EmbeddedReadModelStoreOptions = {
 
 export class EmbeddedReadModelStore implements ReadModelStore {
   private readonly db: Database.Database;
-  private readonly sql;
+  private readonly sql: StoreStatements;
   private readonly lock: WriteLockQueue;
   /** Writes load()'s documents from a thread of its own. */
   private readonly loader: EmbeddedLoader;
@@ -98,28 +98,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     this.checkpointer = wal ? new WalCheckpointer({ path: options.path, synchronous: 'NORMAL', failed: () => this.checkpointHere(), restart }) : undefined;
     if (this.checkpointer) this.db.pragma('wal_autocheckpoint = 0');
     this.durability = new WalSync(options.syncWal ?? (wal ? () => this.walFile.sync() : async () => undefined));
-    this.sql = {
-      load: this.db.prepare<[string], { id: string; doc: string }>('SELECT id, doc FROM documents WHERE collection = ?'),
-      byIds: this.db.prepare<[string, string], { doc: string }>(
-        'SELECT doc FROM documents WHERE collection = ? AND id IN (SELECT value FROM json_each(?))',
-      ),
-      collection: this.db.prepare<[string], { version: number; indexes: string }>(
-        'SELECT version, indexes FROM collections WHERE name = ?',
-      ),
-      versions: this.db.prepare<[], { name: string; version: number }>('SELECT name, version FROM collections'),
-      nextVersion: this.db.prepare<[], { value: number }>(STATEMENTS.nextVersion),
-      touch: this.db.prepare<[string, number]>(STATEMENTS.touch),
-      setIndexes: this.db.prepare<[string, string]>('UPDATE collections SET indexes = ? WHERE name = ?'),
-      upsert: this.db.prepare<[string, string, string]>(STATEMENTS.upsert),
-      delete: this.db.prepare<[string, string]>(STATEMENTS.delete),
-      dropDocs: this.db.prepare<[string]>('DELETE FROM documents WHERE collection = ?'),
-      dropCollection: this.db.prepare<[string]>(STATEMENTS.dropCollection),
-      renameDocs: this.db.prepare<[string, string]>('UPDATE documents SET collection = ? WHERE collection = ?'),
-      renameCollection: this.db.prepare<[string, number, string]>(
-        'UPDATE collections SET name = ?, version = ? WHERE name = ?',
-      ),
-      names: this.db.prepare<[], { name: string }>('SELECT name FROM collections ORDER BY name'),
-    };
+    this.sql = prepareStoreStatements(this.db);
     this.memory = new EmbeddedMemory(this.db, this.sql, options.cachedDocuments ?? 10_000);
     this.writes = new WriteView(this.memory);
   }

@@ -60,3 +60,23 @@ export const openSchema = (db: Database.Database): void => {
     db.pragma(`user_version = ${LAYOUT}`);
   }).immediate();
 };
+
+/** The statements the store's own connection runs (EmbeddedReadModelStore, EmbeddedMemory). */
+export const prepareStoreStatements = (db: Database.Database) => ({
+  load: db.prepare<[string], { id: string; doc: string }>('SELECT id, doc FROM documents WHERE collection = ?'),
+  byIds: db.prepare<[string, string], { doc: string }>('SELECT doc FROM documents WHERE collection = ? AND id IN (SELECT value FROM json_each(?))'),
+  collection: db.prepare<[string], { version: number; indexes: string }>('SELECT version, indexes FROM collections WHERE name = ?'),
+  versions: db.prepare<[], { name: string; version: number }>('SELECT name, version FROM collections'),
+  nextVersion: db.prepare<[], { value: number }>(STATEMENTS.nextVersion),
+  touch: db.prepare<[string, number]>(STATEMENTS.touch),
+  setIndexes: db.prepare<[string, string]>('UPDATE collections SET indexes = ? WHERE name = ?'),
+  upsert: db.prepare<[string, string, string]>(STATEMENTS.upsert),
+  delete: db.prepare<[string, string]>(STATEMENTS.delete),
+  dropDocs: db.prepare<[string]>('DELETE FROM documents WHERE collection = ?'),
+  dropCollection: db.prepare<[string]>(STATEMENTS.dropCollection),
+  renameDocs: db.prepare<[string, string]>('UPDATE documents SET collection = ? WHERE collection = ?'),
+  renameCollection: db.prepare<[string, number, string]>('UPDATE collections SET name = ?, version = ? WHERE name = ?'),
+  names: db.prepare<[], { name: string }>('SELECT name FROM collections ORDER BY name'),
+});
+
+export type StoreStatements = ReturnType<typeof prepareStoreStatements>;
