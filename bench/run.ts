@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, type as osType, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { BENCHMARK_NAMES } from './benchmarks/names.js';
+import { between, probeMs, snapshot, type MachineState } from './support/machine-state.js';
 import type { Metric } from './support/metrics.js';
 
 /**
@@ -80,6 +81,19 @@ const markdown = (metrics: Metric[], header: string) =>
     '',
   ].join('\n');
 
+/** The machine's state in one sentence: other processes and steal over the run, the busiest benchmark's share, the probe's range. */
+const stateLine = (overall: MachineState, states: Record<string, MachineState & { probe_ms: number }>) => {
+  const each = Object.entries(states);
+  const busiest = each.reduce<[string, MachineState] | undefined>((top, entry) => (!top || entry[1].others_cpu_pct > top[1].others_cpu_pct ? entry : top), undefined);
+  const probes = each.map(([, s]) => s.probe_ms);
+  return [
+    `Machine state: other processes used ${overall.others_cpu_pct}% of the cores' time during the run`,
+    busiest ? ` (the most during ${busiest[0]}: ${busiest[1].others_cpu_pct}%)` : '',
+    `, the hypervisor took ${overall.steal_pct}%`,
+    probes.length > 0 ? `; the probe of a core's pace (JSON of 20,000 documents, there and back) took ${Math.min(...probes)}-${Math.max(...probes)} ms before the benchmarks.` : '.',
+  ].join('');
+};
+
 const main = async () => {
   if (names.includes('append')) ensureAnchors();
   if (names.includes('emmett-http')) ensureAnchorsWeb();
@@ -87,8 +101,13 @@ const main = async () => {
   const metrics: Metric[] = [];
   const failures: string[] = [];
   const durations: Record<string, number> = {};
+  const states: Record<string, MachineState & { probe_ms: number }> = {};
+  probeMs(); // unrecorded: the probe's own code compiled (the JIT) before the first one counts
+  const first = snapshot();
   for (const name of names) {
     console.error(`\n== ${name}${options.quick ? ' (quick)' : ''}`);
+    const probe = probeMs();
+    const before = snapshot();
     const t0 = Date.now();
     try {
       const found = await runOne(name);
@@ -99,8 +118,11 @@ const main = async () => {
       console.error(`   failed: ${(error as Error).message}`);
     }
     durations[name] = Math.round((Date.now() - t0) / 100) / 10;
-    console.error(`   (${durations[name]} s)`);
+    const state = between(before, snapshot());
+    if (state) states[name] = { ...state, probe_ms: probe };
+    console.error(`   (${durations[name]} s${state ? `; other processes ${state.others_cpu_pct}% of the cores, steal ${state.steal_pct}%, probe ${probe} ms` : ''})`);
   }
+  const overall = between(first, snapshot());
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), os: `${osType()} ${release()}` };
   const result = {
     node: process.version,
@@ -110,6 +132,8 @@ const main = async () => {
     seconds: Math.round((Date.now() - started) / 1000),
     /** Seconds each benchmark took, to keep the quick run under its 8 minutes. */
     durations,
+    /** What else the machine did meanwhile (support/machine-state.ts): the whole run, and each benchmark with its probe. */
+    machine_state: overall ? { ...overall, benchmarks: states } : undefined,
     metrics,
     ...(failures.length > 0 ? { failures } : {}),
   };
@@ -117,7 +141,10 @@ const main = async () => {
   // Written whole or not at all: a half-written latest.json would read as a result.
   writeFileSync(`${RESULTS}/latest.json.tmp`, `${JSON.stringify(result, null, 2)}\n`);
   renameSync(`${RESULTS}/latest.json.tmp`, `${RESULTS}/latest.json`);
-  const header = `Node ${process.version}, ${machine.cpus} × ${machine.cpu}, ${machine.memoryGb} GB, ${machine.os}; ${options.quick ? 'quick' : 'full'} run of ${result.date.slice(0, 10)}, ${result.seconds} s.`;
+  const header = [
+    `Node ${process.version}, ${machine.cpus} × ${machine.cpu}, ${machine.memoryGb} GB, ${machine.os}; ${options.quick ? 'quick' : 'full'} run of ${result.date.slice(0, 10)}, ${result.seconds} s.`,
+    ...(overall ? ['', stateLine(overall, states)] : []),
+  ].join('\n');
   const table = markdown(metrics, header);
   writeFileSync(`${RESULTS}/latest.md.tmp`, table);
   renameSync(`${RESULTS}/latest.md.tmp`, `${RESULTS}/latest.md`);
