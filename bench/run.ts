@@ -4,14 +4,16 @@ import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem, type as osType, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { BENCHMARK_NAMES } from './benchmarks/names.js';
+import { keepCoresBusy } from './support/busy-cores.js';
 import { between, probeMs, snapshot, type MachineState } from './support/machine-state.js';
 import type { Metric } from './support/metrics.js';
 
 /**
- * `npm run bench [-- --quick] [-- --only append,http]`: runs every benchmark, each in a
- * fresh process of its own (so one's heap, caches and peak RSS never colour another's),
- * and writes bench/results/latest.json and latest.md. Every figure is measured next to
- * its anchors in the same process run, with the same workload.
+ * `npm run bench [-- --quick] [-- --only append,http] [-- --busy-cores 1]`: runs every
+ * benchmark, each in a fresh process of its own (so one's heap, caches and peak RSS never
+ * colour another's), and writes bench/results/latest.json and latest.md (busy-<n>.json and
+ * .md with --busy-cores n). Every figure is measured next to its anchors in the same process
+ * run, with the same workload.
  */
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -23,8 +25,13 @@ const program = new Command()
   .name('bench')
   .option('--quick', 'smaller sizes (the whole run in under 8 minutes)', false)
   .option('--only <names>', `comma-separated benchmarks to run (${BENCHMARK_NAMES.join(', ')})`)
+  .option('--busy-cores <n>', 'keep n cores busy with other processes meanwhile (a machine whose neighbours take CPU); writes busy-<n>.json and .md instead of latest', '0')
   .parse();
-const options = program.opts<{ quick: boolean; only?: string }>();
+const options = program.opts<{ quick: boolean; only?: string; busyCores: string }>();
+const busyCores = Number(options.busyCores);
+if (!Number.isInteger(busyCores) || busyCores < 0 || busyCores >= cpus().length) program.error(`--busy-cores must be a whole number from 0 to ${cpus().length - 1}`);
+/** The results' file name: a run with busy cores never replaces the quiet run's. */
+const OUTPUT = busyCores > 0 ? `busy-${busyCores}` : 'latest';
 
 const names: string[] = options.only ? options.only.split(',').map((n) => n.trim()) : [...BENCHMARK_NAMES];
 const unknown = names.filter((n) => !(BENCHMARK_NAMES as readonly string[]).includes(n));
@@ -90,9 +97,11 @@ const stateLine = (overall: MachineState, states: Record<string, MachineState & 
     `Machine state: other processes used ${overall.others_cpu_pct}% of the cores' time during the run`,
     busiest ? ` (the most during ${busiest[0]}: ${busiest[1].others_cpu_pct}%)` : '',
     `, the hypervisor took ${overall.steal_pct}%`,
-    probes.length > 0 ? `; the probe of a core's pace (JSON of 20,000 documents, there and back) took ${Math.min(...probes)}-${Math.max(...probes)} ms before the benchmarks.` : '.',
+    probes.length > 0 ? `; the probe of a core's pace (JSON of 20,000 documents, there and back) took ${middle(probes)} ms before the median benchmark (${Math.min(...probes)}-${Math.max(...probes)}).` : '.',
   ].join('');
 };
+
+const middle = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 const main = async () => {
   if (names.includes('append')) ensureAnchors();
@@ -102,7 +111,9 @@ const main = async () => {
   const failures: string[] = [];
   const durations: Record<string, number> = {};
   const states: Record<string, MachineState & { probe_ms: number }> = {};
-  probeMs(); // unrecorded: the probe's own code compiled (the JIT) before the first one counts
+  const spinners = keepCoresBusy(busyCores);
+  // Unrecorded: the probe's own code compiled (the JIT) before the first one counts.
+  for (let i = 0; i < 3; i += 1) probeMs();
   const first = snapshot();
   for (const name of names) {
     console.error(`\n== ${name}${options.quick ? ' (quick)' : ''}`);
@@ -123,10 +134,12 @@ const main = async () => {
     console.error(`   (${durations[name]} s${state ? `; other processes ${state.others_cpu_pct}% of the cores, steal ${state.steal_pct}%, probe ${probe} ms` : ''})`);
   }
   const overall = between(first, snapshot());
+  spinners.stop();
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', memoryGb: Math.round(totalmem() / 2 ** 30), os: `${osType()} ${release()}` };
   const result = {
     node: process.version,
     quick: options.quick,
+    busy_cores: busyCores,
     machine,
     date: new Date().toISOString(),
     seconds: Math.round((Date.now() - started) / 1000),
@@ -139,15 +152,15 @@ const main = async () => {
   };
   mkdirSync(RESULTS, { recursive: true });
   // Written whole or not at all: a half-written latest.json would read as a result.
-  writeFileSync(`${RESULTS}/latest.json.tmp`, `${JSON.stringify(result, null, 2)}\n`);
-  renameSync(`${RESULTS}/latest.json.tmp`, `${RESULTS}/latest.json`);
+  writeFileSync(`${RESULTS}/${OUTPUT}.json.tmp`, `${JSON.stringify(result, null, 2)}\n`);
+  renameSync(`${RESULTS}/${OUTPUT}.json.tmp`, `${RESULTS}/${OUTPUT}.json`);
   const header = [
-    `Node ${process.version}, ${machine.cpus} × ${machine.cpu}, ${machine.memoryGb} GB, ${machine.os}; ${options.quick ? 'quick' : 'full'} run of ${result.date.slice(0, 10)}, ${result.seconds} s.`,
+    `Node ${process.version}, ${machine.cpus} × ${machine.cpu}, ${machine.memoryGb} GB, ${machine.os}; ${options.quick ? 'quick' : 'full'} run of ${result.date.slice(0, 10)}, ${result.seconds} s${busyCores > 0 ? `, with ${busyCores} of the cores kept busy by other processes (--busy-cores)` : ''}.`,
     ...(overall ? ['', stateLine(overall, states)] : []),
   ].join('\n');
   const table = markdown(metrics, header);
-  writeFileSync(`${RESULTS}/latest.md.tmp`, table);
-  renameSync(`${RESULTS}/latest.md.tmp`, `${RESULTS}/latest.md`);
+  writeFileSync(`${RESULTS}/${OUTPUT}.md.tmp`, table);
+  renameSync(`${RESULTS}/${OUTPUT}.md.tmp`, `${RESULTS}/${OUTPUT}.md`);
   console.log(`\n${table}`);
   if (failures.length > 0) {
     console.error(`failed: ${failures.join('; ')}`);

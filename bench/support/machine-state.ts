@@ -62,12 +62,12 @@ export const between = (before: Snapshot | undefined, after: Snapshot | undefine
 
 /**
  * Milliseconds one core takes to write and read back as JSON 20,000 small documents (the best
- * of three): JavaScript work of the kind the shop does, so its pace at that moment.
+ * of five): JavaScript work of the kind the shop does, so its pace at that moment.
  */
 export const probeMs = (): number => {
   const documents = Array.from({ length: 20_000 }, (_, i) => ({ id: `doc-${i}`, sku: `SKU-${i % 997}`, quantity: i % 13, price: { amount: 1000 + i, currency: 'USD' }, tags: ['a', 'b', String(i % 7)] }));
   let best = Number.POSITIVE_INFINITY;
-  for (let round = 0; round < 3; round += 1) {
+  for (let round = 0; round < 5; round += 1) {
     const started = performance.now();
     const back = JSON.parse(JSON.stringify(documents)) as unknown[];
     if (back.length !== documents.length) throw new Error('probe: the documents did not come back');
