@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 
 /**
  * What the machine was doing besides the benchmark, recorded beside its figures: on a shared
- * machine one commit measures differently when other tenants take the cores (a quick run with
- * one core kept busy by another process met 10 targets where the same commit met 14). From
+ * machine one commit measures differently when other tenants take the cores (quick runs with
+ * one core kept busy by another process met 10 and 13 targets where the same code met 13-14). From
  * Linux's /proc/stat, between two snapshots: the share of all cores' time that processes other
  * than this run used (busy time, less the CPU of the runner and of every child it has reaped:
  * the benchmark processes, their shops and load generators), and the time the hypervisor took
@@ -29,12 +29,11 @@ export type MachineState = {
 export const cpuLine = (procStat: string): Omit<Snapshot, 'ownTicks'> => {
   const line = procStat.split('\n').find((l) => l.startsWith('cpu '));
   if (!line) throw new Error('no cpu line in /proc/stat');
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
-  const fields = [user, nice, system, idle, iowait, irq, softirq, steal ?? 0];
-  if (fields.some((v) => v === undefined || !Number.isFinite(v))) throw new Error(`unreadable cpu line: ${line}`);
-  const [u, n, s, i, w, q, sq, st] = fields as number[];
-  const busyTicks = u! + n! + s! + q! + sq!;
-  return { busyTicks, stealTicks: st!, totalTicks: busyTicks + i! + w! + st! };
+  // A kernel that reports no steal column counts none; any other field missing is unreadable.
+  const [user = NaN, nice = NaN, system = NaN, idle = NaN, iowait = NaN, irq = NaN, softirq = NaN, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
+  if (![user, nice, system, idle, iowait, irq, softirq, steal].every(Number.isFinite)) throw new Error(`unreadable cpu line: ${line}`);
+  const busyTicks = user + nice + system + irq + softirq;
+  return { busyTicks, stealTicks: steal, totalTicks: busyTicks + idle + iowait + steal };
 };
 
 /** This process's user and system time and its reaped children's (fields 14-17 of /proc/self/stat), in clock ticks. */

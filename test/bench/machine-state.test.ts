@@ -8,6 +8,7 @@ describe('bench: the machine state beside the figures', () => {
     // A kernel that reports no steal column counts none.
     expect(cpuLine('cpu 10 0 5 85 0 0 0\n')).to.deep.equal({ busyTicks: 15, stealTicks: 0, totalTicks: 100 });
     expect(() => cpuLine('intr 1 2 3\n')).to.throw(/no cpu line/);
+    expect(() => cpuLine('cpu 10 0 5 85 0 0\n')).to.throw(/unreadable/);
   });
 
   it('counts this process\'s own and reaped children\'s user and system time, whatever its name holds', () => {
