@@ -134,6 +134,7 @@ export const registerProcesses = (scope: DependencyContainer, config: Config) =>
         logger: c.resolve(T.logger),
         clock: c.resolve(T.clock),
         jobsScheduled: (scheduled) => jobs.wake(scheduled),
+        claimJob: () => jobs.claimAtOnce(),
       };
       return [
         new ProcessManagerRunner(deps, orderSaga(config.paymentTimeoutMs, config.carrierTimeoutMs)),

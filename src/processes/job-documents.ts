@@ -43,8 +43,15 @@ export type JobDocument = Document & {
   lastError?: string;
 };
 
-/** A job as its scheduler hands it over: `dueInMs` after now it falls due. */
-export type ScheduledJob = Job & { dueInMs: number };
+/**
+ * A claim written with a job as it is scheduled (see jobWrites): `owner`'s, with the id
+ * `claim`, for `leaseMs` from the store's now. A process that writes a job due at once and
+ * runs it itself takes the claim in the same write, not in a write of its own after it.
+ */
+export type Claimant = { owner: string; claim: string; leaseMs: number };
+
+/** A job as its scheduler hands it over: `dueInMs` after now it falls due; claimed as it is written when `claimedBy` is given. */
+export type ScheduledJob = Job & { dueInMs: number; claimedBy?: Claimant };
 
 /** The store's clock in milliseconds, inside a filter or a pipeline. */
 export const NOW = { $toLong: '$$NOW' };
@@ -87,13 +94,15 @@ const UNSET = -1;
 /**
  * Schedules a job: one job per id, ever (a redelivered event cannot schedule a second charge
  * or email). Two writes, to go in one bulk write: an upsert that inserts the job unless it is
- * there, then its `dueAt` set from the store's clock, on the job just inserted only.
+ * there, then its `dueAt` set from the store's clock, on the job just inserted only, and with
+ * it the claim of `claimedBy` (a job that was there already keeps its own, or none).
  */
 export const jobWrites = (job: ScheduledJob, createdAt: string): WriteOperation[] => {
   const fields = { kind: job.kind, runAt: job.runAt, payload: job.payload, attempts: 0, createdAt, dueAt: UNSET, lockedUntil: 0 };
+  const claim = job.claimedBy ? { lockedUntil: { $add: [NOW, job.claimedBy.leaseMs] }, ...literals({ owner: job.claimedBy.owner, claim: job.claimedBy.claim }) } : {};
   return [
     { collection: JOBS, updateOne: { filter: { _id: job.id }, update: { $setOnInsert: fields }, upsert: true } },
-    { collection: JOBS, updateOne: { filter: { _id: job.id, dueAt: UNSET }, update: [{ $set: { dueAt: { $add: [NOW, job.dueInMs] } } }] } },
+    { collection: JOBS, updateOne: { filter: { _id: job.id, dueAt: UNSET }, update: [{ $set: { dueAt: { $add: [NOW, job.dueInMs] }, ...claim } }] } },
   ];
 };
 

@@ -4,11 +4,12 @@ import type { ReadModelStore } from '../infrastructure/read-models/read-model-st
 import { Signal } from '../infrastructure/signal.js';
 import { DueQueue } from './due-queue.js';
 import { JobCompletions } from './job-completions.js';
-import { claimOn, isOldShape, JOBS, literals, NOW, OLD_SHAPE, PARKED_JOBS, storeNow, untilFree, upgradeJobs, type JobDocument } from './job-documents.js';
+import { claimOn, isOldShape, JOBS, OLD_SHAPE, storeNow, untilFree, upgradeJobs, type Claimant, type JobDocument } from './job-documents.js';
+import { recordFailure, type ClaimedJob } from './job-failures.js';
 import type { JobKind } from './process-manager.js';
 
 export { DueQueue } from './due-queue.js';
-export { DISCARDED_JOBS, dueIn, JOBS, jobWrites, PARKED_JOBS, requeueParkedJob, scheduleJobs, type JobDocument, type ScheduledJob } from './job-documents.js';
+export { DISCARDED_JOBS, dueIn, JOBS, jobWrites, PARKED_JOBS, requeueParkedJob, scheduleJobs, type Claimant, type JobDocument, type ScheduledJob } from './job-documents.js';
 
 /**
  * Durable jobs: calls to the outside world (payment provider, mail) and timers, stored
@@ -21,14 +22,15 @@ export { DISCARDED_JOBS, dueIn, JOBS, jobWrites, PARKED_JOBS, requeueParkedJob, 
  * job-documents.ts): processes whose clocks disagree still agree on who may run a job.
  */
 
-/** A job as this runner claimed it: `owner` and `claim` are what its claim wrote. */
-type ClaimedJob = JobDocument & { owner: string; claim: string };
 
 export type JobHandler = (payload: Record<string, unknown>) => Promise<void>;
 export type JobHandlers = Record<JobKind, JobHandler>;
 
-/** What a runner is told of a job just scheduled: its id, and when it falls due (in `dueInMs`, else at `runAt` by this process's clock). */
-export type WokenJob = { id: string; runAt: string; dueInMs?: number };
+/**
+ * What a runner is told of a job just scheduled: its id, when it falls due (in `dueInMs`, else
+ * at `runAt` by this process's clock), and the claim written with it (see claimAtOnce), if any.
+ */
+export type WokenJob = { id: string; runAt: string; dueInMs?: number; claimedBy?: Pick<Claimant, 'owner' | 'claim'> };
 
 export type JobRunnerOptions = {
   concurrency?: number;
@@ -62,6 +64,8 @@ export class JobRunner {
   private readonly running = new Map<string, Promise<void>>();
   private readonly due = new DueQueue();
   private readonly completions = new JobCompletions(() => this.collection);
+  /** Jobs of the local queue written with this runner's claim (see claimAtOnce): their claim's id. */
+  private readonly claimedAtOnce = new Map<string, string>();
   private readonly owner: string;
   private loop: Promise<void> | undefined;
   private stopped = false;
@@ -86,9 +90,23 @@ export class JobRunner {
   /** New jobs were scheduled: those passed in run when due without a search; a call without any searches the store now. */
   wake(jobs?: ReadonlyArray<WokenJob>): void {
     const now = this.deps.clock().getTime();
-    if (jobs) for (const job of jobs) this.due.add(job.id, job.dueInMs === undefined ? Date.parse(job.runAt) : now + job.dueInMs);
-    else this.lastSearch = Number.NEGATIVE_INFINITY;
+    if (jobs) {
+      for (const job of jobs) {
+        this.due.add(job.id, job.dueInMs === undefined ? Date.parse(job.runAt) : now + job.dueInMs);
+        if (job.claimedBy?.owner === this.owner) this.claimedAtOnce.set(job.id, job.claimedBy.claim);
+      }
+    } else this.lastSearch = Number.NEGATIVE_INFINITY;
     this.wakeUp.notify();
+  }
+
+  /**
+   * A claim for a job that this runner is to run as soon as it is written (due at once), to be
+   * written with it (see jobWrites), then handed to wake(): the job then runs without a claim
+   * of its own, one write less. Held like any claim: searches (here and elsewhere) leave it
+   * alone while this process lives, and take it over once it has died (see reclaimOrphans).
+   */
+  claimAtOnce(): Claimant {
+    return { owner: this.owner, claim: randomUUID(), leaseMs: this.leaseMs };
   }
 
   async stop(): Promise<void> {
@@ -96,6 +114,19 @@ export class JobRunner {
     this.wakeUp.notify();
     await this.loop;
     await Promise.allSettled(this.running.values());
+    await this.releaseClaimedAtOnce();
+  }
+
+  /** Jobs written with this runner's claim that it did not start: free again for the next search, here or elsewhere. */
+  private async releaseClaimedAtOnce(): Promise<void> {
+    const left = [...this.claimedAtOnce];
+    this.claimedAtOnce.clear();
+    if (left.length === 0) return;
+    const writes = left.map(([id, claim]) => ({ collection: JOBS, updateOne: { filter: { _id: id, owner: this.owner, claim }, update: { $set: { lockedUntil: 0 } } } }));
+    await this.deps.readModels.bulkWrite(writes, { durable: false }).catch((error: unknown) => {
+      // Left claimed: taken over once this process has left the live ones (see reclaimOrphans).
+      this.deps.logger.warn({ err: error }, 'could not let go of the jobs claimed as they were scheduled');
+    });
   }
 
   private get collection() {
@@ -104,6 +135,10 @@ export class JobRunner {
 
   private get concurrency(): number {
     return this.options.concurrency ?? 16;
+  }
+
+  private get leaseMs(): number {
+    return this.options.leaseMs ?? 120_000;
   }
 
   private get pollMs(): number {
@@ -140,6 +175,8 @@ export class JobRunner {
       const now = this.deps.clock().getTime();
       const id = this.due.takeDue(now);
       if (id === undefined) return;
+      const claimedAtOnce = this.claimedAtOnce.get(id);
+      this.claimedAtOnce.delete(id);
       if (this.running.has(id)) continue;
       let job = await this.collection.findOne({ _id: id });
       if (job && isOldShape(job)) {
@@ -147,6 +184,11 @@ export class JobRunner {
         job = await this.collection.findOne({ _id: id });
       }
       if (!job) continue; // done already, or parked
+      // Still the claim it was written with (none other took it since): it runs as it is.
+      if (claimedAtOnce !== undefined && job.owner === this.owner && job.claim === claimedAtOnce) {
+        this.runClaimed({ ...job, owner: this.owner, claim: claimedAtOnce });
+        continue;
+      }
       if (await this.begin(job)) continue;
       const wait = await this.waitFor(id);
       if (wait !== undefined) this.due.add(id, now + Math.max(1, wait));
@@ -210,25 +252,25 @@ export class JobRunner {
     if (this.running.has(job._id)) return true;
     const claimed = await this.claim(job, orphan);
     if (!claimed) return false;
-    const run = this.execute(claimed).finally(() => {
+    this.runClaimed(claimed);
+    return true;
+  }
+
+  /** Runs a job this runner holds the claim of, in the background. */
+  private runClaimed(job: ClaimedJob): void {
+    const run = this.execute(job).finally(() => {
       this.running.delete(job._id);
       this.wakeUp.notify();
     });
     this.running.set(job._id, run);
-    return true;
   }
 
   /** Takes the lease (see claimOn): the job as claimed, or undefined when it is not due by the store's clock or another process holds it. */
   private async claim(job: JobDocument, orphan: boolean): Promise<ClaimedJob | undefined> {
     const claim = randomUUID();
-    const { filter, update } = claimOn(job, orphan, { owner: this.owner, claim }, this.options.leaseMs ?? 120_000);
+    const { filter, update } = claimOn(job, orphan, { owner: this.owner, claim }, this.leaseMs);
     const result = await this.collection.updateOne(filter, update, { durable: false });
     return result.modifiedCount === 1 ? { ...job, owner: this.owner, claim } : undefined;
-  }
-
-  /** Still this runner's claim: not run out and taken by another runner (this one stalled past it) since. */
-  private claimOf(job: ClaimedJob) {
-    return { _id: job._id, claim: job.claim };
   }
 
   private async execute(job: ClaimedJob): Promise<void> {
@@ -241,46 +283,11 @@ export class JobRunner {
     }
   }
 
-  /**
-   * Records a failure, only while the claim is still this runner's: one that stalled past its
-   * claim must not put back in the queue (or park) a job another runner is running now, which
-   * would let a third run it at the same time.
-   */
   private async failed(job: ClaimedJob, error: unknown): Promise<void> {
-    const attempts = job.attempts + 1;
-    const lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    const now = this.deps.clock();
-    if (attempts >= (this.options.maxAttempts ?? 10)) return this.park(job, attempts, lastError, error, now);
-    const delay = Math.min(60_000, (this.options.retryBaseMs ?? 200) * 2 ** attempts);
-    // Due again after the back-off by the store's clock; `runAt` says when by this process's, for people.
-    const retry = { attempts, lastError, runAt: new Date(now.getTime() + delay).toISOString() };
-    const result = await this.collection.updateOne(this.claimOf(job), [{ $set: { ...literals(retry), dueAt: { $add: [NOW, delay] }, lockedUntil: 0 } }]);
-    if (result.matchedCount === 0) return this.claimLost(job, error);
-    this.deps.logger.warn({ err: error, jobId: job._id, attempts }, 'job failed; will retry');
-    this.due.add(job._id, now.getTime() + delay);
-  }
-
-  /**
-   * Parked first, then taken out of the queue under the claim; a claim lost meanwhile takes the
-   * parked copy back. A crash in between leaves the job both queued and parked: it runs again,
-   * which handlers bear; it is never lost.
-   */
-  private async park(job: ClaimedJob, attempts: number, lastError: string, error: unknown, now: Date): Promise<void> {
-    const parkedAt = now.toISOString();
-    // Times by the store's clock and the claim mean nothing once parked (a requeue sets them anew).
-    const { owner: _owner, claim: _claim, dueAt: _dueAt, lockedUntil: _lockedUntil, ...fields } = job;
-    const parked = { ...fields, attempts, lastError, parkedAt };
-    await this.deps.readModels.collection(PARKED_JOBS).replaceOne({ _id: job._id }, parked, { upsert: true });
-    const { deletedCount } = await this.collection.deleteOne(this.claimOf(job));
-    if (deletedCount === 0) {
-      await this.deps.readModels.collection(PARKED_JOBS).deleteOne({ _id: job._id, parkedAt });
-      return this.claimLost(job, error);
-    }
-    this.deps.logger.error({ err: error, jobId: job._id }, 'job parked');
-  }
-
-  private claimLost(job: ClaimedJob, error: unknown): void {
-    this.deps.logger.warn({ err: error, jobId: job._id }, 'job failed after its claim ran out: left to the runner that holds it now');
+    const { readModels, logger } = this.deps;
+    const deps = { jobs: this.collection, readModels, logger, now: this.deps.clock(), maxAttempts: this.options.maxAttempts ?? 10, retryBaseMs: this.options.retryBaseMs ?? 200 };
+    const dueAgain = await recordFailure(deps, job, error);
+    if (dueAgain !== undefined) this.due.add(job._id, dueAgain);
   }
 
   /** Until the next local job falls due, the next search, or (when every slot is busy) a job finishing. */

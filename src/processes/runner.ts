@@ -9,7 +9,7 @@ import { refusedByLease, type Fence } from '../cluster/leases.js';
 import { LogFollower, StopFollowing, type FollowerStatus } from '../infrastructure/event-store/log-follower.js';
 import type { Document, ReadModelStore, WriteOperation } from '../infrastructure/read-models/read-model-store.js';
 import { CHECKPOINTS } from '../projections/runner.js';
-import { dueIn, type ScheduledJob } from './job-documents.js';
+import { dueIn, type Claimant, type ScheduledJob } from './job-documents.js';
 import { allSettledOrThrow, groupBy, inParallel } from './concurrency.js';
 import { parkedEvent, PARKED_EVENTS, withoutHold, type ParkedEvent } from './parked-events.js';
 import { batchWrites, replayWrites, type Outcome } from './runner-writes.js';
@@ -51,6 +51,8 @@ export type ProcessRunnerDeps = {
   clock: () => Date;
   /** Told of the jobs written with each batch, so the job runner can run them without searching for them. */
   jobsScheduled?: (jobs: ScheduledJob[]) => void;
+  /** The claim of the runner told (see JobRunner.claimAtOnce), written with each job due at once: it runs it without claiming it after. */
+  claimJob?: () => Claimant;
 };
 
 export type ProcessRunnerOptions = {
@@ -218,6 +220,7 @@ export class ProcessManagerRunner<S> {
   }
 
   private async react(sagaId: string, stored: SagaDocument<S> | undefined, events: RecordedEvent[]): Promise<Outcome<S>> {
+    const claimJob = this.deps.claimJob;
     const outcome: Outcome<S> = { sagaId, loaded: stored, state: stored?.state ?? this.manager.initialState(), position: stored?._position ?? 0, jobs: [], cancelled: [], parked: [] };
     for (const event of events) {
       if (event.position <= outcome.position) continue;
@@ -225,7 +228,7 @@ export class ProcessManagerRunner<S> {
       if ('parked' in handled) outcome.parked.push(handled.parked);
       else {
         outcome.state = handled.state;
-        outcome.jobs.push(...handled.jobs.map((job) => this.scheduled(job, event)));
+        outcome.jobs.push(...handled.jobs.map((job) => withClaim(this.scheduled(job, event), claimJob)));
         // A job scheduled earlier in this batch and cancelled by a later event of it is never written;
         // the delete still goes (a job of that id written before, which the schedule left as it was, goes too).
         for (const id of handled.cancelled ?? []) {
@@ -290,6 +293,10 @@ export class ProcessManagerRunner<S> {
     return `saga_${this.name.replace(/-/g, '_')}`;
   }
 }
+
+/** A job due at once, claimed as it is written by the runner that will run it (a replay's jobs are not: the runner finds them). */
+const withClaim = (job: ScheduledJob, claimJob: (() => Claimant) | undefined): ScheduledJob =>
+  claimJob && job.dueInMs === 0 ? { ...job, claimedBy: claimJob() } : job;
 
 /** Jobs carry the correlation of the event that scheduled them, for the audit trail. */
 const withOrigin = (job: Job, event: RecordedEvent): Job => ({
