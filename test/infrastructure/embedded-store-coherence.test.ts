@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { STATEMENTS } from '../../src/infrastructure/read-models/embedded-statements.js';
+import { STATEMENTS, versionCounter } from '../../src/infrastructure/read-models/embedded-statements.js';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
 import { tempDir } from '../support/temp-dir.js';
 
@@ -20,7 +20,7 @@ describe('embedded read-model store: reads that mix memory and the file', () => 
   const writeElsewhere = (path: string, docs: Array<{ collection: string; _id: string; n: number }>) => {
     const db = new Database(path);
     db.transaction(() => {
-      const version = (db.prepare(STATEMENTS.nextVersion).get() as { value: number }).value;
+      const version = versionCounter(db)();
       for (const { collection, ...doc } of docs) {
         db.prepare(STATEMENTS.upsert).run(collection, doc._id, JSON.stringify(doc));
         db.prepare(STATEMENTS.touch).run(collection, version);
@@ -124,5 +124,32 @@ describe('embedded read-model store: reads that mix memory and the file', () => 
     expect(await reader.collection('views').findOne({ _id: 'v' })).to.deep.equal({ _id: 'v', n: 2 });
     await writer.close();
     await reader.close();
+  });
+});
+
+describe('embedded read-model store: the version counter', () => {
+  let dir: ReturnType<typeof tempDir>;
+  beforeEach(() => (dir = tempDir()));
+  afterEach(() => dir.remove());
+
+  it('hands every write transaction, on any connection, a version no other got, and keeps counting across reopening', async () => {
+    const path = join(dir.path, 'rm.db');
+    const store = new EmbeddedReadModelStore({ path });
+    const other = new Database(path);
+    const next = versionCounter(other);
+    const versionOf = (name: string) => (other.prepare('SELECT version FROM collections WHERE name = ?').get(name) as { version: number }).version;
+    const seen: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await store.collection('mine').insertOne({ _id: `m${i}` });
+      seen.push(versionOf('mine'));
+      seen.push(other.transaction(() => next()).immediate());
+    }
+    expect(new Set(seen).size).to.equal(seen.length);
+    expect(seen).to.deep.equal([...seen].sort((a, b) => a - b));
+    await store.close();
+    other.close();
+    const reopened = new Database(path);
+    expect(reopened.transaction(() => versionCounter(reopened)()).immediate()).to.equal(seen.at(-1)! + 1);
+    reopened.close();
   });
 });

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import { STATEMENTS } from './embedded-statements.js';
+import { STATEMENTS, versionCounter } from './embedded-statements.js';
 import type { LoadReply, LoadRequest, LoadRow } from './embedded-loader.js';
 
 /**
@@ -19,7 +19,7 @@ db.pragma('secure_delete = ON');
 // Appends at the end of the documents table; the pages it revisits are those of the (collection, id) index.
 db.pragma('cache_size = -4000');
 const sql = {
-  nextVersion: db.prepare<[], { value: number }>(STATEMENTS.nextVersion),
+  nextVersion: versionCounter(db),
   touch: db.prepare<[string, number]>(STATEMENTS.touch),
   upsert: db.prepare<[string, string, string]>(STATEMENTS.upsert),
   delete: db.prepare<[string, string]>(STATEMENTS.delete),
@@ -28,7 +28,7 @@ const sql = {
 };
 
 const store = db.transaction((rows: LoadRow[]) => {
-  const version = sql.nextVersion.get()!.value;
+  const version = sql.nextVersion();
   const touched = new Set<string>();
   for (const [collection, id, json] of rows) {
     if (!touched.has(collection)) sql.touch.run(collection, version);
@@ -42,7 +42,7 @@ const store = db.transaction((rows: LoadRow[]) => {
 const dropSlice = db.transaction((collection: string, limit: number) => {
   const deleted = sql.dropSlice.run(collection, limit).changes;
   if (deleted < limit) sql.dropCollection.run(collection);
-  else sql.touch.run(collection, sql.nextVersion.get()!.value);
+  else sql.touch.run(collection, sql.nextVersion());
   return deleted;
 });
 

