@@ -99,6 +99,7 @@ const emmettCommand = (ours: Load): Load => ({
   method: 'POST',
   path: (i) => `/clients/bench-${i % CUSTOMERS}/shopping-carts/current/product-items`,
   body: ours.body!,
+  ...(ours.period !== undefined ? { period: ours.period } : {}),
 });
 
 /** bench/anchors-web/server.js in a process of its own, on a fresh database; refuses one that would not fsync each commit. */
