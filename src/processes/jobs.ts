@@ -22,7 +22,6 @@ export { DISCARDED_JOBS, dueIn, JOBS, jobWrites, PARKED_JOBS, requeueParkedJob, 
  * job-documents.ts): processes whose clocks disagree still agree on who may run a job.
  */
 
-
 export type JobHandler = (payload: Record<string, unknown>) => Promise<void>;
 export type JobHandlers = Record<JobKind, JobHandler>;
 
