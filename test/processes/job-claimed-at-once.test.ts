@@ -75,6 +75,16 @@ describe('Jobs claimed as they are scheduled', () => {
 
   const write = (job: ScheduledJob) => store.bulkWrite(jobWrites(job, new Date().toISOString()));
 
+  /** Two charges written with `a`'s claim, then handed to it, as its process manager's batch does. */
+  const writeTwoAndWake = async (a: JobRunner) => {
+    const first = claimedJob('charge-1', a);
+    const second = claimedJob('charge-2', a);
+    await write(first);
+    await write(second);
+    a.wake([first, second]);
+    return { first, second };
+  };
+
   it('writes the job claimed, and runs it under that very claim: no claim of its own after', async () => {
     const a = runner('a');
     const job = claimedJob('charge-1', a);
@@ -94,11 +104,7 @@ describe('Jobs claimed as they are scheduled', () => {
   it('is left alone by the searches of other live runners, even while it waits for a free slot of its own runner', async () => {
     shut();
     const a = runner('a', { concurrency: 1, liveOwners: async () => ['a', 'b'] });
-    const first = claimedJob('charge-1', a);
-    const second = claimedJob('charge-2', a);
-    await write(first);
-    await write(second);
-    a.wake([first, second]);
+    const { first, second } = await writeTwoAndWake(a);
     runner('b', { liveOwners: async () => ['a', 'b'] });
     await eventually(() => (ran.length === 1 ? true : undefined));
     await new Promise((resolve) => setTimeout(resolve, 200)); // twenty searches of b's
@@ -141,11 +147,7 @@ describe('Jobs claimed as they are scheduled', () => {
     shut();
     // Both alive to the end, as a process stopping is until its last beat runs out: only its letting go frees the job.
     const a = runner('a', { concurrency: 1, liveOwners: async () => ['a', 'b'] });
-    const first = claimedJob('charge-1', a);
-    const second = claimedJob('charge-2', a);
-    await write(first);
-    await write(second);
-    a.wake([first, second]);
+    await writeTwoAndWake(a);
     await eventually(() => (ran.length === 1 ? true : undefined));
     const stopping = a.stop();
     gate!.open();
