@@ -125,12 +125,6 @@ describe('embedded read-model store: reads that mix memory and the file', () => 
     await writer.close();
     await reader.close();
   });
-});
-
-describe('embedded read-model store: the version counter', () => {
-  let dir: ReturnType<typeof tempDir>;
-  beforeEach(() => (dir = tempDir()));
-  afterEach(() => dir.remove());
 
   it('hands every write transaction, on any connection, a version no other got, and keeps counting across reopening', async () => {
     const path = join(dir.path, 'rm.db');
