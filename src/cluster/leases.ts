@@ -141,8 +141,12 @@ export const refusedByLease = (error: unknown): error is DuplicateKeyError => er
 
 /** What a runner under leases needs: guards for its writes, and whom to tell when one is refused. */
 export type Fence = {
-  /** Guards to add to every write: each fails the whole write once its lease is no longer this epoch's. */
-  guards(): WriteOperation[];
+  /**
+   * Guards to add to a write: each fails the whole write once its lease is no longer this
+   * epoch's. `runners`: the guards of those runners' leases only (a write that touches only
+   * their documents and checkpoints); all of them when absent.
+   */
+  guards(runners?: ReadonlySet<string>): WriteOperation[];
   /** Whether a failed write was refused by one of these guards (rather than failing for another reason). */
   refuses(error: unknown): error is DuplicateKeyError;
   /** A write was refused by a guard: the runner stops, and the holder gives up what it lost. */
@@ -150,7 +154,7 @@ export type Fence = {
 };
 
 export const fenceOf = (leases: readonly Lease[], refused: (error: DuplicateKeyError) => void): Fence => ({
-  guards: () => leases.map(leaseGuard),
+  guards: (runners) => (runners ? leases.filter((lease) => runners.has(lease.runner)) : leases).map(leaseGuard),
   refuses: refusedByLease,
   refused,
 });

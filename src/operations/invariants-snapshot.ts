@@ -7,11 +7,12 @@ import type { JobKind } from '../processes/process-manager.js';
 import type { Projection } from '../projections/projection.js';
 import { CHECKPOINTS, type Checkpoint } from '../projections/runner.js';
 import { emptyFacts, foldFacts, readLog, type LogFacts, type PaymentFacts } from './invariants-log.js';
+import { standing } from './standing.js';
 
 /**
  * One consistent moment of the shop for the invariants: the log folded up to a position P,
  * and the read models as they were at P. Every read model has caught up with P (P is at most
- * the lowest checkpoint), so a document last changed at or before P is what it was at P; one
+ * where the lowest stands: see standing.ts), so a document last changed at or before P is what it was at P; one
  * changed since is left out (`later`). The server may go on writing meanwhile.
  *
  * Invariants across aggregates hold once the order saga is done with an order. An order is
@@ -79,9 +80,10 @@ export const takeSnapshot = async (deps: SnapshotDeps, projections: readonly Pro
   // Order matters: checkpoints, then jobs, then the head (see the header).
   const checkpoints = await deps.store.collection<Checkpoint>(CHECKPOINTS).find({ _id: { $in: [...projections.map((p) => p.name), SAGA_CHECKPOINT] } });
   const checkpointOf = (id: string) => checkpoints.find((c) => c._id === id);
-  const caughtUp = Math.min(...projections.map((p) => checkpointOf(p.name)?.position ?? 0));
   const jobs = await deps.store.collection<JobDocument>(JOBS).find({ kind: { $in: PAYMENT_JOBS } });
   const head = await deps.eventStore.headPosition();
+  const stands = await standing(deps, projections, new Map(checkpoints.map((c) => [c._id, c.position])), head);
+  const caughtUp = Math.min(...projections.map((p) => stands.get(p.name)!));
   const position = await sagaBound(deps, checkpointOf(SAGA_CHECKPOINT)?.position ?? 0, caughtUp);
   const { log, touched, changedAfter } = await readFacts(deps, position, head);
   const views = new Map<string, View>();

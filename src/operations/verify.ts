@@ -7,11 +7,12 @@ import { CHECKPOINTS, ProjectionRunner, type Checkpoint } from '../projections/r
 import { checkInvariants, type InvariantsReport } from './invariants.js';
 import { canonical } from './invariants-snapshot.js';
 import { REBUILD_BATCH, WRITE_BEHIND } from './rebuild.js';
+import { standing } from './standing.js';
 
 /**
  * Verifies read models against the log, two ways:
  * - divergences: folds the selected projections from the start into scratch collections,
- *   up to where the live ones stand, and compares document by document. Documents the live
+ *   up to where the live ones stand (see standing.ts), and compares document by document. Documents the live
  *   projection changed after that point are left out, so a verification can run while the
  *   server writes. A fold that is wrong is wrong the same way twice: this cannot see it.
  * - invariants (see invariants.ts): what must hold across read models and the log, which a
@@ -36,7 +37,8 @@ export type Verification = { position: number; divergences: Divergence[]; invari
 export const verify = async (deps: VerifyDeps, selected: readonly Projection[]): Promise<Verification> => {
   const live = await deps.store.collection<Checkpoint>(CHECKPOINTS).find({ _id: { $in: selected.map((p) => p.name) } });
   const liveOf = (p: Projection) => live.find((c) => c._id === p.name);
-  const position = Math.min(...selected.map((p) => liveOf(p)?.position ?? 0));
+  const stands = await standing(deps, selected, new Map(live.map((c) => [c._id, c.position])), await deps.eventStore.headPosition());
+  const position = Math.min(...selected.map((p) => stands.get(p.name)!));
   const scratch = Object.fromEntries(selected.map((p) => [p.name, `${p.collection}__verify`]));
   await clean(deps, selected, scratch);
   try {

@@ -8,13 +8,13 @@ import {
   DuplicateKeyError,
   loadOperation,
   type Document,
-  type LoadedDocument,
   type ReadModelStore,
   type WriteOperation,
 } from '../infrastructure/read-models/read-model-store.js';
 import { projectionVersion, type Projection } from './projection.js';
-import { EventRoutes, foldBatch, type Routed } from './batch-fold.js';
-import { prefetchSelected } from './selected-documents.js';
+import { EventRoutes, foldBatch } from './batch-fold.js';
+import { changedDocuments, prefetchBatch } from './batch-documents.js';
+import { DeferredCheckpoints } from './deferred-checkpoints.js';
 import { WriteBehind } from './write-behind.js';
 
 /**
@@ -88,6 +88,7 @@ export class ProjectionRunner {
   private readonly routes: EventRoutes<Target>;
   private readonly follower: LogFollower;
   private readonly pacer = new CheckpointPacer();
+  private readonly deferred: DeferredCheckpoints;
   private position = 0;
   private read = 0;
   /** writeBehind (rebuilds, verification): what is held back, from start(). */
@@ -104,6 +105,9 @@ export class ProjectionRunner {
       this.targets.set(projection.name, { projection, collection, position: 0, version: projectionVersion(projection) });
     }
     this.routes = new EventRoutes([...this.targets.values()]);
+    this.deferred = new DeferredCheckpoints(this.pacer.intervalMs, () => this.pacer.behind, () =>
+      this.writeDeferredCheckpoints().catch((error: unknown) => deps.logger.warn({ err: error }, 'writing the checkpoints left behind failed; the next batch writes them')),
+    );
   }
 
   /** Loads checkpoints, creates indexes and starts following the log in the background. */
@@ -116,19 +120,20 @@ export class ProjectionRunner {
     for (const { projection, collection } of this.targets.values()) {
       for (const index of projection.indexes ?? []) await this.deps.readModels.collection(collection).createIndex(index);
     }
-    this.follower.start(this.position, (events) => this.apply(events));
+    this.follower.start(this.position, (events) => this.deferred.batch(() => this.apply(events)));
   }
 
   /** Stops following the log; with writeBehind, then writes what is held and the checkpoints. */
   async stop(): Promise<void> {
     await this.follower.stop();
+    await this.deferred.stop();
     if (this.held && this.position > 0) {
       await this.held.drain();
       await this.deps.readModels.bulkWrite(this.guarded(this.checkpointWrites(this.position)));
     } else if (this.pacer.behind) await this.writeDeferredCheckpoints();
   }
 
-  /** A clean stop writes the checkpoint the pacer left behind (unless a rebuild swapped a collection in meanwhile). */
+  /** A clean stop, or a quiet second (DeferredCheckpoints), writes the checkpoints the pacer left behind (unless a rebuild swapped a collection in meanwhile). */
   private async writeDeferredCheckpoints(): Promise<void> {
     try {
       await this.deps.readModels.bulkWrite(this.guarded(this.checkpointWrites(this.position)), { durable: false });
@@ -140,9 +145,9 @@ export class ProjectionRunner {
     }
   }
 
-  /** The leases' guards first: a write refused by one stops before staging anything else. */
-  private guarded(operations: WriteOperation[]): WriteOperation[] {
-    return this.options.fence ? [...this.options.fence.guards(), ...operations] : operations;
+  /** The leases' guards first (of `only` those projections, else of all): a write refused by one stops before staging anything else. */
+  private guarded(operations: WriteOperation[], only?: ReadonlySet<string>): WriteOperation[] {
+    return this.options.fence ? [...this.options.fence.guards(only), ...operations] : operations;
   }
 
   /** The position every projection of this runner has reached. */
@@ -196,7 +201,7 @@ export class ProjectionRunner {
     for (const event of recorded) if (event.position > this.position && event.position <= until) events.push(this.deps.schema.upcast(event));
     if (events.length === 0) return;
     const routed = this.routes.route(events);
-    const documents = await this.prefetch(routed);
+    const documents = await prefetchBatch(this.deps.readModels, this.held, this.targets.values(), routed);
     const changed = foldBatch(routed, documents);
     const last = events[events.length - 1]!.position;
     if (this.held) {
@@ -206,9 +211,18 @@ export class ProjectionRunner {
       }
       await this.held.handOutExcess();
     }
-    else if (changed.size > 0 || !this.pacer.mayDefer(events.length)) {
-      await this.write([...this.documentWrites(documents, changed), ...this.checkpointWrites(last)]);
-      this.pacer.written();
+    else {
+      // A projection given none of the batch's events may leave its checkpoint behind, as the
+      // whole runner may when the batch changed nothing (CheckpointPacer): only the projections
+      // given events then write theirs, under their own leases' guards. The others' are written
+      // at the pacer's pace, and at a clean stop.
+      const every = !this.pacer.mayDefer(events.length);
+      if (every || changed.size > 0) {
+        const given = new Set(routed.map((share) => share.target.projection.name));
+        const only = every || given.size === this.targets.size ? undefined : given;
+        await this.write([...[...changedDocuments(documents, changed)].map(loadOperation), ...this.checkpointWrites(last, only)], only);
+        if (!only) this.pacer.written();
+      }
     }
     for (const target of this.targets.values()) target.position = Math.max(target.position, last);
     this.position = last;
@@ -220,10 +234,10 @@ export class ProjectionRunner {
    * Writes a batch; when a rebuild swapped a collection in meanwhile, reloads and rewinds
    * instead; when a lease was taken over, stops (its new holder carries on).
    */
-  private async write(operations: WriteOperation[]): Promise<void> {
+  private async write(operations: WriteOperation[], only?: ReadonlySet<string>): Promise<void> {
     try {
       // Documents and checkpoint are derived from the log: consistent, not each one fsynced.
-      await this.deps.readModels.bulkWrite(this.guarded(operations), { durable: false });
+      await this.deps.readModels.bulkWrite(this.guarded(operations, only), { durable: false });
     } catch (error) {
       if (this.options.fence?.refuses(error)) {
         this.options.fence.refused(error);
@@ -250,47 +264,11 @@ export class ProjectionRunner {
     this.position = Math.min(...[...this.targets.values()].map((t) => t.position));
   }
 
-  /** Loads, in one query per collection, every document the batch will touch. */
-  private async prefetch(routed: ReadonlyArray<Routed<Target>>): Promise<Map<string, Map<string, Document | null>>> {
-    const wanted = new Map<string, Set<string>>();
-    for (const { collection } of this.targets.values()) wanted.set(collection, new Set<string>());
-    for (const share of routed) {
-      const ids = wanted.get(share.target.collection)!;
-      for (const event of share.events) {
-        const named = share.target.projection.documentIds(event);
-        share.ids.push(named);
-        for (const id of named) ids.add(id);
-      }
-    }
-    const documents = new Map<string, Map<string, Document | null>>();
-    for (const [collection, ids] of wanted) {
-      const known = new Map<string, Document | null>();
-      const missing: string[] = [];
-      for (const id of ids) {
-        // Held back (writeBehind): newer than what the store has.
-        const held = this.held?.get(collection, id);
-        if (held !== undefined) known.set(id, held);
-        else if (this.held?.mayBeStored(collection, id) ?? true) missing.push(id);
-      }
-      const found = missing.length > 0 ? await this.deps.readModels.collection(collection).find({ _id: { $in: missing } }, { readonly: true }) : [];
-      for (const doc of found) known.set(doc._id, doc);
-      documents.set(collection, known);
-    }
-    await prefetchSelected(this.deps.readModels, this.held, routed, documents);
-    return documents;
-  }
-
-  private documentWrites(
-    documents: Map<string, Map<string, Document | null>>,
-    changed: Map<string, Set<string>>,
-  ): WriteOperation[] {
-    return [...changedDocuments(documents, changed)].map(loadOperation);
-  }
-
-  /** One guarded write per projection: it only lands while the checkpoint still names this collection. */
-  private checkpointWrites(position: number): WriteOperation[] {
+  /** One guarded write per projection (of `only` those, else of all): it only lands while the checkpoint still names this collection. */
+  private checkpointWrites(position: number, only?: ReadonlySet<string>): WriteOperation[] {
     const updatedAt = new Date().toISOString();
-    return [...this.targets.values()].map(({ projection, collection, position: own, version }) => {
+    const written = [...this.targets.values()].filter((target) => !only || only.has(target.projection.name));
+    return written.map(({ projection, collection, position: own, version }) => {
       const at = Math.max(own, position);
       const replacement: Checkpoint = { _id: projection.name, logical: projection.collection, collection, position: at, updatedAt, version };
       return {
@@ -302,16 +280,5 @@ export class ProjectionRunner {
 
   private get checkpointCollection(): string {
     return this.options.checkpoints ?? CHECKPOINTS;
-  }
-}
-
-/** The documents a batch changed (null: deleted). */
-function* changedDocuments(
-  documents: Map<string, Map<string, Document | null>>,
-  changed: Map<string, Set<string>>,
-): Generator<LoadedDocument> {
-  for (const [collection, ids] of changed) {
-    const docs = documents.get(collection)!;
-    for (const id of ids) yield { collection, id, doc: docs.get(id) ?? null };
   }
 }

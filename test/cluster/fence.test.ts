@@ -11,6 +11,7 @@ import { JOBS } from '../../src/processes/jobs.js';
 import { notificationsManager } from '../../src/processes/notifications.js';
 import { ProcessManagerRunner } from '../../src/processes/runner.js';
 import { productsProjection } from '../../src/projections/products/products.js';
+import { stockLevelsProjection } from '../../src/projections/stock-levels/stock-levels.js';
 import { CHECKPOINTS } from '../../src/projections/runner.js';
 import { HOME, LINES, TOTAL } from '../domain/order-fixtures.js';
 import { appendOne, runnerOn, silentLogger, untyped } from '../projections/projection-fixture.js';
@@ -78,6 +79,29 @@ describe('Fenced runners', () => {
       expect(runner.lastError).to.match(/refused/);
       expect(await store.collection('products').countDocuments()).to.equal(0);
       await runner.stop();
+    });
+
+    it("under two leases, guards a batch with the leases of the projections it writes: one taken over refuses the first batch that writes its projection", async () => {
+      const { lease: products, takeOver } = await stalledHolder('products');
+      const stock = (await new LeaseStore(store, 60_000).claim('stock-levels', 'process-a', 0))!;
+      const fence = fenceOf([products, stock], (error) => refusals.push(error));
+      const runner = runnerOn(events, store, [untyped(productsProjection), untyped(stockLevelsProjection)], { fence });
+      await takeOver();
+
+      // An event of the stock levels' alone: written under their lease, which still holds.
+      const threshold = await appendOne(events, 'inventory-SKU-1', 'LowStockThresholdSet', { sku: 'SKU-1', productId: 'p1', threshold: 3, setAt: created('p1').createdAt });
+      await runner.apply([threshold]);
+      expect(refusals).to.deep.equal([]);
+      expect(await store.collection(CHECKPOINTS).findOne({ _id: 'stock-levels' })).to.include({ position: threshold.position });
+      expect(await store.collection(LEASES).findOne({ _id: 'stock-levels' })).to.include({ owner: 'process-a', writes: 1 });
+
+      const product = await appendOne(events, 'product-p1', 'ProductCreated', created('p1'));
+      const outcome = await stopped(runner.apply([product]));
+      expect(outcome).to.be.instanceOf(StopFollowing);
+      expect(refusals.map((r) => r.key)).to.deep.equal([{ _id: 'products' }]);
+      expect(await store.collection('products').countDocuments()).to.equal(0);
+      expect(await store.collection(CHECKPOINTS).findOne({ _id: 'products' })).to.equal(null);
+      expect(await store.collection(LEASES).findOne({ _id: 'stock-levels' })).to.include({ writes: 1 });
     });
   });
 

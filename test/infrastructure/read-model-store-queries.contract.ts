@@ -42,6 +42,19 @@ export const queryingContract = (current: ContractCase) =>
       ]);
     });
 
+    it("projects a find's answers as MongoDB does: fields and dotted paths kept, _id left out when asked, fields excluded, paths through arrays", async () => {
+      const products = await seeded();
+      expect(await products.findOne({ _id: 'p1' }, { projection: { 'stock.onHand': 1, _id: 0 } })).to.deep.equal({ stock: { onHand: 3 } });
+      expect(await products.findOne({ _id: 'p4' }, { projection: { name: 1, stock: 1, 'missing.path': 1 } })).to.deep.equal({ _id: 'p4', name: 'Drone' });
+      expect(await products.findOne({ _id: 'p1' }, { projection: { stock: 0, tags: 0, views: 0 } })).to.deep.equal({ _id: 'p1', name: 'Anvil', brand: 'Acme', price: 500 });
+      const orders = store.collection('orders');
+      await orders.insertOne({ _id: 'o1', lines: [{ sku: 'a', quantity: 1 }, { sku: 'b', quantity: 2 }], total: 7 });
+      expect(await orders.findOne({ _id: 'o1' }, { projection: { 'lines.sku': 1 } })).to.deep.equal({ _id: 'o1', lines: [{ sku: 'a' }, { sku: 'b' }] });
+      const answer = (await products.findOne({ _id: 'p1' }, { projection: { stock: 1 } }))!;
+      (answer.stock as { onHand: number }).onHand = 99;
+      expect(await products.findOne({ _id: 'p1' }, { projection: { stock: 1 } }), 'an answer is a copy').to.deep.equal({ _id: 'p1', stock: { onHand: 3 } });
+    });
+
     it("sorts an array by its least element ascending and its greatest descending, an empty one below null, in BSON's order of types", async () => {
       const values = store.collection('values');
       const docs: Document[] = [

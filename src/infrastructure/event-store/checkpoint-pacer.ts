@@ -2,14 +2,16 @@
  * When a batch of events changes nothing for a runner, writing its checkpoint is a
  * transaction (and an fsync) that buys little: after a crash it would only re-read events
  * it ignores. So such checkpoints are written at most every `intervalMs` or `maxEvents`;
- * any batch that does change something writes its checkpoint as usual.
+ * any batch that does change something writes its checkpoint as usual (a projection
+ * runner: the checkpoints of the projections the batch gave events to; the others' wait
+ * for the pacer too).
  */
 export class CheckpointPacer {
   private lastWrite = Date.now();
   private deferred = 0;
 
   constructor(
-    private readonly intervalMs = 1000,
+    readonly intervalMs = 1000,
     private readonly maxEvents = 5000,
   ) {}
 
