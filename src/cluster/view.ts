@@ -6,6 +6,7 @@ import type { Projection } from '../projections/projection.js';
 import { CHECKPOINTS, type Checkpoint, type ProjectionRunner } from '../projections/runner.js';
 import type { Lease, LeaseState } from './leases.js';
 import type { Member } from './members.js';
+import { QuietScans } from './quiet-scans.js';
 
 /**
  * The shop's runners as any process sees them, whether it runs them or not: what the HTTP
@@ -76,16 +77,8 @@ export type BoardDeps = { store: ReadModelStore; eventStore: EventStore; schema:
 /** The position a lease's holder reported, while it holds it. */
 const reported = (lease: LeaseState | undefined): number => (lease?.held ? (lease.position ?? 0) : 0);
 
-/** Events read at a time when looking for a projection's next event. */
-const SCAN_PAGE = 256;
-
-/** Nothing of a projection's in the log over (from, quietTo]; `next`: the position of its first event after `from`, once found. */
-type Scan = { from: number; quietTo: number; next?: number };
-
 export class RunnerBoard implements ClusterView {
-  private readonly scans = new Map<string, Scan>();
-  /** The end of the log as last found, and when: a position past it is not looked for again within a poll. */
-  private end = { position: 0, at: 0 };
+  private readonly scans: QuietScans;
   private stored: { at: number; checkpoints: Promise<Map<string, Checkpoint>> } | undefined;
 
   constructor(
@@ -100,7 +93,9 @@ export class RunnerBoard implements ClusterView {
       /** Told of the checkpoints read, and when (the query views follow the collections they name). */
       checkpointsRead?: (checkpoints: Checkpoint[], readAt: number) => void;
     } = {},
-  ) {}
+  ) {
+    this.scans = new QuietScans(deps, () => this.pollMs);
+  }
 
   private get pollMs(): number {
     return this.options.pollMs ?? 5;
@@ -133,43 +128,21 @@ export class RunnerBoard implements ClusterView {
 
   /**
    * Whether every projection reflects `position`: it has processed it (here, or by its stored
-   * checkpoint), or none of its events lies between its checkpoint and it. A holder may leave
-   * its checkpoint behind while the log holds nothing for it (CheckpointPacer), and the events
-   * of another projection must not keep a reader waiting.
+   * checkpoint), or none of its events lies between its checkpoint and it (QuietScans). A
+   * holder writes a projection's checkpoint only with the batches that give it events (the
+   * others' at the pacer's pace), and the events of another projection must not keep a
+   * reader waiting.
    */
   private async reached(position: number): Promise<boolean> {
     const local = this.local.projections();
     const checkpoints = await this.checkpoints();
+    const behind: Array<{ projection: Projection; at: number }> = [];
     for (const projection of this.projections) {
       const here = local?.checkpointOf(projection.name) ?? 0;
       const at = Math.max(here, checkpoints.get(projection.name)?.position ?? 0);
-      if (at < position && !(await this.quiet(projection, at, position))) return false;
+      if (at < position) behind.push({ projection, at });
     }
-    return true;
-  }
-
-  /** No event of the projection's in the log over (from, to]. */
-  private async quiet(projection: Projection, from: number, to: number): Promise<boolean> {
-    let scan = this.scans.get(projection.name);
-    if (!scan || scan.from !== from) this.scans.set(projection.name, (scan = { from, quietTo: from }));
-    while (scan.next === undefined && scan.quietTo < to) {
-      // A position past the end of the log (X-Min-Position is the client's) is looked for once a poll, not once a projection.
-      if (scan.quietTo >= this.end.position && Date.now() - this.end.at < this.pollMs) break;
-      const page = await this.deps.eventStore.readAll({ fromPosition: scan.quietTo, maxCount: SCAN_PAGE });
-      const fresh = page.filter((event) => event.position > scan!.quietTo);
-      if (fresh.length === 0) {
-        this.end = { position: scan.quietTo, at: Date.now() };
-        break;
-      }
-      for (const event of fresh) {
-        if (projection.eventTypes.includes(this.deps.schema.upcast(event).type)) {
-          scan.next = event.position;
-          break;
-        }
-        scan.quietTo = event.position;
-      }
-    }
-    return scan.next !== undefined ? scan.next > to : scan.quietTo >= to;
+    return behind.length === 0 || this.scans.quiet(behind, position);
   }
 
   /** The stored checkpoints, read at most once per poll for every waiting reader together. */

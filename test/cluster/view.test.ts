@@ -60,6 +60,41 @@ describe('Waiting for the read models from a process that does not run them', ()
     expect(await elsewhere().waitFor(later.position, 50)).to.equal(false);
   });
 
+  it("does not wait for a projection the holder's last batch gave no event (its checkpoint not written yet), and waits for one it did", async () => {
+    const runner = holder();
+    const product = await appendOne(events, 'product-p1', 'ProductCreated', created('p1'));
+    await runner.apply([product]);
+    expect((await store.collection(CHECKPOINTS).find({})).map((c) => c._id)).to.deep.equal(['products']);
+    expect(await elsewhere().waitFor(product.position, 5000)).to.equal(true);
+    const threshold = await appendOne(events, 'inventory-SKU-1', 'LowStockThresholdSet', { sku: 'SKU-1', productId: 'p1', threshold: 3, setAt: created('p1').createdAt });
+    expect(await elsewhere().waitFor(threshold.position, 50)).to.equal(false);
+    await runner.apply([threshold]);
+    expect(await elsewhere().waitFor(threshold.position, 5000)).to.equal(true);
+  });
+
+  it('reads each event once for all the projections behind it, and on the next wait only what came since', async () => {
+    const readAll = events.readAll.bind(events);
+    const read: number[] = [];
+    events.readAll = async (options) => {
+      const page = await readAll(options);
+      read.push(...page.filter((e) => e.position > (options?.fromPosition ?? 0)).map((e) => e.position));
+      return page;
+    };
+    const board = elsewhere();
+    const customer = (i: number) => ({ customerId: `c${i}`, email: `c${i}@test.local`, name: 'C', role: 'customer', registeredAt: created('p1').createdAt });
+    for (let i = 0; i < 300; i += 1) await appendOne(events, `customer-c${i}`, 'CustomerRegistered', customer(i));
+    const head = await events.headPosition();
+    read.length = 0;
+    expect(await board.waitFor(head, 5000)).to.equal(true);
+    expect(read, 'each of the 300 events once, for both projections').to.have.length(300);
+    expect(new Set(read).size).to.equal(300);
+
+    read.length = 0;
+    const more = await appendOne(events, 'customer-c300', 'CustomerRegistered', customer(300));
+    expect(await board.waitFor(more.position, 5000)).to.equal(true);
+    expect(read).to.deep.equal([more.position]);
+  });
+
   it('answers a position past the end of the log with false once its time is up', async () => {
     expect(await elsewhere().waitFor(1_000_000, 50)).to.equal(false);
   });
