@@ -220,7 +220,7 @@ export class ProjectionRunner {
       if (every || changed.size > 0) {
         const given = new Set(routed.map((share) => share.target.projection.name));
         const only = every || given.size === this.targets.size ? undefined : given;
-        await this.write([...[...changedDocuments(documents, changed)].map(loadOperation), ...this.checkpointWrites(last, only)], only);
+        await this.write([...Array.from(changedDocuments(documents, changed), loadOperation), ...this.checkpointWrites(last, only)], only);
         if (!only) this.pacer.written();
       }
     }
