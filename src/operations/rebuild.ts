@@ -62,6 +62,8 @@ export class Rebuilds {
   private readonly claims: RebuildClaims;
   /** Rebuilds started in the background (start()), until they end. */
   private readonly background = new Set<Promise<unknown>>();
+  /** Old collections of rebuilds swapped in, waiting for their grace to pass and be dropped. */
+  private readonly retiring = new Set<Promise<void>>();
   private stopping = false;
   /** Resolves when stop() is called: a rebuild waiting for its runner ends then, not at its next check. */
   private readonly stopped: Promise<false>;
@@ -117,11 +119,16 @@ export class Rebuilds {
     }
   }
 
-  /** Interrupts the background rebuilds (each marked failed; the next one starts over) and waits for them. */
+  /**
+   * Interrupts the background rebuilds (each marked failed; the next one starts over) and waits
+   * for them, then for the old collections of those swapped in to be dropped (their grace
+   * included: other processes may still query them, and what they hold must not outlive them).
+   */
   async stop(): Promise<void> {
     this.stopping = true;
     this.stopNow();
     await Promise.allSettled([...this.background]);
+    await Promise.allSettled([...this.retiring]);
   }
 
   private async runClaimed(selected: Projection[], claim: Claim, onProgress?: (progress: Progress) => void): Promise<RebuildResult> {
@@ -129,6 +136,8 @@ export class Rebuilds {
       // Recorded as done by the swap itself.
       const result = await this.rebuild(selected, claim, onProgress);
       const retired = this.dropLater(result.projections.filter((p) => p.previous !== p.collection).map((p) => p.previous));
+      this.retiring.add(retired);
+      void retired.finally(() => this.retiring.delete(retired));
       return { ...result, retired };
     } catch (caught) {
       const error = claim.fence.refuses(caught) ? new TakenOver(claim.names) : caught;

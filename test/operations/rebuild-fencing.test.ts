@@ -109,6 +109,18 @@ describe('Rebuild claims: fenced by epoch', () => {
     expect((await status())!.owner).not.to.equal(first.owner);
   });
 
+  it('stops only once the collection a rebuild retired is dropped, its grace included: nothing is left writing to the store', async () => {
+    await rebuildsOn(events).run(['names']);
+    const rebuilds = new Rebuilds({ eventStore: events, store: readModels, schema: eventSchema([]), logger: silentLogger(), projections: [names] }, { graceMs: 300 });
+    const done = await rebuilds.run(['names']);
+    expect(done.projections[0]).to.include({ previous: 'names__v2', collection: 'names__v3' });
+    expect(await readModels.listCollections(), 'within its grace').to.include('names__v2');
+    const started = Date.now();
+    await rebuilds.stop();
+    expect(Date.now() - started, 'the grace waited for').to.be.greaterThan(200);
+    expect(await readModels.listCollections()).to.not.include('names__v2');
+  });
+
   it('writes its rebuilt collection past every version there is, not into one a stalled rebuild may still hold', async () => {
     await readModels.collection('names__v2').insertOne({ _id: 'left-by-a-stalled-rebuild' });
     const done = await rebuildsOn(events).run(['names']);
