@@ -12,8 +12,9 @@ import { standing } from './standing.js';
 /**
  * One consistent moment of the shop for the invariants: the log folded up to a position P,
  * and the read models as they were at P. Every read model has caught up with P (P is at most
- * where the lowest stands: see standing.ts), so a document last changed at or before P is what it was at P; one
- * changed since is left out (`later`). The server may go on writing meanwhile.
+ * where the lowest stands: see standing.ts), so a document last changed at or before P is
+ * what it was at P; one changed since is left out (`later`). The server may go on writing
+ * meanwhile.
  *
  * Invariants across aggregates hold once the order saga is done with an order. An order is
  * in flight, and left out of those, when the log holds events of it after P, or when a

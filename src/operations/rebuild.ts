@@ -99,8 +99,7 @@ export class Rebuilds {
     const selected = this.select(names);
     const claim = await this.claims.claim(selected.map((p) => p.name));
     const running = this.runClaimed(selected, claim).catch((error: unknown) => this.deps.logger.error({ err: error }, 'rebuild failed'));
-    this.background.add(running);
-    void running.finally(() => this.background.delete(running));
+    tracked(this.background, running);
   }
 
   /**
@@ -136,8 +135,7 @@ export class Rebuilds {
       // Recorded as done by the swap itself.
       const result = await this.rebuild(selected, claim, onProgress);
       const retired = this.dropLater(result.projections.filter((p) => p.previous !== p.collection).map((p) => p.previous));
-      this.retiring.add(retired);
-      void retired.finally(() => this.retiring.delete(retired));
+      tracked(this.retiring, retired);
       return { ...result, retired };
     } catch (caught) {
       const error = claim.fence.refuses(caught) ? new TakenOver(claim.names) : caught;
@@ -262,6 +260,12 @@ export class Rebuilds {
     await this.deps.store.truncateJournal().catch((error: unknown) => this.deps.logger.warn({ err: error }, 'could not empty the read models\' journal after a rebuild'));
   }
 }
+
+/** Keeps `promise` in `set` until it settles (what stop() waits for). */
+const tracked = <T>(set: Set<Promise<T>>, promise: Promise<T>): void => {
+  set.add(promise);
+  void promise.finally(() => set.delete(promise));
+};
 
 /** `products` is version 1 of itself; `products__v7` is version 7. */
 const versionOf = (logical: string, collection: string): number => {

@@ -111,8 +111,9 @@ describe('Rebuild claims: fenced by epoch', () => {
 
   it('stops only once the collection a rebuild retired is dropped, its grace included: nothing is left writing to the store', async () => {
     await rebuildsOn(events).run(['names']);
-    const rebuilds = new Rebuilds({ eventStore: events, store: readModels, schema: eventSchema([]), logger: silentLogger(), projections: [names] }, { graceMs: 300 });
+    const rebuilds = new Rebuilds({ eventStore: events, store: readModels, schema: eventSchema([]), logger: silentLogger(), projections: [names] }, { graceMs: 1000 });
     const done = await rebuilds.run(['names']);
+    // A grace long enough that no slow machine sees it pass before the checks below.
     expect(done.projections[0]).to.include({ previous: 'names__v2', collection: 'names__v3' });
     expect(await readModels.listCollections(), 'within its grace').to.include('names__v2');
     const started = Date.now();
