@@ -119,11 +119,13 @@ describe('Jobs claimed as they are scheduled', () => {
   it('claims nothing when the job was there already (an event delivered again): the job keeps its own claim, and runs once', async () => {
     await scheduleJobs(store, [{ id: 'charge-1', kind: 'charge-payment', runAt: new Date().toISOString(), payload: { id: 'charge-1' } }]);
     const stored = (await jobs().findOne({ _id: 'charge-1' }))!;
-    const a = runner('a', { pollMs: 60_000 });
+    // Started once the write is checked: its first search would find the job due and run it.
+    const a = runner('a', { pollMs: 60_000 }, false);
     const again = claimedJob('charge-1', a);
     await write(again);
     expect(await jobs().findOne({ _id: 'charge-1' })).to.deep.equal(stored);
 
+    a.start();
     a.wake([again]);
     await eventually(async () => ((await jobs().findOne({ _id: 'charge-1' })) === null ? true : undefined));
     expect(ran).to.have.length(1);

@@ -19,6 +19,7 @@ import type {
   Sort,
   Update,
   UpdateOptions,
+  WriteOperation,
   WriteOptions,
   UpdateResult,
 } from './read-model-store.js';
@@ -211,4 +212,20 @@ const sortedPage = (docs: Document[], sort: Sort, skip: number, limit: number | 
   const native = runNative(docs, pipeline) as Document[] | undefined;
   if (native) return native;
   return sortDocuments(docs, sort).slice(skip, limit ? skip + limit : undefined);
+};
+
+/** Stages one operation of a bulk write on its collection. */
+export const stageOperation = (collection: EmbeddedCollection<Document>, staging: Staging, operation: WriteOperation): void => {
+  if ('insertOne' in operation) collection.stageInsert(staging, operation.insertOne.document);
+  else if ('replaceOne' in operation) {
+    const { filter, replacement, upsert } = operation.replaceOne;
+    collection.stageReplace(staging, filter, replacement, { upsert }, false);
+  } else if ('updateOne' in operation) {
+    const { filter, update, upsert } = operation.updateOne;
+    collection.stageUpdate(staging, filter, update, { upsert }, 1);
+  } else if ('updateMany' in operation) {
+    const { filter, update, upsert } = operation.updateMany;
+    collection.stageUpdate(staging, filter, update, { upsert }, Infinity);
+  } else if ('deleteOne' in operation) collection.stageDelete(staging, operation.deleteOne.filter, 1);
+  else collection.stageDelete(staging, operation.deleteMany.filter, Infinity);
 };

@@ -1,10 +1,11 @@
 import Database from 'better-sqlite3';
 import { DocumentIndex, indexConflict } from './document-index.js';
-import { EmbeddedCollection } from './embedded-collection.js';
+import { EmbeddedCollection, stageOperation } from './embedded-collection.js';
 import { EmbeddedLoader } from './embedded-loader.js';
 import { WalCheckpointer, restartHolding } from '../wal/wal-checkpointer.js';
 import { openSchema, prepareStoreStatements, type StoreStatements } from './embedded-statements.js';
 import type { Staging } from './embedded-staging.js';
+import { stageGroup, WriteGroups, type GroupedWrite, type Outcome } from './embedded-write-groups.js';
 import { EmbeddedMemory } from './embedded-memory.js';
 import { WalFile, WalSync } from './embedded-wal-sync.js';
 import { WriteView } from './embedded-write-view.js';
@@ -26,8 +27,9 @@ import { truncateWal } from '../wal/truncate-wal.js';
 
 /**
  * The embedded read-model store: documents persisted as JSON in one SQLite file and served
- * from memory, with MongoDB's query and update language evaluated by mingo. Writes commit at
- * once, on the event loop, without an fsync (WAL, `synchronous = NORMAL`); a durable one
+ * from memory, with MongoDB's query and update language evaluated by mingo. Writes commit on
+ * the event loop, those of one tick in one transaction (see WriteGroups), without an fsync
+ * (WAL, `synchronous = NORMAL`); a durable one
  * resolves once the WAL is synced, off the event loop and in groups (see WalSync). Like
  * MongoDB's default read concern, readers may see a durable write before it is on disk.
  *
@@ -67,6 +69,10 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   private readonly walFile: WalFile;
   /** Checkpoints the WAL from a thread of its own (see WalCheckpointer); none without a WAL. */
   private readonly checkpointer: WalCheckpointer | undefined;
+  /** The writes of a tick, committed together (see WriteGroups). */
+  private readonly groups = new WriteGroups((group) => this.lock.run(() => this.writeGroup(group)));
+  /** Transactions that committed writes (writes per transaction is the grouping factor). */
+  commitCount = 0;
 
   constructor(options: EmbeddedReadModelStoreOptions) {
     privateDatabaseFile(options.path);
@@ -109,7 +115,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
 
   async bulkWrite(operations: readonly WriteOperation[], options: WriteOptions = {}): Promise<void> {
     await this.write((staging) => {
-      for (const operation of operations) this.stage(staging, operation);
+      for (const operation of operations) stageOperation(this.collection(operation.collection) as EmbeddedCollection<Document>, staging, operation);
     }, options);
   }
 
@@ -121,6 +127,8 @@ export class EmbeddedReadModelStore implements ReadModelStore {
    */
   async load(documents: readonly LoadedDocument[]): Promise<void> {
     if (documents.length === 0) return;
+    // The writes asked for before it go first, as they would have gone at once.
+    void this.groups.flush();
     if (!this.inFile || documents.some(({ collection }) => this.memory.indexSpecs(collection).some((spec) => spec.unique))) {
       await this.loader.settled(); // after the loads before it, as loads go
       return this.bulkWrite(documents.map(loadOperation), { durable: false });
@@ -150,6 +158,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
    */
   async dropCollection(name: string): Promise<void> {
     this.refuseIfNotDurable();
+    void this.groups.flush();
     if (this.inFile) {
       // Each slice in this store's queue of writes: those that come while it runs go next, none tries the file meanwhile.
       while ((await this.lock.runElsewhere(() => this.loader.dropSlice(name, DROP_SLICE))) === DROP_SLICE);
@@ -172,6 +181,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
 
   async renameCollection(from: string, to: string): Promise<void> {
     this.refuseIfNotDurable();
+    void this.groups.flush();
     await this.lock.run(() =>
       this.db
         .transaction(() => {
@@ -199,6 +209,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   }
 
   async close(): Promise<void> {
+    await this.groups.flush();
     await this.loader.close();
     // First: it lets go of the writes a checkpoint holds, which commit meanwhile and are synced below (after it, they were not).
     await this.checkpointer?.close();
@@ -215,32 +226,35 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   // ---------------------------------------------------------------- writes
 
   /**
-   * One transaction: stages every change under the write lock, checks it, persists it; then
-   * shows it to readers. At once when the file is free; else once another process lets go of
-   * its lock, waited for off the event loop (see WriteLockQueue). A durable write then waits
-   * for the WAL's next sync, which makes every write committed before it durable too (a
-   * write that is not durable is made durable by the next one that is).
+   * A write: its changes staged under the write lock, checked, persisted, then shown to
+   * readers, in one transaction with the other writes asked for in the same tick (see
+   * WriteGroups and writeGroup). At once when the file is free; else once another process
+   * lets go of its lock, waited for off the event loop (see WriteLockQueue). A durable write
+   * then waits for the WAL's next sync, which makes every write committed before it durable
+   * too (a write that is not durable is made durable by the next one that is).
    */
   async write<R>(stageAll: (staging: Staging) => R, options: WriteOptions = {}): Promise<R> {
     const durable = options.durable !== false;
     if (durable) this.refuseIfNotDurable();
-    const result = await this.lock.run(() => this.writeNow(stageAll));
+    const result = await this.groups.add(stageAll);
     if (durable) await this.durability.durable();
     return result;
   }
 
-  private writeNow<R>(stageAll: (staging: Staging) => R): R {
+  /** One transaction for a group of writes (see stageGroup): persisted, committed and shown together. */
+  private writeGroup(group: readonly GroupedWrite[]): Outcome[] {
     const staging: Staging = new Map();
-    const result = inImmediateTransaction(this.db, () => {
+    const outcomes = inImmediateTransaction(this.db, () => {
       this.memory.sync(true);
-      const out = stageAll(staging);
+      const staged = stageGroup(group, staging, this.writes);
       this.persist(staging);
-      return out;
+      return staged;
     });
+    this.commitCount += 1;
     this.memory.committed();
     this.checkpointer?.committed();
     this.memory.publish(staging);
-    return result;
+    return outcomes;
   }
 
   /** After a failed sync the file may have lost what readers were shown: durable writes, and pings, fail until a restart. */
@@ -261,26 +275,12 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     }
   }
 
-  private stage(staging: Staging, operation: WriteOperation): void {
-    const collection = this.collection(operation.collection) as EmbeddedCollection<Document>;
-    if ('insertOne' in operation) collection.stageInsert(staging, operation.insertOne.document);
-    else if ('replaceOne' in operation) {
-      const { filter, replacement, upsert } = operation.replaceOne;
-      collection.stageReplace(staging, filter, replacement, { upsert }, false);
-    } else if ('updateOne' in operation) {
-      const { filter, update, upsert } = operation.updateOne;
-      collection.stageUpdate(staging, filter, update, { upsert }, 1);
-    } else if ('updateMany' in operation) {
-      const { filter, update, upsert } = operation.updateMany;
-      collection.stageUpdate(staging, filter, update, { upsert }, Infinity);
-    } else if ('deleteOne' in operation) collection.stageDelete(staging, operation.deleteOne.filter, 1);
-    else collection.stageDelete(staging, operation.deleteMany.filter, Infinity);
-  }
-
   /** Persists a new index spec and builds it; fails like MongoDB when existing documents break uniqueness, or another index has its name or keys (indexConflict). */
   async addIndex(name: string, spec: IndexSpec & { name: string }): Promise<void> {
     const wasLoaded = this.memory.cache.has(name);
-    await this.write((staging) => {
+    this.refuseIfNotDurable();
+    // Alone: it writes by SQL and changes the indexes held in memory as it stages.
+    await this.groups.alone((staging: Staging) => {
       const cached = this.memory.documents(name);
       const conflict = indexConflict(name, cached.indexes.map((index) => index.spec), spec);
       if (conflict === 'exists') return;
@@ -298,6 +298,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
       cached.indexes.push(index);
       staging.set(name, new Map()); // stamps a new version so other processes rebuild their indexes
     });
+    await this.durability.durable();
     // Building the index needed the documents; keeping them is for queries to decide.
     this.memory.specs.delete(name);
     if (!wasLoaded) this.memory.cache.delete(name);

@@ -1,6 +1,6 @@
 import { DocumentIndex } from './document-index.js';
 import { compileFilter } from './document-filter.js';
-import type { Staged, Staging } from './embedded-staging.js';
+import type { Staged, Staging, StagingUndo } from './embedded-staging.js';
 import { DuplicateKeyError, type Document, type Filter, type IndexSpec } from './read-model-store.js';
 
 /** A collection as the embedded store holds it in memory: its documents and their indexes, at a version of the file. */
@@ -25,6 +25,9 @@ export type StoreReads = {
  * (DuplicateKeyError); nothing is written or shown to readers until the write commits.
  */
 export class WriteView {
+  /** Set while a write of a group stages (see WriteGroups): what it changes is recorded, to be taken back if it fails. */
+  undo: StagingUndo | undefined;
+
   constructor(private readonly reads: StoreReads) {}
 
   /** The current view of a document inside a write: staged if it was changed, else cached. */
@@ -88,6 +91,7 @@ export class WriteView {
         for (const key of index.keysOf(version.doc)) this.checkUnique(staging, name, index, key, version.id);
       }
     }
+    this.undo?.before(staging, name, version.id);
     let staged = staging.get(name);
     if (!staged) staging.set(name, (staged = new Map()));
     staged.set(version.id, version);
@@ -106,6 +110,7 @@ export class WriteView {
   }
 
   remove(staging: Staging, name: string, id: string): void {
+    this.undo?.before(staging, name, id);
     let staged = staging.get(name);
     if (!staged) staging.set(name, (staged = new Map()));
     staged.set(id, null);
