@@ -41,9 +41,19 @@ export const processEnv = (dataDir: string, more: Record<string, string> = {}): 
 
 export type Reply = { status: number; body: any; headers: Headers };
 
-export const call = async (server: ServerProcess, method: string, path: string, token?: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> => {
+export const call = async (
+  server: ServerProcess,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+  /** Gives up on an answer that does not come (a connection handed to a worker the moment it was killed). */
+  timeoutMs?: number,
+): Promise<Reply> => {
   const res = await checkedFetch(`${server.url}${path}`, {
     method,
+    ...(timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(timeoutMs) }),
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });

@@ -25,8 +25,13 @@ type Statements = {
 export class EmbeddedMemory {
   /** Collections loaded whole, at the version of the file they were read or written at. */
   readonly cache = new Map<string, Cached>();
-  /** Documents of collections not loaded whole, read lately by id (keyed by `docKey`). */
-  private readonly docCache: LruCache<string, Document>;
+  /**
+   * Documents of collections not loaded whole, read lately by id (keyed by `docKey`), and ids
+   * looked up lately and not found (null): a projection's batch looks up every document it is
+   * about to write, and those of a new order are not there yet. A write of ours to an id known
+   * here puts what it wrote in its place, so the next batch finds it without reading the file.
+   */
+  private readonly docCache: LruCache<string, Document | null>;
   /** The collections' versions as this connection knows them: read from the file when another connection's commit shows, stamped by its own writes. */
   private versions: Map<string, number>;
   /**
@@ -46,6 +51,8 @@ export class EmbeddedMemory {
   /** Commits by any embedded read-model store of this process (tests and tools open several on one file). */
   static commitsInProcess = 0;
   private readonly dataVersionStatement: Database.Statement;
+  /** Reads from the file of documents not held in memory (tests and diagnostics). */
+  readsFromFile = 0;
 
   constructor(
     private readonly db: Database.Database,
@@ -129,7 +136,7 @@ export class EmbeddedMemory {
     for (const id of ids) {
       const hit = this.docCache.get(this.docKey(name, id));
       if (hit) found.push(hit);
-      else missing.push(id);
+      else if (hit === undefined) missing.push(id);
     }
     if (missing.length === 0) return found;
     const { rows, changed } = this.fromFile((changed) => {
@@ -138,11 +145,14 @@ export class EmbeddedMemory {
     });
     // Another connection changed the collection since those hits were cached: all of them were read anew, at one moment.
     const read = changed ? [] : found;
+    const absent = new Set(changed ? ids : missing);
     for (const row of rows) {
       const doc = JSON.parse(row.doc) as Document;
-      this.remember(name, doc);
+      this.remember(name, doc._id, doc);
+      absent.delete(doc._id);
       read.push(doc);
     }
+    for (const id of absent) this.remember(name, id, null);
     return read;
   }
 
@@ -176,6 +186,7 @@ export class EmbeddedMemory {
    * read model would otherwise get the read model older than the checkpoint says it is.
    */
   private fromFile<T>(read: (changed: ReadonlySet<string>) => T): T {
+    this.readsFromFile += 1;
     const checked = () => {
       const dataVersion = this.readDataVersion();
       // No other connection committed since we looked: what is in memory is the file's state.
@@ -218,8 +229,8 @@ export class EmbeddedMemory {
     }
   }
 
-  private remember(name: string, doc: Document): void {
-    this.docCache.set(this.docKey(name, doc._id), doc);
+  private remember(name: string, id: string, doc: Document | null): void {
+    this.docCache.set(this.docKey(name, id), doc);
     this.cachedSince.set(name, (this.cachedSince.get(name) ?? 0) + 1);
   }
 
@@ -260,15 +271,14 @@ export class EmbeddedMemory {
 
   publish(staging: Staging): void {
     for (const [name, changes] of staging) {
-      const cached = this.cache.get(name);
-      if (!cached) {
-        for (const [id, staged] of changes) {
-          const key = this.docKey(name, id);
-          if (!staged) this.docCache.delete(key);
-          else if (this.docCache.get(key)) this.docCache.set(key, staged.doc);
-        }
-        continue;
+      // Ids known by id (found or not, lately) take what was written, the collection loaded or not (a
+      // loaded copy can be let go: addIndex's); a bulk write of documents nobody read fills nothing.
+      for (const [id, staged] of changes) {
+        const key = this.docKey(name, id);
+        if (this.docCache.get(key) !== undefined) this.docCache.set(key, staged ? staged.doc : null);
       }
+      const cached = this.cache.get(name);
+      if (!cached) continue;
       for (const [id, staged] of changes) {
         const previous = cached.docs.get(id);
         if (previous) for (const index of cached.indexes) index.remove(previous);
