@@ -29,9 +29,9 @@ import { truncateWal } from '../wal/truncate-wal.js';
  * The embedded read-model store: documents persisted as JSON in one SQLite file and served
  * from memory, with MongoDB's query and update language evaluated by mingo. Writes commit on
  * the event loop, those of one tick in one transaction (see WriteGroups), without an fsync
- * (WAL, `synchronous = NORMAL`); a durable one
- * resolves once the WAL is synced, off the event loop and in groups (see WalSync). Like
- * MongoDB's default read concern, readers may see a durable write before it is on disk.
+ * (WAL, `synchronous = NORMAL`); a durable one resolves once the WAL is synced, off the event
+ * loop and in groups (see WalSync). Like MongoDB's default read concern, readers may see a
+ * durable write before it is on disk.
  *
  * Several processes may share the file (the server and the command-line tools): every
  * write transaction stamps the collections it touched with a new version, and a reader

@@ -20,11 +20,11 @@ export type Outcome = { ok: unknown } | { failed: unknown };
  * event loop, which would first take the requests that arrived meanwhile. A write then waits
  * for the others of its group only, which were all ready to go.
  *
- * `commit` commits a group as one transaction, each write seeing those before it (see
+ * `commitGroup` commits a group as one transaction, each write seeing those before it (see
  * stageGroup), and tells what each write came to; it rejects when the transaction failed as a
- * whole (the disk, or the only write of a group), and then every write fails. Groups are committed
- * in the order they were formed; flush() ends the one being formed, for what must come after
- * its writes (a drop, a load from the loader thread, a close).
+ * whole (the disk, or the only write of a group), and then every write of the group fails.
+ * Groups are committed in the order they were formed; flush() ends the one being formed, for
+ * what must come after its writes (a drop, a load from the loader thread, a close).
  */
 export class WriteGroups {
   private forming: GroupedWrite[] | undefined;
