@@ -39,7 +39,7 @@ export class WriteGroups {
         this.forming = [];
         process.nextTick(() => void this.flush());
       }
-      this.forming.push({ stageAll, resolve: resolve as (result: unknown) => void, reject });
+      this.forming.push(grouped(stageAll, resolve, reject));
     });
   }
 
@@ -51,7 +51,7 @@ export class WriteGroups {
   alone<R>(stageAll: (staging: never) => R): Promise<R> {
     void this.flush();
     return new Promise<R>((resolve, reject) => {
-      this.last = this.commit([{ stageAll, resolve: resolve as (result: unknown) => void, reject }]);
+      this.last = this.commit([grouped(stageAll, resolve, reject)]);
     });
   }
 
@@ -76,6 +76,12 @@ export class WriteGroups {
     outcomes.forEach((outcome, i) => ('failed' in outcome ? group[i]!.reject(outcome.failed) : group[i]!.resolve(outcome.ok)));
   }
 }
+
+const grouped = <R>(stageAll: (staging: never) => R, resolve: (result: R) => void, reject: (error: unknown) => void): GroupedWrite => ({
+  stageAll,
+  resolve: resolve as (result: unknown) => void,
+  reject,
+});
 
 /**
  * Stages a group's writes, in order, into one staging: each over what the writes before it
