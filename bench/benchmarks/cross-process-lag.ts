@@ -4,7 +4,8 @@ import { fileURLToPath } from 'node:url';
 import type { AppendResult, EventStore } from '../../src/infrastructure/event-store/event-store.js';
 import type { SqliteEventStoreOptions } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { tempDir } from '../../test/support/temp-dir.js';
-import { cartLoadElsewhere, startShopHere } from '../support/in-process.js';
+import { startShopHere } from '../support/in-process.js';
+import { startLoadGenerator } from '../support/load-elsewhere.js';
 import { histogram, round, type BenchOptions, type Metric } from '../support/metrics.js';
 import { setUpShop } from '../support/shop-load.js';
 
@@ -30,10 +31,12 @@ const FOLLOWER = fileURLToPath(new URL('../support/follower-process.js', import.
 export const crossProcessLag = async ({ quick }: BenchOptions): Promise<Metric[]> => {
   const shop = await startShopHere();
   const dir = tempDir('bench-follower-');
+  const generator = startLoadGenerator();
   try {
     const { products, tokens } = await setUpShop(shop.url, 40);
-    const max = await cartLoadElsewhere({ url: shop.url, products, tokens, seconds: quick ? 3 : 10 });
-    const load = (seconds: number) => cartLoadElsewhere({ url: shop.url, products, tokens, seconds, steadyRate: max.rate / 2 });
+    const max = await generator.run({ url: shop.url, products, tokens, seconds: quick ? 3 : 10 });
+    const load = (seconds: number) => generator.run({ url: shop.url, products, tokens, seconds, steadyRate: max.rate / 2 });
+    await load(1); // unmeasured: the load process's steady sender compiled before the windows
     const events = join(shop.dataDir, 'events.db');
 
     const answered = acknowledgements(shop.deps.eventStore, shop.deps.cluster);
@@ -77,6 +80,7 @@ export const crossProcessLag = async ({ quick }: BenchOptions): Promise<Metric[]
       },
     ];
   } finally {
+    await generator.stop();
     await shop.stop();
     dir.remove();
   }

@@ -1,5 +1,5 @@
 import { interleaved, medianOf, ratioOf, type Pair } from '../support/interleave.js';
-import { loadElsewhere } from '../support/load-elsewhere.js';
+import { startLoadGenerator } from '../support/load-elsewhere.js';
 import { round, sleep, type BenchOptions, type Metric } from '../support/metrics.js';
 import { client, startBare, startShop, type Running } from '../support/processes.js';
 import { CONNECTIONS, CUSTOMERS, LINES_PER_CART, cartCommand, load, productQuery, setUpShop, type Load, type LoadResult } from '../support/shop-load.js';
@@ -25,6 +25,7 @@ type Route = { name: 'command' | 'query'; load: Load };
 export const httpBenchmarks = async ({ quick }: BenchOptions): Promise<Metric[]> => {
   const sizes = { pairs: quick ? 3 : 5, window: quick ? 2.5 : 6, latencyWindow: quick ? 2 : 5, warmUp: quick ? 1.5 : 4 };
   const shop = await startShop();
+  const generator = startLoadGenerator();
   const stops: Running[] = [shop];
   try {
     const { products, tokens } = await setUpShop(shop.url, 40);
@@ -45,7 +46,9 @@ export const httpBenchmarks = async ({ quick }: BenchOptions): Promise<Metric[]>
       const capacity = await interleaved(sizes.pairs, () => load(servers.shop, route.load, sizes.window), () => load(servers.express[route.name], route.load, sizes.window));
       const rate = medianOf(capacity, (p) => p.ours.rate) / 2;
       await sleep(1000); // the projections catch up with what the closed loop appended
-      const steady = (url: string) => loadElsewhere({ url, products, tokens, route: route.name, seconds: sizes.latencyWindow, steadyRate: rate, connections: CONNECTIONS });
+      const steady = (url: string, seconds = sizes.latencyWindow) => generator.run({ url, products, tokens, route: route.name, seconds, steadyRate: rate, connections: CONNECTIONS });
+      // Unmeasured: the load process's steady sender, and both servers, at this rate before the pairs.
+      for (const url of [servers.shop, servers.express[route.name]]) await steady(url, 1);
       const latency = await interleaved(sizes.pairs, () => steady(servers.shop), () => steady(servers.express[route.name]));
       return { capacity, latency, rate };
     };
@@ -54,6 +57,7 @@ export const httpBenchmarks = async ({ quick }: BenchOptions): Promise<Metric[]>
     const [bareNode] = await interleaved(1, () => load(servers.shop, routes[0]!.load, sizes.window), () => load(node.url, routes[0]!.load, sizes.window));
     return [...metrics('command', command, sizes, bareNode), ...metrics('query', query, sizes)];
   } finally {
+    await generator.stop();
     for (const running of stops) await running.stop();
   }
 };

@@ -2,8 +2,9 @@ import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import type { AppendResult, EventStore } from '../../src/infrastructure/event-store/event-store.js';
 import { tempDir } from '../../test/support/temp-dir.js';
-import { cartLoadElsewhere, startShopHere } from '../support/in-process.js';
+import { startShopHere } from '../support/in-process.js';
 import { interleaved, medianOf, ratioOf } from '../support/interleave.js';
+import { startLoadGenerator } from '../support/load-elsewhere.js';
 import { histogram, round, type BenchOptions, type Metric } from '../support/metrics.js';
 import { setUpShop } from '../support/shop-load.js';
 
@@ -25,11 +26,14 @@ import { setUpShop } from '../support/shop-load.js';
 export const projectionLag = async ({ quick }: BenchOptions): Promise<Metric> => {
   const sizes = { pairs: quick ? 3 : 5, window: quick ? 4 : 8, commits: quick ? 300 : 1000 };
   const shop = await startShopHere();
+  const generator = startLoadGenerator();
   try {
     const { products, tokens } = await setUpShop(shop.url, 40);
-    const max = await cartLoadElsewhere({ url: shop.url, products, tokens, seconds: quick ? 3 : 10 });
+    const max = await generator.run({ url: shop.url, products, tokens, seconds: quick ? 3 : 10 });
+    const held = (seconds: number) => generator.run({ url: shop.url, products, tokens, seconds, steadyRate: max.rate / 2 });
+    await held(1); // unmeasured: the load process's steady sender compiled before the windows
     const watch = watchLag(shop.deps.eventStore, shop.deps.cluster);
-    const window = () => watch.during(() => cartLoadElsewhere({ url: shop.url, products, tokens, seconds: sizes.window, steadyRate: max.rate / 2 }));
+    const window = () => watch.during(() => held(sizes.window));
     const pairs = await interleaved(sizes.pairs, window, () => rawCommits(sizes.commits));
     watch.restore();
 
@@ -59,6 +63,7 @@ export const projectionLag = async ({ quick }: BenchOptions): Promise<Metric> =>
       },
     };
   } finally {
+    await generator.stop();
     await shop.stop();
   }
 };

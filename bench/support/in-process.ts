@@ -6,8 +6,6 @@ import type { AppDeps } from '../../src/api/deps.js';
 import { loadConfig } from '../../src/config.js';
 import { tempDir } from '../../test/support/temp-dir.js';
 import { shopEnv, type Running } from './processes.js';
-import { loadElsewhere } from './load-elsewhere.js';
-import type { LoadResult } from './shop-load.js';
 
 /**
  * The shop composed in this process, exactly as main.js composes it (its logs go to a file
@@ -31,5 +29,3 @@ export const startShopHere = async (env: Record<string, string> = {}): Promise<R
   };
 };
 
-/** Runs the cart load (shop-load.ts) from a process of its own, so it takes no time from this one's event loop. */
-export const cartLoadElsewhere = (spec: { url: string; products: string[]; tokens: string[]; seconds: number; steadyRate?: number }): Promise<LoadResult> => loadElsewhere(spec);

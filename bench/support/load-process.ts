@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { histogram } from './metrics.js';
 import { cartCommand, load, productQuery, type Load, type LoadResult } from './shop-load.js';
@@ -6,7 +5,9 @@ import { cartCommand, load, productQuery, type Load, type LoadResult } from './s
 /**
  * The shop's load (the cart command, or the product query with `route: 'query'`) in a
  * process of its own, so that it takes no time from the event loop of a server running in
- * the benchmark's process: `node load-process.js <spec.json>` prints the LoadResult as JSON.
+ * the benchmark's process. Started by load-elsewhere.ts with an IPC channel, it runs each
+ * spec it is sent (`{ id, spec }`) and answers `{ id, result }` or `{ id, error }`, one window
+ * at a time, until the channel closes.
  * Without `steadyRate`: autocannon, 50 connections, as fast as answers come (closed loop).
  * With it: one request every 1/steadyRate s on schedule, whatever the answers are doing
  * (open loop), on `connections` sockets (default 256), opened before the window as
@@ -95,9 +96,22 @@ const openSockets = async (url: string, agent: Agent, count: number): Promise<vo
   if (free < count) throw new Error(`only ${free} of ${count} sockets stayed open to ${url}`);
 };
 
-const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadSpec;
-const requests = spec.route === 'query' ? productQuery(spec.products) : cartCommand(spec.products, spec.tokens);
-const result = spec.steadyRate
-  ? await steady(spec.url, requests, spec.seconds, spec.steadyRate, spec.connections)
-  : await load(spec.url, requests, spec.seconds, spec.connections ? { connections: spec.connections } : {});
-console.log(JSON.stringify(result));
+const run = (spec: LoadSpec): Promise<LoadResult> => {
+  const requests = spec.route === 'query' ? productQuery(spec.products) : cartCommand(spec.products, spec.tokens);
+  return spec.steadyRate
+    ? steady(spec.url, requests, spec.seconds, spec.steadyRate, spec.connections)
+    : load(spec.url, requests, spec.seconds, spec.connections ? { connections: spec.connections } : {});
+};
+
+// One window at a time, in the order they are sent: two at once would share this process's event loop.
+let queue = Promise.resolve();
+process.on('message', (message) => {
+  const { id, spec } = message as { id: number; spec: LoadSpec };
+  queue = queue.then(() =>
+    run(spec).then(
+      (result) => void process.send!({ id, result }),
+      (error: unknown) => void process.send!({ id, error: error instanceof Error ? error.message : String(error) }),
+    ),
+  );
+});
+process.on('disconnect', () => process.exit(0));
