@@ -6,7 +6,7 @@ import type { LoadResult } from './shop-load.js';
 const LOAD = fileURLToPath(new URL('./load-process.js', import.meta.url));
 
 /** The shop's load run from a process of its own (load-process.ts), one window at a time. */
-export type LoadGenerator = { run(spec: LoadSpec): Promise<LoadResult>; stop(): Promise<void> };
+export type LoadGenerator = { run(spec: LoadSpec): Promise<LoadResult>; stop(): Promise<void>; readonly pid: number | undefined };
 
 type Answer = { id: number; result?: LoadResult; error?: string };
 
@@ -38,6 +38,7 @@ export const startLoadGenerator = (): LoadGenerator => {
     }),
   );
   return {
+    pid: child.pid,
     run: (spec) =>
       new Promise<LoadResult>((resolve, reject) => {
         if (exited) return reject(exited);
