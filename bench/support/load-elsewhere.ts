@@ -14,8 +14,8 @@ type Answer = { id: number; result?: LoadResult; error?: string };
  * Starts the load process, which then serves every window of a benchmark, so that it takes no
  * time from this one's event loop and its own code is compiled once (the JIT) rather than in
  * every window. A process started per window sent its first second's requests from cold code:
- * late, then in catch-up bursts, at 5,000 requests/s a p50 of 6-220 ms on both sides of a pair,
- * which measured the generator rather than either server.
+ * late, then in catch-up bursts: at 5,000 product reads a second a p50 of 200-222 ms on both
+ * sides of a pair, which measured the generator rather than either server.
  */
 export const startLoadGenerator = (): LoadGenerator => {
   const child = fork(LOAD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
