@@ -107,11 +107,12 @@ const run = (spec: LoadSpec): Promise<LoadResult> => {
 let queue = Promise.resolve();
 process.on('message', (message) => {
   const { id, spec } = message as { id: number; spec: LoadSpec };
-  queue = queue.then(() =>
-    run(spec).then(
+  // A spec that fails as it is read (a throw inside run) is answered as a failed window too, and the queue goes on.
+  queue = queue
+    .then(() => run(spec))
+    .then(
       (result) => void process.send!({ id, result }),
       (error: unknown) => void process.send!({ id, error: error instanceof Error ? error.message : String(error) }),
-    ),
-  );
+    );
 });
 process.on('disconnect', () => process.exit(0));
