@@ -5,7 +5,7 @@ import { median, pairsOf, spread } from '../support/pairs.js';
 import { client, startShop, type Running } from '../support/processes.js';
 import { countOrderCosts, type OrderCosts } from '../support/saga-count.js';
 import { sagaFloorChains } from '../support/saga-floor.js';
-import { perOrder, usageOf } from '../support/process-usage.js';
+import { busiestMainThread, perOrder, usageOf } from '../support/process-usage.js';
 import { SagaLoad, type Window } from '../support/saga-load.js';
 import { SagaWatch } from '../support/saga-watch.js';
 import { setUpShop } from '../support/shop-load.js';
@@ -33,8 +33,11 @@ const BOUND_MS = 1000;
 const CUSTOMERS = 150;
 const PRODUCTS = 40;
 
-/** A window, with what its orders cost the shop (CPU and disk writes, per order; undefined without /proc). */
-type Measured = Window & { cost: Cost | undefined };
+/**
+ * A window, with what its orders cost the shop (CPU and disk writes, per order) and the
+ * busiest main thread's share of the window's time (undefined without /proc).
+ */
+type Measured = Window & { cost: Cost | undefined; mainThread?: number | undefined };
 type Cost = ReturnType<typeof perOrder>;
 type Search = { rate: number; best: Measured; windows: Measured[]; appends: number[]; estimate: number; resting: Resting | undefined };
 /** What the shop costs with nothing to do, per second (all its processes and threads; undefined without /proc). */
@@ -83,10 +86,12 @@ const searchRate = async (load: SagaLoad, pid: number, seconds: number, quick: b
     appends.push(await appendDurableRate(quick ? 3000 : 6000));
     const before = usageOf(pid);
     const { latencies: _l, ...measured } = await load.window(rate, seconds);
+    const sent = usageOf(pid);
     await load.drain(); // the window's orders have all ended (their shipments too)
-    const w: Measured = { ...measured, cost: perOrder(before, usageOf(pid), measured.sent) };
+    const w: Measured = { ...measured, cost: perOrder(before, usageOf(pid), measured.sent), mainThread: busiestMainThread(before, sent) };
     windows.push(w);
-    console.error(`   ${round(rate)}/s offered: ${round(w.rate)}/s sent, p50 ${round(w.p50)} ms, p99 ${round(w.p99)} ms, late ${w.late}, ${w.sustainable ? 'sustainable' : 'not sustainable'}${w.cost ? `, ${round(w.cost.cpuMs, 2)} ms CPU and ${round(w.cost.diskKb)} KB written per order` : ''}`);
+    const busy = w.mainThread === undefined ? '' : `, busiest event loop ${round(w.mainThread * 100)}% on a CPU`;
+    console.error(`   ${round(rate)}/s offered: ${round(w.rate)}/s sent, p50 ${round(w.p50)} ms, p99 ${round(w.p99)} ms, late ${w.late}, ${w.sustainable ? 'sustainable' : 'not sustainable'}${w.cost ? `, ${round(w.cost.cpuMs, 2)} ms CPU and ${round(w.cost.diskKb)} KB written per order` : ''}${busy}`);
     return w;
   };
   let good: Measured | undefined;
@@ -139,8 +144,9 @@ const measureLatency = async (load: SagaLoad, pid: number, rate: number, commits
     out.floors.push(median(sagaFloorChains(commits, quick ? 30 : 60)));
     const before = usageOf(pid);
     const { latencies: _l, ...w } = await load.window(rate, quick ? 4 : 8, all);
+    const sent = usageOf(pid);
     await load.drain();
-    out.windows.push({ ...w, cost: perOrder(before, usageOf(pid), w.sent) });
+    out.windows.push({ ...w, cost: perOrder(before, usageOf(pid), w.sent), mainThread: busiestMainThread(before, sent) });
     out.p50s.push(w.p50);
     out.p99s.push(w.p99);
   }
@@ -181,17 +187,32 @@ const throughputMetric = (id: string, search: Search, costs: OrderCosts, quick: 
       windows: search.windows.map((w) => `${round(w.offered)}${w.sustainable ? '✓' : '✗'}`).join(' '),
       p50_ms_at_rate: round(search.best.p50, 1),
       p99_ms_at_rate: round(search.best.p99, 1),
+      // The busiest process's main thread (its event loop) in the window at the rate found, and in the first window that was not sustainable.
+      ...(search.best.mainThread !== undefined ? { main_thread_pct_at_rate: round(search.best.mainThread * 100) } : {}),
+      ...mainThreadOfFirstFailure(search.windows),
       events_per_order: round(costs.events, 2),
       event_store_commits_per_order_alone: round(costs.eventStoreCommits, 2),
       durable_read_model_writes_per_order: round(costs.durableReadModelWrites, 2),
       other_read_model_writes_per_order: round(costs.otherReadModelWrites, 2),
-      // What an order cost the shop's processes in the window at the rate found (all threads).
+      // What an order cost the shop's processes in the window at the rate found (all threads), and the cores that took.
       ...costParams('', [search.best.cost]),
+      ...(search.best.cost ? { shop_cores_at_rate: round((search.best.cost.cpuMs * search.best.rate) / 1000, 2) } : {}),
       // The same processes at rest, before the windows (per second).
       ...(search.resting ? { resting_cpu_ms_per_s: round(search.resting.cpuMs, 1), resting_disk_write_kb_per_s: round(search.resting.diskKb, 1) } : {}),
       cores: availableParallelism(),
     },
   };
+};
+
+/** The busiest event loop's share of the windows' time (median of the windows), as a param. */
+const mainThreadParam = (windows: readonly Measured[]): Record<string, number> => {
+  const known = windows.flatMap((w) => (w.mainThread === undefined ? [] : [w.mainThread]));
+  return known.length > 0 ? { main_thread_pct: round(median(known) * 100) } : {};
+};
+
+const mainThreadOfFirstFailure = (windows: readonly Measured[]): Record<string, number> => {
+  const failed = windows.find((w) => !w.sustainable && w.mainThread !== undefined);
+  return failed ? { main_thread_pct_above_rate: round(failed.mainThread! * 100) } : {};
 };
 
 const latencyMetrics = (latency: Latency, costs: OrderCosts): Metric[] => {
@@ -205,6 +226,7 @@ const latencyMetrics = (latency: Latency, costs: OrderCosts): Metric[] => {
     windows: latency.windows.length,
     not_confirmed: latency.windows.reduce((n, w) => n + w.late + w.failed + w.starved, 0),
     ...costParams('', latency.windows.map((w) => w.cost)),
+    ...mainThreadParam(latency.windows),
     // The same path with nothing else in flight: how much of the ratio is the path itself, not load.
     unloaded_p50_ms: round(latency.unloaded.p50, 2),
     unloaded_ratio: round(latency.unloaded.p50 / floor, 2),

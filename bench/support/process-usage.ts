@@ -7,7 +7,14 @@ import { readdirSync, readFileSync } from 'node:fs';
  * before and after a window, it tells what each order cost the shop. Undefined where /proc is
  * not there or not readable (another OS): the benchmark then reports no such figure.
  */
-export type Usage = { cpuMs: number; diskWriteBytes: number };
+export type Usage = {
+  cpuMs: number;
+  diskWriteBytes: number;
+  /** CPU ms of each process's main thread (the event loop's), by pid. */
+  mainThreadMs: Map<number, number>;
+  /** When it was read (performance.now()). */
+  atMs: number;
+};
 
 const CLOCK_TICKS_PER_S = 100;
 
@@ -15,14 +22,15 @@ export const usageOf = (pid: number): Usage | undefined => {
   try {
     let cpuMs = 0;
     let diskWriteBytes = 0;
+    const mainThreadMs = new Map<number, number>();
     for (const member of [pid, ...descendantsOf(pid)]) {
-      const stat = statFields(member);
-      // utime and stime, in clock ticks (fields 14 and 15 of /proc/<pid>/stat).
-      cpuMs += ((Number(stat[11]) + Number(stat[12])) * 1000) / CLOCK_TICKS_PER_S;
+      cpuMs += cpuMsOf(`/proc/${member}/stat`);
+      // The thread whose id is the process's own: the main thread, which runs the event loop.
+      mainThreadMs.set(member, cpuMsOf(`/proc/${member}/task/${member}/stat`));
       const io = readFileSync(`/proc/${member}/io`, 'utf8');
       diskWriteBytes += Number(/^write_bytes: (\d+)$/m.exec(io)?.[1] ?? 0);
     }
-    return { cpuMs, diskWriteBytes };
+    return { cpuMs, diskWriteBytes, mainThreadMs, atMs: performance.now() };
   } catch {
     return undefined;
   }
@@ -33,6 +41,30 @@ export const perOrder = (before: Usage | undefined, after: Usage | undefined, or
   before && after && orders > 0
     ? { cpuMs: (after.cpuMs - before.cpuMs) / orders, diskKb: (after.diskWriteBytes - before.diskWriteBytes) / 1024 / orders }
     : undefined;
+
+/**
+ * The busiest event loop between two readings: the largest share of the wall time any one of
+ * the processes' main threads spent on a CPU (1: saturated; a shop whose rate stops there is
+ * bound by that thread, not by the disk). Undefined without /proc.
+ */
+export const busiestMainThread = (before: Usage | undefined, after: Usage | undefined): number | undefined => {
+  if (!before || !after || after.atMs <= before.atMs) return undefined;
+  let busiest: number | undefined;
+  for (const [pid, ms] of after.mainThreadMs) {
+    const was = before.mainThreadMs.get(pid);
+    if (was === undefined) continue;
+    const share = (ms - was) / (after.atMs - before.atMs);
+    busiest = Math.max(busiest ?? 0, share);
+  }
+  return busiest;
+};
+
+/** utime + stime of a /proc stat file (fields 14 and 15, in clock ticks), in ms. */
+const cpuMsOf = (path: string): number => {
+  const stat = readFileSync(path, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+};
 
 /** The fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses). */
 const statFields = (pid: number): string[] => {
