@@ -32,7 +32,7 @@ describe('the HTTP edge of one shop, many processes (real servers on one DATA_DI
     const token = String((await call(writer!, 'POST', '/api/v1/account/login', undefined, { email, password: 'shopper-password' })).body.token);
 
     // The carts read model stands still (its holder is stopped, idle) until the read has reached the other process.
-    holder.child.kill('SIGSTOP');
+    await shop.stopOutsideWrites(holder);
     expect((await call(writer!, 'POST', '/api/v1/cart/items', token, { productId, quantity: 2 })).status).to.equal(200);
     const reading = call(reader!, 'GET', '/api/v1/cart', token);
     await new Promise((resolve) => setTimeout(resolve, 300));

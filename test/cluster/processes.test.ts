@@ -138,7 +138,7 @@ describe('one shop, many processes (real servers on one DATA_DIR)', function () 
     const lines = leaseLog(sleeper);
 
     const acknowledged: string[] = [];
-    sleeper.child.kill('SIGSTOP');
+    await shop.stopOutsideWrites(sleeper);
     await storm(tokens.slice(0, 9), awake, acknowledged);
     const taken = await eventually(async () => {
       const now = await epochOf(awake[0]!);

@@ -1,4 +1,6 @@
+import Database from 'better-sqlite3';
 import { expect } from 'chai';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { RecordedEvent } from '../../src/infrastructure/event-store/event-store.js';
@@ -121,12 +123,53 @@ export class ShopProcesses {
     return { process, server: this.serverOf(process) };
   }
 
+  /**
+   * Stops a process (SIGSTOP) at a moment it holds no write lock on the shop's files. One
+   * stopped inside a write (or while its checkpoint thread holds a WAL's write lock) holds
+   * every other process's writes until it wakes (stopped-writer.test.ts covers that): a test of
+   * a stalled lease holder, or of a read model standing still, is not about that. Caught in
+   * one, it is woken and stopped again a moment later.
+   */
+  async stopOutsideWrites(server: ServerProcess): Promise<void> {
+    const dataDir = this.env.DATA_DIR!;
+    const files = readdirSync(dataDir).filter((name) => name.endsWith('.db')).map((name) => join(dataDir, name));
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      server.child.kill('SIGSTOP');
+      await eventually(() => (stateOf(server.child.pid!) === 'T' ? true : undefined), 5_000);
+      if (files.every(writable)) return;
+      server.child.kill('SIGCONT');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    throw new Error(`process ${server.child.pid} held a write lock at each of 100 stops`);
+  }
+
   /** Stops every process (one stopped by SIGSTOP is woken first, so that it can stop cleanly). */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     for (const server of this.live) server.child.kill('SIGCONT');
     await Promise.all(this.servers.map((s) => killServer(s, signal)));
   }
 }
+
+/** The state letter of a process (/proc/<pid>/stat): T once SIGSTOP has stopped it. */
+const stateOf = (pid: number): string => {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]!;
+};
+
+/** Whether a write could begin on the file now (no process holds its write lock): BEGIN IMMEDIATE, at once, then nothing written. */
+const writable = (path: string): boolean => {
+  const db = new Database(path, { timeout: 0 });
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('ROLLBACK');
+    return true;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') return false;
+    throw error;
+  } finally {
+    db.close();
+  }
+};
 
 /** A shopper registered and signed in through one process, with a cart filled through another. */
 export const shopperWithCart = async (via: ServerProcess, cartVia: ServerProcess, i: number, lines: Array<{ productId: string; quantity: number }>) => {
