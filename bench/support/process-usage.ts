@@ -61,14 +61,16 @@ export const busiestMainThread = (before: Usage | undefined, after: Usage | unde
 
 /** utime + stime of a /proc stat file (fields 14 and 15, in clock ticks), in ms. */
 const cpuMsOf = (path: string): number => {
-  const stat = readFileSync(path, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const fields = statFields(path);
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
 };
 
-/** The fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses). */
-const statFields = (pid: number): string[] => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/**
+ * The fields of a /proc stat file (`/proc/<pid>/stat`, `/proc/<pid>/task/<tid>/stat`) after the
+ * command name, which may hold spaces and parentheses: [0] is the state, [1] the parent's pid.
+ */
+export const statFields = (path: string): string[] => {
+  const stat = readFileSync(path, 'utf8');
   return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
 };
 
@@ -77,7 +79,7 @@ const descendantsOf = (root: number): number[] => {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      parents.set(Number(entry), Number(statFields(Number(entry))[1]));
+      parents.set(Number(entry), Number(statFields(`/proc/${entry}/stat`)[1]));
     } catch {
       // gone meanwhile
     }

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { expect } from 'chai';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { RecordedEvent } from '../../src/infrastructure/event-store/event-store.js';
@@ -8,6 +8,7 @@ import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-ev
 import { ALL_PROJECTIONS } from '../../src/projections/index.js';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
 import type { Document } from '../../src/infrastructure/read-models/read-model-store.js';
+import { statFields } from '../../bench/support/process-usage.js';
 import { killServer, startServer, type ServerProcess } from './server-process.js';
 import { ADDRESS } from './shop.js';
 import { eventually } from './temp-dir.js';
@@ -151,10 +152,7 @@ export class ShopProcesses {
 }
 
 /** The state letter of a process (/proc/<pid>/stat): T once SIGSTOP has stopped it. */
-const stateOf = (pid: number): string => {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]!;
-};
+const stateOf = (pid: number): string => statFields(`/proc/${pid}/stat`)[0]!;
 
 /** Whether a write could begin on the file now (no process holds its write lock): BEGIN IMMEDIATE, at once, then nothing written. */
 const writable = (path: string): boolean => {
