@@ -119,7 +119,7 @@ const startEmmett = (): Promise<Running> => {
         dir.remove();
       };
       if (synchronous !== 2) return void stop().then(() => reject(new Error(`the Emmett server commits with synchronous=${synchronous}, not FULL (2)`)));
-      resolve({ url: `http://127.0.0.1:${port}`, stop });
+      resolve({ url: `http://127.0.0.1:${port}`, pid: child.pid, stop });
     });
   });
 };

@@ -19,6 +19,8 @@ export const startShopHere = async (env: Record<string, string> = {}): Promise<R
   const port = await system.start();
   return {
     url: `http://127.0.0.1:${port}`,
+    // This process: the benchmark's own readings would count in it.
+    pid: process.pid,
     deps: system.deps,
     dataDir: dir.path,
     stop: async () => {

@@ -8,7 +8,8 @@ import { tempDir } from '../../test/support/temp-dir.js';
 
 /** Servers the benchmarks talk to, each in a process of its own, on 127.0.0.1 and a free port. */
 
-export type Running = { url: string; stop: () => Promise<void> };
+/** A server the benchmark started: its pid for /proc readings (process-usage.ts), undefined if it has none. */
+export type Running = { url: string; pid: number | undefined; stop: () => Promise<void> };
 
 /** How the benchmarks configure the shop: embedded stores in a temp dir, no rate limit, production logging. */
 export const shopEnv = (dataDir: string, env: Record<string, string>): Record<string, string> => ({
@@ -34,6 +35,7 @@ export const startShop = async (env: Record<string, string> = {}, nodeArgs: stri
     server,
     dataDir: dir.path,
     url: server.url,
+    pid: server.child.pid,
     stop: async () => {
       await killServer(server, 'SIGTERM');
       dir.remove();
@@ -55,6 +57,7 @@ export const startBare = (kind: 'express' | 'node', answer: unknown): Promise<Ru
       const { port } = JSON.parse(line) as { port: number };
       resolve({
         url: `http://127.0.0.1:${port}`,
+        pid: child.pid,
         stop: async () => {
           child.kill('SIGTERM');
           await new Promise((done) => child.once('exit', done));
