@@ -1,7 +1,7 @@
 import { interleaved, median, medianOf, ratioOf, type Pair } from '../support/interleave.js';
 import { startLoadGenerator } from '../support/load-elsewhere.js';
 import { round, sleep, type BenchOptions, type Metric } from '../support/metrics.js';
-import { busiestMainThread, perOrder, usageOf } from '../support/process-usage.js';
+import { busiestMainThread, perUnit, usageOf } from '../support/process-usage.js';
 import { client, startBare, startShop, type Running } from '../support/processes.js';
 import { CONNECTIONS, CUSTOMERS, LINES_PER_CART, cartCommand, load, productQuery, setUpShop, type Load, type LoadResult } from '../support/shop-load.js';
 
@@ -78,7 +78,7 @@ const costed = async (server: Running, run: () => Promise<LoadResult>): Promise<
   const before = server.pid === undefined ? undefined : usageOf(server.pid);
   const result = await run();
   const after = server.pid === undefined ? undefined : usageOf(server.pid);
-  return { ...result, cpuMsPerRequest: perOrder(before, after, result.requests)?.cpuMs, loopBusy: busiestMainThread(before, after) };
+  return { ...result, cpuMsPerRequest: perUnit(before, after, result.requests)?.cpuMs, loopBusy: busiestMainThread(before, after) };
 };
 
 type Measured = { capacity: Array<Pair<Costed>>; latency: Array<Pair<Costed>>; rate: number };

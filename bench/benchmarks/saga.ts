@@ -5,7 +5,7 @@ import { median, pairsOf, spread } from '../support/pairs.js';
 import { client, startShop, type Running } from '../support/processes.js';
 import { countOrderCosts, type OrderCosts } from '../support/saga-count.js';
 import { sagaFloorChains } from '../support/saga-floor.js';
-import { busiestMainThread, perOrder, usageOf } from '../support/process-usage.js';
+import { busiestMainThread, perUnit, usageOf } from '../support/process-usage.js';
 import { SagaLoad, type Window } from '../support/saga-load.js';
 import { SagaWatch } from '../support/saga-watch.js';
 import { setUpShop } from '../support/shop-load.js';
@@ -38,7 +38,7 @@ const PRODUCTS = 40;
  * busiest main thread's share of the window's time (undefined without /proc).
  */
 type Measured = Window & { cost: Cost | undefined; mainThread?: number | undefined };
-type Cost = ReturnType<typeof perOrder>;
+type Cost = ReturnType<typeof perUnit>;
 type Search = { rate: number; best: Measured; windows: Measured[]; appends: number[]; estimate: number; resting: Resting | undefined };
 /** What the shop costs with nothing to do, per second (all its processes and threads; undefined without /proc). */
 type Resting = { cpuMs: number; diskKb: number };
@@ -88,7 +88,7 @@ const searchRate = async (load: SagaLoad, pid: number, seconds: number, quick: b
     const { latencies: _l, ...measured } = await load.window(rate, seconds);
     const sent = usageOf(pid);
     await load.drain(); // the window's orders have all ended (their shipments too)
-    const w: Measured = { ...measured, cost: perOrder(before, usageOf(pid), measured.sent), mainThread: busiestMainThread(before, sent) };
+    const w: Measured = { ...measured, cost: perUnit(before, usageOf(pid), measured.sent), mainThread: busiestMainThread(before, sent) };
     windows.push(w);
     const busy = w.mainThread === undefined ? '' : `, busiest event loop ${round(w.mainThread * 100)}% on a CPU`;
     console.error(`   ${round(rate)}/s offered: ${round(w.rate)}/s sent, p50 ${round(w.p50)} ms, p99 ${round(w.p99)} ms, late ${w.late}, ${w.sustainable ? 'sustainable' : 'not sustainable'}${w.cost ? `, ${round(w.cost.cpuMs, 2)} ms CPU and ${round(w.cost.diskKb)} KB written per order` : ''}${busy}`);
@@ -138,7 +138,7 @@ const measureLatency = async (load: SagaLoad, pid: number, rate: number, commits
   const start = usageOf(pid);
   const placed = quick ? 20 : 40;
   const alone = await load.oneAtATime(placed);
-  const unloaded = { p50: median(alone), orders: alone.length, cost: perOrder(start, usageOf(pid), placed) };
+  const unloaded = { p50: median(alone), orders: alone.length, cost: perUnit(start, usageOf(pid), placed) };
   const out: Latency = { all, floors: [], p50s: [], p99s: [], windows: [], rate, unloaded };
   for (let i = 0; i < 3; i += 1) {
     out.floors.push(median(sagaFloorChains(commits, quick ? 30 : 60)));
@@ -146,7 +146,7 @@ const measureLatency = async (load: SagaLoad, pid: number, rate: number, commits
     const { latencies: _l, ...w } = await load.window(rate, quick ? 4 : 8, all);
     const sent = usageOf(pid);
     await load.drain();
-    out.windows.push({ ...w, cost: perOrder(before, usageOf(pid), w.sent), mainThread: busiestMainThread(before, sent) });
+    out.windows.push({ ...w, cost: perUnit(before, usageOf(pid), w.sent), mainThread: busiestMainThread(before, sent) });
     out.p50s.push(w.p50);
     out.p99s.push(w.p99);
   }

@@ -36,10 +36,10 @@ export const usageOf = (pid: number): Usage | undefined => {
   }
 };
 
-/** Per order of a window: CPU ms and disk KB written, from the usage before and after it. */
-export const perOrder = (before: Usage | undefined, after: Usage | undefined, orders: number): { cpuMs: number; diskKb: number } | undefined =>
-  before && after && orders > 0
-    ? { cpuMs: (after.cpuMs - before.cpuMs) / orders, diskKb: (after.diskWriteBytes - before.diskWriteBytes) / 1024 / orders }
+/** Per unit of a window's work (an order, a request): CPU ms and disk KB written, from the usage before and after it. */
+export const perUnit = (before: Usage | undefined, after: Usage | undefined, units: number): { cpuMs: number; diskKb: number } | undefined =>
+  before && after && units > 0
+    ? { cpuMs: (after.cpuMs - before.cpuMs) / units, diskKb: (after.diskWriteBytes - before.diskWriteBytes) / 1024 / units }
     : undefined;
 
 /**

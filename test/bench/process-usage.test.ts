@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { busiestMainThread, perOrder, usageOf, type Usage } from '../../bench/support/process-usage.js';
+import { busiestMainThread, perUnit, usageOf, type Usage } from '../../bench/support/process-usage.js';
 
 /** What the saga benchmark reads of the shop's processes: CPU per order, and how busy the busiest event loop was. */
 describe('bench: what a window cost the shop’s processes', () => {
@@ -20,7 +20,7 @@ describe('bench: what a window cost the shop’s processes', () => {
       [13, 5_000],
     ]);
     expect(busiestMainThread(before, after)).to.equal(0.85);
-    expect(perOrder(before, after, 100)).to.deep.equal({ cpuMs: 20, diskKb: 20 });
+    expect(perUnit(before, after, 100)).to.deep.equal({ cpuMs: 20, diskKb: 20 });
   });
 
   it('says nothing without two readings in order', () => {
@@ -28,7 +28,7 @@ describe('bench: what a window cost the shop’s processes', () => {
     expect(busiestMainThread(undefined, reading)).to.equal(undefined);
     expect(busiestMainThread(reading, undefined)).to.equal(undefined);
     expect(busiestMainThread(reading, reading)).to.equal(undefined);
-    expect(perOrder(reading, reading, 0)).to.equal(undefined);
+    expect(perUnit(reading, reading, 0)).to.equal(undefined);
   });
 
   describe('read from /proc (Linux)', () => {
