@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { tempDir } from '../../test/support/temp-dir.js';
 import { round, type BenchOptions, type Metric } from '../support/metrics.js';
+import { median, spread } from '../support/pairs.js';
 import { startShop, type Running } from '../support/processes.js';
 import { CONNECTIONS, CUSTOMERS, cartCommand, load, setUpShop, type Load, type LoadResult } from '../support/shop-load.js';
 
@@ -124,10 +125,4 @@ const startEmmett = (): Promise<Running> => {
   });
 };
 
-const ratios = (values: number[]) => ({ median: median(values), spread: `${round(Math.min(...values), 2)}-${round(Math.max(...values), 2)}` });
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
+const ratios = (values: number[]) => ({ median: median(values), spread: spread(values) });

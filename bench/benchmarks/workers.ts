@@ -1,5 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { median } from '../support/interleave.js';
+import { cpuMsOf } from '../support/process-usage.js';
 import { round, sleep, type BenchOptions, type Metric } from '../support/metrics.js';
 import { client, startShop, type Running } from '../support/processes.js';
 import { CONNECTIONS, cartCommand, load, productQuery, setUpShop, type Load, type LoadResult } from '../support/shop-load.js';
@@ -125,15 +126,9 @@ const servingPids = async (url: string, admin: string, count: number): Promise<n
 const cpuSeconds = (pids: number[]): number =>
   pids.reduce((sum, pid) => {
     try {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return sum + (Number(fields[11]) + Number(fields[12])) / 100;
+      return sum + cpuMsOf(`/proc/${pid}/stat`) / 1000;
     } catch {
       return sum;
     }
   }, 0);
 
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};

@@ -8,7 +8,9 @@ import { round, type Ratio } from './metrics.js';
  * steady drift does not always favour the side measured first.
  */
 
-export const median = (values: readonly number[]) => {
+/** The median of the figures (NaN when there are none). */
+export const median = (values: readonly number[]): number => {
+  if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;

@@ -1,3 +1,4 @@
+import { median } from './interleave.js';
 import { round } from './metrics.js';
 
 /**
@@ -6,12 +7,8 @@ import { round } from './metrics.js';
  * reported is the median of the pairs' ratios, with their spread (lowest-highest).
  */
 
-export const median = (values: readonly number[]): number => {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
+/** The median of the pairs' figures: one function for every benchmark (NaN when there are none). */
+export { median } from './interleave.js';
 
 export const spread = (values: readonly number[], digits = 2): string =>
   values.length === 0 ? 'n/a' : `${round(Math.min(...values), digits)}-${round(Math.max(...values), digits)}`;

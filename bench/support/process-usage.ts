@@ -60,7 +60,7 @@ export const busiestMainThread = (before: Usage | undefined, after: Usage | unde
 };
 
 /** utime + stime of a /proc stat file (fields 14 and 15, in clock ticks), in ms. */
-const cpuMsOf = (path: string): number => {
+export const cpuMsOf = (path: string): number => {
   const fields = statFields(path);
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
 };
