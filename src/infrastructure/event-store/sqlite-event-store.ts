@@ -10,6 +10,7 @@ import { GroupCommit } from './group-commit.js';
 import { commitAppends, type AppendOutcome, type AppendRequest } from './sqlite-commit.js';
 import { SCHEMA, fromColumns, prepareStatements, type Statements } from './sqlite-event-statements.js';
 import { SqliteSubscription } from './sqlite-subscription.js';
+import { CallbackCheck } from '../callback-check.js';
 import {
   type AppendOptions,
   type AppendResult,
@@ -79,7 +80,8 @@ export class SqliteEventStore implements EventStore {
   private readonly pages = new SharedPages();
   /** The data_version the local tail is valid for: another process's commit changes it. */
   private tailDataVersion = 0;
-  private tailCheckedThisTurn = false;
+  /** Whether this callback looked at the file for the local tail already (see localTail). */
+  private readonly tailCheck = new CallbackCheck();
   private tailUsable = true;
   private commitsSeen = 0;
   /** Commits by any embedded event store of this process. */
@@ -124,8 +126,8 @@ export class SqliteEventStore implements EventStore {
       {
         dataVersion: () => this.readDataVersion(),
         appended: this.appended,
-        // The local tail may have been checked earlier in this turn, before that commit was known.
-        changedElsewhere: () => (this.tailCheckedThisTurn = false),
+        // The local tail may have been looked at earlier in this callback, before that commit was known.
+        changedElsewhere: () => this.tailCheck.forget(),
       },
     );
   }
@@ -169,7 +171,7 @@ export class SqliteEventStore implements EventStore {
     if (written.length > 0 && !this.thread) this.elsewhere.committed();
     for (const events of written) this.tail.appended(events);
     // A refused append may have decided on a tail another process had moved: look again.
-    this.tailCheckedThisTurn = false;
+    this.tailCheck.forget();
   }
 
   // ---------------------------------------------------------------- read
@@ -244,23 +246,20 @@ export class SqliteEventStore implements EventStore {
    * The local tail, cleared first if another process wrote to the file since it was built;
    * undefined while that cannot be told (a batch of ours is on its way: the file's head may
    * be past the tail because of it), when the file must be read instead.
-   * Looked at once per turn of the event loop: another process's commit can only become
-   * known here through an I/O event, in a later turn. A turn here ends at the next
-   * setImmediate, which an I/O callback can come before: the commit bell's ring (or the
-   * poll finding a commit) has the tail looked at again at once. (A command deciding on a
-   * tail a turn old still appends with its expected revision, which SQLite checks.)
+   * Looked at once per callback of the event loop (see CallbackCheck): another process's
+   * commit can only become known here through I/O, which comes as a callback of its own. The
+   * commit bell's ring (or the poll finding a commit) has the tail looked at again at once.
+   * (A command deciding on an older tail still appends with its expected revision, which
+   * SQLite checks.)
    * This connection's data_version changes with the commit thread's commits as much as with
    * another process's: the file's head tells them apart (the tail holds every position this
    * process wrote, and knows when another one wrote in between: see LocalTail.appended).
    */
   private localTail(): LocalTail | undefined {
     // Another store of this process committing counts at once (tests and tools open several).
-    if (this.tailCheckedThisTurn && this.commitsSeen === SqliteEventStore.commitsInProcess) return this.tailUsable ? this.tail : undefined;
+    if (this.tailCheck.holds && this.commitsSeen === SqliteEventStore.commitsInProcess) return this.tailUsable ? this.tail : undefined;
     this.commitsSeen = SqliteEventStore.commitsInProcess;
-    if (!this.tailCheckedThisTurn) {
-      this.tailCheckedThisTurn = true;
-      setImmediate(() => (this.tailCheckedThisTurn = false));
-    }
+    this.tailCheck.look();
     this.tailUsable = true;
     const version = this.readDataVersion();
     if (version === this.tailDataVersion) return this.tail;

@@ -5,6 +5,7 @@ import { DocumentIndex } from './document-index.js';
 import type { Staging } from './embedded-staging.js';
 import type { Cached } from './embedded-write-view.js';
 import type { Document, Filter, IndexSpec } from './read-model-store.js';
+import { CallbackCheck } from '../callback-check.js';
 
 type Statements = {
   load: Database.Statement<[string], { id: string; doc: string }>;
@@ -46,7 +47,8 @@ export class EmbeddedMemory {
   /** Index specs of collections not loaded, until the file changes. */
   readonly specs = new Map<string, Array<IndexSpec & { name: string }>>();
   private dataVersion: number;
-  private checkedThisTurn = false;
+  /** Whether this callback looked at the file's data_version already (see sync). */
+  private readonly check = new CallbackCheck();
   private commitsSeen = 0;
   /** Commits by any embedded read-model store of this process (tests and tools open several on one file). */
   static commitsInProcess = 0;
@@ -244,15 +246,13 @@ export class EmbeddedMemory {
 
   /** Drops cached collections that another process changed since we last looked. */
   sync(force = false): void {
-    // Once per turn of the event loop is enough for reads: another process's commit can only
-    // become known here through an I/O event, which comes in a later turn. Writes always check,
-    // under the write lock; a commit by another store in this process always counts.
-    if (!force && this.checkedThisTurn && this.commitsSeen === EmbeddedMemory.commitsInProcess) return;
+    // Once per callback of the event loop is enough for reads: another process's commit can
+    // only become known here through I/O, which comes as a callback of its own (see
+    // CallbackCheck). Writes always check, under the write lock; a commit by another store in
+    // this process always counts.
+    if (!force && this.check.holds && this.commitsSeen === EmbeddedMemory.commitsInProcess) return;
     this.commitsSeen = EmbeddedMemory.commitsInProcess;
-    if (!this.checkedThisTurn) {
-      this.checkedThisTurn = true;
-      setImmediate(() => (this.checkedThisTurn = false));
-    }
+    this.check.look();
     const version = this.readDataVersion();
     if (version === this.dataVersion) return;
     this.dataVersion = version;
