@@ -36,7 +36,8 @@ export const createApp = (deps: AppDeps): ChainedApp => {
           readableQuery,
           utf8BodiesOnly,
           // The bytes are kept beside the parsed body (no copy): a webhook's signature covers them, not a re-serialisation.
-          express.json({ limit: '1mb', type: ['application/json', 'application/*+json'], verify: (req, _res, buf) => void ((req as express.Request).rawBody = buf) }),
+          // Not strict: `null`, `5` or `"x"` are JSON, refused by the routes as `[]` is (not an object), not as malformed.
+          express.json({ limit: '1mb', strict: false, type: ['application/json', 'application/*+json'], verify: (req, _res, buf) => void ((req as express.Request).rawBody = buf) }),
           noStoreByDefault,
           boundedJsonBodies,
           jsonBodiesOnly,

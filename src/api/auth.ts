@@ -1,10 +1,10 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
-import { validate as isUuid } from 'uuid';
 import { LruCache } from '../infrastructure/lru-cache.js';
 import type { CustomerRole } from '../domain/customer/customer.js';
 import { ForbiddenError, UnauthorizedError } from '../domain/shared/errors.js';
 import type { AccountRoles } from './account-roles.js';
+import { canonicalId } from './input/ids.js';
 
 /**
  * Signed bearer tokens (HS256 JWT). The subject is the customer id; the role rides along
@@ -51,10 +51,8 @@ export class TokenIssuer {
         audience: AUDIENCE,
         requiredClaims: ['sub', 'exp'],
       });
-      if (typeof payload.sub !== 'string' || !isUuid(payload.sub) || typeof payload.exp !== 'number') {
-        throw new UnauthorizedError('malformed token');
-      }
-      const customerId = payload.sub.toLowerCase();
+      const customerId = typeof payload.sub === 'string' ? canonicalId(payload.sub) : undefined;
+      if (customerId === undefined || typeof payload.exp !== 'number') throw new UnauthorizedError('malformed token');
       this.verified.set(token, { customerId, expiresAt: payload.exp * 1000 });
       return customerId;
     } catch (error) {

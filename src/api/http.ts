@@ -1,9 +1,9 @@
 import type { Request, Response } from 'express';
-import { validate as isUuid } from 'uuid';
 import type { CommandContext } from '../commands/command-handler.js';
 import { NotFoundError, PreconditionFailedError, ValidationError } from '../domain/shared/errors.js';
 import type { SessionPositions } from './consistency.js';
 import { executionStarted } from './idempotency.js';
+import { canonicalId } from './input/ids.js';
 
 /** Small helpers every route uses to turn a request into a command context and a result into an answer. */
 
@@ -68,11 +68,12 @@ export const answerWrite = (
   res.status(status).json(body);
 };
 
-/** Route ids are UUIDs; anything else cannot name a resource. */
+/** Route ids are UUIDs, in their one form (./input/ids.ts); anything else cannot name a resource. */
 export const uuidParam = (req: Request, name: string, what: string): string => {
   const value = req.params[name];
-  if (typeof value !== 'string' || !isUuid(value)) throw new NotFoundError(`${what} not found`);
-  return value.toLowerCase();
+  const id = typeof value === 'string' ? canonicalId(value) : undefined;
+  if (id === undefined) throw new NotFoundError(`${what} not found`);
+  return id;
 };
 
 /**
@@ -82,7 +83,8 @@ export const uuidParam = (req: Request, name: string, what: string): string => {
  */
 export const listedCustomer = (viewer: { customerId: string; admin: boolean }, requested: string | undefined): string | undefined => {
   if (viewer.admin) return requested;
-  if (requested !== undefined && requested.toLowerCase() !== viewer.customerId.toLowerCase()) {
+  // Both in their one form: the filter by its DTO's Id rule, the viewer's by the token's check (./auth.ts).
+  if (requested !== undefined && requested !== viewer.customerId) {
     throw new ValidationError('only an admin lists another customer\'s', [{ field: 'customerId', message: 'should be left out (or your own id): only admins filter by customer' }]);
   }
   return viewer.customerId;

@@ -23,6 +23,9 @@ export const parseDto = async <T extends object>(dto: ClassConstructor<T>, input
   return validated(instance, `the ${what} is invalid`);
 };
 
+/** The body of a route that may be sent without one: none reads as `{}`; `null` is a value, and no object. */
+export const bodyOrEmpty = (body: unknown): unknown => (body === undefined ? {} : body);
+
 /**
  * Query strings are text: each field is given at most once, and numbers are read by the
  * fields' own rules (QueryInt: plain decimals only), never by Number() ("0x10" is not 16).

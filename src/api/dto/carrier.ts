@@ -1,6 +1,6 @@
-import { IsIn, IsUUID, Matches } from 'class-validator';
+import { IsIn, Matches } from 'class-validator';
 import { CARRIER_STATUSES, type CarrierStatus } from '../../infrastructure/carrier/carrier.js';
-import { Text } from '../input/text-rules.js';
+import { Id, Text } from '../input/text-rules.js';
 
 /** A carrier's report (POST /api/v1/carrier/events), once its signature holds. */
 export class CarrierEventBody {
@@ -8,8 +8,7 @@ export class CarrierEventBody {
   @Text({ max: 100 })
   eventId!: string;
 
-  @IsUUID(undefined, { message: "must be the shop's shipment id" })
-  @Text({ max: 100 })
+  @Id({ message: "must be the shop's shipment id" })
   shipmentId!: string;
 
   @Matches(/^[A-Za-z0-9_.:-]+$/, { message: 'must be letters, digits, "_", ".", ":" or "-"' })

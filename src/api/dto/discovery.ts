@@ -1,7 +1,7 @@
 import { JSONSchema } from 'class-validator-jsonschema';
-import { IsDefined, IsIn, IsInt, IsUUID, Max, Min } from 'class-validator';
+import { IsDefined, IsIn, IsInt, Max, Min } from 'class-validator';
 import { MAX_RATING, MAX_REVIEW_TEXT, MIN_RATING } from '../../domain/reviews/review.js';
-import { QueryInt, Text } from '../input/text-rules.js';
+import { Id, QueryInt, Text } from '../input/text-rules.js';
 import { CatalogFilterQuery } from './catalog.js';
 import { PageQuery } from './paging.js';
 
@@ -24,8 +24,7 @@ export class SearchQueryDto extends CatalogFilterQuery {
 }
 
 export class SubmitReviewBody {
-  @IsUUID('all', { message: 'must be a product id (UUID)' })
-  @Text({ max: 100 })
+  @Id({ message: 'must be a product id (UUID)' })
   productId!: string;
 
   @Max(MAX_RATING, { message: `must be from ${MIN_RATING} to ${MAX_RATING}` })
@@ -40,8 +39,7 @@ export class SubmitReviewBody {
 }
 
 export class ListReviewsQuery extends PageQuery {
-  @IsUUID('all', { message: 'must be a product id (UUID)' })
-  @Text({ max: 100 })
+  @Id({ message: 'must be a product id (UUID)' })
   productId!: string;
 
   @QueryInt({ min: MIN_RATING, max: MAX_RATING, optional: true })
@@ -57,8 +55,7 @@ export class RecommendationsQuery {
     description: 'Bought together with this product. Required unless signed in: a customer without it gets picks from their own orders; anyone else gets 400.',
     'x-required-unless-signed-in': true,
   })
-  @IsUUID('all', { message: 'must be a product id (UUID)' })
-  @Text({ max: 100, optional: true, blank: 'absent' })
+  @Id({ message: 'must be a product id (UUID)', optional: true, blank: 'absent' })
   productId?: string;
 
   @QueryInt({ min: 1, max: 50 })

@@ -1,8 +1,8 @@
 import { Type } from 'class-transformer';
-import { IsDefined, IsIn, IsInt, IsObject, IsUUID, Matches, Max, Min, ValidateBy, ValidateNested } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsObject, Matches, Max, Min, ValidateBy, ValidateNested } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { MAX_QUANTITY_PER_LINE } from '../../domain/cart/cart.js';
-import { Text } from '../input/text-rules.js';
+import { Id, Text } from '../input/text-rules.js';
 import { SCHEMA_PREFIX } from '../openapi/dto-schemas.js';
 import { AddressBody } from './accounts.js';
 import { NotACardNumber } from './payment-methods.js';
@@ -12,8 +12,7 @@ import { PageQuery } from './paging.js';
 // (for texts the house rule, last, does presence, type and hygiene).
 
 export class AddCartItemBody {
-  @IsUUID(undefined, { message: 'must be a product id' })
-  @Text({ max: 100 })
+  @Id({ message: 'must be a product id' })
   productId!: string;
 
   @Max(MAX_QUANTITY_PER_LINE)
@@ -40,8 +39,7 @@ export class PaymentMethodBody {
   @Text({ max: 100, optional: true })
   token?: string;
 
-  @IsUUID(undefined, { message: 'must be a payment method id' })
-  @Text({ max: 100, optional: true })
+  @Id({ message: 'must be a payment method id', optional: true })
   paymentMethodId?: string;
 }
 
@@ -95,8 +93,7 @@ export class ListOrdersQuery extends PageQuery {
   status?: (typeof ORDER_STATUSES)[number];
 
   @JSONSchema({ description: 'Admins: the orders of this customer. A customer sees their own: another id is 400.', 'x-admin-only': true })
-  @IsUUID()
-  @Text({ max: 100, optional: true, blank: 'absent' })
+  @Id({ optional: true, blank: 'absent' })
   customerId?: string;
 }
 

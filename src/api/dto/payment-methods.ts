@@ -1,7 +1,7 @@
 import { JSONSchema } from 'class-validator-jsonschema';
-import { IsUUID, ValidateBy } from 'class-validator';
+import { ValidateBy } from 'class-validator';
 import { CARD_NUMBER_MESSAGE, looksLikeCardNumber } from '../../domain/customer/wallet.js';
-import { Text } from '../input/text-rules.js';
+import { Id, Text } from '../input/text-rules.js';
 
 /**
  * A provider token is never a card number: 12 to 19 digits (grouped by spaces or dashes or
@@ -34,7 +34,6 @@ export class TokenPaymentBody {
 /** ...or with a saved payment method of the customer's. */
 export class SavedPaymentMethodBody {
   @JSONSchema({ description: 'One of the signed-in customer\'s saved payment methods (GET /api/v1/account/me/payment-methods).' })
-  @IsUUID(undefined, { message: 'must be a payment method id' })
-  @Text({ max: 100 })
+  @Id({ message: 'must be a payment method id' })
   paymentMethodId!: string;
 }

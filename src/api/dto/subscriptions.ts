@@ -1,8 +1,8 @@
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsInt, IsObject, IsUUID, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsDefined, IsIn, IsInt, IsObject, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { MAX_INTERVAL_DAYS, MAX_SUBSCRIPTION_ITEMS } from '../../domain/subscriptions/subscription.js';
-import { Text } from '../input/text-rules.js';
+import { Id, Text } from '../input/text-rules.js';
 import { AddressBody } from './accounts.js';
 import { AddCartItemBody } from './orders.js';
 import { PageQuery } from './paging.js';
@@ -34,8 +34,7 @@ export class CreateSubscriptionBody {
   @IsDefined({ message: 'is required' })
   shippingAddress!: AddressBody;
 
-  @IsUUID(undefined, { message: 'must be a payment method id' })
-  @Text({ max: 100 })
+  @Id({ message: 'must be a payment method id' })
   paymentMethodId!: string;
 }
 
@@ -62,8 +61,7 @@ export class ChangeSubscriptionBody {
   @given
   shippingAddress?: AddressBody;
 
-  @IsUUID(undefined, { message: 'must be a payment method id' })
-  @Text({ max: 100, optional: true })
+  @Id({ message: 'must be a payment method id', optional: true })
   paymentMethodId?: string;
 }
 
@@ -75,7 +73,6 @@ export class ListSubscriptionsQuery extends PageQuery {
   status?: (typeof SUBSCRIPTION_STATUSES)[number];
 
   @JSONSchema({ description: 'Admins: the subscriptions of this customer. A customer sees their own: another id is 400.', 'x-admin-only': true })
-  @IsUUID()
-  @Text({ max: 100, optional: true, blank: 'absent' })
+  @Id({ optional: true, blank: 'absent' })
   customerId?: string;
 }

@@ -5,11 +5,12 @@ import { ValidationError, type FieldError } from '../../domain/shared/errors.js'
  * The shape every parsed request value must have before anything transforms or walks it.
  * JSON.parse is iterative, but class-transformer, class-validator and JSON.stringify recurse:
  * a body nested a few thousand levels deep overflows their stack. No request of this API
- * comes near these bounds; they only stop what no client needs.
+ * comes near these bounds; they only stop what no client needs. A string's length is its
+ * field's to judge, with that field's own limit (the Text rules, ./text-rules.ts, refuse a
+ * huge one before scanning it); here the body's 1 MiB bounds it.
  */
 export const MAX_JSON_DEPTH = 16;
 export const MAX_JSON_ARRAY_ITEMS = 1_000;
-export const MAX_JSON_STRING_LENGTH = 10_000;
 export const MAX_JSON_KEYS = 1_000;
 export const MAX_JSON_KEY_LENGTH = 100;
 
@@ -42,7 +43,6 @@ export const jsonShapeProblem = (value: unknown, root = 'body'): FieldError | un
 };
 
 const ownProblem = (value: unknown, depth: number): string | undefined => {
-  if (typeof value === 'string') return value.length > MAX_JSON_STRING_LENGTH ? `must be at most ${MAX_JSON_STRING_LENGTH} characters` : undefined;
   if (typeof value === 'number') return Number.isFinite(value) ? undefined : 'must be a finite number';
   if (value === null || typeof value !== 'object') return undefined;
   if (depth >= MAX_JSON_DEPTH) return `nests deeper than ${MAX_JSON_DEPTH} levels`;

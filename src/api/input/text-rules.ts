@@ -1,5 +1,6 @@
 import { Transform } from 'class-transformer';
-import { IsDefined, IsInt, IsString, Max, MaxLength, Min, MinLength, ValidateBy, ValidateIf } from 'class-validator';
+import { IsDefined, IsInt, IsString, IsUUID, Max, MaxLength, Min, MinLength, ValidateBy, ValidateIf } from 'class-validator';
+import { canonicalId } from './ids.js';
 
 /**
  * The house rules for every field a request carries, as decorators: a DTO field gets them
@@ -17,8 +18,20 @@ import { IsDefined, IsInt, IsString, Max, MaxLength, Min, MinLength, ValidateBy,
  * PasswordHasher already derives from the NFKC form, for the accounts of before as for new
  * ones. They are refused when blank or holding a control character or a lone surrogate.
  *
+ * Ids are UUIDs, texts that are kept in lower case (./ids.ts): one typed in upper case names
+ * the same thing.
+ *
+ * Lengths count characters after trimming, up to MAX_TEXT_LENGTH: a value sent longer is
+ * refused by its field's own length rule as it was sent, neither cleaned nor scanned.
+ *
  * Query numbers are plain decimal integers: no hex, exponent, sign "+", spaces or fraction.
  */
+
+/**
+ * No field takes more characters than half this (a character may take two UTF-16 units), so a
+ * value over it is over its field's limit however it is counted, and is refused without more work.
+ */
+export const MAX_TEXT_LENGTH = 10_000;
 
 /** Class-validator runs a property's rules in the order they were registered; this applies them in the order given. */
 const compose =
@@ -70,6 +83,11 @@ const lengths = (min: number | undefined, max: number) => [
   ...(min !== undefined ? [MinLength(min, { message: `must be at least ${min} characters` })] : []),
   MaxLength(max, { message: `must be at most ${max} characters` }),
 ];
+/** First after the type: a huge value is refused with its field's own limit before any rule scans it. */
+const notHuge = (max: number) => {
+  if (max * 2 > MAX_TEXT_LENGTH) throw new Error(`a text field takes at most ${MAX_TEXT_LENGTH / 2} characters (MAX_TEXT_LENGTH), not ${max}`);
+  return rule('withinTextLength', `must be at most ${max} characters`, (v) => v.length <= MAX_TEXT_LENGTH);
+};
 
 export type TextOptions = {
   /** Most characters, counted after trimming. */
@@ -86,29 +104,55 @@ export type TextOptions = {
   multiline?: boolean;
 };
 
-const cleaned = (value: unknown, { multiline, blank }: TextOptions): unknown => {
-  if (typeof value !== 'string') return value;
+const cleaned = (value: unknown, { multiline, blank }: Pick<TextOptions, 'multiline' | 'blank'>): unknown => {
+  if (typeof value !== 'string' || value.length > MAX_TEXT_LENGTH) return value;
   const text = multiline ? value.replace(/\r\n?/g, '\n') : value;
   const clean = text.normalize('NFC').trim();
   return clean === '' && blank === 'absent' ? undefined : clean;
 };
 
+const textRules = (options: TextOptions): PropertyDecorator[] => [
+  presence(options.optional),
+  IsString({ message: 'must be a string' }),
+  notHuge(options.max),
+  noControlCharacters(options.multiline ?? false),
+  noBidiControls,
+  wellFormed,
+  ...((options.blank ?? 'refused') === 'refused' ? [notBlank] : []),
+  ...lengths(options.min, options.max),
+];
+
 /** A text field: put it last (lowest), finer rules (IsEmail, IsIn, Matches...) above it run after it. */
 export const Text = (options: TextOptions): PropertyDecorator =>
-  compose(
-    Transform(({ value }) => cleaned(value, options), { toClassOnly: true }),
-    presence(options.optional),
-    IsString({ message: 'must be a string' }),
-    noControlCharacters(options.multiline ?? false),
-    noBidiControls,
-    wellFormed,
-    ...((options.blank ?? 'refused') === 'refused' ? [notBlank] : []),
-    ...lengths(options.min, options.max),
-  );
+  compose(Transform(({ value }) => cleaned(value, options), { toClassOnly: true }), ...textRules(options));
 
 /** A password as typed: see above. */
 export const Password = ({ min, max }: { min?: number; max: number }): PropertyDecorator =>
-  compose(IsDefined({ message: 'is required' }), IsString({ message: 'must be a string' }), noControlCharacters(false), wellFormed, notBlank, ...lengths(min, max));
+  compose(IsDefined({ message: 'is required' }), IsString({ message: 'must be a string' }), notHuge(max), noControlCharacters(false), wellFormed, notBlank, ...lengths(min, max));
+
+/** Marks a property as an id (see the test that checks every UUID field of the DTOs). */
+export const ID_RULE = 'shop:id-rule';
+
+export type IdOptions = Pick<TextOptions, 'optional' | 'blank'> & {
+  /** What the id must be (`must be a product id`); `must be a UUID` unless given. */
+  message?: string;
+};
+
+/** An id: a text that must be a UUID, kept in lower case. The whole rule: no other decorator on the field. */
+export const Id = ({ message = 'must be a UUID', ...options }: IdOptions = {}): PropertyDecorator => {
+  const text: TextOptions = { ...options, max: 100 };
+  return (target, key) => {
+    compose(
+      Transform(({ value }) => {
+        const clean = cleaned(value, text);
+        return typeof clean === 'string' ? (canonicalId(clean) ?? clean) : clean;
+      }, { toClassOnly: true }),
+      ...textRules(text),
+      IsUUID('all', { message }),
+    )(target, key);
+    Reflect.defineMetadata(ID_RULE, true, target, key);
+  };
+};
 
 /** An integer in a query string; a class default (`page = 1`) stands for an absent one. */
 export const QueryInt = ({ min, max, optional }: { min: number; max: number; optional?: boolean }): PropertyDecorator =>

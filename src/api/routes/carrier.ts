@@ -7,7 +7,7 @@ import type { AppDeps } from '../deps.js';
 import { CarrierEventBody } from '../dto/carrier.js';
 import { answerWrite, commandContext } from '../http.js';
 import { defineRoutes } from '../openapi/route-table.js';
-import { parseDto } from '../validation.js';
+import { bodyOrEmpty, parseDto } from '../validation.js';
 
 /**
  * The carrier's webhook. No user signs in here: the carrier signs each report with
@@ -24,7 +24,7 @@ const handlers = (deps: AppDeps) => {
       now,
     );
     if (!verdict.ok) throw new UnauthorizedError(`the report is not signed by the carrier: ${verdict.why}`);
-    const report = await parseDto(CarrierEventBody, req.body ?? {});
+    const report = await parseDto(CarrierEventBody, bodyOrEmpty(req.body));
     const result = await recordCarrierReport(deps.commands, report, commandContext(req, now));
     const body = { eventId: report.eventId, shipmentId: result.shipmentId, orderId: result.orderId, status: report.status, duplicate: !result.recorded };
     answerWrite(res, deps.sessions, 200, body, result);

@@ -75,7 +75,7 @@ const recommendationHandlers = (deps: AppDeps) => {
   const recommend: RequestHandler = async (req, res) => {
     const query = await parseQuery(RecommendationsQuery, req.query);
     if (query.productId) {
-      return res.json({ items: await recommendForProduct(purchases, products, query.productId.toLowerCase(), query.limit) });
+      return res.json({ items: await recommendForProduct(purchases, products, query.productId, query.limit) });
     }
     if (!req.principal) {
       throw new ValidationError('what to recommend for?', [{ field: 'productId', message: 'is required unless you are signed in' }]);

@@ -31,7 +31,7 @@ const checkoutHandlers = (deps: AppDeps) => {
     const body = await parseDto(CheckoutBody, req.body);
     const context = commandContext(req, deps.clock());
     const { token, paymentMethodId } = body.paymentMethod;
-    const payment = paymentMethodId !== undefined ? { paymentMethodId: paymentMethodId.toLowerCase() } : { token: token! };
+    const payment = paymentMethodId !== undefined ? { paymentMethodId } : { token: token! };
     const placed = await checkout(deps.commands, principalOf(req).customerId, { shippingAddress: address(body), payment }, context);
     answerWrite(res, deps.sessions, 202, { orderId: placed.orderId, status: 'Pending' }, { revision: placed.cartRevision, position: placed.position, location: `/api/v1/orders/${placed.orderId}` });
   };

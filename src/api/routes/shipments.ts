@@ -9,7 +9,7 @@ import { uuid } from '../../projections/json-schema.js';
 import { defineRoutes } from '../openapi/route-table.js';
 import { DispatchBody, ListShipmentsQuery } from '../dto/orders.js';
 import { answerWrite, commandContext, uuidParam } from '../http.js';
-import { parseDto, parseQuery } from '../validation.js';
+import { bodyOrEmpty, parseDto, parseQuery } from '../validation.js';
 import { findCaughtUp } from '../fresh-reads.js';
 
 /** The warehouse (admins): what to ship, dispatch with a tracking number, confirm delivery. */
@@ -34,7 +34,7 @@ const handlers = (deps: AppDeps) => {
   // it refuses; 409 unless the order is confirmed. With a tracking number: handed over by hand, no booking.
   const dispatch: RequestHandler = async (req, res) => {
     const shipmentId = uuidParam(req, 'id', 'shipment');
-    const { trackingNumber } = await parseDto(DispatchBody, req.body ?? {});
+    const { trackingNumber } = await parseDto(DispatchBody, bodyOrEmpty(req.body));
     const context = commandContext(req, deps.clock());
     if (trackingNumber !== undefined) {
       const result = await dispatchShipment(deps.commands, shipmentId, trackingNumber, context);

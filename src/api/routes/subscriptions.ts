@@ -23,7 +23,7 @@ const address = (body: { line1: string; city: string; postalCode: string; countr
   return { line1, city, postalCode, country: country.toUpperCase() };
 };
 
-const items = (list: Array<{ productId: string; quantity: number }>) => list.map(({ productId, quantity }) => ({ productId: productId.toLowerCase(), quantity }));
+const items = (list: Array<{ productId: string; quantity: number }>) => list.map(({ productId, quantity }) => ({ productId, quantity }));
 
 /** Recurring orders (seed 002) and the Cancel Subscription flow. */
 const handlers = (deps: AppDeps) => {
@@ -34,7 +34,7 @@ const handlers = (deps: AppDeps) => {
   // Subscribe: the first renewal falls due an interval from now.
   const subscribe: RequestHandler = async (req, res) => {
     const body = await parseDto(CreateSubscriptionBody, req.body);
-    const input = { items: items(body.items), intervalDays: body.intervalDays, shippingAddress: address(body.shippingAddress), paymentMethodId: body.paymentMethodId.toLowerCase() };
+    const input = { items: items(body.items), intervalDays: body.intervalDays, shippingAddress: address(body.shippingAddress), paymentMethodId: body.paymentMethodId };
     const result = await createSubscription(commandDeps, principalOf(req).customerId, input, commandContext(req, deps.clock()));
     answerWrite(res, deps.sessions, 201, result.subscription, { ...result, location: `/api/v1/subscriptions/${result.subscription.subscriptionId}` });
   };
@@ -63,7 +63,7 @@ const handlers = (deps: AppDeps) => {
       ...(body.items ? { items: items(body.items) } : {}),
       ...(body.intervalDays !== undefined ? { intervalDays: body.intervalDays } : {}),
       ...(body.shippingAddress ? { shippingAddress: address(body.shippingAddress) } : {}),
-      ...(body.paymentMethodId !== undefined ? { paymentMethodId: body.paymentMethodId.toLowerCase() } : {}),
+      ...(body.paymentMethodId !== undefined ? { paymentMethodId: body.paymentMethodId } : {}),
     };
     const result = await changeSubscription(commandDeps, subscriptionId, viewerOf(req), change, commandContext(req, deps.clock()));
     answerWrite(res, deps.sessions, 200, result.subscription, result);

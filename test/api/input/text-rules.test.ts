@@ -1,6 +1,7 @@
 import { expect } from 'chai';
-import { IsIn } from 'class-validator';
-import { Password, QueryInt, Text } from '../../../src/api/input/text-rules.js';
+import { Type } from 'class-transformer';
+import { IsArray, IsIn, IsOptional, ValidateNested } from 'class-validator';
+import { Id, MAX_TEXT_LENGTH, Password, QueryInt, Text } from '../../../src/api/input/text-rules.js';
 import { parseDto, parseQuery } from '../../../src/api/validation.js';
 import { ValidationError, type FieldError } from '../../../src/domain/shared/errors.js';
 
@@ -34,7 +35,28 @@ class NotesQuery {
   minPrice?: number;
 }
 
+// Ids, at the top and nested in a list, as a subscription's items are.
+class LineBody {
+  @Id({ message: 'must be a note id' })
+  noteId!: string;
+}
+
+class LinkBody {
+  @Id({ message: 'must be a note id' })
+  noteId!: string;
+
+  @Id({ optional: true, blank: 'absent' })
+  parentId?: string;
+
+  @ValidateNested({ each: true })
+  @Type(() => LineBody)
+  @IsArray()
+  @IsOptional()
+  lines?: LineBody[];
+}
+
 const valid = { title: 'Hello', secret: 'correct-horse' };
+const ID = '3f2b8c4e-9a7d-4e1f-8b6a-0c5d2e7f9a1b';
 
 const errorsOf = async (act: () => Promise<unknown>): Promise<FieldError[]> => {
   try {
@@ -101,6 +123,23 @@ describe('The house input rules', () => {
       expect((await parseDto(NoteBody, { ...valid, title: `  ${'x'.repeat(20)}  ` })).title).to.have.length(20);
       expect(await bodyErrors({ title: 'x'.repeat(21) })).to.deep.equal([{ field: 'title', message: 'must be at most 20 characters' }]);
     });
+
+    it('refuses one of any length over its limit with that limit, a huge one as sent (no general cap names another)', async () => {
+      for (const length of [21, MAX_TEXT_LENGTH, MAX_TEXT_LENGTH + 1, 900_000]) {
+        expect(await bodyErrors({ title: 'x'.repeat(length) }), String(length)).to.deep.equal([{ field: 'title', message: 'must be at most 20 characters' }]);
+        // Line feeds that trimming would drop: up to the hard bound the text is cleaned, over it refused as sent.
+        const body = `${'\n'.repeat(length - 1)}\u0000`;
+        expect(await bodyErrors({ body }), String(length)).to.deep.equal([
+          { field: 'body', message: body.length > MAX_TEXT_LENGTH ? 'must be at most 200 characters' : 'must not contain control characters' },
+        ]);
+        expect(await queryErrors({ tag: 'x'.repeat(length) }), String(length)).to.deep.equal([{ field: 'tag', message: 'must be at most 20 characters' }]);
+      }
+    });
+
+    it('cannot be declared with a limit a huge value could fall under', () => {
+      expect(() => Text({ max: MAX_TEXT_LENGTH / 2 })).not.to.throw();
+      expect(() => Text({ max: MAX_TEXT_LENGTH / 2 + 1 })).to.throw(/MAX_TEXT_LENGTH/);
+    });
   });
 
   describe('a multi-line text', () => {
@@ -124,12 +163,38 @@ describe('The house input rules', () => {
       expect((await parseDto(NoteBody, { ...valid, secret })).secret).to.equal(secret);
     });
 
+    it('refuses one over its limit with that limit, however long', async () => {
+      for (const length of [65, MAX_TEXT_LENGTH + 1, 900_000]) {
+        expect(await bodyErrors({ secret: 'x'.repeat(length) }), String(length)).to.deep.equal([{ field: 'secret', message: 'must be at most 64 characters' }]);
+      }
+    });
+
     it('refuses one that is blank, holds a control character or a lone surrogate', async () => {
       expect(await bodyErrors({ secret: ' '.repeat(8) })).to.deep.equal([{ field: 'secret', message: 'must not be blank' }]);
       expect(await bodyErrors({ secret: '\u200b'.repeat(8) })).to.deep.equal([{ field: 'secret', message: 'must not be blank' }]);
       expect(await bodyErrors({ secret: 'correct\u0000horse' })).to.deep.equal([{ field: 'secret', message: 'must not contain control characters' }]);
       expect(await bodyErrors({ secret: 'correct\thorse' })).to.deep.equal([{ field: 'secret', message: 'must not contain control characters' }]);
       expect(await bodyErrors({ secret: 'correct\ud800horse' })).to.deep.equal([{ field: 'secret', message: 'must be well-formed Unicode' }]);
+    });
+  });
+
+  describe('an id', () => {
+    it('is read in lower case, at the top and nested, so that one typed in upper case is the same id', async () => {
+      const upper = ID.toUpperCase();
+      const link = await parseDto(LinkBody, { noteId: ` ${upper} `, parentId: upper, lines: [{ noteId: upper }] });
+      expect(link).to.deep.include({ noteId: ID, parentId: ID });
+      expect(link.lines?.map((line) => line.noteId)).to.deep.equal([ID]);
+      expect((await parseQuery(LinkBody, { noteId: upper })).noteId).to.equal(ID);
+    });
+
+    it('refuses what is no UUID with the message of its field, and takes a blank optional one as left out', async () => {
+      const errors = (input: Record<string, unknown>) => errorsOf(() => parseDto(LinkBody, { noteId: ID, ...input }));
+      expect(await errors({ noteId: 'note-1' })).to.deep.equal([{ field: 'noteId', message: 'must be a note id' }]);
+      expect(await errors({ parentId: `${ID}0` })).to.deep.equal([{ field: 'parentId', message: 'must be a UUID' }]);
+      expect(await errors({ lines: [{ noteId: 'x' }] })).to.deep.equal([{ field: 'lines.0.noteId', message: 'must be a note id' }]);
+      expect(await errors({ noteId: `${ID}\u0000` })).to.deep.equal([{ field: 'noteId', message: 'must not contain control characters' }]);
+      expect(await errors({ noteId: 'x'.repeat(MAX_TEXT_LENGTH + 1) })).to.deep.equal([{ field: 'noteId', message: 'must be at most 100 characters' }]);
+      expect((await parseQuery(LinkBody, { noteId: ID, parentId: '  ' })).parentId).to.equal(undefined);
     });
   });
 
