@@ -9,11 +9,16 @@ import type { CustomerProfile } from '../projections/customer-profiles/customer-
  * has that id. A token only proves who signed in; the role it carries is what it was then,
  * so a demoted admin would otherwise stay admin until the token expires.
  *
- * Answers come from the `customers` read model and are kept for `ttlMs` (so a role change
- * made in another process is seen within that time; in this process `roleChanged` makes it
- * immediate, also while the read model has not caught up with it). An account the read
- * model has not seen yet (registered a moment ago) is looked up on the write side before
- * it is refused.
+ * For a read, answers come from the `customers` read model and are kept for `ttlMs` (so a
+ * role change made in another process is seen within that time; in this process
+ * `roleChanged` makes it immediate, also while the read model has not caught up with it). An
+ * account the read model has not seen yet (registered a moment ago) is looked up on the
+ * write side before it is refused.
+ * For a write, the account's stream answers, every time (the command handler's folded state
+ * and a look at the log's tail): an account erased or demoted in another process writes
+ * nothing more from that moment. Within the read's `ttlMs` a token of an account erased
+ * elsewhere saved a payment method, filled a cart and started a subscription, whose values the
+ * erasure, running meanwhile, never scrubbed.
  */
 export type WriteSideRole = (customerId: string) => Promise<CustomerRole | undefined>;
 
@@ -32,7 +37,8 @@ export class AccountRoles {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async roleOf(customerId: string): Promise<CustomerRole | undefined> {
+  async roleOf(customerId: string, { write = false }: { write?: boolean } = {}): Promise<CustomerRole | undefined> {
+    if (write) return this.writeSide(customerId);
     const cached = this.known.get(customerId);
     if (cached && cached.until > this.now()) return cached.role ?? undefined;
     const profile = await this.profiles.findOne({ _id: customerId }, { projection: { role: 1, erasedAt: 1, _position: 1 }, readonly: true });

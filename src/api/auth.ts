@@ -71,6 +71,8 @@ declare module 'express-serve-static-core' {
   }
 }
 
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
  * Reads the bearer token when there is one; a bad token is a 401 even on public routes.
  * The token must name an existing account, whose current role is the principal's.
@@ -83,7 +85,8 @@ export const authenticate =
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw new UnauthorizedError('expected "Authorization: Bearer <token>"');
     const customerId = await tokens.verify(match[1]!);
-    const role = await accounts.roleOf(customerId);
+    // A write is refused from the moment the account's stream says it was erased (or demoted), in any process.
+    const role = await accounts.roleOf(customerId, { write: !READS.has(req.method) });
     if (!role) throw new UnauthorizedError('the token names no account');
     req.principal = { customerId, role };
     next();
