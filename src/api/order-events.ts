@@ -90,7 +90,15 @@ export const orderEventsHandler =
 
     let sent = Math.min(after, doc.history.length);
     let details = detailsOf(doc);
+    let unwatch = (): void => undefined;
     const send = (current: OrderView) => {
+      // The customer's account was erased since the stream opened (in any process: the read
+      // model says so): its token no longer names anyone, so its stream ends. An admin's goes on.
+      if (!viewer.admin && current.customerErased) {
+        unwatch();
+        res.end();
+        return;
+      }
       for (; sent < current.history.length; sent += 1) {
         const { status, at } = current.history[sent]!;
         res.write(`id: ${sent + 1}\nevent: status\ndata: ${JSON.stringify({ orderId, index: sent + 1, status, at })}\n\n`);
@@ -102,8 +110,9 @@ export const orderEventsHandler =
       }
     };
     send(doc);
+    if (res.writableEnded) return release();
 
-    const unwatch = feed.watch(orderId, send);
+    unwatch = feed.watch(orderId, send);
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS).unref();
     const end = () => {
       clearInterval(heartbeat);

@@ -6,6 +6,8 @@ import { LiveStreams } from '../../src/api/live-streams.js';
 import { addToCart, buy, checkout, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { readEvents, type Sse } from '../support/sse.js';
+import { eraseById } from '../support/erasure.js';
+import { eventually } from '../support/temp-dir.js';
 
 const statuses = (events: Sse[]) => events.filter((e) => e.event === 'status').map((e) => JSON.parse(e.data).status as string);
 
@@ -114,6 +116,31 @@ describe('GET /api/v1/orders/:id/events (Server-Sent Events)', () => {
     const unknown = await readEvents(url('0e6f3a8b-1c2d-4e5f-9a0b-7c8d9e0f1a2b'), auth(admin), () => true);
     expect(unknown.response.status).to.equal(404);
     expect(app.deps.liveStreams.size).to.equal(0);
+  });
+
+  it("ends the customer's stream once the account is erased (as the read model shows it, so in any process); an admin's goes on", async () => {
+    const { productId } = await stockedProduct(app, admin, 5);
+    const orderId = await buy(app, shopper, productId, 1);
+    await orderReaches(app, shopper.token, orderId, ['Confirmed']);
+    // Erasure waits for open orders to ship.
+    const shipmentId = (await eventually(async () => (await app.http().get(`/api/v1/orders/${orderId}`).set(auth(shopper.token))).body.shipment?.shipmentId)) as string;
+    expect((await app.http().post(`/api/v1/shipments/${shipmentId}/dispatch`).set(auth(admin))).status).to.equal(200);
+    await orderReaches(app, shopper.token, orderId, ['Shipped']);
+    const customers = readEvents(url(orderId), auth(shopper.token), () => false, 15_000);
+    const admins = readEvents(url(orderId), auth(admin), () => false, 15_000);
+    await eventually(async () => (app.deps.liveStreams.size === 2 ? true : undefined));
+
+    expect((await eraseById(app, admin, shopper.customerId)).status).to.equal(202);
+
+    const ended = await customers;
+    expect(ended.response.status).to.equal(200);
+    expect(statuses(ended.events)).to.deep.equal(['Pending', 'Paid', 'Confirmed', 'Shipped']);
+    // Ended by the server, long before the reader's 15 s: the admin's stream alone is open.
+    expect(app.deps.liveStreams.size).to.equal(1);
+    // Reconnecting, the erased account's token names no one.
+    expect((await readEvents(url(orderId), auth(shopper.token), () => true)).response.status).to.equal(401);
+    app.deps.liveStreams.closeAll();
+    expect(statuses((await admins).events)).to.deep.equal(['Pending', 'Paid', 'Confirmed', 'Shipped']);
   });
 
   it('lets go of a stream when its client hangs up', async () => {
