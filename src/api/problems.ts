@@ -17,6 +17,7 @@ import {
   WrongPasswordError,
   type FieldError,
 } from '../domain/shared/errors.js';
+import { KeyDestroyedError } from '../privacy/key-store.js';
 
 /** RFC 9457 problem details: what every failure answers. */
 export type Problem = { type: string; title: string; status: number; detail: string; errors?: FieldError[] };
@@ -32,6 +33,8 @@ const STATUS_OF: ReadonlyArray<[ErrorClass, number, string]> = [
   [ConflictError, 409, 'conflict'],
   [IllegalStateError, 409, 'illegal-state'],
   [ConcurrencyError, 409, 'concurrent-modification'],
+  // Personal data for a customer whose keys an erasure destroyed meanwhile (in another process, between the request's checks and its append).
+  [KeyDestroyedError, 409, 'conflict'],
   [PreconditionFailedError, 412, 'precondition-failed'],
   [UnprocessableError, 422, 'unprocessable'],
   [TooManyRequestsError, 429, 'too-many-requests'],

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { accountRoles } from '../../src/api/account-roles.js';
-import { buy, eventsOf, orderReaches, stockedProduct } from '../support/shop.js';
+import { ADDRESS, buy, eventsOf, orderReaches, stockedProduct } from '../support/shop.js';
+import { keyIds } from '../../src/privacy/key-store.js';
 import { bearer, eraseById, eraseMe, login, ofCustomer } from '../support/erasure.js';
 import { eventually } from '../support/temp-dir.js';
 import { ADMIN, appendsNothing, expectProblem, startTestApp, type TestApp, type TestAppOptions } from '../support/test-app.js';
@@ -109,6 +110,15 @@ describe('HTTP erasure', () => {
       expectProblem(await appendsNothing(app, () => eraseById(app, shopper.token, other.customerId)), 403);
       expectProblem(await appendsNothing(app, () => eraseById(app, admin, '3f2b8c4e-9a7d-4e1f-8b6a-0c5d2e7f9a1b')), 404);
       expect((await app.http().get('/api/v1/account/me').set(bearer(other.token))).status).to.equal(200);
+    });
+
+    it('answers 409 problem+json, appending nothing, to a write whose customer lost its keys meanwhile (an erasure in another process, before its CustomerErased shows here)', async () => {
+      const shopper = await app.customer();
+      // What another process's erasure job does after its CustomerErased: this process has not read that yet.
+      await app.keyStore.destroy(keyIds.profile(shopper.customerId), new Date().toISOString());
+      const res = await appendsNothing(app, () => app.http().post('/api/v1/account/me/addresses').set(bearer(shopper.token)).send(ADDRESS));
+      expectProblem(res, 409);
+      expect(res.body.detail).to.match(/erased/);
     });
   });
 });

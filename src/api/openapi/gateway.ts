@@ -25,7 +25,7 @@ export const PROBLEM_MEANINGS: Record<number, string> = {
   401: 'No bearer token where one is needed, or one that is expired, invalid or names no account (`WWW-Authenticate` says which).',
   403: 'The token is valid but its account may not do this (an admin route, a review of a product not received).',
   404: 'No such resource, or not the caller\'s (another customer\'s order answers 404).',
-  409: 'The state forbids it (already shipped, not enough available, the SKU or email taken) or a concurrent write won.',
+  409: 'The state forbids it (already shipped, not enough available, the SKU or email taken) or a concurrent write won, or the customer was erased meanwhile.',
   412: 'If-Match names another revision than the current one (`ETag` carries the current one), or a creation was sent with If-Match.',
   413: 'The body is larger than 1 MiB.',
   415: 'The body is not application/json, or its charset or encoding is not supported.',
