@@ -13,7 +13,10 @@ import { CONNECTIONS, cartCommand, load, productQuery, setUpShop, type Load, typ
  * machine that speeds up or slows down during the run (shared machines do, by 1.5x within
  * seconds) colours both alike; the figure is the median of the pairs' ratios, with their
  * spread. The load generator runs on the same machine and takes its share of the cores:
- * the CPU time each side used is reported beside it (from /proc, where there is one). Each
+ * the CPU time each side used is reported beside it (from /proc, where there is one), with
+ * what the cores allow: with the load generator's CPU per request g and WORKERS=2's per
+ * request s2, at most cores / (s2 + g) requests a second, over WORKERS=1's rate
+ * (`cpu_ceiling_ratio`; a single worker is bound by its one event loop, not by that). Each
  * route is first run unmeasured on both sides, so that every process has compiled its hot
  * path before the pairs (a process's first seconds under load run up to 1.5x slower).
  */
@@ -33,7 +36,7 @@ export const workersBenchmark = async ({ quick }: BenchOptions): Promise<Metric[
       const ratios: number[] = [];
       const w1: LoadResult[] = [];
       const w2: LoadResult[] = [];
-      const cpu = { w1: 0, w2: 0, load: 0, seconds: { w1: 0, w2: 0 } };
+      const cpu = { w1: 0, w2: 0, load: 0, loadSeconds: 0, seconds: { w1: 0, w2: 0 }, requests: { w1: 0, w2: 0 } };
       for (let i = 0; i < pairs; i += 1) {
         const order = i % 2 === 0 ? ([one, two] as const) : ([two, one] as const);
         const results = new Map<Side, LoadResult>();
@@ -41,20 +44,30 @@ export const workersBenchmark = async ({ quick }: BenchOptions): Promise<Metric[
           const before = cpuSeconds(s.pids);
           const self = process.cpuUsage();
           const started = performance.now();
-          results.set(s, await load(s.shop.url, s[which], window));
+          const result = await load(s.shop.url, s[which], window);
+          results.set(s, result);
           const elapsed = (performance.now() - started) / 1000;
           const used = cpuSeconds(s.pids) - before;
           const key = s === one ? 'w1' : 'w2';
           cpu[key] += used;
           cpu.seconds[key] += elapsed;
+          cpu.requests[key] += result.requests;
           const me = process.cpuUsage(self);
           cpu.load += (me.user + me.system) / 1e6 / elapsed / (2 * pairs);
+          cpu.loadSeconds += (me.user + me.system) / 1e6;
         }
         w1.push(results.get(one)!);
         w2.push(results.get(two)!);
         ratios.push(results.get(two)!.rate / results.get(one)!.rate);
       }
+      // CPU seconds a request: the load generator's (both sides' windows), and each side's shop's.
+      const perRequest = {
+        load: cpu.loadSeconds / Math.max(1, cpu.requests.w1 + cpu.requests.w2),
+        w1: cpu.w1 / Math.max(1, cpu.requests.w1),
+        w2: cpu.w2 / Math.max(1, cpu.requests.w2),
+      };
       return {
+        perRequest,
         ratio: median(ratios),
         spread: `${round(Math.min(...ratios), 2)}-${round(Math.max(...ratios), 2)}`,
         w1: median(w1.map((r) => r.rate)),
@@ -74,8 +87,12 @@ export const workersBenchmark = async ({ quick }: BenchOptions): Promise<Metric[
       shop_cpu_pct_workers_1: m.cpuPct.w1,
       shop_cpu_pct_workers_2: m.cpuPct.w2,
       load_generator_cpu_pct: m.cpuPct.load,
-      // What the cores allow: the CPU left beside the load generator, over what WORKERS=1 used.
-      cpu_ceiling_ratio: m.cpuPct.w1 > 0 ? round((availableParallelism() * 100 - m.cpuPct.load) / m.cpuPct.w1, 2) : 'n/a',
+      // CPU a request (µs): the load generator's, and the shop's with one worker and with two.
+      load_generator_us_per_request: round(m.perRequest.load * 1e6, 1),
+      shop_us_per_request_workers_1: round(m.perRequest.w1 * 1e6, 1),
+      shop_us_per_request_workers_2: round(m.perRequest.w2 * 1e6, 1),
+      // What the cores allow WORKERS=2 beside the load generator, over WORKERS=1's rate (0 without /proc).
+      cpu_ceiling_ratio: m.perRequest.w2 > 0 ? round(availableParallelism() / (m.perRequest.w2 + m.perRequest.load) / m.w1, 2) : 'n/a',
       p99_ms: m.w2p99,
     });
     return [
