@@ -12,8 +12,36 @@
  * keep their order. When nothing waits, a write runs at once, in the caller's turn.
  */
 
-/** How long one attempt may wait for the lock inside SQLite (the connection's busy_timeout). */
+/**
+ * How long a statement may wait inside SQLite for a lock it needs (the connection's
+ * busy_timeout): reads, opening, a checkpoint's truncation. A write transaction asks for the
+ * write lock without waiting at all (inImmediateTransaction): SQLite's busy handler sleeps on
+ * the thread, 1, 2, 5, 10 ms at a time, and on the event loop that is a stop of the whole
+ * process while another one commits.
+ */
 export const BUSY_SLICE_MS = 25;
+
+/** Retries of a write that found the lock held that come on the next turn of the loop, before the timers. */
+const NEXT_TURN_TRIES = 3;
+/** Then retries every millisecond, about as long as the busy handler's slice would have polled. */
+const EVERY_MS_TRIES = 20;
+
+/**
+ * The wait before retry `attempt` (0, 1, ...) of a write that found the file's write lock
+ * held: the next turn of the event loop for the first few (another process holds the lock
+ * for one commit, well under a millisecond but for its fsync), then 1 ms for about as long as
+ * SQLite's busy handler would have polled (it tries at 1, 2, 5, 10 ms and on), then a timer
+ * of 2, 4, 8 ms and on, up to 100 ms (one stopped while it holds it). Returns its cancel.
+ */
+export const afterLockPause = (attempt: number, retry: () => void): (() => void) => {
+  if (attempt < NEXT_TURN_TRIES) {
+    const immediate = setImmediate(retry);
+    return () => clearImmediate(immediate);
+  }
+  const doubling = attempt - NEXT_TURN_TRIES - EVERY_MS_TRIES;
+  const timer = setTimeout(retry, doubling < 0 ? 1 : Math.min(2 ** (doubling + 1), 100));
+  return () => clearTimeout(timer);
+};
 
 /** How long a write waits for the lock in all, by default (the busy_timeout these files had). */
 export const DEFAULT_LOCK_WAIT_MS = 10_000;
@@ -103,13 +131,13 @@ export class WriteLockQueue {
 
   private async whenFree<R>(write: () => R): Promise<R> {
     const deadline = Date.now() + this.maxWaitMs;
-    for (let pause = 2; ; pause = Math.min(pause * 2, 100)) {
+    for (let attempt = 0; ; attempt += 1) {
       try {
         return write();
       } catch (error) {
         if (!isBusy(error) || Date.now() >= deadline) throw error;
       }
-      await new Promise((resolve) => setTimeout(resolve, pause));
+      await new Promise<void>((resolve) => afterLockPause(attempt, resolve));
     }
   }
 }

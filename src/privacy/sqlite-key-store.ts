@@ -4,6 +4,7 @@ import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS, WriteLockQueue, whileBusy } from '
 import type { KeyState, KeyStore } from './key-store.js';
 import { newDataKey } from './sealing.js';
 import { CallbackCheck } from '../infrastructure/callback-check.js';
+import { inImmediateTransaction } from '../infrastructure/sqlite-transaction.js';
 
 /**
  * The embedded key store: `keys.db` in DATA_DIR, a file of its own (0600) apart from the
@@ -82,22 +83,22 @@ export class SqliteKeyStore implements KeyStore {
     const missing = ids.filter((id) => !states.has(id));
     if (options.create && missing.length > 0) {
       const now = new Date().toISOString();
-      await this.writes.run(this.db.transaction(() => missing.forEach((id) => this.insert.run(id, newDataKey(), now))).immediate);
+      await this.writes.run(() => inImmediateTransaction(this.db, () => missing.forEach((id) => this.insert.run(id, newDataKey(), now))));
       states = this.read(ids);
     }
     return states;
   }
 
   async destroy(id: string, at: string): Promise<void> {
-    await this.writes.run(
-      this.db.transaction(() => {
+    await this.writes.run(() =>
+      inImmediateTransaction(this.db, () => {
         this.tombstone.run({ id, at });
         this.countDestruction.run();
         // In the same synchronous run as the commit: no read of this process comes between them.
         this.known = undefined;
         SqliteKeyStore.destructionsInProcess += 1;
         this.forgetLive();
-      }).immediate,
+      }),
     );
     await this.checkpoint();
   }

@@ -3,7 +3,7 @@ import { expect } from 'chai';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
-import { WriteLockQueue } from '../../src/infrastructure/sqlite-write-lock.js';
+import { BUSY_SLICE_MS, WriteLockQueue } from '../../src/infrastructure/sqlite-write-lock.js';
 import { tempDir } from '../support/temp-dir.js';
 
 /**
@@ -129,6 +129,65 @@ describe('Writes to a file another process holds locked', function () {
       } finally {
         unlock();
       }
+    });
+  });
+
+  /**
+   * SQLite's busy handler sleeps on the thread that asked (1, 2, 5, 10 ms at a time, up to the
+   * connection's busy_timeout): waiting there for another process's commit stopped this
+   * process's event loop each time. A write asks for the lock without waiting and tries again
+   * from the loop. Told here by the loop's stalls: a turn that came 20 ms or more after the one
+   * before. The old wait stalled 25 ms at every attempt (six or more in 300 ms); a loop that
+   * turns freely shows none, or one on a machine that paused this process.
+   */
+  describe('a write that finds the lock held', () => {
+    const stallsDuring = async (ms: number) => {
+      let stalls = 0;
+      let last = performance.now();
+      let stop = false;
+      const turn = () => {
+        const now = performance.now();
+        if (now - last >= 20) stalls += 1;
+        last = now;
+        if (!stop) setImmediate(turn);
+      };
+      setImmediate(turn);
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      stop = true;
+      return stalls;
+    };
+
+    it('never waits for it inside SQLite: the event store retries from the loop, then commits', async () => {
+      const path = join(dir.path, 'events.db');
+      const store = new SqliteEventStore({ path });
+      await store.appendToStream('s-4', [{ id: crypto.randomUUID(), type: 'Zero', data: {}, metadata: {} }]);
+      const unlock = lockFile(path);
+      const waiting = settled(store.appendToStream('s-4', [{ id: crypto.randomUUID(), type: 'One', data: {}, metadata: {} }], { expectedRevision: 0 }));
+      expect(await stallsDuring(300)).to.be.at.most(1);
+      expect(waiting.done).to.equal(false);
+      unlock();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(waiting.error).to.equal(undefined);
+      expect((await store.readStream('s-4')).map((e) => e.type)).to.deep.equal(['Zero', 'One']);
+      // What waits inside SQLite still may: the connection's busy_timeout is back to its slice.
+      expect(store.pragma('busy_timeout')).to.equal(BUSY_SLICE_MS);
+      await store.close();
+    });
+
+    it('never waits for it inside SQLite: the read-model store retries from the loop, then writes', async () => {
+      const path = join(dir.path, 'read-models.db');
+      const store = new EmbeddedReadModelStore({ path });
+      const docs = store.collection<{ _id: string; n: number }>('things');
+      await docs.insertOne({ _id: 'a', n: 0 });
+      const unlock = lockFile(path);
+      const waiting = settled(docs.updateOne({ _id: 'a' }, { $set: { n: 1 } }));
+      expect(await stallsDuring(300)).to.be.at.most(1);
+      expect(waiting.done).to.equal(false);
+      unlock();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(waiting.error).to.equal(undefined);
+      expect((await docs.findOne({ _id: 'a' }))?.n).to.equal(1);
+      await store.close();
     });
   });
 });

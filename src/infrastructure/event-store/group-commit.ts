@@ -1,4 +1,4 @@
-import { DEFAULT_LOCK_WAIT_MS, isBusy } from '../sqlite-write-lock.js';
+import { afterLockPause, DEFAULT_LOCK_WAIT_MS, isBusy } from '../sqlite-write-lock.js';
 import type { AppendResult, RecordedEvent } from './event-store.js';
 import { failureError, type AppendOutcome, type AppendRequest } from './sqlite-commit.js';
 import { toRecorded } from './sqlite-event-statements.js';
@@ -31,8 +31,9 @@ export class GroupCommit {
   private queue: PendingAppend[] = [];
   private flushScheduled = false;
   /** Set while the pending appends wait for another process to let go of the file's write lock. */
-  private lockWait: { since: number; pause: number } | undefined;
-  private lockTimer: NodeJS.Timeout | undefined;
+  private lockWait: { since: number; attempts: number } | undefined;
+  /** Cancels the retry of the batch that waits for the lock (set while it waits). */
+  private lockTimer: (() => void) | undefined;
   private closing = false;
   /** Set while the WAL's checkpoint holds the batches (see WalRestart). */
   private held = false;
@@ -76,7 +77,7 @@ export class GroupCommit {
 
   /** Refuses new appends, gives those still waiting for another process's lock one last try, and resolves once every queued one is answered. */
   async close(): Promise<void> {
-    clearTimeout(this.lockTimer);
+    this.lockTimer?.();
     this.lockTimer = undefined;
     this.closing = true;
     this.held = false;
@@ -130,20 +131,20 @@ export class GroupCommit {
 
   /**
    * Another process holds the file's write lock (for a moment, or stopped inside a write):
-   * the batch is tried again from a timer, with a growing pause, for up to
+   * the batch is tried again on the next turns of the loop, then from a timer with a growing
+   * pause (afterLockPause), for up to
    * `lockWaitMs` in all (10 s by default), rather than waited for in SQLite's busy handler, which
    * would stop this whole process (or the commit thread, and with it the close) meanwhile.
    * Appends made in the meantime queue behind it. False once it has waited that long.
    */
   private waitForLock(batch: PendingAppend[]): boolean {
-    const wait = (this.lockWait ??= { since: Date.now(), pause: 1 });
+    const wait = (this.lockWait ??= { since: Date.now(), attempts: 0 });
     if (this.closing || Date.now() - wait.since >= (this.options.lockWaitMs ?? DEFAULT_LOCK_WAIT_MS)) return false;
-    wait.pause = Math.min(wait.pause * 2, 100);
     this.queue = [...batch, ...this.queue];
-    this.lockTimer = setTimeout(() => {
+    this.lockTimer = afterLockPause(wait.attempts++, () => {
       this.lockTimer = undefined;
       this.flush();
-    }, wait.pause);
+    });
     return true;
   }
 

@@ -183,15 +183,13 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     this.refuseIfNotDurable();
     void this.groups.flush();
     await this.lock.run(() =>
-      this.db
-        .transaction(() => {
-          this.sql.dropDocs.run(to);
-          this.sql.dropCollection.run(to);
-          this.sql.renameDocs.run(to, from);
-          const version = this.sql.nextVersion();
-          if (this.sql.renameCollection.run(to, version, from).changes === 0) this.sql.touch.run(to, version);
-        })
-        .immediate(),
+      inImmediateTransaction(this.db, () => {
+        this.sql.dropDocs.run(to);
+        this.sql.dropCollection.run(to);
+        this.sql.renameDocs.run(to, from);
+        const version = this.sql.nextVersion();
+        if (this.sql.renameCollection.run(to, version, from).changes === 0) this.sql.touch.run(to, version);
+      }),
     );
     this.memory.committed();
     this.checkpointer?.committed();
