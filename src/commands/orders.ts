@@ -1,7 +1,8 @@
 import { cartDecider, cartStream, type Cart } from '../domain/cart/cart.js';
 import { orderDecider, orderStream, type Order, type OrderPaymentMethod, type ShippingAddress } from '../domain/ordering/order.js';
 import { customerDecider, customerStream } from '../domain/customer/customer.js';
-import { ConflictError, NotFoundError, PreconditionFailedError, UnauthorizedError, UnprocessableError } from '../domain/shared/errors.js';
+import { ConflictError, NotFoundError, PreconditionFailedError, UnauthorizedError, UnavailableError, UnprocessableError } from '../domain/shared/errors.js';
+import { isBusy } from '../infrastructure/sqlite-write-lock.js';
 import { derivedId, type CommandContext, type CommandHandler } from './command-handler.js';
 import { savedToken } from './payment-methods.js';
 
@@ -73,15 +74,23 @@ const placeOrder = async (commands: CommandHandler, customerId: string, input: C
     if (creator?.idempotencyKey !== context.idempotencyKey) throw new ConflictError('the cart was checked out by another request at the same moment');
   }
   const lines = placed.state.status === 'None' ? cart.state.lines : placed.state.lines;
-  const handled = await commands.handle(
-    cartDecider,
-    cartStream(customerId),
-    { type: 'CheckOutCart', customerId, orderId, ensure: true, lines, now: context.now },
-    orderContext,
-  );
+  let handled;
+  try {
+    handled = await commands.handle(cartDecider, cartStream(customerId), { type: 'CheckOutCart', customerId, orderId, ensure: true, lines, now: context.now }, orderContext);
+  } catch (error) {
+    // This request placed the order (its OrderCreated is in the log) and the store then refused the
+    // cart's step for a while (another process held its lock; its server away): the order is placed
+    // all the same, and the saga takes its lines out of the cart (order-saga.ts). "Nothing was done"
+    // would be untrue, and a retry would order them twice.
+    if (position !== undefined && storeUnavailable(error)) return { orderId, cartRevision: undefined, position };
+    throw error;
+  }
   // The cart's revision: what If-Match named, and what the next write to the cart names.
   return { orderId, cartRevision: handled.revision, position: handled.position ?? position };
 };
+
+/** The store did not take a write for now (locked by another process, or unreachable): nothing about the command. */
+const storeUnavailable = (error: unknown) => isBusy(error) || error instanceof UnavailableError;
 
 /** The order records the token it is paid with and, for a saved method, which one (the audit trail shows it). */
 const paymentMethodOf = async (commands: CommandHandler, customerId: string, payment: CheckoutPayment) =>

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { EventStore } from '../../src/infrastructure/event-store/event-store.js';
-import { addToCart, stockedProduct } from '../support/shop.js';
+import { addToCart, checkout, eventsOf, orderReaches, stockedProduct } from '../support/shop.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /**
@@ -11,14 +11,21 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 describe('A store kept locked by another process', () => {
   let app: TestApp;
   let busy = false;
-  afterEach(async () => app.close());
+  /** Only these appends find the store locked (undefined: as `busy` says). */
+  let busyFor: ((streamName: string, types: string[]) => boolean) | undefined;
+  afterEach(async () => {
+    busy = false;
+    busyFor = undefined;
+    await app.close();
+  });
 
   const lockable = (store: EventStore): EventStore =>
     new Proxy(store, {
       get(target, property) {
         if (property !== 'appendToStream') return Reflect.get(target, property, target);
         const append: EventStore['appendToStream'] = async (...args) => {
-          if (busy) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+          const locked = busyFor ? busyFor(args[0], args[1].map((e) => e.type)) : busy;
+          if (locked) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
           return target.appendToStream(...args);
         };
         return append;
@@ -41,5 +48,27 @@ describe('A store kept locked by another process', () => {
     expect((await app.events()).length).to.equal(before);
     await addToCart(app, shopper, productId, 1);
     expect((await app.events()).length).to.equal(before + 1);
+  });
+
+  it('answers a checkout 202 when the store refused only its cart step, after the order was placed: the saga takes the lines out, the order goes on', async () => {
+    app = await startTestApp({ eventStore: lockable });
+    const { productId } = await stockedProduct(app, await app.adminToken(), 10);
+    const shopper = await app.customer();
+    await addToCart(app, shopper, productId, 2);
+    busyFor = (streamName, types) => streamName.startsWith('cart-') && types.includes('CartCheckedOut');
+    const placed = await checkout(app, shopper);
+    // Not "503, nothing was done": the order is in the log, and a retry would order the same lines again.
+    expect(placed.status, JSON.stringify(placed.body)).to.equal(202);
+    const orderId = placed.body.orderId as string;
+    expect(await eventsOf(app, 'OrderCreated', (e) => e.data.orderId === orderId)).to.have.length(1);
+    expect(await eventsOf(app, 'CartCheckedOut')).to.have.length(0);
+    busyFor = undefined;
+    const order = await orderReaches(app, shopper.token, orderId, ['Confirmed']);
+    expect(order.lines.map((l: { productId: string; quantity: number }) => [l.productId, l.quantity])).to.deep.equal([[productId, 2]]);
+    // The saga checked the cart out into the order: the lines are gone, and the next checkout has nothing to order.
+    expect((await eventsOf(app, 'CartCheckedOut')).map((e) => e.data.orderId)).to.deep.equal([orderId]);
+    const cart = await app.http().get('/api/v1/cart').set('Authorization', `Bearer ${shopper.token}`);
+    expect(cart.body.items).to.deep.equal([]);
+    expect((await checkout(app, shopper)).status).to.equal(422);
   });
 });
