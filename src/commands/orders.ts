@@ -60,7 +60,8 @@ const placeOrder = async (commands: CommandHandler, customerId: string, input: C
     // Only now: a keyed repeat of a checkout whose method was removed since still finds its order above.
     const paymentMethod = await paymentMethodOf(commands, customerId, input.payment);
     try {
-      const created = await commands.handle(orderDecider, orderStream(orderId), createOrder(orderId, customerId, cart.state.lines, input, paymentMethod, context.now), orderContext);
+      const order = { ...createOrder(orderId, customerId, cart.state.lines, input, paymentMethod, context.now), cartCheckouts: cart.state.checkouts };
+      const created = await commands.handle(orderDecider, orderStream(orderId), order, orderContext);
       position = created.position;
     } catch (error) {
       // Another process's checkout of this cart got there first: looked at below, as an order found.
@@ -76,7 +77,9 @@ const placeOrder = async (commands: CommandHandler, customerId: string, input: C
   const lines = placed.state.status === 'None' ? cart.state.lines : placed.state.lines;
   let handled;
   try {
-    handled = await commands.handle(cartDecider, cartStream(customerId), { type: 'CheckOutCart', customerId, orderId, ensure: true, lines, now: context.now }, orderContext);
+    // Made here from the cart as loaded above: a checkout of it since then has nothing left to complete.
+    const before = placed.state.status === 'None' ? { checkoutsBefore: cart.state.checkouts } : {};
+    handled = await commands.handle(cartDecider, cartStream(customerId), { type: 'CheckOutCart', customerId, orderId, ensure: true, lines, ...before, now: context.now }, orderContext);
   } catch (error) {
     // This request placed the order (its OrderCreated is in the log) and the store then refused the
     // cart's step for a while (another process held its lock; its server away): the order is placed

@@ -104,6 +104,7 @@ export const PERSONAL_DATA_IN_EVENTS: Inventory = {
     paymentMethod: { token: profile, paymentMethodId: _ },
     createdAt: _,
     subscription: _,
+    cartCheckouts: _,
   },
   OrderPaid: { orderId: _, customerId: _, paymentId: _, paidAt: _ },
   OrderConfirmed: { orderId: _, customerId: _, confirmedAt: _ },

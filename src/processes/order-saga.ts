@@ -148,7 +148,7 @@ const created = (saga: Saga, data: OrderCreated['data'], now: string, timeoutMs:
   const { orderId, customerId, paymentId, shipmentId, lines, shippingAddress, total, paymentMethod } = data;
   const expiresAt = new Date(Date.parse(now) + timeoutMs).toISOString();
   const next: Saga = { ...saga, phase: 'AwaitingPayment', orderId, customerId, paymentId, shipmentId, lines, shippingAddress, payment: 'pending', paymentJobs: true };
-  const checkout: CartCommand = { type: 'CheckOutCart', customerId, orderId, ensure: true, lines, now };
+  const checkout: CartCommand = { type: 'CheckOutCart', customerId, orderId, ensure: true, lines, ...(data.cartCheckouts !== undefined ? { checkoutsBefore: data.cartCheckouts } : {}), now };
   const payment: SagaCommand = { aggregate: 'payment', id: paymentId, command: { type: 'RequestPayment', paymentId, orderId, customerId, amount: total, token: paymentMethod.token, expiresAt, now } };
   // A subscription's renewal comes from no cart: the customer's cart is left as it is.
   const cart: SagaCommand[] = data.subscription ? [] : [{ aggregate: 'cart', id: customerId, command: checkout }];

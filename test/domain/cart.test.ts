@@ -145,7 +145,7 @@ describe('Cart', () => {
     const checkedOutCart = () => [added(MUG, 2), checkedOut([line(MUG, 2)])];
 
     it('is empty and remembers the order', () =>
-      expect(given(checkedOutCart()).state()).to.deep.equal({ lines: [], checkedOutInto: [ORDER] }));
+      expect(given(checkedOutCart()).state()).to.deep.equal({ lines: [], checkedOutInto: [ORDER], checkouts: 1 }));
 
     it('decides nothing when checked out into the same order again', () => given(checkedOutCart()).when(checkOut()).then([]));
 
@@ -163,6 +163,25 @@ describe('Cart', () => {
     it('checks the new cart out into another order', () =>
       given([...checkedOutCart(), added(TEA, 1)]).when(checkOut({ orderId: OTHER_ORDER })).then([checkedOut([line(TEA, 1)], OTHER_ORDER)]));
 
+    // A saga far behind (more than the 20 orders the cart remembers) completes the checkout of an
+    // order the cart was checked out into long ago: the customer has added the same product since.
+    describe('when the saga ensures the checkout of an order made 25 checkouts ago', () => {
+      const history = () => [
+        added(MUG, 2),
+        checkedOut([line(MUG, 2)]),
+        ...Array.from({ length: 24 }, (_, i) => [added(TEA, 1), checkedOut([line(TEA, 1)], `order-${i}`)]).flat(),
+        added(MUG, 1),
+      ];
+
+      it('takes out nothing the customer added since, told the cart had been checked out since the order was made', () =>
+        given(history()).when(checkOut({ ensure: true, lines: [line(MUG, 2)], checkoutsBefore: 0 })).then([]));
+
+      it('takes the order\'s lines out when the cart was not checked out since (a checkout cut short by a crash)', () =>
+        given([added(MUG, 2), added(TEA, 1)]).when(checkOut({ ensure: true, lines: [line(MUG, 2)], checkoutsBefore: 0 })).then([checkedOut([line(MUG, 2)])]));
+
+      it('counts every checkout, past the 20 it remembers by id', () => expect(given(history()).state().checkouts).to.equal(25));
+    });
+
     it('remembers the last 20 orders it was checked out into', () => {
       const orders = Array.from({ length: 21 }, (_, i) => `order-${i}`);
       const history = orders.flatMap((orderId) => [added(MUG, 1), checkedOut([line(MUG, 1)], orderId)]);
@@ -172,7 +191,7 @@ describe('Cart', () => {
 
   describe('state', () => {
     it('keeps lines in the order they were added', () =>
-      expect(given([added(MUG, 2), added(TEA, 3)]).state()).to.deep.equal({ lines: [line(MUG, 2), line(TEA, 3)], checkedOutInto: [] }));
+      expect(given([added(MUG, 2), added(TEA, 3)]).state()).to.deep.equal({ lines: [line(MUG, 2), line(TEA, 3)], checkedOutInto: [], checkouts: 0 }));
 
     it('sums the quantity of a product added again, at its latest price and name', () =>
       expect(given([added(MUG, 2), added(TEA, 1), added(MUG, 3, NEW_MUG)]).state().lines).to.deep.equal([

@@ -85,6 +85,14 @@ describe('Order saga', () => {
     it('requests the payment, due when the timeout runs out, makes sure the cart is checked out, and schedules the charge at once and the expiry at the deadline', () =>
       given([]).when(orderCreated()).then([requestPayment(EXPIRES_AT), checkOutCart()], [chargeJob(CREATED_AT), expireJob()]));
 
+    it('tells the cart how many checkouts it had when the order was made from it, so that one since leaves it as it is', () =>
+      given([])
+        .when(recorded('OrderCreated', { ...createdData(), cartCheckouts: 7 }, { occurredAt: CREATED_AT, streamName: `order-${ORDER}` }))
+        .then(
+          [requestPayment(EXPIRES_AT), { ...checkOutCart(), command: { ...(checkOutCart().command as object), checkoutsBefore: 7 } } as ReturnType<typeof checkOutCart>],
+          [chargeJob(CREATED_AT), expireJob()],
+        ));
+
     it('counts the timeout from when the order was created', () =>
       given([]).when(orderCreated(LATER)).then([requestPayment(LATER_EXPIRY, LATER), checkOutCart(LATER)], [chargeJob(LATER), expireJob(LATER_EXPIRY)]));
 

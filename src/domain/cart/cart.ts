@@ -33,12 +33,14 @@ export type Cart = {
   lines: CartLine[];
   /** Orders this cart was checked out into, most recent last (a few are enough to recognise a repeat). */
   checkedOutInto: string[];
+  /** How many times it was checked out, ever: what an order remembers of the cart it was made from. */
+  checkouts: number;
 };
 
 export const MAX_LINES = 50;
 export const MAX_QUANTITY_PER_LINE = 100;
 
-export const initialState = (): Cart => ({ lines: [], checkedOutInto: [] });
+export const initialState = (): Cart => ({ lines: [], checkedOutInto: [], checkouts: 0 });
 
 const setLine = (cart: Cart, productId: string, change: (line: CartLine) => CartLine | null): Cart => ({
   ...cart,
@@ -58,7 +60,11 @@ export const evolve = (cart: Cart, event: CartEvent): Cart => {
     case 'CartItemRemoved':
       return setLine(cart, event.data.productId, () => null);
     case 'CartCheckedOut':
-      return { lines: withoutOrdered(cart.lines, event.data.lines), checkedOutInto: [...cart.checkedOutInto, event.data.orderId].slice(-20) };
+      return {
+        lines: withoutOrdered(cart.lines, event.data.lines),
+        checkedOutInto: [...cart.checkedOutInto, event.data.orderId].slice(-20),
+        checkouts: cart.checkouts + 1,
+      };
   }
 };
 
@@ -100,8 +106,20 @@ export type RemoveCartItem = { type: 'RemoveCartItem'; customerId: string; produ
 /**
  * `ensure` (from the saga) completes a checkout interrupted by a crash and never fails; it
  * takes out only the order's `lines`, leaving whatever the customer added since.
+ * `checkoutsBefore`: the cart's `checkouts` when the order was made from it. A checkout of
+ * the cart since then (into this order, or into a later one, which took what was left) means
+ * there is nothing to complete, however many orders ago: the last orders the cart remembers
+ * by id are 20, and a saga that far behind took out lines the customer had added since.
  */
-export type CheckOutCart = { type: 'CheckOutCart'; customerId: string; orderId: string; ensure?: boolean; lines?: CartLine[]; now: string };
+export type CheckOutCart = {
+  type: 'CheckOutCart';
+  customerId: string;
+  orderId: string;
+  ensure?: boolean;
+  lines?: CartLine[];
+  checkoutsBefore?: number;
+  now: string;
+};
 
 export type CartCommand = AddCartItem | ChangeCartItemQuantity | RemoveCartItem | CheckOutCart;
 
@@ -150,6 +168,7 @@ const changeQuantity = (command: ChangeCartItemQuantity, cart: Cart): CartEvent[
 
 const checkOut = (command: CheckOutCart, cart: Cart): CartEvent[] => {
   if (cart.checkedOutInto.includes(command.orderId)) return [];
+  if (command.checkoutsBefore !== undefined && cart.checkouts > command.checkoutsBefore) return [];
   const ordered = command.lines ?? cart.lines;
   const inCart = ordered.filter((line) => cart.lines.some((l) => l.productId === line.productId));
   if (inCart.length === 0) {
@@ -179,6 +198,7 @@ const checkAvailable = (wanted: number, available: number) => {
   if (wanted > available) throw new NotEnoughAvailableError(`not enough available: ${Math.max(0, available)} left, ${wanted} wanted`);
 };
 
-export const cartDecider: Decider<Cart, CartCommand, CartEvent> = { initialState, evolve, decide, snapshotVersion: 1 };
+// Version 2: the state counts its checkouts (a snapshot of version 1 is folded again from the stream).
+export const cartDecider: Decider<Cart, CartCommand, CartEvent> = { initialState, evolve, decide, snapshotVersion: 2 };
 
 export const cartStream = (customerId: string) => `cart-${customerId}`;

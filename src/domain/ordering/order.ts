@@ -29,6 +29,8 @@ export type OrderCreated = DomainEvent<
     createdAt: string;
     /** Set on an order placed by a subscription's renewal (absent on a checkout's). */
     subscription?: RenewalOf;
+    /** A checkout's: how many times the cart had been checked out before this order was made from it (absent on orders placed before it was kept). */
+    cartCheckouts?: number;
   }
 >;
 /** The renewal of a subscription, and its try, that placed an order. */
@@ -136,6 +138,7 @@ export type CreateOrder = {
   shippingAddress: ShippingAddress;
   paymentMethod: OrderPaymentMethod;
   subscription?: RenewalOf;
+  cartCheckouts?: number;
   now: string;
 };
 export type MarkOrderPaid = { type: 'MarkOrderPaid'; paymentId: string; now: string };
@@ -200,7 +203,7 @@ type Placed = Exclude<Order, { status: 'None' }>;
 
 const create = (command: CreateOrder, state: Order): OrderEvent[] => {
   if (state.status !== 'None') throw new ConflictError('the order already exists');
-  const { orderId, customerId, paymentId, shipmentId, lines, shippingAddress, paymentMethod, subscription, now } = command;
+  const { orderId, customerId, paymentId, shipmentId, lines, shippingAddress, paymentMethod, subscription, cartCheckouts, now } = command;
   if (lines.length === 0) throw new ValidationError('an order needs at least one line', [{ field: 'lines', message: 'must not be empty' }]);
   if (new Set(lines.map((line) => line.sku)).size !== lines.length) {
     throw new ValidationError('one line per SKU', [{ field: 'lines', message: 'must not repeat a SKU' }]);
@@ -209,7 +212,7 @@ const create = (command: CreateOrder, state: Order): OrderEvent[] => {
   if (lines.some((line) => line.unitPrice.currency !== currency)) throw new ValidationError('an order has one currency');
   const total = { amount: lines.reduce((sum, line) => sum + line.unitPrice.amount * line.quantity, 0), currency };
   return [
-    { type: 'OrderCreated', data: { orderId, customerId, paymentId, shipmentId, lines, total, shippingAddress, paymentMethod, createdAt: now, ...(subscription ? { subscription } : {}) } },
+    { type: 'OrderCreated', data: { orderId, customerId, paymentId, shipmentId, lines, total, shippingAddress, paymentMethod, createdAt: now, ...(subscription ? { subscription } : {}), ...(cartCheckouts !== undefined ? { cartCheckouts } : {}) } },
   ];
 };
 
