@@ -12,6 +12,11 @@ export type Config = {
   jwtSecret: string | undefined;
   tokenTtlSeconds: number;
   paymentTimeoutMs: number;
+  /**
+   * Checkouts are refused (503) while the order saga is further behind than this; 0 takes every
+   * checkout. A third of PAYMENT_TIMEOUT_MS, at most 10 s, unless set.
+   */
+  orderBacklogLimitMs: number;
   smtpUrl: string | undefined;
   /** The sender of notification emails. */
   mailFrom: string;
@@ -73,7 +78,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   adminPassword: env.ADMIN_PASSWORD || undefined,
   jwtSecret: env.JWT_SECRET || undefined,
   tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 12 * 3600, 60, 30 * 24 * 3600),
-  paymentTimeoutMs: integer(env, 'PAYMENT_TIMEOUT_MS', 30_000, 1, 24 * 3600 * 1000),
+  ...payments(env),
   smtpUrl: env.SMTP_URL || undefined,
   mailFrom: env.MAIL_FROM ?? 'Shop <no-reply@shop.local>',
   logLevel: env.LOG_LEVEL ?? 'info',
@@ -104,6 +109,13 @@ const secret = (env: NodeJS.ProcessEnv, name: string): string | undefined => {
   if (raw === undefined || raw === '') return undefined;
   if (raw.length < 16) throw new ConfigError(`${name} must be at least 16 characters long`);
   return raw;
+};
+
+const payments = (env: NodeJS.ProcessEnv) => {
+  const paymentTimeoutMs = integer(env, 'PAYMENT_TIMEOUT_MS', 30_000, 1, 24 * 3600 * 1000);
+  // An order the saga reaches this far behind still has two thirds of its payment's time left.
+  const orderBacklogLimitMs = integer(env, 'ORDER_BACKLOG_LIMIT_MS', Math.min(10_000, Math.floor(paymentTimeoutMs / 3)), 0, 24 * 3600 * 1000);
+  return { paymentTimeoutMs, orderBacklogLimitMs };
 };
 
 const leases = (env: NodeJS.ProcessEnv) => {

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
 import { loggerOptions } from './log-privacy.js';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
+import { OrderBacklog } from '../admission/order-backlog.js';
 import { Cluster } from '../cluster/cluster.js';
 import { ProcessHost, ProjectionHost } from '../cluster/hosts.js';
 import { RunnerBoard, type ClusterView } from '../cluster/view.js';
@@ -216,6 +217,13 @@ const registerEdge = (scope: DependencyContainer, config: Config, edge: Edge) =>
   scope.register(T.idempotency, once((c) => new edge.IdempotencyKeys(c.resolve(T.views), undefined, c.resolve(T.logger))));
   scope.register(T.sessions, once((c) => new edge.SessionPositions(c.resolve<ClusterView>(T.clusterView), config.readWaitMs, c.resolve(T.readModels), c.resolve(T.logger))));
   scope.register(T.metrics, once(() => new edge.Metrics()));
+  scope.register(
+    T.orderBacklog,
+    once((c) => {
+      const view = c.resolve<ClusterView>(T.clusterView);
+      return new OrderBacklog({ runners: () => view.runners(), eventStore: c.resolve(T.eventStore) }, { limitMs: config.orderBacklogLimitMs });
+    }),
+  );
 };
 
 const resolveDeps = (scope: DependencyContainer): AppDeps => ({
@@ -239,6 +247,7 @@ const resolveDeps = (scope: DependencyContainer): AppDeps => ({
   idempotency: scope.resolve(T.idempotency),
   sessions: scope.resolve(T.sessions),
   metrics: scope.resolve(T.metrics),
+  orderBacklog: scope.resolve(T.orderBacklog),
   processes: scope.resolve(T.processes),
   jobs: scope.resolve(T.jobs),
   rebuilds: scope.resolve(T.rebuilds),

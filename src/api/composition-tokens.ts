@@ -25,6 +25,7 @@ export const T = {
   idempotency: Symbol('IdempotencyKeys'),
   sessions: Symbol('SessionPositions'),
   metrics: Symbol('Metrics'),
+  orderBacklog: Symbol('OrderBacklog'),
   views: Symbol('ProjectionViews'),
   rebuilds: Symbol('Rebuilds'),
   provider: Symbol('PaymentProvider'),

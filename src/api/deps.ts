@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { LiveStreams } from './live-streams.js';
 import type { ClusterView } from '../cluster/view.js';
+import type { OrderBacklog } from '../admission/order-backlog.js';
 import type { ShippingDeps } from '../commands/carrier-bookings.js';
 import type { CommandHandler } from '../commands/command-handler.js';
 import type { Config } from '../config.js';
@@ -57,6 +58,8 @@ export type AppDeps = {
   idempotency: IdempotencyKeys;
   sessions: SessionPositions;
   metrics: Metrics;
+  /** Admission control for checkouts: refuses them while the order saga is far behind. */
+  orderBacklog: Pick<OrderBacklog, 'admit' | 'current' | 'limitMs' | 'refused'>;
   /** The Server-Sent Events streams held open here: ended when the server stops. */
   liveStreams: LiveStreams;
 };

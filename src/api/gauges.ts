@@ -29,6 +29,7 @@ export const registerGauges = (deps: AppDeps) => {
   deps.metrics.gauge('projection_lag_events', `Events each projection has still to read (${counted})`, ['projection'], lags('projection', 'projection'));
   deps.metrics.gauge('process_manager_lag_events', `Events each process manager has still to read (${counted})`, ['process_manager'], lags('process-manager', 'process_manager'));
   registerClusterGauges(deps);
+  registerAdmissionGauges(deps);
   deps.metrics.gauge('jobs_waiting', 'Scheduled jobs (provider calls, timers, emails) not yet done', [], async (set) =>
     set({}, await deps.readModels.collection(JOBS).countDocuments({})),
   );
@@ -57,5 +58,17 @@ const registerClusterGauges = (deps: AppDeps) => {
     (add) => {
       for (const { runner, event, count } of deps.cluster.leaseEvents()) add({ runner, event, process: deps.cluster.processId }, count);
     },
+  );
+};
+
+/** Admission control for checkouts (src/admission/order-backlog.ts): how far behind the order saga is, and what that refused. */
+const registerAdmissionGauges = (deps: AppDeps) => {
+  deps.metrics.gauge('order_backlog_seconds', 'How old the oldest event the order saga has still to read is (0: caught up); checkouts are refused above ORDER_BACKLOG_LIMIT_MS', [], async (set) => {
+    const backlog = await deps.orderBacklog.current();
+    // Not measured (the store is down): left out, as the lags are.
+    if (backlog) set({}, backlog.behindMs / 1000);
+  });
+  deps.metrics.counter('checkouts_refused_total', 'Checkouts this process refused (503 orders-backlogged) since it started, the order saga being too far behind', [], (add) =>
+    add({}, deps.orderBacklog.refused),
   );
 };

@@ -18,6 +18,7 @@ import {
   type FieldError,
 } from '../domain/shared/errors.js';
 import { KeyDestroyedError } from '../privacy/key-store.js';
+import { OrdersBackloggedError } from '../admission/order-backlog.js';
 
 /** RFC 9457 problem details: what every failure answers. */
 export type Problem = { type: string; title: string; status: number; detail: string; errors?: FieldError[] };
@@ -38,6 +39,8 @@ const STATUS_OF: ReadonlyArray<[ErrorClass, number, string]> = [
   [PreconditionFailedError, 412, 'precondition-failed'],
   [UnprocessableError, 422, 'unprocessable'],
   [TooManyRequestsError, 429, 'too-many-requests'],
+  // Before UnavailableError, which it extends.
+  [OrdersBackloggedError, 503, 'orders-backlogged'],
   [UnavailableError, 503, 'unavailable'],
 ];
 

@@ -45,6 +45,7 @@ import { Rebuilds } from '../../src/operations/rebuild.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
 import { ProjectionViews } from '../../src/projections/views.js';
 import { RunnerBoard } from '../../src/cluster/view.js';
+import { OrderBacklog } from '../../src/admission/order-backlog.js';
 import { checkedAgent } from './contract.js';
 import { soloCluster } from './solo-cluster.js';
 import { tempDir } from './temp-dir.js';
@@ -60,6 +61,9 @@ export type TestAppOptions = {
   loginMaxFailures?: number;
   now?: () => Date;
   paymentTimeoutMs?: number;
+  /** Checkouts are refused while the order saga is further behind (ORDER_BACKLOG_LIMIT_MS; 10 s unless set), measured at most every `orderBacklogRefreshMs`. */
+  orderBacklogLimitMs?: number;
+  orderBacklogRefreshMs?: number;
   mailer?: Mailer;
   /** Wraps the simulated provider (e.g. to hold its answers back). */
   provider?: (simulated: PaymentProvider) => PaymentProvider;
@@ -200,6 +204,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     idempotency: new IdempotencyKeys(readModels),
     sessions: new SessionPositions(cluster, 5000),
     metrics: new Metrics(),
+    orderBacklog: new OrderBacklog({ runners: () => cluster.runners(), eventStore }, { limitMs: options.orderBacklogLimitMs ?? 10_000, refreshMs: options.orderBacklogRefreshMs }),
     processes,
     jobs,
     rebuilds,

@@ -32,7 +32,7 @@ export const PROBLEM_MEANINGS: Record<number, string> = {
   422: 'The request is well-formed but cannot be done (an empty cart), or its Idempotency-Key was used with another body.',
   429: 'Too many requests from this client, or too many failed sign-ins for this account; `Retry-After` says when to try again.',
   500: 'A failure on our side; it has been logged.',
-  503: 'The store is busy (another process of the shop holds its write lock), or the payment provider did not answer: nothing was done; `Retry-After` says when to try again.',
+  503: 'The store is busy (another process of the shop holds its write lock), the payment provider did not answer, or (a checkout) the shop is taking orders faster than it can process them (`orders-backlogged`): nothing was done; `Retry-After` says when to try again.',
 };
 
 const isWrite = (spec: RouteSpec) => spec.method !== 'get';

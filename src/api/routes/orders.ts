@@ -32,6 +32,8 @@ const checkoutHandlers = (deps: AppDeps) => {
     const context = commandContext(req, deps.clock());
     const { token, paymentMethodId } = body.paymentMethod;
     const payment = paymentMethodId !== undefined ? { paymentMethodId } : { token: token! };
+    // A well-formed checkout, at the door: refused (503, nothing placed) while the saga is too far behind to pay for it in time.
+    await deps.orderBacklog.admit();
     const placed = await checkout(deps.commands, principalOf(req).customerId, { shippingAddress: address(body), payment }, context);
     answerWrite(res, deps.sessions, 202, { orderId: placed.orderId, status: 'Pending' }, { revision: placed.cartRevision, position: placed.position, location: `/api/v1/orders/${placed.orderId}` });
   };
@@ -112,10 +114,10 @@ export const checkoutRoutes = defineRoutes({
   routes: {
     placeOrder: {
       method: 'post', path: '/', role: 'customer', summary: 'Check out: the cart becomes a Pending order at once; the saga does the rest',
-      description: 'Watch the order at its `Location` until it is `Confirmed` (or `Failed`). Pay with a provider token (`{ token }`) or a saved payment method (`{ paymentMethodId }`): a method removed, or not one of yours, is 422 and places nothing. Tokens of the simulated provider: `tok_visa` and `tok_mastercard` succeed, `tok_declined` and `tok_insufficient_funds` are declined, `tok_timeout` never answers. If-Match and the answer\'s ETag are the cart\'s revision (checking out empties it), as GET /cart answers it.',
+      description: 'Watch the order at its `Location` until it is `Confirmed` (or `Failed`). Pay with a provider token (`{ token }`) or a saved payment method (`{ paymentMethodId }`): a method removed, or not one of yours, is 422 and places nothing. Tokens of the simulated provider: `tok_visa` and `tok_mastercard` succeed, `tok_declined` and `tok_insufficient_funds` are declined, `tok_timeout` never answers. If-Match and the answer\'s ETag are the cart\'s revision (checking out empties it), as GET /cart answers it. While the shop is taking orders faster than it can process them (its order saga further behind than `ORDER_BACKLOG_LIMIT_MS`), a checkout is refused with 503 `orders-backlogged` and a `Retry-After`, and nothing is placed: the cart stays as it is.',
       body: CheckoutBody,
       success: { status: 202, description: 'The order is placed.', schema: placedOrderSchema },
-      problems: [409, 422], headers: ['Location'],
+      problems: [409, 422, 503], headers: ['Location'],
       example: { body: { shippingAddress: ADDRESS, paymentMethod: { token: 'tok_visa' } }, response: { orderId: ORDER_ID, status: 'Pending' } },
     },
   },
