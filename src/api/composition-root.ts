@@ -22,6 +22,7 @@ import { KeyedEmailIndex } from '../privacy/email-index.js';
 import { ReadModelSnapshots } from '../infrastructure/snapshots/read-model-snapshots.js';
 import { Rebuilds } from '../operations/rebuild.js';
 import { type CarrierJobDeps } from '../processes/job-handlers.js';
+import type { JobRunner } from '../processes/jobs.js';
 import { ProcessManagerRunner } from '../processes/runner.js';
 import { ALL_PROJECTIONS } from '../projections/index.js';
 import { ProjectionViews } from '../projections/views.js';
@@ -187,7 +188,14 @@ const registerCluster = (scope: DependencyContainer, config: Config) => {
       (c) =>
         new Cluster(
           { store: c.resolve(T.readModels), logger: c.resolve(T.logger) },
-          { leaseMs: config.leaseMs, heartbeatMs: config.leaseHeartbeatMs, pid: process.pid, host: hostname(), id: c.resolve<string>(T.processId) },
+          {
+            leaseMs: config.leaseMs,
+            heartbeatMs: config.leaseHeartbeatMs,
+            pid: process.pid,
+            host: hostname(),
+            id: c.resolve<string>(T.processId),
+            jobsBehindMs: () => c.resolve<JobRunner>(T.jobs).behindMs(),
+          },
           [c.resolve(T.projectionHost), c.resolve(T.processHost)],
         ),
     ),
@@ -221,7 +229,11 @@ const registerEdge = (scope: DependencyContainer, config: Config, edge: Edge) =>
     T.orderBacklog,
     once((c) => {
       const view = c.resolve<ClusterView>(T.clusterView);
-      return new OrderBacklog({ runners: () => view.runners(), eventStore: c.resolve(T.eventStore) }, { limitMs: config.orderBacklogLimitMs });
+      const cluster = c.resolve<Cluster>(T.cluster);
+      const jobs = c.resolve<JobRunner>(T.jobs);
+      // This process's runner as it is now; the others' as they told at their last beat.
+      const jobsBehind = async () => [jobs.behindMs(), ...(await cluster.liveMembers()).filter((m) => m._id !== cluster.id).map((m) => m.jobsBehindMs ?? 0)];
+      return new OrderBacklog({ runners: () => view.runners(), eventStore: c.resolve(T.eventStore), jobsBehind }, { limitMs: config.orderBacklogLimitMs });
     }),
   );
 };

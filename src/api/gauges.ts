@@ -68,6 +68,9 @@ const registerAdmissionGauges = (deps: AppDeps) => {
     // Not measured (the store is down): left out, as the lags are.
     if (backlog) set({}, backlog.behindMs / 1000);
   });
+  deps.metrics.gauge('job_runner_behind_seconds', 'How long the earliest due job of this process has waited to start (0: none waits)', ['process'], async (set) =>
+    set({ process: deps.cluster.processId }, deps.jobs.behindMs() / 1000),
+  );
   deps.metrics.counter('checkouts_refused_total', 'Checkouts this process refused (503 orders-backlogged) since it started, the order saga being too far behind', [], (add) =>
     add({}, deps.orderBacklog.refused),
   );

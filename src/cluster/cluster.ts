@@ -23,6 +23,8 @@ export type ClusterOptions = {
   host: string;
   /** This process's id in the shop (the owner of its leases and job claims); random unless given. */
   id?: string;
+  /** How far behind this process's job runner is (JobRunner.behindMs), told with every beat. */
+  jobsBehindMs?: () => number;
 };
 
 export type LeaseEvent = 'claimed' | 'taken-over' | 'released' | 'lost' | 'write-refused';
@@ -51,7 +53,7 @@ export class Cluster {
     this.id = options.id ?? randomUUID();
     this.leases = new LeaseStore(deps.store, options.leaseMs);
     const self: Self = { id: this.id, pid: options.pid, host: options.host, startedAt: new Date().toISOString() };
-    this.membership = new Membership(deps.store, options.leaseMs, self);
+    this.membership = new Membership(deps.store, options.leaseMs, self, options.jobsBehindMs);
   }
 
   get runners(): string[] {

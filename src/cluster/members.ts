@@ -16,6 +16,8 @@ export type Member = Document & {
   startedAt: string;
   /** The LEASE_MS it runs with (absent for processes of older versions). */
   leaseMs?: number;
+  /** How far behind its job runner was at its last beat (JobRunner.behindMs; absent for processes of older versions). */
+  jobsBehindMs?: number;
   /** Milliseconds, by the store's clock. */
   lastSeenAt: number;
   expiresAt: number;
@@ -34,6 +36,8 @@ export class Membership {
     private readonly store: ReadModelStore,
     private readonly ttlMs: number,
     readonly self: Self,
+    /** How far behind this process's job runner is now, told with every beat. */
+    private readonly jobsBehindMs: () => number = () => 0,
   ) {}
 
   private get members() {
@@ -54,7 +58,7 @@ export class Membership {
     const { id, ...fields } = this.self;
     return {
       collection: MEMBERS,
-      updateOne: { filter: { _id: id }, update: [{ $set: { ...fields, port: this.port, leaseMs: this.ttlMs, lastSeenAt: NOW, expiresAt: { $add: [NOW, this.ttlMs] } } }], upsert: true },
+      updateOne: { filter: { _id: id }, update: [{ $set: { ...fields, port: this.port, leaseMs: this.ttlMs, jobsBehindMs: this.jobsBehindMs(), lastSeenAt: NOW, expiresAt: { $add: [NOW, this.ttlMs] } } }], upsert: true },
     };
   }
 

@@ -116,6 +116,15 @@ export class JobRunner {
     await this.releaseClaimedAtOnce();
   }
 
+  /**
+   * How far behind this runner is: how long the earliest job of its queue has been due without
+   * being started (0 when none is due). Its slots all busy, due jobs wait here; a charge that
+   * waits past the order's payment time fails the order (see src/admission/order-backlog.ts).
+   */
+  behindMs(): number {
+    return Math.max(0, this.deps.clock().getTime() - this.due.next());
+  }
+
   /** Jobs written with this runner's claim that it did not start: free again for the next search, here or elsewhere. */
   private async releaseClaimedAtOnce(): Promise<void> {
     const left = [...this.claimedAtOnce];

@@ -16,6 +16,7 @@ describe('OrderBacklog', () => {
   let reads: ReadAllOptions[] = [];
   let runnerReads = 0;
   let failing = false;
+  let jobs: number[] = [];
 
   const runner = (name: string, position: number): RunnerState => ({ name, kind: 'process-manager', owner: 'p1', epoch: 1, position, status: 'live', caughtUp: true });
   const deps: BacklogDeps = {
@@ -30,6 +31,7 @@ describe('OrderBacklog', () => {
         return log.filter((e) => e.position >= (options.fromPosition ?? 0)).slice(0, options.maxCount);
       },
     },
+    jobsBehind: async () => jobs,
     now: () => now,
   };
   /** An event at `position`, recorded `agoMs` before now; positions spaced as EventStoreDB's byte offsets are. */
@@ -43,6 +45,7 @@ describe('OrderBacklog', () => {
     reads = [];
     runnerReads = 0;
     failing = false;
+    jobs = [0];
   });
 
   it('admits while the saga has read everything, and measures it 0 behind', async () => {
@@ -50,7 +53,7 @@ describe('OrderBacklog', () => {
     sagaAt = 250;
     const gate = new OrderBacklog(deps, { limitMs: 1000 });
     await gate.admit();
-    expect(await gate.current()).to.deep.equal({ behindMs: 0, measuredAt: now });
+    expect(await gate.current()).to.deep.equal({ behindMs: 0, sagaMs: 0, jobsMs: 0, measuredAt: now });
   });
 
   it('measures the age of the first event after the saga, read from the saga\'s own position (not the other runners\')', async () => {
@@ -77,6 +80,18 @@ describe('OrderBacklog', () => {
     sagaAt = 2;
     await gate.admit();
     expect(gate.refused).to.equal(2);
+  });
+
+  it('refuses while a process\'s job runner is further behind than the limit, the saga caught up: a charge that waits is as late as one not asked for', async () => {
+    log = [event(1, 60_000)];
+    sagaAt = 1;
+    jobs = [200, 11_000, 0];
+    const gate = new OrderBacklog(deps, { limitMs: 10_000, refreshMs: 0 });
+    const refused = await gate.admit().then(() => undefined, (error: unknown) => error);
+    expect(refused).to.be.instanceOf(OrdersBackloggedError);
+    expect(await gate.current()).to.deep.include({ behindMs: 11_000, sagaMs: 0, jobsMs: 11_000 });
+    jobs = [9000];
+    await gate.admit();
   });
 
   it('admits at the limit itself', async () => {

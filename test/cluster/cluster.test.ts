@@ -47,12 +47,12 @@ describe('Cluster: leases over processes sharing one store', function () {
     dir.remove();
   });
 
-  const join_ = async (options: { leaseMs?: number; heartbeatMs?: number } = {}) => {
+  const join_ = async (options: { leaseMs?: number; heartbeatMs?: number; jobsBehindMs?: () => number } = {}) => {
     const store = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
     const host = new RecordingHost(RUNNERS, store);
     const logs: Array<Record<string, unknown>> = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
-    const cluster = new Cluster({ store, logger }, { leaseMs: options.leaseMs ?? 600, heartbeatMs: options.heartbeatMs ?? 100, pid: process.pid, host: 'test' }, [host]);
+    const cluster = new Cluster({ store, logger }, { leaseMs: options.leaseMs ?? 600, heartbeatMs: options.heartbeatMs ?? 100, pid: process.pid, host: 'test', jobsBehindMs: options.jobsBehindMs }, [host]);
     await cluster.start();
     started.push({ cluster, store });
     return { cluster, host, logs, store };
@@ -75,6 +75,17 @@ describe('Cluster: leases over processes sharing one store', function () {
     for (const stop of a.host.stoppedWhileOwnedBy) expect(stop.owner, stop.runner).to.equal(a.cluster.id);
     const listed = await b.cluster.liveMembers();
     expect(listed.map((m) => m._id).sort()).to.deep.equal([a.cluster.id, b.cluster.id].sort());
+  });
+
+  it('tells, with every beat, how far behind its job runner is: the others read it among the live processes', async () => {
+    let behind = 0;
+    const a = await join_({ jobsBehindMs: () => behind });
+    const b = await join_();
+    const reported = async () => (await b.cluster.liveMembers()).find((m) => m._id === a.cluster.id)?.jobsBehindMs;
+    expect(await reported()).to.equal(0);
+    behind = 4200;
+    await eventually(async () => ((await reported()) === 4200 ? true : undefined), 5000);
+    expect((await a.cluster.liveMembers()).find((m) => m._id === b.cluster.id)?.jobsBehindMs).to.equal(0);
   });
 
   it('gives every lease back at once on a clean stop: another process takes them all at its next heartbeat, not a lease later', async () => {

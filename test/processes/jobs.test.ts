@@ -68,6 +68,25 @@ describe('Job runner', () => {
     expect(ran.sort()).to.deep.equal(['1', '2']);
   });
 
+  it('says how long its earliest due job has waited to start while every slot is busy (behindMs), and 0 once none waits', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const r = runner({ pollMs: 60_000, concurrency: 1 }, handlers(async (payload) => {
+      ran.push(String(payload.n));
+      if (payload.n === 1) await held;
+    }));
+    await sleep(20);
+    expect(r.behindMs()).to.equal(0);
+    r.wake(await schedule(job(1), job(2), job(3, 60_000)));
+    await eventually(() => (ran.length === 1 ? true : undefined));
+    await sleep(150);
+    // Job 2 is due and waits for the one slot; job 3 is not due yet and counts for nothing.
+    expect(r.behindMs()).to.be.within(140, 1000);
+    release();
+    await eventually(() => (ran.length === 2 ? true : undefined));
+    expect(r.behindMs()).to.equal(0);
+  });
+
   it('runs a timer at its time, not before', async () => {
     const r = runner({ pollMs: 60_000 });
     r.wake(await schedule(job(1, 300)));

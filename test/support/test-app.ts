@@ -204,7 +204,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     idempotency: new IdempotencyKeys(readModels),
     sessions: new SessionPositions(cluster, 5000),
     metrics: new Metrics(),
-    orderBacklog: new OrderBacklog({ runners: () => cluster.runners(), eventStore }, { limitMs: options.orderBacklogLimitMs ?? 10_000, refreshMs: options.orderBacklogRefreshMs }),
+    orderBacklog: new OrderBacklog({ runners: () => cluster.runners(), eventStore, jobsBehind: async () => [jobs.behindMs()] }, { limitMs: options.orderBacklogLimitMs ?? 10_000, refreshMs: options.orderBacklogRefreshMs }),
     processes,
     jobs,
     rebuilds,
