@@ -114,7 +114,9 @@ const secret = (env: NodeJS.ProcessEnv, name: string): string | undefined => {
 const payments = (env: NodeJS.ProcessEnv) => {
   const paymentTimeoutMs = integer(env, 'PAYMENT_TIMEOUT_MS', 30_000, 1, 24 * 3600 * 1000);
   // An order the saga reaches this far behind still has two thirds of its payment's time left.
-  const orderBacklogLimitMs = integer(env, 'ORDER_BACKLOG_LIMIT_MS', Math.min(10_000, Math.floor(paymentTimeoutMs / 3)), 0, 24 * 3600 * 1000);
+  const orderBacklogLimitMs = integer(env, 'ORDER_BACKLOG_LIMIT_MS', Math.max(1, Math.min(10_000, Math.floor(paymentTimeoutMs / 3))), 0, 24 * 3600 * 1000);
+  // A limit as long as the payment's time protects no order: the saga would take them only to see them fail.
+  if (orderBacklogLimitMs >= paymentTimeoutMs) throw new ConfigError(`ORDER_BACKLOG_LIMIT_MS must be under PAYMENT_TIMEOUT_MS (${paymentTimeoutMs}), or 0 to take every checkout; got ${orderBacklogLimitMs}`);
   return { paymentTimeoutMs, orderBacklogLimitMs };
 };
 
@@ -143,7 +145,8 @@ const origins = (raw: string | undefined): string[] => {
 const integer = (env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number => {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
+  // Decimal digits only: Number() would read a blank value as 0, and hex, binary or an exponent as numbers nobody meant.
+  const value = /^-?\d+$/.test(raw) ? Number(raw) : Number.NaN;
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }

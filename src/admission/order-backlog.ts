@@ -1,5 +1,6 @@
 import { UnavailableError } from '../domain/shared/errors.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
+import type { Member, MemberLoad } from '../cluster/members.js';
 import type { RunnerState } from '../cluster/view.js';
 
 /**
@@ -13,17 +14,22 @@ import type { RunnerState } from '../cluster/view.js';
  * 19,779). Refusing the checkouts that come while the saga is far behind (503, nothing
  * placed, `Retry-After`) keeps the orders that are taken payable.
  *
- * How far behind, the larger of two measures:
- * - the saga: the age of the oldest event it has still to read (none: 0), from where it
- *   stands wherever it runs (this process's runner, or what its holder reported at its last
- *   renewal) and that event's time in the log;
+ * How far behind, the larger of two measures, each taken where it is known exactly:
+ * - the saga: the age of the oldest event it has still to read (none: 0). The process that
+ *   runs it measures it from where its runner stands; the others read what it told at its
+ *   last heartbeat (cluster_processes.sagaBehindMs). A position reported with a renewal is up
+ *   to a heartbeat old, and the events after it look unread when they are not: measured from
+ *   it, a process with a quiet saga beside it refused a lone shopper (a probe: 10 of 10 with
+ *   LEASE_MS 30 s). Only when no process runs the saga, or its holder has not been heard from
+ *   for two heartbeats (stopped, or stalled), is it measured from the saga's stored position:
+ *   an upper bound, and nobody may be moving it.
  * - the jobs: how long the earliest due job of a process's job runner has waited to start
  *   (JobRunner.behindMs: this process's now, the others' as told at their last beat). The
  *   charge is a job: a saga that keeps up schedules charges that wait behind full slots, and
  *   an order whose charge starts too late fails just the same (a probe: the saga within 5 s
  *   of the log, 12,245 of 13,363 orders failed so).
  * Measured at most every `refreshMs`, shared by the checkouts that ask meanwhile: one read of
- * the log and of the processes, not one per checkout.
+ * the processes (and of the log, where the saga runs), not one per checkout.
  * A measure that fails (the store unreachable) admits: the checkout then meets the store
  * itself, and answers for it.
  */
@@ -35,11 +41,17 @@ export const ORDER_SAGA = 'order-saga';
 export class OrdersBackloggedError extends UnavailableError {}
 
 export type BacklogDeps = {
-  /** Where the shop's runners stand (ClusterView.runners). */
+  /** The order saga's runner, while it runs in this process. */
+  localSaga: () => { checkpoint: number } | undefined;
+  /** Where the shop's runners stand and who holds them (ClusterView.runners). */
   runners: () => Promise<RunnerState[]>;
+  /** The live processes of the shop, this one among them, with what each told at its last beat. */
+  members: () => Promise<Member[]>;
+  /** This process's id among them. */
+  self: string;
+  /** How far behind this process's job runner is now (JobRunner.behindMs). */
+  jobsBehindMs: () => number;
   eventStore: Pick<EventStore, 'readAll'>;
-  /** How far behind each live process's job runner is (this one's now, the others' as last told). */
-  jobsBehind: () => Promise<number[]>;
   /**
    * Wall-clock milliseconds, as the log records its events' times (Date.now by default): not
    * the shop's clock, which tests may set to another day.
@@ -52,6 +64,8 @@ export type BacklogOptions = {
   limitMs: number;
   /** How long one measure answers for. */
   refreshMs?: number;
+  /** How often the processes beat (LEASE_HEARTBEAT_MS): a holder not heard from for two of them is not trusted to report. */
+  heartbeatMs: number;
 };
 
 /** `behindMs`: the larger of `sagaMs` and `jobsMs`. */
@@ -87,18 +101,30 @@ export class OrderBacklog {
 
   /** The backlog as last measured, measured again once older than `refreshMs` (undefined: the measure failed). */
   current(): Promise<Backlog | undefined> {
-    const now = (this.deps.now ?? Date.now)();
+    const now = this.now();
     if (this.last && now - this.last.measuredAt < (this.options.refreshMs ?? 250)) return Promise.resolve(this.last);
     this.measuring ??= this.measure(now).finally(() => (this.measuring = undefined));
     return this.measuring;
   }
 
+  /** What this process tells with its heartbeat: its job runner, and the saga if it runs here (else 0). */
+  async local(): Promise<MemberLoad> {
+    const saga = this.deps.localSaga();
+    return { jobsBehindMs: this.deps.jobsBehindMs(), sagaBehindMs: saga ? await this.unreadAge(saga.checkpoint, this.now()) : 0 };
+  }
+
+  private now(): number {
+    return (this.deps.now ?? Date.now)();
+  }
+
   private async measure(now: number): Promise<Backlog | undefined> {
     try {
-      const [sagaMs, jobs] = await Promise.all([this.sagaBehind(now), this.deps.jobsBehind()]);
-      if (sagaMs === undefined) return undefined;
-      const jobsMs = Math.max(0, ...jobs);
-      this.last = { behindMs: Math.max(sagaMs, jobsMs), sagaMs, jobsMs, measuredAt: now };
+      const [members, sagaMs] = await Promise.all([this.deps.members(), this.sagaBehind(now)]);
+      const others = members.filter((member) => member._id !== this.deps.self);
+      const jobsMs = Math.max(this.deps.jobsBehindMs(), ...others.map((member) => member.jobsBehindMs ?? 0));
+      const saga = sagaMs ?? (await this.sagaAsTold(members, others, now));
+      if (saga === undefined) return undefined;
+      this.last = { behindMs: Math.max(saga, jobsMs), sagaMs: saga, jobsMs, measuredAt: now };
       return this.last;
     } catch {
       this.last = undefined;
@@ -106,11 +132,27 @@ export class OrderBacklog {
     }
   }
 
+  /** Measured here, where the saga runs (undefined: it runs elsewhere, or nowhere). */
   private async sagaBehind(now: number): Promise<number | undefined> {
+    const saga = this.deps.localSaga();
+    return saga ? this.unreadAge(saga.checkpoint, now) : undefined;
+  }
+
+  /** As its holder told at its last beat; measured from its stored position when nobody heard from runs it. */
+  private async sagaAsTold(members: readonly Member[], others: readonly Member[], now: number): Promise<number | undefined> {
     const saga = (await this.deps.runners()).find((runner) => runner.name === ORDER_SAGA);
     if (!saga) return undefined;
+    const holder = others.find((member) => member._id === saga.owner);
+    // Beats are stamped by the store's clock: compared with the latest of any process, never with this one's.
+    const latest = Math.max(...members.map((member) => member.lastSeenAt));
+    if (holder && latest - holder.lastSeenAt <= 2 * this.options.heartbeatMs) return holder.sagaBehindMs ?? 0;
+    return this.unreadAge(saga.position, now);
+  }
+
+  /** The age of the first event after `position` (0: none). */
+  private async unreadAge(position: number, now: number): Promise<number> {
     // readAll starts AT a position, and only an event's own is one on every store (EventStoreDB's are byte offsets).
-    const next = (await this.deps.eventStore.readAll({ fromPosition: saga.position, maxCount: 2 })).find((event) => event.position > saga.position);
+    const next = (await this.deps.eventStore.readAll({ fromPosition: position, maxCount: 2 })).find((event) => event.position > position);
     return next ? Math.max(0, now - Date.parse(next.recordedAt)) : 0;
   }
 }

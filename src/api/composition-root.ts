@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
 import { loggerOptions } from './log-privacy.js';
 import { container as rootContainer, type DependencyContainer } from 'tsyringe';
-import { OrderBacklog } from '../admission/order-backlog.js';
+import { ORDER_SAGA, OrderBacklog } from '../admission/order-backlog.js';
 import { Cluster } from '../cluster/cluster.js';
 import { ProcessHost, ProjectionHost } from '../cluster/hosts.js';
 import { RunnerBoard, type ClusterView } from '../cluster/view.js';
@@ -194,7 +194,7 @@ const registerCluster = (scope: DependencyContainer, config: Config) => {
             pid: process.pid,
             host: hostname(),
             id: c.resolve<string>(T.processId),
-            jobsBehindMs: () => c.resolve<JobRunner>(T.jobs).behindMs(),
+            report: () => c.resolve<OrderBacklog>(T.orderBacklog).local(),
           },
           [c.resolve(T.projectionHost), c.resolve(T.processHost)],
         ),
@@ -231,9 +231,18 @@ const registerEdge = (scope: DependencyContainer, config: Config, edge: Edge) =>
       const view = c.resolve<ClusterView>(T.clusterView);
       const cluster = c.resolve<Cluster>(T.cluster);
       const jobs = c.resolve<JobRunner>(T.jobs);
-      // This process's runner as it is now; the others' as they told at their last beat.
-      const jobsBehind = async () => [jobs.behindMs(), ...(await cluster.liveMembers()).filter((m) => m._id !== cluster.id).map((m) => m.jobsBehindMs ?? 0)];
-      return new OrderBacklog({ runners: () => view.runners(), eventStore: c.resolve(T.eventStore), jobsBehind }, { limitMs: config.orderBacklogLimitMs });
+      const processes = c.resolve<ProcessHost>(T.processHost);
+      return new OrderBacklog(
+        {
+          localSaga: () => processes.current(ORDER_SAGA),
+          runners: () => view.runners(),
+          members: () => cluster.liveMembers(),
+          self: cluster.id,
+          jobsBehindMs: () => jobs.behindMs(),
+          eventStore: c.resolve(T.eventStore),
+        },
+        { limitMs: config.orderBacklogLimitMs, heartbeatMs: config.leaseHeartbeatMs },
+      );
     }),
   );
 };

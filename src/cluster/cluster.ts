@@ -5,7 +5,7 @@ import { Signal } from '../infrastructure/signal.js';
 import { plan } from './balance.js';
 import type { RunnerHost } from './hosts.js';
 import { bearsToken, fenceOf, LeaseStore, type Fence, type Lease, type LeaseState } from './leases.js';
-import { Membership, type Member, type Self } from './members.js';
+import { Membership, type Member, type MemberLoad, type Self } from './members.js';
 
 /**
  * This process's part in a shop of many: the loop that owns time. Every heartbeat it renews
@@ -23,8 +23,8 @@ export type ClusterOptions = {
   host: string;
   /** This process's id in the shop (the owner of its leases and job claims); random unless given. */
   id?: string;
-  /** How far behind this process's job runner is (JobRunner.behindMs), told with every beat. */
-  jobsBehindMs?: () => number;
+  /** How far behind this process is (its job runner, the order saga if it runs here), told with every beat. */
+  report?: () => Promise<MemberLoad>;
 };
 
 export type LeaseEvent = 'claimed' | 'taken-over' | 'released' | 'lost' | 'write-refused';
@@ -53,7 +53,7 @@ export class Cluster {
     this.id = options.id ?? randomUUID();
     this.leases = new LeaseStore(deps.store, options.leaseMs);
     const self: Self = { id: this.id, pid: options.pid, host: options.host, startedAt: new Date().toISOString() };
-    this.membership = new Membership(deps.store, options.leaseMs, self, options.jobsBehindMs);
+    this.membership = new Membership(deps.store, options.leaseMs, self);
   }
 
   get runners(): string[] {
@@ -163,7 +163,9 @@ export class Cluster {
    */
   private async renewAll(): Promise<void> {
     const renewals = [...this.held.values()].map((lease) => ({ lease, report: this.hosts.map((host) => host.report(lease.runner)).find((r) => r !== undefined) }));
-    const refused = await this.leases.renewAll(renewals, [this.membership.beatOperation()]);
+    // What it tells is measured now; unmeasured (the store did not answer), it tells nothing is behind rather than skip the beat.
+    const load = await this.options.report?.().catch(() => undefined);
+    const refused = await this.leases.renewAll(renewals, [this.membership.beatOperation(load)]);
     for (const lease of refused) this.note('write-refused', lease, { write: 'renewal' });
     await this.lose(refused, 'renewal refused');
   }

@@ -16,12 +16,16 @@ export type Member = Document & {
   startedAt: string;
   /** The LEASE_MS it runs with (absent for processes of older versions). */
   leaseMs?: number;
-  /** How far behind its job runner was at its last beat (JobRunner.behindMs; absent for processes of older versions). */
+  /** How far behind its job runner and (if it runs it) the order saga were at its last beat; absent for processes of older versions. */
   jobsBehindMs?: number;
+  sagaBehindMs?: number;
   /** Milliseconds, by the store's clock. */
   lastSeenAt: number;
   expiresAt: number;
 };
+
+/** What a process tells with each beat of how far behind it is (see src/admission/order-backlog.ts). */
+export type MemberLoad = { jobsBehindMs: number; sagaBehindMs: number };
 
 export type Self = { id: string; pid: number; host: string; startedAt: string };
 
@@ -36,8 +40,6 @@ export class Membership {
     private readonly store: ReadModelStore,
     private readonly ttlMs: number,
     readonly self: Self,
-    /** How far behind this process's job runner is now, told with every beat. */
-    private readonly jobsBehindMs: () => number = () => 0,
   ) {}
 
   private get members() {
@@ -49,16 +51,16 @@ export class Membership {
   }
 
   /** Registers this process, or says it is still alive, until a lease's length from now. */
-  async beat(): Promise<void> {
-    await this.store.bulkWrite([this.beatOperation()], { durable: false });
+  async beat(load?: MemberLoad): Promise<void> {
+    await this.store.bulkWrite([this.beatOperation(load)], { durable: false });
   }
 
-  /** The beat as a write of its own, to go with the heartbeat's renewals (see LeaseStore.renewAll). */
-  beatOperation(): WriteOperation {
+  /** The beat as a write of its own, to go with the heartbeat's renewals (see LeaseStore.renewAll); with what this process tells of its load. */
+  beatOperation(load: MemberLoad = { jobsBehindMs: 0, sagaBehindMs: 0 }): WriteOperation {
     const { id, ...fields } = this.self;
     return {
       collection: MEMBERS,
-      updateOne: { filter: { _id: id }, update: [{ $set: { ...fields, port: this.port, leaseMs: this.ttlMs, jobsBehindMs: this.jobsBehindMs(), lastSeenAt: NOW, expiresAt: { $add: [NOW, this.ttlMs] } } }], upsert: true },
+      updateOne: { filter: { _id: id }, update: [{ $set: { ...fields, port: this.port, leaseMs: this.ttlMs, jobsBehindMs: load.jobsBehindMs, sagaBehindMs: load.sagaBehindMs, lastSeenAt: NOW, expiresAt: { $add: [NOW, this.ttlMs] } } }], upsert: true },
     };
   }
 

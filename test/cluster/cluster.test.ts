@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { Cluster } from '../../src/cluster/cluster.js';
+import { Cluster, type ClusterOptions } from '../../src/cluster/cluster.js';
 import type { RunnerHost } from '../../src/cluster/hosts.js';
 import { LEASES, type LeaseRecord, type Lease } from '../../src/cluster/leases.js';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
@@ -47,12 +47,12 @@ describe('Cluster: leases over processes sharing one store', function () {
     dir.remove();
   });
 
-  const join_ = async (options: { leaseMs?: number; heartbeatMs?: number; jobsBehindMs?: () => number } = {}) => {
+  const join_ = async (options: { leaseMs?: number; heartbeatMs?: number; report?: ClusterOptions['report'] } = {}) => {
     const store = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
     const host = new RecordingHost(RUNNERS, store);
     const logs: Array<Record<string, unknown>> = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
-    const cluster = new Cluster({ store, logger }, { leaseMs: options.leaseMs ?? 600, heartbeatMs: options.heartbeatMs ?? 100, pid: process.pid, host: 'test', jobsBehindMs: options.jobsBehindMs }, [host]);
+    const cluster = new Cluster({ store, logger }, { leaseMs: options.leaseMs ?? 600, heartbeatMs: options.heartbeatMs ?? 100, pid: process.pid, host: 'test', report: options.report }, [host]);
     await cluster.start();
     started.push({ cluster, store });
     return { cluster, host, logs, store };
@@ -77,15 +77,25 @@ describe('Cluster: leases over processes sharing one store', function () {
     expect(listed.map((m) => m._id).sort()).to.deep.equal([a.cluster.id, b.cluster.id].sort());
   });
 
-  it('tells, with every beat, how far behind its job runner is: the others read it among the live processes', async () => {
-    let behind = 0;
-    const a = await join_({ jobsBehindMs: () => behind });
+  it('tells, with every beat, how far behind its job runner and saga are: the others read it among the live processes; a report that fails still beats', async () => {
+    let load: (() => Promise<{ jobsBehindMs: number; sagaBehindMs: number }>) = async () => ({ jobsBehindMs: 0, sagaBehindMs: 0 });
+    const a = await join_({ report: () => load() });
     const b = await join_();
-    const reported = async () => (await b.cluster.liveMembers()).find((m) => m._id === a.cluster.id)?.jobsBehindMs;
-    expect(await reported()).to.equal(0);
-    behind = 4200;
-    await eventually(async () => ((await reported()) === 4200 ? true : undefined), 5000);
-    expect((await a.cluster.liveMembers()).find((m) => m._id === b.cluster.id)?.jobsBehindMs).to.equal(0);
+    const told = async () => {
+      const member = (await b.cluster.liveMembers()).find((m) => m._id === a.cluster.id);
+      return member && { jobsBehindMs: member.jobsBehindMs, sagaBehindMs: member.sagaBehindMs, lastSeenAt: member.lastSeenAt };
+    };
+    expect(await told()).to.deep.include({ jobsBehindMs: 0, sagaBehindMs: 0 });
+    load = async () => ({ jobsBehindMs: 4200, sagaBehindMs: 1300 });
+    await eventually(async () => ((await told())?.jobsBehindMs === 4200 ? true : undefined), 5000);
+    expect(await told()).to.deep.include({ sagaBehindMs: 1300 });
+    expect((await a.cluster.liveMembers()).find((m) => m._id === b.cluster.id)).to.deep.include({ jobsBehindMs: 0, sagaBehindMs: 0 });
+    load = async () => {
+      throw new Error('the store did not answer');
+    };
+    const before = (await told())!.lastSeenAt;
+    await eventually(async () => ((await told())!.lastSeenAt > before && (await told())!.jobsBehindMs === 0 ? true : undefined), 5000);
+    expect(held(a.cluster).length + held(b.cluster).length).to.equal(RUNNERS.length);
   });
 
   it('gives every lease back at once on a clean stop: another process takes them all at its next heartbeat, not a lease later', async () => {

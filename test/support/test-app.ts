@@ -204,7 +204,10 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     idempotency: new IdempotencyKeys(readModels),
     sessions: new SessionPositions(cluster, 5000),
     metrics: new Metrics(),
-    orderBacklog: new OrderBacklog({ runners: () => cluster.runners(), eventStore, jobsBehind: async () => [jobs.behindMs()] }, { limitMs: options.orderBacklogLimitMs ?? 10_000, refreshMs: options.orderBacklogRefreshMs }),
+    orderBacklog: new OrderBacklog(
+      { localSaga: () => local.process('order-saga'), runners: () => cluster.runners(), members: async () => [], self: 'solo', jobsBehindMs: () => jobs.behindMs(), eventStore },
+      { limitMs: options.orderBacklogLimitMs ?? 10_000, refreshMs: options.orderBacklogRefreshMs, heartbeatMs: 1000 },
+    ),
     processes,
     jobs,
     rebuilds,
