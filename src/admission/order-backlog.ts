@@ -91,11 +91,13 @@ export class OrderBacklog {
     if (this.options.limitMs <= 0) return;
     const backlog = await this.current();
     if (!backlog || backlog.behindMs <= this.options.limitMs) return;
+    // The checkouts of one measure are refused together: told to come back over three seconds, not all in the same one.
+    const spread = this.refused % 3;
     this.refused += 1;
     const seconds = Math.round(backlog.behindMs / 1000);
     throw new OrdersBackloggedError(
       `the shop is taking orders faster than it can process them (about ${seconds} s behind): nothing was placed; try again shortly`,
-      retryAfterSeconds(backlog.behindMs, this.options.limitMs),
+      Math.min(30, retryAfterSeconds(backlog.behindMs, this.options.limitMs) + spread),
     );
   }
 

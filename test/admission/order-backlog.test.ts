@@ -91,11 +91,13 @@ describe('OrderBacklog', () => {
       expect(refused).to.be.instanceOf(OrdersBackloggedError);
       expect((refused as OrdersBackloggedError).retryAfterSeconds).to.equal(3);
       expect((refused as Error).message).to.match(/about 13 s behind\): nothing was placed/);
-      await backlog.admit().catch(() => undefined);
-      expect(backlog.refused).to.equal(2);
+      // Refused together, told to come back over three seconds.
+      const next = await Promise.all([refusal(backlog), refusal(backlog), refusal(backlog)]);
+      expect(next.map((error) => (error as OrdersBackloggedError).retryAfterSeconds)).to.deep.equal([4, 5, 3]);
+      expect(backlog.refused).to.equal(4);
       here = { checkpoint: 2 };
       await backlog.admit();
-      expect(backlog.refused).to.equal(2);
+      expect(backlog.refused).to.equal(4);
     });
 
     it('tells the others, with its heartbeat, how far behind its saga and its job runner are', async () => {
