@@ -62,16 +62,20 @@ const run = async (options: Options, limitMs: number | undefined) => {
       }
     })();
     let n = 0;
+    const other = (what: string) => (counts.other[what] = (counts.other[what] ?? 0) + 1);
     const shopper = async (token: string) => {
       while (Date.now() < end) {
         const i = n++;
-        const added = await call('POST', '/api/v1/cart/items', token, { productId: products[(i * 7) % products.length], quantity: 1 });
-        const placed = added.status === 200 ? await call('POST', '/api/v1/checkout', token, { shippingAddress: ADDRESS, paymentMethod: { token: 'tok_visa' } }) : added;
+        // A connection that fails is counted, and the shopper goes on: one reset must not end the probe.
+        const placed = await (async () => {
+          const added = await call('POST', '/api/v1/cart/items', token, { productId: products[(i * 7) % products.length], quantity: 1 });
+          return added.status === 200 ? call('POST', '/api/v1/checkout', token, { shippingAddress: ADDRESS, paymentMethod: { token: 'tok_visa' } }) : added;
+        })().catch((error: Error) => ({ status: 0, headers: {}, body: { type: `connection: ${error.message}` } }) as Answer);
         if (placed.status === 202) counts.placed += 1;
         else if (placed.body?.type === 'urn:shop:problem:orders-backlogged') {
           counts.refused += 1;
           await sleep(Math.min(Math.max(0, end - Date.now()), Number(placed.headers['retry-after']) * 1000));
-        } else counts.other[`${placed.status} ${placed.body?.type ?? ''}`] = (counts.other[`${placed.status} ${placed.body?.type ?? ''}`] ?? 0) + 1;
+        } else other(`${placed.status} ${placed.body?.type ?? ''}`);
       }
     };
     await Promise.all([...tokens.map(shopper), sampling]);

@@ -114,9 +114,11 @@ const secret = (env: NodeJS.ProcessEnv, name: string): string | undefined => {
 const payments = (env: NodeJS.ProcessEnv) => {
   const paymentTimeoutMs = integer(env, 'PAYMENT_TIMEOUT_MS', 30_000, 1, 24 * 3600 * 1000);
   // An order the saga reaches this far behind still has two thirds of its payment's time left.
-  const orderBacklogLimitMs = integer(env, 'ORDER_BACKLOG_LIMIT_MS', Math.max(1, Math.min(10_000, Math.floor(paymentTimeoutMs / 3))), 0, 24 * 3600 * 1000);
+  // At least 1 ms, where the payment's time leaves room for one (a millisecond's payment time leaves none: the gate is off).
+  const fallback = paymentTimeoutMs > 1 ? Math.max(1, Math.min(10_000, Math.floor(paymentTimeoutMs / 3))) : 0;
+  const orderBacklogLimitMs = integer(env, 'ORDER_BACKLOG_LIMIT_MS', fallback, 0, 24 * 3600 * 1000);
   // A limit as long as the payment's time protects no order: the saga would take them only to see them fail.
-  if (orderBacklogLimitMs >= paymentTimeoutMs) throw new ConfigError(`ORDER_BACKLOG_LIMIT_MS must be under PAYMENT_TIMEOUT_MS (${paymentTimeoutMs}), or 0 to take every checkout; got ${orderBacklogLimitMs}`);
+  if (orderBacklogLimitMs >= paymentTimeoutMs && orderBacklogLimitMs > 0) throw new ConfigError(`ORDER_BACKLOG_LIMIT_MS must be under PAYMENT_TIMEOUT_MS (${paymentTimeoutMs}), or 0 to take every checkout; got ${orderBacklogLimitMs}`);
   return { paymentTimeoutMs, orderBacklogLimitMs };
 };
 

@@ -1,5 +1,6 @@
 import { UnavailableError } from '../domain/shared/errors.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
+import { within } from '../infrastructure/within.js';
 import type { Member, MemberLoad } from '../cluster/members.js';
 import type { RunnerState } from '../cluster/view.js';
 
@@ -21,8 +22,9 @@ import type { RunnerState } from '../cluster/view.js';
  *   to a heartbeat old, and the events after it look unread when they are not: measured from
  *   it, a process with a quiet saga beside it refused a lone shopper (a probe: 10 of 10 with
  *   LEASE_MS 30 s). Only when no process runs the saga, or its holder has not been heard from
- *   for two heartbeats (stopped, or stalled), is it measured from the saga's stored position:
- *   an upper bound, and nobody may be moving it.
+ *   for two heartbeats (stopped, or stalled), or its holder told nothing of it (it took the
+ *   saga over after its last beat), is it measured from the saga's stored position: an upper
+ *   bound, and nobody may be moving it.
  * - the jobs: how long the earliest due job of a process's job runner has waited to start
  *   (JobRunner.behindMs: this process's now, the others' as told at their last beat). The
  *   charge is a job: a saga that keeps up schedules charges that wait behind full slots, and
@@ -31,8 +33,12 @@ import type { RunnerState } from '../cluster/view.js';
  * Measured at most every `refreshMs`, shared by the checkouts that ask meanwhile: one read of
  * the processes (and of the log, where the saga runs), not one per checkout.
  * A measure that fails (the store unreachable) admits: the checkout then meets the store
- * itself, and answers for it.
+ * itself, and answers for it. On EventStoreDB the events' times are the server's clock: the
+ * hosts must keep time (NTP), or the skew adds to the measure.
  */
+
+/** How long a checkout waits for a measure on its way before it goes on with the last one. */
+const MEASURE_WITHIN_MS = 250;
 
 /** The saga this gate watches. */
 export const ORDER_SAGA = 'order-saga';
@@ -101,18 +107,27 @@ export class OrderBacklog {
     );
   }
 
-  /** The backlog as last measured, measured again once older than `refreshMs` (undefined: the measure failed). */
+  /**
+   * The backlog as last measured, measured again once older than `refreshMs` (undefined: the
+   * measure failed). A measure the store is slow to answer is not waited for beyond
+   * MEASURE_WITHIN_MS: the checkout goes on with the last one (none: admitted), and the
+   * measure, still on its way, serves those that come after it.
+   */
   current(): Promise<Backlog | undefined> {
     const now = this.now();
     if (this.last && now - this.last.measuredAt < (this.options.refreshMs ?? 250)) return Promise.resolve(this.last);
     this.measuring ??= this.measure(now).finally(() => (this.measuring = undefined));
-    return this.measuring;
+    return within(this.measuring, MEASURE_WITHIN_MS).catch(() => this.last);
   }
 
-  /** What this process tells with its heartbeat: its job runner, and the saga if it runs here (else 0). */
+  /**
+   * What this process tells with its heartbeat: its job runner, and the saga if it runs here
+   * (null otherwise: a process that has just taken the saga over tells nothing of it until
+   * its next beat, and the others measure it from its stored position meanwhile).
+   */
   async local(): Promise<MemberLoad> {
     const saga = this.deps.localSaga();
-    return { jobsBehindMs: this.deps.jobsBehindMs(), sagaBehindMs: saga ? await this.unreadAge(saga.checkpoint, this.now()) : 0 };
+    return { jobsBehindMs: this.deps.jobsBehindMs(), sagaBehindMs: saga ? await this.unreadAge(saga.checkpoint, this.now()) : null };
   }
 
   private now(): number {
@@ -125,8 +140,9 @@ export class OrderBacklog {
       const others = members.filter((member) => member._id !== this.deps.self);
       const jobsMs = Math.max(this.deps.jobsBehindMs(), ...others.map((member) => member.jobsBehindMs ?? 0));
       const saga = sagaMs ?? (await this.sagaAsTold(members, others, now));
-      if (saga === undefined) return undefined;
-      this.last = { behindMs: Math.max(saga, jobsMs), sagaMs: saga, jobsMs, measuredAt: now };
+      const behindMs = Math.max(saga, jobsMs);
+      // A time that did not parse, a report that is no number: unmeasured, which admits (never a refusal with Retry-After NaN).
+      this.last = Number.isFinite(behindMs) ? { behindMs, sagaMs: saga, jobsMs, measuredAt: now } : undefined;
       return this.last;
     } catch {
       this.last = undefined;
@@ -140,15 +156,19 @@ export class OrderBacklog {
     return saga ? this.unreadAge(saga.checkpoint, now) : undefined;
   }
 
-  /** As its holder told at its last beat; measured from its stored position when nobody heard from runs it. */
-  private async sagaAsTold(members: readonly Member[], others: readonly Member[], now: number): Promise<number | undefined> {
+  /**
+   * As its holder told at its last beat, if it told one (it ran the saga then) and has beaten
+   * within two heartbeats; else measured from the saga's stored position. Not listed at all
+   * (no such runner in this shop): nothing behind.
+   */
+  private async sagaAsTold(members: readonly Member[], others: readonly Member[], now: number): Promise<number> {
     const saga = (await this.deps.runners()).find((runner) => runner.name === ORDER_SAGA);
-    if (!saga) return undefined;
+    if (!saga) return 0;
     const holder = others.find((member) => member._id === saga.owner);
     // Beats are stamped by the store's clock: compared with the latest of any process, never with this one's.
     const latest = Math.max(...members.map((member) => member.lastSeenAt));
-    if (holder && latest - holder.lastSeenAt <= 2 * this.options.heartbeatMs) return holder.sagaBehindMs ?? 0;
-    return this.unreadAge(saga.position, now);
+    const told = holder && latest - holder.lastSeenAt <= 2 * this.options.heartbeatMs ? holder.sagaBehindMs : undefined;
+    return typeof told === 'number' ? told : this.unreadAge(saga.position, now);
   }
 
   /** The age of the first event after `position` (0: none). */

@@ -63,7 +63,7 @@ const registerClusterGauges = (deps: AppDeps) => {
 
 /** Admission control for checkouts (src/admission/order-backlog.ts): how far behind the order saga is, and what that refused. */
 const registerAdmissionGauges = (deps: AppDeps) => {
-  deps.metrics.gauge('order_backlog_seconds', 'How old the oldest event the order saga has still to read is (0: caught up); checkouts are refused above ORDER_BACKLOG_LIMIT_MS', [], async (set) => {
+  deps.metrics.gauge('order_backlog_seconds', 'How far behind the shop is with orders: the larger of the age of the oldest event the order saga has still to read and the longest a due job has waited to start in any process (0: caught up); checkouts are refused above ORDER_BACKLOG_LIMIT_MS', [], async (set) => {
     const backlog = await deps.orderBacklog.current();
     // Not measured (the store is down): left out, as the lags are.
     if (backlog) set({}, backlog.behindMs / 1000);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DuplicateKeyError, ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { Signal } from '../infrastructure/signal.js';
+import { within } from '../infrastructure/within.js';
 import { plan } from './balance.js';
 import type { RunnerHost } from './hosts.js';
 import { bearsToken, fenceOf, LeaseStore, type Fence, type Lease, type LeaseState } from './leases.js';
@@ -29,6 +30,9 @@ export type ClusterOptions = {
 
 export type LeaseEvent = 'claimed' | 'taken-over' | 'released' | 'lost' | 'write-refused';
 
+/** How long a beat waits for the measure of this process's load before it tells the last one. */
+const REPORT_WITHIN_MS = 200;
+
 /** Ticks between two clean-ups of long-gone processes. */
 const FORGET_EVERY = 100;
 
@@ -44,6 +48,8 @@ export class Cluster {
   private stopping = false;
   private ticks = 0;
   private readonly warnedOf = new Set<string>();
+  /** What the last beat told of this process's load. */
+  private lastLoad: MemberLoad | undefined;
 
   constructor(
     private readonly deps: { store: ReadModelStore; logger: Logger },
@@ -71,7 +77,7 @@ export class Cluster {
   listening(port: number): void {
     this.membership.listening(port);
     // A stop asked for while the server was still starting has left the list already: it must not come back in.
-    void this.serially(async () => (this.stopping ? undefined : this.membership.beat())).catch(() => undefined);
+    void this.serially(async () => (this.stopping ? undefined : this.membership.beat(this.lastLoad))).catch(() => undefined);
   }
 
   /**
@@ -163,11 +169,25 @@ export class Cluster {
    */
   private async renewAll(): Promise<void> {
     const renewals = [...this.held.values()].map((lease) => ({ lease, report: this.hosts.map((host) => host.report(lease.runner)).find((r) => r !== undefined) }));
-    // What it tells is measured now; unmeasured (the store did not answer), it tells nothing is behind rather than skip the beat.
-    const load = await this.options.report?.().catch(() => undefined);
+    const load = await this.load();
     const refused = await this.leases.renewAll(renewals, [this.membership.beatOperation(load)]);
     for (const lease of refused) this.note('write-refused', lease, { write: 'renewal' });
     await this.lose(refused, 'renewal refused');
+  }
+
+  /**
+   * What this process tells with its beat, measured now, within a short time: a store slow to
+   * answer the measure must not hold the renewals back (every lease would run out). Late or
+   * failed, the last measure is told again.
+   */
+  private async load(): Promise<MemberLoad | undefined> {
+    if (!this.options.report) return undefined;
+    try {
+      this.lastLoad = await within(this.options.report(), REPORT_WITHIN_MS);
+    } catch {
+      // Told as last measured.
+    }
+    return this.lastLoad;
   }
 
   private async claim(candidates: readonly string[], take: number, seen: readonly LeaseState[]): Promise<void> {

@@ -16,16 +16,16 @@ export type Member = Document & {
   startedAt: string;
   /** The LEASE_MS it runs with (absent for processes of older versions). */
   leaseMs?: number;
-  /** How far behind its job runner and (if it runs it) the order saga were at its last beat; absent for processes of older versions. */
+  /** How far behind its job runner and the order saga (null: it did not run the saga) were at its last beat; absent for processes of older versions. */
   jobsBehindMs?: number;
-  sagaBehindMs?: number;
+  sagaBehindMs?: number | null;
   /** Milliseconds, by the store's clock. */
   lastSeenAt: number;
   expiresAt: number;
 };
 
 /** What a process tells with each beat of how far behind it is (see src/admission/order-backlog.ts). */
-export type MemberLoad = { jobsBehindMs: number; sagaBehindMs: number };
+export type MemberLoad = { jobsBehindMs: number; sagaBehindMs: number | null };
 
 export type Self = { id: string; pid: number; host: string; startedAt: string };
 
@@ -56,7 +56,7 @@ export class Membership {
   }
 
   /** The beat as a write of its own, to go with the heartbeat's renewals (see LeaseStore.renewAll); with what this process tells of its load. */
-  beatOperation(load: MemberLoad = { jobsBehindMs: 0, sagaBehindMs: 0 }): WriteOperation {
+  beatOperation(load: MemberLoad = { jobsBehindMs: 0, sagaBehindMs: null }): WriteOperation {
     const { id, ...fields } = this.self;
     return {
       collection: MEMBERS,

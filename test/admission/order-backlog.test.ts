@@ -44,7 +44,7 @@ describe('OrderBacklog', () => {
     },
     now: () => now,
   };
-  const member = (_id: string, told: { jobsBehindMs?: number; sagaBehindMs?: number } = {}, lastSeenAt = T0): Member =>
+  const member = (_id: string, told: { jobsBehindMs?: number; sagaBehindMs?: number | null } = {}, lastSeenAt = T0): Member =>
     ({ _id, pid: 1, host: 'h', port: 1, startedAt: '', lastSeenAt, expiresAt: lastSeenAt + 5000, jobsBehindMs: 0, sagaBehindMs: 0, ...told }) as Member;
   /** An event at `position`, recorded `agoMs` before now; positions spaced as EventStoreDB's byte offsets are. */
   const event = (position: number, agoMs: number): RecordedEvent =>
@@ -105,8 +105,9 @@ describe('OrderBacklog', () => {
       here = { checkpoint: 1 };
       jobsHere = 700;
       expect(await gate(10_000).local()).to.deep.equal({ jobsBehindMs: 700, sagaBehindMs: 4000 });
+      // Not running it: it tells nothing of the saga (null), rather than that it keeps up.
       here = undefined;
-      expect(await gate(10_000).local()).to.deep.equal({ jobsBehindMs: 700, sagaBehindMs: 0 });
+      expect(await gate(10_000).local()).to.deep.equal({ jobsBehindMs: 700, sagaBehindMs: null });
     });
   });
 
@@ -137,6 +138,13 @@ describe('OrderBacklog', () => {
       expect(await refusal(gate(5000))).to.be.instanceOf(OrdersBackloggedError);
     });
 
+    it('measures from the stored position while the holder has told nothing of the saga (it took it over after its last beat)', async () => {
+      members = [member('me'), member('other', { sagaBehindMs: null })];
+      const backlog = gate(5000);
+      expect(await refusal(backlog)).to.be.instanceOf(OrdersBackloggedError);
+      expect(await backlog.current()).to.deep.include({ sagaMs: 9000 });
+    });
+
     it('refuses while any live process\'s job runner is further behind than the limit, the saga caught up: a charge that waits is as late as one not asked for', async () => {
       members = [member('me'), member('other', { jobsBehindMs: 11_000 }), member('third', { jobsBehindMs: 200 })];
       const backlog = gate(10_000);
@@ -148,6 +156,37 @@ describe('OrderBacklog', () => {
       jobsHere = 0;
       await backlog.admit();
     });
+  });
+
+  it('admits when what it measured is no number (a time that does not parse), rather than refuse with Retry-After NaN', async () => {
+    log = [{ ...event(1, 60_000), recordedAt: 'not a time' }];
+    const backlog = gate(1000);
+    await backlog.admit();
+    expect(await backlog.current()).to.equal(undefined);
+  });
+
+  it('counts the job runners even where the shop lists no order saga', async () => {
+    here = undefined;
+    saga = { position: 0, owner: null };
+    const without = { ...deps, runners: async () => [runner('notifications', 0, 'me')] };
+    jobsHere = 20_000;
+    const backlog = new OrderBacklog(without, { limitMs: 10_000, refreshMs: 0, heartbeatMs: HEARTBEAT });
+    expect(await refusal(backlog)).to.be.instanceOf(OrdersBackloggedError);
+    expect(await backlog.current()).to.deep.include({ sagaMs: 0, jobsMs: 20_000 });
+  });
+
+  it('does not hold a checkout for a measure the store is slow to answer: the last measure (none: admitted) serves meanwhile', async () => {
+    log = [event(1, 20_000)];
+    let answer!: () => void;
+    const slow = { ...deps, members: () => new Promise<Member[]>((resolve) => (answer = () => resolve(members))) };
+    const backlog = new OrderBacklog(slow, { limitMs: 10_000, refreshMs: 60_000, heartbeatMs: HEARTBEAT });
+    const started = Date.now();
+    await backlog.admit();
+    expect(Date.now() - started).to.be.below(1000);
+    answer();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    // The measure came in after all: it serves the checkouts that come next.
+    expect(await refusal(backlog)).to.be.instanceOf(OrdersBackloggedError);
   });
 
   it('admits at the limit itself', async () => {
@@ -205,6 +244,8 @@ describe('ORDER_BACKLOG_LIMIT_MS', () => {
 
   it('is never 0 by default (a payment timeout under 3 ms still gets a limit), and must be under PAYMENT_TIMEOUT_MS when set', () => {
     expect(loadConfig({ PAYMENT_TIMEOUT_MS: '2' }).orderBacklogLimitMs).to.equal(1);
+    // A millisecond's payment time leaves no room for a limit: it starts, with the gate off.
+    expect(loadConfig({ PAYMENT_TIMEOUT_MS: '1' }).orderBacklogLimitMs).to.equal(0);
     expect(() => loadConfig({ PAYMENT_TIMEOUT_MS: '6000', ORDER_BACKLOG_LIMIT_MS: '6000' })).to.throw(ConfigError, /ORDER_BACKLOG_LIMIT_MS must be under PAYMENT_TIMEOUT_MS/);
     expect(loadConfig({ PAYMENT_TIMEOUT_MS: '6000', ORDER_BACKLOG_LIMIT_MS: '5999' }).orderBacklogLimitMs).to.equal(5999);
   });

@@ -55,7 +55,8 @@ describe('Checkout while the order saga is far behind', () => {
     expect(taken.headers['idempotent-replayed']).to.equal(undefined);
     await orderReaches(app, second.token, taken.body.orderId, ['Confirmed']);
     expect((await eventsOf(app, 'OrderCreated')).map((e) => e.data.customerId)).to.deep.equal([first.customerId, second.customerId]);
-    expect(await metric('order_backlog_seconds')).to.equal(0);
+    // The saga may still be on the order's last steps: caught up within a moment.
+    await eventually(async () => ((await metric('order_backlog_seconds')) === 0 ? true : undefined));
   });
 
   it('answers a bad checkout 400 before it looks at the backlog, and an empty cart 422 only once admitted', async () => {

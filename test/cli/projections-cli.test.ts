@@ -104,7 +104,7 @@ describe('npm run projections:rebuild / projections:verify', function () {
 
   it('prints invariant violations like divergences and exits 1: an order showing its cancelled shipment as Preparing', async () => {
     const env = { DATA_DIR: dir.path };
-    server = await startServer({ ...env, ADMIN_EMAIL: 'ops@test.local', ADMIN_PASSWORD: 'ops-password', RATE_LIMIT_PER_MINUTE: '0', PAYMENT_TIMEOUT_MS: '500' });
+    server = await startServer({ ...env, ADMIN_EMAIL: 'ops@test.local', ADMIN_PASSWORD: 'ops-password', RATE_LIMIT_PER_MINUTE: '0', PAYMENT_TIMEOUT_MS: '500', ORDER_BACKLOG_LIMIT_MS: '0' });
     await call('POST', '/api/v1/account/register', undefined, { email: 'buyer@test.local', password: 'buyer-password', name: 'Buyer' });
     const buyer = String((await call('POST', '/api/v1/account/login', undefined, { email: 'buyer@test.local', password: 'buyer-password' })).body.token);
     const catalog = (await call('GET', '/api/v1/products?pageSize=100')).body.items as Array<{ productId: string; available: number }>;

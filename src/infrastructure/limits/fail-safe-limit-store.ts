@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Limiter, LimitOptions, LimitStore } from './limit-store.js';
+import { within } from '../within.js';
 
 /**
  * A shared limit store that fails safe: while it does not answer (an error, or no answer
@@ -92,11 +93,3 @@ export class FailSafeLimitStore implements LimitStore {
     this.fallbacks = undefined;
   }
 }
-
-const within = <T>(answer: Promise<T>, ms: number): Promise<T> => {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([answer, late]).finally(() => clearTimeout(timer));
-};
