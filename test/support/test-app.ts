@@ -13,16 +13,14 @@ import { IdempotencyKeys } from '../../src/api/idempotency.js';
 import { Metrics } from '../../src/api/observability.js';
 import { ClientRateLimit, LoginThrottle } from '../../src/api/rate-limits.js';
 import { registerCustomer } from '../../src/commands/accounts.js';
-import { CommandHandler, type CommandHandlerOptions } from '../../src/commands/command-handler.js';
+import { CommandHandler } from '../../src/commands/command-handler.js';
 import { inventoryDeciderFor } from '../../src/domain/inventory/inventory.js';
 import { eventSchema } from '../../src/domain/shared/event-schema.js';
 import { UPCASTERS } from '../../src/domain/upcasters.js';
-import type { EventStore, RecordedEvent } from '../../src/infrastructure/event-store/event-store.js';
+import type { RecordedEvent } from '../../src/infrastructure/event-store/event-store.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
-import type { ReadModelStore } from '../../src/infrastructure/read-models/read-model-store.js';
-import { OutboxMailer, type Mailer } from '../../src/infrastructure/mail/mailer.js';
-import type { PaymentProvider } from '../../src/infrastructure/payments/payment-provider.js';
+import { OutboxMailer } from '../../src/infrastructure/mail/mailer.js';
 import { SimulatedPaymentProvider } from '../../src/infrastructure/payments/simulated-provider.js';
 import { PasswordHasher } from '../../src/infrastructure/security/passwords.js';
 import { KeyedEmailIndex } from '../../src/privacy/email-index.js';
@@ -30,7 +28,7 @@ import { PersonalDataEventStore } from '../../src/privacy/personal-data-event-st
 import { SqliteKeyStore } from '../../src/privacy/sqlite-key-store.js';
 import { jobHandlers } from '../../src/processes/job-handlers.js';
 import { JobRunner, scheduleJobs, type ScheduledJob } from '../../src/processes/jobs.js';
-import type { Carrier, CarrierReport } from '../../src/infrastructure/carrier/carrier.js';
+import type { CarrierReport } from '../../src/infrastructure/carrier/carrier.js';
 import { SimulatedCarrier } from '../../src/infrastructure/carrier/simulated-carrier.js';
 import { notificationsManager } from '../../src/processes/notifications.js';
 import { orderSaga } from '../../src/processes/order-saga.js';
@@ -47,51 +45,11 @@ import { ProjectionViews } from '../../src/projections/views.js';
 import { RunnerBoard } from '../../src/cluster/view.js';
 import { OrderBacklog } from '../../src/admission/order-backlog.js';
 import { checkedAgent } from './contract.js';
+import type { TestAppOptions } from './test-app-options.js';
 import { soloCluster } from './solo-cluster.js';
 import { tempDir } from './temp-dir.js';
 
-/**
- * The whole HTTP app on the embedded stores in a temp dir, wired with plain objects
- * (no container), plus helpers to sign in and to look at the log.
- */
-
-export type TestAppOptions = {
-  rateLimitPerMinute?: number;
-  corsOrigins?: string[];
-  loginMaxFailures?: number;
-  now?: () => Date;
-  paymentTimeoutMs?: number;
-  /** Checkouts are refused while the order saga is further behind (ORDER_BACKLOG_LIMIT_MS; 10 s unless set), measured at most every `orderBacklogRefreshMs`. */
-  orderBacklogLimitMs?: number;
-  orderBacklogRefreshMs?: number;
-  mailer?: Mailer;
-  /** Wraps the simulated provider (e.g. to hold its answers back). */
-  provider?: (simulated: PaymentProvider) => PaymentProvider;
-  /**
-   * The event store, given the embedded one: a wrapper of it (e.g. to make an append fail), or
-   * another store altogether (e.g. the EventStoreDB adapter on a model of its server).
-   */
-  eventStore?: (embedded: EventStore) => EventStore;
-  /** Cache-Control max-age of the public GETs (CACHE_MAX_AGE_S; 5 unless set). */
-  cacheMaxAgeS?: number;
-  /** The shop's default low-stock threshold (LOW_STOCK_THRESHOLD; 5 unless set). */
-  lowStockThreshold?: number;
-  /** How long a dispatch (and each try of its booking job) waits for the carrier (CARRIER_TIMEOUT_MS; 2 s unless set). */
-  carrierTimeoutMs?: number;
-  /** When the simulated carrier reports a booked parcel in transit, then delivered (CARRIER_TRANSIT_MS, CARRIER_DELIVERY_MS; a minute unless set). */
-  carrierTransitMs?: number;
-  carrierDeliveryMs?: number;
-  /** Wraps the simulated carrier (e.g. to keep it silent for a while). */
-  carrier?: (simulated: Carrier) => Carrier;
-  /** Job runner settings (attempts before parking, first retry delay). */
-  jobs?: { maxAttempts?: number; retryBaseMs?: number };
-  /** The length of a subscription day (SUBSCRIPTION_DAY_MS; a whole day unless set). */
-  subscriptionDayMs?: number;
-  /** Days an erased customer's invoices stay readable after their latest order (INVOICE_RETENTION_DAYS; 3650 unless set). */
-  invoiceRetentionDays?: number;
-  /** Command handler settings (snapshots, cache size...), given the read-model store. */
-  commandOptions?: (store: ReadModelStore) => Omit<CommandHandlerOptions, 'schema'>;
-};
+export type { TestAppOptions };
 
 export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
 
@@ -99,6 +57,10 @@ export const ADMIN = { email: 'admin@test.local', password: 'admin-password' };
 /** The secret the test carrier signs its webhooks with (CARRIER_WEBHOOK_SECRET). */
 export const CARRIER_SECRET = 'test-carrier-webhook-secret-0123456789';
 
+/**
+ * The whole HTTP app on the embedded stores in a temp dir, wired with plain objects
+ * (no container), plus helpers to sign in and to look at the log.
+ */
 export const startTestApp = async (options: TestAppOptions = {}) => {
   const dir = tempDir();
   const logger = pino({ level: 'silent' });
