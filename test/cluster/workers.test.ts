@@ -43,7 +43,11 @@ describe('WORKERS=n (node:cluster on one port)', function () {
   it('starts two shop processes on one port from a fresh DATA_DIR: both serve, the runners are shared evenly, the demo catalog is made once', async () => {
     primary = await startServer(env(), 60_000);
     const token = await adminToken(primary);
-    const processes = await balancedPair(primary, token);
+    // Both balanced and both listening: a worker takes its leases before it listens, and says its port with the beat after (CI once checked in between).
+    const processes = await eventually(async () => {
+      const pair = await balancedPair(primary!, token);
+      return pair.every((p) => p.port !== null) ? pair : undefined;
+    });
     expect(new Set(processes.map((p) => p.pid)).size).to.equal(2);
     expect(processes.map((p) => p.pid)).not.to.include(primary.child.pid);
     expect(processes.every((p) => p.port === primary!.port)).to.equal(true);
