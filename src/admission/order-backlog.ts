@@ -126,8 +126,7 @@ export class OrderBacklog {
    * its next beat, and the others measure it from its stored position meanwhile).
    */
   async local(): Promise<MemberLoad> {
-    const saga = this.deps.localSaga();
-    return { jobsBehindMs: this.deps.jobsBehindMs(), sagaBehindMs: saga ? await this.unreadAge(saga.checkpoint, this.now()) : null };
+    return { jobsBehindMs: this.deps.jobsBehindMs(), sagaBehindMs: (await this.sagaBehind(this.now())) ?? null };
   }
 
   private now(): number {
