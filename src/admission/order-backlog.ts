@@ -25,11 +25,13 @@ import type { RunnerState } from '../cluster/view.js';
  *   for two heartbeats (stopped, or stalled), or its holder told nothing of it (it took the
  *   saga over after its last beat), is it measured from the saga's stored position: an upper
  *   bound, and nobody may be moving it.
- * - the jobs: how long the earliest due job of a process's job runner has waited to start
- *   (JobRunner.behindMs: this process's now, the others' as told at their last beat). The
- *   charge is a job: a saga that keeps up schedules charges that wait behind full slots, and
- *   an order whose charge starts too late fails just the same (a probe: the saga within 5 s
- *   of the log, 12,245 of 13,363 orders failed so).
+ * - the jobs: how long the earliest due job of a process's payments lane has waited to start
+ *   (JobRunner.behindMs(ORDER_LANES): this process's now, the others' as told at their last
+ *   beat). The charge is a job: a saga that keeps up schedules charges that wait behind full
+ *   slots, and an order whose charge starts too late fails just the same (a probe: the saga
+ *   within 5 s of the log, 12,245 of 13,363 orders failed so). The other lanes (emails, the
+ *   carrier) have slots of their own and hold no order back (src/processes/job-lanes.ts), so
+ *   they do not count: a mail server that hangs refuses no checkout.
  * Measured at most every `refreshMs`, shared by the checkouts that ask meanwhile: one read of
  * the processes (and of the log, where the saga runs), not one per checkout.
  * A measure that fails (the store unreachable) admits: the checkout then meets the store
@@ -55,7 +57,7 @@ export type BacklogDeps = {
   members: () => Promise<Member[]>;
   /** This process's id among them. */
   self: string;
-  /** How far behind this process's job runner is now (JobRunner.behindMs). */
+  /** How far behind this process's job runner is now in the lanes orders wait on (JobRunner.behindMs(ORDER_LANES)). */
   jobsBehindMs: () => number;
   eventStore: Pick<EventStore, 'readAll'>;
   /**

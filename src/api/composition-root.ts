@@ -22,7 +22,7 @@ import { KeyedEmailIndex } from '../privacy/email-index.js';
 import { ReadModelSnapshots } from '../infrastructure/snapshots/read-model-snapshots.js';
 import { Rebuilds } from '../operations/rebuild.js';
 import { type CarrierJobDeps } from '../processes/job-handlers.js';
-import type { JobRunner } from '../processes/jobs.js';
+import { ORDER_LANES, type JobRunner } from '../processes/jobs.js';
 import { ProcessManagerRunner } from '../processes/runner.js';
 import { ALL_PROJECTIONS } from '../projections/index.js';
 import { ProjectionViews } from '../projections/views.js';
@@ -238,7 +238,7 @@ const registerEdge = (scope: DependencyContainer, config: Config, edge: Edge) =>
           runners: () => view.runners(),
           members: () => cluster.liveMembers(),
           self: cluster.id,
-          jobsBehindMs: () => jobs.behindMs(),
+          jobsBehindMs: () => jobs.behindMs(ORDER_LANES),
           eventStore: c.resolve(T.eventStore),
         },
         { limitMs: config.orderBacklogLimitMs, heartbeatMs: config.leaseHeartbeatMs },

@@ -1,5 +1,5 @@
 import { LAG_COUNT_LIMIT, lagCounter } from '../infrastructure/event-store/lag.js';
-import { DISCARDED_JOBS, JOBS, PARKED_JOBS } from '../processes/jobs.js';
+import { DISCARDED_JOBS, JOB_LANES, JOBS, PARKED_JOBS } from '../processes/jobs.js';
 import { DISCARDED_EVENTS, PARKED_EVENTS } from '../processes/parked-events.js';
 import type { AppDeps } from './deps.js';
 
@@ -63,14 +63,14 @@ const registerClusterGauges = (deps: AppDeps) => {
 
 /** Admission control for checkouts (src/admission/order-backlog.ts): how far behind the order saga is, and what that refused. */
 const registerAdmissionGauges = (deps: AppDeps) => {
-  deps.metrics.gauge('order_backlog_seconds', 'How far behind the shop is with orders: the larger of the age of the oldest event the order saga has still to read and the longest a due job has waited to start in any process (0: caught up); checkouts are refused above ORDER_BACKLOG_LIMIT_MS', [], async (set) => {
+  deps.metrics.gauge('order_backlog_seconds', 'How far behind the shop is with orders: the larger of the age of the oldest event the order saga has still to read and the longest a due job of the payments lane has waited to start in any process (0: caught up); checkouts are refused above ORDER_BACKLOG_LIMIT_MS', [], async (set) => {
     const backlog = await deps.orderBacklog.current();
     // Not measured (the store is down): left out, as the lags are.
     if (backlog) set({}, backlog.behindMs / 1000);
   });
-  deps.metrics.gauge('job_runner_behind_seconds', 'How long the earliest due job of this process has waited to start (0: none waits)', ['process'], async (set) =>
-    set({ process: deps.cluster.processId }, deps.jobs.behindMs() / 1000),
-  );
+  deps.metrics.gauge('job_runner_behind_seconds', 'How long the earliest due job of this process has waited to start, by lane (0: none waits); checkouts count the payments lane', ['process', 'lane'], async (set) => {
+    for (const lane of JOB_LANES) set({ process: deps.cluster.processId, lane }, deps.jobs.behindMs([lane]) / 1000);
+  });
   deps.metrics.counter('checkouts_refused_total', 'Checkouts this process refused (503 orders-backlogged) since it started, the order saga being too far behind', [], (add) =>
     add({}, deps.orderBacklog.refused),
   );

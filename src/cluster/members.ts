@@ -16,7 +16,11 @@ export type Member = Document & {
   startedAt: string;
   /** The LEASE_MS it runs with (absent for processes of older versions). */
   leaseMs?: number;
-  /** How far behind its job runner and the order saga (null: it did not run the saga) were at its last beat; absent for processes of older versions. */
+  /**
+   * How far behind its job runner's payments lane (absent from versions before the lanes: all
+   * its jobs) and the order saga (null: it did not run the saga) were at its last beat; absent
+   * for processes of older versions.
+   */
   jobsBehindMs?: number;
   sagaBehindMs?: number | null;
   /** Milliseconds, by the store's clock. */

@@ -2,13 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { Signal } from '../infrastructure/signal.js';
-import { DueQueue } from './due-queue.js';
 import { JobCompletions } from './job-completions.js';
+import { laneFilter, LaneSlots, type JobLane } from './job-lanes.js';
 import { claimOn, isOldShape, JOBS, OLD_SHAPE, storeNow, untilFree, upgradeJobs, type Claimant, type JobDocument } from './job-documents.js';
 import { recordFailure, type ClaimedJob } from './job-failures.js';
-import type { JobKind } from './process-manager.js';
+import type { JobHandlers, JobRunnerOptions, WokenJob } from './job-runner-types.js';
 
 export { DueQueue } from './due-queue.js';
+export type { JobHandler, JobHandlers, JobRunnerOptions, WokenJob } from './job-runner-types.js';
+export { DEFAULT_LANE_SLOTS, JOB_LANES, laneOf, ORDER_LANES, type JobLane } from './job-lanes.js';
 export { DISCARDED_JOBS, dueIn, JOBS, jobWrites, PARKED_JOBS, requeueParkedJob, scheduleJobs, type Claimant, type JobDocument, type ScheduledJob } from './job-documents.js';
 
 /**
@@ -22,33 +24,6 @@ export { DISCARDED_JOBS, dueIn, JOBS, jobWrites, PARKED_JOBS, requeueParkedJob, 
  * job-documents.ts): processes whose clocks disagree still agree on who may run a job.
  */
 
-export type JobHandler = (payload: Record<string, unknown>) => Promise<void>;
-export type JobHandlers = Record<JobKind, JobHandler>;
-
-/**
- * What a runner is told of a job just scheduled: its id, when it falls due (in `dueInMs`, else
- * at `runAt` by this process's clock), and the claim written with it (see claimAtOnce), if any.
- */
-export type WokenJob = { id: string; runAt: string; dueInMs?: number; claimedBy?: Pick<Claimant, 'owner' | 'claim'> };
-
-export type JobRunnerOptions = {
-  concurrency?: number;
-  maxAttempts?: number;
-  /** How long a claimed job stays claimed: longer than any handler runs. */
-  leaseMs?: number;
-  /** How often to search the store for jobs this process was not told about (other processes', after a restart). */
-  pollMs?: number;
-  /** First retry delay; it doubles with every attempt, up to a minute. */
-  retryBaseMs?: number;
-  /** This process's id in the shop: the owner its claims record (random unless given). */
-  owner?: string;
-  /**
-   * The processes of the shop alive now (their ids). A job claimed by a process no longer
-   * among them (it died) is claimed again at the next search, not a whole lease later.
-   */
-  liveOwners?: () => Promise<string[]>;
-};
-
 /**
  * Runs jobs as they fall due. Jobs this process schedules are handed to `wake(jobs)` and
  * kept in a local due-queue: each is fetched and claimed by id when its time comes, with
@@ -61,7 +36,8 @@ export type JobRunnerOptions = {
 export class JobRunner {
   private readonly wakeUp = new Signal();
   private readonly running = new Map<string, Promise<void>>();
-  private readonly due = new DueQueue();
+  /** The jobs this process knows of by when they fall due, and the slots, lane by lane. */
+  private readonly lanes: LaneSlots;
   private readonly completions = new JobCompletions(() => this.collection);
   /** Jobs of the local queue written with this runner's claim (see claimAtOnce): their claim's id. */
   private readonly claimedAtOnce = new Map<string, string>();
@@ -78,6 +54,7 @@ export class JobRunner {
     private readonly options: JobRunnerOptions = {},
   ) {
     this.owner = options.owner ?? randomUUID();
+    this.lanes = new LaneSlots(options.concurrency);
   }
 
   start(): void {
@@ -91,7 +68,7 @@ export class JobRunner {
     const now = this.deps.clock().getTime();
     if (jobs) {
       for (const job of jobs) {
-        this.due.add(job.id, job.dueInMs === undefined ? Date.parse(job.runAt) : now + job.dueInMs);
+        this.lanes.add(job.kind, job.id, job.dueInMs === undefined ? Date.parse(job.runAt) : now + job.dueInMs);
         if (job.claimedBy?.owner === this.owner) this.claimedAtOnce.set(job.id, job.claimedBy.claim);
       }
     } else this.lastSearch = Number.NEGATIVE_INFINITY;
@@ -117,12 +94,13 @@ export class JobRunner {
   }
 
   /**
-   * How far behind this runner is: how long the earliest job of its queue has been due without
-   * being started (0 when none is due). Its slots all busy, due jobs wait here; a charge that
-   * waits past the order's payment time fails the order (see src/admission/order-backlog.ts).
+   * How far behind this runner is in `lanes` (all of them unless given): how long the earliest
+   * job of their queues has been due without being started (0 when none is due). A lane's slots
+   * all busy, its due jobs wait here; a charge that waits past the order's payment time fails
+   * the order (see src/admission/order-backlog.ts, which asks for ORDER_LANES).
    */
-  behindMs(): number {
-    return Math.max(0, this.deps.clock().getTime() - this.due.next());
+  behindMs(lanes?: readonly JobLane[]): number {
+    return this.lanes.behindMs(this.deps.clock().getTime(), lanes);
   }
 
   /** Jobs written with this runner's claim that it did not start: free again for the next search, here or elsewhere. */
@@ -139,10 +117,6 @@ export class JobRunner {
 
   private get collection() {
     return this.deps.readModels.collection<JobDocument>(JOBS);
-  }
-
-  private get concurrency(): number {
-    return this.options.concurrency ?? 16;
   }
 
   private get leaseMs(): number {
@@ -169,19 +143,20 @@ export class JobRunner {
     }
   }
 
-  private free(): number {
-    return this.concurrency - this.running.size;
-  }
-
   /**
-   * Starts the due jobs of the local queue, each fetched and claimed by its id. One that is
-   * not due by the store's clock, or claimed by another process, is looked at again when the
-   * store says it will be (a wait measured by the store: this process's clock may disagree).
+   * Starts the due jobs of the local queues, lane by lane while it has a free slot, each fetched
+   * and claimed by its id. One that is not due by the store's clock, or claimed by another
+   * process, is looked at again when the store says it will be (a wait measured by the store:
+   * this process's clock may disagree).
    */
   private async startKnownJobs(): Promise<void> {
-    while (this.free() > 0) {
+    for (const lane of this.lanes.open()) await this.startKnownIn(lane);
+  }
+
+  private async startKnownIn(lane: JobLane): Promise<void> {
+    while (this.lanes.free(lane) > 0) {
       const now = this.deps.clock().getTime();
-      const id = this.due.takeDue(now);
+      const id = this.lanes.takeDue(lane, now);
       if (id === undefined) return;
       const claimedAtOnce = this.claimedAtOnce.get(id);
       this.claimedAtOnce.delete(id);
@@ -199,7 +174,7 @@ export class JobRunner {
       }
       if (await this.begin(job)) continue;
       const wait = await this.waitFor(id);
-      if (wait !== undefined) this.due.add(id, now + Math.max(1, wait));
+      if (wait !== undefined) this.lanes.add(job.kind, id, now + Math.max(1, wait));
     }
   }
 
@@ -224,11 +199,11 @@ export class JobRunner {
     }
     const old = await this.collection.find(OLD_SHAPE, { limit: 500 });
     if (old.length > 0) await upgradeJobs(this.deps.readModels, old, now);
-    const free = this.free();
-    if (free > 0) {
+    // Lane by lane, as many as it has free slots: the due jobs of a lane whose slots are held (a mail server that hangs) do not hide another's.
+    for (const lane of this.lanes.open()) {
       const due = await this.collection.find(
-        { dueAt: { $lte: storeTime }, lockedUntil: { $lte: storeTime }, _id: { $nin: [...this.running.keys()] } },
-        { sort: { dueAt: 1 }, limit: free },
+        { dueAt: { $lte: storeTime }, lockedUntil: { $lte: storeTime }, ...laneFilter(lane), _id: { $nin: [...this.running.keys()] } },
+        { sort: { dueAt: 1 }, limit: this.lanes.free(lane) },
       );
       for (const job of due) await this.begin(job);
     }
@@ -243,16 +218,17 @@ export class JobRunner {
    * only stalled finds its claim gone when it wakes, as after a claim that ran out.
    */
   private async reclaimOrphans(storeTime: number): Promise<void> {
-    const free = this.free();
-    if (!this.options.liveOwners || free <= 0) return;
+    if (!this.options.liveOwners || this.lanes.open().length === 0) return;
     const live = await this.options.liveOwners();
     // Not seen ourselves: the list is not to be trusted (the store answered partly, or we have not beaten yet).
     if (!live.includes(this.owner)) return;
-    const orphans = await this.collection.find(
-      { lockedUntil: { $gt: storeTime }, owner: { $nin: live }, _id: { $nin: [...this.running.keys()] } },
-      { sort: { dueAt: 1 }, limit: free },
-    );
-    for (const job of orphans) await this.begin(job, true);
+    for (const lane of this.lanes.open()) {
+      const orphans = await this.collection.find(
+        { lockedUntil: { $gt: storeTime }, owner: { $nin: live }, ...laneFilter(lane), _id: { $nin: [...this.running.keys()] } },
+        { sort: { dueAt: 1 }, limit: this.lanes.free(lane) },
+      );
+      for (const job of orphans) await this.begin(job, true);
+    }
   }
 
   /** Claims a job and runs it in the background; false when it could not claim it (not due, claimed by another process). */
@@ -266,8 +242,10 @@ export class JobRunner {
 
   /** Runs a job this runner holds the claim of, in the background. */
   private runClaimed(job: ClaimedJob): void {
+    this.lanes.taken(job.kind);
     const run = this.execute(job).finally(() => {
       this.running.delete(job._id);
+      this.lanes.released(job.kind);
       this.wakeUp.notify();
     });
     this.running.set(job._id, run);
@@ -295,15 +273,16 @@ export class JobRunner {
     const { readModels, logger } = this.deps;
     const deps = { jobs: this.collection, readModels, logger, now: this.deps.clock(), maxAttempts: this.options.maxAttempts ?? 10, retryBaseMs: this.options.retryBaseMs ?? 200 };
     const dueAgain = await recordFailure(deps, job, error);
-    if (dueAgain !== undefined) this.due.add(job._id, dueAgain);
+    if (dueAgain !== undefined) this.lanes.add(job.kind, job._id, dueAgain);
   }
 
-  /** Until the next local job falls due, the next search, or (when every slot is busy) a job finishing. */
+  /** Until the next local job of a lane with a free slot falls due, the next search, or (when every slot is busy) a job finishing. */
   private msUntilNextLook(): number {
     const now = this.deps.clock().getTime();
     const nextSearch = this.lastSearch + this.pollMs;
-    if (this.free() <= 0) return Math.max(0, nextSearch - now);
-    const next = Math.min(this.due.next(), nextSearch, this.nextFound);
+    const open = this.lanes.open();
+    if (open.length === 0) return Math.max(0, nextSearch - now);
+    const next = Math.min(...open.map((lane) => this.lanes.next(lane)), nextSearch, this.nextFound);
     return Math.max(0, Math.min(this.pollMs, next - now));
   }
 

@@ -27,7 +27,7 @@ import { KeyedEmailIndex } from '../../src/privacy/email-index.js';
 import { PersonalDataEventStore } from '../../src/privacy/personal-data-event-store.js';
 import { SqliteKeyStore } from '../../src/privacy/sqlite-key-store.js';
 import { jobHandlers } from '../../src/processes/job-handlers.js';
-import { JobRunner, scheduleJobs, type ScheduledJob } from '../../src/processes/jobs.js';
+import { JobRunner, ORDER_LANES, scheduleJobs, type ScheduledJob } from '../../src/processes/jobs.js';
 import type { CarrierReport } from '../../src/infrastructure/carrier/carrier.js';
 import { SimulatedCarrier } from '../../src/infrastructure/carrier/simulated-carrier.js';
 import { notificationsManager } from '../../src/processes/notifications.js';
@@ -167,7 +167,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     sessions: new SessionPositions(cluster, 5000),
     metrics: new Metrics(),
     orderBacklog: new OrderBacklog(
-      { localSaga: () => local.process('order-saga'), runners: () => cluster.runners(), members: async () => [], self: 'solo', jobsBehindMs: () => jobs.behindMs(), eventStore },
+      { localSaga: () => local.process('order-saga'), runners: () => cluster.runners(), members: async () => [], self: 'solo', jobsBehindMs: () => jobs.behindMs(ORDER_LANES), eventStore },
       { limitMs: options.orderBacklogLimitMs ?? 10_000, refreshMs: options.orderBacklogRefreshMs, heartbeatMs: 1000 },
     ),
     processes,

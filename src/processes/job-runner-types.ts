@@ -1,0 +1,33 @@
+import type { Claimant } from './job-documents.js';
+import type { JobLane } from './job-lanes.js';
+import type { JobKind } from './process-manager.js';
+
+/** What the job runner (jobs.ts) is given and told. */
+
+export type JobHandler = (payload: Record<string, unknown>) => Promise<void>;
+export type JobHandlers = Record<JobKind, JobHandler>;
+
+/**
+ * What a runner is told of a job just scheduled: its id, when it falls due (in `dueInMs`, else
+ * at `runAt` by this process's clock), and the claim written with it (see claimAtOnce), if any.
+ */
+export type WokenJob = { id: string; kind: JobKind; runAt: string; dueInMs?: number; claimedBy?: Pick<Claimant, 'owner' | 'claim'> };
+
+export type JobRunnerOptions = {
+  /** Slots: one number for every lane, or some lanes' own (see job-lanes.ts; DEFAULT_LANE_SLOTS). */
+  concurrency?: number | Partial<Record<JobLane, number>>;
+  maxAttempts?: number;
+  /** How long a claimed job stays claimed: longer than any handler runs. */
+  leaseMs?: number;
+  /** How often to search the store for jobs this process was not told about (other processes', after a restart). */
+  pollMs?: number;
+  /** First retry delay; it doubles with every attempt, up to a minute. */
+  retryBaseMs?: number;
+  /** This process's id in the shop: the owner its claims record (random unless given). */
+  owner?: string;
+  /**
+   * The processes of the shop alive now (their ids). A job claimed by a process no longer
+   * among them (it died) is claimed again at the next search, not a whole lease later.
+   */
+  liveOwners?: () => Promise<string[]>;
+};
