@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { JOB_LANES, type JobLane } from './processes/job-lanes.js';
 
 /** Every setting comes from the environment (API.md has the table); nothing else is read. */
 export type Config = {
@@ -17,6 +18,11 @@ export type Config = {
    * checkout. A third of PAYMENT_TIMEOUT_MS, at most 10 s, unless set.
    */
   orderBacklogLimitMs: number;
+  /**
+   * Job slots a process gives each lane it names (JOB_SLOTS="payments=64,mail=16"); the lanes not
+   * named keep theirs (src/processes/job-lanes.ts: payments 16, carrier 8, mail 8, shop 4).
+   */
+  jobSlots: Partial<Record<JobLane, number>>;
   smtpUrl: string | undefined;
   /** The sender of notification emails. */
   mailFrom: string;
@@ -93,6 +99,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   corsOrigins: origins(env.CORS_ORIGINS),
   ...leases(env),
   workers: integer(env, 'WORKERS', 1, 1, 256),
+  jobSlots: jobSlots(env.JOB_SLOTS),
   lowStockThreshold: integer(env, 'LOW_STOCK_THRESHOLD', 5, 0, 1_000_000),
   cacheMaxAgeS: integer(env, 'CACHE_MAX_AGE_S', 5, 0, 31_536_000),
   carrierWebhookSecret: secret(env, 'CARRIER_WEBHOOK_SECRET'),
@@ -142,6 +149,22 @@ const origins = (raw: string | undefined): string[] => {
     if (!parsed) throw new ConfigError(`CORS_ORIGINS must list origins such as https://shop.example.com, got "${origin}"`);
     return parsed.origin;
   });
+};
+
+/** JOB_SLOTS: `lane=slots` pairs, comma-separated, each lane once, 1 to 1024 slots; unset or blank: every lane keeps its own. */
+const jobSlots = (raw: string | undefined): Partial<Record<JobLane, number>> => {
+  const slots: Partial<Record<JobLane, number>> = {};
+  if (raw === undefined || raw.trim() === '') return slots;
+  for (const part of raw.split(',')) {
+    const [, lane, count] = /^\s*([a-z]+)\s*=\s*(\d{1,4})\s*$/.exec(part) ?? [];
+    const known = JOB_LANES.find((name) => name === lane);
+    const value = Number(count);
+    if (!known || known in slots || !(value >= 1 && value <= 1024)) {
+      throw new ConfigError(`JOB_SLOTS must list lanes (${JOB_LANES.join(', ')}) with their slots, each lane once and from 1 to 1024, such as "payments=32,mail=8"; got "${raw}"`);
+    }
+    slots[known] = value;
+  }
+  return slots;
 };
 
 const integer = (env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number => {

@@ -66,4 +66,22 @@ describe('a mail server that hangs, one real process', function () {
     expect(behind('payments')).to.equal(0);
     expect(metrics).to.match(/^checkouts_refused_total 0$/m);
   });
+
+  it('gives the mail lane the slots JOB_SLOTS names', async () => {
+    const port = (smtp.address() as { port: number }).port;
+    shop = new ShopProcesses(processEnv(dir.path, { SMTP_URL: `smtp://127.0.0.1:${port}`, JOB_SLOTS: 'mail=3' }));
+    const [server] = await shop.start(1);
+    const admin = await shop.admin();
+    const productId = await product(server!, admin, 'MAIL-2', 100);
+    await call(server!, 'POST', '/api/v1/account/register', undefined, { email: 'slots@test.local', password: 'buyer-password', name: 'Slots' });
+    const token = String((await call(server!, 'POST', '/api/v1/account/login', undefined, { email: 'slots@test.local', password: 'buyer-password' })).body.token);
+    for (let i = 0; i < 6; i += 1) {
+      expect((await call(server!, 'POST', '/api/v1/cart/items', token, { productId, quantity: 1 })).status).to.equal(200);
+      expect((await checkoutVia(server!, token)).status).to.equal(202);
+    }
+    // Seven emails (the welcome, six orders) to a server that never answers: three at a time.
+    await eventually(async () => (open.size === 3 && /job_runner_behind_seconds\{[^}]*lane="mail"\} [1-9]/.test(await (await fetch(`${server!.url}/metrics`)).text()) ? true : undefined), 15_000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(open.size).to.equal(3);
+  });
 });
