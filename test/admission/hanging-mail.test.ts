@@ -4,8 +4,8 @@ import { call, checkoutVia, product, ShopProcesses, processEnv } from '../suppor
 import { eventually, tempDir } from '../support/temp-dir.js';
 
 /**
- * A mail server that accepts connections and never answers (nodemailer waits 30 s for its
- * greeting) holds the mail lane's slots, and only those (src/processes/job-lanes.ts): charges
+ * A mail server that accepts connections and never answers (the mailer waits 10 s for its
+ * greeting by default; here longer than the test) holds the mail lane's slots, and only those (src/processes/job-lanes.ts): charges
  * keep starting at once, every order is confirmed, and admission control, which counts the
  * lanes orders wait on, refuses no checkout. With one pool of 16 slots for every kind, the 17th
  * email held the charges back and checkouts were refused.
@@ -37,7 +37,9 @@ describe('a mail server that hangs, one real process', function () {
 
   it('confirms every order and refuses no checkout while the emails hang, the mail lane full', async () => {
     const port = (smtp.address() as { port: number }).port;
-    shop = new ShopProcesses(processEnv(dir.path, { SMTP_URL: `smtp://127.0.0.1:${port}`, PAYMENT_TIMEOUT_MS: '6000', ORDER_BACKLOG_LIMIT_MS: '1000' }));
+    // The mailer gives up on a silent server after 10 s by default: here not before the test is over.
+    const smtpUrl = `smtp://127.0.0.1:${port}?connectionTimeout=120000&greetingTimeout=120000`;
+    shop = new ShopProcesses(processEnv(dir.path, { SMTP_URL: smtpUrl, PAYMENT_TIMEOUT_MS: '6000', ORDER_BACKLOG_LIMIT_MS: '1000' }));
     const [server] = await shop.start(1);
     const admin = await shop.admin();
     const productId = await product(server!, admin, 'MAIL-1', 100);
@@ -69,7 +71,7 @@ describe('a mail server that hangs, one real process', function () {
 
   it('gives the mail lane the slots JOB_SLOTS names', async () => {
     const port = (smtp.address() as { port: number }).port;
-    shop = new ShopProcesses(processEnv(dir.path, { SMTP_URL: `smtp://127.0.0.1:${port}`, JOB_SLOTS: 'mail=3' }));
+    shop = new ShopProcesses(processEnv(dir.path, { SMTP_URL: `smtp://127.0.0.1:${port}?connectionTimeout=120000&greetingTimeout=120000`, JOB_SLOTS: 'mail=3' }));
     const [server] = await shop.start(1);
     const admin = await shop.admin();
     const productId = await product(server!, admin, 'MAIL-2', 100);

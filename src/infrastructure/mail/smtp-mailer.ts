@@ -1,6 +1,14 @@
 import nodemailer from 'nodemailer';
 import type { MailMessage, Mailer } from './mailer.js';
 
+/**
+ * How long a send waits on the mail server, each step (nodemailer's defaults are 2 min to
+ * connect, 30 s for the greeting and 10 min of silence): a server that accepts and never
+ * answers holds a mail slot (src/processes/job-lanes.ts) for at most about 80 s, inside the
+ * job's claim (120 s at least), and the message goes back to `pending` and is tried again.
+ */
+export const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 60_000 };
+
 /** Mail over SMTP (SMTP_URL), one message per fact. */
 export class SmtpMailer implements Mailer {
   readonly transport = 'smtp';
@@ -9,8 +17,10 @@ export class SmtpMailer implements Mailer {
   constructor(
     url: string,
     private readonly from: string,
+    timeouts: Partial<typeof SMTP_TIMEOUTS> = {},
   ) {
-    this.transporter = nodemailer.createTransport(url);
+    // Settings in the URL's query (?greetingTimeout=...) still win over these.
+    this.transporter = nodemailer.createTransport({ url, ...SMTP_TIMEOUTS, ...timeouts });
   }
 
   async send(message: MailMessage): Promise<void> {
