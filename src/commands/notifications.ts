@@ -55,7 +55,9 @@ export const deliverNotification = async (deps: NotificationDeps, payload: Notif
   try {
     await deps.mailer.send({ id: notificationId, to: customer.email, subject: payload.subject, text: payload.text });
   } catch (error) {
-    await notifications.updateOne({ _id: notificationId }, { $set: { status: 'pending' } });
+    // Back to pending, to be tried again, unless another runner of the job (this one's claim ran
+    // out meanwhile) found it `sending` and marked it `uncertain`: it then stays so, and shows.
+    await notifications.updateOne({ _id: notificationId, status: 'sending' }, { $set: { status: 'pending' } });
     throw error;
   }
   await notifications.updateOne({ _id: notificationId }, { $set: { status: 'sent', sentAt: now() } });

@@ -78,6 +78,16 @@ export const claimOn = (job: JobDocument, orphan: boolean, claimant: { owner: st
 });
 
 /**
+ * A claim renewed for a whole lease from the store's now, on the condition that it is still
+ * this claimant's and has not run out by the store's clock (else another process may hold the
+ * job, or take it at its next search).
+ */
+export const renewOn = (id: string, claimant: { owner: string; claim: string }, leaseMs: number) => ({
+  filter: { _id: id, owner: claimant.owner, claim: claimant.claim, $expr: { $gt: ['$lockedUntil', NOW] } },
+  update: [{ $set: { lockedUntil: { $add: [NOW, leaseMs] } } }],
+});
+
+/**
  * The delay a scheduler gave a job: from `since` (the time of the event that scheduled it)
  * to its `runAt`, never less than 0. Both are times of the domain, so no process's clock is
  * compared with another's: a charge or an email meant for its event's time is due at once

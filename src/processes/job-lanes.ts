@@ -50,12 +50,14 @@ export const laneFilter = (lane: JobLane): { kind: { $in: string[] } | { $nin: s
 };
 
 /**
- * One process's lanes: for each, the jobs it knows of by when they fall due, and its slots
- * (how many run, how many may).
+ * One process's lanes: for each, the jobs it knows of by when they fall due, its slots (how
+ * many run, how many may), and since when the oldest due job its last search left in the
+ * store has waited.
  */
 export class LaneSlots {
   private readonly queues = new Map<JobLane, DueQueue>();
   private readonly busy = new Map<JobLane, number>();
+  private readonly storedSince = new Map<JobLane, number>();
   private readonly slots: Record<JobLane, number>;
 
   /** `slots`: one number for every lane, or some lanes' own (the others keep DEFAULT_LANE_SLOTS). */
@@ -103,9 +105,23 @@ export class LaneSlots {
     this.busy.set(lane, this.busy.get(lane)! - 1);
   }
 
-  /** How long the earliest due job of these lanes has waited to start (0 when none waits). */
+  /**
+   * Since when (this process's clock) the oldest due job that the last search of the store
+   * left there for want of a slot has waited; undefined: none (see searchLanes). It stands
+   * until the next search, which alone starts such a job here.
+   */
+  waitingInStore(lane: JobLane, since: number | undefined): void {
+    if (since === undefined) this.storedSince.delete(lane);
+    else this.storedSince.set(lane, since);
+  }
+
+  /**
+   * How long the earliest due job of these lanes has waited to start (0 when none waits): of
+   * the local queue, and of those the last search left in the store (up to a search old: one
+   * that another process started meanwhile counts until then).
+   */
   behindMs(now: number, lanes: readonly JobLane[] = JOB_LANES): number {
-    return Math.max(0, ...lanes.map((lane) => now - this.next(lane)));
+    return Math.max(0, ...lanes.map((lane) => now - Math.min(this.next(lane), this.storedSince.get(lane) ?? Number.POSITIVE_INFINITY)));
   }
 
   private queue(lane: JobLane): DueQueue {

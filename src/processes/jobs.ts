@@ -3,8 +3,9 @@ import type { Logger } from 'pino';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { Signal } from '../infrastructure/signal.js';
 import { JobCompletions } from './job-completions.js';
-import { laneFilter, LaneSlots, type JobLane } from './job-lanes.js';
-import { claimOn, isOldShape, JOBS, OLD_SHAPE, storeNow, untilFree, upgradeJobs, type Claimant, type JobDocument } from './job-documents.js';
+import { JOB_LANES, LaneSlots, type JobLane } from './job-lanes.js';
+import { searchLanes } from './job-search.js';
+import { claimOn, isOldShape, JOBS, OLD_SHAPE, renewOn, storeNow, untilFree, upgradeJobs, type Claimant, type JobDocument } from './job-documents.js';
 import { recordFailure, type ClaimedJob } from './job-failures.js';
 import type { JobHandlers, JobRunnerOptions, WokenJob } from './job-runner-types.js';
 
@@ -39,8 +40,8 @@ export class JobRunner {
   /** The jobs this process knows of by when they fall due, and the slots, lane by lane. */
   private readonly lanes: LaneSlots;
   private readonly completions = new JobCompletions(() => this.collection);
-  /** Jobs of the local queue written with this runner's claim (see claimAtOnce): their claim's id. */
-  private readonly claimedAtOnce = new Map<string, string>();
+  /** Jobs of the local queue written with this runner's claim (see claimAtOnce): their claim's id, and when this runner was told of them (performance.now()). */
+  private readonly claimedAtOnce = new Map<string, { claim: string; at: number }>();
   private readonly owner: string;
   private loop: Promise<void> | undefined;
   private stopped = false;
@@ -69,7 +70,7 @@ export class JobRunner {
     if (jobs) {
       for (const job of jobs) {
         this.lanes.add(job.kind, job.id, job.dueInMs === undefined ? Date.parse(job.runAt) : now + job.dueInMs);
-        if (job.claimedBy?.owner === this.owner) this.claimedAtOnce.set(job.id, job.claimedBy.claim);
+        if (job.claimedBy?.owner === this.owner) this.claimedAtOnce.set(job.id, { claim: job.claimedBy.claim, at: performance.now() });
       }
     } else this.lastSearch = Number.NEGATIVE_INFINITY;
     this.wakeUp.notify();
@@ -108,7 +109,7 @@ export class JobRunner {
     const left = [...this.claimedAtOnce];
     this.claimedAtOnce.clear();
     if (left.length === 0) return;
-    const writes = left.map(([id, claim]) => ({ collection: JOBS, updateOne: { filter: { _id: id, owner: this.owner, claim }, update: { $set: { lockedUntil: 0 } } } }));
+    const writes = left.map(([id, { claim }]) => ({ collection: JOBS, updateOne: { filter: { _id: id, owner: this.owner, claim }, update: { $set: { lockedUntil: 0 } } } }));
     await this.deps.readModels.bulkWrite(writes, { durable: false }).catch((error: unknown) => {
       // Left claimed: taken over once this process has left the live ones (see reclaimOrphans).
       this.deps.logger.warn({ err: error }, 'could not let go of the jobs claimed as they were scheduled');
@@ -158,7 +159,7 @@ export class JobRunner {
       const now = this.deps.clock().getTime();
       const id = this.lanes.takeDue(lane, now);
       if (id === undefined) return;
-      const claimedAtOnce = this.claimedAtOnce.get(id);
+      const atOnce = this.claimedAtOnce.get(id);
       this.claimedAtOnce.delete(id);
       if (this.running.has(id)) continue;
       let job = await this.collection.findOne({ _id: id });
@@ -167,10 +168,17 @@ export class JobRunner {
         job = await this.collection.findOne({ _id: id });
       }
       if (!job) continue; // done already, or parked
-      // Still the claim it was written with (none other took it since): it runs as it is.
-      if (claimedAtOnce !== undefined && job.owner === this.owner && job.claim === claimedAtOnce) {
-        this.runClaimed({ ...job, owner: this.owner, claim: claimedAtOnce });
-        continue;
+      // Still the claim it was written with: it runs as it is, fresh. One that waited here a
+      // tenth of a claim's length or more (its lane was full) runs only once renewed while it
+      // still holds: run out, another process may take it at its next search, and both run it.
+      if (atOnce !== undefined && job.owner === this.owner && job.claim === atOnce.claim) {
+        const claimant = { owner: this.owner, claim: atOnce.claim };
+        if (performance.now() - atOnce.at < this.leaseMs / 10 || (await this.renew(claimant, id))) {
+          this.runClaimed({ ...job, ...claimant });
+          continue;
+        }
+        job = await this.collection.findOne({ _id: id }); // ran out: claimed as any job, if nobody else has it
+        if (!job) continue;
       }
       if (await this.begin(job)) continue;
       const wait = await this.waitFor(id);
@@ -195,40 +203,33 @@ export class JobRunner {
     const storeTime = await storeNow(this.collection);
     if (storeTime === undefined) {
       this.nextFound = Number.POSITIVE_INFINITY; // no jobs at all
+      for (const lane of JOB_LANES) this.lanes.waitingInStore(lane, undefined);
       return;
     }
     const old = await this.collection.find(OLD_SHAPE, { limit: 500 });
     if (old.length > 0) await upgradeJobs(this.deps.readModels, old, now);
-    // Lane by lane, as many as it has free slots: the due jobs of a lane whose slots are held (a mail server that hangs) do not hide another's.
-    for (const lane of this.lanes.open()) {
-      const due = await this.collection.find(
-        { dueAt: { $lte: storeTime }, lockedUntil: { $lte: storeTime }, ...laneFilter(lane), _id: { $nin: [...this.running.keys()] } },
-        { sort: { dueAt: 1 }, limit: this.lanes.free(lane) },
-      );
-      for (const job of due) await this.begin(job);
-    }
-    await this.reclaimOrphans(storeTime);
+    const search = { jobs: this.collection, lanes: this.lanes, running: () => [...this.running.keys()], begin: (job: JobDocument, orphan: boolean) => this.begin(job, orphan) };
+    await searchLanes(search, storeTime, now, await this.liveOwners());
     const [next] = await this.collection.find({ dueAt: { $gt: storeTime } }, { sort: { dueAt: 1 }, limit: 1, projection: { dueAt: 1 } });
     this.nextFound = next ? now + (next.dueAt - storeTime) : Number.POSITIVE_INFINITY;
   }
 
   /**
-   * Jobs still claimed by a process that is no longer alive: claimed again now (the claim is
-   * conditional as any, so one process gets each). A process is alive while it beats; one
-   * only stalled finds its claim gone when it wakes, as after a claim that ran out.
+   * The processes of the shop alive now, whose claims hold; the jobs still claimed by any other
+   * (it died) are claimed again at the search (see searchLanes). A process is alive while it
+   * beats; one only stalled finds its claim gone when it wakes, as after a claim that ran out.
+   * Undefined when not known, or when it does not list this process (the store answered partly,
+   * or it has not beaten yet): then no claim is taken over.
    */
-  private async reclaimOrphans(storeTime: number): Promise<void> {
-    if (!this.options.liveOwners || this.lanes.open().length === 0) return;
-    const live = await this.options.liveOwners();
-    // Not seen ourselves: the list is not to be trusted (the store answered partly, or we have not beaten yet).
-    if (!live.includes(this.owner)) return;
-    for (const lane of this.lanes.open()) {
-      const orphans = await this.collection.find(
-        { lockedUntil: { $gt: storeTime }, owner: { $nin: live }, ...laneFilter(lane), _id: { $nin: [...this.running.keys()] } },
-        { sort: { dueAt: 1 }, limit: this.lanes.free(lane) },
-      );
-      for (const job of orphans) await this.begin(job, true);
-    }
+  private async liveOwners(): Promise<string[] | undefined> {
+    const live = await this.options.liveOwners?.();
+    return live?.includes(this.owner) ? live : undefined;
+  }
+
+  /** Renews a claim of this runner's for a whole lease if it still holds by the store's clock; false when it ran out. */
+  private async renew(claimant: { owner: string; claim: string }, id: string): Promise<boolean> {
+    const { filter, update } = renewOn(id, claimant, this.leaseMs);
+    return (await this.collection.updateOne(filter, update, { durable: false })).modifiedCount === 1;
   }
 
   /** Claims a job and runs it in the background; false when it could not claim it (not due, claimed by another process). */

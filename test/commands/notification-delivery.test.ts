@@ -35,4 +35,30 @@ describe('Delivering one notification from two runners at once (SMTP)', () => {
       await readModels.close();
     });
   }
+
+  it('leaves it uncertain when the other runner marked it so while this one\'s send failed: never pending with no job to send it', async () => {
+    const { readModels, deps } = await setUp('pending');
+    const notifications = readModels.collection(NOTIFICATIONS);
+    // The send hangs past this runner's claim: another runner of the job finds the message `sending`, marks it uncertain and ends the job; then the send fails (the server's greeting never came).
+    const failing: Mailer = {
+      transport: 'smtp',
+      send: async () => {
+        await deliverNotification(deps, payload);
+        throw new Error('Greeting never received');
+      },
+      close: async () => undefined,
+    };
+    const error = await deliverNotification({ ...deps, mailer: failing }, payload).then(() => undefined, (e: unknown) => e as Error);
+    expect(error?.message).to.equal('Greeting never received');
+    expect((await notifications.findOne({ _id: 'n-1' }))?.status).to.equal('uncertain');
+    await readModels.close();
+  });
+
+  it('puts it back to pending, to be tried again, when its send failed and nobody else touched it', async () => {
+    const { readModels, deps } = await setUp('pending');
+    const failing: Mailer = { transport: 'smtp', send: async () => Promise.reject(new Error('Connection timeout')), close: async () => undefined };
+    await deliverNotification({ ...deps, mailer: failing }, payload).catch(() => undefined);
+    expect((await readModels.collection(NOTIFICATIONS).findOne({ _id: 'n-1' }))?.status).to.equal('pending');
+    await readModels.close();
+  });
 });

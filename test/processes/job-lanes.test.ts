@@ -108,6 +108,19 @@ describe('Job lanes', () => {
     expect(ran).to.deep.equal(['100']);
   });
 
+  it('counts as behind the due jobs its search left in the store for want of a slot, not only its own queue\'s', async () => {
+    // Nobody told it of these (a restart, another process's): its search finds them, starts one, and leaves two.
+    await scheduleJobs(store, emails(3));
+    const r = runner({ pollMs: 30, concurrency: { mail: 1 } });
+    await eventually(() => (mail.started === 1 ? true : undefined));
+    await sleep(200);
+    expect(r.behindMs(['mail'])).to.be.above(150);
+    expect(r.behindMs(['payments'])).to.equal(0);
+    release();
+    await eventually(() => (ran.length === 3 ? true : undefined));
+    await eventually(() => (r.behindMs(['mail']) === 0 ? true : undefined));
+  });
+
   it('runs no more of a lane at once than its slots, each lane on its own', async () => {
     const r = runner({ pollMs: 60_000, concurrency: 3 });
     await sleep(20);
