@@ -40,7 +40,7 @@ export const ORDER_LANES: readonly JobLane[] = ['payments'];
 export const DEFAULT_LANE_SLOTS: Readonly<Record<JobLane, number>> = { payments: 16, carrier: 8, mail: 8, shop: 4 };
 
 /** The lane of a kind (`shop` for one no lane names). */
-export const laneOf = (kind: string): JobLane => LANE_OF[kind as JobKind] ?? 'shop';
+export const laneOf = (kind: string): JobLane => (Object.hasOwn(LANE_OF, kind) ? LANE_OF[kind as JobKind] : 'shop');
 
 /** A filter on a job's `kind` that matches the jobs of one lane (the `shop` lane: every kind the others do not name). */
 export const laneFilter = (lane: JobLane): { kind: { $in: string[] } | { $nin: string[] } } => {
@@ -72,7 +72,11 @@ export class LaneSlots {
 
   /** A job of `kind` falls due at `at` (a job known already keeps the latest time). */
   add(kind: string, id: string, at: number): void {
-    this.queue(laneOf(kind)).add(id, at);
+    this.addTo(laneOf(kind), id, at);
+  }
+
+  addTo(lane: JobLane, id: string, at: number): void {
+    this.queue(lane).add(id, at);
   }
 
   /** Removes and returns an id of `lane` due at `now`, if any. */
@@ -108,11 +112,16 @@ export class LaneSlots {
   /**
    * Since when (this process's clock) the oldest due job that the last search of the store
    * left there for want of a slot has waited; undefined: none (see searchLanes). It stands
-   * until the next search, which alone starts such a job here.
+   * until the next search, which comes soon after a slot of the lane is free again.
    */
   waitingInStore(lane: JobLane, since: number | undefined): void {
     if (since === undefined) this.storedSince.delete(lane);
     else this.storedSince.set(lane, since);
+  }
+
+  /** Whether the last search left due jobs of the lane of `kind` in the store. */
+  waitsInStore(kind: string): boolean {
+    return this.storedSince.has(laneOf(kind));
   }
 
   /**

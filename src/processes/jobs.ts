@@ -3,9 +3,9 @@ import type { Logger } from 'pino';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { Signal } from '../infrastructure/signal.js';
 import { JobCompletions } from './job-completions.js';
-import { JOB_LANES, LaneSlots, type JobLane } from './job-lanes.js';
-import { searchLanes } from './job-search.js';
-import { claimOn, isOldShape, JOBS, OLD_SHAPE, renewOn, storeNow, untilFree, upgradeJobs, type Claimant, type JobDocument } from './job-documents.js';
+import { LaneSlots, type JobLane } from './job-lanes.js';
+import { searchStore, type StoreSearchDeps } from './job-search.js';
+import { claimOn, isOldShape, JOBS, renewOn, untilFree, upgradeJobs, type Claimant, type JobDocument } from './job-documents.js';
 import { recordFailure, type ClaimedJob } from './job-failures.js';
 import type { JobHandlers, JobRunnerOptions, WokenJob } from './job-runner-types.js';
 
@@ -46,6 +46,8 @@ export class JobRunner {
   private loop: Promise<void> | undefined;
   private stopped = false;
   private lastSearch = Number.NEGATIVE_INFINITY;
+  /** A slot came free in a lane whose last search left due jobs in the store: search again soon, not a pollMs later. */
+  private searchSoon = false;
   /** When the earliest job found by the last search that was not yet due falls due. */
   private nextFound = Number.POSITIVE_INFINITY;
 
@@ -80,7 +82,7 @@ export class JobRunner {
    * A claim for a job that this runner is to run as soon as it is written (due at once), to be
    * written with it (see jobWrites), then handed to wake(): the job then runs without a claim
    * of its own, one write less. Held like any claim: searches (here and elsewhere) leave it
-   * alone while this process lives, and take it over once it has died (see reclaimOrphans).
+   * alone while this process lives, and take it over once it has died (see searchLanes).
    */
   claimAtOnce(): Claimant {
     return { owner: this.owner, claim: randomUUID(), leaseMs: this.leaseMs };
@@ -111,7 +113,7 @@ export class JobRunner {
     if (left.length === 0) return;
     const writes = left.map(([id, { claim }]) => ({ collection: JOBS, updateOne: { filter: { _id: id, owner: this.owner, claim }, update: { $set: { lockedUntil: 0 } } } }));
     await this.deps.readModels.bulkWrite(writes, { durable: false }).catch((error: unknown) => {
-      // Left claimed: taken over once this process has left the live ones (see reclaimOrphans).
+      // Left claimed: taken over once this process has left the live ones (see searchLanes).
       this.deps.logger.warn({ err: error }, 'could not let go of the jobs claimed as they were scheduled');
     });
   }
@@ -135,8 +137,8 @@ export class JobRunner {
       try {
         await this.startKnownJobs();
         const now = this.deps.clock().getTime();
-        // Every pollMs, and when a job found by the last search falls due.
-        if (now - this.lastSearch >= this.pollMs || this.nextFound <= now) await this.search();
+        // Every pollMs, when a job found by the last search falls due, and soon after a slot came free for one it left.
+        if (now >= this.nextSearch() || this.nextFound <= now) await this.search();
       } catch (error) {
         this.deps.logger.error({ err: error }, 'looking for due jobs failed');
       }
@@ -162,28 +164,36 @@ export class JobRunner {
       const atOnce = this.claimedAtOnce.get(id);
       this.claimedAtOnce.delete(id);
       if (this.running.has(id)) continue;
-      let job = await this.collection.findOne({ _id: id });
-      if (job && isOldShape(job)) {
-        await upgradeJobs(this.deps.readModels, [job], now);
-        job = await this.collection.findOne({ _id: id });
+      try {
+        await this.startKnown(id, now, atOnce);
+      } catch (error) {
+        // The store failed on the way: the job stays known (and, written with our claim, ours), tried again in a moment.
+        this.lanes.addTo(lane, id, now + RETRY_KNOWN_MS);
+        if (atOnce) this.claimedAtOnce.set(id, atOnce);
+        throw error;
       }
-      if (!job) continue; // done already, or parked
-      // Still the claim it was written with: it runs as it is, fresh. One that waited here a
-      // tenth of a claim's length or more (its lane was full) runs only once renewed while it
-      // still holds: run out, another process may take it at its next search, and both run it.
-      if (atOnce !== undefined && job.owner === this.owner && job.claim === atOnce.claim) {
-        const claimant = { owner: this.owner, claim: atOnce.claim };
-        if (performance.now() - atOnce.at < this.leaseMs / 10 || (await this.renew(claimant, id))) {
-          this.runClaimed({ ...job, ...claimant });
-          continue;
-        }
-        job = await this.collection.findOne({ _id: id }); // ran out: claimed as any job, if nobody else has it
-        if (!job) continue;
-      }
-      if (await this.begin(job)) continue;
-      const wait = await this.waitFor(id);
-      if (wait !== undefined) this.lanes.add(job.kind, id, now + Math.max(1, wait));
     }
+  }
+
+  private async startKnown(id: string, now: number, atOnce: { claim: string; at: number } | undefined): Promise<void> {
+    let job = await this.collection.findOne({ _id: id });
+    if (job && isOldShape(job)) {
+      await upgradeJobs(this.deps.readModels, [job], now);
+      job = await this.collection.findOne({ _id: id });
+    }
+    if (!job) return; // done already, or parked
+    // Still the claim it was written with: it runs as it is, fresh. One that waited here a
+    // tenth of a claim's length or more (its lane was full) runs only once renewed while it
+    // still holds: run out, another process may take it at its next search, and both run it.
+    if (atOnce !== undefined && job.owner === this.owner && job.claim === atOnce.claim) {
+      const claimant = { owner: this.owner, claim: atOnce.claim };
+      if (performance.now() - atOnce.at < this.leaseMs / 10 || (await this.renew(claimant, id))) return this.runClaimed({ ...job, ...claimant });
+      job = await this.collection.findOne({ _id: id }); // ran out: claimed as any job, if nobody else has it
+      if (!job) return;
+    }
+    if (await this.begin(job)) return;
+    const wait = await this.waitFor(id);
+    if (wait !== undefined) this.lanes.add(job.kind, id, now + Math.max(1, wait));
   }
 
   /** How long until a job is due and unclaimed, by the store's clock; undefined when it is gone. */
@@ -192,38 +202,20 @@ export class JobRunner {
     return row?.wait;
   }
 
-  /**
-   * Searches the store for due jobs (and notes when the next one falls due), with a bound read
-   * from the store's clock just before: plain comparisons, which indexes serve. The claims
-   * themselves compare with the store's clock as they write.
-   */
+  /** Searches the store (see searchStore), and notes when the next job it found falls due. */
   private async search(): Promise<void> {
     const now = this.deps.clock().getTime();
     this.lastSearch = now;
-    const storeTime = await storeNow(this.collection);
-    if (storeTime === undefined) {
-      this.nextFound = Number.POSITIVE_INFINITY; // no jobs at all
-      for (const lane of JOB_LANES) this.lanes.waitingInStore(lane, undefined);
-      return;
-    }
-    const old = await this.collection.find(OLD_SHAPE, { limit: 500 });
-    if (old.length > 0) await upgradeJobs(this.deps.readModels, old, now);
-    const search = { jobs: this.collection, lanes: this.lanes, running: () => [...this.running.keys()], begin: (job: JobDocument, orphan: boolean) => this.begin(job, orphan) };
-    await searchLanes(search, storeTime, now, await this.liveOwners());
-    const [next] = await this.collection.find({ dueAt: { $gt: storeTime } }, { sort: { dueAt: 1 }, limit: 1, projection: { dueAt: 1 } });
-    this.nextFound = next ? now + (next.dueAt - storeTime) : Number.POSITIVE_INFINITY;
+    this.searchSoon = false;
+    this.nextFound = await searchStore(this.searchDeps, now);
   }
 
-  /**
-   * The processes of the shop alive now, whose claims hold; the jobs still claimed by any other
-   * (it died) are claimed again at the search (see searchLanes). A process is alive while it
-   * beats; one only stalled finds its claim gone when it wakes, as after a claim that ran out.
-   * Undefined when not known, or when it does not list this process (the store answered partly,
-   * or it has not beaten yet): then no claim is taken over.
-   */
-  private async liveOwners(): Promise<string[] | undefined> {
-    const live = await this.options.liveOwners?.();
-    return live?.includes(this.owner) ? live : undefined;
+  private get searchDeps(): StoreSearchDeps {
+    const live = async () => {
+      const owners = await this.options.liveOwners?.();
+      return owners?.includes(this.owner) ? owners : undefined;
+    };
+    return { jobs: this.collection, readModels: this.deps.readModels, lanes: this.lanes, running: () => [...this.running.keys()], begin: (job, orphan) => this.begin(job, orphan), live };
   }
 
   /** Renews a claim of this runner's for a whole lease if it still holds by the store's clock; false when it ran out. */
@@ -247,6 +239,7 @@ export class JobRunner {
     const run = this.execute(job).finally(() => {
       this.running.delete(job._id);
       this.lanes.released(job.kind);
+      if (this.lanes.waitsInStore(job.kind)) this.searchSoon = true;
       this.wakeUp.notify();
     });
     this.running.set(job._id, run);
@@ -280,11 +273,16 @@ export class JobRunner {
   /** Until the next local job of a lane with a free slot falls due, the next search, or (when every slot is busy) a job finishing. */
   private msUntilNextLook(): number {
     const now = this.deps.clock().getTime();
-    const nextSearch = this.lastSearch + this.pollMs;
+    const nextSearch = this.nextSearch();
     const open = this.lanes.open();
     if (open.length === 0) return Math.max(0, nextSearch - now);
     const next = Math.min(...open.map((lane) => this.lanes.next(lane)), nextSearch, this.nextFound);
     return Math.max(0, Math.min(this.pollMs, next - now));
+  }
+
+  /** When to search next: a pollMs after the last, or SEARCH_SOON_MS after it once a slot came free for a job it left in the store. */
+  private nextSearch(): number {
+    return this.lastSearch + (this.searchSoon ? Math.min(SEARCH_SOON_MS, this.pollMs) : this.pollMs);
   }
 
   private async sleep(ms: number): Promise<void> {
@@ -294,3 +292,9 @@ export class JobRunner {
     clearTimeout(timer);
   }
 }
+
+/** How soon a job of the local queue is looked at again after the store failed on its way to start. */
+const RETRY_KNOWN_MS = 250;
+
+/** The shortest time between two searches while jobs the last one left in the store wait for the slots that come free. */
+const SEARCH_SOON_MS = 20;

@@ -65,7 +65,8 @@ describe('a mail server that hangs, one real process', function () {
     const metrics = await (await fetch(`${server!.url}/metrics`)).text();
     const behind = (lane: string) => Number(new RegExp(`^job_runner_behind_seconds\\{process="[^"]+",lane="${lane}"\\} (\\S+)$`, 'm').exec(metrics)?.[1]);
     expect(behind('mail')).to.be.above(0);
-    expect(behind('payments')).to.equal(0);
+    // (Payment timers cancelled in the store stay in the local queue until due, and are dropped then: a scrape may see one a few ms due.)
+    expect(behind('payments')).to.be.below(0.5);
     expect(metrics).to.match(/^checkouts_refused_total 0$/m);
   });
 

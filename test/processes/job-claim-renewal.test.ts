@@ -77,9 +77,9 @@ describe('A job claimed at once that waited for a slot', () => {
   };
 
   it('claims it anew once its claim ran out, so that another runner\'s search leaves it alone while it runs', async () => {
-    const a = runner('a', 300, 60_000);
+    const a = runner('a', 2000, 60_000);
     const [, second] = await writeTwoAndWake(a);
-    await sleep(450); // both claims ran out; nobody else is looking yet
+    await sleep(2300); // both claims ran out; nobody else is looking yet
     holds.get('charge-1')!.release();
     await eventually(() => (ran.length === 2 ? true : undefined));
     await eventually(async () => ((await jobs().findOne({ _id: 'charge-1' })) === null ? true : undefined));
@@ -87,7 +87,7 @@ describe('A job claimed at once that waited for a slot', () => {
     expect(ran[1]!.claim).to.be.a('string').and.not.equal(second!.claimedBy!.claim);
 
     // Another runner searches every 10 ms while charge-2 runs, inside its new claim.
-    runner('b', 300, 10);
+    runner('b', 2000, 10);
     await sleep(150);
     expect(ran.map((r) => `${r.runner}:${r.id}`)).to.deep.equal(['a:charge-1', 'a:charge-2']);
     holds.get('charge-2')!.release();

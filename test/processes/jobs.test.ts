@@ -84,7 +84,8 @@ describe('Job runner', () => {
     expect(r.behindMs()).to.be.within(140, 1000);
     release();
     await eventually(() => (ran.length === 2 ? true : undefined));
-    expect(r.behindMs()).to.equal(0);
+    // (A search that ran late, after the jobs were written, left job 2 in the store: it counts until the search that follows the free slot.)
+    await eventually(() => (r.behindMs() === 0 ? true : undefined));
   });
 
   it('runs a timer at its time, not before', async () => {

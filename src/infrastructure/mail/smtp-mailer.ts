@@ -3,9 +3,10 @@ import type { MailMessage, Mailer } from './mailer.js';
 
 /**
  * How long a send waits on the mail server, each step (nodemailer's defaults are 2 min to
- * connect, 30 s for the greeting and 10 min of silence): a server that accepts and never
- * answers holds a mail slot (src/processes/job-lanes.ts) for at most about 80 s, inside the
- * job's claim (120 s at least), and the message goes back to `pending` and is tried again.
+ * connect, 30 s for the greeting and 10 min of silence; the greeting's wait ends with the
+ * connection's): a server that accepts and never answers holds a mail slot
+ * (src/processes/job-lanes.ts) for at most about 70 s, inside the job's claim (120 s at
+ * least), and the message goes back to `pending` and is tried again.
  */
 export const SMTP_TIMEOUTS = { connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 60_000 };
 
