@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { JOB_LANES, type JobLane } from './processes/job-lanes.js';
+
 /** Every setting comes from the environment (the README has the table); nothing else is read. */
-/** Every setting comes from the environment (API.md has the table); nothing else is read. */
 export type Config = {
   port: number;
   host: string;
