@@ -119,9 +119,15 @@ export class LaneSlots {
     else this.storedSince.set(lane, since);
   }
 
-  /** Whether the last search left due jobs of the lane of `kind` in the store. */
-  waitsInStore(kind: string): boolean {
-    return this.storedSince.has(laneOf(kind));
+  /**
+   * Whether a slot of the lane of `kind` that comes free at `now` should bring the next search
+   * forward: the last search left due jobs of the lane in the store, and the local queue has
+   * none due to take the slot (jobs told of and due, timers say, are in both: the queue starts
+   * them without a search).
+   */
+  searchFor(kind: string, now: number): boolean {
+    const lane = laneOf(kind);
+    return this.storedSince.has(lane) && this.next(lane) > now;
   }
 
   /**

@@ -239,7 +239,7 @@ export class JobRunner {
     const run = this.execute(job).finally(() => {
       this.running.delete(job._id);
       this.lanes.released(job.kind);
-      if (this.lanes.waitsInStore(job.kind)) this.searchSoon = true;
+      if (this.lanes.searchFor(job.kind, this.deps.clock().getTime())) this.searchSoon = true;
       this.wakeUp.notify();
     });
     this.running.set(job._id, run);
