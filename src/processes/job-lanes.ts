@@ -39,6 +39,14 @@ export const ORDER_LANES: readonly JobLane[] = ['payments'];
 /** Slots a process gives each lane unless told otherwise: payments as many as every job had before the lanes. */
 export const DEFAULT_LANE_SLOTS: Readonly<Record<JobLane, number>> = { payments: 16, carrier: 8, mail: 8, shop: 4 };
 
+/**
+ * Attempts at a job of each lane before it is parked, unless told otherwise (the back-off
+ * doubles from 200 ms to a minute: 10 attempts take about 2 minutes). Emails get 30, about
+ * half an hour with a mail server that times each send out: a mail outage of minutes delays
+ * them, and needs no one to requeue them.
+ */
+export const DEFAULT_LANE_ATTEMPTS: Readonly<Record<JobLane, number>> = { payments: 10, carrier: 10, mail: 30, shop: 10 };
+
 /** The lane of a kind (`shop` for one no lane names). */
 export const laneOf = (kind: string): JobLane => (Object.hasOwn(LANE_OF, kind) ? LANE_OF[kind as JobKind] : 'shop');
 

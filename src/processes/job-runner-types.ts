@@ -16,6 +16,7 @@ export type WokenJob = { id: string; kind: JobKind; runAt: string; dueInMs?: num
 export type JobRunnerOptions = {
   /** Slots: one number for every lane, or some lanes' own (see job-lanes.ts; DEFAULT_LANE_SLOTS). */
   concurrency?: number | Partial<Record<JobLane, number>>;
+  /** Attempts at a job before it is parked, for every lane (else DEFAULT_LANE_ATTEMPTS, by lane). */
   maxAttempts?: number;
   /** How long a claimed job stays claimed: longer than any handler runs. */
   leaseMs?: number;

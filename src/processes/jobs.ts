@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { Signal } from '../infrastructure/signal.js';
 import { JobCompletions } from './job-completions.js';
-import { LaneSlots, type JobLane } from './job-lanes.js';
+import { DEFAULT_LANE_ATTEMPTS, laneOf, LaneSlots, type JobLane } from './job-lanes.js';
 import { searchStore, type StoreSearchDeps } from './job-search.js';
 import { claimOn, isOldShape, JOBS, renewOn, untilFree, upgradeJobs, type Claimant, type JobDocument } from './job-documents.js';
 import { recordFailure, type ClaimedJob } from './job-failures.js';
@@ -265,7 +265,7 @@ export class JobRunner {
 
   private async failed(job: ClaimedJob, error: unknown): Promise<void> {
     const { readModels, logger } = this.deps;
-    const deps = { jobs: this.collection, readModels, logger, now: this.deps.clock(), maxAttempts: this.options.maxAttempts ?? 10, retryBaseMs: this.options.retryBaseMs ?? 200 };
+    const deps = { jobs: this.collection, readModels, logger, now: this.deps.clock(), maxAttempts: this.options.maxAttempts ?? DEFAULT_LANE_ATTEMPTS[laneOf(job.kind)], retryBaseMs: this.options.retryBaseMs ?? 200 };
     const dueAgain = await recordFailure(deps, job, error);
     if (dueAgain !== undefined) this.lanes.add(job.kind, job._id, dueAgain);
   }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
 import { ConfigError, loadConfig } from '../../src/config.js';
-import { DEFAULT_LANE_SLOTS, JOB_LANES, LaneSlots, laneFilter, laneOf } from '../../src/processes/job-lanes.js';
+import { DEFAULT_LANE_ATTEMPTS, DEFAULT_LANE_SLOTS, JOB_LANES, LaneSlots, laneFilter, laneOf } from '../../src/processes/job-lanes.js';
 import { JOBS, JobRunner, PARKED_JOBS, type JobHandlers, type JobRunnerOptions } from '../../src/processes/jobs.js';
 import type { Job, JobKind } from '../../src/processes/process-manager.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
@@ -182,6 +182,27 @@ describe('Job lanes', () => {
     const parked = await eventually(async () => (await store.collection(PARKED_JOBS).findOne({ _id: 'future-1' })) ?? undefined);
     expect(parked).to.deep.include({ kind: 'print-label', attempts: 2 });
     expect(String(parked.lastError)).to.match(/TypeError/);
+  });
+
+  it('parks a charge that keeps failing after 10 attempts, and tries an email 30 times (a mail outage of minutes parks nothing)', async () => {
+    const failing = async () => {
+      throw new Error('down');
+    };
+    const r = new JobRunner({ readModels: store, logger: pino({ level: 'silent' }), clock: () => new Date() }, { ...handlers(), 'charge-payment': failing, 'send-notification': failing }, { pollMs: 60_000, retryBaseMs: 1 });
+    runners.push(r);
+    r.start();
+    await sleep(20);
+    r.wake(await scheduleJobs(store, [job(1, 'charge-payment'), job(2, 'send-notification')]));
+    // Back-off from 1 ms, doubling: the 10th attempt comes after about a second, the 12th after about four.
+    const parked = await eventually(async () => (await store.collection(PARKED_JOBS).findOne({ _id: 'charge-payment-1' })) ?? undefined, 10_000);
+    expect(parked).to.deep.include({ attempts: 10 });
+    const email = await eventually(async () => {
+      const doc = await store.collection(JOBS).findOne({ _id: 'send-notification-2' });
+      return doc && Number(doc.attempts) >= 11 ? doc : undefined;
+    }, 15_000);
+    expect(email.attempts).to.be.at.least(11);
+    expect(await store.collection(PARKED_JOBS).findOne({ _id: 'send-notification-2' })).to.equal(null);
+    expect(DEFAULT_LANE_ATTEMPTS).to.deep.equal({ payments: 10, carrier: 10, mail: 30, shop: 10 });
   });
 
   it('puts each kind in its lane, the shop lane matching every kind the others do not name', () => {
