@@ -11,7 +11,7 @@ import type { JobHandlers, JobRunnerOptions, WokenJob } from './job-runner-types
 
 export { DueQueue } from './due-queue.js';
 export type { JobHandler, JobHandlers, JobRunnerOptions, WokenJob } from './job-runner-types.js';
-export { DEFAULT_LANE_SLOTS, JOB_LANES, laneOf, ORDER_LANES, type JobLane } from './job-lanes.js';
+export { JOB_LANES, ORDER_LANES, type JobLane } from './job-lanes.js';
 export { DISCARDED_JOBS, dueIn, JOBS, jobWrites, PARKED_JOBS, requeueParkedJob, scheduleJobs, type Claimant, type JobDocument, type ScheduledJob } from './job-documents.js';
 
 /**
