@@ -23,6 +23,11 @@ export type Config = {
    * named keep theirs (src/processes/job-lanes.ts: payments 16, carrier 8, mail 8, shop 4).
    */
   jobSlots: Partial<Record<JobLane, number>>;
+  /**
+   * How long a clean stop (SIGTERM, SIGINT) waits for the jobs it is running before it leaves the
+   * shop's live processes anyway: the others then take those jobs over, as after a crash.
+   */
+  jobStopGraceMs: number;
   smtpUrl: string | undefined;
   /** The sender of notification emails. */
   mailFrom: string;
@@ -100,6 +105,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   ...leases(env),
   workers: integer(env, 'WORKERS', 1, 1, 256),
   jobSlots: jobSlots(env.JOB_SLOTS),
+  jobStopGraceMs: integer(env, 'JOB_STOP_GRACE_MS', 15_000, 0, 600_000),
   lowStockThreshold: integer(env, 'LOW_STOCK_THRESHOLD', 5, 0, 1_000_000),
   cacheMaxAgeS: integer(env, 'CACHE_MAX_AGE_S', 5, 0, 31_536_000),
   carrierWebhookSecret: secret(env, 'CARRIER_WEBHOOK_SECRET'),

@@ -5,6 +5,9 @@ import { superviseWorkers } from './cluster/workers.js';
 import { loggerOptions } from './api/log-privacy.js';
 import { ConfigError, loadConfig } from './config.js';
 
+/** How long a worker may take to stop beyond its jobs' grace (the HTTP requests in flight, giving the leases back, closing the stores) before the primary kills it. */
+const WORKER_STOP_MARGIN_MS = 15_000;
+
 /** Entry point: `npm start` (with WORKERS=n, the primary of n of these). Configuration comes from the environment (see README). */
 const main = async () => {
   const config = loadConfig();
@@ -13,7 +16,7 @@ const main = async () => {
   const logger = pino(loggerOptions(config.logLevel), destination);
   if (config.workers > 1 && cluster.isPrimary) {
     // WORKERS=n: this process only starts and watches n shop processes (see cluster/workers.ts).
-    const code = await superviseWorkers(logger.child({ role: 'primary' }), { count: config.workers, port: config.port, host: config.host });
+    const code = await superviseWorkers(logger.child({ role: 'primary' }), { count: config.workers, port: config.port, host: config.host, stopTimeoutMs: config.jobStopGraceMs + WORKER_STOP_MARGIN_MS });
     destination.flushSync();
     process.exit(code);
   }

@@ -118,7 +118,7 @@ export const registerProcesses = (scope: DependencyContainer, config: Config) =>
       // Claims of a process that died are taken again once it leaves the shop's live processes (a lease's length), not a job lease later.
       const liveOwners = async () => (await c.resolve<Cluster>(T.cluster).liveMembers()).map((member) => member._id);
       const owner = c.resolve<string>(T.processId);
-      return new JobRunner({ readModels: c.resolve(T.readModels), logger: c.resolve(T.logger), clock: base.clock }, handlers, { leaseMs, owner, liveOwners, concurrency: config.jobSlots });
+      return new JobRunner({ readModels: c.resolve(T.readModels), logger: c.resolve(T.logger), clock: base.clock }, handlers, { leaseMs, owner, liveOwners, concurrency: config.jobSlots, stopGraceMs: config.jobStopGraceMs });
     }),
   );
   scope.register(

@@ -129,10 +129,12 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
         server.closeIdleConnections();
         await new Promise<void>((resolve) => server!.close(() => resolve()));
       }
+      // The jobs first, while this process is still among the live ones: no other takes over a
+      // job running here until it is done or JOB_STOP_GRACE_MS has passed (see JobRunner.stop).
+      await deps.jobs.stop();
       // Every runner stops and every lease is given back at once: the other processes take over now.
       await cluster.stop();
       await deps.rebuilds.stop();
-      await deps.jobs.stop();
       await mailer.close();
       await limits.close();
       await deps.eventStore.close();

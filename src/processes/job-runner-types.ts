@@ -31,4 +31,10 @@ export type JobRunnerOptions = {
    * among them (it died) is claimed again at the next search, not a whole lease later.
    */
   liveOwners?: () => Promise<string[]>;
+  /**
+   * How long stop() waits for the jobs running here (15 s unless given). While it waits this
+   * process is still among the live ones, so no other takes them over; past it, stop() returns
+   * with them still running, and the others take them over once this process has left.
+   */
+  stopGraceMs?: number;
 };

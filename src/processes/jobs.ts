@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { Signal } from '../infrastructure/signal.js';
+import { within } from '../infrastructure/within.js';
+import { ClaimsAtOnce, type HeldClaim } from './claims-at-once.js';
 import { JobCompletions } from './job-completions.js';
 import { DEFAULT_LANE_ATTEMPTS, laneOf, LaneSlots, type JobLane } from './job-lanes.js';
 import { searchStore, type StoreSearchDeps } from './job-search.js';
@@ -40,8 +42,8 @@ export class JobRunner {
   /** The jobs this process knows of by when they fall due, and the slots, lane by lane. */
   private readonly lanes: LaneSlots;
   private readonly completions = new JobCompletions(() => this.collection);
-  /** Jobs of the local queue written with this runner's claim (see claimAtOnce): their claim's id, and when this runner was told of them (performance.now()). */
-  private readonly claimedAtOnce = new Map<string, { claim: string; at: number }>();
+  /** Jobs of the local queue written with this runner's claim (see claimAtOnce). */
+  private readonly claimedAtOnce: ClaimsAtOnce;
   private readonly owner: string;
   private loop: Promise<void> | undefined;
   private stopped = false;
@@ -58,6 +60,7 @@ export class JobRunner {
   ) {
     this.owner = options.owner ?? randomUUID();
     this.lanes = new LaneSlots(options.concurrency);
+    this.claimedAtOnce = new ClaimsAtOnce(this.owner);
   }
 
   start(): void {
@@ -72,7 +75,7 @@ export class JobRunner {
     if (jobs) {
       for (const job of jobs) {
         this.lanes.add(job.kind, job.id, job.dueInMs === undefined ? Date.parse(job.runAt) : now + job.dueInMs);
-        if (job.claimedBy?.owner === this.owner) this.claimedAtOnce.set(job.id, { claim: job.claimedBy.claim, at: performance.now() });
+        this.claimedAtOnce.note(job);
       }
     } else this.lastSearch = Number.NEGATIVE_INFINITY;
     this.wakeUp.notify();
@@ -84,16 +87,27 @@ export class JobRunner {
    * of its own, one write less. Held like any claim: searches (here and elsewhere) leave it
    * alone while this process lives, and take it over once it has died (see searchLanes).
    */
-  claimAtOnce(): Claimant {
+  claimAtOnce(): Claimant | undefined {
+    // Stopping: written unclaimed, for the next search of another process (or of this one's next start).
+    if (this.stopped) return undefined;
     return { owner: this.owner, claim: randomUUID(), leaseMs: this.leaseMs };
   }
 
+  /**
+   * Starts nothing more and waits for the jobs running here, at most `stopGraceMs` (a silent
+   * mail server holds a send up to about 70 s). Call it before this process leaves the live
+   * ones: until then no other takes over what runs here (an email marked `uncertain`, a charge
+   * made twice at once). Past the grace, the others take them over once it has left.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     this.wakeUp.notify();
     await this.loop;
-    await Promise.allSettled(this.running.values());
-    await this.releaseClaimedAtOnce();
+    const graceMs = this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
+    await within(Promise.allSettled(this.running.values()), graceMs).catch(() => {
+      this.deps.logger.warn({ jobs: [...this.running.keys()], graceMs }, 'stopping with jobs still running: the other processes take them over once this one has left');
+    });
+    await this.claimedAtOnce.release(this.deps.readModels, this.deps.logger);
   }
 
   /**
@@ -104,18 +118,6 @@ export class JobRunner {
    */
   behindMs(lanes?: readonly JobLane[]): number {
     return this.lanes.behindMs(this.deps.clock().getTime(), lanes);
-  }
-
-  /** Jobs written with this runner's claim that it did not start: free again for the next search, here or elsewhere. */
-  private async releaseClaimedAtOnce(): Promise<void> {
-    const left = [...this.claimedAtOnce];
-    this.claimedAtOnce.clear();
-    if (left.length === 0) return;
-    const writes = left.map(([id, { claim }]) => ({ collection: JOBS, updateOne: { filter: { _id: id, owner: this.owner, claim }, update: { $set: { lockedUntil: 0 } } } }));
-    await this.deps.readModels.bulkWrite(writes, { durable: false }).catch((error: unknown) => {
-      // Left claimed: taken over once this process has left the live ones (see searchLanes).
-      this.deps.logger.warn({ err: error }, 'could not let go of the jobs claimed as they were scheduled');
-    });
   }
 
   private get collection() {
@@ -131,8 +133,10 @@ export class JobRunner {
   }
 
   private async run(): Promise<void> {
-    // MongoDB finds due jobs (and those of the previous version's shape, without one) by this index.
+    // MongoDB finds due jobs (and those of the previous version's shape, without one) by these: a
+    // lane's search by kind and dueAt, so that a backlog in one lane is not walked by the others'.
     await this.collection.createIndex({ keys: { dueAt: 1 } }).catch(() => undefined);
+    await this.collection.createIndex({ keys: { kind: 1, dueAt: 1 } }).catch(() => undefined);
     while (!this.stopped) {
       try {
         await this.startKnownJobs();
@@ -161,21 +165,20 @@ export class JobRunner {
       const now = this.deps.clock().getTime();
       const id = this.lanes.takeDue(lane, now);
       if (id === undefined) return;
-      const atOnce = this.claimedAtOnce.get(id);
-      this.claimedAtOnce.delete(id);
+      const atOnce = this.claimedAtOnce.take(id);
       if (this.running.has(id)) continue;
       try {
         await this.startKnown(id, now, atOnce);
       } catch (error) {
         // The store failed on the way: the job stays known (and, written with our claim, ours), tried again in a moment.
         this.lanes.addTo(lane, id, now + RETRY_KNOWN_MS);
-        if (atOnce) this.claimedAtOnce.set(id, atOnce);
+        if (atOnce) this.claimedAtOnce.putBack(id, atOnce);
         throw error;
       }
     }
   }
 
-  private async startKnown(id: string, now: number, atOnce: { claim: string; at: number } | undefined): Promise<void> {
+  private async startKnown(id: string, now: number, atOnce: HeldClaim | undefined): Promise<void> {
     let job = await this.collection.findOne({ _id: id });
     if (job && isOldShape(job)) {
       await upgradeJobs(this.deps.readModels, [job], now);
@@ -292,6 +295,9 @@ export class JobRunner {
     clearTimeout(timer);
   }
 }
+
+/** How long stop() waits for the jobs running here unless told (JobRunnerOptions.stopGraceMs). */
+const DEFAULT_STOP_GRACE_MS = 15_000;
 
 /** How soon a job of the local queue is looked at again after the store failed on its way to start. */
 const RETRY_KNOWN_MS = 250;

@@ -51,8 +51,8 @@ export type ProcessRunnerDeps = {
   clock: () => Date;
   /** Told of the jobs written with each batch, so the job runner can run them without searching for them. */
   jobsScheduled?: (jobs: ScheduledJob[]) => void;
-  /** The claim of the runner told (see JobRunner.claimAtOnce), written with each job due at once: it runs it without claiming it after. */
-  claimJob?: () => Claimant;
+  /** The claim of the runner told (see JobRunner.claimAtOnce), written with each job due at once: it runs it without claiming it after. None while it stops. */
+  claimJob?: () => Claimant | undefined;
 };
 
 export type ProcessRunnerOptions = {
@@ -295,8 +295,10 @@ export class ProcessManagerRunner<S> {
 }
 
 /** A job due at once, claimed as it is written by the runner that will run it (a replay's jobs are not: the runner finds them). */
-const withClaim = (job: ScheduledJob, claimJob: (() => Claimant) | undefined): ScheduledJob =>
-  claimJob && job.dueInMs === 0 ? { ...job, claimedBy: claimJob() } : job;
+const withClaim = (job: ScheduledJob, claimJob: (() => Claimant | undefined) | undefined): ScheduledJob => {
+  const claimedBy = job.dueInMs === 0 ? claimJob?.() : undefined;
+  return claimedBy ? { ...job, claimedBy } : job;
+};
 
 /** Jobs carry the correlation of the event that scheduled them, for the audit trail. */
 const withOrigin = (job: Job, event: RecordedEvent): Job => ({

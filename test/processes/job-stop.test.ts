@@ -1,0 +1,135 @@
+import { expect } from 'chai';
+import { join } from 'node:path';
+import { pino } from 'pino';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
+import { JOBS, JobRunner, jobWrites, type JobDocument, type JobHandlers, type ScheduledJob } from '../../src/processes/jobs.js';
+import { eventually, tempDir } from '../support/temp-dir.js';
+
+const KINDS = ['charge-payment', 'expire-payment', 'reconcile-payment', 'refund-payment', 'send-notification', 'notify-stock', 'notify-admins', 'book-shipment', 'carrier-webhook', 'renew-subscription', 'erase-customer', 'expire-invoices'];
+
+/**
+ * JobRunner.stop: it starts nothing more, waits for the jobs running at most `stopGraceMs`
+ * (a send to a silent mail server must not hold a process's stop for a minute), and from the
+ * moment it is asked no job is written with its claim: those go to the other processes'
+ * searches.
+ */
+describe('JobRunner.stop', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let store: EmbeddedReadModelStore;
+  let runners: JobRunner[];
+  let release: () => void;
+  let held: Promise<void>;
+  let started: string[];
+  let finished: string[];
+  let warnings: Array<Record<string, unknown>>;
+
+  beforeEach(() => {
+    dir = tempDir();
+    store = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
+    runners = [];
+    started = [];
+    finished = [];
+    warnings = [];
+    held = new Promise<void>((resolve) => (release = resolve));
+  });
+
+  afterEach(async () => {
+    release();
+    await Promise.all(runners.map((r) => r.stop()));
+    await store.close();
+    dir.remove();
+  });
+
+  const jobs = () => store.collection<JobDocument>(JOBS);
+
+  /** A runner whose handlers note the job, wait for the test's release, and note its end. */
+  const runner = (owner: string, options: { stopGraceMs?: number; pollMs?: number } = {}) => {
+    const run = async (payload: Record<string, unknown>) => {
+      started.push(`${owner}:${String(payload.id)}`);
+      await held;
+      finished.push(`${owner}:${String(payload.id)}`);
+    };
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line) as Record<string, unknown>) });
+    const r = new JobRunner({ readModels: store, logger, clock: () => new Date() }, Object.fromEntries(KINDS.map((k) => [k, run])) as JobHandlers, {
+      owner,
+      pollMs: options.pollMs ?? 60_000,
+      liveOwners: async () => ['a', 'b'],
+      ...(options.stopGraceMs === undefined ? {} : { stopGraceMs: options.stopGraceMs }),
+    });
+    runners.push(r);
+    r.start();
+    return r;
+  };
+
+  const schedule = async (r: JobRunner, id: string, claimed = true) => {
+    const job: ScheduledJob = { id, kind: 'send-notification', runAt: new Date().toISOString(), payload: { id }, dueInMs: 0, ...(claimed ? { claimedBy: r.claimAtOnce() } : {}) };
+    await store.bulkWrite(jobWrites(job, new Date().toISOString()));
+    r.wake([job]);
+    return job;
+  };
+
+  it('waits for the jobs it is running, then finds them done', async () => {
+    const a = runner('a');
+    await schedule(a, 'mail-1');
+    await eventually(() => (started.length === 1 ? true : undefined));
+    let stopped = false;
+    const stopping = a.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(stopped, 'stop waits for the running job').to.equal(false);
+    release();
+    await stopping;
+    expect(finished).to.deep.equal(['a:mail-1']);
+    expect(await jobs().findOne({ _id: 'mail-1' })).to.equal(null);
+    expect(warnings).to.deep.equal([]);
+  });
+
+  it('returns after stopGraceMs with a job still running, and says which', async () => {
+    const a = runner('a', { stopGraceMs: 200 });
+    await schedule(a, 'mail-1');
+    await eventually(() => (started.length === 1 ? true : undefined));
+    await a.stop();
+    expect(finished, 'the handler is still running').to.deep.equal([]);
+    expect(warnings.map((w) => [w.msg, w.jobs])).to.deep.equal([['stopping with jobs still running: the other processes take them over once this one has left', ['mail-1']]]);
+    // Still claimed by `a`: another process takes it over once `a` has left the live ones (searchLanes).
+    expect(await jobs().findOne({ _id: 'mail-1' })).to.include({ owner: 'a' });
+  });
+
+  it('gives no claim once asked to stop: a job written meanwhile is left to another runner\'s search', async () => {
+    const a = runner('a');
+    await schedule(a, 'mail-1');
+    await eventually(() => (started.length === 1 ? true : undefined));
+    const stopping = a.stop();
+    expect(a.claimAtOnce(), 'no claim while stopping').to.equal(undefined);
+    // A process manager of the stopping process writes a job with no claim, and tells its runner.
+    await schedule(a, 'mail-2');
+    expect((await jobs().findOne({ _id: 'mail-2' }))?.owner).to.equal(undefined);
+    runner('b', { pollMs: 20 });
+    await eventually(() => (started.includes('b:mail-2') ? true : undefined));
+    release();
+    await stopping;
+    expect(started.sort()).to.deep.equal(['a:mail-1', 'b:mail-2']);
+  });
+
+  it('starts no job after it was asked to stop, even one it was told of', async () => {
+    const a = runner('a');
+    await schedule(a, 'mail-1');
+    await eventually(() => (started.length === 1 ? true : undefined));
+    const stopping = a.stop();
+    await schedule(a, 'mail-2', false);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    release();
+    await stopping;
+    expect(started).to.deep.equal(['a:mail-1']);
+    expect(await jobs().findOne({ _id: 'mail-2' }), 'left for the next start or another process').to.not.equal(null);
+  });
+});
+
+describe('JOB_STOP_GRACE_MS', () => {
+  it('is 15 s unless set, 0 to 600000 ms', () => {
+    expect(loadConfig({}).jobStopGraceMs).to.equal(15_000);
+    expect(loadConfig({ JOB_STOP_GRACE_MS: '0' }).jobStopGraceMs).to.equal(0);
+    expect(loadConfig({ JOB_STOP_GRACE_MS: '45000' }).jobStopGraceMs).to.equal(45_000);
+    for (const raw of ['-1', '600001', '1.5', 'soon']) expect(() => loadConfig({ JOB_STOP_GRACE_MS: raw }), raw).to.throw(ConfigError, /JOB_STOP_GRACE_MS/);
+  });
+});
