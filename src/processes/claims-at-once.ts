@@ -29,6 +29,12 @@ export class ClaimsAtOnce {
     this.held.set(id, held);
   }
 
+  /** Jobs told of to a runner that is stopping: those written with its claim (given just before the stop) are let go of at once. */
+  async letGo(jobs: ReadonlyArray<WokenJob>, readModels: ReadModelStore, logger: Logger): Promise<void> {
+    for (const job of jobs) this.note(job);
+    await this.release(readModels, logger);
+  }
+
   /** Lets go of the claims of the jobs never started: free again for the next search, here or elsewhere. */
   async release(readModels: ReadModelStore, logger: Logger): Promise<void> {
     const left = [...this.held];

@@ -45,6 +45,8 @@ export class JobRunner {
   /** Jobs of the local queue written with this runner's claim (see claimAtOnce). */
   private readonly claimedAtOnce: ClaimsAtOnce;
   private readonly owner: string;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
   private loop: Promise<void> | undefined;
   private stopped = false;
   private lastSearch = Number.NEGATIVE_INFINITY;
@@ -59,6 +61,8 @@ export class JobRunner {
     private readonly options: JobRunnerOptions = {},
   ) {
     this.owner = options.owner ?? randomUUID();
+    this.leaseMs = options.leaseMs ?? 120_000;
+    this.pollMs = options.pollMs ?? 1000;
     this.lanes = new LaneSlots(options.concurrency);
     this.claimedAtOnce = new ClaimsAtOnce(this.owner);
   }
@@ -71,6 +75,7 @@ export class JobRunner {
 
   /** New jobs were scheduled: those passed in run when due without a search; a call without any searches the store now. */
   wake(jobs?: ReadonlyArray<WokenJob>): void {
+    if (this.stopped) return void this.claimedAtOnce.letGo(jobs ?? [], this.deps.readModels, this.deps.logger);
     const now = this.deps.clock().getTime();
     if (jobs) {
       for (const job of jobs) {
@@ -86,9 +91,9 @@ export class JobRunner {
    * written with it (see jobWrites), then handed to wake(): the job then runs without a claim
    * of its own, one write less. Held like any claim: searches (here and elsewhere) leave it
    * alone while this process lives, and take it over once it has died (see searchLanes).
+   * None once stopping: the job is written unclaimed, for the others' searches.
    */
   claimAtOnce(): Claimant | undefined {
-    // Stopping: written unclaimed, for the next search of another process (or of this one's next start).
     if (this.stopped) return undefined;
     return { owner: this.owner, claim: randomUUID(), leaseMs: this.leaseMs };
   }
@@ -103,33 +108,27 @@ export class JobRunner {
     this.stopped = true;
     this.wakeUp.notify();
     await this.loop;
+    // Not started, and now never to be here: free for the others' next search at once, not after the grace.
+    await this.claimedAtOnce.release(this.deps.readModels, this.deps.logger);
     const graceMs = this.options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
     await within(Promise.allSettled(this.running.values()), graceMs).catch(() => {
       this.deps.logger.warn({ jobs: [...this.running.keys()], graceMs }, 'stopping with jobs still running: the other processes take them over once this one has left');
     });
-    await this.claimedAtOnce.release(this.deps.readModels, this.deps.logger);
   }
 
   /**
    * How far behind this runner is in `lanes` (all of them unless given): how long the earliest
    * job of their queues has been due without being started (0 when none is due). A lane's slots
    * all busy, its due jobs wait here; a charge that waits past the order's payment time fails
-   * the order (see src/admission/order-backlog.ts, which asks for ORDER_LANES).
+   * the order (see src/admission/order-backlog.ts, which asks for ORDER_LANES). 0 once stopping.
    */
   behindMs(lanes?: readonly JobLane[]): number {
+    if (this.stopped) return 0; // what it knew of is the others' to find and measure
     return this.lanes.behindMs(this.deps.clock().getTime(), lanes);
   }
 
   private get collection() {
     return this.deps.readModels.collection<JobDocument>(JOBS);
-  }
-
-  private get leaseMs(): number {
-    return this.options.leaseMs ?? 120_000;
-  }
-
-  private get pollMs(): number {
-    return this.options.pollMs ?? 1000;
   }
 
   private async run(): Promise<void> {

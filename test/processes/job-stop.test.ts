@@ -44,7 +44,7 @@ describe('JobRunner.stop', () => {
   const jobs = () => store.collection<JobDocument>(JOBS);
 
   /** A runner whose handlers note the job, wait for the test's release, and note its end. */
-  const runner = (owner: string, options: { stopGraceMs?: number; pollMs?: number } = {}) => {
+  const runner = (owner: string, options: { stopGraceMs?: number; pollMs?: number; slots?: number } = {}) => {
     const run = async (payload: Record<string, unknown>) => {
       started.push(`${owner}:${String(payload.id)}`);
       await held;
@@ -55,6 +55,7 @@ describe('JobRunner.stop', () => {
       owner,
       pollMs: options.pollMs ?? 60_000,
       liveOwners: async () => ['a', 'b'],
+      ...(options.slots === undefined ? {} : { concurrency: { mail: options.slots } }),
       ...(options.stopGraceMs === undefined ? {} : { stopGraceMs: options.stopGraceMs }),
     });
     runners.push(r);
@@ -109,6 +110,48 @@ describe('JobRunner.stop', () => {
     release();
     await stopping;
     expect(started.sort()).to.deep.equal(['a:mail-1', 'b:mail-2']);
+  });
+
+  it('lets go at once of the jobs written with its claim that it had not started: another runner runs them while it still waits', async () => {
+    const a = runner('a', { slots: 1 });
+    await schedule(a, 'mail-1');
+    await eventually(() => (started.length === 1 ? true : undefined));
+    await schedule(a, 'mail-2'); // claimed by `a`, waiting for its one slot
+    runner('b', { pollMs: 20 });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(started, 'b leaves a job claimed by a live runner alone').to.deep.equal(['a:mail-1']);
+    const stopping = a.stop();
+    await eventually(() => (started.includes('b:mail-2') ? true : undefined));
+    expect(finished, 'a is still waiting for its own job').to.deep.equal([]);
+    release();
+    await stopping;
+  });
+
+  it('lets go of a job written with a claim it gave just before it was asked to stop, when told of it after', async () => {
+    const a = runner('a');
+    await schedule(a, 'mail-1');
+    await eventually(() => (started.length === 1 ? true : undefined));
+    const claimedBy = a.claimAtOnce()!;
+    const stopping = a.stop();
+    const job: ScheduledJob = { id: 'mail-2', kind: 'send-notification', runAt: new Date().toISOString(), payload: { id: 'mail-2' }, dueInMs: 0, claimedBy };
+    await store.bulkWrite(jobWrites(job, new Date().toISOString()));
+    a.wake([job]);
+    runner('b', { pollMs: 20 });
+    await eventually(() => (started.includes('b:mail-2') ? true : undefined));
+    release();
+    await stopping;
+  });
+
+  it('is behind by nothing once asked to stop: what it knew of is the other processes\' to find and measure', async () => {
+    const a = runner('a', { slots: 1 });
+    await schedule(a, 'mail-1');
+    await eventually(() => (started.length === 1 ? true : undefined));
+    await schedule(a, 'mail-2');
+    await eventually(() => (a.behindMs() > 0 ? true : undefined));
+    const stopping = a.stop();
+    expect(a.behindMs()).to.equal(0);
+    release();
+    await stopping;
   });
 
   it('starts no job after it was asked to stop, even one it was told of', async () => {
