@@ -9,7 +9,10 @@ import type { CustomerProfile } from '../projections/customer-profiles/customer-
  * has that id. A token only proves who signed in; the role it carries is what it was then,
  * so a demoted admin would otherwise stay admin until the token expires.
  *
- * For a read, answers come from the `customers` read model and are kept for `ttlMs` (so a
+ * For a read with `readsAskStream` (the embedded log, where that is a cached fold and a look at
+ * the log's file), the account's stream answers too, as for a write: an erasure or a demotion
+ * done by another process holds from the next request. Otherwise (EventStoreDB: a round trip
+ * per request) answers come from the `customers` read model and are kept for `ttlMs` (so a
  * role change made in another process is seen within that time; in this process
  * `roleChanged` makes it immediate, also while the read model has not caught up with it). An
  * account the read model has not seen yet (registered a moment ago) is looked up on the
@@ -35,10 +38,11 @@ export class AccountRoles {
     private readonly writeSide: WriteSideRole,
     private readonly ttlMs = 2_000,
     private readonly now: () => number = Date.now,
+    private readonly readsAskStream = false,
   ) {}
 
   async roleOf(customerId: string, { write = false }: { write?: boolean } = {}): Promise<CustomerRole | undefined> {
-    if (write) return this.writeSide(customerId);
+    if (write || this.readsAskStream) return this.writeSide(customerId);
     const cached = this.known.get(customerId);
     if (cached && cached.until > this.now()) return cached.role ?? undefined;
     const profile = await this.profiles.findOne({ _id: customerId }, { projection: { role: 1, erasedAt: 1, _position: 1 }, readonly: true });
@@ -84,5 +88,5 @@ export const roleOnWriteSide =
     return state.status === 'Registered' ? state.role : undefined;
   };
 
-export const accountRoles = (readModels: ReadModelStore, commands: CommandHandler, ttlMs?: number): AccountRoles =>
-  new AccountRoles(readModels.collection<CustomerProfile>('customers'), roleOnWriteSide(commands), ttlMs);
+export const accountRoles = (readModels: ReadModelStore, commands: CommandHandler, { readsAskStream = false, ttlMs }: { readsAskStream?: boolean; ttlMs?: number } = {}): AccountRoles =>
+  new AccountRoles(readModels.collection<CustomerProfile>('customers'), roleOnWriteSide(commands), ttlMs, Date.now, readsAskStream);

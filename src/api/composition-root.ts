@@ -219,7 +219,8 @@ const registerCluster = (scope: DependencyContainer, config: Config) => {
 const registerEdge = (scope: DependencyContainer, config: Config, edge: Edge) => {
   scope.register(T.passwords, once(() => new PasswordHasher(config.passwordHashCost)));
   scope.register(T.tokens, once(() => new edge.TokenIssuer(jwtSecret(config), config.tokenTtlSeconds)));
-  scope.register(T.accounts, once((c) => edge.accountRoles(c.resolve(T.views), c.resolve(T.commands))));
+  // On the embedded log a read asks the account's stream as a write does (cheap there): an erasure or demotion elsewhere holds at once.
+  scope.register(T.accounts, once((c) => edge.accountRoles(c.resolve(T.views), c.resolve(T.commands), { readsAskStream: !config.eventStoreUrl })));
   scope.register(T.loginThrottle, once((c) => new edge.LoginThrottle(config.loginMaxFailures, config.loginLockoutSeconds, c.resolve(T.limits), loginPseudonymKey(config))));
   scope.register(T.clientLimit, once((c) => new edge.ClientRateLimit(config.rateLimitPerMinute, c.resolve(T.limits))));
   scope.register(T.idempotency, once((c) => new edge.IdempotencyKeys(c.resolve(T.views), undefined, c.resolve(T.logger))));

@@ -160,7 +160,8 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     passwords: new PasswordHasher(10),
     emails,
     tokens: new TokenIssuer('test-secret-of-enough-length-0123456789', 3600),
-    accounts: accountRoles(readModels, commands),
+    // As the embedded shop composes it (composition-root): reads ask the account's stream too.
+    accounts: accountRoles(readModels, commands, { readsAskStream: true }),
     loginThrottle,
     clientLimit: new ClientRateLimit(options.rateLimitPerMinute ?? 0),
     idempotency: new IdempotencyKeys(readModels),
