@@ -105,7 +105,6 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   ...leases(env),
   workers: integer(env, 'WORKERS', 1, 1, 256),
   jobSlots: jobSlots(env.JOB_SLOTS),
-  jobStopGraceMs: integer(env, 'JOB_STOP_GRACE_MS', 15_000, 0, 600_000),
   lowStockThreshold: integer(env, 'LOW_STOCK_THRESHOLD', 5, 0, 1_000_000),
   cacheMaxAgeS: integer(env, 'CACHE_MAX_AGE_S', 5, 0, 31_536_000),
   carrierWebhookSecret: secret(env, 'CARRIER_WEBHOOK_SECRET'),
@@ -132,8 +131,15 @@ const payments = (env: NodeJS.ProcessEnv) => {
   const orderBacklogLimitMs = integer(env, 'ORDER_BACKLOG_LIMIT_MS', fallback, 0, 24 * 3600 * 1000);
   // A limit as long as the payment's time protects no order: the saga would take them only to see them fail.
   if (orderBacklogLimitMs >= paymentTimeoutMs && orderBacklogLimitMs > 0) throw new ConfigError(`ORDER_BACKLOG_LIMIT_MS must be under PAYMENT_TIMEOUT_MS (${paymentTimeoutMs}), or 0 to take every checkout; got ${orderBacklogLimitMs}`);
-  return { paymentTimeoutMs, orderBacklogLimitMs };
+  // A stop that waited past a running job's claim would let another process take the job over while it runs.
+  const claimMs = jobClaimMs(paymentTimeoutMs);
+  const jobStopGraceMs = integer(env, 'JOB_STOP_GRACE_MS', 15_000, 0, 600_000);
+  if (jobStopGraceMs >= claimMs) throw new ConfigError(`JOB_STOP_GRACE_MS must be under a job's claim (${claimMs} ms: 120000, or twice PAYMENT_TIMEOUT_MS when that is longer); got ${jobStopGraceMs}`);
+  return { paymentTimeoutMs, orderBacklogLimitMs, jobStopGraceMs };
 };
+
+/** How long a job runner's claim on a job lasts: longer than a handler runs (the provider's calls wait up to the payment's time). */
+export const jobClaimMs = (paymentTimeoutMs: number): number => Math.max(120_000, paymentTimeoutMs * 2);
 
 const leases = (env: NodeJS.ProcessEnv) => {
   const leaseMs = integer(env, 'LEASE_MS', 5000, 300, 600_000);

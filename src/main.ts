@@ -3,6 +3,7 @@ import cluster from 'node:cluster';
 import { pino } from 'pino';
 import { superviseWorkers } from './cluster/workers.js';
 import { loggerOptions } from './api/log-privacy.js';
+import type { System } from './api/lifecycle.js';
 import { ConfigError, loadConfig } from './config.js';
 
 /** How long a worker may take to stop beyond its jobs' grace (the HTTP requests in flight, giving the leases back, closing the stores) before the primary kills it. */
@@ -20,10 +21,8 @@ const main = async () => {
     destination.flushSync();
     process.exit(code);
   }
-  // Loaded here, not above: the primary of WORKERS=n needs none of the shop.
-  const { compose } = await import('./api/composition-root.js');
-  const system = await compose(config, logger);
   let stopping = false;
+  let system: System | undefined;
   let started: Promise<unknown> = Promise.resolve();
   const exit = (code: number) => {
     destination.flushSync();
@@ -35,7 +34,7 @@ const main = async () => {
     logger.info({ signal }, 'shutting down');
     // A stop asked for while starting waits for the start (bounded), so that nothing it claims is left held.
     const startSettled = Promise.race([started.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 30_000).unref())]);
-    startSettled.then(() => system.stop()).then(
+    startSettled.then(() => system?.stop()).then(
       () => exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
@@ -43,9 +42,16 @@ const main = async () => {
       },
     );
   };
+  // Before the stores are opened: a signal while they open (the first second or so) waits for the start, as one after it does.
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-  started = system.start();
+  logger.info({ pid: process.pid }, 'starting');
+  started = (async () => {
+    // Loaded here, not above: the primary of WORKERS=n needs none of the shop.
+    const { compose } = await import('./api/composition-root.js');
+    system = await compose(config, logger);
+    await system.start();
+  })();
   await started;
 };
 

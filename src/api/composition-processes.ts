@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type DependencyContainer } from 'tsyringe';
 import type { Cluster } from '../cluster/cluster.js';
 import type { CommandHandler } from '../commands/command-handler.js';
-import type { Config } from '../config.js';
+import { jobClaimMs, type Config } from '../config.js';
 import { SelfEndpoint } from '../infrastructure/carrier/self-endpoint.js';
 import { SimulatedCarrier } from '../infrastructure/carrier/simulated-carrier.js';
 import type { PaymentProvider } from '../infrastructure/payments/payment-provider.js';
@@ -114,7 +114,7 @@ export const registerProcesses = (scope: DependencyContainer, config: Config) =>
         c.resolve(T.shipping),
         erasureDeps(c, config),
       );
-      const leaseMs = Math.max(120_000, config.paymentTimeoutMs * 2);
+      const leaseMs = jobClaimMs(config.paymentTimeoutMs);
       // Claims of a process that died are taken again once it leaves the shop's live processes (a lease's length), not a job lease later.
       const liveOwners = async () => (await c.resolve<Cluster>(T.cluster).liveMembers()).map((member) => member._id);
       const owner = c.resolve<string>(T.processId);

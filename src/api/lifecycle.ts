@@ -13,6 +13,7 @@ import { ConflictError } from '../domain/shared/errors.js';
 import type { LimitStore } from '../infrastructure/limits/limit-store.js';
 import type { Mailer } from '../infrastructure/mail/mailer.js';
 import { answerUnparsableRequests } from './client-errors.js';
+import { drainable, type Drainable } from './http-drain.js';
 import type { AppDeps } from './deps.js';
 
 /** A composed process's start and stop: its part in the cluster, the admin and demo data, the HTTP server. */
@@ -82,6 +83,7 @@ export type Parts = { mailer: Mailer; cluster: Cluster; limits: LimitStore };
 
 export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limits }: Parts, edge: Edge): System => {
   let server: Server | undefined;
+  let http: Drainable | undefined;
   let purge: NodeJS.Timeout | undefined;
   const systemContext = (what: string): CommandContext => {
     const id = `${what}-${uuidv4()}`;
@@ -115,6 +117,7 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
         const listening = edge.serverFor(app).listen(config.port, config.host, () => resolve(listening)).once('error', reject);
         answerUnparsableRequests(listening);
       });
+      http = drainable(server);
       const port = (server.address() as AddressInfo).port;
       // Where the server listens is always logged, whatever LOG_LEVEL says: tools and operators need it.
       deps.logger.child({}, { level: 'info' }).info({ port, host: config.host, dataDir: config.dataDir, process: cluster.id }, 'listening');
@@ -123,15 +126,15 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
     },
     async stop() {
       clearInterval(purge);
-      if (server) {
+      // No job starts here from now on. Those running have JOB_STOP_GRACE_MS, while this process
+      // is still among the live ones: no other takes one over until it is done (JobRunner.stop).
+      const jobsStopped = deps.jobs.stop();
+      if (http) {
         // Live streams never end by themselves: their clients reconnect elsewhere and resume.
         deps.liveStreams.closeAll();
-        server.closeIdleConnections();
-        await new Promise<void>((resolve) => server!.close(() => resolve()));
+        await http.drain();
       }
-      // The jobs first, while this process is still among the live ones: no other takes over a
-      // job running here until it is done or JOB_STOP_GRACE_MS has passed (see JobRunner.stop).
-      await deps.jobs.stop();
+      await jobsStopped;
       // Every runner stops and every lease is given back at once: the other processes take over now.
       await cluster.stop();
       await deps.rebuilds.stop();

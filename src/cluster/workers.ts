@@ -86,7 +86,11 @@ export const superviseWorkers = async (logger: Logger, options: WorkersOptions):
     if (startedAt.size === 0) return done(exitCode);
     for (const worker of startedAt.keys()) {
       worker.process.kill('SIGTERM');
-      setTimeout(() => worker.process.kill('SIGKILL'), stopTimeoutMs).unref();
+      setTimeout(() => {
+        if (!startedAt.has(worker)) return; // stopped in time
+        logger.error({ pid: worker.process.pid, stopTimeoutMs }, 'a worker did not stop in time: killed');
+        worker.process.kill('SIGKILL');
+      }, stopTimeoutMs).unref();
     }
   };
 

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Agent, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
 import type { ServerProcess } from '../support/server-process.js';
@@ -58,6 +59,49 @@ const startHoldingSmtp = async () => {
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+};
+
+/** A mail server that answers each message `delayMs` after its data, and notes when each connection opened. */
+const startSlowSmtp = async (delayMs: number) => {
+  const connectedAt: number[] = [];
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS', 'AUTH'],
+    logger: false,
+    onConnect(_session, callback) {
+      connectedAt.push(Date.now());
+      callback();
+    },
+    onData(stream, _session, callback) {
+      stream.resume();
+      stream.on('end', () => setTimeout(() => callback(), delayMs));
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const port = (server.server.address() as AddressInfo).port;
+  return { connectedAt, url: `smtp://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+};
+
+/** POSTs to `path` on kept-alive connections, back to back, until `until()` says stop; resolves with how many were answered. */
+const keepBusy = async (url: string, path: string, token: string, body: unknown, until: () => boolean): Promise<number> => {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const { hostname, port } = new URL(url);
+  const payload = JSON.stringify(body);
+  let answered = 0;
+  while (!until()) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const req = request({ host: hostname, port, path, method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(true));
+      });
+      req.on('error', () => resolve(false));
+      req.end(payload);
+    });
+    if (ok) answered += 1;
+    else await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  agent.destroy();
+  return answered;
 };
 
 /**
@@ -136,5 +180,41 @@ describe('a clean stop with jobs running (two real processes)', function () {
     expect(email.status).to.equal('uncertain');
     expect(smtp.given.filter((id) => id === messageId)).to.have.length(1);
     expect(smtp.accepted).to.not.include(messageId);
+  });
+  it('stops while clients keep their connections busy, and starts no job from the signal on', async () => {
+    const slow = await startSlowSmtp(2000);
+    try {
+      shop = new ShopProcesses(processEnv(dir.path, { SMTP_URL: slow.url }));
+      const [server] = await shop.start(1);
+      const admin = await shop.admin();
+      const productId = await product(server!, admin, 'BUSY-1', 1000);
+      const tokenOf = async (email: string) => {
+        await call(server!, 'POST', '/api/v1/account/register', undefined, { email, password: 'buyer-password', name: 'Busy' });
+        return String((await call(server!, 'POST', '/api/v1/account/login', undefined, { email, password: 'buyer-password' })).body.token);
+      };
+      const buyer = await tokenOf('buyer@test.local');
+      // 20 order emails, each answered 2 s after its data: 8 sending (the mail lane), the rest waiting here.
+      for (let i = 0; i < 20; i += 1) {
+        expect((await call(server!, 'POST', '/api/v1/cart/items', buyer, { productId, quantity: 1 })).status).to.equal(200);
+        expect((await checkoutVia(server!, buyer)).status).to.equal(202);
+      }
+      await eventually(async () => (slow.connectedAt.length >= 8 ? true : undefined), 20_000);
+      const shoppers = await Promise.all([1, 2, 3, 4].map((i) => tokenOf(`busy-${i}@test.local`)));
+      let stopLoad = false;
+      const loadEnds = Date.now() + 40_000;
+      const loads = shoppers.map((token) => keepBusy(server!.url, '/api/v1/cart/items', token, { productId, quantity: 1 }, () => stopLoad || Date.now() > loadEnds));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      const signalled = Date.now();
+      server!.child.kill('SIGTERM');
+      // The clients go on for up to 40 s: the stop must not wait for them.
+      const exit = await eventually(async () => (server!.child.exitCode !== null || server!.child.signalCode !== null ? { code: server!.child.exitCode } : undefined), 30_000).finally(() => (stopLoad = true));
+      await Promise.all(loads);
+      expect(exit).to.deep.equal({ code: 0 });
+      // A job started just before the signal may connect a moment after it; none begun later.
+      expect(slow.connectedAt.filter((at) => at > signalled + 500), 'mail connections opened after the signal').to.deep.equal([]);
+    } finally {
+      await slow.close();
+    }
   });
 });

@@ -43,3 +43,20 @@ describe('WORKERS=n: a stop asked for while the workers are still starting', fun
     });
   }
 });
+
+describe('one process: a stop asked for while it opens its stores', function () {
+  this.timeout(90_000);
+  let dir: ReturnType<typeof tempDir>;
+  beforeEach(() => (dir = tempDir()));
+  afterEach(() => dir.remove());
+
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    it(`waits for the start, then stops cleanly on ${signal} (exit 0; it was ended by the signal before)`, async () => {
+      const { code, logs } = await signalledAt({ DATA_DIR: dir.path, SEED_DEMO: 'false', ADMIN_EMAIL: 'ops@test.local', ADMIN_PASSWORD: 'ops-password' }, 'starting', signal);
+      expect(code, logs.slice(-10).join('\n')).to.equal(0);
+      const said = logs.map((line) => /"msg":"([^"]*)"/.exec(line)?.[1]);
+      expect(said.indexOf('listening'), 'it finished starting').to.be.greaterThan(said.indexOf('starting'));
+      expect(said.indexOf('shutting down')).to.be.greaterThan(said.indexOf('starting'));
+    });
+  }
+});

@@ -169,10 +169,16 @@ describe('JobRunner.stop', () => {
 });
 
 describe('JOB_STOP_GRACE_MS', () => {
-  it('is 15 s unless set, 0 to 600000 ms', () => {
+  it('is 15 s unless set, from 0 to under a job\'s claim', () => {
     expect(loadConfig({}).jobStopGraceMs).to.equal(15_000);
+    expect(loadConfig({ JOB_STOP_GRACE_MS: '' }).jobStopGraceMs).to.equal(15_000);
     expect(loadConfig({ JOB_STOP_GRACE_MS: '0' }).jobStopGraceMs).to.equal(0);
-    expect(loadConfig({ JOB_STOP_GRACE_MS: '45000' }).jobStopGraceMs).to.equal(45_000);
-    for (const raw of ['-1', '600001', '1.5', 'soon']) expect(() => loadConfig({ JOB_STOP_GRACE_MS: raw }), raw).to.throw(ConfigError, /JOB_STOP_GRACE_MS/);
+    expect(loadConfig({ JOB_STOP_GRACE_MS: '119999' }).jobStopGraceMs).to.equal(119_999);
+    // A claim is 120 s, or twice the payment's time when that is longer.
+    expect(loadConfig({ JOB_STOP_GRACE_MS: '150000', PAYMENT_TIMEOUT_MS: '100000' }).jobStopGraceMs).to.equal(150_000);
+    for (const raw of ['-1', '600001', '1.5', 'soon']) expect(() => loadConfig({ JOB_STOP_GRACE_MS: raw }), raw).to.throw(ConfigError, /JOB_STOP_GRACE_MS must be an integer/);
+    // Waited past the claim, another process would take over a job the stopping one still runs.
+    expect(() => loadConfig({ JOB_STOP_GRACE_MS: '120000' })).to.throw(ConfigError, /JOB_STOP_GRACE_MS must be under a job's claim \(120000 ms/);
+    expect(() => loadConfig({ JOB_STOP_GRACE_MS: '200000', PAYMENT_TIMEOUT_MS: '100000' })).to.throw(ConfigError, /under a job's claim \(200000 ms/);
   });
 });
