@@ -19,9 +19,10 @@ import { setUpShop } from '../support/shop-load.js';
  * orders are sent on schedule (open loop); the end of each saga is read from the shop's
  * log (SagaWatch). The rate is searched: a closed-loop estimate, then windows stepping up
  * by 1.3x until one is not sustainable (the first to fail is tried twice), then bisection.
- * Its anchor is the log's durable capacity, `append_durable` (as append.ts measures it), measured between the windows
- * (the interleaved pairs): orders_per_s x durable appends per order / append_durable, the
- * share of the log's capacity the saga turns into orders (target >= 25%).
+ * Its anchor is the log's durable capacity, `append_durable` (as append.ts measures it),
+ * measured between the windows (the interleaved pairs): orders_per_s x durable appends per
+ * order / append_durable, the share of the log's capacity the saga turns into orders
+ * (target >= 25%).
  *
  * checkout_to_confirmed p50/p99 at 50% of orders_per_s (WORKERS=1), beside saga_floor_ms:
  * as many sequential raw durable commits (better-sqlite3, synchronous=FULL) as one order's
