@@ -73,8 +73,17 @@ const lastEventId = (header: string | undefined): number => {
   return Number(header);
 };
 
+type Viewer = { customerId: string; admin: boolean };
+
+/**
+ * Whether the viewer may still see what the stream would send now: its account still there
+ * and, watching another customer's order, still an admin (AccountRoles: on the embedded log,
+ * the account's stream itself).
+ */
+export type StillAllowed = (viewer: Viewer, order: OrderView) => Promise<boolean>;
+
 export const orderEventsHandler =
-  (readModels: ReadModelStore, feed: OrderFeed, streams: LiveStreams, viewerOf: (req: Parameters<RequestHandler>[0]) => { customerId: string; admin: boolean }, orderIdOf: (req: Parameters<RequestHandler>[0]) => string): RequestHandler =>
+  (readModels: ReadModelStore, feed: OrderFeed, streams: LiveStreams, viewerOf: (req: Parameters<RequestHandler>[0]) => Viewer, orderIdOf: (req: Parameters<RequestHandler>[0]) => string, stillAllowed: StillAllowed): RequestHandler =>
   async (req, res) => {
     const orderId = orderIdOf(req);
     const after = lastEventId(req.get('last-event-id'));
@@ -91,14 +100,14 @@ export const orderEventsHandler =
     let sent = Math.min(after, doc.history.length);
     let details = detailsOf(doc);
     let unwatch = (): void => undefined;
+    const stop = () => {
+      unwatch();
+      if (!res.writableEnded) res.end();
+    };
     const send = (current: OrderView) => {
       // The customer's account was erased since the stream opened (in any process: the read
       // model says so): its token no longer names anyone, so its stream ends. An admin's goes on.
-      if (!viewer.admin && current.customerErased) {
-        unwatch();
-        res.end();
-        return;
-      }
+      if (!viewer.admin && current.customerErased) return stop();
       for (; sent < current.history.length; sent += 1) {
         const { status, at } = current.history[sent]!;
         res.write(`id: ${sent + 1}\nevent: status\ndata: ${JSON.stringify({ orderId, index: sent + 1, status, at })}\n\n`);
@@ -112,7 +121,20 @@ export const orderEventsHandler =
     send(doc);
     if (res.writableEnded) return release();
 
-    unwatch = feed.watch(orderId, send);
+    // Nothing new is sent before the viewer is asked about again: a watcher erased or demoted
+    // since the stream opened (in any process) is told nothing more, and its stream ends.
+    let turn = Promise.resolve();
+    const sendIfAllowed = (current: OrderView) => {
+      if (sent >= current.history.length && detailsOf(current) === details && !(current.customerErased && !viewer.admin)) return;
+      turn = turn
+        .then(async () => {
+          if (res.writableEnded) return;
+          if (await stillAllowed(viewer, current)) send(current);
+          else stop();
+        })
+        .catch(() => stop());
+    };
+    unwatch = feed.watch(orderId, sendIfAllowed);
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS).unref();
     const end = () => {
       clearInterval(heartbeat);

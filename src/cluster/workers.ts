@@ -21,6 +21,8 @@ export type WorkersOptions = {
   youngMs?: number;
   /** How long a stopping worker may take before it is killed. */
   stopTimeoutMs?: number;
+  /** Called once the primary's SIGTERM and SIGINT handlers are installed. */
+  signalsHandled?: () => void;
   /** PORT and HOST of the shop: with port 0, the primary picks the free port the workers share. */
   port?: number;
   host?: string;
@@ -104,6 +106,8 @@ export const superviseWorkers = async (logger: Logger, options: WorkersOptions):
   });
   logger.info({ workers: count, pid: process.pid }, 'starting workers');
   for (let slot = 1; slot <= count; slot += 1) fork(slot);
+  // After the forks: a signal kept while this process loaded stops the workers just started.
+  options.signalsHandled?.();
   return finished;
 };
 

@@ -143,6 +143,29 @@ describe('GET /api/v1/orders/:id/events (Server-Sent Events)', () => {
     expect(statuses((await admins).events)).to.deep.equal(['Pending', 'Paid', 'Confirmed', 'Shipped']);
   });
 
+  it("tells a watcher who lost the right to see the order nothing more: an admin demoted, or erased, since the stream opened", async () => {
+    for (const loses of ['demoted', 'erased'] as const) {
+      const { productId } = await stockedProduct(app, admin, 5);
+      const orderId = await buy(app, shopper, productId, 1);
+      await orderReaches(app, shopper.token, orderId, ['Confirmed'], 'Captured');
+      const watcher = await app.customer(`Watcher ${loses}`);
+      expect((await app.http().put(`/api/v1/admin/customers/${watcher.customerId}/role`).set(auth(admin)).send({ role: 'admin' })).status).to.equal(200);
+      const watching = readEvents(url(orderId), auth(watcher.token), () => false, 15_000);
+      await eventually(async () => (app.deps.liveStreams.size === 1 ? true : undefined));
+
+      if (loses === 'demoted') expect((await app.http().put(`/api/v1/admin/customers/${watcher.customerId}/role`).set(auth(admin)).send({ role: 'customer' })).status).to.equal(200);
+      else expect((await eraseById(app, admin, watcher.customerId)).status).to.equal(202);
+      expect((await app.http().post(`/api/v1/orders/${orderId}/cancel`).set(auth(shopper.token))).status).to.equal(202);
+      await orderReaches(app, shopper.token, orderId, ['Cancelled']);
+
+      // Ended by the server, long before the reader's 15 s, with nothing of the cancellation in it.
+      const ended = await watching;
+      expect(statuses(ended.events), loses).to.deep.equal(['Pending', 'Paid', 'Confirmed']);
+      expect(ended.events.filter((e) => e.event === 'changed'), loses).to.deep.equal([]);
+      expect(app.deps.liveStreams.size).to.equal(0);
+    }
+  });
+
   it('lets go of a stream when its client hangs up', async () => {
     const { productId } = await stockedProduct(app, admin, 5);
     const orderId = await buy(app, shopper, productId, 1);

@@ -138,7 +138,8 @@ describe('Writes to a file another process holds locked', function () {
    * process's event loop each time. A write asks for the lock without waiting and tries again
    * from the loop. Told here by the loop's stalls: a turn that came 20 ms or more after the one
    * before. The old wait stalled 25 ms at every attempt (six or more in 300 ms); a loop that
-   * turns freely shows none, or one on a machine that paused this process.
+   * turns freely shows none, or a few on a machine so loaded that it paused this process (two,
+   * in a CI run beside a probe of several shop processes on the same two cores).
    */
   describe('a write that finds the lock held', () => {
     const stallsDuring = async (ms: number) => {
@@ -163,7 +164,7 @@ describe('Writes to a file another process holds locked', function () {
       await store.appendToStream('s-4', [{ id: crypto.randomUUID(), type: 'Zero', data: {}, metadata: {} }]);
       const unlock = lockFile(path);
       const waiting = settled(store.appendToStream('s-4', [{ id: crypto.randomUUID(), type: 'One', data: {}, metadata: {} }], { expectedRevision: 0 }));
-      expect(await stallsDuring(300)).to.be.at.most(1);
+      expect(await stallsDuring(300)).to.be.at.most(3);
       expect(waiting.done).to.equal(false);
       unlock();
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -181,7 +182,7 @@ describe('Writes to a file another process holds locked', function () {
       await docs.insertOne({ _id: 'a', n: 0 });
       const unlock = lockFile(path);
       const waiting = settled(docs.updateOne({ _id: 'a' }, { $set: { n: 1 } }));
-      expect(await stallsDuring(300)).to.be.at.most(1);
+      expect(await stallsDuring(300)).to.be.at.most(3);
       expect(waiting.done).to.equal(false);
       unlock();
       await new Promise((resolve) => setTimeout(resolve, 200));

@@ -12,7 +12,7 @@ import { defineRoutes } from '../openapi/route-table.js';
 import { AmendOrderBody, CheckoutBody, ListOrdersQuery } from '../dto/orders.js';
 import { answerWrite, commandContext, listedCustomer, setEtag, uuidParam } from '../http.js';
 import { parseDto, parseQuery } from '../validation.js';
-import { OrderFeed, orderEventsHandler } from '../order-events.js';
+import { OrderFeed, orderEventsHandler, type StillAllowed } from '../order-events.js';
 import { findCaughtUp } from '../fresh-reads.js';
 
 const viewerOf = (req: Request) => {
@@ -75,7 +75,11 @@ const orderHandlers = (deps: AppDeps) => {
   };
 
   // The order's status changes as Server-Sent Events (see ../order-events.ts).
-  const orderEvents = orderEventsHandler(deps.readModels, new OrderFeed(deps.readModels), deps.liveStreams, viewerOf, (req) => uuidParam(req, 'id', 'order'));
+  const stillAllowed: StillAllowed = async (viewer, order) => {
+    const role = await deps.accounts.roleOf(viewer.customerId);
+    return role !== undefined && (order.customerId === viewer.customerId || role === 'admin');
+  };
+  const orderEvents = orderEventsHandler(deps.readModels, new OrderFeed(deps.readModels), deps.liveStreams, viewerOf, (req) => uuidParam(req, 'id', 'order'), stillAllowed);
 
   return { browseOrders, viewOrder, cancel, amend, orderEvents };
 };
