@@ -91,6 +91,30 @@ describe('drainable: an HTTP server that stops while its clients keep their conn
     expect(await get(port, keptAlive()), 'no new connection taken').to.equal(undefined);
   });
 
+  it('closes no connection under a request on its way: back-to-back clients are answered or refused, never reset', async () => {
+    const http = drainable(server);
+    const errors: string[] = [];
+    let sending = true;
+    const loops = Array.from({ length: 16 }, () => keptAlive()).map(async (agent) => {
+      while (sending) if ((await get(port, agent, '/', errors)) === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+    });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await http.drain(60_000);
+    sending = false;
+    await Promise.all(loops);
+    // Refused: a new connection after the answer that closed the last one. Reset: a request cut off.
+    expect(errors.filter((code) => code !== 'ECONNREFUSED')).to.deep.equal([]);
+  });
+
+  it('closes a kept-alive connection left at rest by its client, without waiting for the keep-alive timeout', async () => {
+    server.keepAliveTimeout = 60_000;
+    const http = drainable(server);
+    const agent = keptAlive();
+    expect(await get(port, agent)).to.deep.equal({ status: 200, connection: 'keep-alive' });
+    await http.drain(60_000); // resolves once that connection is closed: QUIET_MS after its last answer
+    expect(await get(port, keptAlive()), 'no new connection taken').to.equal(undefined);
+  });
+
   it('closes a connection whose request is never answered once drainMs has passed', async () => {
     const http = drainable(server);
     const pending = get(port, keptAlive(), '/hang');
