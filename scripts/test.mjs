@@ -47,7 +47,11 @@ const startsProcesses = (file, seen = new Map()) => {
 
 const all = filesUnder(tests).filter((file) => file.endsWith('.test.js')).sort();
 const serial = all.filter((file) => startsProcesses(file));
-const parallel = all.filter((file) => !serial.includes(file));
+// The longest files first (the browser tests and the fuzzers: 10-30 s each, where most files take
+// one or two), so that no worker is left with one of them at the end while the other idles.
+const HEAVY = [join(tests, 'web') + '/', join(tests, 'fuzz') + '/'];
+const heavy = (file) => HEAVY.some((dir) => file.startsWith(dir));
+const parallel = all.filter((file) => !serial.includes(file)).sort((a, b) => Number(heavy(b)) - Number(heavy(a)));
 const extra = process.argv.slice(2);
 
 // .mocharc.json's options without its `spec` (which mocha would add to the files named here).

@@ -1,5 +1,4 @@
 import type { RequestHandler } from 'express';
-import swaggerUi from 'swagger-ui-express';
 import { str } from '../../projections/json-schema.js';
 import type { DocumentOptions, OpenApiDocument } from './document.js';
 import { defineRoutes } from './route-table.js';
@@ -49,8 +48,9 @@ export const contractRoutes = (document: (options: DocumentOptions) => OpenApiDo
       },
     },
     handlers: (deps) => {
-      const json = JSON.stringify(document({ currency: deps.config.currency }));
-      return { openApiDocument: (_req, res) => void res.type('application/json').send(json) };
+      // Written on the first request, not at start: its schemas take tens of milliseconds of every start, and most processes are never asked.
+      let json: string | undefined;
+      return { openApiDocument: (_req, res) => void res.type('application/json').send((json ??= JSON.stringify(document({ currency: deps.config.currency })))) };
     },
   });
 
@@ -74,20 +74,35 @@ export const docsRoutes = defineRoutes({
     },
   },
   handlers: () => {
-    // serveFiles, not serve: serve keeps its settings in a module-level variable shared by every app.
-    const [init] = swaggerUi.serveFiles(undefined, UI_OPTIONS) as RequestHandler[];
-    // The files whole: serve-static would answer a Range with 206 or 416, which the document does not describe (and Swagger UI never asks).
-    const [, assets] = swaggerUi.serveWithOptions({ acceptRanges: false }) as RequestHandler[];
-    const page = swaggerUi.setup(undefined, UI_OPTIONS);
-    const docsPage: RequestHandler = (req, res, next) => {
+    const docsPage: RequestHandler = async (req, res, next) => {
       docsHeaders(req, res, () => undefined);
-      if (!req.originalUrl.split('?')[0]!.endsWith('/')) return res.status(301).location('/docs/').type('html').send('<a href="/docs/">/docs/</a>');
-      return page(req, res, next);
+      if (!req.originalUrl.split('?')[0]!.endsWith('/')) return void res.status(301).location('/docs/').type('html').send('<a href="/docs/">/docs/</a>');
+      (await swaggerUi()).page(req, res, next);
     };
-    const docsAsset: RequestHandler = (req, res, next) => {
+    const docsAsset: RequestHandler = async (req, res, next) => {
       docsHeaders(req, res, () => undefined);
-      init!(req, res, (error?: unknown) => (error ? next(error) : assets!(req, res, next)));
+      const { init, assets } = await swaggerUi();
+      init(req, res, (error?: unknown) => (error ? next(error) : assets(req, res, next)));
     };
     return { docsPage, docsAsset };
   },
 });
+
+type SwaggerHandlers = { init: RequestHandler; assets: RequestHandler; page: RequestHandler };
+let loading: Promise<SwaggerHandlers> | undefined;
+
+/**
+ * Swagger UI's handlers, made on the first visit to /docs: loading swagger-ui-express took
+ * about a tenth of a second of every start, and most processes never serve the page.
+ */
+const swaggerUi = (): Promise<SwaggerHandlers> =>
+  (loading ??= import('swagger-ui-express').then(({ default: ui }) => {
+    // serveFiles, not serve: serve keeps its settings in a module-level variable shared by every app.
+    const [init] = ui.serveFiles(undefined, UI_OPTIONS) as RequestHandler[];
+    // The files whole: serve-static would answer a Range with 206 or 416, which the document does not describe (and Swagger UI never asks).
+    const [, assets] = ui.serveWithOptions({ acceptRanges: false }) as RequestHandler[];
+    return { init: init!, assets: assets!, page: ui.setup(undefined, UI_OPTIONS) };
+  }).catch((error: unknown) => {
+    loading = undefined; // the next visit tries again
+    throw error;
+  }));
