@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Agent, createServer, request, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { drainable } from '../../src/api/http-drain.js';
+import { connect, type AddressInfo, type Socket } from 'node:net';
+import { drainable, QUIET_MS } from '../../src/api/http-drain.js';
 
 type Answer = { status: number; connection: string | undefined };
 
@@ -130,5 +130,51 @@ describe('drainable: an HTTP server that stops while its clients keep their conn
     await new Promise((resolve) => setTimeout(resolve, 20));
     await http.drain(60_000);
     expect(await slow).to.deep.equal({ status: 200, connection: 'close' });
+  });
+  /** A raw connection: what it was sent, whether the server ended it, and its error's code. */
+  const raw = (onConnect?: (socket: Socket) => void) => {
+    const seen = { text: '', ended: false, error: undefined as string | undefined, connected: false };
+    const socket = connect(port, '127.0.0.1', () => {
+      seen.connected = true;
+      onConnect?.(socket);
+    });
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (seen.text += chunk));
+    socket.on('end', () => (seen.ended = true));
+    socket.on('error', (error: NodeJS.ErrnoException) => (seen.error = error.code ?? error.message));
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    return { socket, seen, closed };
+  };
+
+  it('takes the connections waiting to be taken when it begins, and answers them: a busy server left them queued, and closing would reset them', async () => {
+    const http = drainable(server);
+    const clients = Array.from({ length: 8 }, () => raw((socket) => socket.write('GET / HTTP/1.1\r\nHost: shop\r\n\r\n')));
+    // The loop busy (a long request, a GC pause): the kernel completes the connections, and they wait in the listening socket's queue.
+    const until = performance.now() + 100;
+    while (performance.now() < until);
+    const drained = http.drain(5_000);
+    await Promise.all(clients.map((client) => client.closed));
+    await drained;
+    for (const { seen } of clients) {
+      expect(seen.error, 'not reset').to.equal(undefined);
+      expect(seen.text).to.match(/^HTTP\/1\.1 200/).and.match(/connection: close/i);
+      expect(seen.ended).to.equal(true);
+    }
+    expect(await get(port, keptAlive()), 'no new connection taken once they are').to.equal(undefined);
+  });
+
+  it('does not take a connection whose request is still coming in for one at rest', async () => {
+    server.keepAliveTimeout = 60_000;
+    const http = drainable(server);
+    const client = raw((socket) => socket.write('GET / HTTP/1.1\r\nHost: shop\r\n'));
+    while (!client.seen.connected) await new Promise((resolve) => setTimeout(resolve, 5));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const drained = http.drain(5_000);
+    await new Promise((resolve) => setTimeout(resolve, QUIET_MS * 2));
+    client.socket.write('Accept: */*\r\n\r\n'); // the rest of its head, after the time at which one at rest is closed
+    await client.closed;
+    await drained;
+    expect(client.seen.error).to.equal(undefined);
+    expect(client.seen.text).to.match(/^HTTP\/1\.1 200/).and.match(/connection: close/i);
   });
 });
