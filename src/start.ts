@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { replayEarlySignals } from './early-signals.js';
 import cluster from 'node:cluster';
 import { pino } from 'pino';
-import { superviseWorkers } from './cluster/workers.js';
+import { isShopMessage, superviseWorkers, type ShopMessage } from './cluster/workers.js';
 import { loggerOptions } from './api/log-privacy.js';
 import type { System } from './api/lifecycle.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -60,6 +60,16 @@ const main = async () => {
     system = await compose(config, logger);
     await system.start();
   })();
+  if (cluster.isWorker) {
+    // A stop of WORKERS=n begins here (see superviseWorkers): no new connection, those made still served; the signal follows.
+    process.on('message', (message: unknown) => {
+      if (isShopMessage(message, 'stop-listening'))
+        void started.catch(() => undefined).then(() => {
+          system?.stopListening();
+          process.send?.({ shop: 'stopped-listening' } satisfies ShopMessage);
+        });
+    });
+  }
   await started;
 };
 

@@ -7,7 +7,11 @@ export const HTTP_DRAIN_MS = 10_000;
 /** How long a kept-alive connection must have been at rest before a drain closes it under its client. */
 export const QUIET_MS = 250;
 
-export type Drainable = { drain(drainMs?: number): Promise<void> };
+export type Drainable = {
+  /** Stops taking connections (those made go on); drain() does it too. */
+  stopListening(): void;
+  drain(drainMs?: number): Promise<void>;
+};
 
 /** A connection: its requests taken and not answered yet, since when it has been at rest, and what it had sent by then. */
 type Use = { answering: Set<ServerResponse>; restingSince: number; readAtRest: number };
@@ -55,9 +59,13 @@ export const drainable = (server: Server): Drainable => {
       use.readAtRest = req.socket.bytesRead;
     });
   });
+  let listening: Promise<void> | undefined;
+  const stopListening = () =>
+    (listening ??= new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve())));
   const atRest = (socket: Socket, use: Use, now: number): boolean =>
     use.answering.size === 0 && now - use.restingSince >= QUIET_MS && socket.bytesRead === use.readAtRest;
   return {
+    stopListening: () => void stopListening(),
     async drain(drainMs = HTTP_DRAIN_MS) {
       draining = true;
       for (const use of connections.values()) for (const res of use.answering) closing(res);
@@ -67,7 +75,8 @@ export const drainable = (server: Server): Drainable => {
       }, QUIET_MS / 5);
       const late = setTimeout(() => server.closeAllConnections(), drainMs);
       try {
-        await new Promise<void>((resolve) => NetServer.prototype.close.call(server, () => resolve()));
+        // Resolves once the last connection is closed (net.Server's close waits for them).
+        await stopListening();
       } finally {
         clearInterval(quiet);
         clearTimeout(late);

@@ -24,6 +24,8 @@ export type System = {
   deps: AppDeps;
   /** Starts projections, bootstraps the admin and demo data, then listens. Resolves with the bound port. */
   start(): Promise<number>;
+  /** Stops taking connections, serving on those made (the first step of a stop: see superviseWorkers). */
+  stopListening(): void;
   stop(): Promise<void>;
 };
 
@@ -123,6 +125,9 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
       deps.logger.child({}, { level: 'info' }).info({ port, host: config.host, dataDir: config.dataDir, process: cluster.id }, 'listening');
       cluster.listening(port);
       return port;
+    },
+    stopListening() {
+      http?.stopListening();
     },
     async stop() {
       clearInterval(purge);
