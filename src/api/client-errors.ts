@@ -2,25 +2,37 @@ import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import { problem, type Problem } from './problems.js';
 
+/** An answer node is writing on a connection (its `_httpMessage`, which node's own default handler reads too). */
+type Answer = { once(event: 'close', listener: () => void): unknown };
+type ClientSocket = Socket & { _httpMessage?: Answer | null };
+
 /**
  * What node's HTTP parser refuses before express sees it (headers and URL over 16 KiB, a
  * malformed request line or header, Content-Length beside Transfer-Encoding, a body cut short)
  * is answered as every other refusal is: problem+json. Node's own answer is a bare status line
  * with no body, which a client reading `{type, title, status, detail}` cannot read.
  */
+
 export const answerUnparsableRequests = (server: Server): void => {
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket & { _httpMessage?: { headersSent?: boolean } | null }) => {
-    // As node does: only on a connection still open whose answer in progress, if any, has not begun (an earlier
-    // answer on a kept-alive connection is done with). `_httpMessage` is that answer: node's own default reads it.
-    if (error.code === 'ECONNRESET' || !socket.writable || socket._httpMessage?.headersSent === true) {
-      socket.destroy();
-      return;
-    }
-    // What the client still sends is read and dropped: unread bytes at close make the kernel reset the
-    // connection, and a client still writing a long URL then loses the answer. A few seconds, no more.
-    socket.resume();
-    socket.setTimeout(5_000, () => socket.destroy());
-    socket.end(rawAnswer(problemOf(error.code)));
+  /** Connections refused already: the parser reports its error again for every later chunk. */
+  const refused = new WeakSet<Socket>();
+  server.on('clientError', (error: NodeJS.ErrnoException, socket: ClientSocket) => {
+    if (refused.has(socket)) return;
+    refused.add(socket);
+    // The requests read before the bytes refused are answered first, in order: pipelined with them, a
+    // cart command was applied and its answer replaced by this one (a probe). Then this one, if the
+    // connection is still open (an answer among them may have closed it).
+    const afterTheirAnswers = () => {
+      const answering = socket._httpMessage;
+      if (answering) return void answering.once('close', afterTheirAnswers);
+      if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+      // What the client still sends is read and dropped: unread bytes at close make the kernel reset the
+      // connection, and a client still writing a long URL then loses the answer. A few seconds, no more.
+      socket.resume();
+      socket.setTimeout(5_000, () => socket.destroy());
+      socket.end(rawAnswer(problemOf(error.code)));
+    };
+    afterTheirAnswers();
   });
 };
 

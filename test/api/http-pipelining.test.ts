@@ -8,6 +8,7 @@ import { expect } from 'chai';
 import express, { type RequestHandler } from 'express';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
+import { answerUnparsableRequests } from '../../src/api/client-errors.js';
 import { drainable } from '../../src/api/http-drain.js';
 import { oneAtATime } from '../../src/api/http-pipelining.js';
 import { serverFor, serveThrough } from '../../src/api/request-chain.js';
@@ -121,6 +122,26 @@ describe('pipelined requests: one at a time, in order, none after an answer that
     expect(answers.map((answer) => answer.slice(-1))).to.deep.equal(['1', '2']);
     expect(answers[0]).to.match(/connection: keep-alive/i);
     expect(endedByServer).to.equal(false);
+    expect(handled).to.deep.equal(['/cart/1', '/cart/2']);
+  });
+  it('answers the requests read before bytes the parser refuses, in order, and only then refuses them', async () => {
+    const handled: string[] = [];
+    server = serverFor(
+      serveThrough(express(), {
+        stages: [(req, res) => (handled.push(req.url), setTimeout(() => res.send(req.url.slice(-1)), 20))],
+        notFound: (_req, res) => void res.sendStatus(404),
+        onError: (_e, _req, res, _next) => void res.sendStatus(500),
+      }),
+    );
+    answerUnparsableRequests(server);
+    const port = await listen(server);
+    // A cart command, a second one, then what is not HTTP: both are applied, so both answers must come.
+    const { answers, endedByServer } = await pipeline(port, [post(1), post(2), 'NOT HTTP AT ALL\r\n\r\n']);
+    expect(answers.map((answer) => answer.split('\r\n')[0])).to.deep.equal(['HTTP/1.1 200 OK', 'HTTP/1.1 200 OK', 'HTTP/1.1 400 Bad Request']);
+    expect(answers[0]!.slice(-1)).to.equal('1');
+    expect(answers[1]!.slice(-1)).to.equal('2');
+    expect(answers[2]).to.match(/application\/problem\+json/).and.match(/malformed-request/);
+    expect(endedByServer).to.equal(true);
     expect(handled).to.deep.equal(['/cart/1', '/cart/2']);
   });
 });
