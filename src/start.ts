@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { replayEarlySignals } from './early-signals.js';
 import cluster from 'node:cluster';
 import { pino } from 'pino';
-import { isShopMessage, superviseWorkers, type ShopMessage } from './cluster/workers.js';
+import { superviseWorkers } from './cluster/workers.js';
+import { workerStop, type WorkerStop } from './cluster/worker-stop.js';
 import { loggerOptions } from './api/log-privacy.js';
 import type { System } from './api/lifecycle.js';
 import { ConfigError, loadConfig } from './config.js';
@@ -35,13 +36,15 @@ const main = async () => {
     destination.flushSync();
     process.exit(code);
   };
+  /** A worker of WORKERS=n: its side of the primary's stop. */
+  let asWorker: WorkerStop | undefined;
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    if (stopping) return asWorker?.signalledAgain();
     stopping = true;
     logger.info({ signal }, 'shutting down');
     // A stop asked for while starting waits for the start (bounded), so that nothing it claims is left held.
     const startSettled = Promise.race([started.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 30_000).unref())]);
-    startSettled.then(() => system?.stop()).then(
+    startSettled.then(() => asWorker?.mayDrain()).then(() => system?.stop()).then(
       () => exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
@@ -60,16 +63,7 @@ const main = async () => {
     system = await compose(config, logger);
     await system.start();
   })();
-  if (cluster.isWorker) {
-    // A stop of WORKERS=n begins here (see superviseWorkers): no new connection, those made still served; the signal follows.
-    process.on('message', (message: unknown) => {
-      if (isShopMessage(message, 'stop-listening'))
-        void started.catch(() => undefined).then(() => {
-          system?.stopListening();
-          process.send?.({ shop: 'stopped-listening' } satisfies ShopMessage);
-        });
-    });
-  }
+  if (cluster.isWorker) asWorker = workerStop(() => system?.stopListening(), started);
   await started;
 };
 

@@ -36,12 +36,15 @@ export type WorkersOptions = {
 const stoppedBySignal = (signal: string | null): boolean => signal === 'SIGTERM' || signal === 'SIGINT';
 
 /** What the primary and its workers tell each other at a stop (see stopListening). */
-export type ShopMessage = { shop: 'stop-listening' | 'stopped-listening' };
+export type ShopMessage = { shop: 'stop-listening' | 'stopped-listening' | 'drain' };
 export const isShopMessage = (message: unknown, shop: ShopMessage['shop']): boolean =>
   typeof message === 'object' && message !== null && (message as Partial<ShopMessage>).shop === shop;
 
 /** How long the primary waits for its workers to stop taking connections before it stops them anyway. */
 const STOP_LISTENING_MS = 2_000;
+
+/** How long after a worker signalled by itself says it stopped taking connections the primary tells it to go on alone (see worker-stop.ts). */
+const ALONE_AFTER_MS = 100;
 
 /**
  * The first step of a stop: every worker stops taking connections, and says so after it has
@@ -79,6 +82,15 @@ const stopListening = (workers: Worker[]): Promise<unknown> =>
     new Promise((resolve) => setTimeout(resolve, STOP_LISTENING_MS).unref()),
   ]);
 
+/** A message to a worker; lost when its channel is closed (it is going already). */
+const tell = (worker: Worker, shop: ShopMessage['shop']): void => {
+  try {
+    worker.send({ shop } satisfies ShopMessage);
+  } catch {
+    // its channel is closed
+  }
+};
+
 export const superviseWorkers = async (logger: Logger, options: WorkersOptions): Promise<number> => {
   // PORT=0 (any free port): one picked here for all of them. node:cluster closes the shared port with its
   // last worker, and workers started again on port 0 after they all died would be given a new one, the
@@ -97,6 +109,12 @@ export const superviseWorkers = async (logger: Logger, options: WorkersOptions):
   const fork = (slot: number) => {
     const worker = cluster.fork({ WORKER_SLOT: String(slot), ...(port !== undefined ? { PORT: String(port) } : {}) });
     startedAt.set(worker, Date.now());
+    worker.on('message', (message: unknown) => {
+      // Told unasked: the worker was signalled itself. When the primary is not stopping a moment later (a
+      // signal to the whole process group reaches it too), that worker alone stops: its word to drain.
+      if (!stopping && isShopMessage(message, 'stopped-listening'))
+        setTimeout(() => !stopping && startedAt.has(worker) && tell(worker, 'drain'), ALONE_AFTER_MS).unref();
+    });
     worker.once('listening', (address) => {
       if (!everListened) logger.info({ workers: count, port: address.port }, 'workers listening');
       everListened = true;
@@ -139,7 +157,12 @@ export const superviseWorkers = async (logger: Logger, options: WorkersOptions):
       }, stopTimeoutMs).unref();
     }
     void stopListening(workers).then(() => {
-      for (const worker of workers) if (startedAt.has(worker)) worker.process.kill('SIGTERM');
+      for (const worker of workers) {
+        if (!startedAt.has(worker)) continue;
+        // The word for those signalled themselves (a Ctrl-C to the process group), the signal for the others.
+        tell(worker, 'drain');
+        worker.process.kill('SIGTERM');
+      }
     });
   };
 

@@ -8,11 +8,13 @@ import { tempDir } from '../support/temp-dir.js';
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
 /** `WORKERS=2 npm start`; resolves once both workers listen, with the port they share. */
-const startWorkers = (dataDir: string) =>
+const startWorkers = (dataDir: string, group = false) =>
   new Promise<{ child: ChildProcess; port: number; exited: Promise<number | null> }>((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN], {
       env: { ...process.env, DATA_DIR: dataDir, WORKERS: '2', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', SEED_DEMO: 'false', RATE_LIMIT_PER_MINUTE: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group, which a Ctrl-C signals whole: the primary and the workers at once.
+      detached: group,
     });
     const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
@@ -49,9 +51,9 @@ describe('WORKERS=2: a stop while clients send back to back', function () {
   beforeEach(() => (dir = tempDir()));
   afterEach(() => dir.remove());
 
-  it('answers or refuses every request, never resets one, and exits 0 (three stops)', async () => {
+  const stops = (group: boolean) => async () => {
     for (let stop = 1; stop <= 3; stop += 1) {
-      const { child, port, exited } = await startWorkers(dir.path);
+      const { child, port, exited } = await startWorkers(dir.path, group);
       const agents = Array.from({ length: 8 }, () => new Agent({ keepAlive: true, maxSockets: 1 }));
       const seen: Array<{ connection?: string; error?: string }> = [];
       let sending = true;
@@ -64,7 +66,8 @@ describe('WORKERS=2: a stop while clients send back to back', function () {
         }
       });
       await new Promise((resolve) => setTimeout(resolve, 300));
-      child.kill('SIGTERM');
+      if (group) process.kill(-child.pid!, 'SIGINT');
+      else child.kill('SIGTERM');
       const code = await exited;
       await Promise.all(loops);
       for (const agent of agents) agent.destroy();
@@ -73,5 +76,9 @@ describe('WORKERS=2: a stop while clients send back to back', function () {
       expect(errors.filter((error) => error !== 'ECONNREFUSED'), `stop ${stop}: requests cut off`).to.deep.equal([]);
       expect(seen.filter((answer) => answer.connection === 'close').length, `stop ${stop}: answers that closed their connection`).to.be.greaterThan(0);
     }
-  });
+  };
+
+  it('answers or refuses every request, never resets one, and exits 0: SIGTERM to the primary (three stops)', stops(false));
+
+  it('does so when the signal reaches every process at once, as Ctrl-C does (SIGINT to the process group, three stops)', stops(true));
 });
