@@ -12,7 +12,6 @@ type ClientSocket = Socket & { _httpMessage?: Answer | null };
  * is answered as every other refusal is: problem+json. Node's own answer is a bare status line
  * with no body, which a client reading `{type, title, status, detail}` cannot read.
  */
-
 export const answerUnparsableRequests = (server: Server): void => {
   /** Connections refused already: the parser reports its error again for every later chunk. */
   const refused = new WeakSet<Socket>();

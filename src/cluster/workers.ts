@@ -40,6 +40,15 @@ export type ShopMessage = { shop: 'stop-listening' | 'stopped-listening' | 'drai
 export const isShopMessage = (message: unknown, shop: ShopMessage['shop']): boolean =>
   typeof message === 'object' && message !== null && (message as Partial<ShopMessage>).shop === shop;
 
+/** A message to a worker; `lost` is called when its channel is closed (it is going already). */
+const tell = (worker: Worker, shop: ShopMessage['shop'], lost: () => void = () => undefined): void => {
+  try {
+    worker.send({ shop } satisfies ShopMessage, (error: Error | null) => error && lost());
+  } catch {
+    lost();
+  }
+};
+
 /** How long the primary waits for its workers to stop taking connections before it stops them anyway. */
 const STOP_LISTENING_MS = 2_000;
 
@@ -71,25 +80,12 @@ const stopListening = (workers: Worker[]): Promise<unknown> =>
             };
             worker.on('message', heard);
             worker.once('exit', done);
-            try {
-              worker.send({ shop: 'stop-listening' } satisfies ShopMessage, (error: Error | null) => error && done());
-            } catch {
-              done(); // its channel is closed: it is going already
-            }
+            tell(worker, 'stop-listening', done);
           }),
       ),
     ),
     new Promise((resolve) => setTimeout(resolve, STOP_LISTENING_MS).unref()),
   ]);
-
-/** A message to a worker; lost when its channel is closed (it is going already). */
-const tell = (worker: Worker, shop: ShopMessage['shop']): void => {
-  try {
-    worker.send({ shop } satisfies ShopMessage);
-  } catch {
-    // its channel is closed
-  }
-};
 
 export const superviseWorkers = async (logger: Logger, options: WorkersOptions): Promise<number> => {
   // PORT=0 (any free port): one picked here for all of them. node:cluster closes the shared port with its

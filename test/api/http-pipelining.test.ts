@@ -41,6 +41,19 @@ const pipeline = (port: number, requests: string[], untilAnswers = requests.leng
     socket.on('error', reject);
   });
 
+/** A server whose handler records each request's path and answers it with the path's last character, after `delayMs` of it (at once when undefined). */
+const recording = (handled: string[], delayMs: (url: string) => number | undefined = () => undefined): Server =>
+  createServer(
+    oneAtATime((req: IncomingMessage, res: ServerResponse) => {
+      req.resume();
+      handled.push(req.url!);
+      const answer = () => res.end(req.url!.slice(-1));
+      const delay = delayMs(req.url!);
+      if (delay === undefined) answer();
+      else setTimeout(answer, delay);
+    }),
+  );
+
 describe('pipelined requests: one at a time, in order, none after an answer that closes the connection', () => {
   let server: Server | undefined;
   afterEach(async () => {
@@ -89,13 +102,7 @@ describe('pipelined requests: one at a time, in order, none after an answer that
 
   it('handles nothing behind the request in flight when a drain begins: its answer closes the connection', async () => {
     const handled: string[] = [];
-    server = createServer(
-      oneAtATime((req: IncomingMessage, res: ServerResponse) => {
-        req.resume();
-        handled.push(req.url!);
-        setTimeout(() => res.end(req.url!.slice(-1)), req.url === '/cart/1' ? 100 : 0);
-      }),
-    );
+    server = recording(handled, (url) => (url === '/cart/1' ? 100 : 0));
     const http = drainable(server);
     const port = await listen(server);
     const answered = pipeline(port, [post(1), post(2), post(3)]);
@@ -110,13 +117,7 @@ describe('pipelined requests: one at a time, in order, none after an answer that
 
   it('goes on with the requests behind an answer that keeps the connection', async () => {
     const handled: string[] = [];
-    server = createServer(
-      oneAtATime((req: IncomingMessage, res: ServerResponse) => {
-        req.resume();
-        handled.push(req.url!);
-        res.end(req.url!.slice(-1));
-      }),
-    );
+    server = recording(handled);
     const port = await listen(server);
     const { answers, endedByServer } = await pipeline(port, [post(1), post(2)]);
     expect(answers.map((answer) => answer.slice(-1))).to.deep.equal(['1', '2']);
