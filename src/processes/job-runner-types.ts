@@ -18,7 +18,7 @@ export type JobRunnerOptions = {
   concurrency?: number | Partial<Record<JobLane, number>>;
   /** Attempts at a job before it is parked, for every lane (else DEFAULT_LANE_ATTEMPTS, by lane). */
   maxAttempts?: number;
-  /** How long a claimed job stays claimed: longer than any handler runs. */
+  /** How long a claim holds unless renewed: a running job's is, every third of it (see claim-keeper.ts). */
   leaseMs?: number;
   /** How often to search the store for jobs this process was not told about (other processes', after a restart). */
   pollMs?: number;

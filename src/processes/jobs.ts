@@ -4,6 +4,7 @@ import type { ReadModelStore } from '../infrastructure/read-models/read-model-st
 import { Signal } from '../infrastructure/signal.js';
 import { within } from '../infrastructure/within.js';
 import { ClaimsAtOnce, type HeldClaim } from './claims-at-once.js';
+import { keepClaim } from './claim-keeper.js';
 import { JobCompletions } from './job-completions.js';
 import { DEFAULT_LANE_ATTEMPTS, laneOf, LaneSlots, type JobLane } from './job-lanes.js';
 import { searchStore, type StoreSearchDeps } from './job-search.js';
@@ -256,8 +257,13 @@ export class JobRunner {
   }
 
   private async execute(job: ClaimedJob): Promise<void> {
+    const kept = keepClaim(() => this.renew(job, job._id), this.leaseMs, this.deps.logger, job);
     try {
-      await this.handlers[job.kind](job.payload);
+      try {
+        await this.handlers[job.kind](job.payload);
+      } finally {
+        kept.stop();
+      }
       // Done is done, whoever holds the claim now: a runner that took it over meanwhile finds the effect made (handlers are idempotent).
       await this.completions.done(job._id);
     } catch (error) {
