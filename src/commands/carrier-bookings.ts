@@ -1,6 +1,6 @@
 import { AddressChangedError, orderDecider, orderStream, type Order } from '../domain/ordering/order.js';
 import { IllegalStateError, NotFoundError, PreconditionFailedError, UnprocessableError } from '../domain/shared/errors.js';
-import { shipmentDecider, shipmentStream, type Shipment } from '../domain/shipping/shipment.js';
+import { reportOf, shipmentDecider, shipmentStream, type Shipment } from '../domain/shipping/shipment.js';
 import type { BookingResult, Carrier, CarrierReport } from '../infrastructure/carrier/carrier.js';
 import type { CommandContext, CommandHandler } from './command-handler.js';
 
@@ -148,9 +148,12 @@ const bookOnce = async (deps: ShippingDeps, shipment: Prepared, order: Placed, o
 };
 
 /**
- * Records a carrier's report on the shipment, once per event id. It must be about the booking
- * the order shipped under (its reference); a delivery reported goes on to the order through
- * the saga (ShipmentDelivered → OrderDelivered).
+ * Records a carrier's report on the shipment, once per event id, and none once the parcel was
+ * delivered. It must be about the booking the order shipped under (its reference); a delivery
+ * reported goes on to the order through the saga (ShipmentDelivered → OrderDelivered).
+ * - `recorded`: this report was recorded now;
+ * - `duplicate`: its event id was recorded before, with `status` (what it reported then);
+ * - neither: the parcel was delivered before, and the report is old news.
  */
 export const recordCarrierReport = async (commands: CommandHandler, report: CarrierReport, context: CommandContext) => {
   const shipment = await loadShipment(commands, report.shipmentId);
@@ -168,5 +171,15 @@ export const recordCarrierReport = async (commands: CommandHandler, report: Carr
     ...(report.reason === undefined ? {} : { reason: report.reason }),
   };
   const handled = await commands.handle(shipmentDecider, shipmentStream(report.shipmentId), command, context);
-  return { shipmentId: report.shipmentId, orderId: shipment.orderId, recorded: handled.appended.length > 0 && !handled.replayed, position: handled.position };
+  const recorded = handled.appended.length > 0 && !handled.replayed;
+  const earlier = recorded ? undefined : reportOf(handled.state, report.eventId);
+  return {
+    shipmentId: report.shipmentId,
+    orderId: shipment.orderId,
+    status: earlier?.status ?? report.status,
+    recorded,
+    duplicate: earlier !== undefined,
+    revision: handled.revision,
+    position: handled.position,
+  };
 };

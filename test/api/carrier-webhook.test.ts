@@ -23,22 +23,44 @@ describe('the logistics carrier over HTTP', () => {
   const { dispatch, shipmentView, notifications, ofOrder, confirmedOrder, report, shippedOrder } = carrierHelpers(() => ({ app, admin, shopper }));
 
   describe('the webhook', () => {
-    it('records a report once: a repeated event id answers 200 duplicate and appends nothing', async () => {
+    it('records a report once: a repeated event id answers 200 duplicate, with the status recorded then, and appends nothing', async () => {
       await start();
       const { orderId, shipmentId, reportOf } = await shippedOrder();
       const body = reportOf('evt_transit_1', 'InTransit');
       const first = await report(body);
       expect(first.status, JSON.stringify(first.body)).to.equal(200);
-      expect(first.body).to.deep.equal({ eventId: 'evt_transit_1', shipmentId, orderId, status: 'InTransit', duplicate: false });
+      expect(first.body).to.deep.equal({ eventId: 'evt_transit_1', shipmentId, orderId, status: 'InTransit', recorded: true, duplicate: false });
+      const revision = (await eventsOf(app, 'ShipmentInTransit', ofOrder(orderId)))[0]!.revision;
+      expect(first.headers.etag).to.equal(`"${revision}"`);
       for (const repeat of [body, { ...body, status: 'Delivered' }]) {
         const again = await appendsNothing(app, () => report(repeat));
         expect(again.status).to.equal(200);
-        expect(again.body).to.include({ eventId: 'evt_transit_1', duplicate: true });
+        expect(again.body).to.deep.equal({ eventId: 'evt_transit_1', shipmentId, orderId, status: 'InTransit', recorded: false, duplicate: true });
+        expect(again.headers.etag).to.equal(`"${revision}"`);
       }
       expect(await eventsOf(app, 'ShipmentInTransit', ofOrder(orderId))).to.have.length(1);
       expect(await eventsOf(app, 'ShipmentDelivered', ofOrder(orderId))).to.deep.equal([]);
       await app.settled();
       expect((await shipmentView(shipmentId)).carrier).to.deep.include({ status: 'InTransit' });
+    });
+
+    it('records nothing once the parcel was delivered: a later report answers 200, neither recorded nor a duplicate, and emails nobody', async () => {
+      await start();
+      const { orderId, shipmentId, reportOf } = await shippedOrder();
+      expect((await report(reportOf('evt_delivered_1', 'Delivered'))).status).to.equal(200);
+      await orderReaches(app, shopper.token, orderId, ['Delivered']);
+      for (const [eventId, status] of [['evt_late_failed', 'DeliveryFailed'], ['evt_late_transit', 'InTransit'], ['evt_delivered_again', 'Delivered']] as const) {
+        const late = await appendsNothing(app, () => report(reportOf(eventId, status, status === 'DeliveryFailed' ? { reason: 'nobody was home' } : {})));
+        expect(late.status, eventId).to.equal(200);
+        expect(late.body).to.deep.equal({ eventId, shipmentId, orderId, status, recorded: false, duplicate: false });
+      }
+      // A repeat of the delivery's own event id is still a duplicate.
+      expect((await appendsNothing(app, () => report(reportOf('evt_delivered_1', 'Delivered')))).body).to.include({ recorded: false, duplicate: true });
+      await app.settled();
+      expect((await notifications(shopper.token)).map((n) => n.type)).not.to.include('ShipmentDeliveryFailed');
+      expect((await notifications(admin)).map((n) => n.type)).not.to.include('ShipmentDeliveryFailed');
+      expect((await shipmentView(shipmentId)).carrier).to.deep.include({ status: 'Delivered' });
+      expect((await orderReaches(app, shopper.token, orderId, ['Delivered'])).status).to.equal('Delivered');
     });
 
     it('answers 401 and appends nothing to a report not signed by the carrier, or signed too long ago or ahead', async () => {

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { NotFoundError } from '../../src/domain/shared/errors.js';
 import {
+  isDelivered,
+  reportOf,
   shipmentDecider,
   shipmentStream,
   trackingNumberOf,
@@ -28,12 +30,12 @@ describe('Shipment', () => {
   describe('state', () => {
     it('knows which order it carries', () =>
       expect(given([prepared()]).state()).to.deep.equal({
-        status: 'Preparing', shipmentId: SHIPMENT, orderId: ORDER, customerId: CUSTOMER, booking: 'none', attempt: 0, carrierEvents: [],
+        status: 'Preparing', shipmentId: SHIPMENT, orderId: ORDER, customerId: CUSTOMER, booking: 'none', attempt: 0, reports: [],
       }));
 
     it('reads a state cached before bookings existed as one without a booking', () =>
       expect(shipmentDecider.evolve({ status: 'Preparing', shipmentId: SHIPMENT, orderId: ORDER, customerId: CUSTOMER } as never, requested(1))).to.deep.include({
-        booking: 'requested', attempt: 1, carrierEvents: [],
+        booking: 'requested', attempt: 1, reports: [],
       }));
 
     it('is nothing before it is prepared', () => expect(given([]).state()).to.deep.equal({ status: 'None' }));
@@ -72,6 +74,22 @@ describe('Shipment', () => {
 
     it('records another event id', () =>
       given([prepared(), reported('evt_1', 'ShipmentInTransit')]).when(report('evt_2', 'Delivered')).then([reported('evt_2', 'ShipmentDelivered')]));
+
+    it('records a delivery after a failed one (the second try)', () =>
+      given([prepared(), reported('evt_1', 'ShipmentDeliveryFailed')]).when(report('evt_2', 'Delivered')).then([reported('evt_2', 'ShipmentDelivered')]));
+
+    for (const status of ['DeliveryFailed', 'InTransit', 'Delivered'] as const) {
+      it(`records nothing once the parcel was delivered: a later ${status} is old news`, () =>
+        given([prepared(), reported('evt_1', 'ShipmentInTransit'), reported('evt_2', 'ShipmentDelivered')]).when(report('evt_3', status, 'nobody home')).then([]));
+    }
+
+    it('keeps the status each event id reported, and whether the parcel was delivered', () => {
+      const delivered = given([prepared(), reported('evt_1', 'ShipmentDeliveryFailed'), reported('evt_2', 'ShipmentDelivered')]).state();
+      expect(reportOf(delivered, 'evt_1')).to.deep.equal({ eventId: 'evt_1', status: 'DeliveryFailed' });
+      expect(reportOf(delivered, 'evt_3')).to.equal(undefined);
+      expect(isDelivered(delivered)).to.equal(true);
+      expect(isDelivered(given([prepared(), reported('evt_1', 'ShipmentDeliveryFailed')]).state())).to.equal(false);
+    });
 
     it('cannot be recorded for a shipment not prepared', () => given([]).when(report('evt_1', 'InTransit')).thenThrows(NotFoundError));
   });

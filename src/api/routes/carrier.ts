@@ -26,7 +26,8 @@ const handlers = (deps: AppDeps) => {
     if (!verdict.ok) throw new UnauthorizedError(`the report is not signed by the carrier: ${verdict.why}`);
     const report = await parseDto(CarrierEventBody, bodyOrEmpty(req.body));
     const result = await recordCarrierReport(deps.commands, report, commandContext(req, now));
-    const body = { eventId: report.eventId, shipmentId: result.shipmentId, orderId: result.orderId, status: report.status, duplicate: !result.recorded };
+    const { shipmentId, orderId, status, recorded, duplicate } = result;
+    const body = { eventId: report.eventId, shipmentId, orderId, status, recorded, duplicate };
     answerWrite(res, deps.sessions, 200, body, result);
   };
   return { receiveCarrierEvent };
@@ -45,19 +46,21 @@ export const carrierRoutes = defineRoutes({
       description:
         'Sent by the carrier, not by users. Signed with HMAC-SHA256 over `<X-Carrier-Timestamp>.<raw body>` with CARRIER_WEBHOOK_SECRET: ' +
         '`X-Carrier-Timestamp: <unix seconds>`, `X-Carrier-Signature: sha256=<hex>`. A missing or wrong signature, or a timestamp more than ' +
-        '5 minutes from now, is 401 and records nothing. A repeated `eventId` records nothing and answers 200 with `duplicate: true`. ' +
+        '5 minutes from now, is 401 and records nothing. A repeated `eventId` records nothing and answers 200 with `duplicate: true` ' +
+        'and the status recorded under it. Once the parcel was reported delivered, a later report (another `eventId`) is old news: it records ' +
+        'nothing, emails nobody, and answers 200 with `recorded: false`, `duplicate: false`. `ETag` is the shipment\'s revision. ' +
         '`Delivered` delivers the order (OrderDelivered, with its review invitation); `DeliveryFailed` emails the customer and the admins. ' +
         '404 for an unknown shipment; 422 when the shipment was not shipped under that carrier reference.',
       body: CarrierEventBody,
       success: {
         status: 200,
-        description: 'Recorded (or a repeat, recorded before).',
-        schema: obj({ eventId: str(), shipmentId: uuid(), orderId: uuid(), status: oneOf('InTransit', 'Delivered', 'DeliveryFailed'), duplicate: bool() }),
+        description: 'Recorded now (`recorded`), recorded before under this `eventId` (`duplicate`, with the status recorded then), or neither: the parcel was delivered before.',
+        schema: obj({ eventId: str(), shipmentId: uuid(), orderId: uuid(), status: oneOf('InTransit', 'Delivered', 'DeliveryFailed'), recorded: bool(), duplicate: bool() }),
       },
       problems: [401, 404, 422], headers: ['X-Carrier-Signature'],
       example: {
         body: { eventId: 'evt_0a1b2c3d', shipmentId: SHIPMENT_ID, reference: 'SC-0A1B2C3D4E5F', trackingNumber: 'TRK0A1B2C3D4E5F6A7B', status: 'Delivered', occurredAt: '2026-01-31T12:00:00Z' },
-        response: { eventId: 'evt_0a1b2c3d', shipmentId: SHIPMENT_ID, orderId: ORDER_ID, status: 'Delivered', duplicate: false },
+        response: { eventId: 'evt_0a1b2c3d', shipmentId: SHIPMENT_ID, orderId: ORDER_ID, status: 'Delivered', recorded: true, duplicate: false },
       },
     },
   },

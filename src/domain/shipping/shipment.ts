@@ -8,7 +8,9 @@ import type { Decider, DomainEvent } from '../shared/types.js';
  * can never race with a cancellation; the shipment knows which order it carries, and keeps
  * its dealings with the carrier: the bookings asked for (each attempt has its own number,
  * the carrier's idempotency key), the carrier's refusals, and the carrier's reports, each
- * recorded once by its event id.
+ * recorded once by its event id. Once the parcel is reported delivered, the shipment is done
+ * with: a report that comes later (sent late or again by the carrier) is old news and records
+ * nothing, so it tells nobody that a delivered parcel could not be delivered.
  */
 
 type Ids = { shipmentId: string; orderId: string; customerId: string };
@@ -28,13 +30,17 @@ export type ShipmentEvent = ShipmentPrepared | ShipmentBookingRequested | Shipme
 /** Where the booking with the carrier stands: none asked for, asked for (attempt n), refused. */
 export type Booking = 'none' | 'requested' | 'refused';
 
+export type CarrierStatus = 'InTransit' | 'Delivered' | 'DeliveryFailed';
+/** A report recorded: the carrier's event id, and the status it reported. */
+export type RecordedReport = { eventId: string; status: CarrierStatus };
+
 export type Shipment =
   | { status: 'None' }
   | (Ids & {
       status: 'Preparing';
       booking: Booking;
       attempt: number;
-      carrierEvents: string[];
+      reports: RecordedReport[];
       /** The order's address amendments when the booking asked for now was asked for: the address it books. */
       requestedFor?: number;
     });
@@ -47,7 +53,7 @@ export type RecordCarrierReport = {
   type: 'RecordCarrierReport';
   carrierEventId: string;
   carrierReference: string;
-  status: 'InTransit' | 'Delivered' | 'DeliveryFailed';
+  status: CarrierStatus;
   reason?: string;
   occurredAt: string;
   now: string;
@@ -60,11 +66,11 @@ export const initialState = (): Shipment => ({ status: 'None' });
 export const evolve = (state: Shipment, event: ShipmentEvent): Shipment => {
   if (event.type === 'ShipmentPrepared') {
     const { shipmentId, orderId, customerId } = event.data;
-    return { status: 'Preparing', shipmentId, orderId, customerId, booking: 'none', attempt: 0, carrierEvents: [] };
+    return { status: 'Preparing', shipmentId, orderId, customerId, booking: 'none', attempt: 0, reports: [] };
   }
   if (state.status === 'None') return state;
   // Shipments recorded before bookings existed (snapshots, cached states) have none of these fields.
-  const current = { ...state, booking: state.booking ?? 'none', attempt: state.attempt ?? 0, carrierEvents: state.carrierEvents ?? [] };
+  const current = { ...state, booking: state.booking ?? 'none', attempt: state.attempt ?? 0, reports: state.reports ?? [] };
   switch (event.type) {
     case 'ShipmentBookingRequested': {
       const { requestedFor: _earlier, ...rest } = current;
@@ -74,7 +80,7 @@ export const evolve = (state: Shipment, event: ShipmentEvent): Shipment => {
     case 'ShipmentBookingRefused':
       return { ...current, booking: 'refused' };
     default:
-      return { ...current, carrierEvents: [...current.carrierEvents, event.data.carrierEventId] };
+      return { ...current, reports: [...current.reports, { eventId: event.data.carrierEventId, status: STATUS_OF[event.type] }] };
   }
 };
 
@@ -106,9 +112,18 @@ const prepare = (command: PrepareShipment, state: Shipment): ShipmentEvent[] => 
   return [{ type: 'ShipmentPrepared', data: { shipmentId, orderId, customerId, lines, shippingAddress, preparedAt: now } }];
 };
 
-/** A report is recorded once: a repeated event id decides nothing. */
+const STATUS_OF: Record<CarrierReported['type'], CarrierStatus> = { ShipmentInTransit: 'InTransit', ShipmentDelivered: 'Delivered', ShipmentDeliveryFailed: 'DeliveryFailed' };
+
+/** The report recorded under a carrier's event id, if any. */
+export const reportOf = (state: Shipment, carrierEventId: string): RecordedReport | undefined =>
+  state.status === 'None' ? undefined : (state.reports ?? []).find((r) => r.eventId === carrierEventId);
+
+/** Whether the carrier reported the parcel delivered: the shipment is done with. */
+export const isDelivered = (state: Shipment): boolean => state.status !== 'None' && (state.reports ?? []).some((r) => r.status === 'Delivered');
+
+/** A report is recorded once (a repeated event id decides nothing), and none once the parcel was delivered. */
 const report = (command: RecordCarrierReport, state: Extract<Shipment, { status: 'Preparing' }>): ShipmentEvent[] => {
-  if ((state.carrierEvents ?? []).includes(command.carrierEventId)) return [];
+  if (reportOf(state, command.carrierEventId) || isDelivered(state)) return [];
   const { shipmentId, orderId, customerId } = state;
   const data = { shipmentId, orderId, customerId, carrierEventId: command.carrierEventId, carrierReference: command.carrierReference, occurredAt: command.occurredAt };
   switch (command.status) {
