@@ -167,6 +167,7 @@ export const recordCarrierReport = async (commands: CommandHandler, report: Carr
     carrierReference: report.reference,
     status: report.status,
     occurredAt: report.occurredAt,
+    orderDelivered: order.status === 'Delivered',
     now: context.now,
     ...(report.reason === undefined ? {} : { reason: report.reason }),
   };

@@ -63,6 +63,16 @@ describe('the logistics carrier over HTTP', () => {
       expect((await orderReaches(app, shopper.token, orderId, ['Delivered'])).status).to.equal('Delivered');
     });
 
+    it('records nothing either once an admin delivered the order by hand', async () => {
+      await start();
+      const { orderId, shipmentId, reportOf } = await shippedOrder();
+      const delivered = await app.http().post(`/api/v1/shipments/${shipmentId}/deliver`).set('Authorization', `Bearer ${admin}`).send();
+      expect(delivered.status, JSON.stringify(delivered.body)).to.equal(200);
+      const late = await appendsNothing(app, () => report(reportOf('evt_failed_after_hand', 'DeliveryFailed', { reason: 'nobody was home' })));
+      expect(late.status).to.equal(200);
+      expect(late.body).to.deep.equal({ eventId: 'evt_failed_after_hand', shipmentId, orderId, status: 'DeliveryFailed', recorded: false, duplicate: false });
+    });
+
     it('answers 401 and appends nothing to a report not signed by the carrier, or signed too long ago or ahead', async () => {
       await start();
       const { orderId, reportOf } = await shippedOrder();

@@ -83,6 +83,9 @@ describe('Shipment', () => {
         given([prepared(), reported('evt_1', 'ShipmentInTransit'), reported('evt_2', 'ShipmentDelivered')]).when(report('evt_3', status, 'nobody home')).then([]));
     }
 
+    it('records nothing once the order was delivered by hand', () =>
+      given([prepared(), reported('evt_1', 'ShipmentInTransit')]).when({ ...report('evt_2', 'DeliveryFailed', 'nobody home'), orderDelivered: true }).then([]));
+
     it('keeps the status each event id reported, and whether the parcel was delivered', () => {
       const delivered = given([prepared(), reported('evt_1', 'ShipmentDeliveryFailed'), reported('evt_2', 'ShipmentDelivered')]).state();
       expect(reportOf(delivered, 'evt_1')).to.deep.equal({ eventId: 'evt_1', status: 'DeliveryFailed' });

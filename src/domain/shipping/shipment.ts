@@ -8,8 +8,8 @@ import type { Decider, DomainEvent } from '../shared/types.js';
  * can never race with a cancellation; the shipment knows which order it carries, and keeps
  * its dealings with the carrier: the bookings asked for (each attempt has its own number,
  * the carrier's idempotency key), the carrier's refusals, and the carrier's reports, each
- * recorded once by its event id. Once the parcel is reported delivered, the shipment is done
- * with: a report that comes later (sent late or again by the carrier) is old news and records
+ * recorded once by its event id. Once the parcel is reported delivered (or the order was
+ * delivered by hand), the shipment is done with: a report that comes later (sent late or again by the carrier) is old news and records
  * nothing, so it tells nobody that a delivered parcel could not be delivered.
  */
 
@@ -56,6 +56,8 @@ export type RecordCarrierReport = {
   status: CarrierStatus;
   reason?: string;
   occurredAt: string;
+  /** The order was delivered already (by an admin's hand, without the carrier's word). */
+  orderDelivered?: boolean;
   now: string;
 };
 
@@ -123,7 +125,7 @@ export const isDelivered = (state: Shipment): boolean => state.status !== 'None'
 
 /** A report is recorded once (a repeated event id decides nothing), and none once the parcel was delivered. */
 const report = (command: RecordCarrierReport, state: Extract<Shipment, { status: 'Preparing' }>): ShipmentEvent[] => {
-  if (reportOf(state, command.carrierEventId) || isDelivered(state)) return [];
+  if (reportOf(state, command.carrierEventId) || isDelivered(state) || command.orderDelivered === true) return [];
   const { shipmentId, orderId, customerId } = state;
   const data = { shipmentId, orderId, customerId, carrierEventId: command.carrierEventId, carrierReference: command.carrierReference, occurredAt: command.occurredAt };
   switch (command.status) {
