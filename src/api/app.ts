@@ -24,9 +24,12 @@ export const createApp = (deps: AppDeps): ChainedApp => {
 
   // The root routes (health, metrics, the contract) in the same stage as the gateway's first concerns.
   const root = ROUTE_TABLE.filter((g) => g.edge === 'root');
+  // The API and the operations routes answer the paths the document lists, as written, and no
+  // variant of them (`/API/V1/...`, `/health/`): API.md's unknown route is 404 (route-dispatch.ts).
+  const strict = { strict: true };
   return serveThrough(app, {
     stages: [
-      series(requestObservation(deps.logger, deps.metrics), crossOrigin(deps.config.corsOrigins), routeDispatch(root.filter((g) => !g.prefix), deps)),
+      series(requestObservation(deps.logger, deps.metrics), crossOrigin(deps.config.corsOrigins), routeDispatch(root.filter((g) => !g.prefix), deps, strict)),
       // A root group under a prefix keeps a router there: the docs serve static files by req.url under it.
       ...root.filter((g) => g.prefix).map((group) => mount(group.prefix, routerOf(group, deps))),
       // The gateway, in this order, then the API's routes.
@@ -46,8 +49,9 @@ export const createApp = (deps: AppDeps): ChainedApp => {
           deps.clientLimit.middleware(),
           deps.idempotency.middleware(),
           deps.sessions.middleware(),
-          routeDispatch(ROUTE_TABLE.filter((g) => g.edge === 'api'), deps),
+          routeDispatch(ROUTE_TABLE.filter((g) => g.edge === 'api'), deps, strict),
         ),
+        { sensitive: true },
       ),
       // The storefront at / and the console at /console (web/, built into dist/web).
       webPages(),

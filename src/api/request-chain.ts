@@ -128,13 +128,14 @@ const unhandled = (req: Request, res: Response, error: unknown): void => {
  * it (express's router: path-to-regexp, not case-sensitive, the prefix ending at a `/` or at
  * the path's end, a trailing slash of its own optional): `req.url` without the prefix (`/`
  * when nothing is left), `req.baseUrl` with it as the path spelled it, both put back when
- * the handler passes on or fails. Other requests go on untouched.
+ * the handler passes on or fails. Other requests go on untouched. `sensitive`: the prefix
+ * only in its own case (`/API/V1` is not `/api/v1`), as express's `caseSensitive` router.
  */
-export const mount = (prefix: string, handler: RequestHandler): Stage => {
+export const mount = (prefix: string, handler: RequestHandler, { sensitive = false }: { sensitive?: boolean } = {}): Stage => {
   const literal = prefix.replace(/\/+$/, '');
   if (literal === '') throw new TypeError('mount() takes a prefix; a stage for every path is the handler itself');
   // The match starts at the path's start and ends at a `/` or the path's end (path-to-regexp's lookahead).
-  const under = match(literal, { sensitive: false, end: false, trailing: true });
+  const under = match(literal, { sensitive, end: false, trailing: true });
   const mounted: RequestHandler = (req, res, next) => {
     const found = under(req.path);
     if (!found) return next();

@@ -20,6 +20,12 @@ import { series } from './middleware-series.js';
  *   with status 400, whatever the method, as it was.
  * The route's handlers run one after the other (series): `next()` from the last one goes
  * on past the whole table, not to a later route of it (no route of ours does that).
+ *
+ * `strict`: the paths the document lists and no others, for the API and the operations
+ * routes (an unknown route is 404, API.md): case-sensitive, and no trailing slash
+ * (`/products/` and `/PRODUCTS` are 404). A route's own trailing slash (`/cart` + `/`) is
+ * dropped, as the document drops it. The docs page keeps express's loose matching: it is
+ * served at `/docs/`.
  */
 
 export type DispatchedRoute = {
@@ -35,12 +41,14 @@ export type Dispatcher = RequestHandler & { readonly routes: ReadonlyArray<{ met
 
 type Entry = { index: number; method: string; matches: MatchFunction<Record<string, string>>; handle: RequestHandler };
 
-export const dispatch = (routes: readonly DispatchedRoute[]): Dispatcher => {
+export type DispatchOptions = { strict?: boolean };
+
+export const dispatch = (routes: readonly DispatchedRoute[], { strict = false }: DispatchOptions = {}): Dispatcher => {
   const bySegment = new Map<string, Entry[]>();
   // Routes whose first segment is not static (`/:asset`) are candidates for every request, in their place in the table.
   const anySegment: Entry[] = [];
   routes.forEach((route, index) => {
-    const entry: Entry = { index, method: route.method.toUpperCase(), matches: matcher(route.path), handle: series(...route.handlers) };
+    const entry: Entry = { index, method: route.method.toUpperCase(), matches: matcher(route.path, strict), handle: series(...route.handlers) };
     const segment = firstSegment(route.path);
     if (PATTERN.test(segment)) anySegment.push(entry);
     else bySegment.set(segment, [...(bySegment.get(segment) ?? []), entry]);
@@ -68,15 +76,18 @@ export const dispatch = (routes: readonly DispatchedRoute[]): Dispatcher => {
 /** What makes a path segment a pattern for path-to-regexp rather than a name. */
 const PATTERN = /[:*{}()[\]+?!\\]/;
 
-/** `/products/:id` → `products`; case-insensitive, as the routes match. */
+/** `/products/:id` → `products`; case-insensitive (a strict route's own match then tells the case apart). */
 const firstSegment = (path: string): string => {
   const end = path.indexOf('/', 1);
   return (end < 0 ? path.slice(1) : path.slice(1, end)).toLowerCase();
 };
 
-/** As express's router (router/lib/layer.js) matches a route's path: trailing slashes loosened, not case-sensitive, not strict. */
-const matcher = (path: string): MatchFunction<Record<string, string>> =>
-  match<Record<string, string>>(path === '/' ? path : path.replace(/\/+$/, ''), { sensitive: false, end: true, trailing: true, decode: decodeParam });
+/**
+ * As express's router (router/lib/layer.js) matches a route's path: trailing slashes loosened,
+ * not case-sensitive, not strict; or, `strict`, the path exactly as written, in its case.
+ */
+const matcher = (path: string, strict: boolean): MatchFunction<Record<string, string>> =>
+  match<Record<string, string>>(path === '/' ? path : path.replace(/\/+$/, ''), { sensitive: strict, end: true, trailing: !strict, decode: decodeParam });
 
 /** A parameter that does not percent-decode is the client's error (400), as express's router reports it. */
 const decodeParam = (value: string): string => {

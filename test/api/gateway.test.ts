@@ -15,6 +15,24 @@ describe('HTTP gateway behaviour', () => {
     expectProblem(await app.http().delete('/api/v1/products'), 404);
   });
 
+  it('answers a documented path in another case or with a trailing slash with the 404 of an unknown route, appending nothing', async () => {
+    const customer = await app.customer();
+    const { productId } = await createProduct(app, admin);
+    const variants = ['/API/V1/products', '/Api/v1/products', '/api/v1/Products', '/api/v1/products/', `/api/v1/products/${productId}/`, '/health/', '/HEALTH', '/metrics/', '/ready/', '/openapi.json/'];
+    for (const path of variants) {
+      const res = await app.http().get(path);
+      expectProblem(res, 404);
+      expect(res.body.type, path).to.equal('urn:shop:problem:route-not-found');
+    }
+    const write = await appendsNothing(app, () => app.http().post('/api/v1/cart/items/').set('Authorization', `Bearer ${customer.token}`).send({ productId, quantity: 1 }));
+    expectProblem(write, 404);
+    // The paths as documented still answer, HEAD included (RFC 9110: a GET route answers HEAD).
+    for (const path of ['/api/v1/products', `/api/v1/products/${productId}`, '/health', '/metrics']) {
+      expect((await app.http().get(path)).status, path).to.equal(200);
+      expect((await app.http().head(path)).status, `HEAD ${path}`).to.equal(200);
+    }
+  });
+
   it('answers malformed JSON with 400, appending nothing', async () => {
     const res = await appendsNothing(app, () =>
       app.http().post('/api/v1/account/register').set('Content-Type', 'application/json').send('{"email": "x@y.z",'),

@@ -48,6 +48,23 @@ const dispatchedApp = (table: DispatchedRoute[]) => {
   return finish(app);
 };
 
+/** Strict dispatch against express's strict, case-sensitive router, the routes' own trailing slashes dropped (as dispatch and the document drop them). */
+const strictTable = (table: DispatchedRoute[]) => table.map((route) => ({ ...route, path: route.path === '/' ? '/' : route.path.replace(/\/+$/, '') }));
+const strictExpressApp = (table: DispatchedRoute[]) => {
+  const app = express();
+  const api = express.Router({ caseSensitive: true, strict: true });
+  for (const route of strictTable(table)) api[route.method.toLowerCase() as 'get'](route.path, ...route.handlers);
+  app.use('/api/v1', api);
+  return finish(app);
+};
+const strictDispatchedApp = (table: DispatchedRoute[]) => {
+  const app = express();
+  const api = express.Router();
+  api.use(dispatch(table, { strict: true }));
+  app.use('/api/v1', api);
+  return finish(app);
+};
+
 const listen = (app: Express) => listening(createServer(app));
 
 const API_ROUTES = ROUTE_TABLE.filter((g) => g.edge === 'api').flatMap((g) => Object.values(g.routes).map((r) => ({ method: r.method, path: `${g.prefix}${r.path}` })));
@@ -128,4 +145,45 @@ describe('route dispatch: the route express would have taken', () => {
       });
     });
   }
+});
+
+describe('strict route dispatch: the paths as written, in their case, without a trailing slash', () => {
+  let ours: { server: Server; port: number };
+  let theirs: { server: Server; port: number };
+  before(async () => {
+    const table = tableOf(API_ROUTES);
+    ours = await listen(strictDispatchedApp(table));
+    theirs = await listen(strictExpressApp(table));
+  });
+  after(() => {
+    ours.server.close();
+    theirs.server.close();
+  });
+
+  it('answers a route in another case or with a trailing slash with the 404, and the route as written with itself', async () => {
+    const cases: Array<[string, number]> = [
+      ['/api/v1/products', 200],
+      ['/api/v1/cart', 200],
+      ['/api/v1/products/0b7c5a5e-8a39-4d4c-9d5a-6f7d2b9c1e11', 200],
+      ['/api/v1/products/', 404],
+      ['/api/v1/cart/', 404],
+      ['/api/v1/Products', 404],
+      ['/api/v1/products/0b7c5a5e-8a39-4d4c-9d5a-6f7d2b9c1e11/', 404],
+    ];
+    for (const [path, status] of cases) {
+      const answer = await send(ours.port, 'GET', path);
+      expect(answer.status, path).to.equal(status);
+      if (status === 404) expect(JSON.parse(answer.body), path).to.deep.equal({ route: 'none' });
+    }
+  });
+
+  it("takes the same route (or none) as express's strict, case-sensitive router for any path", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(...METHODS), pathArbitrary(segmentsOf(API_ROUTES)), async (method, path) => {
+        const [a, b] = await Promise.all([send(ours.port, method, path), send(theirs.port, method, path)]);
+        expect(a, `${method} ${path}`).to.deep.equal(b);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });

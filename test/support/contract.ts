@@ -84,7 +84,12 @@ export class ContractCheck {
 }
 
 const escape = (segment: string) => segment.replace(/~/g, '~0').replace(/\//g, '~1');
-const patternOf = (path: string) => new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}/?$`);
+/** Root groups under a prefix (the docs page, at `/docs/`) keep loose routing; every other path is served only as the document writes it. */
+const LOOSE_PREFIXES = ROUTE_TABLE.filter((g) => g.edge === 'root' && g.prefix).map((g) => g.prefix);
+const patternOf = (path: string) => {
+  const loose = LOOSE_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
+  return new RegExp(`^${path.replace(/\{[^}]+\}/g, '[^/]+')}${loose ? '/?' : ''}$`);
+};
 
 let shared: ContractCheck | undefined;
 /** One checker per test process: the document and its compiled schemas are the same for every app. */

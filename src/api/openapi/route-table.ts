@@ -4,7 +4,7 @@ import { ValidationError } from '../../domain/shared/errors.js';
 import { requireAdmin, requireCustomer } from '../auth.js';
 import { publicCache } from '../caching.js';
 import type { AppDeps } from '../deps.js';
-import { dispatch, type DispatchedRoute, type Dispatcher } from '../route-dispatch.js';
+import { dispatch, type DispatchedRoute, type DispatchOptions, type Dispatcher } from '../route-dispatch.js';
 
 /**
  * THE route table: each route's method, path, role, input DTOs, answers and headers, next to
@@ -152,8 +152,8 @@ export const mountRoutes = <R extends Router | Express>(router: R, groups: reado
   return router;
 };
 
-/** The groups' routes as one middleware (see mountRoutes), for a series of the app's own. */
-export const routeDispatch = (groups: readonly RouteGroup[], deps: AppDeps): Dispatcher => {
+/** The groups' routes as one middleware (see mountRoutes), for a series of the app's own; `strict`: see ../route-dispatch.ts. */
+export const routeDispatch = (groups: readonly RouteGroup[], deps: AppDeps, options: DispatchOptions = {}): Dispatcher => {
   const routes: DispatchedRoute[] = [];
   for (const group of groups) {
     const handlers = group.handlers(deps);
@@ -163,7 +163,7 @@ export const routeDispatch = (groups: readonly RouteGroup[], deps: AppDeps): Dis
       routes.push({ method: spec.method, path, handlers: [routeLabel(path), ...GUARDS[spec.role], ...refuseUnread(group, spec), ...caching, handlers[id]!] });
     }
   }
-  return dispatch(routes);
+  return dispatch(routes, options);
 };
 
 /** `/:id/cancel` → `/{id}/cancel`. */
