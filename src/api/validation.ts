@@ -23,6 +23,15 @@ export const parseDto = async <T extends object>(dto: ClassConstructor<T>, input
   return validated(instance, `the ${what} is invalid`);
 };
 
+/**
+ * A partial update (PATCH) that names no field is refused (400), not answered 200 with nothing
+ * done: the client meant a change and would not learn that none was made. `fields` says what it may name.
+ */
+export const someChange = <T extends object>(body: T, fields: string): T => {
+  if (Object.values(body).every((value) => value === undefined)) throw new ValidationError('nothing to change', [{ field: 'body', message: fields }]);
+  return body;
+};
+
 /** The body of a route that may be sent without one: none reads as `{}`; `null` is a value, and no object. */
 export const bodyOrEmpty = (body: unknown): unknown => (body === undefined ? {} : body);
 

@@ -174,6 +174,16 @@ describe('HTTP subscriptions', () => {
       const theirs = await saved(other, 'tok_visa');
       expectProblem(await appendsNothing(app, () => app.http().patch(`/api/v1/subscriptions/${id}`).set(as(shopper)).send({ paymentMethodId: theirs })), 422);
     });
+
+    it("answers an empty change ({}) with the product's 400 (nothing to change), appending nothing", async () => {
+      const id = await subscribed();
+      const empty = await appendsNothing(app, () => app.http().patch(`/api/v1/subscriptions/${id}`).set(as(shopper)).send({}));
+      expectProblem(empty, 400);
+      expect(empty.body).to.include({ type: 'urn:shop:problem:validation-failed', detail: 'nothing to change' });
+      expect(empty.body.errors).to.deep.equal([{ field: 'body', message: 'items, intervalDays, shippingAddress or paymentMethodId' }]);
+      const product = await app.http().patch(`/api/v1/products/${productId}`).set(as(admin)).send({});
+      expect(product.body).to.include({ type: empty.body.type, status: 400, detail: empty.body.detail });
+    });
   });
 
   describe('pause, resume, skip', () => {

@@ -8,7 +8,7 @@ import { uuid } from '../../projections/json-schema.js';
 import { defineRoutes } from '../openapi/route-table.js';
 import { CreateProductBody, ListProductsQuery, UpdateProductBody, type MoneyBody } from '../dto/catalog.js';
 import { answerWrite, commandContext, setEtag, uuidParam } from '../http.js';
-import { parseDto, parseQuery } from '../validation.js';
+import { parseDto, parseQuery, someChange } from '../validation.js';
 import { findCaughtUp } from '../fresh-reads.js';
 
 const handlers = (deps: AppDeps) => {
@@ -33,10 +33,7 @@ const handlers = (deps: AppDeps) => {
   // Change details and/or price (admin); If-Match guards against lost updates.
   const changeProduct: RequestHandler = async (req, res) => {
     const productId = uuidParam(req, 'id', 'product');
-    const body = await parseDto(UpdateProductBody, req.body);
-    if (Object.keys(body).filter((k) => (body as Record<string, unknown>)[k] !== undefined).length === 0) {
-      throw new ValidationError('nothing to change', [{ field: 'body', message: 'name, description, brand, category or price' }]);
-    }
+    const body = someChange(await parseDto(UpdateProductBody, req.body), 'name, description, brand, category or price');
     const { price, ...details } = body;
     const changes = { ...details, ...(price ? { price: checkCurrency(price)! } : {}) };
     const result = await updateProduct(deps.commands, productId, changes, commandContext(req, deps.clock()));

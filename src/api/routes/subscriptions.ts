@@ -10,7 +10,7 @@ import type { AppDeps } from '../deps.js';
 import { ChangeSubscriptionBody, CreateSubscriptionBody, ListSubscriptionsQuery } from '../dto/subscriptions.js';
 import { answerWrite, commandContext, listedCustomer, setEtag, uuidParam } from '../http.js';
 import { defineRoutes, type RouteSpec } from '../openapi/route-table.js';
-import { parseDto, parseQuery } from '../validation.js';
+import { parseDto, parseQuery, someChange } from '../validation.js';
 import { findCaughtUp } from '../fresh-reads.js';
 
 const viewerOf = (req: Request) => {
@@ -58,7 +58,7 @@ const handlers = (deps: AppDeps) => {
   // Change items, interval, address or payment method.
   const changeSubscriptionRoute: RequestHandler = async (req, res) => {
     const subscriptionId = uuidParam(req, 'id', 'subscription');
-    const body = await parseDto(ChangeSubscriptionBody, req.body);
+    const body = someChange(await parseDto(ChangeSubscriptionBody, req.body), 'items, intervalDays, shippingAddress or paymentMethodId');
     const change = {
       ...(body.items ? { items: items(body.items) } : {}),
       ...(body.intervalDays !== undefined ? { intervalDays: body.intervalDays } : {}),
@@ -138,7 +138,7 @@ export const subscriptionRoutes = defineRoutes({
     },
     changeSubscription: {
       method: 'patch', path: '/:id', role: 'customer', summary: 'Change the items, the interval, the shipping address or the payment method',
-      description: 'A new interval counts from the last renewal. A cancelled subscription cannot be changed (409).',
+      description: 'A new interval counts from the last renewal. A cancelled subscription cannot be changed (409). A body that names no field (`{}`) is 400 `validation-failed` ("nothing to change"), as a product\'s.',
       params: id, body: ChangeSubscriptionBody,
       success: { status: 200, description: 'The subscription now.', schema: subscriptionSummarySchema },
       problems: [404, 409, 412, 422], headers: ['If-Match', 'ETag'],
