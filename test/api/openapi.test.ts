@@ -96,6 +96,23 @@ describe('The API contract (OpenAPI 3.1)', () => {
     expect(write('/api/v1/cart/items').responses['200']!.headers).to.include.keys('ETag', 'X-Position', 'Idempotent-Replayed');
   });
 
+  it("describes the ETag of a read made before any write (the cart, the saved payment methods) as there once written, not required; the check takes it absent", () => {
+    type Header = { description: string; required?: boolean };
+    const etagOf = (path: string) => (document.paths[path]!.get as unknown as { responses: Record<string, { headers: Record<string, Header> }> }).responses['200']!.headers.ETag!;
+    for (const path of ['/api/v1/cart', '/api/v1/account/me/payment-methods']) {
+      expect(etagOf(path).required, path).to.equal(false);
+      expect(etagOf(path).description, path).to.match(/present once the resource has had a write; none before/);
+    }
+    // A read of a resource that exists only once written keeps the plain description.
+    expect(etagOf('/api/v1/subscriptions/{id}')).to.deep.include({ description: 'The revision of the resource, for If-Match.' }).and.not.have.property('required');
+    const cart = { cartId: '5b0c7e1a-2f4d-4c8e-9a6b-1d3f5e7a9c2b', items: [], total: { amount: 0, currency: 'USD' } };
+    const answer = (headers: Record<string, string>) => () =>
+      contractCheck().check('GET', '/api/v1/cart', { status: 200, body: cart, headers: { 'content-type': 'application/json', ...headers } });
+    expect(answer({})).to.not.throw();
+    expect(answer({ etag: '"0"' })).to.not.throw();
+    expect(answer({ etag: 'W/"x"' })).to.throw(/ETag/);
+  });
+
   it('lists no If-Match, 412 or ETag on notify-me: it refuses If-Match (400), its stream has no revision a client knows', async () => {
     const notifyMe = document.paths['/api/v1/products/{id}/notify-me']!.post as unknown as { parameters: { name: string }[]; responses: Record<string, { headers?: object }> };
     expect(notifyMe.parameters.map((p) => p.name)).to.include('Idempotency-Key').and.not.include('If-Match');

@@ -95,7 +95,8 @@ const requestBody = (spec: RouteSpec) => ({
 
 const responses = (group: RouteGroup, spec: RouteSpec): Record<string, JsonSchema> => {
   const answers: Record<string, JsonSchema> = {};
-  const headers = Object.fromEntries(successHeaders(group, spec).map((h) => [h.name, { description: h.description, schema: h.schema }]));
+  // `required` only where a route says it (an ETag that a resource not yet written lacks): OpenAPI's default is false.
+  const headers = Object.fromEntries(successHeaders(group, spec).map((h) => [h.name, { description: h.description, ...(h.required !== undefined ? { required: h.required } : {}), schema: h.schema }]));
   const type = spec.success.contentType ?? 'application/json';
   for (const status of [spec.success.status].flat()) {
     const content = spec.success.schema ? { content: { [type]: { schema: spec.success.schema, ...(spec.example.response !== undefined ? { example: spec.example.response } : {}) } } } : {};

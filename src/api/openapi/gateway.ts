@@ -84,7 +84,7 @@ export const successHeaders = (group: RouteGroup, spec: RouteSpec): HeaderUse[] 
   // A command's answer carries its aggregate's revision; a public read's, to a caller not signed in, a validator of the answer.
   if (spec.cache === 'public') headers.push(cacheEtag(own.includes('ETag')));
   else if (spec.cache === 'file') headers.push(...FILE_VALIDATORS);
-  else if (own.includes('ETag') || takesIfMatch(group, spec)) headers.push({ name: 'ETag', schema: str({ pattern: '^"\\d+"$' }), description: 'The revision of the resource, for If-Match.' });
+  else if (own.includes('ETag') || takesIfMatch(group, spec)) headers.push(revisionEtag(spec));
   if (own.includes('Location')) headers.push({ name: 'Location', schema: str(), description: 'Where the resource is.' });
   if (group.edge !== 'api') return headers;
   headers.push(cacheControl(spec));
@@ -93,6 +93,12 @@ export const successHeaders = (group: RouteGroup, spec: RouteSpec): HeaderUse[] 
   if (spec.method === 'post') headers.push({ name: 'Idempotent-Replayed', schema: { type: 'string', enum: ['true'] }, description: 'Present on the stored answer to a repeated Idempotency-Key.' });
   return headers;
 };
+
+/** A resource's revision; a resource read before its first write (`etag: 'once-written'`) has none yet, and the header is not required. */
+const revisionEtag = (spec: RouteSpec): HeaderUse =>
+  spec.etag === 'once-written'
+    ? { name: 'ETag', required: false, schema: str({ pattern: '^"\\d+"$' }), description: 'The revision of the resource, for If-Match: present once the resource has had a write; none before (there is no revision yet).' }
+    : { name: 'ETag', schema: str({ pattern: '^"\\d+"$' }), description: 'The revision of the resource, for If-Match.' };
 
 /** What a file's answer (and its 304) carries: validators of the file on disk (serve-static's), asked about each time. */
 export const FILE_VALIDATORS: HeaderUse[] = [

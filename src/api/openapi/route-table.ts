@@ -58,6 +58,12 @@ export type RouteSpec = {
    * the file, `Cache-Control: public, max-age=0`, 304 to If-None-Match or If-Modified-Since.
    */
   cache?: 'public' | 'file';
+  /**
+   * `once-written`: a read of a resource every caller has before its stream exists (a cart): its
+   * ETag is answered once the stream has had a write and not before (there is no revision to
+   * name), so the document describes the header as optional and says when it is there.
+   */
+  etag?: 'once-written';
   /** One example: the request's body or query, and the answer. */
   example: { body?: unknown; query?: Record<string, string>; response?: unknown };
 };

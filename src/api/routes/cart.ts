@@ -62,9 +62,9 @@ export const cartRoutes = defineRoutes({
   routes: {
     viewCart: {
       method: 'get', path: '/', role: 'customer', summary: "The signed-in customer's cart with its total",
-      description: 'The ETag is the cart\'s revision, for If-Match on its writes and on checkout (none while nothing was ever added).',
+      description: 'The ETag is the cart\'s revision, for If-Match on its writes and on checkout: present once the cart has had a write, none while nothing was ever added.',
       success: { status: 200, description: 'The cart (empty when nothing was added).', schema: cartSchema },
-      problems: [], headers: ['ETag'], example: { response: CART },
+      problems: [], headers: ['ETag'], etag: 'once-written', example: { response: CART },
     },
     addCartItem: {
       method: 'post', path: '/items', role: 'customer', summary: 'Add a product; the price comes from the catalog',

@@ -68,7 +68,7 @@ export const paymentMethodRoutes = defineRoutes({
       method: 'get', path: '/', role: 'customer', summary: "The signed-in customer's saved payment methods, oldest first",
       description: 'The ETag is the revision of the saved methods, for If-Match on their writes (none before the first save).',
       success: { status: 200, description: 'The methods (brand, last four digits, label, which is the default).', schema: paymentMethodListSchema },
-      problems: [], headers: ['ETag'],
+      problems: [], headers: ['ETag'], etag: 'once-written',
       example: { response: { items: [METHOD] } },
     },
     removePaymentMethod: {
