@@ -3,7 +3,7 @@ import { IsDefined, IsIn, IsInt, Max, Min } from 'class-validator';
 import { MAX_RATING, MAX_REVIEW_TEXT, MIN_RATING } from '../../domain/reviews/review.js';
 import { Id, QueryInt, Text } from '../input/text-rules.js';
 import { CatalogFilterQuery } from './catalog.js';
-import { PageQuery } from './paging.js';
+import { ListPageQuery } from './paging.js';
 
 // Decorators run bottom-up and stop at the first failure: presence, then type, then rules
 // (for texts the house rule, last, does presence, type and hygiene).
@@ -38,7 +38,7 @@ export class SubmitReviewBody {
   text: string = '';
 }
 
-export class ListReviewsQuery extends PageQuery {
+export class ListReviewsQuery extends ListPageQuery {
   @Id({ message: 'must be a product id (UUID)' })
   productId!: string;
 

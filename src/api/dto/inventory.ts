@@ -1,5 +1,5 @@
 import { IsDefined, IsIn, IsInt, Max, Min } from 'class-validator';
-import { PageQuery } from './paging.js';
+import { ListPageQuery } from './paging.js';
 import { MAX_QUANTITY } from '../../domain/inventory/inventory.js';
 import { MAX_THRESHOLD } from '../../domain/inventory/stock-alerts.js';
 import { QueryInt, Text } from '../input/text-rules.js';
@@ -33,7 +33,7 @@ export class ThresholdBody {
   threshold!: number;
 }
 
-export class ListStockQuery extends PageQuery {
+export class ListStockQuery extends ListPageQuery {
   @QueryInt({ min: 0, max: Number.MAX_SAFE_INTEGER, optional: true })
   lowStockBelow?: number;
 

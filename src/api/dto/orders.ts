@@ -6,7 +6,7 @@ import { Id, Text } from '../input/text-rules.js';
 import { SCHEMA_PREFIX } from '../openapi/dto-schemas.js';
 import { AddressBody } from './accounts.js';
 import { NotACardNumber } from './payment-methods.js';
-import { PageQuery } from './paging.js';
+import { ListPageQuery } from './paging.js';
 
 // Decorators run bottom-up and stop at the first failure: presence, then type, then rules
 // (for texts the house rule, last, does presence, type and hygiene).
@@ -87,7 +87,7 @@ export class AmendOrderBody {
 
 export const ORDER_STATUSES = ['Pending', 'Paid', 'Confirmed', 'Shipped', 'Delivered', 'Failed', 'Cancelled'] as const;
 
-export class ListOrdersQuery extends PageQuery {
+export class ListOrdersQuery extends ListPageQuery {
   @IsIn(ORDER_STATUSES)
   @Text({ max: 20, optional: true, blank: 'absent' })
   status?: (typeof ORDER_STATUSES)[number];
@@ -97,7 +97,7 @@ export class ListOrdersQuery extends PageQuery {
   customerId?: string;
 }
 
-export class ListShipmentsQuery extends PageQuery {
+export class ListShipmentsQuery extends ListPageQuery {
   @IsIn(['Preparing', 'Shipped', 'Delivered', 'Cancelled'])
   @Text({ max: 20, optional: true, blank: 'absent' })
   status?: 'Preparing' | 'Shipped' | 'Delivered' | 'Cancelled';

@@ -1,4 +1,6 @@
-import { QueryInt } from '../input/text-rules.js';
+import { Matches } from 'class-validator';
+import { JSONSchema } from 'class-validator-jsonschema';
+import { QueryInt, Text } from '../input/text-rules.js';
 
 /** `?page&pageSize` of every list route: pages from 1, at most 100 items a page. */
 export class PageQuery {
@@ -7,4 +9,17 @@ export class PageQuery {
 
   @QueryInt({ min: 1, max: 100 })
   pageSize: number = 20;
+}
+
+/** Of a list's cursor (../../projections/page-cursor.ts): made by the list, read back only as a position in it. */
+export const CURSOR = { max: 1000, pattern: /^[A-Za-z0-9_-]+$/ };
+export const CURSOR_DESCRIPTION = 'Start after the item a page ended with: that page\'s `next`, as given. `page` then counts from there. ' +
+  'Unlike a page number, it stays put when items are added or removed meanwhile. A cursor made up, or of another `sort`, is 400.';
+
+/** `?page&pageSize&after` of every list route but search: pages by number, or after a cursor (a page's `next`). */
+export class ListPageQuery extends PageQuery {
+  @JSONSchema({ description: CURSOR_DESCRIPTION })
+  @Matches(CURSOR.pattern, { message: "must be a list's `next` as given" })
+  @Text({ max: CURSOR.max, optional: true, blank: 'absent' })
+  after?: string;
 }

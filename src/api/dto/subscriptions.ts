@@ -5,7 +5,7 @@ import { MAX_INTERVAL_DAYS, MAX_SUBSCRIPTION_ITEMS } from '../../domain/subscrip
 import { Id, Text } from '../input/text-rules.js';
 import { AddressBody } from './accounts.js';
 import { AddCartItemBody } from './orders.js';
-import { PageQuery } from './paging.js';
+import { ListPageQuery } from './paging.js';
 
 // Decorators run bottom-up and stop at the first failure: presence, then type, then rules.
 
@@ -67,7 +67,7 @@ export class ChangeSubscriptionBody {
 
 export const SUBSCRIPTION_STATUSES = ['Active', 'Paused', 'PastDue', 'Cancelled'] as const;
 
-export class ListSubscriptionsQuery extends PageQuery {
+export class ListSubscriptionsQuery extends ListPageQuery {
   @IsIn(SUBSCRIPTION_STATUSES)
   @Text({ max: 20, optional: true, blank: 'absent' })
   status?: (typeof SUBSCRIPTION_STATUSES)[number];

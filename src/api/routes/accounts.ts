@@ -10,7 +10,7 @@ import { obj, oneOf, str, uuid } from '../../projections/json-schema.js';
 import { principalOf } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { AddressBody, LoginBody, RegisterBody } from '../dto/accounts.js';
-import { PageQuery } from '../dto/paging.js';
+import { ListPageQuery } from '../dto/paging.js';
 import { answerWrite, commandContext, setEtag } from '../http.js';
 import { defineRoutes } from '../openapi/route-table.js';
 import { parseDto, parseQuery } from '../validation.js';
@@ -64,7 +64,7 @@ const handlers = (deps: AppDeps) => {
 
   // Emails sent to the signed-in customer, newest first (one per fact).
   const notifications: RequestHandler = async (req, res) => {
-    const page = await parseQuery(PageQuery, req.query);
+    const page = await parseQuery(ListPageQuery, req.query);
     res.json(await listNotifications(deps.readModels, principalOf(req).customerId, page));
   };
 
@@ -107,7 +107,7 @@ export const accountRoutes = defineRoutes({
     },
     notifications: {
       method: 'get', path: '/me/notifications', role: 'customer', summary: 'Emails sent to the signed-in customer, newest first',
-      query: PageQuery,
+      query: ListPageQuery,
       success: { status: 200, description: 'One page of notifications.', schema: notificationPageSchema },
       problems: [],
       example: {

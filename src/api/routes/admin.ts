@@ -15,7 +15,7 @@ import { obj, oneOf, str, time, uuid } from '../../projections/json-schema.js';
 import type { AppDeps } from '../deps.js';
 import { DiscardBody } from '../dto/admin.js';
 import { AuditOrderQuery, AuditStreamQuery } from '../dto/audit.js';
-import { PageQuery } from '../dto/paging.js';
+import { ListPageQuery } from '../dto/paging.js';
 import { uuidParam } from '../http.js';
 import { principalOf } from '../auth.js';
 import { defineRoutes } from '../openapi/route-table.js';
@@ -24,25 +24,25 @@ import { parseDto, parseQuery } from '../validation.js';
 
 /** The back office's view of what needs a human: events and jobs that kept failing. */
 const handlers = (deps: AppDeps) => {
-  const page = (collection: string, sortBy: string) => (query: PageQuery) =>
+  const page = (collection: string, sortBy: string) => (query: ListPageQuery) =>
     paged(deps.readModels.collection<Document>(collection), {}, { [sortBy]: -1 }, query, ({ _id, ...rest }) => ({ id: _id, ...rest }));
 
   // Events a process manager gave up on, with their errors.
   const listParkedEvents: RequestHandler = async (req, res) => {
-    res.json(await page(PARKED_EVENTS, 'parkedAt')(await parseQuery(PageQuery, req.query)));
+    res.json(await page(PARKED_EVENTS, 'parkedAt')(await parseQuery(ListPageQuery, req.query)));
   };
 
   // Jobs (provider calls, emails) that kept failing.
   const listParkedJobs: RequestHandler = async (req, res) => {
-    res.json(await page(PARKED_JOBS, 'parkedAt')(await parseQuery(PageQuery, req.query)));
+    res.json(await page(PARKED_JOBS, 'parkedAt')(await parseQuery(ListPageQuery, req.query)));
   };
 
   // Parked events and jobs discarded, as they were parked, with who discarded them, when and why.
   const listDiscardedEvents: RequestHandler = async (req, res) => {
-    res.json(await page(DISCARDED_EVENTS, 'discardedAt')(await parseQuery(PageQuery, req.query)));
+    res.json(await page(DISCARDED_EVENTS, 'discardedAt')(await parseQuery(ListPageQuery, req.query)));
   };
   const listDiscardedJobs: RequestHandler = async (req, res) => {
-    res.json(await page(DISCARDED_JOBS, 'discardedAt')(await parseQuery(PageQuery, req.query)));
+    res.json(await page(DISCARDED_JOBS, 'discardedAt')(await parseQuery(ListPageQuery, req.query)));
   };
 
   // Every projection and process manager, wherever it runs: where it stands in the log, how many events behind
@@ -137,22 +137,22 @@ export const adminRoutes = defineRoutes({
   tag: 'Back office',
   routes: {
     listParkedEvents: {
-      method: 'get', path: '/parked-events', role: 'admin', summary: 'Events a process manager gave up on, with their errors', query: PageQuery,
+      method: 'get', path: '/parked-events', role: 'admin', summary: 'Events a process manager gave up on, with their errors', query: ListPageQuery,
       success: { status: 200, description: 'One page, most recently parked first.', schema: parkedPageSchema },
       problems: [], example: { query: PAGE, response: EMPTY_PAGE },
     },
     listParkedJobs: {
-      method: 'get', path: '/parked-jobs', role: 'admin', summary: 'Jobs (provider calls, emails) that kept failing', query: PageQuery,
+      method: 'get', path: '/parked-jobs', role: 'admin', summary: 'Jobs (provider calls, emails) that kept failing', query: ListPageQuery,
       success: { status: 200, description: 'One page, most recently parked first.', schema: parkedPageSchema },
       problems: [], example: { query: PAGE, response: EMPTY_PAGE },
     },
     listDiscardedEvents: {
-      method: 'get', path: '/discarded-events', role: 'admin', summary: 'Parked events an operator discarded, with who discarded them, when and why', query: PageQuery,
+      method: 'get', path: '/discarded-events', role: 'admin', summary: 'Parked events an operator discarded, with who discarded them, when and why', query: ListPageQuery,
       success: { status: 200, description: 'One page, most recently discarded first.', schema: discardedPageSchema },
       problems: [], example: { query: PAGE, response: EMPTY_PAGE },
     },
     listDiscardedJobs: {
-      method: 'get', path: '/discarded-jobs', role: 'admin', summary: 'Parked jobs an operator discarded, with who discarded them, when and why', query: PageQuery,
+      method: 'get', path: '/discarded-jobs', role: 'admin', summary: 'Parked jobs an operator discarded, with who discarded them, when and why', query: ListPageQuery,
       success: { status: 200, description: 'One page, most recently discarded first.', schema: discardedPageSchema },
       problems: [], example: { query: PAGE, response: EMPTY_PAGE },
     },

@@ -1,0 +1,73 @@
+import { ValidationError } from '../domain/shared/errors.js';
+import type { Document, Filter, Sort } from '../infrastructure/read-models/read-model-store.js';
+
+/**
+ * A list's cursor (`next`, given back as `?after=`): where a page ended, as the values of the
+ * list's sort keys and the id of its last item (every list's last key), so that the next page
+ * starts right after that item whatever was written meanwhile. A page counted by number shifts
+ * under writes: an order placed between page 1 and page 2 of a list newest first pushed page 1's
+ * last item onto page 2.
+ *
+ * It is base64url of JSON `[keys, ...values, id]`, `keys` naming the sort it was made for. It is
+ * read back as data only (strings, numbers, booleans, null), never as a filter of its own: a
+ * cursor made up, cut short or of another sort is 400.
+ */
+
+type Scalar = string | number | boolean | null;
+
+const isScalar = (value: unknown): value is Scalar => value === null || ['string', 'number', 'boolean'].includes(typeof value);
+
+/** The sort's keys and directions, the id last (ties broken by id, as every list sorts). */
+const keysOf = (sort: Sort): Array<[string, 1 | -1]> => [...Object.entries(sort).filter(([key]) => key !== '_id'), ['_id', 1]];
+
+const signatureOf = (keys: ReadonlyArray<[string, 1 | -1]>) => keys.map(([key, direction]) => `${direction < 0 ? '-' : ''}${key}`).join(',');
+
+/** A field's value by its path (`price.amount`); null when it is missing, as the store sorts it. */
+const valueAt = (doc: Document, path: string): unknown => {
+  let value: unknown = doc;
+  for (const part of path.split('.')) value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+  return value === undefined ? null : value;
+};
+
+/** The cursor of the item a page ends with, for the page after it; undefined when a sort value is not plain data. */
+export const cursorAfter = (doc: Document, sort: Sort): string | undefined => {
+  const keys = keysOf(sort);
+  const values = keys.map(([key]) => valueAt(doc, key));
+  if (!values.every(isScalar)) return undefined;
+  return Buffer.from(JSON.stringify([signatureOf(keys), ...values])).toString('base64url');
+};
+
+const refused = (why: string) => new ValidationError(`the cursor ${why}`, [{ field: 'after', message: `must be a list's \`next\` as given (${why})` }]);
+
+/** The items after the cursor's, in the sort's order: a filter to add to the list's own. */
+export const afterCursor = (cursor: string, sort: Sort): Filter => {
+  const keys = keysOf(sort);
+  let parts: unknown;
+  try {
+    if (!/^[A-Za-z0-9_-]{1,1000}$/.test(cursor)) throw new Error('not base64url');
+    parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw refused('is not one');
+  }
+  if (!Array.isArray(parts) || parts.length !== keys.length + 1 || !parts.every(isScalar)) throw refused('is not one');
+  if (parts[0] !== signatureOf(keys)) throw refused('is of another order of the list');
+  const values = parts.slice(1) as Scalar[];
+  // After (k1, ..., kn): k1 beyond v1, or k1 = v1 and k2 beyond v2, ... Null (or missing) sorts
+  // before every value, as the stores sort it, and $gt/$lt compare a value with values of its
+  // own type only: ascending, everything but null is beyond null; descending, null is beyond
+  // every value, and nothing beyond null.
+  const branches: Filter[] = [];
+  keys.forEach(([key, direction], i) => {
+    const value = values[i]!;
+    const equalBefore = Object.fromEntries(keys.slice(0, i).map(([k], j) => [k, values[j]]));
+    const beyond = (condition: unknown) => branches.push({ ...equalBefore, [key]: condition });
+    if (value === null) {
+      if (direction > 0) beyond({ $ne: null });
+    } else if (direction > 0) beyond({ $gt: value });
+    else {
+      beyond({ $lt: value });
+      beyond(null);
+    }
+  });
+  return { $or: branches };
+};

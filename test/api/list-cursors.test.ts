@@ -1,0 +1,77 @@
+/**
+ * Lists paged by cursor over HTTP: `next` on every list but search's, given back as `after`,
+ * starts the next page right after the item the last one ended with, whatever was written
+ * meanwhile. By page number, an order placed between two pages showed one twice.
+ */
+import { expect } from 'chai';
+import { buy, stockedProduct, type Shopper } from '../support/shop.js';
+import { appendsNothing, expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
+
+describe('lists paged by cursor over HTTP', () => {
+  let app: TestApp;
+  let admin: string;
+  let shopper: Shopper;
+  before(async () => {
+    app = await startTestApp();
+    admin = await app.adminToken();
+    shopper = await app.customer();
+    // Prices that tie, so that the order's ties are broken by id across pages.
+    for (const price of [1500, 900, 1500, 2500, 900, 1200]) await stockedProduct(app, admin, 0, price);
+  });
+  after(async () => app?.close());
+
+  const orders = (query: string) => app.http().get(`/api/v1/orders?${query}`).set('Authorization', `Bearer ${shopper.token}`);
+  const ids = (res: { body: { items: Array<{ orderId: string }> } }) => res.body.items.map((o) => o.orderId);
+
+  it('reads each order once while one is placed between two pages, where page 2 by number repeats one', async () => {
+    const { productId } = await stockedProduct(app, admin, 20);
+    for (let n = 0; n < 3; n += 1) await buy(app, shopper, productId);
+    await app.settled();
+    const before = ids(await orders('pageSize=50'));
+    expect(before).to.have.length(3);
+
+    const first = await orders('pageSize=2');
+    expect(first.status).to.equal(200);
+    expect(first.body.next).to.be.a('string');
+    await buy(app, shopper, productId); // newest first: it comes before everything read
+    await app.settled();
+    const byNumber = await orders('pageSize=2&page=2');
+    expect(ids(byNumber)).to.include(ids(first)[1]!); // shifted: read again
+
+    const second = await orders(`pageSize=2&after=${first.body.next as string}`);
+    expect(second.status, JSON.stringify(second.body)).to.equal(200);
+    expect([...ids(first), ...ids(second)]).to.deep.equal(before);
+    expect(second.body).to.include({ total: 4, page: 1, pageSize: 2, next: null });
+  });
+
+  it('pages products by cursor in every order the list offers', async () => {
+    for (const sort of ['newest', 'price', '-price', 'name']) {
+      const whole = (await app.http().get(`/api/v1/products?sort=${sort}&pageSize=100`)).body.items.map((p: { productId: string }) => p.productId);
+      const seen: string[] = [];
+      let next: string | null = null;
+      do {
+        const res = await app.http().get(`/api/v1/products?sort=${sort}&pageSize=3${next ? `&after=${next}` : ''}`);
+        expect(res.status, JSON.stringify(res.body)).to.equal(200);
+        seen.push(...res.body.items.map((p: { productId: string }) => p.productId));
+        next = res.body.next as string | null;
+      } while (next);
+      expect(seen, sort).to.deep.equal(whole);
+      expect(whole.length, sort).to.be.at.least(7);
+    }
+  });
+
+  it('answers 400 naming `after` to a cursor made up, or of another order, and search takes none', async () => {
+    const products = await app.http().get('/api/v1/products?sort=price&pageSize=1');
+    for (const after of ['not-a-cursor', 'a$b', products.body.next.slice(0, -4), Buffer.from('["-createdAt,_id",{"$gt":""},"x"]').toString('base64url')]) {
+      const res = await appendsNothing(app, () => app.http().get(`/api/v1/products?after=${encodeURIComponent(after)}`));
+      expectProblem(res, 400);
+      expect(res.body.errors.map((e: { field: string }) => e.field), after).to.deep.equal(['after']);
+    }
+    const otherOrder = await app.http().get(`/api/v1/products?sort=name&after=${products.body.next as string}`);
+    expectProblem(otherOrder, 400);
+    expect(otherOrder.body.detail).to.include('another order');
+    const search = await app.http().get(`/api/v1/search?q=mug&after=${products.body.next as string}`);
+    expectProblem(search, 400);
+    expect(search.body.errors.map((e: { field: string }) => e.field)).to.deep.equal(['after']);
+  });
+});
