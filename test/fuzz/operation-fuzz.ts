@@ -35,7 +35,7 @@ const validRequests = (world: World, values: SchemaValues, op: Operation): fc.Ar
     kind: 'valid',
     op: op.id,
     method: op.method,
-    url: urlOf(op, params as Record<string, string>, inOrder(op, adminsOnly(op, caller, signedInOrGiven(world, op, caller, query as Record<string, string>)))),
+    url: urlOf(op, params as Record<string, string>, inOrder(op, adminsOnly(op, caller, noCursor(op, signedInOrGiven(world, op, caller, query as Record<string, string>))))),
     caller,
     headers: key ? { 'Idempotency-Key': key } : ({} as Record<string, string>),
     ...(body !== undefined ? { body } : {}),
@@ -51,6 +51,18 @@ const signedInOrGiven = (world: World, op: Operation, caller: Caller, query: Rec
 /** A parameter with `x-admin-only` is an admin's filter: left out for other callers (a customer's naming another customer is 400). */
 const adminsOnly = (op: Operation, caller: Caller, query: Record<string, string>): Record<string, string> =>
   caller === 'admin' ? query : Object.fromEntries(Object.entries(query).filter(([name]) => !op.query.find((p) => p.name === name)?.schema['x-admin-only']));
+
+/** A parameter with `x-cursor` takes a list's `next` as the list made it, which no schema describes: left out of valid requests. */
+const noCursor = (op: Operation, query: Record<string, string>): Record<string, string> =>
+  Object.fromEntries(Object.entries(query).filter(([name]) => !op.query.find((p) => p.name === name)?.schema['x-cursor']));
+
+/** A cursor the list never made, though it has a cursor's characters: 400. */
+const cursorSpoilers = (op: Operation): Spoil[] => {
+  const cursor = op.query.find((p) => p.schema['x-cursor']);
+  if (!cursor) return [];
+  const madeUp = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_-]{1,40}$/), fc.constant(Buffer.from('["-createdAt,_id",{"$gt":""},"x"]').toString('base64url')));
+  return [(r) => madeUp.map((bad) => ({ ...r, url: `${r.url}${r.url.includes('?') ? '&' : '?'}${cursor.name}=${bad}`, kind: `query: a cursor made up (${bad})`, expect: [400] }))];
+};
 
 /** A parameter with `x-at-most: other` is not above `other` when both are given: the two are swapped if it is. */
 const inOrder = (op: Operation, query: Record<string, string>): Record<string, string> => {
@@ -88,7 +100,7 @@ const pathSpoilers = (op: Operation): Spoil[] => {
 
 export const requestsFor = (world: World, values: SchemaValues, op: Operation, resolve: (ref: string) => Schema): fc.Arbitrary<FuzzRequest> => {
   const valid = validRequests(world, values, op);
-  const spoilers = [...bodySpoilers(op, resolve), ...querySpoilers(op), ...headerSpoilers(op), ...callerSpoilers(world, op), ...pathSpoilers(op)];
+  const spoilers = [...bodySpoilers(op, resolve), ...querySpoilers(op), ...cursorSpoilers(op), ...headerSpoilers(op), ...callerSpoilers(world, op), ...pathSpoilers(op)];
   // A valid request as often as any one kind of spoiled one, so the handlers' own decisions get their share.
   return fc.oneof(valid, ...spoilers.map((spoil) => valid.chain(spoil)));
 };

@@ -84,7 +84,7 @@ export class CatalogFilterQuery extends PageQuery {
 }
 
 export class ListProductsQuery extends CatalogFilterQuery {
-  @JSONSchema({ description: CURSOR_DESCRIPTION })
+  @JSONSchema({ description: CURSOR_DESCRIPTION, 'x-cursor': true })
   @Matches(CURSOR.pattern, { message: "must be a list's `next` as given" })
   @Text({ max: CURSOR.max, optional: true, blank: 'absent' })
   after?: string;

@@ -18,7 +18,7 @@ export const CURSOR_DESCRIPTION = 'Start after the item a page ended with: that 
 
 /** `?page&pageSize&after` of every list route but search: pages by number, or after a cursor (a page's `next`). */
 export class ListPageQuery extends PageQuery {
-  @JSONSchema({ description: CURSOR_DESCRIPTION })
+  @JSONSchema({ description: CURSOR_DESCRIPTION, 'x-cursor': true })
   @Matches(CURSOR.pattern, { message: "must be a list's `next` as given" })
   @Text({ max: CURSOR.max, optional: true, blank: 'absent' })
   after?: string;
