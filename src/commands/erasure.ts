@@ -5,6 +5,8 @@ import type { PasswordHasher } from '../infrastructure/security/passwords.js';
 import { cartDecider, cartStream } from '../domain/cart/cart.js';
 import { orderDecider, orderStream, type OrderStatus } from '../domain/ordering/order.js';
 import { checkoutLock, nextOrderId } from './orders.js';
+import { renewalOrderId } from './renewals.js';
+import { subscriptionDecider, subscriptionStream } from '../domain/subscriptions/subscription.js';
 import type { CommandContext, CommandHandler } from './command-handler.js';
 
 /**
@@ -17,7 +19,8 @@ import type { CommandContext, CommandHandler } from './command-handler.js';
  * Refused (409, nothing appended):
  * - while one of the customer's orders is on its way between Pending and Shipped: paying,
  *   reserving and booking it read the customer's payment token (sealed with the profile key),
- *   which the erasure destroys; the customer cancels it or waits until it has shipped;
+ *   which the erasure destroys; the customer cancels it or waits until it has shipped. A
+ *   subscription's renewal placed and its order not created yet counts as one (../commands/renewals.ts);
  * - for the last admin account: the shop would have nobody to run it.
  */
 
@@ -79,7 +82,24 @@ const refuseWhileOrdersInFlight = async (deps: ErasureRequestDeps, customerId: s
   const cart = await deps.commands.load(cartDecider, cartStream(customerId));
   const recent = [...cart.state.checkedOutInto, nextOrderId(customerId, cart.revision)];
   const logged = projected.length > 0 ? [] : await Promise.all(recent.map(async (orderId) => (await deps.commands.load(orderDecider, orderStream(orderId))).state.status));
-  if (projected.length > 0 || logged.some((status) => status !== 'None' && IN_FLIGHT.includes(status))) {
+  if (projected.length > 0 || logged.some((status) => status !== 'None' && IN_FLIGHT.includes(status)) || (await renewalInFlight(deps, customerId))) {
     throw new ConflictError('an order of this account is still being processed (not shipped yet): cancel it, or erase the account once it has shipped');
   }
+};
+
+/**
+ * Whether a subscription of the customer's has a renewal placed whose order is not created yet
+ * (the subscriptions process manager creates it from SubscriptionRenewed) or is on its way. The
+ * renewal job runs in turn with the erasure (checkoutLock), so a renewal placed before this check
+ * is in the log; the read model names the subscriptions, none of which renews the moment it is made.
+ */
+const renewalInFlight = async (deps: ErasureRequestDeps, customerId: string): Promise<boolean> => {
+  const subscriptions = await deps.readModels.collection('subscriptions').find({ customerId, status: { $ne: 'Cancelled' } }, { projection: { _id: 1 } });
+  for (const { _id } of subscriptions) {
+    const { state } = await deps.commands.load(subscriptionDecider, subscriptionStream(String(_id)));
+    if (state.status === 'None' || state.current?.state !== 'placed') continue;
+    const order = await deps.commands.load(orderDecider, orderStream(renewalOrderId(state.subscriptionId, state.current.renewal, state.current.attempt)));
+    if (order.state.status === 'None' || IN_FLIGHT.includes(order.state.status)) return true;
+  }
+  return false;
 };

@@ -1,9 +1,11 @@
+import { customerDecider, customerStream } from '../domain/customer/customer.js';
 import type { OrderLine, OrderPaymentMethod } from '../domain/ordering/order.js';
 import { UnprocessableError } from '../domain/shared/errors.js';
 import { subscriptionDecider, subscriptionStream, type SubscriptionItem } from '../domain/subscriptions/subscription.js';
 import type { ReadModelCollection } from '../infrastructure/read-models/read-model-store.js';
 import type { ProductView } from '../projections/products/products.js';
 import { derivedId, type CommandHandler } from './command-handler.js';
+import { checkoutLock } from './orders.js';
 import { savedToken } from './payment-methods.js';
 
 /**
@@ -14,6 +16,11 @@ import { savedToken } from './payment-methods.js';
  * the job is stale (the renewal was placed, skipped or moved; the subscription is paused or
  * cancelled). The order's ids derive from subscription, renewal and try, and the command's
  * event ids from the same: a job run twice, or again after a crash, appends nothing twice.
+ * In turn with the customer's erasure, as a checkout is (checkoutLock): an erasure that comes
+ * first leaves the job nothing to do (it cancels the subscription), and one that comes after
+ * finds the renewal placed and is refused until its order has shipped (../commands/erasure.ts).
+ * Before, a renewal placed while the erasure was being checked charged and shipped an order for
+ * the erased customer, whose address then stayed in that order's views.
  */
 
 export type RenewalDeps = { commands: CommandHandler; products: ReadModelCollection<ProductView>; clock: () => Date; dayMs: number };
@@ -24,10 +31,20 @@ export type RenewalPayload = { subscriptionId: string; renewal: number; attempt:
 export const renewalOrderId = (subscriptionId: string, renewal: number, attempt: number) => derivedId(`${subscriptionId}:${renewal}:${attempt}`, 'subscription-order');
 
 export const renewSubscription = async (deps: RenewalDeps, payload: RenewalPayload): Promise<void> => {
+  const { state } = await deps.commands.load(subscriptionDecider, subscriptionStream(payload.subscriptionId));
+  if (state.status !== 'Active') return; // paused, past due, cancelled: the decider would decide nothing
+  await deps.commands.exclusive(checkoutLock(state.customerId), async () => {
+    const customer = await deps.commands.load(customerDecider, customerStream(state.customerId));
+    if (customer.state.status !== 'Registered') return; // erased: its erasure cancels the subscription
+    await renew(deps, payload);
+  });
+};
+
+const renew = async (deps: RenewalDeps, payload: RenewalPayload): Promise<void> => {
   const { subscriptionId, renewal, attempt, dueAt } = payload;
   const stream = subscriptionStream(subscriptionId);
-  const { state } = await deps.commands.load(subscriptionDecider, stream);
-  if (state.status !== 'Active') return; // paused, past due, cancelled: the decider would decide nothing
+  const { state } = await deps.commands.load(subscriptionDecider, stream); // again, in turn with the erasure
+  if (state.status !== 'Active') return;
   const orderId = renewalOrderId(subscriptionId, renewal, attempt);
   const order = { orderId, paymentId: derivedId(orderId, 'payment'), shipmentId: derivedId(orderId, 'shipment') };
   const lines = await priced(deps.products, state.items);
