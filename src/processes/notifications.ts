@@ -86,7 +86,7 @@ const forAdmins = (event: RecordedEvent): { subject: string; text: string } | un
   const { orderId, shipmentId, carrierReference, reason } = event.data as ShipmentDeliveryFailed['data'];
   return {
     subject: `Delivery failed: order ${shortId(orderId)}`,
-    text: `The carrier could not deliver shipment ${shipmentId} of order ${orderId} (carrier reference ${carrierReference}): ${reason}. The customer has been told.`,
+    text: `The carrier could not deliver shipment ${shipmentId} of order ${orderId} (carrier reference ${carrierReference}): ${reason}. The customer is emailed too, unless their account was erased.`,
   };
 };
 

@@ -40,6 +40,14 @@ describe('Shipments projection', () => {
       expect(again!.carrier).to.deep.include({ status: 'Booking', reason: null });
     });
 
+    it('shows a booking asked for and not answered as called off once the order is cancelled', () => {
+      const doc = fold([prepared(ADDRESS), onShipment('ShipmentBookingRequested', { attempt: 1, requestedAt: AT }), cancelled('Confirmed')]);
+      expect(doc).to.deep.include({ status: 'Cancelled' });
+      expect(doc!.carrier).to.deep.include({ status: null, reason: 'called off: the order was cancelled' });
+      const refused = fold([prepared(ADDRESS), onShipment('ShipmentBookingRequested', { attempt: 1 }), onShipment('ShipmentBookingRefused', { attempt: 1, reason: 'no service' }), cancelled('Confirmed')]);
+      expect(refused!.carrier).to.deep.include({ status: 'Refused', reason: 'no service' });
+    });
+
     it("shows the carrier's reference and label once shipped under its booking", () => {
       const doc = fold([prepared(ADDRESS), shipped({ carrierReference: 'SC-1', labelUrl: 'https://carrier.local/SC-1.pdf' })]);
       expect(doc).to.deep.include({ status: 'Shipped', trackingNumber: 'TRK-1' });

@@ -66,7 +66,10 @@ const cancel = (current: ShipmentView | null, event: OrderCancelled, at: string)
   // Only a confirmed order has a shipment on its way to being prepared (or prepared; documents of version 1 all were).
   const prepared = current !== null && current.prepared !== false;
   if (event.data.previousStatus !== 'Confirmed' && !prepared) return null;
-  return { ...(current ?? awaiting(event.data, at)), status: 'Cancelled', updatedAt: at };
+  const shipment = current ?? awaiting(event.data, at);
+  // A booking asked for and not answered is called off with the order (the saga does): no longer "Booking".
+  const carrier = shipment.carrier?.status === 'Booking' ? withCarrier(shipment, { status: null, reason: 'called off: the order was cancelled' }, at) : shipment.carrier;
+  return { ...shipment, carrier, status: 'Cancelled', updatedAt: at };
 };
 
 const evolve = (current: ShipmentView | null, recorded: RecordedEvent): ShipmentView | null => {
@@ -130,7 +133,7 @@ export const shipmentsProjection: Projection<ShipmentView> = {
   documentsWhere: customersDocuments(CUSTOMER_ERASED, INVOICES_EXPIRED),
   evolve,
   indexes: [{ keys: { status: 1 } }, { keys: { customerId: 1 } }],
-  version: 3, // 2: an amendment or a cancellation before the preparation is kept; 3: the carrier's booking and reports
+  version: 4, // 2: an amendment or a cancellation before the preparation is kept; 3: the carrier's booking and reports; 4: a booking called off with its order
 };
 
 // ------------------------------------------------------------------ queries
