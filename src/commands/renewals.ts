@@ -1,7 +1,7 @@
 import { customerDecider, customerStream } from '../domain/customer/customer.js';
 import type { OrderLine, OrderPaymentMethod } from '../domain/ordering/order.js';
 import { UnprocessableError } from '../domain/shared/errors.js';
-import { subscriptionDecider, subscriptionStream, type SubscriptionItem } from '../domain/subscriptions/subscription.js';
+import { subscriptionDecider, subscriptionStream, tryOf, type SubscriptionItem } from '../domain/subscriptions/subscription.js';
 import type { ReadModelCollection } from '../infrastructure/read-models/read-model-store.js';
 import type { ProductView } from '../projections/products/products.js';
 import { derivedId, type CommandHandler } from './command-handler.js';
@@ -45,7 +45,8 @@ const renew = async (deps: RenewalDeps, payload: RenewalPayload): Promise<void> 
   const stream = subscriptionStream(subscriptionId);
   const { state } = await deps.commands.load(subscriptionDecider, stream); // again, in turn with the erasure
   if (state.status !== 'Active') return;
-  const orderId = renewalOrderId(subscriptionId, renewal, attempt);
+  // The order of the try the subscription will place: a regular renewal may carry on the count of the one before (tryOf).
+  const orderId = renewalOrderId(subscriptionId, renewal, tryOf(state, renewal, attempt, dueAt));
   const order = { orderId, paymentId: derivedId(orderId, 'payment'), shipmentId: derivedId(orderId, 'shipment') };
   const lines = await priced(deps.products, state.items);
   const paymentMethod = await tokenOf(deps.commands, state.customerId, state.paymentMethodId);

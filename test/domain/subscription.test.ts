@@ -95,6 +95,34 @@ describe('Subscription', () => {
         { type: 'SubscriptionPastDue', data: { ...ids, renewal: 1, pastDueAt: at(15 * DAY) } },
       ]);
     });
+    it('goes past due after three tries in a row when renewing daily: a regular renewal that falls due with the retry carries on its count', () => {
+      // A day's interval: each failed try's retry falls due a moment after the next regular renewal.
+      const renewedDaily = (renewal: number, attempt: number): SubscriptionEvent => ({
+        type: 'SubscriptionRenewed',
+        data: { ...ids, renewal, attempt, ...ORDER, lines: LINES, shippingAddress: ADDRESS, paymentMethod: METHOD, nextRenewal: renewal + 1, nextRenewalAt: at((renewal + 1) * DAY), renewedAt: at(renewal * DAY) },
+      });
+      const failedDaily = (renewal: number, attempt: number, retry: boolean): SubscriptionEvent => ({
+        type: 'SubscriptionRenewalFailed',
+        data: { ...ids, renewal, attempt, orderId: 'o-1', reason: 'payment-declined', retryAt: retry ? at((renewal + 1) * DAY + 100) : null, failedAt: at(renewal * DAY + 100), nextRenewal: renewal + 1, nextRenewalAt: at((renewal + 1) * DAY) },
+      });
+      const regular = (renewal: number) => renew({ renewal, attempt: 1, dueAt: at(renewal * DAY), now: at(renewal * DAY) });
+      const orderFailed = (renewal: number, attempt: number) => ({ ...failure(attempt, at(renewal * DAY + 100)), renewal });
+
+      const first = [created(1), renewedDaily(1, 1), failedDaily(1, 1, true)];
+      given(first).when(regular(2)).then([renewedDaily(2, 2)]);
+      // The retry of the first renewal, due a moment later, is stale: the second renewal took its place.
+      given([...first, renewedDaily(2, 2)]).when(renew({ renewal: 1, attempt: 2, dueAt: at(2 * DAY + 100), now: at(2 * DAY + 100) })).then([]);
+      given([...first, renewedDaily(2, 2)]).when(orderFailed(2, 2)).then([failedDaily(2, 2, true)]);
+      const second = [...first, renewedDaily(2, 2), failedDaily(2, 2, true)];
+      given(second).when(regular(3)).then([renewedDaily(3, 3)]);
+      given([...second, renewedDaily(3, 3)]).when(orderFailed(3, 3)).then([failedDaily(3, 3, false), { type: 'SubscriptionPastDue', data: { ...ids, renewal: 3, pastDueAt: at(3 * DAY + 100) } }]);
+    });
+
+    it('starts the count again when the renewal before it was not retried (its order did not fail)', () =>
+      given([created(1), { ...renewed(1, 1, at(DAY)), data: { ...renewed(1, 1, at(DAY)).data, nextRenewal: 2, nextRenewalAt: at(2 * DAY) } } as SubscriptionEvent])
+        .when(renew({ renewal: 2, attempt: 1, dueAt: at(2 * DAY), now: at(2 * DAY) }))
+        .then([{ ...renewed(2, 1, at(2 * DAY)), data: { ...renewed(2, 1, at(2 * DAY)).data, nextRenewal: 3, nextRenewalAt: at(3 * DAY) } } as SubscriptionEvent]));
+
     it('ignores the failure of a try never placed', () => given([created(), renewed()]).when(failure(2, at(8 * DAY))).then([]));
     it('records nothing, and retries nothing, once cancelled', () =>
       given([created(), renewed(), { type: 'SubscriptionCancelled', data: { ...ids, previousStatus: 'Active', cancelledBy: 'c', cancelledAt: T0 } }]).when(failure(1, at(7 * DAY))).then([]));

@@ -180,13 +180,28 @@ const create = (command: CreateSubscription, state: Subscription): SubscriptionE
   ];
 };
 
-const renew = (command: RenewSubscription, state: Held): SubscriptionEvent[] => {
-  const { renewal, attempt, dueAt, now, dayMs } = command;
-  if (state.status !== 'Active') return [];
+/**
+ * The try a renewal's job places. A regular renewal that falls due while the one before waits for
+ * its retry (an interval of a day or two: the retry falls due with it) takes that retry's place
+ * and its count, so that failures in a row reach the last try and the subscription goes past due
+ * whatever its interval. Before, the newer renewal started the count again at its first try, and a
+ * subscription renewing daily with a card that keeps failing never went past due.
+ */
+export const tryOf = (state: Subscription, renewal: number, attempt: number, dueAt: string): number => {
+  if (state.status === 'None') return attempt;
   const { next, current } = state;
   const regular = attempt === 1 && next.renewal === renewal && next.at === dueAt;
-  const retry = attempt > 1 && current?.state === 'retrying' && current.renewal === renewal && current.attempt === attempt && current.at === dueAt;
+  return regular && current?.state === 'retrying' && current.renewal < renewal ? current.attempt : attempt;
+};
+
+const renew = (command: RenewSubscription, state: Held): SubscriptionEvent[] => {
+  const { renewal, dueAt, now, dayMs } = command;
+  if (state.status !== 'Active') return [];
+  const { next, current } = state;
+  const regular = command.attempt === 1 && next.renewal === renewal && next.at === dueAt;
+  const retry = command.attempt > 1 && current?.state === 'retrying' && current.renewal === renewal && current.attempt === command.attempt && current.at === dueAt;
   if (!regular && !retry) return [];
+  const attempt = tryOf(state, renewal, command.attempt, dueAt);
   // The next one an interval on; after an outage longer than that, an interval from now (one order, not one per period missed).
   const following = regular
     ? { nextRenewal: renewal + 1, nextRenewalAt: later(addMs(dueAt, days(state.intervalDays, dayMs)), addMs(now, days(state.intervalDays, dayMs)), now) }
