@@ -2,7 +2,7 @@ import { Type } from 'class-transformer';
 import { JSONSchema } from 'class-validator-jsonschema';
 import { IsDefined, IsIn, IsInt, IsISO4217CurrencyCode, IsObject, Matches, Max, Min, ValidateIf, ValidateNested } from 'class-validator';
 import { QueryInt, Text } from '../input/text-rules.js';
-import { CURSOR, CURSOR_DESCRIPTION, PageQuery } from './paging.js';
+import { Cursor, PageQuery } from './paging.js';
 
 // Decorators run bottom-up and stop at the first failure: presence, then type, then rules
 // (for texts the house rule, last, does presence, type and hygiene).
@@ -84,9 +84,7 @@ export class CatalogFilterQuery extends PageQuery {
 }
 
 export class ListProductsQuery extends CatalogFilterQuery {
-  @JSONSchema({ description: CURSOR_DESCRIPTION, 'x-cursor': true })
-  @Matches(CURSOR.pattern, { message: "must be a list's `next` as given" })
-  @Text({ max: CURSOR.max, optional: true, blank: 'absent' })
+  @Cursor()
   after?: string;
 
   @IsIn(['newest', 'price', '-price', 'name'])

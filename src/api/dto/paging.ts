@@ -12,14 +12,19 @@ export class PageQuery {
 }
 
 /** Of a list's cursor (../../projections/page-cursor.ts): made by the list, read back only as a position in it. */
-export const CURSOR = { max: 1000, pattern: /^[A-Za-z0-9_-]+$/ };
-export const CURSOR_DESCRIPTION = 'Start after the item a page ended with: that page\'s `next`, as given. `page` then counts from there. ' +
+const CURSOR = { max: 1000, pattern: /^[A-Za-z0-9_-]+$/ };
+const CURSOR_DESCRIPTION = 'Start after the item a page ended with: that page\'s `next`, as given. `page` then counts from there. ' +
   'Unlike a page number, it stays put when items are added or removed meanwhile. A cursor made up, or of another `sort`, is 400.';
+
+/** `?after=`: a list's cursor, as its page's `next` gave it. Its rules in the order decorators stacked over it would run. */
+export const Cursor = (): PropertyDecorator => (target, key) => {
+  Text({ max: CURSOR.max, optional: true, blank: 'absent' })(target, key);
+  Matches(CURSOR.pattern, { message: "must be a list's `next` as given" })(target, key);
+  JSONSchema({ description: CURSOR_DESCRIPTION, 'x-cursor': true })(target, String(key));
+};
 
 /** `?page&pageSize&after` of every list route but search: pages by number, or after a cursor (a page's `next`). */
 export class ListPageQuery extends PageQuery {
-  @JSONSchema({ description: CURSOR_DESCRIPTION, 'x-cursor': true })
-  @Matches(CURSOR.pattern, { message: "must be a list's `next` as given" })
-  @Text({ max: CURSOR.max, optional: true, blank: 'absent' })
+  @Cursor()
   after?: string;
 }
