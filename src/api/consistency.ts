@@ -51,6 +51,11 @@ export class SessionPositions {
   wrote(res: Response, position: number | undefined): void {
     if (position === undefined) return;
     res.set('X-Position', String(position));
+    this.noted(res, position);
+  }
+
+  /** Records a write's position for its principal without telling the client: a refusal that changed something (a cart re-priced) answers no X-Position. */
+  noted(res: Response, position: number): void {
     const principal = res.req.principal?.customerId;
     if (!principal) return;
     this.latest.set(principal, Math.max(position, this.latest.get(principal) ?? 0));

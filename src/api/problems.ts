@@ -19,9 +19,10 @@ import {
 } from '../domain/shared/errors.js';
 import { KeyDestroyedError } from '../privacy/key-store.js';
 import { OrdersBackloggedError } from '../admission/order-backlog.js';
+import { PricesChangedError, type PriceChange } from '../domain/cart/cart.js';
 
 /** RFC 9457 problem details: what every failure answers. */
-export type Problem = { type: string; title: string; status: number; detail: string; errors?: FieldError[] };
+export type Problem = { type: string; title: string; status: number; detail: string; errors?: FieldError[]; changes?: PriceChange[] };
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
@@ -31,6 +32,8 @@ const STATUS_OF: ReadonlyArray<[ErrorClass, number, string]> = [
   [UnauthorizedError, 401, 'unauthorized'],
   [ForbiddenError, 403, 'forbidden'],
   [NotFoundError, 404, 'not-found'],
+  // Before ConflictError, which it extends.
+  [PricesChangedError, 409, 'prices-changed'],
   [ConflictError, 409, 'conflict'],
   [IllegalStateError, 409, 'illegal-state'],
   [ConcurrencyError, 409, 'concurrent-modification'],
@@ -86,7 +89,8 @@ export const sendProblem = (res: Response, body: Problem): void => {
 export const toProblem = (error: unknown): Problem | undefined => {
   for (const [errorClass, status, slug] of STATUS_OF) {
     if (error instanceof errorClass) {
-      return problem(status, slug, error.message, error instanceof ValidationError ? error.errors : undefined);
+      const found = problem(status, slug, error.message, error instanceof ValidationError ? error.errors : undefined);
+      return error instanceof PricesChangedError ? { ...found, changes: error.changes } : found;
     }
   }
   const parserType = (error as { type?: unknown } | null)?.type;
@@ -128,6 +132,8 @@ export const errorHandler =
     if (error instanceof PreconditionFailedError && error.currentRevision !== null) {
       res.set('ETag', `"${error.currentRevision}"`);
     }
+    // The cart's revision after its re-price: what a checkout sent again names in If-Match.
+    if (error instanceof PricesChangedError) res.set('ETag', `"${error.cartRevision}"`);
     if (!known && isBusy(error)) {
       // Another process of the shop held the store's write lock for as long as a write may wait (a process stopped mid-write).
       logger.warn({ err: error, reqId: req.id, method: req.method, url: loggedUrl(req.originalUrl) }, 'store busy: another process holds its write lock');

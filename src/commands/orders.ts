@@ -1,4 +1,5 @@
-import { cartDecider, cartStream, type Cart } from '../domain/cart/cart.js';
+import { cartDecider, cartStream, PricesChangedError, stalePrices, type Cart } from '../domain/cart/cart.js';
+import { productDecider, productStream } from '../domain/catalog/product.js';
 import { orderDecider, orderStream, type Order, type OrderPaymentMethod, type ShippingAddress } from '../domain/ordering/order.js';
 import { customerDecider, customerStream } from '../domain/customer/customer.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, UnauthorizedError, UnavailableError, UnprocessableError } from '../domain/shared/errors.js';
@@ -59,6 +60,8 @@ const placeOrder = async (commands: CommandHandler, customerId: string, input: C
     if (cart.state.lines.length === 0) throw new UnprocessableError('the cart is empty');
     // Only now: a keyed repeat of a checkout whose method was removed since still finds its order above.
     const paymentMethod = await paymentMethodOf(commands, customerId, input.payment);
+    // Last of the refusals, so that the checkout sent again at the new prices goes through.
+    await checkPrices(commands, customerId, cart.state.lines, orderContext);
     try {
       const order = { ...createOrder(orderId, customerId, cart.state.lines, input, paymentMethod, context.now), cartCheckouts: cart.state.checkouts };
       const created = await commands.handle(orderDecider, orderStream(orderId), order, orderContext);
@@ -90,6 +93,26 @@ const placeOrder = async (commands: CommandHandler, customerId: string, input: C
   }
   // The cart's revision: what If-Match named, and what the next write to the cart names.
   return { orderId, cartRevision: handled.revision, position: handled.position ?? position };
+};
+
+/**
+ * The order is placed at the catalog's prices, which are the cart's: a line whose product was
+ * re-priced since it was added (the log's price, not a read model's a moment behind) takes the
+ * new price in the cart, and the checkout is refused (409 prices-changed, with the changes and
+ * the cart's new ETag). The customer sees the new total; the same checkout sent again orders at it.
+ */
+const checkPrices = async (commands: CommandHandler, customerId: string, lines: Cart['lines'], context: CommandContext) => {
+  const prices = await Promise.all(
+    lines.map(async ({ productId }) => {
+      const { state } = await commands.load(productDecider, productStream(productId));
+      return state.status === 'Listed' ? [{ productId, unitPrice: state.price }] : [];
+    }),
+  );
+  const stale = stalePrices(lines, prices.flat());
+  if (stale.length === 0) return;
+  const repriced = await commands.handle(cartDecider, cartStream(customerId), { type: 'RepriceCart', customerId, prices: prices.flat(), now: context.now }, context);
+  const changes = stale.map(({ line, unitPrice }) => ({ productId: line.productId, sku: line.sku, name: line.name, previousPrice: line.unitPrice, unitPrice }));
+  throw new PricesChangedError(changes, repriced.revision, repriced.position);
 };
 
 /** The store did not take a write for now (locked by another process, or unreachable): nothing about the command. */

@@ -91,6 +91,7 @@ export const PERSONAL_DATA_IN_EVENTS: Inventory = {
   CartItemAdded: { customerId: _, productId: _, sku: _, name: _, quantity: _, unitPrice: _, addedAt: _ },
   CartItemQuantityChanged: { customerId: _, productId: _, quantity: _, changedAt: _ },
   CartItemRemoved: { customerId: _, productId: _, removedAt: _ },
+  CartItemRepriced: { customerId: _, productId: _, unitPrice: _, previousPrice: _, repricedAt: _ },
   CartCheckedOut: { customerId: _, orderId: _, lines: _, checkedOutAt: _ },
   // orders: the address is the invoice's; the payment token the customer's
   OrderCreated: {

@@ -10,6 +10,8 @@ import {
   type CartItemAdded,
   type CartItemQuantityChanged,
   type CartItemRemoved,
+  type CartItemRepriced,
+  type RepriceCart,
   type CartLine,
   type ChangeCartItemQuantity,
   type CheckOutCart,
@@ -130,6 +132,17 @@ describe('Cart', () => {
 
     it('is checked out with the summed and refreshed line', () =>
       given([added(MUG, 2), added(MUG, 1, NEW_MUG)]).when(checkOut()).then([checkedOut([line(MUG, 3, NEW_MUG)])]));
+
+    it('re-prices the lines the catalog prices otherwise now, and only those', () =>
+      given([added(MUG, 2), added(TEA, 1)])
+        .when(reprice([[MUG, usd(1300)], [TEA, usd(450)]]))
+        .then([repriced(MUG, usd(1300), usd(1200))]));
+
+    it('re-prices nothing when every price is the catalog\'s, or the catalog names another product', () =>
+      given([added(MUG, 2)]).when(reprice([[MUG, usd(1200)], [TEA, usd(999)]])).then([]));
+
+    it('is checked out at the price it was re-priced to', () =>
+      given([added(MUG, 2), repriced(MUG, usd(1300), usd(1200))]).when(checkOut()).then([checkedOut([line(MUG, 2, { unitPrice: usd(1300) })])]));
   });
 
   describe(`when holding ${MAX_LINES} lines`, () => {
@@ -277,6 +290,18 @@ const remove = (product: Product): RemoveCartItem => ({ type: 'RemoveCartItem', 
 const removed = (product: Product): CartItemRemoved => ({
   type: 'CartItemRemoved',
   data: { customerId: CUSTOMER, productId: product.productId, removedAt: NOW },
+});
+
+const reprice = (prices: Array<[Product, Money]>): RepriceCart => ({
+  type: 'RepriceCart',
+  customerId: CUSTOMER,
+  prices: prices.map(([product, unitPrice]) => ({ productId: product.productId, unitPrice })),
+  now: NOW,
+});
+
+const repriced = (product: Product, unitPrice: Money, previousPrice: Money): CartItemRepriced => ({
+  type: 'CartItemRepriced',
+  data: { customerId: CUSTOMER, productId: product.productId, unitPrice, previousPrice, repricedAt: NOW },
 });
 
 const checkOut = (overrides: Partial<CheckOutCart> = {}): CheckOutCart => ({

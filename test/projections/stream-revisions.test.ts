@@ -24,14 +24,18 @@ describe('Stream revisions in the cart, profile and payment-method read models',
     beforeEach(() => (fixture = projectionFixture([untyped(cartsProjection)])));
     afterEach(() => fixture.close());
 
-    it('follows every event of the cart stream: added, changed, removed, checked out', async () => {
+    it('follows every event of the cart stream: added, changed, removed, re-priced, checked out', async () => {
       const expected: number[] = [];
+      const prices: number[] = [];
       for (const [type, data] of cartHistory()) {
         await fixture.append(CART, type, data);
         await fixture.project();
-        expected.push((await readCart(carts(), CUSTOMER, 'USD')).revision!);
+        const read = await readCart(carts(), CUSTOMER, 'USD');
+        expected.push(read.revision!);
+        prices.push(read.cart.total.amount);
       }
-      expect(expected).to.deep.equal([0, 1, 2, 3, 4]);
+      expect(expected).to.deep.equal([0, 1, 2, 3, 4, 5]);
+      expect(prices, 'the re-price shows in the total').to.deep.equal([3000, 4500, 6000, 4500, 5400, 0]);
       expect((await readCart(carts(), CUSTOMER, 'USD')).cart.items).to.deep.equal([]);
     });
 
@@ -146,6 +150,7 @@ const cartHistory = (): Array<[string, Record<string, unknown>]> => [
   ['CartItemAdded', { ...added(1), productId: 'p-2', sku: 'SKU-2' }],
   ['CartItemQuantityChanged', { customerId: CUSTOMER, productId: 'p-1', quantity: 3, changedAt: T1 }],
   ['CartItemRemoved', { customerId: CUSTOMER, productId: 'p-2', removedAt: T1 }],
+  ['CartItemRepriced', { customerId: CUSTOMER, productId: 'p-1', unitPrice: { amount: 1800, currency: 'USD' }, previousPrice: LINE.unitPrice, repricedAt: T1 }],
   ['CartCheckedOut', { customerId: CUSTOMER, orderId: 'o-1', lines: [{ ...LINE, quantity: 3 }], checkedOutAt: T1 }],
 ];
 

@@ -104,7 +104,7 @@ const responses = (group: RouteGroup, spec: RouteSpec): Record<string, JsonSchem
   }
   if (spec.cache === 'public') answers['304'] = notModifiedResponse(spec);
   if (spec.cache === 'file') answers['304'] = { description: 'Not modified: the file kept is the current one. No body.', headers: Object.fromEntries([REQUEST_ID, ...FILE_VALIDATORS].map((h) => [h.name, { description: h.description, schema: h.schema }])) };
-  for (const status of problemStatuses(group, spec)) answers[String(status)] = problemResponse(status, group.edge === 'api' && spec.method === 'post');
+  for (const status of problemStatuses(group, spec)) answers[String(status)] = problemResponse(status, group.edge === 'api' && spec.method === 'post', spec);
   return answers;
 };
 
@@ -115,11 +115,12 @@ const notModifiedResponse = (spec: RouteSpec): JsonSchema => ({
 });
 
 /** A problem answer; `replayable`: a final one is stored under an Idempotency-Key and replayed. */
-const problemResponse = (status: number, replayable: boolean): JsonSchema => {
+const problemResponse = (status: number, replayable: boolean, spec: RouteSpec): JsonSchema => {
   const headers: Record<string, JsonSchema> = { 'X-Request-Id': { schema: { type: 'string' } }, 'Cache-Control': { description: 'Problems are never stored by caches.', schema: { type: 'string', enum: ['no-store'] } } };
   if (status === 429 || status === 503) headers['Retry-After'] = { description: 'Seconds to wait.', schema: { type: 'string', pattern: '^\\d+$' } };
   if (status === 401) headers['WWW-Authenticate'] = { description: 'How to authenticate.', schema: { type: 'string' } };
   if (status === 412) headers.ETag = { description: 'The current revision.', schema: { type: 'string' } };
+  if (status === 409 && spec.conflictEtag) headers.ETag = { description: spec.conflictEtag, schema: { type: 'string' } };
   if (replayable) headers['Idempotent-Replayed'] = { description: 'Present on the stored answer to a repeated Idempotency-Key.', schema: { type: 'string', enum: ['true'] } };
   return {
     description: PROBLEM_MEANINGS[status] ?? 'A problem.',

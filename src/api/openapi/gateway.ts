@@ -1,4 +1,4 @@
-import { arr, obj, str } from '../../projections/json-schema.js';
+import { arr, money, obj, str } from '../../projections/json-schema.js';
 import type { JsonSchema } from '../../projections/json-schema.js';
 import type { RouteGroup, RouteSpec } from './route-table.js';
 
@@ -15,8 +15,10 @@ export const problemSchema = obj(
     status: { type: 'integer', minimum: 400, maximum: 599 },
     detail: str(),
     errors: arr(obj({ field: str(), message: str() })),
+    // A checkout refused as `prices-changed`: the cart's lines it re-priced.
+    changes: arr(obj({ productId: str(), sku: str(), name: str(), previousPrice: money(), unitPrice: money() })),
   },
-  ['errors'],
+  ['errors', 'changes'],
 );
 
 /** What each status means, wherever it is answered. */
@@ -25,7 +27,7 @@ export const PROBLEM_MEANINGS: Record<number, string> = {
   401: 'No bearer token where one is needed, or one that is expired, invalid or names no account (`WWW-Authenticate` says which).',
   403: 'The token is valid but its account may not do this (an admin route, a review of a product not received).',
   404: 'No such resource, or not the caller\'s (another customer\'s order answers 404).',
-  409: 'The state forbids it (already shipped, not enough available, the SKU or email taken) or a concurrent write won, or the customer was erased meanwhile.',
+  409: 'The state forbids it (already shipped, not enough available, the SKU or email taken) or a concurrent write won, or the customer was erased meanwhile. A checkout whose cart held a price the catalog changed since is `prices-changed`: the cart now holds the new prices (`changes[]` lists them, `ETag` is the cart\'s new revision), nothing is ordered, and the checkout sent again orders at them.',
   412: 'If-Match names another revision than the current one (`ETag` carries the current one), or a creation was sent with If-Match.',
   413: 'The body is larger than 1 MiB.',
   415: 'The body is not application/json, or its charset or encoding is not supported.',

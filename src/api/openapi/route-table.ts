@@ -37,6 +37,8 @@ export type RouteSpec = {
   success: { status: number | number[]; description: string; schema?: JsonSchema; contentType?: string };
   /** The problem+json statuses of this route beyond the gateway's (400 for bad input is the gateway's). */
   problems: number[];
+  /** A 409 of this route that carries an ETag (a checkout refused as `prices-changed`: the cart's revision after): what it names. */
+  conflictEtag?: string;
   headers?: RouteHeader[];
   /**
    * `false`: a write that runs no command on a stream (a sign-in, an operation on the runners).

@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from 'express';
 import { amendOrder, cancelOrder, checkout } from '../../commands/orders.js';
+import { PricesChangedError } from '../../domain/cart/cart.js';
 import { NotFoundError } from '../../domain/shared/errors.js';
 import { getOrder, listOrders, type OrderView } from '../../projections/orders/orders.js';
 import { getPayment, type PaymentView } from '../../projections/payments/payments.js';
@@ -34,7 +35,11 @@ const checkoutHandlers = (deps: AppDeps) => {
     const payment = paymentMethodId !== undefined ? { paymentMethodId } : { token: token! };
     // A well-formed checkout, at the door: refused (503, nothing placed) while the saga is too far behind to pay for it in time.
     await deps.orderBacklog.admit();
-    const placed = await checkout(deps.commands, principalOf(req).customerId, { shippingAddress: address(body), payment }, context);
+    const placed = await checkout(deps.commands, principalOf(req).customerId, { shippingAddress: address(body), payment }, context).catch((error: unknown) => {
+      // Refused, and the cart re-priced: the customer's next read of it shows the new prices.
+      if (error instanceof PricesChangedError && error.position !== undefined) deps.sessions.noted(res, error.position);
+      throw error;
+    });
     answerWrite(res, deps.sessions, 202, { orderId: placed.orderId, status: 'Pending' }, { revision: placed.cartRevision, position: placed.position, location: `/api/v1/orders/${placed.orderId}` });
   };
   return { placeOrder };
@@ -118,10 +123,11 @@ export const checkoutRoutes = defineRoutes({
   routes: {
     placeOrder: {
       method: 'post', path: '/', role: 'customer', summary: 'Check out: the cart becomes a Pending order at once; the saga does the rest',
-      description: 'Watch the order at its `Location` until it is `Confirmed` (or `Failed`). Pay with a provider token (`{ token }`) or a saved payment method (`{ paymentMethodId }`): a method removed, or not one of yours, is 422 and places nothing. Tokens of the simulated provider: `tok_visa` and `tok_mastercard` succeed, `tok_declined` and `tok_insufficient_funds` are declined, `tok_timeout` never answers. If-Match and the answer\'s ETag are the cart\'s revision (checking out empties it), as GET /cart answers it. While the shop is taking orders faster than it can process them (its order saga, or the jobs that pay for orders, further behind than `ORDER_BACKLOG_LIMIT_MS`), a checkout is refused with 503 `orders-backlogged` and a `Retry-After`, and nothing is placed: the cart stays as it is.',
+      description: 'Watch the order at its `Location` until it is `Confirmed` (or `Failed`). Pay with a provider token (`{ token }`) or a saved payment method (`{ paymentMethodId }`): a method removed, or not one of yours, is 422 and places nothing. Tokens of the simulated provider: `tok_visa` and `tok_mastercard` succeed, `tok_declined` and `tok_insufficient_funds` are declined, `tok_timeout` never answers. If-Match and the answer\'s ETag are the cart\'s revision (checking out empties it), as GET /cart answers it. The order is placed at the catalog\'s prices: when one changed since its line was added, the cart takes the new price and the checkout is refused with 409 `prices-changed` (`changes[]`: each line\'s `previousPrice` and `unitPrice`; `ETag`: the cart\'s new revision), ordering nothing; sent again, it orders at the prices the cart now shows. While the shop is taking orders faster than it can process them (its order saga, or the jobs that pay for orders, further behind than `ORDER_BACKLOG_LIMIT_MS`), a checkout is refused with 503 `orders-backlogged` and a `Retry-After`, and nothing is placed: the cart stays as it is.',
       body: CheckoutBody,
       success: { status: 202, description: 'The order is placed.', schema: placedOrderSchema },
       problems: [409, 422, 503], headers: ['Location'],
+      conflictEtag: "Only on `prices-changed`: the cart's revision after its re-price, for the If-Match of the checkout sent again.",
       example: { body: { shippingAddress: ADDRESS, paymentMethod: { token: 'tok_visa' } }, response: { orderId: ORDER_ID, status: 'Pending' } },
     },
   },

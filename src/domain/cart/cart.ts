@@ -4,7 +4,10 @@ import type { Decider, DomainEvent, Money } from '../shared/types.js';
 /**
  * One open cart per customer (`cart-<customerId>`): checking out empties it and the
  * next item starts a new one on the same stream. Prices are taken from the catalog
- * when an item is added; availability is outside data the handler reads first.
+ * when an item is added, and again at checkout: a line whose product's price changed since
+ * is re-priced (`CartItemRepriced`) and that checkout refused, so that an order is never
+ * placed at a price the cart did not show. Availability and prices are outside data the
+ * handler reads first.
  */
 
 // ------------------------------------------------------------------ events
@@ -20,12 +23,16 @@ export type CartItemQuantityChanged = DomainEvent<
   { customerId: string; productId: string; quantity: number; changedAt: string }
 >;
 export type CartItemRemoved = DomainEvent<'CartItemRemoved', { customerId: string; productId: string; removedAt: string }>;
+export type CartItemRepriced = DomainEvent<
+  'CartItemRepriced',
+  { customerId: string; productId: string; unitPrice: Money; previousPrice: Money; repricedAt: string }
+>;
 export type CartCheckedOut = DomainEvent<
   'CartCheckedOut',
   { customerId: string; orderId: string; lines: CartLine[]; checkedOutAt: string }
 >;
 
-export type CartEvent = CartItemAdded | CartItemQuantityChanged | CartItemRemoved | CartCheckedOut;
+export type CartEvent = CartItemAdded | CartItemQuantityChanged | CartItemRemoved | CartItemRepriced | CartCheckedOut;
 
 // ------------------------------------------------------------------ state
 
@@ -59,6 +66,8 @@ export const evolve = (cart: Cart, event: CartEvent): Cart => {
       return setLine(cart, event.data.productId, (line) => ({ ...line, quantity: event.data.quantity }));
     case 'CartItemRemoved':
       return setLine(cart, event.data.productId, () => null);
+    case 'CartItemRepriced':
+      return setLine(cart, event.data.productId, (line) => ({ ...line, unitPrice: event.data.unitPrice }));
     case 'CartCheckedOut':
       return {
         lines: withoutOrdered(cart.lines, event.data.lines),
@@ -103,6 +112,8 @@ export type ChangeCartItemQuantity = {
   now: string;
 };
 export type RemoveCartItem = { type: 'RemoveCartItem'; customerId: string; productId: string; now: string };
+/** The catalog's prices now (outside data), for some of the cart's products: every line priced otherwise takes them. */
+export type RepriceCart = { type: 'RepriceCart'; customerId: string; prices: ReadonlyArray<{ productId: string; unitPrice: Money }>; now: string };
 /**
  * `ensure` (from the saga) completes a checkout interrupted by a crash and never fails; it
  * takes out only the order's `lines`, leaving whatever the customer added since.
@@ -121,7 +132,7 @@ export type CheckOutCart = {
   now: string;
 };
 
-export type CartCommand = AddCartItem | ChangeCartItemQuantity | RemoveCartItem | CheckOutCart;
+export type CartCommand = AddCartItem | ChangeCartItemQuantity | RemoveCartItem | RepriceCart | CheckOutCart;
 
 export const decide = (command: CartCommand, cart: Cart): CartEvent[] => {
   switch (command.type) {
@@ -134,6 +145,8 @@ export const decide = (command: CartCommand, cart: Cart): CartEvent[] => {
       lineOf(cart, productId);
       return [{ type: 'CartItemRemoved', data: { customerId, productId, removedAt: now } }];
     }
+    case 'RepriceCart':
+      return reprice(command, cart);
     case 'CheckOutCart':
       return checkOut(command, cart);
     default: {
@@ -166,6 +179,23 @@ const changeQuantity = (command: ChangeCartItemQuantity, cart: Cart): CartEvent[
   return [{ type: 'CartItemQuantityChanged', data: { customerId, productId, quantity, changedAt: now } }];
 };
 
+const samePrice = (a: Money, b: Money) => a.amount === b.amount && a.currency === b.currency;
+
+/** The lines whose price is not the catalog's any more, with the price they would take. */
+export const stalePrices = (lines: readonly CartLine[], prices: RepriceCart['prices']) =>
+  lines.flatMap((line) => {
+    const now = prices.find((price) => price.productId === line.productId)?.unitPrice;
+    return now && !samePrice(now, line.unitPrice) ? [{ line, unitPrice: now }] : [];
+  });
+
+const reprice = (command: RepriceCart, cart: Cart): CartEvent[] => {
+  const { customerId, now } = command;
+  return stalePrices(cart.lines, command.prices).map(({ line, unitPrice }) => ({
+    type: 'CartItemRepriced',
+    data: { customerId, productId: line.productId, unitPrice, previousPrice: line.unitPrice, repricedAt: now },
+  }));
+};
+
 const checkOut = (command: CheckOutCart, cart: Cart): CartEvent[] => {
   if (cart.checkedOutInto.includes(command.orderId)) return [];
   if (command.checkoutsBefore !== undefined && cart.checkouts > command.checkoutsBefore) return [];
@@ -190,6 +220,23 @@ const checkQuantity = (quantity: number) => {
     throw new ValidationError('invalid quantity', [{ field: 'quantity', message: `must be an integer from 1 to ${MAX_QUANTITY_PER_LINE}` }]);
   }
 };
+
+/** A line the checkout found priced otherwise by the catalog now. */
+export type PriceChange = { productId: string; sku: string; name: string; previousPrice: Money; unitPrice: Money };
+
+/**
+ * A checkout refused because it re-priced the cart (409): `changes` says how, `cartRevision`
+ * is the cart's revision after, `position` the log position of the re-price (if the store told).
+ */
+export class PricesChangedError extends ConflictError {
+  constructor(
+    readonly changes: PriceChange[],
+    readonly cartRevision: number,
+    readonly position?: number,
+  ) {
+    super(`${changes.length === 1 ? 'a price' : 'prices'} in the cart changed since ${changes.length === 1 ? 'its line was' : 'their lines were'} added: the cart now shows the catalog's prices; check out again to order at them`);
+  }
+}
 
 /** More than the `available` the command was given: refused (409). */
 export class NotEnoughAvailableError extends ConflictError {}

@@ -31,6 +31,8 @@ const evolve = (current: CartView | null, recorded: RecordedEvent): CartView | n
         return doc.items.map((item) => (item.productId === event.data.productId ? { ...item, quantity: event.data.quantity } : item));
       case 'CartItemRemoved':
         return doc.items.filter((item) => item.productId !== event.data.productId);
+      case 'CartItemRepriced':
+        return doc.items.map((item) => (item.productId === event.data.productId ? { ...item, unitPrice: event.data.unitPrice } : item));
       case 'CartCheckedOut':
         return withoutOrdered(doc.items, event.data.lines);
     }
@@ -41,7 +43,7 @@ const evolve = (current: CartView | null, recorded: RecordedEvent): CartView | n
 export const cartsProjection: Projection<CartView> = {
   name: 'carts',
   collection: 'carts',
-  eventTypes: ['CartItemAdded', 'CartItemQuantityChanged', 'CartItemRemoved', 'CartCheckedOut', CUSTOMER_ERASED],
+  eventTypes: ['CartItemAdded', 'CartItemQuantityChanged', 'CartItemRemoved', 'CartItemRepriced', 'CartCheckedOut', CUSTOMER_ERASED],
   documentIds: (event) => [String(event.data.customerId)],
   evolve,
   version: 2, // 2: the stream's revision (the cart's ETag)

@@ -6,6 +6,7 @@ import {
   cartBody,
   predictAdd,
   predictChange,
+  predictCheckout,
   predictRemove,
   settleNewOrder,
   type Customer,
@@ -140,7 +141,8 @@ export class RemoveLine extends LineCommand {
 let keys = 0;
 
 /**
- * Checkout: 422 on an empty cart; else 202 Pending, and the saga settles it as the model says.
+ * Checkout: 422 on an empty cart; 409 prices-changed (the cart re-priced) when the catalog's
+ * price of a line moved since it was added; else 202 Pending, and the saga settles it as the model says.
  * With `repeat`, the request is sent again with the same Idempotency-Key: the first answer
  * comes back (Idempotent-Replayed) and nothing is appended.
  */
@@ -158,10 +160,14 @@ export class Checkout implements ShopCommand {
       label: `o${model.orders.length}`, orderId, owner, lines: customer.cart, status: 'Pending', history: ['Pending'], payment: 'Pending',
       shipment: null, failureReason: null, trackingNumber: null, address: ADDRESSES[this.address]!,
     });
-    const outcome: Outcome = customer.cart.length === 0 ? { status: 422 } : { status: 202, apply: () => undefined };
+    const outcome: Outcome = predictCheckout(model, customer);
     const key = this.repeat ? { 'Idempotency-Key': `model-${process.pid}-${(keys += 1)}` } : undefined;
     const send = () => shop.request('post', '/api/v1/checkout', customer.token, body, key);
     const res = await perform(shop, outcome, send);
+    if (res.status === 409) {
+      expect(res.body.type, describe(res)).to.equal('urn:shop:problem:prices-changed');
+      shop.tally('checkout refused: prices changed, the cart re-priced');
+    }
     if (this.repeat) {
       const again = await perform(shop, { status: res.status }, send);
       expect({ body: again.body, replayed: again.headers['idempotent-replayed'] }, describe(again)).to.deep.equal({ body: res.body, replayed: 'true' });

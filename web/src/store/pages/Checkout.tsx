@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { newIdempotencyKey } from '../../shared/api.js';
+import { ApiError, newIdempotencyKey } from '../../shared/api.js';
 import { money } from '../../shared/format.js';
 import { api, useSession } from '../session.js';
 import { cartChanged } from '../cart-count.js';
@@ -99,6 +99,8 @@ export const CheckoutPage = () => {
       route(`/orders/${placed.orderId}`);
     } catch (failure) {
       setError(failure);
+      // The cart took the catalog's new prices: show them (the summary and the button's total) before the customer places it again.
+      if (failure instanceof ApiError && failure.problem.type === 'urn:shop:problem:prices-changed') details.reload();
       // An answer from the shop ends this attempt; a lost one (no answer) is retried with the same key.
       if (!(failure instanceof TypeError)) setAttempt(newIdempotencyKey());
       setBusy(false);
