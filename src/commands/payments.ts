@@ -1,3 +1,4 @@
+import { customerDecider, customerStream } from '../domain/customer/customer.js';
 import { paymentDecider, paymentStream } from '../domain/payment/payment.js';
 import type { ChargeResult, PaymentProvider } from '../infrastructure/payments/payment-provider.js';
 import type { CommandContext, CommandHandler } from './command-handler.js';
@@ -32,6 +33,13 @@ export const chargePayment = async (deps: PaymentDeps, paymentId: string, origin
   // an earlier attempt may have been captured before a crash kept it from being recorded.
   const failedUnpaid = state.status === 'Failed' && !state.providerReference;
   if (state.status !== 'Pending' && !failedUnpaid) return;
+  if (state.status === 'Pending' && (await erased(deps, state.customerId))) {
+    // Placed as the customer was erased (a checkout or a renewal in another process, in the moment between the
+    // erasure's look at the orders in flight and its CustomerErased): nothing is charged, whether or not the
+    // erasure has destroyed the keys that open the token yet. The payment is voided and the saga fails the order.
+    await deps.commands.handle(paymentDecider, paymentStream(paymentId), { type: 'VoidPayment', now: deps.clock().toISOString() }, contextOf(deps, 'charge-payment', paymentId, origin));
+    return;
+  }
   const left = state.status === 'Pending' ? Date.parse(state.expiresAt) - deps.clock().getTime() : 0;
   let result: ChargeResult | undefined;
   if (left > 0) {
@@ -47,6 +55,9 @@ export const chargePayment = async (deps: PaymentDeps, paymentId: string, origin
   result ??= await deps.provider.findCharge(idempotencyKey);
   if (result) await recordCharge(deps, 'charge-payment', paymentId, result, origin);
 };
+
+const erased = async (deps: PaymentDeps, customerId: string) =>
+  (await deps.commands.load(customerDecider, customerStream(customerId))).state.status === 'Erased';
 
 /**
  * Asks the provider what became of the charge of a payment that failed without one (its

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { CommandHandler, type CommandContext } from '../../src/commands/command-handler.js';
 import { chargePayment, expirePayment, reconcilePayment } from '../../src/commands/payments.js';
+import { customerDecider, customerStream } from '../../src/domain/customer/customer.js';
 import { paymentDecider, paymentStream } from '../../src/domain/payment/payment.js';
 import { eventSchema } from '../../src/domain/shared/event-schema.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
@@ -81,6 +82,25 @@ describe('Payment jobs', () => {
     await chargePayment(deps(), PAYMENT);
     expect(provider.charges).to.equal(1);
     expect(await types()).to.deep.equal(['PaymentRequested', 'PaymentProcessed']);
+  });
+
+  it("voids, never charges, a payment whose customer was erased meanwhile (keys destroyed or not yet)", async () => {
+    await requested(30_000);
+    const context: CommandContext = { correlationId: 'c', causationId: 'c', actor: 'test', now: new Date(now).toISOString() };
+    await commands.handle(customerDecider, customerStream('customer-1'), { type: 'RegisterCustomer', customerId: 'customer-1', email: 'ann@test.local', name: 'Ann', passwordHash: 'x', role: 'customer', now: context.now }, context);
+    await commands.handle(customerDecider, customerStream('customer-1'), { type: 'EraseCustomer', by: 'customer', now: context.now }, context);
+    await chargePayment(deps(), PAYMENT);
+    expect(provider.charges).to.equal(0);
+    const events = await store.readStream(paymentStream(PAYMENT));
+    expect(events.map((e) => [e.type, e.data.reason])).to.deep.equal([['PaymentRequested', undefined], ['PaymentFailed', 'voided']]);
+  });
+
+  it('charges as before a payment whose customer stands', async () => {
+    await requested(30_000);
+    const context: CommandContext = { correlationId: 'c', causationId: 'c', actor: 'test', now: new Date(now).toISOString() };
+    await commands.handle(customerDecider, customerStream('customer-1'), { type: 'RegisterCustomer', customerId: 'customer-1', email: 'ann@test.local', name: 'Ann', passwordHash: 'x', role: 'customer', now: context.now }, context);
+    await chargePayment(deps(), PAYMENT);
+    expect(provider.charges).to.equal(1);
   });
 
   it('retried after the payment failed at its deadline, asks what an attempt cut short did: a capture becomes a refund, and nothing is charged', async () => {
