@@ -114,6 +114,7 @@ export const PERSONAL_DATA_IN_EVENTS: Inventory = {
   OrderFailed: { orderId: _, customerId: _, reason: _, failedAt: _, subscription: _ },
   OrderCancelled: { orderId: _, customerId: _, shipmentId: _, cancelledBy: _, previousStatus: _, cancelledAt: _ },
   OrderAmended: { orderId: _, customerId: _, shipmentId: _, shippingAddress: address, amendedAt: _ },
+  OrderCustomerErased: { orderId: _, customerId: _, shipmentId: _, status: _, erasedAt: _ },
   PaymentRequested: { paymentId: _, orderId: _, customerId: _, amount: _, token: profile, requestedAt: _, expiresAt: _ },
   PaymentProcessed: { paymentId: _, orderId: _, customerId: _, amount: _, providerReference: _, processedAt: _ },
   PaymentFailed: { paymentId: _, orderId: _, customerId: _, reason: _, failedAt: _ },

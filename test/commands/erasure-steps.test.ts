@@ -2,6 +2,10 @@ import { expect } from 'chai';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { eraseCustomer, expireInvoices } from '../../src/commands/erasure-steps.js';
+import { customerDecider, customerStream } from '../../src/domain/customer/customer.js';
+import { orderDecider, orderStream } from '../../src/domain/ordering/order.js';
+import { derivedId } from '../../src/domain/shared/ids.js';
+import { ADDRESS, checkout, addToCart, orderReaches, stockedProduct } from '../support/shop.js';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { SqliteLimitStore } from '../../src/infrastructure/limits/sqlite-limit-store.js';
@@ -52,6 +56,71 @@ describe('Erasure steps', () => {
     await eraseCustomer(app.erasure, payload);
     expect((await app.events()).filter((e) => e.type === 'CustomerEmailReleased' && e.data.customerId === shopper.customerId)).to.have.length(1);
     expect((await app.keys.keys([`profile-${shopper.customerId}`])).get(`profile-${shopper.customerId}`)).to.have.property('destroyedAt');
+  });
+});
+
+/**
+ * Orders placed in the moment of an erasure, by another process: past the erasure's look at the
+ * orders in flight (here: CustomerErased appended straight after an order was placed, as the
+ * other process's checkout would have it), or after CustomerErased (a checkout that looked at
+ * the customer's stream just before). A black-box probe had such orders charged and confirmed,
+ * and their addresses left in the orders and shipments read models.
+ */
+describe('Erasure steps: orders placed in the moment of the erasure', () => {
+  let app: TestApp;
+  beforeEach(async () => (app = await startTestApp()));
+  afterEach(async () => app.close());
+
+  it('cancels the one in flight (refunded, stock back) and drops every copy of the address, once', async () => {
+    await app.deps.processes.find((p) => p.name === 'erasures')!.stop();
+    const admin = await app.adminToken();
+    const product = await stockedProduct(app, admin, 5, 1500);
+    const shopper = await app.customer();
+    await addToCart(app, shopper, product.productId, 1);
+    const placed = await checkout(app, shopper);
+    expect(placed.status).to.equal(202);
+    const first = placed.body.orderId as string;
+    await orderReaches(app, shopper.token, first, ['Confirmed']);
+    const context = { correlationId: 'race', causationId: 'race', actor: 'test', now: new Date().toISOString() };
+    const erasure = await app.deps.commands.handle(customerDecider, customerStream(shopper.customerId), { type: 'EraseCustomer', by: 'customer', now: context.now }, context);
+    // The other process's order, appended after CustomerErased: the charge job voids its payment.
+    const second = derivedId('race-order', 'order');
+    await app.deps.commands.handle(orderDecider, orderStream(second), {
+      type: 'CreateOrder', orderId: second, customerId: shopper.customerId, paymentId: derivedId(second, 'payment'), shipmentId: derivedId(second, 'shipment'),
+      lines: [{ productId: product.productId, sku: product.sku, name: 'Widget', quantity: 1, unitPrice: { amount: 1500, currency: 'USD' } }],
+      shippingAddress: { ...ADDRESS, line1: '99 Race Street' }, paymentMethod: { token: 'tok_visa' }, now: context.now,
+    }, context);
+    await eventually(async () => ((await app.events()).some((e) => e.type === 'OrderFailed' && e.data.orderId === second) ? true : undefined));
+    await app.settled();
+    const orders = app.deps.readModels.collection('orders');
+    expect((await orders.findOne({ _id: second }))?.shippingAddress, 'before the job: the address in clear').to.include({ line1: '99 Race Street' });
+
+    const payload: ErasurePayload = { customerId: shopper.customerId, erasedAt: context.now, eventId: 'race', position: erasure.position!, correlationId: 'race' };
+    await eraseCustomer(app.erasure, payload);
+    await app.settled();
+    await eventually(async () => ((await app.events()).some((e) => e.type === 'PaymentRefunded' && e.data.orderId === first) ? true : undefined));
+    await app.settled();
+
+    const of = async (orderId: string) => (await app.events()).filter((e) => e.streamName === orderStream(orderId)).map((e) => e.type);
+    expect(await of(first)).to.include.members(['OrderCancelled', 'OrderCustomerErased']);
+    expect(await of(second)).to.deep.equal(['OrderCreated', 'OrderFailed', 'OrderCustomerErased']);
+    const cancelled = (await app.events()).find((e) => e.type === 'OrderCancelled' && e.data.orderId === first)!;
+    expect(cancelled.data).to.include({ cancelledBy: 'system:erasure', previousStatus: 'Confirmed' });
+    for (const orderId of [first, second]) {
+      const doc = (await orders.findOne({ _id: orderId }))!;
+      expect(doc.customerErased, orderId).to.equal(true);
+      expect(JSON.stringify(doc.shippingAddress), orderId).to.not.match(/Main St|Race Street|Springfield/);
+    }
+    const shipment = (await app.deps.readModels.collection('shipments').findOne({ _id: derivedId(first, 'shipment') }))!;
+    expect(shipment.status).to.equal('Cancelled');
+    expect(JSON.stringify(shipment.shippingAddress)).to.not.match(/Main St|Springfield/);
+    expect((await app.http().get(`/api/v1/inventory/${product.sku}`).set('Authorization', `Bearer ${admin}`)).body).to.include({ onHand: 5, reserved: 0 });
+    expect((await app.events()).filter((e) => e.type === 'PaymentProcessed' && e.data.orderId === second), 'the second was never charged').to.have.length(0);
+
+    // The job again: nothing more.
+    const head = await app.head();
+    await eraseCustomer(app.erasure, payload);
+    expect((await app.events()).filter((e) => e.position > head && e.streamName.startsWith('order-'))).to.deep.equal([]);
   });
 });
 

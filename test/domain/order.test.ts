@@ -198,6 +198,20 @@ describe('Order', () => {
     it('cannot be amended', () => given(cancelledOrder()).when(amend(WORK)).thenThrows(IllegalStateError, /a cancelled order cannot be amended/));
   });
 
+  describe('placed in the moment of its customer\'s erasure', () => {
+    it('is told so once, with its status then', () => {
+      given([created(), paid(), confirmed()]).when(forget()).then([customerErased('Confirmed')]);
+      given([created(), paid(), confirmed(), customerErased('Confirmed')]).when(forget()).then([]);
+    });
+
+    it('is told so whatever its status (a failed one too)', () => given([created(), failed('payment-declined')]).when(forget()).then([customerErased('Failed')]));
+
+    it('cannot be amended any more (nobody to ship to)', () =>
+      given([created(), customerErased('Pending')]).when(amend(WORK)).thenThrows(IllegalStateError, /the customer of this order was erased/));
+
+    it('can still be cancelled', () => given([created(), customerErased('Pending')]).when(cancel()).then([cancelled('Pending')]));
+  });
+
   describe('state', () => {
     it('keeps what later decisions need', () =>
       expect(given([created()]).state()).to.deep.equal({
@@ -267,9 +281,11 @@ const deliver = (): DeliverOrder => ({ type: 'DeliverOrder', now: NOW });
 const fail = (reason: FailureReason): FailOrder => ({ type: 'FailOrder', reason, now: NOW });
 const cancel = (overrides: Partial<CancelOrder> = {}): CancelOrder => ({ type: 'CancelOrder', by: BY, now: NOW, ...overrides });
 const amend = (shippingAddress: ShippingAddress): AmendOrder => ({ type: 'AmendOrder', shippingAddress, now: NOW });
+const forget = (): OrderCommand => ({ type: 'ForgetOrderCustomer', now: NOW });
+const customerErased = (status: OrderStatus): OrderEvent => ({ type: 'OrderCustomerErased', data: { orderId: ORDER, customerId: CUSTOMER, shipmentId: SHIPMENT, status, erasedAt: NOW } });
 
 /** A command by its type, for the cases that run the same way for several commands. */
-const command = (type: Exclude<OrderCommand['type'], 'CreateOrder'>): OrderCommand =>
+const command = (type: Exclude<OrderCommand['type'], 'CreateOrder' | 'ForgetOrderCustomer'>): OrderCommand =>
   [markPaid(), confirm(), ship(), deliver(), fail('out-of-stock'), cancel(), amend(WORK)].find((c) => c.type === type)!;
 
 const created = (overrides: Partial<OrderCreated['data']> = {}): OrderCreated => ({

@@ -24,6 +24,16 @@ describe('Shipments projection', () => {
 
     it('forgets that amendment when the order is cancelled before its confirmation', () => expect(fold([amended(MOVED), cancelled('Paid')])).to.equal(null));
 
+    it("drops the address when told the order's customer was erased, and a preparation after keeps it dropped", () => {
+      const erased = (status: string) => onOrder('OrderCustomerErased', { status, erasedAt: AT });
+      const scrubbed = fold([prepared(ADDRESS), erased('Confirmed')])!;
+      expect(JSON.stringify(scrubbed.shippingAddress)).to.not.contain('Main St');
+      const before = fold([erased('Confirmed'), prepared(ADDRESS)])!;
+      expect(before).to.deep.include({ prepared: true });
+      expect(JSON.stringify(before.shippingAddress)).to.not.contain('Main St');
+      expect(fold([erased('Pending')]), 'no shipment will come for an order never confirmed').to.equal(null);
+    });
+
     it('cancels a shipment not prepared yet when a confirmed order is cancelled, and the preparation keeps it cancelled', () => {
       expect(fold([cancelled('Confirmed')])).to.deep.include({ status: 'Cancelled', prepared: false });
       expect(fold([amended(MOVED), cancelled('Confirmed'), prepared(ADDRESS)])).to.deep.include({ status: 'Cancelled', prepared: true, shippingAddress: MOVED });

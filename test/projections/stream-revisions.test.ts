@@ -39,6 +39,13 @@ describe('Stream revisions in the cart, profile and payment-method read models',
       expect((await readCart(carts(), CUSTOMER, 'USD')).cart.items).to.deep.equal([]);
     });
 
+    it('starts no cart on a re-price of none (a checkout\'s re-price that raced the customer\'s erasure)', async () => {
+      const [, repriced] = cartHistory().find(([type]) => type === 'CartItemRepriced')!;
+      await fixture.append(CART, 'CartItemRepriced', repriced);
+      await fixture.project();
+      expect(await carts().findOne({ _id: CUSTOMER })).to.equal(null);
+    });
+
     it('applying the same event twice changes nothing', async () => {
       for (const [type, data] of cartHistory().slice(0, 3)) await fixture.append(CART, type, data);
       await fixture.project();

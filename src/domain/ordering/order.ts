@@ -69,8 +69,19 @@ export type OrderAmended = DomainEvent<
   { orderId: string; customerId: string; shipmentId: string; shippingAddress: ShippingAddress; amendedAt: string }
 >;
 
+/**
+ * The order's customer was erased after the order was placed (another process placed it in the
+ * moment of the erasure, past its look at the orders in flight): the read models drop their copy
+ * of the address, as CustomerErased has them do for the orders before it. `status`: the order's then.
+ */
+export type OrderCustomerErased = DomainEvent<
+  'OrderCustomerErased',
+  { orderId: string; customerId: string; shipmentId: string; status: OrderStatus; erasedAt: string }
+>;
+
 export type OrderEvent =
   | OrderCreated
+  | OrderCustomerErased
   | OrderPaid
   | OrderConfirmed
   | OrderShipped
@@ -98,6 +109,8 @@ export type Order =
       subscription?: RenewalOf;
       /** How many times the address was amended: names the address a carrier booking was made for. */
       amendments?: number;
+      /** Told that its customer was erased (OrderCustomerErased). */
+      customerErased?: true;
     };
 
 export const initialState = (): Order => ({ status: 'None' });
@@ -123,6 +136,8 @@ export const evolve = (state: Order, event: OrderEvent): Order => {
       return { ...state, status: 'Cancelled' };
     case 'OrderAmended':
       return { ...state, shippingAddress: event.data.shippingAddress, amendments: (state.amendments ?? 0) + 1 };
+    case 'OrderCustomerErased':
+      return { ...state, customerErased: true };
   }
 };
 
@@ -152,8 +167,10 @@ export type DeliverOrder = { type: 'DeliverOrder'; now: string };
 export type FailOrder = { type: 'FailOrder'; reason: FailureReason; now: string };
 export type CancelOrder = { type: 'CancelOrder'; by: string; now: string };
 export type AmendOrder = { type: 'AmendOrder'; shippingAddress: ShippingAddress; now: string };
+/** The erasure's job, for an order placed in the moment of the erasure: once. */
+export type ForgetOrderCustomer = { type: 'ForgetOrderCustomer'; now: string };
 
-export type OrderCommand = CreateOrder | MarkOrderPaid | ConfirmOrder | ShipOrder | DeliverOrder | FailOrder | CancelOrder | AmendOrder;
+export type OrderCommand = CreateOrder | MarkOrderPaid | ConfirmOrder | ShipOrder | DeliverOrder | FailOrder | CancelOrder | AmendOrder | ForgetOrderCustomer;
 
 const OPEN: readonly OrderStatus[] = ['Pending', 'Paid', 'Confirmed'];
 
@@ -192,6 +209,8 @@ export const decide = (command: OrderCommand, state: Order): OrderEvent[] => {
       return cancel(command, state);
     case 'AmendOrder':
       return amend(command, state);
+    case 'ForgetOrderCustomer':
+      return state.customerErased ? [] : [{ type: 'OrderCustomerErased', data: { orderId, customerId, shipmentId: state.shipmentId, status: state.status, erasedAt: now } }];
     default: {
       const _exhaustive: never = command;
       throw _exhaustive;
@@ -225,6 +244,7 @@ const cancel = (command: CancelOrder, state: Placed): OrderEvent[] => {
 };
 
 const amend = (command: AmendOrder, state: Placed): OrderEvent[] => {
+  if (state.customerErased) throw new IllegalStateError('the customer of this order was erased');
   if (!OPEN.includes(state.status)) throw new IllegalStateError(`a ${state.status.toLowerCase()} order cannot be amended`);
   if (sameAddress(state.shippingAddress, command.shippingAddress)) return [];
   const { orderId, customerId, shipmentId } = state;

@@ -77,6 +77,9 @@ const evolve = (current: OrderView | null, recorded: RecordedEvent): OrderView |
     }
     case 'OrderAmended':
       return { ...doc, shippingAddress: event.data.shippingAddress, revision: recorded.revision };
+    // Placed in the moment of its customer's erasure (after CustomerErased scrubbed the others): scrubbed the same.
+    case 'OrderCustomerErased':
+      return { ...doc, customerErased: true, shippingAddress: erasedLeaves(doc.shippingAddress), revision: recorded.revision };
     case 'OrderShipped':
     case 'OrderDelivered': {
       const shipment = event.type === 'OrderShipped'
@@ -111,7 +114,7 @@ const cancelledShipment = (doc: OrderView, cancelled: OrderCancelled['data']): O
 };
 
 const EVENT_TYPES: Handled['type'][] = [
-  'OrderCreated', 'OrderPaid', 'OrderConfirmed', 'OrderShipped', 'OrderDelivered', 'OrderFailed', 'OrderCancelled', 'OrderAmended',
+  'OrderCreated', 'OrderPaid', 'OrderConfirmed', 'OrderShipped', 'OrderDelivered', 'OrderFailed', 'OrderCancelled', 'OrderAmended', 'OrderCustomerErased',
   'PaymentProcessed', 'PaymentFailed', 'PaymentRefunded', 'ShipmentPrepared',
 ];
 

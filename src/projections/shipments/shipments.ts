@@ -1,4 +1,4 @@
-import type { OrderAmended, OrderCancelled, OrderDelivered, OrderLine, OrderShipped, ShippingAddress } from '../../domain/ordering/order.js';
+import type { OrderAmended, OrderCancelled, OrderCustomerErased, OrderDelivered, OrderLine, OrderShipped, ShippingAddress } from '../../domain/ordering/order.js';
 import type { CarrierReported, ShipmentBookingRefused, ShipmentBookingRequested, ShipmentPrepared } from '../../domain/shipping/shipment.js';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
 import type { Document, Filter, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
@@ -40,7 +40,7 @@ export type CarrierView = {
   reportedAt: string | null;
 };
 
-type Handled = ShipmentPrepared | OrderShipped | OrderDelivered | OrderAmended | OrderCancelled | ShipmentBookingRequested | ShipmentBookingRefused | CarrierReported;
+type Handled = ShipmentPrepared | OrderShipped | OrderDelivered | OrderAmended | OrderCancelled | OrderCustomerErased | ShipmentBookingRequested | ShipmentBookingRefused | CarrierReported;
 
 const NO_CARRIER: CarrierView = { status: null, reference: null, labelUrl: null, reason: null, updatedAt: null, reportedAt: null };
 
@@ -75,7 +75,7 @@ const cancel = (current: ShipmentView | null, event: OrderCancelled, at: string)
 const evolve = (current: ShipmentView | null, recorded: RecordedEvent): ShipmentView | null => {
   // The customer was erased (no read model keeps a copy of the invoice: the log has it under the
   // invoice key), or the invoice key is gone: the address, and a carrier's reason that may quote it, read as erased.
-  if (recorded.type === CUSTOMER_ERASED || recorded.type === INVOICES_EXPIRED) return current && { ...current, shippingAddress: erasedLeaves(current.shippingAddress), carrier: { ...(current.carrier ?? NO_CARRIER), reason: erasedLeaves(current.carrier?.reason ?? null) } };
+  if (recorded.type === CUSTOMER_ERASED || recorded.type === INVOICES_EXPIRED) return current && scrubbed(current);
   const event = recorded as unknown as Handled;
   const at = String(recorded.metadata.occurredAt ?? recorded.recordedAt);
   switch (event.type) {
@@ -85,6 +85,12 @@ const evolve = (current: ShipmentView | null, recorded: RecordedEvent): Shipment
       return cancel(current, event, at);
     case 'OrderAmended':
       return { ...(current ?? awaiting(event.data, at)), shippingAddress: event.data.shippingAddress, amendedAt: event.data.amendedAt, updatedAt: at };
+    // An order placed in the moment of its customer's erasure. Its shipment not prepared yet, and the order
+    // not confirmed, none will be: nothing to keep. Else scrubbed, and marked as amended now, so that a
+    // preparation recorded after this (the saga's, already on its way) keeps the erased address.
+    case 'OrderCustomerErased':
+      if (!current && event.data.status !== 'Confirmed') return null;
+      return { ...scrubbed(current ?? awaiting(event.data, at)), amendedAt: event.data.erasedAt, updatedAt: at };
     case 'OrderShipped': {
       const { trackingNumber, carrierReference, labelUrl } = event.data;
       const carrier = carrierReference ? withCarrier(current, { status: 'Booked', reference: carrierReference, labelUrl: labelUrl ?? null, reason: null }, at) : current?.carrier;
@@ -96,6 +102,13 @@ const evolve = (current: ShipmentView | null, recorded: RecordedEvent): Shipment
       return current && { ...current, carrier: carrierOf(current, event, at), updatedAt: at };
   }
 };
+
+/** The address, and a carrier's reason that may quote it, read as erased. */
+const scrubbed = (current: ShipmentView): ShipmentView => ({
+  ...current,
+  shippingAddress: erasedLeaves(current.shippingAddress),
+  carrier: { ...(current.carrier ?? NO_CARRIER), reason: erasedLeaves(current.carrier?.reason ?? null) },
+});
 
 const withCarrier = (current: ShipmentView | null, change: Partial<CarrierView>, at: string): CarrierView => ({ ...(current?.carrier ?? NO_CARRIER), ...change, updatedAt: at });
 
@@ -126,7 +139,7 @@ export const shipmentsProjection: Projection<ShipmentView> = {
   name: 'shipments',
   collection: 'shipments',
   eventTypes: [
-    'ShipmentPrepared', 'OrderShipped', 'OrderDelivered', 'OrderAmended', 'OrderCancelled',
+    'ShipmentPrepared', 'OrderShipped', 'OrderDelivered', 'OrderAmended', 'OrderCancelled', 'OrderCustomerErased',
     'ShipmentBookingRequested', 'ShipmentBookingRefused', 'ShipmentInTransit', 'ShipmentDelivered', 'ShipmentDeliveryFailed', CUSTOMER_ERASED, INVOICES_EXPIRED,
   ],
   documentIds: (event) => (event.type === INVOICES_EXPIRED || event.type === CUSTOMER_ERASED ? [] : [String(event.data.shipmentId)]),
