@@ -16,8 +16,9 @@ const evolve = (current: CartView | null, recorded: RecordedEvent): CartView | n
   // An erased customer's cart is emptied: gone.
   if (recorded.type === CUSTOMER_ERASED) return null;
   const event = recorded as unknown as CartEvent;
-  // A re-price never starts a cart (it follows lines added): on none, a checkout's re-price raced the customer's erasure.
-  if (event.type === 'CartItemRepriced' && !current) return null;
+  // Only an item added starts a cart: any other event on none (a checkout's re-price or its
+  // emptying, placed in the moment of the customer's erasure) leaves none.
+  if (event.type !== 'CartItemAdded' && !current) return null;
   const customerId = event.data.customerId;
   const doc: CartView = current ?? { _id: customerId, cartId: customerId, customerId, items: [], updatedAt: '' };
   const at = String(recorded.metadata.occurredAt ?? recorded.recordedAt);
