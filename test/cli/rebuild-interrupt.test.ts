@@ -7,7 +7,7 @@ import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-ev
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
 import { REBUILDS, type RebuildStatus } from '../../src/operations/rebuild.js';
 import { CHECKPOINTS } from '../../src/projections/runner.js';
-import { runCli } from '../support/server-process.js';
+import { EXIT_WITH_PARENT, runCli } from '../support/server-process.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const SCRIPT = fileURLToPath(new URL('../../src/cli/projections.js', import.meta.url));
@@ -40,7 +40,7 @@ describe('npm run projections:rebuild, interrupted', function () {
 
   /** Starts a rebuild of every read model, and resolves once it has begun folding (its progress is printed from the first batch on). */
   const folding = async () => {
-    const child = spawn(process.execPath, [SCRIPT, 'rebuild', 'all'], { env: { ...process.env, DATA_DIR: dir.path, LOG_LEVEL: 'silent' } });
+    const child = spawn(process.execPath, [...EXIT_WITH_PARENT, SCRIPT, 'rebuild', 'all'], { env: { ...process.env, DATA_DIR: dir.path, LOG_LEVEL: 'silent' } });
     const output = { stderr: '' };
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     await new Promise<void>((resolve) =>

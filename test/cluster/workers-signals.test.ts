@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { EXIT_WITH_PARENT } from '../support/server-process.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
@@ -9,7 +10,7 @@ const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 /** `WORKERS=n npm start`, sent `signal` as soon as its log says `msg`. Resolves with its exit code and its log. */
 const signalledAt = (env: Record<string, string>, msg: string, signal: NodeJS.Signals) =>
   new Promise<{ code: number | null; logs: string[] }>((resolve) => {
-    const child = spawn(process.execPath, [MAIN], {
+    const child = spawn(process.execPath, [...EXIT_WITH_PARENT, MAIN], {
       env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', PASSWORD_HASH_COST: '10', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { EXIT_WITH_PARENT } from '../support/server-process.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
@@ -10,7 +11,7 @@ const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 /** `WORKERS=2 npm start`; resolves once both workers listen, with the port they share. */
 const startWorkers = (dataDir: string, group = false) =>
   new Promise<{ child: ChildProcess; port: number; exited: Promise<number | null> }>((resolve, reject) => {
-    const child = spawn(process.execPath, [MAIN], {
+    const child = spawn(process.execPath, [...EXIT_WITH_PARENT, MAIN], {
       env: { ...process.env, DATA_DIR: dataDir, WORKERS: '2', HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', SEED_DEMO: 'false', RATE_LIMIT_PER_MINUTE: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group, which a Ctrl-C signals whole: the primary and the workers at once.

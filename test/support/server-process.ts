@@ -6,11 +6,14 @@ import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
+/** Node's arguments that make a started process stop itself once its starter is gone (./exit-with-parent.ts). */
+export const EXIT_WITH_PARENT = ['--import', new URL('./exit-with-parent.js', import.meta.url).href];
+
 export type ServerProcess = { port: number; url: string; child: ChildProcess; logs: string[]; exited: Promise<number | null> };
 
 export const startServer = (env: Record<string, string>, timeoutMs = 20_000, nodeArgs: string[] = []): Promise<ServerProcess> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--enable-source-maps', ...nodeArgs, MAIN], {
+    const child = spawn(process.execPath, ['--enable-source-maps', ...EXIT_WITH_PARENT, ...nodeArgs, MAIN], {
       env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', PASSWORD_HASH_COST: '10', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -64,7 +67,7 @@ export type CliRun = { code: number; stdout: string; stderr: string };
 export const runCli = (tool: string, args: string[], env: Record<string, string>): Promise<CliRun> =>
   new Promise((resolve) => {
     const script = fileURLToPath(new URL(`../../src/cli/${tool}.js`, import.meta.url));
-    execFile(process.execPath, [script, ...args], { env: { ...process.env, LOG_LEVEL: 'silent', ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
+    execFile(process.execPath, [...EXIT_WITH_PARENT, script, ...args], { env: { ...process.env, LOG_LEVEL: 'silent', ...env }, timeout: 60_000 }, (error, stdout, stderr) =>
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
     );
   });
