@@ -7,7 +7,7 @@ import type { Progress } from '../operations/rebuild.js';
 import { verify, type Verification } from '../operations/verify.js';
 import { ALL_PROJECTIONS } from '../projections/index.js';
 import { CHECKPOINTS, type Checkpoint } from '../projections/runner.js';
-import { compact, pretty, run, table, withTools } from './output.js';
+import { compact, pretty, run, table, visible, withTools } from './output.js';
 
 /**
  * `npm run projections:rebuild -- <name|all>...`  rebuild without downtime, then swap
@@ -85,7 +85,7 @@ const printDivergences = (count: number, position: number, divergences: Verifica
   }
 };
 
-const printInvariants = ({ position, checked, violations, inFlight }: Verification['invariants']) => {
+const printInvariants = ({ position, checked, violations, inFlight, handedOver }: Verification['invariants']) => {
   if (checked.length === 0) return;
   const busy = inFlight.length === 0 ? '' : ` (${inFlight.length} orders in flight left out of the rules about outcomes)`;
   if (violations.length === 0) console.log(`no violation: ${checked.length} invariants hold at position ${position}${busy}`);
@@ -93,6 +93,10 @@ const printInvariants = ({ position, checked, violations, inFlight }: Verificati
     console.log(`${violations.length} invariant violations at position ${position}${busy}:`);
     for (const v of violations) console.log(`invariant ${v.invariant}  ${v.id}  ${v.detail}`);
   }
+  if (handedOver.length === 0) return;
+  // Not violations: an operator took these payments out of the shop's hands, and said why.
+  console.log(`${handedOver.length} orders left to an operator (their payment's ${handedOver.length === 1 ? 'job was' : 'jobs were'} discarded), out of the rules about outcomes:`);
+  for (const h of handedOver) console.log(`order ${h.orderId}  ${h.kind} ${h.job} discarded by ${h.discardedBy} at ${h.discardedAt}: ${visible(h.reason)}`);
 };
 
 /**

@@ -132,7 +132,7 @@ const orderSettles: Invariant = {
     const found = violation('order-settles');
     const out: Violation[] = [];
     for (const [orderId, { state, paymentId, shipmentPrepared }] of s.log.orders) {
-      if (state.status === 'None' || s.inFlight.has(orderId)) continue;
+      if (state.status === 'None' || s.inFlight.has(orderId) || s.handedOver.has(orderId)) continue;
       const payment = s.log.payments.get(paymentId ?? '')?.state.status ?? 'None';
       if (state.status === 'Pending' || state.status === 'Paid') out.push(found(orderId, `still ${state.status} with nothing left to move it (payment ${payment})`));
       else if (['None', 'Pending', 'RefundPending'].includes(payment)) out.push(found(orderId, `${state.status}, its payment still ${payment} with nothing left to move it`));

@@ -94,7 +94,7 @@ const orderPaymentOutcome: Invariant = {
     const out: Violation[] = [];
     for (const order of orders(s).docs()) {
       const payment = payments(s).get(order.payment.paymentId);
-      if (!payment || s.inFlight.has(order._id)) continue;
+      if (!payment || s.inFlight.has(order._id) || s.handedOver.has(order._id)) continue;
       const money = s.log.payments.get(payment.paymentId);
       const kept = sum(money?.captures ?? []) - sum(money?.refunds ?? []);
       if (BOUGHT.includes(order.status) && (payment.status !== 'Captured' || payment.refunded || payment.refundPending)) {

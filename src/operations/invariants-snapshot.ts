@@ -1,7 +1,7 @@
 import type { EventSchema } from '../domain/shared/event-schema.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
 import type { Document, ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
-import { JOBS, type JobDocument } from '../processes/jobs.js';
+import { DISCARDED_JOBS, JOBS, type JobDocument } from '../processes/jobs.js';
 import { ORDER_SAGA_EVENTS, orderSaga } from '../processes/order-saga.js';
 import type { JobKind } from '../processes/process-manager.js';
 import type { Projection } from '../projections/projection.js';
@@ -59,6 +59,12 @@ export type Snapshot = {
   log: LogFacts;
   /** Orders whose saga still has work to do. */
   inFlight: ReadonlySet<string>;
+  /**
+   * Orders whose payment waits on a job an operator discarded (`parked discard --jobs`, with
+   * a reason: a refund made by hand, say): nothing in the shop will move it again, by the
+   * operator's decision. Left out of the rules about outcomes, as those in flight are, and named.
+   */
+  handedOver: ReadonlyMap<string, HandedOver>;
   /** SKUs (`sku:<sku>`) and products (`product:<id>`) the log changes after the snapshot's position. */
   changedAfter: ReadonlySet<string>;
   /** When the snapshot was taken (ms since the epoch). */
@@ -66,6 +72,8 @@ export type Snapshot = {
   /** By projection name. */
   views: ReadonlyMap<string, View>;
 };
+
+export type HandedOver = { orderId: string; job: string; kind: string; reason: string; discardedBy: string; discardedAt: string };
 
 export const viewOf = <D extends Document>(snapshot: Snapshot, projection: string): View<D> => {
   const view = snapshot.views.get(projection);
@@ -82,6 +90,7 @@ export const takeSnapshot = async (deps: SnapshotDeps, projections: readonly Pro
   const checkpoints = await deps.store.collection<Checkpoint>(CHECKPOINTS).find({ _id: { $in: [...projections.map((p) => p.name), SAGA_CHECKPOINT] } });
   const checkpointOf = (id: string) => checkpoints.find((c) => c._id === id);
   const jobs = await deps.store.collection<JobDocument>(JOBS).find({ kind: { $in: PAYMENT_JOBS } });
+  const discarded = await deps.store.collection<DiscardedJob>(DISCARDED_JOBS).find({ kind: { $in: PAYMENT_JOBS } });
   const head = await deps.eventStore.headPosition();
   const stands = await standing(deps, projections, new Map(checkpoints.map((c) => [c._id, c.position])), head);
   const caughtUp = Math.min(...projections.map((p) => stands.get(p.name)!));
@@ -93,7 +102,7 @@ export const takeSnapshot = async (deps: SnapshotDeps, projections: readonly Pro
     views.set(projection.name, new View(docs, position));
   }
   const now = (deps.clock ?? (() => new Date()))().getTime();
-  return { position, log, inFlight: inFlight(log, touched, jobs), changedAfter, now, views };
+  return { position, log, inFlight: inFlight(log, touched, jobs), handedOver: handedOver(log, discarded), changedAfter, now, views };
 };
 
 /** The log folded up to `position`, and what it changes after, up to `head`. */
@@ -148,6 +157,20 @@ const inFlight = (log: LogFacts, touched: Set<string>, jobs: readonly JobDocumen
   for (const job of jobs) {
     const payment = log.payments.get(String(job.payload.paymentId));
     if (payment && payment.state.status !== 'None' && canMove(job.kind, payment.state)) orders.add(payment.state.orderId);
+  }
+  return orders;
+};
+
+type DiscardedJob = JobDocument & { discardReason?: unknown; discardedBy?: unknown; discardedAt?: unknown };
+
+/** The orders whose payment only a discarded job could still move (see `canMove`). */
+const handedOver = (log: LogFacts, discarded: readonly DiscardedJob[]): Map<string, HandedOver> => {
+  const orders = new Map<string, HandedOver>();
+  for (const job of discarded) {
+    const payment = log.payments.get(String(job.payload.paymentId));
+    if (!payment || payment.state.status === 'None' || !canMove(job.kind, payment.state)) continue;
+    const { orderId } = payment.state;
+    orders.set(orderId, { orderId, job: job._id, kind: job.kind, reason: String(job.discardReason ?? ''), discardedBy: String(job.discardedBy ?? ''), discardedAt: String(job.discardedAt ?? '') });
   }
   return orders;
 };

@@ -1,7 +1,7 @@
 import type { Projection } from '../projections/projection.js';
 import { ORDER_INVARIANTS } from './invariants-orders.js';
 import { PAYMENT_INVARIANTS } from './invariants-payments.js';
-import { takeSnapshot, type Invariant, type Snapshot, type SnapshotDeps, type Violation } from './invariants-snapshot.js';
+import { takeSnapshot, type HandedOver, type Invariant, type Snapshot, type SnapshotDeps, type Violation } from './invariants-snapshot.js';
 import { STOCK_INVARIANTS } from './invariants-stock.js';
 
 export type { Invariant, Violation } from './invariants-snapshot.js';
@@ -23,6 +23,8 @@ export type InvariantsReport = {
   violations: Violation[];
   /** Orders the saga was still busy with: left out of the rules about outcomes. */
   inFlight: string[];
+  /** Orders whose payment an operator took out of the shop's hands (a payment job discarded): left out of those rules too, and named. */
+  handedOver: HandedOver[];
 };
 
 /** Checks the invariants that read only the selected read models. */
@@ -30,13 +32,14 @@ export const checkInvariants = async (deps: SnapshotDeps, selected: readonly Pro
   const names = new Set(selected.map((p) => p.name));
   const invariants = INVARIANTS.filter((invariant) => invariant.reads.every((name) => names.has(name)));
   const needed = selected.filter((p) => invariants.some((invariant) => invariant.reads.includes(p.name)));
-  if (invariants.length === 0) return { position: 0, checked: [], violations: [], inFlight: [] };
+  if (invariants.length === 0) return { position: 0, checked: [], violations: [], inFlight: [], handedOver: [] };
   const snapshot = await takeSnapshot(deps, needed);
   return {
     position: snapshot.position,
     checked: invariants.map((invariant) => invariant.name),
     violations: invariants.flatMap((invariant) => checked(invariant, snapshot)),
     inFlight: [...snapshot.inFlight].filter((orderId) => snapshot.log.orders.has(orderId)).sort(),
+    handedOver: [...snapshot.handedOver.values()].filter((h) => !snapshot.inFlight.has(h.orderId)).sort((a, b) => a.orderId.localeCompare(b.orderId)),
   };
 };
 

@@ -81,7 +81,8 @@ export class Rebuilds {
   select(names: readonly string[]): Projection[] {
     if (names.includes('all')) return [...this.deps.projections];
     const known = new Map(this.deps.projections.map((p) => [p.name, p]));
-    return names.map((name) => {
+    // A name given twice is one rebuild of it (claimed twice, the second claim found the first running).
+    return [...new Set(names)].map((name) => {
       const projection = known.get(name);
       if (!projection) throw new NotFoundError(`no projection ${name}; known: ${[...known.keys()].join(', ')}`);
       return projection;

@@ -89,6 +89,13 @@ describe('rebuilding projections', function () {
     expect(checkpoint).to.include({ collection: 'products__v2', logical: 'products' });
   });
 
+  it('rebuilds a read model named twice once (it used to refuse, its second claim finding the first running)', async () => {
+    await shopWithHistory(app);
+    const result = await app.deps.rebuilds.run(['products', 'products']);
+    await result.retired;
+    expect((await app.store.collection(CHECKPOINTS).findOne({ _id: 'products' }))?.collection).to.equal('products__v2');
+  });
+
   it("empties the read models' journal once the old collections are dropped: no -wal file keeps what the rebuild wrote", async () => {
     const { products } = await shopWithHistory(app);
     await app.settled();

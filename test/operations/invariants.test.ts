@@ -6,7 +6,7 @@ import { emptyFacts, foldFacts } from '../../src/operations/invariants-log.js';
 import { CREATION_GRACE_MS } from '../../src/operations/invariants-stock.js';
 import { checkInvariants, INVARIANTS, type InvariantsReport } from '../../src/operations/invariants.js';
 import { verify } from '../../src/operations/verify.js';
-import { JOBS, type JobDocument } from '../../src/processes/jobs.js';
+import { DISCARDED_JOBS, JOBS, type JobDocument } from '../../src/processes/jobs.js';
 import { ALL_PROJECTIONS } from '../../src/projections/index.js';
 import type { OrderView } from '../../src/projections/orders/orders.js';
 import { ADDRESS, addToCart, buy, checkout, getOrder, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
@@ -115,6 +115,39 @@ describe('invariants across read models and the log', function () {
       const stuck = await check();
       expect(stuck.inFlight).to.deep.equal([]);
       expect(stuck.violations.filter((v) => v.invariant === 'order-settles').map((v) => v.id)).to.deep.equal([orderId]);
+      for (const job of queued) await jobs.insertOne(job);
+    } finally {
+      app.deps.jobs.start();
+    }
+    expect((await settledReport()).violations).to.deep.equal([]);
+  });
+
+  it("leaves out, and names, an order whose payment's jobs an operator discarded (a refund made by hand, say)", async () => {
+    await settledReport();
+    const shopper = await app.customer();
+    await app.deps.jobs.stop();
+    const jobs = app.store.collection<JobDocument>(JOBS);
+    const discarded = app.store.collection(DISCARDED_JOBS);
+    try {
+      const orderId = await buy(app, shopper, skus.a.productId, 1);
+      const paymentId = (await eventually(async () => (await getOrder(app, shopper.token, orderId)).body.payment?.paymentId as string | undefined));
+      const queued = await eventually(async () => {
+        const found = await jobs.find({ 'payload.paymentId': paymentId });
+        return found.length === 2 ? found : undefined;
+      });
+      // Parked, then discarded with a reason (`parked discard --jobs`): kept in discarded_jobs, out of the queue.
+      await jobs.deleteMany({ _id: { $in: queued.map((job) => job._id) } });
+      for (const job of queued) await discarded.insertOne({ ...job, discardedAt: '2026-12-06T07:00:00.000Z', discardedBy: 'ops', discardReason: 'charged by phone' });
+      const report = await eventually(async () => {
+        const found = await check();
+        return found.position === (await app.head()) ? found : undefined;
+      });
+      expect(report.violations).to.deep.equal([]);
+      expect(report.inFlight).to.deep.equal([]);
+      expect(report.handedOver.map((h) => [h.orderId, h.reason, h.discardedBy])).to.deep.equal([[orderId, 'charged by phone', 'ops']]);
+      // Without the operator's record, the same order is reported as stuck.
+      await discarded.deleteMany({ _id: { $in: queued.map((job) => job._id) } });
+      expect((await check()).violations.filter((v) => v.invariant === 'order-settles').map((v) => v.id)).to.deep.equal([orderId]);
       for (const job of queued) await jobs.insertOne(job);
     } finally {
       app.deps.jobs.start();
@@ -231,7 +264,7 @@ describe('payment-money on the log', () => {
   const violations = (events: RecordedEvent[]) => {
     const log = emptyFacts();
     for (const event of events) foldFacts(log, event);
-    return paymentMoney.check({ position: 100, log, inFlight: new Set(), changedAfter: new Set(), now: 0, views: new Map() }).map((v) => `${v.id}: ${v.detail}`);
+    return paymentMoney.check({ position: 100, log, inFlight: new Set(), handedOver: new Map(), changedAfter: new Set(), now: 0, views: new Map() }).map((v) => `${v.id}: ${v.detail}`);
   };
 
   it('holds for a capture refunded once, in full', () => expect(violations([requested, processed, refundAsked, refunded()])).to.deep.equal([]));
