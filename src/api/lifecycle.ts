@@ -142,7 +142,8 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
       await jobsStopped;
       // Every runner stops and every lease is given back at once: the other processes take over now.
       await cluster.stop();
-      await deps.rebuilds.stop();
+      // A rebuild under way is carried on by whichever process holds its projections (another now, or this one at its next start).
+      await deps.rebuilds.stop({ handOver: true });
       await mailer.close();
       await limits.close();
       await deps.eventStore.close();

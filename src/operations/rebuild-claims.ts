@@ -120,6 +120,15 @@ export class RebuildClaims {
     ).catch(() => undefined);
   }
 
+  /**
+   * Gives the claims up as a dead process would: still running, the heartbeat past stale, so that
+   * the holder of the projections starts the rebuild again at its next look (every few seconds).
+   */
+  async handOver(claim: Claim): Promise<void> {
+    const heartbeatAt = new Date(Date.now() - 2 * STALE_MS).toISOString();
+    for (const name of claim.names) await this.rebuilds.updateOne({ ...mineNow(name, this.owner, claim), status: 'running' }, { $set: { heartbeatAt } });
+  }
+
   /** Records how the rebuild ended, where its claim still stands (a claim taken over is the new holder's to record). */
   async finish(claim: Claim, outcome: Record<string, unknown>): Promise<void> {
     for (const operation of this.finishing(claim, outcome)) await this.rebuilds.updateOne(operation.updateOne.filter, operation.updateOne.update);

@@ -6,6 +6,7 @@ import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-ev
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
 import type { LoadedDocument, ReadModelStore, WriteOperation, WriteOptions } from '../../src/infrastructure/read-models/read-model-store.js';
 import { REBUILDS, Rebuilds, type RebuildStatus } from '../../src/operations/rebuild.js';
+import { interruptedRebuilds } from '../../src/operations/rebuild-claims.js';
 import type { Projection } from '../../src/projections/projection.js';
 import { CHECKPOINTS, type Checkpoint } from '../../src/projections/runner.js';
 import { appendOne, silentLogger } from '../projections/projection-fixture.js';
@@ -107,6 +108,29 @@ describe('Rebuild claims: fenced by epoch', () => {
     expect([...stalledWrites.written].filter((c) => c === swappedIn.collection || c === CHECKPOINTS)).to.deep.equal([]);
     expect(await status(), 'the new holder\'s record, untouched by the stalled one').to.include({ status: 'done', epoch: 2, owner: (await status())!.owner });
     expect((await status())!.owner).not.to.equal(first.owner);
+  });
+
+  it("leaves a rebuild its server's stop interrupted to be carried on at once (marked running, heartbeat given up); an operator's interruption fails it", async () => {
+    for (const handOver of [true, false]) {
+      const frozen = gated(events);
+      const rebuilds = rebuildsOn(frozen.store);
+      await rebuilds.start(['names']);
+      await eventually(() => (frozen.waiting() ? true : undefined));
+      const stopped = rebuilds.stop({ handOver });
+      frozen.open(); // its read of the log ends, then the stop it finds
+      await stopped;
+      const ended = (await status())!;
+      if (handOver) {
+        expect(ended.status).to.equal('running');
+        expect(interruptedRebuilds([ended], new Date()), 'the holder of its projections starts it again at its next look').to.deep.equal(['names']);
+        // Carried on: a rebuild by another process takes the claim at once and swaps in.
+        const done = await rebuildsOn(events).run(['names']);
+        expect(await readModels.collection(done.projections[0]!.collection).countDocuments({})).to.equal(20);
+      } else {
+        expect(ended).to.include({ status: 'failed', error: 'interrupted: the process is stopping' });
+        expect(interruptedRebuilds([ended], new Date())).to.deep.equal([]);
+      }
+    }
   });
 
   it('stops only once the collection a rebuild retired is dropped, its grace included: nothing is left writing to the store', async () => {
