@@ -22,7 +22,9 @@ describe('the logistics carrier over HTTP', () => {
   const { asAdmin, dispatch, shipmentView, notifications, ofOrder, confirmedOrder, report } = carrierHelpers(() => ({ app, admin, shopper }));
 
   describe('dispatch', () => {
-    it('books with the carrier (200, its tracking number), and its signed reports take the order to Delivered with the review invitation', async () => {
+    it('books with the carrier (200, its tracking number), and its signed reports take the order to Delivered with the review invitation', async function () {
+      // Its own waits allow 30 s (a report's retries back off): mocha's 20 s cut it short once, in a fresh-clone CI run beside the browser tests.
+      this.timeout(60_000);
       // A report due before the booking is recorded is refused, and sent again by its job: retries enough to outlast a slow machine.
       await start({ carrierTransitMs: 20, carrierDeliveryMs: 20, jobs: { maxAttempts: 12, retryBaseMs: 20 } });
       const { orderId, shipmentId } = await confirmedOrder();
