@@ -4,8 +4,7 @@ import { customerDecider, customerStream, normalizeEmail, type CustomerRegistere
 import { emailClaimDecider, legacyEmailClaimStream } from '../domain/customer/email-claim.js';
 import { walletStream } from '../domain/customer/wallet.js';
 import type { EmailIndex } from '../privacy/email-index.js';
-import { orderDecider, orderStream, type OrderStatus } from '../domain/ordering/order.js';
-import { IllegalStateError } from '../domain/shared/errors.js';
+import { orderStream } from '../domain/ordering/order.js';
 import { paymentStream } from '../domain/payment/payment.js';
 import { reviewStream } from '../domain/reviews/review.js';
 import { shipmentStream } from '../domain/shipping/shipment.js';
@@ -19,6 +18,7 @@ import { invoiceExpiryJob, type ErasurePayload, type InvoiceExpiryPayload } from
 import { DISCARDED_JOBS, JOBS, PARKED_JOBS } from '../processes/job-documents.js';
 import type { Job } from '../processes/process-manager.js';
 import type { CommandContext, CommandHandler } from './command-handler.js';
+import { settleOrdersPlacedMeanwhile } from './erasure-orders.js';
 import { NOTIFICATIONS } from './notifications.js';
 
 /**
@@ -81,6 +81,8 @@ export const eraseCustomer = async (deps: ErasureDeps, payload: ErasurePayload):
   await readModelsFolded(deps, payload.position);
   const context = contextOf(deps, payload);
   await cancelSubscriptions(deps, customerId, context);
+  // Every order appended before now folded: one placed just after the erasure is among them.
+  await readModelsFolded(deps, await deps.eventStore.headPosition());
   await settleOrdersPlacedMeanwhile(deps, customerId, context);
   await releaseEmail(deps, customerId, context);
   await deleteCopies(deps, customerId);
@@ -135,39 +137,6 @@ const cancelSubscriptions = async (deps: ErasureDeps, customerId: string, contex
   const open = await deps.readModels.collection('subscriptions').find({ customerId, status: { $ne: 'Cancelled' } }, { projection: { _id: 1 } });
   for (const { _id } of open) {
     await deps.commands.handle(subscriptionDecider, subscriptionStream(_id), { type: 'CancelSubscription', by: 'system:erasure', now: context.now }, context);
-  }
-};
-
-/** An order between these has not shipped: the erasure is refused while the customer has one. */
-const IN_FLIGHT: OrderStatus[] = ['Pending', 'Paid', 'Confirmed'];
-
-/**
- * Orders placed in the moment of the erasure by another process (a checkout or a renewal that
- * looked at the customer's stream before `CustomerErased` was in it and appended its order
- * after the erasure's look at the orders in flight). The erasure refuses while an order is in
- * flight, so one in flight now is such an order; so is one the read model did not scrub on
- * `CustomerErased` (placed after it). Each in flight is cancelled (the saga voids or refunds
- * its payment, puts its stock back and calls its shipment off; the charge job voids a payment
- * of an erased customer it meets first), and each is told its customer was erased
- * (`OrderCustomerErased`: the orders and shipments read models drop the address). Looked up
- * once the read models have folded the whole log as it stands, so that an order appended
- * just after the erasure is among them.
- */
-const settleOrdersPlacedMeanwhile = async (deps: ErasureDeps, customerId: string, context: CommandContext): Promise<void> => {
-  await readModelsFolded(deps, await deps.eventStore.headPosition());
-  const placed = await deps.readModels
-    .collection('orders')
-    .find({ customerId, $or: [{ status: { $in: IN_FLIGHT } }, { customerErased: { $ne: true } }] }, { projection: { _id: 1, status: 1 } });
-  for (const { _id, status } of placed) {
-    if (IN_FLIGHT.includes(status as OrderStatus)) {
-      await deps.commands.handle(orderDecider, orderStream(_id), { type: 'CancelOrder', by: 'system:erasure', now: context.now }, context).catch((error: unknown) => {
-        // Shipped meanwhile (an admin's dispatch): it goes its way; its copies of the address are dropped below.
-        if (!(error instanceof IllegalStateError)) throw error;
-        deps.logger.warn({ customerId, orderId: _id }, 'an order placed in the moment of the erasure shipped before the erasure could cancel it');
-      });
-    }
-    await deps.commands.handle(orderDecider, orderStream(_id), { type: 'ForgetOrderCustomer', now: context.now }, context);
-    deps.logger.warn({ customerId, orderId: _id }, 'an order placed in the moment of the erasure was settled: cancelled if still in flight, its copies of the address dropped');
   }
 };
 
