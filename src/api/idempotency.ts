@@ -8,6 +8,7 @@ import { DuplicateKeyError, type Document, type ReadModelCollection, type ReadMo
 import { problem, sendProblem } from './problems.js';
 import { answerAfter } from './deferred-answer.js';
 import { NO_STORE } from './caching.js';
+import { ClaimRenewals } from './idempotency-claims.js';
 
 /**
  * `Idempotency-Key` on POST routes, as the common contract has it (the IETF draft
@@ -23,7 +24,9 @@ import { NO_STORE } from './caching.js';
  * - repeats that race the first request wait for it, in any process of the shop: before it
  *   runs, a request claims its key in the shared store (one conditional write), and a repeat
  *   that finds the key claimed waits for the answer stored under it (or for the claim to be
- *   given back, or to run out when its process died), then is answered as above.
+ *   given back, or to run out when its process died), then is answered as above. A claim is
+ *   short (5 s) and renewed every third of it while its request runs, so a request that runs
+ *   long keeps its key, and a repeat sent after its process died waits at most one claim.
  * If the process dies after appending but before storing the answer, the command handler
  * still recognises the request by its derived event ids and appends nothing (see CommandHandler).
  *
@@ -80,17 +83,22 @@ export const PERSONAL_ANSWER_FIELDS: ReadonlySet<string> = new Set(['email', 'li
 export class IdempotencyKeys {
   private readonly lock = new KeyedLock();
   private readonly answers: ReadModelCollection<KeyRecord>;
+  private readonly renewals: ClaimRenewals<KeyRecord>;
 
   constructor(
     store: ReadModelStore,
     private readonly ttlMs = 24 * 3600 * 1000,
     private readonly logger?: Logger,
-    /** How long a claim holds a key for a request that neither answers nor gives it back (its process died). */
-    private readonly claimMs = 30_000,
+    /**
+     * How long a claim holds a key for a request that neither answers nor gives it back (its
+     * process died): renewed every third of it while the request runs (idempotency-claims.ts).
+     */
+    private readonly claimMs = 5_000,
     /** How long an answer holding personal fields is kept (see the notes above). */
     private readonly personalTtlMs = 15 * 60_000,
   ) {
     this.answers = store.collection<KeyRecord>(IDEMPOTENCY_COLLECTION);
+    this.renewals = new ClaimRenewals(this.answers, claimMs, logger);
   }
 
   middleware(): RequestHandler {
@@ -152,13 +160,19 @@ export class IdempotencyKeys {
   private answerAndStore(res: Response, id: string, fingerprint: string, next: () => void, claim: string): Promise<void> {
     return new Promise((resolve) => {
       let answered = false;
+      const renewing = this.renewals.keep(id, claim, res.req.id);
       const giveBack = () => this.giveBack(id, claim, res.req.id);
+      const ended = () => {
+        this.renewals.end(renewing);
+        return answered ? resolve() : void giveBack().finally(resolve);
+      };
       // A request that ends without an answer through res.json (a dropped connection) gives its key back too.
-      res.once('finish', () => (answered ? resolve() : void giveBack().finally(resolve)));
-      res.once('close', () => (answered ? resolve() : void giveBack().finally(resolve)));
+      res.once('finish', ended);
+      res.once('close', ended);
       const send = res.json.bind(res);
       res.json = (body: unknown) => {
         answered = true;
+        this.renewals.end(renewing);
         // Nothing kept: the key is given back, and a repeat waiting for it (here or in another process) runs.
         const kept = res.req.executing && isFinal(res.statusCode, body) ? this.store(res, id, fingerprint, body) : giveBack();
         answerAfter(res, kept, () => send(body), this.logger);
@@ -166,6 +180,11 @@ export class IdempotencyKeys {
       };
       next();
     });
+  }
+
+  /** Stops renewing this process's claims (it is going away): a request still running keeps its key for one claim more at most. */
+  stop(): void {
+    this.renewals.stop();
   }
 
   private store(res: Response, id: string, fingerprint: string, body: unknown): Promise<unknown> {

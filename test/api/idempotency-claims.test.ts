@@ -3,7 +3,7 @@ import express, { type Express } from 'express';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import request from 'supertest';
-import { executionStarted, IdempotencyKeys } from '../../src/api/idempotency.js';
+import { executionStarted, IDEMPOTENCY_COLLECTION, IdempotencyKeys } from '../../src/api/idempotency.js';
 import { errorHandler } from '../../src/api/problems.js';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
 import { tempDir } from '../support/temp-dir.js';
@@ -11,7 +11,9 @@ import { tempDir } from '../support/temp-dir.js';
 /**
  * The claim a keyed request takes on its key in the shared store, seen from two processes of
  * one shop (two IdempotencyKeys over one store): a repeat in the other process waits for the
- * claim to end, whether by an answer kept, a key given back, or a claim that ran out.
+ * claim to end, whether by an answer kept, a key given back, or a claim that ran out. A
+ * claim is renewed while its request runs, so only a process that died (or stalled past
+ * it) loses one.
  */
 describe('Idempotency-Key claims shared by processes', () => {
   let dir: ReturnType<typeof tempDir>;
@@ -29,10 +31,17 @@ describe('Idempotency-Key claims shared by processes', () => {
     dir.remove();
   });
 
+  /** The keys of each process made by shopProcess, by name (`stop` ends its renewals, as its death would). */
+  let keys: Map<string, IdempotencyKeys>;
+  beforeEach(() => (keys = new Map()));
+  afterEach(() => keys.forEach((k) => k.stop()));
+
   /** A process: its route runs once `hold` resolves, and answers 201, or 400 for `{ bad: true }`. */
   const shopProcess = (name: string, claimMs?: number): Express => {
     const app = express().use(express.json());
-    app.use(new IdempotencyKeys(store, undefined, undefined, claimMs).middleware());
+    const mine = new IdempotencyKeys(store, undefined, undefined, claimMs);
+    keys.set(name, mine);
+    app.use(mine.middleware());
     app.post('/things', async (req, res) => {
       if (req.body.bad) return void res.status(400).json({ type: 'urn:shop:problem:validation-failed', status: 400 });
       executionStarted(req);
@@ -67,16 +76,61 @@ describe('Idempotency-Key claims shared by processes', () => {
 
   it('runs the repeat once the claim of a request that never answered (its process died) has run out', async () => {
     let revive!: () => void;
-    hold = new Promise((resolve) => (revive = resolve)); // process a does not answer (as if it had died)
+    hold = new Promise((resolve) => (revive = resolve)); // process a does not answer
     const [a, b] = [shopProcess('a', 100), shopProcess('b')];
     const stalled = post(a, { n: 1 }).then(() => undefined);
     while (runs.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    keys.get('a')!.stop(); // and renews its claim no more, as if it had died
     hold = Promise.resolve();
+    const started = Date.now();
     const res = await post(b, { n: 1 });
     expect([res.status, res.body]).to.deep.equal([201, { madeBy: 'b' }]);
     expect(runs).to.deep.equal(['a', 'b']);
+    expect(Date.now() - started).to.be.below(2_000); // one claim (100 ms) and the poll, not the claim of old (30 s)
     revive();
     await stalled;
+  });
+
+  it('keeps the key of a request that runs for several claims: the repeat in the other process waits for its answer and runs nothing', async () => {
+    let release!: () => void;
+    hold = new Promise((resolve) => (release = resolve));
+    const [a, b] = [shopProcess('a', 90), shopProcess('b', 90)];
+    const first = post(a, { n: 1 }).then((res) => res);
+    while (runs.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    const repeat = post(b, { n: 1 }).then((res) => res);
+    await new Promise((resolve) => setTimeout(resolve, 450)); // five claims
+    expect(runs).to.deep.equal(['a']);
+    release();
+    const [one, two] = await Promise.all([first, repeat]);
+    expect([one.status, one.body, two.status, two.body, two.headers['idempotent-replayed']]).to.deep.equal([201, { madeBy: 'a' }, 201, { madeBy: 'a' }, 'true']);
+    expect(runs).to.deep.equal(['a']);
+  });
+
+  it('says so and stops renewing when a running request finds its claim taken (its process stalled past it)', async () => {
+    const warnings: string[] = [];
+    const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
+    let release!: () => void;
+    hold = new Promise((resolve) => (release = resolve));
+    const app = express().use(express.json());
+    const mine = new IdempotencyKeys(store, undefined, logger, 90);
+    keys.set('a', mine);
+    app.use(mine.middleware());
+    app.post('/things', async (req, res) => {
+      executionStarted(req);
+      runs.push('a');
+      await hold;
+      res.status(201).json({ madeBy: 'a' });
+    });
+    const first = post(app, { n: 1 }).then((res) => res);
+    while (runs.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Another process takes the key over, as one does once a claim has run out under a stalled process.
+    const records = store.collection<{ _id: string; claim?: string }>(IDEMPOTENCY_COLLECTION);
+    const [claimed] = await records.find({});
+    await records.updateOne({ _id: claimed!._id }, { $set: { claim: 'another-process' } });
+    await new Promise((resolve) => setTimeout(resolve, 200)); // two renewals' time
+    expect(warnings).to.deep.equal(['a running request lost its claim on its Idempotency-Key: a repeat may run meanwhile']);
+    release();
+    expect((await first).status).to.equal(201);
   });
 
   it('hands a kept answer that then fails to leave (a body that is not JSON) to the error handlers: a 500 problem, no rejection left unhandled', async () => {
