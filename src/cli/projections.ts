@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import type { Tools } from '../api/composition-root.js';
 import { lagCounter } from '../infrastructure/event-store/lag.js';
 import type { Progress } from '../operations/rebuild.js';
+import { timeLeft } from './time-left.js';
 import { verify, type Verification } from '../operations/verify.js';
 import { ALL_PROJECTIONS } from '../projections/index.js';
 import { CHECKPOINTS, type Checkpoint } from '../projections/runner.js';
@@ -125,7 +126,7 @@ const progressReporter = (title: string) => {
   const terminal = Boolean(process.stderr.isTTY);
   const bar = new cliProgress.SingleBar(
     {
-      format: `${title} |{bar}| {percentage}% | {events} events | {rate} events/s | ETA {eta_formatted}`,
+      format: `${title} |{bar}| {percentage}% | {events} events | {rate} events/s | ETA {left}`,
       stream: process.stderr,
       noTTYOutput: !terminal,
       notTTYSchedule: 2000,
@@ -136,8 +137,9 @@ const progressReporter = (title: string) => {
   );
   let started = false;
   return {
-    update: ({ position, head, events, elapsedMs }: Progress) => {
-      const payload = { events, rate: Math.round(events / Math.max(0.001, elapsedMs / 1000)) };
+    update: (progress: Progress) => {
+      const { position, head, events, elapsedMs } = progress;
+      const payload = { events, rate: Math.round(events / Math.max(0.001, elapsedMs / 1000)), left: timeLeft(progress) };
       if (!started) {
         bar.start(Math.max(head, 1), 0, payload);
         started = true;
