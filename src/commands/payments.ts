@@ -36,8 +36,8 @@ export const chargePayment = async (deps: PaymentDeps, paymentId: string, origin
   if (state.status === 'Pending' && (await erased(deps, state.customerId))) {
     // Placed as the customer was erased (a checkout or a renewal in another process, in the moment between the
     // erasure's look at the orders in flight and its CustomerErased): nothing is charged, whether or not the
-    // erasure has destroyed the keys that open the token yet. The payment is voided and the saga fails the order.
-    await deps.commands.handle(paymentDecider, paymentStream(paymentId), { type: 'VoidPayment', now: deps.clock().toISOString() }, contextOf(deps, 'charge-payment', paymentId, origin));
+    // erasure has destroyed the keys that open the token yet. The payment is voided and the saga fails the order (`customer-erased`).
+    await deps.commands.handle(paymentDecider, paymentStream(paymentId), { type: 'VoidPayment', reason: 'customer-erased', now: deps.clock().toISOString() }, contextOf(deps, 'charge-payment', paymentId, origin));
     return;
   }
   const left = state.status === 'Pending' ? Date.parse(state.expiresAt) - deps.clock().getTime() : 0;

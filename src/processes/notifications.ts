@@ -100,8 +100,8 @@ const messageFor = (event: RecordedEvent): { subject: string; text: string } | u
     }
     case 'PaymentFailed': {
       const { reason } = event.data as PaymentFailed['data'];
-      // A payment voided by a cancellation is not news: the cancellation email says it all.
-      if (reason === 'voided') return undefined;
+      // A payment voided by a cancellation is not news: the cancellation email says it all. An erased customer is not written to.
+      if (reason === 'voided' || reason === 'customer-erased') return undefined;
       const why = reason === 'timeout' ? 'the payment provider did not answer in time' : 'the payment was declined';
       return { subject: `Payment failed for order ${order}`, text: `We could not take payment for order ${order}: ${why}.` };
     }

@@ -196,10 +196,10 @@ const paymentFailed = (saga: Saga, data: PaymentFailed['data'], now: string): Re
   const next: Saga = { ...saga, payment: 'failed' };
   // Failed without the provider's answer (its deadline, a void): a charge it took all the same,
   // whose answer a crash kept from being recorded, is found at once and refunded.
-  const jobs = data.reason === 'timeout' || data.reason === 'voided' ? [job('reconcile-payment', data.paymentId, now)] : [];
+  const jobs = data.reason === 'timeout' || data.reason === 'voided' || data.reason === 'customer-erased' ? [job('reconcile-payment', data.paymentId, now)] : [];
   const cancelled = expiry(data.paymentId);
   if (saga.phase === 'Cancelled' || saga.phase === 'Failed') return { ...nothing(next), jobs, cancelled };
-  const reason = data.reason === 'timeout' ? 'payment-timeout' : 'payment-declined';
+  const reason = data.reason === 'timeout' ? 'payment-timeout' : data.reason === 'customer-erased' ? 'customer-erased' : 'payment-declined';
   return {
     state: { ...next, phase: 'Failed' },
     commands: [{ aggregate: 'order', id: saga.orderId, command: { type: 'FailOrder', reason, now } }],

@@ -104,6 +104,9 @@ describe('Erasure steps: orders placed in the moment of the erasure', () => {
     const of = async (orderId: string) => (await app.events()).filter((e) => e.streamName === orderStream(orderId)).map((e) => e.type);
     expect(await of(first)).to.include.members(['OrderCancelled', 'OrderCustomerErased']);
     expect(await of(second)).to.deep.equal(['OrderCreated', 'OrderFailed', 'OrderCustomerErased']);
+    const failed = (await app.events()).find((e) => e.type === 'OrderFailed' && e.data.orderId === second)!;
+    expect(failed.data.reason, 'why the order failed').to.equal('customer-erased');
+    expect((await orders.findOne({ _id: second }))?.failureReason).to.equal('customer-erased');
     const cancelled = (await app.events()).find((e) => e.type === 'OrderCancelled' && e.data.orderId === first)!;
     expect(cancelled.data).to.include({ cancelledBy: 'system:erasure', previousStatus: 'Confirmed' });
     for (const orderId of [first, second]) {

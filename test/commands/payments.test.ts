@@ -92,7 +92,7 @@ describe('Payment jobs', () => {
     await chargePayment(deps(), PAYMENT);
     expect(provider.charges).to.equal(0);
     const events = await store.readStream(paymentStream(PAYMENT));
-    expect(events.map((e) => [e.type, e.data.reason])).to.deep.equal([['PaymentRequested', undefined], ['PaymentFailed', 'voided']]);
+    expect(events.map((e) => [e.type, e.data.reason])).to.deep.equal([['PaymentRequested', undefined], ['PaymentFailed', 'customer-erased']]);
   });
 
   it('charges as before a payment whose customer stands', async () => {

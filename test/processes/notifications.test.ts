@@ -35,6 +35,11 @@ describe('Notifications', () => {
           text: 'We could not take payment for order A1B2C3D4: the payment provider did not answer in time.',
         }),
       ]));
+
+    for (const reason of ['voided', 'customer-erased'] as const) {
+      it(`writes to nobody when it was ${reason} (a cancellation's email says it all; an erased customer is not written to)`, () =>
+        expect(jobsFor(paymentFailed(reason))).to.deep.equal([]));
+    }
   });
 
   describe('when an order ships', () => {

@@ -164,6 +164,9 @@ describe('Order saga', () => {
     it('fails the order, payment timed out, when the payment times out, and has the provider asked what became of the charge', () =>
       given(awaitingPayment()).when(paymentFailed('timeout')).then([failOrder('payment-timeout')], [reconcileJob()], [EXPIRY]));
 
+    it('fails the order, customer erased, when its payment was voided for an erased customer, and has the provider asked what became of the charge', () =>
+      given(awaitingPayment()).when(paymentFailed('customer-erased')).then([failOrder('customer-erased')], [reconcileJob()], [EXPIRY]));
+
     it('acts at the time the payment answer occurred', () =>
       given(awaitingPayment()).when(paymentFailed('timeout', LATER)).then([failOrder('payment-timeout', LATER)], [reconcileJob(LATER)], [EXPIRY]));
   });

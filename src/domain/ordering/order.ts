@@ -13,7 +13,8 @@ import type { Decider, DomainEvent, Money } from '../shared/types.js';
 
 export type OrderLine = { productId: string; sku: string; name: string; quantity: number; unitPrice: Money };
 export type ShippingAddress = Omit<Address, 'addressId'>;
-export type FailureReason = 'payment-declined' | 'payment-timeout' | 'out-of-stock';
+/** `customer-erased`: placed as its customer was erased (another process's checkout in that moment); its payment was voided. */
+export type FailureReason = 'payment-declined' | 'payment-timeout' | 'out-of-stock' | 'customer-erased';
 
 export type OrderCreated = DomainEvent<
   'OrderCreated',

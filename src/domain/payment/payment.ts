@@ -45,7 +45,8 @@ export type PaymentEvent =
   | PaymentRefundRequested
   | PaymentRefunded;
 
-export type PaymentFailure = 'declined' | 'insufficient-funds' | 'invalid-token' | 'timeout' | 'voided';
+/** `voided`: the order was cancelled first; `customer-erased`: its customer was erased first (nothing is charged either way). */
+export type PaymentFailure = 'declined' | 'insufficient-funds' | 'invalid-token' | 'timeout' | 'voided' | 'customer-erased';
 export type RefundReason = 'out-of-stock' | 'cancelled' | 'captured-after-timeout' | 'captured-after-failure';
 
 // ------------------------------------------------------------------ state
@@ -105,8 +106,8 @@ export type RecordCharge =
   | { type: 'RecordCharge'; outcome: 'captured'; providerReference: string; now: string }
   | { type: 'RecordCharge'; outcome: 'declined'; reason: Exclude<PaymentFailure, 'timeout'>; now: string };
 export type ExpirePayment = { type: 'ExpirePayment'; now: string };
-/** The order was cancelled before the provider answered: nothing must be charged any more. */
-export type VoidPayment = { type: 'VoidPayment'; now: string };
+/** The order was cancelled (or, `customer-erased`, its customer erased) before the provider answered: nothing must be charged any more. */
+export type VoidPayment = { type: 'VoidPayment'; reason?: 'customer-erased'; now: string };
 export type RequestRefund = { type: 'RequestRefund'; reason: RefundReason; now: string };
 export type RecordRefund = { type: 'RecordRefund'; providerReference: string; now: string };
 
@@ -126,7 +127,7 @@ export const decide = (command: PaymentCommand, state: Payment): PaymentEvent[] 
     case 'VoidPayment': {
       if (state.status !== 'Pending') return [];
       const { paymentId, orderId, customerId } = state;
-      return [{ type: 'PaymentFailed', data: { paymentId, orderId, customerId, reason: 'voided', failedAt: command.now } }];
+      return [{ type: 'PaymentFailed', data: { paymentId, orderId, customerId, reason: command.reason ?? 'voided', failedAt: command.now } }];
     }
     case 'RequestRefund':
       return state.status === 'Captured' ? [refundRequested(state, command.reason, command.now)] : [];

@@ -45,7 +45,7 @@ export type SubscriptionRenewed = DomainEvent<
   } & Next
 >;
 
-export type RenewalFailureReason = 'payment-declined' | 'payment-timeout' | 'out-of-stock' | 'products-unavailable' | 'payment-method-removed';
+export type RenewalFailureReason = 'payment-declined' | 'payment-timeout' | 'out-of-stock' | 'customer-erased' | 'products-unavailable' | 'payment-method-removed';
 
 /** A try that failed: `retryAt` when it is tried again, null when it is not (the last try, or the subscription is not active). */
 export type SubscriptionRenewalFailed = DomainEvent<

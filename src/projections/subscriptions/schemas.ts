@@ -2,7 +2,7 @@ import { address, arr, int, money, nullable, obj, oneOf, paged, time, uuid } fro
 import { ORDER_STATUS } from '../orders/schemas.js';
 
 export const SUBSCRIPTION_STATUS = oneOf('Active', 'Paused', 'PastDue', 'Cancelled');
-const FAILURE = oneOf('payment-declined', 'payment-timeout', 'out-of-stock', 'products-unavailable', 'payment-method-removed');
+const FAILURE = oneOf('payment-declined', 'payment-timeout', 'out-of-stock', 'customer-erased', 'products-unavailable', 'payment-method-removed');
 const item = obj({ productId: uuid(), quantity: int({ minimum: 1 }) });
 const renewalFields = {
   renewal: int({ minimum: 1 }),

@@ -21,6 +21,7 @@ const REASONS: Record<string, string> = {
   'payment-declined': 'the card was declined, so nothing was charged',
   'payment-timeout': 'the payment provider did not answer in time',
   'out-of-stock': 'an item ran out of stock after the payment; the payment is refunded',
+  'customer-erased': "the customer's account was erased as it was placed, so nothing was charged",
 };
 
 export const FailureReason = ({ reason }: { reason: string }) => (
