@@ -1,4 +1,5 @@
 import { customerDecider, customerStream } from '../domain/customer/customer.js';
+import { orderDecider, orderStream } from '../domain/ordering/order.js';
 import { paymentDecider, paymentStream } from '../domain/payment/payment.js';
 import type { ChargeResult, PaymentProvider } from '../infrastructure/payments/payment-provider.js';
 import type { CommandContext, CommandHandler } from './command-handler.js';
@@ -36,8 +37,13 @@ export const chargePayment = async (deps: PaymentDeps, paymentId: string, origin
   if (state.status === 'Pending' && (await erased(deps, state.customerId))) {
     // Placed as the customer was erased (a checkout or a renewal in another process, in the moment between the
     // erasure's look at the orders in flight and its CustomerErased): nothing is charged, whether or not the
-    // erasure has destroyed the keys that open the token yet. The payment is voided and the saga fails the order (`customer-erased`).
-    await deps.commands.handle(paymentDecider, paymentStream(paymentId), { type: 'VoidPayment', reason: 'customer-erased', now: deps.clock().toISOString() }, contextOf(deps, 'charge-payment', paymentId, origin));
+    // erasure has destroyed the keys that open the token yet. The order is told its customer was erased first
+    // (the read models drop its address: the erasure's job may have looked at the orders before this one was
+    // placed, and a crash between the two writes finds the payment still pending), then the payment is voided
+    // and the saga fails the order (`customer-erased`).
+    const context = contextOf(deps, 'charge-payment', paymentId, origin);
+    await deps.commands.handle(orderDecider, orderStream(state.orderId), { type: 'ForgetOrderCustomer', now: context.now }, context);
+    await deps.commands.handle(paymentDecider, paymentStream(paymentId), { type: 'VoidPayment', reason: 'customer-erased', now: context.now }, context);
     return;
   }
   const left = state.status === 'Pending' ? Date.parse(state.expiresAt) - deps.clock().getTime() : 0;

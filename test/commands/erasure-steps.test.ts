@@ -93,7 +93,8 @@ describe('Erasure steps: orders placed in the moment of the erasure', () => {
     await eventually(async () => ((await app.events()).some((e) => e.type === 'OrderFailed' && e.data.orderId === second) ? true : undefined));
     await app.settled();
     const orders = app.deps.readModels.collection('orders');
-    expect((await orders.findOne({ _id: second }))?.shippingAddress, 'before the job: the address in clear').to.include({ line1: '99 Race Street' });
+    // The charge job met the erased customer first: it told the order, and the read model dropped the address before the erasure's job ran.
+    expect((await orders.findOne({ _id: second }))?.shippingAddress, 'before the job').to.not.include({ line1: '99 Race Street' });
 
     const payload: ErasurePayload = { customerId: shopper.customerId, erasedAt: context.now, eventId: 'race', position: erasure.position!, correlationId: 'race' };
     await eraseCustomer(app.erasure, payload);
@@ -103,7 +104,7 @@ describe('Erasure steps: orders placed in the moment of the erasure', () => {
 
     const of = async (orderId: string) => (await app.events()).filter((e) => e.streamName === orderStream(orderId)).map((e) => e.type);
     expect(await of(first)).to.include.members(['OrderCancelled', 'OrderCustomerErased']);
-    expect(await of(second)).to.deep.equal(['OrderCreated', 'OrderFailed', 'OrderCustomerErased']);
+    expect(await of(second)).to.deep.equal(['OrderCreated', 'OrderCustomerErased', 'OrderFailed']);
     const failed = (await app.events()).find((e) => e.type === 'OrderFailed' && e.data.orderId === second)!;
     expect(failed.data.reason, 'why the order failed').to.equal('customer-erased');
     expect((await orders.findOne({ _id: second }))?.failureReason).to.equal('customer-erased');

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { CommandHandler, type CommandContext } from '../../src/commands/command-handler.js';
 import { chargePayment, expirePayment, reconcilePayment } from '../../src/commands/payments.js';
 import { customerDecider, customerStream } from '../../src/domain/customer/customer.js';
+import { orderDecider, orderStream } from '../../src/domain/ordering/order.js';
 import { paymentDecider, paymentStream } from '../../src/domain/payment/payment.js';
 import { eventSchema } from '../../src/domain/shared/event-schema.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
@@ -84,15 +85,25 @@ describe('Payment jobs', () => {
     expect(await types()).to.deep.equal(['PaymentRequested', 'PaymentProcessed']);
   });
 
-  it("voids, never charges, a payment whose customer was erased meanwhile (keys destroyed or not yet)", async () => {
+  it("voids, never charges, a payment whose customer was erased meanwhile (keys destroyed or not yet), and has its order drop the address", async () => {
     await requested(30_000);
     const context: CommandContext = { correlationId: 'c', causationId: 'c', actor: 'test', now: new Date(now).toISOString() };
+    await commands.handle(orderDecider, orderStream('order-1'), {
+      type: 'CreateOrder', orderId: 'order-1', customerId: 'customer-1', paymentId: PAYMENT, shipmentId: 'shipment-1',
+      lines: [{ productId: 'p-1', sku: 'MUG-1', name: 'Mug', quantity: 1, unitPrice: { amount: 1000, currency: 'USD' } }],
+      shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' }, paymentMethod: { token: 'tok_visa' }, now: context.now,
+    }, context);
     await commands.handle(customerDecider, customerStream('customer-1'), { type: 'RegisterCustomer', customerId: 'customer-1', email: 'ann@test.local', name: 'Ann', passwordHash: 'x', role: 'customer', now: context.now }, context);
     await commands.handle(customerDecider, customerStream('customer-1'), { type: 'EraseCustomer', by: 'customer', now: context.now }, context);
     await chargePayment(deps(), PAYMENT);
     expect(provider.charges).to.equal(0);
     const events = await store.readStream(paymentStream(PAYMENT));
     expect(events.map((e) => [e.type, e.data.reason])).to.deep.equal([['PaymentRequested', undefined], ['PaymentFailed', 'customer-erased']]);
+    // The erasure's job looked at the orders before this one was placed: the void tells the order instead.
+    expect((await store.readStream(orderStream('order-1'))).map((e) => e.type)).to.deep.equal(['OrderCreated', 'OrderCustomerErased']);
+    await chargePayment(deps(), PAYMENT); // run again (after a crash, say): nothing more
+    expect((await store.readStream(orderStream('order-1'))).map((e) => e.type)).to.deep.equal(['OrderCreated', 'OrderCustomerErased']);
+    expect(provider.charges).to.equal(0);
   });
 
   it('charges as before a payment whose customer stands', async () => {
