@@ -74,22 +74,37 @@ export const productQuery = (products: readonly string[]): Load => ({ method: 'G
 
 export type Shop = { admin: string; products: string[]; tokens: string[] };
 
+/** How many of the set-up's requests are in flight at once: registrations and logins hash passwords on the shop's thread pool, so one at a time left a core idle. */
+const SET_UP_CONCURRENCY = 8;
+
 /** Products with plenty of stock, and signed-in customers (the shop runs with ADMIN_EMAIL bench@shop.local). */
 export const setUpShop = async (url: string, productCount: number, customers = CUSTOMERS): Promise<Shop> => {
   const call = client(url);
   const admin = (await call('POST', '/api/v1/account/login', undefined, { email: 'bench@shop.local', password: 'bench-password' })).token as string;
-  const products: string[] = [];
-  for (let i = 0; i < productCount; i += 1) {
+  const products = await inParallel(productCount, async (i) => {
     const sku = `BENCH-${i}`;
     const { productId } = await call('POST', '/api/v1/products', admin, { sku, name: `Bench product ${i}`, description: 'A product for the benchmark', brand: 'Bench', category: 'Bench', price: { amount: 1000 + i, currency: 'USD' } });
     await call('POST', `/api/v1/inventory/${sku}/receipts`, admin, { quantity: 1_000_000 });
-    products.push(productId as string);
-  }
-  const tokens: string[] = [];
-  for (let i = 0; i < customers; i += 1) {
+    return productId as string;
+  });
+  const tokens = await inParallel(customers, async (i) => {
     const email = `bench${i}@shop.local`;
     await call('POST', '/api/v1/account/register', undefined, { email, password: 'bench-password', name: `Bench ${i}` });
-    tokens.push((await call('POST', '/api/v1/account/login', undefined, { email, password: 'bench-password' })).token as string);
-  }
+    return (await call('POST', '/api/v1/account/login', undefined, { email, password: 'bench-password' })).token as string;
+  });
   return { admin, products, tokens };
+};
+
+/** `make(i)` for i in 0..count-1, SET_UP_CONCURRENCY at a time; the results in the order of i. */
+const inParallel = async <T>(count: number, make: (i: number) => Promise<T>): Promise<T[]> => {
+  const out = new Array<T>(count);
+  let next = 0;
+  const worker = async () => {
+    while (next < count) {
+      const i = next++;
+      out[i] = await make(i);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(SET_UP_CONCURRENCY, count) }, worker));
+  return out;
 };
