@@ -135,21 +135,26 @@ const progressReporter = (title: string) => {
     },
     cliProgress.Presets.shades_classic,
   );
-  let started = false;
+  let state: 'waiting' | 'shown' | 'done' = 'waiting';
+  const stop = () => {
+    if (state === 'shown') bar.stop();
+    state = 'done';
+  };
   return {
     update: (progress: Progress) => {
+      if (state === 'done') return;
       const { position, head, events, elapsedMs } = progress;
       const payload = { events, rate: Math.round(events / Math.max(0.001, elapsedMs / 1000)), left: timeLeft(progress) };
-      if (!started) {
-        bar.start(Math.max(head, 1), 0, payload);
-        started = true;
-      }
+      // Started at the position of the first report (not 0: its first line read "0% | 250 events").
+      if (state === 'waiting') bar.start(Math.max(head, position, 1), position, payload);
+      state = 'shown';
       bar.setTotal(Math.max(head, position, 1));
       bar.update(position, payload);
+      // The log's head reached: the bar ends its line now, so that what the rebuild logs next
+      // (its swap) starts a line of its own on a terminal. Events appended meanwhile are folded all the same.
+      if (position >= head) stop();
     },
-    stop: () => {
-      if (started) bar.stop();
-    },
+    stop,
   };
 };
 
