@@ -30,7 +30,7 @@ export const anyJson = (): JsonSchema => ({});
 
 export const money = (): JsonSchema => obj({ amount: int(), currency: str({ pattern: '^[A-Z]{3}$' }) });
 /** One page of a list: every list route answers this. */
-/** A page of a list; `next` (the cursor of the page after it, null on the last) on every list but search's. */
+/** A page of a list; `next`: the cursor of the page after it, null on the last. */
 export const paged = (item: JsonSchema): JsonSchema =>
   obj({ items: arr(item), total: int({ minimum: 0 }), page: int({ minimum: 1 }), pageSize: int({ minimum: 1 }), next: nullable(str({ description: "The page after this one: send it as `after` (null: this is the last)." })) }, ['next']);
 export const address = (): JsonSchema => obj({ line1: str(), city: str(), postalCode: str(), country: str() });

@@ -13,7 +13,7 @@ import type { Document, Filter, Sort } from '../infrastructure/read-models/read-
  * cursor made up, cut short or of another sort is 400.
  */
 
-type Scalar = string | number | boolean | null;
+export type Scalar = string | number | boolean | null;
 
 const isScalar = (value: unknown): value is Scalar => value === null || ['string', 'number', 'boolean'].includes(typeof value);
 
@@ -40,7 +40,10 @@ export const cursorAfter = (doc: Document, sort: Sort): string | undefined => {
 const refused = (why: string) => new ValidationError(`the cursor ${why}`, [{ field: 'after', message: `must be a list's \`next\` as given (${why})` }]);
 
 /** The items after the cursor's, in the sort's order: a filter to add to the list's own. */
-export const afterCursor = (cursor: string, sort: Sort): Filter => {
+export const afterCursor = (cursor: string, sort: Sort): Filter => filterAfter(readCursor(cursor, sort), sort);
+
+/** The values a cursor made for `sort` holds: one per sort key, the id last. 400 for anything else. */
+export const readCursor = (cursor: string, sort: Sort): Scalar[] => {
   const keys = keysOf(sort);
   let parts: unknown;
   try {
@@ -49,9 +52,15 @@ export const afterCursor = (cursor: string, sort: Sort): Filter => {
   } catch {
     throw refused('is not one');
   }
-  if (!Array.isArray(parts) || parts.length !== keys.length + 1 || !parts.every(isScalar)) throw refused('is not one');
+  if (!Array.isArray(parts) || typeof parts[0] !== 'string' || !parts.every(isScalar)) throw refused('is not one');
   if (parts[0] !== signatureOf(keys)) throw refused('is of another order of the list');
-  const values = parts.slice(1) as Scalar[];
+  if (parts.length !== keys.length + 1) throw refused('is not one');
+  return parts.slice(1) as Scalar[];
+};
+
+/** The items after the one whose sort values (the id last) are `values`, in the sort's order. */
+export const filterAfter = (values: readonly Scalar[], sort: Sort): Filter => {
+  const keys = keysOf(sort);
   // After (k1, ..., kn): k1 beyond v1, or k1 = v1 and k2 beyond v2, ... Null (or missing) sorts
   // before every value, as the stores sort it, and $gt/$lt compare a value with values of its
   // own type only: ascending, everything but null is beyond null; descending, null is beyond

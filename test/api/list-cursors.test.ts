@@ -1,11 +1,11 @@
 /**
- * Lists paged by cursor over HTTP: `next` on every list but search's, given back as `after`,
+ * Lists paged by cursor over HTTP: `next` on every list, search's too, given back as `after`,
  * starts the next page right after the item the last one ended with, whatever was written
  * meanwhile. By page number, an order placed between two pages showed one twice.
  */
 import { expect } from 'chai';
 import { buy, stockedProduct, type Shopper } from '../support/shop.js';
-import { appendsNothing, expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
+import { appendsNothing, createProduct, expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
 
 describe('lists paged by cursor over HTTP', () => {
   let app: TestApp;
@@ -60,7 +60,32 @@ describe('lists paged by cursor over HTTP', () => {
     }
   });
 
-  it('answers 400 naming `after` to a cursor made up, or of another order, and search takes none', async () => {
+  it('pages search by cursor, newest first and by relevance, while products are added between pages, where page 2 by number repeats one', async () => {
+    for (const query of ['sort=newest', 'q=widget']) {
+      const search = (more: string, pageSize = 3) => app.http().get(`/api/v1/search?${query}&pageSize=${pageSize}${more}`);
+      const whole = (await search('', 100)).body.items.map((p: { productId: string }) => p.productId);
+      expect(whole.length, query).to.be.at.least(7);
+      const first = await search('');
+      expect(first.status, JSON.stringify(first.body)).to.equal(200);
+      expect(first.body.next, query).to.be.a('string');
+      // Newer than everything read, and (named as the query) ranked first: page 1 by number gains it.
+      await createProduct(app, admin, { name: 'Widget widget', description: 'widget' });
+      await app.settled();
+      const byNumber = await search('&page=2');
+      expect(byNumber.body.items.map((p: { productId: string }) => p.productId), query).to.include(first.body.items[2].productId);
+      const seen = first.body.items.map((p: { productId: string }) => p.productId);
+      for (let next = first.body.next as string | null; next; ) {
+        const res = await search(`&after=${next}`);
+        expect(res.status, JSON.stringify(res.body)).to.equal(200);
+        expect(res.body.total, 'every match counted').to.equal(whole.length + 1);
+        seen.push(...res.body.items.map((p: { productId: string }) => p.productId));
+        next = res.body.next;
+      }
+      expect(seen, query).to.deep.equal(whole);
+    }
+  });
+
+  it('answers 400 naming `after` to a cursor made up, or of another order, search too', async () => {
     const products = await app.http().get('/api/v1/products?sort=price&pageSize=1');
     for (const after of ['not-a-cursor', 'a$b', products.body.next.slice(0, -4), Buffer.from('["-createdAt,_id",{"$gt":""},"x"]').toString('base64url')]) {
       const res = await appendsNothing(app, () => app.http().get(`/api/v1/products?after=${encodeURIComponent(after)}`));

@@ -106,7 +106,7 @@ describe('search', () => {
 
   describe('with words it cannot search for', () => {
     const q = (text: string) => `?q=${encodeURIComponent(text)}`;
-    const NOTHING = { items: [], total: 0, page: 1, pageSize: 20, facets: { brand: {}, category: {} } };
+    const NOTHING = { items: [], total: 0, page: 1, pageSize: 20, next: null, facets: { brand: {}, category: {} } };
 
     // Each of these used to answer the whole catalog: no term left meant "no query".
     const IGNORED: Array<[string, string[]]> = [

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { v4 as uuid } from 'uuid';
-import { rankKey, searchProducts, searchProjection, WEIGHTS, type SearchQuery, type SearchView } from '../../src/projections/search/search.js';
+import { rankKey, searchProjection, WEIGHTS, type SearchView } from '../../src/projections/search/search.js';
+import { searchProducts, type SearchQuery } from '../../src/projections/search/search-query.js';
 import { termsOf } from '../../src/projections/search/text.js';
 import { recorded, recording } from '../support/recording-collection.js';
 import { projectionFixture, untyped } from './projection-fixture.js';
@@ -95,6 +96,52 @@ describe('search queries (embedded store)', () => {
     }
   }
 
+  for (const q of ['lamp', 'oak travel', '']) {
+    for (const sort of ['relevance', 'price', '-price', 'rating', 'newest'] as const) {
+      it(`pages "${q}" by ${sort} after each page's next as sorting every match would, ending with next null`, async () => {
+        for (const inStock of [false, true]) {
+          const pageSize = 4;
+          const whole = await expected({ q, sort, inStock, page: 1, pageSize: 1000 });
+          const seen: string[] = [];
+          let after: string | undefined;
+          let pages = 0;
+          do {
+            const answer = await searchProducts(collection(), { q, sort, inStock, page: 1, pageSize, ...(after ? { after } : {}) });
+            expect(answer.total, 'the counts are of every match, whatever the cursor').to.equal(whole.total);
+            seen.push(...answer.items.map((item) => item.productId));
+            after = answer.next ?? undefined;
+            pages += 1;
+            expect(pages, 'a cursor that does not move on').to.be.at.most(whole.total);
+          } while (after);
+          expect(seen, `inStock ${inStock}`).to.deep.equal(whole.ids);
+          expect(pages).to.equal(Math.max(1, Math.ceil(whole.total / pageSize)));
+        }
+      });
+    }
+  }
+
+  it('counts `page` from the cursor: page 2 after page 1\'s next is page 3 by number', async () => {
+    for (const sort of ['relevance', 'price'] as const) {
+      const first = await searchProducts(collection(), { q: 'lamp', sort, page: 1, pageSize: 3 });
+      const third = await searchProducts(collection(), { q: 'lamp', sort, page: 2, pageSize: 3, after: first.next! });
+      expect(third.items.map((item) => item.productId), sort).to.deep.equal((await expected({ q: 'lamp', sort, page: 3, pageSize: 3 })).ids);
+      expect(third.page).to.equal(2);
+    }
+  });
+
+  it('refuses a cursor made up or of another order (400 naming after)', async () => {
+    const byPrice = await searchProducts(collection(), { q: 'lamp', sort: 'price', page: 1, pageSize: 3 });
+    for (const [query, why] of [
+      [{ q: 'lamp', sort: 'newest' as const, after: byPrice.next! }, 'another order'],
+      [{ q: 'lamp', after: byPrice.next! }, 'another order'],
+      [{ q: 'lamp', sort: 'price' as const, after: 'bm90LWEtY3Vyc29y' }, 'is not one'],
+    ] as const) {
+      const refused = await searchProducts(collection(), { ...query, page: 1, pageSize: 3 }).then(() => undefined, (error: unknown) => error);
+      expect(String(refused), JSON.stringify(query)).to.include(why);
+      expect((refused as { errors?: Array<{ field: string }> }).errors?.map((d) => d.field)).to.deep.equal(['after']);
+    }
+  });
+
   it('answers any string as q: nothing for one without a searchable word, naming what it ignored', async () => {
     const next = seeded(5);
     const randomText = () => String.fromCharCode(...Array.from({ length: 1 + Math.floor(next() * 12) }, () => Math.floor(next() * 0x10000)));
@@ -125,10 +172,10 @@ describe('search queries (embedded store)', () => {
           const entering = await collection().aggregate(pipeline.slice(0, facetAt));
           expect(entering.length).to.be.greaterThan(0);
           for (const row of entering) expect(Object.keys(row)).not.to.include.any.members(BULKY);
-          // What leaves it (the one document MongoDB's 16 MB limit applies to): a page of ids at most.
+          // What leaves it (the one document MongoDB's 16 MB limit applies to): a page of ids at most (and one more: whether a page follows).
           for (const row of objectsIn(results)) expect(Object.keys(row)).not.to.include.any.members(BULKY);
           const [facets] = results as Array<Record<string, unknown[]>>;
-          for (const [name, rows] of Object.entries(facets ?? {})) if (name === 'items') expect(rows.length).to.be.at.most(pageSize);
+          for (const [name, rows] of Object.entries(facets ?? {})) if (name === 'items') expect(rows.length).to.be.at.most(pageSize + 1);
         }
       }
     }

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { v4 as uuid } from 'uuid';
-import { rankKey, searchProducts, searchProjection, WEIGHTS, type SearchView } from '../../src/projections/search/search.js';
+import { rankKey, searchProjection, WEIGHTS, type SearchView } from '../../src/projections/search/search.js';
+import { searchProducts } from '../../src/projections/search/search-query.js';
 import { termsOf } from '../../src/projections/search/text.js';
 import { projectionFixture, untyped } from './projection-fixture.js';
 import { seeded } from '../support/seeded-random.js';

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { v4 as uuid } from 'uuid';
 import type { ProductView } from '../../src/projections/products/products.js';
 import { purchasesProjection, recommendForCustomer, recommendForProduct, type PurchaseView } from '../../src/projections/purchases/purchases.js';
-import { searchProducts, searchProjection, type SearchQuery, type SearchView } from '../../src/projections/search/search.js';
+import { searchProjection, type SearchView } from '../../src/projections/search/search.js';
+import { searchProducts, type SearchQuery } from '../../src/projections/search/search-query.js';
 import { recorded, recording, type Recorded } from '../support/recording-collection.js';
 import { projectionFixture, untyped } from './projection-fixture.js';
 

@@ -3,7 +3,7 @@ import { IsDefined, IsIn, IsInt, Max, Min } from 'class-validator';
 import { MAX_RATING, MAX_REVIEW_TEXT, MIN_RATING } from '../../domain/reviews/review.js';
 import { Id, QueryInt, Text } from '../input/text-rules.js';
 import { CatalogFilterQuery } from './catalog.js';
-import { ListPageQuery } from './paging.js';
+import { Cursor, ListPageQuery } from './paging.js';
 
 // Decorators run bottom-up and stop at the first failure: presence, then type, then rules
 // (for texts the house rule, last, does presence, type and hygiene).
@@ -21,6 +21,9 @@ export class SearchQueryDto extends CatalogFilterQuery {
   @IsIn(['relevance', 'price', '-price', 'newest', 'rating'])
   @Text({ max: 20, optional: true, blank: 'absent' })
   sort?: 'relevance' | 'price' | '-price' | 'newest' | 'rating';
+
+  @Cursor()
+  after?: string;
 }
 
 export class SubmitReviewBody {

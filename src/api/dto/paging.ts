@@ -23,7 +23,7 @@ export const Cursor = (): PropertyDecorator => (target, key) => {
   JSONSchema({ description: CURSOR_DESCRIPTION, 'x-cursor': true })(target, String(key));
 };
 
-/** `?page&pageSize&after` of every list route but search: pages by number, or after a cursor (a page's `next`). */
+/** `?page&pageSize&after` of every list route: pages by number, or after a cursor (a page's `next`). Search takes its own `after` (SearchQueryDto). */
 export class ListPageQuery extends PageQuery {
   @Cursor()
   after?: string;

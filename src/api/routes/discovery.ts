@@ -4,7 +4,8 @@ import type { OrderView } from '../../projections/orders/orders.js';
 import type { ProductView } from '../../projections/products/products.js';
 import { recommendForCustomer, recommendForProduct, type PurchaseView } from '../../projections/purchases/purchases.js';
 import { listReviews, toReview, type ReviewView } from '../../projections/reviews/reviews.js';
-import { searchProducts, type SearchView } from '../../projections/search/search.js';
+import type { SearchView } from '../../projections/search/search.js';
+import { searchProducts } from '../../projections/search/search-query.js';
 import { NotFoundError, ValidationError } from '../../domain/shared/errors.js';
 import { principalOf } from '../auth.js';
 import type { AppDeps } from '../deps.js';
@@ -100,11 +101,11 @@ export const searchRoutes = defineRoutes({
   routes: {
     searchCatalog: {
       cache: 'public', method: 'get', path: '/', role: 'anonymous', summary: 'Full-text search with filters, sorting, paging and facets',
-      description: 'Words that give no term (stop words, punctuation) are named in `ignoredWords`.',
+      description: 'Words that give no term (stop words, punctuation) are named in `ignoredWords`. Pages by number (`page`), or after a page\'s `next` (`after`), which stays put when products are added or change meanwhile.',
       query: SearchQueryDto,
       success: { status: 200, description: 'One page of hits with brand and category facet counts.', schema: searchResultSchema },
       problems: [],
-      example: { query: { q: 'mug', sort: 'relevance' }, response: { items: [{ ...PRODUCT, score: 3 }], total: 1, page: 1, pageSize: 20, facets: { brand: { Acme: 1 }, category: { Kitchen: 1 } } } },
+      example: { query: { q: 'mug', sort: 'relevance' }, response: { items: [{ ...PRODUCT, score: 3 }], total: 1, page: 1, pageSize: 20, next: null, facets: { brand: { Acme: 1 }, category: { Kitchen: 1 } } } },
     },
   },
   handlers: searchHandlers,
