@@ -148,7 +148,7 @@ const rankedHits = async (search: ReadModelCollection<SearchView>, filter: Filte
   // [tier, score, createdAt, id]: past the boosted matches (tier 1), or among them.
   const pastBoosted = after !== undefined && after[0] !== 0;
   const boostedFrom = after && !pastBoosted ? [{ $match: filterAfter(after.slice(1), BOOSTED) }] : [];
-  const [boosted] = await search.aggregate<{ items?: Hit[]; n: Array<{ n: number }>; left: Array<{ n: number }> }>([
+  const [boosted] = await search.aggregate<{ items?: Hit[]; n: Array<{ n: number }>; left?: Array<{ n: number }> }>([
     { $match: { ...filter, boosted: { $in: terms } } },
     carrying(['createdAt', ...weights]),
     {
@@ -157,7 +157,7 @@ const rankedHits = async (search: ReadModelCollection<SearchView>, filter: Filte
         ...(pastBoosted
           ? {}
           : {
-              left: [{ $addFields: { score } }, ...boostedFrom, { $count: 'n' }],
+              ...(after ? { left: [{ $addFields: { score } }, ...boostedFrom, { $count: 'n' }] } : {}),
               items: [{ $addFields: { score } }, ...boostedFrom, { $sort: { score: -1, createdAt: -1, _id: 1 } }, { $skip: offsetOf(query) }, { $limit: want }, { $project: { score: 1 } }],
             }),
       },
@@ -165,7 +165,7 @@ const rankedHits = async (search: ReadModelCollection<SearchView>, filter: Filte
   ]);
   // Every boosted match bounds how many of the newest matches are boosted; those after the cursor come before this page's plain ones.
   const bound = boosted?.n[0]?.n ?? 0;
-  const remaining = pastBoosted ? 0 : (boosted?.left?.[0]?.n ?? 0);
+  const remaining = pastBoosted ? 0 : after ? (boosted?.left?.[0]?.n ?? 0) : bound;
   // Rows of the plain matches on this page: [from, to) in their own order. Among the
   // newest `to + bound` matches (after the cursor's, in its tier), at most `bound` are boosted: the rest hold them.
   const from = Math.max(0, offsetOf(query) - remaining);
