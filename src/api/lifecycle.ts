@@ -139,6 +139,8 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
         deps.liveStreams.closeAll();
         await http.drain();
       }
+      // The requests drained: a claim on a key still held (a request cut off) runs out in one claim, renewed no more.
+      deps.idempotency.stop();
       await jobsStopped;
       // Every runner stops and every lease is given back at once: the other processes take over now.
       await cluster.stop();
