@@ -35,6 +35,7 @@ import { shopDataProblem } from './shop-data.js';
 import type { AppDeps } from './deps.js';
 import { registerGauges } from './gauges.js';
 import { carrierWebhookSecret, jwtSecret, lifecycle, loginPseudonymKey, type System } from './lifecycle.js';
+import { useCursorKey } from '../projections/page-cursor.js';
 
 export type { System } from './lifecycle.js';
 
@@ -61,6 +62,8 @@ export const compose = async (config: Config, logger: Logger = pino(loggerOption
   registerServices(scope, config);
   const edge = await import('./edge.js');
   registerEdge(scope, config, edge);
+  // Every process of the shop signs and reads the lists' cursors with one key (see page-cursor.ts).
+  useCursorKey(jwtSecret(config));
   registerCluster(scope, config);
   const deps = resolveDeps(scope);
   registerGauges(deps);

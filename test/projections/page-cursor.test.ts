@@ -3,6 +3,7 @@ import { ValidationError } from '../../src/domain/shared/errors.js';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
 import type { Sort } from '../../src/infrastructure/read-models/read-model-store.js';
 import { paged, type Paged } from '../../src/projections/paging.js';
+import { useCursorKey } from '../../src/projections/page-cursor.js';
 
 type Row = { _id: string; createdAt: string; price: { amount: number }; name: string | null; owner: string };
 
@@ -104,5 +105,31 @@ describe('paging a list by cursor', () => {
     }
     const other = await list({ createdAt: 1 }, 10, next!).then(() => undefined, (e: unknown) => e);
     expect(other).to.be.instanceOf(ValidationError).with.property('message').that.includes('another order');
+  });
+
+  it("refuses a cursor whose values were changed, another list's, or one signed with another shop's key", async () => {
+    const { next } = await list({ createdAt: -1 }, 10);
+    const mac = next!.slice(-22);
+    const [signature, , id] = JSON.parse(Buffer.from(next!.slice(0, -22), 'base64url').toString()) as [string, string, string];
+    // The right shape, values of another type or made up: taken as positions before, they answered empty pages.
+    for (const values of [[5, id], [true, id], [null, null], [at(3), 42], [at(3), 'r03']]) {
+      const changed = Buffer.from(JSON.stringify([signature, ...values])).toString('base64url') + mac;
+      const error = await list({ createdAt: -1 }, 10, changed).then(() => undefined, (e: unknown) => e);
+      expect(error, JSON.stringify(values)).to.be.instanceOf(ValidationError).with.property('message').that.includes('was not made by this list');
+    }
+    await store.collection<Row>('others').insertOne(row('o1', 1));
+    await store.collection<Row>('others').insertOne(row('o2', 2));
+    const another = await paged(store.collection<Row>('others'), {}, { createdAt: -1 }, { page: 1, pageSize: 1 }, (doc) => doc._id);
+    const foreign = await list({ createdAt: -1 }, 10, another.next!).then(() => undefined, (e: unknown) => e);
+    expect(foreign, 'the same sort of another collection').to.be.instanceOf(ValidationError).with.property('message').that.includes('was not made by this list');
+    useCursorKey('another shop');
+    try {
+      const keyed = await list({ createdAt: -1 }, 10, next!).then(() => undefined, (e: unknown) => e);
+      expect(keyed).to.be.instanceOf(ValidationError);
+      const own = await list({ createdAt: -1 }, 10);
+      expect((await list({ createdAt: -1 }, 10, own.next!)).items, 'its own cursors still read').to.have.length(10);
+    } finally {
+      useCursorKey('page-cursor test');
+    }
   });
 });

@@ -129,12 +129,20 @@ describe('search queries (embedded store)', () => {
     }
   });
 
-  it('refuses a cursor made up or of another order (400 naming after)', async () => {
+  it('refuses a cursor made up, changed, of another search or of another order (400 naming after)', async () => {
     const byPrice = await searchProducts(collection(), { q: 'lamp', sort: 'price', page: 1, pageSize: 3 });
+    const byRelevance = await searchProducts(collection(), { q: 'lamp', page: 1, pageSize: 3 });
+    const relevance = JSON.parse(Buffer.from(byRelevance.next!.slice(0, -22), 'base64url').toString()) as unknown[];
+    // Tier 7 (anything but 0 read as past the boosted tier: every boosted match skipped), a score of another type.
+    const changed = (at: number, value: unknown) => Buffer.from(JSON.stringify(relevance.map((v, i) => (i === at ? value : v)))).toString('base64url') + byRelevance.next!.slice(-22);
     for (const [query, why] of [
       [{ q: 'lamp', sort: 'newest' as const, after: byPrice.next! }, 'another order'],
       [{ q: 'lamp', after: byPrice.next! }, 'another order'],
       [{ q: 'lamp', sort: 'price' as const, after: 'bm90LWEtY3Vyc29y' }, 'is not one'],
+      [{ q: 'oak', sort: 'price' as const, after: byPrice.next! }, 'was not made by this list'],
+      [{ q: 'lamp', sort: 'price' as const, inStock: true, after: byPrice.next! }, 'was not made by this list'],
+      [{ q: 'lamp', after: changed(1, 7) }, 'was not made by this list'],
+      [{ q: 'lamp', after: changed(2, 'zz') }, 'was not made by this list'],
     ] as const) {
       const refused = await searchProducts(collection(), { ...query, page: 1, pageSize: 3 }).then(() => undefined, (error: unknown) => error);
       expect(String(refused), JSON.stringify(query)).to.include(why);

@@ -105,8 +105,9 @@ export const searchProducts = async (search: ReadModelCollection<SearchView>, qu
   const sort = query.sort ?? (terms.length > 0 ? 'relevance' : 'newest');
   const ranked = sort === 'relevance' && terms.length > 0;
   const order = ranked ? RELEVANCE : { ...SORTS[sort === 'relevance' ? 'newest' : sort], _id: 1 as const };
-  // Read first: a cursor made up, or of another order, is 400 whatever matches.
-  const after = query.after === undefined ? undefined : readCursor(query.after, order);
+  // Read first: a cursor made up, of another search or of another order, is 400 whatever matches.
+  const scope = scopeOf(query);
+  const after = query.after === undefined ? undefined : readCursor(query.after, order, scope);
   if (terms.length === 0 && ignored.length > 0) return { ...answer(query, [], undefined, null), ...noted };
   const filter = catalogFilter(query);
   if (terms.length > 0) filter.terms = { $all: terms };
@@ -117,10 +118,14 @@ export const searchProducts = async (search: ReadModelCollection<SearchView>, qu
   const { hits, counted } = ranked ? await rankedHits(search, filter, terms, query, want, after) : await sortedHits(search, filter, order, query, want, after);
   const found = await productsOf(search, hits.slice(0, query.pageSize));
   const last = found[found.length - 1];
-  const next = hits.length > query.pageSize && last ? (cursorAfter(ranked ? { _id: last.doc._id, tier: last.tier ?? 1, score: last.score ?? 0, createdAt: last.doc.createdAt } : last.doc, order) ?? null) : null;
+  const next = hits.length > query.pageSize && last ? (cursorAfter(ranked ? { _id: last.doc._id, tier: last.tier ?? 1, score: last.score ?? 0, createdAt: last.doc.createdAt } : last.doc, order, scope) ?? null) : null;
   const items = found.map(({ doc, score }) => ({ ...toProduct(doc), ...(ranked ? { score } : {}) }));
   return { ...answer(query, items, counted, next), ...noted };
 };
+
+/** The list a search's cursors belong to: its words and filters (not its sort: a cursor of another sort is refused as such). */
+const scopeOf = (query: SearchQuery): string =>
+  `search\n${JSON.stringify([query.q ?? null, query.category ?? null, query.brand ?? null, query.minPrice ?? null, query.maxPrice ?? null, query.inStock ?? false])}`;
 
 /** One page in `order` (ties by id), after the cursor's item if given, with the counts of every match. */
 const sortedHits = async (search: ReadModelCollection<SearchView>, filter: Filter, order: Sort, query: Page, want: number, after: Scalar[] | undefined) => {
