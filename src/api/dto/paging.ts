@@ -14,7 +14,8 @@ export class PageQuery {
 /** Of a list's cursor (../../projections/page-cursor.ts): made by the list, read back only as a position in it. */
 const CURSOR = { max: 1000, pattern: /^[A-Za-z0-9_-]+$/ };
 const CURSOR_DESCRIPTION = 'Start after the item a page ended with: that page\'s `next`, as given. `page` then counts from there. ' +
-  'Unlike a page number, it stays put when items are added or removed meanwhile. A cursor made up, or of another `sort`, is 400.';
+  'Unlike a page number, it stays put when items are added or removed meanwhile. A cursor made up, changed, of another list ' +
+  '(for search: other words or filters) or of another `sort` is 400; so is one made before the shop\'s JWT secret changed (it is signed with a key derived from it).';
 
 /** `?after=`: a list's cursor, as its page's `next` gave it. Its rules in the order decorators stacked over it would run. */
 export const Cursor = (): PropertyDecorator => (target, key) => {
