@@ -1,4 +1,5 @@
 import autocannon, { type Client } from 'autocannon';
+import { inParallel } from '../../src/processes/concurrency.js';
 import { client } from './processes.js';
 
 /**
@@ -81,13 +82,13 @@ const SET_UP_CONCURRENCY = 8;
 export const setUpShop = async (url: string, productCount: number, customers = CUSTOMERS): Promise<Shop> => {
   const call = client(url);
   const admin = (await call('POST', '/api/v1/account/login', undefined, { email: 'bench@shop.local', password: 'bench-password' })).token as string;
-  const products = await inParallel(productCount, async (i) => {
+  const products = await inParallel(indexes(productCount), SET_UP_CONCURRENCY, async (i) => {
     const sku = `BENCH-${i}`;
     const { productId } = await call('POST', '/api/v1/products', admin, { sku, name: `Bench product ${i}`, description: 'A product for the benchmark', brand: 'Bench', category: 'Bench', price: { amount: 1000 + i, currency: 'USD' } });
     await call('POST', `/api/v1/inventory/${sku}/receipts`, admin, { quantity: 1_000_000 });
     return productId as string;
   });
-  const tokens = await inParallel(customers, async (i) => {
+  const tokens = await inParallel(indexes(customers), SET_UP_CONCURRENCY, async (i) => {
     const email = `bench${i}@shop.local`;
     await call('POST', '/api/v1/account/register', undefined, { email, password: 'bench-password', name: `Bench ${i}` });
     return (await call('POST', '/api/v1/account/login', undefined, { email, password: 'bench-password' })).token as string;
@@ -95,16 +96,4 @@ export const setUpShop = async (url: string, productCount: number, customers = C
   return { admin, products, tokens };
 };
 
-/** `make(i)` for i in 0..count-1, SET_UP_CONCURRENCY at a time; the results in the order of i. */
-const inParallel = async <T>(count: number, make: (i: number) => Promise<T>): Promise<T[]> => {
-  const out = new Array<T>(count);
-  let next = 0;
-  const worker = async () => {
-    while (next < count) {
-      const i = next++;
-      out[i] = await make(i);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(SET_UP_CONCURRENCY, count) }, worker));
-  return out;
-};
+const indexes = (count: number) => Array.from({ length: count }, (_, i) => i);

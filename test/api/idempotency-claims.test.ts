@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import express, { type Express } from 'express';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import request from 'supertest';
 import { executionStarted, IDEMPOTENCY_COLLECTION, IdempotencyKeys } from '../../src/api/idempotency.js';
 import { errorHandler } from '../../src/api/problems.js';
@@ -37,9 +37,9 @@ describe('Idempotency-Key claims shared by processes', () => {
   afterEach(() => keys.forEach((k) => k.stop()));
 
   /** A process: its route runs once `hold` resolves, and answers 201, or 400 for `{ bad: true }`. */
-  const shopProcess = (name: string, claimMs?: number): Express => {
+  const shopProcess = (name: string, claimMs?: number, logger?: Logger): Express => {
     const app = express().use(express.json());
-    const mine = new IdempotencyKeys(store, undefined, undefined, claimMs);
+    const mine = new IdempotencyKeys(store, undefined, logger, claimMs);
     keys.set(name, mine);
     app.use(mine.middleware());
     app.post('/things', async (req, res) => {
@@ -111,17 +111,7 @@ describe('Idempotency-Key claims shared by processes', () => {
     const logger = pino({ level: 'warn' }, { write: (line: string) => void warnings.push(JSON.parse(line).msg) });
     let release!: () => void;
     hold = new Promise((resolve) => (release = resolve));
-    const app = express().use(express.json());
-    const mine = new IdempotencyKeys(store, undefined, logger, 90);
-    keys.set('a', mine);
-    app.use(mine.middleware());
-    app.post('/things', async (req, res) => {
-      executionStarted(req);
-      runs.push('a');
-      await hold;
-      res.status(201).json({ madeBy: 'a' });
-    });
-    const first = post(app, { n: 1 }).then((res) => res);
+    const first = post(shopProcess('a', 90, logger), { n: 1 }).then((res) => res);
     while (runs.length === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     // Another process takes the key over, as one does once a claim has run out under a stalled process.
     const records = store.collection<{ _id: string; claim?: string }>(IDEMPOTENCY_COLLECTION);
