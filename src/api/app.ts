@@ -1,5 +1,7 @@
+import { isUtf8 } from 'node:buffer';
+import type * as http from 'node:http';
 import express, { type RequestHandler } from 'express';
-import { authenticate } from './auth.js';
+import { authenticate, clientOf } from './auth.js';
 import { noStoreByDefault } from './caching.js';
 import type { AppDeps } from './deps.js';
 import { boundedJsonBodies } from './input/json-shape.js';
@@ -8,7 +10,7 @@ import { series } from './middleware-series.js';
 import { mount, serveThrough, type ChainedApp } from './request-chain.js';
 import { crossOrigin } from './cross-origin.js';
 import { ValidationError } from '../domain/shared/errors.js';
-import { errorHandler, notFoundRoute, problem, sendProblem, unreadableRequest } from './problems.js';
+import { errorHandler, notFoundRoute, NOT_UTF8, problem, sendProblem, unreadableRequest } from './problems.js';
 import { routeDispatch, routerOf } from './openapi/route-table.js';
 import { ROUTE_TABLE } from './routes/index.js';
 import { webPages } from '../web/pages.js';
@@ -36,17 +38,19 @@ export const createApp = (deps: AppDeps): ChainedApp => {
       mount(
         '/api/v1',
         series(
+          // First: every request counts, those refused below included, and past the limit none is read further.
+          deps.clientLimit.middleware(clientOf(deps.tokens)),
           readableQuery,
           utf8BodiesOnly,
+          declaredTooLarge,
           // The bytes are kept beside the parsed body (no copy): a webhook's signature covers them, not a re-serialisation.
           // Not strict: `null`, `5` or `"x"` are JSON, refused by the routes as `[]` is (not an object), not as malformed.
-          express.json({ limit: '1mb', strict: false, type: JSON_TYPE, verify: (req, _res, buf) => void ((req as express.Request).rawBody = buf) }),
+          express.json({ limit: BODY_LIMIT, strict: false, type: JSON_TYPE, verify: keepUtf8Bytes }),
           noStoreByDefault,
           boundedJsonBodies,
           jsonBodiesOnly,
           noQueryOnWrites,
           authenticate(deps.tokens, deps.accounts),
-          deps.clientLimit.middleware(),
           deps.idempotency.middleware(),
           deps.sessions.middleware(),
           routeDispatch(ROUTE_TABLE.filter((g) => g.edge === 'api'), deps, strict),
@@ -68,6 +72,36 @@ export const createApp = (deps: AppDeps): ChainedApp => {
  * (RFC 9110 §8.3.1) and leaves parameters to utf8BodiesOnly.
  */
 const JSON_TYPE = 'application/json';
+
+/**
+ * Keeps a JSON body's bytes beside it, once they are known to be UTF-8. Decoded as they came,
+ * bytes that are not would each become U+FFFD: stored so, and two passwords that differ only
+ * there would sign in as one. Such a body is refused (400 `unreadable-request`) as a URL that
+ * does not percent-decode is.
+ */
+const keepUtf8Bytes = (req: http.IncomingMessage, _res: http.ServerResponse, bytes: Buffer): void => {
+  if (!isUtf8(bytes)) throw Object.assign(new Error('the request body is not valid UTF-8'), { type: NOT_UTF8 });
+  (req as express.Request).rawBody = bytes;
+};
+
+/** The largest body read: 1 MiB. */
+const BODY_LIMIT = 1024 * 1024;
+
+/**
+ * A body whose Content-Length says it is over the limit is refused at once (413), not once it
+ * has all come in: body-parser reads a body it refuses to its end first (a 150 MB upload took
+ * its whole time to send to be told). The connection is closed after the answer, and what the
+ * client still sends is read and dropped for a few seconds meanwhile, so that closing with
+ * bytes unread does not reset the connection under the answer.
+ */
+const declaredTooLarge: RequestHandler = (req, res, next) => {
+  if (!(Number(req.get('content-length')) > BODY_LIMIT)) return next();
+  res.set('Connection', 'close');
+  req.resume();
+  const cut = setTimeout(() => req.socket.destroy(), 5_000);
+  req.socket.once('close', () => clearTimeout(cut));
+  sendProblem(res, problem(413, 'payload-too-large', 'The request body is larger than 1 MiB.'));
+};
 
 /** A body that is there but is not JSON would otherwise reach the routes as "no body". */
 const jsonBodiesOnly: RequestHandler = (req, res, next) => {

@@ -77,12 +77,33 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * Reads the bearer token when there is one; a bad token is a 401 even on public routes.
  * The token must name an existing account, whose current role is the principal's.
  */
+const BEARER = /^Bearer\s+(\S+)$/i;
+
+/**
+ * Who a request counts against for the per-client rate limit, before anything else is read:
+ * the customer a valid token names (verified: a made-up token cannot pick another's count),
+ * else the address. A bad token is counted by its address here and refused by authenticate.
+ */
+export const clientOf =
+  (tokens: TokenIssuer) =>
+  async (req: Request): Promise<string> => {
+    const token = BEARER.exec(req.get('authorization') ?? '')?.[1];
+    if (token !== undefined) {
+      try {
+        return `customer:${await tokens.verify(token)}`;
+      } catch {
+        // Counted by its address.
+      }
+    }
+    return `address:${req.ip}`;
+  };
+
 export const authenticate =
   (tokens: TokenIssuer, accounts: AccountRoles): RequestHandler =>
   async (req: Request, _res: Response, next: NextFunction) => {
     const header = req.get('authorization');
     if (!header) return next();
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const match = BEARER.exec(header);
     if (!match) throw new UnauthorizedError('expected "Authorization: Bearer <token>"');
     const customerId = await tokens.verify(match[1]!);
     // A write is refused from the moment the account's stream says it was erased (or demoted), in any process.

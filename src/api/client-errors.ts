@@ -1,9 +1,9 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { problem, type Problem } from './problems.js';
 
 /** An answer node is writing on a connection (its `_httpMessage`, which node's own default handler reads too). */
-type Answer = { once(event: 'close', listener: () => void): unknown };
+type Answer = { once(event: 'close', listener: () => void): unknown; headersSent: boolean; req?: IncomingMessage };
 type ClientSocket = Socket & { _httpMessage?: Answer | null };
 
 /**
@@ -23,16 +23,36 @@ export const answerUnparsableRequests = (server: Server): void => {
     // connection is still open (an answer among them may have closed it).
     const afterTheirAnswers = () => {
       const answering = socket._httpMessage;
-      if (answering) return void answering.once('close', afterTheirAnswers);
+      // Unless the bytes refused are the body of the request being answered (a bad chunk size
+      // after its first chunk): its handler waits for the rest of that body, which never comes.
+      if (answering && !(answering.req?.complete === false && !answering.headersSent)) return void answering.once('close', afterTheirAnswers);
       if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
-      // What the client still sends is read and dropped: unread bytes at close make the kernel reset the
-      // connection, and a client still writing a long URL then loses the answer. A few seconds, no more.
-      socket.resume();
-      socket.setTimeout(5_000, () => socket.destroy());
-      socket.end(rawAnswer(problemOf(error.code)));
+      endWith(socket, problemOf(error.code));
     };
     afterTheirAnswers();
   });
+  // CONNECT asks a proxy for a tunnel; node closes the connection without a word when nobody listens.
+  server.on('connect', (req: IncomingMessage, socket: Socket) => {
+    endWith(socket, problem(404, 'route-not-found', `No route ${req.method} ${req.url ?? ''}: this server is no proxy.`));
+  });
+  // An Expect other than 100-continue: node's own answer is a bare 417.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    const body = JSON.stringify(problem(417, 'expectation-failed', `Expect: ${req.headers.expect ?? ''} cannot be met; only 100-continue is.`));
+    res.writeHead(417, { 'Content-Type': 'application/problem+json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', Connection: 'close' });
+    res.end(body);
+    req.resume();
+  });
+};
+
+/**
+ * Answers on the raw connection and closes it. What the client still sends is read and
+ * dropped meanwhile: unread bytes at close make the kernel reset the connection, and a client
+ * still writing (a long URL, a body) then loses the answer. A few seconds, no more.
+ */
+const endWith = (socket: Socket, body: Problem): void => {
+  socket.resume();
+  socket.setTimeout(5_000, () => socket.destroy());
+  socket.end(rawAnswer(body));
 };
 
 const problemOf = (code: string | undefined): Problem => {

@@ -4,13 +4,15 @@ import { LruCache } from '../infrastructure/lru-cache.js';
 import { answerAfter } from './deferred-answer.js';
 import type { Document, ReadModelCollection, ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { ValidationError } from '../domain/shared/errors.js';
+import { ReadModelsBehindError } from './read-models-behind.js';
 
 /**
  * Read-your-writes over eventually consistent read models. Every write answers with
  * `X-Position` (the log position of its last event); a read waits (up to a bound) until
  * the read models have processed the position its caller last wrote, or the one it names
  * in `X-Min-Position`. So a client never reads a state older than its own writes, while
- * anonymous traffic never waits.
+ * anonymous traffic never waits. A read whose wait runs out is refused (503
+ * `read-models-behind`, see ReadModelsBehindError), not answered from what is there.
  *
  * A shop runs as several processes behind one load balancer, so a caller's write and its
  * next read may reach different processes: the caller's last position is kept in the shared
@@ -43,6 +45,8 @@ export class SessionPositions {
     private readonly waitMs: number,
     private readonly store?: ReadModelStore,
     private readonly logger?: Logger,
+    /** The log's head position: an X-Min-Position past it is the client's error (400), not a wait that ran out (503). */
+    private readonly head?: () => Promise<number>,
   ) {
     this.shared = store?.collection<SessionPosition>(SESSION_POSITIONS);
   }
@@ -62,8 +66,9 @@ export class SessionPositions {
     res.locals.sessionPosition = { principal, position };
   }
 
+  /** Every request of the API: a write keeps its position before it is answered; a read's X-Min-Position must be one. */
   middleware(): RequestHandler {
-    return async (req, res, next) => {
+    return (req, res, next) => {
       if (req.method !== 'GET') {
         this.keepBeforeAnswering(res);
         return next();
@@ -72,9 +77,28 @@ export class SessionPositions {
       if (header !== undefined && !/^\d{1,16}$/.test(header)) {
         throw new ValidationError('invalid X-Min-Position', [{ field: 'X-Min-Position', message: 'must be a log position' }]);
       }
+      next();
+    };
+  }
+
+  /**
+   * The wait of a read that serves read models (the route table adds it to those routes, after
+   * their guards): until they reach the caller's last write and the X-Min-Position named, or
+   * 503 once READ_WAIT_MS has passed. Reads of the log or of the runners' own state (the audit,
+   * the projections, parked work) do not wait: an operator sees them while the read models are behind.
+   */
+  reads(): RequestHandler {
+    return async (req, _res, next) => {
+      const header = req.get('x-min-position');
       const own = req.principal ? await this.lastWrite(req.principal.customerId) : 0;
-      const target = Math.max(own, header === undefined ? 0 : Number(header));
-      if (target > 0) await this.projections.waitFor(target, this.waitMs);
+      const named = header === undefined ? 0 : Number(header);
+      const target = Math.max(own, named);
+      if (target > 0 && !(await this.projections.waitFor(target, this.waitMs))) {
+        if (named > own && this.head && named > (await this.head())) {
+          throw new ValidationError('X-Min-Position is past the end of the log', [{ field: 'X-Min-Position', message: 'must be a position of the log (from an X-Position)' }]);
+        }
+        throw new ReadModelsBehindError(target, this.waitMs);
+      }
       next();
     };
   }

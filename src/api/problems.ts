@@ -19,6 +19,7 @@ import {
 } from '../domain/shared/errors.js';
 import { KeyDestroyedError } from '../privacy/key-store.js';
 import { OrdersBackloggedError } from '../admission/order-backlog.js';
+import { ReadModelsBehindError } from './read-models-behind.js';
 import { PricesChangedError, type PriceChange } from '../domain/cart/cart.js';
 
 /** RFC 9457 problem details: what every failure answers. */
@@ -44,11 +45,16 @@ const STATUS_OF: ReadonlyArray<[ErrorClass, number, string]> = [
   [TooManyRequestsError, 429, 'too-many-requests'],
   // Before UnavailableError, which it extends.
   [OrdersBackloggedError, 503, 'orders-backlogged'],
+  [ReadModelsBehindError, 503, 'read-models-behind'],
   [UnavailableError, 503, 'unavailable'],
 ];
 
-/** body-parser's error types. */
+/** The error type of a JSON body whose bytes are not UTF-8 (app.ts). */
+export const NOT_UTF8 = 'entity.not.utf8';
+
+/** body-parser's error types, and ours raised through it. */
 const PARSER_ERRORS: Record<string, [number, string, string]> = {
+  [NOT_UTF8]: [400, 'unreadable-request', 'The request body is not valid UTF-8.'],
   'entity.parse.failed': [400, 'malformed-json', 'The request body is not valid JSON.'],
   'entity.too.large': [413, 'payload-too-large', 'The request body is larger than 1 MiB.'],
   'encoding.unsupported': [415, 'unsupported-encoding', 'The request body encoding is not supported.'],
@@ -66,6 +72,7 @@ const TITLES: Record<number, string> = {
   412: 'Precondition Failed',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  417: 'Expectation Failed',
   422: 'Unprocessable Content',
   431: 'Request Header Fields Too Large',
   429: 'Too Many Requests',

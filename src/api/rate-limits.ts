@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { TooManyRequestsError } from '../domain/shared/errors.js';
 import { BatchedLimiter } from '../infrastructure/limits/batched-limiter.js';
@@ -29,12 +29,16 @@ export class ClientRateLimit {
     this.limiter = new BatchedLimiter(store, perMinute, Math.max(1, Math.floor(perMinute / 100)));
   }
 
-  middleware(): RequestHandler {
+  /**
+   * Counts every request, first of all: one refused later (malformed JSON, a bad token, a
+   * body too large) counts as one answered does, and past the limit none is read further.
+   * `clientOf` names the client: the subject of a valid token, else the address.
+   */
+  middleware(clientOf: (req: Request) => Promise<string>): RequestHandler {
     const limiter = this.limiter;
     if (!limiter) return (_req, _res, next) => next();
     return async (req, res, next) => {
-      const key = req.principal ? `customer:${req.principal.customerId}` : `address:${req.ip}`;
-      const allowance = await limiter.consume(key);
+      const allowance = await limiter.consume(await clientOf(req));
       if (!allowance.allowed) throw new TooManyRequestsError('too many requests from this client', seconds(allowance.msBeforeNext));
       res.set('RateLimit-Remaining', String(allowance.remaining));
       next();

@@ -54,6 +54,35 @@ describe('The charset of a JSON body', () => {
     expect(await app.head(), 'a refused body appended events').to.equal(head);
   });
 
+  it('refuses a body whose bytes are not UTF-8 with 400 unreadable-request, appending nothing', async () => {
+    const head = await app.head();
+    // A lone continuation byte, a truncated sequence, 0xFF, and an overlong '/': each would have been read as U+FFFD.
+    for (const bad of [[0x80], [0xc3, 0x28], [0xff], [0xc0, 0xaf]]) {
+      const bytes = Buffer.concat([Buffer.from('{"quantity": 1, "reason": "a'), Buffer.from(bad), Buffer.from('"}')]);
+      for (const charset of ['utf-8', 'utf8']) {
+        const res = await receive(charset, bytes);
+        expect(res.status, `${bad.join(',')} as ${charset}: ${JSON.stringify(res.body)}`).to.equal(400);
+        expect(res.type).to.match(/^application\/problem\+json/);
+        expect(res.body).to.include({ type: 'urn:shop:problem:unreadable-request', status: 400 });
+      }
+    }
+    expect(await app.head(), 'a refused body appended events').to.equal(head);
+  });
+
+  it('does not let two passwords that differ only in bytes that are not UTF-8 sign in as one', async () => {
+    const port = (server.address() as AddressInfo).port;
+    const send = (path: string, password: Buffer) =>
+      fetch(`http://127.0.0.1:${port}/api/v1/account/${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.concat([Buffer.from(`{"email": "bytes@example.com", ${path === 'register' ? '"name": "B", ' : ''}"password": "long enough `), password, Buffer.from('"}')]),
+      });
+    expect((await send('register', Buffer.from([0xff]))).status).to.equal(400);
+    expect((await send('register', Buffer.from('\u00ff', 'utf8'))).status).to.equal(201);
+    expect((await send('login', Buffer.from([0xfe]))).status).to.equal(400);
+    expect((await send('login', Buffer.from('\u00ff', 'utf8'))).status).to.equal(200);
+  });
+
   it('takes utf-8 in any case, quoted, and its alias utf8', async () => {
     for (const charset of ['utf-8', 'UTF-8', '"utf-8"', 'utf8', 'UTF8']) {
       const res = await receive(charset, Buffer.from(json, 'utf8'));

@@ -227,4 +227,27 @@ describe('HTTP per-client rate limit', () => {
     expect((await app.http().get('/api/v1/products').set('Authorization', `Bearer ${token}`)).status).to.equal(200);
     expect((await app.http().get('/health')).status).to.equal(200);
   });
+
+  it('counts the requests refused before they are read (a bad token, malformed JSON, a body too large), and past the limit reads none', async () => {
+    const token = await app.adminToken(); // the address's first request
+    const refused = [
+      await app.http().get('/api/v1/orders').set('Authorization', 'Bearer x.y.z'),
+      await app.http().post('/api/v1/account/register').set('Content-Type', 'application/json').send('{"email": '),
+      await app.http().post('/api/v1/account/register').send({ email: 'big@example.com', password: 'long enough', name: 'x'.repeat(1_100_000) }),
+    ];
+    expect(refused.map((res) => res.status)).to.deep.equal([401, 400, 413]);
+    expect(refused.map((res) => res.headers['ratelimit-remaining'])).to.deep.equal(['3', '2', '1']);
+    expectProblem(await app.http().get('/api/v1/products').set('Authorization', 'Bearer x.y.z'), 401);
+    // The address's five are spent: whatever comes next from it is 429, its body unread.
+    for (const res of [
+      await app.http().get('/api/v1/orders').set('Authorization', 'Bearer x.y.z'),
+      await app.http().post('/api/v1/account/register').set('Content-Type', 'application/json').send('{"email": '),
+      await app.http().get('/api/v1/products'),
+    ]) {
+      expectProblem(res, 429);
+      expect(Number(res.headers['retry-after'])).to.be.greaterThan(0);
+    }
+    // A valid token counts against its account, not the address: a made-up one cannot pick another's count.
+    expect((await app.http().get('/api/v1/products').set('Authorization', `Bearer ${token}`)).status).to.equal(200);
+  });
 });

@@ -77,6 +77,32 @@ describe('Requests the HTTP parser refuses', function () {
     expect(second).to.include('application/problem+json').and.include('"status":431');
   });
 
+  it('answers a bad chunk size after a good chunk at once with 400 problem+json (its handler waited for the rest of the body)', async () => {
+    const started = performance.now();
+    const answer = await sendRaw(server!.port, 'POST /api/v1/account/login HTTP/1.1\r\nHost: shop\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"a":\r\nZZZ\r\n');
+    expectRawProblem(answer, 400);
+    expect(performance.now() - started, 'answered without waiting for a timeout').to.be.below(4_000);
+  });
+
+  it('answers a body declared over 1 MiB with 413 problem+json before the body has come in', async () => {
+    // Only the head and a first slice are sent: the answer cannot wait for the rest.
+    const head = 'POST /api/v1/account/register HTTP/1.1\r\nHost: shop\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\n\r\n';
+    const answer = await sendRaw(server!.port, head + '{"email": "' + 'x'.repeat(60_000));
+    expect(answer.status, answer.body).to.equal(413);
+    expect(answer.headers['content-type']).to.match(/^application\/problem\+json/);
+    expect(answer.headers.connection).to.equal('close');
+    expect(JSON.parse(answer.body)).to.include({ type: 'urn:shop:problem:payload-too-large', status: 413 });
+  });
+
+  it('answers CONNECT (this is no proxy) with 404 and an Expect it cannot meet with 417, both problem+json', async () => {
+    const tunnel = await sendRaw(server!.port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
+    expectRawProblem(tunnel, 404);
+    expect(JSON.parse(tunnel.body)).to.include({ type: 'urn:shop:problem:route-not-found' });
+    const expectation = await sendRaw(server!.port, 'GET /api/v1/products HTTP/1.1\r\nHost: shop\r\nExpect: 200-ok\r\n\r\n');
+    expectRawProblem(expectation, 417);
+    expect(JSON.parse(expectation.body)).to.include({ type: 'urn:shop:problem:expectation-failed' });
+  });
+
   it('still answers a well-formed request on the same server', async () => {
     const answer = await sendRaw(server!.port, 'GET /health HTTP/1.1\r\nHost: shop\r\nConnection: close\r\n\r\n');
     expect(answer.status).to.equal(200);

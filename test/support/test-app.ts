@@ -165,7 +165,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     loginThrottle,
     clientLimit: new ClientRateLimit(options.rateLimitPerMinute ?? 0),
     idempotency: new IdempotencyKeys(readModels),
-    sessions: new SessionPositions(cluster, 5000),
+    sessions: new SessionPositions(cluster, options.readWaitMs ?? 5000, undefined, undefined, () => eventStore.headPosition()),
     metrics: new Metrics(),
     orderBacklog: new OrderBacklog(
       { localSaga: () => local.process('order-saga'), runners: () => cluster.runners(), members: async () => [], self: 'solo', jobsBehindMs: () => jobs.behindMs(ORDER_LANES), eventStore },

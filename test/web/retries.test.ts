@@ -83,3 +83,52 @@ describe('the pages: a write sent again after its answer was lost', function () 
     }
   });
 });
+
+/**
+ * A read the shop refuses while its read models catch up with the session's own writes (503
+ * `read-models-behind`, as while one process takes them over from another that stopped): the
+ * page asks again after Retry-After and shows the cart, not an error and not an empty cart.
+ */
+describe('the pages: a read refused while the read models catch up', function () {
+  this.timeout(60_000);
+  let app: WebApp;
+  let browser: Browser;
+  before(async () => {
+    [browser, app] = await Promise.all([launchBrowser(), startWebApp()]);
+  });
+  after(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  it('the storefront shows the cart once the shop answers it', async () => {
+    const admin = await app.adminToken();
+    const product = await stockedProduct(app, admin, 20);
+    const shopper = await app.customer();
+    await app.http().post('/api/v1/cart/items').set('Authorization', `Bearer ${shopper.token}`).send({ productId: product.productId, quantity: 3 });
+    await app.settled();
+    const { context, page } = await newPage(browser);
+    try {
+      await page.goto(app.url('/'));
+      await page.evaluate((value) => (globalThis as unknown as { localStorage: { setItem: (k: string, v: string) => void } }).localStorage.setItem('shop.session', value),
+        JSON.stringify({ token: shopper.token, customerId: shopper.customerId, role: 'customer', email: shopper.email }));
+      let refused = 0;
+      await page.route('**/api/v1/cart', async (route: Route) => {
+        if (route.request().method() !== 'GET' || refused >= 2) return route.continue();
+        refused += 1;
+        await route.fulfill({
+          status: 503,
+          headers: { 'content-type': 'application/problem+json', 'retry-after': '1' },
+          body: JSON.stringify({ type: 'urn:shop:problem:read-models-behind', title: 'Service Unavailable', status: 503, detail: 'the read models have not reached log position 9 within 2000 ms' }),
+        });
+      });
+      await page.goto(app.url('/cart'));
+      await page.getByRole('heading', { level: 1, name: 'Your cart' }).waitFor();
+      await page.getByRole('link', { name: 'Proceed to checkout' }).waitFor({ timeout: 10_000 });
+      expect(refused, 'the page was refused twice before it was answered').to.equal(2);
+      expect(await page.getByRole('alert').count(), 'no error shown').to.equal(0);
+    } finally {
+      await context.close();
+    }
+  });
+});

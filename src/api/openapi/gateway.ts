@@ -1,6 +1,6 @@
 import { arr, money, obj, str } from '../../projections/json-schema.js';
 import type { JsonSchema } from '../../projections/json-schema.js';
-import type { RouteGroup, RouteSpec } from './route-table.js';
+import { waitsForReadModels, type RouteGroup, type RouteSpec } from './route-table.js';
 
 /**
  * What the gateway (src/api/app.ts) adds to every route of an edge: the problems it can
@@ -31,10 +31,11 @@ export const PROBLEM_MEANINGS: Record<number, string> = {
   412: 'If-Match names another revision than the current one (`ETag` carries the current one), or a creation was sent with If-Match.',
   413: 'The body is larger than 1 MiB.',
   415: 'The body is not application/json, or its charset or encoding is not supported.',
+  417: 'An `Expect` other than `100-continue`, which cannot be met.',
   422: 'The request is well-formed but cannot be done (an empty cart), or its Idempotency-Key was used with another body.',
   429: 'Too many requests from this client, or too many failed sign-ins for this account; `Retry-After` says when to try again.',
   500: 'A failure on our side; it has been logged.',
-  503: 'The store is busy (another process of the shop holds its write lock), the payment provider did not answer, or (a checkout) the shop is taking orders faster than it can process them (`orders-backlogged`): nothing was done; `Retry-After` says when to try again.',
+  503: 'The store is busy (another process of the shop holds its write lock), the payment provider did not answer, (a checkout) the shop is taking orders faster than it can process them (`orders-backlogged`), or (a read) the read models did not reach the caller\'s last write, the `X-Min-Position` named, or for a miss by id the log\'s head, within their wait (`read-models-behind`: another process taking them over from one that stopped): nothing was done or read; `Retry-After` says when to try again.',
 };
 
 const isWrite = (spec: RouteSpec) => spec.method !== 'get';
@@ -44,7 +45,8 @@ const takesIfMatch = (group: RouteGroup, spec: RouteSpec) => runsCommand(group, 
 
 /** Every problem status a route can answer: its own and the gateway's. */
 export const problemStatuses = (group: RouteGroup, spec: RouteSpec): number[] => {
-  const statuses = new Set<number>([...spec.problems, 500]);
+  // 417: an Expect the server cannot meet, answered before any route (client-errors.ts).
+  const statuses = new Set<number>([...spec.problems, 417, 500]);
   if (group.edge === 'api') [400, 401, 413, 415, 429, 503].forEach((s) => statuses.add(s));
   if (spec.role === 'admin') statuses.add(403);
   // A command may lose a race (409); one that reads If-Match answers 412 on a mismatch.
@@ -73,7 +75,7 @@ export const requestHeaders = (group: RouteGroup, spec: RouteSpec): HeaderUse[] 
   if (spec.cache === 'public') headers.push({ name: 'If-None-Match', schema: str({ maxLength: 2000 }), description: 'ETags of answers kept (a list, weak or strong, or `*`): 304 and no body when one is the current answer\'s (callers not signed in).' });
   if (spec.headers?.includes('X-Carrier-Signature')) headers.push(...CARRIER_SIGNATURE);
   if (spec.headers?.includes('Last-Event-ID')) headers.push({ name: 'Last-Event-ID', schema: str({ pattern: '^\\d{1,9}$' }), description: 'Resume a stream of events after the event of this id (EventSource sends it when it reconnects).' });
-  if (spec.method === 'get') headers.push({ name: 'X-Min-Position', schema: str({ pattern: '^\\d{1,16}$' }), description: 'Wait (boundedly) until the read models have processed this log position (from an `X-Position`).' });
+  if (waitsForReadModels(group, spec)) headers.push({ name: 'X-Min-Position', schema: str({ pattern: '^\\d{1,16}$' }), description: 'Wait (up to READ_WAIT_MS) until the read models have processed this log position (from an `X-Position`): 503 `read-models-behind` if they do not in time, 400 if it is past the end of the log.' });
   if (spec.method === 'post') headers.push({ name: 'Idempotency-Key', schema: str({ minLength: 1, maxLength: 255 }), description: 'A repeat with the same key and body answers the first answer (`Idempotent-Replayed: true`) and appends nothing.' });
   if (takesIfMatch(group, spec)) headers.push({ name: 'If-Match', schema: str({ examples: ['"3"'] }), description: 'The revision (a strong ETag) the change is based on; 412 if it moved on.' });
   return headers;

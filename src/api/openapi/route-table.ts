@@ -53,6 +53,12 @@ export type RouteSpec = {
    */
   ifMatch?: false;
   /**
+   * `false`: a read that serves no read model (the log, the runners' own state, parked work).
+   * It does not wait for the read models to reach the caller's writes (../consistency.ts), and
+   * so answers while they are behind: an operator looks at the runners and the audit then.
+   */
+  readModels?: false;
+  /**
    * `public`: a read anyone may get the same way (../caching.ts). Its 200 answers to callers
    * not signed in carry an ETag and `Cache-Control: public, max-age=CACHE_MAX_AGE_S`, and
    * If-None-Match naming that ETag is answered 304.
@@ -168,11 +174,15 @@ export const routeDispatch = (groups: readonly RouteGroup[], deps: AppDeps, opti
     for (const [id, spec] of Object.entries(group.routes)) {
       const caching = spec.cache === 'public' ? [publicCache(deps.config.cacheMaxAgeS)] : [];
       const path = `${group.prefix}${spec.path}`;
-      routes.push({ method: spec.method, path, handlers: [routeLabel(path), ...GUARDS[spec.role], ...refuseUnread(group, spec), ...caching, handlers[id]!] });
+      const reads = waitsForReadModels(group, spec) ? [deps.sessions.reads()] : [];
+      routes.push({ method: spec.method, path, handlers: [routeLabel(path), ...GUARDS[spec.role], ...refuseUnread(group, spec), ...reads, ...caching, handlers[id]!] });
     }
   }
   return dispatch(routes, options);
 };
+
+/** A read of the API that serves read models: it waits for the caller's writes (read-your-writes) and for X-Min-Position. */
+export const waitsForReadModels = (group: RouteGroup, spec: RouteSpec): boolean => group.edge === 'api' && spec.method === 'get' && spec.readModels !== false;
 
 /** `/:id/cancel` → `/{id}/cancel`. */
 export const openApiPath = (path: string): string => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');

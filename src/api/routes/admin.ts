@@ -137,33 +137,33 @@ export const adminRoutes = defineRoutes({
   tag: 'Back office',
   routes: {
     listParkedEvents: {
-      method: 'get', path: '/parked-events', role: 'admin', summary: 'Events a process manager gave up on, with their errors', query: ListPageQuery,
+      method: 'get', path: '/parked-events', role: 'admin', readModels: false, summary: 'Events a process manager gave up on, with their errors', query: ListPageQuery,
       success: { status: 200, description: 'One page, most recently parked first.', schema: parkedPageSchema },
       problems: [], example: { query: PAGE, response: EMPTY_PAGE },
     },
     listParkedJobs: {
-      method: 'get', path: '/parked-jobs', role: 'admin', summary: 'Jobs (provider calls, emails) that kept failing', query: ListPageQuery,
+      method: 'get', path: '/parked-jobs', role: 'admin', readModels: false, summary: 'Jobs (provider calls, emails) that kept failing', query: ListPageQuery,
       success: { status: 200, description: 'One page, most recently parked first.', schema: parkedPageSchema },
       problems: [], example: { query: PAGE, response: EMPTY_PAGE },
     },
     listDiscardedEvents: {
-      method: 'get', path: '/discarded-events', role: 'admin', summary: 'Parked events an operator discarded, with who discarded them, when and why', query: ListPageQuery,
+      method: 'get', path: '/discarded-events', role: 'admin', readModels: false, summary: 'Parked events an operator discarded, with who discarded them, when and why', query: ListPageQuery,
       success: { status: 200, description: 'One page, most recently discarded first.', schema: discardedPageSchema },
       problems: [], example: { query: PAGE, response: EMPTY_PAGE },
     },
     listDiscardedJobs: {
-      method: 'get', path: '/discarded-jobs', role: 'admin', summary: 'Parked jobs an operator discarded, with who discarded them, when and why', query: ListPageQuery,
+      method: 'get', path: '/discarded-jobs', role: 'admin', readModels: false, summary: 'Parked jobs an operator discarded, with who discarded them, when and why', query: ListPageQuery,
       success: { status: 200, description: 'One page, most recently discarded first.', schema: discardedPageSchema },
       problems: [], example: { query: PAGE, response: EMPTY_PAGE },
     },
     listProjections: {
-      method: 'get', path: '/projections', role: 'admin', summary: 'Every projection and process manager: position, lag, status, lease holder',
+      method: 'get', path: '/projections', role: 'admin', readModels: false, summary: 'Every projection and process manager: position, lag, status, lease holder',
       success: { status: 200, description: 'The runners.', schema: runnersSchema },
       problems: [],
       example: { response: [{ name: 'orders', kind: 'projection', collection: 'orders', position: 42, lag: 0, lagExact: true, status: 'live', owner: 'host-1:4242', epoch: 1 }] },
     },
     viewCluster: {
-      method: 'get', path: '/cluster', role: 'admin', summary: "The shop's live processes and the runners each holds",
+      method: 'get', path: '/cluster', role: 'admin', readModels: false, summary: "The shop's live processes and the runners each holds",
       success: { status: 200, description: 'The processes.', schema: clusterSchema },
       problems: [],
       example: { response: { processes: [{ id: 'host-1:4242', pid: 4242, host: 'host-1', port: 3000, startedAt: '2025-01-01T10:00:00.000Z', lastSeenAt: '2025-01-01T10:05:00.000Z', holds: ['orders'] }] } },
@@ -204,13 +204,13 @@ export const adminRoutes = defineRoutes({
       problems: [404, 409], example: { body: { reason: DISCARDED_EXAMPLE.reason }, response: { id: 'send-notification:1b2c', ...DISCARDED_EXAMPLE } },
     },
     auditStreamEvents: {
-      method: 'get', path: '/audit/streams/:stream', role: 'admin', summary: "A stream's events with metadata and the state after each; `asOf` (revision or time) adds the state then",
+      method: 'get', path: '/audit/streams/:stream', role: 'admin', readModels: false, summary: "A stream's events with metadata and the state after each; `asOf` (revision or time) adds the state then",
       params: { stream: str() }, query: AuditStreamQuery,
       success: { status: 200, description: 'The audit of the stream.', schema: streamAuditSchema },
       problems: [404], example: { query: { limit: '100' }, response: { streamName: `order-${ORDER_ID}`, events: [], asOf: null, state: null } },
     },
     auditOrderTimeline: {
-      method: 'get', path: '/audit/orders/:id', role: 'admin', summary: "An order's state (as of `asOf`) and its timeline across every stream its saga touched",
+      method: 'get', path: '/audit/orders/:id', role: 'admin', readModels: false, summary: "An order's state (as of `asOf`) and its timeline across every stream its saga touched",
       params: { id: uuid() }, query: AuditOrderQuery,
       success: { status: 200, description: 'The order then and its timeline.', schema: orderAuditSchema },
       problems: [404], example: { query: { asOf: '2025-01-01T12:00:00Z' }, response: { orderId: ORDER_ID, asOf: { time: '2025-01-01T12:00:00Z' }, state: { status: 'Paid' }, timeline: [] } },

@@ -109,7 +109,7 @@ export class Api {
     const init: RequestInit = { method, headers };
     if (options.body !== undefined) init.body = JSON.stringify(options.body);
     if (options.signal) init.signal = options.signal;
-    const response = await fetch(`${BASE}${path}${queryString(options.query)}`, init);
+    const response = await fetchCaughtUp(method, `${BASE}${path}${queryString(options.query)}`, init);
     const type = response.headers.get('content-type') ?? '';
     const data = type.includes('json') ? await response.json() : await response.text();
     if (!response.ok) {
@@ -160,6 +160,28 @@ export class Api {
     for (const listener of this.listeners) listener(session);
   }
 }
+
+/** How long a read waits, in all, for read models that are behind its session's own writes. */
+const BEHIND_PATIENCE_MS = 10_000;
+
+/**
+ * A read the shop refused because its read models have not reached this session's own last
+ * write yet (503 `read-models-behind`: one of its processes taking them over from another that
+ * stopped, a few seconds) is asked again after its Retry-After, for up to 10 s, before the page
+ * shows it as an error: never a cart without the item just added.
+ */
+const fetchCaughtUp = async (method: string, url: string, init: RequestInit): Promise<Response> => {
+  let response = await fetch(url, init);
+  for (let waited = 0; method === 'GET' && response.status === 503 && waited < BEHIND_PATIENCE_MS; ) {
+    const problem = (await response.clone().json().catch(() => null)) as Problem | null;
+    if (problem?.type !== 'urn:shop:problem:read-models-behind') break;
+    const pause = Math.min(5, Number(response.headers.get('retry-after')) || 1) * 1000;
+    await new Promise((resolve) => setTimeout(resolve, pause));
+    waited += pause;
+    response = await fetch(url, init);
+  }
+  return response;
+};
 
 const readSession = (storage: Storage, key: string): Session | null => {
   try {
