@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Browser, Page, Route } from 'playwright-core';
-import { eventsOf, levelsOf, stockedProduct } from '../support/shop.js';
+import { buy, eventsOf, levelsOf, stockedProduct } from '../support/shop.js';
 import { launchBrowser, newPage, signInToConsole, startWebApp, type WebApp } from '../support/browser.js';
 
 /**
@@ -127,6 +127,36 @@ describe('the pages: a read refused while the read models catch up', function ()
       await page.getByRole('link', { name: 'Proceed to checkout' }).waitFor({ timeout: 10_000 });
       expect(refused, 'the page was refused twice before it was answered').to.equal(2);
       expect(await page.getByRole('alert').count(), 'no error shown').to.equal(0);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it("the order page asks again for the order's live stream after a refusal, and goes live", async () => {
+    const admin = await app.adminToken();
+    const product = await stockedProduct(app, admin, 20);
+    const shopper = await app.customer();
+    const orderId = await buy(app, shopper, product.productId, 1);
+    await app.settled();
+    const { context, page } = await newPage(browser);
+    try {
+      await page.goto(app.url('/'));
+      await page.evaluate((value) => (globalThis as unknown as { localStorage: { setItem: (k: string, v: string) => void } }).localStorage.setItem('shop.session', value),
+        JSON.stringify({ token: shopper.token, customerId: shopper.customerId, role: 'customer', email: shopper.email }));
+      let streams = 0;
+      await page.route(`**/api/v1/orders/${orderId}/events`, async (route: Route) => {
+        streams += 1;
+        if (streams > 1) return route.continue();
+        // As a process at its limit of streams, or stopping, answers (an EventSource takes no 503 up again by itself).
+        await route.fulfill({
+          status: 503,
+          headers: { 'content-type': 'application/problem+json', 'retry-after': '1' },
+          body: JSON.stringify({ type: 'urn:shop:problem:unavailable', title: 'Service Unavailable', status: 503, detail: 'too many live streams' }),
+        });
+      });
+      await page.goto(app.url(`/orders/${orderId}`));
+      await page.getByText('Live', { exact: true }).waitFor({ timeout: 10_000 });
+      expect(streams, 'asked again once after the refusal').to.equal(2);
     } finally {
       await context.close();
     }

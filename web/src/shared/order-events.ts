@@ -19,16 +19,35 @@ export type OrderEventHandlers = {
   connection?: (open: boolean) => void;
 };
 
+/** How long after a refused stream it is asked for again. */
+const REOPEN_MS = 2_000;
+
 export const watchOrder = (api: Api, orderId: string, handlers: OrderEventHandlers): (() => void) => {
-  const source = new EventSource(`/api/v1/orders/${encodeURIComponent(orderId)}/events`, {
-    fetch: (input, init) => {
-      const token = api.session?.token;
-      return fetch(input, { ...init, headers: { ...init?.headers, ...(token ? { Authorization: `Bearer ${token}` } : {}) } });
-    },
-  });
-  source.addEventListener('status', (message) => handlers.status(JSON.parse(message.data) as OrderStatusEvent));
-  source.addEventListener('changed', () => handlers.changed?.());
-  source.addEventListener('open', () => handlers.connection?.(true));
-  source.addEventListener('error', () => handlers.connection?.(false));
-  return () => source.close();
+  let stopped = false;
+  let reopen: ReturnType<typeof setTimeout> | undefined;
+  const open = (): EventSource => {
+    const source = new EventSource(`/api/v1/orders/${encodeURIComponent(orderId)}/events`, {
+      fetch: (input, init) => {
+        const token = api.session?.token;
+        return fetch(input, { ...init, headers: { ...init?.headers, ...(token ? { Authorization: `Bearer ${token}` } : {}) } });
+      },
+    });
+    source.addEventListener('status', (message) => handlers.status(JSON.parse(message.data) as OrderStatusEvent));
+    source.addEventListener('changed', () => handlers.changed?.());
+    source.addEventListener('open', () => handlers.connection?.(true));
+    source.addEventListener('error', () => {
+      handlers.connection?.(false);
+      // A dropped connection is taken up again by the EventSource itself; a refused one (503: the
+      // process's limit of streams, a process stopping, read models catching up) closes it for
+      // good, so it is asked for again after a pause. It sends every status again: the page reads once more.
+      if (source.readyState === EventSource.CLOSED && !stopped) reopen = setTimeout(() => (current = open()), REOPEN_MS);
+    });
+    return source;
+  };
+  let current = open();
+  return () => {
+    stopped = true;
+    clearTimeout(reopen);
+    current.close();
+  };
 };
