@@ -3,6 +3,8 @@ import { NotFoundError, ValidationError } from '../domain/shared/errors.js';
 import type { EventSchema } from '../domain/shared/event-schema.js';
 import type { DomainEvent } from '../domain/shared/types.js';
 import { streamCategory, type EventStore, type RecordedEvent } from '../infrastructure/event-store/event-store.js';
+import { CREDENTIAL_FIELDS } from '../privacy/credentials.js';
+import { ERASED } from '../domain/shared/erased.js';
 
 /**
  * The audit trail: any stream's events with their metadata and the state after each one
@@ -70,13 +72,17 @@ const exists = (parts: RegExpExecArray) => {
   return isDay && hours! < 24 && minutes! < 60 && seconds! < 60 && offsetHours! < 24 && offsetMinutes! < 60;
 };
 
-const SECRETS = new Set(['passwordHash']);
+const SECRETS = new Set(CREDENTIAL_FIELDS);
 
-/** Secrets never leave through the audit trail, even to admins. */
+/**
+ * Secrets (the credentials: password hashes, the payment provider's tokens) never leave through
+ * the audit trail, even to admins. One an erasure destroyed still reads `[erased]`: no secret,
+ * and what shows the erasure took.
+ */
 const redacted = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.map(redacted);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, SECRETS.has(key) ? '[redacted]' : redacted(v)]));
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key, SECRETS.has(key) ? (v === ERASED ? v : '[redacted]') : redacted(v)]));
 };
 
 const occurredAtOf = (event: RecordedEvent) => String(event.metadata.occurredAt ?? event.recordedAt);

@@ -22,6 +22,7 @@ import { toReview, type ReviewView } from '../projections/reviews/reviews.js';
 import { toShipment, type ShipmentView } from '../projections/shipments/shipments.js';
 import type { StockLevel } from '../projections/stock-levels/stock-levels.js';
 import { toSubscription, type SubscriptionView } from '../projections/subscriptions/subscriptions.js';
+import { CREDENTIAL_FIELDS } from './credentials.js';
 
 /**
  * The data export (GDPR art. 20): everything the shop holds about one customer, as one JSON
@@ -41,7 +42,7 @@ import { toSubscription, type SubscriptionView } from '../projections/subscripti
  * stays bounded by a page whatever the history's length.
  */
 
-export const WITHHELD_FIELDS: readonly string[] = ['passwordHash', 'token'];
+export const WITHHELD_FIELDS: readonly string[] = CREDENTIAL_FIELDS;
 
 /** Events read per page of a stream. */
 export const EXPORT_PAGE_SIZE = 500;

@@ -133,4 +133,18 @@ describe('Audit trail', () => {
       expect((await store.readStream(stream))[0]!.data.passwordHash).to.equal(passwordHash);
     });
   });
+
+  describe('of a wallet stream', () => {
+    it("never shows the payment provider's token of a saved card, in the data or in the state", async () => {
+      const customerId = uuid();
+      const stream = `wallet-${customerId}`;
+      const saved = { customerId, paymentMethodId: uuid(), token: 'tok_secret_4242', brand: 'visa', last4: '4242', label: null, isDefault: true, savedAt: at('10:00') };
+      await append(stream, 'PaymentMethodSaved', saved, { occurredAt: at('10:00') });
+      const audit = await auditStream(deps, stream);
+      expect(JSON.stringify(audit)).not.to.include('tok_secret_4242');
+      expect(audit.events[0]!.data).to.deep.include({ brand: 'visa', last4: '4242', token: '[redacted]' });
+      expect(audit.state).to.deep.include({ defaultId: saved.paymentMethodId });
+      expect((await store.readStream(stream))[0]!.data.token).to.equal('tok_secret_4242');
+    });
+  });
 });
