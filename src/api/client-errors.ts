@@ -35,13 +35,28 @@ export const answerUnparsableRequests = (server: Server): void => {
   server.on('connect', (req: IncomingMessage, socket: Socket) => {
     endWith(socket, problem(404, 'route-not-found', `No route ${req.method} ${req.url ?? ''}: this server is no proxy.`));
   });
-  // An Expect other than 100-continue: node's own answer is a bare 417.
-  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
-    const body = JSON.stringify(problem(417, 'expectation-failed', `Expect: ${req.headers.expect ?? ''} cannot be met; only 100-continue is.`));
-    res.writeHead(417, { 'Content-Type': 'application/problem+json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', Connection: 'close' });
-    res.end(body);
-    req.resume();
+  // Expect: 100-continue asks whether to send the body: not one declared over the limit (413 now, no 100 first).
+  server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    if (Number(req.headers['content-length']) > BODY_LIMIT) return answerNow(req, res, problem(413, 'payload-too-large', 'The request body is larger than 1 MiB.'));
+    res.writeContinue();
+    server.emit('request', req, res);
   });
+  // An Expect other than 100-continue: node's own answer is a bare 417.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) =>
+    answerNow(req, res, problem(417, 'expectation-failed', `Expect: ${req.headers.expect ?? ''} cannot be met; only 100-continue is.`)),
+  );
+};
+
+/** The largest request body read: 1 MiB. */
+export const BODY_LIMIT = 1024 * 1024;
+
+/** Answers a request the app never sees, and closes its connection (its body unread, dropped for 5 s at most). */
+const answerNow = (req: IncomingMessage, res: ServerResponse, answer: Problem): void => {
+  const body = JSON.stringify(answer);
+  res.writeHead(answer.status, { 'Content-Type': 'application/problem+json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', Connection: 'close' });
+  res.end(body);
+  req.resume();
+  req.socket.setTimeout(5_000, () => req.socket.destroy());
 };
 
 /**

@@ -69,7 +69,7 @@ export class SessionPositions {
   /** Every request of the API: a write keeps its position before it is answered; a read's X-Min-Position must be one. */
   middleware(): RequestHandler {
     return (req, res, next) => {
-      if (req.method !== 'GET') {
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
         this.keepBeforeAnswering(res);
         return next();
       }
@@ -92,13 +92,12 @@ export class SessionPositions {
       const header = req.get('x-min-position');
       const own = req.principal ? await this.lastWrite(req.principal.customerId) : 0;
       const named = header === undefined ? 0 : Number(header);
-      const target = Math.max(own, named);
-      if (target > 0 && !(await this.projections.waitFor(target, this.waitMs))) {
-        if (named > own && this.head && named > (await this.head())) {
-          throw new ValidationError('X-Min-Position is past the end of the log', [{ field: 'X-Min-Position', message: 'must be a position of the log (from an X-Position)' }]);
-        }
-        throw new ReadModelsBehindError(target, this.waitMs);
+      // A position no write has reached yet is the client's mistake: told at once, not after the wait.
+      if (named > own && this.head && named > (await this.head())) {
+        throw new ValidationError('X-Min-Position is past the end of the log', [{ field: 'X-Min-Position', message: 'must be a position of the log (from an X-Position)' }]);
       }
+      const target = Math.max(own, named);
+      if (target > 0 && !(await this.projections.waitFor(target, this.waitMs))) throw new ReadModelsBehindError(target, this.waitMs);
       next();
     };
   }

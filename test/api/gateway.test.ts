@@ -183,6 +183,16 @@ describe('HTTP gateway behaviour', () => {
       const read = await app.http().get(`/api/v1/products/${productId}`).set('X-Min-Position', patched.headers['x-position']!);
       expect(read.body.name).to.equal('Seen');
       expectProblem(await app.http().get('/api/v1/products').set('X-Min-Position', 'soon'), 400);
+      // HEAD reads as GET does: the same header is checked.
+      expect((await app.http().head('/api/v1/products').set('X-Min-Position', 'soon')).status).to.equal(400);
+    });
+
+    it('refuses an X-Min-Position past the end of the log at once (400), not after the wait', async () => {
+      const started = Date.now();
+      const past = await app.http().get('/api/v1/products').set('X-Min-Position', '9999999999');
+      expectProblem(past, 400);
+      expect(past.body.errors).to.deep.equal([{ field: 'X-Min-Position', message: 'must be a position of the log (from an X-Position)' }]);
+      expect(Date.now() - started, 'the read wait is 5 s here').to.be.below(2_000);
     });
   });
 

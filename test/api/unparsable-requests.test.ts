@@ -94,6 +94,26 @@ describe('Requests the HTTP parser refuses', function () {
     expect(JSON.parse(answer.body)).to.include({ type: 'urn:shop:problem:payload-too-large', status: 413 });
   });
 
+  it('closes the connection of any refusal of a body declared over 1 MiB, reading no more of it (a query that does not decode: 400)', async () => {
+    const head = 'POST /api/v1/account/register?q=%ZZ HTTP/1.1\r\nHost: shop\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\n\r\n';
+    const answer = await sendRaw(server!.port, head + '{"email": "' + 'x'.repeat(60_000));
+    expect(answer.status, answer.body).to.equal(400);
+    expect(answer.headers.connection).to.equal('close');
+  });
+
+  it('answers Expect: 100-continue for a body declared over 1 MiB with 413 and no 100 Continue, and one within it with 100 then its answer', async () => {
+    const large = await sendRaw(server!.port, 'POST /api/v1/account/register HTTP/1.1\r\nHost: shop\r\nContent-Type: application/json\r\nContent-Length: 2000000\r\nExpect: 100-continue\r\n\r\n');
+    expectRawProblem(large, 413);
+    const body = JSON.stringify({ email: 'nobody@example.com', password: 'not this one' });
+    const small = await sendRaw(
+      server!.port,
+      `POST /api/v1/account/login HTTP/1.1\r\nHost: shop\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n`,
+      body,
+    );
+    expect(small.status, 'the interim answer first').to.equal(100);
+    expect(small.body, 'then the sign-in, read and refused').to.match(/^HTTP\/1\.1 401 /);
+  });
+
   it('answers CONNECT (this is no proxy) with 404 and an Expect it cannot meet with 417, both problem+json', async () => {
     const tunnel = await sendRaw(server!.port, 'CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n');
     expectRawProblem(tunnel, 404);
