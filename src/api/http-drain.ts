@@ -44,9 +44,14 @@ type Use = { answering: Set<ServerResponse>; restingSince: number; readAtRest: n
 export const drainable = (server: Server): Drainable => {
   let draining = false;
   const connections = new Map<Socket, Use>();
+  /** Told when the last connection closes (the drain waits for it). */
+  let emptied: (() => void) | undefined;
   server.on('connection', (socket: Socket) => {
     connections.set(socket, { answering: new Set(), restingSince: performance.now(), readAtRest: 0 });
-    socket.once('close', () => connections.delete(socket));
+    socket.once('close', () => {
+      connections.delete(socket);
+      if (connections.size === 0) emptied?.();
+    });
   });
   server.prependListener('request', (req, res: ServerResponse) => {
     const use = connections.get(req.socket);
@@ -75,8 +80,10 @@ export const drainable = (server: Server): Drainable => {
       }, QUIET_MS / 5);
       const late = setTimeout(() => server.closeAllConnections(), drainMs);
       try {
-        // Resolves once the last connection is closed (net.Server's close waits for them).
+        // net.Server's close waits for the connections it took; those a primary handed this worker
+        // (a server listening on nothing, see ConnectionHandout) are waited for here.
         await stopListening();
+        if (connections.size > 0) await new Promise<void>((resolve) => (emptied = resolve));
       } finally {
         clearInterval(quiet);
         clearTimeout(late);

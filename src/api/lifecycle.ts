@@ -1,3 +1,4 @@
+import nodeCluster from 'node:cluster';
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -5,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { v4 as uuidv4 } from 'uuid';
 import type { Cluster } from '../cluster/cluster.js';
+import { serveHandedOut } from '../cluster/connection-handout.js';
 import { ensureAdmin } from '../commands/accounts.js';
 import type { CommandContext } from '../commands/command-handler.js';
 import { demoCatalogUnfinished, seedDemoCatalog } from '../commands/demo-catalog.js';
@@ -115,12 +117,17 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
       // Every 5 minutes: an answer holding personal fields lives 15 minutes (see IdempotencyKeys), and its bytes go with the purge.
       purge = setInterval(() => void deps.idempotency.purgeExpired().catch(() => undefined), 300_000).unref();
       const app = edge.createApp(deps);
-      server = await new Promise<Server>((resolve, reject) => {
-        const listening = edge.serverFor(app).listen(config.port, config.host, () => resolve(listening)).once('error', reject);
-        answerUnparsableRequests(listening);
-      });
+      // A worker of WORKERS=n listens on nothing: its primary holds the port and hands it connections (ConnectionHandout).
+      const handedOut = nodeCluster.isWorker;
+      server = handedOut
+        ? edge.serverFor(app)
+        : await new Promise<Server>((resolve, reject) => {
+            const listening = edge.serverFor(app).listen(config.port, config.host, () => resolve(listening)).once('error', reject);
+          });
+      answerUnparsableRequests(server);
       http = drainable(server);
-      const port = (server.address() as AddressInfo).port;
+      if (handedOut) serveHandedOut(server);
+      const port = handedOut ? config.port : (server.address() as AddressInfo).port;
       // Where the server listens is always logged, whatever LOG_LEVEL says: tools and operators need it.
       deps.logger.child({}, { level: 'info' }).info({ port, host: config.host, dataDir: config.dataDir, process: cluster.id }, 'listening');
       cluster.listening(port);

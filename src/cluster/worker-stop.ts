@@ -1,4 +1,4 @@
-import { isShopMessage, type ShopMessage } from './workers.js';
+import { isShopMessage, type ShopMessage } from './shop-messages.js';
 
 /** How long a worker signalled by itself waits for its primary's word before it drains anyway. */
 const PRIMARY_WAIT_MS = 3_000;

@@ -1,11 +1,13 @@
 import cluster, { type Worker } from 'node:cluster';
-import { createServer } from 'node:net';
 import type { Logger } from 'pino';
+import { ConnectionHandout } from './connection-handout.js';
+import { isShopMessage, type ShopMessage } from './shop-messages.js';
 
 /**
- * `WORKERS=<n> npm start`: n server processes on one host, sharing one port through
- * node:cluster, each of them a whole shop process (see main.ts) that takes its share of the
- * runners through the leases like any other. This primary serves nothing itself: it starts
+ * `WORKERS=<n> npm start`: n server processes on one host, sharing one port, each of them a
+ * whole shop process (see main.ts) that takes its share of the
+ * runners through the leases like any other. This primary serves nothing itself: it listens
+ * and hands each connection to a worker (ConnectionHandout, not node:cluster's round robin), starts
  * the workers, starts again one that dies (after a pause that grows while they keep dying
  * young), and on SIGTERM or SIGINT stops them all cleanly, so their leases are given back
  * at once. A worker that dies before the shop first listened is a shop that cannot start
@@ -35,10 +37,6 @@ export type WorkersOptions = {
  */
 const stoppedBySignal = (signal: string | null): boolean => signal === 'SIGTERM' || signal === 'SIGINT';
 
-/** What the primary and its workers tell each other at a stop (see stopListening). */
-export type ShopMessage = { shop: 'stop-listening' | 'stopped-listening' | 'drain' };
-export const isShopMessage = (message: unknown, shop: ShopMessage['shop']): boolean =>
-  typeof message === 'object' && message !== null && (message as Partial<ShopMessage>).shop === shop;
 
 /** A message to a worker; `lost` is called when its channel is closed (it is going already). */
 const tell = (worker: Worker, shop: ShopMessage['shop'], lost: () => void = () => undefined): void => {
@@ -56,13 +54,14 @@ const STOP_LISTENING_MS = 2_000;
 const ALONE_AFTER_MS = 100;
 
 /**
- * The first step of a stop: every worker stops taking connections, and says so after it has
- * told node:cluster (one channel, in order), so that when the last one has, the primary has
- * closed the listening socket. Only then are they signalled, and their answers close their
- * connections. Signalled at once, as before, the first worker's answers sent clients to open
- * new connections while another worker still took them: the primary took them too, and reset
- * those it still held when the last worker left (33 resets in 10 stops of 8 clients sending
- * back to back). A connection opened now is refused: its client knows nothing was sent.
+ * The first step of a stop, once the primary closed its listening socket: every worker is told
+ * to stop taking connections and says so. Its answer comes on the channel the connections came
+ * by, after them, so when the last one has answered every connection handed out has reached its
+ * worker. Only then are they signalled, and their answers close their connections. Signalled at
+ * once, as before, the first worker's answers sent clients to open new connections while
+ * another worker still took them: the primary took them too, and reset those it still held when
+ * the last worker left (33 resets in 10 stops of 8 clients sending back to back). A connection
+ * opened now is refused: its client knows nothing was sent.
  */
 const stopListening = (workers: Worker[]): Promise<unknown> =>
   Promise.race([
@@ -88,10 +87,16 @@ const stopListening = (workers: Worker[]): Promise<unknown> =>
   ]);
 
 export const superviseWorkers = async (logger: Logger, options: WorkersOptions): Promise<number> => {
-  // PORT=0 (any free port): one picked here for all of them. node:cluster closes the shared port with its
-  // last worker, and workers started again on port 0 after they all died would be given a new one, the
-  // shop no longer where its clients know it.
-  const port = options.port === 0 ? await freePort(options.host) : undefined;
+  // The primary listens, for as long as it runs: workers started again after they all died serve the same
+  // port (with PORT=0, the one picked here).
+  const handout = new ConnectionHandout();
+  let port: number;
+  try {
+    port = await handout.listen(options.port ?? 0, options.host);
+  } catch (error) {
+    logger.error({ err: error, port: options.port, host: options.host }, 'the shop cannot listen: stopping');
+    return 1;
+  }
   const { count, restartDelayMs = 500, maxRestartDelayMs = 30_000, youngMs = 10_000, stopTimeoutMs = 30_000 } = options;
   const startedAt = new Map<Worker, number>();
   /** Each slot's pause before its next restart: two workers dying together each wait the first pause. */
@@ -103,19 +108,23 @@ export const superviseWorkers = async (logger: Logger, options: WorkersOptions):
   const finished = new Promise<number>((resolve) => (done = resolve));
 
   const fork = (slot: number) => {
-    const worker = cluster.fork({ WORKER_SLOT: String(slot), ...(port !== undefined ? { PORT: String(port) } : {}) });
+    const worker = cluster.fork({ WORKER_SLOT: String(slot), PORT: String(port) });
     startedAt.set(worker, Date.now());
     worker.on('message', (message: unknown) => {
+      if (isShopMessage(message, 'took')) return handout.took((message as ShopMessage).id ?? 0);
+      if (isShopMessage(message, 'serving')) {
+        handout.serves(worker);
+        if (!everListened) logger.info({ workers: count, port }, 'workers listening');
+        everListened = true;
+      }
+      if (!isShopMessage(message, 'stopped-listening')) return;
+      handout.stopped(worker);
       // Told unasked: the worker was signalled itself. When the primary is not stopping a moment later (a
       // signal to the whole process group reaches it too), that worker alone stops: its word to drain.
-      if (!stopping && isShopMessage(message, 'stopped-listening'))
-        setTimeout(() => !stopping && startedAt.has(worker) && tell(worker, 'drain'), ALONE_AFTER_MS).unref();
-    });
-    worker.once('listening', (address) => {
-      if (!everListened) logger.info({ workers: count, port: address.port }, 'workers listening');
-      everListened = true;
+      if (!stopping) setTimeout(() => !stopping && startedAt.has(worker) && tell(worker, 'drain'), ALONE_AFTER_MS).unref();
     });
     worker.once('exit', (code, signal) => {
+      handout.gone(worker);
       const lived = Date.now() - (startedAt.get(worker) ?? Date.now());
       startedAt.delete(worker);
       if (stopping) {
@@ -143,6 +152,8 @@ export const superviseWorkers = async (logger: Logger, options: WorkersOptions):
   const stop = () => {
     if (stopping) return;
     stopping = true;
+    // First: no connection is taken from now on (one made now is refused); those taken are handed out still.
+    void handout.close();
     if (startedAt.size === 0) return done(exitCode);
     const workers = [...startedAt.keys()];
     for (const worker of workers) {
@@ -177,13 +188,3 @@ export const superviseWorkers = async (logger: Logger, options: WorkersOptions):
   return finished;
 };
 
-/** A port free on `host` now (the workers bind it a moment later). */
-const freePort = (host: string | undefined): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { request as httpRequest } from 'node:http';
 import { createServer, type Server } from 'node:net';
 import { DEMO } from '../../src/commands/demo-catalog.js';
 import { LEASES } from '../../src/cluster/leases.js';
@@ -7,8 +8,9 @@ import { ADMIN_LOGIN, call, fairShares, readShop, RUNNER_COUNT, sharesOf, type C
 import { eventually, tempDir } from '../support/temp-dir.js';
 
 /**
- * `WORKERS=n npm start`: one primary that serves nothing, n shop processes on one port
- * (node:cluster), each one a member of the shop with its share of the runners.
+ * `WORKERS=n npm start`: one primary that serves nothing but hands each connection to a worker
+ * (src/cluster/connection-handout.ts), n shop processes on one port (node:cluster starts them),
+ * each one a member of the shop with its share of the runners.
  */
 describe('WORKERS=n (node:cluster on one port)', function () {
   this.timeout(120_000);
@@ -109,6 +111,44 @@ describe('WORKERS=n (node:cluster on one port)', function () {
     expect(await primary.exited).to.equal(0);
   });
 
+  it('answers or resets every connection made around a worker killed with SIGKILL: none is left unanswered (node:cluster kept its copy of one on its way)', async () => {
+    primary = await startServer(env({ SEED_DEMO: 'false' }), 60_000);
+    const token = await adminToken(primary);
+    const outcomes = { answered: 0, reset: 0, hung: 0 };
+    let sending = true;
+    // New connections back to back (no keep-alive), as a client opening one per request does.
+    const client = async () => {
+      while (sending) {
+        const outcome = await new Promise<keyof typeof outcomes>((resolve) => {
+          const req = httpRequest({ host: '127.0.0.1', port: primary!.port, path: '/health', agent: false, timeout: 8_000 }, (res) => {
+            res.resume();
+            res.on('end', () => resolve('answered'));
+          });
+          req.on('timeout', () => {
+            req.destroy();
+            resolve('hung');
+          });
+          req.on('error', () => resolve('reset'));
+          req.end();
+        });
+        outcomes[outcome] += 1;
+      }
+    };
+    const clients = Array.from({ length: 6 }, client);
+    for (let kill = 0; kill < 3; kill += 1) {
+      const pair = await balancedPair(primary, token);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      process.kill(pair[kill % 2]!.pid, 'SIGKILL');
+    }
+    await balancedPair(primary, token);
+    sending = false;
+    await Promise.all(clients);
+    expect(outcomes.hung, JSON.stringify(outcomes)).to.equal(0);
+    expect(outcomes.answered).to.be.greaterThan(100);
+    primary.child.kill('SIGTERM');
+    expect(await primary.exited).to.equal(0);
+  });
+
   it('exits 1 when the workers cannot listen (the port is taken), naming why', async () => {
     const taken: Server = createServer();
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
@@ -119,7 +159,8 @@ describe('WORKERS=n (node:cluster on one port)', function () {
         (e: Error) => e,
       );
       expect(error?.message).to.match(/server exited with 1/);
-      expect(error?.message).to.include('a worker died before the shop listened');
+      // The primary holds the port (ConnectionHandout): it cannot listen, and says so before any worker starts.
+      expect(error?.message).to.include('the shop cannot listen').and.include('EADDRINUSE');
     } finally {
       taken.close();
     }
