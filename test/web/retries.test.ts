@@ -1,7 +1,22 @@
 import { expect } from 'chai';
 import type { Browser, Page, Route } from 'playwright-core';
-import { buy, eventsOf, levelsOf, stockedProduct } from '../support/shop.js';
+import { buy, eventsOf, levelsOf, stockedProduct, type Shopper } from '../support/shop.js';
 import { launchBrowser, newPage, signInToConsole, startWebApp, type WebApp } from '../support/browser.js';
+
+/** The storefront's page signed in as the shopper (the session the pages keep in localStorage). */
+const signInAs = async (page: Page, app: WebApp, shopper: Shopper): Promise<void> => {
+  await page.goto(app.url('/'));
+  await page.evaluate((value) => (globalThis as unknown as { localStorage: { setItem: (k: string, v: string) => void } }).localStorage.setItem('shop.session', value),
+    JSON.stringify({ token: shopper.token, customerId: shopper.customerId, role: 'customer', email: shopper.email }));
+};
+
+/** Answers the request as a refusing shop does: 503 problem+json, Retry-After 1. */
+const refuse = (route: Route, slug: string, detail: string) =>
+  route.fulfill({
+    status: 503,
+    headers: { 'content-type': 'application/problem+json', 'retry-after': '1' },
+    body: JSON.stringify({ type: `urn:shop:problem:${slug}`, title: 'Service Unavailable', status: 503, detail }),
+  });
 
 /**
  * A write whose answer is lost (the connection drops after the shop applied it) and that the
@@ -64,9 +79,7 @@ describe('the pages: a write sent again after its answer was lost', function () 
     await app.settled();
     const { context, page } = await newPage(browser);
     try {
-      await page.goto(app.url('/'));
-      await page.evaluate((value) => (globalThis as unknown as { localStorage: { setItem: (k: string, v: string) => void } }).localStorage.setItem('shop.session', value),
-        JSON.stringify({ token: shopper.token, customerId: shopper.customerId, role: 'customer', email: shopper.email }));
+      await signInAs(page, app, shopper);
       const keys = await loseFirstAnswer(page, '**/api/v1/cart/items');
       await page.goto(app.url(`/products/${product.productId}`));
       const add = page.getByRole('button', { name: /add to cart/i });
@@ -109,18 +122,12 @@ describe('the pages: a read refused while the read models catch up', function ()
     await app.settled();
     const { context, page } = await newPage(browser);
     try {
-      await page.goto(app.url('/'));
-      await page.evaluate((value) => (globalThis as unknown as { localStorage: { setItem: (k: string, v: string) => void } }).localStorage.setItem('shop.session', value),
-        JSON.stringify({ token: shopper.token, customerId: shopper.customerId, role: 'customer', email: shopper.email }));
+      await signInAs(page, app, shopper);
       let refused = 0;
       await page.route('**/api/v1/cart', async (route: Route) => {
         if (route.request().method() !== 'GET' || refused >= 2) return route.continue();
         refused += 1;
-        await route.fulfill({
-          status: 503,
-          headers: { 'content-type': 'application/problem+json', 'retry-after': '1' },
-          body: JSON.stringify({ type: 'urn:shop:problem:read-models-behind', title: 'Service Unavailable', status: 503, detail: 'the read models have not reached log position 9 within 2000 ms' }),
-        });
+        await refuse(route, 'read-models-behind', 'the read models have not reached log position 9 within 2000 ms');
       });
       await page.goto(app.url('/cart'));
       await page.getByRole('heading', { level: 1, name: 'Your cart' }).waitFor();
@@ -140,19 +147,13 @@ describe('the pages: a read refused while the read models catch up', function ()
     await app.settled();
     const { context, page } = await newPage(browser);
     try {
-      await page.goto(app.url('/'));
-      await page.evaluate((value) => (globalThis as unknown as { localStorage: { setItem: (k: string, v: string) => void } }).localStorage.setItem('shop.session', value),
-        JSON.stringify({ token: shopper.token, customerId: shopper.customerId, role: 'customer', email: shopper.email }));
+      await signInAs(page, app, shopper);
       let streams = 0;
       await page.route(`**/api/v1/orders/${orderId}/events`, async (route: Route) => {
         streams += 1;
         if (streams > 1) return route.continue();
         // As a process at its limit of streams, or stopping, answers (an EventSource takes no 503 up again by itself).
-        await route.fulfill({
-          status: 503,
-          headers: { 'content-type': 'application/problem+json', 'retry-after': '1' },
-          body: JSON.stringify({ type: 'urn:shop:problem:unavailable', title: 'Service Unavailable', status: 503, detail: 'too many live streams' }),
-        });
+        await refuse(route, 'unavailable', 'too many live streams');
       });
       await page.goto(app.url(`/orders/${orderId}`));
       await page.getByText('Live', { exact: true }).waitFor({ timeout: 10_000 });
