@@ -30,6 +30,7 @@ export const createApp = (deps: AppDeps): ChainedApp => {
   // The API and the operations routes answer the paths the document lists, as written, and no
   // variant of them (`/API/V1/...`, `/health/`): API.md's unknown route is 404 (route-dispatch.ts).
   const strict = { strict: true };
+  const api = routeDispatch(ROUTE_TABLE.filter((g) => g.edge === 'api'), deps, strict);
   return serveThrough(app, {
     stages: [
       series(requestObservation(deps.logger, deps.metrics), crossOrigin(deps.config.corsOrigins), routeDispatch(root.filter((g) => !g.prefix), deps, strict)),
@@ -42,6 +43,8 @@ export const createApp = (deps: AppDeps): ChainedApp => {
           oversizedBodiesUnread,
           // Every request counts, those refused below included, and past the limit none is read further.
           deps.clientLimit.middleware(clientOf(deps.tokens)),
+          // An unknown route is 404 (API.md), whatever its query, body or token would have been told.
+          api.knownOnly(notFoundRoute),
           readableQuery,
           utf8BodiesOnly,
           declaredTooLarge,
@@ -55,7 +58,7 @@ export const createApp = (deps: AppDeps): ChainedApp => {
           authenticate(deps.tokens, deps.accounts),
           deps.idempotency.middleware(),
           deps.sessions.middleware(),
-          routeDispatch(ROUTE_TABLE.filter((g) => g.edge === 'api'), deps, strict),
+          api,
         ),
         { sensitive: true },
       ),

@@ -21,12 +21,14 @@ export const commandContext = (req: Request, now: Date): CommandContext => {
   if (req.idempotencyKey) context.idempotencyKey = req.idempotencyKey;
   const ifMatch = ifMatchOf(req);
   if (ifMatch !== undefined) context.ifMatch = ifMatch;
+  else if (req.get('if-match')?.trim() === '*') context.ifExists = true;
   return context;
 };
 
 /**
  * `If-Match: "<revision>"` (RFC 9110 §13.1.1): a list of entity tags, compared strongly. `*`
- * asks for nothing more than existence, which every command checks anyway. A weak tag, or one
+ * asks for nothing more than existence, which every command checks anyway (a creation refuses
+ * it: `ifExists` in the command's context). A weak tag, or one
  * that is no revision (the hash a cached public read carries), can never match: 412, as for a
  * stale revision. Only text that is no entity tag at all (`5`, `"3`) is a 400. The commands
  * check one revision, so a list naming two different ones is refused rather than half read.

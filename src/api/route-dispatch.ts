@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { match, type MatchFunction } from 'path-to-regexp';
 import { series } from './middleware-series.js';
 
@@ -36,10 +36,20 @@ export type DispatchedRoute = {
   handlers: RequestHandler[];
 };
 
-/** The middleware, with the routes it serves (method and path, in table order) for those who list them. */
-export type Dispatcher = RequestHandler & { readonly routes: ReadonlyArray<{ method: string; path: string }> };
+/**
+ * The middleware, with the routes it serves (method and path, in table order) for those who
+ * list them, and `knownOnly`: a middleware for the front of a chain that finds the request's
+ * route before anything reads its body or query, and answers a request for none with
+ * `notFound` (an unknown route is 404, not a 400 or 415 about what was sent to it). The
+ * dispatcher then runs the route found there without matching again.
+ */
+export type Dispatcher = RequestHandler & {
+  readonly routes: ReadonlyArray<{ method: string; path: string }>;
+  knownOnly: (notFound: RequestHandler) => RequestHandler;
+};
 
 type Entry = { index: number; method: string; matches: MatchFunction<Record<string, string>>; handle: RequestHandler };
+type Found = { entry: Entry; params: Record<string, string> };
 
 export type DispatchOptions = { strict?: boolean };
 
@@ -54,23 +64,44 @@ export const dispatch = (routes: readonly DispatchedRoute[], { strict = false }:
     else bySegment.set(segment, [...(bySegment.get(segment) ?? []), entry]);
   });
   for (const [segment, entries] of bySegment) bySegment.set(segment, [...entries, ...anySegment].sort((a, b) => a.index - b.index));
-  const handler: RequestHandler = (req, res, next) => {
+  /** The request's route and its parameters; throws for a parameter that does not percent-decode. */
+  const find = (req: Request): Found | undefined => {
     const path = req.path;
     const method = req.method === 'HEAD' ? 'GET' : req.method;
     for (const entry of bySegment.get(firstSegment(path)) ?? anySegment) {
-      let found;
+      const found = entry.matches(path);
+      if (found && entry.method === method) return { entry, params: found.params };
+    }
+    return undefined;
+  };
+  const foundEarlier = new WeakMap<Request, Found>();
+  const handler: RequestHandler = (req, res, next) => {
+    let found = foundEarlier.get(req);
+    if (!found) {
       try {
-        found = entry.matches(path);
+        found = find(req);
       } catch (error) {
         return next(error);
       }
-      if (!found || entry.method !== method) continue;
-      req.params = found.params;
-      return entry.handle(req, res, next);
     }
-    next();
+    if (!found) return next();
+    req.params = found.params;
+    return found.entry.handle(req, res, next);
   };
-  return Object.assign(handler, { routes: routes.map(({ method, path }) => ({ method: method.toUpperCase(), path })) });
+  const knownOnly =
+    (notFound: RequestHandler): RequestHandler =>
+    (req, res, next) => {
+      let found;
+      try {
+        found = find(req);
+      } catch (error) {
+        return next(error);
+      }
+      if (!found) return notFound(req, res, next);
+      foundEarlier.set(req, found);
+      next();
+    };
+  return Object.assign(handler, { routes: routes.map(({ method, path }) => ({ method: method.toUpperCase(), path })), knownOnly });
 };
 
 /** What makes a path segment a pattern for path-to-regexp rather than a name. */

@@ -237,11 +237,12 @@ export class CommandHandler {
 export { derivedId };
 
 /**
- * A creation has no revision for If-Match to name, so the condition never holds (RFC 9110):
+ * A creation has no revision for If-Match to name, nor a current representation for `*` to
+ * match, so the condition never holds (RFC 9110):
  * refused before a command that writes several streams writes the first.
  */
 export const refuseIfMatch = (context: CommandContext, what: string) => {
-  if (context.ifMatch !== undefined) throw new PreconditionFailedError(`${what} has no revision yet to match`, null);
+  if (context.ifMatch !== undefined || context.ifExists) throw new PreconditionFailedError(`${what} has no revision yet to match`, null);
 };
 
 const replayed = <State>(state: State, revision: number): Handled<State> => ({ state, revision, appended: [], replayed: true });

@@ -13,6 +13,11 @@ export type CommandContext = {
   /** The stream revision the caller expects (If-Match). */
   ifMatch?: number;
   /**
+   * `If-Match: *`: the resource must exist (RFC 9110 §13.1.1). Every command on one checks that
+   * anyway (an unknown order is a 404); a creation, whose resource never exists before, is a 412.
+   */
+  ifExists?: true;
+  /**
    * The log position of the event that caused the command (a process manager's reaction):
    * an earlier attempt with the same idempotency key can only have appended after it.
    */

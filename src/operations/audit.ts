@@ -44,7 +44,7 @@ export type StreamAudit = {
 };
 
 /** Date, then optionally time of day and zone: [, year, month, day, hours, minutes, seconds, fraction, zone, offset hours, offset minutes]. */
-const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))?)?$/;
+export const AS_OF_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))?)?$/;
 
 /** Parses `--as-of` / `?asOf=`: a non-negative integer is a revision, an ISO 8601 time a time; nothing else. */
 export const parseAsOf = (raw: unknown): AsOf | null => {
@@ -52,7 +52,7 @@ export const parseAsOf = (raw: unknown): AsOf | null => {
   const invalid = () => new ValidationError('invalid as-of', [{ field: 'asOf', message: 'must be a revision or an ISO 8601 time' }]);
   if (typeof raw !== 'string') throw invalid();
   if (/^\d{1,15}$/.test(raw)) return { revision: Number(raw) };
-  const parts = ISO_8601.exec(raw);
+  const parts = AS_OF_TIME.exec(raw);
   if (!parts || !exists(parts)) throw invalid();
   // Date.parse reads a date-time without a zone in the machine's zone; the log's times are UTC.
   const time = Date.parse(parts[4] !== undefined && parts[8] === undefined ? `${raw}Z` : raw);

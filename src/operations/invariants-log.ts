@@ -80,6 +80,10 @@ export const foldFacts = (facts: LogFacts, event: RecordedEvent): void => {
       facts.carts.set(customerId, cartDecider.evolve(facts.carts.get(customerId) ?? cartDecider.initialState(), event as unknown as CartEvent));
       return;
     }
+    case 'customer':
+      // An erased customer's cart is gone from the read model (emptied, as the carts projection does): not a divergence.
+      if (event.type === 'CustomerErased') facts.carts.delete(String(data.customerId));
+      return;
     default:
       return;
   }

@@ -206,7 +206,7 @@ export class Rebuilds {
       previous: current.get(p.name)!,
       position: runner.checkpointOf(p.name) ?? 0,
     }));
-    await this.swap(selected, projections, claim);
+    await this.swap(selected, projections, claim, { head, events: runner.eventsRead });
     return { projections, events: runner.eventsRead, elapsedMs: Date.now() - started, retired: Promise.resolve() };
   }
 
@@ -230,7 +230,7 @@ export class Rebuilds {
    * collections, at the positions they reached, and the rebuilds are done. Nobody sees the
    * new collections serving while the status still says running, or the other way round.
    */
-  private async swap(selected: Projection[], rebuilt: RebuildResult['projections'], claim: Claim): Promise<void> {
+  private async swap(selected: Projection[], rebuilt: RebuildResult['projections'], claim: Claim, reached: { head: number; events: number }): Promise<void> {
     const updatedAt = new Date().toISOString();
     const checkpoints = rebuilt.map(({ name, collection, position }) => {
       const projection = selected.find((p) => p.name === name)!;
@@ -238,7 +238,9 @@ export class Rebuilds {
       return { collection: CHECKPOINTS, replaceOne: { filter: { _id: name }, replacement, upsert: true } };
     });
     try {
-      const done = this.claims.finishing(claim, { status: 'done', position: Math.min(...rebuilt.map((p) => p.position)) });
+      // The progress as it ended, not the last heartbeat's: a rebuild shorter than one beat had none.
+      const position = Math.min(...rebuilt.map((p) => p.position));
+      const done = this.claims.finishing(claim, { status: 'done', position, head: Math.max(reached.head, position), events: reached.events });
       await this.deps.store.bulkWrite([...claim.fence.guards(), ...checkpoints, ...done]);
     } catch (error) {
       throw claim.fence.refuses(error) ? new TakenOver(claim.names) : error;

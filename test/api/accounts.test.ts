@@ -126,7 +126,7 @@ describe('HTTP accounts', () => {
 
     it('adds an address (201) that the profile then shows, and the same address twice only once', async () => {
       const { token } = await app.customer();
-      const address = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'us' };
+      const address = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
       const added = await app.http().post('/api/v1/account/me/addresses').set('Authorization', `Bearer ${token}`).send(address);
       expect(added.status).to.equal(201);
       expect(added.body).to.include({ line1: '1 Main St', country: 'US' });
@@ -139,13 +139,15 @@ describe('HTTP accounts', () => {
       expect(me.body.addresses).to.have.length(1);
     });
 
-    it('rejects an address with a bad country code (400), appending nothing', async () => {
+    it('rejects an address with a bad country code, or one in lower case (400), appending nothing', async () => {
       const { token } = await app.customer();
-      const res = await appendsNothing(app, () =>
-        app.http().post('/api/v1/account/me/addresses').set('Authorization', `Bearer ${token}`).send({ line1: 'x', city: 'y', postalCode: '1', country: 'Narnia' }),
-      );
-      expectProblem(res, 400);
-      expect(res.body.errors[0].field).to.equal('country');
+      for (const country of ['Narnia', 'us']) {
+        const res = await appendsNothing(app, () =>
+          app.http().post('/api/v1/account/me/addresses').set('Authorization', `Bearer ${token}`).send({ line1: 'x', city: 'y', postalCode: '1', country }),
+        );
+        expectProblem(res, 400);
+        expect(res.body.errors[0].field, country).to.equal('country');
+      }
     });
 
     it('refuses a stale If-Match on an address (412), appending nothing', async () => {

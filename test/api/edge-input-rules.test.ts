@@ -151,7 +151,7 @@ describe('HTTP edge input', () => {
     it('refuses If-Match on a write that is no command (sign-in, rebuild, replays) instead of ignoring the condition, starting nothing', async () => {
       const login = await app.http().post('/api/v1/account/login').set('If-Match', '"3"').send({ email: shopper.email, password: 'correct-horse' });
       expectProblem(login, 400);
-      expect(login.body.errors).to.deep.equal([{ field: 'If-Match', message: 'should not be sent: this route changes no resource revision' }]);
+      expect(login.body.errors).to.deep.equal([{ field: 'If-Match', message: 'should not be sent: this route names no resource revision a client knows' }]);
       const rebuild = await appendsNothing(app, () => as(admin).post('/api/v1/admin/projections/products/rebuild').set('If-Match', '"3"'));
       expectProblem(rebuild, 400);
       const projections = await as(admin).get('/api/v1/admin/projections');

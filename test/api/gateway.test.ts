@@ -15,6 +15,22 @@ describe('HTTP gateway behaviour', () => {
     expectProblem(await app.http().delete('/api/v1/products'), 404);
   });
 
+  it('answers an unknown route with its 404 whatever was sent to it: a query, malformed JSON, another media type, a bad token', async () => {
+    const cases = [
+      () => app.http().post('/api/v1/no-such-route?x=1').send({}),
+      () => app.http().post('/api/v1/no-such-route').set('Content-Type', 'application/json').send('{'),
+      () => app.http().post('/api/v1/no-such-route').set('Content-Type', 'text/plain').send('x'),
+      () => app.http().put('/api/v1/products').set('Content-Type', 'application/json').send('{'),
+      () => app.http().get('/api/v1/no-such-route?q=%ff'),
+      () => app.http().get('/api/v1/no-such-route').set('Authorization', 'Bearer not-a-token'),
+    ];
+    for (const act of cases) {
+      const res = await appendsNothing(app, act);
+      expectProblem(res, 404);
+      expect(res.body.type).to.equal('urn:shop:problem:route-not-found');
+    }
+  });
+
   it('answers a documented path in another case or with a trailing slash with the 404 of an unknown route, appending nothing', async () => {
     const customer = await app.customer();
     const { productId } = await createProduct(app, admin);

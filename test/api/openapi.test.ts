@@ -1,6 +1,8 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { expect } from 'chai';
 import type supertest from 'supertest';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { parseAsOf } from '../../src/operations/audit.js';
 import { contractCheck } from '../support/contract.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { registeredRoutes } from './input/route-table.js';
@@ -79,7 +81,13 @@ describe('The API contract (OpenAPI 3.1)', () => {
     expect(CreateProductBody.properties.description['x-text-rules']).to.include({ noControlCharactersButLines: true });
     expect(AddressBody.properties.country.enum).to.include.members(['US', 'DE', 'JP']).and.not.include('XX');
     expect(MoneyBody.properties.currency.enum, 'the currency this shop sells in').to.deep.equal(['USD']);
-    expect(AuditOrderQuery.properties.asOf.anyOf).to.deep.equal([{ pattern: '^\\d{1,15}$' }, { format: 'date-time' }, { format: 'date' }]);
+    // As-of: the forms the server reads, exactly (JSON Schema's date-time format also takes `t`, `z`, a space, which it does not).
+    const asOf = new Ajv2020({ strict: false }).compile(AuditOrderQuery.properties.asOf);
+    const forms = ['12', '2026-01-02', '2026-01-02T03:04', '2026-01-02T03:04:05', '2026-01-02T03:04:05.123Z', '2026-01-02T03:04:05+02:00', '2026-01-02t03:04:05z', '2026-01-02 03:04:05Z', 'yesterday', '-1', '2026-1-2'];
+    for (const form of forms) expect(asOf(form), form).to.equal(readsAsOf(form));
+    // A day or time that does not exist fits the pattern; the description names it a 400.
+    expect(AuditOrderQuery.properties.asOf.description).to.include('does not exist');
+    expect(readsAsOf('2026-02-30') || readsAsOf('2016-12-31T23:59:60Z')).to.equal(false);
     expect(ListProductsQuery.properties.minPrice['x-at-most']).to.equal('maxPrice');
     expect(RecommendationsQuery.properties.productId['x-required-unless-signed-in']).to.equal(true);
     expect(ListOrdersQuery.properties.customerId['x-admin-only']).to.equal(true);
@@ -172,3 +180,13 @@ describe('The API contract (OpenAPI 3.1)', () => {
     });
   });
 });
+
+/** Whether the server reads this as-of (a revision or a time) or refuses it. */
+const readsAsOf = (form: string): boolean => {
+  try {
+    parseAsOf(form);
+    return true;
+  } catch {
+    return false;
+  }
+};

@@ -172,6 +172,11 @@ describe('rebuilding projections', function () {
         return orders.collection === 'orders__v2' && orders.lastRebuild?.status === 'done' ? orders : undefined;
       });
       expect(listed.status).to.be.oneOf(['live', 'catching-up']);
+      // Its progress as it ended, a rebuild shorter than one heartbeat included (it said head 0, 0 events).
+      const head = await app.head();
+      expect(listed.lastRebuild.head).to.be.within(1, head);
+      expect(listed.lastRebuild.position).to.equal(listed.lastRebuild.head);
+      expect(listed.lastRebuild.events).to.be.within(1, listed.lastRebuild.head);
     });
 
     it('refuses a second rebuild of a projection being rebuilt (409), an unknown one (404) and customers (403)', async () => {

@@ -164,10 +164,10 @@ describe('the order saga over HTTP', () => {
     const { productId } = await stockedProduct(app, admin, 5);
     const orderId = await buy(app, shopper, productId, 1);
     await orderReaches(app, shopper.token, orderId, ['Confirmed']);
-    const moved = { line1: '742 Evergreen Terrace', city: 'Springfield', postalCode: '49007', country: 'us' };
+    const moved = { line1: '742 Evergreen Terrace', city: 'Springfield', postalCode: '49007', country: 'US' };
     const res = await app.http().patch(`/api/v1/orders/${orderId}`).set('Authorization', `Bearer ${shopper.token}`).send({ shippingAddress: moved });
     expect(res.status).to.equal(200);
-    expect(res.body.shippingAddress).to.deep.equal({ ...moved, country: 'US' });
+    expect(res.body.shippingAddress).to.deep.equal(moved);
     expect(await eventsOf(app, 'OrderAmended', ofOrder(orderId))).to.have.length(1);
     const order = await eventually(async () => {
       const body = (await getOrder(app, shopper.token, orderId)).body;

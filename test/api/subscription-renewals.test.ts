@@ -174,6 +174,35 @@ describe('HTTP subscription renewals', function () {
     expect((await post(id, 'cancel')).status).to.equal(200);
   });
 
+  it('with its payment method removed, fails three tries without an order and is PastDue; given a new card and resumed, it renews at once and then every interval', async () => {
+    const visa = await saved('tok_visa');
+    const id = await subscribe(visa, 3);
+    expect((await app.http().delete(`/api/v1/account/me/payment-methods/${visa}`).set(as(shopper))).status).to.equal(200);
+    await eventually(async () => ((await view(id)).status === 'PastDue' ? true : undefined), 30_000);
+    const failed = await events(id, 'SubscriptionRenewalFailed');
+    expect(failed.map((e) => [e.data.attempt, e.data.reason, e.data.orderId])).to.deep.equal([
+      [1, 'payment-method-removed', null],
+      [2, 'payment-method-removed', null],
+      [3, 'payment-method-removed', null],
+    ]);
+    const card = await saved('tok_mastercard');
+    expect((await app.http().patch(`/api/v1/subscriptions/${id}`).set(as(shopper)).send({ paymentMethodId: card })).status).to.equal(200);
+    const resumed = await post(id, 'resume');
+    expect(resumed.status, JSON.stringify(resumed.body)).to.equal(200);
+    // Before, the resume named renewal 1 again, whose first try had run already: its job ran and placed nothing, ever.
+    const confirmed = async (count: number) =>
+      eventually(async () => {
+        const renewals = (await view(id)).renewals.filter((r: { order: { status: string } | null }) => r.order?.status === 'Confirmed');
+        return renewals.length >= count ? renewals : undefined;
+      }, 20_000);
+    const [first] = await confirmed(1);
+    expect(first.renewal, 'a renewal no try had used').to.be.greaterThan(1);
+    const [, second] = await confirmed(2);
+    expect(second.renewal).to.equal(first.renewal + 1);
+    expect((await post(id, 'cancel')).status).to.equal(200);
+    await oneOrderPerTry(id);
+  });
+
   it('the cancel flow: an order already placed goes on to Confirmed, and no renewal follows the cancellation', async () => {
     const id = await subscribe(await saved('tok_visa'), 2);
     const [created] = await eventually(async () => {

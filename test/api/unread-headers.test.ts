@@ -3,8 +3,10 @@ import { appendsNothing, createProduct, expectProblem, startTestApp, type TestAp
 
 /**
  * Headers a route does not read are refused (400), not ignored: an Idempotency-Key anywhere
- * but on a POST (the contract: POST routes take one), and If-Match on a read (a condition
- * on writes here). Each refusal names the header and appends nothing.
+ * but on a POST (the contract: POST routes take one), If-Match on a read (a condition on
+ * writes here) and on notify-me (whatever its form), If-None-Match on a write, X-Min-Position
+ * where nothing waits for the read models. Each refusal names the header and appends nothing.
+ * `If-Match: *` on a creation is a condition that cannot hold (nothing is there yet): 412.
  */
 describe('headers a route does not read', () => {
   let app: TestApp;
@@ -61,5 +63,54 @@ describe('headers a route does not read', () => {
     }
     const plain = await app.http().get(`/api/v1/products/${product.productId}`).set('If-None-Match', '"0"');
     expect(plain.status, 'If-None-Match is what a read takes').to.equal(200);
+  });
+
+  it('refuses If-Match on notify-me in every form, weak and `*` included', async () => {
+    const shopper = await app.customer('Nora Notified');
+    // Out of stock (none received): notify-me would be taken without the header.
+    const soldOut = await createProduct(app, admin);
+    for (const value of ['W/"0"', '*', '"0"', '"0", W/"1"']) {
+      const res = await appendsNothing(app, () => app.http().post(`/api/v1/products/${soldOut.productId}/notify-me`).set('Authorization', `Bearer ${shopper.token}`).set('If-Match', value));
+      expectProblem(res, 400);
+      expect(fieldsOf(res), value).to.deep.equal(['If-Match']);
+    }
+    const taken = await app.http().post(`/api/v1/products/${soldOut.productId}/notify-me`).set('Authorization', `Bearer ${shopper.token}`);
+    expect(taken.status, JSON.stringify(taken.body)).to.equal(202);
+  });
+
+  it('answers 412 to `If-Match: *` on a creation (an account, a product, a subscription), appending nothing', async () => {
+    const shopper = await app.customer('Sam Subscriber');
+    const saved = await app.http().post('/api/v1/account/me/payment-methods').set('Authorization', `Bearer ${shopper.token}`).send({ token: 'tok_visa' });
+    expect(saved.status, JSON.stringify(saved.body)).to.equal(201);
+    const cases = [
+      () => app.http().post('/api/v1/account/register').set('If-Match', '*').send({ email: 'star@test.local', password: 'correct-horse', name: 'Star' }),
+      () => app.http().post('/api/v1/products').set('Authorization', `Bearer ${admin}`).set('If-Match', '*').send({ sku: 'STAR-1', name: 'Star', description: 'A star', brand: 'Acme', category: 'Tools', price: { amount: 100, currency: 'USD' } }),
+      () =>
+        app.http().post('/api/v1/subscriptions').set('Authorization', `Bearer ${shopper.token}`).set('If-Match', '*')
+          .send({ items: [{ productId: product.productId, quantity: 1 }], intervalDays: 7, shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' }, paymentMethodId: saved.body.paymentMethodId }),
+    ];
+    for (const act of cases) expectProblem(await appendsNothing(app, act), 412);
+    const login = await app.http().post('/api/v1/account/login').send({ email: 'star@test.local', password: 'correct-horse' });
+    expect(login.status, 'no account was made').to.equal(401);
+  });
+
+  it('refuses If-None-Match and X-Min-Position on a write, and X-Min-Position on a read that does not wait for the read models', async () => {
+    const position = String(await app.head());
+    const writes = [
+      { header: 'If-None-Match', act: () => app.http().patch(`/api/v1/products/${product.productId}`).set('Authorization', `Bearer ${admin}`).set('If-None-Match', '*').send({ name: 'Renamed' }) },
+      { header: 'X-Min-Position', act: () => app.http().patch(`/api/v1/products/${product.productId}`).set('Authorization', `Bearer ${admin}`).set('X-Min-Position', position).send({ name: 'Renamed' }) },
+      { header: 'X-Min-Position', act: () => app.http().post(`/api/v1/inventory/${product.sku}/receipts`).set('Authorization', `Bearer ${admin}`).set('X-Min-Position', 'abc').send({ quantity: 1 }) },
+    ];
+    for (const { header, act } of writes) {
+      const res = await appendsNothing(app, act);
+      expectProblem(res, 400);
+      expect(fieldsOf(res)).to.deep.equal([header]);
+    }
+    expect((await app.http().get(`/api/v1/products/${product.productId}`)).body.name, 'no PATCH ran').not.to.equal('Renamed');
+    const audit = await app.http().get(`/api/v1/admin/audit/streams/product-${product.productId}`).set('Authorization', `Bearer ${admin}`).set('X-Min-Position', position);
+    expectProblem(audit, 400);
+    expect(fieldsOf(audit)).to.deep.equal(['X-Min-Position']);
+    const read = await app.http().get(`/api/v1/products/${product.productId}`).set('X-Min-Position', position);
+    expect(read.status, 'a read of the read models takes it').to.equal(200);
   });
 });

@@ -71,6 +71,37 @@ describe('Subscription', () => {
         { type: 'SubscriptionRenewalFailed', data: { ...ids, renewal: 1, attempt: 1, orderId: null, reason: 'payment-method-removed', retryAt: at(8 * DAY), failedAt: at(7 * DAY), nextRenewal: 2, nextRenewalAt: at(14 * DAY) } },
       ]));
     it('decides nothing when paused', () => given([created(), { type: 'SubscriptionPaused', data: { ...ids, pausedAt: T0 } }]).when(renew()).then([]));
+
+    describe('a try that fails before placing its order moves the schedule on', () => {
+      const removed = (attempt: number, now: string, retryAt: string | null): SubscriptionEvent => ({
+        type: 'SubscriptionRenewalFailed',
+        data: { ...ids, renewal: 1, attempt, orderId: null, reason: 'payment-method-removed', retryAt, failedAt: now, nextRenewal: 2, nextRenewalAt: at(14 * DAY) },
+      });
+      const failedOnce = [created(), removed(1, at(7 * DAY), at(8 * DAY))];
+      // Before, the state kept renewal 1 at day 7 as the next: a change named it again (the schedule went
+      // backwards), the retry did too, and renewal 2's job, due at day 14, found itself stale: no renewal ever again.
+      it('a change made meanwhile (a new card) names renewal 2 at day 14', () =>
+        given(failedOnce).when({ type: 'ChangeSubscription', paymentMethodId: 'pm-2', now: at(7 * DAY + 10), dayMs: DAY }).then([
+          { type: 'SubscriptionChanged', data: { ...ids, items: ITEMS, intervalDays: 7, shippingAddress: ADDRESS, paymentMethodId: 'pm-2', nextRenewal: 2, nextRenewalAt: at(14 * DAY), changedAt: at(7 * DAY + 10) } },
+        ]));
+      it('the retry renews, naming renewal 2 at day 14 as the next', () =>
+        given(failedOnce).when(renew({ attempt: 2, dueAt: at(8 * DAY), now: at(8 * DAY) })).then([renewed(1, 2, at(8 * DAY))]));
+      it("renewal 2's job, due at day 14, is not stale", () =>
+        given([...failedOnce, renewed(1, 2, at(8 * DAY))]).when(renew({ renewal: 2, dueAt: at(14 * DAY), now: at(14 * DAY) })).then([
+          renewed(2, 1, at(14 * DAY), { nextRenewal: 3, nextRenewalAt: at(21 * DAY) }),
+        ]));
+      it('past due after three such tries, it resumes at once with renewal 2, which no try has used', () => {
+        const pastDue: SubscriptionEvent = { type: 'SubscriptionPastDue', data: { ...ids, renewal: 1, pastDueAt: at(9 * DAY) } };
+        const history = [...failedOnce, removed(2, at(8 * DAY), at(9 * DAY)), removed(3, at(9 * DAY), null), pastDue];
+        given(history).when({ type: 'ResumeSubscription', now: at(10 * DAY), dayMs: DAY }).then([
+          { type: 'SubscriptionResumed', data: { ...ids, nextRenewal: 2, nextRenewalAt: at(10 * DAY), resumedAt: at(10 * DAY) } },
+        ]);
+        const resumed: SubscriptionEvent = { type: 'SubscriptionResumed', data: { ...ids, nextRenewal: 2, nextRenewalAt: at(10 * DAY), resumedAt: at(10 * DAY) } };
+        given([...history, resumed]).when(renew({ renewal: 2, dueAt: at(10 * DAY), now: at(10 * DAY) })).then([
+          renewed(2, 1, at(10 * DAY), { nextRenewal: 3, nextRenewalAt: at(17 * DAY) }),
+        ]);
+      });
+    });
   });
 
   describe('when a renewal order fails', () => {

@@ -1,13 +1,17 @@
 import { JSONSchema } from 'class-validator-jsonschema';
 import { Text, QueryInt } from '../input/text-rules.js';
+import { AS_OF_TIME } from '../../operations/audit.js';
 
 // Decorators run bottom-up and stop at the first failure: the house rule last, finer rules on top.
 
 export class AuditOrderQuery {
   /** A time (ISO 8601) or a revision of the order stream; checked by parseAsOf. */
   @JSONSchema({
-    description: 'A revision of the stream (decimal digits), or a time: an ISO 8601 date or date-time, UTC when no offset is given.',
-    anyOf: [{ pattern: '^\\d{1,15}$' }, { format: 'date-time' }, { format: 'date' }],
+    description:
+      'A revision of the stream (decimal digits), or a time: an ISO 8601 date (`2026-01-02`) or date-time (`2026-01-02T03:04`, seconds and a fraction optional), ' +
+      'UTC when no offset (`Z`, `+02:00`) is given. A day or time that does not exist (`2026-02-30`, `24:00`, a leap second) is a 400.',
+    // The forms parseAsOf reads, exactly: JSON Schema's date-time format also takes `t`, `z`, a space and leap seconds, which it does not.
+    anyOf: [{ pattern: '^\\d{1,15}$' }, { pattern: AS_OF_TIME.source }],
   })
   @Text({ max: 64, optional: true, blank: 'absent' })
   asOf?: string;

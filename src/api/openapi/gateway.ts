@@ -23,7 +23,7 @@ export const problemSchema = obj(
 
 /** What each status means, wherever it is answered. */
 export const PROBLEM_MEANINGS: Record<number, string> = {
-  400: 'Malformed JSON, a body that is not a JSON object, an unknown or mistyped field (`errors[]` names each), a bad header value (If-Match, Idempotency-Key, X-Min-Position), If-Match on a read or on a write that is no command, an Idempotency-Key on a route other than POST, or a query string on a route that reads none.',
+  400: 'Malformed JSON, a body that is not a JSON object, an unknown or mistyped field (`errors[]` names each), a bad header value (If-Match, Idempotency-Key, X-Min-Position), a header the route does not read (If-Match on a read, on a write that is no command or on notify-me; If-None-Match on a write; X-Min-Position on a write or on a read that does not wait for the read models), an Idempotency-Key on a route other than POST, or a query string on a route that reads none.',
   401: 'No bearer token where one is needed, or one that is expired, invalid or names no account (`WWW-Authenticate` says which).',
   403: 'The token is valid but its account may not do this (an admin route, a review of a product not received).',
   404: 'No such resource, or not the caller\'s (another customer\'s order answers 404).',

@@ -1,10 +1,10 @@
 import { Router, type Express, type RequestHandler } from 'express';
 import type { JsonSchema } from '../../projections/json-schema.js';
-import { ValidationError } from '../../domain/shared/errors.js';
 import { requireAdmin, requireCustomer } from '../auth.js';
 import { publicCache } from '../caching.js';
 import type { AppDeps } from '../deps.js';
 import { dispatch, type DispatchedRoute, type DispatchOptions, type Dispatcher } from '../route-dispatch.js';
+import { refuseUnread, type RouteInputs } from './unread-inputs.js';
 
 /**
  * THE route table: each route's method, path, role, input DTOs, answers and headers, next to
@@ -93,52 +93,6 @@ export const defineRoutes = <K extends string>(group: RouteGroup<K>): RouteGroup
 const GUARDS: Record<Role, RequestHandler[]> = { anonymous: [], customer: [requireCustomer], admin: [requireAdmin] };
 
 /**
- * What a route does not read is refused, not ignored: a query string on a read that takes
- * none (`?status=Failed` on a route without filters would answer everything), If-Match on a
- * write that is no command (the client asked for a condition nobody checks), a body with
- * fields on a write that reads none (`{"reason": "..."}` on a cancel would be dropped unread).
- * Writes refuse query strings at the gateway (../app.ts).
- */
-const refuseUnread = (group: RouteGroup, spec: RouteSpec): RequestHandler[] => {
-  if (group.edge !== 'api') return [];
-  if (spec.method === 'get') return spec.query ? [noIfMatchOnRead] : [noIfMatchOnRead, noQueryString];
-  return [...(spec.command === false ? [noIfMatch] : []), ...(spec.body ? [] : [noBody])];
-};
-
-const noQueryString: RequestHandler = (req, _res, next) => {
-  const fields = Object.keys(req.query ?? {});
-  if (fields.length > 0) throw new ValidationError('this route reads no query string', fields.map((field) => ({ field, message: 'should not exist' })));
-  next();
-};
-
-const noIfMatch: RequestHandler = (req, _res, next) => {
-  if (req.get('if-match') !== undefined) throw new ValidationError('this route takes no If-Match', [{ field: 'If-Match', message: 'should not be sent: this route changes no resource revision' }]);
-  next();
-};
-
-/**
- * If-Match is a condition on a write here (RFC 9110 makes it one on a read too, for range
- * requests): a read is refused with it rather than answered as if it held. If-None-Match is
- * what a read takes (the public ones).
- */
-const noIfMatchOnRead: RequestHandler = (req, _res, next) => {
-  if (req.get('if-match') !== undefined) throw new ValidationError('a read takes no If-Match', [{ field: 'If-Match', message: 'should not be sent: If-Match is a condition on writes (reads take If-None-Match)' }]);
-  next();
-};
-
-/** No body and `{}` are one request (clients that always send JSON send `{}`); anything else names what is not read. */
-const noBody: RequestHandler = (req, _res, next) => {
-  const body: unknown = req.body;
-  if (body === undefined) return next();
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
-    throw new ValidationError('this route reads no body', [{ field: 'body', message: 'should be left out (or {})' }]);
-  }
-  const fields = Object.keys(body);
-  if (fields.length > 0) throw new ValidationError('this route reads no body', fields.map((field) => ({ field, message: 'should not exist' })));
-  next();
-};
-
-/**
  * The route's metrics label, taken while the route runs: an error reaches the app's error handler
  * outside the /api/v1 router, where express has taken its base URL off (a 409 of a registration
  * was counted under `/account/register`, its 201s under `/api/v1/account/register`).
@@ -175,11 +129,21 @@ export const routeDispatch = (groups: readonly RouteGroup[], deps: AppDeps, opti
       const caching = spec.cache === 'public' ? [publicCache(deps.config.cacheMaxAgeS)] : [];
       const path = `${group.prefix}${spec.path}`;
       const reads = waitsForReadModels(group, spec) ? [deps.sessions.reads()] : [];
-      routes.push({ method: spec.method, path, handlers: [routeLabel(path), ...GUARDS[spec.role], ...refuseUnread(group, spec), ...reads, ...caching, handlers[id]!] });
+      routes.push({ method: spec.method, path, handlers: [routeLabel(path), ...GUARDS[spec.role], ...refuseUnread(inputsOf(group, spec)), ...reads, ...caching, handlers[id]!] });
     }
   }
   return dispatch(routes, options);
 };
+
+/** What a route reads of a request beyond its path (the rest is refused: ./unread-inputs.ts). */
+const inputsOf = (group: RouteGroup, spec: RouteSpec): RouteInputs => ({
+  api: group.edge === 'api',
+  read: spec.method === 'get',
+  query: spec.query !== undefined,
+  body: spec.body !== undefined,
+  ifMatch: spec.method !== 'get' && spec.command !== false && spec.ifMatch !== false,
+  waits: waitsForReadModels(group, spec),
+});
 
 /** A read of the API that serves read models: it waits for the caller's writes (read-your-writes) and for X-Min-Position. */
 export const waitsForReadModels = (group: RouteGroup, spec: RouteSpec): boolean => group.edge === 'api' && spec.method === 'get' && spec.readModels !== false;

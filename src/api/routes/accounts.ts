@@ -58,7 +58,7 @@ const handlers = (deps: AppDeps) => {
     const body = await parseDto(AddressBody, req.body);
     const { customerId } = principalOf(req);
     const context = commandContext(req, deps.clock());
-    const result = await addAddress(accounts, customerId, { ...body, country: body.country.toUpperCase() }, context);
+    const result = await addAddress(accounts, customerId, body, context);
     answerWrite(res, deps.sessions, 201, result.address, result);
   };
 

@@ -16,7 +16,7 @@ const handlers = (deps: AppDeps) => {
 
   /** The shop sells in one currency: a price in another one is refused at the door. */
   const checkCurrency = (price: MoneyBody | undefined) => {
-    if (price && price.currency.toUpperCase() !== deps.config.currency) {
+    if (price && price.currency !== deps.config.currency) {
       throw new ValidationError('unsupported currency', [{ field: 'price.currency', message: `must be ${deps.config.currency}` }]);
     }
     return price && { amount: price.amount, currency: deps.config.currency };

@@ -23,7 +23,7 @@ const viewerOf = (req: Request) => {
 
 const address = (body: { shippingAddress: { line1: string; city: string; postalCode: string; country: string } }) => {
   const { line1, city, postalCode, country } = body.shippingAddress;
-  return { line1, city, postalCode, country: country.toUpperCase() };
+  return { line1, city, postalCode, country };
 };
 
 /** Checkout: the cart becomes a Pending order at once (202); the saga does the rest. */

@@ -20,7 +20,7 @@ const viewerOf = (req: Request) => {
 
 const address = (body: { line1: string; city: string; postalCode: string; country: string }) => {
   const { line1, city, postalCode, country } = body;
-  return { line1, city, postalCode, country: country.toUpperCase() };
+  return { line1, city, postalCode, country };
 };
 
 const items = (list: Array<{ productId: string; quantity: number }>) => list.map(({ productId, quantity }) => ({ productId, quantity }));

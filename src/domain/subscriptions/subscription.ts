@@ -56,12 +56,15 @@ export const evolve = (state: Subscription, event: SubscriptionEvent): Subscript
       return { ...state, next: { renewal: nextRenewal, at: nextRenewalAt }, current: { renewal, attempt, state: 'placed', at: renewedAt } };
     }
     case 'SubscriptionRenewalFailed': {
-      const { renewal, attempt, retryAt, orderId } = event.data;
+      const { renewal, attempt, retryAt, orderId, nextRenewal, nextRenewalAt } = event.data;
       const failed = orderId ? [...state.failed, tryKey(renewal, attempt)] : state.failed;
       // A superseded renewal's failure leaves the newer renewal's try as it is.
       const superseded = state.current !== null && state.current.renewal > renewal;
       const current = superseded ? state.current : retryAt ? { renewal, attempt: attempt + 1, state: 'retrying' as const, at: retryAt } : null;
-      return { ...state, current, failed };
+      // The next renewal it names: moved on when a regular try failed before placing its order
+      // (nothing to sell, the method removed). Left where it was, a change, a retry or a resume
+      // named that renewal again, and its job, already run, never came back: no renewal ever again.
+      return { ...state, current, failed, next: { renewal: nextRenewal, at: nextRenewalAt } };
     }
     case 'SubscriptionPastDue':
       return { ...state, status: 'PastDue' };
