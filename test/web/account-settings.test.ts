@@ -124,10 +124,10 @@ describe('the storefront: my account settings', function () {
     await expectAccessible(page, 'subscriptions');
 
     const buttons = async () => (await card.getByRole('button').allTextContents()).join(' | ');
-    expect(await buttons()).to.equal('Skip next delivery | Pause | Cancel subscription');
+    expect(await buttons()).to.equal('Skip next delivery | Pause | Change card | Cancel subscription');
     await card.getByRole('button', { name: 'Pause' }).click();
     await card.getByText('Paused', { exact: true }).first().waitFor();
-    expect(await buttons()).to.equal('Resume | Cancel subscription');
+    expect(await buttons()).to.equal('Resume | Change card | Cancel subscription');
     await card.getByRole('button', { name: 'Resume' }).click();
     await card.getByText('Active', { exact: true }).waitFor();
     await card.getByRole('button', { name: 'Skip next delivery' }).click();

@@ -41,7 +41,7 @@ describe('the storefront in Chromium: a price changed during checkout', function
       const repriced = await app.http().patch(`/api/v1/products/${productId}`).set('Authorization', `Bearer ${admin}`).send({ price: { amount: 6400, currency: 'USD' } });
       expect(repriced.status).to.equal(200);
       await page.getByRole('button', { name: /Place order · \$59\.00/ }).click();
-      await page.getByRole('alert').filter({ hasText: 'The order was not placed.' }).filter({ hasText: 'check out again' }).waitFor();
+      await page.getByRole('alert').filter({ hasText: 'The order was not placed: the prices changed.' }).filter({ hasText: 'check out again' }).waitFor();
       await page.getByRole('button', { name: /Place order · \$64\.00/ }).waitFor();
       expect(await eventsOf(app, 'OrderCreated')).to.have.length(0);
 

@@ -18,15 +18,33 @@ export type Problem = {
 };
 
 export class ApiError extends Error {
-  constructor(readonly status: number, readonly problem: Problem) {
+  /** @param retryAfterSeconds the answer's Retry-After, when it had one (429, 503). */
+  constructor(readonly status: number, readonly problem: Problem, readonly retryAfterSeconds: number | null = null) {
     super(problem.detail ?? problem.title ?? `HTTP ${status}`);
   }
-  /** Field errors as one line each ("quantity: must be at least 1"), else the detail. */
+  /** Field errors as one line each ("quantity: must be at least 1"), else the detail; a 429 says when to try again. */
   get lines(): string[] {
     const fields = this.problem.errors ?? [];
-    return fields.length > 0 ? fields.map((e) => `${e.field}: ${e.message}`) : [this.message];
+    if (fields.length > 0) return fields.map((e) => `${e.field}: ${e.message}`);
+    // "Try again later" alone leaves a locked-out shopper guessing: the shop said how long.
+    if (this.status !== 429 || this.retryAfterSeconds === null) return [this.message];
+    const when = `try again ${inAbout(this.retryAfterSeconds)}`;
+    return [/try again later/i.test(this.message) ? this.message.replace(/try again later/i, when) : `${this.message}. ${when[0]!.toUpperCase()}${when.slice(1)}.`];
   }
 }
+
+/** A wait in words, rounded up: "in about 14 minutes". */
+export const inAbout = (seconds: number): string => {
+  if (seconds < 60) return `in about ${Math.max(1, Math.ceil(seconds))} second${Math.ceil(seconds) > 1 ? 's' : ''}`;
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 90) return `in about ${minutes} minute${minutes > 1 ? 's' : ''}`;
+  return `in about ${Math.round(minutes / 60)} hours`;
+};
+
+const retryAfterOf = (response: Response): number | null => {
+  const value = Number(response.headers.get('retry-after') ?? NaN);
+  return Number.isFinite(value) && value >= 0 ? value : null;
+};
 
 export type Answer<T> = { status: number; data: T; etag: string | null; headers: Headers };
 
@@ -124,7 +142,7 @@ export class Api {
       }
       // Not a problem+json (a proxy's HTML error page, an empty body): its status in words, never its markup.
       const problem: Problem = typeof data === 'object' && data !== null ? { status: response.status, ...(data as object) } : { status: response.status, detail: unreadable(response) };
-      throw new ApiError(response.status, problem);
+      throw new ApiError(response.status, problem, retryAfterOf(response));
     }
     return { status: response.status, data: data as T, etag: response.headers.get('etag'), headers: response.headers };
   }

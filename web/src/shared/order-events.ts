@@ -22,6 +22,9 @@ export type OrderEventHandlers = {
 /** How long after a refused stream it is asked for again. */
 const REOPEN_MS = 2_000;
 
+/** Refusals that asking again does not change. */
+const FINAL = new Set([401, 403, 404]);
+
 export const watchOrder = (api: Api, orderId: string, handlers: OrderEventHandlers): (() => void) => {
   let stopped = false;
   let reopen: ReturnType<typeof setTimeout> | undefined;
@@ -35,12 +38,15 @@ export const watchOrder = (api: Api, orderId: string, handlers: OrderEventHandle
     source.addEventListener('status', (message) => handlers.status(JSON.parse(message.data) as OrderStatusEvent));
     source.addEventListener('changed', () => handlers.changed?.());
     source.addEventListener('open', () => handlers.connection?.(true));
-    source.addEventListener('error', () => {
+    source.addEventListener('error', (event) => {
       handlers.connection?.(false);
       // A dropped connection is taken up again by the EventSource itself; a refused one (503: the
       // process's limit of streams, a process stopping, read models catching up) closes it for
       // good, so it is asked for again after a pause. It sends every status again: the page reads once more.
-      if (source.readyState === EventSource.CLOSED && !stopped) reopen = setTimeout(() => (current = open()), REOPEN_MS);
+      // An order that is not there or not this shopper's (404), or a session that is not one (401, 403),
+      // stays so: asking again every 2 s would only repeat the refusal for as long as the page is open.
+      if (source.readyState !== EventSource.CLOSED || stopped || FINAL.has(event.code ?? 0)) return;
+      reopen = setTimeout(() => (current = open()), REOPEN_MS);
     });
     return source;
   };

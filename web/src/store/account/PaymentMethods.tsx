@@ -2,7 +2,7 @@ import { useRef, useState } from 'preact/hooks';
 import { Attempt } from '../../shared/api.js';
 import { api } from '../session.js';
 import { AccountLayout } from './AccountLayout.js';
-import type { PaymentMethod } from './types.js';
+import type { Page, PaymentMethod, Subscription } from './types.js';
 import { Empty, ErrorAlert, Loading, brandName, useAction } from './ui.js';
 import { useLoad } from './use-load.js';
 
@@ -17,6 +17,10 @@ export const PaymentMethods = () => (
 
 const MethodsPage = () => {
   const methods = useLoad((signal) => api.get<Methods>('/account/me/payment-methods', undefined, signal), []);
+  // Which cards pay for a subscription still running (or able to run again): removing one leaves its renewals unpaid.
+  const subscriptions = useLoad((signal) => api.get<Page<Subscription>>('/subscriptions', { pageSize: 100 }, signal), []);
+  const usedBy = (method: PaymentMethod) =>
+    (subscriptions.data?.items ?? []).filter((s) => s.status !== 'Cancelled' && s.paymentMethodId === method.paymentMethodId).length;
   const action = useAction();
   const [notice, setNotice] = useState('');
   const items = methods.data?.items ?? [];
@@ -58,7 +62,7 @@ const MethodsPage = () => {
                       Make default<span class="visually-hidden"> {describe(method)}</span>
                     </button>
                   )}
-                  <RemoveButton method={method} busy={action.busy} onRemove={remove} />
+                  <RemoveButton method={method} busy={action.busy} usedBy={usedBy(method)} onRemove={remove} />
                 </div>
               </li>
             ))}
@@ -71,8 +75,8 @@ const MethodsPage = () => {
 
 const describe = (method: PaymentMethod) => `${brandName(method.brand)} ending in ${method.last4}${method.label ? ` (${method.label})` : ''}`;
 
-/** Remove asks once more on the same button ("Remove" → "Confirm remove"). */
-const RemoveButton = ({ method, busy, onRemove }: { method: PaymentMethod; busy: boolean; onRemove: (method: PaymentMethod) => void }) => {
+/** Remove asks once more on the same button ("Remove" → "Confirm remove"), saying when a subscription pays with the card. */
+const RemoveButton = ({ method, busy, usedBy, onRemove }: { method: PaymentMethod; busy: boolean; usedBy: number; onRemove: (method: PaymentMethod) => void }) => {
   const [asking, setAsking] = useState(false);
   if (!asking) {
     return (
@@ -83,6 +87,12 @@ const RemoveButton = ({ method, busy, onRemove }: { method: PaymentMethod; busy:
   }
   return (
     <>
+      {usedBy > 0 && (
+        <p class="alert warn" role="alert">
+          {usedBy === 1 ? 'A subscription pays' : `${usedBy} subscriptions pay`} with this card: once it is removed, {usedBy === 1 ? 'its renewals fail' : 'their renewals fail'} until
+          you choose another card for {usedBy === 1 ? 'it' : 'them'} on <a href="/account/subscriptions">Subscriptions</a>.
+        </p>
+      )}
       <button type="button" disabled={busy} onClick={() => onRemove(method)}>
         Confirm remove<span class="visually-hidden"> {describe(method)}</span>
       </button>

@@ -5,7 +5,8 @@ import { api } from '../session.js';
 import { addressLine } from './AddressForm.js';
 import type { Catalog } from './Subscriptions.js';
 import type { Subscription, SubscriptionStatus } from './types.js';
-import { ErrorAlert, StatusBadge, brandName, shortId, useAction } from './ui.js';
+import { ChangeCard, cardName } from './SubscriptionPayment.js';
+import { ErrorAlert, StatusBadge, shortId, useAction } from './ui.js';
 
 type Command = 'pause' | 'resume' | 'skip' | 'cancel';
 
@@ -31,14 +32,18 @@ type Props = { subscription: Subscription; catalog: Catalog | undefined; onChang
 
 export const SubscriptionCard = ({ subscription, catalog, onChange }: Props) => {
   const [confirming, setConfirming] = useState(false);
+  // The card chooser: to change the card, or to give one before resuming when it was removed.
+  const [choosing, setChoosing] = useState<'change' | 'resume' | null>(null);
   const action = useAction();
   const { subscriptionId, status } = subscription;
   const nameOf = (productId: string) => catalog?.products.find((p) => p.productId === productId)?.name ?? `Product ${shortId(productId)}`;
   const method = catalog?.methods.find((m) => m.paymentMethodId === subscription.paymentMethodId);
+  // Known only once the saved cards are read; resuming without a card would only fail its renewal again.
+  const cardGone = catalog !== undefined && !method;
   const lastOrder = [...(subscription.renewals ?? [])].reverse().find((r) => r.orderId);
   const titleId = `sub-${subscriptionId}`;
   const send = (command: Command) =>
-    action.run(async () => {
+    command === 'resume' && cardGone ? setChoosing('resume') : action.run(async () => {
       setConfirming(false);
       onChange(await api.post<Subscription>(`/subscriptions/${subscriptionId}/${command}`), DONE[command]);
     });
@@ -54,16 +59,17 @@ export const SubscriptionCard = ({ subscription, catalog, onChange }: Props) => 
           <dt>Next delivery</dt>
           <dd>{status === 'Cancelled' ? '—' : status === 'Paused' ? 'Paused' : subscription.nextRenewalAt ? <time dateTime={subscription.nextRenewalAt}>{dateTime(subscription.nextRenewalAt)}</time> : '—'}</dd>
         </div>
-        <div><dt>Paid with</dt><dd>{method ? `${brandName(method.brand)} •••• ${method.last4}` : 'A card no longer saved'}</dd></div>
+        <div><dt>Paid with</dt><dd>{method ? cardName(method) : 'A card no longer saved'}</dd></div>
         <div><dt>Ships to</dt><dd>{addressLine(subscription.shippingAddress)}</dd></div>
         {lastOrder?.orderId && <div><dt>Last order</dt><dd><a href={`/orders/${lastOrder.orderId}`}>Order {shortId(lastOrder.orderId)}</a></dd></div>}
       </dl>
-      {status === 'PastDue' && <p class="alert error">The last renewal could not be paid. Resume to try again now with your card.</p>}
+      {status === 'PastDue' && <p class="alert error">The last renewal could not be paid. {cardGone ? 'Its card was removed: choose another card, then it resumes.' : 'Resume to try again now with your card, or change the card first.'}</p>}
       {LEGAL[status].length > 0 && (
         <div class="row">
           {LEGAL[status].filter((c) => c !== 'cancel').map((command) => (
             <button key={command} type="button" class="secondary" disabled={action.busy} onClick={() => send(command)}>{LABEL[command]}</button>
           ))}
+          <button type="button" class="secondary" disabled={action.busy || !catalog} onClick={() => setChoosing('change')}>Change card</button>
           {!confirming ? (
             <button type="button" class="secondary danger-text" disabled={action.busy} onClick={() => setConfirming(true)}>{LABEL.cancel}</button>
           ) : (
@@ -74,6 +80,10 @@ export const SubscriptionCard = ({ subscription, catalog, onChange }: Props) => 
             </span>
           )}
         </div>
+      )}
+      {choosing && catalog && (
+        <ChangeCard subscription={subscription} methods={catalog.methods} thenResume={choosing === 'resume'}
+          onDone={(next, message) => { setChoosing(null); onChange(next, message); }} onClose={() => setChoosing(null)} />
       )}
       <ErrorAlert error={action.error} title={action.error instanceof ApiError && action.error.status === 409 ? 'Not possible now:' : undefined} />
     </article>

@@ -27,7 +27,7 @@ export const ProductReviews = ({ productId }: { productId: string }) => {
                   {review.verifiedPurchase && <span class="badge ok">Verified purchase</span>}
                   <span class="muted right">{dateTime(review.createdAt)}</span>
                 </div>
-                <p>{review.text}</p>
+                <p class="prose">{review.text}</p>
               </li>
             ))}
           </ul>

@@ -64,6 +64,8 @@ export const SignInPage = () => {
   const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  // Sent here by the shop itself (a session that ended mid-checkout): say why, as the console does.
+  const [because] = useState(api.signedOutBecause);
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
@@ -79,6 +81,7 @@ export const SignInPage = () => {
   return (
     <AuthCard title="Sign in" footer={<>New here? <a href={`/signup${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`}>Create an account</a></>}>
       <form class="stack" onSubmit={submit}>
+        {because && !error && <p class="alert info" role="status">{because}</p>}
         <FormError error={error} title="Not signed in." />
         <Field name="email" label="Email" type="email" autocomplete="username" value={email} set={setEmail} error={error} />
         <Field name="password" label="Password" type="password" autocomplete="current-password" value={password} set={setPassword} error={error} />

@@ -12,6 +12,19 @@ const lineTotal = (line: CartLine) => ({ amount: line.unitPrice.amount * line.qu
 /** One line: name, unit price, quantity (− / field / +), line total, remove. */
 const CartRow = ({ line, busy, change, remove }: { line: CartLine; busy: boolean; change: (quantity: number) => void; remove: () => void }) => {
   const id = `qty-${line.productId}`;
+  const [refused, setRefused] = useState('');
+  // 0 removes the line, as its Remove button does; what is not a quantity at all goes back to the line's, saying why.
+  const typed = (field: HTMLInputElement) => {
+    const text = field.value.trim();
+    const value = Number(text);
+    setRefused('');
+    if (text !== '' && value === 0) return remove();
+    if (text === '' || !Number.isInteger(value) || value < 0) {
+      field.value = String(line.quantity);
+      return setRefused(`“${text || 'nothing'}” is not a quantity: type a whole number from 1 to 100, or 0 to remove ${line.name}.`);
+    }
+    if (value !== line.quantity) change(value);
+  };
   return (
     <li class="cart-line">
       <ProductVisual name={line.name} category={line.sku} />
@@ -22,9 +35,10 @@ const CartRow = ({ line, busy, change, remove }: { line: CartLine; busy: boolean
       <div class="stepper-input">
         <label for={id} class="visually-hidden">Quantity of {line.name}</label>
         <button type="button" class="secondary" aria-label={`One less ${line.name}`} disabled={busy || line.quantity <= 1} onClick={() => change(line.quantity - 1)}>−</button>
-        <input id={id} type="number" min="1" max="100" value={line.quantity} disabled={busy}
-          onChange={(e) => { const value = Math.floor(Number(e.currentTarget.value)); if (value >= 1 && value !== line.quantity) change(value); }} />
+        <input id={id} type="number" min="0" max="100" value={line.quantity} disabled={busy}
+          aria-invalid={refused ? 'true' : undefined} aria-describedby={refused ? `${id}-error` : undefined} onChange={(e) => typed(e.currentTarget)} />
         <button type="button" class="secondary" aria-label={`One more ${line.name}`} disabled={busy} onClick={() => change(line.quantity + 1)}>+</button>
+        {refused && <p class="field-error" id={`${id}-error`} role="alert">{refused}</p>}
       </div>
       <div class="cart-line-total">{money(lineTotal(line))}</div>
       <button type="button" class="link danger-link" disabled={busy} onClick={remove}>Remove<span class="visually-hidden"> {line.name}</span></button>

@@ -1,14 +1,29 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { ApiError, newIdempotencyKey } from '../../shared/api.js';
 import { money } from '../../shared/format.js';
-import { api, useSession } from '../session.js';
+import { api, CHECKOUT_DRAFT_KEY, useSession } from '../session.js';
 import { cartChanged } from '../cart-count.js';
 import type { Address, Cart, Me, PaymentMethod } from '../types.js';
 import { useLoad, useTitle } from '../components/useLoad.js';
 import { ErrorAlert, Loading } from '../../shared/errors.js';
 import { AddressFields, EMPTY_ADDRESS, addressText } from '../components/AddressFields.js';
 import { PaymentChoice, type PaymentPick } from '../components/PaymentChoice.js';
+
+/**
+ * The address typed at checkout, kept in the tab's sessionStorage: a session that ends there
+ * sends the shopper to sign in again, and they come back to the form as they left it. Cleared
+ * once the order is placed.
+ */
+const DRAFT_KEY = CHECKOUT_DRAFT_KEY;
+const readDraft = (): Address | null => {
+  try {
+    const draft = JSON.parse(sessionStorage.getItem(DRAFT_KEY) ?? 'null') as Address | null;
+    return draft && typeof draft.line1 === 'string' ? { ...EMPTY_ADDRESS, ...draft } : null;
+  } catch {
+    return null;
+  }
+};
 
 type Details = { cart: Cart; me: Me | null; methods: PaymentMethod[]; problems: unknown[] };
 
@@ -59,6 +74,24 @@ const OrderSummary = ({ cart }: { cart: Cart }) => (
   </aside>
 );
 
+/**
+ * Why the last attempt did not end on the order's page. Only an answer from the shop says the
+ * order was not placed; a lost one (the connection dropped) leaves it unknown, and placing it
+ * again sends the same Idempotency-Key, so the shop places it at most once.
+ */
+const CheckoutError = ({ error }: { error: unknown }) => {
+  if (error instanceof TypeError) {
+    return (
+      <div class="alert error" role="alert">
+        <strong>We could not confirm your order.</strong> The connection dropped before the shop answered, so it may or may not have been placed.
+        Placing it again is safe: the shop places it only once. <a href="/account/orders">My orders</a> shows whether it was placed.
+      </div>
+    );
+  }
+  const repriced = error instanceof ApiError && error.problem.type === 'urn:shop:problem:prices-changed';
+  return <ErrorAlert error={error} title={repriced ? 'The order was not placed: the prices changed. Check the new total and place the order again.' : 'The order was not placed.'} />;
+};
+
 /** Checkout: where to ship and how to pay; one Idempotency-Key per attempt; on to the order's page. */
 export const CheckoutPage = () => {
   useTitle('Checkout');
@@ -66,18 +99,27 @@ export const CheckoutPage = () => {
   const { route } = useLocation();
   useEffect(() => { if (!session) route('/signin?next=/checkout', true); }, [session]);
   const details = useLoad((signal) => (session ? loadDetails(signal) : Promise.reject(new Error('Signed out'))), [session?.token]);
+  const [draft] = useState(readDraft);
   const [addressPick, setAddressPick] = useState('new');
-  const [address, setAddress] = useState<Address>(EMPTY_ADDRESS);
+  const [address, setAddress] = useState<Address>(draft ?? EMPTY_ADDRESS);
   const [payment, setPayment] = useState<PaymentPick>({ kind: 'token', token: 'tok_visa' });
   const [attempt, setAttempt] = useState(newIdempotencyKey);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const data = details.data;
+  // The defaults are picked once, from the first answer: a reload (the new prices after a 409)
+  // must not switch the address or card the shopper chose back to them.
+  const defaulted = useRef(false);
   useEffect(() => {
-    if (data?.me && data.me.addresses.length > 0) setAddressPick(data.me.addresses[0]!.addressId);
-    const preferred = data?.methods.find((m) => m.isDefault) ?? data?.methods[0];
+    if (!data || defaulted.current) return;
+    defaulted.current = true;
+    if (!draft && data.me && data.me.addresses.length > 0) setAddressPick(data.me.addresses[0]!.addressId);
+    const preferred = data.methods.find((m) => m.isDefault) ?? data.methods[0];
     if (preferred) setPayment({ kind: 'saved', paymentMethodId: preferred.paymentMethodId });
   }, [data]);
+  useEffect(() => {
+    if (address !== EMPTY_ADDRESS && address !== draft) sessionStorage.setItem(DRAFT_KEY, JSON.stringify(address));
+  }, [address]);
   if (!session) return null;
   if (!data) return details.error ? <ErrorAlert error={details.error} title="Checkout could not start." /> : <Loading what="checkout" />;
   if (data.cart.items.length === 0) {
@@ -96,6 +138,7 @@ export const CheckoutPage = () => {
     try {
       const placed = await api.post<{ orderId: string }>('/checkout', { shippingAddress, paymentMethod }, { idempotencyKey: attempt });
       cartChanged(null);
+      sessionStorage.removeItem(DRAFT_KEY);
       route(`/orders/${placed.orderId}`);
     } catch (failure) {
       setError(failure);
@@ -119,7 +162,7 @@ export const CheckoutPage = () => {
             {addressPick === 'new' && <AddressFields value={address} onChange={setAddress} error={error} idPrefix="ship" disabled={busy} />}
           </fieldset>
           <PaymentChoice methods={data.methods} value={payment} onChange={setPayment} />
-          <div id="checkout-error"><ErrorAlert error={error} title="The order was not placed." /></div>
+          <div id="checkout-error"><CheckoutError error={error} /></div>
           <button type="submit" class="primary-action block" disabled={busy}>{busy ? 'Placing your order…' : `Place order · ${money(data.cart.total)}`}</button>
         </form>
         <OrderSummary cart={data.cart} />

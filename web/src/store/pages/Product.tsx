@@ -10,7 +10,18 @@ import { ErrorAlert, Loading } from '../../shared/errors.js';
 import { Availability, ProductVisual, Stars } from '../components/ProductBits.js';
 import { BoughtTogether, ProductReviews } from '../components/ProductExtras.js';
 
-type Outcome = { kind: 'success'; text: string; cart?: boolean } | { kind: 'error'; error: unknown; title: string } | null;
+type Outcome = { kind: 'success'; text: string; cart?: boolean } | { kind: 'error'; error: unknown; title: string; cart?: boolean } | null;
+
+/**
+ * An add whose answer was lost (the connection dropped after the shop may have taken it): not
+ * "not added". Adding again repeats the same Idempotency-Key, so the shop adds it at most once.
+ */
+const UnconfirmedAdd = () => (
+  <div class="alert error" role="alert">
+    <strong>We could not confirm the item was added.</strong> The connection dropped before the shop answered, so it may be in your cart already.
+    Adding it again is safe: it is added only once. <a href="/cart">View cart</a>
+  </div>
+);
 
 /** Add to cart with a quantity (or, out of stock, ask to be told when it is back). */
 const BuyBox = ({ product, reload }: { product: Product; reload: () => void }) => {
@@ -34,7 +45,7 @@ const BuyBox = ({ product, reload }: { product: Product; reload: () => void }) =
       setOutcome({ kind: 'success', text: `Added ${quantity} × ${product.name} to your cart.`, cart: true });
     } catch (error) {
       const title = error instanceof ApiError && error.status === 409 ? 'Not enough stock.' : 'Could not add to the cart.';
-      setOutcome({ kind: 'error', error, title });
+      setOutcome({ kind: 'error', error, title, cart: true });
       if (error instanceof ApiError && error.status === 409) reload();
     } finally {
       setBusy(false);
@@ -77,7 +88,7 @@ const BuyBox = ({ product, reload }: { product: Product; reload: () => void }) =
           <p class="alert success">{outcome.text} {outcome.cart && <a href="/cart">View cart</a>}</p>
         )}
       </div>
-      {outcome?.kind === 'error' && <ErrorAlert error={outcome.error} title={outcome.title} />}
+      {outcome?.kind === 'error' && (outcome.error instanceof TypeError && outcome.cart ? <UnconfirmedAdd /> : <ErrorAlert error={outcome.error} title={outcome.title} />)}
     </div>
   );
 };
@@ -114,7 +125,7 @@ export const ProductPage = () => {
           <p class="brand-name muted">{data.brand}</p>
           <h1>{data.name}</h1>
           <p><a href="#reviews" class="rating-link"><Stars rating={data.rating} /></a></p>
-          <p class="description">{data.description}</p>
+          <p class="description prose">{data.description}</p>
           <p class="muted small">SKU {data.sku}</p>
           <BuyBox key={data.productId} product={data} reload={product.reload} />
         </div>
