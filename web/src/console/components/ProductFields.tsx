@@ -12,11 +12,20 @@ export const draftOf = (product: { name: string; description: string; brand: str
   price: (product.price.amount / 100).toFixed(2),
 });
 
-/** The typed price in minor units, or null when it is not an amount. */
+/** A price as typed: digits, and at most two of them after the point (cents). */
+const AMOUNT = /^(\d+(\.\d{0,2})?|\.\d{1,2})$/;
+
+/**
+ * The typed price in minor units, or null when it is not an amount. A third decimal (7.999) is
+ * refused, never rounded: the operator would not see the price they typed saved.
+ */
 export const minorUnits = (price: string): number | null => {
-  const value = Number(price.trim());
-  return price.trim() !== '' && Number.isFinite(value) && value >= 0 ? Math.round(value * 100) : null;
+  const text = price.trim();
+  return AMOUNT.test(text) ? Math.round(Number(text) * 100) : null;
 };
+
+/** What the form says about a price that is not one. */
+export const PRICE_ERROR = 'price: must be an amount in dollars with at most 2 decimals, like 12.50 (no rounding)';
 
 const LABELS: Record<keyof ProductDraft, string> = { name: 'Name', description: 'Description', brand: 'Brand', category: 'Category', price: 'Price (USD)' };
 

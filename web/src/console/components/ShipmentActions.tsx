@@ -16,10 +16,18 @@ export const ShipmentActions = ({ shipmentId, status, onDone }: { shipmentId: st
     setSaid(text);
     onDone(`Shipment ${shipmentId.slice(0, 8)}: ${text}`);
   };
+  // The carrier may have reported the delivery since the page last read the order (the shop then
+  // answers a confirmation 200 all the same): read the shipment first, so the page says which it was.
   const deliver = async () => {
-    if (!(await action.run(() => api.post(`/shipments/${shipmentId}/deliver`, {})))) return;
-    setSaid('Delivery confirmed.');
-    onDone(`Shipment ${shipmentId.slice(0, 8)}: delivery confirmed.`);
+    const text = await action.run(async () => {
+      const shipment = await api.get<{ status: string }>(`/shipments/${shipmentId}`);
+      if (shipment.status === 'Delivered') return 'Already delivered: the carrier reported the delivery before you confirmed it.';
+      await api.post(`/shipments/${shipmentId}/deliver`, {});
+      return 'Delivery confirmed.';
+    });
+    if (!text) return;
+    setSaid(text);
+    onDone(`Shipment ${shipmentId.slice(0, 8)}: ${text}`);
   };
   return (
     <div class="actions">

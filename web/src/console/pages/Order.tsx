@@ -1,4 +1,5 @@
 import { useRoute } from 'preact-iso';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { dateTime, money } from '../../shared/format.js';
 import { Badge, Errors, Loading, PageHead, ShortId } from '../components/ui.js';
 import { ShipmentActions } from '../components/ShipmentActions.js';
@@ -7,18 +8,36 @@ import { api, path } from '../session.js';
 import { OrderTimeline } from '../timeline/OrderTimeline.js';
 import type { Order, OrderAudit } from '../types.js';
 
+/** How often the order is read again while the page is open. */
+const POLL_MS = 1500;
+
+/** Until it ends, an order can move without this page: the saga, the carrier's booking and its delivery report. */
+const movesByItself = (order: Order): boolean => !['Delivered', 'Failed', 'Cancelled'].includes(order.status);
+
 /** One order: what it is now, its shipment's actions, and its life across every stream its saga touched. */
 export const OrderPage = () => {
   const { params } = useRoute();
   const id = params.id!;
   useTitle(`Order ${id.slice(0, 8)}`);
-  const order = useLoad((signal) => api.get<Order>(`/orders/${id}`, undefined, signal), [id]);
+  const [polling, setPolling] = useState(true);
+  const order = useLoad((signal) => api.get<Order>(`/orders/${id}`, undefined, signal), [id], polling ? POLL_MS : undefined);
   const audit = useLoad((signal) => api.get<OrderAudit>(`/admin/audit/orders/${id}`, undefined, signal), [id]);
   const changed = () => {
     order.reload();
     audit.reload();
   };
   const o = order.data;
+  // While the order can move on by itself (the saga pays and reserves, the carrier books and
+  // delivers), it is read again every POLL_MS, so the page never offers a step already taken;
+  // its timeline follows each status it reaches.
+  const seen = useRef<string | null>(null);
+  useEffect(() => {
+    if (!o) return;
+    setPolling(movesByItself(o));
+    const now = `${o.status}/${o.shipment?.status ?? ''}`;
+    if (seen.current !== null && seen.current !== now) audit.reload();
+    seen.current = now;
+  }, [o?.status, o?.shipment?.status]);
   return (
     <>
       <p class="crumbs">

@@ -1,5 +1,5 @@
 import { useLocation } from 'preact-iso';
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { queryString } from '../../shared/api.js';
 import { dateTime, money } from '../../shared/format.js';
 import { Badge, Empty, Errors, Loading, PageHead, Pager, ShortId } from '../components/ui.js';
@@ -20,6 +20,11 @@ export const OrdersPage = () => {
   const page = pageOf(query.page);
   const [customerField, setCustomerField] = useState(customerId);
   const [fieldError, setFieldError] = useState<string | null>(null);
+  // The address is the filter's truth: Back, Forward or a link to another customer's orders moves it, and the field with it.
+  useEffect(() => {
+    setCustomerField(customerId);
+    setFieldError(null);
+  }, [customerId]);
   const go = (next: Record<string, string | number | undefined>) => route(path(`/orders${queryString({ status, customerId, page, ...next })}`));
 
   const { data, error, loading } = useLoad((signal) => api.get<Paged<Order>>('/orders', { status, customerId, page, pageSize: PAGE_SIZE }, signal), [status, customerId, page]);

@@ -2,7 +2,7 @@ import { useRoute } from 'preact-iso';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError } from '../../shared/api.js';
 import { dateTime } from '../../shared/format.js';
-import { draftOf, FIELDS, minorUnits, ProductFields, type ProductDraft } from '../components/ProductFields.js';
+import { draftOf, FIELDS, minorUnits, PRICE_ERROR, ProductFields, type ProductDraft } from '../components/ProductFields.js';
 import { Errors, Loading, PageHead } from '../components/ui.js';
 import { errorLines, useTitle } from '../hooks.js';
 import { api, path } from '../session.js';
@@ -49,15 +49,16 @@ export const ProductPage = () => {
   const save = async (event: Event) => {
     event.preventDefault();
     if (!loaded || !draft) return;
+    // Each submit says only what it did: an earlier "Saved price." beside a new error would read as both.
+    setError(null);
+    setSaid(null);
     const changes = changesOf(draftOf(loaded.product), draft);
     if (Object.keys(changes).length === 0) return setSaid('Nothing changed.');
     const amount = changes.price === undefined ? undefined : minorUnits(changes.price);
-    if (amount === null) return setError(['price: must be an amount like 12.50']);
+    if (amount === null) return setError([PRICE_ERROR]);
     const { price: _price, ...rest } = changes;
     const body = { ...rest, ...(amount === undefined ? {} : { price: { amount, currency: loaded.product.price.currency } }) };
     setBusy(true);
-    setError(null);
-    setSaid(null);
     try {
       await api.request('PATCH', `/products/${id}`, { body, ifMatch: loaded.etag });
       const latest = await fetchLatest();

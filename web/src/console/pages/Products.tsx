@@ -1,7 +1,7 @@
 import { useLocation } from 'preact-iso';
 import { useState } from 'preact/hooks';
 import { money } from '../../shared/format.js';
-import { ProductFields, minorUnits, type ProductDraft } from '../components/ProductFields.js';
+import { PRICE_ERROR, ProductFields, minorUnits, type ProductDraft } from '../components/ProductFields.js';
 import { Badge, Empty, Errors, Loading, PageHead, Pager } from '../components/ui.js';
 import { pageOf, useAction, useLoad, useTitle } from '../hooks.js';
 import { api, path } from '../session.js';
@@ -78,7 +78,7 @@ const NewProduct = ({ onCreated }: { onCreated: (productId: string) => void }) =
   const submit = async (event: Event) => {
     event.preventDefault();
     const amount = minorUnits(draft.price);
-    if (amount === null) return action.run(() => Promise.reject(new Error('price: must be an amount like 12.50')));
+    if (amount === null) return action.run(() => Promise.reject(new Error(PRICE_ERROR)));
     const created = await action.run(() =>
       api.post<{ productId: string }>('/products', { sku: sku.trim(), name: draft.name, description: draft.description, brand: draft.brand, category: draft.category, price: { amount, currency: 'USD' } }),
     );

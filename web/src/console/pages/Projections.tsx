@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { time } from '../../shared/format.js';
+import { slug, time } from '../../shared/format.js';
 import { Errors, Loading, PageHead } from '../components/ui.js';
 import { RunnerRow } from '../components/RunnerRow.js';
 import { useAction, useLoad, useTitle } from '../hooks.js';
@@ -92,8 +92,8 @@ export const ProjectionsPage = () => {
 };
 
 const RunnerTable = (props: { title: string; runners: Runner[]; owners: Map<string, string>; tracked: Tracked; busy: boolean; onRebuild?: (name: string) => void }) => (
-  <section class="panel flush" aria-labelledby={`${props.title}-title`}>
-    <h2 id={`${props.title}-title`} class="panel-title">
+  <section class="panel flush" aria-labelledby={`${slug(props.title)}-title`}>
+    <h2 id={`${slug(props.title)}-title`} class="panel-title">
       {props.title} <span class="muted small">({props.runners.length})</span>
     </h2>
     <table class="data">
@@ -104,7 +104,7 @@ const RunnerTable = (props: { title: string; runners: Runner[]; owners: Map<stri
           <th scope="col" class="num">Lag</th>
           <th scope="col">Status</th>
           <th scope="col">Held by</th>
-          <th scope="col">{props.onRebuild ? 'Rebuild' : ''}</th>
+          <th scope="col">{props.onRebuild ? 'Rebuild' : <span class="visually-hidden">Rebuild (process managers have none)</span>}</th>
         </tr>
       </thead>
       <tbody>
