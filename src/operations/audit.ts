@@ -43,8 +43,23 @@ export type StreamAudit = {
   state: unknown;
 };
 
-/** Date, then optionally time of day and zone: [, year, month, day, hours, minutes, seconds, fraction, zone, offset hours, offset minutes]. */
-export const AS_OF_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-](\d{2}):(\d{2}))?)?$/;
+/**
+ * The times an as-of takes: a day of the calendar (2026-02-30 is none; February 29 only in a
+ * leap year), then optionally a time of the day (hours 00-23, seconds 00-59: no leap second,
+ * no 24:00) with optional seconds and fraction, and optionally a zone (`Z` or an offset under
+ * 24 hours). It is also the contract's pattern for the parameter, so what the document calls
+ * valid is what is read: JSON Schema's `date-time` format takes `t`, `z`, a space and leap
+ * seconds, which are not.
+ */
+const DAY = [
+  '\\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\\d|2[0-8])',
+  '\\d{4}-(?:0[13-9]|1[0-2])-(?:29|30)',
+  '\\d{4}-(?:0[13578]|1[02])-31',
+  '(?:\\d\\d(?:0[48]|[2468][048]|[13579][26])|(?:[02468][048]|[13579][26])00)-02-29',
+].join('|');
+const TIME = '(?:[01]\\d|2[0-3]):[0-5]\\d(?::[0-5]\\d(?:\\.\\d{1,9})?)?';
+const ZONE = 'Z|[+-](?:[01]\\d|2[0-3]):[0-5]\\d';
+export const AS_OF_TIME = new RegExp(`^(?:${DAY})(?:T${TIME}(${ZONE})?)?$`);
 
 /** Parses `--as-of` / `?asOf=`: a non-negative integer is a revision, an ISO 8601 time a time; nothing else. */
 export const parseAsOf = (raw: unknown): AsOf | null => {
@@ -53,23 +68,11 @@ export const parseAsOf = (raw: unknown): AsOf | null => {
   if (typeof raw !== 'string') throw invalid();
   if (/^\d{1,15}$/.test(raw)) return { revision: Number(raw) };
   const parts = AS_OF_TIME.exec(raw);
-  if (!parts || !exists(parts)) throw invalid();
+  if (!parts) throw invalid();
   // Date.parse reads a date-time without a zone in the machine's zone; the log's times are UTC.
-  const time = Date.parse(parts[4] !== undefined && parts[8] === undefined ? `${raw}Z` : raw);
+  const time = Date.parse(raw.includes('T') && parts[1] === undefined ? `${raw}Z` : raw);
   if (Number.isNaN(time)) throw invalid();
   return { time: new Date(time).toISOString() };
-};
-
-/**
- * The day is one of the calendar (Date.parse rolls 2026-02-30 over into March) and the time
- * one of the day (it takes 24:00 as the next day's midnight); an offset is under 24 hours.
- */
-const exists = (parts: RegExpExecArray) => {
-  const [year, month, day, hours, minutes, seconds, offsetHours, offsetMinutes] = [1, 2, 3, 4, 5, 6, 9, 10].map((i) => Number(parts[i] ?? 0));
-  const date = new Date(0);
-  date.setUTCFullYear(year!, month! - 1, day!);
-  const isDay = date.getUTCFullYear() === year && date.getUTCMonth() === month! - 1 && date.getUTCDate() === day;
-  return isDay && hours! < 24 && minutes! < 60 && seconds! < 60 && offsetHours! < 24 && offsetMinutes! < 60;
 };
 
 const SECRETS = new Set(CREDENTIAL_FIELDS);

@@ -9,8 +9,8 @@ export class AuditOrderQuery {
   @JSONSchema({
     description:
       'A revision of the stream (decimal digits), or a time: an ISO 8601 date (`2026-01-02`) or date-time (`2026-01-02T03:04`, seconds and a fraction optional), ' +
-      'UTC when no offset (`Z`, `+02:00`) is given. A day or time that does not exist (`2026-02-30`, `24:00`, a leap second) is a 400.',
-    // The forms parseAsOf reads, exactly: JSON Schema's date-time format also takes `t`, `z`, a space and leap seconds, which it does not.
+      'UTC when no offset (`Z`, `+02:00`) is given; a day of the calendar and a time of the day (`2026-02-30`, `24:00` and leap seconds are none).',
+    // The forms parseAsOf reads, exactly (see AS_OF_TIME).
     anyOf: [{ pattern: '^\\d{1,15}$' }, { pattern: AS_OF_TIME.source }],
   })
   @Text({ max: 64, optional: true, blank: 'absent' })
