@@ -3,7 +3,9 @@ import type { Browser } from 'playwright-core';
 import { launchBrowser, newPage, startWebApp, type WebApp } from '../support/browser.js';
 
 /** The API reference for people (/docs/): the same guards as the shop's pages, and it still draws under them. */
-describe('the API reference page', () => {
+describe('the API reference page', function () {
+  // Swagger UI draws the whole document in the browser: seconds on a quiet machine, over 20 on a loaded one.
+  this.timeout(60_000);
   let app: WebApp;
   before(async () => {
     app = await startWebApp();
