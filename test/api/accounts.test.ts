@@ -139,9 +139,9 @@ describe('HTTP accounts', () => {
       expect(me.body.addresses).to.have.length(1);
     });
 
-    it('rejects an address with a bad country code, or one in lower case (400), appending nothing', async () => {
+    it('rejects an address with a bad country code, or one in lower case or padded (400), appending nothing', async () => {
       const { token } = await app.customer();
-      for (const country of ['Narnia', 'us']) {
+      for (const country of ['Narnia', 'us', ' US', 'US ']) {
         const res = await appendsNothing(app, () =>
           app.http().post('/api/v1/account/me/addresses').set('Authorization', `Bearer ${token}`).send({ line1: 'x', city: 'y', postalCode: '1', country }),
         );

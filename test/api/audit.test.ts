@@ -257,8 +257,10 @@ describe('the audit trail over HTTP', function () {
       expectProblem(await appendsNothing(app, () => audit('/streams/inventory-NO-SUCH-SKU')), 404);
     });
 
-    it('answers 400 to an asOf that is neither a revision nor a time', async () => {
-      for (const path of [`/orders/${orderId}?asOf=yesterday`, `/streams/order-${orderId}?asOf=yesterday`]) {
+    it('answers 400 to an asOf that is neither a revision nor a time, or one padded with spaces (the document\'s pattern takes none); a blank one is none', async () => {
+      const padded = ['%202026-01-02', '2026-01-02%20', '1%20', '%09' + '2026-01-02'];
+      expect((await audit(`/orders/${orderId}?asOf=%20`)).status, 'blank: as if not given').to.equal(200);
+      for (const path of [`/orders/${orderId}?asOf=yesterday`, `/streams/order-${orderId}?asOf=yesterday`, ...padded.map((asOf) => `/orders/${orderId}?asOf=${asOf}`)]) {
         const res = await appendsNothing(app, () => audit(path));
         expectProblem(res, 400);
         expect(res.body.errors.map((e: { field: string }) => e.field)).to.deep.equal(['asOf']);

@@ -42,6 +42,6 @@ export class AddressBody {
   // As the document lists them: upper case (validator's own check takes either case).
   @Matches(/^[A-Z]{2}$/, { message: 'must be an ISO 3166-1 alpha-2 country code in upper case, such as US' })
   @IsISO31661Alpha2({ message: 'must be an ISO 3166-1 alpha-2 country code' })
-  @Text({ max: 10 })
+  @Text({ max: 10, verbatim: true })
   country!: string;
 }

@@ -13,7 +13,7 @@ export class AuditOrderQuery {
     // The forms parseAsOf reads, exactly (see AS_OF_TIME).
     anyOf: [{ pattern: '^\\d{1,15}$' }, { pattern: AS_OF_TIME.source }],
   })
-  @Text({ max: 64, optional: true, blank: 'absent' })
+  @Text({ max: 64, optional: true, blank: 'absent', verbatim: true })
   asOf?: string;
 }
 

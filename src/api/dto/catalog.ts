@@ -20,7 +20,7 @@ export class MoneyBody {
   // As the document lists it: upper case (validator's own check takes either case).
   @Matches(/^[A-Z]{3}$/, { message: 'must be an ISO 4217 currency code in upper case, such as USD' })
   @IsISO4217CurrencyCode({ message: 'must be an ISO 4217 currency code' })
-  @Text({ max: 10 })
+  @Text({ max: 10, verbatim: true })
   currency!: string;
 }
 

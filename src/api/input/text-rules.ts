@@ -102,13 +102,20 @@ export type TextOptions = {
   blank?: 'refused' | 'empty' | 'absent';
   /** Line feeds and tabs allowed. */
   multiline?: boolean;
+  /**
+   * A code the document lists exactly (a country, a currency, an as-of): read as sent, not
+   * trimmed, so that what its pattern or enum refuses (`" US"`) is refused, not quietly mended.
+   * An empty one still counts as `blank` says.
+   */
+  verbatim?: boolean;
 };
 
-const cleaned = (value: unknown, { multiline, blank }: Pick<TextOptions, 'multiline' | 'blank'>): unknown => {
+const cleaned = (value: unknown, { multiline, blank, verbatim }: Pick<TextOptions, 'multiline' | 'blank' | 'verbatim'>): unknown => {
   if (typeof value !== 'string' || value.length > MAX_TEXT_LENGTH) return value;
   const text = multiline ? value.replace(/\r\n?/g, '\n') : value;
   const clean = text.normalize('NFC').trim();
-  return clean === '' && blank === 'absent' ? undefined : clean;
+  if (clean === '' && blank === 'absent') return undefined;
+  return verbatim ? text : clean;
 };
 
 const textRules = (options: TextOptions): PropertyDecorator[] => [
