@@ -36,6 +36,21 @@ describe('the console: current and exact', function () {
     expect(errors).to.deep.equal([]);
   });
 
+  it('stops reading an order that is not there (404 or no id), rather than every 1.5 s for good', async () => {
+    for (const id of ['00000000-0000-4000-8000-000000000000', 'not-an-id']) {
+      const { page, errors } = await consolePage('/console');
+      const statuses: number[] = [];
+      page.on('response', (response) => {
+        if (new URL(response.url()).pathname === `/api/v1/orders/${id}`) statuses.push(response.status());
+      });
+      await page.goto(world.app.url(`/console/orders/${id}`));
+      await page.getByRole('alert').first().waitFor();
+      await page.waitForTimeout(4_000); // more than two polls
+      expect(statuses.length, `${id}: ${JSON.stringify(statuses)}`).to.equal(1);
+      expect(errors).to.deep.equal([]);
+    }
+  });
+
   it('says an order was delivered already when Deliver finds it so, not that the click delivered it', async () => {
     const shopper = await world.app.customer();
     const { productId } = await product(world, 'Console Lamp', 3900);

@@ -136,4 +136,67 @@ describe('the storefront: a checkout that must be tried again', function () {
     expect(await draftOf(page), 'the typed address is forgotten once the order is placed').to.equal(null);
     expect(errors).to.deep.equal([]);
   });
+
+  /** A gateway in front of the shop that passes the request on and then answers its own 502 page (a replica failed after taking it). */
+  const gatewayFails = (keys: string[], times = 1) => async (route: Route) => {
+    keys.push(route.request().headers()['idempotency-key'] ?? '(none)');
+    if (keys.length > times) return route.continue();
+    await route.fetch();
+    await route.fulfill({ status: 502, headers: { 'content-type': 'text/html' }, body: '<html><body><h1>502 Bad Gateway</h1></body></html>' });
+  };
+
+  it("takes a gateway's 502 after the shop took the write as an unknown outcome: the same key again, the item added once, the order placed once", async () => {
+    const { app, admin } = world;
+    const product = await stockedProduct(app, admin, 10);
+    const shopper = await app.customer();
+    await app.settled();
+    const { page, errors } = await signedIn(world, shopper, `/products/${product.productId}`);
+    const adds: string[] = [];
+    await page.route('**/api/v1/cart/items', gatewayFails(adds));
+    await page.getByLabel('Quantity').fill('2');
+    await page.getByRole('button', { name: 'Add to cart' }).click();
+    await page.getByRole('alert').filter({ hasText: 'could not confirm' }).waitFor();
+    await page.getByRole('button', { name: 'Add to cart' }).click();
+    await page.getByText(/Added 2 ×/).waitFor();
+    expect(adds).to.have.length(2);
+    expect(adds[1], 'the same Idempotency-Key').to.equal(adds[0]);
+    const cart = (await app.http().get('/api/v1/cart').set(bearer(shopper))).body;
+    expect(cart.items.map((line: { quantity: number }) => line.quantity), 'added once, not twice').to.deep.equal([2]);
+
+    const checkouts: string[] = [];
+    await page.route('**/api/v1/checkout', gatewayFails(checkouts));
+    await page.goto(world.app.url('/checkout'));
+    await fillAddress(page);
+    await page.getByRole('button', { name: /Place order/ }).click();
+    const alert = page.getByRole('alert').filter({ hasText: 'could not confirm' });
+    await alert.waitFor();
+    expect(await alert.textContent()).to.contain('may or may not have been placed').and.not.contain('not placed');
+    await page.getByRole('button', { name: /Place order/ }).click();
+    await page.waitForURL(/\/orders\/[0-9a-f-]{36}$/);
+    expect(checkouts[1]).to.equal(checkouts[0]);
+    expect(await eventsOf(app, 'OrderCreated', (event) => event.data.customerId === shopper.customerId)).to.have.length(1);
+    expect(errors).to.deep.equal([]);
+  });
+
+  it('keeps the typed address only for its customer: another one signing in after the session ended gets an empty form', async () => {
+    const { shopper } = await readyShopper();
+    const { shopper: other } = await readyShopper();
+    const { page } = await signedIn(world, shopper, '/checkout');
+    await fillAddress(page);
+    await page.route('**/api/v1/checkout', (route: Route) =>
+      route.fulfill({
+        status: 401,
+        headers: { 'content-type': 'application/problem+json', 'www-authenticate': 'Bearer error="invalid_token"' },
+        body: JSON.stringify({ type: 'urn:shop:problem:unauthorized', title: 'Unauthorized', status: 401, detail: 'the token has expired' }),
+      }),
+    );
+    await page.getByRole('button', { name: /Place order/ }).click();
+    await page.getByText('Your session has ended: sign in again.').waitFor();
+    await page.unroute('**/api/v1/checkout');
+    await signIn(page, other);
+    await page.getByRole('heading', { level: 1, name: 'Checkout' }).waitFor();
+    await page.getByLabel('Street address').waitFor();
+    expect(await page.getByLabel('Street address').inputValue(), "not the other customer's street").to.equal('');
+    expect(await draftOf(page), "the other customer's draft is gone from the tab").to.equal(null);
+  });
 });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { receive, stockedProduct } from '../support/shop.js';
 import { createProduct } from '../support/test-app.js';
-import { accountWorld, bearer, signedIn, visitor } from './account-helpers.js';
+import { accountWorld, bearer, confirmedOrder, product, ship, signedIn, visitor, type PageStorage } from './account-helpers.js';
 
 /**
  * Smaller things the storefront shows: a live order page that stops asking for a stream it
@@ -26,6 +26,24 @@ describe('the storefront: details', function () {
     await page.getByRole('heading', { name: 'No such order' }).waitFor();
     await page.waitForTimeout(5_000); // two and a half reopen pauses
     expect(statuses, 'asked once, refused with 404, not asked again').to.deep.equal([404]);
+    expect(errors).to.deep.equal([]);
+  });
+
+  it('goes live on an order page opened signed out once the shopper signs in in another tab', async () => {
+    const { productId } = await product(world, 'Tab Kettle', 4100);
+    const shopper = await world.app.customer();
+    const orderId = await confirmedOrder(world, shopper, productId);
+    const { page, errors } = await visitor(world);
+    await page.goto(world.app.url(`/orders/${orderId}`));
+    // Signed in in a second tab of the same browser: the first one is told through its storage.
+    const other = await page.context().newPage();
+    await other.goto(world.app.url('/'));
+    const session = JSON.stringify({ token: shopper.token, customerId: shopper.customerId, role: 'customer', email: shopper.email });
+    await other.evaluate((value) => (globalThis as unknown as { localStorage: PageStorage }).localStorage.setItem('shop.session', value), session);
+    await page.getByText('Live', { exact: true }).waitFor({ timeout: 10_000 });
+    // And it follows the order from then on.
+    await ship(world, shopper, orderId);
+    await page.getByRole('status').filter({ hasText: 'Order status: Shipped' }).waitFor({ timeout: 10_000 });
     expect(errors).to.deep.equal([]);
   });
 

@@ -18,8 +18,12 @@ export type Problem = {
 };
 
 export class ApiError extends Error {
-  /** @param retryAfterSeconds the answer's Retry-After, when it had one (429, 503). */
-  constructor(readonly status: number, readonly problem: Problem, readonly retryAfterSeconds: number | null = null) {
+  /**
+   * @param retryAfterSeconds the answer's Retry-After, when it had one (429, 503).
+   * @param fromShop the answer is the shop's own problem+json; anything else (a gateway's 502 or
+   * 504 page) came from something in between, which cannot say whether the shop took the request.
+   */
+  constructor(readonly status: number, readonly problem: Problem, readonly retryAfterSeconds: number | null = null, readonly fromShop = true) {
     super(problem.detail ?? problem.title ?? `HTTP ${status}`);
   }
   /** Field errors as one line each ("quantity: must be at least 1"), else the detail; a 429 says when to try again. */
@@ -142,7 +146,7 @@ export class Api {
       }
       // Not a problem+json (a proxy's HTML error page, an empty body): its status in words, never its markup.
       const problem: Problem = typeof data === 'object' && data !== null ? { status: response.status, ...(data as object) } : { status: response.status, detail: unreadable(response) };
-      throw new ApiError(response.status, problem, retryAfterOf(response));
+      throw new ApiError(response.status, problem, retryAfterOf(response), type.includes('application/problem+json'));
     }
     return { status: response.status, data: data as T, etag: response.headers.get('etag'), headers: response.headers };
   }
@@ -219,8 +223,16 @@ export const notAdmin = (email: string): string => `${email} is not an admin: th
 export const newIdempotencyKey = (): string => crypto.randomUUID();
 
 /**
- * The Idempotency-Key of one form's write, kept across a failure that got no answer (the
- * connection dropped, the shop was unreachable: the write may have been applied), so pressing
+ * Whether a failed write may have been applied all the same: no answer came (the connection
+ * dropped, the shop was unreachable), or the answer was not the shop's (a gateway's 502 or 504,
+ * sent when a process failed after the request reached it). The shop's own refusals are
+ * problem+json and say for sure that nothing was done.
+ */
+export const outcomeUnknown = (failure: unknown): boolean => failure instanceof TypeError || (failure instanceof ApiError && !failure.fromShop);
+
+/**
+ * The Idempotency-Key of one form's write, kept across a failure whose outcome is unknown (no
+ * answer, or a gateway's: the write may have been applied; see outcomeUnknown), so pressing
  * the button again repeats the same write and the shop answers it once (stock received once, one
  * line added once). Any answer, success or problem, starts a new attempt. Keep one per form (useRef).
  */
@@ -232,7 +244,7 @@ export class Attempt {
       this.key = newIdempotencyKey();
       return result;
     } catch (failure) {
-      if (!(failure instanceof TypeError)) this.key = newIdempotencyKey();
+      if (!outcomeUnknown(failure)) this.key = newIdempotencyKey();
       throw failure;
     }
   }

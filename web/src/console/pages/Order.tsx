@@ -1,5 +1,6 @@
 import { useRoute } from 'preact-iso';
 import { useEffect, useRef, useState } from 'preact/hooks';
+import { ApiError } from '../../shared/api.js';
 import { dateTime, money } from '../../shared/format.js';
 import { Badge, Errors, Loading, PageHead, ShortId } from '../components/ui.js';
 import { ShipmentActions } from '../components/ShipmentActions.js';
@@ -20,7 +21,16 @@ export const OrderPage = () => {
   const id = params.id!;
   useTitle(`Order ${id.slice(0, 8)}`);
   const [polling, setPolling] = useState(true);
-  const order = useLoad((signal) => api.get<Order>(`/orders/${id}`, undefined, signal), [id], polling ? POLL_MS : undefined);
+  const order = useLoad(
+    (signal) =>
+      api.get<Order>(`/orders/${id}`, undefined, signal).catch((failure: unknown) => {
+        // No such order (or no id at all): nothing will move, and asking every POLL_MS only repeats the 404.
+        if (failure instanceof ApiError && failure.fromShop && [400, 403, 404].includes(failure.status)) setPolling(false);
+        throw failure;
+      }),
+    [id],
+    polling ? POLL_MS : undefined,
+  );
   const audit = useLoad((signal) => api.get<OrderAudit>(`/admin/audit/orders/${id}`, undefined, signal), [id]);
   const changed = () => {
     order.reload();

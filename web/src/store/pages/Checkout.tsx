@@ -1,8 +1,8 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
-import { ApiError, newIdempotencyKey } from '../../shared/api.js';
+import { ApiError, newIdempotencyKey, outcomeUnknown } from '../../shared/api.js';
 import { money } from '../../shared/format.js';
-import { api, CHECKOUT_DRAFT_KEY, useSession } from '../session.js';
+import { api, CHECKOUT_DRAFT_KEY, checkoutDraftOwner, useSession } from '../session.js';
 import { cartChanged } from '../cart-count.js';
 import type { Address, Cart, Me, PaymentMethod } from '../types.js';
 import { useLoad, useTitle } from '../components/useLoad.js';
@@ -16,10 +16,11 @@ import { PaymentChoice, type PaymentPick } from '../components/PaymentChoice.js'
  * once the order is placed.
  */
 const DRAFT_KEY = CHECKOUT_DRAFT_KEY;
-const readDraft = (): Address | null => {
+const readDraft = (customerId: string | undefined): Address | null => {
+  if (customerId === undefined || checkoutDraftOwner() !== customerId) return null;
   try {
-    const draft = JSON.parse(sessionStorage.getItem(DRAFT_KEY) ?? 'null') as Address | null;
-    return draft && typeof draft.line1 === 'string' ? { ...EMPTY_ADDRESS, ...draft } : null;
+    const draft = JSON.parse(sessionStorage.getItem(DRAFT_KEY) ?? 'null') as { address?: Address } | null;
+    return draft?.address && typeof draft.address.line1 === 'string' ? { ...EMPTY_ADDRESS, ...draft.address } : null;
   } catch {
     return null;
   }
@@ -80,10 +81,10 @@ const OrderSummary = ({ cart }: { cart: Cart }) => (
  * again sends the same Idempotency-Key, so the shop places it at most once.
  */
 const CheckoutError = ({ error }: { error: unknown }) => {
-  if (error instanceof TypeError) {
+  if (outcomeUnknown(error)) {
     return (
       <div class="alert error" role="alert">
-        <strong>We could not confirm your order.</strong> The connection dropped before the shop answered, so it may or may not have been placed.
+        <strong>We could not confirm your order.</strong> The shop's answer did not reach us (the connection dropped, or a gateway failed), so it may or may not have been placed.
         Placing it again is safe: the shop places it only once. <a href="/account/orders">My orders</a> shows whether it was placed.
       </div>
     );
@@ -99,7 +100,7 @@ export const CheckoutPage = () => {
   const { route } = useLocation();
   useEffect(() => { if (!session) route('/signin?next=/checkout', true); }, [session]);
   const details = useLoad((signal) => (session ? loadDetails(signal) : Promise.reject(new Error('Signed out'))), [session?.token]);
-  const [draft] = useState(readDraft);
+  const [draft] = useState(() => readDraft(session?.customerId));
   const [addressPick, setAddressPick] = useState('new');
   const [address, setAddress] = useState<Address>(draft ?? EMPTY_ADDRESS);
   const [payment, setPayment] = useState<PaymentPick>({ kind: 'token', token: 'tok_visa' });
@@ -118,7 +119,7 @@ export const CheckoutPage = () => {
     if (preferred) setPayment({ kind: 'saved', paymentMethodId: preferred.paymentMethodId });
   }, [data]);
   useEffect(() => {
-    if (address !== EMPTY_ADDRESS && address !== draft) sessionStorage.setItem(DRAFT_KEY, JSON.stringify(address));
+    if (session && address !== EMPTY_ADDRESS && address !== draft) sessionStorage.setItem(DRAFT_KEY, JSON.stringify({ customerId: session.customerId, address }));
   }, [address]);
   if (!session) return null;
   if (!data) return details.error ? <ErrorAlert error={details.error} title="Checkout could not start." /> : <Loading what="checkout" />;
@@ -145,7 +146,7 @@ export const CheckoutPage = () => {
       // The cart took the catalog's new prices: show them (the summary and the button's total) before the customer places it again.
       if (failure instanceof ApiError && failure.problem.type === 'urn:shop:problem:prices-changed') details.reload();
       // An answer from the shop ends this attempt; a lost one (no answer) is retried with the same key.
-      if (!(failure instanceof TypeError)) setAttempt(newIdempotencyKey());
+      if (!outcomeUnknown(failure)) setAttempt(newIdempotencyKey());
       setBusy(false);
     }
   };

@@ -17,13 +17,17 @@ const readOrder = async (id: string, signal: AbortSignal) => {
   return { order: answer.data, etag: answer.etag };
 };
 
-/** Re-reads the order on each of its live events (status or anything else); says whether the stream is up. */
-const useLiveOrder = (id: string, reload: () => void): boolean => {
+/**
+ * Re-reads the order on each of its live events (status or anything else); says whether the
+ * stream is up. Opened again when the session changes: a page opened signed out goes live once
+ * the shopper signs in (in this tab or another).
+ */
+const useLiveOrder = (id: string, reload: () => void, token: string | undefined): boolean => {
   const [live, setLive] = useState(false);
   useEffect(() => {
-    if (!api.session) return;
+    if (!token) return;
     return watchOrder(api, id, { status: reload, changed: reload, connection: setLive });
-  }, [id]);
+  }, [id, token]);
   return live;
 };
 
@@ -51,7 +55,7 @@ export const OrderPage = () => {
   const id = params.id ?? '';
   const session = useSession();
   const loaded = useLoad((signal) => readOrder(id, signal), [id, session?.token]);
-  const live = useLiveOrder(id, loaded.reload);
+  const live = useLiveOrder(id, loaded.reload, session?.token);
   const order = loaded.data?.order.orderId === id ? loaded.data.order : null;
   useTitle(order ? `Order ${order.status}` : 'Order');
   if (!session) return <section class="panel empty"><h1>Order</h1><p><a href={`/signin?next=/orders/${id}`}>Sign in</a> to see this order.</p></section>;

@@ -1,6 +1,6 @@
 import { useRef, useState } from 'preact/hooks';
 import { useLocation, useRoute } from 'preact-iso';
-import { ApiError, Attempt } from '../../shared/api.js';
+import { ApiError, Attempt, outcomeUnknown } from '../../shared/api.js';
 import { money } from '../../shared/format.js';
 import { api, useSession } from '../session.js';
 import { cartChanged } from '../cart-count.js';
@@ -13,12 +13,12 @@ import { BoughtTogether, ProductReviews } from '../components/ProductExtras.js';
 type Outcome = { kind: 'success'; text: string; cart?: boolean } | { kind: 'error'; error: unknown; title: string; cart?: boolean } | null;
 
 /**
- * An add whose answer was lost (the connection dropped after the shop may have taken it): not
+ * An add whose answer was lost (the connection dropped, or a gateway answered, after the shop may have taken it): not
  * "not added". Adding again repeats the same Idempotency-Key, so the shop adds it at most once.
  */
 const UnconfirmedAdd = () => (
   <div class="alert error" role="alert">
-    <strong>We could not confirm the item was added.</strong> The connection dropped before the shop answered, so it may be in your cart already.
+    <strong>We could not confirm the item was added.</strong> The shop's answer did not reach us (the connection dropped, or a gateway failed), so it may be in your cart already.
     Adding it again is safe: it is added only once. <a href="/cart">View cart</a>
   </div>
 );
@@ -88,7 +88,7 @@ const BuyBox = ({ product, reload }: { product: Product; reload: () => void }) =
           <p class="alert success">{outcome.text} {outcome.cart && <a href="/cart">View cart</a>}</p>
         )}
       </div>
-      {outcome?.kind === 'error' && (outcome.error instanceof TypeError && outcome.cart ? <UnconfirmedAdd /> : <ErrorAlert error={outcome.error} title={outcome.title} />)}
+      {outcome?.kind === 'error' && (outcomeUnknown(outcome.error) && outcome.cart ? <UnconfirmedAdd /> : <ErrorAlert error={outcome.error} title={outcome.title} />)}
     </div>
   );
 };
