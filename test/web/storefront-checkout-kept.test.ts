@@ -28,6 +28,14 @@ describe('the storefront: a checkout that must be tried again', function () {
     return { product, shopper };
   };
 
+  /** As the shop answers a token that expired meanwhile. */
+  const tokenExpired = (route: Route) =>
+    route.fulfill({
+      status: 401,
+      headers: { 'content-type': 'application/problem+json', 'www-authenticate': 'Bearer error="invalid_token"' },
+      body: JSON.stringify({ type: 'urn:shop:problem:unauthorized', title: 'Unauthorized', status: 401, detail: 'the token has expired' }),
+    });
+
   const draftOf = (page: Page) => page.evaluate(() => (globalThis as unknown as { sessionStorage: PageStorage }).sessionStorage.getItem('shop.checkout.address'));
 
   it('keeps the address and card the shopper chose when the prices changed, and orders with them when placed again', async () => {
@@ -112,14 +120,7 @@ describe('the storefront: a checkout that must be tried again', function () {
     const { shopper } = await readyShopper();
     const { page, errors } = await signedIn(world, shopper, '/checkout');
     await fillAddress(page);
-    // As the shop answers a token that expired meanwhile.
-    await page.route('**/api/v1/checkout', (route: Route) =>
-      route.fulfill({
-        status: 401,
-        headers: { 'content-type': 'application/problem+json', 'www-authenticate': 'Bearer error="invalid_token"' },
-        body: JSON.stringify({ type: 'urn:shop:problem:unauthorized', title: 'Unauthorized', status: 401, detail: 'the token has expired' }),
-      }),
-    );
+    await page.route('**/api/v1/checkout', tokenExpired);
     await page.getByRole('button', { name: /Place order/ }).click();
     await page.waitForURL(/\/signin\?next=%2Fcheckout|\/signin\?next=\/checkout/);
     await page.getByText('Your session has ended: sign in again.').waitFor();
@@ -183,13 +184,7 @@ describe('the storefront: a checkout that must be tried again', function () {
     const { shopper: other } = await readyShopper();
     const { page } = await signedIn(world, shopper, '/checkout');
     await fillAddress(page);
-    await page.route('**/api/v1/checkout', (route: Route) =>
-      route.fulfill({
-        status: 401,
-        headers: { 'content-type': 'application/problem+json', 'www-authenticate': 'Bearer error="invalid_token"' },
-        body: JSON.stringify({ type: 'urn:shop:problem:unauthorized', title: 'Unauthorized', status: 401, detail: 'the token has expired' }),
-      }),
-    );
+    await page.route('**/api/v1/checkout', tokenExpired);
     await page.getByRole('button', { name: /Place order/ }).click();
     await page.getByText('Your session has ended: sign in again.').waitFor();
     await page.unroute('**/api/v1/checkout');
