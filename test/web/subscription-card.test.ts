@@ -28,6 +28,15 @@ describe('the storefront account: the card a subscription pays with', function (
   };
   const view = async (shopper: Shopper, id: string) => (await world.app.http().get(`/api/v1/subscriptions/${id}`).set(bearer(shopper))).body as { status: string; paymentMethodId: string };
   const removeCard = async (shopper: Shopper, id: string) => expect((await world.app.http().delete(`/api/v1/account/me/payment-methods/${id}`).set(bearer(shopper))).status).to.equal(200);
+  /** A shopper's subscription (renewing every `intervalDays`) whose saved card was then removed. */
+  const paidWithRemovedCard = async (stock: number, intervalDays: number) => {
+    const shopper = await world.app.customer();
+    const product = await stockedProduct(world.app, world.admin, stock);
+    const visa = await saveCard(shopper, 'tok_visa');
+    const id = await subscribe(shopper, product.productId, visa, intervalDays);
+    await removeCard(shopper, visa);
+    return { shopper, id };
+  };
   /** The If-Match headers of the page's PATCHes of subscriptions. */
   const patches = (page: Page): Array<string | undefined> => {
     const seen: Array<string | undefined> = [];
@@ -38,11 +47,7 @@ describe('the storefront account: the card a subscription pays with', function (
   };
 
   it('changes the card of a subscription whose card was removed, with the If-Match of the subscription as read', async () => {
-    const shopper = await world.app.customer();
-    const product = await stockedProduct(world.app, world.admin, 50);
-    const visa = await saveCard(shopper, 'tok_visa');
-    const id = await subscribe(shopper, product.productId, visa, 365);
-    await removeCard(shopper, visa);
+    const { shopper, id } = await paidWithRemovedCard(50, 365);
     const mastercard = await saveCard(shopper, 'tok_mastercard');
     await world.app.settled();
     const { page, errors } = await signedIn(world, shopper, '/account/subscriptions');
@@ -63,11 +68,7 @@ describe('the storefront account: the card a subscription pays with', function (
   });
 
   it('asks for a card before resuming a past-due subscription whose card was removed, then resumes with it', async () => {
-    const shopper = await world.app.customer();
-    const product = await stockedProduct(world.app, world.admin, 100);
-    const visa = await saveCard(shopper, 'tok_visa');
-    const id = await subscribe(shopper, product.productId, visa, 1);
-    await removeCard(shopper, visa);
+    const { shopper, id } = await paidWithRemovedCard(100, 1);
     await eventually(async () => ((await view(shopper, id)).status === 'PastDue' ? true : undefined));
     const mastercard = await saveCard(shopper, 'tok_mastercard');
     await world.app.settled();
