@@ -19,6 +19,7 @@ import { DISCARDED_JOBS, JOBS, PARKED_JOBS } from '../processes/job-documents.js
 import type { Job } from '../processes/process-manager.js';
 import type { CommandContext, CommandHandler } from './command-handler.js';
 import { settleOrdersPlacedMeanwhile } from './erasure-orders.js';
+import { withdrawBySku } from './inventory.js';
 import { NOTIFICATIONS } from './notifications.js';
 
 /**
@@ -29,8 +30,9 @@ import { NOTIFICATIONS } from './notifications.js';
  * 0. wait until the read models have folded the erasure (they scrub themselves on it), so
  *    that what is looked up in them below is complete, and the bytes they dropped are in
  *    the journal that step 3 empties;
- * 1. cancel the customer's subscriptions that are not cancelled (none renews for nobody), and
- *    settle the orders placed in the moment of the erasure (see `settleOrdersPlacedMeanwhile`);
+ * 1. cancel the customer's subscriptions that are not cancelled (none renews for nobody),
+ *    settle the orders placed in the moment of the erasure (see `settleOrdersPlacedMeanwhile`)
+ *    and withdraw their notify-me requests (nobody waits for the email any more);
  * 2. release the email claim (the address can be registered again, as a new customer) and
  *    forget the failed sign-ins counted against the address. The email is read from the
  *    customer's registration, opened with the profile key: once that key is destroyed
@@ -84,6 +86,7 @@ export const eraseCustomer = async (deps: ErasureDeps, payload: ErasurePayload):
   // Every order appended before now folded: one placed just after the erasure is among them.
   await readModelsFolded(deps, await deps.eventStore.headPosition());
   await settleOrdersPlacedMeanwhile(deps, customerId, context);
+  await withdrawNotices(deps, customerId, context);
   await releaseEmail(deps, customerId, context);
   await deleteCopies(deps, customerId);
   await deps.keys.destroy(keyIds.profile(customerId), context.now);
@@ -138,6 +141,12 @@ const cancelSubscriptions = async (deps: ErasureDeps, customerId: string, contex
   for (const { _id } of open) {
     await deps.commands.handle(subscriptionDecider, subscriptionStream(_id), { type: 'CancelSubscription', by: 'system:erasure', now: context.now }, context);
   }
+};
+
+/** Their notify-me requests still waiting, each SKU's found in `stock_levels`: none counts as a shopper waiting any more. */
+const withdrawNotices = async (deps: ErasureDeps, customerId: string, context: CommandContext): Promise<void> => {
+  const levels = await deps.readModels.collection('stock_levels').find({ watchers: customerId }, { projection: { _id: 1 } });
+  for (const { _id } of levels) await withdrawBySku(deps, _id, customerId, 'customer-erased', context);
 };
 
 const releaseEmail = async (deps: ErasureDeps, customerId: string, context: CommandContext): Promise<void> => {

@@ -1,5 +1,6 @@
 import { productDecider, productStream } from '../domain/catalog/product.js';
 import { inventoryDecider, inventoryStream, stockStatus, type InventoryCommand, type InventoryDecider } from '../domain/inventory/inventory.js';
+import type { WithdrawalReason } from '../domain/inventory/stock-alerts.js';
 import { NotFoundError, ValidationError } from '../domain/shared/errors.js';
 import type { CommandContext, CommandHandler } from './command-handler.js';
 
@@ -44,3 +45,22 @@ export const requestBackInStockNotice = async (deps: StockDeps, productId: strin
   const result = await handleStock(deps, sku, { type: 'RequestBackInStockNotice', customerId, now: context.now }, context);
   return { productId, sku, position: result.position, subscribed: true as const };
 };
+
+/**
+ * Ends a customer's notify-me request for a product before the email (no request: nothing
+ * appended, the same answer). `waiting`: whether there was one to end.
+ */
+export const withdrawBackInStockNotice = async (deps: StockDeps, productId: string, customerId: string, context: CommandContext) => {
+  if (context.ifMatch !== undefined) {
+    throw new ValidationError('notify-me takes no If-Match', [{ field: 'If-Match', message: 'should not be sent: the request is no change of the product' }]);
+  }
+  const product = await deps.commands.load(productDecider, productStream(productId));
+  if (product.state.status === 'None') throw new NotFoundError('product not found');
+  const { sku } = product.state;
+  const result = await withdrawBySku(deps, sku, customerId, 'customer-request', context);
+  return { productId, sku, position: result.position, withdrawn: result.appended.length > 0 };
+};
+
+/** Ends a customer's waiting request on one SKU (the erasure job's, for each SKU they wait for). */
+export const withdrawBySku = (deps: StockDeps, sku: string, customerId: string, reason: WithdrawalReason, context: CommandContext) =>
+  handleStock(deps, sku, { type: 'WithdrawBackInStockNotice', customerId, reason, now: context.now }, context);

@@ -164,6 +164,7 @@ const backInStockRequests = async (deps: ExportDeps, customerId: string) => {
         asked = true;
       }
       if (event.type === 'InventoryBackInStock' && (event.data.notify as unknown[]).includes(customerId)) request = null;
+      if (event.type === 'BackInStockWithdrawn' && event.data.customerId === customerId) request = null;
     }
     if (request) waiting.push(request);
     if (asked) skus.push(level.sku);

@@ -88,6 +88,7 @@ export const PERSONAL_DATA_IN_EVENTS: Inventory = {
   InventoryOutOfStock: { sku: _, productId: _, detectedAt: _ },
   InventoryBackInStock: { sku: _, productId: _, available: _, notify: _, detectedAt: _ },
   BackInStockRequested: { sku: _, productId: _, customerId: _, requestedAt: _ },
+  BackInStockWithdrawn: { sku: _, productId: _, customerId: _, reason: _, withdrawnAt: _ },
   CartItemAdded: { customerId: _, productId: _, sku: _, name: _, quantity: _, unitPrice: _, addedAt: _ },
   CartItemQuantityChanged: { customerId: _, productId: _, quantity: _, changedAt: _ },
   CartItemRemoved: { customerId: _, productId: _, removedAt: _ },

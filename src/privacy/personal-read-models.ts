@@ -20,6 +20,7 @@ export const PERSONAL_DATA_OUTSIDE_THE_LOG: readonly PersonalHolding[] = [
   { place: 'customers', fields: ['email', 'name', 'phone', 'addresses[]'], purpose: 'profile', erasure: 'a tombstone {customerId, erasedAt} (customer-profiles projection, on CustomerErased)' },
   { place: 'payment_methods', fields: ['methods[].last4', 'methods[].label'], purpose: 'profile', erasure: 'deleted (payment-methods projection, on CustomerErased)' },
   { place: 'carts', fields: ['(nothing personal but the customer id)'], purpose: 'profile', erasure: 'deleted (carts projection, on CustomerErased)' },
+  { place: 'stock_levels', fields: ['watchers[] (customer ids only)'], purpose: 'profile', erasure: 'their notify-me requests withdrawn by the erasure job (BackInStockWithdrawn, reason customer-erased)' },
   { place: 'reviews', fields: ['authorName', 'text'], purpose: 'profile', erasure: 'the placeholder, rating kept (reviews projection, on CustomerErased)' },
   { place: 'subscriptions', fields: ['shippingAddress'], purpose: 'profile', erasure: 'the placeholder; open ones cancelled by the erasure job (subscriptions projection)' },
   { place: 'orders', fields: ['shippingAddress'], purpose: 'invoice', erasure: 'the placeholder, formerCustomer: true (orders projection, on CustomerErased); the invoice stays in the log under its key' },

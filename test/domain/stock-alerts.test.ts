@@ -8,6 +8,7 @@ import {
 } from '../../src/domain/inventory/inventory.js';
 import type {
   BackInStockRequested,
+  BackInStockWithdrawn,
   InventoryBackInStock,
   InventoryOutOfStock,
   LowStockThresholdSet,
@@ -108,6 +109,32 @@ describe('Inventory stock alerts (default threshold 5)', () => {
 
     it('is taken while everything on hand is reserved', () =>
       given([...stocked(2), reserved('o-1', 2), outOfStock()]).when(notifyMe('c-1')).then([requested('c-1')]));
+  });
+
+  describe('withdrawing a notify-me request', () => {
+    const out = () => [...stocked(3), reserved('o-1', 3), outOfStock()];
+
+    it('ends a waiting request, with its reason', () => {
+      given([...out(), requested('c-1')]).when(withdraw('c-1')).then([withdrawn('c-1')]);
+      given([...out(), requested('c-1')]).when(withdraw('c-1', 'customer-erased')).then([withdrawn('c-1', 'customer-erased')]);
+    });
+
+    it('decides nothing for a shopper not waiting: never asked, told already, withdrawn already', () => {
+      given(out()).when(withdraw('c-1')).then([]);
+      given([...out(), requested('c-1'), received(1), backInStock(1, ['c-1'])]).when(withdraw('c-1')).then([]);
+      given([...out(), requested('c-1'), withdrawn('c-1')]).when(withdraw('c-1')).then([]);
+    });
+
+    it('leaves the others waiting, and the back-in-stock names only them', () => {
+      const left = [...out(), requested('c-1'), requested('c-2'), withdrawn('c-1')];
+      expect(given(left).state()).to.deep.include({ watchers: ['c-2'] });
+      given(left).when(receive(1)).then([received(1), backInStock(1, ['c-2'])]);
+    });
+
+    it('leaves no back in stock to decide on a SKU never stocked out: nobody is left to tell', () =>
+      given([registered(), requested('c-1'), withdrawn('c-1')]).when(receive(1)).then([received(1)]));
+
+    it('takes a new request after a withdrawal', () => given([...out(), requested('c-1'), withdrawn('c-1')]).when(notifyMe('c-1')).then([requested('c-1')]));
   });
 
   describe('setting the threshold', () => {
@@ -218,6 +245,10 @@ const reserve = (orderId: string, quantity: number): InventoryCommand => ({ type
 const release = (orderId: string): InventoryCommand => ({ type: 'ReleaseStock', orderId, now: NOW });
 const setThreshold = (threshold: number): InventoryCommand => ({ type: 'SetLowStockThreshold', threshold, now: NOW });
 const notifyMe = (customerId: string): InventoryCommand => ({ type: 'RequestBackInStockNotice', customerId, now: NOW });
+const withdraw = (customerId: string, reason: BackInStockWithdrawn['data']['reason'] = 'customer-request'): InventoryCommand =>
+  ({ type: 'WithdrawBackInStockNotice', customerId, reason, now: NOW });
+const withdrawn = (customerId: string, reason: BackInStockWithdrawn['data']['reason'] = 'customer-request'): BackInStockWithdrawn =>
+  ({ type: 'BackInStockWithdrawn', data: { ...ids, customerId, reason, withdrawnAt: NOW } });
 
 const thrownBy = (act: () => unknown): unknown => {
   try {

@@ -21,6 +21,7 @@ describe('Stock levels projection', () => {
         available: 0,
         threshold: null,
         waiting: 0,
+        watchers: [],
         revision: 0,
         updatedAt: T1,
       }));
@@ -68,7 +69,20 @@ describe('Stock levels projection', () => {
         recorded('InventoryBackInStock', { ...sku, available: 3, notify: ['c-1', 'c-2'], detectedAt: T2 }, { revision: 5, occurredAt: T2 }),
         recorded('StockLevelLow', { ...sku, available: 3, threshold: 8, detectedAt: T2 }, { revision: 6, occurredAt: T2 }),
       ].reduce<StockLevel | null>((current, event) => evolve(current, event), doc);
-      expect(told).to.deep.include({ threshold: 8, waiting: 0, onHand: 3, available: 3, revision: 6, updatedAt: T2 });
+      expect(told).to.deep.include({ threshold: 8, waiting: 0, watchers: [], onHand: 3, available: 3, revision: 6, updatedAt: T2 });
+    });
+
+    it('knows who waits: a withdrawn request leaves the others, and the back-in-stock names only those left', () => {
+      const sku = { sku: 'SKU-1', productId: 'product-SKU-1' };
+      const doc = fold([
+        recorded('InventoryItemRegistered', registered('SKU-1'), { revision: 0, occurredAt: T1 }),
+        recorded('BackInStockRequested', { ...sku, customerId: 'c-1', requestedAt: T1 }, { revision: 1, occurredAt: T1 }),
+        recorded('BackInStockRequested', { ...sku, customerId: 'c-2', requestedAt: T1 }, { revision: 2, occurredAt: T1 }),
+        recorded('BackInStockWithdrawn', { ...sku, customerId: 'c-1', reason: 'customer-erased', withdrawnAt: T2 }, { revision: 3, occurredAt: T2 }),
+      ]);
+      expect(doc).to.deep.include({ waiting: 1, watchers: ['c-2'], revision: 3, updatedAt: T2 });
+      const told = evolve(doc, recorded('InventoryBackInStock', { ...sku, available: 1, notify: ['c-2'], detectedAt: T2 }, { revision: 4, occurredAt: T2 }));
+      expect(told).to.deep.include({ waiting: 0, watchers: [], revision: 4 });
     });
 
     it('applying the same alert twice changes nothing', () => {

@@ -157,7 +157,7 @@ describe('the storefront in Chromium', function () {
     }
   });
 
-  it('out of stock: Notify me; more than is available: not enough stock, said so', async () => {
+  it('out of stock: Notify me, and cancel it; more than is available: not enough stock, said so', async () => {
     const shopper = await app.customer('Eager Shopper');
     const { context, page, errors } = await newPage(browser);
     try {
@@ -168,6 +168,12 @@ describe('the storefront in Chromium', function () {
       expect(await page.getByRole('button', { name: 'Add to cart' }).count()).to.equal(0);
       await page.getByRole('button', { name: 'Notify me when it is back' }).click();
       await page.getByText(`We will email ${shopper.email} once Rain Shell Jacket is back in stock.`).waitFor();
+      // Changed their mind: the request is withdrawn, and can be made again.
+      await page.getByRole('button', { name: 'Cancel the alert' }).click();
+      await page.getByText('Alert cancelled: we will not email you about Rain Shell Jacket.').waitFor();
+      await page.getByRole('button', { name: 'Notify me when it is back' }).waitFor();
+      const withdrawn = await eventsOf(app, 'BackInStockWithdrawn', (event) => event.data.customerId === shopper.customerId);
+      expect(withdrawn.map((event) => event.data.reason)).to.deep.equal(['customer-request']);
 
       // The page says 8 are in stock; meanwhile another shopper takes 7 of them.
       await page.getByRole('search').getByLabel('Search products').fill('kettle');

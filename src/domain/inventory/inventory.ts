@@ -7,9 +7,11 @@ import {
   evolveAlerts,
   requestNotice,
   setThreshold,
+  withdrawNotice,
   type RequestBackInStockNotice,
   type SetLowStockThreshold,
   type StockAlertEvent,
+  type WithdrawBackInStockNotice,
 } from './stock-alerts.js';
 import { findSettled, withSettled, type SettledBatch, type SettledStatus } from './settled-orders.js';
 
@@ -181,7 +183,8 @@ export type InventoryCommand =
   | ReleaseStock
   | DispatchStock
   | SetLowStockThreshold
-  | RequestBackInStockNotice;
+  | RequestBackInStockNotice
+  | WithdrawBackInStockNotice;
 
 /**
  * Decides a command, then the stock alerts its events cross (./stock-alerts.ts), with
@@ -218,6 +221,8 @@ const decideOnly = (command: InventoryCommand, state: Inventory, defaultThreshol
       return setThreshold(command, tracked(state), defaultThreshold);
     case 'RequestBackInStockNotice':
       return requestNotice(command, tracked(state));
+    case 'WithdrawBackInStockNotice':
+      return withdrawNotice(command, tracked(state));
     default: {
       const _exhaustive: never = command;
       throw _exhaustive;

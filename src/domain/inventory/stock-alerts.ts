@@ -8,6 +8,8 @@ import type { DomainEvent } from '../shared/types.js';
  * - `InventoryOutOfStock` when available falls to 0 (it says more than "low": no second alert);
  * - `InventoryBackInStock` when available rises above 0 after an `InventoryOutOfStock`, or while
  *   shoppers wait for it (notify-me); it names those shoppers, and their requests end with it.
+ *   A request ends before that when the shopper withdraws it (`BackInStockWithdrawn`: they asked
+ *   to stop waiting, or their account was erased).
  * Staying below the threshold, or at 0, decides nothing more; a new alert needs a new crossing.
  * The threshold is the SKU's own once an admin set it, else the shop's default
  * (LOW_STOCK_THRESHOLD), which the decider is given: the domain reads no configuration.
@@ -29,7 +31,20 @@ export type BackInStockRequested = DomainEvent<
   { sku: string; productId: string; customerId: string; requestedAt: string }
 >;
 
-export type StockAlertEvent = LowStockThresholdSet | StockLevelLow | InventoryOutOfStock | InventoryBackInStock | BackInStockRequested;
+/** A shopper's notify-me request ended before the email: withdrawn by them, or by the erasure of their account. */
+export type BackInStockWithdrawn = DomainEvent<
+  'BackInStockWithdrawn',
+  { sku: string; productId: string; customerId: string; reason: WithdrawalReason; withdrawnAt: string }
+>;
+export type WithdrawalReason = 'customer-request' | 'customer-erased';
+
+export type StockAlertEvent =
+  | LowStockThresholdSet
+  | StockLevelLow
+  | InventoryOutOfStock
+  | InventoryBackInStock
+  | BackInStockRequested
+  | BackInStockWithdrawn;
 
 /** The event types an admin is emailed about, one email per event. */
 export const STOCK_ALERTS = ['StockLevelLow', 'InventoryOutOfStock', 'InventoryBackInStock'] as const;
@@ -53,6 +68,7 @@ export type Watched = Readonly<{
 
 export type SetLowStockThreshold = { type: 'SetLowStockThreshold'; threshold: number; now: string };
 export type RequestBackInStockNotice = { type: 'RequestBackInStockNotice'; customerId: string; now: string };
+export type WithdrawBackInStockNotice = { type: 'WithdrawBackInStockNotice'; customerId: string; reason: WithdrawalReason; now: string };
 
 const available = (state: Watched) => state.onHand - state.reserved;
 
@@ -103,6 +119,14 @@ export const requestNotice = (command: RequestBackInStockNotice, state: Watched)
   return [{ type: 'BackInStockRequested', data: { sku, productId, customerId: command.customerId, requestedAt: command.now } }];
 };
 
+/** Ends a shopper's waiting request; one who is not waiting (never asked, emailed already, withdrawn) decides nothing. */
+export const withdrawNotice = (command: WithdrawBackInStockNotice, state: Watched): StockAlertEvent[] => {
+  if (!state.watchers.includes(command.customerId)) return [];
+  const { sku, productId } = state;
+  const { customerId, reason, now } = command;
+  return [{ type: 'BackInStockWithdrawn', data: { sku, productId, customerId, reason, withdrawnAt: now } }];
+};
+
 /** Folds an alert event into the SKU's alert state. */
 export const evolveAlerts = <S extends Watched>(state: S, event: StockAlertEvent): S => {
   switch (event.type) {
@@ -118,5 +142,7 @@ export const evolveAlerts = <S extends Watched>(state: S, event: StockAlertEvent
     }
     case 'BackInStockRequested':
       return { ...state, watchers: [...state.watchers, event.data.customerId] };
+    case 'BackInStockWithdrawn':
+      return { ...state, watchers: state.watchers.filter((id) => id !== event.data.customerId) };
   }
 };

@@ -14,8 +14,10 @@ export type StockLevel = Document & {
   available: number;
   /** The threshold an admin set for this SKU; null: the shop's default (LOW_STOCK_THRESHOLD, applied when read). */
   threshold: number | null;
-  /** Customers waiting for the back-in-stock email. */
+  /** How many customers wait for the back-in-stock email. */
   waiting: number;
+  /** Who they are, in the order they asked (never answered: the erasure and the export find a customer's requests by it). */
+  watchers: string[];
   /** Revision of the inventory stream: the ETag of the SKU. */
   revision: number;
   updatedAt: string;
@@ -34,6 +36,7 @@ const evolve = (current: StockLevel | null, recorded: RecordedEvent): StockLevel
     available: 0,
     threshold: null,
     waiting: 0,
+    watchers: [],
     revision: -1,
     updatedAt: '',
   };
@@ -43,9 +46,13 @@ const evolve = (current: StockLevel | null, recorded: RecordedEvent): StockLevel
     case 'LowStockThresholdSet':
       return { ...next, threshold: event.data.threshold };
     case 'BackInStockRequested':
-      return { ...next, waiting: doc.waiting + 1 };
-    case 'InventoryBackInStock':
-      return { ...next, waiting: Math.max(0, doc.waiting - event.data.notify.length) };
+      return waitingFor(next, [...doc.watchers, event.data.customerId]);
+    case 'BackInStockWithdrawn':
+      return waitingFor(next, doc.watchers.filter((id) => id !== event.data.customerId));
+    case 'InventoryBackInStock': {
+      const notified = new Set(event.data.notify);
+      return waitingFor(next, doc.watchers.filter((id) => !notified.has(id)));
+    }
     default:
       break;
   }
@@ -69,17 +76,20 @@ const evolve = (current: StockLevel | null, recorded: RecordedEvent): StockLevel
   return { ...next, onHand, reserved, available: onHand - reserved };
 };
 
+const waitingFor = (doc: StockLevel, watchers: string[]): StockLevel => ({ ...doc, watchers, waiting: watchers.length });
+
 export const stockLevelsProjection: Projection<StockLevel> = {
   name: 'stock-levels',
   collection: 'stock_levels',
   eventTypes: [
     'InventoryItemRegistered', 'StockReceived', 'InventoryAdjusted', 'StockAdjusted', 'StockReserved', 'StockReservationFailed', 'StockReleased', 'StockDispatched',
-    ...STOCK_ALERTS, 'LowStockThresholdSet', 'BackInStockRequested',
+    ...STOCK_ALERTS, 'LowStockThresholdSet', 'BackInStockRequested', 'BackInStockWithdrawn',
   ],
   documentIds: (event) => [String(event.data.sku)],
   evolve,
   indexes: [{ keys: { available: 1 } }],
-  version: 3, // 2: the revision follows every event of the stream; 3: threshold and shoppers waiting
+  // 2: the revision follows every event of the stream; 3: threshold and shoppers waiting; 4: who waits, and withdrawals
+  version: 4,
 };
 
 /** A level as answered, with the threshold in force (the SKU's, else the shop's default) and what it makes of it. */

@@ -92,6 +92,7 @@ export const ROUTES: RouteCase[] = [
   },
   { route: 'GET /api/v1/products/:id', as: 'anyone', url: (ids) => `/api/v1/products/${ids.productId}` },
   { route: 'POST /api/v1/products/:id/notify-me', as: 'customer', url: (ids) => `/api/v1/products/${ids.productId}/notify-me` },
+  { route: 'DELETE /api/v1/products/:id/notify-me', as: 'customer', url: (ids) => `/api/v1/products/${ids.productId}/notify-me` },
 
   {
     route: 'GET /api/v1/search',

@@ -52,14 +52,25 @@ const BuyBox = ({ product, reload }: { product: Product; reload: () => void }) =
     }
   };
 
-  const notifyMe = async () => {
+  // Notify-me, and its withdrawal while this page knows the request waits.
+  const [waiting, setWaiting] = useState(false);
+  const alert = async (method: 'post' | 'delete') => {
     setBusy(true);
     setOutcome(null);
     try {
-      await api.post(`/products/${product.productId}/notify-me`);
-      setOutcome({ kind: 'success', text: `We will email ${session?.email ?? 'you'} once ${product.name} is back in stock.` });
+      if (method === 'post') {
+        await api.post(`/products/${product.productId}/notify-me`);
+        setWaiting(true);
+        setOutcome({ kind: 'success', text: `We will email ${session?.email ?? 'you'} once ${product.name} is back in stock.` });
+      } else {
+        await api.delete(`/products/${product.productId}/notify-me`);
+        setWaiting(false);
+        setOutcome({ kind: 'success', text: `Alert cancelled: we will not email you about ${product.name}.` });
+      }
     } catch (error) {
-      setOutcome({ kind: 'error', error, title: 'Could not sign you up for the alert.' });
+      // 404 on a withdrawal: nothing of theirs waits any more (the email went out, or it was withdrawn elsewhere).
+      if (method === 'delete' && error instanceof ApiError && error.status === 404) setWaiting(false);
+      setOutcome({ kind: 'error', error, title: method === 'post' ? 'Could not sign you up for the alert.' : 'Could not cancel the alert.' });
       if (error instanceof ApiError && error.status === 409) reload();
     } finally {
       setBusy(false);
@@ -79,7 +90,11 @@ const BuyBox = ({ product, reload }: { product: Product; reload: () => void }) =
           <button type="submit" class="primary-action" disabled={busy}>{busy ? 'Adding…' : 'Add to cart'}</button>
         </form>
       ) : session ? (
-        <button type="button" class="secondary" onClick={notifyMe} disabled={busy}>Notify me when it is back</button>
+        waiting ? (
+          <button type="button" class="secondary" onClick={() => alert('delete')} disabled={busy}>Cancel the alert</button>
+        ) : (
+          <button type="button" class="secondary" onClick={() => alert('post')} disabled={busy}>Notify me when it is back</button>
+        )
       ) : (
         <p><a href={`/signin?next=${encodeURIComponent(path)}`}>Sign in</a> to be emailed when it is back in stock.</p>
       )}
