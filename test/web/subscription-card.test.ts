@@ -121,4 +121,19 @@ describe('the storefront account: the card a subscription pays with', function (
     await page.getByText('Visa ending in 4242 was removed.').waitFor();
     expect(errors).to.deep.equal([]);
   });
+  it("names it when the subscription is past the first page of the customer's subscriptions", async () => {
+    const shopper = await world.app.customer();
+    const product = await stockedProduct(world.app, world.admin, 50);
+    const visa = await saveCard(shopper, 'tok_visa');
+    const mastercard = await saveCard(shopper, 'tok_mastercard');
+    // The Visa pays for the oldest; a hundred newer ones (newest first: a page of 100) pay with the Mastercard.
+    await subscribe(shopper, product.productId, visa, 365);
+    for (let i = 0; i < 100; i += 1) await subscribe(shopper, product.productId, mastercard, 365);
+    await world.app.settled();
+    const { page, errors } = await signedIn(world, shopper, '/account/payment-methods');
+    const used = page.getByRole('listitem', { name: 'Visa ending in 4242' });
+    await used.getByRole('button', { name: /^Remove/ }).click();
+    await used.getByRole('alert').filter({ hasText: 'A subscription pays with this card' }).waitFor();
+    expect(errors).to.deep.equal([]);
+  });
 });

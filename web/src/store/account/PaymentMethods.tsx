@@ -15,12 +15,22 @@ export const PaymentMethods = () => (
   </AccountLayout>
 );
 
+/** Every page of the customer's subscriptions (a customer with more than a page of them: each counts). */
+const everySubscription = async (signal: AbortSignal): Promise<Subscription[]> => {
+  const all: Subscription[] = [];
+  for (let page = 1; ; page += 1) {
+    const { items, total } = await api.get<Page<Subscription>>('/subscriptions', { page, pageSize: 100 }, signal);
+    all.push(...items);
+    if (items.length === 0 || all.length >= total) return all;
+  }
+};
+
 const MethodsPage = () => {
   const methods = useLoad((signal) => api.get<Methods>('/account/me/payment-methods', undefined, signal), []);
   // Which cards pay for a subscription still running (or able to run again): removing one leaves its renewals unpaid.
-  const subscriptions = useLoad((signal) => api.get<Page<Subscription>>('/subscriptions', { pageSize: 100 }, signal), []);
+  const subscriptions = useLoad((signal) => everySubscription(signal), []);
   const usedBy = (method: PaymentMethod) =>
-    (subscriptions.data?.items ?? []).filter((s) => s.status !== 'Cancelled' && s.paymentMethodId === method.paymentMethodId).length;
+    (subscriptions.data ?? []).filter((s) => s.status !== 'Cancelled' && s.paymentMethodId === method.paymentMethodId).length;
   const action = useAction();
   const [notice, setNotice] = useState('');
   const items = methods.data?.items ?? [];
