@@ -147,6 +147,9 @@ export const orderRoutes = defineRoutes({
     },
     viewOrder: {
       method: 'get', path: '/:id', role: 'customer', summary: 'One order with payment, shipment and status history (owner or admin; anyone else: 404)',
+      description:
+        '`shipment` is null until the warehouse has prepared the shipment, which the saga asks for once the order is Confirmed: an order confirmed a moment ago ' +
+        '(milliseconds) may show none yet, and its event stream\'s `changed` says when it appears. An order that failed, or was cancelled before it was confirmed, never has one.',
       params: id,
       success: { status: 200, description: 'The order.', schema: orderSchema },
       problems: [404], headers: ['ETag'], example: { response: ORDER },
