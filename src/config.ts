@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { resolve } from 'node:path';
 import { JOB_LANES, type JobLane } from './processes/job-lanes.js';
 
@@ -42,7 +43,12 @@ export type Config = {
   readWaitMs: number;
   seedDemo: boolean;
   currency: string;
-  trustProxy: boolean;
+  /**
+   * Which proxies in front are believed about the client's address (X-Forwarded-For): false,
+   * none; a number, that many hops (the client is the entry the last of them added); a list,
+   * the proxies at those addresses or subnets (express's `trust proxy`).
+   */
+  trustProxy: false | number | string[];
   /** Origins whose browser pages may call the API (CORS); `*` allows any. None by default. */
   corsOrigins: string[];
   /**
@@ -100,7 +106,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   readWaitMs: integer(env, 'READ_WAIT_MS', 2000, 0, 60_000),
   seedDemo: (env.SEED_DEMO ?? 'true') !== 'false',
   currency: (env.CURRENCY ?? 'USD').toUpperCase(),
-  trustProxy: env.TRUST_PROXY === 'true',
+  trustProxy: trustProxy(env.TRUST_PROXY),
   corsOrigins: origins(env.CORS_ORIGINS),
   ...leases(env),
   workers: integer(env, 'WORKERS', 1, 1, 256),
@@ -161,6 +167,31 @@ const origins = (raw: string | undefined): string[] => {
     if (!parsed) throw new ConfigError(`CORS_ORIGINS must list origins such as https://shop.example.com, got "${origin}"`);
     return parsed.origin;
   });
+};
+
+/**
+ * TRUST_PROXY: `true` is the one proxy in front (the gateway), never every hop: a client writes
+ * what it likes at the start of X-Forwarded-For, and only the entry the gateway appended is the
+ * address it saw. `n`: n proxies in a row; else the proxies' addresses or subnets, comma-separated
+ * (`loopback`, `linklocal`, `uniquelocal` too). Unset, blank, `false` or `0`: none.
+ */
+const trustProxy = (raw: string | undefined): Config['trustProxy'] => {
+  const value = raw?.trim() ?? '';
+  if (value === '' || value === 'false' || value === '0') return false;
+  if (value === 'true') return 1;
+  if (/^\d{1,2}$/.test(value)) return Number(value);
+  const list = value.split(',').map((part) => part.trim());
+  const known = (part: string) => {
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(part)) return true;
+    const [address = '', prefix, ...rest] = part.split('/');
+    const family = isIP(address);
+    if (family === 0 || rest.length > 0) return false;
+    return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+  };
+  if (!list.every(known)) {
+    throw new ConfigError(`TRUST_PROXY must be true, false, a number of proxies (1 to 99) or their addresses or subnets, comma-separated (such as "10.0.0.0/8,loopback"); got "${raw}"`);
+  }
+  return list;
 };
 
 /** JOB_SLOTS: `lane=slots` pairs, comma-separated, each lane once, 1 to 1024 slots; unset or blank: every lane keeps its own. */

@@ -79,3 +79,17 @@ describe('HTTP cross-origin requests (CORS)', () => {
     });
   });
 });
+
+describe('TRUST_PROXY', () => {
+  it('trusts no proxy unless told, the one in front for true, n of them, or the addresses listed', () => {
+    expect(loadConfig({}).trustProxy).to.equal(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).to.equal(false);
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).to.equal(1);
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).to.equal(2);
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, loopback,2001:db8::1' }).trustProxy).to.deep.equal(['10.0.0.0/8', 'loopback', '2001:db8::1']);
+  });
+
+  for (const value of ['yes', 'TRUE', '10.0.0.0/33', 'gateway', '10.0.0.1,', '1.2.3']) {
+    it(`refuses TRUST_PROXY=${value} rather than trusting nothing, or everything`, () => expect(() => loadConfig({ TRUST_PROXY: value })).to.throw(ConfigError, 'TRUST_PROXY'));
+  }
+});

@@ -93,4 +93,11 @@ describe('limits shared by the server processes of one DATA_DIR', function () {
     // Another client is not refused for it.
     expect((await call(servers[1]!, '203.0.113.8', '/products')).status).to.equal(200);
   });
+  it('counts a client by the address the gateway appended, whatever it writes before it in X-Forwarded-For', async () => {
+    // TRUST_PROXY=true trusts the one proxy in front: the entries before the last are the client's own words.
+    const from = '203.0.113.9';
+    const statuses: number[] = [];
+    for (let i = 0; i <= PER_MINUTE; i += 1) statuses.push((await call(servers[i % 2]!, `192.0.2.${i + 1}, ${from}`, '/products')).status);
+    expect(statuses).to.deep.equal([...Array.from({ length: PER_MINUTE }, () => 200), 429]);
+  });
 });
