@@ -33,7 +33,7 @@ export const createApp = (deps: AppDeps): ChainedApp => {
   const api = routeDispatch(ROUTE_TABLE.filter((g) => g.edge === 'api'), deps, strict);
   return serveThrough(app, {
     stages: [
-      series(requestObservation(deps.logger, deps.metrics), crossOrigin(deps.config.corsOrigins), routeDispatch(root.filter((g) => !g.prefix), deps, strict)),
+      series(requestObservation(deps.logger, deps.metrics), noSniffing, crossOrigin(deps.config.corsOrigins), routeDispatch(root.filter((g) => !g.prefix), deps, strict)),
       // A root group under a prefix keeps a router there: the docs serve static files by req.url under it.
       ...root.filter((g) => g.prefix).map((group) => mount(group.prefix, routerOf(group, deps))),
       // The gateway, in this order, then the API's routes.
@@ -68,6 +68,12 @@ export const createApp = (deps: AppDeps): ChainedApp => {
     notFound: notFoundRoute,
     onError: errorHandler(deps.logger),
   });
+};
+
+/** Every answer is read as the type it says (JSON, problem+json, text, an event stream), never sniffed by a browser into HTML or script. */
+const noSniffing: RequestHandler = (_req, res, next) => {
+  res.setHeader('X-Content-Type-Options', 'nosniff');
+  next();
 };
 
 /**

@@ -10,6 +10,18 @@ describe('HTTP gateway behaviour', () => {
   });
   afterEach(async () => app.close());
 
+  it('tells browsers not to sniff any answer: JSON, problems, the contract, health and metrics (X-Content-Type-Options)', async () => {
+    const answers = [
+      await app.http().get('/api/v1/products'),
+      await app.http().get('/api/v1/nowhere'),
+      await app.http().post('/api/v1/cart/items').send({}),
+      await app.http().get('/openapi.json'),
+      await app.http().get('/health'),
+      await app.http().get('/metrics').set('Authorization', `Bearer ${admin}`),
+    ];
+    for (const res of answers) expect(res.headers['x-content-type-options'], `${res.status} ${res.headers['content-type']}`).to.equal('nosniff');
+  });
+
   it('answers an unknown route with 404 problem+json', async () => {
     expectProblem(await app.http().get('/api/v1/nowhere'), 404);
     expectProblem(await app.http().delete('/api/v1/products'), 404);
