@@ -6,7 +6,7 @@ import { Text } from '../input/text-rules.js';
 
 export class ChangeRoleBody {
   @IsIn(CUSTOMER_ROLES, { message: `must be one of ${CUSTOMER_ROLES.join(', ')}` })
-  @Text({ max: 20 })
+  @Text({ max: 20, verbatim: true })
   role!: CustomerRole;
 }
 

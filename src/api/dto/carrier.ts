@@ -20,7 +20,7 @@ export class CarrierEventBody {
   trackingNumber!: string;
 
   @IsIn(CARRIER_STATUSES)
-  @Text({ max: 20 })
+  @Text({ max: 20, verbatim: true })
   status!: CarrierStatus;
 
   @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/, { message: 'must be an ISO 8601 time such as 2026-01-31T12:00:00Z' })

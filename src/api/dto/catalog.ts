@@ -90,6 +90,6 @@ export class ListProductsQuery extends CatalogFilterQuery {
   after?: string;
 
   @IsIn(['newest', 'price', '-price', 'name'])
-  @Text({ max: 20, optional: true, blank: 'absent' })
+  @Text({ max: 20, optional: true, blank: 'absent', verbatim: true })
   sort?: 'newest' | 'price' | '-price' | 'name';
 }

@@ -15,11 +15,11 @@ export class SearchQueryDto extends CatalogFilterQuery {
 
   /** Query strings are text: "true" or "false", nothing else. */
   @IsIn(['true', 'false'])
-  @Text({ max: 20, optional: true, blank: 'absent' })
+  @Text({ max: 20, optional: true, blank: 'absent', verbatim: true })
   inStock?: 'true' | 'false';
 
   @IsIn(['relevance', 'price', '-price', 'newest', 'rating'])
-  @Text({ max: 20, optional: true, blank: 'absent' })
+  @Text({ max: 20, optional: true, blank: 'absent', verbatim: true })
   sort?: 'relevance' | 'price' | '-price' | 'newest' | 'rating';
 
   @Cursor()
@@ -49,7 +49,7 @@ export class ListReviewsQuery extends ListPageQuery {
   rating?: number;
 
   @IsIn(['newest', 'highest', 'lowest'])
-  @Text({ max: 20, optional: true, blank: 'absent' })
+  @Text({ max: 20, optional: true, blank: 'absent', verbatim: true })
   sort?: 'newest' | 'highest' | 'lowest';
 }
 

@@ -39,6 +39,6 @@ export class ListStockQuery extends ListPageQuery {
 
   /** "true": only SKUs below their threshold in force (out of stock included); "false": only the others. */
   @IsIn(['true', 'false'])
-  @Text({ max: 20, optional: true, blank: 'absent' })
+  @Text({ max: 20, optional: true, blank: 'absent', verbatim: true })
   low?: 'true' | 'false';
 }

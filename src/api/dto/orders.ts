@@ -89,7 +89,7 @@ export const ORDER_STATUSES = ['Pending', 'Paid', 'Confirmed', 'Shipped', 'Deliv
 
 export class ListOrdersQuery extends ListPageQuery {
   @IsIn(ORDER_STATUSES)
-  @Text({ max: 20, optional: true, blank: 'absent' })
+  @Text({ max: 20, optional: true, blank: 'absent', verbatim: true })
   status?: (typeof ORDER_STATUSES)[number];
 
   @JSONSchema({ description: 'Admins: the orders of this customer. A customer sees their own: another id is 400.', 'x-admin-only': true })
@@ -99,7 +99,7 @@ export class ListOrdersQuery extends ListPageQuery {
 
 export class ListShipmentsQuery extends ListPageQuery {
   @IsIn(['Preparing', 'Shipped', 'Delivered', 'Cancelled'])
-  @Text({ max: 20, optional: true, blank: 'absent' })
+  @Text({ max: 20, optional: true, blank: 'absent', verbatim: true })
   status?: 'Preparing' | 'Shipped' | 'Delivered' | 'Cancelled';
 }
 

@@ -69,7 +69,7 @@ export const SUBSCRIPTION_STATUSES = ['Active', 'Paused', 'PastDue', 'Cancelled'
 
 export class ListSubscriptionsQuery extends ListPageQuery {
   @IsIn(SUBSCRIPTION_STATUSES)
-  @Text({ max: 20, optional: true, blank: 'absent' })
+  @Text({ max: 20, optional: true, blank: 'absent', verbatim: true })
   status?: (typeof SUBSCRIPTION_STATUSES)[number];
 
   @JSONSchema({ description: 'Admins: the subscriptions of this customer. A customer sees their own: another id is 400.', 'x-admin-only': true })
