@@ -12,7 +12,8 @@ import { canonicalId } from './input/ids.js';
  * current role (AccountRoles), never by the token's claim. Expiry is required.
  */
 
-export type Principal = { customerId: string; role: CustomerRole };
+/** `expiresAt`: when the token it signed in with expires (ms since the epoch): what is held open on it (a live stream) ends then. */
+export type Principal = { customerId: string; role: CustomerRole; expiresAt?: number };
 
 const ISSUER = 'shop-backend';
 const AUDIENCE = 'shop-api';
@@ -42,8 +43,13 @@ export class TokenIssuer {
 
   /** The customer id a valid, unexpired token was issued to. */
   async verify(token: string): Promise<string> {
+    return (await this.check(token)).customerId;
+  }
+
+  /** The customer id a valid, unexpired token was issued to, and when it expires. */
+  async check(token: string): Promise<{ customerId: string; expiresAt: number }> {
     const known = this.verified.get(token);
-    if (known && known.expiresAt > Date.now()) return known.customerId;
+    if (known && known.expiresAt > Date.now()) return known;
     try {
       const { payload } = await jwtVerify(token, this.key, {
         algorithms: ['HS256'],
@@ -53,8 +59,9 @@ export class TokenIssuer {
       });
       const customerId = typeof payload.sub === 'string' ? canonicalId(payload.sub) : undefined;
       if (customerId === undefined || typeof payload.exp !== 'number') throw new UnauthorizedError('malformed token');
-      this.verified.set(token, { customerId, expiresAt: payload.exp * 1000 });
-      return customerId;
+      const checked = { customerId, expiresAt: payload.exp * 1000 };
+      this.verified.set(token, checked);
+      return checked;
     } catch (error) {
       if (error instanceof joseErrors.JWTExpired) throw new UnauthorizedError('the token has expired');
       if (error instanceof UnauthorizedError) throw error;
@@ -105,11 +112,11 @@ export const authenticate =
     if (!header) return next();
     const match = BEARER.exec(header);
     if (!match) throw new UnauthorizedError('expected "Authorization: Bearer <token>"');
-    const customerId = await tokens.verify(match[1]!);
+    const { customerId, expiresAt } = await tokens.check(match[1]!);
     // A write is refused from the moment the account's stream says it was erased (or demoted), in any process.
     const role = await accounts.roleOf(customerId, { write: !READS.has(req.method) });
     if (!role) throw new UnauthorizedError('the token names no account');
-    req.principal = { customerId, role };
+    req.principal = { customerId, role, expiresAt };
     next();
   };
 

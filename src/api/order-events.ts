@@ -18,6 +18,8 @@ import type { LiveStreams } from './live-streams.js';
  */
 
 const POLL_MS = 150;
+/** setTimeout's longest delay (about 24.8 days; TOKEN_TTL_SECONDS goes up to 30): a stream open that long ends then. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 const HEARTBEAT_MS = 15_000;
 
 type Watcher = (doc: OrderView) => void;
@@ -73,7 +75,8 @@ const lastEventId = (header: string | undefined): number => {
   return Number(header);
 };
 
-type Viewer = { customerId: string; admin: boolean };
+/** `expiresAt`: when the token the stream was opened with expires; the stream ends then. */
+type Viewer = { customerId: string; admin: boolean; expiresAt?: number };
 
 /**
  * Whether the viewer may still see what the stream would send now: its account still there
@@ -90,7 +93,7 @@ export const orderEventsHandler =
     const viewer = viewerOf(req);
     const doc = await readModels.collection<OrderView>('orders').findOne({ _id: orderId });
     if (!doc || (!viewer.admin && doc.customerId !== viewer.customerId)) throw new NotFoundError('order not found');
-    const release = streams.add(res);
+    const release = streams.add(res, viewer.customerId);
 
     // Cache-Control stays the gateway's (`private, no-store`: the caller is signed in), as the document says of every personal read.
     res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
@@ -136,8 +139,12 @@ export const orderEventsHandler =
     };
     unwatch = feed.watch(orderId, sendIfAllowed);
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS).unref();
+    // The token it was opened with is no longer good: the stream ends, and the client's
+    // reconnection with that token is refused (401), as any request of it is.
+    const expiry = viewer.expiresAt === undefined ? undefined : setTimeout(stop, Math.min(Math.max(0, viewer.expiresAt - Date.now()), MAX_TIMER_MS)).unref();
     const end = () => {
       clearInterval(heartbeat);
+      clearTimeout(expiry);
       unwatch();
       release();
     };

@@ -2,9 +2,11 @@ import { expect } from 'chai';
 import { EventSource } from 'eventsource';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { TokenIssuer } from '../../src/api/auth.js';
 import { LiveStreams } from '../../src/api/live-streams.js';
+import { TooManyRequestsError } from '../../src/domain/shared/errors.js';
 import { addToCart, buy, checkout, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { startTestApp, TEST_SECRET, type TestApp } from '../support/test-app.js';
 import { readEvents, type Sse } from '../support/sse.js';
 import { eraseById } from '../support/erasure.js';
 import { eventually } from '../support/temp-dir.js';
@@ -78,6 +80,20 @@ describe('GET /api/v1/orders/:id/events (Server-Sent Events)', () => {
     // Resumed at the end: nothing is sent until something happens.
     const atEnd = await readEvents(url(orderId), { ...auth(shopper.token), 'Last-Event-ID': '3' }, () => false, 600);
     expect(atEnd.events).to.deep.equal([]);
+  });
+
+  it('ends the stream when the token it was opened with expires; reopening it with that token is 401', async () => {
+    const { productId } = await stockedProduct(app, admin, 5);
+    const orderId = await buy(app, shopper, productId, 1);
+    await orderReaches(app, shopper.token, orderId, ['Confirmed']);
+    // The shop's own signing key, a token living 2 s.
+    const shortLived = await new TokenIssuer(TEST_SECRET, 2).issue({ customerId: shopper.customerId, role: 'customer' });
+    const read = await readEvents(url(orderId), auth(shortLived), () => false, 8_000);
+    expect(read.response.status).to.equal(200);
+    expect(statuses(read.events)).to.deep.equal(['Pending', 'Paid', 'Confirmed']);
+    expect(read.ended, 'ended by the server, before the reader gave up').to.equal(true);
+    const again = await readEvents(url(orderId), auth(shortLived), () => true);
+    expect(again.response.status).to.equal(401);
   });
 
   it('shows a declined card as Failed', async () => {
@@ -184,17 +200,29 @@ describe('LiveStreams', () => {
   it('ends every stream when the server stops, and refuses new ones with 503', () => {
     const streams = new LiveStreams(2);
     const a = fakeResponse();
-    streams.add(a.res);
+    streams.add(a.res, 'c-1');
     streams.closeAll();
     expect(a.ended()).to.equal(true);
-    expect(() => streams.add(fakeResponse().res)).to.throw('stopping').with.property('retryAfterSeconds', 1);
+    expect(() => streams.add(fakeResponse().res, 'c-1')).to.throw('stopping').with.property('retryAfterSeconds', 1);
   });
 
   it('holds at most its limit', () => {
     const streams = new LiveStreams(1);
-    const release = streams.add(fakeResponse().res);
-    expect(() => streams.add(fakeResponse().res)).to.throw('holds 1 live streams');
+    const release = streams.add(fakeResponse().res, 'c-1');
+    expect(() => streams.add(fakeResponse().res, 'c-2')).to.throw('holds 1 live streams');
     release();
-    expect(() => streams.add(fakeResponse().res)).not.to.throw();
+    expect(() => streams.add(fakeResponse().res, 'c-2')).not.to.throw();
+  });
+
+  it("holds at most an account's share for each account (429), the others' streams still taken", () => {
+    const streams = new LiveStreams(10, 2);
+    const first = streams.add(fakeResponse().res, 'c-1');
+    streams.add(fakeResponse().res, 'c-1');
+    expect(() => streams.add(fakeResponse().res, 'c-1')).to.throw(TooManyRequestsError, 'holds 2 live streams').with.property('retryAfterSeconds', 5);
+    expect(() => streams.add(fakeResponse().res, 'c-2')).not.to.throw();
+    first();
+    first(); // released twice: counted once
+    streams.add(fakeResponse().res, 'c-1');
+    expect(() => streams.add(fakeResponse().res, 'c-1')).to.throw(TooManyRequestsError);
   });
 });

@@ -14,14 +14,19 @@ export const readEvents = async (url: string, headers: Record<string, string>, e
   const comments: string[] = [];
   if (response.status !== 200) {
     clearTimeout(timer);
-    return { response, events, comments, body: (await response.json()) as { errors?: unknown } };
+    return { response, events, comments, ended: true, body: (await response.json()) as { errors?: unknown } };
   }
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
+  /** The server ended the stream (not `enough`, not the timeout). */
+  let ended = false;
   try {
     while (!enough(events)) {
       const { value, done } = await reader.read();
-      if (done) break;
+      if (done) {
+        ended = true;
+        break;
+      }
       buffer += value;
       let end: number;
       while ((end = buffer.indexOf('\n\n')) >= 0) {
@@ -44,6 +49,6 @@ export const readEvents = async (url: string, headers: Record<string, string>, e
     clearTimeout(timer);
     abort.abort();
   }
-  return { response, events, comments, body: undefined as { errors?: unknown } | undefined };
+  return { response, events, comments, ended, body: undefined as { errors?: unknown } | undefined };
 };
 

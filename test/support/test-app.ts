@@ -159,7 +159,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     projections,
     passwords: new PasswordHasher(10),
     emails,
-    tokens: new TokenIssuer('test-secret-of-enough-length-0123456789', 3600),
+    tokens: new TokenIssuer(TEST_SECRET, 3600),
     // As the embedded shop composes it (composition-root): reads ask the account's stream too.
     accounts: accountRoles(readModels, commands, { readsAskStream: true }),
     loginThrottle,
@@ -249,6 +249,9 @@ export const appendsNothing = async (app: TestApp, act: () => Promise<supertest.
 };
 
 /** Creates a product through the API and returns its id. */
+/** The test apps' token signing secret (a test may sign a token of another lifetime with it). */
+export const TEST_SECRET = 'test-secret-of-enough-length-0123456789';
+
 export const createProduct = async (
   app: TestApp,
   token: string,

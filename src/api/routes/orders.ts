@@ -18,7 +18,7 @@ import { findCaughtUp } from '../fresh-reads.js';
 
 const viewerOf = (req: Request) => {
   const principal = principalOf(req);
-  return { customerId: principal.customerId, admin: principal.role === 'admin' };
+  return { customerId: principal.customerId, admin: principal.role === 'admin', expiresAt: principal.expiresAt };
 };
 
 const address = (body: { shippingAddress: { line1: string; city: string; postalCode: string; country: string } }) => {
@@ -156,10 +156,10 @@ export const orderRoutes = defineRoutes({
     },
     orderEvents: {
       method: 'get', path: '/:id/events', role: 'customer', summary: "The order's status changes, live, as Server-Sent Events (owner or admin; anyone else: 404)",
-      description: 'A `text/event-stream` that stays open. `event: status` with `id: n` is the order\'s n-th status (1 is `Pending`), data `{orderId, index, status, at}`: a new stream first sends every status the order has had, then each new one once, as the orders read model projects it. Send `Last-Event-ID: n` (EventSource does when it reconnects) to resume after the n-th. `event: changed` (no id, data `{orderId}`) says something else of the order changed (payment refunded, shipment booked or dispatched, address amended): read the order again. A comment line every 15 s keeps the stream alive through proxies; `retry: 2000` asks clients to reconnect after 2 s. 503 with `Retry-After` when the process holds its limit of streams or is stopping.',
+      description: 'A `text/event-stream` that stays open. `event: status` with `id: n` is the order\'s n-th status (1 is `Pending`), data `{orderId, index, status, at}`: a new stream first sends every status the order has had, then each new one once, as the orders read model projects it. Send `Last-Event-ID: n` (EventSource does when it reconnects) to resume after the n-th. `event: changed` (no id, data `{orderId}`) says something else of the order changed (payment refunded, shipment booked or dispatched, address amended): read the order again. A comment line every 15 s keeps the stream alive through proxies; `retry: 2000` asks clients to reconnect after 2 s. 503 with `Retry-After` when the process holds its limit of streams or is stopping; 429 with `Retry-After` when the account holds 20 streams on that process already. The stream ends when the token it was opened with expires (a reconnection with that token is 401: sign in again).',
       params: id,
       success: { status: 200, description: 'The stream of events.', schema: { type: 'string' }, contentType: 'text/event-stream' },
-      problems: [400, 404, 503], headers: ['Last-Event-ID'],
+      problems: [400, 404, 429, 503], headers: ['Last-Event-ID'],
       example: { response: 'id: 1\nevent: status\ndata: {"orderId":"0e6f3a8b-1c2d-4e5f-9a0b-7c8d9e0f1a2b","index":1,"status":"Pending","at":"2025-01-01T10:00:00.000Z"}\n\n' },
     },
     cancel: {
