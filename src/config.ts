@@ -35,6 +35,8 @@ export type Config = {
   logLevel: string;
   /** Requests per minute per client (token subject, else address); 0 turns the limit off. */
   rateLimitPerMinute: number;
+  /** Sign-ins and registrations (each a password hash) per client address per minute; 0: no limit. */
+  credentialAttemptsPerMinute: number;
   loginMaxFailures: number;
   loginLockoutSeconds: number;
   /** log2 of scrypt's cost parameter N. */
@@ -100,6 +102,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   mailFrom: env.MAIL_FROM ?? 'Shop <no-reply@shop.local>',
   logLevel: env.LOG_LEVEL ?? 'info',
   rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 3000, 0, 10_000_000),
+  credentialAttemptsPerMinute: integer(env, 'CREDENTIAL_ATTEMPTS_PER_MINUTE', 30, 0, 1_000_000),
   loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
   loginLockoutSeconds: integer(env, 'LOGIN_LOCKOUT_SECONDS', 900, 1, 7 * 24 * 3600),
   passwordHashCost: integer(env, 'PASSWORD_HASH_COST', 15, 10, 20),

@@ -226,6 +226,7 @@ const registerEdge = (scope: DependencyContainer, config: Config, edge: Edge) =>
   scope.register(T.accounts, once((c) => edge.accountRoles(c.resolve(T.views), c.resolve(T.commands), { readsAskStream: !config.eventStoreUrl })));
   scope.register(T.loginThrottle, once((c) => new edge.LoginThrottle(config.loginMaxFailures, config.loginLockoutSeconds, c.resolve(T.limits), loginPseudonymKey(config))));
   scope.register(T.clientLimit, once((c) => new edge.ClientRateLimit(config.rateLimitPerMinute, c.resolve(T.limits))));
+  scope.register(T.credentialLimit, once((c) => new edge.CredentialRateLimit(config.credentialAttemptsPerMinute, c.resolve(T.limits))));
   scope.register(T.idempotency, once((c) => new edge.IdempotencyKeys(c.resolve(T.views), undefined, c.resolve(T.logger))));
   scope.register(T.sessions, once((c) => new edge.SessionPositions(c.resolve<ClusterView>(T.clusterView), config.readWaitMs, c.resolve(T.readModels), c.resolve(T.logger), () => c.resolve<EventStore>(T.eventStore).headPosition())));
   scope.register(T.metrics, once(() => new edge.Metrics()));
@@ -269,6 +270,7 @@ const resolveDeps = (scope: DependencyContainer): AppDeps => ({
   accounts: scope.resolve(T.accounts),
   loginThrottle: scope.resolve(T.loginThrottle),
   clientLimit: scope.resolve(T.clientLimit),
+  credentialLimit: scope.resolve(T.credentialLimit),
   idempotency: scope.resolve(T.idempotency),
   sessions: scope.resolve(T.sessions),
   metrics: scope.resolve(T.metrics),

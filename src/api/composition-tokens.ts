@@ -22,6 +22,7 @@ export const T = {
   loginThrottle: Symbol('LoginThrottle'),
   limits: Symbol('LimitStore'),
   clientLimit: Symbol('ClientRateLimit'),
+  credentialLimit: Symbol('CredentialRateLimit'),
   idempotency: Symbol('IdempotencyKeys'),
   sessions: Symbol('SessionPositions'),
   metrics: Symbol('Metrics'),

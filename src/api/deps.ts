@@ -20,7 +20,7 @@ import type { TokenIssuer } from './auth.js';
 import type { SessionPositions } from './consistency.js';
 import type { IdempotencyKeys } from './idempotency.js';
 import type { Metrics } from './observability.js';
-import type { ClientRateLimit, LoginThrottle } from './rate-limits.js';
+import type { ClientRateLimit, CredentialRateLimit, LoginThrottle } from './rate-limits.js';
 
 /** What the edge needs of a process manager's runner. */
 export type RunningProcess = Pick<ProcessManagerRunner<unknown>, 'name' | 'caughtUp' | 'status' | 'lastError' | 'checkpoint' | 'start' | 'stop' | 'waitFor' | 'replay'>;
@@ -55,6 +55,7 @@ export type AppDeps = {
   accounts: AccountRoles;
   loginThrottle: LoginThrottle;
   clientLimit: ClientRateLimit;
+  credentialLimit: CredentialRateLimit;
   idempotency: IdempotencyKeys;
   sessions: SessionPositions;
   metrics: Metrics;

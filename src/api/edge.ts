@@ -10,4 +10,4 @@ export { TokenIssuer } from './auth.js';
 export { SessionPositions } from './consistency.js';
 export { IdempotencyKeys } from './idempotency.js';
 export { Metrics } from './observability.js';
-export { ClientRateLimit, LoginThrottle } from './rate-limits.js';
+export { ClientRateLimit, CredentialRateLimit, LoginThrottle } from './rate-limits.js';

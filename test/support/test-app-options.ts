@@ -8,6 +8,8 @@ import type { ReadModelStore } from '../../src/infrastructure/read-models/read-m
 /** What a test may set in the shop that startTestApp (./test-app.ts) builds: each unset one as the shop's default, or a test's. */
 export type TestAppOptions = {
   rateLimitPerMinute?: number;
+  /** Sign-ins and registrations per address per minute (CREDENTIAL_ATTEMPTS_PER_MINUTE); 0 (the tests' default): no limit. */
+  credentialAttemptsPerMinute?: number;
   /** How long a read waits for the read models to reach the caller's last write (READ_WAIT_MS); 5 s by default. */
   readWaitMs?: number;
   corsOrigins?: string[];

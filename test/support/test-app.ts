@@ -11,7 +11,7 @@ import { SessionPositions } from '../../src/api/consistency.js';
 import type { AppDeps } from '../../src/api/deps.js';
 import { IdempotencyKeys } from '../../src/api/idempotency.js';
 import { Metrics } from '../../src/api/observability.js';
-import { ClientRateLimit, LoginThrottle } from '../../src/api/rate-limits.js';
+import { ClientRateLimit, CredentialRateLimit, LoginThrottle } from '../../src/api/rate-limits.js';
 import { registerCustomer } from '../../src/commands/accounts.js';
 import { CommandHandler } from '../../src/commands/command-handler.js';
 import { inventoryDeciderFor } from '../../src/domain/inventory/inventory.js';
@@ -164,6 +164,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     accounts: accountRoles(readModels, commands, { readsAskStream: true }),
     loginThrottle,
     clientLimit: new ClientRateLimit(options.rateLimitPerMinute ?? 0),
+    credentialLimit: new CredentialRateLimit(options.credentialAttemptsPerMinute ?? 0),
     idempotency: new IdempotencyKeys(readModels),
     sessions: new SessionPositions(cluster, options.readWaitMs ?? 5000, undefined, undefined, () => eventStore.headPosition()),
     metrics: new Metrics(),

@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import { addAddress, registerCustomer, verifyCredentials } from '../../commands/accounts.js';
 import { listNotifications } from '../../commands/notifications.js';
 import { notificationPageSchema } from '../../commands/notification-schemas.js';
@@ -18,6 +18,9 @@ import { parseDto, parseQuery } from '../validation.js';
 const ADDRESS = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
 const CUSTOMER_ID = '5b0c7e1a-2f4d-4c8e-9a6b-1d3f5e7a9c2b';
 
+/** The client's address (the gateway's word for it under TRUST_PROXY). */
+const addressOf = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';
+
 const handlers = (deps: AppDeps) => {
   const accounts = { commands: deps.commands, passwords: deps.passwords, emails: deps.emails };
   const profiles = deps.readModels.collection<CustomerProfile>('customers');
@@ -25,6 +28,7 @@ const handlers = (deps: AppDeps) => {
   // Register a customer account.
   const register: RequestHandler = async (req, res) => {
     const body = await parseDto(RegisterBody, req.body);
+    await deps.credentialLimit.attempt(addressOf(req));
     const { customerId, revision, position } = await registerCustomer(accounts, body, commandContext(req, deps.clock()));
     // The new account's revision: the ETag GET /account/me answers, for If-Match on the account's first write.
     answerWrite(res, deps.sessions, 201, { customerId }, { revision, position, location: '/api/v1/account/me' });
@@ -34,6 +38,7 @@ const handlers = (deps: AppDeps) => {
   const login: RequestHandler = async (req, res) => {
     const { email, password } = await parseDto(LoginBody, req.body);
     const account = normalizeEmail(email);
+    await deps.credentialLimit.attempt(addressOf(req));
     await deps.loginThrottle.attempt(account);
     const customer = await verifyCredentials(accounts, account, password).catch(async (error: unknown) => {
       await deps.loginThrottle.unchecked(account);
@@ -78,6 +83,7 @@ export const accountRoutes = defineRoutes({
   routes: {
     register: {
       method: 'post', path: '/register', role: 'anonymous', summary: 'Register a customer account',
+      description: 'Counted with sign-ins per client address (CREDENTIAL_ATTEMPTS_PER_MINUTE, 30 by default): 429 with Retry-After past it.',
       body: RegisterBody,
       success: { status: 201, description: 'Registered; sign in with the same email and password.', schema: obj({ customerId: uuid() }) },
       problems: [409], headers: ['Location'],
@@ -85,7 +91,7 @@ export const accountRoutes = defineRoutes({
     },
     login: {
       method: 'post', path: '/login', role: 'anonymous', command: false, summary: 'Exchange credentials for a bearer token',
-      description: 'Failed attempts are counted per account (429 with Retry-After past the limit); a success gives them back. Never stored under an Idempotency-Key.',
+      description: 'Failed attempts are counted per account (429 with Retry-After past the limit); a success gives them back. Sign-ins and registrations together are also counted per client address (CREDENTIAL_ATTEMPTS_PER_MINUTE, 30 by default: 429 with Retry-After past it). Never stored under an Idempotency-Key.',
       body: LoginBody,
       success: { status: 200, description: 'The bearer token for `Authorization: Bearer <token>`.', schema: obj({ token: str(), customerId: uuid(), role: oneOf('customer', 'admin') }) },
       problems: [],
