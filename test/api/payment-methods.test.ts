@@ -91,6 +91,22 @@ describe('HTTP saved payment methods', () => {
       });
     }
 
+    for (const label of ['4111 1111 1111 1111', 'Visa 4111-1111-1111-1111', 'card 411111111111']) {
+      it(`refuses a card number in the label (400, never echoing it), appending nothing: "${label}"`, async () => {
+        const res = await appendsNothing(app, () => save({ token: 'tok_visa', label }));
+        expectProblem(res, 400);
+        expect(res.body.errors).to.deep.equal([{ field: 'label', message: 'holds what looks like a card number (12 or more digits): name the card without its number' }]);
+        expect(JSON.stringify(res.body)).to.not.include(label.replace(/\D/g, '').slice(0, 6));
+        expect(await list()).to.deep.equal([]);
+      });
+    }
+
+    it('takes a label with a few digits in it (a year, the last four)', async () => {
+      const res = await save({ token: 'tok_visa', label: 'Visa 4242, since 2024' });
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      expect(res.body.label).to.equal('Visa 4242, since 2024');
+    });
+
     it('refuses a token the provider does not know, and a card it refuses (422), appending nothing', async () => {
       const unknown = await appendsNothing(app, () => save({ token: 'tok_unknown' }));
       expectProblem(unknown, 422);

@@ -24,6 +24,11 @@ describe('Wallet (saved payment methods)', () => {
     it('refuses a card number as a token', () =>
       given([]).when(save({ token: '4242 4242 4242 4242' })).thenThrows(ValidationError, /card number/));
 
+    it('refuses a card number in the label, and takes a few digits there', () => {
+      given([]).when(save({ label: 'My Visa 4242424242424242' })).thenThrows(ValidationError, /card number/);
+      given([]).when(save({ label: 'Visa 4242' })).then([saved({ isDefault: true, label: 'Visa 4242' })]);
+    });
+
     it('has nothing to remove', () => given([]).when(remove()).thenThrows(NotFoundError));
 
     it('has nothing to make the default', () => given([]).when(choose()).thenThrows(NotFoundError));

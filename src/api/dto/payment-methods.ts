@@ -1,6 +1,6 @@
 import { JSONSchema } from 'class-validator-jsonschema';
 import { ValidateBy } from 'class-validator';
-import { CARD_NUMBER_MESSAGE, looksLikeCardNumber } from '../../domain/customer/wallet.js';
+import { CARD_NUMBER_MESSAGE, containsCardNumber, LABEL_CARD_NUMBER_MESSAGE, looksLikeCardNumber } from '../../domain/customer/wallet.js';
 import { Id, Text } from '../input/text-rules.js';
 
 /**
@@ -10,6 +10,9 @@ import { Id, Text } from '../input/text-rules.js';
 export const NotACardNumber = (): PropertyDecorator =>
   ValidateBy({ name: 'notACardNumber', validator: { validate: (value: unknown) => typeof value !== 'string' || !looksLikeCardNumber(value), defaultMessage: () => CARD_NUMBER_MESSAGE } });
 
+const NoCardNumberIn = () =>
+  ValidateBy({ name: 'noCardNumberIn', validator: { validate: (value: unknown) => typeof value !== 'string' || !containsCardNumber(value), defaultMessage: () => LABEL_CARD_NUMBER_MESSAGE } });
+
 const TOKEN_DESCRIPTION = "The payment provider's token for a card (the simulated provider's: `tok_visa`, `tok_mastercard`...). Never a card number: 12 to 19 digits, grouped or not, are refused (400) and not echoed.";
 
 export class SavePaymentMethodBody {
@@ -18,7 +21,8 @@ export class SavePaymentMethodBody {
   @Text({ max: 100 })
   token!: string;
 
-  @JSONSchema({ description: 'How the customer names the card ("Work card").' })
+  @JSONSchema({ description: 'How the customer names the card ("Work card"). Never its number: 12 or more digits in a row are refused (400) and not echoed.' })
+  @NoCardNumberIn()
   @Text({ max: 50, optional: true })
   label?: string;
 }

@@ -99,6 +99,9 @@ export const decide = (command: WalletCommand, state: Wallet): WalletEvent[] => 
 /** The same token saved again is the method saved already (nothing appended); the first one saved is the default. */
 const save = (command: SavePaymentMethod, state: Wallet): WalletEvent[] => {
   if (looksLikeCardNumber(command.token)) throw new ValidationError('a card number cannot be saved', [{ field: 'token', message: CARD_NUMBER_MESSAGE }]);
+  if (command.label !== null && containsCardNumber(command.label)) {
+    throw new ValidationError('a card number cannot be saved', [{ field: 'label', message: LABEL_CARD_NUMBER_MESSAGE }]);
+  }
   if (state.methods.some((m) => m.token === command.token)) return [];
   if (state.methods.some((m) => m.paymentMethodId === command.paymentMethodId) || state.removedIds.includes(command.paymentMethodId)) {
     throw new ConflictError('another payment method has this id');
@@ -144,6 +147,7 @@ export const describeMethod = (state: Wallet, method: SavedPaymentMethod) => ({
 // ------------------------------------------------------------------ card numbers
 
 export const CARD_NUMBER_MESSAGE = "looks like a card number: send the payment provider's token for the card, never the card number";
+export const LABEL_CARD_NUMBER_MESSAGE = 'holds what looks like a card number (12 or more digits): name the card without its number';
 
 /**
  * A value made of 12 to 19 digits, alone or grouped by spaces or dashes, is taken for a card
@@ -156,6 +160,9 @@ export const looksLikeCardNumber = (value: string): boolean => {
   const digits = trimmed.replace(/[ -]/g, '');
   return digits.length >= 12 && digits.length <= 19;
 };
+
+/** A label with a card number in it ("Visa 4111 1111 1111 1111"): 12 or more digits in a row, grouped by spaces or dashes or not. */
+export const containsCardNumber = (value: string): boolean => /[0-9](?:[ -]?[0-9]){11}/.test(value);
 
 export const walletDecider: Decider<Wallet, WalletCommand, WalletEvent> = { initialState, evolve, decide, snapshotVersion: 1 };
 
