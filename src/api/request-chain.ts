@@ -102,13 +102,24 @@ export const serveThrough = (app: Express, chain: Chain): ChainedApp => {
  * chain sets the prototypes of requests that do not have them. Pipelined requests are handled
  * one at a time (see oneAtATime).
  */
-export const serverFor = (app: ChainedApp): Server => {
+export const serverFor = (app: ChainedApp, timeouts: RequestTimeouts = REQUEST_TIMEOUTS): Server => {
   class AppRequest extends IncomingMessage {}
   Object.setPrototypeOf(AppRequest.prototype, app.request);
   class AppResponse extends ServerResponse {}
   Object.setPrototypeOf(AppResponse.prototype, app.response);
-  return createServer({ IncomingMessage: AppRequest, ServerResponse: AppResponse }, oneAtATime<IncomingMessage, ServerResponse>(app));
+  return createServer({ IncomingMessage: AppRequest, ServerResponse: AppResponse, ...timeouts }, oneAtATime<IncomingMessage, ServerResponse>(app));
 };
+
+export type RequestTimeouts = { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number };
+
+/**
+ * How long a client may take to send a request: its headers within 20 s, all of it (a body of
+ * at most 1 MiB) within 30 s, checked every 5 s; then Node answers 408 and closes. Node's own
+ * 60 s and 5 minutes (checked every 30 s) let a client dripping a body a byte at a time hold a
+ * connection for 5 minutes (a probe's). An answer being streamed (an order's events) is not a
+ * request being received: these do not end it.
+ */
+export const REQUEST_TIMEOUTS: RequestTimeouts = { headersTimeout: 20_000, requestTimeout: 30_000, connectionsCheckingInterval: 5_000 };
 
 /** What is left when even the error handler passed an error on (or failed): the connection closed, or a bare 500. */
 const unhandled = (req: Request, res: Response, error: unknown): void => {

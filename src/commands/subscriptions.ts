@@ -9,6 +9,8 @@ import {
   type SubscriptionItem,
 } from '../domain/subscriptions/subscription.js';
 import type { ReadModelCollection } from '../infrastructure/read-models/read-model-store.js';
+import { MAX_OPEN_SUBSCRIPTIONS } from '../domain/subscriptions/events.js';
+import type { SubscriptionView } from '../projections/subscriptions/subscriptions.js';
 import type { ProductView } from '../projections/products/products.js';
 import { derivedId, refuseIfMatch, type CommandContext, type CommandHandler } from './command-handler.js';
 import type { Viewer } from './orders.js';
@@ -22,7 +24,13 @@ import { savedToken } from './payment-methods.js';
  * so a repeat whose stored answer was lost finds the subscription it created.
  */
 
-export type SubscriptionDeps = { commands: CommandHandler; products: ReadModelCollection<ProductView>; dayMs: number };
+export type SubscriptionDeps = {
+  commands: CommandHandler;
+  products: ReadModelCollection<ProductView>;
+  /** The subscriptions read model: how many a customer holds open (MAX_OPEN_SUBSCRIPTIONS). */
+  subscriptions: ReadModelCollection<SubscriptionView>;
+  dayMs: number;
+};
 
 export type NewSubscription = { items: SubscriptionItem[]; intervalDays: number; shippingAddress: ShippingAddress; paymentMethodId: string };
 export type SubscriptionChange = Partial<NewSubscription>;
@@ -32,9 +40,20 @@ export const createSubscription = async (deps: SubscriptionDeps, customerId: str
   await checkPaymentMethod(deps, customerId, input.paymentMethodId);
   await checkProducts(deps, input.items);
   const subscriptionId = context.idempotencyKey ? derivedId(`${customerId}:${context.idempotencyKey}`, 'subscription') : uuidv4();
+  await checkOpenSubscriptions(deps, customerId, subscriptionId);
   const command: SubscriptionCommand = { type: 'CreateSubscription', subscriptionId, customerId, ...input, now: context.now, dayMs: deps.dayMs };
   const handled = await deps.commands.handle(subscriptionDecider, subscriptionStream(subscriptionId), command, context);
   return answer(handled);
+};
+
+/**
+ * At most MAX_OPEN_SUBSCRIPTIONS not cancelled, counted in the read model (subscriptions placed
+ * at the same moment may pass it together: a bound on abuse, not an invariant). The one this
+ * request's key names already (a repeat whose answer was lost) is not counted against it.
+ */
+const checkOpenSubscriptions = async (deps: SubscriptionDeps, customerId: string, subscriptionId: string) => {
+  const open = await deps.subscriptions.countDocuments({ customerId, status: { $ne: 'Cancelled' }, _id: { $ne: subscriptionId } });
+  if (open >= MAX_OPEN_SUBSCRIPTIONS) throw new UnprocessableError(`a customer holds at most ${MAX_OPEN_SUBSCRIPTIONS} subscriptions that are not cancelled: cancel one first`);
 };
 
 export const changeSubscription = async (deps: SubscriptionDeps, subscriptionId: string, viewer: Viewer, change: SubscriptionChange, context: CommandContext) => {

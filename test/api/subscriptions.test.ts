@@ -107,6 +107,22 @@ describe('HTTP subscriptions', () => {
       expect((await app.events()).filter((e) => e.type.startsWith('Subscription'))).to.deep.equal([]);
     });
 
+    it('holds at most 50 open subscriptions for a customer (422 past it, appending nothing); a cancelled one makes room', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 50; i += 1) ids.push(await subscribed());
+      await app.settled();
+      const refused = await appendsNothing(app, () => subscribe());
+      expectProblem(refused, 422);
+      expect(refused.body.detail).to.match(/at most 50 subscriptions/);
+      expect((await post(ids[0]!, 'cancel')).status).to.equal(200);
+      await app.settled();
+      expect((await subscribe()).status).to.equal(201);
+      // Another customer is not held by this one's.
+      const other = await app.customer();
+      const theirs = await saved(other, 'tok_visa');
+      expect((await subscribe({ paymentMethodId: theirs }, other)).status).to.equal(201);
+    });
+
     it('answers 401 without a token, appending nothing', async () => {
       expectProblem(await appendsNothing(app, () => app.http().post('/api/v1/subscriptions').send(body())), 401);
       expectProblem(await app.http().get('/api/v1/subscriptions'), 401);

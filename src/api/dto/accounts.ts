@@ -5,6 +5,9 @@ import { Password, Text } from '../input/text-rules.js';
 // failure: so the house rule (presence, type, hygiene, length) comes last, finer rules on top.
 
 export class RegisterBody {
+  // The mail goes out over SMTP without SMTPUTF8, and an admin reads addresses in the console:
+  // none whose letters only look like others (Cyrillic, full-width) or hide (zero-width).
+  @Matches(/^[\x21-\x7e]+$/, { message: 'must be an ASCII email address (an internationalised domain as punycode, xn--...): no look-alike or invisible characters' })
   @IsEmail({}, { message: 'must be an email address' })
   @Text({ max: 254 })
   email!: string;

@@ -29,7 +29,9 @@ const items = (list: Array<{ productId: string; quantity: number }>) => list.map
 const handlers = (deps: AppDeps) => {
   const subscriptions = deps.readModels.collection<SubscriptionView>('subscriptions');
   const orders = deps.readModels.collection<OrderView>('orders');
-  const commandDeps: SubscriptionDeps = { commands: deps.commands, products: deps.readModels.collection('products'), dayMs: deps.config.subscriptionDayMs };
+  const commandDeps: SubscriptionDeps = {
+    commands: deps.commands, products: deps.readModels.collection('products'), subscriptions: deps.readModels.collection('subscriptions'), dayMs: deps.config.subscriptionDayMs,
+  };
 
   // Subscribe: the first renewal falls due an interval from now.
   const subscribe: RequestHandler = async (req, res) => {
@@ -118,7 +120,7 @@ export const subscriptionRoutes = defineRoutes({
   routes: {
     subscribe: {
       method: 'post', path: '/', role: 'customer', summary: 'Subscribe: the items are ordered again every `intervalDays`, paid with a saved payment method',
-      description: 'Each renewal places an order through the order saga at the day\'s prices. A renewal whose payment fails is tried again twice, a day apart; then the subscription is `PastDue` and the customer is emailed. A payment method that is not one of yours, or a product that is not sold, is 422.',
+      description: 'Each renewal places an order through the order saga at the day\'s prices. A renewal whose payment fails is tried again twice, a day apart; then the subscription is `PastDue` and the customer is emailed. A payment method that is not one of yours, a product that is not sold, or a 51st subscription not cancelled (a customer holds at most 50), is 422.',
       body: CreateSubscriptionBody,
       success: { status: 201, description: 'The subscription, Active, and when its first renewal falls due.', schema: subscriptionSummarySchema },
       problems: [412, 422], headers: ['Location', 'ETag'],

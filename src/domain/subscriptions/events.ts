@@ -114,4 +114,6 @@ export const SUBSCRIPTION_EVENT_TYPES: readonly SubscriptionEvent['type'][] = [
 /** The first try and two retries, a day apart. */
 export const RENEWAL_ATTEMPTS = 3;
 export const MAX_SUBSCRIPTION_ITEMS = 20;
+/** Subscriptions a customer may hold that are not cancelled (each renews into orders, jobs and emails). */
+export const MAX_OPEN_SUBSCRIPTIONS = 50;
 export const MAX_INTERVAL_DAYS = 365;
