@@ -7,15 +7,51 @@ import { workerStop, type WorkerStop } from './cluster/worker-stop.js';
 import { loggerOptions } from './api/log-privacy.js';
 import type { System } from './api/lifecycle.js';
 import { ConfigError, loadConfig } from './config.js';
+import { StartupRefused } from './api/startup-refused.js';
 
 /** How long a worker may take to stop beyond its jobs' grace (the HTTP requests in flight, giving the leases back, closing the stores) before the primary kills it. */
 const WORKER_STOP_MARGIN_MS = 15_000;
+
+/** Log lines kept while stdout does not take them (its disk full): a few thousand lines, then the newest are dropped. */
+const LOG_BUFFER_BYTES = 4 * 1024 * 1024;
+
+type Destination = ReturnType<typeof pino.destination>;
+
+/**
+ * The log's destination, made safe for a shop to write to when it fails: its errors are not
+ * thrown at the process (sonic-boom re-emits them, and pino's own listener hands them on), and
+ * its flushSync, which pino calls on exit and a stop calls, does nothing while the last write
+ * failed: sonic-boom 4's flushSync retries a write that fails with ENOSPC for ever, and the
+ * process would never exit. A write that succeeds again (space freed) ends the failure.
+ */
+const failSafe = (destination: Destination): Destination => {
+  let failing = false;
+  destination.on('error', () => void (failing = true));
+  destination.on('write', () => void (failing = false));
+  const flushSync = destination.flushSync.bind(destination);
+  destination.flushSync = () => {
+    if (!failing) flushSync();
+  };
+  return destination;
+};
+
+/** Writes out what the log holds, if its destination takes it: a full disk does not turn an exit into a crash. */
+const flushed = (destination: { flushSync(): void }) => {
+  try {
+    destination.flushSync();
+  } catch {
+    // Lost lines: nothing else to do with them.
+  }
+};
 
 /** What `npm start` runs (src/main.ts loads it; with WORKERS=n, the primary of n of these). Configuration comes from the environment (see README). */
 const main = async () => {
   const config = loadConfig();
   // Logs are written asynchronously (a request does not wait for stdout) and flushed on shutdown.
-  const destination = pino.destination({ sync: false });
+  // A log that cannot be written (its disk full, its reader gone) loses lines, never the shop:
+  // its error is not thrown at the process, and what waits to be written is bounded (lines past
+  // LOG_BUFFER_BYTES are dropped), then written once the destination takes them again.
+  const destination = failSafe(pino.destination({ sync: false, maxLength: LOG_BUFFER_BYTES }));
   const logger = pino(loggerOptions(config.logLevel), destination);
   if (config.workers > 1 && cluster.isPrimary) {
     // WORKERS=n: this process only starts and watches n shop processes (see cluster/workers.ts).
@@ -26,14 +62,14 @@ const main = async () => {
       stopTimeoutMs: config.jobStopGraceMs + WORKER_STOP_MARGIN_MS,
       signalsHandled: replayEarlySignals,
     });
-    destination.flushSync();
+    flushed(destination);
     process.exit(code);
   }
   let stopping = false;
   let system: System | undefined;
   let started: Promise<unknown> = Promise.resolve();
   const exit = (code: number) => {
-    destination.flushSync();
+    flushed(destination);
     process.exit(code);
   };
   /** A worker of WORKERS=n: its side of the primary's stop. */
@@ -69,6 +105,6 @@ const main = async () => {
 
 main().catch((error: unknown) => {
   // A setting refused names itself: the operator needs the message, not a stack trace.
-  console.error(error instanceof ConfigError ? `configuration: ${error.message}` : error);
+  console.error(error instanceof ConfigError ? `configuration: ${error.message}` : error instanceof StartupRefused ? `cannot start: ${error.message}` : error);
   process.exit(1);
 });

@@ -179,7 +179,11 @@ const registerCluster = (scope: DependencyContainer, config: Config) => {
     T.projectionHost,
     once((c) => {
       const rebuilds = c.resolve<Rebuilds>(T.rebuilds);
-      const deps = { eventStore: c.resolve<EventStore>(T.eventStore), readModels: c.resolve<ReadModelStore>(T.readModels), schema: c.resolve<EventSchema>(T.schema), logger: c.resolve<Logger>(T.logger) };
+      const deps = {
+        eventStore: c.resolve<EventStore>(T.eventStore), readModels: c.resolve<ReadModelStore>(T.readModels), schema: c.resolve<EventSchema>(T.schema), logger: c.resolve<Logger>(T.logger),
+        // Another process's rebuild (the CLI's) swapped a collection in: this process's queries read it from now on.
+        swapped: () => c.resolve<ProjectionViews>(T.views).invalidate(),
+      };
       // Read models another version of their projection folded are rebuilt by the process that runs them.
       return new ProjectionHost(deps, ALL_PROJECTIONS, (names) => rebuilds.startOutdated(names));
     }),

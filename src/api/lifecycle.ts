@@ -17,6 +17,8 @@ import type { Mailer } from '../infrastructure/mail/mailer.js';
 import { answerUnparsableRequests } from './client-errors.js';
 import { drainable, type Drainable } from './http-drain.js';
 import type { AppDeps } from './deps.js';
+import { PersonalDataEventStore } from '../privacy/personal-data-event-store.js';
+import { checkStoresAgree } from './startup-checks.js';
 
 /** A composed process's start and stop: its part in the cluster, the admin and demo data, the HTTP server. */
 
@@ -96,6 +98,8 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
   return {
     deps,
     async start() {
+      // The log, the read models and the key store must be of one shop (a restore of one alone is refused, saying which).
+      await checkStoresAgree(deps.eventStore, deps.readModels, deps.eventStore instanceof PersonalDataEventStore ? deps.eventStore : undefined);
       const empty = (await deps.eventStore.headPosition()) === 0;
       // Takes every lease that is free (all of them when alone) and runs those runners.
       await cluster.start();

@@ -110,6 +110,20 @@ export class PersonalDataEventStore implements EventStore {
     await this.keys.close();
   }
 
+  /**
+   * The keys the latest `recent` events of the log were sealed with of which the key store has
+   * no trace, neither key nor tombstone: none, unless the key store was lost or replaced (a key
+   * sealed with is kept, and leaves a tombstone when destroyed). Read from the stored events.
+   */
+  async unknownKeys(recent = 1000): Promise<string[]> {
+    const events = await this.inner.readAll({ direction: 'backwards', maxCount: recent });
+    const ids = new Set<string>();
+    for (const event of events) if (this.personal(event.type)) sealedKeyIds(event.data, ids);
+    if (ids.size === 0) return [];
+    const states = await this.keys.keys([...ids]);
+    return [...ids].filter((id) => !states.has(id));
+  }
+
   private async sealAll(events: readonly EventToAppend[]): Promise<EventToAppend[]> {
     const taken = events.map((event) => ({ event, ...takePersonal(event.type, event.data) }));
     const ids = new Set<string>();

@@ -38,6 +38,12 @@ export type RunnerDeps = {
   readModels: ReadModelStore;
   schema: EventSchema;
   logger: Logger;
+  /**
+   * Told when this runner found a collection swapped in by a rebuild of another process (the
+   * CLI's): the queries of this process must read the new collections from now on, before this
+   * runner writes its next batch there and a reader that waited for it reads (ProjectionViews).
+   */
+  swapped?: () => void;
 };
 
 export type RunnerOptions = {
@@ -245,6 +251,7 @@ export class ProjectionRunner {
       }
       if (!(error instanceof DuplicateKeyError && error.collection === this.checkpointCollection)) throw error;
       await this.loadCheckpoints();
+      this.deps.swapped?.();
       this.deps.logger.info({ position: this.position }, 'a rebuilt read model was swapped in: following the log again from its position');
       throw new RewindTo(this.position);
     }

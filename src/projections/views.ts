@@ -22,6 +22,8 @@ import { CHECKPOINTS, type Checkpoint } from './runner.js';
 export class ProjectionViews implements ReadModelStore {
   private mapping = new Map<string, string>();
   private loadedAt = 0;
+  /** A mapping read before this (a swap was seen at this time) is not taken, even by a refresh already under way. */
+  private notBefore = 0;
   private loading: Promise<void> | undefined;
 
   constructor(
@@ -35,13 +37,18 @@ export class ProjectionViews implements ReadModelStore {
 
   /** The physical collection behind a logical name. */
   async resolve(name: string): Promise<string> {
-    if (Date.now() - this.loadedAt > this.ttlMs) await this.refresh();
+    while (Date.now() - this.loadedAt > this.ttlMs || this.loadedAt < this.notBefore) await this.refresh();
     return this.mapping.get(name) ?? name;
   }
 
-  /** Forget the mapping (after a swap in this process). */
+  /**
+   * Forget the mapping: a swap was made (by a rebuild in this process) or seen (by this
+   * process's runner, of another process's rebuild). Every read from now on reads the
+   * checkpoints again first, a refresh that was under way included.
+   */
   invalidate(): void {
     this.loadedAt = 0;
+    this.notBefore = Date.now();
   }
 
   /**
@@ -50,7 +57,7 @@ export class ProjectionViews implements ReadModelStore {
    * they name, even right after a swap.
    */
   adopt(checkpoints: Iterable<Checkpoint>, readAt: number): void {
-    if (readAt <= this.loadedAt) return;
+    if (readAt <= this.loadedAt || readAt < this.notBefore) return;
     this.mapping = mappingOf(checkpoints);
     this.loadedAt = readAt;
   }

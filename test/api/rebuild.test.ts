@@ -1,10 +1,14 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { eventSchema } from '../../src/domain/shared/event-schema.js';
+import { UPCASTERS } from '../../src/domain/upcasters.js';
+import { Rebuilds } from '../../src/operations/rebuild.js';
 import { verify } from '../../src/operations/verify.js';
 import { ALL_PROJECTIONS } from '../../src/projections/index.js';
 import { CHECKPOINTS } from '../../src/projections/runner.js';
 import { addToCart, buy, getOrder, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
+import { silentLogger } from '../projections/projection-fixture.js';
 import { eventually } from '../support/temp-dir.js';
 import { expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -87,6 +91,23 @@ describe('rebuilding projections', function () {
     expect(product.body.available).to.equal(9);
     const checkpoint = await app.store.collection(CHECKPOINTS).findOne({ _id: 'products' });
     expect(checkpoint).to.include({ collection: 'products__v2', logical: 'products' });
+  });
+
+  it("reads a rebuild swapped in by another process (the CLI's) at once: a write right after it is read back", async () => {
+    const { products, shoppers } = await shopWithHistory(app);
+    const shopper = shoppers[3]!;
+    const cartOf = async () => (await app.http().get('/api/v1/cart').set('Authorization', `Bearer ${shopper.token}`)).body as { items: Array<{ productId: string; quantity: number }> };
+    // This process has just read its mapping (the collections the checkpoints name): it is fresh for a second.
+    expect((await cartOf()).items.map((item) => item.productId)).to.deep.equal([products[1]!.productId]);
+    // Another process's rebuild: on the same files, with no way to tell this process's queries.
+    const elsewhere = new Rebuilds({ eventStore: app.deps.eventStore, store: app.store, schema: eventSchema(UPCASTERS), logger: silentLogger(), projections: ALL_PROJECTIONS }, { graceMs: 300 });
+    try {
+      await elsewhere.run(['carts']);
+      await addToCart(app, shopper, products[0]!.productId, 1);
+      expect((await cartOf()).items.map((item) => [item.productId, item.quantity])).to.have.deep.members([[products[1]!.productId, 2], [products[0]!.productId, 1]]);
+    } finally {
+      await elsewhere.stop();
+    }
   });
 
   it('rebuilds a read model named twice once (it used to refuse, its second claim finding the first running)', async () => {

@@ -72,7 +72,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
   const readModels = new ProjectionViews(store);
   const schema = eventSchema(UPCASTERS);
   const commands = new CommandHandler(eventStore, { keyDestructions: () => eventStore.keys.destructions(), ...options.commandOptions?.(store), schema });
-  const projections = new ProjectionRunner({ eventStore, readModels: store, schema, logger }, ALL_PROJECTIONS);
+  const projections = new ProjectionRunner({ eventStore, readModels: store, schema, logger, swapped: () => readModels.invalidate() }, ALL_PROJECTIONS);
   const rebuilds = new Rebuilds({ eventStore, store, schema, logger, projections: ALL_PROJECTIONS, views: readModels }, { graceMs: 200 });
   const clock = options.now ?? (() => new Date());
   const provider = new SimulatedPaymentProvider(readModels);

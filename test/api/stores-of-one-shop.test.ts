@@ -1,0 +1,144 @@
+import { expect } from 'chai';
+import { spawn } from 'node:child_process';
+import { closeSync, copyFileSync, openSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EXIT_WITH_PARENT, killServer, startServer, type ServerProcess } from '../support/server-process.js';
+import { eventually, tempDir } from '../support/temp-dir.js';
+
+/**
+ * A shop's stores must be of one shop: a log emptied or restored from an older backup beside
+ * read models that folded more of it, or a key store lost beside a log sealed with its keys,
+ * was served without a word (new orders skipped as folded already; every account locked out
+ * and its email free to register again). The shop refuses to start, naming the store and what
+ * to do. And a log it cannot write (stdout on a full disk) loses lines, never the shop.
+ */
+describe('the stores of one shop, checked at start', function () {
+  this.timeout(60_000);
+  let dir: ReturnType<typeof tempDir>;
+  let server: ServerProcess | undefined;
+  beforeEach(() => (dir = tempDir()));
+  afterEach(async () => {
+    await killServer(server);
+    server = undefined;
+    dir.remove();
+  });
+
+  const env = () => ({ DATA_DIR: dir.path, SEED_DEMO: 'false', ADMIN_EMAIL: 'ops@test.local', ADMIN_PASSWORD: 'ops-password', RATE_LIMIT_PER_MINUTE: '0' });
+  const register = async (email: string) => {
+    const res = await fetch(`${server!.url}/api/v1/account/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'correct-horse', name: 'Kept' }) });
+    expect(res.status, await res.clone().text()).to.equal(201);
+  };
+  const stop = async () => {
+    server!.child.kill('SIGTERM');
+    expect(await server!.exited).to.equal(0);
+    server = undefined;
+  };
+  const files = (name: string) => [name, `${name}-wal`, `${name}-shm`].map((file) => join(dir.path, file));
+  const refused = async () => {
+    const failure = await startServer(env()).then(
+      (started) => ((server = started), undefined),
+      (error: Error) => error,
+    );
+    expect(failure, 'refused to start').to.be.instanceOf(Error);
+    return failure!.message;
+  };
+  /** A shop with customers whose read models folded the log: then stopped. */
+  const shop = async () => {
+    server = await startServer(env());
+    for (let i = 0; i < 3; i += 1) await register(`kept-${i}@test.local`);
+    await eventually(async () => ((await fetch(`${server!.url}/ready`)).status === 200 ? true : undefined));
+    await stop();
+  };
+
+  it('refuses an event log that ends before what the read models folded (emptied, or an older backup), naming both stores', async () => {
+    await shop();
+    for (const file of files('events.db')) rmSync(file, { force: true });
+    const message = await refused();
+    expect(message).to.match(/exited with 1/).and.match(/cannot start: the read models have folded the event log up to position \d+/).and.match(/the log ends at 0/);
+    expect(message).to.not.match(/\n\s+at /); // no stack trace
+    // The operator's way out, as the message says: without the read models, they are rebuilt from this log.
+    for (const file of files('read-models.db')) rmSync(file, { force: true });
+    server = await startServer(env());
+    expect((await fetch(`${server.url}/health`)).status).to.equal(200);
+  });
+
+  it('refuses an older backup of the log beside newer read models', async () => {
+    server = await startServer(env());
+    await register('first@test.local');
+    await stop();
+    const backup = join(dir.path, 'events-backup.db');
+    copyFileSync(join(dir.path, 'events.db'), backup);
+    server = await startServer(env());
+    for (let i = 0; i < 3; i += 1) await register(`later-${i}@test.local`);
+    await eventually(async () => ((await fetch(`${server!.url}/ready`)).status === 200 ? true : undefined));
+    await stop();
+    for (const file of files('events.db')) rmSync(file, { force: true });
+    copyFileSync(backup, join(dir.path, 'events.db'));
+    expect(await refused()).to.match(/cannot start: the read models have folded the event log up to position \d+/);
+  });
+
+  it('refuses a log sealed with keys the key store has no trace of (keys.db lost), naming the key store; restored, the shop is as it was', async () => {
+    await shop();
+    const backup = join(dir.path, 'keys-backup.db');
+    copyFileSync(join(dir.path, 'keys.db'), backup);
+    for (const file of files('keys.db')) rmSync(file, { force: true });
+    const message = await refused();
+    expect(message).to.match(/cannot start: the event log holds personal data sealed with \d+ key\(s\) the key store has no trace of/).and.match(/keys\.db/);
+    // The refused start changed nothing: with the key store back, the customers sign in and their emails stay taken.
+    for (const file of files('keys.db')) rmSync(file, { force: true });
+    copyFileSync(backup, join(dir.path, 'keys.db'));
+    server = await startServer(env());
+    const login = await fetch(`${server.url}/api/v1/account/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'kept-0@test.local', password: 'correct-horse' }) });
+    expect(login.status).to.equal(200);
+    const again = await fetch(`${server.url}/api/v1/account/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'kept-1@test.local', password: 'correct-horse', name: 'Twice' }) });
+    expect(again.status).to.equal(409);
+  });
+
+  it('starts on stores that agree, the same as before', async () => {
+    await shop();
+    server = await startServer(env());
+    expect((await fetch(`${server.url}/health`)).status).to.equal(200);
+  });
+
+  it('keeps answering when its log cannot be written (stdout on a full disk: /dev/full)', async () => {
+    const port = await freePort();
+    const full = openSync('/dev/full', 'w');
+    const child = spawn(process.execPath, [...EXIT_WITH_PARENT, MAIN], {
+      env: { ...process.env, ...env(), HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'debug', PASSWORD_HASH_COST: '10', CREDENTIAL_ATTEMPTS_PER_MINUTE: '0' },
+      stdio: ['ignore', full, 'pipe'],
+    });
+    closeSync(full);
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      const url = `http://127.0.0.1:${port}`;
+      await eventually(async () => ((await fetch(`${url}/health`).catch(() => undefined))?.status === 200 ? true : undefined), 20_000);
+      // Every request logs a line (debug), none of which the disk takes.
+      for (let i = 0; i < 50; i += 1) {
+        const res = await fetch(`${url}/api/v1/account/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: `full-${i}@test.local`, password: 'correct-horse', name: 'Full' }) });
+        expect(res.status).to.equal(201);
+      }
+      expect((await fetch(`${url}/health`)).status).to.equal(200);
+      expect(child.exitCode, stderr).to.equal(null);
+      child.kill('SIGTERM');
+      expect(await exited, stderr).to.equal(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  });
+});
+
+const MAIN = fileURLToPath(new URL('../../src/main.js', import.meta.url));
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
