@@ -68,20 +68,21 @@ const replay = async (tools: Tools, ids: string[], jobs: boolean) => {
   if (all.length === 0) console.log(`no parked ${jobs ? 'jobs' : 'events'} to replay`);
   let failed = 0;
   for (const id of all) {
-    if (jobs) {
-      await requeueParkedJob(tools.readModels, id, new Date());
-      console.log(`${id}: queued again`);
-      continue;
-    }
     try {
+      if (jobs) {
+        await requeueParkedJob(tools.readModels, id, new Date());
+        console.log(visible(`${id}: queued again`));
+        continue;
+      }
       const result = await replayParkedEvent(tools.readModels, tools.processes, id);
       if (!result.replayed) failed += 1;
       console.log(result.replayed ? `${id}: replayed` : `${id}: still fails: ${result.error}`);
     } catch (error) {
-      // One not parked any more, or held by a replay or discard under way elsewhere: the others still run.
+      // One not parked (a typo, replayed or discarded already), or held by a replay or discard under way elsewhere
+      // (a job still queued): said, and the others still run, as discard does.
       if (!(error instanceof NotFoundError || error instanceof ConflictError)) throw error;
       failed += 1;
-      console.log(visible(`${id}: not replayed: ${error.message}`));
+      console.log(visible(`${id}: not ${jobs ? 'queued again' : 'replayed'}: ${error.message}`));
     }
   }
   return failed === 0 ? 0 : 1;

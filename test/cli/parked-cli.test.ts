@@ -53,6 +53,23 @@ describe('npm run parked', function () {
     await after.close();
   });
 
+  it('requeues each parked job it is given, saying which ids are not parked, and exits 1 for them', async () => {
+    await new SqliteEventStore({ path: join(dir.path, 'events.db') }).close();
+    const store = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
+    await store.collection('parked_jobs').insertOne({ _id: 'expire-payment:p-2', kind: 'expire-payment', runAt: '2026-01-01T00:00:00.000Z', payload: { paymentId: 'p-2' }, attempts: 10, createdAt: '2026-01-01T00:00:00.000Z', lockedUntil: '', lastError: 'Error: boom', parkedAt: '2026-01-01T00:00:01.000Z' });
+    await store.close();
+    const run = await cli(['replay', 'nosuch-a', 'expire-payment:p-2', 'nosuch-b', '--jobs'], { DATA_DIR: dir.path });
+    expect(run.code, run.stderr).to.equal(1);
+    expect(run.stdout.trim().split('\n')).to.deep.equal([
+      'nosuch-a: not queued again: no parked job nosuch-a',
+      'expire-payment:p-2: queued again',
+      'nosuch-b: not queued again: no parked job nosuch-b',
+    ]);
+    const after = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
+    expect(await after.collection('jobs').findOne({ _id: 'expire-payment:p-2' })).to.include({ attempts: 0 });
+    await after.close();
+  });
+
   it('says so when there is nothing parked to replay', async () => {
     await new SqliteEventStore({ path: join(dir.path, 'events.db') }).close();
     for (const [args, nothing] of [[['replay', 'all'], 'no parked events to replay'], [['replay', '--jobs', 'all'], 'no parked jobs to replay']] as const) {
