@@ -95,8 +95,8 @@ const printInvariants = ({ position, checked, violations, inFlight, handedOver }
     for (const v of violations) console.log(`invariant ${v.invariant}  ${v.id}  ${v.detail}`);
   }
   if (handedOver.length === 0) return;
-  // Not violations: an operator took these payments out of the shop's hands, and said why.
-  console.log(`${handedOver.length} orders left to an operator (their payment's ${handedOver.length === 1 ? 'job was' : 'jobs were'} discarded), out of the rules about outcomes:`);
+  // Not violations: an operator took these orders out of the shop's hands (a payment's job or a saga event discarded), and said why.
+  console.log(`${handedOver.length} orders left to an operator (a payment job or an order-saga event of each discarded), out of the rules about outcomes:`);
   for (const h of handedOver) console.log(`order ${h.orderId}  ${h.kind} ${h.job} discarded by ${h.discardedBy} at ${h.discardedAt}: ${visible(h.reason)}`);
 };
 

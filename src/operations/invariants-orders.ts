@@ -3,7 +3,7 @@ import type { OrderView } from '../projections/orders/orders.js';
 import { erasedLeaves } from '../projections/erased-fields.js';
 import type { PurchaseView } from '../projections/purchases/purchases.js';
 import type { ShipmentView } from '../projections/shipments/shipments.js';
-import { same, shown, viewOf, violation, type Invariant, type Snapshot, type Violation } from './invariants-snapshot.js';
+import { eachOne, same, shown, viewOf, violation, type Invariant, type Snapshot, type Violation } from './invariants-snapshot.js';
 
 /**
  * Invariants of orders and what their saga touches: shipment, stock, purchases. Those
@@ -27,14 +27,16 @@ const orderTotal: Invariant = {
     const found = violation('order-total');
     const out: Violation[] = [];
     for (const order of orders(s).docs()) {
-      // A damaged document may have lost its lines: that is this rule's to report, not a crash of verify.
-      const lines: OrderLine[] = Array.isArray(order.lines) ? order.lines : [];
-      const { total } = order;
-      const bad = lines.find((line) => !wellFormed(line, total.currency));
-      const amount = lines.reduce((t, l) => t + l.unitPrice.amount * l.quantity, 0);
-      if (lines.length === 0) out.push(found(order._id, 'the order has no lines'));
-      else if (bad) out.push(found(order._id, `line ${bad.sku} is ${bad.quantity} × ${shown(bad.unitPrice)} in an order totalled in ${total.currency}`));
-      else if (amount !== total.amount) out.push(found(order._id, `total ${total.amount} ${total.currency}, lines sum to ${amount}`));
+      eachOne(out, found, order._id, () => {
+        // A damaged document may have lost its lines: that is this rule's to report, not a crash of verify.
+        const lines: OrderLine[] = Array.isArray(order.lines) ? order.lines : [];
+        const { total } = order;
+        const bad = lines.find((line) => !wellFormed(line, total.currency));
+        const amount = lines.reduce((t, l) => t + l.unitPrice.amount * l.quantity, 0);
+        if (lines.length === 0) out.push(found(order._id, 'the order has no lines'));
+        else if (bad) out.push(found(order._id, `line ${bad.sku} is ${bad.quantity} × ${shown(bad.unitPrice)} in an order totalled in ${total.currency}`));
+        else if (amount !== total.amount) out.push(found(order._id, `total ${total.amount} ${total.currency}, lines sum to ${amount}`));
+      });
     }
     return out;
   },
@@ -51,20 +53,22 @@ const orderLog: Invariant = {
     const found = violation('order-log');
     const out: Violation[] = [];
     for (const [orderId, facts] of s.log.orders) {
-      const { state } = facts;
-      if (state.status === 'None' || orders(s).later(orderId)) continue;
-      const doc = orders(s).get(orderId);
-      if (!doc) {
-        out.push(found(orderId, `the log has this ${state.status} order, the read model not`));
-        continue;
-      }
-      // An erased customer's order keeps no copy of the address (the log keeps it, under the invoice key).
-      const shippingAddress = doc.customerErased ? erasedLeaves(state.shippingAddress) : state.shippingAddress;
-      const expected = { status: state.status, revision: facts.revision, lines: state.lines, total: facts.total, shippingAddress };
-      for (const [field, value] of Object.entries(expected)) {
-        const actual = doc[field as keyof OrderView];
-        if (!same(actual, value)) out.push(found(orderId, `${field} is ${shown(actual)}, the order stream says ${shown(value)}`));
-      }
+      eachOne(out, found, orderId, () => {
+        const { state } = facts;
+        if (state.status === 'None' || orders(s).later(orderId)) return;
+        const doc = orders(s).get(orderId);
+        if (!doc) {
+          out.push(found(orderId, `the log has this ${state.status} order, the read model not`));
+          return;
+        }
+        // An erased customer's order keeps no copy of the address (the log keeps it, under the invoice key).
+        const shippingAddress = doc.customerErased ? erasedLeaves(state.shippingAddress) : state.shippingAddress;
+        const expected = { status: state.status, revision: facts.revision, lines: state.lines, total: facts.total, shippingAddress };
+        for (const [field, value] of Object.entries(expected)) {
+          const actual = doc[field as keyof OrderView];
+          if (!same(actual, value)) out.push(found(orderId, `${field} is ${shown(actual)}, the order stream says ${shown(value)}`));
+        }
+      });
     }
     for (const doc of orders(s).docs()) if (!s.log.orders.has(doc._id)) out.push(found(doc._id, 'the read model has an order the log does not'));
     return out;
@@ -79,21 +83,25 @@ const orderShipment: Invariant = {
     const found = violation('order-shipment');
     const out: Violation[] = [];
     for (const order of orders(s).docs()) {
-      const copy = order.shipment;
-      if (!copy || shipments(s).later(copy.shipmentId)) continue;
-      const shipment = visible(shipments(s).get(copy.shipmentId));
-      if (!shipment) out.push(found(order._id, `the order shows shipment ${copy.shipmentId} (${copy.status}), the shipments read model has none`));
-      else if (shipment.status !== copy.status) out.push(found(order._id, `the order shows its shipment ${copy.status}, the shipment is ${shipment.status}`));
-      else if (shipment.trackingNumber !== copy.trackingNumber) {
-        out.push(found(order._id, `the order shows tracking number ${shown(copy.trackingNumber)}, the shipment ${shown(shipment.trackingNumber)}`));
-      }
+      eachOne(out, found, order._id, () => {
+        const copy = order.shipment;
+        if (!copy || shipments(s).later(copy.shipmentId)) return;
+        const shipment = visible(shipments(s).get(copy.shipmentId));
+        if (!shipment) out.push(found(order._id, `the order shows shipment ${copy.shipmentId} (${copy.status}), the shipments read model has none`));
+        else if (shipment.status !== copy.status) out.push(found(order._id, `the order shows its shipment ${copy.status}, the shipment is ${shipment.status}`));
+        else if (shipment.trackingNumber !== copy.trackingNumber) {
+          out.push(found(order._id, `the order shows tracking number ${shown(copy.trackingNumber)}, the shipment ${shown(shipment.trackingNumber)}`));
+        }
+      });
     }
     for (const shipment of shipments(s).docs()) {
-      if (!visible(shipment) || orders(s).later(shipment.orderId)) continue;
-      const order = orders(s).get(shipment.orderId);
-      if (order?.shipment?.shipmentId !== shipment.shipmentId) {
-        out.push(found(shipment.orderId, `shipment ${shipment.shipmentId} (${shipment.status}) is not shown by its order`));
-      }
+      eachOne(out, found, shipment._id, () => {
+        if (!visible(shipment) || orders(s).later(shipment.orderId)) return;
+        const order = orders(s).get(shipment.orderId);
+        if (order?.shipment?.shipmentId !== shipment.shipmentId) {
+          out.push(found(shipment.orderId, `shipment ${shipment.shipmentId} (${shipment.status}) is not shown by its order`));
+        }
+      });
     }
     return out;
   },
@@ -110,13 +118,15 @@ const shipmentOrder: Invariant = {
     const found = violation('shipment-order');
     const out: Violation[] = [];
     for (const shipment of shipments(s).docs()) {
-      const order = orders(s).get(shipment.orderId);
-      if (shipment.prepared === false || !order) continue;
-      if (shipment.customerId !== order.customerId) out.push(found(shipment._id, `customer ${shipment.customerId}, the order's ${order.customerId}`));
-      if (!same(shipment.lines, order.lines)) out.push(found(shipment._id, `lines ${shown(shipment.lines)}, the order's ${shown(order.lines)}`));
-      if (!same(shipment.shippingAddress, order.shippingAddress)) {
-        out.push(found(shipment._id, `ships to ${shown(shipment.shippingAddress)}, the order to ${shown(order.shippingAddress)}`));
-      }
+      eachOne(out, found, shipment._id, () => {
+        const order = orders(s).get(shipment.orderId);
+        if (shipment.prepared === false || !order) return;
+        if (shipment.customerId !== order.customerId) out.push(found(shipment._id, `customer ${shipment.customerId}, the order's ${order.customerId}`));
+        if (!same(shipment.lines, order.lines)) out.push(found(shipment._id, `lines ${shown(shipment.lines)}, the order's ${shown(order.lines)}`));
+        if (!same(shipment.shippingAddress, order.shippingAddress)) {
+          out.push(found(shipment._id, `ships to ${shown(shipment.shippingAddress)}, the order to ${shown(order.shippingAddress)}`));
+        }
+      });
     }
     return out;
   },
@@ -132,11 +142,13 @@ const orderSettles: Invariant = {
     const found = violation('order-settles');
     const out: Violation[] = [];
     for (const [orderId, { state, paymentId, shipmentPrepared }] of s.log.orders) {
-      if (state.status === 'None' || s.inFlight.has(orderId) || s.handedOver.has(orderId)) continue;
-      const payment = s.log.payments.get(paymentId ?? '')?.state.status ?? 'None';
-      if (state.status === 'Pending' || state.status === 'Paid') out.push(found(orderId, `still ${state.status} with nothing left to move it (payment ${payment})`));
-      else if (['None', 'Pending', 'RefundPending'].includes(payment)) out.push(found(orderId, `${state.status}, its payment still ${payment} with nothing left to move it`));
-      else if (BOUGHT.includes(state.status) && !shipmentPrepared) out.push(found(orderId, `${state.status} without a prepared shipment`));
+      eachOne(out, found, orderId, () => {
+        if (state.status === 'None' || s.inFlight.has(orderId) || s.handedOver.has(orderId)) return;
+        const payment = s.log.payments.get(paymentId ?? '')?.state.status ?? 'None';
+        if (state.status === 'Pending' || state.status === 'Paid') out.push(found(orderId, `still ${state.status} with nothing left to move it (payment ${payment})`));
+        else if (['None', 'Pending', 'RefundPending'].includes(payment)) out.push(found(orderId, `${state.status}, its payment still ${payment} with nothing left to move it`));
+        else if (BOUGHT.includes(state.status) && !shipmentPrepared) out.push(found(orderId, `${state.status} without a prepared shipment`));
+      });
     }
     return out;
   },
@@ -151,17 +163,19 @@ const orderStock: Invariant = {
     const out: Violation[] = [];
     const touched = skusByOrder(s);
     for (const order of orders(s).docs()) {
-      if (s.inFlight.has(order._id)) continue;
-      const wanted = BOUGHT.includes(order.status) ? (order.status === 'Confirmed' ? 'reserved' : 'dispatched') : undefined;
-      for (const line of order.lines) {
-        const r = s.log.stock.get(line.sku)?.orders.get(order._id);
-        const held = r?.status === 'reserved' || r?.status === 'dispatched';
-        if (wanted && (r?.status !== wanted || r.quantity !== line.quantity)) {
-          out.push(found(order._id, `${order.status}: ${line.sku} ${r ? `${r.status} ${r.quantity}` : 'never reserved'}, the line has ${line.quantity}`));
-        } else if (GIVEN_UP.includes(order.status) && held) out.push(found(order._id, `${order.status}: ${line.sku} still ${r.status} (${r.quantity})`));
-      }
-      const extra = [...(touched.get(order._id) ?? [])].filter((sku) => !order.lines.some((l) => l.sku === sku));
-      if (extra.length > 0 && (wanted || GIVEN_UP.includes(order.status))) out.push(found(order._id, `stock of ${extra.join(', ')} moved for it, not in its lines`));
+      eachOne(out, found, order._id, () => {
+        if (s.inFlight.has(order._id)) return;
+        const wanted = BOUGHT.includes(order.status) ? (order.status === 'Confirmed' ? 'reserved' : 'dispatched') : undefined;
+        for (const line of order.lines) {
+          const r = s.log.stock.get(line.sku)?.orders.get(order._id);
+          const held = r?.status === 'reserved' || r?.status === 'dispatched';
+          if (wanted && (r?.status !== wanted || r.quantity !== line.quantity)) {
+            out.push(found(order._id, `${order.status}: ${line.sku} ${r ? `${r.status} ${r.quantity}` : 'never reserved'}, the line has ${line.quantity}`));
+          } else if (GIVEN_UP.includes(order.status) && held) out.push(found(order._id, `${order.status}: ${line.sku} still ${r.status} (${r.quantity})`));
+        }
+        const extra = [...(touched.get(order._id) ?? [])].filter((sku) => !order.lines.some((l) => l.sku === sku));
+        if (extra.length > 0 && (wanted || GIVEN_UP.includes(order.status))) out.push(found(order._id, `stock of ${extra.join(', ')} moved for it, not in its lines`));
+      });
     }
     return out;
   },
@@ -187,12 +201,14 @@ const purchaseOrder: Invariant = {
     const purchases = viewOf<PurchaseView>(s, 'purchases');
     const out: Violation[] = [];
     for (const order of orders(s).docs()) {
-      if (purchases.later(order._id)) continue;
-      const purchase = purchases.get(order._id);
-      const products = [...new Set(order.lines.map((l) => l.productId))].sort();
-      if (!purchase) out.push(found(order._id, 'no purchase for this order'));
-      else if (!same([...purchase.productIds].sort(), products)) out.push(found(order._id, `purchase of ${shown(purchase.productIds)}, the order has ${shown(products)}`));
-      else if (purchase.confirmed !== BOUGHT.includes(order.status)) out.push(found(order._id, `${order.status} order counted as ${purchase.confirmed ? '' : 'not '}bought`));
+      eachOne(out, found, order._id, () => {
+        if (purchases.later(order._id)) return;
+        const purchase = purchases.get(order._id);
+        const products = [...new Set(order.lines.map((l) => l.productId))].sort();
+        if (!purchase) out.push(found(order._id, 'no purchase for this order'));
+        else if (!same([...purchase.productIds].sort(), products)) out.push(found(order._id, `purchase of ${shown(purchase.productIds)}, the order has ${shown(products)}`));
+        else if (purchase.confirmed !== BOUGHT.includes(order.status)) out.push(found(order._id, `${order.status} order counted as ${purchase.confirmed ? '' : 'not '}bought`));
+      });
     }
     return out;
   },

@@ -3,7 +3,7 @@ import type { Money } from '../domain/shared/types.js';
 import type { OrderView } from '../projections/orders/orders.js';
 import type { PaymentView } from '../projections/payments/payments.js';
 import { BOUGHT, GIVEN_UP } from './invariants-orders.js';
-import { same, shown, viewOf, violation, type Invariant, type Snapshot, type Violation } from './invariants-snapshot.js';
+import { eachOne, same, shown, viewOf, violation, type Invariant, type Snapshot, type Violation } from './invariants-snapshot.js';
 
 /** Invariants of payments and money: what an order shows of its payment, and what the provider moved. */
 
@@ -20,14 +20,16 @@ const orderPayment: Invariant = {
     const found = violation('order-payment');
     const out: Violation[] = [];
     for (const order of orders(s).docs()) {
-      const { paymentId, status } = order.payment;
-      if (payments(s).later(paymentId)) continue;
-      const payment = payments(s).get(paymentId);
-      if (!payment) {
-        if (!s.inFlight.has(order._id)) out.push(found(order._id, `payment ${paymentId} is not in the payments read model`));
-      } else if (payment.orderId !== order._id) out.push(found(order._id, `payment ${paymentId} belongs to order ${payment.orderId}`));
-      else if (payment.status !== status) out.push(found(order._id, `the order shows its payment ${status}, the payment is ${payment.status}`));
-      else if (!same(payment.amount, order.total)) out.push(found(order._id, `payment of ${shown(payment.amount)} for a total of ${shown(order.total)}`));
+      eachOne(out, found, order._id, () => {
+        const { paymentId, status } = order.payment;
+        if (payments(s).later(paymentId)) return;
+        const payment = payments(s).get(paymentId);
+        if (!payment) {
+          if (!s.inFlight.has(order._id)) out.push(found(order._id, `payment ${paymentId} is not in the payments read model`));
+        } else if (payment.orderId !== order._id) out.push(found(order._id, `payment ${paymentId} belongs to order ${payment.orderId}`));
+        else if (payment.status !== status) out.push(found(order._id, `the order shows its payment ${status}, the payment is ${payment.status}`));
+        else if (!same(payment.amount, order.total)) out.push(found(order._id, `payment of ${shown(payment.amount)} for a total of ${shown(order.total)}`));
+      });
     }
     return out;
   },
@@ -47,17 +49,19 @@ const paymentLog: Invariant = {
     const found = violation('payment-log');
     const out: Violation[] = [];
     for (const [paymentId, { state }] of s.log.payments) {
-      if (state.status === 'None' || payments(s).later(paymentId)) continue;
-      const doc = payments(s).get(paymentId);
-      if (!doc) {
-        out.push(found(paymentId, `the log has this ${state.status} payment, the read model not`));
-        continue;
-      }
-      const expected = { orderId: state.orderId, amount: state.amount, status: viewStatus(state), refunded: state.status === 'Refunded', refundPending: state.status === 'RefundPending' };
-      for (const [field, value] of Object.entries(expected)) {
-        const actual = doc[field as keyof PaymentView];
-        if (!same(actual, value)) out.push(found(paymentId, `${field} is ${shown(actual)}, the payment stream says ${shown(value)}`));
-      }
+      eachOne(out, found, paymentId, () => {
+        if (state.status === 'None' || payments(s).later(paymentId)) return;
+        const doc = payments(s).get(paymentId);
+        if (!doc) {
+          out.push(found(paymentId, `the log has this ${state.status} payment, the read model not`));
+          return;
+        }
+        const expected = { orderId: state.orderId, amount: state.amount, status: viewStatus(state), refunded: state.status === 'Refunded', refundPending: state.status === 'RefundPending' };
+        for (const [field, value] of Object.entries(expected)) {
+          const actual = doc[field as keyof PaymentView];
+          if (!same(actual, value)) out.push(found(paymentId, `${field} is ${shown(actual)}, the payment stream says ${shown(value)}`));
+        }
+      });
     }
     return out;
   },
@@ -71,13 +75,15 @@ const paymentMoney: Invariant = {
     const found = violation('payment-money');
     const out: Violation[] = [];
     for (const [paymentId, { state, captures, refunds }] of s.log.payments) {
-      if (state.status === 'None') continue;
-      const currencies = new Set([state.amount.currency, ...captures.map((m) => m.currency), ...refunds.map((m) => m.currency)]);
-      if (captures.length > 1) out.push(found(paymentId, `captured ${captures.length} times`));
-      if (refunds.length > 1) out.push(found(paymentId, `refunded ${refunds.length} times`));
-      if (currencies.size > 1) out.push(found(paymentId, `moves money in ${[...currencies].join(' and ')}`));
-      if (captures.some((m) => m.amount !== state.amount.amount)) out.push(found(paymentId, `captured ${sum(captures)} of a payment of ${state.amount.amount}`));
-      if (sum(refunds) > sum(captures)) out.push(found(paymentId, `refunded ${sum(refunds)}, captured ${sum(captures)}`));
+      eachOne(out, found, paymentId, () => {
+        if (state.status === 'None') return;
+        const currencies = new Set([state.amount.currency, ...captures.map((m) => m.currency), ...refunds.map((m) => m.currency)]);
+        if (captures.length > 1) out.push(found(paymentId, `captured ${captures.length} times`));
+        if (refunds.length > 1) out.push(found(paymentId, `refunded ${refunds.length} times`));
+        if (currencies.size > 1) out.push(found(paymentId, `moves money in ${[...currencies].join(' and ')}`));
+        if (captures.some((m) => m.amount !== state.amount.amount)) out.push(found(paymentId, `captured ${sum(captures)} of a payment of ${state.amount.amount}`));
+        if (sum(refunds) > sum(captures)) out.push(found(paymentId, `refunded ${sum(refunds)}, captured ${sum(captures)}`));
+      });
     }
     return out;
   },
@@ -93,15 +99,17 @@ const orderPaymentOutcome: Invariant = {
     const found = violation('order-payment-outcome');
     const out: Violation[] = [];
     for (const order of orders(s).docs()) {
-      const payment = payments(s).get(order.payment.paymentId);
-      if (!payment || s.inFlight.has(order._id) || s.handedOver.has(order._id)) continue;
-      const money = s.log.payments.get(payment.paymentId);
-      const kept = sum(money?.captures ?? []) - sum(money?.refunds ?? []);
-      if (BOUGHT.includes(order.status) && (payment.status !== 'Captured' || payment.refunded || payment.refundPending)) {
-        out.push(found(order._id, `${order.status}, its payment ${payment.status}${payment.refundPending ? ' with a refund pending' : ''}`));
-      } else if (GIVEN_UP.includes(order.status) && (!['Failed', 'Refunded'].includes(payment.status) || kept > 0)) {
-        out.push(found(order._id, `${order.status}, its payment ${payment.status}, ${kept} ${payment.amount.currency} minor units kept`));
-      }
+      eachOne(out, found, order._id, () => {
+        const payment = payments(s).get(order.payment.paymentId);
+        if (!payment || s.inFlight.has(order._id) || s.handedOver.has(order._id)) return;
+        const money = s.log.payments.get(payment.paymentId);
+        const kept = sum(money?.captures ?? []) - sum(money?.refunds ?? []);
+        if (BOUGHT.includes(order.status) && (payment.status !== 'Captured' || payment.refunded || payment.refundPending)) {
+          out.push(found(order._id, `${order.status}, its payment ${payment.status}${payment.refundPending ? ' with a refund pending' : ''}`));
+        } else if (GIVEN_UP.includes(order.status) && (!['Failed', 'Refunded'].includes(payment.status) || kept > 0)) {
+          out.push(found(order._id, `${order.status}, its payment ${payment.status}, ${kept} ${payment.amount.currency} minor units kept`));
+        }
+      });
     }
     return out;
   },

@@ -2,6 +2,7 @@ import type { EventSchema } from '../domain/shared/event-schema.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
 import type { Document, ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { DISCARDED_JOBS, JOBS, type JobDocument } from '../processes/jobs.js';
+import { DISCARDED_EVENTS, type ParkedEvent } from '../processes/parked-events.js';
 import { ORDER_SAGA_EVENTS, orderSaga } from '../processes/order-saga.js';
 import type { JobKind } from '../processes/process-manager.js';
 import type { Projection } from '../projections/projection.js';
@@ -61,8 +62,10 @@ export type Snapshot = {
   inFlight: ReadonlySet<string>;
   /**
    * Orders whose payment waits on a job an operator discarded (`parked discard --jobs`, with
-   * a reason: a refund made by hand, say): nothing in the shop will move it again, by the
-   * operator's decision. Left out of the rules about outcomes, as those in flight are, and named.
+   * a reason: a refund made by hand, say), or one of whose order-saga events an operator
+   * discarded (`parked discard <id>`: the saga never reacts to it): nothing in the shop will
+   * move them again, by the operator's decision. Left out of the rules about outcomes, as those
+   * in flight are, and named.
    */
   handedOver: ReadonlyMap<string, HandedOver>;
   /** SKUs (`sku:<sku>`) and products (`product:<id>`) the log changes after the snapshot's position. */
@@ -73,6 +76,10 @@ export type Snapshot = {
   views: ReadonlyMap<string, View>;
 };
 
+/**
+ * What an operator discarded for an order: a payment job (`kind` the job's kind, `job` its id) or
+ * an event of the order saga (`kind` `order-saga event <type>`, `job` the parked event's id).
+ */
 export type HandedOver = { orderId: string; job: string; kind: string; reason: string; discardedBy: string; discardedAt: string };
 
 export const viewOf = <D extends Document>(snapshot: Snapshot, projection: string): View<D> => {
@@ -81,7 +88,8 @@ export const viewOf = <D extends Document>(snapshot: Snapshot, projection: strin
   return view as unknown as View<D>;
 };
 
-const SAGA_CHECKPOINT = `process:${orderSaga(0).name}`;
+const SAGA_NAME = orderSaga(0).name;
+const SAGA_CHECKPOINT = `process:${SAGA_NAME}`;
 const SAGA_EVENTS = new Set<string>(ORDER_SAGA_EVENTS);
 const PAYMENT_JOBS: JobKind[] = ['charge-payment', 'expire-payment', 'reconcile-payment', 'refund-payment'];
 
@@ -91,6 +99,7 @@ export const takeSnapshot = async (deps: SnapshotDeps, projections: readonly Pro
   const checkpointOf = (id: string) => checkpoints.find((c) => c._id === id);
   const jobs = await deps.store.collection<JobDocument>(JOBS).find({ kind: { $in: PAYMENT_JOBS } });
   const discarded = await deps.store.collection<DiscardedJob>(DISCARDED_JOBS).find({ kind: { $in: PAYMENT_JOBS } });
+  const discardedEvents = await deps.store.collection<Discarded<ParkedEvent>>(DISCARDED_EVENTS).find({ processManager: SAGA_NAME });
   const head = await deps.eventStore.headPosition();
   const stands = await standing(deps, projections, new Map(checkpoints.map((c) => [c._id, c.position])), head);
   const caughtUp = Math.min(...projections.map((p) => stands.get(p.name)!));
@@ -102,7 +111,7 @@ export const takeSnapshot = async (deps: SnapshotDeps, projections: readonly Pro
     views.set(projection.name, new View(docs, position));
   }
   const now = (deps.clock ?? (() => new Date()))().getTime();
-  return { position, log, inFlight: inFlight(log, touched, jobs), handedOver: handedOver(log, discarded), changedAfter, now, views };
+  return { position, log, inFlight: inFlight(log, touched, jobs), handedOver: handedOver(log, discarded, discardedEvents), changedAfter, now, views };
 };
 
 /** The log folded up to `position`, and what it changes after, up to `head`. */
@@ -161,16 +170,28 @@ const inFlight = (log: LogFacts, touched: Set<string>, jobs: readonly JobDocumen
   return orders;
 };
 
-type DiscardedJob = JobDocument & { discardReason?: unknown; discardedBy?: unknown; discardedAt?: unknown };
+type Discarded<D> = D & { discardReason?: unknown; discardedBy?: unknown; discardedAt?: unknown };
+type DiscardedJob = Discarded<JobDocument>;
 
-/** The orders whose payment only a discarded job could still move (see `canMove`). */
-const handedOver = (log: LogFacts, discarded: readonly DiscardedJob[]): Map<string, HandedOver> => {
+const byWhom = (d: Discarded<Document>) => ({ reason: String(d.discardReason ?? ''), discardedBy: String(d.discardedBy ?? ''), discardedAt: String(d.discardedAt ?? '') });
+
+/**
+ * The orders whose payment only a discarded job could still move (see `canMove`), and those an
+ * event of whose saga was discarded (the saga's id is the order's): the saga never reacted to
+ * it, so the order may stay where it stood, by the operator's decision (orders of the log only).
+ */
+const handedOver = (log: LogFacts, discarded: readonly DiscardedJob[], events: readonly Discarded<ParkedEvent>[]): Map<string, HandedOver> => {
   const orders = new Map<string, HandedOver>();
+  for (const event of events) {
+    const orderId = String(event.sagaId);
+    if (!log.orders.has(orderId)) continue;
+    orders.set(orderId, { orderId, job: event._id, kind: `${SAGA_NAME} event ${String(event.eventType)}`, ...byWhom(event) });
+  }
   for (const job of discarded) {
     const payment = log.payments.get(String(job.payload.paymentId));
     if (!payment || payment.state.status === 'None' || !canMove(job.kind, payment.state)) continue;
     const { orderId } = payment.state;
-    orders.set(orderId, { orderId, job: job._id, kind: job.kind, reason: String(job.discardReason ?? ''), discardedBy: String(job.discardedBy ?? ''), discardedAt: String(job.discardedAt ?? '') });
+    orders.set(orderId, { orderId, job: job._id, kind: job.kind, ...byWhom(job) });
   }
   return orders;
 };
@@ -182,6 +203,22 @@ export type Violation = { invariant: string; id: string; detail: string };
 
 /** The violations of one invariant, made one at a time. */
 export const violation = (invariant: string) => (id: string, detail: string): Violation => ({ invariant, id, detail });
+
+/** Why something could not be checked, as a violation's detail says it. */
+export const notCheckable = (error: unknown): string => `could not be checked: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}`;
+
+/**
+ * One document's (one order's, SKU's...) part of an invariant: a document too damaged for the
+ * rule to read (an order whose lines are no list) is that document's violation, saying why, and
+ * the rule goes on to the others. Without it one malformed order stopped a rule for every order.
+ */
+export const eachOne = (out: Violation[], found: (id: string, detail: string) => Violation, id: unknown, check: () => void): void => {
+  try {
+    check();
+  } catch (error) {
+    out.push(found(typeof id === 'string' && id !== '' ? id : '-', notCheckable(error)));
+  }
+};
 
 export type Invariant = {
   name: string;

@@ -5,7 +5,7 @@ import type { ProductView } from '../projections/products/products.js';
 import type { ReviewView } from '../projections/reviews/reviews.js';
 import type { SearchView } from '../projections/search/search.js';
 import type { StockLevel } from '../projections/stock-levels/stock-levels.js';
-import { same, shown, viewOf, violation, type Invariant, type Snapshot, type Violation } from './invariants-snapshot.js';
+import { eachOne, same, shown, viewOf, violation, type Invariant, type Snapshot, type Violation } from './invariants-snapshot.js';
 
 /** Invariants of stock, the catalog built on it (products, search, reviews and ratings) and carts. */
 
@@ -26,16 +26,18 @@ const stockLevelLog: Invariant = {
     const found = violation('stock-level-log');
     const out: Violation[] = [];
     for (const [sku, { state, revision }] of s.log.stock) {
-      if (state.status !== 'Tracked' || levels(s).later(sku)) continue;
-      const level = levels(s).get(sku);
-      if (!level) out.push(found(sku, 'the log tracks this SKU, the read model not'));
-      else {
-        const expected = {
-          productId: state.productId, onHand: state.onHand, reserved: state.reserved, available: state.onHand - state.reserved,
-          threshold: state.threshold, waiting: state.watchers.length, revision,
-        };
-        out.push(...differing(level, expected, 'the inventory stream says').map((detail) => found(sku, detail)));
-      }
+      eachOne(out, found, sku, () => {
+        if (state.status !== 'Tracked' || levels(s).later(sku)) return;
+        const level = levels(s).get(sku);
+        if (!level) out.push(found(sku, 'the log tracks this SKU, the read model not'));
+        else {
+          const expected = {
+            productId: state.productId, onHand: state.onHand, reserved: state.reserved, available: state.onHand - state.reserved,
+            threshold: state.threshold, waiting: state.watchers.length, revision,
+          };
+          out.push(...differing(level, expected, 'the inventory stream says').map((detail) => found(sku, detail)));
+        }
+      });
     }
     for (const level of levels(s).docs()) if (!s.log.stock.has(level._id)) out.push(found(level._id, 'the read model has a SKU the log does not'));
     return out;
@@ -50,8 +52,10 @@ const stockLevelBounds: Invariant = {
     const found = violation('stock-level-bounds');
     const out: Violation[] = [];
     for (const { _id, onHand, reserved, available } of levels(s).docs()) {
-      if (reserved < 0 || reserved > onHand) out.push(found(_id, `${reserved} reserved of ${onHand} on hand`));
-      if (available !== onHand - reserved) out.push(found(_id, `${available} available, ${onHand} on hand and ${reserved} reserved`));
+      eachOne(out, found, _id, () => {
+        if (reserved < 0 || reserved > onHand) out.push(found(_id, `${reserved} reserved of ${onHand} on hand`));
+        if (available !== onHand - reserved) out.push(found(_id, `${available} available, ${onHand} on hand and ${reserved} reserved`));
+      });
     }
     return out;
   },
@@ -66,14 +70,16 @@ const stockReserved: Invariant = {
     const orders = viewOf<OrderView>(s, 'orders');
     const out: Violation[] = [];
     for (const level of levels(s).docs()) {
-      const open = [...(s.log.stock.get(level._id)?.orders ?? [])].filter(([, r]) => r.status === 'reserved');
-      if (open.some(([orderId]) => orders.later(orderId))) continue;
-      const live = (orderId: string) => s.inFlight.has(orderId) || ['Paid', 'Confirmed'].includes(orders.get(orderId)?.status ?? '');
-      const expected = open.filter(([orderId]) => live(orderId)).reduce((total, [, r]) => total + r.quantity, 0);
-      const leaks = open.filter(([orderId]) => !live(orderId)).map(([orderId, r]) => `order ${orderId} (${orders.get(orderId)?.status ?? 'unknown'}) holds ${r.quantity}`);
-      if (level.reserved !== expected || leaks.length > 0) {
-        out.push(found(level._id, [`${level.reserved} reserved, live orders hold ${expected}`, ...leaks].join('; ')));
-      }
+      eachOne(out, found, level._id, () => {
+        const open = [...(s.log.stock.get(level._id)?.orders ?? [])].filter(([, r]) => r.status === 'reserved');
+        if (open.some(([orderId]) => orders.later(orderId))) return;
+        const live = (orderId: string) => s.inFlight.has(orderId) || ['Paid', 'Confirmed'].includes(orders.get(orderId)?.status ?? '');
+        const expected = open.filter(([orderId]) => live(orderId)).reduce((total, [, r]) => total + r.quantity, 0);
+        const leaks = open.filter(([orderId]) => !live(orderId)).map(([orderId, r]) => `order ${orderId} (${orders.get(orderId)?.status ?? 'unknown'}) holds ${r.quantity}`);
+        if (level.reserved !== expected || leaks.length > 0) {
+          out.push(found(level._id, [`${level.reserved} reserved, live orders hold ${expected}`, ...leaks].join('; ')));
+        }
+      });
     }
     return out;
   },
@@ -98,14 +104,16 @@ const stockLevelProduct: Invariant = {
     const found = violation('stock-level-product');
     const out: Violation[] = [];
     for (const level of levels(s).docs()) {
-      if (products(s).later(level.productId)) continue;
-      const product = products(s).get(level.productId);
-      const stock = s.log.stock.get(level._id)?.state;
-      if (!product?.listed) {
-        if (!registering(s, level.sku, level.productId, stock?.status === 'Tracked' ? stock.registeredAt : undefined)) {
-          out.push(found(level._id, `no listed product ${level.productId} for this SKU`));
-        }
-      } else if (product.sku !== level.sku) out.push(found(level._id, `product ${level.productId} has SKU ${product.sku}`));
+      eachOne(out, found, level._id, () => {
+        if (products(s).later(level.productId)) return;
+        const product = products(s).get(level.productId);
+        const stock = s.log.stock.get(level._id)?.state;
+        if (!product?.listed) {
+          if (!registering(s, level.sku, level.productId, stock?.status === 'Tracked' ? stock.registeredAt : undefined)) {
+            out.push(found(level._id, `no listed product ${level.productId} for this SKU`));
+          }
+        } else if (product.sku !== level.sku) out.push(found(level._id, `product ${level.productId} has SKU ${product.sku}`));
+      });
     }
     return out;
   },
@@ -119,14 +127,16 @@ const productStock: Invariant = {
     const found = violation('product-stock');
     const out: Violation[] = [];
     for (const product of products(s).docs()) {
-      if (!product.listed || levels(s).later(product.sku)) continue;
-      const level = levels(s).get(product.sku);
-      if (!level) {
-        if (!registering(s, product.sku, product._id, product.createdAt)) out.push(found(product._id, `no stock level for its SKU ${product.sku}`));
-      } else {
-        const expected = { onHand: level.onHand, reserved: level.reserved, available: level.available };
-        out.push(...differing(product, expected, 'the stock level says').map((detail) => found(product._id, detail)));
-      }
+      eachOne(out, found, product._id, () => {
+        if (!product.listed || levels(s).later(product.sku)) return;
+        const level = levels(s).get(product.sku);
+        if (!level) {
+          if (!registering(s, product.sku, product._id, product.createdAt)) out.push(found(product._id, `no stock level for its SKU ${product.sku}`));
+        } else {
+          const expected = { onHand: level.onHand, reserved: level.reserved, available: level.available };
+          out.push(...differing(product, expected, 'the stock level says').map((detail) => found(product._id, detail)));
+        }
+      });
     }
     return out;
   },
@@ -141,11 +151,13 @@ const searchProduct: Invariant = {
     const search = viewOf<SearchView>(s, 'search');
     const out: Violation[] = [];
     for (const product of products(s).docs()) {
-      if (search.later(product._id)) continue;
-      const indexed = search.get(product._id);
-      const { _id, _position, ...expected } = product;
-      if (!indexed) out.push(found(product._id, 'not in search'));
-      else out.push(...differing(indexed, expected, 'the product says').map((detail) => found(product._id, detail)));
+      eachOne(out, found, product._id, () => {
+        if (search.later(product._id)) return;
+        const indexed = search.get(product._id);
+        const { _id, _position, ...expected } = product;
+        if (!indexed) out.push(found(product._id, 'not in search'));
+        else out.push(...differing(indexed, expected, 'the product says').map((detail) => found(product._id, detail)));
+      });
     }
     for (const indexed of search.docs()) if (!products(s).get(indexed._id) && !products(s).later(indexed._id)) out.push(found(indexed._id, 'in search, not a product'));
     return out;
@@ -168,12 +180,14 @@ const productRating: Invariant = {
     const changed = new Set([...reviews.laterDocs()].map((review) => review.productId));
     const out: Violation[] = [];
     for (const product of products(s).docs()) {
-      if (changed.has(product._id)) continue;
-      const { count, sum } = byProduct.get(product._id) ?? { count: 0, sum: 0 };
-      const average = count === 0 ? 0 : Math.round((sum / count) * 100) / 100;
-      if (product.rating.count !== count || product.rating.average !== average) {
-        out.push(found(product._id, `rated ${product.rating.average} by ${product.rating.count}, its reviews ${average} by ${count}`));
-      }
+      eachOne(out, found, product._id, () => {
+        if (changed.has(product._id)) return;
+        const { count, sum } = byProduct.get(product._id) ?? { count: 0, sum: 0 };
+        const average = count === 0 ? 0 : Math.round((sum / count) * 100) / 100;
+        if (product.rating.count !== count || product.rating.average !== average) {
+          out.push(found(product._id, `rated ${product.rating.average} by ${product.rating.count}, its reviews ${average} by ${count}`));
+        }
+      });
     }
     return out;
   },
@@ -188,12 +202,14 @@ const reviewDelivered: Invariant = {
     const orders = viewOf<OrderView>(s, 'orders');
     const out: Violation[] = [];
     for (const review of viewOf<ReviewView>(s, 'reviews').docs()) {
-      if (orders.later(review.orderId)) continue;
-      const order = orders.get(review.orderId);
-      const holds = order?.lines.some((line) => line.productId === review.productId);
-      if (!order || order.customerId !== review.customerId || order.status !== 'Delivered' || !holds) {
-        out.push(found(review._id, `names order ${review.orderId}: ${order ? `${order.status}, of ${order.customerId === review.customerId ? 'its author' : 'another customer'}, ${holds ? 'with' : 'without'} the product` : 'unknown'}`));
-      }
+      eachOne(out, found, review._id, () => {
+        if (orders.later(review.orderId)) return;
+        const order = orders.get(review.orderId);
+        const holds = order?.lines.some((line) => line.productId === review.productId);
+        if (!order || order.customerId !== review.customerId || order.status !== 'Delivered' || !holds) {
+          out.push(found(review._id, `names order ${review.orderId}: ${order ? `${order.status}, of ${order.customerId === review.customerId ? 'its author' : 'another customer'}, ${holds ? 'with' : 'without'} the product` : 'unknown'}`));
+        }
+      });
     }
     return out;
   },
@@ -208,10 +224,12 @@ const cartLog: Invariant = {
     const carts = viewOf<CartView>(s, 'carts');
     const out: Violation[] = [];
     for (const [customerId, cart] of s.log.carts) {
-      if (carts.later(customerId)) continue;
-      const items = carts.get(customerId)?.items ?? [];
-      const lines = cart.lines.map(({ productId, sku, name, quantity, unitPrice }) => ({ productId, sku, name, quantity, unitPrice }));
-      if (!same(items, lines)) out.push(found(customerId, `the cart shows ${shown(items)}, the cart stream has ${shown(lines)}`));
+      eachOne(out, found, customerId, () => {
+        if (carts.later(customerId)) return;
+        const items = carts.get(customerId)?.items ?? [];
+        const lines = cart.lines.map(({ productId, sku, name, quantity, unitPrice }) => ({ productId, sku, name, quantity, unitPrice }));
+        if (!same(items, lines)) out.push(found(customerId, `the cart shows ${shown(items)}, the cart stream has ${shown(lines)}`));
+      });
     }
     return out;
   },

@@ -1,7 +1,7 @@
 import type { Projection } from '../projections/projection.js';
 import { ORDER_INVARIANTS } from './invariants-orders.js';
 import { PAYMENT_INVARIANTS } from './invariants-payments.js';
-import { takeSnapshot, type HandedOver, type Invariant, type Snapshot, type SnapshotDeps, type Violation } from './invariants-snapshot.js';
+import { notCheckable, takeSnapshot, type HandedOver, type Invariant, type Snapshot, type SnapshotDeps, type Violation } from './invariants-snapshot.js';
 import { STOCK_INVARIANTS } from './invariants-stock.js';
 
 export type { Invariant, Violation } from './invariants-snapshot.js';
@@ -52,6 +52,6 @@ const checked = (invariant: Invariant, snapshot: Snapshot): Violation[] => {
   try {
     return invariant.check(snapshot);
   } catch (error) {
-    return [{ invariant: invariant.name, id: '-', detail: `could not be checked: ${error instanceof Error ? `${error.name}: ${error.message}` : String(error)}` }];
+    return [{ invariant: invariant.name, id: '-', detail: notCheckable(error) }];
   }
 };
