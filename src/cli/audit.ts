@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Command } from 'commander';
 import { validate as isUuid } from 'uuid';
-import { auditOrder, auditStream, parseAsOf, type AsOf, type OrderAudit, type StreamAudit } from '../operations/audit.js';
+import { AUDIT_PAGE, auditOrder, auditStream, parseAsOf, type AsOf, type OrderAudit, type StreamAudit } from '../operations/audit.js';
 import { actor, compact, pretty, records, run, short, visible, withTools, wrapped } from './output.js';
 
 /**
@@ -15,7 +15,7 @@ const program = new Command('audit')
   .argument('<target>', 'a stream name (order-<id>, inventory-<sku>, customer-<id>, ...) or an order id')
   .option('--as-of <time|revision>', 'the state as of an ISO time or a stream revision')
   .option('--from <revision>', 'list events from this revision of the stream (a stream only; default 0)')
-  .option('--limit <count>', 'list at most this many events (a stream only; default 1000)')
+  .option('--limit <count>', `list at most this many events (a stream only; default ${AUDIT_PAGE.events}; fewer when they pass ${AUDIT_PAGE.bytes / 1024 / 1024} MiB of JSON: the next page's --from is printed)`)
   .option('--json', 'print JSON instead of tables')
   .showHelpAfterError();
 
@@ -26,7 +26,7 @@ run(async () => {
   const order = isUuid(target);
   // An order's timeline runs across streams: a revision window of one stream means nothing there, and would be ignored.
   if (order && (options.from !== undefined || options.limit !== undefined)) throw new Error('--from and --limit list the events of a stream; an order\'s timeline is printed whole (audit its order-<id> stream for a window)');
-  const window = { fromRevision: wholeNumber(options.from ?? '0', '--from', 0), limit: wholeNumber(options.limit ?? '1000', '--limit', 1) };
+  const window = { fromRevision: wholeNumber(options.from ?? '0', '--from', 0), limit: wholeNumber(options.limit ?? String(AUDIT_PAGE.events), '--limit', 1) };
   const asOf = asOfOption(options.asOf);
   return withTools(async (tools) => {
     const result = order ? await auditOrder(tools, target.toLowerCase(), asOf) : await auditStream(tools, target, asOf, window);
@@ -85,6 +85,7 @@ const streamTables = (audit: StreamAudit) => {
   return [
     wrapped(visible(`${audit.streamName}: ${shown(audit)}`)),
     records('rev', rows),
+    ...(audit.nextFromRevision === null ? [] : [`next page: --from ${audit.nextFromRevision}`]),
     `state ${asOfText(audit.asOf)}:`,
     wrapped(pretty(audit.state)),
   ].join('\n');

@@ -17,11 +17,12 @@ export const auditedEventSchema = obj({
   metadata: dict(anyJson()),
 });
 
-/** What auditStream answers: the window of events asked for, each with the state after it, and the state (as of `asOf`). */
+/** What auditStream answers: the window of events asked for (one page: AUDIT_PAGE), each with the state after it, and the state (as of `asOf`). */
 export const streamAuditSchema = obj({
   streamName: str(),
   total: int({ minimum: 1 }),
   events: arr(withFields(auditedEventSchema, { stateAfter: anyJson() })),
+  nextFromRevision: nullable(int({ minimum: 1, description: 'Where the next page starts: send it as `fromRevision` (null: this page lists the stream\'s last event, or the window starts past it).' })),
   asOf,
   state: anyJson(),
 });

@@ -35,9 +35,11 @@ export type AuditedEvent = {
 
 export type StreamAudit = {
   streamName: string;
-  /** Events in the stream; `events` lists those of the window asked for. */
+  /** Events in the stream; `events` lists those of the window asked for (within the page's bounds: AUDIT_PAGE). */
   total: number;
   events: Array<AuditedEvent & { stateAfter: unknown }>;
+  /** The `fromRevision` of the next page: null when this one lists the stream's last event (or the window starts past it). */
+  nextFromRevision: number | null;
   asOf: AsOf | null;
   /** The state as of `asOf`, or after the last event. */
   state: unknown;
@@ -108,30 +110,84 @@ const audited = (stored: RecordedEvent, current: RecordedEvent): AuditedEvent =>
   metadata: current.metadata,
 });
 
-const read = async (deps: AuditDeps, streamName: string) =>
-  (await deps.eventStore.readStream(streamName)).map((event) => ({ event, current: deps.schema.upcast(event) }));
+/** A stream's events (those `keep` takes), read in chunks with turns of the event loop between them (a SKU's stream may be long). */
+const read = async (deps: AuditDeps, streamName: string, keep: (event: RecordedEvent) => boolean = () => true) => {
+  const kept: Array<{ event: RecordedEvent; current: RecordedEvent }> = [];
+  for await (const chunk of chunks(deps, streamName)) for (const one of chunk) if (keep(one.current)) kept.push(one);
+  return kept;
+};
+
+/**
+ * A page of a stream's audit is bounded twice: by a number of events (`limit`: 100 unless asked,
+ * at most 5,000) and by the size of its events in JSON (4 MiB; the first event of the window is
+ * listed whatever its size). Each event carries the state after it, and a hot SKU's state holds
+ * every open reservation: 78 kB each on a 74k-event stream, so 1,000 of them made a 78 MB body.
+ * `nextFromRevision` is where the next page starts.
+ */
+export const AUDIT_PAGE = { events: 100, maxEvents: 5000, bytes: 4 * 1024 * 1024 } as const;
+
+/** Events folded between two turns of the event loop: a long stream is folded without holding it (other requests are served between chunks). */
+const FOLD_CHUNK = 500;
 
 /** Which events of a long stream to list (the state is always folded from the start). */
-export type Window = { fromRevision?: number; limit?: number };
+export type Window = { fromRevision?: number; limit?: number; /** The budget of the events' JSON, in bytes (default AUDIT_PAGE.bytes). */ maxBytes?: number };
+
+/**
+ * The stream in chunks, each upcast, with a turn of the event loop between them: a stream of
+ * 74k events read and folded at once held every other request for seconds.
+ */
+async function* chunks(deps: AuditDeps, streamName: string): AsyncGenerator<Array<{ event: RecordedEvent; current: RecordedEvent }>> {
+  let fromRevision = 0;
+  for (;;) {
+    const events = await deps.eventStore.readStream(streamName, { fromRevision, maxCount: FOLD_CHUNK });
+    if (events.length > 0) yield events.map((event) => ({ event, current: deps.schema.upcast(event) }));
+    if (events.length < FOLD_CHUNK) return;
+    fromRevision = events[events.length - 1]!.revision + 1;
+    await yieldToLoop();
+  }
+}
+
+const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export const auditStream = async (deps: AuditDeps, streamName: string, asOf: AsOf | null = null, window: Window = {}): Promise<StreamAudit> => {
-  const events = await read(deps, streamName);
-  if (events.length === 0) throw new NotFoundError(`stream ${streamName} not found`);
-  // A revision the stream never reached has no state to show: answered, it would be the latest state under that revision's name.
-  const last = events[events.length - 1]!.current.revision;
-  if (asOf && 'revision' in asOf && asOf.revision > last) throw new NotFoundError(`stream ${streamName} has no revision ${asOf.revision}: its last is ${last}`);
   const decider = DECIDERS[streamCategory(streamName)];
   let state: unknown = decider?.initialState() ?? null;
   let stateAsOf: unknown = asOf ? (decider?.initialState() ?? null) : undefined;
   const from = window.fromRevision ?? 0;
-  const to = from + (window.limit ?? Number.MAX_SAFE_INTEGER);
+  const to = from + Math.min(window.limit ?? AUDIT_PAGE.events, Number.MAX_SAFE_INTEGER - from);
+  const budget = window.maxBytes ?? AUDIT_PAGE.bytes;
   const entries: StreamAudit['events'] = [];
-  for (const { event, current } of events) {
-    if (decider) state = decider.evolve(state, { type: current.type, data: current.data } as DomainEvent);
-    if (asOf && within(asOf)(current)) stateAsOf = state;
-    if (current.revision >= from && current.revision < to) entries.push({ ...audited(event, current), stateAfter: redacted(state) });
+  let bytes = 0;
+  let full = false; // the page's budget is spent: the events after are for the next page
+  let nextFromRevision: number | null = null;
+  let total = 0;
+  let last = -1;
+  for await (const chunk of chunks(deps, streamName)) {
+    for (const { event, current } of chunk) {
+      total += 1;
+      last = current.revision;
+      if (decider) state = decider.evolve(state, { type: current.type, data: current.data } as DomainEvent);
+      if (asOf && within(asOf)(current)) stateAsOf = state;
+      if (current.revision < from) continue;
+      if (full || current.revision >= to) {
+        nextFromRevision ??= current.revision;
+        continue;
+      }
+      const entry = { ...audited(event, current), stateAfter: redacted(state) };
+      const size = Buffer.byteLength(JSON.stringify(entry)) + 1;
+      if (entries.length > 0 && bytes + size > budget) {
+        full = true;
+        nextFromRevision = current.revision;
+        continue;
+      }
+      bytes += size;
+      entries.push(entry);
+    }
   }
-  return { streamName, total: events.length, events: entries, asOf, state: redacted(asOf ? stateAsOf : state) };
+  if (total === 0) throw new NotFoundError(`stream ${streamName} not found`);
+  // A revision the stream never reached has no state to show: answered, it would be the latest state under that revision's name.
+  if (asOf && 'revision' in asOf && asOf.revision > last) throw new NotFoundError(`stream ${streamName} has no revision ${asOf.revision}: its last is ${last}`);
+  return { streamName, total, events: entries, nextFromRevision, asOf, state: redacted(asOf ? stateAsOf : state) };
 };
 
 export type OrderAudit = {
@@ -154,16 +210,16 @@ export type OrderAudit = {
  * subscription.
  */
 export const auditOrder = async (deps: AuditDeps, orderId: string, asOf: AsOf | null = null): Promise<OrderAudit> => {
-  const own = (await auditStream(deps, `order-${orderId}`, asOf)) as StreamAudit;
+  // The order's own stream whole (an order's stream is short): its timeline is not paged.
+  const own = await auditStream(deps, `order-${orderId}`, asOf, { limit: Number.MAX_SAFE_INTEGER, maxBytes: Number.POSITIVE_INFINITY });
   const created = own.events[0]!;
   if (created.type !== 'OrderCreated') throw new NotFoundError(`order ${orderId} not found`);
   const { paymentId, shipmentId, customerId, lines } = created.data as { paymentId: string; shipmentId: string; customerId: string; lines: Array<{ sku: string }> };
   const renewal = (created.data as { subscription?: { subscriptionId: string } }).subscription;
   const subscription = renewal ? [`subscription-${renewal.subscriptionId}`] : [];
   const touched = [`payment-${paymentId}`, `shipment-${shipmentId}`, `cart-${customerId}`, ...new Set(lines.map((l) => `inventory-${l.sku}`)), ...subscription];
-  const candidates = (await Promise.all(touched.map((stream) => read(deps, stream))))
+  const candidates = (await Promise.all(touched.map((stream) => read(deps, stream, (current) => current.position > created.position))))
     .flat()
-    .filter(({ current }) => current.position > created.position)
     .sort((a, b) => a.current.position - b.current.position);
   const correlations = new Set(own.events.map((e) => e.metadata.correlationId).filter((id) => typeof id === 'string'));
   const ids = new Set((await deps.eventStore.readStream(`order-${orderId}`)).map((e) => e.id));

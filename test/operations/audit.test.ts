@@ -6,7 +6,7 @@
 import { expect } from 'chai';
 import { reservationOf, type Inventory } from '../../src/domain/inventory/inventory.js';
 import { v4 as uuid } from 'uuid';
-import { auditStream, type AuditDeps } from '../../src/operations/audit.js';
+import { AUDIT_PAGE, auditStream, type AuditDeps, type StreamAudit } from '../../src/operations/audit.js';
 import { NotFoundError } from '../../src/domain/shared/errors.js';
 import { eventSchema } from '../../src/domain/shared/event-schema.js';
 import { UPCASTERS } from '../../src/domain/upcasters.js';
@@ -145,6 +145,63 @@ describe('Audit trail', () => {
       expect(audit.events[0]!.data).to.deep.include({ brand: 'visa', last4: '4242', token: '[redacted]' });
       expect(audit.state).to.deep.include({ defaultId: saved.paymentMethodId });
       expect((await store.readStream(stream))[0]!.data.token).to.equal('tok_secret_4242');
+    });
+  });
+
+  describe('of a long stream (a hot SKU: thousands of reservations, each held in the state after it)', function () {
+    this.timeout(120_000);
+    const stream = 'inventory-HOT-1';
+    const EVENTS = 2 + 3 * 998;
+    beforeEach(async () => {
+      await append(stream, 'InventoryItemRegistered', { sku: 'HOT-1', productId: PRODUCT, registeredAt: at('10:00') });
+      await append(stream, 'StockReceived', { sku: 'HOT-1', productId: PRODUCT, quantity: 100_000, receivedAt: at('10:01') });
+      for (let batch = 0; batch < 3; batch++) {
+        await store.appendToStream(stream, Array.from({ length: 998 }, () => ({
+          id: uuid(), type: 'StockReserved', data: { sku: 'HOT-1', productId: PRODUCT, orderId: uuid(), quantity: 1, reservedAt: at('11:00') }, metadata: { occurredAt: at('11:00'), schemaVersion: 1 },
+        })));
+      }
+    });
+    const bytes = (value: unknown) => Buffer.byteLength(JSON.stringify(value));
+
+    it('lists bounded pages that together cover every event once, each within its budget of bytes', async () => {
+      const seen: number[] = [];
+      let page: StreamAudit | undefined;
+      let pages = 0;
+      do {
+        page = await auditStream(deps, stream, null, { fromRevision: page?.nextFromRevision ?? 0 });
+        pages += 1;
+        expect(page.total).to.equal(EVENTS);
+        expect(page.events.length).to.be.within(1, AUDIT_PAGE.events);
+        expect(bytes(page.events), `page ${pages}`).to.be.at.most(AUDIT_PAGE.bytes);
+        // The body: the page's events, and the state once more beside them.
+        expect(bytes(page), `page ${pages}`).to.be.at.most(AUDIT_PAGE.bytes + bytes(page.state) + 1024);
+        seen.push(...page.events.map((e) => e.revision));
+      } while (page.nextFromRevision !== null);
+      expect(seen).to.deep.equal(Array.from({ length: EVENTS }, (_, i) => i));
+      // Late events carry a state of thousands of reservations: the budget of bytes, not the count, ends their pages.
+      expect(pages).to.be.greaterThan(EVENTS / AUDIT_PAGE.events);
+      expect((page.state as { reserved: number }).reserved).to.equal(EVENTS - 2);
+    });
+
+    it('ends a page at its limit, and says where the next starts', async () => {
+      const page = await auditStream(deps, stream, null, { fromRevision: 10, limit: 5 });
+      expect(page.events.map((e) => e.revision)).to.deep.equal([10, 11, 12, 13, 14]);
+      expect(page.nextFromRevision).to.equal(15);
+      const end = await auditStream(deps, stream, null, { fromRevision: EVENTS - 2, limit: 5 });
+      expect(end.events.map((e) => e.revision)).to.deep.equal([EVENTS - 2, EVENTS - 1]);
+      expect(end.nextFromRevision).to.equal(null);
+      expect((await auditStream(deps, stream, null, { fromRevision: EVENTS + 5 })).nextFromRevision).to.equal(null);
+    });
+
+    it('lets other work run while it folds the stream', async () => {
+      let turns = 0;
+      const ticker = setInterval(() => (turns += 1), 0);
+      try {
+        await auditStream(deps, stream, null, { fromRevision: EVENTS - 1 });
+      } finally {
+        clearInterval(ticker);
+      }
+      expect(turns).to.be.greaterThan(2);
     });
   });
 });

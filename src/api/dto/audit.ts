@@ -1,6 +1,6 @@
 import { JSONSchema } from 'class-validator-jsonschema';
 import { Text, QueryInt } from '../input/text-rules.js';
-import { AS_OF_TIME } from '../../operations/audit.js';
+import { AS_OF_TIME, AUDIT_PAGE } from '../../operations/audit.js';
 
 // Decorators run bottom-up and stop at the first failure: the house rule last, finer rules on top.
 
@@ -18,9 +18,11 @@ export class AuditOrderQuery {
 }
 
 export class AuditStreamQuery extends AuditOrderQuery {
+  @JSONSchema({ description: 'The first revision listed (default 0); a page\'s `nextFromRevision` gives the next page\'s.' })
   @QueryInt({ min: 0, max: Number.MAX_SAFE_INTEGER, optional: true })
   fromRevision?: number;
 
-  @QueryInt({ min: 1, max: 5000 })
-  limit: number = 1000;
+  @JSONSchema({ description: `At most this many events (default ${AUDIT_PAGE.events}, at most ${AUDIT_PAGE.maxEvents}); fewer when their JSON passes ${AUDIT_PAGE.bytes / 1024 / 1024} MiB.` })
+  @QueryInt({ min: 1, max: AUDIT_PAGE.maxEvents })
+  limit: number = AUDIT_PAGE.events;
 }

@@ -8,7 +8,7 @@ import { DISCARDED_EVENTS, PARKED_EVENTS } from '../../processes/parked-events.j
 
 const withoutId = <D extends { _id: string }>({ _id, ...rest }: D) => rest;
 import { paged } from '../../projections/paging.js';
-import { auditOrder, auditStream, parseAsOf } from '../../operations/audit.js';
+import { AUDIT_PAGE, auditOrder, auditStream, parseAsOf } from '../../operations/audit.js';
 import { orderAuditSchema, streamAuditSchema } from '../../operations/audit-schemas.js';
 import { clusterSchema, discardedPageSchema, parkedPageSchema, runnersSchema } from '../../operations/admin-schemas.js';
 import { obj, oneOf, str, time, uuid } from '../../projections/json-schema.js';
@@ -205,9 +205,12 @@ export const adminRoutes = defineRoutes({
     },
     auditStreamEvents: {
       method: 'get', path: '/audit/streams/:stream', role: 'admin', readModels: false, summary: "A stream's events with metadata and the state after each; `asOf` (revision or time) adds the state then",
+      description: `One page of the stream: from \`fromRevision\`, at most \`limit\` events (default ${AUDIT_PAGE.events}, at most ${AUDIT_PAGE.maxEvents}), `
+        + `and no more than fit in ${AUDIT_PAGE.bytes / 1024 / 1024} MiB of JSON (each event carries the state after it, which for a hot SKU is large; the first event of the page is listed whatever its size). `
+        + '`nextFromRevision` is the `fromRevision` of the next page (null at the end): the pages cover every event once. The state is folded from the stream\'s start, in chunks that let other requests through.',
       params: { stream: str() }, query: AuditStreamQuery,
-      success: { status: 200, description: 'The audit of the stream.', schema: streamAuditSchema },
-      problems: [404], example: { query: { limit: '100' }, response: { streamName: `order-${ORDER_ID}`, events: [], asOf: null, state: null } },
+      success: { status: 200, description: 'The audit of the stream: one page of its events.', schema: streamAuditSchema },
+      problems: [404], example: { query: { limit: '100' }, response: { streamName: `order-${ORDER_ID}`, total: 1, events: [], nextFromRevision: null, asOf: null, state: null } },
     },
     auditOrderTimeline: {
       method: 'get', path: '/audit/orders/:id', role: 'admin', readModels: false, summary: "An order's state (as of `asOf`) and its timeline across every stream its saga touched",
