@@ -124,6 +124,14 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
       // Takes every lease that is free (all of them when alone) and runs those runners.
       await cluster.start();
       deps.jobs.start();
+      // The seed is the first thing written to a new shop, before the admin: a start that stops
+      // (a crash, a failure) before its first write leaves the log empty, one after it a seed begun
+      // (demoCatalogUnfinished), and either is finished at the next start. Processes starting at once
+      // on one store seed together: each product and receipt has its idempotency key, nothing is doubled.
+      if (config.seedDemo && (empty || (await demoCatalogUnfinished(deps.commands)))) {
+        const count = await seedDemoCatalog(deps.commands, config.currency, systemContext('seed-demo'));
+        deps.logger.info({ products: count }, 'empty store: demo catalog created');
+      }
       if (config.adminEmail && config.adminPassword) {
         const admin = await bootstrapAdmin(deps, config.adminEmail, config.adminPassword, systemContext('bootstrap-admin'));
         // Always logged, whatever LOG_LEVEL says: the operator needs to know the admin can sign in.
@@ -133,11 +141,6 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
           'admin account ready',
         );
       } else deps.logger.warn('ADMIN_EMAIL / ADMIN_PASSWORD are not set: no admin account is created');
-      // A seed interrupted by a crash is finished at the next start.
-      if (config.seedDemo && (empty || (await demoCatalogUnfinished(deps.commands)))) {
-        const count = await seedDemoCatalog(deps.commands, config.currency, systemContext('seed-demo'));
-        deps.logger.info({ products: count }, 'empty store: demo catalog created');
-      }
       // Every 5 minutes: an answer holding personal fields lives 15 minutes (see IdempotencyKeys), and its bytes go with the purge.
       purge = setInterval(() => void deps.idempotency.purgeExpired().catch(() => undefined), 300_000).unref();
       const app = edge.createApp(deps);
