@@ -30,7 +30,6 @@ import { registerProcesses } from './composition-processes.js';
 import type { KeyStore } from '../privacy/key-store.js';
 import { openKeyStore, openLimits, openMailer, openPersonalEventStore, openReadModels } from './composition-stores.js';
 import { once, T } from './composition-tokens.js';
-import { checkAdminAccount } from './admin-account.js';
 import { openDataDir } from './data-dir.js';
 import { shopDataProblem } from './shop-data.js';
 import type { AppDeps } from './deps.js';
@@ -53,7 +52,8 @@ type Edge = typeof import('./edge.js');
 
 export const compose = async (config: Config, logger: Logger = pino(loggerOptions(config.logLevel))): Promise<System> => {
   // Refused before anything is opened or written: not once the stores hold a half-made shop.
-  await checkAdminAccount(config);
+  // Loaded here: its rules are the edge's (class-validator), which the operator tools never load.
+  await (await import('./admin-account.js')).checkAdminAccount(config);
   openDataDir(config.dataDir, logger);
   const scope = rootContainer.createChildContainer();
   scope.register(T.config, { useValue: config });
