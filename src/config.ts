@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { resolve } from 'node:path';
+import { CurrencyCodes } from 'validator/lib/isISO4217.js';
 import { JOB_LANES, type JobLane } from './processes/job-lanes.js';
 
 /** Every setting comes from the environment (the README has the table); nothing else is read. */
@@ -89,26 +90,27 @@ export class ConfigError extends Error {}
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   port: integer(env, 'PORT', 3000, 0, 65535),
-  host: env.HOST ?? '0.0.0.0',
+  host: host(env.HOST),
   dataDir: resolve(env.DATA_DIR ?? './data'),
-  eventStoreUrl: env.EVENTSTORE_URL || undefined,
-  mongodbUrl: env.MONGODB_URL || undefined,
+  eventStoreUrl: serverUrl(env, 'EVENTSTORE_URL', ['esdb', 'esdb+discover'], 'esdb://localhost:2113?tls=false'),
+  mongodbUrl: serverUrl(env, 'MONGODB_URL', ['mongodb', 'mongodb+srv'], 'mongodb://localhost:27017/shop?replicaSet=rs0'),
+  // Checked as registration checks its fields where the shop is composed (src/api/admin-account.ts).
   adminEmail: env.ADMIN_EMAIL || undefined,
   adminPassword: env.ADMIN_PASSWORD || undefined,
-  jwtSecret: env.JWT_SECRET || undefined,
+  jwtSecret: secret(env, 'JWT_SECRET', JWT_SECRET_MIN_LENGTH),
   tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 12 * 3600, 60, 30 * 24 * 3600),
   ...payments(env),
-  smtpUrl: env.SMTP_URL || undefined,
-  mailFrom: env.MAIL_FROM ?? 'Shop <no-reply@shop.local>',
-  logLevel: env.LOG_LEVEL ?? 'info',
+  smtpUrl: smtpUrl(env.SMTP_URL),
+  mailFrom: mailFrom(env.MAIL_FROM),
+  logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
   rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 3000, 0, 10_000_000),
   credentialAttemptsPerMinute: integer(env, 'CREDENTIAL_ATTEMPTS_PER_MINUTE', 30, 0, 1_000_000),
   loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
   loginLockoutSeconds: integer(env, 'LOGIN_LOCKOUT_SECONDS', 900, 1, 7 * 24 * 3600),
   passwordHashCost: integer(env, 'PASSWORD_HASH_COST', 15, 10, 20),
   readWaitMs: integer(env, 'READ_WAIT_MS', 2000, 0, 60_000),
-  seedDemo: (env.SEED_DEMO ?? 'true') !== 'false',
-  currency: (env.CURRENCY ?? 'USD').toUpperCase(),
+  seedDemo: oneOf(env, 'SEED_DEMO', 'true', ['true', 'false']) === 'true',
+  currency: currency(env.CURRENCY),
   trustProxy: trustProxy(env.TRUST_PROXY),
   corsOrigins: origins(env.CORS_ORIGINS),
   ...leases(env),
@@ -116,7 +118,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   jobSlots: jobSlots(env.JOB_SLOTS),
   lowStockThreshold: integer(env, 'LOW_STOCK_THRESHOLD', 5, 0, 1_000_000),
   cacheMaxAgeS: integer(env, 'CACHE_MAX_AGE_S', 5, 0, 31_536_000),
-  carrierWebhookSecret: secret(env, 'CARRIER_WEBHOOK_SECRET'),
+  carrierWebhookSecret: secret(env, 'CARRIER_WEBHOOK_SECRET', CARRIER_SECRET_MIN_LENGTH),
   carrierTransitMs: integer(env, 'CARRIER_TRANSIT_MS', 3000, 0, 30 * 24 * 3600 * 1000),
   carrierDeliveryMs: integer(env, 'CARRIER_DELIVERY_MS', 5000, 0, 30 * 24 * 3600 * 1000),
   carrierTimeoutMs: integer(env, 'CARRIER_TIMEOUT_MS', 5000, 10, 60_000),
@@ -124,11 +126,91 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   invoiceRetentionDays: integer(env, 'INVOICE_RETENTION_DAYS', 3650, 0, 36_500),
 });
 
+/** The token signing key (HMAC-SHA256): at least as long as the 256 bits it keys, as text. */
+export const JWT_SECRET_MIN_LENGTH = 32;
+/** The carrier's webhook secret: what carriers are commonly given. */
+export const CARRIER_SECRET_MIN_LENGTH = 16;
+
 /** A signing secret: unset, or long enough that guessing it is out of the question. */
-const secret = (env: NodeJS.ProcessEnv, name: string): string | undefined => {
+const secret = (env: NodeJS.ProcessEnv, name: string, minLength: number): string | undefined => {
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
-  if (raw.length < 16) throw new ConfigError(`${name} must be at least 16 characters long`);
+  if (raw.length < minLength) throw new ConfigError(`${name} must be at least ${minLength} characters long (a signing secret), got ${raw.length}`);
+  return raw;
+};
+
+/** pino's levels, and `silent`. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/** One of a few words, as written; unset or blank: the default. */
+const oneOf = <T extends string>(env: NodeJS.ProcessEnv, name: string, fallback: T, values: readonly T[]): T => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = values.find((known) => known === raw);
+  if (value === undefined) throw new ConfigError(`${name} must be one of ${values.join(', ')}, got "${raw}"`);
+  return value;
+};
+
+/**
+ * HOST: an IP address (`0.0.0.0`, `::`, `127.0.0.1`) or a host name (`localhost`), as the
+ * server binds it; a name that does not resolve is refused before anything is opened (start.ts).
+ */
+const host = (raw: string | undefined): string => {
+  if (raw === undefined || raw === '') return '0.0.0.0';
+  if (isIP(raw) !== 0) return raw;
+  const label = /^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$/;
+  const labels = raw.split('.');
+  // All-numeric labels are an IPv4 address, and this one is not (999.1.1.1).
+  const name = raw.length <= 253 && labels.every((part) => label.test(part)) && !labels.every((part) => /^\d+$/.test(part));
+  if (!name) throw new ConfigError(`HOST must be an IP address or a host name to listen on (such as 0.0.0.0, :: or localhost), got "${raw}"`);
+  return raw;
+};
+
+/**
+ * EVENTSTORE_URL and MONGODB_URL: a connection string of their client, checked in form only (no
+ * connection is made here): the scheme, then one host or a comma-separated list of them.
+ */
+const serverUrl = (env: NodeJS.ProcessEnv, name: string, schemes: readonly string[], example: string): string | undefined => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  const [, scheme = '', hosts = ''] = /^([a-z+]+):\/\/(?:[^@/?#\s]*@)?([^@/?#\s]+)(?:\/[^?#\s]*)?(?:\?[^#\s]*)?$/.exec(raw) ?? [];
+  const hostPort = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::\d{1,5})?$/;
+  if (!schemes.includes(scheme) || !hosts.split(',').every((part) => hostPort.test(part))) {
+    throw new ConfigError(`${name} must be a connection string (${schemes.map((known) => `${known}://`).join(' or ')}), such as ${example}`);
+  }
+  return raw;
+};
+
+/** SMTP_URL: smtp:// or smtps://, with a host (the transport's own query options may follow). */
+const smtpUrl = (raw: string | undefined): string | undefined => {
+  if (raw === undefined || raw === '') return undefined;
+  const url = URL.parse(raw);
+  if (!url || !['smtp:', 'smtps:'].includes(url.protocol) || url.hostname === '') {
+    throw new ConfigError('SMTP_URL must be an smtp:// or smtps:// URL, such as smtp://user:pass@mail.example.com:587');
+  }
+  return raw;
+};
+
+/** An email address as a mail header carries it: printable ASCII, one @, a dotted domain or a host name. */
+const ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
+
+/** MAIL_FROM: `address` or `Name <address>` (a name without <, >, quotes or control characters). */
+const mailFrom = (raw: string | undefined): string => {
+  if (raw === undefined || raw === '') return 'Shop <no-reply@shop.local>';
+  const [, address = raw] = /^[^<>"\x00-\x1f\x7f]*[^<>"\s\x00-\x1f\x7f]\s*<([^<>]*)>$/.exec(raw) ?? [];
+  if (!ADDRESS.test(address)) throw new ConfigError(`MAIL_FROM must be an email address or Name <address>, such as Shop <no-reply@shop.example>; got "${raw}"`);
+  return raw;
+};
+
+/**
+ * CURRENCY: an ISO 4217 code as prices carry it (upper case); unset: USD. Both Node's list and the
+ * one the API checks a price's currency by (validator's) must know it, or no price could be set.
+ */
+const currency = (raw: string | undefined): string => {
+  if (raw === undefined || raw === '') return 'USD';
+  if (!/^[A-Z]{3}$/.test(raw) || !(CurrencyCodes as ReadonlySet<string>).has(raw) || !Intl.supportedValuesOf('currency').includes(raw)) {
+    throw new ConfigError(`CURRENCY must be an ISO 4217 currency code in upper case, such as USD or EUR; got "${raw}"`);
+  }
   return raw;
 };
 

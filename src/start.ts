@@ -1,6 +1,8 @@
 import 'reflect-metadata';
 import { replayEarlySignals } from './early-signals.js';
 import cluster from 'node:cluster';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { pino } from 'pino';
 import { superviseWorkers } from './cluster/workers.js';
 import { workerStop, type WorkerStop } from './cluster/worker-stop.js';
@@ -8,6 +10,7 @@ import { loggerOptions } from './api/log-privacy.js';
 import type { System } from './api/lifecycle.js';
 import { ConfigError, loadConfig } from './config.js';
 import { StartupRefused } from './api/startup-refused.js';
+import { StoreFileError } from './api/store-files.js';
 
 /** How long a worker may take to stop beyond its jobs' grace (the HTTP requests in flight, giving the leases back, closing the stores) before the primary kills it. */
 const WORKER_STOP_MARGIN_MS = 15_000;
@@ -44,9 +47,18 @@ const flushed = (destination: { flushSync(): void }) => {
   }
 };
 
+/** HOST as a name must resolve: refused now, before the stores are opened and the admin made, not when the server listens. */
+const checkHost = async (host: string) => {
+  if (isIP(host) !== 0) return;
+  await lookup(host).catch((error: NodeJS.ErrnoException) => {
+    throw new ConfigError(`HOST ${host} does not resolve (${error.code}): set an IP address, 0.0.0.0 or ::, or a name that resolves`);
+  });
+};
+
 /** What `npm start` runs (src/main.ts loads it; with WORKERS=n, the primary of n of these). Configuration comes from the environment (see README). */
 const main = async () => {
   const config = loadConfig();
+  await checkHost(config.host);
   // Logs are written asynchronously (a request does not wait for stdout) and flushed on shutdown.
   // A log that cannot be written (its disk full, its reader gone) loses lines, never the shop:
   // its error is not thrown at the process, and what waits to be written is bounded (lines past
@@ -104,7 +116,10 @@ const main = async () => {
 };
 
 main().catch((error: unknown) => {
-  // A setting refused names itself: the operator needs the message, not a stack trace.
-  console.error(error instanceof ConfigError ? `configuration: ${error.message}` : error instanceof StartupRefused ? `cannot start: ${error.message}` : error);
+  // A setting refused names itself, a damaged store file or stores not of one shop too: the operator needs the message, not a stack trace.
+  if (error instanceof ConfigError) console.error(`configuration: ${error.message}`);
+  else if (error instanceof StoreFileError) console.error(`data: ${error.message}`);
+  else if (error instanceof StartupRefused) console.error(`cannot start: ${error.message}`);
+  else console.error(error);
   process.exit(1);
 });

@@ -51,6 +51,9 @@ type Edge = typeof import('./edge.js');
 
 
 export const compose = async (config: Config, logger: Logger = pino(loggerOptions(config.logLevel))): Promise<System> => {
+  // Refused before anything is opened or written: not once the stores hold a half-made shop.
+  // Loaded here: its rules are the edge's (class-validator), which the operator tools never load.
+  await (await import('./admin-account.js')).checkAdminAccount(config);
   openDataDir(config.dataDir, logger);
   const scope = rootContainer.createChildContainer();
   scope.register(T.config, { useValue: config });

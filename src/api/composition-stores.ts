@@ -10,24 +10,32 @@ import type { ReadModelStore } from '../infrastructure/read-models/read-model-st
 import type { KeyStore } from '../privacy/key-store.js';
 import { PersonalDataEventStore } from '../privacy/personal-data-event-store.js';
 import { SqliteKeyStore } from '../privacy/sqlite-key-store.js';
+import { openStoreFile } from './store-files.js';
 
 /**
  * The stores the composition root opens for an environment: the embedded adapters in
- * DATA_DIR by default, the production ones when their URL is set.
+ * DATA_DIR by default, the production ones when their URL is set. An embedded file that cannot
+ * be opened (damaged, foreign, read-only) is named with what to do about it (store-files.ts).
  */
 
 // The production adapters and SMTP are loaded only when configured: their clients take
 // a good part of a second to load, which every operator tool would otherwise pay.
 
 export const openEventStore = async (config: Config, logger: Logger): Promise<EventStore> => {
-  if (!config.eventStoreUrl) return new SqliteEventStore({ path: join(config.dataDir, 'events.db') });
+  if (!config.eventStoreUrl) {
+    const path = join(config.dataDir, 'events.db');
+    return openStoreFile(path, () => new SqliteEventStore({ path }));
+  }
   const { EsdbEventStore } = await import('../infrastructure/event-store/esdb-event-store.js');
   return new EsdbEventStore(config.eventStoreUrl, { logger: logger.child({ eventStore: 'esdb' }) });
 };
 
 /** The data keys of personal fields: keys.db in DATA_DIR, or a collection of the read models' MongoDB database. */
 export const openKeyStore = async (config: Config, readModels: ReadModelStore): Promise<KeyStore> => {
-  if (!config.mongodbUrl) return new SqliteKeyStore(join(config.dataDir, 'keys.db'));
+  if (!config.mongodbUrl) {
+    const path = join(config.dataDir, 'keys.db');
+    return openStoreFile(path, () => new SqliteKeyStore(path));
+  }
   const [{ MongoKeyStore }, { MongoReadModelStore }] = await Promise.all([
     import('../privacy/mongo-key-store.js'),
     import('../infrastructure/read-models/mongo-read-model-store.js'),
@@ -41,7 +49,10 @@ export const openPersonalEventStore = async (config: Config, logger: Logger, key
   new PersonalDataEventStore(await openEventStore(config, logger), keys);
 
 export const openReadModels = async (config: Config): Promise<ReadModelStore> => {
-  if (!config.mongodbUrl) return new EmbeddedReadModelStore({ path: join(config.dataDir, 'read-models.db') });
+  if (!config.mongodbUrl) {
+    const path = join(config.dataDir, 'read-models.db');
+    return openStoreFile(path, () => new EmbeddedReadModelStore({ path }));
+  }
   const { MongoReadModelStore } = await import('../infrastructure/read-models/mongo-read-model-store.js');
   return MongoReadModelStore.connect(config.mongodbUrl);
 };
@@ -51,7 +62,8 @@ export const openLimits = async (config: Config, readModels: ReadModelStore, log
   const { FailSafeLimitStore } = await import('../infrastructure/limits/fail-safe-limit-store.js');
   if (!config.mongodbUrl) {
     const { SqliteLimitStore } = await import('../infrastructure/limits/sqlite-limit-store.js');
-    return new FailSafeLimitStore(new SqliteLimitStore(join(config.dataDir, 'limits.db')), logger);
+    const path = join(config.dataDir, 'limits.db');
+    return new FailSafeLimitStore(await openStoreFile(path, () => new SqliteLimitStore(path)), logger);
   }
   const [{ MongoLimitStore }, { MongoReadModelStore }] = await Promise.all([
     import('../infrastructure/limits/mongo-limit-store.js'),

@@ -27,6 +27,7 @@ const explained = (error: unknown, dataDir: string, uid: number | undefined): un
   const code = (error as NodeJS.ErrnoException).code;
   const why = (error as Error).message;
   if (code === 'EACCES' || code === 'EPERM') return new ConfigError(`DATA_DIR ${dataDir} cannot be used by this process (uid ${uid}): ${why}`);
+  if (code === 'EROFS') return new ConfigError(`DATA_DIR ${dataDir} is on a read-only file system (${why}): the shop writes its stores there; mount it read-write, or choose another DATA_DIR`);
   if (code === 'ENOTDIR' || code === 'EEXIST') return new ConfigError(`DATA_DIR ${dataDir} is not a directory (${why})`);
   return error;
 };

@@ -10,7 +10,7 @@ import { serveHandedOut } from '../cluster/connection-handout.js';
 import { ensureAdmin } from '../commands/accounts.js';
 import type { CommandContext } from '../commands/command-handler.js';
 import { demoCatalogUnfinished, seedDemoCatalog } from '../commands/demo-catalog.js';
-import { ConfigError, type Config } from '../config.js';
+import { CARRIER_SECRET_MIN_LENGTH, ConfigError, JWT_SECRET_MIN_LENGTH, type Config } from '../config.js';
 import { ConflictError } from '../domain/shared/errors.js';
 import type { LimitStore } from '../infrastructure/limits/limit-store.js';
 import type { Mailer } from '../infrastructure/mail/mailer.js';
@@ -38,7 +38,7 @@ export type System = {
  * only). Processes starting together on one DATA_DIR agree on one: the key is written whole
  * to a file of its own, then linked into place, which only the first can do.
  */
-export const jwtSecret = (config: Config): string => config.jwtSecret ?? keptSecret(config.dataDir, 'jwt-secret');
+export const jwtSecret = (config: Config): string => config.jwtSecret ?? keptSecret(config.dataDir, 'jwt-secret', JWT_SECRET_MIN_LENGTH, 'JWT_SECRET');
 
 /** The key the login throttle makes its pseudonyms of accounts with (see LoginThrottle): derived from the JWT secret, the same in every process. */
 export const loginPseudonymKey = (config: Config): string => createHmac('sha256', jwtSecret(config)).update('login-throttle pseudonyms').digest('base64url');
@@ -51,12 +51,12 @@ export const loginPseudonymKey = (config: Config): string => createHmac('sha256'
 export const carrierWebhookSecret = (config: Config): string => {
   if (config.carrierWebhookSecret) return config.carrierWebhookSecret;
   if (config.eventStoreUrl || config.mongodbUrl) throw new ConfigError('CARRIER_WEBHOOK_SECRET must be set in production (EVENTSTORE_URL or MONGODB_URL set): the carrier signs its webhooks with it');
-  return keptSecret(config.dataDir, 'carrier-webhook-secret');
+  return keptSecret(config.dataDir, 'carrier-webhook-secret', CARRIER_SECRET_MIN_LENGTH, 'CARRIER_WEBHOOK_SECRET');
 };
 
-const keptSecret = (dataDir: string, name: string): string => {
+const keptSecret = (dataDir: string, name: string, minLength: number, variable: string): string => {
   const path = join(dataDir, name);
-  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  if (existsSync(path)) return checkedSecret(path, minLength, variable);
   const draft = `${path}.${process.pid}.${randomBytes(4).toString('hex')}`;
   writeFileSync(draft, randomBytes(32).toString('hex'), { mode: 0o600, flag: 'wx' });
   try {
@@ -66,7 +66,19 @@ const keptSecret = (dataDir: string, name: string): string => {
   } finally {
     rmSync(draft, { force: true });
   }
-  return readFileSync(path, 'utf8').trim();
+  return checkedSecret(path, minLength, variable);
+};
+
+/** A kept secret as its file holds it: one too short (damaged, or written by hand) signs nothing. */
+const checkedSecret = (path: string, minLength: number, variable: string): string => {
+  const secret = readFileSync(path, 'utf8').trim();
+  if (secret.length < minLength) {
+    throw new ConfigError(
+      `${path} holds a secret of ${secret.length} characters, and a signing secret must be at least ${minLength} (${variable} is not set, so this file is used): ` +
+        `restore it from a backup, set ${variable}, or delete the file to have a new one generated (what was signed with the old one is refused then)`,
+    );
+  }
+  return secret;
 };
 
 /**
@@ -83,6 +95,14 @@ const bootstrapAdmin = async (deps: AppDeps, email: string, password: string, co
       await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
     }
   }
+};
+
+/** Why the server cannot listen, naming the setting to change: the operator's error, not the shop's. */
+const listenError = (error: NodeJS.ErrnoException, config: Config): unknown => {
+  if (error.code === 'EADDRINUSE') return new ConfigError(`PORT ${config.port} is in use on HOST ${config.host} (${error.code}): choose another PORT, or stop what listens there`);
+  if (error.code === 'EACCES') return new ConfigError(`PORT ${config.port} may not be listened on by this process (${error.code}): choose a PORT from 1024 up, or give the process the right`);
+  if (error.code === 'EADDRNOTAVAIL' || error.code === 'ENOTFOUND' || error.code === 'EAI_AGAIN') return new ConfigError(`HOST ${config.host} is no address of this machine (${error.code}): listen on one of its addresses, 0.0.0.0 or ::`);
+  return error;
 };
 
 export type Parts = { mailer: Mailer; cluster: Cluster; limits: LimitStore };
@@ -104,6 +124,14 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
       // Takes every lease that is free (all of them when alone) and runs those runners.
       await cluster.start();
       deps.jobs.start();
+      // The seed is the first thing written to a new shop, before the admin: a start that stops
+      // (a crash, a failure) before its first write leaves the log empty, one after it a seed begun
+      // (demoCatalogUnfinished), and either is finished at the next start. Processes starting at once
+      // on one store seed together: each product and receipt has its idempotency key, nothing is doubled.
+      if (config.seedDemo && (empty || (await demoCatalogUnfinished(deps.commands)))) {
+        const count = await seedDemoCatalog(deps.commands, config.currency, systemContext('seed-demo'));
+        deps.logger.info({ products: count }, 'empty store: demo catalog created');
+      }
       if (config.adminEmail && config.adminPassword) {
         const admin = await bootstrapAdmin(deps, config.adminEmail, config.adminPassword, systemContext('bootstrap-admin'));
         // Always logged, whatever LOG_LEVEL says: the operator needs to know the admin can sign in.
@@ -113,11 +141,6 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
           'admin account ready',
         );
       } else deps.logger.warn('ADMIN_EMAIL / ADMIN_PASSWORD are not set: no admin account is created');
-      // A seed interrupted by a crash is finished at the next start.
-      if (config.seedDemo && (empty || (await demoCatalogUnfinished(deps.commands)))) {
-        const count = await seedDemoCatalog(deps.commands, config.currency, systemContext('seed-demo'));
-        deps.logger.info({ products: count }, 'empty store: demo catalog created');
-      }
       // Every 5 minutes: an answer holding personal fields lives 15 minutes (see IdempotencyKeys), and its bytes go with the purge.
       purge = setInterval(() => void deps.idempotency.purgeExpired().catch(() => undefined), 300_000).unref();
       const app = edge.createApp(deps);
@@ -126,7 +149,8 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
       server = handedOut
         ? edge.serverFor(app)
         : await new Promise<Server>((resolve, reject) => {
-            const listening = edge.serverFor(app).listen(config.port, config.host, () => resolve(listening)).once('error', reject);
+            const listening = edge.serverFor(app).listen(config.port, config.host, () => resolve(listening));
+            listening.once('error', (error) => reject(listenError(error, config)));
           });
       answerUnparsableRequests(server);
       http = drainable(server);

@@ -1,0 +1,42 @@
+import { basename } from 'node:path';
+
+/**
+ * Opening an embedded store's file (DATA_DIR/events.db, read-models.db, keys.db, limits.db)
+ * failed for a reason that is the file's, not the shop's: damaged, not SQLite, another
+ * program's schema, or on a file system the shop cannot write. The message names the file and
+ * what the operator can do about it, which depends on what the file holds.
+ */
+export class StoreFileError extends Error {}
+
+/** What each file holds, and so what to do with a damaged one. The log and the keys are never to be deleted: nothing rebuilds them. */
+const REMEDIES: Record<string, string> = {
+  'events.db': 'it is the event log, which nothing can rebuild: restore it from a backup (keep the damaged file until then; do not delete it)',
+  'read-models.db': 'it holds only the read models: with every process of the shop stopped, delete it (with read-models.db-wal and read-models.db-shm) to have it rebuilt from the event log at the next start, or restore it from a backup',
+  'keys.db': 'it holds the keys of the personal data in the log, which nothing can rebuild: restore it from a backup (keep the damaged file until then; do not delete it)',
+  'limits.db': 'it holds only rate-limit counts: with every process of the shop stopped, delete it (with limits.db-wal and limits.db-shm) and it is made again',
+};
+
+const DAMAGED = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CORRUPT_VTAB', 'SQLITE_CORRUPT_SEQUENCE', 'SQLITE_CORRUPT_INDEX']);
+const UNWRITABLE = new Set(['EROFS', 'EACCES', 'EPERM', 'SQLITE_READONLY', 'SQLITE_READONLY_DIRECTORY', 'SQLITE_READONLY_RECOVERY', 'SQLITE_READONLY_CANTINIT', 'SQLITE_CANTOPEN']);
+const FULL = new Set(['ENOSPC', 'SQLITE_FULL']);
+
+/** Opens a store's file, turning a failure that is the file's into a StoreFileError naming it; any other failure is passed on as it is. */
+export const openStoreFile = async <T>(path: string, open: () => T | Promise<T>): Promise<T> => {
+  try {
+    return await open();
+  } catch (error) {
+    throw storeFileError(path, error) ?? error;
+  }
+};
+
+export const storeFileError = (path: string, error: unknown): StoreFileError | undefined => {
+  const code = String((error as { code?: unknown }).code ?? '');
+  const why = `${(error as Error).message} (${code})`;
+  if (DAMAGED.has(code) || (code === 'SQLITE_ERROR' && /no such (table|column)|already exists|malformed/.test((error as Error).message))) {
+    const remedy = REMEDIES[basename(path)] ?? 'restore it from a backup';
+    return new StoreFileError(`${path} is damaged, or is not one of this shop's files (${why}): ${remedy}`);
+  }
+  if (UNWRITABLE.has(code)) return new StoreFileError(`${path} cannot be opened for writing (${why}): the shop writes in DATA_DIR; make it writable by the user that runs the shop (a read-only file system must be mounted read-write)`);
+  if (FULL.has(code)) return new StoreFileError(`${path} cannot be opened: its file system is full (${why}); free space there, then start again`);
+  return undefined;
+};
