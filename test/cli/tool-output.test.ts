@@ -28,7 +28,8 @@ describe('the tools\' answers into a pipe', function () {
   after(() => dir.remove());
 
   it('prints a JSON answer far over 64 KiB whole', async () => {
-    const run = await runCli('audit', [`inventory-${SKU}`, '--json'], { DATA_DIR: dir.path });
+    // Every event on one page (100 by default).
+    const run = await runCli('audit', [`inventory-${SKU}`, '--json', '--limit', String(RECEIPTS)], { DATA_DIR: dir.path });
     expect(run.code, run.stderr).to.equal(0);
     expect(run.stdout.length).to.be.greaterThan(256 * 1024);
     const audit = JSON.parse(run.stdout) as { events: Array<{ revision: number }> };
@@ -36,7 +37,7 @@ describe('the tools\' answers into a pipe', function () {
   });
 
   it('prints a table far over 64 KiB whole, its state last', async () => {
-    const run = await runCli('audit', [`inventory-${SKU}`], { DATA_DIR: dir.path });
+    const run = await runCli('audit', [`inventory-${SKU}`, '--limit', String(RECEIPTS)], { DATA_DIR: dir.path });
     expect(run.code, run.stderr).to.equal(0);
     expect(run.stdout.length).to.be.greaterThan(128 * 1024);
     expect(run.stdout).to.match(/^state now:$/m);
