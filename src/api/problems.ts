@@ -129,6 +129,12 @@ export const notFoundRoute: RequestHandler = (req, res) => {
 /** A 401 says how to authenticate (RFC 9110 §11.6.1, RFC 6750 §3): with a bearer token, and whether the one sent was refused. */
 const challenge = (tokenSent: boolean) => `Bearer realm="shop-api"${tokenSent ? ', error="invalid_token"' : ''}`;
 
+/** The store's disk is full (SQLite's SQLITE_FULL, or the file system's ENOSPC). */
+const isFull = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || (typeof code === 'string' && code.startsWith('SQLITE_FULL'));
+};
+
 export const errorHandler =
   (logger: Logger): ErrorRequestHandler =>
   (error, req, res, _next) => {
@@ -147,6 +153,13 @@ export const errorHandler =
       if (res.headersSent) return;
       res.set('Retry-After', '1');
       return sendProblem(res, problem(503, 'store-busy', 'The store is busy: another process of the shop holds its write lock. Nothing was done; try again shortly.'));
+    }
+    if (!known && isFull(error)) {
+      // The disk under DATA_DIR is full: the write was refused whole (SQLite rolls it back), and goes through once space is freed.
+      logger.error({ err: error, reqId: req.id, method: req.method, url: loggedUrl(req.originalUrl) }, 'storage full: nothing was written');
+      if (res.headersSent) return;
+      res.set('Retry-After', '30');
+      return sendProblem(res, problem(503, 'storage-full', "The shop's storage is full: nothing was done. Try again later."));
     }
     if (!known) logger.error({ err: error, reqId: req.id, method: req.method, url: loggedUrl(req.originalUrl) }, 'unhandled error');
     if (res.headersSent) return;

@@ -13,6 +13,8 @@ describe('A store kept locked by another process', () => {
   let busy = false;
   /** Only these appends find the store locked (undefined: as `busy` says). */
   let busyFor: ((streamName: string, types: string[]) => boolean) | undefined;
+  /** The code the locked appends fail with instead (a full disk's). */
+  let full: string | undefined;
   afterEach(async () => {
     busy = false;
     busyFor = undefined;
@@ -25,6 +27,7 @@ describe('A store kept locked by another process', () => {
         if (property !== 'appendToStream') return Reflect.get(target, property, target);
         const append: EventStore['appendToStream'] = async (...args) => {
           const locked = busyFor ? busyFor(args[0], args[1].map((e) => e.type)) : busy;
+          if (locked && full) throw Object.assign(new Error('database or disk is full'), { code: full });
           if (locked) throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
           return target.appendToStream(...args);
         };
@@ -46,6 +49,27 @@ describe('A store kept locked by another process', () => {
     expect(refused.body).to.include({ status: 503, type: refused.body.type });
     expect(String(refused.body.type)).to.match(/store-busy$/);
     expect((await app.events()).length).to.equal(before);
+    await addToCart(app, shopper, productId, 1);
+    expect((await app.events()).length).to.equal(before + 1);
+  });
+
+  it('answers a write refused by a full disk 503 storage-full with Retry-After, appends nothing, and takes the same write once there is space', async () => {
+    app = await startTestApp({ eventStore: lockable });
+    const { productId } = await stockedProduct(app, await app.adminToken(), 10);
+    const shopper = await app.customer();
+    const before = (await app.events()).length;
+    for (const code of ['SQLITE_FULL', 'ENOSPC']) {
+      busyFor = () => true;
+      full = code;
+      const refused = await app.http().post('/api/v1/cart/items').set('Authorization', `Bearer ${shopper.token}`).send({ productId, quantity: 1 });
+      busyFor = undefined;
+      full = undefined;
+      expect(refused.status, code).to.equal(503);
+      expect(refused.headers['content-type']).to.match(/^application\/problem\+json/);
+      expect(refused.headers['retry-after']).to.equal('30');
+      expect(String(refused.body.type)).to.match(/storage-full$/);
+      expect((await app.events()).length).to.equal(before);
+    }
     await addToCart(app, shopper, productId, 1);
     expect((await app.events()).length).to.equal(before + 1);
   });
