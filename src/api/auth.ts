@@ -4,6 +4,7 @@ import { LruCache } from '../infrastructure/lru-cache.js';
 import type { CustomerRole } from '../domain/customer/customer.js';
 import { ForbiddenError, UnauthorizedError } from '../domain/shared/errors.js';
 import type { AccountRoles } from './account-roles.js';
+import { addressKey } from './client-address.js';
 import { canonicalId } from './input/ids.js';
 
 /**
@@ -102,7 +103,7 @@ export const clientOf =
         // Counted by its address.
       }
     }
-    return `address:${req.ip}`;
+    return `address:${addressKey(req.ip ?? req.socket.remoteAddress ?? 'unknown')}`;
   };
 
 export const authenticate =

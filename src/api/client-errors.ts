@@ -53,7 +53,9 @@ export const BODY_LIMIT = 1024 * 1024;
 /** Answers a request the app never sees, and closes its connection (its body unread, dropped for 5 s at most). */
 const answerNow = (req: IncomingMessage, res: ServerResponse, answer: Problem): void => {
   const body = JSON.stringify(answer);
-  res.writeHead(answer.status, { 'Content-Type': 'application/problem+json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', Connection: 'close' });
+  res.writeHead(answer.status, {
+    'Content-Type': 'application/problem+json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff', Connection: 'close',
+  });
   res.end(body);
   req.resume();
   req.socket.setTimeout(5_000, () => req.socket.destroy());
@@ -90,6 +92,7 @@ const rawAnswer = (body: Problem): string => {
     'Content-Type: application/problem+json; charset=utf-8',
     `Content-Length: ${Buffer.byteLength(json)}`,
     'Cache-Control: no-store',
+    'X-Content-Type-Options: nosniff',
     'Connection: close',
     '',
     json,

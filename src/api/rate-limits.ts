@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { TooManyRequestsError } from '../domain/shared/errors.js';
+import { addressKey } from './client-address.js';
 import { BatchedLimiter } from '../infrastructure/limits/batched-limiter.js';
 import { MemoryLimitStore, type Limiter, type LimitStore } from '../infrastructure/limits/limit-store.js';
 
@@ -64,11 +65,20 @@ export class CredentialRateLimit {
   async attempt(address: string): Promise<void> {
     if (!this.limiter) return;
     try {
-      await this.limiter.consume(address);
+      await this.limiter.consume(addressKey(address));
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      throw new TooManyRequestsError('too many sign-ins and registrations from this address; try again later', seconds(rejection.msBeforeNext));
+      throw new TooManyRequestsError('too many failed sign-ins and registrations from this address; try again later', seconds(rejection.msBeforeNext));
     }
+  }
+
+  /**
+   * A sign-in with the right password gives its check back: many customers signing in from one
+   * address (an office, a carrier's NAT) are not throttled (API.md), while a flood of guesses,
+   * which all fail, is.
+   */
+  async succeeded(address: string): Promise<void> {
+    await this.limiter?.reward(addressKey(address), 1);
   }
 }
 

@@ -56,7 +56,11 @@ describe('HTTP accounts', () => {
 
     it('refuses an address with look-alike or invisible characters (400), appending nothing; one script a part is taken', async () => {
       // Cyrillic а and о, full-width b, a zero-width space, a right-to-left mark: each looks like bob@example.com.
-      for (const email of ['b\u043eb@example.com', 'bob@ex\u0430mple.com', '\uff42ob@example.com', 'bo\u200bb@example.com', 'bob\u200f@example.com']) {
+      for (const email of [
+        'b\u043eb@example.com', 'bob@ex\u0430mple.com', '\uff42ob@example.com', 'bo\u200bb@example.com', 'bob\u200f@example.com',
+        // A combining grapheme joiner, variation selectors, an Armenian օ, a Cherokee Ꭰ beside Latin.
+        'bo\u034fb@example.com', 'bob\ufe0f@example.com', 'bob\ufe00@example.com', 'b\u0585b@example.com', '\u13a0ob@example.com',
+      ]) {
         const res = await appendsNothing(app, () => app.http().post('/api/v1/account/register').send({ email, password: 'long enough', name: 'Bob' }));
         expectProblem(res, 400);
         expect(JSON.stringify(res.body.errors), email).to.contain('email');

@@ -91,12 +91,15 @@ describe('HTTP saved payment methods', () => {
       });
     }
 
-    for (const label of ['4111 1111 1111 1111', 'Visa 4111-1111-1111-1111', 'card 411111111111']) {
+    for (const label of [
+      '4111 1111 1111 1111', 'Visa 4111-1111-1111-1111', 'card 411111111111', '4111.1111.1111.1111', '4111/1111_1111,1111',
+      '4111\u00a01111\u20091111\u200b1111', '\uff14\uff11\uff11\uff11 1111 1111 1111', '\u0664\u0661\u0661\u0661 1111 1111 1111', '4111\u00ad1111\u20601111 1111',
+    ]) {
       it(`refuses a card number in the label (400, never echoing it), appending nothing: "${label}"`, async () => {
         const res = await appendsNothing(app, () => save({ token: 'tok_visa', label }));
         expectProblem(res, 400);
         expect(res.body.errors).to.deep.equal([{ field: 'label', message: 'holds what looks like a card number (12 or more digits): name the card without its number' }]);
-        expect(JSON.stringify(res.body)).to.not.include(label.replace(/\D/g, '').slice(0, 6));
+        expect(JSON.stringify(res.body)).to.not.include('1111');
         expect(await list()).to.deep.equal([]);
       });
     }

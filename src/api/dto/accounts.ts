@@ -8,13 +8,20 @@ import { Password, Text } from '../input/text-rules.js';
  * An address that passes for another in the console and in the mails (UTS #39's checks, the
  * ones that matter here): a character that hides (zero-width, a direction mark: Unicode's
  * format and control characters), one that Unicode itself reads as another (full-width letters,
- * ligatures: changed by NFKC), or Latin, Cyrillic and Greek letters mixed in one part (`bоb`
- * with a Cyrillic о). An address written in one script (`zoë@…`, `иван@пример.рф`) is taken.
+ * ligatures: changed by NFKC), or letters of scripts that pass for one another mixed in one
+ * part (`bоb` with a Cyrillic о; Greek, Armenian, Cherokee... likewise). Invisible joiners and
+ * variation selectors are refused with the format characters. An address written in one script (`zoë@…`, `иван@пример.рф`) is taken.
  */
 const lookAlike = (email: string): boolean => {
-  if (/[\p{Cf}\p{Cc}]/u.test(email) || email.normalize('NFKC') !== email.normalize('NFC')) return true;
-  return email.split(/[@.]/).some((part) => [/\p{Script=Latin}/u, /\p{Script=Cyrillic}/u, /\p{Script=Greek}/u].filter((script) => script.test(part)).length > 1);
+  if (/[\p{Cf}\p{Cc}\p{Default_Ignorable_Code_Point}]/u.test(email) || email.normalize('NFKC') !== email.normalize('NFC')) return true;
+  return email.split(/[@.]/).some((part) => CONFUSABLE_SCRIPTS.filter((script) => script.test(part)).length > 1);
 };
+
+/** Scripts whose letters pass for one another's (UTS #39's confusables): two of them in one part of an address is a disguise. */
+const CONFUSABLE_SCRIPTS = [
+  /\p{Script=Latin}/u, /\p{Script=Cyrillic}/u, /\p{Script=Greek}/u, /\p{Script=Armenian}/u, /\p{Script=Cherokee}/u, /\p{Script=Coptic}/u,
+  /\p{Script=Georgian}/u, /\p{Script=Lisu}/u, /\p{Script=Tifinagh}/u, /\p{Script=Canadian_Aboriginal}/u,
+];
 
 const NoLookAlikes = (): PropertyDecorator =>
   ValidateBy({

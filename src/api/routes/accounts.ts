@@ -46,6 +46,7 @@ const handlers = (deps: AppDeps) => {
     });
     if (!customer) throw new WrongPasswordError('wrong email or password');
     await deps.loginThrottle.succeeded(account);
+    await deps.credentialLimit.succeeded(addressOf(req));
     const token = await deps.tokens.issue({ customerId: customer.customerId, role: customer.role });
     res.json({ token, customerId: customer.customerId, role: customer.role });
   };

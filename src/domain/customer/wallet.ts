@@ -161,8 +161,13 @@ export const looksLikeCardNumber = (value: string): boolean => {
   return digits.length >= 12 && digits.length <= 19;
 };
 
-/** A label with a card number in it ("Visa 4111 1111 1111 1111"): 12 or more digits in a row, grouped by spaces or dashes or not. */
-export const containsCardNumber = (value: string): boolean => /[0-9](?:[ -]?[0-9]){11}/.test(value);
+/**
+ * A label with a card number in it ("Visa 4111 1111 1111 1111"): 12 or more digits in a row,
+ * whatever separates them (dots, slashes, any space, zero-width characters) and however they
+ * are written (full-width, superscript, another script's digits: Unicode reads each as a digit).
+ */
+export const containsCardNumber = (value: string): boolean =>
+  /\d{12}/.test(value.normalize('NFKC').replace(/\p{Nd}/gu, '0').replace(/[^\p{L}\d]/gu, ''));
 
 export const walletDecider: Decider<Wallet, WalletCommand, WalletEvent> = { initialState, evolve, decide, snapshotVersion: 1 };
 
