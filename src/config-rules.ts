@@ -26,6 +26,8 @@ export const secret = (env: NodeJS.ProcessEnv, name: string, minLength: number):
   const raw = env[name];
   if (raw === undefined || raw === '') return undefined;
   if (raw.length < minLength) throw new ConfigError(`${name} must be at least ${minLength} characters long (a signing secret), got ${raw.length}`);
+  // White space is no secret, however long.
+  if (raw.trim().length < minLength) throw new ConfigError(`${name} must hold at least ${minLength} characters besides white space (a random secret, such as \`openssl rand -hex 32\`)`);
   return raw;
 };
 

@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
-import { isBusy } from '../infrastructure/sqlite-write-lock.js';
+import { isBusy, isFull } from '../infrastructure/sqlite-write-lock.js';
 import { loggedUrl } from './log-privacy.js';
 import {
   ConcurrencyError,
@@ -128,12 +128,6 @@ export const notFoundRoute: RequestHandler = (req, res) => {
 
 /** A 401 says how to authenticate (RFC 9110 §11.6.1, RFC 6750 §3): with a bearer token, and whether the one sent was refused. */
 const challenge = (tokenSent: boolean) => `Bearer realm="shop-api"${tokenSent ? ', error="invalid_token"' : ''}`;
-
-/** The store's disk is full (SQLite's SQLITE_FULL, or the file system's ENOSPC). */
-const isFull = (error: unknown): boolean => {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === 'ENOSPC' || (typeof code === 'string' && code.startsWith('SQLITE_FULL'));
-};
 
 export const errorHandler =
   (logger: Logger): ErrorRequestHandler =>

@@ -1,6 +1,7 @@
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { CHECKPOINTS, type Checkpoint } from '../projections/runner.js';
+import { keyIds } from '../privacy/key-store.js';
 import { StartupRefused } from './startup-refused.js';
 
 /**
@@ -13,7 +14,10 @@ import { StartupRefused } from './startup-refused.js';
  */
 
 /** Only the personal-data layer of the log can say which keys its events were sealed with. */
-export type SealedLog = { unknownKeys(recent?: number): Promise<string[]> };
+export type SealedLog = { unknownKeys(recent?: number): Promise<string[]>; untraced(ids: readonly string[]): Promise<string[]> };
+
+/** How many customers the read models know are looked for in the key store, from each end of their ids. */
+const CUSTOMERS_SAMPLED = 100;
 
 export const checkStoresAgree = async (eventStore: EventStore, readModels: ReadModelStore, sealed?: SealedLog): Promise<void> => {
   const head = await eventStore.headPosition();
@@ -28,10 +32,18 @@ export const checkStoresAgree = async (eventStore: EventStore, readModels: ReadM
         'and they are rebuilt from it at the next start (their jobs, parked work and stored answers go with them).',
     );
   }
-  const unknown = (await sealed?.unknownKeys()) ?? [];
+  // The keys of the log's latest events, and of up to 200 customers the read models know
+  // (whatever the latest events are: a run of stock receipts seals nothing): every customer
+  // registered has a profile key, or its tombstone once erased.
+  const customers = readModels.collection('customers');
+  const sampled = [
+    ...(await customers.find({}, { sort: { _id: 1 }, limit: CUSTOMERS_SAMPLED, projection: { _id: 1 }, readonly: true })),
+    ...(await customers.find({}, { sort: { _id: -1 }, limit: CUSTOMERS_SAMPLED, projection: { _id: 1 }, readonly: true })),
+  ].map((customer) => keyIds.profile(String(customer._id)));
+  const unknown = sealed ? [...new Set([...(await sealed.unknownKeys()), ...(await sealed.untraced([...new Set(sampled)]))])] : [];
   if (unknown.length > 0) {
     throw new StartupRefused(
-      `the event log holds personal data sealed with ${unknown.length} key(s) the key store has no trace of (${unknown.slice(0, 3).join(', ')}${unknown.length > 3 ? ', ...' : ''}): ` +
+      `the event log holds personal data sealed with ${unknown.length} key(s) the key store has no trace of (of its latest events, or of customers the read models know) (${unknown.slice(0, 3).join(', ')}${unknown.length > 3 ? ', ...' : ''}): ` +
         'the key store (keys.db in DATA_DIR, or its MongoDB collection) was lost or replaced. Restore it from the backup taken with the log; ' +
         'a shop started without it could open none of its customers\' data and would let their emails be registered again.',
     );

@@ -52,6 +52,15 @@ export const isBusy = (error: unknown): boolean => {
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 };
 
+/** Whether the store's disk is full (SQLite's SQLITE_FULL, or the file system's ENOSPC). */
+export const isFull = (error: unknown): boolean => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || (typeof code === 'string' && code.startsWith('SQLITE_FULL'));
+};
+
+/** A write the store refused for now (locked by another process, its disk full): nothing was done, and the same write goes through later. Never a reason to park. */
+export const refusedForNow = (error: unknown): boolean => isBusy(error) || isFull(error);
+
 /**
  * Runs `step`, a part of opening a file (its journal mode, its schema), again while another
  * connection holds the file (SQLITE_BUSY), for up to `maxWaitMs`. SQLite answers some of

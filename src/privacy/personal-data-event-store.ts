@@ -119,9 +119,14 @@ export class PersonalDataEventStore implements EventStore {
     const events = await this.inner.readAll({ direction: 'backwards', maxCount: recent });
     const ids = new Set<string>();
     for (const event of events) if (this.personal(event.type)) sealedKeyIds(event.data, ids);
-    if (ids.size === 0) return [];
-    const states = await this.keys.keys([...ids]);
-    return [...ids].filter((id) => !states.has(id));
+    return this.untraced([...ids]);
+  }
+
+  /** Of these key ids, those the key store has no trace of (neither key nor tombstone). */
+  async untraced(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const states = await this.keys.keys(ids);
+    return ids.filter((id) => !states.has(id));
   }
 
   private async sealAll(events: readonly EventToAppend[]): Promise<EventToAppend[]> {

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { ReadModelCollection, ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
+import { refusedForNow } from '../infrastructure/sqlite-write-lock.js';
 import { literals, NOW, PARKED_JOBS, type JobDocument } from './job-documents.js';
 
 /** A job as a runner claimed it: `owner` and `claim` are what its claim wrote. */
@@ -24,10 +25,13 @@ export const claimOf = (job: ClaimedJob) => ({ _id: job._id, claim: job.claim })
  * the runner's clock (ms), or undefined when it was parked or the claim was lost.
  */
 export const recordFailure = async (deps: FailureDeps, job: ClaimedJob, error: unknown): Promise<number | undefined> => {
-  const attempts = job.attempts + 1;
+  // A store that refused for now (its disk full, locked by another process) is no fault of the
+  // job: not counted as an attempt, so a full disk for a while parks nothing; retried with back-off.
+  const forNow = refusedForNow(error);
+  const attempts = forNow ? job.attempts : job.attempts + 1;
   const lastError = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  if (attempts >= deps.maxAttempts) return park(deps, job, attempts, lastError, error);
-  const delay = Math.min(60_000, deps.retryBaseMs * 2 ** attempts);
+  if (!forNow && attempts >= deps.maxAttempts) return park(deps, job, attempts, lastError, error);
+  const delay = Math.min(60_000, deps.retryBaseMs * 2 ** Math.max(1, attempts));
   // Due again after the back-off by the store's clock; `runAt` says when by this process's, for people.
   const retry = { attempts, lastError, runAt: new Date(deps.now.getTime() + delay).toISOString() };
   const result = await deps.jobs.updateOne(claimOf(job), [{ $set: { ...literals(retry), dueAt: { $add: [NOW, delay] }, lockedUntil: 0 } }]);

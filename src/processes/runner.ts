@@ -16,6 +16,7 @@ import { batchWrites, replayWrites, type Outcome } from './runner-writes.js';
 import { occurredAt, type Job, type ProcessManager } from './process-manager.js';
 import { sendSagaCommand } from './saga-commands.js';
 import { sagaMoved, sameSaga, type SagaDocument } from './saga-documents.js';
+import { refusedForNow } from '../infrastructure/sqlite-write-lock.js';
 
 /**
  * Feeds a process manager from its checkpoint and carries out its reactions.
@@ -254,7 +255,8 @@ export class ProcessManagerRunner<S> {
           await new Promise((resolve) => setTimeout(resolve, (this.options.retryDelayMs ?? 100) * attempt));
           continue;
         }
-        if (!(await this.storesAnswer())) throw error;
+        // A store that refused for now (its disk full, locked) is no fault of the event: the batch is retried, nothing parked.
+        if (refusedForNow(error) || !(await this.storesAnswer())) throw error;
         this.deps.logger.error({ err: error, eventId: event.id, processManager: this.name }, 'event parked');
         return { parked: parkedEvent(this.name, this.manager.sagaId(event), event, error, attempt, this.deps.clock()) };
       }

@@ -29,6 +29,8 @@ describe('the configuration', () => {
       ['SEED_DEMO', '0'],
       ['JWT_SECRET', 'short'],
       ['JWT_SECRET', 'x'.repeat(31)],
+      ['JWT_SECRET', ' '.repeat(32)],
+      ['JWT_SECRET', `  ${'x'.repeat(20)}            `],
       ['SMTP_URL', 'notaurl'],
       ['SMTP_URL', 'http://example.com'],
       ['SMTP_URL', 'smtp://'],

@@ -4,6 +4,8 @@ import { closeSync, copyFileSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { v4 as uuid } from 'uuid';
+import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { EXIT_WITH_PARENT, killServer, startServer, type ServerProcess } from '../support/server-process.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
 
@@ -94,6 +96,20 @@ describe('the stores of one shop, checked at start', function () {
     expect(login.status).to.equal(200);
     const again = await fetch(`${server.url}/api/v1/account/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'kept-1@test.local', password: 'correct-horse', name: 'Twice' }) });
     expect(again.status).to.equal(409);
+  });
+
+  it('refuses a lost keys.db whatever the log ends with: the customers the read models know have no key', async () => {
+    await shop();
+    // The log's latest 1,100 events seal nothing (stock receipts, appended as an older version of the shop would have).
+    const events = new SqliteEventStore({ path: join(dir.path, 'events.db') });
+    const productId = uuid();
+    await events.appendToStream('inventory-SKU-R', Array.from({ length: 1_100 }, () => ({
+      id: uuid(), type: 'StockReceived', data: { sku: 'SKU-R', productId, quantity: 1, receivedAt: '2026-01-01T00:00:00.000Z' },
+      metadata: { correlationId: uuid(), causationId: uuid(), actor: 'admin:ops', occurredAt: '2026-01-01T00:00:00.000Z' },
+    })));
+    await events.close();
+    for (const file of files('keys.db')) rmSync(file, { force: true });
+    expect(await refused()).to.match(/cannot start: the event log holds personal data sealed with \d+ key\(s\) the key store has no trace of/);
   });
 
   it('starts on stores that agree, the same as before', async () => {

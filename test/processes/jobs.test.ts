@@ -116,6 +116,21 @@ describe('Job runner', () => {
     expect(await store.collection(JOBS).countDocuments()).to.equal(0);
   });
 
+  it('never parks a job the store refused for now (its disk full): retried without counting, it runs once there is space', async () => {
+    let attempts = 0;
+    const r = runner(
+      { pollMs: 60_000, maxAttempts: 3, retryBaseMs: 1 },
+      handlers(async () => {
+        attempts += 1;
+        if (attempts <= 6) throw Object.assign(new Error('database or disk is full'), { code: attempts % 2 === 0 ? 'SQLITE_FULL' : 'ENOSPC' });
+      }),
+    );
+    r.wake(await schedule(job(1)));
+    await eventually(async () => ((await store.collection(JOBS).countDocuments()) === 0 ? true : undefined), 10_000);
+    expect(attempts).to.equal(7);
+    expect(await store.collection(PARKED_JOBS).countDocuments()).to.equal(0);
+  });
+
   it('runs each job once when two runners share the store', async () => {
     const jobs = await schedule(...Array.from({ length: 20 }, (_, n) => job(n)));
     const a = runner({ pollMs: 20 });
