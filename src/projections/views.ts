@@ -37,7 +37,8 @@ export class ProjectionViews implements ReadModelStore {
 
   /** The physical collection behind a logical name. */
   async resolve(name: string): Promise<string> {
-    while (Date.now() - this.loadedAt > this.ttlMs || this.loadedAt < this.notBefore) await this.refresh();
+    // A refresh under way when a swap was seen is not taken: read again (a few times at most, should the clock step back).
+    for (let refreshes = 0; refreshes < 3 && (Date.now() - this.loadedAt > this.ttlMs || this.loadedAt < this.notBefore); refreshes += 1) await this.refresh();
     return this.mapping.get(name) ?? name;
   }
 
