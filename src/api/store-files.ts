@@ -38,5 +38,6 @@ export const storeFileError = (path: string, error: unknown): StoreFileError | u
   }
   if (UNWRITABLE.has(code)) return new StoreFileError(`${path} cannot be opened for writing (${why}): the shop writes in DATA_DIR; make it writable by the user that runs the shop (a read-only file system must be mounted read-write)`);
   if (FULL.has(code)) return new StoreFileError(`${path} cannot be opened: its file system is full (${why}); free space there, then start again`);
+  if (code === 'EISDIR') return new StoreFileError(`${path} is a directory, where the shop keeps a file (${why}): move it out of DATA_DIR, then start again`);
   return undefined;
 };

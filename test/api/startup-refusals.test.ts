@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { killServer, startServer, type ServerProcess } from '../support/server-process.js';
@@ -75,6 +75,14 @@ describe('a start that is refused', function () {
     truncateSync(join(dir.path, 'read-models.db'), 8192);
     const output = await refusal({ DATA_DIR: dir.path, ...ADMIN });
     expect(output).to.match(/^data: .*read-models\.db is damaged/m).and.include('rebuilt from the event log');
+  });
+
+  it('names a read-models.db that is a directory', async () => {
+    await stoppedShop();
+    for (const file of ['read-models.db', 'read-models.db-wal', 'read-models.db-shm']) rmSync(join(dir.path, file), { force: true });
+    mkdirSync(join(dir.path, 'read-models.db'));
+    const output = await refusal({ DATA_DIR: dir.path, ...ADMIN });
+    expect(output).to.match(/^data: .*read-models\.db is a directory/m);
   });
 
   it('names an events.db of another schema', async () => {
