@@ -23,8 +23,8 @@ const refusal = async (env: Record<string, string>): Promise<string> => {
   return error!.message;
 };
 
-/** The real server refuses to start, with one line that names what to change, on a bad setting or a damaged store file. */
-describe('a start that is refused', function () {
+/** The real server, started on a DATA_DIR of its own for each test. */
+describe('starting the real server', function () {
   this.timeout(60_000);
   let dir: ReturnType<typeof tempDir>;
   let server: ServerProcess | undefined;
@@ -34,98 +34,92 @@ describe('a start that is refused', function () {
     dir.remove();
   });
 
-  for (const [name, value] of [
-    ['CURRENCY', 'dollars'],
-    ['HOST', 'not a host'],
-    ['HOST', 'no-such-host.invalid'],
-    ['LOG_LEVEL', 'loud'],
-    ['ADMIN_EMAIL', 'notanemail'],
-    ['ADMIN_PASSWORD', 'short'],
-    ['EVENTSTORE_URL', 'garbage'],
-  ] as const) {
-    it(`names ${name}=${value}, and writes nothing`, async () => {
-      const output = await refusal({ DATA_DIR: dir.path, ...ADMIN, [name]: value });
-      expect(output).to.match(new RegExp(`^configuration: ${name}`, 'm'));
-      expect(readdirSync(dir.path)).to.not.include('events.db');
-    });
-  }
-
-  /** A shop that ran once, stopped, then had a file damaged. */
-  const stoppedShop = async () => {
-    server = await startServer({ DATA_DIR: dir.path, ...ADMIN });
-    server.child.kill('SIGTERM');
-    expect(await server.exited).to.equal(0);
-    server = undefined;
-  };
-  const replace = (file: string, content: string) => {
-    for (const companion of ['-wal', '-shm']) rmSync(join(dir.path, `${file}${companion}`), { force: true });
-    writeFileSync(join(dir.path, file), content);
-  };
-
-  it('names an events.db that is not SQLite, to be restored and never deleted', async () => {
-    await stoppedShop();
-    replace('events.db', 'hello\n');
-    const output = await refusal({ DATA_DIR: dir.path, ...ADMIN });
-    expect(output).to.match(/^data: .*events\.db is damaged/m).and.include('restore it from a backup').and.include('do not delete it');
-  });
-
-  it('names a truncated read-models.db, which may be deleted to be rebuilt from the log', async () => {
-    await stoppedShop();
-    for (const companion of ['-wal', '-shm']) rmSync(join(dir.path, `read-models.db${companion}`), { force: true });
-    truncateSync(join(dir.path, 'read-models.db'), 8192);
-    const output = await refusal({ DATA_DIR: dir.path, ...ADMIN });
-    expect(output).to.match(/^data: .*read-models\.db is damaged/m).and.include('rebuilt from the event log');
-  });
-
-  it('names a read-models.db that is a directory', async () => {
-    await stoppedShop();
-    for (const file of ['read-models.db', 'read-models.db-wal', 'read-models.db-shm']) rmSync(join(dir.path, file), { force: true });
-    mkdirSync(join(dir.path, 'read-models.db'));
-    const output = await refusal({ DATA_DIR: dir.path, ...ADMIN });
-    expect(output).to.match(/^data: .*read-models\.db is a directory/m);
-  });
-
-  it('names an events.db of another schema', async () => {
-    const foreign = new (await import('better-sqlite3')).default(join(dir.path, 'events.db'));
-    foreign.exec("CREATE TABLE events (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO events (body) VALUES ('x');");
-    foreign.close();
-    const output = await refusal({ DATA_DIR: dir.path, ...ADMIN });
-    expect(output).to.match(/^data: .*events\.db is damaged, or is not one of this shop's files/m);
-  });
-
-  it('names a jwt-secret file too short to sign with', async () => {
-    await stoppedShop();
-    writeFileSync(join(dir.path, 'jwt-secret'), 'x', { mode: 0o600 });
-    const output = await refusal({ DATA_DIR: dir.path, ...ADMIN });
-    expect(output).to.match(/^configuration: .*jwt-secret holds a secret of 1 characters/m).and.include('JWT_SECRET');
-  });
-});
-
-describe('a new shop', function () {
-  this.timeout(60_000);
-  let dir: ReturnType<typeof tempDir>;
-  let server: ServerProcess | undefined;
-  beforeEach(() => (dir = tempDir()));
-  afterEach(async () => {
-    await killServer(server);
-    dir.remove();
-  });
-
-  // A start that stops before the seed's first write leaves the log empty, one after it a seed
-  // begun: both are finished at the next start. Nothing else may come first (the admin did, and a
-  // start that failed after it left a shop that was never seeded).
-  it('is seeded before anything else is written, the admin included', async () => {
-    server = await startServer({ DATA_DIR: dir.path, ...ADMIN });
-    server.child.kill('SIGTERM');
-    expect(await server.exited).to.equal(0);
-    const store = new SqliteEventStore({ path: join(dir.path, 'events.db') });
-    try {
-      const types = (await store.readAll()).map((event) => event.type);
-      const seed = types.slice(0, 23);
-      expect(new Set(seed)).to.deep.equal(new Set(['InventoryItemRegistered', 'ProductCreated', 'StockReceived']));
-      expect(types.slice(23)).to.include('CustomerRegistered');
-    } finally {
-      await store.close();
+  /** The real server refuses to start, with one line that names what to change, on a bad setting or a damaged store file. */
+  describe('a start that is refused', () => {
+    for (const [name, value] of [
+      ['CURRENCY', 'dollars'],
+      ['HOST', 'not a host'],
+      ['HOST', 'no-such-host.invalid'],
+      ['LOG_LEVEL', 'loud'],
+      ['ADMIN_EMAIL', 'notanemail'],
+      ['ADMIN_PASSWORD', 'short'],
+      ['EVENTSTORE_URL', 'garbage'],
+    ] as const) {
+      it(`names ${name}=${value}, and writes nothing`, async () => {
+        const output = await refusal({ DATA_DIR: dir.path, ...ADMIN, [name]: value });
+        expect(output).to.match(new RegExp(`^configuration: ${name}`, 'm'));
+        expect(readdirSync(dir.path)).to.not.include('events.db');
+      });
     }
+
+    /** A shop that ran once, stopped, then had a file damaged. */
+    const stoppedShop = async () => {
+      server = await startServer({ DATA_DIR: dir.path, ...ADMIN });
+      server.child.kill('SIGTERM');
+      expect(await server.exited).to.equal(0);
+      server = undefined;
+    };
+    const replace = (file: string, content: string) => {
+      for (const companion of ['-wal', '-shm']) rmSync(join(dir.path, `${file}${companion}`), { force: true });
+      writeFileSync(join(dir.path, file), content);
+    };
+
+    it('names an events.db that is not SQLite, to be restored and never deleted', async () => {
+      await stoppedShop();
+      replace('events.db', 'hello\n');
+      const output = await refusal({ DATA_DIR: dir.path, ...ADMIN });
+      expect(output).to.match(/^data: .*events\.db is damaged/m).and.include('restore it from a backup').and.include('do not delete it');
+    });
+
+    it('names a truncated read-models.db, which may be deleted to be rebuilt from the log', async () => {
+      await stoppedShop();
+      for (const companion of ['-wal', '-shm']) rmSync(join(dir.path, `read-models.db${companion}`), { force: true });
+      truncateSync(join(dir.path, 'read-models.db'), 8192);
+      const output = await refusal({ DATA_DIR: dir.path, ...ADMIN });
+      expect(output).to.match(/^data: .*read-models\.db is damaged/m).and.include('rebuilt from the event log');
+    });
+
+    it('names a read-models.db that is a directory', async () => {
+      await stoppedShop();
+      for (const file of ['read-models.db', 'read-models.db-wal', 'read-models.db-shm']) rmSync(join(dir.path, file), { force: true });
+      mkdirSync(join(dir.path, 'read-models.db'));
+      const output = await refusal({ DATA_DIR: dir.path, ...ADMIN });
+      expect(output).to.match(/^data: .*read-models\.db is a directory/m);
+    });
+
+    it('names an events.db of another schema', async () => {
+      const foreign = new (await import('better-sqlite3')).default(join(dir.path, 'events.db'));
+      foreign.exec("CREATE TABLE events (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO events (body) VALUES ('x');");
+      foreign.close();
+      const output = await refusal({ DATA_DIR: dir.path, ...ADMIN });
+      expect(output).to.match(/^data: .*events\.db is damaged, or is not one of this shop's files/m);
+    });
+
+    it('names a jwt-secret file too short to sign with', async () => {
+      await stoppedShop();
+      writeFileSync(join(dir.path, 'jwt-secret'), 'x', { mode: 0o600 });
+      const output = await refusal({ DATA_DIR: dir.path, ...ADMIN });
+      expect(output).to.match(/^configuration: .*jwt-secret holds a secret of 1 characters/m).and.include('JWT_SECRET');
+    });
+  });
+
+  describe('a new shop', () => {
+    // A start that stops before the seed's first write leaves the log empty, one after it a seed
+    // begun: both are finished at the next start. Nothing else may come first (the admin did, and a
+    // start that failed after it left a shop that was never seeded).
+    it('is seeded before anything else is written, the admin included', async () => {
+      server = await startServer({ DATA_DIR: dir.path, ...ADMIN });
+      server.child.kill('SIGTERM');
+      expect(await server.exited).to.equal(0);
+      const store = new SqliteEventStore({ path: join(dir.path, 'events.db') });
+      try {
+        const types = (await store.readAll()).map((event) => event.type);
+        const seed = types.slice(0, 23);
+        expect(new Set(seed)).to.deep.equal(new Set(['InventoryItemRegistered', 'ProductCreated', 'StockReceived']));
+        expect(types.slice(23)).to.include('CustomerRegistered');
+      } finally {
+        await store.close();
+      }
+    });
   });
 });
