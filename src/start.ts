@@ -10,7 +10,7 @@ import { loggerOptions } from './api/log-privacy.js';
 import type { System } from './api/lifecycle.js';
 import { ConfigError, loadConfig } from './config.js';
 import { StartupRefused } from './api/startup-refused.js';
-import { StoreFileError } from './api/store-files.js';
+import { damagedStoreFile, StoreFileError } from './api/store-files.js';
 
 /** How long a worker may take to stop beyond its jobs' grace (the HTTP requests in flight, giving the leases back, closing the stores) before the primary kills it. */
 const WORKER_STOP_MARGIN_MS = 15_000;
@@ -108,8 +108,13 @@ const main = async () => {
   started = (async () => {
     // Loaded here, not above: the primary of WORKERS=n needs none of the shop.
     const { compose } = await import('./api/composition-root.js');
-    system = await compose(config, logger);
-    await system.start();
+    try {
+      system = await compose(config, logger);
+      await system.start();
+    } catch (error) {
+      // A store file damaged past what opening it reads fails later, as SQLite's error alone: named here.
+      throw (await damagedStoreFile(config.dataDir, error)) ?? error;
+    }
   })();
   if (cluster.isWorker) asWorker = workerStop(() => system?.stopListening(), started);
   await started;

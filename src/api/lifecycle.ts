@@ -18,6 +18,7 @@ import { answerUnparsableRequests } from './client-errors.js';
 import { drainable, type Drainable } from './http-drain.js';
 import type { AppDeps } from './deps.js';
 import { PersonalDataEventStore } from '../privacy/personal-data-event-store.js';
+import { checkOneShop, onlyIdentity } from './shop-identity.js';
 import { checkStoresAgree } from './startup-checks.js';
 
 /** A composed process's start and stop: its part in the cluster, the admin and demo data, the HTTP server. */
@@ -120,7 +121,10 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
     async start() {
       // The log, the read models and the key store must be of one shop (a restore of one alone is refused, saying which).
       await checkStoresAgree(deps.eventStore, deps.readModels, deps.eventStore instanceof PersonalDataEventStore ? deps.eventStore : undefined);
-      const empty = (await deps.eventStore.headPosition()) === 0;
+      // ...and so must the log and the read models by name: a new log is given its shop's identity here (see shop-identity.ts).
+      const identity = systemContext('shop-identity');
+      const shopId = await checkOneShop(deps.eventStore, deps.readModels, { shopId: uuidv4(), now: identity.now, correlationId: identity.correlationId });
+      const empty = await onlyIdentity(deps.eventStore);
       // Takes every lease that is free (all of them when alone) and runs those runners.
       await cluster.start();
       deps.jobs.start();
@@ -157,7 +161,7 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
       if (handedOut) serveHandedOut(server);
       const port = handedOut ? config.port : (server.address() as AddressInfo).port;
       // Where the server listens is always logged, whatever LOG_LEVEL says: tools and operators need it.
-      deps.logger.child({}, { level: 'info' }).info({ port, host: config.host, dataDir: config.dataDir, process: cluster.id }, 'listening');
+      deps.logger.child({}, { level: 'info' }).info({ port, host: config.host, dataDir: config.dataDir, process: cluster.id, shop: shopId }, 'listening');
       cluster.listening(port);
       return port;
     },

@@ -1,4 +1,5 @@
-import { basename } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, join } from 'node:path';
 
 /**
  * Opening an embedded store's file (DATA_DIR/events.db, read-models.db, keys.db, limits.db)
@@ -36,8 +37,44 @@ export const storeFileError = (path: string, error: unknown): StoreFileError | u
     const remedy = REMEDIES[basename(path)] ?? 'restore it from a backup';
     return new StoreFileError(`${path} is damaged, or is not one of this shop's files (${why}): ${remedy}`);
   }
+  // Not deleted, whatever the file: it may be another program's only copy of its data.
+  if (code === 'SHOP_FOREIGN_FILE') return new StoreFileError(`${path} is not one of this shop's files: ${(error as Error).message}. Move it out of DATA_DIR (it may be another program's data; the shop makes its own file there), then start again`);
   if (UNWRITABLE.has(code)) return new StoreFileError(`${path} cannot be opened for writing (${why}): the shop writes in DATA_DIR; make it writable by the user that runs the shop (a read-only file system must be mounted read-write)`);
   if (FULL.has(code)) return new StoreFileError(`${path} cannot be opened: its file system is full (${why}); free space there, then start again`);
   if (code === 'EISDIR') return new StoreFileError(`${path} is a directory, where the shop keeps a file (${why}): move it out of DATA_DIR, then start again`);
+  return undefined;
+};
+
+/** The embedded stores' files in DATA_DIR. */
+const STORE_FILES = Object.keys(REMEDIES);
+
+/**
+ * A store file found damaged after it opened (SQLite reads a damaged page only when it gets
+ * to it: a log damaged in the middle opens, then fails as it is read): which of DATA_DIR's files
+ * it is, named as at opening. SQLite's error does not say, so each file there is checked
+ * (`PRAGMA quick_check`, read-only: seconds for a large log, once, on the way out); undefined
+ * when the error is no damage, or no file there is found damaged (the error is then shown as it is).
+ */
+export const damagedStoreFile = async (dataDir: string, error: unknown): Promise<StoreFileError | undefined> => {
+  if (!DAMAGED.has(String((error as { code?: unknown } | null)?.code ?? ''))) return undefined;
+  const { default: Database } = await import('better-sqlite3');
+  for (const file of STORE_FILES) {
+    const path = join(dataDir, file);
+    if (!existsSync(path)) continue;
+    let found: unknown;
+    try {
+      const db = new Database(path, { readonly: true, fileMustExist: true });
+      try {
+        const result = db.pragma('quick_check(1)', { simple: true });
+        if (result !== 'ok') found = Object.assign(new Error(String(result).replace(/\s+/g, ' ').trim()), { code: 'SQLITE_CORRUPT' });
+      } finally {
+        db.close();
+      }
+    } catch (checking) {
+      found = checking;
+    }
+    const named = found === undefined ? undefined : storeFileError(path, found);
+    if (named) return named;
+  }
   return undefined;
 };

@@ -9,6 +9,7 @@ import type { OrderEvent } from '../domain/ordering/order.js';
 import type { PaymentEvent } from '../domain/payment/payment.js';
 import type { ReviewEvent } from '../domain/reviews/review.js';
 import type { ShipmentEvent } from '../domain/shipping/shipment.js';
+import type { ShopIdentityEvent } from '../domain/shop/identity.js';
 import type { SubscriptionEvent } from '../domain/subscriptions/events.js';
 import type { KeyPurpose } from './key-store.js';
 
@@ -46,6 +47,7 @@ export type ShopEvent =
   | PaymentEvent
   | ReviewEvent
   | ShipmentEvent
+  | ShopIdentityEvent
   | SubscriptionEvent;
 
 type Inventory = { readonly [E in ShopEvent as E['type']]: { readonly [K in keyof E['data']]-?: Shape<NonNullable<E['data'][K]>> } };
@@ -71,6 +73,8 @@ export const PERSONAL_DATA_IN_EVENTS: Inventory = {
   PaymentMethodSaved: { customerId: _, paymentMethodId: _, token: profile, brand: _, last4: profile, label: profile, isDefault: _, savedAt: _ },
   PaymentMethodRemoved: { customerId: _, paymentMethodId: _, removedAt: _ },
   DefaultPaymentMethodChanged: { customerId: _, paymentMethodId: _, changedAt: _ },
+  // the log's identity (src/domain/shop/identity.ts)
+  ShopIdentityAssigned: { shopId: _ },
   // catalog, stock, carts: no person in them but the customer's id
   ProductCreated: { productId: _, sku: _, name: _, description: _, brand: _, category: _, price: _, createdAt: _ },
   ProductUpdated: { productId: _, changes: _, updatedAt: _ },

@@ -5,6 +5,7 @@ import type { KeyState, KeyStore } from './key-store.js';
 import { newDataKey } from './sealing.js';
 import { CallbackCheck } from '../infrastructure/callback-check.js';
 import { inImmediateTransaction } from '../infrastructure/sqlite-transaction.js';
+import { refuseForeignFile } from '../infrastructure/foreign-file.js';
 
 /**
  * The embedded key store: `keys.db` in DATA_DIR, a file of its own (0600) apart from the
@@ -60,6 +61,8 @@ export class SqliteKeyStore implements KeyStore {
     this.db = new Database(path);
     this.db.pragma(`busy_timeout = ${DEFAULT_LOCK_WAIT_MS}`);
     whileBusy(() => {
+      // Before anything is written to it (WAL mode changes its header): another program's file is left as it was.
+      refuseForeignFile(this.db, ['data_keys', 'data_key_destructions']);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
       this.db.pragma('secure_delete = ON');

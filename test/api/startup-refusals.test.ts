@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { mkdirSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { killServer, startServer, type ServerProcess } from '../support/server-process.js';
@@ -95,6 +96,39 @@ describe('starting the real server', function () {
       expect(output).to.match(/^data: .*events\.db is damaged, or is not one of this shop's files/m);
     });
 
+    // Another program's database given where the shop keeps a file: its tables were kept and the store's written beside them.
+    for (const file of ['events.db', 'read-models.db', 'keys.db', 'limits.db']) {
+      it(`names a ${file} that is another program's database, and leaves it as it was`, async () => {
+        const path = join(dir.path, file);
+        const foreign = new (await import('better-sqlite3')).default(path);
+        foreign.exec("CREATE TABLE invoices (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO invoices (body) VALUES ('kept');");
+        foreign.close();
+        const before = readFileSync(path);
+        const output = await refusal({ DATA_DIR: dir.path, ...ADMIN });
+        expect(output).to.match(new RegExp(`^data: .*${file.replace('.', '\\.')} is not one of this shop's files: it holds another program's tables \\(invoices\\)`, 'm'));
+        expect(output).to.include('Move it out of DATA_DIR').and.not.include('delete it');
+        expect(readFileSync(path).equals(before), 'the file is left as it was').to.equal(true);
+      });
+    }
+
+    it('names an events.db damaged in the middle, found as the read models fold it', async () => {
+      // A log of many pages, then one page in the middle overwritten: its first pages and its end read well.
+      const store = new SqliteEventStore({ path: join(dir.path, 'events.db') });
+      const metadata = { actor: 'test', occurredAt: new Date().toISOString(), schemaVersion: 1 };
+      for (let i = 0; i < 40; i += 1) {
+        await store.appendToStream(`inventory-MID-${i}`, Array.from({ length: 25 }, (_, e) => ({ id: randomUUID(), type: 'StockReceived', data: { sku: `MID-${i}`, quantity: e + 1, receivedAt: metadata.occurredAt }, metadata })));
+      }
+      await store.close();
+      for (const companion of ['-wal', '-shm']) rmSync(join(dir.path, `events.db${companion}`), { force: true });
+      const path = join(dir.path, 'events.db');
+      const pages = statSync(path).size / 4096;
+      const fd = openSync(path, 'r+');
+      writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, Math.floor(pages / 2) * 4096);
+      closeSync(fd);
+      const output = await refusal({ DATA_DIR: dir.path, ...ADMIN });
+      expect(output).to.match(/^data: .*events\.db is damaged/m).and.include('do not delete it');
+    });
+
     it('names a jwt-secret file too short to sign with', async () => {
       await stoppedShop();
       writeFileSync(join(dir.path, 'jwt-secret'), 'x', { mode: 0o600 });
@@ -114,9 +148,11 @@ describe('starting the real server', function () {
       const store = new SqliteEventStore({ path: join(dir.path, 'events.db') });
       try {
         const types = (await store.readAll()).map((event) => event.type);
-        const seed = types.slice(0, 23);
+        // The log's identity first (see shop-identity.ts): it names the shop, it is no write of the shop's.
+        expect(types[0]).to.equal('ShopIdentityAssigned');
+        const seed = types.slice(1, 24);
         expect(new Set(seed)).to.deep.equal(new Set(['InventoryItemRegistered', 'ProductCreated', 'StockReceived']));
-        expect(types.slice(23)).to.include('CustomerRegistered');
+        expect(types.slice(24)).to.include('CustomerRegistered');
       } finally {
         await store.close();
       }

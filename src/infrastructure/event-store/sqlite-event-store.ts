@@ -22,6 +22,7 @@ import {
   type RecordedEvent,
   type SubscribeToAllOptions,
 } from './event-store.js';
+import { refuseForeignFile } from '../foreign-file.js';
 import { privateDatabaseFile } from '../private-files.js';
 import { truncateWal } from '../wal/truncate-wal.js';
 
@@ -96,6 +97,8 @@ export class SqliteEventStore implements EventStore {
     // Opening may wait for processes opening the file at the same moment (WAL mode, the schema): blocking is fine here.
     this.db.pragma(`busy_timeout = ${DEFAULT_LOCK_WAIT_MS}`);
     whileBusy(() => {
+      // Before anything is written to it (WAL mode changes its header): another program's file is left as it was.
+      refuseForeignFile(this.db, ['events']);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
       // What is deleted or moved is overwritten with zeros, not left in free pages (issue 17; every connection sets it).

@@ -4,6 +4,7 @@ import { privateDatabaseFile } from '../private-files.js';
 import { whileBusy } from '../sqlite-write-lock.js';
 import type { Limiter, LimitOptions, LimitStore } from './limit-store.js';
 import { truncateWal } from '../wal/truncate-wal.js';
+import { refuseForeignFile } from '../foreign-file.js';
 
 /**
  * The limits of the embedded shop: one SQLite file in DATA_DIR (`limits.db`, 0600) that
@@ -34,6 +35,8 @@ export class SqliteLimitStore implements LimitStore {
     // Opening may wait for processes opening the file at the same moment: blocking is fine here.
     this.db.pragma('busy_timeout = 10000');
     whileBusy(() => {
+      // Before anything is written to it (WAL mode changes its header): another program's file is left as it was.
+      refuseForeignFile(this.db, [TABLE]);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       // Deleted rows (a login throttle's account key) are overwritten with zeros, not left in free pages (issue 17).

@@ -24,6 +24,7 @@ import { privateDatabaseFile } from '../private-files.js';
 import { inImmediateTransaction } from '../sqlite-transaction.js';
 import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS, WriteLockQueue, whileBusy } from '../sqlite-write-lock.js';
 import { truncateWal } from '../wal/truncate-wal.js';
+import { refuseForeignFile } from '../foreign-file.js';
 
 /**
  * The embedded read-model store: documents persisted as JSON in one SQLite file and served
@@ -82,6 +83,8 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     this.loader = new EmbeddedLoader(options.path);
     this.lock = new WriteLockQueue(options.lockWaitMs);
     const wal = whileBusy(() => {
+      // Before anything is written to it (WAL mode changes its header): another program's file is left as it was.
+      refuseForeignFile(this.db, ['documents', 'collections', 'documents_layout2']);
       const inWal = this.db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
       // Durable until the constructor returns (the schema); then writes are synced by WalSync.
       this.db.pragma('synchronous = FULL');
