@@ -70,8 +70,11 @@ const runOne = (name: string): Promise<Metric[]> =>
 
 const cell = (value: number | string) => (typeof value === 'number' ? value.toLocaleString('en-US', { maximumFractionDigits: 2 }) : value);
 
+/** A ratio as the target reads it: three decimals (0.498 is not 0.5). */
+const ratioCell = (value: number) => value.toLocaleString('en-US', { maximumFractionDigits: 3 });
+
 const ratios = (m: Metric) =>
-  m.ratios?.map((r) => `/ ${r.anchor}: **${cell(r.median)}** (${cell(r.min)}-${cell(r.max)}, ${r.pairs.length})`).join('<br>') || '-';
+  m.ratios?.map((r) => `/ ${r.anchor}: **${ratioCell(r.median)}** (${ratioCell(r.min)}-${ratioCell(r.max)}, ${r.pairs.length})`).join('<br>') || '-';
 
 const markdown = (metrics: Metric[], header: string) =>
   [
@@ -84,7 +87,7 @@ const markdown = (metrics: Metric[], header: string) =>
       return `| \`${m.id}\` | ${cell(m.value)} | ${m.unit} | ${anchors} | ${ratios(m)} | ${m.target ?? '-'} | ${m.met === undefined ? '-' : m.met ? 'yes' : '**no**'} |`;
     }),
     '',
-    'Values are the medians of their side over the pairs; each ratio is the median of ours / anchor over interleaved pairs (ours and the anchor measured one right after the other).',
+    'Values are the medians of their side over the pairs, but for the checkout latencies (one histogram of all their windows), the saga throughputs (the rate found: one window, confirmed by a second) and the cross-process lag (one window); each ratio is the median of ours / anchor over interleaved pairs (ours and the anchor measured one right after the other). Targets without a ratio are budgets: `rebuild_rss_mb`, `failover_ms` (against LEASE_MS), `cross_process_lag_p99_ms`.',
     '',
   ].join('\n');
 

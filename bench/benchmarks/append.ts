@@ -24,14 +24,17 @@ export const appendDurable = async ({ quick }: BenchOptions): Promise<Metric> =>
   const perCommit = quick ? 2_000 : 10_000;
   const batch = await interleaved(count, () => ourAppends(total), () => rawCommits(total, 'FULL', CONCURRENCY));
   const single = await interleaved(count, () => ourAppends(total), () => rawCommits(perCommit, 'FULL', 1));
-  const rawNormal = rawCommits(quick ? 10_000 : 50_000, 'NORMAL', 1);
-  // Emmett's store is slow (one append at a time): one pair, at a smaller size.
-  const [emmett] = await interleaved(1, () => ourAppends(total), () => emmettAppends(quick ? 500 : 3_000));
+  // Information: the same commits at synchronous=NORMAL (not durable), paired as the others.
+  const normal = await interleaved(count, () => ourAppends(total), () => rawCommits(quick ? 10_000 : 50_000, 'NORMAL', 1));
+  // Emmett's store is slow (one append at a time): three pairs, at a smaller size.
+  const emmettPairs = await interleaved(3, () => ourAppends(total), () => emmettAppends(quick ? 500 : 3_000));
+  const emmett = emmettPairs.every((pair) => pair.anchor !== undefined) ? emmettPairs.map((pair) => ({ ours: pair.ours, anchor: pair.anchor!.rate, errors: pair.anchor!.errors })) : undefined;
   const ours = medianOf([...batch, ...single], (p) => p.ours);
   const overBatch = ratioOf('sqlite_raw_full_batch', batch, (o) => o, (a) => a);
   const overSingle = ratioOf('sqlite_raw_full_per_commit', single, (o) => o, (a) => a);
-  const overEmmett = emmett?.anchor ? ratioOf('emmett_sqlite', [emmett], (o) => o, () => emmett.anchor!.rate) : undefined;
-  const ratios = [overBatch, overSingle, ...(overEmmett ? [overEmmett] : [])];
+  const overNormal = ratioOf('sqlite_raw_normal_per_commit', normal, (o) => o, (a) => a);
+  const overEmmett = emmett ? ratioOf('emmett_sqlite', emmett, (o) => o, (a) => a) : undefined;
+  const ratios = [overBatch, overSingle, overNormal, ...(overEmmett ? [overEmmett] : [])];
   return {
     id: 'append_durable',
     value: round(ours),
@@ -39,13 +42,14 @@ export const appendDurable = async ({ quick }: BenchOptions): Promise<Metric> =>
     anchors: {
       sqlite_raw_full_batch: round(medianOf(batch, (p) => p.anchor)),
       sqlite_raw_full_per_commit: round(medianOf(single, (p) => p.anchor)),
-      sqlite_raw_normal_per_commit: round(rawNormal),
-      ...(emmett?.anchor ? { emmett_sqlite: round(emmett.anchor.rate) } : {}),
+      sqlite_raw_normal_per_commit: round(medianOf(normal, (p) => p.anchor)),
+      ...(emmett ? { emmett_sqlite: round(medianOf(emmett, (p) => p.anchor)) } : {}),
     },
     ratios,
-    target: '>= 0.5 x sqlite_raw_full_batch, >= 5 x sqlite_raw_full_per_commit, >= 10 x emmett_sqlite',
-    met: overBatch.median >= 0.5 && overSingle.median >= 5 && (!overEmmett || overEmmett.median >= 10),
-    params: { events: total, concurrency: CONCURRENCY, batch: CONCURRENCY, per_commit_events: perCommit, ...(emmett?.anchor ? { emmett_sqlite_concurrency: 1, emmett_sqlite_errors_retried: emmett.anchor.errors } : { emmett_sqlite: 'not installed or failing' }) },
+    target: '>= 0.5 x sqlite_raw_full_batch, >= 5 x sqlite_raw_full_per_commit, >= 10 x emmett_sqlite (sqlite_raw_normal_per_commit: information)',
+    // Not met when Emmett's store could not be measured: a part of the target left unjudged is not met.
+    met: overBatch.median >= 0.5 && overSingle.median >= 5 && overEmmett !== undefined && overEmmett.median >= 10,
+    params: { events: total, concurrency: CONCURRENCY, batch: CONCURRENCY, per_commit_events: perCommit, ...(emmett ? { emmett_sqlite_concurrency: 1, emmett_sqlite_errors_retried: emmett.reduce((n, p) => n + p.errors, 0) } : { emmett_sqlite: 'not installed or failing: not met' }) },
   };
 };
 

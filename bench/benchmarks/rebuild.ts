@@ -19,7 +19,9 @@ import { round, type BenchOptions, type Metric } from '../support/metrics.js';
  * 200k) on the embedded stores, and the peak RSS of the process doing it. Anchor: a raw
  * scan of the same events with better-sqlite3 (read and parse, no handler), in interleaved
  * pairs with rebuilds (each rebuild starts from the read models the last one left, as
- * `projections:rebuild` does on a running shop's data).
+ * `projections:rebuild` does on a running shop's data). A rebuild is timed until the rebuilt
+ * read models serve; the drop of those they replaced, which follows in the background (as the
+ * CLI waits for before it exits), is timed apart and given in params.
  */
 
 const CHILD = fileURLToPath(new URL('../child.js', import.meta.url));
@@ -44,7 +46,15 @@ export const rebuildBenchmark = async ({ quick }: BenchOptions): Promise<Metric[
         ratios: [ratio],
         target: '>= 0.25 x sqlite_raw_scan',
         met: ratio.median >= 0.25,
-        params: { events, projections: ALL_PROJECTIONS.length, pairs: PAIRS, seconds: round(medianOf(pairs, (p) => p.ours.seconds), 2) },
+        params: {
+          events,
+          projections: ALL_PROJECTIONS.length,
+          pairs: PAIRS,
+          seconds: round(medianOf(pairs, (p) => p.ours.seconds), 2),
+          // Until the replaced read models are dropped too (the first rebuild has none to drop): information.
+          retirement_seconds: pairs.map((p) => round(p.ours.retiredSeconds, 2)).join(' '),
+          with_retirement_over_sqlite_raw_scan: pairs.map((p) => round(p.ours.withRetirement / p.anchor, 3)).join(' '),
+        },
       },
       { id: 'rebuild_rss_mb', value: round(rssMb), unit: 'MB', anchors: {}, target: '<= 300 MB', met: rssMb <= 300, params: { events, rebuilds: PAIRS } },
     ];
@@ -82,8 +92,11 @@ const rebuildAll = async (dataDir: string) => {
   const started = performance.now();
   const result = await rebuilds.run(['all']);
   const seconds = (performance.now() - started) / 1000;
+  // The rebuilt read models serve from here on. The ones they replaced are dropped after them, in
+  // slices (their pages zeroed: issue 17), while the shop serves: timed apart, as the retirement.
   await result.retired;
+  const retiredSeconds = (performance.now() - started) / 1000 - seconds;
   await eventStore.close();
   await store.close();
-  return { rate: result.events / seconds, seconds };
+  return { rate: result.events / seconds, seconds, retiredSeconds, withRetirement: result.events / (seconds + retiredSeconds) };
 };

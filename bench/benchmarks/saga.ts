@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { appendDurableRate } from '../support/durable-append.js';
+import { ratioFrom } from '../support/interleave.js';
 import { histogram, round, sleep, type BenchOptions, type Metric } from '../support/metrics.js';
 import { median, pairsOf, spread } from '../support/pairs.js';
 import { client, startShop, type Running } from '../support/processes.js';
@@ -17,18 +18,23 @@ import { setUpShop } from '../support/shop-load.js';
  * checkouts (one item into the cart, then checkout) that all reach Confirmed within
  * BOUND_MS and stay there, with no growing backlog. The shop runs as a server process;
  * orders are sent on schedule (open loop); the end of each saga is read from the shop's
- * log (SagaWatch). The rate is searched: a closed-loop estimate (two workers: 80% of one
- * worker's rate), then windows stepping up by 1.3x until one is not sustainable (the first
- * to fail is tried twice), then bisection.
- * Its anchor is the log's durable capacity, `append_durable` (as append.ts measures it),
- * measured between the windows (the interleaved pairs): orders_per_s x durable appends per
- * order / append_durable, the share of the log's capacity the saga turns into orders
- * (target >= 25%).
+ * log (SagaWatch). A window is sustainable when every order was confirmed within the bound
+ * and stayed so, the sends kept to the rate, the latency did not grow over the window, and the
+ * shop's trailing work (shipments, emails, or a backlog) ended within the bound after it. The
+ * rate is searched: a closed-loop estimate (two workers: 80% of one worker's rate), then
+ * windows stepping up by 1.3x until one is not sustainable (the first to fail is tried twice),
+ * then bisection; the rate found must hold in a second window (else a step lower, held twice).
+ * Its anchor is the log's durable capacity, `append_durable` (as append.ts measures it, at its
+ * size), measured with the shop at rest before each window (the interleaved pairs):
+ * orders_per_s x durable appends per order / append_durable, the share of the log's capacity
+ * the saga turns into orders (target >= 25%).
  *
  * checkout_to_confirmed p50/p99 at 50% of orders_per_s (WORKERS=1), beside saga_floor_ms:
  * as many sequential raw durable commits (better-sqlite3, synchronous=FULL) as one order's
- * critical path makes, counted in a shop composed in this process (saga-count.ts). Floor
- * blocks and latency windows alternate; each pair gives a ratio.
+ * critical path makes (the median order's), counted in a shop composed in this process
+ * (saga-count.ts). Floor blocks and latency windows in pairs, the order alternating; each pair
+ * gives a ratio. An order not confirmed within the bound counts at the bound in the
+ * percentiles, and neither target is met unless every order was confirmed.
  */
 
 const BOUND_MS = 1000;
@@ -41,7 +47,7 @@ const PRODUCTS = 40;
  * A window, with what its orders cost the shop (CPU and disk writes, per order) and the
  * busiest main thread's share of the window's time (undefined without /proc).
  */
-type Measured = Window & { cost: Cost | undefined; mainThread?: number | undefined };
+type Measured = Window & { cost: Cost | undefined; mainThread?: number | undefined; drainMs?: number };
 type Cost = ReturnType<typeof perUnit>;
 /** `estimate`: where the windows started, a closed loop's rate (`startAt` undefined) or the rate given. */
 type Search = { rate: number; best: Measured; windows: Measured[]; appends: number[]; estimate: number; given: boolean; resting: Resting | undefined };
@@ -94,15 +100,21 @@ const searchRate = async (load: SagaLoad, pid: number, seconds: number, quick: b
   const windows: Measured[] = [];
   const appends: number[] = [];
   const trial = async (rate: number) => {
-    appends.push(await appendDurableRate(quick ? 3000 : 6000));
+    // The log's own capacity, with the shop at rest (as append.ts measures it, at its size).
+    await atRest(pid);
+    appends.push(await appendDurableRate(quick ? 10_000 : 20_000));
     const before = usageOf(pid);
+    const unconfirmedBefore = load.unconfirmedAfterwards;
     const { latencies: _l, ...measured } = await load.window(rate, seconds);
     const sent = usageOf(pid);
-    await load.drain(); // the window's orders have all ended (their shipments too)
-    const w: Measured = { ...measured, cost: perUnit(before, usageOf(pid), measured.sent), mainThread: busiestMainThread(before, sent) };
+    // The window's orders have all ended (their shipments too): the shop kept up if its trailing work ends within the bound.
+    const drainMs = await load.drain();
+    const stayed = load.unconfirmedAfterwards === unconfirmedBefore;
+    const sustainable = measured.sustainable && stayed && drainMs <= BOUND_MS;
+    const w: Measured = { ...measured, sustainable, drainMs, cost: perUnit(before, usageOf(pid), measured.sent), mainThread: busiestMainThread(before, sent) };
     windows.push(w);
     const busy = w.mainThread === undefined ? '' : `, busiest event loop ${round(w.mainThread * 100)}% on a CPU`;
-    console.error(`   ${round(rate)}/s offered: ${round(w.rate)}/s sent, p50 ${round(w.p50)} ms, p99 ${round(w.p99)} ms, late ${w.late}, ${w.sustainable ? 'sustainable' : 'not sustainable'}${w.cost ? `, ${round(w.cost.cpuMs, 2)} ms CPU and ${round(w.cost.diskKb)} KB written per order` : ''}${busy}`);
+    console.error(`   ${round(rate)}/s offered: ${round(w.rate)}/s sent, p50 ${round(w.p50)} ms, p99 ${round(w.p99)} ms, late ${w.late}, drained in ${round(drainMs)} ms${stayed ? '' : ', an order unconfirmed afterwards'}, ${w.sustainable ? 'sustainable' : 'not sustainable'}${w.cost ? `, ${round(w.cost.cpuMs, 2)} ms CPU and ${round(w.cost.diskKb)} KB written per order` : ''}${busy}`);
     return w;
   };
   let good: Measured | undefined;
@@ -124,9 +136,36 @@ const searchRate = async (load: SagaLoad, pid: number, seconds: number, quick: b
     if (w.sustainable) good = w;
     else bad = w;
   }
-  while (appends.length < 3) appends.push(await appendDurableRate(quick ? 3000 : 6000));
-  const best = good ?? windows[0]!;
-  return { rate: good ? good.rate : 0, best, windows, appends, estimate, given: startAt !== undefined, resting };
+  // A rate that held once must hold again: one lucky window does not set the answer either (a
+  // failure was given a second try above). Not held: a step lower, which must then hold twice.
+  let confirmed: Measured | undefined;
+  let first = good;
+  let candidate = good?.offered;
+  for (let tries = 0; candidate !== undefined && tries < 5 && !confirmed; tries += 1) {
+    const w = await trial(candidate);
+    if (w.sustainable && first) confirmed = w.rate < first.rate ? w : first;
+    else if (w.sustainable) first = w;
+    else {
+      first = undefined;
+      candidate /= 1.15;
+    }
+  }
+  while (appends.length < 3) {
+    await atRest(pid);
+    appends.push(await appendDurableRate(quick ? 10_000 : 20_000));
+  }
+  const best = confirmed ?? good ?? windows[0]!;
+  return { rate: confirmed ? confirmed.rate : 0, best, windows, appends, estimate, given: startAt !== undefined, resting };
+};
+
+/** Waits (2 s at most) until the shop's processes use under 5% of a core: the log's capacity is measured with the shop at rest. */
+const atRest = async (pid: number): Promise<void> => {
+  for (let i = 0; i < 20; i += 1) {
+    const before = usageOf(pid);
+    await sleep(100);
+    const after = usageOf(pid);
+    if (!before || !after || after.cpuMs - before.cpuMs < 5) return;
+  }
 };
 
 /** The shop's CPU and disk writes per second over `seconds` with nothing sent: what it spends at rest (heartbeats, polls). */
@@ -146,6 +185,8 @@ type Latency = {
   rate: number;
   /** Orders placed one at a time first: the latency and cost of the path itself, with no load. */
   unloaded: { p50: number; orders: number; cost: Cost };
+  /** The windows' orders confirmed, then failed or cancelled. */
+  unconfirmedAfterwards: number;
 };
 
 /** Orders one at a time, then latency windows at `rate`, each after a block of raw floor chains. */
@@ -155,16 +196,20 @@ const measureLatency = async (load: SagaLoad, pid: number, rate: number, commits
   const placed = quick ? 20 : 40;
   const alone = await load.oneAtATime(placed);
   const unloaded = { p50: median(alone), orders: alone.length, cost: perUnit(start, usageOf(pid), placed) };
-  const out: Latency = { all, floors: [], p50s: [], p99s: [], windows: [], rate, unloaded };
+  const out: Latency = { all, floors: [], p50s: [], p99s: [], windows: [], rate, unloaded, unconfirmedAfterwards: 0 };
+  // Floor blocks and windows in pairs, the order alternating (floor first, then window first, ...).
   for (let i = 0; i < 3; i += 1) {
-    out.floors.push(median(sagaFloorChains(commits, quick ? 30 : 60)));
+    if (i % 2 === 0) out.floors.push(median(sagaFloorChains(commits, quick ? 30 : 60)));
     const before = usageOf(pid);
+    const unconfirmedBefore = load.unconfirmedAfterwards;
     const { latencies: _l, ...w } = await load.window(rate, quick ? 4 : 8, all);
     const sent = usageOf(pid);
-    await load.drain();
-    out.windows.push({ ...w, cost: perUnit(before, usageOf(pid), w.sent), mainThread: busiestMainThread(before, sent) });
+    const drainMs = await load.drain();
+    out.unconfirmedAfterwards += load.unconfirmedAfterwards - unconfirmedBefore;
+    out.windows.push({ ...w, drainMs, cost: perUnit(before, usageOf(pid), w.sent), mainThread: busiestMainThread(before, sent) });
     out.p50s.push(w.p50);
     out.p99s.push(w.p99);
+    if (i % 2 === 1) out.floors.push(median(sagaFloorChains(commits, quick ? 30 : 60)));
   }
   return out;
 };
@@ -192,8 +237,9 @@ const throughputMetric = (id: string, search: Search, costs: OrderCosts, quick: 
       log_share: round(share, 3),
       ...(workers1 !== undefined ? { workers_1: round(workers1) } : {}),
     },
-    target: 'orders_per_s x durable_appends_per_order >= 25% of append_durable',
-    met: share >= 0.25,
+    ratios: [ratioFrom('append_durable / durable_appends_per_order', shares)],
+    target: 'orders_per_s x durable_appends_per_order >= 25% of append_durable (a rate held in two windows)',
+    met: search.rate > 0 && share >= 0.25,
     params: {
       log_share_spread: spread(shares, 3),
       append_durable_spread: spread(search.appends, 0),
@@ -201,6 +247,7 @@ const throughputMetric = (id: string, search: Search, costs: OrderCosts, quick: 
       window_s: quick ? 3 : 8,
       [search.given ? 'start_rate' : 'closed_loop_estimate']: round(search.estimate),
       windows: search.windows.map((w) => `${round(w.offered)}${w.sustainable ? '✓' : '✗'}`).join(' '),
+      drain_ms: search.windows.map((w) => round(w.drainMs ?? 0)).join(' '),
       p50_ms_at_rate: round(search.best.p50, 1),
       p99_ms_at_rate: round(search.best.p99, 1),
       // The busiest process's main thread (its event loop) in the window at the rate found, and in the first window that was not sustainable.
@@ -233,14 +280,20 @@ const mainThreadOfFirstFailure = (windows: readonly Measured[]): Record<string, 
 
 const latencyMetrics = (latency: Latency, costs: OrderCosts): Metric[] => {
   const floor = median(latency.floors);
+  // Every order of the windows confirmed within the bound and stayed so: else neither target is met (they count at the bound in the percentiles).
+  const notConfirmed = latency.windows.reduce((n, w) => n + w.late + w.failed + w.starved, 0);
+  const allConfirmed = notConfirmed === 0 && latency.unconfirmedAfterwards === 0;
   const p50 = pairsOf(latency.p50s, latency.floors);
   const p99 = pairsOf(latency.p99s, latency.floors);
   const params = {
     checkouts_per_s: round(latency.rate),
     critical_path_commits: costs.criticalPathCommits,
+    critical_path_commits_range: costs.criticalPathRange,
     floor_spread_ms: spread(latency.floors),
     windows: latency.windows.length,
-    not_confirmed: latency.windows.reduce((n, w) => n + w.late + w.failed + w.starved, 0),
+    not_confirmed: notConfirmed,
+    unconfirmed_afterwards: latency.unconfirmedAfterwards,
+    drain_ms: latency.windows.map((w) => round(w.drainMs ?? 0)).join(' '),
     ...costParams('', latency.windows.map((w) => w.cost)),
     ...mainThreadParam(latency.windows),
     // The same path with nothing else in flight: how much of the ratio is the path itself, not load.
@@ -255,8 +308,9 @@ const latencyMetrics = (latency: Latency, costs: OrderCosts): Metric[] => {
       value: round(latency.all.percentileMs(50), 2),
       unit: 'ms',
       anchors: { saga_floor_ms: round(floor, 2), ratio: round(p50.ratio, 2) },
-      target: '<= 3x saga_floor_ms (median ratio of the pairs)',
-      met: p50.ratio <= 3,
+      ratios: [ratioFrom('saga_floor_ms', p50.ratios)],
+      target: '<= 3x saga_floor_ms (median ratio of the pairs), every order confirmed',
+      met: p50.ratio <= 3 && allConfirmed,
       params: { ...params, ratio_spread: p50.spread },
     },
     {
@@ -264,8 +318,9 @@ const latencyMetrics = (latency: Latency, costs: OrderCosts): Metric[] => {
       value: round(latency.all.percentileMs(99), 2),
       unit: 'ms',
       anchors: { saga_floor_ms: round(floor, 2), ratio: round(p99.ratio, 2) },
-      target: '<= 10x saga_floor_ms (median ratio of the pairs)',
-      met: p99.ratio <= 10,
+      ratios: [ratioFrom('saga_floor_ms', p99.ratios)],
+      target: '<= 10x saga_floor_ms (median ratio of the pairs), every order confirmed',
+      met: p99.ratio <= 10 && allConfirmed,
       params: { ...params, ratio_spread: p99.spread, max_ms: round(latency.all.percentileMs(100), 2) },
     },
   ];

@@ -4,6 +4,7 @@ import { cpuMsOf } from '../support/process-usage.js';
 import { round, sleep, type BenchOptions, type Metric } from '../support/metrics.js';
 import { client, startShop, type Running } from '../support/processes.js';
 import { CONNECTIONS, cartCommand, load, productQuery, setUpShop, type Load, type LoadResult } from '../support/shop-load.js';
+import { ratioFrom } from '../support/interleave.js';
 
 /**
  * http_query_workers_2 / http_command_workers_2: the routes of http_query and http_command
@@ -69,6 +70,7 @@ export const workersBenchmark = async ({ quick }: BenchOptions): Promise<Metric[
       return {
         perRequest,
         ratio: median(ratios),
+        ratios,
         spread: `${round(Math.min(...ratios), 2)}-${round(Math.max(...ratios), 2)}`,
         w1: median(w1.map((r) => r.rate)),
         w2: median(w2.map((r) => r.rate)),
@@ -101,6 +103,7 @@ export const workersBenchmark = async ({ quick }: BenchOptions): Promise<Metric[
         value: round(query.w2),
         unit: 'req/s',
         anchors: { workers_1: round(query.w1), ratio: round(query.ratio, 2) },
+        ratios: [ratioFrom('workers_1', query.ratios)],
         target: '>= 1.5 x workers_1 (median ratio of the pairs)',
         met: query.ratio >= 1.5,
         params: { route: 'GET /api/v1/products/:id', ...params(query) },
@@ -110,6 +113,7 @@ export const workersBenchmark = async ({ quick }: BenchOptions): Promise<Metric[
         value: round(command.w2),
         unit: 'req/s',
         anchors: { workers_1: round(command.w1), ratio: round(command.ratio, 2) },
+        ratios: [ratioFrom('workers_1', command.ratios)],
         params: { route: 'POST /api/v1/cart/items', ...params(command) },
       },
     ];

@@ -39,6 +39,15 @@ export const ratioOf = <O, A>(anchorId: string, pairs: Array<Pair<O, A>>, ours: 
   return { anchor: anchorId, median: round(median(ratios), 3), pairs: ratios.map((r) => round(r, 3)), min: round(Math.min(...ratios), 3), max: round(Math.max(...ratios), 3) };
 };
 
+/** A ratio already worked out per pair (ours / anchor in each), summarised as ratioOf does. */
+export const ratioFrom = (anchorId: string, ratios: readonly number[]): Ratio => ({
+  anchor: anchorId,
+  median: round(median(ratios), 3),
+  pairs: ratios.map((r) => round(r, 3)),
+  min: round(Math.min(...ratios), 3),
+  max: round(Math.max(...ratios), 3),
+});
+
 /** The median of one side's figure over the pairs (what an absolute figure beside its anchor shows). */
 export const medianOf = <T>(values: readonly T[], figure: (value: T) => number) => median(values.map(figure));
 

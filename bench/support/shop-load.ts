@@ -71,6 +71,14 @@ export const cartCommand = (products: readonly string[], tokens: readonly string
   };
 };
 
+/** Our cart command's requests (bodies and cart per request) on Emmett's shopping-cart sample's route: the cart is the path's client (emmett-http.ts). */
+export const emmettCommand = (ours: Load): Load => ({
+  method: 'POST',
+  path: (i) => `/clients/bench-${i % CUSTOMERS}/shopping-carts/current/product-items`,
+  body: ours.body!,
+  ...(ours.period !== undefined ? { period: ours.period } : {}),
+});
+
 export const productQuery = (products: readonly string[]): Load => ({ method: 'GET', period: products.length, path: (i) => `/api/v1/products/${products[i % products.length]}` });
 
 export type Shop = { admin: string; products: string[]; tokens: string[] };
