@@ -130,7 +130,7 @@ export const composeTools = async (config: Config, logger: Logger = pino(loggerO
 /** The read models, the key store (beside them on MongoDB) and the log sealed with its keys. */
 const registerStores = async (scope: DependencyContainer, config: Config, logger: Logger) => {
   const readModels = await openReadModels(config);
-  const eventStore = await openPersonalEventStore(config, logger, await openKeyStore(config, readModels));
+  const eventStore = await openPersonalEventStore(config, logger, await openKeyStore(config, readModels, logger));
   scope.register(T.readModels, { useValue: readModels });
   // The keys as the sealing layer sees them: destroying one there is forgotten by the layer at once.
   scope.register(T.keyStore, { useValue: eventStore.keys });

@@ -31,7 +31,7 @@ export const openEventStore = async (config: Config, logger: Logger): Promise<Ev
 };
 
 /** The data keys of personal fields: keys.db in DATA_DIR, or a collection of the read models' MongoDB database. */
-export const openKeyStore = async (config: Config, readModels: ReadModelStore): Promise<KeyStore> => {
+export const openKeyStore = async (config: Config, readModels: ReadModelStore, logger?: Logger): Promise<KeyStore> => {
   if (!config.mongodbUrl) {
     const path = join(config.dataDir, 'keys.db');
     return openStoreFile(path, () => new SqliteKeyStore(path));
@@ -41,6 +41,12 @@ export const openKeyStore = async (config: Config, readModels: ReadModelStore): 
     import('../infrastructure/read-models/mongo-read-model-store.js'),
   ]);
   if (!(readModels instanceof MongoReadModelStore)) throw new Error('MONGODB_URL is set but the read models are not on MongoDB');
+  // The server logs each key's insert, whole, in the replica set's oplog (op_observer_impl): a
+  // destroyed key is gone from the collection, not from the oplog until it rolls over (README, Limits).
+  logger?.warn(
+    { keyStore: 'mongodb' },
+    "data keys on MongoDB: a destroyed key stays in the replica set's oplog until the oplog rolls over; keep the oplog window (and backups taken from it) shorter than the time promised for an erasure, and the local database readable by the server alone",
+  );
   return new MongoKeyStore(readModels.database());
 };
 

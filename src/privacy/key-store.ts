@@ -40,7 +40,9 @@ export interface KeyStore {
   keys(ids: readonly string[], options?: { create?: boolean }): Promise<Map<string, KeyState>>;
   /**
    * Destroys the key for good and leaves a tombstone; idempotent (a destroyed or unknown id
-   * becomes, or stays, a tombstone). The key's bytes are gone from the store's files when it resolves.
+   * becomes, or stays, a tombstone). The key's bytes are gone from the store's files when it resolves:
+   * from the file on SQLite; on MongoDB from the collection, while the replica set's oplog keeps
+   * each key's insert until it rolls over (README, Limits).
    */
   destroy(id: string, at: string): Promise<void>;
   /**

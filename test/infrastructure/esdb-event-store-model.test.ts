@@ -115,6 +115,52 @@ describe('EventStoreDB adapter on a model of the server', () => {
     });
   });
 
+  describe('a repeat the server answers without a position', () => {
+    /** The store on a client whose append answers as the server does when it cannot read a recognised repeat back (IndexWriter's CheckCommit: -1, no position). */
+    const positionless = () => {
+      const client = server.client();
+      return new EsdbEventStore(
+        Object.assign(Object.create(null) as EsdbClient, client, {
+          appendToStream: (async (...args: Parameters<EsdbClient['appendToStream']>) => ({ ...(await client.appendToStream(...args)), position: undefined })) as EsdbClient['appendToStream'],
+        }),
+      );
+    };
+
+    it('reads the position of the append\'s last event back, rather than failing a retry whose events are stored', async () => {
+      const batch = [event('A'), event('B')];
+      const first = await store.appendToStream('inventory-1', batch, { expectedRevision: 'no_stream' });
+      const other = positionless();
+      try {
+        expect(await other.appendToStream('inventory-1', batch, { expectedRevision: 'no_stream' })).to.deep.equal({ nextExpectedRevision: 1, position: first.position, repeated: false });
+        expect(types()).to.deep.equal(['A', 'B']);
+      } finally {
+        await other.close();
+      }
+    });
+
+    it('fails, naming the stream, when the revision answered is not the append\'s last event', async () => {
+      await store.appendToStream('inventory-1', [event('A')], { expectedRevision: 'no_stream' });
+      const other = positionless();
+      try {
+        // A new write answered without a position: its revision holds it, so it is read back too.
+        const written = await other.appendToStream('inventory-1', [event('B')], { expectedRevision: 0 });
+        expect(written.nextExpectedRevision).to.equal(1);
+        expect(written.position).to.equal((await store.readStream('inventory-1'))[1]!.position);
+        // A client whose answer names a revision holding another event: no position to give.
+        const lying = new EsdbEventStore(
+          Object.assign(Object.create(null) as EsdbClient, server.client(), {
+            appendToStream: (async () => ({ success: true, nextExpectedRevision: 0n, position: undefined })) as unknown as EsdbClient['appendToStream'],
+          }),
+        );
+        const error = await lying.appendToStream('inventory-1', [event('C')], { expectedRevision: 1 }).catch((e: unknown) => e);
+        await lying.close();
+        expect((error as Error).message).to.match(/inventory-1.*sent no position/);
+      } finally {
+        await other.close();
+      }
+    });
+  });
+
   describe('reading', () => {
     it('reads a stream on a server before 22.6 as unreadable (no $all position), not as a RangeError', async () => {
       await store.appendToStream('inventory-1', [event('A')]);

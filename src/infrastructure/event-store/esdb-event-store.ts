@@ -32,6 +32,7 @@ import {
   toEventData,
   toPortAppendError,
   toRevision,
+  toSafeNumber,
 } from './esdb-mapping.js';
 import { EsdbSubscription, isUnrecoverable, type Backoff, type SubscriptionLogger } from './esdb-subscription.js';
 
@@ -82,7 +83,22 @@ export class EsdbEventStore implements EventStore {
       .catch((error: unknown) => {
         throw toPortAppendError(error, streamName, expected);
       });
+    if (result.success && !result.position) return this.positionOfRepeat(streamName, events, toSafeNumber(result.nextExpectedRevision, 'revision'));
     return toAppendResult(result);
+  }
+
+  /**
+   * A repeat the server recognised, answered without a position: the server reads the batch's
+   * last event back for it and sends none when that read fails (IndexWriter's CheckCommit: -1;
+   * the client then resolves with `position` undefined), e.g. under a stream's limits or ACLs.
+   * The events are stored: their position is read here, rather than the retry answered 500.
+   */
+  private async positionOfRepeat(streamName: string, events: readonly EventToAppend[], revision: number): Promise<AppendResult> {
+    const [last] = await this.readStream(streamName, { fromRevision: revision, maxCount: 1 });
+    if (!last || last.id !== events[events.length - 1]!.id) {
+      throw new Error(`EventStoreDB took the append to ${streamName} as written before but sent no position, and its revision ${revision} is not the append's last event`);
+    }
+    return { nextExpectedRevision: revision, position: last.position, repeated: false };
   }
 
   /** Reads the stream backwards within the bounds until it meets one of the batch's ids. */
