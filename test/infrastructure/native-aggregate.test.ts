@@ -206,6 +206,27 @@ describe('native filters and aggregation (embedded store)', () => {
       }
     });
 
+    it('keeps the same top rows and firsts when a page is taken backwards in a facet (rows arriving against the sort, ties among them)', () => {
+      // Oldest first, sorted newest first: the page's pass goes from the end (TopRows.addAll); ties on `created` go by arrival all the same.
+      const byCreated = [...DOCS].filter((d) => typeof d.created === 'string').sort((a, b) => String(a.created).localeCompare(String(b.created)));
+      const pipeline = [
+        {
+          $facet: {
+            page: [{ $sort: { created: -1 } }, { $skip: 3 }, { $limit: 10 }],
+            byId: [{ $sort: { created: -1, _id: -1 } }, { $limit: 7 }],
+            firsts: [{ $group: { _id: '$brand', first: { $first: '$_id' }, n: { $sum: 1 } } }, { $sort: { _id: 1 } }],
+            total: [{ $count: 'n' }],
+          },
+        },
+      ];
+      for (const docs of [byCreated, [...byCreated].reverse()]) {
+        const expected = new Aggregator(pipeline, QUERY_OPTIONS).run(docs.map((d) => structuredClone(d)));
+        expect(runNative(docs, pipeline)).to.deep.equal(expected);
+        const plain = [{ $sort: { created: -1 } }, { $skip: 1 }, { $limit: 9 }];
+        expect(runNative(docs, plain)).to.deep.equal(new Aggregator(plain, QUERY_OPTIONS).run(docs.map((d) => structuredClone(d))));
+      }
+    });
+
     it("reads only a document's own fields, never its prototype's (constructor, toString)", () => {
       const docs: Document[] = [{ _id: 'a', constructor: 'x' }, { _id: 'b' }, { _id: 'c', nested: { toString: 2 } }, { _id: 'd', nested: {} }];
       const pipelines = [

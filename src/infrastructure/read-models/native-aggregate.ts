@@ -120,10 +120,15 @@ const facet = (rows: Row[], spec: Record<string, Stage[]>, deferred: Projection 
     else results.set(field, unprojected ? run(rows, sub) : run((projected ??= rows.map(deferred!.apply)), sub));
   }
   if (streams.length > 0) {
-    for (let r = 0; r < rows.length; r += 1) {
-      const row = rows[r]!;
-      for (let s = 0; s < streams.length; s += 1) streams[s]!.add(row, r);
+    const perRow = streams.filter((stream) => stream.addAll === undefined);
+    if (perRow.length > 0) {
+      for (let r = 0; r < rows.length; r += 1) {
+        const row = rows[r]!;
+        for (let s = 0; s < perRow.length; s += 1) perRow[s]!.add(row, r);
+      }
     }
+    // A page's sort of rows that arrive against it takes them in a pass of its own, from the end (see TopRows.addAll).
+    for (const stream of streams) stream.addAll?.(rows);
     for (const stream of streams) results.set(stream.field, run(stream.rows(), stream.rest));
   }
   const out: Row = {};
@@ -131,8 +136,8 @@ const facet = (rows: Row[], spec: Record<string, Stage[]>, deferred: Projection 
   return out;
 };
 
-/** A sub-pipeline's first stage, taking the rows one at a time (with their index, for a stable sort), and the stages after it. */
-type Streamed = { add: (row: Row, index: number) => void; rows: () => Row[]; rest: readonly Stage[] };
+/** A sub-pipeline's first stage, taking the rows one at a time (with their index, for a stable sort) or all at once, and the stages after it. */
+type Streamed = { add: (row: Row, index: number) => void; addAll?: (rows: readonly Row[]) => void; rows: () => Row[]; rest: readonly Stage[] };
 
 const streamed = (sub: readonly Stage[], input: readonly Row[]): Streamed | undefined => {
   const stage = sub[0];
@@ -150,7 +155,15 @@ const streamed = (sub: readonly Stage[], input: readonly Row[]): Streamed | unde
     const bounded = boundsAfter(sub, 1);
     if (!keepsFew(bounded.keep, input.length)) return undefined;
     const top = new TopRows(stage.$sort as Record<string, number>, bounded.keep);
-    return { add: (row, index) => top.add(row, index), rows: () => top.indexes().slice(bounded.skip).map((index) => input[index]!), rest: sub.slice(bounded.end) };
+    // Rows that arrive against the sort (the oldest documents first, sorted newest first) would each be kept on their way:
+    // they go in a pass of their own, from the end. Others go in the shared pass (each document read once: see facet).
+    const backwards = top.arriveBackwards(input);
+    return {
+      add: (row, index) => top.add(row, index),
+      ...(backwards ? { addAll: (rows: readonly Row[]) => top.addAll(rows) } : {}),
+      rows: () => top.indexes().slice(bounded.skip).map((index) => input[index]!),
+      rest: sub.slice(bounded.end),
+    };
   }
   return undefined;
 };

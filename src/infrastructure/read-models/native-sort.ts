@@ -144,6 +144,35 @@ export class TopRows {
     if (best.length > keep) best.pop();
   }
 
+  /**
+   * Adds every row (its index its place in `rows`), backwards when the last row sorts before the
+   * first: rows that arrive in the order opposite to the sort (the oldest documents first, sorted
+   * newest first) each beat the bar and are kept, one allocation and one insertion at the front
+   * apiece; taken from the other end, all but the first `keep` lose to the bar at one comparison.
+   * The rows kept are the same either way: ties go by index.
+   */
+  addAll(rows: readonly Row[]): void {
+    const last = rows.length - 1;
+    if (this.arriveBackwards(rows)) for (let index = last; index >= 0; index -= 1) this.add(rows[index]!, index);
+    else for (let index = 0; index <= last; index += 1) this.add(rows[index]!, index);
+  }
+
+  /** Whether the last row sorts before the first: rows that seem to arrive against the sort. */
+  arriveBackwards(rows: readonly Row[]): boolean {
+    const last = rows.length - 1;
+    return last > 0 && this.before(rows[last]!, last, rows[0]!, 0);
+  }
+
+  private before(a: Row, ai: number, b: Row, bi: number): boolean {
+    const first = this.fields[0]!;
+    const keyed = (row: Row, index: number) => {
+      const value = first.read(row);
+      rankOf(value);
+      return new Keyed(row, index, value);
+    };
+    return compareKeyed(this.fields, keyed(a, ai), keyed(b, bi)) < 0;
+  }
+
   /** The kept rows' indexes, in order. */
   indexes(): number[] {
     return this.best.map((item) => item.index);
@@ -157,7 +186,7 @@ export const keepsFew = (keep: number | undefined, rows: number): keep is number
 export const sorted = (rows: Row[], spec: Record<string, number>, keep: number | undefined, added?: Added): number[] => {
   if (keepsFew(keep, rows.length)) {
     const top = new TopRows(spec, keep, added);
-    for (let index = 0; index < rows.length; index += 1) top.add(rows[index]!, index);
+    top.addAll(rows);
     return top.indexes();
   }
   const fields = sortFields(spec, added);
