@@ -45,6 +45,17 @@ export const storeFileError = (path: string, error: unknown): StoreFileError | u
   return undefined;
 };
 
+/** SQLite's words for the two (sqlite3ErrStr), for an error that carries them in its message only (a rebuild's, a follower's). */
+const DAMAGE_WORDS = /database disk image is malformed|file is not a database/;
+
+/** Whether the error, or one it was caused by, is SQLite finding a file damaged. */
+const isDamage = (error: unknown): boolean => {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth += 1) {
+    if (DAMAGED.has(String((cause as { code?: unknown }).code ?? '')) || DAMAGE_WORDS.test(cause.message)) return true;
+  }
+  return false;
+};
+
 /** The embedded stores' files in DATA_DIR. */
 const STORE_FILES = Object.keys(REMEDIES);
 
@@ -56,7 +67,7 @@ const STORE_FILES = Object.keys(REMEDIES);
  * when the error is no damage, or no file there is found damaged (the error is then shown as it is).
  */
 export const damagedStoreFile = async (dataDir: string, error: unknown): Promise<StoreFileError | undefined> => {
-  if (!DAMAGED.has(String((error as { code?: unknown } | null)?.code ?? ''))) return undefined;
+  if (!isDamage(error)) return undefined;
   const { default: Database } = await import('better-sqlite3');
   for (const file of STORE_FILES) {
     const path = join(dataDir, file);

@@ -3,6 +3,7 @@ import stringWidth from 'string-width';
 import { pino } from 'pino';
 import { composeTools, type Tools } from '../api/composition-root.js';
 import { loggerOptions } from '../api/log-privacy.js';
+import { damagedStoreFile } from '../api/store-files.js';
 import { loadConfig } from '../config.js';
 
 /** Terminal output for the operator tools: tables, or JSON with --json. */
@@ -116,11 +117,23 @@ export const run = (main: () => Promise<number | void>) => {
   process.stdout.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' ? process.exit(0) : undefined));
   main().then(
     (code) => exit(code ?? 0),
-    (error: unknown) => {
-      console.error(error instanceof Error ? `error: ${error.message}` : error);
+    async (error: unknown) => {
+      // A store file found damaged as the tool read it (SQLite's error names no file): named, as the server names it.
+      const dataDir = dataDirOrUndefined();
+      const damaged = dataDir === undefined ? undefined : await damagedStoreFile(dataDir, error).catch(() => undefined);
+      console.error(damaged ? `data: ${damaged.message}` : error instanceof Error ? `error: ${error.message}` : error);
       exit(1);
     },
   );
+};
+
+/** This environment's DATA_DIR, or undefined when its settings do not load (the tool's error says why). */
+const dataDirOrUndefined = (): string | undefined => {
+  try {
+    return loadConfig().dataDir;
+  } catch {
+    return undefined;
+  }
 };
 
 /**

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import { randomUUID } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { killServer, startServer, type ServerProcess } from '../support/server-process.js';
+import { damagedLog } from '../support/damaged-log.js';
 import { tempDir } from '../support/temp-dir.js';
 
 const ADMIN = { ADMIN_EMAIL: 'ops@test.local', ADMIN_PASSWORD: 'ops-password' };
@@ -112,19 +112,7 @@ describe('starting the real server', function () {
     }
 
     it('names an events.db damaged in the middle, found as the read models fold it', async () => {
-      // A log of many pages, then one page in the middle overwritten: its first pages and its end read well.
-      const store = new SqliteEventStore({ path: join(dir.path, 'events.db') });
-      const metadata = { actor: 'test', occurredAt: new Date().toISOString(), schemaVersion: 1 };
-      for (let i = 0; i < 40; i += 1) {
-        await store.appendToStream(`inventory-MID-${i}`, Array.from({ length: 25 }, (_, e) => ({ id: randomUUID(), type: 'StockReceived', data: { sku: `MID-${i}`, quantity: e + 1, receivedAt: metadata.occurredAt }, metadata })));
-      }
-      await store.close();
-      for (const companion of ['-wal', '-shm']) rmSync(join(dir.path, `events.db${companion}`), { force: true });
-      const path = join(dir.path, 'events.db');
-      const pages = statSync(path).size / 4096;
-      const fd = openSync(path, 'r+');
-      writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, Math.floor(pages / 2) * 4096);
-      closeSync(fd);
+      await damagedLog(dir.path);
       const output = await refusal({ DATA_DIR: dir.path, ...ADMIN });
       expect(output).to.match(/^data: .*events\.db is damaged/m).and.include('do not delete it');
     });

@@ -21,6 +21,7 @@ import {
   type ReadStreamOptions,
   type RecordedEvent,
   type SubscribeToAllOptions,
+  UnrecoverableReadError,
 } from './event-store.js';
 import { refuseForeignFile } from '../foreign-file.js';
 import { privateDatabaseFile } from '../private-files.js';
@@ -199,7 +200,13 @@ export class SqliteEventStore implements EventStore {
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
-    return this.readAllSync(options);
+    try {
+      return this.readAllSync(options);
+    } catch (error) {
+      // A damaged page: reading again finds it damaged again. Followers stop and say so (see the port).
+      if (isDamage(error)) throw new UnrecoverableReadError(error);
+      throw error;
+    }
   }
 
   readAllSync(options: ReadAllOptions = {}): RecordedEvent[] {
@@ -320,3 +327,9 @@ export class SqliteEventStore implements EventStore {
 }
 
 const isFile = (path: string) => path !== '' && path !== ':memory:' && !path.startsWith('file:');
+
+/** SQLite found the file damaged (or no database at all): not something a retry mends. */
+const isDamage = (error: unknown): boolean => {
+  const code = String((error as { code?: unknown } | null)?.code ?? '');
+  return code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB';
+};
