@@ -22,6 +22,9 @@ export const appendDurable = async ({ quick }: BenchOptions): Promise<Metric> =>
   const count = quick ? 3 : 5;
   const total = quick ? 10_000 : 50_000;
   const perCommit = quick ? 2_000 : 10_000;
+  // Unmeasured, both sides: the code of each path compiled (the JIT) before the pairs, as the HTTP benchmarks warm theirs.
+  await ourAppends(2_000);
+  rawCommits(2_000, 'FULL', CONCURRENCY);
   const batch = await interleaved(count, () => ourAppends(total), () => rawCommits(total, 'FULL', CONCURRENCY));
   const single = await interleaved(count, () => ourAppends(total), () => rawCommits(perCommit, 'FULL', 1));
   // Information: the same commits at synchronous=NORMAL (not durable), paired as the others.
