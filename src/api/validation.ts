@@ -1,5 +1,5 @@
 import { plainToInstance, type ClassConstructor } from 'class-transformer';
-import { validate, type ValidationError as ClassValidatorError } from 'class-validator';
+import { getMetadataStorage, validate, type ValidationError as ClassValidatorError } from 'class-validator';
 import { ValidationError, type FieldError } from '../domain/shared/errors.js';
 import { assertJsonShape } from './input/json-shape.js';
 import { memoizeValidationMetadata } from './input/validator-metadata.js';
@@ -46,9 +46,17 @@ export const parseQuery = async <T extends object>(dto: ClassConstructor<T>, que
   if (repeated.length > 0) {
     throw new ValidationError('the query string is invalid', repeated.map((field) => ({ field, message: 'must be given once' })));
   }
-  const instance = plainToInstance(dto, input, { enableImplicitConversion: false, exposeDefaultValues: true });
+  // A parameter of the route given empty (`?maxPrice=`, what a form sends for a field left empty) is no parameter, whatever
+  // its type: its default, if any, applies. One the route does not take is refused, empty or not.
+  const known = fieldsOf(dto);
+  const given = Object.fromEntries(Object.entries(input).filter(([key, value]) => value !== '' || !known.has(key)));
+  const instance = plainToInstance(dto, given, { enableImplicitConversion: false, exposeDefaultValues: true });
   return validated(instance, 'the query string is invalid');
 };
+
+/** The fields a DTO class has rules for (class-validator's metadata, kept per class: see validator-metadata.ts). */
+const fieldsOf = (dto: ClassConstructor<object>): Set<string> =>
+  new Set(getMetadataStorage().getTargetValidationMetadatas(dto, '', true, false).map((rule) => rule.propertyName));
 
 const validated = async <T extends object>(instance: T, detail: string): Promise<T> => {
   const problems = await validate(instance, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: true, stopAtFirstError: true });

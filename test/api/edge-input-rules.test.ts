@@ -129,6 +129,26 @@ describe('HTTP edge input', () => {
       expect((await app.http().post('/api/v1/account/login').send({ email: 'spaced@test.local', password: precomposed })).status).to.equal(200);
     });
 
+    it('takes a number parameter given empty as no parameter (a form field left empty), and still refuses a parameter a route does not take', async () => {
+      const pairs: Array<[string, string]> = [
+        ['/api/v1/products', '/api/v1/products?page=&pageSize=&minPrice=&maxPrice=&category=&sort='],
+        ['/api/v1/search', '/api/v1/search?q=&page=&pageSize=&minPrice=&maxPrice='],
+        [`/api/v1/reviews?productId=${product.productId}`, `/api/v1/reviews?productId=${product.productId}&rating=&page=&pageSize=`],
+        [`/api/v1/recommendations?productId=${product.productId}`, `/api/v1/recommendations?productId=${product.productId}&limit=`],
+        ['/api/v1/inventory', '/api/v1/inventory?lowStockBelow=&page='],
+      ];
+      for (const [plain, blanks] of pairs) {
+        const [without, withBlanks] = [await as(admin).get(plain), await as(admin).get(blanks)];
+        expect(withBlanks.status, `${blanks}: ${JSON.stringify(withBlanks.body)}`).to.equal(200);
+        expect(withBlanks.body, blanks).to.deep.equal(without.body);
+      }
+      const unknown = await app.http().get('/api/v1/products?bogus=');
+      expectProblem(unknown, 400);
+      expect(unknown.body.errors).to.deep.equal([{ field: 'bogus', message: 'should not exist' }]);
+      // Given, a number must still be one.
+      expect(fields(await app.http().get('/api/v1/products?maxPrice=%20'))).to.deep.equal(['maxPrice']);
+    });
+
     it('takes a blank q as no query, and refuses one with a control character', async () => {
       const all = await app.http().get('/api/v1/search');
       const blank = await app.http().get('/api/v1/search?q=%20%20');
