@@ -123,6 +123,12 @@ export class CommandHandler {
         if (loaded.revision < 0) decider.decide(command, state);
         throw preconditionFailed(streamName, context.ifMatch, loaded.revision);
       }
+      // `If-Match: *` matches a current representation, and a stream with no events has none: as above, the command's own
+      // refusal first (an unknown product: 404), then 412 (a first review, a first cart line: a creation).
+      if (context.ifExists && loaded.revision < 0) {
+        decider.decide(command, state);
+        throw new PreconditionFailedError(`If-Match: * names something that exists, and ${streamName} does not yet`, null);
+      }
       const events = decider.decide(command, state);
       if (events.length === 0) return { state, revision: loaded.revision, appended: [], replayed: false };
       const appended = events.map((event, i) => this.toAppend(event, idOf(i), context));

@@ -25,6 +25,16 @@ describe('reviews and ratings', () => {
   };
   const reviewsOf = (id: string, query = '') => app.http().get(`/api/v1/reviews?productId=${id}${query}`);
 
+  it('answers 412 to a first review sent with `If-Match: *` (nothing there yet to match), appending nothing; the same review without it is 201', async () => {
+    await receive(app, admin, shopper, productId);
+    const starred = await appendsNothing(app, () => app.http().post('/api/v1/reviews').set('Authorization', `Bearer ${shopper.token}`).set('If-Match', '*').send({ productId, rating: 5, text: 'Star.' }));
+    expectProblem(starred, 412);
+    expect((await review(shopper.token, { productId, rating: 5, text: 'Star.' })).status).to.equal(201);
+    // Once it exists, `*` matches it: a second review replaces the first (200).
+    const again = await app.http().post('/api/v1/reviews').set('Authorization', `Bearer ${shopper.token}`).set('If-Match', '*').send({ productId, rating: 4, text: 'Still good.' });
+    expect(again.status, JSON.stringify(again.body)).to.equal(200);
+  });
+
   it('publishes the review of a delivered product: listed with the average, on the product and in search', async () => {
     const orderId = await receive(app, admin, shopper, productId);
     const res = await review(shopper.token, { productId, rating: 4, text: '  Sturdy and handy.  ' });

@@ -94,6 +94,22 @@ describe('headers a route does not read', () => {
     expect(login.status, 'no account was made').to.equal(401);
   });
 
+  it('answers 412 to `If-Match: *` on the first write of a cart (it has no revision yet), and takes it once the cart exists; an unknown product stays 404', async () => {
+    const shopper = await app.customer('Cary Cart');
+    const add = (ifMatch?: string) => {
+      const req = app.http().post('/api/v1/cart/items').set('Authorization', `Bearer ${shopper.token}`);
+      return (ifMatch ? req.set('If-Match', ifMatch) : req).send({ productId: product.productId, quantity: 1 });
+    };
+    expectProblem(await appendsNothing(app, () => add('*')), 412);
+    expect((await add()).status).to.equal(200);
+    const again = await add('*');
+    expect(again.status, JSON.stringify(again.body)).to.equal(200);
+    expect(again.body.items[0].quantity).to.equal(2);
+    // The command's own refusal comes first where the thing is unknown: as with a revision.
+    const unknown = await appendsNothing(app, () => app.http().patch('/api/v1/products/00000000-0000-4000-8000-000000000000').set('Authorization', `Bearer ${admin}`).set('If-Match', '*').send({ name: 'Nobody' }));
+    expectProblem(unknown, 404);
+  });
+
   it('refuses If-None-Match and X-Min-Position on a write, and X-Min-Position on a read that does not wait for the read models', async () => {
     const position = String(await app.head());
     const writes = [
