@@ -85,6 +85,24 @@ describe('lists paged by cursor over HTTP', () => {
     }
   });
 
+  it("answers 400 naming `after` to a cursor of the same collection with other filters (another product's reviews, another category, a status)", async () => {
+    // Two categories: a cursor of one, given to the other, skipped that one's items before it without a word.
+    for (const category of ['Lamps', 'Mugs']) for (let i = 0; i < 2; i += 1) await createProduct(app, admin, { category });
+    const lamps = await app.http().get('/api/v1/products?category=Lamps&pageSize=1');
+    expect(lamps.body.next).to.be.a('string');
+    const mugs = await app.http().get(`/api/v1/products?category=Mugs&pageSize=1&after=${lamps.body.next as string}`);
+    expectProblem(mugs, 400);
+    expect(mugs.body.errors.map((e: { field: string }) => e.field)).to.deep.equal(['after']);
+    // Its own list takes it, filters given in any order.
+    expect((await app.http().get(`/api/v1/products?pageSize=1&after=${lamps.body.next as string}&category=Lamps`)).status).to.equal(200);
+    const { productId } = await stockedProduct(app, admin, 5);
+    for (let n = 0; n < 2; n += 1) await buy(app, shopper, productId);
+    await app.settled();
+    const all = await app.http().get('/api/v1/orders?pageSize=1').set('Authorization', `Bearer ${admin}`);
+    expect(all.body.next).to.be.a('string');
+    expectProblem(await app.http().get(`/api/v1/orders?status=Confirmed&after=${all.body.next as string}`).set('Authorization', `Bearer ${admin}`), 400);
+  });
+
   it('answers 400 naming `after` to a cursor made up, or of another order, search too', async () => {
     const products = await app.http().get('/api/v1/products?sort=price&pageSize=1');
     for (const after of ['not-a-cursor', 'a$b', products.body.next.slice(0, -4), Buffer.from('["-createdAt,_id",{"$gt":""},"x"]').toString('base64url')]) {
