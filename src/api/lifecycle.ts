@@ -18,8 +18,9 @@ import { answerUnparsableRequests } from './client-errors.js';
 import { drainable, type Drainable } from './http-drain.js';
 import type { AppDeps } from './deps.js';
 import { PersonalDataEventStore } from '../privacy/personal-data-event-store.js';
-import { checkOneShop, onlyIdentity } from './shop-identity.js';
-import { checkStoresAgree } from './startup-checks.js';
+import { CHECKPOINTS } from '../projections/runner.js';
+import { compareIdentities, onlyIdentity, recordIdentity } from './shop-identity.js';
+import { checkKeys, checkPositions } from './startup-checks.js';
 
 /** A composed process's start and stop: its part in the cluster, the admin and demo data, the HTTP server. */
 
@@ -120,10 +121,15 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
     deps,
     async start() {
       // The log, the read models and the key store must be of one shop (a restore of one alone is refused, saying which).
-      await checkStoresAgree(deps.eventStore, deps.readModels, deps.eventStore instanceof PersonalDataEventStore ? deps.eventStore : undefined);
-      // ...and so must the log and the read models by name: a new log is given its shop's identity here (see shop-identity.ts).
+      // Positions, then the shop's identity, then keys: the first that does not hold names its store.
+      await checkPositions(deps.eventStore, deps.readModels);
+      const identities = await compareIdentities(deps.eventStore, deps.readModels);
+      const sealed = deps.eventStore instanceof PersonalDataEventStore ? deps.eventStore : undefined;
+      const readModelsNew = (await deps.readModels.collection(CHECKPOINTS).countDocuments({})) === 0;
+      if (sealed) await checkKeys(deps.readModels, sealed, { logShopId: identities.log, readModelsNew });
+      // They agree: a new log is given its shop's identity, the read models and the key store the log's (see shop-identity.ts).
       const identity = systemContext('shop-identity');
-      const shopId = await checkOneShop(deps.eventStore, deps.readModels, { shopId: uuidv4(), now: identity.now, correlationId: identity.correlationId });
+      const shopId = await recordIdentity(deps.eventStore, deps.readModels, identities, { shopId: uuidv4(), now: identity.now, correlationId: identity.correlationId }, sealed?.keys);
       const empty = await onlyIdentity(deps.eventStore);
       // Takes every lease that is free (all of them when alone) and runs those runners.
       await cluster.start();

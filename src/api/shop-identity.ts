@@ -1,6 +1,8 @@
 import { WrongExpectedVersionError, type EventStore } from '../infrastructure/event-store/event-store.js';
 import { DuplicateKeyError, type ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { IDENTITY_STREAM, type ShopIdentityAssigned } from '../domain/shop/identity.js';
+import type { KeyStore } from '../privacy/key-store.js';
+import { stampKeys } from './startup-checks.js';
 import { StartupRefused } from './startup-refused.js';
 
 /**
@@ -31,25 +33,38 @@ export const logIdentity = async (eventStore: EventStore): Promise<string | unde
   return typeof shopId === 'string' ? shopId : undefined;
 };
 
+/** The identities the stores carry: the log's, and the one the read models were built from. */
+export type Identities = { log: string | undefined; builtFrom: string | undefined };
+
 /**
- * Checks that the log and the read models are of one shop, gives the log an identity when it
- * has none (and the read models none either), and the read models the log's. Processes that
- * start at once on one shop agree on one identity: the log's first. Answers the log's identity.
+ * Compares the log's identity with the read models' record of theirs, writing nothing: read
+ * models of another shop's log, or naming one beside a log that carries none, refuse the start.
+ * Run before the check of keys, so that a mix-up of log and read models is named as one.
  */
-export const checkOneShop = async (eventStore: EventStore, readModels: ReadModelStore, fresh: NewIdentity): Promise<string> => {
-  const records = readModels.collection<IdentityDocument>(IDENTITY_COLLECTION);
-  const builtFrom = (await records.findOne({ _id: 'log' }, { readonly: true }))?.shopId;
-  let shopId = await logIdentity(eventStore);
-  if (builtFrom !== undefined && shopId === undefined) {
+export const compareIdentities = async (eventStore: EventStore, readModels: ReadModelStore): Promise<Identities> => {
+  const builtFrom = (await readModels.collection<IdentityDocument>(IDENTITY_COLLECTION).findOne({ _id: 'log' }, { readonly: true }))?.shopId;
+  const log = await logIdentity(eventStore);
+  if (builtFrom !== undefined && log === undefined) {
     throw new StartupRefused(
       `the read models were built from the event log of shop ${builtFrom}, but this log carries no shop identity: it was replaced by another log, ` +
         'or restored from a backup older than the read models. Restore the log that goes with them; or, if this log is the right one, remove the read models ' +
         '(read-models.db in DATA_DIR, or the MongoDB database) and they are rebuilt from it at the next start (their jobs, parked work and stored answers go with them).',
     );
   }
-  shopId ??= await assign(eventStore, fresh);
-  if (builtFrom !== undefined && builtFrom !== shopId) throw anotherShop(builtFrom, shopId);
-  if (builtFrom === undefined) {
+  if (builtFrom !== undefined && log !== undefined && builtFrom !== log) throw anotherShop(builtFrom, log);
+  return { log, builtFrom };
+};
+
+/**
+ * Once the stores are found to agree: gives the log an identity when it has none, the read models
+ * the log's, and the key store its stamp (`keys`, see startup-checks.ts). Processes that start at
+ * once on one shop agree on one identity: the log's first. Answers the log's identity.
+ */
+export const recordIdentity = async (eventStore: EventStore, readModels: ReadModelStore, found: Identities, fresh: NewIdentity, keys?: KeyStore): Promise<string> => {
+  const shopId = found.log ?? (await assign(eventStore, fresh));
+  if (found.builtFrom !== undefined && found.builtFrom !== shopId) throw anotherShop(found.builtFrom, shopId);
+  if (found.builtFrom === undefined) {
+    const records = readModels.collection<IdentityDocument>(IDENTITY_COLLECTION);
     try {
       await records.insertOne({ _id: 'log', shopId, recordedAt: fresh.now });
     } catch (error) {
@@ -59,8 +74,13 @@ export const checkOneShop = async (eventStore: EventStore, readModels: ReadModel
       if (recorded !== shopId) throw anotherShop(recorded ?? 'unknown', shopId);
     }
   }
+  if (keys) await stampKeys(keys, shopId);
   return shopId;
 };
+
+/** Both steps, for a shop with nothing to check between them (tests, a store without personal data). */
+export const checkOneShop = async (eventStore: EventStore, readModels: ReadModelStore, fresh: NewIdentity): Promise<string> =>
+  recordIdentity(eventStore, readModels, await compareIdentities(eventStore, readModels), fresh);
 
 /** Whether the log holds nothing but its identity: a new shop. */
 export const onlyIdentity = async (eventStore: EventStore): Promise<boolean> => {

@@ -15,6 +15,10 @@ import { forgetKey } from './sealing.js';
 import { classificationOf } from './personal-data.js';
 import { holdsPersonal, openData, sealedKeyIds, sealTaken, takePersonal, UnclassifiedDataError } from './personal-fields.js';
 
+/** Events read a page at a time by the whole log's check of keys; key ids asked of the key store at a time. */
+const WHOLE_LOG_PAGE = 5000;
+const UNTRACED_BATCH = 1000;
+
 /**
  * The event store every part of the shop uses: another event store (embedded or
  * EventStoreDB) with the personal fields of each event sealed on the way in and opened on
@@ -122,11 +126,32 @@ export class PersonalDataEventStore implements EventStore {
     return this.untraced([...ids]);
   }
 
-  /** Of these key ids, those the key store has no trace of (neither key nor tombstone). */
+  /**
+   * Of the keys the whole log's sealed events were sealed with, those the key store has no trace
+   * of: every event read, in pages (a start that checks a key store it cannot vouch for otherwise).
+   */
+  async unknownKeysOfWholeLog(): Promise<string[]> {
+    const ids = new Set<string>();
+    let after: number | undefined;
+    for (;;) {
+      const page = await this.inner.readAll({ ...(after === undefined ? {} : { fromPosition: after }), maxCount: WHOLE_LOG_PAGE });
+      const fresh = after === undefined ? page : page.filter((event) => event.position > after!);
+      for (const event of fresh) if (this.personal(event.type)) sealedKeyIds(event.data, ids);
+      if (fresh.length === 0 || page.length < WHOLE_LOG_PAGE) break;
+      after = fresh[fresh.length - 1]!.position;
+    }
+    return this.untraced([...ids]);
+  }
+
+  /** Of these key ids, those the key store has no trace of (neither key nor tombstone); asked a thousand at a time. */
   async untraced(ids: readonly string[]): Promise<string[]> {
-    if (ids.length === 0) return [];
-    const states = await this.keys.keys(ids);
-    return ids.filter((id) => !states.has(id));
+    const missing: string[] = [];
+    for (let from = 0; from < ids.length; from += UNTRACED_BATCH) {
+      const batch = ids.slice(from, from + UNTRACED_BATCH);
+      const states = await this.keys.keys(batch);
+      missing.push(...batch.filter((id) => !states.has(id)));
+    }
+    return missing;
   }
 
   private async sealAll(events: readonly EventToAppend[]): Promise<EventToAppend[]> {

@@ -112,6 +112,60 @@ describe('the stores of one shop, checked at start', function () {
     expect(await refused()).to.match(/cannot start: the event log holds personal data sealed with \d+ key\(s\) the key store has no trace of/);
   });
 
+  /** The log's latest 1,100 events seal nothing (stock receipts, appended as an older version of the shop would have). */
+  const receipts = async () => {
+    const events = new SqliteEventStore({ path: join(dir.path, 'events.db') });
+    const productId = uuid();
+    await events.appendToStream(`inventory-SKU-${productId}`, Array.from({ length: 1_100 }, () => ({
+      id: uuid(), type: 'StockReceived', data: { sku: 'SKU-R', productId, quantity: 1, receivedAt: '2026-01-01T00:00:00.000Z' },
+      metadata: { correlationId: uuid(), causationId: uuid(), actor: 'admin:ops', occurredAt: '2026-01-01T00:00:00.000Z' },
+    })));
+    await events.close();
+  };
+
+  it('refuses a lost keys.db with the read models removed too (nothing left that knows the customers but the log), whatever the log ends with', async () => {
+    await shop();
+    await receipts();
+    for (const file of [...files('keys.db'), ...files('read-models.db')]) rmSync(file, { force: true });
+    expect(await refused()).to.match(/cannot start: the event log holds personal data sealed with \d+ key\(s\) the key store has no trace of/);
+  });
+
+  it('refuses a keys.db restored from a backup older than the log: a customer registered since has no key, whatever the log ends with', async () => {
+    await shop();
+    const backup = join(dir.path, 'keys-backup.db');
+    copyFileSync(join(dir.path, 'keys.db'), backup);
+    server = await startServer(env());
+    // Customers registered after the backup (among them, ids anywhere in the order of ids).
+    for (let i = 0; i < 5; i += 1) await register(`later-${i}@test.local`);
+    await eventually(async () => ((await fetch(`${server!.url}/ready`)).status === 200 ? true : undefined));
+    await stop();
+    await receipts();
+    for (const file of files('keys.db')) rmSync(file, { force: true });
+    copyFileSync(backup, join(dir.path, 'keys.db'));
+    const message = await refused();
+    expect(message).to.match(/cannot start: the event log holds personal data sealed with 5 key\(s\) the key store has no trace of/).and.include('older than the log');
+  });
+
+  it("names another shop's log beside our read models and keys as the log's mix-up, not as a lost key store", async () => {
+    await shop();
+    const other = tempDir();
+    try {
+      // Another shop with customers of its own, and a longer log.
+      const ours = server;
+      server = await startServer({ ...env(), DATA_DIR: other.path });
+      for (let i = 0; i < 6; i += 1) await register(`theirs-${i}@test.local`);
+      await eventually(async () => ((await fetch(`${server!.url}/ready`)).status === 200 ? true : undefined));
+      await stop();
+      server = ours;
+      for (const file of files('events.db')) rmSync(file, { force: true });
+      copyFileSync(join(other.path, 'events.db'), join(dir.path, 'events.db'));
+      const message = await refused();
+      expect(message).to.match(/cannot start: the read models were built from the event log of shop [0-9a-f-]{36}, but this log is shop [0-9a-f-]{36}'s/);
+    } finally {
+      other.remove();
+    }
+  });
+
   it('starts on stores that agree, the same as before', async () => {
     await shop();
     server = await startServer(env());
