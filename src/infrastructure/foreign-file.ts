@@ -1,20 +1,34 @@
 import type Database from 'better-sqlite3';
 
 /**
- * A SQLite file that holds tables, none of them a store's own: another program's database,
- * given where the shop keeps one of its files. The store would write its tables beside the
+ * A SQLite file whose tables are not a store's own: another program's database, given where the
+ * shop keeps one of its files. The store would switch it to WAL, write its tables beside the
  * other program's and carry on (read models built into it, counts kept in it), and that
  * program's data would go with whatever the operator does to the shop's file. The store
- * refuses it instead; the shop names the file (src/api/store-files.ts).
+ * refuses it instead, before it writes anything; the shop names the file (src/api/store-files.ts).
+ * A file is the store's when it is empty, or when every table in it is one of the store's and
+ * each of those has the store's columns (a table of the same name and other columns, `events`
+ * or `documents` of another program, is no table of the store's).
  */
 export class ForeignFileError extends Error {
   readonly code = 'SHOP_FOREIGN_FILE';
 }
 
-/** Throws ForeignFileError when `db` holds tables and none of `ours`; an empty file, or one with any of them, is the store's. */
-export const refuseForeignFile = (db: Database.Database, ours: readonly string[]): void => {
+/** A store's tables, each with the columns it must have (a version before may have had more). */
+export type StoreTables = Readonly<Record<string, readonly string[]>>;
+
+/** Throws ForeignFileError unless `db` is empty or holds the store's tables only, with their columns. */
+export const refuseForeignFile = (db: Database.Database, ours: StoreTables): void => {
   const tables = db.prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").pluck().all();
-  if (tables.length === 0 || tables.some((table) => ours.includes(table))) return;
-  const named = tables.slice(0, 3).join(', ') + (tables.length > 3 ? ', ...' : '');
-  throw new ForeignFileError(`it holds another program's tables (${named}) and none of this store's (${ours.join(', ')})`);
+  const strangers = tables.filter((table) => !(table in ours));
+  const misshapen = tables.filter((table) => table in ours && !hasColumns(db, table, ours[table]!));
+  if (strangers.length === 0 && misshapen.length === 0) return;
+  const named = [...strangers, ...misshapen];
+  const list = named.slice(0, 3).join(', ') + (named.length > 3 ? ', ...' : '');
+  throw new ForeignFileError(`it holds another program's tables (${list}), not this store's (${Object.keys(ours).join(', ')}) alone`);
+};
+
+const hasColumns = (db: Database.Database, table: string, columns: readonly string[]): boolean => {
+  const present = new Set(db.prepare<[string], string>('SELECT name FROM pragma_table_info(?)').pluck().all(table));
+  return columns.every((column) => present.has(column));
 };

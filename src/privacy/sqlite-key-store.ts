@@ -62,7 +62,7 @@ export class SqliteKeyStore implements KeyStore {
     this.db.pragma(`busy_timeout = ${DEFAULT_LOCK_WAIT_MS}`);
     whileBusy(() => {
       // Before anything is written to it (WAL mode changes its header): another program's file is left as it was.
-      refuseForeignFile(this.db, ['data_keys', 'data_key_destructions']);
+      refuseForeignFile(this.db, { data_keys: ['id', 'key', 'created_at', 'destroyed_at'], data_key_destructions: ['id', 'count'] });
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
       this.db.pragma('secure_delete = ON');

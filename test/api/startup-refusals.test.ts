@@ -93,7 +93,7 @@ describe('starting the real server', function () {
       foreign.exec("CREATE TABLE events (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO events (body) VALUES ('x');");
       foreign.close();
       const output = await refusal({ DATA_DIR: dir.path, ...ADMIN });
-      expect(output).to.match(/^data: .*events\.db is damaged, or is not one of this shop's files/m);
+      expect(output).to.match(/^data: .*events\.db is not one of this shop's files: it holds another program's tables \(events\)/m);
     });
 
     // Another program's database given where the shop keeps a file: its tables were kept and the store's written beside them.
@@ -106,6 +106,21 @@ describe('starting the real server', function () {
         const before = readFileSync(path);
         const output = await refusal({ DATA_DIR: dir.path, ...ADMIN });
         expect(output).to.match(new RegExp(`^data: .*${file.replace('.', '\\.')} is not one of this shop's files: it holds another program's tables \\(invoices\\)`, 'm'));
+        expect(output).to.include('Move it out of DATA_DIR').and.not.include('delete it');
+        expect(readFileSync(path).equals(before), 'the file is left as it was').to.equal(true);
+      });
+    }
+
+    // Another program's tables named as the store's, with other columns: its file all the same, left as it was (it was switched to WAL, and keys.db had a table added).
+    for (const [file, table] of [['events.db', 'events'], ['read-models.db', 'documents'], ['keys.db', 'data_keys'], ['limits.db', 'rate_limits']] as const) {
+      it(`names a ${file} of another program whose table is called ${table}, and leaves it as it was`, async () => {
+        const path = join(dir.path, file);
+        const foreign = new (await import('better-sqlite3')).default(path);
+        foreign.exec(`CREATE TABLE ${table} (id INTEGER PRIMARY KEY, title TEXT, body TEXT); INSERT INTO ${table} (title) VALUES ('kept');`);
+        foreign.close();
+        const before = readFileSync(path);
+        const output = await refusal({ DATA_DIR: dir.path, ...ADMIN });
+        expect(output).to.match(new RegExp(`^data: .*${file.replace('.', '\\.')} is not one of this shop's files: it holds another program's tables \\(${table}\\)`, 'm'));
         expect(output).to.include('Move it out of DATA_DIR').and.not.include('delete it');
         expect(readFileSync(path).equals(before), 'the file is left as it was').to.equal(true);
       });

@@ -99,7 +99,7 @@ export class SqliteEventStore implements EventStore {
     this.db.pragma(`busy_timeout = ${DEFAULT_LOCK_WAIT_MS}`);
     whileBusy(() => {
       // Before anything is written to it (WAL mode changes its header): another program's file is left as it was.
-      refuseForeignFile(this.db, ['events']);
+      refuseForeignFile(this.db, { events: ['position', 'stream_name', 'revision', 'event_id', 'type', 'data', 'metadata', 'recorded_at'] });
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
       // What is deleted or moved is overwritten with zeros, not left in free pages (issue 17; every connection sets it).

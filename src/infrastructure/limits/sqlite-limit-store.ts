@@ -36,7 +36,7 @@ export class SqliteLimitStore implements LimitStore {
     this.db.pragma('busy_timeout = 10000');
     whileBusy(() => {
       // Before anything is written to it (WAL mode changes its header): another program's file is left as it was.
-      refuseForeignFile(this.db, [TABLE]);
+      refuseForeignFile(this.db, { [TABLE]: ['key', 'points', 'expire'] });
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       // Deleted rows (a login throttle's account key) are overwritten with zeros, not left in free pages (issue 17).

@@ -84,7 +84,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     this.lock = new WriteLockQueue(options.lockWaitMs);
     const wal = whileBusy(() => {
       // Before anything is written to it (WAL mode changes its header): another program's file is left as it was.
-      refuseForeignFile(this.db, ['documents', 'collections', 'documents_layout2']);
+      refuseForeignFile(this.db, { documents: ['collection', 'id', 'doc'], collections: ['name', 'version'], sequence: ['id', 'value'], documents_layout2: ['collection', 'id', 'doc'] });
       const inWal = this.db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
       // Durable until the constructor returns (the schema); then writes are synced by WalSync.
       this.db.pragma('synchronous = FULL');
