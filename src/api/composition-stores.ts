@@ -10,7 +10,7 @@ import type { ReadModelStore } from '../infrastructure/read-models/read-model-st
 import type { KeyStore } from '../privacy/key-store.js';
 import { PersonalDataEventStore } from '../privacy/personal-data-event-store.js';
 import { SqliteKeyStore } from '../privacy/sqlite-key-store.js';
-import { openStoreFile } from './store-files.js';
+import { openStoreFile, storeFileError } from './store-files.js';
 
 /**
  * The stores the composition root opens for an environment: the embedded adapters in
@@ -24,7 +24,10 @@ import { openStoreFile } from './store-files.js';
 export const openEventStore = async (config: Config, logger: Logger): Promise<EventStore> => {
   if (!config.eventStoreUrl) {
     const path = join(config.dataDir, 'events.db');
-    return openStoreFile(path, () => new SqliteEventStore({ path }));
+    // The whole file checked from a thread as it opens; damage found then or later stops every write to it, and is said once.
+    const onDamage = (error: Error) =>
+      logger.fatal({ err: error }, `data: ${storeFileError(path, error.cause)?.message ?? error.message}; the shop writes nothing more to it and is not ready`);
+    return openStoreFile(path, () => new SqliteEventStore({ path, checkWholeFile: true, onDamage }));
   }
   const { EsdbEventStore } = await import('../infrastructure/event-store/esdb-event-store.js');
   return new EsdbEventStore(config.eventStoreUrl, { logger: logger.child({ eventStore: 'esdb' }) });

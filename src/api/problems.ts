@@ -21,6 +21,7 @@ import { KeyDestroyedError } from '../privacy/key-store.js';
 import { OrdersBackloggedError } from '../admission/order-backlog.js';
 import { ReadModelsBehindError } from './read-models-behind.js';
 import { PricesChangedError, type PriceChange } from '../domain/cart/cart.js';
+import { StorageDamagedError } from '../infrastructure/event-store/file-damage.js';
 
 /** RFC 9457 problem details: what every failure answers. */
 export type Problem = { type: string; title: string; status: number; detail: string; errors?: FieldError[]; changes?: PriceChange[] };
@@ -147,6 +148,12 @@ export const errorHandler =
       if (res.headersSent) return;
       res.set('Retry-After', '1');
       return sendProblem(res, problem(503, 'store-busy', 'The store is busy: another process of the shop holds its write lock. Nothing was done; try again shortly.'));
+    }
+    if (!known && error instanceof StorageDamagedError) {
+      // The log's file is damaged: nothing more is written to it until it is restored (FileDamage); said at once, not retried.
+      logger.error({ err: error, reqId: req.id, method: req.method, url: loggedUrl(req.originalUrl) }, 'storage damaged: nothing was written');
+      if (res.headersSent) return;
+      return sendProblem(res, problem(503, 'storage-damaged', "The shop's storage is damaged: nothing was done. The operator has been told."));
     }
     if (!known && isFull(error)) {
       // The disk under DATA_DIR is full: the write was refused whole (SQLite rolls it back), and goes through once space is freed.

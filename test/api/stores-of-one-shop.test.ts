@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
-import { closeSync, copyFileSync, openSync, rmSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { closeSync, copyFileSync, openSync, rmSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -164,6 +165,53 @@ describe('the stores of one shop, checked at start', function () {
     } finally {
       other.remove();
     }
+  });
+
+  it('finds an events.db damaged where nothing reads it at start (an index page of old events): not ready, writes refused with 503, the file named once', async () => {
+    await shop();
+    await receipts();
+    // A leaf of the index of event ids, in the middle of it: the start's reads take other paths.
+    const path = join(dir.path, 'events.db');
+    const raw = new Database(path);
+    const leaves = raw.prepare<[], number>("SELECT pageno FROM dbstat WHERE name = 'events_by_stream_event_id' AND pagetype = 'leaf' ORDER BY pageno").pluck().all();
+    raw.close();
+    for (const companion of ['-wal', '-shm']) rmSync(`${path}${companion}`, { force: true });
+    const fd = openSync(path, 'r+');
+    writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, (leaves[Math.floor(leaves.length / 2)]! - 1) * 4096);
+    closeSync(fd);
+    const headOf = () => {
+      const db = new Database(path, { readonly: true });
+      try {
+        return db.prepare<[], number>('SELECT MAX(position) FROM events').pluck().get()!;
+      } finally {
+        db.close();
+      }
+    };
+    const head = headOf();
+    // The whole file is checked from a thread as the store opens. Found before the start is through
+    // (a small file: milliseconds), the start is refused naming it; found after, the shop is not
+    // ready and refuses every write. Either way it is named, and nothing more is written to it.
+    const started = await startServer(env()).then(
+      (running) => ((server = running), undefined),
+      (error: Error) => error.message,
+    );
+    if (started !== undefined) {
+      expect(started).to.match(/^data: .*events\.db is damaged/m).and.include('do not delete it');
+    } else {
+      const ready = await eventually(async () => {
+        const res = await fetch(`${server!.url}/ready`);
+        const body = (await res.json()) as { checks: { eventStore: string } };
+        return res.status === 503 && /damaged/.test(body.checks.eventStore) ? body : undefined;
+      });
+      expect(ready.checks.eventStore).to.include('events.db is damaged');
+      const write = await fetch(`${server!.url}/api/v1/account/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'after@test.local', password: 'correct-horse', name: 'After' }) });
+      expect(write.status).to.equal(503);
+      expect(((await write.json()) as { type: string }).type).to.equal('urn:shop:problem:storage-damaged');
+      const named = server!.logs.filter((line) => line.includes('data: ') && line.includes('events.db is damaged'));
+      expect(named, 'said once').to.have.length(1);
+      expect(named[0]).to.include('do not delete it');
+    }
+    expect(headOf(), 'nothing more written to it').to.equal(head);
   });
 
   it('starts on stores that agree, the same as before', async () => {

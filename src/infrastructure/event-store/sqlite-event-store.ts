@@ -24,8 +24,12 @@ import {
   UnrecoverableReadError,
 } from './event-store.js';
 import { refuseForeignFile } from '../foreign-file.js';
+import { FileDamage } from './file-damage.js';
+import type { SqliteEventStoreOptions } from './sqlite-event-store-options.js';
 import { privateDatabaseFile } from '../private-files.js';
 import { truncateWal } from '../wal/truncate-wal.js';
+
+export type { SqliteEventStoreOptions } from './sqlite-event-store-options.js';
 
 /**
  * The embedded event store: one SQLite file in WAL mode with `synchronous=FULL`, so an
@@ -39,32 +43,6 @@ import { truncateWal } from '../wal/truncate-wal.js';
  * during the fsync; reads stay on this connection, which then writes nothing.
  */
 
-export type SqliteEventStoreOptions = {
-  /** A file path, or ':memory:' for tests that need no durability. */
-  path: string;
-  /**
-   * How often a waiting subscriber looks for appends made by other processes (ms): the
-   * fallback behind the commit bell (see CrossProcessWake), which wakes it at once. Default
-   * 1000 once the bell is heard here, 100 until then (or when it cannot be). Appends in this
-   * process wake subscribers at once.
-   */
-  crossProcessPollMs?: number;
-  /** Ring and listen to the commit bell (`<path>-wake`, see CommitBell). Default true; false leaves other processes to the poll. */
-  crossProcessWake?: boolean;
-  /** Upper bound of appends committed by one transaction. */
-  maxBatch?: number;
-  /** How long appends wait for another process to let go of the file's write lock before they fail (SQLITE_BUSY). */
-  lockWaitMs?: number;
-  /**
-   * Commit a file's batches from a thread of its own (CommitThread). Off by default: the event
-   * loop then goes on during the fsync (more requests answered under load, a lower p99), but
-   * every batch pays two hops between threads, which appends that follow one another on one
-   * stream (a hot SKU) and a lone append's latency feel; see the README's performance section.
-   */
-  commitThread?: boolean;
-  /** Frames in the WAL at which a checkpoint holds the appends for a moment so that the WAL starts over (see WalRestart). */
-  walRestartFrames?: number;
-};
 
 
 export class SqliteEventStore implements EventStore {
@@ -91,8 +69,11 @@ export class SqliteEventStore implements EventStore {
   private readonly dataVersionStatement: Database.Statement;
   private closed = false;
   private closeDone: Promise<void> | undefined;
+  /** The file found damaged: nothing more is written to it (see FileDamage). */
+  private readonly damage: FileDamage;
 
   constructor(options: SqliteEventStoreOptions) {
+    this.damage = new FileDamage(options.path, options.onDamage);
     privateDatabaseFile(options.path);
     this.db = new Database(options.path);
     // Opening may wait for processes opening the file at the same moment (WAL mode, the schema): blocking is fine here.
@@ -115,7 +96,10 @@ export class SqliteEventStore implements EventStore {
     const bell = options.crossProcessWake !== false && isFile(options.path);
     const thread = (this.thread = options.commitThread && isFile(options.path) ? new CommitThread(options.path, bell ? `${options.path}-wake` : undefined) : undefined);
     const group = (this.group = new GroupCommit({
-      commit: thread ? (requests, recordedAt) => thread.commit(requests, recordedAt) : (requests, recordedAt) => this.commitHere(requests, recordedAt),
+      commit: (requests, recordedAt) =>
+        (thread ? thread.commit(requests, recordedAt) : this.commitHere(requests, recordedAt)).catch((error: unknown) => {
+          throw this.damage.seen(error) ? this.damage.error : error;
+        }),
       committed: (written) => this.committed(written),
       answered: () => this.appended.notify(),
       maxBatch: options.maxBatch ?? 1000,
@@ -134,6 +118,7 @@ export class SqliteEventStore implements EventStore {
         changedElsewhere: () => this.tailCheck.forget(),
       },
     );
+    if (options.checkWholeFile && isFile(options.path)) this.damage.checkWholeFile();
   }
 
   // ---------------------------------------------------------------- append
@@ -141,6 +126,7 @@ export class SqliteEventStore implements EventStore {
   /** Ids already in the stream are found wherever they are (an index): `lookBack` is not needed here. */
   appendToStream(streamName: string, events: readonly EventToAppend[], options: AppendOptions = {}): Promise<AppendResult> {
     if (this.closed) return Promise.reject(new Error('event store is closed'));
+    if (this.damage.error) return Promise.reject(this.damage.error);
     if (events.length === 0) return Promise.reject(new RangeError('an append needs at least one event'));
     let request: AppendRequest;
     try {
@@ -181,7 +167,11 @@ export class SqliteEventStore implements EventStore {
   // ---------------------------------------------------------------- read
 
   async readStream(streamName: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
-    return this.readStreamSync(streamName, options);
+    try {
+      return this.readStreamSync(streamName, options);
+    } catch (error) {
+      throw this.damage.seen(error) ? this.damage.error : error;
+    }
   }
 
   readStreamSync(streamName: string, options: ReadStreamOptions = {}): RecordedEvent[] {
@@ -204,7 +194,7 @@ export class SqliteEventStore implements EventStore {
       return this.readAllSync(options);
     } catch (error) {
       // A damaged page: reading again finds it damaged again. Followers stop and say so (see the port).
-      if (isDamage(error)) throw new UnrecoverableReadError(error);
+      if (this.damage.seen(error)) throw new UnrecoverableReadError(error);
       throw error;
     }
   }
@@ -221,6 +211,8 @@ export class SqliteEventStore implements EventStore {
   }
 
   async headPosition(): Promise<number> {
+    // A damaged log is not ready (/ready asks this).
+    this.damage.refuseIfDamaged();
     return this.readHead();
   }
 
@@ -313,6 +305,7 @@ export class SqliteEventStore implements EventStore {
     await Promise.all([...this.subscriptions].map((s) => s.close()));
     await this.thread?.close();
     await this.checkpointer?.close();
+    await this.damage.close();
     this.db.close();
   }
 
@@ -328,8 +321,3 @@ export class SqliteEventStore implements EventStore {
 
 const isFile = (path: string) => path !== '' && path !== ':memory:' && !path.startsWith('file:');
 
-/** SQLite found the file damaged (or no database at all): not something a retry mends. */
-const isDamage = (error: unknown): boolean => {
-  const code = String((error as { code?: unknown } | null)?.code ?? '');
-  return code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB';
-};
