@@ -45,8 +45,11 @@ export const storeFileError = (path: string, error: unknown): StoreFileError | u
   return undefined;
 };
 
-/** SQLite's words for the two (sqlite3ErrStr), for an error that carries them in its message only (a rebuild's, a follower's). */
-const DAMAGE_WORDS = /database disk image is malformed|file is not a database/;
+/**
+ * SQLite's words for a damaged page (sqlite3ErrStr of SQLITE_CORRUPT), for an error that carries them in its message only
+ * (a rebuild's, from a follower's). A file that is no database at all is found as it opens, and named there.
+ */
+const DAMAGE_WORDS = /database disk image is malformed/;
 
 /** Whether the error, or one it was caused by, is SQLite finding a file damaged. */
 const isDamage = (error: unknown): boolean => {

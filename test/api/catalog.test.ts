@@ -123,6 +123,18 @@ describe('HTTP catalog', () => {
       expect(range.body.items.map((p: { name: string }) => p.name)).to.deep.equal(['Anvil', 'Chisel']);
     });
 
+    it('sorts by name as shoppers read it: case and accents aside, numbers by value, the name as written breaking ties', async () => {
+      const names = ['zebra', 'Éclair', '10 pens', 'apple pie', 'Ångström', 'Zucchini', '9 pens', 'banana', 'Apple', 'apple'];
+      for (const [i, name] of names.entries()) await createProduct(app, admin, { sku: `NAME-${i}`, name, category: 'Names' });
+      await app.settled();
+      const sorted = await app.http().get('/api/v1/products?category=Names&sort=name&pageSize=50');
+      expect(sorted.body.items.map((p: { name: string }) => p.name)).to.deep.equal(['9 pens', '10 pens', 'Ångström', 'Apple', 'apple', 'apple pie', 'banana', 'Éclair', 'zebra', 'Zucchini']);
+      // Paged by cursor in that order: the second page starts after the first one's last.
+      const first = await app.http().get('/api/v1/products?category=Names&sort=name&pageSize=4');
+      const second = await app.http().get(`/api/v1/products?category=Names&sort=name&pageSize=4&after=${first.body.next as string}`);
+      expect([...first.body.items, ...second.body.items].map((p: { name: string }) => p.name)).to.deep.equal(sorted.body.items.slice(0, 8).map((p: { name: string }) => p.name));
+    });
+
     it('pages with total, page and pageSize', async () => {
       const page2 = await app.http().get('/api/v1/products?sort=price&page=2&pageSize=2');
       expect(page2.body).to.deep.include({ total: 3, page: 2, pageSize: 2 });

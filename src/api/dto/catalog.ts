@@ -89,6 +89,7 @@ export class ListProductsQuery extends CatalogFilterQuery {
   @Cursor()
   after?: string;
 
+  @JSONSchema({ description: '`newest` (the default), `price`, `-price`, or `name`: alphabetical as shoppers read it (case and accents aside, numbers by value, the name as written breaking ties).' })
   @IsIn(['newest', 'price', '-price', 'name'])
   @Text({ max: 20, optional: true, blank: 'absent', verbatim: true })
   sort?: 'newest' | 'price' | '-price' | 'name';

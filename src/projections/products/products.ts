@@ -13,6 +13,7 @@ import type { Money } from '../../domain/shared/types.js';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
 import type { Document, Filter, ReadModelCollection, Sort } from '../../infrastructure/read-models/read-model-store.js';
 import { paged } from '../paging.js';
+import { nameKey } from './name-key.js';
 import type { Projection } from '../projection.js';
 
 /** The catalog as shoppers see it: product details, price and availability in one document. */
@@ -20,6 +21,8 @@ export type ProductView = Document & {
   productId: string;
   sku: string;
   name: string;
+  /** The name as a list sorted by name orders it (name-key.ts). */
+  nameKey: string;
   description: string;
   brand: string;
   category: string;
@@ -75,6 +78,7 @@ const blank = (productId: string): ProductView => ({
   productId,
   sku: '',
   name: '',
+  nameKey: '',
   description: '',
   brand: '',
   category: '',
@@ -112,12 +116,12 @@ export const evolve = (current: ProductView | null, recorded: RecordedEvent): Pr
     case 'ProductCreated': {
       const { sku, name, description, brand, category, price, createdAt } = event.data;
       const keys = { brandKey: brand.toLowerCase(), categoryKey: category.toLowerCase() };
-      return { ...doc, sku, name, description, brand, category, ...keys, price, listed: true, revision: event.revision, createdAt, updatedAt: createdAt };
+      return { ...doc, sku, name, nameKey: nameKey(name), description, brand, category, ...keys, price, listed: true, revision: event.revision, createdAt, updatedAt: createdAt };
     }
     case 'ProductUpdated': {
       const { changes, updatedAt } = event.data;
       const next = { ...doc, ...changes, revision: event.revision, updatedAt };
-      return { ...next, brandKey: next.brand.toLowerCase(), categoryKey: next.category.toLowerCase() };
+      return { ...next, nameKey: nameKey(next.name), brandKey: next.brand.toLowerCase(), categoryKey: next.category.toLowerCase() };
     }
     case 'ProductPriceChanged':
       return { ...doc, price: event.data.price, revision: event.revision, updatedAt: event.data.changedAt };
@@ -148,6 +152,7 @@ export const productsProjection: Projection<ProductView> = {
   documentIds: (event) => [String(event.data.productId)],
   evolve,
   indexes: [{ keys: { categoryKey: 1 } }, { keys: { brandKey: 1 } }, { keys: { sku: 1 } }],
+  version: 2, // 2: `nameKey`, the order of sort=name
 };
 
 // ------------------------------------------------------------------ queries
@@ -168,7 +173,8 @@ const SORTS: Record<ProductSort, Sort> = {
   newest: { createdAt: -1 },
   price: { 'price.amount': 1 },
   '-price': { 'price.amount': -1 },
-  name: { name: 1 },
+  // Alphabetical as shoppers read it: case, accents and leading zeros aside, numbers by value; then the name as written.
+  name: { nameKey: 1, name: 1 },
 };
 
 export const toProduct = (doc: ProductView) => ({

@@ -48,5 +48,5 @@ export const searchProjection: Projection<SearchView> = {
   documentIds: productsProjection.documentIds,
   evolve,
   indexes: [{ keys: { terms: 1 } }, { keys: { boosted: 1 } }, { keys: { categoryKey: 1 } }, { keys: { brandKey: 1 } }],
-  version: 2, // 2: `boosted`
+  version: 3, // 2: `boosted`; 3: the products' `nameKey`
 };

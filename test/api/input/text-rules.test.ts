@@ -201,12 +201,16 @@ describe('The house input rules', () => {
   describe('a query string', () => {
     it('reads plain decimal integers only', async () => {
       expect(await parseQuery(NotesQuery, { page: '007', minPrice: '-0' })).to.include({ page: 7, minPrice: 0 });
-      for (const text of ['0x10', '0b1', '0o7', '1e3', '16.0', ' 16', '16 ', '+16', '', '1_000', 'NaN', 'Infinity', '\u0661\u0666']) {
+      for (const text of ['0x10', '0b1', '0o7', '1e3', '16.0', ' 16', '16 ', '+16', ' ', '1_000', 'NaN', 'Infinity', '\u0661\u0666']) {
         expect(await queryErrors({ minPrice: text }), JSON.stringify(text)).to.deep.equal([
           { field: 'minPrice', message: 'must be a whole number in decimal digits' },
         ]);
       }
       expect(await queryErrors({ page: '99999999999999999999' })).to.deep.equal([{ field: 'page', message: 'must be at most 100' }]);
+      // Given empty (a form's field left empty), a number is no parameter: its default stands.
+      const empty = await parseQuery(NotesQuery, { page: '', minPrice: '' });
+      expect(empty.minPrice).to.equal(undefined);
+      expect(empty.page).to.equal(new NotesQuery().page);
     });
 
     it('refuses a field given twice', async () => {
