@@ -1,12 +1,13 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { closeSync, copyFileSync, openSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, copyFileSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { v4 as uuid } from 'uuid';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
+import { damageIndexLeaf } from '../support/damaged-log.js';
 import { EXIT_WITH_PARENT, killServer, startServer, type ServerProcess } from '../support/server-process.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
 
@@ -172,13 +173,7 @@ describe('the stores of one shop, checked at start', function () {
     await receipts();
     // A leaf of the index of event ids, in the middle of it: the start's reads take other paths.
     const path = join(dir.path, 'events.db');
-    const raw = new Database(path);
-    const leaves = raw.prepare<[], number>("SELECT pageno FROM dbstat WHERE name = 'events_by_stream_event_id' AND pagetype = 'leaf' ORDER BY pageno").pluck().all();
-    raw.close();
-    for (const companion of ['-wal', '-shm']) rmSync(`${path}${companion}`, { force: true });
-    const fd = openSync(path, 'r+');
-    writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, (leaves[Math.floor(leaves.length / 2)]! - 1) * 4096);
-    closeSync(fd);
+    damageIndexLeaf(path);
     const headOf = () => {
       const db = new Database(path, { readonly: true });
       try {

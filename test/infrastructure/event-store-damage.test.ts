@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import Database from 'better-sqlite3';
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { v4 as uuid } from 'uuid';
 import { StorageDamagedError } from '../../src/infrastructure/event-store/file-damage.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
+import { damageIndexLeaf } from '../support/damaged-log.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
 
 /**
@@ -22,13 +22,7 @@ describe('the embedded log, damaged where nothing reads it', () => {
     const metadata = { actor: 'test', occurredAt: new Date().toISOString(), schemaVersion: 1 };
     for (let i = 0; i < 40; i += 1) await store.appendToStream(`inventory-D-${i}`, Array.from({ length: 25 }, (_, e) => ({ id: uuid(), type: 'StockReceived', data: { sku: `D-${i}`, quantity: e + 1 }, metadata })));
     await store.close();
-    const raw = new Database(path);
-    const leaves = raw.prepare<[], number>("SELECT pageno FROM dbstat WHERE name = 'events_by_stream_event_id' AND pagetype = 'leaf' ORDER BY pageno").pluck().all();
-    raw.close();
-    for (const companion of ['-wal', '-shm']) rmSync(`${path}${companion}`, { force: true });
-    const fd = openSync(path, 'r+');
-    writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, (leaves[Math.floor(leaves.length / 2)]! - 1) * 4096);
-    closeSync(fd);
+    damageIndexLeaf(path);
   });
   afterEach(() => dir.remove());
 

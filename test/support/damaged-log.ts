@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { closeSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,9 +18,25 @@ export const damagedLog = async (dataDir: string): Promise<void> => {
     await store.appendToStream(`inventory-MID-${i}`, events);
   }
   await store.close();
+  overwritePage(path, Math.floor(statSync(path).size / 4096 / 2) + 1);
+};
+
+/**
+ * Overwrites a leaf page in the middle of the log's index of event ids with garbage: a page that
+ * nothing a start reads goes through (it reads by position and by stream), found by a check of
+ * the whole file, or by an append to a stream that already has events (it looks its ids up there).
+ */
+export const damageIndexLeaf = (path: string): void => {
+  const raw = new Database(path);
+  const leaves = raw.prepare<[], number>("SELECT pageno FROM dbstat WHERE name = 'events_by_stream_event_id' AND pagetype = 'leaf' ORDER BY pageno").pluck().all();
+  raw.close();
+  overwritePage(path, leaves[Math.floor(leaves.length / 2)]!);
+};
+
+/** Page `pageno` (from 1) of a closed database file overwritten with garbage, its WAL gone (the file as a clean close leaves it). */
+const overwritePage = (path: string, pageno: number): void => {
   for (const companion of ['-wal', '-shm']) rmSync(`${path}${companion}`, { force: true });
-  const pages = statSync(path).size / 4096;
   const fd = openSync(path, 'r+');
-  writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, Math.floor(pages / 2) * 4096);
+  writeSync(fd, Buffer.alloc(4096, 0xa5), 0, 4096, (pageno - 1) * 4096);
   closeSync(fd);
 };
