@@ -27,7 +27,6 @@ export type AccountDeps = { commands: CommandHandler; passwords: PasswordHasher;
 export type Registration = { email: string; password: string; name: string; phone?: string; role?: CustomerRole };
 
 export const registerCustomer = async (deps: AccountDeps, input: Registration, context: CommandContext) => {
-  refuseIfMatch(context, 'a new account');
   const email = normalizeEmail(input.email);
   const registration = (customerId: string, passwordHash: string): RegisterCustomer => ({
     type: 'RegisterCustomer',
@@ -60,6 +59,9 @@ const claimEmail = async (deps: AccountDeps, email: string, context: CommandCont
   // A claim released by an erasure (the stream exists) adds its revision: the erased customer's id is never made again.
   const seed = claim.revision < 0 ? `${context.idempotencyKey}\n${stream}` : `${context.idempotencyKey}\n${stream}\n${claim.revision}`;
   const customerId = context.idempotencyKey ? derivedId(seed, 'customer') : uuidv4();
+  // A new account: If-Match has nothing to match (412), refused before the first of its two writes; an address
+  // taken answers 409 first (the customer exists: its decider refuses), as every command's own refusal comes first.
+  refuseIfMatch(context, 'a new account');
   // Another registration of the address may claim it first: the decider refuses this one then (409).
   await deps.commands.handle(emailClaimDecider, stream, { type: 'ClaimEmail', email, customerId, now: context.now }, context);
   return customerId;

@@ -18,7 +18,6 @@ import { derivedId, refuseIfMatch, type CommandContext, type CommandHandler } fr
 export type NewProduct = ProductDetails & { sku: string; price: Money };
 
 export const createProduct = async (commands: CommandHandler, input: NewProduct, context: CommandContext) => {
-  refuseIfMatch(context, 'a new product');
   const { sku, price, name, description, brand, category } = input;
   const creation = (productId: string): CreateProduct => ({ type: 'CreateProduct', productId, sku, price, name, description, brand, category, now: context.now });
   // A dry run on a new product: the decider's own rules, checked before anything is written.
@@ -41,6 +40,9 @@ const claimSku = async (commands: CommandHandler, sku: string, context: CommandC
   const inventory = await commands.load(inventoryDecider, stream);
   if (inventory.state.status === 'Tracked') return inventory.state.productId;
   const productId = context.idempotencyKey ? keyedProductId(context.idempotencyKey, sku) : uuidv4();
+  // A new product: If-Match has nothing to match (412), refused before the first of its two writes. A SKU taken
+  // answers 409 first (the product's stream exists: its decider refuses), as every command's own refusal comes first.
+  refuseIfMatch(context, 'a new product');
   // Another creation may claim the SKU first: the decider refuses this one then (409).
   await commands.handle(inventoryDecider, stream, { type: 'RegisterInventoryItem', sku, productId, now: context.now }, context);
   return productId;

@@ -12,7 +12,7 @@ import type { ReadModelCollection } from '../infrastructure/read-models/read-mod
 import { MAX_OPEN_SUBSCRIPTIONS } from '../domain/subscriptions/events.js';
 import type { SubscriptionView } from '../projections/subscriptions/subscriptions.js';
 import type { ProductView } from '../projections/products/products.js';
-import { derivedId, refuseIfMatch, type CommandContext, type CommandHandler } from './command-handler.js';
+import { derivedId, type CommandContext, type CommandHandler } from './command-handler.js';
 import type { Viewer } from './orders.js';
 import { savedToken } from './payment-methods.js';
 
@@ -36,7 +36,7 @@ export type NewSubscription = { items: SubscriptionItem[]; intervalDays: number;
 export type SubscriptionChange = Partial<NewSubscription>;
 
 export const createSubscription = async (deps: SubscriptionDeps, customerId: string, input: NewSubscription, context: CommandContext) => {
-  refuseIfMatch(context, 'a new subscription');
+  // If-Match on a new subscription is 412 in the command handler, after these checks' own refusals (422).
   await checkPaymentMethod(deps, customerId, input.paymentMethodId);
   await checkProducts(deps, input.items);
   const subscriptionId = context.idempotencyKey ? derivedId(`${customerId}:${context.idempotencyKey}`, 'subscription') : uuidv4();

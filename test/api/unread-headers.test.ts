@@ -92,6 +92,16 @@ describe('headers a route does not read', () => {
     for (const act of cases) expectProblem(await appendsNothing(app, act), 412);
     const login = await app.http().post('/api/v1/account/login').send({ email: 'star@test.local', password: 'correct-horse' });
     expect(login.status, 'no account was made').to.equal(401);
+    // Where the creation is refused for its own reason, that refusal is the answer: an address or a SKU taken (409), a product unknown (422).
+    const taken = [
+      () => app.http().post('/api/v1/account/register').set('If-Match', '*').send({ email: shopper.email, password: 'correct-horse', name: 'Again' }),
+      () => app.http().post('/api/v1/products').set('Authorization', `Bearer ${admin}`).set('If-Match', '*').send({ sku: product.sku, name: 'Again', description: 'Again', brand: 'Acme', category: 'Tools', price: { amount: 100, currency: 'USD' } }),
+    ];
+    for (const act of taken) expectProblem(await appendsNothing(app, act), 409);
+    const unknown = await appendsNothing(app, () =>
+      app.http().post('/api/v1/subscriptions').set('Authorization', `Bearer ${shopper.token}`).set('If-Match', '*')
+        .send({ items: [{ productId: '00000000-0000-4000-8000-000000000000', quantity: 1 }], intervalDays: 7, shippingAddress: { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' }, paymentMethodId: saved.body.paymentMethodId }));
+    expectProblem(unknown, 422);
   });
 
   it('answers 412 to `If-Match: *` on the first write of a cart (it has no revision yet), and takes it once the cart exists; an unknown product stays 404', async () => {
