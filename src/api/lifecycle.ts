@@ -18,9 +18,8 @@ import { answerUnparsableRequests } from './client-errors.js';
 import { drainable, type Drainable } from './http-drain.js';
 import type { AppDeps } from './deps.js';
 import { PersonalDataEventStore } from '../privacy/personal-data-event-store.js';
-import { CHECKPOINTS } from '../projections/runner.js';
 import { compareIdentities, onlyIdentity, recordIdentity } from './shop-identity.js';
-import { checkKeys, checkPositions } from './startup-checks.js';
+import { checkKeys, checkPositions, foldedByAll } from './startup-checks.js';
 
 /** A composed process's start and stop: its part in the cluster, the admin and demo data, the HTTP server. */
 
@@ -125,8 +124,7 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
       await checkPositions(deps.eventStore, deps.readModels);
       const identities = await compareIdentities(deps.eventStore, deps.readModels);
       const sealed = deps.eventStore instanceof PersonalDataEventStore ? deps.eventStore : undefined;
-      const readModelsNew = (await deps.readModels.collection(CHECKPOINTS).countDocuments({})) === 0;
-      if (sealed) await checkKeys(deps.readModels, sealed, { logShopId: identities.log, readModelsNew });
+      if (sealed) await checkKeys(deps.readModels, sealed, { logShopId: identities.log, folded: await foldedByAll(deps.readModels) });
       // They agree: a new log is given its shop's identity, the read models and the key store the log's (see shop-identity.ts).
       const identity = systemContext('shop-identity');
       const shopId = await recordIdentity(deps.eventStore, deps.readModels, identities, { shopId: uuidv4(), now: identity.now, correlationId: identity.correlationId }, sealed?.keys);

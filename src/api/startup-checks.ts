@@ -18,7 +18,7 @@ import { StartupRefused } from './startup-refused.js';
 export type SealedLog = {
   readonly keys: KeyStore;
   unknownKeys(recent?: number): Promise<string[]>;
-  unknownKeysOfWholeLog(): Promise<string[]>;
+  unknownKeysAfter(position?: number): Promise<string[]>;
   untraced(ids: readonly string[]): Promise<string[]>;
 };
 
@@ -49,20 +49,27 @@ export const stampKeys = async (keys: KeyStore, shopId: string): Promise<void> =
   await keys.keys([shopStampId(shopId)], { create: true });
 };
 
+/** The lowest position every read model has folded the log to (0: one has folded nothing). */
+export const foldedByAll = async (readModels: ReadModelStore): Promise<number> => {
+  const positions = (await readModels.collection<Checkpoint>(CHECKPOINTS).find({}, { readonly: true })).map((checkpoint) => checkpoint.position);
+  return positions.length === 0 || positions.some((position) => typeof position !== 'number') ? 0 : Math.min(...positions);
+};
+
 /**
  * The key store must hold a trace (a key, or the tombstone of one destroyed) of every key the
  * log was sealed with. Checked: the keys of the log's latest 1,000 events and the profile key of
- * every customer the read models know; and every key the whole log names when the key store
- * does not carry this shop's stamp (`logShopId`: the log's identity, if it has one yet) or the
- * read models are new (`readModelsNew`: they are about to be built from the whole log anyway).
+ * every customer the read models know; the keys the log names past what every read model has
+ * folded (`folded`: customers the read models do not know yet, as after a restore of the read
+ * models and the keys from one older backup); and every key the whole log names when the key
+ * store does not carry this shop's stamp (`logShopId`: the log's identity, if it has one yet).
  * A key store restored from an older backup misses the keys of the customers registered since,
  * one lost and made again misses all: every account locked out and its email free to register again.
  */
-export const checkKeys = async (readModels: ReadModelStore, sealed: SealedLog, { logShopId, readModelsNew }: { logShopId: string | undefined; readModelsNew: boolean }): Promise<void> => {
+export const checkKeys = async (readModels: ReadModelStore, sealed: SealedLog, { logShopId, folded }: { logShopId: string | undefined; folded: number }): Promise<void> => {
   const stamped = logShopId !== undefined && (await sealed.keys.keys([shopStampId(logShopId)])).has(shopStampId(logShopId));
   const customers = (await readModels.collection('customers').find({}, { projection: { _id: 1 }, readonly: true })).map((customer) => keyIds.profile(String(customer._id)));
   const unknown = new Set([...(await sealed.unknownKeys()), ...(await sealed.untraced(customers))]);
-  if (unknown.size === 0 && (!stamped || readModelsNew)) for (const id of await sealed.unknownKeysOfWholeLog()) unknown.add(id);
+  if (unknown.size === 0) for (const id of await sealed.unknownKeysAfter(stamped && folded > 0 ? folded : undefined)) unknown.add(id);
   if (unknown.size === 0) return;
   const named = [...unknown];
   throw new StartupRefused(

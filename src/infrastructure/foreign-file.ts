@@ -23,9 +23,9 @@ export const refuseForeignFile = (db: Database.Database, ours: StoreTables): voi
   const strangers = tables.filter((table) => !(table in ours));
   const misshapen = tables.filter((table) => table in ours && !hasColumns(db, table, ours[table]!));
   if (strangers.length === 0 && misshapen.length === 0) return;
-  const named = [...strangers, ...misshapen];
+  const named = [...strangers, ...misshapen.map((table) => `${table} with other columns`)];
   const list = named.slice(0, 3).join(', ') + (named.length > 3 ? ', ...' : '');
-  throw new ForeignFileError(`it holds another program's tables (${list}), not this store's (${Object.keys(ours).join(', ')}) alone`);
+  throw new ForeignFileError(`it holds another program's tables (${list}), where this store keeps ${Object.keys(ours).join(', ')} alone`);
 };
 
 const hasColumns = (db: Database.Database, table: string, columns: readonly string[]): boolean => {

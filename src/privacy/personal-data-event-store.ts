@@ -127,12 +127,13 @@ export class PersonalDataEventStore implements EventStore {
   }
 
   /**
-   * Of the keys the whole log's sealed events were sealed with, those the key store has no trace
-   * of: every event read, in pages (a start that checks a key store it cannot vouch for otherwise).
+   * Of the keys the log's sealed events after `position` (all of them without it) were sealed
+   * with, those the key store has no trace of: every event read, in pages (a start that checks
+   * a key store it cannot vouch for otherwise, or the part of the log its read models have not seen).
    */
-  async unknownKeysOfWholeLog(): Promise<string[]> {
+  async unknownKeysAfter(position?: number): Promise<string[]> {
     const ids = new Set<string>();
-    let after: number | undefined;
+    let after: number | undefined = position;
     for (;;) {
       const page = await this.inner.readAll({ ...(after === undefined ? {} : { fromPosition: after }), maxCount: WHOLE_LOG_PAGE });
       const fresh = after === undefined ? page : page.filter((event) => event.position > after!);

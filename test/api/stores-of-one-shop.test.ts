@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { closeSync, copyFileSync, openSync, rmSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, openSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -146,6 +146,26 @@ describe('the stores of one shop, checked at start', function () {
     copyFileSync(backup, join(dir.path, 'keys.db'));
     const message = await refused();
     expect(message).to.match(/cannot start: the event log holds personal data sealed with 5 key\(s\) the key store has no trace of/).and.include('older than the log');
+  });
+
+  it('refuses keys.db and read-models.db restored together from a backup older than the log: customers registered since have no key', async () => {
+    await shop();
+    const backup = tempDir();
+    try {
+      for (const name of ['keys.db', 'read-models.db']) for (const [i, file] of files(name).entries()) if (existsSync(file)) copyFileSync(file, join(backup.path, `${name}${['', '-wal', '-shm'][i]}`));
+      server = await startServer(env());
+      for (let i = 0; i < 4; i += 1) await register(`since-${i}@test.local`);
+      await eventually(async () => ((await fetch(`${server!.url}/ready`)).status === 200 ? true : undefined));
+      await stop();
+      await receipts();
+      for (const name of ['keys.db', 'read-models.db']) {
+        for (const file of files(name)) rmSync(file, { force: true });
+        for (const suffix of ['', '-wal', '-shm']) if (existsSync(join(backup.path, `${name}${suffix}`))) copyFileSync(join(backup.path, `${name}${suffix}`), join(dir.path, `${name}${suffix}`));
+      }
+      expect(await refused()).to.match(/cannot start: the event log holds personal data sealed with 4 key\(s\) the key store has no trace of/);
+    } finally {
+      backup.remove();
+    }
   });
 
   it("names another shop's log beside our read models and keys as the log's mix-up, not as a lost key store", async () => {

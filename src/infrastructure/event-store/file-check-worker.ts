@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 
 /**
- * Checks a database file whole (see FileDamage.checkWholeFile): PRAGMA quick_check on a
+ * Checks a database file whole (see FileDamage.checkWholeFile): PRAGMA integrity_check on a
  * read-only connection of its own, off the store's event loop. Answers `{ ok }`, or the first
  * problem SQLite names, as SQLITE_CORRUPT.
  */
@@ -12,7 +12,7 @@ let answer: { ok: true } | { ok: false; message: string; code: string };
 try {
   const db = new Database(path, { readonly: true, fileMustExist: true });
   try {
-    const result = String(db.pragma('quick_check(1)', { simple: true }));
+    const result = String(db.pragma('integrity_check(1)', { simple: true }));
     answer = result === 'ok' ? { ok: true } : { ok: false, message: result.replace(/\s+/g, ' ').trim(), code: 'SQLITE_CORRUPT' };
   } finally {
     db.close();

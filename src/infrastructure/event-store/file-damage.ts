@@ -3,8 +3,8 @@ import { Worker } from 'node:worker_threads';
 /**
  * The embedded log's file found damaged: by SQLite as a read or a write gets to a damaged page
  * (SQLITE_CORRUPT, SQLITE_NOTADB), or by a check of the whole file in a thread of its own when
- * the store opens (PRAGMA quick_check: a page of the log's early history that nothing reads at
- * start was otherwise found only when a rebuild, a new follower or an audit got to it, the shop
+ * the store opens (PRAGMA integrity_check, which also finds an index entry naming the wrong
+ * row: a page of the log's early history that nothing reads at start was otherwise found only when a rebuild, a new follower or an audit got to it, the shop
  * serving meanwhile, its new events written into the damaged file). From then on the store
  * writes nothing more to it (StorageDamagedError: 503 `storage-damaged`) and says it is not
  * ready, and `onDamage` is told once: the operator restores the log from a backup.
