@@ -19,7 +19,7 @@ import { drainable, type Drainable } from './http-drain.js';
 import type { AppDeps } from './deps.js';
 import { PersonalDataEventStore } from '../privacy/personal-data-event-store.js';
 import { compareIdentities, onlyIdentity, recordIdentity } from './shop-identity.js';
-import { checkKeys, checkPositions, foldedByAll } from './startup-checks.js';
+import { checkKeys, checkLineage, checkPositions, foldedByAll } from './startup-checks.js';
 
 /** A composed process's start and stop: its part in the cluster, the admin and demo data, the HTTP server. */
 
@@ -120,9 +120,10 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
     deps,
     async start() {
       // The log, the read models and the key store must be of one shop (a restore of one alone is refused, saying which).
-      // Positions, then the shop's identity, then keys: the first that does not hold names its store.
+      // Positions, the shop's identity, the events last folded, then keys: the first that does not hold names its store.
       await checkPositions(deps.eventStore, deps.readModels);
       const identities = await compareIdentities(deps.eventStore, deps.readModels);
+      await checkLineage(deps.eventStore, deps.readModels);
       const sealed = deps.eventStore instanceof PersonalDataEventStore ? deps.eventStore : undefined;
       if (sealed) await checkKeys(deps.readModels, sealed, { logShopId: identities.log, folded: await foldedByAll(deps.readModels) });
       // They agree: a new log is given its shop's identity, the read models and the key store the log's (see shop-identity.ts).

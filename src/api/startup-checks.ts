@@ -11,7 +11,8 @@ import { StartupRefused } from './startup-refused.js';
  * served without a word: new events skipped as folded already, every account's data
  * unreadable and its email free to register again. The shop refuses to start and says which
  * store and what to do; only the operator knows which copy is the right one. In this order:
- * positions (checkPositions), the shop's identity (shop-identity.ts), keys (checkKeys).
+ * positions (checkPositions), the shop's identity (shop-identity.ts), the events the read models
+ * folded last (checkLineage), keys (checkKeys).
  */
 
 /** Only the personal-data layer of the log can say which keys its events were sealed with. */
@@ -47,6 +48,28 @@ export const shopStampId = (shopId: string) => `shop-${shopId}`;
 /** Records in the key store that it is this shop's (once every key the log names was found there). */
 export const stampKeys = async (keys: KeyStore, shopId: string): Promise<void> => {
   await keys.keys([shopStampId(shopId)], { create: true });
+};
+
+/**
+ * The events the read models folded last must be the log's at those positions: a copy of one
+ * shop's DATA_DIR (a staging copy of production) carries the same identity, and one copy's
+ * read models beside the other copy's longer log passed every other check, serving stock
+ * nearly a thousand units wrong. A checkpoint keeps the id of the event at its position when
+ * its runner folded it (older ones have none and are not compared).
+ */
+export const checkLineage = async (eventStore: EventStore, readModels: ReadModelStore): Promise<void> => {
+  const checkpoints = await readModels.collection<Checkpoint>(CHECKPOINTS).find({}, { readonly: true });
+  const byPosition = new Map<number, Checkpoint>();
+  for (const checkpoint of checkpoints) if (typeof checkpoint.eventId === 'string' && checkpoint.position > 0) byPosition.set(checkpoint.position, checkpoint);
+  for (const [position, checkpoint] of byPosition) {
+    const [event] = await eventStore.readAll({ fromPosition: position, maxCount: 1 });
+    if (!event || event.position !== position || event.id === checkpoint.eventId) continue;
+    throw new StartupRefused(
+      `the read models folded the event log up to position ${position} (${checkpoint._id}), where they read event ${checkpoint.eventId}, but this log has event ${event.id} there: ` +
+        'it is another copy of this shop\'s log (a copy of its DATA_DIR, or a restore written to since). Restore the log that goes with them; or, if this log is the right one, ' +
+        'remove the read models (read-models.db in DATA_DIR, or the MongoDB database) and they are rebuilt from it at the next start (their jobs, parked work and stored answers go with them).',
+    );
+  }
 };
 
 /** The lowest position every read model has folded the log to (0: one has folded nothing). */

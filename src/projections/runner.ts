@@ -81,6 +81,8 @@ export type Checkpoint = Document & {
   updatedAt: string;
   /** The projection's version that folded this collection (absent: 1). */
   version?: number;
+  /** The id of the event at `position`, when the runner wrote it after folding that event: which log it folded (see checkLineage). */
+  eventId?: string;
 };
 
 export const CHECKPOINTS = 'checkpoints';
@@ -96,6 +98,8 @@ export class ProjectionRunner {
   private readonly pacer = new CheckpointPacer();
   private readonly deferred: DeferredCheckpoints;
   private position = 0;
+  /** The last event folded: its id goes with a checkpoint at its position. */
+  private lastFolded: { position: number; id: string } | undefined;
   private read = 0;
   /** writeBehind (rebuilds, verification): what is held back, from start(). */
   private held: WriteBehind | undefined;
@@ -210,6 +214,7 @@ export class ProjectionRunner {
     const documents = await prefetchBatch(this.deps.readModels, this.held, this.targets.values(), routed);
     const changed = foldBatch(routed, documents);
     const last = events[events.length - 1]!.position;
+    this.lastFolded = { position: last, id: events[events.length - 1]!.id };
     if (this.held) {
       for (const [collection, ids] of changed) {
         const docs = documents.get(collection)!;
@@ -277,7 +282,8 @@ export class ProjectionRunner {
     const written = [...this.targets.values()].filter((target) => !only || only.has(target.projection.name));
     return written.map(({ projection, collection, position: own, version }) => {
       const at = Math.max(own, position);
-      const replacement: Checkpoint = { _id: projection.name, logical: projection.collection, collection, position: at, updatedAt, version };
+      const eventId = this.lastFolded?.position === at ? this.lastFolded.id : undefined;
+      const replacement: Checkpoint = { _id: projection.name, logical: projection.collection, collection, position: at, updatedAt, version, ...(eventId ? { eventId } : {}) };
       return {
         collection: this.checkpointCollection,
         replaceOne: { filter: { _id: projection.name, collection }, replacement, upsert: true },

@@ -168,6 +168,40 @@ describe('the stores of one shop, checked at start', function () {
     }
   });
 
+  it("refuses another copy of this shop's log (a copy of its DATA_DIR written to since) beside read models that folded other events at their positions", async () => {
+    await shop();
+    const copy = tempDir();
+    try {
+      for (const name of ['events.db', 'read-models.db', 'keys.db', 'jwt-secret']) for (const suffix of ['', '-wal', '-shm']) if (existsSync(join(dir.path, `${name}${suffix}`))) copyFileSync(join(dir.path, `${name}${suffix}`), join(copy.path, `${name}${suffix}`));
+      // Each copy goes its own way: ours a little, the copy more (its log longer than what our read models folded).
+      server = await startServer(env());
+      await register('ours@test.local');
+      await eventually(async () => ((await fetch(`${server!.url}/ready`)).status === 200 ? true : undefined));
+      await stop();
+      const ours = server;
+      server = await startServer({ ...env(), DATA_DIR: copy.path });
+      for (let i = 0; i < 4; i += 1) await register(`copy-${i}@test.local`);
+      await eventually(async () => ((await fetch(`${server!.url}/ready`)).status === 200 ? true : undefined));
+      await stop();
+      server = ours;
+      for (const [i, file] of files('events.db').entries()) {
+        rmSync(file, { force: true });
+        const from = join(copy.path, `events.db${['', '-wal', '-shm'][i]}`);
+        if (existsSync(from)) copyFileSync(from, file);
+      }
+      // The keys of the copy's customers are in the copy's keys.db: with it, only the events tell the logs apart.
+      for (const [i, file] of files('keys.db').entries()) {
+        rmSync(file, { force: true });
+        const from = join(copy.path, `keys.db${['', '-wal', '-shm'][i]}`);
+        if (existsSync(from)) copyFileSync(from, file);
+      }
+      const message = await refused();
+      expect(message).to.match(/cannot start: the read models folded the event log up to position \d+ \([a-z-]+\), where they read event [0-9a-f-]{36}, but this log has event [0-9a-f-]{36} there/);
+    } finally {
+      copy.remove();
+    }
+  });
+
   it("names another shop's log beside our read models and keys as the log's mix-up, not as a lost key store", async () => {
     await shop();
     const other = tempDir();

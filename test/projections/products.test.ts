@@ -13,12 +13,13 @@ import { projectionFixture, recorded, runnerOn, untyped } from './projection-fix
 
 describe('Products projection', () => {
   describe('evolve', () => {
-    it('lists a created product, with lower-cased brand and category keys', () =>
+    it('lists a created product, with lower-cased brand and category keys and its name as sorted', () =>
       expect(evolve(null, recorded('ProductCreated', created('p-1'), { revision: 0, position: 3 }))).to.deep.equal({
         _id: 'p-1',
         productId: 'p-1',
         sku: 'SKU-p-1',
         name: 'Tea Pot',
+        nameKey: 'tea pot',
         description: 'Holds tea.',
         brand: 'Brewster',
         category: 'Kitchen',
