@@ -32,9 +32,9 @@ export const checkPositions = async (eventStore: EventStore, readModels: ReadMod
   const furthest = Math.max(...ahead.map((checkpoint) => checkpoint.position));
   throw new StartupRefused(
     `the read models have folded the event log up to position ${furthest} (${ahead.map((c) => c._id).slice(0, 5).join(', ')}${ahead.length > 5 ? ', ...' : ''}), ` +
-      `but the log ends at ${head}: it was emptied, replaced or restored from an older backup. ` +
-      'Restore the log that goes with them; or, if this log is the right one, remove the read models (read-models.db in DATA_DIR, or the MongoDB database) ' +
-      'and they are rebuilt from it at the next start (their jobs, parked work and stored answers go with them).',
+      `but the log ends at ${head}: it was emptied, replaced, restored from an older backup, or lost its latest commits (SQLite drops what follows a damaged frame of events.db-wal). ` +
+      'Restore the log that goes with them (keep events.db and its -wal as they are until then); only if this log is the right one, remove the read models ' +
+      `(read-models.db in DATA_DIR, or the MongoDB database) and they are rebuilt from it at the next start: what they folded past position ${head}, their jobs, parked work and stored answers go with them.`,
   );
 };
 
