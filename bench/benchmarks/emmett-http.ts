@@ -68,7 +68,9 @@ export const emmettHttp = async ({ quick }: BenchOptions): Promise<Metric[]> => 
       const steady = (side: 'ours' | 'emmett', seconds: number) =>
         generator.run({ url: side === 'ours' ? shop.url : emmett.url, products, tokens, route: side === 'ours' ? 'command' : 'emmett-command', seconds, steadyRate, connections: CONNECTIONS });
       for (const side of ['ours', 'emmett'] as const) await steady(side, 1); // the sender and both servers at this rate first, unmeasured
-      const latency = await interleaved(3, () => steady('ours', window), () => steady('emmett', window));
+      // Quick: 2 s windows (about 600 requests a side at Emmett's half capacity here).
+      const steadyWindow = quick ? 2 : window;
+      const latency = await interleaved(3, () => steady('ours', steadyWindow), () => steady('emmett', steadyWindow));
       return metrics(measured, latency, steadyRate, window);
     } finally {
       await generator.stop();

@@ -86,7 +86,9 @@ type Plan = { startAt?: number | undefined; criticalPathCommits?: number };
 /** The rate search, then (given the critical path's commit count) the latency at half the rate found. */
 const searchAndLatency = async (load: SagaLoad, pid: number, seconds: number, quick: boolean, plan: Plan) => {
   const search = await searchRate(load, pid, seconds, quick, plan.startAt);
-  const latency = plan.criticalPathCommits === undefined ? undefined : await measureLatency(load, pid, search.rate / 2, plan.criticalPathCommits, quick);
+  // At half the rate found; with none found (no rate held twice), half the lowest rate that held once, so the figure is still of a load the shop carries.
+  const carried = search.rate > 0 ? search.rate : Math.min(...search.windows.filter((w) => w.sustainable).map((w) => w.rate), search.estimate);
+  const latency = plan.criticalPathCommits === undefined ? undefined : await measureLatency(load, pid, carried / 2, plan.criticalPathCommits, quick);
   return { search, latency };
 };
 
@@ -131,24 +133,23 @@ const searchRate = async (load: SagaLoad, pid: number, seconds: number, quick: b
     else bad = w;
     rate = w.sustainable ? rate * 1.3 : rate / 1.3;
   }
-  for (let i = 0; i < (quick ? 2 : 3) && good && bad; i += 1) {
+  // Bisection (quick: one step; the confirmation below steps down further when the rate found does not hold).
+  for (let i = 0; i < (quick ? 1 : 3) && good && bad; i += 1) {
     const w = await trial((good.offered + bad.offered) / 2);
     if (w.sustainable) good = w;
     else bad = w;
   }
-  // A rate that held once must hold again: one lucky window does not set the answer either (a
-  // failure was given a second try above). Not held: a step lower, which must then hold twice.
+  // A rate that held once must hold again, in the window right after: one lucky window does not
+  // set the answer either (a failure was given a second try above). Not held: a step lower, which
+  // must then hold twice in a row. The figure is the lower of the two windows' rates.
   let confirmed: Measured | undefined;
-  let first = good;
+  let previous = good;
   let candidate = good?.offered;
-  for (let tries = 0; candidate !== undefined && tries < 5 && !confirmed; tries += 1) {
+  for (let tries = 0; candidate !== undefined && tries < 8 && !confirmed; tries += 1) {
     const w = await trial(candidate);
-    if (w.sustainable && first) confirmed = w.rate < first.rate ? w : first;
-    else if (w.sustainable) first = w;
-    else {
-      first = undefined;
-      candidate /= 1.15;
-    }
+    if (w.sustainable && previous?.sustainable && previous.offered === candidate) confirmed = w.rate < previous.rate ? w : previous;
+    else if (!w.sustainable) candidate /= 1.15;
+    previous = w;
   }
   while (appends.length < 3) {
     await atRest(pid);
