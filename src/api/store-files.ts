@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { isDamage as isDamageCode } from '../infrastructure/event-store/file-damage.js';
 import { basename, join } from 'node:path';
 
 /**
@@ -51,10 +52,10 @@ export const storeFileError = (path: string, error: unknown): StoreFileError | u
  */
 const DAMAGE_WORDS = /database disk image is malformed/;
 
-/** Whether the error, or one it was caused by, is SQLite finding a file damaged. */
+/** Whether the error, or one it was caused by, is SQLite finding a file damaged (by its code, as the log's FileDamage reads it, or its words). */
 const isDamage = (error: unknown): boolean => {
   for (let cause = error, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth += 1) {
-    if (DAMAGED.has(String((cause as { code?: unknown }).code ?? '')) || DAMAGE_WORDS.test(cause.message)) return true;
+    if (isDamageCode(cause) || DAMAGE_WORDS.test(cause.message)) return true;
   }
   return false;
 };
