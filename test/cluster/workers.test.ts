@@ -138,7 +138,12 @@ describe('WORKERS=n (node:cluster on one port)', function () {
     for (let kill = 0; kill < 3; kill += 1) {
       const pair = await balancedPair(primary, token);
       await new Promise((resolve) => setTimeout(resolve, 300));
-      process.kill(pair[kill % 2]!.pid, 'SIGKILL');
+      try {
+        process.kill(pair[kill % 2]!.pid, 'SIGKILL');
+      } catch (error) {
+        // Gone already in the 300 ms since the pair answered (a CI run met it once): the clients' outcomes are checked all the same.
+        if ((error as NodeJS.ErrnoException).code !== 'ESRCH') throw error;
+      }
     }
     await balancedPair(primary, token);
     sending = false;
