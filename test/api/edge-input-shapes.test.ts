@@ -60,6 +60,15 @@ describe('HTTP edge input', () => {
       expect(res.body.errors).to.deep.equal([{ field: 'quantity', message: 'must be a finite number' }]);
     });
 
+    it('answers a body naming a field twice with 400 naming it, appending nothing (JSON.parse would keep the last)', async () => {
+      const body = `{"sku":"DUPK-1","name":"A","description":"","brand":"b","category":"c","price":{"amount":1,"currency":"USD"},"sku":"DUPK-2"}`;
+      const res = await appendsNothing(app, () => json(as(admin).post('/api/v1/products'), body));
+      expectProblem(res, 400);
+      expect(res.body.errors).to.deep.equal([{ field: 'sku', message: 'appears twice in one object (each field once)' }]);
+      const nested = await appendsNothing(app, () => json(as(admin).post(`/api/v1/inventory/${product.sku}/receipts`), '{"quantity":1,"quantity":5}'));
+      expectProblem(nested, 400);
+    });
+
     it('answers a body that says gzip but is not, and a path that does not percent-decode, with 400, not 500', async () => {
       const notGzip = await json(as(admin).post(`/api/v1/inventory/${product.sku}/receipts`).set('Content-Encoding', 'gzip'), '{"quantity":1}');
       expectProblem(notGzip, 400);

@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { ValidationError, type FieldError } from '../../domain/shared/errors.js';
+import { duplicateName } from './json-duplicates.js';
 
 /**
  * The shape every parsed request value must have before anything transforms or walks it.
@@ -65,6 +66,12 @@ export const assertJsonShape = (value: unknown, root: string, what: string): voi
 
 /** Right after JSON parsing, on every route and method: nothing after it sees an unbounded body. */
 export const boundedJsonBodies: RequestHandler = (req, _res, next) => {
-  if (req.body !== undefined) assertJsonShape(req.body, 'body', 'body');
+  if (req.body !== undefined) {
+    assertJsonShape(req.body, 'body', 'body');
+    // Only an object can hold a name twice; the bytes are kept by the JSON parser (app.ts).
+    const raw = (req as { rawBody?: Buffer }).rawBody;
+    const twice = req.body !== null && typeof req.body === 'object' && raw ? duplicateName(raw.toString('utf8')) : undefined;
+    if (twice) throw new ValidationError('the body is invalid', [twice]);
+  }
   next();
 };
