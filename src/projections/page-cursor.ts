@@ -11,7 +11,7 @@ import type { Document, Filter, Sort } from '../infrastructure/read-models/read-
  *
  * It is base64url of JSON `[keys, ...values, id]`, `keys` naming the sort it was made for,
  * followed by a MAC (HMAC-SHA-256, 128 bits, base64url) over the list it was made for (its
- * `scope`: a collection, or a search and its words and filters) and that JSON. It is read back
+ * `scope`: a collection, or a search and the terms of its words and its filters) and that JSON. It is read back
  * as data only (strings, numbers, booleans, null), never as a filter of its own, and only as
  * the shop wrote it: a cursor made up, changed, cut short or made for another list is 400
  * (without the MAC, one of the right shape with values of another type, or another list's of

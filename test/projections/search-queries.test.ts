@@ -150,6 +150,19 @@ describe('search queries (embedded store)', () => {
     }
   });
 
+  it("takes a cursor for the same words written otherwise (case, a plural, word order): the same list, the same next page", async () => {
+    for (const sort of ['price', undefined] as const) {
+      const first = await searchProducts(collection(), { q: 'lamp oak', ...(sort ? { sort } : {}), page: 1, pageSize: 3 });
+      expect(first.next, 'more than a page matches').to.be.a('string');
+      const second = await searchProducts(collection(), { q: 'lamp oak', ...(sort ? { sort } : {}), page: 1, pageSize: 3, after: first.next! });
+      expect(second.items).to.have.length.above(0);
+      for (const q of ['LAMP Oak', 'oak lamps', 'the lamp, oak']) {
+        const again = await searchProducts(collection(), { q, ...(sort ? { sort } : {}), page: 1, pageSize: 3, after: first.next! });
+        expect(again.items.map((item) => item.productId), `${q} ${sort}`).to.deep.equal(second.items.map((item) => item.productId));
+      }
+    }
+  });
+
   it('answers any string as q: nothing for one without a searchable word, naming what it ignored', async () => {
     const next = seeded(5);
     const randomText = () => String.fromCharCode(...Array.from({ length: 1 + Math.floor(next() * 12) }, () => Math.floor(next() * 0x10000)));

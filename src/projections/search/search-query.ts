@@ -106,7 +106,7 @@ export const searchProducts = async (search: ReadModelCollection<SearchView>, qu
   const ranked = sort === 'relevance' && terms.length > 0;
   const order = ranked ? RELEVANCE : { ...SORTS[sort === 'relevance' ? 'newest' : sort], _id: 1 as const };
   // Read first: a cursor made up, of another search or of another order, is 400 whatever matches.
-  const scope = scopeOf(query);
+  const scope = scopeOf(query, terms);
   const after = query.after === undefined ? undefined : readCursor(query.after, order, scope);
   if (terms.length === 0 && ignored.length > 0) return { ...answer(query, [], undefined, null), ...noted };
   const filter = catalogFilter(query);
@@ -123,9 +123,13 @@ export const searchProducts = async (search: ReadModelCollection<SearchView>, qu
   return { ...answer(query, items, counted, next), ...noted };
 };
 
-/** The list a search's cursors belong to: its words and filters (not its sort: a cursor of another sort is refused as such). */
-const scopeOf = (query: SearchQuery): string =>
-  `search\n${JSON.stringify([query.q ?? null, query.category ?? null, query.brand ?? null, query.minPrice ?? null, query.maxPrice ?? null, query.inStock ?? false])}`;
+/**
+ * The list a search's cursors belong to: the terms its words give and its filters (not its sort:
+ * a cursor of another sort is refused as such). Terms, not words as typed: `q=Probe` lists what
+ * `q=probe` and `q=probes` list, so a cursor of one is a cursor of the others.
+ */
+const scopeOf = (query: SearchQuery, terms: readonly string[]): string =>
+  `search\n${JSON.stringify([[...new Set(terms)].sort(), query.category ?? null, query.brand ?? null, query.minPrice ?? null, query.maxPrice ?? null, query.inStock ?? false])}`;
 
 /** One page in `order` (ties by id), after the cursor's item if given, with the counts of every match. */
 const sortedHits = async (search: ReadModelCollection<SearchView>, filter: Filter, order: Sort, query: Page, want: number, after: Scalar[] | undefined) => {
