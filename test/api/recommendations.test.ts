@@ -79,11 +79,13 @@ describe('recommendations', () => {
     expect(await recommend('', shopper.token)).to.deep.equal([{ product: 'lamp', score: 2 }]);
   });
 
-  it('answers 400 without a product id to an anonymous caller, and to a bad product id or limit', async () => {
+  it('answers 400 without a product id to an anonymous caller, and to a bad product id or limit; 404 for an id no product has', async () => {
     expectProblem(await app.http().get('/api/v1/recommendations'), 400);
     expectProblem(await app.http().get('/api/v1/recommendations?productId=tent'), 400);
     expectProblem(await app.http().get(`/api/v1/recommendations?productId=${p.tent}&limit=0`), 400);
     expectProblem(await app.http().get(`/api/v1/recommendations?productId=${p.tent}&limit=51`), 400);
-    expect(await recommend('?productId=00000000-0000-4000-8000-000000000000')).to.deep.equal([]);
+    const unknown = await app.http().get('/api/v1/recommendations?productId=00000000-0000-4000-8000-000000000000');
+    expectProblem(unknown, 404);
+    expect(unknown.body.detail).to.equal('product not found');
   });
 });

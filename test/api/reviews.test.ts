@@ -124,9 +124,13 @@ describe('reviews and ratings', () => {
     expectProblem(await appendsNothing(app, () => review(shopper.token, { productId: 'not-a-uuid', rating: 3 })), 400);
   });
 
-  it('lists reviews only for a product id, and pages them', async () => {
+  it('lists reviews only for a product id the catalog knows (404 for another: not an empty list), and pages them', async () => {
     expectProblem(await app.http().get('/api/v1/reviews'), 400);
     expectProblem(await app.http().get('/api/v1/reviews?productId=nope'), 400);
+    const unknown = await app.http().get('/api/v1/reviews?productId=00000000-0000-4000-8000-000000000000');
+    expectProblem(unknown, 404);
+    expect(unknown.body.detail).to.equal('product not found');
+    expect((await reviewsOf(productId, '')).body).to.include({ total: 0, count: 0, average: 0 });
     const customers = [shopper, await app.customer('Bo'), await app.customer('Cy')];
     for (const customer of customers) {
       await receive(app, admin, customer, productId);

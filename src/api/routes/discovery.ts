@@ -18,6 +18,7 @@ import { ListReviewsQuery, RecommendationsQuery, SearchQueryDto, SubmitReviewBod
 import { answerWrite, commandContext, setEtag, uuidParam } from '../http.js';
 import { parseDto, parseQuery } from '../validation.js';
 import { CATCH_UP_MS, findCaughtUp } from '../fresh-reads.js';
+import type { ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
 
 // Full-text search with filters, sorting, paging and facets.
 const searchHandlers = (deps: AppDeps) => {
@@ -35,9 +36,10 @@ const searchHandlers = (deps: AppDeps) => {
 
 const reviewHandlers = (deps: AppDeps) => {
   const reviews = deps.readModels.collection<ReviewView>('reviews');
+  const products = deps.readModels.collection<ProductView>('products');
   const reviewDeps: ReviewDeps = {
     commands: deps.commands,
-    products: deps.readModels.collection<ProductView>('products'),
+    products,
     orders: deps.readModels.collection<OrderView>('orders'),
     catchUp: async () => void (await deps.cluster.waitFor(await deps.eventStore.headPosition(), CATCH_UP_MS)),
   };
@@ -55,6 +57,7 @@ const reviewHandlers = (deps: AppDeps) => {
   // A product's reviews, newest first, with their average and count.
   const browseReviews: RequestHandler = async (req, res) => {
     const query = await parseQuery(ListReviewsQuery, req.query);
+    await productKnown(deps, products, query.productId);
     res.json(await listReviews(reviews, query));
   };
 
@@ -76,6 +79,7 @@ const recommendationHandlers = (deps: AppDeps) => {
   const recommend: RequestHandler = async (req, res) => {
     const query = await parseQuery(RecommendationsQuery, req.query);
     if (query.productId) {
+      await productKnown(deps, products, query.productId);
       return res.json({ items: await recommendForProduct(purchases, products, query.productId, query.limit) });
     }
     if (!req.principal) {
@@ -84,6 +88,16 @@ const recommendationHandlers = (deps: AppDeps) => {
     res.json({ items: await recommendForCustomer(purchases, products, req.principal.customerId, query.limit) });
   };
   return { recommend };
+};
+
+/**
+ * A product's reviews and what was bought with it are asked of a product the catalog knows: an
+ * id no product has (a mistyped one) is 404, as the product's own page is, not an empty list
+ * a client cannot tell from a product nobody reviewed. Read models behind the log are waited
+ * for first (a product just created is known).
+ */
+const productKnown = async (deps: AppDeps, products: ReadModelCollection<ProductView>, productId: string): Promise<void> => {
+  if (!(await findCaughtUp(deps, () => products.findOne({ _id: productId, listed: true }, { readonly: true })))) throw new NotFoundError('product not found');
 };
 
 const PRODUCT_ID = '7a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d';
@@ -125,9 +139,10 @@ export const reviewRoutes = defineRoutes({
     },
     browseReviews: {
       cache: 'public', method: 'get', path: '/', role: 'anonymous', summary: "A product's reviews, newest first, with their average and count",
+      description: 'An id no product has is 404, as the product itself is (not an empty list).',
       query: ListReviewsQuery,
       success: { status: 200, description: 'One page of reviews.', schema: reviewPageSchema },
-      problems: [], example: { query: { productId: PRODUCT_ID }, response: { items: [REVIEW], total: 1, page: 1, pageSize: 20, average: 5, count: 1 } },
+      problems: [404], example: { query: { productId: PRODUCT_ID }, response: { items: [REVIEW], total: 1, page: 1, pageSize: 20, average: 5, count: 1 } },
     },
     viewReview: {
       cache: 'public', method: 'get', path: '/:id', role: 'anonymous', summary: 'One review', params: { id: uuid() },
@@ -145,9 +160,10 @@ export const recommendationRoutes = defineRoutes({
   routes: {
     recommend: {
       cache: 'public', method: 'get', path: '/', role: 'anonymous', summary: 'Bought together with a product; signed in without one, picked from your own orders',
+      description: 'A `productId` no product has is 404, as the product itself is (not an empty list).',
       query: RecommendationsQuery,
       success: { status: 200, description: 'Products, best first.', schema: recommendationsSchema },
-      problems: [],
+      problems: [404],
       example: { query: { productId: PRODUCT_ID }, response: { items: [{ productId: '8b9c0d1e-2f3a-4b4c-9d5e-6f7a8b9c0d1e', score: 3, name: 'Teapot', price: { amount: 3500, currency: 'USD' }, rating: { average: 4, count: 1 } }] } },
     },
   },
