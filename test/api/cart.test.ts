@@ -62,6 +62,30 @@ describe('HTTP cart and checkout', () => {
       expect((await add(plenty.productId, 40)).status).to.equal(200);
     });
 
+    it('refuses a 51st different product with 409 as it refuses a line past 100 (the cart as it is against the request), appending nothing', async () => {
+      const lines = [product];
+      for (let i = 1; i < 51; i += 1) lines.push(await stockedProduct(app, admin, 5));
+      for (const line of lines.slice(0, 50)) await addToCart(app, shopper, line.productId, 1);
+      const res = await appendsNothing(app, () => add(lines[50]!.productId, 1));
+      expectProblem(res, 409);
+      expect(res.body.detail).to.equal('a cart holds at most 50 different products');
+      expect((await add(lines[3]!.productId, 1)).status, 'a line it holds takes more').to.equal(200);
+    });
+
+    it("names a line as the catalog names its product now, keeping the price it was added at", async () => {
+      await addToCart(app, shopper, product.productId, 1);
+      const other = await stockedProduct(app, admin, 5);
+      const renamed = await app.http().patch(`/api/v1/products/${product.productId}`).set('Authorization', `Bearer ${admin}`).send({ name: 'Widget Pro', price: { amount: 1300, currency: 'USD' } });
+      expect(renamed.status).to.equal(200);
+      await app.settled();
+      const line = { productId: product.productId, sku: product.sku, name: 'Widget Pro', quantity: 1, unitPrice: { amount: 1250, currency: 'USD' } };
+      expect((await cart()).body.items).to.deep.equal([line]);
+      const added = await add(other.productId, 1);
+      expect(added.body.items[0]).to.deep.equal(line);
+      const changed = await patch(product.productId, 2);
+      expect(changed.body.items[0]).to.deep.equal({ ...line, quantity: 2 });
+    });
+
     it('changes a quantity (200), within availability (409 beyond), and only of a line it has (404)', async () => {
       await addToCart(app, shopper, product.productId, 1);
       const changed = await patch(product.productId, 4);

@@ -149,7 +149,7 @@ describe('Cart', () => {
     const full = () => Array.from({ length: MAX_LINES }, (_, i) => added(numbered(i), 1));
 
     it('gets no line for another product', () =>
-      given(full()).when(add(numbered(MAX_LINES), 1)).thenThrows(UnprocessableError, /at most 50 different products/));
+      given(full()).when(add(numbered(MAX_LINES), 1)).thenThrows(ConflictError, /at most 50 different products/));
 
     it('still adds to a line it holds', () => given(full()).when(add(numbered(7), 1)).then([added(numbered(7), 1)]));
   });

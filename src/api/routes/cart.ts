@@ -1,6 +1,6 @@
 import type { RequestHandler } from 'express';
 import { addToCart, changeCartQuantity, removeFromCart } from '../../commands/cart.js';
-import { readCart, type CartView } from '../../projections/carts/carts.js';
+import { readCart, withCatalogNames, type CartView } from '../../projections/carts/carts.js';
 import type { ProductView } from '../../projections/products/products.js';
 import { principalOf } from '../auth.js';
 import type { AppDeps } from '../deps.js';
@@ -19,14 +19,14 @@ const handlers = (deps: AppDeps) => {
   const viewCart: RequestHandler = async (req, res) => {
     const { cart: view, revision } = await readCart(carts, principalOf(req).customerId, deps.config.currency);
     setEtag(res, revision);
-    res.json(view);
+    res.json(await withCatalogNames(view, cart.products));
   };
 
   // Add a product (409 if not enough is available); the price comes from the catalog.
   const addCartItem: RequestHandler = async (req, res) => {
     const body = await parseDto(AddCartItemBody, req.body);
     const result = await addToCart(cart, principalOf(req).customerId, body, commandContext(req, deps.clock()));
-    answerWrite(res, deps.sessions, 200, result.cart, result);
+    answerWrite(res, deps.sessions, 200, await withCatalogNames(result.cart, cart.products), result);
   };
 
   // Change a line's quantity.
@@ -34,14 +34,14 @@ const handlers = (deps: AppDeps) => {
     const productId = uuidParam(req, 'productId', 'cart item');
     const { quantity } = await parseDto(ChangeQuantityBody, req.body);
     const result = await changeCartQuantity(cart, principalOf(req).customerId, { productId, quantity }, commandContext(req, deps.clock()));
-    answerWrite(res, deps.sessions, 200, result.cart, result);
+    answerWrite(res, deps.sessions, 200, await withCatalogNames(result.cart, cart.products), result);
   };
 
   // Remove a line.
   const removeCartItem: RequestHandler = async (req, res) => {
     const productId = uuidParam(req, 'productId', 'cart item');
     const result = await removeFromCart(cart, principalOf(req).customerId, productId, commandContext(req, deps.clock()));
-    answerWrite(res, deps.sessions, 200, result.cart, result);
+    answerWrite(res, deps.sessions, 200, await withCatalogNames(result.cart, cart.products), result);
   };
 
   return { viewCart, addCartItem, changeCartItem, removeCartItem };
@@ -68,6 +68,7 @@ export const cartRoutes = defineRoutes({
     },
     addCartItem: {
       method: 'post', path: '/items', role: 'customer', summary: 'Add a product; the price comes from the catalog',
+      description: 'A cart holds at most 50 different products and at most 100 units on a line: past either, 409 (nothing added), as for stock that is not there.',
       body: AddCartItemBody,
       success: { status: 200, description: 'The cart.', schema: cartSchema },
       problems: [404, 409], headers: ['If-Match', 'ETag'],

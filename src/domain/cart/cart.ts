@@ -160,7 +160,8 @@ const add = (command: AddCartItem, cart: Cart): CartEvent[] => {
   const { customerId, productId, sku, name, quantity, unitPrice, available, now } = command;
   checkQuantity(quantity);
   const existing = cart.lines.find((line) => line.productId === productId);
-  if (!existing && cart.lines.length >= MAX_LINES) throw new UnprocessableError(`a cart holds at most ${MAX_LINES} different products`);
+  // Both limits are the cart's state against the request (a line's units, its number of lines): 409 alike.
+  if (!existing && cart.lines.length >= MAX_LINES) throw new ConflictError(`a cart holds at most ${MAX_LINES} different products`);
   const other = cart.lines.find((line) => line.unitPrice.currency !== unitPrice.currency);
   if (other) throw new ValidationError('a cart holds one currency', [{ field: 'productId', message: `is priced in ${unitPrice.currency}` }]);
   const wanted = (existing?.quantity ?? 0) + quantity;

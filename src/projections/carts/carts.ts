@@ -2,6 +2,7 @@ import { cartTotal, withoutOrdered, type CartEvent, type CartLine } from '../../
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
 import type { Document, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
 import { CUSTOMER_ERASED } from '../erased-fields.js';
+import type { ProductView } from '../products/products.js';
 import type { Projection } from '../projection.js';
 
 /**
@@ -57,6 +58,19 @@ export const toCart = (customerId: string, items: CartLine[], currency: string) 
   items: items.map(({ productId, sku, name, quantity, unitPrice }) => ({ productId, sku, name, quantity, unitPrice })),
   total: cartTotal(items, currency),
 });
+
+/**
+ * The cart with each line named as the catalog names its product now. A line keeps the price
+ * it was added at (a checkout re-prices it, and says so), but a name is no term of the sale: a
+ * product renamed after it was added shows its new name, as its page and a checkout's
+ * `prices-changed` do. A product the catalog does not show (any more) keeps the line's name.
+ */
+export const withCatalogNames = async <C extends { items: Array<{ productId: string; name: string }> }>(cart: C, products: ReadModelCollection<ProductView>): Promise<C> => {
+  if (cart.items.length === 0) return cart;
+  const docs = await products.find({ _id: { $in: cart.items.map((item) => item.productId) }, listed: true }, { readonly: true, projection: { name: 1 } });
+  const names = new Map(docs.map((doc) => [doc._id, doc.name]));
+  return { ...cart, items: cart.items.map((item) => ({ ...item, name: names.get(item.productId) || item.name })) };
+};
 
 /**
  * The cart and its stream's revision: undefined while the cart has no event yet (an empty
