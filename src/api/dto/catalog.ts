@@ -25,6 +25,7 @@ export class MoneyBody {
 }
 
 export class CreateProductBody {
+  @JSONSchema({ description: 'Unique, and case-sensitive: `UNQ-1` and `unq-1` are two SKUs, each with its own stock. 409 when taken.' })
   @Matches(SKU_PATTERN, { message: 'must be 1-64 letters, digits, ".", "_" or "-"' })
   @Text({ max: 64 })
   sku!: string;
