@@ -57,8 +57,10 @@ const reviewHandlers = (deps: AppDeps) => {
   // A product's reviews, newest first, with their average and count.
   const browseReviews: RequestHandler = async (req, res) => {
     const query = await parseQuery(ListReviewsQuery, req.query);
-    await productKnown(deps, products, query.productId);
-    res.json(await listReviews(reviews, query));
+    // The query's own refusals first (a cursor made up is 400 whatever the product).
+    const page = await listReviews(reviews, query);
+    if (page.count === 0) await productKnown(deps, products, query.productId);
+    res.json(page);
   };
 
   // One review.
@@ -79,8 +81,9 @@ const recommendationHandlers = (deps: AppDeps) => {
   const recommend: RequestHandler = async (req, res) => {
     const query = await parseQuery(RecommendationsQuery, req.query);
     if (query.productId) {
-      await productKnown(deps, products, query.productId);
-      return res.json({ items: await recommendForProduct(purchases, products, query.productId, query.limit) });
+      const items = await recommendForProduct(purchases, products, query.productId, query.limit);
+      if (items.length === 0) await productKnown(deps, products, query.productId);
+      return res.json({ items });
     }
     if (!req.principal) {
       throw new ValidationError('what to recommend for?', [{ field: 'productId', message: 'is required unless you are signed in' }]);
@@ -94,7 +97,8 @@ const recommendationHandlers = (deps: AppDeps) => {
  * A product's reviews and what was bought with it are asked of a product the catalog knows: an
  * id no product has (a mistyped one) is 404, as the product's own page is, not an empty list
  * a client cannot tell from a product nobody reviewed. Read models behind the log are waited
- * for first (a product just created is known).
+ * for first (a product just created is known). Asked only of an empty answer: a product with
+ * reviews, or bought with others, is known.
  */
 const productKnown = async (deps: AppDeps, products: ReadModelCollection<ProductView>, productId: string): Promise<void> => {
   if (!(await findCaughtUp(deps, () => products.findOne({ _id: productId, listed: true }, { readonly: true })))) throw new NotFoundError('product not found');
