@@ -11,22 +11,38 @@ import { join } from 'node:path';
 const PRIVATE_DIRECTORY = 0o700;
 const PRIVATE_FILE = 0o600;
 
+/** The secrets a shop keeps in DATA_DIR beside its stores (whose files the stores narrow themselves: narrowDatabaseFile). */
+const SECRETS: ReadonlySet<string> = new Set(['jwt-secret', 'carrier-webhook-secret']);
+
 /**
- * Creates the directory 0700, or narrows an existing one to 0700 and the files in it to 0600
- * (an older version left them 0644: the signing key as much as the databases). Returns true
- * when it had to narrow anything.
+ * Creates the directory 0700, or narrows an existing one to 0700 and the secrets in it to 0600
+ * (an older version left them 0644: the signing key as much as the databases). A store's
+ * database file, and its companions, are narrowed by the store once it knows the file for its
+ * own (after refuseForeignFile): another program's file put there is left as it is, its mode
+ * too, as is any other file (the directory's 0700 keeps other users out of them all the same).
+ * Returns true when it had to narrow anything.
  */
 export const privateDirectory = (path: string): boolean => {
   mkdirSync(path, { recursive: true, mode: PRIVATE_DIRECTORY });
-  const files = readdirSync(path, { withFileTypes: true }).filter((entry) => entry.isFile());
+  const files = readdirSync(path, { withFileTypes: true }).filter((entry) => entry.isFile() && SECRETS.has(entry.name));
   const narrowed = [narrow(path, PRIVATE_DIRECTORY), ...files.map((file) => narrow(join(path, file.name), PRIVATE_FILE))];
   return narrowed.includes(true);
 };
 
-/** Creates a database file 0600 (empty: SQLite takes an empty file as a new database), or narrows it and its companions. */
+/**
+ * A store's database file before SQLite opens it: created empty and 0600 when there is none
+ * (SQLite takes an empty file as a new database, and creates its `-wal` and `-shm` with the
+ * database file's permissions). One already there is narrowed only once the store knows it
+ * for its own (narrowDatabaseFile, after refuseForeignFile): another program's is left as it was.
+ */
 export const privateDatabaseFile = (path: string): void => {
   if (path === '' || path === ':memory:' || path.startsWith('file:')) return;
   closeSync(openSync(path, 'a', PRIVATE_FILE));
+};
+
+/** Narrows a store's database file, known to be the store's, and its companions to 0600. */
+export const narrowDatabaseFile = (path: string): void => {
+  if (path === '' || path === ':memory:' || path.startsWith('file:')) return;
   for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) if (existsSync(file)) narrow(file, PRIVATE_FILE);
 };
 

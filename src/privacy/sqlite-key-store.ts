@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { privateDatabaseFile } from '../infrastructure/private-files.js';
+import { narrowDatabaseFile, privateDatabaseFile } from '../infrastructure/private-files.js';
 import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS, WriteLockQueue, whileBusy } from '../infrastructure/sqlite-write-lock.js';
 import type { KeyState, KeyStore } from './key-store.js';
 import { newDataKey } from './sealing.js';
@@ -63,6 +63,7 @@ export class SqliteKeyStore implements KeyStore {
     whileBusy(() => {
       // Before anything is written to it (WAL mode changes its header): another program's file is left as it was.
       refuseForeignFile(this.db, { data_keys: ['id', 'key', 'created_at', 'destroyed_at'], data_key_destructions: ['id', 'count'] });
+      narrowDatabaseFile(path);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
       this.db.pragma('secure_delete = ON');

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { killServer, startServer, type ServerProcess } from '../support/server-process.js';
@@ -103,11 +103,13 @@ describe('starting the real server', function () {
         const foreign = new (await import('better-sqlite3')).default(path);
         foreign.exec("CREATE TABLE invoices (id INTEGER PRIMARY KEY, body TEXT); INSERT INTO invoices (body) VALUES ('kept');");
         foreign.close();
+        chmodSync(path, 0o644);
         const before = readFileSync(path);
         const output = await refusal({ DATA_DIR: dir.path, ...ADMIN });
         expect(output).to.match(new RegExp(`^data: .*${file.replace('.', '\\.')} is not one of this shop's files: it holds another program's tables \\(invoices\\)`, 'm'));
         expect(output).to.include('Move it out of DATA_DIR').and.not.include('delete it');
         expect(readFileSync(path).equals(before), 'the file is left as it was').to.equal(true);
+        expect(statSync(path).mode & 0o777, 'its mode too').to.equal(0o644);
       });
     }
 

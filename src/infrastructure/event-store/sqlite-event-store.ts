@@ -26,7 +26,7 @@ import {
 import { refuseForeignFile } from '../foreign-file.js';
 import { FileDamage } from './file-damage.js';
 import type { SqliteEventStoreOptions } from './sqlite-event-store-options.js';
-import { privateDatabaseFile } from '../private-files.js';
+import { narrowDatabaseFile, privateDatabaseFile } from '../private-files.js';
 import { truncateWal } from '../wal/truncate-wal.js';
 
 export type { SqliteEventStoreOptions } from './sqlite-event-store-options.js';
@@ -81,6 +81,7 @@ export class SqliteEventStore implements EventStore {
     whileBusy(() => {
       // Before anything is written to it (WAL mode changes its header): another program's file is left as it was.
       refuseForeignFile(this.db, { events: ['position', 'stream_name', 'revision', 'event_id', 'type', 'data', 'metadata', 'recorded_at'] });
+      narrowDatabaseFile(options.path);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = FULL');
       // What is deleted or moved is overwritten with zeros, not left in free pages (issue 17; every connection sets it).

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { RateLimiterSQLite } from 'rate-limiter-flexible';
-import { privateDatabaseFile } from '../private-files.js';
+import { narrowDatabaseFile, privateDatabaseFile } from '../private-files.js';
 import { whileBusy } from '../sqlite-write-lock.js';
 import type { Limiter, LimitOptions, LimitStore } from './limit-store.js';
 import { truncateWal } from '../wal/truncate-wal.js';
@@ -37,6 +37,7 @@ export class SqliteLimitStore implements LimitStore {
     whileBusy(() => {
       // Before anything is written to it (WAL mode changes its header): another program's file is left as it was.
       refuseForeignFile(this.db, { [TABLE]: ['key', 'points', 'expire'] });
+      narrowDatabaseFile(path);
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
       // Deleted rows (a login throttle's account key) are overwritten with zeros, not left in free pages (issue 17).

@@ -20,7 +20,7 @@ import {
   type WriteOperation,
   type WriteOptions,
 } from './read-model-store.js';
-import { privateDatabaseFile } from '../private-files.js';
+import { narrowDatabaseFile, privateDatabaseFile } from '../private-files.js';
 import { inImmediateTransaction } from '../sqlite-transaction.js';
 import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS, WriteLockQueue, whileBusy } from '../sqlite-write-lock.js';
 import { truncateWal } from '../wal/truncate-wal.js';
@@ -85,6 +85,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     const wal = whileBusy(() => {
       // Before anything is written to it (WAL mode changes its header): another program's file is left as it was.
       refuseForeignFile(this.db, { documents: ['collection', 'id', 'doc'], collections: ['name', 'version'], sequence: ['id', 'value'], documents_layout2: ['collection', 'id', 'doc'] });
+      narrowDatabaseFile(options.path);
       const inWal = this.db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
       // Durable until the constructor returns (the schema); then writes are synced by WalSync.
       this.db.pragma('synchronous = FULL');
