@@ -6,9 +6,10 @@ import type Database from 'better-sqlite3';
  * other program's and carry on (read models built into it, counts kept in it), and that
  * program's data would go with whatever the operator does to the shop's file. The store
  * refuses it instead, before it writes anything; the shop names the file (src/api/store-files.ts).
- * A file is the store's when it is empty, or when every table in it is one of the store's and
- * each of those has the store's columns (a table of the same name and other columns, `events`
- * or `documents` of another program, is no table of the store's).
+ * A file is the store's when it is empty (no table, and no schema version: `user_version` 0), or
+ * when every table in it is one of the store's and each of those has the store's columns (a
+ * table of the same name and other columns, `events` or `documents` of another program, is no
+ * table of the store's).
  */
 export class ForeignFileError extends Error {
   readonly code = 'SHOP_FOREIGN_FILE';
@@ -20,6 +21,9 @@ export type StoreTables = Readonly<Record<string, readonly string[]>>;
 /** Throws ForeignFileError unless `db` is empty or holds the store's tables only, with their columns. */
 export const refuseForeignFile = (db: Database.Database, ours: StoreTables): void => {
   const tables = db.prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").pluck().all();
+  // No table but a schema version: another program's (a store sets its version with its tables, in one transaction).
+  const version = tables.length === 0 ? (db.pragma('user_version', { simple: true }) as number) : 0;
+  if (version !== 0) throw new ForeignFileError(`it holds no table but another program's schema version (user_version ${version}), where this store keeps ${Object.keys(ours).join(', ')}`);
   const strangers = tables.filter((table) => !(table in ours));
   const misshapen = tables.filter((table) => table in ours && !hasColumns(db, table, ours[table]!));
   if (strangers.length === 0 && misshapen.length === 0) return;

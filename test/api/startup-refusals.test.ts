@@ -113,6 +113,21 @@ describe('starting the real server', function () {
       });
     }
 
+    // A file with no table but a schema version of another program: read-models.db took it for its own layout, wrote to it, then called it damaged.
+    for (const file of ['events.db', 'read-models.db', 'keys.db', 'limits.db']) {
+      it(`names a ${file} with no table but another program's user_version, and leaves it as it was`, async () => {
+        const path = join(dir.path, file);
+        const foreign = new (await import('better-sqlite3')).default(path);
+        foreign.pragma('user_version = 7');
+        foreign.close();
+        const before = readFileSync(path);
+        const output = await refusal({ DATA_DIR: dir.path, ...ADMIN });
+        expect(output).to.match(new RegExp(`^data: .*${file.replace('.', '\\.')} is not one of this shop's files: it holds no table but another program's schema version \\(user_version 7\\)`, 'm'));
+        expect(output).to.include('Move it out of DATA_DIR').and.not.include('damaged');
+        expect(readFileSync(path).equals(before), 'the file is left as it was').to.equal(true);
+      });
+    }
+
     // Another program's tables named as the store's, with other columns: its file all the same, left as it was (it was switched to WAL, and keys.db had a table added).
     for (const [file, table] of [['events.db', 'events'], ['read-models.db', 'documents'], ['keys.db', 'data_keys'], ['limits.db', 'rate_limits']] as const) {
       it(`names a ${file} of another program whose table is called ${table}, and leaves it as it was`, async () => {
