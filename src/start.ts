@@ -5,6 +5,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { pino } from 'pino';
 import { superviseWorkers } from './cluster/workers.js';
+import type { ShopMessage } from './cluster/shop-messages.js';
 import { workerStop, type WorkerStop } from './cluster/worker-stop.js';
 import { loggerOptions } from './api/log-privacy.js';
 import type { System } from './api/lifecycle.js';
@@ -122,9 +123,14 @@ const main = async () => {
 
 main().catch((error: unknown) => {
   // A setting refused names itself, a damaged store file or stores not of one shop too: the operator needs the message, not a stack trace.
-  if (error instanceof ConfigError) console.error(`configuration: ${error.message}`);
-  else if (error instanceof StoreFileError) console.error(`data: ${error.message}`);
-  else if (error instanceof StartupRefused) console.error(`cannot start: ${error.message}`);
-  else console.error(error);
+  const line =
+    error instanceof ConfigError ? `configuration: ${error.message}` : error instanceof StoreFileError ? `data: ${error.message}` : error instanceof StartupRefused ? `cannot start: ${error.message}` : undefined;
+  if (line === undefined) console.error(error);
+  // A worker's refusal is the primary's to print: every worker of WORKERS=n meets the same one, and it is printed once.
+  else if (cluster.isWorker && process.connected) return void process.send!({ shop: 'refused', line } satisfies ShopMessage, undefined, {}, (failed) => {
+    if (failed) console.error(line);
+    process.exit(1);
+  });
+  else console.error(line);
   process.exit(1);
 });

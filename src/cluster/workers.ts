@@ -107,10 +107,19 @@ export const superviseWorkers = async (logger: Logger, options: WorkersOptions):
   let done!: (code: number) => void;
   const finished = new Promise<number>((resolve) => (done = resolve));
 
+  /** The workers' refusals to start, each printed once: every worker meets the same (a damaged file, a setting). */
+  const refusals = new Set<string>();
+  const refused = (line: string | undefined) => {
+    if (typeof line !== 'string' || refusals.has(line)) return;
+    refusals.add(line);
+    console.error(line);
+  };
+
   const fork = (slot: number) => {
     const worker = cluster.fork({ WORKER_SLOT: String(slot), PORT: String(port) });
     startedAt.set(worker, Date.now());
     worker.on('message', (message: unknown) => {
+      if (isShopMessage(message, 'refused')) return refused((message as ShopMessage).line);
       if (isShopMessage(message, 'took')) return handout.took((message as ShopMessage).id ?? 0);
       if (isShopMessage(message, 'serving')) {
         handout.serves(worker);

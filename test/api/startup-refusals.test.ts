@@ -72,6 +72,13 @@ describe('starting the real server', function () {
       expect(output).to.match(/^data: .*events\.db is damaged/m).and.include('restore it from a backup').and.include('do not delete it');
     });
 
+    it('with WORKERS=2, names a refusal once, not once a worker', async () => {
+      await stoppedShop();
+      replace('events.db', 'hello\n');
+      const output = await refusal({ DATA_DIR: dir.path, ...ADMIN, WORKERS: '2' });
+      expect(output.match(/^data: .*events\.db is damaged/gm), output).to.have.length(1);
+    });
+
     it('names a truncated read-models.db, which may be deleted to be rebuilt from the log', async () => {
       await stoppedShop();
       for (const companion of ['-wal', '-shm']) rmSync(join(dir.path, `read-models.db${companion}`), { force: true });
