@@ -101,6 +101,23 @@ describe('the order saga over HTTP', () => {
     await eventually(async () => ((await notifications(shopper)).some((n) => n.type === 'PaymentRefunded') ? true : undefined));
   });
 
+  it("answers the payment an order names from the order's first read: Pending before the saga requests it, not 404", async () => {
+    const { productId } = await stockedProduct(app, admin, 5, 1500);
+    const saga = app.deps.processes.find((p) => p.name === 'order-saga')!;
+    await saga.stop(); // the payment is not requested yet: the order alone names it
+    const orderId = await buy(app, shopper, productId, 1);
+    const order = (await getOrder(app, shopper.token, orderId)).body;
+    expect(order.payment.status).to.equal('Pending');
+    const payment = await app.http().get(`/api/v1/payments/${order.payment.paymentId}`).set('Authorization', `Bearer ${shopper.token}`);
+    expect(payment.status, JSON.stringify(payment.body)).to.equal(200);
+    expect(payment.body).to.deep.equal({ paymentId: order.payment.paymentId, orderId, status: 'Pending', amount: { amount: 1500, currency: 'USD' }, refunded: false, failureReason: null, refundReason: null });
+    expect(await eventsOf(app, 'PaymentRequested', ofOrder(orderId))).to.deep.equal([]);
+    const other = await app.customer('Other');
+    expectProblem(await app.http().get(`/api/v1/payments/${order.payment.paymentId}`).set('Authorization', `Bearer ${other.token}`), 404);
+    await saga.start();
+    expect((await orderReaches(app, shopper.token, orderId, ['Confirmed'], 'Captured')).payment.status).to.equal('Captured');
+  });
+
   describe('cancelling', () => {
     it('cancels a confirmed order (202): stock released, payment refunded; again is a no-op', async () => {
       const { productId, sku } = await stockedProduct(app, admin, 5);
