@@ -161,6 +161,10 @@ export const recordCarrierReport = async (commands: CommandHandler, report: Carr
   if (order.status === 'None' || !order.carrierReference || order.carrierReference !== report.reference) {
     throw new UnprocessableError(`shipment ${report.shipmentId} was not shipped under the carrier's reference ${report.reference}`);
   }
+  // The tracking number the carrier gave with that booking: a report naming another is about another parcel.
+  if (order.trackingNumber !== report.trackingNumber) {
+    throw new UnprocessableError(`shipment ${report.shipmentId} was not shipped under the tracking number ${report.trackingNumber}`);
+  }
   const command = {
     type: 'RecordCarrierReport' as const,
     carrierEventId: report.eventId,

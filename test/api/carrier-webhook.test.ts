@@ -104,6 +104,22 @@ describe('the logistics carrier over HTTP', () => {
       const { reportOf } = await shippedOrder();
       expectProblem(await appendsNothing(app, () => report(reportOf('evt_a', 'InTransit', { shipmentId: '3f2b8c4e-9a7d-4e1f-8b6a-0c5d2e7f9a1b' }))), 404);
       expectProblem(await appendsNothing(app, () => report(reportOf('evt_b', 'InTransit', { reference: 'SC-NOT-OURS' }))), 422);
+      const otherParcel = await appendsNothing(app, () => report(reportOf('evt_b2', 'InTransit', { trackingNumber: 'TRKWRONG0000' })));
+      expectProblem(otherParcel, 422);
+      expect(otherParcel.body.detail).to.include('tracking number TRKWRONG0000');
+    });
+
+    it('answers 400 naming occurredAt for a report dated ahead of the clock by more than the signature may be (it would outrank every later report), appending nothing', async () => {
+      await start();
+      const { reportOf } = await shippedOrder();
+      const ahead = new Date(Date.now() + 10 * 60_000).toISOString();
+      for (const occurredAt of [ahead, '2099-01-01T00:00:00Z']) {
+        const res = await appendsNothing(app, () => report(reportOf('evt_future', 'InTransit', { occurredAt })));
+        expectProblem(res, 400);
+        expect(res.body.errors.map((e: { field: string }) => e.field)).to.deep.equal(['occurredAt']);
+      }
+      const nearlyNow = new Date(Date.now() + 60_000).toISOString();
+      expect((await report(reportOf('evt_skewed', 'InTransit', { occurredAt: nearlyNow }))).status, 'a minute of clock difference is taken').to.equal(200);
     });
 
     it('answers 400 naming the field for a signed report with a status it does not know, appending nothing', async () => {

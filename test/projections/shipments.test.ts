@@ -64,6 +64,15 @@ describe('Shipments projection', () => {
       expect(doc!.carrier).to.deep.include({ status: 'Booked', reference: 'SC-1', labelUrl: 'https://carrier.local/SC-1.pdf' });
     });
 
+    it('shows a booking called off when a hand-over shipped the order first, whichever of the two the log has first', () => {
+      const requestedThenHanded = fold([prepared(ADDRESS), onShipment('ShipmentBookingRequested', { attempt: 1, requestedAt: AT }), shipped()]);
+      const handedThenRequested = fold([prepared(ADDRESS), shipped(), onShipment('ShipmentBookingRequested', { attempt: 1, requestedAt: AT })]);
+      for (const doc of [requestedThenHanded, handedThenRequested]) {
+        expect(doc).to.deep.include({ status: 'Shipped', trackingNumber: 'TRK-1' });
+        expect(doc!.carrier).to.deep.include({ status: null, reference: null, reason: 'called off: handed over as TRK-1' });
+      }
+    });
+
     it('shows no carrier for a parcel handed over by hand', () =>
       expect(fold([prepared(ADDRESS), shipped()])!.carrier).to.deep.equal({ status: null, reference: null, labelUrl: null, reason: null, updatedAt: null, reportedAt: null }));
 

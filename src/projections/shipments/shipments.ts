@@ -93,7 +93,9 @@ const evolve = (current: ShipmentView | null, recorded: RecordedEvent): Shipment
       return { ...scrubbed(current ?? awaiting(event.data, at)), amendedAt: event.data.erasedAt, updatedAt: at };
     case 'OrderShipped': {
       const { trackingNumber, carrierReference, labelUrl } = event.data;
-      const carrier = carrierReference ? withCarrier(current, { status: 'Booked', reference: carrierReference, labelUrl: labelUrl ?? null, reason: null }, at) : current?.carrier;
+      const carrier = carrierReference
+        ? withCarrier(current, { status: 'Booked', reference: carrierReference, labelUrl: labelUrl ?? null, reason: null }, at)
+        : current?.carrier?.status === 'Booking' ? withCarrier(current, handedOver(trackingNumber), at) : current?.carrier;
       return current && { ...current, status: 'Shipped', trackingNumber, carrier: carrier ?? NO_CARRIER, updatedAt: at };
     }
     case 'OrderDelivered':
@@ -110,6 +112,9 @@ const scrubbed = (current: ShipmentView): ShipmentView => ({
   carrier: { ...(current.carrier ?? NO_CARRIER), reason: erasedLeaves(current.carrier?.reason ?? null) },
 });
 
+/** A booking the shop called off because the parcel was handed over (shipped by hand) instead: no longer "Booking". */
+const handedOver = (trackingNumber: string | null): Partial<CarrierView> => ({ status: null, reason: `called off: handed over as ${trackingNumber ?? 'shipped'}` });
+
 const withCarrier = (current: ShipmentView | null, change: Partial<CarrierView>, at: string): CarrierView => ({ ...(current?.carrier ?? NO_CARRIER), ...change, updatedAt: at });
 
 /**
@@ -121,6 +126,8 @@ const carrierOf = (current: ShipmentView, event: ShipmentBookingRequested | Ship
   const carrier = current.carrier ?? NO_CARRIER;
   switch (event.type) {
     case 'ShipmentBookingRequested':
+      // Asked for by a dispatch that raced a hand-over which shipped the order first: that booking is called off (carrier-bookings.ts).
+      if ((current.status === 'Shipped' || current.status === 'Delivered') && !carrier.reference) return withCarrier(current, handedOver(current.trackingNumber), at);
       return withCarrier(current, { status: 'Booking', reason: null }, at);
     case 'ShipmentBookingRefused':
       return withCarrier(current, { status: 'Refused', reason: event.data.reason }, at);
@@ -146,7 +153,7 @@ export const shipmentsProjection: Projection<ShipmentView> = {
   documentsWhere: customersDocuments(CUSTOMER_ERASED, INVOICES_EXPIRED),
   evolve,
   indexes: [{ keys: { status: 1 } }, { keys: { customerId: 1 } }],
-  version: 4, // 2: an amendment or a cancellation before the preparation is kept; 3: the carrier's booking and reports; 4: a booking called off with its order
+  version: 5, // 2: an amendment or a cancellation before the preparation is kept; 3: the carrier's booking and reports; 4: a booking called off with its order; 5: or with a hand-over
 };
 
 // ------------------------------------------------------------------ queries
