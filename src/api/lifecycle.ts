@@ -143,8 +143,13 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
       }
       if (config.adminEmail && config.adminPassword) {
         const admin = await bootstrapAdmin(deps, config.adminEmail, config.adminPassword, systemContext('bootstrap-admin'));
-        // Always logged, whatever LOG_LEVEL says: the operator needs to know the admin can sign in.
-        deps.logger.child({}, { level: 'info' }).info(
+        if ('refused' in admin) {
+          deps.logger.error(
+            { customerId: admin.customerId },
+            'ADMIN_EMAIL names a customer account registered with another password than ADMIN_PASSWORD (someone may have registered the address first): it is NOT made admin. ' +
+              'Choose another ADMIN_EMAIL, or, if the account is yours, sign in with its password and have an admin give it the role',
+          );
+        } else deps.logger.child({}, { level: 'info' }).info(
           // Not its email: no log line carries one (issue 17); the operator set ADMIN_EMAIL and knows it.
           { customerId: admin.customerId, created: admin.position !== undefined },
           'admin account ready',

@@ -121,10 +121,17 @@ export const addAddress = async (
   return { address: same, revision: handled.revision, position: handled.position };
 };
 
-/** Creates the configured admin account if absent; promotes it if it exists as a customer. */
+/**
+ * Creates the configured admin account if absent; promotes it if it exists as a customer whose
+ * password is ADMIN_PASSWORD (the operator's own account). A customer account of that address
+ * with another password is anyone's who registered it first (the address guessed before the
+ * operator set it): it is left as it is, not promoted (`refused`), and the start says so.
+ */
 export const ensureAdmin = async (deps: AccountDeps, email: string, password: string, context: CommandContext) => {
   const existing = await findAccount(deps, email);
   if (!existing) return registerCustomer(deps, { email, password, name: 'Administrator', role: 'admin' }, context);
+  if (existing.role === 'admin') return { customerId: existing.customerId, position: undefined };
+  if (!(await deps.passwords.verify(password, existing.passwordHash))) return { customerId: existing.customerId, position: undefined, refused: true as const };
   await deps.commands.handle(
     customerDecider,
     customerStream(existing.customerId),

@@ -114,12 +114,20 @@ describe('Account commands', () => {
       expect(await verifyCredentials(deps, 'root@example.com', 'root-password')).to.include({ customerId: 'ghost-admin', role: 'admin' });
     });
 
-    it('promotes an existing customer without touching the password', async () => {
-      const { customerId } = await registerCustomer(deps, { email: 'boss@example.com', password: 'own-password', name: 'B' }, at(0));
-      await ensureAdmin(deps, 'boss@example.com', 'configured-password', at(1));
+    it("promotes an existing customer whose password is ADMIN_PASSWORD (the operator's own account)", async () => {
+      const { customerId } = await registerCustomer(deps, { email: 'boss@example.com', password: 'configured-password', name: 'B' }, at(0));
+      expect(await ensureAdmin(deps, 'boss@example.com', 'configured-password', at(1))).to.not.have.property('refused');
       const events = await store.readStream(customerStream(customerId));
       expect(events.map((e) => e.type)).to.deep.equal(['CustomerRegistered', 'CustomerRoleChanged']);
-      expect(await verifyCredentials(deps, 'boss@example.com', 'own-password')).to.include({ role: 'admin' });
+      expect(await verifyCredentials(deps, 'boss@example.com', 'configured-password')).to.include({ role: 'admin' });
+    });
+
+    it('does not promote a customer account of that address registered with another password (anyone could have registered it first), appending nothing', async () => {
+      const { customerId } = await registerCustomer(deps, { email: 'ops@example.com', password: 'attacker-pass-1', name: 'M' }, at(0));
+      const head = await store.headPosition();
+      expect(await ensureAdmin(deps, 'ops@example.com', 'operator-secret-1', at(1))).to.deep.equal({ customerId, position: undefined, refused: true });
+      expect(await store.headPosition()).to.equal(head);
+      expect(await verifyCredentials(deps, 'ops@example.com', 'attacker-pass-1')).to.include({ role: 'customer' });
     });
   });
 
