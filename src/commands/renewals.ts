@@ -48,25 +48,34 @@ const renew = async (deps: RenewalDeps, payload: RenewalPayload): Promise<void> 
   // The order of the try the subscription will place: a regular renewal may carry on the count of the one before (tryOf).
   const orderId = renewalOrderId(subscriptionId, renewal, tryOf(state, renewal, attempt, dueAt));
   const order = { orderId, paymentId: derivedId(orderId, 'payment'), shipmentId: derivedId(orderId, 'shipment') };
-  const lines = await priced(deps.products, state.items);
+  const { lines, outOfStock } = await priced(deps.products, state.items);
   const paymentMethod = await tokenOf(deps.commands, state.customerId, state.paymentMethodId);
   const now = deps.clock().toISOString();
   const key = `renew-subscription:${subscriptionId}:${renewal}:${attempt}`;
   await deps.commands.handle(
     subscriptionDecider,
     stream,
-    { type: 'RenewSubscription', renewal, attempt, dueAt, order, lines, paymentMethod, now, dayMs: deps.dayMs },
+    { type: 'RenewSubscription', renewal, attempt, dueAt, order, lines, paymentMethod, ...(outOfStock ? { outOfStock } : {}), now, dayMs: deps.dayMs },
     { correlationId: payload.correlationId ?? key, causationId: payload.causationId ?? key, actor: 'process:subscriptions', now, idempotencyKey: key },
   );
 };
 
-/** The items still sold, at today's price; those no longer listed are left out. */
-const priced = async (products: ReadModelCollection<ProductView>, items: SubscriptionItem[]): Promise<OrderLine[]> => {
+/**
+ * The items still sold, at today's price (those no longer listed are left out), and whether the
+ * catalog has less of one than the renewal wants: such a try is not placed (its order would be
+ * charged, refused its stock and refunded). The catalog's figure may be a moment behind; the
+ * saga's reservation remains the check that counts.
+ */
+const priced = async (products: ReadModelCollection<ProductView>, items: SubscriptionItem[]): Promise<{ lines: OrderLine[]; outOfStock: boolean }> => {
   const found = await products.find({ _id: { $in: items.map((item) => item.productId) }, listed: true });
-  return items.flatMap((item) => {
+  let outOfStock = false;
+  const lines = items.flatMap((item) => {
     const product = found.find((p) => p._id === item.productId);
-    return product ? [{ productId: product.productId, sku: product.sku, name: product.name, quantity: item.quantity, unitPrice: product.price }] : [];
+    if (!product) return [];
+    if (product.available < item.quantity) outOfStock = true;
+    return [{ productId: product.productId, sku: product.sku, name: product.name, quantity: item.quantity, unitPrice: product.price }];
   });
+  return { lines, outOfStock };
 };
 
 /** The saved method's token; null when the customer removed the method (the try fails without an order). */

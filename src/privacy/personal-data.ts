@@ -153,7 +153,7 @@ export const PERSONAL_DATA_IN_EVENTS: Inventory = {
     ...next,
   },
   SubscriptionRenewalFailed: { subscriptionId: _, customerId: _, renewal: _, attempt: _, orderId: _, reason: _, retryAt: _, failedAt: _, ...next },
-  SubscriptionPastDue: { subscriptionId: _, customerId: _, renewal: _, pastDueAt: _ },
+  SubscriptionPastDue: { subscriptionId: _, customerId: _, renewal: _, reason: _, pastDueAt: _ },
   SubscriptionChanged: { subscriptionId: _, customerId: _, items: _, intervalDays: _, shippingAddress: profileAddress, paymentMethodId: _, changedAt: _, ...next },
   SubscriptionPaused: { subscriptionId: _, customerId: _, pausedAt: _ },
   SubscriptionResumed: { subscriptionId: _, customerId: _, resumedAt: _, ...next },

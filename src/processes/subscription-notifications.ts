@@ -33,7 +33,14 @@ const messageFor = (event: RecordedEvent, name: string): { subject: string; text
         text: `Thank you! Your subscription ${name} renews every ${String(event.data.intervalDays)} day(s); the first renewal is due ${String(event.data.nextRenewalAt)}.`,
       };
     case 'SubscriptionPastDue': {
-      const { renewal } = event.data as SubscriptionPastDue['data'];
+      const { renewal, reason } = event.data as SubscriptionPastDue['data'];
+      // What kept the renewal from being placed: the customer is asked for what would mend it, payment only when payment failed.
+      if (reason === 'out-of-stock' || reason === 'products-unavailable') {
+        return {
+          subject: `Your subscription ${name} is on hold: not in stock`,
+          text: `Renewal ${renewal} of your subscription ${name} could not be placed after three tries: ${reason === 'out-of-stock' ? 'a product of it is out of stock' : 'its products are no longer sold'}. Nothing was charged. Renewals are on hold: change its items, or resume it later.`,
+        };
+      }
       return {
         subject: `Payment needed for your subscription ${name}`,
         text: `We could not take payment for renewal ${renewal} of your subscription ${name}, after three tries. Renewals are on hold: update its payment method and resume it.`,

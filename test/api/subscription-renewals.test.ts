@@ -203,6 +203,27 @@ describe('HTTP subscription renewals', function () {
     await oneOrderPerTry(id);
   });
 
+  it('with an item out of stock, fails three tries without an order (nothing charged, nothing refunded) and is PastDue, telling the customer it is stock, not payment', async () => {
+    product = await stockedProduct(app, admin, 1, 1500); // the subscription wants 2
+    const id = await subscribe(await saved('tok_visa'), 3);
+    await eventually(async () => ((await view(id)).status === 'PastDue' ? true : undefined), 30_000);
+    const failed = await events(id, 'SubscriptionRenewalFailed');
+    expect(failed.map((e) => [e.data.attempt, e.data.reason, e.data.orderId])).to.deep.equal([
+      [1, 'out-of-stock', null],
+      [2, 'out-of-stock', null],
+      [3, 'out-of-stock', null],
+    ]);
+    expect(await events(id, 'OrderCreated')).to.deep.equal([]);
+    expect((await app.provider.entries()).filter((e) => e.kind === 'charge')).to.deep.equal([]);
+    expect((await events(id, 'SubscriptionPastDue')).map((e) => e.data.reason)).to.deep.equal(['out-of-stock']);
+    const notifications = app.deps.processes.find((p) => p.name === 'notifications')!;
+    expect(await notifications.waitFor(await app.head(), 10_000)).to.equal(true);
+    await eventually(async () => ((await app.deps.readModels.collection('jobs').countDocuments({ kind: 'send-notification' })) === 0 ? true : undefined));
+    const inbox = (await app.http().get('/api/v1/account/me/notifications?pageSize=100').set(as(shopper))).body.items as Array<{ type: string; subject: string }>;
+    const notice = inbox.find((n) => n.type === 'SubscriptionPastDue');
+    expect(notice?.subject).to.match(/on hold: not in stock/).and.not.match(/Payment/);
+  });
+
   it('the cancel flow: an order already placed goes on to Confirmed, and no renewal follows the cancellation', async () => {
     const id = await subscribe(await saved('tok_visa'), 2);
     const [created] = await eventually(async () => {

@@ -70,6 +70,10 @@ describe('Subscription', () => {
       given([created()]).when(renew({ paymentMethod: null })).then([
         { type: 'SubscriptionRenewalFailed', data: { ...ids, renewal: 1, attempt: 1, orderId: null, reason: 'payment-method-removed', retryAt: at(8 * DAY), failedAt: at(7 * DAY), nextRenewal: 2, nextRenewalAt: at(14 * DAY) } },
       ]));
+    it('fails without an order when the catalog has less of an item than it wants (nothing charged, nothing refunded), and retries a day later', () =>
+      given([created()]).when(renew({ outOfStock: true })).then([
+        { type: 'SubscriptionRenewalFailed', data: { ...ids, renewal: 1, attempt: 1, orderId: null, reason: 'out-of-stock', retryAt: at(8 * DAY), failedAt: at(7 * DAY), nextRenewal: 2, nextRenewalAt: at(14 * DAY) } },
+      ]));
     it('decides nothing when paused', () => given([created(), { type: 'SubscriptionPaused', data: { ...ids, pausedAt: T0 } }]).when(renew()).then([]));
 
     describe('a try that fails before placing its order moves the schedule on', () => {
@@ -91,7 +95,7 @@ describe('Subscription', () => {
           renewed(2, 1, at(14 * DAY), { nextRenewal: 3, nextRenewalAt: at(21 * DAY) }),
         ]));
       it('past due after three such tries, it resumes at once with renewal 2, which no try has used', () => {
-        const pastDue: SubscriptionEvent = { type: 'SubscriptionPastDue', data: { ...ids, renewal: 1, pastDueAt: at(9 * DAY) } };
+        const pastDue: SubscriptionEvent = { type: 'SubscriptionPastDue', data: { ...ids, renewal: 1, reason: 'payment-method-removed', pastDueAt: at(9 * DAY) } };
         const history = [...failedOnce, removed(2, at(8 * DAY), at(9 * DAY)), removed(3, at(9 * DAY), null), pastDue];
         given(history).when({ type: 'ResumeSubscription', now: at(10 * DAY), dayMs: DAY }).then([
           { type: 'SubscriptionResumed', data: { ...ids, nextRenewal: 2, nextRenewalAt: at(10 * DAY), resumedAt: at(10 * DAY) } },
@@ -114,7 +118,7 @@ describe('Subscription', () => {
     it('is past due after the third try', () =>
       given([created(), renewed(), failed(1, at(7 * DAY), at(8 * DAY)), renewed(1, 2, at(8 * DAY)), failed(2, at(8 * DAY), at(9 * DAY)), renewed(1, 3, at(9 * DAY))])
         .when(failure(3, at(9 * DAY)))
-        .then([failed(3, at(9 * DAY), null), { type: 'SubscriptionPastDue', data: { ...ids, renewal: 1, pastDueAt: at(9 * DAY) } }]));
+        .then([failed(3, at(9 * DAY), null), { type: 'SubscriptionPastDue', data: { ...ids, renewal: 1, reason: 'payment-declined', pastDueAt: at(9 * DAY) } }]));
     it("records the failure of a renewal the next one overtook, without a retry", () =>
       given([created(), renewed(), renewed(2, 1, at(14 * DAY), { nextRenewal: 3, nextRenewalAt: at(21 * DAY) })]).when(failure(1, at(15 * DAY))).then([
         { type: 'SubscriptionRenewalFailed', data: { ...ids, renewal: 1, attempt: 1, orderId: 'o-1', reason: 'payment-declined', retryAt: null, failedAt: at(15 * DAY), nextRenewal: 3, nextRenewalAt: at(21 * DAY) } },
@@ -123,7 +127,7 @@ describe('Subscription', () => {
       const history = [created(), renewed(), failed(1, at(7 * DAY), at(8 * DAY)), renewed(1, 2, at(8 * DAY)), failed(2, at(8 * DAY), at(9 * DAY)), renewed(1, 3, at(9 * DAY)), renewed(2, 1, at(14 * DAY), { nextRenewal: 3, nextRenewalAt: at(21 * DAY) })];
       given(history).when(failure(3, at(15 * DAY))).then([
         { type: 'SubscriptionRenewalFailed', data: { ...ids, renewal: 1, attempt: 3, orderId: 'o-1', reason: 'payment-declined', retryAt: null, failedAt: at(15 * DAY), nextRenewal: 3, nextRenewalAt: at(21 * DAY) } },
-        { type: 'SubscriptionPastDue', data: { ...ids, renewal: 1, pastDueAt: at(15 * DAY) } },
+        { type: 'SubscriptionPastDue', data: { ...ids, renewal: 1, reason: 'payment-declined', pastDueAt: at(15 * DAY) } },
       ]);
     });
     it('goes past due after three tries in a row when renewing daily: a regular renewal that falls due with the retry carries on its count', () => {
@@ -146,7 +150,7 @@ describe('Subscription', () => {
       given([...first, renewedDaily(2, 2)]).when(orderFailed(2, 2)).then([failedDaily(2, 2, true)]);
       const second = [...first, renewedDaily(2, 2), failedDaily(2, 2, true)];
       given(second).when(regular(3)).then([renewedDaily(3, 3)]);
-      given([...second, renewedDaily(3, 3)]).when(orderFailed(3, 3)).then([failedDaily(3, 3, false), { type: 'SubscriptionPastDue', data: { ...ids, renewal: 3, pastDueAt: at(3 * DAY + 100) } }]);
+      given([...second, renewedDaily(3, 3)]).when(orderFailed(3, 3)).then([failedDaily(3, 3, false), { type: 'SubscriptionPastDue', data: { ...ids, renewal: 3, reason: 'payment-declined', pastDueAt: at(3 * DAY + 100) } }]);
     });
 
     it('starts the count again when the renewal before it was not retried (its order did not fail)', () =>

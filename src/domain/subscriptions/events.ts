@@ -62,7 +62,8 @@ export type SubscriptionRenewalFailed = DomainEvent<
   } & Next
 >;
 
-export type SubscriptionPastDue = DomainEvent<'SubscriptionPastDue', { subscriptionId: string; customerId: string; renewal: number; pastDueAt: string }>;
+/** `reason`: the last try's (absent in events of the version before, which said payment for every reason). */
+export type SubscriptionPastDue = DomainEvent<'SubscriptionPastDue', { subscriptionId: string; customerId: string; renewal: number; reason?: RenewalFailureReason; pastDueAt: string }>;
 
 export type SubscriptionChanged = DomainEvent<
   'SubscriptionChanged',

@@ -110,6 +110,8 @@ export type RenewSubscription = {
   order: { orderId: string; paymentId: string; shipmentId: string };
   lines: OrderLine[];
   paymentMethod: OrderPaymentMethod | null;
+  /** A line the catalog has not enough of (the job looked): the try fails without an order, so nothing is charged and refunded. */
+  outOfStock?: boolean;
 } & Clocked;
 
 /** The order of a try failed (the process manager saw OrderFailed). */
@@ -212,6 +214,7 @@ const renew = (command: RenewSubscription, state: Held): SubscriptionEvent[] => 
   const moved = { ...state, next: { renewal: following.nextRenewal, at: following.nextRenewalAt } };
   if (command.lines.length === 0) return failure(moved, renewal, attempt, null, 'products-unavailable', command, following);
   if (!command.paymentMethod) return failure(moved, renewal, attempt, null, 'payment-method-removed', command, following);
+  if (command.outOfStock === true) return failure(moved, renewal, attempt, null, 'out-of-stock', command, following);
   const { subscriptionId, customerId, shippingAddress } = state;
   const { lines, paymentMethod, order } = command;
   return [
@@ -255,7 +258,7 @@ const failure = (
   const events: SubscriptionEvent[] = [
     { type: 'SubscriptionRenewalFailed', data: { subscriptionId, customerId, renewal, attempt, orderId, reason, retryAt, failedAt: clock.now, ...scheduled } },
   ];
-  if (last && state.status === 'Active') events.push({ type: 'SubscriptionPastDue', data: { subscriptionId, customerId, renewal, pastDueAt: clock.now } });
+  if (last && state.status === 'Active') events.push({ type: 'SubscriptionPastDue', data: { subscriptionId, customerId, renewal, reason, pastDueAt: clock.now } });
   return events;
 };
 
