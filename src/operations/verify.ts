@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { EventSchema } from '../domain/shared/event-schema.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
 import type { Document, ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
-import type { Projection } from '../projections/projection.js';
+import { projectionVersion, type Projection } from '../projections/projection.js';
 import { CHECKPOINTS, ProjectionRunner, type Checkpoint } from '../projections/runner.js';
 import { checkInvariants, type InvariantsReport } from './invariants.js';
 import { canonical } from './invariants-snapshot.js';
@@ -32,7 +32,11 @@ export type VerifyDeps = { eventStore: EventStore; store: ReadModelStore; schema
 
 const VERIFY_CHECKPOINTS = 'verify_checkpoints';
 
-export type Verification = { position: number; divergences: Divergence[]; invariants: InvariantsReport };
+/**
+ * `outdated`: projections whose live read models an earlier version of the projection folded
+ * (the server rebuilds them when it starts): their divergences say so, not that a fold went wrong.
+ */
+export type Verification = { position: number; divergences: Divergence[]; invariants: InvariantsReport; outdated: Array<{ projection: string; live: number; current: number }> };
 
 export const verify = async (deps: VerifyDeps, selected: readonly Projection[]): Promise<Verification> => {
   const live = await deps.store.collection<Checkpoint>(CHECKPOINTS).find({ _id: { $in: selected.map((p) => p.name) } });
@@ -48,7 +52,12 @@ export const verify = async (deps: VerifyDeps, selected: readonly Projection[]):
       const collection = liveOf(projection)?.collection ?? projection.collection;
       divergences.push(...(await compare(deps.store, projection.name, collection, scratch[projection.name]!, position)));
     }
-    return { position, divergences, invariants: await checkInvariants(deps, selected) };
+    const outdated = selected.flatMap((p) => {
+      const checkpoint = liveOf(p);
+      const live = checkpoint?.version ?? 1;
+      return checkpoint && checkpoint.position > 0 && live !== projectionVersion(p) ? [{ projection: p.name, live, current: projectionVersion(p) }] : [];
+    });
+    return { position, divergences, invariants: await checkInvariants(deps, selected), outdated };
   } finally {
     await clean(deps, selected, scratch);
   }

@@ -73,6 +73,17 @@ describe('Shipments projection', () => {
       }
     });
 
+    it('shows a booking asked for after the order was cancelled (a dispatch racing the cancellation) as called off, not Booking', () => {
+      const doc = fold([prepared(ADDRESS), cancelled('Confirmed'), onShipment('ShipmentBookingRequested', { attempt: 1, requestedAt: AT })]);
+      expect(doc).to.deep.include({ status: 'Cancelled' });
+      expect(doc!.carrier).to.deep.include({ status: null, reason: 'called off: the order was cancelled' });
+    });
+
+    it('keeps a booking called off by a hand-over so when the carrier refuses it afterwards', () => {
+      const doc = fold([prepared(ADDRESS), onShipment('ShipmentBookingRequested', { attempt: 1 }), shipped(), onShipment('ShipmentBookingRefused', { attempt: 1, reason: 'no service' })]);
+      expect(doc!.carrier).to.deep.include({ status: null, reason: 'called off: handed over as TRK-1' });
+    });
+
     it('shows no carrier for a parcel handed over by hand', () =>
       expect(fold([prepared(ADDRESS), shipped()])!.carrier).to.deep.equal({ status: null, reference: null, labelUrl: null, reason: null, updatedAt: null, reportedAt: null }));
 

@@ -1,4 +1,4 @@
-import { IsIn, Matches } from 'class-validator';
+import { IsIn, IsISO8601, Matches } from 'class-validator';
 import { CARRIER_STATUSES, type CarrierStatus } from '../../infrastructure/carrier/carrier.js';
 import { Id, Text } from '../input/text-rules.js';
 
@@ -23,6 +23,8 @@ export class CarrierEventBody {
   @Text({ max: 20, verbatim: true })
   status!: CarrierStatus;
 
+  // The shape, then a time that exists (no month 13, second 60 or offset +24:00: Date.parse reads those anyway, as other times).
+  @IsISO8601({ strict: true, strictSeparator: true }, { message: 'must be a real time: ISO 8601, such as 2026-01-31T12:00:00Z' })
   @Matches(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/, { message: 'must be an ISO 8601 time such as 2026-01-31T12:00:00Z' })
   @Text({ max: 40 })
   occurredAt!: string;

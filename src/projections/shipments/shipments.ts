@@ -68,7 +68,7 @@ const cancel = (current: ShipmentView | null, event: OrderCancelled, at: string)
   if (event.data.previousStatus !== 'Confirmed' && !prepared) return null;
   const shipment = current ?? awaiting(event.data, at);
   // A booking asked for and not answered is called off with the order (the saga does): no longer "Booking".
-  const carrier = shipment.carrier?.status === 'Booking' ? withCarrier(shipment, { status: null, reason: 'called off: the order was cancelled' }, at) : shipment.carrier;
+  const carrier = shipment.carrier?.status === 'Booking' ? withCarrier(shipment, CANCELLED_WITH_ORDER, at) : shipment.carrier;
   return { ...shipment, carrier, status: 'Cancelled', updatedAt: at };
 };
 
@@ -112,6 +112,9 @@ const scrubbed = (current: ShipmentView): ShipmentView => ({
   carrier: { ...(current.carrier ?? NO_CARRIER), reason: erasedLeaves(current.carrier?.reason ?? null) },
 });
 
+/** A booking asked for and not answered when the order was cancelled: called off with it. */
+const CANCELLED_WITH_ORDER: Partial<CarrierView> = { status: null, reason: 'called off: the order was cancelled' };
+
 /** A booking the shop called off because the parcel was handed over (shipped by hand) instead: no longer "Booking". */
 const handedOver = (trackingNumber: string | null): Partial<CarrierView> => ({ status: null, reason: `called off: handed over as ${trackingNumber ?? 'shipped'}` });
 
@@ -128,8 +131,12 @@ const carrierOf = (current: ShipmentView, event: ShipmentBookingRequested | Ship
     case 'ShipmentBookingRequested':
       // Asked for by a dispatch that raced a hand-over which shipped the order first: that booking is called off (carrier-bookings.ts).
       if ((current.status === 'Shipped' || current.status === 'Delivered') && !carrier.reference) return withCarrier(current, handedOver(current.trackingNumber), at);
+      // Or one that raced the order's cancellation: called off with it (the booking, if made, is cancelled).
+      if (current.status === 'Cancelled') return withCarrier(current, CANCELLED_WITH_ORDER, at);
       return withCarrier(current, { status: 'Booking', reason: null }, at);
     case 'ShipmentBookingRefused':
+      // Refused after the parcel was handed over, or the order cancelled: the booking no longer mattered.
+      if (carrier.status === null && carrier.reason !== null) return carrier;
       return withCarrier(current, { status: 'Refused', reason: event.data.reason }, at);
     default: {
       const reportedAt = event.data.occurredAt;
@@ -153,7 +160,7 @@ export const shipmentsProjection: Projection<ShipmentView> = {
   documentsWhere: customersDocuments(CUSTOMER_ERASED, INVOICES_EXPIRED),
   evolve,
   indexes: [{ keys: { status: 1 } }, { keys: { customerId: 1 } }],
-  version: 5, // 2: an amendment or a cancellation before the preparation is kept; 3: the carrier's booking and reports; 4: a booking called off with its order; 5: or with a hand-over
+  version: 5, // 2: an amendment or a cancellation before the preparation is kept; 3: the carrier's booking and reports; 4: a booking called off with its order; 5: or with a hand-over, or asked for or refused after either
 };
 
 // ------------------------------------------------------------------ queries
