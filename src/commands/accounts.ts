@@ -121,6 +121,12 @@ export const addAddress = async (
   return { address: same, revision: handled.revision, position: handled.position };
 };
 
+/** Removes a saved address (404 for one the customer does not have); the orders that shipped to it keep their own copy. */
+export const removeAddress = async (deps: AccountDeps, customerId: string, addressId: string, context: CommandContext) => {
+  const handled = await deps.commands.handle(customerDecider, customerStream(customerId), { type: 'RemoveCustomerAddress', addressId, now: context.now }, context);
+  return { revision: handled.revision, position: handled.position };
+};
+
 /**
  * Creates the configured admin account if absent; promotes it if it exists as a customer whose
  * password is ADMIN_PASSWORD (the operator's own account). A customer account of that address

@@ -65,6 +65,7 @@ export const PERSONAL_DATA_IN_EVENTS: Inventory = {
   // accounts: the customer's own stream, the email claim, the wallet
   CustomerRegistered: { customerId: _, email: profile, name: profile, passwordHash: profile, role: _, registeredAt: _, phone: profile },
   CustomerAddressAdded: { customerId: _, address: { addressId: _, ...profileAddress }, addedAt: _ },
+  CustomerAddressRemoved: { customerId: _, addressId: _, removedAt: _ },
   CustomerRoleChanged: { customerId: _, role: _, changedAt: _ },
   CustomerErased: { customerId: _, erasedAt: _, by: _ },
   CustomerInvoicesExpired: { customerId: _, expiredAt: _ },

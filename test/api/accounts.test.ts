@@ -181,5 +181,26 @@ describe('HTTP accounts', () => {
       expectProblem(res, 412);
       expect(res.headers.etag).to.equal('"0"');
     });
+
+    it('removes a saved address (200), which frees a place under the limit of 20 (422 past it); an address it does not have is 404, a stale If-Match 412, appending nothing', async () => {
+      const { token } = await app.customer();
+      const as = (req: ReturnType<ReturnType<TestApp['http']>['post']>) => req.set('Authorization', `Bearer ${token}`);
+      const address = (i: number) => ({ line1: `${i} Main St`, city: 'Springfield', postalCode: '12345', country: 'US' });
+      const ids: string[] = [];
+      for (let i = 0; i < 20; i += 1) ids.push((await as(app.http().post('/api/v1/account/me/addresses')).send(address(i))).body.addressId);
+      const full = await appendsNothing(app, () => as(app.http().post('/api/v1/account/me/addresses')).send(address(20)));
+      expectProblem(full, 422);
+      expectProblem(await appendsNothing(app, () => as(app.http().delete(`/api/v1/account/me/addresses/${ids[3]}`)).set('If-Match', '"7"')), 412);
+      const removed = await as(app.http().delete(`/api/v1/account/me/addresses/${ids[3]}`));
+      expect(removed.status, JSON.stringify(removed.body)).to.equal(200);
+      expect(removed.body).to.deep.equal({ addressId: ids[3], removed: true });
+      expect(removed.headers.etag).to.equal('"21"');
+      const me = await as(app.http().get('/api/v1/account/me'));
+      expect(me.body.addresses.map((a: { addressId: string }) => a.addressId)).to.deep.equal(ids.filter((id) => id !== ids[3]));
+      expectProblem(await appendsNothing(app, () => as(app.http().delete(`/api/v1/account/me/addresses/${ids[3]}`))), 404);
+      expect((await as(app.http().post('/api/v1/account/me/addresses')).send(address(20))).status, 'a place is free again').to.equal(201);
+      const other = await app.customer('Other');
+      expectProblem(await appendsNothing(app, () => app.http().delete(`/api/v1/account/me/addresses/${ids[4]}`).set('Authorization', `Bearer ${other.token}`)), 404);
+    });
   });
 });

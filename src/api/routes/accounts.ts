@@ -1,17 +1,17 @@
 import type { Request, RequestHandler } from 'express';
-import { addAddress, registerCustomer, verifyCredentials } from '../../commands/accounts.js';
+import { addAddress, registerCustomer, removeAddress, verifyCredentials } from '../../commands/accounts.js';
 import { listNotifications } from '../../commands/notifications.js';
 import { notificationPageSchema } from '../../commands/notification-schemas.js';
 import { normalizeEmail } from '../../domain/customer/customer.js';
 import { NotFoundError, WrongPasswordError } from '../../domain/shared/errors.js';
 import { readCustomerProfile, type CustomerProfile } from '../../projections/customer-profiles/customer-profiles.js';
 import { customerProfileSchema, savedAddressSchema } from '../../projections/customer-profiles/schemas.js';
-import { obj, oneOf, str, uuid } from '../../projections/json-schema.js';
+import { bool, obj, oneOf, str, uuid } from '../../projections/json-schema.js';
 import { principalOf } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { AddressBody, LoginBody, RegisterBody } from '../dto/accounts.js';
 import { ListPageQuery } from '../dto/paging.js';
-import { answerWrite, commandContext, setEtag } from '../http.js';
+import { answerWrite, commandContext, setEtag, uuidParam } from '../http.js';
 import { defineRoutes } from '../openapi/route-table.js';
 import { parseDto, parseQuery } from '../validation.js';
 
@@ -68,13 +68,20 @@ const handlers = (deps: AppDeps) => {
     answerWrite(res, deps.sessions, 201, result.address, result);
   };
 
+  // Remove one of the signed-in customer's saved addresses.
+  const removeShippingAddress: RequestHandler = async (req, res) => {
+    const addressId = uuidParam(req, 'addressId', 'address');
+    const result = await removeAddress(accounts, principalOf(req).customerId, addressId, commandContext(req, deps.clock()));
+    answerWrite(res, deps.sessions, 200, { addressId, removed: true }, result);
+  };
+
   // Emails sent to the signed-in customer, newest first (one per fact).
   const notifications: RequestHandler = async (req, res) => {
     const page = await parseQuery(ListPageQuery, req.query);
     res.json(await listNotifications(deps.readModels, principalOf(req).customerId, page));
   };
 
-  return { register, login, me, addShippingAddress, notifications };
+  return { register, login, me, addShippingAddress, removeShippingAddress, notifications };
 };
 
 export const accountRoutes = defineRoutes({
@@ -107,10 +114,19 @@ export const accountRoutes = defineRoutes({
     },
     addShippingAddress: {
       method: 'post', path: '/me/addresses', role: 'customer', summary: "Add a shipping address to the signed-in customer's profile",
+      description: 'A customer keeps at most 20 addresses: the 21st is 422 (remove one first). The same address again (its lines compared trimmed and case-folded) is 201 with the one saved, appending nothing.',
       body: AddressBody,
       success: { status: 201, description: 'The address as saved.', schema: savedAddressSchema },
-      problems: [404, 409, 412], headers: ['If-Match', 'ETag'],
+      problems: [404, 409, 412, 422], headers: ['If-Match', 'ETag'],
       example: { body: ADDRESS, response: { addressId: '9d1e2f3a-4b5c-4d6e-8f7a-0b1c2d3e4f5a', ...ADDRESS } },
+    },
+    removeShippingAddress: {
+      method: 'delete', path: '/me/addresses/:addressId', role: 'customer', summary: "Remove one of the signed-in customer's saved addresses",
+      description: 'Orders and subscriptions keep the address they were given. 404 for an address the customer does not have (removed already).',
+      params: { addressId: uuid() },
+      success: { status: 200, description: 'Removed.', schema: obj({ addressId: uuid(), removed: bool() }) },
+      problems: [404, 412], headers: ['If-Match', 'ETag'],
+      example: { response: { addressId: '9d1e2f3a-4b5c-4d6e-8f7a-0b1c2d3e4f5a', removed: true } },
     },
     notifications: {
       method: 'get', path: '/me/notifications', role: 'customer', summary: 'Emails sent to the signed-in customer, newest first',

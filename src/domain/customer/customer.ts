@@ -19,6 +19,7 @@ export type CustomerRegistered = DomainEvent<
   { customerId: string; email: string; name: string; passwordHash: string; role: CustomerRole; registeredAt: string; /** Given at registration, or absent. */ phone?: string }
 >;
 export type CustomerAddressAdded = DomainEvent<'CustomerAddressAdded', { customerId: string; address: Address; addedAt: string }>;
+export type CustomerAddressRemoved = DomainEvent<'CustomerAddressRemoved', { customerId: string; addressId: string; removedAt: string }>;
 export type CustomerRoleChanged = DomainEvent<'CustomerRoleChanged', { customerId: string; role: CustomerRole; changedAt: string }>;
 
 /** The customer was erased (GDPR art. 17): their account is gone for good; their orders stay, as a former customer's. No personal data in it. */
@@ -28,7 +29,7 @@ export type CustomerInvoicesExpired = DomainEvent<'CustomerInvoicesExpired', { c
 
 export type ErasedBy = 'customer' | 'admin';
 
-export type CustomerEvent = CustomerRegistered | CustomerAddressAdded | CustomerRoleChanged | CustomerErased | CustomerInvoicesExpired;
+export type CustomerEvent = CustomerRegistered | CustomerAddressAdded | CustomerAddressRemoved | CustomerRoleChanged | CustomerErased | CustomerInvoicesExpired;
 
 // ------------------------------------------------------------------ state
 
@@ -58,6 +59,8 @@ export const evolve = (state: Customer, event: CustomerEvent): Customer => {
     }
     case 'CustomerAddressAdded':
       return state.status === 'Registered' ? { ...state, addresses: [...state.addresses, event.data.address] } : state;
+    case 'CustomerAddressRemoved':
+      return state.status === 'Registered' ? { ...state, addresses: state.addresses.filter((a) => a.addressId !== event.data.addressId) } : state;
     case 'CustomerRoleChanged':
       return state.status === 'Registered' ? { ...state, role: event.data.role } : state;
     case 'CustomerErased':
@@ -81,11 +84,12 @@ export type RegisterCustomer = {
   now: string;
 };
 export type AddCustomerAddress = { type: 'AddCustomerAddress'; address: Address; now: string };
+export type RemoveCustomerAddress = { type: 'RemoveCustomerAddress'; addressId: string; now: string };
 export type ChangeCustomerRole = { type: 'ChangeCustomerRole'; role: CustomerRole; now: string };
 export type EraseCustomer = { type: 'EraseCustomer'; by: ErasedBy; now: string };
 export type ExpireCustomerInvoices = { type: 'ExpireCustomerInvoices'; now: string };
 
-export type CustomerCommand = RegisterCustomer | AddCustomerAddress | ChangeCustomerRole | EraseCustomer | ExpireCustomerInvoices;
+export type CustomerCommand = RegisterCustomer | AddCustomerAddress | RemoveCustomerAddress | ChangeCustomerRole | EraseCustomer | ExpireCustomerInvoices;
 
 export const decide = (command: CustomerCommand, state: Customer): CustomerEvent[] => {
   switch (command.type) {
@@ -93,6 +97,11 @@ export const decide = (command: CustomerCommand, state: Customer): CustomerEvent
       return register(command, state);
     case 'AddCustomerAddress':
       return addAddress(command, registered(state));
+    case 'RemoveCustomerAddress': {
+      const customer = registered(state);
+      if (!customer.addresses.some((a) => a.addressId === command.addressId)) throw new NotFoundError('address not found');
+      return [{ type: 'CustomerAddressRemoved', data: { customerId: customer.customerId, addressId: command.addressId, removedAt: command.now } }];
+    }
     case 'ChangeCustomerRole': {
       const customer = registered(state);
       if (customer.role === command.role) return [];

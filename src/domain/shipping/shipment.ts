@@ -1,5 +1,5 @@
 import type { OrderLine, ShippingAddress } from '../ordering/order.js';
-import { NotFoundError } from '../shared/errors.js';
+import { NotFoundError, UnprocessableError } from '../shared/errors.js';
 import type { Decider, DomainEvent } from '../shared/types.js';
 
 /**
@@ -123,9 +123,17 @@ export const reportOf = (state: Shipment, carrierEventId: string): RecordedRepor
 /** Whether the carrier reported the parcel delivered: the shipment is done with. */
 export const isDelivered = (state: Shipment): boolean => state.status !== 'None' && (state.reports ?? []).some((r) => r.status === 'Delivered');
 
+/** How far ahead of the shop's clock a carrier's report may be dated: as far as its signature's timestamp may be. */
+export const REPORT_CLOCK_SKEW_MS = 5 * 60_000;
+
 /** A report is recorded once (a repeated event id decides nothing), and none once the parcel was delivered. */
 const report = (command: RecordCarrierReport, state: Extract<Shipment, { status: 'Preparing' }>): ShipmentEvent[] => {
   if (reportOf(state, command.carrierEventId) || isDelivered(state) || command.orderDelivered === true) return [];
+  // A report's time orders it among the others (an older one changes nothing): one dated ahead of the shop's clock
+  // by more than a signature may be (REPORT_CLOCK_SKEW_MS) would outrank every real report after it.
+  if (Date.parse(command.occurredAt) > Date.parse(command.now) + REPORT_CLOCK_SKEW_MS) {
+    throw new UnprocessableError(`the report's occurredAt ${command.occurredAt} is later than now by more than 5 minutes`);
+  }
   const { shipmentId, orderId, customerId } = state;
   const data = { shipmentId, orderId, customerId, carrierEventId: command.carrierEventId, carrierReference: command.carrierReference, occurredAt: command.occurredAt };
   switch (command.status) {

@@ -1,6 +1,7 @@
 import type {
   Address,
   CustomerAddressAdded,
+  CustomerAddressRemoved,
   CustomerErased,
   CustomerRegistered,
   CustomerRole,
@@ -33,7 +34,7 @@ export type ErasedProfile = Document & { customerId: string; erasedAt: string };
 /** A document of `customers` as read where tombstones may be met (the collection's type says profile). */
 export const isErasedProfile = (doc: CustomerProfile | ErasedProfile): doc is ErasedProfile => typeof (doc as ErasedProfile).erasedAt === 'string';
 
-type Handled = CustomerRegistered | CustomerAddressAdded | CustomerRoleChanged | CustomerErased;
+type Handled = CustomerRegistered | CustomerAddressAdded | CustomerAddressRemoved | CustomerRoleChanged | CustomerErased;
 
 type CustomerDocument = CustomerProfile | ErasedProfile;
 
@@ -46,6 +47,10 @@ const evolve = (current: CustomerDocument | null, recorded: RecordedEvent): Cust
     }
     case 'CustomerAddressAdded':
       return current && !isErasedProfile(current) ? { ...current, addresses: [...current.addresses, event.data.address], revision: recorded.revision } : current;
+    case 'CustomerAddressRemoved':
+      return current && !isErasedProfile(current)
+        ? { ...current, addresses: current.addresses.filter((a) => a.addressId !== event.data.addressId), revision: recorded.revision }
+        : current;
     case 'CustomerRoleChanged':
       return current && !isErasedProfile(current) ? { ...current, role: event.data.role, revision: recorded.revision } : current;
     case 'CustomerErased':
@@ -56,7 +61,7 @@ const evolve = (current: CustomerDocument | null, recorded: RecordedEvent): Cust
 export const customerProfilesProjection: Projection<CustomerDocument> = {
   name: 'customer-profiles',
   collection: 'customers',
-  eventTypes: ['CustomerRegistered', 'CustomerAddressAdded', 'CustomerRoleChanged', 'CustomerErased'],
+  eventTypes: ['CustomerRegistered', 'CustomerAddressAdded', 'CustomerAddressRemoved', 'CustomerRoleChanged', 'CustomerErased'],
   documentIds: (event) => [String(event.data.customerId)],
   evolve,
   indexes: [{ keys: { email: 1 } }],
