@@ -23,15 +23,20 @@ import type { CustomerProfile } from '../projections/customer-profiles/customer-
  * elsewhere saved a payment method, filled a cart and started a subscription, whose values the
  * erasure, running meanwhile, never scrubbed.
  */
-export type WriteSideRole = (customerId: string) => Promise<CustomerRole | undefined>;
+/** An account's role and when it last signed out everywhere (its tokens issued before are dead). */
+export type Standing = { role: CustomerRole; signedOutAt?: string };
 
-type Known = { role: CustomerRole | null; until: number };
+export type WriteSideRole = (customerId: string) => Promise<Standing | undefined>;
+
+type Known = { standing: Standing | null; until: number };
 type Changed = { role: CustomerRole; position: number };
 
 export class AccountRoles {
   private readonly known = new LruCache<string, Known>(50_000);
   /** Roles this process changed, kept until the read model shows the change (it follows the log a moment behind). */
   private readonly changed = new LruCache<string, Changed>(10_000);
+  /** Sign-outs this process recorded, for the same moment: the read model shows them a moment later. */
+  private readonly signedOut = new LruCache<string, string>(10_000);
 
   constructor(
     private readonly profiles: ReadModelCollection<CustomerProfile>,
@@ -41,15 +46,33 @@ export class AccountRoles {
     private readonly readsAskStream = false,
   ) {}
 
-  async roleOf(customerId: string, { write = false }: { write?: boolean } = {}): Promise<CustomerRole | undefined> {
+  async roleOf(customerId: string, options: { write?: boolean } = {}): Promise<CustomerRole | undefined> {
+    return (await this.standingOf(customerId, options))?.role;
+  }
+
+  /** The account's role and last sign-out everywhere, as roleOf finds its role (see above). */
+  async standingOf(customerId: string, { write = false }: { write?: boolean } = {}): Promise<Standing | undefined> {
     if (write || this.readsAskStream) return this.writeSide(customerId);
     const cached = this.known.get(customerId);
-    if (cached && cached.until > this.now()) return cached.role ?? undefined;
-    const profile = await this.profiles.findOne({ _id: customerId }, { projection: { role: 1, erasedAt: 1, _position: 1 }, readonly: true });
+    if (cached && cached.until > this.now()) return cached.standing ?? undefined;
+    const profile = await this.profiles.findOne({ _id: customerId }, { projection: { role: 1, erasedAt: 1, _position: 1, signedOutAt: 1 }, readonly: true });
     // An erased account's profile is a tombstone: no role, for good.
-    const role = profile?.erasedAt !== undefined ? undefined : (this.newerThan(customerId, profile) ?? profile?.role ?? (await this.writeSide(customerId)));
-    this.known.set(customerId, { role: role ?? null, until: this.now() + this.ttlMs });
-    return role;
+    let standing: Standing | undefined;
+    if (profile?.erasedAt !== undefined) standing = undefined;
+    else if (!profile?.role) standing = await this.writeSide(customerId);
+    else {
+      const role = this.newerThan(customerId, profile) ?? profile.role;
+      const signedOutAt = this.signedOut.get(customerId) ?? profile.signedOutAt ?? undefined;
+      standing = { role, ...(signedOutAt ? { signedOutAt: latest(signedOutAt, profile.signedOutAt) } : {}) };
+    }
+    this.known.set(customerId, { standing: standing ?? null, until: this.now() + this.ttlMs });
+    return standing;
+  }
+
+  /** An account this process signed out everywhere: its tokens issued before `at` are refused from its next request, here. */
+  signedOutEverywhere(customerId: string, at: string): void {
+    this.known.delete(customerId);
+    this.signedOut.set(customerId, at);
   }
 
   /**
@@ -65,7 +88,7 @@ export class AccountRoles {
   /** An account this process erased: none from its next request on, here; within `ttlMs` in the others (the read model's tombstone). */
   erased(customerId: string): void {
     this.changed.delete(customerId);
-    this.known.set(customerId, { role: null, until: Number.POSITIVE_INFINITY });
+    this.known.set(customerId, { standing: null, until: Number.POSITIVE_INFINITY });
   }
 
   /** The role this process changed, while the read model's profile is older than the change. */
@@ -80,13 +103,17 @@ export class AccountRoles {
   }
 }
 
-/** The role of the account as its stream says, or nothing when it has no account. */
+/** The role (and last sign-out) of the account as its stream says, or nothing when it has no account. */
 export const roleOnWriteSide =
   (commands: CommandHandler): WriteSideRole =>
   async (customerId) => {
     const { state } = await commands.load(customerDecider, customerStream(customerId));
-    return state.status === 'Registered' ? state.role : undefined;
+    if (state.status !== 'Registered') return undefined;
+    return state.signedOutAt ? { role: state.role, signedOutAt: state.signedOutAt } : { role: state.role };
   };
+
+/** The later of two ISO times (either may be missing). */
+const latest = (a: string, b: unknown): string => (typeof b === 'string' && Date.parse(b) > Date.parse(a) ? b : a);
 
 export const accountRoles = (readModels: ReadModelStore, commands: CommandHandler, { readsAskStream = false, ttlMs }: { readsAskStream?: boolean; ttlMs?: number } = {}): AccountRoles =>
   new AccountRoles(readModels.collection<CustomerProfile>('customers'), roleOnWriteSide(commands), ttlMs, Date.now, readsAskStream);

@@ -16,23 +16,28 @@ import { canonicalId } from './input/ids.js';
 /** `expiresAt`: when the token it signed in with expires (ms since the epoch): what is held open on it (a live stream) ends then. */
 export type Principal = { customerId: string; role: CustomerRole; expiresAt?: number };
 
+type Checked = { customerId: string; expiresAt: number; issuedAt: number };
+
 const ISSUER = 'shop-backend';
 const AUDIENCE = 'shop-api';
 
 export class TokenIssuer {
   private readonly key: Uint8Array;
   /** Tokens already verified, until they expire: a client sends the same token with every request. */
-  private readonly verified = new LruCache<string, { customerId: string; expiresAt: number }>(10_000);
+  private readonly verified = new LruCache<string, Checked>(10_000);
 
   constructor(
     secret: string,
     private readonly ttlSeconds: number,
+    /** The shop's clock (ms): a token's issue time is compared with its account's sign-out, recorded by the same clock. */
+    private readonly now: () => number = Date.now,
   ) {
     this.key = new TextEncoder().encode(secret);
   }
 
   issue(principal: Principal): Promise<string> {
-    return new SignJWT({ role: principal.role })
+    // `iat` counts seconds: a sign-out needs the millisecond (a token signed in just after it lives).
+    return new SignJWT({ role: principal.role, iat_ms: this.now() })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(principal.customerId)
       .setIssuer(ISSUER)
@@ -47,8 +52,8 @@ export class TokenIssuer {
     return (await this.check(token)).customerId;
   }
 
-  /** The customer id a valid, unexpired token was issued to, and when it expires. */
-  async check(token: string): Promise<{ customerId: string; expiresAt: number }> {
+  /** The customer id a valid, unexpired token was issued to, when it was issued and when it expires. */
+  async check(token: string): Promise<Checked> {
     const known = this.verified.get(token);
     if (known && known.expiresAt > Date.now()) return known;
     try {
@@ -60,7 +65,8 @@ export class TokenIssuer {
       });
       const customerId = typeof payload.sub === 'string' ? canonicalId(payload.sub) : undefined;
       if (customerId === undefined || typeof payload.exp !== 'number') throw new UnauthorizedError('malformed token');
-      const checked = { customerId, expiresAt: payload.exp * 1000 };
+      const issuedAt = typeof payload.iat_ms === 'number' ? payload.iat_ms : (payload.iat ?? 0) * 1000;
+      const checked = { customerId, expiresAt: payload.exp * 1000, issuedAt };
       this.verified.set(token, checked);
       return checked;
     } catch (error) {
@@ -113,11 +119,13 @@ export const authenticate =
     if (!header) return next();
     const match = BEARER.exec(header);
     if (!match) throw new UnauthorizedError('expected "Authorization: Bearer <token>"');
-    const { customerId, expiresAt } = await tokens.check(match[1]!);
+    const { customerId, expiresAt, issuedAt } = await tokens.check(match[1]!);
     // A write is refused from the moment the account's stream says it was erased (or demoted), in any process.
-    const role = await accounts.roleOf(customerId, { write: !READS.has(req.method) });
-    if (!role) throw new UnauthorizedError('the token names no account');
-    req.principal = { customerId, role, expiresAt };
+    const standing = await accounts.standingOf(customerId, { write: !READS.has(req.method) });
+    if (!standing) throw new UnauthorizedError('the token names no account');
+    // Signed out everywhere since this token was issued (POST /account/me/sign-out): it is dead, as an expired one.
+    if (standing.signedOutAt !== undefined && issuedAt < Date.parse(standing.signedOutAt)) throw new UnauthorizedError('the token was signed out: sign in again');
+    req.principal = { customerId, role: standing.role, expiresAt };
     next();
   };
 

@@ -121,6 +121,12 @@ export const addAddress = async (
   return { address: same, revision: handled.revision, position: handled.position };
 };
 
+/** Signs the account out everywhere: every token issued to it until now is refused from its next request. */
+export const signOutEverywhere = async (deps: AccountDeps, customerId: string, context: CommandContext) => {
+  const handled = await deps.commands.handle(customerDecider, customerStream(customerId), { type: 'SignOutEverywhere', now: context.now }, context);
+  return { signedOutAt: context.now, revision: handled.revision, position: handled.position };
+};
+
 /** Removes a saved address (404 for one the customer does not have); the orders that shipped to it keep their own copy. */
 export const removeAddress = async (deps: AccountDeps, customerId: string, addressId: string, context: CommandContext) => {
   const handled = await deps.commands.handle(customerDecider, customerStream(customerId), { type: 'RemoveCustomerAddress', addressId, now: context.now }, context);

@@ -67,6 +67,7 @@ export const PERSONAL_DATA_IN_EVENTS: Inventory = {
   CustomerAddressAdded: { customerId: _, address: { addressId: _, ...profileAddress }, addedAt: _ },
   CustomerAddressRemoved: { customerId: _, addressId: _, removedAt: _ },
   CustomerRoleChanged: { customerId: _, role: _, changedAt: _ },
+  CustomerSignedOut: { customerId: _, signedOutAt: _ },
   CustomerErased: { customerId: _, erasedAt: _, by: _ },
   CustomerInvoicesExpired: { customerId: _, expiredAt: _ },
   CustomerEmailReleased: { customerId: _, releasedAt: _ },

@@ -182,6 +182,29 @@ describe('HTTP accounts', () => {
       expect(res.headers.etag).to.equal('"0"');
     });
 
+    it('signs out everywhere: every token of the account issued before is refused (401), this one too; a token signed in after works, another account is untouched', async () => {
+      const { token, email } = await app.customer('Sam');
+      const other = await app.customer('Other');
+      const login = async () => (await app.http().post('/api/v1/account/login').send({ email, password: 'correct-horse' })).body.token as string;
+      const second = await login();
+      const me = (t: string) => app.http().get('/api/v1/account/me').set('Authorization', `Bearer ${t}`);
+      expect((await me(second)).status).to.equal(200);
+      const out = await app.http().post('/api/v1/account/me/sign-out').set('Authorization', `Bearer ${token}`);
+      expect(out.status, JSON.stringify(out.body)).to.equal(200);
+      expect(out.body.signedOutAt).to.be.a('string');
+      for (const dead of [token, second]) {
+        const refused = await me(dead);
+        expectProblem(refused, 401);
+        expect(refused.body.detail).to.include('signed out');
+        expectProblem(await appendsNothing(app, () => app.http().post('/api/v1/account/me/addresses').set('Authorization', `Bearer ${dead}`).send({ line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' })), 401);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect((await me(await login())).status, 'a token signed in after').to.equal(200);
+      expect((await me(other.token)).status, 'another account').to.equal(200);
+      await app.settled();
+      expect((await me(second)).status, 'still refused once the read models show the sign-out').to.equal(401);
+    });
+
     it('removes a saved address (200), which frees a place under the limit of 20 (422 past it); an address it does not have is 404, a stale If-Match 412, appending nothing', async () => {
       const { token } = await app.customer();
       const as = (req: ReturnType<ReturnType<TestApp['http']>['post']>) => req.set('Authorization', `Bearer ${token}`);

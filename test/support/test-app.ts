@@ -159,7 +159,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     projections,
     passwords: new PasswordHasher(10),
     emails,
-    tokens: new TokenIssuer(TEST_SECRET, 3600),
+    tokens: new TokenIssuer(TEST_SECRET, 3600, () => clock().getTime()),
     // As the embedded shop composes it (composition-root): reads ask the account's stream too.
     accounts: accountRoles(readModels, commands, { readsAskStream: true }),
     loginThrottle,

@@ -1,5 +1,5 @@
 import type { Request, RequestHandler } from 'express';
-import { addAddress, registerCustomer, removeAddress, verifyCredentials } from '../../commands/accounts.js';
+import { addAddress, registerCustomer, removeAddress, signOutEverywhere, verifyCredentials } from '../../commands/accounts.js';
 import { listNotifications } from '../../commands/notifications.js';
 import { notificationPageSchema } from '../../commands/notification-schemas.js';
 import { normalizeEmail } from '../../domain/customer/customer.js';
@@ -68,6 +68,14 @@ const handlers = (deps: AppDeps) => {
     answerWrite(res, deps.sessions, 201, result.address, result);
   };
 
+  // Sign out everywhere: every token of the account issued until now is dead, this one too.
+  const signOut: RequestHandler = async (req, res) => {
+    const { customerId } = principalOf(req);
+    const result = await signOutEverywhere(accounts, customerId, commandContext(req, deps.clock()));
+    deps.accounts.signedOutEverywhere(customerId, result.signedOutAt);
+    answerWrite(res, deps.sessions, 200, { signedOutAt: result.signedOutAt }, result);
+  };
+
   // Remove one of the signed-in customer's saved addresses.
   const removeShippingAddress: RequestHandler = async (req, res) => {
     const addressId = uuidParam(req, 'addressId', 'address');
@@ -81,7 +89,7 @@ const handlers = (deps: AppDeps) => {
     res.json(await listNotifications(deps.readModels, principalOf(req).customerId, page));
   };
 
-  return { register, login, me, addShippingAddress, removeShippingAddress, notifications };
+  return { register, login, me, signOut, addShippingAddress, removeShippingAddress, notifications };
 };
 
 export const accountRoutes = defineRoutes({
@@ -111,6 +119,13 @@ export const accountRoutes = defineRoutes({
       success: { status: 200, description: 'The profile.', schema: customerProfileSchema },
       problems: [404], headers: ['ETag'],
       example: { response: { customerId: CUSTOMER_ID, email: 'zoe@example.com', name: 'Zoe', role: 'customer', addresses: [], registeredAt: '2025-01-01T10:00:00.000Z' } },
+    },
+    signOut: {
+      method: 'post', path: '/me/sign-out', role: 'customer', summary: 'Sign out everywhere: every token of the account issued until now is refused (401) from now on',
+      description: 'For a token that may be known to someone else (a lost device, a shared computer). This token is signed out too: sign in again for a new one. Tokens of the account issued after it work.',
+      success: { status: 200, description: 'Signed out.', schema: obj({ signedOutAt: str() }) },
+      problems: [404], headers: ['ETag'],
+      example: { response: { signedOutAt: '2025-01-02T09:00:00.000Z' } },
     },
     addShippingAddress: {
       method: 'post', path: '/me/addresses', role: 'customer', summary: "Add a shipping address to the signed-in customer's profile",

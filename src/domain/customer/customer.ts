@@ -21,6 +21,8 @@ export type CustomerRegistered = DomainEvent<
 export type CustomerAddressAdded = DomainEvent<'CustomerAddressAdded', { customerId: string; address: Address; addedAt: string }>;
 export type CustomerAddressRemoved = DomainEvent<'CustomerAddressRemoved', { customerId: string; addressId: string; removedAt: string }>;
 export type CustomerRoleChanged = DomainEvent<'CustomerRoleChanged', { customerId: string; role: CustomerRole; changedAt: string }>;
+/** Signed out everywhere: every token issued to the account before `signedOutAt` is refused from then on. */
+export type CustomerSignedOut = DomainEvent<'CustomerSignedOut', { customerId: string; signedOutAt: string }>;
 
 /** The customer was erased (GDPR art. 17): their account is gone for good; their orders stay, as a former customer's. No personal data in it. */
 export type CustomerErased = DomainEvent<'CustomerErased', { customerId: string; erasedAt: string; by: ErasedBy }>;
@@ -29,7 +31,7 @@ export type CustomerInvoicesExpired = DomainEvent<'CustomerInvoicesExpired', { c
 
 export type ErasedBy = 'customer' | 'admin';
 
-export type CustomerEvent = CustomerRegistered | CustomerAddressAdded | CustomerAddressRemoved | CustomerRoleChanged | CustomerErased | CustomerInvoicesExpired;
+export type CustomerEvent = CustomerRegistered | CustomerAddressAdded | CustomerAddressRemoved | CustomerRoleChanged | CustomerSignedOut | CustomerErased | CustomerInvoicesExpired;
 
 // ------------------------------------------------------------------ state
 
@@ -43,6 +45,8 @@ export type Customer =
       passwordHash: string;
       role: CustomerRole;
       addresses: Address[];
+      /** The last sign-out everywhere (absent before the first, and in snapshots of the version before). */
+      signedOutAt?: string;
     }
   /** Nothing personal is kept of an erased customer, in the state (nor in its snapshots). */
   | { status: 'Erased'; customerId: string; erasedAt: string; invoicesExpiredAt: string | null };
@@ -63,6 +67,8 @@ export const evolve = (state: Customer, event: CustomerEvent): Customer => {
       return state.status === 'Registered' ? { ...state, addresses: state.addresses.filter((a) => a.addressId !== event.data.addressId) } : state;
     case 'CustomerRoleChanged':
       return state.status === 'Registered' ? { ...state, role: event.data.role } : state;
+    case 'CustomerSignedOut':
+      return state.status === 'Registered' ? { ...state, signedOutAt: event.data.signedOutAt } : state;
     case 'CustomerErased':
       return { status: 'Erased', customerId: event.data.customerId, erasedAt: event.data.erasedAt, invoicesExpiredAt: null };
     case 'CustomerInvoicesExpired':
@@ -86,10 +92,11 @@ export type RegisterCustomer = {
 export type AddCustomerAddress = { type: 'AddCustomerAddress'; address: Address; now: string };
 export type RemoveCustomerAddress = { type: 'RemoveCustomerAddress'; addressId: string; now: string };
 export type ChangeCustomerRole = { type: 'ChangeCustomerRole'; role: CustomerRole; now: string };
+export type SignOutEverywhere = { type: 'SignOutEverywhere'; now: string };
 export type EraseCustomer = { type: 'EraseCustomer'; by: ErasedBy; now: string };
 export type ExpireCustomerInvoices = { type: 'ExpireCustomerInvoices'; now: string };
 
-export type CustomerCommand = RegisterCustomer | AddCustomerAddress | RemoveCustomerAddress | ChangeCustomerRole | EraseCustomer | ExpireCustomerInvoices;
+export type CustomerCommand = RegisterCustomer | AddCustomerAddress | RemoveCustomerAddress | ChangeCustomerRole | SignOutEverywhere | EraseCustomer | ExpireCustomerInvoices;
 
 export const decide = (command: CustomerCommand, state: Customer): CustomerEvent[] => {
   switch (command.type) {
@@ -107,6 +114,8 @@ export const decide = (command: CustomerCommand, state: Customer): CustomerEvent
       if (customer.role === command.role) return [];
       return [{ type: 'CustomerRoleChanged', data: { customerId: customer.customerId, role: command.role, changedAt: command.now } }];
     }
+    case 'SignOutEverywhere':
+      return [{ type: 'CustomerSignedOut', data: { customerId: registered(state).customerId, signedOutAt: command.now } }];
     case 'EraseCustomer':
       return erase(command, state);
     case 'ExpireCustomerInvoices':

@@ -6,6 +6,7 @@ import type {
   CustomerRegistered,
   CustomerRole,
   CustomerRoleChanged,
+  CustomerSignedOut,
 } from '../../domain/customer/customer.js';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
 import type { Document, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
@@ -21,6 +22,8 @@ export type CustomerProfile = Document & {
   role: CustomerRole;
   addresses: Address[];
   registeredAt: string;
+  /** The last sign-out everywhere (see AccountRoles): absent before the first. */
+  signedOutAt?: string;
   /**
    * The revision of the `customer-<id>` stream after the last event folded: what a write's
    * If-Match is compared with (the profile's ETag). Absent in documents folded by version 2.
@@ -34,7 +37,7 @@ export type ErasedProfile = Document & { customerId: string; erasedAt: string };
 /** A document of `customers` as read where tombstones may be met (the collection's type says profile). */
 export const isErasedProfile = (doc: CustomerProfile | ErasedProfile): doc is ErasedProfile => typeof (doc as ErasedProfile).erasedAt === 'string';
 
-type Handled = CustomerRegistered | CustomerAddressAdded | CustomerAddressRemoved | CustomerRoleChanged | CustomerErased;
+type Handled = CustomerRegistered | CustomerAddressAdded | CustomerAddressRemoved | CustomerRoleChanged | CustomerSignedOut | CustomerErased;
 
 type CustomerDocument = CustomerProfile | ErasedProfile;
 
@@ -53,6 +56,9 @@ const evolve = (current: CustomerDocument | null, recorded: RecordedEvent): Cust
         : current;
     case 'CustomerRoleChanged':
       return current && !isErasedProfile(current) ? { ...current, role: event.data.role, revision: recorded.revision } : current;
+    // Read by AccountRoles (the tokens issued before are refused); not part of the profile's answer.
+    case 'CustomerSignedOut':
+      return current && !isErasedProfile(current) ? { ...current, signedOutAt: event.data.signedOutAt, revision: recorded.revision } : current;
     case 'CustomerErased':
       return { _id: event.data.customerId, customerId: event.data.customerId, erasedAt: event.data.erasedAt };
   }
@@ -61,7 +67,7 @@ const evolve = (current: CustomerDocument | null, recorded: RecordedEvent): Cust
 export const customerProfilesProjection: Projection<CustomerDocument> = {
   name: 'customer-profiles',
   collection: 'customers',
-  eventTypes: ['CustomerRegistered', 'CustomerAddressAdded', 'CustomerAddressRemoved', 'CustomerRoleChanged', 'CustomerErased'],
+  eventTypes: ['CustomerRegistered', 'CustomerAddressAdded', 'CustomerAddressRemoved', 'CustomerRoleChanged', 'CustomerSignedOut', 'CustomerErased'],
   documentIds: (event) => [String(event.data.customerId)],
   evolve,
   indexes: [{ keys: { email: 1 } }],
