@@ -82,8 +82,15 @@ const refuseWhileOrdersInFlight = async (deps: ErasureRequestDeps, customerId: s
   const cart = await deps.commands.load(cartDecider, cartStream(customerId));
   const recent = [...cart.state.checkedOutInto, nextOrderId(customerId, cart.revision)];
   const logged = projected.length > 0 ? [] : await Promise.all(recent.map(async (orderId) => (await deps.commands.load(orderDecider, orderStream(orderId))).state.status));
-  if (projected.length > 0 || logged.some((status) => status !== 'None' && IN_FLIGHT.includes(status)) || (await renewalInFlight(deps, customerId))) {
-    throw new ConflictError('an order of this account is still being processed (not shipped yet): cancel it, or erase the account once it has shipped');
+  if (projected.length > 0 || logged.some((status) => status !== 'None' && IN_FLIGHT.includes(status))) {
+    // A subscription renewing often keeps an order on its way for good: the way out is to cancel it first.
+    const renewing = await deps.readModels.collection('subscriptions').countDocuments({ customerId, status: { $in: ['Active', 'PastDue'] } });
+    const hint = renewing > 0 ? '; a subscription of this account places orders: cancel it first' : '';
+    throw new ConflictError(`an order of this account is still being processed (not shipped yet): cancel it, or erase the account once it has shipped${hint}`);
+  }
+  // A renewal's order on its way: said as such, a subscription renewing often enough keeps one on its way for good.
+  if (await renewalInFlight(deps, customerId)) {
+    throw new ConflictError("a subscription's renewal order of this account is on its way (not shipped yet): cancel the subscription, then erase the account once that order has shipped or been cancelled");
   }
 };
 

@@ -72,11 +72,31 @@ describe('HTTP erasure', () => {
       const orderId = await buy(app, shopper, productId);
       const order = await orderReaches(app, shopper.token, orderId, ['Confirmed']);
       await app.settled();
-      expectProblem(await appendsNothing(app, () => eraseMe(app, shopper.token)), 409);
+      const refused = await appendsNothing(app, () => eraseMe(app, shopper.token));
+      expectProblem(refused, 409);
+      expect(refused.body.detail).to.include('still being processed').and.not.include('subscription');
       const shipmentId = (await eventually(async () => (await app.http().get(`/api/v1/orders/${order.orderId}`).set(bearer(shopper.token))).body.shipment?.shipmentId)) as string;
       expect((await app.http().post(`/api/v1/shipments/${shipmentId}/dispatch`).set(bearer(admin))).status).to.equal(200);
       await orderReaches(app, shopper.token, orderId, ['Shipped']);
       expect((await eraseMe(app, shopper.token)).status).to.equal(202);
+    });
+  });
+
+  describe('of a subscriber', () => {
+    beforeEach(() => start());
+
+    it('says, refusing while an order is on its way, that a subscription of the account places orders: to cancel it first', async () => {
+      const shopper = await app.customer();
+      const { productId } = await stockedProduct(app, admin, 5);
+      const method = await app.http().post('/api/v1/account/me/payment-methods').set(bearer(shopper.token)).send({ token: 'tok_visa' });
+      const subscribed = await app.http().post('/api/v1/subscriptions').set(bearer(shopper.token)).send({ items: [{ productId, quantity: 1 }], intervalDays: 30, shippingAddress: ADDRESS, paymentMethodId: method.body.paymentMethodId });
+      expect(subscribed.status, JSON.stringify(subscribed.body)).to.equal(201);
+      const orderId = await buy(app, shopper, productId);
+      await orderReaches(app, shopper.token, orderId, ['Confirmed']);
+      await app.settled();
+      const refused = await appendsNothing(app, () => eraseMe(app, shopper.token));
+      expectProblem(refused, 409);
+      expect(refused.body.detail).to.include('a subscription of this account places orders: cancel it first');
     });
   });
 

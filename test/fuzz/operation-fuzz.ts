@@ -108,6 +108,7 @@ export const requestsFor = (world: World, values: SchemaValues, op: Operation, r
 /** Sends one request and checks every property; throws (with what was sent and answered) when one fails. */
 export const checkRequest = async (world: World, request: FuzzRequest): Promise<void> => {
   const res = await send(world, request);
+  if (res.status === 200 && /\/account\/me\/sign-out$/.test(request.url)) await world.signInAgain(request.caller);
   const answered = `${request.method.toUpperCase()} ${request.url.slice(0, 200)} (${request.kind}, as ${request.caller}) → ${res.status} ${JSON.stringify(res.body).slice(0, 500)}`;
   if (res.status >= 500) throw new Error(`a server error: ${answered}`);
   if (request.expect && !request.expect.includes(res.status)) throw new Error(`expected ${request.expect.join(' or ')}: ${answered}`);

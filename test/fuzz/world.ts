@@ -28,6 +28,8 @@ export type World = {
   appendedBy: (requestId: string) => number;
   hints: Hints;
   pathValues: (name: string) => fc.Arbitrary<string>;
+  /** After a sign-out everywhere went through: the caller signs in again, its tokens before being dead. */
+  signInAgain: (caller: string) => Promise<void>;
   close: () => Promise<void>;
 };
 
@@ -125,9 +127,10 @@ export const startWorld = async (): Promise<World> => {
         return fc.oneof(anyId, fc.uuid());
     }
   };
+  const liveTokens: Tokens = { admin, customer: customerA.token, other: customerB.token };
   return {
     app,
-    tokens: { admin, customer: customerA.token, other: customerB.token },
+    tokens: liveTokens,
     customerA,
     customerB,
     ids,
@@ -135,6 +138,16 @@ export const startWorld = async (): Promise<World> => {
     appendedBy: (requestId) => counts.get(requestId) ?? 0,
     hints,
     pathValues,
+    signInAgain: async (caller) => {
+      const tokens = liveTokens;
+      if (caller === 'admin') tokens.admin = await app.adminToken();
+      const who = caller === 'customer' ? customerA : caller === 'other' ? customerB : undefined;
+      if (!who) return;
+      const res = await app.http().post('/api/v1/account/login').send({ email: who.email, password: 'correct-horse' });
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      tokens[caller === 'customer' ? 'customer' : 'other'] = res.body.token as string;
+      who.token = res.body.token as string;
+    },
     close: () => app.close(),
   };
 };

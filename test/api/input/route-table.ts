@@ -62,6 +62,9 @@ export const ROUTES: RouteCase[] = [
   { route: 'GET /api/v1/account/me', as: 'customer', url: () => '/api/v1/account/me' },
   { route: 'DELETE /api/v1/account/me', as: 'customer', url: () => '/api/v1/account/me', body: () => ({ password: 'correct-horse' }), opaque: ['password'] },
   { route: 'POST /api/v1/account/me/addresses', as: 'customer', url: () => '/api/v1/account/me/addresses', body: () => ({ ...address }) },
+  { route: 'DELETE /api/v1/account/me/addresses/:addressId', as: 'customer', url: (ids) => `/api/v1/account/me/addresses/${ids.unknownId}` },
+  // Sent only with hostile input here, refused before it signs anyone out: the customer's token stays good.
+  { route: 'POST /api/v1/account/me/sign-out', as: 'customer', url: () => '/api/v1/account/me/sign-out' },
   { route: 'POST /api/v1/account/me/payment-methods', as: 'customer', url: () => '/api/v1/account/me/payment-methods', body: () => ({ token: 'tok_visa', label: 'Work card' }) },
   { route: 'GET /api/v1/account/me/payment-methods', as: 'customer', url: () => '/api/v1/account/me/payment-methods' },
   { route: 'DELETE /api/v1/account/me/payment-methods/:id', as: 'customer', url: (ids) => `/api/v1/account/me/payment-methods/${ids.unknownId}` },
