@@ -67,8 +67,9 @@ export const toCart = (customerId: string, items: CartLine[], currency: string) 
  */
 export const withCatalogNames = async <C extends { items: Array<{ productId: string; name: string }> }>(cart: C, products: ReadModelCollection<ProductView>): Promise<C> => {
   if (cart.items.length === 0) return cart;
-  const docs = await products.find({ _id: { $in: cart.items.map((item) => item.productId) }, listed: true }, { readonly: true, projection: { name: 1 } });
-  const names = new Map(docs.map((doc) => [doc._id, doc.name]));
+  // By id alone, handed out as held (no projection, no copy): every cart command's answer pays for this lookup.
+  const docs = await products.find({ _id: { $in: cart.items.map((item) => item.productId) } }, { readonly: true });
+  const names = new Map(docs.filter((doc) => doc.listed).map((doc) => [doc._id, doc.name]));
   return { ...cart, items: cart.items.map((item) => ({ ...item, name: names.get(item.productId) || item.name })) };
 };
 
