@@ -61,6 +61,19 @@ describe('HTTP subscription renewals', function () {
     expect(await renewals.waitFor(await app.head(), 10_000)).to.equal(true);
     await eventually(async () => ((await app.deps.readModels.collection('jobs').countDocuments({ kind: 'renew-subscription', 'payload.subscriptionId': id })) === 0 ? true : undefined));
   };
+  /** Waits until the subscription is PastDue; its three tries failed for `reason`, each without an order. */
+  const pastDueWithoutOrders = async (id: string, reason: string) => {
+    await eventually(async () => ((await view(id)).status === 'PastDue' ? true : undefined), 30_000);
+    const failed = await events(id, 'SubscriptionRenewalFailed');
+    expect(failed.map((e) => [e.data.attempt, e.data.reason, e.data.orderId])).to.deep.equal([1, 2, 3].map((attempt) => [attempt, reason, null]));
+  };
+  /** The customer's notifications, once every email queued so far is sent. */
+  const inbox = async () => {
+    const notifications = app.deps.processes.find((p) => p.name === 'notifications')!;
+    expect(await notifications.waitFor(await app.head(), 10_000)).to.equal(true);
+    await eventually(async () => ((await app.deps.readModels.collection('jobs').countDocuments({ kind: 'send-notification' })) === 0 ? true : undefined));
+    return (await app.http().get('/api/v1/account/me/notifications?pageSize=100').set(as(shopper))).body.items as Array<{ type: string; subject: string; subscriptionId?: string }>;
+  };
   const renewalDeps = () => ({ commands: app.deps.commands, products: app.deps.readModels.collection<ProductView>('products'), clock: app.deps.clock, dayMs: DAY });
 
   it("places the first renewal's order when due, at the day's prices, through the order saga to Confirmed, caused by the renewal; the cart is left alone", async () => {
@@ -157,11 +170,7 @@ describe('HTTP subscription renewals', function () {
     // Past due renews no more by itself: the renewal jobs still due run and start nothing.
     await renewalJobsDone(id);
     expect((await events(id, 'SubscriptionRenewed')).filter((e) => e.position > wentPastDue!.position)).to.deep.equal([]);
-    const notifications = app.deps.processes.find((p) => p.name === 'notifications')!;
-    expect(await notifications.waitFor(await app.head(), 10_000)).to.equal(true);
-    await eventually(async () => ((await app.deps.readModels.collection('jobs').countDocuments({ kind: 'send-notification' })) === 0 ? true : undefined));
-    const inbox = (await app.http().get('/api/v1/account/me/notifications?pageSize=100').set(as(shopper))).body.items as Array<{ type: string; subscriptionId?: string }>;
-    expect(inbox.filter((n) => n.type === 'SubscriptionPastDue').map((n) => n.subscriptionId)).to.deep.equal([id]);
+    expect((await inbox()).filter((n) => n.type === 'SubscriptionPastDue').map((n) => n.subscriptionId)).to.deep.equal([id]);
 
     const visa = await saved('tok_visa');
     expect((await app.http().patch(`/api/v1/subscriptions/${id}`).set(as(shopper)).send({ paymentMethodId: visa })).status).to.equal(200);
@@ -178,13 +187,7 @@ describe('HTTP subscription renewals', function () {
     const visa = await saved('tok_visa');
     const id = await subscribe(visa, 3);
     expect((await app.http().delete(`/api/v1/account/me/payment-methods/${visa}`).set(as(shopper))).status).to.equal(200);
-    await eventually(async () => ((await view(id)).status === 'PastDue' ? true : undefined), 30_000);
-    const failed = await events(id, 'SubscriptionRenewalFailed');
-    expect(failed.map((e) => [e.data.attempt, e.data.reason, e.data.orderId])).to.deep.equal([
-      [1, 'payment-method-removed', null],
-      [2, 'payment-method-removed', null],
-      [3, 'payment-method-removed', null],
-    ]);
+    await pastDueWithoutOrders(id, 'payment-method-removed');
     const card = await saved('tok_mastercard');
     expect((await app.http().patch(`/api/v1/subscriptions/${id}`).set(as(shopper)).send({ paymentMethodId: card })).status).to.equal(200);
     const resumed = await post(id, 'resume');
@@ -206,21 +209,11 @@ describe('HTTP subscription renewals', function () {
   it('with an item out of stock, fails three tries without an order (nothing charged, nothing refunded) and is PastDue, telling the customer it is stock, not payment', async () => {
     product = await stockedProduct(app, admin, 1, 1500); // the subscription wants 2
     const id = await subscribe(await saved('tok_visa'), 3);
-    await eventually(async () => ((await view(id)).status === 'PastDue' ? true : undefined), 30_000);
-    const failed = await events(id, 'SubscriptionRenewalFailed');
-    expect(failed.map((e) => [e.data.attempt, e.data.reason, e.data.orderId])).to.deep.equal([
-      [1, 'out-of-stock', null],
-      [2, 'out-of-stock', null],
-      [3, 'out-of-stock', null],
-    ]);
+    await pastDueWithoutOrders(id, 'out-of-stock');
     expect(await events(id, 'OrderCreated')).to.deep.equal([]);
     expect((await app.provider.entries()).filter((e) => e.kind === 'charge')).to.deep.equal([]);
     expect((await events(id, 'SubscriptionPastDue')).map((e) => e.data.reason)).to.deep.equal(['out-of-stock']);
-    const notifications = app.deps.processes.find((p) => p.name === 'notifications')!;
-    expect(await notifications.waitFor(await app.head(), 10_000)).to.equal(true);
-    await eventually(async () => ((await app.deps.readModels.collection('jobs').countDocuments({ kind: 'send-notification' })) === 0 ? true : undefined));
-    const inbox = (await app.http().get('/api/v1/account/me/notifications?pageSize=100').set(as(shopper))).body.items as Array<{ type: string; subject: string }>;
-    const notice = inbox.find((n) => n.type === 'SubscriptionPastDue');
+    const notice = (await inbox()).find((n) => n.type === 'SubscriptionPastDue');
     expect(notice?.subject).to.match(/on hold: not in stock/).and.not.match(/Payment/);
   });
 
