@@ -83,6 +83,19 @@ export const smtpUrl = (raw: string | undefined): string | undefined => {
   return raw;
 };
 
+/**
+ * PUBLIC_URL: where customers reach the storefront (the links in its emails open its pages there): an
+ * http(s) URL with no query or fragment. Unset: http://localhost:PORT, right for a shop tried on one machine.
+ */
+export const publicUrl = (raw: string | undefined, port: number): string => {
+  if (raw === undefined || raw === '') return `http://localhost:${port}`;
+  const url = URL.parse(raw);
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.hostname === '' || url.search !== '' || url.hash !== '' || url.username !== '' || url.password !== '') {
+    throw new ConfigError('PUBLIC_URL must be an http:// or https:// URL without a query, such as https://shop.example.com');
+  }
+  return url.href.replace(/\/+$/, '');
+};
+
 /** An email address as a mail header carries it: printable ASCII, one @, a dotted domain or a host name. */
 const ADDRESS = /^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*$/;
 

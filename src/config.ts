@@ -11,6 +11,7 @@ import {
   origins,
   secret,
   serverUrl,
+  publicUrl,
   smtpUrl,
   trustProxy,
   type TrustProxy,
@@ -56,8 +57,13 @@ export type Config = {
   rateLimitPerMinute: number;
   /** Sign-ins and registrations (each a password hash) per client address per minute; 0: no limit. */
   credentialAttemptsPerMinute: number;
+  /** Failed password checks of one account from one client address within LOGIN_LOCKOUT_SECONDS (LoginThrottle). */
   loginMaxFailures: number;
+  /** Failed password checks of one account from every address together within LOGIN_LOCKOUT_SECONDS. */
+  loginAccountMaxFailures: number;
   loginLockoutSeconds: number;
+  /** Where customers reach the storefront: the links in emails (a password reset's) open its pages there. */
+  publicUrl: string;
   /** log2 of scrypt's cost parameter N. */
   passwordHashCost: number;
   /** How long a read waits for the read models to include the reader's own writes. */
@@ -118,7 +124,9 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 3000, 0, 10_000_000),
   credentialAttemptsPerMinute: integer(env, 'CREDENTIAL_ATTEMPTS_PER_MINUTE', 30, 0, 1_000_000),
   loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
+  loginAccountMaxFailures: integer(env, 'LOGIN_ACCOUNT_MAX_FAILURES', 100, 1, 1_000_000),
   loginLockoutSeconds: integer(env, 'LOGIN_LOCKOUT_SECONDS', 900, 1, 7 * 24 * 3600),
+  publicUrl: publicUrl(env.PUBLIC_URL, integer(env, 'PORT', 3000, 0, 65535)),
   passwordHashCost: integer(env, 'PASSWORD_HASH_COST', 15, 10, 20),
   readWaitMs: integer(env, 'READ_WAIT_MS', 2000, 0, 60_000),
   seedDemo: oneOf(env, 'SEED_DEMO', 'true', ['true', 'false']) === 'true',

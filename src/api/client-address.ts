@@ -19,3 +19,6 @@ export const addressKey = (written: string): string => {
   const groups = address.includes('::') ? [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
   return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 };
+
+/** The client's address as the request gives it (the gateway's word for it under TRUST_PROXY), before addressKey. */
+export const addressOf = (req: { ip?: string | undefined; socket: { remoteAddress?: string | undefined } }): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';

@@ -109,7 +109,7 @@ export const registerProcesses = (scope: DependencyContainer, config: Config) =>
       const base = { commands: c.resolve<CommandHandler>(T.commands), clock: c.resolve<() => Date>(T.clock) };
       const handlers = jobHandlers(
         { ...base, provider: c.resolve(T.provider) },
-        { readModels: c.resolve(T.views), mailer: c.resolve(T.mailer), clock: base.clock, logger: c.resolve(T.logger) },
+        { readModels: c.resolve(T.views), mailer: c.resolve(T.mailer), clock: base.clock, logger: c.resolve(T.logger), links: c.resolve(T.resetLinks) },
         { ...base, products: c.resolve<ReadModelStore>(T.views).collection('products'), dayMs: config.subscriptionDayMs },
         c.resolve(T.shipping),
         erasureDeps(c, config),

@@ -18,6 +18,7 @@ import type { LimitStore } from '../infrastructure/limits/limit-store.js';
 import { OutboxMailer, type Mailer } from '../infrastructure/mail/mailer.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { PasswordHasher } from '../infrastructure/security/passwords.js';
+import { ResetLinks } from '../infrastructure/security/reset-links.js';
 import { KeyedEmailIndex } from '../privacy/email-index.js';
 import { ReadModelSnapshots } from '../infrastructure/snapshots/read-model-snapshots.js';
 import { Rebuilds } from '../operations/rebuild.js';
@@ -229,9 +230,10 @@ const registerCluster = (scope: DependencyContainer, config: Config) => {
 const registerEdge = (scope: DependencyContainer, config: Config, edge: Edge) => {
   scope.register(T.passwords, once(() => new PasswordHasher(config.passwordHashCost)));
   scope.register(T.tokens, once(() => new edge.TokenIssuer(jwtSecret(config), config.tokenTtlSeconds)));
+  scope.register(T.resetLinks, once(() => new ResetLinks(jwtSecret(config), config.publicUrl)));
   // On the embedded log a read asks the account's stream as a write does (cheap there): an erasure or demotion elsewhere holds at once.
   scope.register(T.accounts, once((c) => edge.accountRoles(c.resolve(T.views), c.resolve(T.commands), { readsAskStream: !config.eventStoreUrl })));
-  scope.register(T.loginThrottle, once((c) => new edge.LoginThrottle(config.loginMaxFailures, config.loginLockoutSeconds, c.resolve(T.limits), loginPseudonymKey(config))));
+  scope.register(T.loginThrottle, once((c) => new edge.LoginThrottle(config.loginMaxFailures, config.loginLockoutSeconds, c.resolve(T.limits), loginPseudonymKey(config), config.loginAccountMaxFailures)));
   scope.register(T.clientLimit, once((c) => new edge.ClientRateLimit(config.rateLimitPerMinute, c.resolve(T.limits))));
   scope.register(T.credentialLimit, once((c) => new edge.CredentialRateLimit(config.credentialAttemptsPerMinute, c.resolve(T.limits))));
   scope.register(T.idempotency, once((c) => new edge.IdempotencyKeys(c.resolve(T.views), undefined, c.resolve(T.logger))));
@@ -274,6 +276,7 @@ const resolveDeps = (scope: DependencyContainer): AppDeps => ({
   passwords: scope.resolve(T.passwords),
   emails: scope.resolve(T.emails),
   tokens: scope.resolve(T.tokens),
+  resetLinks: scope.resolve(T.resetLinks),
   accounts: scope.resolve(T.accounts),
   loginThrottle: scope.resolve(T.loginThrottle),
   clientLimit: scope.resolve(T.clientLimit),

@@ -18,6 +18,7 @@ export const T = {
   passwords: Symbol('PasswordHasher'),
   emails: Symbol('EmailIndex'),
   tokens: Symbol('TokenIssuer'),
+  resetLinks: Symbol('ResetLinks'),
   accounts: Symbol('AccountRoles'),
   loginThrottle: Symbol('LoginThrottle'),
   limits: Symbol('LimitStore'),

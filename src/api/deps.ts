@@ -11,6 +11,7 @@ import type { EventStore } from '../infrastructure/event-store/event-store.js';
 import type { PaymentProvider } from '../infrastructure/payments/payment-provider.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import type { PasswordHasher } from '../infrastructure/security/passwords.js';
+import type { ResetLinks } from '../infrastructure/security/reset-links.js';
 import type { EmailIndex } from '../privacy/email-index.js';
 import type { Rebuilds } from '../operations/rebuild.js';
 import type { JobRunner } from '../processes/jobs.js';
@@ -51,6 +52,8 @@ export type AppDeps = {
   /** Where an email address's claim stream is (a keyed hash of the address). */
   emails: EmailIndex;
   tokens: TokenIssuer;
+  /** The emailed password-reset links' tokens (made and checked with the JWT secret). */
+  resetLinks: ResetLinks;
   /** The current role of a token's account (or none). */
   accounts: AccountRoles;
   loginThrottle: LoginThrottle;

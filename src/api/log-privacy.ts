@@ -24,7 +24,7 @@ export const EMAIL_PLACEHOLDER = '[email]';
 export const REDACTED_PATHS: readonly string[] = [
   'email', 'password', 'body', 'payload', 'data', 'shippingAddress', 'address', 'addresses', 'to', 'text',
   'req.body', 'req.headers.authorization', 'req.headers.cookie',
-  '*.email', '*.password', '*.passwordHash', '*.payload', '*.shippingAddress', '*.addresses', '*.authorName',
+  '*.email', '*.password', '*.passwordHash', '*.currentPassword', '*.newPassword', '*.payload', '*.shippingAddress', '*.addresses', '*.authorName',
   'event.data', 'job.payload',
   // nodemailer's errors name the envelope, the recipients and the server's answer (which quotes them).
   'err.envelope', 'err.rejected', 'err.accepted', 'err.rejectedErrors', 'err.response', 'err.command',

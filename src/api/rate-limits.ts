@@ -5,13 +5,15 @@ import { TooManyRequestsError } from '../domain/shared/errors.js';
 import { addressKey } from './client-address.js';
 import { BatchedLimiter } from '../infrastructure/limits/batched-limiter.js';
 import { MemoryLimitStore, type Limiter, type LimitStore } from '../infrastructure/limits/limit-store.js';
+import type { PasswordGuesses } from '../infrastructure/security/password-guesses.js';
 
 /**
  * Two limits, counted in the limit store every process of the shop shares (memory when a
  * test builds the app by hand):
  * - per client (the token's subject when signed in, else the address): generous, for abuse only;
- * - failed logins per ACCOUNT, not per address: guessing one account's password is throttled,
- *   while many shoppers behind one NAT signing in are not.
+ * - failed logins per account and client address, and per account (LoginThrottle, below):
+ *   guessing one account's password is throttled, many shoppers behind one NAT signing in are
+ *   not, and nobody locks another's account by failing on purpose.
  */
 
 /**
@@ -83,48 +85,82 @@ export class CredentialRateLimit {
 }
 
 /**
- * Failed sign-ins per account, counted under a pseudonym of the account (an HMAC of the
- * email with `pseudonymKey`), never the email itself: the limit store (limits.db, a MongoDB
- * collection) holds no address (issue 17). Every process of a shop must be given the same key.
+ * Failed password checks, counted twice, under pseudonyms (an HMAC with `pseudonymKey`), never
+ * the email itself: the limit store (limits.db, a MongoDB collection) holds no address (issue
+ * 17). Every process of a shop must be given the same key.
+ * - per account AND client address, `maxFailures` (LOGIN_MAX_FAILURES): one client guessing is
+ *   stopped after a few, and stopping it does not lock the account's owner out (was: counted per
+ *   account alone, anyone knowing the address kept the account locked with 5 requests in 15 minutes);
+ * - per account from every address, `accountMaxFailures` (LOGIN_ACCOUNT_MAX_FAILURES, 100 by
+ *   default): guesses spread over many addresses. This one can still be filled by whoever has
+ *   enough addresses: the owner's way back is a password reset, which clears it.
  */
 export class LoginThrottle {
-  private readonly failures: Limiter;
+  private readonly fromAddress: Limiter;
+  private readonly fromAnywhere: Limiter;
 
-  constructor(maxFailures: number, lockoutSeconds: number, limits: LimitStore = new MemoryLimitStore(), private readonly pseudonymKey = 'login-throttle') {
-    this.failures = limits.limiter({ keyPrefix: 'login', points: maxFailures, duration: lockoutSeconds, blockDuration: lockoutSeconds });
+  constructor(
+    maxFailures: number,
+    lockoutSeconds: number,
+    limits: LimitStore = new MemoryLimitStore(),
+    private readonly pseudonymKey = 'login-throttle',
+    accountMaxFailures = maxFailures * 20,
+  ) {
+    const window = { duration: lockoutSeconds, blockDuration: lockoutSeconds };
+    this.fromAddress = limits.limiter({ keyPrefix: 'login-address', points: maxFailures, ...window });
+    this.fromAnywhere = limits.limiter({ keyPrefix: 'login', points: accountMaxFailures, ...window });
   }
 
   private keyOf(account: string): string {
     return createHmac('sha256', this.pseudonymKey).update(account).digest('base64url');
   }
 
+  private pairOf(account: string, address: string): string {
+    return createHmac('sha256', this.pseudonymKey).update(`${account}\n${addressKey(address)}`).digest('base64url');
+  }
+
   /**
-   * Takes one of the account's attempts before its password is checked, or throws 429 when
-   * none is left. Taken before, not counted after a failure: guesses sent at once would
-   * otherwise all pass the check before the first failure is counted.
+   * Takes one of the account's attempts from this address, and one of its attempts from
+   * anywhere, before its password is checked, or throws 429 when either is spent. Taken before,
+   * not counted after a failure: guesses sent at once would otherwise all pass the check
+   * before the first failure is counted.
    */
-  async attempt(account: string): Promise<void> {
+  async attempt(account: string, address: string): Promise<void> {
     try {
-      await this.failures.consume(this.keyOf(account));
+      await this.fromAddress.consume(this.pairOf(account, address));
     } catch (rejection) {
       if (!(rejection instanceof RateLimiterRes)) throw rejection;
-      throw new TooManyRequestsError('too many failed sign-ins for this account; try again later', seconds(rejection.msBeforeNext));
+      throw new TooManyRequestsError('too many failed sign-ins for this account from this address; try again later', seconds(rejection.msBeforeNext));
+    }
+    try {
+      await this.fromAnywhere.consume(this.keyOf(account));
+    } catch (rejection) {
+      if (!(rejection instanceof RateLimiterRes)) throw rejection;
+      await this.fromAddress.reward(this.pairOf(account, address), 1);
+      throw new TooManyRequestsError('too many failed sign-ins for this account; try again later, or reset the password', seconds(rejection.msBeforeNext));
     }
   }
 
   /** An attempt whose password could not be checked (the store failed) is given back: it guessed nothing. */
-  async unchecked(account: string): Promise<void> {
-    await this.failures.reward(this.keyOf(account), 1);
+  async unchecked(account: string, address: string): Promise<void> {
+    await this.fromAddress.reward(this.pairOf(account, address), 1);
+    await this.fromAnywhere.reward(this.keyOf(account), 1);
   }
 
-  /** The account is gone (erased): nothing is kept under its address. */
+  /** The account is gone (erased): nothing is kept under its address (the counts per client address expire on their own). */
   async forget(account: string): Promise<void> {
-    await this.failures.delete(this.keyOf(account));
+    await this.fromAnywhere.delete(this.keyOf(account));
   }
 
-  /** A right password gives the attempts back. */
-  async succeeded(account: string): Promise<void> {
-    await this.failures.delete(this.keyOf(account));
+  /** A right password (or a reset through the emailed link) gives the attempts back. */
+  async succeeded(account: string, address: string): Promise<void> {
+    await this.fromAddress.delete(this.pairOf(account, address));
+    await this.fromAnywhere.delete(this.keyOf(account));
+  }
+
+  /** The checks of one client address, for a route that checks a signed-in customer's password again. */
+  from(address: string): PasswordGuesses {
+    return { attempt: (account) => this.attempt(account, address), succeeded: (account) => this.succeeded(account, address) };
   }
 }
 

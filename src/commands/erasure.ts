@@ -2,6 +2,7 @@ import { customerDecider, customerStream, type Customer, type ErasedBy } from '.
 import { ConflictError, NotFoundError, UnauthorizedError, WrongPasswordError } from '../domain/shared/errors.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import type { PasswordHasher } from '../infrastructure/security/passwords.js';
+import type { PasswordGuesses } from '../infrastructure/security/password-guesses.js';
 import { cartDecider, cartStream } from '../domain/cart/cart.js';
 import { orderDecider, orderStream, type OrderStatus } from '../domain/ordering/order.js';
 import { checkoutLock, nextOrderId } from './orders.js';
@@ -30,7 +31,7 @@ export type ErasureRequestDeps = {
   /** The read models as queries see them: the customer's orders, the admins. */
   readModels: ReadModelStore;
   /** Counts a password guess against the account's sign-in attempts (429 past the limit); a right one gives them back. */
-  throttle?: { attempt(account: string): Promise<void>; succeeded(account: string): Promise<void> };
+  throttle?: PasswordGuesses;
 };
 
 export type Erasure = { customerId: string; erasedAt: string; position: number | undefined; revision: number };

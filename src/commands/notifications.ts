@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Mailer } from '../infrastructure/mail/mailer.js';
+import type { ResetLinks } from '../infrastructure/security/reset-links.js';
 import { DuplicateKeyError, type Document, type ReadModelCollection, type ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import type { NotificationPayload } from '../processes/notifications.js';
 import { paged, type Page } from '../projections/paging.js';
@@ -26,7 +27,14 @@ export type StoredNotification = Document &
     sentAt?: string;
   };
 
-export type NotificationDeps = { readModels: ReadModelStore; mailer: Mailer; clock: () => Date; logger: Logger };
+export type NotificationDeps = {
+  readModels: ReadModelStore;
+  mailer: Mailer;
+  clock: () => Date;
+  logger: Logger;
+  /** Makes a password reset's link as its mail is sent (absent: such a mail cannot be sent, and its job fails). */
+  links?: ResetLinks;
+};
 
 export const deliverNotification = async (deps: NotificationDeps, payload: NotificationPayload) => {
   const notifications = deps.readModels.collection<StoredNotification>(NOTIFICATIONS);
@@ -41,19 +49,22 @@ export const deliverNotification = async (deps: NotificationDeps, payload: Notif
   if (!customer) throw new Error(`customer ${payload.customerId} is not in the read models yet`);
   // Erased: nobody to write to, and nothing of them is to be stored again.
   if (isErasedProfile(customer)) return;
-  const { notificationId, ...content } = payload;
+  const { notificationId, resetRequestId, ...content } = payload;
+  // A reset's link goes out in the mail and nowhere else: with SMTP the stored copy has the text without it.
+  const text = resetRequestId === undefined ? payload.text : `${payload.text}\n\n${linkMaker(deps).linkOf({ customerId: payload.customerId, requestId: resetRequestId })}`;
   const base = { _id: notificationId, ...content, to: customer.email, transport: deps.mailer.transport };
   const now = () => deps.clock().toISOString();
   if (deps.mailer.transport === 'outbox') {
     // No fsync of its own (WriteOptions.durable): the job's deletion is written after it, so a
     // power cut that loses this record loses the deletion too, and the job records it again.
-    await notifications.replaceOne({ _id: notificationId }, { ...base, status: 'sent', sentAt: now() }, { upsert: true, durable: false });
+    // The outbox IS the mailbox: its record holds the mail as sent, a reset's link with it.
+    await notifications.replaceOne({ _id: notificationId }, { ...base, text, status: 'sent', sentAt: now() }, { upsert: true, durable: false });
     return;
   }
   // Taken for sending by one conditional write: two runners of one job (one stalled past its claim) never both send.
   if (!(await markSending(notifications, { ...base, status: 'sending' }, existing))) return;
   try {
-    await deps.mailer.send({ id: notificationId, to: customer.email, subject: payload.subject, text: payload.text });
+    await deps.mailer.send({ id: notificationId, to: customer.email, subject: payload.subject, text });
   } catch (error) {
     // Back to pending, to be tried again, unless another runner of the job (this one's claim ran
     // out meanwhile) found it `sending` and marked it `uncertain`: it then stays so, and shows.
@@ -61,6 +72,11 @@ export const deliverNotification = async (deps: NotificationDeps, payload: Notif
     throw error;
   }
   await notifications.updateOne({ _id: notificationId }, { $set: { status: 'sent', sentAt: now() } });
+};
+
+const linkMaker = (deps: NotificationDeps): ResetLinks => {
+  if (!deps.links) throw new Error('this process cannot make password reset links: no ResetLinks given to its notifications');
+  return deps.links;
 };
 
 /** Marks the message `sending` only if it is still as this runner read it (absent, or `pending`); false when another got there first. */

@@ -68,6 +68,8 @@ export const PERSONAL_DATA_IN_EVENTS: Inventory = {
   CustomerAddressRemoved: { customerId: _, addressId: _, removedAt: _ },
   CustomerRoleChanged: { customerId: _, role: _, changedAt: _ },
   CustomerSignedOut: { customerId: _, signedOutAt: _ },
+  CustomerPasswordResetRequested: { customerId: _, requestId: _, requestedAt: _, expiresAt: _ },
+  CustomerPasswordChanged: { customerId: _, passwordHash: profile, changedAt: _, via: _ },
   CustomerErased: { customerId: _, erasedAt: _, by: _ },
   CustomerInvoicesExpired: { customerId: _, expiredAt: _ },
   CustomerEmailReleased: { customerId: _, releasedAt: _ },

@@ -5,6 +5,7 @@ import type { RecordedEvent } from '../infrastructure/event-store/event-store.js
 import { STOCK_ALERTS } from '../domain/inventory/stock-alerts.js';
 import type { ShipmentBookingRefused, ShipmentDeliveryFailed } from '../domain/shipping/shipment.js';
 import { nothing, occurredAt, type Job, type ProcessManager, type Reaction } from './process-manager.js';
+import { accountNoticeJob, ACCOUNT_NOTICES, isAccountNotice } from './account-notifications.js';
 import { isStockAlert, stockAlertJob } from './stock-notifications.js';
 import { isSubscriptionNotice, subscriptionNoticeJob, SUBSCRIPTION_NOTICES } from './subscription-notifications.js';
 
@@ -38,11 +39,13 @@ export type NotificationPayload = {
   subscriptionId?: string;
   subject: string;
   text: string;
+  /** A password reset's: the request whose link the mail is given as it is sent (./account-notifications.ts). */
+  resetRequestId?: string;
 };
 
 export const notificationsManager: ProcessManager<Record<string, never>> = {
   name: 'notifications',
-  eventTypes: [...NOTIFYING_EVENTS, ...STOCK_ALERTS, ...ADMIN_ONLY_EVENTS, ...SUBSCRIPTION_NOTICES],
+  eventTypes: [...NOTIFYING_EVENTS, ...STOCK_ALERTS, ...ADMIN_ONLY_EVENTS, ...SUBSCRIPTION_NOTICES, ...ACCOUNT_NOTICES],
   // A stock alert is no customer's: its "saga" is its SKU's (the state is empty either way).
   sagaId: (event) => (isStockAlert(event.type) ? `sku:${String(event.data.sku)}` : String(event.data.customerId)),
   initialState: () => ({}),
@@ -53,6 +56,7 @@ export const react = (state: Record<string, never>, event: RecordedEvent): React
   if (isStockAlert(event.type)) return { state, commands: [], jobs: [stockAlertJob(event)] };
   if ((ADMIN_ONLY_EVENTS as readonly string[]).includes(event.type)) return { state, commands: [], jobs: [adminJob(event, forAdmins(event)!)] };
   if (isSubscriptionNotice(event.type)) return { state, commands: [], jobs: [subscriptionNoticeJob(event)] };
+  if (isAccountNotice(event.type)) return { state, commands: [], jobs: [accountNoticeJob(event)] };
   const message = messageFor(event);
   if (!message) return nothing(state);
   const orderId = String(event.data.orderId);

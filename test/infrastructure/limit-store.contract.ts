@@ -88,7 +88,7 @@ export const limitStoreContract = (
 
     it('lets through at most the allowed sign-in attempts when guesses arrive at once at two processes', async () => {
       const throttles = [new LoginThrottle(3, 900, first), new LoginThrottle(3, 900, second)];
-      const answers = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => throttles[i % 2]!.attempt('owner@test.local')));
+      const answers = await Promise.allSettled(Array.from({ length: 20 }, (_, i) => throttles[i % 2]!.attempt('owner@test.local', '192.0.2.1')));
       expect(answers.filter((answer) => answer.status === 'fulfilled')).to.have.length(3);
       const refused = answers.filter((answer): answer is PromiseRejectedResult => answer.status === 'rejected');
       expect(refused.every((answer) => answer.reason instanceof TooManyRequestsError)).to.equal(true);
@@ -96,16 +96,36 @@ export const limitStoreContract = (
 
     it('gives back an unchecked attempt and clears the account on success, for every process', async () => {
       const [a, b] = [new LoginThrottle(2, 900, first), new LoginThrottle(2, 900, second)];
-      await a.attempt('owner@test.local');
-      await b.attempt('owner@test.local');
-      await a.unchecked('owner@test.local');
-      await b.attempt('owner@test.local');
-      await b.succeeded('owner@test.local');
-      await a.attempt('owner@test.local');
-      await b.attempt('owner@test.local');
-      const error = await a.attempt('owner@test.local').catch((e: unknown) => e);
+      await a.attempt('owner@test.local', '192.0.2.1');
+      await b.attempt('owner@test.local', '192.0.2.1');
+      await a.unchecked('owner@test.local', '192.0.2.1');
+      await b.attempt('owner@test.local', '192.0.2.1');
+      await b.succeeded('owner@test.local', '192.0.2.1');
+      await a.attempt('owner@test.local', '192.0.2.1');
+      await b.attempt('owner@test.local', '192.0.2.1');
+      const error = await a.attempt('owner@test.local', '192.0.2.1').catch((e: unknown) => e);
       expect(error).to.be.instanceOf(TooManyRequestsError);
       expect((error as TooManyRequestsError).retryAfterSeconds).to.be.within(1, 900);
+    });
+
+    it('counts an account\'s failures per client address, and all of them against a higher ceiling, in every process', async () => {
+      const [a, b] = [new LoginThrottle(2, 900, first, 'key', 5), new LoginThrottle(2, 900, second, 'key', 5)];
+      const from = (address: string, throttle: LoginThrottle) => throttle.attempt('owner@test.local', address).then(() => 'ok', (e: unknown) => e);
+      // One address spends its two; another address still has its own.
+      expect([await from('192.0.2.1', a), await from('192.0.2.1', b)]).to.deep.equal(['ok', 'ok']);
+      const blocked = await from('192.0.2.1', a);
+      expect(blocked).to.be.instanceOf(TooManyRequestsError);
+      expect((blocked as Error).message).to.match(/from this address/);
+      expect([await from('192.0.2.2', b), await from('192.0.2.2', a), await from('198.51.100.7', a)]).to.deep.equal(['ok', 'ok', 'ok']);
+      // The sixth failure from anywhere: the account's ceiling (5), whatever the address.
+      const ceiling = await from('203.0.113.9', b);
+      expect(ceiling).to.be.instanceOf(TooManyRequestsError);
+      expect((ceiling as Error).message).to.match(/reset the password/);
+      // A right password (or a reset) gives the account back its attempts from anywhere.
+      await a.succeeded('owner@test.local', '198.51.100.7');
+      expect(await from('203.0.113.9', b)).to.equal('ok');
+      // ... and leaves another address's count as it was.
+      expect(await from('192.0.2.1', b)).to.be.instanceOf(TooManyRequestsError);
     });
 
     it('never lets more through than the limit when two processes take a client\'s points in batches', async () => {

@@ -14,6 +14,8 @@ export type TestAppOptions = {
   readWaitMs?: number;
   corsOrigins?: string[];
   loginMaxFailures?: number;
+  /** Failed password checks of an account from every address (LOGIN_ACCOUNT_MAX_FAILURES); 20 times loginMaxFailures unless given. */
+  loginAccountMaxFailures?: number;
   now?: () => Date;
   paymentTimeoutMs?: number;
   /** Checkouts are refused while the order saga is further behind (ORDER_BACKLOG_LIMIT_MS; 10 s unless set), measured at most every `orderBacklogRefreshMs`. */

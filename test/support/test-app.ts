@@ -6,6 +6,7 @@ import supertest from 'supertest';
 import { createApp } from '../../src/api/app.js';
 import { accountRoles } from '../../src/api/account-roles.js';
 import { TokenIssuer } from '../../src/api/auth.js';
+import { ResetLinks } from '../../src/infrastructure/security/reset-links.js';
 import { LiveStreams } from '../../src/api/live-streams.js';
 import { SessionPositions } from '../../src/api/consistency.js';
 import type { AppDeps } from '../../src/api/deps.js';
@@ -100,7 +101,8 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
   };
   const keys = keyStore;
   const emails = new KeyedEmailIndex(keyStore);
-  const loginThrottle = new LoginThrottle(options.loginMaxFailures ?? 5, 900);
+  const loginThrottle = new LoginThrottle(options.loginMaxFailures ?? 5, 900, undefined, undefined, options.loginAccountMaxFailures);
+  const resetLinks = new ResetLinks(TEST_SECRET, 'http://shop.test');
   const erasure: ErasureDeps = {
     commands,
     eventStore,
@@ -125,7 +127,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     { readModels, logger, clock },
     jobHandlers(
       { commands, provider: wrappedProvider, clock },
-      { readModels, mailer, clock, logger },
+      { readModels, mailer, clock, logger, links: resetLinks },
       { commands, products: readModels.collection('products'), clock, dayMs: options.subscriptionDayMs ?? 86_400_000 },
       shipping,
       erasure,
@@ -160,6 +162,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     passwords: new PasswordHasher(10),
     emails,
     tokens: new TokenIssuer(TEST_SECRET, 3600, () => clock().getTime()),
+    resetLinks,
     // As the embedded shop composes it (composition-root): reads ask the account's stream too.
     accounts: accountRoles(readModels, commands, { readsAskStream: true }),
     loginThrottle,

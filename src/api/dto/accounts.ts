@@ -74,3 +74,27 @@ export class AddressBody {
   @Text({ max: 10, verbatim: true })
   country!: string;
 }
+
+/** A signed-in customer's new password, the current one given again. */
+export class ChangePasswordBody {
+  @Password({ max: 128 })
+  currentPassword!: string;
+
+  @Password({ min: 8, max: 128 })
+  newPassword!: string;
+}
+
+/** Ask for a password reset link for the account of an address. */
+export class PasswordResetRequestBody {
+  @Text({ max: 254 })
+  email!: string;
+}
+
+/** The emailed link's token, and the new password. */
+export class PasswordResetBody {
+  @Text({ max: 200 })
+  token!: string;
+
+  @Password({ min: 8, max: 128 })
+  newPassword!: string;
+}

@@ -1,4 +1,4 @@
-import type { Request, RequestHandler } from 'express';
+import type { RequestHandler } from 'express';
 import { addAddress, registerCustomer, removeAddress, signOutEverywhere, verifyCredentials } from '../../commands/accounts.js';
 import { listNotifications } from '../../commands/notifications.js';
 import { notificationPageSchema } from '../../commands/notification-schemas.js';
@@ -8,6 +8,7 @@ import { readCustomerProfile, type CustomerProfile } from '../../projections/cus
 import { customerProfileSchema, savedAddressSchema } from '../../projections/customer-profiles/schemas.js';
 import { bool, obj, oneOf, str, uuid } from '../../projections/json-schema.js';
 import { principalOf } from '../auth.js';
+import { addressOf } from '../client-address.js';
 import type { AppDeps } from '../deps.js';
 import { AddressBody, LoginBody, RegisterBody } from '../dto/accounts.js';
 import { ListPageQuery } from '../dto/paging.js';
@@ -18,8 +19,6 @@ import { parseDto, parseQuery } from '../validation.js';
 const ADDRESS = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
 const CUSTOMER_ID = '5b0c7e1a-2f4d-4c8e-9a6b-1d3f5e7a9c2b';
 
-/** The client's address (the gateway's word for it under TRUST_PROXY). */
-const addressOf = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? 'unknown';
 
 const handlers = (deps: AppDeps) => {
   const accounts = { commands: deps.commands, passwords: deps.passwords, emails: deps.emails };
@@ -34,19 +33,20 @@ const handlers = (deps: AppDeps) => {
     answerWrite(res, deps.sessions, 201, { customerId }, { revision, position, location: '/api/v1/account/me' });
   };
 
-  // Exchange credentials for a bearer token; attempts are counted per account, a success gives them back.
+  // Exchange credentials for a bearer token; failures are counted per account and address, and per account; a success gives them back.
   const login: RequestHandler = async (req, res) => {
     const { email, password } = await parseDto(LoginBody, req.body);
     const account = normalizeEmail(email);
-    await deps.credentialLimit.attempt(addressOf(req));
-    await deps.loginThrottle.attempt(account);
+    const address = addressOf(req);
+    await deps.credentialLimit.attempt(address);
+    await deps.loginThrottle.attempt(account, address);
     const customer = await verifyCredentials(accounts, account, password).catch(async (error: unknown) => {
-      await deps.loginThrottle.unchecked(account);
+      await deps.loginThrottle.unchecked(account, address);
       throw error;
     });
     if (!customer) throw new WrongPasswordError('wrong email or password');
-    await deps.loginThrottle.succeeded(account);
-    await deps.credentialLimit.succeeded(addressOf(req));
+    await deps.loginThrottle.succeeded(account, address);
+    await deps.credentialLimit.succeeded(address);
     const token = await deps.tokens.issue({ customerId: customer.customerId, role: customer.role });
     res.json({ token, customerId: customer.customerId, role: customer.role });
   };
@@ -107,7 +107,7 @@ export const accountRoutes = defineRoutes({
     },
     login: {
       method: 'post', path: '/login', role: 'anonymous', command: false, summary: 'Exchange credentials for a bearer token',
-      description: 'Failed attempts are counted per account (429 with Retry-After past the limit); a success gives them back. Sign-ins and registrations together are also counted per client address (CREDENTIAL_ATTEMPTS_PER_MINUTE, 30 by default: 429 with Retry-After past it). Never stored under an Idempotency-Key.',
+      description: 'Failed attempts are counted per account and client address (LOGIN_MAX_FAILURES, 5 by default), and per account from every address (LOGIN_ACCOUNT_MAX_FAILURES, 100), within LOGIN_LOCKOUT_SECONDS: 429 with Retry-After past either; a success, or a password reset, gives them back. Sign-ins and registrations together are also counted per client address (CREDENTIAL_ATTEMPTS_PER_MINUTE, 30 by default: 429 with Retry-After past it). Never stored under an Idempotency-Key.',
       body: LoginBody,
       success: { status: 200, description: 'The bearer token for `Authorization: Bearer <token>`.', schema: obj({ token: str(), customerId: uuid(), role: oneOf('customer', 'admin') }) },
       problems: [],

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { eraseAccount, eraseOwnAccount, type Erasure, type ErasureRequestDeps } from '../../commands/erasure.js';
 import { obj, time, uuid } from '../../projections/json-schema.js';
 import { principalOf } from '../auth.js';
+import { addressOf } from '../client-address.js';
 import type { AppDeps } from '../deps.js';
 import { EraseAccountBody } from '../dto/erasure.js';
 import { answerWrite, commandContext, uuidParam } from '../http.js';
@@ -16,7 +17,7 @@ import { parseDto } from '../validation.js';
  * invoices' expiry scheduled) is done by the erasure process in the background, durably.
  */
 const handlers = (deps: AppDeps) => {
-  const erasure: ErasureRequestDeps = { commands: deps.commands, passwords: deps.passwords, readModels: deps.readModels, throttle: deps.loginThrottle };
+  const erasure: ErasureRequestDeps = { commands: deps.commands, passwords: deps.passwords, readModels: deps.readModels };
 
   const answer = (res: Parameters<RequestHandler>[1], result: Erasure) => {
     deps.accounts.erased(result.customerId);
@@ -26,7 +27,8 @@ const handlers = (deps: AppDeps) => {
   // The signed-in customer erases their own account, with their password again.
   const eraseMe: RequestHandler = async (req, res) => {
     const { password } = await parseDto(EraseAccountBody, req.body);
-    const result = await eraseOwnAccount(erasure, principalOf(req).customerId, password, commandContext(req, deps.clock()));
+    const guesses = { ...erasure, throttle: deps.loginThrottle.from(addressOf(req)) };
+    const result = await eraseOwnAccount(guesses, principalOf(req).customerId, password, commandContext(req, deps.clock()));
     answer(res, result);
   };
 

@@ -13,6 +13,7 @@ import { recommendationRoutes, reviewRoutes, searchRoutes } from './discovery.js
 import { inventoryRoutes } from './inventory.js';
 import { operationsRoutes } from './operations.js';
 import { checkoutRoutes, orderRoutes, paymentRoutes } from './orders.js';
+import { passwordRoutes } from './passwords.js';
 import { paymentMethodRoutes } from './payment-methods.js';
 import { shipmentRoutes } from './shipments.js';
 import { stockAlertRoutes } from './stock-alerts.js';
@@ -27,6 +28,7 @@ export const ROUTE_TABLE: readonly RouteGroup[] = [
   contractRoutes((options) => buildDocument(ROUTE_TABLE, API_VERSION, options)),
   docsRoutes,
   accountRoutes,
+  passwordRoutes,
   // Early in the document: the fuzzer (test/fuzz) erases with it before other operations could ship the orders that keep its world's accounts from erasure.
   erasureRoutes,
   paymentMethodRoutes,

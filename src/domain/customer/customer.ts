@@ -23,6 +23,15 @@ export type CustomerAddressRemoved = DomainEvent<'CustomerAddressRemoved', { cus
 export type CustomerRoleChanged = DomainEvent<'CustomerRoleChanged', { customerId: string; role: CustomerRole; changedAt: string }>;
 /** Signed out everywhere: every token issued to the account before `signedOutAt` is refused from then on. */
 export type CustomerSignedOut = DomainEvent<'CustomerSignedOut', { customerId: string; signedOutAt: string }>;
+/**
+ * A reset of the password was asked for (the account's email named at `POST /account/password-reset`): a
+ * link is emailed, good until `expiresAt` and for this request alone (a newer one replaces it). No secret
+ * in it: the link's token is a MAC of these facts made with the shop's key when the mail is sent.
+ */
+export type CustomerPasswordResetRequested = DomainEvent<'CustomerPasswordResetRequested', { customerId: string; requestId: string; requestedAt: string; expiresAt: string }>;
+/** A new password: changed by the customer (the old one given) or reset (the emailed link). Every token issued before is dead, as after a sign-out. */
+export type CustomerPasswordChanged = DomainEvent<'CustomerPasswordChanged', { customerId: string; passwordHash: string; changedAt: string; via: PasswordChangedVia }>;
+export type PasswordChangedVia = 'change' | 'reset';
 
 /** The customer was erased (GDPR art. 17): their account is gone for good; their orders stay, as a former customer's. No personal data in it. */
 export type CustomerErased = DomainEvent<'CustomerErased', { customerId: string; erasedAt: string; by: ErasedBy }>;
@@ -31,7 +40,16 @@ export type CustomerInvoicesExpired = DomainEvent<'CustomerInvoicesExpired', { c
 
 export type ErasedBy = 'customer' | 'admin';
 
-export type CustomerEvent = CustomerRegistered | CustomerAddressAdded | CustomerAddressRemoved | CustomerRoleChanged | CustomerSignedOut | CustomerErased | CustomerInvoicesExpired;
+export type CustomerEvent =
+  | CustomerRegistered
+  | CustomerAddressAdded
+  | CustomerAddressRemoved
+  | CustomerRoleChanged
+  | CustomerSignedOut
+  | CustomerPasswordResetRequested
+  | CustomerPasswordChanged
+  | CustomerErased
+  | CustomerInvoicesExpired;
 
 // ------------------------------------------------------------------ state
 
@@ -47,11 +65,19 @@ export type Customer =
       addresses: Address[];
       /** The last sign-out everywhere (absent before the first, and in snapshots of the version before). */
       signedOutAt?: string;
+      /** The reset link outstanding: the last one asked for, until it is used, expires or a password change voids it. */
+      passwordReset?: PendingReset;
     }
   /** Nothing personal is kept of an erased customer, in the state (nor in its snapshots). */
   | { status: 'Erased'; customerId: string; erasedAt: string; invoicesExpiredAt: string | null };
 
+export type PendingReset = { requestId: string; requestedAt: string; expiresAt: string };
+
 export const MAX_ADDRESSES = 20;
+/** How long an emailed reset link works. */
+export const PASSWORD_RESET_TTL_MS = 60 * 60 * 1000;
+/** A request this soon after the last is answered as the last was and appends nothing: one mail a minute at most, whoever asks. */
+export const PASSWORD_RESET_INTERVAL_MS = 60 * 1000;
 
 export const initialState = (): Customer => ({ status: 'None' });
 
@@ -69,6 +95,15 @@ export const evolve = (state: Customer, event: CustomerEvent): Customer => {
       return state.status === 'Registered' ? { ...state, role: event.data.role } : state;
     case 'CustomerSignedOut':
       return state.status === 'Registered' ? { ...state, signedOutAt: event.data.signedOutAt } : state;
+    case 'CustomerPasswordResetRequested': {
+      const { requestId, requestedAt, expiresAt } = event.data;
+      return state.status === 'Registered' ? { ...state, passwordReset: { requestId, requestedAt, expiresAt } } : state;
+    }
+    case 'CustomerPasswordChanged': {
+      if (state.status !== 'Registered') return state;
+      const { passwordReset: _used, ...rest } = state;
+      return { ...rest, passwordHash: event.data.passwordHash, signedOutAt: event.data.changedAt };
+    }
     case 'CustomerErased':
       return { status: 'Erased', customerId: event.data.customerId, erasedAt: event.data.erasedAt, invoicesExpiredAt: null };
     case 'CustomerInvoicesExpired':
@@ -93,10 +128,25 @@ export type AddCustomerAddress = { type: 'AddCustomerAddress'; address: Address;
 export type RemoveCustomerAddress = { type: 'RemoveCustomerAddress'; addressId: string; now: string };
 export type ChangeCustomerRole = { type: 'ChangeCustomerRole'; role: CustomerRole; now: string };
 export type SignOutEverywhere = { type: 'SignOutEverywhere'; now: string };
+export type RequestPasswordReset = { type: 'RequestPasswordReset'; requestId: string; now: string };
+/** The customer's new password, hashed; the old one was checked by the command layer (hashes are not the domain's to compute). */
+export type ChangePassword = { type: 'ChangePassword'; passwordHash: string; now: string };
+/** The new password through an emailed link: `requestId` is the link's (its MAC checked by the command layer). */
+export type ResetPassword = { type: 'ResetPassword'; requestId: string; passwordHash: string; now: string };
 export type EraseCustomer = { type: 'EraseCustomer'; by: ErasedBy; now: string };
 export type ExpireCustomerInvoices = { type: 'ExpireCustomerInvoices'; now: string };
 
-export type CustomerCommand = RegisterCustomer | AddCustomerAddress | RemoveCustomerAddress | ChangeCustomerRole | SignOutEverywhere | EraseCustomer | ExpireCustomerInvoices;
+export type CustomerCommand =
+  | RegisterCustomer
+  | AddCustomerAddress
+  | RemoveCustomerAddress
+  | ChangeCustomerRole
+  | SignOutEverywhere
+  | RequestPasswordReset
+  | ChangePassword
+  | ResetPassword
+  | EraseCustomer
+  | ExpireCustomerInvoices;
 
 export const decide = (command: CustomerCommand, state: Customer): CustomerEvent[] => {
   switch (command.type) {
@@ -116,6 +166,12 @@ export const decide = (command: CustomerCommand, state: Customer): CustomerEvent
     }
     case 'SignOutEverywhere':
       return [{ type: 'CustomerSignedOut', data: { customerId: registered(state).customerId, signedOutAt: command.now } }];
+    case 'RequestPasswordReset':
+      return requestReset(command, registered(state));
+    case 'ChangePassword':
+      return [passwordChanged(registered(state), command.passwordHash, command.now, 'change')];
+    case 'ResetPassword':
+      return resetPassword(command, registered(state));
     case 'EraseCustomer':
       return erase(command, state);
     case 'ExpireCustomerInvoices':
@@ -154,6 +210,28 @@ const addAddress = (command: AddCustomerAddress, customer: Registered): Customer
   }
   return [{ type: 'CustomerAddressAdded', data: { customerId: customer.customerId, address: command.address, addedAt: command.now } }];
 };
+
+/** A new link, unless the last was asked for less than PASSWORD_RESET_INTERVAL_MS ago (and is still good): nothing then. */
+const requestReset = (command: RequestPasswordReset, customer: Registered): CustomerEvent[] => {
+  const last = customer.passwordReset;
+  const now = Date.parse(command.now);
+  if (last && now - Date.parse(last.requestedAt) < PASSWORD_RESET_INTERVAL_MS && now < Date.parse(last.expiresAt)) return [];
+  const expiresAt = new Date(now + PASSWORD_RESET_TTL_MS).toISOString();
+  return [{ type: 'CustomerPasswordResetRequested', data: { customerId: customer.customerId, requestId: command.requestId, requestedAt: command.now, expiresAt } }];
+};
+
+/** A link works once, before it expires, and only the last one asked for: a newer request, a password change or its own use voids it. */
+const resetPassword = (command: ResetPassword, customer: Registered): CustomerEvent[] => {
+  const pending = customer.passwordReset;
+  if (!pending || pending.requestId !== command.requestId) throw new UnprocessableError('this reset link was used or replaced by a newer one: ask for another');
+  if (Date.parse(command.now) >= Date.parse(pending.expiresAt)) throw new UnprocessableError('this reset link has expired: ask for another');
+  return [passwordChanged(customer, command.passwordHash, command.now, 'reset')];
+};
+
+const passwordChanged = (customer: Registered, passwordHash: string, now: string, via: PasswordChangedVia): CustomerEvent => ({
+  type: 'CustomerPasswordChanged',
+  data: { customerId: customer.customerId, passwordHash, changedAt: now, via },
+});
 
 /** Erasing an erased customer appends nothing (the first erasure stands, with its time). */
 const erase = (command: EraseCustomer, state: Customer): CustomerEvent[] => {

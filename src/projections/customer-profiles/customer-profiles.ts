@@ -3,6 +3,8 @@ import type {
   CustomerAddressAdded,
   CustomerAddressRemoved,
   CustomerErased,
+  CustomerPasswordChanged,
+  CustomerPasswordResetRequested,
   CustomerRegistered,
   CustomerRole,
   CustomerRoleChanged,
@@ -37,7 +39,15 @@ export type ErasedProfile = Document & { customerId: string; erasedAt: string };
 /** A document of `customers` as read where tombstones may be met (the collection's type says profile). */
 export const isErasedProfile = (doc: CustomerProfile | ErasedProfile): doc is ErasedProfile => typeof (doc as ErasedProfile).erasedAt === 'string';
 
-type Handled = CustomerRegistered | CustomerAddressAdded | CustomerAddressRemoved | CustomerRoleChanged | CustomerSignedOut | CustomerErased;
+type Handled =
+  | CustomerRegistered
+  | CustomerAddressAdded
+  | CustomerAddressRemoved
+  | CustomerRoleChanged
+  | CustomerSignedOut
+  | CustomerPasswordResetRequested
+  | CustomerPasswordChanged
+  | CustomerErased;
 
 type CustomerDocument = CustomerProfile | ErasedProfile;
 
@@ -59,6 +69,12 @@ const evolve = (current: CustomerDocument | null, recorded: RecordedEvent): Cust
     // Read by AccountRoles (the tokens issued before are refused); not part of the profile's answer.
     case 'CustomerSignedOut':
       return current && !isErasedProfile(current) ? { ...current, signedOutAt: event.data.signedOutAt, revision: recorded.revision } : current;
+    // The stream moved (the profile's ETag is its revision); nothing of it is shown.
+    case 'CustomerPasswordResetRequested':
+      return current && !isErasedProfile(current) ? { ...current, revision: recorded.revision } : current;
+    // A new password signs the account out everywhere (the hash itself never reaches a read model).
+    case 'CustomerPasswordChanged':
+      return current && !isErasedProfile(current) ? { ...current, signedOutAt: event.data.changedAt, revision: recorded.revision } : current;
     case 'CustomerErased':
       return { _id: event.data.customerId, customerId: event.data.customerId, erasedAt: event.data.erasedAt };
   }
@@ -67,7 +83,16 @@ const evolve = (current: CustomerDocument | null, recorded: RecordedEvent): Cust
 export const customerProfilesProjection: Projection<CustomerDocument> = {
   name: 'customer-profiles',
   collection: 'customers',
-  eventTypes: ['CustomerRegistered', 'CustomerAddressAdded', 'CustomerAddressRemoved', 'CustomerRoleChanged', 'CustomerSignedOut', 'CustomerErased'],
+  eventTypes: [
+    'CustomerRegistered',
+    'CustomerAddressAdded',
+    'CustomerAddressRemoved',
+    'CustomerRoleChanged',
+    'CustomerSignedOut',
+    'CustomerPasswordResetRequested',
+    'CustomerPasswordChanged',
+    'CustomerErased',
+  ],
   documentIds: (event) => [String(event.data.customerId)],
   evolve,
   indexes: [{ keys: { email: 1 } }],

@@ -65,6 +65,21 @@ export const ROUTES: RouteCase[] = [
   { route: 'DELETE /api/v1/account/me/addresses/:addressId', as: 'customer', url: (ids) => `/api/v1/account/me/addresses/${ids.unknownId}` },
   // Sent only with hostile input here, refused before it signs anyone out: the customer's token stays good.
   { route: 'POST /api/v1/account/me/sign-out', as: 'customer', url: () => '/api/v1/account/me/sign-out' },
+  {
+    route: 'POST /api/v1/account/me/password',
+    as: 'customer',
+    url: () => '/api/v1/account/me/password',
+    body: () => ({ currentPassword: 'not-the-password', newPassword: 'battery-staple-9' }),
+    opaque: ['currentPassword', 'newPassword'],
+  },
+  { route: 'POST /api/v1/account/password-reset', as: 'anyone', url: () => '/api/v1/account/password-reset', body: () => ({ email: 'someone@test.local' }) },
+  {
+    route: 'POST /api/v1/account/password-reset/confirm',
+    as: 'anyone',
+    url: () => '/api/v1/account/password-reset/confirm',
+    body: () => ({ token: 'not-a-token', newPassword: 'battery-staple-9' }),
+    opaque: ['newPassword'],
+  },
   { route: 'POST /api/v1/account/me/payment-methods', as: 'customer', url: () => '/api/v1/account/me/payment-methods', body: () => ({ token: 'tok_visa', label: 'Work card' }) },
   { route: 'GET /api/v1/account/me/payment-methods', as: 'customer', url: () => '/api/v1/account/me/payment-methods' },
   { route: 'DELETE /api/v1/account/me/payment-methods/:id', as: 'customer', url: (ids) => `/api/v1/account/me/payment-methods/${ids.unknownId}` },
