@@ -34,6 +34,11 @@ describe('the configuration', () => {
       ['SMTP_URL', 'notaurl'],
       ['SMTP_URL', 'http://example.com'],
       ['SMTP_URL', 'smtp://'],
+      ['PUBLIC_URL', 'shop.example.com'],
+      ['PUBLIC_URL', 'ftp://shop.example.com'],
+      ['PUBLIC_URL', 'https://shop.example.com/?ref=mail'],
+      ['PUBLIC_URL', 'https://user:pw@shop.example.com'],
+      ['LOGIN_ACCOUNT_MAX_FAILURES', '0'],
       ['MAIL_FROM', 'not an address'],
       ['MAIL_FROM', 'Shop <not an address>'],
       ['MAIL_FROM', 'Shop <a@b> trailing'],
@@ -60,6 +65,13 @@ describe('the configuration', () => {
     it('ISO 4217 codes for CURRENCY, and every pino level for LOG_LEVEL', () => {
       for (const currency of ['EUR', 'GBP', 'JPY', 'CHF']) expect(loadConfig({ CURRENCY: currency }).currency).to.equal(currency);
       for (const level of ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']) expect(loadConfig({ LOG_LEVEL: level }).logLevel).to.equal(level);
+    });
+
+    it('http(s) URLs for PUBLIC_URL (a path kept, a trailing slash not), and http://localhost:PORT unset', () => {
+      expect(loadConfig({ PORT: '8080' }).publicUrl).to.equal('http://localhost:8080');
+      expect(loadConfig({ PUBLIC_URL: 'https://shop.example.com/' }).publicUrl).to.equal('https://shop.example.com');
+      expect(loadConfig({ PUBLIC_URL: 'https://example.com/shop/' }).publicUrl).to.equal('https://example.com/shop');
+      expect(loadConfig({ PUBLIC_URL: 'http://127.0.0.1:3000' }).publicUrl).to.equal('http://127.0.0.1:3000');
     });
 
     it('true and false for SEED_DEMO', () => {

@@ -122,6 +122,11 @@ export class Api {
     this.setSession(null);
   }
 
+  /** The session goes on under a new token (a password change answers one: every earlier token is dead). */
+  renewed(token: string): void {
+    if (this.current) this.setSession({ ...this.current, token });
+  }
+
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<Answer<T>> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (this.current) headers.Authorization = `Bearer ${this.current.token}`;

@@ -7,6 +7,7 @@ import { CartPage } from './pages/Cart.js';
 import { CheckoutPage } from './pages/Checkout.js';
 import { OrderPage } from './pages/Order.js';
 import { SignInPage, SignUpPage } from './pages/Auth.js';
+import { ForgotPasswordPage, ResetPasswordPage } from './pages/Passwords.js';
 import { MyOrders } from './account/Orders.js';
 import { Notifications } from './account/Notifications.js';
 import { Subscriptions } from './account/Subscriptions.js';
@@ -32,6 +33,8 @@ export const App = () => (
           <Route path="/orders/:id" component={OrderPage} />
           <Route path="/signin" component={SignInPage} />
           <Route path="/signup" component={SignUpPage} />
+          <Route path="/forgot-password" component={ForgotPasswordPage} />
+          <Route path="/reset-password" component={ResetPasswordPage} />
           <Route path="/account" component={AccountPage} />
           <Route path="/account/orders" component={MyOrders} />
           <Route path="/account/notifications" component={Notifications} />

@@ -5,12 +5,13 @@ import { dateTime } from '../../shared/format.js';
 import { api } from '../session.js';
 import { AccountLayout } from './AccountLayout.js';
 import { AddressForm } from './AddressForm.js';
+import { ChangePassword } from './Password.js';
 import { DeleteAccount, ExportData } from './Privacy.js';
 import type { Address, Profile, SavedAddress } from './types.js';
 import { ErrorAlert, Loading, useAction } from './ui.js';
 import { useLoad } from './use-load.js';
 
-/** My account: who I am, where things ship, and my data (download it, or delete the account). */
+/** My account: who I am, where things ship, my password, and my data (download it, or delete the account). */
 export const AccountPage = () => (
   <AccountLayout title="My account" intro="Your profile, your addresses and your data.">
     {(session) => <AccountDetails session={session} />}
@@ -30,6 +31,7 @@ const AccountDetails = ({ session }: { session: Session }) => {
             <Addresses addresses={profile.data.addresses} onAdded={added} />
           </>
         )}
+      <ChangePassword />
       <ExportData />
       <DeleteAccount />
     </>

@@ -25,7 +25,7 @@ const nextOf = (query: Record<string, string>): string => {
 type FieldProps = { name: string; label: string; type?: 'text' | 'email' | 'password' | 'tel'; autocomplete: string; value: string; set: (value: string) => void; error: unknown; hint?: string; required?: boolean };
 
 /** A labelled input with its hint and the API's error for it (announced through aria-describedby). Preact types an input's attributes by its type: the cast picks one for the checker. */
-const Field = ({ name, label, type = 'text', autocomplete, value, set, error, hint, required = true }: FieldProps) => {
+export const Field = ({ name, label, type = 'text', autocomplete, value, set, error, hint, required = true }: FieldProps) => {
   const message = fieldError(error, name);
   const described = [hint && `${name}-hint`, message && `${name}-error`].filter(Boolean).join(' ') || undefined;
   return (
@@ -40,14 +40,14 @@ const Field = ({ name, label, type = 'text', autocomplete, value, set, error, hi
 };
 
 /** The whole-form error: field errors are beside their fields, so only a summary then. */
-const FormError = ({ error, title }: { error: unknown; title: string }) => {
+export const FormError = ({ error, title }: { error: unknown; title: string }) => {
   if (!error) return null;
   const fields = error instanceof ApiError ? (error.problem.errors ?? []) : [];
   if (fields.length > 0) return <div class="alert error" role="alert"><strong>{title}</strong> Please correct the {fields.length === 1 ? 'field' : `${fields.length} fields`} marked below.</div>;
   return <ErrorAlert error={error} title={title} />;
 };
 
-const AuthCard = ({ title, children, footer }: { title: string; children: ComponentChildren; footer: ComponentChildren }) => (
+export const AuthCard = ({ title, children, footer }: { title: string; children: ComponentChildren; footer: ComponentChildren }) => (
   <section class="auth panel" aria-labelledby="auth-heading">
     <h1 id="auth-heading">{title}</h1>
     {children}
@@ -86,6 +86,7 @@ export const SignInPage = () => {
         <Field name="email" label="Email" type="email" autocomplete="username" value={email} set={setEmail} error={error} />
         <Field name="password" label="Password" type="password" autocomplete="current-password" value={password} set={setPassword} error={error} />
         <button type="submit" class="block" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
+        <p class="muted"><a href="/forgot-password">Forgot your password?</a></p>
       </form>
     </AuthCard>
   );
