@@ -118,7 +118,9 @@ export const addAddress = async (
   const same = handled.state.addresses.find(
     (a) => a.line1 === address.line1 && a.city === address.city && a.postalCode === address.postalCode && a.country === address.country,
   )!;
-  return { address: same, revision: handled.revision, position: handled.position };
+  // Created by this request, or by the first sending of it (a repeat under its Idempotency-Key); else saved already, by another.
+  const created = handled.appended.length > 0 || (handled.replayed === true && same.addressId === addressId);
+  return { address: same, created, revision: handled.revision, position: handled.position };
 };
 
 /** Signs the account out everywhere: every token issued to it until now is refused from its next request. */

@@ -142,7 +142,7 @@ describe('HTTP accounts', () => {
       expectProblem(await app.http().get('/api/v1/account/me').set('Authorization', 'Basic abc'), 401);
     });
 
-    it('adds an address (201) that the profile then shows, and the same address twice only once', async () => {
+    it('adds an address (201) that the profile then shows, and the same address twice only once (200 the second time; 201 for a repeat under the first one\'s Idempotency-Key)', async () => {
       const { token } = await app.customer();
       const address = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
       const added = await app.http().post('/api/v1/account/me/addresses').set('Authorization', `Bearer ${token}`).send(address);
@@ -152,9 +152,16 @@ describe('HTTP accounts', () => {
       const again = await appendsNothing(app, () =>
         app.http().post('/api/v1/account/me/addresses').set('Authorization', `Bearer ${token}`).send(address),
       );
+      expect(again.status).to.equal(200);
       expect(again.body.addressId).to.equal(added.body.addressId);
       const me = await app.http().get('/api/v1/account/me').set('Authorization', `Bearer ${token}`);
       expect(me.body.addresses).to.have.length(1);
+      const keyed = { line1: '2 Elm St', city: 'Springfield', postalCode: '12345', country: 'US' };
+      const send = () => app.http().post('/api/v1/account/me/addresses').set('Authorization', `Bearer ${token}`).set('Idempotency-Key', 'addr-key-1').send(keyed);
+      const first = await send();
+      const repeat = await send();
+      expect([first.status, repeat.status]).to.deep.equal([201, 201]);
+      expect(repeat.body.addressId).to.equal(first.body.addressId);
     });
 
     it('rejects an address with a bad country code, or one in lower case or padded (400), appending nothing', async () => {

@@ -65,7 +65,8 @@ const handlers = (deps: AppDeps) => {
     const { customerId } = principalOf(req);
     const context = commandContext(req, deps.clock());
     const result = await addAddress(accounts, customerId, body, context);
-    answerWrite(res, deps.sessions, 201, result.address, result);
+    // 201 when saved, 200 when that address is saved already (as the wallet answers a card saved again).
+    answerWrite(res, deps.sessions, result.created ? 201 : 200, result.address, result);
   };
 
   // Sign out everywhere: every token of the account issued until now is dead, this one too.
@@ -129,9 +130,9 @@ export const accountRoutes = defineRoutes({
     },
     addShippingAddress: {
       method: 'post', path: '/me/addresses', role: 'customer', summary: "Add a shipping address to the signed-in customer's profile",
-      description: 'A customer keeps at most 20 addresses: the 21st is 422 (remove one first). The same address again (its lines compared trimmed and case-folded) is 201 with the one saved, appending nothing.',
+      description: 'A customer keeps at most 20 addresses: the 21st is 422 (remove one first). The same address again (its lines compared trimmed and case-folded) answers the one saved already (200) and appends nothing.',
       body: AddressBody,
-      success: { status: 201, description: 'The address as saved.', schema: savedAddressSchema },
+      success: { status: [201, 200], description: 'The address as saved.', schema: savedAddressSchema },
       problems: [404, 409, 412, 422], headers: ['If-Match', 'ETag'],
       example: { body: ADDRESS, response: { addressId: '9d1e2f3a-4b5c-4d6e-8f7a-0b1c2d3e4f5a', ...ADDRESS } },
     },
