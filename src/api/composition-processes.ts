@@ -85,7 +85,7 @@ const erasureDeps = (c: DependencyContainer, config: Config): ErasureDeps => {
     logger: c.resolve(T.logger),
     retentionDays: config.invoiceRetentionDays,
     readModelsReached: (position, timeoutMs) => c.resolve<ClusterView>(T.clusterView).waitFor(position, timeoutMs),
-    forgetEmail: (email) => c.resolve<LoginThrottle>(T.loginThrottle).forget(email),
+    forgetSignIns: (account) => c.resolve<LoginThrottle>(T.loginThrottle).forget(account),
     truncateJournals: async () => {
       await Promise.all([eventStore.truncateJournal(), readModels.truncateJournal(), c.resolve<LimitStore>(T.limits).truncateJournal()]);
     },

@@ -85,8 +85,9 @@ export class CredentialRateLimit {
 }
 
 /**
- * Failed password checks, counted twice, under pseudonyms (an HMAC with `pseudonymKey`), never
- * the email itself: the limit store (limits.db, a MongoDB collection) holds no address (issue
+ * Failed password checks of an account (its customer id; an email no account has is counted
+ * under the email), counted twice, under pseudonyms (an HMAC with `pseudonymKey`), never the
+ * account or the email itself: the limit store (limits.db, a MongoDB collection) holds no address (issue
  * 17). Every process of a shop must be given the same key.
  * - per account AND client address, `maxFailures` (LOGIN_MAX_FAILURES): one client guessing is
  *   stopped after a few, and stopping it does not lock the account's owner out (was: counted per
@@ -147,7 +148,7 @@ export class LoginThrottle {
     await this.fromAnywhere.reward(this.keyOf(account), 1);
   }
 
-  /** The account is gone (erased): nothing is kept under its address (the counts per client address expire on their own). */
+  /** The account is gone (erased): nothing is kept under it (the counts per client address expire on their own, and a new account of its email has an id of its own). */
   async forget(account: string): Promise<void> {
     await this.fromAnywhere.delete(this.keyOf(account));
   }

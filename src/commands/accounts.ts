@@ -95,8 +95,10 @@ export const findAccount = async (deps: AccountDeps, rawEmail: string) => {
 };
 
 /** Checks a password; an unknown account costs as much time as a wrong password. */
-export const verifyCredentials = async (deps: AccountDeps, email: string, password: string) => {
-  const account = await findAccount(deps, email);
+export const verifyCredentials = async (deps: AccountDeps, email: string, password: string) => verifyPassword(deps, await findAccount(deps, email), password);
+
+/** Checks the password of an account found (findAccount); none found costs as much time as a wrong password. */
+export const verifyPassword = async (deps: AccountDeps, account: Awaited<ReturnType<typeof findAccount>>, password: string) => {
   if (!account) return deps.passwords.verifyNothing(password);
   return (await deps.passwords.verify(password, account.passwordHash)) ? account : false;
 };

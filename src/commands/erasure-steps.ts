@@ -58,8 +58,8 @@ export type ErasureDeps = {
   retentionDays: number;
   /** Resolves true once every read model has folded `position`, false after `timeoutMs`. */
   readModelsReached: (position: number, timeoutMs: number) => Promise<boolean>;
-  /** Forgets what the limits count against an email (failed sign-ins). */
-  forgetEmail: (email: string) => Promise<void>;
+  /** Forgets the failed sign-ins the limits count against an account (its id) or an email no account had. */
+  forgetSignIns: (account: string) => Promise<void>;
   /** Writes the embedded stores' journals (SQLite WAL) into their files and empties them: a no-op on servers. */
   truncateJournals: () => Promise<void>;
   /** Schedules a job durably, once per id, and tells the job runner. */
@@ -159,7 +159,9 @@ const releaseEmail = async (deps: ErasureDeps, customerId: string, context: Comm
   for (const stream of [await deps.emails.claimStreamOf(address), legacyEmailClaimStream(address)]) {
     await deps.commands.handle(emailClaimDecider, stream, { type: 'ReleaseEmail', customerId, now: context.now }, context);
   }
-  await deps.forgetEmail(address);
+  // Counted under the account's id since it existed (and under the address before it did).
+  await deps.forgetSignIns(customerId);
+  await deps.forgetSignIns(address);
 };
 
 const deleteCopies = async (deps: ErasureDeps, customerId: string): Promise<void> => {

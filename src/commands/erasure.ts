@@ -43,9 +43,9 @@ export const IN_FLIGHT: readonly OrderStatus[] = ['Pending', 'Paid', 'Confirmed'
 export const eraseOwnAccount = async (deps: ErasureRequestDeps, customerId: string, password: string, context: CommandContext): Promise<Erasure> => {
   const { state } = await deps.commands.load(customerDecider, customerStream(customerId));
   if (state.status !== 'Registered') throw new UnauthorizedError('this account no longer exists');
-  await deps.throttle?.attempt(state.email);
+  await deps.throttle?.attempt(customerId);
   if (!(await deps.passwords.verify(password, state.passwordHash))) throw new WrongPasswordError('wrong password');
-  await deps.throttle?.succeeded(state.email);
+  await deps.throttle?.succeeded(customerId);
   return erase(deps, customerId, state, 'customer', context);
 };
 

@@ -15,7 +15,7 @@ import type { CommandContext } from './command-handler.js';
 
 export type PasswordDeps = AccountDeps & { links: ResetLinks };
 
-export type PasswordChange = { customerId: string; email: string; changedAt: string; revision: number; position: number | undefined };
+export type PasswordChange = { customerId: string; changedAt: string; revision: number; position: number | undefined };
 
 /**
  * Asks for a reset link for the account of `email`. An address no account has appends nothing and
@@ -51,8 +51,7 @@ export const resetPassword = async (deps: PasswordDeps, token: string, password:
     customerDecider.decide(command(''), state);
     const { ifMatch: _ignored, ...unconditional } = context;
     const handled = await deps.commands.handle(customerDecider, stream, command(await deps.passwords.hash(password)), unconditional);
-    if (handled.state.status !== 'Registered') throw new Error('unreachable: a reset leaves the customer registered');
-    return { customerId: request.customerId, email: handled.state.email, changedAt: context.now, revision: handled.revision, position: handled.position };
+    return { customerId: request.customerId, changedAt: context.now, revision: handled.revision, position: handled.position };
   } catch (error) {
     // An account erased (or never registered) has no password to set: the link is as dead as a used one.
     if (error instanceof NotFoundError) throw new UnprocessableError('this reset link is no longer good: ask for another');
@@ -74,10 +73,10 @@ export const changePassword = async (
   const stream = customerStream(customerId);
   const { state } = await deps.commands.load(customerDecider, stream);
   if (state.status !== 'Registered') throw new UnauthorizedError('this account no longer exists');
-  await throttle?.attempt(state.email);
+  await throttle?.attempt(customerId);
   if (!(await deps.passwords.verify(passwords.current, state.passwordHash))) throw new WrongPasswordError('wrong password');
-  await throttle?.succeeded(state.email);
+  await throttle?.succeeded(customerId);
   if (passwords.next.normalize('NFKC') === passwords.current.normalize('NFKC')) throw new UnprocessableError('the new password is the current one');
   const handled = await deps.commands.handle(customerDecider, stream, { type: 'ChangePassword', passwordHash: await deps.passwords.hash(passwords.next), now: context.now }, context);
-  return { customerId, email: state.email, changedAt: context.now, revision: handled.revision, position: handled.position };
+  return { customerId, changedAt: context.now, revision: handled.revision, position: handled.position };
 };

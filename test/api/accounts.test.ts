@@ -175,6 +175,26 @@ describe('HTTP accounts', () => {
       }
     });
 
+    it('refuses a postal code that is not one (an emoji, punctuation, too long) and a card number in an address line (400 naming the field, never echoing the number), appending nothing', async () => {
+      const { token } = await app.customer();
+      const base = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
+      const send = (fields: Partial<typeof base>) => app.http().post('/api/v1/account/me/addresses').set('Authorization', `Bearer ${token}`).send({ ...base, ...fields });
+      for (const postalCode of ['📦', '123#45', '-12345', '12345-', '1234567890123', 'SW1Y_4JH']) {
+        const res = await appendsNothing(app, () => send({ postalCode }));
+        expectProblem(res, 400);
+        expect(res.body.errors.map((e: { field: string }) => e.field), postalCode).to.deep.equal(['postalCode']);
+      }
+      for (const fields of [{ line1: 'Card 4111 1111 1111 1111' }, { city: '4111-1111-1111-1111' }]) {
+        const res = await appendsNothing(app, () => send(fields));
+        expectProblem(res, 400);
+        expect(res.body.errors[0].message).to.match(/card number/);
+        expect(JSON.stringify(res.body)).to.not.include('1111');
+      }
+      for (const postalCode of ['SW1Y 4JH', 'K1A 0B1', '100-0001', '12345-6789', '1010']) {
+        expect((await send({ postalCode, line1: `${postalCode} house` })).status, postalCode).to.equal(201);
+      }
+    });
+
     it('refuses a stale If-Match on an address (412), appending nothing', async () => {
       const { token } = await app.customer();
       const res = await appendsNothing(app, () =>

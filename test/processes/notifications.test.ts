@@ -161,12 +161,33 @@ describe('Notifications', () => {
     }
   });
 
+  describe('about the password', () => {
+    const account = (type: string, data: Record<string, unknown>) => event(type, { customerId: CUSTOMER, ...data });
+
+    it('mails a reset request, naming the request for the link but holding no link or token', () => {
+      const jobs = jobsFor(account('CustomerPasswordResetRequested', { requestId: 'req-1', requestedAt: OCCURRED_AT, expiresAt: '2025-03-04T06:00:00.000Z' }));
+      expect(jobs).to.have.length(1);
+      expect(jobs[0]!.payload).to.include({ type: 'CustomerPasswordResetRequested', customerId: CUSTOMER, orderId: null, subject: 'Reset your password', resetRequestId: 'req-1' });
+      expect(String(jobs[0]!.payload.text)).to.include('2025-03-04T06:00:00.000Z').and.not.include('token').and.not.include('http');
+    });
+
+    it('tells the customer the password was changed, and how', () => {
+      const [changed] = jobsFor(account('CustomerPasswordChanged', { passwordHash: 'scrypt$x', changedAt: OCCURRED_AT, via: 'change' }));
+      const [reset] = jobsFor(account('CustomerPasswordChanged', { passwordHash: 'scrypt$x', changedAt: OCCURRED_AT, via: 'reset' }));
+      expect([changed!.payload.subject, reset!.payload.subject]).to.deep.equal(['Your password was changed', 'Your password was changed']);
+      expect(String(changed!.payload.text)).to.include('from your account');
+      expect(String(reset!.payload.text)).to.include('through the link we emailed you');
+      expect(JSON.stringify(changed!.payload)).to.not.include('scrypt');
+    });
+  });
+
   describe('as a process manager', () => {
-    it('listens to the notifying events, the stock alerts and the subscription notices', () =>
+    it('listens to the notifying events, the stock alerts, the subscription notices and the password notices', () =>
       expect(notificationsManager.eventTypes).to.have.members([
         'OrderCreated', 'PaymentFailed', 'OrderShipped', 'OrderDelivered', 'OrderCancelled', 'PaymentRefunded', 'ShipmentDeliveryFailed',
         'StockLevelLow', 'InventoryOutOfStock', 'InventoryBackInStock', 'ShipmentBookingRefused',
         'SubscriptionCreated', 'SubscriptionPastDue', 'SubscriptionCancelled',
+        'CustomerPasswordResetRequested', 'CustomerPasswordChanged',
       ]));
 
     it('groups the events by customer', () => expect(notificationsManager.sagaId(orderShipped())).to.equal(CUSTOMER));

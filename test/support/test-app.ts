@@ -113,7 +113,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     logger,
     retentionDays: options.invoiceRetentionDays ?? 3650,
     readModelsReached: (position, timeoutMs) => cluster.waitFor(position, timeoutMs),
-    forgetEmail: (email) => loginThrottle.forget(email),
+    forgetSignIns: (account) => loginThrottle.forget(account),
     truncateJournals: async () => {
       await Promise.all([eventStore.truncateJournal(), readModels.truncateJournal()]);
     },

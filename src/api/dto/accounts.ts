@@ -1,5 +1,8 @@
 import { IsEmail, IsISO31661Alpha2, Matches, ValidateBy } from 'class-validator';
 import { Password, Text } from '../input/text-rules.js';
+import { NoCardNumberIn } from './payment-methods.js';
+
+const POSTAL_CODE = /^[A-Za-z0-9](?:[A-Za-z0-9 -]{0,10}[A-Za-z0-9])?$/;
 
 // class-validator checks the decorators of a property bottom-up and stops at the first
 // failure: so the house rule (presence, type, hygiene, length) comes last, finer rules on top.
@@ -58,13 +61,19 @@ export class LoginBody {
   password!: string;
 }
 
+const NO_CARD_NUMBER = 'holds what looks like a card number (12 or more digits in a row): an address has none';
+
 export class AddressBody {
+  @NoCardNumberIn(NO_CARD_NUMBER)
   @Text({ max: 200 })
   line1!: string;
 
+  @NoCardNumberIn(NO_CARD_NUMBER)
   @Text({ max: 100 })
   city!: string;
 
+  // What postal codes are made of, the world over (UPU): Latin letters and digits, spaces and hyphens between them.
+  @Matches(POSTAL_CODE, { message: 'must be a postal code: letters A-Z and digits, with spaces or hyphens between them, at most 12 characters' })
   @Text({ max: 20 })
   postalCode!: string;
 

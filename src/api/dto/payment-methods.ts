@@ -10,8 +10,9 @@ import { Id, Text } from '../input/text-rules.js';
 export const NotACardNumber = (): PropertyDecorator =>
   ValidateBy({ name: 'notACardNumber', validator: { validate: (value: unknown) => typeof value !== 'string' || !looksLikeCardNumber(value), defaultMessage: () => CARD_NUMBER_MESSAGE } });
 
-const NoCardNumberIn = () =>
-  ValidateBy({ name: 'noCardNumberIn', validator: { validate: (value: unknown) => typeof value !== 'string' || !containsCardNumber(value), defaultMessage: () => LABEL_CARD_NUMBER_MESSAGE } });
+/** A free text (a card's label, an address line) with no card number in it: 12 or more digits in a row, however separated or written. */
+export const NoCardNumberIn = (message = LABEL_CARD_NUMBER_MESSAGE) =>
+  ValidateBy({ name: 'noCardNumberIn', validator: { validate: (value: unknown) => typeof value !== 'string' || !containsCardNumber(value), defaultMessage: () => message } });
 
 const TOKEN_DESCRIPTION = "The payment provider's token for a card (the simulated provider's: `tok_visa`, `tok_mastercard`...). Never a card number: 12 to 19 digits, grouped or not, are refused (400) and not echoed.";
 

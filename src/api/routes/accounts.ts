@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import { addAddress, registerCustomer, removeAddress, signOutEverywhere, verifyCredentials } from '../../commands/accounts.js';
+import { addAddress, findAccount, registerCustomer, removeAddress, signOutEverywhere, verifyPassword } from '../../commands/accounts.js';
 import { listNotifications } from '../../commands/notifications.js';
 import { notificationPageSchema } from '../../commands/notification-schemas.js';
 import { normalizeEmail } from '../../domain/customer/customer.js';
@@ -36,11 +36,13 @@ const handlers = (deps: AppDeps) => {
   // Exchange credentials for a bearer token; failures are counted per account and address, and per account; a success gives them back.
   const login: RequestHandler = async (req, res) => {
     const { email, password } = await parseDto(LoginBody, req.body);
-    const account = normalizeEmail(email);
     const address = addressOf(req);
     await deps.credentialLimit.attempt(address);
+    const found = await findAccount(accounts, normalizeEmail(email));
+    // Counted against the account (its id: an account registered after an erasure of the address starts afresh), or the address no account has.
+    const account = found?.customerId ?? normalizeEmail(email);
     await deps.loginThrottle.attempt(account, address);
-    const customer = await verifyCredentials(accounts, account, password).catch(async (error: unknown) => {
+    const customer = await verifyPassword(accounts, found, password).catch(async (error: unknown) => {
       await deps.loginThrottle.unchecked(account, address);
       throw error;
     });

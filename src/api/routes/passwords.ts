@@ -51,7 +51,7 @@ const handlers = (deps: AppDeps) => {
     const change = await resetPassword({ ...accounts, links: deps.resetLinks }, token, newPassword, commandContext(req, deps.clock()));
     await changed(change, undefined);
     // The owner is back in: the failed sign-ins counted against the account (from anywhere) are given back.
-    await deps.loginThrottle.succeeded(change.email, addressOf(req));
+    await deps.loginThrottle.succeeded(change.customerId, addressOf(req));
     await deps.credentialLimit.succeeded(addressOf(req));
     answerWrite(res, deps.sessions, 200, { customerId: change.customerId, changedAt: change.changedAt }, { position: change.position });
   };
