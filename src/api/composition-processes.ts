@@ -21,7 +21,8 @@ import { orderSaga } from '../processes/order-saga.js';
 import { ProcessManagerRunner, type ProcessRunnerDeps } from '../processes/runner.js';
 import { subscriptionsManager } from '../processes/subscriptions.js';
 import { once, T } from './composition-tokens.js';
-import { carrierWebhookSecret } from './lifecycle.js';
+import { carrierWebhookSecret, jwtSecret } from './lifecycle.js';
+import { ResetLinks } from '../infrastructure/security/reset-links.js';
 import type { LoginThrottle } from './rate-limits.js';
 
 /** The composition root's process side: the payment provider, the carrier, the jobs and the process managers. */
@@ -101,6 +102,8 @@ const erasureDeps = (c: DependencyContainer, config: Config): ErasureDeps => {
 /** The order saga and notifications, and the jobs they schedule (provider calls, timers, emails, bookings). */
 export const registerProcesses = (scope: DependencyContainer, config: Config) => {
   scope.register(T.processId, once(() => randomUUID()));
+  // The mail job makes a reset's link as it sends it; the edge reads the link's token back.
+  scope.register(T.resetLinks, once(() => new ResetLinks(jwtSecret(config), config.publicUrl)));
   registerCarrier(scope, config);
   scope.register(T.provider, once((c): PaymentProvider => new SimulatedPaymentProvider(c.resolve(T.readModels))));
   scope.register(

@@ -18,7 +18,6 @@ import type { LimitStore } from '../infrastructure/limits/limit-store.js';
 import { OutboxMailer, type Mailer } from '../infrastructure/mail/mailer.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { PasswordHasher } from '../infrastructure/security/passwords.js';
-import { ResetLinks } from '../infrastructure/security/reset-links.js';
 import { KeyedEmailIndex } from '../privacy/email-index.js';
 import { ReadModelSnapshots } from '../infrastructure/snapshots/read-model-snapshots.js';
 import { Rebuilds } from '../operations/rebuild.js';
@@ -230,7 +229,6 @@ const registerCluster = (scope: DependencyContainer, config: Config) => {
 const registerEdge = (scope: DependencyContainer, config: Config, edge: Edge) => {
   scope.register(T.passwords, once(() => new PasswordHasher(config.passwordHashCost)));
   scope.register(T.tokens, once(() => new edge.TokenIssuer(jwtSecret(config), config.tokenTtlSeconds)));
-  scope.register(T.resetLinks, once(() => new ResetLinks(jwtSecret(config), config.publicUrl)));
   // On the embedded log a read asks the account's stream as a write does (cheap there): an erasure or demotion elsewhere holds at once.
   scope.register(T.accounts, once((c) => edge.accountRoles(c.resolve(T.views), c.resolve(T.commands), { readsAskStream: !config.eventStoreUrl })));
   scope.register(T.loginThrottle, once((c) => new edge.LoginThrottle(config.loginMaxFailures, config.loginLockoutSeconds, c.resolve(T.limits), loginPseudonymKey(config), config.loginAccountMaxFailures)));
