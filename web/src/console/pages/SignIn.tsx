@@ -59,6 +59,9 @@ export const SignIn = () => {
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
         <p class="muted small">
+          Forgot your password? <a href="/forgot-password">Reset it</a> (the link is emailed to the account's address).
+        </p>
+        <p class="muted small">
           Shopping instead? <a href="/">Go to the storefront</a>.
         </p>
       </form>
