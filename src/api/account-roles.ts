@@ -23,8 +23,8 @@ import type { CustomerProfile } from '../projections/customer-profiles/customer-
  * elsewhere saved a payment method, filled a cart and started a subscription, whose values the
  * erasure, running meanwhile, never scrubbed.
  */
-/** An account's role and when it last signed out everywhere (its tokens issued before are dead). */
-export type Standing = { role: CustomerRole; signedOutAt?: string };
+/** An account's role, when it last signed out everywhere and how many times it has (its tokens issued before are dead). */
+export type Standing = { role: CustomerRole; signedOutAt?: string; signOuts?: number };
 
 export type WriteSideRole = (customerId: string) => Promise<Standing | undefined>;
 
@@ -36,7 +36,7 @@ export class AccountRoles {
   /** Roles this process changed, kept until the read model shows the change (it follows the log a moment behind). */
   private readonly changed = new LruCache<string, Changed>(10_000);
   /** Sign-outs this process recorded, for the same moment: the read model shows them a moment later. */
-  private readonly signedOut = new LruCache<string, string>(10_000);
+  private readonly signedOut = new LruCache<string, { at: string; signOuts: number }>(10_000);
 
   constructor(
     private readonly profiles: ReadModelCollection<CustomerProfile>,
@@ -55,24 +55,27 @@ export class AccountRoles {
     if (write || this.readsAskStream) return this.writeSide(customerId);
     const cached = this.known.get(customerId);
     if (cached && cached.until > this.now()) return cached.standing ?? undefined;
-    const profile = await this.profiles.findOne({ _id: customerId }, { projection: { role: 1, erasedAt: 1, _position: 1, signedOutAt: 1 }, readonly: true });
+    const profile = await this.profiles.findOne({ _id: customerId }, { projection: { role: 1, erasedAt: 1, _position: 1, signedOutAt: 1, signOuts: 1 }, readonly: true });
     // An erased account's profile is a tombstone: no role, for good.
     let standing: Standing | undefined;
     if (profile?.erasedAt !== undefined) standing = undefined;
     else if (!profile?.role) standing = await this.writeSide(customerId);
     else {
       const role = this.newerThan(customerId, profile) ?? profile.role;
-      const signedOutAt = this.signedOut.get(customerId) ?? profile.signedOutAt ?? undefined;
-      standing = { role, ...(signedOutAt ? { signedOutAt: latest(signedOutAt, profile.signedOutAt) } : {}) };
+      const here = this.signedOut.get(customerId);
+      const signedOutAt = here?.at ?? profile.signedOutAt ?? undefined;
+      // A profile folded by an older version has no count: the times decide then (see authenticate).
+      const signOuts = typeof profile.signOuts === 'number' ? Math.max(profile.signOuts, here?.signOuts ?? 0) : undefined;
+      standing = { role, ...(signedOutAt ? { signedOutAt: latest(signedOutAt, profile.signedOutAt) } : {}), ...(signOuts === undefined ? {} : { signOuts }) };
     }
     this.known.set(customerId, { standing: standing ?? null, until: this.now() + this.ttlMs });
     return standing;
   }
 
-  /** An account this process signed out everywhere: its tokens issued before `at` are refused from its next request, here. */
-  signedOutEverywhere(customerId: string, at: string): void {
+  /** An account this process signed out everywhere (its `signOuts`-th time): its tokens issued before are refused from its next request, here. */
+  signedOutEverywhere(customerId: string, at: string, signOuts: number): void {
     this.known.delete(customerId);
-    this.signedOut.set(customerId, at);
+    this.signedOut.set(customerId, { at, signOuts });
   }
 
   /**
@@ -109,7 +112,7 @@ export const roleOnWriteSide =
   async (customerId) => {
     const { state } = await commands.load(customerDecider, customerStream(customerId));
     if (state.status !== 'Registered') return undefined;
-    return state.signedOutAt ? { role: state.role, signedOutAt: state.signedOutAt } : { role: state.role };
+    return { role: state.role, signOuts: state.signOuts ?? 0, ...(state.signedOutAt ? { signedOutAt: state.signedOutAt } : {}) };
   };
 
 /** The later of two ISO times (either may be missing). */

@@ -3,7 +3,7 @@ import { errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { LruCache } from '../infrastructure/lru-cache.js';
 import type { CustomerRole } from '../domain/customer/customer.js';
 import { ForbiddenError, UnauthorizedError } from '../domain/shared/errors.js';
-import type { AccountRoles } from './account-roles.js';
+import type { AccountRoles, Standing } from './account-roles.js';
 import { addressKey } from './client-address.js';
 import { canonicalId } from './input/ids.js';
 
@@ -16,7 +16,8 @@ import { canonicalId } from './input/ids.js';
 /** `expiresAt`: when the token it signed in with expires (ms since the epoch): what is held open on it (a live stream) ends then. */
 export type Principal = { customerId: string; role: CustomerRole; expiresAt?: number };
 
-type Checked = { customerId: string; expiresAt: number; issuedAt: number };
+/** `signOuts`: the account's count of sign-outs everywhere when the token was issued (absent in tokens issued before it was counted). */
+type Checked = { customerId: string; expiresAt: number; issuedAt: number; signOuts?: number };
 
 const ISSUER = 'shop-backend';
 const AUDIENCE = 'shop-api';
@@ -35,9 +36,14 @@ export class TokenIssuer {
     this.key = new TextEncoder().encode(secret);
   }
 
-  issue(principal: Principal): Promise<string> {
+  /**
+   * `signOuts`: how many times the account was signed out everywhere as the state the token is
+   * issued on says (a sign-in's, read before its password check): a sign-out or a new password saved
+   * after that state makes the token dead, however the clocks read (claim `so`).
+   */
+  issue(principal: Principal, signOuts?: number): Promise<string> {
     // `iat` counts seconds: a sign-out needs the millisecond (a token signed in just after it lives).
-    return new SignJWT({ role: principal.role, iat_ms: this.now() })
+    return new SignJWT({ role: principal.role, iat_ms: this.now(), ...(signOuts === undefined ? {} : { so: signOuts }) })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(principal.customerId)
       .setIssuer(ISSUER)
@@ -66,7 +72,8 @@ export class TokenIssuer {
       const customerId = typeof payload.sub === 'string' ? canonicalId(payload.sub) : undefined;
       if (customerId === undefined || typeof payload.exp !== 'number') throw new UnauthorizedError('malformed token');
       const issuedAt = typeof payload.iat_ms === 'number' ? payload.iat_ms : (payload.iat ?? 0) * 1000;
-      const checked = { customerId, expiresAt: payload.exp * 1000, issuedAt };
+      const signOuts = typeof payload.so === 'number' ? { signOuts: payload.so } : {};
+      const checked = { customerId, expiresAt: payload.exp * 1000, issuedAt, ...signOuts };
       this.verified.set(token, checked);
       return checked;
     } catch (error) {
@@ -119,15 +126,26 @@ export const authenticate =
     if (!header) return next();
     const match = BEARER.exec(header);
     if (!match) throw new UnauthorizedError('expected "Authorization: Bearer <token>"');
-    const { customerId, expiresAt, issuedAt } = await tokens.check(match[1]!);
+    const checked = await tokens.check(match[1]!);
+    const { customerId, expiresAt } = checked;
     // A write is refused from the moment the account's stream says it was erased (or demoted), in any process.
     const standing = await accounts.standingOf(customerId, { write: !READS.has(req.method) });
     if (!standing) throw new UnauthorizedError('the token names no account');
-    // Signed out everywhere since this token was issued (POST /account/me/sign-out): it is dead, as an expired one.
-    if (standing.signedOutAt !== undefined && issuedAt < Date.parse(standing.signedOutAt)) throw new UnauthorizedError('the token was signed out: sign in again');
+    // Signed out everywhere since this token was issued (a sign-out, a new password): it is dead, as an expired one.
+    if (signedOutSince(checked, standing)) throw new UnauthorizedError('the token was signed out: sign in again');
     req.principal = { customerId, role: standing.role, expiresAt };
     next();
   };
+
+/**
+ * Whether the account was signed out everywhere after the token was issued: by the count of
+ * sign-outs when both know it (a read model of an older version does not), else by the times
+ * (tokens issued before the count: their issue time against the last sign-out's).
+ */
+const signedOutSince = (token: Checked, standing: Standing): boolean => {
+  if (token.signOuts !== undefined && standing.signOuts !== undefined) return token.signOuts < standing.signOuts;
+  return standing.signedOutAt !== undefined && token.issuedAt < Date.parse(standing.signedOutAt);
+};
 
 export const requireCustomer: RequestHandler = (req, _res, next) => {
   if (!req.principal) throw new UnauthorizedError('sign in first: this route needs a bearer token');

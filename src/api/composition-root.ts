@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { LiveStreams } from './live-streams.js';
 import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
@@ -234,7 +235,9 @@ const registerEdge = (scope: DependencyContainer, config: Config, edge: Edge) =>
   scope.register(T.loginThrottle, once((c) => new edge.LoginThrottle(config.loginMaxFailures, config.loginLockoutSeconds, c.resolve(T.limits), loginPseudonymKey(config), config.loginAccountMaxFailures)));
   scope.register(T.clientLimit, once((c) => new edge.ClientRateLimit(config.rateLimitPerMinute, c.resolve(T.limits))));
   scope.register(T.credentialLimit, once((c) => new edge.CredentialRateLimit(config.credentialAttemptsPerMinute, c.resolve(T.limits))));
-  scope.register(T.idempotency, once((c) => new edge.IdempotencyKeys(c.resolve(T.views), undefined, c.resolve(T.logger))));
+  // Fingerprints of request bodies (a password among them) keyed with the shop's secret: see IdempotencyKeys.
+  const fingerprints = () => createHmac('sha256', jwtSecret(config)).update('idempotency fingerprints').digest();
+  scope.register(T.idempotency, once((c) => new edge.IdempotencyKeys(c.resolve(T.views), undefined, c.resolve(T.logger), undefined, undefined, fingerprints())));
   scope.register(T.sessions, once((c) => new edge.SessionPositions(c.resolve<ClusterView>(T.clusterView), config.readWaitMs, c.resolve(T.readModels), c.resolve(T.logger), () => c.resolve<EventStore>(T.eventStore).headPosition())));
   scope.register(T.metrics, once(() => new edge.Metrics()));
   scope.register(

@@ -1,4 +1,4 @@
-import { hash, randomUUID } from 'node:crypto';
+import { createHmac, hash, randomUUID } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
 import type { Logger } from 'pino';
 import { stringify as canonicalJson } from 'safe-stable-stringify';
@@ -37,7 +37,10 @@ import { ClaimRenewals } from './idempotency-claims.js';
  * after that is still recognised by the command handler (its derived event ids) and appends
  * nothing. Every record names the customer it belongs to (`customerId`: the signed-in
  * customer, or the one a registration created), so an erasure deletes them all with
- * `forgetCustomer`. The `_id` and `fingerprint` are hashes; the raw key is not stored.
+ * `forgetCustomer`. The `_id` and `fingerprint` are hashes; the raw key is not stored. The
+ * fingerprint is an HMAC under the shop's key (`fingerprintKey`): a body can hold a password (a
+ * registration, a password change), and a plain hash of it could be guessed offline at a hash's
+ * speed by whoever reads the read models (a probe did, in milliseconds).
  */
 
 type StoredAnswer = Document & {
@@ -78,6 +81,8 @@ const REPLAYED_HEADERS = ['location', 'etag', 'x-position'];
 const CLAIM_POLL_MS = 10;
 const KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 /** Fields of an answer body that make it personal (at any depth): it is then kept for `personalTtlMs` only. */
+/** Fields of an answer body that make it a credential (a bearer token): such an answer is never kept. */
+const CREDENTIAL_ANSWER_FIELDS: ReadonlySet<string> = new Set(['token']);
 export const PERSONAL_ANSWER_FIELDS: ReadonlySet<string> = new Set(['email', 'line1', 'city', 'postalCode', 'shippingAddress', 'addresses', 'label', 'last4', 'text', 'authorName']);
 
 export class IdempotencyKeys {
@@ -96,6 +101,8 @@ export class IdempotencyKeys {
     private readonly claimMs = 5_000,
     /** How long an answer holding personal fields is kept (see the notes above). */
     private readonly personalTtlMs = 15 * 60_000,
+    /** The key of the bodies' fingerprints (see the notes above): the same in every process of the shop. */
+    private readonly fingerprintKey: string | Buffer = 'idempotency fingerprints',
   ) {
     this.answers = store.collection<KeyRecord>(IDEMPOTENCY_COLLECTION);
     this.renewals = new ClaimRenewals(this.answers, claimMs, logger);
@@ -114,7 +121,7 @@ export class IdempotencyKeys {
       }
       const scope = req.principal?.customerId ?? 'anonymous';
       const id = sha256(`${scope}\n${req.method}\n${req.originalUrl}\n${key}`);
-      const fingerprint = sha256(canonicalJson(req.body ?? null) ?? 'null');
+      const fingerprint = createHmac('sha256', this.fingerprintKey).update(canonicalJson(req.body ?? null) ?? 'null').digest('hex');
       await this.lock.run(id, async () => {
         const stored = await this.claimOrAnswer(id, fingerprint, req.principal?.customerId ?? null);
         if (typeof stored !== 'string') return replay(res, stored, fingerprint);
@@ -174,7 +181,8 @@ export class IdempotencyKeys {
         answered = true;
         this.renewals.end(renewing);
         // Nothing kept: the key is given back, and a repeat waiting for it (here or in another process) runs.
-        const kept = res.req.executing && isFinal(res.statusCode, body) ? this.store(res, id, fingerprint, body) : giveBack();
+        // An answer that carries a credential (a password change's new bearer token) is not kept: a working token at rest.
+        const kept = res.req.executing && isFinal(res.statusCode, body) && !holdsFields(body, CREDENTIAL_ANSWER_FIELDS) ? this.store(res, id, fingerprint, body) : giveBack();
         answerAfter(res, kept, () => send(body), this.logger);
         return res;
       };
@@ -199,7 +207,7 @@ export class IdempotencyKeys {
       body,
       headers: { ...headers, 'content-type': String(res.get('content-type') ?? 'application/json') },
       createdAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + (holdsPersonalFields(body) ? this.personalTtlMs : this.ttlMs)).toISOString(),
+      expiresAt: new Date(now.getTime() + (holdsFields(body, PERSONAL_ANSWER_FIELDS) ? this.personalTtlMs : this.ttlMs)).toISOString(),
     };
     return this.answers
       .replaceOne({ _id: id }, answer, { upsert: true })
@@ -248,11 +256,11 @@ const isFinal = (status: number, body: unknown) =>
 
 const TRANSIENT_PROBLEMS: ReadonlySet<string> = new Set([problem(409, 'concurrent-modification', '').type]);
 
-/** Whether a body holds one of PERSONAL_ANSWER_FIELDS, at any depth. */
-const holdsPersonalFields = (value: unknown, depth = 0): boolean => {
+/** Whether a body holds one of `fields`, at any depth. */
+const holdsFields = (value: unknown, fields: ReadonlySet<string>, depth = 0): boolean => {
   if (value === null || typeof value !== 'object' || depth > 8) return false;
-  if (Array.isArray(value)) return value.some((item) => holdsPersonalFields(item, depth + 1));
-  return Object.entries(value).some(([key, item]) => PERSONAL_ANSWER_FIELDS.has(key) || holdsPersonalFields(item, depth + 1));
+  if (Array.isArray(value)) return value.some((item) => holdsFields(item, fields, depth + 1));
+  return Object.entries(value).some(([key, item]) => fields.has(key) || holdsFields(item, fields, depth + 1));
 };
 
 const sha256 = (text: string) => hash('sha256', text, 'hex');

@@ -3,6 +3,7 @@ import {
   customerDecider,
   customerStream,
   normalizeEmail,
+  sameAddress,
   type Address,
   type CustomerRole,
   type RegisterCustomer,
@@ -117,9 +118,8 @@ export const addAddress = async (
     context,
   );
   if (handled.state.status !== 'Registered') throw new Error('unreachable: the decider rejects unregistered customers');
-  const same = handled.state.addresses.find(
-    (a) => a.line1 === address.line1 && a.city === address.city && a.postalCode === address.postalCode && a.country === address.country,
-  )!;
+  // The address saved: this one, or the one that is the same but for case and spaces (saved before).
+  const same = handled.state.addresses.find((a) => sameAddress(a, address))!;
   // Created by this request, or by the first sending of it (a repeat under its Idempotency-Key); else saved already, by another.
   const created = handled.appended.length > 0 || (handled.replayed === true && same.addressId === addressId);
   return { address: same, created, revision: handled.revision, position: handled.position };
@@ -128,7 +128,8 @@ export const addAddress = async (
 /** Signs the account out everywhere: every token issued to it until now is refused from its next request. */
 export const signOutEverywhere = async (deps: AccountDeps, customerId: string, context: CommandContext) => {
   const handled = await deps.commands.handle(customerDecider, customerStream(customerId), { type: 'SignOutEverywhere', now: context.now }, context);
-  return { signedOutAt: context.now, revision: handled.revision, position: handled.position };
+  const signOuts = handled.state.status === 'Registered' ? (handled.state.signOuts ?? 0) : 0;
+  return { signedOutAt: context.now, signOuts, revision: handled.revision, position: handled.position };
 };
 
 /** Removes a saved address (404 for one the customer does not have); the orders that shipped to it keep their own copy. */

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { customerDecider, customerStream } from '../domain/customer/customer.js';
+import { customerDecider, customerStream, type Customer } from '../domain/customer/customer.js';
 import { NotFoundError, UnauthorizedError, UnprocessableError, WrongPasswordError } from '../domain/shared/errors.js';
 import type { PasswordGuesses } from '../infrastructure/security/password-guesses.js';
 import type { ResetLinks } from '../infrastructure/security/reset-links.js';
 import { findAccount, type AccountDeps } from './accounts.js';
-import type { CommandContext } from './command-handler.js';
+import type { CommandContext, Handled } from './command-handler.js';
 
 /**
  * A customer's password, after registration: changed by the customer (the current one given
@@ -13,9 +13,10 @@ import type { CommandContext } from './command-handler.js';
  * everywhere); the customer is emailed that it was changed.
  */
 
-export type PasswordDeps = AccountDeps & { links: ResetLinks };
+/** `clock`: a new password is timed when it is saved, after its hashing. */
+export type PasswordDeps = AccountDeps & { links: ResetLinks; clock: () => Date };
 
-export type PasswordChange = { customerId: string; changedAt: string; revision: number; position: number | undefined };
+export type PasswordChange = { customerId: string; changedAt: string; signOuts: number; revision: number; position: number | undefined };
 
 /**
  * Asks for a reset link for the account of `email`. An address no account has appends nothing and
@@ -49,9 +50,11 @@ export const resetPassword = async (deps: PasswordDeps, token: string, password:
   const command = (passwordHash: string) => ({ type: 'ResetPassword' as const, requestId: request.requestId, passwordHash, now: context.now });
   try {
     customerDecider.decide(command(''), state);
+    const passwordHash = await deps.passwords.hash(password);
+    const now = deps.clock().toISOString();
     const { ifMatch: _ignored, ...unconditional } = context;
-    const handled = await deps.commands.handle(customerDecider, stream, command(await deps.passwords.hash(password)), unconditional);
-    return { customerId: request.customerId, changedAt: context.now, revision: handled.revision, position: handled.position };
+    const handled = await deps.commands.handle(customerDecider, stream, { ...command(passwordHash), now }, { ...unconditional, now });
+    return changeOf(request.customerId, handled, now);
   } catch (error) {
     // An account erased (or never registered) has no password to set: the link is as dead as a used one.
     if (error instanceof NotFoundError) throw new UnprocessableError('this reset link is no longer good: ask for another');
@@ -64,7 +67,7 @@ export const resetPassword = async (deps: PasswordDeps, token: string, password:
  * as a failed sign-in of the account from the caller's address); the same password again is 422.
  */
 export const changePassword = async (
-  deps: AccountDeps,
+  deps: AccountDeps & { clock: () => Date },
   customerId: string,
   passwords: { current: string; next: string },
   context: CommandContext,
@@ -77,6 +80,16 @@ export const changePassword = async (
   if (!(await deps.passwords.verify(passwords.current, state.passwordHash))) throw new WrongPasswordError('wrong password');
   await throttle?.succeeded(customerId);
   if (passwords.next.normalize('NFKC') === passwords.current.normalize('NFKC')) throw new UnprocessableError('the new password is the current one');
-  const handled = await deps.commands.handle(customerDecider, stream, { type: 'ChangePassword', passwordHash: await deps.passwords.hash(passwords.next), now: context.now }, context);
-  return { customerId, changedAt: context.now, revision: handled.revision, position: handled.position };
+  const passwordHash = await deps.passwords.hash(passwords.next);
+  // Timed when it is saved (the hashes took their time): the sign-out it is comes after every check made before.
+  const now = deps.clock().toISOString();
+  const command = { type: 'ChangePassword' as const, passwordHash, checkedAgainst: state.passwordHash, now };
+  const handled = await deps.commands.handle(customerDecider, stream, command, { ...context, now });
+  return changeOf(customerId, handled, now);
+};
+
+/** What a change or a reset answers: its time, and the account's count of sign-outs (the caller's new token carries it). */
+const changeOf = (customerId: string, handled: Handled<Customer>, changedAt: string): PasswordChange => {
+  if (handled.state.status !== 'Registered') throw new Error('unreachable: a new password leaves the customer registered');
+  return { customerId, changedAt, signOuts: handled.state.signOuts ?? 0, revision: handled.revision, position: handled.position };
 };

@@ -24,11 +24,20 @@ describe('An account standing (role and last sign-out)', () => {
     let clock = 0;
     const roles = rolesOver(profile({}), { role: 'customer' }, () => clock);
     expect(await roles.standingOf('c-1')).to.deep.equal({ role: 'customer' });
-    roles.signedOutEverywhere('c-1', '2026-01-01T12:00:00.000Z');
+    roles.signedOutEverywhere('c-1', '2026-01-01T12:00:00.000Z', 1);
     expect(await roles.standingOf('c-1')).to.deep.equal({ role: 'customer', signedOutAt: '2026-01-01T12:00:00.000Z' });
     clock = 5_000;
     const later = rolesOver(profile({ signedOutAt: '2026-01-01T13:00:00.000Z' }), { role: 'customer' });
-    later.signedOutEverywhere('c-1', '2026-01-01T12:00:00.000Z');
+    later.signedOutEverywhere('c-1', '2026-01-01T12:00:00.000Z', 1);
     expect((await later.standingOf('c-1'))?.signedOutAt).to.equal('2026-01-01T13:00:00.000Z');
+  });
+
+  it('counts the sign-outs as the profile counts them, or as this process recorded a later one; a profile of an older version counts none', async () => {
+    const roles = rolesOver(profile({ signedOutAt: '2026-01-01T10:00:00.000Z', signOuts: 2 }), { role: 'customer' });
+    expect((await roles.standingOf('c-1'))?.signOuts).to.equal(2);
+    roles.signedOutEverywhere('c-1', '2026-01-01T12:00:00.000Z', 3);
+    expect(await roles.standingOf('c-1')).to.deep.equal({ role: 'customer', signedOutAt: '2026-01-01T12:00:00.000Z', signOuts: 3 });
+    const older = rolesOver(profile({ signedOutAt: '2026-01-01T10:00:00.000Z' }), { role: 'customer' });
+    expect(await older.standingOf('c-1')).to.deep.equal({ role: 'customer', signedOutAt: '2026-01-01T10:00:00.000Z' });
   });
 });

@@ -154,6 +154,12 @@ describe('HTTP accounts', () => {
       );
       expect(again.status).to.equal(200);
       expect(again.body.addressId).to.equal(added.body.addressId);
+      // The same but for case and spaces: the one saved, whole.
+      const spelled = await appendsNothing(app, () =>
+        app.http().post('/api/v1/account/me/addresses').set('Authorization', `Bearer ${token}`).send({ ...address, line1: '1  MAIN st', city: 'springfield' }),
+      );
+      expect(spelled.status).to.equal(200);
+      expect(spelled.body).to.deep.equal(added.body);
       const me = await app.http().get('/api/v1/account/me').set('Authorization', `Bearer ${token}`);
       expect(me.body.addresses).to.have.length(1);
       const keyed = { line1: '2 Elm St', city: 'Springfield', postalCode: '12345', country: 'US' };
@@ -179,7 +185,7 @@ describe('HTTP accounts', () => {
       const { token } = await app.customer();
       const base = { line1: '1 Main St', city: 'Springfield', postalCode: '12345', country: 'US' };
       const send = (fields: Partial<typeof base>) => app.http().post('/api/v1/account/me/addresses').set('Authorization', `Bearer ${token}`).send({ ...base, ...fields });
-      for (const postalCode of ['📦', '123#45', '-12345', '12345-', '1234567890123', 'SW1Y_4JH']) {
+      for (const postalCode of ['📦', '123#45', '-12345', '12345-', '12345678901', '411111111111', '1----2', '12  34', 'SW1Y_4JH']) {
         const res = await appendsNothing(app, () => send({ postalCode }));
         expectProblem(res, 400);
         expect(res.body.errors.map((e: { field: string }) => e.field), postalCode).to.deep.equal(['postalCode']);

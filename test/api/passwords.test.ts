@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { createHash } from 'node:crypto';
+import { stringify } from 'safe-stable-stringify';
 import { eventually } from '../support/temp-dir.js';
 import { appendsNothing, expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -59,6 +61,35 @@ describe('HTTP passwords: change and reset', () => {
     const stored = (await app.storedEvents()).find((e) => e.id === appended[0]!.id)!;
     expect(JSON.stringify(stored.data), 'the hash is sealed in the file, as at registration').to.not.include(String(appended[0]!.data.passwordHash));
     expect((await mails(shopper.customerId)).map((m) => m.subject)).to.include('Your password was changed');
+  });
+
+  it('kills a token issued after the change on the state read before it (a sign-in whose password check was under way), however the clocks read', async () => {
+    const shopper = await app.customer();
+    // What a sign-in that read the account before the change, and answered after it, issues: the count of sign-outs it read (none).
+    const changed = await change(shopper.token, 'correct-horse', 'battery-staple-9');
+    expect(changed.status).to.equal(200);
+    const late = await app.deps.tokens.issue({ customerId: shopper.customerId, role: 'customer' }, 0);
+    expectProblem(await me(late), 401);
+    expect((await me(await app.deps.tokens.issue({ customerId: shopper.customerId, role: 'customer' }, 1))).status, 'issued on the state after it').to.equal(200);
+    // A password reset counts the same way, and so does a sign-out everywhere.
+    const fresh = (await login(shopper.email, 'battery-staple-9')).body.token as string;
+    expect((await app.http().post('/api/v1/account/me/sign-out').set(bearer(fresh))).status).to.equal(200);
+    expectProblem(await me(await app.deps.tokens.issue({ customerId: shopper.customerId, role: 'customer' }, 1)), 401);
+  });
+
+  it('never keeps a change\'s answer under its Idempotency-Key (it carries a bearer token), nor a body\'s password in a plain hash', async () => {
+    const shopper = await app.customer();
+    const keyed = await change(shopper.token, 'correct-horse', 'battery-staple-9').set('Idempotency-Key', 'change-1');
+    expect(keyed.status).to.equal(200);
+    const records = await app.deps.readModels.collection<{ _id: string; body?: unknown; fingerprint: string }>('idempotency_keys').find({});
+    expect(JSON.stringify(records)).to.not.include(String(keyed.body.token));
+    // A repeat runs again: the password it names is no longer the current one.
+    expectProblem(await change(keyed.body.token as string, 'correct-horse', 'battery-staple-9').set('Idempotency-Key', 'change-1'), 401);
+    const registration = { email: `keyed-${Date.now()}@test.local`, password: 'guessable-1', name: 'Keyed' };
+    expect((await app.http().post('/api/v1/account/register').set('Idempotency-Key', 'reg-hash').send(registration)).status).to.equal(201);
+    const plain = createHash('sha256').update(stringify(registration)).digest('hex');
+    const fingerprints = (await app.deps.readModels.collection<{ _id: string; fingerprint: string }>('idempotency_keys').find({})).map((r) => r.fingerprint);
+    expect(fingerprints).to.not.include(plain);
   });
 
   it('refuses a wrong current password (401), the same password (422) and a short one (400), appending nothing; wrong ones count as failed sign-ins', async () => {

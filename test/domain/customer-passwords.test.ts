@@ -8,7 +8,7 @@ import {
   type CustomerPasswordResetRequested,
   type CustomerRegistered,
 } from '../../src/domain/customer/customer.js';
-import { NotFoundError, UnprocessableError } from '../../src/domain/shared/errors.js';
+import { ConflictError, NotFoundError, UnprocessableError } from '../../src/domain/shared/errors.js';
 import { specFor } from '../support/given-when-then.js';
 
 const { given } = specFor(customerDecider);
@@ -36,13 +36,20 @@ const fold = (events: CustomerEvent[]) => events.reduce(customerDecider.evolve, 
 
 describe('Customer passwords', () => {
   it('is changed, signing the account out everywhere from that moment', () => {
-    given([registered]).when({ type: 'ChangePassword', passwordHash: 'scrypt$new', now: at(0) }).then([changed(0, 'change')]);
+    given([registered]).when({ type: 'ChangePassword', passwordHash: 'scrypt$new', checkedAgainst: 'scrypt$old', now: at(0) }).then([changed(0, 'change')]);
     const state = fold([registered, changed(0, 'change')]);
-    expect(state).to.include({ passwordHash: 'scrypt$new', signedOutAt: at(0) });
+    expect(state).to.include({ passwordHash: 'scrypt$new', signedOutAt: at(0), signOuts: 1 });
+    expect(fold([registered, changed(0, 'change'), { type: 'CustomerSignedOut', data: { customerId: CUSTOMER, signedOutAt: at(5) } }])).to.include({ signOuts: 2 });
+  });
+
+  it('is not changed over a password saved since the current one was checked (a reset meanwhile): 409', () => {
+    given([registered, requested('r-1', 0), changed(1_000, 'reset')])
+      .when({ type: 'ChangePassword', passwordHash: 'scrypt$mine', checkedAgainst: 'scrypt$old', now: at(2_000) })
+      .thenThrows(ConflictError, /changed meanwhile/);
   });
 
   it('cannot be changed or reset on an account that is not registered', () => {
-    given([]).when({ type: 'ChangePassword', passwordHash: 'x', now: at(0) }).thenThrows(NotFoundError);
+    given([]).when({ type: 'ChangePassword', passwordHash: 'x', checkedAgainst: 'y', now: at(0) }).thenThrows(NotFoundError);
     given([]).when(ask('r-1', 0)).thenThrows(NotFoundError);
   });
 

@@ -2,7 +2,7 @@ import { IsEmail, IsISO31661Alpha2, Matches, ValidateBy } from 'class-validator'
 import { Password, Text } from '../input/text-rules.js';
 import { NoCardNumberIn } from './payment-methods.js';
 
-const POSTAL_CODE = /^[A-Za-z0-9](?:[A-Za-z0-9 -]{0,10}[A-Za-z0-9])?$/;
+const POSTAL_CODE = /^[A-Za-z0-9]+(?:[ -][A-Za-z0-9]+)*$/;
 
 // class-validator checks the decorators of a property bottom-up and stops at the first
 // failure: so the house rule (presence, type, hygiene, length) comes last, finer rules on top.
@@ -72,9 +72,9 @@ export class AddressBody {
   @Text({ max: 100 })
   city!: string;
 
-  // What postal codes are made of, the world over (UPU): Latin letters and digits, spaces and hyphens between them.
-  @Matches(POSTAL_CODE, { message: 'must be a postal code: letters A-Z and digits, with spaces or hyphens between them, at most 12 characters' })
-  @Text({ max: 20 })
+  // What postal codes are made of, the world over (UPU): Latin letters and digits in groups, 10 characters at most (`12345-6789`, `SW1A 1AA`).
+  @Matches(POSTAL_CODE, { message: 'must be a postal code: letters A-Z and digits, with one space or hyphen between groups' })
+  @Text({ max: 10 })
   postalCode!: string;
 
   // As the document lists them: upper case (validator's own check takes either case).

@@ -49,7 +49,8 @@ const handlers = (deps: AppDeps) => {
     if (!customer) throw new WrongPasswordError('wrong email or password');
     await deps.loginThrottle.succeeded(account, address);
     await deps.credentialLimit.succeeded(address);
-    const token = await deps.tokens.issue({ customerId: customer.customerId, role: customer.role });
+    // Under the count of sign-outs the password was checked on: a new password or a sign-out saved since kills it.
+    const token = await deps.tokens.issue({ customerId: customer.customerId, role: customer.role }, customer.signOuts ?? 0);
     res.json({ token, customerId: customer.customerId, role: customer.role });
   };
 
@@ -75,7 +76,7 @@ const handlers = (deps: AppDeps) => {
   const signOut: RequestHandler = async (req, res) => {
     const { customerId } = principalOf(req);
     const result = await signOutEverywhere(accounts, customerId, commandContext(req, deps.clock()));
-    deps.accounts.signedOutEverywhere(customerId, result.signedOutAt);
+    deps.accounts.signedOutEverywhere(customerId, result.signedOutAt, result.signOuts);
     answerWrite(res, deps.sessions, 200, { signedOutAt: result.signedOutAt }, result);
   };
 

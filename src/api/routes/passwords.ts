@@ -20,12 +20,12 @@ const REQUESTED = 'If an account has this address, a link to reset its password 
  * the shop's other processes from their next request (as a sign-out everywhere).
  */
 const handlers = (deps: AppDeps) => {
-  const accounts = { commands: deps.commands, passwords: deps.passwords, emails: deps.emails };
+  const accounts = { commands: deps.commands, passwords: deps.passwords, emails: deps.emails, clock: deps.clock };
 
   /** The account's earlier tokens are dead; a new one for the caller (a change: this device stays signed in). */
   const changed = async (change: PasswordChange, role: 'customer' | 'admin' | undefined) => {
-    deps.accounts.signedOutEverywhere(change.customerId, change.changedAt);
-    return role === undefined ? undefined : deps.tokens.issue({ customerId: change.customerId, role });
+    deps.accounts.signedOutEverywhere(change.customerId, change.changedAt, change.signOuts);
+    return role === undefined ? undefined : deps.tokens.issue({ customerId: change.customerId, role }, change.signOuts);
   };
 
   const changeOwnPassword: RequestHandler = async (req, res) => {

@@ -65,6 +65,12 @@ export type Customer =
       addresses: Address[];
       /** The last sign-out everywhere (absent before the first, and in snapshots of the version before). */
       signedOutAt?: string;
+      /**
+       * How many times the account was signed out everywhere (a sign-out, a new password). A token
+       * carries the count it was issued under: one issued under fewer is dead, whatever the clocks
+       * said (a sign-in that checked the old password while a new one was being saved).
+       */
+      signOuts?: number;
       /** The reset link outstanding: the last one asked for, until it is used, expires or a password change voids it. */
       passwordReset?: PendingReset;
     }
@@ -94,7 +100,7 @@ export const evolve = (state: Customer, event: CustomerEvent): Customer => {
     case 'CustomerRoleChanged':
       return state.status === 'Registered' ? { ...state, role: event.data.role } : state;
     case 'CustomerSignedOut':
-      return state.status === 'Registered' ? { ...state, signedOutAt: event.data.signedOutAt } : state;
+      return state.status === 'Registered' ? { ...state, signedOutAt: event.data.signedOutAt, signOuts: (state.signOuts ?? 0) + 1 } : state;
     case 'CustomerPasswordResetRequested': {
       const { requestId, requestedAt, expiresAt } = event.data;
       return state.status === 'Registered' ? { ...state, passwordReset: { requestId, requestedAt, expiresAt } } : state;
@@ -102,7 +108,7 @@ export const evolve = (state: Customer, event: CustomerEvent): Customer => {
     case 'CustomerPasswordChanged': {
       if (state.status !== 'Registered') return state;
       const { passwordReset: _used, ...rest } = state;
-      return { ...rest, passwordHash: event.data.passwordHash, signedOutAt: event.data.changedAt };
+      return { ...rest, passwordHash: event.data.passwordHash, signedOutAt: event.data.changedAt, signOuts: (state.signOuts ?? 0) + 1 };
     }
     case 'CustomerErased':
       return { status: 'Erased', customerId: event.data.customerId, erasedAt: event.data.erasedAt, invoicesExpiredAt: null };
@@ -129,8 +135,11 @@ export type RemoveCustomerAddress = { type: 'RemoveCustomerAddress'; addressId: 
 export type ChangeCustomerRole = { type: 'ChangeCustomerRole'; role: CustomerRole; now: string };
 export type SignOutEverywhere = { type: 'SignOutEverywhere'; now: string };
 export type RequestPasswordReset = { type: 'RequestPasswordReset'; requestId: string; now: string };
-/** The customer's new password, hashed; the old one was checked by the command layer (hashes are not the domain's to compute). */
-export type ChangePassword = { type: 'ChangePassword'; passwordHash: string; now: string };
+/**
+ * The customer's new password, hashed; the current one was checked by the command layer against
+ * `checkedAgainst` (hashes are not the domain's to compute): refused if the password changed since.
+ */
+export type ChangePassword = { type: 'ChangePassword'; passwordHash: string; checkedAgainst: string; now: string };
 /** The new password through an emailed link: `requestId` is the link's (its MAC checked by the command layer). */
 export type ResetPassword = { type: 'ResetPassword'; requestId: string; passwordHash: string; now: string };
 export type EraseCustomer = { type: 'EraseCustomer'; by: ErasedBy; now: string };
@@ -168,8 +177,12 @@ export const decide = (command: CustomerCommand, state: Customer): CustomerEvent
       return [{ type: 'CustomerSignedOut', data: { customerId: registered(state).customerId, signedOutAt: command.now } }];
     case 'RequestPasswordReset':
       return requestReset(command, registered(state));
-    case 'ChangePassword':
-      return [passwordChanged(registered(state), command.passwordHash, command.now, 'change')];
+    case 'ChangePassword': {
+      const customer = registered(state);
+      // A reset (or another change) was saved while the current password was being checked: that one stands.
+      if (customer.passwordHash !== command.checkedAgainst) throw new ConflictError('the password was changed meanwhile: sign in with the new one');
+      return [passwordChanged(customer, command.passwordHash, command.now, 'change')];
+    }
     case 'ResetPassword':
       return resetPassword(command, registered(state));
     case 'EraseCustomer':
@@ -264,6 +277,7 @@ const canonical = (text: string) => text.trim().replace(/\s+/g, ' ').toLowerCase
 /** Emails compare case-insensitively: one account per mailbox. */
 export const normalizeEmail = (email: string): string => email.trim().toLowerCase();
 
-export const customerDecider: Decider<Customer, CustomerCommand, CustomerEvent> = { initialState, evolve, decide, snapshotVersion: 1 };
+// 2: `signOuts` (snapshots of version 1 lack it: the stream is folded whole again).
+export const customerDecider: Decider<Customer, CustomerCommand, CustomerEvent> = { initialState, evolve, decide, snapshotVersion: 2 };
 
 export const customerStream = (customerId: string) => `customer-${customerId}`;

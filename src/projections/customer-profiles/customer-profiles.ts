@@ -26,6 +26,8 @@ export type CustomerProfile = Document & {
   registeredAt: string;
   /** The last sign-out everywhere (see AccountRoles): absent before the first. */
   signedOutAt?: string;
+  /** How many times the account was signed out everywhere (a sign-out, a new password): tokens issued under fewer are dead. */
+  signOuts?: number;
   /**
    * The revision of the `customer-<id>` stream after the last event folded: what a write's
    * If-Match is compared with (the profile's ETag). Absent in documents folded by version 2.
@@ -56,7 +58,7 @@ const evolve = (current: CustomerDocument | null, recorded: RecordedEvent): Cust
   switch (event.type) {
     case 'CustomerRegistered': {
       const { customerId, email, name, role, registeredAt, phone } = event.data;
-      return { _id: customerId, customerId, email, name, phone: phone ?? null, role, addresses: [], registeredAt, revision: recorded.revision };
+      return { _id: customerId, customerId, email, name, phone: phone ?? null, role, addresses: [], registeredAt, signOuts: 0, revision: recorded.revision };
     }
     case 'CustomerAddressAdded':
       return current && !isErasedProfile(current) ? { ...current, addresses: [...current.addresses, event.data.address], revision: recorded.revision } : current;
@@ -68,13 +70,13 @@ const evolve = (current: CustomerDocument | null, recorded: RecordedEvent): Cust
       return current && !isErasedProfile(current) ? { ...current, role: event.data.role, revision: recorded.revision } : current;
     // Read by AccountRoles (the tokens issued before are refused); not part of the profile's answer.
     case 'CustomerSignedOut':
-      return current && !isErasedProfile(current) ? { ...current, signedOutAt: event.data.signedOutAt, revision: recorded.revision } : current;
+      return current && !isErasedProfile(current) ? { ...current, signedOutAt: event.data.signedOutAt, signOuts: (current.signOuts ?? 0) + 1, revision: recorded.revision } : current;
     // The stream moved (the profile's ETag is its revision); nothing of it is shown.
     case 'CustomerPasswordResetRequested':
       return current && !isErasedProfile(current) ? { ...current, revision: recorded.revision } : current;
     // A new password signs the account out everywhere (the hash itself never reaches a read model).
     case 'CustomerPasswordChanged':
-      return current && !isErasedProfile(current) ? { ...current, signedOutAt: event.data.changedAt, revision: recorded.revision } : current;
+      return current && !isErasedProfile(current) ? { ...current, signedOutAt: event.data.changedAt, signOuts: (current.signOuts ?? 0) + 1, revision: recorded.revision } : current;
     case 'CustomerErased':
       return { _id: event.data.customerId, customerId: event.data.customerId, erasedAt: event.data.erasedAt };
   }
@@ -96,9 +98,10 @@ export const customerProfilesProjection: Projection<CustomerDocument> = {
   documentIds: (event) => [String(event.data.customerId)],
   evolve,
   indexes: [{ keys: { email: 1 } }],
-  // 2: the phone given at registration (null when none); 3: the stream's revision (the profile's ETag).
+  // 2: the phone given at registration (null when none); 3: the stream's revision (the profile's ETag);
+  // 4: the count of sign-outs everywhere (tokens carry it: see AccountRoles).
   // The stream's other event after these, CustomerInvoicesExpired, follows an erasure: nobody reads that profile.
-  version: 3,
+  version: 4,
 };
 
 /** The profile and its stream's revision (undefined in a document of an older version of this projection). */
