@@ -149,6 +149,11 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
             'ADMIN_EMAIL names a customer account registered with another password than ADMIN_PASSWORD (someone may have registered the address first): it is NOT made admin. ' +
               'Choose another ADMIN_EMAIL, or, if the account is yours, sign in with its password and have an admin give it the role',
           );
+        } else if ('stale' in admin) {
+          deps.logger.warn(
+            { customerId: admin.customerId },
+            "ADMIN_PASSWORD is not the admin account's password any more (it was changed or reset through the API): the account keeps its own, and ADMIN_PASSWORD is not used",
+          );
         } else deps.logger.child({}, { level: 'info' }).info(
           // Not its email: no log line carries one (issue 17); the operator set ADMIN_EMAIL and knows it.
           { customerId: admin.customerId, created: admin.position !== undefined },

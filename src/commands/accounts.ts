@@ -147,7 +147,11 @@ export const removeAddress = async (deps: AccountDeps, customerId: string, addre
 export const ensureAdmin = async (deps: AccountDeps, email: string, password: string, context: CommandContext) => {
   const existing = await findAccount(deps, email);
   if (!existing) return registerCustomer(deps, { email, password, name: 'Administrator', role: 'admin' }, context);
-  if (existing.role === 'admin') return { customerId: existing.customerId, position: undefined };
+  // The admin's own password changed since (through the API): the account keeps it, ADMIN_PASSWORD is not used (`stale`).
+  if (existing.role === 'admin') {
+    const stale = !(await deps.passwords.verify(password, existing.passwordHash));
+    return { customerId: existing.customerId, position: undefined, ...(stale ? { stale: true as const } : {}) };
+  }
   if (!(await deps.passwords.verify(password, existing.passwordHash))) return { customerId: existing.customerId, position: undefined, refused: true as const };
   await deps.commands.handle(
     customerDecider,

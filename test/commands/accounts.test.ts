@@ -114,6 +114,14 @@ describe('Account commands', () => {
       expect(await verifyCredentials(deps, 'root@example.com', 'root-password')).to.include({ customerId: 'ghost-admin', role: 'admin' });
     });
 
+    it("leaves an admin whose password was changed since as it is, saying ADMIN_PASSWORD is stale, appending nothing", async () => {
+      const { customerId } = await ensureAdmin(deps, 'chief@example.com', 'first-password', at(0));
+      expect(await ensureAdmin(deps, 'chief@example.com', 'first-password', at(1))).to.not.have.property('stale');
+      const head = await store.headPosition();
+      expect(await ensureAdmin(deps, 'chief@example.com', 'another-password', at(2))).to.deep.equal({ customerId, position: undefined, stale: true });
+      expect(await store.headPosition()).to.equal(head);
+    });
+
     it("promotes an existing customer whose password is ADMIN_PASSWORD (the operator's own account)", async () => {
       const { customerId } = await registerCustomer(deps, { email: 'boss@example.com', password: 'configured-password', name: 'B' }, at(0));
       expect(await ensureAdmin(deps, 'boss@example.com', 'configured-password', at(1))).to.not.have.property('refused');

@@ -21,8 +21,17 @@ describe('Customer profiles projection', () => {
         role: 'customer',
         addresses: [],
         registeredAt: T1,
+        signOuts: 0,
         revision: 0,
       }));
+
+    it('counts the sign-outs everywhere: a sign-out and a new password each', () => {
+      const registeredProfile = evolve(null, recorded('CustomerRegistered', registered()));
+      const signedOut = evolve(registeredProfile, recorded('CustomerSignedOut', { customerId: CUSTOMER, signedOutAt: T1 }));
+      const changed = evolve(signedOut, recorded('CustomerPasswordChanged', { customerId: CUSTOMER, passwordHash: 'scrypt$x', changedAt: T1, via: 'change' }));
+      expect(changed).to.include({ signOuts: 2, signedOutAt: T1 });
+      expect(JSON.stringify(changed)).to.not.include('scrypt');
+    });
 
     it('keeps the phone given at registration', () =>
       expect(evolve(null, recorded('CustomerRegistered', { ...registered(), phone: '+44 20 7946 0000' }))).to.include({ phone: '+44 20 7946 0000' }));
