@@ -117,6 +117,10 @@ describe('HTTP passwords: change and reset', () => {
     for (const res of [known, unknown]) expect(Object.keys(res.headers).filter((h) => revealing.includes(h))).to.deep.equal([]);
     const requested = await eventsOf(shopper.customerId, 'CustomerPasswordResetRequested');
     expect(requested).to.have.length(1);
+    // No revision of an account to name (a 412 would say the account exists): If-Match is refused, for any address.
+    for (const email of [shopper.email, 'nobody-here@test.local']) {
+      expectProblem(await appendsNothing(app, () => app.http().post('/api/v1/account/password-reset').set('If-Match', '"0"').send({ email })), 400);
+    }
     // A second request within the minute sends nothing more.
     expect((await appendsNothing(app, () => askReset(shopper.email))).status).to.equal(202);
     const token = await linkToken(shopper.customerId);

@@ -79,7 +79,8 @@ export const passwordRoutes = defineRoutes({
         "Answered 202 whether or not an account has the address. If one has, a link to the storefront's reset page (PUBLIC_URL) is emailed to it: it works once, for an hour, and only the latest asked for works. A request within a minute of the last sends nothing more. Counted with sign-ins per client address (CREDENTIAL_ATTEMPTS_PER_MINUTE: 429 with Retry-After past it).",
       body: PasswordResetRequestBody,
       success: { status: 202, description: 'Asked; see the mailbox.', schema: obj({ message: str() }) },
-      problems: [],
+      // The caller has no revision of an account to name (and a 412 would say that the account exists).
+      problems: [], ifMatch: false,
       example: { body: { email: 'zoe@example.com' }, response: { message: REQUESTED } },
     },
     reset: {
@@ -88,7 +89,7 @@ export const passwordRoutes = defineRoutes({
         "The token is the link's `token` parameter. 422 for a token this shop did not make, or one no longer good: used, replaced by a newer request, older than an hour, or its account erased (ask for another link). Every token of the account issued before is refused (401) from then on; sign in with the new password. The failed sign-ins counted against the account are cleared. Counted with sign-ins per client address (CREDENTIAL_ATTEMPTS_PER_MINUTE).",
       body: PasswordResetBody,
       success: { status: 200, description: 'The password is set; sign in with it.', schema: obj({ customerId: uuid(), changedAt: time() }) },
-      problems: [422],
+      problems: [422], ifMatch: false,
       example: {
         body: { token: `${CUSTOMER_ID}.0e6f3a8b-1c2d-4e5f-9a0b-7c8d9e0f1a2b.q3Jx...`, newPassword: 'battery-staple-9' },
         response: { customerId: CUSTOMER_ID, changedAt: '2025-01-02T09:00:00.000Z' },
