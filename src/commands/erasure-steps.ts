@@ -58,7 +58,7 @@ export type ErasureDeps = {
   retentionDays: number;
   /** Resolves true once every read model has folded `position`, false after `timeoutMs`. */
   readModelsReached: (position: number, timeoutMs: number) => Promise<boolean>;
-  /** Forgets the failed sign-ins the limits count against an account (its id) or an email no account had. */
+  /** Forgets the failed sign-ins counted against an account id or an email. */
   forgetSignIns: (account: string) => Promise<void>;
   /** Writes the embedded stores' journals (SQLite WAL) into their files and empties them: a no-op on servers. */
   truncateJournals: () => Promise<void>;
@@ -159,9 +159,7 @@ const releaseEmail = async (deps: ErasureDeps, customerId: string, context: Comm
   for (const stream of [await deps.emails.claimStreamOf(address), legacyEmailClaimStream(address)]) {
     await deps.commands.handle(emailClaimDecider, stream, { type: 'ReleaseEmail', customerId, now: context.now }, context);
   }
-  // Counted under the account's id since it existed (and under the address before it did).
-  await deps.forgetSignIns(customerId);
-  await deps.forgetSignIns(address);
+  for (const account of [customerId, address]) await deps.forgetSignIns(account);
 };
 
 const deleteCopies = async (deps: ErasureDeps, customerId: string): Promise<void> => {

@@ -1,15 +1,4 @@
-import type {
-  Address,
-  CustomerAddressAdded,
-  CustomerAddressRemoved,
-  CustomerErased,
-  CustomerPasswordChanged,
-  CustomerPasswordResetRequested,
-  CustomerRegistered,
-  CustomerRole,
-  CustomerRoleChanged,
-  CustomerSignedOut,
-} from '../../domain/customer/customer.js';
+import type { Address, CustomerEvent, CustomerInvoicesExpired, CustomerRole } from '../../domain/customer/customer.js';
 import type { RecordedEvent } from '../../infrastructure/event-store/event-store.js';
 import type { Document, ReadModelCollection } from '../../infrastructure/read-models/read-model-store.js';
 import type { Projection } from '../projection.js';
@@ -41,15 +30,8 @@ export type ErasedProfile = Document & { customerId: string; erasedAt: string };
 /** A document of `customers` as read where tombstones may be met (the collection's type says profile). */
 export const isErasedProfile = (doc: CustomerProfile | ErasedProfile): doc is ErasedProfile => typeof (doc as ErasedProfile).erasedAt === 'string';
 
-type Handled =
-  | CustomerRegistered
-  | CustomerAddressAdded
-  | CustomerAddressRemoved
-  | CustomerRoleChanged
-  | CustomerSignedOut
-  | CustomerPasswordResetRequested
-  | CustomerPasswordChanged
-  | CustomerErased;
+/** Every event of the stream but the invoices' expiry, which follows an erasure: nobody reads that profile. */
+type Handled = Exclude<CustomerEvent, CustomerInvoicesExpired>;
 
 type CustomerDocument = CustomerProfile | ErasedProfile;
 
