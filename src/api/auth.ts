@@ -13,8 +13,14 @@ import { canonicalId } from './input/ids.js';
  * current role (AccountRoles), never by the token's claim. Expiry is required.
  */
 
-/** `expiresAt`: when the token it signed in with expires (ms since the epoch): what is held open on it (a live stream) ends then. */
-export type Principal = { customerId: string; role: CustomerRole; expiresAt?: number };
+/**
+ * `expiresAt`: when the token it signed in with expires (ms since the epoch): what is held open on it (a live stream) ends then.
+ * `issued`: when that token was issued and under what count of sign-outs: what is held open on it is let go once the account signs out everywhere since.
+ */
+export type Principal = { customerId: string; role: CustomerRole; expiresAt?: number; issued?: TokenIssue };
+
+/** When a token was issued (ms) and, in a token of this version, the account's count of sign-outs then. */
+export type TokenIssue = { issuedAt: number; signOuts?: number };
 
 /** `signOuts`: the account's count of sign-outs everywhere when the token was issued (absent in tokens issued before it was counted). */
 type Checked = { customerId: string; expiresAt: number; issuedAt: number; signOuts?: number };
@@ -127,13 +133,13 @@ export const authenticate =
     const match = BEARER.exec(header);
     if (!match) throw new UnauthorizedError('expected "Authorization: Bearer <token>"');
     const checked = await tokens.check(match[1]!);
-    const { customerId, expiresAt } = checked;
+    const { customerId, expiresAt, issuedAt, signOuts } = checked;
     // A write is refused from the moment the account's stream says it was erased (or demoted), in any process.
     const standing = await accounts.standingOf(customerId, { write: !READS.has(req.method) });
     if (!standing) throw new UnauthorizedError('the token names no account');
     // Signed out everywhere since this token was issued (a sign-out, a new password): it is dead, as an expired one.
     if (signedOutSince(checked, standing)) throw new UnauthorizedError('the token was signed out: sign in again');
-    req.principal = { customerId, role: standing.role, expiresAt };
+    req.principal = { customerId, role: standing.role, expiresAt, issued: signOuts === undefined ? { issuedAt } : { issuedAt, signOuts } };
     next();
   };
 
@@ -142,7 +148,7 @@ export const authenticate =
  * sign-outs when both know it (a read model of an older version does not), else by the times
  * (tokens issued before the count: their issue time against the last sign-out's).
  */
-const signedOutSince = (token: Checked, standing: Standing): boolean => {
+export const signedOutSince = (token: TokenIssue, standing: Standing): boolean => {
   if (token.signOuts !== undefined && standing.signOuts !== undefined) return token.signOuts < standing.signOuts;
   return standing.signedOutAt !== undefined && token.issuedAt < Date.parse(standing.signedOutAt);
 };

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
 import { NotFoundError, ValidationError } from '../domain/shared/errors.js';
 import type { OrderView } from '../projections/orders/orders.js';
+import type { TokenIssue } from './auth.js';
 import type { LiveStreams } from './live-streams.js';
 
 /**
@@ -75,13 +76,13 @@ const lastEventId = (header: string | undefined): number => {
   return Number(header);
 };
 
-/** `expiresAt`: when the token the stream was opened with expires; the stream ends then. */
-type Viewer = { customerId: string; admin: boolean; expiresAt?: number };
+/** `expiresAt`: when the token the stream was opened with expires; the stream ends then. `issued`: that token's issue (see Principal). */
+type Viewer = { customerId: string; admin: boolean; expiresAt?: number; issued?: TokenIssue };
 
 /**
- * Whether the viewer may still see what the stream would send now: its account still there
- * and, watching another customer's order, still an admin (AccountRoles: on the embedded log,
- * the account's stream itself).
+ * Whether the viewer may still see what the stream would send now: its account still there, not
+ * signed out everywhere since its token was issued and, watching another customer's order,
+ * still an admin (AccountRoles: on the embedded log, the account's stream itself).
  */
 export type StillAllowed = (viewer: Viewer, order: OrderView) => Promise<boolean>;
 

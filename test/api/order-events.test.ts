@@ -182,6 +182,29 @@ describe('GET /api/v1/orders/:id/events (Server-Sent Events)', () => {
     }
   });
 
+  it('tells a stream opened on a token signed out since (a sign-out everywhere, a new password) nothing more, and ends it', async () => {
+    for (const how of ['sign-out', 'password'] as const) {
+      const owner = await app.customer(`Owner ${how}`);
+      const { productId } = await stockedProduct(app, admin, 5);
+      const orderId = await buy(app, owner, productId, 1);
+      await orderReaches(app, owner.token, orderId, ['Confirmed'], 'Captured');
+      const watching = readEvents(url(orderId), auth(owner.token), () => false, 15_000);
+      await eventually(async () => (app.deps.liveStreams.size === 1 ? true : undefined));
+
+      const signedOut = how === 'sign-out'
+        ? await app.http().post('/api/v1/account/me/sign-out').set(auth(owner.token))
+        : await app.http().post('/api/v1/account/me/password').set(auth(owner.token)).send({ currentPassword: 'correct-horse', newPassword: 'battery-staple-9' });
+      expect(signedOut.status, how).to.equal(200);
+      expect((await app.http().post(`/api/v1/orders/${orderId}/cancel`).set(auth(admin))).status).to.equal(202);
+      await orderReaches(app, admin, orderId, ['Cancelled']);
+
+      const ended = await watching;
+      expect(statuses(ended.events), how).to.deep.equal(['Pending', 'Paid', 'Confirmed']);
+      expect(ended.events.filter((e) => e.event === 'changed'), how).to.deep.equal([]);
+      expect(app.deps.liveStreams.size).to.equal(0);
+    }
+  });
+
   it('lets go of a stream when its client hangs up', async () => {
     const { productId } = await stockedProduct(app, admin, 5);
     const orderId = await buy(app, shopper, productId, 1);

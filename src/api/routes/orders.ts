@@ -4,7 +4,7 @@ import { PricesChangedError } from '../../domain/cart/cart.js';
 import { NotFoundError } from '../../domain/shared/errors.js';
 import { getOrder, listOrders, type OrderView } from '../../projections/orders/orders.js';
 import { getPayment, type PaymentView } from '../../projections/payments/payments.js';
-import { principalOf } from '../auth.js';
+import { principalOf, signedOutSince } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { orderPageSchema, orderSchema, orderSummarySchema, placedOrderSchema } from '../../projections/orders/schemas.js';
 import { paymentSchema } from '../../projections/payments/schemas.js';
@@ -18,7 +18,7 @@ import { findCaughtUp } from '../fresh-reads.js';
 
 const viewerOf = (req: Request) => {
   const principal = principalOf(req);
-  return { customerId: principal.customerId, admin: principal.role === 'admin', expiresAt: principal.expiresAt };
+  return { customerId: principal.customerId, admin: principal.role === 'admin', expiresAt: principal.expiresAt, issued: principal.issued };
 };
 
 const address = (body: { shippingAddress: { line1: string; city: string; postalCode: string; country: string } }) => {
@@ -80,9 +80,11 @@ const orderHandlers = (deps: AppDeps) => {
   };
 
   // The order's status changes as Server-Sent Events (see ../order-events.ts).
+  // Its token signed out since (a sign-out everywhere, a new password) is as dead as its account erased.
   const stillAllowed: StillAllowed = async (viewer, order) => {
-    const role = await deps.accounts.roleOf(viewer.customerId);
-    return role !== undefined && (order.customerId === viewer.customerId || role === 'admin');
+    const standing = await deps.accounts.standingOf(viewer.customerId);
+    if (!standing || (viewer.issued && signedOutSince(viewer.issued, standing))) return false;
+    return order.customerId === viewer.customerId || standing.role === 'admin';
   };
   const orderEvents = orderEventsHandler(deps.readModels, new OrderFeed(deps.readModels), deps.liveStreams, viewerOf, (req) => uuidParam(req, 'id', 'order'), stillAllowed);
 
