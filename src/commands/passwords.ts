@@ -22,18 +22,12 @@ export type PasswordChange = { customerId: string; changedAt: string; signOuts: 
  * Asks for a reset link for the account of `email`. An address no account has appends nothing and
  * is answered the same (whether an address has an account is not told here). A request less
  * than a minute after the last appends nothing either: one mail a minute at most, whoever asks.
- * No If-Match: an anonymous caller has no revision of the account to match, and a 412 would say it exists.
+ * Its route refuses If-Match: an anonymous caller has no revision of the account to match, and a 412 would say it exists.
  */
 export const requestPasswordReset = async (deps: AccountDeps, email: string, context: CommandContext) => {
   const account = await findAccount(deps, email);
   if (!account) return { position: undefined };
-  const { ifMatch: _ignored, ...unconditional } = context;
-  const handled = await deps.commands.handle(
-    customerDecider,
-    customerStream(account.customerId),
-    { type: 'RequestPasswordReset', requestId: randomUUID(), now: context.now },
-    unconditional,
-  );
+  const handled = await deps.commands.handle(customerDecider, customerStream(account.customerId), { type: 'RequestPasswordReset', requestId: randomUUID(), now: context.now }, context);
   return { position: handled.position };
 };
 
@@ -52,8 +46,7 @@ export const resetPassword = async (deps: PasswordDeps, token: string, password:
     customerDecider.decide(command(''), state);
     const passwordHash = await deps.passwords.hash(password);
     const now = deps.clock().toISOString();
-    const { ifMatch: _ignored, ...unconditional } = context;
-    const handled = await deps.commands.handle(customerDecider, stream, { ...command(passwordHash), now }, { ...unconditional, now });
+    const handled = await deps.commands.handle(customerDecider, stream, { ...command(passwordHash), now }, { ...context, now });
     return changeOf(request.customerId, handled, now);
   } catch (error) {
     // An account erased (or never registered) has no password to set: the link is as dead as a used one.

@@ -3,6 +3,7 @@ import { useLocation } from 'preact-iso';
 import { ApiError } from '../../shared/api.js';
 import { api } from '../session.js';
 import { useTitle } from '../components/useLoad.js';
+import { useAction } from '../account/ui.js';
 import { AuthCard, Field, FormError } from './Auth.js';
 
 /**
@@ -12,21 +13,11 @@ import { AuthCard, Field, FormError } from './Auth.js';
 export const ForgotPasswordPage = () => {
   useTitle('Forgot your password?');
   const [email, setEmail] = useState('');
-  const [busy, setBusy] = useState(false);
   const [sent, setSent] = useState('');
-  const [error, setError] = useState<unknown>(null);
-  const submit = async (e: Event) => {
+  const { busy, error, run } = useAction();
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const answer = await api.post<{ message: string }>('/account/password-reset', { email: email.trim() });
-      setSent(answer.message);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
+    void run(async () => setSent((await api.post<{ message: string }>('/account/password-reset', { email: email.trim() })).message));
   };
   return (
     <AuthCard title="Forgot your password?" footer={<>Remembered it? <a href="/signin">Sign in</a></>}>
@@ -46,23 +37,16 @@ export const ResetPasswordPage = () => {
   const { query } = useLocation();
   const token = query.token ?? '';
   const [password, setPassword] = useState('');
-  const [busy, setBusy] = useState(false);
   const [done, setDone] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const submit = async (e: Event) => {
+  const { busy, error, run } = useAction();
+  const submit = (e: Event) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
+    void run(async () => {
       await api.post('/account/password-reset/confirm', { token, newPassword: password });
       // Every session of the account was signed out, this browser's too.
       api.signOut();
       setDone(true);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
   const linkDead = error instanceof ApiError && error.status === 422;
   if (done) {
