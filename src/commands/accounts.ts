@@ -8,10 +8,11 @@ import {
   type CustomerRole,
   type RegisterCustomer,
 } from '../domain/customer/customer.js';
-import { emailClaimDecider, legacyEmailClaimStream } from '../domain/customer/email-claim.js';
+import { emailClaimDecider } from '../domain/customer/email-claim.js';
+import { emailKey } from '../domain/customer/email-spellings.js';
 import { ConflictError, UnprocessableError } from '../domain/shared/errors.js';
 import type { PasswordHasher } from '../infrastructure/security/passwords.js';
-import type { EmailIndex } from '../privacy/email-index.js';
+import { claimStreamsOf, type EmailIndex } from '../privacy/email-index.js';
 import { derivedId, refuseIfMatch, type CommandContext, type CommandHandler } from './command-handler.js';
 
 /**
@@ -73,13 +74,18 @@ const claimEmail = async (deps: AccountDeps, email: string, context: CommandCont
  * claimed in a log written before the index, in the stream named by the address itself.
  */
 const claimOf = async (deps: AccountDeps, email: string) => {
-  const stream = await deps.emails.claimStreamOf(email);
-  const claim = await deps.commands.load(emailClaimDecider, stream);
-  if (claim.state.status === 'Claimed') return { stream, claim };
-  const legacyStream = legacyEmailClaimStream(email);
-  const legacy = await deps.commands.load(emailClaimDecider, legacyStream);
-  return legacy.state.status === 'Claimed' ? { stream: legacyStream, claim: legacy } : { stream, claim };
+  // A claim made under any spelling of the mailbox counts; a new one is made under its key.
+  const fresh = await deps.emails.claimStreamOf(emailKey(email));
+  let unclaimed: Awaited<ReturnType<typeof loadClaim>> | undefined;
+  for (const stream of await claimStreamsOf(deps.emails, email)) {
+    const claim = await loadClaim(deps, stream);
+    if (claim.state.status === 'Claimed') return { stream, claim };
+    if (stream === fresh) unclaimed = claim;
+  }
+  return { stream: fresh, claim: unclaimed ?? (await loadClaim(deps, fresh)) };
 };
+
+const loadClaim = (deps: AccountDeps, stream: string) => deps.commands.load(emailClaimDecider, stream);
 
 /** The customer of a claim exists already: another registration of the address got there first. */
 const taken = (error: unknown): never => {

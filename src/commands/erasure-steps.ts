@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import { cartStream } from '../domain/cart/cart.js';
 import { customerDecider, customerStream, normalizeEmail, type CustomerRegistered } from '../domain/customer/customer.js';
-import { emailClaimDecider, legacyEmailClaimStream } from '../domain/customer/email-claim.js';
+import { emailClaimDecider } from '../domain/customer/email-claim.js';
+import { emailSpellings } from '../domain/customer/email-spellings.js';
 import { walletStream } from '../domain/customer/wallet.js';
-import type { EmailIndex } from '../privacy/email-index.js';
+import { claimStreamsOf, type EmailIndex } from '../privacy/email-index.js';
 import { orderStream } from '../domain/ordering/order.js';
 import { paymentStream } from '../domain/payment/payment.js';
 import { reviewStream } from '../domain/reviews/review.js';
@@ -155,11 +156,11 @@ const releaseEmail = async (deps: ErasureDeps, customerId: string, context: Comm
   const { email } = first.data as CustomerRegistered['data'];
   if (isErased(email)) return; // the profile key is gone: released by the run that destroyed it
   const address = normalizeEmail(email);
-  // The claim is in the stream the email index names, or, made by an older version, in the one named by the address.
-  for (const stream of [await deps.emails.claimStreamOf(address), legacyEmailClaimStream(address)]) {
+  // The claim is in a stream the email index names, or, made by an older version, in one named by the address.
+  for (const stream of await claimStreamsOf(deps.emails, address)) {
     await deps.commands.handle(emailClaimDecider, stream, { type: 'ReleaseEmail', customerId, now: context.now }, context);
   }
-  for (const account of [customerId, address]) await deps.forgetSignIns(account);
+  for (const account of [customerId, ...emailSpellings(address)]) await deps.forgetSignIns(account);
 };
 
 const deleteCopies = async (deps: ErasureDeps, customerId: string): Promise<void> => {

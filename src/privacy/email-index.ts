@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { legacyEmailClaimStream } from '../domain/customer/email-claim.js';
+import { emailSpellings } from '../domain/customer/email-spellings.js';
 import type { KeyStore } from './key-store.js';
 
 /**
@@ -11,6 +13,17 @@ import type { KeyStore } from './key-store.js';
 export interface EmailIndex {
   claimStreamOf(normalizedEmail: string): Promise<string>;
 }
+
+/**
+ * Every stream a claim of the address may be in, in the order a lookup tries them: under each of
+ * its spellings (`emailSpellings`), the index's stream, then the one logs written before the index
+ * named by the address itself. A new claim goes to the index's stream of `emailKey`.
+ */
+export const claimStreamsOf = async (index: EmailIndex, normalizedEmail: string): Promise<string[]> => {
+  const streams: string[] = [];
+  for (const spelling of emailSpellings(normalizedEmail)) streams.push(await index.claimStreamOf(spelling), legacyEmailClaimStream(spelling));
+  return streams;
+};
 
 export const EMAIL_INDEX_KEY = 'index-email';
 

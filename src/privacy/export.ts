@@ -1,6 +1,5 @@
 import { cartStream } from '../domain/cart/cart.js';
 import { customerStream, normalizeEmail } from '../domain/customer/customer.js';
-import { legacyEmailClaimStream } from '../domain/customer/email-claim.js';
 import { walletStream } from '../domain/customer/wallet.js';
 import { inventoryStream } from '../domain/inventory/inventory.js';
 import { orderStream } from '../domain/ordering/order.js';
@@ -11,7 +10,7 @@ import { shipmentStream } from '../domain/shipping/shipment.js';
 import { subscriptionStream } from '../domain/subscriptions/subscription.js';
 import type { EventStore, RecordedEvent } from '../infrastructure/event-store/event-store.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
-import type { EmailIndex } from './email-index.js';
+import { claimStreamsOf, type EmailIndex } from './email-index.js';
 import { NOTIFICATIONS, type StoredNotification } from '../commands/notifications.js';
 import { getCart, type CartView } from '../projections/carts/carts.js';
 import { getCustomerProfile, type CustomerProfile } from '../projections/customer-profiles/customer-profiles.js';
@@ -127,8 +126,7 @@ const gatherState = async (deps: ExportDeps, customerId: string) => {
   // Streams shared with others, of which only the customer's events are theirs: the email's claim
   // (claimed again by whoever registers the address after an erasure), the SKUs' notify-me requests.
   const email = normalizeEmail(profile.email);
-  // A claim made before the email index is named by the address itself.
-  const shared = [await deps.emails.claimStreamOf(email), legacyEmailClaimStream(email), ...inventory.skus.map(inventoryStream)];
+  const shared = [...(await claimStreamsOf(deps.emails, email)), ...inventory.skus.map(inventoryStream)];
   return { state, streams, shared };
 };
 

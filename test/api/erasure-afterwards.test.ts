@@ -117,6 +117,23 @@ describe('HTTP erasure, afterwards', () => {
     ]);
   });
 
+  it('takes an internationalised domain in either spelling as one mailbox: the other is refused (409) until the erasure frees both', async () => {
+    await start();
+    const first = await register(app, 'zoë@bücher.example');
+    expect(first.status, JSON.stringify(first.body)).to.equal(201);
+    const head = await app.deps.eventStore.headPosition();
+    expectProblem(await register(app, 'zoë@xn--bcher-kva.example'), 409);
+    expect(await app.deps.eventStore.headPosition(), 'nothing appended').to.equal(head);
+    const signedIn = await login(app, 'ZOË@XN--BCHER-KVA.EXAMPLE', 'another-horse');
+    expect(signedIn.body).to.include({ customerId: first.body.customerId });
+    expect((await eraseMe(app, signedIn.body.token as string, { password: 'another-horse' })).status).to.equal(202);
+    await erasureDone(app, first.body.customerId as string);
+    const again = await register(app, 'zoë@xn--bcher-kva.example');
+    expect(again.status, JSON.stringify(again.body)).to.equal(201);
+    expect(again.body.customerId).to.not.equal(first.body.customerId);
+    expect((await login(app, 'zoë@bücher.example', 'another-horse')).body).to.include({ customerId: again.body.customerId });
+  });
+
   it('registers a new account on a retry of the first registration with its Idempotency-Key (not the stored answer naming the erased one)', async () => {
     await start();
     const body = { email: 'keyed@test.local', password: 'correct-horse', name: 'Keyed' };

@@ -160,6 +160,58 @@ describe('Account commands', () => {
     });
   });
 
+  describe('one mailbox, several spellings (an internationalised domain in Unicode and in punycode)', () => {
+    it('refuses the other spelling of a registered address (409, nothing appended) and signs in by either', async () => {
+      const { customerId } = await registerCustomer(deps, { email: 'zoë@bücher.example', password: 'secret-pass', name: 'Z' }, at(0));
+      const head = await store.headPosition();
+      for (const email of ['zoë@xn--bcher-kva.example', 'ZOË@BÜCHER.EXAMPLE', 'zoë@XN--BCHER-KVA.example']) {
+        const error = await registerCustomer(deps, { email, password: 'other-pass', name: 'Y' }, at(1)).catch((e) => e);
+        expect(error, email).to.be.instanceOf(ConflictError);
+      }
+      expect(await store.headPosition()).to.equal(head);
+      expect(await verifyCredentials(deps, 'zoë@xn--bcher-kva.example', 'secret-pass')).to.include({ customerId });
+      expect(await verifyCredentials(deps, 'zoë@bücher.example', 'secret-pass')).to.include({ customerId });
+      const claims = (await store.readAll()).filter((e) => e.type === 'CustomerEmailClaimed');
+      expect(claims.map((e) => e.streamName), 'claimed under the ASCII form').to.deep.equal([await emailClaimStream('zoë@xn--bcher-kva.example')]);
+    });
+
+    it('gives one account to the two spellings registered at once', async () => {
+      const register = (email: string) => registerCustomer(deps, { email, password: 'secret-pass', name: 'R' }, at(0));
+      const outcomes = await Promise.allSettled([register('ivan@пример.рф'), register('ivan@xn--e1afmkfd.xn--p1ai')]);
+      expect(outcomes.map((o) => o.status).sort()).to.deep.equal(['fulfilled', 'rejected']);
+      expect((await store.readAll()).filter((e) => e.type === 'CustomerRegistered')).to.have.length(1);
+    });
+
+    it('finds a claim made before this rule under the spelling typed then (by the index, or named by the address), and refuses the other spelling', async () => {
+      await abandonedEmailClaim('old@bücher.example', 'ghost-unicode', at(0));
+      const { customerId } = await registerCustomer(deps, { email: 'old@xn--bcher-kva.example', password: 'secret-pass', name: 'O' }, at(1));
+      expect(customerId, 'the earlier claim is completed under its own id').to.equal('ghost-unicode');
+      expect(await verifyCredentials(deps, 'old@bücher.example', 'secret-pass')).to.include({ customerId });
+
+      await store.appendToStream(legacyEmailClaimStream('older@xn--bcher-kva.example'), [
+        { id: '7c1d2e3f-4a5b-4c6d-9e7f-8a9b0c1d2e3f', type: 'CustomerEmailClaimed', data: { email: 'older@xn--bcher-kva.example', customerId: 'ghost-legacy', claimedAt: at(2).now }, metadata: {} },
+      ]);
+      expect((await registerCustomer(deps, { email: 'older@bücher.example', password: 'secret-pass', name: 'P' }, at(3))).customerId).to.equal('ghost-legacy');
+      const again = await registerCustomer(deps, { email: 'older@xn--bcher-kva.example', password: 'other-pass', name: 'Q' }, at(4)).catch((e) => e);
+      expect(again).to.be.instanceOf(ConflictError);
+    });
+
+    it('keeps two accounts an older version made of the two spellings, each signing in by its own', async () => {
+      await abandonedEmailClaim('two@bücher.example', 'ghost-one', at(0));
+      await abandonedEmailClaim('two@xn--bcher-kva.example', 'ghost-two', at(0));
+      await registerCustomer(deps, { email: 'two@bücher.example', password: 'first-pass', name: 'One' }, at(1));
+      await registerCustomer(deps, { email: 'two@xn--bcher-kva.example', password: 'second-pass', name: 'Two' }, at(2));
+      expect(await verifyCredentials(deps, 'two@bücher.example', 'first-pass')).to.include({ customerId: 'ghost-one' });
+      expect(await verifyCredentials(deps, 'two@xn--bcher-kva.example', 'second-pass')).to.include({ customerId: 'ghost-two' });
+    });
+
+    it('leaves plus-addressing to the mailbox provider: `zoe+shop@` is a mailbox of its own', async () => {
+      const first = await registerCustomer(deps, { email: 'zoe@example.com', password: 'secret-pass', name: 'Z' }, at(0));
+      const second = await registerCustomer(deps, { email: 'zoe+shop@example.com', password: 'secret-pass', name: 'Z' }, at(1));
+      expect(second.customerId).to.not.equal(first.customerId);
+    });
+  });
+
   /** The first of the two appends of a registration, as a crash would leave it. */
   const abandonedEmailClaim = async (email: string, customerId: string, context: CommandContext) =>
     store.appendToStream(await emailClaimStream(email), [

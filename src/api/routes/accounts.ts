@@ -3,6 +3,7 @@ import { addAddress, findAccount, registerCustomer, removeAddress, signOutEveryw
 import { listNotifications } from '../../commands/notifications.js';
 import { notificationPageSchema } from '../../commands/notification-schemas.js';
 import { normalizeEmail } from '../../domain/customer/customer.js';
+import { emailKey } from '../../domain/customer/email-spellings.js';
 import { NotFoundError, WrongPasswordError } from '../../domain/shared/errors.js';
 import { readCustomerProfile, type CustomerProfile } from '../../projections/customer-profiles/customer-profiles.js';
 import { customerProfileSchema, savedAddressSchema } from '../../projections/customer-profiles/schemas.js';
@@ -40,7 +41,7 @@ const handlers = (deps: AppDeps) => {
     await deps.credentialLimit.attempt(address);
     const found = await findAccount(accounts, normalizeEmail(email));
     // Counted against the account (its id: an account registered after an erasure of the address starts afresh), or the address no account has.
-    const account = found?.customerId ?? normalizeEmail(email);
+    const account = found?.customerId ?? emailKey(normalizeEmail(email));
     await deps.loginThrottle.attempt(account, address);
     const customer = await verifyPassword(accounts, found, password).catch(async (error: unknown) => {
       await deps.loginThrottle.unchecked(account, address);
