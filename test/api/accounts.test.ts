@@ -190,7 +190,7 @@ describe('HTTP accounts', () => {
         expectProblem(res, 400);
         expect(res.body.errors.map((e: { field: string }) => e.field), postalCode).to.deep.equal(['postalCode']);
       }
-      for (const fields of [{ line1: 'Card 4111 1111 1111 1111' }, { city: '4111-1111-1111-1111' }]) {
+      for (const fields of [{ line1: 'Card 4111 1111 1111 1111' }, { city: '4111-1111-1111-1111' }, { line1: '4111a1111b1111c1111' }]) {
         const res = await appendsNothing(app, () => send(fields));
         expectProblem(res, 400);
         expect(res.body.errors[0].message).to.match(/card number/);

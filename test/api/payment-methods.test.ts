@@ -93,7 +93,7 @@ describe('HTTP saved payment methods', () => {
 
     for (const label of [
       '4111 1111 1111 1111', 'Visa 4111-1111-1111-1111', 'card 411111111111', '4111.1111.1111.1111', '4111/1111_1111,1111',
-      '4111\u00a01111\u20091111\u200b1111', '\uff14\uff11\uff11\uff11 1111 1111 1111', '\u0664\u0661\u0661\u0661 1111 1111 1111', '4111\u00ad1111\u20601111 1111',
+      '4111\u00a01111\u20091111\u200b1111', '\uff14\uff11\uff11\uff11 1111 1111 1111', '\u0664\u0661\u0661\u0661 1111 1111 1111', '4111\u00ad1111\u20601111 1111', 'Visa 4111a1111b1111c1111',
     ]) {
       it(`refuses a card number in the label (400, never echoing it), appending nothing: "${label}"`, async () => {
         const res = await appendsNothing(app, () => save({ token: 'tok_visa', label }));

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import {
   MAX_PAYMENT_METHODS,
-  looksLikeCardNumber,
+  containsCardNumber, looksLikeCardNumber,
   tokenToPayWith,
   walletDecider,
   type ChooseDefaultPaymentMethod,
@@ -94,6 +94,14 @@ describe('Wallet (saved payment methods)', () => {
       it(`"${value}" does`, () => expect(looksLikeCardNumber(value)).to.equal(true));
     for (const value of ['tok_visa', '12345678901', '12345678901234567890', '4242 4242 4242 424x', 'card 4242424242424242', '-4242424242424242', '4242  '])
       it(`"${value}" does not`, () => expect(looksLikeCardNumber(value)).to.equal(false));
+  });
+
+  describe('a card number in a free text', () => {
+    for (const value of ['Visa 4242 4242 4242 4242', '4111a1111b1111c1111', 'Flat 4111 x 1111 y 1111 z 1111', '3782ab822463cd10005', '5500 no 0000 no 0000 no 0004'])
+      it(`"${value}" has one`, () => expect(containsCardNumber(value)).to.equal(true));
+    // Letters between groups: only 13-19 digits that pass the Luhn check, as a card's number does.
+    for (const value of ['Visa 4242', 'Flat 12b, 34 Elm Street', '4111a1111b1111c1112', 'Block 7 Unit 12a 3456 Road 78', '12a34b56c78d90e12'])
+      it(`"${value}" has none`, () => expect(containsCardNumber(value)).to.equal(false));
   });
 });
 

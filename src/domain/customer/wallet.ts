@@ -166,8 +166,33 @@ export const looksLikeCardNumber = (value: string): boolean => {
  * whatever separates them (dots, slashes, any space, zero-width characters) and however they
  * are written (full-width, superscript, another script's digits: Unicode reads each as a digit).
  */
-export const containsCardNumber = (value: string): boolean =>
-  /\d{12}/.test(value.normalize('NFKC').replace(/\p{Nd}/gu, '0').replace(/[^\p{L}\d]/gu, ''));
+export const containsCardNumber = (value: string): boolean => {
+  const text = value.normalize('NFKC');
+  return /\d{12}/.test(text.replace(/\p{Nd}/gu, '0').replace(/[^\p{L}\d]/gu, '')) || spelledOutCardNumber(text);
+};
+
+/**
+ * A card number with a letter or two between its groups ("4111a1111b1111c1111", "4111 x 1111 x ..."):
+ * groups of digits with at most two letters between each (whatever else separates them), 13 to
+ * 19 digits in all that pass the Luhn check, as every card number does (an address's house and
+ * flat numbers rarely come to 13 digits, and then pass it one time in ten).
+ */
+const spelledOutCardNumber = (text: string): boolean => {
+  for (const run of text.replace(/[^\p{L}0-9]/gu, '').match(/[0-9]+(?:\p{L}{1,2}[0-9]+)+/gu) ?? []) {
+    const digits = run.replace(/\p{L}/gu, '');
+    if (digits.length >= 13 && digits.length <= 19 && luhnValid(digits)) return true;
+  }
+  return false;
+};
+
+const luhnValid = (digits: string): boolean => {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i += 1) {
+    const digit = Number(digits[digits.length - 1 - i]);
+    sum += i % 2 === 1 ? (digit * 2 > 9 ? digit * 2 - 9 : digit * 2) : digit;
+  }
+  return sum % 10 === 0;
+};
 
 export const walletDecider: Decider<Wallet, WalletCommand, WalletEvent> = { initialState, evolve, decide, snapshotVersion: 1 };
 
