@@ -19,6 +19,7 @@ import { invoiceExpiryJob, type ErasurePayload, type InvoiceExpiryPayload } from
 import { DISCARDED_JOBS, JOBS, PARKED_JOBS } from '../processes/job-documents.js';
 import type { Job } from '../processes/process-manager.js';
 import type { CommandContext, CommandHandler } from './command-handler.js';
+import { scrubLateWrites } from './erasure-late-writes.js';
 import { settleOrdersPlacedMeanwhile } from './erasure-orders.js';
 import { withdrawBySku } from './inventory.js';
 import { NOTIFICATIONS } from './notifications.js';
@@ -41,7 +42,9 @@ import { NOTIFICATIONS } from './notifications.js';
  * 3. delete the copies outside the read models: snapshots of the customer's streams, stored
  *    notifications (the outbox), the emails still queued or parked for them, stored
  *    idempotent answers of their requests; then destroy the profile key, delete the
- *    snapshots once more (one may have been saved meanwhile) and empty the stores' journals;
+ *    snapshots once more (one may have been saved meanwhile), erase in the read models what
+ *    they folded in clear of writes appended after the erasure (`scrubLateWrites`) and empty
+ *    the stores' journals;
  * 4. schedule the invoices' expiry: INVOICE_RETENTION_DAYS after the customer's latest
  *    order (at once when that is past, or when there is no order), one job per customer.
  */
@@ -92,6 +95,11 @@ export const eraseCustomer = async (deps: ErasureDeps, payload: ErasurePayload):
   await deleteCopies(deps, customerId);
   await deps.keys.destroy(keyIds.profile(customerId), context.now);
   await deleteSnapshots(deps, await streamsOf(deps, customerId, 'profile'));
+  // Twice: a read model's own write racing the first look is found by the second.
+  for (let look = 0; look < 2; look += 1) {
+    await readModelsFolded(deps, await deps.eventStore.headPosition());
+    await scrubLateWrites(deps.readModels, customerId);
+  }
   await deps.truncateJournals();
   deps.logger.info({ customerId }, 'customer erased: email released, copies deleted, profile key destroyed');
   await deps.schedule(invoiceExpiryJob(customerId, await invoicesExpireAt(deps, customerId, payload.erasedAt)));

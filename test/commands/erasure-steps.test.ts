@@ -5,7 +5,14 @@ import { eraseCustomer, expireInvoices } from '../../src/commands/erasure-steps.
 import { customerDecider, customerStream } from '../../src/domain/customer/customer.js';
 import { orderDecider, orderStream } from '../../src/domain/ordering/order.js';
 import { derivedId } from '../../src/domain/shared/ids.js';
-import { ADDRESS, checkout, addToCart, orderReaches, stockedProduct } from '../support/shop.js';
+import { ADDRESS, checkout, addToCart, orderReaches, receive, stockedProduct } from '../support/shop.js';
+import { reviewIdOf } from '../../src/commands/reviews.js';
+import { reviewDecider, reviewStream } from '../../src/domain/reviews/review.js';
+import { walletDecider, walletStream } from '../../src/domain/customer/wallet.js';
+import { subscriptionDecider, subscriptionStream } from '../../src/domain/subscriptions/subscription.js';
+import { ERASED } from '../../src/domain/shared/erased.js';
+import { verify } from '../../src/operations/verify.js';
+import { ALL_PROJECTIONS } from '../../src/projections/index.js';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { SqliteLimitStore } from '../../src/infrastructure/limits/sqlite-limit-store.js';
@@ -125,6 +132,62 @@ describe('Erasure steps: orders placed in the moment of the erasure', () => {
     const head = await app.head();
     await eraseCustomer(app.erasure, payload);
     expect((await app.events()).filter((e) => e.position > head && e.streamName.startsWith('order-'))).to.deep.equal([]);
+  });
+});
+
+/**
+ * Writes of the customer let in just before the erasure and appended just after it (their
+ * requests' account check came first): a black-box probe had such a review served with the
+ * author's name and words after the erasure, until a rebuild. Appended here as those requests
+ * would append them, after CustomerErased, the erasure's job stopped until they are folded.
+ */
+describe('Erasure steps: writes appended just after the erasure', () => {
+  let app: TestApp;
+  beforeEach(async () => (app = await startTestApp()));
+  afterEach(async () => app.close());
+
+  it('erases what the read models folded of them in clear, as a rebuild of the log folds them', async () => {
+    await app.deps.processes.find((p) => p.name === 'erasures')!.stop();
+    const admin = await app.adminToken();
+    const product = await stockedProduct(app, admin, 5, 1500);
+    const shopper = await app.customer('Lateria Writer');
+    const delivered = await receive(app, admin, shopper, product.productId);
+    const auth = { Authorization: `Bearer ${shopper.token}` };
+    expect((await app.http().post('/api/v1/reviews').set(auth).send({ productId: product.productId, rating: 4, text: 'first words' })).status).to.equal(201);
+    const card = await app.http().post('/api/v1/account/me/payment-methods').set(auth).send({ token: 'tok_visa', label: 'Lateria card' });
+    expect(card.status, JSON.stringify(card.body)).to.equal(201);
+
+    const context = { correlationId: 'late', causationId: 'late', actor: 'test', now: new Date().toISOString() };
+    const erasure = await app.deps.commands.handle(customerDecider, customerStream(shopper.customerId), { type: 'EraseCustomer', by: 'customer', now: context.now }, context);
+    const reviewId = reviewIdOf(shopper.customerId, product.productId);
+    const { customerId } = shopper;
+    await app.deps.commands.handle(reviewDecider, reviewStream(reviewId), {
+      type: 'SubmitReview', reviewId, productId: product.productId, customerId, authorName: 'Lateria', rating: 2, text: 'late private words', deliveredIn: delivered, now: context.now,
+    }, context);
+    await app.deps.commands.handle(walletDecider, walletStream(customerId), {
+      type: 'SavePaymentMethod', customerId, paymentMethodId: derivedId('late-card', 'payment-method'), token: 'tok_mastercard', brand: 'mastercard', last4: '4444', label: 'Late card', now: context.now,
+    }, context);
+    const subscriptionId = derivedId('late-subscription', 'subscription');
+    await app.deps.commands.handle(subscriptionDecider, subscriptionStream(subscriptionId), {
+      type: 'CreateSubscription', subscriptionId, customerId, items: [{ productId: product.productId, quantity: 1 }], intervalDays: 30,
+      shippingAddress: { ...ADDRESS, line1: '12 Late Lane' }, paymentMethodId: card.body.paymentMethodId as string, now: context.now, dayMs: 86_400_000,
+    }, context);
+    await app.settled();
+    const reviews = app.deps.readModels.collection('reviews');
+    expect(await reviews.findOne({ _id: reviewId }), 'folded in clear before the job').to.include({ authorName: 'Lateria', text: 'late private words' });
+
+    await eraseCustomer(app.erasure, { customerId, erasedAt: context.now, eventId: 'late', position: erasure.position!, correlationId: 'late' });
+    await app.settled();
+    expect(await reviews.findOne({ _id: reviewId })).to.include({ authorName: ERASED, text: ERASED, rating: 2 });
+    const wallet = await app.deps.readModels.collection('payment_methods').findOne({ _id: customerId });
+    expect(JSON.stringify(wallet)).to.not.match(/Late card|Lateria|4444|4242/);
+    const subscription = await app.deps.readModels.collection('subscriptions').findOne({ _id: subscriptionId });
+    expect(subscription?.status).to.equal('Cancelled');
+    expect(JSON.stringify(subscription)).to.not.match(/Late Lane|Springfield/);
+    const listed = await app.http().get(`/api/v1/reviews?productId=${product.productId}`);
+    expect(JSON.stringify(listed.body)).to.not.match(/Lateria|private words/);
+    const { divergences } = await verify({ ...app.deps, store: app.store }, ALL_PROJECTIONS);
+    expect(divergences, 'the read models are what a rebuild of the log folds').to.deep.equal([]);
   });
 });
 
