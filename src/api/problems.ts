@@ -20,11 +20,11 @@ import {
 import { KeyDestroyedError } from '../privacy/key-store.js';
 import { OrdersBackloggedError } from '../admission/order-backlog.js';
 import { ReadModelsBehindError } from './read-models-behind.js';
-import { PricesChangedError, type PriceChange } from '../domain/cart/cart.js';
+import { OutOfStockError, PricesChangedError, type PriceChange, type Shortage } from '../domain/cart/cart.js';
 import { StorageDamagedError } from '../infrastructure/event-store/file-damage.js';
 
 /** RFC 9457 problem details: what every failure answers. */
-export type Problem = { type: string; title: string; status: number; detail: string; errors?: FieldError[]; changes?: PriceChange[] };
+export type Problem = { type: string; title: string; status: number; detail: string; errors?: FieldError[]; changes?: PriceChange[]; shortages?: Shortage[] };
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
@@ -36,6 +36,7 @@ const STATUS_OF: ReadonlyArray<[ErrorClass, number, string]> = [
   [NotFoundError, 404, 'not-found'],
   // Before ConflictError, which it extends.
   [PricesChangedError, 409, 'prices-changed'],
+  [OutOfStockError, 409, 'out-of-stock'],
   [ConflictError, 409, 'conflict'],
   [IllegalStateError, 409, 'illegal-state'],
   [ConcurrencyError, 409, 'concurrent-modification'],
@@ -98,7 +99,8 @@ export const toProblem = (error: unknown): Problem | undefined => {
   for (const [errorClass, status, slug] of STATUS_OF) {
     if (error instanceof errorClass) {
       const found = problem(status, slug, error.message, error instanceof ValidationError ? error.errors : undefined);
-      return error instanceof PricesChangedError ? { ...found, changes: error.changes } : found;
+      if (error instanceof PricesChangedError) return { ...found, changes: error.changes };
+      return error instanceof OutOfStockError ? { ...found, shortages: error.shortages } : found;
     }
   }
   const parserType = (error as { type?: unknown } | null)?.type;

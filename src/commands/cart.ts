@@ -34,7 +34,7 @@ const productInLog = async (commands: CommandHandler, productId: string): Promis
 
 // The default decider's fold (the same for every threshold): on a shop with another threshold the saga's next command on
 // this SKU folds it again from its snapshot, a cost paid only on this rare path.
-const availableInLog = async (commands: CommandHandler, sku: string) => {
+export const availableInLog = async (commands: CommandHandler, sku: string) => {
   const { state } = await commands.load(inventoryDecider, inventoryStream(sku));
   return state.status === 'Tracked' ? state.onHand - state.reserved : 0;
 };

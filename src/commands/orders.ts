@@ -1,10 +1,11 @@
-import { cartDecider, cartStream, PricesChangedError, stalePrices, type Cart } from '../domain/cart/cart.js';
+import { cartDecider, cartStream, OutOfStockError, PricesChangedError, stalePrices, type Cart } from '../domain/cart/cart.js';
 import { productDecider, productStream } from '../domain/catalog/product.js';
 import { orderDecider, orderStream, type Order, type OrderPaymentMethod, type ShippingAddress } from '../domain/ordering/order.js';
 import { customerDecider, customerStream } from '../domain/customer/customer.js';
 import { ConflictError, NotFoundError, PreconditionFailedError, UnauthorizedError, UnavailableError, UnprocessableError } from '../domain/shared/errors.js';
 import { isBusy } from '../infrastructure/sqlite-write-lock.js';
 import { derivedId, type CommandContext, type CommandHandler } from './command-handler.js';
+import { availableInLog } from './cart.js';
 import { savedToken } from './payment-methods.js';
 
 /**
@@ -60,6 +61,7 @@ const placeOrder = async (commands: CommandHandler, customerId: string, input: C
     if (cart.state.lines.length === 0) throw new UnprocessableError('the cart is empty');
     // Only now: a keyed repeat of a checkout whose method was removed since still finds its order above.
     const paymentMethod = await paymentMethodOf(commands, customerId, input.payment);
+    await checkStock(commands, cart.state.lines);
     // Last of the refusals, so that the checkout sent again at the new prices goes through.
     await checkPrices(commands, customerId, cart.state.lines, orderContext);
     try {
@@ -113,6 +115,22 @@ const checkPrices = async (commands: CommandHandler, customerId: string, lines: 
   const repriced = await commands.handle(cartDecider, cartStream(customerId), { type: 'RepriceCart', customerId, prices: prices.flat(), now: context.now }, context);
   const changes = stale.map(({ line, unitPrice }) => ({ productId: line.productId, sku: line.sku, name: line.name, previousPrice: line.unitPrice, unitPrice }));
   throw new PricesChangedError(changes, repriced.revision, repriced.position);
+};
+
+/**
+ * A line the shop has not enough of, as the log has it now (received, reserved by orders before
+ * this one), is refused before anything is placed: 409 out-of-stock naming the lines, nothing
+ * charged, the cart as it was (a black-box probe had a sold-out cart's order charged, refunded
+ * and its cart emptied). Stock is reserved later, by the saga: an order placed in the same moment
+ * may still take the last units first, and this one then fails as out-of-stock and is refunded.
+ */
+const checkStock = async (commands: CommandHandler, lines: Cart['lines']) => {
+  const shortages = [];
+  for (const { productId, sku, name, quantity } of lines) {
+    const available = await availableInLog(commands, sku);
+    if (quantity > available) shortages.push({ productId, sku, name, quantity, available: Math.max(0, available) });
+  }
+  if (shortages.length > 0) throw new OutOfStockError(shortages);
 };
 
 /** The store did not take a write for now (locked by another process, or unreachable): nothing about the command. */

@@ -17,8 +17,10 @@ export const problemSchema = obj(
     errors: arr(obj({ field: str(), message: str() })),
     // A checkout refused as `prices-changed`: the cart's lines it re-priced.
     changes: arr(obj({ productId: str(), sku: str(), name: str(), previousPrice: money(), unitPrice: money() })),
+    // A checkout refused as `out-of-stock`: its lines the shop has not enough of.
+    shortages: arr(obj({ productId: str(), sku: str(), name: str(), quantity: { type: 'integer', minimum: 1 }, available: { type: 'integer', minimum: 0 } })),
   },
-  ['errors', 'changes'],
+  ['errors', 'changes', 'shortages'],
 );
 
 /** What each status means, wherever it is answered. */
@@ -27,7 +29,7 @@ export const PROBLEM_MEANINGS: Record<number, string> = {
   401: 'No bearer token where one is needed, or one that is expired, invalid or names no account (`WWW-Authenticate` says which).',
   403: 'The token is valid but its account may not do this (an admin route, a review of a product not received).',
   404: 'No such resource, or not the caller\'s (another customer\'s order answers 404).',
-  409: 'The state forbids it (already shipped, not enough available, the SKU or email taken) or a concurrent write won, or the customer was erased meanwhile. A checkout whose cart held a price the catalog changed since is `prices-changed`: the cart now holds the new prices (`changes[]` lists them, `ETag` is the cart\'s new revision), nothing is ordered, and the checkout sent again orders at them.',
+  409: 'The state forbids it (already shipped, not enough available, the SKU or email taken) or a concurrent write won, or the customer was erased meanwhile. A checkout whose cart held a price the catalog changed since is `prices-changed`: the cart now holds the new prices (`changes[]` lists them, `ETag` is the cart\'s new revision), nothing is ordered, and the checkout sent again orders at them. A checkout of lines the shop has not enough of is `out-of-stock` (`shortages[]`: each line\'s `quantity` and what is `available`): nothing is ordered or charged, and the cart stays as it is.',
   412: 'If-Match names another revision than the current one (`ETag` carries the current one), or a creation was sent with If-Match.',
   413: 'The body is larger than 1 MiB.',
   415: 'The body is not application/json, or its charset or encoding is not supported.',

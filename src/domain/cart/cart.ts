@@ -239,6 +239,16 @@ export class PricesChangedError extends ConflictError {
   }
 }
 
+/** A line of a checkout and what the log holds available of its SKU, when that is less than the line's quantity. */
+export type Shortage = { productId: string; sku: string; name: string; quantity: number; available: number };
+
+/** A checkout of lines the shop has not enough of (409 out-of-stock): nothing is ordered or charged, the cart stays as it is. */
+export class OutOfStockError extends ConflictError {
+  constructor(readonly shortages: Shortage[]) {
+    super(`not enough in stock: ${shortages.map((s) => `${s.name} (${s.sku}) ${Math.max(0, s.available)} available, ${s.quantity} in the cart`).join('; ')}; change the cart and check out again`);
+  }
+}
+
 /** More than the `available` the command was given: refused (409). */
 export class NotEnoughAvailableError extends ConflictError {}
 

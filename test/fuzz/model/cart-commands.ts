@@ -7,6 +7,7 @@ import {
   predictAdd,
   predictChange,
   predictCheckout,
+  shortLines,
   predictRemove,
   settleNewOrder,
   type Customer,
@@ -160,11 +161,15 @@ export class Checkout implements ShopCommand {
       label: `o${model.orders.length}`, orderId, owner, lines: customer.cart, status: 'Pending', history: ['Pending'], payment: 'Pending',
       shipment: null, failureReason: null, trackingNumber: null, address: ADDRESSES[this.address]!,
     });
+    const short = shortLines(model, customer).length > 0;
     const outcome: Outcome = predictCheckout(model, customer);
     const key = this.repeat ? { 'Idempotency-Key': `model-${process.pid}-${(keys += 1)}` } : undefined;
     const send = () => shop.request('post', '/api/v1/checkout', customer.token, body, key);
     const res = await perform(shop, outcome, send);
-    if (res.status === 409) {
+    if (res.status === 409 && short) {
+      expect(res.body.type, describe(res)).to.equal('urn:shop:problem:out-of-stock');
+      shop.tally('checkout refused: not enough in stock');
+    } else if (res.status === 409) {
       expect(res.body.type, describe(res)).to.equal('urn:shop:problem:prices-changed');
       shop.tally('checkout refused: prices changed, the cart re-priced');
     }

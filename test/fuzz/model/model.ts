@@ -105,15 +105,20 @@ export const predictRemove = (customer: Customer, product: Product): Outcome => 
   return ok(200, () => (customer.cart = customer.cart.filter((line) => line.productId !== product.productId)));
 };
 
+/** A line of more than its product has available (a checkout of it is refused as out-of-stock). */
+export const shortLines = (model: ShopModel, customer: Customer) => customer.cart.filter((line) => line.quantity > available(productOf(model, line.productId)));
+
 /** A line whose product was re-priced since it was added (the catalog's price is the order's). */
 export const repricedLines = (model: ShopModel, customer: Customer) => customer.cart.filter((line) => productOf(model, line.productId).price !== line.unitPrice);
 
 /**
- * Checking out: 422 on an empty cart; 409 `prices-changed` when a line's price is not the
- * catalog's any more, which re-prices those lines (and places nothing); else 202.
+ * Checking out: 422 on an empty cart; 409 `out-of-stock` when a line is more than is available
+ * (nothing changes); 409 `prices-changed` when a line's price is not the catalog's any more,
+ * which re-prices those lines (and places nothing); else 202.
  */
 export const predictCheckout = (model: ShopModel, customer: Customer): Outcome => {
   if (customer.cart.length === 0) return ok(422);
+  if (shortLines(model, customer).length > 0) return ok(409);
   const stale = repricedLines(model, customer);
   if (stale.length > 0) return ok(409, () => stale.forEach((line) => (line.unitPrice = productOf(model, line.productId).price)));
   return ok(202, () => undefined);

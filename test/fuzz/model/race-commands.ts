@@ -3,7 +3,7 @@ import { derivedId } from '../../../src/domain/shared/ids.js';
 import { trackingNumberOf } from '../../../src/domain/shipping/shipment.js';
 import { Pick, type ShopCommand } from './cart-commands.js';
 import { checkAll } from './checks.js';
-import { ADDRESSES, predictCancel, predictDispatch, repricedLines, settleNewOrder, type Order, type ShopModel, type Token } from './model.js';
+import { ADDRESSES, predictCancel, predictDispatch, repricedLines, settleNewOrder, shortLines, type Order, type ShopModel, type Token } from './model.js';
 import { describe, expectStatus, type Shop } from './system.js';
 
 /**
@@ -32,7 +32,7 @@ export class CheckoutThenCancel implements ShopCommand {
   async run(model: ShopModel, shop: Shop) {
     const owner = this.c.at(model.customers.length);
     const customer = model.customers[owner]!;
-    if (customer.cart.length === 0 || repricedLines(model, customer).length > 0) return; // an empty or re-priced cart is Checkout's case
+    if (customer.cart.length === 0 || repricedLines(model, customer).length > 0 || shortLines(model, customer).length > 0) return; // an empty, re-priced or short cart is Checkout's case
     const body = { shippingAddress: ADDRESSES[0], paymentMethod: { token: this.token } };
     const placed = await shop.request('post', '/api/v1/checkout', customer.token, body);
     expectStatus(placed, 202);
@@ -81,7 +81,7 @@ export class CancelBeforePayment implements ShopCommand {
   async run(model: ShopModel, shop: Shop) {
     const owner = this.c.at(model.customers.length);
     const customer = model.customers[owner]!;
-    if (customer.cart.length === 0 || repricedLines(model, customer).length > 0) return; // an empty or re-priced cart is Checkout's case
+    if (customer.cart.length === 0 || repricedLines(model, customer).length > 0 || shortLines(model, customer).length > 0) return; // an empty, re-priced or short cart is Checkout's case
     const body = { shippingAddress: ADDRESSES[0], paymentMethod: { token: this.token } };
     await shop.app.deps.jobs.stop();
     let cancel;
@@ -142,7 +142,7 @@ export class DoubleCheckout implements ShopCommand {
   async run(model: ShopModel, shop: Shop) {
     const owner = this.c.at(model.customers.length);
     const customer = model.customers[owner]!;
-    if (repricedLines(model, customer).length > 0) return; // a re-priced cart is Checkout's case
+    if (repricedLines(model, customer).length > 0 || shortLines(model, customer).length > 0) return; // a re-priced or short cart is Checkout's case
     const body = { shippingAddress: ADDRESSES[0], paymentMethod: { token: this.token } };
     const before = await shop.app.head();
     const answers = await Promise.all([0, 1].map(() => shop.request('post', '/api/v1/checkout', customer.token, body)));
