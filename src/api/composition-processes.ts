@@ -13,6 +13,8 @@ import type { ErasureDeps } from '../commands/erasure-steps.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
 import type { LimitStore } from '../infrastructure/limits/limit-store.js';
 import type { KeyStore } from '../privacy/key-store.js';
+import type { Rebuilds } from '../operations/rebuild.js';
+import { ALL_PROJECTIONS } from '../projections/index.js';
 import { erasureManager } from '../processes/erasure.js';
 import { jobHandlers, type CarrierJobDeps } from '../processes/job-handlers.js';
 import { dueIn, JobRunner, scheduleJobs, type ScheduledJob } from '../processes/jobs.js';
@@ -90,6 +92,7 @@ const erasureDeps = (c: DependencyContainer, config: Config): ErasureDeps => {
     truncateJournals: async () => {
       await Promise.all([eventStore.truncateJournal(), readModels.truncateJournal(), c.resolve<LimitStore>(T.limits).truncateJournal()]);
     },
+    dropRetiredReadModels: () => c.resolve<Rebuilds>(T.rebuilds).dropRetired(ALL_PROJECTIONS.map((p) => p.name)),
     schedule: async (job) => {
       const now = clock();
       const scheduled = { ...job, dueInMs: dueIn(job.runAt, now.getTime()) };

@@ -189,7 +189,8 @@ const registerCluster = (scope: DependencyContainer, config: Config) => {
         swapped: () => c.resolve<ProjectionViews>(T.views).invalidate(),
       };
       // Read models another version of their projection folded are rebuilt by the process that runs them.
-      return new ProjectionHost(deps, ALL_PROJECTIONS, (names) => rebuilds.startOutdated(names));
+      // And the old versions of their collections a rebuild retired and did not drop (its process stopped in the grace).
+      return new ProjectionHost(deps, ALL_PROJECTIONS, { rebuildOutdated: (names) => rebuilds.startOutdated(names), dropRetired: (names) => rebuilds.dropRetired(names) });
     }),
   );
   scope.register(T.processHost, once((c) => new ProcessHost(c.resolve(T.processes))));

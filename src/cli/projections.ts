@@ -57,6 +57,7 @@ const rebuild = async (tools: Tools, names: string[]) => {
   const rate = Math.round(result.events / Math.max(0.001, result.elapsedMs / 1000));
   console.log(`rebuilt ${result.events} events in ${(result.elapsedMs / 1000).toFixed(1)} s (${rate} events/s)`);
   console.log(table(['projection', 'now served from', 'was', 'position'], result.projections.map((p) => [p.name, p.collection, p.previous, String(p.position)])));
+  // Interrupted here, the process that runs the projections drops them (within a minute, or as it starts): src/operations/retired-collections.ts.
   console.log('dropping the previous collections once running queries are done with them...');
   await result.retired;
 };

@@ -29,15 +29,25 @@ const reportOf = (runner: Parameters<typeof statusLine>[0] & { caughtUp: boolean
 const sameLeases = (running: ReadonlyMap<string, number>, held: readonly Lease[]) =>
   running.size === held.length && held.every((lease) => running.get(lease.runner) === lease.epoch);
 
-/** How often a holder looks again for read models another version folded (an upgrade's rebuild cut short by a dead process). */
+/**
+ * What the holder of projections looks after besides running them: rebuilds of read models another
+ * version folded, and old versions of their collections a rebuild retired and never dropped.
+ */
+export type Upkeep = {
+  rebuildOutdated?: (names: string[]) => Promise<void>;
+  dropRetired?: (names: string[]) => Promise<unknown>;
+};
+
+/** How often a holder looks again for read models another version folded (an upgrade's rebuild cut short by a dead process) and for retired collections. */
 const OUTDATED_EVERY_MS = 60_000;
 
 /**
  * The projections whose leases this process holds, in ONE ProjectionRunner (one follower of
  * the log, one write per batch), replaced by another when the set changes. A process that
  * holds every projection runs them as a single process always did. Read models another
- * version of their projection folded are rebuilt by the process that holds them: asked when
- * it starts running them, and again now and then while they stay so.
+ * version of their projection folded are rebuilt by the process that holds them, and the old
+ * versions of their collections a rebuild left are dropped by it: asked when it starts running
+ * them, and again now and then.
  */
 export class ProjectionHost implements RunnerHost {
   readonly names: readonly string[];
@@ -45,13 +55,18 @@ export class ProjectionHost implements RunnerHost {
   private running = new Map<string, number>();
   private askedAt = 0;
 
+  private readonly rebuildOutdated: (names: string[]) => Promise<void>;
+  private readonly dropRetired: (names: string[]) => Promise<unknown>;
+
   constructor(
     private readonly deps: RunnerDeps,
     private readonly projections: readonly Projection[],
-    private readonly rebuildOutdated: (names: string[]) => Promise<void> = async () => undefined,
+    upkeep: Upkeep = {},
     private readonly outdatedEveryMs = OUTDATED_EVERY_MS,
   ) {
     this.names = projections.map((p) => p.name);
+    this.rebuildOutdated = upkeep.rebuildOutdated ?? (async () => undefined);
+    this.dropRetired = upkeep.dropRetired ?? (async () => undefined);
   }
 
   /** The projection runner of this process, if it runs any. */
@@ -74,6 +89,7 @@ export class ProjectionHost implements RunnerHost {
     this.running = new Map(mine.map((lease) => [lease.runner, lease.epoch]));
     this.askedAt = Date.now();
     await this.rebuildOutdated(runner.outdated);
+    await this.dropRetired([...this.running.keys()]);
   }
 
   /**
@@ -94,6 +110,7 @@ export class ProjectionHost implements RunnerHost {
       return projection !== undefined && c.position > 0 && (c.version ?? 1) !== projectionVersion(projection);
     });
     if (outdated.length > 0) await this.rebuildOutdated(outdated.map((c) => c._id));
+    await this.dropRetired([...this.running.keys()]);
   }
 
   report(name: string): RunnerReport | undefined {

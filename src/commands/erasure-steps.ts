@@ -66,6 +66,8 @@ export type ErasureDeps = {
   forgetSignIns: (account: string) => Promise<void>;
   /** Writes the embedded stores' journals (SQLite WAL) into their files and empties them: a no-op on servers. */
   truncateJournals: () => Promise<void>;
+  /** Drops old versions of read models a rebuild retired and did not drop (src/operations/retired-collections.ts): they hold the customer as they stood. */
+  dropRetiredReadModels: () => Promise<unknown>;
   /** Schedules a job durably, once per id, and tells the job runner. */
   schedule: (job: Job) => Promise<void>;
 };
@@ -100,6 +102,7 @@ export const eraseCustomer = async (deps: ErasureDeps, payload: ErasurePayload):
     await readModelsFolded(deps, await deps.eventStore.headPosition());
     await scrubLateWrites(deps.readModels, customerId);
   }
+  await deps.dropRetiredReadModels();
   await deps.truncateJournals();
   deps.logger.info({ customerId }, 'customer erased: email released, copies deleted, profile key destroyed');
   await deps.schedule(invoiceExpiryJob(customerId, await invoicesExpireAt(deps, customerId, payload.erasedAt)));
@@ -129,6 +132,7 @@ export const expireInvoices = async (deps: ErasureDeps, payload: InvoiceExpiryPa
   const context: CommandContext = { correlationId: `expire-invoices:${customerId}`, causationId: `expire-invoices:${customerId}`, actor: 'system:erasure', now };
   const handled = await deps.commands.handle(customerDecider, customerStream(customerId), { type: 'ExpireCustomerInvoices', now }, context);
   await readModelsFolded(deps, handled.position ?? (await deps.eventStore.headPosition()));
+  await deps.dropRetiredReadModels();
   await deps.truncateJournals();
 };
 

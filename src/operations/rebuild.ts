@@ -8,6 +8,7 @@ import { projectionVersion, type Projection } from '../projections/projection.js
 import { CHECKPOINTS, ProjectionRunner, type Checkpoint } from '../projections/runner.js';
 import type { ProjectionViews } from '../projections/views.js';
 import { RebuildClaims, REBUILDS, TakenOver, type Claim, type RebuildStatus } from './rebuild-claims.js';
+import { dropRetired, isVersionOf, RETIRE_GRACE_MS, versionOf } from './retired-collections.js';
 
 /**
  * Rebuilds read models from the log without taking them down: each selected projection
@@ -160,6 +161,16 @@ export class Rebuilds {
     }
   }
 
+  /** Drops what rebuilds of these projections retired and never dropped (see ./retired-collections.ts). */
+  dropRetired(names: readonly string[]): Promise<string[]> {
+    const projections = this.deps.projections.filter((p) => names.includes(p.name));
+    return dropRetired({ store: this.deps.store, logger: this.deps.logger, now: () => new Date() }, projections, this.options.graceMs ?? RETIRE_GRACE_MS).catch((error: unknown) => {
+      // Upkeep: looked at again by the next turn (the holder's, the next erasure's).
+      this.deps.logger.warn({ err: error }, 'could not drop the read model collections rebuilds retired');
+      return [];
+    });
+  }
+
   async statuses(): Promise<RebuildStatus[]> {
     return this.deps.store.collection<RebuildStatus>(REBUILDS).find({});
   }
@@ -266,10 +277,13 @@ export class Rebuilds {
     }
   }
 
-  /** Queries (in other processes too) may use the old mapping for a moment: drop after a grace period. */
+  /**
+   * Queries (in other processes too) may use the old mapping for a moment: drop after a grace period.
+   * Held in memory: a process that ends in it leaves them to `dropRetired` (./retired-collections.ts).
+   */
   private async dropLater(collections: string[]): Promise<void> {
     if (collections.length === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, this.options.graceMs ?? 5000));
+    await new Promise((resolve) => setTimeout(resolve, this.options.graceMs ?? RETIRE_GRACE_MS));
     for (const name of collections) {
       await this.deps.store.dropCollection(name).catch((error: unknown) => this.deps.logger.warn({ err: error, name }, 'could not drop an old read model'));
     }
@@ -285,19 +299,8 @@ const tracked = <T>(set: Set<Promise<T>>, promise: Promise<T>): void => {
   void promise.finally(() => set.delete(promise));
 };
 
-/** `products` is version 1 of itself; `products__v7` is version 7. */
-const versionOf = (logical: string, collection: string): number => {
-  if (collection === logical) return 1;
-  const match = /__v(\d+)$/.exec(collection);
-  return match && collection.startsWith(`${logical}__v`) ? Number(match[1]) : 1;
-};
-
 export const nextVersion = (logical: string, current: string): string => `${logical}__v${versionOf(logical, current) + 1}`;
 
 /** The latest of `current` and every version of `logical` among `existing` collections. */
 const latestVersion = (logical: string, current: string, existing: readonly string[]): string =>
   [current, ...existing.filter((name) => isVersionOf(logical, name))].reduce((latest, name) => (versionOf(logical, name) > versionOf(logical, latest) ? name : latest));
-
-const isVersionOf = (logical: string, name: string) => name === logical || new RegExp(`^${escape(logical)}__v\\d+$`).test(name);
-
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

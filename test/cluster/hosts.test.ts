@@ -26,7 +26,7 @@ describe('The projections a process holds', () => {
     new ProjectionHost(
       { eventStore: events, readModels: store, schema: eventSchema([]), logger: silentLogger() },
       [untyped({ ...productsProjection, version: 3 }), untyped(stockLevelsProjection)],
-      async (names) => void asked.push(names),
+      { rebuildOutdated: async (names) => void asked.push(names) },
       everyMs,
     );
   const leases = async (...runners: string[]) => Promise.all(runners.map(async (r) => (await new LeaseStore(store, 60_000).claim(r, 'me', 0))!));
@@ -79,6 +79,22 @@ describe('The projections a process holds', () => {
     await store.collection(REBUILDS).updateOne({ _id: 'products' }, { $set: { status: 'done' } });
     await projections.tend();
     expect(asked).to.have.length(2);
+    await projections.hold([], fence);
+  });
+
+  it('asks for the collections rebuilds retired of the projections it runs to be dropped when it starts running them, and again now and then', async () => {
+    const dropped: string[][] = [];
+    const projections = new ProjectionHost(
+      { eventStore: events, readModels: store, schema: eventSchema([]), logger: silentLogger() },
+      [untyped(productsProjection), untyped(stockLevelsProjection)],
+      { dropRetired: async (names) => void dropped.push(names) },
+      0,
+    );
+    const held = await leases('products', 'stock-levels');
+    await projections.hold(held.slice(0, 1), fence);
+    expect(dropped).to.deep.equal([['products']]);
+    await projections.tend();
+    expect(dropped).to.deep.equal([['products'], ['products']]);
     await projections.hold([], fence);
   });
 });

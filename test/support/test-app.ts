@@ -117,6 +117,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     truncateJournals: async () => {
       await Promise.all([eventStore.truncateJournal(), readModels.truncateJournal()]);
     },
+    dropRetiredReadModels: () => rebuilds.dropRetired(ALL_PROJECTIONS.map((p) => p.name)),
     schedule: async (job) => {
       const scheduled = { ...job, dueInMs: dueIn(job.runAt, clock().getTime()) };
       await scheduleJobs(readModels, [scheduled], clock().toISOString());
