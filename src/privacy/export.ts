@@ -33,7 +33,8 @@ import { CREDENTIAL_FIELDS } from './credentials.js';
  * Withheld, on purpose: credentials, which are the shop's means of acting, not data about the
  * customer: the payment provider's tokens (`token`, in the wallet, the order's payment method,
  * the payment) and the password hash (`passwordHash`). They are removed at any depth of
- * every event's data (WITHHELD_FIELDS); the export lists their names in `withheld`.
+ * every event's data (WITHHELD_FIELDS); the export lists their names in `withheld`. So is the
+ * token of a password reset's link, in the text of its email (`withoutResetToken`).
  *
  * Large histories are streamed, never capped: the read-model part is gathered first (small:
  * one customer's documents), then the events are read a page at a time (`pageSize` events,
@@ -42,6 +43,9 @@ import { CREDENTIAL_FIELDS } from './credentials.js';
  */
 
 export const WITHHELD_FIELDS: readonly string[] = CREDENTIAL_FIELDS;
+
+/** What `withheld` names: the fields, and the token of a password reset's link in the text of its email. */
+export const WITHHELD: readonly string[] = [...WITHHELD_FIELDS, 'notifications[].text: the token of a password reset link'];
 
 /** Events read per page of a stream. */
 export const EXPORT_PAGE_SIZE = 500;
@@ -69,7 +73,7 @@ export const prepareExport = async (deps: ExportDeps, customerId: string, now: D
   const gathered = await gatherState(deps, customerId);
   if (!gathered) return null;
   const { state, streams, shared } = gathered;
-  const head = { exportedAt: now.toISOString(), customerId, withheld: WITHHELD_FIELDS, ...state };
+  const head = { exportedAt: now.toISOString(), customerId, withheld: WITHHELD, ...state };
   async function* chunks(): AsyncGenerator<string> {
     // The whole document but its last field, then the events one by one.
     yield `${JSON.stringify(head).slice(0, -1)},"events":[`;
@@ -130,12 +134,25 @@ const gatherState = async (deps: ExportDeps, customerId: string) => {
   return { state, streams, shared };
 };
 
+const RESET_REQUESTED = 'CustomerPasswordResetRequested';
+
+/**
+ * A password reset's link sets a new password: a credential, as the provider tokens are, and
+ * withheld with them (a black-box probe took an account over with a bearer token alone: it asked
+ * for a reset of the account's address, read the link from the export, and set a password). The
+ * mail's copy in the outbox keeps it (it is the mailbox); the export says it is withheld.
+ */
+const withoutResetToken = (text: string) => text.replace(/([?&]token=)[^\s&#]+/g, `$1${WITHHELD_TOKEN}`);
+
+/** What stands in an exported reset link for its token. */
+export const WITHHELD_TOKEN = '[withheld]';
+
 const toNotification = (doc: StoredNotification) => ({
   notificationId: doc._id,
   type: doc.type,
   to: doc.to,
   subject: doc.subject,
-  text: doc.text,
+  text: doc.type === RESET_REQUESTED ? withoutResetToken(doc.text) : doc.text,
   orderId: doc.orderId ?? null,
   ...(doc.productId === undefined ? {} : { productId: doc.productId }),
   ...(doc.sku === undefined ? {} : { sku: doc.sku }),

@@ -6,8 +6,9 @@
 import { expect } from 'chai';
 import { registerCustomer } from '../../src/commands/accounts.js';
 import { normalizeEmail } from '../../src/domain/customer/customer.js';
-import { WITHHELD_FIELDS } from '../../src/privacy/export.js';
+import { WITHHELD } from '../../src/privacy/export.js';
 import { ADDRESS, buy, stockedProduct } from '../support/shop.js';
+import { eventually } from '../support/temp-dir.js';
 import { appendsNothing, expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
 import { LABEL, NAME, REVIEW, STREET, dataExportHelpers } from './data-export-fixture.js';
 
@@ -75,7 +76,7 @@ describe('HTTP data export', () => {
   it('withholds credentials: no provider token, no password hash, anywhere', async () => {
     const { shopper } = await busyCustomer();
     const res = ok(await exportOf(shopper));
-    expect(res.withheld).to.deep.equal([...WITHHELD_FIELDS]);
+    expect(res.withheld).to.deep.equal([...WITHHELD]);
     const text = JSON.stringify({ ...res, withheld: [] });
     const at = text.indexOf('"token"');
     expect(at, text.slice(at - 300, at + 100)).to.equal(-1);
@@ -83,6 +84,21 @@ describe('HTTP data export', () => {
     expect(text).not.to.include('passwordHash');
     const hash = (await app.events()).find((e) => e.type === 'CustomerRegistered' && e.data.customerId === shopper.customerId)!.data.passwordHash as string;
     expect(text).not.to.include(hash);
+  });
+
+  it("withholds a password reset link's token (it sets a password): the export reads token=[withheld], the link still works from the mail", async () => {
+    const { shopper } = await busyCustomer();
+    expect((await app.http().post('/api/v1/account/password-reset').send({ email: shopper.email })).status).to.equal(202);
+    const mail = await eventually(async () => (await app.store.collection('notifications').findOne({ customerId: shopper.customerId, type: 'CustomerPasswordResetRequested', status: 'sent' })) ?? undefined);
+    const token = /token=([^\s&]+)/.exec(String(mail.text))![1]!;
+    const res = ok(await exportOf(shopper));
+    const text = JSON.stringify(res);
+    expect(text).not.to.include(token);
+    expect(text).not.to.include(token.split('.')[2]!);
+    const exported = (res.notifications as Array<{ type: string; text: string }>).find((n) => n.type === 'CustomerPasswordResetRequested')!;
+    expect(exported.text).to.match(/reset-password\?token=\[withheld\]/);
+    const confirmed = await app.http().post('/api/v1/account/password-reset/confirm').send({ token, newPassword: 'brand-new-horse' });
+    expect(confirmed.status, JSON.stringify(confirmed.body)).to.equal(200);
   });
 
   it("holds nothing of another customer's", async () => {

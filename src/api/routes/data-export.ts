@@ -83,7 +83,7 @@ const CUSTOMER_ID = '5b0c7e1a-2f4d-4c8e-9a6b-1d3f5e7a9c2b';
 const EXAMPLE = {
   exportedAt: '2025-03-01T10:00:00.000Z',
   customerId: CUSTOMER_ID,
-  withheld: ['passwordHash', 'token'],
+  withheld: ['passwordHash', 'token', 'notifications[].text: the token of a password reset link'],
   profile: { customerId: CUSTOMER_ID, email: 'zoe@example.com', name: 'Zoe', role: 'customer', addresses: [], registeredAt: '2025-01-01T10:00:00.000Z' },
   paymentMethods: [],
   cart: { cartId: CUSTOMER_ID, items: [], total: { amount: 0, currency: 'USD' } },
@@ -101,7 +101,7 @@ export const dataExportRoutes = defineRoutes({
       description: [
         'A download (`Content-Disposition: attachment; filename="export-<date>.json"`): the profile and addresses, payment methods, cart, orders, payments, shipments, reviews, subscriptions, notifications sent (recipient and body), notify-me requests still waiting,',
         "and every event of the customer's own streams (account, email claim, wallet, cart, orders, payments, shipments, subscriptions, reviews; their notify-me requests on the products' streams), stream after stream in revision order, with personal fields in clear.",
-        'Withheld: credentials, which are the shop\'s and not data about the customer: payment provider tokens and the password hash (`withheld` names the fields, removed at any depth of the events\' data).',
+        'Withheld: credentials, which are the shop\'s and not data about the customer: payment provider tokens and the password hash (`withheld` names the fields, removed at any depth of the events\' data), and the token of a password reset\'s link in the text of its email (it reads `token=[withheld]`: the link sets a new password).',
         'Streamed as it is read, never capped: a failure once the answer has begun cuts the connection (the JSON is then incomplete).',
       ].join(' '),
       success: { status: 200, description: 'The export.', schema: customerExportSchema },
