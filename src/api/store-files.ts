@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { isDamage as isDamageCode } from '../infrastructure/event-store/file-damage.js';
+import { DAMAGED_DOCUMENT } from '../infrastructure/read-models/embedded-memory.js';
 import { basename, join } from 'node:path';
 
 /**
@@ -18,7 +19,7 @@ const REMEDIES: Record<string, string> = {
   'limits.db': 'it holds only rate-limit counts: with every process of the shop stopped, delete it (with limits.db-wal and limits.db-shm) and it is made again',
 };
 
-const DAMAGED = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CORRUPT_VTAB', 'SQLITE_CORRUPT_SEQUENCE', 'SQLITE_CORRUPT_INDEX']);
+const DAMAGED = new Set(['SQLITE_CORRUPT', 'SQLITE_NOTADB', 'SQLITE_CORRUPT_VTAB', 'SQLITE_CORRUPT_SEQUENCE', 'SQLITE_CORRUPT_INDEX', DAMAGED_DOCUMENT]);
 const UNWRITABLE = new Set(['EROFS', 'EACCES', 'EPERM', 'SQLITE_READONLY', 'SQLITE_READONLY_DIRECTORY', 'SQLITE_READONLY_RECOVERY', 'SQLITE_READONLY_CANTINIT', 'SQLITE_CANTOPEN']);
 const FULL = new Set(['ENOSPC', 'SQLITE_FULL']);
 
@@ -54,10 +55,7 @@ const DAMAGE_WORDS = /database disk image is malformed/;
 
 /** Whether the error, or one it was caused by, is SQLite finding a file damaged (by its code, as the log's FileDamage reads it, or its words). */
 const isDamage = (error: unknown): boolean => {
-  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth += 1) {
-    if (isDamageCode(cause) || DAMAGE_WORDS.test(cause.message)) return true;
-  }
-  return false;
+  return causes(error).some((cause) => isDamageCode(cause) || DAMAGE_WORDS.test(cause.message));
 };
 
 /** The embedded stores' files in DATA_DIR. */
@@ -91,5 +89,13 @@ export const damagedStoreFile = async (dataDir: string, error: unknown): Promise
     const named = found === undefined ? undefined : storeFileError(path, found);
     if (named) return named;
   }
-  return undefined;
+  // Pages SQLite finds sound, holding a read model document that is no JSON: the read models' file, named.
+  const document = causes(error).find((cause) => (cause as { code?: unknown }).code === DAMAGED_DOCUMENT);
+  return document === undefined ? undefined : storeFileError(join(dataDir, 'read-models.db'), document);
+};
+
+const causes = (error: unknown): Error[] => {
+  const found: Error[] = [];
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; cause = cause.cause, depth += 1) found.push(cause);
+  return found;
 };

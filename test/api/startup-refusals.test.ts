@@ -87,6 +87,18 @@ describe('starting the real server', function () {
       expect(output).to.match(/^data: .*read-models\.db is damaged/m).and.include('rebuilt from the event log');
     });
 
+    it('names a read-models.db holding a document that is not JSON (written by hand), which may be deleted to be rebuilt from the log', async () => {
+      await stoppedShop();
+      const file = new (await import('better-sqlite3')).default(join(dir.path, 'read-models.db'));
+      try {
+        expect(file.prepare("UPDATE documents SET doc = '{not json' WHERE collection LIKE 'checkpoints%'").run().changes).to.be.greaterThan(0);
+      } finally {
+        file.close();
+      }
+      const output = await refusal({ DATA_DIR: dir.path, ...ADMIN });
+      expect(output).to.match(/^data: .*read-models\.db is damaged/m).and.include('is not JSON').and.include('rebuilt from the event log');
+    });
+
     it('names a read-models.db that is a directory', async () => {
       await stoppedShop();
       for (const file of ['read-models.db', 'read-models.db-wal', 'read-models.db-shm']) rmSync(join(dir.path, file), { force: true });

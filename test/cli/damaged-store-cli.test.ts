@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { UnrecoverableReadError } from '../../src/infrastructure/event-store/event-store.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { damagedLog } from '../support/damaged-log.js';
-import { runCli } from '../support/server-process.js';
+import { runCli, startServer } from '../support/server-process.js';
 import { tempDir } from '../support/temp-dir.js';
 
 /**
@@ -42,4 +42,30 @@ describe('the operator tools on a damaged events.db', function () {
       expect(readFileSync(join(dir.path, 'events.db')).equals(before)).to.equal(true);
     });
   }
+});
+
+/** A read model document the file holds that is not JSON (written by hand): named as damage of read-models.db, never a bare SyntaxError. */
+describe('the operator tools on a read-models.db holding a document that is not JSON', function () {
+  this.timeout(90_000);
+  let dir: ReturnType<typeof tempDir>;
+  beforeEach(async () => {
+    dir = tempDir();
+    const server = await startServer({ DATA_DIR: dir.path });
+    server.child.kill('SIGTERM');
+    expect(await server.exited).to.equal(0);
+    const file = new (await import('better-sqlite3')).default(join(dir.path, 'read-models.db'));
+    try {
+      expect(file.prepare("UPDATE documents SET doc = '{not json' WHERE collection LIKE 'products%'").run().changes).to.be.greaterThan(0);
+    } finally {
+      file.close();
+    }
+  });
+  afterEach(() => dir.remove());
+
+  it('projections verify names the file, the collection and what to do', async () => {
+    const run = await runCli('projections', ['verify'], { DATA_DIR: dir.path });
+    expect(run.code).to.equal(1);
+    expect(run.stderr).to.match(/^data: .*read-models\.db is damaged/m).and.include('products').and.include('rebuilt from the event log');
+    expect(run.stderr).to.not.match(/^\s+at /m);
+  });
 });

@@ -23,6 +23,22 @@ type Statements = {
  * any commit elsewhere made two processes of one DATA_DIR read again from the file, at each of
  * the other's commits, documents it had not touched: `WORKERS=2` spent twice the CPU per order.)
  */
+/**
+ * The code of a read model document the file holds that is not JSON (written by hand, or by
+ * another program): damage, as SQLite's own codes say (src/api/store-files.ts names the file and
+ * what to do), never a bare SyntaxError.
+ */
+export const DAMAGED_DOCUMENT = 'SQLITE_CORRUPT_DOCUMENT';
+
+const storedDocument = (json: string, collection: string, id?: string): Document => {
+  try {
+    return JSON.parse(json) as Document;
+  } catch (error) {
+    const which = id === undefined ? 'a document' : `the document ${JSON.stringify(id)}`;
+    throw Object.assign(new Error(`${which} of the read model collection ${JSON.stringify(collection)} is not JSON (${(error as Error).message})`), { code: DAMAGED_DOCUMENT });
+  }
+};
+
 export class EmbeddedMemory {
   /** Collections loaded whole, at the version of the file they were read or written at. */
   readonly cache = new Map<string, Cached>();
@@ -149,7 +165,7 @@ export class EmbeddedMemory {
     const read = changed ? [] : found;
     const absent = new Set(changed ? ids : missing);
     for (const row of rows) {
-      const doc = JSON.parse(row.doc) as Document;
+      const doc = storedDocument(row.doc, name);
       this.remember(name, doc._id, doc);
       absent.delete(doc._id);
       read.push(doc);
@@ -175,7 +191,7 @@ export class EmbeddedMemory {
     const row = this.sql.collection.get(name);
     const specs = row ? (JSON.parse(row.indexes) as Array<IndexSpec & { name: string }>) : [];
     const docs = new Map<string, Document>();
-    for (const { id, doc } of this.sql.load.iterate(name)) docs.set(id, JSON.parse(doc) as Document);
+    for (const { id, doc } of this.sql.load.iterate(name)) docs.set(id, storedDocument(doc, name, id));
     const indexes = specs.map((spec) => new DocumentIndex(spec));
     for (const index of indexes) for (const doc of docs.values()) index.add(doc);
     return { version: row?.version ?? 0, docs, indexes };
