@@ -33,15 +33,17 @@ export type VerifyDeps = { eventStore: EventStore; store: ReadModelStore; schema
 const VERIFY_CHECKPOINTS = 'verify_checkpoints';
 
 /**
+ * `head`: the log's head; past `position`, what the read models have not folded yet is not checked.
  * `outdated`: projections whose live read models an earlier version of the projection folded
  * (the server rebuilds them when it starts): their divergences say so, not that a fold went wrong.
  */
-export type Verification = { position: number; divergences: Divergence[]; invariants: InvariantsReport; outdated: Array<{ projection: string; live: number; current: number }> };
+export type Verification = { position: number; head: number; divergences: Divergence[]; invariants: InvariantsReport; outdated: Array<{ projection: string; live: number; current: number }> };
 
 export const verify = async (deps: VerifyDeps, selected: readonly Projection[]): Promise<Verification> => {
   const live = await deps.store.collection<Checkpoint>(CHECKPOINTS).find({ _id: { $in: selected.map((p) => p.name) } });
   const liveOf = (p: Projection) => live.find((c) => c._id === p.name);
-  const stands = await standing(deps, selected, new Map(live.map((c) => [c._id, c.position])), await deps.eventStore.headPosition());
+  const head = await deps.eventStore.headPosition();
+  const stands = await standing(deps, selected, new Map(live.map((c) => [c._id, c.position])), head);
   const position = Math.min(...selected.map((p) => stands.get(p.name)!));
   const scratch = Object.fromEntries(selected.map((p) => [p.name, `${p.collection}__verify`]));
   await clean(deps, selected, scratch);
@@ -57,7 +59,7 @@ export const verify = async (deps: VerifyDeps, selected: readonly Projection[]):
       const live = checkpoint?.version ?? 1;
       return checkpoint && checkpoint.position > 0 && live !== projectionVersion(p) ? [{ projection: p.name, live, current: projectionVersion(p) }] : [];
     });
-    return { position, divergences, invariants: await checkInvariants(deps, selected), outdated };
+    return { position, head, divergences, invariants: await checkInvariants(deps, selected), outdated };
   } finally {
     await clean(deps, selected, scratch);
   }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import Database from 'better-sqlite3';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { v4 as uuid } from 'uuid';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
@@ -174,5 +174,26 @@ describe('npm run projections:rebuild / projections:verify', function () {
     expect(result.stderr).to.include('rebuilt read models swapped in');
     expect(result.stdout.split('\n').filter((line) => line.startsWith('{'))).to.deep.equal([]);
     expect(result.stdout).to.match(/^rebuilt 1 events in/);
+  });
+});
+
+/** verify on read models behind the log (here: removed, none folded yet) says what it did not check, rather than only "agree up to position 1". */
+describe('projections verify on read models behind the log', function () {
+  this.timeout(90_000);
+  let dir: ReturnType<typeof tempDir>;
+  beforeEach(() => (dir = tempDir()));
+  afterEach(() => dir.remove());
+
+  it('says how far they have folded the log and where its head is; caught up, it says nothing of it', async () => {
+    const server = await startServer({ DATA_DIR: dir.path });
+    server.child.kill('SIGTERM');
+    expect(await server.exited).to.equal(0);
+    const caughtUp = await cli(['verify'], { DATA_DIR: dir.path });
+    expect(caughtUp.code, caughtUp.stderr).to.equal(0);
+    expect(caughtUp.stdout).to.not.match(/behind/);
+    for (const file of readdirSync(dir.path).filter((name) => name.startsWith('read-models.db'))) rmSync(join(dir.path, file));
+    const behind = await cli(['verify'], { DATA_DIR: dir.path });
+    expect(behind.code, behind.stderr).to.equal(0);
+    expect(behind.stdout).to.match(/^behind: the read models have folded the log up to position \d+, its head is at \d+/m);
   });
 });
