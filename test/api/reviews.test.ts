@@ -120,6 +120,12 @@ describe('reviews and ratings', () => {
       expect(res.body.errors.map((e: { field: string }) => e.field)).to.deep.equal(['rating']);
     }
     expectProblem(await appendsNothing(app, () => review(shopper.token, { productId, rating: 3, text: 'x'.repeat(5001) })), 400);
+    expectProblem(await appendsNothing(app, () => review(shopper.token, { productId, rating: 3, text: '😀'.repeat(5001) })), 400);
+    // 5000 characters as the schema counts them (code points): an emoji is one, though two UTF-16 units.
+    for (const text of ['😀'.repeat(5000), `${'x'.repeat(4999)}😀`]) {
+      const res = await review(shopper.token, { productId, rating: 3, text });
+      expect(res.status, JSON.stringify(res.body).slice(0, 200)).to.be.oneOf([200, 201]);
+    }
     expectProblem(await appendsNothing(app, () => review(shopper.token, { productId, rating: 3, stars: 3 })), 400);
     expectProblem(await appendsNothing(app, () => review(shopper.token, { productId: 'not-a-uuid', rating: 3 })), 400);
   });

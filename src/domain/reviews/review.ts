@@ -59,7 +59,8 @@ export const decide = (command: ReviewCommand, state: Review): ReviewEvent[] => 
     throw new ValidationError('invalid rating', [{ field: 'rating', message: `must be a whole number from ${MIN_RATING} to ${MAX_RATING}` }]);
   }
   const text = command.text.trim();
-  if (text.length > MAX_REVIEW_TEXT) {
+  // Characters as the API's schema counts them (code points: an emoji is one), not UTF-16 units.
+  if ([...text].length > MAX_REVIEW_TEXT) {
     throw new ValidationError('review too long', [{ field: 'text', message: `must be at most ${MAX_REVIEW_TEXT} characters` }]);
   }
   if (deliveredIn === null) throw new ForbiddenError('only a customer who received this product can review it');
