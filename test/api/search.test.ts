@@ -160,3 +160,23 @@ describe('search', () => {
     expect((await search('?q=%20%20')).total).to.be.greaterThan(0);
   });
 });
+
+/** Latin letters Unicode does not decompose, folded as the name sort folds them (a shopper on a US keyboard types `strasse`). */
+describe('search, letters without a decomposition', () => {
+  let app: TestApp;
+  after(() => app?.close());
+
+  it('finds `Straße`, `Øresund`, `Łódź`, `Ærø`, `Þór` and `Œuvre` typed in plain ASCII, and in their own letters', async () => {
+    app = await startTestApp();
+    const admin = await app.adminToken();
+    const names = { strasse: 'Straße Map', oresund: 'Øresund Bridge Print', lodz: 'Łódź Poster', aero: 'Ærø Island Guide', thor: 'Þór Figure', oeuvre: 'Œuvre Complète' };
+    for (const name of Object.values(names)) await createProduct(app, admin, { name, brand: 'Atlas', category: 'Prints', description: 'A print', price: 1000 });
+    await app.settled();
+    for (const [typed, name] of Object.entries(names)) {
+      const found = await app.http().get(`/api/v1/search?q=${encodeURIComponent(typed)}`);
+      expect(found.body.items.map((item: Item) => item.name), typed).to.deep.equal([name]);
+      const own = await app.http().get(`/api/v1/search?q=${encodeURIComponent(name.split(' ')[0]!)}`);
+      expect(own.body.items.map((item: Item) => item.name), name).to.deep.equal([name]);
+    }
+  });
+});

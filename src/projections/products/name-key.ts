@@ -6,11 +6,7 @@
  * key is this text, and the name itself breaks its ties.
  */
 export const nameKey = (name: string): string =>
-  name
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
-    .replace(/[øłđðæœþßıħŧŋĸſ]/g, (letter) => LETTERS[letter]!)
+  foldedLetters(name)
     // Any script's decimal digits as ASCII ones (NFKD folds the full-width and mathematical ones already).
     .replace(/\p{Nd}/gu, (digit) => String(digitValue(digit)))
     // A run of digits as its value: its length first (three digits), then the digits without leading zeros.
@@ -18,6 +14,18 @@ export const nameKey = (name: string): string =>
       const value = digits.replace(/^0+(?=\d)/, '');
       return `${String(value.length).padStart(3, '0')}${value}`;
     });
+
+/**
+ * Text lower-cased, its accents dropped (NFKD, then the marks), and the Latin letters Unicode
+ * does not decompose written as a reader of the Latin alphabet files them (`ß` as `ss`, `Ø` as
+ * `o`, `Œ` as `oe`, `Þ` as `th`): how the name sort and the search both read text.
+ */
+export const foldedLetters = (text: string): string =>
+  text
+    .normalize('NFKD')
+    .replace(/\p{M}+/gu, '')
+    .toLowerCase()
+    .replace(/[øłđðæœþßıħŧŋĸſ]/g, (letter) => LETTERS[letter]!);
 
 /** Latin letters that Unicode does not write as a base letter and a mark, as a reader of the Latin alphabet files them. */
 const LETTERS: Readonly<Record<string, string>> = {

@@ -48,5 +48,5 @@ export const searchProjection: Projection<SearchView> = {
   documentIds: productsProjection.documentIds,
   evolve,
   indexes: [{ keys: { terms: 1 } }, { keys: { boosted: 1 } }, { keys: { categoryKey: 1 } }, { keys: { brandKey: 1 } }],
-  version: 3, // 2: `boosted`; 3: the products' `nameKey`
+  version: 4, // 2: `boosted`; 3: the products' `nameKey`; 4: terms fold `ß`, `Ø`, `Œ`... as the name sort does
 };

@@ -1,9 +1,10 @@
 import { stemmer } from 'stemmer';
 import stopword from 'stopword';
+import { foldedLetters } from '../products/name-key.js';
 
 /**
  * How product text and queries become search terms, the same way on both sides: Unicode
- * folded (accents dropped), lower-cased, split into words, English stop words dropped,
+ * folded (accents dropped, `ß` as `ss`, `Ø` as `o`: as the name sort reads them), lower-cased, split into words, English stop words dropped,
  * each word reduced to its stem (Porter), so "Running Shoes" and "run shoe" meet.
  * Terms are computed here, not by the database, so MongoDB and the embedded store match
  * exactly the same documents for the same query.
@@ -14,10 +15,7 @@ const STOP_WORDS: ReadonlySet<string> = new Set(stopword.eng);
 const MAX_WORD = 40;
 
 export const wordsOf = (text: string): string[] =>
-  text
-    .normalize('NFKD')
-    .replace(/\p{M}+/gu, '')
-    .toLowerCase()
+  foldedLetters(text)
     .split(/[^\p{L}\p{N}]+/u)
     .filter((word) => word.length > 0 && word.length <= MAX_WORD);
 
