@@ -11,6 +11,7 @@ import { ensureAdmin } from '../commands/accounts.js';
 import type { CommandContext } from '../commands/command-handler.js';
 import { demoCatalogUnfinished, seedDemoCatalog } from '../commands/demo-catalog.js';
 import { CARRIER_SECRET_MIN_LENGTH, ConfigError, JWT_SECRET_MIN_LENGTH, type Config } from '../config.js';
+import type { Logger } from 'pino';
 import { ConflictError } from '../domain/shared/errors.js';
 import type { LimitStore } from '../infrastructure/limits/limit-store.js';
 import type { Mailer } from '../infrastructure/mail/mailer.js';
@@ -160,6 +161,7 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
           'admin account ready',
         );
       } else deps.logger.warn('ADMIN_EMAIL / ADMIN_PASSWORD are not set: no admin account is created');
+      warnOfShortPaymentTimeout(deps.logger, config);
       // Every 5 minutes: an answer holding personal fields lives 15 minutes (see IdempotencyKeys), and its bytes go with the purge.
       purge = setInterval(() => void deps.idempotency.purgeExpired().catch(() => undefined), 300_000).unref();
       const app = edge.createApp(deps);
@@ -206,4 +208,22 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
       await deps.readModels.close();
     },
   };
+};
+
+/**
+ * An order waits for its payment from the moment the saga asks for it; when the process running
+ * the saga dies, the orders of that moment wait for another to take it over (LEASE_MS and a
+ * heartbeat at worst) and catch up: a payment timeout not well above that fails them as
+ * `payment-timeout`, good cards too (a black-box probe: 412 orders with PAYMENT_TIMEOUT_MS=4000
+ * and LEASE_MS 5000; with 10000, none, the worst wait 9.9 s). Said at start, not refused: a
+ * short timeout on one process (a demo, a test) has no failover to fear.
+ */
+export const SAFE_PAYMENT_TIMEOUT_LEASES = 3;
+
+const warnOfShortPaymentTimeout = (logger: Logger, config: Pick<Config, 'paymentTimeoutMs' | 'leaseMs'>) => {
+  if (config.paymentTimeoutMs >= SAFE_PAYMENT_TIMEOUT_LEASES * config.leaseMs) return;
+  logger.warn(
+    { paymentTimeoutMs: config.paymentTimeoutMs, leaseMs: config.leaseMs },
+    `PAYMENT_TIMEOUT_MS is under ${SAFE_PAYMENT_TIMEOUT_LEASES} times LEASE_MS: orders placed as the process running the order saga dies may fail as payment-timeout before another process takes the saga over and catches up`,
+  );
 };

@@ -51,6 +51,17 @@ describe('the server process', function () {
     expect(files.filter((file) => (statSync(join(dataDir, file)).mode & 0o777) !== 0o600)).to.deep.equal([]);
   });
 
+  it('warns at start of a payment timeout too short to outlast a failover (under three times LEASE_MS), and not of the defaults', async () => {
+    const warned = (logs: string[]) => logs.some((line) => line.includes('PAYMENT_TIMEOUT_MS is under 3 times LEASE_MS'));
+    server = await startServer({ DATA_DIR: dir.path, PAYMENT_TIMEOUT_MS: '4000' });
+    await ready();
+    expect(warned(server.logs)).to.equal(true);
+    await killServer(server, 'SIGTERM');
+    server = await startServer({ DATA_DIR: dir.path });
+    await ready();
+    expect(warned(server.logs)).to.equal(false);
+  });
+
   it('refuses to start on a bad setting, naming it', async () => {
     const error = await startServer({ DATA_DIR: dir.path, PAYMENT_TIMEOUT_MS: 'soon' }).catch((e: Error) => e);
     expect(String(error)).to.match(/configuration: PAYMENT_TIMEOUT_MS must be an integer/);
