@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { ALL_PROJECTIONS } from '../../src/projections/index.js';
 import { ProjectionRunner } from '../../src/projections/runner.js';
-import { addToCart, buy, checkout, eventsOf, getOrder, levelsOf, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
+import { addToCart, buy, checkoutThenLoseStock, eventsOf, getOrder, levelsOf, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
 import { eventually } from '../support/temp-dir.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -65,10 +65,8 @@ describe('read models tell the truth over HTTP', () => {
   it("keeps a SKU's ETag current through a refused reservation: If-Match with it is not refused", async () => {
     const { productId, sku } = await stockedProduct(app, admin, 2);
     await addToCart(app, shopper, productId, 2);
-    // Someone else takes the stock first: this order's reservation is refused (StockReservationFailed).
-    await app.http().post(`/api/v1/inventory/${sku}/adjustments`).set('Authorization', `Bearer ${admin}`).send({ delta: -1, reason: 'damaged' });
-    const placed = await checkout(app, shopper);
-    expect(placed.status).to.equal(202);
+    // The stock goes after the checkout took it: this order's reservation is refused (StockReservationFailed).
+    const placed = await checkoutThenLoseStock(app, admin, shopper, sku, -1);
     await orderReaches(app, shopper.token, placed.body.orderId, ['Failed']);
     expect(await eventsOf(app, 'StockReservationFailed', (e) => e.data.sku === sku)).to.have.length(1);
     await app.settled();

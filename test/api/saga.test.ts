@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { v4 as uuid } from 'uuid';
-import { ADDRESS, addToCart, buy, checkout, eventsOf, getOrder, levelsOf, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
+import { ADDRESS, addToCart, buy, checkoutThenLoseStock, eventsOf, getOrder, levelsOf, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
 import { eventually } from '../support/temp-dir.js';
 import { appendsNothing, expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
 
@@ -85,14 +85,9 @@ describe('the order saga over HTTP', () => {
     const scarce = await stockedProduct(app, admin, 1);
     await addToCart(app, shopper, plenty.productId, 2);
     await addToCart(app, shopper, scarce.productId, 1);
-    // The last unit breaks after the checkout was taken (one with none available is refused: checkout-stock.test.ts), before the saga reserves it.
-    const saga = app.deps.processes.find((p) => p.name === 'order-saga')!;
-    await saga.stop();
-    const placed = await checkout(app, shopper);
-    expect(placed.status, JSON.stringify(placed.body)).to.equal(202);
+    // The last unit breaks after the checkout took it, before the saga reserves it.
+    const placed = await checkoutThenLoseStock(app, admin, shopper, scarce.sku, -1);
     const orderId = placed.body.orderId as string;
-    await adminPost(`/api/v1/inventory/${scarce.sku}/adjustments`, { delta: -1, reason: 'broken in the warehouse' });
-    await saga.start();
 
     const failed = await orderReaches(app, shopper.token, orderId, ['Failed'], 'Refunded');
     expect(failed.failureReason).to.equal('out-of-stock');

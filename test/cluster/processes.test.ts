@@ -47,12 +47,18 @@ describe('one shop, many processes (real servers on one DATA_DIR)', function () 
   };
   const card = (i: number) => (i % 5 === 4 ? 'tok_declined' : 'tok_visa');
 
-  /** Checks out each shopper through the given processes in turn; resolves with the ids of the orders acknowledged (202). */
-  const storm = (tokens: string[], through: ServerProcess[], acknowledged: string[], offset = 0) =>
+  /**
+   * Checks out each shopper through the given processes in turn; resolves with the ids of the orders
+   * acknowledged (202), and the problem types of the checkouts refused (409: the scarce SKU sold out).
+   */
+  const storm = (tokens: string[], through: ServerProcess[], acknowledged: string[], offset = 0, refused: string[] = []) =>
     Promise.all(
       tokens.map((token, i) =>
         checkoutVia(through[i % through.length]!, token, card(i + offset))
-          .then((res) => void (res.status === 202 && acknowledged.push(String(res.body.orderId))))
+          .then((res) => {
+            if (res.status === 202) acknowledged.push(String(res.body.orderId));
+            else if (res.status === 409) refused.push(String(res.body.type));
+          })
           .catch(() => undefined), // the process died with the request
       ),
     );
@@ -138,8 +144,9 @@ describe('one shop, many processes (real servers on one DATA_DIR)', function () 
     const lines = leaseLog(sleeper);
 
     const acknowledged: string[] = [];
+    const soldOut: string[] = [];
     await shop.stopOutsideWrites(sleeper);
-    await storm(tokens.slice(0, 9), awake, acknowledged);
+    await storm(tokens.slice(0, 9), awake, acknowledged, 0, soldOut);
     const taken = await eventually(async () => {
       const now = await epochOf(awake[0]!);
       return now.owner && now.owner !== holder.id ? now : undefined;
@@ -160,8 +167,10 @@ describe('one shop, many processes (real servers on one DATA_DIR)', function () 
     expect(scraped).to.match(new RegExp(`cluster_lease_events_total\\{runner="order-saga",event="write-refused",process="${holder.id}"\\} [1-9]`));
 
     // The woken process serves again, and the saga goes on wherever it runs now.
-    await storm(tokens.slice(9), shop.live, acknowledged, 9);
-    expect(acknowledged).to.have.length(18);
+    await storm(tokens.slice(9), shop.live, acknowledged, 9, soldOut);
+    // Every checkout answered: placed, or refused as the scarce SKU ran out (a checkout of a line the log has not enough of).
+    expect(acknowledged.length + soldOut.length).to.equal(18);
+    expect(soldOut.filter((type) => type !== 'urn:shop:problem:out-of-stock')).to.deep.equal([]);
     const orders = await settled(sleeper, acknowledged);
     await emailed();
     await shop.stop('SIGTERM');

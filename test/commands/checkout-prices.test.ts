@@ -11,6 +11,7 @@ import { eventSchema } from '../../src/domain/shared/event-schema.js';
 import { UPCASTERS } from '../../src/domain/upcasters.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { ADDRESS } from '../support/shop.js';
+import { stockInLog } from '../support/stock-in-log.js';
 import { tempDir } from '../support/temp-dir.js';
 
 /**
@@ -43,8 +44,11 @@ describe('checkout: prices from the log', () => {
     await commands.handle(customerDecider, customerStream(customerId), { type: 'RegisterCustomer', customerId, email: `${customerId}@test.local`, name: 'Ann', passwordHash: 'x', role: 'customer', now: NOW }, context());
     return customerId;
   };
-  const product = async (sku: string, amount: number) =>
-    (await createProduct(commands, { sku, name: sku, description: 'd', brand: 'b', category: 'c', price: usd(amount) }, context())).productId;
+  const product = async (sku: string, amount: number) => {
+    const { productId } = await createProduct(commands, { sku, name: sku, description: 'd', brand: 'b', category: 'c', price: usd(amount) }, context());
+    await stockInLog(commands, sku, 100, NOW);
+    return productId;
+  };
   const add = (customerId: string, productId: string, sku: string, amount: number, currency = 'USD') =>
     commands.handle(cartDecider, cartStream(customerId), { type: 'AddCartItem', customerId, productId, sku, name: sku, quantity: 1, unitPrice: { amount, currency }, available: 10, now: NOW }, context());
   const placeOrder = (customerId: string) => checkout(commands, customerId, { shippingAddress: ADDRESS, payment: { token: 'tok_visa' } }, context());

@@ -9,6 +9,7 @@ import { eventSchema } from '../../src/domain/shared/event-schema.js';
 import { UPCASTERS } from '../../src/domain/upcasters.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { ADDRESS } from '../support/shop.js';
+import { stockInLog } from '../support/stock-in-log.js';
 import { tempDir } from '../support/temp-dir.js';
 
 /**
@@ -35,13 +36,15 @@ describe('checkout from two processes at once', () => {
     return { correlationId: id, causationId: id, actor: 'customer', now: '2026-12-02T08:00:00.000Z', ...(idempotencyKey ? { idempotencyKey } : {}) };
   };
   const input = { shippingAddress: ADDRESS, payment: { token: 'tok_visa' } };
-  const fillCart = async (customerId: string, sku = 'TEE-1') =>
-    processes[0]!.handle(
+  const fillCart = async (customerId: string, sku = 'TEE-1') => {
+    await stockInLog(processes[0]!, sku);
+    return processes[0]!.handle(
       cartDecider,
       cartStream(customerId),
       { type: 'AddCartItem', customerId, productId: randomUUID(), sku, name: sku, quantity: 1, unitPrice: { amount: 1000, currency: 'USD' }, available: 10, now: '2026-12-02T07:59:00.000Z' },
       context(),
     );
+  };
   /** Holds each process's first order append until both have got there: both decided on the same cart. */
   const togetherAtTheOrder = () => {
     let arrived = 0;

@@ -14,6 +14,7 @@ import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-ev
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
 import type { PasswordHasher } from '../../src/infrastructure/security/passwords.js';
 import { ADDRESS } from '../support/shop.js';
+import { stockInLog } from '../support/stock-in-log.js';
 import { tempDir } from '../support/temp-dir.js';
 
 /**
@@ -51,6 +52,7 @@ describe('erasing an account while it checks out', () => {
     await processes[0]!.handle(customerDecider, customerStream(customerId), register, context());
     const add = { type: 'AddCartItem' as const, customerId, productId: randomUUID(), sku: 'TEE-1', name: 'Tee', quantity: 1, unitPrice: { amount: 1000, currency: 'USD' }, available: 10, now: NOW };
     await processes[0]!.handle(cartDecider, cartStream(customerId), add, context());
+    await stockInLog(processes[0]!, 'TEE-1', 10, NOW);
     return customerId;
   };
   const input = { shippingAddress: ADDRESS, payment: { token: 'tok_visa' } };

@@ -29,6 +29,25 @@ export const checkout = (app: TestApp, shopper: Shopper, token = 'tok_visa', ide
   return (idempotencyKey ? req.set('Idempotency-Key', idempotencyKey) : req).send({ shippingAddress: ADDRESS, paymentMethod: { token } });
 };
 
+/**
+ * A checkout taken while its stock was there, the stock then gone (`delta`, an adjustment) before
+ * the saga reserves it: its reservation is refused, the order fails and is refunded. (A checkout of
+ * a line the log has not enough of is refused at once: test/api/checkout-stock.test.ts.)
+ */
+export const checkoutThenLoseStock = async (app: TestApp, admin: string, shopper: Shopper, sku: string, delta: number) => {
+  const saga = app.deps.processes.find((p) => p.name === 'order-saga')!;
+  await saga.stop();
+  try {
+    const placed = await checkout(app, shopper);
+    expect(placed.status, JSON.stringify(placed.body)).to.equal(202);
+    const adjusted = await app.http().post(`/api/v1/inventory/${sku}/adjustments`).set('Authorization', `Bearer ${admin}`).send({ delta, reason: 'damaged' });
+    expect(adjusted.status, JSON.stringify(adjusted.body)).to.equal(200);
+    return placed;
+  } finally {
+    await saga.start();
+  }
+};
+
 /** Fills the cart with one product and checks out; returns the order id. */
 export const buy = async (app: TestApp, shopper: Shopper, productId: string, quantity = 1, token = 'tok_visa') => {
   await addToCart(app, shopper, productId, quantity);
