@@ -34,8 +34,15 @@ export type Checkout = { shippingAddress: ShippingAddress; payment: CheckoutPaym
 /** A customer's checkouts, and the erasure of the customer, run one at a time in a process. */
 export const checkoutLock = (customerId: string) => `checkout:${customerId}`;
 
-export const checkout = (commands: CommandHandler, customerId: string, input: Checkout, context: CommandContext) =>
-  commands.exclusive(checkoutLock(customerId), () => placeOrder(commands, customerId, input, context));
+/**
+ * What the read models show available of these SKUs (stock_levels), for the checkout's stock
+ * check: a line they show enough of is not looked up in the log (an inventory stream a busy
+ * SKU's checkouts all read). Absent: every line is looked up in the log.
+ */
+export type ShownAvailable = (skus: readonly string[]) => Promise<ReadonlyMap<string, number>>;
+
+export const checkout = (commands: CommandHandler, customerId: string, input: Checkout, context: CommandContext, shown?: ShownAvailable) =>
+  commands.exclusive(checkoutLock(customerId), () => placeOrder(commands, customerId, input, context, shown));
 
 /** The order a checkout of the cart as it stands would create. */
 export const nextOrderId = (customerId: string, cartRevision: number) => derivedId(`${customerId}@${cartRevision}`, 'order');
@@ -43,7 +50,7 @@ export const nextOrderId = (customerId: string, cartRevision: number) => derived
 /** How many of the cart's last orders a keyed repeat looks through for the one its key placed. */
 const RECENT_ORDERS = 5;
 
-const placeOrder = async (commands: CommandHandler, customerId: string, input: Checkout, context: CommandContext) => {
+const placeOrder = async (commands: CommandHandler, customerId: string, input: Checkout, context: CommandContext, shown?: ShownAvailable) => {
   // Erased while this request waited its turn (its token was good when it came in): an order now would outlive the account.
   if ((await commands.load(customerDecider, customerStream(customerId))).state.status === 'Erased') throw new UnauthorizedError('this account no longer exists');
   const cart = await commands.load(cartDecider, cartStream(customerId));
@@ -61,7 +68,7 @@ const placeOrder = async (commands: CommandHandler, customerId: string, input: C
     if (cart.state.lines.length === 0) throw new UnprocessableError('the cart is empty');
     // Only now: a keyed repeat of a checkout whose method was removed since still finds its order above.
     const paymentMethod = await paymentMethodOf(commands, customerId, input.payment);
-    await checkStock(commands, cart.state.lines);
+    await checkStock(commands, cart.state.lines, shown);
     // Last of the refusals, so that the checkout sent again at the new prices goes through.
     await checkPrices(commands, customerId, cart.state.lines, orderContext);
     try {
@@ -124,9 +131,13 @@ const checkPrices = async (commands: CommandHandler, customerId: string, lines: 
  * and its cart emptied). Stock is reserved later, by the saga: an order placed in the same moment
  * may still take the last units first, and this one then fails as out-of-stock and is refunded.
  */
-const checkStock = async (commands: CommandHandler, lines: Cart['lines']) => {
+const checkStock = async (commands: CommandHandler, lines: Cart['lines'], shown?: ShownAvailable) => {
+  const inReadModels = shown ? await shown(lines.map((line) => line.sku)) : new Map<string, number>();
   const shortages = [];
   for (const { productId, sku, name, quantity } of lines) {
+    // Enough shown: enough (a read model a moment behind may show stock just taken: the saga then fails the order, as
+    // when two orders race for the last units). Too little shown: the log says (stock received a moment ago counts).
+    if (quantity <= (inReadModels.get(sku) ?? 0)) continue;
     const available = await availableInLog(commands, sku);
     if (quantity > available) shortages.push({ productId, sku, name, quantity, available: Math.max(0, available) });
   }

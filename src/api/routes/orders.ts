@@ -1,5 +1,6 @@
 import type { Request, RequestHandler } from 'express';
-import { amendOrder, cancelOrder, checkout } from '../../commands/orders.js';
+import { amendOrder, cancelOrder, checkout, type ShownAvailable } from '../../commands/orders.js';
+import type { StockLevel } from '../../projections/stock-levels/stock-levels.js';
 import { PricesChangedError } from '../../domain/cart/cart.js';
 import { NotFoundError } from '../../domain/shared/errors.js';
 import { getOrder, listOrders, type OrderView } from '../../projections/orders/orders.js';
@@ -28,6 +29,9 @@ const address = (body: { shippingAddress: { line1: string; city: string; postalC
 
 /** Checkout: the cart becomes a Pending order at once (202); the saga does the rest. */
 const checkoutHandlers = (deps: AppDeps) => {
+  const levels = deps.readModels.collection<StockLevel>('stock_levels');
+  const shownAvailable: ShownAvailable = async (skus) =>
+    new Map((await levels.find({ _id: { $in: [...skus] } }, { projection: { available: 1 }, readonly: true })).map((level) => [level._id, level.available]));
   const placeOrder: RequestHandler = async (req, res) => {
     const body = await parseDto(CheckoutBody, req.body);
     const context = commandContext(req, deps.clock());
@@ -35,7 +39,7 @@ const checkoutHandlers = (deps: AppDeps) => {
     const payment = paymentMethodId !== undefined ? { paymentMethodId } : { token: token! };
     // A well-formed checkout, at the door: refused (503, nothing placed) while the saga is too far behind to pay for it in time.
     await deps.orderBacklog.admit();
-    const placed = await checkout(deps.commands, principalOf(req).customerId, { shippingAddress: address(body), payment }, context).catch((error: unknown) => {
+    const placed = await checkout(deps.commands, principalOf(req).customerId, { shippingAddress: address(body), payment }, context, shownAvailable).catch((error: unknown) => {
       // Refused, and the cart re-priced: the customer's next read of it shows the new prices.
       if (error instanceof PricesChangedError && error.position !== undefined) deps.sessions.noted(res, error.position);
       throw error;
