@@ -33,6 +33,10 @@ describe('HTTP accounts', () => {
       );
       expectProblem(bad, 400);
       expect(JSON.stringify(bad.body.errors)).to.include('phone');
+      // A card number as the name (it is shown in the console, the mails, a review's author): 400, not echoed.
+      const carded = await appendsNothing(app, () => app.http().post('/api/v1/account/register').send({ email: 'pat@example.com', password: 'long enough', name: '4111 1111 1111 1111' }));
+      expectProblem(carded, 400);
+      expect(JSON.stringify(carded.body)).to.not.include('1111');
       const res = await app.http().post('/api/v1/account/register').send({ email: 'pat@example.com', password: 'long enough', name: 'Pat', phone: ' +1 (555) 010-4477 ' });
       expect(res.status, JSON.stringify(res.body)).to.equal(201);
       const token = (await app.http().post('/api/v1/account/login').send({ email: 'pat@example.com', password: 'long enough' })).body.token;

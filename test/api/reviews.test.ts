@@ -121,8 +121,12 @@ describe('reviews and ratings', () => {
     }
     expectProblem(await appendsNothing(app, () => review(shopper.token, { productId, rating: 3, text: 'x'.repeat(5001) })), 400);
     expectProblem(await appendsNothing(app, () => review(shopper.token, { productId, rating: 3, text: '😀'.repeat(5001) })), 400);
+    // A review is published: never a card number in it (400, not echoed); dates and times are at home.
+    const carded = await appendsNothing(app, () => review(shopper.token, { productId, rating: 3, text: 'my card 4111 1111 1111 1111 works' }));
+    expectProblem(carded, 400);
+    expect(JSON.stringify(carded.body)).to.not.include('1111');
     // 5000 characters as the schema counts them (code points): an emoji is one, though two UTF-16 units.
-    for (const text of ['😀'.repeat(5000), `${'x'.repeat(4999)}😀`]) {
+    for (const text of ['😀'.repeat(5000), `${'x'.repeat(4999)}😀`, 'Arrived 2024-12-25 10:30:45, two days late']) {
       const res = await review(shopper.token, { productId, rating: 3, text });
       expect(res.status, JSON.stringify(res.body).slice(0, 200)).to.be.oneOf([200, 201]);
     }

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import {
   MAX_PAYMENT_METHODS,
-  containsCardNumber, looksLikeCardNumber,
+  containsCardNumber, looksLikeCardNumber, writtenCardNumberIn,
   tokenToPayWith,
   walletDecider,
   type ChooseDefaultPaymentMethod,
@@ -94,6 +94,13 @@ describe('Wallet (saved payment methods)', () => {
       it(`"${value}" does`, () => expect(looksLikeCardNumber(value)).to.equal(true));
     for (const value of ['tok_visa', '12345678901', '12345678901234567890', '4242 4242 4242 424x', 'card 4242424242424242', '-4242424242424242', '4242  '])
       it(`"${value}" does not`, () => expect(looksLikeCardNumber(value)).to.equal(false));
+  });
+
+  describe('a card number written in a text where numbers are at home (a review)', () => {
+    for (const value of ['my card 4111 1111 1111 1111 works', '4111-1111-1111-1111', 'paid with 4111111111111111', 'amex 3782 822463 10005', '4111a1111b1111c1111'])
+      it(`"${value}" has one`, () => expect(writtenCardNumberIn(value)).to.equal(true));
+    for (const value of ['Arrived 2024-12-25 10:30:45, 2 days late', 'order 12345678901234 was fine', 'Tel +44 20 7946 0958', '4111 1111 1111 1112', 'bought 1000000000000 grains'])
+      it(`"${value}" has none`, () => expect(writtenCardNumberIn(value)).to.equal(false));
   });
 
   describe('a card number in a free text', () => {

@@ -44,6 +44,7 @@ export class RegisterBody {
   @Password({ min: 8, max: 128 })
   password!: string;
 
+  @NoCardNumberIn('holds what looks like a card number (12 or more digits in a row): a name has none')
   @Text({ max: 100 })
   name!: string;
 

@@ -4,6 +4,7 @@ import { MAX_RATING, MAX_REVIEW_TEXT, MIN_RATING } from '../../domain/reviews/re
 import { Id, QueryInt, Text } from '../input/text-rules.js';
 import { CatalogFilterQuery } from './catalog.js';
 import { Cursor, ListPageQuery } from './paging.js';
+import { NoWrittenCardNumber } from './payment-methods.js';
 
 // Decorators run bottom-up and stop at the first failure: presence, then type, then rules
 // (for texts the house rule, last, does presence, type and hygiene).
@@ -36,7 +37,8 @@ export class SubmitReviewBody {
   @IsDefined({ message: 'is required' })
   rating!: number;
 
-  /** A rating may come without words. */
+  /** A rating may come without words; never a card number (it is published). */
+  @NoWrittenCardNumber('holds what looks like a card number: a review is published, and has none')
   @Text({ max: MAX_REVIEW_TEXT, optional: true, blank: 'empty', multiline: true })
   text: string = '';
 }

@@ -1,6 +1,6 @@
 import { JSONSchema } from 'class-validator-jsonschema';
 import { ValidateBy } from 'class-validator';
-import { CARD_NUMBER_MESSAGE, containsCardNumber, LABEL_CARD_NUMBER_MESSAGE, looksLikeCardNumber } from '../../domain/customer/wallet.js';
+import { CARD_NUMBER_MESSAGE, containsCardNumber, LABEL_CARD_NUMBER_MESSAGE, looksLikeCardNumber, writtenCardNumberIn } from '../../domain/customer/wallet.js';
 import { Id, Text } from '../input/text-rules.js';
 
 /**
@@ -13,6 +13,10 @@ export const NotACardNumber = (): PropertyDecorator =>
 /** A free text (a card's label, an address line) with no card number in it: 12 or more digits in a row, however separated or written. */
 export const NoCardNumberIn = (message = LABEL_CARD_NUMBER_MESSAGE) =>
   ValidateBy({ name: 'noCardNumberIn', validator: { validate: (value: unknown) => typeof value !== 'string' || !containsCardNumber(value), defaultMessage: () => message } });
+
+/** A text where numbers are at home (a review) with no card number written in it (see writtenCardNumberIn). */
+export const NoWrittenCardNumber = (message: string) =>
+  ValidateBy({ name: 'noWrittenCardNumber', validator: { validate: (value: unknown) => typeof value !== 'string' || !writtenCardNumberIn(value), defaultMessage: () => message } });
 
 const TOKEN_DESCRIPTION = "The payment provider's token for a card (the simulated provider's: `tok_visa`, `tok_mastercard`...). Never a card number: 12 to 19 digits, grouped or not, are refused (400) and not echoed.";
 

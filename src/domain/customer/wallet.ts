@@ -185,6 +185,20 @@ const spelledOutCardNumber = (text: string): boolean => {
   return false;
 };
 
+/**
+ * A card number written as one is written (13 to 19 digits, alone or in groups of four, or
+ * Amex's 4-6-5, with spaces or hyphens) that passes the Luhn check, in a text where numbers
+ * of other kinds are at home (a review: dates, times, quantities, which no such rule refuses).
+ */
+export const writtenCardNumberIn = (value: string): boolean => {
+  const text = value.normalize('NFKC');
+  for (const match of text.matchAll(/(?<![0-9])(?:[0-9]{13,19}|[0-9]{4}(?:[ -][0-9]{4}){2}[ -][0-9]{1,7}|[0-9]{4}[ -][0-9]{6}[ -][0-9]{5})(?![0-9])/g)) {
+    const digits = match[0].replace(/[ -]/g, '');
+    if (digits.length >= 13 && digits.length <= 19 && luhnValid(digits)) return true;
+  }
+  return spelledOutCardNumber(text);
+};
+
 const luhnValid = (digits: string): boolean => {
   let sum = 0;
   for (let i = 0; i < digits.length; i += 1) {
