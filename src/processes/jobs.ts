@@ -11,6 +11,7 @@ import { searchStore, type StoreSearchDeps } from './job-search.js';
 import { claimOn, isOldShape, JOBS, renewOn, untilFree, upgradeJobs, type Claimant, type JobDocument } from './job-documents.js';
 import { recordFailure, type ClaimedJob } from './job-failures.js';
 import type { JobHandlers, JobRunnerOptions, WokenJob } from './job-runner-types.js';
+import { RepeatedFailures } from './repeated-failures.js';
 
 export { DueQueue } from './due-queue.js';
 export type { JobHandler, JobHandlers, JobRunnerOptions, WokenJob } from './job-runner-types.js';
@@ -137,14 +138,16 @@ export class JobRunner {
     // lane's search by kind and dueAt, so that a backlog in one lane is not walked by the others'.
     await this.collection.createIndex({ keys: { dueAt: 1 } }).catch(() => undefined);
     await this.collection.createIndex({ keys: { kind: 1, dueAt: 1 } }).catch(() => undefined);
+    const failures = new RepeatedFailures(this.deps.logger, 'looking for due jobs failed');
     while (!this.stopped) {
       try {
         await this.startKnownJobs();
         const now = this.deps.clock().getTime();
         // Every pollMs, when a job found by the last search falls due, and soon after a slot came free for one it left.
         if (now >= this.nextSearch() || this.nextFound <= now) await this.search();
+        failures.recovered();
       } catch (error) {
-        this.deps.logger.error({ err: error }, 'looking for due jobs failed');
+        failures.report(error);
       }
       await this.sleep(this.msUntilNextLook());
     }

@@ -87,17 +87,26 @@ describe('starting the real server', function () {
       expect(output).to.match(/^data: .*read-models\.db is damaged/m).and.include('rebuilt from the event log');
     });
 
-    it('names a read-models.db holding a document that is not JSON (written by hand), which may be deleted to be rebuilt from the log', async () => {
-      await stoppedShop();
-      const file = new (await import('better-sqlite3')).default(join(dir.path, 'read-models.db'));
-      try {
-        expect(file.prepare("UPDATE documents SET doc = '{not json' WHERE collection LIKE 'checkpoints%'").run().changes).to.be.greaterThan(0);
-      } finally {
-        file.close();
-      }
-      const output = await refusal({ DATA_DIR: dir.path, ...ADMIN });
-      expect(output).to.match(/^data: .*read-models\.db is damaged/m).and.include('is not JSON').and.include('rebuilt from the event log');
-    });
+    for (const [what, doc, collection, says] of [
+      ['not JSON', '{not json', 'checkpoints', 'is not JSON'],
+      ['JSON but null', 'null', 'checkpoints', 'is not a document'],
+      ['a number among the profiles (never blamed on keys.db)', '42', 'customers', 'is not a document'],
+      ['a list', '[]', 'customers', 'is not a document'],
+      ['a document of another id', '{"_id":"someone-else"}', 'customers', 'has no _id of its own'],
+    ] as const) {
+      it(`names a read-models.db holding a document that is ${what} (written by hand), which may be deleted to be rebuilt from the log`, async () => {
+        await stoppedShop();
+        const file = new (await import('better-sqlite3')).default(join(dir.path, 'read-models.db'));
+        try {
+          expect(file.prepare(`UPDATE documents SET doc = ? WHERE collection LIKE '${collection}%'`).run(doc).changes).to.be.greaterThan(0);
+        } finally {
+          file.close();
+        }
+        const output = await refusal({ DATA_DIR: dir.path, ...ADMIN });
+        expect(output).to.match(/^data: .*read-models\.db is damaged/m).and.include(says).and.include('rebuilt from the event log');
+        expect(output).to.not.include('keys.db');
+      });
+    }
 
     it('names a read-models.db that is a directory', async () => {
       await stoppedShop();

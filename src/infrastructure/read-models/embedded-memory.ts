@@ -31,12 +31,19 @@ type Statements = {
 export const DAMAGED_DOCUMENT = 'SQLITE_CORRUPT_DOCUMENT';
 
 const storedDocument = (json: string, collection: string, id?: string): Document => {
+  const which = id === undefined ? 'a document' : `the document ${JSON.stringify(id)}`;
+  const damaged = (why: string) => Object.assign(new Error(`${which} of the read model collection ${JSON.stringify(collection)} ${why}`), { code: DAMAGED_DOCUMENT });
+  let doc: unknown;
   try {
-    return JSON.parse(json) as Document;
+    doc = JSON.parse(json);
   } catch (error) {
-    const which = id === undefined ? 'a document' : `the document ${JSON.stringify(id)}`;
-    throw Object.assign(new Error(`${which} of the read model collection ${JSON.stringify(collection)} is not JSON (${(error as Error).message})`), { code: DAMAGED_DOCUMENT });
+    throw damaged(`is not JSON (${(error as Error).message})`);
   }
+  // JSON, and no document (null, a number, a list), or one under another id than its row's: damage all the same.
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw damaged(`is not a document (${json.slice(0, 20)})`);
+  const { _id } = doc as { _id?: unknown };
+  if (_id === undefined || _id === null || (id !== undefined && String(_id) !== id)) throw damaged(`has no _id of its own (${JSON.stringify(_id)})`);
+  return doc as Document;
 };
 
 export class EmbeddedMemory {
