@@ -58,6 +58,16 @@ describe('HTTP accounts', () => {
       expectProblem(res, 409);
     });
 
+    it('refuses an address whose domain mail cannot be sent to (no punycode, a label over 63 once in ASCII, an emoji) with 400, appending nothing', async () => {
+      for (const email of ['x@xn--a.example', `x@${'\u00fc'.repeat(60)}.example`, 'x@\u{1F600}.example']) {
+        const res = await appendsNothing(app, () => app.http().post('/api/v1/account/register').send({ email, password: 'long enough', name: 'X' }));
+        expectProblem(res, 400);
+        expect(JSON.stringify(res.body.errors), email).to.contain('email');
+      }
+      const fits = await app.http().post('/api/v1/account/register').send({ email: `x@${'\u00fc'.repeat(50)}.example`, password: 'long enough', name: 'X' });
+      expect(fits.status, JSON.stringify(fits.body)).to.equal(201);
+    });
+
     it('refuses an address with look-alike or invisible characters (400), appending nothing; one script a part is taken', async () => {
       // Cyrillic а and о, full-width b, a zero-width space, a right-to-left mark: each looks like bob@example.com.
       for (const email of [
