@@ -65,7 +65,7 @@ const rebuild = async (tools: Tools, names: string[]) => {
 const check = async (tools: Tools, names: string[], json: boolean) => {
   const selected = tools.rebuilds.select(names.length > 0 ? names : ['all']);
   const result = await verify({ ...tools, store: tools.readModels }, selected);
-  const { position, head, divergences, invariants, outdated } = result;
+  const { position, head, behind, divergences, invariants, outdated } = result;
   if (json) console.log(pretty(result));
   else {
     // First: what explains the divergences below (a DATA_DIR written by an earlier version, not rebuilt yet).
@@ -74,7 +74,7 @@ const check = async (tools: Tools, names: string[], json: boolean) => {
     }
     printDivergences(selected.length, position, divergences);
     // Read models behind the log (none folded yet, or no server running): what they have not folded is not checked, and an operator should know.
-    if (position < head) console.log(`behind: the read models have folded the log up to position ${position}, its head is at ${head}; what comes after is not checked (a running server folds it; \`projections list\` shows each one's lag)`);
+    if (position < head) console.log(`behind: the read models have folded the log up to position ${position}, its head is at ${head}; what comes after is not checked (a running server folds it; \`projections list\` shows each one's lag): ${behind.join(', ')}`);
     printInvariants(invariants);
   }
   return divergences.length === 0 && invariants.violations.length === 0 ? 0 : 1;

@@ -33,11 +33,12 @@ export type VerifyDeps = { eventStore: EventStore; store: ReadModelStore; schema
 const VERIFY_CHECKPOINTS = 'verify_checkpoints';
 
 /**
- * `head`: the log's head; past `position`, what the read models have not folded yet is not checked.
+ * `head`: the log's head; past `position`, what the read models have not folded yet is not checked;
+ * `behind`: the projections whose read models stand before it.
  * `outdated`: projections whose live read models an earlier version of the projection folded
  * (the server rebuilds them when it starts): their divergences say so, not that a fold went wrong.
  */
-export type Verification = { position: number; head: number; divergences: Divergence[]; invariants: InvariantsReport; outdated: Array<{ projection: string; live: number; current: number }> };
+export type Verification = { position: number; head: number; behind: string[]; divergences: Divergence[]; invariants: InvariantsReport; outdated: Array<{ projection: string; live: number; current: number }> };
 
 export const verify = async (deps: VerifyDeps, selected: readonly Projection[]): Promise<Verification> => {
   const live = await deps.store.collection<Checkpoint>(CHECKPOINTS).find({ _id: { $in: selected.map((p) => p.name) } });
@@ -59,7 +60,8 @@ export const verify = async (deps: VerifyDeps, selected: readonly Projection[]):
       const live = checkpoint?.version ?? 1;
       return checkpoint && checkpoint.position > 0 && live !== projectionVersion(p) ? [{ projection: p.name, live, current: projectionVersion(p) }] : [];
     });
-    return { position, head, divergences, invariants: await checkInvariants(deps, selected), outdated };
+    const behind = selected.filter((p) => stands.get(p.name)! < head).map((p) => p.name);
+    return { position, head, behind, divergences, invariants: await checkInvariants(deps, selected), outdated };
   } finally {
     await clean(deps, selected, scratch);
   }
