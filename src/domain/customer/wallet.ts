@@ -194,10 +194,17 @@ export const writtenCardNumberIn = (value: string): boolean => {
   const text = value.normalize('NFKC');
   for (const match of text.matchAll(/(?<![0-9])(?:[0-9]{13,19}|[0-9]{4}(?:[ -][0-9]{4}){2}[ -][0-9]{1,7}|[0-9]{4}[ -][0-9]{6}[ -][0-9]{5})(?![0-9])/g)) {
     const digits = match[0].replace(/[ -]/g, '');
-    if (digits.length >= 13 && digits.length <= 19 && luhnValid(digits)) return true;
+    if (digits.length >= 13 && digits.length <= 19 && CARD_ISSUERS.test(digits) && luhnValid(digits)) return true;
   }
   return spelledOutCardNumber(text);
 };
+
+/**
+ * How the card networks' numbers begin (Visa 4, Mastercard 51-55 and 2221-2720, Amex 34 and 37,
+ * Diners 30, 36, 38, JCB 35, Discover and UnionPay 6): a 13-digit timestamp or an order number in
+ * a review that happens to pass the Luhn check (one in ten does) is none of them.
+ */
+const CARD_ISSUERS = /^(?:4|5[1-5]|2[2-7]|3[0457-8]|6)/;
 
 const luhnValid = (digits: string): boolean => {
   let sum = 0;
