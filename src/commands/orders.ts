@@ -125,8 +125,9 @@ const checkPrices = async (commands: CommandHandler, customerId: string, lines: 
 };
 
 /**
- * A line the shop has not enough of, as the log has it now (received, reserved by orders before
- * this one), is refused before anything is placed: 409 out-of-stock naming the lines, nothing
+ * A line the shop has not enough of (what the read models show, and for a line they show too
+ * little of, what the log has now: received, less what orders before this one reserved) is
+ * refused before anything is placed: 409 out-of-stock naming the lines, nothing
  * charged, the cart as it was (a black-box probe had a sold-out cart's order charged, refunded
  * and its cart emptied). Stock is reserved later, by the saga: an order placed in the same moment
  * may still take the last units first, and this one then fails as out-of-stock and is refunded.
