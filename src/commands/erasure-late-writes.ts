@@ -17,26 +17,23 @@ import type { SubscriptionView } from '../projections/subscriptions/subscription
  * Each write is made only over the revision it read (a read model's own write racing it wins,
  * and the job's second look finds what is left).
  */
-export const scrubLateWrites = async (readModels: ReadModelStore, customerId: string): Promise<number> => {
-  let scrubbed = 0;
+export const scrubLateWrites = async (readModels: ReadModelStore, customerId: string): Promise<void> => {
   const reviews = readModels.collection<ReviewView>('reviews');
   for (const review of await reviews.find({ customerId, $or: [{ authorName: { $ne: ERASED } }, { text: { $ne: ERASED } }] })) {
-    const { modifiedCount } = await reviews.updateOne(unchanged(review), { $set: { authorName: erasedLeaves(review.authorName), text: erasedLeaves(review.text) } });
-    scrubbed += modifiedCount;
+    await reviews.updateOne(unchanged(review), { $set: { authorName: erasedLeaves(review.authorName), text: erasedLeaves(review.text) } });
   }
   const wallets = readModels.collection<PaymentMethodsView>('payment_methods');
   for (const wallet of await wallets.find({ customerId })) {
     const methods = wallet.methods.map((method) => ({ ...method, last4: erasedLeaves(method.last4), label: erasedLeaves(method.label) }));
     if (JSON.stringify(methods) === JSON.stringify(wallet.methods)) continue;
-    scrubbed += (await wallets.updateOne(unchanged(wallet), { $set: { methods } })).modifiedCount;
+    await wallets.updateOne(unchanged(wallet), { $set: { methods } });
   }
   const subscriptions = readModels.collection<SubscriptionView>('subscriptions');
   for (const subscription of await subscriptions.find({ customerId })) {
     const shippingAddress = erasedLeaves(subscription.shippingAddress);
     if (JSON.stringify(shippingAddress) === JSON.stringify(subscription.shippingAddress)) continue;
-    scrubbed += (await subscriptions.updateOne(unchanged(subscription), { $set: { shippingAddress } })).modifiedCount;
+    await subscriptions.updateOne(unchanged(subscription), { $set: { shippingAddress } });
   }
-  return scrubbed;
 };
 
 /** The document as read: its stream's revision (each of these read models keeps it; one folded by an early version may lack it). */

@@ -1,28 +1,20 @@
 import type { Logger } from 'pino';
-import { cartStream } from '../domain/cart/cart.js';
 import { customerDecider, customerStream, normalizeEmail, type CustomerRegistered } from '../domain/customer/customer.js';
 import { emailClaimDecider } from '../domain/customer/email-claim.js';
 import { emailSpellings } from '../domain/customer/email-spellings.js';
-import { walletStream } from '../domain/customer/wallet.js';
 import { claimStreamsOf, type EmailIndex } from '../privacy/email-index.js';
-import { orderStream } from '../domain/ordering/order.js';
-import { paymentStream } from '../domain/payment/payment.js';
-import { reviewStream } from '../domain/reviews/review.js';
-import { shipmentStream } from '../domain/shipping/shipment.js';
-import { ERASED, isErased } from '../domain/shared/erased.js';
+import { isErased } from '../domain/shared/erased.js';
 import { subscriptionDecider, subscriptionStream } from '../domain/subscriptions/subscription.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
-import { SNAPSHOTS } from '../infrastructure/snapshots/read-model-snapshots.js';
 import { keyIds, type KeyStore } from '../privacy/key-store.js';
 import { invoiceExpiryJob, type ErasurePayload, type InvoiceExpiryPayload } from '../processes/erasure.js';
-import { DISCARDED_JOBS, JOBS, PARKED_JOBS } from '../processes/job-documents.js';
 import type { Job } from '../processes/process-manager.js';
 import type { CommandContext, CommandHandler } from './command-handler.js';
+import { deleteAnswersAboutThem, deleteCopies, deleteSnapshots, streamsOf } from './erasure-copies.js';
 import { scrubLateWrites } from './erasure-late-writes.js';
 import { settleOrdersPlacedMeanwhile } from './erasure-orders.js';
 import { withdrawBySku } from './inventory.js';
-import { NOTIFICATIONS } from './notifications.js';
 
 /**
  * The erasure job's steps (scheduled by src/processes/erasure.ts for each `CustomerErased`).
@@ -75,14 +67,8 @@ export type ErasureDeps = {
 /** How long a run of the job waits for the read models before it fails (and is retried). */
 const READ_MODELS_WAIT_MS = 30_000;
 
-/** Where the stored idempotent answers are (src/api/idempotency.ts): each names the customer whose request it answered. */
-const IDEMPOTENCY_KEYS = 'idempotency_keys';
-
 /** Orders whose saga may still record invoice data (an address, a carrier's reason). */
 const UNFINISHED = ['Pending', 'Paid', 'Confirmed', 'Shipped'];
-
-/** Jobs whose payload is a message to the customer: pointless for an erased one, and holding their data. */
-const MESSAGES_TO_THEM = ['send-notification'];
 
 export const eraseCustomer = async (deps: ErasureDeps, payload: ErasurePayload): Promise<void> => {
   const { customerId } = payload;
@@ -94,9 +80,9 @@ export const eraseCustomer = async (deps: ErasureDeps, payload: ErasurePayload):
   await settleOrdersPlacedMeanwhile(deps, customerId, context);
   await withdrawNotices(deps, customerId, context);
   await releaseEmail(deps, customerId, context);
-  await deleteCopies(deps, customerId);
+  await deleteCopies(deps.readModels, customerId);
   await deps.keys.destroy(keyIds.profile(customerId), context.now);
-  await deleteSnapshots(deps, await streamsOf(deps, customerId, 'profile'));
+  await deleteSnapshots(deps.readModels, await streamsOf(deps.readModels, customerId, 'profile'));
   // Twice: a read model's own write racing the first look is found by the second.
   for (let look = 0; look < 2; look += 1) {
     await readModelsFolded(deps, await deps.eventStore.headPosition());
@@ -125,10 +111,10 @@ export const expireInvoices = async (deps: ErasureDeps, payload: InvoiceExpiryPa
     return deps.schedule(invoiceExpiryJob(customerId, new Date(Date.parse(now) + 86_400_000).toISOString(), postponed));
   }
   await deps.keys.destroy(keyIds.invoice(customerId), now);
-  await deleteSnapshots(deps, await streamsOf(deps, customerId, 'invoice'));
+  await deleteSnapshots(deps.readModels, await streamsOf(deps.readModels, customerId, 'invoice'));
   // Answers stored since the erasure (an admin's repeated request about an order) quote what the key opened.
   const orderIds = (await deps.readModels.collection('orders').find({ customerId }, { projection: { _id: 1 } })).map((order) => order._id);
-  await deleteAnswersAboutThem(deps, customerId, orderIds);
+  await deleteAnswersAboutThem(deps.readModels, customerId, orderIds);
   const context: CommandContext = { correlationId: `expire-invoices:${customerId}`, causationId: `expire-invoices:${customerId}`, actor: 'system:erasure', now };
   const handled = await deps.commands.handle(customerDecider, customerStream(customerId), { type: 'ExpireCustomerInvoices', now }, context);
   await readModelsFolded(deps, handled.position ?? (await deps.eventStore.headPosition()));
@@ -174,93 +160,6 @@ const releaseEmail = async (deps: ErasureDeps, customerId: string, context: Comm
   }
   for (const account of [customerId, ...emailSpellings(address)]) await deps.forgetSignIns(account);
 };
-
-const deleteCopies = async (deps: ErasureDeps, customerId: string): Promise<void> => {
-  await deleteSnapshots(deps, await streamsOf(deps, customerId, 'profile'));
-  await deps.readModels.collection(NOTIFICATIONS).deleteMany({ customerId });
-  for (const collection of [JOBS, PARKED_JOBS, DISCARDED_JOBS]) {
-    await deps.readModels.collection(collection).deleteMany({ kind: { $in: MESSAGES_TO_THEM }, 'payload.customerId': customerId });
-  }
-  // Theirs, and the answer to their registration (anonymous): a retry of it with the same key registers a new account.
-  await deps.readModels.collection(IDEMPOTENCY_KEYS).deleteMany({ customerId });
-  const orderIds = (await deps.readModels.collection('orders').find({ customerId }, { projection: { _id: 1 } })).map((order) => order._id);
-  await deleteAnswersAboutThem(deps, customerId, orderIds);
-  await scrubAdminNotices(deps, orderIds);
-  // The order saga forgets an address once the order has shipped; an older version kept it:
-  // their orders have all shipped (erasure waits for that), so none of its sagas needs it. The
-  // version moves, so a saga write racing this one fails and reloads instead of putting it back.
-  await deps.readModels
-    .collection(ORDER_SAGAS)
-    .updateMany({ 'state.customerId': customerId, 'state.shippingAddress': { $ne: null } }, { $set: { 'state.shippingAddress': null }, $inc: { _version: 1 } });
-};
-
-/**
- * The admins' copies of what the carrier said about the customer's shipments: a notice quotes
- * the carrier's reason, which may quote the address (invoice data, kept in the log alone). The
- * admins keep the notice (what happened to which order), its text reads as the placeholder;
- * the same for such notices still to be sent.
- */
-const scrubAdminNotices = async (deps: ErasureDeps, orderIds: string[]): Promise<void> => {
-  if (orderIds.length === 0) return;
-  const orderId = { $in: orderIds };
-  await deps.readModels
-    .collection(NOTIFICATIONS)
-    .updateMany({ orderId, type: { $in: CARRIER_REPORTS }, text: { $ne: ERASED } }, { $set: { text: ERASED } });
-  for (const collection of [JOBS, PARKED_JOBS, DISCARDED_JOBS]) {
-    await deps.readModels
-      .collection(collection)
-      .updateMany({ kind: 'notify-admins', 'payload.orderId': orderId, 'payload.type': { $in: CARRIER_REPORTS }, 'payload.text': { $ne: ERASED } }, { $set: { 'payload.text': ERASED } });
-  }
-};
-
-/**
- * Stored answers to others' requests about the customer's orders and subscriptions: an admin's
- * cancellation or amendment answers with the order's shipping address, an admin's change of a
- * subscription with its address. They name the admin who asked (the signed-in caller), so
- * deleting the customer's own missed them, and a repeat of the request with the same key
- * answered the erased customer's address. A repeat after this is recognised by the command
- * handler (derived event ids) and appends nothing, as after an answer's expiry.
- */
-const deleteAnswersAboutThem = async (deps: ErasureDeps, customerId: string, orderIds: string[]): Promise<void> => {
-  const subscriptionIds = (await deps.readModels.collection('subscriptions').find({ customerId }, { projection: { _id: 1 } })).map((subscription) => subscription._id);
-  await deps.readModels
-    .collection(IDEMPOTENCY_KEYS)
-    .deleteMany({ $or: [{ 'body.customerId': customerId }, { 'body.orderId': { $in: orderIds } }, { 'body.subscriptionId': { $in: subscriptionIds } }] });
-};
-
-/** The notices that quote a carrier's free-text reason (src/processes/notifications.ts). */
-const CARRIER_REPORTS = ['ShipmentBookingRefused', 'ShipmentDeliveryFailed'];
-
-/**
- * The streams whose folded states hold values the key of `purpose` sealed (the profile key:
- * the account, wallet, cart, subscriptions, reviews and the payment tokens on orders and
- * payments; the invoice key: orders and shipments). Their snapshots (read-models.db) and this
- * process's command handler's states of them hold those values in clear: the erasure deletes
- * the snapshots; every process's handler reads the streams again once the key store's count of
- * destructions has grown (CommandHandlerOptions.keyDestructions).
- */
-const streamsOf = async (deps: ErasureDeps, customerId: string, purpose: 'profile' | 'invoice'): Promise<string[]> => {
-  const orders = await deps.readModels.collection('orders').find({ customerId });
-  const streams = orders.flatMap((order) => {
-    const shipmentId = (order.shipment as { shipmentId?: string } | null | undefined)?.shipmentId;
-    const paymentId = (order.payment as { paymentId?: string } | null | undefined)?.paymentId;
-    return [orderStream(order._id), ...(shipmentId ? [shipmentStream(shipmentId)] : []), ...(paymentId && purpose === 'profile' ? [paymentStream(paymentId)] : [])];
-  });
-  if (purpose === 'profile') {
-    streams.push(customerStream(customerId), walletStream(customerId), cartStream(customerId));
-    for (const { _id } of await deps.readModels.collection('subscriptions').find({ customerId }, { projection: { _id: 1 } })) streams.push(subscriptionStream(_id));
-    for (const { _id } of await deps.readModels.collection('reviews').find({ customerId }, { projection: { _id: 1 } })) streams.push(reviewStream(_id));
-  }
-  return streams;
-};
-
-const deleteSnapshots = async (deps: ErasureDeps, streams: string[]): Promise<void> => {
-  await deps.readModels.collection(SNAPSHOTS).deleteMany({ _id: { $in: streams } });
-};
-
-/** The order saga's documents (src/processes/runner.ts names a manager's collection `saga_<name>`). */
-const ORDER_SAGAS = 'saga_order_saga';
-
 
 /** INVOICE_RETENTION_DAYS after the latest order of the customer; the erasure's time when they never ordered (nothing to keep). */
 const invoicesExpireAt = async (deps: ErasureDeps, customerId: string, erasedAt: string): Promise<string> => {
