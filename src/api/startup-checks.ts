@@ -23,10 +23,17 @@ export type SealedLog = {
   untraced(ids: readonly string[]): Promise<string[]>;
 };
 
-/** A read model's checkpoint past the log's end: the log was emptied, replaced or restored from an older backup. */
+/**
+ * A read model's checkpoint past the log's end: the log was emptied, replaced or restored from an
+ * older backup. The checkpoints are read before the log's end: another process of the shop may
+ * append and fold between the two reads (WORKERS=n starting on a new DATA_DIR, one of them making
+ * the demo catalog), and a checkpoint only ever names an event the log held before it was
+ * written, so the end read after it is at least as far unless the log lost events. Read the other
+ * way round, that process's fold looked like a log that lost its latest commits and refused the start.
+ */
 export const checkPositions = async (eventStore: EventStore, readModels: ReadModelStore): Promise<void> => {
-  const head = await eventStore.headPosition();
   const checkpoints = await readModels.collection<Checkpoint>(CHECKPOINTS).find({}, { readonly: true });
+  const head = await eventStore.headPosition();
   const ahead = checkpoints.filter((checkpoint) => typeof checkpoint.position === 'number' && checkpoint.position > head);
   if (ahead.length === 0) return;
   const furthest = Math.max(...ahead.map((checkpoint) => checkpoint.position));
