@@ -42,7 +42,8 @@ export class ContractCheck {
     const verb = method.toLowerCase();
     if (verb === 'options' || verb === 'head') return;
     const pathname = new URL(url, 'http://localhost').pathname;
-    const found = this.matchers.find((m) => m.method === verb && m.pattern.test(pathname));
+    // A path the document names exactly first (`/docs/` before `/docs`, which a loose prefix matches with its slash too).
+    const found = this.matchers.find((m) => m.method === verb && m.path === pathname) ?? this.matchers.find((m) => m.method === verb && m.pattern.test(pathname));
     const where = `${method} ${pathname} → ${res.status}`;
     if (!found) return this.validate('#/components/schemas/Problem', res.body, `${where} (no such operation: must be problem+json)`);
     const answer = found.operation.responses[String(res.status)];

@@ -59,11 +59,18 @@ export const docsRoutes = defineRoutes({
   edge: 'root',
   tag: 'Reference',
   routes: {
-    docsPage: {
-      method: 'get', path: '/', role: 'anonymous', summary: 'The API reference for people (Swagger UI over /openapi.json)',
-      description: '`/docs` redirects (301) to `/docs/`: the page loads its assets relative to itself.',
-      success: { status: [200, 301], description: 'The page (200), or where it is (301).', schema: str(), contentType: 'text/html' },
+    // One route serves both paths (the page's handler redirects a path without its slash); the document lists each apart.
+    docsRedirect: {
+      method: 'get', path: '/', role: 'anonymous', summary: 'Where the API reference for people is (`/docs/`)',
+      description: 'Redirects (301) to `/docs/`: the page loads its assets relative to itself.',
+      success: { status: 301, description: 'Where the page is (`Location: /docs/`).', schema: str(), contentType: 'text/html' },
       problems: [], headers: ['Location'], example: {},
+    },
+    docsPage: {
+      method: 'get', path: '/', slash: true, role: 'anonymous', summary: 'The API reference for people (Swagger UI over /openapi.json)',
+      description: 'The page, which loads its scripts and styles (`/docs/{asset}`) relative to itself.',
+      success: { status: 200, description: 'The page.', schema: str(), contentType: 'text/html' },
+      problems: [], example: {},
     },
     docsAsset: {
       method: 'get', path: '/:asset', role: 'anonymous', summary: "The page's scripts and styles, from swagger-ui-dist",
@@ -84,7 +91,7 @@ export const docsRoutes = defineRoutes({
       const { init, assets } = await swaggerUi();
       init(req, res, (error?: unknown) => (error ? next(error) : assets(req, res, next)));
     };
-    return { docsPage, docsAsset };
+    return { docsRedirect: docsPage, docsPage, docsAsset };
   },
 });
 

@@ -74,6 +74,11 @@ export type RouteSpec = {
   etag?: 'once-written';
   /** One example: the request's body or query, and the answer. */
   example: { body?: unknown; query?: Record<string, string>; response?: unknown };
+  /**
+   * `true`: the document names the path with its trailing slash (`/docs/`, a page whose assets
+   * are relative to it), which the route serves apart from the path without it (a redirect).
+   */
+  slash?: true;
 };
 
 export type RouteGroup<K extends string = string> = {
@@ -151,5 +156,7 @@ export const waitsForReadModels = (group: RouteGroup, spec: RouteSpec): boolean 
 /** `/:id/cancel` → `/{id}/cancel`. */
 export const openApiPath = (path: string): string => path.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
-export const fullPath = (group: RouteGroup, spec: RouteSpec): string =>
-  `${group.edge === 'api' ? '/api/v1' : ''}${group.prefix}${spec.path}`.replace(/(.)\/$/, '$1');
+export const fullPath = (group: RouteGroup, spec: RouteSpec): string => {
+  const path = `${group.edge === 'api' ? '/api/v1' : ''}${group.prefix}${spec.path}`.replace(/(.)\/$/, '$1');
+  return spec.slash && path !== '/' ? `${path}/` : path;
+};

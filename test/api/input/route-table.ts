@@ -42,6 +42,8 @@ export const ROUTES: RouteCase[] = [
   { route: 'GET /ready', as: 'anyone', url: () => '/ready', readsNoBody: true },
   { route: 'GET /metrics', as: 'anyone', url: () => '/metrics', readsNoBody: true },
   { route: 'GET /openapi.json', as: 'anyone', url: () => '/openapi.json', readsNoBody: true },
+  // Two operations of one route: the redirect (/docs) and the page (/docs/).
+  { route: 'GET /docs', as: 'anyone', url: () => '/docs', readsNoBody: true },
   { route: 'GET /docs', as: 'anyone', url: () => '/docs/', readsNoBody: true },
   { route: 'GET /docs/:asset', as: 'anyone', url: () => '/docs/swagger-ui.css', readsNoBody: true },
 
