@@ -161,7 +161,8 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
           'admin account ready',
         );
       } else deps.logger.warn('ADMIN_EMAIL / ADMIN_PASSWORD are not set: no admin account is created');
-      warnOfShortPaymentTimeout(deps.logger, config);
+      // Once for the shop: by the only process, or the first worker of WORKERS=n (a worker started again later says nothing new).
+      if (!nodeCluster.isWorker || nodeCluster.worker?.id === 1) warnOfShortPaymentTimeout(deps.logger, config);
       // Every 5 minutes: an answer holding personal fields lives 15 minutes (see IdempotencyKeys), and its bytes go with the purge.
       purge = setInterval(() => void deps.idempotency.purgeExpired().catch(() => undefined), 300_000).unref();
       const app = edge.createApp(deps);

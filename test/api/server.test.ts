@@ -60,6 +60,11 @@ describe('the server process', function () {
     server = await startServer({ DATA_DIR: dir.path });
     await ready();
     expect(warned(server.logs)).to.equal(false);
+    await killServer(server, 'SIGTERM');
+    // Once for the shop, not once a worker.
+    server = await startServer({ DATA_DIR: dir.path, PAYMENT_TIMEOUT_MS: '4000', WORKERS: '2' }, 60_000);
+    await eventually(async () => (server!.logs.some((line) => line.includes('"workers listening"')) ? true : undefined), 30_000);
+    expect(server.logs.filter((line) => line.includes('PAYMENT_TIMEOUT_MS is under 3 times LEASE_MS'))).to.have.length(1);
   });
 
   it('refuses to start on a bad setting, naming it', async () => {
