@@ -7,6 +7,14 @@ import { isShopMessage, type ShopMessage } from './shop-messages.js';
 const NO_WORKER_MS = 10_000;
 
 /**
+ * A worker that has not taken a connection sent to it this long ago is stalled (SIGSTOP, a frozen
+ * event loop): new connections go to the others until it takes what waits for it. A busy worker
+ * takes its connections within milliseconds (a rebuild's longest turns are tens of them); one
+ * found stalled by a long pause only sends the next few connections to the others.
+ */
+export const STALLED_MS = 500;
+
+/**
  * The listening socket of `WORKERS=n`, held by the primary, which hands each connection it
  * takes to the serving workers in turn (`{ shop: 'connection' }` with the socket). node:cluster's
  * own round robin keeps its copy of a connection until the worker says it took it: a worker
@@ -25,10 +33,12 @@ export class ConnectionHandout {
   private turn = 0;
   private waiting: Array<{ socket: Socket; timer: NodeJS.Timeout }> = [];
   /** Connections sent and not yet taken, by id: the primary's copy, closed once the worker says it took it, or reset if it dies first. */
-  private readonly sent = new Map<number, { socket: Socket; worker: Worker }>();
+  private readonly sent = new Map<number, { socket: Socket; worker: Worker; at: number }>();
+  /** Each worker's connections not yet taken, by id, with when each was sent: the first is the oldest (a worker takes them in order). */
+  private readonly pending = new Map<Worker, Map<number, number>>();
   private nextId = 1;
 
-  constructor() {
+  constructor(private readonly stalledMs = STALLED_MS, private readonly now: () => number = Date.now) {
     // Paused: nothing of a connection is read here, all of it is the worker's.
     this.server = createServer({ pauseOnConnect: true }, (socket) => this.handOut(socket));
   }
@@ -58,8 +68,17 @@ export class ConnectionHandout {
 
   /** The worker took the connection `id`: the primary's copy goes (the connection stays, the worker's). */
   took(id: number): void {
-    this.sent.get(id)?.socket.destroy();
+    const sent = this.sent.get(id);
+    if (!sent) return;
+    sent.socket.destroy();
     this.sent.delete(id);
+    this.pending.get(sent.worker)?.delete(id);
+  }
+
+  /** Whether the worker has left a connection untaken for STALLED_MS: it is skipped while another one takes its connections. */
+  stalled(worker: Worker): boolean {
+    const oldest = this.pending.get(worker)?.values().next();
+    return oldest !== undefined && !oldest.done && this.now() - oldest.value >= this.stalledMs;
   }
 
   /** The worker stopped taking connections, or is gone. */
@@ -76,6 +95,7 @@ export class ConnectionHandout {
       this.sent.delete(id);
       socket.resetAndDestroy();
     }
+    this.pending.delete(worker);
   }
 
   /** Stops taking connections (those taken are still handed out). A connection made from now on is refused. */
@@ -85,21 +105,41 @@ export class ConnectionHandout {
 
   private handOut(socket: Socket, tries = 0): void {
     if (this.serving.length === 0 || tries >= this.serving.length) return this.wait(socket);
-    const worker = this.serving[this.turn++ % this.serving.length]!;
+    const worker = this.nextWorker();
     const id = this.nextId++;
     const notSent = () => {
       // Its channel is closed (it is going): the connection was not sent, the next worker takes it.
       this.sent.delete(id);
+      this.pending.get(worker)?.delete(id);
       this.stopped(worker);
       this.handOut(socket, tries + 1);
     };
-    this.sent.set(id, { socket, worker });
+    const at = this.now();
+    this.sent.set(id, { socket, worker, at });
+    let pending = this.pending.get(worker);
+    if (!pending) this.pending.set(worker, (pending = new Map()));
+    pending.set(id, at);
     try {
       // keepOpen: node would keep its own copy until the worker's acknowledgement, for ever if it died first.
       worker.send({ shop: 'connection', id } satisfies ShopMessage, socket, { keepOpen: true }, (error: Error | null) => error && notSent());
     } catch {
       notSent();
     }
+  }
+
+  /**
+   * The serving workers in turn, skipping a stalled one: a frozen worker was handed every n-th
+   * connection for as long as it stayed frozen, each left hanging (a probe: 50 of 100 for 30 s,
+   * and the primary's file descriptors with them). Those sent before it was found stalled wait
+   * for it: they are in its channel already, and the primary cannot take them back without two
+   * workers reading one connection. When every worker is stalled, the turn goes on as before.
+   */
+  private nextWorker(): Worker {
+    for (let i = 0; i < this.serving.length; i += 1) {
+      const worker = this.serving[this.turn++ % this.serving.length]!;
+      if (!this.stalled(worker)) return worker;
+    }
+    return this.serving[this.turn++ % this.serving.length]!;
   }
 
   private wait(socket: Socket): void {
