@@ -104,7 +104,7 @@ const main = async () => {
   // Before the stores are opened: a signal while they open (the first second or so) waits for the start, as one after it does.
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
-  logger.info({ pid: process.pid }, 'starting');
+  logger.info('starting');
   replayEarlySignals();
   started = (async () => {
     // Loaded here, not above: the primary of WORKERS=n needs none of the shop.

@@ -47,6 +47,20 @@ export const answerUnparsableRequests = (server: Server): void => {
   );
 };
 
+/**
+ * An HTTP/1.1 request without a Host (RFC 9112 §3.2: 400), refused as every other refusal is:
+ * node's own check (`requireHostHeader`, turned off for the app's server) answered a bare 400
+ * with no body and none of the shop's headers. `handle` gets every other request.
+ */
+export const hostRequired =
+  <Req extends IncomingMessage, Res extends ServerResponse>(handle: (req: Req, res: Res) => void) =>
+  (req: Req, res: Res): void => {
+    if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && !req.headers.host) {
+      return answerNow(req, res, problem(400, 'malformed-request', 'The request has no Host header, which HTTP/1.1 requires.'));
+    }
+    handle(req, res);
+  };
+
 /** The largest request body read: 1 MiB. */
 export const BODY_LIMIT = 1024 * 1024;
 

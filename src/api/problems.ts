@@ -125,8 +125,9 @@ const clientErrorOfExpress = (error: unknown): Problem | undefined => {
 export const unreadableRequest = (status = 400): Problem =>
   problem(status, 'unreadable-request', 'The request could not be read: check its encoding and its URL.');
 
+/** Names the path as the client sent it (`req.path` is the part under the stage's mount: `/api/v1/nope` read `/nope`). */
 export const notFoundRoute: RequestHandler = (req, res) => {
-  sendProblem(res, problem(404, 'route-not-found', `No route ${req.method} ${req.path}`));
+  sendProblem(res, problem(404, 'route-not-found', `No route ${req.method} ${(req.originalUrl || req.url).split('?')[0]}`));
 };
 
 /** A 401 says how to authenticate (RFC 9110 §11.6.1, RFC 6750 §3): with a bearer token, and whether the one sent was refused. */

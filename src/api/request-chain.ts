@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler, Express, NextFunction, Request, RequestHandler, Response } from 'express';
 import { createServer, IncomingMessage, ServerResponse, type Server } from 'node:http';
+import { hostRequired } from './client-errors.js';
 import { match } from 'path-to-regexp';
 import { oneAtATime } from './http-pipelining.js';
 import { isThenable, runHandler as call } from './middleware-series.js';
@@ -107,7 +108,8 @@ export const serverFor = (app: ChainedApp, timeouts: RequestTimeouts = REQUEST_T
   Object.setPrototypeOf(AppRequest.prototype, app.request);
   class AppResponse extends ServerResponse {}
   Object.setPrototypeOf(AppResponse.prototype, app.response);
-  return createServer({ IncomingMessage: AppRequest, ServerResponse: AppResponse, ...timeouts }, oneAtATime<IncomingMessage, ServerResponse>(app));
+  // Host is checked in the chain (hostRequired): node's own check answers without a body.
+  return createServer({ IncomingMessage: AppRequest, ServerResponse: AppResponse, requireHostHeader: false, ...timeouts }, oneAtATime<IncomingMessage, ServerResponse>(hostRequired<IncomingMessage, ServerResponse>(app)));
 };
 
 export type RequestTimeouts = { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number };

@@ -142,13 +142,13 @@ export const superviseWorkers = async (logger: Logger, options: WorkersOptions):
         return;
       }
       if (!everListened) {
-        logger.error({ pid: worker.process.pid, code, signal }, 'a worker died before the shop listened: stopping');
+        logger.error({ workerPid: worker.process.pid, code, signal }, 'a worker died before the shop listened: stopping');
         exitCode = 1;
         stop();
         return;
       }
       const delay = lived > youngMs ? restartDelayMs : (delays.get(slot) ?? restartDelayMs);
-      logger.error({ pid: worker.process.pid, slot, code, signal, livedMs: lived, restartInMs: delay }, 'a worker died: starting another');
+      logger.error({ workerPid: worker.process.pid, slot, code, signal, livedMs: lived, restartInMs: delay }, 'a worker died: starting another');
       // Not unref'd: when every worker died at once, this timer is all that keeps the primary alive (an unref'd
       // one let it exit 0 with no worker left, the shop gone and nothing to start it again).
       setTimeout(() => {
@@ -168,7 +168,7 @@ export const superviseWorkers = async (logger: Logger, options: WorkersOptions):
     for (const worker of workers) {
       setTimeout(() => {
         if (!startedAt.has(worker)) return; // stopped in time
-        logger.error({ pid: worker.process.pid, stopTimeoutMs }, 'a worker did not stop in time: killed');
+        logger.error({ workerPid: worker.process.pid, stopTimeoutMs }, 'a worker did not stop in time: killed');
         worker.process.kill('SIGKILL');
       }, stopTimeoutMs).unref();
     }
@@ -190,7 +190,7 @@ export const superviseWorkers = async (logger: Logger, options: WorkersOptions):
     logger.info({ signal: 'SIGINT' }, 'stopping the workers');
     stop();
   });
-  logger.info({ workers: count, pid: process.pid }, 'starting workers');
+  logger.info({ workers: count }, 'starting workers');
   for (let slot = 1; slot <= count; slot += 1) fork(slot);
   // After the forks: a signal kept while this process loaded stops the workers just started.
   options.signalsHandled?.();

@@ -51,6 +51,8 @@ describe('HTTP gateway behaviour', () => {
       const res = await app.http().get(path);
       expectProblem(res, 404);
       expect(res.body.type, path).to.equal('urn:shop:problem:route-not-found');
+      // The path as sent, the prefix too (under /api/v1 it read as the part after it).
+      expect(res.body.detail, path).to.equal(`No route GET ${path}`);
     }
     const write = await appendsNothing(app, () => app.http().post('/api/v1/cart/items/').set('Authorization', `Bearer ${customer.token}`).send({ productId, quantity: 1 }));
     expectProblem(write, 404);

@@ -69,6 +69,25 @@ describe('Requests the HTTP parser refuses', function () {
     expectRawProblem(await sendRaw(server!.port, smuggled), 400);
   });
 
+  it('answers an HTTP/1.1 request without Host with 400 problem+json and the shop\'s headers, doing nothing of it; HTTP/1.0 needs none', async () => {
+    const body = JSON.stringify({ email: 'no-host@test.local', password: 'long enough!', name: 'Nohost' });
+    const register = (host: string) =>
+      `POST /api/v1/account/register HTTP/1.1\r\n${host}Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
+    const refused = await sendRaw(server!.port, register(''));
+    expectRawProblem(refused, 400);
+    expect(JSON.parse(refused.body)).to.include({ type: 'urn:shop:problem:malformed-request' });
+    expect(refused.body).to.include('Host');
+    expect(refused.headers).to.include({ 'cache-control': 'no-store', 'x-content-type-options': 'nosniff', connection: 'close' });
+    expectRawProblem(await sendRaw(server!.port, 'GET /api/v1/products HTTP/1.1\r\n\r\n'), 400);
+    // Nothing of the refused registration was done: the same one with a Host registers the email.
+    expect((await sendRaw(server!.port, register('Host: shop\r\n'))).status).to.equal(201);
+    expect((await sendRaw(server!.port, 'GET /health HTTP/1.0\r\n\r\n')).status).to.equal(200);
+    // After a request answered on a kept-alive connection: that answer, then the refusal.
+    const both = await sendRaw(server!.port, 'GET /health HTTP/1.1\r\nHost: shop\r\n\r\n', 'GET /health HTTP/1.1\r\n\r\n');
+    expect(both.status).to.equal(200);
+    expect(both.body.slice(both.body.indexOf('HTTP/1.1 '))).to.match(/^HTTP\/1\.1 400 /).and.include('application/problem+json');
+  });
+
   it('answers 431 problem+json on a kept-alive connection after a request answered on it', async () => {
     const both = await sendRaw(server!.port, 'GET /health HTTP/1.1\r\nHost: shop\r\n\r\n', `GET /health HTTP/1.1\r\nHost: shop\r\nX-Pad: ${'a'.repeat(20_000)}\r\n\r\n`);
     expect(both.status).to.equal(200);

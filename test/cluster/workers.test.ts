@@ -77,7 +77,11 @@ describe('WORKERS=n (node:cluster on one port)', function () {
       return processes.some((p) => p.pid === victim) ? undefined : processes;
     }, 60_000);
     expect(after.map((p) => p.pid)).to.include(before[1]!.pid);
-    expect(primary.logs.some((line) => line.includes('a worker died: starting another'))).to.equal(true);
+    const died = primary.logs.filter((line) => line.includes('a worker died: starting another'));
+    expect(died).to.have.length(1);
+    // Named apart from the primary's own pid (one `pid` key twice read as the dead worker's line).
+    expect(died[0]!.match(/"pid":/g)).to.have.length(1);
+    expect(JSON.parse(died[0]!)).to.include({ pid: primary.child.pid, workerPid: victim, signal: 'SIGKILL' });
 
     primary.child.kill('SIGTERM');
     expect(await primary.exited).to.equal(0);
