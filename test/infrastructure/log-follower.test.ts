@@ -47,6 +47,23 @@ describe('LogFollower', function () {
     expect(follower.status).to.equal('live');
   });
 
+  it('goes live once it has handled what the log held when it began, though appends keep every page full', async () => {
+    for (let i = 0; i < 40; i += 1) await append(store);
+    const handled: number[] = [];
+    let appending = true;
+    follower = new LogFollower(store, pino({ level: 'silent' }), 10);
+    // Others append faster than it reads: 15 events for every page of 10 it handles.
+    follower.start(0, async (events: RecordedEvent[]) => {
+      handled.push(...events.map((e) => e.position));
+      if (appending) for (let i = 0; i < 15; i += 1) await append(store);
+    });
+    await eventually(async () => (follower!.status === 'live' ? true : undefined), 5_000);
+    expect(handled.length, 'live once past the 40 there at the start').to.be.at.least(40);
+    appending = false;
+    await eventually(async () => (handled[handled.length - 1] === (await store.headPosition()) ? true : undefined), 5_000);
+    expect(handled).to.deep.equal(Array.from({ length: handled.length }, (_, i) => i + 1));
+  });
+
   it('stays catching-up while the pages it reads are full', async () => {
     for (let i = 0; i < 30; i += 1) await append(store);
     let release: () => void = () => undefined;

@@ -10,7 +10,8 @@ import { UnrecoverableReadError, type EventStore, type EventSubscription, type R
  * The handler decides what "done" means (and stores its own checkpoint); the follower
  * only tracks the position it reached.
  *
- * Status: `live` only while the subscription delivers; `retrying` while it resubscribes
+ * Status: `catching-up` while it pages through what the log held when it started (or took
+ * over), `live` once the subscription delivers (however far behind a load leaves it); `retrying` while it resubscribes
  * after losing its server; `failing` while a batch keeps failing and is offered again;
  * `failed` after an error that trying again cannot mend (UnrecoverableReadError: the
  * server refuses the read, an event cannot be read): the follower stops there, logs it,
@@ -193,19 +194,21 @@ export class LogFollower {
   }
 
   /**
-   * Pages through the log until a page ends before its size: it reached the log's end as it
-   * was read, and the live subscription (from the position handled) takes what came since.
-   * Waiting for a page with nothing new instead kept a follower `catching-up` for as long as
-   * appends kept coming (a probe: the order saga, which appends as it handles, under a few
-   * dozen orders a second after a restart, tens of events behind: /ready 503 for up to 50 s).
+   * Pages through the log up to its end as it was when catching up began, or until a page ends
+   * before its size (the end as that page was read); the live subscription (from the position
+   * handled) then takes what came since, however much. Paging on until a page came back empty
+   * kept a follower `catching-up` for as long as appends came faster than it read them (a
+   * probe: the order saga taken over under a saturating load, which it shares the event loop
+   * with, and which its own reactions add to: /ready 503 for 10 to 50 s after a restart).
    */
   private async catchUp(handle: BatchHandler): Promise<void> {
+    const end = await this.eventStore.headPosition();
     for (;;) {
       const page = await this.eventStore.readAll({ fromPosition: this.position, maxCount: this.batchSize });
       const fresh = page.filter((event) => event.position > this.position);
       if (fresh.length === 0 || this.stopped) return;
       await this.handled(handle, fresh);
-      if (page.length < this.batchSize) return;
+      if (page.length < this.batchSize || this.position >= end) return;
     }
   }
 
