@@ -139,8 +139,9 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
       // (demoCatalogUnfinished), and either is finished at the next start. Processes starting at once
       // on one store seed together: each product and receipt has its idempotency key, nothing is doubled.
       if (config.seedDemo && (empty || (await demoCatalogUnfinished(deps.commands)))) {
+        // The products this process made: with others seeding at once, their counts add up to the catalog.
         const count = await seedDemoCatalog(deps.commands, config.currency, systemContext('seed-demo'));
-        deps.logger.info({ products: count }, 'empty store: demo catalog created');
+        if (count > 0) deps.logger.info({ products: count }, 'empty store: demo catalog created');
       }
       if (config.adminEmail && config.adminPassword) {
         const admin = await bootstrapAdmin(deps, config.adminEmail, config.adminPassword, systemContext('bootstrap-admin'));

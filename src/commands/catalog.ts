@@ -28,7 +28,8 @@ export const createProduct = async (commands: CommandHandler, input: NewProduct,
     if (error instanceof ConflictError) throw new ConflictError(`SKU ${sku} is already taken`);
     throw error;
   });
-  return { productId, revision: handled.revision, position: handled.position };
+  // `replayed`: the idempotency key was handled before (by this process or another): nothing appended now.
+  return { productId, revision: handled.revision, position: handled.position, replayed: handled.replayed };
 };
 
 /** The id of a product created under an idempotency key: from the key AND the SKU, so two creations under one key are two products. */

@@ -50,16 +50,19 @@ const seeded = async (commands: CommandHandler, item: DemoItem) => {
 const seedItem = async (commands: CommandHandler, item: DemoItem, currency: string, context: CommandContext) => {
   const { stock, price, ...product } = item;
   const listed = (await commands.load(productDecider, productStream(demoProductId(item)))).state.status === 'Listed';
+  // Created here: not listed before and not made meanwhile by another process seeding at once (its key's answer).
+  let created = false;
   if (!listed) {
     const keyed = { ...context, idempotencyKey: keyOf(item, 'product') };
     // A SKU someone else created meanwhile is theirs: the demo goes without it.
     const outcome = await createProduct(commands, { ...product, price: { amount: price, currency } }, keyed).catch(unless(ConflictError));
     if (!outcome) return false;
+    created = !outcome.replayed;
   }
   // Received once, on a SKU nothing else happened to yet (If-Match 0): a receipt already made
   // is recognised by its key, or refused by its revision.
   if (stock > 0) await receiveStock({ commands }, item.sku, stock, { ...context, idempotencyKey: keyOf(item, 'stock'), ifMatch: 0 }).catch(unless(PreconditionFailedError));
-  return !listed;
+  return created;
 };
 
 const unless =

@@ -50,6 +50,13 @@ describe('Demo catalog seed', () => {
     });
   }
 
+  it('counts only what each of several seeds running at once made: the counts add up to the catalog (each process logs its own)', async () => {
+    const others = [0, 1, 2].map(() => new CommandHandler(store, { schema: eventSchema([]) }));
+    const counts = await Promise.all(others.map((handler) => seedDemoCatalog(handler, 'USD', context)));
+    expect(await countsByType()).to.deep.equal(FULL);
+    expect(counts.reduce((a, b) => a + b, 0)).to.equal(8);
+  });
+
   it('leaves alone a store it never seeded', async () => {
     await createProduct(commands, { sku: 'TEE-BLK-M', name: 'Own tee', description: '', brand: 'Own', category: 'Apparel', price: { amount: 1, currency: 'USD' } }, context);
     expect(await demoCatalogUnfinished(commands)).to.equal(false);
