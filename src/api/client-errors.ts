@@ -56,7 +56,7 @@ export const hostRequired =
   <Req extends IncomingMessage, Res extends ServerResponse>(handle: (req: Req, res: Res) => void) =>
   (req: Req, res: Res): void => {
     if (req.httpVersionMajor === 1 && req.httpVersionMinor === 1 && !req.headers.host) {
-      return answerNow(req, res, problem(400, 'malformed-request', 'The request has no Host header, which HTTP/1.1 requires.'));
+      return answerNow(req, res, problem(400, 'malformed-request', 'The request has no Host header, or an empty one: HTTP/1.1 requires one naming the server.'));
     }
     handle(req, res);
   };
