@@ -33,7 +33,7 @@ export class ConnectionHandout {
   private turn = 0;
   private waiting: Array<{ socket: Socket; timer: NodeJS.Timeout }> = [];
   /** Connections sent and not yet taken, by id: the primary's copy, closed once the worker says it took it, or reset if it dies first. */
-  private readonly sent = new Map<number, { socket: Socket; worker: Worker; at: number }>();
+  private readonly sent = new Map<number, { socket: Socket; worker: Worker }>();
   /** Each worker's connections not yet taken, by id, with when each was sent: the first is the oldest (a worker takes them in order). */
   private readonly pending = new Map<Worker, Map<number, number>>();
   private nextId = 1;
@@ -114,11 +114,10 @@ export class ConnectionHandout {
       this.stopped(worker);
       this.handOut(socket, tries + 1);
     };
-    const at = this.now();
-    this.sent.set(id, { socket, worker, at });
+    this.sent.set(id, { socket, worker });
     let pending = this.pending.get(worker);
     if (!pending) this.pending.set(worker, (pending = new Map()));
-    pending.set(id, at);
+    pending.set(id, this.now());
     try {
       // keepOpen: node would keep its own copy until the worker's acknowledgement, for ever if it died first.
       worker.send({ shop: 'connection', id } satisfies ShopMessage, socket, { keepOpen: true }, (error: Error | null) => error && notSent());
