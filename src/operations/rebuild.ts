@@ -8,7 +8,7 @@ import { projectionVersion, type Projection } from '../projections/projection.js
 import { CHECKPOINTS, ProjectionRunner, type Checkpoint } from '../projections/runner.js';
 import type { ProjectionViews } from '../projections/views.js';
 import { RebuildClaims, REBUILDS, TakenOver, type Claim, type RebuildStatus } from './rebuild-claims.js';
-import { dropRetired, isVersionOf, RETIRE_GRACE_MS, versionOf } from './retired-collections.js';
+import { currentCollections, dropLeftovers, dropRetired, isVersionOf, RETIRE_GRACE_MS, versionOf } from './retired-collections.js';
 
 /**
  * Rebuilds read models from the log without taking them down: each selected projection
@@ -177,7 +177,7 @@ export class Rebuilds {
 
   private async rebuild(selected: Projection[], claim: Claim, onProgress?: (progress: Progress) => void): Promise<RebuildResult> {
     const started = Date.now();
-    const current = await this.currentCollections(selected);
+    const current = await currentCollections(this.deps.store, selected);
     const existing = await this.deps.store.listCollections();
     // Past every version there is and every one an earlier holder of the claim recorded, not only
     // the current one: a rebuild that stalled and lost its claim may still write into its own
@@ -185,7 +185,7 @@ export class Rebuilds {
     const taken = [...existing, ...claim.previousTargets];
     const targets = Object.fromEntries(selected.map((p) => [p.name, nextVersion(p.collection, latestVersion(p.collection, current.get(p.name)!, taken))]));
     await this.claims.record(claim, targets);
-    await this.dropLeftovers(selected, current, targets);
+    await dropLeftovers(this.deps.store, selected, current, targets);
     await this.deps.store.collection(REBUILD_CHECKPOINTS).deleteMany({ _id: { $in: selected.map((p) => p.name) } });
     let head = await this.deps.eventStore.headPosition();
     let progress = { position: 0, head, events: 0 };
@@ -258,23 +258,6 @@ export class Rebuilds {
     }
     this.deps.views?.invalidate();
     this.deps.logger.info({ projections: rebuilt }, 'rebuilt read models swapped in');
-  }
-
-  private async currentCollections(selected: Projection[]): Promise<Map<string, string>> {
-    const checkpoints = await this.deps.store.collection<Checkpoint>(CHECKPOINTS).find({ _id: { $in: selected.map((p) => p.name) } });
-    return new Map(selected.map((p) => [p.name, checkpoints.find((c) => c._id === p.name)?.collection ?? p.collection]));
-  }
-
-  /** Versions of a collection that no checkpoint names: what an interrupted rebuild left. */
-  private async dropLeftovers(selected: Projection[], current: Map<string, string>, targets: Record<string, string>) {
-    const existing = await this.deps.store.listCollections();
-    for (const projection of selected) {
-      const keep = current.get(projection.name);
-      for (const name of existing) {
-        if (isVersionOf(projection.collection, name) && name !== keep) await this.deps.store.dropCollection(name);
-      }
-      if (targets[projection.name] !== keep) await this.deps.store.dropCollection(targets[projection.name]!);
-    }
   }
 
   /**

@@ -15,6 +15,24 @@ import { REBUILDS, type RebuildStatus } from './rebuild-claims.js';
  * that no checkpoint names and no rebuild writes, and drops them.
  */
 
+/** The collection each projection's checkpoint names (the projection's own when it has none). */
+export const currentCollections = async (store: ReadModelStore, selected: readonly Projection[]): Promise<Map<string, string>> => {
+  const checkpoints = await store.collection<Checkpoint>(CHECKPOINTS).find({ _id: { $in: selected.map((p) => p.name) } });
+  return new Map(selected.map((p) => [p.name, checkpoints.find((c) => c._id === p.name)?.collection ?? p.collection]));
+};
+
+/** Before a rebuild: the versions of its collections that no checkpoint names (what an interrupted rebuild left), and its targets. */
+export const dropLeftovers = async (store: ReadModelStore, selected: readonly Projection[], current: Map<string, string>, targets: Record<string, string>): Promise<void> => {
+  const existing = await store.listCollections();
+  for (const projection of selected) {
+    const keep = current.get(projection.name);
+    for (const name of existing) {
+      if (isVersionOf(projection.collection, name) && name !== keep) await store.dropCollection(name);
+    }
+    if (targets[projection.name] !== keep) await store.dropCollection(targets[projection.name]!);
+  }
+};
+
 /** How long after a swap the collection it replaced may still be queried (by a process that has not seen the swap yet). */
 export const RETIRE_GRACE_MS = 5000;
 
