@@ -1,10 +1,12 @@
 import { expect } from 'chai';
 import {
+  countJsonValues,
   jsonShapeProblem,
   MAX_JSON_ARRAY_ITEMS,
   MAX_JSON_DEPTH,
   MAX_JSON_KEY_LENGTH,
   MAX_JSON_KEYS,
+  MAX_JSON_VALUES,
 } from '../../../src/api/input/json-shape.js';
 
 const nested = (depth: number, leaf: unknown = 'x'): unknown => {
@@ -69,6 +71,32 @@ describe('The JSON shape bounds', () => {
     it('refuses numbers JSON cannot carry back (1e400 parses as Infinity)', () => {
       expect(jsonShapeProblem(JSON.parse('{"quantity":1e400}'))).to.deep.equal({ field: 'quantity', message: 'must be a finite number' });
       expect(jsonShapeProblem({ delta: Number.NaN })).to.deep.equal({ field: 'delta', message: 'must be a finite number' });
+    });
+  });
+
+  describe('the values of a body, counted over its bytes before it is parsed', () => {
+    const bytes = (text: string) => Buffer.from(text, 'utf8');
+    const count = (value: unknown) => countJsonValues(bytes(JSON.stringify(value)));
+
+    it('counts the body and each member or item of every object and array in it, white space or not', () => {
+      expect(count({})).to.equal(1);
+      expect(count([])).to.equal(1);
+      expect(count('x')).to.equal(1);
+      expect(count({ a: 1, b: [1, 2, 3], c: { d: null } })).to.equal(8);
+      expect(count([[{}, {}], [0]])).to.equal(6);
+      expect(countJsonValues(bytes(' {\n "a" : [ ] ,\t"b":[ 1 , 2 ]\r\n} '))).to.equal(5);
+    });
+
+    it('counts nothing inside strings: commas, brackets, escaped quotes and characters beyond ASCII', () => {
+      expect(count({ text: ',,,[[[{{{'.repeat(1_000) })).to.equal(2);
+      expect(count({ text: 'a "quoted, [text]" \\ then, more', name: 'Zoë, „Ω“ ,' })).to.equal(3);
+      expect(countJsonValues(bytes(String.raw`{"a":"\\","b":"\",[", "c": 1}`))).to.equal(4);
+    });
+
+    it('stops once over the limit: the body of 340,000 empty objects is refused for 20,001', () => {
+      const many = bytes(`{"a":[${Array(340).fill(`[${Array(1_000).fill('{}').join(',')}]`).join(',')}]}`);
+      expect(countJsonValues(many)).to.equal(MAX_JSON_VALUES + 1);
+      expect(countJsonValues(bytes(JSON.stringify(Array(MAX_JSON_VALUES - 1).fill(0))))).to.equal(MAX_JSON_VALUES);
     });
   });
 });
