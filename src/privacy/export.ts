@@ -10,6 +10,7 @@ import { shipmentStream } from '../domain/shipping/shipment.js';
 import { subscriptionStream } from '../domain/subscriptions/subscription.js';
 import type { EventStore, RecordedEvent } from '../infrastructure/event-store/event-store.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
+import { TurnBudget } from '../infrastructure/turn-budget.js';
 import { claimStreamsOf, type EmailIndex } from './email-index.js';
 import { NOTIFICATIONS, type StoredNotification } from '../commands/notifications.js';
 import { getCart, type CartView } from '../projections/carts/carts.js';
@@ -36,10 +37,14 @@ import { CREDENTIAL_FIELDS } from './credentials.js';
  * every event's data (WITHHELD_FIELDS); the export lists their names in `withheld`. So is the
  * token of a password reset's link, in the text of its email (`withoutResetToken`).
  *
- * Large histories are streamed, never capped: the read-model part is gathered first (small:
- * one customer's documents), then the events are read a page at a time (`pageSize` events,
- * one stream after another, each in revision order) and written as they come, so memory
- * stays bounded by a page whatever the history's length.
+ * Large histories are streamed, never capped: the read-model part is gathered first (one
+ * customer's documents), then written a document at a time, each let go once written; then the
+ * events are read a page at a time (`pageSize` events, one stream after another, each in
+ * revision order) and written as they come. The writer waits while the client does not read
+ * (data-export.ts), so memory stays bounded by the read-model part and a page, whatever the
+ * history's length. The embedded stores answer at once, so the reading gives the event loop a
+ * turn every 10 ms of it (TurnBudget): one export of a customer with 1,800 orders held every
+ * other request for 1.3 s.
  */
 
 export const WITHHELD_FIELDS: readonly string[] = CREDENTIAL_FIELDS;
@@ -70,17 +75,35 @@ export type CustomerExport = { filename: string; chunks: () => AsyncGenerator<st
 
 /** Null when the customer has no profile (unknown, or not yet in the read models). */
 export const prepareExport = async (deps: ExportDeps, customerId: string, now: Date): Promise<CustomerExport | null> => {
-  const gathered = await gatherState(deps, customerId);
+  const budget = new TurnBudget();
+  const gathered = await gatherState(deps, customerId, budget);
   if (!gathered) return null;
-  const { state, streams, shared } = gathered;
-  const head = { exportedAt: now.toISOString(), customerId, withheld: WITHHELD, ...state };
+  const { streams, shared } = gathered;
+  // Written field by field (each let go of once written) and document by document.
+  const fields: Array<[string, unknown]> = Object.entries({ exportedAt: now.toISOString(), customerId, withheld: WITHHELD, ...gathered.state });
   async function* chunks(): AsyncGenerator<string> {
-    // The whole document but its last field, then the events one by one.
-    yield `${JSON.stringify(head).slice(0, -1)},"events":[`;
+    let separator = '{';
+    for (let field = fields.shift(); field; field = fields.shift()) {
+      const [name, value] = field;
+      if (value === undefined) continue; // as JSON.stringify leaves such a field out
+      if (!Array.isArray(value)) {
+        yield `${separator}${JSON.stringify(name)}:${JSON.stringify(value)}`;
+      } else {
+        yield `${separator}${JSON.stringify(name)}:[`;
+        for (const [i, item] of (value as unknown[]).entries()) {
+          yield `${i === 0 ? '' : ','}${JSON.stringify(item)}`;
+          await budget.pause();
+        }
+        yield ']';
+      }
+      separator = ',';
+    }
+    yield ',"events":[';
     let first = true;
     for await (const event of customerEvents(deps, customerId, streams, shared)) {
       yield `${first ? '' : ','}${JSON.stringify(event)}`;
       first = false;
+      await budget.pause();
     }
     yield ']}';
   }
@@ -88,7 +111,7 @@ export const prepareExport = async (deps: ExportDeps, customerId: string, now: D
 };
 
 /** The read models' part, and the names of the streams whose events are the customer's. */
-const gatherState = async (deps: ExportDeps, customerId: string) => {
+const gatherState = async (deps: ExportDeps, customerId: string, budget: TurnBudget) => {
   const { readModels } = deps;
   const profile = await getCustomerProfile(readModels.collection<CustomerProfile>('customers'), customerId);
   if (!profile) return null;
@@ -104,7 +127,8 @@ const gatherState = async (deps: ExportDeps, customerId: string) => {
     readModels.collection<SubscriptionView>('subscriptions').find(own, byDate),
     readModels.collection<StoredNotification>(NOTIFICATIONS).find(own, { sort: { _id: 1 }, readonly: true }),
   ]);
-  const inventory = await backInStockRequests(deps, customerId);
+  await budget.pause();
+  const inventory = await backInStockRequests(deps, customerId, budget);
   const state = {
     profile,
     paymentMethods: wallet.items,
@@ -166,7 +190,7 @@ const toNotification = (doc: StoredNotification) => ({
  * shopper: only the SKUs someone waits for (`waiting` > 0 in stock_levels) are read. A request
  * that was answered is in the notifications (the back-in-stock email), not here.
  */
-const backInStockRequests = async (deps: ExportDeps, customerId: string) => {
+const backInStockRequests = async (deps: ExportDeps, customerId: string, budget: TurnBudget) => {
   const levels = await deps.readModels.collection<StockLevel>('stock_levels').find({ waiting: { $gt: 0 } }, { sort: { _id: 1 }, readonly: true });
   const waiting: BackInStockRequest[] = [];
   const skus: string[] = [];
@@ -180,6 +204,7 @@ const backInStockRequests = async (deps: ExportDeps, customerId: string) => {
       }
       if (event.type === 'InventoryBackInStock' && (event.data.notify as unknown[]).includes(customerId)) request = null;
       if (event.type === 'BackInStockWithdrawn' && event.data.customerId === customerId) request = null;
+      await budget.pause();
     }
     if (request) waiting.push(request);
     if (asked) skus.push(level.sku);

@@ -26,6 +26,25 @@ describe('embedded read-model store', () => {
   beforeEach(() => (dir = tempDir()));
   afterEach(() => dir.remove());
 
+  it('answers a readonly find with its own documents, sorted, paged or projected alike, and copies otherwise', async () => {
+    const store = new EmbeddedReadModelStore({ path: join(dir.path, 'readonly.db') });
+    try {
+      const orders = store.collection<{ _id: string; customerId: string; at: number; lines: string[] }>('orders');
+      for (const [id, at] of [['b', 2], ['a', 1]] as const) await orders.insertOne({ _id: id, customerId: 'c', at, lines: ['x'] });
+      for (const options of [{}, { sort: { at: 1 as const } }, { sort: { at: 1 as const }, skip: 1 }, { projection: { lines: 1 as const } }]) {
+        const first = await orders.find({ customerId: 'c' }, { ...options, readonly: true });
+        const again = await orders.find({ customerId: 'c' }, { ...options, readonly: true });
+        expect(first[0]!.lines, JSON.stringify(options)).to.equal(again[0]!.lines);
+        const copies = await orders.find({ customerId: 'c' }, options);
+        expect(copies[0]!.lines, JSON.stringify(options)).to.not.equal(first[0]!.lines);
+        expect(copies[0]!.lines).to.deep.equal(['x']);
+      }
+      expect((await orders.find({}, { sort: { at: 1 }, readonly: true })).map((o) => o._id)).to.deep.equal(['a', 'b']);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('moves the documents of a file written in the first layout (WITHOUT ROWID) into the current one', async () => {
     const path = join(dir.path, 'old.db');
     const old = new Database(path);

@@ -30,6 +30,7 @@ const handlers = (deps: AppDeps) => {
       if (!first.done) res.write(first.value);
       for await (const chunk of chunks) {
         if (res.destroyed) return;
+        // The client does not read: nothing more is read for it until it does (or goes away).
         if (!res.write(chunk)) await drainedOrClosed(res);
       }
       res.end();
