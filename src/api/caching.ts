@@ -52,7 +52,7 @@ export const publicCache =
     next();
   };
 
-const notModified = (res: Response): Response => {
+export const notModified = (res: Response): Response => {
   res.removeHeader('Content-Type');
   res.status(304).end();
   return res;
@@ -61,7 +61,7 @@ const notModified = (res: Response): Response => {
 /** A weak ETag of a JSON answer: a hash of the JSON it is sent as. */
 export const hashEtag = (body: unknown): string => etagOf(JSON.stringify(body) ?? '');
 
-const etagOf = (json: string): string => `W/"${hash('sha256', json, 'base64url').slice(0, 27)}"`;
+export const etagOf = (json: string): string => `W/"${hash('sha256', json, 'base64url').slice(0, 27)}"`;
 
 /**
  * If-None-Match against the current ETag (RFC 9110 §13.1.2): `*` matches any answer; else a

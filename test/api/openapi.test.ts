@@ -4,6 +4,7 @@ import type supertest from 'supertest';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parseAsOf } from '../../src/operations/audit.js';
 import { contractCheck } from '../support/contract.js';
+import { eventually } from '../support/temp-dir.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { registeredRoutes } from './input/route-table.js';
 
@@ -164,6 +165,24 @@ describe('The API contract (OpenAPI 3.1)', () => {
       expect(ranged.status).to.equal(200);
       expect(ranged.text).to.equal(first.text);
       expect((await app.http().get('/docs/swagger-ui.css').set('Range', 'bytes=999999999-')).status).to.equal(200);
+    });
+
+    it('answers /openapi.json with the ETag and Cache-Control the document lists, 304 while unchanged, and gzip to a client that takes it', async () => {
+      const documented = document.paths['/openapi.json']!.get!.responses as Record<string, { headers?: Record<string, { schema: { pattern?: string } }> }>;
+      expect(Object.keys(documented)).to.include('304');
+      const first = await app.http().get('/openapi.json').set('Accept-Encoding', 'identity');
+      expect(first.headers['content-encoding']).to.equal(undefined);
+      expect(first.headers.etag).to.match(new RegExp(documented['200']!.headers!.ETag!.schema.pattern!));
+      expect(first.headers['cache-control']).to.match(/^public, max-age=\d+$/);
+      expect(first.headers.vary).to.match(/Accept-Encoding/);
+      // Each answer is checked against the document by app.http(): 304 must be one of its answers.
+      expect((await app.http().get('/openapi.json').set('If-None-Match', first.headers.etag!)).status).to.equal(304);
+      const zipped = await eventually(async () => {
+        const res = await app.http().get('/openapi.json').set('Accept-Encoding', 'gzip');
+        return res.headers['content-encoding'] === 'gzip' ? res : undefined;
+      });
+      expect(zipped.body).to.deep.equal(first.body);
+      expect(Number(zipped.headers['content-length'])).to.be.below(Number(first.headers['content-length']) / 5);
     });
 
     it('points the page at /openapi.json, with the online validator off', async () => {

@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import { str } from '../../projections/json-schema.js';
 import type { DocumentOptions, OpenApiDocument } from './document.js';
+import { DocumentAnswer } from './document-answer.js';
 import { defineRoutes } from './route-table.js';
 
 /**
@@ -42,15 +43,15 @@ export const contractRoutes = (document: (options: DocumentOptions) => OpenApiDo
     tag: 'Reference',
     routes: {
       openApiDocument: {
-        method: 'get', path: '/openapi.json', role: 'anonymous', summary: 'This document: the contract as OpenAPI 3.1',
+        cache: 'public', method: 'get', path: '/openapi.json', role: 'anonymous', summary: 'This document: the contract as OpenAPI 3.1',
+        description: 'Fixed while a process runs: with an ETag (If-None-Match answered 304), and gzip-compressed for a client that accepts it.',
         success: { status: 200, description: 'The document.', schema: { type: 'object', required: ['openapi', 'info', 'paths'] } },
         problems: [], example: {},
       },
     },
     handlers: (deps) => {
-      // Written on the first request, not at start: its schemas take tens of milliseconds of every start, and most processes are never asked.
-      let json: string | undefined;
-      return { openApiDocument: (_req, res) => void res.type('application/json').send((json ??= JSON.stringify(document({ currency: deps.config.currency })))) };
+      const answer = new DocumentAnswer(() => document({ currency: deps.config.currency }), deps.config.cacheMaxAgeS);
+      return { openApiDocument: (req, res) => answer.send(req, res) };
     },
   });
 
