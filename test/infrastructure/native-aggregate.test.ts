@@ -38,6 +38,13 @@ describe('native filters and aggregation (embedded store)', () => {
       { brand: 'Acme' },
       { brand: null },
       { brand: { $in: ['Acme', null] } },
+      // Lists long enough to be looked up in a Set: null, NaN and numbers among strings.
+      { brand: { $in: [...Array.from({ length: 20 }, (_, i) => `B${i}`), 'Globex', null] } },
+      { brand: { $in: [...Array.from({ length: 20 }, (_, i) => `B${i}`), 'Initech'] } },
+      { tags: { $in: [...Array.from({ length: 20 }, (_, i) => `t${i}`), 'large', Number.NaN] } },
+      { tags: { $nin: [...Array.from({ length: 20 }, (_, i) => `t${i}`), 'red', null] } },
+      { stock: { $in: [...Array.from({ length: 20 }, (_, i) => 100 + i), 5, -0, null] } },
+      { stock: { $nin: [...Array.from({ length: 20 }, (_, i) => 100 + i), 0, 7.5] } },
       { 'price.amount': { $gte: 20, $lte: 60 } },
       { 'price.amount': { $gt: 20, $lt: 25 } },
       { stock: { $gt: 0 } },
@@ -134,6 +141,20 @@ describe('native filters and aggregation (embedded store)', () => {
             ],
           },
         },
+      ],
+      'unwind an array field (a value that is no array stays as it is), then group': [
+        { $unwind: '$tags' },
+        { $group: { _id: '$tags', count: { $sum: 1 } } },
+        { $sort: { count: -1, _id: 1 } },
+      ],
+      'bought together: match, the newest, unwind, leave the basis out, count': [
+        { $match: { tags: { $in: ['red', 'small'] } } },
+        { $sort: { created: -1, _id: 1 } },
+        { $limit: 100 },
+        { $unwind: '$tags' },
+        { $match: { tags: { $nin: ['red', 'small'] } } },
+        { $group: { _id: '$tags', score: { $sum: 1 } } },
+        { $sort: { score: -1, _id: 1 } },
       ],
       'a facet of items, total and groups': [
         { $match: { 'price.amount': { $gte: 10 } } },
@@ -240,11 +261,28 @@ describe('native filters and aggregation (embedded store)', () => {
       }
     });
 
+    it('unwinds like MongoDB: no row for a missing field, null or an empty array; a null element is a row; the field keeps its place', () => {
+      const docs: Document[] = [
+        { _id: 'a', tags: ['x', null, 'y'], n: 1 },
+        { _id: 'b', tags: [] },
+        { _id: 'c', tags: null },
+        { _id: 'd' },
+        { _id: 'e', tags: 'solo' },
+        { _id: 'f', tags: [{ k: 1 }, ['nested']] },
+      ];
+      const pipeline = [{ $unwind: '$tags' }];
+      const native = runNative(docs, pipeline);
+      expect(native).to.deep.equal(new Aggregator(pipeline, QUERY_OPTIONS).run(docs.map((d) => structuredClone(d))));
+      expect(native!.map((row) => Object.keys(row))).to.deep.equal([['_id', 'tags', 'n'], ['_id', 'tags', 'n'], ['_id', 'tags', 'n'], ['_id', 'tags'], ['_id', 'tags'], ['_id', 'tags']]);
+      expect(docs[0]!.tags, 'the documents read are left as they were').to.deep.equal(['x', null, 'y']);
+    });
+
     it('counts nothing as no document at all, like MongoDB (mingo answers { n: 0 })', () =>
       expect(runNative(DOCS, [{ $match: { brand: 'Nobody' } }, { $count: 'n' }])).to.deep.equal([]));
 
     it('leaves to mingo what is outside its subset: other stages, operators, array sort keys', () => {
-      expect(runNative(DOCS, [{ $unwind: '$tags' }])).to.equal(undefined);
+      expect(runNative(DOCS, [{ $unwind: { path: '$tags', preserveNullAndEmptyArrays: true } }])).to.equal(undefined);
+      expect(runNative(DOCS, [{ $unwind: '$rank.t_red' }])).to.equal(undefined);
       expect(runNative(DOCS, [{ $group: { _id: '$brand', top: { $max: '$stock' } } }])).to.equal(undefined);
       expect(runNative(DOCS, [{ $addFields: { x: { $multiply: ['$stock', 2] } } }])).to.equal(undefined);
       expect(runNative(DOCS, [{ $sort: { tags: 1 } }])).to.equal(undefined);

@@ -80,7 +80,10 @@ const nativeCondition = (condition: unknown): ((value: unknown) => boolean) | un
   }
   const nin = (condition as Record<string, unknown>).$nin;
   // Not one of the values: a missing field, and an array none of whose elements is one.
-  if (operators.length === 1 && Array.isArray(nin) && nin.every(isScalar)) return (value) => !matches(value, nin);
+  if (operators.length === 1 && Array.isArray(nin) && nin.every(isScalar)) {
+    const oneOf = matcherOf(nin);
+    return (value) => !oneOf(value);
+  }
   const bounds: Array<[(value: number, bound: number) => boolean, number]> = [];
   for (const [operator, bound] of operators) {
     const compare = RANGES[operator];
@@ -112,8 +115,24 @@ const matches = (value: unknown, wanted: ReadonlyArray<Scalar>): boolean => {
 /** Equality with one of `values`; the common single non-null value tested directly. */
 const equalsOneOf = (values: ReadonlyArray<Scalar>): ((value: unknown) => boolean) => {
   const [only] = values;
-  if (values.length !== 1 || only === null) return (value) => matches(value, values);
+  if (values.length !== 1 || only === null) return matcherOf(values);
   return (value) => value === only || (Array.isArray(value) && value.indexOf(only) !== -1);
+};
+
+/** Lists longer than this are looked up in a Set: `$in` and `$nin` of hundreds of ids (the products a customer bought) tested each row against every one. */
+const SET_FROM = 16;
+
+/** `matches` against `wanted`, as it answers: by a Set for a long list (NaN, which equals nothing here, left out of it). */
+const matcherOf = (wanted: ReadonlyArray<Scalar>): ((value: unknown) => boolean) => {
+  if (wanted.length < SET_FROM) return (value) => matches(value, wanted);
+  const withNull = wanted.includes(null);
+  const set = new Set<unknown>(wanted.filter((w) => w !== null && !Number.isNaN(w)));
+  return (value) => {
+    if (value === null || value === undefined) return withNull;
+    if (!Array.isArray(value)) return set.has(value);
+    for (let i = 0; i < value.length; i += 1) if (value[i] === null ? withNull : set.has(value[i])) return true;
+    return false;
+  };
 };
 
 /** `{ $toLong: '$$NOW' }`: the store's clock in milliseconds (the embedded store's is this host's). */
