@@ -7,10 +7,13 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
  * calls `pause()` between its steps gives the loop a turn once `sliceMs` have passed since its
  * last one, so others wait for a slice at most.
  */
+/** How long such work runs before it gives the loop a turn. */
+export const TURN_SLICE_MS = 10;
+
 export class TurnBudget {
   private since = performance.now();
 
-  constructor(private readonly sliceMs = 10) {}
+  constructor(private readonly sliceMs = TURN_SLICE_MS) {}
 
   /** A turn of the event loop for the others, when this work has run a slice since its last. */
   async pause(): Promise<void> {

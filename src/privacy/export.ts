@@ -64,6 +64,8 @@ export type ExportDeps = {
   emails: EmailIndex;
   /** Events per read of a stream (EXPORT_PAGE_SIZE unless set). */
   pageSize?: number;
+  /** How long the reading runs before it gives the event loop a turn (TurnBudget's 10 ms unless set). */
+  turnSliceMs?: number;
 };
 
 export type ExportedEvent = { stream: string; revision: number; type: string; recordedAt: string; data: Record<string, unknown> };
@@ -75,7 +77,7 @@ export type CustomerExport = { filename: string; chunks: () => AsyncGenerator<st
 
 /** Null when the customer has no profile (unknown, or not yet in the read models). */
 export const prepareExport = async (deps: ExportDeps, customerId: string, now: Date): Promise<CustomerExport | null> => {
-  const budget = new TurnBudget();
+  const budget = new TurnBudget(deps.turnSliceMs);
   const gathered = await gatherState(deps, customerId, budget);
   if (!gathered) return null;
   const { streams, shared } = gathered;

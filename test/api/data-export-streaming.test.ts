@@ -129,6 +129,19 @@ describe('HTTP data export', () => {
     expect(ok(res).events.length).to.equal(body.events.length);
   });
 
+  it('gives the event loop turns while it reads: other work runs between its chunks, not only after the last', async () => {
+    const { shopper } = await busyCustomer();
+    const deps = { eventStore: app.deps.eventStore, readModels: app.deps.readModels, schema: app.deps.schema, currency: 'USD', emails: app.deps.emails, turnSliceMs: 0 };
+    const prepared = (await prepareExport(deps, shopper.customerId, new Date()))!;
+    let chunks = 0;
+    let chunksWhenOthersRan: number | undefined;
+    setImmediate(() => (chunksWhenOthersRan = chunks));
+    for await (const _ of prepared.chunks()) chunks += 1;
+    expect(chunks).to.be.above(20);
+    // The embedded stores answer at once: without the turns, the whole export ran before anything else.
+    expect(chunksWhenOthersRan).to.be.below(10);
+  });
+
   it('is null for a customer the read models do not know', async () => {
     const deps = { eventStore: app.deps.eventStore, readModels: app.deps.readModels, schema: app.deps.schema, currency: 'USD', emails: app.deps.emails };
     expect(await prepareExport(deps, '00000000-0000-4000-8000-000000000000', new Date())).to.equal(null);
