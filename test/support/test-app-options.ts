@@ -1,3 +1,4 @@
+import type { LiveStreams } from '../../src/api/live-streams.js';
 import type { CommandHandlerOptions } from '../../src/commands/command-handler.js';
 import type { Carrier } from '../../src/infrastructure/carrier/carrier.js';
 import type { EventStore } from '../../src/infrastructure/event-store/event-store.js';
@@ -17,6 +18,8 @@ export type TestAppOptions = {
   passwords?: (hasher: PasswordHasher) => PasswordHasher;
   /** TRUST_PROXY=true: the client's address is the last entry of X-Forwarded-For (a test speaking from several addresses). */
   trustProxy?: boolean;
+  /** The live streams the app holds (its limits); the shop's defaults unless given. */
+  liveStreams?: LiveStreams;
   /** How long a read waits for the read models to reach the caller's last write (READ_WAIT_MS); 5 s by default. */
   readWaitMs?: number;
   corsOrigins?: string[];

@@ -181,7 +181,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     processes,
     jobs,
     rebuilds,
-    liveStreams: new LiveStreams(),
+    liveStreams: options.liveStreams ?? new LiveStreams(),
   };
   await projections.start();
   for (const process of processes) await process.start();
