@@ -57,6 +57,8 @@ export type Config = {
   rateLimitPerMinute: number;
   /** Sign-ins and registrations (each a password hash) per client address per minute; 0: no limit. */
   credentialAttemptsPerMinute: number;
+  /** Requests hashing a password that one client address may have under way at once on a process (HashesInFlight); 0: no limit. */
+  passwordHashesInFlight: number;
   /** Failed password checks of one account from one client address within LOGIN_LOCKOUT_SECONDS (LoginThrottle). */
   loginMaxFailures: number;
   /** Failed password checks of one account from every address together within LOGIN_LOCKOUT_SECONDS. */
@@ -123,6 +125,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => ({
   logLevel: oneOf(env, 'LOG_LEVEL', 'info', LOG_LEVELS),
   rateLimitPerMinute: integer(env, 'RATE_LIMIT_PER_MINUTE', 3000, 0, 10_000_000),
   credentialAttemptsPerMinute: integer(env, 'CREDENTIAL_ATTEMPTS_PER_MINUTE', 30, 0, 1_000_000),
+  passwordHashesInFlight: integer(env, 'PASSWORD_HASHES_IN_FLIGHT', 2, 0, 1024),
   loginMaxFailures: integer(env, 'LOGIN_MAX_FAILURES', 5, 1, 1000),
   loginAccountMaxFailures: integer(env, 'LOGIN_ACCOUNT_MAX_FAILURES', 100, 1, 1_000_000),
   loginLockoutSeconds: integer(env, 'LOGIN_LOCKOUT_SECONDS', 900, 1, 7 * 24 * 3600),

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { HashesInFlight } from './hashes-in-flight.js';
 import { LiveStreams } from './live-streams.js';
 import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
@@ -283,6 +284,7 @@ const resolveDeps = (scope: DependencyContainer): AppDeps => ({
   loginThrottle: scope.resolve(T.loginThrottle),
   clientLimit: scope.resolve(T.clientLimit),
   credentialLimit: scope.resolve(T.credentialLimit),
+  hashesInFlight: new HashesInFlight(scope.resolve<Config>(T.config).passwordHashesInFlight),
   idempotency: scope.resolve(T.idempotency),
   sessions: scope.resolve(T.sessions),
   metrics: scope.resolve(T.metrics),

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { HashesInFlight } from './hashes-in-flight.js';
 import type { LiveStreams } from './live-streams.js';
 import type { ClusterView } from '../cluster/view.js';
 import type { OrderBacklog } from '../admission/order-backlog.js';
@@ -59,6 +60,8 @@ export type AppDeps = {
   loginThrottle: LoginThrottle;
   clientLimit: ClientRateLimit;
   credentialLimit: CredentialRateLimit;
+  /** The password hashes each client address has under way here (PASSWORD_HASHES_IN_FLIGHT). */
+  hashesInFlight: HashesInFlight;
   idempotency: IdempotencyKeys;
   sessions: SessionPositions;
   metrics: Metrics;

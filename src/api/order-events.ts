@@ -3,6 +3,7 @@ import type { ReadModelStore } from '../infrastructure/read-models/read-model-st
 import { NotFoundError, ValidationError } from '../domain/shared/errors.js';
 import type { OrderView } from '../projections/orders/orders.js';
 import type { TokenIssue } from './auth.js';
+import { addressOf } from './client-address.js';
 import type { LiveStreams } from './live-streams.js';
 
 /**
@@ -94,7 +95,7 @@ export const orderEventsHandler =
     const viewer = viewerOf(req);
     const doc = await readModels.collection<OrderView>('orders').findOne({ _id: orderId });
     if (!doc || (!viewer.admin && doc.customerId !== viewer.customerId)) throw new NotFoundError('order not found');
-    const release = streams.add(res, viewer.customerId);
+    const release = streams.add(res, viewer.customerId, addressOf(req));
 
     // Cache-Control stays the gateway's (`private, no-store`: the caller is signed in), as the document says of every personal read.
     res.status(200).set({ 'Content-Type': 'text/event-stream; charset=utf-8', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });

@@ -39,6 +39,8 @@ describe('the configuration', () => {
       ['PUBLIC_URL', 'https://shop.example.com/?ref=mail'],
       ['PUBLIC_URL', 'https://user:pw@shop.example.com'],
       ['LOGIN_ACCOUNT_MAX_FAILURES', '0'],
+      ['PASSWORD_HASHES_IN_FLIGHT', '-1'],
+      ['PASSWORD_HASHES_IN_FLIGHT', '1025'],
       ['MAIL_FROM', 'not an address'],
       ['MAIL_FROM', 'Shop <not an address>'],
       ['MAIL_FROM', 'Shop <a@b> trailing'],
@@ -53,7 +55,7 @@ describe('the configuration', () => {
       for (const env of [{}, { HOST: '', CURRENCY: '', LOG_LEVEL: '', SEED_DEMO: '', MAIL_FROM: '', JWT_SECRET: '', SMTP_URL: '', EVENTSTORE_URL: '', MONGODB_URL: '' }]) {
         expect(loadConfig(env)).to.deep.include({
           host: '0.0.0.0', currency: 'USD', logLevel: 'info', seedDemo: true, mailFrom: 'Shop <no-reply@shop.local>',
-          jwtSecret: undefined, smtpUrl: undefined, eventStoreUrl: undefined, mongodbUrl: undefined,
+          jwtSecret: undefined, smtpUrl: undefined, eventStoreUrl: undefined, mongodbUrl: undefined, passwordHashesInFlight: 2,
         });
       }
     });

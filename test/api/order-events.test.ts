@@ -223,29 +223,29 @@ describe('LiveStreams', () => {
   it('ends every stream when the server stops, and refuses new ones with 503', () => {
     const streams = new LiveStreams(2);
     const a = fakeResponse();
-    streams.add(a.res, 'c-1');
+    streams.add(a.res, 'c-1', '192.0.2.1');
     streams.closeAll();
     expect(a.ended()).to.equal(true);
-    expect(() => streams.add(fakeResponse().res, 'c-1')).to.throw('stopping').with.property('retryAfterSeconds', 1);
+    expect(() => streams.add(fakeResponse().res, 'c-1', '192.0.2.1')).to.throw('stopping').with.property('retryAfterSeconds', 1);
   });
 
   it('holds at most its limit', () => {
     const streams = new LiveStreams(1);
-    const release = streams.add(fakeResponse().res, 'c-1');
-    expect(() => streams.add(fakeResponse().res, 'c-2')).to.throw('holds 1 live streams');
+    const release = streams.add(fakeResponse().res, 'c-1', '192.0.2.1');
+    expect(() => streams.add(fakeResponse().res, 'c-2', '192.0.2.1')).to.throw('holds 1 live streams');
     release();
-    expect(() => streams.add(fakeResponse().res, 'c-2')).not.to.throw();
+    expect(() => streams.add(fakeResponse().res, 'c-2', '192.0.2.1')).not.to.throw();
   });
 
   it("holds at most an account's share for each account (429), the others' streams still taken", () => {
     const streams = new LiveStreams(10, 2);
-    const first = streams.add(fakeResponse().res, 'c-1');
-    streams.add(fakeResponse().res, 'c-1');
-    expect(() => streams.add(fakeResponse().res, 'c-1')).to.throw(TooManyRequestsError, 'holds 2 live streams').with.property('retryAfterSeconds', 5);
-    expect(() => streams.add(fakeResponse().res, 'c-2')).not.to.throw();
+    const first = streams.add(fakeResponse().res, 'c-1', '192.0.2.1');
+    streams.add(fakeResponse().res, 'c-1', '192.0.2.1');
+    expect(() => streams.add(fakeResponse().res, 'c-1', '192.0.2.1')).to.throw(TooManyRequestsError, 'holds 2 live streams').with.property('retryAfterSeconds', 5);
+    expect(() => streams.add(fakeResponse().res, 'c-2', '192.0.2.1')).not.to.throw();
     first();
     first(); // released twice: counted once
-    streams.add(fakeResponse().res, 'c-1');
-    expect(() => streams.add(fakeResponse().res, 'c-1')).to.throw(TooManyRequestsError);
+    streams.add(fakeResponse().res, 'c-1', '192.0.2.1');
+    expect(() => streams.add(fakeResponse().res, 'c-1', '192.0.2.1')).to.throw(TooManyRequestsError);
   });
 });

@@ -149,7 +149,7 @@ describe('the stores of one shop, checked at start', function () {
     const port = await freePort();
     const full = openSync('/dev/full', 'w');
     const child = spawn(process.execPath, [...EXIT_WITH_PARENT, MAIN], {
-      env: { ...process.env, ...f.env(), HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'debug', PASSWORD_HASH_COST: '10', CREDENTIAL_ATTEMPTS_PER_MINUTE: '0' },
+      env: { ...process.env, ...f.env(), HOST: '127.0.0.1', PORT: String(port), LOG_LEVEL: 'debug', PASSWORD_HASH_COST: '10', CREDENTIAL_ATTEMPTS_PER_MINUTE: '0', PASSWORD_HASHES_IN_FLIGHT: '0' },
       stdio: ['ignore', full, 'pipe'],
     });
     closeSync(full);

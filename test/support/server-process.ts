@@ -15,7 +15,7 @@ export const startServer = (env: Record<string, string>, timeoutMs = 20_000, nod
   new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--enable-source-maps', ...EXIT_WITH_PARENT, ...nodeArgs, MAIN], {
       // The tests' clients all sign in from 127.0.0.1: its limit of password checks is the one test's that sets it.
-      env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', PASSWORD_HASH_COST: '10', CREDENTIAL_ATTEMPTS_PER_MINUTE: '0', ...env },
+      env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', PASSWORD_HASH_COST: '10', CREDENTIAL_ATTEMPTS_PER_MINUTE: '0', PASSWORD_HASHES_IN_FLIGHT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const logs: string[] = [];

@@ -40,6 +40,7 @@ export const processEnv = (dataDir: string, more: Record<string, string> = {}): 
   SEED_DEMO: 'false',
   RATE_LIMIT_PER_MINUTE: '0',
   CREDENTIAL_ATTEMPTS_PER_MINUTE: '0',
+  PASSWORD_HASHES_IN_FLIGHT: '0',
   // Admission control off: these tests stall and kill the saga's holder with short payment times, and count on every checkout taken; test/cluster/admission-processes.test.ts sets it.
   ORDER_BACKLOG_LIMIT_MS: '0',
   ...more,

@@ -1,15 +1,25 @@
+import type { LiveStreams } from '../../src/api/live-streams.js';
 import type { CommandHandlerOptions } from '../../src/commands/command-handler.js';
 import type { Carrier } from '../../src/infrastructure/carrier/carrier.js';
 import type { EventStore } from '../../src/infrastructure/event-store/event-store.js';
 import type { Mailer } from '../../src/infrastructure/mail/mailer.js';
 import type { PaymentProvider } from '../../src/infrastructure/payments/payment-provider.js';
 import type { ReadModelStore } from '../../src/infrastructure/read-models/read-model-store.js';
+import type { PasswordHasher } from '../../src/infrastructure/security/passwords.js';
 
 /** What a test may set in the shop that startTestApp (./test-app.ts) builds: each unset one as the shop's default, or a test's. */
 export type TestAppOptions = {
   rateLimitPerMinute?: number;
   /** Sign-ins and registrations per address per minute (CREDENTIAL_ATTEMPTS_PER_MINUTE); 0 (the tests' default): no limit. */
   credentialAttemptsPerMinute?: number;
+  /** Requests hashing a password one address may have under way at once (PASSWORD_HASHES_IN_FLIGHT); 0 (the tests' default): no limit. */
+  passwordHashesInFlight?: number;
+  /** Wraps the password hasher (cost 10; e.g. to hold its hashes back). */
+  passwords?: (hasher: PasswordHasher) => PasswordHasher;
+  /** TRUST_PROXY=true: the client's address is the last entry of X-Forwarded-For (a test speaking from several addresses). */
+  trustProxy?: boolean;
+  /** The live streams the app holds (its limits); the shop's defaults unless given. */
+  liveStreams?: LiveStreams;
   /** How long a read waits for the read models to reach the caller's last write (READ_WAIT_MS); 5 s by default. */
   readWaitMs?: number;
   corsOrigins?: string[];

@@ -7,6 +7,7 @@ import { createApp } from '../../src/api/app.js';
 import { accountRoles } from '../../src/api/account-roles.js';
 import { TokenIssuer } from '../../src/api/auth.js';
 import { ResetLinks } from '../../src/infrastructure/security/reset-links.js';
+import { HashesInFlight } from '../../src/api/hashes-in-flight.js';
 import { LiveStreams } from '../../src/api/live-streams.js';
 import { SessionPositions } from '../../src/api/consistency.js';
 import type { AppDeps } from '../../src/api/deps.js';
@@ -148,7 +149,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
   const cluster = new RunnerBoard({ store, eventStore, schema }, soloCluster(names), local, ALL_PROJECTIONS, processes.map((p) => p.name));
   // The projection runner too: tests stop and start it to make the read models lag.
   const deps: AppDeps & { projections: ProjectionRunner } = {
-    config: { currency: 'USD', rateLimitPerMinute: options.rateLimitPerMinute ?? 0, trustProxy: false, corsOrigins: options.corsOrigins ?? [], cacheMaxAgeS: options.cacheMaxAgeS ?? 5, subscriptionDayMs: options.subscriptionDayMs ?? 86_400_000 },
+    config: { currency: 'USD', rateLimitPerMinute: options.rateLimitPerMinute ?? 0, trustProxy: options.trustProxy ? 1 : false, corsOrigins: options.corsOrigins ?? [], cacheMaxAgeS: options.cacheMaxAgeS ?? 5, subscriptionDayMs: options.subscriptionDayMs ?? 86_400_000 },
     logger,
     clock,
     eventStore,
@@ -160,7 +161,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     inventory,
     cluster,
     projections,
-    passwords: new PasswordHasher(10),
+    passwords: options.passwords?.(new PasswordHasher(10)) ?? new PasswordHasher(10),
     emails,
     tokens: new TokenIssuer(TEST_SECRET, 3600, () => clock().getTime()),
     resetLinks,
@@ -169,6 +170,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     loginThrottle,
     clientLimit: new ClientRateLimit(options.rateLimitPerMinute ?? 0),
     credentialLimit: new CredentialRateLimit(options.credentialAttemptsPerMinute ?? 0),
+    hashesInFlight: new HashesInFlight(options.passwordHashesInFlight ?? 0),
     idempotency: new IdempotencyKeys(readModels),
     sessions: new SessionPositions(cluster, options.readWaitMs ?? 5000, undefined, undefined, () => eventStore.headPosition()),
     metrics: new Metrics(),
@@ -179,7 +181,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     processes,
     jobs,
     rebuilds,
-    liveStreams: new LiveStreams(),
+    liveStreams: options.liveStreams ?? new LiveStreams(),
   };
   await projections.start();
   for (const process of processes) await process.start();

@@ -35,7 +35,7 @@ export const PROBLEM_MEANINGS: Record<number, string> = {
   415: 'The body is not application/json, or its charset or encoding is not supported.',
   417: 'An `Expect` other than `100-continue`, which cannot be met.',
   422: 'The request is well-formed but cannot be done (an empty cart), or its Idempotency-Key was used with another body.',
-  429: 'Too many requests from this client, or too many failed sign-ins for this account; `Retry-After` says when to try again.',
+  429: 'Too many requests from this client, too many failed sign-ins for this account, or too much at once from this client (password checks, live streams); `Retry-After` says when to try again.',
   500: 'A failure on our side; it has been logged.',
   503: 'The store is busy (another process of the shop holds its write lock), the payment provider did not answer, (a checkout) the shop is taking orders faster than it can process them (`orders-backlogged`), or (a read) the read models did not reach the caller\'s last write, the `X-Min-Position` named, or for a miss by id the log\'s head, within their wait (`read-models-behind`: another process taking them over from one that stopped): nothing was done or read; `Retry-After` says when to try again.',
 };

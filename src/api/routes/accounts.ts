@@ -28,20 +28,21 @@ const handlers = (deps: AppDeps) => {
   // Register a customer account.
   const register: RequestHandler = async (req, res) => {
     const body = await parseDto(RegisterBody, req.body);
-    await deps.credentialLimit.attempt(addressOf(req));
-    const { customerId, revision, position } = await registerCustomer(accounts, body, commandContext(req, deps.clock()));
+    const address = addressOf(req);
+    const { customerId, revision, position } = await deps.hashesInFlight.run(address, async () => {
+      await deps.credentialLimit.attempt(address);
+      return registerCustomer(accounts, body, commandContext(req, deps.clock()));
+    });
     // The new account's revision: the ETag GET /account/me answers, for If-Match on the account's first write.
     answerWrite(res, deps.sessions, 201, { customerId }, { revision, position, location: '/api/v1/account/me' });
   };
 
-  // Exchange credentials for a bearer token; failures are counted per account and address, and per account; a success gives them back.
-  const login: RequestHandler = async (req, res) => {
-    const { email, password } = await parseDto(LoginBody, req.body);
-    const address = addressOf(req);
+  /** A sign-in's password check: counted per address before the hash, per account and address, and per account; a right one gives them back. */
+  const checkSignIn = async (email: string, password: string, address: string) => {
     await deps.credentialLimit.attempt(address);
-    const found = await findAccount(accounts, normalizeEmail(email));
+    const found = await findAccount(accounts, email);
     // Counted against the account (its id: an account registered after an erasure of the address starts afresh), or the address no account has.
-    const account = found?.customerId ?? emailKey(normalizeEmail(email));
+    const account = found?.customerId ?? emailKey(email);
     await deps.loginThrottle.attempt(account, address);
     const customer = await verifyPassword(accounts, found, password).catch(async (error: unknown) => {
       await deps.loginThrottle.unchecked(account, address);
@@ -50,6 +51,14 @@ const handlers = (deps: AppDeps) => {
     if (!customer) throw new WrongPasswordError('wrong email or password');
     await deps.loginThrottle.succeeded(account, address);
     await deps.credentialLimit.succeeded(address);
+    return customer;
+  };
+
+  // Exchange credentials for a bearer token; an address has at most PASSWORD_HASHES_IN_FLIGHT of them checked at once.
+  const login: RequestHandler = async (req, res) => {
+    const { email, password } = await parseDto(LoginBody, req.body);
+    const address = addressOf(req);
+    const customer = await deps.hashesInFlight.run(address, () => checkSignIn(normalizeEmail(email), password, address));
     // Under the count of sign-outs the password was checked on: a new password or a sign-out saved since kills it.
     const token = await deps.tokens.issue({ customerId: customer.customerId, role: customer.role }, customer.signOuts ?? 0);
     res.json({ token, customerId: customer.customerId, role: customer.role });
@@ -104,7 +113,7 @@ export const accountRoutes = defineRoutes({
   routes: {
     register: {
       method: 'post', path: '/register', role: 'anonymous', summary: 'Register a customer account',
-      description: 'Counted with sign-ins per client address (CREDENTIAL_ATTEMPTS_PER_MINUTE, 30 by default): 429 with Retry-After past it.',
+      description: 'Counted with sign-ins per client address (CREDENTIAL_ATTEMPTS_PER_MINUTE, 30 by default): 429 with Retry-After past it. 429 with Retry-After too while the address has PASSWORD_HASHES_IN_FLIGHT (2 by default) requests hashing a password under way on the process.',
       body: RegisterBody,
       success: { status: 201, description: 'Registered; sign in with the same email and password.', schema: obj({ customerId: uuid() }) },
       problems: [409], headers: ['Location'],
@@ -112,7 +121,7 @@ export const accountRoutes = defineRoutes({
     },
     login: {
       method: 'post', path: '/login', role: 'anonymous', command: false, summary: 'Exchange credentials for a bearer token',
-      description: 'Failed attempts are counted per account and client address (LOGIN_MAX_FAILURES, 5 by default), and per account from every address (LOGIN_ACCOUNT_MAX_FAILURES, 100), within LOGIN_LOCKOUT_SECONDS: 429 with Retry-After past either; a success, or a password reset, gives them back. Sign-ins and registrations together are also counted per client address (CREDENTIAL_ATTEMPTS_PER_MINUTE, 30 by default: 429 with Retry-After past it). Never stored under an Idempotency-Key.',
+      description: 'Failed attempts are counted per account and client address (LOGIN_MAX_FAILURES, 5 by default), and per account from every address (LOGIN_ACCOUNT_MAX_FAILURES, 100), within LOGIN_LOCKOUT_SECONDS: 429 with Retry-After past either; a success, or a password reset, gives them back. Sign-ins and registrations together are also counted per client address (CREDENTIAL_ATTEMPTS_PER_MINUTE, 30 by default: 429 with Retry-After past it); a right password gives its count back. Right or wrong, a client address has at most PASSWORD_HASHES_IN_FLIGHT (2 by default) requests hashing a password (sign-ins, registrations, password changes and resets, erasures) under way on a process: 429 with Retry-After past it, nothing counted. Never stored under an Idempotency-Key.',
       body: LoginBody,
       success: { status: 200, description: 'The bearer token for `Authorization: Bearer <token>`.', schema: obj({ token: str(), customerId: uuid(), role: oneOf('customer', 'admin') }) },
       problems: [],
