@@ -14,6 +14,8 @@ export type TestAppOptions = {
   credentialAttemptsPerMinute?: number;
   /** Requests hashing a password one address may have under way at once (PASSWORD_HASHES_IN_FLIGHT); 0 (the tests' default): no limit. */
   passwordHashesInFlight?: number;
+  /** Requests of one address that may wait for one of those (PASSWORD_CHECKS_WAITING unless given). */
+  passwordChecksWaiting?: number;
   /** Wraps the password hasher (cost 10; e.g. to hold its hashes back). */
   passwords?: (hasher: PasswordHasher) => PasswordHasher;
   /** TRUST_PROXY=true: the client's address is the last entry of X-Forwarded-For (a test speaking from several addresses). */

@@ -170,7 +170,7 @@ export const startTestApp = async (options: TestAppOptions = {}) => {
     loginThrottle,
     clientLimit: new ClientRateLimit(options.rateLimitPerMinute ?? 0),
     credentialLimit: new CredentialRateLimit(options.credentialAttemptsPerMinute ?? 0),
-    hashesInFlight: new HashesInFlight(options.passwordHashesInFlight ?? 0),
+    hashesInFlight: new HashesInFlight(options.passwordHashesInFlight ?? 0, options.passwordChecksWaiting),
     idempotency: new IdempotencyKeys(readModels),
     sessions: new SessionPositions(cluster, options.readWaitMs ?? 5000, undefined, undefined, () => eventStore.headPosition()),
     metrics: new Metrics(),

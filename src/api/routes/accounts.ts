@@ -54,7 +54,7 @@ const handlers = (deps: AppDeps) => {
     return customer;
   };
 
-  // Exchange credentials for a bearer token; an address has at most PASSWORD_HASHES_IN_FLIGHT of them checked at once.
+  // Exchange credentials for a bearer token; an address has at most PASSWORD_HASHES_IN_FLIGHT of them checked at once, its others waiting their turn.
   const login: RequestHandler = async (req, res) => {
     const { email, password } = await parseDto(LoginBody, req.body);
     const address = addressOf(req);
@@ -113,7 +113,7 @@ export const accountRoutes = defineRoutes({
   routes: {
     register: {
       method: 'post', path: '/register', role: 'anonymous', summary: 'Register a customer account',
-      description: 'Counted with sign-ins per client address (CREDENTIAL_ATTEMPTS_PER_MINUTE, 30 by default): 429 with Retry-After past it. 429 with Retry-After too while the address has PASSWORD_HASHES_IN_FLIGHT (2 by default) requests hashing a password under way on the process.',
+      description: 'Counted with sign-ins per client address (CREDENTIAL_ATTEMPTS_PER_MINUTE, 30 by default): 429 with Retry-After past it. A client address has at most PASSWORD_HASHES_IN_FLIGHT (2 by default) requests hashing a password under way on the process, its others waiting their turn: 429 with Retry-After when 30 wait already.',
       body: RegisterBody,
       success: { status: 201, description: 'Registered; sign in with the same email and password.', schema: obj({ customerId: uuid() }) },
       problems: [409], headers: ['Location'],
@@ -121,7 +121,7 @@ export const accountRoutes = defineRoutes({
     },
     login: {
       method: 'post', path: '/login', role: 'anonymous', command: false, summary: 'Exchange credentials for a bearer token',
-      description: 'Failed attempts are counted per account and client address (LOGIN_MAX_FAILURES, 5 by default), and per account from every address (LOGIN_ACCOUNT_MAX_FAILURES, 100), within LOGIN_LOCKOUT_SECONDS: 429 with Retry-After past either; a success, or a password reset, gives them back. Sign-ins and registrations together are also counted per client address (CREDENTIAL_ATTEMPTS_PER_MINUTE, 30 by default: 429 with Retry-After past it); a right password gives its count back. Right or wrong, a client address has at most PASSWORD_HASHES_IN_FLIGHT (2 by default) requests hashing a password (sign-ins, registrations, password changes and resets, erasures) under way on a process: 429 with Retry-After past it, nothing counted. Never stored under an Idempotency-Key.',
+      description: 'Failed attempts are counted per account and client address (LOGIN_MAX_FAILURES, 5 by default), and per account from every address (LOGIN_ACCOUNT_MAX_FAILURES, 100), within LOGIN_LOCKOUT_SECONDS: 429 with Retry-After past either; a success, or a password reset, gives them back. Sign-ins and registrations together are also counted per client address (CREDENTIAL_ATTEMPTS_PER_MINUTE, 30 by default: 429 with Retry-After past it); a right password gives its count back. Right or wrong, a client address has at most PASSWORD_HASHES_IN_FLIGHT (2 by default) requests hashing a password (sign-ins, registrations, password changes and resets, erasures) under way on a process, its others waiting their turn: 429 with Retry-After when 30 wait already, nothing counted. Never stored under an Idempotency-Key.',
       body: LoginBody,
       success: { status: 200, description: 'The bearer token for `Authorization: Bearer <token>`.', schema: obj({ token: str(), customerId: uuid(), role: oneOf('customer', 'admin') }) },
       problems: [],

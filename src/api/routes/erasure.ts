@@ -60,7 +60,7 @@ export const erasureRoutes = defineRoutes({
   routes: {
     eraseMe: {
       method: 'delete', path: '/account/me', role: 'customer', summary: 'Erase the signed-in account (GDPR art. 17)',
-      description: `The password again in the body (a wrong one: 401, nothing appended; 429 with Retry-After while the caller's address has PASSWORD_HASHES_IN_FLIGHT requests hashing a password under way on the process). Refused (409) while an order of the account is between Pending and Shipped, or for the last admin account. The account's tokens are refused (401) from the next request on (within 2 s by the shop's other processes). ${AFTER}`,
+      description: `The password again in the body (a wrong one: 401, nothing appended; 429 with Retry-After while the caller's address has PASSWORD_HASHES_IN_FLIGHT requests hashing a password under way on the process and 30 more waiting their turn). Refused (409) while an order of the account is between Pending and Shipped, or for the last admin account. The account's tokens are refused (401) from the next request on (within 2 s by the shop's other processes). ${AFTER}`,
       body: EraseAccountBody,
       success: { status: 202, description: 'Erased: the account is closed; the rest of the erasure runs in the background.', schema: erasedSchema },
       problems: [409, 412], headers: ['If-Match', 'ETag'],

@@ -73,7 +73,7 @@ export const passwordRoutes = defineRoutes({
     changeOwnPassword: {
       method: 'post', path: '/me/password', role: 'customer', summary: "Change the signed-in customer's password, giving the current one",
       description:
-        'A wrong current password is 401 (nothing appended), counted as a failed sign-in of the account from the caller\'s address (429 with Retry-After past LOGIN_MAX_FAILURES). The same password again is 422. 429 with Retry-After while the caller\'s address has PASSWORD_HASHES_IN_FLIGHT requests hashing a password under way on the process. Every token of the account issued before is refused (401) from then on, this one too: the answer carries a new one for this device. The customer is emailed that the password was changed.',
+        'A wrong current password is 401 (nothing appended), counted as a failed sign-in of the account from the caller\'s address (429 with Retry-After past LOGIN_MAX_FAILURES). The same password again is 422. 429 with Retry-After while the caller\'s address has PASSWORD_HASHES_IN_FLIGHT requests hashing a password under way on the process and 30 more waiting their turn. Every token of the account issued before is refused (401) from then on, this one too: the answer carries a new one for this device. The customer is emailed that the password was changed.',
       body: ChangePasswordBody,
       success: { status: 200, description: 'Changed; `token` replaces the one this request was signed with.', schema: obj({ token: str(), changedAt: time() }) },
       problems: [404, 412, 422], headers: ['If-Match', 'ETag'],
@@ -92,7 +92,7 @@ export const passwordRoutes = defineRoutes({
     reset: {
       method: 'post', path: '/password-reset/confirm', role: 'anonymous', summary: 'Set a new password with the token of an emailed reset link',
       description:
-        "The token is the link's `token` parameter. 422 for a token this shop did not make, or one no longer good: used, replaced by a newer request, older than an hour, or its account erased (ask for another link). Every token of the account issued before is refused (401) from then on; sign in with the new password. The failed sign-ins counted against the account are cleared. Counted with sign-ins per client address (CREDENTIAL_ATTEMPTS_PER_MINUTE), and one of the address's PASSWORD_HASHES_IN_FLIGHT (429 with Retry-After past either).",
+        "The token is the link's `token` parameter. 422 for a token this shop did not make, or one no longer good: used, replaced by a newer request, older than an hour, or its account erased (ask for another link). Every token of the account issued before is refused (401) from then on; sign in with the new password. The failed sign-ins counted against the account are cleared. Counted with sign-ins per client address (CREDENTIAL_ATTEMPTS_PER_MINUTE), and one of the address's PASSWORD_HASHES_IN_FLIGHT, waited for (429 with Retry-After past the count, or when 30 of the address's requests wait already).",
       body: PasswordResetBody,
       success: { status: 200, description: 'The password is set; sign in with it.', schema: obj({ customerId: uuid(), changedAt: time() }) },
       problems: [422], ifMatch: false,
