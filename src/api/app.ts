@@ -4,7 +4,7 @@ import express, { type RequestHandler } from 'express';
 import { authenticate, clientOf } from './auth.js';
 import { noStoreByDefault } from './caching.js';
 import type { AppDeps } from './deps.js';
-import { assertJsonValueCount, boundedJsonBodies } from './input/json-shape.js';
+import { boundedJsonBodies, checkJsonBytes } from './input/json-shape.js';
 import { requestObservation } from './observability.js';
 import { series } from './middleware-series.js';
 import { mount, serveThrough, type ChainedApp } from './request-chain.js';
@@ -93,7 +93,7 @@ const JSON_TYPE = 'application/json';
 const keepUtf8Bytes = (req: http.IncomingMessage, _res: http.ServerResponse, bytes: Buffer): void => {
   if (!isUtf8(bytes)) throw Object.assign(new Error('the request body is not valid UTF-8'), { type: NOT_UTF8 });
   // Before JSON.parse: a body of a few hundred thousand tiny values costs its parse and walk to refuse.
-  assertJsonValueCount(bytes);
+  (req as express.Request).jsonNames = checkJsonBytes(bytes);
   (req as express.Request).rawBody = bytes;
 };
 

@@ -95,6 +95,8 @@ declare module 'express-serve-static-core' {
     principal?: Principal;
     /** The body's bytes as received (JSON bodies under /api/v1): what a webhook's signature covers. */
     rawBody?: Buffer;
+    /** How many names the body's objects hold, as its bytes read (countJsonNames): fewer once parsed, a name was given twice. */
+    jsonNames?: number;
   }
 }
 

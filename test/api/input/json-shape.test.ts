@@ -7,6 +7,8 @@ import {
   MAX_JSON_KEY_LENGTH,
   MAX_JSON_KEYS,
   MAX_JSON_VALUES,
+  namesIn,
+  scanJson,
 } from '../../../src/api/input/json-shape.js';
 
 const nested = (depth: number, leaf: unknown = 'x'): unknown => {
@@ -97,6 +99,15 @@ describe('The JSON shape bounds', () => {
       const many = bytes(`{"a":[${Array(340).fill(`[${Array(1_000).fill('{}').join(',')}]`).join(',')}]}`);
       expect(countJsonValues(many)).to.equal(MAX_JSON_VALUES + 1);
       expect(countJsonValues(bytes(JSON.stringify(Array(MAX_JSON_VALUES - 1).fill(0))))).to.equal(MAX_JSON_VALUES);
+    });
+
+    it('counts the names of its objects, outside strings, as many as parsing keeps unless one is given twice', () => {
+      const text = String.raw`{"a":{"b:c":1,"d":[{"e":null},{}]},"f":"g:h"}`;
+      expect(scanJson(bytes(text)).names).to.equal(5);
+      expect(namesIn(JSON.parse(text))).to.equal(5);
+      const twice = String.raw`{"a":1,"b":{"x":1,"\u0078":2}}`;
+      expect(scanJson(bytes(twice)).names).to.equal(4);
+      expect(namesIn(JSON.parse(twice))).to.equal(3);
     });
   });
 });
