@@ -43,10 +43,11 @@ describe('the pages: odd addresses and failing answers', function () {
     });
   });
 
-  it('says a storefront page past the last one is past it, with a way back, even past the API\'s page limit', async () => {
-    for (const path of ['/?page=50', '/?page=99999']) {
+  it('says a storefront page past the last one is past it, naming the page asked for, with a way back, even past the API\'s page limit', async () => {
+    for (const [path, asked] of [['/?page=50', 50], ['/?page=99999', 99999]] as const) {
       await visit(path, async (page) => {
         await page.getByRole('heading', { name: 'No products on this page' }).waitFor();
+        await page.getByText(`Page ${asked} is past the last one: the results end at page 1.`).waitFor();
         await noAlert(page);
         expect(await page.getByRole('link', { name: 'Go to the first page' }).getAttribute('href')).to.equal('/');
       });
