@@ -94,6 +94,23 @@ describe('the pages: odd addresses and failing answers', function () {
     await visit('/console/orders?status=Cancelled', (page) => page.getByText('No orders match these filters.').waitFor(), signIn);
   });
 
+  it('in the console, says when a replay or discard elsewhere left the parked page shown past the end, with a way back', async () => {
+    // The API's answers, made up: a first page of 21 (one row of it shown), then page 2 past the end, a discard elsewhere having left 20.
+    const answer = (page: number) => (page === 1
+      ? { items: [{ id: 'parked-1', parkedAt: '2026-01-02T03:04:05.000Z', error: 'warehouse down', attempts: 5, eventType: 'OrderConfirmed', processManager: 'order-saga', streamName: 'order-1' }], total: 21, page: 1, pageSize: 20 }
+      : { items: [], total: 20, page, pageSize: 20 });
+    await visit('/console/parked', async (page) => {
+      await page.getByText('warehouse down').waitFor();
+      await page.getByRole('navigation', { name: 'Parked events pages' }).getByRole('button', { name: 'Next' }).click();
+      await page.getByText('Page 2 is past the end of the parked events (20 events).').waitFor();
+      await page.getByRole('button', { name: 'Go to the first page' }).click();
+      await page.getByText('warehouse down').waitFor();
+    }, async (page) => {
+      await page.route('**/api/v1/admin/parked-events?**', (route) => route.fulfill({ json: answer(Number(new URL(route.request().url()).searchParams.get('page'))) }));
+      await signInToConsole(page, app);
+    });
+  });
+
   it('shows a failing answer that is not problem+json (a proxy\'s HTML page) as its status in words, and a problem as its detail', async () => {
     await visit('/', async (page) => {
       const alert = page.getByRole('alert');
