@@ -81,4 +81,22 @@ describe('the pages: served by the app', () => {
       await context.close();
     }
   });
+
+  it('says, with JavaScript off, that the pages need it and where the API and its reference are (not a blank page)', async () => {
+    const context = await browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    try {
+      for (const [path, title, needs] of [['/', 'Shop', /^This shop's pages need JavaScript/], ['/console/orders', 'Shop console', /^The operator console needs JavaScript/]] as const) {
+        await page.goto(app.url(path));
+        await page.getByRole('heading', { level: 1, name: title }).waitFor();
+        await page.getByText(needs).waitFor(); // a pattern: Playwright's plain-text match skips what is in <noscript>
+        for (const [name, status] of [['/api/v1', 200], ['/docs/', 200], ['/openapi.json', 200]] as const) {
+          const href = await page.getByRole('link', { name, exact: true }).getAttribute('href');
+          expect((await fetch(app.url(href!))).status, `${path}: ${name}`).to.equal(status);
+        }
+      }
+    } finally {
+      await context.close();
+    }
+  });
 });

@@ -79,23 +79,51 @@ describe('the pages: sessions', function () {
     }
   });
 
-  it("after the storefront's sign-in, follows ?next= only within the shop (a browser reads /\\host as //host)", async () => {
+  /** From `/signin` or `/signup` with `?next=`, through the form: where the page lands, and that it says nothing failed. */
+  const landing = async (next: string, fill: (page: Page) => Promise<unknown>, email: string): Promise<string> => {
+    const { context, page, errors } = await newPage(browser);
+    try {
+      await fill(page);
+      await page.getByRole('banner').getByText(email).waitFor();
+      const url = new URL(page.url());
+      expect(url.origin, next).to.equal(new URL(app.url('/')).origin);
+      expect(await page.getByRole('alert').count(), `${next}: ${await page.getByRole('main').innerText()}`).to.equal(0);
+      expect(errors, next).to.deep.equal([]);
+      return `${url.pathname}${url.search}`;
+    } finally {
+      await context.close();
+    }
+  };
+  const signingIn = (shopper: { email: string }, next: string) => async (page: Page) => {
+    await page.goto(app.url(`/signin?next=${encodeURIComponent(next)}`));
+    await page.getByLabel('Email').fill(shopper.email);
+    await page.getByLabel('Password').fill('correct-horse');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  };
+  // A path that resolves to //host (`/..//evil.example`) is another host to history and links: home, not a failed sign-in.
+  const OFF_ORIGIN = ['/\\evil.example/x', 'https://evil.example/', '/..//evil.example', '/.//evil.example', '/x/..//evil.example'];
+
+  it("after the storefront's sign-in, follows ?next= only within the shop (a browser reads /\\host and //host as another host)", async () => {
     const shopper = await app.customer();
-    for (const [next, landing] of [['/\\evil.example/x', '/'], ['/%09/evil.example', '/%09/evil.example'], ['/cart?from=signin', '/cart?from=signin'], ['https://evil.example/', '/']] as const) {
-      const { context, page, errors } = await newPage(browser);
-      try {
-        await page.goto(app.url(`/signin?next=${encodeURIComponent(next)}`));
-        await page.getByLabel('Email').fill(shopper.email);
+    for (const next of OFF_ORIGIN) expect(await landing(next, signingIn(shopper, next), shopper.email), next).to.equal('/');
+    for (const next of ['/%09/evil.example', '/cart?from=signin']) expect(await landing(next, signingIn(shopper, next), shopper.email), next).to.equal(next);
+  });
+
+  it('after a sign-up, lands on the home page for a ?next= off the shop, and says the account was made (one account, signed in)', async () => {
+    for (const next of ['/..//evil.example', '/.//evil.example']) {
+      const email = `new-${Math.random().toString(36).slice(2, 10)}@example.com`;
+      const signingUp = async (page: Page) => {
+        await page.goto(app.url(`/signup?next=${encodeURIComponent(next)}`));
+        // The header's own links carry the `next` the page will follow, not the raw one.
+        expect(await page.getByRole('banner').getByRole('link', { name: 'Sign in' }).getAttribute('href'), next).to.equal('/signin');
+        await page.getByLabel('Name').fill('New Shopper');
+        await page.getByLabel('Email').fill(email);
         await page.getByLabel('Password').fill('correct-horse');
-        await page.getByRole('button', { name: 'Sign in' }).click();
-        await page.waitForURL((url) => url.pathname !== '/signin');
-        const url = new URL(page.url());
-        expect(url.origin, next).to.equal(new URL(app.url('/')).origin);
-        expect(`${url.pathname}${url.search}`, next).to.equal(landing);
-        expect(errors, next).to.deep.equal([]);
-      } finally {
-        await context.close();
-      }
+        await page.getByRole('button', { name: 'Create account' }).click();
+      };
+      expect(await landing(next, signingUp, email), next).to.equal('/');
+      const login = await app.http().post('/api/v1/account/login').send({ email, password: 'correct-horse' });
+      expect(login.status, next).to.equal(200);
     }
   });
 

@@ -87,5 +87,8 @@ export const useTitle = (title: string): void => {
   }, [title]);
 };
 
-/** `?page=` as the API takes it (1 to 1000): a hand-typed 0, -3, 2.5 or 99999 asks for the nearest page it serves. */
-export const pageOf = (value: string | undefined): number => Math.min(1000, Math.max(1, Math.trunc(Number(value ?? 1)) || 1));
+/** `?page=` as asked for: a whole number from 1 (a hand-typed 0, -3 or 2.5 asks for the nearest one). */
+export const askedPage = (value: string | undefined): number => Math.max(1, Math.trunc(Number(value ?? 1)) || 1);
+
+/** `?page=` as the API takes it (1 to 1000): 99999 asks for the last page it serves. */
+export const pageOf = (value: string | undefined): number => Math.min(1000, askedPage(value));

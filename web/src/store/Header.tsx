@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { api, useSession } from './session.js';
 import { refreshCartCount, useCartCount } from './cart-count.js';
+import { nextOf, nextQuery } from './next.js';
 import type { SearchResult } from './types.js';
 
 /** The categories of the catalog (the search's facet), read once per page load. */
@@ -66,8 +67,8 @@ export const Header = () => {
   const categories = useCategories();
   const { path, query } = useLocation();
   useEffect(() => void refreshCartCount(), []);
-  const next = path === '/signin' || path === '/signup' ? (query.next ?? '') : path;
-  const nextQuery = next && next !== '/' ? `?next=${encodeURIComponent(next)}` : '';
+  // On the sign-in and sign-up pages, their own `next` as they will follow it (never a raw one passed on).
+  const back = nextQuery(path === '/signin' || path === '/signup' ? nextOf(query) : path);
   return (
     <header class="top">
       <div class="top-inner">
@@ -81,8 +82,8 @@ export const Header = () => {
             <AccountMenu email={session.email} />
           ) : (
             <>
-              <a href={`/signin${nextQuery}`}>Sign in</a>
-              <a href={`/signup${nextQuery}`} class="button signup">Sign up</a>
+              <a href={`/signin${back}`}>Sign in</a>
+              <a href={`/signup${back}`} class="button signup">Sign up</a>
             </>
           )}
         </nav>

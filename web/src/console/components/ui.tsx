@@ -49,6 +49,27 @@ export const Loading = ({ what }: { what: string }) => (
 
 export const Empty = ({ children }: { children: ComponentChildren }) => <p class="empty muted">{children}</p>;
 
+/**
+ * What a paged list shows on a page past its last one (its items empty, its total not): the page
+ * asked for, as asked (the API serves up to page 1000), how many there are, and the way back.
+ */
+export const PastTheEnd = ({ page, list, first }: { page: number; list: string; first: string | (() => void) }) => (
+  <Empty>
+    Page {page} is past the end of {list}.{' '}
+    {typeof first === 'string' ? (
+      <a href={first}>Go to the first page</a>
+    ) : (
+      <button type="button" class="link" onClick={first}>
+        Go to the first page
+      </button>
+    )}
+    .
+  </Empty>
+);
+
+/** `n` things, in words: "1 order", "16 orders". */
+export const count = (n: number, thing: string): string => `${n} ${thing}${n === 1 ? '' : 's'}`;
+
 /** Previous / next over a paged list: `{items, total, page, pageSize}`. */
 export const Pager = ({ page, pageSize, total, onPage, label }: { page: number; pageSize: number; total: number; onPage: (page: number) => void; label: string }) => {
   const pages = Math.max(1, Math.ceil(total / pageSize));

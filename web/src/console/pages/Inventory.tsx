@@ -1,8 +1,8 @@
 import { useLocation } from 'preact-iso';
 import { useRef, useState } from 'preact/hooks';
 import { Attempt } from '../../shared/api.js';
-import { Badge, Empty, Errors, Loading, PageHead, Pager } from '../components/ui.js';
-import { pageOf, useAction, useLoad, useTitle } from '../hooks.js';
+import { Badge, Empty, Errors, Loading, PageHead, Pager, PastTheEnd, count } from '../components/ui.js';
+import { askedPage, pageOf, useAction, useLoad, useTitle } from '../hooks.js';
 import { api, path } from '../session.js';
 import type { Paged, StockLevel } from '../types.js';
 
@@ -30,7 +30,10 @@ export const InventoryPage = () => {
       <Errors lines={error} />
       <div aria-live="polite">{said && <p class="alert success">{said}</p>}</div>
       {!data && loading && <Loading what="stock levels" />}
-      {data && data.items.length === 0 && <Empty>{low ? 'Nothing is below its threshold.' : 'No stock recorded yet.'}</Empty>}
+      {data && data.total === 0 && <Empty>{low ? 'Nothing is below its threshold.' : 'No stock recorded yet.'}</Empty>}
+      {data && data.items.length === 0 && data.total > 0 && (
+        <PastTheEnd page={askedPage(query.page)} list={`the ${low ? 'low ' : ''}stock levels (${count(data.total, 'SKU')})`} first={path(`/inventory${low ? '?low=true' : ''}`)} />
+      )}
       {data && data.items.length > 0 && (
         <div class="panel flush">
           <table class="data">

@@ -2,8 +2,8 @@ import { useLocation } from 'preact-iso';
 import { useEffect, useState } from 'preact/hooks';
 import { queryString } from '../../shared/api.js';
 import { dateTime, money } from '../../shared/format.js';
-import { Badge, Empty, Errors, Loading, PageHead, Pager, ShortId } from '../components/ui.js';
-import { pageOf, useLoad, useTitle } from '../hooks.js';
+import { Badge, Empty, Errors, Loading, PageHead, Pager, PastTheEnd, ShortId, count } from '../components/ui.js';
+import { askedPage, pageOf, useLoad, useTitle } from '../hooks.js';
 import { api, path } from '../session.js';
 import type { Order, Paged } from '../types.js';
 
@@ -77,8 +77,10 @@ export const OrdersPage = () => {
       <Errors lines={error} />
       {loading && !data ? (
         <Loading what="orders" />
+      ) : data && data.total === 0 ? (
+        <Empty>{status || customerId ? 'No orders match these filters.' : 'No orders yet.'}</Empty>
       ) : data && data.items.length === 0 ? (
-        <Empty>No orders match these filters.</Empty>
+        <PastTheEnd page={askedPage(query.page)} list={`the ${status || customerId ? 'orders that match these filters' : 'orders'} (${count(data.total, 'order')})`} first={path(`/orders${queryString({ status, customerId })}`)} />
       ) : data ? (
         <div class="panel flush">
           <table class="data clickable">

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { dateTime } from '../../shared/format.js';
-import { Empty, Errors, Loading, PageHead, Pager } from '../components/ui.js';
+import { Empty, Errors, Loading, PageHead, Pager, PastTheEnd, count } from '../components/ui.js';
 import { errorLines, useLoad, useTitle } from '../hooks.js';
 import { api } from '../session.js';
 import type { Paged, Parked } from '../types.js';
@@ -67,7 +67,9 @@ const ParkedList = ({ kind, title, route }: { kind: 'event' | 'job'; title: stri
         {outcome && <p class={`alert ${outcome.tone}`}>{outcome.lines.join(' ')}</p>}
       </div>
       {!data && loading && <Loading what={title.toLowerCase()} />}
-      {data && data.items.length === 0 && <Empty>Nothing parked. Everything that failed was retried successfully.</Empty>}
+      {data && data.total === 0 && <Empty>Nothing parked. Everything that failed was retried successfully.</Empty>}
+      {/* A replay or discard can empty the last page the operator is on. */}
+      {data && data.items.length === 0 && data.total > 0 && <PastTheEnd page={page} list={`the ${title.toLowerCase()} (${count(data.total, kind)})`} first={() => setPage(1)} />}
       {data && data.items.length > 0 && (
         <table class="data">
           <thead>

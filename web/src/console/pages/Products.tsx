@@ -2,8 +2,8 @@ import { useLocation } from 'preact-iso';
 import { useState } from 'preact/hooks';
 import { money } from '../../shared/format.js';
 import { PRICE_ERROR, ProductFields, minorUnits, type ProductDraft } from '../components/ProductFields.js';
-import { Badge, Empty, Errors, Loading, PageHead, Pager } from '../components/ui.js';
-import { pageOf, useAction, useLoad, useTitle } from '../hooks.js';
+import { Badge, Empty, Errors, Loading, PageHead, Pager, PastTheEnd, count } from '../components/ui.js';
+import { askedPage, pageOf, useAction, useLoad, useTitle } from '../hooks.js';
 import { api, path } from '../session.js';
 import type { Paged, Product } from '../types.js';
 
@@ -28,11 +28,7 @@ export const ProductsPage = () => {
       <Errors lines={error} />
       {!data && loading && <Loading what="products" />}
       {data && data.items.length === 0 && data.total === 0 && <Empty>The catalog is empty: create the first product.</Empty>}
-      {data && data.items.length === 0 && data.total > 0 && (
-        <Empty>
-          Page {page} is past the end of the catalog ({data.total} products). <a href={path('/products')}>Go to the first page</a>.
-        </Empty>
-      )}
+      {data && data.items.length === 0 && data.total > 0 && <PastTheEnd page={askedPage(query.page)} list={`the catalog (${count(data.total, 'product')})`} first={path('/products')} />}
       {data && data.items.length > 0 && (
         <div class="panel flush">
           <table class="data clickable">

@@ -1,8 +1,8 @@
 import { useLocation } from 'preact-iso';
 import { useState } from 'preact/hooks';
 import { ShipmentActions } from '../components/ShipmentActions.js';
-import { Badge, Empty, Errors, Loading, PageHead, Pager, ShortId } from '../components/ui.js';
-import { pageOf, useLoad, useTitle } from '../hooks.js';
+import { Badge, Empty, Errors, Loading, PageHead, Pager, PastTheEnd, ShortId, count } from '../components/ui.js';
+import { askedPage, pageOf, useLoad, useTitle } from '../hooks.js';
 import { api, path } from '../session.js';
 import type { Paged, Shipment } from '../types.js';
 
@@ -38,7 +38,10 @@ export const ShipmentsPage = () => {
       <Errors lines={error} />
       <div aria-live="polite">{said && <p class="alert success">{said}</p>}</div>
       {!data && loading && <Loading what="shipments" />}
-      {data && data.items.length === 0 && <Empty>No {status.toLowerCase()} shipments.</Empty>}
+      {data && data.total === 0 && <Empty>No {status.toLowerCase()} shipments.</Empty>}
+      {data && data.items.length === 0 && data.total > 0 && (
+        <PastTheEnd page={askedPage(query.page)} list={`the ${status.toLowerCase()} shipments (${count(data.total, 'shipment')})`} first={path(`/shipments?status=${status}`)} />
+      )}
       {data && data.items.length > 0 && (
         <div class="panel flush">
           <table class="data">

@@ -5,22 +5,7 @@ import { ApiError } from '../../shared/api.js';
 import { api } from '../session.js';
 import { useTitle } from '../components/useLoad.js';
 import { ErrorAlert, fieldError } from '../../shared/errors.js';
-
-/**
- * Where to go once signed in: `?next=` when it is a path of this shop, else the home page.
- * Judged as the browser will read it: `/\\evil.example` or `/\t/evil.example` start with one
- * slash but lead to another origin (and the router's history call then throws after sign-in).
- */
-const nextOf = (query: Record<string, string>): string => {
-  const next = query.next ?? '';
-  if (!next.startsWith('/')) return '/';
-  try {
-    const url = new URL(next, location.origin);
-    return url.origin === location.origin ? `${url.pathname}${url.search}${url.hash}` : '/';
-  } catch {
-    return '/';
-  }
-};
+import { nextOf, nextQuery } from '../next.js';
 
 type FieldProps = { name: string; label: string; type?: 'text' | 'email' | 'password' | 'tel'; autocomplete: string; value: string; set: (value: string) => void; error: unknown; hint?: string; required?: boolean };
 
@@ -55,6 +40,18 @@ export const AuthCard = ({ title, children, footer }: { title: string; children:
   </section>
 );
 
+/**
+ * Once signed in, to `next`. Outside the try around the sign-in: whatever the navigation does,
+ * a sign-in that succeeded is never shown as failed (the home page if `next` cannot be gone to).
+ */
+const land = (route: (url: string, replace?: boolean) => void, next: string) => {
+  try {
+    route(next, true);
+  } catch {
+    route('/', true);
+  }
+};
+
 /** Sign in, then back to where the shopper came from. */
 export const SignInPage = () => {
   useTitle('Sign in');
@@ -72,14 +69,15 @@ export const SignInPage = () => {
     setError(null);
     try {
       await api.signIn(email.trim(), password);
-      route(next, true);
     } catch (failure) {
       setError(failure);
       setBusy(false);
+      return;
     }
+    land(route, next);
   };
   return (
-    <AuthCard title="Sign in" footer={<>New here? <a href={`/signup${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`}>Create an account</a></>}>
+    <AuthCard title="Sign in" footer={<>New here? <a href={`/signup${nextQuery(next)}`}>Create an account</a></>}>
       <form class="stack" onSubmit={submit}>
         {because && !error && <p class="alert info" role="status">{because}</p>}
         <FormError error={error} title="Not signed in." />
@@ -100,25 +98,31 @@ export const SignUpPage = () => {
   const [form, setForm] = useState({ name: '', email: '', password: '', phone: '' });
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
+  // The email of the account this form created: a sign-in that then failed is tried again without registering twice.
+  const [created, setCreated] = useState<string | null>(null);
   const set = (field: keyof typeof form) => (value: string) => setForm((f) => ({ ...f, [field]: value }));
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
     setError(null);
+    const email = form.email.trim();
     try {
-      const email = form.email.trim();
-      await api.post('/account/register', { name: form.name.trim(), email, password: form.password, ...(form.phone.trim() ? { phone: form.phone.trim() } : {}) });
+      if (created !== email) {
+        await api.post('/account/register', { name: form.name.trim(), email, password: form.password, ...(form.phone.trim() ? { phone: form.phone.trim() } : {}) });
+        setCreated(email);
+      }
       await api.signIn(email, form.password);
-      route(next, true);
     } catch (failure) {
       setError(failure);
       setBusy(false);
+      return;
     }
+    land(route, next);
   };
   return (
-    <AuthCard title="Create an account" footer={<>Already have one? <a href={`/signin${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`}>Sign in</a></>}>
+    <AuthCard title="Create an account" footer={<>Already have one? <a href={`/signin${nextQuery(next)}`}>Sign in</a></>}>
       <form class="stack" onSubmit={submit} noValidate>
-        <FormError error={error} title="The account was not created." />
+        <FormError error={error} title={created === form.email.trim() ? 'Your account was created, but you are not signed in.' : 'The account was not created.'} />
         <Field name="name" label="Name" autocomplete="name" value={form.name} set={set('name')} error={error} />
         <Field name="email" label="Email" type="email" autocomplete="email" value={form.email} set={set('email')} error={error} />
         <Field name="password" label="Password" type="password" autocomplete="new-password" value={form.password} set={set('password')} error={error} hint="At least 8 characters." />

@@ -41,8 +41,9 @@ export const Home = () => {
   const { query, route } = useLocation();
   const filters = filtersOf(query);
   const key = JSON.stringify(filters);
-  // The API pages up to 1000: a page past that asks for the last one it serves (and is told it is past the end).
-  const page = Math.min(MAX_PAGE, Math.max(1, Number(filters.page) || 1));
+  // The API pages up to 1000: a page past that asks for the last one it serves, but the shopper is told of the page they asked for.
+  const asked = Math.max(1, Number(filters.page) || 1);
+  const page = Math.min(MAX_PAGE, asked);
   const result = useLoad(
     (signal) => api.get<SearchResult>('/search', { q: filters.q, category: filters.category, brand: filters.brand, minPrice: filters.minPrice, maxPrice: filters.maxPrice, inStock: filters.inStock, sort: filters.sort, page, pageSize: PAGE_SIZE }, signal),
     [key],
@@ -74,7 +75,7 @@ export const Home = () => {
           {data && data.items.length === 0 && data.total > 0 && !result.loading && (
             <div class="empty panel">
               <h2>No products on this page</h2>
-              <p class="muted">Page {page} is past the last one.</p>
+              <p class="muted">Page {asked} is past the last one: the results end at page {Math.ceil(data.total / PAGE_SIZE)}.</p>
               <a class="button secondary" href={hrefWith(filters, { page: '' })}>Go to the first page</a>
             </div>
           )}

@@ -52,7 +52,8 @@ const BuyBox = ({ product, reload }: { product: Product; reload: () => void }) =
     }
   };
 
-  // Notify-me, and its withdrawal while this page knows the request waits.
+  // Notify-me, and its withdrawal. The API has no read of a shopper's own request (POST and DELETE only), so after a
+  // reload the page cannot know one waits: it offers to cancel one asked for before, and DELETE's 404 says none did.
   const [waiting, setWaiting] = useState(false);
   const alert = async (method: 'post' | 'delete') => {
     setBusy(true);
@@ -68,8 +69,11 @@ const BuyBox = ({ product, reload }: { product: Product; reload: () => void }) =
         setOutcome({ kind: 'success', text: `Alert cancelled: we will not email you about ${product.name}.` });
       }
     } catch (error) {
-      // 404 on a withdrawal: nothing of theirs waits any more (the email went out, or it was withdrawn elsewhere).
-      if (method === 'delete' && error instanceof ApiError && error.status === 404) setWaiting(false);
+      // 404 on a withdrawal: nothing of theirs waits (never asked, the email went out, or it was withdrawn elsewhere).
+      if (method === 'delete' && error instanceof ApiError && error.status === 404) {
+        setWaiting(false);
+        return setOutcome({ kind: 'success', text: `No alert of yours was waiting for ${product.name}: there was nothing to cancel.` });
+      }
       setOutcome({ kind: 'error', error, title: method === 'post' ? 'Could not sign you up for the alert.' : 'Could not cancel the alert.' });
       if (error instanceof ApiError && error.status === 409) reload();
     } finally {
@@ -93,7 +97,10 @@ const BuyBox = ({ product, reload }: { product: Product; reload: () => void }) =
         waiting ? (
           <button type="button" class="secondary" onClick={() => alert('delete')} disabled={busy}>Cancel the alert</button>
         ) : (
-          <button type="button" class="secondary" onClick={() => alert('post')} disabled={busy}>Notify me when it is back</button>
+          <>
+            <button type="button" class="secondary" onClick={() => alert('post')} disabled={busy}>Notify me when it is back</button>
+            <p class="muted small">Asked for an alert before? <button type="button" class="link" onClick={() => alert('delete')} disabled={busy}>Cancel that alert</button></p>
+          </>
         )
       ) : (
         <p><a href={`/signin?next=${encodeURIComponent(path)}`}>Sign in</a> to be emailed when it is back in stock.</p>
