@@ -78,6 +78,8 @@ export type CustomerExport = { filename: string; chunks: () => AsyncGenerator<st
 /** Null when the customer has no profile (unknown, or not yet in the read models). */
 export const prepareExport = async (deps: ExportDeps, customerId: string, now: Date): Promise<CustomerExport | null> => {
   const budget = new TurnBudget(deps.turnSliceMs);
+  // The read models' part is read at once (tens of ms for thousands of orders): exports that start together take turns at it.
+  await budget.turn();
   const gathered = await gatherState(deps, customerId, budget);
   if (!gathered) return null;
   const { streams, shared } = gathered;

@@ -4,7 +4,9 @@
  */
 import { expect } from 'chai';
 import { EventEmitter } from 'node:events';
-import { dataExportRoutes } from '../../src/api/routes/data-export.js';
+import { ExportsUnderWay } from '../../src/api/exports-under-way.js';
+import { dataExportRoutes, exportHandler } from '../../src/api/routes/data-export.js';
+import { TooManyRequestsError, UnavailableError } from '../../src/domain/shared/errors.js';
 import type { EventStore, ReadStreamOptions } from '../../src/infrastructure/event-store/event-store.js';
 import { prepareExport } from '../../src/privacy/export.js';
 import { ADDRESS } from '../support/shop.js';
@@ -89,6 +91,66 @@ describe('HTTP data export', () => {
     } finally {
       store.readStream = readStream;
     }
+  });
+
+  /** An answer whose buffer is always full: every write waits for a drain that never comes (until `close`). */
+  const neverDrained = () => {
+    const res = Object.assign(new EventEmitter(), {
+      destroyed: false,
+      written: [] as string[],
+      status() { return res; },
+      type() { return res; },
+      set() { return res; },
+      write(chunk: string) { res.written.push(chunk); return false; },
+      end() { throw new Error('a client that reads nothing cannot be answered to the end'); },
+      destroy() { res.destroyed = true; },
+      close() { res.destroyed = true; res.emit('close'); },
+    });
+    return res;
+  };
+  const requestOf = (customerId: string) => ({ principal: { customerId, role: 'customer' } }) as never;
+
+  it('runs one export of an account at a time (429 for another), others\' alongside, and frees its place when its client goes away', async () => {
+    const { shopper } = await busyCustomer();
+    const other = await app.customer();
+    const underWay = new ExportsUnderWay();
+    const handler = exportHandler(app.deps, { underWay });
+    const first = neverDrained();
+    const running = Promise.resolve(handler(requestOf(shopper.customerId), first as never, () => undefined));
+    await eventually(() => (first.written.length > 0 ? true : undefined));
+    const refusal = await Promise.resolve(handler(requestOf(shopper.customerId), neverDrained() as never, () => undefined)).then(() => undefined, (error: unknown) => error);
+    expect(refusal).to.be.instanceOf(TooManyRequestsError).with.property('retryAfterSeconds', 5);
+    const others = neverDrained();
+    const alongside = Promise.resolve(handler(requestOf(other.customerId), others as never, () => undefined));
+    await eventually(() => (others.written.length > 0 ? true : undefined));
+    first.close();
+    others.close();
+    await Promise.all([running, alongside]);
+    // Its place given back: the account's next export runs.
+    const again = neverDrained();
+    const next = Promise.resolve(handler(requestOf(shopper.customerId), again as never, () => undefined));
+    await eventually(() => (again.written.length > 0 ? true : undefined));
+    again.close();
+    await next;
+  });
+
+  it('ends the answer of a client that reads nothing for the stall time, and frees its place', async () => {
+    const { shopper } = await busyCustomer();
+    const underWay = new ExportsUnderWay();
+    const stalled = neverDrained();
+    await Promise.resolve(exportHandler(app.deps, { underWay, stallMs: 50 })(requestOf(shopper.customerId), stalled as never, () => undefined));
+    expect(stalled.destroyed).to.equal(true);
+    expect(() => underWay.take(shopper.customerId)).to.not.throw();
+  });
+
+  it('runs at most its share of exports on a process (503 past it)', () => {
+    const underWay = new ExportsUnderWay(1, 2);
+    const frees = [underWay.take('a'), underWay.take('b')];
+    expect(() => underWay.take('c')).to.throw(UnavailableError);
+    frees[0]!();
+    frees[0]!();
+    expect(() => underWay.take('c')).to.not.throw();
+    expect(() => underWay.take('d')).to.throw(UnavailableError);
   });
 
   it('streams a long history a page of events at a time, every event once, in revision order', async () => {

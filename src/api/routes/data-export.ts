@@ -13,41 +13,56 @@ import { subscriptionListItemSchema } from '../../projections/subscriptions/sche
 import { principalOf } from '../auth.js';
 import type { AppDeps } from '../deps.js';
 import { defineRoutes } from '../openapi/route-table.js';
+import { EXPORT_STALL_MS, ExportsUnderWay } from '../exports-under-way.js';
 
-/** The signed-in customer's data export (GDPR art. 20), as a JSON download streamed as it is read. */
-const handlers = (deps: AppDeps) => {
+/** The signed-in customer's data export (GDPR art. 20), as a JSON download streamed as it is read; `stallMs`: see drainedOrClosed. */
+export const exportHandler = (deps: AppDeps, { underWay = new ExportsUnderWay(), stallMs = EXPORT_STALL_MS } = {}): RequestHandler => {
   const exportDeps = { eventStore: deps.eventStore, readModels: deps.readModels, schema: deps.schema, currency: deps.config.currency, emails: deps.emails };
-
-  const exportMyData: RequestHandler = async (req, res) => {
+  return async (req, res) => {
     const { customerId } = principalOf(req);
-    const prepared = await prepareExport(exportDeps, customerId, deps.clock());
-    if (!prepared) throw new NotFoundError('customer not found');
-    const chunks = prepared.chunks();
-    // The first chunk before the headers: a failure that early is still a problem answer.
-    const first = await chunks.next();
-    res.status(200).type('application/json').set('Content-Disposition', `attachment; filename="${prepared.filename}"`);
+    const release = underWay.take(customerId);
     try {
-      if (!first.done) res.write(first.value);
-      for await (const chunk of chunks) {
-        if (res.destroyed) return;
-        // The client does not read: nothing more is read for it until it does (or goes away).
-        if (!res.write(chunk)) await drainedOrClosed(res);
+      const prepared = await prepareExport(exportDeps, customerId, deps.clock());
+      if (!prepared) throw new NotFoundError('customer not found');
+      const chunks = prepared.chunks();
+      // The first chunk before the headers: a failure that early is still a problem answer.
+      const first = await chunks.next();
+      res.status(200).type('application/json').set('Content-Disposition', `attachment; filename="${prepared.filename}"`);
+      try {
+        if (!first.done) res.write(first.value);
+        for await (const chunk of chunks) {
+          if (res.destroyed) return;
+          // The client does not read: nothing more is read for it until it does (or goes away, or stalls too long).
+          if (!res.write(chunk)) await drainedOrClosed(res, stallMs);
+        }
+        res.end();
+      } catch (error) {
+        // The answer has begun: a truncated body (the connection cut, the JSON unfinished) tells the client it failed.
+        deps.logger.error({ err: error }, 'the data export failed while streaming');
+        res.destroy(error as Error);
       }
-      res.end();
-    } catch (error) {
-      // The answer has begun: a truncated body (the connection cut, the JSON unfinished) tells the client it failed.
-      deps.logger.error({ err: error }, 'the data export failed while streaming');
-      res.destroy(error as Error);
+    } finally {
+      release();
     }
   };
-
-  return { exportMyData };
 };
 
-/** Resolves when the answer takes more (drain), or will never (the client went away). */
-const drainedOrClosed = (res: Response) =>
+const handlers = (deps: AppDeps) => ({ exportMyData: exportHandler(deps) });
+
+/**
+ * Resolves when the answer takes more (drain), or will never (the client went away). A client
+ * that reads nothing for `stallMs` (EXPORT_STALL_MS) has its connection ended: it held its place,
+ * and a megabyte, for as long as it liked (a probe: one still open after 150 s).
+ */
+const drainedOrClosed = (res: Response, stallMs: number) =>
   new Promise<void>((resolve) => {
+    const stalled = setTimeout(() => {
+      res.destroy(new Error(`the client read nothing of its data export for ${stallMs / 1000} s`));
+      done();
+    }, stallMs);
+    stalled.unref();
     const done = () => {
+      clearTimeout(stalled);
       res.off('drain', done).off('close', done);
       resolve();
     };
@@ -103,10 +118,11 @@ export const dataExportRoutes = defineRoutes({
         'A download (`Content-Disposition: attachment; filename="export-<date>.json"`): the profile and addresses, payment methods, cart, orders, payments, shipments, reviews, subscriptions, notifications sent (recipient and body), notify-me requests still waiting,',
         "and every event of the customer's own streams (account, email claim, wallet, cart, orders, payments, shipments, subscriptions, reviews; their notify-me requests on the products' streams), stream after stream in revision order, with personal fields in clear.",
         'Withheld: credentials, which are the shop\'s and not data about the customer: payment provider tokens and the password hash (`withheld` names the fields, removed at any depth of the events\' data), and the token of a password reset\'s link in the text of its email (it reads `token=[withheld]`: the link sets a new password).',
-        'Streamed as it is read, never capped: a failure once the answer has begun cuts the connection (the JSON is then incomplete).',
+        'Streamed as it is read, never capped: a failure once the answer has begun cuts the connection (the JSON is then incomplete), and so does a client that reads nothing of it for 30 s.',
+        'An account has one export under way at a time on a process (429 with Retry-After for another), a process 50 (503 with Retry-After).',
       ].join(' '),
       success: { status: 200, description: 'The export.', schema: customerExportSchema },
-      problems: [404],
+      problems: [404, 503],
       example: { response: EXAMPLE },
     },
   },
