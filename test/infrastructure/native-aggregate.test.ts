@@ -1,85 +1,18 @@
 import { expect } from 'chai';
-import { Aggregator, Query } from 'mingo';
-import { compileFilter, QUERY_OPTIONS } from '../../src/infrastructure/read-models/document-filter.js';
+import { Aggregator } from 'mingo';
+import { QUERY_OPTIONS } from '../../src/infrastructure/read-models/document-filter.js';
 import { runNative } from '../../src/infrastructure/read-models/native-aggregate.js';
 import type { Document } from '../../src/infrastructure/read-models/read-model-store.js';
 import { seeded } from '../support/seeded-random.js';
+import { DOCS, viaMingo } from './native-fixture.js';
 
 /**
- * The embedded store's native filters and aggregation stages must answer exactly what
- * mingo (MongoDB's semantics) answers: each case runs both over the same documents,
- * including missing fields, nulls, arrays and mixed types.
+ * The embedded store's native aggregation stages must answer exactly what mingo (MongoDB's
+ * semantics) answers: each case runs both over the same documents (native-fixture.ts). The
+ * filters: native-filter.test.ts.
  */
 
-const makeDocs = (count: number): Document[] => {
-  const next = seeded(42);
-  const pick = <T>(list: T[]) => list[Math.floor(next() * list.length)]!;
-  return Array.from({ length: count }, (_, i) => {
-    const doc: Document = { _id: `d${String(i).padStart(3, '0')}` };
-    if (next() < 0.9) doc.brand = pick(['Acme', 'Globex', 'Initech', null]);
-    doc.price = { amount: Math.floor(next() * 100), currency: 'USD' };
-    if (next() < 0.85) doc.stock = pick([0, 1, 5, 10, -2, 7.5]);
-    doc.tags = [pick(['red', 'blue', 'green']), pick(['small', 'large'])];
-    if (next() < 0.1) doc.tags = 'red';
-    doc.rank = next() < 0.5 ? { t_red: 10, t_blue: 3 } : {};
-    doc.created = `2024-01-${String(1 + Math.floor(next() * 28)).padStart(2, '0')}`;
-    if (next() < 0.05) doc.created = 7;
-    return doc;
-  });
-};
-
-const DOCS = makeDocs(300);
-
-const viaMingo = (pipeline: Record<string, unknown>[]) => new Aggregator(pipeline, QUERY_OPTIONS).run(DOCS.map((d) => structuredClone(d)));
-
-describe('native filters and aggregation (embedded store)', () => {
-  describe('filters match what mingo matches', () => {
-    const filters: Record<string, unknown>[] = [
-      { brand: 'Acme' },
-      { brand: null },
-      { brand: { $in: ['Acme', null] } },
-      // Lists long enough to be looked up in a Set: null, NaN and numbers among strings.
-      { brand: { $in: [...Array.from({ length: 20 }, (_, i) => `B${i}`), 'Globex', null] } },
-      { brand: { $in: [...Array.from({ length: 20 }, (_, i) => `B${i}`), 'Initech'] } },
-      { tags: { $in: [...Array.from({ length: 20 }, (_, i) => `t${i}`), 'large', Number.NaN] } },
-      { tags: { $nin: [...Array.from({ length: 20 }, (_, i) => `t${i}`), 'red', null] } },
-      { stock: { $in: [...Array.from({ length: 20 }, (_, i) => 100 + i), 5, -0, null] } },
-      { stock: { $nin: [...Array.from({ length: 20 }, (_, i) => 100 + i), 0, 7.5] } },
-      { 'price.amount': { $gte: 20, $lte: 60 } },
-      { 'price.amount': { $gt: 20, $lt: 25 } },
-      { stock: { $gt: 0 } },
-      { stock: { $lte: 0 } },
-      { tags: { $all: ['red', 'small'] } },
-      { tags: 'red', stock: { $gte: 5 } },
-      { brand: 'Globex', 'price.amount': { $lt: 50 }, tags: { $all: ['blue'] } },
-      { tags: { $nin: ['red', 'small'] } },
-      { brand: { $nin: ['Acme', null] } },
-      { stock: { $nin: [0, 5] }, tags: 'blue' },
-    ];
-    for (const filter of filters) {
-      it(JSON.stringify(filter), () => {
-        const query = new Query(filter, QUERY_OPTIONS);
-        const test = compileFilter(filter);
-        const expected = DOCS.filter((doc) => query.test(doc)).map((doc) => doc._id);
-        expect(DOCS.filter(test).map((doc) => doc._id)).to.deep.equal(expected);
-        expect(expected.length, 'a case that matches nothing proves little').to.be.greaterThan(0);
-      });
-    }
-
-    it('matches $all on a single value like MongoDB ($all is an $and of equalities), where mingo does not', () => {
-      const docs: Document[] = [{ _id: 'a', tags: 'red' }, { _id: 'b', tags: ['red', 'x'] }, { _id: 'c', tags: ['blue'] }, { _id: 'd' }];
-      expect(docs.filter(compileFilter({ tags: { $all: ['red'] } })).map((d) => d._id)).to.deep.equal(['a', 'b']);
-      expect(docs.filter(compileFilter({ tags: { $all: ['red', 'x'] } })).map((d) => d._id)).to.deep.equal(['b']);
-    });
-
-    it('matches a range on an array field when each bound is met by some element, like MongoDB', () => {
-      const docs: Document[] = [{ _id: 'a', n: [1, 10] }, { _id: 'b', n: [5] }, { _id: 'c', n: ['x'] }];
-      const filter = { n: { $gt: 3, $lt: 6 } };
-      const query = new Query(filter, QUERY_OPTIONS);
-      expect(docs.filter(compileFilter(filter)).map((d) => d._id)).to.deep.equal(docs.filter((d) => query.test(d)).map((d) => d._id));
-    });
-  });
-
+describe('native aggregation (embedded store)', () => {
   describe('pipelines give what mingo gives', () => {
     const pipelines: Record<string, Record<string, unknown>[]> = {
       'sort on two keys with missing and null values, then skip and limit': [
