@@ -1,15 +1,13 @@
 import { expect } from 'chai';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { LiveStreams, MAX_STREAMS } from '../../src/api/live-streams.js';
 import { TooManyRequestsError, UnavailableError } from '../../src/domain/shared/errors.js';
 import { buy, stockedProduct, type Shopper } from '../support/shop.js';
-import { readEvents } from '../support/sse.js';
+import { listening, readEvents } from '../support/sse.js';
 import { eventually } from '../support/temp-dir.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /**
- * A live order stream costs little (about 7 KB), but a process holds a bounded number, and
+ * A live order stream costs little (about 14 KB), but a process holds a bounded number, and
  * accounts are free to make: 100 of them, 20 streams each, had taken all 2,000 of a process
  * from one address, and every other customer's live page was refused (503). A client address
  * holds its share of a process's streams (429 past it), and a process holds far more.
@@ -17,31 +15,23 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 describe('GET /api/v1/orders/:id/events: live streams per client address', () => {
   const FROM = '198.51.100.7';
   let app: TestApp;
-  let server: Server;
+  let served: Awaited<ReturnType<typeof listening>>;
   let admin: string;
   let shopper: Shopper;
   let orderId: string;
   beforeEach(async () => {
     // Small shares, so that a test fills them: 2 streams an address, 20 an account, 50 a process.
     app = await startTestApp({ trustProxy: true, liveStreams: new LiveStreams(50, 20, 2) });
-    server = await new Promise<Server>((resolve) => {
-      const listening = app.app.listen(0, '127.0.0.1', () => resolve(listening));
-    });
+    served = await listening(app);
     admin = await app.adminToken();
     shopper = await app.customer();
     const { productId } = await stockedProduct(app, admin, 5);
     orderId = await buy(app, shopper, productId, 1);
   });
-  afterEach(async () => {
-    app.deps.liveStreams.closeAll();
-    const closed = new Promise((resolve) => server.close(resolve));
-    server.closeAllConnections();
-    await closed;
-    await app.close();
-  });
+  afterEach(async () => served.close());
 
   const open = (token: string, from: string, timeoutMs = 15_000) =>
-    readEvents(`http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/orders/${orderId}/events`, { Authorization: `Bearer ${token}`, 'X-Forwarded-For': from }, () => false, timeoutMs);
+    readEvents(`${served.base}/api/v1/orders/${orderId}/events`, { Authorization: `Bearer ${token}`, 'X-Forwarded-For': from }, () => false, timeoutMs);
   const streams = (count: number) => eventually(async () => (app.deps.liveStreams.size === count ? true : undefined));
 
   it("refuses an address its share's next stream, whichever account asks: 429 problem+json with Retry-After, nothing appended; another address is served", async () => {

@@ -1,13 +1,11 @@
 import { expect } from 'chai';
 import { EventSource } from 'eventsource';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { TokenIssuer } from '../../src/api/auth.js';
 import { LiveStreams } from '../../src/api/live-streams.js';
 import { TooManyRequestsError } from '../../src/domain/shared/errors.js';
 import { addToCart, buy, checkout, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
 import { startTestApp, TEST_SECRET, type TestApp } from '../support/test-app.js';
-import { readEvents, type Sse } from '../support/sse.js';
+import { listening, readEvents, type Sse } from '../support/sse.js';
 import { eraseById } from '../support/erasure.js';
 import { eventually } from '../support/temp-dir.js';
 
@@ -15,27 +13,18 @@ const statuses = (events: Sse[]) => events.filter((e) => e.event === 'status').m
 
 describe('GET /api/v1/orders/:id/events (Server-Sent Events)', () => {
   let app: TestApp;
-  let server: Server;
+  let served: Awaited<ReturnType<typeof listening>>;
   let base: string;
   let admin: string;
   let shopper: Shopper;
   beforeEach(async () => {
     app = await startTestApp({ paymentTimeoutMs: 400 });
-    server = await new Promise<Server>((resolve) => {
-      const listening = app.app.listen(0, '127.0.0.1', () => resolve(listening));
-    });
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    served = await listening(app);
+    base = served.base;
     admin = await app.adminToken();
     shopper = await app.customer();
   });
-  afterEach(async () => {
-    app.deps.liveStreams.closeAll();
-    // The clients' idle keep-alive sockets too: else the close waits out their 5 s.
-    const closed = new Promise((resolve) => server.close(resolve));
-    server.closeAllConnections();
-    await closed;
-    await app.close();
-  });
+  afterEach(async () => served.close());
 
   const auth = (token: string) => ({ Authorization: `Bearer ${token}` });
   const url = (orderId: string) => `${base}/api/v1/orders/${orderId}/events`;

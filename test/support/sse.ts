@@ -3,7 +3,32 @@
  * (ids, event names, data, comments) with fetch, so a test sees exactly what was sent.
  */
 
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TestApp } from './test-app.js';
+
 export type Sse = { id?: string; event: string; data: string };
+
+/**
+ * The app on a real server (127.0.0.1, a free port), for clients that hold streams open; `close`
+ * ends the app's live streams and the clients' idle keep-alive sockets too (else the close waits
+ * out their 5 s), then the app.
+ */
+export const listening = async (app: TestApp): Promise<{ base: string; close: () => Promise<void> }> => {
+  const server = await new Promise<Server>((resolve) => {
+    const started = app.app.listen(0, '127.0.0.1', () => resolve(started));
+  });
+  return {
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      app.deps.liveStreams.closeAll();
+      const closed = new Promise((resolve) => server.close(resolve));
+      server.closeAllConnections();
+      await closed;
+      await app.close();
+    },
+  };
+};
 
 /** Reads a stream of Server-Sent Events until `enough` says so (or the time is up), then hangs up. */
 export const readEvents = async (url: string, headers: Record<string, string>, enough: (events: Sse[]) => boolean, timeoutMs = 10_000) => {
