@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { isDamage as isDamageCode } from '../infrastructure/event-store/file-damage.js';
-import { DAMAGED_DOCUMENT } from '../infrastructure/read-models/embedded-memory.js';
+import { DAMAGED_DOCUMENT } from '../infrastructure/read-models/embedded-documents.js';
 import { basename, join } from 'node:path';
 
 /**

@@ -41,6 +41,8 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
   }
 
   async find(filter: Filter, options: FindOptions = {}): Promise<T[]> {
+    const loading = this.store.memory.loadForQuery(this.name, filter);
+    if (loading) await loading;
     const { docs, residual } = this.store.memory.candidates(this.name, filter);
     const test = compileFilter(residual);
     const matched: Document[] = [];
@@ -59,6 +61,8 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
   }
 
   async countDocuments(filter: Filter = {}): Promise<number> {
+    const loading = this.store.memory.loadForQuery(this.name, filter);
+    if (loading) await loading;
     const { docs, residual } = this.store.memory.candidates(this.name, filter);
     const test = compileFilter(residual);
     let count = 0;
@@ -70,6 +74,8 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
     // Undefined in a $match reads as null, as MongoDB is sent it (see undefinedAsNull): mingo runs some of them.
     let pipeline = undefinedAsNullInPipeline(given);
     const first = pipeline[0]?.$match as Filter | undefined;
+    const loading = this.store.memory.loadForQuery(this.name, first && typeof first === 'object' && Object.keys(pipeline[0]!).length === 1 ? first : {});
+    if (loading) await loading;
     let source: Document[];
     if (first && typeof first === 'object' && Object.keys(pipeline[0]!).length === 1) {
       // The first $match narrowed by an index: what the index answers exactly is not matched again.

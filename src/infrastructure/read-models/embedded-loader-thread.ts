@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import { STATEMENTS, versionCounter } from './embedded-statements.js';
+import { CHANGES_KEPT, STATEMENTS, versionCounter } from './embedded-statements.js';
 import type { LoadReply, LoadRequest, LoadRow } from './embedded-loader.js';
 
 /**
@@ -25,6 +25,7 @@ const sql = {
   delete: db.prepare<[string, string]>(STATEMENTS.delete),
   dropSlice: db.prepare<[string, number]>(STATEMENTS.dropSlice),
   dropCollection: db.prepare<[string]>(STATEMENTS.dropCollection),
+  trimChanges: db.prepare<[number, number]>(STATEMENTS.trimChanges),
 };
 
 const store = db.transaction((rows: LoadRow[]) => {
@@ -36,6 +37,8 @@ const store = db.transaction((rows: LoadRow[]) => {
     if (json === null) sql.delete.run(collection, id);
     else sql.upsert.run(collection, id, json);
   }
+  // As many of the change log's oldest rows as it added (a rebuild's loads add thousands at a time).
+  sql.trimChanges.run(CHANGES_KEPT, rows.length + 1000);
 });
 
 /** A slice of a dropped collection's documents; the collection itself once fewer than `limit` were left. */
@@ -43,6 +46,7 @@ const dropSlice = db.transaction((collection: string, limit: number) => {
   const deleted = sql.dropSlice.run(collection, limit).changes;
   if (deleted < limit) sql.dropCollection.run(collection);
   else sql.touch.run(collection, sql.nextVersion());
+  sql.trimChanges.run(CHANGES_KEPT, deleted + 1000);
   return deleted;
 });
 

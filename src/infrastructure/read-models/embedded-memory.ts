@@ -1,72 +1,36 @@
 import type Database from 'better-sqlite3';
-import { LruCache } from '../lru-cache.js';
+import { DocumentCache } from './embedded-document-cache.js';
 import { inTransaction } from '../sqlite-transaction.js';
-import { DocumentIndex } from './document-index.js';
+import { candidatesIn, idCandidates } from './embedded-candidates.js';
 import type { Staging } from './embedded-staging.js';
 import type { Cached } from './embedded-write-view.js';
 import type { Document, Filter, IndexSpec } from './read-model-store.js';
 import { CallbackCheck } from '../callback-check.js';
+import { ChangeFollower, type ChangedIds } from './embedded-change-log.js';
+import { caughtUpWith, replaceHeld, storedDocument } from './embedded-documents.js';
+import { finishSlices, loadWhole, readSlices } from './embedded-collection-loads.js';
+import type { StoreStatements } from './embedded-statements.js';
 
-type Statements = {
-  load: Database.Statement<[string], { id: string; doc: string }>;
-  byIds: Database.Statement<[string, string], { doc: string }>;
-  collection: Database.Statement<[string], { version: number; indexes: string }>;
-  versions: Database.Statement<[], { name: string; version: number }>;
-};
+type Statements = Pick<StoreStatements, 'load' | 'loadSlice' | 'byIds' | 'collection' | 'versions' | 'changedDocs' | 'changesAfter' | 'firstChange' | 'lastChange'>;
 
 /**
  * What the embedded read-model store holds of its file in memory: whole collections that
  * queries scan (with their indexes), documents read lately by id, and index specs; each kept
  * only while the file says it is current. Another process's commit (or the loader thread's)
- * changes the file's `data_version` and the versions of the collections it wrote: what it
- * changed, and only that, is dropped and read again. (Dropping every document read by id at
- * any commit elsewhere made two processes of one DATA_DIR read again from the file, at each of
- * the other's commits, documents it had not touched: `WORKERS=2` spent twice the CPU per order.)
+ * changes the file's `data_version` and the versions of the collections it wrote; the file's
+ * change log names the documents it wrote or deleted, and those documents, and only those,
+ * are read again (or forgotten) in what is held. (Dropping every document read by id at any
+ * commit elsewhere made two processes of one DATA_DIR read again from the file, at each of the
+ * other's commits, documents it had not touched: `WORKERS=2` spent twice the CPU per order;
+ * reloading a whole collection held in memory at each of them made a search take 5-6 s.)
  */
-/**
- * The code of a read model document the file holds that is not JSON (written by hand, or by
- * another program): damage, as SQLite's own codes say (src/api/store-files.ts names the file and
- * what to do), never a bare SyntaxError.
- */
-export const DAMAGED_DOCUMENT = 'SQLITE_CORRUPT_DOCUMENT';
-
-const storedDocument = (json: string, collection: string, id?: string): Document => {
-  const which = id === undefined ? 'a document' : `the document ${JSON.stringify(id)}`;
-  const damaged = (why: string) => Object.assign(new Error(`${which} of the read model collection ${JSON.stringify(collection)} ${why}`), { code: DAMAGED_DOCUMENT });
-  let doc: unknown;
-  try {
-    doc = JSON.parse(json);
-  } catch (error) {
-    throw damaged(`is not JSON (${(error as Error).message})`);
-  }
-  // JSON, and no document (null, a number, a list), or one under another id than its row's: damage all the same.
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw damaged(`is not a document (${json.slice(0, 20)})`);
-  const { _id } = doc as { _id?: unknown };
-  if (_id === undefined || _id === null || (id !== undefined && String(_id) !== id)) throw damaged(`has no _id of its own (${JSON.stringify(_id)})`);
-  return doc as Document;
-};
-
 export class EmbeddedMemory {
   /** Collections loaded whole, at the version of the file they were read or written at. */
   readonly cache = new Map<string, Cached>();
-  /**
-   * Documents of collections not loaded whole, read lately by id (keyed by `docKey`), and ids
-   * looked up lately and not found (null): a projection's batch looks up every document it is
-   * about to write, and those of a new order are not there yet. A write of ours to an id known
-   * here puts what it wrote in its place, so the next batch finds it without reading the file.
-   */
-  private readonly docCache: LruCache<string, Document | null>;
+  /** Documents of collections not loaded whole, read lately by id (see DocumentCache). */
+  private readonly docCache: DocumentCache;
   /** The collections' versions as this connection knows them: read from the file when another connection's commit shows, stamped by its own writes. */
   private versions: Map<string, number>;
-  /**
-   * A generation per collection, part of its cached documents' keys: raised when another
-   * connection changed the collection, so that nothing cached of it before is found again
-   * (those entries age out of the LRU).
-   */
-  private readonly generations = new Map<string, number>();
-  /** Documents cached per collection since its generation last moved, and how many entries of older generations the cache may still hold. */
-  private readonly cachedSince = new Map<string, number>();
-  private stale = 0;
   /** Index specs of collections not loaded, until the file changes. */
   readonly specs = new Map<string, Array<IndexSpec & { name: string }>>();
   private dataVersion: number;
@@ -76,18 +40,43 @@ export class EmbeddedMemory {
   /** Commits by any embedded read-model store of this process (tests and tools open several on one file). */
   static commitsInProcess = 0;
   private readonly dataVersionStatement: Database.Statement;
-  /** Reads from the file of documents not held in memory (tests and diagnostics). */
+  /**
+   * Tests and diagnostics: reads from the file of documents not held in memory; collections
+   * loaded whole (a first query, or after a change too large to follow); documents of those
+   * held read again, as the change log named them.
+   */
   readsFromFile = 0;
+  collectionLoads = 0;
+  documentsFollowed = 0;
+  /** Where this connection is in the file's change log. */
+  private readonly changes: ChangeFollower;
+  /** Collections being loaded in slices, for queries (see loadForQuery). */
+  private readonly loading = new Map<string, Promise<void>>();
 
   constructor(
     private readonly db: Database.Database,
     private readonly sql: Statements,
-    private readonly cachedDocuments: number,
+    cachedDocuments: number,
   ) {
-    this.docCache = new LruCache(cachedDocuments);
+    this.docCache = new DocumentCache(cachedDocuments);
     this.dataVersionStatement = this.db.prepare('PRAGMA data_version').pluck();
     this.dataVersion = this.readDataVersion();
     this.versions = this.readVersions();
+    this.changes = new ChangeFollower(sql);
+  }
+
+  /** The change log's end, read inside a write transaction of this connection, for committedHere once it commits. */
+  changeLogEnd(): number {
+    return this.changes.end();
+  }
+
+  /**
+   * After a commit of this connection, with the change log's end read inside its transaction:
+   * every other connection's commit before it was applied as the transaction began (sync), and
+   * this one's writes are published here, so the rows up to that end need no reading.
+   */
+  committedHere(end: number): void {
+    this.changes.caughtUp(end);
   }
 
   /** Forgets collections (dropped or renamed): their loaded copies, documents read by id, and specs. */
@@ -115,10 +104,41 @@ export class EmbeddedMemory {
     this.sync();
     let cached = this.cache.get(name);
     if (!cached) {
-      cached = this.fromFile(() => this.loadCollection(name));
+      this.collectionLoads += 1;
+      cached = this.fromFile(() => loadWhole(this.sql, name));
       this.cache.set(name, cached);
     }
     return cached;
+  }
+
+  /**
+   * Before a query that scans a collection not held yet (one not narrowed by `_id`): the
+   * collection loaded in slices (see readSlices), the event loop serving others meanwhile;
+   * queries of it that come meanwhile wait for the same load. When it was loaded in one piece
+   * meanwhile (a write that needed it) or could not be brought up to date, the query's own
+   * reading loads it as before. Undefined, at once, when there is nothing to wait for: a query of
+   * a collection held runs in the same microtask as before.
+   */
+  loadForQuery(name: string, filter: Filter): Promise<void> | undefined {
+    if (idCandidates(filter)) return undefined;
+    this.sync();
+    if (this.cache.has(name)) return undefined;
+    let loading = this.loading.get(name);
+    if (!loading) {
+      loading = this.loadInSlices(name).finally(() => this.loading.delete(name));
+      this.loading.set(name, loading);
+    }
+    return loading;
+  }
+
+  private async loadInSlices(name: string): Promise<void> {
+    const slices = await readSlices(this.db, this.sql, name);
+    if (this.cache.has(name)) return;
+    // With a look at what else is held, in one read transaction: the copy and the rest are of one state of the file.
+    const cached = this.fromFile(() => finishSlices(this.sql, slices));
+    if (!cached || this.cache.has(name)) return;
+    this.collectionLoads += 1;
+    this.cache.set(name, cached);
   }
 
   /**
@@ -129,22 +149,7 @@ export class EmbeddedMemory {
   candidates(name: string, filter: Filter): { docs: Iterable<Document>; residual: Filter } {
     const byId = idCandidates(filter);
     if (byId) return { docs: this.byIds(name, byId), residual: filter };
-    const cached = this.documents(name);
-    let best: { index: DocumentIndex; size: number; exact: boolean } | undefined;
-    for (const index of cached.indexes) {
-      const size = index.estimate(filter);
-      if (size === undefined) continue;
-      const exact = index.exact(filter);
-      // An exact index is worth more than a merely smaller one: its condition is not tested again.
-      if (!best || (exact && !best.exact) || (exact === best.exact && size < best.size)) best = { index, size, exact };
-    }
-    if (best?.exact) {
-      const { [best.index.fields[0]!]: _answered, ...residual } = filter;
-      return { docs: best.index.candidates(filter)!, residual };
-    }
-    // An inexact index that keeps most of the collection narrows nothing worth a detour.
-    if (best && best.size * 2 < cached.docs.size) return { docs: best.index.candidates(filter)!, residual: filter };
-    return { docs: cached.docs.values(), residual: filter };
+    return candidatesIn(this.documents(name), filter);
   }
 
   /**
@@ -159,7 +164,7 @@ export class EmbeddedMemory {
     const found: Document[] = [];
     const missing: string[] = [];
     for (const id of ids) {
-      const hit = this.docCache.get(this.docKey(name, id));
+      const hit = this.docCache.get(name, id);
       if (hit) found.push(hit);
       else if (hit === undefined) missing.push(id);
     }
@@ -173,11 +178,11 @@ export class EmbeddedMemory {
     const absent = new Set(changed ? ids : missing);
     for (const row of rows) {
       const doc = storedDocument(row.doc, name);
-      this.remember(name, doc._id, doc);
+      this.docCache.remember(name, doc._id, doc);
       absent.delete(doc._id);
       read.push(doc);
     }
-    for (const id of absent) this.remember(name, id, null);
+    for (const id of absent) this.docCache.remember(name, id, null);
     return read;
   }
 
@@ -192,16 +197,6 @@ export class EmbeddedMemory {
       this.specs.set(name, specs);
     }
     return specs;
-  }
-
-  private loadCollection(name: string): Cached {
-    const row = this.sql.collection.get(name);
-    const specs = row ? (JSON.parse(row.indexes) as Array<IndexSpec & { name: string }>) : [];
-    const docs = new Map<string, Document>();
-    for (const { id, doc } of this.sql.load.iterate(name)) docs.set(id, storedDocument(doc, name, id));
-    const indexes = specs.map((spec) => new DocumentIndex(spec));
-    for (const index of indexes) for (const doc of docs.values()) index.add(doc);
-    return { version: row?.version ?? 0, docs, indexes };
   }
 
   /**
@@ -227,44 +222,53 @@ export class EmbeddedMemory {
 
   /**
    * The versions in the file against those we knew: each collection another connection
-   * changed (or created, or dropped) has its loaded copy, its documents read by id and its
-   * specs dropped. Returns those collections.
+   * changed (or created, or dropped) has the documents the change log names read again in its
+   * loaded copy, and dropped from those read by id; its specs are read again. A copy whose
+   * indexes changed, or that more than a quarter of its documents changed (a rebuild's swap),
+   * is dropped, to be loaded again; so is everything held of the changed collections when the
+   * log no longer names every change since the last look. One read transaction for all of it
+   * (a savepoint inside a caller's). Returns the collections changed.
    */
   private refresh(): Set<string> {
-    const current = this.readVersions();
-    const changed = new Set<string>();
-    for (const [name, version] of current) if (this.versions.get(name) !== version) changed.add(name);
-    for (const name of this.versions.keys()) if (!current.has(name)) changed.add(name);
-    this.versions = current;
-    for (const name of changed) this.invalidate(name);
-    for (const [name, cached] of this.cache) if (current.get(name) !== cached.version) this.cache.delete(name);
-    return changed;
+    const look = () => {
+      const current = this.readVersions();
+      const changed = new Set<string>();
+      for (const [name, version] of current) if (this.versions.get(name) !== version) changed.add(name);
+      for (const name of this.versions.keys()) if (!current.has(name)) changed.add(name);
+      this.versions = current;
+      const held = [...changed].some((name) => this.cache.has(name) || this.docCache.holds(name));
+      const ids = held ? this.changes.changedSince() : (this.changes.caughtUp(), undefined);
+      // The log's rows of a collection whose version did not move (a write that stamped none: not one of the store's).
+      for (const name of ids?.keys() ?? []) if (current.has(name)) changed.add(name);
+      for (const name of changed) this.followed(name, current.get(name), ids);
+      return changed;
+    };
+    return this.db.inTransaction ? look() : inTransaction(this.db, look);
+  }
+
+  /** A collection changed elsewhere, to `version` (undefined: dropped), with the documents `ids` names (undefined: not known). */
+  private followed(name: string, version: number | undefined, ids: ChangedIds | undefined): void {
+    this.specs.delete(name);
+    if (version === undefined || ids === undefined) {
+      this.cache.delete(name);
+      this.invalidate(name);
+      return;
+    }
+    const changed = ids.get(name);
+    if (changed && this.docCache.holds(name)) this.docCache.forgetIds(name, changed);
+    const cached = this.cache.get(name);
+    if (!cached) return;
+    if (caughtUpWith(this.sql, name, cached, version, changed)) this.documentsFollowed += changed?.size ?? 0;
+    else this.cache.delete(name);
   }
 
   private invalidate(name: string): void {
-    this.generations.set(name, (this.generations.get(name) ?? 0) + 1);
     this.specs.delete(name);
-    this.stale += this.cachedSince.get(name) ?? 0;
-    this.cachedSince.delete(name);
-    // Entries of an older generation hold memory until the LRU drops them: past a quarter of it, the cache starts over.
-    if (this.stale > this.cachedDocuments / 4) {
-      this.docCache.clear();
-      this.cachedSince.clear();
-      this.stale = 0;
-    }
-  }
-
-  private remember(name: string, id: string, doc: Document | null): void {
-    this.docCache.set(this.docKey(name, id), doc);
-    this.cachedSince.set(name, (this.cachedSince.get(name) ?? 0) + 1);
+    this.docCache.forgetAll(name);
   }
 
   private readVersions(): Map<string, number> {
     return new Map(this.sql.versions.all().map((row) => [row.name, row.version]));
-  }
-
-  private docKey(collection: string, id: string): string {
-    return `${collection}\u0000${this.generations.get(collection) ?? 0}\u0000${id}`;
   }
 
   /** Drops cached collections that another process changed since we last looked. */
@@ -296,36 +300,12 @@ export class EmbeddedMemory {
     for (const [name, changes] of staging) {
       // Ids known by id (found or not, lately) take what was written, the collection loaded or not (a
       // loaded copy can be let go: addIndex's); a bulk write of documents nobody read fills nothing.
-      for (const [id, staged] of changes) {
-        const key = this.docKey(name, id);
-        if (this.docCache.get(key) !== undefined) this.docCache.set(key, staged ? staged.doc : null);
-      }
+      for (const [id, staged] of changes) this.docCache.written(name, id, staged ? staged.doc : null);
       const cached = this.cache.get(name);
       if (!cached) continue;
-      for (const [id, staged] of changes) {
-        const previous = cached.docs.get(id);
-        if (previous) for (const index of cached.indexes) index.remove(previous);
-        if (staged) {
-          cached.docs.set(id, staged.doc);
-          for (const index of cached.indexes) index.add(staged.doc);
-        } else cached.docs.delete(id);
-      }
+      replaceHeld(cached, changes.keys(), (id) => changes.get(id)?.doc);
     }
   }
 }
 
 const NOTHING: ReadonlySet<string> = new Set();
-
-const idCandidates = (filter: Filter): string[] | undefined => {
-  const id = filter._id;
-  if (typeof id === 'string') return [id];
-  if (id && typeof id === 'object' && !Array.isArray(id)) {
-    const ops = id as Record<string, unknown>;
-    if (Object.keys(ops).length === 1 && typeof ops.$eq === 'string') return [ops.$eq];
-    if (Object.keys(ops).length === 1 && Array.isArray(ops.$in) && ops.$in.every((v) => typeof v === 'string')) {
-      return ops.$in as string[];
-    }
-  }
-  return undefined;
-};
-

@@ -3,7 +3,7 @@ import { DocumentIndex, indexConflict } from './document-index.js';
 import { EmbeddedCollection, stageOperation } from './embedded-collection.js';
 import { EmbeddedLoader } from './embedded-loader.js';
 import { WalCheckpointer, restartHolding } from '../wal/wal-checkpointer.js';
-import { openSchema, prepareStoreStatements, type StoreStatements } from './embedded-statements.js';
+import { CHANGES_KEPT, openSchema, prepareStoreStatements, type StoreStatements } from './embedded-statements.js';
 import type { Staging } from './embedded-staging.js';
 import { stageGroup, WriteGroups, type GroupedWrite, type Outcome } from './embedded-write-groups.js';
 import { EmbeddedMemory } from './embedded-memory.js';
@@ -84,7 +84,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     this.lock = new WriteLockQueue(options.lockWaitMs);
     const wal = whileBusy(() => {
       // Before anything is written to it (WAL mode changes its header): another program's file is left as it was.
-      refuseForeignFile(this.db, { documents: ['collection', 'id', 'doc'], collections: ['name', 'version'], sequence: ['id', 'value'], documents_layout2: ['collection', 'id', 'doc'] });
+      refuseForeignFile(this.db, { documents: ['collection', 'id', 'doc'], collections: ['name', 'version'], sequence: ['id', 'value'], changes: ['seq', 'collection', 'id'], documents_layout2: ['collection', 'id', 'doc'] });
       narrowDatabaseFile(options.path);
       const inWal = this.db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
       // Durable until the constructor returns (the schema); then writes are synced by WalSync.
@@ -246,13 +246,16 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   /** One transaction for a group of writes (see stageGroup): persisted, committed and shown together. */
   private writeGroup(group: readonly GroupedWrite[]): Outcome[] {
     const staging: Staging = new Map();
+    let end = 0;
     const outcomes = inImmediateTransaction(this.db, () => {
       this.memory.sync(true);
       const staged = stageGroup(group, staging, this.writes);
       this.persist(staging);
+      end = this.memory.changeLogEnd();
       return staged;
     });
     this.commitCount += 1;
+    this.memory.committedHere(end);
     this.memory.committed();
     this.checkpointer?.committed();
     this.memory.publish(staging);
@@ -275,12 +278,20 @@ export class EmbeddedReadModelStore implements ReadModelStore {
       }
       this.memory.stamped(name, version);
     }
+    // The change log's oldest rows, now and then: a slice that keeps up with what a commit adds.
+    if ((this.commitCount + 1) % TRIM_EVERY === 0) this.sql.trimChanges.run(CHANGES_KEPT, TRIM_EVERY * 100);
   }
 
   /** Persists a new index spec and builds it; fails like MongoDB when existing documents break uniqueness, or another index has its name or keys (indexConflict). */
   async addIndex(name: string, spec: IndexSpec & { name: string }): Promise<void> {
-    const wasLoaded = this.memory.cache.has(name);
     this.refuseIfNotDurable();
+    // An index the file has already (every projection asks for its indexes as it starts) needs no documents: building one
+    // loaded the whole collection, and a runner taken over loaded the search's 50,000 products four times (about 3 s each).
+    this.memory.sync();
+    const known = indexConflict(name, this.memory.indexSpecs(name), spec);
+    if (known === 'exists') return;
+    if (known) throw known;
+    const wasLoaded = this.memory.cache.has(name);
     // Alone: it writes by SQL and changes the indexes held in memory as it stages.
     await this.groups.alone((staging: Staging) => {
       const cached = this.memory.documents(name);
@@ -309,6 +320,9 @@ export class EmbeddedReadModelStore implements ReadModelStore {
 
 /** Documents a transaction of dropCollection deletes (30-40 ms of the loader thread for a rebuild's orders). */
 export const DROP_SLICE = 1000;
+
+/** Commits between two trims of the change log (each takes up to 100 rows a commit off its start). */
+const TRIM_EVERY = 64;
 
 /** Documents per transaction of the loader thread. */
 const LOAD_ROWS = 5000;

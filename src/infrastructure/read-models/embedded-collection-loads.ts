@@ -1,0 +1,87 @@
+import type Database from 'better-sqlite3';
+import { inTransaction } from '../sqlite-transaction.js';
+import { TurnBudget } from '../turn-budget.js';
+import { DocumentIndex } from './document-index.js';
+import { readAgain, replaceHeld, storedDocument } from './embedded-documents.js';
+import type { Cached } from './embedded-write-view.js';
+import type { IndexSpec } from './read-model-store.js';
+
+type Statements = {
+  load: Database.Statement<[string], { id: string; doc: string }>;
+  loadSlice: Database.Statement<[string, string, number], { id: string; doc: string }>;
+  collection: Database.Statement<[string], { version: number; indexes: string }>;
+  changedDocs: Database.Statement<[string, string], { id: string; doc: string }>;
+  changesAfter: Database.Statement<[number, number], { seq: number; collection: string; id: string }>;
+  firstChange: Database.Statement<[], number | null>;
+  lastChange: Database.Statement<[], number | null>;
+};
+
+/** A collection in one piece, with its indexes (inside a read transaction). */
+export const loadWhole = (sql: Statements, name: string): Cached => {
+  const row = sql.collection.get(name);
+  const specs = row ? (JSON.parse(row.indexes) as Array<IndexSpec & { name: string }>) : [];
+  const docs: Cached['docs'] = new Map();
+  for (const { id, doc } of sql.load.iterate(name)) docs.set(id, storedDocument(doc, name, id));
+  const indexes = specs.map((spec) => new DocumentIndex(spec));
+  for (const index of indexes) for (const doc of docs.values()) index.add(doc);
+  return { version: row?.version ?? 0, docs, indexes };
+};
+
+/** Documents read per statement: a few milliseconds of reading, parsing and indexing. */
+const ROWS_PER_READ = 200;
+const LOG_ROWS_PER_READ = 5000;
+
+/** A collection read in slices, and where the change log was as the first was read. */
+export type Slices = { name: string; seq: number; indexes: string; docs: Cached['docs']; held: DocumentIndex[] };
+
+/**
+ * Reads a collection a query is to scan in slices of ROWS_PER_READ documents (in the order of
+ * their ids), the event loop serving others between them, a turn every 10 ms of the reading
+ * (taken in turn with the other long reads: exports, audits). Loaded in one piece, a catalog of
+ * 50,000 products held the loop about 3 s at its first search after a start. Each slice is read
+ * at a moment of its own: what changed meanwhile is read again as they end (finishSlices).
+ */
+export const readSlices = async (db: Database.Database, sql: Statements, name: string): Promise<Slices> => {
+  const start = inTransaction(db, () => ({ seq: sql.lastChange.get() ?? 0, row: sql.collection.get(name) }));
+  const indexes = start.row?.indexes ?? '[]';
+  const held = (JSON.parse(indexes) as Array<IndexSpec & { name: string }>).map((spec) => new DocumentIndex(spec));
+  const docs: Cached['docs'] = new Map();
+  const budget = new TurnBudget();
+  let after = '';
+  for (;;) {
+    await budget.pause();
+    const rows = sql.loadSlice.all(name, after, ROWS_PER_READ);
+    for (const { id, doc } of rows) {
+      const stored = storedDocument(doc, name, id);
+      docs.set(id, stored);
+      for (const index of held) index.add(stored);
+    }
+    if (rows.length < ROWS_PER_READ) break;
+    after = rows[rows.length - 1]!.id;
+  }
+  return { name, seq: start.seq, indexes, docs, held };
+};
+
+/**
+ * The collection read in slices, brought to the file's state now (call it inside a read
+ * transaction): the documents the change log names since the first slice was read again.
+ * Undefined when that cannot be told (the log trimmed past that point, or its indexes changed):
+ * the caller loads it in one piece.
+ */
+export const finishSlices = (sql: Statements, slices: Slices): Cached | undefined => {
+  const { name, seq } = slices;
+  const row = sql.collection.get(name);
+  if ((row?.indexes ?? '[]') !== slices.indexes) return undefined;
+  if ((sql.firstChange.get() ?? 0) > seq + 1) return undefined;
+  const ids = new Set<string>();
+  for (let from = seq; ; ) {
+    const rows = sql.changesAfter.all(from, LOG_ROWS_PER_READ);
+    for (const change of rows) if (change.collection === name) ids.add(change.id);
+    if (rows.length < LOG_ROWS_PER_READ) break;
+    from = rows[rows.length - 1]!.seq;
+  }
+  const cached: Cached = { version: row?.version ?? 0, docs: slices.docs, indexes: slices.held };
+  const found = readAgain(sql, name, ids);
+  replaceHeld(cached, ids, (id) => found.get(id));
+  return cached;
+};
