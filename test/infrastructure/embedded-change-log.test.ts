@@ -77,16 +77,33 @@ describe('embedded read-model store: the change log', () => {
     expect(await products(reader).countDocuments()).to.equal(0);
   });
 
-  it("follows the loader thread's writes (a load) into a collection it holds", async () => {
+  it("sees the loader thread's writes (a rebuild's load: one row in the log for the collection, not one per document) and loads what it holds of it again", async () => {
     await held();
+    const seq = () => {
+      const db = new Database(path, { readonly: true });
+      try {
+        return db.prepare('SELECT max(seq) FROM changes').pluck().get() as number;
+      } finally {
+        db.close();
+      }
+    };
+    const before = seq();
     await writer.load([
       { collection: 'products', id: 'p2', doc: { _id: 'p2', brand: 'acme', n: 9 } },
       { collection: 'products', id: 'p3', doc: null },
+      { collection: 'other', id: 'o1', doc: { _id: 'o1' } },
     ]);
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare('SELECT collection, id FROM changes WHERE seq > ? ORDER BY collection').all(before)).to.deep.equal([
+      { collection: 'other', id: '' },
+      { collection: 'products', id: '' },
+    ]);
+    expect(db.prepare('SELECT count(*) FROM bulk_writes').pluck().get(), 'emptied before its commit').to.equal(0);
+    db.close();
     await nextTurn();
     expect(await products(reader).findOne({ n: 9 })).to.deep.equal({ _id: 'p2', brand: 'acme', n: 9 });
     expect(await products(reader).countDocuments()).to.equal(19);
-    expect(reader.memory.collectionLoads).to.equal(1);
+    expect(reader.memory.collectionLoads).to.equal(2);
   });
 
   it('misses no write of another connection made after one of its own failed with its rows logged (their numbers are given again)', async () => {

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
+import Database from 'better-sqlite3';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
+import { inBulk, STATEMENTS, versionCounter } from '../../src/infrastructure/read-models/embedded-statements.js';
 import { tempDir } from '../support/temp-dir.js';
 
 /**
@@ -99,6 +101,24 @@ describe('embedded read-model store: a collection loaded in slices', () => {
     ]);
     expect([acme, zeta, all]).to.deep.equal([PRODUCTS / 2, PRODUCTS / 2, [{ n: PRODUCTS }]]);
     expect(reader.memory.collectionLoads).to.equal(1);
+  });
+
+  it("loads in one piece when the collection was written in bulk while it read its slices (a rebuild's load names no document)", async () => {
+    const { reader } = await written();
+    const loading = reader.collection('products').countDocuments({ n: 5 });
+    await nextTurn();
+    // As the loader thread writes (its connection, between two of the reader's slices).
+    const db = new Database(path);
+    db.transaction(() => {
+      const bulk = inBulk(db);
+      db.prepare(STATEMENTS.touch).run('products', versionCounter(db)());
+      bulk.begin('products');
+      db.prepare(STATEMENTS.upsert).run('products', id(PRODUCTS - 2), JSON.stringify({ _id: id(PRODUCTS - 2), brand: 'zeta', n: 5 }));
+      db.prepare(STATEMENTS.upsert).run('products', id(0), JSON.stringify({ _id: id(0), brand: 'zeta', n: 5 }));
+      bulk.end();
+    }).immediate();
+    db.close();
+    expect(await loading).to.equal(2);
   });
 
   it('loads in one piece when the indexes changed while it read its slices', async () => {

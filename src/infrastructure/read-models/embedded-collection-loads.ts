@@ -5,6 +5,7 @@ import { DocumentIndex } from './document-index.js';
 import { readAgain, replaceHeld, storedDocument } from './embedded-documents.js';
 import type { Cached } from './embedded-write-view.js';
 import type { IndexSpec } from './read-model-store.js';
+import { WHOLE_COLLECTION } from './embedded-statements.js';
 
 type Statements = {
   load: Database.Statement<[string], { id: string; doc: string }>;
@@ -80,6 +81,8 @@ export const finishSlices = (sql: Statements, slices: Slices): Cached | undefine
     if (rows.length < LOG_ROWS_PER_READ) break;
     from = rows[rows.length - 1]!.seq;
   }
+  // Written in bulk meanwhile (a load, a rename): its documents are not named one by one.
+  if (ids.has(WHOLE_COLLECTION)) return undefined;
   const cached: Cached = { version: row?.version ?? 0, docs: slices.docs, indexes: slices.held };
   const found = readAgain(sql, name, ids);
   replaceHeld(cached, ids, (id) => found.get(id));

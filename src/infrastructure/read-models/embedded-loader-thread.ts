@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import { CHANGES_KEPT, STATEMENTS, versionCounter } from './embedded-statements.js';
+import { CHANGES_KEPT, STATEMENTS, inBulk, versionCounter } from './embedded-statements.js';
 import type { LoadReply, LoadRequest, LoadRow } from './embedded-loader.js';
 
 /**
@@ -26,27 +26,32 @@ const sql = {
   dropSlice: db.prepare<[string, number]>(STATEMENTS.dropSlice),
   dropCollection: db.prepare<[string]>(STATEMENTS.dropCollection),
   trimChanges: db.prepare<[number, number]>(STATEMENTS.trimChanges),
+  bulk: inBulk(db),
 };
 
+// Loads and drops write in bulk (see CHANGE_LOG): a row in the change log per collection, not per document.
 const store = db.transaction((rows: LoadRow[]) => {
   const version = sql.nextVersion();
   const touched = new Set<string>();
+  for (const [collection] of rows) touched.add(collection);
+  for (const collection of touched) sql.touch.run(collection, version);
+  sql.bulk.begin(...touched);
   for (const [collection, id, json] of rows) {
-    if (!touched.has(collection)) sql.touch.run(collection, version);
-    touched.add(collection);
     if (json === null) sql.delete.run(collection, id);
     else sql.upsert.run(collection, id, json);
   }
-  // As many of the change log's oldest rows as it added (a rebuild's loads add thousands at a time).
-  sql.trimChanges.run(CHANGES_KEPT, rows.length + 1000);
+  sql.bulk.end();
+  sql.trimChanges.run(CHANGES_KEPT, 1000);
 });
 
 /** A slice of a dropped collection's documents; the collection itself once fewer than `limit` were left. */
 const dropSlice = db.transaction((collection: string, limit: number) => {
+  sql.bulk.begin(collection);
   const deleted = sql.dropSlice.run(collection, limit).changes;
+  sql.bulk.end();
   if (deleted < limit) sql.dropCollection.run(collection);
   else sql.touch.run(collection, sql.nextVersion());
-  sql.trimChanges.run(CHANGES_KEPT, deleted + 1000);
+  sql.trimChanges.run(CHANGES_KEPT, 1000);
   return deleted;
 });
 

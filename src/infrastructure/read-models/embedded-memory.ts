@@ -9,7 +9,7 @@ import { CallbackCheck } from '../callback-check.js';
 import { ChangeFollower, type ChangedIds } from './embedded-change-log.js';
 import { caughtUpWith, replaceHeld, storedDocument } from './embedded-documents.js';
 import { finishSlices, loadWhole, readSlices } from './embedded-collection-loads.js';
-import type { StoreStatements } from './embedded-statements.js';
+import { WHOLE_COLLECTION, type StoreStatements } from './embedded-statements.js';
 
 type Statements = Pick<StoreStatements, 'load' | 'loadSlice' | 'byIds' | 'collection' | 'versions' | 'changedDocs' | 'changesAfter' | 'firstChange' | 'lastChange'>;
 
@@ -255,6 +255,12 @@ export class EmbeddedMemory {
       return;
     }
     const changed = ids.get(name);
+    if (changed?.has(WHOLE_COLLECTION)) {
+      // Written in bulk (a load, a drop, a rename): its documents are not named one by one.
+      this.cache.delete(name);
+      this.invalidate(name);
+      return;
+    }
     if (changed && this.docCache.holds(name)) this.docCache.forgetIds(name, changed);
     const cached = this.cache.get(name);
     if (!cached) return;

@@ -84,7 +84,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     this.lock = new WriteLockQueue(options.lockWaitMs);
     const wal = whileBusy(() => {
       // Before anything is written to it (WAL mode changes its header): another program's file is left as it was.
-      refuseForeignFile(this.db, { documents: ['collection', 'id', 'doc'], collections: ['name', 'version'], sequence: ['id', 'value'], changes: ['seq', 'collection', 'id'], documents_layout2: ['collection', 'id', 'doc'] });
+      refuseForeignFile(this.db, { documents: ['collection', 'id', 'doc'], collections: ['name', 'version'], sequence: ['id', 'value'], changes: ['seq', 'collection', 'id'], bulk_writes: ['collection'], documents_layout2: ['collection', 'id', 'doc'] });
       narrowDatabaseFile(options.path);
       const inWal = this.db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
       // Durable until the constructor returns (the schema); then writes are synced by WalSync.
@@ -188,9 +188,11 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     void this.groups.flush();
     await this.lock.run(() =>
       inImmediateTransaction(this.db, () => {
+        this.sql.inBulk.begin(from, to);
         this.sql.dropDocs.run(to);
         this.sql.dropCollection.run(to);
         this.sql.renameDocs.run(to, from);
+        this.sql.inBulk.end();
         const version = this.sql.nextVersion();
         if (this.sql.renameCollection.run(to, version, from).changes === 0) this.sql.touch.run(to, version);
       }),

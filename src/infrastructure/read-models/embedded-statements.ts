@@ -24,6 +24,10 @@ export const STATEMENTS = {
    * second at most: each trim takes a bounded slice off its start (seq numbers run on without
    * gaps between trims).
    */
+  /** A collection the transaction writes in bulk (see CHANGE_LOG), and its one row in the log. */
+  bulkName: 'INSERT OR IGNORE INTO bulk_writes (collection) VALUES (?)',
+  bulkRow: `INSERT INTO changes (collection, id) VALUES (?, '')`,
+  bulkEnd: 'DELETE FROM bulk_writes',
   trimChanges: `DELETE FROM changes WHERE seq <= MIN((SELECT max(seq) FROM changes) - ?, (SELECT min(seq) FROM changes) + ? - 1)`,
 } as const;
 
@@ -52,17 +56,28 @@ const LAYOUT = 3;
  * `WORKERS=2` and 50,000 products, a search answered by the process that does not run the
  * search projection took 5-6 s while stock was received five times a second. Rows hold the
  * collection and the document's id (no content); the oldest past CHANGES_KEPT are trimmed.
+ *
+ * A transaction that writes a collection in bulk (a rebuild's loads and drops, a rename) names
+ * it in `bulk_writes` for its duration and logs one row for the whole collection instead, its
+ * id WHOLE_COLLECTION: its documents are not logged one by one (a rebuild wrote its documents
+ * 8% slower with a row each). It empties `bulk_writes` before it commits.
  */
+export const WHOLE_COLLECTION = '';
+
 const CHANGE_LOG = `
   CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY, collection TEXT NOT NULL, id TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS bulk_writes (collection TEXT PRIMARY KEY);
   CREATE TRIGGER IF NOT EXISTS documents_inserted AFTER INSERT ON documents
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_writes WHERE collection = NEW.collection)
     BEGIN INSERT INTO changes (collection, id) VALUES (NEW.collection, NEW.id); END;
   CREATE TRIGGER IF NOT EXISTS documents_updated AFTER UPDATE ON documents
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_writes WHERE collection IN (OLD.collection, NEW.collection))
     BEGIN
       INSERT INTO changes (collection, id) SELECT OLD.collection, OLD.id WHERE OLD.collection IS NOT NEW.collection OR OLD.id IS NOT NEW.id;
       INSERT INTO changes (collection, id) VALUES (NEW.collection, NEW.id);
     END;
   CREATE TRIGGER IF NOT EXISTS documents_deleted AFTER DELETE ON documents
+    WHEN NOT EXISTS (SELECT 1 FROM bulk_writes WHERE collection = OLD.collection)
     BEGIN INSERT INTO changes (collection, id) VALUES (OLD.collection, OLD.id); END;
 `;
 
@@ -140,6 +155,26 @@ export const prepareStoreStatements = (db: Database.Database) => ({
   firstChange: db.prepare<[], number | null>('SELECT min(seq) FROM changes').pluck(),
   lastChange: db.prepare<[], number | null>('SELECT max(seq) FROM changes').pluck(),
   trimChanges: db.prepare<[number, number]>(STATEMENTS.trimChanges),
+  inBulk: inBulk(db),
 });
+
+/**
+ * Marks collections written in bulk by the transaction under way (see CHANGE_LOG): one row in
+ * the change log for each, none per document; `end` before the transaction commits.
+ */
+export const inBulk = (db: Database.Database) => {
+  const name = db.prepare<[string]>(STATEMENTS.bulkName);
+  const row = db.prepare<[string]>(STATEMENTS.bulkRow);
+  const end = db.prepare(STATEMENTS.bulkEnd);
+  return {
+    begin: (...collections: string[]) => {
+      for (const collection of new Set(collections)) {
+        name.run(collection);
+        row.run(collection);
+      }
+    },
+    end: () => void end.run(),
+  };
+};
 
 export type StoreStatements = ReturnType<typeof prepareStoreStatements>;
