@@ -28,6 +28,17 @@ describe('native filters (embedded store)', () => {
       { tags: { $nin: ['red', 'small'] } },
       { brand: { $nin: ['Acme', null] } },
       { stock: { $nin: [0, 5] }, tags: 'blue' },
+      // String bounds (strings compare with strings only: the created dates that are numbers never match), $ne, $or: a page's cursor.
+      { created: { $lt: '2024-01-10' } },
+      { created: { $gte: '2024-01-20', $lte: '2024-01-25' } },
+      { _id: { $gt: 'd250' } },
+      { tags: { $gt: 'red' } },
+      { brand: { $ne: null } },
+      { brand: { $ne: 'Acme' } },
+      { tags: { $ne: 'red' } },
+      { $or: [{ brand: 'Acme' }, { stock: { $gt: 5 } }] },
+      { $or: [{ 'price.amount': { $lt: 40 } }, { 'price.amount': 40, created: { $lt: '2024-01-15' } }, { 'price.amount': 40, created: '2024-01-15', _id: { $gt: 'd100' } }] },
+      { $or: [{ brand: { $lt: 'Globex' } }, { brand: null }], tags: 'small' },
     ];
     for (const filter of filters) {
       it(JSON.stringify(filter), () => {

@@ -118,6 +118,19 @@ describe('The simulated carrier', () => {
     expect(String(error)).to.include('422');
   });
 
+  it("sends a parcel's reports in order: the delivery waits (its job retried) until the shop took the in-transit report", async () => {
+    await carrier.book(request());
+    const [inTransit, delivered] = scheduled as [WebhookJob, WebhookJob];
+    let error: unknown;
+    await carrier.sendReport(delivered.payload).catch((e: unknown) => (error = e));
+    expect(String(error)).to.include('waits for its in-transit report');
+    expect(sent).to.deep.equal([]);
+    await carrier.sendReport(inTransit.payload);
+    await carrier.sendReport(delivered.payload);
+    expect(sent.map(({ body }) => (JSON.parse(body) as { status: string }).status)).to.deep.equal(['InTransit', 'Delivered']);
+    expect((await carrier.bookings())[0]!.sent).to.deep.equal({ InTransit: true, Delivered: true });
+  });
+
   it('sends nothing more of a booking called off', async () => {
     const booked = (await carrier.book(request())) as { reference: string };
     await carrier.cancel({ idempotencyKey: 'cancel:1', reference: booked.reference });

@@ -22,7 +22,8 @@ export const REFUSED_POSTAL_CODE = '00000';
 export const SILENT_POSTAL_CODE = '99999';
 export const FAILING_POSTAL_CODE = '99998';
 
-export type CarrierBooking = Document & { shipmentId: string; result: BookingResult; at: string; cancelledAt?: string };
+/** `sent`: the reports the shop took (2xx), by status. */
+export type CarrierBooking = Document & { shipmentId: string; result: BookingResult; at: string; cancelledAt?: string; sent?: Partial<Record<CarrierStatus, true>> };
 
 /** A report to send later, as a job of kind `carrier-webhook`. */
 export type WebhookJob = { id: string; kind: 'carrier-webhook'; runAt: string; dueInMs: number; payload: CarrierReport };
@@ -73,13 +74,20 @@ export class SimulatedCarrier implements Carrier {
     await this.ledger.updateOne({ ...booking, cancelledAt: { $exists: false } }, { $set: { cancelledAt: this.options.clock().toISOString() } });
   }
 
-  /** Signs and posts one report (none for a booking called off); throws unless the shop answers 2xx, so the job is retried. */
+  /**
+   * Signs and posts one report (none for a booking called off); throws unless the shop answers
+   * 2xx, so the job is retried. A parcel's reports go in order: the last one waits (its job
+   * retried) until the shop took the in-transit one. Both overdue after a restart, their jobs ran
+   * side by side, and a delivery recorded first made the shop leave the in-transit report out.
+   */
   async sendReport(report: CarrierReport): Promise<void> {
     const booking = await this.ledger.findOne({ 'result.reference': report.reference });
     if (booking?.cancelledAt) return;
+    if (booking && report.status !== 'InTransit' && !booking.sent?.InTransit) throw new Error(`the carrier's ${report.status} report ${report.eventId} waits for its in-transit report`);
     const body = JSON.stringify(report);
     const status = await this.options.send(body, signedHeaders(this.options.secret, body, this.options.clock()));
     if (status < 200 || status > 299) throw new Error(`the shop answered the carrier's ${report.status} report ${report.eventId} with ${status}`);
+    await this.ledger.updateOne({ 'result.reference': report.reference }, { $set: { [`sent.${report.status}`]: true } });
   }
 
   /** Every booking, for tests. */

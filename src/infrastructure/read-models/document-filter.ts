@@ -1,6 +1,7 @@
 import { Query } from 'mingo';
 import { equalityValues, valueAt } from './document-index.js';
 import type { Document, Filter } from './read-model-store.js';
+import { compareStrings } from './string-order.js';
 import { undefinedAsNull } from './undefined-filter.js';
 
 /** MongoDB's language without server-side JavaScript ($where, $function). */
@@ -10,8 +11,9 @@ export const QUERY_OPTIONS = { scriptEnabled: false } as const;
  * A filter as a predicate. The bulk of the traffic is matched by hand, with MongoDB's
  * semantics: equality (`{ _id: id, listed: true }`, `$eq`, `$in`: a missing field equals
  * null; an array field matches an element), `$all` of values, and numeric ranges (`$gt`,
- * `$gte`, `$lt`, `$lte` with number bounds: only numbers compare; an array field matches
- * when one element does), `$nin` of values, and an `$expr` comparing fields that hold
+ * `$gte`, `$lt`, `$lte` with number or string bounds: numbers compare with numbers, strings
+ * with strings by code point; an array field matches when one element does), `$ne` and `$nin`
+ * of values, `$or` of such filters, and an `$expr` comparing fields that hold
  * numbers with numbers or the store's clock (leases, job claims: see clockComparison).
  * Anything else is compiled by mingo.
  */
@@ -20,7 +22,7 @@ export const compileFilter = (given: Filter): ((doc: Document) => boolean) => {
   const filter = undefinedAsNull(given);
   const tests: Array<(doc: Document) => boolean> = [];
   for (const [path, condition] of Object.entries(filter)) {
-    const expr = path === '$expr' ? nativeExpr(condition) : undefined;
+    const expr = path === '$expr' ? nativeExpr(condition) : path === '$or' ? anyOf(condition) : undefined;
     if (expr) {
       tests.push(expr);
       continue;
@@ -30,9 +32,30 @@ export const compileFilter = (given: Filter): ((doc: Document) => boolean) => {
       const query = new Query(filter, QUERY_OPTIONS);
       return (doc) => query.test(doc);
     }
-    tests.push(path.includes('.') ? (doc) => test(valueAt(doc, path)) : (doc) => test(doc[path]));
+    if (path.includes('.')) {
+      const read = pathReader(path);
+      tests.push((doc) => test(read(doc)));
+    } else tests.push((doc) => test(doc[path]));
   }
   return allOf(tests);
+};
+
+/**
+ * A dotted path's value, as valueAt reads it: plain objects walked directly, and valueAt itself
+ * (MongoDB's descent into arrays) only where an array is on the way. valueAt for every document
+ * was most of the cost of a page's cursor over a catalog (its branches read `rating.average`).
+ */
+const pathReader = (path: string): ((doc: Document) => unknown) => {
+  const parts = path.split('.');
+  return (doc) => {
+    let value: unknown = doc;
+    for (let p = 0; p < parts.length; p += 1) {
+      if (!value || typeof value !== 'object') return undefined;
+      if (Array.isArray(value)) return valueAt(doc, path);
+      value = (value as Record<string, unknown>)[parts[p]!];
+    }
+    return value;
+  };
 };
 
 /*
@@ -49,13 +72,39 @@ const allOf = (tests: ReadonlyArray<(doc: Document) => boolean>): ((doc: Documen
   };
 };
 
+/**
+ * `$or` of filters: each branch compiled as a filter of its own (a page's cursor, after the item
+ * a page ended with, is an `$or` of equalities and ranges: on mingo, a deep page's cursor read
+ * 50,000 products in about 200 ms).
+ */
+const anyOf = (branches: unknown): ((doc: Document) => boolean) | undefined => {
+  if (!Array.isArray(branches) || branches.length === 0) return undefined;
+  if (!branches.every((branch) => branch && typeof branch === 'object' && !Array.isArray(branch))) return undefined;
+  const tests = branches.map((branch) => compileFilter(branch as Filter));
+  return (doc) => {
+    for (let t = 0; t < tests.length; t += 1) if (tests[t]!(doc)) return true;
+    return false;
+  };
+};
+
 type Scalar = string | number | boolean | null;
 
-const RANGES: Record<string, (value: number, bound: number) => boolean> = {
-  $gt: (value, bound) => value > bound,
-  $gte: (value, bound) => value >= bound,
-  $lt: (value, bound) => value < bound,
-  $lte: (value, bound) => value <= bound,
+/** A bound's test of one value: numbers compare with numbers, strings with strings (MongoDB's order: code points), nothing else with either. */
+type Bound = (value: unknown) => boolean;
+
+const ORDERS: Record<string, (order: number) => boolean> = {
+  $gt: (order) => order > 0,
+  $gte: (order) => order >= 0,
+  $lt: (order) => order < 0,
+  $lte: (order) => order <= 0,
+};
+
+const boundOf = (operator: string, bound: unknown): Bound | undefined => {
+  const holds = ORDERS[operator];
+  if (!holds) return undefined;
+  if (typeof bound === 'number' && !Number.isNaN(bound)) return (value) => typeof value === 'number' && holds(value === bound ? 0 : value < bound ? -1 : value > bound ? 1 : Number.NaN);
+  if (typeof bound === 'string') return (value) => typeof value === 'string' && holds(compareStrings(value, bound));
+  return undefined;
 };
 
 /** A test of one field's value, or undefined when the condition is not one we match by hand. */
@@ -84,17 +133,22 @@ const nativeCondition = (condition: unknown): ((value: unknown) => boolean) | un
     const oneOf = matcherOf(nin);
     return (value) => !oneOf(value);
   }
-  const bounds: Array<[(value: number, bound: number) => boolean, number]> = [];
+  const ne = (condition as Record<string, unknown>).$ne;
+  // Not equal: a missing field is null, an array equals a value it holds.
+  if (operators.length === 1 && operators[0]![0] === '$ne' && isScalar(ne)) {
+    const wanted = [ne];
+    return (value) => !matches(value, wanted);
+  }
+  const bounds: Bound[] = [];
   for (const [operator, bound] of operators) {
-    const compare = RANGES[operator];
-    if (!compare || typeof bound !== 'number' || Number.isNaN(bound)) return undefined;
-    bounds.push([compare, bound]);
+    const test = boundOf(operator, bound);
+    if (!test) return undefined;
+    bounds.push(test);
   }
   // Like MongoDB, an array matches when each bound is met by some element (not necessarily the same one).
   return (value) => {
-    if (Array.isArray(value)) return bounds.every(([compare, bound]) => value.some((v) => typeof v === 'number' && compare(v, bound)));
-    if (typeof value !== 'number') return false;
-    for (let b = 0; b < bounds.length; b += 1) if (!bounds[b]![0](value, bounds[b]![1])) return false;
+    if (Array.isArray(value)) return bounds.every((bound) => value.some((v) => bound(v)));
+    for (let b = 0; b < bounds.length; b += 1) if (!bounds[b]!(value)) return false;
     return true;
   };
 };

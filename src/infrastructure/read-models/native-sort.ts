@@ -1,4 +1,4 @@
-import { compareStrings } from './document-sort.js';
+import { compareStrings } from './string-order.js';
 import { compilePath, unsupported, type Expression, type Row } from './native-expressions.js';
 
 /**
@@ -179,8 +179,14 @@ export class TopRows {
   }
 }
 
-/** Whether keeping the first `keep` of `rows` one at a time beats sorting them all. */
-export const keepsFew = (keep: number | undefined, rows: number): keep is number => keep !== undefined && keep * 4 < rows;
+/**
+ * Whether keeping the first `keep` of `rows` one at a time beats sorting them all. A row kept
+ * is put in place in an array of up to `keep` (a move of half of it on average): past a
+ * thousand, a deep page (keep 10,000 of 50,000 products) took 180 ms that way.
+ */
+export const keepsFew = (keep: number | undefined, rows: number): keep is number => keep !== undefined && keep <= TOP_ROWS_AT_MOST && keep * 4 < rows;
+
+const TOP_ROWS_AT_MOST = 1000;
 
 /** The indexes of the rows in order (the first `keep` of them, when given). */
 export const sorted = (rows: Row[], spec: Record<string, number>, keep: number | undefined, added?: Added): number[] => {
@@ -189,14 +195,26 @@ export const sorted = (rows: Row[], spec: Record<string, number>, keep: number |
     top.addAll(rows);
     return top.indexes();
   }
+  // Every row's keys read once, up front: a whole catalog sorted by a field most rows share
+  // (rating 0) compares on the later fields nearly every time.
   const fields = sortFields(spec, added);
-  const first = fields[0]!;
-  return rows
-    .map((row, index) => {
-      const value = first.read(row);
+  const width = fields.length;
+  const keys = new Array<unknown>(rows.length * width);
+  for (let r = 0; r < rows.length; r += 1) {
+    for (let f = 0; f < width; f += 1) {
+      const value = fields[f]!.read(rows[r]!);
       rankOf(value);
-      return new Keyed(row, index, value);
-    })
-    .sort((a, b) => compareKeyed(fields, a, b))
-    .map((item) => item.index);
+      keys[r * width + f] = value;
+    }
+  }
+  const directions = fields.map((field) => field.direction);
+  const order = Array.from({ length: rows.length }, (_, index) => index);
+  order.sort((a, b) => {
+    for (let f = 0; f < width; f += 1) {
+      const compared = compareValues(keys[a * width + f], keys[b * width + f]);
+      if (compared !== 0) return compared * directions[f]!;
+    }
+    return a - b;
+  });
+  return keep === undefined ? order : order.slice(0, keep);
 };
