@@ -49,16 +49,22 @@ export const readSlices = async (db: Database.Database, sql: Statements, name: s
   const docs: Cached['docs'] = new Map();
   const budget = new TurnBudget();
   let after = '';
+  // The documents first, the indexes after: built slice by slice alongside, their keys were
+  // allocated between the documents, and a whole-catalog query over documents so spread out
+  // took 36-40 ms against 24-25 (it reads fields of every document: memory, not computation).
   for (;;) {
     await budget.pause();
     const rows = sql.loadSlice.all(name, after, ROWS_PER_READ);
-    for (const { id, doc } of rows) {
-      const stored = storedDocument(doc, name, id);
-      docs.set(id, stored);
-      for (const index of held) index.add(stored);
-    }
+    for (const { id, doc } of rows) docs.set(id, storedDocument(doc, name, id));
     if (rows.length < ROWS_PER_READ) break;
     after = rows[rows.length - 1]!.id;
+  }
+  if (held.length > 0) {
+    let done = 0;
+    for (const doc of docs.values()) {
+      for (const index of held) index.add(doc);
+      if ((done += 1) % ROWS_PER_READ === 0) await budget.pause();
+    }
   }
   return { name, seq: start.seq, indexes, docs, held };
 };
