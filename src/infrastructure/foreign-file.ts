@@ -20,9 +20,14 @@ export type StoreTables = Readonly<Record<string, readonly string[]>>;
 
 /** Throws ForeignFileError unless `db` is empty or holds the store's tables only, with their columns. */
 export const refuseForeignFile = (db: Database.Database, ours: StoreTables): void => {
-  const tables = db.prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").pluck().all();
-  // No table but a schema version: another program's (a store sets its version with its tables, in one transaction).
-  const version = tables.length === 0 ? (db.pragma('user_version', { simple: true }) as number) : 0;
+  // The tables and the schema version of one state of the file (a read transaction): read apart, a store of another
+  // process starting on the same fresh file committed its tables and version between them, and this one saw a version
+  // with no table (two processes of one DATA_DIR started together: one refused to start).
+  const { tables, version } = db.transaction(() => {
+    const names = db.prepare<[], string>("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'").pluck().all();
+    // No table but a schema version: another program's (a store sets its version with its tables, in one transaction).
+    return { tables: names, version: names.length === 0 ? (db.pragma('user_version', { simple: true }) as number) : 0 };
+  })();
   if (version !== 0) throw new ForeignFileError(`it holds no table but another program's schema version (user_version ${version}), where this store keeps ${Object.keys(ours).join(', ')}`);
   const strangers = tables.filter((table) => !(table in ours));
   const misshapen = tables.filter((table) => table in ours && !hasColumns(db, table, ours[table]!));

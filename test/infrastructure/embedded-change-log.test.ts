@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
 import { CHANGES_KEPT, STATEMENTS } from '../../src/infrastructure/read-models/embedded-statements.js';
 import { tempDir } from '../support/temp-dir.js';
+import { rejection } from './event-store-contract-support.js';
 
 /**
  * Two processes on one read-model file (WORKERS=2): a collection one of them holds in memory
@@ -166,5 +167,47 @@ describe('embedded read-model store: the change log', () => {
       { collection: 'products', id: 'a' },
       { collection: 'products', id: 'a' },
     ]);
+  });
+
+  describe('the file', () => {
+    it('adds the change log to a file of the second layout, its documents kept', async () => {
+      const path = join(dir.path, 'layout2.db');
+      const old = new Database(path);
+      old.exec(`
+        CREATE TABLE documents (collection TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL);
+        CREATE UNIQUE INDEX documents_by_key ON documents (collection, id);
+        CREATE TABLE collections (name TEXT PRIMARY KEY, version INTEGER NOT NULL, indexes TEXT NOT NULL DEFAULT '[]');
+        CREATE TABLE sequence (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+        INSERT INTO sequence (id, value) VALUES (1, 3);
+        INSERT INTO collections (name, version) VALUES ('users', 3);
+        INSERT INTO documents VALUES ('users', 'u1', '{"_id":"u1","n":1}');
+      `);
+      old.pragma('user_version = 2');
+      old.close();
+      const store = new EmbeddedReadModelStore({ path });
+      expect(await store.collection('users').find({})).to.deep.equal([{ _id: 'u1', n: 1 }]);
+      await store.collection('users').updateOne({ _id: 'u1' }, { $set: { n: 2 } });
+      await store.close();
+      const file = new Database(path, { readonly: true });
+      expect(file.pragma('user_version', { simple: true })).to.equal(3);
+      expect(file.prepare('SELECT collection, id FROM changes').all()).to.deep.equal([{ collection: 'users', id: 'u1' }]);
+      file.close();
+    });
+
+    it('loads no document for an index the file has already (a projection asking for its indexes as it starts), and refuses a conflicting one as before', async () => {
+      const path = join(dir.path, 'indexed.db');
+      const first = new EmbeddedReadModelStore({ path });
+      await first.addIndex('search', { keys: { terms: 1 }, name: 'terms_1' });
+      await first.collection('search').insertOne({ _id: 's1', terms: ['lamp'] });
+      await first.close();
+      const next = new EmbeddedReadModelStore({ path });
+      await next.addIndex('search', { keys: { terms: 1 }, name: 'terms_1' });
+      expect(next.memory.collectionLoads, 'no collection loaded').to.equal(0);
+      expect(await rejection(next.addIndex('search', { keys: { boosted: 1 }, name: 'terms_1' }))).to.have.property('code', 86);
+      expect(next.memory.collectionLoads).to.equal(0);
+      await next.addIndex('search', { keys: { boosted: 1 }, name: 'boosted_1' });
+      expect(await next.collection('search').find({ terms: 'lamp' })).to.deep.equal([{ _id: 's1', terms: ['lamp'] }]);
+      await next.close();
+    });
   });
 });
