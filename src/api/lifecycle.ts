@@ -182,6 +182,11 @@ export const lifecycle = (config: Config, deps: AppDeps, { mailer, cluster, limi
       // Where the server listens is always logged, whatever LOG_LEVEL says: tools and operators need it.
       deps.logger.child({}, { level: 'info' }).info({ port, host: config.host, dataDir: config.dataDir, process: cluster.id, shop: shopId }, 'listening');
       cluster.listening(port);
+      // What this shop's processes held in memory for their queries, loaded before the first queries ask (see WarmUps).
+      void deps.readModels
+        .warmUp?.()
+        .then((warmed) => warmed.length > 0 && deps.logger.info({ collections: warmed }, 'read models loaded in memory ahead of their queries'))
+        .catch((error: unknown) => deps.logger.warn({ err: error }, 'could not load the read models held before ahead of their queries'));
       return port;
     },
     stopListening() {

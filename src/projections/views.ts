@@ -103,6 +103,10 @@ export class ProjectionViews implements ReadModelStore {
     return this.store.truncateJournal();
   }
 
+  warmUp(): Promise<string[]> {
+    return this.store.warmUp?.() ?? Promise.resolve([]);
+  }
+
   close(): Promise<void> {
     return this.store.close();
   }

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -79,6 +80,31 @@ describe('rebuilding projections', function () {
     const collections = await app.store.listCollections();
     expect(collections).to.include('products__v2');
     expect(collections).to.not.include('products');
+  });
+
+  it('has the rebuilt catalog loaded in memory before its swap: the first query after it loads nothing', async () => {
+    const { admin } = await shopWithHistory(app);
+    const catalog = async () => app.http().get('/api/v1/products?sort=price').set('Authorization', `Bearer ${admin}`);
+    const before = (await catalog()).body;
+    const { memory } = app.store;
+    expect(memory.cache.has('products')).to.equal(true);
+    // The process notes in the file that it holds the catalog (a write of its own, a moment after the load).
+    const holds = () => {
+      const file = new Database(join(app.dataDir, 'read-models.db'), { readonly: true });
+      try {
+        return file.prepare("SELECT count(*) FROM holders WHERE collection = 'products'").pluck().get();
+      } finally {
+        file.close();
+      }
+    };
+    await eventually(() => expect(holds()).to.equal(1));
+    await app.deps.rebuilds.run(['products']);
+    expect(memory.cache.get('products__v2')?.docs.size).to.equal(3);
+    const loads = memory.collectionLoads;
+    const after = await catalog();
+    expect(after.status).to.equal(200);
+    expect(after.body).to.deep.equal(before);
+    expect(memory.collectionLoads, 'the first query of the rebuilt catalog loads nothing').to.equal(loads);
   });
 
   it('keeps projecting new events into the rebuilt read models after the swap', async () => {

@@ -19,6 +19,8 @@ describe('the server process', function () {
   const ready = async () => eventually(async () => ((await checkedFetch(`${server!.url}/ready`)).status === 200 ? true : undefined));
   const products = async () => (await (await checkedFetch(`${server!.url}/api/v1/products?pageSize=100`)).json()) as { total: number };
 
+  const logged = (from: ServerProcess) => from.logs.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+
   it('seeds a demo catalog into an empty DATA_DIR once, keeps its signing key, and stops cleanly on SIGTERM', async () => {
     server = await startServer({ DATA_DIR: dir.path });
     await ready();
@@ -28,6 +30,9 @@ describe('the server process', function () {
     expect(await server.exited).to.equal(0);
 
     server = await startServer({ DATA_DIR: dir.path, ADMIN_EMAIL: 'boss@test.local', ADMIN_PASSWORD: 'boss-password' });
+    // What the last run held in memory for its queries (the catalog it listed) is loaded ahead of the first query.
+    const warmed = await eventually(() => logged(server!).find((entry) => entry.msg === 'read models loaded in memory ahead of their queries'));
+    expect(warmed.collections).to.include('products');
     await ready();
     expect((await products()).total).to.equal(8);
     const login = await checkedFetch(`${server.url}/api/v1/account/login`, {

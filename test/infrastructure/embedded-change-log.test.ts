@@ -189,7 +189,7 @@ describe('embedded read-model store: the change log', () => {
       await store.collection('users').updateOne({ _id: 'u1' }, { $set: { n: 2 } });
       await store.close();
       const file = new Database(path, { readonly: true });
-      expect(file.pragma('user_version', { simple: true })).to.equal(3);
+      expect(file.pragma('user_version', { simple: true })).to.equal(4);
       expect(file.prepare('SELECT collection, id FROM changes').all()).to.deep.equal([{ collection: 'users', id: 'u1' }]);
       file.close();
     });

@@ -67,7 +67,7 @@ describe('embedded read-model store', () => {
     await users.updateOne({ _id: 'u2' }, { $set: { email: 'c@example.com' } });
     await store.close();
     const file = new Database(path, { readonly: true });
-    expect(file.pragma('user_version', { simple: true })).to.equal(3);
+    expect(file.pragma('user_version', { simple: true })).to.equal(4);
     const table = file.prepare("SELECT sql FROM sqlite_master WHERE name = 'documents'").get() as { sql: string };
     expect(table.sql).to.not.match(/WITHOUT ROWID/i);
     expect(file.prepare("SELECT doc FROM documents WHERE collection = 'users' AND id = 'u2'").pluck().get()).to.equal('{"_id":"u2","email":"c@example.com"}');

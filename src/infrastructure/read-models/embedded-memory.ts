@@ -52,6 +52,8 @@ export class EmbeddedMemory {
   private readonly changes: ChangeFollower;
   /** Collections being loaded in slices, for queries (see loadForQuery). */
   private readonly loading = new Map<string, Promise<void>>();
+  /** Called as a collection is loaded in memory, whole (see WarmUps). */
+  onLoaded: ((name: string) => void) | undefined;
 
   constructor(
     private readonly db: Database.Database,
@@ -107,6 +109,7 @@ export class EmbeddedMemory {
       this.collectionLoads += 1;
       cached = this.fromFile(() => loadWhole(this.sql, name));
       this.cache.set(name, cached);
+      this.onLoaded?.(name);
     }
     return cached;
   }
@@ -139,6 +142,13 @@ export class EmbeddedMemory {
     if (!cached || this.cache.has(name)) return;
     this.collectionLoads += 1;
     this.cache.set(name, cached);
+    this.onLoaded?.(name);
+  }
+
+  /** Loads a collection ahead of its queries, in slices as for them (see WarmUps); whether it is held now. */
+  async warm(name: string): Promise<boolean> {
+    await this.loadForQuery(name, {});
+    return this.cache.has(name);
   }
 
   /**

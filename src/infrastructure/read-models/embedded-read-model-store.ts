@@ -3,12 +3,13 @@ import { DocumentIndex, indexConflict } from './document-index.js';
 import { EmbeddedCollection, stageOperation } from './embedded-collection.js';
 import { EmbeddedLoader } from './embedded-loader.js';
 import { WalCheckpointer, restartHolding } from '../wal/wal-checkpointer.js';
-import { CHANGES_KEPT, openSchema, prepareStoreStatements, type StoreStatements } from './embedded-statements.js';
+import { CHANGES_KEPT, openSchema, prepareStoreStatements, STORE_TABLES, type StoreStatements } from './embedded-statements.js';
 import type { Staging } from './embedded-staging.js';
 import { stageGroup, WriteGroups, type GroupedWrite, type Outcome } from './embedded-write-groups.js';
 import { EmbeddedMemory } from './embedded-memory.js';
 import { WalFile, WalSync } from './embedded-wal-sync.js';
 import { WriteView } from './embedded-write-view.js';
+import { WarmUps } from './embedded-warm-up.js';
 import {
   DuplicateKeyError,
   loadOperation,
@@ -16,6 +17,8 @@ import {
   type IndexSpec,
   type LoadedDocument,
   type ReadModelCollection,
+  type Replacement,
+  type WarmedBeforeSwap,
   type ReadModelStore,
   type WriteOperation,
   type WriteOptions,
@@ -51,6 +54,8 @@ export type EmbeddedReadModelStoreOptions = {
   syncWal?: () => Promise<void>;
   /** Frames in the WAL at which a checkpoint holds the writes for a moment so that the WAL starts over (see WalRestart). */
   walRestartFrames?: number;
+  /** How often the store looks for a rebuild asking it to load a collection before its swap (0: never; see WarmUps). */
+  warmPollMs?: number;
 };
 
 export class EmbeddedReadModelStore implements ReadModelStore {
@@ -72,6 +77,8 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   private readonly checkpointer: WalCheckpointer | undefined;
   /** The writes of a tick, committed together (see WriteGroups). */
   private readonly groups = new WriteGroups((group) => this.lock.run(() => this.writeGroup(group)));
+  /** Collections loaded ahead of their queries: at start, before a rebuild's swap (see WarmUps). */
+  private readonly warmUps: WarmUps;
   /** Transactions that committed writes (writes per transaction is the grouping factor). */
   commitCount = 0;
 
@@ -84,7 +91,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     this.lock = new WriteLockQueue(options.lockWaitMs);
     const wal = whileBusy(() => {
       // Before anything is written to it (WAL mode changes its header): another program's file is left as it was.
-      refuseForeignFile(this.db, { documents: ['collection', 'id', 'doc'], collections: ['name', 'version'], sequence: ['id', 'value'], changes: ['seq', 'collection', 'id'], bulk_writes: ['collection'], documents_layout2: ['collection', 'id', 'doc'] });
+      refuseForeignFile(this.db, STORE_TABLES);
       narrowDatabaseFile(options.path);
       const inWal = this.db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
       // Durable until the constructor returns (the schema); then writes are synced by WalSync.
@@ -111,6 +118,15 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     this.sql = prepareStoreStatements(this.db);
     this.memory = new EmbeddedMemory(this.db, this.sql, options.cachedDocuments ?? 10_000);
     this.writes = new WriteView(this.memory);
+    this.warmUps = new WarmUps(this.db, this.lock, this.memory, () => this.checkpointer?.committed(), options.warmPollMs);
+  }
+
+  warmUp(): Promise<string[]> {
+    return this.warmUps.warmUp();
+  }
+
+  warmBeforeSwap(replacements: readonly Replacement[], waitMs: number): Promise<WarmedBeforeSwap> {
+    return this.warmUps.beforeSwap(replacements, waitMs);
   }
 
   collection<T extends Document = Document>(name: string): ReadModelCollection<T> {
@@ -214,6 +230,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
 
   async close(): Promise<void> {
     await this.groups.flush();
+    await this.warmUps.close();
     await this.loader.close();
     // First: it lets go of the writes a checkpoint holds, which commit meanwhile and are synced below (after it, they were not).
     await this.checkpointer?.close();

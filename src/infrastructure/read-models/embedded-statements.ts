@@ -43,9 +43,9 @@ export const CHANGES_KEPT = 50_000;
  * document of a few hundred bytes is appended to the table's B-tree and only its small key
  * goes into the index. (Layout 1 kept them in a WITHOUT ROWID table keyed by (collection,
  * id), which moves whole documents around on every page split: rebuilds wrote a third slower.)
- * Layout 3 adds the change log (CHANGE_LOG).
+ * Layout 3 adds the change log (CHANGE_LOG), layout 4 what processes hold in memory (WARM_UP).
  */
-const LAYOUT = 3;
+const LAYOUT = 4;
 
 /**
  * The change log: a row per document written or deleted, by any connection (this store's, its
@@ -81,6 +81,40 @@ const CHANGE_LOG = `
     BEGIN INSERT INTO changes (collection, id) VALUES (OLD.collection, OLD.id); END;
 `;
 
+/**
+ * What processes hold in memory, for warming up (see embedded-warm-up.ts): `held_collections`
+ * names every collection a process loaded for its queries (a process starting loads them before
+ * its first query asks), `holders` which live process (its pid on this host) holds which, and
+ * `warm_requests` the collections a rebuild is about to swap in, each beside the one it replaces:
+ * every holder of that one loads it before the swap. A collection dropped or renamed takes its
+ * rows with it (triggers: the loader thread's last slice of a drop deletes the collection too).
+ */
+const WARM_UP_FORGOTTEN = `
+    DELETE FROM held_collections WHERE collection = OLD.name;
+    DELETE FROM holders WHERE collection = OLD.name;
+    DELETE FROM warm_requests WHERE collection = OLD.name OR previous = OLD.name;
+`;
+const WARM_UP = `
+  CREATE TABLE IF NOT EXISTS held_collections (collection TEXT PRIMARY KEY);
+  CREATE TABLE IF NOT EXISTS holders (collection TEXT NOT NULL, holder TEXT NOT NULL, pid INTEGER NOT NULL, PRIMARY KEY (collection, holder));
+  CREATE TABLE IF NOT EXISTS warm_requests (collection TEXT PRIMARY KEY, previous TEXT NOT NULL);
+  CREATE TRIGGER IF NOT EXISTS collection_dropped AFTER DELETE ON collections BEGIN ${WARM_UP_FORGOTTEN} END;
+  CREATE TRIGGER IF NOT EXISTS collection_renamed AFTER UPDATE OF name ON collections WHEN OLD.name IS NOT NEW.name BEGIN ${WARM_UP_FORGOTTEN} END;
+`;
+
+/** The store's tables, with the columns each must have (see refuseForeignFile). */
+export const STORE_TABLES = {
+  documents: ['collection', 'id', 'doc'],
+  collections: ['name', 'version'],
+  sequence: ['id', 'value'],
+  changes: ['seq', 'collection', 'id'],
+  bulk_writes: ['collection'],
+  held_collections: ['collection'],
+  holders: ['collection', 'holder', 'pid'],
+  warm_requests: ['collection', 'previous'],
+  documents_layout2: ['collection', 'id', 'doc'],
+} as const;
+
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS documents (
     collection TEXT NOT NULL,
@@ -96,6 +130,7 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS sequence (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
   INSERT OR IGNORE INTO sequence (id, value) VALUES (1, 0);
   ${CHANGE_LOG}
+  ${WARM_UP}
 `;
 
 /** Moves layout 1's documents into layout 2, in one transaction (another process may be opening the file too). */

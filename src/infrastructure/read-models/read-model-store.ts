@@ -148,8 +148,25 @@ export interface ReadModelStore {
    * after an erasure's scrub. A no-op on a server (EventStoreDB, MongoDB), which keeps its own files.
    */
   truncateJournal(): Promise<void>;
+  /**
+   * Stores that serve queries from memory (the embedded one; MongoDB has none of it): loads, in
+   * the background, the collections its processes held in memory before, so that the first
+   * queries after a start do not wait for them. Resolves with the collections loaded.
+   */
+  warmUp?(): Promise<string[]>;
+  /**
+   * Stores that serve queries from memory: before a rebuild's swap, every process holding a
+   * replaced collection loads its replacement; resolves once they all hold it or after `waitMs`.
+   */
+  warmBeforeSwap?(replacements: readonly Replacement[], waitMs: number): Promise<WarmedBeforeSwap>;
   close(): Promise<void>;
 }
+
+/** A collection a rebuild swaps in (`next`) for the one serving now (`previous`). */
+export type Replacement = { previous: string; next: string };
+
+/** Processes that held a replaced collection, and how many of them did not load its replacement in time. */
+export type WarmedBeforeSwap = { holders: number; late: number };
 
 /** MongoDB's E11000. */
 export class DuplicateKeyError extends Error {
