@@ -8,6 +8,7 @@ import { projectionVersion, type Projection } from '../projections/projection.js
 import { CHECKPOINTS, ProjectionRunner, type Checkpoint } from '../projections/runner.js';
 import type { ProjectionViews } from '../projections/views.js';
 import { RebuildClaims, REBUILDS, TakenOver, type Claim, type RebuildStatus } from './rebuild-claims.js';
+import { warmReplacements, WARM_WAIT_MS } from './rebuild-warm-up.js';
 import { currentCollections, dropLeftovers, dropRetired, isVersionOf, RETIRE_GRACE_MS, versionOf } from './retired-collections.js';
 
 /**
@@ -56,8 +57,6 @@ export const WRITE_BEHIND = 7_500;
  * documents are written out in loads of thousands all the same (see WriteBehind).
  */
 export const REBUILD_BATCH = 250;
-/** How long a swap waits at most for the processes holding the old collections to load the new ones (see warmBeforeSwap). */
-export const WARM_WAIT_MS = 10_000;
 /** A running rebuild records its progress (and that it is alive) this often. */
 const HEARTBEAT_MS = 1000;
 
@@ -220,33 +219,14 @@ export class Rebuilds {
         previous: current.get(p.name)!,
         position: runner.checkpointOf(p.name) ?? 0,
       }));
-      await this.warmBeforeSwap(projections, claim);
+      await Promise.race([warmReplacements(this.deps, projections, this.options.warmWaitMs ?? WARM_WAIT_MS), this.stopped]);
+      if (this.stopping) throw new Interrupted();
+      if (claim.lost()) throw new TakenOver(claim.names);
     } finally {
       clearInterval(beat);
     }
     await this.swap(selected, projections, claim, { head, events: runner.eventsRead });
     return { projections, events: runner.eventsRead, elapsedMs: Date.now() - started, retired: Promise.resolve() };
-  }
-
-  /**
-   * The rebuilt collections are complete and written no more until the swap: every process that
-   * holds a replaced one in memory loads its replacement now (the embedded store; see WarmUps),
-   * where each used to load it at its first query after the swap, every query of it waiting (5 s
-   * for the search's 50,000 products under traffic). Bounded: a process that does not answer
-   * delays the swap by `warmWaitMs` at most.
-   */
-  private async warmBeforeSwap(projections: RebuildResult['projections'], claim: Claim): Promise<void> {
-    if (!this.deps.store.warmBeforeSwap) return;
-    const replacements = projections.map(({ previous, collection }) => ({ previous, next: collection }));
-    const started = Date.now();
-    const warmed = await Promise.race([this.deps.store.warmBeforeSwap(replacements, this.options.warmWaitMs ?? WARM_WAIT_MS), this.stopped]);
-    if (this.stopping) throw new Interrupted();
-    if (claim.lost()) throw new TakenOver(claim.names);
-    if (warmed && warmed.holders > 0) {
-      const fields = { projections: projections.map((p) => p.name), holders: warmed.holders, late: warmed.late, ms: Date.now() - started };
-      if (warmed.late > 0) this.deps.logger.warn(fields, 'swapping rebuilt read models in before every process holding the old ones loaded them: their first queries load them');
-      else this.deps.logger.info(fields, 'rebuilt read models loaded by the processes that hold the old ones');
-    }
   }
 
   /** Waits until the runner has read up to `position`; gives up when it keeps failing. */

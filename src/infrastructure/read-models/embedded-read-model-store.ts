@@ -1,9 +1,11 @@
 import Database from 'better-sqlite3';
-import { DocumentIndex, indexConflict } from './document-index.js';
+import { indexConflict } from './document-index.js';
+import { stageIndex } from './embedded-add-index.js';
 import { EmbeddedCollection, stageOperation } from './embedded-collection.js';
 import { EmbeddedLoader } from './embedded-loader.js';
 import { WalCheckpointer, restartHolding } from '../wal/wal-checkpointer.js';
-import { CHANGES_KEPT, openSchema, prepareStoreStatements, STORE_TABLES, type StoreStatements } from './embedded-statements.js';
+import { CHANGES_KEPT, prepareStoreStatements, type StoreStatements } from './embedded-statements.js';
+import { openDocumentsFile } from './embedded-documents-file.js';
 import type { Staging } from './embedded-staging.js';
 import { stageGroup, WriteGroups, type GroupedWrite, type Outcome } from './embedded-write-groups.js';
 import { EmbeddedMemory } from './embedded-memory.js';
@@ -11,7 +13,6 @@ import { WalFile, WalSync } from './embedded-wal-sync.js';
 import { WriteView } from './embedded-write-view.js';
 import { WarmUps } from './embedded-warm-up.js';
 import {
-  DuplicateKeyError,
   loadOperation,
   type Document,
   type IndexSpec,
@@ -23,11 +24,9 @@ import {
   type WriteOperation,
   type WriteOptions,
 } from './read-model-store.js';
-import { narrowDatabaseFile, privateDatabaseFile } from '../private-files.js';
 import { inImmediateTransaction } from '../sqlite-transaction.js';
-import { BUSY_SLICE_MS, DEFAULT_LOCK_WAIT_MS, WriteLockQueue, whileBusy } from '../sqlite-write-lock.js';
+import { WriteLockQueue } from '../sqlite-write-lock.js';
 import { truncateWal } from '../wal/truncate-wal.js';
-import { refuseForeignFile } from '../foreign-file.js';
 
 /**
  * The embedded read-model store: documents persisted as JSON in one SQLite file and served
@@ -83,32 +82,11 @@ export class EmbeddedReadModelStore implements ReadModelStore {
   commitCount = 0;
 
   constructor(options: EmbeddedReadModelStoreOptions) {
-    privateDatabaseFile(options.path);
-    this.db = new Database(options.path);
-    // Opening may wait for processes opening the file at the same moment (WAL mode, the schema): blocking is fine here.
-    this.db.pragma(`busy_timeout = ${DEFAULT_LOCK_WAIT_MS}`);
+    const { db, wal } = openDocumentsFile(options.path);
+    this.db = db;
     this.loader = new EmbeddedLoader(options.path);
     this.lock = new WriteLockQueue(options.lockWaitMs);
-    const wal = whileBusy(() => {
-      // Before anything is written to it (WAL mode changes its header): another program's file is left as it was.
-      refuseForeignFile(this.db, STORE_TABLES);
-      narrowDatabaseFile(options.path);
-      const inWal = this.db.pragma('journal_mode = WAL', { simple: true }) === 'wal';
-      // Durable until the constructor returns (the schema); then writes are synced by WalSync.
-      this.db.pragma('synchronous = FULL');
-      // A deleted or replaced document is overwritten with zeros, not left in free pages (issue 17: an erased
-      // customer's documents must leave no byte behind). Every connection to the file sets it (the loader thread too).
-      this.db.pragma('secure_delete = ON');
-      // A 16 MB page cache (SQLite's default is 2 MB).
-      this.db.pragma('cache_size = -16000');
-      openSchema(this.db);
-      return inWal;
-    });
-    // From now on a short wait inside SQLite only: a longer one is waited for off the event loop (see sqlite-write-lock.ts).
-    this.db.pragma(`busy_timeout = ${BUSY_SLICE_MS}`);
     this.walFile = new WalFile(options.path);
-    // Without a WAL (a `:memory:` store) every commit stays as durable as it can be, and there is nothing to sync.
-    if (wal) this.db.pragma('synchronous = NORMAL');
     this.inFile = wal;
     // Checkpoints from a thread of its own, a moment after commits, not inside a commit on the event loop (see WalCheckpointer).
     const restart = restartHolding(this.lock, options.walRestartFrames);
@@ -312,24 +290,7 @@ export class EmbeddedReadModelStore implements ReadModelStore {
     if (known) throw known;
     const wasLoaded = this.memory.cache.has(name);
     // Alone: it writes by SQL and changes the indexes held in memory as it stages.
-    await this.groups.alone((staging: Staging) => {
-      const cached = this.memory.documents(name);
-      const conflict = indexConflict(name, cached.indexes.map((index) => index.spec), spec);
-      if (conflict === 'exists') return;
-      if (conflict) throw conflict;
-      const index = new DocumentIndex(spec);
-      for (const doc of cached.docs.values()) {
-        if (spec.unique && index.keysOf(doc).some((key) => index.owners(key).size > 0)) {
-          throw new DuplicateKeyError(name, { index: spec.name });
-        }
-        index.add(doc);
-      }
-      const specs = [...cached.indexes.map((i) => i.spec), spec];
-      this.sql.touch.run(name, cached.version);
-      this.sql.setIndexes.run(JSON.stringify(specs), name);
-      cached.indexes.push(index);
-      staging.set(name, new Map()); // stamps a new version so other processes rebuild their indexes
-    });
+    await this.groups.alone((staging: Staging) => stageIndex(this.memory, this.sql, staging, name, spec));
     await this.durability.durable();
     // Building the index needed the documents; keeping them is for queries to decide.
     this.memory.specs.delete(name);
