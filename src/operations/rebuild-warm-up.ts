@@ -9,7 +9,8 @@ export const WARM_WAIT_MS = 10_000;
  * process that holds a replaced collection in memory loads its replacement now (the embedded
  * store; see embedded-warm-up.ts), where each used to load it at its first query after the swap,
  * every query of it waiting (5.3 s for the search's 50,000 products under traffic). Bounded: a
- * process that does not answer delays the swap by `waitMs` at most. MongoDB holds nothing.
+ * process that does not answer delays the swap by `waitMs` at most; a failure of it is logged, and
+ * the swap goes on. Never rejects (a stop races it and goes on without it). MongoDB holds nothing.
  */
 export const warmReplacements = async (
   deps: { store: ReadModelStore; logger: Logger },
@@ -19,7 +20,15 @@ export const warmReplacements = async (
   if (!deps.store.warmBeforeSwap) return;
   const started = Date.now();
   const replacements = projections.map(({ previous, collection }) => ({ previous, next: collection }));
-  const { holders, late } = await deps.store.warmBeforeSwap(replacements, waitMs);
+  let outcome;
+  try {
+    outcome = await deps.store.warmBeforeSwap(replacements, waitMs);
+  } catch (error) {
+    // Ahead of the queries only: the swap goes on, and the first queries load what they need as before.
+    deps.logger.warn({ err: error, projections: projections.map((p) => p.name) }, 'could not have the rebuilt read models loaded before their swap');
+    return;
+  }
+  const { holders, late } = outcome;
   if (holders === 0) return;
   const fields = { projections: projections.map((p) => p.name), holders, late, ms: Date.now() - started };
   if (late > 0) deps.logger.warn(fields, 'swapping rebuilt read models in before every process holding the old ones loaded them: their first queries load them');
