@@ -127,6 +127,36 @@ describe('native aggregation (embedded store)', () => {
       expect(names.indexOf('\uFFFD'), 'U+FFFD before an emoji, as MongoDB orders them').to.be.lessThan(names.indexOf('😀'));
     });
 
+    it('selects a deep page as the whole sort orders it: every window of every sort (numbers, strings, emoji, mixed types, ties), without sorting the whole', () => {
+      // Past the first thousand rows a page is selected (quickselect), not sorted: each window is checked against mingo's whole sort.
+      const next = seeded(11);
+      const units = ['a', 'b', '\uE000', '😀'];
+      const docs: Document[] = Array.from({ length: 1500 }, (_, i) => ({
+        _id: `r${String(i).padStart(4, '0')}`,
+        rating: Math.floor(next() * 4), // many ties
+        count: next() < 0.1 ? null : Math.floor(next() * 3),
+        created: `2024-0${1 + Math.floor(next() * 9)}-1${Math.floor(next() * 10)}`,
+        name: Array.from({ length: 1 + Math.floor(next() * 2) }, () => units[Math.floor(next() * units.length)]).join(''),
+        mixed: [0, 'x', null, true, 2.5, 'a'][Math.floor(next() * 6)],
+      }));
+      const sorts: Array<Record<string, number>> = [
+        { rating: -1, count: -1, created: -1, _id: 1 },
+        { created: 1 },
+        { name: -1, rating: 1 },
+        { mixed: 1, _id: -1 },
+        { rating: 1 },
+      ];
+      for (const sort of sorts) {
+        // The whole sort, as mingo sorts, but for strings beyond U+D7FF (mingo orders UTF-16 units; MongoDB, and the whole sort here, code points).
+        const whole = runNative(docs, [{ $sort: sort }])!;
+        if (!('name' in sort)) expect(whole).to.deep.equal(new Aggregator([{ $sort: sort }], QUERY_OPTIONS).run(docs.map((d) => structuredClone(d))));
+        for (const [skip, limit] of [[1000, 20], [1200, 101], [0, 1300], [1490, 20], [1499, 5], [1100, 400], [1600, 10]] as const) {
+          const page = runNative(docs, [{ $sort: sort }, { $skip: skip }, { $limit: limit }]);
+          expect(page, `${JSON.stringify(sort)} ${skip}+${limit}`).to.deep.equal(whole.slice(skip, skip + limit));
+        }
+      }
+    });
+
     it('answers a facet in the order of its spec, its sub-pipelines fed one row at a time or run whole', () => {
       const pipeline = [
         { $project: { brand: 1, stock: 1, created: 1 } },

@@ -45,8 +45,8 @@ const run = (input: Row[], pipeline: readonly Stage[]): Row[] => {
       case '$sort': {
         // $sort then $skip/$limit: only the first skip + limit rows need ordering.
         const bounded = boundsAfter(pipeline, i + 1);
-        const order = sorted(rows, spec as Record<string, number>, bounded.keep);
-        rows = (bounded.keep === undefined ? order : order.slice(bounded.skip, bounded.keep)).map((index) => rows[index]!);
+        const order = sorted(rows, spec as Record<string, number>, bounded.keep, undefined, bounded.skip);
+        rows = order.map((index) => rows[index]!);
         i = bounded.end - 1;
         break;
       }
@@ -75,8 +75,7 @@ const run = (input: Row[], pipeline: readonly Stage[]): Row[] => {
           // rows that survive the $sort (and its $skip/$limit) get a copy with them.
           const added = compileFields(spec as Record<string, unknown>);
           const bounded = boundsAfter(pipeline, i + 2);
-          const order = sorted(rows, next.$sort as Record<string, number>, bounded.keep, added);
-          const kept = bounded.keep === undefined ? order : order.slice(bounded.skip, bounded.keep);
+          const kept = sorted(rows, next.$sort as Record<string, number>, bounded.keep, added, bounded.skip);
           rows = kept.map((index) => withFields(rows[index]!, added));
           i = bounded.end - 1;
           break;
