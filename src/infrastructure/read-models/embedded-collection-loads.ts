@@ -4,7 +4,8 @@ import { TurnBudget } from '../turn-budget.js';
 import { DocumentIndex } from './document-index.js';
 import { readAgain, replaceHeld, storedDocument } from './embedded-documents.js';
 import type { Cached } from './embedded-write-view.js';
-import type { IndexSpec } from './read-model-store.js';
+import type { Filter, IndexSpec } from './read-model-store.js';
+import { idCandidates } from './embedded-candidates.js';
 import { WHOLE_COLLECTION } from './embedded-statements.js';
 
 type Statements = {
@@ -94,3 +95,53 @@ export const finishSlices = (sql: Statements, slices: Slices): Cached | undefine
   replaceHeld(cached, ids, (id) => found.get(id));
   return cached;
 };
+
+/** What QueryLoads needs of the memory it loads collections into (EmbeddedMemory). */
+export type LoadTarget = {
+  /** Looks at the file for other connections' commits. */
+  sync(): void;
+  holds(name: string): boolean;
+  /** Reads in one read transaction, what is held brought to the same state of the file first. */
+  fromFile<T>(read: () => T): T;
+  /** Takes a collection loaded, to hold. */
+  adopt(name: string, cached: Cached): void;
+};
+
+/**
+ * Before a query that scans a collection not held yet (one not narrowed by `_id`): the
+ * collection loaded in slices (see readSlices), the event loop serving others meanwhile;
+ * queries of it that come meanwhile wait for the same load. When it was loaded in one piece
+ * meanwhile (a write that needed it) or could not be brought up to date, the query's own
+ * reading loads it as before. Undefined, at once, when there is nothing to wait for: a query of
+ * a collection held runs in the same microtask as before.
+ */
+export class QueryLoads {
+  private readonly loading = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly db: Database.Database,
+    private readonly sql: Statements,
+    private readonly target: LoadTarget,
+  ) {}
+
+  forQuery(name: string, filter: Filter): Promise<void> | undefined {
+    if (idCandidates(filter)) return undefined;
+    this.target.sync();
+    if (this.target.holds(name)) return undefined;
+    let loading = this.loading.get(name);
+    if (!loading) {
+      loading = this.inSlices(name).finally(() => this.loading.delete(name));
+      this.loading.set(name, loading);
+    }
+    return loading;
+  }
+
+  private async inSlices(name: string): Promise<void> {
+    const slices = await readSlices(this.db, this.sql, name);
+    if (this.target.holds(name)) return;
+    // With a look at what else is held, in one read transaction: the copy and the rest are of one state of the file.
+    const cached = this.target.fromFile(() => finishSlices(this.sql, slices));
+    if (!cached || this.target.holds(name)) return;
+    this.target.adopt(name, cached);
+  }
+}

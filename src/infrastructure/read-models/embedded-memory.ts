@@ -8,7 +8,7 @@ import type { Document, Filter, IndexSpec } from './read-model-store.js';
 import { CallbackCheck } from '../callback-check.js';
 import { ChangeFollower, type ChangedIds } from './embedded-change-log.js';
 import { caughtUpWith, replaceHeld, storedDocument } from './embedded-documents.js';
-import { finishSlices, loadWhole, readSlices } from './embedded-collection-loads.js';
+import { loadWhole, QueryLoads } from './embedded-collection-loads.js';
 import { WHOLE_COLLECTION, type StoreStatements } from './embedded-statements.js';
 
 type Statements = Pick<StoreStatements, 'load' | 'loadSlice' | 'byIds' | 'collection' | 'versions' | 'changedDocs' | 'changesAfter' | 'firstChange' | 'lastChange'>;
@@ -50,8 +50,8 @@ export class EmbeddedMemory {
   documentsFollowed = 0;
   /** Where this connection is in the file's change log. */
   private readonly changes: ChangeFollower;
-  /** Collections being loaded in slices, for queries (see loadForQuery). */
-  private readonly loading = new Map<string, Promise<void>>();
+  /** Collections being loaded in slices, for queries. */
+  private readonly loads: QueryLoads;
   /** Called as a collection is loaded in memory, whole (see WarmUps). */
   onLoaded: ((name: string) => void) | undefined;
 
@@ -65,6 +65,12 @@ export class EmbeddedMemory {
     this.dataVersion = this.readDataVersion();
     this.versions = this.readVersions();
     this.changes = new ChangeFollower(sql);
+    this.loads = new QueryLoads(db, sql, {
+      sync: () => this.sync(),
+      holds: (name) => this.cache.has(name),
+      fromFile: (read) => this.fromFile(read),
+      adopt: (name, cached) => this.adopt(name, cached),
+    });
   }
 
   /** The change log's end, read inside a write transaction of this connection, for committedHere once it commits. */
@@ -114,41 +120,22 @@ export class EmbeddedMemory {
     return cached;
   }
 
-  /**
-   * Before a query that scans a collection not held yet (one not narrowed by `_id`): the
-   * collection loaded in slices (see readSlices), the event loop serving others meanwhile;
-   * queries of it that come meanwhile wait for the same load. When it was loaded in one piece
-   * meanwhile (a write that needed it) or could not be brought up to date, the query's own
-   * reading loads it as before. Undefined, at once, when there is nothing to wait for: a query of
-   * a collection held runs in the same microtask as before.
-   */
+  /** Before a query that scans a collection not held yet: see QueryLoads (undefined when nothing is to wait for). */
   loadForQuery(name: string, filter: Filter): Promise<void> | undefined {
-    if (idCandidates(filter)) return undefined;
-    this.sync();
-    if (this.cache.has(name)) return undefined;
-    let loading = this.loading.get(name);
-    if (!loading) {
-      loading = this.loadInSlices(name).finally(() => this.loading.delete(name));
-      this.loading.set(name, loading);
-    }
-    return loading;
-  }
-
-  private async loadInSlices(name: string): Promise<void> {
-    const slices = await readSlices(this.db, this.sql, name);
-    if (this.cache.has(name)) return;
-    // With a look at what else is held, in one read transaction: the copy and the rest are of one state of the file.
-    const cached = this.fromFile(() => finishSlices(this.sql, slices));
-    if (!cached || this.cache.has(name)) return;
-    this.collectionLoads += 1;
-    this.cache.set(name, cached);
-    this.onLoaded?.(name);
+    return this.loads.forQuery(name, filter);
   }
 
   /** Loads a collection ahead of its queries, in slices as for them (see WarmUps); whether it is held now. */
   async warm(name: string): Promise<boolean> {
-    await this.loadForQuery(name, {});
+    await this.loads.forQuery(name, {});
     return this.cache.has(name);
+  }
+
+  /** A collection loaded in slices (see QueryLoads), now held. */
+  private adopt(name: string, cached: Cached): void {
+    this.collectionLoads += 1;
+    this.cache.set(name, cached);
+    this.onLoaded?.(name);
   }
 
   /**
