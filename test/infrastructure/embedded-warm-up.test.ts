@@ -2,6 +2,7 @@ import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
+import { WARM_QUERIED_WITHIN_MS } from '../../src/infrastructure/read-models/embedded-warm-up.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
 
 /**
@@ -59,6 +60,34 @@ describe('embedded read-model store: warming up', () => {
     expect(await after.collection('products').countDocuments({ brand: 'acme' })).to.equal(300);
     expect(after.memory.collectionLoads, 'nothing loaded at the first query').to.equal(loads);
     expect(after.memory.readsFromFile).to.equal(reads);
+  });
+
+  it('loads at start only what queries scanned in the last day: an admin\'s one-off list is not loaded at every start after it', async () => {
+    const before = store();
+    await fill(before, 'orders', 20);
+    await fill(before, 'products', 20);
+    await before.collection('orders').find({ brand: 'acme' });
+    await before.collection('products').find({ brand: 'acme' });
+    await eventually(() => expect(held()).to.deep.equal(['orders', 'products']));
+    await before.close();
+    // The orders were last listed two days ago.
+    const file = new Database(path);
+    file.prepare("UPDATE held_collections SET queried_at = ? WHERE collection = 'orders'").run(Date.now() - 2 * WARM_QUERIED_WITHIN_MS);
+    file.close();
+    const after = store();
+    expect(await after.warmUp()).to.deep.equal(['products']);
+    expect(after.memory.cache.has('orders')).to.equal(false);
+    // Loaded at a start, not queried: the note is not renewed by the warm-up itself.
+    const noted = () => inFile<{ queried_at: number }>("SELECT queried_at FROM held_collections WHERE collection = 'products'")[0]!.queried_at;
+    const at = noted();
+    await after.close();
+    const again = store();
+    expect(await again.warmUp()).to.deep.equal(['products']);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(noted()).to.equal(at);
+    // A query renews it.
+    await again.collection('products').find({ brand: 'acme' });
+    await eventually(() => expect(noted()).to.be.above(at));
   });
 
   it('forgets a collection dropped or renamed: nothing of it is loaded at the next start', async () => {

@@ -82,7 +82,7 @@ export class EmbeddedCollection<T extends Document> implements ReadModelCollecti
       const { docs, residual } = this.store.memory.candidates(this.name, first);
       source = [...docs];
       pipeline = Object.keys(residual).length > 0 ? [{ $match: residual }, ...pipeline.slice(1)] : pipeline.slice(1);
-    } else source = [...this.store.memory.documents(this.name).docs.values()];
+    } else source = [...this.store.memory.scanned(this.name).docs.values()];
     // The common stages natively; a pipeline that goes beyond them runs on mingo as a whole.
     const results = (runNative(source, pipeline) ?? aggregator(pipeline).run(source)) as R[];
     return results.map((doc) => structuredClone(doc));

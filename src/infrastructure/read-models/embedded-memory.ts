@@ -52,8 +52,9 @@ export class EmbeddedMemory {
   private readonly changes: ChangeFollower;
   /** Collections being loaded in slices, for queries. */
   private readonly loads: QueryLoads;
-  /** Called as a collection is loaded in memory, whole (see WarmUps). */
+  /** Called as a collection is loaded in memory, whole, and as a query scans one (see WarmUps). */
   onLoaded: ((name: string) => void) | undefined;
+  onQueried: ((name: string) => void) | undefined;
 
   constructor(
     private readonly db: Database.Database,
@@ -146,7 +147,14 @@ export class EmbeddedMemory {
   candidates(name: string, filter: Filter): { docs: Iterable<Document>; residual: Filter } {
     const byId = idCandidates(filter);
     if (byId) return { docs: this.byIds(name, byId), residual: filter };
-    return candidatesIn(this.documents(name), filter);
+    return candidatesIn(this.scanned(name), filter);
+  }
+
+  /** A collection a query scans (see documents), noted as queried (see WarmUps). */
+  scanned(name: string): Cached {
+    const cached = this.documents(name);
+    this.onQueried?.(name);
+    return cached;
   }
 
   /**

@@ -8,6 +8,12 @@ import type { Replacement, WarmedBeforeSwap } from './read-model-store.js';
 /** How often a process looks for a rebuild asking it to load a collection before its swap. */
 export const WARM_POLL_MS = 250;
 
+/** A collection last scanned by a query longer ago than this is not loaded at a start (an admin's one-off list). */
+export const WARM_QUERIED_WITHIN_MS = 24 * 3600_000;
+
+/** How often a process notes, per collection, that queries still scan it. */
+const NOTE_QUERIED_EVERY_MS = 10 * 60_000;
+
 /** How often a rebuild waiting for the holders looks again. */
 const WAIT_STEP_MS = 50;
 
@@ -18,8 +24,9 @@ const WAIT_STEP_MS = 50;
  * nothing had to: the first search after a start, and each process's first search after a
  * rebuild's swap (the rebuilt collection is a new one, held by nobody). This loads them ahead:
  *
- * - **At start** (warmUp, called by the server once it listens): the collections any process
- *   loaded for its queries before (`held_collections` in the file), one after the other.
+ * - **At start** (warmUp, called by the server once it listens): the collections queries of any
+ *   process scanned in the last day (`held_collections` in the file, each process noting a
+ *   collection its queries scan every 10 minutes at most), one after the other.
  * - **Before a rebuild's swap** (beforeSwap, called by the rebuild once its collections are
  *   complete and written no more): the rebuild names each new collection beside the one it
  *   replaces (`warm_requests`); every live process that holds the old one in memory (`holders`,
@@ -38,6 +45,8 @@ export class WarmUps {
   private readonly holder = randomUUID();
   private readonly timer: NodeJS.Timeout | undefined;
   private readonly warming = new Map<string, Promise<boolean>>();
+  /** When this store last noted that queries scan a collection. */
+  private readonly noted = new Map<string, number>();
   private closed = false;
   private readonly sql: ReturnType<typeof statements>;
 
@@ -50,12 +59,13 @@ export class WarmUps {
   ) {
     this.sql = statements(db);
     memory.onLoaded = (name) => queueMicrotask(() => void this.hold(name).catch(() => undefined));
+    memory.onQueried = (name) => this.queried(name);
     this.timer = pollMs > 0 ? setInterval(() => this.answerRequests(), pollMs).unref() : undefined;
   }
 
   /** At start: loads, one after the other, what processes held before; resolves with the collections loaded. */
   async warmUp(): Promise<string[]> {
-    const names = this.sql.held.all();
+    const names = this.sql.held.all(Date.now() - WARM_QUERIED_WITHIN_MS);
     const dead = this.sql.holderPids.all().filter((pid) => !alive(pid));
     if (dead.length > 0) await this.write(() => dead.forEach((pid) => this.sql.forgetPid.run(pid)));
     const warmed: string[] = [];
@@ -133,13 +143,18 @@ export class WarmUps {
     return { holders, late };
   }
 
-  /** Notes that this store holds `name` (and that processes hold it, for the next start). */
+  /** Notes that this store holds `name` in memory (for a rebuild's swap). */
   private async hold(name: string): Promise<void> {
     if (this.closed || this.sql.isHolder.get(name, this.holder)) return;
-    await this.write(() => {
-      this.sql.markHeld.run(name);
-      this.sql.holds.run(this.holder, process.pid, name);
-    });
+    await this.write(() => this.sql.holds.run(this.holder, process.pid, name));
+  }
+
+  /** A query scanned `name`: noted in the file (for the next start), every NOTE_QUERIED_EVERY_MS at most. */
+  private queried(name: string): void {
+    const now = Date.now();
+    if (this.closed || now - (this.noted.get(name) ?? -Infinity) < NOTE_QUERIED_EVERY_MS) return;
+    this.noted.set(name, now);
+    queueMicrotask(() => void this.write(() => this.sql.markQueried.run(now, name)).catch(() => this.noted.delete(name)));
   }
 
   private async write(body: () => void): Promise<void> {
@@ -160,9 +175,11 @@ const alive = (pid: number): boolean => {
 };
 
 const statements = (db: Database.Database) => ({
-  held: db.prepare<[], string>('SELECT collection FROM held_collections WHERE collection IN (SELECT name FROM collections) ORDER BY collection').pluck(),
+  held: db.prepare<[number], string>('SELECT collection FROM held_collections WHERE queried_at >= ? AND collection IN (SELECT name FROM collections) ORDER BY collection').pluck(),
   // Rows of collections there are only: the triggers remove them with their collection.
-  markHeld: db.prepare<[string]>('INSERT OR IGNORE INTO held_collections (collection) SELECT name FROM collections WHERE name = ?'),
+  markQueried: db.prepare<[number, string]>(
+    'INSERT INTO held_collections (collection, queried_at) SELECT name, ? FROM collections WHERE name = ? ON CONFLICT (collection) DO UPDATE SET queried_at = max(queried_at, excluded.queried_at)',
+  ),
   holds: db.prepare<[string, number, string]>('INSERT OR REPLACE INTO holders (collection, holder, pid) SELECT name, ?, ? FROM collections WHERE name = ?'),
   isHolder: db.prepare<[string, string], number>('SELECT 1 FROM holders WHERE collection = ? AND holder = ?').pluck(),
   holdersOf: db.prepare<[string], { holder: string; pid: number }>('SELECT holder, pid FROM holders WHERE collection = ?'),
