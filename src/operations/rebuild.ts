@@ -204,6 +204,7 @@ export class Rebuilds {
     const beat = setInterval(() => void this.claims.heartbeat(claim, progress), HEARTBEAT_MS);
     beat.unref();
     let projections: RebuildResult['projections'];
+    let events = 0;
     try {
       try {
         // Catch up with the log as it was, then with what was appended meanwhile.
@@ -213,20 +214,34 @@ export class Rebuilds {
       } finally {
         await runner.stop();
       }
-      projections = selected.map((p) => ({
-        name: p.name,
-        collection: targets[p.name]!,
-        previous: current.get(p.name)!,
-        position: runner.checkpointOf(p.name) ?? 0,
-      }));
-      await Promise.race([warmReplacements(this.deps, projections, this.options.warmWaitMs ?? WARM_WAIT_MS), this.stopped]);
+      events = runner.eventsRead;
+      const replacements = selected.map((p) => ({ name: p.name, collection: targets[p.name]!, previous: current.get(p.name)! }));
+      await Promise.race([warmReplacements(this.deps, replacements, this.options.warmWaitMs ?? WARM_WAIT_MS), this.stopped]);
       if (this.stopping) throw new Interrupted();
       if (claim.lost()) throw new TakenOver(claim.names);
+      // What was appended while the processes loaded the new collections, folded in by a runner that writes as the live one
+      // does (document by document, which the loaded copies follow; a load would have them drop it): the swap's positions
+      // are then those of the log's head again, not of before the wait (writes of those seconds went missing from the
+      // queries after the swap until the live runner caught up, and a read-your-writes read could miss its own).
+      const tail = new ProjectionRunner(
+        { eventStore: this.deps.eventStore, readModels: this.deps.store, schema: this.deps.schema, logger: this.deps.logger },
+        selected,
+        { checkpoints: REBUILD_CHECKPOINTS, targets, batchSize: REBUILD_BATCH, fence: claim.fence },
+      );
+      await tail.start();
+      try {
+        head = await this.deps.eventStore.headPosition();
+        await this.reach(tail, head, claim);
+      } finally {
+        await tail.stop();
+      }
+      events += tail.eventsRead;
+      projections = replacements.map((p) => ({ ...p, position: tail.checkpointOf(p.name) ?? 0 }));
     } finally {
       clearInterval(beat);
     }
-    await this.swap(selected, projections, claim, { head, events: runner.eventsRead });
-    return { projections, events: runner.eventsRead, elapsedMs: Date.now() - started, retired: Promise.resolve() };
+    await this.swap(selected, projections, claim, { head, events });
+    return { projections, events, elapsedMs: Date.now() - started, retired: Promise.resolve() };
   }
 
   /** Waits until the runner has read up to `position`; gives up when it keeps failing. */

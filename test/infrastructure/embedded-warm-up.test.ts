@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { join } from 'node:path';
 import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
-import { WARM_QUERIED_WITHIN_MS } from '../../src/infrastructure/read-models/embedded-warm-up.js';
+import { HOLDER_GONE_MS, WARM_QUERIED_WITHIN_MS } from '../../src/infrastructure/read-models/embedded-warm-up.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
 
 /**
@@ -40,7 +40,7 @@ describe('embedded read-model store: warming up', () => {
     }
   };
   const held = () => inFile<{ collection: string }>('SELECT collection FROM held_collections ORDER BY collection').map((row) => row.collection);
-  const holders = (collection: string) => inFile<{ pid: number }>('SELECT pid FROM holders WHERE collection = ?', collection);
+  const holders = (collection: string) => inFile<{ holder: string }>('SELECT holder FROM holders WHERE collection = ?', collection).map((row) => row.holder);
 
   it('loads at start what a process held for its queries before, so that the first query loads nothing', async () => {
     const before = store();
@@ -105,25 +105,37 @@ describe('embedded read-model store: warming up', () => {
     expect(await store().warmUp()).to.deep.equal(['kept']);
   });
 
-  it("lets go of its holders' rows as it closes; a killed process's are passed over and removed at the next start", async () => {
+  it("lets go of its holders' rows as it closes; one not renewed for HOLDER_GONE_MS (a killed or frozen process, whose pid may be given again) is passed over and removed at the next start", async () => {
     const first = store();
     await fill(first, 'products', 10);
     await first.collection('products').find({ brand: 'acme' });
-    await eventually(() => expect(holders('products')).to.deep.equal([{ pid: process.pid }]));
+    await eventually(() => expect(holders('products')).to.have.length(1));
     await first.close();
     expect(holders('products')).to.deep.equal([]);
-    // A process killed while it held the collection: its row stays, its pid dead.
+    // A process killed while it held the collection: its row stays, renewed no more.
     const file = new Database(path);
-    const dead = 2 ** 22 + 12_345; // above Linux's pid_max
-    file.prepare("INSERT INTO holders (collection, holder, pid) VALUES ('products', 'killed', ?)").run(dead);
+    file.prepare("INSERT INTO holders (collection, holder, seen_at) VALUES ('products', 'killed', ?)").run(Date.now() - HOLDER_GONE_MS - 1000);
     file.close();
     const next = store();
     await fill(next, 'products__v2', 10);
     const started = Date.now();
     expect(await next.warmBeforeSwap([{ previous: 'products', next: 'products__v2' }], 5000)).to.deep.equal({ holders: 0, late: 0 });
-    expect(Date.now() - started, 'no wait for a dead process').to.be.below(5000);
+    expect(Date.now() - started, 'no wait for a gone process').to.be.below(5000);
     expect(await next.warmUp()).to.deep.equal(['products']);
-    expect(holders('products')).to.deep.equal([{ pid: process.pid }]);
+    expect(holders('products')).to.have.length(1).and.not.include('killed');
+  });
+
+  it('waits no longer than its bound, its own load included', async () => {
+    const rebuilding = store();
+    await fill(rebuilding, 'p1', 5);
+    await fill(rebuilding, 'p2', 5);
+    await rebuilding.collection('p1').find({ brand: 'acme' });
+    await eventually(() => expect(holders('p1')).to.have.length(1));
+    // Its own load of the new collection takes 3 s (a serving process under traffic).
+    rebuilding.memory.warm = () => new Promise((resolve) => setTimeout(() => resolve(true), 3000));
+    const started = Date.now();
+    expect(await rebuilding.warmBeforeSwap([{ previous: 'p1', next: 'p2' }], 300)).to.deep.equal({ holders: 1, late: 1 });
+    expect(Date.now() - started).to.be.within(250, 1500);
   });
 
   it('before a swap, has every process holding the replaced collection load its replacement, and resolves once they hold it', async () => {

@@ -1,3 +1,4 @@
+import Database from 'better-sqlite3';
 import { expect } from 'chai';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -54,6 +55,15 @@ describe("a rebuild's warm-up before its swap", () => {
 
   const rebuildsOn = (models: ReadModelStore, warmWaitMs = 10_000) =>
     new Rebuilds({ eventStore: events, store: models, schema: eventSchema([]), logger: logger(), projections: [names] }, { graceMs: 10, warmWaitMs });
+  /** Whether the rebuild asked the holders to load its collection (it waits for them from then on). */
+  const requested = () => {
+    const file = new Database(join(dir.path, 'read-models.db'), { readonly: true });
+    try {
+      return file.prepare('SELECT count(*) FROM warm_requests').pluck().get() === 1;
+    } finally {
+      file.close();
+    }
+  };
   const serving = async () => (await readModels.collection<Checkpoint>(CHECKPOINTS).findOne({ _id: 'names' }))?.collection;
   /** A first build of the read model, and another process holding it in memory. */
   const heldElsewhere = async (warmPollMs: number) => {
@@ -83,6 +93,22 @@ describe("a rebuild's warm-up before its swap", () => {
     expect(await serving()).to.equal('names__v3');
     expect(other.memory.cache.has('names__v3')).to.equal(false);
     expect(lines.find((line) => line.level === 40)).to.deep.include({ holders: 1, late: 1, msg: 'swapping rebuilt read models in before every process holding the old ones loaded them: their first queries load them' });
+  });
+
+  it('folds in what was appended while it waited before swapping: the swap is at the head, nothing of the wait missing', async () => {
+    await heldElsewhere(0); // a process that never answers: the rebuild waits its whole bound
+    const rebuild = rebuildsOn(readModels, 600).run(['names']);
+    // Appended while it waits for the other process (and after it stopped its first runner).
+    await eventually(() => (requested() ? true : undefined));
+    for (let i = 21; i <= 25; i += 1) await appendOne(events, `product-p-${i}`, 'ProductCreated', created(`p-${i}`));
+    const head = await events.headPosition();
+    const result = await rebuild;
+    await result.retired;
+    expect(result.projections[0]).to.include({ collection: 'names__v3', position: head });
+    expect(await serving()).to.equal('names__v3');
+    expect(await readModels.collection('names__v3').countDocuments({})).to.equal(25);
+    const checkpoint = (await readModels.collection<Checkpoint>(CHECKPOINTS).findOne({ _id: 'names' }))!;
+    expect(checkpoint.position).to.equal(head);
   });
 
   it('swaps all the same when the warm-up fails, and warns', async () => {

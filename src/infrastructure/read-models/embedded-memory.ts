@@ -52,8 +52,7 @@ export class EmbeddedMemory {
   private readonly changes: ChangeFollower;
   /** Collections being loaded in slices, for queries. */
   private readonly loads: QueryLoads;
-  /** Called as a collection is loaded in memory, whole, and as a query scans one (see WarmUps). */
-  onLoaded: ((name: string) => void) | undefined;
+  /** Called as a query scans a collection (see WarmUps). */
   onQueried: ((name: string) => void) | undefined;
 
   constructor(
@@ -116,7 +115,6 @@ export class EmbeddedMemory {
       this.collectionLoads += 1;
       cached = this.fromFile(() => loadWhole(this.sql, name));
       this.cache.set(name, cached);
-      this.onLoaded?.(name);
     }
     return cached;
   }
@@ -136,7 +134,6 @@ export class EmbeddedMemory {
   private adopt(name: string, cached: Cached): void {
     this.collectionLoads += 1;
     this.cache.set(name, cached);
-    this.onLoaded?.(name);
   }
 
   /**

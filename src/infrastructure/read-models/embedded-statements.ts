@@ -84,7 +84,8 @@ const CHANGE_LOG = `
 /**
  * What processes hold in memory, for warming up (see embedded-warm-up.ts): `held_collections`
  * names every collection queries scanned, and when last (a process starting loads those of the
- * last day before its first query asks), `holders` which live process (its pid on this host) holds which, and
+ * last day before its first query asks), `holders` which live process holds which in memory (each
+ * renews its rows every 5 s while it lives), and
  * `warm_requests` the collections a rebuild is about to swap in, each beside the one it replaces:
  * every holder of that one loads it before the swap. A collection dropped or renamed takes its
  * rows with it (triggers: the loader thread's last slice of a drop deletes the collection too).
@@ -96,7 +97,7 @@ const WARM_UP_FORGOTTEN = `
 `;
 const WARM_UP = `
   CREATE TABLE IF NOT EXISTS held_collections (collection TEXT PRIMARY KEY, queried_at INTEGER NOT NULL);
-  CREATE TABLE IF NOT EXISTS holders (collection TEXT NOT NULL, holder TEXT NOT NULL, pid INTEGER NOT NULL, PRIMARY KEY (collection, holder));
+  CREATE TABLE IF NOT EXISTS holders (collection TEXT NOT NULL, holder TEXT NOT NULL, seen_at INTEGER NOT NULL, PRIMARY KEY (collection, holder));
   CREATE TABLE IF NOT EXISTS warm_requests (collection TEXT PRIMARY KEY, previous TEXT NOT NULL);
   CREATE TRIGGER IF NOT EXISTS collection_dropped AFTER DELETE ON collections BEGIN ${WARM_UP_FORGOTTEN} END;
   CREATE TRIGGER IF NOT EXISTS collection_renamed AFTER UPDATE OF name ON collections WHEN OLD.name IS NOT NEW.name BEGIN ${WARM_UP_FORGOTTEN} END;
@@ -110,7 +111,7 @@ export const STORE_TABLES = {
   changes: ['seq', 'collection', 'id'],
   bulk_writes: ['collection'],
   held_collections: ['collection', 'queried_at'],
-  holders: ['collection', 'holder', 'pid'],
+  holders: ['collection', 'holder', 'seen_at'],
   warm_requests: ['collection', 'previous'],
   documents_layout2: ['collection', 'id', 'doc'],
 } as const;

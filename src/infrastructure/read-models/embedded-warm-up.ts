@@ -14,12 +14,16 @@ export const WARM_QUERIED_WITHIN_MS = 24 * 3600_000;
 /** How often a process notes, per collection, that queries still scan it. */
 const NOTE_QUERIED_EVERY_MS = 10 * 60_000;
 
+/** How often a process renews its `holders` rows; past HOLDER_GONE_MS without, it is taken for gone (killed, frozen). */
+const HOLDER_BEAT_MS = 5000;
+export const HOLDER_GONE_MS = 15_000;
+
 /** How often a rebuild waiting for the holders looks again. */
 const WAIT_STEP_MS = 50;
 
 /**
  * The embedded store loads a collection in memory at its first query (in slices, the event loop
- * serving others meanwhile; see loadForQuery): 4 s for the search's 50,000 products on an idle
+ * serving others meanwhile; see QueryLoads): 4 s for the search's 50,000 products on an idle
  * machine, 8-19 s under traffic, and every query of it waits. Two moments asked for it where
  * nothing had to: the first search after a start, and each process's first search after a
  * rebuild's swap (the rebuilt collection is a new one, held by nobody). This loads them ahead:
@@ -28,17 +32,17 @@ const WAIT_STEP_MS = 50;
  *   process scanned in the last day (`held_collections` in the file, each process noting a
  *   collection its queries scan every 10 minutes at most), one after the other.
  * - **Before a rebuild's swap** (beforeSwap, called by the rebuild once its collections are
- *   complete and written no more): the rebuild names each new collection beside the one it
- *   replaces (`warm_requests`); every live process that holds the old one in memory (`holders`,
- *   its pid alive on this host) sees it within WARM_POLL_MS and loads the new one, and the
- *   rebuild swaps once they all hold it, or after a bound: the swap is never held up for long by
- *   a process that does not answer.
+ *   complete): the rebuild names each new collection beside the one it replaces
+ *   (`warm_requests`); every live process whose queries hold the old one in memory (`holders`)
+ *   sees it within WARM_POLL_MS and loads the new one, and the rebuild goes on once they all
+ *   hold it, or once `waitMs` has passed since it asked, its own load included.
  *
- * A process holds a collection once its memory loaded it (see EmbeddedMemory.onLoaded); it lets
- * go of its `holders` rows as its store closes (a killed process's rows are passed over, its pid
- * dead, and removed at the next start), and the file's triggers remove a dropped or renamed
- * collection's rows. None of it is needed for answers to be right: a collection not warmed is
- * loaded at its first query, as before.
+ * A store is a holder of a collection once its queries scanned it or it warmed it; it renews its
+ * rows every HOLDER_BEAT_MS while it lives and lets go of them as it closes, and a row not renewed
+ * for HOLDER_GONE_MS is passed over (a killed or frozen process: process ids are given again, in a
+ * container the same one at every start) and removed at the next start. The file's triggers remove
+ * a dropped or renamed collection's rows. None of it is needed for answers to be right: a
+ * collection not warmed is loaded at its first query, as before.
  */
 export class WarmUps {
   /** This store's name in `holders`: a store of its own per connection (tests open several in one process). */
@@ -47,6 +51,9 @@ export class WarmUps {
   private readonly warming = new Map<string, Promise<boolean>>();
   /** When this store last noted that queries scan a collection. */
   private readonly noted = new Map<string, number>();
+  /** Whether this store has `holders` rows to renew, and when it last did. */
+  private holds = false;
+  private beatAt = 0;
   private closed = false;
   private readonly sql: ReturnType<typeof statements>;
 
@@ -58,16 +65,16 @@ export class WarmUps {
     pollMs = WARM_POLL_MS,
   ) {
     this.sql = statements(db);
-    memory.onLoaded = (name) => queueMicrotask(() => void this.hold(name).catch(() => undefined));
     memory.onQueried = (name) => this.queried(name);
-    this.timer = pollMs > 0 ? setInterval(() => this.answerRequests(), pollMs).unref() : undefined;
+    this.timer = pollMs > 0 ? setInterval(() => this.tick(), pollMs).unref() : undefined;
   }
 
-  /** At start: loads, one after the other, what processes held before; resolves with the collections loaded. */
+  /** At start: loads, one after the other, what queries scanned in the last day; resolves with the collections loaded. */
   async warmUp(): Promise<string[]> {
-    const names = this.sql.held.all(Date.now() - WARM_QUERIED_WITHIN_MS);
-    const dead = this.sql.holderPids.all().filter((pid) => !alive(pid));
-    if (dead.length > 0) await this.write(() => dead.forEach((pid) => this.sql.forgetPid.run(pid)));
+    const now = Date.now();
+    const names = this.sql.held.all(now - WARM_QUERIED_WITHIN_MS);
+    // Holders gone (killed) are gone for good: their rows go.
+    await this.write(() => this.sql.forgetGone.run(now - HOLDER_GONE_MS));
     const warmed: string[] = [];
     try {
       for (const name of names) if (!this.closed && (await this.warm(name))) warmed.push(name);
@@ -79,20 +86,23 @@ export class WarmUps {
 
   /**
    * Before a swap: asks every process holding a replaced collection to load its replacement
-   * (this one too), and resolves once they all hold it, or after `waitMs`, with how many did not.
+   * (this one too), and resolves once they all hold it, or once `waitMs` has passed, with how
+   * many did not.
    */
   async beforeSwap(replacements: readonly Replacement[], waitMs: number): Promise<WarmedBeforeSwap> {
+    const deadline = Date.now() + waitMs;
     const replaced = replacements.filter(({ previous, next }) => previous !== next);
     if (replaced.length === 0) return { holders: 0, late: 0 };
     await this.write(() => replaced.forEach(({ previous, next }) => this.sql.request.run(next, previous)));
     // Only where both collections are (a rebuild that wrote no document has no collection to load).
     const asked = replaced.filter(({ previous, next }) => this.sql.requested.get(next) === previous);
-    await Promise.all(asked.filter(({ previous }) => this.sql.isHolder.get(previous, this.holder)).map(({ next }) => this.warm(next)));
-    const deadline = Date.now() + waitMs;
+    // Its own loads within the same bound: a rebuild in a serving process under traffic loaded for 8-28 s.
+    const own = Promise.all(asked.filter(({ previous }) => this.sql.isHolder.get(previous, this.holder)).map(({ next }) => this.warm(next))).catch(() => undefined);
+    await untilOr(own, deadline);
     for (;;) {
       const { holders, late } = this.lateHolders(asked);
       if (late === 0 || Date.now() >= deadline || this.closed) return { holders, late };
-      await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
+      await untilOr(undefined, Math.min(deadline, Date.now() + WAIT_STEP_MS));
     }
   }
 
@@ -109,7 +119,8 @@ export class WarmUps {
     if (!warming) {
       warming = (async () => {
         const held = await this.memory.warm(name);
-        if (held) await this.hold(name);
+        if (held && !this.closed) await this.write(() => this.sql.holds.run(this.holder, Date.now(), name));
+        this.holds ||= held;
         return held;
       })().finally(() => this.warming.delete(name));
       this.warming.set(name, warming);
@@ -117,44 +128,55 @@ export class WarmUps {
     return warming;
   }
 
+  private tick(): void {
+    if (this.closed) return;
+    try {
+      this.answerRequests();
+      if (this.holds && Date.now() - this.beatAt >= HOLDER_BEAT_MS) {
+        this.beatAt = Date.now();
+        void this.write(() => this.sql.beat.run(this.beatAt, this.holder)).catch(() => (this.beatAt = 0));
+      }
+    } catch {
+      // The file busy or closing: the next tick.
+    }
+  }
+
   /** The requests of rebuilds for collections this store holds the previous of and not yet the next. */
   private answerRequests(): void {
-    if (this.closed || this.memory.cache.size === 0) return;
-    let asked: string[];
-    try {
-      asked = this.sql.askedOf.all(this.holder, this.holder);
-    } catch {
-      return; // the file busy or closing: the next look
-    }
-    for (const name of asked) void this.warm(name).catch(() => undefined);
+    if (!this.holds) return;
+    for (const name of this.sql.askedOf.all(this.holder, this.holder)) void this.warm(name).catch(() => undefined);
   }
 
   private lateHolders(asked: readonly Replacement[]): { holders: number; late: number } {
+    const since = Date.now() - HOLDER_GONE_MS;
     let holders = 0;
     let late = 0;
     for (const { previous, next } of asked) {
-      const ready = new Set(this.sql.holdersOf.all(next).map((row) => row.holder));
-      for (const row of this.sql.holdersOf.all(previous)) {
-        if (!alive(row.pid)) continue;
+      const ready = new Set(this.sql.holdersOf.all(next, since));
+      for (const holder of this.sql.holdersOf.all(previous, since)) {
         holders += 1;
-        if (!ready.has(row.holder)) late += 1;
+        if (!ready.has(holder)) late += 1;
       }
     }
     return { holders, late };
   }
 
-  /** Notes that this store holds `name` in memory (for a rebuild's swap). */
-  private async hold(name: string): Promise<void> {
-    if (this.closed || this.sql.isHolder.get(name, this.holder)) return;
-    await this.write(() => this.sql.holds.run(this.holder, process.pid, name));
-  }
-
-  /** A query scanned `name`: noted in the file (for the next start), every NOTE_QUERIED_EVERY_MS at most. */
+  /**
+   * A query scanned `name`: noted in the file, every NOTE_QUERIED_EVERY_MS at most (for the next
+   * start), and this store a holder of it (for a rebuild's swap).
+   */
   private queried(name: string): void {
     const now = Date.now();
     if (this.closed || now - (this.noted.get(name) ?? -Infinity) < NOTE_QUERIED_EVERY_MS) return;
     this.noted.set(name, now);
-    queueMicrotask(() => void this.write(() => this.sql.markQueried.run(now, name)).catch(() => this.noted.delete(name)));
+    this.holds = true;
+    // After the query's own turn: it may be inside a write's transaction.
+    queueMicrotask(() =>
+      void this.write(() => {
+        this.sql.markQueried.run(now, name);
+        this.sql.holds.run(this.holder, now, name);
+      }).catch(() => this.noted.delete(name)),
+    );
   }
 
   private async write(body: () => void): Promise<void> {
@@ -164,14 +186,16 @@ export class WarmUps {
   }
 }
 
-/** Whether the process `pid` of this host is alive (EPERM: alive, another user's). */
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
+/**
+ * Resolves when `promise` settles or at `deadline`, whichever comes first. The timer keeps the
+ * process alive (a command-line rebuild waiting for the servers has nothing else pending: with
+ * an unref'd timer its process ended there, exit code 0, its rebuild never swapped).
+ */
+const untilOr = async (promise: Promise<unknown> | undefined, deadline: number): Promise<void> => {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now()))));
+  await (promise ? Promise.race([promise, late]) : late);
+  clearTimeout(timer);
 };
 
 const statements = (db: Database.Database) => ({
@@ -180,11 +204,11 @@ const statements = (db: Database.Database) => ({
   markQueried: db.prepare<[number, string]>(
     'INSERT INTO held_collections (collection, queried_at) SELECT name, ? FROM collections WHERE name = ? ON CONFLICT (collection) DO UPDATE SET queried_at = max(queried_at, excluded.queried_at)',
   ),
-  holds: db.prepare<[string, number, string]>('INSERT OR REPLACE INTO holders (collection, holder, pid) SELECT name, ?, ? FROM collections WHERE name = ?'),
+  holds: db.prepare<[string, number, string]>('INSERT OR REPLACE INTO holders (collection, holder, seen_at) SELECT name, ?, ? FROM collections WHERE name = ?'),
+  beat: db.prepare<[number, string]>('UPDATE holders SET seen_at = ? WHERE holder = ?'),
   isHolder: db.prepare<[string, string], number>('SELECT 1 FROM holders WHERE collection = ? AND holder = ?').pluck(),
-  holdersOf: db.prepare<[string], { holder: string; pid: number }>('SELECT holder, pid FROM holders WHERE collection = ?'),
-  holderPids: db.prepare<[], number>('SELECT DISTINCT pid FROM holders').pluck(),
-  forgetPid: db.prepare<[number]>('DELETE FROM holders WHERE pid = ?'),
+  holdersOf: db.prepare<[string, number], string>('SELECT holder FROM holders WHERE collection = ? AND seen_at >= ?').pluck(),
+  forgetGone: db.prepare<[number]>('DELETE FROM holders WHERE seen_at < ?'),
   letGo: db.prepare<[string]>('DELETE FROM holders WHERE holder = ?'),
   request: db.prepare<[string, string]>(
     'INSERT OR REPLACE INTO warm_requests (collection, previous) SELECT c.name, p.name FROM collections c, collections p WHERE c.name = ? AND p.name = ?',
