@@ -223,20 +223,24 @@ export class Rebuilds {
       // does (document by document, which the loaded copies follow; a load would have them drop it): the swap's positions
       // are then those of the log's head again, not of before the wait (writes of those seconds went missing from the
       // queries after the swap until the live runner caught up, and a read-your-writes read could miss its own).
-      const tail = new ProjectionRunner(
-        { eventStore: this.deps.eventStore, readModels: this.deps.store, schema: this.deps.schema, logger: this.deps.logger },
-        selected,
-        { checkpoints: REBUILD_CHECKPOINTS, targets, batchSize: REBUILD_BATCH, fence: claim.fence },
-      );
-      await tail.start();
-      try {
-        head = await this.deps.eventStore.headPosition();
-        await this.reach(tail, head, claim);
-      } finally {
-        await tail.stop();
+      let folded = runner;
+      const now = await this.deps.eventStore.headPosition();
+      if (now > head) {
+        head = now;
+        folded = new ProjectionRunner(
+          { eventStore: this.deps.eventStore, readModels: this.deps.store, schema: this.deps.schema, logger: this.deps.logger },
+          selected,
+          { checkpoints: REBUILD_CHECKPOINTS, targets, batchSize: REBUILD_BATCH, fence: claim.fence },
+        );
+        await folded.start();
+        try {
+          await this.reach(folded, head, claim);
+        } finally {
+          await folded.stop();
+        }
+        events += folded.eventsRead;
       }
-      events += tail.eventsRead;
-      projections = replacements.map((p) => ({ ...p, position: tail.checkpointOf(p.name) ?? 0 }));
+      projections = replacements.map((p) => ({ ...p, position: folded.checkpointOf(p.name) ?? 0 }));
     } finally {
       clearInterval(beat);
     }
