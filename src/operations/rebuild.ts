@@ -4,10 +4,11 @@ import { ConflictError, NotFoundError } from '../domain/shared/errors.js';
 import type { EventSchema } from '../domain/shared/event-schema.js';
 import type { EventStore } from '../infrastructure/event-store/event-store.js';
 import type { ReadModelStore } from '../infrastructure/read-models/read-model-store.js';
-import { projectionVersion, type Projection } from '../projections/projection.js';
-import { CHECKPOINTS, ProjectionRunner, type Checkpoint } from '../projections/runner.js';
+import type { Projection } from '../projections/projection.js';
+import { ProjectionRunner } from '../projections/runner.js';
 import type { ProjectionViews } from '../projections/views.js';
 import { RebuildClaims, REBUILDS, TakenOver, type Claim, type RebuildStatus } from './rebuild-claims.js';
+import { swapIn } from './rebuild-swap.js';
 import { warmReplacements, WARM_WAIT_MS } from './rebuild-warm-up.js';
 import { currentCollections, dropLeftovers, dropRetired, isVersionOf, RETIRE_GRACE_MS, versionOf } from './retired-collections.js';
 
@@ -244,7 +245,7 @@ export class Rebuilds {
     } finally {
       clearInterval(beat);
     }
-    await this.swap(selected, projections, claim, { head, events });
+    await swapIn(this.deps, this.claims, selected, projections, claim, { head, events });
     return { projections, events, elapsedMs: Date.now() - started, retired: Promise.resolve() };
   }
 
@@ -261,30 +262,6 @@ export class Rebuilds {
     }
     // Stopped while the last batch was folded: nothing is swapped in.
     if (this.stopping) throw interrupted();
-  }
-
-  /**
-   * One atomic write, under the claims' guards: the checkpoints now name the rebuilt
-   * collections, at the positions they reached, and the rebuilds are done. Nobody sees the
-   * new collections serving while the status still says running, or the other way round.
-   */
-  private async swap(selected: Projection[], rebuilt: RebuildResult['projections'], claim: Claim, reached: { head: number; events: number }): Promise<void> {
-    const updatedAt = new Date().toISOString();
-    const checkpoints = rebuilt.map(({ name, collection, position }) => {
-      const projection = selected.find((p) => p.name === name)!;
-      const replacement: Checkpoint = { _id: name, logical: projection.collection, collection, position, updatedAt, version: projectionVersion(projection) };
-      return { collection: CHECKPOINTS, replaceOne: { filter: { _id: name }, replacement, upsert: true } };
-    });
-    try {
-      // The progress as it ended, not the last heartbeat's: a rebuild shorter than one beat had none.
-      const position = Math.min(...rebuilt.map((p) => p.position));
-      const done = this.claims.finishing(claim, { status: 'done', position, head: Math.max(reached.head, position), events: reached.events });
-      await this.deps.store.bulkWrite([...claim.fence.guards(), ...checkpoints, ...done]);
-    } catch (error) {
-      throw claim.fence.refuses(error) ? new TakenOver(claim.names) : error;
-    }
-    this.deps.views?.invalidate();
-    this.deps.logger.info({ projections: rebuilt }, 'rebuilt read models swapped in');
   }
 
   /**
