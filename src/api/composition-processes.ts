@@ -25,6 +25,7 @@ import { subscriptionsManager } from '../processes/subscriptions.js';
 import { once, T } from './composition-tokens.js';
 import { carrierWebhookSecret, jwtSecret } from './lifecycle.js';
 import { ResetLinks } from '../infrastructure/security/reset-links.js';
+import { CriticalPath } from '../infrastructure/critical-path.js';
 import type { LoginThrottle } from './rate-limits.js';
 
 /** The composition root's process side: the payment provider, the carrier, the jobs and the process managers. */
@@ -105,6 +106,8 @@ const erasureDeps = (c: DependencyContainer, config: Config): ErasureDeps => {
 /** The order saga and notifications, and the jobs they schedule (provider calls, timers, emails, bookings). */
 export const registerProcesses = (scope: DependencyContainer, config: Config) => {
   scope.register(T.processId, once(() => randomUUID()));
+  // One per process: the order saga and the payment jobs first, the projections and the rest after (see CriticalPath).
+  scope.register(T.criticalPath, once(() => new CriticalPath()));
   // The mail job makes a reset's link as it sends it; the edge reads the link's token back.
   scope.register(T.resetLinks, once(() => new ResetLinks(jwtSecret(config), config.publicUrl)));
   registerCarrier(scope, config);
@@ -124,7 +127,8 @@ export const registerProcesses = (scope: DependencyContainer, config: Config) =>
       // Claims of a process that died are taken again once it leaves the shop's live processes (a lease's length), not a job lease later.
       const liveOwners = async () => (await c.resolve<Cluster>(T.cluster).liveMembers()).map((member) => member._id);
       const owner = c.resolve<string>(T.processId);
-      return new JobRunner({ readModels: c.resolve(T.readModels), logger: c.resolve(T.logger), clock: base.clock }, handlers, { leaseMs, owner, liveOwners, concurrency: config.jobSlots, stopGraceMs: config.jobStopGraceMs });
+      const criticalPath = c.resolve<CriticalPath>(T.criticalPath);
+      return new JobRunner({ readModels: c.resolve(T.readModels), logger: c.resolve(T.logger), clock: base.clock, criticalPath }, handlers, { leaseMs, owner, liveOwners, concurrency: config.jobSlots, stopGraceMs: config.jobStopGraceMs });
     }),
   );
   scope.register(
@@ -141,6 +145,7 @@ export const registerProcesses = (scope: DependencyContainer, config: Config) =>
         clock: c.resolve(T.clock),
         jobsScheduled: (scheduled) => jobs.wake(scheduled),
         claimJob: () => jobs.claimAtOnce(),
+        criticalPath: c.resolve(T.criticalPath),
       };
       return [
         new ProcessManagerRunner(deps, orderSaga(config.paymentTimeoutMs, config.carrierTimeoutMs)),

@@ -38,6 +38,7 @@ import type { AppDeps } from './deps.js';
 import { registerGauges } from './gauges.js';
 import { carrierWebhookSecret, jwtSecret, lifecycle, loginPseudonymKey, type System } from './lifecycle.js';
 import { useCursorKey } from '../projections/page-cursor.js';
+import type { CriticalPath } from '../infrastructure/critical-path.js';
 
 export type { System } from './lifecycle.js';
 
@@ -188,6 +189,7 @@ const registerCluster = (scope: DependencyContainer, config: Config) => {
         eventStore: c.resolve<EventStore>(T.eventStore), readModels: c.resolve<ReadModelStore>(T.readModels), schema: c.resolve<EventSchema>(T.schema), logger: c.resolve<Logger>(T.logger),
         // Another process's rebuild (the CLI's) swapped a collection in: this process's queries read it from now on.
         swapped: () => c.resolve<ProjectionViews>(T.views).invalidate(),
+        criticalPath: c.resolve<CriticalPath>(T.criticalPath),
       };
       // Read models another version of their projection folded are rebuilt by the process that runs them.
       // And the old versions of their collections a rebuild retired and did not drop (its process stopped in the grace).

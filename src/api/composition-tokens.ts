@@ -33,6 +33,7 @@ export const T = {
   provider: Symbol('PaymentProvider'),
   mailer: Symbol('Mailer'),
   jobs: Symbol('JobRunner'),
+  criticalPath: Symbol('CriticalPath'),
   processes: Symbol('ProcessManagerRunners'),
   inventory: Symbol('InventoryDecider'),
   carrier: Symbol('Carrier'),

@@ -6,7 +6,8 @@ import { within } from '../infrastructure/within.js';
 import { ClaimsAtOnce, type HeldClaim } from './claims-at-once.js';
 import { keepClaim } from './claim-keeper.js';
 import { JobCompletions } from './job-completions.js';
-import { DEFAULT_LANE_ATTEMPTS, laneOf, LaneSlots, type JobLane } from './job-lanes.js';
+import { DEFAULT_LANE_ATTEMPTS, laneOf, LaneSlots, ORDER_LANES, type JobLane } from './job-lanes.js';
+import { onPath, type CriticalPath } from '../infrastructure/critical-path.js';
 import { searchStore, type StoreSearchDeps } from './job-search.js';
 import { claimOn, isOldShape, JOBS, renewOn, untilFree, upgradeJobs, type Claimant, type JobDocument } from './job-documents.js';
 import { recordFailure, type ClaimedJob } from './job-failures.js';
@@ -58,7 +59,8 @@ export class JobRunner {
   private nextFound = Number.POSITIVE_INFINITY;
 
   constructor(
-    private readonly deps: { readModels: ReadModelStore; logger: Logger; clock: () => Date },
+    /** `criticalPath`: the jobs of the lanes an order waits on run as critical work, the others once it is clear (see CriticalPath). */
+    private readonly deps: { readModels: ReadModelStore; logger: Logger; clock: () => Date; criticalPath?: CriticalPath },
     private readonly handlers: JobHandlers,
     private readonly options: JobRunnerOptions = {},
   ) {
@@ -263,7 +265,7 @@ export class JobRunner {
     const kept = keepClaim(() => this.renew(job, job._id), this.leaseMs, this.deps.logger, job);
     try {
       try {
-        await this.handlers[job.kind](job.payload);
+        await onPath(this.deps.criticalPath, ORDER_LANES.includes(laneOf(job.kind)), () => this.handlers[job.kind](job.payload));
       } finally {
         kept.stop();
       }

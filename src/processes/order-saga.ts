@@ -84,6 +84,8 @@ export const orderSaga = (paymentTimeoutMs: number, carrierTimeoutMs = 5000): Pr
   eventTypes: ORDER_SAGA_EVENTS,
   sagaId: (event) => String(event.data.orderId),
   initialState,
+  // Every hop of an order from checkout to Confirmed is one of its reactions.
+  critical: true,
   react: (state, event) => react(state, event, paymentTimeoutMs, carrierTimeoutMs),
 });
 

@@ -53,6 +53,8 @@ export type ProcessManager<State> = {
   sagaId: (event: RecordedEvent) => string;
   initialState: () => State;
   react: (state: State, event: RecordedEvent) => Reaction<State>;
+  /** On an order's way from checkout to Confirmed: its batches go before background work (see CriticalPath). */
+  critical?: boolean;
 };
 
 /** When the event happened, as the domain recorded it: reactions stay deterministic on redelivery. */

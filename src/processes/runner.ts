@@ -17,6 +17,7 @@ import { occurredAt, type Job, type ProcessManager } from './process-manager.js'
 import { sendSagaCommand } from './saga-commands.js';
 import { sagaMoved, sameSaga, type SagaDocument } from './saga-documents.js';
 import { refusedForNow } from '../infrastructure/sqlite-write-lock.js';
+import type { CriticalPath } from '../infrastructure/critical-path.js';
 
 /**
  * Feeds a process manager from its checkpoint and carries out its reactions.
@@ -54,6 +55,8 @@ export type ProcessRunnerDeps = {
   jobsScheduled?: (jobs: ScheduledJob[]) => void;
   /** The claim of the runner told (see JobRunner.claimAtOnce), written with each job due at once: it runs it without claiming it after. None while it stops. */
   claimJob?: () => Claimant | undefined;
+  /** The process's critical path: a critical manager's batches go first, the others' once it is clear. */
+  criticalPath?: CriticalPath;
 };
 
 export type ProcessRunnerOptions = {
@@ -79,7 +82,8 @@ export class ProcessManagerRunner<S> {
     readonly manager: ProcessManager<S>,
     private readonly options: ProcessRunnerOptions = {},
   ) {
-    this.follower = new LogFollower(deps.eventStore, deps.logger.child({ processManager: manager.name }), options.batchSize ?? 200);
+    const lane = deps.criticalPath && { path: deps.criticalPath, critical: manager.critical === true };
+    this.follower = new LogFollower(deps.eventStore, deps.logger.child({ processManager: manager.name }), options.batchSize ?? 200, lane);
   }
 
   get name(): string {

@@ -3,6 +3,7 @@ import type { EventSchema } from '../domain/shared/event-schema.js';
 import type { EventStore, RecordedEvent } from '../infrastructure/event-store/event-store.js';
 import { CheckpointPacer } from '../infrastructure/event-store/checkpoint-pacer.js';
 import type { Fence } from '../cluster/leases.js';
+import type { CriticalPath } from '../infrastructure/critical-path.js';
 import { LogFollower, RewindTo, StopFollowing, type FollowerStatus } from '../infrastructure/event-store/log-follower.js';
 import {
   DuplicateKeyError,
@@ -44,6 +45,8 @@ export type RunnerDeps = {
    * runner writes its next batch there and a reader that waited for it reads (ProjectionViews).
    */
   swapped?: () => void;
+  /** The process's critical path (see CriticalPath): live batches are folded once the order saga's work of the moment is done. */
+  criticalPath?: CriticalPath;
 };
 
 export type RunnerOptions = {
@@ -109,7 +112,7 @@ export class ProjectionRunner {
     readonly projections: readonly Projection[],
     private readonly options: RunnerOptions = {},
   ) {
-    this.follower = new LogFollower(deps.eventStore, deps.logger, options.batchSize ?? 500);
+    this.follower = new LogFollower(deps.eventStore, deps.logger, options.batchSize ?? 500, deps.criticalPath && { path: deps.criticalPath, critical: false });
     for (const projection of projections) {
       const collection = options.targets?.[projection.name] ?? projection.collection;
       this.targets.set(projection.name, { projection, collection, position: 0, version: projectionVersion(projection) });

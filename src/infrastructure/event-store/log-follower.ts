@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { CriticalPath } from '../critical-path.js';
 import { Signal } from '../signal.js';
 import { inBatches } from './batches.js';
 import { UnrecoverableReadError, type EventStore, type EventSubscription, type RecordedEvent } from './event-store.js';
@@ -75,6 +76,9 @@ class TurnClock {
 
 type Waiter = { position: number; done: (reached: boolean) => void };
 
+/** Where a follower's batches go on the process's critical path (see CriticalPath): as critical work, or as background once live. */
+export type FollowerLane = { path: CriticalPath; critical: boolean };
+
 export class LogFollower {
   private readonly stopping = new Signal();
   /** Callers of waitFor: each is answered once, by the batch that reaches its position, its timeout, or stop. */
@@ -93,6 +97,7 @@ export class LogFollower {
     private readonly eventStore: EventStore,
     private readonly logger: Logger,
     private readonly batchSize = 500,
+    private readonly lane?: FollowerLane,
   ) {}
 
   get checkpoint(): number {
@@ -226,10 +231,22 @@ export class LogFollower {
     }
   }
 
-  private async handled(handle: BatchHandler, events: RecordedEvent[]): Promise<void> {
-    // The embedded stores answer synchronously, so catching up on a long log would otherwise
-    // run as one unbroken chain of promises: after ~10 ms of it, let the server answer requests.
-    if (this.turn.elapsed() > YIELD_AFTER_MS) {
+  private handled(handle: BatchHandler, events: RecordedEvent[]): Promise<void> {
+    const lane = this.lane;
+    if (lane?.critical) return lane.path.critical(() => this.handledNow(handle, events));
+    return this.handledNow(handle, events, lane && this.state === 'live' ? lane.path : undefined);
+  }
+
+  /** `background`: a live batch of a background follower, which waits for its turn (see CriticalPath). */
+  private async handledNow(handle: BatchHandler, events: RecordedEvent[], background?: CriticalPath): Promise<void> {
+    if (background) {
+      await background.background();
+      // Stopped meanwhile: the batch is the next holder's (or the next start's), as one not yet delivered.
+      if (this.stopped) return;
+      this.turn.restart();
+    } else if (this.turn.elapsed() > YIELD_AFTER_MS) {
+      // The embedded stores answer synchronously, so catching up on a long log would otherwise
+      // run as one unbroken chain of promises: after ~10 ms of it, let the server answer requests.
       await new Promise((resolve) => setImmediate(resolve));
       this.turn.restart();
     }
