@@ -82,7 +82,9 @@ export class ProcessManagerRunner<S> {
     readonly manager: ProcessManager<S>,
     private readonly options: ProcessRunnerOptions = {},
   ) {
-    const lane = deps.criticalPath && { path: deps.criticalPath, critical: manager.critical === true };
+    // A critical manager's batches are critical work when they hold an event it reacts to.
+    const reactsTo = (events: readonly RecordedEvent[]) => events.some((event) => manager.eventTypes.includes(event.type));
+    const lane = deps.criticalPath && { path: deps.criticalPath, ...(manager.critical ? { critical: reactsTo } : {}) };
     this.follower = new LogFollower(deps.eventStore, deps.logger.child({ processManager: manager.name }), options.batchSize ?? 200, lane);
   }
 

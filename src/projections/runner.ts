@@ -112,7 +112,7 @@ export class ProjectionRunner {
     readonly projections: readonly Projection[],
     private readonly options: RunnerOptions = {},
   ) {
-    this.follower = new LogFollower(deps.eventStore, deps.logger, options.batchSize ?? 500, deps.criticalPath && { path: deps.criticalPath, critical: false });
+    this.follower = new LogFollower(deps.eventStore, deps.logger, options.batchSize ?? 500, deps.criticalPath && { path: deps.criticalPath });
     for (const projection of projections) {
       const collection = options.targets?.[projection.name] ?? projection.collection;
       this.targets.set(projection.name, { projection, collection, position: 0, version: projectionVersion(projection) });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { pino } from 'pino';
 import { v4 as uuid } from 'uuid';
 import { CriticalPath, onPath } from '../../src/infrastructure/critical-path.js';
-import { LogFollower } from '../../src/infrastructure/event-store/log-follower.js';
+import { LogFollower, type FollowerLane } from '../../src/infrastructure/event-store/log-follower.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import type { EventStore, RecordedEvent } from '../../src/infrastructure/event-store/event-store.js';
 import { join } from 'node:path';
@@ -28,14 +28,14 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * fold what woke them all. Measured in the saga benchmark (see the README).
  */
 describe('CriticalPath', () => {
-  it('lets background work go after a turn of the event loop when no critical work is under way', async () => {
+  it('lets background work go at once, in the same turn, when no critical work is under way or behind', async () => {
     const path = new CriticalPath(5_000);
     const order: string[] = [];
-    const background = path.background().then(() => order.push('background'));
-    queueMicrotask(() => order.push('microtask'));
+    setImmediate(() => order.push('next turn'));
+    await path.background(10);
+    order.push('background');
     await turn();
-    await background;
-    expect(order).to.deep.equal(['microtask', 'background']);
+    expect(order).to.deep.equal(['background', 'next turn']);
   });
 
   it('holds background work until the critical work under way is over, however many there are', async () => {
@@ -59,17 +59,76 @@ describe('CriticalPath', () => {
     expect(path.busy).to.equal(false);
   });
 
-  it('lets critical work woken with background work start first (the background turn comes after a turn of the loop)', async () => {
+  it("holds a background batch until every live critical follower has passed its events (the saga woken by the same commit)", async () => {
     const path = new CriticalPath(5_000);
     const order: string[] = [];
+    const saga = { position: 10, live: true };
+    path.track({ position: () => saga.position, live: () => saga.live });
     const commit = held();
-    // Both woken by the same commit: the background one asks first, the critical one in a microtask after.
-    const background = path.background().then(() => order.push('projections'));
-    const saga = Promise.resolve().then(() => path.critical(async () => (order.push('saga appends'), await commit.done, order.push('saga committed'))));
+    // Both woken by the commit of position 11: the projections ask first, the saga reacts in a microtask after.
+    const background = path.background(11).then(() => order.push('projections fold 11'));
+    const reaction = Promise.resolve().then(() =>
+      path.critical(async () => {
+        order.push('saga appends');
+        await commit.done;
+        order.push('saga committed');
+        saga.position = 11;
+        path.moved();
+      }),
+    );
     await sleep(20);
+    expect(order).to.deep.equal(['saga appends']);
     commit.release();
-    await Promise.all([saga, background]);
-    expect(order).to.deep.equal(['saga appends', 'saga committed', 'projections']);
+    await Promise.all([reaction, background]);
+    expect(order).to.deep.equal(['saga appends', 'saga committed', 'projections fold 11']);
+  });
+
+  it('does not wait for a critical follower that is not live (catching up, failing, stopped) or that left', async () => {
+    const path = new CriticalPath(5_000);
+    const saga = { position: 0, live: false };
+    const untrack = path.track({ position: () => saga.position, live: () => saga.live });
+    const started = performance.now();
+    await path.background(500);
+    saga.live = true;
+    const waiting = path.background(500);
+    await sleep(20);
+    untrack();
+    await waiting;
+    expect(performance.now() - started).to.be.below(1000);
+  });
+
+  it('lets critical work handed on as the last one ends (the charge the saga wakes) go first too', async () => {
+    const path = new CriticalPath(5_000);
+    const order: string[] = [];
+    const saga = held();
+    const charge = held();
+    const chain = path
+      .critical(async () => (await saga.done, order.push('saga wrote its job')))
+      // Woken by that write, in the microtasks after it: nothing critical is under way in between.
+      .then(() => path.critical(async () => (order.push('charge starts'), await charge.done, order.push('charge done'))));
+    const background = path.background().then(() => order.push('projections'));
+    await sleep(20);
+    saga.release();
+    await sleep(30);
+    expect(order).to.deep.equal(['saga wrote its job', 'charge starts']);
+    charge.release();
+    await Promise.all([chain, background]);
+    expect(order).to.deep.equal(['saga wrote its job', 'charge starts', 'charge done', 'projections']);
+  });
+
+  it('waits maxWaitMs at most in all, however often critical work comes back', async () => {
+    const path = new CriticalPath(60);
+    let going = true;
+    // Critical work ending and starting again every few ms, for longer than the bound.
+    const churn = (async () => {
+      while (going) await path.critical(() => sleep(5));
+    })();
+    const started = performance.now();
+    await path.background();
+    const waited = performance.now() - started;
+    going = false;
+    await churn;
+    expect(waited).to.be.at.least(55).and.below(1000);
   });
 
   it('waits maxWaitMs at most for critical work that hangs', async () => {
@@ -120,20 +179,21 @@ describe('LogFollower on the critical path', function () {
     const metadata = { correlationId: uuid(), causationId: uuid(), actor: 'test', occurredAt: new Date().toISOString(), schemaVersion: 1 };
     return eventStore.appendToStream(`thing-${uuid()}`, [{ id: uuid(), type, data: {}, metadata }]);
   };
-  const start = (lane: { path: CriticalPath; critical: boolean } | undefined, handle: (events: RecordedEvent[]) => Promise<void>) => {
+  const start = (lane: FollowerLane | undefined, handle: (events: RecordedEvent[]) => Promise<void>) => {
     const follower = new LogFollower(store, pino({ level: 'silent' }), 100, lane);
     followers.push(follower);
     follower.start(0, handle);
     return follower;
   };
+  const reactsToOrders = (events: readonly RecordedEvent[]) => events.some((e) => e.type === 'OrderCreated');
   const live = (follower: LogFollower) => eventually(async () => (follower.status === 'live' ? true : undefined), 5_000);
 
   it("folds a live batch only after the critical follower's reaction to it, its append included, is done", async () => {
     const path = new CriticalPath(5_000);
     const order: string[] = [];
     // Started first, as the projections are: woken first by every commit.
-    const projections = start({ path, critical: false }, async (events) => void order.push(...events.map((e) => `folded ${e.type}`)));
-    const saga = start({ path, critical: true }, async (events) => {
+    const projections = start({ path }, async (events) => void order.push(...events.map((e) => `folded ${e.type}`)));
+    const saga = start({ path, critical: reactsToOrders }, async (events) => {
       for (const _created of events.filter((e) => e.type === 'OrderCreated')) {
         order.push('saga reacts');
         await append(store, 'PaymentRequested');
@@ -162,11 +222,40 @@ describe('LogFollower on the critical path', function () {
     expect(order.indexOf('folded OrderCreated')).to.be.lessThan(order.indexOf('saga appended'));
   });
 
+  it("folds a batch the saga reacts to nothing of within the same turn as before (a shop taking cart commands)", async () => {
+    const path = new CriticalPath(5_000);
+    const folded: string[] = [];
+    const projections = start({ path }, async (events) => void folded.push(...events.map((e) => e.type)));
+    const saga = start({ path, critical: reactsToOrders }, async () => undefined);
+    await Promise.all([live(projections), live(saga)]);
+    await append(store, 'CartItemAdded');
+    // Scheduled as the append is answered, before the followers woken by its commit run: they fold in the microtasks before it.
+    const atNextTurn = await new Promise<string[]>((resolve) => setImmediate(() => resolve([...folded])));
+    expect(atNextTurn).to.deep.equal(['CartItemAdded']);
+    expect(path.busy).to.equal(false);
+  });
+
+  it("waits for a saga that is slow on the same events, at most maxWaitMs", async () => {
+    const path = new CriticalPath(80);
+    const slow = held();
+    const folded: number[] = [];
+    const projections = start({ path }, async (events) => void folded.push(...events.map((e) => e.position)));
+    const saga = start({ path, critical: reactsToOrders }, () => slow.done);
+    await Promise.all([live(projections), live(saga)]);
+    const started = performance.now();
+    await append(store, 'CartItemAdded');
+    await eventually(async () => (folded.length === 1 ? true : undefined), 5_000);
+    const waited = performance.now() - started;
+    expect(waited, 'waited for the saga to pass the event').to.be.at.least(70);
+    expect(waited).to.be.below(2_000);
+    slow.release();
+  });
+
   it('does not hand a batch it waited with to a handler once stopped', async () => {
     const path = new CriticalPath(5_000);
     const hang = held();
     const handled: string[] = [];
-    const background = start({ path, critical: false }, async (events) => void handled.push(...events.map((e) => e.type)));
+    const background = start({ path }, async (events) => void handled.push(...events.map((e) => e.type)));
     await live(background);
     const saga = path.critical(() => hang.done);
     await append(store, 'OrderCreated');

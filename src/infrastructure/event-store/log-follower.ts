@@ -76,8 +76,13 @@ class TurnClock {
 
 type Waiter = { position: number; done: (reached: boolean) => void };
 
-/** Where a follower's batches go on the process's critical path (see CriticalPath): as critical work, or as background once live. */
-export type FollowerLane = { path: CriticalPath; critical: boolean };
+/**
+ * Where a follower's batches go on the process's critical path (see CriticalPath). With
+ * `critical`, a critical follower: tracked while it runs, and its batches that `critical`
+ * says it reacts to run as critical work. Without, a background follower: its live batches
+ * wait for the critical followers and the critical work of the moment.
+ */
+export type FollowerLane = { path: CriticalPath; critical?: (events: readonly RecordedEvent[]) => boolean };
 
 export class LogFollower {
   private readonly stopping = new Signal();
@@ -121,12 +126,15 @@ export class LogFollower {
   start(fromPosition: number, handle: BatchHandler): void {
     this.stopped = false;
     this.position = fromPosition;
-    this.running = this.loop(handle);
+    const lane = this.lane;
+    const untrack = lane?.critical ? lane.path.track({ position: () => this.position, live: () => !this.stopped && this.status === 'live' }) : undefined;
+    this.running = this.loop(handle).finally(() => untrack?.());
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     this.state = 'stopped';
+    this.lane?.path.moved();
     await this.subscription?.close();
     const waiters = this.waiters;
     this.waiters = [];
@@ -185,6 +193,8 @@ export class LogFollower {
           break;
         }
         this.error = error instanceof Error ? error.message : String(error);
+        // No longer live: background batches waiting for it look again.
+        this.lane?.path.moved();
         if (error instanceof UnrecoverableReadError) {
           this.state = 'failed';
           this.logger.fatal({ err: error, position: this.position }, 'following the log failed for good; stopped (restart once mended)');
@@ -233,18 +243,18 @@ export class LogFollower {
 
   private handled(handle: BatchHandler, events: RecordedEvent[]): Promise<void> {
     const lane = this.lane;
-    if (lane?.critical) return lane.path.critical(() => this.handledNow(handle, events));
-    return this.handledNow(handle, events, lane && this.state === 'live' ? lane.path : undefined);
+    if (lane?.critical?.(events)) return lane.path.critical(() => this.handledNow(handle, events));
+    return this.handledNow(handle, events, lane && !lane.critical && this.state === 'live' ? lane.path : undefined);
   }
 
   /** `background`: a live batch of a background follower, which waits for its turn (see CriticalPath). */
   private async handledNow(handle: BatchHandler, events: RecordedEvent[], background?: CriticalPath): Promise<void> {
     if (background) {
-      await background.background();
+      await background.background(events[events.length - 1]!.position);
       // Stopped meanwhile: the batch is the next holder's (or the next start's), as one not yet delivered.
       if (this.stopped) return;
-      this.turn.restart();
-    } else if (this.turn.elapsed() > YIELD_AFTER_MS) {
+    }
+    if (this.turn.elapsed() > YIELD_AFTER_MS) {
       // The embedded stores answer synchronously, so catching up on a long log would otherwise
       // run as one unbroken chain of promises: after ~10 ms of it, let the server answer requests.
       await new Promise((resolve) => setImmediate(resolve));
@@ -254,6 +264,7 @@ export class LogFollower {
     this.position = events[events.length - 1]!.position;
     this.failures = 0;
     if (this.waiters.length > 0) this.release();
+    if (this.lane?.critical) this.lane.path.moved();
   }
 
   /** Answers every waiter whose position is now reached; the others keep waiting. */
