@@ -186,6 +186,14 @@ describe('LogFollower on the critical path', function () {
     return follower;
   };
   const reactsToOrders = (events: readonly RecordedEvent[]) => events.some((e) => e.type === 'OrderCreated');
+  /** A saga's handler: on each OrderCreated, appends a PaymentRequested, noting when it reacts and when its append is in. */
+  const requestsPayments = (order: string[]) => async (events: RecordedEvent[]) => {
+    for (const _created of events.filter((e) => e.type === 'OrderCreated')) {
+      order.push('saga reacts');
+      await append(store, 'PaymentRequested');
+      order.push('saga appended');
+    }
+  };
   const live = (follower: LogFollower) => eventually(async () => (follower.status === 'live' ? true : undefined), 5_000);
 
   it("folds a live batch only after the critical follower's reaction to it, its append included, is done", async () => {
@@ -193,13 +201,7 @@ describe('LogFollower on the critical path', function () {
     const order: string[] = [];
     // Started first, as the projections are: woken first by every commit.
     const projections = start({ path }, async (events) => void order.push(...events.map((e) => `folded ${e.type}`)));
-    const saga = start({ path, critical: reactsToOrders }, async (events) => {
-      for (const _created of events.filter((e) => e.type === 'OrderCreated')) {
-        order.push('saga reacts');
-        await append(store, 'PaymentRequested');
-        order.push('saga appended');
-      }
-    });
+    const saga = start({ path, critical: reactsToOrders }, requestsPayments(order));
     await Promise.all([live(projections), live(saga)]);
     await append(store, 'OrderCreated');
     await eventually(async () => (order.includes('folded PaymentRequested') ? true : undefined), 5_000);
@@ -209,13 +211,7 @@ describe('LogFollower on the critical path', function () {
   it('without a path, folds in the order the followers were woken (the critical follower waits behind the others)', async () => {
     const order: string[] = [];
     const projections = start(undefined, async (events) => void order.push(...events.map((e) => `folded ${e.type}`)));
-    const saga = start(undefined, async (events) => {
-      for (const _created of events.filter((e) => e.type === 'OrderCreated')) {
-        order.push('saga reacts');
-        await append(store, 'PaymentRequested');
-        order.push('saga appended');
-      }
-    });
+    const saga = start(undefined, requestsPayments(order));
     await Promise.all([live(projections), live(saga)]);
     await append(store, 'OrderCreated');
     await eventually(async () => (order.includes('folded PaymentRequested') ? true : undefined), 5_000);
