@@ -21,22 +21,28 @@ const runnerOf = (db: Database.Database): Runner => {
 /** `body` in a transaction (BEGIN, deferred), or a savepoint when one is open. */
 export const inTransaction = <R>(db: Database.Database, body: () => R): R => runnerOf(db)(body) as R;
 
+const NO_WAIT = 'PRAGMA busy_timeout = 0';
+const WAIT_SLICE = `PRAGMA busy_timeout = ${BUSY_SLICE_MS}`;
+
 /**
  * `body` in a transaction that takes the write lock first (BEGIN IMMEDIATE), or a savepoint
  * when one is open. The lock is asked for without waiting: when another connection holds it,
  * this throws SQLITE_BUSY at once, and the caller tries again off the thread (GroupCommit,
  * WriteLockQueue), where SQLite's busy handler would have slept on it. Inside the
- * transaction, and after it, the connection's statements wait their BUSY_SLICE_MS again (a
- * pragma is applied as it is prepared, so each is prepared anew: about 4 µs).
+ * transaction, and after it, the connection's statements wait their BUSY_SLICE_MS again. A
+ * pragma is applied as it is compiled, so it cannot be a prepared statement run again; `exec`
+ * compiles and runs it without the Statement object `db.pragma` makes: 1.2 µs the pair
+ * against 5.5, a pair per commit of the log and per write group of the read models (2% of the
+ * event loop at 120 orders a second).
  */
 export const inImmediateTransaction = <R>(db: Database.Database, body: () => R): R => {
   if (db.inTransaction) return runnerOf(db).immediate(body) as R;
-  db.pragma('busy_timeout = 0');
+  db.exec(NO_WAIT);
   let waiting = true;
   const waitAgain = () => {
     if (!waiting) return;
     waiting = false;
-    db.pragma(`busy_timeout = ${BUSY_SLICE_MS}`);
+    db.exec(WAIT_SLICE);
   };
   try {
     return runnerOf(db).immediate(() => {
