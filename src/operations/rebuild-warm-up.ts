@@ -10,10 +10,11 @@ export const WARM_WAIT_MS = 10_000;
  * store; see embedded-warm-up.ts), where each used to load it at its first query after the swap,
  * every query of it waiting (5.3 s for the search's 50,000 products under traffic). Bounded: a
  * process that does not answer delays the swap by `waitMs` at most; a failure of it is logged, and
- * the swap goes on. Never rejects (a stop races it and goes on without it). MongoDB holds nothing.
+ * the swap goes on. Never rejects (a stop races it and goes on without it; a failure once
+ * `stopping` says so, the store closed under it, is not one to log). MongoDB holds nothing.
  */
 export const warmReplacements = async (
-  deps: { store: ReadModelStore; logger: Logger },
+  deps: { store: ReadModelStore; logger: Logger; stopping?: () => boolean },
   projections: ReadonlyArray<{ name: string; collection: string; previous: string }>,
   waitMs: number,
 ): Promise<void> => {
@@ -24,6 +25,8 @@ export const warmReplacements = async (
   try {
     outcome = await deps.store.warmBeforeSwap(replacements, waitMs);
   } catch (error) {
+    // The process stopped during the wait (its store closed under it): no swap follows, and nothing went wrong.
+    if (deps.stopping?.()) return;
     // Ahead of the queries only: the swap goes on, and the first queries load what they need as before.
     deps.logger.warn({ err: error, projections: projections.map((p) => p.name) }, 'could not have the rebuilt read models loaded before their swap');
     return;

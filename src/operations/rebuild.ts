@@ -217,7 +217,7 @@ export class Rebuilds {
       }
       events = runner.eventsRead;
       const replacements = selected.map((p) => ({ name: p.name, collection: targets[p.name]!, previous: current.get(p.name)! }));
-      await Promise.race([warmReplacements(this.deps, replacements, this.options.warmWaitMs ?? WARM_WAIT_MS), this.stopped]);
+      await Promise.race([warmReplacements({ ...this.deps, stopping: () => this.stopping }, replacements, this.options.warmWaitMs ?? WARM_WAIT_MS), this.stopped]);
       if (this.stopping) throw new Interrupted();
       if (claim.lost()) throw new TakenOver(claim.names);
       // What was appended while the processes loaded the new collections, folded in by a runner that writes as the live one

@@ -111,6 +111,21 @@ describe("a rebuild's warm-up before its swap", () => {
     expect(checkpoint.position).to.equal(head);
   });
 
+  it('logs nothing when the process stops during the wait and its store closes under it (a SIGTERM)', async () => {
+    await heldElsewhere(0); // a process that never answers: the rebuild waits its whole bound
+    const rebuilds = rebuildsOn(readModels, 5_000);
+    const run = rebuilds.run(['names']).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await eventually(() => (requested() ? true : undefined));
+    await rebuilds.stop({ handOver: true });
+    await readModels.close(); // as the server does once its runners have stopped
+    expect(await run).to.be.instanceOf(Error);
+    await new Promise((resolve) => setTimeout(resolve, 200)); // the wait's own end, had it gone on
+    expect(lines.filter((line) => Number(line.level) >= 40).map((line) => line.msg)).to.deep.equal([]);
+  });
+
   it('swaps all the same when the warm-up fails, and warns', async () => {
     const failing = new Proxy(readModels, {
       get(target, property) {
