@@ -39,12 +39,15 @@ export class CommitBell {
   /**
    * Tells every listener, in every process, to look at the database again. Never throws: the
    * poll covers a failed ring. Rings the file now at the path: one deleted or replaced under
-   * the bell is looked for at every ring (a stat), not only at a check, which only a process
-   * with a subscriber waiting makes; the others listen to the file now there.
+   * the bell is looked for at every ring, not only at a check, which only a process with a
+   * subscriber waiting makes; the others listen to the file now there. The file rung is the
+   * one at the path while it has a link (a deletion, or a file renamed over it, takes its last):
+   * asked of the open descriptor (fstat), which costs no lookup of the path. Every commit of
+   * the log rings: a stat of the path took 1% of the event loop at 120 orders a second.
    */
   ring(): void {
     if (this.closed) return;
-    if (this.fd === undefined || inodeAt(this.path) !== this.inode) this.check(); // opening rings
+    if (this.fd === undefined || !linked(this.fd)) this.check(); // opening rings
     else this.strike();
   }
 
@@ -87,7 +90,11 @@ export class CommitBell {
       return;
     }
     this.everHeard = false;
-    if (!this.listen) return;
+    // A bell that only rings rings the file it opened too: a ring that found the file replaced (see ring) would be lost.
+    if (!this.listen) {
+      this.strike();
+      return;
+    }
     try {
       this.watcher = watch(this.path, { persistent: false }, (event) => this.heardRing(event));
       this.watcher.on('error', () => this.stopListening());
@@ -121,6 +128,15 @@ export class CommitBell {
 
 const BYTE = Buffer.from([1]);
 const PRIVATE_FILE = 0o600;
+
+/** Whether the open file still has a name (a link): false once deleted, or replaced by a rename. */
+const linked = (fd: number): boolean => {
+  try {
+    return fstatSync(fd).nlink > 0;
+  } catch {
+    return false;
+  }
+};
 
 const inodeAt = (path: string): number | undefined => {
   try {

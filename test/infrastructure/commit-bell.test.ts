@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { chmodSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CommitBell } from '../../src/infrastructure/commit-bell.js';
 import { eventually, tempDir } from '../support/temp-dir.js';
@@ -71,6 +71,17 @@ describe('commit bell', () => {
     const b = bell(); // listens to the file made anew: another inode
     await eventually(() => (b.bell.heard ? true : undefined), 5000);
     await hears(b, () => a.bell.ring());
+  });
+
+  it('rings the file renamed over the one it rang, though it never checked and does not listen', async () => {
+    const ringer = new CommitBell(path, () => undefined, false); // rings only (a commit thread's bell): no watch tells it of the rename
+    bells.push(ringer);
+    const other = join(dir.path, 'other-wake');
+    writeFileSync(other, Buffer.from([0]), { mode: 0o600 });
+    renameSync(other, path);
+    const b = bell(); // listens to the file now at the path
+    await eventually(() => (b.bell.heard ? true : undefined), 5000);
+    await hears(b, () => ringer.ring());
   });
 
   it('never throws where the file cannot be made: nothing is rung, nothing heard', () => {
