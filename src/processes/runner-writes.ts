@@ -14,21 +14,6 @@ import { sagaWrite, type SagaDocument } from './saga-documents.js';
 /** A saga's reaction to a batch: the document it was loaded from (its write's guard), the state it started from, whether it sent commands. */
 export type Outcome<S> = { sagaId: string; loaded: SagaDocument<S> | undefined; start: S; state: S; position: number; sent: boolean; jobs: ScheduledJob[]; cancelled: string[]; parked: ParkedEvent[] };
 
-/**
- * Whether a saga's reaction to a batch is to be written: it changed the saga's state (a reaction
- * that changes nothing hands the state it was given back: `nothing(state)`), sent a command,
- * scheduled or cancelled jobs, or parked an event. One that did none of these is left
- * unwritten, as if the batch had come before whatever changes the saga next: its events are
- * behind the checkpoint once that is written, and delivered again before (a crash) they find
- * the same state and do nothing again. A replay of a parked event that changes the saga
- * meanwhile is then as if it came after the batch (its write is guarded on the saga it loaded,
- * which the batch left as it was). About one batch in five of the order saga's (CartCheckedOut
- * and PaymentRequested: its jobs were scheduled with the request) wrote the saga as it was, the
- * lease and the checkpoint: a transaction on a lone order's way, beside its charge.
- */
-export const changed = <S>(outcome: Outcome<S>): boolean =>
-  outcome.state !== outcome.start || outcome.sent || outcome.jobs.length > 0 || outcome.cancelled.length > 0 || outcome.parked.length > 0;
-
 export const batchWrites = <S>(sagaCollection: string, checkpointId: string, outcomes: readonly Outcome<S>[], position: number, now: string): WriteOperation[] => {
   const writes: WriteOperation[] = [];
   for (const { sagaId, loaded, state, position: at, jobs, cancelled, parked } of outcomes) {
