@@ -11,8 +11,8 @@ import { sagaWrite, type SagaDocument } from './saga-documents.js';
  * write, its jobs, and the parked event's removal.
  */
 
-/** A saga's reaction to a batch: the document it was loaded from (its write's guard), the state it started from, whether it sent commands. */
-export type Outcome<S> = { sagaId: string; loaded: SagaDocument<S> | undefined; start: S; state: S; position: number; sent: boolean; jobs: ScheduledJob[]; cancelled: string[]; parked: ParkedEvent[] };
+/** A saga's reaction to a batch, and the document it was loaded from (its write's guard). */
+export type Outcome<S> = { sagaId: string; loaded: SagaDocument<S> | undefined; state: S; position: number; jobs: ScheduledJob[]; cancelled: string[]; parked: ParkedEvent[] };
 
 export const batchWrites = <S>(sagaCollection: string, checkpointId: string, outcomes: readonly Outcome<S>[], position: number, now: string): WriteOperation[] => {
   const writes: WriteOperation[] = [];

@@ -144,7 +144,9 @@ export class ProcessManagerRunner<S> {
     const relevant = fresh.filter((e) => this.manager.eventTypes.includes(e.type)).map((e) => this.deps.schema.upcast(e));
     const groups = groupBy(relevant, (event) => this.manager.sagaId(event));
     const states = await this.loadStates([...groups.keys()]);
-    let outcomes = (await inParallel([...groups], this.options.concurrency ?? 16, ([sagaId, events]) => this.react(sagaId, states.get(sagaId), events))).filter(changed);
+    let outcomes = await inParallel([...groups], this.options.concurrency ?? 16, ([sagaId, events]) =>
+      this.react(sagaId, states.get(sagaId), events),
+    );
     const last = fresh[fresh.length - 1]!.position;
     if (outcomes.length === 0 && this.pacer.mayDefer(fresh.length)) {
       this.position = last;
@@ -156,7 +158,7 @@ export class ProcessManagerRunner<S> {
         break;
       } catch (error) {
         if (!sagaMoved(error, this.sagaCollection) || reaction >= MAX_REACTIONS) throw error;
-        outcomes = (await this.reactAgain(outcomes, groups)).filter(changed);
+        outcomes = await this.reactAgain(outcomes, groups);
       }
     }
     this.pacer.written();
@@ -226,15 +228,13 @@ export class ProcessManagerRunner<S> {
 
   private async react(sagaId: string, stored: SagaDocument<S> | undefined, events: RecordedEvent[]): Promise<Outcome<S>> {
     const claimJob = this.deps.claimJob;
-    const start = stored?.state ?? this.manager.initialState();
-    const outcome: Outcome<S> = { sagaId, loaded: stored, start, state: start, position: stored?._position ?? 0, sent: false, jobs: [], cancelled: [], parked: [] };
+    const outcome: Outcome<S> = { sagaId, loaded: stored, state: stored?.state ?? this.manager.initialState(), position: stored?._position ?? 0, jobs: [], cancelled: [], parked: [] };
     for (const event of events) {
       if (event.position <= outcome.position) continue;
       const handled = await this.handle(outcome.state, event);
       if ('parked' in handled) outcome.parked.push(handled.parked);
       else {
         outcome.state = handled.state;
-        if (handled.commands.length > 0) outcome.sent = true;
         outcome.jobs.push(...handled.jobs.map((job) => withClaim(this.scheduled(job, event), claimJob)));
         // A job scheduled earlier in this batch and cancelled by a later event of it is never written;
         // the delete still goes (a job of that id written before, which the schedule left as it was, goes too).
@@ -249,7 +249,7 @@ export class ProcessManagerRunner<S> {
   }
 
   /** Runs one event's reaction, retrying; parks it when it keeps failing while the stores are up. */
-  private async handle(state: S, event: RecordedEvent): Promise<{ state: S; commands: readonly unknown[]; jobs: Job[]; cancelled?: string[] } | { parked: ParkedEvent }> {
+  private async handle(state: S, event: RecordedEvent): Promise<{ state: S; jobs: Job[]; cancelled?: string[] } | { parked: ParkedEvent }> {
     const maxAttempts = this.options.maxAttempts ?? 5;
     for (let attempt = 1; ; attempt += 1) {
       try {
@@ -301,21 +301,6 @@ export class ProcessManagerRunner<S> {
     return `saga_${this.name.replace(/-/g, '_')}`;
   }
 }
-
-/**
- * Whether a saga's reaction to a batch is to be written: it changed the saga's state (a reaction
- * that changes nothing hands the state it was given back: `nothing(state)`), sent a command,
- * scheduled or cancelled jobs, or parked an event. One that did none of these is left
- * unwritten, as if the batch had come before whatever changes the saga next: its events are
- * behind the checkpoint once that is written, and delivered again before (a crash) they find
- * the same state and do nothing again. A replay of a parked event that changes the saga
- * meanwhile is then as if it came after the batch (its write is guarded on the saga it loaded,
- * which the batch left as it was). About one batch in five of the order saga's (CartCheckedOut
- * and PaymentRequested: its jobs were scheduled with the request) wrote the saga as it was, the
- * lease and the checkpoint: a transaction on a lone order's way, beside its charge.
- */
-const changed = <S>(outcome: Outcome<S>): boolean =>
-  outcome.state !== outcome.start || outcome.sent || outcome.jobs.length > 0 || outcome.cancelled.length > 0 || outcome.parked.length > 0;
 
 /** A job due at once, claimed as it is written by the runner that will run it (a replay's jobs are not: the runner finds them). */
 const withClaim = (job: ScheduledJob, claimJob: (() => Claimant | undefined) | undefined): ScheduledJob => {
