@@ -4,7 +4,7 @@ import { WrongExpectedVersionError, type EventStore } from '../../src/infrastruc
 import { appendsNothing, createProduct, expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
 
 /**
- * The Idempotency-Key contract beyond the plain repeat (gateway.test.ts): a key names one
+ * The Idempotency-Key contract beyond the plain repeat (gateway-idempotency.test.ts): a key names one
  * request, so the same key sent with another request must not be taken for a repeat of
  * the first, and an answer that says "nothing was done, try again" is not kept as the key's
  * final answer.
