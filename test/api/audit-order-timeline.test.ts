@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { v4 as uuid } from 'uuid';
 import { ADDRESS, addToCart, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { startShopWithShopper, type TestApp } from '../support/test-app.js';
 import { ascending, auditRequest, shipOrder, type Audited } from './audit-fixture.js';
 
 /**
@@ -15,9 +15,7 @@ describe("the audit trail over HTTP: an order's timeline", function () {
   let admin: string;
   let shopper: Shopper;
   beforeEach(async () => {
-    app = await startTestApp();
-    admin = await app.adminToken();
-    shopper = await app.customer();
+    ({ app, admin, shopper } = await startShopWithShopper());
   });
   afterEach(async () => app.close());
   const audit = auditRequest(() => ({ app, admin }));

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { v4 as uuid } from 'uuid';
 import { buy, stockedProduct, type Shopper } from '../support/shop.js';
-import { appendsNothing, expectProblem, startTestApp, type TestApp } from '../support/test-app.js';
+import { appendsNothing, expectProblem, startShopWithShopper, type TestApp } from '../support/test-app.js';
 import { auditRequest } from './audit-fixture.js';
 
 /**
@@ -14,9 +14,7 @@ describe('the audit trail over HTTP: access and errors', function () {
   let admin: string;
   let shopper: Shopper;
   beforeEach(async () => {
-    app = await startTestApp();
-    admin = await app.adminToken();
-    shopper = await app.customer();
+    ({ app, admin, shopper } = await startShopWithShopper());
   });
   afterEach(async () => app.close());
   const audit = auditRequest(() => ({ app, admin }));

@@ -1,5 +1,5 @@
 import type { Shopper } from '../support/shop.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { startShopWithShopper, type TestApp } from '../support/test-app.js';
 
 /**
  * What the order saga's tests share (saga.test.ts, an order's way through the saga;
@@ -10,10 +10,7 @@ import { startTestApp, type TestApp } from '../support/test-app.js';
 export type SagaShop = { app: TestApp; admin: string; shopper: Shopper };
 
 /** An app whose payments time out after 400 ms, its admin's token and a signed-in shopper. */
-export const startSagaShop = async (): Promise<SagaShop> => {
-  const app = await startTestApp({ paymentTimeoutMs: 400 });
-  return { app, admin: await app.adminToken(), shopper: await app.customer() };
-};
+export const startSagaShop = (): Promise<SagaShop> => startShopWithShopper({ paymentTimeoutMs: 400 });
 
 export const sagaCalls = (shop: () => SagaShop) => {
   const adminPost = (path: string, body: object = {}) => shop().app.http().post(path).set('Authorization', `Bearer ${shop().admin}`).send(body);

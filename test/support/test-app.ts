@@ -55,6 +55,12 @@ export type { TestAppOptions };
 
 export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
 
+/** An app, its admin's token and a signed-in shopper: what an HTTP test of a shopper's way starts with. */
+export const startShopWithShopper = async (options: TestAppOptions = {}) => {
+  const app = await startTestApp(options);
+  return { app, admin: await app.adminToken(), shopper: await app.customer() };
+};
+
 export const ADMIN = { email: 'admin@test.local', password: 'admin-password' };
 /** The secret the test carrier signs its webhooks with (CARRIER_WEBHOOK_SECRET). */
 export const CARRIER_SECRET = 'test-carrier-webhook-secret-0123456789';
