@@ -146,26 +146,22 @@ describe('WAL checkpoints off the event loop', () => {
 
   it('keeps its spacing of held checkpoints across a reply that found another process checkpointing (busy, -1 frames)', async () => {
     const calls: string[] = [];
-    // The held checkpoint is this test's: its reply comes from the test, once the writes are held.
-    const restart = { afterFrames: 100, hold: () => (calls.push('hold'), new Promise<void>(() => undefined)), release: () => void calls.push('release') };
-    const syncFile = async () => void calls.push('sync');
-    const checkpointer = new WalCheckpointer({ path: join(dir.path, 'busy.db'), synchronous: 'NORMAL', delayMs: 1_000, failed: () => undefined, restart, syncFile });
+    const restart = { afterFrames: 100, hold: async () => void calls.push('hold'), release: () => void calls.push('release') };
+    const checkpointer = new WalCheckpointer({ path: join(dir.path, 'busy.db'), synchronous: 'NORMAL', delayMs: 1_000, failed: () => undefined, restart });
     type Reply = { busy: number; log: number; checkpointed: number };
     const reply = (r: Reply) => (checkpointer as unknown as { replied(reply: Reply): void }).replied(r);
-    const tick = () => new Promise((resolve) => setImmediate(resolve));
     try {
-      reply({ busy: 0, log: 150, checkpointed: 150 }); // 150 frames: the file synced, then the next checkpoint holds the writes
-      await tick();
+      reply({ busy: 0, log: 150, checkpointed: 150 }); // 150 frames: the next checkpoint holds the writes
       reply({ busy: 0, log: 160, checkpointed: 160 }); // that one, held: the WAL did not start over (a reader elsewhere)
-      expect(calls).to.deep.equal(['sync', 'hold', 'release']);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(calls).to.deep.equal(['hold', 'release']);
       reply({ busy: 1, log: -1, checkpointed: -1 }); // another process was checkpointing
       reply({ busy: 0, log: 200, checkpointed: 200 }); // 40 frames more: not yet another 100
-      await tick();
-      expect(calls).to.deep.equal(['sync', 'hold', 'release']);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(calls).to.deep.equal(['hold', 'release']);
       reply({ busy: 0, log: 260, checkpointed: 260 }); // another 100 since the held one: hold again
-      await tick();
-      reply({ busy: 0, log: 270, checkpointed: 270 });
-      expect(calls).to.deep.equal(['sync', 'hold', 'release', 'sync', 'hold', 'release']);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(calls).to.deep.equal(['hold', 'release', 'hold', 'release']);
     } finally {
       await checkpointer.close();
     }

@@ -1,5 +1,4 @@
 import { Worker } from 'node:worker_threads';
-import { syncDatabaseFile } from './database-file-sync.js';
 
 /** What a checkpoint did (SQLite's own figures: frames in the WAL, frames copied), or why it failed. */
 export type CheckpointReply = { busy: number; log: number; checkpointed: number } | { error: string };
@@ -15,8 +14,6 @@ export type WalCheckpointerOptions = {
   failed: (error: Error) => void;
   /** Starting the WAL over under steady writes (see WalRestart); without it the WAL starts over only when writes pause. */
   restart?: WalRestart;
-  /** Syncs the database file's pages before a held checkpoint, the writes going on (default: syncDatabaseFile). */
-  syncFile?: (path: string) => Promise<void>;
 };
 
 /** Frames by default: about 16 MB of WAL (4 KB pages). Each held checkpoint pauses the writes for a few ms (2-9 ms at 100 orders/s here), so not too often. */
@@ -32,13 +29,6 @@ export const WAL_RESTART_FRAMES = 4000;
  * checkpoint finds `afterFrames` frames in the WAL, the next one runs with the store's
  * writes held: they queue (off the event loop) for that one checkpoint, which copies what
  * was added since the last, and the first write after it starts the WAL over.
- *
- * Only a checkpoint that copies every frame syncs the database file (SQLite syncs it before
- * the WAL may start over); the unheld ones leave the pages they copied in the page cache. So
- * before the writes are held, the file's pages are synced with the writes going on
- * (`syncFile`), and the held checkpoint's own sync finds only the pages of the frames it
- * copies: it had found all those of the last second, and held the log's appends 5.3-8 ms
- * (1.3-1.7 once synced first) at 1,700 cart commands a second.
  */
 export type WalRestart = {
   /** Frames in the WAL at which the next checkpoint holds the writes. */
@@ -146,7 +136,7 @@ export class WalCheckpointer {
     // restarts' pacing is left as it was (it read as a WAL started over, and undid the spacing).
     if (reply.log < 0) return void (this.again && this.committed());
     this.paceRestarts(reply, wasHeld);
-    if (!wasHeld && reply.log >= this.restartAt) return this.syncThenHold();
+    if (!wasHeld && reply.log >= this.restartAt) return this.holdAndRun();
     // Commits meanwhile, or frames a reader still needed: another checkpoint shortly.
     if (this.again || reply.checkpointed < reply.log) this.committed();
   }
@@ -162,22 +152,6 @@ export class WalCheckpointer {
     if (reply.log < this.lastLog) this.restartAt = afterFrames;
     else if (wasHeld) this.restartAt = reply.log + afterFrames;
     this.lastLog = reply.log;
-  }
-
-  /**
-   * The database file synced first (see WalRestart), the writes going on and no other
-   * checkpoint meanwhile (commits meanwhile join the held one); then the held checkpoint. A
-   * sync that failed holds all the same: the held checkpoint syncs the file itself, and
-   * reports what the disk said.
-   */
-  private syncThenHold(): void {
-    this.running = true;
-    this.again = false;
-    const hold = () => {
-      if (this.stopped) return;
-      this.holdAndRun();
-    };
-    (this.options.syncFile ?? syncDatabaseFile)(this.options.path).then(hold, hold);
   }
 
   /** The next checkpoint, at once, with the store's writes held until it is done. */
