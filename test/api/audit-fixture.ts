@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { ADDRESS, addToCart, buy, eventsOf, getOrder, orderReaches, stockedProduct, type Shopper } from '../support/shop.js';
 import { eventually } from '../support/temp-dir.js';
+import type { AuditedEvent } from '../../src/operations/audit.js';
 import type { TestApp } from '../support/test-app.js';
 
 /**
@@ -9,14 +10,8 @@ import type { TestApp } from '../support/test-app.js';
  * and the shipped order whose timeline and streams they read.
  */
 
-export type Audited = {
-  eventId: string;
-  streamName: string;
-  revision: number;
-  position: number;
-  type: string;
-  occurredAt: string;
-  storedSchemaVersion: number;
+/** An event as the audit routes answer it (src/operations/audit.ts), its JSON fields open to the tests' reads. */
+export type Audited = Omit<AuditedEvent, 'data' | 'metadata'> & {
   data: Record<string, any>;
   metadata: Record<string, any>;
   stateAfter?: Record<string, any>;
