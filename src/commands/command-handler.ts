@@ -10,6 +10,7 @@ import {
 } from '../infrastructure/event-store/event-store.js';
 import { LruCache } from '../infrastructure/lru-cache.js';
 import { KeyedLock } from './keyed-lock.js';
+import { RecentEvents } from './recent-events.js';
 import { eventIds, lookBackFor } from './repeats.js';
 import type { CommandContext, CommandHandlerOptions, Handled } from './command-types.js';
 
@@ -19,15 +20,14 @@ export type { CommandContext, CommandHandlerOptions, Handled } from './command-t
 type Snapshotted = Pick<Decider<unknown, never, DomainEvent>, 'snapshotVersion'>;
 
 /**
- * A folded stream. `recentIds` are the ids of its last events, up to `revision`;
- * `recentPositions` their positions (at most: an appended batch's events all get the last one's).
+ * A folded stream. `recent` holds the ids of its last events, up to `revision`, and their
+ * positions (at most: an appended batch's events all get the last one's).
  */
 type Loaded = {
   decider: unknown;
   state: unknown;
   revision: number;
-  recentIds: string[];
-  recentPositions: number[];
+  recent: RecentEvents;
   snapshotRevision: number;
   /** The key store's count of destructions when the stream was read (see `keyDestructions`). */
   destructions: number;
@@ -116,7 +116,7 @@ export class CommandHandler {
       const state = loaded.state as State;
       const idOf = eventIds(streamName, command, context.idempotencyKey);
       // A repeat is recognised before If-Match: the retry of a request that succeeded carries the old revision.
-      if (context.idempotencyKey && loaded.recentIds.includes(idOf(0))) return replayed(state, loaded.revision);
+      if (context.idempotencyKey && loaded.recent.includes(idOf(0))) return replayed(state, loaded.revision);
       if (context.ifMatch !== undefined && context.ifMatch !== loaded.revision) {
         // RFC 9110 §13.2.1: a precondition counts only where the request would otherwise succeed. On a stream that
         // does not exist the command answers as it does without one (an unknown product: 404); a creation, 412.
@@ -133,7 +133,7 @@ export class CommandHandler {
       if (events.length === 0) return { state, revision: loaded.revision, appended: [], replayed: false };
       const appended = events.map((event, i) => this.toAppend(event, idOf(i), context));
       // The rest of a batch straddling the oldest id remembered (what `lookBack` tells the store is checked here).
-      const known = (event: EventToAppend) => loaded.recentIds.includes(event.id);
+      const known = (event: EventToAppend) => loaded.recent.includes(event.id);
       if (context.idempotencyKey && appended.slice(1).some(known)) return replayed(state, loaded.revision);
       try {
         const result = await this.store.appendToStream(streamName, appended, {
@@ -182,9 +182,12 @@ export class CommandHandler {
       state = decider.evolve(state, { type, data } as unknown as Event);
     }
     const revision = events.length > 0 ? events[events.length - 1]!.revision : (start?.revision ?? -1);
-    const recentIds = [...(start?.recentIds ?? []), ...events.map((e) => e.id)].slice(-this.rememberedIds);
-    const recentPositions = [...(start?.recentPositions ?? []), ...events.map((e) => e.position)].slice(-this.rememberedIds);
-    const loaded = { decider, state, revision, recentIds, recentPositions, snapshotRevision: start?.snapshotRevision ?? -1, destructions };
+    const recent = (start?.recent ?? RecentEvents.empty()).plus(
+      events.map((e) => e.id),
+      events.map((e) => e.position),
+      this.rememberedIds,
+    );
+    const loaded = { decider, state, revision, recent, snapshotRevision: start?.snapshotRevision ?? -1, destructions };
     this.snapshotIfDue(streamName, decider, loaded);
     this.cache.set(streamName, loaded);
     return loaded;
@@ -199,9 +202,12 @@ export class CommandHandler {
     appended: EventToAppend[],
     position: number,
   ): void {
-    const recentIds = [...previous.recentIds, ...appended.map((e) => e.id)].slice(-this.rememberedIds);
-    const recentPositions = [...previous.recentPositions, ...appended.map(() => position)].slice(-this.rememberedIds);
-    const loaded = { decider, state, revision, recentIds, recentPositions, snapshotRevision: previous.snapshotRevision, destructions: previous.destructions };
+    const recent = previous.recent.plus(
+      appended.map((e) => e.id),
+      appended.map(() => position),
+      this.rememberedIds,
+    );
+    const loaded = { decider, state, revision, recent, snapshotRevision: previous.snapshotRevision, destructions: previous.destructions };
     this.snapshotIfDue(streamName, decider, loaded);
     this.cache.set(streamName, loaded);
   }
@@ -213,7 +219,7 @@ export class CommandHandler {
     // A snapshot is a shortcut: when it cannot be read, the stream is folded from its start.
     const snapshot = await snapshots.load(streamName).catch(() => undefined);
     if (!snapshot || snapshot.version !== decider.snapshotVersion) return undefined;
-    return { decider, state: snapshot.state, revision: snapshot.revision, recentIds: [], recentPositions: [], snapshotRevision: snapshot.revision, destructions };
+    return { decider, state: snapshot.state, revision: snapshot.revision, recent: RecentEvents.empty(), snapshotRevision: snapshot.revision, destructions };
   }
 
   /** Saves a snapshot once `snapshotEvery` events were folded since the last one (in the background). */

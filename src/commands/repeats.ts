@@ -1,6 +1,7 @@
 import { v4 as uuidv4 } from 'uuid';
 import { derivedEventId } from '../domain/shared/ids.js';
 import type { LookBack } from '../infrastructure/event-store/event-store.js';
+import type { RecentEvents } from './recent-events.js';
 
 /**
  * How the command handler recognises a repeated request: by its events' ids, which derive
@@ -34,7 +35,7 @@ const commandTypeOf = (command: unknown): string => {
 };
 
 /** What the handler remembers of a stream: the ids (and positions) of its last events, up to `revision`. */
-type Remembered = { revision: number; recentIds: readonly string[]; recentPositions: readonly number[] };
+type Remembered = { revision: number; recent: Pick<RecentEvents, 'length' | 'oldestPosition'> };
 
 type Keyed = { idempotencyKey?: string; causationPosition?: number; now: string };
 
@@ -45,11 +46,11 @@ type Keyed = { idempotencyKey?: string; causationPosition?: number; now: string 
  */
 export const lookBackFor = (remembered: Remembered, context: Keyed, retentionMs = KEY_RETENTION_MS): LookBack | undefined => {
   if (!context.idempotencyKey) return undefined;
-  const belowRevision = remembered.revision + 1 - remembered.recentIds.length;
+  const belowRevision = remembered.revision + 1 - remembered.recent.length;
   if (belowRevision <= 0) return undefined;
   const { causationPosition } = context;
   if (causationPosition !== undefined) {
-    const oldest = remembered.recentPositions[0];
+    const oldest = remembered.recent.oldestPosition;
     return oldest !== undefined && oldest <= causationPosition ? undefined : { belowRevision, afterPosition: causationPosition };
   }
   return { belowRevision, since: new Date(Date.parse(context.now) - retentionMs - CLOCK_SKEW_MS).toISOString() };
