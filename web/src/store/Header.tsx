@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
+import { useAddressSync } from '../shared/address-sync.js';
 import { api, useSession } from './session.js';
 import { refreshCartCount, useCartCount } from './cart-count.js';
 import { nextOf, nextQuery } from './next.js';
@@ -20,7 +21,7 @@ const useCategories = (): string[] => {
 const SearchBox = () => {
   const { query, route } = useLocation();
   const [text, setText] = useState(query.q ?? '');
-  useEffect(() => setText(query.q ?? ''), [query.q]);
+  useAddressSync(() => setText(query.q ?? ''), [query.q]);
   return (
     <form role="search" aria-label="Products" class="search" onSubmit={(e) => {
       e.preventDefault();

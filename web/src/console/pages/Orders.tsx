@@ -1,5 +1,6 @@
 import { useLocation } from 'preact-iso';
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
+import { useAddressSync } from '../../shared/address-sync.js';
 import { queryString } from '../../shared/api.js';
 import { dateTime, money } from '../../shared/format.js';
 import { Badge, Empty, Errors, Loading, PageHead, Pager, PastTheEnd, ShortId, count } from '../components/ui.js';
@@ -21,7 +22,7 @@ export const OrdersPage = () => {
   const [customerField, setCustomerField] = useState(customerId);
   const [fieldError, setFieldError] = useState<string | null>(null);
   // The address is the filter's truth: Back, Forward or a link to another customer's orders moves it, and the field with it.
-  useEffect(() => {
+  useAddressSync(() => {
     setCustomerField(customerId);
     setFieldError(null);
   }, [customerId]);

@@ -1,4 +1,5 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
+import { useAddressSync } from '../../shared/address-sync.js';
 import type { SearchResult } from '../types.js';
 
 export type Filters = { q: string; category: string; brand: string; minPrice: string; maxPrice: string; inStock: string; sort: string; page: string };
@@ -52,7 +53,7 @@ const toDollars = (cents: string): string => (cents === '' ? '' : String(Number(
 const PriceRange = ({ filters, go }: { filters: Filters; go: (href: string) => void }) => {
   const [min, setMin] = useState(toDollars(filters.minPrice));
   const [max, setMax] = useState(toDollars(filters.maxPrice));
-  useEffect(() => { setMin(toDollars(filters.minPrice)); setMax(toDollars(filters.maxPrice)); }, [filters.minPrice, filters.maxPrice]);
+  useAddressSync(() => { setMin(toDollars(filters.minPrice)); setMax(toDollars(filters.maxPrice)); }, [filters.minPrice, filters.maxPrice]);
   return (
     <section class="facet" aria-labelledby="facet-price">
       <h3 id="facet-price">Price</h3>
