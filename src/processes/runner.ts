@@ -1,14 +1,12 @@
-import type { Logger } from 'pino';
-import type { CommandHandler } from '../commands/command-handler.js';
-import type { InventoryDecider } from '../domain/inventory/inventory.js';
-import type { EventSchema } from '../domain/shared/event-schema.js';
 import { NotFoundError } from '../domain/shared/errors.js';
-import type { EventStore, RecordedEvent } from '../infrastructure/event-store/event-store.js';
+import type { RecordedEvent } from '../infrastructure/event-store/event-store.js';
 import { CheckpointPacer } from '../infrastructure/event-store/checkpoint-pacer.js';
 import { refusedByLease, type Fence } from '../cluster/leases.js';
 import { LogFollower, StopFollowing, type FollowerStatus } from '../infrastructure/event-store/log-follower.js';
-import type { Document, ReadModelStore, WriteOperation } from '../infrastructure/read-models/read-model-store.js';
+import type { Document, WriteOperation } from '../infrastructure/read-models/read-model-store.js';
+import { DeferredCheckpoints } from '../projections/deferred-checkpoints.js';
 import { CHECKPOINTS } from '../projections/runner.js';
+import type { ProcessRunnerDeps, ProcessRunnerOptions } from './runner-deps.js';
 import { dueIn, type Claimant, type ScheduledJob } from './job-documents.js';
 import { allSettledOrThrow, groupBy, inParallel } from './concurrency.js';
 import { parkedEvent, PARKED_EVENTS, withoutHold, type ParkedEvent } from './parked-events.js';
@@ -17,7 +15,6 @@ import { occurredAt, type Job, type ProcessManager } from './process-manager.js'
 import { sendSagaCommand } from './saga-commands.js';
 import { sagaMoved, sameSaga, type SagaDocument } from './saga-documents.js';
 import { refusedForNow } from '../infrastructure/sqlite-write-lock.js';
-import type { CriticalPath } from '../infrastructure/critical-path.js';
 
 /**
  * Feeds a process manager from its checkpoint and carries out its reactions.
@@ -42,31 +39,7 @@ import type { CriticalPath } from '../infrastructure/critical-path.js';
  *   holder sends them again (their ids derive from the triggering event).
  */
 
-export type ProcessRunnerDeps = {
-  eventStore: EventStore;
-  readModels: ReadModelStore;
-  schema: EventSchema;
-  commands: CommandHandler;
-  /** The shop's inventory decider (its default low-stock threshold); the default one when left out. */
-  inventory?: InventoryDecider;
-  logger: Logger;
-  clock: () => Date;
-  /** Told of the jobs written with each batch, so the job runner can run them without searching for them. */
-  jobsScheduled?: (jobs: ScheduledJob[]) => void;
-  /** The claim of the runner told (see JobRunner.claimAtOnce), written with each job due at once: it runs it without claiming it after. None while it stops. */
-  claimJob?: () => Claimant | undefined;
-  /** The process's critical path: a critical manager's batches go first, the others' once it is clear. */
-  criticalPath?: CriticalPath;
-};
-
-export type ProcessRunnerOptions = {
-  batchSize?: number;
-  /** Sagas handled at once within a batch. */
-  concurrency?: number;
-  /** Attempts at one event before it is parked. */
-  maxAttempts?: number;
-  retryDelayMs?: number;
-};
+export type { ProcessRunnerDeps, ProcessRunnerOptions } from './runner-deps.js';
 
 /** Times a batch reacts again on sagas that keep changing under it before it gives up (and is delivered again). */
 const MAX_REACTIONS = 10;
@@ -74,6 +47,8 @@ const MAX_REACTIONS = 10;
 export class ProcessManagerRunner<S> {
   private readonly follower: LogFollower;
   private readonly pacer = new CheckpointPacer();
+  /** Writes the checkpoint the pacer left behind once a quiet second has passed (as the projections' runner does). */
+  private readonly deferred: DeferredCheckpoints;
   private position = 0;
   private fence: Fence | undefined;
 
@@ -86,6 +61,11 @@ export class ProcessManagerRunner<S> {
     const reactsTo = (events: readonly RecordedEvent[]) => events.some((event) => manager.eventTypes.includes(event.type));
     const lane = deps.criticalPath && { path: deps.criticalPath, ...(manager.critical ? { critical: reactsTo } : {}) };
     this.follower = new LogFollower(deps.eventStore, deps.logger.child({ processManager: manager.name }), options.batchSize ?? 200, lane);
+    this.deferred = new DeferredCheckpoints(this.pacer.intervalMs, () => this.pacer.behind, () =>
+      this.writeDeferredCheckpoint().catch((error: unknown) =>
+        deps.logger.warn({ err: error, processManager: manager.name }, 'writing the checkpoint left behind failed; the next batch writes it'),
+      ),
+    );
   }
 
   get name(): string {
@@ -114,16 +94,26 @@ export class ProcessManagerRunner<S> {
     this.fence = fence;
     const stored = await this.deps.readModels.collection<Document & { position: number }>(CHECKPOINTS).findOne({ _id: this.checkpointId });
     this.position = stored?.position ?? 0;
-    this.follower.start(this.position, (events) => this.apply(events));
+    this.follower.start(this.position, (events) => this.deferred.batch(() => this.apply(events)));
   }
 
   /**
    * Stops following the log, then writes the checkpoint the pacer left behind: the next holder
-   * would otherwise read again up to a second of events that changed nothing here. A write the
-   * lease refuses is the new holder's to make.
+   * would otherwise read again up to a second of events that changed nothing here.
    */
   async stop(): Promise<void> {
     await this.follower.stop();
+    await this.deferred.stop();
+    await this.writeDeferredCheckpoint();
+  }
+
+  /**
+   * The checkpoint a batch that changed nothing left unwritten, at a clean stop or after a quiet
+   * second: on a quiet shop it would otherwise stand behind until the next event (the
+   * invariants' snapshot, the operators' lists and the next holder read it). A write the lease
+   * refuses is the new holder's to make.
+   */
+  private async writeDeferredCheckpoint(): Promise<void> {
     if (!this.pacer.behind) return;
     try {
       await this.record(this.writes([], this.position));

@@ -6,6 +6,7 @@ import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/emb
 import type { ProcessManager, SagaCommand } from '../../src/processes/process-manager.js';
 import { ProcessManagerRunner } from '../../src/processes/runner.js';
 import { appendOne, silentLogger } from '../projections/projection-fixture.js';
+import { eventually } from '../support/temp-dir.js';
 
 describe('A process manager reacting with several commands', () => {
   let events: SqliteEventStore;
@@ -42,6 +43,8 @@ describe('A process manager reacting with several commands', () => {
       { retryDelayMs: 1 },
     );
 
+  const stored = () => store.collection<{ _id: string; position: number }>('checkpoints').findOne({ _id: 'process:shelving' });
+
   const appendedAfter = async (position: number) =>
     (await events.readAll({ fromPosition: position + 1 })).map((e) => [e.streamName, e.type]);
 
@@ -76,11 +79,27 @@ describe('A process manager reacting with several commands', () => {
     await runner.start();
     const unrelated = await appendOne(events, 'shelf-1', 'ShelvesDusted', {});
     expect(await runner.waitFor(unrelated.position, 5000)).to.equal(true);
-    const stored = () => store.collection<{ _id: string; position: number }>('checkpoints').findOne({ _id: 'process:shelving' });
     expect(await stored()).to.equal(null); // paced: a batch that changed nothing writes no checkpoint at once
 
     await runner.stop();
 
     expect((await stored())?.position).to.equal(unrelated.position);
+  });
+
+  it("writes the checkpoint it left unwritten once the pacer's second has passed with no batch (a quiet shop), and not before", async () => {
+    const runner = runnerWith(new CommandHandler(events, { schema: eventSchema([]) }));
+    await runner.start();
+    try {
+      const unrelated = await appendOne(events, 'shelf-1', 'ShelvesDusted', {});
+      expect(await runner.waitFor(unrelated.position, 5000)).to.equal(true);
+      const handledAt = performance.now();
+      expect(await stored(), 'paced').to.equal(null);
+      const written = await eventually(async () => (await stored()) ?? undefined, 3000);
+      expect(performance.now() - handledAt, "not before the pacer's interval").to.be.greaterThan(500);
+      expect(written.position).to.equal(unrelated.position);
+      expect(runner.checkpoint).to.equal(unrelated.position);
+    } finally {
+      await runner.stop();
+    }
   });
 });
