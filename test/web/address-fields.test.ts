@@ -62,35 +62,27 @@ describe('fields that follow the address, on a machine too busy to paint', funct
     expect(errors).to.deep.equal([]);
   });
 
-  it("keeps search words typed into the storefront's search box right after the last search", async () => {
-    await product(world, 'Address Kettle', 5900);
-    const { page, errors } = await visitor(world);
-    await withoutFrames(page);
-    await page.goto(world.app.url('/'));
-    const box = page.getByRole('search').getByLabel('Search products');
-    await box.fill('kettle');
-    const held = await typedRightAfterSubmit(page, 'form[role="search"]', '#search-q', 'lamp');
-    expect(new URL(page.url()).searchParams.get('q')).to.equal('kettle');
-    expect(held).to.equal('lamp');
-    await page.goBack();
-    await page.waitForURL((url) => !url.searchParams.has('q'));
-    expect(await box.inputValue(), 'Back to no search empties the box').to.equal('');
-    expect(errors).to.deep.equal([]);
-  });
-
-  it("keeps a price typed into the storefront's price range right after the last one was applied", async () => {
-    await product(world, 'Address Lamp', 3900);
-    const { page, errors } = await visitor(world);
-    await withoutFrames(page);
-    await page.goto(world.app.url('/'));
-    const max = page.getByLabel('Max ($)');
-    await max.fill('50');
-    const held = await typedRightAfterSubmit(page, 'form.price-range', '#price-max', '45');
-    expect(new URL(page.url()).searchParams.get('maxPrice')).to.equal('5000');
-    expect(held).to.equal('45');
-    await page.goBack();
-    await page.waitForURL((url) => !url.searchParams.has('maxPrice'));
-    expect(await max.inputValue(), 'Back to no bound empties the field').to.equal('');
-    expect(errors).to.deep.equal([]);
-  });
+  // The storefront's fields: the value applied first (`first`, shown in the address as `param=applied`), then what is typed right after it.
+  const STOREFRONT = [
+    { what: "search words typed into the storefront's search box right after the last search", field: (page: Page) => page.getByRole('search').getByLabel('Search products'), form: 'form[role="search"]', input: '#search-q', first: 'kettle', param: 'q', applied: 'kettle', typed: 'lamp' },
+    { what: "a price typed into the storefront's price range right after the last one was applied", field: (page: Page) => page.getByLabel('Max ($)'), form: 'form.price-range', input: '#price-max', first: '50', param: 'maxPrice', applied: '5000', typed: '45' },
+  ];
+  for (const { what, field: fieldOf, form, input, first, param, applied, typed } of STOREFRONT) {
+    it(`keeps ${what}`, async () => {
+      await product(world, `Address ${param}`, 3900);
+      const { page, errors } = await visitor(world);
+      await withoutFrames(page);
+      await page.goto(world.app.url('/'));
+      const field = fieldOf(page);
+      await field.fill(first);
+      const held = await typedRightAfterSubmit(page, form, input, typed);
+      expect(new URL(page.url()).searchParams.get(param), 'the first applied').to.equal(applied);
+      expect(held, 'what was typed after it').to.equal(typed);
+      // The address still leads: Back to no such filter empties the field.
+      await page.goBack();
+      await page.waitForURL((url) => !url.searchParams.has(param));
+      expect(await field.inputValue()).to.equal('');
+      expect(errors).to.deep.equal([]);
+    });
+  }
 });
