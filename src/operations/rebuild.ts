@@ -256,9 +256,10 @@ export class Rebuilds {
     while (!(await Promise.race([runner.waitFor(position, 1000), this.stopped]))) {
       if (claim.lost()) throw new TakenOver(claim.names);
       if (this.stopping) throw interrupted();
-      if (runner.status === 'failed') throw new Error(`the rebuild failed: ${runner.lastError}`);
+      // With the follower's error as the cause: a damaged file is then named by its code (the CLI's `data:` line).
+      if (runner.status === 'failed') throw new Error(`the rebuild failed: ${runner.lastError}`, { cause: runner.lastFailure });
       if (runner.status !== 'failing') failingSince = undefined;
-      else if ((failingSince ??= Date.now()) < Date.now() - 30_000) throw new Error(`the rebuild keeps failing: ${runner.lastError}`);
+      else if ((failingSince ??= Date.now()) < Date.now() - 30_000) throw new Error(`the rebuild keeps failing: ${runner.lastError}`, { cause: runner.lastFailure });
     }
     // Stopped while the last batch was folded: nothing is swapped in.
     if (this.stopping) throw interrupted();

@@ -76,7 +76,7 @@ const fold = async (deps: VerifyDeps, selected: readonly Projection[], scratch: 
   await runner.start();
   try {
     while (!(await runner.waitFor(until, 1000))) {
-      if (runner.status === 'failing' || runner.status === 'failed') throw new Error(`verification could not fold the log: ${runner.lastError}`);
+      if (runner.status === 'failing' || runner.status === 'failed') throw new Error(`verification could not fold the log: ${runner.lastError}`, { cause: runner.lastFailure });
     }
   } finally {
     await runner.stop();

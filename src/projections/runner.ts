@@ -180,6 +180,11 @@ export class ProjectionRunner {
     return this.follower.lastError;
   }
 
+  /** The error behind `lastError`, with its causes (see LogFollower.lastFailure). */
+  get lastFailure(): unknown {
+    return this.follower.lastFailure;
+  }
+
   /** Events read from the log by this runner (for progress reports). */
   get eventsRead(): number {
     return this.read;

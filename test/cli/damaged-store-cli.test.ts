@@ -2,10 +2,15 @@ import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UnrecoverableReadError } from '../../src/infrastructure/event-store/event-store.js';
+import { StorageDamagedError } from '../../src/infrastructure/event-store/file-damage.js';
+import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
+import { damagedStoreFile } from '../../src/api/store-files.js';
+import { ALL_PROJECTIONS } from '../../src/projections/index.js';
+import { runnerOn } from '../projections/projection-fixture.js';
 import { SqliteEventStore } from '../../src/infrastructure/event-store/sqlite-event-store.js';
 import { damagedLog } from '../support/damaged-log.js';
 import { runCli, startServer } from '../support/server-process.js';
-import { tempDir } from '../support/temp-dir.js';
+import { eventually, tempDir } from '../support/temp-dir.js';
 
 /**
  * The operator's tools on a log damaged in the middle: each one that reads it stops at once and
@@ -28,6 +33,28 @@ describe('the operator tools on a damaged events.db', function () {
       expect(error).to.be.instanceOf(UnrecoverableReadError);
       expect((error as Error).message).to.include('database disk image is malformed');
     } finally {
+      await store.close();
+    }
+  });
+
+  it('stops a follower at once, and names the file, when the check of the whole file found the damage before the follower read it', async () => {
+    // The race a CI run lost: the check (a thread of its own) found the damage first, so the follower's next call
+    // met the store's StorageDamagedError, not a damaged page; it retried for 30 s and the rebuild printed no `data:` line.
+    const store = new SqliteEventStore({ path: join(dir.path, 'events.db'), checkWholeFile: true });
+    const readModels = new EmbeddedReadModelStore({ path: ':memory:' });
+    const runner = runnerOn(store, readModels, ALL_PROJECTIONS);
+    try {
+      await eventually(async () => ((await store.headPosition().catch((e: unknown) => e)) instanceof StorageDamagedError ? true : undefined));
+      await runner.start();
+      await eventually(async () => (runner.status === 'failed' || runner.status === 'failing' ? true : undefined));
+      expect(runner.status, 'stopped, not retrying').to.equal('failed');
+      expect(runner.lastFailure).to.be.instanceOf(StorageDamagedError);
+      // What a rebuild or verify throws carries it as its cause: the tools name the file from it.
+      const named = await damagedStoreFile(dir.path, new Error(`the rebuild failed: ${runner.lastError}`, { cause: runner.lastFailure }));
+      expect(named?.message).to.match(/events\.db is damaged/).and.include('do not delete it');
+    } finally {
+      await runner.stop();
+      await readModels.close();
       await store.close();
     }
   });

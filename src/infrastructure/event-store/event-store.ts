@@ -198,8 +198,8 @@ export class IdempotencyViolationError extends Error {
  * Followers stop on it and report it, instead of retrying forever.
  */
 export class UnrecoverableReadError extends Error {
-  constructor(cause: unknown) {
-    super(`reading $all failed for good: ${describeError(cause)}`, { cause });
+  constructor(cause: unknown, message = `reading $all failed for good: ${describeError(cause)}`) {
+    super(message, { cause });
     this.name = 'UnrecoverableReadError';
   }
 }

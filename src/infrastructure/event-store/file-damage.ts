@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { UnrecoverableReadError } from './event-store.js';
 
 /**
  * The embedded log's file found damaged: by SQLite as a read or a write gets to a damaged page
@@ -8,13 +9,15 @@ import { Worker } from 'node:worker_threads';
  * serving meanwhile, its new events written into the damaged file). From then on the store
  * writes nothing more to it (StorageDamagedError: 503 `storage-damaged`) and says it is not
  * ready, and `onDamage` is told once: the operator restores the log from a backup.
+ * Nothing tried again mends it: a follower that meets it (its head asked, a stream read) stops
+ * at once, as on a damaged page it reads (UnrecoverableReadError), whichever finds it first.
  */
-export class StorageDamagedError extends Error {
+export class StorageDamagedError extends UnrecoverableReadError {
   constructor(
     readonly path: string,
     cause: unknown,
   ) {
-    super(`${path} is damaged (${cause instanceof Error ? cause.message : String(cause)}): nothing more is written to it`, { cause });
+    super(cause, `${path} is damaged (${cause instanceof Error ? cause.message : String(cause)}): nothing more is written to it`);
     this.name = 'StorageDamagedError';
   }
 }

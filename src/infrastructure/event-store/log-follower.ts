@@ -94,6 +94,8 @@ export class LogFollower {
   private failures = 0;
   private state: FollowerStatus = 'starting';
   private error: string | undefined;
+  /** The error behind `error` (its causes say what failed: a damaged file, by SQLite's code). */
+  private failure: unknown;
 
   private position = 0;
   private readonly turn = new TurnClock();
@@ -116,6 +118,11 @@ export class LogFollower {
   /** What went wrong last: the subscription's drop while retrying, else the last failure. */
   get lastError(): string | undefined {
     return this.status === 'retrying' ? this.subscription?.retrying : this.error;
+  }
+
+  /** The last failure itself, with its causes (while `failing` or once `failed`). */
+  get lastFailure(): unknown {
+    return this.state === 'failing' || this.state === 'failed' ? this.failure : undefined;
   }
 
   get caughtUp(): boolean {
@@ -193,6 +200,7 @@ export class LogFollower {
           break;
         }
         this.error = error instanceof Error ? error.message : String(error);
+        this.failure = error;
         // No longer live: background batches waiting for it look again.
         this.lane?.path.moved();
         if (error instanceof UnrecoverableReadError) {
