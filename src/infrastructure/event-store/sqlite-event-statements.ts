@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { RecordedEvent } from './event-store.js';
+import { LIMIT_PARAM } from '../sqlite-bound-limit.js';
 
 /** The embedded event store's table, its statements and its rows as events. */
 
@@ -57,20 +58,20 @@ export const prepareStatements = (db: Database.Database) => ({
   ),
   // Read in raw mode: a row comes as an array, and the event is made of it directly (no row object first).
   streamForwards: db
-    .prepare<[string, number, number], EventColumns>(`SELECT ${COLUMNS} FROM events WHERE stream_name = ? AND revision >= ? ORDER BY revision ASC LIMIT ?`)
+    .prepare<[string, number, number], EventColumns>(`SELECT ${COLUMNS} FROM events WHERE stream_name = ? AND revision >= ? ORDER BY revision ASC ${LIMIT_PARAM}`)
     .raw(true),
   streamBackwards: db
-    .prepare<[string, number, number], EventColumns>(`SELECT ${COLUMNS} FROM events WHERE stream_name = ? AND revision <= ? ORDER BY revision DESC LIMIT ?`)
+    .prepare<[string, number, number], EventColumns>(`SELECT ${COLUMNS} FROM events WHERE stream_name = ? AND revision <= ? ORDER BY revision DESC ${LIMIT_PARAM}`)
     .raw(true),
   allForwards: db
-    .prepare<[number, number], EventColumns>(`SELECT ${COLUMNS} FROM events WHERE position >= ? ORDER BY position ASC LIMIT ?`)
+    .prepare<[number, number], EventColumns>(`SELECT ${COLUMNS} FROM events WHERE position >= ? ORDER BY position ASC ${LIMIT_PARAM}`)
     .raw(true),
   allBackwards: db
-    .prepare<[number, number], EventColumns>(`SELECT ${COLUMNS} FROM events WHERE position <= ? ORDER BY position DESC LIMIT ?`)
+    .prepare<[number, number], EventColumns>(`SELECT ${COLUMNS} FROM events WHERE position <= ? ORDER BY position DESC ${LIMIT_PARAM}`)
     .raw(true),
   head: db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
   countAfter: db
-    .prepare<[number, number], number>('SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE position > ? LIMIT ?)')
+    .prepare<[number, number], number>(`SELECT COUNT(*) FROM (SELECT 1 FROM events WHERE position > ? ${LIMIT_PARAM})`)
     .pluck(),
 });
 

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { LIMIT_PARAM } from '../sqlite-bound-limit.js';
 
 /**
  * The embedded store's SQL: its schema, and its writes, shared by the store and its loader
@@ -17,7 +18,7 @@ export const STATEMENTS = {
            ON CONFLICT (collection, id) DO UPDATE SET doc = excluded.doc`,
   delete: 'DELETE FROM documents WHERE collection = ? AND id = ?',
   /** Up to `?2` documents of collection `?1` (dropCollection deletes a collection a slice at a time). */
-  dropSlice: 'DELETE FROM documents WHERE rowid IN (SELECT rowid FROM documents WHERE collection = ? LIMIT ?)',
+  dropSlice: `DELETE FROM documents WHERE rowid IN (SELECT rowid FROM documents WHERE collection = ? ${LIMIT_PARAM})`,
   dropCollection: 'DELETE FROM collections WHERE name = ?',
   /**
    * The change log's oldest rows past the newest `kept` (the first parameter), as many as the
@@ -172,7 +173,7 @@ export const versionCounter = (db: Database.Database): (() => number) => {
 /** The statements the store's own connection runs (EmbeddedReadModelStore, EmbeddedMemory). */
 export const prepareStoreStatements = (db: Database.Database) => ({
   load: db.prepare<[string], { id: string; doc: string }>('SELECT id, doc FROM documents WHERE collection = ?'),
-  loadSlice: db.prepare<[string, string, number], { id: string; doc: string }>('SELECT id, doc FROM documents WHERE collection = ? AND id > ? ORDER BY id LIMIT ?'),
+  loadSlice: db.prepare<[string, string, number], { id: string; doc: string }>(`SELECT id, doc FROM documents WHERE collection = ? AND id > ? ORDER BY id ${LIMIT_PARAM}`),
   byIds: db.prepare<[string, string], { doc: string }>('SELECT doc FROM documents WHERE collection = ? AND id IN (SELECT value FROM json_each(?))'),
   collection: db.prepare<[string], { version: number; indexes: string }>('SELECT version, indexes FROM collections WHERE name = ?'),
   versions: db.prepare<[], { name: string; version: number }>('SELECT name, version FROM collections'),
@@ -187,7 +188,7 @@ export const prepareStoreStatements = (db: Database.Database) => ({
   renameCollection: db.prepare<[string, number, string]>('UPDATE collections SET name = ?, version = ? WHERE name = ?'),
   names: db.prepare<[], { name: string }>('SELECT name FROM collections ORDER BY name'),
   changedDocs: db.prepare<[string, string], { id: string; doc: string }>('SELECT id, doc FROM documents WHERE collection = ? AND id IN (SELECT value FROM json_each(?))'),
-  changesAfter: db.prepare<[number, number], { seq: number; collection: string; id: string }>('SELECT seq, collection, id FROM changes WHERE seq > ? ORDER BY seq LIMIT ?'),
+  changesAfter: db.prepare<[number, number], { seq: number; collection: string; id: string }>(`SELECT seq, collection, id FROM changes WHERE seq > ? ORDER BY seq ${LIMIT_PARAM}`),
   firstChange: db.prepare<[], number | null>('SELECT min(seq) FROM changes').pluck(),
   lastChange: db.prepare<[], number | null>('SELECT max(seq) FROM changes').pluck(),
   trimChanges: db.prepare<[number, number]>(STATEMENTS.trimChanges),
