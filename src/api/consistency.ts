@@ -131,19 +131,14 @@ export class SessionPositions {
   /**
    * Keeps a position with those of every other answer leaving now, in one write (a
    * transaction per answer cost a third of the write routes' throughput); resolves once that
-   * write is done. The writes of one commit of the log are answered together, each at the end
-   * of a chain of promises, some deeper than others: the batch is asked for on the next tick,
-   * once they have all run (a tick comes after the whole microtask queue), not on the next turn
-   * of the event loop, which would first take the newly arrived requests and so hold every
-   * answer back by their time. It is asked for within that tick, not in a microtask after it:
-   * the projections fold the same commit in the same microtasks, and the embedded store
-   * commits the writes asked for by then, and by the ticks they queued, as one transaction
-   * (WriteGroups). A batch asked for after the ticks made a second transaction for every
-   * commit of the log.
+   * write is done. The writes of one group commit are answered together, each at the end of
+   * a chain of promises: the batch is written once those have all run (a tick comes after the
+   * whole microtask queue), not on the next turn of the event loop, which would first take the
+   * newly arrived requests and so hold every answer back by their time.
    */
   private keep(principal: string, position: number): Promise<void> {
     this.pending.set(principal, Math.max(position, this.pending.get(principal) ?? 0));
-    this.batch ??= new Promise<void>((resolve, reject) => process.nextTick(() => this.flush().then(resolve, reject)));
+    this.batch ??= new Promise<void>((resolve) => process.nextTick(resolve)).then(() => this.flush());
     return this.batch;
   }
 

@@ -1,10 +1,7 @@
 import { expect } from 'chai';
 import type { Request, Response } from 'express';
-import { join } from 'node:path';
 import { SESSION_POSITIONS, SessionPositions } from '../../src/api/consistency.js';
-import { EmbeddedReadModelStore } from '../../src/infrastructure/read-models/embedded-read-model-store.js';
 import type { ReadModelStore, WriteOperation } from '../../src/infrastructure/read-models/read-model-store.js';
-import { tempDir } from '../support/temp-dir.js';
 
 /** Read-your-writes across processes: the positions of writes are kept in the shared store before their answers leave. */
 
@@ -55,37 +52,6 @@ describe('Session positions (read-your-writes)', () => {
       ['a', 'b', 'c'].map((principal, i) => ({ collection: SESSION_POSITIONS, updateOne: { filter: { _id: principal }, update: { $max: { position: 10 + i } }, upsert: true } })),
     );
     expect(answers.map((a) => a.sent)).to.deep.equal([[{ answer: 0 }], [{ answer: 1 }], [{ answer: 2 }]]);
-  });
-
-  it("keeps them in the embedded store's transaction of the projections' writes asked for with the answers: one transaction, not two", async () => {
-    const dir = tempDir();
-    const store = new EmbeddedReadModelStore({ path: join(dir.path, 'read-models.db') });
-    try {
-      const sessions = new SessionPositions({ waitFor: async () => true }, 1000, store);
-      const answers = ['a', 'b'].map(writeAnswer);
-      const middleware = sessions.middleware();
-      for (const { res } of answers) await middleware({ method: 'POST' } as Request, res, () => undefined);
-      const before = store.commitCount;
-      // As after a commit of the log: a projection folds it and writes first, its appends are answered in the same drain of the microtask queue.
-      await Promise.all([
-        store.collection('carts').insertOne({ _id: 'c1', lines: [] }),
-        ...answers.map(async ({ res }, i) => {
-          for (let hop = 0; hop < 1 + i * 3; hop += 1) await Promise.resolve();
-          sessions.wrote(res, 10 + i);
-          res.json({ answer: i });
-        }),
-      ]);
-      for (let tick = 0; tick < 100 && answers.some((a) => a.sent.length === 0); tick += 1) await new Promise((resolve) => process.nextTick(resolve));
-      expect(answers.map((a) => a.sent.length)).to.deep.equal([1, 1]);
-      expect(store.commitCount - before).to.equal(1);
-      expect(await store.collection(SESSION_POSITIONS).find({}, { sort: { _id: 1 } })).to.deep.equal([
-        { _id: 'a', position: 10 },
-        { _id: 'b', position: 11 },
-      ]);
-    } finally {
-      await store.close();
-      dir.remove();
-    }
   });
 
   it('hands an answer that fails to leave after its wait to the error handlers, with no rejection left unhandled', async () => {

@@ -34,16 +34,6 @@ describe('embedded read-model store: the writes of a tick in one transaction', (
     expect(await store.collection('carts').countDocuments()).to.equal(0);
   });
 
-  it('takes in the writes asked for from a tick queued after the group formed (a batch of answers), in the same transaction', async () => {
-    const before = store.commitCount;
-    // The group forms (and asks for its tick) first; then a tick is queued that asks for a write, as SessionPositions does.
-    const first = store.collection('carts').insertOne({ _id: 'c1', lines: [] });
-    const fromTick = new Promise<void>((resolve, reject) => process.nextTick(() => store.collection('session_positions').insertOne({ _id: 'p', position: 3 }).then(resolve, reject)));
-    await Promise.all([first, fromTick]);
-    expect(store.commitCount - before).to.equal(1);
-    expect(await store.collection('session_positions').findOne({ _id: 'p' })).to.deep.equal({ _id: 'p', position: 3 });
-  });
-
   it('shows each write of a group what the writes before it staged, as if they had committed', async () => {
     const counters = store.collection('counters');
     const results = await Promise.all([

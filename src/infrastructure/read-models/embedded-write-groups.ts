@@ -14,14 +14,11 @@ export type Outcome = { ok: unknown } | { failed: unknown };
  * Group commit for the embedded read-model store's writes. After a commit of the log, the
  * projection runner, the process managers and the answers' read-your-writes positions each
  * write in the same few microseconds; as a transaction each, they paid a BEGIN, a COMMIT and
- * the WAL frames of the pages they share (checkpoints, leases, the change log, the collections'
- * versions) once per write. Here the writes asked for in one callback, the microtasks it leads
- * to and the ticks those queue are committed together, a tick after those: a tick comes after
- * the whole microtask queue, not after a turn of the event loop, which would first take the
- * requests that arrived meanwhile. (The answers' positions are asked for from a tick of their
- * own, once every answer of a commit of the log has run: see SessionPositions.keep. Asked for
- * after the group's tick, they made a second transaction for each commit of the log.) A write
- * then waits for the others of its group only, which were all ready to go.
+ * the WAL frames of the pages they share (checkpoints, leases) once per write. Here the
+ * writes asked for in one callback and the microtasks it leads to are committed together,
+ * on the next tick: a tick comes after the whole microtask queue, not after a turn of the
+ * event loop, which would first take the requests that arrived meanwhile. A write then waits
+ * for the others of its group only, which were all ready to go.
  *
  * `commitGroup` commits a group as one transaction, each write seeing those before it (see
  * stageGroup), and tells what each write came to; it rejects when the transaction failed as a
@@ -40,8 +37,7 @@ export class WriteGroups {
     return new Promise<R>((resolve, reject) => {
       if (!this.forming) {
         this.forming = [];
-        // Two ticks on: the writes asked for from the ticks queued meanwhile join it (see the class).
-        process.nextTick(() => process.nextTick(() => void this.flush()));
+        process.nextTick(() => void this.flush());
       }
       this.forming.push(grouped(stageAll, resolve, reject));
     });
