@@ -1,4 +1,4 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { useLocation } from 'preact-iso';
 import { ApiError, newIdempotencyKey, outcomeUnknown } from '../../shared/api.js';
 import { money } from '../../shared/format.js';
@@ -109,9 +109,11 @@ export const CheckoutPage = () => {
   const [error, setError] = useState<unknown>(null);
   const data = details.data;
   // The defaults are picked once, from the first answer: a reload (the new prices after a 409)
-  // must not switch the address or card the shopper chose back to them.
+  // must not switch the address or card the shopper chose back to them. Before the page paints
+  // (a layout effect): after paint, a frame later or 35 ms later on a busy machine, the form
+  // first showed "A new address" chosen, and a choice made meanwhile was switched back.
   const defaulted = useRef(false);
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!data || defaulted.current) return;
     defaulted.current = true;
     if (!draft && data.me && data.me.addresses.length > 0) setAddressPick(data.me.addresses[0]!.addressId);
