@@ -43,9 +43,22 @@ export const visitor = async (world: AccountWorld): Promise<{ page: Page; errors
   return { page, errors };
 };
 
-/** A page signed in as the shopper, at `path`. */
-export const signedIn = async (world: AccountWorld, who: Shopper, path: string): Promise<{ page: Page; errors: string[] }> => {
+/**
+ * Frames never come in the page (requestAnimationFrame stubbed before it loads), as on a
+ * machine too busy to paint: an effect after paint then runs on Preact's 35 ms fallback.
+ */
+export const withoutFrames = async (page: Page): Promise<void> => {
+  await page.addInitScript(() => {
+    const page = globalThis as unknown as { requestAnimationFrame: () => number; cancelAnimationFrame: () => void };
+    page.requestAnimationFrame = () => 0;
+    page.cancelAnimationFrame = () => undefined;
+  });
+};
+
+/** A page signed in as the shopper, at `path`; `prepare` runs on the page before it loads anything (init scripts). */
+export const signedIn = async (world: AccountWorld, who: Shopper, path: string, prepare?: (page: Page) => Promise<void>): Promise<{ page: Page; errors: string[] }> => {
   const { page, errors } = await visitor(world);
+  await prepare?.(page);
   await page.goto(world.app.url('/'));
   const session = JSON.stringify({ token: who.token, customerId: who.customerId, role: 'customer', email: who.email });
   await page.evaluate((value) => (globalThis as unknown as { localStorage: PageStorage }).localStorage.setItem('shop.session', value), session);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { signInToConsole } from '../support/browser.js';
-import { accountWorld, product, visitor } from './account-helpers.js';
+import { accountWorld, product, visitor, withoutFrames } from './account-helpers.js';
 
 /**
  * Fields that follow the address (the console's customer filter, the storefront's search words
@@ -31,13 +31,6 @@ const typedRightAfterSubmit = (page: Page, form: string, input: string, text: st
     },
     { form, input, text },
   );
-
-const withoutFrames = (page: Page) =>
-  page.addInitScript(() => {
-    const page = globalThis as unknown as { requestAnimationFrame: () => number; cancelAnimationFrame: () => void };
-    page.requestAnimationFrame = () => 0;
-    page.cancelAnimationFrame = () => undefined;
-  });
 
 describe('fields that follow the address, on a machine too busy to paint', function () {
   this.timeout(60_000);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Page, Route } from 'playwright-core';
 import { eventsOf, getOrder, stockedProduct } from '../support/shop.js';
-import { accountWorld, bearer, signedIn, visitor, type PageStorage } from './account-helpers.js';
+import { accountWorld, bearer, signedIn, withoutFrames, type PageStorage } from './account-helpers.js';
 import { fillAddress, orderIdOf, signIn } from './storefront-fixture.js';
 
 /**
@@ -72,36 +72,29 @@ describe('the storefront: a checkout that must be tried again', function () {
 
   it('offers the saved address from the first paint, and keeps a choice made right after, on a machine too busy to paint', async () => {
     const { shopper } = await readyShopper(5900, true);
-    const { page, errors } = await visitor(world);
-    // No frame comes (an effect after paint then waits for Preact's 35 ms fallback); from the
-    // page's first moment, every 4 ms or so: once the saved address shows, is it chosen, and
-    // does "A new address", clicked at once, stay chosen?
-    await page.addInitScript(() => {
-      type Input = { checked: boolean; click: () => void };
-      type Label = { textContent: string | null; querySelector: (s: string) => Input | null };
-      const g = globalThis as unknown as {
-        requestAnimationFrame: () => number;
-        cancelAnimationFrame: () => void;
-        checkoutSeen?: { savedFirst: boolean; newKept: boolean };
-        document: { querySelectorAll: (s: string) => ArrayLike<Label> };
-      };
-      g.requestAnimationFrame = () => 0;
-      g.cancelAnimationFrame = () => undefined;
-      const look = () => {
-        const labels = Array.from(g.document.querySelectorAll('label.choice'));
-        const saved = labels.find((label) => label.textContent?.includes('7 Saved Lane'))?.querySelector('input');
-        const fresh = labels.find((label) => label.textContent?.includes('A new address'))?.querySelector('input');
-        if (!saved || !fresh) return void setTimeout(look, 0);
-        const savedFirst = saved.checked;
-        fresh.click();
-        setTimeout(() => (g.checkoutSeen = { savedFirst, newKept: fresh.checked }), 150);
-      };
-      setTimeout(look, 0);
+    // No frame comes (see withoutFrames); from the page's first moment, every 4 ms or so: once the
+    // saved address shows, is it chosen, and does "A new address", clicked at once, stay chosen?
+    const { page, errors } = await signedIn(world, shopper, '/checkout', async (page) => {
+      await withoutFrames(page);
+      await page.addInitScript(() => {
+        type Input = { checked: boolean; click: () => void };
+        type Label = { textContent: string | null; querySelector: (s: string) => Input | null };
+        const g = globalThis as unknown as {
+          checkoutSeen?: { savedFirst: boolean; newKept: boolean };
+          document: { querySelectorAll: (s: string) => ArrayLike<Label> };
+        };
+        const look = () => {
+          const labels = Array.from(g.document.querySelectorAll('label.choice'));
+          const saved = labels.find((label) => label.textContent?.includes('7 Saved Lane'))?.querySelector('input');
+          const fresh = labels.find((label) => label.textContent?.includes('A new address'))?.querySelector('input');
+          if (!saved || !fresh) return void setTimeout(look, 0);
+          const savedFirst = saved.checked;
+          fresh.click();
+          setTimeout(() => (g.checkoutSeen = { savedFirst, newKept: fresh.checked }), 150);
+        };
+        setTimeout(look, 0);
+      });
     });
-    await page.goto(world.app.url('/'));
-    const session = JSON.stringify({ token: shopper.token, customerId: shopper.customerId, role: 'customer', email: shopper.email });
-    await page.evaluate((value) => (globalThis as unknown as { localStorage: PageStorage }).localStorage.setItem('shop.session', value), session);
-    await page.goto(world.app.url('/checkout'));
     // Polled by a timer: by default Playwright polls on frames, and none comes here.
     await page.waitForFunction(() => (globalThis as unknown as { checkoutSeen?: unknown }).checkoutSeen !== undefined, undefined, { polling: 50 });
     const seen = await page.evaluate(() => (globalThis as unknown as { checkoutSeen: { savedFirst: boolean; newKept: boolean } }).checkoutSeen);
